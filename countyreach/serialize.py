@@ -1,0 +1,340 @@
+"""Plans and problems to and from plain JSON-ready dicts.
+
+The plan file a manager publishes and the problem it was solved for are
+written side by side, so ``countyreach check`` can verify a plan long after
+the solver that made it is gone. Readers validate through the core types, so a
+hand-edited file with a bad value fails with an :class:`InputError` naming the
+field, not with a ``KeyError``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from countyreach.errors import InputError
+from countyreach.types import (
+    Break,
+    BreakTaken,
+    Depot,
+    DroppedLead,
+    DropReason,
+    Lead,
+    Location,
+    Officer,
+    Plan,
+    PlanStatus,
+    Route,
+    RoutingProblem,
+    RoutingSettings,
+    Stop,
+    TimeWindow,
+    TravelMatrix,
+)
+
+__all__ = [
+    "FORMAT_VERSION",
+    "lead_to_dict",
+    "lead_from_dict",
+    "officer_to_dict",
+    "officer_from_dict",
+    "problem_to_dict",
+    "problem_from_dict",
+    "plan_to_dict",
+    "plan_from_dict",
+    "write_json",
+    "read_json",
+]
+
+FORMAT_VERSION = 1
+
+
+def _window(d: Mapping[str, Any]) -> TimeWindow:
+    return TimeWindow(int(d["start_s"]), int(d["end_s"]))
+
+
+def _window_dict(w: TimeWindow) -> dict[str, int]:
+    return {"start_s": w.start_s, "end_s": w.end_s}
+
+
+def _loc(d: Mapping[str, Any]) -> Location:
+    return Location(float(d["lat"]), float(d["lon"]))
+
+
+def lead_to_dict(lead: Lead) -> dict[str, Any]:
+    """Return a JSON-ready dict of ``lead``."""
+    return {
+        "lead_id": lead.lead_id,
+        "name": lead.name,
+        "lat": lead.location.lat,
+        "lon": lead.location.lon,
+        "industry": lead.industry,
+        "village": lead.village,
+        "service_s": lead.service_s,
+        "value_yuan": lead.value_yuan,
+        "value_std_yuan": lead.value_std_yuan,
+        "windows": [_window_dict(w) for w in lead.windows],
+        "pinned_officer_id": lead.pinned_officer_id,
+        "phone": lead.phone,
+        "address": lead.address,
+    }
+
+
+def lead_from_dict(d: Mapping[str, Any]) -> Lead:
+    """Build a :class:`Lead` from :func:`lead_to_dict` output."""
+    return Lead(
+        lead_id=str(d["lead_id"]),
+        name=str(d.get("name", "")),
+        location=_loc(d),
+        industry=str(d["industry"]),
+        village=str(d.get("village", "")),
+        service_s=int(d.get("service_s", 1200)),
+        value_yuan=float(d.get("value_yuan", 0.0)),
+        value_std_yuan=float(d.get("value_std_yuan", 0.0)),
+        windows=tuple(_window(w) for w in d.get("windows", ())),
+        pinned_officer_id=d.get("pinned_officer_id"),
+        phone=str(d.get("phone", "")),
+        address=str(d.get("address", "")),
+    )
+
+
+def _depot_dict(dep: Depot) -> dict[str, Any]:
+    return {
+        "depot_id": dep.depot_id,
+        "name": dep.name,
+        "kind": dep.kind,
+        "lat": dep.location.lat,
+        "lon": dep.location.lon,
+    }
+
+
+def _depot(d: Mapping[str, Any]) -> Depot:
+    return Depot(str(d["depot_id"]), str(d.get("name", "")), _loc(d), str(d.get("kind", "branch")))
+
+
+def officer_to_dict(o: Officer) -> dict[str, Any]:
+    """Return a JSON-ready dict of officer ``o``."""
+    return {
+        "officer_id": o.officer_id,
+        "name": o.name,
+        "start": _depot_dict(o.start),
+        "end": _depot_dict(o.end),
+        "shift": _window_dict(o.shift),
+        "max_drive_s": o.max_drive_s,
+        "max_visits": o.max_visits,
+        "skills": sorted(o.skills),
+        "localities": sorted(o.localities),
+        "lunch": None
+        if o.lunch is None
+        else {"window": _window_dict(o.lunch.window), "duration_s": o.lunch.duration_s},
+    }
+
+
+def officer_from_dict(d: Mapping[str, Any]) -> Officer:
+    """Build an :class:`Officer` from :func:`officer_to_dict` output."""
+    lunch = d.get("lunch")
+    return Officer(
+        officer_id=str(d["officer_id"]),
+        name=str(d.get("name", "")),
+        start=_depot(d["start"]),
+        end=_depot(d["end"]),
+        shift=_window(d["shift"]),
+        max_drive_s=None if d.get("max_drive_s") is None else int(d["max_drive_s"]),
+        max_visits=None if d.get("max_visits") is None else int(d["max_visits"]),
+        skills=frozenset(d.get("skills", ())),
+        localities=frozenset(d.get("localities", ())),
+        lunch=None
+        if lunch is None
+        else Break(_window(lunch["window"]), int(lunch["duration_s"])),
+    )
+
+
+def problem_to_dict(problem: RoutingProblem) -> dict[str, Any]:
+    """Return a JSON-ready dict of a routing problem, matrix included."""
+    s = problem.settings
+    return {
+        "format_version": FORMAT_VERSION,
+        "kind": "countyreach.problem",
+        "plan_date": problem.plan_date,
+        "settings": {
+            "time_limit_s": s.time_limit_s,
+            "drive_cost_yuan_per_h": s.drive_cost_yuan_per_h,
+            "skills": s.skills,
+            "locality": s.locality,
+            "soft_penalty_yuan": s.soft_penalty_yuan,
+            "seed": s.seed,
+        },
+        "done_lead_ids": sorted(problem.done_lead_ids),
+        "leads": [lead_to_dict(ld) for ld in problem.leads],
+        "officers": [officer_to_dict(o) for o in problem.officers],
+        "matrix": {
+            "node_ids": list(problem.matrix.node_ids),
+            "duration_s": problem.matrix.duration_s.tolist(),
+            "distance_m": problem.matrix.distance_m.tolist(),
+        },
+    }
+
+
+def problem_from_dict(d: Mapping[str, Any]) -> RoutingProblem:
+    """Build a :class:`RoutingProblem` from :func:`problem_to_dict` output."""
+    _expect_kind(d, "countyreach.problem")
+    m = d["matrix"]
+    matrix = TravelMatrix(
+        tuple(m["node_ids"]),
+        np.asarray(m["duration_s"], dtype=np.int64),
+        np.asarray(m["distance_m"], dtype=np.int64),
+    )
+    return RoutingProblem(
+        leads=tuple(lead_from_dict(x) for x in d["leads"]),
+        officers=tuple(officer_from_dict(x) for x in d["officers"]),
+        matrix=matrix,
+        settings=RoutingSettings(**d.get("settings", {})),
+        plan_date=str(d.get("plan_date", "")),
+        done_lead_ids=frozenset(d.get("done_lead_ids", ())),
+    )
+
+
+def _stop_dict(s: Stop) -> dict[str, Any]:
+    return {
+        "lead_id": s.lead_id,
+        "arrival_s": s.arrival_s,
+        "start_s": s.start_s,
+        "departure_s": s.departure_s,
+        "drive_s": s.drive_s,
+        "distance_m": s.distance_m,
+    }
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """Return a JSON-ready dict of ``plan``."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "kind": "countyreach.plan",
+        "status": plan.status.value,
+        "plan_date": plan.plan_date,
+        "objective_yuan": plan.objective_yuan,
+        "solve_time_s": plan.solve_time_s,
+        "solver": plan.solver,
+        "message": plan.message,
+        "meta": dict(plan.meta),
+        "routes": [
+            {
+                "officer_id": r.officer_id,
+                "start_s": r.start_s,
+                "end_s": r.end_s,
+                "drive_s": r.drive_s,
+                "distance_m": r.distance_m,
+                "end_drive_s": r.end_drive_s,
+                "end_distance_m": r.end_distance_m,
+                "value_yuan": r.value_yuan,
+                "lunch": None
+                if r.lunch is None
+                else {"start_s": r.lunch.start_s, "duration_s": r.lunch.duration_s},
+                "stops": [_stop_dict(s) for s in r.stops],
+            }
+            for r in plan.routes
+        ],
+        "dropped": [
+            {
+                "lead_id": x.lead_id,
+                "reason": x.reason.value,
+                "detail": x.detail,
+                "needed_value_yuan": x.needed_value_yuan,
+            }
+            for x in plan.dropped
+        ],
+    }
+
+
+def plan_from_dict(d: Mapping[str, Any]) -> Plan:
+    """Build a :class:`Plan` from :func:`plan_to_dict` output."""
+    _expect_kind(d, "countyreach.plan")
+    routes = []
+    for r in d["routes"]:
+        lunch = r.get("lunch")
+        routes.append(
+            Route(
+                officer_id=str(r["officer_id"]),
+                stops=tuple(
+                    Stop(
+                        str(s["lead_id"]),
+                        int(s["arrival_s"]),
+                        int(s["start_s"]),
+                        int(s["departure_s"]),
+                        int(s["drive_s"]),
+                        int(s["distance_m"]),
+                    )
+                    for s in r["stops"]
+                ),
+                start_s=int(r["start_s"]),
+                end_s=int(r["end_s"]),
+                drive_s=int(r["drive_s"]),
+                distance_m=int(r["distance_m"]),
+                value_yuan=float(r["value_yuan"]),
+                end_drive_s=int(r.get("end_drive_s", 0)),
+                end_distance_m=int(r.get("end_distance_m", 0)),
+                lunch=None
+                if lunch is None
+                else BreakTaken(int(lunch["start_s"]), int(lunch["duration_s"])),
+            )
+        )
+    dropped = tuple(
+        DroppedLead(
+            str(x["lead_id"]),
+            DropReason(x["reason"]),
+            str(x.get("detail", "")),
+            None if x.get("needed_value_yuan") is None else float(x["needed_value_yuan"]),
+        )
+        for x in d.get("dropped", ())
+    )
+    return Plan(
+        status=PlanStatus(d["status"]),
+        routes=tuple(routes),
+        dropped=dropped,
+        objective_yuan=float(d.get("objective_yuan", 0.0)),
+        solve_time_s=float(d.get("solve_time_s", 0.0)),
+        solver=str(d.get("solver", "")),
+        plan_date=str(d.get("plan_date", "")),
+        message=str(d.get("message", "")),
+        meta=dict(d.get("meta", {})),
+    )
+
+
+def _expect_kind(d: Mapping[str, Any], kind: str) -> None:
+    if not isinstance(d, Mapping) or d.get("kind") != kind:
+        raise InputError(f"not a {kind} document (kind={d.get('kind')!r})", field="kind")
+    version = d.get("format_version")
+    if version != FORMAT_VERSION:
+        raise InputError(
+            f"format_version {version!r} is not supported (this countyreach reads {FORMAT_VERSION})",
+            field="format_version",
+        )
+
+
+def write_json(obj: Mapping[str, Any], path: str | Path) -> Path:
+    """Write ``obj`` as UTF-8 JSON (Chinese kept readable) and return the path."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_suffix(p.suffix + ".tmp")
+    # Write then rename so a crash never leaves a half-written plan next to a good one.
+    tmp.write_text(json.dumps(obj, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(p)
+    return p
+
+
+def read_json(path: str | Path) -> dict[str, Any]:
+    """Read a JSON document, turning I/O and syntax problems into :class:`InputError`."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(p)) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", file=str(p), row=exc.lineno) from None
+    if not isinstance(data, dict):
+        raise InputError("expected a JSON object", file=str(p))
+    return data
