@@ -310,7 +310,8 @@ def _expect_kind(d: Mapping[str, Any], kind: str) -> None:
     version = d.get("format_version")
     if version != FORMAT_VERSION:
         raise InputError(
-            f"format_version {version!r} is not supported (this countyreach reads {FORMAT_VERSION})",
+            f"format_version {version!r} is not supported "
+            f"(this countyreach reads {FORMAT_VERSION})",
             field="format_version",
         )
 

@@ -16,6 +16,7 @@ node per officer, named by :func:`start_node_id` / :func:`end_node_id`.
 from __future__ import annotations
 
 import enum
+import itertools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -129,7 +130,9 @@ class Location:
 
     def __post_init__(self) -> None:
         _check(
-            isinstance(self.lat, (int, float)) and math.isfinite(self.lat) and -90 <= self.lat <= 90,
+            isinstance(self.lat, (int, float))
+            and math.isfinite(self.lat)
+            and -90 <= self.lat <= 90,
             f"latitude must be a number in [-90, 90], got {self.lat!r}",
             "lat",
         )
@@ -236,7 +239,7 @@ class Lead:
         _check(all(isinstance(w, TimeWindow) for w in self.windows),
                "windows must be TimeWindow values", "windows")
         ordered = sorted(self.windows, key=lambda w: w.start_s)
-        for a, b in zip(ordered, ordered[1:], strict=False):
+        for a, b in itertools.pairwise(ordered):
             _check(a.end_s < b.start_s, "time windows must not overlap", "windows")
         object.__setattr__(self, "windows", tuple(ordered))
         if self.pinned_officer_id is not None:
@@ -375,7 +378,8 @@ class TravelMatrix:
         """Return the matrix restricted to ``node_ids`` (in that order)."""
         ids = tuple(node_ids)
         idx = np.array([self.index[i] for i in ids], dtype=np.int64)
-        return TravelMatrix(ids, self.duration_s[np.ix_(idx, idx)], self.distance_m[np.ix_(idx, idx)])
+        sub = np.ix_(idx, idx)
+        return TravelMatrix(ids, self.duration_s[sub], self.distance_m[sub])
 
 
 @dataclass(frozen=True, slots=True)
@@ -526,7 +530,7 @@ class Route:
         return tuple(s.lead_id for s in self.stops)
 
 
-class DropReason(str, enum.Enum):
+class DropReason(enum.StrEnum):
     """Why a lead is not in the plan."""
 
     UNREACHABLE = "unreachable"
@@ -549,7 +553,7 @@ class DroppedLead:
     needed_value_yuan: float | None = None
 
 
-class PlanStatus(str, enum.Enum):
+class PlanStatus(enum.StrEnum):
     """Outcome of planning; infeasible and partial plans are values, not exceptions."""
 
     OPTIMAL = "optimal"
