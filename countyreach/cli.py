@@ -1,0 +1,301 @@
+"""``countyreach`` command line: one entry point, subcommands mirroring the app's jobs.
+
+Examples
+--------
+countyreach demo                          # plan a day for the embedded demo township
+countyreach plan data/qingzu --date 2026-11-24 --out out/
+countyreach check out/plan.json           # verify a plan independently of the solver
+countyreach score data/qingzu --top 20    # ranked leads with reasons
+countyreach app                           # the Streamlit map interface
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import logging
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from countyreach.errors import CountyreachError, DataWarning
+from countyreach.types import Plan, RoutingProblem, RoutingSettings, hhmm
+
+log = logging.getLogger("countyreach")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEMO_COUNTY = REPO_ROOT / "data" / "qingzu"
+
+
+def _demo_county() -> Path:
+    for cand in (Path.cwd() / "data" / "qingzu", DEMO_COUNTY):
+        if (cand / "county.json").exists():
+            return cand
+    raise CountyreachError("the demo county (data/qingzu) is not here: run from the repository")
+
+
+class _Progress:
+    """A tqdm bar over the pipeline's stages (fractions of the whole job)."""
+
+    def __init__(self, enabled: bool) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=100, disable=not enabled, bar_format="{desc:<18} {bar} {n:.0f}%",
+                        file=sys.stderr, leave=False)
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        self.bar.set_description_str(stage)
+        self.bar.update(max(0.0, 100 * fraction - self.bar.n))
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _settings(args: argparse.Namespace) -> RoutingSettings:
+    return RoutingSettings(
+        time_limit_s=args.time_limit,
+        drive_cost_yuan_per_h=args.drive_cost,
+        skills=args.skills,
+        locality=args.locality,
+        seed=args.seed,
+    )
+
+
+def write_plan_files(problem: RoutingProblem, plan: Plan, out: Path) -> list[Path]:
+    """Write ``plan.json``, ``problem.json`` and one CSV per officer into ``out``.
+
+    Parameters
+    ----------
+    problem, plan
+        What was solved and the answer.
+    out : Path
+        Output folder (created).
+
+    Returns
+    -------
+    list of Path
+        Files written.
+    """
+    from countyreach.serialize import plan_to_dict, problem_to_dict, write_json
+
+    out.mkdir(parents=True, exist_ok=True)
+    files = [write_json(plan_to_dict(plan), out / "plan.json"),
+             write_json(problem_to_dict(problem), out / "problem.json")]
+    leads = problem.lead_by_id
+    (out / "routes").mkdir(exist_ok=True)
+    for r in plan.routes:
+        p = out / "routes" / f"{r.officer_id}.csv"
+        with p.open("w", newline="", encoding="utf-8-sig") as fh:
+            w = csv.writer(fh)
+            w.writerow(["seq", "lead_id", "name", "industry", "village", "arrival", "start",
+                        "departure", "drive_min", "distance_km", "value_yuan", "phone", "address",
+                        "lat", "lon"])
+            for i, s in enumerate(r.stops, start=1):
+                ld = leads[s.lead_id]
+                w.writerow([i, s.lead_id, ld.name, ld.industry, ld.village, hhmm(s.arrival_s),
+                            hhmm(s.start_s), hhmm(s.departure_s), round(s.drive_s / 60, 1),
+                            round(s.distance_m / 1000, 2), round(ld.value_yuan, 1), ld.phone,
+                            ld.address, ld.location.lat, ld.location.lon])
+        files.append(p)
+    p = out / "dropped.csv"
+    with p.open("w", newline="", encoding="utf-8-sig") as fh:
+        w = csv.writer(fh)
+        w.writerow(["lead_id", "name", "value_yuan", "reason", "needed_value_yuan", "detail"])
+        for d in plan.dropped:
+            ld = leads.get(d.lead_id)
+            w.writerow([d.lead_id, ld.name if ld else "", round(ld.value_yuan, 1) if ld else "",
+                        d.reason.value,
+                        "" if d.needed_value_yuan is None else round(d.needed_value_yuan, 1),
+                        d.detail])
+    files.append(p)
+    return files
+
+
+def summary_text(problem: RoutingProblem, plan: Plan) -> str:
+    """The plan as a table a manager reads in a terminal.
+
+    Parameters
+    ----------
+    problem, plan
+        What was solved and the answer.
+
+    Returns
+    -------
+    str
+    """
+    names = {o.officer_id: o.name for o in problem.officers}
+    lines = [
+        f"Plan {plan.plan_date}  status: {plan.status.value}  solver: {plan.solver}  "
+        f"({plan.solve_time_s:.1f} s)",
+        "",
+        f"{'officer':<14}{'visits':>7}{'start':>7}{'end':>7}{'drive h':>9}{'km':>7}"
+        f"{'exp. value ¥':>14}",
+    ]
+    for r in plan.routes:
+        label = f"{r.officer_id} {names.get(r.officer_id, '')}"
+        lines.append(
+            f"{label:<14}{len(r.stops):>7}{hhmm(r.start_s):>7}{hhmm(r.end_s):>7}"
+            f"{r.drive_s / 3600:>9.2f}{r.distance_m / 1000:>7.1f}{r.value_yuan:>14,.0f}")
+    total_visits = sum(len(r.stops) for r in plan.routes)
+    lines.append(
+        f"{'total':<14}{total_visits:>7}{'':>7}{'':>7}{plan.drive_s / 3600:>9.2f}"
+        f"{sum(r.distance_m for r in plan.routes) / 1000:>7.1f}{plan.value_yuan:>14,.0f}")
+    counts: dict[str, int] = {}
+    for d in plan.dropped:
+        counts[d.reason.value] = counts.get(d.reason.value, 0) + 1
+    lines.append("")
+    lines.append(f"Leads left out: {len(plan.dropped)} of {len(problem.leads)}"
+                 + ("" if not counts else "  (" + ", ".join(
+                     f"{k}: {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])) + ")"))
+    leads = problem.lead_by_id
+    top = sorted(plan.dropped, key=lambda d: -leads[d.lead_id].value_yuan
+                 if d.lead_id in leads else 0)[:5]
+    for d in top:
+        ld = leads.get(d.lead_id)
+        need = "" if d.needed_value_yuan is None else f", would need ¥{d.needed_value_yuan:,.0f}"
+        lines.append(f"  {d.lead_id} {ld.name if ld else ''} (¥{ld.value_yuan if ld else 0:,.0f}):"
+                     f" {d.reason.value}{need}")
+    return "\n".join(lines)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from countyreach.pipeline import plan_day
+
+    county = _demo_county() if args.command == "demo" else Path(args.county)
+    progress = _Progress(enabled=not args.quiet and sys.stderr.isatty())
+    try:
+        day = plan_day(
+            county,
+            plan_date=args.date,
+            settings=_settings(args),
+            officer_ids=args.officers.split(",") if args.officers else None,
+            cache_dir=args.cache_dir,
+            progress=progress,
+        )
+    finally:
+        progress.close()
+    out = Path(args.out)
+    files = write_plan_files(day.problem, day.plan, out)
+    print(summary_text(day.problem, day.plan))
+    print()
+    verdict = "no violations" if day.ok else f"{len(day.violations)} VIOLATIONS"
+    print(f"Checker: {verdict}.  Wrote {len(files)} files to {out}/ "
+          f"(plan.json, problem.json, routes/*.csv, dropped.csv) "
+          f"in {day.timings_s['total_s']:.1f} s")
+    for v in day.violations[:20]:
+        print(f"  [{v.code}] {v.message}")
+    return 0 if day.ok else 1
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from countyreach.serialize import plan_from_dict, problem_from_dict, read_json
+    from routing import check_plan
+
+    plan_path = Path(args.plan)
+    problem_path = Path(args.problem) if args.problem else plan_path.with_name("problem.json")
+    plan = plan_from_dict(read_json(plan_path))
+    problem = problem_from_dict(read_json(problem_path))
+    violations = check_plan(problem, plan)
+    if not violations:
+        print(f"OK: {plan_path} has no violations ({len(plan.routes)} routes, "
+              f"{len(plan.visited_lead_ids)} visits, {len(plan.dropped)} left out)")
+        return 0
+    print(f"{len(violations)} violation(s) in {plan_path}:")
+    for v in violations:
+        who = " ".join(x for x in (v.officer_id or "", v.lead_id or "") if x)
+        print(f"  [{v.code}] {who}: {v.message}")
+    return 1
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from countyreach.pipeline import get_scorer, load_county_data, score_leads
+
+    data = load_county_data(args.county, cache_dir=args.cache_dir)
+    scorer = get_scorer(data, cache_dir=args.cache_dir, retrain=args.retrain)
+    month = (dt.date.fromisoformat(args.date) if args.date else dt.date.today()).strftime("%Y-%m")
+    scores = score_leads(data, scorer, month)
+    col = "explanation_zh" if args.lang == "zh" else "explanation_en"
+    print(f"{'lead':<8}{'name':<22}{'P(loan)':>8}{'loan ¥':>10}{'value ¥':>10}  why")
+    for rec in scores.head(args.top).itertuples(index=False):
+        print(f"{rec.lead_id:<8}{str(rec.name)[:20]:<22}{rec.p_uptake:>8.2f}{rec.loan_yuan:>10,.0f}"
+              f"{rec.value_yuan:>10,.0f}  {getattr(rec, col, '')}")
+    return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    import subprocess
+
+    app = REPO_ROOT / "app.py"
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    return subprocess.call(cmd)
+
+
+def _add_plan_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--date", help="plan date YYYY-MM-DD (default: today)")
+    p.add_argument("--officers", help="comma-separated officer ids working that day (default: all)")
+    p.add_argument("--time-limit", type=float, default=10.0, help="solver seconds (default 10)")
+    p.add_argument("--drive-cost", type=float, default=60.0, help="yuan per hour driving")
+    p.add_argument("--skills", choices=("hard", "soft", "off"), default="soft")
+    p.add_argument("--locality", choices=("hard", "soft", "off"), default="soft")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="out", help="output folder (default out/)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and docs)."""
+    parser = argparse.ArgumentParser(prog="countyreach", description=__doc__.split("\n")[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--cache-dir", default=os.environ.get("COUNTYREACH_CACHE"),
+                        help="graph/model cache (default ~/.cache/countyreach)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="plan a day for the embedded demo township 庆祖镇")
+    _add_plan_args(p)
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("plan", help="score leads and plan a day for a county")
+    p.add_argument("county", help="county folder or county.json")
+    _add_plan_args(p)
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("check", help="verify a plan independently of the solver")
+    p.add_argument("plan", help="plan.json")
+    p.add_argument("--problem", help="problem.json (default: next to the plan)")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("score", help="rank leads by expected value, with reasons")
+    p.add_argument("county")
+    p.add_argument("--date")
+    p.add_argument("--top", type=int, default=20)
+    p.add_argument("--lang", choices=("en", "zh"), default="en")
+    p.add_argument("--retrain", action="store_true", help="retrain the model from history.csv")
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("app", help="start the Streamlit map interface")
+    p.add_argument("--port", type=int, default=8501)
+    p.set_defaults(func=cmd_app)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code (2 for bad input)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    with warnings.catch_warnings():
+        warnings.simplefilter("default", DataWarning)
+        try:
+            return int(args.func(args))
+        except CountyreachError as exc:
+            print(f"countyreach: error: {exc}", file=sys.stderr)
+            return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

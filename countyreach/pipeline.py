@@ -1,0 +1,440 @@
+"""From files to a checked day plan: the main job of countyreach.
+
+``plan_day`` is the one path the CLI, the app and the simulation all take:
+
+1. read the county manifest, villages, branches, leads and the officer roster;
+2. load the road network (cached) and snap every lead and officer start/end to it;
+3. add spatial features (industrial clusters, distance to the branch) and score
+   every lead with the propensity model: expected value of a visit in yuan;
+4. build the directed travel-time matrix over the real roads;
+5. solve the day with OR-Tools and verify the result with the independent checker.
+
+Each stage reports progress through an optional callback so the app can show a
+progress bar and the CLI a tqdm bar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import logging
+import time
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import geo
+import propensity
+import routing
+from countyreach.errors import DataWarning, InputError
+from countyreach.io import (
+    County,
+    leads_from_table,
+    load_county,
+    read_branches,
+    read_leads_table,
+    read_officers,
+    read_villages,
+)
+from countyreach.types import (
+    Depot,
+    Lead,
+    Location,
+    Officer,
+    Plan,
+    RoutingProblem,
+    RoutingSettings,
+    TravelMatrix,
+    Violation,
+    end_node_id,
+    start_node_id,
+)
+
+__all__ = [
+    "ProgressFn",
+    "CountyData",
+    "DayPlan",
+    "load_county_data",
+    "score_leads",
+    "build_problem",
+    "plan_day",
+    "route_legs",
+    "default_cache_dir",
+]
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[str, float], None]
+
+
+def _noop_progress(stage: str, fraction: float) -> None:
+    log.debug("%s %.0f%%", stage, 100 * fraction)
+
+
+def default_cache_dir() -> Path:
+    """Folder for prepared road graphs and trained models (``~/.cache/countyreach``)."""
+    return Path.home() / ".cache" / "countyreach"
+
+
+@dataclass(frozen=True, eq=False)
+class CountyData:
+    """A county loaded, validated and snapped to its road network.
+
+    ``snaps`` maps every lead id and every officer start/end node id to its
+    snap on the road graph; ``leads`` keeps the validated input table with the
+    spatial features added.
+    """
+
+    county: County
+    graph: Any  # geo.RoadGraph
+    villages: pd.DataFrame
+    branches: tuple[Depot, ...]
+    leads: pd.DataFrame
+    officers: tuple[Officer, ...]
+    snaps: Mapping[str, Any] = field(repr=False)
+    history: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class DayPlan:
+    """A solved, checked day: the problem, the plan, the checker's verdict, the lead scores."""
+
+    county: CountyData
+    problem: RoutingProblem
+    plan: Plan
+    violations: tuple[Violation, ...]
+    scores: pd.DataFrame
+    timings_s: Mapping[str, float]
+
+    @property
+    def ok(self) -> bool:
+        """True when the independent checker found nothing wrong."""
+        return not self.violations
+
+
+def _wrap_point_error(exc: InputError, county: County, table: pd.DataFrame) -> InputError:
+    """Re-point a geo error about a point id at the file and row it came from."""
+    text = str(exc)
+    for rec in table[["lead_id", "source_row"]].itertuples(index=False):
+        if f"'{rec.lead_id}'" in text or f" {rec.lead_id}:" in text or f"{rec.lead_id} " in text:
+            return InputError(exc.reason + _crs_hint(county), file=str(county.leads),
+                              row=int(rec.source_row), field=exc.field or "lat")
+    return exc
+
+
+def _crs_hint(county: County) -> str:
+    if county.crs == "wgs84":
+        return (" (if the file came from Amap/Tencent it is GCJ-02, from Baidu BD-09: declare "
+                "\"crs\" in county.json)")
+    return ""
+
+
+def _check_inside(county: County, graph: Any, table: pd.DataFrame,
+                  officers: Sequence[Officer]) -> None:
+    """Reject points far outside the road network before snapping, naming file/row/field."""
+    hull = graph.hull
+    from shapely.geometry import Point
+
+    # ~2 km of slack: a farm can sit past the last mapped road of the extract.
+    area = hull.buffer(0.02)
+    for rec in table.itertuples(index=False):
+        if not area.contains(Point(float(rec.lon), float(rec.lat))):
+            raise InputError(
+                f"lead {rec.lead_id} at lat {float(rec.lat):.5f}, lon {float(rec.lon):.5f} lies "
+                f"outside the county's road network" + _crs_hint(county),
+                file=str(county.leads), row=int(rec.source_row), field="lat")
+    for i, o in enumerate(officers, start=1):
+        for which, dep in (("start", o.start), ("end", o.end)):
+            loc = dep.location
+            if not area.contains(Point(loc.lon, loc.lat)):
+                raise InputError(
+                    f"officer {o.officer_id}'s {which} lies outside the county's road network"
+                    + _crs_hint(county),
+                    file=str(county.officers), row=i, field=f"{which}_lat")
+
+
+def load_county_data(
+    path: str | Path | County,
+    *,
+    cache_dir: str | Path | None = None,
+    progress: ProgressFn | None = None,
+) -> CountyData:
+    """Load a county from disk and snap every place to its roads.
+
+    Parameters
+    ----------
+    path : str, Path or County
+        ``county.json`` or its folder (the demo is ``data/qingzu``).
+    cache_dir : str or Path, optional
+        Where to cache the prepared road graph; default :func:`default_cache_dir`.
+    progress : callable, optional
+        ``progress(stage, fraction)``.
+
+    Returns
+    -------
+    CountyData
+
+    Raises
+    ------
+    InputError
+        For a bad file, row or field, a point outside the network, an empty roster.
+    """
+    report = progress or _noop_progress
+    county = path if isinstance(path, County) else load_county(path)
+    report("read files", 0.0)
+    villages = read_villages(county.villages, crs=county.crs)
+    branches = read_branches(county.branches, crs=county.crs)
+    table = read_leads_table(county.leads, crs=county.crs)
+    officers = read_officers(county.officers, crs=county.crs)
+    history_path = county.root / "history.csv"
+    history = pd.read_csv(history_path, dtype={"lead_id": str}) if history_path.exists() else None
+    report("load roads", 0.1)
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    graph = geo.load_road_graph(county.roads, cache_dir=cache / "graphs")
+    _check_inside(county, graph, table, officers)
+    report("snap places", 0.3)
+    ids: list[str] = list(table["lead_id"])
+    points = [Location(float(a), float(b)) for a, b in zip(table["lat"], table["lon"], strict=True)]
+    for o in officers:
+        ids += [start_node_id(o.officer_id), end_node_id(o.officer_id)]
+        points += [o.start.location, o.end.location]
+    try:
+        snaps = geo.snap_points(graph, points, ids)
+    except InputError as exc:
+        raise _wrap_point_error(exc, county, table) from None
+    snap_map = dict(zip(ids, snaps, strict=True))
+    table = _add_spatial_features(table, branches)
+    return CountyData(county, graph, villages, branches, table, officers, snap_map, history)
+
+
+def _add_spatial_features(table: pd.DataFrame, branches: Sequence[Depot]) -> pd.DataFrame:
+    """Distance to the nearest branch and industrial-cluster features from geo."""
+    lat = table["lat"].to_numpy(float)
+    lon = table["lon"].to_numpy(float)
+    blat = np.array([b.location.lat for b in branches])
+    blon = np.array([b.location.lon for b in branches])
+    dist_branch_m, _ = geo.distance_to_nearest(lat, lon, blat, blon)
+    clusters = geo.find_clusters(lat, lon, table["industry"].to_numpy(str))
+    out = table.copy()
+    out["dist_branch_m"] = np.asarray(dist_branch_m, dtype=float)
+    out["cluster_id"] = np.asarray(clusters.labels)
+    out["dist_cluster_core_m"] = np.asarray(clusters.dist_to_core_m, dtype=float)
+    out["cluster_size"] = np.asarray(clusters.cluster_size, dtype=float)
+    return out
+
+
+def _model_path(data: CountyData, cache_dir: Path) -> Path:
+    return cache_dir / "models" / f"{data.county.county_id}.joblib"
+
+
+def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain: bool = False,
+               seed: int = 0) -> Any:
+    """Load the county's trained lead scorer, training it from ``history.csv`` when needed.
+
+    Parameters
+    ----------
+    data : CountyData
+        The county (its ``history`` holds past visits and outcomes).
+    cache_dir : str or Path, optional
+        Where trained models are kept.
+    retrain : bool
+        Train even when a saved model exists.
+    seed : int
+        Seed of the training run.
+
+    Returns
+    -------
+    propensity.LeadScorer
+    """
+    from countyreach.errors import ModelError
+
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    path = _model_path(data, cache)
+    if path.exists() and not retrain:
+        try:
+            return propensity.load_scorer(path)
+        except ModelError as exc:
+            log.warning("retraining: %s", exc)
+    if data.history is None or data.history.empty:
+        raise InputError("no visit history to train the lead model on (history.csv)",
+                         file=str(data.county.root / "history.csv"))
+    scorer = propensity.LeadScorer(random_state=seed).fit_history(data.leads, data.history)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    propensity.save_scorer(scorer, path)
+    return scorer
+
+
+def score_leads(data: CountyData, scorer: Any, month: str, *,
+                do_not_visit: Iterable[str] = ()) -> pd.DataFrame:
+    """Expected value of visiting each lead this month, with explanations.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lead_id, p_uptake, loan_yuan, p_default, value_yuan, value_std_yuan,
+        explanation_en, explanation_zh`` plus the lead's name, industry, village.
+    """
+    scores = scorer.score(data.leads, month, do_not_visit=tuple(do_not_visit))
+    keep = ["lead_id", "name", "industry", "village", "lat", "lon"]
+    out = data.leads[keep].merge(scores, on="lead_id", how="left")
+    return out.sort_values("value_yuan", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def build_problem(
+    data: CountyData,
+    scores: pd.DataFrame,
+    *,
+    plan_date: str,
+    settings: RoutingSettings,
+    officer_ids: Sequence[str] | None = None,
+    pins: Mapping[str, str] | None = None,
+    exclude: Iterable[str] = (),
+    matrix: TravelMatrix | None = None,
+) -> RoutingProblem:
+    """Turn scored leads and the roster into a routing problem over real travel times.
+
+    Parameters
+    ----------
+    data : CountyData
+    scores : pandas.DataFrame
+        From :func:`score_leads`.
+    plan_date : str
+        ISO date of the day.
+    settings : RoutingSettings
+    officer_ids : sequence of str, optional
+        Officers working that day (default: the whole roster).
+    pins : mapping lead_id -> officer_id, optional
+        Appointments made in the app, on top of the file's ``pinned_officer_id``.
+    exclude : iterable of str
+        Leads not offered at all (do-not-visit list, already visited).
+    matrix : TravelMatrix, optional
+        A matrix over a superset of the nodes, reused instead of recomputed.
+    """
+    officers = data.officers
+    if officer_ids is not None:
+        wanted = set(officer_ids)
+        unknown = wanted - {o.officer_id for o in officers}
+        if unknown:
+            raise InputError(f"unknown officer(s) {sorted(unknown)}", field="officer_ids")
+        officers = tuple(o for o in officers if o.officer_id in wanted)
+    if not officers:
+        raise InputError("no officers selected for the day", field="officer_ids")
+    excluded = set(exclude)
+    table = data.leads[~data.leads["lead_id"].isin(excluded)]
+    values = dict(zip(scores["lead_id"], scores["value_yuan"], strict=True))
+    stds = dict(zip(scores["lead_id"], scores["value_std_yuan"], strict=True))
+    leads = leads_from_table(table, values, stds)
+    active = {o.officer_id for o in officers}
+    fixed: list[Lead] = []
+    for ld in leads:
+        pin = (pins or {}).get(ld.lead_id, ld.pinned_officer_id)
+        if pin is not None and pin not in active:
+            warnings.warn(f"lead {ld.lead_id} is pinned to {pin}, who is not working on "
+                          f"{plan_date}; offering it to everyone", DataWarning, stacklevel=2)
+            pin = None
+        fixed.append(replace(ld, pinned_officer_id=pin) if pin != ld.pinned_officer_id else ld)
+    node_ids = [ld.lead_id for ld in fixed]
+    for o in officers:
+        node_ids += [start_node_id(o.officer_id), end_node_id(o.officer_id)]
+    if matrix is None or not set(node_ids) <= set(matrix.node_ids):
+        matrix = geo.travel_matrix(data.graph, [data.snaps[i] for i in node_ids])
+    else:
+        matrix = matrix.subset(node_ids)
+    return RoutingProblem(tuple(fixed), officers, matrix, settings, plan_date)
+
+
+def plan_day(
+    county: str | Path | CountyData,
+    *,
+    plan_date: str | None = None,
+    settings: RoutingSettings | None = None,
+    officer_ids: Sequence[str] | None = None,
+    pins: Mapping[str, str] | None = None,
+    do_not_visit: Iterable[str] = (),
+    cache_dir: str | Path | None = None,
+    progress: ProgressFn | None = None,
+) -> DayPlan:
+    """Plan one day for a county: score, route, check.
+
+    Parameters
+    ----------
+    county : str, Path or CountyData
+        A county folder/manifest, or already loaded data (the app keeps it).
+    plan_date : str, optional
+        ISO date; default today. Its month drives the seasonal features.
+    settings : RoutingSettings, optional
+        Solver settings (time limit, drive cost, skill/locality policy).
+    officer_ids : sequence of str, optional
+        Officers working that day.
+    pins : mapping, optional
+        lead_id -> officer_id appointments.
+    do_not_visit : iterable of str
+        Lead ids that must not be offered (opt-outs).
+    cache_dir : str or Path, optional
+        Graph and model cache.
+    progress : callable, optional
+        ``progress(stage, fraction)``.
+
+    Returns
+    -------
+    DayPlan
+        Always a value: an infeasible day is a plan with that status.
+    """
+    report = progress or _noop_progress
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    data = county if isinstance(county, CountyData) else load_county_data(
+        county, cache_dir=cache_dir, progress=report)
+    timings["load_s"] = time.perf_counter() - t0
+    day = plan_date or dt.date.today().isoformat()
+    try:
+        month = dt.date.fromisoformat(day).strftime("%Y-%m")
+    except ValueError:
+        raise InputError(f"expected a date like 2026-11-24, got {day!r}", field="date") from None
+    report("score leads", 0.4)
+    t = time.perf_counter()
+    scorer = get_scorer(data, cache_dir=cache_dir)
+    dnv = set(do_not_visit)
+    scores = score_leads(data, scorer, month, do_not_visit=dnv)
+    timings["score_s"] = time.perf_counter() - t
+    report("travel times", 0.55)
+    t = time.perf_counter()
+    problem = build_problem(data, scores, plan_date=day, settings=settings or RoutingSettings(),
+                            officer_ids=officer_ids, pins=pins, exclude=dnv)
+    timings["matrix_s"] = time.perf_counter() - t
+    report("optimise routes", 0.65)
+    t = time.perf_counter()
+    plan = routing.solve(problem)
+    timings["solve_s"] = time.perf_counter() - t
+    report("check plan", 0.95)
+    violations = tuple(routing.check_plan(problem, plan))
+    timings["total_s"] = time.perf_counter() - t0
+    report("done", 1.0)
+    return DayPlan(data, problem, plan, violations, scores, timings)
+
+
+def route_legs(data: CountyData, problem: RoutingProblem, plan: Plan
+               ) -> list[dict[str, Any]]:
+    """Road geometry of every leg of every route, for drawing on a map.
+
+    Returns
+    -------
+    list of dict
+        ``officer_id, seq, from_id, to_id, path`` where ``path`` is a list of
+        ``[lon, lat]`` pairs (the order map libraries expect).
+    """
+    out: list[dict[str, Any]] = []
+    for r in plan.routes:
+        if not r.stops:
+            continue
+        nodes = [start_node_id(r.officer_id), *r.lead_ids, end_node_id(r.officer_id)]
+        for seq, (a, b) in enumerate(itertools.pairwise(nodes)):
+            pts = geo.route_geometry(data.graph, data.snaps[a], data.snaps[b])
+            out.append({"officer_id": r.officer_id, "seq": seq, "from_id": a, "to_id": b,
+                        "path": [[float(lon), float(lat)] for lat, lon in pts]})
+    return out
