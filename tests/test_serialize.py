@@ -1,0 +1,92 @@
+"""Plans and problems survive a JSON round trip; foreign documents are refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from countyreach.errors import InputError
+from countyreach.serialize import (
+    plan_from_dict,
+    plan_to_dict,
+    problem_from_dict,
+    problem_to_dict,
+    read_json,
+    write_json,
+)
+from countyreach.types import (
+    Break,
+    BreakTaken,
+    Depot,
+    DroppedLead,
+    DropReason,
+    Lead,
+    Location,
+    Officer,
+    Plan,
+    PlanStatus,
+    Route,
+    RoutingProblem,
+    RoutingSettings,
+    Stop,
+    TimeWindow,
+    TravelMatrix,
+    end_node_id,
+    start_node_id,
+)
+
+
+def _problem() -> RoutingProblem:
+    dep = Depot("B", "营业所", Location(35.51, 115.01))
+    o = Officer("O1", "王", dep, dep, TimeWindow(28_800, 61_200), max_drive_s=14_400,
+                max_visits=8, skills=frozenset({"sheep_farm"}), localities=frozenset({"庆北村"}),
+                lunch=Break(TimeWindow(41_400, 46_800), 2_700))
+    leads = (
+        Lead("L1", "羊场", Location(35.52, 115.02), "sheep_farm", "庆北村", 2_100, 812.5,
+             (TimeWindow(30_000, 40_000),), None, "13800000000", "庆北村东"),
+        Lead("L2", "小卖部", Location(35.53, 115.03), "small_shop", value_yuan=40.0,
+             pinned_officer_id="O1"),
+    )
+    ids = ("L1", "L2", start_node_id("O1"), end_node_id("O1"))
+    rng = np.random.default_rng(0)
+    d = rng.integers(60, 900, size=(4, 4))
+    np.fill_diagonal(d, 0)
+    return RoutingProblem(leads, (o,), TravelMatrix(ids, d, d * 11),
+                          RoutingSettings(time_limit_s=3, skills="hard"), "2026-11-24",
+                          frozenset({"L9"}))
+
+
+def test_problem_round_trip():
+    p = _problem()
+    q = problem_from_dict(json.loads(json.dumps(problem_to_dict(p))))
+    assert q.leads == p.leads and q.officers == p.officers and q.settings == p.settings
+    assert np.array_equal(q.matrix.duration_s, p.matrix.duration_s)
+    assert q.matrix.node_ids == p.matrix.node_ids and q.done_lead_ids == p.done_lead_ids
+
+
+def test_plan_round_trip(tmp_path: Path):
+    plan = Plan(
+        PlanStatus.FEASIBLE,
+        (Route("O1", (Stop("L2", 29_000, 29_000, 29_900, 200, 2_000),), 28_800, 30_500, 800,
+               8_000, 40.0, 600, 6_000, BreakTaken(41_400, 2_700)),),
+        (DroppedLead("L1", DropReason.NOT_WORTH_DETOUR, "far", 1_200.0),),
+        objective_yuan=30.0, solver="test", plan_date="2026-11-24", meta={"seed": 1},
+    )
+    path = write_json(plan_to_dict(plan), tmp_path / "p" / "plan.json")
+    back = plan_from_dict(read_json(path))
+    assert back.routes == plan.routes and back.dropped == plan.dropped
+    assert back.status is PlanStatus.FEASIBLE and dict(back.meta) == {"seed": 1}
+
+
+def test_foreign_or_broken_documents_are_refused(tmp_path: Path):
+    with pytest.raises(InputError, match="kind"):
+        plan_from_dict({"kind": "something else"})
+    p = tmp_path / "bad.json"
+    p.write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputError, match="bad.json"):
+        read_json(p)
+    with pytest.raises(InputError, match="not found"):
+        read_json(tmp_path / "missing.json")
