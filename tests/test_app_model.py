@@ -1,0 +1,294 @@
+"""The app's view models on hand-built plans: KPIs, tables, map layers, pins, officer view, i18n."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from countyreach import appmodel as am
+from countyreach.i18n import DROP_REASON, INDUSTRY, OUTCOMES, PLAN_STATUS, STRINGS, t
+from countyreach.types import (
+    Depot,
+    DroppedLead,
+    DropReason,
+    Lead,
+    Location,
+    Officer,
+    Plan,
+    PlanStatus,
+    Route,
+    RoutingProblem,
+    Stop,
+    TimeWindow,
+    TravelMatrix,
+    end_node_id,
+    start_node_id,
+)
+
+
+def _problem() -> RoutingProblem:
+    home = Depot("B", "营业所", Location(35.52, 115.02), "branch")
+    officers = (
+        Officer("O1", "王建军", home, home, TimeWindow(8 * 3600, 17 * 3600)),
+        Officer("O2", "李红梅", home, home, TimeWindow(8 * 3600, 17 * 3600)),
+    )
+    leads = (
+        Lead("L1", "羊场", Location(35.53, 115.03), "sheep_farm", village="庆北村",
+             value_yuan=300.0, phone="138 0000 0001", address="庆北村东"),
+        Lead("L2", "小卖部", Location(35.54, 115.01), "small_shop", village="庆南村",
+             value_yuan=100.0),
+        Lead("L3", "玉雕坊", Location(35.51, 115.04), "jade_carving", village="庆中村",
+             value_yuan=50.0),
+    )
+    ids = [ld.lead_id for ld in leads]
+    for o in officers:
+        ids += [start_node_id(o.officer_id), end_node_id(o.officer_id)]
+    n = len(ids)
+    dur = np.full((n, n), 600, dtype=np.int64)
+    np.fill_diagonal(dur, 0)
+    return RoutingProblem(leads, officers, TravelMatrix(tuple(ids), dur, dur * 10),
+                          plan_date="2026-11-24")
+
+
+def _plan() -> Plan:
+    h = 3600
+    r1 = Route("O1", (Stop("L1", 8 * h + 600, 8 * h + 600, 8 * h + 2700, 600, 6000),
+                      Stop("L2", 8 * h + 3300, 8 * h + 3300, 8 * h + 4500, 600, 6000)),
+               8 * h, 8 * h + 5100, 1800, 18000, 400.0)
+    r2 = Route("O2", (), 8 * h, 8 * h, 0, 0, 0.0)
+    return Plan(PlanStatus.FEASIBLE, (r1, r2),
+                (DroppedLead("L3", DropReason.NOT_WORTH_DETOUR, "far", 80.0),),
+                objective_yuan=370.0, plan_date="2026-11-24")
+
+
+def _scores() -> pd.DataFrame:
+    return pd.DataFrame({
+        "lead_id": ["L1", "L2", "L3"], "name": ["羊场", "小卖部", "玉雕坊"],
+        "industry": ["sheep_farm", "small_shop", "jade_carving"],
+        "village": ["庆北村", "庆南村", "庆中村"],
+        "lat": [35.53, 35.54, 35.51], "lon": [115.03, 115.01, 115.04],
+        "p_uptake": [0.5, 0.2, 0.1], "loan_yuan": [50000.0, 20000.0, 30000.0],
+        "p_default": [0.02, 0.05, 0.1], "value_yuan": [300.0, 100.0, 50.0],
+        "value_std_yuan": [30.0, 10.0, 5.0],
+        "explanation_en": ["big flock, season", "steady shop", "far"],
+        "explanation_zh": ["羊群大，旺季", "经营稳定", "较远"],
+    })
+
+
+# --------------------------------------------------------------------------- i18n
+
+
+def test_every_string_has_both_languages_and_same_placeholders() -> None:
+    for table in (STRINGS, INDUSTRY, DROP_REASON, OUTCOMES, PLAN_STATUS):
+        for key, entry in table.items():
+            assert entry.get("zh") and entry.get("en"), key
+            zh = set(re.findall(r"{(\w+)", entry["zh"]))
+            en = set(re.findall(r"{(\w+)", entry["en"]))
+            assert zh == en, key
+
+
+def test_every_drop_reason_has_a_label() -> None:
+    assert {r.value for r in DropReason} <= set(DROP_REASON)
+    assert {s.value for s in PlanStatus} <= set(PLAN_STATUS)
+
+
+def test_t_formats_and_falls_back() -> None:
+    assert t("checker_bad", "en", n=3) == "Independent check found 3 problem(s)"
+    assert t("checker_bad", "zh", n=3) == "独立校验发现 3 处问题"
+    assert t("no such key", "zh") == "no such key"
+    assert t("plan_button", "fr") == t("plan_button", "en")
+
+
+# --------------------------------------------------------------------------- KPIs and tables
+
+
+def test_kpis_per_officer_and_total() -> None:
+    rows, total = am.plan_kpis(_problem(), _plan(), _scores())
+    assert [k.officer_id for k in rows] == ["O1", "O2"]
+    o1 = rows[0]
+    assert o1.visits == 2 and o1.drive_s == 1800 and o1.distance_m == 18000
+    assert o1.expected_loans == pytest.approx(0.7)
+    assert o1.expected_loan_yuan == pytest.approx(0.5 * 50000 + 0.2 * 20000)
+    assert o1.value_yuan == 400.0
+    assert rows[1].visits == 0 and rows[1].start_s is None
+    assert total.visits == 2 and total.drive_h == pytest.approx(0.5)
+    assert total.value_yuan == 400.0
+
+
+def test_kpis_without_scores_have_zero_loans() -> None:
+    _, total = am.plan_kpis(_problem(), _plan(), None)
+    assert total.expected_loans == 0.0 and total.visits == 2
+
+
+def test_kpi_frame_has_total_row_in_language() -> None:
+    rows, total = am.plan_kpis(_problem(), _plan(), _scores())
+    df = am.kpi_frame(rows, total, "zh")
+    assert list(df[t("officer", "zh")])[-1] == "合计"
+    assert df[t("kpi_visits", "zh")].tolist() == [2, 0, 2]
+    assert df[t("start", "zh")].tolist()[0] == "08:00"
+
+
+def test_route_table_orders_stops_with_times() -> None:
+    df = am.route_table(_problem(), _plan(), "en")
+    assert df["lead_id"].tolist() == ["L1", "L2"]
+    assert df["seq"].tolist() == [1, 2]
+    assert df["arrive"].tolist() == ["08:10", "08:55"]
+    assert df["industry"].tolist()[0] == "sheep farm"
+
+
+def test_dropped_table_gives_reason_in_language() -> None:
+    df = am.dropped_table(_problem(), _plan(), "zh")
+    assert df["lead_id"].tolist() == ["L3"]
+    assert df["reason"].iloc[0] == "价值不抵绕路"
+    assert df["needed_value_yuan"].iloc[0] == 80
+
+
+# --------------------------------------------------------------------------- map
+
+
+def test_value_colours_ramp_darkens_with_value() -> None:
+    cols = am.value_colours([0.0, 50.0, 100.0, 1000.0])
+    assert cols[0][:3] == [255, 255, 178]
+    # green channel falls as value grows: darker red for more valuable leads
+    greens = [c[1] for c in cols]
+    assert greens == sorted(greens, reverse=True)
+    assert am.value_colours([]) == []
+    assert am.value_colours([0.0, 0.0])[0][:3] == [255, 255, 178]
+
+
+def test_lead_points_mark_visited_and_dropped() -> None:
+    colours = am.officer_colours(["O1", "O2"])
+    pts = am.lead_points(_scores(), "en", problem=_problem(), plan=_plan(), colours=colours)
+    by = pts.set_index("lead_id")
+    assert by.loc["L1", "status"] == "visited" and by.loc["L1", "officer_id"] == "O1"
+    assert by.loc["L1", "line"][:3] == colours["O1"]
+    assert by.loc["L3", "status"] == "dropped"
+    assert "not worth the detour" in by.loc["L3", "tip"] and "80" in by.loc["L3", "tip"]
+    assert "#2" in by.loc["L2", "tip"]
+
+
+def test_lead_points_mark_leads_not_offered() -> None:
+    scores = pd.concat([_scores(), _scores().iloc[[0]].assign(lead_id="L9")], ignore_index=True)
+    pts = am.lead_points(scores, "en", problem=_problem(), plan=_plan())
+    assert pts.set_index("lead_id").loc["L9", "status"] == "excluded"
+
+
+def test_lead_points_escape_html_in_names() -> None:
+    scores = _scores().assign(name=["<script>x</script>", "b", "c"])
+    pts = am.lead_points(scores, "en")
+    assert "<script>" not in pts["tip"].iloc[0]
+
+
+def test_route_paths_join_legs_per_officer_in_order() -> None:
+    legs = [
+        {"officer_id": "O1", "seq": 1, "path": [[1.0, 1.0], [2.0, 2.0]]},
+        {"officer_id": "O1", "seq": 0, "path": [[0.0, 0.0], [1.0, 1.0]]},
+        {"officer_id": "O2", "seq": 0, "path": [[5.0, 5.0]]},
+    ]
+    paths = am.route_paths(legs, am.officer_colours(["O1", "O2"]), {"O1": "王"})
+    assert len(paths) == 1
+    assert paths[0]["path"] == [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]
+    assert paths[0]["tip"] == "O1 王"
+
+
+def test_view_fits_points() -> None:
+    v = am.view_for([115.0, 115.1], [35.5, 35.6])
+    assert v["longitude"] == pytest.approx(115.05) and v["latitude"] == pytest.approx(35.55)
+    assert 10 < v["zoom"] < 14
+    wide = am.view_for([110.0, 120.0], [30.0, 40.0])
+    assert wide["zoom"] < v["zoom"]
+
+
+def test_offline_deck_has_no_basemap_and_all_layers() -> None:
+    md = am.MapData(
+        roads=[{"path": [[115.0, 35.5], [115.1, 35.5]], "width": 2, "color": [1, 1, 1, 255]}],
+        boundary=[[115.0, 35.5], [115.1, 35.5], [115.1, 35.6], [115.0, 35.5]],
+        villages=pd.DataFrame({"name": ["庆北村"], "lon": [115.05], "lat": [35.55],
+                               "size": [12]}),
+        leads=am.lead_points(_scores(), "zh", problem=_problem(), plan=_plan()),
+        routes=[{"officer_id": "O1", "path": [[115.0, 35.5], [115.05, 35.55]],
+                 "color": [0, 0, 0], "tip": "O1"}],
+    )
+    deck = am.build_deck(md)
+    spec = deck.to_json()
+    assert "cartocdn" not in spec and "mapbox://" not in spec
+    ids = [layer.id for layer in deck.layers]
+    assert ids == ["boundary", "roads", "routes", "leads", "villages"]
+    assert '"characterSet": "auto"' in spec
+    online = am.build_deck(md, basemap=True).to_json()
+    assert "cartocdn" in online
+
+
+# --------------------------------------------------------------------------- pins
+
+
+def test_pins_assign_lock_and_clear() -> None:
+    pins = am.assign_pin({}, "L3", "O2")
+    assert pins == {"L3": "O2"}
+    pins = am.lock_route(pins, _plan(), "O1")
+    assert pins == {"L3": "O2", "L1": "O1", "L2": "O1"}
+    assert am.unpin(pins, "L3") == {"L1": "O1", "L2": "O1"}
+    assert am.unpin(pins) == {}
+    # the input is never mutated
+    base = {"L1": "O1"}
+    am.assign_pin(base, "L1", "O2")
+    assert base == {"L1": "O1"}
+
+
+# --------------------------------------------------------------------------- officer view
+
+
+def test_officer_stops_with_links_and_reason() -> None:
+    stops = am.officer_stops(_problem(), _plan(), "O1", _scores(), "zh")
+    assert [s.lead_id for s in stops] == ["L1", "L2"]
+    s = stops[0]
+    assert (s.seq, s.arrive, s.leave, s.drive_min) == (1, "08:10", "08:45", 10)
+    assert s.tel_url == "tel:13800000001"
+    assert s.why == "羊群大，旺季"
+    assert "uri.amap.com/navigation" in s.amap_url and "coordinate=wgs84" in s.amap_url
+    assert "115.030000,35.530000" in s.amap_url
+    assert "api.map.baidu.com/direction" in s.baidu_url and "35.530000,115.030000" in s.baidu_url
+    assert stops[1].tel_url == ""
+    assert am.officer_stops(_problem(), _plan(), "O2", None, "en") == []
+
+
+def test_offline_sheet_is_self_contained_html() -> None:
+    stops = am.officer_stops(_problem(), _plan(), "O1", _scores(), "en")
+    page = am.offline_sheet_html("王建军", "2026-11-24", stops, "en", recorded={"L1": "interested"})
+    assert page.startswith("<!doctype html>")
+    assert "<script" not in page and "src=" not in page.replace("src=countyreach", "")
+    assert page.index("羊场") < page.index("小卖部")
+    assert "tel:13800000001" in page and "Interested" in page and "08:10" in page
+
+
+# --------------------------------------------------------------------------- leads page
+
+
+def test_score_bands_by_terciles() -> None:
+    bands = am.score_bands([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    assert bands[0] == "none"
+    assert bands[1] == "low" and bands[-1] == "high"
+    assert set(bands[1:]) == {"low", "medium", "high"}
+    assert am.score_bands([0.0, 0.0]) == ["none", "none"]
+
+
+def test_filter_leads_combines_filters() -> None:
+    df = am.with_bands(_scores(), pd.DataFrame({"lead_id": ["L1", "L2", "L3"],
+                                                "cluster_id": [1, 1, -1]}))
+    assert list(df["cluster_id"]) == [1, 1, -1]
+    assert len(am.filter_leads(df)) == 3
+    assert am.filter_leads(df, clusters=[1])["lead_id"].tolist() == ["L1", "L2"]
+    assert am.filter_leads(df, clusters=[1], industries=["small_shop"])["lead_id"].tolist() == [
+        "L2"]
+    assert am.filter_leads(df, bands=["high"])["lead_id"].tolist() == ["L1"]
+
+
+def test_lead_card_in_language() -> None:
+    card = am.lead_card(_scores(), "L1", "zh")
+    assert card["why"] == "羊群大，旺季" and card["industry"] == "养羊"
+    assert card["p_uptake"] == 0.5
+    with pytest.raises(KeyError):
+        am.lead_card(_scores(), "nope", "en")
