@@ -105,8 +105,9 @@ def write_plan_files(problem: RoutingProblem, plan: Plan, out: Path) -> list[Pat
         w = csv.writer(fh)
         w.writerow(["lead_id", "name", "value_yuan", "reason", "needed_value_yuan", "detail"])
         for d in plan.dropped:
-            ld = leads.get(d.lead_id)
-            w.writerow([d.lead_id, ld.name if ld else "", round(ld.value_yuan, 1) if ld else "",
+            known = leads.get(d.lead_id)
+            w.writerow([d.lead_id, known.name if known else "",
+                        round(known.value_yuan, 1) if known else "",
                         d.reason.value,
                         "" if d.needed_value_yuan is None else round(d.needed_value_yuan, 1),
                         d.detail])

@@ -31,7 +31,7 @@ import pandas as pd
 import geo
 import propensity
 import routing
-from countyreach.errors import DataWarning, InputError
+from countyreach.errors import DataWarning, DroppedRowWarning, FarSnapWarning, InputError
 from countyreach.io import (
     County,
     leads_from_table,
@@ -70,6 +70,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[str, float], None]
+
+#: A lead further than this from any mapped road cannot be driven to: skipped with a warning.
+LEAD_MAX_SNAP_M = 1_000.0
+#: Officers start at a home or branch; one far from every road is a data error.
+OFFICER_MAX_SNAP_M = 2_000.0
 
 
 def _noop_progress(stage: str, fraction: float) -> None:
@@ -203,13 +208,73 @@ def load_county_data(
     for o in officers:
         ids += [start_node_id(o.officer_id), end_node_id(o.officer_id)]
         points += [o.start.location, o.end.location]
-    try:
-        snaps = geo.snap_points(graph, points, ids)
-    except InputError as exc:
-        raise _wrap_point_error(exc, county, table) from None
+    with warnings.catch_warnings():
+        # Far snaps are judged below, per file row, where the user can act on them.
+        warnings.simplefilter("ignore", FarSnapWarning)
+        try:
+            snaps = geo.snap_points(graph, points, ids, far_m=LEAD_MAX_SNAP_M,
+                                    max_m=float("inf"))
+        except InputError as exc:
+            raise _wrap_point_error(exc, county, table) from None
     snap_map = dict(zip(ids, snaps, strict=True))
+    _check_crs_mixup(county, graph, table, snap_map)
+    table = _drop_roadless_leads(county, table, snap_map)
+    for o in officers:
+        for node in (start_node_id(o.officer_id), end_node_id(o.officer_id)):
+            if snap_map[node].distance_m > OFFICER_MAX_SNAP_M:
+                raise InputError(
+                    f"officer {o.officer_id}'s start/end is {snap_map[node].distance_m:,.0f} m "
+                    "from the nearest road", file=str(county.officers),
+                    row=1 + [x.officer_id for x in officers].index(o.officer_id),
+                    field="start_lat" if node.startswith("@start") else "end_lat")
     table = _add_spatial_features(table, branches)
     return CountyData(county, graph, villages, branches, table, officers, snap_map, history)
+
+
+def _drop_roadless_leads(county: County, table: pd.DataFrame,
+                         snaps: Mapping[str, Any]) -> pd.DataFrame:
+    """Skip leads with no road within reach, warning with file and row; the day goes on."""
+    far = [rec for rec in table[["lead_id", "source_row"]].itertuples(index=False)
+           if snaps[rec.lead_id].distance_m > LEAD_MAX_SNAP_M]
+    for rec in far:
+        warnings.warn(
+            f"{county.leads}: row {rec.source_row}: lead {rec.lead_id} is "
+            f"{snaps[rec.lead_id].distance_m:,.0f} m from the nearest mapped road "
+            f"(limit {LEAD_MAX_SNAP_M:,.0f} m); skipped", DroppedRowWarning, stacklevel=3)
+    if not far:
+        return table
+    return table[~table["lead_id"].isin({r.lead_id for r in far})].reset_index(drop=True)
+
+
+def _check_crs_mixup(county: County, graph: Any, table: pd.DataFrame,
+                     snaps: Mapping[str, Any]) -> None:
+    """Catch Amap/Baidu coordinates declared as WGS-84: they sit ~0.5 km off the roads.
+
+    If converting the file from GCJ-02 (or BD-09) to WGS-84 would bring the
+    leads markedly closer to the roads, the declaration is almost surely wrong.
+    """
+    if county.crs != "wgs84" or len(table) < 20:
+        return
+    sample = table.sample(n=min(200, len(table)), random_state=0)
+    now = float(np.median([snaps[i].distance_m for i in sample["lead_id"]]))
+    if now < 60:
+        return
+    for crs, conv in (("gcj02", geo.gcj02_to_wgs84), ("bd09", geo.bd09_to_wgs84)):
+        lat, lon = conv(sample["lat"].to_numpy(float), sample["lon"].to_numpy(float))
+        pts = [Location(float(a), float(b)) for a, b in zip(lat, lon, strict=True)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                alt = geo.snap_points(graph, pts, None, max_m=float("inf"))
+            except InputError:
+                continue
+        then = float(np.median([s.distance_m for s in alt]))
+        if then < 0.5 * now:
+            raise InputError(
+                f"the leads lie a median {now:,.0f} m from the roads, but only {then:,.0f} m if "
+                f"read as {crs.upper().replace('GCJ02', 'GCJ-02').replace('BD09', 'BD-09')}: "
+                f"set \"crs\": \"{crs}\" in county.json",
+                file=str(county.root / "county.json"), field="crs")
 
 
 def _add_spatial_features(table: pd.DataFrame, branches: Sequence[Depot]) -> pd.DataFrame:
