@@ -1,0 +1,532 @@
+"""countyreach — the Streamlit map interface for managers, officers and planners.
+
+Run with ``streamlit run app.py`` (or ``countyreach app``). One page per job:
+
+* Manager — plan the day, adjust (pin / lock / re-optimise), publish;
+* Officer — my visits on a phone, navigation, outcome in two taps, offline sheet;
+* Leads — ranked, filtered, explained;
+* Planner — coverage of a new county against the number of officers;
+* Model — the lead model's report.
+
+This is the only module that imports Streamlit. Pages only lay out widgets:
+every number, table, map layer and text comes from :mod:`countyreach.appmodel`,
+:mod:`countyreach.i18n` and the library.
+
+Environment: ``COUNTYREACH_TIME_LIMIT`` (solver seconds, default 5),
+``COUNTYREACH_CACHE`` (graph/model cache), ``COUNTYREACH_STORE`` (database URL
+of the plan store, default a SQLite file in the cache), ``COUNTYREACH_BASEMAP=1``
+(start with the online basemap on).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from countyreach import appmodel as am
+from countyreach import pipeline
+from countyreach.i18n import OUTCOMES, industry_label, outcome_label, status_label, t
+from countyreach.types import RoutingSettings, hhmm
+
+log = logging.getLogger("countyreach.app")
+
+REPO = Path(__file__).resolve().parent
+DATA = REPO / "data"
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def _time_limit_default() -> float:
+    try:
+        return max(0.5, float(os.environ.get("COUNTYREACH_TIME_LIMIT", "5")))
+    except ValueError:
+        return 5.0
+
+
+def _cache_dir() -> Path:
+    env = os.environ.get("COUNTYREACH_CACHE")
+    return Path(env) if env else pipeline.default_cache_dir()
+
+
+def _counties() -> dict[str, Path]:
+    """County folders shipped in ``data/`` (each with a ``county.json``)."""
+    out = {}
+    for manifest in sorted(DATA.glob("*/county.json")):
+        try:
+            meta = json.loads(manifest.read_text(encoding="utf-8"))
+            out[str(meta.get("name") or manifest.parent.name)] = manifest.parent
+        except (OSError, ValueError):
+            log.warning("skipping unreadable manifest %s", manifest)
+    return out
+
+
+def _optional(module: str) -> Any | None:
+    """Import an optional part of the product (store, officer_day, simulation) if present."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
+# --------------------------------------------------------------------------- cached resources
+
+
+@st.cache_resource(show_spinner=False)
+def county_data(path: str) -> pipeline.CountyData:
+    """The county loaded and snapped once per server process."""
+    return pipeline.load_county_data(path, cache_dir=_cache_dir())
+
+
+@st.cache_resource(show_spinner=False)
+def county_roads(path: str) -> list[dict[str, Any]]:
+    """Road lines of the county for the offline map layer."""
+    return am.road_paths(county_data(path).graph)
+
+
+@st.cache_resource(show_spinner=False)
+def county_scores(path: str, month: str) -> pd.DataFrame:
+    """Scores of every lead for a month (the scorer is trained once and cached on disk)."""
+    data = county_data(path)
+    scorer = pipeline.get_scorer(data, cache_dir=_cache_dir())
+    return pipeline.score_leads(data, scorer, month)
+
+
+@st.cache_resource(show_spinner=False)
+def plan_store() -> Any | None:
+    """The plan store when it is installed, else ``None`` (the app keeps state per session)."""
+    mod = _optional("countyreach.store")
+    if mod is None or not hasattr(mod, "Store"):
+        return None
+    url = os.environ.get("COUNTYREACH_STORE") or f"sqlite:///{_cache_dir() / 'countyreach.db'}"
+    try:
+        _cache_dir().mkdir(parents=True, exist_ok=True)
+        return mod.Store.open(url)
+    except Exception:  # the app must still plan when the database is down
+        log.exception("plan store unavailable at %s", url)
+        return None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def lang() -> str:
+    """Interface language of this session."""
+    return str(st.session_state.get("lang") or "zh")
+
+
+def county_path() -> str:
+    counties = _counties()
+    chosen = st.session_state.get("county")
+    if chosen not in counties:
+        chosen = next(iter(counties))
+    return str(counties[chosen])
+
+
+def _load_county() -> pipeline.CountyData | None:
+    L = lang()
+    try:
+        with st.spinner(t("loading_county", L)):
+            return county_data(county_path())
+    except Exception as exc:  # a bad county file must not take the app down
+        st.error(f"{t('county_error', L)}: {exc}")
+        return None
+
+
+def _scores(month: str) -> pd.DataFrame | None:
+    try:
+        return county_scores(county_path(), month)
+    except Exception as exc:
+        st.warning(f"{t('scores_need_model', lang())} ({exc})")
+        return None
+
+
+def _progress_callback(bar: Any) -> Callable[[str, float], None]:
+    L = lang()
+
+    def report(stage: str, fraction: float) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=t(f"stage_{stage}", L))
+
+    return report
+
+
+def _show_map(deck: Any, key: str, height: int = 560) -> None:
+    st.pydeck_chart(deck, key=key, height=height)
+    st.caption(t("attribution", lang()))
+
+
+def _current_day() -> pipeline.DayPlan | None:
+    day = st.session_state.get("day")
+    return day if isinstance(day, pipeline.DayPlan) else None
+
+
+def _set_day(day: pipeline.DayPlan) -> None:
+    st.session_state["day"] = day
+    st.session_state["legs"] = pipeline.route_legs(day.county, day.problem, day.plan)
+
+
+def _do_not_visit() -> set[str]:
+    store = plan_store()
+    ids: set[str] = set(st.session_state.get("do_not_visit", set()))
+    if store is not None and hasattr(store, "do_not_visit_ids"):
+        try:
+            ids |= set(store.do_not_visit_ids())
+        except Exception:
+            log.exception("could not read the do-not-visit list")
+    return ids
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def manager_page() -> None:
+    """Plan the day: officers, optimise, map with routes, KPIs, adjust, publish."""
+    L = lang()
+    st.title(t("page_manager", L))
+    data = _load_county()
+    if data is None:
+        return
+    officers = {o.officer_id: o for o in data.officers}
+    c1, c2 = st.columns([1, 3])
+    plan_date = c1.date_input(t("plan_date", L), value=dt.date.today(), key="plan_date")
+    on_duty = c2.multiselect(
+        t("officers_on_duty", L), list(officers), default=list(officers), key="on_duty",
+        format_func=lambda oid: f"{oid} {officers[oid].name}")
+    with st.expander(t("adjust", L) + " · " + t("time_limit", L), expanded=False):
+        s1, s2, s3 = st.columns(3)
+        limit = s1.number_input(t("time_limit", L), 0.5, 120.0, _time_limit_default(), 0.5,
+                                key="time_limit")
+        policies = ["soft", "hard", "off"]
+        skills = s2.selectbox(t("skills_policy", L), policies, key="skills",
+                              format_func=lambda p: t(f"policy_{p}", L))
+        locality = s3.selectbox(t("locality_policy", L), policies, key="locality",
+                                format_func=lambda p: t(f"policy_{p}", L))
+    settings = RoutingSettings(time_limit_s=float(limit), skills=str(skills),
+                               locality=str(locality))
+    if st.button(t("plan_button", L), type="primary", key="plan", disabled=not on_duty):
+        bar = st.progress(0.0, text=t("planning", L))
+        try:
+            day = pipeline.plan_day(
+                data, plan_date=plan_date.isoformat(), settings=settings,
+                officer_ids=list(on_duty), pins=st.session_state.get("pins", {}),
+                do_not_visit=_do_not_visit(), cache_dir=_cache_dir(),
+                progress=_progress_callback(bar))
+        except Exception as exc:
+            bar.empty()
+            st.error(str(exc))
+            return
+        bar.empty()
+        _set_day(day)
+    day = _current_day()
+    if day is None:
+        st.info(t("no_plan_yet", L))
+        _show_map(am.build_deck(am.map_data(data, _scores(plan_date.strftime("%Y-%m")), L,
+                                            roads=county_roads(county_path())),
+                                basemap=st.session_state.get("basemap", False)), "plan_map")
+        return
+    _manager_plan_view(day)
+
+
+def _manager_plan_view(day: pipeline.DayPlan) -> None:
+    L = lang()
+    plan, problem = day.plan, day.problem
+    st.subheader(t("plan_summary", L, date=plan.plan_date, visits=len(plan.visited_lead_ids),
+                   officers=len(problem.officers), secs=day.timings_s.get("total_s", 0.0)))
+    status = f"{t('plan_status', L)}: {status_label(plan.status.value, L)}"
+    if day.ok:
+        st.success(f"{status} · {t('checker_ok', L)}")
+    else:
+        st.error(f"{status} · {t('checker_bad', L, n=len(day.violations))}")
+        for v in day.violations[:10]:
+            st.write(f"[{v.code}] {v.message}")
+    rows, total = am.plan_kpis(problem, plan, day.scores)
+    cols = st.columns(6)
+    cols[0].metric(t("kpi_visits", L), total.visits)
+    cols[1].metric(t("kpi_drive_h", L), f"{total.drive_h:.1f}")
+    cols[2].metric(t("kpi_loans", L), f"{total.expected_loans:.1f}")
+    cols[3].metric(t("kpi_loan_yuan", L), f"{total.expected_loan_yuan:,.0f}")
+    cols[4].metric(t("kpi_value", L), f"{total.value_yuan:,.0f}")
+    cols[5].metric(t("kpi_dropped", L), len(plan.dropped))
+    md = am.map_data(day.county, day.scores, L, day=day, legs=st.session_state.get("legs"),
+                     roads=county_roads(county_path()))
+    _show_map(am.build_deck(md, basemap=st.session_state.get("basemap", False)), "plan_map")
+    st.caption(t("legend", L))
+    st.dataframe(am.kpi_frame(rows, total, L), hide_index=True, key="kpi_table")
+    tab_routes, tab_dropped = st.tabs([t("routes", L), t("dropped_leads", L)])
+    with tab_routes:
+        st.dataframe(am.route_table(problem, plan, L), hide_index=True, key="route_table")
+    with tab_dropped:
+        st.dataframe(am.dropped_table(problem, plan, L), hide_index=True, key="dropped_table")
+    _manager_adjust(day)
+    _manager_publish(day)
+
+
+def _manager_adjust(day: pipeline.DayPlan) -> None:
+    L = lang()
+    st.subheader(t("adjust", L))
+    pins: dict[str, str] = dict(st.session_state.get("pins", {}))
+    names = {o.officer_id: o.name for o in day.problem.officers}
+    leads = sorted(day.problem.leads, key=lambda ld: -ld.value_yuan)
+    label = {ld.lead_id: f"{ld.lead_id} {ld.name} · ¥{ld.value_yuan:,.0f}" for ld in leads}
+    c1, c2, c3 = st.columns([3, 2, 1])
+    lead_id = c1.selectbox(t("lead", L), [ld.lead_id for ld in leads], key="pin_lead",
+                           format_func=lambda x: label.get(x, x))
+    officer_id = c2.selectbox(t("assign_lead", L), list(names), key="pin_officer",
+                              format_func=lambda x: f"{x} {names.get(x, '')}")
+    if c3.button(t("pin", L), key="pin_button") and lead_id and officer_id:
+        pins = am.assign_pin(pins, str(lead_id), str(officer_id))
+    d1, d2, d3 = st.columns([3, 2, 1])
+    lock_officer = d1.selectbox(t("lock_route", L), list(names), key="lock_officer",
+                                format_func=lambda x: f"{x} {names.get(x, '')}")
+    if d2.button(t("lock_route", L), key="lock_button") and lock_officer:
+        pins = am.lock_route(pins, day.plan, str(lock_officer))
+    if d3.button(t("unpin_all", L), key="unpin_button"):
+        pins = am.unpin(pins)
+    st.session_state["pins"] = pins
+    if pins:
+        st.caption(t("pins", L, n=len(pins)) + " — " + ", ".join(
+            t("pinned_to", L, lead=k, officer=v) for k, v in sorted(pins.items())))
+    if st.button(t("reoptimise", L), key="reoptimise", type="primary"):
+        with st.spinner(t("planning", L)):
+            settings = RoutingSettings(
+                time_limit_s=float(st.session_state.get("time_limit", _time_limit_default())),
+                skills=str(st.session_state.get("skills", "soft")),
+                locality=str(st.session_state.get("locality", "soft")))
+            _set_day(am.replan(day, pins=pins, settings=settings))
+        st.rerun()
+
+
+def _manager_publish(day: pipeline.DayPlan) -> None:
+    L = lang()
+    from countyreach.serialize import plan_to_dict
+
+    c1, c2 = st.columns(2)
+    if c1.button(t("publish", L), key="publish", type="primary"):
+        store = plan_store()
+        plan_id = None
+        if store is not None and hasattr(store, "save_plan") and hasattr(store, "publish"):
+            try:
+                plan_id = store.save_plan(day.problem, day.plan)
+                store.publish(plan_id)
+            except Exception as exc:
+                st.warning(str(exc))
+                plan_id = None
+        st.session_state["published"] = day
+        st.success(t("published", L, plan_id=plan_id) if plan_id is not None
+                   else t("published_local", L))
+    c2.download_button(t("download_plan", L), json.dumps(plan_to_dict(day.plan), ensure_ascii=False,
+                                                         indent=1),
+                       file_name=f"plan-{day.plan.plan_date}.json", mime="application/json",
+                       key="download_plan")
+
+
+def officer_page() -> None:
+    """My visits, phone first: stops in order, call, navigate, why, outcome, offline sheet."""
+    L = lang()
+    st.title(t("page_officer", L))
+    data = _load_county()
+    if data is None:
+        return
+    day = st.session_state.get("published")
+    draft = False
+    if not isinstance(day, pipeline.DayPlan):
+        day = _current_day()
+        draft = day is not None
+    officers = {o.officer_id: o for o in data.officers}
+    me = st.selectbox(t("choose_officer", L), list(officers), key="me",
+                      format_func=lambda x: f"{officers[x].name} ({x})")
+    if day is None:
+        st.info(t("no_published", L))
+        return
+    if draft:
+        st.warning(t("showing_draft", L))
+    stops = am.officer_stops(day.problem, day.plan, str(me), day.scores, L)
+    route = next((r for r in day.plan.routes if r.officer_id == me), None)
+    if route is None or not stops:
+        st.info(t("no_visits", L))
+        return
+    st.markdown("**" + t("my_day", L, n=len(stops), start=hhmm(route.start_s),
+                         end=hhmm(route.end_s), drive_h=route.drive_s / 3600) + "**")
+    recorded: dict[str, str] = st.session_state.setdefault("outcomes", {})
+    sheet = am.offline_sheet_html(officers[str(me)].name, day.plan.plan_date, stops, L,
+                                  recorded=recorded)
+    st.download_button(t("offline_sheet", L), sheet, file_name=f"visits-{me}-"
+                       f"{day.plan.plan_date}.html", mime="text/html", key="offline_sheet",
+                       width="stretch")
+    st.caption(t("offline_hint", L))
+    for s in stops:
+        with st.container(border=True, key=f"stop_{s.lead_id}"):
+            st.markdown(f"### {s.seq}. {s.name}\n**{s.arrive}–{s.leave}** · {s.village} · "
+                        f"{s.industry} · {t('drive_min', L, m=s.drive_min)}")
+            if s.address:
+                st.caption(s.address)
+            b1, b2, b3 = st.columns(3)
+            if s.tel_url:
+                b1.link_button(f"📞 {t('call', L)}", s.tel_url, width="stretch")
+            b2.link_button(t("navigate_amap", L), s.amap_url, width="stretch")
+            b3.link_button(t("navigate_baidu", L), s.baidu_url, width="stretch")
+            with st.expander(t("why_lead", L)):
+                st.write(s.why or "—")
+                st.caption(f"{t('value', L)}: ¥{s.value_yuan:,.0f}")
+            choice = st.segmented_control(
+                t("outcome", L), list(OUTCOMES), key=f"outcome_{s.lead_id}",
+                format_func=lambda code: outcome_label(code, L), width="stretch")
+            if st.button(t("save", L), key=f"save_{s.lead_id}", disabled=choice is None,
+                         width="stretch"):
+                _record_outcome(day, str(me), s.lead_id, str(choice))
+            if s.lead_id in recorded:
+                st.success(t("saved", L, outcome=outcome_label(recorded[s.lead_id], L)))
+    with st.expander(t("map", L)):
+        md = am.map_data(day.county, day.scores, L, day=day, legs=st.session_state.get("legs"),
+                         roads=county_roads(county_path()), only_officer=str(me))
+        _show_map(am.build_deck(md, basemap=st.session_state.get("basemap", False),
+                                height_px=420), "officer_map", height=420)
+
+
+def _record_outcome(day: pipeline.DayPlan, officer_id: str, lead_id: str, outcome: str) -> None:
+    recorded: dict[str, str] = st.session_state.setdefault("outcomes", {})
+    recorded[lead_id] = outcome
+    if outcome == "do_not_visit":
+        st.session_state.setdefault("do_not_visit", set()).add(lead_id)
+    store = plan_store()
+    if store is not None and hasattr(store, "record_outcome"):
+        try:
+            store.record_outcome(lead_id=lead_id, officer_id=officer_id,
+                                 plan_date=day.plan.plan_date, outcome=outcome)
+        except Exception as exc:
+            st.warning(str(exc))
+
+
+def leads_page() -> None:
+    """Ranked leads with filters, an explanation per lead and a map."""
+    L = lang()
+    st.title(t("page_leads", L))
+    data = _load_county()
+    if data is None:
+        return
+    month = st.session_state.get("plan_date", dt.date.today()).strftime("%Y-%m")
+    scores = _scores(month)
+    if scores is None:
+        return
+    df = am.with_bands(scores, data.leads)
+    st.subheader(t("filters", L))
+    f1, f2, f3, f4 = st.columns(4)
+    industries = f1.multiselect(t("industry", L), sorted(df["industry"].unique()),
+                                key="f_industry", format_func=lambda x: industry_label(x, L))
+    clusters = f2.multiselect(t("cluster", L), sorted(df["cluster_id"].dropna().unique()),
+                              key="f_cluster",
+                              format_func=lambda c: t("no_cluster", L) if c < 0 else f"#{c}")
+    villages = f3.multiselect(t("village", L), sorted(df["village"].astype(str).unique()),
+                              key="f_village")
+    bands = f4.multiselect(t("score_band", L), list(am.BANDS), key="f_band",
+                           format_func=lambda b: t(f"band_{b}", L))
+    shown = am.filter_leads(df, industries=industries, clusters=clusters, villages=villages,
+                            bands=bands)
+    st.caption(t("n_leads", L, n=len(shown)))
+    why = "explanation_zh" if L == "zh" else "explanation_en"
+    table = pd.DataFrame({
+        "lead_id": shown["lead_id"], t("name", L): shown["name"],
+        t("industry", L): [industry_label(x, L) for x in shown["industry"]],
+        t("village", L): shown["village"], t("score_band", L): [t(f"band_{b}", L)
+                                                                  for b in shown["band"]],
+        t("p_uptake", L): shown["p_uptake"].round(3), t("loan_yuan", L): shown["loan_yuan"].round(),
+        t("value", L): shown["value_yuan"].round(), t("why_lead", L): shown.get(why, ""),
+    })
+    st.dataframe(table, hide_index=True, key="leads_table")
+    if not shown.empty:
+        st.subheader(t("explain", L))
+        pick = st.selectbox(t("lead", L), list(shown["lead_id"]), key="explain_lead",
+                            format_func=lambda x: f"{x} {shown.set_index('lead_id').at[x, 'name']}")
+        card = am.lead_card(shown, str(pick), L)
+        e1, e2, e3, e4 = st.columns(4)
+        e1.metric(t("p_uptake", L), f"{card['p_uptake']:.0%}")
+        e2.metric(t("loan_yuan", L), f"{card['loan_yuan']:,.0f}")
+        e3.metric(t("p_default", L), f"{card['p_default']:.1%}")
+        e4.metric(t("value", L), f"¥{card['value_yuan']:,.0f}")
+        st.info(card["why"] or "—")
+    md = am.map_data(data, shown, L, roads=county_roads(county_path()))
+    _show_map(am.build_deck(md, basemap=st.session_state.get("basemap", False)), "leads_map")
+
+
+def planner_page() -> None:
+    """Coverage of a new county against the number of officers (the simulation package)."""
+    L = lang()
+    st.title(t("page_planner", L))
+    st.write(t("planner_intro", L))
+    sim = _optional("countyreach.simulation")
+    if sim is None or not hasattr(sim, "sweep"):
+        st.info(t("sim_unavailable", L))
+        return
+    st.info(t("sim_unavailable", L))
+
+
+def model_page() -> None:
+    """The lead model's report: calibration, lift, importance, drift."""
+    L = lang()
+    st.title(t("page_model", L))
+    st.write(t("model_intro", L))
+    data = _load_county()
+    if data is None:
+        return
+    try:
+        scorer = pipeline.get_scorer(data, cache_dir=_cache_dir())
+    except Exception as exc:
+        st.warning(t("model_unavailable", L, why=exc))
+        return
+    report_fn = getattr(scorer, "report", None)
+    if report_fn is None:
+        st.warning(t("model_unavailable", L, why="LeadScorer.report"))
+        return
+    st.write(report_fn)
+
+
+# --------------------------------------------------------------------------- frame
+
+PAGES: dict[str, tuple[Callable[[], None], str, str]] = {
+    "manager": (manager_page, "page_manager", ":material/route:"),
+    "officer": (officer_page, "page_officer", ":material/directions_car:"),
+    "leads": (leads_page, "page_leads", ":material/storefront:"),
+    "planner": (planner_page, "page_planner", ":material/map:"),
+    "model": (model_page, "page_model", ":material/monitoring:"),
+}
+ROLE_HOME = {"manager": "manager", "officer": "officer", "planner": "planner"}
+
+
+def sidebar() -> None:
+    """Language, role, region and basemap choices shared by every page."""
+    st.session_state.setdefault("lang", "zh")
+    st.session_state.setdefault("basemap", os.environ.get("COUNTYREACH_BASEMAP") == "1")
+    with st.sidebar:
+        st.segmented_control(t("language", lang()), ["zh", "en"], key="lang", required=True,
+                             format_func=lambda x: "中文" if x == "zh" else "English")
+        L = lang()
+        st.selectbox(t("role", L), list(ROLE_HOME), key="role",
+                     format_func=lambda r: t(f"role_{r}", L))
+        counties = _counties()
+        st.selectbox(t("county", L), list(counties), key="county")
+        st.toggle(t("basemap", L), key="basemap", help=t("basemap_help", L))
+
+
+def main() -> None:
+    """Build the navigation and run the chosen page."""
+    st.set_page_config(page_title="countyreach", page_icon=":material/route:", layout="wide")
+    sidebar()
+    L = lang()
+    home = st.session_state.get("start_page") or ROLE_HOME.get(
+        str(st.session_state.get("role", "manager")), "manager")
+    pages = [st.Page(fn, title=t(key, L), icon=icon, url_path=name, default=(name == home))
+             for name, (fn, key, icon) in PAGES.items()]
+    nav = st.navigation(pages)
+    nav.run()
+
+
+main()
