@@ -510,22 +510,33 @@ def sidebar() -> None:
                              format_func=lambda x: "中文" if x == "zh" else "English")
         L = lang()
         st.selectbox(t("role", L), list(ROLE_HOME), key="role",
-                     format_func=lambda r: t(f"role_{r}", L))
+                     format_func=lambda r: t(f"role_{r}", L), on_change=_go_home)
         counties = _counties()
         st.selectbox(t("county", L), list(counties), key="county")
         st.toggle(t("basemap", L), key="basemap", help=t("basemap_help", L))
 
 
+def _go_home() -> None:
+    """Changing role opens that role's home page."""
+    st.session_state["goto"] = ROLE_HOME.get(str(st.session_state.get("role")), "manager")
+
+
 def main() -> None:
-    """Build the navigation and run the chosen page."""
+    """Build the navigation and run the chosen page.
+
+    ``st.session_state["goto"]`` (set by the role selector, or by a test)
+    switches to that page once.
+    """
     st.set_page_config(page_title="countyreach", page_icon=":material/route:", layout="wide")
     sidebar()
     L = lang()
-    home = st.session_state.get("start_page") or ROLE_HOME.get(
-        str(st.session_state.get("role", "manager")), "manager")
-    pages = [st.Page(fn, title=t(key, L), icon=icon, url_path=name, default=(name == home))
-             for name, (fn, key, icon) in PAGES.items()]
-    nav = st.navigation(pages)
+    home = ROLE_HOME.get(str(st.session_state.get("role", "manager")), "manager")
+    pages = {name: st.Page(fn, title=t(key, L), icon=icon, url_path=name, default=(name == home))
+             for name, (fn, key, icon) in PAGES.items()}
+    nav = st.navigation(list(pages.values()))
+    goto = st.session_state.pop("goto", None)
+    if goto in pages and pages[goto] is not nav:
+        st.switch_page(pages[goto])
     nav.run()
 
 

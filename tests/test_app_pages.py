@@ -1,0 +1,201 @@
+"""Every page of the Streamlit app under ``AppTest``: renders, key widgets work, the plan shows.
+
+These run the real pipeline on the demo township with a short solver limit
+(``COUNTYREACH_TIME_LIMIT``); the county and model are prepared once per test
+session in a temporary cache.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+REPO = Path(__file__).resolve().parents[1]
+APP = str(REPO / "app.py")
+TIMEOUT = 240  # first run prepares the road graph and trains the model
+DATE = "2026-11-24"
+
+
+@pytest.fixture(autouse=True)
+def _app_env(monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> Iterator[None]:
+    monkeypatch.setenv("COUNTYREACH_CACHE", str(cache_dir))
+    monkeypatch.setenv("COUNTYREACH_TIME_LIMIT", "2")
+    monkeypatch.setenv("COUNTYREACH_STORE", f"sqlite:///{cache_dir / 'app-test.db'}")
+    yield
+
+
+def _app(page: str | None = None, lang: str = "en") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["lang"] = lang
+    if page is not None:
+        at.session_state["goto"] = page
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _plan(at: AppTest) -> AppTest:
+    import datetime as dt
+
+    at.date_input(key="plan_date").set_value(dt.date.fromisoformat(DATE))
+    at.button(key="plan").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _deck_spec(at: AppTest, key: str) -> dict:
+    for el in at.get("deck_gl_json_chart"):
+        proto = el.proto
+        if key in proto.id or key in getattr(proto, "key", ""):
+            return json.loads(proto.json)
+    specs = [json.loads(el.proto.json) for el in at.get("deck_gl_json_chart")]
+    assert specs, "no map on the page"
+    return specs[0]
+
+
+def _layer_ids(spec: dict) -> list[str]:
+    return [layer["id"] for layer in spec["layers"]]
+
+
+@pytest.fixture(scope="module")
+def planned() -> AppTest:
+    """The manager page after planning the demo day (shared by the read-only checks)."""
+    return _plan(_app())
+
+
+def test_manager_page_renders_before_planning() -> None:
+    at = _app()
+    assert at.title[0].value == "Manager · plan the day"
+    assert at.button(key="plan").label == "Plan the day"
+    spec = _deck_spec(at, "plan_map")
+    # offline map: roads, boundary, leads and village names, no basemap
+    assert {"roads", "boundary", "leads", "villages"} <= set(_layer_ids(spec))
+    assert "mapStyle" not in spec and "mapProvider" not in spec
+
+
+def test_manager_plans_the_day_and_shows_routes(planned: AppTest) -> None:
+    at = planned
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["Visits"]) > 0
+    assert float(metrics["Driving (h)"]) > 0
+    assert at.success and "no violations" in at.success[0].value
+    spec = _deck_spec(at, "plan_map")
+    routes = next(layer for layer in spec["layers"] if layer["id"] == "routes")
+    assert len(routes["data"]) >= 1
+    # routes follow the roads: many more points than stops
+    day = at.session_state["day"]
+    assert sum(len(r["path"]) for r in routes["data"]) > len(day.plan.visited_lead_ids) + 2
+    route_df = at.dataframe(key="route_table").value
+    assert len(route_df) == len(day.plan.visited_lead_ids)
+    kpi = at.dataframe(key="kpi_table").value
+    assert kpi.iloc[-1, 0] == "Total" and int(kpi.iloc[-1, 1]) == int(metrics["Visits"])
+
+
+def test_manager_pin_lead_and_reoptimise() -> None:
+    at = _plan(_app())
+    day = at.session_state["day"]
+    target = day.plan.routes[0].officer_id
+    lead = next((d.lead_id for d in day.plan.dropped
+                 if d.reason.value == "not_worth_detour"), None)
+    if lead is None:
+        pytest.skip("the plan left no lead out for being not worth the detour")
+    at.selectbox(key="pin_lead").set_value(lead)
+    at.selectbox(key="pin_officer").set_value(target)
+    at.button(key="pin_button").click().run()
+    assert at.session_state["pins"] == {lead: target}
+    at.button(key="reoptimise").click().run()
+    assert not at.exception, at.exception
+    new = at.session_state["day"]
+    route = next(r for r in new.plan.routes if r.officer_id == target)
+    assert lead in route.lead_ids
+    assert new.ok
+
+
+def test_manager_lock_route_keeps_stops_with_officer() -> None:
+    at = _plan(_app())
+    day = at.session_state["day"]
+    route = max(day.plan.routes, key=lambda r: len(r.stops))
+    at.selectbox(key="lock_officer").set_value(route.officer_id)
+    at.button(key="lock_button").click().run()
+    assert set(at.session_state["pins"]) == set(route.lead_ids)
+    t0 = time.perf_counter()
+    at.button(key="reoptimise").click().run()
+    assert time.perf_counter() - t0 < 10, "re-optimising must reuse the travel matrix"
+    new = at.session_state["day"]
+    kept = next(r for r in new.plan.routes if r.officer_id == route.officer_id)
+    assert set(route.lead_ids) <= set(kept.lead_ids)
+    at.button(key="unpin_button").click().run()
+    assert at.session_state["pins"] == {}
+
+
+def test_publish_then_officer_sees_visits_and_records_outcome() -> None:
+    at = _plan(_app())
+    at.button(key="publish").click().run()
+    assert any("published" in s.value.lower() for s in at.success)
+    day = at.session_state["published"]
+    me = next(r for r in day.plan.routes if r.stops)
+    at.selectbox(key="role").set_value("officer").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Officer · my visits"
+    at.selectbox(key="me").set_value(me.officer_id).run()
+    assert not at.warning  # published, not a draft
+    first = me.stops[0].lead_id
+    # two taps: pick the outcome, save
+    at.button_group(key=f"outcome_{first}").set_value("interested").run()
+    at.button(key=f"save_{first}").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["outcomes"][first] == "interested"
+    assert any("Interested" in s.value for s in at.success)
+    titles = [m.value for m in at.markdown if m.value.startswith("### ")]
+    assert len(titles) == len(me.stops)
+    assert titles[0].startswith(f"### 1. {day.problem.lead_by_id[first].name}")
+    buttons = [b.proto for b in at.get("link_button")]
+    assert any("uri.amap.com" in b.url for b in buttons)
+    assert any("api.map.baidu.com" in b.url for b in buttons)
+
+
+def test_officer_page_without_plan_says_so() -> None:
+    at = _app("officer")
+    assert at.title[0].value == "Officer · my visits"
+    assert any("No plan for today" in i.value for i in at.info)
+
+
+def test_leads_page_filters_and_explains() -> None:
+    at = _app("leads")
+    assert at.title[0].value == "Leads"
+    table = at.dataframe(key="leads_table").value
+    n_all = len(table)
+    assert n_all > 10
+    values = list(table["Expected value"])
+    assert values == sorted(values, reverse=True)
+    at.multiselect(key="f_band").set_value(["high"]).run()
+    high = at.dataframe(key="leads_table").value
+    assert 0 < len(high) < n_all
+    industry = at.multiselect(key="f_industry").options[0]
+    at.multiselect(key="f_industry").set_value([industry]).run()
+    assert len(at.dataframe(key="leads_table").value) <= len(high)
+    assert at.info and at.info[0].value  # the explanation of the selected lead
+    assert "leads" in _layer_ids(_deck_spec(at, "leads_map"))
+
+
+def test_chinese_interface() -> None:
+    at = _app(lang="zh")
+    assert at.title[0].value == "经理 · 今日计划"
+    assert at.button(key="plan").label == "生成路线"
+
+
+def test_planner_page_renders() -> None:
+    at = _app("planner")
+    assert at.title[0].value == "Planner · coverage"
+
+
+def test_model_page_renders() -> None:
+    at = _app("model")
+    assert at.title[0].value == "Model"
+    assert not at.error
