@@ -1,0 +1,492 @@
+"""Rolling multi-week simulation: plan each day, visit, draw outcomes, retrain weekly.
+
+One scenario = one world, a number of officers at chosen bases, one policy, a
+seed and a length. Each working day:
+
+1. the leads that may be visited are those not visited in the last
+   ``revisit_cooldown_days`` and without a loan in the last year;
+2. the policy makes the day's routes (see :mod:`countyreach.simulation.policies`);
+3. the visits happen: :meth:`propensity.Economy.simulate_visit_outcomes` draws
+   loans from the hidden truth with a generator seeded by (seed, day), so the
+   same visits on the same day have the same outcomes under every policy;
+4. the outcomes join the lender's history; at the end of each week the
+   ``countyreach`` policy retrains its lead model on it.
+
+Everything random comes from generators seeded by the scenario's seed, and the
+day's routing uses a solver seed, so a scenario is a pure function of
+(world, scenario).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from countyreach.errors import InputError
+from countyreach.simulation.policies import POLICIES, nearest_plan, score_order_plan
+from countyreach.simulation.world import SimWorld
+from countyreach.types import (
+    Break,
+    Depot,
+    Lead,
+    Location,
+    Officer,
+    Plan,
+    RoutingProblem,
+    RoutingSettings,
+    TimeWindow,
+    TravelMatrix,
+    end_node_id,
+    start_node_id,
+)
+
+__all__ = [
+    "BASE_STRATEGIES",
+    "Scenario",
+    "SimulationResult",
+    "choose_bases",
+    "make_officers",
+    "simulate",
+    "HIGH_VALUE_SHARE",
+]
+
+log = logging.getLogger(__name__)
+
+BASE_STRATEGIES = ("p_median", "max_coverage", "branch", "random", "given")
+
+#: The "high-value businesses" of the coverage measure: the top fifth by true
+#: expected value of a visit at the start of the simulation.
+HIGH_VALUE_SHARE = 0.2
+
+_CAL_DAYS_PER_WEEK = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One simulated run.
+
+    Parameters
+    ----------
+    scenario_id : str
+        Label (unique within a sweep).
+    n_officers : int
+        Officers working every day.
+    base_strategy : str
+        ``p_median``, ``max_coverage`` (facility location over the travel
+        times), ``branch`` (everyone at the bank branch), ``random`` (seeded
+        random villages) or ``given`` (``bases``).
+    policy : str
+        ``countyreach``, ``nearest`` or ``score_order``.
+    seed : int
+        Seed of outcomes, exploration and solver.
+    n_weeks, days_per_week : int
+        Length: a quarter is 13 × 5 working days.
+    bases : tuple of str
+        One site id per officer (filled by :func:`choose_bases` unless given).
+    day_time_limit_s : float
+        Routing solver budget per simulated day.
+    explore_share : float
+        Share of the day's candidates valued by a Thompson draw instead of the mean.
+    cover_s : int
+        Coverage radius for ``max_coverage`` bases.
+    revisit_cooldown_days : int
+        Calendar days before a lead may be visited again.
+    officer_day_cost_yuan, drive_cost_yuan_per_h : float
+        Costs for cost per loan (salary and travel).
+    margin : float
+        Share of a loan that is the lender's value (for expected value).
+    """
+
+    scenario_id: str
+    n_officers: int
+    base_strategy: str = "p_median"
+    policy: str = "countyreach"
+    seed: int = 0
+    n_weeks: int = 13
+    days_per_week: int = 5
+    bases: tuple[str, ...] = ()
+    day_time_limit_s: float = 1.0
+    explore_share: float = 0.15
+    cover_s: int = 1800
+    revisit_cooldown_days: int = 60
+    officer_day_cost_yuan: float = 400.0
+    drive_cost_yuan_per_h: float = 60.0
+    margin: float = 0.05
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.n_officers, int) and 1 <= self.n_officers <= 500):
+            raise InputError(f"n_officers must be in 1..500, got {self.n_officers!r}",
+                             field="n_officers")
+        if self.base_strategy not in BASE_STRATEGIES:
+            raise InputError(f"base strategy must be one of {BASE_STRATEGIES}, got "
+                             f"{self.base_strategy!r}", field="base_strategy")
+        if self.policy not in POLICIES:
+            raise InputError(f"policy must be one of {POLICIES}, got {self.policy!r}",
+                             field="policy")
+        if not (1 <= self.n_weeks <= 104 and 1 <= self.days_per_week <= 7):
+            raise InputError("n_weeks must be 1..104 and days_per_week 1..7", field="n_weeks")
+        if self.bases and len(self.bases) != self.n_officers:
+            raise InputError(f"{len(self.bases)} bases for {self.n_officers} officers",
+                             field="bases")
+        if self.base_strategy == "given" and not self.bases:
+            raise InputError("base strategy 'given' needs one base per officer", field="bases")
+        if not 0.0 <= self.explore_share <= 1.0:
+            raise InputError("explore share must be in [0, 1]", field="explore_share")
+        if self.day_time_limit_s <= 0:
+            raise InputError("day time limit must be positive", field="day_time_limit_s")
+
+    def params(self) -> dict[str, Any]:
+        """The scenario as a flat dict (for result tables and metadata)."""
+        d = asdict(self)
+        d["bases"] = ";".join(self.bases)
+        return d
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationResult:
+    """What one scenario produced.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        With ``bases`` filled in.
+    visits : pandas.DataFrame
+        One row per visit: ``day, week, date, month, officer_id, seq, lead_id,
+        arrival_s, high_value, true_value_yuan, true_p_uptake, expected_loan_yuan, took_loan,
+        loan_yuan, defaulted``.
+    days : pandas.DataFrame
+        One row per officer-day: ``day, week, officer_id, visits, loans, drive_s,
+        distance_m, end_s``.
+    weekly : pandas.DataFrame
+        The measures per week (see :func:`countyreach.simulation.metrics.weekly_metrics`).
+    summary : mapping
+        Totals over the run.
+    """
+
+    scenario: Scenario
+    visits: pd.DataFrame
+    days: pd.DataFrame
+    weekly: pd.DataFrame
+    summary: Mapping[str, Any] = field(default_factory=dict)
+
+
+def choose_bases(world: SimWorld, n_officers: int, strategy: str, *, seed: int = 0,
+                 cover_s: int = 1800) -> tuple[str, ...]:
+    """A base (site id) for each officer by the given strategy.
+
+    Parameters
+    ----------
+    world : SimWorld
+    n_officers : int
+    strategy : str
+        See :class:`Scenario` (``given`` is not resolved here).
+    seed : int
+        For ``random`` and the facility solver.
+    cover_s : int
+        Coverage radius for ``max_coverage``.
+
+    Returns
+    -------
+    tuple of str
+        Site ids, one per officer (a site may host several officers).
+    """
+    from countyreach.simulation.facility import allocate_officers, locate_facilities
+
+    sites = world.site_ids
+    if strategy == "branch":
+        branches = world.branch_site_ids or sites[:1]
+        return tuple(branches[i % len(branches)] for i in range(n_officers))
+    if strategy == "random":
+        rng = np.random.default_rng([seed, 7])
+        villages = [s for s, k in zip(world.sites["site_id"], world.sites["kind"], strict=True)
+                    if k != "branch"] or list(sites)
+        pick = rng.choice(len(villages), size=n_officers, replace=n_officers > len(villages))
+        return tuple(villages[int(i)] for i in pick)
+    if strategy not in ("p_median", "max_coverage"):
+        raise InputError(f"cannot choose bases by {strategy!r}", field="base_strategy")
+    cost, weight, _ = world.demand()
+    k = min(n_officers, len(sites))
+    sol = locate_facilities(cost, weight, k, sites, objective=strategy, cover_s=cover_s,
+                            seed=seed)
+    return allocate_officers(n_officers, sol, weight)
+
+
+def make_officers(world: SimWorld, bases: Sequence[str]) -> tuple[Officer, ...]:
+    """Officers ``S01``, ``S02`` ... starting and ending their day at their bases."""
+    sh = world.shift
+    site = world.sites.set_index("site_id")
+    out = []
+    for i, b in enumerate(bases, start=1):
+        row = site.loc[b]
+        kind = "branch" if row["kind"] == "branch" else "home"
+        dep = Depot(b, str(row["name"]), Location(float(row["lat"]), float(row["lon"])), kind)
+        out.append(Officer(
+            officer_id=f"S{i:02d}", name=f"officer {i}", start=dep, end=dep,
+            shift=TimeWindow(sh.start_s, sh.end_s), max_drive_s=sh.max_drive_s,
+            max_visits=sh.max_visits,
+            lunch=Break(TimeWindow(sh.lunch_start_s, sh.lunch_end_s), sh.lunch_s)))
+    return tuple(out)
+
+
+def _day_matrix(world: SimWorld, lead_ids: Sequence[str],
+                officers: Sequence[Officer]) -> TravelMatrix:
+    """The world matrix restricted to today's leads, with officer start/end node ids."""
+    idx = world.matrix.index
+    rows = [idx[x] for x in lead_ids]
+    ids = list(lead_ids)
+    for o in officers:
+        rows += [idx[o.start.depot_id], idx[o.end.depot_id]]
+        ids += [start_node_id(o.officer_id), end_node_id(o.officer_id)]
+    sub = np.ix_(rows, rows)
+    return TravelMatrix(tuple(ids), world.matrix.duration_s[sub], world.matrix.distance_m[sub])
+
+
+def _first_monday(month: str) -> dt.date:
+    d = dt.date.fromisoformat(f"{month}-01")
+    return d + dt.timedelta(days=(7 - d.weekday()) % 7)
+
+
+class _Learner:
+    """The lender's lead model: trained on the history, retrained on new outcomes."""
+
+    def __init__(self, world: SimWorld, seed: int) -> None:
+        import propensity
+
+        self._p = propensity
+        self.world = world
+        self.scorer = propensity.LeadScorer(random_state=seed).fit_history(
+            world.businesses, world.economy.history)
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    def retrain(self, outcomes: pd.DataFrame) -> None:
+        """Refit on the history plus ``outcomes`` (the week's simulated visits)."""
+        if len(outcomes):
+            self.scorer = self._p.retrain(self.scorer, outcomes)
+            self._cache.clear()
+
+    def scores(self, month: str) -> pd.DataFrame:
+        """Mean expected value per lead this month, indexed by lead id."""
+        if month not in self._cache:
+            s = self.scorer.score(self.world.businesses, month, explain=False)
+            self._cache[month] = s.set_index(s["lead_id"].astype(str))
+        return self._cache[month]
+
+    def explore(self, month: str, share: float, rng: np.random.Generator) -> pd.DataFrame:
+        """Routing values with Thompson exploration for ``share`` of the leads."""
+        v = self._p.thompson_values(self.scorer, self.world.businesses, month, rng,
+                                    exploration_share=share)
+        return v.set_index(v["lead_id"].astype(str))
+
+
+def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> SimulationResult:
+    """Run one scenario on a world.
+
+    Parameters
+    ----------
+    world : SimWorld
+    scenario : Scenario
+        Bases are chosen with :func:`choose_bases` when not given.
+    check : bool
+        Verify every day's plan with :func:`routing.check_plan` and raise on a
+        violation (tests; costs time).
+
+    Returns
+    -------
+    SimulationResult
+    """
+    import routing
+
+    t_start = time.perf_counter()
+    sc = scenario
+    sc = with_bases([sc], world)[0]
+    bases = sc.bases
+    unknown = set(bases) - set(world.site_ids)
+    if unknown:
+        raise InputError(f"unknown base site(s) {sorted(unknown)[:3]}", field="bases")
+    officers = make_officers(world, bases)
+    econ = world.economy
+    lead_ids = np.array(world.lead_ids)
+    n = len(lead_ids)
+    service = dict(zip(lead_ids, world.businesses["service_s"].astype(int), strict=True))
+    first_day = _first_monday(world.sim_start_month)
+    start_month = first_day.strftime("%Y-%m")
+    true_v = econ.true_value_yuan(list(lead_ids), start_month, margin=sc.margin)
+    cut = np.quantile(true_v, 1 - HIGH_VALUE_SHARE)
+    high_value = true_v >= cut
+    pos = {x: i for i, x in enumerate(lead_ids)}
+
+    learner = _Learner(world, sc.seed) if sc.policy != "nearest" else None
+    territory_cache: dict[str, list[str]] | None = None
+    last_visit = np.full(n, -10**6)
+    last_loan = np.full(n, -10**6)
+    week_frames: list[pd.DataFrame] = []
+    visit_rows: list[dict[str, Any]] = []
+    day_rows: list[dict[str, Any]] = []
+    rng_explore = np.random.default_rng([sc.seed, 11])
+    settings = RoutingSettings(time_limit_s=sc.day_time_limit_s,
+                               drive_cost_yuan_per_h=sc.drive_cost_yuan_per_h, skills="off",
+                               locality="off", seed=sc.seed)
+    n_days = sc.n_weeks * sc.days_per_week
+    for day in range(n_days):
+        week, wd = divmod(day, sc.days_per_week)
+        cal = week * _CAL_DAYS_PER_WEEK + wd
+        date = first_day + dt.timedelta(days=cal)
+        month = date.strftime("%Y-%m")
+        eligible = (cal - last_visit >= sc.revisit_cooldown_days) & (cal - last_loan >= 365)
+        ids = [str(x) for x in lead_ids[eligible]]
+        if not ids:
+            plan = Plan("feasible", (), ())
+            problem = None
+        elif sc.policy == "countyreach":
+            assert learner is not None
+            scores = learner.explore(month, sc.explore_share, rng_explore).loc[ids]
+            vals = scores["value_yuan"].to_numpy(float)
+            # Offer the solver the most valuable leads: several times what a day can hold.
+            cap = sum(o.max_visits or 20 for o in officers)
+            keep = np.argsort(-vals, kind="stable")[: max(4 * cap, 40)]
+            leads = tuple(
+                Lead(lead_id=ids[i], name=ids[i],
+                     location=Location(0.0, 0.0), industry="any", service_s=service[ids[i]],
+                     value_yuan=float(vals[i]),
+                     value_std_yuan=float(scores.at[ids[i], "value_std_yuan"]))
+                for i in sorted(keep.tolist()))
+            mat = _day_matrix(world, [ld.lead_id for ld in leads], officers)
+            problem = RoutingProblem(leads, officers, mat, settings, date.isoformat())
+            plan = routing.solve(problem)
+        else:
+            mat = _day_matrix(world, ids, officers)
+            problem = None
+            if sc.policy == "nearest":
+                plan = nearest_plan(officers, ids, mat, service, {}, date.isoformat())
+            else:
+                assert learner is not None
+                if territory_cache is None:
+                    territory_cache = _territories(world, officers, learner.scores(start_month))
+                allowed = set(ids)
+                terr = {k: [x for x in v if x in allowed] for k, v in territory_cache.items()}
+                plan = score_order_plan(officers, terr, mat, service, {}, date.isoformat())
+            if check:
+                problem = RoutingProblem(
+                    tuple(Lead(x, x, Location(0.0, 0.0), "any", service_s=service[x])
+                          for x in ids), officers, mat, settings, date.isoformat())
+        if check and problem is not None:
+            bad = routing.check_plan(problem, plan)
+            if bad:
+                raise AssertionError(f"{sc.policy} day {day}: {bad[:3]}")
+        visited = [s.lead_id for r in plan.routes for s in r.stops]
+        out = econ.simulate_visit_outcomes(visited, month, np.random.default_rng([sc.seed, day]))
+        took = dict(zip(out["lead_id"], out["took_loan"].astype(int), strict=True))
+        amount = dict(zip(out["lead_id"], out["loan_yuan"].astype(float), strict=True))
+        dflt = dict(zip(out["lead_id"], out["defaulted"].astype(int), strict=True))
+        if visited:
+            p_true = econ.true_p_uptake(visited, month)
+            exp_loan = p_true * econ.true_loan_yuan(visited, month)
+            tv = econ.true_value_yuan(visited, month, margin=sc.margin)
+        else:
+            exp_loan = tv = p_true = np.zeros(0)
+        k = 0
+        for r in plan.routes:
+            loans = 0
+            for seq, s in enumerate(r.stops, start=1):
+                i = pos[s.lead_id]
+                last_visit[i] = cal
+                if took[s.lead_id]:
+                    last_loan[i] = cal
+                    loans += 1
+                visit_rows.append({
+                    "day": day, "week": week, "date": date.isoformat(), "month": month,
+                    "officer_id": r.officer_id, "seq": seq, "lead_id": s.lead_id,
+                    "arrival_s": s.arrival_s, "high_value": bool(high_value[i]),
+                    "true_value_yuan": float(tv[k]), "true_p_uptake": float(p_true[k]),
+                    "expected_loan_yuan": float(exp_loan[k]),
+                    "took_loan": took[s.lead_id], "loan_yuan": amount[s.lead_id],
+                    "defaulted": dflt[s.lead_id]})
+                k += 1
+            day_rows.append({"day": day, "week": week, "officer_id": r.officer_id,
+                             "visits": len(r.stops), "loans": loans, "drive_s": r.drive_s,
+                             "distance_m": r.distance_m, "end_s": r.end_s})
+        routed = {r.officer_id for r in plan.routes}
+        for o in officers:
+            if o.officer_id not in routed:
+                day_rows.append({"day": day, "week": week, "officer_id": o.officer_id,
+                                 "visits": 0, "loans": 0, "drive_s": 0, "distance_m": 0,
+                                 "end_s": o.shift.start_s})
+        if len(out):
+            rec = out.copy()
+            rec.insert(2, "visited_by_policy", sc.policy)
+            week_frames.append(rec)
+        if wd == sc.days_per_week - 1 and sc.policy == "countyreach" and day < n_days - 1:
+            assert learner is not None
+            if week_frames:
+                learner.retrain(pd.concat(week_frames, ignore_index=True))
+            week_frames = []
+    from countyreach.simulation.metrics import summarise, weekly_metrics
+
+    visits = pd.DataFrame(visit_rows, columns=[
+        "day", "week", "date", "month", "officer_id", "seq", "lead_id", "arrival_s",
+        "high_value", "true_value_yuan", "true_p_uptake", "expected_loan_yuan", "took_loan",
+        "loan_yuan", "defaulted"])
+    days = pd.DataFrame(day_rows, columns=["day", "week", "officer_id", "visits", "loans",
+                                           "drive_s", "distance_m", "end_s"])
+    days = days.sort_values(["day", "officer_id"], kind="stable").reset_index(drop=True)
+    weekly = weekly_metrics(visits, days, n_high_value=int(high_value.sum()), scenario=sc)
+    summary = summarise(visits, days, weekly, scenario=sc)
+    summary["runtime_s"] = time.perf_counter() - t_start
+    summary["approximate_travel"] = world.approximate
+    return SimulationResult(sc, visits, days, weekly, summary)
+
+
+def _territories(world: SimWorld, officers: Sequence[Officer],
+                 scores: pd.DataFrame) -> dict[str, list[str]]:
+    """Leads split by nearest base (officers sharing a base take turns), in score order."""
+    idx = world.matrix.index
+    d = world.matrix.duration_s
+    ids = list(world.lead_ids)
+    base_ids = sorted({o.start.depot_id for o in officers}, key=list(world.site_ids).index)
+    cols = np.array([idx[b] for b in base_ids])
+    rows = np.array([idx[x] for x in ids])
+    nearest = np.argmin(d[np.ix_(cols, rows)], axis=0)
+    order = np.argsort(-scores.loc[ids, "value_yuan"].to_numpy(float), kind="stable")
+    by_base: dict[str, list[str]] = {b: [] for b in base_ids}
+    for i in order:
+        by_base[base_ids[int(nearest[i])]].append(ids[int(i)])
+    out: dict[str, list[str]] = {}
+    for b in base_ids:
+        mine = [o.officer_id for o in officers if o.start.depot_id == b]
+        for j, oid in enumerate(mine):
+            out[oid] = by_base[b][j::len(mine)]
+    return out
+
+
+def summary_row(result: SimulationResult) -> dict[str, Any]:
+    """Scenario parameters and summary measures as one flat row."""
+    return {**result.scenario.params(), **dict(result.summary)}
+
+
+def with_bases(scenarios: Sequence[Scenario], world: SimWorld) -> list[Scenario]:
+    """Fill in every scenario's bases once (deterministically), before distributing them."""
+    from dataclasses import replace
+
+    memo: dict[tuple[int, str, int, int], tuple[str, ...]] = {}
+    out = []
+    for sc in scenarios:
+        if sc.bases:
+            out.append(sc)
+            continue
+        # Facility location does not depend on the seed (the solvers prove
+        # optimality); random bases do.
+        key = (sc.n_officers, sc.base_strategy,
+               sc.seed if sc.base_strategy == "random" else 0, sc.cover_s)
+        if key not in memo:
+            memo[key] = choose_bases(world, sc.n_officers, sc.base_strategy, seed=key[2],
+                                     cover_s=sc.cover_s)
+        out.append(replace(sc, bases=memo[key]))
+    return out
+

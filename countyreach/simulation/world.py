@@ -1,0 +1,597 @@
+"""A county to simulate: places, business population with hidden truth, travel times.
+
+A :class:`SimWorld` is everything the coverage simulation needs and nothing it
+must recompute per scenario: the businesses (observable table and the hidden
+truth of the propensity generator), the candidate officer bases, and one
+travel matrix over businesses and bases. Worlds are plain frozen values that
+pickle, so a sweep ships one world to every Dask worker once.
+
+Builders
+--------
+* :func:`world_from_county` — a county folder (``county.json``) with an OSM road
+  file, e.g. the demo ``data/qingzu``; travel times over the real roads, or the
+  flagged straight-line approximation on request.
+* :func:`world_from_places` — villages/townships and a boundary only (a county
+  nobody has a road extract for); straight-line × detour-factor times, flagged.
+* :func:`tangxian_villages` + :func:`county_boundary` — 唐县 from the bundled
+  adcode township data and the ``cnmaps`` boundary.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from countyreach.errors import DataWarning, DroppedRowWarning, InputError
+from countyreach.io import SERVICE_MIN_BY_INDUSTRY, load_county, read_branches, read_villages
+from countyreach.io import to_wgs84 as _to_wgs84
+from countyreach.simulation.traveltime import StraightLineModel, straight_line_matrix
+from countyreach.types import Location, TravelMatrix, parse_hhmm
+
+__all__ = [
+    "ShiftTemplate",
+    "PopulationSpec",
+    "SimWorld",
+    "synthesise_population",
+    "world_from_county",
+    "world_from_places",
+    "tangxian_villages",
+    "county_boundary",
+    "REPO_DATA",
+]
+
+log = logging.getLogger(__name__)
+
+REPO_DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftTemplate:
+    """The working day every simulated officer has (the demo roster's defaults).
+
+    Parameters
+    ----------
+    start_s, end_s : int
+        Shift start and end, seconds since midnight.
+    lunch_start_s, lunch_end_s : int
+        Window in which the lunch break must start.
+    lunch_s : int
+        Lunch duration.
+    max_drive_s : int
+        Cap on driving per day.
+    max_visits : int
+        Cap on visits per day.
+    """
+
+    start_s: int = parse_hhmm("08:00")
+    end_s: int = parse_hhmm("17:30")
+    lunch_start_s: int = parse_hhmm("11:30")
+    lunch_end_s: int = parse_hhmm("13:00")
+    lunch_s: int = 45 * 60
+    max_drive_s: int = 240 * 60
+    max_visits: int = 12
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start_s < self.end_s <= 48 * 3600:
+            raise InputError("shift must end after it starts", field="end_s")
+        if not self.start_s <= self.lunch_start_s <= self.lunch_end_s <= self.end_s:
+            raise InputError("lunch window must lie inside the shift", field="lunch_start_s")
+        if self.lunch_s <= 0 or self.max_drive_s < 0 or self.max_visits < 0:
+            raise InputError("lunch, drive cap and visit cap must be positive",
+                             field="lunch_s")
+
+
+@dataclass(frozen=True, slots=True)
+class PopulationSpec:
+    """How many businesses to synthesise, and where, when none are imported.
+
+    Parameters
+    ----------
+    n_businesses : int
+        Total number of businesses.
+    industry_mix : mapping, optional
+        Industry code -> share (default: the generator's mix for a plain township).
+    township_weight : mapping, optional
+        Township name -> relative density (default: proportional to the number
+        of villages in the township). Ignored when villages have no township.
+    n_history_months : int
+        Months of past visits the lender already has (trains the first model).
+    start_month : str
+        First month of that history; the simulation starts right after it.
+    seed : int
+        Seed of the generator.
+    """
+
+    n_businesses: int = 400
+    industry_mix: Mapping[str, float] | None = None
+    township_weight: Mapping[str, float] | None = None
+    n_history_months: int = 18
+    start_month: str = "2024-07"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.n_businesses, int) and self.n_businesses >= 10):
+            raise InputError("n_businesses must be an integer >= 10", field="n_businesses")
+        if self.township_weight is not None and any(
+                not (float(w) >= 0) for w in self.township_weight.values()):
+            raise InputError("township weights must be >= 0", field="township_weight")
+
+
+@dataclass(frozen=True, eq=False)
+class SimWorld:
+    """A county ready to simulate.
+
+    Attributes
+    ----------
+    name : str
+        Display name.
+    economy : propensity.Economy
+        Businesses, hidden truth and visit history.
+    businesses : pandas.DataFrame
+        The observable lead table (``economy.businesses`` plus ``service_s``).
+    sites : pandas.DataFrame
+        Candidate officer bases: ``site_id, name, kind (branch/town/village), lat, lon``.
+    matrix : TravelMatrix
+        Travel times over every business id and every site id.
+    travel : str
+        How the times were made (road network, or the approximation's label).
+    approximate : bool
+        True when the times are straight-line × detour factor.
+    shift : ShiftTemplate
+        Every officer's working day.
+    sim_start_month : str
+        First simulated month (the month after the history).
+    boundary : shapely geometry or None
+        County outline (WGS-84), for maps.
+    meta : mapping
+        Provenance (files, seeds, sizes).
+    """
+
+    name: str
+    economy: Any
+    businesses: pd.DataFrame
+    sites: pd.DataFrame
+    matrix: TravelMatrix
+    travel: str
+    approximate: bool
+    shift: ShiftTemplate = ShiftTemplate()
+    sim_start_month: str = "2026-01"
+    boundary: Any = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def lead_ids(self) -> tuple[str, ...]:
+        """Business ids in table order."""
+        return tuple(self.businesses["lead_id"].astype(str))
+
+    @property
+    def site_ids(self) -> tuple[str, ...]:
+        """Candidate base ids in table order."""
+        return tuple(self.sites["site_id"].astype(str))
+
+    @property
+    def branch_site_ids(self) -> tuple[str, ...]:
+        """Sites that are bank branches."""
+        return tuple(self.sites.loc[self.sites["kind"] == "branch", "site_id"].astype(str))
+
+    def demand(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Facility-location input: businesses grouped by village.
+
+        Returns
+        -------
+        cost_s : numpy.ndarray
+            ``(n_sites, n_villages)`` mean of (out + back) / 2 travel time from
+            each site to the village's businesses.
+        weight : numpy.ndarray
+            Number of businesses per village.
+        villages : list of str
+            Village names (demand point labels).
+        """
+        idx = self.matrix.index
+        sites = [idx[s] for s in self.site_ids]
+        groups = self.businesses.groupby("village", sort=True).indices
+        names = list(groups)
+        d = self.matrix.duration_s
+        cost = np.zeros((len(sites), len(names)))
+        weight = np.zeros(len(names))
+        lead_pos = np.array([idx[x] for x in self.businesses["lead_id"].astype(str)])
+        for g, name in enumerate(names):
+            rows = lead_pos[groups[name]]
+            rt = (d[np.ix_(sites, rows)] + d[np.ix_(rows, sites)].T) / 2.0
+            cost[:, g] = rt.mean(axis=1)
+            weight[g] = len(rows)
+        return cost, weight, names
+
+
+def _service_s(industry: pd.Series) -> np.ndarray:
+    return np.array([int(SERVICE_MIN_BY_INDUSTRY.get(str(i), 20)) * 60 for i in industry])
+
+
+def synthesise_population(villages: pd.DataFrame, spec: PopulationSpec,
+                          branches: pd.DataFrame | None = None) -> Any:
+    """Synthesise businesses with the propensity generator at the planner's densities.
+
+    The generator places businesses by its own hidden village weights; to honour
+    the planner's township densities and industry mix exactly, it is asked for
+    three times as many businesses and the requested number of each
+    (township, industry) cell is kept (the first ones in the generator's seeded
+    order). A cell the pool cannot fill is warned about.
+
+    Parameters
+    ----------
+    villages : pandas.DataFrame
+        ``name, lat, lon`` (WGS-84), optionally ``township`` and ``place``.
+    spec : PopulationSpec
+        Size, mix, densities, history length and seed.
+    branches : pandas.DataFrame, optional
+        ``branch_id, name, lat, lon``.
+
+    Returns
+    -------
+    propensity.Economy
+        Restricted to the kept businesses (truth and history too).
+    """
+    import propensity
+
+    has_town = "township" in villages.columns and spec.township_weight is not None
+    if not has_town and spec.industry_mix is None:
+        return propensity.generate_economy(villages, n_businesses=spec.n_businesses,
+                                           n_months=spec.n_history_months, seed=spec.seed,
+                                           branches=branches, start_month=spec.start_month)
+    mix = dict(spec.industry_mix) if spec.industry_mix is not None else None
+    econ = propensity.generate_economy(villages, n_businesses=3 * spec.n_businesses,
+                                       n_months=spec.n_history_months, seed=spec.seed,
+                                       branches=branches, industry_mix=mix,
+                                       start_month=spec.start_month)
+    b = econ.businesses
+    if has_town:
+        assert spec.township_weight is not None
+        town_of = dict(zip(villages["name"].astype(str), villages["township"].astype(str),
+                           strict=False))
+        btown = b["village"].astype(str).map(town_of).fillna("").to_numpy()
+        tw = {t: float(spec.township_weight.get(t, 0.0)) for t in sorted(set(btown))}
+    else:
+        btown = np.array([""] * len(b), dtype=object)
+        tw = {"": 1.0}
+    total_tw = sum(tw.values())
+    if total_tw <= 0:
+        raise InputError("every township weight is zero", field="township_weight")
+    # Without a planner's mix, keep the generator's own industry draw within each township.
+    cells = mix or {"": 1.0}
+    total_mix = sum(cells.values())
+    industry = b["industry"].to_numpy()
+    keep: list[int] = []
+    short = []
+    for t, wt in tw.items():
+        for ind, share in cells.items():
+            want = int(round(spec.n_businesses * wt / total_tw * share / total_mix))
+            in_cell = (btown == t) & ((industry == ind) if ind else True)
+            pool = np.flatnonzero(in_cell)
+            if len(pool) < want:
+                short.append(f"{t or 'county'}/{ind or 'all'}: {len(pool)} of {want}")
+            keep.extend(pool[:want].tolist())
+    if short:
+        warnings.warn("the generator could not fill every (township, industry) cell: "
+                      + "; ".join(short[:6]), DataWarning, stacklevel=2)
+    ids = b["lead_id"].to_numpy()[np.sort(np.array(keep, dtype=np.int64))]
+    return _restrict_economy(econ, ids)
+
+
+def _restrict_economy(econ: Any, ids: Sequence[str]) -> Any:
+    from dataclasses import replace
+
+    idset = set(ids)
+    b = econ.businesses[econ.businesses["lead_id"].isin(idset)].reset_index(drop=True)
+    h = econ.history[econ.history["lead_id"].isin(idset)].reset_index(drop=True)
+    return replace(econ, businesses=b, truth=econ.truth.loc[list(b["lead_id"])], history=h)
+
+
+def _sites_table(villages: pd.DataFrame, branches: pd.DataFrame) -> pd.DataFrame:
+    rows = [{"site_id": f"site:{r.branch_id}", "name": str(r.name), "kind": "branch",
+             "lat": float(r.lat), "lon": float(r.lon)} for r in branches.itertuples()]
+    for i, r in enumerate(villages.itertuples(), start=1):
+        kind = str(getattr(r, "place", "village") or "village")
+        rows.append({"site_id": f"site:v{i:03d}", "name": str(r.name),
+                     "kind": "town" if kind == "town" else "village",
+                     "lat": float(r.lat), "lon": float(r.lon)})
+    return pd.DataFrame(rows, columns=["site_id", "name", "kind", "lat", "lon"])
+
+
+def _month_after(start: str, n: int) -> str:
+    y, m = (int(x) for x in start.split("-"))
+    k = y * 12 + m - 1 + n
+    return f"{k // 12:04d}-{k % 12 + 1:02d}"
+
+
+def _finish(name: str, econ: Any, sites: pd.DataFrame, matrix: TravelMatrix, travel: str,
+            approximate: bool, spec: PopulationSpec, shift: ShiftTemplate | None,
+            boundary: Any, meta: Mapping[str, Any]) -> SimWorld:
+    b = econ.businesses.copy()
+    b["lead_id"] = b["lead_id"].astype(str)
+    b["service_s"] = _service_s(b["industry"])
+    return SimWorld(
+        name=name, economy=econ, businesses=b, sites=sites, matrix=matrix, travel=travel,
+        approximate=approximate, shift=shift or ShiftTemplate(),
+        sim_start_month=_month_after(spec.start_month, spec.n_history_months),
+        boundary=boundary,
+        meta={**meta, "n_businesses": len(b), "population_seed": spec.seed,
+              "n_history_months": spec.n_history_months, "travel": travel},
+    )
+
+
+def world_from_county(
+    path: str | Path,
+    spec: PopulationSpec | None = None,
+    *,
+    travel: str = "roads",
+    detour: StraightLineModel | None = None,
+    shift: ShiftTemplate | None = None,
+    cache_dir: str | Path | None = None,
+) -> SimWorld:
+    """A world on a county folder with an OSM road file (the demo is ``data/qingzu``).
+
+    Parameters
+    ----------
+    path : str or Path
+        County folder or ``county.json``.
+    spec : PopulationSpec, optional
+        Business population to synthesise in the county's villages.
+    travel : {"roads", "straight_line"}
+        Real road travel times, or the flagged approximation.
+    detour : StraightLineModel, optional
+        Factor and speed of the approximation.
+    shift : ShiftTemplate, optional
+        Officers' working day.
+    cache_dir : str or Path, optional
+        Road graph cache.
+
+    Returns
+    -------
+    SimWorld
+    """
+    spec = spec or PopulationSpec()
+    county = _county_places(path)
+    villages = read_villages(county.villages, crs=county.crs)
+    branch_depots = read_branches(county.branches, crs=county.crs)
+    branches = pd.DataFrame([{"branch_id": d.depot_id, "name": d.name, "lat": d.location.lat,
+                              "lon": d.location.lon} for d in branch_depots])
+    econ = synthesise_population(villages, spec, branches)
+    sites = _sites_table(villages, branches)
+    ids, points = _nodes(econ.businesses, sites)
+    if travel == "roads":
+        import geo
+        from countyreach.pipeline import default_cache_dir
+
+        cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        graph = geo.load_road_graph(county.roads, cache_dir=cache / "graphs")
+        with warnings.catch_warnings():
+            # Synthetic farms sit in fields: far snaps are expected and reported once.
+            warnings.simplefilter("ignore", DataWarning)
+            snaps = geo.snap_points(graph, points, ids)
+        matrix = geo.travel_matrix(graph, list(snaps))
+        label = f"OSM road network ({county.roads.name})"
+        approximate = False
+    elif travel == "straight_line":
+        model = detour or StraightLineModel()
+        matrix = straight_line_matrix(points, ids, model)
+        label, approximate = model.label, True
+    else:
+        raise InputError(f"travel must be roads or straight_line, got {travel!r}", field="travel")
+    return _finish(county.name, econ, sites, matrix, label, approximate, spec, shift, None,
+                   {"county": str(county.root), "county_id": county.county_id})
+
+
+def _county_places(path: str | Path) -> Any:
+    """The manifest's roads, villages and branches (a planner's county has no leads yet)."""
+    import json
+    from types import SimpleNamespace
+
+    p = Path(path)
+    if p.is_dir():
+        p = p / "county.json"
+    try:
+        return load_county(p)
+    except InputError as exc:
+        if exc.field not in ("leads", "officers"):
+            raise
+    d = json.loads(p.read_text(encoding="utf-8"))
+    files = {}
+    for k in ("roads", "villages", "branches"):
+        f = p.parent / str(d.get(k, ""))
+        if not d.get(k) or not f.exists():
+            raise InputError(f"names no existing {k} file", file=str(p), field=k)
+        files[k] = f
+    return SimpleNamespace(name=str(d.get("name", p.parent.name)), root=p.parent,
+                           county_id=str(d.get("county_id", p.parent.name)),
+                           crs=str(d.get("crs", "wgs84")), **files)
+
+
+def _nodes(businesses: pd.DataFrame, sites: pd.DataFrame) -> tuple[list[str], list[Location]]:
+    ids = list(businesses["lead_id"].astype(str)) + list(sites["site_id"])
+    pts = [Location(float(a), float(b)) for a, b in zip(businesses["lat"], businesses["lon"],
+                                                        strict=True)]
+    pts += [Location(float(a), float(b)) for a, b in zip(sites["lat"], sites["lon"], strict=True)]
+    return ids, pts
+
+
+def world_from_places(
+    name: str,
+    villages: pd.DataFrame,
+    spec: PopulationSpec | None = None,
+    *,
+    branches: pd.DataFrame | None = None,
+    boundary: Any = None,
+    detour: StraightLineModel | None = None,
+    shift: ShiftTemplate | None = None,
+    sites: pd.DataFrame | None = None,
+) -> SimWorld:
+    """A world from place points only, with straight-line × detour-factor travel times.
+
+    Used when no road extract exists for the county; every result made on it is
+    flagged approximate (:class:`~countyreach.simulation.traveltime.ApproximateTravelWarning`).
+
+    Parameters
+    ----------
+    name : str
+        County name.
+    villages : pandas.DataFrame
+        ``name, lat, lon`` (WGS-84), optional ``township``, ``place``.
+    spec : PopulationSpec, optional
+        Business population.
+    branches : pandas.DataFrame, optional
+        ``branch_id, name, lat, lon``; default one branch at the first town row.
+    boundary : shapely geometry, optional
+        County outline for maps.
+    detour : StraightLineModel, optional
+        Factor and speed.
+    shift : ShiftTemplate, optional
+        Officers' day.
+    sites : pandas.DataFrame, optional
+        Candidate bases (``site_id, name, kind, lat, lon``); default branches plus
+        every town row (or every village when there are no towns).
+
+    Returns
+    -------
+    SimWorld
+    """
+    spec = spec or PopulationSpec()
+    if branches is None:
+        towns = villages[villages.get("place", pd.Series(dtype=str)) == "town"] \
+            if "place" in villages.columns else villages.iloc[:0]
+        first = towns.iloc[0] if len(towns) else villages.iloc[0]
+        branches = pd.DataFrame({"branch_id": ["BR1"], "name": [f"{first['name']}营业所"],
+                                 "lat": [float(first["lat"])], "lon": [float(first["lon"])]})
+    econ = synthesise_population(villages, spec, branches)
+    if sites is None:
+        cand = villages[villages["place"] == "town"] if "place" in villages.columns else villages
+        sites = _sites_table(cand if len(cand) else villages, branches)
+    ids, points = _nodes(econ.businesses, sites)
+    model = detour or StraightLineModel()
+    matrix = straight_line_matrix(points, ids, model)
+    return _finish(name, econ, sites, matrix, model.label, True, spec, shift, boundary,
+                   {"county": name})
+
+
+def county_boundary(province: str, city: str, district: str) -> Any:
+    """A county's WGS-84 outline from ``cnmaps`` (offline).
+
+    Parameters
+    ----------
+    province, city, district : str
+        Chinese names, e.g. ``"河北省", "保定市", "唐县"``.
+
+    Returns
+    -------
+    shapely geometry
+    """
+    try:
+        import geo
+
+        fn = getattr(geo, "county_boundary", None)
+        if fn is not None:
+            return fn(province, city, district)
+    except ImportError:  # pragma: no cover - geo is part of the product
+        pass
+    from cnmaps import get_adm_maps
+    from shapely import wkt
+
+    try:
+        m = get_adm_maps(province=province, city=city, district=district, record="first",
+                         only_polygon=True)
+    except Exception as exc:  # cnmaps raises bare Exceptions for unknown names
+        raise InputError(f"no county {province}/{city}/{district} in cnmaps: {exc}",
+                         field="district") from None
+    return wkt.loads(m.wkt) if hasattr(m, "wkt") else m
+
+
+def tangxian_villages(
+    boundary: Any = None,
+    *,
+    folder: str | Path | None = None,
+    villages_per_township: int | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Township seats and synthetic village points of 唐县 from the bundled adcode data.
+
+    Township seats come from ``townships.csv`` (GCJ-02, converted to WGS-84).
+    The source has no village coordinates, so each township's villages (real
+    names from ``villages.csv``) are placed at seeded random points in the
+    township's area — the part of the county boundary closer to its seat than to
+    any other (a Voronoi cell). The result says so in ``position_source``.
+
+    Parameters
+    ----------
+    boundary : shapely geometry, optional
+        County outline (WGS-84); default :func:`county_boundary` of 唐县.
+    folder : str or Path, optional
+        Default ``data/tangxian``.
+    villages_per_township : int, optional
+        Keep at most this many villages per township (smaller tests).
+    seed : int
+        Seed of the village positions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name, township, place (town/village), lat, lon, position_source``.
+    """
+    from shapely import voronoi_polygons
+    from shapely.geometry import MultiPoint, Point
+
+    root = Path(folder) if folder is not None else REPO_DATA / "tangxian"
+    tpath, vpath = root / "townships.csv", root / "villages.csv"
+    for p in (tpath, vpath):
+        if not p.exists():
+            raise InputError("file not found", file=str(p))
+    towns = pd.read_csv(tpath, dtype=str, keep_default_na=False)
+    vill = pd.read_csv(vpath, dtype=str, keep_default_na=False)
+    rows = []
+    for i, r in enumerate(towns.itertuples(index=False), start=1):
+        if not r.lat_gcj02 or not r.lon_gcj02:
+            warnings.warn(f"{tpath}: row {i}: township {r.name} has no centroid in the source; "
+                          "skipped with its villages", DroppedRowWarning, stacklevel=2)
+            continue
+        lat, lon = _to_wgs84(float(r.lat_gcj02), float(r.lon_gcj02), "gcj02")
+        rows.append({"code": r.code, "name": r.name, "lat": lat, "lon": lon})
+    seats = pd.DataFrame(rows)
+    if boundary is None:
+        boundary = county_boundary("河北省", "保定市", "唐县")
+    cells = voronoi_polygons(MultiPoint([(lo, la) for la, lo in zip(seats["lat"], seats["lon"],
+                                                                       strict=True)]),
+                             extend_to=boundary.envelope.buffer(0.5))
+    rng = np.random.default_rng(seed)
+    out = [{"name": s.name, "township": s.name, "place": "town", "lat": float(s.lat),
+            "lon": float(s.lon), "position_source": "adcode centroid (GCJ-02 -> WGS-84)"}
+           for s in seats.itertuples(index=False)]
+    for s in seats.itertuples(index=False):
+        seat = Point(float(s.lon), float(s.lat))
+        cell = next(c for c in cells.geoms if c.contains(seat))
+        area = cell.intersection(boundary)
+        if area.is_empty:
+            area = seat.buffer(0.02)
+        names = vill.loc[vill["township_code"] == s.code, "name"].tolist()
+        if villages_per_township is not None:
+            names = names[:villages_per_township]
+        minx, miny, maxx, maxy = area.bounds
+        for vname in names:
+            if vname == s.name or vname.endswith("居委会"):
+                continue  # town-seat neighbourhoods are the seat itself
+            for _ in range(1000):
+                x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+                if area.contains(Point(x, y)):
+                    break
+            out.append({"name": vname, "township": s.name, "place": "village", "lat": float(y),
+                        "lon": float(x),
+                        "position_source": "synthetic: random point in the township's area"})
+    df = pd.DataFrame(out)
+    dup = df["name"].duplicated(keep="first")
+    if dup.any():  # two townships can have villages of the same name
+        df.loc[dup, "name"] = df.loc[dup, "name"] + "(" + df.loc[dup, "township"] + ")"
+    return df.reset_index(drop=True)
