@@ -1,0 +1,192 @@
+"""Industrial clusters: where businesses of one industry crowd together.
+
+A jade-carving workshop in a village of jade carvers borrows differently from a
+lone one, so propensity models get each business's cluster, the cluster's size
+and the distance to its core. Clusters are found per industry by density
+(HDBSCAN by default, or DBSCAN with a radius in metres) on great-circle
+distances.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from countyreach.errors import InputError
+
+from .graph import EARTH_RADIUS_M, haversine_m
+
+__all__ = ["ClusterCore", "ClusterResult", "find_clusters", "distance_to_nearest"]
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterCore:
+    """One cluster: its medoid business (the member closest to all others) and size."""
+
+    cluster_id: int
+    industry: str
+    lat: float
+    lon: float
+    size: int
+
+
+@dataclass(frozen=True, eq=False)
+class ClusterResult:
+    """Clusters of businesses, aligned with the input arrays.
+
+    Attributes
+    ----------
+    labels : ndarray of int
+        Cluster id per business (unique across industries), -1 for noise.
+    dist_to_core_m : ndarray of float
+        Distance to the core of the business's cluster; for noise, to the
+        nearest core of its industry; NaN when its industry has no cluster.
+    cluster_size : ndarray of int
+        Size of the business's cluster, 0 for noise.
+    cores : tuple of ClusterCore
+        One per cluster, indexed by cluster id.
+    """
+
+    labels: npt.NDArray[np.int64]
+    dist_to_core_m: npt.NDArray[np.float64]
+    cluster_size: npt.NDArray[np.int64]
+    cores: tuple[ClusterCore, ...]
+
+    @property
+    def n_clusters(self) -> int:
+        """Number of clusters found."""
+        return len(self.cores)
+
+
+def _check_coords(lat: npt.ArrayLike, lon: npt.ArrayLike,
+                  name: str = "") -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    la = np.asarray(lat, dtype=float).ravel()
+    lo = np.asarray(lon, dtype=float).ravel()
+    if la.shape != lo.shape:
+        raise InputError(f"{name}lat and lon have different lengths ({len(la)}, {len(lo)})",
+                         field=f"{name}lat")
+    bad = ~(np.isfinite(la) & np.isfinite(lo) & (np.abs(la) <= 90) & (np.abs(lo) <= 180))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"{name}point {i} has invalid coordinates ({la[i]}, {lo[i]})",
+                         field=f"{name}lat")
+    return la, lo
+
+
+def find_clusters(
+    lat: npt.ArrayLike,
+    lon: npt.ArrayLike,
+    industry: npt.ArrayLike,
+    *,
+    min_cluster_size: int = 5,
+    min_samples: int | None = None,
+    method: str = "hdbscan",
+    eps_m: float = 500.0,
+) -> ClusterResult:
+    """Density-based clusters of businesses, separately for each industry.
+
+    Parameters
+    ----------
+    lat, lon : array_like
+        WGS-84 positions of the businesses.
+    industry : array_like of str
+        Industry of each business.
+    min_cluster_size : int
+        Fewest businesses that make a cluster.
+    min_samples : int, optional
+        Density threshold (HDBSCAN ``min_samples``, DBSCAN core-point count);
+        default ``min_cluster_size``.
+    method : {"hdbscan", "dbscan"}
+        HDBSCAN finds clusters of any density; DBSCAN uses the fixed radius ``eps_m``.
+    eps_m : float
+        DBSCAN neighbourhood radius in metres.
+
+    Returns
+    -------
+    ClusterResult
+    """
+    from sklearn.cluster import DBSCAN, HDBSCAN
+
+    la, lo = _check_coords(lat, lon)
+    ind = np.asarray(industry, dtype=str).ravel()
+    if ind.shape != la.shape:
+        raise InputError(f"{len(ind)} industries for {len(la)} businesses", field="industry")
+    if method not in ("hdbscan", "dbscan"):
+        raise InputError(f"method must be hdbscan or dbscan, got {method!r}", field="method")
+    if min_cluster_size < 2:
+        raise InputError("min_cluster_size must be >= 2", field="min_cluster_size")
+    samples = min_samples or min_cluster_size
+    n = len(la)
+    labels = np.full(n, -1, dtype=np.int64)
+    dist = np.full(n, np.nan)
+    size = np.zeros(n, dtype=np.int64)
+    cores: list[ClusterCore] = []
+    for name in np.unique(ind):
+        idx = np.flatnonzero(ind == name)
+        if len(idx) < min_cluster_size:
+            continue
+        xy = np.radians(np.column_stack([la[idx], lo[idx]]))
+        if method == "hdbscan":
+            est = HDBSCAN(min_cluster_size=min_cluster_size, min_samples=samples,
+                          metric="haversine", algorithm="balltree", copy=True)
+        else:
+            est = DBSCAN(eps=eps_m / EARTH_RADIUS_M, min_samples=samples, metric="haversine",
+                         algorithm="ball_tree")
+        local = est.fit(xy).labels_
+        core_lat, core_lon = [], []
+        for lab in np.unique(local[local >= 0]):
+            members = idx[local == lab]
+            # Medoid: a real business location, unlike a centroid that may fall in a field.
+            d = haversine_m(la[members][:, None], lo[members][:, None],
+                            la[members][None, :], lo[members][None, :])
+            medoid = members[int(d.sum(axis=1).argmin())]
+            cid = len(cores)
+            cores.append(ClusterCore(cid, str(name), float(la[medoid]), float(lo[medoid]),
+                                     len(members)))
+            labels[members] = cid
+            size[members] = len(members)
+            dist[members] = haversine_m(la[members], lo[members], la[medoid], lo[medoid])
+            core_lat.append(la[medoid])
+            core_lon.append(lo[medoid])
+        noise = idx[local < 0]
+        if len(noise) and core_lat:
+            d_noise, _ = distance_to_nearest(la[noise], lo[noise], core_lat, core_lon)
+            dist[noise] = d_noise
+    return ClusterResult(labels, dist, size, tuple(cores))
+
+
+def distance_to_nearest(
+    lat: npt.ArrayLike,
+    lon: npt.ArrayLike,
+    targets_lat: npt.ArrayLike,
+    targets_lon: npt.ArrayLike,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """Great-circle distance from each point to the nearest target (e.g. bank branch).
+
+    Parameters
+    ----------
+    lat, lon : array_like
+        The points.
+    targets_lat, targets_lon : array_like
+        The targets.
+
+    Returns
+    -------
+    distance_m : ndarray of float
+        Distance to the nearest target in metres (inf when there are no targets).
+    index : ndarray of int
+        Index of that target (-1 when there are no targets).
+    """
+    from sklearn.neighbors import BallTree
+
+    la, lo = _check_coords(lat, lon)
+    tla, tlo = _check_coords(targets_lat, targets_lon, "target ")
+    if len(tla) == 0:
+        return np.full(len(la), np.inf), np.full(len(la), -1, dtype=np.int64)
+    if len(la) == 0:
+        return np.zeros(0), np.zeros(0, dtype=np.int64)
+    tree = BallTree(np.radians(np.column_stack([tla, tlo])), metric="haversine")
+    d, i = tree.query(np.radians(np.column_stack([la, lo])), k=1)
+    return d[:, 0] * EARTH_RADIUS_M, i[:, 0].astype(np.int64)
