@@ -1,0 +1,87 @@
+"""Planners' coverage simulation: where to base officers, how many to hire, what it yields.
+
+Build a :class:`SimWorld` for a county (:func:`world_from_county` with its OSM
+roads, :func:`world_from_places` / :func:`tangxian_world` with the flagged
+straight-line approximation), then :func:`simulate` one :class:`Scenario`, or
+:func:`sweep` officers × base strategies × seeds (sequentially or on Dask) and
+read :func:`coverage_curve` and :func:`recommend`. :func:`compare_policies`
+measures countyreach against the nearest-leads and score-order baselines.
+"""
+
+from countyreach.simulation.engine import (
+    BASE_STRATEGIES,
+    HIGH_VALUE_SHARE,
+    Scenario,
+    SimulationResult,
+    choose_bases,
+    make_officers,
+    simulate,
+)
+from countyreach.simulation.facility import FacilitySolution, allocate_officers, locate_facilities
+from countyreach.simulation.policies import POLICIES
+from countyreach.simulation.sweep import (
+    Recommendation,
+    SweepResult,
+    compare_policies,
+    coverage_curve,
+    dask_client,
+    load_sweep,
+    recommend,
+    run_scenarios,
+    save_sweep,
+    scenario_grid,
+    sweep,
+)
+from countyreach.simulation.traveltime import (
+    ApproximateTravelWarning,
+    StraightLineModel,
+    straight_line_matrix,
+)
+from countyreach.simulation.world import (
+    PopulationSpec,
+    ShiftTemplate,
+    SimWorld,
+    county_boundary,
+    synthesise_population,
+    tangxian_villages,
+    tangxian_world,
+    world_from_county,
+    world_from_places,
+)
+
+__all__ = [
+    "BASE_STRATEGIES",
+    "HIGH_VALUE_SHARE",
+    "POLICIES",
+    "Scenario",
+    "SimulationResult",
+    "choose_bases",
+    "make_officers",
+    "simulate",
+    "FacilitySolution",
+    "allocate_officers",
+    "locate_facilities",
+    "Recommendation",
+    "SweepResult",
+    "compare_policies",
+    "coverage_curve",
+    "dask_client",
+    "load_sweep",
+    "recommend",
+    "run_scenarios",
+    "save_sweep",
+    "scenario_grid",
+    "sweep",
+    "ApproximateTravelWarning",
+    "StraightLineModel",
+    "straight_line_matrix",
+    "PopulationSpec",
+    "ShiftTemplate",
+    "SimWorld",
+    "county_boundary",
+    "synthesise_population",
+    "tangxian_villages",
+    "tangxian_world",
+    "world_from_county",
+    "world_from_places",
+]

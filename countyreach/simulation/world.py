@@ -595,3 +595,42 @@ def tangxian_villages(
     if dup.any():  # two townships can have villages of the same name
         df.loc[dup, "name"] = df.loc[dup, "name"] + "(" + df.loc[dup, "township"] + ")"
     return df.reset_index(drop=True)
+
+
+def tangxian_world(spec: PopulationSpec | None = None, *, villages_per_township: int | None = None,
+                   detour: StraightLineModel | None = None, seed: int = 0) -> SimWorld:
+    """唐县 (Tang county, Hebei): cnmaps boundary, adcode townships, straight-line times.
+
+    Candidate bases are the township seats; the bank branch is at the county
+    seat 仁厚镇. Township densities default to the number of villages per
+    township. Travel times are the flagged approximation (no road extract).
+
+    Parameters
+    ----------
+    spec : PopulationSpec, optional
+        Business population (default 600 businesses, densities by village count).
+    villages_per_township : int, optional
+        Fewer villages for quick runs.
+    detour : StraightLineModel, optional
+        Factor and speed.
+    seed : int
+        Seed of the synthetic village positions.
+
+    Returns
+    -------
+    SimWorld
+    """
+    boundary = county_boundary("河北省", "保定市", "唐县")
+    villages = tangxian_villages(boundary, villages_per_township=villages_per_township, seed=seed)
+    counts = villages[villages["place"] == "village"].groupby("township").size()
+    spec = spec or PopulationSpec(n_businesses=600)
+    if spec.township_weight is None:
+        from dataclasses import replace
+
+        spec = replace(spec, township_weight={str(k): float(v) for k, v in counts.items()})
+    seat = villages[(villages["place"] == "town") & (villages["name"] == "仁厚镇")]
+    first = seat.iloc[0] if len(seat) else villages.iloc[0]
+    branches = pd.DataFrame({"branch_id": ["TX-RCC"], "name": ["唐县农信社营业部 (demo)"],
+                             "lat": [float(first["lat"])], "lon": [float(first["lon"])]})
+    return world_from_places("唐县（河北省保定市）", villages, spec, branches=branches,
+                             boundary=boundary, detour=detour)

@@ -1,0 +1,207 @@
+"""``countyreach simulate`` and ``countyreach sweep``: the planner's commands.
+
+Wire into the main parser with ``add_subcommands(sub)`` where ``sub`` is the
+result of ``parser.add_subparsers(...)``; each subcommand sets ``func``.
+
+Examples
+--------
+countyreach simulate data/qingzu --officers 6 --weeks 13            # three policies compared
+countyreach simulate tangxian --officers 8 --weeks 4 --policy countyreach
+countyreach sweep data/qingzu --officers 2:12:2 --seeds 0,1 --weeks 4 --dask --out out/sweep
+countyreach sweep tangxian --officers 2:30:4 --scheduler tcp://10.0.0.5:8786
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_subcommands", "cmd_simulate", "cmd_sweep", "parse_officers", "load_world"]
+
+
+def parse_officers(text: str) -> list[int]:
+    """``"6"``, ``"2,4,8"`` or ``"2:30:2"`` (start:stop:step, stop included) to a list."""
+    from countyreach.errors import InputError
+
+    try:
+        if ":" in text:
+            parts = [int(p) for p in text.split(":")]
+            start, stop = parts[0], parts[1]
+            step = parts[2] if len(parts) > 2 else 1
+            out = list(range(start, stop + 1, step))
+        else:
+            out = [int(p) for p in text.split(",") if p.strip()]
+    except (ValueError, IndexError):
+        raise InputError(f"expected officers like 6, 2,4,8 or 2:30:2, got {text!r}",
+                         field="officers") from None
+    if not out or any(n < 1 for n in out):
+        raise InputError(f"officer counts must be >= 1, got {text!r}", field="officers")
+    return out
+
+
+def load_world(args: argparse.Namespace) -> Any:
+    """The world named on the command line (a county folder, or ``tangxian``)."""
+    from countyreach.simulation.traveltime import StraightLineModel
+    from countyreach.simulation.world import PopulationSpec, tangxian_world, world_from_county
+
+    spec = PopulationSpec(n_businesses=args.businesses, seed=args.population_seed)
+    detour = StraightLineModel(args.detour, args.speed)
+    if args.county == "tangxian":
+        return tangxian_world(spec, detour=detour)
+    return world_from_county(args.county, spec, travel=args.travel, detour=detour,
+                             cache_dir=args.cache_dir)
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:,.2f}" if abs(v) < 1000 else f"{v:,.0f}"
+    return str(v)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Simulate one team on a county; with ``--policy all`` compare the three policies."""
+    from countyreach.simulation.sweep import (
+        compare_policies,
+        run_scenarios,
+        save_sweep,
+        scenario_grid,
+    )
+
+    world = load_world(args)
+    if world.approximate:
+        print(f"NOTE: {world.travel}")
+    common = {"n_weeks": args.weeks, "days_per_week": args.days_per_week,
+              "day_time_limit_s": args.time_limit}
+    seeds = [int(s) for s in args.seeds.split(",")]
+    if args.policy == "all":
+        table = compare_policies(world, args.officers, base_strategy=args.bases, seeds=seeds,
+                                 dask=_dask_arg(args), **common)
+        cols = ["policy", "loans_per_officer_day", "visits_per_officer_day",
+                "drive_h_per_officer_day", "coverage", "cost_per_loan_yuan", "vs_nearest",
+                "vs_score_order"]
+        print(f"{world.name}: {args.officers} officers ({args.bases} bases), "
+              f"{args.weeks} weeks × {args.days_per_week} days, seeds {seeds}")
+        print(table[cols].to_string(index=False, formatters={c: _fmt for c in cols[1:]}))
+        ratio = float(table.loc[table["policy"] == "countyreach", "vs_nearest"].iloc[0])
+        ratio2 = float(table.loc[table["policy"] == "countyreach", "vs_score_order"].iloc[0])
+        print(f"countyreach loans per officer-day: {ratio:.2f}× nearest-leads, "
+              f"{ratio2:.2f}× score-order")
+        if args.out:
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+            table.to_csv(Path(args.out) / "policies.csv", index=False)
+        return 0
+    grid = scenario_grid([args.officers], [args.bases], seeds, policy=args.policy, **common)
+    res = run_scenarios(world, grid, dask=_dask_arg(args), progress=not args.quiet)
+    w = res.weekly.groupby("week").mean(numeric_only=True).reset_index()
+    cols = ["week", "hv_coverage_30d", "visits_per_officer_day", "loans_per_officer_day",
+            "drive_h", "expected_loan_yuan", "simulated_loan_yuan", "cost_per_loan_yuan"]
+    print(w[cols].to_string(index=False, formatters={c: _fmt for c in cols[1:]}))
+    if args.out:
+        files = save_sweep(res, args.out)
+        print(f"wrote {len(files)} files to {args.out}/")
+    return 0
+
+
+def _dask_arg(args: argparse.Namespace) -> bool | str:
+    if getattr(args, "scheduler", None):
+        return str(args.scheduler)
+    return bool(getattr(args, "dask", False))
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Officers × base strategies × seeds; coverage curve, recommendation, saved results."""
+    from countyreach.simulation.sweep import coverage_curve, recommend, save_sweep, sweep
+
+    world = load_world(args)
+    if world.approximate:
+        print(f"NOTE: {world.travel}")
+    res = sweep(world, parse_officers(args.officers),
+                [s.strip() for s in args.strategies.split(",") if s.strip()],
+                [int(s) for s in args.seeds.split(",")], policy=args.policy,
+                dask=_dask_arg(args), n_workers=args.workers, progress=not args.quiet,
+                n_weeks=args.weeks, days_per_week=args.days_per_week,
+                day_time_limit_s=args.time_limit)
+    curve = coverage_curve(res)
+    cols = ["base_strategy", "n_officers", "coverage", "coverage_sd", "loans_per_officer_day",
+            "cost_per_loan_yuan", "drive_h_per_officer_day"]
+    print(curve[cols].to_string(index=False, formatters={c: _fmt for c in cols[2:]}))
+    rec = recommend(res, target_share=args.target)
+    print()
+    print(f"Recommendation: {rec.reason}")
+    if args.out:
+        out = Path(args.out)
+        files = save_sweep(res, out)
+        curve.to_csv(out / "coverage_curve.csv", index=False)
+        try:
+            from countyreach.simulation.plots import coverage_chart, loans_chart
+
+            (coverage_chart(res) | loans_chart(res)).save(str(out / "coverage.html"))
+            files.append(out / "coverage.html")
+        except Exception as exc:  # a chart must never lose the numbers already saved
+            warnings.warn(f"could not draw the charts: {exc}", stacklevel=1)
+        print(f"wrote {len(files) + 1} files to {out}/ (summary, weekly, meta.json, "
+              "coverage_curve.csv, coverage.html)")
+    return 0
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("county", help="county folder (county.json) or 'tangxian'")
+    p.add_argument("--businesses", type=int, default=800,
+                   help="businesses to synthesise (default 800)")
+    p.add_argument("--population-seed", type=int, default=0)
+    p.add_argument("--travel", choices=("roads", "straight_line"), default="roads",
+                   help="road network (default) or the flagged straight-line approximation")
+    p.add_argument("--detour", type=float, default=1.35,
+                   help="straight-line detour factor (default 1.35)")
+    p.add_argument("--speed", type=float, default=35.0,
+                   help="straight-line average speed km/h (default 35)")
+    p.add_argument("--weeks", type=int, default=13, help="simulated weeks (default 13)")
+    p.add_argument("--days-per-week", type=int, default=5)
+    p.add_argument("--time-limit", type=float, default=1.0,
+                   help="routing seconds per simulated day (default 1)")
+    p.add_argument("--seeds", default="0", help="comma-separated seeds (default 0)")
+    p.add_argument("--dask", action="store_true", help="run scenarios on a local Dask cluster")
+    p.add_argument("--scheduler", help="address of a Dask scheduler (tcp://host:8786)")
+    p.add_argument("--workers", type=int, default=2, help="local Dask workers (default 2)")
+    p.add_argument("--out", help="folder for results")
+
+
+def add_subcommands(subparsers: Any) -> None:
+    """Add ``simulate`` and ``sweep`` to the countyreach CLI.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        From ``parser.add_subparsers(...)``.
+    """
+    p = subparsers.add_parser("simulate", help="simulate a team of officers on a county")
+    _common(p)
+    p.add_argument("--officers", type=int, default=6)
+    p.add_argument("--bases", default="p_median",
+                   choices=("p_median", "max_coverage", "branch", "random"))
+    p.add_argument("--policy", default="all",
+                   choices=("all", "countyreach", "nearest", "score_order"),
+                   help="'all' compares countyreach with both baselines (default)")
+    p.set_defaults(func=cmd_simulate)
+
+    p = subparsers.add_parser("sweep", help="coverage curve over officers × bases × seeds")
+    _common(p)
+    p.add_argument("--officers", default="2:30:2", help="e.g. 2:30:2 or 2,4,8 (default 2:30:2)")
+    p.add_argument("--strategies", default="p_median,max_coverage,branch")
+    p.add_argument("--policy", default="countyreach",
+                   choices=("countyreach", "nearest", "score_order"))
+    p.add_argument("--target", type=float, default=0.9,
+                   help="share of the best coverage to reach (default 0.9)")
+    p.set_defaults(func=cmd_sweep)
+
+
+if __name__ == "__main__":  # pragma: no cover - use the countyreach entry point
+    parser = argparse.ArgumentParser(prog="countyreach-sim")
+    parser.add_argument("-q", "--quiet", action="store_true")
+    parser.add_argument("--cache-dir")
+    add_subcommands(parser.add_subparsers(dest="command", required=True))
+    a = parser.parse_args()
+    sys.exit(a.func(a))

@@ -1,0 +1,423 @@
+"""Scenario sweeps: many officers × base strategies × seeds, sequentially or on Dask.
+
+Scenarios are independent, so a sweep is a map. :func:`run_scenarios` runs the
+map in this process or on a Dask cluster — a ``distributed.LocalCluster`` of
+processes by default, or the scheduler at an address for a real cluster. The
+world is shipped to every worker once (``Client.scatter(broadcast=True)``),
+bases are chosen before the map (facility location is deterministic), and each
+scenario seeds its own generators, so the cluster's result frames equal the
+sequential ones exactly.
+
+:func:`coverage_curve` turns a sweep into officers → coverage / loans per
+officer-day, :func:`recommend` picks a number of officers, and
+:func:`save_sweep` / :func:`load_sweep` keep results comparable across runs
+(parquet + JSON metadata with the scenario grid and the code version).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import platform
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from countyreach.errors import InputError
+from countyreach.simulation.engine import Scenario, SimulationResult, simulate, with_bases
+from countyreach.simulation.world import SimWorld
+
+__all__ = [
+    "SweepResult",
+    "Recommendation",
+    "scenario_grid",
+    "run_scenarios",
+    "sweep",
+    "coverage_curve",
+    "recommend",
+    "save_sweep",
+    "load_sweep",
+    "dask_client",
+    "compare_policies",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class SweepResult:
+    """All scenarios of a sweep, as tables.
+
+    Attributes
+    ----------
+    summary : pandas.DataFrame
+        One row per scenario: its parameters and summary measures.
+    weekly : pandas.DataFrame
+        Weekly measures of every scenario (``scenario_id`` first).
+    meta : mapping
+        World, travel model, grid, code version, where it ran.
+    """
+
+    summary: pd.DataFrame
+    weekly: pd.DataFrame
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    """How many officers to hire, and why.
+
+    Attributes
+    ----------
+    n_officers : int
+        The recommendation.
+    base_strategy : str
+        The base strategy with the best coverage at that size.
+    coverage : float
+        Mean coverage reached there.
+    max_coverage : float
+        Best mean coverage anywhere in the sweep.
+    loans_per_officer_day : float
+        At the recommendation.
+    reason : str
+        One sentence for the planner.
+    """
+
+    n_officers: int
+    base_strategy: str
+    coverage: float
+    max_coverage: float
+    loans_per_officer_day: float
+    reason: str
+
+
+def scenario_grid(officers: Iterable[int], strategies: Iterable[str], seeds: Iterable[int], *,
+                  policy: str = "countyreach", **common: Any) -> list[Scenario]:
+    """Every combination of officer count, base strategy and seed.
+
+    Parameters
+    ----------
+    officers, strategies, seeds : iterable
+        The grid's axes.
+    policy : str
+        Day policy of every scenario.
+    **common
+        Other :class:`Scenario` fields (``n_weeks``, ``day_time_limit_s`` ...).
+
+    Returns
+    -------
+    list of Scenario
+    """
+    out = []
+    for n in officers:
+        for s in strategies:
+            for seed in seeds:
+                out.append(Scenario(f"n{int(n):02d}-{s}-s{int(seed)}", int(n), s, policy,
+                                    int(seed), **common))
+    ids = [s.scenario_id for s in out]
+    if len(set(ids)) != len(ids):
+        raise InputError("the grid repeats a scenario", field="officers")
+    return out
+
+
+def _run_one(world: SimWorld, scenario: Scenario) -> SimulationResult:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the world's data warnings were shown when it was built
+        return simulate(world, scenario)
+
+
+def dask_client(address: str | None = None, *, n_workers: int = 2) -> Any:
+    """A Dask client: the scheduler at ``address``, or a new local process cluster.
+
+    Parameters
+    ----------
+    address : str, optional
+        ``tcp://host:8786`` of a running scheduler.
+    n_workers : int
+        Worker processes of the local cluster (one thread each).
+
+    Returns
+    -------
+    distributed.Client
+        Close it (and its cluster) when done; it is a context manager.
+    """
+    from distributed import Client, LocalCluster
+
+    if address:
+        return Client(address)
+    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None)
+    client = Client(cluster)
+    client._countyreach_owns_cluster = cluster  # closed with the client by run_scenarios
+    return client
+
+
+def _frames(results: Sequence[SimulationResult], world: SimWorld,
+            meta: Mapping[str, Any]) -> SweepResult:
+    from countyreach.simulation.engine import summary_row
+
+    summary = pd.DataFrame([summary_row(r) for r in results])
+    summary = summary.drop(columns=["runtime_s"], errors="ignore")
+    weekly = pd.concat([r.weekly.assign(scenario_id=r.scenario.scenario_id,
+                                        n_officers=r.scenario.n_officers,
+                                        base_strategy=r.scenario.base_strategy,
+                                        policy=r.scenario.policy, seed=r.scenario.seed)
+                        for r in results], ignore_index=True) if results else pd.DataFrame()
+    if len(weekly):
+        first = ["scenario_id", "n_officers", "base_strategy", "policy", "seed"]
+        weekly = weekly[first + [c for c in weekly.columns if c not in first]]
+    return SweepResult(summary, weekly, {**_world_meta(world), **meta})
+
+
+def _world_meta(world: SimWorld) -> dict[str, Any]:
+    return {"world": world.name, "travel": world.travel, "approximate_travel": world.approximate,
+            "n_businesses": len(world.businesses), "n_sites": len(world.sites),
+            "sim_start_month": world.sim_start_month, **{f"world_{k}": v for k, v in
+                                                         world.meta.items()
+                                                         if isinstance(v, str | int | float)}}
+
+
+def run_scenarios(
+    world: SimWorld,
+    scenarios: Sequence[Scenario],
+    *,
+    dask: bool | str = False,
+    client: Any = None,
+    n_workers: int = 2,
+    progress: bool = False,
+) -> SweepResult:
+    """Run independent scenarios, in this process or on Dask.
+
+    Parameters
+    ----------
+    world : SimWorld
+    scenarios : sequence of Scenario
+        Unique ``scenario_id`` values.
+    dask : bool or str
+        False: run here, one after another. True: a local cluster of
+        ``n_workers`` processes. A string: the scheduler address of a cluster.
+    client : distributed.Client, optional
+        Use this client instead (it is not closed).
+    n_workers : int
+        Size of the local cluster.
+    progress : bool
+        tqdm bar over scenarios.
+
+    Returns
+    -------
+    SweepResult
+        Rows in the order of ``scenarios`` whatever ran where.
+    """
+    from tqdm import tqdm
+
+    ids = [s.scenario_id for s in scenarios]
+    if len(set(ids)) != len(ids):
+        raise InputError("scenario ids must be unique", field="scenario_id")
+    filled = with_bases(scenarios, world)
+    where = "sequential"
+    if client is None and dask is False:
+        results = [_run_one(world, s) for s in tqdm(filled, disable=not progress,
+                                                      desc="scenarios")]
+    else:
+        own = client is None
+        cl = client or dask_client(dask if isinstance(dask, str) else None, n_workers=n_workers)
+        try:
+            where = f"dask:{cl.scheduler.address}" if hasattr(cl, "scheduler") else "dask"
+            wf = cl.scatter(world, broadcast=True)
+            futures = cl.map(_run_one, [wf] * len(filled), filled, pure=False)
+            results = []
+            for f in tqdm(futures, disable=not progress, desc="scenarios"):
+                results.append(f.result())
+        finally:
+            if own:
+                cluster = getattr(cl, "_countyreach_owns_cluster", None)
+                cl.close()
+                if cluster is not None:
+                    cluster.close()
+    meta = {"n_scenarios": len(filled), "ran_on": where,
+            "scenarios": [s.params() for s in filled], **_versions()}
+    return _frames(results, world, meta)
+
+
+def _versions() -> dict[str, str]:
+    import countyreach
+
+    out = {"countyreach": getattr(countyreach, "__version__", "unknown"),
+           "python": platform.python_version()}
+    try:
+        import subprocess
+
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, timeout=5, cwd=Path(__file__).parent, check=False)
+        if rev.returncode == 0:
+            out["git"] = rev.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return out
+
+
+def sweep(
+    world: SimWorld,
+    officers: Iterable[int] = range(2, 31, 2),
+    strategies: Iterable[str] = ("p_median", "max_coverage", "branch"),
+    seeds: Iterable[int] = (0, 1),
+    *,
+    policy: str = "countyreach",
+    dask: bool | str = False,
+    n_workers: int = 2,
+    progress: bool = False,
+    **common: Any,
+) -> SweepResult:
+    """The planner's sweep: officers × base strategies × seeds (see :func:`scenario_grid`).
+
+    Officer counts above the number of candidate bases still work (several
+    officers share a base).
+
+    Returns
+    -------
+    SweepResult
+    """
+    grid = scenario_grid(officers, strategies, seeds, policy=policy, **common)
+    return run_scenarios(world, grid, dask=dask, n_workers=n_workers, progress=progress)
+
+
+def coverage_curve(result: SweepResult | pd.DataFrame) -> pd.DataFrame:
+    """Mean and spread of the measures per (base strategy, officers).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``base_strategy, n_officers, coverage, coverage_sd, loans_per_officer_day,
+        loans_per_officer_day_sd, cost_per_loan_yuan, drive_h_per_officer_day, n_seeds``.
+    """
+    s = result.summary if isinstance(result, SweepResult) else result
+    g = s.groupby(["base_strategy", "n_officers"], sort=True)
+    out = g.agg(coverage=("coverage", "mean"), coverage_sd=("coverage", "std"),
+                loans_per_officer_day=("loans_per_officer_day", "mean"),
+                loans_per_officer_day_sd=("loans_per_officer_day", "std"),
+                cost_per_loan_yuan=("cost_per_loan_yuan", "mean"),
+                drive_h_per_officer_day=("drive_h_per_officer_day", "mean"),
+                loans=("loans", "mean"), n_seeds=("seed", "nunique")).reset_index()
+    return out.fillna({"coverage_sd": 0.0, "loans_per_officer_day_sd": 0.0})
+
+
+def recommend(result: SweepResult | pd.DataFrame, *, target_share: float = 0.9,
+              min_gain_per_officer: float = 0.01) -> Recommendation:
+    """The smallest team reaching ``target_share`` of the best coverage, past which
+    one more officer adds less than ``min_gain_per_officer`` coverage.
+
+    Parameters
+    ----------
+    result : SweepResult or its summary
+    target_share : float
+        Share of the best coverage the team must reach.
+    min_gain_per_officer : float
+        Marginal coverage per extra officer below which hiring stops paying.
+
+    Returns
+    -------
+    Recommendation
+    """
+    if not 0 < target_share <= 1:
+        raise InputError("target share must be in (0, 1]", field="target_share")
+    curve = coverage_curve(result)
+    if curve.empty:
+        raise InputError("the sweep has no scenarios", field="summary")
+    best = curve.loc[curve.groupby("n_officers")["coverage"].idxmax()].sort_values("n_officers")
+    top = float(best["coverage"].max())
+    ns = best["n_officers"].to_numpy()
+    cov = best["coverage"].to_numpy(float)
+    pick = len(ns) - 1
+    for i in range(len(ns)):
+        if cov[i] < target_share * top:
+            continue
+        if i + 1 < len(ns):
+            gain = (cov[i + 1] - cov[i]) / max(1, ns[i + 1] - ns[i])
+            if gain >= min_gain_per_officer:
+                continue
+        pick = i
+        break
+    row = best.iloc[pick]
+    reason = (f"{int(row.n_officers)} officers based by {row.base_strategy} reach "
+              f"{row.coverage:.0%} of high-value businesses every 30 days "
+              f"({row.coverage / top if top else 0:.0%} of the best, {top:.0%}); "
+              f"more officers add less than {min_gain_per_officer:.0%} each.")
+    return Recommendation(int(row.n_officers), str(row.base_strategy), float(row.coverage), top,
+                          float(row.loans_per_officer_day), reason)
+
+
+def save_sweep(result: SweepResult, folder: str | Path) -> list[Path]:
+    """Write ``summary.parquet``, ``weekly.parquet`` (CSV copies too) and ``meta.json``.
+
+    Returns
+    -------
+    list of Path
+        Files written.
+    """
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    files = []
+    for name, df in (("summary", result.summary), ("weekly", result.weekly)):
+        p = out / f"{name}.parquet"
+        df.to_parquet(p, index=False)
+        df.to_csv(out / f"{name}.csv", index=False)
+        files += [p, out / f"{name}.csv"]
+    meta = {k: (v if not isinstance(v, float) or math.isfinite(v) else None)
+            for k, v in result.meta.items()}
+    p = out / "meta.json"
+    p.write_text(json.dumps(meta, ensure_ascii=False, indent=2, default=_json_default),
+                 encoding="utf-8")
+    files.append(p)
+    return files
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.integer | np.floating | np.bool_):
+        return o.item()
+    return str(o)
+
+
+def load_sweep(folder: str | Path) -> SweepResult:
+    """Read a sweep written by :func:`save_sweep`."""
+    p = Path(folder)
+    for name in ("summary.parquet", "weekly.parquet", "meta.json"):
+        if not (p / name).exists():
+            raise InputError("not a saved sweep (missing file)", file=str(p / name))
+    return SweepResult(pd.read_parquet(p / "summary.parquet"),
+                       pd.read_parquet(p / "weekly.parquet"),
+                       json.loads((p / "meta.json").read_text(encoding="utf-8")))
+
+
+def compare_policies(world: SimWorld, n_officers: int, *, base_strategy: str = "p_median",
+                     seeds: Sequence[int] = (0,), dask: bool | str = False,
+                     **common: Any) -> pd.DataFrame:
+    """The business claim: loans per officer-day of countyreach against both baselines.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per policy (mean over seeds) with ``loans_per_officer_day``,
+        ``visits_per_officer_day``, ``drive_h_per_officer_day``, ``coverage``,
+        ``cost_per_loan_yuan``, ``simulated_loan_yuan``, ``expected_loan_yuan`` and
+        the ratios ``vs_nearest`` and ``vs_score_order``.
+    """
+    from countyreach.simulation.policies import POLICIES
+
+    grid = [replace(sc, scenario_id=f"{pol}-s{sc.seed}")
+            for pol in POLICIES
+            for sc in scenario_grid([n_officers], [base_strategy], seeds, policy=pol, **common)]
+    res = run_scenarios(world, grid, dask=dask)
+    cols = ["loans_per_officer_day", "visits_per_officer_day", "drive_h_per_officer_day",
+            "coverage", "cost_per_loan_yuan", "simulated_loan_yuan", "expected_loan_yuan",
+            "expected_loans", "loans", "value_per_officer_day_yuan"]
+    t = res.summary.groupby("policy", sort=False)[cols].mean().reindex(list(POLICIES))
+    for base in ("nearest", "score_order"):
+        t[f"vs_{base}"] = t["loans_per_officer_day"] / t.loc[base, "loans_per_officer_day"]
+    return t.reset_index()
