@@ -1,0 +1,82 @@
+"""propensity: whom to visit — calibrated, explained expected value per lead.
+
+* :func:`generate_economy` — a seeded synthetic county economy with a hidden truth
+  (uptake, loan size, default, seasonal cash need, cluster and village effects, visit
+  uplift) and a biased visit history, for development and tests;
+* :func:`build_features` / :data:`FEATURE_GROUPS` — business, spatial and seasonal features;
+* :class:`UptakeModel` — calibrated bootstrap ensemble of monotone gradient-boosted trees
+  (compiled to lookup tables for fast scoring); :class:`LoanSizeModel`, :class:`DefaultModel`;
+* :class:`LeadScorer` — value in yuan = P(uptake) x loan x (1 - PD) x margin, with its
+  uncertainty and bilingual reasons (:func:`explain`);
+* :func:`retrain`, :func:`thompson_values` — learning from recorded visits, with exploration;
+* :func:`model_report`, :func:`feature_drift`, :func:`temporal_split`,
+  :func:`village_group_cv` — honest evaluation; :func:`save_scorer` / :func:`load_scorer`.
+"""
+
+from __future__ import annotations
+
+from propensity.economy import (
+    DEFAULT_INDUSTRY_MIX,
+    Economy,
+    add_months,
+    generate_economy,
+    month_range,
+)
+from propensity.evaluation import (
+    ModelReport,
+    calibration_bins,
+    calibration_plot_data,
+    expected_calibration_error,
+    feature_drift,
+    lift_table,
+    model_report,
+    plot_calibration,
+    report_from_predictions,
+    temporal_split,
+    village_group_cv,
+)
+from propensity.features import (
+    ALL_FEATURES,
+    FEATURE_GROUPS,
+    INDUSTRIES,
+    INDUSTRY_NAMES,
+    MONOTONIC,
+    SEASONAL_CASH_NEED,
+    build_features,
+    cluster_features,
+    feature_names,
+    haversine_m,
+)
+from propensity.model import LOAN_PRIOR_YUAN, PD_PRIOR, DefaultModel, LoanSizeModel, UptakeModel
+from propensity.scorer import (
+    DEFAULT_MARGIN,
+    OUTCOME_UPTAKE,
+    SCORE_COLUMNS,
+    LeadScorer,
+    explain,
+    history_features,
+    load_scorer,
+    outcomes_to_history,
+    retrain,
+    save_scorer,
+    thompson_values,
+)
+
+ValueModel = LeadScorer  # the name used in the design notes
+
+__all__ = [
+    # synthetic economy
+    "Economy", "generate_economy", "DEFAULT_INDUSTRY_MIX", "month_range", "add_months",
+    # features
+    "build_features", "feature_names", "FEATURE_GROUPS", "ALL_FEATURES", "INDUSTRIES",
+    "INDUSTRY_NAMES", "SEASONAL_CASH_NEED", "MONOTONIC", "cluster_features", "haversine_m",
+    # models and scoring
+    "UptakeModel", "LoanSizeModel", "DefaultModel", "LOAN_PRIOR_YUAN", "PD_PRIOR",
+    "LeadScorer", "ValueModel", "DEFAULT_MARGIN", "SCORE_COLUMNS", "OUTCOME_UPTAKE",
+    "explain", "thompson_values", "retrain", "outcomes_to_history", "history_features",
+    "save_scorer", "load_scorer",
+    # evaluation
+    "ModelReport", "model_report", "report_from_predictions", "calibration_bins",
+    "calibration_plot_data", "plot_calibration", "expected_calibration_error", "lift_table",
+    "feature_drift", "temporal_split", "village_group_cv",
+]
