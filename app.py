@@ -331,6 +331,8 @@ def _manager_publish(day: pipeline.DayPlan) -> None:
 
 def officer_page() -> None:
     """My visits, phone first: stops in order, call, navigate, why, outcome, offline sheet."""
+    # Phone first: one narrow column, full-width buttons.
+    st.set_page_config(layout="centered")
     L = lang()
     st.title(t("page_officer", L))
     data = _load_county()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import json
 import logging
 import math
 import urllib.parse
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OFFICER_PALETTE",
+    "OFFLINE_STYLE",
+    "offline_style_url",
     "BANDS",
     "officer_colours",
     "value_colours",
@@ -74,6 +77,21 @@ OFFICER_PALETTE: tuple[tuple[int, int, int], ...] = (
     (86, 180, 233), (117, 112, 179), (166, 118, 29), (102, 166, 30), (231, 41, 138),
     (27, 158, 119), (217, 95, 2),
 )
+
+#: Map style with no tile source: a plain paper-coloured background.
+OFFLINE_STYLE: dict[str, Any] = {
+    "version": 8,
+    "name": "countyreach-offline",
+    "sources": {},
+    "layers": [{"id": "paper", "type": "background",
+                "paint": {"background-color": "#f4f2ec"}}],
+}
+
+def offline_style_url() -> str:
+    """:data:`OFFLINE_STYLE` as a ``data:`` URL (what the map component accepts)."""
+    text = json.dumps(OFFLINE_STYLE, separators=(",", ":"))
+    return "data:application/json," + urllib.parse.quote(text)
+
 
 #: Village names are Chinese: prefer CJK fonts (quoted, as pydeck wants literal strings).
 _CJK_FONTS = ("'\"Noto Sans CJK SC\", \"WenQuanYi Micro Hei\", \"Microsoft YaHei\", "
@@ -454,7 +472,7 @@ def depot_points(problem: RoutingProblem, colours: Mapping[str, list[int]],
     return pd.DataFrame(recs, columns=["officer_id", "lon", "lat", "color", "tip"])
 
 
-def view_for(lons: Sequence[float], lats: Sequence[float], width_px: int = 800,
+def view_for(lons: Sequence[float], lats: Sequence[float], width_px: int = 700,
              height_px: int = 560) -> dict[str, float]:
     """Centre and zoom that fit the points in a map of the given size.
 
@@ -473,7 +491,7 @@ def view_for(lons: Sequence[float], lats: Sequence[float], width_px: int = 800,
     span_y = max(lat1 - lat0, 1e-4) / max(math.cos(math.radians((lat0 + lat1) / 2)), 0.1)
     zoom = min(math.log2(360 * width_px / 256 / span_x), math.log2(360 * height_px / 256 / span_y))
     return {"latitude": float((lat0 + lat1) / 2), "longitude": float((lon0 + lon1) / 2),
-            "zoom": round(float(zoom) - 0.2, 2)}
+            "zoom": round(float(zoom) - 0.3, 2)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -557,15 +575,15 @@ def build_deck(md: MapData, *, basemap: bool = False, height_px: int = 560) -> p
         layers.append(pdk.Layer(
             "PathLayer", data=[{"path": md.boundary}], id="boundary", get_path="path",
             get_color=[60, 60, 60, 200], width_min_pixels=2, get_width=2,
-            width_units="pixels", pickable=False))
+            width_units="'pixels'", pickable=False))
     if md.roads:
         layers.append(pdk.Layer(
             "PathLayer", data=md.roads, id="roads", get_path="path", get_color="color",
-            get_width="width", width_units="pixels", width_min_pixels=1, pickable=False))
+            get_width="width", width_units="'pixels'", width_min_pixels=1, pickable=False))
     if md.routes:
         layers.append(pdk.Layer(
             "PathLayer", data=md.routes, id="routes", get_path="path", get_color="color",
-            get_width=5, width_units="pixels", width_min_pixels=3, pickable=True,
+            get_width=5, width_units="'pixels'", width_min_pixels=3, pickable=True,
             joint_rounded=True, cap_rounded=True))
     if not md.leads.empty:
         layers.append(pdk.Layer(
@@ -585,25 +603,28 @@ def build_deck(md: MapData, *, basemap: bool = False, height_px: int = 560) -> p
             # pydeck reads bare strings as JS expressions: quote the literal values.
             character_set="'auto'", font_family=_CJK_FONTS,
             get_alignment_baseline="'bottom'", get_pixel_offset=[0, -6], pickable=False))
-    lons: list[float] = []
-    lats: list[float] = []
-    if md.boundary:
-        lons += [p[0] for p in md.boundary]
-        lats += [p[1] for p in md.boundary]
-    elif not md.leads.empty:
-        lons += list(md.leads["lon"])
-        lats += list(md.leads["lat"])
-    if md.routes and not md.boundary:
-        for r in md.routes:
-            lons += [p[0] for p in r["path"]]
-            lats += [p[1] for p in r["path"]]
+    # Fit the working area (leads, depots, routes); the road extract may reach further.
+    lons: list[float] = list(md.leads["lon"]) if not md.leads.empty else []
+    lats: list[float] = list(md.leads["lat"]) if not md.leads.empty else []
+    if not md.depots.empty:
+        lons += list(md.depots["lon"])
+        lats += list(md.depots["lat"])
+    for r in md.routes:
+        lons += [p[0] for p in r["path"]]
+        lats += [p[1] for p in r["path"]]
+    if not lons and md.boundary:
+        lons = [p[0] for p in md.boundary]
+        lats = [p[1] for p in md.boundary]
     view = pdk.ViewState(**view_for(lons, lats, height_px=height_px))
     tooltip = {"html": "{tip}", "style": {"fontSize": "13px"}}
     if basemap:
         return pdk.Deck(layers=layers, initial_view_state=view, map_provider="carto",
                         map_style="light", tooltip=tooltip)
+    # A style with no sources, inlined as a data: URL: the map library draws a plain
+    # background and never asks a server for tiles, fonts or sprites. (Without any
+    # style Streamlit would fall back to an online Carto basemap.)
     return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None,
-                    map_style=None, tooltip=tooltip)
+                    map_style=offline_style_url(), tooltip=tooltip)
 
 
 # --------------------------------------------------------------------------- pins

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.parse
 
 import numpy as np
 import pandas as pd
@@ -214,7 +216,10 @@ def test_offline_deck_has_no_basemap_and_all_layers() -> None:
     )
     deck = am.build_deck(md)
     spec = deck.to_json()
-    assert "cartocdn" not in spec and "mapbox://" not in spec
+    assert "cartocdn" not in spec and "mapbox://" not in spec and "http" not in spec
+    assert deck.map_style.startswith("data:application/json,")
+    style = json.loads(urllib.parse.unquote(deck.map_style.split(",", 1)[1]))
+    assert style["sources"] == {} and all(ly["type"] == "background" for ly in style["layers"])
     ids = [layer.id for layer in deck.layers]
     assert ids == ["boundary", "roads", "routes", "leads", "villages"]
     assert '"characterSet": "auto"' in spec
