@@ -1,0 +1,163 @@
+"""Rolling simulation on the demo county: determinism, constraints, measures."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from countyreach.errors import InputError
+from countyreach.simulation import PopulationSpec, Scenario, simulate, world_from_county
+from countyreach.simulation.policies import greedy_route, nearest_plan
+from countyreach.types import (
+    Break,
+    Depot,
+    Location,
+    Officer,
+    TimeWindow,
+    TravelMatrix,
+    end_node_id,
+    start_node_id,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _has_routing() -> bool:
+    import routing
+
+    return hasattr(routing, "solve") and hasattr(routing, "check_plan")
+
+
+needs_routing = pytest.mark.skipif(not _has_routing(), reason="routing.solve not available")
+
+
+@pytest.fixture(scope="module")
+def world():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return world_from_county(ROOT / "data" / "qingzu", PopulationSpec(n_businesses=500))
+
+
+def _line_matrix(n: int, step_s: int, officers: list[str]) -> TravelMatrix:
+    """Leads on a line ``step_s`` apart; officers start and end at position 0."""
+    ids = [f"L{i}" for i in range(n)]
+    pos = [i + 1 for i in range(n)]
+    for o in officers:
+        ids += [start_node_id(o), end_node_id(o)]
+        pos += [0, 0]
+    p = np.array(pos)
+    d = np.abs(p[:, None] - p[None, :]) * step_s
+    return TravelMatrix(tuple(ids), d, d * 10)
+
+
+def _officer(oid: str = "A", max_visits: int | None = 12) -> Officer:
+    dep = Depot("base", "base", Location(0, 0), "branch")
+    return Officer(oid, oid, dep, dep, TimeWindow(8 * 3600, 17 * 3600), max_drive_s=4 * 3600,
+                   max_visits=max_visits,
+                   lunch=Break(TimeWindow(11 * 3600 + 1800, 13 * 3600), 45 * 60))
+
+
+def _assert_route_ok(r, o: Officer, service_s: int) -> None:
+    assert r.start_s >= o.shift.start_s and r.end_s <= o.shift.end_s
+    if r.stops:
+        assert r.lunch is not None
+        assert o.lunch.window.start_s <= r.lunch.start_s <= o.lunch.window.end_s
+        lunch = (r.lunch.start_s, r.lunch.start_s + r.lunch.duration_s)
+        for s in r.stops:
+            assert s.departure_s - s.start_s == service_s
+            assert s.departure_s <= lunch[0] or s.arrival_s - s.drive_s >= lunch[1]
+    assert r.drive_s <= o.max_drive_s
+    assert len(r.stops) <= o.max_visits
+
+
+def test_score_order_stops_at_first_lead_that_does_not_fit():
+    o = _officer()
+    m = _line_matrix(20, 600, ["A"])
+    # L19 is 3h20 away: it cannot be visited and return within the 4h drive cap.
+    order = ["L0", "L19", "L1"]
+    r = greedy_route(o, order, m, dict.fromkeys([f"L{i}" for i in range(20)], 1200), {})
+    assert r.lead_ids == ("L0",)
+
+
+def test_score_order_respects_shift_lunch_and_caps():
+    o = _officer(max_visits=5)
+    m = _line_matrix(30, 300, ["A"])
+    r = greedy_route(o, [f"L{i}" for i in range(30)], m,
+                     dict.fromkeys([f"L{i}" for i in range(30)], 1800), {})
+    assert len(r.stops) == 5
+    _assert_route_ok(r, o, 1800)
+
+
+def test_nearest_takes_nearest_first_and_never_twice():
+    offs = [_officer("A"), _officer("B")]
+    m = _line_matrix(40, 240, ["A", "B"])
+    ids = [f"L{i}" for i in range(40)]
+    plan = nearest_plan(offs, ids, m, dict.fromkeys(ids, 1200), {})
+    visited = plan.visited_lead_ids
+    assert len(visited) == len(set(visited))
+    assert {plan.routes[0].lead_ids[0], plan.routes[1].lead_ids[0]} == {"L0", "L1"}
+    for r, o in zip(plan.routes, offs, strict=True):
+        _assert_route_ok(r, o, 1200)
+
+
+@pytest.mark.parametrize("policy", ["nearest", "score_order"])
+def test_same_seed_same_result(world, policy):
+    sc = Scenario("t", 3, policy=policy, n_weeks=2, days_per_week=3, seed=4)
+    a, b = simulate(world, sc), simulate(world, sc)
+    pd.testing.assert_frame_equal(a.visits, b.visits)
+    pd.testing.assert_frame_equal(a.weekly, b.weekly)
+
+
+def test_measures_add_up_and_cooldown_holds(world):
+    sc = Scenario("t", 4, policy="nearest", n_weeks=3, days_per_week=5, seed=1,
+                  revisit_cooldown_days=30)
+    r = simulate(world, sc)
+    assert len(r.days) == 4 * 15
+    assert r.days["visits"].sum() == len(r.visits)
+    assert r.weekly["loans"].sum() == r.visits["took_loan"].sum() == r.summary["loans"]
+    assert r.summary["loans_per_officer_day"] == pytest.approx(r.summary["loans"] / 60)
+    assert r.weekly["hv_coverage_30d"].between(0, 1).all()
+    # Coverage in a trailing window can only grow while nothing leaves the window.
+    assert r.weekly["hv_coverage_30d"].is_monotonic_increasing
+    cal = r.visits["week"] * 7 + r.visits["day"] - r.visits["week"] * 5
+    for _, g in r.visits.assign(cal=cal).groupby("lead_id"):
+        assert (np.diff(np.sort(g["cal"].to_numpy())) >= 30).all()
+    assert set(r.visits["lead_id"]) <= set(world.lead_ids)
+    assert len(r.scenario.bases) == 4
+
+
+@needs_routing
+@pytest.mark.parametrize("policy", ["nearest", "score_order", "countyreach"])
+def test_every_day_passes_the_plan_checker(world, policy):
+    sc = Scenario("t", 2, policy=policy, n_weeks=1, days_per_week=2, day_time_limit_s=0.5)
+    r = simulate(world, sc, check=True)
+    assert len(r.visits) > 0
+
+
+@needs_routing
+def test_countyreach_is_deterministic_and_retrains(world):
+    sc = Scenario("t", 2, policy="countyreach", n_weeks=2, days_per_week=2,
+                  day_time_limit_s=0.5, seed=3)
+    a, b = simulate(world, sc), simulate(world, sc)
+    pd.testing.assert_frame_equal(a.visits, b.visits)
+    assert a.summary["visits"] > 0
+
+
+def test_given_bases_must_exist(world):
+    sc = Scenario("t", 1, base_strategy="given", bases=("site:nowhere",), policy="nearest",
+                  n_weeks=1)
+    with pytest.raises(InputError):
+        simulate(world, sc)
+
+
+@pytest.mark.parametrize("kw", [{"n_officers": 0}, {"policy": "random_walk"},
+                                {"base_strategy": "centre"}, {"n_weeks": 0},
+                                {"base_strategy": "given"}])
+def test_bad_scenarios(kw):
+    base = {"scenario_id": "x", "n_officers": 2}
+    with pytest.raises(InputError):
+        Scenario(**{**base, **kw})
