@@ -117,7 +117,7 @@ def scenario_grid(officers: Iterable[int], strategies: Iterable[str], seeds: Ite
     for n in officers:
         for s in strategies:
             for seed in seeds:
-                out.append(Scenario(f"n{int(n):02d}-{s}-s{int(seed)}", int(n), s, policy,
+                out.append(Scenario(f"{policy}-n{int(n):02d}-{s}-s{int(seed)}", int(n), s, policy,
                                     int(seed), **common))
     ids = [s.scenario_id for s in out]
     if len(set(ids)) != len(ids):

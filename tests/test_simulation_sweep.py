@@ -1,0 +1,126 @@
+"""Sweeps: Dask equals sequential, coverage curves, recommendation, saved results, CLI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from countyreach.errors import InputError
+from countyreach.simulation import (
+    PopulationSpec,
+    coverage_curve,
+    load_sweep,
+    recommend,
+    run_scenarios,
+    save_sweep,
+    scenario_grid,
+    world_from_county,
+)
+from countyreach.simulation.cli import add_subcommands, parse_officers
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _has_routing() -> bool:
+    import routing
+
+    return hasattr(routing, "solve")
+
+
+@pytest.fixture(scope="module")
+def world():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return world_from_county(ROOT / "data" / "qingzu", PopulationSpec(n_businesses=300))
+
+
+@pytest.fixture(scope="module")
+def grid():
+    # 24 tiny scenarios: officers × base strategies × seeds, mixed policies when routing exists.
+    policy = "countyreach" if _has_routing() else "score_order"
+    return scenario_grid([1, 2, 3], ["p_median", "max_coverage"], [0, 1], policy=policy,
+                         n_weeks=1, days_per_week=2, day_time_limit_s=0.3) + \
+        scenario_grid([2, 4, 6], ["p_median", "branch"], [0, 1], policy="nearest",
+                      n_weeks=1, days_per_week=2)
+
+
+@pytest.fixture(scope="module")
+def sequential(world, grid):
+    return run_scenarios(world, grid)
+
+
+@pytest.mark.slow
+def test_dask_sweep_equals_sequential(world, grid, sequential):
+    assert len(grid) >= 20
+    on_dask = run_scenarios(world, grid, dask=True, n_workers=2)
+    assert on_dask.meta["ran_on"].startswith("dask")
+    pd.testing.assert_frame_equal(sequential.summary, on_dask.summary)
+    pd.testing.assert_frame_equal(sequential.weekly, on_dask.weekly)
+
+
+def test_curve_and_recommendation(sequential):
+    curve = coverage_curve(sequential)
+    assert set(curve["base_strategy"]) == {"p_median", "max_coverage", "branch"}
+    assert curve["coverage"].between(0, 1).all()
+    rec = recommend(sequential, target_share=0.9)
+    assert rec.coverage >= 0.9 * rec.max_coverage
+    assert rec.n_officers in set(curve["n_officers"])
+    assert str(rec.n_officers) in rec.reason
+
+
+def test_saved_sweep_round_trips(tmp_path, sequential):
+    save_sweep(sequential, tmp_path)
+    back = load_sweep(tmp_path)
+    pd.testing.assert_frame_equal(back.summary, sequential.summary)
+    meta = json.loads((tmp_path / "meta.json").read_text(encoding="utf-8"))
+    assert meta["n_scenarios"] == len(sequential.summary)
+    assert "countyreach" in meta and meta["scenarios"][0]["scenario_id"]
+
+
+def test_charts_are_altair_specs(sequential):
+    from countyreach.simulation.plots import coverage_chart, loans_chart
+
+    spec = coverage_chart(sequential).to_dict()
+    assert "layer" in spec
+    assert loans_chart(sequential).to_dict()["mark"]["type"] == "line"
+
+
+def test_duplicate_scenario_ids_rejected(world, grid):
+    with pytest.raises(InputError):
+        run_scenarios(world, [grid[0], grid[0]])
+
+
+@pytest.mark.parametrize("text,expected", [("6", [6]), ("2,4,8", [2, 4, 8]),
+                                           ("2:10:4", [2, 6, 10])])
+def test_parse_officers(text, expected):
+    assert parse_officers(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "a", "0", "2:x"])
+def test_parse_officers_rejects(text):
+    with pytest.raises(InputError):
+        parse_officers(text)
+
+
+def test_cli_sweep_writes_results(tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-q", "--quiet", action="store_true")
+    parser.add_argument("--cache-dir")
+    add_subcommands(parser.add_subparsers(dest="command", required=True))
+    out = tmp_path / "sweep"
+    args = parser.parse_args(["-q", "sweep", str(ROOT / "data" / "qingzu"), "--businesses", "200",
+                              "--officers", "1,3", "--strategies", "p_median", "--policy",
+                              "nearest", "--weeks", "1", "--days-per-week", "2", "--out",
+                              str(out)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert args.func(args) == 0
+    text = capsys.readouterr().out
+    assert "Recommendation:" in text
+    for name in ("summary.parquet", "weekly.parquet", "meta.json", "coverage_curve.csv"):
+        assert (out / name).exists()
