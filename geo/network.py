@@ -629,7 +629,7 @@ def route_geometry(graph: RoadGraph, from_snap: Snap, to_snap: Snap) -> list[tup
         elif r >= 0:
             direct = (a.fraction - b.fraction) * graph.edge_travel_s[r]
     pts: list[tuple[float, float]] = [start]
-    if direct <= best[0]:
+    if np.isfinite(direct) and direct <= best[0]:
         if b.fraction >= a.fraction:
             pts += _edge_part(graph, e, a.fraction, b.fraction)
         else:

@@ -75,7 +75,7 @@ def test_one_way_street_has_one_direction(square: geo.RoadGraph) -> None:
     assert (2, 3) in edges
     assert (3, 2) not in edges
     assert (1, 2) in edges and (2, 1) in edges
-    i = [k for k, w in enumerate(square.edge_way_id) if w == 102][0]
+    i = next(k for k, w in enumerate(square.edge_way_id) if w == 102)
     assert square.edge_reverse[i] == -1
     two = [k for k, w in enumerate(square.edge_way_id) if w == 101]
     assert square.edge_reverse[two[0]] == two[1] and square.edge_reverse[two[1]] == two[0]
@@ -89,7 +89,7 @@ def test_largest_strong_component_drops_islands_and_one_way_stubs(square: geo.Ro
 
 
 def test_interior_way_nodes_are_geometry_not_junctions(square: geo.RoadGraph) -> None:
-    i = [k for k, w in enumerate(square.edge_way_id) if w == 110][0]
+    i = next(k for k, w in enumerate(square.edge_way_id) if w == 110)
     coords = square.edge_coords(i)
     assert len(coords) == 3  # 4 -> 51 -> 50 kept as the edge's shape
     assert coords[1] == pytest.approx((35.5150, 115.0005))
