@@ -97,7 +97,9 @@ class Scenario:
     cover_s : int
         Coverage radius for ``max_coverage`` bases.
     revisit_cooldown_days : int
-        Calendar days before a lead may be visited again.
+        Calendar days before a lead without a loan may be visited again
+        (default 28: a high-value business can be seen once a month, the
+        coverage measure's window).
     officer_day_cost_yuan, drive_cost_yuan_per_h : float
         Costs for cost per loan (salary and travel).
     margin : float
@@ -115,7 +117,7 @@ class Scenario:
     day_time_limit_s: float = 1.0
     explore_share: float = 0.15
     cover_s: int = 1800
-    revisit_cooldown_days: int = 60
+    revisit_cooldown_days: int = 28
     officer_day_cost_yuan: float = 400.0
     drive_cost_yuan_per_h: float = 60.0
     margin: float = 0.05

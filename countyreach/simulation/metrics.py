@@ -4,7 +4,8 @@ Per week (``weekly_metrics``):
 
 * ``hv_coverage_30d`` — share of the high-value businesses (top fifth by true
   expected value at the start) visited in the 30 calendar days up to the end
-  of the week;
+  of the week, counting those that took a loan during the run as served (they
+  are customers now and are not visited again within a year);
 * ``visits_per_officer_day``, ``loans_per_officer_day``;
 * ``drive_h`` (total) and ``drive_h_per_officer_day``;
 * ``expected_loan_yuan`` (the hidden truth's expectation for the visits made:
@@ -62,9 +63,14 @@ def weekly_metrics(visits: pd.DataFrame, days: pd.DataFrame, *, n_high_value: in
         loans = int(dv["took_loan"].sum())
         drive_h = float(dd["drive_s"].sum()) / 3600.0
         end_cal = w * 7 + dpw - 1
-        recent = visits[(v_cal <= end_cal) & (v_cal > end_cal - COVERAGE_WINDOW_DAYS)
-                        & visits["high_value"].astype(bool)] if len(visits) else visits
-        covered = recent["lead_id"].nunique() if len(recent) else 0
+        if len(visits):
+            hv = visits["high_value"].astype(bool) & (v_cal <= end_cal)
+            recent = hv & (v_cal > end_cal - COVERAGE_WINDOW_DAYS)
+            # A business that took a loan is served (and not visited again for a year).
+            served = hv & (visits["took_loan"] == 1)
+            covered = visits.loc[recent | served, "lead_id"].nunique()
+        else:
+            covered = 0
         cost = officer_days * scenario.officer_day_cost_yuan \
             + drive_h * scenario.drive_cost_yuan_per_h
         rows.append({
