@@ -39,6 +39,7 @@ from countyreach.types import (
     Location,
     Officer,
     Plan,
+    PlanStatus,
     RoutingProblem,
     RoutingSettings,
     TimeWindow,
@@ -344,7 +345,7 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> Sim
         eligible = (cal - last_visit >= sc.revisit_cooldown_days) & (cal - last_loan >= 365)
         ids = [str(x) for x in lead_ids[eligible]]
         if not ids:
-            plan = Plan("feasible", (), ())
+            plan = Plan(PlanStatus.FEASIBLE, (), ())
             problem = None
         elif sc.policy == "countyreach":
             assert learner is not None

@@ -195,11 +195,11 @@ def _solve_cp_sat(objective: str, c: npt.NDArray[np.int64], wi: npt.NDArray[np.i
                   deterministic_time: float) -> tuple[list[int] | None, str]:
     n_sites, n_dem = c.shape
     m = cp_model.CpModel()
-    x = [m.NewBoolVar(f"open_{j}") for j in range(n_sites)]
-    m.Add(sum(x) == k)
+    x = [m.new_bool_var(f"open_{j}") for j in range(n_sites)]
+    m.add(sum(x) == k)
     hint_set = set(hint)
     for j in range(n_sites):
-        m.AddHint(x[j], j in hint_set)
+        m.add_hint(x[j], j in hint_set)
     if objective == "p_median":
         # Radius formulation (Elloumi 2010): cost_i = d_i1 + sum_k (d_i,k+1 - d_ik) u_ik,
         # where u_ik = 1 when no open site is within d_ik. Far tighter than
@@ -210,12 +210,12 @@ def _solve_cp_sat(objective: str, c: npt.NDArray[np.int64], wi: npt.NDArray[np.i
                 continue
             levels = np.unique(c[:, i])
             for lo, hi in itertools.pairwise(levels):
-                u = m.NewBoolVar(f"u_{i}_{lo}")
+                u = m.new_bool_var(f"u_{i}_{lo}")
                 within = [x[j] for j in range(n_sites) if c[j, i] <= lo]
-                m.AddBoolOr([*within, u])
-                m.AddHint(u, not any(c[j, i] <= lo for j in hint))
+                m.add_bool_or([*within, u])
+                m.add_hint(u, not any(c[j, i] <= lo for j in hint))
                 terms.append((int(wi[i]) * int(hi - lo), u))
-        m.Minimize(sum(coef * u for coef, u in terms))
+        m.minimize(sum(coef * u for coef, u in terms))
     else:
         # Covered weight first; among equal coverage, the smaller p-median cost
         # of the covered demand (scaled so it can never outweigh one unit of coverage).
@@ -224,22 +224,22 @@ def _solve_cp_sat(objective: str, c: npt.NDArray[np.int64], wi: npt.NDArray[np.i
             near = [j for j in range(n_sites) if c[j, i] <= cover_s]
             if not near or wi[i] == 0:
                 continue
-            z = m.NewBoolVar(f"z_{i}")
-            m.AddBoolOr([x[j] for j in near]).OnlyEnforceIf(z)
-            m.AddHint(z, any(j in hint_set for j in near))
+            z = m.new_bool_var(f"z_{i}")
+            m.add_bool_or([x[j] for j in near]).only_enforce_if(z)
+            m.add_hint(z, any(j in hint_set for j in near))
             cover_terms.append((int(wi[i]), z))
         site_cost = (wi[None, :] * np.minimum(c, cover_s)).sum(axis=1)
         scale = int(site_cost.max()) * k + 1
-        m.Maximize(sum(scale * coef * z for coef, z in cover_terms)
+        m.maximize(sum(scale * coef * z for coef, z in cover_terms)
                    - sum(int(site_cost[j]) * x[j] for j in range(n_sites)))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = int(seed)
     solver.parameters.max_deterministic_time = float(deterministic_time)
-    st = solver.Solve(m)
+    st = solver.solve(m)
     if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, "infeasible" if st == cp_model.INFEASIBLE else "timeout"
-    chosen = [j for j in range(n_sites) if solver.BooleanValue(x[j])]
+    chosen = [j for j in range(n_sites) if solver.boolean_value(x[j])]
     return chosen, "optimal" if st == cp_model.OPTIMAL else "feasible"
 
 

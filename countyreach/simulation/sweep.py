@@ -48,6 +48,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+#: Local clusters made by :func:`dask_client`, by client id, so they close with the client.
+_OWNED_CLUSTERS: dict[int, Any] = {}
+
 
 @dataclass(frozen=True, eq=False)
 class SweepResult:
@@ -155,7 +158,7 @@ def dask_client(address: str | None = None, *, n_workers: int = 2) -> Any:
     cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                            dashboard_address=None)
     client = Client(cluster)
-    client._countyreach_owns_cluster = cluster  # closed with the client by run_scenarios
+    _OWNED_CLUSTERS[id(client)] = cluster  # closed with the client by run_scenarios
     return client
 
 
@@ -237,7 +240,7 @@ def run_scenarios(
                 results.append(f.result())
         finally:
             if own:
-                cluster = getattr(cl, "_countyreach_owns_cluster", None)
+                cluster = _OWNED_CLUSTERS.pop(id(cl), None)
                 cl.close()
                 if cluster is not None:
                     cluster.close()
