@@ -82,8 +82,9 @@ def find_clusters(
     *,
     min_cluster_size: int = 5,
     min_samples: int | None = None,
-    method: str = "hdbscan",
+    method: str = "dbscan",
     eps_m: float = 500.0,
+    max_spread_m: float = 3000.0,
 ) -> ClusterResult:
     """Density-based clusters of businesses, separately for each industry.
 
@@ -98,10 +99,18 @@ def find_clusters(
     min_samples : int, optional
         Density threshold (HDBSCAN ``min_samples``, DBSCAN core-point count);
         default ``min_cluster_size``.
-    method : {"hdbscan", "dbscan"}
-        HDBSCAN finds clusters of any density; DBSCAN uses the fixed radius ``eps_m``.
+    method : {"dbscan", "hdbscan"}
+        DBSCAN (default): businesses within ``eps_m`` of ``min_samples`` others
+        are cluster cores, a rule a loan officer can check on the map. HDBSCAN
+        adapts to varying density but on a county's few dozen businesses of one
+        industry it tends to absorb scattered ones into clusters.
     eps_m : float
-        DBSCAN neighbourhood radius in metres.
+        DBSCAN neighbourhood radius in metres; for HDBSCAN, clusters closer than
+        this are not split (``cluster_selection_epsilon``).
+    max_spread_m : float
+        A cluster whose members lie a median of more than this from its core is
+        not an industrial cluster but the industry spread over the county: its
+        members become noise.
 
     Returns
     -------
@@ -130,7 +139,10 @@ def find_clusters(
         xy = np.radians(np.column_stack([la[idx], lo[idx]]))
         if method == "hdbscan":
             est = HDBSCAN(min_cluster_size=min_cluster_size, min_samples=samples,
-                          metric="haversine", algorithm="balltree", copy=True)
+                          metric="haversine", algorithm="ball_tree", copy=True,
+                          # One jade village in a county is one cluster, not noise.
+                          allow_single_cluster=True,
+                          cluster_selection_epsilon=eps_m / EARTH_RADIUS_M)
         else:
             est = DBSCAN(eps=eps_m / EARTH_RADIUS_M, min_samples=samples, metric="haversine",
                          algorithm="ball_tree")
@@ -142,12 +154,16 @@ def find_clusters(
             d = haversine_m(la[members][:, None], lo[members][:, None],
                             la[members][None, :], lo[members][None, :])
             medoid = members[int(d.sum(axis=1).argmin())]
+            spread = haversine_m(la[members], lo[members], la[medoid], lo[medoid])
+            if np.median(spread) > max_spread_m:
+                local[local == lab] = -1
+                continue
             cid = len(cores)
             cores.append(ClusterCore(cid, str(name), float(la[medoid]), float(lo[medoid]),
                                      len(members)))
             labels[members] = cid
             size[members] = len(members)
-            dist[members] = haversine_m(la[members], lo[members], la[medoid], lo[medoid])
+            dist[members] = spread
             core_lat.append(la[medoid])
             core_lon.append(lo[medoid])
         noise = idx[local < 0]
