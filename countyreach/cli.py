@@ -226,6 +226,72 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Visit windows by industry for synthesised leads: growers are in the fields mid-day, factory
+#: owners on the shop floor at shift change, some shopkeepers at the wholesale market mornings.
+_SYNTH_WINDOWS: dict[str, tuple[float, str]] = {
+    "pumpkin": (0.5, "08:00-10:30;15:30-18:00"),
+    "jujube": (0.5, "08:00-10:30;15:30-18:00"),
+    "kids_bicycles": (0.4, "09:00-11:30;14:00-17:00"),
+    "jade_carving": (0.4, "09:00-11:30;14:00-17:00"),
+    "clothing": (0.4, "09:00-11:30;14:00-17:00"),
+    "small_shop": (0.3, "13:00-18:00"),
+}
+
+
+def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: int,
+                 start_month: str) -> tuple[Path, Path]:
+    """Synthesise a business population and its visit history for a county folder.
+
+    Businesses are placed in the county's villages by the propensity generator;
+    the hidden truth stays in memory, only what a lender could observe is written.
+
+    Returns
+    -------
+    tuple of Path
+        ``leads.csv`` and ``history.csv``.
+    """
+    import numpy as np
+    import pandas as pd
+
+    import propensity
+    from countyreach.io import read_branches, read_villages
+    from countyreach.serialize import read_json
+
+    root = county_dir
+    # The manifest may not name leads yet: read only what synthesis needs from it.
+    manifest = read_json(root / "county.json") if (root / "county.json").exists() else {}
+    crs = str(manifest.get("crs", "wgs84"))
+    villages = read_villages(root / manifest.get("villages", "villages.csv"), crs=crs)
+    branches = read_branches(root / manifest.get("branches", "branches.csv"), crs=crs)
+    bdf = pd.DataFrame([{"branch_id": b.depot_id, "name": b.name, "lat": b.location.lat,
+                         "lon": b.location.lon} for b in branches])
+    econ = propensity.generate_economy(villages, n_businesses=n_businesses, n_months=n_months,
+                                       seed=seed, branches=bdf, start_month=start_month)
+    leads = econ.businesses.copy()
+    rng = np.random.default_rng(seed + 1)
+    windows = []
+    for industry in leads["industry"]:
+        share, text = _SYNTH_WINDOWS.get(str(industry), (0.0, ""))
+        windows.append(text if rng.random() < share else "")
+    leads["windows"] = windows
+    leads["pinned_officer_id"] = ""
+    for col in ("dist_branch_m", "dist_cluster_core_m", "cluster_size", "branch_id",
+                "phone_is_fictitious"):
+        leads = leads.drop(columns=col, errors="ignore")  # derived again from the map at plan time
+    leads_path = root / "leads.csv"
+    history_path = root / "history.csv"
+    leads.to_csv(leads_path, index=False)
+    econ.history.to_csv(history_path, index=False)
+    return leads_path, history_path
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    leads, history = synth_county(Path(args.county), n_businesses=args.n, n_months=args.months,
+                                  seed=args.seed, start_month=args.start_month)
+    print(f"Wrote {leads} and {history} (synthetic, seed {args.seed})")
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     import subprocess
 
@@ -276,6 +342,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("en", "zh"), default="en")
     p.add_argument("--retrain", action="store_true", help="retrain the model from history.csv")
     p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("synth", help="synthesise businesses and visit history for a county")
+    p.add_argument("county", help="county folder (villages.csv, branches.csv)")
+    p.add_argument("--n", type=int, default=400, help="number of businesses")
+    p.add_argument("--months", type=int, default=24, help="months of visit history")
+    p.add_argument("--start-month", default="2024-11", help="first month of history (YYYY-MM)")
+    p.add_argument("--seed", type=int, default=7)
+    p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("app", help="start the Streamlit map interface")
     p.add_argument("--port", type=int, default=8501)
