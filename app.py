@@ -459,6 +459,16 @@ def leads_page() -> None:
     _show_map(am.build_deck(md, basemap=st.session_state.get("basemap", False)), "leads_map")
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def sim_world(kind: str, path: str) -> Any:
+    """A simulation world: the demo county on its roads, or 唐县 from place points."""
+    from countyreach import simulation
+
+    if kind == "tangxian":
+        return simulation.tangxian_world(villages_per_township=4)
+    return simulation.world_from_county(path, cache_dir=_cache_dir())
+
+
 def planner_page() -> None:
     """Coverage of a new county against the number of officers (the simulation package)."""
     L = lang()
@@ -468,7 +478,49 @@ def planner_page() -> None:
     if sim is None or not hasattr(sim, "sweep"):
         st.info(t("sim_unavailable", L))
         return
-    st.info(t("sim_unavailable", L))
+    from countyreach.simulation import plots
+
+    worlds = {"county": t("sim_world_county", L), "tangxian": t("sim_world_tangxian", L)}
+    c1, c2 = st.columns(2)
+    kind = c1.selectbox(t("sim_world", L), list(worlds), key="sim_world",
+                        format_func=lambda k: worlds[k])
+    strategies = c2.multiselect(t("sim_strategies", L), list(sim.BASE_STRATEGIES),
+                                default=["p_median", "branch"], key="sim_strategies")
+    d1, d2, d3 = st.columns(3)
+    lo, hi = d1.slider(t("n_officers_range", L), 1, 30, (1, 6), key="sim_officers")
+    step = d1.number_input(t("sim_step", L), 1, 10, 1, key="sim_step")
+    weeks = d2.number_input(t("sim_weeks", L), 1, 26, 2, key="sim_weeks")
+    seeds = d3.number_input(t("sim_seeds", L), 1, 5, 1, key="sim_seeds")
+    day_limit = d3.number_input(t("sim_day_limit", L), 0.2, 10.0, 0.5, 0.1, key="sim_day_limit")
+    if st.button(t("run_sim", L), type="primary", key="run_sim", disabled=not strategies):
+        with st.spinner(t("sim_running", L)):
+            try:
+                world = sim_world(str(kind), county_path())
+                st.session_state["sweep"] = sim.sweep(
+                    world, officers=range(int(lo), int(hi) + 1, int(step)),
+                    strategies=tuple(strategies), seeds=range(int(seeds)),
+                    n_weeks=int(weeks), day_time_limit_s=float(day_limit))
+            except Exception as exc:
+                st.error(str(exc))
+                return
+    result = st.session_state.get("sweep")
+    if result is None:
+        return
+    if result.meta.get("approximate_travel"):
+        st.warning(t("sim_approximate", L))
+    rec = sim.recommend(result)
+    st.success(t("sim_recommend", L, n=rec.n_officers, strategy=rec.base_strategy,
+                 coverage=rec.coverage) + f" — {rec.reason}")
+    st.altair_chart(plots.coverage_chart(result), key="coverage_chart")
+    st.altair_chart(plots.loans_chart(result), key="loans_chart")
+    st.dataframe(sim.coverage_curve(result), hide_index=True, key="coverage_table")
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def model_view_cached(path: str, month: str) -> am.ModelView:
+    """The out-of-time model report (trains an evaluation model: minutes, so cached)."""
+    data = county_data(path)
+    return am.model_view(data, pipeline.get_scorer(data, cache_dir=_cache_dir()), month)
 
 
 def model_page() -> None:
@@ -479,16 +531,44 @@ def model_page() -> None:
     data = _load_county()
     if data is None:
         return
+    month = st.session_state.get("plan_date", dt.date.today()).strftime("%Y-%m")
     try:
         scorer = pipeline.get_scorer(data, cache_dir=_cache_dir())
     except Exception as exc:
         st.warning(t("model_unavailable", L, why=exc))
         return
-    report_fn = getattr(scorer, "report", None)
-    if report_fn is None:
-        st.warning(t("model_unavailable", L, why="LeadScorer.report"))
-        return
-    st.write(report_fn)
+    months = list(getattr(scorer, "train_months_", []))
+    if months:
+        st.caption(t("model_trained", L, first=months[0], last=months[-1],
+                     n=getattr(scorer, "n_train_", 0)))
+    drift = am.feature_drift_now(scorer, data.leads, month)
+    st.subheader(t("drift", L))
+    st.altair_chart(am.drift_chart(drift, L), key="drift_chart")
+    st.caption(t("drift_hint", L))
+    st.subheader(t("metrics", L))
+    if st.button(t("evaluate", L), key="evaluate") or st.session_state.get("model_evaluated"):
+        st.session_state["model_evaluated"] = True
+        with st.spinner(t("evaluating", L)):
+            try:
+                view = model_view_cached(county_path(), month)
+            except Exception as exc:
+                st.warning(t("model_unavailable", L, why=exc))
+                return
+        r = view.report
+        st.caption(t("holdout", L, first=view.test_months[0], last=view.test_months[-1],
+                     n=r.n))
+        m = st.columns(5)
+        m[0].metric("AUC", f"{r.auc:.3f}")
+        m[1].metric("ECE", f"{r.ece:.3f}")
+        m[2].metric("Brier", f"{r.brier:.3f}")
+        m[3].metric(t("base_rate", L), f"{r.base_rate:.1%}")
+        m[4].metric(t("top_decile_lift", L), f"{r.top_decile_lift:.2f}×")
+        c1, c2 = st.columns(2)
+        c1.altair_chart(am.calibration_chart(r, L), key="calibration_chart")
+        c2.altair_chart(am.lift_chart(r, L), key="lift_chart")
+        st.altair_chart(am.importance_chart(r, L), key="importance_chart")
+    else:
+        st.caption(t("evaluate_hint", L))
 
 
 # --------------------------------------------------------------------------- frame

@@ -169,6 +169,21 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
     "value_vs_officers": {"zh": "收益与人数", "en": "Value vs officers"},
     "sim_unavailable": {"zh": "覆盖模拟模块尚未安装。", "en": "The coverage simulation is not "
                                                           "installed."},
+    "sim_world": {"zh": "县域", "en": "County"},
+    "sim_world_county": {"zh": "当前地区（真实路网）", "en": "This region (real roads)"},
+    "sim_world_tangxian": {"zh": "唐县（直线距离估算）",
+                           "en": "Tang county (straight-line estimate)"},
+    "sim_strategies": {"zh": "驻点选址方式", "en": "Where officers are based"},
+    "sim_step": {"zh": "人数步长", "en": "Step"},
+    "sim_weeks": {"zh": "模拟周数", "en": "Weeks simulated"},
+    "sim_seeds": {"zh": "重复次数", "en": "Repeats (seeds)"},
+    "sim_day_limit": {"zh": "每日优化时间（秒）", "en": "Solver time per day (s)"},
+    "sim_running": {"zh": "正在模拟……", "en": "Simulating…"},
+    "sim_approximate": {"zh": "该县无路网数据：行车时间按直线距离估算，结果仅供参考。",
+                        "en": "No road data for this county: travel times are straight-line "
+                              "estimates, treat the results as approximate."},
+    "sim_recommend": {"zh": "建议 {n} 名客户经理（{strategy}），覆盖率 {coverage:.0%}",
+                      "en": "Recommended: {n} officers ({strategy}), coverage {coverage:.0%}"},
     # model
     "model_intro": {"zh": "客户评分模型的表现：校准、提升度、特征重要性、训练后的漂移。",
                     "en": "How the lead model performs: calibration, lift, feature importance, "
@@ -182,6 +197,21 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
     "observed": {"zh": "实际比例", "en": "Observed"},
     "metrics": {"zh": "指标", "en": "Metrics"},
     "retrain": {"zh": "重新训练", "en": "Retrain"},
+    "model_trained": {"zh": "模型训练数据：{first} 至 {last}，共 {n} 次走访",
+                      "en": "Trained on visits {first} to {last} ({n} visits)"},
+    "drift_hint": {"zh": "PSI < 0.1 稳定，0.1–0.25 中度变化，> 0.25 明显变化（建议重新训练）。"
+                         "季节性特征按设计随月份变化，未列入。",
+                   "en": "PSI < 0.1 stable, 0.1–0.25 moderate, > 0.25 major shift (retrain). "
+                         "Seasonal features change by design and are left out."},
+    "evaluate": {"zh": "评估模型（约 1–2 分钟）", "en": "Evaluate the model (1–2 min)"},
+    "evaluate_hint": {"zh": "用最近 6 个月的走访检验：模型只用更早的数据训练。",
+                      "en": "Tested on the last 6 months of visits by a model trained only on "
+                            "the months before."},
+    "evaluating": {"zh": "正在评估……", "en": "Evaluating…"},
+    "holdout": {"zh": "检验期 {first} 至 {last}，{n} 次走访（训练未使用）",
+                "en": "Held-out months {first} to {last}: {n} visits not used in training"},
+    "base_rate": {"zh": "平均贷款率", "en": "Base rate"},
+    "top_decile_lift": {"zh": "前 10% 提升度", "en": "Top-decile lift"},
 }
 
 INDUSTRY: Mapping[str, Mapping[str, str]] = {
