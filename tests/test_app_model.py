@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -297,3 +299,48 @@ def test_lead_card_in_language() -> None:
     assert card["p_uptake"] == 0.5
     with pytest.raises(KeyError):
         am.lead_card(_scores(), "nope", "en")
+
+
+# --------------------------------------------------------------------------- model page
+
+
+@pytest.fixture(scope="module")
+def small_economy():  # type: ignore[no-untyped-def]
+    import propensity
+    from countyreach.io import read_villages
+
+    root = Path(__file__).resolve().parents[1] / "data" / "qingzu"
+    villages = read_villages(root / "villages.csv")
+    return propensity.generate_economy(villages, n_businesses=150, n_months=12, seed=3,
+                                       visit_rate=0.3)
+
+
+def test_model_view_reports_out_of_time_and_drift(small_economy) -> None:  # type: ignore[no-untyped-def]
+    import propensity
+
+    econ = small_economy
+    scorer = propensity.LeadScorer(n_members=1, random_state=0).fit(econ)
+    data = SimpleNamespace(leads=econ.businesses, history=econ.history,
+                           county=SimpleNamespace(root=Path(".")))
+    view = am.model_view(data, scorer, "2026-03", holdout_months=3, permutation_repeats=1)
+    # held-out months come after every training month
+    assert max(view.train_months) < min(view.test_months)
+    assert len(view.test_months) == 3
+    assert view.report.n == int(econ.history["month"].isin(view.test_months).sum())
+    assert 0.0 <= view.report.auc <= 1.0
+    assert not view.report.feature_importance.empty
+    seasonal = set(propensity.FEATURE_GROUPS["seasonal"])
+    assert not seasonal & set(view.drift["feature"])
+    assert set(view.drift["status"]) <= {"stable", "moderate", "major"}
+    for chart in (am.calibration_chart(view.report, "zh"), am.lift_chart(view.report, "en"),
+                  am.importance_chart(view.report, "en"), am.drift_chart(view.drift, "zh")):
+        assert chart.to_dict()["$schema"].startswith("https://vega.github.io/schema/vega-lite")
+
+
+def test_model_view_needs_history(small_economy) -> None:  # type: ignore[no-untyped-def]
+    from countyreach.errors import InputError
+
+    data = SimpleNamespace(leads=small_economy.businesses, history=None,
+                           county=SimpleNamespace(root=Path(".")))
+    with pytest.raises(InputError, match="history"):
+        am.model_view(data, object(), "2026-03")
