@@ -44,6 +44,7 @@ __all__ = [
     "nearest_distance_m",
     "cluster_features",
     "cash_need_index",
+    "categorical",
 ]
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -205,8 +206,7 @@ def cash_need_index(industry: npt.ArrayLike, month: int,
     """
     cal = SEASONAL_CASH_NEED if calendar is None else calendar
     col = cal[int(month)]
-    cats = pd.Categorical(np.asarray(industry, dtype=object), categories=list(col.index))
-    codes = np.asarray(cats.codes)
+    codes = pd.Index(col.index).get_indexer(np.asarray(industry, dtype=object))
     return np.where(codes >= 0, col.to_numpy(float)[np.maximum(codes, 0)], np.nan)
 
 
@@ -301,6 +301,13 @@ def cluster_features(lat: npt.ArrayLike, lon: npt.ArrayLike, industry: npt.Array
     return pd.DataFrame({"dist_cluster_core_m": dist, "cluster_size": size})
 
 
+def categorical(values: npt.ArrayLike, categories: Sequence[str]) -> pd.Categorical:
+    """``values`` as a categorical over fixed ``categories``; unknown values become missing."""
+    cats = pd.Index(list(categories))
+    codes = cats.get_indexer(pd.Index(np.asarray(values, dtype=object)))
+    return pd.Categorical.from_codes(codes, categories=cats)
+
+
 def _to_number(col: pd.Series) -> npt.NDArray[np.float64]:
     if col.dtype == object or pd.api.types.is_string_dtype(col):
         low = col.astype(str).str.strip().str.lower()
@@ -350,7 +357,7 @@ def build_features(businesses: pd.DataFrame, month: str, *,
     cols: dict[str, object] = {}
     industry = businesses["industry"].astype(str).str.strip()
     if "business" in groups:
-        cols["industry"] = pd.Categorical(industry, categories=list(INDUSTRIES))
+        cols["industry"] = categorical(industry, INDUSTRIES)
         for c in _NUMERIC_BUSINESS:
             cols[c] = (_to_number(businesses[c]) if c in businesses.columns
                        else np.full(len(businesses), np.nan))

@@ -37,6 +37,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from countyreach.errors import ModelError
 from propensity.features import INDUSTRIES
@@ -82,7 +83,7 @@ def _as_frame(X: Any, names: Sequence[str] | None = None) -> pd.DataFrame:
 def _codes(col: pd.Series, categories: pd.Index) -> npt.NDArray[np.int64]:
     """Category codes of ``col`` over ``categories`` (-1 for missing or unknown values)."""
     if not (isinstance(col.dtype, pd.CategoricalDtype) and col.cat.categories.equals(categories)):
-        col = pd.Series(pd.Categorical(col.astype(object), categories=categories))
+        return np.asarray(categories.get_indexer(pd.Index(col.astype(object))), dtype=np.int64)
     return np.asarray(col.cat.codes, dtype=np.int64)
 
 
@@ -110,6 +111,10 @@ class UptakeModel(ClassifierMixin, BaseEstimator):
         Platt scaling on out-of-bag predictions, or none.
     fast_predict : bool
         Compile the additive model into lookup tables when ``interaction_groups`` is given.
+    n_threads : int or None
+        OpenMP threads of the trees (``None``: all cores). One by default: on a few
+        thousand rows threads gain little, and on a busy shared machine OpenMP
+        oversubscription can make fitting tens of times slower.
     random_state : int or None
         Seed.
     """
@@ -128,6 +133,7 @@ class UptakeModel(ClassifierMixin, BaseEstimator):
         interaction_groups: Sequence[Sequence[str]] | None = None,
         calibration: str = "sigmoid",
         fast_predict: bool = True,
+        n_threads: int | None = 1,
         random_state: int | None = None,
     ) -> None:
         self.n_members = n_members
@@ -142,6 +148,7 @@ class UptakeModel(ClassifierMixin, BaseEstimator):
         self.interaction_groups = interaction_groups
         self.calibration = calibration
         self.fast_predict = fast_predict
+        self.n_threads = n_threads
         self.random_state = random_state
 
     def __sklearn_tags__(self) -> Any:
@@ -193,6 +200,10 @@ class UptakeModel(ClassifierMixin, BaseEstimator):
         UptakeModel
             ``self``.
         """
+        with threadpool_limits(limits=self.n_threads, user_api="openmp"):
+            return self._fit(X, y)
+
+    def _fit(self, X: Any, y: Any) -> UptakeModel:
         if self.calibration not in ("sigmoid", "none"):
             raise ValueError(f"calibration must be 'sigmoid' or 'none', got {self.calibration!r}")
         if not isinstance(self.n_members, (int, np.integer)) or self.n_members < 1:
@@ -280,7 +291,8 @@ class UptakeModel(ClassifierMixin, BaseEstimator):
         return np.unique(np.concatenate(vals).astype(float))
 
     def _decisions(self, frame: pd.DataFrame) -> FloatArray:
-        return np.column_stack([m.decision_function(frame) for m in self.members_])
+        with threadpool_limits(limits=self.n_threads, user_api="openmp"):
+            return np.column_stack([m.decision_function(frame) for m in self.members_])
 
     def _compile(self, Xf: pd.DataFrame) -> None:
         self.compiled_ = False
@@ -338,6 +350,10 @@ class UptakeModel(ClassifierMixin, BaseEstimator):
 
     def _coerce(self, X: Any) -> pd.DataFrame:
         check_is_fitted(self, "members_")
+        shape = np.shape(X)
+        if len(shape) != 2 or shape[1] != self.n_features_in_:
+            raise ValueError(f"X has shape {shape}, but the model was fitted with "
+                             f"{self.n_features_in_} features")
         Xf = _as_frame(X, self._columns if not isinstance(X, pd.DataFrame) else None)
         if Xf.shape[1] != self.n_features_in_ and not isinstance(X, pd.DataFrame):
             raise ValueError(f"X has {Xf.shape[1]} features, but the model was fitted with "
@@ -469,8 +485,7 @@ def _design(X: pd.DataFrame,
     """Small numeric design matrix for the linear models (one-hot industry, log scales)."""
     cols: dict[str, FloatArray] = {}
     if "industry" in X.columns:
-        ind = pd.Categorical(X["industry"].astype(object), categories=list(INDUSTRIES))
-        codes = np.asarray(ind.codes)
+        codes = _codes(X["industry"], pd.Index(list(INDUSTRIES)))
         for k, code in enumerate(INDUSTRIES):
             cols[f"ind_{code}"] = (codes == k).astype(float)
 

@@ -305,7 +305,7 @@ class LeadScorer:
             warnings.warn(f"only {len(rows)} visits to learn from: the model will be rough",
                           DataWarning, stacklevel=2)
         cols = list(X.columns)
-        params = {"n_members": self.n_members, "monotonic_cst": dict(MONOTONIC),
+        params: dict[str, Any] = {"n_members": self.n_members, "monotonic_cst": dict(MONOTONIC),
                   "interaction_groups": interaction_groups(cols),
                   "random_state": self.random_state}
         params.update(self.uptake_params)
