@@ -380,6 +380,11 @@ def leads_from_table(
     """
     values = values or {}
     stds = stds or {}
+
+    def opt(value: Any) -> str:
+        # pandas turns missing optional text into NaN or None depending on the path it took
+        return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
     out = []
     for rec in table.to_dict(orient="records"):
         lid = str(rec["lead_id"])
@@ -389,14 +394,14 @@ def leads_from_table(
                 name=str(rec["name"]),
                 location=Location(float(rec["lat"]), float(rec["lon"])),
                 industry=str(rec["industry"]),
-                village=str(rec.get("village", "") or ""),
+                village=opt(rec.get("village")),
                 service_s=int(rec["service_s"]),
                 value_yuan=max(0.0, float(values.get(lid, 0.0))),
                 value_std_yuan=max(0.0, float(stds.get(lid, 0.0))),
                 windows=tuple(rec.get("windows") or ()),
-                pinned_officer_id=rec.get("pinned_officer_id") or None,
-                phone=str(rec.get("phone", "") or ""),
-                address=str(rec.get("address", "") or ""),
+                pinned_officer_id=opt(rec.get("pinned_officer_id")) or None,
+                phone=opt(rec.get("phone")),
+                address=opt(rec.get("address")),
             )
         )
     return tuple(out)
