@@ -41,11 +41,12 @@ def world():
 
 @pytest.fixture(scope="module")
 def grid():
-    # 24 tiny scenarios: officers × base strategies × seeds, mixed policies when routing exists.
+    # 20 tiny scenarios: officers × base strategies × seeds; the learning policy (routed
+    # when routing is installed) on a few, the cheap nearest-leads baseline on the rest.
     policy = "countyreach" if _has_routing() else "score_order"
-    return scenario_grid([1, 2, 3], ["p_median", "max_coverage"], [0, 1], policy=policy,
+    return scenario_grid([1, 2], ["p_median"], [0, 1], policy=policy,
                          n_weeks=1, days_per_week=2, day_time_limit_s=0.3) + \
-        scenario_grid([2, 4, 6], ["p_median", "branch"], [0, 1], policy="nearest",
+        scenario_grid([2, 3, 4, 6], ["p_median", "branch"], [0, 1], policy="nearest",
                       n_weeks=1, days_per_week=2)
 
 
@@ -65,7 +66,7 @@ def test_dask_sweep_equals_sequential(world, grid, sequential):
 
 def test_curve_and_recommendation(sequential):
     curve = coverage_curve(sequential)
-    assert set(curve["base_strategy"]) == {"p_median", "max_coverage", "branch"}
+    assert set(curve["base_strategy"]) == {"p_median", "branch"}
     assert curve["coverage"].between(0, 1).all()
     rec = recommend(sequential, target_share=0.9)
     assert rec.coverage >= 0.9 * rec.max_coverage
