@@ -13,7 +13,8 @@ every number, table, map layer and text comes from :mod:`countyreach.appmodel`,
 :mod:`countyreach.i18n` and the library.
 
 Environment: ``COUNTYREACH_TIME_LIMIT`` (solver seconds, default 5),
-``COUNTYREACH_CACHE`` (graph/model cache), ``COUNTYREACH_STORE`` (database URL
+``COUNTYREACH_CACHE`` (graph/model cache), ``COUNTYREACH_DATA`` (more county
+folders), ``COUNTYREACH_STORE`` (database URL
 of the plan store, default a SQLite file in the cache), ``COUNTYREACH_BASEMAP=1``
 (start with the online basemap on).
 """
@@ -59,12 +60,21 @@ def _cache_dir() -> Path:
 
 
 def _counties() -> dict[str, Path]:
-    """County folders shipped in ``data/`` (each with a ``county.json``)."""
-    out = {}
-    for manifest in sorted(DATA.glob("*/county.json")):
+    """County folders (each with a ``county.json``) by display name.
+
+    Searched in ``COUNTYREACH_DATA`` (``os.pathsep``-separated county folders or
+    folders of county folders) first, then in the repository's ``data/``.
+    """
+    roots = [Path(p) for p in os.environ.get("COUNTYREACH_DATA", "").split(os.pathsep) if p]
+    manifests: list[Path] = []
+    for root in [*roots, DATA]:
+        manifests += [root / "county.json"] if (root / "county.json").exists() else sorted(
+            root.glob("*/county.json"))
+    out: dict[str, Path] = {}
+    for manifest in manifests:
         try:
             meta = json.loads(manifest.read_text(encoding="utf-8"))
-            out[str(meta.get("name") or manifest.parent.name)] = manifest.parent
+            out.setdefault(str(meta.get("name") or manifest.parent.name), manifest.parent)
         except (OSError, ValueError):
             log.warning("skipping unreadable manifest %s", manifest)
     return out

@@ -91,9 +91,9 @@ def test_manager_plans_the_day_and_shows_routes(planned: AppTest) -> None:
     # routes follow the roads: many more points than stops
     day = at.session_state["day"]
     assert sum(len(r["path"]) for r in routes["data"]) > len(day.plan.visited_lead_ids) + 2
-    route_df = at.dataframe(key="route_table").value
+    route_df = at.dataframe[1].value
     assert len(route_df) == len(day.plan.visited_lead_ids)
-    kpi = at.dataframe(key="kpi_table").value
+    kpi = at.dataframe[0].value
     assert kpi.iloc[-1, 0] == "Total" and int(kpi.iloc[-1, 1]) == int(metrics["Visits"])
 
 
@@ -178,17 +178,17 @@ def test_officer_page_without_plan_says_so() -> None:
 def test_leads_page_filters_and_explains() -> None:
     at = _app("leads")
     assert at.title[0].value == "Leads"
-    table = at.dataframe(key="leads_table").value
+    table = at.dataframe[0].value
     n_all = len(table)
     assert n_all > 10
     values = list(table["Expected value"])
     assert values == sorted(values, reverse=True)
     at.multiselect(key="f_band").set_value(["high"]).run()
-    high = at.dataframe(key="leads_table").value
+    high = at.dataframe[0].value
     assert 0 < len(high) < n_all
     industry = at.multiselect(key="f_industry").options[0]
     at.multiselect(key="f_industry").set_value([industry]).run()
-    assert len(at.dataframe(key="leads_table").value) <= len(high)
+    assert len(at.dataframe[0].value) <= len(high)
     assert at.info and at.info[0].value  # the explanation of the selected lead
     assert "leads" in _layer_ids(_deck_spec(at, "leads_map"))
 
@@ -204,7 +204,16 @@ def test_planner_page_renders() -> None:
     assert at.title[0].value == "Planner · coverage"
 
 
-def test_model_page_renders() -> None:
+def test_model_page_shows_drift_then_out_of_time_report() -> None:
     at = _app("model")
     assert at.title[0].value == "Model"
-    assert not at.error
+    assert not at.error and not at.warning
+    assert any(c.value.startswith("Trained on visits") for c in at.caption)
+    n_charts = len(at.get("vega_lite_chart"))
+    assert n_charts >= 1  # drift
+    at.button(key="evaluate").click().run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert 0.5 < float(metrics["AUC"]) <= 1.0
+    assert any(c.value.startswith("Held-out months") for c in at.caption)
+    assert len(at.get("vega_lite_chart")) == n_charts + 3  # calibration, lift, importance
