@@ -199,9 +199,20 @@ def test_chinese_interface() -> None:
     assert at.button(key="plan").label == "生成路线"
 
 
-def test_planner_page_renders() -> None:
+def test_planner_runs_a_small_sweep() -> None:
     at = _app("planner")
     assert at.title[0].value == "Planner · coverage"
+    at.slider(key="sim_officers").set_value((1, 2))
+    at.number_input(key="sim_weeks").set_value(1)
+    at.multiselect(key="sim_strategies").set_value(["branch"])
+    at.number_input(key="sim_day_limit").set_value(0.2)
+    at.button(key="run_sim").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert any(s.value.startswith("Recommended:") for s in at.success)
+    assert len(at.get("vega_lite_chart")) == 2  # coverage and loans against officers
+    curve = at.dataframe[0].value
+    assert sorted(curve["n_officers"]) == [1, 2]
 
 
 def test_model_page_shows_drift_then_out_of_time_report() -> None:
