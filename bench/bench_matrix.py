@@ -138,7 +138,7 @@ def main() -> int:
     tracemalloc.stop()
     n = len(big)
     result_mb = 2 * n * n * 8 / 2**20
-    chunk = geo.network._chunk_size(g, None)
+    chunk = geo.network._chunk_size(g, None, n)
     print(f"N = {n}: {dt:.1f} s, tracemalloc peak {peak / 2**20:.0f} MB; the int64 "
           f"duration+distance result alone is {result_mb:.0f} MB (x2 while TravelMatrix "
           f"copies it); chunk of {chunk} sources x {g.n_nodes} nodes = "

@@ -349,14 +349,16 @@ def _tree_lengths(graph: RoadGraph, pred: npt.NDArray[Any]) -> npt.NDArray[np.fl
     return step
 
 
-def _chunk_size(graph: RoadGraph, chunk_size: int | None) -> int:
+def _chunk_size(graph: RoadGraph, chunk_size: int | None, n_places: int = 0) -> int:
     if chunk_size is not None:
         if chunk_size < 1:
             raise InputError("chunk_size must be >= 1", field="chunk_size")
         return int(chunk_size)
-    # Packed weights: one float64 per node; else also lengths, predecessors, ancestors.
+    # Per source row: the Dijkstra row (8 bytes per node; packed weights) or also
+    # lengths, predecessors and ancestors (40), plus ~6 float rows over the places.
     per_node = 8 if graph.len_bits else 40
-    return int(max(1, min(1024, _CHUNK_BUDGET_BYTES // (per_node * graph.n_nodes))))
+    per_row = per_node * graph.n_nodes + 48 * n_places
+    return int(max(1, min(1024, _CHUNK_BUDGET_BYTES // per_row)))
 
 
 def _scipy_block(graph: RoadGraph, sources: npt.NDArray[np.int64],
@@ -436,7 +438,8 @@ def travel_matrix(
     snaps : sequence of Snap
         Places; their ``point_id`` become the matrix node ids (must be unique).
     chunk_size : int, optional
-        Dijkstra sources per chunk; default fits 256 MB of working memory.
+        Dijkstra sources per chunk; default keeps the working memory of a chunk
+        near 256 MB.
     progress : bool
         Show a tqdm progress bar over chunks.
     engine : {"scipy", "networkx"}
@@ -469,7 +472,8 @@ def travel_matrix(
 
     best_s = np.full((n, n), np.inf)
     best_m = np.full((n, n), np.inf)
-    size = _chunk_size(graph, chunk_size)
+    size = _chunk_size(graph, chunk_size, n)
+    row_block = max(1, (1 << 21) // n)
     starts: Iterable[int] = range(0, len(sources), size)
     if progress:
         from tqdm import tqdm
@@ -488,16 +492,17 @@ def travel_matrix(
         g_m = np.where(better, alt_m, g_m)
         del ds, dm, alt_s, alt_m, better
         for k in (0, 1):
-            rows = np.flatnonzero((out_pos[:, k] >= lo) & (out_pos[:, k] < lo + len(chunk)))
-            if len(rows) == 0:
-                continue
-            src = out_pos[rows, k] - lo
-            cand_s = g_s[src] + out_s[rows, k][:, None]
-            cand_m = g_m[src] + out_m[rows, k][:, None]
-            cur_s, cur_m = best_s[rows], best_m[rows]
-            upd = (cand_s < cur_s) | ((cand_s == cur_s) & (cand_m < cur_m))
-            best_s[rows] = np.where(upd, cand_s, cur_s)
-            best_m[rows] = np.where(upd, cand_m, cur_m)
+            all_rows = np.flatnonzero((out_pos[:, k] >= lo) & (out_pos[:, k] < lo + len(chunk)))
+            # Row blocks keep the temporaries at ~16 MB each whatever N is.
+            for r0 in range(0, len(all_rows), row_block):
+                rows = all_rows[r0:r0 + row_block]
+                src = out_pos[rows, k] - lo
+                cand_s = g_s[src] + out_s[rows, k][:, None]
+                cand_m = g_m[src] + out_m[rows, k][:, None]
+                cur_s, cur_m = best_s[rows], best_m[rows]
+                upd = (cand_s < cur_s) | ((cand_s == cur_s) & (cand_m < cur_m))
+                best_s[rows] = np.where(upd, cand_s, cur_s)
+                best_m[rows] = np.where(upd, cand_m, cur_m)
     _same_edge(graph, snaps, best_s, best_m)
     access = np.array([s.access_s for s in snaps])
     access_m = np.array([s.access_m for s in snaps])
