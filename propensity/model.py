@@ -204,6 +204,7 @@ class UptakeModel(ClassifierMixin, BaseEstimator):
             return self._fit(X, y)
 
     def _fit(self, X: Any, y: Any) -> UptakeModel:
+        self.__dict__.pop("_combo_cache", None)
         if self.calibration not in ("sigmoid", "none"):
             raise ValueError(f"calibration must be 'sigmoid' or 'none', got {self.calibration!r}")
         if not isinstance(self.n_members, (int, np.integer)) or self.n_members < 1:
@@ -410,16 +411,34 @@ class UptakeModel(ClassifierMixin, BaseEstimator):
         inverse, uniq_keys = pd.factorize(key)
         first = np.empty(len(uniq_keys), dtype=np.int64)
         first[inverse[::-1]] = np.arange(n - 1, -1, -1)
-        grid = self._ref.loc[np.zeros(len(first), int)].reset_index(drop=True)
-        for c, v in zip(g, parts, strict=True):
-            vals = v[first]
-            if c in self._categories:
-                codes_c = np.where(np.isnan(vals), -1, vals).astype(int)
-                grid[c] = pd.Categorical.from_codes(codes_c, categories=self._categories[c])
-            else:
-                grid[c] = vals
-        table = self._decisions(grid[self._columns]) - self._ref_logit
+        combos = [tuple(None if np.isnan(x) else float(x) for x in row)
+                  for row in np.column_stack([v[first] for v in parts])]
+        # Terms of combinations seen before come from a cache: the decision calls carry a
+        # fixed overhead that would dominate explanations (12 months x a few industries).
+        cache = self.__dict__.setdefault("_combo_cache", {})
+        gkey = tuple(g)
+        todo = [i for i, c in enumerate(combos) if (gkey, c) not in cache]
+        if todo:
+            grid = self._ref.loc[np.zeros(len(todo), int)].reset_index(drop=True)
+            for k, c in enumerate(g):
+                vals = np.array([np.nan if combos[i][k] is None else combos[i][k] for i in todo])
+                if c in self._categories:
+                    codes_c = np.where(np.isnan(vals), -1, vals).astype(int)
+                    grid[c] = pd.Categorical.from_codes(codes_c, categories=self._categories[c])
+                else:
+                    grid[c] = vals
+            fresh = self._decisions(grid[self._columns]) - self._ref_logit
+            if len(cache) > 100_000:
+                cache.clear()
+            for row, i in enumerate(todo):
+                cache[(gkey, combos[i])] = fresh[row]
+        table = np.vstack([cache[(gkey, c)] for c in combos])
         return table[inverse]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_combo_cache", None)  # rebuilt on demand; not part of the model
+        return state
 
     # ------------------------------------------------------------------------ predict
     def _member_logits(self, Xf: pd.DataFrame) -> FloatArray:

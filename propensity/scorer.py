@@ -525,10 +525,10 @@ def _reason_matrix(scorer: LeadScorer, businesses: pd.DataFrame, month: str) -> 
     for col in contrib.columns:
         feats = col.split("+")
         if col == season_key and len(feats) > 1:
-            year_terms = np.column_stack([
-                model.group_contributions(scorer.features(businesses, f"{y:04d}-{k:02d}"))[col]
-                .to_numpy() for k in range(1, 13)])
-            level = year_terms.mean(axis=1)
+            year = pd.concat([scorer.features(businesses, f"{y:04d}-{k:02d}")
+                              for k in range(1, 13)], ignore_index=True)
+            year_terms = model.group_contributions(year)[col].to_numpy()
+            level = year_terms.reshape(12, len(businesses)).mean(axis=0)
             out["industry"] = level
             out["season"] = contrib[col].to_numpy() - level
         elif feats == ["industry"]:
@@ -582,11 +582,12 @@ def explain(scorer: LeadScorer, businesses: pd.DataFrame, month: str,
     vals = reasons.to_numpy()
     order = np.argsort(-np.abs(vals), axis=1, kind="stable")[:, :max(1, top_k)]
     recs = []
-    feats = scorer.features(b, month)
+    feats = scorer.features(b, month).drop(columns=["industry"], errors="ignore")
     rows = b.to_dict("records")
+    frows = feats.to_dict("records")
     for i, (row, lead) in enumerate(zip(rows, b["lead_id"].astype(str), strict=True)):
         info = dict(row)
-        info.update({k: v for k, v in feats.iloc[i].items() if k != "industry"})
+        info.update(frows[i])
         for rank, j in enumerate(order[i], start=1):
             c = float(vals[i, j])
             en, zh = _reason_text(reasons.columns[j], c, info, scorer.feature_medians_, moy)
