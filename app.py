@@ -608,6 +608,19 @@ def sidebar() -> None:
         st.toggle(t("basemap", L), key="basemap", help=t("basemap_help", L))
 
 
+@st.cache_resource(show_spinner=False)
+def _favicon() -> Any:
+    """A 32 px route-marker icon (PIL image, served by Streamlit itself)."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (32, 32), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    draw.line([(6, 26), (14, 12), (22, 20), (27, 6)], fill=(0, 114, 178, 255), width=4)
+    for x, y in ((6, 26), (27, 6)):
+        draw.ellipse([x - 4, y - 4, x + 4, y + 4], fill=(213, 94, 0, 255))
+    return img
+
+
 def _go_home() -> None:
     """Changing role opens that role's home page."""
     st.session_state["goto"] = ROLE_HOME.get(str(st.session_state.get("role")), "manager")
@@ -619,7 +632,9 @@ def main() -> None:
     ``st.session_state["goto"]`` (set by the role selector, or by a test)
     switches to that page once.
     """
-    st.set_page_config(page_title="countyreach", page_icon=":material/route:", layout="wide")
+    # A favicon drawn here: Material/emoji icons would be fetched from a CDN, and the
+    # app must work offline.
+    st.set_page_config(page_title="countyreach", page_icon=_favicon(), layout="wide")
     sidebar()
     L = lang()
     home = ROLE_HOME.get(str(st.session_state.get("role", "manager")), "manager")

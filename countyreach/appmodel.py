@@ -493,12 +493,13 @@ def view_for(lons: Sequence[float], lats: Sequence[float], width_px: int = 700,
     if lo.size == 0:
         return {"latitude": 35.0, "longitude": 105.0, "zoom": 4.0}
     lon0, lon1, lat0, lat1 = lo.min(), lo.max(), la.min(), la.max()
-    # Web-Mercator: 256 px span 360 degrees at zoom 0; latitudes are stretched by 1/cos.
+    # Web-Mercator as deck.gl draws it: 512 px span 360 degrees at zoom 0; latitudes are
+    # stretched by 1/cos(lat).
     span_x = max(lon1 - lon0, 1e-4)
     span_y = max(lat1 - lat0, 1e-4) / max(math.cos(math.radians((lat0 + lat1) / 2)), 0.1)
-    zoom = min(math.log2(360 * width_px / 256 / span_x), math.log2(360 * height_px / 256 / span_y))
+    zoom = min(math.log2(360 * width_px / 512 / span_x), math.log2(360 * height_px / 512 / span_y))
     return {"latitude": float((lat0 + lat1) / 2), "longitude": float((lon0 + lon1) / 2),
-            "zoom": round(float(zoom) - 0.3, 2)}
+            "zoom": round(float(zoom) - 0.15, 2)}
 
 
 @dataclass(frozen=True, eq=False)
