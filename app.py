@@ -184,9 +184,15 @@ def _set_day(day: pipeline.DayPlan) -> None:
     st.session_state["legs"] = pipeline.route_legs(day.county, day.problem, day.plan)
 
 
+@st.cache_resource(show_spinner=False)
+def board() -> am.SharedBoard:
+    """Published plans and outcomes shared by every session of this server."""
+    return am.SharedBoard()
+
+
 def _do_not_visit() -> set[str]:
     store = plan_store()
-    ids: set[str] = set(st.session_state.get("do_not_visit", set()))
+    ids: set[str] = board().do_not_visit(county_path())
     if store is not None and hasattr(store, "do_not_visit_ids"):
         try:
             ids |= set(store.do_not_visit_ids())
@@ -330,7 +336,7 @@ def _manager_publish(day: pipeline.DayPlan) -> None:
             except Exception as exc:
                 st.warning(str(exc))
                 plan_id = None
-        st.session_state["published"] = day
+        board().publish(county_path(), day)
         st.success(t("published", L, plan_id=plan_id) if plan_id is not None
                    else t("published_local", L))
     c2.download_button(t("download_plan", L), json.dumps(plan_to_dict(day.plan), ensure_ascii=False,
@@ -348,7 +354,7 @@ def officer_page() -> None:
     data = _load_county()
     if data is None:
         return
-    day = st.session_state.get("published")
+    day = board().published(county_path())
     draft = False
     if not isinstance(day, pipeline.DayPlan):
         day = _current_day()
@@ -368,7 +374,7 @@ def officer_page() -> None:
         return
     st.markdown("**" + t("my_day", L, n=len(stops), start=hhmm(route.start_s),
                          end=hhmm(route.end_s), drive_h=route.drive_s / 3600) + "**")
-    recorded: dict[str, str] = st.session_state.setdefault("outcomes", {})
+    recorded = board().outcomes(county_path(), day.plan.plan_date)
     sheet = am.offline_sheet_html(officers[str(me)].name, day.plan.plan_date, stops, L,
                                   recorded=recorded)
     st.download_button(t("offline_sheet", L), sheet, file_name=f"visits-{me}-"
@@ -395,20 +401,19 @@ def officer_page() -> None:
             if st.button(t("save", L), key=f"save_{s.lead_id}", disabled=choice is None,
                          width="stretch"):
                 _record_outcome(day, str(me), s.lead_id, str(choice))
+                recorded = board().outcomes(county_path(), day.plan.plan_date)
             if s.lead_id in recorded:
                 st.success(t("saved", L, outcome=outcome_label(recorded[s.lead_id], L)))
     with st.expander(t("map", L)):
-        md = am.map_data(day.county, day.scores, L, day=day, legs=st.session_state.get("legs"),
+        legs = st.session_state.get("legs") if day is _current_day() else None
+        md = am.map_data(day.county, day.scores, L, day=day, legs=legs,
                          roads=county_roads(county_path()), only_officer=str(me))
         _show_map(am.build_deck(md, basemap=st.session_state.get("basemap", False),
                                 height_px=420), "officer_map", height=420)
 
 
 def _record_outcome(day: pipeline.DayPlan, officer_id: str, lead_id: str, outcome: str) -> None:
-    recorded: dict[str, str] = st.session_state.setdefault("outcomes", {})
-    recorded[lead_id] = outcome
-    if outcome == "do_not_visit":
-        st.session_state.setdefault("do_not_visit", set()).add(lead_id)
+    board().record(county_path(), day.plan.plan_date, officer_id, lead_id, outcome)
     store = plan_store()
     if store is not None and hasattr(store, "record_outcome"):
         try:

@@ -74,6 +74,8 @@ __all__ = [
     "lift_chart",
     "importance_chart",
     "drift_chart",
+    "OutcomeRecord",
+    "SharedBoard",
 ]
 
 log = logging.getLogger(__name__)
@@ -1042,3 +1044,73 @@ def drift_chart(drift: pd.DataFrame, lang: str, top: int = 15) -> Any:
         color=alt.Color("status:N", scale=scale, title=None),
         tooltip=["feature", alt.Tooltip("psi:Q", format=".3f"), "status"],
     ).properties(title=t("drift", lang), height=22 * max(len(d), 3))
+
+
+# --------------------------------------------------------------------------- shared board
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeRecord:
+    """One visit outcome an officer recorded."""
+
+    plan_date: str
+    officer_id: str
+    lead_id: str
+    outcome: str
+    recorded_at: str
+
+
+class SharedBoard:
+    """Published plans and recorded outcomes shared by every session of one app server.
+
+    The manager publishes on a desktop and the officer opens the list on a
+    phone: two browser sessions. Without the database store this board is what
+    connects them (it lives as long as the server process); with the store it
+    mirrors what was saved there so pages read one place.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._published: dict[str, Any] = {}
+        self._outcomes: dict[str, dict[tuple[str, str], OutcomeRecord]] = {}
+
+    def publish(self, county_key: str, day: Any) -> None:
+        """Make ``day`` the published plan of the county."""
+        with self._lock:
+            self._published[county_key] = day
+
+    def published(self, county_key: str) -> Any | None:
+        """The county's published plan, if any."""
+        with self._lock:
+            return self._published.get(county_key)
+
+    def record(self, county_key: str, plan_date: str, officer_id: str, lead_id: str,
+               outcome: str) -> OutcomeRecord:
+        """Record (or correct) the outcome of a visit."""
+        import datetime as dt
+
+        from countyreach.i18n import OUTCOMES
+
+        if outcome not in OUTCOMES:
+            from countyreach.errors import InputError
+
+            raise InputError(f"unknown outcome {outcome!r}; use one of {list(OUTCOMES)}",
+                             field="outcome")
+        rec = OutcomeRecord(plan_date, officer_id, lead_id, outcome,
+                            dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+        with self._lock:
+            self._outcomes.setdefault(county_key, {})[(plan_date, lead_id)] = rec
+        return rec
+
+    def outcomes(self, county_key: str, plan_date: str | None = None) -> dict[str, str]:
+        """``lead_id -> outcome`` recorded for the county (on ``plan_date`` when given)."""
+        with self._lock:
+            recs = list(self._outcomes.get(county_key, {}).values())
+        return {r.lead_id: r.outcome for r in recs
+                if plan_date is None or r.plan_date == plan_date}
+
+    def do_not_visit(self, county_key: str) -> set[str]:
+        """Leads whose last recorded outcome asks not to be visited again."""
+        return {lid for lid, o in self.outcomes(county_key).items() if o == "do_not_visit"}

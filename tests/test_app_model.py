@@ -344,3 +344,23 @@ def test_model_view_needs_history(small_economy) -> None:  # type: ignore[no-unt
                            county=SimpleNamespace(root=Path(".")))
     with pytest.raises(InputError, match="history"):
         am.model_view(data, object(), "2026-03")
+
+
+# --------------------------------------------------------------------------- shared board
+
+
+def test_board_shares_published_plan_and_outcomes_per_county() -> None:
+    from countyreach.errors import InputError
+
+    board = am.SharedBoard()
+    assert board.published("a") is None
+    board.publish("a", "plan-a")
+    assert board.published("a") == "plan-a" and board.published("b") is None
+    board.record("a", "2026-11-24", "O1", "L1", "interested")
+    board.record("a", "2026-11-24", "O1", "L1", "loan_applied")  # a correction replaces
+    board.record("a", "2026-11-25", "O1", "L2", "do_not_visit")
+    assert board.outcomes("a", "2026-11-24") == {"L1": "loan_applied"}
+    assert board.outcomes("a") == {"L1": "loan_applied", "L2": "do_not_visit"}
+    assert board.do_not_visit("a") == {"L2"} and board.do_not_visit("b") == set()
+    with pytest.raises(InputError, match="outcome"):
+        board.record("a", "2026-11-24", "O1", "L1", "maybe")
