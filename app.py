@@ -231,7 +231,7 @@ def manager_page() -> None:
     if st.button(t("plan_button", L), type="primary", key="plan", disabled=not on_duty):
         bar = st.progress(0.0, text=t("planning", L))
         try:
-            day = pipeline.plan_day(
+            planned = pipeline.plan_day(
                 data, plan_date=plan_date.isoformat(), settings=settings,
                 officer_ids=list(on_duty), pins=st.session_state.get("pins", {}),
                 do_not_visit=_do_not_visit(), cache_dir=_cache_dir(),
@@ -241,7 +241,7 @@ def manager_page() -> None:
             st.error(str(exc))
             return
         bar.empty()
-        _set_day(day)
+        _set_day(planned)
     day = _current_day()
     if day is None:
         st.info(t("no_plan_yet", L))
