@@ -275,6 +275,8 @@ def _manager_plan_view(day: pipeline.DayPlan) -> None:
     md = am.map_data(day.county, day.scores, L, day=day, legs=st.session_state.get("legs"),
                      roads=county_roads(county_path()))
     _show_map(am.build_deck(md, basemap=st.session_state.get("basemap", False)), "plan_map")
+    colours = am.officer_colours(o.officer_id for o in day.county.officers)
+    st.html(am.officer_legend_html({o.officer_id: o.name for o in problem.officers}, colours))
     st.caption(t("legend", L))
     st.dataframe(am.kpi_frame(rows, total, L), hide_index=True, key="kpi_table")
     tab_routes, tab_dropped = st.tabs([t("routes", L), t("dropped_leads", L)])

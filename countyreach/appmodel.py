@@ -46,6 +46,7 @@ __all__ = [
     "route_table",
     "dropped_table",
     "lead_points",
+    "officer_legend_html",
     "route_paths",
     "road_paths",
     "boundary_path",
@@ -374,6 +375,25 @@ def lead_points(
                      "radius": radius, "status": status, "officer_id": officer_id, "tip": tip})
     return pd.DataFrame(recs, columns=["lead_id", "lon", "lat", "value_yuan", "fill", "line",
                                        "radius", "status", "officer_id", "tip"])
+
+
+def officer_legend_html(names: Mapping[str, str], colours: Mapping[str, list[int]]) -> str:
+    """One coloured swatch and name per officer, for the line under the map.
+
+    Parameters
+    ----------
+    names : mapping
+        ``officer_id -> name`` in the order to show.
+    colours : mapping
+        Officer colours (:func:`officer_colours`).
+    """
+    parts = []
+    for oid, name in names.items():
+        r, g, b = colours.get(oid, [0, 0, 0])[:3]
+        parts.append(f'<span style="white-space:nowrap"><span style="display:inline-block;'
+                     f'width:14px;height:6px;background:rgb({r},{g},{b});margin:0 4px 2px 10px">'
+                     f"</span>{html.escape(oid)} {html.escape(name)}</span>")
+    return " ".join(parts)
 
 
 def route_paths(legs: Sequence[Mapping[str, Any]], colours: Mapping[str, list[int]],

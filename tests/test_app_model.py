@@ -364,3 +364,9 @@ def test_board_shares_published_plan_and_outcomes_per_county() -> None:
     assert board.do_not_visit("a") == {"L2"} and board.do_not_visit("b") == set()
     with pytest.raises(InputError, match="outcome"):
         board.record("a", "2026-11-24", "O1", "L1", "maybe")
+
+
+def test_officer_legend_escapes_and_colours() -> None:
+    out = am.officer_legend_html({"O1": "王<b>", "O2": "李"}, am.officer_colours(["O1", "O2"]))
+    assert "rgb(0,114,178)" in out and "rgb(213,94,0)" in out
+    assert "王&lt;b&gt;" in out and out.index("O1") < out.index("O2")
