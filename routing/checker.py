@@ -1,0 +1,262 @@
+"""Independent plan checker: recomputes every time from the matrix, trusts nothing.
+
+It imports no solver. Every plan the product writes, every test and every
+benchmark result passes through :func:`check_plan`.
+
+Time rules (what the solver must produce)
+-----------------------------------------
+* A route leaves the officer's start at ``start_s >= shift.start_s`` and is back
+  at the end at ``end_s <= shift.end_s``.
+* Each leg takes exactly the matrix duration: ``arrival_s >= previous departure +
+  duration``; the stop's ``drive_s``/``distance_m`` equal the matrix values.
+* Service starts inside one of the lead's windows (windows bound the *start* of
+  service, the Solomon convention) and lasts the lead's ``service_s``:
+  ``departure_s == start_s + service_s``.
+* Lunch (when the officer has one and the route has visits) starts inside the
+  lunch window, lasts its duration, does not overlap a visit and is taken in one
+  gap between two events (leaving the start, a visit, getting back): that gap must
+  hold the leg's driving *and* the break.
+* Skills and locality are checked only when the settings make them ``hard``. An
+  officer with no skills listed is a generalist; one with no localities listed
+  works anywhere.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable
+
+from countyreach.types import (
+    UNREACHABLE,
+    Lead,
+    Officer,
+    Plan,
+    PlanStatus,
+    Route,
+    RoutingProblem,
+    Violation,
+    end_node_id,
+    start_node_id,
+)
+
+__all__ = ["VIOLATION_CODES", "check_plan"]
+
+VIOLATION_CODES = (
+    "unknown_officer",
+    "duplicate_route",
+    "unknown_lead",
+    "duplicate_visit",
+    "dropped_and_routed",
+    "duplicate_drop",
+    "lead_unaccounted",
+    "done_lead_revisited",
+    "unreachable_leg",
+    "travel_time",
+    "leg_mismatch",
+    "service_time",
+    "time_window",
+    "shift_start",
+    "shift_end",
+    "max_drive",
+    "max_visits",
+    "drive_mismatch",
+    "value_mismatch",
+    "skill",
+    "locality",
+    "pinned_missing",
+    "pinned_wrong_officer",
+    "lunch_missing",
+    "lunch_window",
+    "lunch_duration",
+    "lunch_overlap",
+    "lunch_outside_route",
+    "status",
+)
+
+
+def _value_close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-6, abs_tol=0.01)
+
+
+def _check_route(problem: RoutingProblem, r: Route, o: Officer, leads: dict[str, Lead],
+                 out: list[Violation]) -> None:
+    m = problem.matrix
+    oid = o.officer_id
+
+    def bad(code: str, message: str, lead_id: str | None = None) -> None:
+        out.append(Violation(code, message, oid, lead_id))
+
+    if r.start_s < o.shift.start_s:
+        bad("shift_start", f"leaves at {r.start_s} s, before the shift starts at {o.shift.start_s}")
+    if r.end_s > o.shift.end_s:
+        bad("shift_end", f"back at {r.end_s} s, after the shift ends at {o.shift.end_s}")
+    if o.max_visits is not None and len(r.stops) > o.max_visits:
+        bad("max_visits", f"{len(r.stops)} visits, more than the maximum {o.max_visits}")
+
+    # Events in time order: (departure time, node) then each stop, then the end.
+    prev_node = start_node_id(oid)
+    prev_dep = r.start_s
+    drive_total = 0
+    dist_total = 0
+    value = 0.0
+    gaps: list[tuple[int, int, int]] = []  # (gap start, gap end, driving inside it)
+    for s in r.stops:
+        ld = leads.get(s.lead_id)
+        if ld is None:
+            continue  # reported as unknown_lead by the caller
+        dur = int(m.duration_s[m.index[prev_node], m.index[s.lead_id]])
+        dist = int(m.distance_m[m.index[prev_node], m.index[s.lead_id]])
+        if dur >= UNREACHABLE:
+            bad("unreachable_leg", f"no road from {prev_node} to {s.lead_id}", s.lead_id)
+        if s.drive_s != dur or s.distance_m != dist:
+            bad("leg_mismatch", f"leg to {s.lead_id} says {s.drive_s} s/{s.distance_m} m, the "
+                f"matrix says {dur} s/{dist} m", s.lead_id)
+        if s.arrival_s < prev_dep + dur:
+            bad("travel_time", f"arrives at {s.lead_id} at {s.arrival_s} s, but cannot be there "
+                f"before {prev_dep + dur} s", s.lead_id)
+        if s.departure_s - s.start_s != ld.service_s:
+            bad("service_time", f"spends {s.departure_s - s.start_s} s at {s.lead_id}, the visit "
+                f"takes {ld.service_s} s", s.lead_id)
+        if ld.windows and not any(w.contains(s.start_s) for w in ld.windows):
+            wins = ", ".join(str(w) for w in ld.windows)
+            bad("time_window", f"visit of {s.lead_id} starts at {s.start_s} s, outside {wins}",
+                s.lead_id)
+        settings = problem.settings
+        if settings.skills == "hard" and not o.can_serve(ld.industry):
+            bad("skill", f"{oid} does not cover industry {ld.industry}", s.lead_id)
+        if settings.locality == "hard" and o.localities and ld.village not in o.localities:
+            bad("locality", f"{oid} is not local to {ld.village or 'an unnamed village'}",
+                s.lead_id)
+        gaps.append((prev_dep, s.start_s, dur))
+        drive_total += dur
+        dist_total += dist
+        value += ld.value_yuan
+        prev_node, prev_dep = s.lead_id, s.departure_s
+    end = end_node_id(oid)
+    dur = int(m.duration_s[m.index[prev_node], m.index[end]])
+    dist = int(m.distance_m[m.index[prev_node], m.index[end]])
+    if r.stops:
+        if dur >= UNREACHABLE:
+            bad("unreachable_leg", f"no road from {prev_node} back to the end")
+        if r.end_s < prev_dep + dur:
+            bad("travel_time", f"back at {r.end_s} s, but cannot be before {prev_dep + dur} s")
+        if r.end_drive_s != dur or r.end_distance_m != dist:
+            bad("leg_mismatch", f"last leg says {r.end_drive_s} s/{r.end_distance_m} m, the "
+                f"matrix says {dur} s/{dist} m")
+        gaps.append((prev_dep, r.end_s, dur))
+        drive_total += dur
+        dist_total += dist
+    if r.drive_s != drive_total or r.distance_m != dist_total:
+        bad("drive_mismatch", f"route says {r.drive_s} s/{r.distance_m} m of driving, its legs "
+            f"add up to {drive_total} s/{dist_total} m")
+    if o.max_drive_s is not None and drive_total > o.max_drive_s:
+        bad("max_drive", f"drives {drive_total} s, more than the maximum {o.max_drive_s} s")
+    if not _value_close(r.value_yuan, value):
+        bad("value_mismatch", f"route says ¥{r.value_yuan:.2f}, its visits are worth "
+            f"¥{value:.2f}")
+    _check_lunch(r, o, gaps, bad)
+
+
+def _check_lunch(r: Route, o: Officer, gaps: list[tuple[int, int, int]],
+                 bad: Callable[..., None]) -> None:
+    if o.lunch is None or not r.stops:
+        if r.lunch is not None and o.lunch is None:
+            bad("lunch_duration", "a break is planned for an officer without one")
+        return
+    if r.lunch is None:
+        bad("lunch_missing", "the route has visits but no lunch break")
+        return
+    ls, ld = r.lunch.start_s, r.lunch.duration_s
+    if ld != o.lunch.duration_s:
+        bad("lunch_duration", f"lunch lasts {ld} s, it should last {o.lunch.duration_s} s")
+    if not o.lunch.window.contains(ls):
+        bad("lunch_window", f"lunch starts at {ls} s, outside {o.lunch.window}")
+    if ls < r.start_s or ls + ld > r.end_s:
+        bad("lunch_outside_route", "lunch is outside the working day of the route")
+    for s in r.stops:
+        if ls < s.departure_s and s.start_s < ls + ld:
+            bad("lunch_overlap", f"lunch overlaps the visit of {s.lead_id}", s.lead_id)
+            return
+    for g0, g1, drive in gaps:
+        if g0 <= ls and ls + ld <= g1:
+            if g1 - g0 < drive + ld:
+                bad("travel_time", f"the gap {g0}-{g1} s cannot hold {drive} s of driving and "
+                    f"the {ld} s lunch")
+            return
+
+
+def check_plan(problem: RoutingProblem, plan: Plan) -> list[Violation]:
+    """Verify ``plan`` against ``problem`` and list every broken rule.
+
+    Parameters
+    ----------
+    problem : RoutingProblem
+        What was to be planned (leads, officers, matrix, settings).
+    plan : Plan
+        The answer to check.
+
+    Returns
+    -------
+    list of Violation
+        Empty when the plan is valid. Codes are listed in :data:`VIOLATION_CODES`.
+    """
+    out: list[Violation] = []
+    leads = problem.lead_by_id
+    officers = problem.officer_by_id
+    if plan.status in (PlanStatus.INFEASIBLE, PlanStatus.TIMEOUT) and plan.routes and any(
+            r.stops for r in plan.routes):
+        out.append(Violation("status", f"a {plan.status.value} plan must not contain visits"))
+    seen_officers: Counter[str] = Counter(r.officer_id for r in plan.routes)
+    for oid, n in seen_officers.items():
+        if oid not in officers:
+            out.append(Violation("unknown_officer", f"route for unknown officer {oid}", oid))
+        elif n > 1:
+            out.append(Violation("duplicate_route", f"{n} routes for officer {oid}", oid))
+    visits: Counter[str] = Counter()
+    visitor: dict[str, str] = {}
+    for r in plan.routes:
+        for s in r.stops:
+            visits[s.lead_id] += 1
+            visitor[s.lead_id] = r.officer_id
+            if s.lead_id not in leads:
+                out.append(Violation("unknown_lead", f"visit of unknown lead {s.lead_id}",
+                                     r.officer_id, s.lead_id))
+    for lid, n in visits.items():
+        if n > 1:
+            out.append(Violation("duplicate_visit", f"lead {lid} is visited {n} times",
+                                 visitor[lid], lid))
+        if lid in problem.done_lead_ids:
+            out.append(Violation("done_lead_revisited", f"lead {lid} was already visited today",
+                                 visitor[lid], lid))
+    dropped = Counter(d.lead_id for d in plan.dropped)
+    for lid, n in dropped.items():
+        if n > 1:
+            out.append(Violation("duplicate_drop", f"lead {lid} is left out {n} times", None, lid))
+        if lid in visits:
+            out.append(Violation("dropped_and_routed", f"lead {lid} is both visited and left out",
+                                 visitor[lid], lid))
+        if lid not in leads:
+            out.append(Violation("unknown_lead", f"unknown lead {lid} is left out", None, lid))
+    for lid in leads:
+        if lid not in visits and lid not in dropped:
+            out.append(Violation("lead_unaccounted",
+                                 f"lead {lid} is neither visited nor left out with a reason",
+                                 None, lid))
+    for ld in problem.leads:
+        pin = ld.pinned_officer_id
+        if pin is None or ld.lead_id in problem.done_lead_ids:
+            continue
+        if ld.lead_id not in visits:
+            out.append(Violation("pinned_missing",
+                                 f"appointment {ld.lead_id} with {pin} is not kept", pin,
+                                 ld.lead_id))
+        elif visitor[ld.lead_id] != pin:
+            out.append(Violation("pinned_wrong_officer",
+                                 f"appointment {ld.lead_id} belongs to {pin}, "
+                                 f"not {visitor[ld.lead_id]}", visitor[ld.lead_id], ld.lead_id))
+    for r in plan.routes:
+        o = officers.get(r.officer_id)
+        if o is not None:
+            _check_route(problem, r, o, leads, out)
+    return out
