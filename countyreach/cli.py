@@ -351,6 +351,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_synth)
 
+    from countyreach.simulation.cli import add_subcommands as add_simulation_subcommands
+
+    add_simulation_subcommands(sub)
+
     p = sub.add_parser("app", help="start the Streamlit map interface")
     p.add_argument("--port", type=int, default=8501)
     p.set_defaults(func=cmd_app)
