@@ -1,0 +1,190 @@
+"""Who may visit a lead, and why a lead is left out of the plan.
+
+Reasons are decided by feasibility tests independent of the search: a lead
+is *unreachable*, *outside every shift*, has an *impossible window*, has *no
+qualified officer* (hard skills/locality) — or it fits, and then it was either
+*not worth the detour* (with the value it would have needed) or every eligible
+day was *full*. Before explaining, :func:`insert_profitable` puts back any left
+lead whose cheapest feasible insertion pays for itself, so "not worth the
+detour" is true of every lead it is said of.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from countyreach.types import (
+    UNREACHABLE,
+    DroppedLead,
+    DropReason,
+    Lead,
+    Officer,
+    Route,
+    RoutingProblem,
+    end_node_id,
+    start_node_id,
+)
+from routing.schedule import schedule_route
+
+__all__ = [
+    "eligible",
+    "soft_mismatch",
+    "lead_alone_reasons",
+    "insert_profitable",
+    "explain_drops",
+]
+
+#: Insertion positions tested per lead (cheapest detours first) when explaining a drop.
+MAX_POSITIONS_TESTED = 24
+
+
+def eligible(problem: RoutingProblem, officer: Officer, lead: Lead) -> bool:
+    """Whether hard skill and locality rules allow ``officer`` to visit ``lead``."""
+    s = problem.settings
+    if s.skills == "hard" and not officer.can_serve(lead.industry):
+        return False
+    return not (s.locality == "hard" and officer.localities
+                and lead.village not in officer.localities)
+
+
+def soft_mismatch(problem: RoutingProblem, officer: Officer, lead: Lead) -> int:
+    """Number of soft preferences (skill, locality) broken if ``officer`` visits ``lead``."""
+    s = problem.settings
+    n = 0
+    if s.skills == "soft" and not officer.can_serve(lead.industry):
+        n += 1
+    if s.locality == "soft" and officer.localities and lead.village not in officer.localities:
+        n += 1
+    return n
+
+
+def lead_alone_reasons(problem: RoutingProblem, lead: Lead) -> DroppedLead | None:
+    """Why no officer could visit ``lead`` even with nothing else to do, or None if one could."""
+    m = problem.matrix
+    i = m.index[lead.lead_id]
+    reachable = [o for o in problem.officers
+                 if m.duration_s[m.index[start_node_id(o.officer_id)], i] < UNREACHABLE
+                 and m.duration_s[i, m.index[end_node_id(o.officer_id)]] < UNREACHABLE]
+    if not reachable:
+        return DroppedLead(lead.lead_id, DropReason.UNREACHABLE,
+                           "no road connects it with any officer's start and end")
+    if problem.settings.skills == "hard" and not any(o.can_serve(lead.industry)
+                                                     for o in reachable):
+        return DroppedLead(lead.lead_id, DropReason.NO_SKILL,
+                           f"no officer working today covers {lead.industry}")
+    qualified = [o for o in reachable if eligible(problem, o, lead)]
+    if not qualified:
+        return DroppedLead(lead.lead_id, DropReason.NOT_LOCAL,
+                           f"no officer working today is local to {lead.village}")
+    if any(schedule_route(o, [lead], m) is not None for o in qualified):
+        return None
+    if lead.windows:
+        open_lead = replace(lead, windows=())
+        if any(schedule_route(o, [open_lead], m) is not None for o in qualified):
+            wins = ", ".join(str(w) for w in lead.windows)
+            return DroppedLead(lead.lead_id, DropReason.WINDOW_IMPOSSIBLE,
+                               f"no officer can be there during {wins} and get home in time")
+    return DroppedLead(lead.lead_id, DropReason.OUTSIDE_SHIFTS,
+                       "the round trip from every officer's start does not fit a shift "
+                       "(or the drive limit)")
+
+
+def _cheapest_insertions(problem: RoutingProblem, route: Route,
+                         lead: Lead) -> list[tuple[float, int]]:
+    """Positions in ``route`` ordered by added driving seconds: ``(detour_s, position)``."""
+    m = problem.matrix
+    oid = route.officer_id
+    nodes = [start_node_id(oid), *route.lead_ids, end_node_id(oid)]
+    idx = np.fromiter((m.index[n] for n in nodes), dtype=np.int64, count=len(nodes))
+    i = m.index[lead.lead_id]
+    a, b = idx[:-1], idx[1:]
+    detour = (m.duration_s[a, i].astype(float) + m.duration_s[i, b] - m.duration_s[a, b])
+    order = np.argsort(detour, kind="stable")
+    return [(float(detour[p]), int(p)) for p in order[:MAX_POSITIONS_TESTED]
+            if detour[p] < UNREACHABLE]
+
+
+def _best_insertion(problem: RoutingProblem, routes: Sequence[Route], lead: Lead
+                    ) -> tuple[float, int, Route] | None:
+    """Cheapest feasible insertion of ``lead``: (cost in yuan, route index, new route)."""
+    by_id = problem.lead_by_id
+    officers = problem.officer_by_id
+    per_s = problem.settings.drive_cost_yuan_per_h / 3600.0
+    best: tuple[float, int, Route] | None = None
+    for k, r in enumerate(routes):
+        o = officers[r.officer_id]
+        if not eligible(problem, o, lead):
+            continue
+        if lead.pinned_officer_id is not None and lead.pinned_officer_id != o.officer_id:
+            continue
+        penalty = problem.settings.soft_penalty_yuan * soft_mismatch(problem, o, lead)
+        seq = [by_id[x] for x in r.lead_ids]
+        for detour_s, pos in _cheapest_insertions(problem, r, lead):
+            cost = detour_s * per_s + penalty
+            if best is not None and cost >= best[0]:
+                break
+            new = schedule_route(o, [*seq[:pos], lead, *seq[pos:]], problem.matrix)
+            if new is not None:
+                best = (cost, k, new)
+                break
+    return best
+
+
+def insert_profitable(problem: RoutingProblem, routes: Sequence[Route],
+                      left: Sequence[Lead]) -> tuple[list[Route], list[Lead]]:
+    """Insert left-out leads (most valuable first) wherever their insertion pays.
+
+    Returns
+    -------
+    tuple
+        The new routes and the leads still left out.
+    """
+    out = list(routes)
+    still: list[Lead] = []
+    for lead in sorted(left, key=lambda ld: -ld.value_yuan):
+        best = _best_insertion(problem, out, lead)
+        if best is not None and (best[0] < lead.value_yuan or lead.pinned_officer_id):
+            out[best[1]] = best[2]
+        else:
+            still.append(lead)
+    return out, still
+
+
+def explain_drops(problem: RoutingProblem, routes: Sequence[Route],
+                  left: Sequence[Lead]) -> tuple[DroppedLead, ...]:
+    """A reason for every lead in ``left`` given the final ``routes``.
+
+    Parameters
+    ----------
+    problem : RoutingProblem
+    routes : sequence of Route
+        The plan's routes.
+    left : sequence of Lead
+        Leads not visited (and not already done).
+
+    Returns
+    -------
+    tuple of DroppedLead
+    """
+    out = []
+    for lead in left:
+        alone = lead_alone_reasons(problem, lead)
+        if alone is not None:
+            out.append(alone)
+            continue
+        best = _best_insertion(problem, routes, lead)
+        if best is None:
+            out.append(DroppedLead(lead.lead_id, DropReason.NO_CAPACITY,
+                                   "every qualified officer's day is full (shift, lunch, "
+                                   "drive or visit limits)"))
+        else:
+            cost, k, _ = best
+            who = routes[k].officer_id
+            out.append(DroppedLead(
+                lead.lead_id, DropReason.NOT_WORTH_DETOUR,
+                f"cheapest fit: {who}'s route, costs ¥{cost:,.0f} in driving and preferences "
+                f"for ¥{lead.value_yuan:,.0f} of expected value", round(cost, 2)))
+    return tuple(out)

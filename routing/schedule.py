@@ -1,0 +1,158 @@
+"""Timelines of routes: exact earliest-start scheduling under the checker's rules.
+
+Given an officer and an ordered list of visits, :func:`schedule_route` computes
+the earliest feasible timeline (leave at the shift start, start each visit as
+soon as the officer is there and a window is open) with the lunch break placed
+in the first gap where it fits. The solver uses it to turn a visit order into a
+:class:`~countyreach.types.Route`, and the drop-reason analysis uses it to test
+insertions. No solver import here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from countyreach.types import (
+    UNREACHABLE,
+    BreakTaken,
+    Lead,
+    Officer,
+    Route,
+    Stop,
+    TimeWindow,
+    TravelMatrix,
+    end_node_id,
+    start_node_id,
+)
+
+__all__ = ["earliest_start", "schedule_route"]
+
+
+def earliest_start(t_s: int, windows: Sequence[TimeWindow]) -> int | None:
+    """Earliest service start at or after ``t_s`` inside one of ``windows``.
+
+    Parameters
+    ----------
+    t_s : int
+        Arrival time.
+    windows : sequence of TimeWindow
+        Sorted windows; empty means "any time".
+
+    Returns
+    -------
+    int or None
+        The start time, or None when every window has closed.
+    """
+    if not windows:
+        return t_s
+    for w in windows:
+        if t_s <= w.end_s:
+            return max(t_s, w.start_s)
+    return None
+
+
+def _legs(matrix: TravelMatrix, nodes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    idx = np.fromiter((matrix.index[n] for n in nodes), dtype=np.int64, count=len(nodes))
+    return matrix.duration_s[idx[:-1], idx[1:]], matrix.distance_m[idx[:-1], idx[1:]]
+
+
+def _forward(officer: Officer, leads: Sequence[Lead], dur: np.ndarray,
+             lunch_gap: int | None) -> tuple[list[tuple[int, int, int]], int, int | None] | None:
+    """Earliest timeline with lunch in gap ``lunch_gap`` (None: no lunch).
+
+    Returns ``(stops as (arrival, start, departure), end time, lunch start)`` or
+    None when a window, the shift or the lunch window cannot be met.
+    """
+    t = officer.shift.start_s
+    lunch = officer.lunch
+    lunch_start: int | None = None
+    out: list[tuple[int, int, int]] = []
+    n = len(leads)
+    for k in range(n + 1):
+        leg = int(dur[k])
+        if leg >= UNREACHABLE:
+            return None
+        arrival = t + leg
+        ready = arrival
+        if lunch_gap == k and lunch is not None:
+            # Drive first, then eat on arrival (while waiting for the window if need be):
+            # never later than eating before the drive.
+            ls = max(arrival, lunch.window.start_s)
+            if ls > lunch.window.end_s:
+                return None
+            lunch_start = ls
+            ready = ls + lunch.duration_s
+        if k == n:
+            end = ready
+            if end > officer.shift.end_s:
+                return None
+            return out, end, lunch_start
+        ld = leads[k]
+        start = earliest_start(ready, ld.windows)
+        if start is None:
+            return None
+        dep = start + ld.service_s
+        out.append((arrival, start, dep))
+        t = dep
+    return None  # pragma: no cover - the loop always returns
+
+
+def schedule_route(officer: Officer, leads: Sequence[Lead], matrix: TravelMatrix) -> Route | None:
+    """The earliest feasible :class:`Route` visiting ``leads`` in order, or None.
+
+    Checks every rule of :mod:`routing.checker` that depends on timing and
+    limits: windows, shift, lunch, maximum drive time and number of visits.
+    Skills and locality are the caller's business.
+
+    Parameters
+    ----------
+    officer : Officer
+    leads : sequence of Lead
+        Visits in order.
+    matrix : TravelMatrix
+        Contains the officer's start/end nodes and the leads.
+
+    Returns
+    -------
+    Route or None
+    """
+    oid = officer.officer_id
+    if not leads:
+        return Route(oid, (), officer.shift.start_s, officer.shift.start_s, 0, 0, 0.0)
+    if officer.max_visits is not None and len(leads) > officer.max_visits:
+        return None
+    nodes = [start_node_id(oid), *(ld.lead_id for ld in leads), end_node_id(oid)]
+    dur, dist = _legs(matrix, nodes)
+    drive = int(dur.sum())
+    if officer.max_drive_s is not None and drive > officer.max_drive_s:
+        return None
+    gaps: list[int | None] = [None] if officer.lunch is None else list(range(len(leads) + 1))
+    best = None
+    for gap in gaps:
+        res = _forward(officer, leads, dur, gap)
+        # Lunch in the gap that brings the officer home earliest: eating while waiting for a
+        # window to open costs nothing, eating early pushes every later visit back.
+        if res is not None and (best is None or res[1] < best[1]):
+            best = res
+    if best is None:
+        return None
+    times, end, lunch_start = best
+    # Leave home no earlier than needed: shift the start later by the wait at the first visit
+    # (unless lunch is taken on that first leg, where the wait may be the lunch itself).
+    first_arrival, first_start, _ = times[0]
+    slack = first_start - first_arrival
+    if lunch_start is not None and lunch_start < first_start:
+        slack = 0
+    start_s = officer.shift.start_s + slack
+    stops = []
+    for i, (ld, (arr, st, dep)) in enumerate(zip(leads, times, strict=True)):
+        if i == 0:
+            arr += slack
+        stops.append(Stop(ld.lead_id, arr, st, dep, int(dur[i]), int(dist[i])))
+    value = float(sum(ld.value_yuan for ld in leads))
+    lunch = None if lunch_start is None or officer.lunch is None else BreakTaken(
+        lunch_start, officer.lunch.duration_s)
+    return Route(oid, tuple(stops), start_s, end, drive, int(dist.sum()), value,
+                 int(dur[-1]), int(dist[-1]), lunch)
