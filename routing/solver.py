@@ -123,13 +123,14 @@ def solve(problem: RoutingProblem) -> Plan:
 
     routes_orders = _search(problem, candidates, settings.time_limit_s - (time.perf_counter() - t0))
     if routes_orders is None:
-        routes = [schedule_route(o, [], problem.matrix) for o in officers]
+        idle = [Route(o.officer_id, (), o.shift.start_s, o.shift.start_s, 0, 0, 0.0)
+                for o in officers]
         dropped = pre_dropped + [DroppedLead(ld.lead_id, DropReason.NO_CAPACITY,
                                              "no solution found in the time limit")
                                  for ld in candidates]
-        return Plan(PlanStatus.TIMEOUT, tuple(r for r in routes if r is not None),
-                    tuple(dropped), 0.0, time.perf_counter() - t0, "ortools",
-                    problem.plan_date, "the search found no solution in the time limit")
+        return Plan(PlanStatus.TIMEOUT, tuple(idle), tuple(dropped), 0.0,
+                    time.perf_counter() - t0, "ortools", problem.plan_date,
+                    "the search found no solution in the time limit")
 
     by_id = problem.lead_by_id
     routes: list[Route] = []
@@ -145,7 +146,8 @@ def solve(problem: RoutingProblem) -> Plan:
                         worst.lead_id)
             seq.remove(worst)
             route = schedule_route(o, seq, problem.matrix)
-        assert route is not None
+        if route is None:  # every visit was removed: an empty day always fits
+            route = Route(o.officer_id, (), o.shift.start_s, o.shift.start_s, 0, 0, 0.0)
         routes.append(route)
     visited = {s.lead_id for r in routes for s in r.stops}
     left = [ld for ld in candidates if ld.lead_id not in visited]
@@ -157,8 +159,8 @@ def solve(problem: RoutingProblem) -> Plan:
                     if ld.pinned_officer_id is not None and ld.lead_id not in done
                     and ld.lead_id not in visited]
     drive_cost = settings.drive_cost_yuan_per_h / 3600.0
-    penalty = sum(settings.soft_penalty_yuan for r, o in zip(routes, officers, strict=True)
-                  for s in r.stops if soft_mismatch(problem, o, by_id[s.lead_id]))
+    penalty = sum(settings.soft_penalty_yuan * soft_mismatch(problem, o, by_id[s.lead_id])
+                  for r, o in zip(routes, officers, strict=True) for s in r.stops)
     objective = sum(r.value_yuan - drive_cost * r.drive_s for r in routes) - penalty
     status = PlanStatus.PARTIAL if missing_pins else PlanStatus.FEASIBLE
     message = (f"appointment(s) that cannot be kept: {', '.join(missing_pins)}"
