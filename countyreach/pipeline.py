@@ -146,8 +146,9 @@ def _check_inside(county: County, graph: Any, table: pd.DataFrame,
     hull = graph.hull
     from shapely.geometry import Point
 
-    # ~2 km of slack: a farm can sit past the last mapped road of the extract.
-    area = hull.buffer(0.02)
+    # The network's own area, as geo.snap_points judges it: checked here first so the error
+    # can name the file and row the point came from.
+    area = hull
     for rec in table.itertuples(index=False):
         if not area.contains(Point(float(rec.lon), float(rec.lat))):
             raise InputError(

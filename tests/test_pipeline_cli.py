@@ -1,0 +1,141 @@
+"""End to end on the demo county: `countyreach demo` plans a day the checker accepts,
+`countyreach check` catches corrupted plans, bad input gives a clear error."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from countyreach.cli import main
+from countyreach.errors import DroppedRowWarning, InputError
+from countyreach.pipeline import plan_day
+
+DATE = "2026-11-24"
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Path:
+    out = tmp_path_factory.mktemp("plan")
+    code = main(["-q", "--cache-dir", str(cache_dir), "demo", "--date", DATE,
+                 "--time-limit", "3", "--out", str(out)])
+    assert code == 0
+    return out
+
+
+def test_demo_writes_a_plan_the_checker_accepts(demo_out: Path, capsys: pytest.CaptureFixture):
+    for name in ("plan.json", "problem.json", "dropped.csv"):
+        assert (demo_out / name).exists()
+    plan = json.loads((demo_out / "plan.json").read_text(encoding="utf-8"))
+    visits = sum(len(r["stops"]) for r in plan["routes"])
+    assert plan["status"] in ("feasible", "optimal") and visits >= 20
+    assert len(list((demo_out / "routes").glob("*.csv"))) == len(plan["routes"])
+    assert main(["check", str(demo_out / "plan.json")]) == 0
+    assert "no violations" in capsys.readouterr().out
+
+
+def test_every_lead_is_routed_or_has_a_reason(demo_out: Path):
+    plan = json.loads((demo_out / "plan.json").read_text(encoding="utf-8"))
+    problem = json.loads((demo_out / "problem.json").read_text(encoding="utf-8"))
+    routed = [s["lead_id"] for r in plan["routes"] for s in r["stops"]]
+    dropped = [d["lead_id"] for d in plan["dropped"]]
+    assert sorted(routed + dropped) == sorted(ld["lead_id"] for ld in problem["leads"])
+    assert all(d["reason"] for d in plan["dropped"])
+
+
+def _corrupt(demo_out: Path, tmp_path: Path, edit) -> Path:
+    dst = tmp_path / "bad"
+    shutil.copytree(demo_out, dst)
+    plan = json.loads((dst / "plan.json").read_text(encoding="utf-8"))
+    edit(plan)
+    (dst / "plan.json").write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+    return dst / "plan.json"
+
+
+def _busy_route(plan: dict) -> dict:
+    return max(plan["routes"], key=lambda r: len(r["stops"]))
+
+
+def _teleport(plan: dict) -> None:
+    r = _busy_route(plan)
+    s = r["stops"][1]
+    s["arrival_s"] = s["start_s"] = r["stops"][0]["departure_s"]  # no time to drive
+    s["departure_s"] = s["start_s"] + 60
+
+
+def _duplicate(plan: dict) -> None:
+    r = _busy_route(plan)
+    r["stops"].append(dict(r["stops"][0]))
+
+
+def _forget(plan: dict) -> None:
+    _busy_route(plan)["stops"].pop()
+
+
+def _overtime(plan: dict) -> None:
+    _busy_route(plan)["end_s"] = 23 * 3600
+
+
+@pytest.mark.parametrize("edit", [_teleport, _duplicate, _forget, _overtime])
+def test_check_finds_corruptions(demo_out: Path, tmp_path: Path, edit,
+                                 capsys: pytest.CaptureFixture):
+    bad = _corrupt(demo_out, tmp_path, edit)
+    assert main(["check", str(bad)]) == 1
+    assert "violation" in capsys.readouterr().out
+
+
+def _edit_leads(county: Path, row: int, **values: object) -> None:
+    df = pd.read_csv(county / "leads.csv", dtype=str, keep_default_na=False)
+    for k, v in values.items():
+        df.loc[row - 1, k] = str(v)
+    df.to_csv(county / "leads.csv", index=False)
+
+
+def test_coordinate_outside_county_names_file_row_field(county_copy: Path, cache_dir: Path):
+    _edit_leads(county_copy, 7, lat=36.4, lon=116.2)
+    with pytest.raises(InputError) as err:
+        plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
+    assert err.value.row == 7 and err.value.field == "lat"
+    assert err.value.file is not None and err.value.file.endswith("leads.csv")
+
+
+def test_cli_reports_bad_input_without_traceback(county_copy: Path, cache_dir: Path,
+                                                 capsys: pytest.CaptureFixture):
+    _edit_leads(county_copy, 3, lon="east")
+    code = main(["--cache-dir", str(cache_dir), "plan", str(county_copy), "--date", DATE])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "leads.csv" in err and "row 3" in err and "'lon'" in err
+    assert "Traceback" not in err
+
+
+def test_gcj02_file_declared_wgs84_far_off_the_map(county_copy: Path, cache_dir: Path):
+    # A file of another county's Amap (GCJ-02) coordinates, declared WGS-84: every point lies far
+    # from these roads; the first one is named.
+    df = pd.read_csv(county_copy / "leads.csv", dtype=str, keep_default_na=False)
+    df["lat"] = (df["lat"].astype(float) + 3.2).map(str)  # e.g. 唐县 (Hebei) instead of Puyang
+    df.to_csv(county_copy / "leads.csv", index=False)
+    with pytest.raises(InputError, match="GCJ-02") as err:
+        plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
+    assert err.value.row == 1
+
+
+def test_lead_without_reachable_road_is_skipped_with_warning(county_copy: Path, cache_dir: Path):
+    # Inside the network's area but ~3 km from any mapped road: the row is skipped, not fatal.
+    _edit_leads(county_copy, 5, lat=35.46156, lon=115.04808)
+    with pytest.warns(DroppedRowWarning, match=r"row 5"):
+        day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir,
+                       settings=None)
+    lead_id = pd.read_csv(county_copy / "leads.csv", dtype=str).loc[4, "lead_id"]
+    assert lead_id not in {ld.lead_id for ld in day.problem.leads}
+    assert day.ok
+
+
+def test_empty_roster_is_a_clear_error(county_copy: Path, cache_dir: Path):
+    header = (county_copy / "officers.csv").read_text(encoding="utf-8").splitlines()[0]
+    (county_copy / "officers.csv").write_text(header + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="officers.csv.*roster is empty"):
+        plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
