@@ -106,24 +106,26 @@ def test_opening_and_planning_after_first_start_is_fast(planned: AppTest) -> Non
     assert elapsed < 10, f"opening + planning took {elapsed:.1f} s"
 
 
-def test_manager_pin_lead_and_reoptimise() -> None:
+def test_manager_moves_a_lead_to_another_officer_and_reoptimises() -> None:
+    """The app's "drag a lead to an officer": pin a visited lead to someone else."""
     at = _plan(_app())
     day = at.session_state["day"]
-    target = day.plan.routes[0].officer_id
-    lead = next((d.lead_id for d in day.plan.dropped
-                 if d.reason.value == "not_worth_detour"), None)
-    if lead is None:
-        pytest.skip("the plan left no lead out for being not worth the detour")
+    busy = [r for r in day.plan.routes if r.stops]
+    source = busy[0]
+    target = next(o.officer_id for o in day.problem.officers if o.officer_id != source.officer_id
+                  and o.can_serve(day.problem.lead_by_id[source.lead_ids[0]].industry))
+    lead = source.lead_ids[0]
     at.selectbox(key="pin_lead").set_value(lead)
     at.selectbox(key="pin_officer").set_value(target)
     at.button(key="pin_button").click().run()
     assert at.session_state["pins"] == {lead: target}
+    assert any(lead in c.value and target in c.value for c in at.caption)
     at.button(key="reoptimise").click().run()
     assert not at.exception, at.exception
     new = at.session_state["day"]
-    route = next(r for r in new.plan.routes if r.officer_id == target)
-    assert lead in route.lead_ids
-    assert new.ok
+    moved_to = next(r for r in new.plan.routes if r.officer_id == target)
+    assert lead in moved_to.lead_ids
+    assert new.ok, new.violations
 
 
 def test_manager_lock_route_keeps_stops_with_officer() -> None:
