@@ -25,6 +25,8 @@ SHOTS = REPO / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
+MAP = '[data-testid="stDeckGlJsonChart"]'
+
 pytestmark = pytest.mark.browser
 
 
@@ -114,17 +116,17 @@ def test_plan_demo_day_in_browser(app_url: str) -> None:
                                                "ws://127.0.0.1")) else None)
             page.goto(app_url, wait_until="domcontentloaded")
             # Switch to English so the test reads stable labels.
-            page.get_by_role("button", name="English").click()
+            page.get_by_role("radio", name="English").click()
             plan = page.get_by_role("button", name="Plan the day")
             expect(plan).to_be_visible(timeout=180_000)
-            before_map = page.locator(".st-key-plan_map canvas").first
+            before_map = page.locator(MAP).first.locator("canvas").first
             expect(before_map).to_be_visible(timeout=60_000)
             page.wait_for_timeout(1500)
-            baseline = _route_pixels(page.locator(".st-key-plan_map").screenshot())
+            baseline = _route_pixels(page.locator(MAP).first.screenshot())
             plan.click()
             expect(page.get_by_text("Independent check: no violations")).to_be_visible(
                 timeout=180_000)
-            chart = page.locator(".st-key-plan_map canvas").first
+            chart = page.locator(MAP).first.locator("canvas").first
             expect(chart).to_be_visible(timeout=60_000)
             metric = page.locator('[data-testid="stMetric"]').filter(has_text="Visits")
             expect(metric).to_be_visible()
@@ -132,7 +134,7 @@ def test_plan_demo_day_in_browser(app_url: str) -> None:
             assert visits > 0
             # Routes are drawn in the officers' colours: count such pixels on the canvas.
             page.wait_for_timeout(1500)  # let deck.gl finish drawing
-            png = page.locator(".st-key-plan_map").screenshot()
+            png = page.locator(MAP).first.screenshot()
             routed = _route_pixels(png)
             assert routed > baseline + 300, f"no routes on the map ({baseline} -> {routed} px)"
             page.screenshot(path=str(SHOTS / "manager-plan.png"), full_page=True)
