@@ -68,8 +68,9 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _chromium()
     port = _free_port()
     cache = os.environ.get("COUNTYREACH_CACHE") or str(tmp_path_factory.mktemp("app-cache"))
-    env = {**os.environ, "COUNTYREACH_CACHE": cache, "COUNTYREACH_TIME_LIMIT": "3",
-           "PYTHONPATH": str(REPO)}
+    # The app's default solver budget (5 s), so the < 10 s check is the real one.
+    env = {**os.environ, "COUNTYREACH_CACHE": cache, "PYTHONPATH": str(REPO)}
+    env.pop("COUNTYREACH_TIME_LIMIT", None)
     log_path = tmp_path_factory.mktemp("app-log") / "streamlit.log"
     with log_path.open("w") as log:
         proc = subprocess.Popen(
@@ -138,6 +139,15 @@ def test_plan_demo_day_in_browser(app_url: str) -> None:
             routed = _route_pixels(png)
             assert routed > baseline + 300, f"no routes on the map ({baseline} -> {routed} px)"
             page.screenshot(path=str(SHOTS / "manager-plan.png"), full_page=True)
+            # After the first start, planning the day again takes < 10 s end to end.
+            status = page.locator('[data-testid="stProgress"]')
+            t0 = time.monotonic()
+            page.get_by_role("button", name="Plan the day").click()
+            expect(status).to_be_visible(timeout=5_000)
+            expect(status).to_be_hidden(timeout=60_000)
+            elapsed = time.monotonic() - t0
+            expect(page.get_by_text("Independent check: no violations")).to_be_visible()
+            assert elapsed < 10, f"planning again took {elapsed:.1f} s"
         finally:
             browser.close()
     assert not outside, f"the app contacted outside hosts: {sorted(set(outside))[:5]}"
