@@ -280,10 +280,13 @@ def _manager_plan_view(day: pipeline.DayPlan) -> None:
     st.caption(t("legend", L))
     st.dataframe(am.kpi_frame(rows, total, L), hide_index=True, key="kpi_table")
     tab_routes, tab_dropped = st.tabs([t("routes", L), t("dropped_leads", L)])
+    labels = am.table_labels(L)
     with tab_routes:
-        st.dataframe(am.route_table(problem, plan, L), hide_index=True, key="route_table")
+        st.dataframe(am.route_table(problem, plan, L).rename(columns=labels), hide_index=True,
+                     key="route_table")
     with tab_dropped:
-        st.dataframe(am.dropped_table(problem, plan, L), hide_index=True, key="dropped_table")
+        st.dataframe(am.dropped_table(problem, plan, L).rename(columns=labels), hide_index=True,
+                     key="dropped_table")
     _manager_adjust(day)
     _manager_publish(day)
 

@@ -45,6 +45,7 @@ __all__ = [
     "kpi_frame",
     "route_table",
     "dropped_table",
+    "table_labels",
     "lead_points",
     "officer_legend_html",
     "route_paths",
@@ -279,6 +280,19 @@ def route_table(problem: RoutingProblem, plan: Plan, lang: str) -> pd.DataFrame:
     cols = ["officer_id", "seq", "lead_id", "name", "village", "industry", "arrive", "start",
             "leave", "drive_min", "value_yuan"]
     return pd.DataFrame(recs, columns=cols)
+
+
+def table_labels(lang: str) -> dict[str, str]:
+    """Display headers of :func:`route_table` and :func:`dropped_table` columns in ``lang``."""
+    return {
+        "officer_id": t("officer", lang), "seq": t("col_seq", lang),
+        "lead_id": t("col_lead_id", lang), "name": t("name", lang),
+        "village": t("village", lang), "industry": t("industry", lang),
+        "arrive": t("arrive", lang), "start": t("start", lang), "leave": t("leave", lang),
+        "drive_min": t("col_drive_min", lang), "value_yuan": t("value", lang),
+        "reason": t("reason", lang), "needed_value_yuan": t("needed_value", lang),
+        "detail": t("col_detail", lang),
+    }
 
 
 def dropped_table(problem: RoutingProblem, plan: Plan, lang: str) -> pd.DataFrame:

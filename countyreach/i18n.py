@@ -106,10 +106,15 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
                         "en": "Plan published (this session)"},
     "download_plan": {"zh": "下载计划 (JSON)", "en": "Download plan (JSON)"},
     "map": {"zh": "地图", "en": "Map"},
-    "legend": {"zh": "图例：线为各经理路线（沿真实道路）；点颜色越深价值越高；"
-                     "灰色带黑边为未安排",
+    "legend": {"zh": "图例：线为各经理沿真实道路的路线；点的颜色越深价值越高；"
+                     "彩色边框为已安排（经理颜色），黑色边框为未安排（悬停查看原因）；白色大圆点为出发/返回地",
                "en": "Legend: lines are each officer's route along the roads; darker dots are "
-                     "worth more; grey dots with a dark rim were left out"},
+                     "worth more; a coloured rim means planned (officer's colour), a black rim "
+                     "left out (hover for the reason); large white dots are starts and ends"},
+    "col_seq": {"zh": "序号", "en": "#"},
+    "col_lead_id": {"zh": "编号", "en": "ID"},
+    "col_drive_min": {"zh": "车程（分钟）", "en": "Drive (min)"},
+    "col_detail": {"zh": "说明", "en": "Detail"},
     # officer
     "choose_officer": {"zh": "我是", "en": "I am"},
     "no_published": {"zh": "今天还没有计划。请经理先生成并发布计划。",

@@ -370,3 +370,12 @@ def test_officer_legend_escapes_and_colours() -> None:
     out = am.officer_legend_html({"O1": "王<b>", "O2": "李"}, am.officer_colours(["O1", "O2"]))
     assert "rgb(0,114,178)" in out and "rgb(213,94,0)" in out
     assert "王&lt;b&gt;" in out and out.index("O1") < out.index("O2")
+
+
+def test_table_labels_cover_every_column() -> None:
+    cols = set(am.route_table(_problem(), _plan(), "en").columns)
+    cols |= set(am.dropped_table(_problem(), _plan(), "en").columns)
+    for lang in ("zh", "en"):
+        labels = am.table_labels(lang)
+        assert cols <= set(labels)
+        assert all(v and not v.startswith("col_") for v in labels.values())
