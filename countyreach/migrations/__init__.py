@@ -1,0 +1,1 @@
+"""Alembic schema migrations of the countyreach store (run by ``Store.open``)."""
