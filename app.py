@@ -176,7 +176,8 @@ def _show_map(deck: Any, key: str, height: int = 560) -> None:
 
 def _current_day() -> pipeline.DayPlan | None:
     day = st.session_state.get("day")
-    return day if isinstance(day, pipeline.DayPlan) else None
+    # Duck-typed: a module reload (the file watcher) makes a new DayPlan class.
+    return day if day is not None and hasattr(day, "plan") else None
 
 
 def _set_day(day: pipeline.DayPlan) -> None:
@@ -361,7 +362,7 @@ def officer_page() -> None:
         return
     day = board().published(county_path())
     draft = False
-    if not isinstance(day, pipeline.DayPlan):
+    if day is None:
         day = _current_day()
         draft = day is not None
     officers = {o.officer_id: o for o in data.officers}
@@ -394,9 +395,11 @@ def officer_page() -> None:
                 st.caption(s.address)
             b1, b2, b3 = st.columns(3)
             if s.tel_url:
-                b1.link_button(f"📞 {t('call', L)}", s.tel_url, width="stretch")
-            b2.link_button(t("navigate_amap", L), s.amap_url, width="stretch")
-            b3.link_button(t("navigate_baidu", L), s.baidu_url, width="stretch")
+                b1.link_button(t("call", L), s.tel_url, icon=":material/call:", width="stretch")
+            b2.link_button(t("navigate_amap", L), s.amap_url, icon=":material/navigation:",
+                           width="stretch")
+            b3.link_button(t("navigate_baidu", L), s.baidu_url, icon=":material/navigation:",
+                           width="stretch")
             with st.expander(t("why_lead", L)):
                 st.write(s.why or "—")
                 st.caption(f"{t('value', L)}: ¥{s.value_yuan:,.0f}")
