@@ -1,0 +1,581 @@
+"""Store: migrations, users and sessions, roles, imports, plans, outcomes, audit.
+
+Every test runs against SQLite and, when ``COUNTYREACH_PG_URL`` is set (``.ci/run``
+starts a server), against PostgreSQL with a fresh schema per test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from countyreach.errors import AccessDenied, InputError
+from countyreach.store import ImportRejected, Session, Store
+from countyreach.store import schema as S
+from countyreach.store.testing import fresh_postgres_url, synthetic_day
+
+PG_URL = os.environ.get("COUNTYREACH_PG_URL")
+DAY = "2025-03-03"
+PW = "correct horse battery"
+BACKENDS = [
+    "sqlite",
+    pytest.param("postgresql", marks=[
+        pytest.mark.postgres,
+        pytest.mark.skipif(not PG_URL, reason="COUNTYREACH_PG_URL not set")]),
+]
+
+
+class Clock:
+    """A clock tests can move forward."""
+
+    def __init__(self) -> None:
+        self.t = dt.datetime(2025, 3, 3, 7, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.t
+
+
+@pytest.fixture(params=BACKENDS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.sqlite'}"
+    else:
+        assert PG_URL
+        with fresh_postgres_url(PG_URL) as u:
+            yield u
+
+
+@pytest.fixture()
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture()
+def store(url: str, clock: Clock) -> Iterator[Store]:
+    s = Store.open(url, bcrypt_rounds=4, clock=clock)
+    yield s
+    s.close()
+
+
+@pytest.fixture()
+def admin(store: Store) -> Session:
+    store.create_user("admin", PW, "admin")
+    a = store.login("admin", PW)
+    store.ensure_county(a, "qingzu", "庆祖镇", region="puyang")
+    store.ensure_county(a, "other", "别的县", region="elsewhere")
+    return a
+
+
+def _user(store: Store, admin: Session, name: str, role: str, **kw: str) -> Session:
+    store.create_user(name, PW, role, session=admin, **kw)
+    return store.login(name, PW)
+
+
+@pytest.fixture()
+def people(store: Store, admin: Session) -> dict[str, Session]:
+    """A manager, a planner and two officers of qingzu, a manager of another county."""
+    return {
+        "admin": admin,
+        "manager": _user(store, admin, "mgr", "manager", county_id="qingzu"),
+        "planner": _user(store, admin, "plan", "planner", county_id="qingzu"),
+        "o1": _user(store, admin, "wang", "officer", officer_id="O01", county_id="qingzu"),
+        "o2": _user(store, admin, "li", "officer", officer_id="O02", county_id="qingzu"),
+        "outsider": _user(store, admin, "far", "manager", county_id="other"),
+    }
+
+
+@pytest.fixture()
+def published(store: Store, people: dict[str, Session]) -> int:
+    problem, plan = synthetic_day()
+    v = store.save_plan(people["manager"], "qingzu", DAY, problem, plan,
+                        explanations={"L01-01": "去年贷过款，按时还清"})
+    store.publish(people["manager"], "qingzu", DAY, v)
+    return v
+
+
+def _count(store: Store, table: sa.Table) -> int:
+    with store.engine.connect() as c:
+        return int(c.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
+def _record(store: Store, who: Session, lead_id: str, outcome: str = "met",
+            outcome_id: str | None = None, **kw: object) -> object:
+    kw.setdefault("consent", True)
+    return store.record_outcome(who, outcome_id=outcome_id or str(uuid.uuid4()),
+                                county_id="qingzu", plan_date=DAY, lead_id=lead_id,
+                                outcome=outcome, **kw)  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------- migrations
+
+
+def test_migrations_from_empty_match_the_schema(store: Store) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with store.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn)
+        assert ctx.get_current_revision() == "0001"
+        assert compare_metadata(ctx, S.metadata) == []
+
+
+def test_reopening_keeps_data_and_does_not_remigrate(url: str, clock: Clock) -> None:
+    s = Store.open(url, bcrypt_rounds=4, clock=clock)
+    s.create_user("admin", PW, "admin")
+    s.close()
+    s2 = Store.open(url, bcrypt_rounds=4, clock=clock)
+    assert s2.login("admin", PW).role == "admin"
+    s2.close()
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
+    s = Store.open(f"sqlite:///{tmp_path / 'w.sqlite'}", bcrypt_rounds=4)
+    with s.engine.connect() as c:
+        assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert int(c.exec_driver_sql("PRAGMA busy_timeout").scalar()) >= 1000
+    s.close()
+
+
+def test_bad_url_is_an_input_error() -> None:
+    with pytest.raises(InputError):
+        Store.open("not a url at all")
+    with pytest.raises(InputError):
+        Store.open("sqlite://")
+
+
+# ----------------------------------------------------------------------------- users
+
+
+def test_only_the_first_user_is_created_without_a_session(store: Store, admin: Session) -> None:
+    with pytest.raises(AccessDenied):
+        store.create_user("mallory", PW, "admin")
+
+
+def test_only_admins_create_users(store: Store, people: dict[str, Session]) -> None:
+    with pytest.raises(AccessDenied):
+        store.create_user("x1", PW, "admin", session=people["manager"])
+
+
+def test_passwords_are_bcrypt_hashed(store: Store, admin: Session) -> None:
+    with store.engine.connect() as c:
+        h = c.execute(sa.select(S.users.c.password_hash)).scalar_one()
+    assert h.startswith("$2") and PW not in h
+
+
+def test_wrong_password_and_unknown_user_are_refused_alike(store: Store, admin: Session) -> None:
+    with pytest.raises(AccessDenied, match="wrong username or password"):
+        store.login("admin", "not the password")
+    with pytest.raises(AccessDenied, match="wrong username or password"):
+        store.login("nobody", PW)
+
+
+def test_expired_session_is_refused(store: Store, people: dict[str, Session],
+                                    clock: Clock) -> None:
+    s = store.login("mgr", PW, ttl_s=60)
+    assert store.do_not_visit_ids(s, "qingzu") == frozenset()
+    clock.t += dt.timedelta(seconds=61)
+    with pytest.raises(AccessDenied, match="expired"):
+        store.do_not_visit_ids(s, "qingzu")
+
+
+def test_logged_out_or_forged_session_is_refused(store: Store,
+                                                 people: dict[str, Session]) -> None:
+    s = store.login("mgr", PW)
+    store.logout(s)
+    with pytest.raises(AccessDenied):
+        store.do_not_visit_ids(s, "qingzu")
+    forged = Session("made-up-token", "admin", "admin", None, None, None,
+                     dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
+    with pytest.raises(AccessDenied):
+        store.do_not_visit_ids(forged, "qingzu")
+
+
+def test_role_comes_from_the_database_not_the_client(store: Store,
+                                                     people: dict[str, Session]) -> None:
+    o1 = people["o1"]
+    promoted = Session(o1.token, o1.username, "admin", None, None, None, o1.expires_at)
+    with pytest.raises(AccessDenied):
+        store.audit_log(promoted)
+
+
+# ----------------------------------------------------------------------------- imports
+
+
+def test_import_is_idempotent(store: Store, admin: Session, demo_dir: Path) -> None:
+    first = store.import_leads(demo_dir / "leads.csv", "qingzu", session=admin)
+    assert first.counts == {"inserted": 400, "updated": 0, "unchanged": 0, "rejected": 0}
+    with store.engine.connect() as c:
+        before = c.execute(sa.select(S.leads.c.lead_id, S.leads.c.content_hash,
+                                     S.leads.c.updated_at)).all()
+    again = store.import_leads(demo_dir / "leads.csv", "qingzu", session=admin)
+    assert again.counts == {"inserted": 0, "updated": 0, "unchanged": 400, "rejected": 0}
+    with store.engine.connect() as c:
+        after = c.execute(sa.select(S.leads.c.lead_id, S.leads.c.content_hash,
+                                    S.leads.c.updated_at)).all()
+    assert sorted(before) == sorted(after)
+    off = store.import_officers(demo_dir / "officers.csv", "qingzu", session=admin)
+    assert off.counts["inserted"] == 6
+    assert store.import_officers(demo_dir / "officers.csv", "qingzu",
+                                 session=admin).counts["unchanged"] == 6
+    assert [o.officer_id for o in store.officers(admin, "qingzu")][:2] == ["O01", "O02"]
+
+
+def test_corrected_file_updates_only_changed_rows(store: Store, admin: Session,
+                                                  county_copy: Path) -> None:
+    path = county_copy / "leads.csv"
+    store.import_leads(path, "qingzu", session=admin)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.loc[df["lead_id"] == "B0002", "phone"] = "13912345678"
+    df.to_csv(path, index=False)
+    rep = store.import_leads(path, "qingzu", session=admin)
+    assert rep.updated == ("B0002",)
+    assert len(rep.unchanged) == 399 and not rep.inserted
+    leads = store.leads_frame(admin, "qingzu")
+    assert leads.set_index("lead_id").loc["B0002", "phone"] == "13912345678"
+
+
+def _bad_leads(path: Path, demo_dir: Path) -> Path:
+    df = pd.read_csv(demo_dir / "leads.csv", dtype=str, keep_default_na=False).head(10)
+    df.loc[2, "lead_id"] = "1; DROP TABLE leads"          # row 3: SQL-ish id
+    df.loc[4, "lat"] = "35,51"                             # row 5: malformed number
+    df.loc[6, "name"] = "bad\x07name"                      # row 7: control character
+    df.loc[8, "address"] = "长" * 300                      # row 9: over-long
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_bad_rows_refuse_an_all_or_nothing_import(store: Store, admin: Session,
+                                                  demo_dir: Path, tmp_path: Path) -> None:
+    path = _bad_leads(tmp_path / "leads.csv", demo_dir)
+    with pytest.raises(ImportRejected) as err:
+        store.import_leads(path, "qingzu", session=admin)
+    rows = [(r.row, r.field) for r in err.value.report.rejected]
+    assert rows == [(3, "lead_id"), (5, "lat"), (7, "name"), (9, "address")]
+    assert err.value.row == 3 and err.value.file == str(path)
+    assert not err.value.report.committed
+    assert _count(store, S.leads) == 0
+
+
+def test_skip_bad_imports_the_good_rows_and_reports_the_rest(
+        store: Store, admin: Session, demo_dir: Path, tmp_path: Path) -> None:
+    path = _bad_leads(tmp_path / "leads.csv", demo_dir)
+    rep = store.import_leads(path, "qingzu", session=admin, mode="skip_bad")
+    assert rep.committed and len(rep.inserted) == 6
+    assert [r.row for r in rep.rejected] == [3, 5, 7, 9]
+    assert "1; DROP TABLE leads" not in set(store.leads_frame(admin, "qingzu")["lead_id"])
+    assert _count(store, S.leads) == 6  # the table is still there
+
+
+def test_repeated_id_is_reported(store: Store, admin: Session, demo_dir: Path,
+                                 tmp_path: Path) -> None:
+    df = pd.read_csv(demo_dir / "leads.csv", dtype=str, keep_default_na=False).head(4)
+    df = pd.concat([df, df.iloc[[1]]])
+    df.to_csv(tmp_path / "dup.csv", index=False)
+    rep = store.import_leads(tmp_path / "dup.csv", "qingzu", session=admin, mode="skip_bad")
+    assert [(r.row, r.field) for r in rep.rejected] == [(5, "lead_id")]
+    assert "repeats row 2" in rep.rejected[0].message
+
+
+def test_quotes_and_sql_in_text_are_stored_verbatim(store: Store, admin: Session,
+                                                    demo_dir: Path, tmp_path: Path) -> None:
+    df = pd.read_csv(demo_dir / "leads.csv", dtype=str, keep_default_na=False).head(3)
+    evil = "O'Brien'); DROP TABLE leads;--"
+    df.loc[0, "name"] = evil
+    df.to_csv(tmp_path / "q.csv", index=False)
+    store.import_leads(tmp_path / "q.csv", "qingzu", session=admin)
+    assert store.leads_frame(admin, "qingzu").set_index("lead_id").loc["B0001", "name"] == evil
+    assert _count(store, S.leads) == 3
+
+
+def test_interrupted_import_leaves_the_store_as_it_was(store: Store, admin: Session,
+                                                       county_copy: Path) -> None:
+    path = county_copy / "leads.csv"
+    store.import_leads(path, "qingzu", session=admin)
+    with store.engine.connect() as c:
+        before = sorted(c.execute(sa.select(S.leads)).all())
+    n_audit = _count(store, S.audit_log)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df["phone"] = "13000000000"
+    df.to_csv(path, index=False)
+
+    def crash(done: int, total: int) -> None:
+        if done == 50:
+            raise KeyboardInterrupt  # the power goes, the user presses Ctrl-C
+
+    with pytest.raises(KeyboardInterrupt):
+        store.import_leads(path, "qingzu", session=admin, progress=crash)
+    with store.engine.connect() as c:
+        assert sorted(c.execute(sa.select(S.leads)).all()) == before
+    assert _count(store, S.audit_log) == n_audit
+
+
+def test_file_level_problems_name_the_file(store: Store, admin: Session, tmp_path: Path) -> None:
+    (tmp_path / "x.csv").write_text("lead_id,name\nA,b\n", encoding="utf-8")
+    with pytest.raises(InputError, match="missing required column"):
+        store.import_leads(tmp_path / "x.csv", "qingzu", session=admin)
+    with pytest.raises(InputError, match="file not found"):
+        store.import_leads(tmp_path / "nope.csv", "qingzu", session=admin)
+
+
+def test_only_managers_of_the_county_import(store: Store, people: dict[str, Session],
+                                            demo_dir: Path) -> None:
+    for who in ("o1", "planner", "outsider"):
+        with pytest.raises(AccessDenied):
+            store.import_leads(demo_dir / "leads.csv", "qingzu", session=people[who])
+    assert store.import_leads(demo_dir / "leads.csv", "qingzu",
+                              session=people["manager"]).counts["inserted"] == 400
+
+
+# ----------------------------------------------------------------------------- plans
+
+
+def test_versions_are_kept_and_published_content_never_changes(
+        store: Store, people: dict[str, Session]) -> None:
+    m = people["manager"]
+    problem, plan = synthetic_day()
+    _, plan_b = synthetic_day(reverse=True)
+    v1 = store.save_plan(m, "qingzu", DAY, problem, plan)
+    with pytest.raises(InputError, match="no published plan"):
+        store.published_plan(m, "qingzu", DAY)
+    store.publish(m, "qingzu", DAY, v1)
+    h1 = store.plan_versions(m, "qingzu", DAY)[0].content_hash
+    v2 = store.save_plan(m, "qingzu", DAY, problem, plan_b)
+    assert (v1, v2) == (1, 2)
+    assert store.published_plan(m, "qingzu", DAY)[2] == 1  # a draft changes nothing
+    store.publish(m, "qingzu", DAY, v2)
+    vs = store.plan_versions(m, "qingzu", DAY)
+    assert [(v.version, v.status) for v in vs] == [(1, "superseded"), (2, "published")]
+    assert vs[0].content_hash == h1
+    _, got, version = store.published_plan(m, "qingzu", DAY)
+    assert version == 2 and got.routes[0].lead_ids == plan_b.routes[0].lead_ids
+    _, old, _ = store.plan(m, "qingzu", DAY, 1)
+    assert old.routes[0].lead_ids == plan.routes[0].lead_ids
+    store.publish(m, "qingzu", DAY, 1)  # roll back
+    assert [v.status for v in store.plan_versions(m, "qingzu", DAY)] == ["published",
+                                                                         "superseded"]
+
+
+def test_republishing_keeps_recorded_outcomes(store: Store, people: dict[str, Session],
+                                              published: int) -> None:
+    _record(store, people["o1"], "L01-01", "interested")
+    problem, plan_b = synthetic_day(reverse=True)
+    v2 = store.save_plan(people["manager"], "qingzu", DAY, problem, plan_b)
+    store.publish(people["manager"], "qingzu", DAY, v2)
+    got = store.visit_outcomes(people["manager"], "qingzu", DAY)
+    assert [(r.lead_id, r.outcome, r.plan_version) for r in got] == [("L01-01", "interested",
+                                                                      1)]
+
+
+def test_inconsistent_plan_is_refused(store: Store, people: dict[str, Session]) -> None:
+    from dataclasses import replace
+
+    problem, plan = synthetic_day()
+    twice = replace(plan, routes=(plan.routes[0], replace(plan.routes[1],
+                                                          stops=plan.routes[0].stops)))
+    with pytest.raises(InputError, match="visited twice"):
+        store.save_plan(people["manager"], "qingzu", DAY, problem, twice)
+    with pytest.raises(InputError, match="date"):
+        store.save_plan(people["manager"], "qingzu", "2025-02-30", problem, plan)
+
+
+# ----------------------------------------------------------------------------- access
+
+
+def test_officer_sees_only_their_own_list(store: Store, people: dict[str, Session],
+                                          published: int) -> None:
+    day = store.visit_list(people["o1"], "qingzu", DAY)
+    assert day.officer_id == "O01" and day.stops[0].lead_id == "L01-01"
+    assert day.stops[0].why == "去年贷过款，按时还清"
+    assert store.visit_list(people["o1"], "qingzu", DAY, "O01").stops == day.stops
+    with pytest.raises(AccessDenied):
+        store.visit_list(people["o1"], "qingzu", DAY, "O02")
+    problem, plan, _ = store.published_plan(people["o1"], "qingzu", DAY)
+    assert [r.officer_id for r in plan.routes] == ["O01"]
+    assert {ld.lead_id[:3] for ld in problem.leads} == {"L01"} and not plan.dropped
+    assert store.visit_list(people["manager"], "qingzu", DAY, "O02").officer_id == "O02"
+
+
+def test_other_counties_are_out_of_reach(store: Store, people: dict[str, Session],
+                                         published: int) -> None:
+    with pytest.raises(AccessDenied):
+        store.visit_list(people["outsider"], "qingzu", DAY, "O01")
+    with pytest.raises(AccessDenied):
+        store.published_plan(people["outsider"], "qingzu", DAY)
+    with pytest.raises(AccessDenied):
+        store.visit_list(people["o1"], "other", DAY)
+
+
+def test_region_manager_sees_every_county_of_the_region(store: Store,
+                                                        people: dict[str, Session],
+                                                        published: int) -> None:
+    rm = _user(store, people["admin"], "regional", "manager", region="puyang")
+    assert store.published_plan(rm, "qingzu", DAY)[2] == published
+    with pytest.raises(AccessDenied):
+        store.published_plan(rm, "other", DAY)
+
+
+def test_planner_gets_aggregates_without_personal_data(store: Store, people: dict[str, Session],
+                                                       published: int, demo_dir: Path) -> None:
+    p = people["planner"]
+    with pytest.raises(AccessDenied):
+        store.visit_list(p, "qingzu", DAY, "O01")
+    with pytest.raises(AccessDenied):
+        store.leads_frame(p, "qingzu")
+    problem, plan, _ = store.published_plan(p, "qingzu", DAY)
+    assert len(plan.routes) == 3
+    assert all(ld.phone == "" and ld.address == "" and ld.name == ld.lead_id
+               for ld in problem.leads)
+    _record(store, people["o1"], "L01-02", "applied", amount_yuan=50000)
+    summary = store.outcome_summary(p, "qingzu", by=["plan_date", "officer_id"])
+    assert summary.to_dict("records") == [{"plan_date": DAY, "officer_id": "O01",
+                                           "outcome": "applied", "visits": 1,
+                                           "amount_yuan": 50000.0}]
+    assert not {"name", "phone", "address", "notes"} & set(summary.columns)
+    with pytest.raises(AccessDenied):
+        _record(store, p, "L01-03")
+
+
+# ----------------------------------------------------------------------------- outcomes
+
+
+def test_retried_tap_records_once(store: Store, people: dict[str, Session],
+                                  published: int) -> None:
+    oid = str(uuid.uuid4())
+    a = _record(store, people["o1"], "L01-01", "interested", outcome_id=oid)
+    b = _record(store, people["o1"], "L01-01", "interested", outcome_id=oid)
+    assert a == b
+    assert _count(store, S.outcomes) == 1
+    with pytest.raises(InputError, match="another visit"):
+        _record(store, people["o1"], "L01-02", outcome_id=oid)
+
+
+def test_officer_records_only_on_their_own_route(store: Store, people: dict[str, Session],
+                                                 published: int) -> None:
+    with pytest.raises(AccessDenied):
+        _record(store, people["o1"], "L02-01")
+    with pytest.raises(AccessDenied):  # a draft is not a route
+        problem, plan = synthetic_day(plan_date="2025-03-04")
+        store.save_plan(people["manager"], "qingzu", "2025-03-04", problem, plan)
+        store.record_outcome(people["o1"], outcome_id=str(uuid.uuid4()), county_id="qingzu",
+                             plan_date="2025-03-04", lead_id="L01-01", outcome="met",
+                             consent=True)
+    rec = _record(store, people["manager"], "L02-01", "not_there")
+    assert rec.officer_id == "O02" and rec.recorded_by == "mgr"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("kw, field", [
+    ({"outcome": "maybe"}, "outcome"),
+    ({"outcome": "applied", "amount_yuan": "12,000"}, "amount_yuan"),
+    ({"outcome": "applied", "amount_yuan": float("nan")}, "amount_yuan"),
+    ({"outcome": "applied", "amount_yuan": -5}, "amount_yuan"),
+    ({"outcome": "met", "amount_yuan": 100}, "amount_yuan"),
+    ({"notes": "x" * 501}, "notes"),
+    ({"notes": "身份证 410928199001011234"}, "notes"),
+    ({"notes": "卡号 6222 0212 3456 7890 123"}, "notes"),
+    ({"reason": "a\x00b", "outcome": "not_interested"}, "reason"),
+    ({"consent": False, "notes": "老板说下月再来"}, "consent"),
+    ({"consent": False, "outcome": "applied"}, "consent"),
+    ({"outcome_id": "1; DROP TABLE outcomes"}, "outcome_id"),
+    ({"lead_id": "L01-01' OR '1'='1"}, "lead_id"),
+])
+def test_malformed_outcomes_are_rejected(store: Store, people: dict[str, Session],
+                                         published: int, kw: dict[str, object],
+                                         field: str) -> None:
+    args: dict[str, object] = {"lead_id": "L01-01", "outcome": "met", **kw}
+    lead = args.pop("lead_id")
+    outcome = args.pop("outcome")
+    with pytest.raises(InputError) as err:
+        _record(store, people["o1"], lead, outcome, **args)  # type: ignore[arg-type]
+    assert err.value.field == field
+    assert _count(store, S.outcomes) == 0
+
+
+def test_opt_out_puts_the_lead_on_the_do_not_visit_list(store: Store,
+                                                        people: dict[str, Session],
+                                                        published: int) -> None:
+    m = people["manager"]
+    _record(store, people["o1"], "L01-03", "not_interested", reason="不需要贷款",
+            opt_out=True, consent=False)
+    _record(store, people["o1"], "L01-03", "not_interested", opt_out=True, consent=False)
+    assert store.do_not_visit_ids(m, "qingzu") == {"L01-03"}
+    store.opt_out(m, "qingzu", "L02-02", "客户来电拒绝")
+    assert store.do_not_visit_ids(people["o2"], "qingzu") == {"L01-03", "L02-02"}
+    problem, plan = synthetic_day()
+    v = store.save_plan(m, "qingzu", DAY, problem, plan)
+    with pytest.raises(InputError, match="do-not-visit"):
+        store.publish(m, "qingzu", DAY, v)
+
+
+def test_do_not_visit_leads_leave_the_planning_table(store: Store, people: dict[str, Session],
+                                                     demo_dir: Path) -> None:
+    m = people["manager"]
+    store.import_leads(demo_dir / "leads.csv", "qingzu", session=m)
+    store.opt_out(m, "qingzu", "B0001", "客户来电拒绝")
+    ids = set(store.leads_frame(m, "qingzu")["lead_id"])
+    assert "B0001" not in ids and len(ids) == 399
+    assert "B0001" in set(store.leads_frame(m, "qingzu", include_do_not_visit=True)["lead_id"])
+
+
+def test_outcomes_feed_retraining_and_follow_ups(store: Store, people: dict[str, Session],
+                                                 published: int) -> None:
+    from propensity.scorer import outcomes_to_history
+
+    o1, o2, m = people["o1"], people["o2"], people["manager"]
+    _record(store, o1, "L01-01", "interested")
+    _record(store, o1, "L01-02", "applied", amount_yuan=80000)
+    _record(store, o1, "L01-03", "not_there", consent=False)
+    _record(store, o2, "L02-01", "met")
+    _record(store, o2, "L02-02", "interested", opt_out=True)  # interested, yet refuses visits
+    _record(store, o1, "L01-04", "interested")
+    _record(store, o1, "L01-04", "approved", amount_yuan=30000)  # corrected later that day
+    frame = store.outcomes_frame(people["planner"], "qingzu")
+    assert list(frame.columns) == ["lead_id", "month", "outcome", "amount_yuan"]
+    assert len(frame) == 6 and set(frame["month"]) == {"2025-03"}
+    hist = outcomes_to_history(frame)
+    assert hist.set_index("lead_id").loc["L01-02", "took_loan"] == 1
+    assert hist.set_index("lead_id").loc["L01-04", "loan_yuan"] == 30000
+    assert store.follow_ups(m, "qingzu", "2025-03-04") == ["L01-02", "L01-01"]
+    assert store.follow_ups(m, "qingzu", "2025-03-30") == []  # out of the 14-day window
+    assert store.outcomes_frame(m, "qingzu", since="2025-03-04").empty
+
+
+def test_every_write_is_audited(store: Store, people: dict[str, Session],
+                                published: int) -> None:
+    _record(store, people["o1"], "L01-01", "met")
+    log = store.audit_log(people["admin"])
+    actions = [e.action for e in log]
+    for a in ("create_user", "ensure_county", "login", "save_plan", "publish",
+              "record_outcome"):
+        assert a in actions
+    rec = next(e for e in log if e.action == "record_outcome")
+    assert rec.username == "wang" and rec.county_id == "qingzu" and rec.at.tzinfo is not None
+    mine = store.audit_log(people["manager"], "qingzu")
+    assert mine and all(e.county_id == "qingzu" for e in mine)
+    with pytest.raises(AccessDenied):
+        store.audit_log(people["o1"], "qingzu")
+    with pytest.raises(AccessDenied):
+        store.audit_log(people["outsider"], "qingzu")
+
+
+def test_cli_alembic_ini_points_at_the_migrations(tmp_path: Path) -> None:
+    """``alembic -c countyreach/alembic.ini -x url=...`` works for operators too."""
+    from alembic import command
+    from alembic.config import Config
+
+    ini = Path(__file__).resolve().parents[1] / "countyreach" / "alembic.ini"
+    copy = tmp_path / "alembic.ini"
+    shutil.copy(ini, copy)
+    cfg = Config(str(ini))
+    cfg.cmd_opts = type("Opts", (), {"x": [f"url=sqlite:///{tmp_path / 'cli.sqlite'}"]})()
+    command.upgrade(cfg, "head")
+    eng = sa.create_engine(f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    assert "outcomes" in sa.inspect(eng).get_table_names()
+    eng.dispose()
