@@ -120,12 +120,16 @@ def _best_insertion(problem: RoutingProblem, routes: Sequence[Route], lead: Lead
             continue
         if lead.pinned_officer_id is not None and lead.pinned_officer_id != o.officer_id:
             continue
+        if o.max_visits is not None and len(r.stops) >= o.max_visits:
+            continue  # a full day: no position can take one more visit
         penalty = problem.settings.soft_penalty_yuan * soft_mismatch(problem, o, lead)
         seq = [by_id[x] for x in r.lead_ids]
+        room_s = None if o.max_drive_s is None else o.max_drive_s - r.drive_s
         for detour_s, pos in _cheapest_insertions(problem, r, lead):
             cost = detour_s * per_s + penalty
-            if best is not None and cost >= best[0]:
-                break
+            if (best is not None and cost >= best[0]) or (room_s is not None
+                                                          and detour_s > room_s):
+                break  # positions come cheapest first: the rest cost more or drive too far
             new = schedule_route(o, [*seq[:pos], lead, *seq[pos:]], problem.matrix)
             if new is not None:
                 best = (cost, k, new)

@@ -26,15 +26,6 @@ from countyreach.types import (
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _has_routing() -> bool:
-    import routing
-
-    return hasattr(routing, "solve") and hasattr(routing, "check_plan")
-
-
-needs_routing = pytest.mark.skipif(not _has_routing(), reason="routing.solve not available")
-
-
 @pytest.fixture(scope="module")
 def world():
     with warnings.catch_warnings():
@@ -130,7 +121,6 @@ def test_measures_add_up_and_cooldown_holds(world):
     assert len(r.scenario.bases) == 4
 
 
-@needs_routing
 @pytest.mark.parametrize("policy", ["nearest", "score_order", "countyreach"])
 def test_every_day_passes_the_plan_checker(world, policy):
     sc = Scenario("t", 2, policy=policy, n_weeks=1, days_per_week=2, day_time_limit_s=0.5)
@@ -138,7 +128,6 @@ def test_every_day_passes_the_plan_checker(world, policy):
     assert len(r.visits) > 0
 
 
-@needs_routing
 def test_countyreach_is_deterministic_and_retrains(world):
     sc = Scenario("t", 2, policy="countyreach", n_weeks=2, days_per_week=2,
                   day_time_limit_s=0.5, seed=3)

@@ -26,12 +26,6 @@ from countyreach.simulation.cli import add_subcommands, parse_officers
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _has_routing() -> bool:
-    import routing
-
-    return hasattr(routing, "solve")
-
-
 @pytest.fixture(scope="module")
 def world():
     with warnings.catch_warnings():
@@ -41,10 +35,9 @@ def world():
 
 @pytest.fixture(scope="module")
 def grid():
-    # 20 tiny scenarios: officers × base strategies × seeds; the learning policy (routed
-    # when routing is installed) on a few, the cheap nearest-leads baseline on the rest.
-    policy = "countyreach" if _has_routing() else "score_order"
-    return scenario_grid([1, 2], ["p_median"], [0, 1], policy=policy,
+    # 20 tiny scenarios: officers × base strategies × seeds; the routed learning policy on a
+    # few, the cheap nearest-leads baseline on the rest.
+    return scenario_grid([1, 2], ["p_median"], [0, 1], policy="countyreach",
                          n_weeks=1, days_per_week=2, day_time_limit_s=0.3) + \
         scenario_grid([2, 3, 4, 6], ["p_median", "branch"], [0, 1], policy="nearest",
                       n_weeks=1, days_per_week=2)

@@ -19,12 +19,6 @@ from countyreach.simulation import (
 )
 
 
-def _policy() -> str:
-    import routing
-
-    return "countyreach" if hasattr(routing, "solve") else "nearest"
-
-
 @pytest.fixture(scope="module")
 def boundary():
     from countyreach.simulation import county_boundary
@@ -57,11 +51,13 @@ def test_tangxian_coverage_grows_with_officers():
             warnings.simplefilter("always", ApproximateTravelWarning)
             world = tangxian_world(PopulationSpec(n_businesses=1500), villages_per_township=8)
     assert world.approximate and "APPROXIMATE" in world.travel
-    res = sweep(world, [1, 2, 4, 6], ["p_median"], [0, 1], policy=_policy(), n_weeks=5,
+    # The learning policy reaches most high-value businesses fast, so the curve is already
+    # informative after two weeks on three team sizes (and the test stays under a minute).
+    res = sweep(world, [1, 2, 4], ["p_median"], [0], policy="countyreach", n_weeks=2,
                 day_time_limit_s=0.5)
     assert res.meta["approximate_travel"] is True
     curve = coverage_curve(res).sort_values("n_officers")
     cov = curve["coverage"].to_numpy()
     assert np.all(np.diff(cov) >= -0.05), cov  # monotone within noise
     assert cov[-1] > cov[0] + 0.2
-    assert recommend(res).n_officers in {1, 2, 4, 6}
+    assert recommend(res).n_officers in {1, 2, 4}

@@ -23,7 +23,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -379,6 +379,11 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> Sim
                 problem = RoutingProblem(
                     tuple(Lead(x, x, Location(0.0, 0.0), "any", service_s=service[x])
                           for x in ids), officers, mat, settings, date.isoformat())
+                # The baselines only pick visits; the checker wants a reason for every lead.
+                seen = {s.lead_id for r in plan.routes for s in r.stops}
+                left = [ld for ld in problem.leads if ld.lead_id not in seen]
+                plan = replace(
+                    plan, dropped=routing.explain_drops(problem, plan.routes, left))
         if check and problem is not None:
             bad = routing.check_plan(problem, plan)
             if bad:
