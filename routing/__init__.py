@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from routing.checker import VIOLATION_CODES, check_plan
 from routing.reasons import explain_drops, insert_profitable, lead_alone_reasons
+from routing.replan import replan
 from routing.schedule import schedule_route
 from routing.solver import solve
 
@@ -21,6 +22,7 @@ __all__ = [
     "explain_drops",
     "insert_profitable",
     "lead_alone_reasons",
+    "replan",
     "schedule_route",
     "solve",
 ]
