@@ -304,8 +304,8 @@ class Store:
             migrate(engine)
         except sa.exc.SQLAlchemyError as exc:
             engine.dispose()
-            raise StoreError(f"cannot open the store at {engine.url!r}: {exc.orig or exc}") \
-                from exc
+            detail = getattr(exc, "orig", None) or exc
+            raise StoreError(f"cannot open the store at {engine.url!r}: {detail}") from exc
         return cls(engine, bcrypt_rounds=bcrypt_rounds, clock=clock)
 
     def close(self) -> None:
@@ -833,7 +833,7 @@ class Store:
         return self._read(run)
 
     def _plan_row(self, conn: Connection, county_id: str, plan_date: str,
-                  version: int | None) -> Mapping[str, Any]:
+                  version: int | None) -> sa.RowMapping:
         q = sa.select(S.plans).where(S.plans.c.county_id == county_id,
                                      S.plans.c.plan_date == plan_date)
         q = q.where(S.plans.c.status == "published") if version is None \
@@ -887,7 +887,7 @@ class Store:
         if officer_id is not None:
             _check_id(officer_id, "officer_id")
 
-        def run(conn: Connection) -> tuple[Mapping[str, Any], str]:
+        def run(conn: Connection) -> tuple[sa.RowMapping, str]:
             who = self._principal(conn, session)
             self._county_scope(conn, who, county_id, "officer", "manager", "admin")
             oid = officer_id
@@ -1020,7 +1020,7 @@ class Store:
         return self._write(run)
 
     @staticmethod
-    def _same_visit(prior: Mapping[str, Any], county_id: str, plan_date: str,
+    def _same_visit(prior: sa.RowMapping, county_id: str, plan_date: str,
                     lead_id: str) -> OutcomeRecord:
         if (prior["county_id"], prior["plan_date"], prior["lead_id"]) != (
                 county_id, plan_date, lead_id):
@@ -1249,7 +1249,7 @@ def _amount(value: float | str | None) -> float | None:
     return v
 
 
-def _outcome_record(r: Mapping[str, Any]) -> OutcomeRecord:
+def _outcome_record(r: Mapping[str, Any] | sa.RowMapping) -> OutcomeRecord:
     amount = r["amount_yuan"]
     if amount is not None and isinstance(amount, float) and math.isnan(amount):
         amount = None
