@@ -579,3 +579,23 @@ def test_cli_alembic_ini_points_at_the_migrations(tmp_path: Path) -> None:
     eng = sa.create_engine(f"sqlite:///{tmp_path / 'cli.sqlite'}")
     assert "outcomes" in sa.inspect(eng).get_table_names()
     eng.dispose()
+
+
+def test_erasure_removes_personal_data_everywhere(store: Store, people: dict[str, Session],
+                                                  published: int) -> None:
+    m = people["manager"]
+    _record(store, people["o1"], "L01-02", "interested", notes="老板姓张，下周再来")
+    store.erase_personal_data(m, "qingzu", "L01-02", "客户要求删除")
+    with store.engine.connect() as c:
+        text = "\n".join(c.execute(sa.select(S.plans.c.problem_json)).scalars())
+        notes = c.execute(sa.select(S.outcomes.c.notes)).scalars().all()
+    assert "测试商户1-2" not in text and "138 0000 0102" not in text
+    assert "测试商户1-1" in text  # other businesses untouched
+    assert notes == [""]
+    assert "L01-02" in store.do_not_visit_ids(m, "qingzu")
+    stop = next(s for s in store.visit_list(m, "qingzu", DAY, "O01").stops
+                if s.lead_id == "L01-02")
+    assert stop.name == "" and stop.phone == ""
+    assert store.outcomes_frame(m, "qingzu")["outcome"].tolist() == ["interested"]
+    with pytest.raises(AccessDenied):
+        store.erase_personal_data(people["o1"], "qingzu", "L01-01")

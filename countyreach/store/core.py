@@ -1053,6 +1053,51 @@ class Store:
 
         self._write(run)
 
+    def erase_personal_data(self, session: Session, county_id: str, lead_id: str,
+                            reason: str = "") -> None:
+        """Erase a business's personal data on request (PIPL right to deletion).
+
+        Blanks the lead's name, phone, address and extra fields, blanks the notes
+        and reasons of its outcomes, scrubs name/phone/address from every stored
+        plan version (the one change a published version ever receives; its
+        ``content_hash`` keeps recording what was originally published) and puts
+        the lead on the do-not-visit list. Outcome codes and amounts stay, without
+        anything that identifies a person. Managers and admins; audited.
+        """
+        _check_id(lead_id, "lead_id")
+        reason = _check_text(reason, "reason", REASON_MAX)
+
+        def run(conn: Connection) -> None:
+            who = self._principal(conn, session)
+            self._county_scope(conn, who, county_id, "manager", "admin")
+            n_leads = conn.execute(
+                S.leads.update().where(S.leads.c.county_id == county_id,
+                                       S.leads.c.lead_id == lead_id)
+                .values(name="", phone="", address="", extra_json="{}",
+                        content_hash="erased", updated_at=self.now())).rowcount
+            conn.execute(S.outcomes.update().where(S.outcomes.c.county_id == county_id,
+                                                   S.outcomes.c.lead_id == lead_id)
+                         .values(notes="", reason=""))
+            rows = conn.execute(
+                sa.select(S.plans.c.plan_date, S.plans.c.version, S.plans.c.problem_json)
+                .where(S.plans.c.county_id == county_id,
+                       S.plans.c.problem_json.contains(f'"lead_id":"{lead_id}"'))).all()
+            for r in rows:
+                d = json.loads(r.problem_json)
+                for ld in d.get("leads", []):
+                    if ld.get("lead_id") == lead_id:
+                        ld.update(name="", phone="", address="")
+                conn.execute(S.plans.update().where(
+                    S.plans.c.county_id == county_id, S.plans.c.plan_date == r.plan_date,
+                    S.plans.c.version == r.version).values(
+                    problem_json=json.dumps(d, ensure_ascii=False, separators=(",", ":"))))
+            self._add_dnv(conn, who, county_id, lead_id, reason or "personal data erased",
+                          "erasure")
+            self._audit(conn, who, "erase_personal_data", county_id, lead_id,
+                        leads=n_leads, plan_versions=len(rows))
+
+        self._write(run)
+
     def do_not_visit_ids(self, session: Session, county_id: str) -> frozenset[str]:
         """Leads that must not be planned again."""
 
