@@ -191,12 +191,23 @@ def board() -> am.SharedBoard:
     return am.SharedBoard()
 
 
+def _signed_in() -> tuple[Any, Any] | None:
+    """``(store, session)`` when the user signed in to the database store."""
+    store, sess = plan_store(), st.session_state.get("store_session")
+    return (store, sess) if store is not None and sess is not None else None
+
+
+def _county_id() -> str:
+    return county_data(county_path()).county.county_id
+
+
 def _do_not_visit() -> set[str]:
-    store = plan_store()
     ids: set[str] = board().do_not_visit(county_path())
-    if store is not None and hasattr(store, "do_not_visit_ids"):
+    signed = _signed_in()
+    if signed is not None:
+        store, sess = signed
         try:
-            ids |= set(store.do_not_visit_ids())
+            ids |= set(store.do_not_visit_ids(sess, _county_id()))
         except Exception:
             log.exception("could not read the do-not-visit list")
     return ids
@@ -333,15 +344,25 @@ def _manager_publish(day: pipeline.DayPlan) -> None:
 
     c1, c2 = st.columns(2)
     if c1.button(t("publish", L), key="publish", type="primary"):
-        store = plan_store()
         plan_id = None
-        if store is not None and hasattr(store, "save_plan") and hasattr(store, "publish"):
+        signed = _signed_in()
+        if signed is not None:
+            store, sess = signed
+            county_id, date = day.county.county.county_id, day.plan.plan_date
+            col = "explanation_zh" if L == "zh" else "explanation_en"
+            why = dict(zip(day.scores["lead_id"], day.scores[col].fillna(""), strict=True)) \
+                if col in day.scores.columns else {}
+            visited = set(day.plan.visited_lead_ids)
             try:
-                plan_id = store.save_plan(day.problem, day.plan)
-                store.publish(plan_id)
+                if sess.role == "admin":
+                    store.ensure_county(sess, county_id, day.county.county.name)
+                version = store.save_plan(sess, county_id, date, day.problem, day.plan,
+                                          explanations={k: v for k, v in why.items()
+                                                        if k in visited})
+                store.publish(sess, county_id, date, version)
+                plan_id = f"{county_id} {date} v{version}"
             except Exception as exc:
                 st.warning(str(exc))
-                plan_id = None
         board().publish(county_path(), day)
         st.success(t("published", L, plan_id=plan_id) if plan_id is not None
                    else t("published_local", L))
@@ -349,6 +370,30 @@ def _manager_publish(day: pipeline.DayPlan) -> None:
                                                          indent=1),
                        file_name=f"plan-{day.plan.plan_date}.json", mime="application/json",
                        key="download_plan")
+
+
+def _officer_day_source(data: pipeline.CountyData) -> tuple[Any, bool]:
+    """The plan the officer page shows and whether it is only a draft.
+
+    A signed-in user reads the published plan from the store; otherwise the
+    plan published on this server, else the manager's draft of this session.
+    """
+    signed = _signed_in()
+    if signed is not None:
+        store, sess = signed
+        date = st.session_state.get("officer_date", dt.date.today()).isoformat()
+        try:
+            problem, plan, _ = store.published_plan(sess, data.county.county_id, date)
+            scores = _scores(date[:7])
+            return pipeline.DayPlan(data, problem, plan, (), scores if scores is not None
+                                    else pd.DataFrame({"lead_id": []}), {}), False
+        except Exception as exc:
+            log.info("no published plan in the store: %s", exc)
+    day = board().published(county_path())
+    if day is not None:
+        return day, False
+    day = _current_day()
+    return day, day is not None
 
 
 def officer_page() -> None:
@@ -360,37 +405,45 @@ def officer_page() -> None:
     data = _load_county()
     if data is None:
         return
-    day = board().published(county_path())
-    draft = False
-    if day is None:
-        day = _current_day()
-        draft = day is not None
+    if _signed_in() is not None:
+        st.date_input(t("plan_date", L), value=dt.date.today(), key="officer_date")
+    day, draft = _officer_day_source(data)
     officers = {o.officer_id: o for o in data.officers}
-    me = st.selectbox(t("choose_officer", L), list(officers), key="me",
-                      format_func=lambda x: f"{officers[x].name} ({x})")
+    sess = st.session_state.get("store_session")
+    mine = [sess.officer_id] if sess is not None and sess.role == "officer" else list(officers)
+    me = st.selectbox(t("choose_officer", L), mine, key="me",
+                      format_func=lambda x: f"{officers[x].name} ({x})" if x in officers else x)
     if day is None:
         st.info(t("no_published", L))
         return
     if draft:
         st.warning(t("showing_draft", L))
-    stops = am.officer_stops(day.problem, day.plan, str(me), day.scores, L)
-    route = next((r for r in day.plan.routes if r.officer_id == me), None)
-    if route is None or not stops:
+    if str(me) not in day.problem.officer_by_id:
         st.info(t("no_visits", L))
         return
-    st.markdown("**" + t("my_day", L, n=len(stops), start=hhmm(route.start_s),
-                         end=hhmm(route.end_s), drive_h=route.drive_s / 3600) + "**")
-    recorded = board().outcomes(county_path(), day.plan.plan_date)
-    sheet = am.offline_sheet_html(officers[str(me)].name, day.plan.plan_date, stops, L,
-                                  recorded=recorded)
-    st.download_button(t("offline_sheet", L), sheet, file_name=f"visits-{me}-"
-                       f"{day.plan.plan_date}.html", mime="text/html", key="offline_sheet",
-                       width="stretch")
+    od = am.officer_view(day.problem, day.plan, str(me), day.scores, L)
+    if not od.stops:
+        st.info(t("no_visits", L))
+        return
+    st.markdown("**" + t("my_day", L, n=len(od.stops), start=hhmm(od.start_s),
+                         end=hhmm(od.end_s), drive_h=od.drive_s / 3600) + "**")
+    stem = f"visits-{me}-{od.plan_date}"
+    st.download_button(t("offline_sheet", L), od.to_html(), file_name=f"{stem}.html",
+                       mime="text/html", key="offline_sheet", width="stretch",
+                       icon=":material/download:")
+    e1, e2, e3 = st.columns(3)
+    e1.download_button(t("export_csv", L), od.to_csv(), file_name=f"{stem}.csv",
+                       mime="text/csv", key="export_csv", width="stretch")
+    e2.download_button(t("export_calendar", L), od.to_ics(), file_name=f"{stem}.ics",
+                       mime="text/calendar", key="export_ics", width="stretch")
+    e3.download_button(t("export_gpx", L), od.to_gpx(), file_name=f"{stem}.gpx",
+                       mime="application/gpx+xml", key="export_gpx", width="stretch")
     st.caption(t("offline_hint", L))
-    for s in stops:
+    recorded = board().outcomes(county_path(), od.plan_date)
+    for s in od.stops:
         with st.container(border=True, key=f"stop_{s.lead_id}"):
             st.markdown(f"### {s.seq}. {s.name}\n**{s.arrive}–{s.leave}** · {s.village} · "
-                        f"{s.industry} · {t('drive_min', L, m=s.drive_min)}")
+                        f"{s.industry} · {t('drive_min', L, m=round(s.drive_s / 60))}")
             if s.address:
                 st.caption(s.address)
             b1, b2, b3 = st.columns(3)
@@ -402,33 +455,49 @@ def officer_page() -> None:
                            width="stretch")
             with st.expander(t("why_lead", L)):
                 st.write(s.why or "—")
-                st.caption(f"{t('value', L)}: ¥{s.value_yuan:,.0f}")
             choice = st.segmented_control(
                 t("outcome", L), list(OUTCOMES), key=f"outcome_{s.lead_id}",
                 format_func=lambda code: outcome_label(code, L), width="stretch")
-            if st.button(t("save", L), key=f"save_{s.lead_id}", disabled=choice is None,
-                         width="stretch"):
-                _record_outcome(day, str(me), s.lead_id, str(choice))
-                recorded = board().outcomes(county_path(), day.plan.plan_date)
+            c1, c2 = st.columns(2)
+            consent = c1.checkbox(t("consent", L), key=f"consent_{s.lead_id}")
+            opt_out = c2.checkbox(t("opt_out", L), key=f"optout_{s.lead_id}")
+            needs_consent = choice in ("applied", "approved") and not consent
+            if needs_consent:
+                st.caption(t("needs_consent", L))
+            if st.button(t("save", L), key=f"save_{s.lead_id}", width="stretch",
+                         disabled=choice is None or needs_consent, type="primary"):
+                _record_outcome(od.plan_date, str(me), s.lead_id, str(choice), consent=consent,
+                                opt_out=opt_out)
+                recorded = board().outcomes(county_path(), od.plan_date)
             if s.lead_id in recorded:
                 st.success(t("saved", L, outcome=outcome_label(recorded[s.lead_id], L)))
     with st.expander(t("map", L)):
         legs = st.session_state.get("legs") if day is _current_day() else None
-        md = am.map_data(day.county, day.scores, L, day=day, legs=legs,
+        md = am.map_data(data, day.scores, L, day=day, legs=legs,
                          roads=county_roads(county_path()), only_officer=str(me))
         _show_map(am.build_deck(md, basemap=st.session_state.get("basemap", False),
                                 height_px=420), "officer_map", height=420)
 
 
-def _record_outcome(day: pipeline.DayPlan, officer_id: str, lead_id: str, outcome: str) -> None:
-    board().record(county_path(), day.plan.plan_date, officer_id, lead_id, outcome)
-    store = plan_store()
-    if store is not None and hasattr(store, "record_outcome"):
+def _record_outcome(plan_date: str, officer_id: str, lead_id: str, outcome: str, *,
+                    consent: bool, opt_out: bool) -> None:
+    """Record on this server and, when signed in, in the store (idempotent per tap)."""
+    import uuid
+
+    signed = _signed_in()
+    if signed is not None:
+        store, sess = signed
+        # One id per (lead, outcome) so a retried save after a dropped connection is a no-op.
+        ids: dict[str, str] = st.session_state.setdefault("outcome_ids", {})
+        oid = ids.setdefault(f"{plan_date}/{lead_id}/{outcome}/{opt_out}", str(uuid.uuid4()))
         try:
-            store.record_outcome(lead_id=lead_id, officer_id=officer_id,
-                                 plan_date=day.plan.plan_date, outcome=outcome)
+            store.record_outcome(sess, outcome_id=oid, county_id=_county_id(),
+                                 plan_date=plan_date, lead_id=lead_id, outcome=outcome,
+                                 consent=consent, opt_out=opt_out)
         except Exception as exc:
             st.warning(str(exc))
+            return
+    board().record(county_path(), plan_date, officer_id, lead_id, outcome, opt_out=opt_out)
 
 
 def leads_page() -> None:
@@ -619,6 +688,7 @@ def sidebar() -> None:
         counties = _counties()
         st.selectbox(t("county", L), list(counties), key="county")
         st.toggle(t("basemap", L), key="basemap", help=t("basemap_help", L))
+        _sign_in_box(L)
 
 
 @st.cache_resource(show_spinner=False)
@@ -637,6 +707,33 @@ def _favicon() -> Any:
 def _go_home() -> None:
     """Changing role opens that role's home page."""
     st.session_state["goto"] = ROLE_HOME.get(str(st.session_state.get("role")), "manager")
+
+
+def _sign_in_box(L: str) -> None:
+    """Optional sign-in to the database store (plans and outcomes that outlive the server)."""
+    store = plan_store()
+    if store is None:
+        return
+    sess = st.session_state.get("store_session")
+    if sess is not None:
+        st.caption(t("signed_in", L, user=sess.username, role=sess.role))
+        if st.button(t("sign_out", L), key="sign_out"):
+            try:
+                store.logout(sess)
+            finally:
+                st.session_state.pop("store_session", None)
+            st.rerun()
+        return
+    with st.expander(t("sign_in", L)), st.form("sign_in_form", border=False):
+        user = st.text_input(t("username", L), key="login_user")
+        password = st.text_input(t("password", L), type="password", key="login_password")
+        if st.form_submit_button(t("sign_in", L)):
+            try:
+                st.session_state["store_session"] = store.login(user, password)
+                st.rerun()
+            except Exception as exc:
+                st.error(t("sign_in_failed", L, why=exc))
+    st.caption(t("store_off", L))
 
 
 def main() -> None:

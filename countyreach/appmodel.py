@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from countyreach.i18n import drop_reason_label, industry_label, outcome_label, t
+from countyreach.i18n import drop_reason_label, industry_label, t
 from countyreach.types import Plan, RoutingProblem, RoutingSettings, hhmm
 
 if TYPE_CHECKING:
@@ -61,10 +61,7 @@ __all__ = [
     "assign_pin",
     "lock_route",
     "unpin",
-    "StopView",
-    "nav_links",
-    "officer_stops",
-    "offline_sheet_html",
+    "officer_view",
     "score_bands",
     "with_bands",
     "filter_leads",
@@ -750,122 +747,22 @@ def replan(day: DayPlan, *, pins: Mapping[str, str], settings: RoutingSettings |
 # --------------------------------------------------------------------------- officer view
 
 
-@dataclass(frozen=True, slots=True)
-class StopView:
-    """One stop of an officer's day as the phone page shows it."""
+def officer_view(problem: RoutingProblem, plan: Plan, officer_id: str,
+                 scores: pd.DataFrame | None, lang: str) -> Any:
+    """The officer's day (:class:`countyreach.officer_day.OfficerDay`) with the model's reasons.
 
-    seq: int
-    lead_id: str
-    name: str
-    village: str
-    industry: str
-    arrive: str
-    start: str
-    leave: str
-    drive_min: int
-    value_yuan: float
-    phone: str
-    address: str
-    tel_url: str
-    amap_url: str
-    baidu_url: str
-    why: str
-    lat: float
-    lon: float
-
-
-def nav_links(lat: float, lon: float, name: str) -> tuple[str, str]:
-    """Amap and Baidu driving-navigation links to a WGS-84 point.
-
-    Both services accept WGS-84 when told (``coordinate=wgs84`` /
-    ``coord_type=wgs84``), so no GCJ-02/BD-09 shift is applied here.
-
-    Returns
-    -------
-    (str, str)
-        Amap URL, Baidu URL.
+    Stops come in order with times, ``tel:`` and Amap/Baidu links (converted to
+    GCJ-02/BD-09 by :mod:`countyreach.officer_day`) and "why this lead" from
+    the scores' ``explanation_zh``/``explanation_en``.
     """
-    q = urllib.parse.quote
-    amap = (f"https://uri.amap.com/navigation?to={lon:.6f},{lat:.6f},{q(name)}"
-            f"&mode=car&coordinate=wgs84&callnative=1&src=countyreach")
-    baidu = (f"https://api.map.baidu.com/direction?destination=latlng:{lat:.6f},{lon:.6f}"
-             f"|name:{q(name)}&mode=driving&coord_type=wgs84&output=html&src=countyreach")
-    return amap, baidu
+    from countyreach.officer_day import officer_day
 
-
-def officer_stops(problem: RoutingProblem, plan: Plan, officer_id: str,
-                  scores: pd.DataFrame | None, lang: str) -> list[StopView]:
-    """The officer's stops in order with times, links and the reason to visit.
-
-    Parameters
-    ----------
-    problem, plan
-        The day.
-    officer_id : str
-    scores : pandas.DataFrame, optional
-        With ``explanation_zh`` / ``explanation_en`` for "why this lead".
-    lang : str
-    """
-    leads = problem.lead_by_id
     col = "explanation_zh" if lang == "zh" else "explanation_en"
     why: dict[str, str] = {}
     if scores is not None and col in scores.columns:
         why = dict(zip(scores["lead_id"].astype(str), scores[col].fillna("").astype(str),
                        strict=True))
-    route = next((r for r in plan.routes if r.officer_id == officer_id), None)
-    if route is None:
-        return []
-    out = []
-    for seq, s in enumerate(route.stops, start=1):
-        ld = leads[s.lead_id]
-        amap, baidu = nav_links(ld.location.lat, ld.location.lon, ld.name)
-        phone = ld.phone.strip()
-        out.append(StopView(
-            seq=seq, lead_id=ld.lead_id, name=ld.name, village=ld.village,
-            industry=industry_label(ld.industry, lang), arrive=hhmm(s.arrival_s),
-            start=hhmm(s.start_s), leave=hhmm(s.departure_s), drive_min=round(s.drive_s / 60),
-            value_yuan=float(ld.value_yuan), phone=phone, address=ld.address,
-            tel_url=f"tel:{''.join(ch for ch in phone if ch.isdigit() or ch == '+')}"
-            if phone else "",
-            amap_url=amap, baidu_url=baidu, why=why.get(ld.lead_id, ""),
-            lat=ld.location.lat, lon=ld.location.lon))
-    return out
-
-
-def offline_sheet_html(officer_name: str, plan_date: str, stops: Sequence[StopView],
-                       lang: str, *, recorded: Mapping[str, str] | None = None) -> str:
-    """A self-contained HTML page of the officer's day that works with no connection.
-
-    The page has no scripts or external resources: stops in order with times,
-    phone (``tel:`` links), address, navigation links for when signal returns,
-    the reason to visit and boxes to tick the outcome on paper or screen.
-    """
-    recorded = recorded or {}
-    e = html.escape
-    rows = []
-    for s in stops:
-        done = recorded.get(s.lead_id)
-        outcome = e(outcome_label(done, lang)) if done else "☐ ______"
-        phone = f'<a href="{e(s.tel_url)}">{e(s.phone)}</a>' if s.tel_url else ""
-        rows.append(
-            f"<section><h2>{s.seq}. {e(s.name)}</h2>"
-            f"<p class=t>{t('arrive', lang)} {s.arrive} · {t('leave', lang)} {s.leave} · "
-            f"{t('drive_min', lang, m=s.drive_min)}</p>"
-            f"<p>{e(s.village)} · {e(s.industry)} · {e(s.address)}</p>"
-            f"<p>{t('phone', lang)}: {phone}</p>"
-            f"<p>{t('why_lead', lang)}: {e(s.why)}</p>"
-            f'<p><a href="{e(s.amap_url)}">{t("navigate_amap", lang)}</a> · '
-            f'<a href="{e(s.baidu_url)}">{t("navigate_baidu", lang)}</a></p>'
-            f"<p>{t('outcome', lang)}: {outcome}</p></section>")
-    title = f"{e(officer_name)} · {e(plan_date)}"
-    return (
-        "<!doctype html><html lang='" + ("zh-CN" if lang == "zh" else "en") + "'><head>"
-        "<meta charset='utf-8'><meta name='viewport' content='width=device-width,"
-        "initial-scale=1'>"
-        f"<title>{title}</title><style>body{{font-family:sans-serif;margin:12px;"
-        "max-width:640px}section{border-bottom:1px solid #ccc;padding:8px 0}"
-        "h2{font-size:1.15em;margin:4px 0}.t{font-weight:bold}a{font-size:1.1em}</style>"
-        f"</head><body><h1>{title}</h1>{''.join(rows)}</body></html>")
+    return officer_day(problem, plan, officer_id, why, lang)
 
 
 # --------------------------------------------------------------------------- leads page
@@ -1085,22 +982,23 @@ def drift_chart(drift: pd.DataFrame, lang: str, top: int = 15) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class OutcomeRecord:
-    """One visit outcome an officer recorded."""
+    """One visit outcome an officer recorded (``opt_out``: do not visit again)."""
 
     plan_date: str
     officer_id: str
     lead_id: str
     outcome: str
     recorded_at: str
+    opt_out: bool = False
 
 
 class SharedBoard:
     """Published plans and recorded outcomes shared by every session of one app server.
 
     The manager publishes on a desktop and the officer opens the list on a
-    phone: two browser sessions. Without the database store this board is what
-    connects them (it lives as long as the server process); with the store it
-    mirrors what was saved there so pages read one place.
+    phone: two browser sessions. Without a signed-in database store this board
+    is what connects them (it lives as long as the server process); with the
+    store the app writes to both, so pages read one place.
     """
 
     def __init__(self) -> None:
@@ -1121,19 +1019,24 @@ class SharedBoard:
             return self._published.get(county_key)
 
     def record(self, county_key: str, plan_date: str, officer_id: str, lead_id: str,
-               outcome: str) -> OutcomeRecord:
-        """Record (or correct) the outcome of a visit."""
+               outcome: str, *, opt_out: bool = False) -> OutcomeRecord:
+        """Record (or correct) the outcome of a visit.
+
+        Raises
+        ------
+        InputError
+            For an outcome code not in :data:`countyreach.i18n.OUTCOMES`.
+        """
         import datetime as dt
 
+        from countyreach.errors import InputError
         from countyreach.i18n import OUTCOMES
 
         if outcome not in OUTCOMES:
-            from countyreach.errors import InputError
-
             raise InputError(f"unknown outcome {outcome!r}; use one of {list(OUTCOMES)}",
                              field="outcome")
         rec = OutcomeRecord(plan_date, officer_id, lead_id, outcome,
-                            dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+                            dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), opt_out)
         with self._lock:
             self._outcomes.setdefault(county_key, {})[(plan_date, lead_id)] = rec
         return rec
@@ -1146,5 +1049,7 @@ class SharedBoard:
                 if plan_date is None or r.plan_date == plan_date}
 
     def do_not_visit(self, county_key: str) -> set[str]:
-        """Leads whose last recorded outcome asks not to be visited again."""
-        return {lid for lid, o in self.outcomes(county_key).items() if o == "do_not_visit"}
+        """Leads whose business asked not to be visited again."""
+        with self._lock:
+            recs = list(self._outcomes.get(county_key, {}).values())
+        return {r.lead_id for r in recs if r.opt_out}

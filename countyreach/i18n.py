@@ -129,6 +129,18 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
     "navigate_baidu": {"zh": "百度导航", "en": "Baidu"},
     "why_lead": {"zh": "为什么拜访", "en": "Why this lead"},
     "outcome": {"zh": "走访结果", "en": "Outcome"},
+    "consent": {"zh": "客户同意记录", "en": "Customer agrees to recording"},
+    "opt_out": {"zh": "客户要求勿再拜访", "en": "Do not visit again"},
+    "needs_consent": {"zh": "申请/批准需客户同意记录",
+                      "en": "Applied/approved needs the customer's consent"},
+    "sign_in": {"zh": "登录（数据库）", "en": "Sign in (database)"},
+    "username": {"zh": "用户名", "en": "Username"},
+    "password": {"zh": "密码", "en": "Password"},
+    "signed_in": {"zh": "已登录：{user}（{role}）", "en": "Signed in: {user} ({role})"},
+    "sign_out": {"zh": "退出", "en": "Sign out"},
+    "sign_in_failed": {"zh": "登录失败：{why}", "en": "Sign-in failed: {why}"},
+    "store_off": {"zh": "未登录：计划和结果仅保存在本服务器内存中。",
+                  "en": "Not signed in: plans and outcomes live in this server's memory only."},
     "save": {"zh": "保存", "en": "Save"},
     "saved": {"zh": "已保存：{outcome}", "en": "Saved: {outcome}"},
     "offline_sheet": {"zh": "下载离线清单 (HTML)", "en": "Download offline sheet (HTML)"},
@@ -243,13 +255,15 @@ DROP_REASON: Mapping[str, Mapping[str, str]] = {
     "no_capacity_left": {"zh": "人手已满", "en": "no capacity left"},
 }
 
-#: Outcomes an officer records after a visit, in the order shown (two taps: pick, save).
+#: Outcomes an officer records after a visit, in the order shown (two taps: pick, save);
+#: the codes are the store's (``countyreach.store.OUTCOME_CODES``).
 OUTCOMES: Mapping[str, Mapping[str, str]] = {
-    "loan_applied": {"zh": "申请贷款", "en": "Applied"},
-    "interested": {"zh": "有意向", "en": "Interested"},
+    "met": {"zh": "已见面", "en": "Met"},
+    "not_there": {"zh": "不在", "en": "Nobody there"},
     "not_interested": {"zh": "不需要", "en": "Not interested"},
-    "not_there": {"zh": "未见到人", "en": "Nobody there"},
-    "do_not_visit": {"zh": "勿再拜访", "en": "Do not visit"},
+    "interested": {"zh": "有意向", "en": "Interested"},
+    "applied": {"zh": "已申请", "en": "Applied"},
+    "approved": {"zh": "已批准", "en": "Approved"},
 }
 
 PLAN_STATUS: Mapping[str, Mapping[str, str]] = {

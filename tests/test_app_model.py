@@ -248,27 +248,19 @@ def test_pins_assign_lock_and_clear() -> None:
 # --------------------------------------------------------------------------- officer view
 
 
-def test_officer_stops_with_links_and_reason() -> None:
-    stops = am.officer_stops(_problem(), _plan(), "O1", _scores(), "zh")
-    assert [s.lead_id for s in stops] == ["L1", "L2"]
-    s = stops[0]
-    assert (s.seq, s.arrive, s.leave, s.drive_min) == (1, "08:10", "08:45", 10)
-    assert s.tel_url == "tel:13800000001"
-    assert s.why == "羊群大，旺季"
-    assert "uri.amap.com/navigation" in s.amap_url and "coordinate=wgs84" in s.amap_url
-    assert "115.030000,35.530000" in s.amap_url
-    assert "api.map.baidu.com/direction" in s.baidu_url and "35.530000,115.030000" in s.baidu_url
-    assert stops[1].tel_url == ""
-    assert am.officer_stops(_problem(), _plan(), "O2", None, "en") == []
-
-
-def test_offline_sheet_is_self_contained_html() -> None:
-    stops = am.officer_stops(_problem(), _plan(), "O1", _scores(), "en")
-    page = am.offline_sheet_html("王建军", "2026-11-24", stops, "en", recorded={"L1": "interested"})
-    assert page.startswith("<!doctype html>")
-    assert "<script" not in page and "src=" not in page.replace("src=countyreach", "")
-    assert page.index("羊场") < page.index("小卖部")
-    assert "tel:13800000001" in page and "Interested" in page and "08:10" in page
+def test_officer_view_orders_stops_with_links_and_model_reason() -> None:
+    day = am.officer_view(_problem(), _plan(), "O1", _scores(), "zh")
+    assert [s.lead_id for s in day.stops] == ["L1", "L2"]
+    s = day.stops[0]
+    assert (s.seq, s.arrive, s.leave) == (1, "08:10", "08:45")
+    assert s.tel_url == "tel:13800000001" and day.stops[1].tel_url == ""
+    assert s.why == "羊群大，旺季" and s.industry == "养羊"
+    assert "uri.amap.com/navigation" in s.amap_url and "api.map.baidu.com" in s.baidu_url
+    assert am.officer_view(_problem(), _plan(), "O1", _scores(), "en").stops[0].why == (
+        "big flock, season")
+    assert am.officer_view(_problem(), _plan(), "O2", None, "en").stops == ()
+    page = day.to_html()
+    assert "<script" not in page and page.index("羊场") < page.index("小卖部")
 
 
 # --------------------------------------------------------------------------- leads page
@@ -357,13 +349,19 @@ def test_board_shares_published_plan_and_outcomes_per_county() -> None:
     board.publish("a", "plan-a")
     assert board.published("a") == "plan-a" and board.published("b") is None
     board.record("a", "2026-11-24", "O1", "L1", "interested")
-    board.record("a", "2026-11-24", "O1", "L1", "loan_applied")  # a correction replaces
-    board.record("a", "2026-11-25", "O1", "L2", "do_not_visit")
-    assert board.outcomes("a", "2026-11-24") == {"L1": "loan_applied"}
-    assert board.outcomes("a") == {"L1": "loan_applied", "L2": "do_not_visit"}
+    board.record("a", "2026-11-24", "O1", "L1", "applied")  # a correction replaces
+    board.record("a", "2026-11-25", "O1", "L2", "not_interested", opt_out=True)
+    assert board.outcomes("a", "2026-11-24") == {"L1": "applied"}
+    assert board.outcomes("a") == {"L1": "applied", "L2": "not_interested"}
     assert board.do_not_visit("a") == {"L2"} and board.do_not_visit("b") == set()
     with pytest.raises(InputError, match="outcome"):
         board.record("a", "2026-11-24", "O1", "L1", "maybe")
+
+
+def test_outcome_codes_are_the_stores() -> None:
+    from countyreach.store import OUTCOME_CODES
+
+    assert tuple(OUTCOMES) == tuple(OUTCOME_CODES)
 
 
 def test_officer_legend_escapes_and_colours() -> None:

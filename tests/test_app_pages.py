@@ -237,3 +237,50 @@ def test_model_page_shows_drift_then_out_of_time_report() -> None:
     assert 0.5 < float(metrics["AUC"]) <= 1.0
     assert any(c.value.startswith("Held-out months") for c in at.caption)
     assert len(at.get("vega_lite_chart")) == n_charts + 3  # calibration, lift, importance
+
+
+def test_signed_in_manager_publishes_to_store_and_officer_records_there(
+        cache_dir: Path) -> None:
+    import datetime as dt
+
+    from countyreach.store import Store
+
+    # the same database the app opens (COUNTYREACH_STORE of the autouse fixture)
+    store = Store.open(f"sqlite:///{cache_dir / 'app-test.db'}", bcrypt_rounds=4)
+    store.create_user("admin", "admin-pass-123", "admin")
+    admin = store.login("admin", "admin-pass-123")
+    store.create_user("wang", "officer-pass-1", "officer", officer_id="O01",
+                      county_id="qingzu", session=admin)
+
+    def sign_in(at: AppTest, user: str, password: str) -> None:
+        at.sidebar.text_input(key="login_user").input(user)
+        at.sidebar.text_input(key="login_password").input(password)
+        next(b for b in at.sidebar.button if b.label == "Sign in (database)").click().run()
+        assert not at.exception, at.exception
+        assert any(c.value.startswith(f"Signed in: {user}") for c in at.sidebar.caption)
+
+    at = _app()
+    sign_in(at, "admin", "admin-pass-123")
+    _plan(at)
+    at.button(key="publish").click().run()
+    assert any("published (id qingzu" in s.value for s in at.success), [
+        w.value for w in at.warning]
+    day = at.session_state["day"]
+    _, stored, version = store.published_plan(admin, "qingzu", DATE)
+    assert stored.visited_lead_ids == day.plan.visited_lead_ids and version >= 1
+
+    phone = _app()
+    sign_in(phone, "wang", "officer-pass-1")
+    phone.session_state["goto"] = "officer"
+    phone.run()
+    phone.date_input(key="officer_date").set_value(dt.date.fromisoformat(DATE)).run()
+    assert phone.selectbox(key="me").options == ["王建军 (O01)"]  # an officer sees only their own
+    route = next(r for r in day.plan.routes if r.officer_id == "O01")
+    first = route.lead_ids[0]
+    phone.button_group(key=f"outcome_{first}").set_value("applied").run()
+    assert phone.button(key=f"save_{first}").disabled  # applying needs the customer's consent
+    phone.checkbox(key=f"consent_{first}").check().run()
+    phone.button(key=f"save_{first}").click().run()
+    assert not phone.exception and not phone.warning, [w.value for w in phone.warning]
+    recorded = {r.lead_id: r.outcome for r in store.visit_outcomes(admin, "qingzu", DATE)}
+    assert recorded.get(first) == "applied"
