@@ -1,0 +1,292 @@
+"""Routing benchmarks: field instances against PyVRP and VROOM, TOP against best-known scores.
+
+Not part of the test run. Every solution passes :func:`routing.check_plan` (PyVRP's and
+VROOM's routes are re-timed under the same rules and checked too), and every figure is a
+ratio against a baseline measured in the same run, since the machine is noisy.
+
+Usage::
+
+    python bench/bench_routing.py field --sizes 200 500 1000 2000 --budget 60
+    python bench/bench_routing.py top --budget 10
+
+Field instances (seeded): 10 officers with their own start/end, 8 h shifts, 20 min visits,
+30 % of leads with a 2 h window, prizes 1-100, uniform in a 60 × 60 km county driven at
+40 km/h. TOP: Chao-Golden-Wasil sets p4.2 and p7.3 from ``../shared/benchmarks/routing``
+(skipped cleanly when absent), distances scaled by 100 and rounded *up* so that an integer
+route within the limit is within it in real numbers too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from countyreach.types import (  # noqa: E402
+    Depot,
+    Lead,
+    Location,
+    Officer,
+    RoutingProblem,
+    RoutingSettings,
+    TimeWindow,
+    TravelMatrix,
+    end_node_id,
+    start_node_id,
+)
+from routing import check_plan, schedule_route, solve  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "benchmarks" / "routing"
+H = 3600
+#: Ours: yuan per hour of driving. PyVRP's prize is scaled so one hour of driving costs the
+#: same 3 prize units in both solvers ("collect first, then drive less").
+DRIVE_COST_PER_H = 3.0
+PYVRP_PRIZE_SCALE = 1200
+
+
+@dataclass(frozen=True)
+class FieldInstance:
+    """Coordinates in km; ``dur`` over leads then officer homes, integer seconds."""
+
+    n: int
+    prizes: np.ndarray
+    windows: list[tuple[int, int] | None]
+    homes: np.ndarray
+    points: np.ndarray
+    dur: np.ndarray
+
+
+def field_instance(n: int, seed: int = 0, n_officers: int = 10) -> FieldInstance:
+    """The field instance of the issue: see the module docstring."""
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform(0, 60, size=(n, 2))
+    homes = rng.uniform(5, 55, size=(n_officers, 2))
+    prizes = rng.integers(1, 101, size=n)
+    windows: list[tuple[int, int] | None] = []
+    for _ in range(n):
+        if rng.random() < 0.3:
+            a = int(rng.integers(8 * H, 14 * H + 1) // 60 * 60)
+            windows.append((a, a + 2 * H))
+        else:
+            windows.append(None)
+    allp = np.vstack([pts, homes])
+    km = np.sqrt(((allp[:, None, :] - allp[None, :, :]) ** 2).sum(axis=2))
+    dur = np.rint(km / 40.0 * H).astype(np.int64)
+    return FieldInstance(n, prizes, windows, homes, pts, dur)
+
+
+def field_problem(inst: FieldInstance, budget_s: float) -> RoutingProblem:
+    """The instance as a countyreach routing problem."""
+    n = inst.n
+    leads = tuple(
+        Lead(f"c{i}", f"c{i}", Location(0.0, 0.0), "any", service_s=20 * 60,
+             value_yuan=float(inst.prizes[i]),
+             windows=() if inst.windows[i] is None else (TimeWindow(*inst.windows[i]),))
+        for i in range(n))
+    officers = []
+    ids = [ld.lead_id for ld in leads]
+    rows = list(range(n))
+    for k in range(len(inst.homes)):
+        home = Depot(f"h{k}", f"home {k}", Location(0.0, 0.0), "home")
+        officers.append(Officer(f"O{k}", f"O{k}", home, home, TimeWindow(8 * H, 16 * H)))
+        ids += [start_node_id(f"O{k}"), end_node_id(f"O{k}")]
+        rows += [n + k, n + k]
+    idx = np.array(rows)
+    d = inst.dur[np.ix_(idx, idx)]
+    return RoutingProblem(leads, tuple(officers), TravelMatrix(ids, d, d),
+                          RoutingSettings(time_limit_s=budget_s,
+                                          drive_cost_yuan_per_h=DRIVE_COST_PER_H,
+                                          skills="off", locality="off"))
+
+
+def _prize_of_orders(problem: RoutingProblem, orders: dict[str, list[str]]) -> tuple[float, bool]:
+    """Prize of routes given as visit orders, re-timed by our rules (False if any fails)."""
+    leads = problem.lead_by_id
+    ok = True
+    total = 0.0
+    for o in problem.officers:
+        seq = [leads[x] for x in orders.get(o.officer_id, [])]
+        r = schedule_route(o, seq, problem.matrix)
+        if r is None:
+            ok = False
+        total += sum(ld.value_yuan for ld in seq)
+    return total, ok
+
+
+def run_pyvrp(inst: FieldInstance, budget_s: float, seed: int = 0) -> dict[str, list[str]]:
+    """Solve the field instance with PyVRP; visit orders by officer."""
+    import pyvrp
+    from pyvrp.stop import MaxRuntime
+
+    n, k = inst.n, len(inst.homes)
+    locs = [pyvrp.Location(float(x), float(y)) for x, y in inst.homes] + [
+        pyvrp.Location(float(x), float(y)) for x, y in inst.points]
+    depots = [pyvrp.Depot(i) for i in range(k)]
+    clients = []
+    for i in range(n):
+        w = inst.windows[i]
+        clients.append(pyvrp.Client(
+            k + i, service_duration=20 * 60, tw_early=w[0] if w else 0,
+            tw_late=w[1] if w else 16 * H, prize=int(inst.prizes[i]) * PYVRP_PRIZE_SCALE,
+            required=False))
+    vtypes = [pyvrp.VehicleType(1, start_depot=i, end_depot=i, tw_early=8 * H,
+                                tw_late=16 * H, unit_distance_cost=1) for i in range(k)]
+    order = np.r_[np.arange(n, n + k), np.arange(n)]
+    mat = inst.dur[np.ix_(order, order)]
+    data = pyvrp.ProblemData(locs, clients, depots, vtypes, [mat], [mat])
+    res = pyvrp.solve(data, stop=MaxRuntime(budget_s), seed=seed, display=False)
+    out: dict[str, list[str]] = {}
+    for route in res.best.routes():
+        # A route iterates over its activities; a client activity's idx is its client index.
+        out[f"O{route.vehicle_type()}"] = [f"c{a.idx}" for a in route if a.is_client()]
+    return out
+
+
+def run_vroom(inst: FieldInstance) -> dict[str, list[str]]:
+    """Solve with VROOM (priorities = prizes; it runs to completion, no budget)."""
+    import vroom
+
+    n, k = inst.n, len(inst.homes)
+    order = np.r_[np.arange(n, n + k), np.arange(n)]
+    mat = inst.dur[np.ix_(order, order)].astype(np.uint32)
+    problem = vroom.Input()
+    problem.set_durations_matrix(profile="car", matrix_input=mat)
+    problem.add_vehicle([vroom.Vehicle(i + 1, start=i, end=i,
+                                       time_window=vroom.TimeWindow(8 * H, 16 * H))
+                         for i in range(k)])
+    jobs = []
+    for i in range(n):
+        w = inst.windows[i]
+        tws = [vroom.TimeWindow(*w)] if w else [vroom.TimeWindow(8 * H, 16 * H)]
+        jobs.append(vroom.Job(i + 1, location=k + i, default_service=20 * 60,
+                              priority=int(inst.prizes[i]), time_windows=tws))
+    problem.add_job(jobs)
+    sol = problem.solve(exploration_level=5, nb_threads=1)
+    out: dict[str, list[str]] = {}
+    routes = sol.routes
+    for vid, grp in routes[routes["type"] == "job"].groupby("vehicle_id"):
+        out[f"O{int(vid) - 1}"] = [f"c{int(j) - 1}" for j in grp["id"]]
+    return out
+
+
+def bench_field(sizes: list[int], budget_s: float, seed: int, with_vroom: bool) -> None:
+    print(f"Field instances: 10 officers, 8 h shifts, 20 min visits, 30% 2 h windows, "
+          f"prizes 1-100; budget {budget_s:g} s each")
+    print(f"{'N':>6}{'ours':>9}{'PyVRP':>9}{'ours/PyVRP':>12}{'VROOM':>9}{'ours/VROOM':>12}"
+          f"{'checks':>10}")
+    for n in sizes:
+        inst = field_instance(n, seed)
+        p = field_problem(inst, budget_s)
+        t = time.perf_counter()
+        plan = solve(p)
+        t_ours = time.perf_counter() - t
+        ours = sum(p.lead_by_id[x].value_yuan for x in plan.visited_lead_ids)
+        ok = not check_plan(p, plan)
+        py_orders = run_pyvrp(inst, budget_s, seed)
+        py, py_ok = _prize_of_orders(p, py_orders)
+        vr, vr_ok = (math.nan, True)
+        if with_vroom:
+            vr, vr_ok = _prize_of_orders(p, run_vroom(inst))
+        checks = "".join("✓" if x else "✗" for x in (ok, py_ok, vr_ok))
+        print(f"{n:>6}{ours:>9.0f}{py:>9.0f}{ours / py:>12.3f}{vr:>9.0f}"
+              f"{ours / vr if vr == vr else math.nan:>12.3f}{checks:>10}  "
+              f"(ours {t_ours:.0f} s)", flush=True)
+
+
+def read_top(path: Path) -> tuple[int, float, np.ndarray, np.ndarray]:
+    """Chao TOP file: ``n``, ``m``, ``tmax`` lines, then ``x y score`` (start first, end last)."""
+    lines = [ln.split() for ln in path.read_text().splitlines() if ln.strip()]
+    m = int(lines[1][1])
+    tmax = float(lines[2][1])
+    pts = np.array([[float(a), float(b), float(c)] for a, b, c in lines[3:]])
+    return m, tmax, pts[:, :2], pts[:, 2]
+
+
+def top_problem(path: Path, budget_s: float, scale: int = 100) -> RoutingProblem:
+    """A TOP instance as a countyreach problem (prize only: no driving cost)."""
+    m, tmax, xy, score = read_top(path)
+    n = len(xy)
+    real = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+    d = np.ceil(real * scale - 1e-9).astype(np.int64)
+    inner = list(range(1, n - 1))
+    leads = tuple(Lead(f"c{i}", f"c{i}", Location(0.0, 0.0), "any", service_s=0,
+                       value_yuan=float(score[i])) for i in inner)
+    ids = [ld.lead_id for ld in leads]
+    rows = list(inner)
+    officers = []
+    limit = int(math.floor(tmax * scale + 1e-9))
+    for k in range(m):
+        s = Depot(f"s{k}", "start", Location(0.0, 0.0))
+        e = Depot(f"e{k}", "end", Location(0.0, 0.0))
+        officers.append(Officer(f"V{k}", f"V{k}", s, e, TimeWindow(0, limit)))
+        ids += [start_node_id(f"V{k}"), end_node_id(f"V{k}")]
+        rows += [0, n - 1]
+    idx = np.array(rows)
+    mat = d[np.ix_(idx, idx)]
+    return RoutingProblem(leads, tuple(officers), TravelMatrix(ids, mat, mat),
+                          RoutingSettings(time_limit_s=budget_s, drive_cost_yuan_per_h=0.0,
+                                          skills="off", locality="off"))
+
+
+def bench_top(budget_s: float, sets: list[str], limit: int | None) -> None:
+    if not SHARED.exists():
+        print("TOP: ../shared/benchmarks/routing not found: skipped")
+        return
+    bks = {}
+    with (SHARED / "bks.csv").open() as fh:
+        for row in csv.DictReader(fh):
+            if row["problem"] == "TOP":
+                bks[row["instance"]] = float(row["bks"])
+    print(f"TOP (Chao), budget {budget_s:g} s each: gap = (BKS - ours) / BKS")
+    for prefix in sets:
+        files = sorted((SHARED / "top_chao").glob(f"{prefix}.*.txt"))[:limit]
+        gaps = []
+        for f in files:
+            name = f.stem
+            p = top_problem(f, budget_s)
+            plan = solve(p)
+            ok = not check_plan(p, plan)
+            got = sum(p.lead_by_id[x].value_yuan for x in plan.visited_lead_ids)
+            best = bks.get(name)
+            if best is None or best == 0:
+                print(f"  {name:<10} ours {got:>6.0f}  (no BKS)  check {'✓' if ok else '✗'}")
+                continue
+            gap = (best - got) / best
+            gaps.append(gap)
+            print(f"  {name:<10} ours {got:>6.0f}  BKS {best:>6.0f}  gap {100 * gap:5.2f}%  "
+                  f"check {'✓' if ok else '✗'}", flush=True)
+        if gaps:
+            print(f"  {prefix}: mean gap {100 * float(np.mean(gaps)):.2f}% over {len(gaps)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="what", required=True)
+    f = sub.add_parser("field")
+    f.add_argument("--sizes", type=int, nargs="+", default=[200, 500, 1000, 2000])
+    f.add_argument("--budget", type=float, default=60.0)
+    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--no-vroom", action="store_true")
+    t = sub.add_parser("top")
+    t.add_argument("--budget", type=float, default=10.0)
+    t.add_argument("--sets", nargs="+", default=["p4.2", "p7.3"])
+    t.add_argument("--limit", type=int, default=None, help="instances per set")
+    args = ap.parse_args(argv)
+    if args.what == "field":
+        bench_field(args.sizes, args.budget, args.seed, not args.no_vroom)
+    else:
+        bench_top(args.budget, args.sets, args.limit)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
