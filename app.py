@@ -15,8 +15,8 @@ every number, table, map layer and text comes from :mod:`countyreach.appmodel`,
 Environment: ``COUNTYREACH_TIME_LIMIT`` (solver seconds, default 5),
 ``COUNTYREACH_CACHE`` (graph/model cache), ``COUNTYREACH_DATA`` (more county
 folders), ``COUNTYREACH_STORE`` (database URL
-of the plan store, default a SQLite file in the cache), ``COUNTYREACH_BASEMAP=1``
-(start with the online basemap on).
+of the plan store, default a SQLite file in the cache), ``COUNTYREACH_BASEMAP``
+(``auto``: online basemap on when its server answers, ``1`` on, ``0`` off).
 """
 
 from __future__ import annotations
@@ -678,7 +678,9 @@ ROLE_HOME = {"manager": "manager", "officer": "officer", "planner": "planner"}
 def sidebar() -> None:
     """Language, role, region and basemap choices shared by every page."""
     st.session_state.setdefault("lang", "zh")
-    st.session_state.setdefault("basemap", os.environ.get("COUNTYREACH_BASEMAP") == "1")
+    if "basemap" not in st.session_state:
+        env = os.environ.get("COUNTYREACH_BASEMAP", "auto")
+        st.session_state["basemap"] = env == "1" or (env == "auto" and _basemap_reachable())
     with st.sidebar:
         st.segmented_control(t("language", lang()), ["zh", "en"], key="lang", required=True,
                              format_func=lambda x: "中文" if x == "zh" else "English")
@@ -689,6 +691,12 @@ def sidebar() -> None:
         st.selectbox(t("county", L), list(counties), key="county")
         st.toggle(t("basemap", L), key="basemap", help=t("basemap_help", L))
         _sign_in_box(L)
+
+
+@st.cache_resource(show_spinner=False, ttl=600)
+def _basemap_reachable() -> bool:
+    """Probe the tile server at most every 10 minutes (off here when there is no internet)."""
+    return am.basemap_reachable()
 
 
 @st.cache_resource(show_spinner=False)

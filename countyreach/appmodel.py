@@ -37,6 +37,8 @@ __all__ = [
     "OFFICER_PALETTE",
     "OFFLINE_STYLE",
     "offline_style_url",
+    "BASEMAP_STYLE_URL",
+    "basemap_reachable",
     "BANDS",
     "officer_colours",
     "value_colours",
@@ -99,6 +101,26 @@ def offline_style_url() -> str:
     """:data:`OFFLINE_STYLE` as a ``data:`` URL (what the map component accepts)."""
     text = json.dumps(OFFLINE_STYLE, separators=(",", ":"))
     return "data:application/json," + urllib.parse.quote(text)
+
+
+#: Style of the optional online basemap (Carto "positron", what pydeck's "light" names).
+BASEMAP_STYLE_URL = "https://basemaps.cartocdn.com/gl/positron-gl-style/style.json"
+
+
+def basemap_reachable(url: str = BASEMAP_STYLE_URL, timeout_s: float = 1.5) -> bool:
+    """Whether the online basemap's style can be fetched from here (a quick probe).
+
+    The app turns the tile basemap on by default only when this is true; the
+    offline layers are drawn either way.
+    """
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"),
+                                    timeout=timeout_s) as resp:
+            return bool(200 <= resp.status < 400)
+    except (OSError, ValueError):
+        return False
 
 
 #: Village names are Chinese: prefer CJK fonts (quoted, as pydeck wants literal strings).

@@ -377,3 +377,14 @@ def test_table_labels_cover_every_column() -> None:
         labels = am.table_labels(lang)
         assert cols <= set(labels)
         assert all(v and not v.startswith("col_") for v in labels.values())
+
+
+def test_basemap_probe_is_false_for_an_unreachable_server() -> None:
+    # a closed local port answers at once: no tile server, so the map stays offline
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    assert am.basemap_reachable(f"http://127.0.0.1:{port}/style.json", timeout_s=0.5) is False
+    assert am.basemap_reachable("not a url") is False

@@ -25,6 +25,7 @@ DATE = "2026-11-24"
 def _app_env(monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> Iterator[None]:
     monkeypatch.setenv("COUNTYREACH_CACHE", str(cache_dir))
     monkeypatch.setenv("COUNTYREACH_TIME_LIMIT", "2")
+    monkeypatch.setenv("COUNTYREACH_BASEMAP", "0")  # the offline map, even on a networked CI
     monkeypatch.setenv("COUNTYREACH_STORE", f"sqlite:///{cache_dir / 'app-test.db'}")
     yield
 

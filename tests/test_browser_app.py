@@ -69,7 +69,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     cache = os.environ.get("COUNTYREACH_CACHE") or str(tmp_path_factory.mktemp("app-cache"))
     # The app's default solver budget (5 s), so the < 10 s check is the real one.
-    env = {**os.environ, "COUNTYREACH_CACHE": cache, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "COUNTYREACH_CACHE": cache, "PYTHONPATH": str(REPO),
+           "COUNTYREACH_BASEMAP": "0"}  # offline map even where a tile server answers
     env.pop("COUNTYREACH_TIME_LIMIT", None)
     log_path = tmp_path_factory.mktemp("app-log") / "streamlit.log"
     with log_path.open("w") as log:
