@@ -92,24 +92,41 @@ def lead_alone_reasons(problem: RoutingProblem, lead: Lead) -> DroppedLead | Non
                        "(or the drive limit)")
 
 
-def _cheapest_insertions(problem: RoutingProblem, route: Route,
+def _cheapest_insertions(problem: RoutingProblem, route: Route, officer: Officer,
                          lead: Lead) -> list[tuple[float, int]]:
-    """Positions in ``route`` ordered by added driving seconds: ``(detour_s, position)``."""
+    """Positions in ``route`` that may fit, by added driving: ``(detour_s, position)``.
+
+    A position is skipped without scheduling when the day's busy time (driving, visits,
+    lunch) plus the detour and the visit would exceed the shift, or the detour exceeds
+    the drive time left: no waiting can be squeezed to make room for it.
+    """
     m = problem.matrix
     oid = route.officer_id
     nodes = [start_node_id(oid), *route.lead_ids, end_node_id(oid)]
     idx = np.fromiter((m.index[n] for n in nodes), dtype=np.int64, count=len(nodes))
     i = m.index[lead.lead_id]
     a, b = idx[:-1], idx[1:]
-    detour = (m.duration_s[a, i].astype(float) + m.duration_s[i, b] - m.duration_s[a, b])
-    order = np.argsort(detour, kind="stable")
-    return [(float(detour[p]), int(p)) for p in order[:MAX_POSITIONS_TESTED]
-            if detour[p] < UNREACHABLE]
+    # An idle officer does not drive at all: the whole round trip is added, not a detour.
+    saved = m.duration_s[a, b] if route.stops else 0
+    detour = m.duration_s[a, i].astype(float) + m.duration_s[i, b] - saved
+    by_id = problem.lead_by_id
+    busy = (route.drive_s + sum(by_id[x].service_s for x in route.lead_ids)
+            + (officer.lunch.duration_s if officer.lunch is not None else 0))
+    room = officer.shift.end_s - officer.shift.start_s - busy - lead.service_s
+    ok = (detour <= room) & (detour < UNREACHABLE)
+    if officer.max_drive_s is not None:
+        ok &= detour <= officer.max_drive_s - route.drive_s
+    cand = np.flatnonzero(ok)
+    order = cand[np.argsort(detour[cand], kind="stable")][:MAX_POSITIONS_TESTED]
+    return [(float(detour[p]), int(p)) for p in order]
 
 
-def _best_insertion(problem: RoutingProblem, routes: Sequence[Route], lead: Lead
-                    ) -> tuple[float, int, Route] | None:
-    """Cheapest feasible insertion of ``lead``: (cost in yuan, route index, new route)."""
+def _best_insertion(problem: RoutingProblem, routes: Sequence[Route], lead: Lead,
+                    max_cost: float = float("inf")) -> tuple[float, int, Route] | None:
+    """Cheapest feasible insertion of ``lead`` costing less than ``max_cost``.
+
+    Returns ``(cost in yuan, route index, new route)`` or None.
+    """
     by_id = problem.lead_by_id
     officers = problem.officer_by_id
     per_s = problem.settings.drive_cost_yuan_per_h / 3600.0
@@ -124,12 +141,10 @@ def _best_insertion(problem: RoutingProblem, routes: Sequence[Route], lead: Lead
             continue  # a full day: no position can take one more visit
         penalty = problem.settings.soft_penalty_yuan * soft_mismatch(problem, o, lead)
         seq = [by_id[x] for x in r.lead_ids]
-        room_s = None if o.max_drive_s is None else o.max_drive_s - r.drive_s
-        for detour_s, pos in _cheapest_insertions(problem, r, lead):
+        for detour_s, pos in _cheapest_insertions(problem, r, o, lead):
             cost = detour_s * per_s + penalty
-            if (best is not None and cost >= best[0]) or (room_s is not None
-                                                          and detour_s > room_s):
-                break  # positions come cheapest first: the rest cost more or drive too far
+            if cost >= (max_cost if best is None else min(best[0], max_cost)):
+                break  # positions come cheapest first: the rest cost more
             new = schedule_route(o, [*seq[:pos], lead, *seq[pos:]], problem.matrix)
             if new is not None:
                 best = (cost, k, new)
@@ -149,8 +164,9 @@ def insert_profitable(problem: RoutingProblem, routes: Sequence[Route],
     out = list(routes)
     still: list[Lead] = []
     for lead in sorted(left, key=lambda ld: -ld.value_yuan):
-        best = _best_insertion(problem, out, lead)
-        if best is not None and (best[0] < lead.value_yuan or lead.pinned_officer_id):
+        limit = float("inf") if lead.pinned_officer_id else lead.value_yuan
+        best = _best_insertion(problem, out, lead, limit)
+        if best is not None:
             out[best[1]] = best[2]
         else:
             still.append(lead)
