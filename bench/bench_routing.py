@@ -212,7 +212,7 @@ def read_top(path: Path) -> tuple[int, float, np.ndarray, np.ndarray]:
 
 
 def top_problem(path: Path, budget_s: float, scale: int = 100) -> RoutingProblem:
-    """A TOP instance as a countyreach problem (prize only: no driving cost)."""
+    """A TOP instance as a countyreach problem (prize first; driving only breaks ties)."""
     m, tmax, xy, score = read_top(path)
     n = len(xy)
     real = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
@@ -232,8 +232,12 @@ def top_problem(path: Path, budget_s: float, scale: int = 100) -> RoutingProblem
         rows += [0, n - 1]
     idx = np.array(rows)
     mat = d[np.ix_(idx, idx)]
+    # TOP scores prize only, but a search with free driving has nothing to steer by: a drive
+    # cost too small to trade against any prize (a whole route costs < 1 point) breaks ties.
+    tie_break_per_h = 0.5 * 3600 / max(limit, 1)
     return RoutingProblem(leads, tuple(officers), TravelMatrix(ids, mat, mat),
-                          RoutingSettings(time_limit_s=budget_s, drive_cost_yuan_per_h=0.0,
+                          RoutingSettings(time_limit_s=budget_s,
+                                          drive_cost_yuan_per_h=tie_break_per_h,
                                           skills="off", locality="off"))
 
 
