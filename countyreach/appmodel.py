@@ -745,8 +745,7 @@ def replan(day: DayPlan, *, pins: Mapping[str, str], settings: RoutingSettings |
     """
     import time
 
-    import routing
-    from countyreach.pipeline import DayPlan, build_problem
+    from countyreach.pipeline import build_problem, solve_day
 
     t0 = time.perf_counter()
     offered = {ld.lead_id for ld in day.problem.leads}
@@ -757,13 +756,8 @@ def replan(day: DayPlan, *, pins: Mapping[str, str], settings: RoutingSettings |
         day.county, day.scores, plan_date=day.problem.plan_date,
         settings=settings or day.problem.settings, officer_ids=ids, pins=dict(pins),
         exclude=excluded, matrix=day.problem.matrix)
-    t1 = time.perf_counter()
-    plan = routing.solve(problem)
-    t2 = time.perf_counter()
-    violations = tuple(routing.check_plan(problem, plan))
-    timings = {"load_s": 0.0, "score_s": 0.0, "matrix_s": t1 - t0, "solve_s": t2 - t1,
-               "total_s": time.perf_counter() - t0}
-    return DayPlan(day.county, problem, plan, violations, day.scores, timings)
+    timings = {"load_s": 0.0, "score_s": 0.0, "matrix_s": time.perf_counter() - t0}
+    return solve_day(day.county, problem, day.scores, timings, started=t0)
 
 
 # --------------------------------------------------------------------------- officer view

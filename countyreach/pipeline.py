@@ -64,6 +64,7 @@ __all__ = [
     "score_leads",
     "build_problem",
     "plan_day",
+    "solve_day",
     "route_legs",
     "default_cache_dir",
 ]
@@ -121,16 +122,6 @@ class DayPlan:
     def ok(self) -> bool:
         """True when the independent checker found nothing wrong."""
         return not self.violations
-
-
-def _wrap_point_error(exc: InputError, county: County, table: pd.DataFrame) -> InputError:
-    """Re-point a geo error about a point id at the file and row it came from."""
-    text = str(exc)
-    for rec in table[["lead_id", "source_row"]].itertuples(index=False):
-        if f"'{rec.lead_id}'" in text or f" {rec.lead_id}:" in text or f"{rec.lead_id} " in text:
-            return InputError(exc.reason + _crs_hint(county), file=str(county.leads),
-                              row=int(rec.source_row), field=exc.field or "lat")
-    return exc
 
 
 def _crs_hint(county: County) -> str:
@@ -213,11 +204,8 @@ def load_county_data(
     with warnings.catch_warnings():
         # Far snaps are judged below, per file row, where the user can act on them.
         warnings.simplefilter("ignore", FarSnapWarning)
-        try:
-            snaps = geo.snap_points(graph, points, ids, far_m=LEAD_MAX_SNAP_M,
-                                    max_m=float("inf"))
-        except InputError as exc:
-            raise _wrap_point_error(exc, county, table) from None
+        # Every point lies inside the network's area (checked above, with file and row).
+        snaps = geo.snap_points(graph, points, ids, far_m=LEAD_MAX_SNAP_M, max_m=float("inf"))
     snap_map = dict(zip(ids, snaps, strict=True))
     _check_crs_mixup(county, graph, table, snap_map)
     table = _drop_roadless_leads(county, table, snap_map)
@@ -477,14 +465,41 @@ def plan_day(
                             officer_ids=officer_ids, pins=pins, exclude=dnv)
     timings["matrix_s"] = time.perf_counter() - t
     report("optimise routes", 0.65)
+    day_plan = solve_day(data, problem, scores, timings, started=t0)
+    report("done", 1.0)
+    return day_plan
+
+
+def solve_day(data: CountyData, problem: RoutingProblem, scores: pd.DataFrame,
+              timings: Mapping[str, float] | None = None, *,
+              started: float | None = None) -> DayPlan:
+    """Solve a built problem and verify the plan with the independent checker.
+
+    Used by :func:`plan_day` and by re-optimisation in the app, which rebuilds the
+    problem with pins but keeps the day's scores and travel matrix.
+
+    Parameters
+    ----------
+    data : CountyData
+    problem : RoutingProblem
+    scores : pandas.DataFrame
+        The scores the problem's lead values came from.
+    timings : mapping, optional
+        Stage timings so far; ``solve_s`` and ``total_s`` are added.
+    started : float, optional
+        ``time.perf_counter()`` when the whole job started (for ``total_s``).
+
+    Returns
+    -------
+    DayPlan
+    """
+    times = dict(timings or {})
     t = time.perf_counter()
     plan = routing.solve(problem)
-    timings["solve_s"] = time.perf_counter() - t
-    report("check plan", 0.95)
+    times["solve_s"] = time.perf_counter() - t
     violations = tuple(routing.check_plan(problem, plan))
-    timings["total_s"] = time.perf_counter() - t0
-    report("done", 1.0)
-    return DayPlan(data, problem, plan, violations, scores, timings)
+    times["total_s"] = time.perf_counter() - (t if started is None else started)
+    return DayPlan(data, problem, plan, violations, scores, times)
 
 
 def route_legs(data: CountyData, problem: RoutingProblem, plan: Plan
