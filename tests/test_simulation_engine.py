@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 
 from countyreach.errors import InputError
-from countyreach.simulation import PopulationSpec, Scenario, simulate, world_from_county
+from countyreach.simulation import (
+    PopulationSpec,
+    Scenario,
+    simulate,
+    truth_reference,
+    world_from_county,
+)
 from countyreach.simulation.policies import greedy_route, nearest_plan
 from countyreach.types import (
     Break,
@@ -134,6 +140,27 @@ def test_countyreach_is_deterministic_and_retrains(world):
     a, b = simulate(world, sc), simulate(world, sc)
     pd.testing.assert_frame_equal(a.visits, b.visits)
     assert a.summary["visits"] > 0
+
+
+def test_truth_reference_beats_any_policy_in_a_first_week(world):
+    # No revisits within the cooldown and one month's truth: the reference's week is the
+    # top true P(uptake) leads, so no policy's expected loans can exceed it.
+    sc = Scenario("t", 4, policy="nearest", n_weeks=1, days_per_week=5, seed=2)
+    ref = truth_reference(world, sc)
+    near = simulate(world, sc)
+    assert ref["visits_per_officer_day"] == world.shift.max_visits
+    assert ref["expected_loans_per_officer_day"] >= \
+        near.summary["expected_loans"] / near.summary["officer_days"]
+    assert ref == truth_reference(world, sc)
+
+
+def test_truth_reference_follows_the_cooldown(world):
+    # 12 officers × 12 visits a day exhaust 500 businesses in four days; with a 28-day
+    # cooldown nobody can be seen twice in four weeks, so the reference runs dry.
+    sc = Scenario("t", 12, n_weeks=4, days_per_week=5)
+    ref = truth_reference(world, sc)
+    assert ref["visits_per_business"] == pytest.approx(1.0)
+    assert ref["visits_per_officer_day"] < world.shift.max_visits
 
 
 def test_given_bases_must_exist(world):

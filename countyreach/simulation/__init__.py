@@ -16,6 +16,7 @@ from countyreach.simulation.engine import (
     choose_bases,
     make_officers,
     simulate,
+    truth_reference,
 )
 from countyreach.simulation.facility import FacilitySolution, allocate_officers, locate_facilities
 from countyreach.simulation.policies import POLICIES
@@ -58,6 +59,7 @@ __all__ = [
     "choose_bases",
     "make_officers",
     "simulate",
+    "truth_reference",
     "FacilitySolution",
     "allocate_officers",
     "locate_facilities",

@@ -55,6 +55,7 @@ __all__ = [
     "choose_bases",
     "make_officers",
     "simulate",
+    "truth_reference",
     "HIGH_VALUE_SHARE",
 ]
 
@@ -67,6 +68,9 @@ BASE_STRATEGIES = ("p_median", "max_coverage", "branch", "random", "given")
 HIGH_VALUE_SHARE = 0.2
 
 _CAL_DAYS_PER_WEEK = 7
+
+#: Calendar days a business that took a loan is not visited again (it is a customer now).
+_LOAN_LOCKOUT_DAYS = 365
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +260,12 @@ def _first_monday(month: str) -> dt.date:
     return d + dt.timedelta(days=(7 - d.weekday()) % 7)
 
 
+def _eligible(cal: int, last_visit: np.ndarray, last_loan: np.ndarray,
+              cooldown_days: int) -> np.ndarray:
+    """Leads that may be visited on calendar day ``cal``: one rule for every policy."""
+    return (cal - last_visit >= cooldown_days) & (cal - last_loan >= _LOAN_LOCKOUT_DAYS)
+
+
 class _Learner:
     """The lender's lead model: trained on the history, retrained on new outcomes."""
 
@@ -342,7 +352,7 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> Sim
         cal = week * _CAL_DAYS_PER_WEEK + wd
         date = first_day + dt.timedelta(days=cal)
         month = date.strftime("%Y-%m")
-        eligible = (cal - last_visit >= sc.revisit_cooldown_days) & (cal - last_loan >= 365)
+        eligible = _eligible(cal, last_visit, last_loan, sc.revisit_cooldown_days)
         ids = [str(x) for x in lead_ids[eligible]]
         if not ids:
             plan = Plan(PlanStatus.FEASIBLE, (), ())
@@ -449,6 +459,74 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> Sim
     summary["runtime_s"] = time.perf_counter() - t_start
     summary["approximate_travel"] = world.approximate
     return SimulationResult(sc, visits, days, weekly, summary)
+
+
+def truth_reference(world: SimWorld, scenario: Scenario) -> dict[str, float]:
+    """Loans per officer-day of a lender who knew the hidden truth and never had to drive.
+
+    Every simulated day the officers' combined visit cap goes to the leads that may
+    be visited (the cooldown and one-year loan rules of :func:`simulate`) with the
+    highest true P(uptake) that day, and outcomes are drawn from the truth with
+    :func:`simulate`'s per-day generators. No policy can know the truth, so this is
+    a reference, not a competitor: it shows how much better than the baselines
+    choosing *whom* to visit can do in this world at all. When the officers' visits
+    over the run are about as many as the businesses, every policy ends up visiting
+    nearly everyone and the reference sits close to the baselines.
+
+    It ignores travel, the shift and the drive cap (the visit cap still holds), and
+    choosing greedily day by day is not optimal over a whole run, so it is a yardstick
+    rather than a strict upper bound.
+
+    Parameters
+    ----------
+    world : SimWorld
+    scenario : Scenario
+        ``n_officers``, ``seed``, length and ``revisit_cooldown_days`` are used;
+        ``policy`` and bases are ignored.
+
+    Returns
+    -------
+    dict
+        ``loans_per_officer_day`` (drawn), ``expected_loans_per_officer_day`` (sum of
+        the true P(uptake) of the visits), ``visits_per_officer_day`` and
+        ``visits_per_business`` (visits over the run / businesses).
+    """
+    sc = scenario
+    econ = world.economy
+    lead_ids = np.array(world.lead_ids)
+    n = len(lead_ids)
+    per_day = sc.n_officers * world.shift.max_visits
+    first_day = _first_monday(world.sim_start_month)
+    last_visit = np.full(n, -10**6)
+    last_loan = np.full(n, -10**6)
+    p_month: dict[str, np.ndarray] = {}
+    n_days = sc.n_weeks * sc.days_per_week
+    visits = loans = 0
+    expected = 0.0
+    for day in range(n_days):
+        week, wd = divmod(day, sc.days_per_week)
+        cal = week * _CAL_DAYS_PER_WEEK + wd
+        month = (first_day + dt.timedelta(days=cal)).strftime("%Y-%m")
+        if month not in p_month:
+            p_month[month] = econ.true_p_uptake(list(lead_ids), month)
+        p = p_month[month]
+        pool = np.flatnonzero(_eligible(cal, last_visit, last_loan, sc.revisit_cooldown_days))
+        pick = pool[np.argsort(-p[pool], kind="stable")[:per_day]]
+        if not len(pick):
+            continue
+        out = econ.simulate_visit_outcomes(lead_ids[pick], month,
+                                           np.random.default_rng([sc.seed, day]))
+        took = out["took_loan"].to_numpy(int) == 1
+        last_visit[pick] = cal
+        last_loan[pick[took]] = cal
+        visits += len(pick)
+        loans += int(took.sum())
+        expected += float(p[pick].sum())
+    officer_days = n_days * sc.n_officers
+    return {"loans_per_officer_day": loans / officer_days,
+            "expected_loans_per_officer_day": expected / officer_days,
+            "visits_per_officer_day": visits / officer_days,
+            "visits_per_business": visits / n if n else 0.0}
 
 
 def _territories(world: SimWorld, officers: Sequence[Officer],
