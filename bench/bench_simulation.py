@@ -13,11 +13,12 @@ this run). Target: countyreach ≥ 1.5× the nearest-leads baseline.
 
 Population density (default 3,000 businesses). The demo county is 庆祖镇
 (Puyang county, Henan): 47 administrative villages and about 54,000 residents
-on 76 km², i.e. some 13,500 households. China has roughly one registered
-individual business (个体工商户) per 11 residents, fewer in the countryside, and
+on 76 km² (county government figures), i.e. some 13,500 households. China has
+roughly one registered individual business (个体工商户) per 11 residents (about
+124 million at the end of 2023), fewer in the countryside, and
 the synthetic population also holds the farm operations a rural lender visits
 (sheep and cattle farms, pumpkin and jujube growers). 3,000 leads is one per 18
-residents (about one household in five): a conservative count, 750 leads per
+residents (one household in four or five): a conservative count, 750 leads per
 officer. The earlier default, 1,500, was not realistic and decided the result on
 its own: four officers make 4 × 65 × 12 = 3,120 visits a quarter (the visit cap
 binds for every policy), about two per business, so every policy visits nearly
@@ -28,6 +29,27 @@ To show how much targeting can buy in the world at hand, the bench also prints a
 *truth-knowing reference* (:func:`countyreach.simulation.truth_reference`): the
 day's visit cap given to the eligible leads with the highest true P(uptake),
 travel ignored. No policy can reach it honestly; it is a yardstick for the ratio.
+
+Last measured (a quarter, seed 0, routing at 1 s per day; expected loans = sum of
+the true P(uptake) of the visits, the same comparison without the draws' luck):
+
+==========================  ===========  =======  ===========  ==========  ===============
+businesses (pop. seed)      countyreach  nearest  score_order  truth ref.  cr / nearest
+==========================  ===========  =======  ===========  ==========  ===============
+3,000 (0), the default      3.231        1.673    2.654        3.477       1.93x (exp 2.02x)
+3,000 (1)                   3.227        1.685    2.727        3.450       1.92x (exp 1.81x)
+3,000 (2)                   3.162        1.765    2.846        3.400       1.79x (exp 1.78x)
+2,000 (0)                   2.612        1.742    2.242        2.715       1.50x (exp 1.51x)
+1,500 (0), the old default  2.162        1.904    2.069        2.181       1.14x (exp 1.16x)
+==========================  ===========  =======  ===========  ==========  ===============
+
+countyreach gets 92-98 % of the truth reference's expected loans at every density:
+the ratio is set by how much room the population leaves for choosing, not by the
+model. Against the scorecard without routing the gain is smaller (1.11-1.22x at
+3,000). Part of the gap to ``nearest`` is that it keeps revisiting the same nearby
+non-borrowers every cooldown (its visits' mean true P(uptake) is below a random
+visit's at 3,000, population seed 0: 0.13 against 0.16): that is what the rule
+does, unchanged.
 
 Run: ``python3 bench/bench_simulation.py`` (a quarter: 13 weeks × 5 days), or
 ``--weeks 4`` for a shorter check; ``--businesses 1500`` for the old saturated

@@ -118,3 +118,20 @@ def test_cli_sweep_writes_results(tmp_path, capsys):
     assert "Recommendation:" in text
     for name in ("summary.parquet", "weekly.parquet", "meta.json", "coverage_curve.csv"):
         assert (out / name).exists()
+
+
+def test_cli_policy_comparison_reports_saturation(capsys):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-q", "--quiet", action="store_true")
+    parser.add_argument("--cache-dir")
+    add_subcommands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["-q", "simulate", str(ROOT / "data" / "qingzu"), "--businesses",
+                              "200", "--officers", "2", "--policy", "all", "--weeks", "1",
+                              "--days-per-week", "2", "--time-limit", "0.3"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert args.func(args) == 0
+    text = capsys.readouterr().out
+    assert "× nearest-leads" in text
+    # 2 officers × 2 days × 12 visits over 200 businesses.
+    assert "saturation: 0.24 visits per business" in text
