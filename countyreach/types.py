@@ -398,6 +398,10 @@ class RoutingSettings:
         ``"hard"`` (only villages in the officer's localities), ``"soft"`` or ``"off"``.
     soft_penalty_yuan : float
         Value lost when a soft skill/locality preference is broken.
+    seed : int
+        Seed of the improvement phase's random choices.
+    workers : int
+        Processes the search may use (one per core is plenty); 1 keeps it in this process.
     """
 
     time_limit_s: float = 10.0
@@ -406,6 +410,7 @@ class RoutingSettings:
     locality: str = "off"
     soft_penalty_yuan: float = 50.0
     seed: int = 0
+    workers: int = 2
 
     def __post_init__(self) -> None:
         _check(self.time_limit_s > 0, "time limit must be positive", "time_limit_s")
@@ -414,6 +419,7 @@ class RoutingSettings:
         _check(self.locality in ("hard", "soft", "off"), "locality must be hard, soft or off",
                "locality")
         _check(self.soft_penalty_yuan >= 0, "soft penalty must be >= 0", "soft_penalty_yuan")
+        _check(self.workers >= 1, "workers must be >= 1", "workers")
 
 
 @dataclass(frozen=True, eq=False)

@@ -27,11 +27,15 @@ The visit orders OR-Tools returns are re-timed by :func:`routing.schedule.schedu
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import pickle
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_parameters_pb2
 
 from countyreach.types import (
     DroppedLead,
@@ -44,6 +48,7 @@ from countyreach.types import (
     end_node_id,
     start_node_id,
 )
+from routing.construct import greedy_routes
 from routing.reasons import (
     eligible,
     explain_drops,
@@ -67,6 +72,19 @@ _PIN_PENALTY = 10**15
 #: can hold.
 _PRUNE_MIN = 300
 _PRUNE_FACTOR = 3.0
+#: Large-neighbourhood improvement: officers re-solved together, leads in one step's
+#: problem, seconds per lead of a step (at least the minimum), share of steps that first
+#: ruin a cluster of visits, share of the search time spent on the whole-day search first.
+#: Value exponents of the greedy constructions tried (the best start is kept).
+_GREEDY_EXPONENTS = (1.0, 1.5, 2.0, 3.0)
+_LNS_VEHICLES = 3
+_LNS_POOL = 150
+_LNS_STEP_S_PER_NODE = 0.003
+_LNS_MIN_STEP_S = 0.3
+_LNS_RUIN_SHARE = 0.5
+#: Below this much improvement time a worker process is not worth starting.
+_PARALLEL_MIN_S = 4.0
+_LNS_FIRST_SHARE = 0.1
 
 
 def _search_parameters(n_leads: int, time_limit_s: float,
@@ -139,8 +157,10 @@ def solve(problem: RoutingProblem) -> Plan:
     # Re-inserting and explaining left-out leads after the search takes ~3 ms a candidate
     # (measured at N = 2000): reserve it so the whole solve keeps to its time limit.
     reserve_s = min(0.25 * settings.time_limit_s, 0.003 * len(candidates))
-    routes_orders = _search(problem, searched,
-                            settings.time_limit_s - reserve_s - (time.perf_counter() - t0))
+    stats: dict[str, int] = {}
+    routes_orders = _search(problem, searched, candidates,
+                            settings.time_limit_s - reserve_s - (time.perf_counter() - t0),
+                            stats)
     if routes_orders is None:
         idle = [Route(o.officer_id, (), o.shift.start_s, o.shift.start_s, 0, 0, 0.0)
                 for o in officers]
@@ -186,7 +206,7 @@ def solve(problem: RoutingProblem) -> Plan:
                if missing_pins else "")
     return Plan(status, tuple(routes), tuple(dropped), float(objective),
                 time.perf_counter() - t0, "ortools", problem.plan_date, message,
-                {"candidates": len(candidates), "pruned": len(pre_dropped)})
+                {"candidates": len(candidates), "pruned": len(pre_dropped), **stats})
 
 
 def _promising(problem: RoutingProblem, candidates: Sequence[Lead]
@@ -227,115 +247,390 @@ def _promising(problem: RoutingProblem, candidates: Sequence[Lead]
     return searched, held
 
 
-def _search(problem: RoutingProblem, candidates: Sequence[Lead],
-            time_limit_s: float) -> list[list[str]] | None:
-    """Run OR-Tools; return each officer's visit order (lead ids) or None."""
-    officers = problem.officers
-    n_leads = len(candidates)
-    n_veh = len(officers)
-    if n_leads == 0:
-        return [[] for _ in officers]
-    node_ids = [ld.lead_id for ld in candidates]
-    for o in officers:
-        node_ids += [start_node_id(o.officer_id), end_node_id(o.officer_id)]
-    m = problem.matrix
-    idx = np.fromiter((m.index[n] for n in node_ids), dtype=np.int64, count=len(node_ids))
-    dur = np.minimum(m.duration_s[np.ix_(idx, idx)], _BIG_S).astype(np.int64)
-    service = np.zeros(len(node_ids), dtype=np.int64)
-    service[:n_leads] = [ld.service_s for ld in candidates]
-    starts = [n_leads + 2 * v for v in range(n_veh)]
-    ends = [n_leads + 2 * v + 1 for v in range(n_veh)]
-    manager = pywrapcp.RoutingIndexManager(len(node_ids), n_veh, starts, ends)
-    routing = pywrapcp.RoutingModel(manager)
-    settings = problem.settings
+class _Model:
+    """An OR-Tools model of some officers (vehicles) and some candidate leads.
 
-    # Arc costs: driving, plus soft mismatch penalties on arcs entering a lead.
-    drive_units_per_s = settings.drive_cost_yuan_per_h * SCALE / 3600.0
-    base_cost = np.rint(dur * drive_units_per_s).astype(np.int64)
-    soft_cols = {}
-    for v, o in enumerate(officers):
-        col = np.array([soft_mismatch(problem, o, ld) for ld in candidates], dtype=bool)
-        if col.any():
-            soft_cols[v] = col
-    if soft_cols:
-        pen = int(round(settings.soft_penalty_yuan * SCALE))
-        for v in range(n_veh):
-            cost = base_cost.copy()
-            if v in soft_cols:
-                cost[:, :n_leads] += np.where(soft_cols[v], pen, 0)[None, :]
-            cb = routing.RegisterTransitMatrix(cost.tolist())
-            routing.SetArcCostEvaluatorOfVehicle(cb, v)
-    else:
-        cb = routing.RegisterTransitMatrix(base_cost.tolist())
-        routing.SetArcCostEvaluatorOfAllVehicles(cb)
+    The whole day is one such model; the improvement phase builds small ones over a few
+    neighbouring officers and the leads around them, with everything else held fixed.
+    """
 
-    # Time: service at the origin + driving; waiting is slack.
-    horizon = 2 * 24 * 3600
-    time_cb = routing.RegisterTransitMatrix((dur + service[:, None]).tolist())
-    routing.AddDimension(time_cb, horizon, horizon, False, "time")
-    time_dim = routing.GetDimensionOrDie("time")
-    for i, ld in enumerate(candidates):
-        index = manager.NodeToIndex(i)
-        if ld.windows:
-            cumul = time_dim.CumulVar(index)
-            cumul.SetRange(ld.windows[0].start_s, ld.windows[-1].end_s)
-            for a, b in zip(ld.windows, ld.windows[1:], strict=False):
-                if b.start_s - a.end_s > 1:
-                    cumul.RemoveInterval(a.end_s + 1, b.start_s - 1)
-    solver = routing.solver()
-    node_visit = [0] * routing.Size()
-    for index in range(routing.Size()):
-        node_visit[index] = int(service[manager.IndexToNode(index)])
-    for v, o in enumerate(officers):
-        time_dim.CumulVar(routing.Start(v)).SetRange(o.shift.start_s, o.shift.end_s)
-        time_dim.CumulVar(routing.End(v)).SetRange(o.shift.start_s, o.shift.end_s)
-        if o.lunch is not None:
-            brk = solver.FixedDurationIntervalVar(o.lunch.window.start_s, o.lunch.window.end_s,
-                                                  o.lunch.duration_s, False, f"lunch-{v}")
-            time_dim.SetBreakIntervalsOfVehicle([brk], v, node_visit)
-        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(v)))
-        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(v)))
+    def __init__(self, problem: RoutingProblem, candidates: Sequence[Lead],
+                 vehicles: Sequence[int]) -> None:
+        self.problem = problem
+        self.vehicles = list(vehicles)
+        officers = [problem.officers[v] for v in self.vehicles]
+        n_leads = len(candidates)
+        n_veh = len(officers)
+        node_ids = [ld.lead_id for ld in candidates]
+        for o in officers:
+            node_ids += [start_node_id(o.officer_id), end_node_id(o.officer_id)]
+        self.node_ids = node_ids
+        m = problem.matrix
+        idx = np.fromiter((m.index[n] for n in node_ids), dtype=np.int64, count=len(node_ids))
+        dur = np.minimum(m.duration_s[np.ix_(idx, idx)], _BIG_S).astype(np.int64)
+        service = np.zeros(len(node_ids), dtype=np.int64)
+        service[:n_leads] = [ld.service_s for ld in candidates]
+        starts = [n_leads + 2 * v for v in range(n_veh)]
+        ends = [n_leads + 2 * v + 1 for v in range(n_veh)]
+        manager = pywrapcp.RoutingIndexManager(len(node_ids), n_veh, starts, ends)
+        routing = pywrapcp.RoutingModel(manager)
+        self.manager, self.routing = manager, routing
+        settings = problem.settings
 
-    # Driving time cap.
-    if any(o.max_drive_s is not None for o in officers):
-        drive_cb = routing.RegisterTransitMatrix(dur.tolist())
-        caps = [o.max_drive_s if o.max_drive_s is not None else horizon for o in officers]
-        routing.AddDimensionWithVehicleCapacity(drive_cb, 0, caps, True, "drive")
-    # Visit count cap.
-    if any(o.max_visits is not None for o in officers):
-        ones = [1] * n_leads + [0] * (2 * n_veh)
-        count_cb = routing.RegisterUnaryTransitVector(ones)
-        caps = [o.max_visits if o.max_visits is not None else n_leads for o in officers]
-        routing.AddDimensionWithVehicleCapacity(count_cb, 0, caps, True, "visits")
-
-    # Optional visits, who may make them, and appointments.
-    vehicle_of = {o.officer_id: v for v, o in enumerate(officers)}
-    for i, ld in enumerate(candidates):
-        index = manager.NodeToIndex(i)
-        if ld.pinned_officer_id is not None:
-            allowed = [vehicle_of[ld.pinned_officer_id]]
-            penalty = _PIN_PENALTY
+        # Arc costs: driving, plus soft mismatch penalties on arcs entering a lead.
+        drive_units_per_s = settings.drive_cost_yuan_per_h * SCALE / 3600.0
+        base_cost = np.rint(dur * drive_units_per_s).astype(np.int64)
+        soft_cols = {}
+        for v, o in enumerate(officers):
+            col = np.array([soft_mismatch(problem, o, ld) for ld in candidates], dtype=bool)
+            if col.any():
+                soft_cols[v] = col
+        if soft_cols:
+            pen = int(round(settings.soft_penalty_yuan * SCALE))
+            for v in range(n_veh):
+                cost = base_cost.copy()
+                if v in soft_cols:
+                    cost[:, :n_leads] += np.where(soft_cols[v], pen, 0)[None, :]
+                cb = routing.RegisterTransitMatrix(cost.tolist())
+                routing.SetArcCostEvaluatorOfVehicle(cb, v)
         else:
-            allowed = [v for v, o in enumerate(officers) if eligible(problem, o, ld)]
-            penalty = int(round(ld.value_yuan * SCALE))
-        routing.AddDisjunction([index], penalty)
-        if len(allowed) < n_veh:
-            # -1 keeps "not visited" possible; SetAllowedVehiclesForIndex's span argument is
-            # not callable from Python in OR-Tools 9.15.
-            routing.VehicleVar(index).SetValues([-1, *allowed])
+            cb = routing.RegisterTransitMatrix(base_cost.tolist())
+            routing.SetArcCostEvaluatorOfAllVehicles(cb)
 
-    params = _search_parameters(n_leads, max(0.2, time_limit_s), problem.settings.seed)
-    assignment = routing.SolveWithParameters(params)
-    if assignment is None:
+        # Time: service at the origin + driving; waiting is slack.
+        horizon = 2 * 24 * 3600
+        time_cb = routing.RegisterTransitMatrix((dur + service[:, None]).tolist())
+        routing.AddDimension(time_cb, horizon, horizon, False, "time")
+        time_dim = routing.GetDimensionOrDie("time")
+        for i, ld in enumerate(candidates):
+            index = manager.NodeToIndex(i)
+            if ld.windows:
+                cumul = time_dim.CumulVar(index)
+                cumul.SetRange(ld.windows[0].start_s, ld.windows[-1].end_s)
+                for a, b in zip(ld.windows, ld.windows[1:], strict=False):
+                    if b.start_s - a.end_s > 1:
+                        cumul.RemoveInterval(a.end_s + 1, b.start_s - 1)
+        solver = routing.solver()
+        node_visit = [0] * routing.Size()
+        for index in range(routing.Size()):
+            node_visit[index] = int(service[manager.IndexToNode(index)])
+        for v, o in enumerate(officers):
+            time_dim.CumulVar(routing.Start(v)).SetRange(o.shift.start_s, o.shift.end_s)
+            time_dim.CumulVar(routing.End(v)).SetRange(o.shift.start_s, o.shift.end_s)
+            if o.lunch is not None:
+                brk = solver.FixedDurationIntervalVar(
+                    o.lunch.window.start_s, o.lunch.window.end_s, o.lunch.duration_s, False,
+                    f"lunch-{v}")
+                time_dim.SetBreakIntervalsOfVehicle([brk], v, node_visit)
+            routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(v)))
+            routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(v)))
+
+        # Driving time cap.
+        if any(o.max_drive_s is not None for o in officers):
+            drive_cb = routing.RegisterTransitMatrix(dur.tolist())
+            caps = [o.max_drive_s if o.max_drive_s is not None else horizon for o in officers]
+            routing.AddDimensionWithVehicleCapacity(drive_cb, 0, caps, True, "drive")
+        # Visit count cap.
+        if any(o.max_visits is not None for o in officers):
+            ones = [1] * n_leads + [0] * (2 * n_veh)
+            count_cb = routing.RegisterUnaryTransitVector(ones)
+            caps = [o.max_visits if o.max_visits is not None else n_leads for o in officers]
+            routing.AddDimensionWithVehicleCapacity(count_cb, 0, caps, True, "visits")
+
+        # Optional visits, who may make them, and appointments.
+        vehicle_of = {o.officer_id: v for v, o in enumerate(officers)}
+        for i, ld in enumerate(candidates):
+            index = manager.NodeToIndex(i)
+            if ld.pinned_officer_id is not None:
+                allowed = ([vehicle_of[ld.pinned_officer_id]]
+                           if ld.pinned_officer_id in vehicle_of else [])
+                penalty = _PIN_PENALTY
+            else:
+                allowed = [v for v, o in enumerate(officers) if eligible(problem, o, ld)]
+                penalty = int(round(ld.value_yuan * SCALE))
+            routing.AddDisjunction([index], penalty)
+            if len(allowed) < n_veh:
+                # -1 keeps "not visited" possible; SetAllowedVehiclesForIndex's span argument
+                # is not callable from Python in OR-Tools 9.15.
+                routing.VehicleVar(index).SetValues([-1, *allowed])
+
+    def solve(self, params: routing_parameters_pb2.RoutingSearchParameters,
+              initial: Sequence[Sequence[str]] | None = None) -> list[list[str]] | None:
+        """Visit orders (lead ids) per vehicle of the model, or None if none was found.
+
+        ``initial`` (orders per vehicle) warm-starts the search; the result is never worse
+        than a feasible warm start.
+        """
+        routing, manager = self.routing, self.manager
+        assignment = None
+        if initial is not None:
+            pos = {n: i for i, n in enumerate(self.node_ids)}
+            routes = [[manager.NodeToIndex(pos[x]) for x in seq] for seq in initial]
+            start = routing.ReadAssignmentFromRoutes(routes, True)
+            if start is not None:
+                assignment = routing.SolveFromAssignmentWithParameters(start, params)
+        if assignment is None:
+            assignment = routing.SolveWithParameters(params)
+        if assignment is None:
+            return None
+        orders: list[list[str]] = []
+        for v in range(len(self.vehicles)):
+            index = assignment.Value(routing.NextVar(routing.Start(v)))
+            seq: list[str] = []
+            while not routing.IsEnd(index):
+                seq.append(self.node_ids[manager.IndexToNode(index)])
+                index = assignment.Value(routing.NextVar(index))
+            orders.append(seq)
+        return orders
+
+
+def _initial_routes(problem: RoutingProblem, candidates: Sequence[Lead],
+                    time_limit_s: float) -> list[list[str]]:
+    """The best of a few greedy constructions (they differ in how much value outweighs time)."""
+    deadline = time.perf_counter() + time_limit_s
+    m = problem.matrix
+    node_ids = [ld.lead_id for ld in candidates]
+    for o in problem.officers:
+        node_ids += [start_node_id(o.officer_id), end_node_id(o.officer_id)]
+    pos = {x: i for i, x in enumerate(node_ids)}
+    idx = np.fromiter((m.index[x] for x in node_ids), dtype=np.int64, count=len(node_ids))
+    dur = np.minimum(m.duration_s[np.ix_(idx, idx)], _BIG_S).astype(np.int64)
+    best: tuple[float, list[list[str]]] | None = None
+    for k, exponent in enumerate(_GREEDY_EXPONENTS):
+        left = deadline - time.perf_counter()
+        if k > 0 and left <= 0:
+            break
+        orders = greedy_routes(problem, candidates, max(left, 0.05), exponent)
+        value = sum(_route_value(problem, v, seq, pos, dur) for v, seq in enumerate(orders))
+        if best is None or value > best[0]:
+            best = (value, orders)
+    assert best is not None
+    return best[1]
+
+
+def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Sequence[Lead],
+            time_limit_s: float, stats: dict[str, int]) -> list[list[str]] | None:
+    """Each officer's visit order (lead ids), or None when no solution was found.
+
+    ``stats`` receives counts of the phases (greedy visits, improvement steps, workers).
+
+    Greedy routes over all ``candidates`` start a short whole-day OR-Tools search over the
+    ``searched`` ones (plus any the greedy routes visit); the rest of the time goes to the
+    large-neighbourhood improvement over all candidates.
+    """
+    if not candidates:
+        return [[] for _ in problem.officers]
+    deadline = time.perf_counter() + time_limit_s
+    initial = _initial_routes(problem, candidates, 0.3 * time_limit_s)
+    chosen = {x for seq in initial for x in seq}
+    inside = {ld.lead_id for ld in searched}
+    searched = [*searched, *(ld for ld in candidates if ld.lead_id in chosen - inside)]
+    stats["greedy_visits"] = len(chosen)
+    log.info("greedy routes: %d visits in %.2f s", len(chosen),
+             time_limit_s - (deadline - time.perf_counter()))
+    model = _Model(problem, searched, range(len(problem.officers)))
+    first_s = (deadline - time.perf_counter()) * _LNS_FIRST_SHARE
+    params = _search_parameters(len(searched), max(0.1, first_s), problem.settings.seed)
+    orders = model.solve(params, initial)
+    if orders is None:
         return None
-    orders: list[list[str]] = []
-    for v in range(n_veh):
-        index = routing.Start(v)
-        seq: list[str] = []
-        index = assignment.Value(routing.NextVar(index))
-        while not routing.IsEnd(index):
-            seq.append(node_ids[manager.IndexToNode(index)])
-            index = assignment.Value(routing.NextVar(index))
-        orders.append(seq)
-    return orders
+    rng = np.random.default_rng(problem.settings.seed)
+    return _improve(problem, candidates, orders, deadline, rng, stats)
 
+
+def _route_value(problem: RoutingProblem, v: int, order: Sequence[str],
+                 pos: dict[str, int], dur: np.ndarray) -> float:
+    """Value − driving cost − soft penalties of officer ``v`` visiting ``order`` (yuan)."""
+    o = problem.officers[v]
+    by_id = problem.lead_by_id
+    path = [pos[start_node_id(o.officer_id)], *(pos[x] for x in order),
+            pos[end_node_id(o.officer_id)]]
+    drive = float(dur[path[:-1], path[1:]].sum()) if order else 0.0
+    s = problem.settings
+    value = sum(by_id[x].value_yuan - s.soft_penalty_yuan * soft_mismatch(problem, o, by_id[x])
+                for x in order)
+    return value - drive * s.drive_cost_yuan_per_h / 3600.0
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One neighbourhood to re-solve: officers (vehicle positions), leads, warm start."""
+
+    group: tuple[int, ...]
+    pool_ids: tuple[str, ...]
+    initial: tuple[tuple[str, ...], ...]
+    step_s: float
+
+
+#: The day a worker process re-solves neighbourhoods of (set once by its initializer).
+_WORKER_PROBLEM: list[RoutingProblem] = []
+
+
+def _worker_init(problem_bytes: bytes) -> None:
+    logging.getLogger().setLevel(logging.WARNING)
+    _WORKER_PROBLEM[:] = [pickle.loads(problem_bytes)]
+
+
+def _run_step(step: _Step, problem: RoutingProblem | None = None) -> list[list[str]] | None:
+    """Re-solve one neighbourhood (in this process, or in a worker with its own copy)."""
+    if problem is None:
+        problem = _WORKER_PROBLEM[0]
+    by_id = problem.lead_by_id
+    pool = [by_id[x] for x in step.pool_ids]
+    model = _Model(problem, pool, step.group)
+    params = _search_parameters(min(len(pool), 150), step.step_s, problem.settings.seed)
+    return model.solve(params, step.initial)
+
+
+class _Neighbourhoods:
+    """The current plan during the improvement phase, and the neighbourhoods drawn from it."""
+
+    def __init__(self, problem: RoutingProblem, candidates: Sequence[Lead],
+                 orders: list[list[str]], rng: np.random.Generator) -> None:
+        self.problem = problem
+        self.rng = rng
+        officers = problem.officers
+        m = problem.matrix
+        self.node_ids = [ld.lead_id for ld in candidates]
+        for o in officers:
+            self.node_ids += [start_node_id(o.officer_id), end_node_id(o.officer_id)]
+        self.pos = {x: i for i, x in enumerate(self.node_ids)}
+        idx = np.fromiter((m.index[x] for x in self.node_ids), dtype=np.int64,
+                          count=len(self.node_ids))
+        self.dur = np.minimum(m.duration_s[np.ix_(idx, idx)], _BIG_S).astype(np.int64)
+        self.n_leads = len(candidates)
+        self.orders = orders
+        self.values = [_route_value(problem, v, orders[v], self.pos, self.dur)
+                       for v in range(len(officers))]
+        self.pinned_to = {ld.lead_id: ld.pinned_officer_id for ld in candidates
+                          if ld.pinned_officer_id is not None}
+        self.steps = self.accepted = 0
+
+    @property
+    def value(self) -> float:
+        return sum(self.values)
+
+    def propose(self, step_s_per_node: float, max_step_s: float,
+                busy: Sequence[int] = (), reserved: frozenset[str] = frozenset()) -> _Step | None:
+        """A neighbourhood of officers not in ``busy``, leads not in ``reserved``."""
+        officers = self.problem.officers
+        n_veh = len(officers)
+        orders, pos, dur, node_ids = self.orders, self.pos, self.dur, self.node_ids
+        idle = [v for v in range(n_veh) if v not in busy]
+        if not idle:
+            return None
+        size = min(len(idle), _LNS_VEHICLES)
+        seed_v = idle[int(self.rng.integers(len(idle)))]
+        group = [seed_v]
+        if size < len(idle):
+            def nodes(v: int) -> np.ndarray:
+                return np.array([pos[start_node_id(officers[v].officer_id)],
+                                 *(pos[x] for x in orders[v])])
+            a = nodes(seed_v)
+            near = sorted((float(dur[np.ix_(a, nodes(w))].min(axis=1).mean()), w)
+                          for w in idle if w != seed_v)
+            group += [w for _, w in near[:size - 1]]
+        else:
+            group = idle
+        group_set = set(group)
+        own = [x for w in group for x in orders[w]]
+        taken = {x for w in range(n_veh) if w not in group_set for x in orders[w]}
+        taken |= set(own) | reserved
+        group_nodes = np.array([pos[start_node_id(officers[w].officer_id)] for w in group]
+                               + [pos[end_node_id(officers[w].officer_id)] for w in group]
+                               + [pos[x] for x in own])
+        free = np.array([i for i in range(self.n_leads) if node_ids[i] not in taken],
+                        dtype=np.int64)
+        room = max(_LNS_POOL - len(own), _LNS_POOL // 4)
+        if len(free) > room:
+            closeness = dur[np.ix_(group_nodes, free)].min(axis=0)
+            free = free[np.argsort(closeness, kind="stable")[:room]]
+        pool_ids = set(own) | {node_ids[i] for i in free}
+        group_officers = {officers[w].officer_id for w in group}
+        pool_ids |= {x for x, oid in self.pinned_to.items()
+                     if oid in group_officers and x not in taken}
+        initial = [list(orders[w]) for w in group]
+        if own and self.rng.random() < _LNS_RUIN_SHARE:
+            # Ruin a cluster of visits so the search rebuilds that part of the day.
+            anchor = own[int(self.rng.integers(len(own)))]
+            k = int(self.rng.integers(1, max(2, len(own) // 3) + 1))
+            own_idx = np.array([pos[x] for x in own])
+            closest = own_idx[np.argsort(dur[pos[anchor], own_idx], kind="stable")[:k]]
+            ruined = {node_ids[i] for i in closest} - set(self.pinned_to)
+            initial = [[x for x in seq if x not in ruined] for seq in initial]
+        ordered_pool = tuple(x for x in node_ids[:self.n_leads] if x in pool_ids)
+        step_s = min(max_step_s, max(_LNS_MIN_STEP_S, step_s_per_node * len(ordered_pool)))
+        return _Step(tuple(group), ordered_pool, tuple(tuple(seq) for seq in initial), step_s)
+
+    def accept(self, step: _Step, result: list[list[str]] | None) -> None:
+        """Keep ``result`` for the step's officers if they do not lose value or appointments."""
+        self.steps += 1
+        if result is None:
+            return
+        group = step.group
+        officers = self.problem.officers
+        new_values = [_route_value(self.problem, w, seq, self.pos, self.dur)
+                      for w, seq in zip(group, result, strict=True)]
+        mine = {officers[w].officer_id for w in group}
+        pins = [x for x, oid in self.pinned_to.items() if oid in mine]
+        kept_before = sum(1 for x in pins if any(x in self.orders[w] for w in group))
+        kept_after = sum(1 for x in pins if any(x in seq for seq in result))
+        before = sum(self.values[w] for w in group)
+        if (kept_after, sum(new_values)) >= (kept_before, before - 1e-9):
+            self.accepted += 1
+            for w, seq, val in zip(group, result, new_values, strict=True):
+                self.orders[w], self.values[w] = seq, val
+
+
+def _improve(problem: RoutingProblem, candidates: Sequence[Lead], orders: list[list[str]],
+             deadline: float, rng: np.random.Generator,
+             stats: dict[str, int]) -> list[list[str]]:
+    """Large-neighbourhood search around OR-Tools: re-solve a few officers at a time.
+
+    Each step takes a seed officer and its nearest neighbours (by how close their routes
+    run), the leads they visit and the unvisited candidates closest to their routes,
+    optionally ruins a cluster of their visits, and hands that small problem, warm-started,
+    to OR-Tools with the operators that work on small days. Everything else stays fixed, so
+    the step is kept when those officers' value does not fall. Small problems are where
+    OR-Tools' neighbourhoods are strong; a whole large day is where it stalls.
+
+    With enough officers for two disjoint neighbourhoods and enough time, a worker process
+    re-solves one neighbourhood while this process re-solves another (both cores).
+    """
+    hood = _Neighbourhoods(problem, candidates, orders, rng)
+    log.info("improvement from %.1f", hood.value)
+    n_veh = len(problem.officers)
+    executor = None
+    if (problem.settings.workers > 1 and n_veh >= 2 * _LNS_VEHICLES
+            and deadline - time.perf_counter() >= _PARALLEL_MIN_S):
+        executor = ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context("forkserver"),
+            initializer=_worker_init, initargs=(pickle.dumps(problem),))
+    pending: tuple[Future[list[list[str]] | None], _Step] | None = None
+    try:
+        while True:
+            left = deadline - time.perf_counter()
+            if executor is not None and pending is None and left >= 2 * _LNS_MIN_STEP_S:
+                step = hood.propose(_LNS_STEP_S_PER_NODE, left - _LNS_MIN_STEP_S)
+                if step is not None:
+                    pending = (executor.submit(_run_step, step), step)
+            if left < _LNS_MIN_STEP_S:
+                break
+            busy: Sequence[int] = pending[1].group if pending else ()
+            reserved = frozenset(pending[1].pool_ids) if pending else frozenset()
+            step = hood.propose(_LNS_STEP_S_PER_NODE, left, busy, reserved)
+            if step is not None:
+                hood.accept(step, _run_step(step, problem))
+            if pending is not None and (pending[0].done() or step is None):
+                hood.accept(pending[1], pending[0].result())
+                pending = None
+        if pending is not None:
+            hood.accept(pending[1], pending[0].result())
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+    log.info("improvement: %d steps, %d accepted, value %.1f", hood.steps, hood.accepted,
+             hood.value)
+    stats.update(improvement_steps=hood.steps, improvement_accepted=hood.accepted,
+                 workers=1 if executor is None else 2)
+    return hood.orders
