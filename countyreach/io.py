@@ -71,6 +71,7 @@ LEAD_COLUMNS: Mapping[str, str] = {
     "service_min": "optional; minutes at the business (default by industry)",
     "windows": "optional; visit windows 'HH:MM-HH:MM;HH:MM-HH:MM' (empty: any time)",
     "pinned_officer_id": "optional; appointment: must be visited by this officer",
+    "load": "optional; units of what officers carry that the visit uses (kits, QR plates)",
 }
 
 OFFICER_COLUMNS: Mapping[str, str] = {
@@ -88,6 +89,7 @@ OFFICER_COLUMNS: Mapping[str, str] = {
     "shift_end": "required, HH:MM",
     "max_drive_min": "optional",
     "max_visits": "optional",
+    "capacity": "optional; units an officer carries for the day (see leads' load)",
     "skills": "optional; industries separated by ';' (empty: generalist)",
     "localities": "optional; villages separated by ';'",
     "lunch_start": "optional, HH:MM: earliest lunch start",
@@ -321,6 +323,7 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
             service_s=int(round(service_min * 60)),
             windows=windows,
             pinned_officer_id=row.ident("pinned_officer_id", required=False),
+            load=int(row.number("load", required=False, lo=0, hi=10_000) or 0),
             source_row=row.rowno,
         )
         records.append(rec)
@@ -385,6 +388,12 @@ def leads_from_table(
         # pandas turns missing optional text into NaN or None depending on the path it took
         return "" if value is None or (isinstance(value, float) and value != value) else str(value)
 
+    def _load(value: Any) -> int:
+        # Tables from older stores and files have no load column (or NaN in it).
+        if value is None or (isinstance(value, float) and value != value):
+            return 0
+        return int(value)
+
     out = []
     for rec in table.to_dict(orient="records"):
         lid = str(rec["lead_id"])
@@ -400,6 +409,7 @@ def leads_from_table(
                 value_std_yuan=max(0.0, float(stds.get(lid, 0.0))),
                 windows=tuple(rec.get("windows") or ()),
                 pinned_officer_id=opt(rec.get("pinned_officer_id")) or None,
+                load=_load(rec.get("load")),
                 phone=opt(rec.get("phone")),
                 address=opt(rec.get("address")),
             )
@@ -457,6 +467,7 @@ def read_officers(path: str | Path, *, crs: str = "wgs84") -> tuple[Officer, ...
             raise row.err("shift_end", "shift must end after it starts")
         drive = row.number("max_drive_min", required=False, lo=0, hi=24 * 60)
         visits = row.number("max_visits", required=False, lo=0, hi=200)
+        capacity = row.number("capacity", required=False, lo=0, hi=100_000)
         lunch = None
         l0, l1 = row.time("lunch_start", required=False), row.time("lunch_end", required=False)
         lmin = row.number("lunch_min", required=False, lo=1, hi=240)
@@ -475,6 +486,7 @@ def read_officers(path: str | Path, *, crs: str = "wgs84") -> tuple[Officer, ...
                 shift=TimeWindow(s0, s1),
                 max_drive_s=None if drive is None else int(round(drive * 60)),
                 max_visits=None if visits is None else int(visits),
+                capacity=None if capacity is None else int(capacity),
                 skills=frozenset(s.strip() for s in row.text("skills").split(";") if s.strip()),
                 localities=frozenset(
                     s.strip() for s in row.text("localities", max_len=2000).split(";")

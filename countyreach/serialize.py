@@ -79,6 +79,7 @@ def lead_to_dict(lead: Lead) -> dict[str, Any]:
         "value_std_yuan": lead.value_std_yuan,
         "windows": [_window_dict(w) for w in lead.windows],
         "pinned_officer_id": lead.pinned_officer_id,
+        "load": lead.load,
         "phone": lead.phone,
         "address": lead.address,
     }
@@ -97,6 +98,7 @@ def lead_from_dict(d: Mapping[str, Any]) -> Lead:
         value_std_yuan=float(d.get("value_std_yuan", 0.0)),
         windows=tuple(_window(w) for w in d.get("windows", ())),
         pinned_officer_id=d.get("pinned_officer_id"),
+        load=int(d.get("load", 0)),
         phone=str(d.get("phone", "")),
         address=str(d.get("address", "")),
     )
@@ -126,6 +128,7 @@ def officer_to_dict(o: Officer) -> dict[str, Any]:
         "shift": _window_dict(o.shift),
         "max_drive_s": o.max_drive_s,
         "max_visits": o.max_visits,
+        "capacity": o.capacity,
         "skills": sorted(o.skills),
         "localities": sorted(o.localities),
         "lunch": None
@@ -145,6 +148,7 @@ def officer_from_dict(d: Mapping[str, Any]) -> Officer:
         shift=_window(d["shift"]),
         max_drive_s=None if d.get("max_drive_s") is None else int(d["max_drive_s"]),
         max_visits=None if d.get("max_visits") is None else int(d["max_visits"]),
+        capacity=None if d.get("capacity") is None else int(d["capacity"]),
         skills=frozenset(d.get("skills", ())),
         localities=frozenset(d.get("localities", ())),
         lunch=None

@@ -209,6 +209,9 @@ class Lead:
         Contact details shown on the officer's list.
     value_std_yuan : float
         Uncertainty of ``value_yuan`` (one standard deviation).
+    load : int
+        Units of what officers carry for the day that this visit uses (application kits,
+        QR payment plates or POS terminals to install); 0 for a plain visit.
     """
 
     lead_id: str
@@ -223,9 +226,12 @@ class Lead:
     phone: str = ""
     address: str = ""
     value_std_yuan: float = 0.0
+    load: int = 0
 
     def __post_init__(self) -> None:
         _check_id(self.lead_id, "lead_id")
+        _check(isinstance(self.load, int) and self.load >= 0,
+               f"load must be a non-negative integer, got {self.load!r}", "load")
         _check(isinstance(self.location, Location), "location must be a Location", "location")
         _check(isinstance(self.industry, str) and self.industry != "",
                "industry must be a non-empty string", "industry")
@@ -287,6 +293,8 @@ class Officer:
         Villages where the officer is known / speaks the dialect.
     lunch : Break or None
         The lunch break.
+    capacity : int or None
+        Units the officer can carry for the day (see :attr:`Lead.load`); None: no limit.
     """
 
     officer_id: str
@@ -299,9 +307,13 @@ class Officer:
     skills: frozenset[str] = frozenset()
     localities: frozenset[str] = frozenset()
     lunch: Break | None = None
+    capacity: int | None = None
 
     def __post_init__(self) -> None:
         _check_id(self.officer_id, "officer_id")
+        if self.capacity is not None:
+            _check(isinstance(self.capacity, int) and self.capacity >= 0,
+                   "capacity must be a non-negative integer", "capacity")
         _check(isinstance(self.start, Depot) and isinstance(self.end, Depot),
                "start and end must be Depot values", "start")
         _check(isinstance(self.shift, TimeWindow), "shift must be a TimeWindow", "shift")

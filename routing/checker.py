@@ -60,6 +60,7 @@ VIOLATION_CODES = (
     "shift_end",
     "max_drive",
     "max_visits",
+    "capacity",
     "drive_mismatch",
     "value_mismatch",
     "skill",
@@ -93,6 +94,10 @@ def _check_route(problem: RoutingProblem, r: Route, o: Officer, leads: dict[str,
         bad("shift_end", f"back at {r.end_s} s, after the shift ends at {o.shift.end_s}")
     if o.max_visits is not None and len(r.stops) > o.max_visits:
         bad("max_visits", f"{len(r.stops)} visits, more than the maximum {o.max_visits}")
+    if o.capacity is not None:
+        load = sum(leads[s.lead_id].load for s in r.stops if s.lead_id in leads)
+        if load > o.capacity:
+            bad("capacity", f"visits use {load} units, more than the {o.capacity} carried")
 
     # Events in time order: (departure time, node) then each stop, then the end.
     prev_node = start_node_id(oid)

@@ -51,6 +51,7 @@ class _Day:
         self.dep = np.array([float(officer.shift.start_s)])
         self.latest = np.array([float(officer.shift.end_s)])
         self.drive_s = 0.0
+        self.load = 0
 
     def update(self, route: Route, seq: list[int], lead_rows: np.ndarray,
                dur: np.ndarray, service: np.ndarray, late: np.ndarray) -> None:
@@ -111,6 +112,7 @@ def greedy_routes(problem: RoutingProblem, candidates: Sequence[Lead],
     late = np.array([ld.windows[-1].end_s if ld.windows else 10**9 for ld in candidates],
                     dtype=float)
     value = np.array([ld.value_yuan for ld in candidates])
+    load = np.array([ld.load for ld in candidates], dtype=np.int64)
     per_s = problem.settings.drive_cost_yuan_per_h / 3600.0
     pinned = np.array([ld.pinned_officer_id is not None for ld in candidates])
     days = [_Day(o, m.index[start_node_id(o.officer_id)], m.index[end_node_id(o.officer_id)])
@@ -145,6 +147,8 @@ def greedy_routes(problem: RoutingProblem, candidates: Sequence[Lead],
             ok &= d.drive_s + detour <= o.max_drive_s
         if o.max_visits is not None and len(d.seq) >= o.max_visits:
             ok[:] = False
+        if o.capacity is not None:
+            ok &= (d.load + load <= o.capacity)[None, :]
         wait = start - (d.dep[:, None] + to)
         cost = np.where(ok, detour + wait_weight * wait, np.inf)
         pos = cost.argmin(axis=0)
@@ -175,6 +179,7 @@ def greedy_routes(problem: RoutingProblem, candidates: Sequence[Lead],
             score[v, i] = -np.inf
             continue
         d.update(route, seq, lead_rows, dur, service, late)
+        d.load += int(load[i])
         free[i] = False
         score[:, i] = -np.inf
         evaluate(v)

@@ -81,6 +81,11 @@ def lead_alone_reasons(problem: RoutingProblem, lead: Lead) -> DroppedLead | Non
                            f"no officer working today is local to {lead.village}")
     if any(schedule_route(o, [lead], m) is not None for o in qualified):
         return None
+    carriers = [o for o in qualified if o.capacity is None or o.capacity >= lead.load]
+    if not carriers:
+        return DroppedLead(lead.lead_id, DropReason.NO_CAPACITY,
+                           f"the visit needs {lead.load} units, more than any officer carries")
+    qualified = carriers
     if lead.windows:
         open_lead = replace(lead, windows=())
         if any(schedule_route(o, [open_lead], m) is not None for o in qualified):
@@ -139,6 +144,9 @@ def _best_insertion(problem: RoutingProblem, routes: Sequence[Route], lead: Lead
             continue
         if o.max_visits is not None and len(r.stops) >= o.max_visits:
             continue  # a full day: no position can take one more visit
+        if o.capacity is not None and (
+                sum(by_id[x].load for x in r.lead_ids) + lead.load > o.capacity):
+            continue  # nothing left to carry for it
         penalty = problem.settings.soft_penalty_yuan * soft_mismatch(problem, o, lead)
         seq = [by_id[x] for x in r.lead_ids]
         for detour_s, pos in _cheapest_insertions(problem, r, o, lead):

@@ -108,6 +108,8 @@ def replan(
             shift=TimeWindow(begin, o.shift.end_s),
             max_drive_s=None if o.max_drive_s is None else max(0, o.max_drive_s - drove),
             max_visits=None if o.max_visits is None else max(0, o.max_visits - len(visits)),
+            capacity=None if o.capacity is None else max(
+                0, o.capacity - sum(leads[x].load for x in visits if x in leads)),
             lunch=_remaining_lunch(o, None if route is None or route.lunch is None
                                    else route.lunch.start_s, now_s),
         ))

@@ -103,7 +103,7 @@ def schedule_route(officer: Officer, leads: Sequence[Lead], matrix: TravelMatrix
     """The earliest feasible :class:`Route` visiting ``leads`` in order, or None.
 
     Checks every rule of :mod:`routing.checker` that depends on timing and
-    limits: windows, shift, lunch, maximum drive time and number of visits.
+    limits: windows, shift, lunch, maximum drive time, number of visits and capacity.
     Skills and locality are the caller's business.
 
     Parameters
@@ -122,6 +122,8 @@ def schedule_route(officer: Officer, leads: Sequence[Lead], matrix: TravelMatrix
     if not leads:
         return Route(oid, (), officer.shift.start_s, officer.shift.start_s, 0, 0, 0.0)
     if officer.max_visits is not None and len(leads) > officer.max_visits:
+        return None
+    if officer.capacity is not None and sum(ld.load for ld in leads) > officer.capacity:
         return None
     nodes = [start_node_id(oid), *(ld.lead_id for ld in leads), end_node_id(oid)]
     dur, dist = _legs(matrix, nodes)

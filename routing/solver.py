@@ -337,6 +337,13 @@ class _Model:
             caps = [o.max_visits if o.max_visits is not None else n_leads for o in officers]
             routing.AddDimensionWithVehicleCapacity(count_cb, 0, caps, True, "visits")
 
+        # What the officers carry.
+        if any(o.capacity is not None for o in officers):
+            loads = [ld.load for ld in candidates] + [0] * (2 * n_veh)
+            load_cb = routing.RegisterUnaryTransitVector(loads)
+            caps = [o.capacity if o.capacity is not None else sum(loads) for o in officers]
+            routing.AddDimensionWithVehicleCapacity(load_cb, 0, caps, True, "load")
+
         # Optional visits, who may make them, and appointments.
         vehicle_of = {o.officer_id: v for v, o in enumerate(officers)}
         for i, ld in enumerate(candidates):

@@ -109,6 +109,10 @@ def corruptions(p: RoutingProblem, plan: Plan) -> dict[str, tuple[RoutingProblem
     few = replace(p.officer_by_id[r.officer_id], max_visits=len(r.stops) - 1)
     out["max_visits"] = (replace(p, officers=tuple(few if o.officer_id == r.officer_id else o
                                                    for o in p.officers)), plan)
+    heavy = tuple(replace(ld, load=3) for ld in p.leads)
+    small = replace(p.officer_by_id[r.officer_id], capacity=3 * len(r.stops) - 1)
+    out["capacity"] = (replace(p, leads=heavy, officers=tuple(
+        small if o.officer_id == r.officer_id else o for o in p.officers)), plan)
     out["drive_mismatch"] = (p, _edit_route(plan, drive_s=r.drive_s + 1))
     out["value_mismatch"] = (p, _edit_route(plan, value_yuan=r.value_yuan + 5))
     leads = tuple(replace(ld, industry="sheep_farm") if ld.lead_id == s0.lead_id else ld

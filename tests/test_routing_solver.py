@@ -274,3 +274,22 @@ def test_every_officer_gets_a_route_even_when_idle():
     plan = solved(problem([], [officer("O1"), officer("O2")], {"O1": (0, 0), "O2": (1, 1)}))
     assert {r.officer_id for r in plan.routes} == {"O1", "O2"}
     assert all(r.stops == () and r.drive_s == 0 for r in plan.routes)
+
+
+def test_capacity_limits_what_an_officer_carries():
+    # Three valuable visits each need 2 units; the officer carries 4: only two fit.
+    leads = [lead(f"L{i}", 100.0, load=2) for i in range(3)] + [lead("light", 5.0)]
+    pos = {"O1": (0, 0), "L0": (1, 0), "L1": (2, 0), "L2": (3, 0), "light": (0, 1)}
+    plan = solved(problem(leads, [officer("O1", capacity=4)], pos))
+    route = route_of(plan)
+    assert sum(1 for x in route if x.startswith("L")) == 2
+    assert "light" in route  # carries nothing, still fits
+    assert reasons(plan)[next(f"L{i}" for i in range(3) if f"L{i}" not in route)] \
+        == DropReason.NO_CAPACITY
+
+
+def test_a_visit_heavier_than_every_load_is_explained():
+    plan = solved(problem([lead("big", 100.0, load=9)], [officer("O1", capacity=4)],
+                          {"O1": (0, 0), "big": (1, 0)}))
+    assert reasons(plan) == {"big": DropReason.NO_CAPACITY}
+    assert "carries" in plan.dropped[0].detail
