@@ -171,6 +171,8 @@ def problem_to_dict(problem: RoutingProblem) -> dict[str, Any]:
             "locality": s.locality,
             "soft_penalty_yuan": s.soft_penalty_yuan,
             "seed": s.seed,
+            "workers": s.workers,
+            "improvement_steps": s.improvement_steps,
         },
         "done_lead_ids": sorted(problem.done_lead_ids),
         "leads": [lead_to_dict(ld) for ld in problem.leads],

@@ -414,6 +414,10 @@ class RoutingSettings:
         Seed of the improvement phase's random choices.
     workers : int
         Processes the search may use (one per core is plenty); 1 keeps it in this process.
+    improvement_steps : int or None
+        None (default): search until the time limit ("anytime"). A number makes the plan
+        reproducible: greedy routes, then exactly this many improvement steps, each run to
+        its local optimum, in one process; the time limit is then not enforced.
     """
 
     time_limit_s: float = 10.0
@@ -423,6 +427,7 @@ class RoutingSettings:
     soft_penalty_yuan: float = 50.0
     seed: int = 0
     workers: int = 2
+    improvement_steps: int | None = None
 
     def __post_init__(self) -> None:
         _check(self.time_limit_s > 0, "time limit must be positive", "time_limit_s")
@@ -432,6 +437,8 @@ class RoutingSettings:
                "locality")
         _check(self.soft_penalty_yuan >= 0, "soft penalty must be >= 0", "soft_penalty_yuan")
         _check(self.workers >= 1, "workers must be >= 1", "workers")
+        _check(self.improvement_steps is None or self.improvement_steps >= 0,
+               "improvement_steps must be >= 0", "improvement_steps")
 
 
 @dataclass(frozen=True, eq=False)

@@ -83,6 +83,8 @@ _LNS_POOL = 100
 _LNS_STEP_S_PER_NODE = 0.003
 _LNS_MIN_STEP_S = 0.3
 _LNS_FIRST_SHARE = 0.1
+#: Time limit of the steps of a reproducible search: never reached by a descent in practice.
+_NO_CLOCK_S = 600.0
 #: Below this much improvement time a worker process is not worth starting.
 _PARALLEL_MIN_S = 4.0
 
@@ -428,20 +430,33 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
     if not candidates:
         return [[] for _ in problem.officers]
     deadline = time.perf_counter() + time_limit_s
-    initial = _initial_routes(problem, candidates, 0.3 * time_limit_s)
+    fixed_steps = problem.settings.improvement_steps
+    initial = _initial_routes(problem, candidates,
+                              0.3 * time_limit_s if fixed_steps is None else _NO_CLOCK_S)
     chosen = {x for seq in initial for x in seq}
     inside = {ld.lead_id for ld in searched}
     searched = [*searched, *(ld for ld in candidates if ld.lead_id in chosen - inside)]
     stats["greedy_visits"] = len(chosen)
     log.info("greedy routes: %d visits in %.2f s", len(chosen),
              time_limit_s - (deadline - time.perf_counter()))
+    rng = np.random.default_rng(problem.settings.seed)
+    if fixed_steps is not None:
+        # Reproducible: no clock anywhere, a fixed number of steps that each end at a local
+        # optimum, in this process.
+        hood = _Neighbourhoods(problem, candidates, initial, rng)
+        for _ in range(fixed_steps):
+            step = hood.propose(_NO_CLOCK_S, _NO_CLOCK_S)
+            if step is not None:
+                hood.accept(step, _run_step(step, problem))
+        stats.update(improvement_steps=hood.steps, improvement_accepted=hood.accepted,
+                     workers=1)
+        return hood.orders
     model = _Model(problem, searched, range(len(problem.officers)))
     first_s = (deadline - time.perf_counter()) * _LNS_FIRST_SHARE
     params = _search_parameters(len(searched), max(0.1, first_s), problem.settings.seed)
     orders = model.solve(params, initial)
     if orders is None:
         return None
-    rng = np.random.default_rng(problem.settings.seed)
     return _improve(problem, candidates, orders, deadline, rng, stats)
 
 

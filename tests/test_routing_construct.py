@@ -92,3 +92,11 @@ def test_two_processes_improve_disjoint_neighbourhoods():
     one = solve(replace(p, settings=replace(p.settings, workers=1)))
     assert one.meta["workers"] == 1
     assert check_plan(p, one) == []
+
+
+def test_a_fixed_number_of_steps_gives_the_same_plan_every_time():
+    p = _big_day(time_limit_s=0.5, improvement_steps=15)
+    a, b = solve(p), solve(p)
+    assert check_plan(p, a) == []
+    assert a.meta["improvement_steps"] == 15 and a.meta["workers"] == 1
+    assert [r.lead_ids for r in a.routes] == [r.lead_ids for r in b.routes]

@@ -96,7 +96,11 @@ class Scenario:
     bases : tuple of str
         One site id per officer (filled by :func:`choose_bases` unless given).
     day_time_limit_s : float
-        Routing solver budget per simulated day.
+        Routing budget per simulated day when ``route_improvement_steps`` is None.
+    route_improvement_steps : int or None
+        Improvement steps of the routing search per day (default 20): reproducible plans,
+        the same on every machine and Dask worker. None: search for ``day_time_limit_s``
+        (anytime; plans then depend on the machine's speed).
     explore_share : float
         Share of the day's candidates valued by a Thompson draw instead of the mean.
     cover_s : int
@@ -120,6 +124,7 @@ class Scenario:
     days_per_week: int = 5
     bases: tuple[str, ...] = ()
     day_time_limit_s: float = 1.0
+    route_improvement_steps: int | None = 20
     explore_share: float = 0.15
     cover_s: int = 1800
     revisit_cooldown_days: int = 28
@@ -343,9 +348,12 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> Sim
     visit_rows: list[dict[str, Any]] = []
     day_rows: list[dict[str, Any]] = []
     rng_explore = np.random.default_rng([sc.seed, 11])
+    # Reproducible days: the same scenario gives the same plans on any machine and in any
+    # Dask worker, which sweeps and comparisons rely on.
     settings = RoutingSettings(time_limit_s=sc.day_time_limit_s,
                                drive_cost_yuan_per_h=sc.drive_cost_yuan_per_h, skills="off",
-                               locality="off", seed=sc.seed)
+                               locality="off", seed=sc.seed, workers=1,
+                               improvement_steps=sc.route_improvement_steps)
     n_days = sc.n_weeks * sc.days_per_week
     for day in range(n_days):
         week, wd = divmod(day, sc.days_per_week)
