@@ -8,12 +8,17 @@ Usage::
 
     python bench/bench_routing.py field --sizes 200 500 1000 2000 --budget 60
     python bench/bench_routing.py top --budget 10
+    python bench/bench_routing.py solomon --budget 30
 
 Field instances (seeded): 10 officers with their own start/end, 8 h shifts, 20 min visits,
 30 % of leads with a 2 h window, prizes 1-100, uniform in a 60 × 60 km county driven at
 40 km/h. TOP: Chao-Golden-Wasil sets p4.2 and p7.3 from ``../shared/benchmarks/routing``
 (skipped cleanly when absent), distances scaled by 100 and rounded *up* so that an integer
-route within the limit is within it in real numbers too.
+route within the limit is within it in real numbers too. Solomon VRPTW (C1, R1, RC1): every
+customer a lead with a prize far above any detour (so all are visited), vehicle capacity as
+officers' capacity and demands as loads, distances truncated to one decimal (the convention
+of the best-known solutions) in tenths, driving cost one yuan per tenth; the gap is on total
+distance.
 """
 
 from __future__ import annotations
@@ -272,6 +277,81 @@ def bench_top(budget_s: float, sets: list[str], limit: int | None) -> None:
             print(f"  {prefix}: mean gap {100 * float(np.mean(gaps)):.2f}% over {len(gaps)}")
 
 
+def read_solomon(path: Path) -> tuple[int, int, np.ndarray]:
+    """Solomon file: vehicles, capacity, rows ``id x y demand ready due service`` (depot first)."""
+    lines = path.read_text().splitlines()
+    n_veh, cap = (int(x) for x in lines[4].split())
+    rows = [[float(x) for x in ln.split()] for ln in lines[9:] if ln.strip()]
+    return n_veh, cap, np.array(rows)
+
+
+#: Prize of a Solomon customer: above any detour (at most ~2,900 tenths), so all are visited.
+SOLOMON_PRIZE = 100_000.0
+
+
+def solomon_problem(path: Path, budget_s: float) -> RoutingProblem:
+    """A Solomon VRPTW instance as a countyreach problem (times and distances in tenths)."""
+    n_veh, cap, a = read_solomon(path)
+    xy, demand, ready, due, service = a[:, 1:3], a[:, 3], a[:, 4], a[:, 5], a[:, 6]
+    real = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+    d = np.floor(real * 10 + 1e-9).astype(np.int64)
+    n = len(a) - 1
+    leads = tuple(
+        Lead(f"c{i}", f"c{i}", Location(0.0, 0.0), "any", service_s=int(round(service[i] * 10)),
+             value_yuan=SOLOMON_PRIZE, load=int(demand[i]),
+             windows=(TimeWindow(int(round(ready[i] * 10)), int(round(due[i] * 10))),))
+        for i in range(1, n + 1))
+    ids = [ld.lead_id for ld in leads]
+    rows = list(range(1, n + 1))
+    depot = Depot("depot", "depot", Location(0.0, 0.0))
+    shift = TimeWindow(int(round(ready[0] * 10)), int(round(due[0] * 10)))
+    officers = []
+    for k in range(n_veh):
+        officers.append(Officer(f"V{k}", f"V{k}", depot, depot, shift, capacity=cap))
+        ids += [start_node_id(f"V{k}"), end_node_id(f"V{k}")]
+        rows += [0, 0]
+    idx = np.array(rows)
+    mat = d[np.ix_(idx, idx)]
+    return RoutingProblem(leads, tuple(officers), TravelMatrix(ids, mat, mat),
+                          RoutingSettings(time_limit_s=budget_s, drive_cost_yuan_per_h=3600.0,
+                                          skills="off", locality="off"))
+
+
+def bench_solomon(budget_s: float, sets: list[str], limit: int | None) -> None:
+    folder = SHARED / "solomon_vrptw"
+    if not folder.exists():
+        print("Solomon: ../shared/benchmarks/routing/solomon_vrptw not found: skipped")
+        return
+    bks = {}
+    with (SHARED / "bks.csv").open() as fh:
+        for row in csv.DictReader(fh):
+            if row["problem"] == "VRPTW":
+                bks[row["instance"]] = float(row["bks"])
+    print(f"Solomon VRPTW, budget {budget_s:g} s each: gap = (ours - BKS) / BKS on distance")
+    for prefix in sets:
+        files = sorted(f for f in folder.glob(f"{prefix}*.txt")
+                       if f.stem[len(prefix):].isdigit())[:limit]
+        gaps = []
+        for f in files:
+            p = solomon_problem(f, budget_s)
+            plan = solve(p)
+            ok = not check_plan(p, plan)
+            missed = len(p.leads) - len(plan.visited_lead_ids)
+            dist = sum(r.drive_s for r in plan.routes) / 10
+            used = sum(1 for r in plan.routes if r.stops)
+            best = bks.get(f.stem)
+            if best is None or missed:
+                print(f"  {f.stem:<6} ours {dist:>8.1f}  {used:>2} vehicles  "
+                      f"{missed} customers missed  check {'✓' if ok else '✗'}")
+                continue
+            gap = (dist - best) / best
+            gaps.append(gap)
+            print(f"  {f.stem:<6} ours {dist:>8.1f}  BKS {best:>8.1f}  gap {100 * gap:5.2f}%  "
+                  f"{used:>2} vehicles  check {'✓' if ok else '✗'}", flush=True)
+        if gaps:
+            print(f"  {prefix}: mean gap {100 * float(np.mean(gaps)):.2f}% over {len(gaps)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="what", required=True)
@@ -284,9 +364,15 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--budget", type=float, default=10.0)
     t.add_argument("--sets", nargs="+", default=["p4.2", "p7.3"])
     t.add_argument("--limit", type=int, default=None, help="instances per set")
+    so = sub.add_parser("solomon")
+    so.add_argument("--budget", type=float, default=30.0)
+    so.add_argument("--sets", nargs="+", default=["C1", "R1", "RC1"])
+    so.add_argument("--limit", type=int, default=None, help="instances per set")
     args = ap.parse_args(argv)
     if args.what == "field":
         bench_field(args.sizes, args.budget, args.seed, not args.no_vroom)
+    elif args.what == "solomon":
+        bench_solomon(args.budget, args.sets, args.limit)
     else:
         bench_top(args.budget, args.sets, args.limit)
     return 0

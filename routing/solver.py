@@ -74,11 +74,15 @@ _PRUNE_MIN = 300
 _PRUNE_FACTOR = 3.0
 #: Value exponents of the greedy constructions tried (the best start is kept).
 _GREEDY_EXPONENTS = (1.0, 1.5, 2.0, 3.0)
-#: Large-neighbourhood improvement: officers re-solved together, leads in one step's
-#: problem, time limit of a step per lead (at least the minimum; a descent usually ends
-#: sooner), share of the search time spent on the whole-day search first. Measured on the
-#: field bench: two officers and 100 leads per step beat three/150 and four/200 by 2-3 %.
-_LNS_VEHICLES = 2
+#: Large-neighbourhood improvement. A step re-solves a seed officer and the officers whose
+#: routes run nearest, at least the minimum and until they hold the target number of visits
+#: (at most the maximum), with at most :data:`_LNS_POOL` leads; its time limit is per lead
+#: (at least the minimum; a descent usually ends sooner). The whole-day search gets the
+#: first share of the time. Measured: two officers/100 leads beat three/150 and four/200 on
+#: field days by 2-3 %; growing groups to 30 visits took Solomon R101 from 1.9 % to 0 %.
+_LNS_MIN_VEHICLES = 2
+_LNS_MAX_VEHICLES = 6
+_LNS_GROUP_VISITS = 30
 _LNS_POOL = 100
 _LNS_STEP_S_PER_NODE = 0.003
 _LNS_MIN_STEP_S = 0.3
@@ -549,19 +553,31 @@ class _Neighbourhoods:
         idle = [v for v in range(n_veh) if v not in busy]
         if not idle:
             return None
-        size = min(len(idle), _LNS_VEHICLES)
         seed_v = idle[int(self.rng.integers(len(idle)))]
         group = [seed_v]
-        if size < len(idle):
-            def nodes(v: int) -> np.ndarray:
-                return np.array([pos[start_node_id(officers[v].officer_id)],
-                                 *(pos[x] for x in orders[v])])
-            a = nodes(seed_v)
-            near = sorted((float(dur[np.ix_(a, nodes(w))].min(axis=1).mean()), w)
-                          for w in idle if w != seed_v)
-            group += [w for _, w in near[:size - 1]]
-        else:
-            group = idle
+
+        def nodes(v: int) -> np.ndarray:
+            return np.array([pos[start_node_id(officers[v].officer_id)],
+                             *(pos[x] for x in orders[v])])
+
+        a = nodes(seed_v)
+        near = sorted((float(dur[np.ix_(a, nodes(w))].min(axis=1).mean()), w)
+                      for w in idle if w != seed_v)
+        # Neighbours join until the group holds enough visits to rearrange: two officers
+        # on full field days, several on short routes (a VRPTW's many small routes). One
+        # idle officer at most: room to split a route, not a crowd of empty days.
+        visits = len(orders[seed_v])
+        idle_taken = not orders[seed_v]
+        for _, w in near:
+            if len(group) >= _LNS_MAX_VEHICLES or (
+                    len(group) >= _LNS_MIN_VEHICLES and visits >= _LNS_GROUP_VISITS):
+                break
+            if not orders[w]:
+                if idle_taken:
+                    continue
+                idle_taken = True
+            group.append(w)
+            visits += len(orders[w])
         group_set = set(group)
         own = [x for w in group for x in orders[w]]
         taken = {x for w in range(n_veh) if w not in group_set for x in orders[w]}
@@ -679,7 +695,7 @@ def _improve(problem: RoutingProblem, candidates: Sequence[Lead], orders: list[l
             initializer=_worker_init, initargs=(pickle.dumps(problem),))
     steps_elsewhere = 0
     try:
-        if executor is None or n_veh >= 2 * _LNS_VEHICLES:
+        if executor is None or n_veh >= 2 * _LNS_MIN_VEHICLES:
             _chain(hood, problem, deadline, executor)
         else:
             started = time.perf_counter()
