@@ -186,6 +186,8 @@ def run_vroom(inst: FieldInstance) -> dict[str, list[str]]:
 def bench_field(sizes: list[int], budget_s: float, seed: int, with_vroom: bool) -> None:
     print(f"Field instances: 10 officers, 8 h shifts, 20 min visits, 30% 2 h windows, "
           f"prizes 1-100; budget {budget_s:g} s each")
+    print("ours: both cores (RoutingSettings.workers=2); PyVRP: one thread for the same "
+          "wall-clock budget; VROOM: runs to completion, 1 thread")
     print(f"{'N':>6}{'ours':>9}{'PyVRP':>9}{'ours/PyVRP':>12}{'VROOM':>9}{'ours/VROOM':>12}"
           f"{'checks':>10}")
     for n in sizes:
