@@ -248,15 +248,18 @@ def top_problem(path: Path, budget_s: float, scale: int = 100) -> RoutingProblem
                                           skills="off", locality="off"))
 
 
+def best_known(problem: str) -> dict[str, float]:
+    """Best-known objective per instance of ``problem`` (TOP, VRPTW ...) from ``bks.csv``."""
+    with (SHARED / "bks.csv").open() as fh:
+        return {row["instance"]: float(row["bks"]) for row in csv.DictReader(fh)
+                if row["problem"] == problem}
+
+
 def bench_top(budget_s: float, sets: list[str], limit: int | None) -> None:
     if not SHARED.exists():
         print("TOP: ../shared/benchmarks/routing not found: skipped")
         return
-    bks = {}
-    with (SHARED / "bks.csv").open() as fh:
-        for row in csv.DictReader(fh):
-            if row["problem"] == "TOP":
-                bks[row["instance"]] = float(row["bks"])
+    bks = best_known("TOP")
     print(f"TOP (Chao), budget {budget_s:g} s each: gap = (BKS - ours) / BKS")
     for prefix in sets:
         files = sorted((SHARED / "top_chao").glob(f"{prefix}.*.txt"))[:limit]
@@ -324,11 +327,7 @@ def bench_solomon(budget_s: float, sets: list[str], limit: int | None) -> None:
     if not folder.exists():
         print("Solomon: ../shared/benchmarks/routing/solomon_vrptw not found: skipped")
         return
-    bks = {}
-    with (SHARED / "bks.csv").open() as fh:
-        for row in csv.DictReader(fh):
-            if row["problem"] == "VRPTW":
-                bks[row["instance"]] = float(row["bks"])
+    bks = best_known("VRPTW")
     print(f"Solomon VRPTW, budget {budget_s:g} s each: gap = (ours - BKS) / BKS on distance")
     for prefix in sets:
         files = sorted(f for f in folder.glob(f"{prefix}*.txt")
