@@ -425,11 +425,10 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
             time_limit_s: float, stats: dict[str, int]) -> list[list[str]] | None:
     """Each officer's visit order (lead ids), or None when no solution was found.
 
-    ``stats`` receives counts of the phases (greedy visits, improvement steps, workers).
-
     Greedy routes over all ``candidates`` start a short whole-day OR-Tools search over the
     ``searched`` ones (plus any the greedy routes visit); the rest of the time goes to the
-    large-neighbourhood improvement over all candidates.
+    large-neighbourhood improvement over all candidates. ``stats`` receives counts of the
+    phases (greedy visits, improvement steps, workers).
     """
     if not candidates:
         return [[] for _ in problem.officers]
@@ -633,28 +632,57 @@ class _Neighbourhoods:
                 self.best = (kept, self.value, [list(seq) for seq in self.orders])
 
 
-def _run_chain(candidate_ids: Sequence[str], orders: list[list[str]], duration_s: float,
+def _run_chain(candidate_ids: Sequence[str], orders: list[list[str]], deadline_epoch_s: float,
                seed: int) -> tuple[int, float, list[list[str]], int]:
-    """A worker's own improvement chain over the whole day (small fleets); its best plan."""
+    """A worker's own improvement chain over the whole day (small fleets); its best plan.
+
+    The deadline is wall-clock time (``time.time()``): the worker started later than the
+    caller, and both must stop together.
+    """
     problem = _WORKER_PROBLEM[0]
     by_id = problem.lead_by_id
     hood = _Neighbourhoods(problem, [by_id[x] for x in candidate_ids], orders,
                            np.random.default_rng(seed))
-    _chain(hood, problem, time.perf_counter() + duration_s)
+    _chain(hood, problem, time.perf_counter() + (deadline_epoch_s - time.time()))
     kept, value, best = hood.best
     return kept, value, best, hood.steps
 
 
+def _worker_failed(exc: BaseException) -> None:
+    # A worker that cannot start (an unimportable __main__, no /dev/shm, a killed process)
+    # costs the second core, never the plan.
+    log.warning("routing worker process failed (%s: %s); continuing in this process",
+                type(exc).__name__, exc)
+
+
 def _chain(hood: _Neighbourhoods, problem: RoutingProblem, deadline: float,
-           executor: ProcessPoolExecutor | None = None) -> None:
-    """Improvement steps until ``deadline``; with ``executor``, disjoint steps in a worker."""
+           executor: ProcessPoolExecutor | None = None) -> bool:
+    """Improvement steps until ``deadline``; with ``executor``, disjoint steps in a worker.
+
+    Returns whether the worker was used to the end (False if it failed).
+    """
     pending: tuple[Future[list[list[str]] | None], _Step] | None = None
+
+    def collect() -> None:
+        nonlocal pending, executor
+        assert pending is not None
+        try:
+            hood.accept(pending[1], pending[0].result())
+        except Exception as exc:  # any worker failure falls back to this process
+            _worker_failed(exc)
+            executor = None
+        pending = None
+
     while True:
         left = deadline - time.perf_counter()
         if executor is not None and pending is None and left >= 2 * _LNS_MIN_STEP_S:
             step = hood.propose(_LNS_STEP_S_PER_NODE, left - _LNS_MIN_STEP_S)
             if step is not None:
-                pending = (executor.submit(_run_step, step), step)
+                try:
+                    pending = (executor.submit(_run_step, step), step)
+                except Exception as exc:
+                    _worker_failed(exc)
+                    executor = None
         if left < _LNS_MIN_STEP_S:
             break
         busy: Sequence[int] = pending[1].group if pending else ()
@@ -663,10 +691,10 @@ def _chain(hood: _Neighbourhoods, problem: RoutingProblem, deadline: float,
         if step is not None:
             hood.accept(step, _run_step(step, problem))
         if pending is not None and (pending[0].done() or step is None):
-            hood.accept(pending[1], pending[0].result())
-            pending = None
+            collect()
     if pending is not None:
-        hood.accept(pending[1], pending[0].result())
+        collect()
+    return executor is not None
 
 
 def _improve(problem: RoutingProblem, candidates: Sequence[Lead], orders: list[list[str]],
@@ -694,24 +722,32 @@ def _improve(problem: RoutingProblem, candidates: Sequence[Lead], orders: list[l
             1, mp_context=multiprocessing.get_context("forkserver"),
             initializer=_worker_init, initargs=(pickle.dumps(problem),))
     steps_elsewhere = 0
+    used_worker = False
     try:
         if executor is None or n_veh >= 2 * _LNS_MIN_VEHICLES:
-            _chain(hood, problem, deadline, executor)
+            used_worker = _chain(hood, problem, deadline, executor)
         else:
-            started = time.perf_counter()
-            other = executor.submit(
-                _run_chain, [ld.lead_id for ld in candidates], [list(x) for x in orders],
-                # The worker started later (process start, copying the day): end with us.
-                deadline - started - 0.2, problem.settings.seed + 1)
+            try:
+                other: Future[tuple[int, float, list[list[str]], int]] | None = executor.submit(
+                    _run_chain, [ld.lead_id for ld in candidates], [list(x) for x in orders],
+                    time.time() + (deadline - time.perf_counter()), problem.settings.seed + 1)
+            except Exception as exc:
+                _worker_failed(exc)
+                other = None
             _chain(hood, problem, deadline)
-            kept, value, best, steps_elsewhere = other.result()
-            if (kept, value) > hood.best[:2]:
-                hood.best = (kept, value, best)
+            if other is not None:
+                try:
+                    kept, value, best, steps_elsewhere = other.result()
+                    used_worker = True
+                    if (kept, value) > hood.best[:2]:
+                        hood.best = (kept, value, best)
+                except Exception as exc:
+                    _worker_failed(exc)
     finally:
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
     log.info("improvement: %d steps, %d accepted, value %.1f", hood.steps, hood.accepted,
              hood.best[1])
     stats.update(improvement_steps=hood.steps + steps_elsewhere,
-                 improvement_accepted=hood.accepted, workers=1 if executor is None else 2)
+                 improvement_accepted=hood.accepted, workers=2 if used_worker else 1)
     return hood.best[2]

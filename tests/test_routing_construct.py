@@ -100,3 +100,30 @@ def test_a_fixed_number_of_steps_gives_the_same_plan_every_time():
     assert check_plan(p, a) == []
     assert a.meta["improvement_steps"] == 15 and a.meta["workers"] == 1
     assert [r.lead_ids for r in a.routes] == [r.lead_ids for r in b.routes]
+
+
+class _BrokenPool:
+    """A process pool whose worker cannot start (as with an unimportable __main__)."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def submit(self, *args, **kwargs):
+        from concurrent.futures.process import BrokenProcessPool
+
+        raise BrokenProcessPool("worker died on start")
+
+    def shutdown(self, *args, **kwargs):
+        pass
+
+
+def test_a_worker_that_cannot_start_costs_a_core_not_the_plan(monkeypatch, caplog):
+    import routing.solver as solver_module
+
+    monkeypatch.setattr(solver_module, "ProcessPoolExecutor", _BrokenPool)
+    for n_officers in (8, 2):  # disjoint neighbourhoods, and a second chain
+        p = _big_day(n_officers=n_officers, time_limit_s=5.0, workers=2)
+        plan = solve(p)
+        assert check_plan(p, plan) == []
+        assert plan.meta["workers"] == 1
+    assert "worker process failed" in caplog.text
