@@ -87,6 +87,9 @@ _LNS_POOL = 100
 _LNS_STEP_S_PER_NODE = 0.003
 _LNS_MIN_STEP_S = 0.3
 _LNS_FIRST_SHARE = 0.1
+#: A savings start is also tried on days of at most this many leads, in this share of the time.
+_SAVINGS_MAX_LEADS = 300
+_SAVINGS_SHARE = 0.1
 #: Time limit of the steps of a reproducible search: never reached by a descent in practice.
 _NO_CLOCK_S = 600.0
 #: Below this much improvement time a worker process is not worth starting.
@@ -397,9 +400,10 @@ class _Model:
         return orders
 
 
-def _initial_routes(problem: RoutingProblem, candidates: Sequence[Lead],
-                    time_limit_s: float) -> list[list[str]]:
-    """The best of a few greedy constructions (they differ in how much value outweighs time)."""
+def _initial_routes(problem: RoutingProblem, candidates: Sequence[Lead], time_limit_s: float,
+                    savings_s: float = 0.0) -> list[list[str]]:
+    """The best of a few greedy constructions (they differ in how much value outweighs time)
+    and, on small days given ``savings_s``, OR-Tools' savings start improved by a descent."""
     deadline = time.perf_counter() + time_limit_s
     m = problem.matrix
     node_ids = [ld.lead_id for ld in candidates]
@@ -418,6 +422,21 @@ def _initial_routes(problem: RoutingProblem, candidates: Sequence[Lead],
         if best is None or value > best[0]:
             best = (value, orders)
     assert best is not None
+    if savings_s > 0 and len(candidates) <= _SAVINGS_MAX_LEADS:
+        # When (nearly) every lead gets visited, the day is a VRPTW and merging round trips
+        # (savings) opens fewer routes than value-per-minute insertion: measured on Solomon
+        # RC103, 13 routes against 14 and a 1.2 % gap against 5.6 %. Kept only if better.
+        model = _Model(problem, candidates, range(len(problem.officers)))
+        params = _search_parameters(len(candidates), savings_s, problem.settings.seed)
+        params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.SAVINGS
+        params.local_search_metaheuristic = (
+            routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT)
+        orders_or_none = model.solve(params)
+        if orders_or_none is not None:
+            value = sum(_route_value(problem, v, seq, pos, dur)
+                        for v, seq in enumerate(orders_or_none))
+            if value > best[0]:
+                best = (value, orders_or_none)
     return best[1]
 
 
@@ -434,8 +453,9 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
         return [[] for _ in problem.officers]
     deadline = time.perf_counter() + time_limit_s
     fixed_steps = problem.settings.improvement_steps
-    initial = _initial_routes(problem, candidates,
-                              0.3 * time_limit_s if fixed_steps is None else _NO_CLOCK_S)
+    initial = (_initial_routes(problem, candidates, 0.3 * time_limit_s,
+                               _SAVINGS_SHARE * time_limit_s)
+               if fixed_steps is None else _initial_routes(problem, candidates, _NO_CLOCK_S))
     chosen = {x for seq in initial for x in seq}
     inside = {ld.lead_id for ld in searched}
     searched = [*searched, *(ld for ld in candidates if ld.lead_id in chosen - inside)]
