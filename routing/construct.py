@@ -105,7 +105,8 @@ def greedy_routes(problem: RoutingProblem, candidates: Sequence[Lead],
         return [[] for _ in officers]
     lead_rows = np.fromiter((m.index[ld.lead_id] for ld in candidates), dtype=np.int64,
                             count=n)
-    dur = m.duration_s.astype(float)
+    # Integer seconds as they are: no float copy of the county's whole matrix per call.
+    dur = m.duration_s
     service = np.array([ld.service_s for ld in candidates], dtype=float)
     early = np.array([ld.windows[0].start_s if ld.windows else 0 for ld in candidates],
                      dtype=float)

@@ -41,6 +41,7 @@ from countyreach.types import (
     DroppedLead,
     DropReason,
     Lead,
+    Officer,
     Plan,
     PlanStatus,
     Route,
@@ -256,6 +257,18 @@ def _promising(problem: RoutingProblem, candidates: Sequence[Lead]
     return searched, held
 
 
+def _day_matrix(problem: RoutingProblem, leads: Sequence[Lead], officers: Sequence[Officer]
+                ) -> tuple[list[str], np.ndarray]:
+    """Node ids (``leads``, then each officer's start and end) and their driving times,
+    unreachable arcs capped at :data:`_BIG_S`: the layout every model and search step uses."""
+    node_ids = [ld.lead_id for ld in leads]
+    for o in officers:
+        node_ids += [start_node_id(o.officer_id), end_node_id(o.officer_id)]
+    m = problem.matrix
+    idx = np.fromiter((m.index[n] for n in node_ids), dtype=np.int64, count=len(node_ids))
+    return node_ids, np.minimum(m.duration_s[np.ix_(idx, idx)], _BIG_S).astype(np.int64)
+
+
 class _Model:
     """An OR-Tools model of some officers (vehicles) and some candidate leads.
 
@@ -270,13 +283,8 @@ class _Model:
         officers = [problem.officers[v] for v in self.vehicles]
         n_leads = len(candidates)
         n_veh = len(officers)
-        node_ids = [ld.lead_id for ld in candidates]
-        for o in officers:
-            node_ids += [start_node_id(o.officer_id), end_node_id(o.officer_id)]
+        node_ids, dur = _day_matrix(problem, candidates, officers)
         self.node_ids = node_ids
-        m = problem.matrix
-        idx = np.fromiter((m.index[n] for n in node_ids), dtype=np.int64, count=len(node_ids))
-        dur = np.minimum(m.duration_s[np.ix_(idx, idx)], _BIG_S).astype(np.int64)
         service = np.zeros(len(node_ids), dtype=np.int64)
         service[:n_leads] = [ld.service_s for ld in candidates]
         starts = [n_leads + 2 * v for v in range(n_veh)]
@@ -405,20 +413,19 @@ def _initial_routes(problem: RoutingProblem, candidates: Sequence[Lead], time_li
     """The best of a few greedy constructions (they differ in how much value outweighs time)
     and, on small days given ``savings_s``, OR-Tools' savings start improved by a descent."""
     deadline = time.perf_counter() + time_limit_s
-    m = problem.matrix
-    node_ids = [ld.lead_id for ld in candidates]
-    for o in problem.officers:
-        node_ids += [start_node_id(o.officer_id), end_node_id(o.officer_id)]
+    node_ids, dur = _day_matrix(problem, candidates, problem.officers)
     pos = {x: i for i, x in enumerate(node_ids)}
-    idx = np.fromiter((m.index[x] for x in node_ids), dtype=np.int64, count=len(node_ids))
-    dur = np.minimum(m.duration_s[np.ix_(idx, idx)], _BIG_S).astype(np.int64)
+
+    def plan_value(orders: list[list[str]]) -> float:
+        return sum(_route_value(problem, v, seq, pos, dur) for v, seq in enumerate(orders))
+
     best: tuple[float, list[list[str]]] | None = None
     for k, exponent in enumerate(_GREEDY_EXPONENTS):
         left = deadline - time.perf_counter()
         if k > 0 and left <= 0:
             break
         orders = greedy_routes(problem, candidates, max(left, 0.05), exponent)
-        value = sum(_route_value(problem, v, seq, pos, dur) for v, seq in enumerate(orders))
+        value = plan_value(orders)
         if best is None or value > best[0]:
             best = (value, orders)
     assert best is not None
@@ -433,8 +440,7 @@ def _initial_routes(problem: RoutingProblem, candidates: Sequence[Lead], time_li
             routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT)
         orders_or_none = model.solve(params)
         if orders_or_none is not None:
-            value = sum(_route_value(problem, v, seq, pos, dur)
-                        for v, seq in enumerate(orders_or_none))
+            value = plan_value(orders_or_none)
             if value > best[0]:
                 best = (value, orders_or_none)
     return best[1]
@@ -540,14 +546,8 @@ class _Neighbourhoods:
         self.problem = problem
         self.rng = rng
         officers = problem.officers
-        m = problem.matrix
-        self.node_ids = [ld.lead_id for ld in candidates]
-        for o in officers:
-            self.node_ids += [start_node_id(o.officer_id), end_node_id(o.officer_id)]
+        self.node_ids, self.dur = _day_matrix(problem, candidates, officers)
         self.pos = {x: i for i, x in enumerate(self.node_ids)}
-        idx = np.fromiter((m.index[x] for x in self.node_ids), dtype=np.int64,
-                          count=len(self.node_ids))
-        self.dur = np.minimum(m.duration_s[np.ix_(idx, idx)], _BIG_S).astype(np.int64)
         self.n_leads = len(candidates)
         self.orders = orders
         self.values = [_route_value(problem, v, orders[v], self.pos, self.dur)
