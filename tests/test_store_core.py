@@ -123,8 +123,31 @@ def test_migrations_from_empty_match_the_schema(store: Store) -> None:
 
     with store.engine.connect() as conn:
         ctx = MigrationContext.configure(conn)
-        assert ctx.get_current_revision() == "0001"
+        assert ctx.get_current_revision() == "0002"
         assert compare_metadata(ctx, S.metadata) == []
+
+
+def test_upgrade_from_0001_keeps_leads_and_gives_them_no_load(url: str, clock: Clock) -> None:
+    """A store created before leads had a load column opens with its leads intact."""
+    from countyreach.store.core import make_engine, migrate
+
+    engine = make_engine(url)
+    migrate(engine, "0001")
+    now = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO counties (county_id, name, region, created_at) "
+                             "VALUES ('qingzu', '庆祖镇', 'puyang', :t)"), {"t": now})
+        conn.execute(sa.text(
+            "INSERT INTO leads (county_id, lead_id, name, industry, lat, lon, service_s, "
+            "content_hash, updated_at) VALUES ('qingzu', 'B0001', '老王羊场', 'sheep_farm', "
+            "35.5, 115.1, 1200, 'h', :t)"), {"t": now})
+    engine.dispose()
+    s = Store.open(url, bcrypt_rounds=4, clock=clock)
+    s.create_user("admin", PW, "admin")
+    leads = s.leads_frame(s.login("admin", PW), "qingzu")
+    assert leads.to_dict(orient="records")[0]["name"] == "老王羊场"
+    assert int(leads["load"].iloc[0]) == 0
+    s.close()
 
 
 def test_reopening_keeps_data_and_does_not_remigrate(url: str, clock: Clock) -> None:
@@ -226,6 +249,30 @@ def test_import_is_idempotent(store: Store, admin: Session, demo_dir: Path) -> N
     assert store.import_officers(demo_dir / "officers.csv", "qingzu",
                                  session=admin).counts["unchanged"] == 6
     assert [o.officer_id for o in store.officers(admin, "qingzu")][:2] == ["O01", "O02"]
+
+
+def test_loads_and_capacities_survive_the_store(store: Store, admin: Session,
+                                               demo_dir: Path, tmp_path: Path) -> None:
+    """What officers carry reaches the plan the same way through the store as from files."""
+    from countyreach.io import leads_from_table
+
+    df = pd.read_csv(demo_dir / "leads.csv", dtype=str, keep_default_na=False).head(5)
+    df["load"] = ["2", "", "0", "7", "1"]
+    df.to_csv(tmp_path / "leads.csv", index=False)
+    off = pd.read_csv(demo_dir / "officers.csv", dtype=str, keep_default_na=False).head(2)
+    off["capacity"] = ["6", ""]
+    off.to_csv(tmp_path / "officers.csv", index=False)
+    store.import_leads(tmp_path / "leads.csv", "qingzu", session=admin)
+    store.import_officers(tmp_path / "officers.csv", "qingzu", session=admin)
+    table = store.leads_frame(admin, "qingzu")
+    assert list(table.columns).count("load") == 1  # a column, not an extra
+    assert [ld.load for ld in leads_from_table(table)] == [2, 0, 0, 7, 1]
+    assert [o.capacity for o in store.officers(admin, "qingzu")] == [6, None]
+    # a changed load is a changed row
+    df["load"] = ["3", "", "0", "7", "1"]
+    df.to_csv(tmp_path / "leads.csv", index=False)
+    rep = store.import_leads(tmp_path / "leads.csv", "qingzu", session=admin)
+    assert len(rep.updated) == 1 and len(rep.unchanged) == 4
 
 
 def test_corrected_file_updates_only_changed_rows(store: Store, admin: Session,

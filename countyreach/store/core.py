@@ -672,11 +672,11 @@ class Store:
 
         df = self._read(run)
         cols = ["lead_id", "name", "industry", "village", "lat", "lon", "phone", "address",
-                "service_s", "windows", "pinned_officer_id"]
+                "service_s", "windows", "pinned_officer_id", "load"]
         if df.empty:
             return pd.DataFrame(columns=cols)
         out = df[["lead_id", "name", "industry", "village", "lat", "lon", "phone", "address",
-                  "service_s", "pinned_officer_id"]].copy()
+                  "service_s", "pinned_officer_id", "load"]].copy()
         out["windows"] = [tuple(TimeWindow(int(a), int(b)) for a, b in json.loads(w))
                           for w in df["windows_json"]]
         extras = pd.DataFrame([json.loads(x) for x in df["extra_json"]], index=df.index)
@@ -1321,6 +1321,7 @@ def _row_values(kind: str, rec: Mapping[str, Any]) -> dict[str, Any]:
             "phone": rec["phone"], "address": rec["address"], "service_s": rec["service_s"],
             "windows_json": json.dumps(rec["windows"]),
             "pinned_officer_id": rec["pinned_officer_id"],
+            "load": int(rec.get("load", 0)),
             "extra_json": json.dumps(rec["extra"], ensure_ascii=False, sort_keys=True),
         }
     return {"officer_id": rec["officer_id"], "name": rec["name"],

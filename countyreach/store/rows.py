@@ -180,6 +180,7 @@ def lead_record(rec: Mapping[str, Any], extras: Mapping[str, str]) -> dict[str, 
         "service_s": int(rec["service_s"]),
         "windows": [[w.start_s, w.end_s] for w in (rec.get("windows") or ())],
         "pinned_officer_id": opt(rec.get("pinned_officer_id")) or None,
+        "load": int(rec.get("load") or 0),
         "extra": dict(sorted(extras.items())),
     }
 

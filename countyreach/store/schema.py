@@ -78,6 +78,8 @@ leads = sa.Table(
     sa.Column("service_s", sa.Integer, nullable=False),
     sa.Column("windows_json", sa.Text, nullable=False, server_default="[]"),
     sa.Column("pinned_officer_id", sa.String(ID_LEN), nullable=True),
+    # units of what officers carry that the visit uses (kits, QR plates): revision 0002
+    sa.Column("load", sa.Integer, nullable=False, server_default="0"),
     sa.Column("extra_json", sa.Text, nullable=False, server_default="{}"),
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
