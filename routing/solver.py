@@ -88,6 +88,11 @@ _LNS_POOL = 100
 _LNS_STEP_S_PER_NODE = 0.003
 _LNS_MIN_STEP_S = 0.3
 _LNS_FIRST_SHARE = 0.1
+#: While some officers stay home, the first ``_ROUTE_PHASE`` of the anytime improvement
+#: charges each officer who leaves home this many routes' average driving cost (see
+#: ``_Neighbourhoods.phase``).
+_ROUTE_COST_SHARE = 3.0
+_ROUTE_PHASE = 0.5
 #: A savings start is also tried on days of at most this many leads, in this share of the time.
 _SAVINGS_MAX_LEADS = 300
 _SAVINGS_SHARE = 0.1
@@ -511,6 +516,8 @@ class _Step:
     pool_ids: tuple[str, ...]
     initial: tuple[tuple[str, ...], ...]
     step_s: float
+    #: Cost of each officer who leaves home, in yuan (the route-reduction phase), else 0.
+    route_cost_yuan: float = 0.0
 
 
 #: The day a worker process re-solves neighbourhoods of (set once by its initializer).
@@ -529,6 +536,8 @@ def _run_step(step: _Step, problem: RoutingProblem | None = None) -> list[list[s
     by_id = problem.lead_by_id
     pool = [by_id[x] for x in step.pool_ids]
     model = _Model(problem, pool, step.group)
+    if step.route_cost_yuan > 0:
+        model.routing.SetFixedCostOfAllVehicles(int(round(step.route_cost_yuan * SCALE)))
     params = _search_parameters(min(len(pool), 150), step.step_s, problem.settings.seed)
     # Descent to the nearest local optimum, not a metaheuristic: the outer loop's ruin is
     # the diversification, and many short steps beat few long ones (measured: field N=500
@@ -555,6 +564,9 @@ class _Neighbourhoods:
         self.pinned_to = {ld.lead_id: ld.pinned_officer_id for ld in candidates
                           if ld.pinned_officer_id is not None}
         self.steps = self.accepted = 0
+        # Cost per officer leaving home, in yuan (see :meth:`phase`); None: not yet set.
+        self.route_cost_yuan = 0.0
+        self._route_cost_yuan: float | None = None
         kept = sum(1 for x in self.pinned_to if any(x in seq for seq in orders))
         self.best: tuple[int, float, list[list[str]]] = (
             kept, self.value, [list(seq) for seq in orders])
@@ -562,6 +574,36 @@ class _Neighbourhoods:
     @property
     def value(self) -> float:
         return sum(self.values)
+
+    def phase(self, progress: float) -> None:
+        """Set the objective of the steps for ``progress`` (0 → 1) through the anytime search.
+
+        A descent that keeps only improvements settles in the first local optimum it
+        reaches. On tight-window days where some officers stay home, that is a plan with a
+        route or two too many: emptying a route takes moves that each cost a little
+        driving, and no step of a few officers makes them all at once. So for the first
+        ``_ROUTE_PHASE`` of the time each officer who leaves home costs
+        ``_ROUTE_COST_SHARE`` routes' average driving cost (of the starting plan), charged
+        by the OR-Tools steps and by acceptance. Officers earn nothing by staying home:
+        the rest of the search, and the best plan kept aside, are judged on value alone.
+        Measured on Solomon RC101 at 30 s: 17 routes and a 2.2 % gap before, 15-16 routes
+        and 0.7-1.0 % after. On days where every officer is out it changes nothing.
+        """
+        if self._route_cost_yuan is None:
+            used = [v for v, seq in enumerate(self.orders) if seq]
+            self._route_cost_yuan = 0.0
+            if used and len(used) < len(self.orders):
+                per_s = self.problem.settings.drive_cost_yuan_per_h / 3600.0
+                drive_yuan = per_s * sum(float(self.dur[path[:-1], path[1:]].sum())
+                                         for path in (self._path(v) for v in used))
+                self._route_cost_yuan = _ROUTE_COST_SHARE * drive_yuan / len(used)
+        self.route_cost_yuan = self._route_cost_yuan if progress < _ROUTE_PHASE else 0.0
+
+    def _path(self, v: int) -> np.ndarray:
+        oid = self.problem.officers[v].officer_id
+        pos = self.pos
+        return np.array([pos[start_node_id(oid)], *(pos[x] for x in self.orders[v]),
+                         pos[end_node_id(oid)]])
 
     def propose(self, step_s_per_node: float, max_step_s: float,
                 busy: Sequence[int] = (), reserved: frozenset[str] = frozenset()) -> _Step | None:
@@ -627,10 +669,12 @@ class _Neighbourhoods:
             initial = [[x for x in seq if x not in ruined] for seq in initial]
         ordered_pool = tuple(x for x in node_ids[:self.n_leads] if x in pool_ids)
         step_s = min(max_step_s, max(_LNS_MIN_STEP_S, step_s_per_node * len(ordered_pool)))
-        return _Step(tuple(group), ordered_pool, tuple(tuple(seq) for seq in initial), step_s)
+        return _Step(tuple(group), ordered_pool, tuple(tuple(seq) for seq in initial), step_s,
+                     self.route_cost_yuan)
 
     def accept(self, step: _Step, result: list[list[str]] | None) -> None:
-        """Keep ``result`` for the step's officers if they lose no appointments and no value."""
+        """Keep ``result`` for the step's officers if they lose no appointments and no value
+        (net of the route-reduction phase's cost per officer leaving home, see :meth:`phase`)."""
         self.steps += 1
         if result is None:
             return
@@ -643,7 +687,12 @@ class _Neighbourhoods:
         kept_before = sum(1 for x in pins if any(x in self.orders[w] for w in group))
         kept_after = sum(1 for x in pins if any(x in seq for seq in result))
         before = sum(self.values[w] for w in group)
-        if (kept_after, sum(new_values)) >= (kept_before, before - 1e-9):
+        if self.route_cost_yuan > 0:
+            before -= self.route_cost_yuan * sum(1 for w in group if self.orders[w])
+            after = sum(new_values) - self.route_cost_yuan * sum(1 for seq in result if seq)
+        else:
+            after = sum(new_values)
+        if (kept_after, after) >= (kept_before, before - 1e-9):
             self.accepted += 1
             for w, seq, val in zip(group, result, new_values, strict=True):
                 self.orders[w], self.values[w] = seq, val
@@ -682,6 +731,8 @@ def _chain(hood: _Neighbourhoods, problem: RoutingProblem, deadline: float,
     Returns whether the worker was used to the end (False if it failed).
     """
     pending: tuple[Future[list[list[str]] | None], _Step] | None = None
+    begin = time.perf_counter()
+    total_s = max(deadline - begin, 1e-9)
 
     def collect() -> None:
         nonlocal pending, executor
@@ -695,6 +746,7 @@ def _chain(hood: _Neighbourhoods, problem: RoutingProblem, deadline: float,
 
     while True:
         left = deadline - time.perf_counter()
+        hood.phase(1.0 - left / total_s)
         if executor is not None and pending is None and left >= 2 * _LNS_MIN_STEP_S:
             step = hood.propose(_LNS_STEP_S_PER_NODE, left - _LNS_MIN_STEP_S)
             if step is not None:

@@ -132,3 +132,51 @@ def test_a_worker_that_cannot_start_costs_a_core_not_the_plan(monkeypatch):
         assert _BrokenPool.submitted > before
         assert check_plan(p, plan) == []
         assert plan.meta["workers"] == 1
+
+
+def _hood(p, orders):
+    from routing.solver import _Neighbourhoods
+
+    return _Neighbourhoods(p, p.leads, [list(seq) for seq in orders], np.random.default_rng(0))
+
+
+def test_leaving_home_is_charged_only_early_and_only_when_someone_stays_home():
+    leads = [lead(f"L{i}", 100.0) for i in range(4)]
+    pos = {"O1": (0, 0), "O2": (5, 0), "O3": (9, 9)} | {f"L{i}": (i, 1) for i in range(4)}
+    p = problem(leads, [officer("O1"), officer("O2"), officer("O3")], pos,
+                drive_cost_yuan_per_h=3.0)
+    hood = _hood(p, [["L0", "L1"], ["L2", "L3"], []])
+    hood.phase(0.1)
+    assert hood.route_cost_yuan > 0
+    hood.phase(0.9)
+    assert hood.route_cost_yuan == 0.0  # the second half is judged on value alone
+    busy = _hood(p, [["L0"], ["L2", "L3"], ["L1"]])
+    busy.phase(0.1)
+    assert busy.route_cost_yuan == 0.0  # nobody stays home: nothing to empty
+
+
+def test_emptying_a_route_may_cost_value_early_but_never_an_appointment_or_the_best_plan():
+    from routing.solver import _Step
+
+    # Moving b to O1 lets O2 stay home but costs more driving in all.
+    pos = {"O1": (0, 0), "O2": (0, 4), "O3": (9, 9), "a": (1, 0), "b": (1, 3), "pin": (0, 5)}
+    officers = [officer("O1"), officer("O2"), officer("O3")]
+    p = problem([lead("a", 50.0), lead("b", 50.0)], officers, pos, drive_cost_yuan_per_h=3.0)
+    hood = _hood(p, [["a"], ["b"], []])
+    start = (hood.best[1], [list(x) for x in hood.best[2]])
+    hood.phase(0.0)
+    hood.route_cost_yuan = 1e6
+    step = _Step((0, 1), ("a", "b"), (("a",), ("b",)), 0.3, hood.route_cost_yuan)
+    hood.accept(step, [["a", "b"], []])
+    assert hood.orders[:2] == [["a", "b"], []]  # one officer fewer, more driving: taken
+    assert hood.value < start[0]
+    assert (hood.best[1], hood.best[2]) == start  # the best plan by value is kept aside
+
+    pinned = problem([lead("a", 50.0), lead("b", 50.0), lead("pin", 1.0, pinned_officer_id="O2")],
+                     officers, pos, drive_cost_yuan_per_h=3.0)
+    hood = _hood(pinned, [["a"], ["b", "pin"], []])
+    hood.phase(0.0)
+    hood.route_cost_yuan = 1e6
+    step = _Step((0, 1), ("a", "b", "pin"), (("a",), ("b", "pin")), 0.3, hood.route_cost_yuan)
+    hood.accept(step, [["a", "b"], []])
+    assert hood.orders[1] == ["b", "pin"]  # an appointment is never traded for it
