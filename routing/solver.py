@@ -587,7 +587,8 @@ class _Neighbourhoods:
         by the OR-Tools steps and by acceptance. Officers earn nothing by staying home:
         the rest of the search, and the best plan kept aside, are judged on value alone.
         Measured on Solomon RC101 at 30 s: 17 routes and a 2.2 % gap before, 15-16 routes
-        and 0.7-1.0 % after. On days where every officer is out it changes nothing.
+        and 0.7-1.9 % after (runs vary). On days where every officer is out it changes
+        nothing.
         """
         if self._route_cost_yuan is None:
             used = [v for v, seq in enumerate(self.orders) if seq]
