@@ -494,14 +494,22 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
     return _improve(problem, candidates, orders, deadline, rng, stats)
 
 
+def _route_drive_s(problem: RoutingProblem, v: int, order: Sequence[str],
+                   pos: dict[str, int], dur: np.ndarray) -> float:
+    """Seconds officer ``v`` drives to visit ``order`` (0 for a day at home)."""
+    if not order:
+        return 0.0
+    oid = problem.officers[v].officer_id
+    path = [pos[start_node_id(oid)], *(pos[x] for x in order), pos[end_node_id(oid)]]
+    return float(dur[path[:-1], path[1:]].sum())
+
+
 def _route_value(problem: RoutingProblem, v: int, order: Sequence[str],
                  pos: dict[str, int], dur: np.ndarray) -> float:
     """Value − driving cost − soft penalties of officer ``v`` visiting ``order`` (yuan)."""
     o = problem.officers[v]
     by_id = problem.lead_by_id
-    path = [pos[start_node_id(o.officer_id)], *(pos[x] for x in order),
-            pos[end_node_id(o.officer_id)]]
-    drive = float(dur[path[:-1], path[1:]].sum()) if order else 0.0
+    drive = _route_drive_s(problem, v, order, pos, dur)
     s = problem.settings
     value = sum(by_id[x].value_yuan - s.soft_penalty_yuan * soft_mismatch(problem, o, by_id[x])
                 for x in order)
@@ -564,9 +572,16 @@ class _Neighbourhoods:
         self.pinned_to = {ld.lead_id: ld.pinned_officer_id for ld in candidates
                           if ld.pinned_officer_id is not None}
         self.steps = self.accepted = 0
-        # Cost per officer leaving home, in yuan (see :meth:`phase`); None: not yet set.
+        # Cost per officer leaving home while it is charged (see :meth:`phase`), in yuan:
+        # scaled to the starting plan's average route, and only if someone stays home.
         self.route_cost_yuan = 0.0
-        self._route_cost_yuan: float | None = None
+        used = [v for v, seq in enumerate(orders) if seq]
+        self._leave_home_yuan = 0.0
+        if used and len(used) < len(orders):
+            drive_s = sum(_route_drive_s(problem, v, orders[v], self.pos, self.dur)
+                          for v in used)
+            self._leave_home_yuan = (_ROUTE_COST_SHARE * drive_s / len(used)
+                                     * problem.settings.drive_cost_yuan_per_h / 3600.0)
         kept = sum(1 for x in self.pinned_to if any(x in seq for seq in orders))
         self.best: tuple[int, float, list[list[str]]] = (
             kept, self.value, [list(seq) for seq in orders])
@@ -590,21 +605,7 @@ class _Neighbourhoods:
         and 0.7-1.9 % after (runs vary). On days where every officer is out it changes
         nothing.
         """
-        if self._route_cost_yuan is None:
-            used = [v for v, seq in enumerate(self.orders) if seq]
-            self._route_cost_yuan = 0.0
-            if used and len(used) < len(self.orders):
-                per_s = self.problem.settings.drive_cost_yuan_per_h / 3600.0
-                drive_yuan = per_s * sum(float(self.dur[path[:-1], path[1:]].sum())
-                                         for path in (self._path(v) for v in used))
-                self._route_cost_yuan = _ROUTE_COST_SHARE * drive_yuan / len(used)
-        self.route_cost_yuan = self._route_cost_yuan if progress < _ROUTE_PHASE else 0.0
-
-    def _path(self, v: int) -> np.ndarray:
-        oid = self.problem.officers[v].officer_id
-        pos = self.pos
-        return np.array([pos[start_node_id(oid)], *(pos[x] for x in self.orders[v]),
-                         pos[end_node_id(oid)]])
+        self.route_cost_yuan = self._leave_home_yuan if progress < _ROUTE_PHASE else 0.0
 
     def propose(self, step_s_per_node: float, max_step_s: float,
                 busy: Sequence[int] = (), reserved: frozenset[str] = frozenset()) -> _Step | None:
@@ -687,12 +688,10 @@ class _Neighbourhoods:
         pins = [x for x, oid in self.pinned_to.items() if oid in mine]
         kept_before = sum(1 for x in pins if any(x in self.orders[w] for w in group))
         kept_after = sum(1 for x in pins if any(x in seq for seq in result))
-        before = sum(self.values[w] for w in group)
-        if self.route_cost_yuan > 0:
-            before -= self.route_cost_yuan * sum(1 for w in group if self.orders[w])
-            after = sum(new_values) - self.route_cost_yuan * sum(1 for seq in result if seq)
-        else:
-            after = sum(new_values)
+        charge = self.route_cost_yuan
+        before = sum(self.values[w] for w in group) - charge * sum(
+            1 for w in group if self.orders[w])
+        after = sum(new_values) - charge * sum(1 for seq in result if seq)
         if (kept_after, after) >= (kept_before, before - 1e-9):
             self.accepted += 1
             for w, seq, val in zip(group, result, new_values, strict=True):
@@ -732,8 +731,7 @@ def _chain(hood: _Neighbourhoods, problem: RoutingProblem, deadline: float,
     Returns whether the worker was used to the end (False if it failed).
     """
     pending: tuple[Future[list[list[str]] | None], _Step] | None = None
-    begin = time.perf_counter()
-    total_s = max(deadline - begin, 1e-9)
+    total_s = max(deadline - time.perf_counter(), 1e-9)
 
     def collect() -> None:
         nonlocal pending, executor

@@ -1321,7 +1321,7 @@ def _row_values(kind: str, rec: Mapping[str, Any]) -> dict[str, Any]:
             "phone": rec["phone"], "address": rec["address"], "service_s": rec["service_s"],
             "windows_json": json.dumps(rec["windows"]),
             "pinned_officer_id": rec["pinned_officer_id"],
-            "load": int(rec.get("load", 0)),
+            "load": rec["load"],
             "extra_json": json.dumps(rec["extra"], ensure_ascii=False, sort_keys=True),
         }
     return {"officer_id": rec["officer_id"], "name": rec["name"],
