@@ -180,3 +180,97 @@ def test_emptying_a_route_may_cost_value_early_but_never_an_appointment_or_the_b
     step = _Step((0, 1), ("a", "b", "pin"), (("a",), ("b", "pin")), 0.3, hood.route_cost_yuan)
     hood.accept(step, [["a", "b"], []])
     assert hood.orders[1] == ["b", "pin"]  # an appointment is never traded for it
+
+
+def _stalled(hood, progress):
+    from routing.solver import _STALL_STEPS
+
+    hood.since_improved = _STALL_STEPS
+    hood.phase(progress)
+
+
+def _closing_day(**kw):
+    # O2's one visit could go on O1's way at a little more driving; O3 stays home.
+    pos = {"O1": (0, 0), "O2": (0, 6), "O3": (9, 9), "a": (1, 0), "b": (0, 5), "c": (1, 2)}
+    leads = [lead(x, 100.0, **kw.get(x, {})) for x in ("a", "b", "c")]
+    return problem(leads, [officer("O1"), officer("O2"), officer("O3")], pos,
+                   drive_cost_yuan_per_h=3.0)
+
+
+def test_a_stalled_search_closes_the_lightest_route_until_its_visits_have_a_place():
+    from routing.solver import _Step
+
+    hood = _hood(_closing_day(), [["a", "c"], ["b"], []])
+    start = (hood.best[1], [list(x) for x in hood.best[2]])
+    hood.phase(0.55)
+    assert not hood.closed  # no stall, nothing closed
+    _stalled(hood, 0.55)
+    assert hood.orders == [["a", "c"], [], []] and hood.closed == {1, 2}
+    for _ in range(20):  # officers kept home are in no step
+        step = hood.propose(0.003, 1.0)
+        assert step is not None and not set(step.group) & {1, 2}
+    hood.phase(0.56)
+    assert hood.bonus["b"] > 0  # the waiting visit's prize grows
+    step = _Step((0,), ("a", "b", "c"), (("a", "c"),), 0.3, 0.0, hood.epoch,
+                 tuple(hood.bonus.items()))
+    hood.accept(step, [["a", "c", "b"]])
+    assert hood.orders == [["a", "c", "b"], [], []]
+    hood.phase(0.57)
+    assert hood.closed == {1, 2} and not hood.bonus  # placed: the officers stay home
+    stale = _Step((0, 1), ("a", "b", "c"), (("a", "c", "b"), ()), 0.3, 0.0, hood.epoch)
+    hood.accept(stale, [["a"], ["b", "c"]])
+    assert hood.orders[1] == []  # a step may not send a closed route's officer out
+    _stalled(hood, 0.6)
+    assert not hood.closed  # the next stall reopens them
+    # More driving than before the closing: the plan kept aside is still the better one.
+    assert (hood.best[1], hood.best[2]) == start
+    assert hood.value < start[0]
+
+
+def test_a_closing_that_does_not_place_every_visit_in_time_is_undone():
+    from routing.solver import _CLOSE_FOR, _Step
+
+    hood = _hood(_closing_day(), [["a", "c"], ["b"], []])
+    before = [list(x) for x in hood.orders]
+    _stalled(hood, 0.2)
+    assert hood.orders[1] == []
+    # A step drawn during the closing, back after it was undone: b is O2's again.
+    drawn = _Step((0,), ("a", "b", "c"), (("a", "c"),), 0.3, 0.0, hood.epoch)
+    hood.phase(0.2 + _CLOSE_FOR + 0.01)
+    assert hood.orders == before and not hood.closed and not hood.bonus
+    hood.accept(drawn, [["a", "c", "b"]])
+    assert hood.orders == before  # refused: b would be visited twice
+    _stalled(hood, 0.5)
+    assert hood.orders == before  # the same route is not tried again as it was
+    accepted = hood.accepted
+    hood.accept(_Step((0,), ("a", "c"), (("a", "c"),), 0.3, 0.0, hood.epoch), [["a", "c"]])
+    assert hood.accepted == accepted + 1  # steps from the restored plan count again
+
+
+def test_routes_with_appointments_and_days_without_anyone_home_are_never_closed():
+    pinned = _closing_day(b={"pinned_officer_id": "O2"})
+    hood = _hood(pinned, [["a", "c"], ["b"], []])
+    _stalled(hood, 0.3)
+    assert hood.orders == [["a", "c"], ["b"], []]  # O1's route is the only one left: kept
+    everyone_out = _hood(_closing_day(), [["a"], ["b"], ["c"]])
+    _stalled(everyone_out, 0.3)
+    assert everyone_out.orders == [["a"], ["b"], ["c"]] and not everyone_out.closed
+
+
+def test_a_waiting_visit_may_take_the_place_of_an_easier_one_once_its_prize_has_grown():
+    from routing.solver import _Step
+
+    hood = _hood(_closing_day(), [["a", "c"], ["b"], []])
+    _stalled(hood, 0.2)
+    swap = [["a", "b"]]  # b in, c out: the same prize, more driving
+    step = _Step((0,), ("a", "b", "c"), (("a", "c"),), 0.3, 0.0, hood.epoch)
+    hood.accept(step, swap)
+    assert hood.orders[0] == ["a", "c"]  # not yet worth it
+    for k in range(1, 200):
+        hood.phase(0.2 + k * 1e-4)
+    step = _Step((0,), ("a", "b", "c"), (("a", "c"),), 0.3, 0.0, hood.epoch,
+                 tuple(hood.bonus.items()))
+    hood.accept(step, swap)
+    assert hood.orders[0] == ["a", "b"]  # now c waits, and its prize grows in turn
+    hood.phase(0.3)
+    assert set(hood.bonus) == {"c"}
