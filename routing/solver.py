@@ -689,7 +689,7 @@ class _Neighbourhoods:
         if len(open_) < 2:
             return
         v = min(open_, key=lambda w: (len(self.orders[w]), -self.values[w]))
-        # A route that could not be closed is not tried again as it was.
+        # A route once closed is not closed again as it was (it may be the one that must stay).
         self._tried.add(frozenset(self.orders[v]))
         self._before_closing = ([list(seq) for seq in self.orders], list(self.values))
         self._needed = {x for seq in self.orders for x in seq}
