@@ -684,11 +684,12 @@ class _Neighbourhoods:
 
     def _close(self, progress: float) -> None:
         pinned = set(self.pinned_to)
-        open_ = [v for v, seq in enumerate(self.orders)
-                 if seq and not pinned & set(seq) and frozenset(seq) not in self._tried]
-        if len(open_) < 2:
+        out = [v for v, seq in enumerate(self.orders) if seq]
+        closable = [v for v in out if not pinned & set(self.orders[v])
+                    and frozenset(self.orders[v]) not in self._tried]
+        if len(out) < 2 or not closable:
             return
-        v = min(open_, key=lambda w: (len(self.orders[w]), -self.values[w]))
+        v = min(closable, key=lambda w: (len(self.orders[w]), -self.values[w]))
         # A route once closed is not closed again as it was (it may be the one that must stay).
         self._tried.add(frozenset(self.orders[v]))
         self._before_closing = ([list(seq) for seq in self.orders], list(self.values))

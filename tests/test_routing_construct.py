@@ -240,18 +240,21 @@ def test_a_closing_that_does_not_place_every_visit_in_time_is_undone():
     assert hood.orders == before and not hood.closed and not hood.bonus
     hood.accept(drawn, [["a", "c", "b"]])
     assert hood.orders == before  # refused: b would be visited twice
-    _stalled(hood, 0.5)
-    assert hood.orders == before  # the same route is not tried again as it was
     accepted = hood.accepted
     hood.accept(_Step((0,), ("a", "c"), (("a", "c"),), 0.3, 0.0, hood.epoch), [["a", "c"]])
     assert hood.accepted == accepted + 1  # steps from the restored plan count again
+    _stalled(hood, 0.5)
+    assert hood.orders == [[], ["b"], []]  # not O2's route again as it was: O1's instead
 
 
 def test_routes_with_appointments_and_days_without_anyone_home_are_never_closed():
     pinned = _closing_day(b={"pinned_officer_id": "O2"})
     hood = _hood(pinned, [["a", "c"], ["b"], []])
     _stalled(hood, 0.3)
-    assert hood.orders == [["a", "c"], ["b"], []]  # O1's route is the only one left: kept
+    assert hood.orders == [[], ["b"], []]  # the lighter route keeps an appointment: O1 closes
+    alone = _hood(_closing_day(), [["a", "b", "c"], [], []])
+    _stalled(alone, 0.3)
+    assert alone.orders[0] == ["a", "b", "c"]  # the one officer out is not sent home
     everyone_out = _hood(_closing_day(), [["a"], ["b"], ["c"]])
     _stalled(everyone_out, 0.3)
     assert everyone_out.orders == [["a"], ["b"], ["c"]] and not everyone_out.closed
