@@ -26,6 +26,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 MAP = '[data-testid="stDeckGlJsonChart"]'
+# Streamlit marks its root with the script's state; "notRunning" means the last run has ended.
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 pytestmark = pytest.mark.browser
 
@@ -128,10 +130,13 @@ def test_plan_demo_day_in_browser(app_url: str) -> None:
             plan.click()
             expect(page.get_by_text("Independent check: no violations")).to_be_visible(
                 timeout=180_000)
+            # The status line arrives while the script still draws the rest of the page; on a
+            # loaded 2-core machine the metrics can follow seconds later, so wait for the run's end.
+            expect(page.locator(IDLE)).to_be_attached(timeout=120_000)
             chart = page.locator(MAP).first.locator("canvas").first
             expect(chart).to_be_visible(timeout=60_000)
             metric = page.locator('[data-testid="stMetric"]').filter(has_text="Visits")
-            expect(metric).to_be_visible()
+            expect(metric).to_be_visible(timeout=30_000)
             visits = int(metric.locator('[data-testid="stMetricValue"]').inner_text().strip())
             assert visits > 0
             # Routes are drawn in the officers' colours: count such pixels on the canvas.
