@@ -202,25 +202,25 @@ def test_a_stalled_search_closes_the_lightest_route_until_its_visits_have_a_plac
 
     hood = _hood(_closing_day(), [["a", "c"], ["b"], []])
     start = (hood.best[1], [list(x) for x in hood.best[2]])
-    hood.phase(0.55)
+    hood.phase(0.35)
     assert not hood.closed  # no stall, nothing closed
-    _stalled(hood, 0.55)
+    _stalled(hood, 0.35)
     assert hood.orders == [["a", "c"], [], []] and hood.closed == {1, 2}
     for _ in range(20):  # officers kept home are in no step
         step = hood.propose(0.003, 1.0)
         assert step is not None and not set(step.group) & {1, 2}
-    hood.phase(0.56)
+    hood.phase(0.36)
     assert hood.bonus["b"] > 0  # the waiting visit's prize grows
     step = _Step((0,), ("a", "b", "c"), (("a", "c"),), 0.3, 0.0, hood.epoch,
                  tuple(hood.bonus.items()))
     hood.accept(step, [["a", "c", "b"]])
     assert hood.orders == [["a", "c", "b"], [], []]
-    hood.phase(0.57)
+    hood.phase(0.37)
     assert hood.closed == {1, 2} and not hood.bonus  # placed: the officers stay home
     stale = _Step((0, 1), ("a", "b", "c"), (("a", "c", "b"), ()), 0.3, 0.0, hood.epoch)
     hood.accept(stale, [["a"], ["b", "c"]])
     assert hood.orders[1] == []  # a step may not send a closed route's officer out
-    _stalled(hood, 0.6)
+    _stalled(hood, 0.4)
     assert not hood.closed  # the next stall reopens them
     # More driving than before the closing: the plan kept aside is still the better one.
     assert (hood.best[1], hood.best[2]) == start
@@ -243,7 +243,7 @@ def test_a_closing_that_does_not_place_every_visit_in_time_is_undone():
     accepted = hood.accepted
     hood.accept(_Step((0,), ("a", "c"), (("a", "c"),), 0.3, 0.0, hood.epoch), [["a", "c"]])
     assert hood.accepted == accepted + 1  # steps from the restored plan count again
-    _stalled(hood, 0.5)
+    _stalled(hood, 0.2 + _CLOSE_FOR + 0.02)
     assert hood.orders == [[], ["b"], []]  # not O2's route again as it was: O1's instead
 
 
@@ -258,6 +258,19 @@ def test_routes_with_appointments_and_days_without_anyone_home_are_never_closed(
     everyone_out = _hood(_closing_day(), [["a"], ["b"], ["c"]])
     _stalled(everyone_out, 0.3)
     assert everyone_out.orders == [["a"], ["b"], ["c"]] and not everyone_out.closed
+
+
+def test_no_route_is_closed_after_the_route_phase():
+    from routing.solver import _CLOSE_BEFORE
+
+    hood = _hood(_closing_day(), [["a", "c"], ["b"], []])
+    _stalled(hood, 0.1)
+    assert hood.orders[1] == []
+    _stalled(hood, _CLOSE_BEFORE)  # a closing in progress is undone ...
+    assert hood.orders == [["a", "c"], ["b"], []] and not hood.closed
+    for k in range(5):  # ... and none starts again: the rest of the time goes to driving
+        _stalled(hood, _CLOSE_BEFORE + 0.05 * k)
+        assert hood.orders == [["a", "c"], ["b"], []] and not hood.closed
 
 
 def test_a_waiting_visit_may_take_the_place_of_an_easier_one_once_its_prize_has_grown():
@@ -275,7 +288,7 @@ def test_a_waiting_visit_may_take_the_place_of_an_easier_one_once_its_prize_has_
                  tuple(hood.bonus.items()))
     hood.accept(step, swap)
     assert hood.orders[0] == ["a", "b"]  # now c waits, and its prize grows in turn
-    hood.phase(0.3)
+    hood.phase(0.25)
     assert hood.bonus["c"] > 0
     # b keeps the prize it earned while waiting: c, just starting to wait, cannot push it
     # back out (without that memory the two took turns and the closing never ended).
