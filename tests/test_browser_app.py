@@ -130,8 +130,8 @@ def test_plan_demo_day_in_browser(app_url: str) -> None:
             plan.click()
             expect(page.get_by_text("Independent check: no violations")).to_be_visible(
                 timeout=180_000)
-            # The status line arrives while the script still draws the rest of the page; on a
-            # loaded 2-core machine the metrics can follow seconds later, so wait for the run's end.
+            # Streamlit fills the page while the script runs: CI once had the status line but
+            # no metrics row 5 s later. Wait for the run to end before reading the page.
             expect(page.locator(IDLE)).to_be_attached(timeout=120_000)
             chart = page.locator(MAP).first.locator("canvas").first
             expect(chart).to_be_visible(timeout=60_000)
