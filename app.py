@@ -36,7 +36,8 @@ import streamlit as st
 from countyreach import appmodel as am
 from countyreach import pipeline
 from countyreach.i18n import OUTCOMES, industry_label, outcome_label, status_label, t
-from countyreach.types import RoutingSettings, hhmm
+from routing.params import SolveParams
+from routing.problem import ConstraintMode, RoutingRules, hhmm
 
 log = logging.getLogger("countyreach.app")
 
@@ -238,13 +239,13 @@ def manager_page() -> None:
                               format_func=lambda p: t(f"policy_{p}", L))
         locality = s3.selectbox(t("locality_policy", L), policies, key="locality",
                                 format_func=lambda p: t(f"policy_{p}", L))
-    settings = RoutingSettings(time_limit_s=float(limit), skills=str(skills),
-                               locality=str(locality))
+    rules = RoutingRules(skills=ConstraintMode(skills), locality=ConstraintMode(locality))
+    params = SolveParams(time_limit_s=float(limit))
     if st.button(t("plan_button", L), type="primary", key="plan", disabled=not on_duty):
         bar = st.progress(0.0, text=t("planning", L))
         try:
             planned = pipeline.plan_day(
-                data, plan_date=plan_date.isoformat(), settings=settings,
+                data, plan_date=plan_date.isoformat(), rules=rules, params=params,
                 officer_ids=list(on_duty), pins=st.session_state.get("pins", {}),
                 do_not_visit=_do_not_visit(), cache_dir=_cache_dir(),
                 progress=_progress_callback(bar))
@@ -330,11 +331,12 @@ def _manager_adjust(day: pipeline.DayPlan) -> None:
             t("pinned_to", L, lead=k, officer=v) for k, v in sorted(pins.items())))
     if st.button(t("reoptimise", L), key="reoptimise", type="primary"):
         with st.spinner(t("planning", L)):
-            settings = RoutingSettings(
-                time_limit_s=float(st.session_state.get("time_limit", _time_limit_default())),
-                skills=str(st.session_state.get("skills", "soft")),
-                locality=str(st.session_state.get("locality", "soft")))
-            _set_day(am.replan(day, pins=pins, settings=settings))
+            rules = RoutingRules(
+                skills=ConstraintMode(st.session_state.get("skills", "soft")),
+                locality=ConstraintMode(st.session_state.get("locality", "soft")))
+            params = SolveParams(
+                time_limit_s=float(st.session_state.get("time_limit", _time_limit_default())))
+            _set_day(am.replan(day, pins=pins, rules=rules, params=params))
         st.rerun()
 
 

@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO))
 
 import geo  # noqa: E402
 from countyreach.errors import FarSnapWarning  # noqa: E402
-from countyreach.types import Location  # noqa: E402
+from geo.types import Location  # noqa: E402
 
 TARGET_RATIO = 25.0
 

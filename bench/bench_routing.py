@@ -36,19 +36,19 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from countyreach.types import (  # noqa: E402
+from geo.types import Location, TravelMatrix  # noqa: E402
+from routing import check_plan, schedule_route, solve  # noqa: E402
+from routing.params import SolveParams  # noqa: E402
+from routing.problem import (  # noqa: E402
     Depot,
     Lead,
-    Location,
     Officer,
     RoutingProblem,
-    RoutingSettings,
+    RoutingRules,
     TimeWindow,
-    TravelMatrix,
     end_node_id,
     start_node_id,
 )
-from routing import check_plan, schedule_route, solve  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "benchmarks" / "routing"
 H = 3600
@@ -108,8 +108,7 @@ def field_problem(inst: FieldInstance, budget_s: float) -> RoutingProblem:
     idx = np.array(rows)
     d = inst.dur[np.ix_(idx, idx)]
     return RoutingProblem(leads, tuple(officers), TravelMatrix(ids, d, d),
-                          RoutingSettings(time_limit_s=budget_s,
-                                          drive_cost_yuan_per_h=DRIVE_COST_PER_H,
+                          RoutingRules(drive_cost_yuan_per_h=DRIVE_COST_PER_H,
                                           skills="off", locality="off"))
 
 
@@ -186,7 +185,7 @@ def run_vroom(inst: FieldInstance) -> dict[str, list[str]]:
 def bench_field(sizes: list[int], budget_s: float, seed: int, with_vroom: bool) -> None:
     print(f"Field instances: 10 officers, 8 h shifts, 20 min visits, 30% 2 h windows, "
           f"prizes 1-100; budget {budget_s:g} s each")
-    print("ours: both cores (RoutingSettings.workers=2); PyVRP: one thread for the same "
+    print("ours: both cores (SolveParams.workers=2); PyVRP: one thread for the same "
           "wall-clock budget; VROOM: runs to completion, 1 thread")
     print(f"{'N':>6}{'ours':>9}{'PyVRP':>9}{'ours/PyVRP':>12}{'VROOM':>9}{'ours/VROOM':>12}"
           f"{'checks':>10}")
@@ -194,7 +193,7 @@ def bench_field(sizes: list[int], budget_s: float, seed: int, with_vroom: bool) 
         inst = field_instance(n, seed)
         p = field_problem(inst, budget_s)
         t = time.perf_counter()
-        plan = solve(p)
+        plan = solve(p, SolveParams(time_limit_s=budget_s))
         t_ours = time.perf_counter() - t
         ours = sum(p.lead_by_id[x].value_yuan for x in plan.visited_lead_ids)
         ok = not check_plan(p, plan)
@@ -243,8 +242,7 @@ def top_problem(path: Path, budget_s: float, scale: int = 100) -> RoutingProblem
     # cost too small to trade against any prize (a whole route costs < 1 point) breaks ties.
     tie_break_per_h = 0.5 * 3600 / max(limit, 1)
     return RoutingProblem(leads, tuple(officers), TravelMatrix(ids, mat, mat),
-                          RoutingSettings(time_limit_s=budget_s,
-                                          drive_cost_yuan_per_h=tie_break_per_h,
+                          RoutingRules(drive_cost_yuan_per_h=tie_break_per_h,
                                           skills="off", locality="off"))
 
 
@@ -267,7 +265,7 @@ def bench_top(budget_s: float, sets: list[str], limit: int | None) -> None:
         for f in files:
             name = f.stem
             p = top_problem(f, budget_s)
-            plan = solve(p)
+            plan = solve(p, SolveParams(time_limit_s=budget_s))
             ok = not check_plan(p, plan)
             got = sum(p.lead_by_id[x].value_yuan for x in plan.visited_lead_ids)
             best = bks.get(name)
@@ -318,7 +316,7 @@ def solomon_problem(path: Path, budget_s: float) -> RoutingProblem:
     idx = np.array(rows)
     mat = d[np.ix_(idx, idx)]
     return RoutingProblem(leads, tuple(officers), TravelMatrix(ids, mat, mat),
-                          RoutingSettings(time_limit_s=budget_s, drive_cost_yuan_per_h=3600.0,
+                          RoutingRules(drive_cost_yuan_per_h=3600.0,
                                           skills="off", locality="off"))
 
 
@@ -335,7 +333,7 @@ def bench_solomon(budget_s: float, sets: list[str], limit: int | None) -> None:
         gaps = []
         for f in files:
             p = solomon_problem(f, budget_s)
-            plan = solve(p)
+            plan = solve(p, SolveParams(time_limit_s=budget_s))
             ok = not check_plan(p, plan)
             missed = len(p.leads) - len(plan.visited_lead_ids)
             dist = sum(r.drive_s for r in plan.routes) / 10

@@ -26,7 +26,9 @@ import numpy as np
 import pandas as pd
 
 from countyreach.i18n import drop_reason_label, industry_label, t
-from countyreach.types import Plan, RoutingProblem, RoutingSettings, hhmm
+from routing.params import SolveParams
+from routing.plan import Plan
+from routing.problem import RoutingProblem, RoutingRules, hhmm
 
 if TYPE_CHECKING:
     import pydeck
@@ -720,7 +722,8 @@ def lock_route(pins: Mapping[str, str], plan: Plan, officer_id: str) -> dict[str
     return out
 
 
-def replan(day: DayPlan, *, pins: Mapping[str, str], settings: RoutingSettings | None = None,
+def replan(day: DayPlan, *, pins: Mapping[str, str], rules: RoutingRules | None = None,
+           params: SolveParams | None = None,
            officer_ids: Sequence[str] | None = None) -> DayPlan:
     """Re-optimise a planned day with the manager's pins, reusing its travel matrix.
 
@@ -734,8 +737,10 @@ def replan(day: DayPlan, *, pins: Mapping[str, str], settings: RoutingSettings |
         The current plan.
     pins : mapping lead_id -> officer_id
         Appointments and locked routes.
-    settings : RoutingSettings, optional
-        Default: the day's settings.
+    rules : RoutingRules, optional
+        Default: the day's rules.
+    params : SolveParams, optional
+        Default: the day's solver parameters.
     officer_ids : sequence of str, optional
         Default: the day's officers.
 
@@ -754,10 +759,11 @@ def replan(day: DayPlan, *, pins: Mapping[str, str], settings: RoutingSettings |
         o.officer_id for o in day.problem.officers]
     problem = build_problem(
         day.county, day.scores, plan_date=day.problem.plan_date,
-        settings=settings or day.problem.settings, officer_ids=ids, pins=dict(pins),
+        rules=rules or day.problem.rules, officer_ids=ids, pins=dict(pins),
         exclude=excluded, matrix=day.problem.matrix)
     timings = {"load_s": 0.0, "score_s": 0.0, "matrix_s": time.perf_counter() - t0}
-    return solve_day(day.county, problem, day.scores, timings, started=t0)
+    return solve_day(day.county, problem, day.scores, timings, started=t0,
+                     params=params or day.params)
 
 
 # --------------------------------------------------------------------------- officer view

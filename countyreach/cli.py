@@ -15,14 +15,15 @@ import argparse
 import csv
 import datetime as dt
 import logging
-import os
 import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 from countyreach.errors import CountyreachError, DataWarning
-from countyreach.types import Plan, RoutingProblem, RoutingSettings, hhmm
+from routing.params import SolveParams
+from routing.plan import Plan
+from routing.problem import RoutingProblem, RoutingRules, hhmm
 
 log = logging.getLogger("countyreach")
 
@@ -54,14 +55,13 @@ class _Progress:
         self.bar.close()
 
 
-def _settings(args: argparse.Namespace) -> RoutingSettings:
-    return RoutingSettings(
-        time_limit_s=args.time_limit,
-        drive_cost_yuan_per_h=args.drive_cost,
-        skills=args.skills,
-        locality=args.locality,
-        seed=args.seed,
-    )
+def _rules(args: argparse.Namespace) -> RoutingRules:
+    return RoutingRules(drive_cost_yuan_per_h=args.drive_cost, skills=args.skills,
+                        locality=args.locality)
+
+
+def _params(args: argparse.Namespace) -> SolveParams:
+    return SolveParams(time_limit_s=args.time_limit, seed=args.seed)
 
 
 def write_plan_files(problem: RoutingProblem, plan: Plan, out: Path) -> list[Path]:
@@ -171,7 +171,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         day = plan_day(
             county,
             plan_date=args.date,
-            settings=_settings(args),
+            rules=_rules(args),
+            params=_params(args),
             officer_ids=args.officers.split(",") if args.officers else None,
             cache_dir=args.cache_dir,
             progress=progress,
@@ -317,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="countyreach", description=__doc__.split("\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    parser.add_argument("--cache-dir", default=os.environ.get("COUNTYREACH_CACHE"),
+    parser.add_argument("--cache-dir", default=None,
                         help="graph/model cache (default ~/.cache/countyreach)")
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from propensity.outcomes import Outcome
+
 __all__ = [
     "LANGS",
     "STRINGS",
@@ -256,14 +258,14 @@ DROP_REASON: Mapping[str, Mapping[str, str]] = {
 }
 
 #: Outcomes an officer records after a visit, in the order shown (two taps: pick, save);
-#: the codes are the store's (``countyreach.store.OUTCOME_CODES``).
+#: the codes are :class:`propensity.outcomes.Outcome` (the one outcome vocabulary).
 OUTCOMES: Mapping[str, Mapping[str, str]] = {
-    "met": {"zh": "已见面", "en": "Met"},
-    "not_there": {"zh": "不在", "en": "Nobody there"},
-    "not_interested": {"zh": "不需要", "en": "Not interested"},
-    "interested": {"zh": "有意向", "en": "Interested"},
-    "applied": {"zh": "已申请", "en": "Applied"},
-    "approved": {"zh": "已批准", "en": "Approved"},
+    Outcome.MET: {"zh": "已见面", "en": "Met"},
+    Outcome.NOT_THERE: {"zh": "不在", "en": "Nobody there"},
+    Outcome.NOT_INTERESTED: {"zh": "不需要", "en": "Not interested"},
+    Outcome.INTERESTED: {"zh": "有意向", "en": "Interested"},
+    Outcome.APPLIED: {"zh": "已申请", "en": "Applied"},
+    Outcome.APPROVED: {"zh": "已批准", "en": "Approved"},
 }
 
 PLAN_STATUS: Mapping[str, Mapping[str, str]] = {

@@ -23,8 +23,9 @@ from typing import Any
 
 import pandas as pd
 
-from countyreach.errors import DataWarning, DroppedRowWarning, InputError
-from countyreach.types import Break, Depot, Lead, Location, Officer, TimeWindow, parse_hhmm
+from countyreach.errors import DataWarning, DroppedRowWarning, InputError, LocatedError
+from geo.types import Location
+from routing.problem import Break, Depot, DepotKind, Lead, Officer, TimeWindow, parse_hhmm
 
 __all__ = [
     "CRS_CHOICES",
@@ -203,7 +204,7 @@ class _Row:
             return None
         try:
             return parse_hhmm(raw)
-        except InputError as exc:
+        except LocatedError as exc:
             raise self.err(field, exc.reason) from None
 
     def latlon(self, lat_field: str, lon_field: str, crs: str) -> Location:
@@ -262,7 +263,7 @@ def read_branches(path: str | Path, *, crs: str = "wgs84") -> tuple[Depot, ...]:
         bid = row.ident("branch_id")
         assert bid is not None
         out.append(Depot(bid, row.text("name", required=True), row.latlon("lat", "lon", crs),
-                         "branch"))
+                         DepotKind.BRANCH))
     if not out:
         raise InputError("no branches in file", file=str(p))
     return tuple(out)
@@ -351,14 +352,14 @@ def _parse_windows(row: _Row) -> tuple[TimeWindow, ...]:
             raise row.err(field, f"expected HH:MM-HH:MM, got {part!r}")
         try:
             a, b = parse_hhmm(bits[0]), parse_hhmm(bits[1])
-        except InputError as exc:
+        except LocatedError as exc:
             raise row.err(field, exc.reason) from None
         if b < a:
             raise row.err(field, f"window {part!r} ends before it starts")
         out.append(TimeWindow(a, b))
     try:
         Lead("x", "x", Location(0, 0), "x", windows=tuple(out))
-    except InputError as exc:
+    except LocatedError as exc:
         raise row.err(field, exc.reason) from None
     return tuple(out)
 
@@ -452,13 +453,13 @@ def read_officers(path: str | Path, *, crs: str = "wgs84") -> tuple[Officer, ...
         if start_kind not in ("home", "branch"):
             raise row.err("start_kind", f"must be home or branch, got {start_kind!r}")
         start = Depot(f"{oid}-start", row.text("start_name") or start_kind,
-                      row.latlon("start_lat", "start_lon", crs), start_kind)
+                      row.latlon("start_lat", "start_lon", crs), DepotKind(start_kind))
         if row.text("end_lat") or row.text("end_lon"):
             end_kind = row.text("end_kind") or start_kind
             if end_kind not in ("home", "branch"):
                 raise row.err("end_kind", f"must be home or branch, got {end_kind!r}")
             end = Depot(f"{oid}-end", row.text("end_name") or end_kind,
-                        row.latlon("end_lat", "end_lon", crs), end_kind)
+                        row.latlon("end_lat", "end_lon", crs), DepotKind(end_kind))
         else:
             end = Depot(f"{oid}-end", start.name, start.location, start.kind)
         s0, s1 = row.time("shift_start"), row.time("shift_end")

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 import geo
 from countyreach.errors import InputError
 from countyreach.i18n import industry_label
-from countyreach.types import BreakTaken, Depot, Plan, RoutingProblem, hhmm
+from routing.plan import BreakTaken, Plan
+from routing.problem import Depot, RoutingProblem, hhmm
 
 __all__ = [
     "DayStop",

@@ -31,7 +31,13 @@ import pandas as pd
 import geo
 import propensity
 import routing
-from countyreach.errors import DataWarning, DroppedRowWarning, FarSnapWarning, InputError
+from countyreach.errors import (
+    DataWarning,
+    DroppedRowWarning,
+    FarSnapWarning,
+    InputError,
+    LocatedError,
+)
 from countyreach.io import (
     County,
     leads_from_table,
@@ -41,16 +47,15 @@ from countyreach.io import (
     read_officers,
     read_villages,
 )
-from countyreach.types import (
+from geo.types import Location, TravelMatrix
+from routing.params import SolveParams
+from routing.plan import Plan, Violation
+from routing.problem import (
     Depot,
     Lead,
-    Location,
     Officer,
-    Plan,
     RoutingProblem,
-    RoutingSettings,
-    TravelMatrix,
-    Violation,
+    RoutingRules,
     end_node_id,
     start_node_id,
 )
@@ -84,8 +89,11 @@ def _noop_progress(stage: str, fraction: float) -> None:
 
 
 def default_cache_dir() -> Path:
-    """Folder for prepared road graphs and trained models (``~/.cache/countyreach``)."""
-    return Path.home() / ".cache" / "countyreach"
+    """Folder for prepared road graphs and trained models (``COUNTYREACH_CACHE`` or
+    ``~/.cache/countyreach``)."""
+    from countyreach.settings import get_settings
+
+    return get_settings().cache_dir
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,6 +125,7 @@ class DayPlan:
     violations: tuple[Violation, ...]
     scores: pd.DataFrame
     timings_s: Mapping[str, float]
+    params: SolveParams = field(default_factory=SolveParams)
 
     @property
     def ok(self) -> bool:
@@ -258,7 +267,7 @@ def _check_crs_mixup(county: County, graph: Any, table: pd.DataFrame,
             warnings.simplefilter("ignore")
             try:
                 alt = geo.snap_points(graph, pts, None, max_m=float("inf"))
-            except InputError:
+            except LocatedError:
                 continue
         then = float(np.median([s.distance_m for s in alt]))
         if then < 0.5 * now:
@@ -347,7 +356,7 @@ def build_problem(
     scores: pd.DataFrame,
     *,
     plan_date: str,
-    settings: RoutingSettings,
+    rules: RoutingRules,
     officer_ids: Sequence[str] | None = None,
     pins: Mapping[str, str] | None = None,
     exclude: Iterable[str] = (),
@@ -362,7 +371,8 @@ def build_problem(
         From :func:`score_leads`.
     plan_date : str
         ISO date of the day.
-    settings : RoutingSettings
+    rules : RoutingRules
+        Drive cost and skill/locality policy.
     officer_ids : sequence of str, optional
         Officers working that day (default: the whole roster).
     pins : mapping lead_id -> officer_id, optional
@@ -402,14 +412,15 @@ def build_problem(
         matrix = geo.travel_matrix(data.graph, [data.snaps[i] for i in node_ids])
     else:
         matrix = matrix.subset(node_ids)
-    return RoutingProblem(tuple(fixed), officers, matrix, settings, plan_date)
+    return RoutingProblem(tuple(fixed), officers, matrix, rules, plan_date)
 
 
 def plan_day(
     county: str | Path | CountyData,
     *,
     plan_date: str | None = None,
-    settings: RoutingSettings | None = None,
+    rules: RoutingRules | None = None,
+    params: SolveParams | None = None,
     officer_ids: Sequence[str] | None = None,
     pins: Mapping[str, str] | None = None,
     do_not_visit: Iterable[str] = (),
@@ -424,8 +435,10 @@ def plan_day(
         A county folder/manifest, or already loaded data (the app keeps it).
     plan_date : str, optional
         ISO date; default today. Its month drives the seasonal features.
-    settings : RoutingSettings, optional
-        Solver settings (time limit, drive cost, skill/locality policy).
+    rules : RoutingRules, optional
+        Drive cost and skill/locality policy.
+    params : SolveParams, optional
+        Solver parameters (time limit, seed, workers).
     officer_ids : sequence of str, optional
         Officers working that day.
     pins : mapping, optional
@@ -461,18 +474,18 @@ def plan_day(
     timings["score_s"] = time.perf_counter() - t
     report("travel times", 0.55)
     t = time.perf_counter()
-    problem = build_problem(data, scores, plan_date=day, settings=settings or RoutingSettings(),
+    problem = build_problem(data, scores, plan_date=day, rules=rules or RoutingRules(),
                             officer_ids=officer_ids, pins=pins, exclude=dnv)
     timings["matrix_s"] = time.perf_counter() - t
     report("optimise routes", 0.65)
-    day_plan = solve_day(data, problem, scores, timings, started=t0)
+    day_plan = solve_day(data, problem, scores, timings, started=t0, params=params)
     report("done", 1.0)
     return day_plan
 
 
 def solve_day(data: CountyData, problem: RoutingProblem, scores: pd.DataFrame,
               timings: Mapping[str, float] | None = None, *,
-              started: float | None = None) -> DayPlan:
+              started: float | None = None, params: SolveParams | None = None) -> DayPlan:
     """Solve a built problem and verify the plan with the independent checker.
 
     Used by :func:`plan_day` and by re-optimisation in the app, which rebuilds the
@@ -488,6 +501,8 @@ def solve_day(data: CountyData, problem: RoutingProblem, scores: pd.DataFrame,
         Stage timings so far; ``solve_s`` and ``total_s`` are added.
     started : float, optional
         ``time.perf_counter()`` when the whole job started (for ``total_s``).
+    params : SolveParams, optional
+        Solver parameters (default :class:`routing.SolveParams`); kept on the day for re-plans.
 
     Returns
     -------
@@ -495,11 +510,12 @@ def solve_day(data: CountyData, problem: RoutingProblem, scores: pd.DataFrame,
     """
     times = dict(timings or {})
     t = time.perf_counter()
-    plan = routing.solve(problem)
+    params = params or SolveParams()
+    plan = routing.solve(problem, params)
     times["solve_s"] = time.perf_counter() - t
     violations = tuple(routing.check_plan(problem, plan))
     times["total_s"] = time.perf_counter() - (t if started is None else started)
-    return DayPlan(data, problem, plan, violations, scores, times)
+    return DayPlan(data, problem, plan, violations, scores, times, params)
 
 
 def route_legs(data: CountyData, problem: RoutingProblem, plan: Plan

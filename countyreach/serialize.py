@@ -17,23 +17,17 @@ from typing import Any
 import numpy as np
 
 from countyreach.errors import InputError
-from countyreach.types import (
+from geo.types import Location, TravelMatrix
+from routing.plan import BreakTaken, DroppedLead, DropReason, Plan, PlanStatus, Route, Stop
+from routing.problem import (
     Break,
-    BreakTaken,
     Depot,
-    DroppedLead,
-    DropReason,
+    DepotKind,
     Lead,
-    Location,
     Officer,
-    Plan,
-    PlanStatus,
-    Route,
     RoutingProblem,
-    RoutingSettings,
-    Stop,
+    RoutingRules,
     TimeWindow,
-    TravelMatrix,
 )
 
 __all__ = [
@@ -115,7 +109,8 @@ def _depot_dict(dep: Depot) -> dict[str, Any]:
 
 
 def _depot(d: Mapping[str, Any]) -> Depot:
-    return Depot(str(d["depot_id"]), str(d.get("name", "")), _loc(d), str(d.get("kind", "branch")))
+    return Depot(str(d["depot_id"]), str(d.get("name", "")), _loc(d),
+                 DepotKind(str(d.get("kind", "branch"))))
 
 
 def officer_to_dict(o: Officer) -> dict[str, Any]:
@@ -159,20 +154,16 @@ def officer_from_dict(d: Mapping[str, Any]) -> Officer:
 
 def problem_to_dict(problem: RoutingProblem) -> dict[str, Any]:
     """Return a JSON-ready dict of a routing problem, matrix included."""
-    s = problem.settings
+    r = problem.rules
     return {
         "format_version": FORMAT_VERSION,
         "kind": "countyreach.problem",
         "plan_date": problem.plan_date,
-        "settings": {
-            "time_limit_s": s.time_limit_s,
-            "drive_cost_yuan_per_h": s.drive_cost_yuan_per_h,
-            "skills": s.skills,
-            "locality": s.locality,
-            "soft_penalty_yuan": s.soft_penalty_yuan,
-            "seed": s.seed,
-            "workers": s.workers,
-            "improvement_steps": s.improvement_steps,
+        "rules": {
+            "drive_cost_yuan_per_h": r.drive_cost_yuan_per_h,
+            "skills": r.skills.value,
+            "locality": r.locality.value,
+            "soft_penalty_yuan": r.soft_penalty_yuan,
         },
         "done_lead_ids": sorted(problem.done_lead_ids),
         "leads": [lead_to_dict(ld) for ld in problem.leads],
@@ -183,6 +174,14 @@ def problem_to_dict(problem: RoutingProblem) -> dict[str, Any]:
             "distance_m": problem.matrix.distance_m.tolist(),
         },
     }
+
+
+def _rules_from_dict(d: Mapping[str, Any]) -> RoutingRules:
+    # Files written before the rules were split from the solver parameters kept both under
+    # "settings"; only the rules belong to the problem.
+    raw = d.get("rules", d.get("settings", {}))
+    keys = ("drive_cost_yuan_per_h", "skills", "locality", "soft_penalty_yuan")
+    return RoutingRules(**{k: raw[k] for k in keys if k in raw})
 
 
 def problem_from_dict(d: Mapping[str, Any]) -> RoutingProblem:
@@ -198,7 +197,7 @@ def problem_from_dict(d: Mapping[str, Any]) -> RoutingProblem:
         leads=tuple(lead_from_dict(x) for x in d["leads"]),
         officers=tuple(officer_from_dict(x) for x in d["officers"]),
         matrix=matrix,
-        settings=RoutingSettings(**d.get("settings", {})),
+        rules=_rules_from_dict(d),
         plan_date=str(d.get("plan_date", "")),
         done_lead_ids=frozenset(d.get("done_lead_ids", ())),
     )

@@ -15,6 +15,7 @@ from .coords import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
+from .errors import DataWarning, FarSnapWarning, GeoError, GeoInputError, GraphError, LocatedError
 from .graph import (
     DEFAULT_SPEEDS_KMH,
     Bounds,
@@ -27,8 +28,19 @@ from .graph import (
     road_lines,
 )
 from .network import DEFAULT_ACCESS_SPEED_KMH, Snap, route_geometry, snap_points, travel_matrix
+from .types import UNREACHABLE, Location, TravelMatrix
 
 __all__ = [
+    # types and errors (the package's own)
+    "Location",
+    "TravelMatrix",
+    "UNREACHABLE",
+    "LocatedError",
+    "GeoError",
+    "GeoInputError",
+    "GraphError",
+    "DataWarning",
+    "FarSnapWarning",
     # road graphs
     "RoadGraph",
     "Bounds",

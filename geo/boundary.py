@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from countyreach.errors import InputError
+from geo.errors import GeoInputError
 
 __all__ = ["county_boundary", "load_boundary", "area_km2"]
 
@@ -29,7 +29,7 @@ def county_boundary(province: str, city: str | None = None, district: str | None
 
     Raises
     ------
-    InputError
+    GeoInputError
         If cnmaps knows no such area.
     """
     from cnmaps import get_adm_maps
@@ -39,11 +39,11 @@ def county_boundary(province: str, city: str | None = None, district: str | None
         found = get_adm_maps(province=province, city=city, district=district, level=level,
                              record="first", only_polygon=True)
     except Exception as exc:  # cnmaps raises bare exceptions for unknown names
-        raise InputError(f"no boundary for {province}/{city or ''}/{district or ''}: {exc}",
+        raise GeoInputError(f"no boundary for {province}/{city or ''}/{district or ''}: {exc}",
                          field="district" if district else "city") from None
     geom = getattr(found, "geom", None)
     if geom is None or geom.is_empty:
-        raise InputError(f"no boundary for {province}/{city or ''}/{district or ''}",
+        raise GeoInputError(f"no boundary for {province}/{city or ''}/{district or ''}",
                          field="district" if district else "city")
     return geom
 
@@ -63,23 +63,23 @@ def load_boundary(path: str | Path) -> Any:
 
     Raises
     ------
-    InputError
+    GeoInputError
         If the file is missing, unreadable or holds no polygon.
     """
     import geopandas as gpd
 
     p = Path(path)
     if not p.is_file():
-        raise InputError("boundary file not found", file=str(p))
+        raise GeoInputError("boundary file not found", file=str(p))
     try:
         frame = gpd.read_file(p)
     except Exception as exc:  # pyogrio/fiona raise many error types
-        raise InputError(f"cannot read boundary: {exc}", file=str(p)) from None
+        raise GeoInputError(f"cannot read boundary: {exc}", file=str(p)) from None
     if frame.crs is not None and frame.crs.to_epsg() != 4326:
         frame = frame.to_crs(4326)
     polys = frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polys.empty:
-        raise InputError("the file holds no polygon", file=str(p), field="geometry")
+        raise GeoInputError("the file holds no polygon", file=str(p), field="geometry")
     return polys.geometry.union_all()
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from countyreach.errors import InputError
+from geo.errors import GeoInputError
 
 from .graph import EARTH_RADIUS_M, haversine_m
 
@@ -65,12 +65,12 @@ def _check_coords(lat: npt.ArrayLike, lon: npt.ArrayLike,
     la = np.asarray(lat, dtype=float).ravel()
     lo = np.asarray(lon, dtype=float).ravel()
     if la.shape != lo.shape:
-        raise InputError(f"{name}lat and lon have different lengths ({len(la)}, {len(lo)})",
+        raise GeoInputError(f"{name}lat and lon have different lengths ({len(la)}, {len(lo)})",
                          field=f"{name}lat")
     bad = ~(np.isfinite(la) & np.isfinite(lo) & (np.abs(la) <= 90) & (np.abs(lo) <= 180))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"{name}point {i} has invalid coordinates ({la[i]}, {lo[i]})",
+        raise GeoInputError(f"{name}point {i} has invalid coordinates ({la[i]}, {lo[i]})",
                          field=f"{name}lat")
     return la, lo
 
@@ -121,11 +121,11 @@ def find_clusters(
     la, lo = _check_coords(lat, lon)
     ind = np.asarray(industry, dtype=str).ravel()
     if ind.shape != la.shape:
-        raise InputError(f"{len(ind)} industries for {len(la)} businesses", field="industry")
+        raise GeoInputError(f"{len(ind)} industries for {len(la)} businesses", field="industry")
     if method not in ("hdbscan", "dbscan"):
-        raise InputError(f"method must be hdbscan or dbscan, got {method!r}", field="method")
+        raise GeoInputError(f"method must be hdbscan or dbscan, got {method!r}", field="method")
     if min_cluster_size < 2:
-        raise InputError("min_cluster_size must be >= 2", field="min_cluster_size")
+        raise GeoInputError("min_cluster_size must be >= 2", field="min_cluster_size")
     samples = min_samples or min_cluster_size
     n = len(la)
     labels = np.full(n, -1, dtype=np.int64)

@@ -45,7 +45,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from countyreach.errors import GraphError, InputError
+from geo.errors import GeoInputError, GraphError
 
 log = logging.getLogger(__name__)
 
@@ -430,7 +430,7 @@ def _class_speeds(speeds_kmh: Mapping[str, float] | None) -> dict[str, float]:
     speeds = dict(DEFAULT_SPEEDS_KMH)
     for k, v in (speeds_kmh or {}).items():
         if not isinstance(k, str) or not isinstance(v, (int, float)) or not (0 < v <= 200):
-            raise InputError(f"speed for road class {k!r} must be a number in (0, 200] km/h, "
+            raise GeoInputError(f"speed for road class {k!r} must be a number in (0, 200] km/h, "
                              f"got {v!r}", field="speeds_kmh")
         speeds[k] = float(v)
     return speeds
@@ -704,7 +704,7 @@ def load_road_graph(
 
     Raises
     ------
-    InputError
+    GeoInputError
         If the file does not exist or has an unknown extension, or a speed is bad.
     GraphError
         If the file is corrupt or has no drivable roads.
@@ -712,9 +712,9 @@ def load_road_graph(
     p = Path(path)
     name = p.name.lower()
     if not name.endswith((".osm", ".osm.bz2", ".osm.pbf", ".pbf", ".osm.xml")):
-        raise InputError("road file must be .osm, .osm.bz2 or .osm.pbf", file=str(p))
+        raise GeoInputError("road file must be .osm, .osm.bz2 or .osm.pbf", file=str(p))
     if not p.is_file():
-        raise InputError("road file not found", file=str(p))
+        raise GeoInputError("road file not found", file=str(p))
     speeds = _class_speeds(speeds_kmh)
     cache_file: Path | None = None
     if cache_dir is not None:

@@ -36,8 +36,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse.csgraph import dijkstra
 
-from countyreach.errors import FarSnapWarning, GraphError, InputError
-from countyreach.types import UNREACHABLE, Location, TravelMatrix
+from geo.errors import FarSnapWarning, GeoInputError, GraphError
+from geo.types import UNREACHABLE, Location, TravelMatrix
 
 from .graph import EARTH_RADIUS_M, RoadGraph
 
@@ -96,12 +96,13 @@ class Snap:
 
     def __post_init__(self) -> None:
         if not isinstance(self.point_id, str) or not self.point_id:
-            raise InputError(f"snap point id must be a non-empty string, got {self.point_id!r}",
+            raise GeoInputError(f"snap point id must be a non-empty string, got {self.point_id!r}",
                              field="point_id")
         if not (0.0 <= self.fraction <= 1.0):
-            raise InputError(f"fraction must be in [0, 1], got {self.fraction}", field="fraction")
+            raise GeoInputError(f"fraction must be in [0, 1], got {self.fraction}",
+                                field="fraction")
         if self.edge < 0 or self.access_m < 0 or self.access_s < 0 or self.distance_m < 0:
-            raise InputError("snap edge, access and distance must be non-negative",
+            raise GeoInputError("snap edge, access and distance must be non-negative",
                              field="access_m")
 
 
@@ -226,7 +227,7 @@ def snap_points(
 
     Raises
     ------
-    InputError
+    GeoInputError
         Naming the point id and field ``lat`` for a place outside the network's
         area or farther than ``max_m`` from any road, or for a non-Location.
     """
@@ -235,14 +236,14 @@ def snap_points(
     pts = list(points)
     names = [str(i) for i in range(len(pts))] if ids is None else [str(i) for i in ids]
     if len(names) != len(pts):
-        raise InputError(f"{len(names)} ids for {len(pts)} points", field="ids")
+        raise GeoInputError(f"{len(names)} ids for {len(pts)} points", field="ids")
     if not access_speed_kmh > 0:
-        raise InputError("access speed must be positive", field="access_speed_kmh")
+        raise GeoInputError("access speed must be positive", field="access_speed_kmh")
     if not 0 <= far_m <= max_m:
-        raise InputError("need 0 <= far_m <= max_m", field="far_m")
+        raise GeoInputError("need 0 <= far_m <= max_m", field="far_m")
     for pid, p in zip(names, pts, strict=True):
         if not isinstance(p, Location):
-            raise InputError(f"point {pid!r} is not a Location: {p!r}", field="lat")
+            raise GeoInputError(f"point {pid!r} is not a Location: {p!r}", field="lat")
     if not pts:
         return ()
     idx = _snap_index(graph)
@@ -253,7 +254,7 @@ def snap_points(
     outside = shapely.distance(idx.hull_xy, geoms) > far_m
     if outside.any():
         i = int(np.flatnonzero(outside)[0])
-        raise InputError(
+        raise GeoInputError(
             f"point {names[i]!r} at lat {lat[i]:.5f}, lon {lon[i]:.5f} lies outside the road "
             f"network's area ({int(outside.sum())} such points); check the coordinates and "
             "their coordinate system (WGS-84 expected)", field="lat")
@@ -276,7 +277,7 @@ def snap_points(
     too_far = d > max_m
     if too_far.any():
         i = int(np.flatnonzero(too_far)[0])
-        raise InputError(
+        raise GeoInputError(
             f"point {names[i]!r} at lat {lat[i]:.5f}, lon {lon[i]:.5f} is {d[i] / 1000:.1f} km "
             f"from the nearest road (limit {max_m / 1000:.1f} km)", field="lat")
     far = np.flatnonzero(d > far_m)
@@ -352,7 +353,7 @@ def _tree_lengths(graph: RoadGraph, pred: npt.NDArray[Any]) -> npt.NDArray[np.fl
 def _chunk_size(graph: RoadGraph, chunk_size: int | None, n_places: int = 0) -> int:
     if chunk_size is not None:
         if chunk_size < 1:
-            raise InputError("chunk_size must be >= 1", field="chunk_size")
+            raise GeoInputError("chunk_size must be >= 1", field="chunk_size")
         return int(chunk_size)
     # Per source row: the Dijkstra row (8 bytes per node; packed weights) or also
     # lengths, predecessors and ancestors (40), plus ~6 float rows over the places.
@@ -457,7 +458,7 @@ def travel_matrix(
     """
     block = _ENGINES.get(engine)
     if block is None:
-        raise InputError(f"unknown engine {engine!r}; use one of {sorted(_ENGINES)}",
+        raise GeoInputError(f"unknown engine {engine!r}; use one of {sorted(_ENGINES)}",
                          field="engine")
     snaps = list(snaps)
     ids = [s.point_id for s in snaps]

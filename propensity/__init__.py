@@ -48,9 +48,9 @@ from propensity.features import (
     haversine_m,
 )
 from propensity.model import LOAN_PRIOR_YUAN, PD_PRIOR, DefaultModel, LoanSizeModel, UptakeModel
+from propensity.outcomes import FOLLOW_UP_OUTCOMES, LOAN_OUTCOMES, OUTCOME_UPTAKE, Outcome
 from propensity.scorer import (
     DEFAULT_MARGIN,
-    OUTCOME_UPTAKE,
     SCORE_COLUMNS,
     LeadScorer,
     explain,
@@ -72,7 +72,8 @@ __all__ = [
     "INDUSTRY_NAMES", "SEASONAL_CASH_NEED", "MONOTONIC", "cluster_features", "haversine_m",
     # models and scoring
     "UptakeModel", "LoanSizeModel", "DefaultModel", "LOAN_PRIOR_YUAN", "PD_PRIOR",
-    "LeadScorer", "ValueModel", "DEFAULT_MARGIN", "SCORE_COLUMNS", "OUTCOME_UPTAKE",
+    "LeadScorer", "ValueModel", "DEFAULT_MARGIN", "SCORE_COLUMNS",
+    "Outcome", "OUTCOME_UPTAKE", "FOLLOW_UP_OUTCOMES", "LOAN_OUTCOMES",
     "explain", "thompson_values", "retrain", "outcomes_to_history", "history_features",
     "save_scorer", "load_scorer",
     # evaluation

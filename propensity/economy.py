@@ -58,7 +58,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from countyreach.errors import InputError
+from propensity.errors import DataError
 from propensity.features import (
     INDUSTRIES,
     SEASONAL_CASH_NEED,
@@ -194,7 +194,7 @@ class Economy:
         ids = pd.Index(ids.astype(str) if hasattr(ids, "astype") else ids)
         missing = ids.difference(self.truth.index)
         if len(missing):
-            raise InputError(f"unknown lead id(s) {list(missing[:5])}", field="lead_id")
+            raise DataError(f"unknown lead id(s) {list(missing[:5])}", field="lead_id")
         return self.truth.loc[ids]
 
     def true_logit(self, leads: pd.DataFrame | Iterable[str], month: str, *,
@@ -274,10 +274,10 @@ def _draw_loan(typical: npt.NDArray[np.float64], cash_need: npt.NDArray[np.float
 
 def _check_villages(villages: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(villages, pd.DataFrame):
-        raise InputError("villages must be a DataFrame with name, lat, lon", field="villages")
+        raise DataError("villages must be a DataFrame with name, lat, lon", field="villages")
     missing = [c for c in ("name", "lat", "lon") if c not in villages.columns]
     if missing:
-        raise InputError(f"villages table lacks column(s) {missing}", field=missing[0])
+        raise DataError(f"villages table lacks column(s) {missing}", field=missing[0])
     v = villages.copy()
     if "place" in v.columns:
         v = v[v["place"].astype(str).str.strip().isin(_PLACES)]
@@ -287,9 +287,9 @@ def _check_villages(villages: pd.DataFrame) -> pd.DataFrame:
             | ~v["lon"].between(-180, 180)]
     if len(bad):
         row = int(bad.index[0]) + 1 if isinstance(bad.index[0], (int, np.integer)) else None
-        raise InputError("village coordinates must be numbers in range", row=row, field="lat")
+        raise DataError("village coordinates must be numbers in range", row=row, field="lat")
     if v.empty:
-        raise InputError("no village, hamlet or town rows to place businesses in",
+        raise DataError("no village, hamlet or town rows to place businesses in",
                          field="place")
     return v.reset_index(drop=True)
 
@@ -374,29 +374,29 @@ def generate_economy(
 
     Raises
     ------
-    InputError
+    DataError
         For bad villages, branches, mix or sizes.
     """
     if not isinstance(n_businesses, (int, np.integer)) or n_businesses < 10:
-        raise InputError(f"n_businesses must be an integer >= 10, got {n_businesses!r}",
+        raise DataError(f"n_businesses must be an integer >= 10, got {n_businesses!r}",
                          field="n_businesses")
     if not isinstance(n_months, (int, np.integer)) or not 1 <= n_months <= 240:
-        raise InputError(f"n_months must be an integer in 1..240, got {n_months!r}",
+        raise DataError(f"n_months must be an integer in 1..240, got {n_months!r}",
                          field="n_months")
     if not (0 < visit_rate <= 1 and 0 <= random_share <= 1 and 0 < target_uptake < 1):
-        raise InputError("visit_rate, random_share and target_uptake must be shares in (0, 1]",
+        raise DataError("visit_rate, random_share and target_uptake must be shares in (0, 1]",
                          field="visit_rate")
     parse_month(start_month)
     v = _check_villages(villages)
     br = _default_branches(v) if branches is None else branches.copy()
     missing = [c for c in ("branch_id", "name", "lat", "lon") if c not in br.columns]
     if missing or br.empty:
-        raise InputError(f"branches table needs rows with branch_id, name, lat, lon "
+        raise DataError(f"branches table needs rows with branch_id, name, lat, lon "
                          f"(missing {missing})", field=(missing or ["branch_id"])[0])
     mix = dict(DEFAULT_INDUSTRY_MIX if industry_mix is None else industry_mix)
     unknown = [k for k in mix if k not in INDUSTRIES]
     if unknown or not mix or any(not (w >= 0) for w in mix.values()) or sum(mix.values()) <= 0:
-        raise InputError(f"industry_mix needs non-negative shares of known codes {INDUSTRIES}; "
+        raise DataError(f"industry_mix needs non-negative shares of known codes {INDUSTRIES}; "
                          f"got {mix}", field="industry_mix")
     rng = np.random.default_rng(seed)
     n = int(n_businesses)

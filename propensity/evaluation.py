@@ -23,7 +23,7 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 from sklearn.model_selection import GroupKFold
 
-from countyreach.errors import InputError
+from propensity.errors import DataError
 from propensity.scorer import LeadScorer, history_features
 
 __all__ = [
@@ -45,7 +45,7 @@ def _arrays(y: Any, p: Any) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float
     ya = np.asarray(y).astype(int)
     pa = np.asarray(p, float)
     if ya.shape != pa.shape or ya.ndim != 1:
-        raise InputError("labels and probabilities must be 1-D and of equal length",
+        raise DataError("labels and probabilities must be 1-D and of equal length",
                          field="y")
     return ya, pa
 
@@ -75,7 +75,7 @@ def calibration_bins(y: Any, p: Any, n_bins: int = 10,
         edges = np.unique(np.quantile(pa, np.linspace(0, 1, n_bins + 1)))
         edges[0], edges[-1] = 0.0, 1.0
     else:
-        raise InputError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}",
+        raise DataError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}",
                          field="strategy")
     idx = np.clip(np.searchsorted(edges, pa, side="right") - 1, 0, len(edges) - 2)
     rows = []
@@ -168,12 +168,12 @@ def report_from_predictions(y: Any, p: Any, *, n_bins: int = 10,
 
     Raises
     ------
-    InputError
+    DataError
         If ``y`` holds only one class (AUC is undefined).
     """
     ya, pa = _arrays(y, p)
     if len(np.unique(ya)) < 2:
-        raise InputError("the evaluation rows need both outcomes to measure AUC", field="y")
+        raise DataError("the evaluation rows need both outcomes to measure AUC", field="y")
     lift = lift_table(ya, pa)
     top = lift.iloc[0]
     return ModelReport(
@@ -315,14 +315,14 @@ def temporal_split(history: pd.DataFrame, holdout_months: int = 6) -> tuple[pd.D
 
     Raises
     ------
-    InputError
+    DataError
         If the history does not span more than ``holdout_months`` months.
     """
     if "month" not in history.columns:
-        raise InputError("visit history lacks column 'month'", field="month")
+        raise DataError("visit history lacks column 'month'", field="month")
     months = sorted(history["month"].astype(str).str.slice(0, 7).unique())
     if holdout_months < 1 or len(months) <= holdout_months:
-        raise InputError(f"history spans {len(months)} month(s): cannot hold out "
+        raise DataError(f"history spans {len(months)} month(s): cannot hold out "
                          f"{holdout_months}", field="holdout_months")
     cut = months[-holdout_months]
     m = history["month"].astype(str).str.slice(0, 7)
@@ -339,13 +339,13 @@ def village_group_cv(businesses: pd.DataFrame, history: pd.DataFrame, *, n_split
         ``fold, n_train, n_test, auc, ece`` per fold.
     """
     if "village" not in businesses.columns:
-        raise InputError("the leads table has no 'village' column", field="village")
+        raise DataError("the leads table has no 'village' column", field="village")
     village = businesses.drop_duplicates("lead_id").set_index("lead_id")["village"]
     h = history.reset_index(drop=True)
     groups = h["lead_id"].astype(str).map(village.astype(str)).fillna("?").to_numpy()
     n_groups = len(np.unique(groups))
     if n_groups < n_splits:
-        raise InputError(f"only {n_groups} villages for {n_splits} folds", field="n_splits")
+        raise DataError(f"only {n_groups} villages for {n_splits} folds", field="n_splits")
     rows = []
     for k, (tr, te) in enumerate(GroupKFold(n_splits=n_splits).split(h, groups=groups)):
         sc = LeadScorer(**dict(scorer_params or {})).fit_history(businesses, h.iloc[tr])

@@ -23,7 +23,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from countyreach.errors import InputError
+from propensity.errors import DataError
 from propensity.evaluation import expected_calibration_error
 from propensity.model import UptakeModel
 
@@ -49,10 +49,10 @@ def load_bank_marketing(path: str | Path) -> tuple[pd.DataFrame, np.ndarray]:
     """
     p = Path(path)
     if not p.exists():
-        raise InputError("file not found", file=str(p))
+        raise DataError("file not found", file=str(p))
     df = pd.read_csv(p, sep=";")
     if "y" not in df.columns:
-        raise InputError("no 'y' column: is this bank-additional-full.csv?", file=str(p),
+        raise DataError("no 'y' column: is this bank-additional-full.csv?", file=str(p),
                          field="y")
     y = (df["y"].astype(str).str.strip() == "yes").to_numpy(int)
     X = df.drop(columns=["y", "duration"], errors="ignore")
@@ -106,11 +106,11 @@ def load_cai2015(path: str | Path) -> pd.DataFrame:
     """Read the Cai et al. (2015) household file and check its key columns."""
     p = Path(path)
     if not p.exists():
-        raise InputError("file not found", file=str(p))
+        raise DataError("file not found", file=str(p))
     df = pd.read_csv(p)
     missing = [c for c in ("village", "takeup_survey", "intensive") if c not in df.columns]
     if missing:
-        raise InputError(f"missing column(s) {missing}", file=str(p), field=missing[0])
+        raise DataError(f"missing column(s) {missing}", file=str(p), field=missing[0])
     return df
 
 
@@ -141,7 +141,7 @@ def cai2015_ate(data: str | Path | pd.DataFrame, *, treatment: str = "intensive"
     tt, yy = t - tm, y - ym
     sxx = float(tt @ tt)
     if sxx == 0:
-        raise InputError("the treatment does not vary inside any village", field=treatment)
+        raise DataError("the treatment does not vary inside any village", field=treatment)
     beta = float(tt @ yy) / sxx
     e = yy - beta * tt
     scores = pd.Series(tt * e).groupby(g).sum().to_numpy()

@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from countyreach.errors import InputError
+from propensity.errors import DataError
 
 __all__ = [
     "INDUSTRIES",
@@ -162,7 +162,7 @@ def feature_names(groups: Sequence[str] = ("business", "spatial", "seasonal")) -
     """
     unknown = [g for g in groups if g not in FEATURE_GROUPS]
     if unknown:
-        raise InputError(f"unknown feature group(s) {unknown}; use {list(FEATURE_GROUPS)}",
+        raise DataError(f"unknown feature group(s) {unknown}; use {list(FEATURE_GROUPS)}",
                          field="feature_groups")
     return [f for g in FEATURE_GROUPS if g in groups for f in FEATURE_GROUPS[g]]
 
@@ -172,7 +172,7 @@ def parse_month(month: str) -> tuple[int, int]:
 
     Raises
     ------
-    InputError
+    DataError
         If the text is not a month.
     """
     text = str(month).strip()
@@ -180,9 +180,9 @@ def parse_month(month: str) -> tuple[int, int]:
         y_s, m_s = text.split("-")[:2]
         y, m = int(y_s), int(m_s)
     except ValueError:
-        raise InputError(f"expected a month like 2025-09, got {month!r}", field="month") from None
+        raise DataError(f"expected a month like 2025-09, got {month!r}", field="month") from None
     if not (1 <= m <= 12 and 1900 <= y <= 2200):
-        raise InputError(f"expected a month like 2025-09, got {month!r}", field="month")
+        raise DataError(f"expected a month like 2025-09, got {month!r}", field="month")
     return y, m
 
 
@@ -239,7 +239,7 @@ def nearest_distance_m(lat: npt.ArrayLike, lon: npt.ArrayLike, to_lat: npt.Array
     pts = np.radians(np.column_stack([np.asarray(lat, float), np.asarray(lon, float)]))
     tgt = np.radians(np.column_stack([np.asarray(to_lat, float), np.asarray(to_lon, float)]))
     if len(tgt) == 0:
-        raise InputError("no target points to measure distances to", field="lat")
+        raise DataError("no target points to measure distances to", field="lat")
     tree = BallTree(tgt, metric="haversine")
     d, idx = tree.query(pts, k=1)
     return d[:, 0] * EARTH_RADIUS_M, idx[:, 0].astype(np.int64)
@@ -347,12 +347,12 @@ def build_features(businesses: pd.DataFrame, month: str, *,
 
     Raises
     ------
-    InputError
+    DataError
         If ``industry`` is missing or the month is not ``YYYY-MM``.
     """
     moy = month_of_year(month)
     if "industry" not in businesses.columns:
-        raise InputError("the leads table has no 'industry' column", field="industry")
+        raise DataError("the leads table has no 'industry' column", field="industry")
     names = feature_names(groups)
     cols: dict[str, object] = {}
     industry = businesses["industry"].astype(str).str.strip()

@@ -39,7 +39,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from countyreach.errors import ModelError
+from propensity.errors import ModelError
 from propensity.features import INDUSTRIES
 
 __all__ = ["UptakeModel", "LoanSizeModel", "DefaultModel", "LOAN_PRIOR_YUAN", "PD_PRIOR"]

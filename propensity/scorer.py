@@ -18,6 +18,7 @@ the industry's year-round level and this month's deviation from it.
 
 from __future__ import annotations
 
+import importlib.metadata
 import io
 import logging
 import pickle
@@ -32,8 +33,8 @@ import numpy.typing as npt
 import pandas as pd
 import sklearn
 
-from countyreach.errors import DataWarning, DroppedRowWarning, InputError, ModelError
 from propensity.economy import Economy
+from propensity.errors import DataError, DataWarning, DroppedRowWarning, ModelError
 from propensity.features import (
     FEATURE_GROUPS,
     INDUSTRY_NAMES,
@@ -43,6 +44,7 @@ from propensity.features import (
     parse_month,
 )
 from propensity.model import DefaultModel, LoanSizeModel, UptakeModel
+from propensity.outcomes import OUTCOME_UPTAKE
 
 __all__ = [
     "LeadScorer",
@@ -65,15 +67,6 @@ FloatArray = npt.NDArray[np.float64]
 #: Net interest margin over a one-year rural working-capital loan.
 DEFAULT_MARGIN = 0.05
 
-#: Officer-recorded visit outcome -> took a loan (None: nobody met, no information).
-OUTCOME_UPTAKE: Mapping[str, int | None] = {
-    "not_there": None,
-    "met": 0,
-    "not_interested": 0,
-    "interested": 0,
-    "applied": 1,
-    "approved": 1,
-}
 
 SCORE_COLUMNS = ("lead_id", "p_uptake", "loan_yuan", "p_default", "value_yuan",
                  "value_std_yuan", "do_not_visit", "explanation_en", "explanation_zh")
@@ -98,14 +91,14 @@ def interaction_groups(columns: Sequence[str]) -> list[list[str]]:
 
 def _check_history(history: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(history, pd.DataFrame):
-        raise InputError("visit history must be a table", field="history")
+        raise DataError("visit history must be a table", field="history")
     missing = [c for c in ("lead_id", "month") if c not in history.columns]
     if missing:
-        raise InputError(f"visit history lacks column(s) {missing}", field=missing[0])
+        raise DataError(f"visit history lacks column(s) {missing}", field=missing[0])
     h = history.copy()
     if "took_loan" not in h.columns:
         if "outcome" not in h.columns:
-            raise InputError("visit history needs 'took_loan' (0/1) or an officer 'outcome'",
+            raise DataError("visit history needs 'took_loan' (0/1) or an officer 'outcome'",
                              field="took_loan")
         h = outcomes_to_history(h)
     h["lead_id"] = h["lead_id"].astype(str)
@@ -113,14 +106,14 @@ def _check_history(history: pd.DataFrame) -> pd.DataFrame:
     for i, m in enumerate(h["month"]):
         try:
             parse_month(m)
-        except InputError:
-            raise InputError(f"expected a month like 2025-09, got {m!r}", row=i + 1,
+        except DataError:
+            raise DataError(f"expected a month like 2025-09, got {m!r}", row=i + 1,
                              field="month") from None
     h["took_loan"] = pd.to_numeric(h["took_loan"], errors="coerce")
     bad = h["took_loan"].notna() & ~h["took_loan"].isin([0, 1])
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"took_loan must be 0 or 1, got {history['took_loan'].iloc[i]!r}",
+        raise DataError(f"took_loan must be 0 or 1, got {history['took_loan'].iloc[i]!r}",
                          row=i + 1, field="took_loan")
     for c in ("loan_yuan", "defaulted"):
         h[c] = pd.to_numeric(h[c], errors="coerce") if c in h.columns else np.nan
@@ -144,18 +137,18 @@ def outcomes_to_history(outcomes: pd.DataFrame) -> pd.DataFrame:
 
     Raises
     ------
-    InputError
+    DataError
         Naming the row and field of an unknown outcome or a missing column.
     """
     missing = [c for c in ("lead_id", "month", "outcome") if c not in outcomes.columns]
     if missing:
-        raise InputError(f"outcomes lack column(s) {missing}", field=missing[0])
+        raise DataError(f"outcomes lack column(s) {missing}", field=missing[0])
     out = outcomes.copy()
     codes = out["outcome"].astype(str).str.strip().str.lower()
     unknown = ~codes.isin(list(OUTCOME_UPTAKE))
     if unknown.any():
         i = int(np.flatnonzero(unknown.to_numpy())[0])
-        raise InputError(f"unknown outcome {outcomes['outcome'].iloc[i]!r}; use one of "
+        raise DataError(f"unknown outcome {outcomes['outcome'].iloc[i]!r}; use one of "
                          f"{list(OUTCOME_UPTAKE)}", row=i + 1, field="outcome")
     took = codes.map(OUTCOME_UPTAKE)
     amount = (pd.to_numeric(out["amount_yuan"], errors="coerce") if "amount_yuan" in out.columns
@@ -185,7 +178,7 @@ def history_features(businesses: pd.DataFrame, history: pd.DataFrame,
     """
     h = _check_history(history)
     if "lead_id" not in businesses.columns:
-        raise InputError("the leads table has no 'lead_id' column", field="lead_id")
+        raise DataError("the leads table has no 'lead_id' column", field="lead_id")
     b = businesses.drop_duplicates("lead_id").set_index(businesses["lead_id"].drop_duplicates()
                                                         .astype(str).to_numpy())
     known = h["lead_id"].isin(b.index)
@@ -200,7 +193,7 @@ def history_features(businesses: pd.DataFrame, history: pd.DataFrame,
         f.index = rows.index
         frames.append(f)
     if not frames:
-        raise InputError("no usable history rows to train on", field="history")
+        raise DataError("no usable history rows to train on", field="history")
     X = pd.concat(frames).loc[h.index]
     return X.reset_index(drop=True), h
 
@@ -237,10 +230,10 @@ class LeadScorer:
 
     def _check_params(self) -> None:
         if not (0 < self.margin < 1):
-            raise InputError(f"margin must be a share in (0, 1), got {self.margin!r}",
+            raise DataError(f"margin must be a share in (0, 1), got {self.margin!r}",
                              field="margin")
         if not (0 <= self.lgd <= 1):
-            raise InputError(f"lgd must be a share in [0, 1], got {self.lgd!r}", field="lgd")
+            raise DataError(f"lgd must be a share in [0, 1], got {self.lgd!r}", field="lgd")
         feature_names(self.feature_groups)
 
     def get_params(self) -> dict[str, Any]:
@@ -283,7 +276,7 @@ class LeadScorer:
         if isinstance(data, Economy):
             return self.fit_history(data.businesses, data.history if history is None else history)
         if history is None:
-            raise InputError("a visit history is needed to train on a leads table",
+            raise DataError("a visit history is needed to train on a leads table",
                              field="history")
         return self.fit_history(data, history)
 
@@ -299,7 +292,7 @@ class LeadScorer:
         X, rows = history_features(businesses, history, self.feature_groups)
         y = rows["took_loan"].to_numpy(int)
         if len(np.unique(y)) < 2:
-            raise InputError("the visit history needs both loans taken and visits without a "
+            raise DataError("the visit history needs both loans taken and visits without a "
                              "loan to learn from", field="took_loan")
         if len(rows) < 200:
             warnings.warn(f"only {len(rows)} visits to learn from: the model will be rough",
@@ -377,9 +370,9 @@ class LeadScorer:
         self._require_fitted()
         m = self.margin if margin is None else float(margin)
         if not (0 < m < 1):
-            raise InputError(f"margin must be a share in (0, 1), got {margin!r}", field="margin")
+            raise DataError(f"margin must be a share in (0, 1), got {margin!r}", field="margin")
         if "lead_id" not in businesses.columns:
-            raise InputError("the leads table has no 'lead_id' column", field="lead_id")
+            raise DataError("the leads table has no 'lead_id' column", field="lead_id")
         comp = self.components(businesses, month)
         unit = self._unit_value(comp["loan_yuan"], comp["p_default"], m)
         value = np.maximum(comp["p_uptake"] * unit, 0.0)
@@ -575,7 +568,7 @@ def explain(scorer: LeadScorer, businesses: pd.DataFrame, month: str,
         b = businesses[businesses["lead_id"].astype(str).isin(wanted)]
         unknown = wanted - set(b["lead_id"].astype(str))
         if unknown:
-            raise InputError(f"unknown lead id(s) {sorted(unknown)[:5]}", field="lead_id")
+            raise DataError(f"unknown lead id(s) {sorted(unknown)[:5]}", field="lead_id")
     if b.empty:
         return pd.DataFrame(columns=["lead_id", "rank", "reason", "contribution_logit",
                                      "text_en", "text_zh"])
@@ -629,7 +622,7 @@ def thompson_values(scorer: LeadScorer, businesses: pd.DataFrame, month: str,
         explored, do_not_visit``; ``value_yuan`` is what the router should collect.
     """
     if not (0 <= exploration_share <= 1):
-        raise InputError(f"exploration_share must be in [0, 1], got {exploration_share!r}",
+        raise DataError(f"exploration_share must be in [0, 1], got {exploration_share!r}",
                          field="exploration_share")
     scorer._require_fitted()
     m = scorer.margin if margin is None else float(margin)
@@ -687,10 +680,17 @@ def retrain(scorer: LeadScorer, outcomes: pd.DataFrame, *,
 
 
 # ---------------------------------------------------------------------------- persistence
-def _versions(scorer: LeadScorer) -> dict[str, Any]:
-    import countyreach
+def _code_version() -> str:
+    # The distribution's version: the package ships inside it, and must not import the
+    # application that sits above it.
+    try:
+        return importlib.metadata.version("countyreach")
+    except importlib.metadata.PackageNotFoundError:
+        return "0.0.0+source"
 
-    return {"countyreach": countyreach.__version__, "sklearn": sklearn.__version__,
+
+def _versions(scorer: LeadScorer) -> dict[str, Any]:
+    return {"countyreach": _code_version(), "sklearn": sklearn.__version__,
             "numpy": np.__version__, "features": list(scorer.feature_names_)}
 
 
@@ -729,8 +729,6 @@ def load_scorer(path: str | Path) -> LeadScorer:
         If the file is missing, not a countyreach model, or was saved by another
         countyreach / scikit-learn version or with another feature list.
     """
-    import countyreach
-
     p = Path(path)
     if not p.exists():
         raise ModelError(f"no saved lead model at {p}")
@@ -743,9 +741,9 @@ def load_scorer(path: str | Path) -> LeadScorer:
         except Exception as exc:  # a truncated or foreign file
             raise ModelError(f"{p} is damaged: {exc}") from None
         problems = []
-        if meta.get("countyreach") != countyreach.__version__:
+        if meta.get("countyreach") != _code_version():
             problems.append(f"countyreach {meta.get('countyreach')} (this is "
-                            f"{countyreach.__version__})")
+                            f"{_code_version()})")
         if meta.get("sklearn") != sklearn.__version__:
             problems.append(f"scikit-learn {meta.get('sklearn')} (installed: "
                             f"{sklearn.__version__})")

@@ -16,7 +16,7 @@ Time rules (what the solver must produce)
   lunch window, lasts its duration, does not overlap a visit and is taken in one
   gap between two events (leaving the start, a visit, getting back): that gap must
   hold the leg's driving *and* the break.
-* Skills and locality are checked only when the settings make them ``hard``. An
+* Skills and locality are checked only when the rules make them ``hard``. An
   officer with no skills listed is a generalist; one with no localities listed
   works anywhere.
 """
@@ -27,15 +27,13 @@ import math
 from collections import Counter
 from collections.abc import Callable
 
-from countyreach.types import (
-    UNREACHABLE,
+from geo.types import UNREACHABLE
+from routing.plan import Plan, PlanStatus, Route, Violation
+from routing.problem import (
+    ConstraintMode,
     Lead,
     Officer,
-    Plan,
-    PlanStatus,
-    Route,
     RoutingProblem,
-    Violation,
     end_node_id,
     start_node_id,
 )
@@ -127,10 +125,11 @@ def _check_route(problem: RoutingProblem, r: Route, o: Officer, leads: dict[str,
             wins = ", ".join(str(w) for w in ld.windows)
             bad("time_window", f"visit of {s.lead_id} starts at {s.start_s} s, outside {wins}",
                 s.lead_id)
-        settings = problem.settings
-        if settings.skills == "hard" and not o.can_serve(ld.industry):
+        rules = problem.rules
+        if rules.skills == ConstraintMode.HARD and not o.can_serve(ld.industry):
             bad("skill", f"{oid} does not cover industry {ld.industry}", s.lead_id)
-        if settings.locality == "hard" and o.localities and ld.village not in o.localities:
+        if (rules.locality == ConstraintMode.HARD and o.localities
+                and ld.village not in o.localities):
             bad("locality", f"{oid} is not local to {ld.village or 'an unnamed village'}",
                 s.lead_id)
         gaps.append((prev_dep, s.start_s, dur))
@@ -197,7 +196,7 @@ def check_plan(problem: RoutingProblem, plan: Plan) -> list[Violation]:
     Parameters
     ----------
     problem : RoutingProblem
-        What was to be planned (leads, officers, matrix, settings).
+        What was to be planned (leads, officers, matrix, rules).
     plan : Plan
         The answer to check.
 

@@ -20,15 +20,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from countyreach.types import (
-    UNREACHABLE,
-    Lead,
-    Officer,
-    Route,
-    RoutingProblem,
-    end_node_id,
-    start_node_id,
-)
+from geo.types import UNREACHABLE
+from routing.plan import Route
+from routing.problem import Lead, Officer, RoutingProblem, end_node_id, start_node_id
 from routing.reasons import eligible, soft_mismatch
 from routing.schedule import schedule_route
 
@@ -80,7 +74,7 @@ def greedy_routes(problem: RoutingProblem, candidates: Sequence[Lead],
     Parameters
     ----------
     problem : RoutingProblem
-        Officers, travel matrix and settings (the leads are taken from ``candidates``).
+        Officers, travel matrix and rules (the leads are taken from ``candidates``).
     candidates : sequence of Lead
         Leads that may be inserted; appointments among them are inserted first.
     time_limit_s : float
@@ -114,7 +108,7 @@ def greedy_routes(problem: RoutingProblem, candidates: Sequence[Lead],
                     dtype=float)
     value = np.array([ld.value_yuan for ld in candidates])
     load = np.array([ld.load for ld in candidates], dtype=np.int64)
-    per_s = problem.settings.drive_cost_yuan_per_h / 3600.0
+    per_s = problem.rules.drive_cost_yuan_per_h / 3600.0
     pinned = np.array([ld.pinned_officer_id is not None for ld in candidates])
     days = [_Day(o, m.index[start_node_id(o.officer_id)], m.index[end_node_id(o.officer_id)])
             for o in officers]
@@ -126,7 +120,7 @@ def greedy_routes(problem: RoutingProblem, candidates: Sequence[Lead],
                 allowed[v, i] = ld.pinned_officer_id == o.officer_id
             else:
                 allowed[v, i] = eligible(problem, o, ld)
-            gain[v, i] = value[i] - problem.settings.soft_penalty_yuan * soft_mismatch(
+            gain[v, i] = value[i] - problem.rules.soft_penalty_yuan * soft_mismatch(
                 problem, o, ld)
     free = np.ones(n, dtype=bool)
     # Best insertion per (officer, lead): score, position; recomputed for a changed day only.

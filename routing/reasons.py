@@ -16,13 +16,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from countyreach.types import (
-    UNREACHABLE,
-    DroppedLead,
-    DropReason,
+from geo.types import UNREACHABLE
+from routing.plan import DroppedLead, DropReason, Route
+from routing.problem import (
+    ConstraintMode,
     Lead,
     Officer,
-    Route,
     RoutingProblem,
     end_node_id,
     start_node_id,
@@ -43,20 +42,21 @@ MAX_POSITIONS_TESTED = 24
 
 def eligible(problem: RoutingProblem, officer: Officer, lead: Lead) -> bool:
     """Whether hard skill and locality rules allow ``officer`` to visit ``lead``."""
-    s = problem.settings
-    if s.skills == "hard" and not officer.can_serve(lead.industry):
+    s = problem.rules
+    if s.skills == ConstraintMode.HARD and not officer.can_serve(lead.industry):
         return False
-    return not (s.locality == "hard" and officer.localities
+    return not (s.locality == ConstraintMode.HARD and officer.localities
                 and lead.village not in officer.localities)
 
 
 def soft_mismatch(problem: RoutingProblem, officer: Officer, lead: Lead) -> int:
     """Number of soft preferences (skill, locality) broken if ``officer`` visits ``lead``."""
-    s = problem.settings
+    s = problem.rules
     n = 0
-    if s.skills == "soft" and not officer.can_serve(lead.industry):
+    if s.skills == ConstraintMode.SOFT and not officer.can_serve(lead.industry):
         n += 1
-    if s.locality == "soft" and officer.localities and lead.village not in officer.localities:
+    if (s.locality == ConstraintMode.SOFT and officer.localities
+            and lead.village not in officer.localities):
         n += 1
     return n
 
@@ -71,7 +71,7 @@ def lead_alone_reasons(problem: RoutingProblem, lead: Lead) -> DroppedLead | Non
     if not reachable:
         return DroppedLead(lead.lead_id, DropReason.UNREACHABLE,
                            "no road connects it with any officer's start and end")
-    if problem.settings.skills == "hard" and not any(o.can_serve(lead.industry)
+    if problem.rules.skills == ConstraintMode.HARD and not any(o.can_serve(lead.industry)
                                                      for o in reachable):
         return DroppedLead(lead.lead_id, DropReason.NO_SKILL,
                            f"no officer working today covers {lead.industry}")
@@ -134,7 +134,7 @@ def _best_insertion(problem: RoutingProblem, routes: Sequence[Route], lead: Lead
     """
     by_id = problem.lead_by_id
     officers = problem.officer_by_id
-    per_s = problem.settings.drive_cost_yuan_per_h / 3600.0
+    per_s = problem.rules.drive_cost_yuan_per_h / 3600.0
     best: tuple[float, int, Route] | None = None
     for k, r in enumerate(routes):
         o = officers[r.officer_id]
@@ -147,7 +147,7 @@ def _best_insertion(problem: RoutingProblem, routes: Sequence[Route], lead: Lead
         if o.capacity is not None and (
                 sum(by_id[x].load for x in r.lead_ids) + lead.load > o.capacity):
             continue  # nothing left to carry for it
-        penalty = problem.settings.soft_penalty_yuan * soft_mismatch(problem, o, lead)
+        penalty = problem.rules.soft_penalty_yuan * soft_mismatch(problem, o, lead)
         seq = [by_id[x] for x in r.lead_ids]
         for detour_s, pos in _cheapest_insertions(problem, r, o, lead):
             cost = detour_s * per_s + penalty

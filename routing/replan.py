@@ -14,17 +14,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from countyreach.errors import InputError
-from countyreach.types import (
-    Break,
-    Depot,
-    Officer,
-    Plan,
-    RoutingProblem,
-    TimeWindow,
-    TravelMatrix,
-    start_node_id,
-)
+from geo.types import TravelMatrix
+from routing.errors import ProblemError
+from routing.plan import Plan
+from routing.problem import Break, Depot, Officer, RoutingProblem, TimeWindow, start_node_id
 from routing.solver import solve
 
 __all__ = ["replan"]
@@ -84,11 +77,11 @@ def replan(
         visits = list(done.get(oid, ()))
         unknown = [x for x in visits if x not in leads]
         if unknown:
-            raise InputError(f"officer {oid} reports unknown visits {unknown[:3]}", field="done")
+            raise ProblemError(f"officer {oid} reports unknown visits {unknown[:3]}", field="done")
         all_done.update(visits)
         pos = positions.get(oid) or (visits[-1] if visits else start_node_id(oid))
         if pos not in m.index:
-            raise InputError(f"position {pos!r} of officer {oid} is not a matrix node",
+            raise ProblemError(f"position {pos!r} of officer {oid} is not a matrix node",
                              field="positions")
         route = routes.get(oid)
         drove = 0
@@ -114,6 +107,6 @@ def replan(
                                    else route.lunch.start_s, now_s),
         ))
     matrix = TravelMatrix(m.node_ids, np.asarray(dur), np.asarray(dist))
-    new_problem = RoutingProblem(problem.leads, tuple(officers), matrix, problem.settings,
+    new_problem = RoutingProblem(problem.leads, tuple(officers), matrix, problem.rules,
                                  problem.plan_date, frozenset(all_done))
     return new_problem, solve(new_problem)

@@ -14,18 +14,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from countyreach.types import (
-    UNREACHABLE,
-    BreakTaken,
-    Lead,
-    Officer,
-    Route,
-    Stop,
-    TimeWindow,
-    TravelMatrix,
-    end_node_id,
-    start_node_id,
-)
+from geo.types import UNREACHABLE, TravelMatrix
+from routing.plan import BreakTaken, Route, Stop
+from routing.problem import Lead, Officer, TimeWindow, end_node_id, start_node_id
 
 __all__ = ["earliest_start", "schedule_route"]
 

@@ -37,19 +37,10 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_parameters_pb2
 
-from countyreach.types import (
-    DroppedLead,
-    DropReason,
-    Lead,
-    Officer,
-    Plan,
-    PlanStatus,
-    Route,
-    RoutingProblem,
-    end_node_id,
-    start_node_id,
-)
 from routing.construct import greedy_routes
+from routing.params import SolveParams
+from routing.plan import DroppedLead, DropReason, Plan, PlanStatus, Route
+from routing.problem import Lead, Officer, RoutingProblem, end_node_id, start_node_id
 from routing.reasons import (
     eligible,
     explain_drops,
@@ -113,8 +104,8 @@ _NO_CLOCK_S = 600.0
 _PARALLEL_MIN_S = 4.0
 
 
-def _search_parameters(n_leads: int, time_limit_s: float,
-                       seed: int) -> pywrapcp.DefaultRoutingSearchParameters:
+def _search_parameters(n_leads: int,
+                       time_limit_s: float) -> pywrapcp.DefaultRoutingSearchParameters:
     params = pywrapcp.DefaultRoutingSearchParameters()
     # Insertion builds a feasible start under tight windows where cheapest-arc does not.
     params.first_solution_strategy = (
@@ -141,17 +132,18 @@ def _search_parameters(n_leads: int, time_limit_s: float,
             ops.use_relocate_path_global_cheapest_insertion_insert_unperformed = 3
     params.time_limit.FromMilliseconds(max(100, int(time_limit_s * 1000)))
     params.log_search = False
-    del seed  # OR-Tools' search is deterministic for a given model; kept for the API
     return params
 
 
-def solve(problem: RoutingProblem) -> Plan:
+def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Plan:
     """Plan the day: which leads each officer visits, in what order, and why the rest are left.
 
     Parameters
     ----------
     problem : RoutingProblem
-        Leads with their value (prize), officers, travel matrix and settings.
+        Leads with their value (prize), officers, travel matrix and rules.
+    params : SolveParams, optional
+        Time limit, seed, workers (default :class:`SolveParams`).
 
     Returns
     -------
@@ -160,7 +152,8 @@ def solve(problem: RoutingProblem) -> Plan:
         ``TIMEOUT`` when the search found no solution in the time limit.
     """
     t0 = time.perf_counter()
-    settings = problem.settings
+    params = SolveParams() if params is None else params
+    rules = problem.rules
     officers = problem.officers
     done = problem.done_lead_ids
     pre_dropped: list[DroppedLead] = []
@@ -182,11 +175,11 @@ def solve(problem: RoutingProblem) -> Plan:
     searched, _held_back = _promising(problem, candidates)
     # Re-inserting and explaining left-out leads after the search takes ~3 ms a candidate
     # (measured at N = 2000): reserve it so the whole solve keeps to its time limit.
-    reserve_s = min(0.25 * settings.time_limit_s, 0.003 * len(candidates))
+    reserve_s = min(0.25 * params.time_limit_s, 0.003 * len(candidates))
     stats: dict[str, int] = {}
     routes_orders = _search(problem, searched, candidates,
-                            settings.time_limit_s - reserve_s - (time.perf_counter() - t0),
-                            stats)
+                            params.time_limit_s - reserve_s - (time.perf_counter() - t0),
+                            params, stats)
     if routes_orders is None:
         idle = [Route(o.officer_id, (), o.shift.start_s, o.shift.start_s, 0, 0, 0.0)
                 for o in officers]
@@ -223,8 +216,8 @@ def solve(problem: RoutingProblem) -> Plan:
     missing_pins = [ld.lead_id for ld in problem.leads
                     if ld.pinned_officer_id is not None and ld.lead_id not in done
                     and ld.lead_id not in visited]
-    drive_cost = settings.drive_cost_yuan_per_h / 3600.0
-    penalty = sum(settings.soft_penalty_yuan * soft_mismatch(problem, o, by_id[s.lead_id])
+    drive_cost = rules.drive_cost_yuan_per_h / 3600.0
+    penalty = sum(rules.soft_penalty_yuan * soft_mismatch(problem, o, by_id[s.lead_id])
                   for r, o in zip(routes, officers, strict=True) for s in r.stops)
     objective = sum(r.value_yuan - drive_cost * r.drive_s for r in routes) - penalty
     status = PlanStatus.PARTIAL if missing_pins else PlanStatus.FEASIBLE
@@ -309,10 +302,10 @@ class _Model:
         manager = pywrapcp.RoutingIndexManager(len(node_ids), n_veh, starts, ends)
         routing = pywrapcp.RoutingModel(manager)
         self.manager, self.routing = manager, routing
-        settings = problem.settings
+        rules = problem.rules
 
         # Arc costs: driving, plus soft mismatch penalties on arcs entering a lead.
-        drive_units_per_s = settings.drive_cost_yuan_per_h * SCALE / 3600.0
+        drive_units_per_s = rules.drive_cost_yuan_per_h * SCALE / 3600.0
         base_cost = np.rint(dur * drive_units_per_s).astype(np.int64)
         soft_cols = {}
         for v, o in enumerate(officers):
@@ -320,7 +313,7 @@ class _Model:
             if col.any():
                 soft_cols[v] = col
         if soft_cols:
-            pen = int(round(settings.soft_penalty_yuan * SCALE))
+            pen = int(round(rules.soft_penalty_yuan * SCALE))
             for v in range(n_veh):
                 cost = base_cost.copy()
                 if v in soft_cols:
@@ -451,7 +444,7 @@ def _initial_routes(problem: RoutingProblem, candidates: Sequence[Lead], time_li
         # (savings) opens fewer routes than value-per-minute insertion: measured on Solomon
         # RC103, 13 routes against 14 and a 1.2 % gap against 5.6 %. Kept only if better.
         model = _Model(problem, candidates, range(len(problem.officers)))
-        params = _search_parameters(len(candidates), savings_s, problem.settings.seed)
+        params = _search_parameters(len(candidates), savings_s)
         params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.SAVINGS
         params.local_search_metaheuristic = (
             routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT)
@@ -464,7 +457,8 @@ def _initial_routes(problem: RoutingProblem, candidates: Sequence[Lead], time_li
 
 
 def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Sequence[Lead],
-            time_limit_s: float, stats: dict[str, int]) -> list[list[str]] | None:
+            time_limit_s: float, params: SolveParams,
+            stats: dict[str, int]) -> list[list[str]] | None:
     """Each officer's visit order (lead ids), or None when no solution was found.
 
     Greedy routes over all ``candidates`` start a short whole-day OR-Tools search over the
@@ -475,7 +469,7 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
     if not candidates:
         return [[] for _ in problem.officers]
     deadline = time.perf_counter() + time_limit_s
-    fixed_steps = problem.settings.improvement_steps
+    fixed_steps = params.improvement_steps
     initial = (_initial_routes(problem, candidates, 0.3 * time_limit_s,
                                _SAVINGS_SHARE * time_limit_s)
                if fixed_steps is None else _initial_routes(problem, candidates, _NO_CLOCK_S))
@@ -485,7 +479,7 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
     stats["greedy_visits"] = len(chosen)
     log.info("greedy routes: %d visits in %.2f s", len(chosen),
              time_limit_s - (deadline - time.perf_counter()))
-    rng = np.random.default_rng(problem.settings.seed)
+    rng = np.random.default_rng(params.seed)
     if fixed_steps is not None:
         # Reproducible: no clock anywhere, a fixed number of steps that each end at a local
         # optimum, in this process.
@@ -499,11 +493,11 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
         return hood.best[2]
     model = _Model(problem, searched, range(len(problem.officers)))
     first_s = (deadline - time.perf_counter()) * _LNS_FIRST_SHARE
-    params = _search_parameters(len(searched), max(0.1, first_s), problem.settings.seed)
-    orders = model.solve(params, initial)
+    search = _search_parameters(len(searched), max(0.1, first_s))
+    orders = model.solve(search, initial)
     if orders is None:
         return None
-    return _improve(problem, candidates, orders, deadline, rng, stats)
+    return _improve(problem, candidates, orders, deadline, rng, params, stats)
 
 
 def _route_drive_s(problem: RoutingProblem, v: int, order: Sequence[str],
@@ -522,7 +516,7 @@ def _route_value(problem: RoutingProblem, v: int, order: Sequence[str],
     o = problem.officers[v]
     by_id = problem.lead_by_id
     drive = _route_drive_s(problem, v, order, pos, dur)
-    s = problem.settings
+    s = problem.rules
     value = sum(by_id[x].value_yuan - s.soft_penalty_yuan * soft_mismatch(problem, o, by_id[x])
                 for x in order)
     return value - drive * s.drive_cost_yuan_per_h / 3600.0
@@ -562,7 +556,7 @@ def _run_step(step: _Step, problem: RoutingProblem | None = None) -> list[list[s
     model = _Model(problem, pool, step.group, dict(step.bonus))
     if step.route_cost_yuan > 0:
         model.routing.SetFixedCostOfAllVehicles(int(round(step.route_cost_yuan * SCALE)))
-    params = _search_parameters(min(len(pool), 150), step.step_s, problem.settings.seed)
+    params = _search_parameters(min(len(pool), 150), step.step_s)
     # Descent to the nearest local optimum, not a metaheuristic: the outer loop's ruin is
     # the diversification, and many short steps beat few long ones (measured: field N=500
     # at 10 s, 0.965 -> 0.99 of PyVRP's prize).
@@ -595,7 +589,7 @@ class _Neighbourhoods:
         self._leave_home_yuan = self._bonus_step = 0.0
         if used and len(used) < len(orders):
             drive_yuan = sum(_route_drive_s(problem, v, orders[v], self.pos, self.dur)
-                             for v in used) * problem.settings.drive_cost_yuan_per_h / 3600.0
+                             for v in used) * problem.rules.drive_cost_yuan_per_h / 3600.0
             self._leave_home_yuan = _ROUTE_COST_SHARE * drive_yuan / len(used)
             self._bonus_step = _BONUS_SHARE * drive_yuan / sum(len(seq) for seq in orders)
         # Route closing (see :meth:`_close_routes`): officers kept home, the visits the
@@ -884,7 +878,7 @@ def _chain(hood: _Neighbourhoods, problem: RoutingProblem, deadline: float,
 
 
 def _improve(problem: RoutingProblem, candidates: Sequence[Lead], orders: list[list[str]],
-             deadline: float, rng: np.random.Generator,
+             deadline: float, rng: np.random.Generator, params: SolveParams,
              stats: dict[str, int]) -> list[list[str]]:
     """Large-neighbourhood search around OR-Tools: re-solve a few officers at a time.
 
@@ -903,7 +897,7 @@ def _improve(problem: RoutingProblem, candidates: Sequence[Lead], orders: list[l
     log.info("improvement from %.1f", hood.value)
     n_veh = len(problem.officers)
     executor = None
-    if problem.settings.workers > 1 and deadline - time.perf_counter() >= _PARALLEL_MIN_S:
+    if params.workers > 1 and deadline - time.perf_counter() >= _PARALLEL_MIN_S:
         executor = ProcessPoolExecutor(
             1, mp_context=multiprocessing.get_context("forkserver"),
             initializer=_worker_init, initargs=(pickle.dumps(problem),))
@@ -916,7 +910,7 @@ def _improve(problem: RoutingProblem, candidates: Sequence[Lead], orders: list[l
             try:
                 other: Future[tuple[int, float, list[list[str]], int]] | None = executor.submit(
                     _run_chain, [ld.lead_id for ld in candidates], [list(x) for x in orders],
-                    time.time() + (deadline - time.perf_counter()), problem.settings.seed + 1)
+                    time.time() + (deadline - time.perf_counter()), params.seed + 1)
             except Exception as exc:
                 _worker_failed(exc)
                 other = None

@@ -14,20 +14,14 @@ import pytest
 
 from countyreach import appmodel as am
 from countyreach.i18n import DROP_REASON, INDUSTRY, OUTCOMES, PLAN_STATUS, STRINGS, t
-from countyreach.types import (
+from geo.types import Location, TravelMatrix
+from routing.plan import DroppedLead, DropReason, Plan, PlanStatus, Route, Stop
+from routing.problem import (
     Depot,
-    DroppedLead,
-    DropReason,
     Lead,
-    Location,
     Officer,
-    Plan,
-    PlanStatus,
-    Route,
     RoutingProblem,
-    Stop,
     TimeWindow,
-    TravelMatrix,
     end_node_id,
     start_node_id,
 )

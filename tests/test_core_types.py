@@ -5,16 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from countyreach.errors import InputError
-from countyreach.types import (
-    UNREACHABLE,
+from geo.errors import LocatedError
+from geo.types import UNREACHABLE, Location, TravelMatrix
+from routing.problem import (
     Depot,
     Lead,
-    Location,
     Officer,
     RoutingProblem,
     TimeWindow,
-    TravelMatrix,
     end_node_id,
     hhmm,
     parse_hhmm,
@@ -23,9 +21,9 @@ from countyreach.types import (
 
 
 def test_location_range_is_checked():
-    with pytest.raises(InputError, match="'lat'"):
+    with pytest.raises(LocatedError, match="'lat'"):
         Location(91.0, 0.0)
-    with pytest.raises(InputError, match="'lon'"):
+    with pytest.raises(LocatedError, match="'lon'"):
         Location(0.0, float("nan"))
 
 
@@ -39,22 +37,22 @@ def test_lead_windows_sorted_and_non_overlapping():
     lead = Lead("L1", "x", loc, "small_shop",
                 windows=(TimeWindow(50_000, 60_000), TimeWindow(30_000, 40_000)))
     assert [w.start_s for w in lead.windows] == [30_000, 50_000]
-    with pytest.raises(InputError, match="overlap"):
+    with pytest.raises(LocatedError, match="overlap"):
         Lead("L2", "x", loc, "small_shop",
              windows=(TimeWindow(30_000, 40_000), TimeWindow(35_000, 45_000)))
 
 
 def test_ids_must_be_clean_strings():
-    with pytest.raises(InputError, match="lead_id"):
+    with pytest.raises(LocatedError, match="lead_id"):
         Lead(" L1", "x", Location(0, 0), "shop")
-    with pytest.raises(InputError, match="lead_id"):
+    with pytest.raises(LocatedError, match="lead_id"):
         Lead(1, "x", Location(0, 0), "shop")  # type: ignore[arg-type]
 
 
 def test_hhmm_round_trip():
     assert hhmm(8 * 3600 + 5 * 60) == "08:05"
     assert parse_hhmm("08:05") == 8 * 3600 + 300
-    with pytest.raises(InputError):
+    with pytest.raises(LocatedError):
         parse_hhmm("8h05")
 
 
@@ -69,7 +67,7 @@ def test_matrix_is_read_only_and_validated():
     assert m.duration("A", "B") == 5 and m.duration("B", "A") == 7
     with pytest.raises(ValueError):
         m.duration_s[0, 1] = 3
-    with pytest.raises(InputError, match="2x2"):
+    with pytest.raises(LocatedError, match="2x2"):
         TravelMatrix(ids, [[0]], [[0]])
     sub = m.subset(["B"])
     assert sub.node_ids == ("B",) and sub.duration_s.shape == (1, 1)
@@ -82,10 +80,10 @@ def test_problem_needs_officers_and_matrix_nodes():
     m = TravelMatrix(ids, np.zeros((3, 3)), np.zeros((3, 3)))
     lead = Lead("L1", "x", Location(35.5, 115.0), "shop")
     RoutingProblem((lead,), (o,), m)
-    with pytest.raises(InputError, match="roster is empty"):
+    with pytest.raises(LocatedError, match="roster is empty"):
         RoutingProblem((lead,), (), m)
-    with pytest.raises(InputError, match="lacks nodes"):
+    with pytest.raises(LocatedError, match="lacks nodes"):
         RoutingProblem((lead,), (o,), m.subset(ids[:2]))
-    with pytest.raises(InputError, match="unknown officer"):
+    with pytest.raises(LocatedError, match="unknown officer"):
         RoutingProblem((Lead("L1", "x", Location(35.5, 115.0), "shop", pinned_officer_id="O9"),),
                        (o,), m)

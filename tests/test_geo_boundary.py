@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 import geo
-from countyreach.errors import InputError
+from geo.errors import GeoInputError
 
 
 def test_tangxian_boundary_from_cnmaps() -> None:
@@ -20,7 +20,7 @@ def test_tangxian_boundary_from_cnmaps() -> None:
 
 
 def test_unknown_county_is_an_input_error() -> None:
-    with pytest.raises(InputError, match="district"):
+    with pytest.raises(GeoInputError, match="district"):
         geo.county_boundary("河北省", "保定市", "不存在县")
 
 
@@ -39,9 +39,9 @@ def test_load_boundary_from_geojson(tmp_path: Path) -> None:
 
 
 def test_load_boundary_errors_name_the_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="missing.geojson"):
+    with pytest.raises(GeoInputError, match="missing.geojson"):
         geo.load_boundary(tmp_path / "missing.geojson")
     bad = tmp_path / "bad.geojson"
     bad.write_text("{not json")
-    with pytest.raises(InputError, match="bad.geojson"):
+    with pytest.raises(GeoInputError, match="bad.geojson"):
         geo.load_boundary(bad)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import geo
-from countyreach.errors import InputError
+from geo.errors import GeoInputError
 
 M_PER_DEG = 111_195.0
 
@@ -96,7 +96,7 @@ def test_no_branches_gives_infinite_distance() -> None:
 
 
 def test_bad_input_is_an_input_error() -> None:
-    with pytest.raises(InputError, match="lat"):
+    with pytest.raises(GeoInputError, match="lat"):
         geo.find_clusters([35.5, 95.0], [115.0, 115.0], ["a", "a"])
-    with pytest.raises(InputError, match="industr"):
+    with pytest.raises(GeoInputError, match="industr"):
         geo.find_clusters([35.5], [115.0], ["a", "b"])

@@ -10,8 +10,8 @@ import pytest
 from scipy.sparse.csgraph import connected_components
 
 import geo
-from countyreach.errors import GraphError, InputError
 from geo import graph as geo_graph
+from geo.errors import GeoInputError, GraphError
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_PBF = REPO / "data" / "qingzu" / "roads.osm.pbf"
@@ -119,7 +119,7 @@ def test_speed_for_a_new_class_makes_it_drivable() -> None:
 
 
 def test_bad_speed_is_an_input_error() -> None:
-    with pytest.raises(InputError, match="speeds_kmh"):
+    with pytest.raises(GeoInputError, match="speeds_kmh"):
         geo.load_road_graph(SQUARE, speeds_kmh={"residential": -5})
 
 
@@ -141,14 +141,14 @@ def test_cache_hit_skips_parsing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def test_missing_file_names_the_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="nope.osm.pbf"):
+    with pytest.raises(GeoInputError, match="nope.osm.pbf"):
         geo.load_road_graph(tmp_path / "nope.osm.pbf")
 
 
 def test_wrong_extension_is_an_input_error(tmp_path: Path) -> None:
     p = tmp_path / "roads.csv"
     p.write_text("a,b\n")
-    with pytest.raises(InputError, match="roads.csv"):
+    with pytest.raises(GeoInputError, match="roads.csv"):
         geo.load_road_graph(p)
 
 

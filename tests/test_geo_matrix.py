@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import geo
-from countyreach.errors import FarSnapWarning, InputError
-from countyreach.types import UNREACHABLE, Location
 from geo import network as geo_network
+from geo.errors import FarSnapWarning, GeoInputError
+from geo.types import UNREACHABLE, Location
 
 REPO = Path(__file__).resolve().parents[1]
 SQUARE = REPO / "tests" / "fixtures" / "geo" / "oneway_square.osm"
@@ -85,18 +85,18 @@ def test_far_place_warns_naming_it(square: geo.RoadGraph) -> None:
 
 def test_place_outside_the_network_is_an_input_error_naming_it(square: geo.RoadGraph) -> None:
     pts = [Location(35.5004, 115.004), Location(35.9, 115.6)]
-    with pytest.raises(InputError, match="'far-away'") as exc:
+    with pytest.raises(GeoInputError, match="'far-away'") as exc:
         geo.snap_points(square, pts, ["ok", "far-away"])
     assert exc.value.field == "lat"
 
 
 def test_place_beyond_max_distance_is_an_input_error(square: geo.RoadGraph) -> None:
-    with pytest.raises(InputError, match="'middle'.*from the nearest road"):
+    with pytest.raises(GeoInputError, match="'middle'.*from the nearest road"):
         geo.snap_points(square, [Location(35.505, 115.006)], ["middle"], far_m=100, max_m=300)
 
 
 def test_snap_rejects_mismatched_ids(square: geo.RoadGraph) -> None:
-    with pytest.raises(InputError, match="ids"):
+    with pytest.raises(GeoInputError, match="ids"):
         geo.snap_points(square, [Location(35.5, 115.0)], ["a", "b"])
 
 
@@ -249,7 +249,7 @@ def test_fastest_path_distance_is_not_the_shortest_path() -> None:
 
 def test_unknown_engine_is_an_input_error(square: geo.RoadGraph) -> None:
     snaps = geo.snap_points(square, [Location(35.5004, 115.004)])
-    with pytest.raises(InputError, match="engine"):
+    with pytest.raises(GeoInputError, match="engine"):
         geo.travel_matrix(square, snaps, engine="magic")
 
 

@@ -145,7 +145,7 @@ def test_html_escapes_what_the_data_says() -> None:
 
     problem, plan = synthetic_day(1, 1)
     lead = replace(problem.leads[0], name="<script>alert(1)</script>")
-    from countyreach.types import RoutingProblem
+    from routing.problem import RoutingProblem
 
     p2 = RoutingProblem((lead,), problem.officers, problem.matrix, plan_date="2025-03-03")
     page = officer_day(p2, plan, "O01").to_html()

@@ -128,7 +128,7 @@ def test_lead_without_reachable_road_is_skipped_with_warning(county_copy: Path, 
     _edit_leads(county_copy, 5, lat=35.46156, lon=115.04808)
     with pytest.warns(DroppedRowWarning, match=r"row 5"):
         day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir,
-                       settings=None)
+                       rules=None)
     lead_id = pd.read_csv(county_copy / "leads.csv", dtype=str).loc[4, "lead_id"]
     assert lead_id not in {ld.lead_id for ld in day.problem.leads}
     assert day.ok

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import propensity as P
-from countyreach.errors import InputError
+from propensity.errors import DataError
 from tests.conftest import DEMO
 
 
@@ -116,18 +116,18 @@ def test_truth_uplift_season_and_outcome_draws(econ: P.Economy) -> None:
     draws = np.mean([econ.simulate_visit_outcomes(ids, "2025-09", np.random.default_rng(s))
                      ["took_loan"].mean() for s in range(20)])
     assert draws == pytest.approx(visited.mean(), abs=0.01)
-    with pytest.raises(InputError):
+    with pytest.raises(DataError):
         econ.true_p_uptake(["nope"], "2025-09")
 
 
 def test_bad_generator_inputs_are_input_errors(villages: pd.DataFrame) -> None:
-    with pytest.raises(InputError, match="lacks column"):
+    with pytest.raises(DataError, match="lacks column"):
         P.generate_economy(villages.drop(columns=["lat"]))
-    with pytest.raises(InputError, match="industry_mix"):
+    with pytest.raises(DataError, match="industry_mix"):
         P.generate_economy(villages, industry_mix={"rocket_factory": 1.0})
-    with pytest.raises(InputError, match="month"):
+    with pytest.raises(DataError, match="month"):
         P.generate_economy(villages, start_month="2025-13")
-    with pytest.raises(InputError, match="no village"):
+    with pytest.raises(DataError, match="no village"):
         P.generate_economy(villages.assign(place="city"))
 
 
@@ -150,7 +150,7 @@ def test_build_features_coerces_text_and_unknown_industry(econ: P.Economy) -> No
     assert np.isnan(X["staff"].iloc[1])
     np.testing.assert_allclose(X["has_existing_loan"], ref["has_existing_loan"])
     np.testing.assert_allclose(X["dist_branch_m"].iloc[2:], ref["dist_branch_m"].iloc[2:])
-    with pytest.raises(InputError):
+    with pytest.raises(DataError):
         P.build_features(b, "April")
 
 

@@ -17,7 +17,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
 
 import propensity as P
-from countyreach.errors import ModelError
+from propensity.errors import ModelError
 from tests.conftest import DEMO
 
 HOLDOUT = 6

@@ -13,7 +13,7 @@ from sklearn.metrics import roc_auc_score
 
 import propensity as P
 import propensity.scorer as scorer_mod
-from countyreach.errors import InputError, ModelError
+from propensity.errors import DataError, ModelError
 from tests.conftest import DEMO
 
 MONTH = "2026-09"
@@ -51,7 +51,7 @@ def test_score_columns_order_and_value_formula(scorer: P.LeadScorer, econ: P.Eco
     unit = scores["loan_yuan"] * ((1 - scores["p_default"]) * 0.05 - scores["p_default"] * 0.5)
     np.testing.assert_allclose(charged["value_yuan"],
                                np.maximum(scores["p_uptake"] * unit, 0), rtol=1e-12)
-    with pytest.raises(InputError, match="margin"):
+    with pytest.raises(DataError, match="margin"):
         scorer.score(econ.businesses, MONTH, margin=2.0)
 
 
@@ -124,7 +124,7 @@ def test_explain_limit_and_unknown_lead(scorer: P.LeadScorer, econ: P.Economy) -
     assert (out["explanation_en"] != "").sum() == 5
     best = out["value_yuan"].nlargest(5).index
     assert (out.loc[best, "explanation_en"] != "").all()
-    with pytest.raises(InputError, match="unknown lead"):
+    with pytest.raises(DataError, match="unknown lead"):
         P.explain(scorer, econ.businesses, MONTH, lead_ids=["X999"])
 
 
@@ -157,7 +157,7 @@ def test_thompson_sampling_ranks_uncertain_leads_up(scorer: P.LeadScorer,
     assert rel[entered].median() > rel[~entered].median()
     jump = (th["value_sampled_yuan"] - th["value_mean_yuan"]).abs()
     assert jump.corr(th["value_std_yuan"], method="spearman") > 0.5
-    with pytest.raises(InputError):
+    with pytest.raises(DataError):
         P.thompson_values(scorer, econ.businesses, MONTH, rng, exploration_share=1.5)
 
 
@@ -202,10 +202,10 @@ def test_outcome_records_are_checked() -> None:
     h = P.outcomes_to_history(good)
     assert list(h["took_loan"]) == [1, 0] and list(h["loan_yuan"]) == [50_000, 0]
     bad = good.assign(outcome=["approved", "maybe", "met"])
-    with pytest.raises(InputError) as err:
+    with pytest.raises(DataError) as err:
         P.outcomes_to_history(bad)
     assert err.value.row == 2 and err.value.field == "outcome"
-    with pytest.raises(InputError, match="outcome"):
+    with pytest.raises(DataError, match="outcome"):
         P.outcomes_to_history(good.drop(columns=["outcome"]))
 
 
@@ -239,16 +239,16 @@ def test_load_refuses_other_versions_and_features(tmp_path, scorer: P.LeadScorer
 
 
 def test_fit_needs_a_usable_history(econ: P.Economy) -> None:
-    with pytest.raises(InputError, match="took_loan"):
+    with pytest.raises(DataError, match="took_loan"):
         P.LeadScorer().fit(econ.businesses, econ.history.drop(columns=["took_loan"]))
-    with pytest.raises(InputError, match="both"):
+    with pytest.raises(DataError, match="both"):
         P.LeadScorer().fit(econ.businesses, econ.history.assign(took_loan=0))
     bad = econ.history.head(50).copy()
     bad.loc[bad.index[3], "month"] = "2025/13"
-    with pytest.raises(InputError) as err:
+    with pytest.raises(DataError) as err:
         P.LeadScorer().fit(econ.businesses, bad)
     assert err.value.row == 4 and err.value.field == "month"
-    with pytest.raises(InputError, match="feature group"):
+    with pytest.raises(DataError, match="feature group"):
         P.LeadScorer(feature_groups=("business", "weather"))
 
 

@@ -10,21 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from countyreach.types import (
-    Break,
-    BreakTaken,
-    DroppedLead,
-    DropReason,
-    Lead,
-    Plan,
-    PlanStatus,
-    RoutingProblem,
-    Stop,
-    TimeWindow,
-    TravelMatrix,
-)
-from routing import VIOLATION_CODES, check_plan, solve
-from tests.test_routing_solver import MIN, H, lead, officer, problem
+from geo.types import TravelMatrix
+from routing import VIOLATION_CODES, check_plan
+from routing.plan import BreakTaken, DroppedLead, DropReason, Plan, PlanStatus, Stop
+from routing.problem import Break, Lead, RoutingProblem, TimeWindow
+from tests.test_routing_solver import MIN, H, lead, officer, problem, solve
 
 
 @pytest.fixture(scope="module")
@@ -189,14 +179,14 @@ def small_problems(draw):
                                                              frozenset({"shop"})]))))
         pos[oid] = (draw(st.integers(-20, 20)), draw(st.integers(-20, 20)))
     skills = draw(st.sampled_from(["hard", "soft", "off"]))
-    return problem(leads, officers, pos, skills=skills, time_limit_s=0.3)
+    return problem(leads, officers, pos, skills=skills)
 
 
 @settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(small_problems())
 def test_random_problems_solve_into_valid_plans(p):
-    plan = solve(p)
+    plan = solve(p, time_limit_s=0.3)
     assert check_plan(p, plan) == []
     routed = {s.lead_id for r in plan.routes for s in r.stops}
     assert routed | {d.lead_id for d in plan.dropped} == {ld.lead_id for ld in p.leads}
@@ -206,7 +196,7 @@ def test_random_problems_solve_into_valid_plans(p):
 @given(small_problems(), st.floats(1.0, 500.0))
 def test_a_lead_that_fits_for_free_is_never_dropped(p, value):
     """Put a lead with no service time on top of a visited stop: it costs nothing to add."""
-    plan = solve(p)
+    plan = solve(p, time_limit_s=0.3)
     r = next((r for r in plan.routes if r.stops), None)
     if r is None:
         return
@@ -221,8 +211,8 @@ def test_a_lead_that_fits_for_free_is_never_dropped(p, value):
     d = np.vstack([p.matrix.duration_s, p.matrix.duration_s[h]])
     d = np.hstack([d, np.append(p.matrix.duration_s[:, h], 0)[:, None]])
     q = replace(p, leads=(*p.leads, free), matrix=TravelMatrix(ids, d, d * 10))
-    if p.settings.skills == "hard" and not o.can_serve("shop"):
+    if p.rules.skills == "hard" and not o.can_serve("shop"):
         return
-    plan2 = solve(q)
+    plan2 = solve(q, time_limit_s=0.3)
     assert check_plan(q, plan2) == []
     assert "FREE" in plan2.visited_lead_ids, plan2.dropped

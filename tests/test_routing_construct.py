@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 
-from countyreach.types import TimeWindow
-from routing import check_plan, schedule_route, solve
+from routing import check_plan, schedule_route
 from routing.construct import greedy_routes
+from routing.problem import TimeWindow
 from routing.reasons import eligible
 from tests.test_routing_checker import small_problems
-from tests.test_routing_solver import MIN, lead, officer, problem
+from tests.test_routing_solver import MIN, lead, officer, problem, solve
 
 
 @settings(max_examples=40, deadline=None,
@@ -49,7 +47,7 @@ def test_greedy_puts_appointments_in_first_even_at_a_loss():
 
 
 def test_greedy_respects_time_windows_and_lunch():
-    from countyreach.types import Break
+    from routing.problem import Break
 
     lunch = Break(TimeWindow(12 * 3600, 13 * 3600), 60 * MIN)
     leads = [lead(f"L{i}", 50.0, windows=(TimeWindow((9 + i) * 3600, (9 + i) * 3600 + 1800),))
@@ -72,10 +70,10 @@ def _big_day(n_leads: int = 120, n_officers: int = 8, seed: int = 3, **kw):
 
 
 def test_improvement_never_loses_value_against_the_greedy_start():
-    p = _big_day(time_limit_s=2.0, workers=1)
+    p = _big_day()
     greedy = greedy_routes(p, p.leads)
     greedy_value = sum(p.lead_by_id[x].value_yuan for seq in greedy for x in seq)
-    plan = solve(p)
+    plan = solve(p, time_limit_s=2.0, workers=1)
     assert check_plan(p, plan) == []
     assert plan.meta["improvement_steps"] > 0
     # Driving is cheap next to prizes here, so value collected is what the search improves.
@@ -83,20 +81,20 @@ def test_improvement_never_loses_value_against_the_greedy_start():
 
 
 def test_two_processes_improve_disjoint_neighbourhoods():
-    p = _big_day(time_limit_s=6.0, workers=2)
-    plan = solve(p)
+    p = _big_day()
+    plan = solve(p, time_limit_s=6.0, workers=2)
     assert plan.meta["workers"] == 2
     assert check_plan(p, plan) == []
     seen = [s.lead_id for r in plan.routes for s in r.stops]
     assert len(seen) == len(set(seen))
-    one = solve(replace(p, settings=replace(p.settings, workers=1)))
+    one = solve(p, time_limit_s=6.0, workers=1)
     assert one.meta["workers"] == 1
     assert check_plan(p, one) == []
 
 
 def test_a_fixed_number_of_steps_gives_the_same_plan_every_time():
-    p = _big_day(time_limit_s=0.5, improvement_steps=15)
-    a, b = solve(p), solve(p)
+    p = _big_day()
+    a, b = (solve(p, time_limit_s=0.5, improvement_steps=15) for _ in range(2))
     assert check_plan(p, a) == []
     assert a.meta["improvement_steps"] == 15 and a.meta["workers"] == 1
     assert [r.lead_ids for r in a.routes] == [r.lead_ids for r in b.routes]
@@ -126,9 +124,9 @@ def test_a_worker_that_cannot_start_costs_a_core_not_the_plan(monkeypatch):
     monkeypatch.setattr(solver_module, "ProcessPoolExecutor", _BrokenPool)
     for n_officers in (8, 2):  # disjoint neighbourhoods, and a second chain
         # Enough time that the worker is wanted even on a slow, busy machine.
-        p = _big_day(n_officers=n_officers, time_limit_s=8.0, workers=2)
+        p = _big_day(n_officers=n_officers)
         before = _BrokenPool.submitted
-        plan = solve(p)
+        plan = solve(p, time_limit_s=8.0, workers=2)
         assert _BrokenPool.submitted > before
         assert check_plan(p, plan) == []
         assert plan.meta["workers"] == 1

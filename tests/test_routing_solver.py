@@ -12,23 +12,21 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from countyreach.types import (
-    UNREACHABLE,
+import routing
+from geo.types import UNREACHABLE, Location, TravelMatrix
+from routing import SolveParams, check_plan, replan, schedule_route
+from routing.plan import DropReason, PlanStatus
+from routing.problem import (
     Break,
     Depot,
-    DropReason,
     Lead,
-    Location,
     Officer,
-    PlanStatus,
     RoutingProblem,
-    RoutingSettings,
+    RoutingRules,
     TimeWindow,
-    TravelMatrix,
     end_node_id,
     start_node_id,
 )
-from routing import check_plan, replan, schedule_route, solve
 
 H = 3600
 MIN = 60
@@ -47,7 +45,7 @@ def lead(lid: str, value: float = 100.0, **kw) -> Lead:
 
 
 def problem(leads: Sequence[Lead], officers: Sequence[Officer], pos: dict[str, tuple],
-            *, unreachable: Sequence[tuple[str, str]] = (), **settings) -> RoutingProblem:
+            *, unreachable: Sequence[tuple[str, str]] = (), **rules) -> RoutingProblem:
     """Grid positions (x, y) in minutes of driving; officers start and end at their pos."""
     ids = [ld.lead_id for ld in leads]
     where = {ld.lead_id: pos[ld.lead_id] for ld in leads}
@@ -59,9 +57,14 @@ def problem(leads: Sequence[Lead], officers: Sequence[Officer], pos: dict[str, t
     d = (np.abs(xy[:, None, :] - xy[None, :, :]).sum(axis=2) * MIN).astype(np.int64)
     for a, b in unreachable:
         d[ids.index(a), ids.index(b)] = UNREACHABLE
-    settings.setdefault("time_limit_s", 1.0)
     return RoutingProblem(tuple(leads), tuple(officers), TravelMatrix(ids, d, d * 10),
-                          RoutingSettings(**settings), "2026-11-24")
+                          RoutingRules(**rules), "2026-11-24")
+
+
+def solve(p: RoutingProblem, **params) -> routing.Plan:
+    """Solve with a short default time limit (tests' days are small)."""
+    params.setdefault("time_limit_s", 1.0)
+    return routing.solve(p, SolveParams(**params))
 
 
 def solved(p: RoutingProblem):
@@ -81,7 +84,7 @@ def route_of(plan, oid: str = "O1") -> tuple[str, ...]:
 def brute_force_best(p: RoutingProblem) -> float:
     """Best value − drive cost over every subset and order (single officer)."""
     o = p.officers[0]
-    per_s = p.settings.drive_cost_yuan_per_h / 3600
+    per_s = p.rules.drive_cost_yuan_per_h / 3600
     best = 0.0
     for k in range(1, len(p.leads) + 1):
         for perm in itertools.permutations(p.leads, k):
@@ -244,7 +247,7 @@ def test_not_worth_the_detour_names_the_value_needed():
 
 def test_done_leads_are_not_offered_again():
     p = problem([lead("a"), lead("b")], [officer()], {"O1": (0, 0), "a": (1, 0), "b": (2, 0)})
-    p = RoutingProblem(p.leads, p.officers, p.matrix, p.settings, p.plan_date,
+    p = RoutingProblem(p.leads, p.officers, p.matrix, p.rules, p.plan_date,
                        frozenset({"a"}))
     plan = solved(p)
     assert route_of(plan) == ("b",)

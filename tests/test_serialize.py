@@ -17,23 +17,16 @@ from countyreach.serialize import (
     read_json,
     write_json,
 )
-from countyreach.types import (
+from geo.types import Location, TravelMatrix
+from routing.plan import BreakTaken, DroppedLead, DropReason, Plan, PlanStatus, Route, Stop
+from routing.problem import (
     Break,
-    BreakTaken,
     Depot,
-    DroppedLead,
-    DropReason,
     Lead,
-    Location,
     Officer,
-    Plan,
-    PlanStatus,
-    Route,
     RoutingProblem,
-    RoutingSettings,
-    Stop,
+    RoutingRules,
     TimeWindow,
-    TravelMatrix,
     end_node_id,
     start_node_id,
 )
@@ -55,14 +48,14 @@ def _problem() -> RoutingProblem:
     d = rng.integers(60, 900, size=(4, 4))
     np.fill_diagonal(d, 0)
     return RoutingProblem(leads, (o,), TravelMatrix(ids, d, d * 11),
-                          RoutingSettings(time_limit_s=3, skills="hard"), "2026-11-24",
+                          RoutingRules(skills="hard"), "2026-11-24",
                           frozenset({"L9"}))
 
 
 def test_problem_round_trip():
     p = _problem()
     q = problem_from_dict(json.loads(json.dumps(problem_to_dict(p))))
-    assert q.leads == p.leads and q.officers == p.officers and q.settings == p.settings
+    assert q.leads == p.leads and q.officers == p.officers and q.rules == p.rules
     assert np.array_equal(q.matrix.duration_s, p.matrix.duration_s)
     assert q.matrix.node_ids == p.matrix.node_ids and q.done_lead_ids == p.done_lead_ids
 

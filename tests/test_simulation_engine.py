@@ -18,16 +18,8 @@ from countyreach.simulation import (
     world_from_county,
 )
 from countyreach.simulation.policies import greedy_route, nearest_plan
-from countyreach.types import (
-    Break,
-    Depot,
-    Location,
-    Officer,
-    TimeWindow,
-    TravelMatrix,
-    end_node_id,
-    start_node_id,
-)
+from geo.types import Location, TravelMatrix
+from routing.problem import Break, Depot, Officer, TimeWindow, end_node_id, start_node_id
 
 ROOT = Path(__file__).resolve().parents[1]
 

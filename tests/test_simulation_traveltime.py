@@ -14,7 +14,7 @@ from countyreach.simulation.traveltime import (
     haversine_m,
     straight_line_matrix,
 )
-from countyreach.types import Location
+from geo.types import Location
 
 
 def test_haversine_one_degree_of_latitude():

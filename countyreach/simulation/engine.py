@@ -32,18 +32,19 @@ import pandas as pd
 from countyreach.errors import InputError
 from countyreach.simulation.policies import POLICIES, nearest_plan, score_order_plan
 from countyreach.simulation.world import SimWorld
-from countyreach.types import (
+from geo.types import Location, TravelMatrix
+from routing.params import SolveParams
+from routing.plan import Plan, PlanStatus
+from routing.problem import (
     Break,
+    ConstraintMode,
     Depot,
+    DepotKind,
     Lead,
-    Location,
     Officer,
-    Plan,
-    PlanStatus,
     RoutingProblem,
-    RoutingSettings,
+    RoutingRules,
     TimeWindow,
-    TravelMatrix,
     end_node_id,
     start_node_id,
 )
@@ -237,7 +238,7 @@ def make_officers(world: SimWorld, bases: Sequence[str]) -> tuple[Officer, ...]:
     out = []
     for i, b in enumerate(bases, start=1):
         row = site.loc[b]
-        kind = "branch" if row["kind"] == "branch" else "home"
+        kind = DepotKind.BRANCH if row["kind"] == "branch" else DepotKind.HOME
         dep = Depot(b, str(row["name"]), Location(float(row["lat"]), float(row["lon"])), kind)
         out.append(Officer(
             officer_id=f"S{i:02d}", name=f"officer {i}", start=dep, end=dep,
@@ -350,10 +351,10 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> Sim
     rng_explore = np.random.default_rng([sc.seed, 11])
     # Reproducible days: the same scenario gives the same plans on any machine and in any
     # Dask worker, which sweeps and comparisons rely on.
-    settings = RoutingSettings(time_limit_s=sc.day_time_limit_s,
-                               drive_cost_yuan_per_h=sc.drive_cost_yuan_per_h, skills="off",
-                               locality="off", seed=sc.seed, workers=1,
-                               improvement_steps=sc.route_improvement_steps)
+    rules = RoutingRules(drive_cost_yuan_per_h=sc.drive_cost_yuan_per_h,
+                         skills=ConstraintMode.OFF, locality=ConstraintMode.OFF)
+    params = SolveParams(time_limit_s=sc.day_time_limit_s, seed=sc.seed, workers=1,
+                         improvement_steps=sc.route_improvement_steps)
     n_days = sc.n_weeks * sc.days_per_week
     for day in range(n_days):
         week, wd = divmod(day, sc.days_per_week)
@@ -379,8 +380,8 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> Sim
                      value_std_yuan=float(scores.at[ids[i], "value_std_yuan"]))
                 for i in sorted(keep.tolist()))
             mat = _day_matrix(world, [ld.lead_id for ld in leads], officers)
-            problem = RoutingProblem(leads, officers, mat, settings, date.isoformat())
-            plan = routing.solve(problem)
+            problem = RoutingProblem(leads, officers, mat, rules, date.isoformat())
+            plan = routing.solve(problem, params)
         else:
             mat = _day_matrix(world, ids, officers)
             problem = None
@@ -396,7 +397,7 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> Sim
             if check:
                 problem = RoutingProblem(
                     tuple(Lead(x, x, Location(0.0, 0.0), "any", service_s=service[x])
-                          for x in ids), officers, mat, settings, date.isoformat())
+                          for x in ids), officers, mat, rules, date.isoformat())
                 # The baselines only pick visits; the checker wants a reason for every lead.
                 seen = {s.lead_id for r in plan.routes for s in r.stops}
                 left = [ld for ld in problem.leads if ld.lead_id not in seen]

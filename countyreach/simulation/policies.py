@@ -32,17 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from countyreach.types import (
-    BreakTaken,
-    Officer,
-    Plan,
-    PlanStatus,
-    Route,
-    Stop,
-    TravelMatrix,
-    end_node_id,
-    start_node_id,
-)
+from geo.types import TravelMatrix
+from routing.plan import BreakTaken, Plan, PlanStatus, Route, Stop
+from routing.problem import Officer, end_node_id, start_node_id
 
 __all__ = ["POLICIES", "DayState", "greedy_route", "nearest_plan", "score_order_plan"]
 

@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from countyreach.errors import DataWarning, InputError
-from countyreach.types import Location, TravelMatrix
+from geo.types import Location, TravelMatrix
 
 __all__ = [
     "EARTH_RADIUS_M",

@@ -29,11 +29,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from countyreach.errors import DataWarning, DroppedRowWarning, InputError
+from countyreach.errors import DataWarning, DroppedRowWarning, InputError, LocatedError
 from countyreach.io import SERVICE_MIN_BY_INDUSTRY, load_county, read_branches, read_villages
 from countyreach.io import to_wgs84 as _to_wgs84
 from countyreach.simulation.traveltime import StraightLineModel, straight_line_matrix
-from countyreach.types import Location, TravelMatrix, parse_hhmm
+from geo.types import Location, TravelMatrix
+from routing.problem import parse_hhmm
 
 __all__ = [
     "ShiftTemplate",
@@ -398,7 +399,7 @@ def _county_places(path: str | Path) -> Any:
         p = p / "county.json"
     try:
         return load_county(p)
-    except InputError as exc:
+    except LocatedError as exc:
         if exc.field not in ("leads", "officers"):
             raise
     d = json.loads(p.read_text(encoding="utf-8"))

@@ -56,7 +56,9 @@ from countyreach.store.rows import (
     validate_lead_rows,
     validate_officer_rows,
 )
-from countyreach.types import Officer, Plan, RoutingProblem, TimeWindow
+from propensity.outcomes import FOLLOW_UP_OUTCOMES, LOAN_OUTCOMES, Outcome
+from routing.plan import Plan
+from routing.problem import Officer, RoutingProblem, TimeWindow
 
 __all__ = [
     "ROLES",
@@ -72,10 +74,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 ROLES = ("officer", "manager", "planner", "admin")
-#: Outcome codes an officer can record (the propensity model's OUTCOME_UPTAKE keys).
-OUTCOME_CODES = ("met", "not_there", "not_interested", "interested", "applied", "approved")
+#: Outcome codes an officer can record (:class:`propensity.outcomes.Outcome`).
+OUTCOME_CODES = tuple(o.value for o in Outcome)
 #: Outcomes that ask for a follow-up visit.
-FOLLOW_UP_CODES = ("interested", "applied")
+FOLLOW_UP_CODES = tuple(o.value for o in FOLLOW_UP_OUTCOMES)
 NOTES_MAX = 500
 REASON_MAX = 200
 AMOUNT_MAX_YUAN = 1e8
@@ -962,14 +964,14 @@ class Store:
             raise InputError("looks like an ID-card or bank-card number: do not record "
                              "sensitive personal data in notes", field="notes")
         amount = _amount(amount_yuan)
-        if amount is not None and outcome not in ("applied", "approved"):
+        if amount is not None and outcome not in LOAN_OUTCOMES:
             raise InputError("an amount belongs to applied or approved outcomes only",
                              field="amount_yuan")
         if not consent:
             if notes or amount is not None:
                 raise InputError("without the customer's consent record only the outcome "
                                  "(no notes, no amount)", field="consent")
-            if outcome in ("applied", "approved"):
+            if outcome in LOAN_OUTCOMES:
                 raise InputError("a loan application needs the customer's consent",
                                  field="consent")
 
@@ -1344,7 +1346,7 @@ def _insert_ignore(conn: Connection, table: sa.Table, keys: list[str]) -> Any:
 def _only_officer(problem: RoutingProblem, plan: Plan,
                   officer_id: str) -> tuple[RoutingProblem, Plan]:
     """The problem and plan cut down to one officer's route (what that officer may see)."""
-    from countyreach.types import end_node_id, start_node_id
+    from routing.problem import end_node_id, start_node_id
 
     officer = problem.officer_by_id.get(officer_id)
     if officer is None:
@@ -1354,7 +1356,7 @@ def _only_officer(problem: RoutingProblem, plan: Plan,
     leads = tuple(ld for ld in problem.leads if ld.lead_id in mine)
     nodes = [ld.lead_id for ld in leads] + [start_node_id(officer_id), end_node_id(officer_id)]
     sub = RoutingProblem(leads=leads, officers=(officer,), matrix=problem.matrix.subset(nodes),
-                         settings=problem.settings, plan_date=problem.plan_date,
+                         rules=problem.rules, plan_date=problem.plan_date,
                          done_lead_ids=problem.done_lead_ids & mine)
     return sub, replace(plan, routes=routes, dropped=())
 
@@ -1363,7 +1365,7 @@ def _redact(problem: RoutingProblem) -> RoutingProblem:
     """The problem without businesses' names, phones and addresses (the planner's copy)."""
     leads = tuple(replace(ld, name=ld.lead_id, phone="", address="") for ld in problem.leads)
     return RoutingProblem(leads=leads, officers=problem.officers, matrix=problem.matrix,
-                          settings=problem.settings, plan_date=problem.plan_date,
+                          rules=problem.rules, plan_date=problem.plan_date,
                           done_lead_ids=problem.done_lead_ids)
 
 

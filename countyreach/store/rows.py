@@ -24,10 +24,10 @@ from typing import Any
 
 import pandas as pd
 
-from countyreach.errors import InputError
+from countyreach.errors import InputError, LocatedError
 from countyreach.io import LEAD_COLUMNS, read_leads_table, read_officers
 from countyreach.serialize import officer_to_dict
-from countyreach.types import Officer
+from routing.problem import Officer
 
 __all__ = ["RejectedRow", "ValidRows", "validate_lead_rows", "validate_officer_rows",
            "content_hash", "lead_record"]
@@ -72,13 +72,13 @@ def _tokenise(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
-def _file_level(reader: Callable[[Path], Any], path: Path) -> tuple[Any, InputError | None]:
+def _file_level(reader: Callable[[Path], Any], path: Path) -> tuple[Any, LocatedError | None]:
     """Run the reader on the whole file: (result, None), or (None, row error); file errors raise."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return reader(path), None
-    except InputError as exc:
+    except LocatedError as exc:
         if exc.row is None:
             raise
         return None, exc
@@ -100,7 +100,7 @@ def _chunked(path: Path, raw: pd.DataFrame, rows: Sequence[int],
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     parsed = split(reader(chunk_path))
-            except InputError as exc:
+            except LocatedError as exc:
                 if exc.row is None:  # e.g. "no rows": cannot happen for a non-empty chunk
                     raise
                 k = exc.row - 1
@@ -231,7 +231,7 @@ def validate_lead_rows(path: str | Path, *, crs: str = "wgs84") -> ValidRows:
     for rowno, rec in good:
         try:
             extras = _check_extras(p, rowno, rec)
-        except InputError as exc:
+        except LocatedError as exc:
             rejected.append(RejectedRow(rowno, exc.field, exc.reason, str(rec["lead_id"])))
             continue
         records.append((rowno, lead_record(rec, extras)))

@@ -12,18 +12,15 @@ from contextlib import contextmanager
 import numpy as np
 import sqlalchemy as sa
 
-from countyreach.types import (
+from geo.types import Location, TravelMatrix
+from routing.plan import Plan, PlanStatus, Route, Stop
+from routing.problem import (
     Depot,
+    DepotKind,
     Lead,
-    Location,
     Officer,
-    Plan,
-    PlanStatus,
-    Route,
     RoutingProblem,
-    Stop,
     TimeWindow,
-    TravelMatrix,
     end_node_id,
     start_node_id,
 )
@@ -45,7 +42,8 @@ def synthetic_day(n_officers: int = 3, leads_per_officer: int = 4, *,
     leads = []
     for i in range(1, n_officers + 1):
         oid = f"O{i:02d}"
-        home = Depot(f"{oid}-home", f"家{i}", Location(base.lat + 0.01 * i, base.lon), "home")
+        home = Depot(f"{oid}-home", f"家{i}", Location(base.lat + 0.01 * i, base.lon),
+                     DepotKind.HOME)
         officers.append(Officer(oid, f"客户经理{i}", home, home, TimeWindow(8 * 3600, 17 * 3600)))
         for j in range(1, leads_per_officer + 1):
             leads.append(Lead(

@@ -1,0 +1,89 @@
+"""One typed settings object for the application, read from ``COUNTYREACH_*`` variables.
+
+Every environment variable the product reads is a field here (and in the README's table);
+nothing else reads the environment. Values are validated once, at startup, so a typo in a
+deployment fails with a message naming the variable rather than deep inside a page.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from countyreach.errors import InputError
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    """The application's configuration.
+
+    Attributes
+    ----------
+    db : str or None
+        Store URL (``COUNTYREACH_DB``; ``COUNTYREACH_STORE`` is read too): ``sqlite:///file``
+        or ``postgresql+psycopg2://…``. Default: ``countyreach.db`` in the cache directory.
+    cache : Path or None
+        Road-graph and model cache (``COUNTYREACH_CACHE``; default ``~/.cache/countyreach``).
+    data : str
+        County folders the app offers, ``os.pathsep``-separated (``COUNTYREACH_DATA``), searched
+        before the repository's ``data/``.
+    time_limit_s : float
+        The app's default solver time limit (``COUNTYREACH_TIME_LIMIT``).
+    basemap : {"auto", "1", "0"}
+        Whether the app's map loads web tiles (``COUNTYREACH_BASEMAP``).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="COUNTYREACH_", extra="ignore",
+                                      frozen=True)
+
+    db: str | None = Field(default=None, validation_alias=AliasChoices(
+        "COUNTYREACH_DB", "COUNTYREACH_STORE"))
+    cache: Path | None = None
+    data: str = ""
+    time_limit_s: float = Field(default=5.0, ge=0.5, le=3600.0,
+                                validation_alias=AliasChoices("COUNTYREACH_TIME_LIMIT"))
+    basemap: Literal["auto", "1", "0"] = "auto"
+
+    @field_validator("cache", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, v: object) -> object:
+        return None if v == "" else v
+
+    @property
+    def cache_dir(self) -> Path:
+        """The cache directory to use (the default when none is configured)."""
+        return self.cache if self.cache is not None else Path.home() / ".cache" / "countyreach"
+
+    @property
+    def store_url(self) -> str:
+        """The store URL to open (SQLite in the cache directory by default)."""
+        return self.db or f"sqlite:///{self.cache_dir / 'countyreach.db'}"
+
+    @property
+    def data_roots(self) -> list[Path]:
+        """The configured county roots, in order."""
+        return [Path(p) for p in self.data.split(os.pathsep) if p]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process (read once).
+
+    Raises
+    ------
+    InputError
+        When a ``COUNTYREACH_*`` variable holds a value of the wrong kind.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = str(first["loc"][0]).upper() if first["loc"] else "*"
+        name = loc if loc.startswith("COUNTYREACH_") else "COUNTYREACH_" + loc
+        raise InputError(f"environment variable {name}: {first['msg']}") from None
