@@ -15,12 +15,14 @@ import argparse
 import csv
 import datetime as dt
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from countyreach.errors import CountyreachError, DataWarning
+from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
+from countyreach.io import from_wgs84
 from routing.params import SolveParams
 from routing.plan import Plan
 from routing.problem import RoutingProblem, RoutingRules, hhmm
@@ -64,7 +66,28 @@ def _params(args: argparse.Namespace) -> SolveParams:
     return SolveParams(time_limit_s=args.time_limit, seed=args.seed)
 
 
-def write_plan_files(problem: RoutingProblem, plan: Plan, out: Path) -> list[Path]:
+def check_out_dir(out: Path) -> Path:
+    """Refuse an output folder that cannot be written, before any work is done.
+
+    Raises
+    ------
+    InputError
+        When ``out`` names an existing file, or a folder (or its nearest existing parent)
+        this process may not write to.
+    """
+    if out.exists() and not out.is_dir():
+        raise InputError("--out names an existing file; give a folder", field="--out",
+                         file=str(out))
+    probe = out
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write into {probe}", field="--out", file=str(out))
+    return out
+
+
+def write_plan_files(problem: RoutingProblem, plan: Plan, out: Path,
+                     crs: str = "wgs84") -> list[Path]:
     """Write ``plan.json``, ``problem.json`` and one CSV per officer into ``out``.
 
     Parameters
@@ -73,6 +96,9 @@ def write_plan_files(problem: RoutingProblem, plan: Plan, out: Path) -> list[Pat
         What was solved and the answer.
     out : Path
         Output folder (created).
+    crs : {"wgs84", "gcj02", "bd09"}
+        The county's declared coordinate system: route CSVs give ``lat``/``lon`` in it (what
+        the officer's map app expects) and, labelled, ``lat_wgs84``/``lon_wgs84`` beside.
 
     Returns
     -------
@@ -92,13 +118,15 @@ def write_plan_files(problem: RoutingProblem, plan: Plan, out: Path) -> list[Pat
             w = csv.writer(fh)
             w.writerow(["seq", "lead_id", "name", "industry", "village", "arrival", "start",
                         "departure", "drive_min", "distance_km", "value_yuan", "phone", "address",
-                        "lat", "lon"])
+                        "lat", "lon", "crs", "lat_wgs84", "lon_wgs84"])
             for i, s in enumerate(r.stops, start=1):
                 ld = leads[s.lead_id]
+                lat, lon = from_wgs84(ld.location.lat, ld.location.lon, crs)
                 w.writerow([i, s.lead_id, ld.name, ld.industry, ld.village, hhmm(s.arrival_s),
                             hhmm(s.start_s), hhmm(s.departure_s), round(s.drive_s / 60, 1),
                             round(s.distance_m / 1000, 2), round(ld.value_yuan, 1), ld.phone,
-                            ld.address, ld.location.lat, ld.location.lon])
+                            ld.address, round(lat, 7), round(lon, 7), crs,
+                            ld.location.lat, ld.location.lon])
         files.append(p)
     p = out / "dropped.csv"
     with p.open("w", newline="", encoding="utf-8-sig") as fh:
@@ -166,6 +194,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from countyreach.pipeline import plan_day
 
     county = _demo_county() if args.command == "demo" else Path(args.county)
+    out = check_out_dir(Path(args.out))
     progress = _Progress(enabled=not args.quiet and sys.stderr.isatty())
     try:
         day = plan_day(
@@ -179,8 +208,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         )
     finally:
         progress.close()
-    out = Path(args.out)
-    files = write_plan_files(day.problem, day.plan, out)
+    files = write_plan_files(day.problem, day.plan, out, crs=day.county.county.crs)
     print(summary_text(day.problem, day.plan))
     print()
     verdict = "no violations" if day.ok else f"{len(day.violations)} VIOLATIONS"
@@ -240,7 +268,7 @@ _SYNTH_WINDOWS: dict[str, tuple[float, str]] = {
 
 
 def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: int,
-                 start_month: str) -> tuple[Path, Path]:
+                 start_month: str, force: bool = False) -> tuple[Path, Path]:
     """Synthesise a business population and its visit history for a county folder.
 
     Businesses are placed in the county's villages by the propensity generator;
@@ -250,6 +278,12 @@ def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: in
     -------
     tuple of Path
         ``leads.csv`` and ``history.csv``.
+
+    Raises
+    ------
+    InputError
+        When either file exists and ``force`` is false (a user's own leads are not
+        overwritten by accident).
     """
     import numpy as np
     import pandas as pd
@@ -259,6 +293,10 @@ def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: in
     from countyreach.serialize import read_json
 
     root = county_dir
+    existing = [p for p in (root / "leads.csv", root / "history.csv") if p.exists()]
+    if existing and not force:
+        raise InputError("already exists; synth would overwrite it (use --force to replace "
+                         "it with synthetic data)", file=str(existing[0]))
     # The manifest may not name leads yet: read only what synthesis needs from it.
     manifest = read_json(root / "county.json") if (root / "county.json").exists() else {}
     crs = str(manifest.get("crs", "wgs84"))
@@ -288,7 +326,8 @@ def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: in
 
 def cmd_synth(args: argparse.Namespace) -> int:
     leads, history = synth_county(Path(args.county), n_businesses=args.n, n_months=args.months,
-                                  seed=args.seed, start_month=args.start_month)
+                                  seed=args.seed, start_month=args.start_month,
+                                  force=args.force)
     print(f"Wrote {leads} and {history} (synthetic, seed {args.seed})")
     return 0
 
@@ -350,6 +389,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--months", type=int, default=24, help="months of visit history")
     p.add_argument("--start-month", default="2024-11", help="first month of history (YYYY-MM)")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--force", action="store_true",
+                   help="replace existing leads.csv / history.csv")
     p.set_defaults(func=cmd_synth)
 
     from countyreach.simulation.cli import add_subcommands as add_simulation_subcommands
@@ -372,7 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.simplefilter("default", DataWarning)
         try:
             return int(args.func(args))
-        except CountyreachError as exc:
+        except USER_ERRORS as exc:
             print(f"countyreach: error: {exc}", file=sys.stderr)
             return 2
 

@@ -8,8 +8,9 @@ inputs, the CLI's options).
 
 from __future__ import annotations
 
-from geo.errors import DataWarning, FarSnapWarning, GraphError, LocatedError
-from propensity.errors import DroppedRowWarning, ModelError
+from geo.errors import DataWarning, FarSnapWarning, GeoError, GraphError, LocatedError
+from propensity.errors import DroppedRowWarning, ModelError, PropensityError
+from routing.errors import RoutingError
 
 __all__ = [
     "CountyreachError",
@@ -22,6 +23,7 @@ __all__ = [
     "ModelError",
     "AccessDenied",
     "StoreError",
+    "USER_ERRORS",
 ]
 
 
@@ -39,3 +41,9 @@ class StoreError(CountyreachError, RuntimeError):
 
 class AccessDenied(CountyreachError, PermissionError):
     """A user asked for data their role may not see."""
+
+
+#: Every error raised on purpose, by the application or a library: what the CLI and the app
+#: report as a message (exit code 2) instead of a traceback.
+USER_ERRORS: tuple[type[Exception], ...] = (
+    CountyreachError, LocatedError, GeoError, RoutingError, PropensityError)

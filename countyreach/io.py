@@ -14,15 +14,24 @@ edge, so nothing inside ever sees a shifted coordinate.
 from __future__ import annotations
 
 import json
-import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from countyreach.csvio import (
+    CRS_CHOICES,
+    MONTH_RE,
+    CsvRow,
+    check_crs,
+    csv_rows,
+    from_wgs84,
+    read_csv_table,
+    to_wgs84,
+)
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError, LocatedError
 from geo.types import Location
 from routing.problem import Break, Depot, DepotKind, Lead, Officer, TimeWindow, parse_hhmm
@@ -40,9 +49,23 @@ __all__ = [
     "read_officers",
     "leads_from_table",
     "to_wgs84",
+    "from_wgs84",
+    "read_history",
+    "FEATURE_RANGES",
+    "HISTORY_COLUMNS",
 ]
 
-CRS_CHOICES = ("wgs84", "gcj02", "bd09")
+#: Model features a leads file may carry, with the range a real value lies in (a value outside
+#: is a typo or a unit mix-up, not a business).
+FEATURE_RANGES: Mapping[str, tuple[float, float]] = {
+    "years_operating": (0, 100),
+    "staff": (0, 100_000),
+    "mobile_pay_flow_yuan": (0, 1e9),
+    "has_existing_loan": (0, 1),
+    "past_contacts": (0, 1_000),
+    "past_refusals": (0, 1_000),
+    "revenue_band": (0, 10),
+}
 
 #: Default minutes at a business by industry: a farm visit includes walking the
 #: fields or pens, a shop visit is a conversation at the counter.
@@ -98,135 +121,6 @@ OFFICER_COLUMNS: Mapping[str, str] = {
     "lunch_min": "optional; lunch minutes",
 }
 
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def to_wgs84(lat: float, lon: float, crs: str) -> tuple[float, float]:
-    """Convert one point from ``crs`` to WGS-84.
-
-    Parameters
-    ----------
-    lat, lon : float
-        The point in ``crs``.
-    crs : {"wgs84", "gcj02", "bd09"}
-        Coordinate system of the input.
-
-    Returns
-    -------
-    tuple of float
-        ``(lat, lon)`` in WGS-84.
-    """
-    if crs == "wgs84":
-        return lat, lon
-    import geo  # the converters live with the rest of the geodesy
-
-    if crs == "gcj02":
-        la, lo = geo.gcj02_to_wgs84(lat, lon)
-    elif crs == "bd09":
-        la, lo = geo.bd09_to_wgs84(lat, lon)
-    else:
-        raise InputError(f"unknown coordinate system {crs!r}; use one of {CRS_CHOICES}",
-                         field="crs")
-    return float(la), float(lo)
-
-
-def _read_csv(path: Path, required: Sequence[str]) -> pd.DataFrame:
-    if not path.exists():
-        raise InputError("file not found", file=str(path))
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("file is not UTF-8 text (save it as CSV UTF-8)", file=str(path)) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"not a readable CSV file: {exc}", file=str(path)) from None
-    df.columns = [str(c).strip() for c in df.columns]
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"missing required column(s) {missing}; the file has {list(df.columns)}",
-            file=str(path),
-            field=missing[0],
-        )
-    return df
-
-
-class _Row:
-    """Typed access to one CSV row that names file, row and field on error."""
-
-    def __init__(self, path: Path, rowno: int, data: Mapping[str, str]) -> None:
-        self.path = path
-        self.rowno = rowno
-        self.data = data
-
-    def err(self, field: str, message: str) -> InputError:
-        return InputError(message, file=str(self.path), row=self.rowno, field=field)
-
-    def text(self, field: str, *, required: bool = False, max_len: int = 200) -> str:
-        value = str(self.data.get(field, "") or "").strip()
-        if required and not value:
-            raise self.err(field, "value is required")
-        if _CONTROL_RE.search(value):
-            raise self.err(field, "contains control characters")
-        if len(value) > max_len:
-            raise self.err(field, f"longer than {max_len} characters")
-        return value
-
-    def ident(self, field: str, *, required: bool = True) -> str | None:
-        value = self.text(field, required=required)
-        if not value:
-            return None
-        if not _ID_RE.match(value):
-            raise self.err(
-                field,
-                f"{value!r} is not a valid id (1-64 of letters, digits, '-', '_', '.', ':')",
-            )
-        return value
-
-    def number(self, field: str, *, required: bool = True, lo: float | None = None,
-               hi: float | None = None) -> float | None:
-        raw = self.text(field, required=required)
-        if not raw:
-            return None
-        try:
-            value = float(raw)
-        except ValueError:
-            raise self.err(field, f"expected a number, got {raw!r}") from None
-        if value != value or value in (float("inf"), float("-inf")):
-            raise self.err(field, f"expected a finite number, got {raw!r}")
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise self.err(field, f"{value:g} is outside [{lo}, {hi}]")
-        return value
-
-    def time(self, field: str, *, required: bool = True) -> int | None:
-        raw = self.text(field, required=required)
-        if not raw:
-            return None
-        try:
-            return parse_hhmm(raw)
-        except LocatedError as exc:
-            raise self.err(field, exc.reason) from None
-
-    def latlon(self, lat_field: str, lon_field: str, crs: str) -> Location:
-        lat = self.number(lat_field, lo=-90, hi=90)
-        lon = self.number(lon_field, lo=-180, hi=180)
-        assert lat is not None and lon is not None
-        la, lo = to_wgs84(lat, lon, crs)
-        return Location(la, lo)
-
-
-def _rows(path: Path, df: pd.DataFrame) -> list[_Row]:
-    return [_Row(path, i + 1, rec) for i, rec in enumerate(df.to_dict(orient="records"))]
-
-
-def _check_crs(crs: str) -> str:
-    crs = crs.lower().replace("-", "").replace("_", "")
-    if crs not in CRS_CHOICES:
-        raise InputError(f"unknown coordinate system {crs!r}; use one of {CRS_CHOICES}",
-                         field="crs")
-    return crs
-
-
 def read_villages(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
     """Read village points.
 
@@ -243,10 +137,10 @@ def read_villages(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
         Columns ``name, place, lat, lon`` in WGS-84.
     """
     p = Path(path)
-    crs = _check_crs(crs)
-    df = _read_csv(p, ["name", "lat", "lon"])
+    crs = check_crs(crs)
+    df = read_csv_table(p, ["name", "lat", "lon"])
     out = []
-    for row in _rows(p, df):
+    for row in csv_rows(p, df):
         loc = row.latlon("lat", "lon", crs)
         out.append({"name": row.text("name", required=True),
                     "place": row.text("place") or "village", "lat": loc.lat, "lon": loc.lon})
@@ -256,10 +150,10 @@ def read_villages(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
 def read_branches(path: str | Path, *, crs: str = "wgs84") -> tuple[Depot, ...]:
     """Read bank branches (``branch_id, name, lat, lon``) as :class:`Depot` values."""
     p = Path(path)
-    crs = _check_crs(crs)
-    df = _read_csv(p, ["branch_id", "name", "lat", "lon"])
+    crs = check_crs(crs)
+    df = read_csv_table(p, ["branch_id", "name", "lat", "lon"])
     out = []
-    for row in _rows(p, df):
+    for row in csv_rows(p, df):
         bid = row.ident("branch_id")
         assert bid is not None
         out.append(Depot(bid, row.text("name", required=True), row.latlon("lat", "lon", crs),
@@ -292,11 +186,11 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
         Naming file, row and field of the first bad value.
     """
     p = Path(path)
-    crs = _check_crs(crs)
-    df = _read_csv(p, ["lead_id", "name", "industry", "lat", "lon"])
+    crs = check_crs(crs)
+    df = read_csv_table(p, ["lead_id", "name", "industry", "lat", "lon"])
     seen: dict[str, int] = {}
     records: list[dict[str, Any]] = []
-    for row in _rows(p, df):
+    for row in csv_rows(p, df):
         lead_id = row.ident("lead_id")
         assert lead_id is not None
         if lead_id in seen:
@@ -312,6 +206,9 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
             else svc
         windows = _parse_windows(row)
         rec: dict[str, Any] = dict(row.data)
+        for feature, (lo, hi) in FEATURE_RANGES.items():
+            if feature in rec:  # validated here; the model parses the text itself
+                row.number(feature, required=False, lo=lo, hi=hi)
         rec.update(
             lead_id=lead_id,
             name=row.text("name", required=True),
@@ -333,7 +230,7 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
-def _parse_windows(row: _Row) -> tuple[TimeWindow, ...]:
+def _parse_windows(row: CsvRow) -> tuple[TimeWindow, ...]:
     text = row.text("windows")
     if not text and (row.text("window_start") or row.text("window_end")):
         text = f"{row.text('window_start') or '00:00'}-{row.text('window_end') or '23:59'}"
@@ -438,12 +335,12 @@ def read_officers(path: str | Path, *, crs: str = "wgs84") -> tuple[Officer, ...
         For a bad value (naming file, row, field) or an empty roster.
     """
     p = Path(path)
-    crs = _check_crs(crs)
-    df = _read_csv(p, ["officer_id", "name", "start_lat", "start_lon", "shift_start",
+    crs = check_crs(crs)
+    df = read_csv_table(p, ["officer_id", "name", "start_lat", "start_lon", "shift_start",
                        "shift_end"])
     out: list[Officer] = []
     seen: set[str] = set()
-    for row in _rows(p, df):
+    for row in csv_rows(p, df):
         oid = row.ident("officer_id")
         assert oid is not None
         if oid in seen:
@@ -539,9 +436,14 @@ def load_county(path: str | Path) -> County:
     if not p.exists():
         raise InputError("county manifest not found (expected county.json)", file=str(p))
     try:
-        d = json.loads(p.read_text(encoding="utf-8"))
+        # utf-8-sig: Notepad on Windows writes a BOM before the JSON.
+        d = json.loads(p.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text (save it as UTF-8)", file=str(p)) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", file=str(p), row=exc.lineno) from None
+    if not isinstance(d, dict):
+        raise InputError("expected a JSON object {\"county_id\": …}", file=str(p))
     root = p.parent
 
     def need(key: str) -> str:
@@ -562,7 +464,66 @@ def load_county(path: str | Path) -> County:
         name=need("name"),
         name_en=str(d.get("name_en", "")),
         root=root,
-        crs=_check_crs(str(d.get("crs", "wgs84"))),
+        crs=check_crs(str(d.get("crs", "wgs84"))),
         **files,
     )
 
+
+
+#: Columns of ``history.csv`` (past visits and their outcomes), with what each holds.
+HISTORY_COLUMNS: Mapping[str, str] = {
+    "lead_id": "required; the lead visited",
+    "month": "required; YYYY-MM of the visit",
+    "took_loan": "0 or 1 (or give 'outcome' instead)",
+    "outcome": "optional; an officer's outcome code (met, not_there, interested, ...)",
+    "loan_yuan": "optional; amount lent, >= 0",
+    "defaulted": "optional; 0 or 1",
+}
+
+
+def read_history(path: str | Path) -> pd.DataFrame:
+    """Read and validate past visits and their outcomes (``history.csv``).
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV with the columns of :data:`HISTORY_COLUMNS`; other columns are kept.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lead_id`` and ``month`` as text, ``took_loan``/``loan_yuan``/``defaulted`` as
+        numbers (NaN where empty), in file order.
+
+    Raises
+    ------
+    InputError
+        Naming file, row and field of the first bad value, or an empty file.
+    """
+    from propensity.outcomes import Outcome
+
+    p = Path(path)
+    df = read_csv_table(p, ["lead_id", "month"])
+    if "took_loan" not in df.columns and "outcome" not in df.columns:
+        raise InputError("needs a 'took_loan' (0/1) or an 'outcome' column", file=str(p),
+                         field="took_loan")
+    if df.empty:
+        raise InputError("the history file has no rows", file=str(p))
+    codes = {o.value for o in Outcome}
+    for row in csv_rows(p, df):
+        row.ident("lead_id")
+        month = row.text("month", required=True)
+        if not MONTH_RE.match(month):
+            raise row.err("month", f"expected a month like 2025-09, got {month!r}")
+        if "took_loan" in df.columns:
+            row.number("took_loan", required="outcome" not in df.columns, lo=0, hi=1)
+        if "outcome" in df.columns and row.text("outcome") and row.text("outcome") not in codes:
+            raise row.err("outcome", f"unknown outcome {row.text('outcome')!r}; use one of "
+                          f"{sorted(codes)}")
+        row.number("loan_yuan", required=False, lo=0, hi=1e9)
+        row.number("defaulted", required=False, lo=0, hi=1)
+    out = df.copy()
+    for c in ("took_loan", "loan_yuan", "defaulted"):
+        if c in out.columns:
+            out[c] = pd.to_numeric(out[c].replace("", None), errors="coerce")
+    return out

@@ -5,11 +5,17 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from countyreach.errors import DroppedRowWarning, InputError
-from countyreach.io import load_county, read_leads_table, read_officers, read_villages
+from countyreach.io import (
+    load_county,
+    read_branches,
+    read_history,
+    read_leads_table,
+    read_officers,
+    read_villages,
+)
 
 
 def _write(path: Path, text: str) -> Path:
@@ -102,11 +108,57 @@ def test_officer_shift_must_be_positive(tmp_path: Path, demo_dir: Path):
         read_officers(p)
 
 
-def test_not_utf8_file_is_named(tmp_path: Path):
+def test_gbk_file_from_a_chinese_desktop_just_works(tmp_path: Path):
     p = tmp_path / "leads.csv"
-    p.write_bytes(LEADS_HEADER.encode() + "L1,王,shop,v,35.5,115.0,\n".encode("gbk"))
-    with pytest.raises(InputError, match="UTF-8"):
+    p.write_bytes((LEADS_HEADER + "L1,王氏羊场,sheep_farm,前村,35.5,115.0,\r\n").encode("gbk"))
+    table = read_leads_table(p)
+    assert list(table["name"]) == ["王氏羊场"] and list(table["village"]) == ["前村"]
+
+
+def test_utf8_with_bom_and_crlf_just_works(tmp_path: Path):
+    p = tmp_path / "leads.csv"
+    p.write_bytes(("\ufeff" + LEADS_HEADER + "L1,王氏羊场,sheep_farm,前村,35.5,115.0,\r\n")
+                  .encode("utf-8"))
+    assert list(read_leads_table(p)["lead_id"]) == ["L1"]
+
+
+def test_manifest_with_a_bom_reads(county_copy: Path):
+    manifest = county_copy / "county.json"
+    manifest.write_bytes("\ufeff".encode() + manifest.read_bytes())
+    assert load_county(county_copy).county_id == "qingzu"
+
+
+def test_undecodable_file_is_named(tmp_path: Path):
+    p = tmp_path / "leads.csv"
+    p.write_bytes(LEADS_HEADER.encode() + b"L1,\xff\xff\x80,shop,v,35.5,115.0,\n")
+    with pytest.raises(InputError, match=r"leads\.csv.*neither UTF-8 nor GBK"):
         read_leads_table(p)
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    ("mobile_pay_flow_yuan", "1e300"), ("mobile_pay_flow_yuan", "-5"), ("staff", "nan"),
+    ("years_operating", "300"), ("has_existing_loan", "2"),
+])
+def test_model_features_out_of_range_name_row_and_field(tmp_path: Path, column: str,
+                                                         value: str):
+    p = _write(tmp_path / "leads.csv", f"lead_id,name,industry,lat,lon,{column}\n"
+               f"L1,a,shop,35.5,115.0,1\nL2,b,shop,35.5,115.0,{value}\n")
+    with pytest.raises(InputError, match=rf"row 2.*{column}"):
+        read_leads_table(p)
+
+
+def test_history_is_validated_with_file_row_and_field(tmp_path: Path):
+    p = _write(tmp_path / "history.csv", "lead_id,month,took_loan,loan_yuan\n"
+               "B1,2025-01,1,30000\nB2,2025-13,0,0\n")
+    with pytest.raises(InputError, match=r"history\.csv, row 2, field 'month'"):
+        read_history(p)
+    p = _write(tmp_path / "history.csv", "lead_id,month,took_loan,loan_yuan\n"
+               "B1,2025-01,1,-30000\n")
+    with pytest.raises(InputError, match=r"row 1, field 'loan_yuan'"):
+        read_history(p)
+    empty = _write(tmp_path / "empty.csv", "lead_id,month,took_loan\n")
+    with pytest.raises(InputError, match="no rows"):
+        read_history(empty)
 
 
 def test_manifest_names_missing_file(county_copy: Path):
@@ -116,7 +168,18 @@ def test_manifest_names_missing_file(county_copy: Path):
 
 
 def test_no_warnings_on_clean_demo_files(demo_dir: Path):
+    """Every file of the demo county reads without a single warning."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        read_officers(demo_dir / "officers.csv")
-    assert isinstance(read_villages(demo_dir / "villages.csv"), pd.DataFrame)
+        county = load_county(demo_dir)
+        officers = read_officers(county.officers)
+        villages = read_villages(county.villages, crs=county.crs)
+        branches = read_branches(county.branches, crs=county.crs)
+        leads = read_leads_table(county.leads, crs=county.crs)
+        history = read_history(county.root / "history.csv")
+    read = {county.officers.name, county.villages.name, county.branches.name,
+            county.leads.name, "history.csv", "county.json"}
+    on_disk = {p.name for p in demo_dir.iterdir() if p.suffix in {".csv", ".json"}}
+    assert on_disk <= read, f"demo files no test reads: {on_disk - read}"
+    assert len(officers) >= 5 and len(villages) > 0 and len(branches) > 0
+    assert len(leads) > 0 and len(history) > 0

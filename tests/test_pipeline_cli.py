@@ -139,3 +139,66 @@ def test_empty_roster_is_a_clear_error(county_copy: Path, cache_dir: Path):
     (county_copy / "officers.csv").write_text(header + "\n", encoding="utf-8")
     with pytest.raises(InputError, match="officers.csv.*roster is empty"):
         plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
+
+
+def test_out_naming_an_existing_file_is_refused_before_any_work(
+        tmp_path: Path, capsys: pytest.CaptureFixture):
+    taken = tmp_path / "plan.txt"
+    taken.write_text("keep me", encoding="utf-8")
+    cache = tmp_path / "cache"
+    code = main(["-q", "--cache-dir", str(cache), "demo", "--date", DATE, "--out", str(taken)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and "Traceback" not in err
+    assert taken.read_text(encoding="utf-8") == "keep me"
+    assert not cache.exists()  # nothing was loaded, trained or cached
+
+
+def test_synth_refuses_to_overwrite_without_force(county_copy: Path,
+                                                   capsys: pytest.CaptureFixture):
+    before = (county_copy / "leads.csv").read_bytes()
+    assert main(["synth", str(county_copy), "--n", "30", "--months", "3"]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert (county_copy / "leads.csv").read_bytes() == before
+    assert main(["synth", str(county_copy), "--n", "30", "--months", "3", "--force"]) == 0
+    assert (county_copy / "leads.csv").read_bytes() != before
+
+
+def _to_gcj02(county: Path) -> None:
+    """Rewrite a WGS-84 county folder in GCJ-02, as Amap data would come."""
+    from geo import wgs84_to_gcj02
+
+    for name, pairs in (("villages.csv", [("lat", "lon")]), ("branches.csv", [("lat", "lon")]),
+                        ("leads.csv", [("lat", "lon")]),
+                        ("officers.csv", [("start_lat", "start_lon"), ("end_lat", "end_lon")])):
+        df = pd.read_csv(county / name, dtype=str, keep_default_na=False)
+        for la, lo in pairs:
+            if la not in df.columns:
+                continue
+            has = df[la] != ""
+            lat, lon = wgs84_to_gcj02(df.loc[has, la].astype(float).to_numpy(),
+                                      df.loc[has, lo].astype(float).to_numpy())
+            df.loc[has, la] = [f"{x:.7f}" for x in lat]
+            df.loc[has, lo] = [f"{x:.7f}" for x in lon]
+        df.to_csv(county / name, index=False)
+    manifest = json.loads((county / "county.json").read_text(encoding="utf-8"))
+    manifest["crs"] = "gcj02"
+    (county / "county.json").write_text(json.dumps(manifest, ensure_ascii=False),
+                                        encoding="utf-8")
+
+
+def test_a_gcj02_county_gets_its_route_exports_in_gcj02(county_copy: Path, cache_dir: Path,
+                                                        tmp_path: Path):
+    _to_gcj02(county_copy)
+    out = tmp_path / "out"
+    assert main(["-q", "--cache-dir", str(cache_dir), "plan", str(county_copy), "--date", DATE,
+                 "--time-limit", "2", "--out", str(out)]) == 0
+    given = pd.read_csv(county_copy / "leads.csv", dtype={"lead_id": str}).set_index("lead_id")
+    routes = pd.concat([pd.read_csv(f, dtype={"lead_id": str})
+                        for f in (out / "routes").glob("*.csv")])
+    assert len(routes) > 0 and set(routes["crs"]) == {"gcj02"}
+    for rec in routes.itertuples():
+        # What the user gave (GCJ-02) comes back, not the WGS-84 used inside (~500 m off).
+        assert abs(rec.lat - given.at[rec.lead_id, "lat"]) < 1e-5
+        assert abs(rec.lon - given.at[rec.lead_id, "lon"]) < 1e-5
+        assert abs(rec.lat_wgs84 - rec.lat) > 1e-4 or abs(rec.lon_wgs84 - rec.lon) > 1e-4

@@ -1,0 +1,201 @@
+"""CSV primitives for the input readers: encodings, typed row access, coordinate systems.
+
+A :class:`CsvRow` names file, 1-based data row and field in every error it raises, so a
+user can fix the file in a spreadsheet. Coordinates are converted to WGS-84 here, at the
+edge (:func:`to_wgs84`), and back to the county's declared system for exports
+(:func:`from_wgs84`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from countyreach.errors import InputError, LocatedError
+from geo.types import Location
+from routing.problem import parse_hhmm
+
+__all__ = [
+    "CRS_CHOICES",
+    "CSV_ENCODINGS",
+    "CsvRow",
+    "ID_RE",
+    "MONTH_RE",
+    "check_crs",
+    "csv_rows",
+    "from_wgs84",
+    "read_csv_table",
+    "to_wgs84",
+]
+
+CRS_CHOICES = ("wgs84", "gcj02", "bd09")
+
+#: Text encodings a CSV may come in, tried in order.
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
+MONTH_RE = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def to_wgs84(lat: float, lon: float, crs: str) -> tuple[float, float]:
+    """Convert one point from ``crs`` to WGS-84.
+
+    Parameters
+    ----------
+    lat, lon : float
+        The point in ``crs``.
+    crs : {"wgs84", "gcj02", "bd09"}
+        Coordinate system of the input.
+
+    Returns
+    -------
+    tuple of float
+        ``(lat, lon)`` in WGS-84.
+    """
+    if crs == "wgs84":
+        return lat, lon
+    import geo  # the converters live with the rest of the geodesy
+
+    if crs == "gcj02":
+        la, lo = geo.gcj02_to_wgs84(lat, lon)
+    elif crs == "bd09":
+        la, lo = geo.bd09_to_wgs84(lat, lon)
+    else:
+        raise InputError(f"unknown coordinate system {crs!r}; use one of {CRS_CHOICES}",
+                         field="crs")
+    return float(la), float(lo)
+
+
+def from_wgs84(lat: float, lon: float, crs: str) -> tuple[float, float]:
+    """Convert one WGS-84 point to ``crs`` (for exports in the county's declared system).
+
+    Parameters
+    ----------
+    lat, lon : float
+        The point in WGS-84.
+    crs : {"wgs84", "gcj02", "bd09"}
+        The system to write.
+
+    Returns
+    -------
+    tuple of float
+        ``(lat, lon)`` in ``crs``.
+    """
+    crs = check_crs(crs)
+    if crs == "wgs84":
+        return lat, lon
+    import geo
+
+    conv = geo.wgs84_to_gcj02 if crs == "gcj02" else geo.wgs84_to_bd09
+    la, lo = conv(lat, lon)
+    return float(la), float(lo)
+
+
+def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
+    """Read a CSV as text (UTF-8 with or without BOM, or GBK), requiring ``required`` columns."""
+    if not path.exists():
+        raise InputError("file not found", file=str(path))
+    df = None
+    # Excel and WPS on Chinese desktops save "CSV" as GBK (GB18030 is its superset); UTF-8,
+    # with or without a BOM, is tried first because GB18030 would also decode some UTF-8.
+    for encoding in CSV_ENCODINGS:
+        try:
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise InputError(f"not a readable CSV file: {exc}", file=str(path)) from None
+    if df is None:
+        raise InputError("file is neither UTF-8 nor GBK text (save it as CSV UTF-8)",
+                         file=str(path))
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"missing required column(s) {missing}; the file has {list(df.columns)}",
+            file=str(path),
+            field=missing[0],
+        )
+    return df
+
+
+class CsvRow:
+    """Typed access to one CSV row that names file, row and field on error."""
+
+
+    def __init__(self, path: Path, rowno: int, data: Mapping[str, str]) -> None:
+        self.path = path
+        self.rowno = rowno
+        self.data = data
+
+    def err(self, field: str, message: str) -> InputError:
+        return InputError(message, file=str(self.path), row=self.rowno, field=field)
+
+    def text(self, field: str, *, required: bool = False, max_len: int = 200) -> str:
+        value = str(self.data.get(field, "") or "").strip()
+        if required and not value:
+            raise self.err(field, "value is required")
+        if CONTROL_RE.search(value):
+            raise self.err(field, "contains control characters")
+        if len(value) > max_len:
+            raise self.err(field, f"longer than {max_len} characters")
+        return value
+
+    def ident(self, field: str, *, required: bool = True) -> str | None:
+        value = self.text(field, required=required)
+        if not value:
+            return None
+        if not ID_RE.match(value):
+            raise self.err(
+                field,
+                f"{value!r} is not a valid id (1-64 of letters, digits, '-', '_', '.', ':')",
+            )
+        return value
+
+    def number(self, field: str, *, required: bool = True, lo: float | None = None,
+               hi: float | None = None) -> float | None:
+        raw = self.text(field, required=required)
+        if not raw:
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            raise self.err(field, f"expected a number, got {raw!r}") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise self.err(field, f"expected a finite number, got {raw!r}")
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise self.err(field, f"{value:g} is outside [{lo}, {hi}]")
+        return value
+
+    def time(self, field: str, *, required: bool = True) -> int | None:
+        raw = self.text(field, required=required)
+        if not raw:
+            return None
+        try:
+            return parse_hhmm(raw)
+        except LocatedError as exc:
+            raise self.err(field, exc.reason) from None
+
+    def latlon(self, lat_field: str, lon_field: str, crs: str) -> Location:
+        lat = self.number(lat_field, lo=-90, hi=90)
+        lon = self.number(lon_field, lo=-180, hi=180)
+        assert lat is not None and lon is not None
+        la, lo = to_wgs84(lat, lon, crs)
+        return Location(la, lo)
+
+
+def csv_rows(path: Path, df: pd.DataFrame) -> list[CsvRow]:
+    return [CsvRow(path, i + 1, rec) for i, rec in enumerate(df.to_dict(orient="records"))]
+
+
+def check_crs(crs: str) -> str:
+    crs = crs.lower().replace("-", "").replace("_", "")
+    if crs not in CRS_CHOICES:
+        raise InputError(f"unknown coordinate system {crs!r}; use one of {CRS_CHOICES}",
+                         field="crs")
+    return crs

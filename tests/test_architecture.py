@@ -1,0 +1,60 @@
+"""The layout the README's Architecture section promises: layers, file sizes, one owner each."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PRODUCT = ["geo", "routing", "propensity", "countyreach", "app_pages"]
+MAX_LINES = 600
+
+
+def _product_files() -> list[Path]:
+    files = [REPO / "app.py"]
+    for pkg in PRODUCT:
+        files += sorted((REPO / pkg).rglob("*.py"))
+    return [f for f in files if "migrations/versions" not in f.as_posix()]
+
+
+def test_no_product_file_is_longer_than_600_lines():
+    long = {str(f.relative_to(REPO)): n for f in _product_files()
+            if (n := len(f.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert long == {}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module.split(".")[0])
+    return out
+
+
+@pytest.mark.parametrize(("package", "may_import"), [
+    ("geo", {"geo"}),
+    ("routing", {"geo", "routing"}),
+    ("propensity", {"geo", "propensity"}),
+])
+def test_libraries_import_only_the_layers_below(package: str, may_import: set[str]):
+    project = {"geo", "routing", "propensity", "countyreach", "app", "app_pages"}
+    wrong = {str(f.relative_to(REPO)): sorted((_imports(f) & project) - may_import)
+             for f in (REPO / package).rglob("*.py")}
+    assert {k: v for k, v in wrong.items() if v} == {}
+
+
+def test_import_linter_contracts_hold():
+    exe = shutil.which("lint-imports") or str(Path(sys.executable).with_name("lint-imports"))
+    if not Path(exe).exists():
+        pytest.skip("import-linter is not installed (pip install -e '.[dev]')")
+    res = subprocess.run([exe], cwd=REPO, capture_output=True, text=True, check=False)
+    assert res.returncode == 0, res.stdout[-3000:]
+    assert "BROKEN" not in res.stdout
