@@ -5,7 +5,12 @@ Run from the repository root::
     python3 bench/bench_matrix.py            # N = 1000 vs networkx, then N = 5000 memory
     python3 bench/bench_matrix.py --n 300    # quicker
 
-Uses the real Heidelberg network from ``../shared`` (skips with exit 0 without it).
+First it times loading the embedded demo network (``data/qingzu/roads.osm.pbf``):
+parsed from the file, then from the graph cache (the test suite checks that a
+cached load does not parse the file; how long either takes is measured here).
+
+The matrix comparison uses the real Heidelberg network from ``../shared`` (skipped,
+exit 0, without it).
 Both engines compute the same matrix in the same run: the same snapped places,
 the same access links and the same integer rounding; only the node-to-node
 search differs (``geo.travel_matrix(engine="scipy")`` vs ``engine="networkx"``,
@@ -25,6 +30,7 @@ import os
 import resource
 import statistics
 import sys
+import tempfile
 import time
 import tracemalloc
 import warnings
@@ -36,7 +42,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import geo  # noqa: E402
-from countyreach.errors import FarSnapWarning  # noqa: E402
+from geo.errors import FarSnapWarning  # noqa: E402
+from geo.matrix import chunk_size_for  # noqa: E402
 from geo.types import Location  # noqa: E402
 
 TARGET_RATIO = 25.0
@@ -67,6 +74,25 @@ def random_places(g: geo.RoadGraph, n: int, seed: int) -> tuple[geo.Snap, ...]:
         return geo.snap_points(g, pts[:n], [f"p{i}" for i in range(n)], max_m=50_000)
 
 
+def demo_load_times(repeats: int = 3) -> None:
+    """Print how long the demo network takes to load, parsed and from the cache."""
+    path = REPO / "data" / "qingzu" / "roads.osm.pbf"
+    parsed, cached = [], []
+    with tempfile.TemporaryDirectory() as cache:
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            geo.load_road_graph(path)
+            parsed.append(time.perf_counter() - t0)
+        geo.load_road_graph(path, cache_dir=cache)  # writes the cache entry
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            g = geo.load_road_graph(path, cache_dir=cache)
+            cached.append(time.perf_counter() - t0)
+    print(f"demo graph {path.name}: {g.n_nodes} nodes, {g.n_edges} edges; load median of "
+          f"{repeats}: parsed {statistics.median(parsed):.3f} s, "
+          f"from cache {statistics.median(cached):.3f} s")
+
+
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -78,6 +104,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
+    demo_load_times()
     shared = shared_dir()
     if shared is None:
         print("SKIP: ../shared (Heidelberg network) is not available")
@@ -138,7 +165,7 @@ def main() -> int:
     tracemalloc.stop()
     n = len(big)
     result_mb = 2 * n * n * 8 / 2**20
-    chunk = geo.network._chunk_size(g, None, n)
+    chunk = chunk_size_for(g, n)
     print(f"N = {n}: {dt:.1f} s, tracemalloc peak {peak / 2**20:.0f} MB; the int64 "
           f"duration+distance result alone is {result_mb:.0f} MB (x2 while TravelMatrix "
           f"copies it); chunk of {chunk} sources x {g.n_nodes} nodes = "

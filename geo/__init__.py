@@ -1,11 +1,18 @@
 """Road networks, travel times, industrial clusters and Chinese coordinate systems.
 
+Modules by concern: :mod:`geo.distance` (great-circle distances),
+:mod:`geo.roadgraph` (the prepared graph), :mod:`geo.prepare` (OSM tags and ways
+→ graph), :mod:`geo.osmfile` (local files, cache), :mod:`geo.osmnx_source`
+(osmnx graphs and downloads), :mod:`geo.snap`, :mod:`geo.matrix`,
+:mod:`geo.route`, :mod:`geo.clusters`, :mod:`geo.coords`, :mod:`geo.boundary`,
+:mod:`geo.places` (named settlements of an extract, for onboarding).
+
 Everything here is WGS-84 ``lat``/``lon`` inside; GCJ-02 and BD-09 appear only
 in the converters of :mod:`geo.coords`.
 """
 
 from .boundary import area_km2, county_boundary, load_boundary
-from .clusters import ClusterCore, ClusterResult, distance_to_nearest, find_clusters
+from .clusters import ClusterCore, ClusterResult, find_clusters
 from .coords import (
     bd09_to_gcj02,
     bd09_to_wgs84,
@@ -15,19 +22,16 @@ from .coords import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
+from .distance import EARTH_RADIUS_M, distance_to_nearest, haversine_m, pairwise_haversine_m
 from .errors import DataWarning, FarSnapWarning, GeoError, GeoInputError, GraphError, LocatedError
-from .graph import (
-    DEFAULT_SPEEDS_KMH,
-    Bounds,
-    RoadGraph,
-    graph_from_networkx,
-    graph_from_place,
-    graph_from_polygon,
-    haversine_m,
-    load_road_graph,
-    road_lines,
-)
-from .network import DEFAULT_ACCESS_SPEED_KMH, Snap, route_geometry, snap_points, travel_matrix
+from .matrix import travel_matrix
+from .osmfile import load_road_graph
+from .osmnx_source import graph_from_networkx, graph_from_place, graph_from_polygon
+from .places import SETTLEMENT_PLACES, outline_of_roads, places_from_roads, read_osm_places
+from .prepare import DEFAULT_SPEEDS_KMH, parse_maxspeed
+from .roadgraph import Bounds, RoadGraph, road_lines
+from .route import route_geometry
+from .snap import DEFAULT_ACCESS_SPEED_KMH, Snap, snap_points
 from .types import UNREACHABLE, Location, TravelMatrix
 
 __all__ = [
@@ -50,7 +54,7 @@ __all__ = [
     "graph_from_polygon",
     "graph_from_networkx",
     "road_lines",
-    "haversine_m",
+    "parse_maxspeed",
     # snapping, matrices, routes
     "Snap",
     "DEFAULT_ACCESS_SPEED_KMH",
@@ -61,6 +65,10 @@ __all__ = [
     "ClusterCore",
     "ClusterResult",
     "find_clusters",
+    # great-circle distances
+    "EARTH_RADIUS_M",
+    "haversine_m",
+    "pairwise_haversine_m",
     "distance_to_nearest",
     # coordinates
     "in_china",
@@ -70,6 +78,11 @@ __all__ = [
     "bd09_to_gcj02",
     "wgs84_to_bd09",
     "bd09_to_wgs84",
+    # places
+    "SETTLEMENT_PLACES",
+    "read_osm_places",
+    "places_from_roads",
+    "outline_of_roads",
     # boundaries
     "county_boundary",
     "load_boundary",

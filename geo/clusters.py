@@ -3,8 +3,8 @@
 A jade-carving workshop in a village of jade carvers borrows differently from a
 lone one, so propensity models get each business's cluster, the cluster's size
 and the distance to its core. Clusters are found per industry by density
-(HDBSCAN by default, or DBSCAN with a radius in metres) on great-circle
-distances.
+(DBSCAN with a radius in metres by default, or HDBSCAN) on great-circle
+distances (:mod:`geo.distance`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from geo.distance import EARTH_RADIUS_M, checked_coords, distance_to_nearest, haversine_m
 from geo.errors import GeoInputError
 
-from .graph import EARTH_RADIUS_M, haversine_m
-
-__all__ = ["ClusterCore", "ClusterResult", "find_clusters", "distance_to_nearest"]
+__all__ = ["ClusterCore", "ClusterResult", "find_clusters"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,21 +57,6 @@ class ClusterResult:
     def n_clusters(self) -> int:
         """Number of clusters found."""
         return len(self.cores)
-
-
-def _check_coords(lat: npt.ArrayLike, lon: npt.ArrayLike,
-                  name: str = "") -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    la = np.asarray(lat, dtype=float).ravel()
-    lo = np.asarray(lon, dtype=float).ravel()
-    if la.shape != lo.shape:
-        raise GeoInputError(f"{name}lat and lon have different lengths ({len(la)}, {len(lo)})",
-                         field=f"{name}lat")
-    bad = ~(np.isfinite(la) & np.isfinite(lo) & (np.abs(la) <= 90) & (np.abs(lo) <= 180))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise GeoInputError(f"{name}point {i} has invalid coordinates ({la[i]}, {lo[i]})",
-                         field=f"{name}lat")
-    return la, lo
 
 
 def find_clusters(
@@ -118,7 +102,7 @@ def find_clusters(
     """
     from sklearn.cluster import DBSCAN, HDBSCAN
 
-    la, lo = _check_coords(lat, lon)
+    la, lo = checked_coords(lat, lon)
     ind = np.asarray(industry, dtype=str).ravel()
     if ind.shape != la.shape:
         raise GeoInputError(f"{len(ind)} industries for {len(la)} businesses", field="industry")
@@ -172,37 +156,3 @@ def find_clusters(
             dist[noise] = d_noise
     return ClusterResult(labels, dist, size, tuple(cores))
 
-
-def distance_to_nearest(
-    lat: npt.ArrayLike,
-    lon: npt.ArrayLike,
-    targets_lat: npt.ArrayLike,
-    targets_lon: npt.ArrayLike,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
-    """Great-circle distance from each point to the nearest target (e.g. bank branch).
-
-    Parameters
-    ----------
-    lat, lon : array_like
-        The points.
-    targets_lat, targets_lon : array_like
-        The targets.
-
-    Returns
-    -------
-    distance_m : ndarray of float
-        Distance to the nearest target in metres (inf when there are no targets).
-    index : ndarray of int
-        Index of that target (-1 when there are no targets).
-    """
-    from sklearn.neighbors import BallTree
-
-    la, lo = _check_coords(lat, lon)
-    tla, tlo = _check_coords(targets_lat, targets_lon, "target ")
-    if len(tla) == 0:
-        return np.full(len(la), np.inf), np.full(len(la), -1, dtype=np.int64)
-    if len(la) == 0:
-        return np.zeros(0), np.zeros(0, dtype=np.int64)
-    tree = BallTree(np.radians(np.column_stack([tla, tlo])), metric="haversine")
-    d, i = tree.query(np.radians(np.column_stack([la, lo])), k=1)
-    return d[:, 0] * EARTH_RADIUS_M, i[:, 0].astype(np.int64)

@@ -7,7 +7,9 @@ Three groups (:data:`FEATURE_GROUPS`):
   loan, past contacts and refusals;
 * **spatial** — where it is: great-circle distance to the branch, distance to the
   core of its industry cluster and that cluster's size (agglomerations such as a
-  jade-carving village borrow together: suppliers, buyers and neighbours' example);
+  jade-carving village borrow together: suppliers, buyers and neighbours' example).
+  Distances and clusters come from :mod:`geo` (``haversine_m`` is re-exported
+  here for the package's users);
 * **seasonal** — when: month of year as sine/cosine and the *public* cash-need
   index of the industry in that month (:data:`SEASONAL_CASH_NEED`, from the farming
   and trading calendar of the North China plain: planting, harvest, stocking before
@@ -27,6 +29,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geo.clusters import ClusterResult, find_clusters
+from geo.distance import checked_coords, distance_to_nearest, haversine_m
+from geo.errors import GeoInputError
 from propensity.errors import DataError
 
 __all__ = [
@@ -46,8 +51,6 @@ __all__ = [
     "cash_need_index",
     "categorical",
 ]
-
-EARTH_RADIUS_M = 6_371_008.8
 
 #: Industry codes, in a fixed order (the model's categorical codes).
 INDUSTRIES: tuple[str, ...] = (
@@ -210,53 +213,50 @@ def cash_need_index(industry: npt.ArrayLike, month: int,
     return np.where(codes >= 0, col.to_numpy(float)[np.maximum(codes, 0)], np.nan)
 
 
-def haversine_m(lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike,
-                lon2: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """Great-circle distance in metres (broadcasting).
-
-    Parameters
-    ----------
-    lat1, lon1, lat2, lon2 : array-like
-        WGS-84 degrees.
-    """
-    p1 = np.radians(np.asarray(lat1, float))
-    p2 = np.radians(np.asarray(lat2, float))
-    dphi = p2 - p1
-    dlmb = np.radians(np.asarray(lon2, float) - np.asarray(lon1, float))
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
 def nearest_distance_m(lat: npt.ArrayLike, lon: npt.ArrayLike, to_lat: npt.ArrayLike,
                        to_lon: npt.ArrayLike) -> tuple[npt.NDArray[np.float64],
                                                        npt.NDArray[np.int64]]:
     """Distance from each point to the nearest of a set of targets, and that target's index.
 
-    Uses a haversine ball tree, so it scales to many points.
-    """
-    from sklearn.neighbors import BallTree
+    :func:`geo.distance_to_nearest`, refusing an empty target set (a county
+    without a branch cannot be modelled).
 
-    pts = np.radians(np.column_stack([np.asarray(lat, float), np.asarray(lon, float)]))
-    tgt = np.radians(np.column_stack([np.asarray(to_lat, float), np.asarray(to_lon, float)]))
-    if len(tgt) == 0:
+    Parameters
+    ----------
+    lat, lon : array-like
+        WGS-84 positions.
+    to_lat, to_lon : array-like
+        The targets (e.g. branches).
+
+    Returns
+    -------
+    distance_m : numpy.ndarray
+        Metres to the nearest target.
+    index : numpy.ndarray
+        Index of that target.
+
+    Raises
+    ------
+    DataError
+        If there are no targets or a position is invalid.
+    """
+    if len(np.atleast_1d(np.asarray(to_lat, float))) == 0:
         raise DataError("no target points to measure distances to", field="lat")
-    tree = BallTree(tgt, metric="haversine")
-    d, idx = tree.query(pts, k=1)
-    return d[:, 0] * EARTH_RADIUS_M, idx[:, 0].astype(np.int64)
+    try:
+        return distance_to_nearest(lat, lon, to_lat, to_lon)
+    except GeoInputError as exc:
+        raise DataError(exc.reason, field=exc.field) from None
 
 
 def cluster_features(lat: npt.ArrayLike, lon: npt.ArrayLike, industry: npt.ArrayLike, *,
-                     radius_m: float = 1000.0, min_neighbours: int = 5,
-                     core_share: float = 0.5,
+                     clusters: ClusterResult | None = None,
                      no_cluster_m: float = 20_000.0) -> pd.DataFrame:
-    """Industry-cluster features from business positions alone (density cores).
+    """Industry-cluster features from the clusters :func:`geo.find_clusters` finds.
 
-    Each business counts the businesses of its own industry (itself included) within
-    ``radius_m``. A *core* business has a count of at least ``min_neighbours`` and at
-    least ``core_share`` of its industry's highest count: the densest part of the
-    industry's map, wherever that is. Each business gets the distance to the nearest
-    core of its industry (0 when it is a core) and the count at that core (the
-    cluster's size). Industries without any core get ``no_cluster_m`` and size 1.
+    Each business gets the distance to the core of its industry's cluster (its own
+    cluster's medoid, or for a business outside every cluster the nearest core of
+    its industry) and the size of that cluster. Industries without any cluster get
+    ``no_cluster_m`` and size 1 (the business alone).
 
     Parameters
     ----------
@@ -264,12 +264,9 @@ def cluster_features(lat: npt.ArrayLike, lon: npt.ArrayLike, industry: npt.Array
         WGS-84 positions.
     industry : array-like of str
         Industry codes.
-    radius_m : float
-        Neighbourhood radius.
-    min_neighbours : int
-        Businesses (itself included) needed within the radius to be a core.
-    core_share : float
-        Share of the industry's densest count needed to be a core.
+    clusters : geo.ClusterResult, optional
+        Clusters already found for these businesses (same order); by default
+        :func:`geo.find_clusters` with its defaults, as the pipeline finds them.
     no_cluster_m : float
         Distance reported when the industry has no cluster at all.
 
@@ -277,27 +274,31 @@ def cluster_features(lat: npt.ArrayLike, lon: npt.ArrayLike, industry: npt.Array
     -------
     pandas.DataFrame
         ``dist_cluster_core_m, cluster_size`` in the input order.
-    """
-    from sklearn.neighbors import BallTree
 
-    la = np.asarray(lat, float)
-    lo = np.asarray(lon, float)
-    ind = np.asarray(industry, dtype=object)
-    dist = np.full(len(la), no_cluster_m)
-    size = np.ones(len(la))
-    r = radius_m / EARTH_RADIUS_M
-    for code in pd.unique(ind):
-        sel = np.flatnonzero(ind == code)
-        pts = np.radians(np.column_stack([la[sel], lo[sel]]))
-        tree = BallTree(pts, metric="haversine")
-        counts = tree.query_radius(pts, r, count_only=True).astype(float)
-        core = counts >= max(min_neighbours, core_share * counts.max())
-        if not core.any():
-            continue
-        core_tree = BallTree(pts[core], metric="haversine")
-        d, j = core_tree.query(pts, k=1)
-        dist[sel] = d[:, 0] * EARTH_RADIUS_M
-        size[sel] = counts[core][j[:, 0]]
+    Raises
+    ------
+    DataError
+        If a position is invalid or ``clusters`` belongs to other businesses.
+    """
+    ind = np.asarray(industry, dtype=str).ravel()
+    try:
+        la, lo = checked_coords(lat, lon)
+        res = find_clusters(la, lo, ind) if clusters is None else clusters
+    except GeoInputError as exc:
+        raise DataError(exc.reason, field=exc.field) from None
+    if len(res.labels) != len(la):
+        raise DataError(f"clusters of {len(res.labels)} businesses given for {len(la)}",
+                        field="clusters")
+    dist = np.where(np.isnan(res.dist_to_core_m), no_cluster_m, res.dist_to_core_m)
+    size = np.where(res.labels >= 0, res.cluster_size, 1).astype(float)
+    # A business outside every cluster still feels the nearest one of its industry.
+    outside = np.flatnonzero((res.labels < 0) & ~np.isnan(res.dist_to_core_m))
+    for code in np.unique(ind[outside]):
+        cores = [c for c in res.cores if c.industry == code]
+        sel = outside[ind[outside] == code]
+        _, nearest = distance_to_nearest(la[sel], lo[sel], [c.lat for c in cores],
+                                         [c.lon for c in cores])
+        size[sel] = [cores[j].size for j in nearest]
     return pd.DataFrame({"dist_cluster_core_m": dist, "cluster_size": size})
 
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import geo
-from geo import network as geo_network
+from geo import matrix as geo_matrix
 from geo.errors import FarSnapWarning, GeoInputError
 from geo.types import UNREACHABLE, Location
 
@@ -184,13 +184,13 @@ def test_each_distinct_node_is_searched_once(monkeypatch: pytest.MonkeyPatch,
                                              demo: geo.RoadGraph,
                                              village_snaps: tuple[geo.Snap, ...]) -> None:
     seen: list[int] = []
-    real = geo_network.dijkstra
+    real = geo_matrix.dijkstra
 
     def counting(*args: object, indices: np.ndarray, **kwargs: object) -> object:
         seen.extend(np.atleast_1d(indices).tolist())
         return real(*args, indices=indices, **kwargs)
 
-    monkeypatch.setattr(geo_network, "dijkstra", counting)
+    monkeypatch.setattr(geo_matrix, "dijkstra", counting)
     # Every village three times under different ids: the same graph nodes.
     many = [geo.Snap(f"{s.point_id}#{k}", s.location, s.snapped, s.edge, s.fraction,
                      s.access_m, s.access_s, s.distance_m)
@@ -230,7 +230,7 @@ def test_predecessor_tree_lengths_match_packed_weights(demo: geo.RoadGraph,
     src = np.unique(demo.edge_v[[s.edge for s in village_snaps]])
     w, pred = dijkstra(demo.csr_weight, indices=src, return_predecessors=True)
     _, packed_len = demo.split_weight(w)
-    tree_len = geo_network._tree_lengths(demo, pred)
+    tree_len = geo_matrix.tree_lengths_m(demo, pred)
     np.testing.assert_allclose(tree_len, packed_len, atol=1e-6)
 
 

@@ -2,7 +2,7 @@
 
 A planner often looks at a county before anyone has a road network for it. The
 issue allows an approximation for that case, clearly flagged: the driving
-distance is the great-circle distance times a *detour (circuity) factor*, and
+distance is the great-circle distance (:mod:`geo.distance`) times a *detour (circuity) factor*, and
 the driving time is that distance at a rural average speed.
 
 Defaults and why
@@ -34,69 +34,23 @@ import numpy as np
 import numpy.typing as npt
 
 from countyreach.errors import DataWarning, InputError
+from geo.distance import pairwise_haversine_m
 from geo.types import Location, TravelMatrix
 
 __all__ = [
-    "EARTH_RADIUS_M",
     "DEFAULT_DETOUR_FACTOR",
     "DEFAULT_SPEED_KMH",
     "StraightLineModel",
-    "haversine_m",
-    "pairwise_haversine_m",
     "straight_line_matrix",
     "ApproximateTravelWarning",
 ]
 
-EARTH_RADIUS_M = 6_371_008.8
 DEFAULT_DETOUR_FACTOR = 1.35
 DEFAULT_SPEED_KMH = 35.0
 
 
 class ApproximateTravelWarning(DataWarning):
     """Travel times come from straight lines × a detour factor, not from roads."""
-
-
-def haversine_m(a: Location, b: Location) -> float:
-    """Great-circle distance between two WGS-84 points in metres.
-
-    Parameters
-    ----------
-    a, b : Location
-        The two points.
-
-    Returns
-    -------
-    float
-        Distance in metres.
-    """
-    d = pairwise_haversine_m(np.array([a.lat]), np.array([a.lon]),
-                             np.array([b.lat]), np.array([b.lon]))
-    return float(d[0, 0])
-
-
-def pairwise_haversine_m(
-    lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike
-) -> npt.NDArray[np.float64]:
-    """Great-circle distances between every point of set 1 and every point of set 2.
-
-    Parameters
-    ----------
-    lat1, lon1 : array_like
-        Set 1 in degrees (length ``n``).
-    lat2, lon2 : array_like
-        Set 2 in degrees (length ``m``).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(n, m)`` metres.
-    """
-    p1 = np.radians(np.asarray(lat1, dtype=float))[:, None]
-    l1 = np.radians(np.asarray(lon1, dtype=float))[:, None]
-    p2 = np.radians(np.asarray(lat2, dtype=float))[None, :]
-    l2 = np.radians(np.asarray(lon2, dtype=float))[None, :]
-    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
 @dataclass(frozen=True, slots=True)
