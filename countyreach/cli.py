@@ -195,6 +195,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     county = _demo_county() if args.command == "demo" else Path(args.county)
     out = check_out_dir(Path(args.out))
+    if args.date is not None:
+        try:
+            dt.date.fromisoformat(args.date)
+        except ValueError:
+            raise InputError(f"expected a date like 2026-11-24, got {args.date!r}",
+                             field="--date") from None
     progress = _Progress(enabled=not args.quiet and sys.stderr.isatty())
     try:
         day = plan_day(
@@ -317,11 +323,28 @@ def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: in
     for col in ("dist_branch_m", "dist_cluster_core_m", "cluster_size", "branch_id",
                 "phone_is_fictitious"):
         leads = leads.drop(columns=col, errors="ignore")  # derived again from the map at plan time
+    if crs != "wgs84":  # the folder declares its system: write the leads in it too
+        pts = [from_wgs84(float(a), float(b), crs) for a, b in zip(leads["lat"], leads["lon"],
+                                                                   strict=True)]
+        leads["lat"] = [round(p[0], 7) for p in pts]
+        leads["lon"] = [round(p[1], 7) for p in pts]
     leads_path = root / "leads.csv"
     history_path = root / "history.csv"
     leads.to_csv(leads_path, index=False)
     econ.history.to_csv(history_path, index=False)
     return leads_path, history_path
+
+
+def cmd_county_init(args: argparse.Namespace) -> int:
+    from countyreach.onboard import init_county
+
+    report = init_county(
+        args.dir, args.osm, place=args.place, name=args.name, villages=args.villages,
+        branches=args.branches, officers=args.officers, crs=args.crs,
+        boundary=args.boundary.split("/") if args.boundary else None,
+        cache_dir=args.cache_dir, force=args.force)
+    print(report.text())
+    return 0
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
@@ -382,6 +405,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("en", "zh"), default="en")
     p.add_argument("--retrain", action="store_true", help="retrain the model from history.csv")
     p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("county", help="onboard a county")
+    county_sub = p.add_subparsers(dest="county_command", required=True)
+    q = county_sub.add_parser("init", help="build a county folder from an OSM extract alone")
+    q.add_argument("dir", help="the county folder to write (its name is the county id)")
+    src = q.add_mutually_exclusive_group(required=True)
+    src.add_argument("--osm", help="OpenStreetMap extract (.osm, .osm.bz2, .osm.pbf)")
+    src.add_argument("--place", help='download through osmnx (internet), e.g. "唐县, 保定市"')
+    q.add_argument("--name", help="display name (default: the extract's town)")
+    q.add_argument("--villages", help="your villages.csv (name, lat, lon) instead of OSM places")
+    q.add_argument("--branches", help="your branches.csv (branch_id, name, lat, lon)")
+    q.add_argument("--officers", type=int, default=4, help="officers to create (default 4)")
+    q.add_argument("--crs", choices=("wgs84", "gcj02", "bd09"), default="wgs84",
+                   help="coordinate system of the folder's CSV files")
+    q.add_argument("--boundary", help='cnmaps names "省/市/县", e.g. "河北省/保定市/唐县"')
+    q.add_argument("--force", action="store_true", help="rebuild a folder holding a county")
+    q.set_defaults(func=cmd_county_init)
 
     p = sub.add_parser("synth", help="synthesise businesses and visit history for a county")
     p.add_argument("county", help="county folder (villages.csv, branches.csv)")

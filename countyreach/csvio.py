@@ -16,7 +16,7 @@ import pandas as pd
 
 from countyreach.errors import InputError, LocatedError
 from geo.types import Location
-from routing.problem import parse_hhmm
+from routing.problem import DAY_S, parse_hhmm
 
 __all__ = [
     "CRS_CHOICES",
@@ -176,10 +176,17 @@ class CsvRow:
         raw = self.text(field, required=required)
         if not raw:
             return None
+        return self.clock(field, raw)
+
+    def clock(self, field: str, raw: str) -> int:
+        """A time of day written in a file (``HH:MM``, at most 24:00), in seconds."""
         try:
-            return parse_hhmm(raw)
+            t = parse_hhmm(raw)
         except LocatedError as exc:
             raise self.err(field, exc.reason) from None
+        if t > DAY_S:
+            raise self.err(field, f"{raw!r} is not a time of day (00:00-24:00)")
+        return t
 
     def latlon(self, lat_field: str, lon_field: str, crs: str) -> Location:
         lat = self.number(lat_field, lo=-90, hi=90)

@@ -24,6 +24,7 @@ import pandas as pd
 
 from countyreach.csvio import (
     CRS_CHOICES,
+    ID_RE,
     MONTH_RE,
     CsvRow,
     check_crs,
@@ -34,7 +35,7 @@ from countyreach.csvio import (
 )
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError, LocatedError
 from geo.types import Location
-from routing.problem import Break, Depot, DepotKind, Lead, Officer, TimeWindow, parse_hhmm
+from routing.problem import Break, Depot, DepotKind, Lead, Officer, TimeWindow, hhmm
 
 __all__ = [
     "CRS_CHOICES",
@@ -247,10 +248,7 @@ def _parse_windows(row: CsvRow) -> tuple[TimeWindow, ...]:
         bits = part.split("-")
         if len(bits) != 2:
             raise row.err(field, f"expected HH:MM-HH:MM, got {part!r}")
-        try:
-            a, b = parse_hhmm(bits[0]), parse_hhmm(bits[1])
-        except LocatedError as exc:
-            raise row.err(field, exc.reason) from None
+        a, b = row.clock(field, bits[0]), row.clock(field, bits[1])
         if b < a:
             raise row.err(field, f"window {part!r} ends before it starts")
         out.append(TimeWindow(a, b))
@@ -366,6 +364,9 @@ def read_officers(path: str | Path, *, crs: str = "wgs84") -> tuple[Officer, ...
         drive = row.number("max_drive_min", required=False, lo=0, hi=24 * 60)
         visits = row.number("max_visits", required=False, lo=0, hi=200)
         capacity = row.number("capacity", required=False, lo=0, hi=100_000)
+        if capacity == 0:
+            raise row.err("capacity", "0 units: this officer could visit nothing that uses kits; "
+                          "leave capacity empty for no limit")
         lunch = None
         l0, l1 = row.time("lunch_start", required=False), row.time("lunch_end", required=False)
         lmin = row.number("lunch_min", required=False, lo=1, hi=240)
@@ -374,6 +375,9 @@ def read_officers(path: str | Path, *, crs: str = "wgs84") -> tuple[Officer, ...
                 raise row.err("lunch_start", "give lunch_start, lunch_end and lunch_min together")
             if l1 < l0:
                 raise row.err("lunch_end", "latest lunch start is before the earliest")
+            if l0 < s0 or l0 + lmin * 60 > s1:
+                raise row.err("lunch_start", f"lunch from {hhmm(l0)} for {lmin:g} min does not "
+                              f"fit in the shift {hhmm(s0)}-{hhmm(s1)}")
             lunch = Break(TimeWindow(l0, l1), int(round(lmin * 60)))
         out.append(
             Officer(
@@ -451,20 +455,29 @@ def load_county(path: str | Path) -> County:
             raise InputError("value is required", file=str(p), field=key)
         return str(d[key])
 
+    county_id = need("county_id").strip()
+    if not ID_RE.match(county_id):
+        raise InputError(f"{county_id!r} is not a valid county id (1-64 of letters, digits, "
+                         "'-', '_', '.', ':'; it names the county's files and records)",
+                         file=str(p), field="county_id")
+    try:
+        crs = check_crs(str(d.get("crs", "wgs84")))
+    except InputError as exc:
+        raise InputError(exc.reason, file=str(p), field="crs") from None
     files = {k: root / need(k) for k in ("roads", "villages", "branches", "leads", "officers")}
     for k, f in files.items():
         if not f.exists():
             raise InputError(f"names a file that does not exist: {f}", file=str(p), field=k)
     unknown = set(d) - {"county_id", "name", "name_en", "crs", "roads", "villages", "branches",
-                        "leads", "officers", "attribution", "notes"}
+                        "leads", "officers", "attribution", "notes", "boundary"}
     if unknown:
         warnings.warn(f"{p}: ignoring unknown keys {sorted(unknown)}", DataWarning, stacklevel=2)
     return County(
-        county_id=need("county_id"),
+        county_id=county_id,
         name=need("name"),
         name_en=str(d.get("name_en", "")),
         root=root,
-        crs=check_crs(str(d.get("crs", "wgs84"))),
+        crs=crs,
         **files,
     )
 

@@ -1,0 +1,314 @@
+"""Onboarding a county the project has never seen: a county folder from an OSM extract alone.
+
+``countyreach county init DIR --osm FILE`` writes ``county.json``, the roads, ``villages.csv``,
+``branches.csv``, ``officers.csv`` and ``boundary.geojson``, and says every assumption it made,
+so a planner can check them before the first plan. Leads come afterwards: the lender's own
+``leads.csv``, or ``countyreach synth DIR`` for a synthetic population.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import geo
+from countyreach.csvio import ID_RE, check_crs, from_wgs84
+from countyreach.errors import InputError
+from countyreach.io import read_branches, read_villages
+from geo.places import outline_of_roads, places_from_roads, read_osm_places
+from geo.types import Location
+from routing.problem import Depot
+
+__all__ = ["OnboardReport", "init_county", "download_extract"]
+
+#: The working day an onboarded team is given until the lender edits officers.csv.
+_SHIFT = ("08:00", "17:30")
+_LUNCH = ("11:30", "13:00", 45)
+_MAX_VISITS = 12
+_MAX_DRIVE_MIN = 240
+_OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.pbf", ".pbf")
+
+
+@dataclass
+class OnboardReport:
+    """What ``county init`` wrote and assumed."""
+
+    root: Path
+    files: list[Path] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        """The report as the CLI prints it."""
+        lines = [f"County folder {self.root}:"]
+        lines += [f"  wrote {p.name}" for p in self.files]
+        lines.append("Assumptions (edit the files to change them):")
+        lines += [f"  - {a}" for a in self.assumptions]
+        lines.append(f"Next: put the lender's leads in {self.root / 'leads.csv'} (see README), "
+                     f"or `countyreach synth {self.root}` for a synthetic population, then "
+                     f"`countyreach plan {self.root}`.")
+        return "\n".join(lines)
+
+
+def _osm_suffix(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in sorted(_OSM_SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return ".osm.pbf" if suffix == ".pbf" else suffix
+    raise InputError(f"expected an OSM extract ({', '.join(_OSM_SUFFIXES)})", file=str(path),
+                     field="--osm")
+
+
+def download_extract(place: str, dest: Path) -> Path:
+    """Download a place's drivable roads through osmnx and save them as an OSM XML file.
+
+    Needs internet (Overpass). ``place`` is a name Nominatim knows, e.g. ``"唐县, 保定市"``.
+
+    Raises
+    ------
+    InputError
+        When the download fails (no internet, unknown place).
+    """
+    import osmnx as ox
+
+    try:
+        g = ox.graph_from_place(place, network_type="drive", simplify=False, retain_all=False)
+        ox.io.save_graph_xml(g, filepath=dest)
+    except Exception as exc:  # osmnx raises many types for network and lookup failures
+        raise InputError(f"could not download roads for {place!r}: {exc}", field="--place") \
+            from None
+    return dest
+
+
+def _check_target(root: Path, force: bool) -> None:
+    if root.exists() and not root.is_dir():
+        raise InputError("exists and is not a folder", file=str(root))
+    if (root / "county.json").exists() and not force:
+        raise InputError("already holds a county (county.json); use --force to rebuild it",
+                         file=str(root))
+    if not ID_RE.match(root.name):
+        raise InputError(f"the folder name {root.name!r} becomes the county id: use 1-64 "
+                         "letters, digits, '-', '_' or '.'", file=str(root))
+
+
+def _central(graph: geo.RoadGraph, places: pd.DataFrame) -> int:
+    """Row of the place with the least mean driving time to every other place."""
+    pts = [Location(float(a), float(b)) for a, b in zip(places["lat"], places["lon"],
+                                                         strict=True)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        snaps = geo.snap_points(graph, pts, [f"p{i}" for i in range(len(pts))],
+                                max_m=float("inf"))
+    mat = geo.travel_matrix(graph, snaps)
+    reach = np.minimum(mat.duration_s, 10**7).astype(float)
+    return int(np.argmin(reach.mean(axis=1) + reach.mean(axis=0)))
+
+
+def init_county(root: str | Path, osm: str | Path | None = None, *, place: str | None = None,
+                name: str | None = None, villages: str | Path | None = None,
+                branches: str | Path | None = None, officers: int = 4, crs: str = "wgs84",
+                boundary: Sequence[str] | None = None, cache_dir: str | Path | None = None,
+                force: bool = False) -> OnboardReport:
+    """Build a county folder from an OSM extract (or a place name, with internet).
+
+    Parameters
+    ----------
+    root : str or Path
+        The folder to write; its name becomes the county id.
+    osm : str or Path, optional
+        ``.osm``/``.osm.bz2``/``.osm.pbf`` extract. Either this or ``place``.
+    place : str, optional
+        A place name to download through osmnx (internet needed).
+    name : str, optional
+        Display name (default: the extract's largest town, else the folder name).
+    villages, branches : str or Path, optional
+        The lender's own files (``name, lat, lon`` / ``branch_id, name, lat, lon``) in ``crs``,
+        instead of OSM place nodes and a branch at the most central village.
+    officers : int
+        Officers to create, based at the first branch.
+    crs : {"wgs84", "gcj02", "bd09"}
+        Coordinate system of the CSV files in the folder (the given ones, and the lender's
+        leads to come); generated points are written in it too.
+    boundary : sequence of str, optional
+        ``(province, city, county)`` names for a cnmaps boundary; default the roads' outline.
+    cache_dir : str or Path, optional
+        Road-graph cache.
+    force : bool
+        Rebuild a folder that already holds a county.
+
+    Returns
+    -------
+    OnboardReport
+    """
+    out = Path(root)
+    crs = check_crs(crs)
+    _check_target(out, force)
+    if officers < 1 or officers > 500:
+        raise InputError(f"--officers must be 1-500, got {officers}", field="--officers")
+    if (osm is None) == (place is None):
+        raise InputError("give an OSM extract (--osm FILE) or a place name (--place NAME)",
+                         field="--osm")
+    given_villages = read_villages(villages, crs=crs) if villages is not None else None
+    given_branches = read_branches(branches, crs=crs) if branches is not None else None
+    report = OnboardReport(out)
+    staging = out.parent / f".{out.name}.partial"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    try:
+        if osm is not None:
+            src = Path(osm)
+            if not src.exists():
+                raise InputError("file not found", file=str(src), field="--osm")
+            roads = staging / f"roads{_osm_suffix(src)}"
+            shutil.copyfile(src, roads)
+        else:
+            assert place is not None
+            roads = download_extract(place, staging / "roads.osm")
+            report.assumptions.append(f"roads downloaded from OpenStreetMap for {place!r}")
+        graph = geo.load_road_graph(roads, cache_dir=None if cache_dir is None
+                                    else Path(cache_dir) / "graphs")
+        # A two-way road is two edges over one geometry: count it once.
+        idx = np.arange(len(graph.edge_u))
+        once = (graph.edge_reverse < 0) | (idx < graph.edge_reverse)
+        km = float(graph.edge_length_m[once].sum()) / 1000.0
+        report.assumptions.append(
+            f"drivable roads: {len(graph.node_ids):,} junctions, {km:,.0f} km of road, the "
+            "largest connected network of the extract")
+        villages_df = _villages(graph, roads, given_villages, report)
+        county_name = name or _county_name(villages_df, out.name)
+        branches_df = _branches(graph, villages_df, given_branches, report)
+        outline = _boundary(graph, boundary, report)
+        _write_csv(_to_crs(villages_df, crs), staging / "villages.csv", report)
+        _write_csv(_to_crs(branches_df, crs), staging / "branches.csv", report)
+        _write_csv(_officers(branches_df.iloc[0], officers, crs, report),
+                   staging / "officers.csv", report)
+        (staging / "boundary.geojson").write_text(json.dumps({
+            "type": "Feature", "properties": {"name": county_name},
+            "geometry": outline.__geo_interface__}, ensure_ascii=False), encoding="utf-8")
+        report.files.append(staging / "boundary.geojson")
+        manifest = {
+            "county_id": out.name, "name": county_name, "crs": crs, "roads": roads.name,
+            "villages": "villages.csv", "branches": "branches.csv", "leads": "leads.csv",
+            "officers": "officers.csv", "boundary": "boundary.geojson",
+            "attribution": "Roads and places © OpenStreetMap contributors (ODbL 1.0).",
+        }
+        (staging / "county.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
+                                             encoding="utf-8")
+        report.files.insert(0, staging / "county.json")
+        report.files.insert(1, roads)
+        report.assumptions.append(f"county id {out.name!r} (the folder name), name "
+                                  f"{county_name!r}, CSV coordinates in {crs.upper()}")
+        # Everything was written to a staging folder; only a complete county replaces ``out``.
+        out.mkdir(parents=True, exist_ok=True)
+        for p in staging.iterdir():
+            shutil.move(str(p), out / p.name)
+        report.files = [out / p.name for p in report.files]
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return report
+
+
+def _villages(graph: geo.RoadGraph, roads: Path, given: pd.DataFrame | None,
+              report: OnboardReport) -> pd.DataFrame:
+    if given is not None:
+        report.assumptions.append(f"villages: the {len(given)} given")
+        return given[["name", "place", "lat", "lon"]].reset_index(drop=True)
+    places = read_osm_places(roads)
+    if len(places):
+        import shapely
+
+        area = outline_of_roads(graph.node_lat, graph.node_lon)
+        inside = shapely.contains_xy(area, places["lon"].to_numpy(), places["lat"].to_numpy())
+        left = int((~inside).sum())
+        places = places[inside].reset_index(drop=True)
+        report.assumptions.append(
+            f"villages: {len(places)} named OSM place nodes "
+            f"({', '.join(sorted(set(places['place'])))})"
+            + (f"; {left} outside the road network left out" if left else ""))
+    if len(places) >= 2:
+        return places[["name", "place", "lat", "lon"]]
+    degree = np.bincount(graph.edge_u, minlength=len(graph.node_ids)) + np.bincount(
+        graph.edge_v, minlength=len(graph.node_ids))
+    stand_in = places_from_roads(graph.node_lat, graph.node_lon, degree)
+    report.assumptions.append(
+        f"villages: the extract names fewer than two settlements, so {len(stand_in)} stand-ins "
+        "were placed at the busiest road junction of each 2 km cell (named 地点 01 …)")
+    if len(stand_in) == 0:
+        raise InputError("the extract has too few roads to place any village", file=str(roads))
+    return stand_in[["name", "place", "lat", "lon"]]
+
+
+def _county_name(villages: pd.DataFrame, fallback: str) -> str:
+    for kind in ("city", "town"):
+        hit = villages[villages["place"] == kind]
+        if len(hit):
+            return str(hit.iloc[0]["name"])
+    return fallback
+
+
+def _branches(graph: geo.RoadGraph, villages: pd.DataFrame,
+              given: Sequence[Depot] | None, report: OnboardReport) -> pd.DataFrame:
+    if given is not None:
+        rows = [{"branch_id": b.depot_id, "name": b.name, "lat": b.location.lat,
+                 "lon": b.location.lon} for b in given]
+        report.assumptions.append(f"branches: the {len(rows)} given; officers start at "
+                                  f"{rows[0]['name']}")
+        return pd.DataFrame(rows)
+    i = _central(graph, villages)
+    v = villages.iloc[i]
+    report.assumptions.append(
+        f"one branch, at {v['name']}: the village with the shortest mean drive to and from all "
+        "others (give --branches for the real ones)")
+    return pd.DataFrame([{"branch_id": "B01", "name": f"{v['name']} (assumed branch)",
+                          "lat": float(v["lat"]), "lon": float(v["lon"])}])
+
+
+def _boundary(graph: geo.RoadGraph, names: Sequence[str] | None,
+              report: OnboardReport) -> Any:
+    if names:
+        parts: list[str | None] = [*names, None, None][:3]
+        assert parts[0] is not None
+        outline = geo.county_boundary(parts[0], parts[1], parts[2])
+        report.assumptions.append(f"boundary: {'/'.join(names)} from cnmaps "
+                                  f"({geo.area_km2(outline):,.0f} km²)")
+        return outline
+    outline = outline_of_roads(graph.node_lat, graph.node_lon)
+    report.assumptions.append(f"boundary: the roads' outline widened by 500 m "
+                              f"({geo.area_km2(outline):,.0f} km²)")
+    return outline
+
+
+def _to_crs(df: pd.DataFrame, crs: str) -> pd.DataFrame:
+    out = df.copy()
+    pts = [from_wgs84(float(a), float(b), crs) for a, b in zip(df["lat"], df["lon"], strict=True)]
+    out["lat"] = [round(p[0], 7) for p in pts]
+    out["lon"] = [round(p[1], 7) for p in pts]
+    return out
+
+
+def _officers(branch: pd.Series, n: int, crs: str, report: OnboardReport) -> pd.DataFrame:
+    lat, lon = from_wgs84(float(branch["lat"]), float(branch["lon"]), crs)
+    rows = [{"officer_id": f"O{k:02d}", "name": f"officer {k}", "start_kind": "branch",
+             "start_name": branch["name"], "start_lat": round(lat, 7), "start_lon": round(lon, 7),
+             "shift_start": _SHIFT[0], "shift_end": _SHIFT[1], "max_drive_min": _MAX_DRIVE_MIN,
+             "max_visits": _MAX_VISITS, "skills": "", "localities": "",
+             "lunch_start": _LUNCH[0], "lunch_end": _LUNCH[1], "lunch_min": _LUNCH[2]}
+            for k in range(1, n + 1)]
+    report.assumptions.append(
+        f"{n} generalist officers based at {branch['name']}, {_SHIFT[0]}-{_SHIFT[1]}, lunch "
+        f"{_LUNCH[2]} min starting {_LUNCH[0]}-{_LUNCH[1]}, at most {_MAX_VISITS} visits and "
+        f"{_MAX_DRIVE_MIN} min of driving a day")
+    return pd.DataFrame(rows)
+
+
+def _write_csv(df: pd.DataFrame, path: Path, report: OnboardReport) -> None:
+    df.to_csv(path, index=False, encoding="utf-8")
+    report.files.append(path)
