@@ -3,14 +3,26 @@
 Types (:mod:`routing.problem`, :mod:`routing.plan`, :mod:`routing.params`): a validated,
 frozen :class:`RoutingProblem` built apart from solving, :class:`SolveParams` for the search,
 and the :class:`Plan` every call returns (infeasible or partial days are a status, not an
-exception). Functions:
+exception). Errors are :mod:`routing.errors`.
 
-* :func:`solve` — ``solve(problem, params) -> Plan``, OR-Tools prize-collecting routing
-  (``routing.solver``, the only module that imports OR-Tools);
-* :func:`check_plan` — the independent plan checker (no solver import);
-* :func:`schedule_route` — exact earliest-start timing of a visit order;
-* :func:`explain_drops` — a reason for every lead left out;
-* :func:`replan` — re-plan the rest of the day from where officers are.
+Modules, from the entry point down:
+
+* :mod:`routing.solver` — :func:`solve` (``solve(problem, params) -> Plan``): candidates
+  and their pruning, the starting routes, the timing of the final orders, drop reasons;
+* :mod:`routing.lns` — the large-neighbourhood search: steps over a few officers, route
+  closing, worker processes, fixed-step (reproducible) and anytime improvement;
+* :mod:`routing.model` — the OR-Tools model of officers and leads and its search
+  parameters: the only module that imports OR-Tools;
+* :mod:`routing.construct` — greedy starting routes;
+* :mod:`routing.reasons` — who may visit a lead, :func:`insert_profitable` and
+  :func:`explain_drops` (a reason for every lead left out);
+* :mod:`routing.schedule` — :func:`schedule_route`, the one implementation of route
+  timing (arrival, start, departure, waiting, lunch along a visit order): the solver,
+  the greedy construction and the drop reasons all time routes with it;
+* :mod:`routing.checker` — :func:`check_plan`, the independent plan checker: it verifies
+  a plan's stated times against the rules and the matrix, and imports no solver;
+* :mod:`routing.replan` — :func:`replan`, re-plan the rest of the day from where officers
+  are.
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@
 Given an officer and an ordered list of visits, :func:`schedule_route` computes
 the earliest feasible timeline (leave at the shift start, start each visit as
 soon as the officer is there and a window is open) with the lunch break placed
-in the first gap where it fits. The solver uses it to turn a visit order into a
-:class:`~countyreach.types.Route`, and the drop-reason analysis uses it to test
-insertions. No solver import here.
+in the gap that brings the officer home earliest. It is the one implementation of
+route timing in the package: the solver turns every visit order into a
+:class:`~routing.plan.Route` with it, the greedy construction confirms each insertion
+with it, and the drop-reason analysis tests insertions with it. The checker does not
+time routes: it verifies the times a plan states. No solver import here.
 """
 
 from __future__ import annotations

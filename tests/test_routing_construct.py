@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from routing import check_plan, schedule_route
 from routing.construct import greedy_routes
+from routing.plan import PlanStatus
 from routing.problem import TimeWindow
 from routing.reasons import eligible
 from tests.test_routing_checker import small_problems
-from tests.test_routing_solver import MIN, lead, officer, problem, solve
+from tests.test_routing_solver import MIN, SHIFT, H, lead, officer, problem, solve
 
 
 @settings(max_examples=40, deadline=None,
@@ -119,9 +121,9 @@ class _BrokenPool:
 
 
 def test_a_worker_that_cannot_start_costs_a_core_not_the_plan(monkeypatch):
-    import routing.solver as solver_module
+    import routing.lns as lns_module  # the module that starts the worker processes
 
-    monkeypatch.setattr(solver_module, "ProcessPoolExecutor", _BrokenPool)
+    monkeypatch.setattr(lns_module, "ProcessPoolExecutor", _BrokenPool)
     for n_officers in (8, 2):  # disjoint neighbourhoods, and a second chain
         # Enough time that the worker is wanted even on a slow, busy machine.
         p = _big_day(n_officers=n_officers)
@@ -132,166 +134,83 @@ def test_a_worker_that_cannot_start_costs_a_core_not_the_plan(monkeypatch):
         assert plan.meta["workers"] == 1
 
 
-def _hood(p, orders):
-    from routing.solver import _Neighbourhoods
-
-    return _Neighbourhoods(p, p.leads, [list(seq) for seq in orders], np.random.default_rng(0))
-
-
-def test_leaving_home_is_charged_only_early_and_only_when_someone_stays_home():
-    leads = [lead(f"L{i}", 100.0) for i in range(4)]
-    pos = {"O1": (0, 0), "O2": (5, 0), "O3": (9, 9)} | {f"L{i}": (i, 1) for i in range(4)}
-    p = problem(leads, [officer("O1"), officer("O2"), officer("O3")], pos,
-                drive_cost_yuan_per_h=3.0)
-    hood = _hood(p, [["L0", "L1"], ["L2", "L3"], []])
-    hood.phase(0.1)
-    assert hood.route_cost_yuan > 0
-    hood.phase(0.9)
-    assert hood.route_cost_yuan == 0.0  # the second half is judged on value alone
-    busy = _hood(p, [["L0"], ["L2", "L3"], ["L1"]])
-    busy.phase(0.1)
-    assert busy.route_cost_yuan == 0.0  # nobody stays home: nothing to empty
+# Route closing (the anytime search, on days where some officer stays home): observed
+# through solve()'s plan and its meta counts. Each of these days takes the search well past
+# the 50 stalled steps that set off a closing within its first half (hundreds of steps).
+_CLOSING_S = 3.0
+#: O1 visits a and c, O2 visits b, O3 stays home. The value-optimal plan keeps it so.
+_OPTIMUM = {"O1": {"a", "c"}, "O2": {"b"}, "O3": set()}
 
 
-def test_emptying_a_route_may_cost_value_early_but_never_an_appointment_or_the_best_plan():
-    from routing.solver import _Step
-
-    # Moving b to O1 lets O2 stay home but costs more driving in all.
-    pos = {"O1": (0, 0), "O2": (0, 4), "O3": (9, 9), "a": (1, 0), "b": (1, 3), "pin": (0, 5)}
-    officers = [officer("O1"), officer("O2"), officer("O3")]
-    p = problem([lead("a", 50.0), lead("b", 50.0)], officers, pos, drive_cost_yuan_per_h=3.0)
-    hood = _hood(p, [["a"], ["b"], []])
-    start = (hood.best[1], [list(x) for x in hood.best[2]])
-    hood.phase(0.0)
-    hood.route_cost_yuan = 1e6
-    step = _Step((0, 1), ("a", "b"), (("a",), ("b",)), 0.3, hood.route_cost_yuan)
-    hood.accept(step, [["a", "b"], []])
-    assert hood.orders[:2] == [["a", "b"], []]  # one officer fewer, more driving: taken
-    assert hood.value < start[0]
-    assert (hood.best[1], hood.best[2]) == start  # the best plan by value is kept aside
-
-    pinned = problem([lead("a", 50.0), lead("b", 50.0), lead("pin", 1.0, pinned_officer_id="O2")],
-                     officers, pos, drive_cost_yuan_per_h=3.0)
-    hood = _hood(pinned, [["a"], ["b", "pin"], []])
-    hood.phase(0.0)
-    hood.route_cost_yuan = 1e6
-    step = _Step((0, 1), ("a", "b", "pin"), (("a",), ("b", "pin")), 0.3, hood.route_cost_yuan)
-    hood.accept(step, [["a", "b"], []])
-    assert hood.orders[1] == ["b", "pin"]  # an appointment is never traded for it
-
-
-def _stalled(hood, progress):
-    from routing.solver import _STALL_STEPS
-
-    hood.since_improved = _STALL_STEPS
-    hood.phase(progress)
-
-
-def _closing_day(**kw):
-    # O2's one visit could go on O1's way at a little more driving; O3 stays home.
-    pos = {"O1": (0, 0), "O2": (0, 6), "O3": (9, 9), "a": (1, 0), "b": (0, 5), "c": (1, 2)}
+def _closing_day(shift: TimeWindow = SHIFT, far: bool = False, **kw):
+    # Moving b to O1, or a and c to O2, costs more driving than the early charge for
+    # leaving home (three average routes' driving): only closing a route empties one.
+    pos = {"O1": (0, 0), "O2": (0, 12), "O3": (9, 9), "a": (1, 0), "b": (0, 11), "c": (1, 2)}
+    if far:  # b and O2 an hour away: neither O1 nor O2 can take the other's visits
+        pos |= {"O2": (0, 60), "b": (0, 59)}
     leads = [lead(x, 100.0, **kw.get(x, {})) for x in ("a", "b", "c")]
-    return problem(leads, [officer("O1"), officer("O2"), officer("O3")], pos,
+    return problem(leads, [officer(o, shift=shift) for o in ("O1", "O2", "O3")], pos,
                    drive_cost_yuan_per_h=3.0)
 
 
-def test_a_stalled_search_closes_the_lightest_route_until_its_visits_have_a_place():
-    from routing.solver import _Step
-
-    hood = _hood(_closing_day(), [["a", "c"], ["b"], []])
-    start = (hood.best[1], [list(x) for x in hood.best[2]])
-    hood.phase(0.35)
-    assert not hood.closed  # no stall, nothing closed
-    _stalled(hood, 0.35)
-    assert hood.orders == [["a", "c"], [], []] and hood.closed == {1, 2}
-    for _ in range(20):  # officers kept home are in no step
-        step = hood.propose(0.003, 1.0)
-        assert step is not None and not set(step.group) & {1, 2}
-    hood.phase(0.36)
-    assert hood.bonus["b"] > 0  # the waiting visit's prize grows
-    step = _Step((0,), ("a", "b", "c"), (("a", "c"),), 0.3, 0.0, hood.epoch,
-                 tuple(hood.bonus.items()))
-    hood.accept(step, [["a", "c", "b"]])
-    assert hood.orders == [["a", "c", "b"], [], []]
-    hood.phase(0.37)
-    assert hood.closed == {1, 2} and not hood.bonus  # placed: the officers stay home
-    stale = _Step((0, 1), ("a", "b", "c"), (("a", "c", "b"), ()), 0.3, 0.0, hood.epoch)
-    hood.accept(stale, [["a"], ["b", "c"]])
-    assert hood.orders[1] == []  # a step may not send a closed route's officer out
-    _stalled(hood, 0.4)
-    assert not hood.closed  # the next stall reopens them
-    # More driving than before the closing: the plan kept aside is still the better one.
-    assert (hood.best[1], hood.best[2]) == start
-    assert hood.value < start[0]
+def _solve_closing(p):
+    plan = solve(p, time_limit_s=_CLOSING_S, workers=1)
+    assert check_plan(p, plan) == []
+    return plan
 
 
-def test_a_closing_that_does_not_place_every_visit_in_time_is_undone():
-    from routing.solver import _CLOSE_FOR, _Step
-
-    hood = _hood(_closing_day(), [["a", "c"], ["b"], []])
-    before = [list(x) for x in hood.orders]
-    _stalled(hood, 0.2)
-    assert hood.orders[1] == []
-    # A step drawn during the closing, back after it was undone: b is O2's again.
-    drawn = _Step((0,), ("a", "b", "c"), (("a", "c"),), 0.3, 0.0, hood.epoch)
-    hood.phase(0.2 + _CLOSE_FOR + 0.01)
-    assert hood.orders == before and not hood.closed and not hood.bonus
-    hood.accept(drawn, [["a", "c", "b"]])
-    assert hood.orders == before  # refused: b would be visited twice
-    accepted = hood.accepted
-    hood.accept(_Step((0,), ("a", "c"), (("a", "c"),), 0.3, 0.0, hood.epoch), [["a", "c"]])
-    assert hood.accepted == accepted + 1  # steps from the restored plan count again
-    _stalled(hood, 0.2 + _CLOSE_FOR + 0.02)
-    assert hood.orders == [[], ["b"], []]  # not O2's route again as it was: O1's instead
+def _visits(plan) -> dict[str, set[str]]:
+    return {r.officer_id: set(r.lead_ids) for r in plan.routes}
 
 
-def test_routes_with_appointments_and_days_without_anyone_home_are_never_closed():
-    pinned = _closing_day(b={"pinned_officer_id": "O2"})
-    hood = _hood(pinned, [["a", "c"], ["b"], []])
-    _stalled(hood, 0.3)
-    assert hood.orders == [[], ["b"], []]  # the lighter route keeps an appointment: O1 closes
-    alone = _hood(_closing_day(), [["a", "b", "c"], [], []])
-    _stalled(alone, 0.3)
-    assert alone.orders[0] == ["a", "b", "c"]  # the one officer out is not sent home
-    everyone_out = _hood(_closing_day(), [["a"], ["b"], ["c"]])
-    _stalled(everyone_out, 0.3)
-    assert everyone_out.orders == [["a"], ["b"], ["c"]] and not everyone_out.closed
+def test_a_stalled_search_closes_a_route_and_still_returns_the_best_plan_by_value():
+    p = _closing_day()
+    plan = _solve_closing(p)
+    # O2's visit found a place on O1's way: a route fewer, at more driving.
+    assert plan.meta["routes_closed"] >= 1
+    assert plan.meta["closings_undone"] == 0
+    # The plans with a route fewer drive more: the plan returned is judged on value alone.
+    assert _visits(plan) == _OPTIMUM
+    assert plan.objective_yuan == pytest.approx(300.0 - (6 + 2) * 3.0 / 60, abs=1e-6)
 
 
-def test_no_route_is_closed_after_the_route_phase():
-    from routing.solver import _CLOSE_BEFORE
-
-    hood = _hood(_closing_day(), [["a", "c"], ["b"], []])
-    _stalled(hood, 0.1)
-    assert hood.orders[1] == []
-    _stalled(hood, _CLOSE_BEFORE)  # a closing in progress is undone ...
-    assert hood.orders == [["a", "c"], ["b"], []] and not hood.closed
-    for k in range(5):  # ... and none starts again: the rest of the time goes to driving
-        _stalled(hood, _CLOSE_BEFORE + 0.05 * k)
-        assert hood.orders == [["a", "c"], ["b"], []] and not hood.closed
+def test_a_closing_that_cannot_place_every_visit_is_undone():
+    p = _closing_day(shift=TimeWindow(8 * H, 10 * H), far=True)
+    plan = _solve_closing(p)
+    assert plan.meta["closings"] >= 1
+    assert plan.meta["closings_undone"] == plan.meta["closings"]
+    assert plan.meta["routes_closed"] == 0
+    assert _visits(plan) == _OPTIMUM  # nothing was lost to the closings
 
 
-def test_a_waiting_visit_may_take_the_place_of_an_easier_one_once_its_prize_has_grown():
-    from routing.solver import _Step
+def test_a_route_with_an_appointment_is_never_closed():
+    # O2's route holds an appointment: O1's (heavier) route is closed instead, and its
+    # visits find a place with O2. Closing O2's could never end: b may only go to O2.
+    p = _closing_day(b={"pinned_officer_id": "O2"})
+    plan = _solve_closing(p)
+    assert plan.meta["routes_closed"] >= 1
+    assert plan.meta["closings_undone"] == 0
+    assert plan.status is PlanStatus.FEASIBLE and _visits(plan) == _OPTIMUM
 
-    hood = _hood(_closing_day(), [["a", "c"], ["b"], []])
-    _stalled(hood, 0.2)
-    swap = [["a", "b"]]  # b in, c out: the same prize, more driving
-    step = _Step((0,), ("a", "b", "c"), (("a", "c"),), 0.3, 0.0, hood.epoch)
-    hood.accept(step, swap)
-    assert hood.orders[0] == ["a", "c"]  # not yet worth it
-    for k in range(1, 200):
-        hood.phase(0.2 + k * 1e-4)
-    step = _Step((0,), ("a", "b", "c"), (("a", "c"),), 0.3, 0.0, hood.epoch,
-                 tuple(hood.bonus.items()))
-    hood.accept(step, swap)
-    assert hood.orders[0] == ["a", "b"]  # now c waits, and its prize grows in turn
-    hood.phase(0.25)
-    assert hood.bonus["c"] > 0
-    # b keeps the prize it earned while waiting: c, just starting to wait, cannot push it
-    # back out (without that memory the two took turns and the closing never ended).
-    assert hood.bonus["b"] > hood.bonus["c"]
-    back = _Step((0,), ("a", "b", "c"), (("a", "b"),), 0.3, 0.0, hood.epoch,
-                 tuple(hood.bonus.items()))
-    hood.accept(back, [["a", "c"]])
-    assert hood.orders[0] == ["a", "b"]
+
+def test_no_route_is_closed_when_every_route_holds_an_appointment_or_everyone_is_out():
+    pinned = _closing_day(b={"pinned_officer_id": "O2"}, c={"pinned_officer_id": "O1"})
+    plan = _solve_closing(pinned)
+    assert plan.meta["improvement_steps"] > 0 and plan.meta["closings"] == 0
+    assert plan.status is PlanStatus.FEASIBLE and _visits(plan) == _OPTIMUM
+    # Each officer has a visit at their door: nobody stays home, nothing to close.
+    pos = {"O1": (0, 0), "O2": (0, 12), "O3": (9, 9), "a": (1, 0), "b": (0, 11), "d": (9, 8)}
+    out = problem([lead(x, 100.0) for x in "abd"], [officer(o) for o in ("O1", "O2", "O3")],
+                  pos, drive_cost_yuan_per_h=3.0)
+    plan = _solve_closing(out)
+    assert plan.meta["improvement_steps"] > 0 and plan.meta["closings"] == 0
+    assert _visits(plan) == {"O1": {"a"}, "O2": {"b"}, "O3": {"d"}}
+
+
+def test_a_reproducible_search_never_closes_a_route():
+    # The fixed-step search has no clock, hence no route phase: its plan depends on the
+    # inputs alone.
+    plan = solve(_closing_day(), improvement_steps=200)
+    assert check_plan(_closing_day(), plan) == []
+    assert plan.meta["improvement_steps"] == 200 and plan.meta["closings"] == 0
+    assert _visits(plan) == _OPTIMUM

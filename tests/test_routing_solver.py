@@ -255,22 +255,26 @@ def test_done_leads_are_not_offered_again():
 
 
 def test_replan_keeps_done_visits_and_starts_from_the_last_one():
-    leads = [lead(f"L{i}", service_s=20 * MIN) for i in range(6)]
+    # Six valuable visits on a line, all within a morning's reach: the plan makes all six,
+    # and after the first two the afternoon has room for the other four.
+    leads = [lead(f"L{i}", 500.0, service_s=20 * MIN) for i in range(6)]
     pos = {"O1": (0, 0)} | {f"L{i}": (10 * (i + 1), 0) for i in range(6)}
     p = problem(leads, [officer(max_visits=6)], pos)
     plan = solved(p)
+    assert len(route_of(plan)) == 6
     first_two = list(route_of(plan)[:2])
     now = plan.routes[0].stops[1].departure_s
     p2, plan2 = replan(p, plan, now, {"O1": first_two})
     assert check_plan(p2, plan2) == []
     assert p2.done_lead_ids == frozenset(first_two)
     r = plan2.routes[0]
-    assert not set(r.lead_ids) & set(first_two)
+    assert set(r.lead_ids) == {ld.lead_id for ld in leads} - set(first_two)
     assert r.start_s >= now
     assert p2.officers[0].max_visits == 4
+    assert {d.lead_id: d.reason for d in plan2.dropped} == dict.fromkeys(
+        first_two, DropReason.ALREADY_DONE)
     # The first leg now leaves from the last done visit, not from home.
-    if r.stops:
-        assert r.stops[0].drive_s == p.matrix.duration(first_two[-1], r.stops[0].lead_id)
+    assert r.stops[0].drive_s == p.matrix.duration(first_two[-1], r.stops[0].lead_id)
 
 
 def test_every_officer_gets_a_route_even_when_idle():
