@@ -20,6 +20,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
 from countyreach.io import from_wgs84
@@ -335,6 +336,34 @@ def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: in
     return leads_path, history_path
 
 
+def cmd_plan_many(args: argparse.Namespace) -> int:
+    from countyreach.many import plan_many, write_summary
+
+    out = check_out_dir(Path(args.out))
+    try:
+        dt.date.fromisoformat(args.date)
+    except ValueError:
+        raise InputError(f"expected a date like 2026-11-24, got {args.date!r}",
+                         field="--date") from None
+    if args.workers < 1:
+        raise InputError("--workers must be at least 1", field="--workers")
+
+    def show(o: Any) -> None:
+        if not args.quiet:
+            detail = o.message if o.status != "planned" else (
+                f"{o.visits} visits, ¥{o.value_yuan:,.0f}")
+            print(f"  {o.county}: {o.status} ({o.seconds:.0f} s) {detail}", flush=True)
+
+    outcomes = plan_many(args.counties, args.date, out,
+                         params=SolveParams(time_limit_s=args.time_limit, seed=args.seed),
+                         scheduler=args.scheduler, n_workers=args.workers,
+                         cache_dir=args.cache_dir, progress=show)
+    files = write_summary(outcomes, out)
+    ok = sum(o.status == "planned" for o in outcomes)
+    print(f"{ok} of {len(outcomes)} counties planned and checked; summary in {files[0]}")
+    return 0 if ok == len(outcomes) else 1
+
+
 def cmd_county_init(args: argparse.Namespace) -> int:
     from countyreach.onboard import init_county
 
@@ -405,6 +434,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("en", "zh"), default="en")
     p.add_argument("--retrain", action="store_true", help="retrain the model from history.csv")
     p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("plan-many", help="plan several counties at once on Dask")
+    p.add_argument("counties", nargs="+", help="county folders")
+    p.add_argument("--date", required=True, help="ISO date of the day")
+    p.add_argument("--out", default="out/many", help="each county's plan goes in OUT/<id>/")
+    p.add_argument("--time-limit", type=float, default=10.0, help="seconds per county")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--scheduler", help="address of a Dask scheduler (default: local cluster)")
+    p.add_argument("--workers", type=int, default=2, help="local cluster worker processes")
+    p.set_defaults(func=cmd_plan_many)
 
     p = sub.add_parser("county", help="onboard a county")
     county_sub = p.add_subparsers(dest="county_command", required=True)

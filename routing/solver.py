@@ -128,6 +128,7 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Plan:
         if route is None:  # every visit was removed: an empty day always fits
             route = Route(o.officer_id, (), o.shift.start_s, o.shift.start_s, 0, 0, 0.0)
         routes.append(route)
+    routes = _keep_appointments(problem, routes)
     visited = {s.lead_id for r in routes for s in r.stops}
     left = [ld for ld in candidates if ld.lead_id not in visited]
     # A local optimum can leave out a lead whose insertion pays; put such leads back.
@@ -147,6 +148,45 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Plan:
     return Plan(status, tuple(routes), tuple(dropped), float(objective),
                 time.perf_counter() - t0, "ortools", problem.plan_date, message,
                 {"candidates": len(candidates), "pruned": len(pre_dropped), **stats})
+
+
+def _keep_appointments(problem: RoutingProblem, routes: list[Route]) -> list[Route]:
+    """Put back every appointment the search left out, making room if its officer's day is full.
+
+    The search keeps appointments through a penalty larger than any plan's value, but a search
+    cut short (a busy machine, a tiny time limit) may stop before it has placed them. An
+    appointment is a promise to a customer: it goes in at its cheapest feasible position,
+    and if none is free, the officer's least valuable ordinary visits make way for it.
+    """
+    done = problem.done_lead_ids
+    at = {s.lead_id for r in routes for s in r.stops}
+    by_officer = {r.officer_id: i for i, r in enumerate(routes)}
+    for ld in problem.leads:
+        if ld.pinned_officer_id is None or ld.lead_id in done or ld.lead_id in at:
+            continue
+        k = by_officer.get(ld.pinned_officer_id)
+        if k is None:
+            continue
+        officer = problem.officer_by_id[ld.pinned_officer_id]
+        by_id = problem.lead_by_id
+        seq = [by_id[s.lead_id] for s in routes[k].stops]
+        ordinary = sorted((x for x in seq if x.pinned_officer_id is None),
+                          key=lambda x: x.value_yuan)
+        while True:
+            best: Route | None = None
+            for pos in range(len(seq) + 1):
+                trial = schedule_route(officer, [*seq[:pos], ld, *seq[pos:]], problem.matrix)
+                if trial is not None and (best is None or trial.drive_s < best.drive_s):
+                    best = trial
+            if best is not None:
+                routes[k] = best
+                at.add(ld.lead_id)
+                log.info("appointment %s put back on %s's day", ld.lead_id, officer.officer_id)
+                break
+            if not ordinary:
+                break  # nothing left to make way: the appointment cannot be kept
+            seq.remove(ordinary.pop(0))
+    return routes
 
 
 def _promising(problem: RoutingProblem, candidates: Sequence[Lead]

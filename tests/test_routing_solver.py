@@ -300,3 +300,22 @@ def test_a_visit_heavier_than_every_load_is_explained():
                           {"O1": (0, 0), "big": (1, 0)}))
     assert reasons(plan) == {"big": DropReason.NO_CAPACITY}
     assert "carries" in plan.dropped[0].detail
+
+
+def test_an_appointment_is_kept_even_when_the_search_has_no_time(monkeypatch):
+    """A search cut short must not lose an appointment: ordinary visits make way for it."""
+    import routing.solver as solver_module
+
+    leads = [lead(f"L{i}", 500.0) for i in range(4)] + [lead("PIN", 1.0,
+                                                            pinned_officer_id="O1")]
+    pos = {"O1": (0, 0), **{f"L{i}": (i + 1, 0) for i in range(4)}, "PIN": (0, 5)}
+    o = officer("O1", max_visits=4)
+    p = problem(leads, [o], pos)
+    # The search returns the four valuable leads and forgets the appointment.
+    monkeypatch.setattr(solver_module, "_search",
+                        lambda *a, **k: [[f"L{i}" for i in range(4)]])
+    plan = solve(p)
+    assert check_plan(p, plan) == []
+    assert plan.status is PlanStatus.FEASIBLE
+    assert "PIN" in route_of(plan) and len(route_of(plan)) == 4
+    assert "L0" not in route_of(plan)  # equal values: the first ordinary visit made way
