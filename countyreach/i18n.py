@@ -186,8 +186,6 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
     "run_sim": {"zh": "运行模拟", "en": "Run simulation"},
     "coverage_vs_officers": {"zh": "覆盖率与人数", "en": "Coverage vs officers"},
     "value_vs_officers": {"zh": "收益与人数", "en": "Value vs officers"},
-    "sim_unavailable": {"zh": "覆盖模拟模块尚未安装。", "en": "The coverage simulation is not "
-                                                          "installed."},
     "sim_world": {"zh": "县域", "en": "County"},
     "sim_world_county": {"zh": "当前地区（真实路网）", "en": "This region (real roads)"},
     "sim_world_tangxian": {"zh": "唐县（直线距离估算）",

@@ -2,18 +2,23 @@
 
 These run the real pipeline on the demo township with a short solver limit
 (``COUNTYREACH_TIME_LIMIT``); the county and model are prepared once per test
-session in a temporary cache.
+session in a temporary cache. The app reads its configuration through
+``countyreach.settings.get_settings()``, read once per process: the fixtures clear it
+whenever they change a ``COUNTYREACH_*`` variable.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from countyreach.i18n import t
+from countyreach.settings import get_settings
 
 REPO = Path(__file__).resolve().parents[1]
 APP = str(REPO / "app.py")
@@ -27,7 +32,9 @@ def _app_env(monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> Iterator[None]
     monkeypatch.setenv("COUNTYREACH_TIME_LIMIT", "2")
     monkeypatch.setenv("COUNTYREACH_BASEMAP", "0")  # the offline map, even on a networked CI
     monkeypatch.setenv("COUNTYREACH_STORE", f"sqlite:///{cache_dir / 'app-test.db'}")
+    get_settings.cache_clear()
     yield
+    get_settings.cache_clear()
 
 
 def _app(page: str | None = None, lang: str = "en") -> AppTest:
@@ -70,6 +77,23 @@ def planned() -> AppTest:
     return _plan(_app())
 
 
+#: Page file -> i18n key of its title.
+PAGES = {"manager": "page_manager", "officer": "page_officer", "leads": "page_leads",
+         "planner": "page_planner", "model": "page_model"}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_renders_in_both_languages(page: str, lang: str) -> None:
+    at = _app(lang=lang)
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.title[0].value == t(PAGES[page], lang)
+    # the sidebar is drawn on every page, in the session's language
+    assert at.sidebar.selectbox(key="role").label == t("role", lang)
+
+
 def test_manager_page_renders_before_planning() -> None:
     at = _app()
     assert at.title[0].value == "Manager · plan the day"
@@ -98,13 +122,12 @@ def test_manager_plans_the_day_and_shows_routes(planned: AppTest) -> None:
     assert kpi.iloc[-1, 0] == "Total" and int(kpi.iloc[-1, 1]) == int(metrics["Visits"])
 
 
-def test_opening_and_planning_after_first_start_is_fast(planned: AppTest) -> None:
-    """A new session on a warm server opens the app and plans the demo day in < 10 s."""
-    t0 = time.perf_counter()
+def test_a_new_session_plans_on_the_county_the_server_already_loaded(planned: AppTest) -> None:
+    """A second session does not load the county again: it plans on the server's copy."""
     at = _plan(_app())
-    elapsed = time.perf_counter() - t0
-    assert at.session_state["day"].plan.visited_lead_ids
-    assert elapsed < 10, f"opening + planning took {elapsed:.1f} s"
+    day, first = at.session_state["day"], planned.session_state["day"]
+    assert day.plan.visited_lead_ids
+    assert day.county is first.county
 
 
 def test_manager_moves_a_lead_to_another_officer_and_reoptimises() -> None:
@@ -136,10 +159,13 @@ def test_manager_lock_route_keeps_stops_with_officer() -> None:
     at.selectbox(key="lock_officer").set_value(route.officer_id)
     at.button(key="lock_button").click().run()
     assert set(at.session_state["pins"]) == set(route.lead_ids)
-    t0 = time.perf_counter()
     at.button(key="reoptimise").click().run()
-    assert time.perf_counter() - t0 < 10, "re-optimising must reuse the travel matrix"
+    assert not at.exception, at.exception
     new = at.session_state["day"]
+    # re-optimising keeps the day's leads, scores and travel times: only the solver runs
+    assert new.scores is day.scores
+    assert new.problem.matrix.node_ids == day.problem.matrix.node_ids
+    assert np.array_equal(new.problem.matrix.duration_s, day.problem.matrix.duration_s)
     kept = next(r for r in new.plan.routes if r.officer_id == route.officer_id)
     assert set(route.lead_ids) <= set(kept.lead_ids)
     at.button(key="unpin_button").click().run()
@@ -180,6 +206,7 @@ def test_officer_page_without_plan_says_so(county_copy: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     # a county nobody has planned or published yet in this server process
     monkeypatch.setenv("COUNTYREACH_DATA", str(county_copy))
+    get_settings.cache_clear()
     at = _app("officer")
     assert at.title[0].value == "Officer · my visits"
     assert any("No plan for today" in i.value for i in at.info)

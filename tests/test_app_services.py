@@ -1,4 +1,4 @@
-"""The app's view models on hand-built plans: KPIs, tables, map layers, pins, officer view, i18n."""
+"""The app's services on hand-built plans: KPIs, tables, map layers, pins, officer view, i18n."""
 
 from __future__ import annotations
 
@@ -12,8 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from countyreach import appmodel as am
+from countyreach.errors import InputError
 from countyreach.i18n import DROP_REASON, INDUSTRY, OUTCOMES, PLAN_STATUS, STRINGS, t
+from countyreach.services import deck as dk
+from countyreach.services import diagnostics as diag
+from countyreach.services import leads as lds
+from countyreach.services import maps as mp
+from countyreach.services import officer as od
+from countyreach.services import planning as pl
 from geo.types import Location, TravelMatrix
 from routing.plan import DroppedLead, DropReason, Plan, PlanStatus, Route, Stop
 from routing.problem import (
@@ -104,7 +110,7 @@ def test_t_formats_and_falls_back() -> None:
 
 
 def test_kpis_per_officer_and_total() -> None:
-    rows, total = am.plan_kpis(_problem(), _plan(), _scores())
+    rows, total = pl.plan_kpis(_problem(), _plan(), _scores())
     assert [k.officer_id for k in rows] == ["O1", "O2"]
     o1 = rows[0]
     assert o1.visits == 2 and o1.drive_s == 1800 and o1.distance_m == 18000
@@ -117,20 +123,20 @@ def test_kpis_per_officer_and_total() -> None:
 
 
 def test_kpis_without_scores_have_zero_loans() -> None:
-    _, total = am.plan_kpis(_problem(), _plan(), None)
+    _, total = pl.plan_kpis(_problem(), _plan(), None)
     assert total.expected_loans == 0.0 and total.visits == 2
 
 
 def test_kpi_frame_has_total_row_in_language() -> None:
-    rows, total = am.plan_kpis(_problem(), _plan(), _scores())
-    df = am.kpi_frame(rows, total, "zh")
+    rows, total = pl.plan_kpis(_problem(), _plan(), _scores())
+    df = pl.kpi_frame(rows, total, "zh")
     assert list(df[t("officer", "zh")])[-1] == "合计"
     assert df[t("kpi_visits", "zh")].tolist() == [2, 0, 2]
     assert df[t("start", "zh")].tolist()[0] == "08:00"
 
 
 def test_route_table_orders_stops_with_times() -> None:
-    df = am.route_table(_problem(), _plan(), "en")
+    df = pl.route_table(_problem(), _plan(), "en")
     assert df["lead_id"].tolist() == ["L1", "L2"]
     assert df["seq"].tolist() == [1, 2]
     assert df["arrive"].tolist() == ["08:10", "08:55"]
@@ -138,7 +144,7 @@ def test_route_table_orders_stops_with_times() -> None:
 
 
 def test_dropped_table_gives_reason_in_language() -> None:
-    df = am.dropped_table(_problem(), _plan(), "zh")
+    df = pl.dropped_table(_problem(), _plan(), "zh")
     assert df["lead_id"].tolist() == ["L3"]
     assert df["reason"].iloc[0] == "价值不抵绕路"
     assert df["needed_value_yuan"].iloc[0] == 80
@@ -148,18 +154,18 @@ def test_dropped_table_gives_reason_in_language() -> None:
 
 
 def test_value_colours_ramp_darkens_with_value() -> None:
-    cols = am.value_colours([0.0, 50.0, 100.0, 1000.0])
+    cols = mp.value_colours([0.0, 50.0, 100.0, 1000.0])
     assert cols[0][:3] == [255, 255, 178]
     # green channel falls as value grows: darker red for more valuable leads
     greens = [c[1] for c in cols]
     assert greens == sorted(greens, reverse=True)
-    assert am.value_colours([]) == []
-    assert am.value_colours([0.0, 0.0])[0][:3] == [255, 255, 178]
+    assert mp.value_colours([]) == []
+    assert mp.value_colours([0.0, 0.0])[0][:3] == [255, 255, 178]
 
 
 def test_lead_points_mark_visited_and_dropped() -> None:
-    colours = am.officer_colours(["O1", "O2"])
-    pts = am.lead_points(_scores(), "en", problem=_problem(), plan=_plan(), colours=colours)
+    colours = mp.officer_colours(["O1", "O2"])
+    pts = mp.lead_points(_scores(), "en", problem=_problem(), plan=_plan(), colours=colours)
     by = pts.set_index("lead_id")
     assert by.loc["L1", "status"] == "visited" and by.loc["L1", "officer_id"] == "O1"
     assert by.loc["L1", "line"][:3] == colours["O1"]
@@ -170,13 +176,13 @@ def test_lead_points_mark_visited_and_dropped() -> None:
 
 def test_lead_points_mark_leads_not_offered() -> None:
     scores = pd.concat([_scores(), _scores().iloc[[0]].assign(lead_id="L9")], ignore_index=True)
-    pts = am.lead_points(scores, "en", problem=_problem(), plan=_plan())
+    pts = mp.lead_points(scores, "en", problem=_problem(), plan=_plan())
     assert pts.set_index("lead_id").loc["L9", "status"] == "excluded"
 
 
 def test_lead_points_escape_html_in_names() -> None:
     scores = _scores().assign(name=["<script>x</script>", "b", "c"])
-    pts = am.lead_points(scores, "en")
+    pts = mp.lead_points(scores, "en")
     assert "<script>" not in pts["tip"].iloc[0]
 
 
@@ -186,31 +192,31 @@ def test_route_paths_join_legs_per_officer_in_order() -> None:
         {"officer_id": "O1", "seq": 0, "path": [[0.0, 0.0], [1.0, 1.0]]},
         {"officer_id": "O2", "seq": 0, "path": [[5.0, 5.0]]},
     ]
-    paths = am.route_paths(legs, am.officer_colours(["O1", "O2"]), {"O1": "王"})
+    paths = mp.route_paths(legs, mp.officer_colours(["O1", "O2"]), {"O1": "王"})
     assert len(paths) == 1
     assert paths[0]["path"] == [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]
     assert paths[0]["tip"] == "O1 王"
 
 
 def test_view_fits_points() -> None:
-    v = am.view_for([115.0, 115.1], [35.5, 35.6])
+    v = dk.view_for([115.0, 115.1], [35.5, 35.6])
     assert v["longitude"] == pytest.approx(115.05) and v["latitude"] == pytest.approx(35.55)
     assert 10 < v["zoom"] < 14
-    wide = am.view_for([110.0, 120.0], [30.0, 40.0])
+    wide = dk.view_for([110.0, 120.0], [30.0, 40.0])
     assert wide["zoom"] < v["zoom"]
 
 
 def test_offline_deck_has_no_basemap_and_all_layers() -> None:
-    md = am.MapData(
+    md = mp.MapData(
         roads=[{"path": [[115.0, 35.5], [115.1, 35.5]], "width": 2, "color": [1, 1, 1, 255]}],
         boundary=[[115.0, 35.5], [115.1, 35.5], [115.1, 35.6], [115.0, 35.5]],
         villages=pd.DataFrame({"name": ["庆北村"], "lon": [115.05], "lat": [35.55],
                                "size": [12]}),
-        leads=am.lead_points(_scores(), "zh", problem=_problem(), plan=_plan()),
+        leads=mp.lead_points(_scores(), "zh", problem=_problem(), plan=_plan()),
         routes=[{"officer_id": "O1", "path": [[115.0, 35.5], [115.05, 35.55]],
                  "color": [0, 0, 0], "tip": "O1"}],
     )
-    deck = am.build_deck(md)
+    deck = dk.build_deck(md)
     spec = deck.to_json()
     assert "cartocdn" not in spec and "mapbox://" not in spec and "http" not in spec
     assert deck.map_style.startswith("data:application/json,")
@@ -219,7 +225,7 @@ def test_offline_deck_has_no_basemap_and_all_layers() -> None:
     ids = [layer.id for layer in deck.layers]
     assert ids == ["boundary", "roads", "routes", "leads", "villages"]
     assert '"characterSet": "auto"' in spec
-    online = am.build_deck(md, basemap=True).to_json()
+    online = dk.build_deck(md, basemap=True).to_json()
     assert "cartocdn" in online
 
 
@@ -227,15 +233,15 @@ def test_offline_deck_has_no_basemap_and_all_layers() -> None:
 
 
 def test_pins_assign_lock_and_clear() -> None:
-    pins = am.assign_pin({}, "L3", "O2")
+    pins = pl.assign_pin({}, "L3", "O2")
     assert pins == {"L3": "O2"}
-    pins = am.lock_route(pins, _plan(), "O1")
+    pins = pl.lock_route(pins, _plan(), "O1")
     assert pins == {"L3": "O2", "L1": "O1", "L2": "O1"}
-    assert am.unpin(pins, "L3") == {"L1": "O1", "L2": "O1"}
-    assert am.unpin(pins) == {}
+    assert pl.unpin(pins, "L3") == {"L1": "O1", "L2": "O1"}
+    assert pl.unpin(pins) == {}
     # the input is never mutated
     base = {"L1": "O1"}
-    am.assign_pin(base, "L1", "O2")
+    pl.assign_pin(base, "L1", "O2")
     assert base == {"L1": "O1"}
 
 
@@ -243,16 +249,16 @@ def test_pins_assign_lock_and_clear() -> None:
 
 
 def test_officer_view_orders_stops_with_links_and_model_reason() -> None:
-    day = am.officer_view(_problem(), _plan(), "O1", _scores(), "zh")
+    day = od.officer_view(_problem(), _plan(), "O1", _scores(), "zh")
     assert [s.lead_id for s in day.stops] == ["L1", "L2"]
     s = day.stops[0]
     assert (s.seq, s.arrive, s.leave) == (1, "08:10", "08:45")
     assert s.tel_url == "tel:13800000001" and day.stops[1].tel_url == ""
     assert s.why == "羊群大，旺季" and s.industry == "养羊"
     assert "uri.amap.com/navigation" in s.amap_url and "api.map.baidu.com" in s.baidu_url
-    assert am.officer_view(_problem(), _plan(), "O1", _scores(), "en").stops[0].why == (
+    assert od.officer_view(_problem(), _plan(), "O1", _scores(), "en").stops[0].why == (
         "big flock, season")
-    assert am.officer_view(_problem(), _plan(), "O2", None, "en").stops == ()
+    assert od.officer_view(_problem(), _plan(), "O2", None, "en").stops == ()
     page = day.to_html()
     assert "<script" not in page and page.index("羊场") < page.index("小卖部")
 
@@ -261,30 +267,30 @@ def test_officer_view_orders_stops_with_links_and_model_reason() -> None:
 
 
 def test_score_bands_by_terciles() -> None:
-    bands = am.score_bands([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    bands = lds.score_bands([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
     assert bands[0] == "none"
     assert bands[1] == "low" and bands[-1] == "high"
     assert set(bands[1:]) == {"low", "medium", "high"}
-    assert am.score_bands([0.0, 0.0]) == ["none", "none"]
+    assert lds.score_bands([0.0, 0.0]) == ["none", "none"]
 
 
 def test_filter_leads_combines_filters() -> None:
-    df = am.with_bands(_scores(), pd.DataFrame({"lead_id": ["L1", "L2", "L3"],
+    df = lds.with_bands(_scores(), pd.DataFrame({"lead_id": ["L1", "L2", "L3"],
                                                 "cluster_id": [1, 1, -1]}))
     assert list(df["cluster_id"]) == [1, 1, -1]
-    assert len(am.filter_leads(df)) == 3
-    assert am.filter_leads(df, clusters=[1])["lead_id"].tolist() == ["L1", "L2"]
-    assert am.filter_leads(df, clusters=[1], industries=["small_shop"])["lead_id"].tolist() == [
+    assert len(lds.filter_leads(df)) == 3
+    assert lds.filter_leads(df, clusters=[1])["lead_id"].tolist() == ["L1", "L2"]
+    assert lds.filter_leads(df, clusters=[1], industries=["small_shop"])["lead_id"].tolist() == [
         "L2"]
-    assert am.filter_leads(df, bands=["high"])["lead_id"].tolist() == ["L1"]
+    assert lds.filter_leads(df, bands=["high"])["lead_id"].tolist() == ["L1"]
 
 
 def test_lead_card_in_language() -> None:
-    card = am.lead_card(_scores(), "L1", "zh")
+    card = lds.lead_card(_scores(), "L1", "zh")
     assert card["why"] == "羊群大，旺季" and card["industry"] == "养羊"
     assert card["p_uptake"] == 0.5
     with pytest.raises(KeyError):
-        am.lead_card(_scores(), "nope", "en")
+        lds.lead_card(_scores(), "nope", "en")
 
 
 # --------------------------------------------------------------------------- model page
@@ -308,7 +314,7 @@ def test_model_view_reports_out_of_time_and_drift(small_economy) -> None:  # typ
     scorer = propensity.LeadScorer(n_members=1, random_state=0).fit(econ)
     data = SimpleNamespace(leads=econ.businesses, history=econ.history,
                            county=SimpleNamespace(root=Path(".")))
-    view = am.model_view(data, scorer, "2026-03", holdout_months=3, permutation_repeats=1)
+    view = diag.model_view(data, scorer, "2026-03", holdout_months=3, permutation_repeats=1)
     # held-out months come after every training month
     assert max(view.train_months) < min(view.test_months)
     assert len(view.test_months) == 3
@@ -318,27 +324,23 @@ def test_model_view_reports_out_of_time_and_drift(small_economy) -> None:  # typ
     seasonal = set(propensity.FEATURE_GROUPS["seasonal"])
     assert not seasonal & set(view.drift["feature"])
     assert set(view.drift["status"]) <= {"stable", "moderate", "major"}
-    for chart in (am.calibration_chart(view.report, "zh"), am.lift_chart(view.report, "en"),
-                  am.importance_chart(view.report, "en"), am.drift_chart(view.drift, "zh")):
+    for chart in (diag.calibration_chart(view.report, "zh"), diag.lift_chart(view.report, "en"),
+                  diag.importance_chart(view.report, "en"), diag.drift_chart(view.drift, "zh")):
         assert chart.to_dict()["$schema"].startswith("https://vega.github.io/schema/vega-lite")
 
 
 def test_model_view_needs_history(small_economy) -> None:  # type: ignore[no-untyped-def]
-    from countyreach.errors import InputError
-
     data = SimpleNamespace(leads=small_economy.businesses, history=None,
                            county=SimpleNamespace(root=Path(".")))
     with pytest.raises(InputError, match="history"):
-        am.model_view(data, object(), "2026-03")
+        diag.model_view(data, object(), "2026-03")
 
 
 # --------------------------------------------------------------------------- shared board
 
 
 def test_board_shares_published_plan_and_outcomes_per_county() -> None:
-    from countyreach.errors import InputError
-
-    board = am.SharedBoard()
+    board = od.SharedBoard()
     assert board.published("a") is None
     board.publish("a", "plan-a")
     assert board.published("a") == "plan-a" and board.published("b") is None
@@ -359,16 +361,16 @@ def test_outcome_codes_are_the_stores() -> None:
 
 
 def test_officer_legend_escapes_and_colours() -> None:
-    out = am.officer_legend_html({"O1": "王<b>", "O2": "李"}, am.officer_colours(["O1", "O2"]))
+    out = mp.officer_legend_html({"O1": "王<b>", "O2": "李"}, mp.officer_colours(["O1", "O2"]))
     assert "rgb(0,114,178)" in out and "rgb(213,94,0)" in out
     assert "王&lt;b&gt;" in out and out.index("O1") < out.index("O2")
 
 
 def test_table_labels_cover_every_column() -> None:
-    cols = set(am.route_table(_problem(), _plan(), "en").columns)
-    cols |= set(am.dropped_table(_problem(), _plan(), "en").columns)
+    cols = set(pl.route_table(_problem(), _plan(), "en").columns)
+    cols |= set(pl.dropped_table(_problem(), _plan(), "en").columns)
     for lang in ("zh", "en"):
-        labels = am.table_labels(lang)
+        labels = pl.table_labels(lang)
         assert cols <= set(labels)
         assert all(v and not v.startswith("col_") for v in labels.values())
 
@@ -380,5 +382,95 @@ def test_basemap_probe_is_false_for_an_unreachable_server() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    assert am.basemap_reachable(f"http://127.0.0.1:{port}/style.json", timeout_s=0.5) is False
-    assert am.basemap_reachable("not a url") is False
+    assert dk.basemap_reachable(f"http://127.0.0.1:{port}/style.json", timeout_s=0.5) is False
+    assert dk.basemap_reachable("not a url") is False
+
+
+# --------------------------------------------------------------------------- outcomes
+
+
+def test_consent_is_needed_for_outcomes_that_share_data() -> None:
+    from propensity.outcomes import Outcome
+
+    assert od.needs_consent(Outcome.APPLIED) and od.needs_consent("approved")
+    assert not od.needs_consent("interested") and not od.needs_consent(None)
+    with pytest.raises(InputError, match="outcome"):
+        od.needs_consent("maybe")
+
+
+def test_recorded_outcomes_are_the_enum() -> None:
+    from propensity.outcomes import Outcome
+
+    rec = od.SharedBoard().record("a", "2026-11-24", "O1", "L1", "applied")
+    assert rec.outcome is Outcome.APPLIED
+    with pytest.raises(InputError, match="outcome"):
+        od.OutcomeRecord("2026-11-24", "O1", "L1", "maybe", "now")  # type: ignore[arg-type]
+
+
+def test_outcome_id_is_stable_per_tap_and_new_per_choice() -> None:
+    ids: dict[str, str] = {}
+    first = od.outcome_id(ids, "2026-11-24", "L1", "applied", False)
+    assert od.outcome_id(ids, "2026-11-24", "L1", "applied", False) == first
+    assert od.outcome_id(ids, "2026-11-24", "L1", "approved", False) != first
+    assert od.outcome_id(ids, "2026-11-24", "L1", "applied", True) != first
+
+
+def test_do_not_visit_keeps_the_servers_list_when_the_store_fails() -> None:
+    class BrokenStore:
+        def do_not_visit_ids(self, session: object, county_id: str) -> frozenset[str]:
+            raise OSError("database down")
+
+    class OneStore:
+        def do_not_visit_ids(self, session: object, county_id: str) -> frozenset[str]:
+            return frozenset({"L7"}) if county_id == "c" else frozenset()
+
+    board = od.SharedBoard()
+    board.record("k", "2026-11-24", "O1", "L2", "not_interested", opt_out=True)
+    assert od.do_not_visit_ids(board, "k") == {"L2"}
+    assert od.do_not_visit_ids(board, "k", store=OneStore(), session=object(),  # type: ignore[arg-type]
+                               county_id="c") == {"L2", "L7"}
+    assert od.do_not_visit_ids(board, "k", store=BrokenStore(), session=object(),  # type: ignore[arg-type]
+                               county_id="c") == {"L2"}
+
+
+# --------------------------------------------------------------------------- leads, counties
+
+
+def test_leads_table_is_labelled_in_language() -> None:
+    shown = lds.with_bands(_scores())
+    table = lds.leads_table(shown, "zh")
+    assert list(table["lead_id"]) == ["L1", "L2", "L3"]
+    first = table.iloc[0]
+    assert first[t("industry", "zh")] == "养羊"
+    assert first[t("why_lead", "zh")] == "羊群大，旺季"
+    assert first[t("score_band", "zh")] == t("band_high", "zh")
+
+
+def test_county_folders_prefer_earlier_roots_and_skip_bad_manifests(tmp_path: Path) -> None:
+    from countyreach.services.workspace import county_folders
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    for root, name in ((first / "x", "县甲"), (second / "y", "县甲"), (second / "z", "")):
+        root.mkdir(parents=True)
+        (root / "county.json").write_text(json.dumps({"name": name}), encoding="utf-8")
+    (second / "bad").mkdir()
+    (second / "bad" / "county.json").write_text("{not json", encoding="utf-8")
+    found = county_folders([first, second])
+    assert found == {"县甲": first / "x", "z": second / "z"}
+    # a root may be a county folder itself
+    assert county_folders([first / "x"]) == {"县甲": first / "x"}
+
+
+def test_sweep_request_validates_and_lists_team_sizes() -> None:
+    from countyreach.services.coverage import SweepRequest, build_world
+
+    req = SweepRequest(1, 5, 2, ("branch",), 1, 1, 0.5)
+    assert list(req.team_sizes) == [1, 3, 5]
+    with pytest.raises(InputError):
+        SweepRequest(3, 2, 1, ("branch",), 1, 1, 0.5)
+    with pytest.raises(InputError):
+        SweepRequest(1, 2, 1, (), 1, 1, 0.5)
+    with pytest.raises(InputError):
+        SweepRequest(1, 2, 1, ("branch",), 1, 1, 0.0)
+    with pytest.raises(InputError, match="world"):
+        build_world("moon", ".", cache_dir=Path("."))

@@ -1,0 +1,190 @@
+"""What the pages share: cached resources of the server and this session's state.
+
+Cached resources (``st.cache_resource``) live once per server process: the loaded
+county, its map roads and scores, the plan store, the board that connects sessions.
+Session helpers read ``st.session_state`` (language, chosen county, the current day,
+the signed-in store session). Nothing here computes results: that is
+:mod:`countyreach.services`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import streamlit as st
+
+from countyreach import pipeline
+from countyreach.i18n import t
+from countyreach.services import deck as dk
+from countyreach.services import maps
+from countyreach.services.coverage import build_world
+from countyreach.services.diagnostics import ModelView, model_view
+from countyreach.services.officer import SharedBoard, do_not_visit_ids
+from countyreach.services.workspace import county_folders, open_store
+from countyreach.settings import get_settings
+from countyreach.store import Session, Store
+
+if TYPE_CHECKING:
+    from countyreach.simulation import SimWorld
+
+REPO = Path(__file__).resolve().parents[1]
+#: The repository's own counties, offered after the configured ones.
+DATA = REPO / "data"
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def cache_dir() -> Path:
+    """Road-graph and model cache (``COUNTYREACH_CACHE``)."""
+    return get_settings().cache_dir
+
+
+def counties() -> dict[str, Path]:
+    """County folders by display name: ``COUNTYREACH_DATA`` first, then ``data/``."""
+    return county_folders([*get_settings().data_roots, DATA])
+
+
+# --------------------------------------------------------------------------- cached resources
+
+
+@st.cache_resource(show_spinner=False)
+def county_data(path: str) -> pipeline.CountyData:
+    """The county loaded and snapped once per server process."""
+    return pipeline.load_county_data(path, cache_dir=cache_dir())
+
+
+@st.cache_resource(show_spinner=False)
+def county_roads(path: str) -> list[dict[str, Any]]:
+    """Road lines of the county for the offline map layer."""
+    return maps.road_paths(county_data(path).graph)
+
+
+@st.cache_resource(show_spinner=False)
+def county_scores(path: str, month: str) -> pd.DataFrame:
+    """Scores of every lead for a month (the scorer is trained once and cached on disk)."""
+    data = county_data(path)
+    scorer = pipeline.get_scorer(data, cache_dir=cache_dir())
+    return pipeline.score_leads(data, scorer, month)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def model_view_cached(path: str, month: str) -> ModelView:
+    """The out-of-time model report (trains an evaluation model: minutes, so cached)."""
+    data = county_data(path)
+    return model_view(data, pipeline.get_scorer(data, cache_dir=cache_dir()), month)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def sim_world(kind: str, path: str) -> SimWorld:
+    """A simulation world: the chosen county on its roads, or 唐县 from place points."""
+    return build_world(kind, path, cache_dir=cache_dir())
+
+
+@st.cache_resource(show_spinner=False)
+def plan_store() -> Store | None:
+    """The plan store, or ``None`` when its database is down (then state is per session)."""
+    settings = get_settings()
+    return open_store(settings.store_url, settings.cache_dir)
+
+
+@st.cache_resource(show_spinner=False)
+def board() -> SharedBoard:
+    """Published plans and outcomes shared by every session of this server."""
+    return SharedBoard()
+
+
+@st.cache_resource(show_spinner=False, ttl=600)
+def basemap_reachable() -> bool:
+    """Probe the tile server at most every 10 minutes (off here when there is no internet)."""
+    return dk.basemap_reachable()
+
+
+# --------------------------------------------------------------------------- session
+
+
+def lang() -> str:
+    """Interface language of this session."""
+    return str(st.session_state.get("lang") or "zh")
+
+
+def county_path() -> str:
+    """Folder of the county chosen in the sidebar (the first one until a choice)."""
+    found = counties()
+    chosen = st.session_state.get("county")
+    if chosen not in found:
+        chosen = next(iter(found))
+    return str(found[chosen])
+
+
+def county_id() -> str:
+    """Id of the chosen county."""
+    return county_data(county_path()).county.county_id
+
+
+def load_county() -> pipeline.CountyData | None:
+    """The chosen county, or ``None`` after showing why it cannot be loaded."""
+    L = lang()
+    try:
+        with st.spinner(t("loading_county", L)):
+            return county_data(county_path())
+    except Exception as exc:  # a bad county file must not take the app down
+        st.error(f"{t('county_error', L)}: {exc}")
+        return None
+
+
+def scores(month: str) -> pd.DataFrame | None:
+    """The chosen county's scores for ``month``, or ``None`` after a warning."""
+    try:
+        return county_scores(county_path(), month)
+    except Exception as exc:
+        st.warning(f"{t('scores_need_model', lang())} ({exc})")
+        return None
+
+
+def progress_callback(bar: Any) -> Callable[[str, float], None]:
+    """Report the pipeline's stages on a progress bar, in this session's language."""
+    L = lang()
+
+    def report(stage: str, fraction: float) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=t(f"stage_{stage}", L))
+
+    return report
+
+
+def show_map(md: maps.MapData, key: str, height: int = 560) -> None:
+    """Draw the map (offline unless the sidebar's basemap is on) and its attribution."""
+    deck = dk.build_deck(md, basemap=bool(st.session_state.get("basemap", False)),
+                         height_px=height)
+    st.pydeck_chart(deck, key=key, height=height)
+    st.caption(t("attribution", lang()))
+
+
+def current_day() -> pipeline.DayPlan | None:
+    """The manager's planned day in this session, if any."""
+    day = st.session_state.get("day")
+    # Duck-typed: a module reload (the file watcher) makes a new DayPlan class.
+    return day if day is not None and hasattr(day, "plan") else None
+
+
+def set_day(day: pipeline.DayPlan) -> None:
+    """Make ``day`` this session's plan, with its road legs for the map."""
+    st.session_state["day"] = day
+    st.session_state["legs"] = pipeline.route_legs(day.county, day.problem, day.plan)
+
+
+def signed_in() -> tuple[Store, Session] | None:
+    """``(store, session)`` when the user signed in to the database store."""
+    store, sess = plan_store(), st.session_state.get("store_session")
+    return (store, sess) if store is not None and sess is not None else None
+
+
+def do_not_visit() -> set[str]:
+    """Leads not to plan in the chosen county (this server's list and the store's)."""
+    signed = signed_in()
+    store, sess = signed if signed is not None else (None, None)
+    return do_not_visit_ids(board(), county_path(), store=store, session=sess,
+                            county_id=county_id() if signed is not None else "")

@@ -1,0 +1,58 @@
+"""Leads page: ranked leads with filters, an explanation per lead and a map."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from app_pages import common as ui
+from countyreach.i18n import industry_label, t
+from countyreach.services import leads as svc
+from countyreach.services import maps
+
+
+def render() -> None:
+    """Ranked leads with filters, an explanation per lead and a map."""
+    L = ui.lang()
+    st.title(t("page_leads", L))
+    data = ui.load_county()
+    if data is None:
+        return
+    month = st.session_state.get("plan_date", dt.date.today()).strftime("%Y-%m")
+    scores = ui.scores(month)
+    if scores is None:
+        return
+    df = svc.with_bands(scores, data.leads)
+    st.subheader(t("filters", L))
+    f1, f2, f3, f4 = st.columns(4)
+    industries = f1.multiselect(t("industry", L), sorted(df["industry"].unique()),
+                                key="f_industry", format_func=lambda x: industry_label(x, L))
+    clusters = f2.multiselect(t("cluster", L), sorted(df["cluster_id"].dropna().unique()),
+                              key="f_cluster",
+                              format_func=lambda c: t("no_cluster", L) if c < 0 else f"#{c}")
+    villages = f3.multiselect(t("village", L), sorted(df["village"].astype(str).unique()),
+                              key="f_village")
+    bands = f4.multiselect(t("score_band", L), list(svc.BANDS), key="f_band",
+                           format_func=lambda b: t(f"band_{b}", L))
+    shown = svc.filter_leads(df, industries=industries, clusters=clusters, villages=villages,
+                             bands=bands)
+    st.caption(t("n_leads", L, n=len(shown)))
+    st.dataframe(svc.leads_table(shown, L), hide_index=True, key="leads_table")
+    if not shown.empty:
+        st.subheader(t("explain", L))
+        names = dict(zip(shown["lead_id"], shown["name"], strict=True))
+        pick = st.selectbox(t("lead", L), list(shown["lead_id"]), key="explain_lead",
+                            format_func=lambda x: f"{x} {names[x]}")
+        card = svc.lead_card(shown, str(pick), L)
+        e1, e2, e3, e4 = st.columns(4)
+        e1.metric(t("p_uptake", L), f"{card['p_uptake']:.0%}")
+        e2.metric(t("loan_yuan", L), f"{card['loan_yuan']:,.0f}")
+        e3.metric(t("p_default", L), f"{card['p_default']:.1%}")
+        e4.metric(t("value", L), f"¥{card['value_yuan']:,.0f}")
+        st.info(card["why"] or "—")
+    md = maps.map_data(data, shown, L, roads=ui.county_roads(ui.county_path()))
+    ui.show_map(md, "leads_map")
+
+
+render()

@@ -1,0 +1,63 @@
+"""Model page: the lead model's report — drift now, then calibration, lift and importance."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from app_pages import common as ui
+from countyreach import pipeline
+from countyreach.i18n import t
+from countyreach.services import diagnostics as svc
+
+
+def render() -> None:
+    """The lead model's report: calibration, lift, importance, drift."""
+    L = ui.lang()
+    st.title(t("page_model", L))
+    st.write(t("model_intro", L))
+    data = ui.load_county()
+    if data is None:
+        return
+    month = st.session_state.get("plan_date", dt.date.today()).strftime("%Y-%m")
+    try:
+        scorer = pipeline.get_scorer(data, cache_dir=ui.cache_dir())
+    except Exception as exc:
+        st.warning(t("model_unavailable", L, why=exc))
+        return
+    months = list(getattr(scorer, "train_months_", []))
+    if months:
+        st.caption(t("model_trained", L, first=months[0], last=months[-1],
+                     n=getattr(scorer, "n_train_", 0)))
+    drift = svc.feature_drift_now(scorer, data.leads, month)
+    st.subheader(t("drift", L))
+    st.altair_chart(svc.drift_chart(drift, L), key="drift_chart")
+    st.caption(t("drift_hint", L))
+    st.subheader(t("metrics", L))
+    if st.button(t("evaluate", L), key="evaluate") or st.session_state.get("model_evaluated"):
+        st.session_state["model_evaluated"] = True
+        with st.spinner(t("evaluating", L)):
+            try:
+                view = ui.model_view_cached(ui.county_path(), month)
+            except Exception as exc:
+                st.warning(t("model_unavailable", L, why=exc))
+                return
+        r = view.report
+        st.caption(t("holdout", L, first=view.test_months[0], last=view.test_months[-1],
+                     n=r.n))
+        m = st.columns(5)
+        m[0].metric("AUC", f"{r.auc:.3f}")
+        m[1].metric("ECE", f"{r.ece:.3f}")
+        m[2].metric("Brier", f"{r.brier:.3f}")
+        m[3].metric(t("base_rate", L), f"{r.base_rate:.1%}")
+        m[4].metric(t("top_decile_lift", L), f"{r.top_decile_lift:.2f}×")
+        c1, c2 = st.columns(2)
+        c1.altair_chart(svc.calibration_chart(r, L), key="calibration_chart")
+        c2.altair_chart(svc.lift_chart(r, L), key="lift_chart")
+        st.altair_chart(svc.importance_chart(r, L), key="importance_chart")
+    else:
+        st.caption(t("evaluate_hint", L))
+
+
+render()

@@ -1,0 +1,300 @@
+"""Planning and re-planning the day: KPIs, tables, pins and locks, publishing to the store.
+
+The manager page shows these values; they are built from the library's
+:class:`~routing.plan.Plan`, :class:`~routing.problem.RoutingProblem` and
+:class:`~countyreach.pipeline.DayPlan`, so they can be tested on hand-built plans.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from countyreach.i18n import drop_reason_label, industry_label, t
+from routing.params import SolveParams
+from routing.plan import Plan
+from routing.problem import RoutingProblem, RoutingRules, hhmm
+
+if TYPE_CHECKING:
+    from countyreach.pipeline import DayPlan
+    from countyreach.store import Session, Store
+
+__all__ = [
+    "OfficerKpi",
+    "plan_kpis",
+    "kpi_frame",
+    "route_table",
+    "dropped_table",
+    "table_labels",
+    "assign_pin",
+    "unpin",
+    "lock_route",
+    "replan",
+    "explanation_column",
+    "publish_to_store",
+]
+
+@dataclass(frozen=True, slots=True)
+class OfficerKpi:
+    """Key figures of one route (or of the whole plan when ``officer_id`` is ``None``)."""
+
+    officer_id: str | None
+    name: str
+    visits: int
+    drive_s: int
+    distance_m: int
+    expected_loans: float
+    expected_loan_yuan: float
+    value_yuan: float
+    start_s: int | None = None
+    end_s: int | None = None
+
+    @property
+    def drive_h(self) -> float:
+        """Driving hours."""
+        return self.drive_s / 3600
+
+
+def _score_lookup(scores: pd.DataFrame | None, column: str) -> dict[str, float]:
+    if scores is None or column not in scores.columns:
+        return {}
+    col = pd.to_numeric(scores[column], errors="coerce").fillna(0.0)
+    return dict(zip(scores["lead_id"].astype(str), col.astype(float), strict=True))
+
+
+def plan_kpis(problem: RoutingProblem, plan: Plan,
+              scores: pd.DataFrame | None = None) -> tuple[list[OfficerKpi], OfficerKpi]:
+    """Visits, driving, expected loans and value per officer and in total.
+
+    Expected loans are the sum of the visited leads' loan probabilities
+    (``p_uptake``), expected lending the sum of ``p_uptake * loan_yuan``; both
+    are zero when no scores are given.
+
+    Parameters
+    ----------
+    problem : RoutingProblem
+    plan : Plan
+    scores : pandas.DataFrame, optional
+        From :func:`countyreach.pipeline.score_leads`.
+
+    Returns
+    -------
+    (list of OfficerKpi, OfficerKpi)
+        One entry per officer of the problem (in roster order, officers without
+        a route get zeros) and the total.
+    """
+    p_up = _score_lookup(scores, "p_uptake")
+    loan = _score_lookup(scores, "loan_yuan")
+    by_officer = {r.officer_id: r for r in plan.routes}
+    rows: list[OfficerKpi] = []
+    for o in problem.officers:
+        r = by_officer.get(o.officer_id)
+        if r is None:
+            rows.append(OfficerKpi(o.officer_id, o.name, 0, 0, 0, 0.0, 0.0, 0.0))
+            continue
+        ids = r.lead_ids
+        rows.append(OfficerKpi(
+            o.officer_id, o.name, len(ids), r.drive_s, r.distance_m,
+            float(sum(p_up.get(i, 0.0) for i in ids)),
+            float(sum(p_up.get(i, 0.0) * loan.get(i, 0.0) for i in ids)),
+            float(r.value_yuan),
+            r.start_s if ids else None, r.end_s if ids else None))
+    total = OfficerKpi(
+        None, "", sum(k.visits for k in rows), sum(k.drive_s for k in rows),
+        sum(k.distance_m for k in rows), sum(k.expected_loans for k in rows),
+        sum(k.expected_loan_yuan for k in rows), sum(k.value_yuan for k in rows))
+    return rows, total
+
+
+def kpi_frame(rows: Sequence[OfficerKpi], total: OfficerKpi, lang: str) -> pd.DataFrame:
+    """The KPI table shown under the map: one row per officer and a total row."""
+    recs = []
+    for k in [*rows, total]:
+        label = t("total", lang) if k.officer_id is None else f"{k.officer_id} {k.name}"
+        recs.append({
+            t("officer", lang): label,
+            t("kpi_visits", lang): k.visits,
+            t("start", lang): "" if k.start_s is None else hhmm(k.start_s),
+            t("end", lang): "" if k.end_s is None else hhmm(k.end_s),
+            t("kpi_drive_h", lang): round(k.drive_h, 2),
+            t("kpi_distance_km", lang): round(k.distance_m / 1000, 1),
+            t("kpi_loans", lang): round(k.expected_loans, 2),
+            t("kpi_loan_yuan", lang): round(k.expected_loan_yuan),
+            t("kpi_value", lang): round(k.value_yuan),
+        })
+    return pd.DataFrame(recs)
+
+
+def route_table(problem: RoutingProblem, plan: Plan, lang: str) -> pd.DataFrame:
+    """Every stop of every route in order, with times, for the manager's table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``officer_id, seq, lead_id, name, village, industry, arrive,
+        start, leave, drive_min, value_yuan`` (header text stays in English
+        identifiers; the app relabels).
+    """
+    leads = problem.lead_by_id
+    recs = []
+    for r in plan.routes:
+        for seq, s in enumerate(r.stops, start=1):
+            ld = leads.get(s.lead_id)
+            recs.append({
+                "officer_id": r.officer_id, "seq": seq, "lead_id": s.lead_id,
+                "name": ld.name if ld else "", "village": ld.village if ld else "",
+                "industry": industry_label(ld.industry, lang) if ld else "",
+                "arrive": hhmm(s.arrival_s), "start": hhmm(s.start_s),
+                "leave": hhmm(s.departure_s), "drive_min": round(s.drive_s / 60, 1),
+                "value_yuan": round(ld.value_yuan) if ld else 0,
+            })
+    cols = ["officer_id", "seq", "lead_id", "name", "village", "industry", "arrive", "start",
+            "leave", "drive_min", "value_yuan"]
+    return pd.DataFrame(recs, columns=cols)
+
+
+def table_labels(lang: str) -> dict[str, str]:
+    """Display headers of :func:`route_table` and :func:`dropped_table` columns in ``lang``."""
+    return {
+        "officer_id": t("officer", lang), "seq": t("col_seq", lang),
+        "lead_id": t("col_lead_id", lang), "name": t("name", lang),
+        "village": t("village", lang), "industry": t("industry", lang),
+        "arrive": t("arrive", lang), "start": t("start", lang), "leave": t("leave", lang),
+        "drive_min": t("col_drive_min", lang), "value_yuan": t("value", lang),
+        "reason": t("reason", lang), "needed_value_yuan": t("needed_value", lang),
+        "detail": t("col_detail", lang),
+    }
+
+
+def dropped_table(problem: RoutingProblem, plan: Plan, lang: str) -> pd.DataFrame:
+    """Leads left out, most valuable first, with the reason in ``lang``."""
+    leads = problem.lead_by_id
+    recs = []
+    for d in plan.dropped:
+        ld = leads.get(d.lead_id)
+        recs.append({
+            "lead_id": d.lead_id, "name": ld.name if ld else "",
+            "village": ld.village if ld else "",
+            "value_yuan": round(ld.value_yuan) if ld else 0,
+            "reason": drop_reason_label(d.reason.value, lang),
+            "needed_value_yuan": None if d.needed_value_yuan is None
+            else round(d.needed_value_yuan),
+            "detail": d.detail,
+        })
+    out = pd.DataFrame(recs, columns=["lead_id", "name", "village", "value_yuan", "reason",
+                                      "needed_value_yuan", "detail"])
+    return out.sort_values("value_yuan", ascending=False, kind="stable").reset_index(drop=True)
+
+
+
+def assign_pin(pins: Mapping[str, str], lead_id: str, officer_id: str) -> dict[str, str]:
+    """Pins with ``lead_id`` assigned to ``officer_id`` (replacing an earlier pin)."""
+    out = dict(pins)
+    out[lead_id] = officer_id
+    return out
+
+
+def unpin(pins: Mapping[str, str], lead_id: str | None = None) -> dict[str, str]:
+    """Pins without ``lead_id`` (without any pin when ``lead_id`` is ``None``)."""
+    if lead_id is None:
+        return {}
+    return {k: v for k, v in pins.items() if k != lead_id}
+
+
+def lock_route(pins: Mapping[str, str], plan: Plan, officer_id: str) -> dict[str, str]:
+    """Pin every stop of ``officer_id``'s current route to that officer.
+
+    Re-optimising then keeps those visits with that officer (the solver may
+    still reorder them and add others).
+    """
+    out = dict(pins)
+    for r in plan.routes:
+        if r.officer_id == officer_id:
+            out.update({lid: officer_id for lid in r.lead_ids})
+    return out
+
+
+def replan(day: DayPlan, *, pins: Mapping[str, str], rules: RoutingRules | None = None,
+           params: SolveParams | None = None,
+           officer_ids: Sequence[str] | None = None) -> DayPlan:
+    """Re-optimise a planned day with the manager's pins, reusing its travel matrix.
+
+    Scores, the do-not-visit exclusions and the matrix come from ``day``, so
+    only the solver and the checker run (a new matrix is built only when
+    ``officer_ids`` adds officers the day did not have).
+
+    Parameters
+    ----------
+    day : DayPlan
+        The current plan.
+    pins : mapping lead_id -> officer_id
+        Appointments and locked routes.
+    rules : RoutingRules, optional
+        Default: the day's rules.
+    params : SolveParams, optional
+        Default: the day's solver parameters.
+    officer_ids : sequence of str, optional
+        Default: the day's officers.
+
+    Returns
+    -------
+    DayPlan
+    """
+    from countyreach.pipeline import build_problem, solve_day
+
+    t0 = time.perf_counter()
+    offered = {ld.lead_id for ld in day.problem.leads}
+    excluded = set(day.county.leads["lead_id"].astype(str)) - offered
+    ids = list(officer_ids) if officer_ids is not None else [
+        o.officer_id for o in day.problem.officers]
+    problem = build_problem(
+        day.county, day.scores, plan_date=day.problem.plan_date,
+        rules=rules or day.problem.rules, officer_ids=ids, pins=dict(pins),
+        exclude=excluded, matrix=day.problem.matrix)
+    timings = {"load_s": 0.0, "score_s": 0.0, "matrix_s": time.perf_counter() - t0}
+    return solve_day(day.county, problem, day.scores, timings, started=t0,
+                     params=params or day.params)
+
+
+# --------------------------------------------------------------------------- publishing
+
+
+def explanation_column(lang: str) -> str:
+    """The score frame's column with the model's reason in ``lang``."""
+    return "explanation_zh" if lang == "zh" else "explanation_en"
+
+
+def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str) -> str:
+    """Save ``day`` as a new plan version in the database store and publish it.
+
+    The visited leads' reasons (in ``lang``) are saved with the plan so officers see
+    them. An admin creates the county on first publish; managers need it to exist.
+
+    Parameters
+    ----------
+    store : Store
+    session : Session
+        A signed-in manager or admin.
+    day : DayPlan
+    lang : str
+
+    Returns
+    -------
+    str
+        The published plan's id as shown to the user (``county date vN``).
+    """
+    county_id, date = day.county.county.county_id, day.plan.plan_date
+    col = explanation_column(lang)
+    why = dict(zip(day.scores["lead_id"], day.scores[col].fillna(""), strict=True)) \
+        if col in day.scores.columns else {}
+    visited = set(day.plan.visited_lead_ids)
+    if session.role == "admin":
+        store.ensure_county(session, county_id, day.county.county.name)
+    version = store.save_plan(session, county_id, date, day.problem, day.plan,
+                              explanations={k: v for k, v in why.items() if k in visited})
+    store.publish(session, county_id, date, version)
+    return f"{county_id} {date} v{version}"
