@@ -130,6 +130,7 @@ def test_officers_record_while_the_manager_republishes(store: Store) -> None:
     versions = store.plan_versions(manager, "qingzu", DAY)
     assert [v.version for v in versions] == list(range(1, REPUBLISHES + 2))
     assert [v.status for v in versions] == ["superseded"] * REPUBLISHES + ["published"]
+    assert set(hashes) == set(range(2, REPUBLISHES + 2))  # every republish read its hash back
     assert all(v.content_hash == hashes[v.version] for v in versions if v.version in hashes)
     for v in versions:  # every version reads back whole
         _, p, _ = store.plan(manager, "qingzu", DAY, v.version)

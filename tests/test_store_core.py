@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -18,9 +18,21 @@ import pytest
 import sqlalchemy as sa
 
 from countyreach.errors import AccessDenied, InputError
-from countyreach.store import ImportRejected, Session, Store
+from countyreach.store import (
+    ROLES,
+    AuditAction,
+    ImportKind,
+    ImportMode,
+    ImportRejected,
+    OutcomeRecord,
+    PlanState,
+    Role,
+    Session,
+    Store,
+)
 from countyreach.store import schema as S
 from countyreach.store.testing import fresh_postgres_url, synthetic_day
+from propensity.outcomes import Outcome
 
 PG_URL = os.environ.get("COUNTYREACH_PG_URL")
 DAY = "2025-03-03"
@@ -106,8 +118,8 @@ def _count(store: Store, table: sa.Table) -> int:
         return int(c.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 
-def _record(store: Store, who: Session, lead_id: str, outcome: str = "met",
-            outcome_id: str | None = None, **kw: object) -> object:
+def _record(store: Store, who: Session, lead_id: str, outcome: Outcome | str = "met",
+            outcome_id: str | None = None, **kw: object) -> OutcomeRecord:
     kw.setdefault("consent", True)
     return store.record_outcome(who, outcome_id=outcome_id or str(uuid.uuid4()),
                                 county_id="qingzu", plan_date=DAY, lead_id=lead_id,
@@ -129,7 +141,7 @@ def test_migrations_from_empty_match_the_schema(store: Store) -> None:
 
 def test_upgrade_from_0001_keeps_leads_and_gives_them_no_load(url: str, clock: Clock) -> None:
     """A store created before leads had a load column opens with its leads intact."""
-    from countyreach.store.core import make_engine, migrate
+    from countyreach.store import make_engine, migrate
 
     engine = make_engine(url)
     migrate(engine, "0001")
@@ -163,7 +175,7 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     s = Store.open(f"sqlite:///{tmp_path / 'w.sqlite'}", bcrypt_rounds=4)
     with s.engine.connect() as c:
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert int(c.exec_driver_sql("PRAGMA busy_timeout").scalar()) >= 1000
+        assert int(c.exec_driver_sql("PRAGMA busy_timeout").scalar_one()) >= 1000
     s.close()
 
 
@@ -215,7 +227,7 @@ def test_logged_out_or_forged_session_is_refused(store: Store,
     store.logout(s)
     with pytest.raises(AccessDenied):
         store.do_not_visit_ids(s, "qingzu")
-    forged = Session("made-up-token", "admin", "admin", None, None, None,
+    forged = Session("made-up-token", "admin", Role.ADMIN, None, None, None,
                      dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
     with pytest.raises(AccessDenied):
         store.do_not_visit_ids(forged, "qingzu")
@@ -224,9 +236,48 @@ def test_logged_out_or_forged_session_is_refused(store: Store,
 def test_role_comes_from_the_database_not_the_client(store: Store,
                                                      people: dict[str, Session]) -> None:
     o1 = people["o1"]
-    promoted = Session(o1.token, o1.username, "admin", None, None, None, o1.expires_at)
+    promoted = Session(o1.token, o1.username, Role.ADMIN, None, None, None, o1.expires_at)
     with pytest.raises(AccessDenied):
         store.audit_log(promoted)
+
+
+def test_roles_are_an_enum_that_accepts_its_text(store: Store, admin: Session) -> None:
+    assert tuple(r.value for r in Role) == ROLES
+    store.create_user("m2", PW, Role.MANAGER, county_id="qingzu", session=admin)
+    store.create_user("p2", PW, "planner", session=admin)
+    m2, p2 = store.login("m2", PW), store.login("p2", PW)
+    assert m2.role is Role.MANAGER and p2.role is Role.PLANNER and p2.role == "planner"
+    with pytest.raises(InputError) as err:
+        store.create_user("x2", PW, "superuser", session=admin)
+    assert err.value.field == "role"
+    with pytest.raises(InputError) as err:  # nor can a client-side session carry one
+        Session("t", "u", "root", None, None, None,  # type: ignore[arg-type]
+                dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
+    assert err.value.field == "role"
+
+
+@pytest.mark.parametrize("call, field", [
+    (lambda s, a: s.login("admin", PW, ttl_s=0), "ttl_s"),
+    (lambda s, a: s.create_user("short", "pw", "admin", session=a), "password"),
+    (lambda s, a: s.create_user("o9", PW, "officer", session=a), "officer_id"),
+    (lambda s, a: s.create_user("m9", PW, "manager", session=a), "county_id"),
+    (lambda s, a: s.create_user("admin", PW, "admin", session=a), "username"),
+    (lambda s, a: s.ensure_county(a, "x y"), "county_id"),
+    (lambda s, a: s.publish(a, "qingzu", DAY, 7), "version"),
+    (lambda s, a: s.publish(a, "qingzu", DAY, True), "version"),
+    (lambda s, a: s.published_plan(a, "nowhere", DAY), "county_id"),
+    (lambda s, a: s.audit_log(a, limit=0), "limit"),
+    (lambda s, a: s.outcome_summary(a, "qingzu", by=["name"]), "by"),
+    (lambda s, a: s.follow_ups(a, "qingzu", DAY, days=0), "days"),
+    (lambda s, a: s.follow_ups(a, "qingzu", "03/03/2025"), "date"),
+    (lambda s, a: s.outcomes_frame(a, "qingzu", since="2025-13-01"), "since"),
+])
+def test_bad_arguments_name_their_field(store: Store, admin: Session,
+                                        call: Callable[[Store, Session], object],
+                                        field: str) -> None:
+    with pytest.raises(InputError) as err:
+        call(store, admin)
+    assert err.value.field == field
 
 
 # ----------------------------------------------------------------------------- imports
@@ -381,6 +432,18 @@ def test_only_managers_of_the_county_import(store: Store, people: dict[str, Sess
                               session=people["manager"]).counts["inserted"] == 400
 
 
+def test_import_mode_is_an_enum_that_accepts_its_text(store: Store, admin: Session,
+                                                     demo_dir: Path) -> None:
+    path = demo_dir / "officers.csv"
+    with pytest.raises(InputError) as err:
+        store.import_officers(path, "qingzu", session=admin, mode="most")
+    assert err.value.field == "mode"
+    rep = store.import_officers(path, "qingzu", session=admin, mode=ImportMode.SKIP_BAD)
+    assert rep.mode is ImportMode.SKIP_BAD and rep.kind is ImportKind.OFFICERS
+    again = store.import_officers(path, "qingzu", session=admin, mode="skip_bad")
+    assert again.mode is ImportMode.SKIP_BAD and again.counts["unchanged"] == 6
+
+
 # ----------------------------------------------------------------------------- plans
 
 
@@ -400,6 +463,7 @@ def test_versions_are_kept_and_published_content_never_changes(
     store.publish(m, "qingzu", DAY, v2)
     vs = store.plan_versions(m, "qingzu", DAY)
     assert [(v.version, v.status) for v in vs] == [(1, "superseded"), (2, "published")]
+    assert [v.status for v in vs] == [PlanState.SUPERSEDED, PlanState.PUBLISHED]
     assert vs[0].content_hash == h1
     _, got, version = store.published_plan(m, "qingzu", DAY)
     assert version == 2 and got.routes[0].lead_ids == plan_b.routes[0].lead_ids
@@ -497,8 +561,8 @@ def test_retried_tap_records_once(store: Store, people: dict[str, Session],
                                   published: int) -> None:
     oid = str(uuid.uuid4())
     a = _record(store, people["o1"], "L01-01", "interested", outcome_id=oid)
-    b = _record(store, people["o1"], "L01-01", "interested", outcome_id=oid)
-    assert a == b
+    b = _record(store, people["o1"], "L01-01", Outcome.INTERESTED, outcome_id=oid)
+    assert a == b and a.outcome is Outcome.INTERESTED
     assert _count(store, S.outcomes) == 1
     with pytest.raises(InputError, match="another visit"):
         _record(store, people["o1"], "L01-02", outcome_id=oid)
@@ -515,7 +579,7 @@ def test_officer_records_only_on_their_own_route(store: Store, people: dict[str,
                              plan_date="2025-03-04", lead_id="L01-01", outcome="met",
                              consent=True)
     rec = _record(store, people["manager"], "L02-01", "not_there")
-    assert rec.officer_id == "O02" and rec.recorded_by == "mgr"  # type: ignore[attr-defined]
+    assert rec.officer_id == "O02" and rec.recorded_by == "mgr"
 
 
 @pytest.mark.parametrize("kw, field", [
@@ -604,6 +668,7 @@ def test_every_write_is_audited(store: Store, people: dict[str, Session],
         assert a in actions
     rec = next(e for e in log if e.action == "record_outcome")
     assert rec.username == "wang" and rec.county_id == "qingzu" and rec.at.tzinfo is not None
+    assert rec.role is Role.OFFICER and rec.action is AuditAction.RECORD_OUTCOME
     mine = store.audit_log(people["manager"], "qingzu")
     assert mine and all(e.county_id == "qingzu" for e in mine)
     with pytest.raises(AccessDenied):

@@ -53,6 +53,12 @@ def test_officer_roster_rows(demo_dir: Path, tmp_path: Path) -> None:
 
 
 def test_file_problems_raise(tmp_path: Path) -> None:
+    """Problems of the whole file raise (naming the file) instead of rejecting rows."""
     (tmp_path / "gbk.csv").write_bytes(b"lead_id,name\n" + "庆祖".encode("gbk"))
-    with pytest.raises(InputError, match="UTF-8"):
-        validate_lead_rows(tmp_path / "gbk.csv")
+    with pytest.raises(InputError, match="missing required column") as err:
+        validate_lead_rows(tmp_path / "gbk.csv")  # GBK is read; the columns are missing
+    assert err.value.row is None and err.value.file == str(tmp_path / "gbk.csv")
+    (tmp_path / "binary.csv").write_bytes(b"lead_id,name,industry,lat,lon\nB1,\xff\xff,x,1,2\n")
+    with pytest.raises(InputError, match="UTF-8") as err:
+        validate_lead_rows(tmp_path / "binary.csv")
+    assert err.value.row is None

@@ -10,30 +10,41 @@ planner: aggregates without personal data).
 Example
 -------
 >>> store = Store.open("sqlite:///countyreach.sqlite")          # doctest: +SKIP
->>> store.create_user("admin", "a long secret", "admin")        # doctest: +SKIP
+>>> store.create_user("admin", "a long secret", Role.ADMIN)     # doctest: +SKIP
 >>> admin = store.login("admin", "a long secret")               # doctest: +SKIP
 """
 
-from countyreach.store.core import (
+from countyreach.store.core import Store
+from countyreach.store.engine import make_engine, migrate
+from countyreach.store.records import (
+    FOLLOW_UP_CODES,
     OUTCOME_CODES,
     ROLES,
+    AuditAction,
     AuditEntry,
+    ImportKind,
+    ImportMode,
     ImportRejected,
     ImportReport,
     OutcomeRecord,
+    PlanState,
     PlanVersion,
+    Role,
     Session,
-    Store,
-    make_engine,
-    migrate,
 )
 from countyreach.store.rows import RejectedRow, validate_lead_rows, validate_officer_rows
 
 __all__ = [
     "Store",
     "Session",
+    "Role",
     "ROLES",
+    "PlanState",
+    "ImportMode",
+    "ImportKind",
+    "AuditAction",
     "OUTCOME_CODES",
+    "FOLLOW_UP_CODES",
     "ImportReport",
     "ImportRejected",
     "RejectedRow",

@@ -1,0 +1,125 @@
+"""The do-not-visit list and the erasure of a business's personal data (PIPL).
+
+A lead goes on the list when the business refuses at the door, by phone or letter, or
+asks for its data to be erased; a plan that visits a listed lead cannot be published.
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from countyreach.store import schema as S
+from countyreach.store.access import Guard, Principal
+from countyreach.store.audit import AuditLog
+from countyreach.store.checks import REASON_MAX_CHARS, check_id, check_text
+from countyreach.store.engine import Database, insert_ignore
+from countyreach.store.records import AuditAction, Role, Session
+
+__all__ = ["DoNotVisitRepository", "SOURCE_MAX_CHARS"]
+
+#: Width of the list's ``source`` column (``hotline``, ``visit``, ``erasure``, ...).
+SOURCE_MAX_CHARS = 16
+
+
+class DoNotVisitRepository:
+    """Leads that must not be visited again, and erasure of personal data.
+
+    Parameters
+    ----------
+    db : Database
+    guard : Guard
+    audit : AuditLog
+    """
+
+    def __init__(self, db: Database, guard: Guard, audit: AuditLog) -> None:
+        self._db = db
+        self._guard = guard
+        self._audit = audit
+
+    def add(self, conn: Connection, who: Principal, county_id: str, lead_id: str,
+            reason: str, source: str) -> None:
+        """Put a lead on the list inside the caller's transaction (once; audited when new)."""
+        done = conn.execute(insert_ignore(conn, S.do_not_visit, ["county_id", "lead_id"]).values(
+            county_id=county_id, lead_id=lead_id, reason=reason[:REASON_MAX_CHARS],
+            source=source, created_by=who.username, created_at=self._db.now())).rowcount
+        if done:
+            self._audit.write(conn, who, AuditAction.DO_NOT_VISIT, county_id, lead_id,
+                              source=source)
+
+    def opt_out(self, session: Session, county_id: str, lead_id: str, reason: str = "",
+                *, source: str = "hotline") -> None:
+        """Put a lead on the do-not-visit list (a refusal by phone, letter or at the branch).
+
+        Managers and admins; officers refuse at the door with ``record_outcome(opt_out=True)``.
+        """
+        check_id(lead_id, "lead_id")
+        reason = check_text(reason, "reason", REASON_MAX_CHARS)
+        source = check_id(source, "source")[:SOURCE_MAX_CHARS]
+
+        def run(conn: Connection) -> None:
+            who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            self.add(conn, who, county_id, lead_id, reason, source)
+
+        self._db.write(run)
+
+    def erase_personal_data(self, session: Session, county_id: str, lead_id: str,
+                            reason: str = "") -> None:
+        """Erase a business's personal data on request (PIPL right to deletion).
+
+        Blanks the lead's name, phone, address and extra fields, blanks the notes
+        and reasons of its outcomes, scrubs name/phone/address from every stored
+        plan version (the one change a published version ever receives; its
+        ``content_hash`` keeps recording what was originally published) and puts
+        the lead on the do-not-visit list. Outcome codes and amounts stay, without
+        anything that identifies a person. Managers and admins; audited.
+        """
+        check_id(lead_id, "lead_id")
+        reason = check_text(reason, "reason", REASON_MAX_CHARS)
+
+        def run(conn: Connection) -> None:
+            who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            n_leads = conn.execute(
+                S.leads.update().where(S.leads.c.county_id == county_id,
+                                       S.leads.c.lead_id == lead_id)
+                .values(name="", phone="", address="", extra_json="{}",
+                        content_hash="erased", updated_at=self._db.now())).rowcount
+            conn.execute(S.outcomes.update().where(S.outcomes.c.county_id == county_id,
+                                                   S.outcomes.c.lead_id == lead_id)
+                         .values(notes="", reason=""))
+            rows = conn.execute(
+                sa.select(S.plans.c.plan_date, S.plans.c.version, S.plans.c.problem_json)
+                .where(S.plans.c.county_id == county_id,
+                       S.plans.c.problem_json.contains(f'"lead_id":"{lead_id}"'))).all()
+            for r in rows:
+                d = json.loads(r.problem_json)
+                for ld in d.get("leads", []):
+                    if ld.get("lead_id") == lead_id:
+                        ld.update(name="", phone="", address="")
+                conn.execute(S.plans.update().where(
+                    S.plans.c.county_id == county_id, S.plans.c.plan_date == r.plan_date,
+                    S.plans.c.version == r.version).values(
+                    problem_json=json.dumps(d, ensure_ascii=False, separators=(",", ":"))))
+            self.add(conn, who, county_id, lead_id, reason or "personal data erased", "erasure")
+            self._audit.write(conn, who, AuditAction.ERASE_PERSONAL_DATA, county_id, lead_id,
+                              leads=n_leads, plan_versions=len(rows))
+
+        self._db.write(run)
+
+    def ids(self, session: Session, county_id: str) -> frozenset[str]:
+        """Leads that must not be planned again (every role of the county)."""
+
+        def run(conn: Connection) -> frozenset[str]:
+            self._guard.county(conn, session, county_id,
+                               Role.OFFICER, Role.MANAGER, Role.ADMIN, Role.PLANNER)
+            return listed(conn, county_id)
+
+        return self._db.read(run)
+
+
+def listed(conn: Connection, county_id: str) -> frozenset[str]:
+    """The county's do-not-visit lead ids, read in the caller's transaction."""
+    return frozenset(conn.execute(sa.select(S.do_not_visit.c.lead_id).where(
+        S.do_not_visit.c.county_id == county_id)).scalars())

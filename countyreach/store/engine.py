@@ -1,0 +1,191 @@
+"""The engine, its migrations and the transactions every repository of the store runs in.
+
+SQLite (the embedded default) runs in WAL mode with a busy timeout, and its writing
+transactions start with ``BEGIN IMMEDIATE``; PostgreSQL is used as configured by URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from countyreach.errors import InputError, StoreError
+
+__all__ = ["Database", "make_engine", "migrate", "insert_ignore", "now_utc"]
+
+T = TypeVar("T")
+
+#: Write transactions that hit a lock conflict or deadlock are retried this many times.
+WRITE_RETRIES = 8
+# Substrings of driver messages that mean "try again": another writer held the lock.
+_TRANSIENT = ("deadlock", "database is locked", "could not serialize")
+
+
+def now_utc() -> dt.datetime:
+    """The current time, UTC and timezone-aware."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Database:
+    """One engine and one clock shared by the store's repositories.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.engine.Engine
+        From :func:`make_engine`.
+    clock : callable, optional
+        Returns the current UTC time; tests move it to expire sessions.
+    """
+
+    def __init__(self, engine: Engine, clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.engine = engine
+        self._clock = clock or now_utc
+        self._is_sqlite = engine.dialect.name == "sqlite"
+
+    def now(self) -> dt.datetime:
+        """The store's clock (UTC, timezone-aware)."""
+        t = self._clock()
+        return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+
+    @contextmanager
+    def transaction(self, *, write: bool) -> Iterator[Connection]:
+        """A connection inside one transaction, committed on success, rolled back otherwise."""
+        conn = self.engine.connect()
+        try:
+            if self._is_sqlite:
+                # read by the "begin" listener of make_engine: BEGIN IMMEDIATE or plain BEGIN
+                conn = conn.execution_options(countyreach_write=write)
+            with conn.begin():
+                yield conn
+        finally:
+            conn.close()
+
+    def write(self, fn: Callable[[Connection], T], *, retries: int = WRITE_RETRIES) -> T:
+        """Run ``fn`` in a write transaction, retrying lock conflicts and deadlocks.
+
+        Raises
+        ------
+        StoreError
+            The database refused, or the conflict outlasted the retries.
+        """
+        for attempt in range(retries + 1):
+            try:
+                with self.transaction(write=True) as conn:
+                    return fn(conn)
+            except sa.exc.OperationalError as exc:
+                text = str(exc.orig).lower()
+                transient = any(t in text for t in _TRANSIENT)
+                if not transient or attempt == retries:
+                    raise StoreError(f"database error: {exc.orig}") from exc
+                # back off with jitter so that retrying writers do not collide again
+                time.sleep(0.02 * (attempt + 1) + secrets.randbelow(20) / 1000)
+        raise AssertionError("unreachable")
+
+    def read(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` in a read-only transaction (one consistent snapshot)."""
+        with self.transaction(write=False) as conn:
+            return fn(conn)
+
+
+def insert_ignore(conn: Connection, table: sa.Table, keys: list[str]) -> Any:
+    """``INSERT ... ON CONFLICT (keys) DO NOTHING`` for the connection's dialect.
+
+    Raises
+    ------
+    StoreError
+        Neither SQLite nor PostgreSQL.
+    """
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=keys)
+    if conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=keys)
+    raise StoreError(f"unsupported database {conn.dialect.name!r}")
+
+
+def make_engine(url: str, *, busy_timeout_s: float = 30.0) -> Engine:
+    """An engine for ``url``: SQLite in WAL mode with a busy timeout, or PostgreSQL.
+
+    SQLite transactions that write start with ``BEGIN IMMEDIATE`` so that
+    concurrent writers queue on the busy timeout instead of failing when a
+    read lock cannot be upgraded.
+
+    Parameters
+    ----------
+    url : str
+        ``sqlite:///path.sqlite`` or ``postgresql+psycopg2://...``.
+    busy_timeout_s : float
+        How long a SQLite writer waits for another writer.
+
+    Raises
+    ------
+    InputError
+        Not a database URL, an in-memory SQLite database, or another database.
+    """
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise InputError(f"not a database URL: {exc}", field="url") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            raise InputError("use a SQLite file (sqlite:///path.sqlite); an in-memory database "
+                             "is not shared between connections", field="url")
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(parsed, pool_size=10, max_overflow=30, pool_timeout=60,
+                                  connect_args={"timeout": busy_timeout_s,
+                                                "check_same_thread": False})
+        timeout_ms = int(busy_timeout_s * 1000)
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn: Any, _rec: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA busy_timeout={timeout_ms}")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Connection) -> None:
+            write = conn.get_execution_options().get("countyreach_write", True)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+    if backend == "postgresql":
+        return sa.create_engine(parsed, pool_size=10, max_overflow=30, pool_pre_ping=True)
+    raise InputError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://",
+                     field="url")
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` with Alembic (configured here, no ini file needed).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.engine.Engine
+        The database to migrate.
+    revision : str
+        Target revision (``"head"``: the newest).
+    """
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).resolve().parents[1]
+                                               / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)

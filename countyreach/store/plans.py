@@ -1,0 +1,315 @@
+"""Plans and their versions: save drafts, publish (superseding the last), read by role.
+
+The JSON of a version is written once; only its state moves (draft -> published ->
+superseded). Officers read their own route of the published plan, planners every route
+with businesses' names, phones and addresses removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from countyreach.errors import AccessDenied, InputError
+from countyreach.officer_day import OfficerDay, officer_day
+from countyreach.serialize import plan_from_dict, plan_to_dict, problem_from_dict, problem_to_dict
+from countyreach.store import schema as S
+from countyreach.store.access import Guard, Principal
+from countyreach.store.audit import AuditLog
+from countyreach.store.checks import aware, check_date, check_id, check_text
+from countyreach.store.engine import Database
+from countyreach.store.records import AuditAction, PlanState, PlanVersion, Role, Session
+from routing.plan import Plan
+from routing.problem import RoutingProblem, end_node_id, start_node_id
+
+__all__ = ["PlanRepository", "lock_county"]
+
+EXPLANATION_MAX_CHARS = 1000
+# Lead ids named in the error when a plan visits do-not-visit leads.
+_BLOCKED_SHOWN = 10
+
+
+def lock_county(conn: Connection, county_id: str) -> None:
+    """Serialise plan writes of one county until the transaction ends.
+
+    PostgreSQL takes a row lock; SQLite writers are already serialised by BEGIN IMMEDIATE.
+    """
+    conn.execute(sa.select(S.counties.c.county_id)
+                 .where(S.counties.c.county_id == county_id).with_for_update())
+
+
+class PlanRepository:
+    """Saved plan versions of each county and day.
+
+    Parameters
+    ----------
+    db : Database
+    guard : Guard
+    audit : AuditLog
+    """
+
+    def __init__(self, db: Database, guard: Guard, audit: AuditLog) -> None:
+        self._db = db
+        self._guard = guard
+        self._audit = audit
+
+    def save_plan(self, session: Session, county_id: str, plan_date: str,
+                  problem: RoutingProblem, plan: Plan, *,
+                  explanations: Mapping[str, str] | None = None) -> int:
+        """Save a plan as a new draft version and return its version number.
+
+        Parameters
+        ----------
+        session : Session
+            A manager of the county or an admin.
+        county_id, plan_date : str
+            Which county and day (``YYYY-MM-DD``).
+        problem, plan
+            The solved day; stored as :func:`problem_to_dict`/:func:`plan_to_dict` JSON.
+        explanations : mapping of lead_id to text, optional
+            "Why this lead" shown on the officer's list.
+
+        Returns
+        -------
+        int
+            Version number, 1 for the day's first plan.
+
+        Raises
+        ------
+        InputError
+            The plan does not fit the problem (unknown officer or lead, a lead twice).
+        """
+        check_id(county_id, "county_id")
+        plan_date = check_date(plan_date)
+        if not isinstance(problem, RoutingProblem) or not isinstance(plan, Plan):
+            raise InputError("save_plan needs a RoutingProblem and a Plan", field="plan")
+        stops = _plan_stops(problem, plan)
+        expl = {str(k): check_text(v, "explanations", EXPLANATION_MAX_CHARS, multiline=True)
+                for k, v in (explanations or {}).items()}
+        problem_json = json.dumps(problem_to_dict(problem), ensure_ascii=False,
+                                  separators=(",", ":"))
+        plan_json = json.dumps(plan_to_dict(plan), ensure_ascii=False, separators=(",", ":"))
+        expl_json = json.dumps(expl, ensure_ascii=False, sort_keys=True)
+        h = hashlib.sha256("\n".join((problem_json, plan_json, expl_json)).encode()).hexdigest()
+
+        def run(conn: Connection) -> int:
+            who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            lock_county(conn, county_id)
+            version = int(conn.execute(
+                sa.select(sa.func.coalesce(sa.func.max(S.plans.c.version), 0))
+                .where(S.plans.c.county_id == county_id, S.plans.c.plan_date == plan_date)
+            ).scalar_one()) + 1
+            conn.execute(S.plans.insert().values(
+                county_id=county_id, plan_date=plan_date, version=version,
+                status=PlanState.DRAFT.value, problem_json=problem_json, plan_json=plan_json,
+                explanations_json=expl_json, content_hash=h, created_by=who.username,
+                created_at=self._db.now()))
+            if stops:
+                conn.execute(S.plan_stops.insert(), [
+                    {"county_id": county_id, "plan_date": plan_date, "version": version, **s}
+                    for s in stops])
+            self._audit.write(conn, who, AuditAction.SAVE_PLAN, county_id,
+                              f"{plan_date} v{version}", visits=len(stops), content_hash=h)
+            return version
+
+        return self._db.write(run)
+
+    def publish(self, session: Session, county_id: str, plan_date: str, version: int) -> None:
+        """Publish a saved version; the previously published one becomes ``superseded``.
+
+        The versions' content never changes and recorded outcomes are untouched.
+        Publishing an older version again is allowed (a rollback).
+
+        Raises
+        ------
+        InputError
+            Unknown version, or the plan visits a lead on the do-not-visit list.
+        """
+        check_id(county_id, "county_id")
+        plan_date = check_date(plan_date)
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise InputError(f"version must be a positive integer, got {version!r}",
+                             field="version")
+
+        def run(conn: Connection) -> None:
+            who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            lock_county(conn, county_id)
+            key = (S.plans.c.county_id == county_id, S.plans.c.plan_date == plan_date)
+            status = conn.execute(sa.select(S.plans.c.status)
+                                  .where(*key, S.plans.c.version == version)).scalar()
+            if status is None:
+                raise InputError(f"no plan version {version} for {county_id} on {plan_date}",
+                                 field="version")
+            if status == PlanState.PUBLISHED:
+                return
+            blocked = conn.execute(
+                sa.select(S.plan_stops.c.lead_id)
+                .join(S.do_not_visit, sa.and_(
+                    S.do_not_visit.c.county_id == S.plan_stops.c.county_id,
+                    S.do_not_visit.c.lead_id == S.plan_stops.c.lead_id))
+                .where(S.plan_stops.c.county_id == county_id,
+                       S.plan_stops.c.plan_date == plan_date,
+                       S.plan_stops.c.version == version)).scalars().all()
+            if blocked:
+                raise InputError(f"plan visits lead(s) on the do-not-visit list: "
+                                 f"{sorted(blocked)[:_BLOCKED_SHOWN]}; re-plan without them",
+                                 field="lead_id")
+            conn.execute(S.plans.update()
+                         .where(*key, S.plans.c.status == PlanState.PUBLISHED.value)
+                         .values(status=PlanState.SUPERSEDED.value))
+            conn.execute(S.plans.update().where(*key, S.plans.c.version == version)
+                         .values(status=PlanState.PUBLISHED.value, published_by=who.username,
+                                 published_at=self._db.now()))
+            self._audit.write(conn, who, AuditAction.PUBLISH, county_id,
+                              f"{plan_date} v{version}")
+
+        self._db.write(run)
+
+    def plan_versions(self, session: Session, county_id: str,
+                      plan_date: str) -> list[PlanVersion]:
+        """Every saved version of the county's plan for the day, oldest first."""
+        plan_date = check_date(plan_date)
+
+        def run(conn: Connection) -> list[PlanVersion]:
+            self._guard.county(conn, session, county_id,
+                               Role.MANAGER, Role.ADMIN, Role.PLANNER)
+            rows = conn.execute(
+                sa.select(S.plans.c.version, S.plans.c.status, S.plans.c.content_hash,
+                          S.plans.c.created_by, S.plans.c.created_at, S.plans.c.published_by,
+                          S.plans.c.published_at)
+                .where(S.plans.c.county_id == county_id, S.plans.c.plan_date == plan_date)
+                .order_by(S.plans.c.version)).mappings().all()
+            return [PlanVersion(county_id, plan_date, r["version"], r["status"],
+                                r["content_hash"], r["created_by"], aware(r["created_at"]),
+                                r["published_by"], aware(r["published_at"])) for r in rows]
+
+        return self._db.read(run)
+
+    def plan(self, session: Session, county_id: str, plan_date: str,
+             version: int | None = None) -> tuple[RoutingProblem, Plan, int]:
+        """A saved version of the day's plan (the published one when ``version`` is None).
+
+        Managers and admins get it whole; an officer gets only their own route of the
+        published plan; a planner gets every route with names, phones and addresses removed.
+
+        Returns
+        -------
+        tuple
+            ``(problem, plan, version)``.
+        """
+        plan_date = check_date(plan_date)
+
+        def run(conn: Connection) -> tuple[sa.RowMapping, Principal]:
+            who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN,
+                                     Role.PLANNER, Role.OFFICER)
+            if who.role is Role.OFFICER and version is not None:
+                raise AccessDenied("officers see the published plan only")
+            return _plan_row(conn, county_id, plan_date, version), who
+
+        row, who = self._db.read(run)
+        problem = problem_from_dict(json.loads(row["problem_json"]))
+        plan = plan_from_dict(json.loads(row["plan_json"]))
+        if who.role is Role.OFFICER:
+            problem, plan = only_officer(problem, plan, who.officer_id or "")
+        elif who.role is Role.PLANNER:
+            problem = redact(problem)
+        return problem, plan, int(row["version"])
+
+    def visit_list(self, session: Session, county_id: str, plan_date: str,
+                   officer_id: str | None = None, *, lang: str = "zh") -> OfficerDay:
+        """An officer's day from the published plan (see :mod:`countyreach.officer_day`).
+
+        Officers may ask only for their own list (``officer_id`` None or their
+        own); managers and admins for any officer of the county; planners not at all.
+        """
+        plan_date = check_date(plan_date)
+        if officer_id is not None:
+            check_id(officer_id, "officer_id")
+
+        def run(conn: Connection) -> tuple[sa.RowMapping, str]:
+            who = self._guard.county(conn, session, county_id,
+                                     Role.OFFICER, Role.MANAGER, Role.ADMIN)
+            oid = officer_id
+            if who.role is Role.OFFICER:
+                if oid is not None and oid != who.officer_id:
+                    raise AccessDenied("officers may only open their own visit list")
+                oid = who.officer_id
+            if oid is None:
+                raise InputError("which officer's list? give officer_id", field="officer_id")
+            return _plan_row(conn, county_id, plan_date, None), oid
+
+        row, oid = self._db.read(run)
+        problem = problem_from_dict(json.loads(row["problem_json"]))
+        plan = plan_from_dict(json.loads(row["plan_json"]))
+        expl = json.loads(row["explanations_json"])
+        problem, plan = only_officer(problem, plan, oid)
+        return officer_day(problem, plan, oid, expl, lang, plan_date=plan_date)
+
+
+def _plan_stops(problem: RoutingProblem, plan: Plan) -> list[dict[str, Any]]:
+    """The ``plan_stops`` rows of a plan, refusing a plan that does not fit its problem."""
+    leads = problem.lead_by_id
+    officer_ids = set(problem.officer_by_id)
+    stops: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for r in plan.routes:
+        if r.officer_id not in officer_ids:
+            raise InputError(f"route of unknown officer {r.officer_id!r}", field="officer_id")
+        for seq, s in enumerate(r.stops, start=1):
+            if s.lead_id not in leads:
+                raise InputError(f"route visits unknown lead {s.lead_id!r}", field="lead_id")
+            if s.lead_id in seen:
+                raise InputError(f"lead {s.lead_id!r} is visited twice", field="lead_id")
+            seen.add(s.lead_id)
+            stops.append({"lead_id": s.lead_id, "officer_id": r.officer_id, "seq": seq,
+                          "arrival_s": s.arrival_s})
+    return stops
+
+
+def _plan_row(conn: Connection, county_id: str, plan_date: str,
+              version: int | None) -> sa.RowMapping:
+    q = sa.select(S.plans).where(S.plans.c.county_id == county_id,
+                                 S.plans.c.plan_date == plan_date)
+    q = q.where(S.plans.c.status == PlanState.PUBLISHED.value) if version is None \
+        else q.where(S.plans.c.version == version)
+    row = conn.execute(q).mappings().first()
+    if row is None:
+        what = "published plan" if version is None else f"plan version {version}"
+        raise InputError(f"no {what} for {county_id} on {plan_date}", field="plan_date")
+    return row
+
+
+def only_officer(problem: RoutingProblem, plan: Plan,
+                 officer_id: str) -> tuple[RoutingProblem, Plan]:
+    """The problem and plan cut down to one officer's route (what that officer may see).
+
+    Raises
+    ------
+    AccessDenied
+        The officer has no route in the plan.
+    """
+    officer = problem.officer_by_id.get(officer_id)
+    if officer is None:
+        raise AccessDenied(f"officer {officer_id!r} has no route in this plan")
+    routes = tuple(r for r in plan.routes if r.officer_id == officer_id)
+    mine = {lid for r in routes for lid in r.lead_ids}
+    leads = tuple(ld for ld in problem.leads if ld.lead_id in mine)
+    nodes = [ld.lead_id for ld in leads] + [start_node_id(officer_id), end_node_id(officer_id)]
+    sub = RoutingProblem(leads=leads, officers=(officer,), matrix=problem.matrix.subset(nodes),
+                         rules=problem.rules, plan_date=problem.plan_date,
+                         done_lead_ids=problem.done_lead_ids & mine)
+    return sub, replace(plan, routes=routes, dropped=())
+
+
+def redact(problem: RoutingProblem) -> RoutingProblem:
+    """The problem without businesses' names, phones and addresses (the planner's copy)."""
+    leads = tuple(replace(ld, name=ld.lead_id, phone="", address="") for ld in problem.leads)
+    return RoutingProblem(leads=leads, officers=problem.officers, matrix=problem.matrix,
+                          rules=problem.rules, plan_date=problem.plan_date,
+                          done_lead_ids=problem.done_lead_ids)

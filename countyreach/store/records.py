@@ -1,0 +1,217 @@
+"""What the store hands out and takes in: vocabularies (roles, plan states, ...) and records.
+
+Closed vocabularies are enums whose values are the strings stored in the database, so a
+caller may pass either the member or its text; records convert on construction and refuse
+a value outside the vocabulary with an :class:`~countyreach.errors.InputError` naming the
+field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from countyreach.errors import InputError
+from countyreach.store.checks import parse_enum
+from countyreach.store.rows import RejectedRow
+from propensity.outcomes import FOLLOW_UP_OUTCOMES, Outcome
+
+__all__ = [
+    "Role",
+    "ROLES",
+    "PlanState",
+    "ImportMode",
+    "ImportKind",
+    "AuditAction",
+    "OUTCOME_CODES",
+    "FOLLOW_UP_CODES",
+    "Session",
+    "ImportReport",
+    "ImportRejected",
+    "PlanVersion",
+    "OutcomeRecord",
+    "AuditEntry",
+]
+
+
+class Role(enum.StrEnum):
+    """What a user may see and do (see :mod:`countyreach.store.access`)."""
+
+    OFFICER = "officer"
+    MANAGER = "manager"
+    PLANNER = "planner"
+    ADMIN = "admin"
+
+
+#: The role strings, in the order of :class:`Role` (kept for callers that list them).
+ROLES: tuple[str, ...] = tuple(r.value for r in Role)
+
+
+class PlanState(enum.StrEnum):
+    """Where a saved plan version stands: ``draft`` -> ``published`` -> ``superseded``."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
+
+
+class ImportMode(enum.StrEnum):
+    """What an import does with a file that has bad rows."""
+
+    ALL_OR_NOTHING = "all_or_nothing"  # refuse the file, listing every bad row
+    SKIP_BAD = "skip_bad"  # import the good rows, report the bad ones
+
+
+class ImportKind(enum.StrEnum):
+    """Which table an import fills."""
+
+    LEADS = "leads"
+    OFFICERS = "officers"
+
+
+class AuditAction(enum.StrEnum):
+    """What an audit-log row records."""
+
+    CREATE_USER = "create_user"
+    LOGIN = "login"
+    ENSURE_COUNTY = "ensure_county"
+    IMPORT_LEADS = "import_leads"
+    IMPORT_OFFICERS = "import_officers"
+    SAVE_PLAN = "save_plan"
+    PUBLISH = "publish"
+    RECORD_OUTCOME = "record_outcome"
+    DO_NOT_VISIT = "do_not_visit"
+    ERASE_PERSONAL_DATA = "erase_personal_data"
+
+
+#: Outcome codes an officer can record (:class:`propensity.outcomes.Outcome`).
+OUTCOME_CODES: tuple[str, ...] = tuple(o.value for o in Outcome)
+#: Outcomes that ask for a follow-up visit.
+FOLLOW_UP_CODES: tuple[str, ...] = tuple(o.value for o in FOLLOW_UP_OUTCOMES)
+
+
+def _set(obj: object, name: str, value: object) -> None:
+    # frozen dataclasses normalise their own fields once, in __post_init__
+    object.__setattr__(obj, name, value)
+
+
+@dataclass(frozen=True)
+class Session:
+    """A logged-in user. Pass it to every store call; the token is checked each time.
+
+    ``role`` accepts a :class:`Role` or its text. The store never trusts this copy's
+    role or scope: they are read from the database on every call.
+    """
+
+    token: str = field(repr=False)
+    username: str
+    role: Role
+    officer_id: str | None
+    county_id: str | None
+    region: str | None
+    expires_at: dt.datetime
+
+    def __post_init__(self) -> None:
+        _set(self, "role", parse_enum(Role, self.role, "role"))
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did: ids inserted, updated and unchanged, and the rows it rejected.
+
+    ``committed`` is False when nothing was written (an all-or-nothing import with a bad row).
+    """
+
+    kind: ImportKind
+    file: str
+    county_id: str
+    mode: ImportMode
+    inserted: tuple[str, ...]
+    updated: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    rejected: tuple[RejectedRow, ...]
+    committed: bool
+
+    def __post_init__(self) -> None:
+        _set(self, "kind", parse_enum(ImportKind, self.kind, "kind"))
+        _set(self, "mode", parse_enum(ImportMode, self.mode, "mode"))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """``{"inserted": n, "updated": n, "unchanged": n, "rejected": n}``."""
+        return {"inserted": len(self.inserted), "updated": len(self.updated),
+                "unchanged": len(self.unchanged), "rejected": len(self.rejected)}
+
+
+class ImportRejected(InputError):
+    """An all-or-nothing import refused because of bad rows; ``report`` lists every one."""
+
+    def __init__(self, report: ImportReport) -> None:
+        first = report.rejected[0]
+        more = f" (and {len(report.rejected) - 1} more bad rows)" if len(report.rejected) > 1 \
+            else ""
+        super().__init__(first.message + more + "; nothing was imported", file=report.file,
+                         row=first.row, field=first.field)
+        self.report = report
+
+
+@dataclass(frozen=True)
+class PlanVersion:
+    """One saved version of a county's plan for a day."""
+
+    county_id: str
+    plan_date: str
+    version: int
+    status: PlanState
+    content_hash: str
+    created_by: str
+    created_at: dt.datetime
+    published_by: str | None
+    published_at: dt.datetime | None
+
+    def __post_init__(self) -> None:
+        _set(self, "status", parse_enum(PlanState, self.status, "status"))
+
+
+@dataclass(frozen=True)
+class OutcomeRecord:
+    """One recorded visit outcome (as stored)."""
+
+    outcome_id: str
+    county_id: str
+    plan_date: str
+    officer_id: str
+    lead_id: str
+    outcome: Outcome
+    reason: str
+    amount_yuan: float | None
+    notes: str
+    consent: bool
+    opt_out: bool
+    plan_version: int | None
+    recorded_by: str
+    recorded_at: dt.datetime
+
+    def __post_init__(self) -> None:
+        _set(self, "outcome", parse_enum(Outcome, self.outcome, "outcome"))
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """Who did what, when."""
+
+    audit_id: int
+    at: dt.datetime
+    username: str
+    role: Role
+    action: AuditAction
+    county_id: str | None
+    target: str
+    detail: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        _set(self, "role", parse_enum(Role, self.role, "role"))
+        _set(self, "action", parse_enum(AuditAction, self.action, "action"))

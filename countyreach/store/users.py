@@ -1,0 +1,172 @@
+"""Users and sessions: accounts with roles, bcrypt passwords, sign-in and expiring sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import bcrypt
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from countyreach.errors import AccessDenied, InputError
+from countyreach.store import schema as S
+from countyreach.store.access import BOOTSTRAP, Guard, Principal, token_hash
+from countyreach.store.audit import AuditLog
+from countyreach.store.checks import check_id, parse_enum
+from countyreach.store.engine import Database
+from countyreach.store.records import AuditAction, Role, Session
+
+__all__ = ["UserRepository", "DEFAULT_TTL_S", "MAX_TTL_S", "DEFAULT_BCRYPT_ROUNDS"]
+
+#: A session lasts a working day unless asked otherwise.
+DEFAULT_TTL_S = 12 * 3600
+#: Longest session a login may ask for.
+MAX_TTL_S = 30 * 86400
+DEFAULT_BCRYPT_ROUNDS = 12
+PASSWORD_MIN_CHARS = 8
+PASSWORD_MAX_CHARS = 128
+# bcrypt looks at the first 72 bytes of a password only
+_BCRYPT_MAX_BYTES = 72
+
+
+class UserRepository:
+    """Creates users and opens and closes their sessions.
+
+    Parameters
+    ----------
+    db : Database
+    guard : Guard
+    audit : AuditLog
+    bcrypt_rounds : int
+        Cost of password hashing (12 in production; tests use 4).
+    """
+
+    def __init__(self, db: Database, guard: Guard, audit: AuditLog, *,
+                 bcrypt_rounds: int = DEFAULT_BCRYPT_ROUNDS) -> None:
+        self._db = db
+        self._guard = guard
+        self._audit = audit
+        self.bcrypt_rounds = int(bcrypt_rounds)
+        # checked against when the user does not exist, so timing reveals nothing
+        self._dummy_hash = bcrypt.hashpw(b"countyreach-no-such-user",
+                                         bcrypt.gensalt(self.bcrypt_rounds))
+
+    def _hash(self, password: str) -> str:
+        return bcrypt.hashpw(password.encode("utf-8"),
+                             bcrypt.gensalt(self.bcrypt_rounds)).decode("ascii")
+
+    def create_user(self, username: str, password: str, role: Role | str,
+                    officer_id: str | None = None, county_id: str | None = None, *,
+                    region: str | None = None, session: Session | None = None) -> int:
+        """Create a user (admins only; the very first user may be created without a session).
+
+        Parameters
+        ----------
+        username, password : str
+            Login; the password (8-128 characters) is stored as a bcrypt hash.
+        role : Role or {"officer", "manager", "planner", "admin"}
+        officer_id : str, optional
+            Required for officers: whose route they see.
+        county_id : str, optional
+            Required for officers; a manager's (or planner's) county.
+        region : str, optional
+            A manager or planner who covers every county of this region.
+        session : Session, optional
+            An admin's session; omitted only to bootstrap an empty store.
+
+        Returns
+        -------
+        int
+            The new user id.
+
+        Raises
+        ------
+        InputError
+            A malformed field, a missing scope for the role, or a taken username.
+        AccessDenied
+            Not an admin (or no session once the store has a user).
+        """
+        check_id(username, "username")
+        if not isinstance(password, str) or \
+                not PASSWORD_MIN_CHARS <= len(password) <= PASSWORD_MAX_CHARS:
+            raise InputError("password must be 8 to 128 characters", field="password")
+        the_role = parse_enum(Role, role, "role")
+        if officer_id is not None:
+            check_id(officer_id, "officer_id")
+        if county_id is not None:
+            check_id(county_id, "county_id")
+        if region is not None:
+            check_id(region, "region")
+        if the_role is Role.OFFICER and (officer_id is None or county_id is None):
+            raise InputError("an officer account needs officer_id and county_id",
+                             field="officer_id")
+        if the_role is Role.MANAGER and county_id is None and region is None:
+            raise InputError("a manager account needs a county_id or a region", field="county_id")
+        pw_hash = self._hash(password)
+
+        def run(conn: Connection) -> int:
+            n_users = conn.execute(sa.select(sa.func.count()).select_from(S.users)).scalar_one()
+            if session is None:
+                if n_users:
+                    raise AccessDenied("only an admin can create users")
+                who = BOOTSTRAP
+            else:
+                who = self._guard.principal(conn, session)
+                self._guard.require(who, Role.ADMIN)
+            if conn.execute(sa.select(S.users.c.user_id)
+                            .where(S.users.c.username == username)).first():
+                raise InputError(f"user {username!r} already exists", field="username")
+            uid = conn.execute(S.users.insert().values(
+                username=username, password_hash=pw_hash, role=the_role.value,
+                officer_id=officer_id, county_id=county_id, region=region, active=True,
+                created_at=self._db.now(),
+            ).returning(S.users.c.user_id)).scalar_one()
+            self._audit.write(conn, who, AuditAction.CREATE_USER, county_id, username,
+                              role=the_role.value, officer_id=officer_id, region=region)
+            return int(uid)
+
+        return self._db.write(run)
+
+    def login(self, username: str, password: str, ttl_s: float = DEFAULT_TTL_S) -> Session:
+        """Check a password and open a session that expires after ``ttl_s`` seconds.
+
+        Raises
+        ------
+        AccessDenied
+            Unknown user, wrong password or a disabled account (one message for all).
+        InputError
+            ``ttl_s`` outside (0, 30 days].
+        """
+        if not isinstance(username, str) or not isinstance(password, str):
+            raise AccessDenied("wrong username or password")
+        if not (0 < ttl_s <= MAX_TTL_S):
+            raise InputError("session lifetime must be between 0 and 30 days", field="ttl_s")
+        row = self._db.read(lambda c: c.execute(
+            sa.select(S.users).where(S.users.c.username == username)).mappings().first())
+        stored = row["password_hash"].encode("ascii") if row else self._dummy_hash
+        # bcrypt runs for unknown users too, so timing does not reveal which names exist
+        ok = bcrypt.checkpw(password.encode("utf-8")[:_BCRYPT_MAX_BYTES], stored)
+        if row is None or not ok or not row["active"]:
+            raise AccessDenied("wrong username or password")
+        token = secrets.token_urlsafe(32)
+        now = self._db.now()
+        expires = now + dt.timedelta(seconds=ttl_s)
+        who = Principal(row["user_id"], row["username"], row["role"], row["officer_id"],
+                        row["county_id"], row["region"])
+
+        def run(conn: Connection) -> None:
+            conn.execute(S.sessions.delete().where(S.sessions.c.expires_at < now))
+            conn.execute(S.sessions.insert().values(
+                token_hash=token_hash(token), user_id=row["user_id"], created_at=now,
+                expires_at=expires))
+            self._audit.write(conn, who, AuditAction.LOGIN, row["county_id"], username)
+
+        self._db.write(run)
+        return Session(token, row["username"], who.role, row["officer_id"], row["county_id"],
+                       row["region"], expires)
+
+    def logout(self, session: Session) -> None:
+        """End a session (its token stops working at once)."""
+        self._db.write(lambda c: c.execute(
+            S.sessions.delete().where(S.sessions.c.token_hash == token_hash(session.token))))
