@@ -78,7 +78,8 @@ def synthetic(seed: int, n: int) -> dict[str, float]:
                          ("no_spatial", ("business", "seasonal")),
                          ("no_seasonal", ("business", "spatial"))):
         t = time.perf_counter()
-        sc = P.LeadScorer(feature_groups=groups, random_state=seed).fit(econ.businesses, train)
+        sc = P.LeadScorer(feature_groups=groups, random_state=seed).fit_history(
+            econ.businesses, train)
         out[f"fit_s_{name}"] = time.perf_counter() - t
         p = np.concatenate([sc.uptake_.predict_proba(sc.features(econ.businesses, m))[:, 1]
                             for m in months])
@@ -115,10 +116,23 @@ def bank_baseline_auc(path: Path) -> float:
     return float(np.mean(aucs))
 
 
+def scoring_rate_60k() -> float:
+    """Leads per second of the scorer on the setup tests/test_propensity_scorer.py uses."""
+    villages = pd.read_csv(REPO / "data" / "qingzu" / "villages.csv")
+    econ = P.generate_economy(villages, n_businesses=1500, n_months=24, seed=5)
+    sc = P.LeadScorer(random_state=1).fit_history(econ.businesses, econ.history)
+    big = pd.concat([econ.businesses] * 40, ignore_index=True)
+    big["lead_id"] = [f"L{i}" for i in range(len(big))]
+    sc.score(big.head(1000), "2026-09", explain=False)  # warm caches
+    t = time.perf_counter()
+    sc.score(big, "2026-09", explain=False)
+    return len(big) / (time.perf_counter() - t)
+
+
 def throughput(n_leads: int) -> dict[str, float]:
     villages = pd.read_csv(REPO / "data" / "qingzu" / "villages.csv")
     econ = P.generate_economy(villages, n_businesses=2000, n_months=24, seed=0)
-    sc = P.LeadScorer(random_state=0).fit(econ)
+    sc = P.LeadScorer(random_state=0).fit_history(econ.businesses, econ.history)
     reps = int(np.ceil(n_leads / len(econ.businesses)))
     big = pd.concat([econ.businesses] * reps, ignore_index=True).head(n_leads)
     big["lead_id"] = [f"L{i:07d}" for i in range(len(big))]
@@ -127,7 +141,8 @@ def throughput(n_leads: int) -> dict[str, float]:
     slow = P.UptakeModel(n_members=sc.n_members, monotonic_cst=dict(P.MONOTONIC),
                          interaction_groups=sc.uptake_.interaction_groups, fast_predict=False,
                          random_state=0).fit(X, rows["took_loan"])
-    res: dict[str, float] = {"n_leads": float(len(big))}
+    res: dict[str, float] = {"n_leads": float(len(big)),
+                             "scorer_60k": scoring_rate_60k()}
     with threadpool_limits(1):
         sc.score(big.head(2000), "2026-09", explain=False)  # warm caches
         for name, fn in (
@@ -205,6 +220,10 @@ def main() -> int:
           f"baseline logistic regression {tp['logistic_baseline']:,.0f} leads/s; "
           f"same ensemble without compiled tables {tp['uncompiled_trees']:,.0f} leads/s "
           f"(compiled speed-up x{tp['scorer'] / tp['uncompiled_trees']:.1f})")
+    # The figure the test suite no longer asserts (timing belongs here, not in tests):
+    # the scorer of a 1,500-business economy on 40 copies of its leads, no reasons.
+    print(f"test-suite setup (60,000 leads, no reasons): {tp['scorer_60k']:,.0f} leads/s "
+          "(floor used to be 30,000)")
     return 0
 
 

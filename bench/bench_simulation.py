@@ -72,6 +72,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from countyreach.simulation import (  # noqa: E402
+    BaseStrategy,
+    Policy,
     PopulationSpec,
     Scenario,
     compare_policies,
@@ -88,7 +90,8 @@ def main() -> int:
     ap.add_argument("--population-seed", type=int, default=0,
                     help="seed of the synthetic economy (businesses and hidden truth)")
     ap.add_argument("--officers", type=int, default=4)
-    ap.add_argument("--bases", default="p_median")
+    ap.add_argument("--bases", default=BaseStrategy.P_MEDIAN.value,
+                    choices=[b.value for b in BaseStrategy if b is not BaseStrategy.GIVEN])
     ap.add_argument("--weeks", type=int, default=13)
     ap.add_argument("--days-per-week", type=int, default=5)
     ap.add_argument("--seeds", default="0")
@@ -102,7 +105,8 @@ def main() -> int:
         world = world_from_county(args.county, PopulationSpec(n_businesses=args.businesses,
                                                                 seed=args.population_seed))
         t_world = time.perf_counter() - t0
-        table = compare_policies(world, args.officers, base_strategy=args.bases, seeds=seeds,
+        table = compare_policies(world, args.officers, base_strategy=BaseStrategy(args.bases),
+                                 seeds=seeds,
                                  dask=args.dask, n_weeks=args.weeks,
                                  days_per_week=args.days_per_week,
                                  day_time_limit_s=args.time_limit)
@@ -134,8 +138,8 @@ def main() -> int:
     ref_v = refs[0]["visits_per_officer_day"]
     print(f"{'(truth ref.)':<13}{ref_l:>14.3f}{ref_e:>11.3f}{ref_v:>15.2f}"
           "   knows the hidden truth, no travel: a yardstick, not a policy")
-    cr = table[table["policy"] == "countyreach"].iloc[0]
-    near = table[table["policy"] == "nearest"].iloc[0]
+    cr = table[table["policy"] == Policy.COUNTYREACH.value].iloc[0]
+    near = table[table["policy"] == Policy.NEAREST.value].iloc[0]
     print()
     print(f"saturation: {refs[0]['visits_per_business']:.2f} visits per business over the run "
           "at the visit cap")

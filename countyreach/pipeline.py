@@ -37,6 +37,7 @@ from countyreach.errors import (
     FarSnapWarning,
     InputError,
     LocatedError,
+    ModelError,
 )
 from countyreach.io import (
     County,
@@ -299,7 +300,7 @@ def _model_path(data: CountyData, cache_dir: Path) -> Path:
 
 
 def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain: bool = False,
-               seed: int = 0) -> Any:
+               seed: int = 0) -> propensity.LeadScorer:
     """Load the county's trained lead scorer, training it from ``history.csv`` when needed.
 
     Parameters
@@ -317,8 +318,6 @@ def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain
     -------
     propensity.LeadScorer
     """
-    from countyreach.errors import ModelError
-
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     path = _model_path(data, cache)
     if path.exists() and not retrain:
@@ -335,7 +334,7 @@ def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain
     return scorer
 
 
-def score_leads(data: CountyData, scorer: Any, month: str, *,
+def score_leads(data: CountyData, scorer: propensity.LeadScorer, month: str, *,
                 do_not_visit: Iterable[str] = ()) -> pd.DataFrame:
     """Expected value of visiting each lead this month, with explanations.
 

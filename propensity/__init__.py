@@ -6,8 +6,9 @@
 * :func:`build_features` / :data:`FEATURE_GROUPS` — business, spatial and seasonal features;
 * :class:`UptakeModel` — calibrated bootstrap ensemble of monotone gradient-boosted trees
   (compiled to lookup tables for fast scoring); :class:`LoanSizeModel`, :class:`DefaultModel`;
-* :class:`LeadScorer` — value in yuan = P(uptake) x loan x (1 - PD) x margin, with its
-  uncertainty and bilingual reasons (:func:`explain`);
+* :class:`LeadScorer` — a scikit-learn estimator over visit tables (:func:`visit_table`):
+  value in yuan = P(uptake) x loan x (1 - PD) x margin, with its uncertainty and
+  bilingual reasons (:func:`explain`);
 * :func:`retrain`, :func:`thompson_values` — learning from recorded visits, with exploration;
 * :func:`model_report`, :func:`feature_drift`, :func:`temporal_split`,
   :func:`village_group_cv` — honest evaluation; :func:`save_scorer` / :func:`load_scorer`.
@@ -35,6 +36,7 @@ from propensity.evaluation import (
     temporal_split,
     village_group_cv,
 )
+from propensity.explanations import explain
 from propensity.features import (
     ALL_FEATURES,
     FEATURE_GROUPS,
@@ -47,20 +49,13 @@ from propensity.features import (
     feature_names,
     haversine_m,
 )
-from propensity.model import LOAN_PRIOR_YUAN, PD_PRIOR, DefaultModel, LoanSizeModel, UptakeModel
+from propensity.history import history_features, outcomes_to_history, visit_table
+from propensity.loan_models import LOAN_PRIOR_YUAN, PD_PRIOR, DefaultModel, LoanSizeModel
 from propensity.outcomes import FOLLOW_UP_OUTCOMES, LOAN_OUTCOMES, OUTCOME_UPTAKE, Outcome
-from propensity.scorer import (
-    DEFAULT_MARGIN,
-    SCORE_COLUMNS,
-    LeadScorer,
-    explain,
-    history_features,
-    load_scorer,
-    outcomes_to_history,
-    retrain,
-    save_scorer,
-    thompson_values,
-)
+from propensity.persistence import load_scorer, save_scorer
+from propensity.retraining import retrain, thompson_values
+from propensity.scorer import DEFAULT_MARGIN, SCORE_COLUMNS, LeadScorer
+from propensity.uptake import UptakeModel
 
 ValueModel = LeadScorer  # the name used in the design notes
 
@@ -75,6 +70,7 @@ __all__ = [
     "LeadScorer", "ValueModel", "DEFAULT_MARGIN", "SCORE_COLUMNS",
     "Outcome", "OUTCOME_UPTAKE", "FOLLOW_UP_OUTCOMES", "LOAN_OUTCOMES",
     "explain", "thompson_values", "retrain", "outcomes_to_history", "history_features",
+    "visit_table",
     "save_scorer", "load_scorer",
     # evaluation
     "ModelReport", "model_report", "report_from_predictions", "calibration_bins",

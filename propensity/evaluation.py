@@ -24,7 +24,8 @@ from sklearn.metrics import average_precision_score, brier_score_loss, log_loss,
 from sklearn.model_selection import GroupKFold
 
 from propensity.errors import DataError
-from propensity.scorer import LeadScorer, history_features
+from propensity.history import history_features
+from propensity.scorer import LeadScorer
 
 __all__ = [
     "ModelReport",
@@ -220,7 +221,7 @@ def model_report(scorer: LeadScorer, history: pd.DataFrame,
     from sklearn.inspection import permutation_importance
 
     b = scorer.businesses_ if businesses is None else businesses
-    X, rows = history_features(b, history, scorer.feature_groups)
+    X, rows = history_features(b, history, tuple(scorer.feature_groups))
     y = rows["took_loan"].to_numpy(int)
     p = scorer.uptake_.predict_proba(X)[:, 1]
     imp = None
@@ -349,7 +350,7 @@ def village_group_cv(businesses: pd.DataFrame, history: pd.DataFrame, *, n_split
     rows = []
     for k, (tr, te) in enumerate(GroupKFold(n_splits=n_splits).split(h, groups=groups)):
         sc = LeadScorer(**dict(scorer_params or {})).fit_history(businesses, h.iloc[tr])
-        X, r = history_features(businesses, h.iloc[te], sc.feature_groups)
+        X, r = history_features(businesses, h.iloc[te], tuple(sc.feature_groups))
         p = sc.uptake_.predict_proba(X)[:, 1]
         y = r["took_loan"].to_numpy(int)
         auc = float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else float("nan")

@@ -45,7 +45,7 @@ def population(econ: P.Economy) -> list[tuple[str, np.ndarray, np.ndarray]]:
 
 
 def _fit(econ: P.Economy, train: pd.DataFrame, groups: tuple[str, ...]) -> P.LeadScorer:
-    return P.LeadScorer(feature_groups=groups, random_state=0).fit(econ.businesses, train)
+    return P.LeadScorer(feature_groups=groups, random_state=0).fit_history(econ.businesses, train)
 
 
 def _evaluate(scorer: P.LeadScorer, econ: P.Economy,
@@ -120,7 +120,8 @@ def test_compiled_model_equals_its_trees(full: P.LeadScorer, econ: P.Economy) ->
     m = full.uptake_
     assert m.compiled_
     X = full.features(econ.businesses, "2026-10")
-    np.testing.assert_allclose(m.member_logits(X), m._decisions(X), atol=1e-9)
+    trees = np.column_stack([member.decision_function(X) for member in m.members_])
+    np.testing.assert_allclose(m.member_logits(X), trees, atol=1e-9)
     contrib = m.group_contributions(X)
     np.testing.assert_allclose(m.baseline_logit_ + contrib.sum(axis=1), m.decision_function(X),
                                atol=1e-9)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import re
-import time
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 import sklearn
+from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
+from sklearn.utils import estimator_checks
 
 import propensity as P
 import propensity.scorer as scorer_mod
 from propensity.errors import DataError, ModelError
+from propensity.outcomes import OUTCOME_UPTAKE, Outcome
 from tests.conftest import DEMO
 
 MONTH = "2026-09"
@@ -27,7 +31,7 @@ def econ() -> P.Economy:
 
 @pytest.fixture(scope="module")
 def scorer(econ: P.Economy) -> P.LeadScorer:
-    return P.LeadScorer(random_state=1).fit(econ)
+    return P.LeadScorer(random_state=1).fit_history(econ.businesses, econ.history)
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +49,8 @@ def test_score_columns_order_and_value_formula(scorer: P.LeadScorer, econ: P.Eco
     assert scores["p_uptake"].between(0, 1).all() and scores["p_default"].between(0, 1).all()
     doubled = scorer.score(econ.businesses, MONTH, margin=0.10, explain=False)
     np.testing.assert_allclose(doubled["value_yuan"], 2 * scores["value_yuan"], rtol=1e-12)
-    lgd = P.LeadScorer(lgd=0.5, random_state=1)
-    lgd.__dict__.update({k: v for k, v in scorer.__dict__.items() if k.endswith("_")})
+    # lgd only enters the value, not the models: the fitted scorer with lgd changed.
+    lgd = copy.deepcopy(scorer).set_params(lgd=0.5)
     charged = lgd.score(econ.businesses, MONTH, explain=False)
     unit = scores["loan_yuan"] * ((1 - scores["p_default"]) * 0.05 - scores["p_default"] * 0.5)
     np.testing.assert_allclose(charged["value_yuan"],
@@ -174,19 +178,20 @@ def _population_auc(sc: P.LeadScorer, econ: P.Economy) -> float:
 def test_retrain_on_recorded_outcomes_keeps_or_improves_auc(econ: P.Economy) -> None:
     months = econ.months
     first = econ.history[econ.history["month"] < months[12]]
-    old = P.LeadScorer(random_state=0).fit(econ.businesses, first)
+    old = P.LeadScorer(random_state=0).fit_history(econ.businesses, first)
     rng = np.random.default_rng(3)
     records = []
     for month in months[12:18]:
         th = P.thompson_values(old, econ.businesses, month, rng, exploration_share=0.2)
         picks = th.nlargest(150, "value_yuan")["lead_id"]
         drawn = econ.simulate_visit_outcomes(picks, month, rng)
-        outcome = np.where(drawn["took_loan"] == 1, "approved",
-                           rng.choice(["met", "not_interested", "interested"], len(drawn)))
+        no_loan = [Outcome.MET, Outcome.NOT_INTERESTED, Outcome.INTERESTED]
+        outcome = np.where(drawn["took_loan"] == 1, Outcome.APPROVED,
+                           rng.choice([str(o) for o in no_loan], len(drawn)))
         records.append(pd.DataFrame({"lead_id": drawn["lead_id"], "month": month,
                                      "outcome": outcome, "amount_yuan": drawn["loan_yuan"]}))
         records.append(pd.DataFrame({"lead_id": picks.head(5), "month": month,
-                                     "outcome": "not_there", "amount_yuan": 0}))
+                                     "outcome": Outcome.NOT_THERE, "amount_yuan": 0}))
     outcomes = pd.concat(records, ignore_index=True)
     new = P.retrain(old, outcomes)
     assert new is not old and len(old.history_) == len(first)
@@ -197,16 +202,24 @@ def test_retrain_on_recorded_outcomes_keeps_or_improves_auc(econ: P.Economy) -> 
 
 def test_outcome_records_are_checked() -> None:
     good = pd.DataFrame({"lead_id": ["B1", "B2", "B3"], "month": "2026-01",
-                         "outcome": ["approved", "not_there", "Not_Interested"],
+                         # Codes as typed in a CSV file: any case.
+                         "outcome": [Outcome.APPROVED, Outcome.NOT_THERE, "Not_Interested"],
                          "amount_yuan": [50_000, 0, 0]})
     h = P.outcomes_to_history(good)
     assert list(h["took_loan"]) == [1, 0] and list(h["loan_yuan"]) == [50_000, 0]
-    bad = good.assign(outcome=["approved", "maybe", "met"])
+    bad = good.assign(outcome=[Outcome.APPROVED, "maybe", Outcome.MET])
     with pytest.raises(DataError) as err:
         P.outcomes_to_history(bad)
     assert err.value.row == 2 and err.value.field == "outcome"
     with pytest.raises(DataError, match="outcome"):
         P.outcomes_to_history(good.drop(columns=["outcome"]))
+    # Every code of the one outcome vocabulary: the visits that met someone, labelled.
+    every = pd.DataFrame({"lead_id": [f"B{i}" for i in range(len(Outcome))],
+                          "month": "2026-01", "outcome": list(Outcome)})
+    labels = P.outcomes_to_history(every).set_index("lead_id")["took_loan"]
+    code_of = dict(zip(every["lead_id"], every["outcome"], strict=True))
+    assert {code_of[k]: int(v) for k, v in labels.items()} == {
+        o: took for o, took in OUTCOME_UPTAKE.items() if took is not None}
 
 
 def test_save_load_round_trip(tmp_path, scorer: P.LeadScorer, econ: P.Economy,
@@ -240,16 +253,25 @@ def test_load_refuses_other_versions_and_features(tmp_path, scorer: P.LeadScorer
 
 def test_fit_needs_a_usable_history(econ: P.Economy) -> None:
     with pytest.raises(DataError, match="took_loan"):
-        P.LeadScorer().fit(econ.businesses, econ.history.drop(columns=["took_loan"]))
+        P.LeadScorer().fit_history(econ.businesses, econ.history.drop(columns=["took_loan"]))
+    with pytest.raises(DataError, match="took_loan"):
+        P.LeadScorer().fit(P.visit_table(econ.businesses, econ.history)
+                           .drop(columns=["took_loan"]))
     with pytest.raises(DataError, match="both"):
-        P.LeadScorer().fit(econ.businesses, econ.history.assign(took_loan=0))
+        P.LeadScorer().fit_history(econ.businesses, econ.history.assign(took_loan=0))
     bad = econ.history.head(50).copy()
     bad.loc[bad.index[3], "month"] = "2025/13"
     with pytest.raises(DataError) as err:
-        P.LeadScorer().fit(econ.businesses, bad)
+        P.LeadScorer().fit_history(econ.businesses, bad)
     assert err.value.row == 4 and err.value.field == "month"
+    # Parameters are checked when fitting (scikit-learn estimators do not validate in
+    # __init__, so that clone and set_params work on any value).
+    odd = P.LeadScorer(feature_groups=("business", "weather"))
+    assert odd.get_params()["feature_groups"] == ("business", "weather")
     with pytest.raises(DataError, match="feature group"):
-        P.LeadScorer(feature_groups=("business", "weather"))
+        odd.fit_history(econ.businesses, econ.history.head(50))
+    with pytest.raises(DataError, match="margin"):
+        P.LeadScorer(margin=1.5).fit_history(econ.businesses, econ.history.head(50))
 
 
 def test_feature_drift_flags_a_shift(scorer: P.LeadScorer, econ: P.Economy) -> None:
@@ -277,12 +299,72 @@ def test_calibration_figure(scorer: P.LeadScorer, econ: P.Economy) -> None:
     assert fig.axes and fig.axes[0].get_xlabel() == "predicted P(uptake)"
 
 
-def test_scoring_is_fast(scorer: P.LeadScorer, econ: P.Economy) -> None:
-    # Lenient guard; bench/bench_propensity.py measures the >= 100,000 leads/s figure.
-    big = pd.concat([econ.businesses] * 40, ignore_index=True)
-    big["lead_id"] = [f"L{i}" for i in range(len(big))]
-    scorer.score(big.head(1000), MONTH, explain=False)
-    t = time.perf_counter()
-    scorer.score(big, MONTH, explain=False)
-    rate = len(big) / (time.perf_counter() - t)
-    assert rate >= 30_000, rate
+# ---------------------------------------------------------------------- the sklearn estimator
+# The scorer learns from a visit table (business records, the month and the outcome of
+# each visit), not from a numeric array, so the estimator checks that fit random numeric
+# matrices (dtypes, NaN/inf handling, sample order, pickling after such a fit ...) do not
+# apply. These are the checks about the estimator protocol itself; fitting, returning self,
+# predict_proba and cloning are checked on real visit tables below.
+PROTOCOL_CHECKS = (
+    estimator_checks.check_parameters_default_constructible,
+    estimator_checks.check_no_attributes_set_in_init,
+    estimator_checks.check_get_params_invariance,
+    estimator_checks.check_set_params,
+    estimator_checks.check_estimator_cloneable,
+    estimator_checks.check_estimator_repr,
+    estimator_checks.check_do_not_raise_errors_in_init_or_set_params,
+)
+
+
+@pytest.mark.parametrize("check", PROTOCOL_CHECKS, ids=lambda c: c.__name__)
+def test_scorer_follows_the_sklearn_estimator_protocol(check) -> None:
+    check("LeadScorer", P.LeadScorer())
+
+
+def test_fit_on_a_visit_table_matches_fit_history(econ: P.Economy) -> None:
+    history = econ.history.head(3000)
+    params = {"n_members": 2, "random_state": 4}
+    visits = P.visit_table(econ.businesses, history)
+    assert len(visits) == len(history)
+    assert {"month", "took_loan", "loan_yuan", "defaulted"} <= set(visits.columns)
+    est = P.LeadScorer(**params)
+    assert est.fit(visits) is est
+    assert not hasattr(P.LeadScorer(), "uptake_")
+    assert {"uptake_", "loan_", "default_", "classes_", "history_"} <= set(vars(est))
+    # fit_history is fit on the visit table, keeping the whole leads table for retraining.
+    ref = P.LeadScorer(**params).fit_history(econ.businesses, history)
+    assert len(ref.businesses_) == len(econ.businesses)
+    assert set(est.businesses_["lead_id"]) == set(history["lead_id"].astype(str))
+    p = est.predict_proba(visits)
+    assert p.shape == (len(visits), 2)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    np.testing.assert_allclose(p, ref.predict_proba(visits), rtol=1e-12)
+    a = est.score(econ.businesses, MONTH, explain=False)
+    b = ref.score(econ.businesses, MONTH, explain=False)
+    np.testing.assert_allclose(a["value_yuan"], b["value_yuan"], rtol=1e-12)
+    # y replaces the table's labels.
+    flipped = P.LeadScorer(**params).fit(visits, 1 - visits["took_loan"].to_numpy(int))
+    assert not np.allclose(flipped.predict_proba(visits)[:, 1], p[:, 1])
+    with pytest.raises(DataError, match="one label per visit"):
+        P.LeadScorer(**params).fit(visits, [0, 1])
+    # Anything holding the two tables (the synthetic economy) can still be fitted on.
+    both = SimpleNamespace(businesses=econ.businesses, history=history)
+    np.testing.assert_allclose(P.LeadScorer(**params).fit(both).predict_proba(visits), p,
+                               rtol=1e-12)
+
+
+def test_predict_proba_is_the_uptake_model_on_history_features(scorer: P.LeadScorer,
+                                                               econ: P.Economy) -> None:
+    visits = P.visit_table(econ.businesses, econ.history.tail(400))
+    X, _ = P.history_features(econ.businesses, econ.history.tail(400))
+    np.testing.assert_allclose(scorer.predict_proba(visits)[:, 1],
+                               scorer.uptake_.predict_proba(X)[:, 1], rtol=1e-12)
+    with pytest.raises(ModelError, match="not trained"):
+        P.LeadScorer().predict_proba(visits)
+
+
+def test_clone_and_retrain_keep_the_parameters(scorer: P.LeadScorer) -> None:
+    c = clone(scorer)
+    assert c.get_params() == scorer.get_params() and not hasattr(c, "uptake_")
+    assert c.set_params(margin=0.04) is c and c.get_params()["margin"] == 0.04
+    assert scorer.get_params()["margin"] == P.DEFAULT_MARGIN

@@ -11,6 +11,10 @@ import pytest
 
 from countyreach.errors import InputError
 from countyreach.simulation import (
+    BASE_STRATEGIES,
+    POLICIES,
+    BaseStrategy,
+    Policy,
     PopulationSpec,
     Scenario,
     simulate,
@@ -169,3 +173,18 @@ def test_bad_scenarios(kw):
     base = {"scenario_id": "x", "n_officers": 2}
     with pytest.raises(InputError):
         Scenario(**{**base, **kw})
+
+
+def test_policy_and_base_strategy_names_become_enums():
+    sc = Scenario("x", 2, base_strategy="branch", policy="score_order")
+    assert sc.policy is Policy.SCORE_ORDER and sc.base_strategy is BaseStrategy.BRANCH
+    assert Scenario("x", 2, policy=Policy.NEAREST).policy is Policy.NEAREST
+    # Result tables and saved sweeps hold the plain names.
+    row = sc.params()
+    assert type(row["policy"]) is str and row["policy"] == "score_order"
+    assert type(row["base_strategy"]) is str and row["base_strategy"] == "branch"
+    assert [str(p) for p in POLICIES] == ["countyreach", "nearest", "score_order"]
+    assert "given" in BASE_STRATEGIES and len(BASE_STRATEGIES) == 5
+    with pytest.raises(InputError) as err:
+        Scenario("x", 2, policy="random_walk")
+    assert err.value.field == "policy" and "nearest" in str(err.value)

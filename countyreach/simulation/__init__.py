@@ -9,17 +9,21 @@ measures countyreach against the nearest-leads and score-order baselines.
 """
 
 from countyreach.simulation.engine import (
-    BASE_STRATEGIES,
     HIGH_VALUE_SHARE,
-    Scenario,
-    SimulationResult,
     choose_bases,
     make_officers,
     simulate,
     truth_reference,
 )
 from countyreach.simulation.facility import FacilitySolution, allocate_officers, locate_facilities
-from countyreach.simulation.policies import POLICIES
+from countyreach.simulation.policies import POLICIES, Policy
+from countyreach.simulation.population import PopulationSpec, synthesise_population
+from countyreach.simulation.scenario import (
+    BASE_STRATEGIES,
+    BaseStrategy,
+    Scenario,
+    SimulationResult,
+)
 from countyreach.simulation.sweep import (
     Recommendation,
     SweepResult,
@@ -33,27 +37,25 @@ from countyreach.simulation.sweep import (
     scenario_grid,
     sweep,
 )
+from countyreach.simulation.tangxian import county_boundary, tangxian_villages, tangxian_world
 from countyreach.simulation.traveltime import (
     ApproximateTravelWarning,
     StraightLineModel,
     straight_line_matrix,
 )
 from countyreach.simulation.world import (
-    PopulationSpec,
     ShiftTemplate,
     SimWorld,
-    county_boundary,
-    synthesise_population,
-    tangxian_villages,
-    tangxian_world,
     world_from_county,
     world_from_places,
 )
 
 __all__ = [
     "BASE_STRATEGIES",
+    "BaseStrategy",
     "HIGH_VALUE_SHARE",
     "POLICIES",
+    "Policy",
     "Scenario",
     "SimulationResult",
     "choose_bases",

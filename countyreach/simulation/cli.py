@@ -19,6 +19,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from countyreach.simulation.policies import Policy
+from countyreach.simulation.scenario import BaseStrategy, parse_base_strategy
+
 __all__ = ["add_subcommands", "cmd_simulate", "cmd_sweep", "parse_officers", "load_world"]
 
 
@@ -44,8 +47,10 @@ def parse_officers(text: str) -> list[int]:
 
 def load_world(args: argparse.Namespace) -> Any:
     """The world named on the command line (a county folder, or ``tangxian``)."""
+    from countyreach.simulation.population import PopulationSpec
+    from countyreach.simulation.tangxian import tangxian_world
     from countyreach.simulation.traveltime import StraightLineModel
-    from countyreach.simulation.world import PopulationSpec, tangxian_world, world_from_county
+    from countyreach.simulation.world import world_from_county
 
     spec = PopulationSpec(n_businesses=args.businesses, seed=args.population_seed)
     detour = StraightLineModel(args.detour, args.speed)
@@ -76,8 +81,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     common = {"n_weeks": args.weeks, "days_per_week": args.days_per_week,
               "day_time_limit_s": args.time_limit}
     seeds = [int(s) for s in args.seeds.split(",")]
+    bases = BaseStrategy(args.bases)
     if args.policy == "all":
-        table = compare_policies(world, args.officers, base_strategy=args.bases, seeds=seeds,
+        table = compare_policies(world, args.officers, base_strategy=bases, seeds=seeds,
                                  dask=_dask_arg(args), **common)
         cols = ["policy", "loans_per_officer_day", "visits_per_officer_day",
                 "drive_h_per_officer_day", "coverage", "cost_per_loan_yuan", "vs_nearest",
@@ -85,8 +91,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         print(f"{world.name}: {args.officers} officers ({args.bases} bases), "
               f"{args.weeks} weeks × {args.days_per_week} days, seeds {seeds}")
         print(table[cols].to_string(index=False, formatters={c: _fmt for c in cols[1:]}))
-        ratio = float(table.loc[table["policy"] == "countyreach", "vs_nearest"].iloc[0])
-        ratio2 = float(table.loc[table["policy"] == "countyreach", "vs_score_order"].iloc[0])
+        ours = table.loc[table["policy"] == Policy.COUNTYREACH.value]
+        ratio = float(ours["vs_nearest"].iloc[0])
+        ratio2 = float(ours["vs_score_order"].iloc[0])
         print(f"countyreach loans per officer-day: {ratio:.2f}× nearest-leads, "
               f"{ratio2:.2f}× score-order")
         # A small population is visited over and over whatever the policy; say so, with
@@ -101,7 +108,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             Path(args.out).mkdir(parents=True, exist_ok=True)
             table.to_csv(Path(args.out) / "policies.csv", index=False)
         return 0
-    grid = scenario_grid([args.officers], [args.bases], seeds, policy=args.policy, **common)
+    grid = scenario_grid([args.officers], [bases], seeds, policy=Policy(args.policy), **common)
     res = run_scenarios(world, grid, dask=_dask_arg(args), progress=not args.quiet)
     w = res.weekly.groupby("week").mean(numeric_only=True).reset_index()
     cols = ["week", "hv_coverage_30d", "visits_per_officer_day", "loans_per_officer_day",
@@ -126,9 +133,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     world = load_world(args)
     if world.approximate:
         print(f"NOTE: {world.travel}")
-    res = sweep(world, parse_officers(args.officers),
-                [s.strip() for s in args.strategies.split(",") if s.strip()],
-                [int(s) for s in args.seeds.split(",")], policy=args.policy,
+    strategies = [parse_base_strategy(s.strip()) for s in args.strategies.split(",")
+                  if s.strip()]
+    res = sweep(world, parse_officers(args.officers), strategies,
+                [int(s) for s in args.seeds.split(",")], policy=Policy(args.policy),
                 dask=_dask_arg(args), n_workers=args.workers, progress=not args.quiet,
                 n_weeks=args.weeks, days_per_week=args.days_per_week,
                 day_time_limit_s=args.time_limit)
@@ -188,10 +196,9 @@ def add_subcommands(subparsers: Any) -> None:
     p = subparsers.add_parser("simulate", help="simulate a team of officers on a county")
     _common(p)
     p.add_argument("--officers", type=int, default=6)
-    p.add_argument("--bases", default="p_median",
-                   choices=("p_median", "max_coverage", "branch", "random"))
-    p.add_argument("--policy", default="all",
-                   choices=("all", "countyreach", "nearest", "score_order"),
+    p.add_argument("--bases", default=BaseStrategy.P_MEDIAN.value,
+                   choices=[b.value for b in BaseStrategy if b is not BaseStrategy.GIVEN])
+    p.add_argument("--policy", default="all", choices=["all", *(p.value for p in Policy)],
                    help="'all' compares countyreach with both baselines (default)")
     p.set_defaults(func=cmd_simulate)
 
@@ -199,8 +206,8 @@ def add_subcommands(subparsers: Any) -> None:
     _common(p)
     p.add_argument("--officers", default="2:30:2", help="e.g. 2:30:2 or 2,4,8 (default 2:30:2)")
     p.add_argument("--strategies", default="p_median,max_coverage,branch")
-    p.add_argument("--policy", default="countyreach",
-                   choices=("countyreach", "nearest", "score_order"))
+    p.add_argument("--policy", default=Policy.COUNTYREACH.value,
+                   choices=[p.value for p in Policy])
     p.add_argument("--target", type=float, default=0.9,
                    help="share of the best coverage to reach (default 0.9)")
     p.set_defaults(func=cmd_sweep)

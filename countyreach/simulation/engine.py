@@ -22,15 +22,22 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from countyreach.errors import InputError
-from countyreach.simulation.policies import POLICIES, nearest_plan, score_order_plan
+from countyreach.simulation.policies import Policy, nearest_plan, score_order_plan
+from countyreach.simulation.scenario import (
+    BASE_STRATEGIES,
+    BaseStrategy,
+    Scenario,
+    SimulationResult,
+    parse_base_strategy,
+)
 from countyreach.simulation.world import SimWorld
 from geo.types import Location, TravelMatrix
 from routing.params import SolveParams
@@ -50,7 +57,10 @@ from routing.problem import (
 )
 
 __all__ = [
+    "BaseStrategy",
     "BASE_STRATEGIES",
+    "parse_base_strategy",
+    "Policy",
     "Scenario",
     "SimulationResult",
     "choose_bases",
@@ -62,8 +72,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-BASE_STRATEGIES = ("p_median", "max_coverage", "branch", "random", "given")
-
 #: The "high-value businesses" of the coverage measure: the top fifth by true
 #: expected value of a visit at the start of the simulation.
 HIGH_VALUE_SHARE = 0.2
@@ -74,123 +82,8 @@ _CAL_DAYS_PER_WEEK = 7
 _LOAN_LOCKOUT_DAYS = 365
 
 
-@dataclass(frozen=True, slots=True)
-class Scenario:
-    """One simulated run.
-
-    Parameters
-    ----------
-    scenario_id : str
-        Label (unique within a sweep).
-    n_officers : int
-        Officers working every day.
-    base_strategy : str
-        ``p_median``, ``max_coverage`` (facility location over the travel
-        times), ``branch`` (everyone at the bank branch), ``random`` (seeded
-        random villages) or ``given`` (``bases``).
-    policy : str
-        ``countyreach``, ``nearest`` or ``score_order``.
-    seed : int
-        Seed of outcomes, exploration and solver.
-    n_weeks, days_per_week : int
-        Length: a quarter is 13 × 5 working days.
-    bases : tuple of str
-        One site id per officer (filled by :func:`choose_bases` unless given).
-    day_time_limit_s : float
-        Routing budget per simulated day when ``route_improvement_steps`` is None.
-    route_improvement_steps : int or None
-        Improvement steps of the routing search per day (default 20): reproducible plans,
-        the same on every machine and Dask worker. None: search for ``day_time_limit_s``
-        (anytime; plans then depend on the machine's speed).
-    explore_share : float
-        Share of the day's candidates valued by a Thompson draw instead of the mean.
-    cover_s : int
-        Coverage radius for ``max_coverage`` bases.
-    revisit_cooldown_days : int
-        Calendar days before a lead without a loan may be visited again
-        (default 28: a high-value business can be seen once a month, the
-        coverage measure's window).
-    officer_day_cost_yuan, drive_cost_yuan_per_h : float
-        Costs for cost per loan (salary and travel).
-    margin : float
-        Share of a loan that is the lender's value (for expected value).
-    """
-
-    scenario_id: str
-    n_officers: int
-    base_strategy: str = "p_median"
-    policy: str = "countyreach"
-    seed: int = 0
-    n_weeks: int = 13
-    days_per_week: int = 5
-    bases: tuple[str, ...] = ()
-    day_time_limit_s: float = 1.0
-    route_improvement_steps: int | None = 20
-    explore_share: float = 0.15
-    cover_s: int = 1800
-    revisit_cooldown_days: int = 28
-    officer_day_cost_yuan: float = 400.0
-    drive_cost_yuan_per_h: float = 60.0
-    margin: float = 0.05
-
-    def __post_init__(self) -> None:
-        if not (isinstance(self.n_officers, int) and 1 <= self.n_officers <= 500):
-            raise InputError(f"n_officers must be in 1..500, got {self.n_officers!r}",
-                             field="n_officers")
-        if self.base_strategy not in BASE_STRATEGIES:
-            raise InputError(f"base strategy must be one of {BASE_STRATEGIES}, got "
-                             f"{self.base_strategy!r}", field="base_strategy")
-        if self.policy not in POLICIES:
-            raise InputError(f"policy must be one of {POLICIES}, got {self.policy!r}",
-                             field="policy")
-        if not (1 <= self.n_weeks <= 104 and 1 <= self.days_per_week <= 7):
-            raise InputError("n_weeks must be 1..104 and days_per_week 1..7", field="n_weeks")
-        if self.bases and len(self.bases) != self.n_officers:
-            raise InputError(f"{len(self.bases)} bases for {self.n_officers} officers",
-                             field="bases")
-        if self.base_strategy == "given" and not self.bases:
-            raise InputError("base strategy 'given' needs one base per officer", field="bases")
-        if not 0.0 <= self.explore_share <= 1.0:
-            raise InputError("explore share must be in [0, 1]", field="explore_share")
-        if self.day_time_limit_s <= 0:
-            raise InputError("day time limit must be positive", field="day_time_limit_s")
-
-    def params(self) -> dict[str, Any]:
-        """The scenario as a flat dict (for result tables and metadata)."""
-        d = asdict(self)
-        d["bases"] = ";".join(self.bases)
-        return d
-
-
-@dataclass(frozen=True, eq=False)
-class SimulationResult:
-    """What one scenario produced.
-
-    Attributes
-    ----------
-    scenario : Scenario
-        With ``bases`` filled in.
-    visits : pandas.DataFrame
-        One row per visit: ``day, week, date, month, officer_id, seq, lead_id,
-        arrival_s, high_value, true_value_yuan, true_p_uptake, expected_loan_yuan, took_loan,
-        loan_yuan, defaulted``.
-    days : pandas.DataFrame
-        One row per officer-day: ``day, week, officer_id, visits, loans, drive_s,
-        distance_m, end_s``.
-    weekly : pandas.DataFrame
-        The measures per week (see :func:`countyreach.simulation.metrics.weekly_metrics`).
-    summary : mapping
-        Totals over the run.
-    """
-
-    scenario: Scenario
-    visits: pd.DataFrame
-    days: pd.DataFrame
-    weekly: pd.DataFrame
-    summary: Mapping[str, Any] = field(default_factory=dict)
-
-
-def choose_bases(world: SimWorld, n_officers: int, strategy: str, *, seed: int = 0,
+def choose_bases(world: SimWorld, n_officers: int, strategy: BaseStrategy | str, *,
+                 seed: int = 0,
                  cover_s: int = 1800) -> tuple[str, ...]:
     """A base (site id) for each officer by the given strategy.
 
@@ -198,7 +91,7 @@ def choose_bases(world: SimWorld, n_officers: int, strategy: str, *, seed: int =
     ----------
     world : SimWorld
     n_officers : int
-    strategy : str
+    strategy : BaseStrategy or str
         See :class:`Scenario` (``given`` is not resolved here).
     seed : int
         For ``random`` and the facility solver.
@@ -212,21 +105,22 @@ def choose_bases(world: SimWorld, n_officers: int, strategy: str, *, seed: int =
     """
     from countyreach.simulation.facility import allocate_officers, locate_facilities
 
+    strategy = parse_base_strategy(strategy)
     sites = world.site_ids
-    if strategy == "branch":
+    if strategy is BaseStrategy.BRANCH:
         branches = world.branch_site_ids or sites[:1]
         return tuple(branches[i % len(branches)] for i in range(n_officers))
-    if strategy == "random":
+    if strategy is BaseStrategy.RANDOM:
         rng = np.random.default_rng([seed, 7])
         villages = [s for s, k in zip(world.sites["site_id"], world.sites["kind"], strict=True)
                     if k != "branch"] or list(sites)
         pick = rng.choice(len(villages), size=n_officers, replace=n_officers > len(villages))
         return tuple(villages[int(i)] for i in pick)
-    if strategy not in ("p_median", "max_coverage"):
+    if strategy not in (BaseStrategy.P_MEDIAN, BaseStrategy.MAX_COVERAGE):
         raise InputError(f"cannot choose bases by {strategy!r}", field="base_strategy")
     cost, weight, _ = world.demand()
     k = min(n_officers, len(sites))
-    sol = locate_facilities(cost, weight, k, sites, objective=strategy, cover_s=cover_s,
+    sol = locate_facilities(cost, weight, k, sites, objective=strategy.value, cover_s=cover_s,
                             seed=seed)
     return allocate_officers(n_officers, sol, weight)
 
@@ -341,7 +235,7 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> Sim
     high_value = true_v >= cut
     pos = {x: i for i, x in enumerate(lead_ids)}
 
-    learner = _Learner(world, sc.seed) if sc.policy != "nearest" else None
+    learner = _Learner(world, sc.seed) if sc.policy is not Policy.NEAREST else None
     territory_cache: dict[str, list[str]] | None = None
     last_visit = np.full(n, -10**6)
     last_loan = np.full(n, -10**6)
@@ -366,7 +260,7 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> Sim
         if not ids:
             plan = Plan(PlanStatus.FEASIBLE, (), ())
             problem = None
-        elif sc.policy == "countyreach":
+        elif sc.policy is Policy.COUNTYREACH:
             assert learner is not None
             scores = learner.explore(month, sc.explore_share, rng_explore).loc[ids]
             vals = scores["value_yuan"].to_numpy(float)
@@ -385,7 +279,7 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> Sim
         else:
             mat = _day_matrix(world, ids, officers)
             problem = None
-            if sc.policy == "nearest":
+            if sc.policy is Policy.NEAREST:
                 plan = nearest_plan(officers, ids, mat, service, {}, date.isoformat())
             else:
                 assert learner is not None
@@ -447,9 +341,9 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> Sim
                                  "end_s": o.shift.start_s})
         if len(out):
             rec = out.copy()
-            rec.insert(2, "visited_by_policy", sc.policy)
+            rec.insert(2, "visited_by_policy", sc.policy.value)
             week_frames.append(rec)
-        if wd == sc.days_per_week - 1 and sc.policy == "countyreach" and day < n_days - 1:
+        if wd == sc.days_per_week - 1 and sc.policy is Policy.COUNTYREACH and day < n_days - 1:
             assert learner is not None
             if week_frames:
                 learner.retrain(pd.concat(week_frames, ignore_index=True))
@@ -567,9 +461,7 @@ def summary_row(result: SimulationResult) -> dict[str, Any]:
 
 def with_bases(scenarios: Sequence[Scenario], world: SimWorld) -> list[Scenario]:
     """Fill in every scenario's bases once (deterministically), before distributing them."""
-    from dataclasses import replace
-
-    memo: dict[tuple[int, str, int, int], tuple[str, ...]] = {}
+    memo: dict[tuple[int, BaseStrategy, int, int], tuple[str, ...]] = {}
     out = []
     for sc in scenarios:
         if sc.bases:
@@ -578,7 +470,7 @@ def with_bases(scenarios: Sequence[Scenario], world: SimWorld) -> list[Scenario]
         # Facility location does not depend on the seed (the solvers prove
         # optimality); random bases do.
         key = (sc.n_officers, sc.base_strategy,
-               sc.seed if sc.base_strategy == "random" else 0, sc.cover_s)
+               sc.seed if sc.base_strategy is BaseStrategy.RANDOM else 0, sc.cover_s)
         if key not in memo:
             memo[key] = choose_bases(world, sc.n_officers, sc.base_strategy, seed=key[2],
                                      cover_s=sc.cover_s)

@@ -26,19 +26,51 @@ timing rules as the routing checker, so every policy's day can be verified by
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from countyreach.errors import InputError
 from geo.types import TravelMatrix
 from routing.plan import BreakTaken, Plan, PlanStatus, Route, Stop
 from routing.problem import Officer, end_node_id, start_node_id
 
-__all__ = ["POLICIES", "DayState", "greedy_route", "nearest_plan", "score_order_plan"]
+__all__ = ["Policy", "POLICIES", "parse_policy", "DayState", "greedy_route", "nearest_plan",
+           "score_order_plan"]
 
-POLICIES = ("countyreach", "nearest", "score_order")
+
+class Policy(enum.StrEnum):
+    """How a simulated team chooses the day's visits."""
+
+    #: The product: the lead model's values (with exploration) routed by the solver,
+    #: retrained every week on the visits' outcomes.
+    COUNTYREACH = "countyreach"
+    #: Baseline: each officer visits the nearest eligible leads, no model.
+    NEAREST = "nearest"
+    #: Baseline: each officer works through a territory in the model's score order.
+    SCORE_ORDER = "score_order"
+
+
+#: Every policy, in the order results are reported.
+POLICIES: tuple[Policy, ...] = tuple(Policy)
+
+
+def parse_policy(value: Policy | str) -> Policy:
+    """The policy named ``value``.
+
+    Raises
+    ------
+    InputError
+        Naming the choices, for an unknown name.
+    """
+    try:
+        return Policy(value)
+    except ValueError:
+        raise InputError(f"policy must be one of {[p.value for p in Policy]}, got {value!r}",
+                         field="policy") from None
 
 
 @dataclass

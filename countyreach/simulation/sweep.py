@@ -29,7 +29,14 @@ import numpy as np
 import pandas as pd
 
 from countyreach.errors import InputError
-from countyreach.simulation.engine import Scenario, SimulationResult, simulate, with_bases
+from countyreach.simulation.engine import simulate, with_bases
+from countyreach.simulation.policies import POLICIES, Policy, parse_policy
+from countyreach.simulation.scenario import (
+    BaseStrategy,
+    Scenario,
+    SimulationResult,
+    parse_base_strategy,
+)
 from countyreach.simulation.world import SimWorld
 
 __all__ = [
@@ -99,15 +106,16 @@ class Recommendation:
     reason: str
 
 
-def scenario_grid(officers: Iterable[int], strategies: Iterable[str], seeds: Iterable[int], *,
-                  policy: str = "countyreach", **common: Any) -> list[Scenario]:
+def scenario_grid(officers: Iterable[int], strategies: Iterable[BaseStrategy | str],
+                  seeds: Iterable[int], *, policy: Policy | str = Policy.COUNTYREACH,
+                  **common: Any) -> list[Scenario]:
     """Every combination of officer count, base strategy and seed.
 
     Parameters
     ----------
     officers, strategies, seeds : iterable
         The grid's axes.
-    policy : str
+    policy : Policy or str
         Day policy of every scenario.
     **common
         Other :class:`Scenario` fields (``n_weeks``, ``day_time_limit_s`` ...).
@@ -120,8 +128,9 @@ def scenario_grid(officers: Iterable[int], strategies: Iterable[str], seeds: Ite
     for n in officers:
         for s in strategies:
             for seed in seeds:
-                out.append(Scenario(f"{policy}-n{int(n):02d}-{s}-s{int(seed)}", int(n), s, policy,
-                                    int(seed), **common))
+                out.append(Scenario(f"{policy}-n{int(n):02d}-{s}-s{int(seed)}", int(n),
+                                    parse_base_strategy(s), parse_policy(policy), int(seed),
+                                    **common))
     ids = [s.scenario_id for s in out]
     if len(set(ids)) != len(ids):
         raise InputError("the grid repeats a scenario", field="officers")
@@ -170,8 +179,8 @@ def _frames(results: Sequence[SimulationResult], world: SimWorld,
     summary = summary.drop(columns=["runtime_s"], errors="ignore")
     weekly = pd.concat([r.weekly.assign(scenario_id=r.scenario.scenario_id,
                                         n_officers=r.scenario.n_officers,
-                                        base_strategy=r.scenario.base_strategy,
-                                        policy=r.scenario.policy, seed=r.scenario.seed)
+                                        base_strategy=r.scenario.base_strategy.value,
+                                        policy=r.scenario.policy.value, seed=r.scenario.seed)
                         for r in results], ignore_index=True) if results else pd.DataFrame()
     if len(weekly):
         first = ["scenario_id", "n_officers", "base_strategy", "policy", "seed"]
@@ -269,10 +278,11 @@ def _versions() -> dict[str, str]:
 def sweep(
     world: SimWorld,
     officers: Iterable[int] = range(2, 31, 2),
-    strategies: Iterable[str] = ("p_median", "max_coverage", "branch"),
+    strategies: Iterable[BaseStrategy | str] = (BaseStrategy.P_MEDIAN, BaseStrategy.MAX_COVERAGE,
+                                                BaseStrategy.BRANCH),
     seeds: Iterable[int] = (0, 1),
     *,
-    policy: str = "countyreach",
+    policy: Policy | str = Policy.COUNTYREACH,
     dask: bool | str = False,
     n_workers: int = 2,
     progress: bool = False,
@@ -398,7 +408,8 @@ def load_sweep(folder: str | Path) -> SweepResult:
                        json.loads((p / "meta.json").read_text(encoding="utf-8")))
 
 
-def compare_policies(world: SimWorld, n_officers: int, *, base_strategy: str = "p_median",
+def compare_policies(world: SimWorld, n_officers: int, *,
+                     base_strategy: BaseStrategy | str = BaseStrategy.P_MEDIAN,
                      seeds: Sequence[int] = (0,), dask: bool | str = False,
                      **common: Any) -> pd.DataFrame:
     """The business claim: loans per officer-day of countyreach against both baselines.
@@ -411,8 +422,6 @@ def compare_policies(world: SimWorld, n_officers: int, *, base_strategy: str = "
         ``cost_per_loan_yuan``, ``simulated_loan_yuan``, ``expected_loan_yuan`` and
         the ratios ``vs_nearest`` and ``vs_score_order``.
     """
-    from countyreach.simulation.policies import POLICIES
-
     grid = [replace(sc, scenario_id=f"{pol}-s{sc.seed}")
             for pol in POLICIES
             for sc in scenario_grid([n_officers], [base_strategy], seeds, policy=pol, **common)]
@@ -420,7 +429,8 @@ def compare_policies(world: SimWorld, n_officers: int, *, base_strategy: str = "
     cols = ["loans_per_officer_day", "visits_per_officer_day", "drive_h_per_officer_day",
             "coverage", "cost_per_loan_yuan", "simulated_loan_yuan", "expected_loan_yuan",
             "expected_loans", "loans", "value_per_officer_day_yuan"]
-    t = res.summary.groupby("policy", sort=False)[cols].mean().reindex(list(POLICIES))
-    for base in ("nearest", "score_order"):
+    t = res.summary.groupby("policy", sort=False)[cols].mean().reindex(
+        [p.value for p in POLICIES])
+    for base in (Policy.NEAREST.value, Policy.SCORE_ORDER.value):
         t[f"vs_{base}"] = t["loans_per_officer_day"] / t.loc[base, "loans_per_officer_day"]
     return t.reset_index()

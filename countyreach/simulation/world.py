@@ -13,25 +13,28 @@ Builders
   flagged straight-line approximation on request.
 * :func:`world_from_places` — villages/townships and a boundary only (a county
   nobody has a road extract for); straight-line × detour-factor times, flagged.
-* :func:`tangxian_villages` + :func:`county_boundary` — 唐县 from the bundled
-  adcode township data and the ``cnmaps`` boundary.
+* :func:`~countyreach.simulation.tangxian.tangxian_world` — 唐县 from the bundled
+  adcode township data and the ``cnmaps`` boundary (:mod:`countyreach.simulation.tangxian`).
+
+The synthetic business population is :mod:`countyreach.simulation.population`.
 """
 
 from __future__ import annotations
 
-import logging
+import json
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from countyreach.errors import DataWarning, DroppedRowWarning, InputError, LocatedError
+from countyreach.errors import DataWarning, InputError, LocatedError
 from countyreach.io import SERVICE_MIN_BY_INDUSTRY, load_county, read_branches, read_villages
-from countyreach.io import to_wgs84 as _to_wgs84
+from countyreach.simulation.population import PopulationSpec, synthesise_population
 from countyreach.simulation.traveltime import StraightLineModel, straight_line_matrix
 from geo.types import Location, TravelMatrix
 from routing.problem import parse_hhmm
@@ -43,12 +46,8 @@ __all__ = [
     "synthesise_population",
     "world_from_county",
     "world_from_places",
-    "tangxian_villages",
-    "county_boundary",
     "REPO_DATA",
 ]
-
-log = logging.getLogger(__name__)
 
 REPO_DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -87,42 +86,6 @@ class ShiftTemplate:
         if self.lunch_s <= 0 or self.max_drive_s < 0 or self.max_visits < 0:
             raise InputError("lunch, drive cap and visit cap must be positive",
                              field="lunch_s")
-
-
-@dataclass(frozen=True, slots=True)
-class PopulationSpec:
-    """How many businesses to synthesise, and where, when none are imported.
-
-    Parameters
-    ----------
-    n_businesses : int
-        Total number of businesses.
-    industry_mix : mapping, optional
-        Industry code -> share (default: the generator's mix for a plain township).
-    township_weight : mapping, optional
-        Township name -> relative density (default: proportional to the number
-        of villages in the township). Ignored when villages have no township.
-    n_history_months : int
-        Months of past visits the lender already has (trains the first model).
-    start_month : str
-        First month of that history; the simulation starts right after it.
-    seed : int
-        Seed of the generator.
-    """
-
-    n_businesses: int = 400
-    industry_mix: Mapping[str, float] | None = None
-    township_weight: Mapping[str, float] | None = None
-    n_history_months: int = 18
-    start_month: str = "2024-07"
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        if not (isinstance(self.n_businesses, int) and self.n_businesses >= 10):
-            raise InputError("n_businesses must be an integer >= 10", field="n_businesses")
-        if self.township_weight is not None and any(
-                not (float(w) >= 0) for w in self.township_weight.values()):
-            raise InputError("township weights must be >= 0", field="township_weight")
 
 
 @dataclass(frozen=True, eq=False)
@@ -213,85 +176,6 @@ class SimWorld:
 
 def _service_s(industry: pd.Series) -> np.ndarray:
     return np.array([int(SERVICE_MIN_BY_INDUSTRY.get(str(i), 20)) * 60 for i in industry])
-
-
-def synthesise_population(villages: pd.DataFrame, spec: PopulationSpec,
-                          branches: pd.DataFrame | None = None) -> Any:
-    """Synthesise businesses with the propensity generator at the planner's densities.
-
-    The generator places businesses by its own hidden village weights; to honour
-    the planner's township densities and industry mix exactly, it is asked for
-    three times as many businesses and the requested number of each
-    (township, industry) cell is kept (the first ones in the generator's seeded
-    order). A cell the pool cannot fill is warned about.
-
-    Parameters
-    ----------
-    villages : pandas.DataFrame
-        ``name, lat, lon`` (WGS-84), optionally ``township`` and ``place``.
-    spec : PopulationSpec
-        Size, mix, densities, history length and seed.
-    branches : pandas.DataFrame, optional
-        ``branch_id, name, lat, lon``.
-
-    Returns
-    -------
-    propensity.Economy
-        Restricted to the kept businesses (truth and history too).
-    """
-    import propensity
-
-    has_town = "township" in villages.columns and spec.township_weight is not None
-    if not has_town and spec.industry_mix is None:
-        return propensity.generate_economy(villages, n_businesses=spec.n_businesses,
-                                           n_months=spec.n_history_months, seed=spec.seed,
-                                           branches=branches, start_month=spec.start_month)
-    mix = dict(spec.industry_mix) if spec.industry_mix is not None else None
-    econ = propensity.generate_economy(villages, n_businesses=3 * spec.n_businesses,
-                                       n_months=spec.n_history_months, seed=spec.seed,
-                                       branches=branches, industry_mix=mix,
-                                       start_month=spec.start_month)
-    b = econ.businesses
-    if has_town:
-        assert spec.township_weight is not None
-        town_of = dict(zip(villages["name"].astype(str), villages["township"].astype(str),
-                           strict=False))
-        btown = b["village"].astype(str).map(town_of).fillna("").to_numpy()
-        tw = {t: float(spec.township_weight.get(t, 0.0)) for t in sorted(set(btown))}
-    else:
-        btown = np.array([""] * len(b), dtype=object)
-        tw = {"": 1.0}
-    total_tw = sum(tw.values())
-    if total_tw <= 0:
-        raise InputError("every township weight is zero", field="township_weight")
-    # Without a planner's mix, keep the generator's own industry draw within each township.
-    cells = mix or {"": 1.0}
-    total_mix = sum(cells.values())
-    industry = b["industry"].to_numpy()
-    keep: list[int] = []
-    short = []
-    for t, wt in tw.items():
-        for ind, share in cells.items():
-            want = int(round(spec.n_businesses * wt / total_tw * share / total_mix))
-            in_cell = (btown == t) & ((industry == ind) if ind else True)
-            pool = np.flatnonzero(in_cell)
-            if len(pool) < want:
-                short.append(f"{t or 'county'}/{ind or 'all'}: {len(pool)} of {want}")
-            keep.extend(pool[:want].tolist())
-    if short:
-        warnings.warn("the generator could not fill every (township, industry) cell: "
-                      + "; ".join(short[:6]), DataWarning, stacklevel=2)
-    ids = b["lead_id"].to_numpy()[np.sort(np.array(keep, dtype=np.int64))]
-    return _restrict_economy(econ, ids)
-
-
-def _restrict_economy(econ: Any, ids: Sequence[str]) -> Any:
-    from dataclasses import replace
-
-    idset = set(ids)
-    b = econ.businesses[econ.businesses["lead_id"].isin(idset)].reset_index(drop=True)
-    h = econ.history[econ.history["lead_id"].isin(idset)].reset_index(drop=True)
-    return replace(econ, businesses=b, truth=econ.truth.loc[list(b["lead_id"])], history=h)
 
 
 def _sites_table(villages: pd.DataFrame, branches: pd.DataFrame) -> pd.DataFrame:
@@ -391,9 +275,6 @@ def world_from_county(
 
 def _county_places(path: str | Path) -> Any:
     """The manifest's roads, villages and branches (a planner's county has no leads yet)."""
-    import json
-    from types import SimpleNamespace
-
     p = Path(path)
     if p.is_dir():
         p = p / "county.json"
@@ -478,160 +359,3 @@ def world_from_places(
     matrix = straight_line_matrix(points, ids, model)
     return _finish(name, econ, sites, matrix, model.label, True, spec, shift, boundary,
                    {"county": name})
-
-
-def county_boundary(province: str, city: str, district: str) -> Any:
-    """A county's WGS-84 outline from ``cnmaps`` (offline).
-
-    Parameters
-    ----------
-    province, city, district : str
-        Chinese names, e.g. ``"河北省", "保定市", "唐县"``.
-
-    Returns
-    -------
-    shapely geometry
-    """
-    try:
-        import geo
-
-        fn = getattr(geo, "county_boundary", None)
-        if fn is not None:
-            return fn(province, city, district)
-    except ImportError:  # pragma: no cover - geo is part of the product
-        pass
-    from cnmaps import get_adm_maps
-    from shapely import wkt
-
-    try:
-        m = get_adm_maps(province=province, city=city, district=district, record="first",
-                         only_polygon=True)
-    except Exception as exc:  # cnmaps raises bare Exceptions for unknown names
-        raise InputError(f"no county {province}/{city}/{district} in cnmaps: {exc}",
-                         field="district") from None
-    return wkt.loads(m.wkt) if hasattr(m, "wkt") else m
-
-
-def tangxian_villages(
-    boundary: Any = None,
-    *,
-    folder: str | Path | None = None,
-    villages_per_township: int | None = None,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """Township seats and synthetic village points of 唐县 from the bundled adcode data.
-
-    Township seats come from ``townships.csv`` (GCJ-02, converted to WGS-84).
-    The source has no village coordinates, so each township's villages (real
-    names from ``villages.csv``) are placed at seeded random points in the
-    township's area — the part of the county boundary closer to its seat than to
-    any other (a Voronoi cell). The result says so in ``position_source``.
-
-    Parameters
-    ----------
-    boundary : shapely geometry, optional
-        County outline (WGS-84); default :func:`county_boundary` of 唐县.
-    folder : str or Path, optional
-        Default ``data/tangxian``.
-    villages_per_township : int, optional
-        Keep at most this many villages per township (smaller tests).
-    seed : int
-        Seed of the village positions.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``name, township, place (town/village), lat, lon, position_source``.
-    """
-    from shapely import voronoi_polygons
-    from shapely.geometry import MultiPoint, Point
-
-    root = Path(folder) if folder is not None else REPO_DATA / "tangxian"
-    tpath, vpath = root / "townships.csv", root / "villages.csv"
-    for p in (tpath, vpath):
-        if not p.exists():
-            raise InputError("file not found", file=str(p))
-    towns = pd.read_csv(tpath, dtype=str, keep_default_na=False)
-    vill = pd.read_csv(vpath, dtype=str, keep_default_na=False)
-    rows = []
-    for i, r in enumerate(towns.itertuples(index=False), start=1):
-        if not r.lat_gcj02 or not r.lon_gcj02:
-            warnings.warn(f"{tpath}: row {i}: township {r.name} has no centroid in the source; "
-                          "skipped with its villages", DroppedRowWarning, stacklevel=2)
-            continue
-        lat, lon = _to_wgs84(float(r.lat_gcj02), float(r.lon_gcj02), "gcj02")
-        rows.append({"code": r.code, "name": r.name, "lat": lat, "lon": lon})
-    seats = pd.DataFrame(rows)
-    if boundary is None:
-        boundary = county_boundary("河北省", "保定市", "唐县")
-    cells = voronoi_polygons(MultiPoint([(lo, la) for la, lo in zip(seats["lat"], seats["lon"],
-                                                                       strict=True)]),
-                             extend_to=boundary.envelope.buffer(0.5))
-    rng = np.random.default_rng(seed)
-    out = [{"name": s.name, "township": s.name, "place": "town", "lat": float(s.lat),
-            "lon": float(s.lon), "position_source": "adcode centroid (GCJ-02 -> WGS-84)"}
-           for s in seats.itertuples(index=False)]
-    for s in seats.itertuples(index=False):
-        seat = Point(float(s.lon), float(s.lat))
-        cell = next(c for c in cells.geoms if c.contains(seat))
-        area = cell.intersection(boundary)
-        if area.is_empty:
-            area = seat.buffer(0.02)
-        names = vill.loc[vill["township_code"] == s.code, "name"].tolist()
-        if villages_per_township is not None:
-            names = names[:villages_per_township]
-        minx, miny, maxx, maxy = area.bounds
-        for vname in names:
-            if vname == s.name or vname.endswith("居委会"):
-                continue  # town-seat neighbourhoods are the seat itself
-            for _ in range(1000):
-                x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
-                if area.contains(Point(x, y)):
-                    break
-            out.append({"name": vname, "township": s.name, "place": "village", "lat": float(y),
-                        "lon": float(x),
-                        "position_source": "synthetic: random point in the township's area"})
-    df = pd.DataFrame(out)
-    dup = df["name"].duplicated(keep="first")
-    if dup.any():  # two townships can have villages of the same name
-        df.loc[dup, "name"] = df.loc[dup, "name"] + "(" + df.loc[dup, "township"] + ")"
-    return df.reset_index(drop=True)
-
-
-def tangxian_world(spec: PopulationSpec | None = None, *, villages_per_township: int | None = None,
-                   detour: StraightLineModel | None = None, seed: int = 0) -> SimWorld:
-    """唐县 (Tang county, Hebei): cnmaps boundary, adcode townships, straight-line times.
-
-    Candidate bases are the township seats; the bank branch is at the county
-    seat 仁厚镇. Township densities default to the number of villages per
-    township. Travel times are the flagged approximation (no road extract).
-
-    Parameters
-    ----------
-    spec : PopulationSpec, optional
-        Business population (default 600 businesses, densities by village count).
-    villages_per_township : int, optional
-        Fewer villages for quick runs.
-    detour : StraightLineModel, optional
-        Factor and speed.
-    seed : int
-        Seed of the synthetic village positions.
-
-    Returns
-    -------
-    SimWorld
-    """
-    boundary = county_boundary("河北省", "保定市", "唐县")
-    villages = tangxian_villages(boundary, villages_per_township=villages_per_township, seed=seed)
-    counts = villages[villages["place"] == "village"].groupby("township").size()
-    spec = spec or PopulationSpec(n_businesses=600)
-    if spec.township_weight is None:
-        from dataclasses import replace
-
-        spec = replace(spec, township_weight={str(k): float(v) for k, v in counts.items()})
-    seat = villages[(villages["place"] == "town") & (villages["name"] == "仁厚镇")]
-    first = seat.iloc[0] if len(seat) else villages.iloc[0]
-    branches = pd.DataFrame({"branch_id": ["TX-RCC"], "name": ["唐县农信社营业部 (demo)"],
-                             "lat": [float(first["lat"])], "lon": [float(first["lon"])]})
-    return world_from_places("唐县（河北省保定市）", villages, spec, branches=branches,
-                             boundary=boundary, detour=detour)

@@ -1,0 +1,175 @@
+"""What one simulated run is: a :class:`Scenario` in, a :class:`SimulationResult` out.
+
+Closed vocabularies are enums: where officers are based (:class:`BaseStrategy`) and how
+they choose the day's visits (:class:`~countyreach.simulation.policies.Policy`). Names
+are accepted at the edges (command line, saved sweeps) and converted here.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from countyreach.errors import InputError
+from countyreach.simulation.policies import Policy, parse_policy
+
+__all__ = [
+    "BaseStrategy",
+    "BASE_STRATEGIES",
+    "parse_base_strategy",
+    "Scenario",
+    "SimulationResult",
+]
+
+
+class BaseStrategy(enum.StrEnum):
+    """Where the officers of a scenario start and end their day."""
+
+    #: Facility location minimising the businesses' mean travel time to their base.
+    P_MEDIAN = "p_median"
+    #: Facility location maximising the businesses within ``cover_s`` of a base.
+    MAX_COVERAGE = "max_coverage"
+    #: Everyone at the bank branch (or branches).
+    BRANCH = "branch"
+    #: Seeded random villages.
+    RANDOM = "random"
+    #: The scenario's own ``bases``.
+    GIVEN = "given"
+
+
+#: Every base strategy, in the order they are offered.
+BASE_STRATEGIES: tuple[BaseStrategy, ...] = tuple(BaseStrategy)
+
+
+def parse_base_strategy(value: BaseStrategy | str) -> BaseStrategy:
+    """The base strategy named ``value``.
+
+    Raises
+    ------
+    InputError
+        Naming the choices, for an unknown name.
+    """
+    try:
+        return BaseStrategy(value)
+    except ValueError:
+        raise InputError(f"base strategy must be one of {[b.value for b in BaseStrategy]}, "
+                         f"got {value!r}", field="base_strategy") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One simulated run.
+
+    Parameters
+    ----------
+    scenario_id : str
+        Label (unique within a sweep).
+    n_officers : int
+        Officers working every day.
+    base_strategy : BaseStrategy or str
+        ``p_median``, ``max_coverage`` (facility location over the travel
+        times), ``branch`` (everyone at the bank branch), ``random`` (seeded
+        random villages) or ``given`` (``bases``); a name is converted.
+    policy : Policy or str
+        ``countyreach``, ``nearest`` or ``score_order``; a name is converted.
+    seed : int
+        Seed of outcomes, exploration and solver.
+    n_weeks, days_per_week : int
+        Length: a quarter is 13 × 5 working days.
+    bases : tuple of str
+        One site id per officer (filled by :func:`choose_bases` unless given).
+    day_time_limit_s : float
+        Routing budget per simulated day when ``route_improvement_steps`` is None.
+    route_improvement_steps : int or None
+        Improvement steps of the routing search per day (default 20): reproducible plans,
+        the same on every machine and Dask worker. None: search for ``day_time_limit_s``
+        (anytime; plans then depend on the machine's speed).
+    explore_share : float
+        Share of the day's candidates valued by a Thompson draw instead of the mean.
+    cover_s : int
+        Coverage radius for ``max_coverage`` bases.
+    revisit_cooldown_days : int
+        Calendar days before a lead without a loan may be visited again
+        (default 28: a high-value business can be seen once a month, the
+        coverage measure's window).
+    officer_day_cost_yuan, drive_cost_yuan_per_h : float
+        Costs for cost per loan (salary and travel).
+    margin : float
+        Share of a loan that is the lender's value (for expected value).
+    """
+
+    scenario_id: str
+    n_officers: int
+    base_strategy: BaseStrategy = BaseStrategy.P_MEDIAN
+    policy: Policy = Policy.COUNTYREACH
+    seed: int = 0
+    n_weeks: int = 13
+    days_per_week: int = 5
+    bases: tuple[str, ...] = ()
+    day_time_limit_s: float = 1.0
+    route_improvement_steps: int | None = 20
+    explore_share: float = 0.15
+    cover_s: int = 1800
+    revisit_cooldown_days: int = 28
+    officer_day_cost_yuan: float = 400.0
+    drive_cost_yuan_per_h: float = 60.0
+    margin: float = 0.05
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.n_officers, int) and 1 <= self.n_officers <= 500):
+            raise InputError(f"n_officers must be in 1..500, got {self.n_officers!r}",
+                             field="n_officers")
+        # Names are accepted (command line, saved sweeps) and stored as the enums.
+        object.__setattr__(self, "base_strategy", parse_base_strategy(self.base_strategy))
+        object.__setattr__(self, "policy", parse_policy(self.policy))
+        if not (1 <= self.n_weeks <= 104 and 1 <= self.days_per_week <= 7):
+            raise InputError("n_weeks must be 1..104 and days_per_week 1..7", field="n_weeks")
+        if self.bases and len(self.bases) != self.n_officers:
+            raise InputError(f"{len(self.bases)} bases for {self.n_officers} officers",
+                             field="bases")
+        if self.base_strategy is BaseStrategy.GIVEN and not self.bases:
+            raise InputError("base strategy 'given' needs one base per officer", field="bases")
+        if not 0.0 <= self.explore_share <= 1.0:
+            raise InputError("explore share must be in [0, 1]", field="explore_share")
+        if self.day_time_limit_s <= 0:
+            raise InputError("day time limit must be positive", field="day_time_limit_s")
+
+    def params(self) -> dict[str, Any]:
+        """The scenario as a flat dict (for result tables and metadata)."""
+        d = asdict(self)
+        d["bases"] = ";".join(self.bases)
+        d["base_strategy"] = self.base_strategy.value
+        d["policy"] = self.policy.value
+        return d
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationResult:
+    """What one scenario produced.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        With ``bases`` filled in.
+    visits : pandas.DataFrame
+        One row per visit: ``day, week, date, month, officer_id, seq, lead_id,
+        arrival_s, high_value, true_value_yuan, true_p_uptake, expected_loan_yuan, took_loan,
+        loan_yuan, defaulted``.
+    days : pandas.DataFrame
+        One row per officer-day: ``day, week, officer_id, visits, loans, drive_s,
+        distance_m, end_s``.
+    weekly : pandas.DataFrame
+        The measures per week (see :func:`countyreach.simulation.metrics.weekly_metrics`).
+    summary : mapping
+        Totals over the run.
+    """
+
+    scenario: Scenario
+    visits: pd.DataFrame
+    days: pd.DataFrame
+    weekly: pd.DataFrame
+    summary: Mapping[str, Any] = field(default_factory=dict)

@@ -1,0 +1,102 @@
+"""Saving and loading a fitted lead scorer, refusing files of another version."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import io
+import pickle
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import sklearn
+
+from propensity.errors import ModelError
+from propensity.scorer import LeadScorer
+
+__all__ = ["save_scorer", "load_scorer"]
+
+_FORMAT = b"COUNTYREACH-PROPENSITY-1\n"
+
+
+def _code_version() -> str:
+    # The distribution's version: the package ships inside it, and must not import the
+    # application that sits above it.
+    try:
+        return importlib.metadata.version("countyreach")
+    except importlib.metadata.PackageNotFoundError:
+        return "0.0.0+source"
+
+
+def _versions(scorer: LeadScorer) -> dict[str, Any]:
+    return {"countyreach": _code_version(), "sklearn": sklearn.__version__,
+            "numpy": np.__version__, "features": list(scorer.feature_names_)}
+
+
+def save_scorer(scorer: LeadScorer, path: str | Path) -> Path:
+    """Save a fitted scorer with the versions it needs to be loaded safely.
+
+    The file starts with a small header (format, countyreach, scikit-learn and numpy
+    versions, feature list) that :func:`load_scorer` checks *before* unpickling the
+    models, so an incompatible file fails with a clear message.
+
+    Returns
+    -------
+    pathlib.Path
+        Where it was written.
+    """
+    scorer.require_fitted()
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    joblib.dump(scorer, buf, compress=3)
+    tmp = p.with_suffix(p.suffix + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(_FORMAT)
+        pickle.dump(_versions(scorer), f, protocol=4)
+        f.write(buf.getvalue())
+    tmp.replace(p)
+    return p
+
+
+def load_scorer(path: str | Path) -> LeadScorer:
+    """Load a scorer saved by :func:`save_scorer`, checking versions and features.
+
+    Raises
+    ------
+    ModelError
+        If the file is missing, not a countyreach model, or was saved by another
+        countyreach / scikit-learn version or with another feature list.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise ModelError(f"no saved lead model at {p}")
+    with open(p, "rb") as f:
+        head = f.read(len(_FORMAT))
+        if head != _FORMAT:
+            raise ModelError(f"{p} is not a countyreach lead model (unknown format)")
+        try:
+            meta = pickle.load(f)
+        except Exception as exc:  # a truncated or foreign file
+            raise ModelError(f"{p} is damaged: {exc}") from None
+        problems = []
+        if meta.get("countyreach") != _code_version():
+            problems.append(f"countyreach {meta.get('countyreach')} (this is "
+                            f"{_code_version()})")
+        if meta.get("sklearn") != sklearn.__version__:
+            problems.append(f"scikit-learn {meta.get('sklearn')} (installed: "
+                            f"{sklearn.__version__})")
+        if problems:
+            raise ModelError(f"lead model {p} was saved by " + " and ".join(problems)
+                             + "; retrain it (countyreach score --retrain)")
+        try:
+            scorer = joblib.load(f)
+        except Exception as exc:
+            raise ModelError(f"{p} could not be read: {exc}") from None
+    if not isinstance(scorer, LeadScorer):
+        raise ModelError(f"{p} does not hold a LeadScorer")
+    if list(meta.get("features", [])) != list(scorer.feature_names_):
+        raise ModelError(f"lead model {p} was trained on features {meta.get('features')} but "
+                         f"this version builds {scorer.feature_names_}; retrain it")
+    return scorer
