@@ -253,6 +253,7 @@ DROP_REASON: Mapping[str, Mapping[str, str]] = {
     "not_worth_detour": {"zh": "价值不抵绕路", "en": "not worth the detour"},
     "already_visited": {"zh": "今日已拜访", "en": "already visited"},
     "no_capacity_left": {"zh": "人手已满", "en": "no capacity left"},
+    "ranked_below_the_day": {"zh": "价值低于今日候选", "en": "ranked below the day's candidates"},
 }
 
 #: Outcomes an officer records after a visit, in the order shown (two taps: pick, save);

@@ -107,6 +107,9 @@ class DropReason(enum.StrEnum):
     NOT_WORTH_DETOUR = "not_worth_detour"
     ALREADY_DONE = "already_visited"
     NO_CAPACITY = "no_capacity_left"
+    #: Not offered to the solver: the day's candidates (chosen by value and reach before
+    #: travel times are computed) were all worth more.
+    BELOW_CANDIDATES = "ranked_below_the_day"
 
 
 @dataclass(frozen=True, slots=True)
