@@ -1,0 +1,141 @@
+"""Places outside the road network's outline: kept with a warning when near, skipped when far.
+
+A county's leads file comes from many hands; a farm a few hundred metres past the last mapped
+road, or a typo that puts one business in the next province, must not stop the day for the
+other few thousand. Near points are snapped (the warning states how far outside they are);
+far leads are skipped and listed with file, row and reason. Officers are the day itself: an
+officer whose start or end is far outside is an input error naming the row. When most leads
+lie outside, the file as a whole is wrong (usually its coordinate system), and that is an
+error too.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+import geo
+from countyreach.errors import DataWarning, DroppedRowWarning, InputError
+from countyreach.io import County
+from routing.problem import Officer
+
+__all__ = ["LEAD_MAX_OUTSIDE_M", "OFFICER_MAX_OUTSIDE_M", "crs_hint", "outside_m",
+           "keep_inside"]
+
+#: A lead farther than this outside the road network's outline is skipped.
+LEAD_MAX_OUTSIDE_M = 1_000.0
+#: An officer's start or end farther than this outside the outline is an input error.
+OFFICER_MAX_OUTSIDE_M = 2_000.0
+#: When more than this share of the leads lies far outside, the file is wrong as a whole.
+_MOSTLY_OUTSIDE = 0.5
+
+
+def crs_hint(county: County) -> str:
+    """A hint about the coordinate system, for a county whose points miss its roads."""
+    if county.crs == "wgs84":
+        return (" (if the file came from Amap/Tencent it is GCJ-02, from Baidu BD-09: declare "
+                "\"crs\" in county.json)")
+    return ""
+
+
+def outside_m(graph: Any, lat: npt.ArrayLike, lon: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Metres each point lies outside the road network's outline (0 inside).
+
+    Parameters
+    ----------
+    graph : geo.RoadGraph
+        The county's roads (its ``hull`` is the outline).
+    lat, lon : array of float
+        WGS-84 points.
+
+    Returns
+    -------
+    numpy.ndarray
+        Great-circle distance to the nearest point of the outline for points outside it.
+    """
+    import shapely
+
+    pts = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    inside = shapely.contains(graph.hull, pts)
+    out: npt.NDArray[np.float64] = np.zeros(len(pts), dtype=np.float64)
+    if inside.all():
+        return out
+    far = np.flatnonzero(~inside)
+    lines = shapely.shortest_line(pts[far], graph.hull)
+    coords = shapely.get_coordinates(lines).reshape(len(far), 2, 2)
+    out[far] = np.asarray(geo.haversine_m(coords[:, 0, 1], coords[:, 0, 0], coords[:, 1, 1],
+                               coords[:, 1, 0]), dtype=np.float64)
+    return out
+
+
+def keep_inside(county: County, graph: Any, table: pd.DataFrame,
+                officers: Sequence[Officer]) -> pd.DataFrame:
+    """Leads near enough to the roads to plan; far ones skipped with a warning naming the row.
+
+    Parameters
+    ----------
+    county : County
+        Names the files in messages.
+    graph : geo.RoadGraph
+        The county's roads.
+    table : pandas.DataFrame
+        Validated leads (``lat``, ``lon`` in WGS-84, ``source_row``).
+    officers : sequence of Officer
+        The roster.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The leads to plan with (far ones removed).
+
+    Raises
+    ------
+    InputError
+        For an officer far outside, or when most leads lie far outside (a whole-file mistake).
+    """
+    for i, o in enumerate(officers, start=1):
+        for which, dep in (("start", o.start), ("end", o.end)):
+            off_m = float(outside_m(graph, [dep.location.lat], [dep.location.lon])[0])
+            if off_m > OFFICER_MAX_OUTSIDE_M:
+                raise InputError(
+                    f"officer {o.officer_id}'s {which} lies {off_m:,.0f} m outside the county's "
+                    f"road network" + crs_hint(county),
+                    file=str(county.officers), row=i, field=f"{which}_lat")
+            if off_m > 0:
+                warnings.warn(f"{county.officers}: row {i}: officer {o.officer_id}'s {which} "
+                              f"lies {off_m:,.0f} m outside the road network; snapped to the "
+                              "nearest road", DataWarning, stacklevel=3)
+    if table.empty:
+        return table
+    d = outside_m(graph, table["lat"].to_numpy(float), table["lon"].to_numpy(float))
+    far: npt.NDArray[np.bool_] = np.asarray(d > LEAD_MAX_OUTSIDE_M)
+    if far.mean() > _MOSTLY_OUTSIDE:
+        first = table.iloc[int(np.flatnonzero(far)[0])]
+        raise InputError(
+            f"{int(far.sum())} of {len(table)} leads lie outside the county's road network "
+            f"(lead {first['lead_id']} {d[far][0]:,.0f} m outside): the file does not "
+            "belong to this county's roads" + crs_hint(county),
+            file=str(county.leads), row=int(first["source_row"]), field="lat")
+    near: npt.NDArray[np.bool_] = np.asarray((d > 0) & ~far)
+    if near.any():
+        warnings.warn(f"{county.leads}: {int(near.sum())} lead(s) lie up to "
+                      f"{d[near].max():,.0f} m outside the road network (rows "
+                      f"{_rows(table, near)}); snapped to the nearest road",
+                      DataWarning, stacklevel=3)
+    for k in np.flatnonzero(far):
+        rec = table.iloc[int(k)]
+        warnings.warn(f"{county.leads}: row {int(rec['source_row'])}: lead {rec['lead_id']} "
+                      f"lies {d[k]:,.0f} m outside the county's road network; skipped",
+                      DroppedRowWarning, stacklevel=3)
+    return table[~far].reset_index(drop=True) if far.any() else table
+
+
+def _rows(table: pd.DataFrame, mask: npt.NDArray[np.bool_], limit: int = 10) -> str:
+    rows = [str(int(r)) for r in table.loc[mask, "source_row"].head(limit)]
+    more = int(mask.sum()) - len(rows)
+    return ", ".join(rows) + (f" and {more} more" if more > 0 else "")

@@ -1,0 +1,118 @@
+"""Points outside the road outline, and the day's candidates chosen before travel times."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from countyreach.candidates import choose_candidates
+from countyreach.errors import DataWarning, DroppedRowWarning, InputError
+from countyreach.pipeline import load_county_data, plan_day
+from routing import DropReason
+
+DATE = "2026-11-24"
+
+
+def _hull_edge(cache_dir: Path, demo_dir: Path) -> tuple[float, float]:
+    """A point on the eastern edge of the demo network's outline."""
+    data = load_county_data(demo_dir, cache_dir=cache_dir)
+    minx, miny, maxx, maxy = data.graph.hull.bounds
+    lat = (miny + maxy) / 2
+    xs = np.linspace(minx, maxx, 2000)
+    import shapely
+
+    inside = shapely.contains_xy(data.graph.hull, xs, np.full_like(xs, lat))
+    return lat, float(xs[np.flatnonzero(inside)[-1]])
+
+
+def _move(county: Path, file: str, row: int, lat: float, lon: float, lat_col: str = "lat",
+          lon_col: str = "lon") -> None:
+    df = pd.read_csv(county / file, dtype=str, keep_default_na=False)
+    df.loc[row - 1, lat_col] = f"{lat:.7f}"
+    df.loc[row - 1, lon_col] = f"{lon:.7f}"
+    if lat_col == "start_lat" and "end_lat" in df.columns:
+        df.loc[row - 1, "end_lat"] = f"{lat:.7f}"
+        df.loc[row - 1, "end_lon"] = f"{lon:.7f}"
+    df.to_csv(county / file, index=False)
+
+
+def test_a_lead_just_outside_is_snapped_with_the_distance_stated(
+        county_copy: Path, demo_dir: Path, cache_dir: Path):
+    lat, lon = _hull_edge(cache_dir, demo_dir)
+    _move(county_copy, "leads.csv", 3, lat, lon + 0.003)  # ~270 m east of the outline
+    with pytest.warns(DataWarning, match=r"leads\.csv: 1 lead\(s\) lie up to \d+ m outside.*3"):
+        data = load_county_data(county_copy, cache_dir=cache_dir)
+    assert len(data.leads) == 400
+
+
+def test_a_lead_far_outside_is_skipped_and_listed_and_the_day_goes_on(
+        county_copy: Path, demo_dir: Path, cache_dir: Path):
+    lat, lon = _hull_edge(cache_dir, demo_dir)
+    _move(county_copy, "leads.csv", 7, lat, lon + 0.2)  # ~18 km east
+    with pytest.warns(DroppedRowWarning, match=r"row 7: lead \S+ lies [\d,]+ m outside"):
+        day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
+    assert day.ok and len(day.county.leads) == 399
+
+
+def test_an_officer_home_just_outside_is_fine(county_copy: Path, demo_dir: Path,
+                                              cache_dir: Path):
+    lat, lon = _hull_edge(cache_dir, demo_dir)
+    _move(county_copy, "officers.csv", 2, lat, lon + 0.0007, "start_lat", "start_lon")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
+    assert day.ok
+
+
+def test_most_leads_outside_is_a_whole_file_error(county_copy: Path, cache_dir: Path):
+    df = pd.read_csv(county_copy / "leads.csv", dtype=str, keep_default_na=False)
+    df["lat"] = (df["lat"].astype(float) + 0.5).map(lambda x: f"{x:.7f}")
+    df.to_csv(county_copy / "leads.csv", index=False)
+    with pytest.raises(InputError, match=r"leads\.csv.*leads lie outside"):
+        load_county_data(county_copy, cache_dir=cache_dir)
+
+
+def test_candidates_are_chosen_by_value_per_minute_with_appointments_kept(
+        demo_dir: Path, cache_dir: Path):
+    data = load_county_data(demo_dir, cache_dir=cache_dir)
+    table = data.leads
+    scores = pd.DataFrame({"lead_id": table["lead_id"],
+                           "value_yuan": np.linspace(1, 400, len(table))})
+    pinned = [str(table["lead_id"].iloc[0])]  # the least valuable lead
+    chosen = choose_candidates(table, scores, data.officers, pinned=pinned, limit=50)
+    assert len(chosen.offered) == 51 and pinned[0] in chosen.offered
+    assert len(chosen.held_back) == len(table) - 51
+    offered = scores.set_index("lead_id").loc[list(chosen.offered), "value_yuan"]
+    # Reach matters, but no held-back lead beats the median offered one on value alone by far.
+    assert offered.median() > np.median(list(chosen.held_back.values()))
+
+
+def test_a_large_table_gets_a_matrix_for_its_candidates_only(
+        county_copy: Path, cache_dir: Path):
+    base = pd.read_csv(county_copy / "leads.csv", dtype=str, keep_default_na=False)
+    rng = np.random.default_rng(0)
+    parts = []
+    for k in range(6):  # 2,400 leads: more than the day's candidates
+        part = base.copy()
+        part["lead_id"] = [f"{x}-{k}" for x in base["lead_id"]]
+        part["pinned_officer_id"] = ""
+        part["lat"] = (base["lat"].astype(float) + rng.normal(0, 0.002, len(base))).map(
+            lambda x: f"{x:.7f}")
+        parts.append(part)
+    pd.concat(parts).to_csv(county_copy / "leads.csv", index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
+    n = len(day.county.leads)
+    assert len(day.problem.leads) < n
+    assert len(day.problem.matrix) == len(day.problem.leads) + 2 * len(day.problem.officers)
+    reasons = {d.lead_id: d.reason for d in day.plan.dropped}
+    accounted = set(day.plan.visited_lead_ids) | set(reasons)
+    assert accounted == set(day.county.leads["lead_id"])  # a reason for every lead left out
+    assert sum(r is DropReason.BELOW_CANDIDATES for r in reasons.values()) == n - len(
+        day.problem.leads)
+    assert day.ok
