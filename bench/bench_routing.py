@@ -9,6 +9,15 @@ Usage::
     python bench/bench_routing.py field --sizes 200 500 1000 2000 --budget 60
     python bench/bench_routing.py top --budget 10
     python bench/bench_routing.py solomon --budget 30
+    python bench/bench_routing.py balance --budget 30 --seeds 3 --workers 1
+    python bench/bench_routing.py anytime --n 1000 --budgets 1 5 30 --seeds 3 --workers 1
+
+``balance`` plans the demo county (``data/qingzu`` through ``countyreach.pipeline.plan_day``)
+with balance off and on (the default ``RoutingRules.balance``) for each seed and prints one
+JSON line per run: working hours max/min and their ratio, value, and what balancing cost.
+``anytime`` solves the seeded field instance of size N at each budget and seed and prints one
+JSON line per run (value, elapsed time against the limit, checker result), then the mean
+value per budget.
 
 Field instances (seeded): 10 officers with their own start/end, 8 h shifts, 20 min visits,
 30 % of leads with a 2 h window, prizes 1-100, uniform in a 60 × 60 km county driven at
@@ -25,7 +34,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import math
+import os
+import statistics
 import sys
 import time
 from dataclasses import dataclass
@@ -351,6 +363,59 @@ def bench_solomon(budget_s: float, sets: list[str], limit: int | None) -> None:
             print(f"  {prefix}: mean gap {100 * float(np.mean(gaps)):.2f}% over {len(gaps)}")
 
 
+def _header(what: str, **conditions: object) -> None:
+    print(json.dumps({"bench": what, "cpus": os.cpu_count(), **conditions}), flush=True)
+
+
+def bench_balance(budget_s: float, seeds: int, workers: int, county: Path) -> None:
+    """Balance on the demo county: working-hours spread and value, balance off and on."""
+    from countyreach.pipeline import plan_day
+
+    _header("balance", county=str(county), budget_s=budget_s, seeds=seeds, workers=workers,
+            balance_on=RoutingRules().balance)
+    for seed in range(seeds):
+        runs = {}
+        for label, share in (("off", 0.0), ("on", RoutingRules().balance)):
+            t = time.perf_counter()
+            day = plan_day(county, plan_date="2026-11-24",
+                           rules=RoutingRules(balance=share),
+                           params=SolveParams(time_limit_s=budget_s, seed=seed,
+                                              workers=workers))
+            m = day.plan.meta
+            runs[label] = day.plan.value_yuan
+            print(json.dumps({
+                "seed": seed, "balance": label, "value_yuan": round(day.plan.value_yuan, 1),
+                "hours_max": m["hours_max"], "hours_min": m["hours_min"],
+                "hours_ratio": m["hours_ratio"], "balance_cost_yuan": m["balance_cost_yuan"],
+                "balance_cost_share": round(m["balance_cost_yuan"] / day.plan.value_yuan, 4),
+                "visits": len(day.plan.visited_lead_ids), "checker_ok": day.ok,
+                "solve_s": round(time.perf_counter() - t, 2)}), flush=True)
+        print(json.dumps({"seed": seed, "value_on_vs_off": round(runs["on"] / runs["off"], 4)}),
+              flush=True)
+
+
+def bench_anytime(n: int, budgets: list[float], seeds: int, workers: int) -> None:
+    """Value at each time limit over seeds on the field instance of size ``n``."""
+    _header("anytime", n=n, budgets_s=budgets, seeds=seeds, workers=workers)
+    inst = field_instance(n, 0)
+    p = field_problem(inst, max(budgets))
+    means = {}
+    for budget in budgets:
+        values = []
+        for seed in range(seeds):
+            t = time.perf_counter()
+            plan = solve(p, SolveParams(time_limit_s=budget, seed=seed, workers=workers))
+            elapsed = time.perf_counter() - t
+            ok = not check_plan(p, plan)
+            value = sum(p.lead_by_id[x].value_yuan for x in plan.visited_lead_ids)
+            values.append(value if ok else math.nan)  # a failed check is a failure, not left out
+            print(json.dumps({"n": n, "budget_s": budget, "seed": seed, "value": value,
+                              "elapsed_s": round(elapsed, 2), "checker_ok": ok}), flush=True)
+        means[budget] = statistics.fmean(values)
+        print(json.dumps({"n": n, "budget_s": budget, "mean": round(means[budget], 1),
+                          "spread": round(max(values) - min(values), 1)}), flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="what", required=True)
@@ -367,8 +432,22 @@ def main(argv: list[str] | None = None) -> int:
     so.add_argument("--budget", type=float, default=30.0)
     so.add_argument("--sets", nargs="+", default=["C1", "R1", "RC1"])
     so.add_argument("--limit", type=int, default=None, help="instances per set")
+    b = sub.add_parser("balance")
+    b.add_argument("--budget", type=float, default=30.0)
+    b.add_argument("--seeds", type=int, default=3)
+    b.add_argument("--workers", type=int, default=1)
+    b.add_argument("--dir", type=Path, default=ROOT / "data" / "qingzu")
+    a = sub.add_parser("anytime")
+    a.add_argument("--n", type=int, default=1000)
+    a.add_argument("--budgets", type=float, nargs="+", default=[1.0, 5.0, 30.0])
+    a.add_argument("--seeds", type=int, default=3)
+    a.add_argument("--workers", type=int, default=1)
     args = ap.parse_args(argv)
-    if args.what == "field":
+    if args.what == "balance":
+        bench_balance(args.budget, args.seeds, args.workers, args.dir)
+    elif args.what == "anytime":
+        bench_anytime(args.n, args.budgets, args.seeds, args.workers)
+    elif args.what == "field":
         bench_field(args.sizes, args.budget, args.seed, not args.no_vroom)
     elif args.what == "solomon":
         bench_solomon(args.budget, args.sets, args.limit)

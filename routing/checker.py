@@ -16,6 +16,9 @@ Time rules (what the solver must produce)
   lunch window, lasts its duration, does not overlap a visit and is taken in one
   gap between two events (leaving the start, a visit, getting back): that gap must
   hold the leg's driving *and* the break.
+* A locked route (``problem.locked_routes``) visits exactly its leads in exactly its
+  order (visits already done left out); only a ``partial`` plan that names the officer
+  in ``meta["broken_locks"]`` may keep a shorter beginning of that order.
 * Skills and locality are checked only when the rules make them ``hard``. An
   officer with no skills listed is a generalist; one with no localities listed
   works anywhere.
@@ -65,6 +68,7 @@ VIOLATION_CODES = (
     "locality",
     "pinned_missing",
     "pinned_wrong_officer",
+    "locked_route",
     "lunch_missing",
     "lunch_window",
     "lunch_duration",
@@ -259,8 +263,22 @@ def check_plan(problem: RoutingProblem, plan: Plan) -> list[Violation]:
             out.append(Violation("pinned_wrong_officer",
                                  f"appointment {ld.lead_id} belongs to {pin}, "
                                  f"not {visitor[ld.lead_id]}", visitor[ld.lead_id], ld.lead_id))
+    _check_locks(problem, plan, out)
     for r in plan.routes:
         o = officers.get(r.officer_id)
         if o is not None:
             _check_route(problem, r, o, leads, out)
     return out
+
+
+def _check_locks(problem: RoutingProblem, plan: Plan, out: list[Violation]) -> None:
+    routes = {r.officer_id: r.lead_ids for r in plan.routes}
+    broken = set(plan.meta.get("broken_locks", ())) if plan.status == PlanStatus.PARTIAL \
+        else set()
+    for oid, order in problem.locked_routes.items():
+        want = tuple(x for x in order if x not in problem.done_lead_ids)
+        got = routes.get(oid, ())
+        if got == want or (oid in broken and got == want[:len(got)]):
+            continue
+        out.append(Violation("locked_route", f"the locked route of {oid} is {list(want)}, "
+                             f"the plan has {list(got)}", oid))

@@ -26,7 +26,8 @@ the day's node layout (:func:`day_matrix`) and the value of a visit order
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+import weakref
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_parameters_pb2
@@ -39,7 +40,9 @@ __all__ = [
     "SCALE",
     "Model",
     "Search",
+    "change_terms",
     "day_matrix",
+    "reference_predecessors",
     "route_drive_s",
     "route_value",
     "search_parameters",
@@ -51,6 +54,46 @@ SCALE = 10_000
 BIG_S = 10**7
 #: Penalty for missing an appointment: more than any plan can collect.
 _PIN_PENALTY = 10**15
+
+
+_PREDECESSORS: weakref.WeakKeyDictionary[RoutingProblem, dict[str, dict[str, str]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def reference_predecessors(problem: RoutingProblem) -> dict[str, dict[str, str]]:
+    """Per officer of the reference plan, each visit's predecessor (a lead or the start node).
+
+    Empty when the problem has no reference or the change cost is 0: then re-planning is
+    planning afresh. Cached per problem (the search asks for it at every step).
+    """
+    cached = _PREDECESSORS.get(problem)
+    if cached is None:
+        cached = {}
+        if problem.rules.change_cost_yuan > 0:
+            for oid, order in problem.reference_routes.items():
+                nodes = [start_node_id(oid), *order]
+                cached[oid] = dict(zip(order, nodes, strict=False))
+        _PREDECESSORS[problem] = cached
+    return cached
+
+
+def change_terms(problem: RoutingProblem, officer_id: str, order: Sequence[str],
+                 preds: Mapping[str, Mapping[str, str]]) -> float:
+    """Yuan the change cost adds to (+) or takes from (-) officer ``officer_id`` visiting
+    ``order``: a reference visit kept anywhere earns the cost back (it is charged when
+    dropped), and a visit reached from another place than in the officer's reference route
+    (moved here, new, reordered) is charged."""
+    if not preds:
+        return 0.0
+    cost = problem.rules.change_cost_yuan
+    mine = preds.get(officer_id, {})
+    in_reference = sum(1 for x in order if any(x in p for p in preds.values()))
+    prev = start_node_id(officer_id)
+    changed = 0
+    for x in order:
+        changed += mine.get(x) != prev
+        prev = x
+    return cost * (in_reference - changed)
 
 
 class Search(enum.Enum):
@@ -181,12 +224,25 @@ class Model:
             col = np.array([soft_mismatch(problem, o, ld) for ld in candidates], dtype=bool)
             if col.any():
                 soft_cols[v] = col
-        if soft_cols:
+        preds = reference_predecessors(problem)
+        if soft_cols or preds:
             pen = int(round(rules.soft_penalty_yuan * SCALE))
-            for v in range(n_veh):
+            change = int(round(rules.change_cost_yuan * SCALE))
+            row = {x: i for i, x in enumerate(node_ids)}
+            for v, o in enumerate(officers):
                 cost = base_cost.copy()
                 if v in soft_cols:
                     cost[:, :n_leads] += np.where(soft_cols[v], pen, 0)[None, :]
+                if preds:
+                    # Entering a lead from anywhere but its reference predecessor on this
+                    # officer's route is a change (see change_terms).
+                    mine = preds.get(o.officer_id, {})
+                    extra = np.full((len(node_ids), n_leads), change, dtype=np.int64)
+                    for j, ld in enumerate(candidates):
+                        p = mine.get(ld.lead_id)
+                        if p is not None and p in row:
+                            extra[row[p], j] = 0
+                    cost[:, :n_leads] += extra
                 cb = routing.RegisterTransitMatrix(cost.tolist())
                 routing.SetArcCostEvaluatorOfVehicle(cb, v)
         else:
@@ -242,6 +298,8 @@ class Model:
 
         # Optional visits, who may make them, and appointments.
         vehicle_of = {o.officer_id: v for v, o in enumerate(officers)}
+        in_reference = {x for p in preds.values() for x in p}
+        change_yuan = rules.change_cost_yuan
         for i, ld in enumerate(candidates):
             index = manager.NodeToIndex(i)
             if ld.pinned_officer_id is not None:
@@ -250,7 +308,10 @@ class Model:
                 penalty = _PIN_PENALTY
             else:
                 allowed = [v for v, o in enumerate(officers) if eligible(problem, o, ld)]
-                penalty = int(round((ld.value_yuan + bonus.get(ld.lead_id, 0.0)) * SCALE))
+                # Dropping a visit of the reference plan is a change too.
+                kept = change_yuan if ld.lead_id in in_reference else 0.0
+                penalty = int(round((ld.value_yuan + bonus.get(ld.lead_id, 0.0) + kept)
+                                    * SCALE))
             routing.AddDisjunction([index], penalty)
             if len(allowed) < n_veh:
                 # -1 keeps "not visited" possible; SetAllowedVehiclesForIndex's span argument
@@ -301,12 +362,14 @@ def route_drive_s(problem: RoutingProblem, v: int, order: Sequence[str],
 
 def route_value(problem: RoutingProblem, v: int, order: Sequence[str],
                 pos: dict[str, int], dur: np.ndarray) -> float:
-    """Value − driving cost − soft penalties of officer ``v`` visiting ``order`` (yuan)."""
+    """Value − driving cost − soft penalties of officer ``v`` visiting ``order`` (yuan),
+    with the change cost against the reference plan when re-planning (:func:`change_terms`)."""
     o = problem.officers[v]
     by_id = problem.lead_by_id
     drive = route_drive_s(problem, v, order, pos, dur)
     s = problem.rules
     value = sum(by_id[x].value_yuan - s.soft_penalty_yuan * soft_mismatch(problem, o, by_id[x])
                 for x in order)
+    value += change_terms(problem, o.officer_id, order, reference_predecessors(problem))
     return value - drive * s.drive_cost_yuan_per_h / 3600.0
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import enum
 import itertools
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from geo.errors import require, require_id
 from geo.types import Location, TravelMatrix
@@ -326,12 +327,22 @@ class RoutingRules:
         ``hard`` (only villages in the officer's localities), ``soft`` or ``off``.
     soft_penalty_yuan : float
         Value lost when a soft skill/locality preference is broken.
+    balance : float
+        Workload balance of a team (two or more officers out): the largest share of the
+        plan's value that evening out working hours may cost, e.g. ``0.02`` (at most 2 %);
+        ``0`` turns it off. The plan reports the spread in ``meta`` either way.
+    change_cost_yuan : float
+        Re-planning against :attr:`RoutingProblem.reference_routes`: the cost of each visit
+        that is dropped, moves to another officer, or is reached from a different place than
+        in the reference (a new visit, a reordering). Ignored without a reference.
     """
 
     drive_cost_yuan_per_h: float = 60.0
     skills: ConstraintMode = ConstraintMode.SOFT
     locality: ConstraintMode = ConstraintMode.OFF
     soft_penalty_yuan: float = 50.0
+    balance: float = 0.02
+    change_cost_yuan: float = 200.0
 
     def __post_init__(self) -> None:
         _check(math.isfinite(self.drive_cost_yuan_per_h) and self.drive_cost_yuan_per_h >= 0,
@@ -341,6 +352,11 @@ class RoutingRules:
                "locality")
         _check(math.isfinite(self.soft_penalty_yuan) and self.soft_penalty_yuan >= 0,
                "soft penalty must be >= 0", "soft_penalty_yuan")
+        _check(isinstance(self.balance, (int, float)) and 0.0 <= self.balance <= 1.0,
+               f"balance must be a share of value in [0, 1], got {self.balance!r}", "balance")
+        _check(isinstance(self.change_cost_yuan, (int, float))
+               and math.isfinite(self.change_cost_yuan) and self.change_cost_yuan >= 0,
+               "change cost must be >= 0", "change_cost_yuan")
         object.__setattr__(self, "skills", ConstraintMode(self.skills))
         object.__setattr__(self, "locality", ConstraintMode(self.locality))
 
@@ -351,6 +367,14 @@ class RoutingProblem:
 
     ``done_lead_ids`` are visits already made today (re-planning): they are not
     offered again. Built and validated apart from solving; see :func:`routing.solve`.
+
+    ``locked_routes`` (officer id -> lead ids in order) are routes the manager locked: the
+    plan visits exactly those leads in exactly that order (visits already done are left
+    out), re-timed; when the order no longer fits the day the plan says so in its status
+    and message instead of changing it silently. ``reference_routes`` (officer id -> lead
+    ids in order) are the published plan a re-plan starts from: every change against it
+    costs :attr:`RoutingRules.change_cost_yuan`, so officers the edit does not concern keep
+    their routes.
     """
 
     leads: tuple[Lead, ...]
@@ -359,11 +383,18 @@ class RoutingProblem:
     rules: RoutingRules = RoutingRules()
     plan_date: str = ""
     done_lead_ids: frozenset[str] = frozenset()
+    locked_routes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    reference_routes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "leads", tuple(self.leads))
         object.__setattr__(self, "officers", tuple(self.officers))
         object.__setattr__(self, "done_lead_ids", frozenset(self.done_lead_ids))
+        # Plain dicts of tuples (a copy): picklable for the search's worker process.
+        object.__setattr__(self, "locked_routes",
+                           {k: tuple(v) for k, v in dict(self.locked_routes).items()})
+        object.__setattr__(self, "reference_routes",
+                           {k: tuple(v) for k, v in dict(self.reference_routes).items()})
         _check(len(self.officers) > 0, "the officer roster is empty", "officers")
         lead_ids = [ld.lead_id for ld in self.leads]
         _check(len(set(lead_ids)) == len(lead_ids), "lead ids must be unique", "lead_id")
@@ -381,6 +412,25 @@ class RoutingProblem:
             needed.add(end_node_id(o.officer_id))
         missing = needed - set(self.matrix.node_ids)
         _check(not missing, f"travel matrix lacks nodes: {sorted(missing)[:5]}", "matrix")
+        self._check_routes(known, set(lead_ids))
+
+    def _check_routes(self, officer_ids: set[str], lead_ids: set[str]) -> None:
+        pinned = {ld.lead_id: ld.pinned_officer_id for ld in self.leads
+                  if ld.pinned_officer_id is not None}
+        for name, routes in (("locked_routes", self.locked_routes),
+                             ("reference_routes", self.reference_routes)):
+            seen: set[str] = set()
+            for oid, order in routes.items():
+                _check(oid in officer_ids, f"{name} names unknown officer {oid!r}", name)
+                unknown = [x for x in order if x not in lead_ids]
+                _check(not unknown, f"{name} of {oid} has unknown leads {unknown[:3]}", name)
+                _check(len(set(order)) == len(order) and not seen & set(order),
+                       f"{name}: a lead appears twice (route of {oid})", name)
+                seen |= set(order)
+                if name == "locked_routes":
+                    other = [x for x in order if pinned.get(x, oid) != oid]
+                    _check(not other, f"lead {other[:1]} is locked in {oid}'s route but "
+                           f"pinned to {pinned.get(other[0]) if other else ''}", name)
 
     @property
     def lead_by_id(self) -> dict[str, Lead]:

@@ -27,8 +27,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from routing.balance import balance_routes, spread
 from routing.construct import greedy_routes
 from routing.lns import NO_CLOCK_S, improve, improve_steps
+from routing.locks import reference_start, solve_with_locks
 from routing.model import BIG_S, Model, Search, day_matrix, route_value, search_parameters
 from routing.params import SolveParams
 from routing.plan import DroppedLead, DropReason, Plan, PlanStatus, Route
@@ -51,6 +53,9 @@ _LNS_FIRST_SHARE = 0.1
 #: A savings start is also tried on days of at most this many leads, in this share of the time.
 _SAVINGS_MAX_LEADS = 300
 _SAVINGS_SHARE = 0.1
+#: Balancing working hours stops this long before the time limit (it shares the time kept
+#: for re-inserting and explaining left-out leads, which is sized generously).
+_BALANCE_MARGIN_S = 0.05
 
 
 def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Plan:
@@ -69,11 +74,22 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Plan:
         Always a value. ``PARTIAL`` when an appointment could not be kept,
         ``TIMEOUT`` when the search found no solution in the time limit. Its ``meta``
         counts candidates, leads pruned, greedy visits, improvement steps (made and
-        accepted), route closings (tried, ended with every visit placed, undone) and the
-        worker processes used.
+        accepted), route closings (tried, ended with every visit placed, undone), the
+        worker processes used, and the team's spread (working hours per officer, their
+        max/min, value per officer; see :func:`routing.balance.spread`) with what
+        balancing cost (``balance_cost_yuan``). Locked routes
+        (:attr:`RoutingProblem.locked_routes`) are kept exactly; ``meta["broken_locks"]``
+        lists those that no longer fit the day.
     """
-    t0 = time.perf_counter()
     params = SolveParams() if params is None else params
+    if problem.locked_routes:
+        return solve_with_locks(problem, params, _solve_free)
+    return _solve_free(problem, params)
+
+
+def _solve_free(problem: RoutingProblem, params: SolveParams) -> Plan:
+    """:func:`solve` of a problem without locked routes."""
+    t0 = time.perf_counter()
     rules = problem.rules
     officers = problem.officers
     done = problem.done_lead_ids
@@ -97,6 +113,7 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Plan:
     # Re-inserting and explaining left-out leads after the search takes ~3 ms a candidate
     # (measured at N = 2000): reserve it so the whole solve keeps to its time limit.
     reserve_s = min(0.25 * params.time_limit_s, 0.003 * len(candidates))
+    balancing = (rules.balance > 0 and len(officers) >= 2 and not problem.reference_routes)
     stats: dict[str, int] = {}
     routes_orders = _search(problem, searched, candidates,
                             params.time_limit_s - reserve_s - (time.perf_counter() - t0),
@@ -131,8 +148,17 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Plan:
     routes = _keep_appointments(problem, routes)
     visited = {s.lead_id for r in routes for s in r.stops}
     left = [ld for ld in candidates if ld.lead_id not in visited]
-    # A local optimum can leave out a lead whose insertion pays; put such leads back.
-    routes, left = insert_profitable(problem, routes, left)
+    if not problem.reference_routes:
+        # A local optimum can leave out a lead whose insertion pays; put such leads back.
+        # (Not on a re-plan: there a lead is only added where it pays for the change too,
+        # which the search has judged.)
+        routes, left = insert_profitable(problem, routes, left)
+    balance_cost = 0.0
+    if balancing:
+        # Balanced after the search, which judges value alone; no clock in fixed-step mode.
+        deadline = None if params.improvement_steps is not None else (
+            t0 + params.time_limit_s - _BALANCE_MARGIN_S - 0.002 * len(left))
+        routes, left, balance_cost = balance_routes(problem, routes, left, deadline)
     visited = {s.lead_id for r in routes for s in r.stops}
     dropped = pre_dropped + list(explain_drops(problem, routes, left))
     missing_pins = [ld.lead_id for ld in problem.leads
@@ -147,7 +173,8 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Plan:
                if missing_pins else "")
     return Plan(status, tuple(routes), tuple(dropped), float(objective),
                 time.perf_counter() - t0, "ortools", problem.plan_date, message,
-                {"candidates": len(candidates), "pruned": len(pre_dropped), **stats})
+                {"candidates": len(candidates), "pruned": len(pre_dropped), **stats,
+                 **spread(routes), "balance_cost_yuan": round(balance_cost, 2)})
 
 
 def _keep_appointments(problem: RoutingProblem, routes: list[Route]) -> list[Route]:
@@ -275,9 +302,15 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
         return [[] for _ in problem.officers]
     deadline = time.perf_counter() + time_limit_s
     fixed_steps = params.improvement_steps
-    initial = (_initial_routes(problem, candidates, 0.3 * time_limit_s,
-                               _SAVINGS_SHARE * time_limit_s)
-               if fixed_steps is None else _initial_routes(problem, candidates, NO_CLOCK_S))
+    if problem.reference_routes:
+        # Re-planning a published day starts from it: the change cost keeps what the edit
+        # does not concern, and a greedy start would have to be searched back there.
+        initial = reference_start(problem, candidates)
+    elif fixed_steps is None:
+        initial = _initial_routes(problem, candidates, 0.3 * time_limit_s,
+                                  _SAVINGS_SHARE * time_limit_s)
+    else:
+        initial = _initial_routes(problem, candidates, NO_CLOCK_S)
     chosen = {x for seq in initial for x in seq}
     inside = {ld.lead_id for ld in searched}
     searched = [*searched, *(ld for ld in candidates if ld.lead_id in chosen - inside)]

@@ -122,6 +122,9 @@ def corruptions(p: RoutingProblem, plan: Plan) -> dict[str, tuple[RoutingProblem
     out["pinned_missing"] = (replace(p, leads=pin), replace(
         _edit_route(plan, stops=r.stops[1:], value_yuan=r.value_yuan),
         dropped=(*plan.dropped, DroppedLead(s0.lead_id, DropReason.NO_CAPACITY))))
+    # A plan that reverses a locked route (what "lock route" used to do) breaks the lock.
+    out["locked_route"] = (replace(p, locked_routes={r.officer_id: tuple(reversed(r.lead_ids))}),
+                           plan)
     out["lunch_missing"] = (p, _edit_route(plan, lunch=None))
     assert r.lunch is not None
     out["lunch_window"] = (p, _edit_route(plan, lunch=BreakTaken(14 * H, r.lunch.duration_s)))

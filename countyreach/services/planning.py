@@ -7,9 +7,10 @@ The manager page shows these values; they are built from the library's
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -33,6 +34,12 @@ __all__ = [
     "assign_pin",
     "unpin",
     "lock_route",
+    "unlock_route",
+    "LOCK_PREFIX",
+    "locked_routes",
+    "appointments",
+    "OfficerDiff",
+    "plan_diff",
     "replan",
     "explanation_column",
     "publish_to_store",
@@ -191,31 +198,138 @@ def dropped_table(problem: RoutingProblem, plan: Plan, lang: str) -> pd.DataFram
 
 
 
+#: Key prefix of a locked route among the pins. The app keeps its pins as one ``str -> str``
+#: mapping in the session; a lock travels in it as ``"@lock:<officer_id>"`` -> the JSON list
+#: of the route's lead ids (in order), the same ``@`` convention as the matrix's depot nodes.
+LOCK_PREFIX = "@lock:"
+
+
+def appointments(pins: Mapping[str, str]) -> dict[str, str]:
+    """The appointments among ``pins`` (lead_id -> officer_id), without the locks."""
+    return {k: v for k, v in pins.items() if not k.startswith(LOCK_PREFIX)}
+
+
+def locked_routes(pins: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """The locked routes among ``pins``: officer_id -> lead ids in order."""
+    return {k[len(LOCK_PREFIX):]: tuple(json.loads(v)) for k, v in pins.items()
+            if k.startswith(LOCK_PREFIX)}
+
+
 def assign_pin(pins: Mapping[str, str], lead_id: str, officer_id: str) -> dict[str, str]:
-    """Pins with ``lead_id`` assigned to ``officer_id`` (replacing an earlier pin)."""
+    """Pins with ``lead_id`` assigned to ``officer_id`` (replacing an earlier pin).
+
+    A lead that sat in another officer's locked route leaves that lock (the rest of the
+    locked order stays): the later decision wins.
+    """
     out = dict(pins)
+    for oid, order in locked_routes(pins).items():
+        if lead_id in order and oid != officer_id:
+            out[LOCK_PREFIX + oid] = json.dumps([x for x in order if x != lead_id])
     out[lead_id] = officer_id
     return out
 
 
 def unpin(pins: Mapping[str, str], lead_id: str | None = None) -> dict[str, str]:
-    """Pins without ``lead_id`` (without any pin when ``lead_id`` is ``None``)."""
+    """Pins without ``lead_id`` (without any pin or lock when ``lead_id`` is ``None``)."""
     if lead_id is None:
         return {}
     return {k: v for k, v in pins.items() if k != lead_id}
 
 
 def lock_route(pins: Mapping[str, str], plan: Plan, officer_id: str) -> dict[str, str]:
-    """Pin every stop of ``officer_id``'s current route to that officer.
+    """Lock ``officer_id``'s route as it is in ``plan``: same stops, same order.
 
-    Re-optimising then keeps those visits with that officer (the solver may
-    still reorder them and add others).
+    Re-optimising keeps a locked route exactly (re-timed only); when it no longer fits the
+    day the new plan says why (:attr:`routing.Plan.message`) instead of changing it.
+    Appointments of the route's leads with other officers are cancelled by the lock.
     """
     out = dict(pins)
     for r in plan.routes:
         if r.officer_id == officer_id:
-            out.update({lid: officer_id for lid in r.lead_ids})
+            for lid in r.lead_ids:
+                if out.get(lid) not in (None, officer_id):
+                    del out[lid]
+            out[LOCK_PREFIX + officer_id] = json.dumps(list(r.lead_ids))
     return out
+
+
+def unlock_route(pins: Mapping[str, str], officer_id: str) -> dict[str, str]:
+    """Pins without ``officer_id``'s lock."""
+    return {k: v for k, v in pins.items() if k != LOCK_PREFIX + officer_id}
+
+
+@dataclass(frozen=True, slots=True)
+class OfficerDiff:
+    """What a re-plan changed on one officer's route.
+
+    ``added``: visits the officer did not have; ``removed``: visits the officer no longer
+    makes (dropped or given to someone else); ``moved``: visits the officer keeps but out of
+    their former order (not on the longest run of kept visits still in the same order, so a
+    stop inserted at the front moves nothing). Each in the order of the route it comes from.
+    """
+
+    officer_id: str
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    moved: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("added", "removed", "moved"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything on this officer's route changed."""
+        return bool(self.added or self.removed or self.moved)
+
+
+def _in_order(before: Sequence[str], after: Sequence[str]) -> set[str]:
+    """The longest common subsequence of two orders of the same visits (as a set)."""
+    n, m = len(before), len(after)
+    table = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            table[i][j] = (table[i + 1][j + 1] + 1 if before[i] == after[j]
+                           else max(table[i + 1][j], table[i][j + 1]))
+    out: set[str] = set()
+    i = j = 0
+    while i < n and j < m:
+        if before[i] == after[j]:
+            out.add(before[i])
+            i, j = i + 1, j + 1
+        elif table[i + 1][j] >= table[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def plan_diff(before: Plan, after: Plan) -> tuple[OfficerDiff, ...]:
+    """Per officer, what ``after`` adds, removes and reorders against ``before``.
+
+    Parameters
+    ----------
+    before, after : Plan
+        The published (or current) plan and the re-planned one.
+
+    Returns
+    -------
+    tuple of OfficerDiff
+        One per officer of either plan (``after``'s route order, then officers only
+        ``before`` has), unchanged officers included (``changed`` is False).
+    """
+    old = {r.officer_id: r.lead_ids for r in before.routes}
+    new = {r.officer_id: r.lead_ids for r in after.routes}
+    out: list[OfficerDiff] = []
+    for oid in [*new, *(o for o in old if o not in new)]:
+        a, b = old.get(oid, ()), new.get(oid, ())
+        kept_a = [x for x in a if x in set(b)]
+        kept_b = [x for x in b if x in set(a)]
+        same = _in_order(kept_a, kept_b)
+        out.append(OfficerDiff(oid, tuple(x for x in b if x not in set(a)),
+                               tuple(x for x in a if x not in set(b)),
+                               tuple(x for x in kept_b if x not in same)))
+    return tuple(out)
 
 
 def replan(day: DayPlan, *, pins: Mapping[str, str], rules: RoutingRules | None = None,
@@ -232,7 +346,9 @@ def replan(day: DayPlan, *, pins: Mapping[str, str], rules: RoutingRules | None 
     day : DayPlan
         The current plan.
     pins : mapping lead_id -> officer_id
-        Appointments and locked routes.
+        Appointments, and locked routes as :func:`lock_route` records them. The day's
+        plan is the reference: every change against it costs
+        ``rules.change_cost_yuan``, so officers an edit does not concern keep their routes.
     rules : RoutingRules, optional
         Default: the day's rules.
     params : SolveParams, optional
@@ -253,8 +369,20 @@ def replan(day: DayPlan, *, pins: Mapping[str, str], rules: RoutingRules | None 
         o.officer_id for o in day.problem.officers]
     problem = build_problem(
         day.county, day.scores, plan_date=day.problem.plan_date,
-        rules=rules or day.problem.rules, officer_ids=ids, pins=dict(pins),
+        rules=rules or day.problem.rules, officer_ids=ids, pins=appointments(pins),
         exclude=excluded, matrix=day.problem.matrix)
+    known = {ld.lead_id for ld in problem.leads}
+    working = {o.officer_id for o in problem.officers}
+    locks = {oid: tuple(x for x in order if x in known)
+             for oid, order in locked_routes(pins).items() if oid in working}
+    reference = {r.officer_id: tuple(x for x in r.lead_ids if x in known)
+                 for r in day.plan.routes if r.officer_id in working}
+    # An appointment made in the leads file for a lead now locked elsewhere: the lock wins.
+    locked_to = {x: oid for oid, order in locks.items() for x in order}
+    leads = tuple(replace(ld, pinned_officer_id=locked_to[ld.lead_id])
+                  if ld.lead_id in locked_to and ld.pinned_officer_id not in (
+                      None, locked_to[ld.lead_id]) else ld for ld in problem.leads)
+    problem = replace(problem, leads=leads, locked_routes=locks, reference_routes=reference)
     timings = {"load_s": 0.0, "score_s": 0.0, "matrix_s": time.perf_counter() - t0}
     return solve_day(day.county, problem, day.scores, timings, started=t0,
                      params=params or day.params)

@@ -1,0 +1,268 @@
+"""Workload balance: even out the team's working hours at a bounded cost in value.
+
+The search maximises value; nothing in it cares whether one officer works nine hours
+and another six. :func:`balance_routes` takes the searched routes and moves visits
+between the longest and the shortest working days (relocate, swap, trade a visit for an
+unvisited lead nearer home, add an unvisited lead to a short day, leave a visit out of
+a long day) while the plan's value (value − driving − soft penalties) stays above
+``(1 − rules.balance)`` of what the search found. Every move is timed by
+:func:`routing.schedule.schedule_route`, so every route it returns is feasible.
+
+Days within :data:`_EVEN_S` of each other are left as they are. A move is kept when it
+narrows the spread (longest − shortest working day, then the sum
+of squared deviations from the mean); the best move of each round is taken, so the
+result depends on the inputs only (no clock decides a move, only whether another round
+starts). :func:`spread` reports the spread that the plan's ``meta`` carries.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from routing.plan import Route
+from routing.problem import Lead, Officer, RoutingProblem, start_node_id
+from routing.reasons import eligible, soft_mismatch
+from routing.schedule import schedule_route
+
+__all__ = ["balance_routes", "spread"]
+
+#: Nearest visited leads of other routes tried as swap partners of a visit, and nearest
+#: unvisited leads tried as trades or additions: bounds a round to a few thousand timings.
+_PARTNERS = 8
+_UNVISITED = 12
+#: Rounds at most (each takes one move); a move must narrow the spread by this many seconds.
+_MAX_ROUNDS = 60
+_MIN_GAIN_S = 30.0
+#: Days within this of each other are even already: balancing them further would cost
+#: value for minutes nobody notices (and would disturb small days the search got right).
+_EVEN_S = 1800
+
+
+def _hours_s(r: Route) -> int:
+    return r.end_s - r.start_s if r.stops else 0
+
+
+def spread(routes: Sequence[Route]) -> dict[str, Any]:
+    """Working hours and value per officer, and the spread over officers with visits.
+
+    Returns
+    -------
+    dict
+        ``hours_max``, ``hours_min``, ``hours_ratio`` (max/min, 1.0 when fewer than two
+        officers are out), ``hours_per_officer`` and ``value_per_officer_yuan``
+        (officer id -> figure), ``officers_out``.
+    """
+    busy = [_hours_s(r) / 3600.0 for r in routes if r.stops]
+    hi, lo = (max(busy), min(busy)) if busy else (0.0, 0.0)
+    return {
+        "hours_max": round(hi, 3), "hours_min": round(lo, 3),
+        "hours_ratio": round(hi / lo, 4) if len(busy) >= 2 and lo > 0 else 1.0,
+        "officers_out": len(busy),
+        "hours_per_officer": {r.officer_id: round(_hours_s(r) / 3600.0, 3) for r in routes},
+        "value_per_officer_yuan": {r.officer_id: round(r.value_yuan, 2) for r in routes},
+    }
+
+
+class _Day:
+    """Routes under balancing: their lead sequences, timings and plan value."""
+
+    def __init__(self, problem: RoutingProblem, routes: Sequence[Route],
+                 left: Sequence[Lead]) -> None:
+        self.problem = problem
+        self.by_id = problem.lead_by_id
+        self.officers = {o.officer_id: o for o in problem.officers}
+        self.routes = list(routes)
+        self.left = list(left)
+        self.drive_yuan_per_s = problem.rules.drive_cost_yuan_per_h / 3600.0
+        m = problem.matrix
+        self.m = m
+
+    def seq(self, k: int) -> list[Lead]:
+        return [self.by_id[s.lead_id] for s in self.routes[k].stops]
+
+    def route_value(self, k: int, r: Route) -> float:
+        o = self.officers[r.officer_id]
+        soft = sum(soft_mismatch(self.problem, o, self.by_id[s.lead_id]) for s in r.stops)
+        return (r.value_yuan - self.drive_yuan_per_s * r.drive_s
+                - self.problem.rules.soft_penalty_yuan * soft)
+
+    def value(self) -> float:
+        return sum(self.route_value(k, r) for k, r in enumerate(self.routes))
+
+    def may_take(self, k: int, lead: Lead) -> bool:
+        o = self.officers[self.routes[k].officer_id]
+        pin = lead.pinned_officer_id
+        return (pin is None or pin == o.officer_id) and eligible(self.problem, o, lead)
+
+    def best_insert(self, officer: Officer, seq: list[Lead], lead: Lead) -> Route | None:
+        """Cheapest feasible insertion of ``lead`` (least driving), or None."""
+        best: Route | None = None
+        for pos in range(len(seq) + 1):
+            r = schedule_route(officer, [*seq[:pos], lead, *seq[pos:]], self.m)
+            if r is not None and (best is None or r.drive_s < best.drive_s):
+                best = r
+        return best
+
+    def nearest(self, lead: Lead, pool: Sequence[Lead], n: int) -> list[Lead]:
+        if not pool:
+            return []
+        m = self.m
+        i = m.index[lead.lead_id]
+        cols = np.fromiter((m.index[x.lead_id] for x in pool), dtype=np.int64, count=len(pool))
+        d = m.duration_s[i, cols] + m.duration_s[cols, i]
+        order = np.argsort(d, kind="stable")[:n]
+        return [pool[j] for j in order]
+
+    def near_route(self, k: int, pool: Sequence[Lead], n: int) -> list[Lead]:
+        if not pool:
+            return []
+        m = self.m
+        oid = self.routes[k].officer_id
+        rows = np.array([m.index[start_node_id(oid)],
+                         *(m.index[s.lead_id] for s in self.routes[k].stops)])
+        cols = np.fromiter((m.index[x.lead_id] for x in pool), dtype=np.int64, count=len(pool))
+        d = m.duration_s[np.ix_(rows, cols)].min(axis=0)
+        order = np.argsort(d, kind="stable")[:n]
+        return [pool[j] for j in order]
+
+
+def _key(hours: Sequence[float]) -> tuple[float, float]:
+    busy = [h for h in hours if h > 0]
+    if len(busy) < 2:
+        return (0.0, 0.0)
+    mean = sum(busy) / len(busy)
+    return (max(busy) - min(busy), sum((h - mean) ** 2 for h in busy))
+
+
+def _moves(day: _Day, hi: int, lo: int) -> list[tuple[dict[int, Route], Lead | None,
+                                                      Lead | None]]:
+    """Candidate moves: new routes by position, a lead leaving the unvisited pool, one
+    joining it."""
+    out: list[tuple[dict[int, Route], Lead | None, Lead | None]] = []
+    n = len(day.routes)
+    officer = [day.officers[r.officer_id] for r in day.routes]
+    seqs = [day.seq(k) for k in range(n)]
+    visited_elsewhere = {k: seqs[k] for k in range(n)}
+
+    def without(k: int, lead: Lead) -> Route | None:
+        return schedule_route(officer[k], [x for x in seqs[k] if x is not lead], day.m)
+
+    for src in (hi, *(k for k in range(n) if k != hi)):
+        # Visits leave the longest day (to anyone) or join the shortest (from anyone).
+        for x in seqs[src]:
+            if x.pinned_officer_id is not None:
+                continue
+            dsts = range(n) if src == hi else (lo,)
+            shrunk = without(src, x)
+            if shrunk is None:
+                continue
+            if src == hi:
+                out.append(({src: shrunk}, None, x))  # leave it out
+            for dst in dsts:
+                if dst == src or not day.may_take(dst, x):
+                    continue
+                grown = day.best_insert(officer[dst], seqs[dst], x)
+                if grown is not None:
+                    out.append(({src: shrunk, dst: grown}, None, None))
+    for a in (hi, lo):
+        others = [y for k in range(n) if k != a for y in visited_elsewhere[k]
+                  if y.pinned_officer_id is None]
+        owner = {y.lead_id: k for k in range(n) if k != a for y in seqs[k]}
+        for x in seqs[a]:
+            if x.pinned_officer_id is not None:
+                continue
+            base_a = [y for y in seqs[a] if y is not x]
+            for y in day.nearest(x, others, _PARTNERS):
+                b = owner[y.lead_id]
+                if not (day.may_take(a, y) and day.may_take(b, x)):
+                    continue
+                ra = day.best_insert(officer[a], base_a, y)
+                if ra is None:
+                    continue
+                rb = day.best_insert(officer[b], [z for z in seqs[b] if z is not y], x)
+                if rb is not None:
+                    out.append(({a: ra, b: rb}, None, None))
+            # Trade a visit for an unvisited lead near this route.
+            for u in day.near_route(a, day.left, _UNVISITED):
+                if day.may_take(a, u):
+                    r = day.best_insert(officer[a], base_a, u)
+                    if r is not None:
+                        out.append(({a: r}, u, x))
+    for u in day.near_route(lo, day.left, _UNVISITED):
+        if day.may_take(lo, u):
+            r = day.best_insert(officer[lo], seqs[lo], u)
+            if r is not None:
+                out.append(({lo: r}, u, None))
+    return out
+
+
+def balance_routes(problem: RoutingProblem, routes: Sequence[Route], left: Sequence[Lead],
+                   deadline: float | None = None) -> tuple[list[Route], list[Lead], float]:
+    """Even out working hours across the officers who go out, within the value budget.
+
+    Parameters
+    ----------
+    problem : RoutingProblem
+        The day; ``rules.balance`` is the share of the plan's value the balance may cost.
+    routes : sequence of Route
+        Feasible routes, one per officer.
+    left : sequence of Lead
+        Candidates not visited (a short day may take one of them).
+    deadline : float, optional
+        ``time.perf_counter()`` after which no new round starts; None: rounds are bounded by
+        count only (reproducible plans).
+
+    Returns
+    -------
+    (list of Route, list of Lead, float)
+        The balanced routes, the leads still unvisited and the value (yuan) it cost.
+    """
+    day = _Day(problem, routes, left)
+    start_value = day.value()
+    gross = sum(r.value_yuan for r in routes)
+    floor = start_value - problem.rules.balance * gross
+    for _ in range(_MAX_ROUNDS):
+        if deadline is not None and time.perf_counter() >= deadline:
+            break
+        hours = [_hours_s(r) for r in day.routes]
+        busy = [k for k, h in enumerate(hours) if h > 0]
+        if len(busy) < 2:
+            break
+        hi = max(busy, key=lambda k: hours[k])
+        lo = min(busy, key=lambda k: hours[k])
+        now = _key(hours)
+        if now[0] <= _EVEN_S:
+            break
+        value_now = day.value()
+        best: tuple[tuple[float, float, float], dict[int, Route], Lead | None,
+                    Lead | None] | None = None
+        for changed, taken, freed in _moves(day, hi, lo):
+            trial = list(hours)
+            for k, r in changed.items():
+                trial[k] = _hours_s(r)
+            if sum(1 for h in trial if h > 0) < len(busy):
+                continue  # balancing never sends an officer home
+            key = _key(trial)
+            if key[0] > now[0] - _MIN_GAIN_S and not (key[0] <= now[0] and key[1] < now[1]):
+                continue
+            value = value_now + sum(day.route_value(k, r) - day.route_value(k, day.routes[k])
+                                    for k, r in changed.items())
+            if value < floor:
+                continue
+            rank = (key[0], key[1], -value)
+            if best is None or rank < best[0]:
+                best = (rank, changed, taken, freed)
+        if best is None:
+            break
+        _, changed, taken, freed = best
+        for k, r in changed.items():
+            day.routes[k] = r
+        if taken is not None:
+            day.left = [x for x in day.left if x is not taken]
+        if freed is not None:
+            day.left.append(freed)
+    return day.routes, day.left, start_value - day.value()
