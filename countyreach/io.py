@@ -228,7 +228,25 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
         records.append(rec)
     if not records:
         raise InputError("the leads file has no rows", file=str(p))
-    return pd.DataFrame.from_records(records)
+    table = pd.DataFrame.from_records(records)
+    _warn_unknown_industries(p, table)
+    return table
+
+
+def _warn_unknown_industries(path: Path, table: pd.DataFrame) -> None:
+    """Say once which industries the lead model has never seen (it scores them as 'other')."""
+    from propensity.features import INDUSTRIES
+
+    unknown = table.loc[~table["industry"].isin(INDUSTRIES), ["industry", "source_row"]]
+    if unknown.empty:
+        return
+    parts = []
+    for industry, rows in unknown.groupby("industry", sort=True)["source_row"]:
+        first = ", ".join(str(int(r)) for r in rows.head(3))
+        parts.append(f"{industry!r} ({len(rows)} rows: {first}{', …' if len(rows) > 3 else ''})")
+    warnings.warn(f"{path}: industries the lead model does not know, scored as 'other' "
+                  f"(routing and skills still use them as written): {'; '.join(parts)}",
+                  DataWarning, stacklevel=3)
 
 
 def _parse_windows(row: CsvRow) -> tuple[TimeWindow, ...]:

@@ -116,28 +116,36 @@ def find_clusters(
     dist = np.full(n, np.nan)
     size = np.zeros(n, dtype=np.int64)
     cores: list[ClusterCore] = []
+    rng = np.random.default_rng(0)
     for name in np.unique(ind):
-        idx = np.flatnonzero(ind == name)
-        if len(idx) < min_cluster_size:
+        every = np.flatnonzero(ind == name)
+        if len(every) < min_cluster_size:
             continue
+        # Density clustering keeps every point's neighbour list: in a dense county that grows
+        # with the square of the points. Above a few thousand businesses of one industry the
+        # clusters are found on a fixed random sample (density thresholds scaled to it) and the
+        # others join the cluster of their nearest sampled neighbour within the radius.
+        idx = np.sort(rng.choice(every, _CLUSTER_SAMPLE, replace=False)) \
+            if len(every) > _CLUSTER_SAMPLE else every
+        scale = len(idx) / len(every)
         xy = np.radians(np.column_stack([la[idx], lo[idx]]))
         if method == "hdbscan":
-            est = HDBSCAN(min_cluster_size=min_cluster_size, min_samples=samples,
+            est = HDBSCAN(min_cluster_size=max(2, round(min_cluster_size * scale)),
+                          min_samples=max(1, round(samples * scale)),
                           metric="haversine", algorithm="ball_tree", copy=True,
                           # One jade village in a county is one cluster, not noise.
                           allow_single_cluster=True,
                           cluster_selection_epsilon=eps_m / EARTH_RADIUS_M)
         else:
-            est = DBSCAN(eps=eps_m / EARTH_RADIUS_M, min_samples=samples, metric="haversine",
-                         algorithm="ball_tree")
+            est = DBSCAN(eps=eps_m / EARTH_RADIUS_M, min_samples=max(2, round(samples * scale)),
+                         metric="haversine", algorithm="ball_tree")
         local = est.fit(xy).labels_
+        if len(idx) < len(every):
+            local, idx = _spread_labels(la, lo, every, idx, local, eps_m)
         core_lat, core_lon = [], []
         for lab in np.unique(local[local >= 0]):
             members = idx[local == lab]
-            # Medoid: a real business location, unlike a centroid that may fall in a field.
-            d = haversine_m(la[members][:, None], lo[members][:, None],
-                            la[members][None, :], lo[members][None, :])
-            medoid = members[int(d.sum(axis=1).argmin())]
+            medoid = _medoid(la, lo, members)
             spread = haversine_m(la[members], lo[members], la[medoid], lo[medoid])
             if np.median(spread) > max_spread_m:
                 local[local == lab] = -1
@@ -155,4 +163,42 @@ def find_clusters(
             d_noise, _ = distance_to_nearest(la[noise], lo[noise], core_lat, core_lon)
             dist[noise] = d_noise
     return ClusterResult(labels, dist, size, tuple(cores))
+
+
+#: Businesses of one industry clustered exactly; above it, on a sample of this size.
+_CLUSTER_SAMPLE = 4_000
+#: Members a medoid is chosen among (the ones nearest the cluster's centre).
+_MEDOID_CANDIDATES = 256
+
+
+def _medoid(la: npt.NDArray[np.float64], lo: npt.NDArray[np.float64],
+            members: npt.NDArray[np.int64]) -> int:
+    """The member with the least total distance to the others: a real business location,
+    unlike a centroid that may fall in a field. Large clusters choose among the members
+    nearest their centre, so memory stays linear in the cluster's size."""
+    cand = members
+    if len(members) > _MEDOID_CANDIDATES:
+        near = haversine_m(la[members], lo[members], float(np.mean(la[members])),
+                           float(np.mean(lo[members])))
+        cand = members[np.argsort(near, kind="stable")[:_MEDOID_CANDIDATES]]
+    total = np.zeros(len(cand))
+    for start in range(0, len(members), 4096):
+        block = members[start:start + 4096]
+        total += haversine_m(la[cand][:, None], lo[cand][:, None],
+                             la[block][None, :], lo[block][None, :]).sum(axis=1)
+    return int(cand[int(total.argmin())])
+
+
+def _spread_labels(la: npt.NDArray[np.float64], lo: npt.NDArray[np.float64],
+                   every: npt.NDArray[np.int64], sample: npt.NDArray[np.int64],
+                   local: npt.NDArray[np.int64], eps_m: float
+                   ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Labels for all of ``every`` from the sample's: the nearest clustered sampled point
+    within ``eps_m`` gives its cluster, others are noise."""
+    clustered = sample[local >= 0]
+    out = np.full(len(every), -1, dtype=np.int64)
+    if len(clustered):
+        d, k = distance_to_nearest(la[every], lo[every], la[clustered], lo[clustered])
+        out = np.where(d <= eps_m, local[local >= 0][k], -1)
+    return out, every
 

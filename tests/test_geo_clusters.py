@@ -100,3 +100,21 @@ def test_bad_input_is_an_input_error() -> None:
         geo.find_clusters([35.5, 95.0], [115.0, 115.0], ["a", "a"])
     with pytest.raises(GeoInputError, match="industr"):
         geo.find_clusters([35.5], [115.0], ["a", "b"])
+
+
+def test_a_dense_industry_of_thousands_is_clustered_on_a_sample_and_labelled_in_full():
+    """Beyond a few thousand businesses the clusters come from a sample; everyone is labelled."""
+    rng = np.random.default_rng(3)
+    n = 9_000
+    # One dense village of 8,000 workshops and 1,000 scattered across the county.
+    lat = np.concatenate([35.50 + rng.normal(0, 0.002, 8_000), rng.uniform(35.3, 35.7, 1_000)])
+    lon = np.concatenate([115.00 + rng.normal(0, 0.002, 8_000),
+                          rng.uniform(114.8, 115.2, 1_000)])
+    res = geo.find_clusters(lat, lon, np.full(n, "jade_carving"))
+    assert len(res.labels) == n
+    assert res.n_clusters >= 1
+    big = max(res.cores, key=lambda c: c.size)
+    assert big.size >= 7_500  # the village, found through the sample and spread to all
+    assert abs(big.lat - 35.50) < 0.002 and abs(big.lon - 115.00) < 0.002
+    in_village = res.labels[:8_000] == big.cluster_id
+    assert in_village.mean() > 0.95 and (res.labels[8_000:] == big.cluster_id).mean() < 0.05

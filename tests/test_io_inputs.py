@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from countyreach.errors import DroppedRowWarning, InputError
+from countyreach.errors import DataWarning, DroppedRowWarning, InputError
 from countyreach.io import (
     load_county,
     read_branches,
@@ -47,7 +47,7 @@ def test_missing_column_names_file_and_field(tmp_path: Path):
 
 def test_bad_number_names_row_and_field(tmp_path: Path):
     p = _write(tmp_path / "leads.csv",
-               LEADS_HEADER + "L1,a,shop,v,35.5,115.0,\nL2,b,shop,v,north,115.0,\n")
+               LEADS_HEADER + "L1,a,small_shop,v,35.5,115.0,\nL2,b,small_shop,v,north,115.0,\n")
     with pytest.raises(InputError) as err:
         read_leads_table(p)
     assert (err.value.row, err.value.field) == (2, "lat")
@@ -55,32 +55,32 @@ def test_bad_number_names_row_and_field(tmp_path: Path):
 
 
 def test_out_of_range_latitude(tmp_path: Path):
-    p = _write(tmp_path / "leads.csv", LEADS_HEADER + "L1,a,shop,v,135.5,115.0,\n")
+    p = _write(tmp_path / "leads.csv", LEADS_HEADER + "L1,a,small_shop,v,135.5,115.0,\n")
     with pytest.raises(InputError, match="row 1.*'lat'"):
         read_leads_table(p)
 
 
 @pytest.mark.parametrize("bad_id", ["1; DROP TABLE leads", "a b", "x'--", ""])
 def test_sql_ish_or_empty_ids_are_rejected(tmp_path: Path, bad_id: str):
-    p = _write(tmp_path / "leads.csv", LEADS_HEADER + f'"{bad_id}",a,shop,v,35.5,115.0,\n')
+    p = _write(tmp_path / "leads.csv", LEADS_HEADER + f'"{bad_id}",a,small_shop,v,35.5,115.0,\n')
     with pytest.raises(InputError, match="lead_id"):
         read_leads_table(p)
 
 
 def test_windows_parsed_and_bad_window_named(tmp_path: Path):
     p = _write(tmp_path / "leads.csv",
-               LEADS_HEADER + "L1,a,shop,v,35.5,115.0,08:00-11:30;14:00-18:00\n")
+               LEADS_HEADER + "L1,a,small_shop,v,35.5,115.0,08:00-11:30;14:00-18:00\n")
     t = read_leads_table(p)
     (w1, w2) = t.loc[0, "windows"]
     assert (w1.start_s, w2.end_s) == (8 * 3600, 18 * 3600)
-    p = _write(tmp_path / "leads2.csv", LEADS_HEADER + "L1,a,shop,v,35.5,115.0,11:00-08:00\n")
+    p = _write(tmp_path / "leads2.csv", LEADS_HEADER + "L1,a,small_shop,v,35.5,115.0,11:00-08:00\n")
     with pytest.raises(InputError, match="'windows'"):
         read_leads_table(p)
 
 
 def test_duplicate_lead_is_warned_and_skipped(tmp_path: Path):
     p = _write(tmp_path / "leads.csv",
-               LEADS_HEADER + "L1,a,shop,v,35.5,115.0,\nL1,b,shop,v,35.6,115.0,\n")
+               LEADS_HEADER + "L1,a,small_shop,v,35.5,115.0,\nL1,b,small_shop,v,35.6,115.0,\n")
     with pytest.warns(DroppedRowWarning, match="repeats row 1"):
         t = read_leads_table(p)
     assert list(t["name"]) == ["a"]
@@ -142,7 +142,7 @@ def test_undecodable_file_is_named(tmp_path: Path):
 def test_model_features_out_of_range_name_row_and_field(tmp_path: Path, column: str,
                                                          value: str):
     p = _write(tmp_path / "leads.csv", f"lead_id,name,industry,lat,lon,{column}\n"
-               f"L1,a,shop,35.5,115.0,1\nL2,b,shop,35.5,115.0,{value}\n")
+               f"L1,a,small_shop,35.5,115.0,1\nL2,b,small_shop,35.5,115.0,{value}\n")
     with pytest.raises(InputError, match=rf"row 2.*{column}"):
         read_leads_table(p)
 
@@ -183,3 +183,12 @@ def test_no_warnings_on_clean_demo_files(demo_dir: Path):
     assert on_disk <= read, f"demo files no test reads: {on_disk - read}"
     assert len(officers) >= 5 and len(villages) > 0 and len(branches) > 0
     assert len(leads) > 0 and len(history) > 0
+
+
+def test_an_industry_the_model_does_not_know_is_kept_and_named_once(tmp_path: Path):
+    p = _write(tmp_path / "leads.csv", LEADS_HEADER + "L1,a,tea_farm,v,35.5,115.0,\n"
+               "L2,b,tea_farm,v,35.5,115.0,\nL3,c,sheep_farm,v,35.5,115.0,\n")
+    with pytest.warns(DataWarning, match=r"'tea_farm' \(2 rows: 1, 2\)") as seen:
+        table = read_leads_table(p)
+    assert len([w for w in seen if issubclass(w.category, DataWarning)]) == 1
+    assert list(table["industry"]) == ["tea_farm", "tea_farm", "sheep_farm"]
