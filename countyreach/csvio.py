@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import pandas as pd
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
 from countyreach.errors import InputError, LocatedError
-from geo.types import Location
 from routing.problem import DAY_S, parse_hhmm
 
 __all__ = [
@@ -124,8 +127,11 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
     return df
 
 
+M = TypeVar("M", bound="BaseModel")
+
+
 class CsvRow:
-    """Typed access to one CSV row that names file, row and field on error."""
+    """One CSV row: validated against its schema, and every error names file, row and field."""
 
 
     def __init__(self, path: Path, rowno: int, data: Mapping[str, str]) -> None:
@@ -133,50 +139,14 @@ class CsvRow:
         self.rowno = rowno
         self.data = data
 
+    def validate(self, model: type[M]) -> M:
+        """This row validated against its schema (see :mod:`countyreach.schemas`)."""
+        from countyreach.schemas import validate_row
+
+        return validate_row(model, self.data, file=str(self.path), row=self.rowno)
+
     def err(self, field: str, message: str) -> InputError:
         return InputError(message, file=str(self.path), row=self.rowno, field=field)
-
-    def text(self, field: str, *, required: bool = False, max_len: int = 200) -> str:
-        value = str(self.data.get(field, "") or "").strip()
-        if required and not value:
-            raise self.err(field, "value is required")
-        if CONTROL_RE.search(value):
-            raise self.err(field, "contains control characters")
-        if len(value) > max_len:
-            raise self.err(field, f"longer than {max_len} characters")
-        return value
-
-    def ident(self, field: str, *, required: bool = True) -> str | None:
-        value = self.text(field, required=required)
-        if not value:
-            return None
-        if not ID_RE.match(value):
-            raise self.err(
-                field,
-                f"{value!r} is not a valid id (1-64 of letters, digits, '-', '_', '.', ':')",
-            )
-        return value
-
-    def number(self, field: str, *, required: bool = True, lo: float | None = None,
-               hi: float | None = None) -> float | None:
-        raw = self.text(field, required=required)
-        if not raw:
-            return None
-        try:
-            value = float(raw)
-        except ValueError:
-            raise self.err(field, f"expected a number, got {raw!r}") from None
-        if value != value or value in (float("inf"), float("-inf")):
-            raise self.err(field, f"expected a finite number, got {raw!r}")
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise self.err(field, f"{value:g} is outside [{lo}, {hi}]")
-        return value
-
-    def time(self, field: str, *, required: bool = True) -> int | None:
-        raw = self.text(field, required=required)
-        if not raw:
-            return None
-        return self.clock(field, raw)
 
     def clock(self, field: str, raw: str) -> int:
         """A time of day written in a file (``HH:MM``, at most 24:00), in seconds."""
@@ -187,13 +157,6 @@ class CsvRow:
         if t > DAY_S:
             raise self.err(field, f"{raw!r} is not a time of day (00:00-24:00)")
         return t
-
-    def latlon(self, lat_field: str, lon_field: str, crs: str) -> Location:
-        lat = self.number(lat_field, lo=-90, hi=90)
-        lon = self.number(lon_field, lo=-180, hi=180)
-        assert lat is not None and lon is not None
-        la, lo = to_wgs84(lat, lon, crs)
-        return Location(la, lo)
 
 
 def csv_rows(path: Path, df: pd.DataFrame) -> list[CsvRow]:

@@ -25,7 +25,6 @@ import pandas as pd
 from countyreach.csvio import (
     CRS_CHOICES,
     ID_RE,
-    MONTH_RE,
     CsvRow,
     check_crs,
     csv_rows,
@@ -34,8 +33,16 @@ from countyreach.csvio import (
     to_wgs84,
 )
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError, LocatedError
+from countyreach.schemas import (
+    FEATURE_RANGES,
+    BranchRow,
+    HistoryRow,
+    LeadRow,
+    OfficerRow,
+    VillageRow,
+)
 from geo.types import Location
-from routing.problem import Break, Depot, DepotKind, Lead, Officer, TimeWindow, hhmm
+from routing.problem import Break, Depot, DepotKind, Lead, Officer, TimeWindow
 
 __all__ = [
     "CRS_CHOICES",
@@ -56,17 +63,6 @@ __all__ = [
     "HISTORY_COLUMNS",
 ]
 
-#: Model features a leads file may carry, with the range a real value lies in (a value outside
-#: is a typo or a unit mix-up, not a business).
-FEATURE_RANGES: Mapping[str, tuple[float, float]] = {
-    "years_operating": (0, 100),
-    "staff": (0, 100_000),
-    "mobile_pay_flow_yuan": (0, 1e9),
-    "has_existing_loan": (0, 1),
-    "past_contacts": (0, 1_000),
-    "past_refusals": (0, 1_000),
-    "revenue_band": (0, 10),
-}
 
 #: Default minutes at a business by industry: a farm visit includes walking the
 #: fields or pens, a shop visit is a conversation at the counter.
@@ -142,9 +138,9 @@ def read_villages(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
     df = read_csv_table(p, ["name", "lat", "lon"])
     out = []
     for row in csv_rows(p, df):
-        loc = row.latlon("lat", "lon", crs)
-        out.append({"name": row.text("name", required=True),
-                    "place": row.text("place") or "village", "lat": loc.lat, "lon": loc.lon})
+        v = row.validate(VillageRow)
+        la, lo = to_wgs84(v.lat, v.lon, crs)
+        out.append({"name": v.name, "place": v.place or "village", "lat": la, "lon": lo})
     return pd.DataFrame(out, columns=["name", "place", "lat", "lon"])
 
 
@@ -155,9 +151,8 @@ def read_branches(path: str | Path, *, crs: str = "wgs84") -> tuple[Depot, ...]:
     df = read_csv_table(p, ["branch_id", "name", "lat", "lon"])
     out = []
     for row in csv_rows(p, df):
-        bid = row.ident("branch_id")
-        assert bid is not None
-        out.append(Depot(bid, row.text("name", required=True), row.latlon("lat", "lon", crs),
+        b = row.validate(BranchRow)
+        out.append(Depot(b.branch_id, b.name, Location(*to_wgs84(b.lat, b.lon, crs)),
                          DepotKind.BRANCH))
     if not out:
         raise InputError("no branches in file", file=str(p))
@@ -192,37 +187,24 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
     seen: dict[str, int] = {}
     records: list[dict[str, Any]] = []
     for row in csv_rows(p, df):
-        lead_id = row.ident("lead_id")
-        assert lead_id is not None
-        if lead_id in seen:
+        v = row.validate(LeadRow)
+        if v.lead_id in seen:
             warnings.warn(
-                f"{p}: row {row.rowno}: lead_id {lead_id!r} repeats row {seen[lead_id]}; "
+                f"{p}: row {row.rowno}: lead_id {v.lead_id!r} repeats row {seen[v.lead_id]}; "
                 "keeping the first", DroppedRowWarning, stacklevel=2)
             continue
-        seen[lead_id] = row.rowno
-        loc = row.latlon("lat", "lon", crs)
-        industry = row.text("industry", required=True, max_len=40)
-        svc = row.number("service_min", required=False, lo=0, hi=480)
-        service_min = SERVICE_MIN_BY_INDUSTRY.get(industry, DEFAULT_SERVICE_MIN) if svc is None \
-            else svc
-        windows = _parse_windows(row)
-        rec: dict[str, Any] = dict(row.data)
-        for feature, (lo, hi) in FEATURE_RANGES.items():
-            if feature in rec:  # validated here; the model parses the text itself
-                row.number(feature, required=False, lo=lo, hi=hi)
+        seen[v.lead_id] = row.rowno
+        la, lo = to_wgs84(v.lat, v.lon, crs)
+        service_min = SERVICE_MIN_BY_INDUSTRY.get(v.industry, DEFAULT_SERVICE_MIN) \
+            if v.service_min is None else v.service_min
+        rec: dict[str, Any] = dict(row.data)  # extra columns (model features) kept as text
         rec.update(
-            lead_id=lead_id,
-            name=row.text("name", required=True),
-            industry=industry,
-            village=row.text("village"),
-            lat=loc.lat,
-            lon=loc.lon,
-            phone=row.text("phone", max_len=40),
-            address=row.text("address"),
+            lead_id=v.lead_id, name=v.name, industry=v.industry, village=v.village,
+            lat=la, lon=lo, phone=v.phone, address=v.address,
             service_s=int(round(service_min * 60)),
-            windows=windows,
-            pinned_officer_id=row.ident("pinned_officer_id", required=False),
-            load=int(row.number("load", required=False, lo=0, hi=10_000) or 0),
+            windows=_parse_windows(row, v),
+            pinned_officer_id=v.pinned_officer_id,
+            load=int(v.load or 0),
             source_row=row.rowno,
         )
         records.append(rec)
@@ -249,10 +231,10 @@ def _warn_unknown_industries(path: Path, table: pd.DataFrame) -> None:
                   DataWarning, stacklevel=3)
 
 
-def _parse_windows(row: CsvRow) -> tuple[TimeWindow, ...]:
-    text = row.text("windows")
-    if not text and (row.text("window_start") or row.text("window_end")):
-        text = f"{row.text('window_start') or '00:00'}-{row.text('window_end') or '23:59'}"
+def _parse_windows(row: CsvRow, v: LeadRow) -> tuple[TimeWindow, ...]:
+    text = v.windows
+    if not text and (v.window_start or v.window_end):
+        text = f"{v.window_start or '00:00'}-{v.window_end or '23:59'}"
         field = "window_start"
     else:
         field = "windows"
@@ -357,60 +339,35 @@ def read_officers(path: str | Path, *, crs: str = "wgs84") -> tuple[Officer, ...
     out: list[Officer] = []
     seen: set[str] = set()
     for row in csv_rows(p, df):
-        oid = row.ident("officer_id")
-        assert oid is not None
+        v = row.validate(OfficerRow)
+        oid = v.officer_id
         if oid in seen:
             raise row.err("officer_id", f"officer {oid!r} appears twice")
         seen.add(oid)
-        start_kind = row.text("start_kind") or "home"
-        if start_kind not in ("home", "branch"):
-            raise row.err("start_kind", f"must be home or branch, got {start_kind!r}")
-        start = Depot(f"{oid}-start", row.text("start_name") or start_kind,
-                      row.latlon("start_lat", "start_lon", crs), DepotKind(start_kind))
-        if row.text("end_lat") or row.text("end_lon"):
-            end_kind = row.text("end_kind") or start_kind
-            if end_kind not in ("home", "branch"):
-                raise row.err("end_kind", f"must be home or branch, got {end_kind!r}")
-            end = Depot(f"{oid}-end", row.text("end_name") or end_kind,
-                        row.latlon("end_lat", "end_lon", crs), DepotKind(end_kind))
+        start = Depot(f"{oid}-start", v.start_name or v.start_kind,
+                      Location(*to_wgs84(v.start_lat, v.start_lon, crs)),
+                      DepotKind(v.start_kind))
+        if v.end_lat is not None and v.end_lon is not None:
+            end_kind = v.end_kind or v.start_kind
+            end = Depot(f"{oid}-end", v.end_name or end_kind,
+                        Location(*to_wgs84(v.end_lat, v.end_lon, crs)), DepotKind(end_kind))
         else:
             end = Depot(f"{oid}-end", start.name, start.location, start.kind)
-        s0, s1 = row.time("shift_start"), row.time("shift_end")
-        assert s0 is not None and s1 is not None
-        if s1 <= s0:
-            raise row.err("shift_end", "shift must end after it starts")
-        drive = row.number("max_drive_min", required=False, lo=0, hi=24 * 60)
-        visits = row.number("max_visits", required=False, lo=0, hi=200)
-        capacity = row.number("capacity", required=False, lo=0, hi=100_000)
-        if capacity == 0:
-            raise row.err("capacity", "0 units: this officer could visit nothing that uses kits; "
-                          "leave capacity empty for no limit")
         lunch = None
-        l0, l1 = row.time("lunch_start", required=False), row.time("lunch_end", required=False)
-        lmin = row.number("lunch_min", required=False, lo=1, hi=240)
-        if l0 is not None or l1 is not None or lmin is not None:
-            if l0 is None or l1 is None or lmin is None:
-                raise row.err("lunch_start", "give lunch_start, lunch_end and lunch_min together")
-            if l1 < l0:
-                raise row.err("lunch_end", "latest lunch start is before the earliest")
-            if l0 < s0 or l0 + lmin * 60 > s1:
-                raise row.err("lunch_start", f"lunch from {hhmm(l0)} for {lmin:g} min does not "
-                              f"fit in the shift {hhmm(s0)}-{hhmm(s1)}")
-            lunch = Break(TimeWindow(l0, l1), int(round(lmin * 60)))
+        if v.lunch_start is not None and v.lunch_end is not None and v.lunch_min is not None:
+            lunch = Break(TimeWindow(v.lunch_start, v.lunch_end), int(round(v.lunch_min * 60)))
         out.append(
             Officer(
                 officer_id=oid,
-                name=row.text("name", required=True),
+                name=v.name,
                 start=start,
                 end=end,
-                shift=TimeWindow(s0, s1),
-                max_drive_s=None if drive is None else int(round(drive * 60)),
-                max_visits=None if visits is None else int(visits),
-                capacity=None if capacity is None else int(capacity),
-                skills=frozenset(s.strip() for s in row.text("skills").split(";") if s.strip()),
-                localities=frozenset(
-                    s.strip() for s in row.text("localities", max_len=2000).split(";")
-                    if s.strip()),
+                shift=TimeWindow(v.shift_start, v.shift_end),
+                max_drive_s=None if v.max_drive_min is None else int(round(v.max_drive_min * 60)),
+                max_visits=None if v.max_visits is None else int(v.max_visits),
+                capacity=None if v.capacity is None else int(v.capacity),
+                skills=frozenset(x.strip() for x in v.skills.split(";") if x.strip()),
+                localities=frozenset(x.strip() for x in v.localities.split(";") if x.strip()),
                 lunch=lunch,
             )
         )
@@ -542,17 +499,11 @@ def read_history(path: str | Path) -> pd.DataFrame:
         raise InputError("the history file has no rows", file=str(p))
     codes = {o.value for o in Outcome}
     for row in csv_rows(p, df):
-        row.ident("lead_id")
-        month = row.text("month", required=True)
-        if not MONTH_RE.match(month):
-            raise row.err("month", f"expected a month like 2025-09, got {month!r}")
-        if "took_loan" in df.columns:
-            row.number("took_loan", required="outcome" not in df.columns, lo=0, hi=1)
-        if "outcome" in df.columns and row.text("outcome") and row.text("outcome") not in codes:
-            raise row.err("outcome", f"unknown outcome {row.text('outcome')!r}; use one of "
-                          f"{sorted(codes)}")
-        row.number("loan_yuan", required=False, lo=0, hi=1e9)
-        row.number("defaulted", required=False, lo=0, hi=1)
+        h = row.validate(HistoryRow)
+        if "took_loan" in df.columns and "outcome" not in df.columns and h.took_loan is None:
+            raise row.err("took_loan", "value is required")
+        if h.outcome and h.outcome not in codes:
+            raise row.err("outcome", f"unknown outcome {h.outcome!r}; use one of {sorted(codes)}")
     out = df.copy()
     for c in ("took_loan", "loan_yuan", "defaulted"):
         if c in out.columns:
