@@ -1,367 +1,419 @@
-"""Routing benchmarks: field instances against PyVRP and VROOM, TOP against best-known scores.
+"""Routing bench: ours against PyVRP at equal CPU on every instance family, every plan checked.
 
-Not part of the test run. Every solution passes :func:`routing.check_plan` (PyVRP's and
-VROOM's routes are re-timed under the same rules and checked too), and every figure is a
-ratio against a baseline measured in the same run, since the machine is noisy.
+Not part of the test run. Usage (the figures of the README; ``--out`` keeps the JSON lines)::
 
-Usage::
-
-    python bench/bench_routing.py field --sizes 200 500 1000 2000 --budget 60
-    python bench/bench_routing.py top --budget 10
-    python bench/bench_routing.py solomon --budget 30
+    python bench/bench_routing.py field --sizes 200 500 1000 2000 --budget 30 --seeds 3
+    python bench/bench_routing.py field --sizes 200 500 1000 2000 --budget 30 --workers 2
+    python bench/bench_routing.py solomon --budget 30 --seeds 3
+    python bench/bench_routing.py top --budget 10 --seeds 3
+    python bench/bench_routing.py toptw --budget 10 --seeds 3 --paths 1 2 4
+    python bench/bench_routing.py longroute --budget 30 --instances 8
+    python bench/bench_routing.py shifts --budget 30
+    python bench/bench_routing.py clustered --budget 30
+    python bench/bench_routing.py solomon --dir DIR --files R101.txt R102.txt --out r.jsonl
     python bench/bench_routing.py balance --budget 30 --seeds 3 --workers 1
     python bench/bench_routing.py anytime --n 1000 --budgets 1 5 30 --seeds 3 --workers 1
 
-``balance`` plans the demo county (``data/qingzu`` through ``countyreach.pipeline.plan_day``)
-with balance off and on (the default ``RoutingRules.balance``) for each seed and prints one
-JSON line per run: working hours max/min and their ratio, value, and what balancing cost.
-``anytime`` solves the seeded field instance of size N at each budget and seed and prints one
-JSON line per run (value, elapsed time against the limit, checker result), then the mean
-value per budget.
+Conditions (also in the header line of every run):
 
-Field instances (seeded): 10 officers with their own start/end, 8 h shifts, 20 min visits,
-30 % of leads with a 2 h window, prizes 1-100, uniform in a 60 × 60 km county driven at
-40 km/h. TOP: Chao-Golden-Wasil sets p4.2 and p7.3 from ``../shared/benchmarks/routing``
-(skipped cleanly when absent), distances scaled by 100 and rounded *up* so that an integer
-route within the limit is within it in real numbers too. Solomon VRPTW (C1, R1, RC1): every
-customer a lead with a prize far above any detour (so all are visited), vehicle capacity as
-officers' capacity and demands as loads, distances truncated to one decimal (the convention
-of the best-known solutions) in tenths, driving cost one yuan per tenth; the gap is on total
-distance.
+* Equal CPU. Every solver run is a process of its own, pinned with ``os.sched_setaffinity``
+  to the same cores (``--cores``, default the first ``--workers`` cores this process may
+  use); ours and PyVRP run one after the other, never at the same time. ``--workers 1``:
+  ours with ``SolveParams(workers=1)`` against PyVRP on one core. ``--workers N``: ours with
+  N workers on N cores against PyVRP's best of N seeds, run *in parallel*, one process per
+  core, each for the full budget (so both use N cores for the budget).
+* Seeds: ``--seeds S`` (default 3) runs of each instance; ours takes seed ``s``, PyVRP seed
+  ``s`` (or seeds ``s*N .. s*N+N-1`` for best of N).
+* Same instance, same objective. PyVRP is built from the same :class:`routing.RoutingProblem`
+  (same integer matrix, windows, service times, officers with their own depots and shifts;
+  see ``bench/baselines.py``). Every plan, PyVRP's too (timed by
+  :func:`routing.schedule_route`), passes :func:`routing.check_plan` or the run is a failure.
+  Prize-collecting families score value collected minus driving cost as
+  :class:`routing.RoutingRules` define it (one function for both); required families
+  (Solomon, ``longroute``) score distance (Solomon) or driving hours, with vehicles
+  reported, and a run that misses a customer is a failure. Balance is off in every bench
+  problem (PyVRP does not balance; ``balance`` measures it on its own).
+* Failures are counted, not left out: a failed prize-collecting run scores 0 (the empty
+  plan) in means and ratios; a required family's mean distance and gap are ``null`` when any
+  run failed (the mean over the runs that served everyone is printed beside it, labelled).
+
+Output: a JSON header line, one JSON line per instance × solver × seed, then one JSON
+summary line per instance and per family (also with ``--out``), and a table per family.
+Instances: Solomon, TOP and TOPTW from ``--dir`` (default ``../shared/benchmarks/routing``;
+skipped cleanly when absent); generated families are written by ``bench/instances.py`` into
+a temporary folder (``--save DIR`` keeps them) and read back like any ``--dir``.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
+import multiprocessing
 import os
+import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
-
-import numpy as np
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from geo.types import Location, TravelMatrix  # noqa: E402
-from routing import check_plan, schedule_route, solve  # noqa: E402
-from routing.params import SolveParams  # noqa: E402
-from routing.problem import (  # noqa: E402
-    Depot,
-    Lead,
-    Officer,
-    RoutingProblem,
-    RoutingRules,
-    TimeWindow,
-    end_node_id,
-    start_node_id,
+from baselines import plan_from_orders, plan_score, run_pyvrp, run_vroom  # noqa: E402
+from instances import (  # noqa: E402
+    GENERATORS,
+    Case,
+    best_known,
+    generated_case,
+    read_generated,
+    read_solomon,
+    read_top,
+    read_toptw,
+    write_generated,
 )
 
+from routing import Plan, PlanStatus, RoutingRules, check_plan, solve  # noqa: E402
+from routing.params import SolveParams  # noqa: E402
+
 SHARED = ROOT.parent / "shared" / "benchmarks" / "routing"
-H = 3600
-#: Ours: yuan per hour of driving. PyVRP's prize is scaled so one hour of driving costs the
-#: same 3 prize units in both solvers ("collect first, then drive less").
-DRIVE_COST_PER_H = 3.0
-PYVRP_PRIZE_SCALE = 1200
+FAMILIES = ("solomon", "top", "toptw", "field", "longroute", "shifts", "clustered")
 
 
-@dataclass(frozen=True)
-class FieldInstance:
-    """Coordinates in km; ``dur`` over leads then officer homes, integer seconds."""
+# --------------------------------------------------------------------------- pinned runs
 
-    n: int
-    prizes: np.ndarray
-    windows: list[tuple[int, int] | None]
-    homes: np.ndarray
-    points: np.ndarray
-    dur: np.ndarray
+def _child(conn: Any, cores: Sequence[int], fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    # Pin first: the solver's own worker processes inherit this process's cores.
+    os.sched_setaffinity(0, set(cores))
+    t = time.perf_counter()
+    try:
+        out: Any = ("ok", fn(*args))
+    except Exception as exc:  # a crash is a failed run, reported, not a dead bench
+        out = ("error", f"{type(exc).__name__}: {exc}")
+    conn.send((*out, time.perf_counter() - t))
+    conn.close()
 
 
-def field_instance(n: int, seed: int = 0, n_officers: int = 10) -> FieldInstance:
-    """The field instance of the issue: see the module docstring."""
-    rng = np.random.default_rng(seed)
-    pts = rng.uniform(0, 60, size=(n, 2))
-    homes = rng.uniform(5, 55, size=(n_officers, 2))
-    prizes = rng.integers(1, 101, size=n)
-    windows: list[tuple[int, int] | None] = []
-    for _ in range(n):
-        if rng.random() < 0.3:
-            a = int(rng.integers(8 * H, 14 * H + 1) // 60 * 60)
-            windows.append((a, a + 2 * H))
+def _pinned(jobs: Sequence[tuple[Sequence[int], Callable[..., Any], tuple[Any, ...]]],
+            timeout_s: float) -> list[tuple[str, Any, float]]:
+    """Run each ``(cores, fn, args)`` in its own pinned process, all at once; their results."""
+    ctx = multiprocessing.get_context("fork")
+    started = []
+    for cores, fn, args in jobs:
+        recv, send = ctx.Pipe(duplex=False)
+        p = ctx.Process(target=_child, args=(send, cores, fn, args))
+        p.start()
+        send.close()
+        started.append((p, recv))
+    results: list[tuple[str, Any, float]] = []
+    deadline = time.perf_counter() + timeout_s
+    for p, recv in started:
+        if recv.poll(max(deadline - time.perf_counter(), 0.0)):
+            try:
+                results.append(recv.recv())
+            except EOFError:
+                results.append(("error", "the run died without an answer", math.nan))
         else:
-            windows.append(None)
-    allp = np.vstack([pts, homes])
-    km = np.sqrt(((allp[:, None, :] - allp[None, :, :]) ** 2).sum(axis=2))
-    dur = np.rint(km / 40.0 * H).astype(np.int64)
-    return FieldInstance(n, prizes, windows, homes, pts, dur)
+            results.append(("error", f"no answer within {timeout_s:.0f} s", math.nan))
+            p.kill()  # our own child, by its process object
+        p.join()
+    return results
 
 
-def field_problem(inst: FieldInstance, budget_s: float) -> RoutingProblem:
-    """The instance as a countyreach routing problem."""
-    n = inst.n
-    leads = tuple(
-        Lead(f"c{i}", f"c{i}", Location(0.0, 0.0), "any", service_s=20 * 60,
-             value_yuan=float(inst.prizes[i]),
-             windows=() if inst.windows[i] is None else (TimeWindow(*inst.windows[i]),))
-        for i in range(n))
-    officers = []
-    ids = [ld.lead_id for ld in leads]
-    rows = list(range(n))
-    for k in range(len(inst.homes)):
-        home = Depot(f"h{k}", f"home {k}", Location(0.0, 0.0), "home")
-        officers.append(Officer(f"O{k}", f"O{k}", home, home, TimeWindow(8 * H, 16 * H)))
-        ids += [start_node_id(f"O{k}"), end_node_id(f"O{k}")]
-        rows += [n + k, n + k]
-    idx = np.array(rows)
-    d = inst.dur[np.ix_(idx, idx)]
-    return RoutingProblem(leads, tuple(officers), TravelMatrix(ids, d, d),
-                          RoutingRules(drive_cost_yuan_per_h=DRIVE_COST_PER_H,
-                                          skills="off", locality="off"))
+def _ours(problem: Any, budget_s: float, seed: int, workers: int) -> Plan:
+    return solve(problem, SolveParams(time_limit_s=budget_s, seed=seed, workers=workers))
 
 
-def _prize_of_orders(problem: RoutingProblem, orders: dict[str, list[str]]) -> tuple[float, bool]:
-    """Prize of routes given as visit orders, re-timed by our rules (False if any fails)."""
-    leads = problem.lead_by_id
-    ok = True
-    total = 0.0
-    for o in problem.officers:
-        seq = [leads[x] for x in orders.get(o.officer_id, [])]
-        r = schedule_route(o, seq, problem.matrix)
-        if r is None:
-            ok = False
-        total += sum(ld.value_yuan for ld in seq)
-    return total, ok
+# --------------------------------------------------------------------------- records
+
+def _record(case: Case, solver: str, seed: int, result: tuple[str, Any, float],
+            plan: Plan | None, **extra: Any) -> dict[str, Any]:
+    """One JSON line: the checked plan's score, or why the run failed."""
+    status, payload, runtime = result
+    n = len(case.problem.leads)
+    rec: dict[str, Any] = {"family": case.family, "instance": case.name, "solver": solver,
+                           "seed": seed, **extra, "leads": n, "runtime_s": round(runtime, 2),
+                           "bks": case.bks}
+    failure = None if status == "ok" else str(payload)
+    if plan is None and failure is None:
+        failure = "no feasible solution (or an order our rules reject)"
+    if plan is not None:
+        violations = check_plan(case.problem, plan)
+        score = plan_score(case.problem, plan)
+        rec |= {"checked": not violations, "violations": len(violations),
+                "served": score["served"], "missed": n - score["served"],
+                "vehicles": score["vehicles"], "prize": round(score["prize"], 2),
+                "distance": round(score["drive_units"] / case.unit, 3),
+                "objective": round(score["objective"], 3), "status": plan.status.value}
+        if violations:
+            failure = f"checker: {violations[0].code}: {violations[0].message}"
+        elif plan.status in (PlanStatus.INFEASIBLE, PlanStatus.TIMEOUT):
+            failure = f"status {plan.status.value}"
+        elif case.required and score["served"] < n:
+            failure = f"missed {n - score['served']} of {n} customers"
+        if case.bks:
+            got = rec["distance"] if case.required else rec["prize"]
+            sign = 1 if case.required else -1
+            rec["gap"] = round(sign * (got - case.bks) / case.bks, 5)
+    rec["feasible"] = failure is None
+    rec["failure"] = failure
+    return rec
 
 
-def run_pyvrp(inst: FieldInstance, budget_s: float, seed: int = 0) -> dict[str, list[str]]:
-    """Solve the field instance with PyVRP; visit orders by officer."""
-    import pyvrp
-    from pyvrp.stop import MaxRuntime
+def run_case(case: Case, seeds: int, budget_s: float, workers: int, cores: list[int],
+             vroom: bool) -> list[dict[str, Any]]:
+    """Ours and PyVRP (and VROOM if asked) on ``case`` for each seed: the run records."""
+    timeout = 3 * budget_s + 120
+    out: list[dict[str, Any]] = []
 
-    n, k = inst.n, len(inst.homes)
-    locs = [pyvrp.Location(float(x), float(y)) for x, y in inst.homes] + [
-        pyvrp.Location(float(x), float(y)) for x, y in inst.points]
-    depots = [pyvrp.Depot(i) for i in range(k)]
-    clients = []
-    for i in range(n):
-        w = inst.windows[i]
-        clients.append(pyvrp.Client(
-            k + i, service_duration=20 * 60, tw_early=w[0] if w else 0,
-            tw_late=w[1] if w else 16 * H, prize=int(inst.prizes[i]) * PYVRP_PRIZE_SCALE,
-            required=False))
-    vtypes = [pyvrp.VehicleType(1, start_depot=i, end_depot=i, tw_early=8 * H,
-                                tw_late=16 * H, unit_distance_cost=1) for i in range(k)]
-    order = np.r_[np.arange(n, n + k), np.arange(n)]
-    mat = inst.dur[np.ix_(order, order)]
-    data = pyvrp.ProblemData(locs, clients, depots, vtypes, [mat], [mat])
-    res = pyvrp.solve(data, stop=MaxRuntime(budget_s), seed=seed, display=False)
-    out: dict[str, list[str]] = {}
-    for route in res.best.routes():
-        # A route iterates over its activities; a client activity's idx is its client index.
-        out[f"O{route.vehicle_type()}"] = [f"c{a.idx}" for a in route if a.is_client()]
+    def keep(rec: dict[str, Any]) -> None:
+        out.append(rec)
+        _emit(rec)
+
+    common = {"workers": workers, "cores": cores, "budget_s": budget_s}
+    for seed in range(seeds):
+        res = _pinned([(cores, _ours, (case.problem, budget_s, seed, workers))], timeout)[0]
+        keep(_record(case, "ours", seed, res, res[1] if res[0] == "ok" else None, **common))
+        pv_seeds = [seed * workers + j for j in range(workers)]
+        runs = _pinned([([cores[j]], run_pyvrp, (case.problem, case.required, budget_s, s))
+                        for j, s in enumerate(pv_seeds)], timeout)
+        best: dict[str, Any] | None = None
+        for s, r in zip(pv_seeds, runs, strict=True):
+            p = plan_from_orders(case.problem, r[1], "pyvrp") if r[0] == "ok" and r[1] else None
+            rec = _record(case, "pyvrp", seed, r, p, **common, pyvrp_seeds=pv_seeds,
+                          pyvrp_seed=s)
+            if best is None or _better(case, rec, best):
+                best = rec
+        assert best is not None
+        keep(best)
+        if vroom and seed == 0 and not case.required:
+            r = _pinned([(cores[:1], run_vroom, (case.problem,))], timeout)[0]
+            p = plan_from_orders(case.problem, r[1], "vroom") if r[0] == "ok" else None
+            keep(_record(case, "vroom", 0, r, p, **common))
     return out
 
 
-def run_vroom(inst: FieldInstance) -> dict[str, list[str]]:
-    """Solve with VROOM (priorities = prizes; it runs to completion, no budget)."""
-    import vroom
-
-    n, k = inst.n, len(inst.homes)
-    order = np.r_[np.arange(n, n + k), np.arange(n)]
-    mat = inst.dur[np.ix_(order, order)].astype(np.uint32)
-    problem = vroom.Input()
-    problem.set_durations_matrix(profile="car", matrix_input=mat)
-    problem.add_vehicle([vroom.Vehicle(i + 1, start=i, end=i,
-                                       time_window=vroom.TimeWindow(8 * H, 16 * H))
-                         for i in range(k)])
-    jobs = []
-    for i in range(n):
-        w = inst.windows[i]
-        tws = [vroom.TimeWindow(*w)] if w else [vroom.TimeWindow(8 * H, 16 * H)]
-        jobs.append(vroom.Job(i + 1, location=k + i, default_service=20 * 60,
-                              priority=int(inst.prizes[i]), time_windows=tws))
-    problem.add_job(jobs)
-    sol = problem.solve(exploration_level=5, nb_threads=1)
-    out: dict[str, list[str]] = {}
-    routes = sol.routes
-    for vid, grp in routes[routes["type"] == "job"].groupby("vehicle_id"):
-        out[f"O{int(vid) - 1}"] = [f"c{int(j) - 1}" for j in grp["id"]]
-    return out
+def _score(case_required: bool, rec: dict[str, Any]) -> float | None:
+    """A run's score in means: objective (failure: 0, the empty plan) or distance (None)."""
+    if case_required:
+        return rec["distance"] if rec["feasible"] else None
+    return rec["objective"] if rec["feasible"] else 0.0
 
 
-def bench_field(sizes: list[int], budget_s: float, seed: int, with_vroom: bool) -> None:
-    print(f"Field instances: 10 officers, 8 h shifts, 20 min visits, 30% 2 h windows, "
-          f"prizes 1-100; budget {budget_s:g} s each")
-    print("ours: both cores (SolveParams.workers=2); PyVRP: one thread for the same "
-          "wall-clock budget; VROOM: runs to completion, 1 thread")
-    print(f"{'N':>6}{'ours':>9}{'PyVRP':>9}{'ours/PyVRP':>12}{'VROOM':>9}{'ours/VROOM':>12}"
-          f"{'checks':>10}")
+def _better(case: Case, a: dict[str, Any], b: dict[str, Any]) -> bool:
+    sa, sb = _score(case.required, a), _score(case.required, b)
+    if sb is None:
+        return sa is not None
+    if sa is None:
+        return False
+    return sa < sb if case.required else sa > sb
+
+
+_OUT: list[Any] = []
+
+
+def _emit(rec: dict[str, Any]) -> None:
+    line = json.dumps(rec, ensure_ascii=False)
+    print(line, flush=True)
+    for fh in _OUT:
+        fh.write(line + "\n")
+        fh.flush()
+
+
+# --------------------------------------------------------------------------- summary
+
+def _stats(values: list[float | None]) -> dict[str, Any]:
+    ok = [v for v in values if v is not None]
+    if not ok:
+        return {"mean": None, "min": None, "max": None, "std": None, "mean_ok": None}
+    mean_ok = statistics.fmean(ok)
+    return {"mean": mean_ok if len(ok) == len(values) else None, "mean_ok": mean_ok,
+            "min": min(ok), "max": max(ok), "std": statistics.pstdev(ok) if len(ok) > 1 else 0.0}
+
+
+def summarise(family: str, required: bool, records: list[dict[str, Any]]) -> None:
+    """Per instance and per family: mean and spread over seeds, ours/PyVRP, failures."""
+    by: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for r in records:
+        by.setdefault(r["instance"], {}).setdefault(r["solver"], []).append(r)
+    what = "distance (lower is better)" if required else "value − driving (higher is better)"
+    print(f"\n{family}: {what}; mean [min–max] over seeds; failures count as "
+          f"{'null' if required else '0'}")
+    print(f"{'instance':<22}{'ours':>28}{'PyVRP':>28}{'ours/PyVRP':>11}{'gap ours':>10}"
+          f"{'gap PyVRP':>10}{'vehicles':>12}{'fails':>7}")
+    ratios: list[float] = []
+    gaps: dict[str, list[float | None]] = {"ours": [], "pyvrp": []}
+    fails = {"ours": 0, "pyvrp": 0}
+    runs = 0
+    for name, solvers in by.items():
+        row: dict[str, Any] = {"summary": "instance", "family": family, "instance": name}
+        cells = {}
+        for solver in ("ours", "pyvrp"):
+            recs = solvers.get(solver, [])
+            st = _stats([_score(required, r) for r in recs])
+            # A failed prize-collecting run scores the empty plan: gap 1 (where a BKS exists).
+            g: list[float | None] = [
+                r.get("gap") if r["feasible"] else
+                (None if required or r["bks"] is None else 1.0) for r in recs]
+            n_fail = sum(not r["feasible"] for r in recs)
+            fails[solver] += n_fail
+            gaps[solver] += g
+            used = [r["vehicles"] for r in recs if r.get("vehicles") is not None]
+            row[solver] = {**st, "failures": n_fail, "runs": len(recs),
+                           "gap": _stats(g)["mean"] if any(x is not None for x in g) else None,
+                           "vehicles": statistics.fmean(used) if used else None}
+            cells[solver] = ("fail" if st["mean"] is None else
+                             f"{st['mean']:.1f} [{st['min']:.1f}–{st['max']:.1f}]")
+        runs += len(solvers.get("ours", []))
+        o, p = row["ours"]["mean"], row["pyvrp"]["mean"]
+        row["ratio_ours_pyvrp"] = o / p if o is not None and p else None
+        if row["ratio_ours_pyvrp"] is not None:
+            ratios.append(row["ratio_ours_pyvrp"])
+        _emit(row)
+
+        def pct(x: float | None) -> str:
+            return "—" if x is None else f"{100 * x:.2f}%"
+        veh = "/".join("—" if row[s]["vehicles"] is None else f"{row[s]['vehicles']:.1f}"
+                       for s in ("ours", "pyvrp"))
+        ratio = "—" if row["ratio_ours_pyvrp"] is None else f"{row['ratio_ours_pyvrp']:.4f}"
+        print(f"{name:<22}{cells['ours']:>28}{cells['pyvrp']:>28}{ratio:>11}"
+              f"{pct(row['ours']['gap']):>10}{pct(row['pyvrp']['gap']):>10}{veh:>12}"
+              f"{row['ours']['failures']:>3}/{row['pyvrp']['failures']:<3}")
+    fam: dict[str, Any] = {
+           "summary": "family", "family": family, "instances": len(by), "runs_per_solver": runs,
+           "ratio_ours_pyvrp_mean": statistics.fmean(ratios) if ratios else None,
+           # The instance where ours does worst against PyVRP (highest distance ratio, or
+           # lowest value ratio).
+           "ratio_ours_pyvrp_worst": (max(ratios) if required else min(ratios)) if ratios
+           else None,
+           "instances_with_ratio": len(ratios), "failures": fails,
+           "gap_mean": {s: _stats(g)["mean"] for s, g in gaps.items()},
+           "gap_mean_over_feasible_runs": {s: _stats(g)["mean_ok"] for s, g in gaps.items()}}
+    _emit(fam)
+    r = fam["ratio_ours_pyvrp_mean"]
+    print(f"{family}: ours/PyVRP mean {'—' if r is None else f'{r:.4f}'} "
+          f"(worst {fam['ratio_ours_pyvrp_worst'] or '—'}) over {len(ratios)} of {len(by)} "
+          f"instances; failures ours {fails['ours']}, PyVRP {fails['pyvrp']} of {runs} runs "
+          f"each; mean gap ours {fam['gap_mean']['ours']}, PyVRP {fam['gap_mean']['pyvrp']}",
+          flush=True)
+
+
+# --------------------------------------------------------------------------- instances
+
+def _pick(folder: Path, files: list[str] | None, patterns: Sequence[str]) -> list[Path]:
+    """``--files`` (names in ``folder``, with or without suffix, or paths), else globs."""
+    if files:
+        picked = []
+        for f in files:
+            tries = [Path(f), folder / f, folder / f"{f}.txt", folder / f"{f}.json"]
+            picked.append(next((t for t in tries if t.is_file()), folder / f))
+        return picked
+    found: list[Path] = []
+    for pat in patterns:
+        found += sorted(p for p in folder.glob(pat) if p not in found)
+    return found
+
+
+def load_cases(args: argparse.Namespace, tmp: Path) -> list[Case]:
+    """The family's cases: files of ``--dir``, public sets, or generated instances."""
+    fam = args.what
+    shared = SHARED if args.dir is None else args.dir
+    if fam == "solomon":
+        folder = shared / "solomon_vrptw" if args.dir is None else args.dir
+        bks = best_known(SHARED, "VRPTW")
+        files = _pick(folder, args.files, [f"{s}*.txt" for s in args.sets])
+        files = [f for f in files if args.files or any(
+            f.stem.upper().startswith(s) and f.stem[len(s):].isdigit() for s in args.sets)]
+        return [read_solomon(f, bks) for f in files[:args.limit] if f.name[0] != "_"]
+    if fam == "top":
+        folder = shared / "top_chao" if args.dir is None else args.dir
+        bks = best_known(SHARED, "TOP")
+        files = _pick(folder, args.files, [f"{s}.*.txt" for s in args.sets])
+        return [read_top(f, bks) for f in files[:args.limit]]
+    cases: list[Case] = []
+    if fam == "toptw":
+        folder = shared / "toptw_solomon" if args.dir is None else args.dir
+        bks = best_known(SHARED, "TOPTW")
+        pats = ["*.txt"] if args.dir is not None else [f"{s.lower()}[0-9]*.txt" for s in args.sets]
+        files = [f for f in _pick(folder, args.files, pats)
+                 if f.suffix == ".txt" and not f.name.startswith("_")][:args.limit]
+        cases += [read_toptw(f, m, bks) for f in files for m in args.paths]
+    if args.dir is not None:
+        return cases + [generated_case(read_generated(f))
+                        for f in _pick(args.dir, args.files, ["*.json"]) if f.suffix == ".json"]
+    folder = args.save or tmp
+    sizes = getattr(args, "sizes", None) or [getattr(args, "n", None)]
     for n in sizes:
-        inst = field_instance(n, seed)
-        p = field_problem(inst, budget_s)
-        t = time.perf_counter()
-        plan = solve(p, SolveParams(time_limit_s=budget_s))
-        t_ours = time.perf_counter() - t
-        ours = sum(p.lead_by_id[x].value_yuan for x in plan.visited_lead_ids)
-        ok = not check_plan(p, plan)
-        py_orders = run_pyvrp(inst, budget_s, seed)
-        py, py_ok = _prize_of_orders(p, py_orders)
-        vr, vr_ok = (math.nan, True)
-        if with_vroom:
-            vr, vr_ok = _prize_of_orders(p, run_vroom(inst))
-        checks = "".join("✓" if x else "✗" for x in (ok, py_ok, vr_ok))
-        print(f"{n:>6}{ours:>9.0f}{py:>9.0f}{ours / py:>12.3f}{vr:>9.0f}"
-              f"{ours / vr if vr == vr else math.nan:>12.3f}{checks:>10}  "
-              f"(ours {t_ours:.0f} s)", flush=True)
+        for seed in range(args.instances):
+            for inst in GENERATORS[fam](seed, n):
+                cases.append(generated_case(read_generated(write_generated(inst, folder))))
+    return cases
 
 
-def read_top(path: Path) -> tuple[int, float, np.ndarray, np.ndarray]:
-    """Chao TOP file: ``n``, ``m``, ``tmax`` lines, then ``x y score`` (start first, end last)."""
-    lines = [ln.split() for ln in path.read_text().splitlines() if ln.strip()]
-    m = int(lines[1][1])
-    tmax = float(lines[2][1])
-    pts = np.array([[float(a), float(b), float(c)] for a, b, c in lines[3:]])
-    return m, tmax, pts[:, :2], pts[:, 2]
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for mod in ("pyvrp", "ortools", "numpy", "vroom"):
+        try:
+            from importlib.metadata import version
+            out[mod] = version({"vroom": "pyvroom"}.get(mod, mod))
+        except Exception:
+            out[mod] = "absent"
+    try:
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=False).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "routing"],
+                               capture_output=True, text=True, check=False).stdout.strip()
+        out["git"] = head + ("+routing-changes" if dirty else "")
+    except OSError:
+        pass
+    return out
 
 
-def top_problem(path: Path, budget_s: float, scale: int = 100) -> RoutingProblem:
-    """A TOP instance as a countyreach problem (prize first; driving only breaks ties)."""
-    m, tmax, xy, score = read_top(path)
-    n = len(xy)
-    real = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
-    d = np.ceil(real * scale - 1e-9).astype(np.int64)
-    inner = list(range(1, n - 1))
-    leads = tuple(Lead(f"c{i}", f"c{i}", Location(0.0, 0.0), "any", service_s=0,
-                       value_yuan=float(score[i])) for i in inner)
-    ids = [ld.lead_id for ld in leads]
-    rows = list(inner)
-    officers = []
-    limit = int(math.floor(tmax * scale + 1e-9))
-    for k in range(m):
-        s = Depot(f"s{k}", "start", Location(0.0, 0.0))
-        e = Depot(f"e{k}", "end", Location(0.0, 0.0))
-        officers.append(Officer(f"V{k}", f"V{k}", s, e, TimeWindow(0, limit)))
-        ids += [start_node_id(f"V{k}"), end_node_id(f"V{k}")]
-        rows += [0, n - 1]
-    idx = np.array(rows)
-    mat = d[np.ix_(idx, idx)]
-    # TOP scores prize only, but a search with free driving has nothing to steer by: a drive
-    # cost too small to trade against any prize (a whole route costs < 1 point) breaks ties.
-    tie_break_per_h = 0.5 * 3600 / max(limit, 1)
-    return RoutingProblem(leads, tuple(officers), TravelMatrix(ids, mat, mat),
-                          RoutingRules(drive_cost_yuan_per_h=tie_break_per_h,
-                                          skills="off", locality="off"))
+def bench_family(args: argparse.Namespace) -> None:
+    """Run one family: header, run lines, summary."""
+    allowed = sorted(os.sched_getaffinity(0))
+    cores = args.cores or allowed[:args.workers]
+    if len(cores) < args.workers:
+        raise SystemExit(f"--workers {args.workers} needs as many cores; this process may "
+                         f"use {allowed}")
+    with tempfile.TemporaryDirectory(prefix="bench-routing-") as tmp:
+        if args.dir is None and args.what in ("solomon", "top") and not SHARED.exists():
+            print(json.dumps({"bench": args.what, "skipped": f"{SHARED} not found"}))
+            return
+        cases = load_cases(args, Path(tmp))
+        _emit({"bench": "routing", "family": args.what, "instances": len(cases),
+               "budget_s": args.budget, "seeds": args.seeds, "workers": args.workers,
+               "cores": cores, "cpus": os.cpu_count(), "allowed_cores": allowed,
+               "load_avg_1m": round(os.getloadavg()[0], 2),
+               "pinning": "each solver run is its own process pinned with os.sched_setaffinity "
+                          "to `cores`; ours and PyVRP run one after the other",
+               "ours": f"SolveParams(time_limit_s={args.budget:g}, seed=s, "
+                       f"workers={args.workers})",
+               "pyvrp": "one thread, seed s" if args.workers == 1 else
+                        f"best of {args.workers} seeds s*{args.workers}+j, run in parallel, "
+                        "one process per core, each for the full budget",
+               "balance": "off in every bench problem", "note": args.note,
+               "versions": _versions()})
+        records: list[dict[str, Any]] = []
+        for case in cases:
+            records += run_case(case, args.seeds, args.budget, args.workers, cores,
+                                getattr(args, "vroom", False))
+        by_family: dict[tuple[str, bool], list[dict[str, Any]]] = {}
+        required = {c.name: c.required for c in cases}
+        for r in records:
+            if r["solver"] in ("ours", "pyvrp"):
+                by_family.setdefault((r["family"], required[r["instance"]]), []).append(r)
+        for (fam, req), recs in by_family.items():
+            summarise(fam, req, recs)
 
 
-def best_known(problem: str) -> dict[str, float]:
-    """Best-known objective per instance of ``problem`` (TOP, VRPTW ...) from ``bks.csv``."""
-    with (SHARED / "bks.csv").open() as fh:
-        return {row["instance"]: float(row["bks"]) for row in csv.DictReader(fh)
-                if row["problem"] == problem}
-
-
-def bench_top(budget_s: float, sets: list[str], limit: int | None) -> None:
-    if not SHARED.exists():
-        print("TOP: ../shared/benchmarks/routing not found: skipped")
-        return
-    bks = best_known("TOP")
-    print(f"TOP (Chao), budget {budget_s:g} s each: gap = (BKS - ours) / BKS")
-    for prefix in sets:
-        files = sorted((SHARED / "top_chao").glob(f"{prefix}.*.txt"))[:limit]
-        gaps = []
-        for f in files:
-            name = f.stem
-            p = top_problem(f, budget_s)
-            plan = solve(p, SolveParams(time_limit_s=budget_s))
-            ok = not check_plan(p, plan)
-            got = sum(p.lead_by_id[x].value_yuan for x in plan.visited_lead_ids)
-            best = bks.get(name)
-            if best is None or best == 0:
-                print(f"  {name:<10} ours {got:>6.0f}  (no BKS)  check {'✓' if ok else '✗'}")
-                continue
-            gap = (best - got) / best
-            gaps.append(gap)
-            print(f"  {name:<10} ours {got:>6.0f}  BKS {best:>6.0f}  gap {100 * gap:5.2f}%  "
-                  f"check {'✓' if ok else '✗'}", flush=True)
-        if gaps:
-            print(f"  {prefix}: mean gap {100 * float(np.mean(gaps)):.2f}% over {len(gaps)}")
-
-
-def read_solomon(path: Path) -> tuple[int, int, np.ndarray]:
-    """Solomon file: vehicles, capacity, rows ``id x y demand ready due service`` (depot first)."""
-    lines = path.read_text().splitlines()
-    n_veh, cap = (int(x) for x in lines[4].split())
-    rows = [[float(x) for x in ln.split()] for ln in lines[9:] if ln.strip()]
-    return n_veh, cap, np.array(rows)
-
-
-#: Prize of a Solomon customer: above any detour (at most ~2,900 tenths), so all are visited.
-SOLOMON_PRIZE = 100_000.0
-
-
-def solomon_problem(path: Path, budget_s: float) -> RoutingProblem:
-    """A Solomon VRPTW instance as a countyreach problem (times and distances in tenths)."""
-    n_veh, cap, a = read_solomon(path)
-    xy, demand, ready, due, service = a[:, 1:3], a[:, 3], a[:, 4], a[:, 5], a[:, 6]
-    real = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
-    d = np.floor(real * 10 + 1e-9).astype(np.int64)
-    n = len(a) - 1
-    leads = tuple(
-        Lead(f"c{i}", f"c{i}", Location(0.0, 0.0), "any", service_s=int(round(service[i] * 10)),
-             value_yuan=SOLOMON_PRIZE, load=int(demand[i]),
-             windows=(TimeWindow(int(round(ready[i] * 10)), int(round(due[i] * 10))),))
-        for i in range(1, n + 1))
-    ids = [ld.lead_id for ld in leads]
-    rows = list(range(1, n + 1))
-    depot = Depot("depot", "depot", Location(0.0, 0.0))
-    shift = TimeWindow(int(round(ready[0] * 10)), int(round(due[0] * 10)))
-    officers = []
-    for k in range(n_veh):
-        officers.append(Officer(f"V{k}", f"V{k}", depot, depot, shift, capacity=cap))
-        ids += [start_node_id(f"V{k}"), end_node_id(f"V{k}")]
-        rows += [0, 0]
-    idx = np.array(rows)
-    mat = d[np.ix_(idx, idx)]
-    return RoutingProblem(leads, tuple(officers), TravelMatrix(ids, mat, mat),
-                          RoutingRules(drive_cost_yuan_per_h=3600.0,
-                                          skills="off", locality="off"))
-
-
-def bench_solomon(budget_s: float, sets: list[str], limit: int | None) -> None:
-    folder = SHARED / "solomon_vrptw"
-    if not folder.exists():
-        print("Solomon: ../shared/benchmarks/routing/solomon_vrptw not found: skipped")
-        return
-    bks = best_known("VRPTW")
-    print(f"Solomon VRPTW, budget {budget_s:g} s each: gap = (ours - BKS) / BKS on distance")
-    for prefix in sets:
-        files = sorted(f for f in folder.glob(f"{prefix}*.txt")
-                       if f.stem[len(prefix):].isdigit())[:limit]
-        gaps = []
-        for f in files:
-            p = solomon_problem(f, budget_s)
-            plan = solve(p, SolveParams(time_limit_s=budget_s))
-            ok = not check_plan(p, plan)
-            missed = len(p.leads) - len(plan.visited_lead_ids)
-            dist = sum(r.drive_s for r in plan.routes) / 10
-            used = sum(1 for r in plan.routes if r.stops)
-            best = bks.get(f.stem)
-            if best is None or missed:
-                print(f"  {f.stem:<6} ours {dist:>8.1f}  {used:>2} vehicles  "
-                      f"{missed} customers missed  check {'✓' if ok else '✗'}")
-                continue
-            gap = (dist - best) / best
-            gaps.append(gap)
-            print(f"  {f.stem:<6} ours {dist:>8.1f}  BKS {best:>8.1f}  gap {100 * gap:5.2f}%  "
-                  f"{used:>2} vehicles  check {'✓' if ok else '✗'}", flush=True)
-        if gaps:
-            print(f"  {prefix}: mean gap {100 * float(np.mean(gaps)):.2f}% over {len(gaps)}")
-
+# --------------------------------------------------------------------------- balance, anytime
 
 def _header(what: str, **conditions: object) -> None:
     print(json.dumps({"bench": what, "cpus": os.cpu_count(), **conditions}), flush=True)
@@ -396,9 +448,13 @@ def bench_balance(budget_s: float, seeds: int, workers: int, county: Path) -> No
 
 def bench_anytime(n: int, budgets: list[float], seeds: int, workers: int) -> None:
     """Value at each time limit over seeds on the field instance of size ``n``."""
-    _header("anytime", n=n, budgets_s=budgets, seeds=seeds, workers=workers)
-    inst = field_instance(n, 0)
-    p = field_problem(inst, max(budgets))
+    from instances import field
+
+    # The field instance with the default rules (balance on), as these figures were taken.
+    case = generated_case(field(n, 0))
+    p = replace(case.problem, rules=replace(case.problem.rules, balance=RoutingRules().balance))
+    _header("anytime", n=n, budgets_s=budgets, seeds=seeds, workers=workers,
+            balance=p.rules.balance)
     means = {}
     for budget in budgets:
         values = []
@@ -416,22 +472,47 @@ def bench_anytime(n: int, budgets: list[float], seeds: int, workers: int) -> Non
                           "spread": round(max(values) - min(values), 1)}), flush=True)
 
 
+# --------------------------------------------------------------------------- CLI
+
+_BUDGETS = {"solomon": 30.0, "top": 10.0, "toptw": 10.0, "field": 30.0, "longroute": 30.0,
+            "shifts": 30.0, "clustered": 30.0}
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    """Command line: see the module docstring."""
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     sub = ap.add_subparsers(dest="what", required=True)
-    f = sub.add_parser("field")
-    f.add_argument("--sizes", type=int, nargs="+", default=[200, 500, 1000, 2000])
-    f.add_argument("--budget", type=float, default=60.0)
-    f.add_argument("--seed", type=int, default=0)
-    f.add_argument("--no-vroom", action="store_true")
-    t = sub.add_parser("top")
-    t.add_argument("--budget", type=float, default=10.0)
-    t.add_argument("--sets", nargs="+", default=["p4.2", "p7.3"])
-    t.add_argument("--limit", type=int, default=None, help="instances per set")
-    so = sub.add_parser("solomon")
-    so.add_argument("--budget", type=float, default=30.0)
-    so.add_argument("--sets", nargs="+", default=["C1", "R1", "RC1"])
-    so.add_argument("--limit", type=int, default=None, help="instances per set")
+    for fam in FAMILIES:
+        f = sub.add_parser(fam)
+        f.add_argument("--dir", type=Path, default=None,
+                       help="read the family's instance files from DIR")
+        f.add_argument("--files", nargs="+", default=None, help="only these files of DIR")
+        f.add_argument("--workers", type=int, default=1)
+        f.add_argument("--cores", type=int, nargs="+", default=None,
+                       help="cores to pin to (default: the first WORKERS allowed)")
+        f.add_argument("--seeds", type=int, default=3)
+        f.add_argument("--budget", type=float, default=_BUDGETS[fam])
+        f.add_argument("--out", type=Path, default=None, help="also write the JSON lines here")
+        f.add_argument("--limit", type=int, default=None, help="at most this many files")
+        f.add_argument("--note", default="", help="free text for the header (machine state)")
+        if fam == "solomon":
+            f.add_argument("--sets", nargs="+", default=["C1", "R1", "RC1"])
+        elif fam == "top":
+            f.add_argument("--sets", nargs="+", default=["p4.2", "p7.3"])
+        else:
+            f.add_argument("--instances", type=int, default=2 if fam == "field" else 3,
+                           help="generated instances (seeds 0..K-1) per size")
+            f.add_argument("--save", type=Path, default=None,
+                           help="keep the generated instance files in this folder")
+        if fam == "toptw":
+            f.add_argument("--sets", nargs="+", default=["c1", "r1", "rc1"])
+            f.add_argument("--paths", type=int, nargs="+", default=[1, 2, 4],
+                           help="paths (officers) per public TOPTW file")
+        if fam == "field":
+            f.add_argument("--sizes", type=int, nargs="+", default=[200, 500, 1000, 2000])
+            f.add_argument("--vroom", action="store_true", help="also VROOM (seed 0 only)")
+        if fam in ("toptw", "shifts", "clustered"):
+            f.add_argument("--n", type=int, default=None, help="leads per generated instance")
     b = sub.add_parser("balance")
     b.add_argument("--budget", type=float, default=30.0)
     b.add_argument("--seeds", type=int, default=3)
@@ -447,12 +528,14 @@ def main(argv: list[str] | None = None) -> int:
         bench_balance(args.budget, args.seeds, args.workers, args.dir)
     elif args.what == "anytime":
         bench_anytime(args.n, args.budgets, args.seeds, args.workers)
-    elif args.what == "field":
-        bench_field(args.sizes, args.budget, args.seed, not args.no_vroom)
-    elif args.what == "solomon":
-        bench_solomon(args.budget, args.sets, args.limit)
     else:
-        bench_top(args.budget, args.sets, args.limit)
+        if args.out is not None:
+            _OUT.append(args.out.open("w", encoding="utf-8"))
+        try:
+            bench_family(args)
+        finally:
+            for fh in _OUT:
+                fh.close()
     return 0
 
 

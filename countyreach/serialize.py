@@ -164,8 +164,12 @@ def problem_to_dict(problem: RoutingProblem) -> dict[str, Any]:
             "skills": r.skills.value,
             "locality": r.locality.value,
             "soft_penalty_yuan": r.soft_penalty_yuan,
+            "balance": r.balance,
+            "change_cost_yuan": r.change_cost_yuan,
         },
         "done_lead_ids": sorted(problem.done_lead_ids),
+        "locked_routes": {k: list(v) for k, v in problem.locked_routes.items()},
+        "reference_routes": {k: list(v) for k, v in problem.reference_routes.items()},
         "leads": [lead_to_dict(ld) for ld in problem.leads],
         "officers": [officer_to_dict(o) for o in problem.officers],
         "matrix": {
@@ -178,9 +182,11 @@ def problem_to_dict(problem: RoutingProblem) -> dict[str, Any]:
 
 def _rules_from_dict(d: Mapping[str, Any]) -> RoutingRules:
     # Files written before the rules were split from the solver parameters kept both under
-    # "settings"; only the rules belong to the problem.
+    # "settings"; only the rules belong to the problem. Older files lack the later keys
+    # (balance, change cost): those take the defaults of RoutingRules.
     raw = d.get("rules", d.get("settings", {}))
-    keys = ("drive_cost_yuan_per_h", "skills", "locality", "soft_penalty_yuan")
+    keys = ("drive_cost_yuan_per_h", "skills", "locality", "soft_penalty_yuan", "balance",
+            "change_cost_yuan")
     return RoutingRules(**{k: raw[k] for k in keys if k in raw})
 
 
@@ -200,7 +206,17 @@ def problem_from_dict(d: Mapping[str, Any]) -> RoutingProblem:
         rules=_rules_from_dict(d),
         plan_date=str(d.get("plan_date", "")),
         done_lead_ids=frozenset(d.get("done_lead_ids", ())),
+        locked_routes=_routes_from_dict(d, "locked_routes"),
+        reference_routes=_routes_from_dict(d, "reference_routes"),
     )
+
+
+def _routes_from_dict(d: Mapping[str, Any], key: str) -> dict[str, tuple[str, ...]]:
+    # Absent in files written before locks and re-planning existed: no routes then.
+    raw = d.get(key) or {}
+    if not isinstance(raw, Mapping):
+        raise InputError(f"{key} must map officer ids to lists of lead ids", field=key)
+    return {str(k): tuple(str(x) for x in v) for k, v in raw.items()}
 
 
 def _stop_dict(s: Stop) -> dict[str, Any]:

@@ -22,7 +22,11 @@ Modules, from the entry point down:
 * :mod:`routing.checker` — :func:`check_plan`, the independent plan checker: it verifies
   a plan's stated times against the rules and the matrix, and imports no solver;
 * :mod:`routing.replan` — :func:`replan`, re-plan the rest of the day from where officers
-  are.
+  are;
+* :mod:`routing.locks` — locked routes kept exactly (or the plan says why not) and the
+  published reference routes a re-plan starts from;
+* :mod:`routing.balance` — workload balance: evens out working hours across officers at a
+  bounded cost in value, and the spread a plan reports.
 """
 
 from __future__ import annotations

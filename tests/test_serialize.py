@@ -60,6 +60,32 @@ def test_problem_round_trip():
     assert q.matrix.node_ids == p.matrix.node_ids and q.done_lead_ids == p.done_lead_ids
 
 
+def test_rules_and_routes_round_trip():
+    # Balance, the change cost, locked and reference routes are part of the problem: a
+    # re-plan read back from a file must lock and weigh changes as the one written.
+    p = _problem()
+    p = RoutingProblem(p.leads, p.officers, p.matrix,
+                       RoutingRules(skills="hard", balance=0.05, change_cost_yuan=75.0),
+                       p.plan_date, p.done_lead_ids, locked_routes={"O1": ("L2", "L1")},
+                       reference_routes={"O1": ("L1",)})
+    q = problem_from_dict(json.loads(json.dumps(problem_to_dict(p))))
+    assert q.rules == p.rules
+    assert q.rules.balance == 0.05 and q.rules.change_cost_yuan == 75.0
+    assert q.locked_routes == {"O1": ("L2", "L1")}
+    assert q.reference_routes == {"O1": ("L1",)}
+
+
+def test_older_problem_files_without_the_new_keys_still_read():
+    d = problem_to_dict(_problem())
+    for key in ("balance", "change_cost_yuan"):
+        del d["rules"][key]
+    del d["locked_routes"], d["reference_routes"]
+    q = problem_from_dict(d)
+    assert q.rules.balance == RoutingRules().balance
+    assert q.rules.change_cost_yuan == RoutingRules().change_cost_yuan
+    assert q.locked_routes == {} and q.reference_routes == {}
+
+
 def test_plan_round_trip(tmp_path: Path):
     plan = Plan(
         PlanStatus.FEASIBLE,

@@ -1,0 +1,218 @@
+"""Baselines of the routing bench: PyVRP (and VROOM) on the same problem, judged by our checker.
+
+PyVRP gets a :class:`pyvrp.ProblemData` built from the very :class:`routing.RoutingProblem`
+our solver gets: the same integer duration matrix (as distance and as duration), service
+times, one time window per lead (the latest *start* of service, as in our rules), one
+vehicle type per group of officers with the same start, end, shift and capacity, with their
+own depots. Prize-collecting problems make every lead an optional client whose prize is its
+value in PyVRP's cost unit: one matrix unit of driving costs ``drive_cost_yuan_per_h / 3600``
+yuan in our rules, so a prize of ``value * 3600 / drive_cost_yuan_per_h`` units makes PyVRP's
+objective (driving minus prizes) ours up to sign and scale. Required problems (VRPTW) make
+every client required and minimise driving.
+
+A baseline's answer is visit orders only. :func:`plan_from_orders` times each order with
+:func:`routing.schedule_route` (the function our solver times its routes with) and the plan
+then goes through :func:`routing.check_plan` like ours: an order that does not fit our rules
+is a failure, never a score.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from routing import DroppedLead, DropReason, Plan, PlanStatus, RoutingProblem, schedule_route
+from routing.problem import Officer, end_node_id, start_node_id
+
+__all__ = ["Unsupported", "plan_from_orders", "plan_score", "run_pyvrp", "run_vroom"]
+
+#: PyVRP cost units per yuan when driving is free (no scale makes prizes comparable then).
+_FREE_DRIVING_SCALE = 1_000_000
+
+
+class Unsupported(ValueError):
+    """The problem has a rule the baseline cannot model (lunch, visit caps, pins ...)."""
+
+
+def _check_supported(problem: RoutingProblem) -> None:
+    for o in problem.officers:
+        if o.lunch is not None or o.max_visits is not None:
+            raise Unsupported(f"officer {o.officer_id}: lunch and visit caps are not modelled")
+    for ld in problem.leads:
+        if len(ld.windows) > 1 or ld.pinned_officer_id is not None:
+            raise Unsupported(f"lead {ld.lead_id}: several windows or a pin")
+    if problem.locked_routes or problem.done_lead_ids:
+        raise Unsupported("locked routes and done visits are not modelled")
+
+
+def _vehicle_groups(problem: RoutingProblem) -> list[list[Officer]]:
+    """Officers that PyVRP may treat as one vehicle type (same ends, shift and limits)."""
+    def key(o: Officer) -> tuple[object, ...]:
+        return (o.start.depot_id, o.end.depot_id, o.shift, o.capacity, o.max_drive_s)
+
+    groups: dict[tuple[object, ...], list[Officer]] = {}
+    for o in problem.officers:
+        groups.setdefault(key(o), []).append(o)
+    return list(groups.values())
+
+
+def run_pyvrp(problem: RoutingProblem, required: bool, budget_s: float,
+              seed: int) -> dict[str, list[str]] | None:
+    """Solve ``problem`` with PyVRP for ``budget_s`` seconds (one thread).
+
+    Parameters
+    ----------
+    problem : RoutingProblem
+        The bench problem (see :func:`_check_supported` for what PyVRP cannot model).
+    required : bool
+        Every lead must be served (VRPTW) instead of prize-collecting.
+    budget_s : float
+        Wall-clock budget (``pyvrp.stop.MaxRuntime``).
+    seed : int
+        PyVRP's seed.
+
+    Returns
+    -------
+    dict or None
+        Visit orders by officer id, or None when PyVRP's best solution is infeasible.
+    """
+    import pyvrp
+    from pyvrp.stop import MaxRuntime
+
+    _check_supported(problem)
+    m = problem.matrix
+    groups = _vehicle_groups(problem)
+    # Depots: one per distinct start/end place, its matrix row taken from an officer's node.
+    depot_node: dict[str, str] = {}
+    for o in problem.officers:
+        depot_node.setdefault(o.start.depot_id, start_node_id(o.officer_id))
+        depot_node.setdefault(o.end.depot_id, end_node_id(o.officer_id))
+    depot_index = {dep: i for i, dep in enumerate(depot_node)}
+    nodes = [*depot_node.values(), *(ld.lead_id for ld in problem.leads)]
+    idx = np.array([m.index[x] for x in nodes])
+    dur = np.ascontiguousarray(m.duration_s[np.ix_(idx, idx)], dtype=np.int64)
+    per_h = problem.rules.drive_cost_yuan_per_h
+    scale = 3600.0 / per_h if per_h > 0 else _FREE_DRIVING_SCALE
+    k = len(depot_node)
+    locs = [pyvrp.Location(0.0, 0.0) for _ in nodes]  # coordinates unused: matrices given
+    depots = [pyvrp.Depot(i) for i in range(k)]
+    dims = any(o.capacity is not None for o in problem.officers)
+    clients = []
+    for i, ld in enumerate(problem.leads):
+        w = ld.windows[0] if ld.windows else None
+        clients.append(pyvrp.Client(
+            k + i, delivery=[ld.load] if dims else [], service_duration=ld.service_s,
+            tw_early=w.start_s if w else 0, tw_late=w.end_s if w else 10**12,
+            prize=0 if required else int(round(ld.value_yuan * scale)), required=required))
+    big = 10**12
+    vtypes = []
+    for grp in groups:
+        o = grp[0]
+        vtypes.append(pyvrp.VehicleType(
+            len(grp), capacity=[o.capacity if o.capacity is not None else big] if dims else [],
+            start_depot=depot_index[o.start.depot_id], end_depot=depot_index[o.end.depot_id],
+            tw_early=o.shift.start_s, tw_late=o.shift.end_s,
+            max_distance=o.max_drive_s if o.max_drive_s is not None else np.iinfo(np.int64).max,
+            unit_distance_cost=1))
+    data = pyvrp.ProblemData(locs, clients, depots, vtypes, [dur], [dur])  # type: ignore[list-item]
+    res = pyvrp.solve(data, stop=MaxRuntime(budget_s), seed=seed, display=False,
+                      collect_stats=False)
+    if not res.best.is_feasible():
+        return None
+    free = [iter(grp) for grp in groups]
+    out: dict[str, list[str]] = {}
+    lead_ids = [ld.lead_id for ld in problem.leads]
+    for route in res.best.routes():
+        officer = next(free[route.vehicle_type()])
+        # A route iterates over its activities; a client activity's idx is its client index.
+        out[officer.officer_id] = [lead_ids[a.idx] for a in route if a.is_client()]
+    return out
+
+
+def run_vroom(problem: RoutingProblem) -> dict[str, list[str]]:
+    """Solve a prize-collecting ``problem`` with VROOM (priorities = values, to completion).
+
+    VROOM's priorities are integers 0–100 and it maximises their sum before it minimises
+    cost, so values are rescaled to that range: only meaningful where values are 1–100.
+    """
+    import vroom
+
+    _check_supported(problem)
+    m = problem.matrix
+    nodes = [x for o in problem.officers
+             for x in (start_node_id(o.officer_id), end_node_id(o.officer_id))]
+    nodes += [ld.lead_id for ld in problem.leads]
+    idx = np.array([m.index[x] for x in nodes])
+    mat = m.duration_s[np.ix_(idx, idx)].astype(np.uint32)
+    top = max((ld.value_yuan for ld in problem.leads), default=1.0) or 1.0
+    inp = vroom.Input()
+    inp.set_durations_matrix(profile="car", matrix_input=mat)
+    inp.add_vehicle([vroom.Vehicle(k + 1, start=2 * k, end=2 * k + 1,
+                                   time_window=vroom.TimeWindow(o.shift.start_s, o.shift.end_s))
+                     for k, o in enumerate(problem.officers)])
+    base = 2 * len(problem.officers)
+    jobs = []
+    for i, ld in enumerate(problem.leads):
+        tws = [vroom.TimeWindow(w.start_s, w.end_s) for w in ld.windows]
+        jobs.append(vroom.Job(i + 1, location=base + i, default_service=ld.service_s,
+                              priority=int(round(100 * ld.value_yuan / top)),
+                              **({"time_windows": tws} if tws else {})))
+    inp.add_job(jobs)
+    sol = inp.solve(exploration_level=5, nb_threads=1)
+    out: dict[str, list[str]] = {}
+    routes = sol.routes
+    for vid, grp in routes[routes["type"] == "job"].groupby("vehicle_id"):
+        o = problem.officers[int(vid) - 1]
+        out[o.officer_id] = [problem.leads[int(j) - 1].lead_id for j in grp["id"]]
+    return out
+
+
+def plan_from_orders(problem: RoutingProblem, orders: Mapping[str, Sequence[str]],
+                     solver: str) -> Plan | None:
+    """Time a baseline's visit orders with our rules; None when an order does not fit.
+
+    Parameters
+    ----------
+    problem : RoutingProblem
+    orders : mapping of officer id to lead ids in order
+    solver : str
+        Name written into the plan.
+
+    Returns
+    -------
+    Plan or None
+        A plan with every officer's route and every other lead left out, for
+        :func:`routing.check_plan`; None when :func:`routing.schedule_route` rejects a route.
+    """
+    leads = problem.lead_by_id
+    routes = []
+    for o in problem.officers:
+        r = schedule_route(o, [leads[x] for x in orders.get(o.officer_id, ())], problem.matrix)
+        if r is None:
+            return None
+        routes.append(r)
+    visited = set(itertools.chain.from_iterable(r.lead_ids for r in routes))
+    dropped = tuple(DroppedLead(ld.lead_id, DropReason.NOT_WORTH_DETOUR)
+                    for ld in problem.leads if ld.lead_id not in visited)
+    return Plan(PlanStatus.FEASIBLE, tuple(routes), dropped, solver=solver)
+
+
+def plan_score(problem: RoutingProblem, plan: Plan) -> dict[str, float]:
+    """The one scoring of a checked plan, for ours and the baselines alike.
+
+    Returns
+    -------
+    dict
+        ``prize`` (value of the visits), ``drive_units`` (matrix units of driving),
+        ``objective`` (prize minus driving at ``rules.drive_cost_yuan_per_h``: the value our
+        rules define; skills and locality are off in the bench, so no soft penalties),
+        ``served`` and ``vehicles`` (routes with at least one visit).
+    """
+    prize = float(sum(problem.lead_by_id[x].value_yuan for x in plan.visited_lead_ids))
+    drive = int(sum(r.drive_s for r in plan.routes))
+    return {"prize": prize, "drive_units": drive,
+            "objective": prize - problem.rules.drive_cost_yuan_per_h * drive / 3600.0,
+            "served": len(plan.visited_lead_ids),
+            "vehicles": sum(1 for r in plan.routes if r.stops)}
