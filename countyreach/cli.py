@@ -7,6 +7,15 @@ countyreach plan data/qingzu --date 2026-11-24 --out out/
 countyreach check out/plan.json           # verify a plan independently of the solver
 countyreach score data/qingzu --top 20    # ranked leads with reasons
 countyreach app                           # the Streamlit map interface
+
+The system of record (the store at ``COUNTYREACH_DB``)::
+
+countyreach county import data/qingzu     # county, leads, officers, history (idempotent)
+countyreach users add wang --role manager --county qingzu   # asks for the password
+countyreach plan qingzu --date 2026-11-24 --publish         # plan from the store
+countyreach outcomes import outcomes.csv  # outcomes recorded on paper
+countyreach retrain qingzu                # new model version and its held-out metrics
+countyreach erase 13800000001             # a person's data everywhere (id, name or phone)
 """
 
 from __future__ import annotations
@@ -194,6 +203,13 @@ def summary_text(problem: RoutingProblem, plan: Plan) -> str:
 def cmd_plan(args: argparse.Namespace) -> int:
     from countyreach.pipeline import plan_day
 
+    if args.command == "plan" and _is_county_id(args.county):
+        from countyreach.cli_loop import cmd_plan_store
+
+        return cmd_plan_store(args)
+    if args.command == "plan" and getattr(args, "publish", False):
+        raise InputError("--publish plans from the store: give a county id (import the "
+                         "folder first with `countyreach county import`)", field="--publish")
     county = _demo_county() if args.command == "demo" else Path(args.county)
     out = check_out_dir(Path(args.out))
     if args.date is not None:
@@ -224,7 +240,30 @@ def cmd_plan(args: argparse.Namespace) -> int:
           f"in {day.timings_s['total_s']:.1f} s")
     for v in day.violations[:20]:
         print(f"  [{v.code}] {v.message}")
+    if args.command == "demo" and not args.no_users:
+        from countyreach.cli_loop import print_demo_users
+
+        print_demo_users(county)
     return 0 if day.ok else 1
+
+
+def _is_county_id(text: str) -> bool:
+    """A county in the store (an id) rather than a folder; refuses what is neither.
+
+    Raises
+    ------
+    InputError
+        ``text`` is not an existing folder or manifest, and not a valid county id
+        (``..``, ``/`` or an absolute path are never ids).
+    """
+    if Path(text).exists():
+        return False
+    from countyreach.csvio import ID_RE
+
+    if ID_RE.match(text) and text not in (".", ".."):
+        return True
+    raise InputError(f"{text!r} is neither a county folder nor a county id (ids are 1-64 "
+                     "letters, digits, '-', '_', '.', ':'; no '/', no '..')", field="county")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -415,11 +454,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="plan a day for the embedded demo township 庆祖镇")
     _add_plan_args(p)
+    p.add_argument("--no-users", action="store_true",
+                   help="do not import the demo county into the store or create demo users")
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("plan", help="score leads and plan a day for a county")
-    p.add_argument("county", help="county folder or county.json")
+    p.add_argument("county", help="county folder or county.json (file mode), or the id of a "
+                                  "county in the store")
     _add_plan_args(p)
+    p.add_argument("--publish", action="store_true",
+                   help="store mode: publish the new version to the officers")
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("check", help="verify a plan independently of the solver")
@@ -461,6 +505,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--boundary", help='cnmaps names "省/市/县", e.g. "河北省/保定市/唐县"')
     q.add_argument("--force", action="store_true", help="rebuild a folder holding a county")
     q.set_defaults(func=cmd_county_init)
+
+    from countyreach.cli_loop import add_store_subcommands
+
+    add_store_subcommands(sub, county_sub)
 
     p = sub.add_parser("synth", help="synthesise businesses and visit history for a county")
     p.add_argument("county", help="county folder (villages.csv, branches.csv)")

@@ -31,6 +31,7 @@ import pandas as pd
 import geo
 import propensity
 import routing
+from countyreach.candidates import choose_candidates
 from countyreach.errors import (
     DataWarning,
     DroppedRowWarning,
@@ -44,13 +45,15 @@ from countyreach.io import (
     leads_from_table,
     load_county,
     read_branches,
+    read_history,
     read_leads_table,
     read_officers,
     read_villages,
 )
+from countyreach.placement import OFFICER_MAX_OUTSIDE_M, keep_inside
 from geo.types import Location, TravelMatrix
 from routing.params import SolveParams
-from routing.plan import Plan, Violation
+from routing.plan import DroppedLead, DropReason, Plan, Violation
 from routing.problem import (
     Depot,
     Lead,
@@ -66,6 +69,8 @@ __all__ = [
     "CountyData",
     "DayPlan",
     "load_county_data",
+    "assemble_county_data",
+    "add_spatial_features",
     "get_scorer",
     "score_leads",
     "build_problem",
@@ -134,38 +139,6 @@ class DayPlan:
         return not self.violations
 
 
-def _crs_hint(county: County) -> str:
-    if county.crs == "wgs84":
-        return (" (if the file came from Amap/Tencent it is GCJ-02, from Baidu BD-09: declare "
-                "\"crs\" in county.json)")
-    return ""
-
-
-def _check_inside(county: County, graph: Any, table: pd.DataFrame,
-                  officers: Sequence[Officer]) -> None:
-    """Reject points far outside the road network before snapping, naming file/row/field."""
-    hull = graph.hull
-    from shapely.geometry import Point
-
-    # The network's own area, as geo.snap_points judges it: checked here first so the error
-    # can name the file and row the point came from.
-    area = hull
-    for rec in table.itertuples(index=False):
-        if not area.contains(Point(float(rec.lon), float(rec.lat))):
-            raise InputError(
-                f"lead {rec.lead_id} at lat {float(rec.lat):.5f}, lon {float(rec.lon):.5f} lies "
-                f"outside the county's road network" + _crs_hint(county),
-                file=str(county.leads), row=int(rec.source_row), field="lat")
-    for i, o in enumerate(officers, start=1):
-        for which, dep in (("start", o.start), ("end", o.end)):
-            loc = dep.location
-            if not area.contains(Point(loc.lon, loc.lat)):
-                raise InputError(
-                    f"officer {o.officer_id}'s {which} lies outside the county's road network"
-                    + _crs_hint(county),
-                    file=str(county.officers), row=i, field=f"{which}_lat")
-
-
 def load_county_data(
     path: str | Path | County,
     *,
@@ -199,12 +172,39 @@ def load_county_data(
     branches = read_branches(county.branches, crs=county.crs)
     table = read_leads_table(county.leads, crs=county.crs)
     officers = read_officers(county.officers, crs=county.crs)
+    _check_pins(county, table, officers)
     history_path = county.root / "history.csv"
-    history = pd.read_csv(history_path, dtype={"lead_id": str}) if history_path.exists() else None
+    history = read_history(history_path) if history_path.exists() else None
+    return assemble_county_data(county, villages, branches, table, officers, history,
+                                cache_dir=cache_dir, progress=report)
+
+
+def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple[Depot, ...],
+                         table: pd.DataFrame, officers: tuple[Officer, ...],
+                         history: pd.DataFrame | None, *, cache_dir: str | Path | None = None,
+                         progress: ProgressFn | None = None) -> CountyData:
+    """Snap read county tables to the roads and add spatial features (the store plans
+    through this; :func:`load_county_data` reads the tables from a folder first).
+
+    Parameters
+    ----------
+    county : County
+        Where the road file is (and what error messages name).
+    villages, branches, table, officers, history
+        As the :mod:`countyreach.io` readers return them (``table`` with ``source_row``).
+    cache_dir : str or Path, optional
+        Road-graph cache.
+    progress : callable, optional
+
+    Returns
+    -------
+    CountyData
+    """
+    report = progress or _noop_progress
     report("load roads", 0.1)
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     graph = geo.load_road_graph(county.roads, cache_dir=cache / "graphs")
-    _check_inside(county, graph, table, officers)
+    table = keep_inside(county, graph, table, officers)
     report("snap places", 0.3)
     ids: list[str] = list(table["lead_id"])
     points = [Location(float(a), float(b)) for a, b in zip(table["lat"], table["lon"], strict=True)]
@@ -214,8 +214,9 @@ def load_county_data(
     with warnings.catch_warnings():
         # Far snaps are judged below, per file row, where the user can act on them.
         warnings.simplefilter("ignore", FarSnapWarning)
-        # Every point lies inside the network's area (checked above, with file and row).
-        snaps = geo.snap_points(graph, points, ids, far_m=LEAD_MAX_SNAP_M, max_m=float("inf"))
+        # Every point lies inside the network's area or near it (checked above, per row).
+        snaps = geo.snap_points(graph, points, ids, far_m=OFFICER_MAX_OUTSIDE_M,
+                                max_m=float("inf"))
     snap_map = dict(zip(ids, snaps, strict=True))
     _check_crs_mixup(county, graph, table, snap_map)
     table = _drop_roadless_leads(county, table, snap_map)
@@ -227,8 +228,21 @@ def load_county_data(
                     "from the nearest road", file=str(county.officers),
                     row=1 + [x.officer_id for x in officers].index(o.officer_id),
                     field="start_lat" if node.startswith("@start") else "end_lat")
-    table = _add_spatial_features(table, branches)
+    table = add_spatial_features(table, branches)
     return CountyData(county, graph, villages, branches, table, officers, snap_map, history)
+
+
+def _check_pins(county: County, table: pd.DataFrame, officers: Sequence[Officer]) -> None:
+    """An appointment with an officer the roster does not know is a typo, not a wish."""
+    known = {o.officer_id for o in officers}
+    if "pinned_officer_id" not in table.columns:
+        return
+    for rec in table[["pinned_officer_id", "source_row"]].itertuples(index=False):
+        pin = rec.pinned_officer_id
+        if isinstance(pin, str) and pin and pin not in known:
+            raise InputError(f"officer {pin!r} is not in the roster ({county.officers.name}: "
+                             f"{', '.join(sorted(known)[:8])}…)", file=str(county.leads),
+                             row=int(rec.source_row), field="pinned_officer_id")
 
 
 def _drop_roadless_leads(county: County, table: pd.DataFrame,
@@ -279,8 +293,9 @@ def _check_crs_mixup(county: County, graph: Any, table: pd.DataFrame,
                 file=str(county.root / "county.json"), field="crs")
 
 
-def _add_spatial_features(table: pd.DataFrame, branches: Sequence[Depot]) -> pd.DataFrame:
-    """Distance to the nearest branch and industrial-cluster features from geo."""
+def add_spatial_features(table: pd.DataFrame, branches: Sequence[Depot]) -> pd.DataFrame:
+    """A copy of ``table`` (``lat, lon, industry``) with ``dist_branch_m``, ``cluster_id``,
+    ``dist_cluster_core_m`` and ``cluster_size`` from :mod:`geo`."""
     lat = table["lat"].to_numpy(float)
     lon = table["lon"].to_numpy(float)
     blat = np.array([b.location.lat for b in branches])
@@ -296,12 +311,17 @@ def _add_spatial_features(table: pd.DataFrame, branches: Sequence[Depot]) -> pd.
 
 
 def _model_path(data: CountyData, cache_dir: Path) -> Path:
-    return cache_dir / "models" / f"{data.county.county_id}.joblib"
+    from countyreach.services.models import file_model_path
+
+    return file_model_path(cache_dir, data.county.county_id, data.leads, data.history)
 
 
 def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain: bool = False,
                seed: int = 0) -> propensity.LeadScorer:
     """Load the county's trained lead scorer, training it from ``history.csv`` when needed.
+
+    File mode: the model file is keyed by county, data and code (a changed history trains
+    a new one); counties in the store use the registry (:mod:`countyreach.services.models`).
 
     Parameters
     ----------
@@ -473,18 +493,27 @@ def plan_day(
     timings["score_s"] = time.perf_counter() - t
     report("travel times", 0.55)
     t = time.perf_counter()
+    working = [o for o in data.officers if officer_ids is None or o.officer_id in officer_ids]
+    table = data.leads[~data.leads["lead_id"].isin(dnv)]
+    pinned = [*(pins or {}), *table.loc[table.get("pinned_officer_id", pd.Series(dtype=str))
+                                         .fillna("").astype(str) != "", "lead_id"]]
+    # Travel times for the day's candidates only: memory stays linear in the lead table.
+    chosen = choose_candidates(table, scores, working or data.officers, pinned=pinned)
     problem = build_problem(data, scores, plan_date=day, rules=rules or RoutingRules(),
-                            officer_ids=officer_ids, pins=pins, exclude=dnv)
+                            officer_ids=officer_ids, pins=pins,
+                            exclude=dnv | set(chosen.held_back))
     timings["matrix_s"] = time.perf_counter() - t
     report("optimise routes", 0.65)
-    day_plan = solve_day(data, problem, scores, timings, started=t0, params=params)
+    day_plan = solve_day(data, problem, scores, timings, started=t0, params=params,
+                         held_back=chosen.held_back)
     report("done", 1.0)
     return day_plan
 
 
 def solve_day(data: CountyData, problem: RoutingProblem, scores: pd.DataFrame,
               timings: Mapping[str, float] | None = None, *,
-              started: float | None = None, params: SolveParams | None = None) -> DayPlan:
+              started: float | None = None, params: SolveParams | None = None,
+              held_back: Mapping[str, float] | None = None) -> DayPlan:
     """Solve a built problem and verify the plan with the independent checker.
 
     Used by :func:`plan_day` and by re-optimisation in the app, which rebuilds the
@@ -502,6 +531,9 @@ def solve_day(data: CountyData, problem: RoutingProblem, scores: pd.DataFrame,
         ``time.perf_counter()`` when the whole job started (for ``total_s``).
     params : SolveParams, optional
         Solver parameters (default :class:`routing.SolveParams`); kept on the day for re-plans.
+    held_back : mapping lead_id -> value, optional
+        Leads not offered to the solver (see :mod:`countyreach.candidates`); the plan lists
+        them among the leads left out, with their reason.
 
     Returns
     -------
@@ -511,6 +543,13 @@ def solve_day(data: CountyData, problem: RoutingProblem, scores: pd.DataFrame,
     t = time.perf_counter()
     params = params or SolveParams()
     plan = routing.solve(problem, params)
+    if held_back:
+        below = min(held_back.values(), default=0.0)
+        plan = replace(plan, dropped=(*plan.dropped, *(
+            DroppedLead(lid, DropReason.BELOW_CANDIDATES,
+                        f"¥{v:,.0f}: ranked below the {len(problem.leads):,} leads offered "
+                        f"today (lowest held back ¥{below:,.0f})")
+            for lid, v in held_back.items())))
     times["solve_s"] = time.perf_counter() - t
     violations = tuple(routing.check_plan(problem, plan))
     times["total_s"] = time.perf_counter() - (t if started is None else started)

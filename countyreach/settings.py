@@ -37,6 +37,16 @@ class Settings(BaseSettings):
         The app's default solver time limit (``COUNTYREACH_TIME_LIMIT``).
     basemap : {"auto", "1", "0"}
         Whether the app's map loads web tiles (``COUNTYREACH_BASEMAP``).
+    home : Path or None
+        The system of record's files (``COUNTYREACH_HOME``): imported county map files under
+        ``counties/<county_id>/`` and model artefacts under ``models/<county_id>/``; paths are
+        built from validated ids only. Default: the cache directory.
+    cooling_days : int
+        Days a lead that said "not interested" is not prospected (``COUNTYREACH_COOLING_DAYS``).
+    stale_model : {"retrain", "warn", "refuse"}
+        What planning does when the promoted model no longer matches the stored data or the
+        code (``COUNTYREACH_STALE_MODEL``): retrain it; use it and say so in the plan (for
+        teams that retrain on a schedule; other code is always retrained); or stop.
     """
 
     model_config = SettingsConfigDict(env_prefix="COUNTYREACH_", extra="ignore",
@@ -49,8 +59,12 @@ class Settings(BaseSettings):
     time_limit_s: float = Field(default=5.0, ge=0.5, le=3600.0,
                                 validation_alias=AliasChoices("COUNTYREACH_TIME_LIMIT"))
     basemap: Literal["auto", "1", "0"] = "auto"
+    home: Path | None = None
+    cooling_days: int = Field(default=90, ge=0, le=3650,
+                              validation_alias=AliasChoices("COUNTYREACH_COOLING_DAYS"))
+    stale_model: Literal["retrain", "warn", "refuse"] = "retrain"
 
-    @field_validator("cache", mode="before")
+    @field_validator("cache", "home", mode="before")
     @classmethod
     def _empty_is_unset(cls, v: object) -> object:
         return None if v == "" else v
@@ -59,6 +73,11 @@ class Settings(BaseSettings):
     def cache_dir(self) -> Path:
         """The cache directory to use (the default when none is configured)."""
         return self.cache if self.cache is not None else Path.home() / ".cache" / "countyreach"
+
+    @property
+    def home_dir(self) -> Path:
+        """Where the system of record keeps files (the cache directory unless configured)."""
+        return self.home if self.home is not None else self.cache_dir
 
     @property
     def store_url(self) -> str:

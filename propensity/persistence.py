@@ -39,7 +39,9 @@ def save_scorer(scorer: LeadScorer, path: str | Path) -> Path:
 
     The file starts with a small header (format, countyreach, scikit-learn and numpy
     versions, feature list) that :func:`load_scorer` checks *before* unpickling the
-    models, so an incompatible file fails with a clear message.
+    models, so an incompatible file fails with a clear message. The training tables
+    (``businesses_``, ``history_``) are left out: a model file holds no per-lead rows,
+    so no personal data, and erasing a person never has to rewrite it.
 
     Returns
     -------
@@ -50,7 +52,7 @@ def save_scorer(scorer: LeadScorer, path: str | Path) -> Path:
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
-    joblib.dump(scorer, buf, compress=3)
+    joblib.dump(scorer.without_training_data(), buf, compress=3)
     tmp = p.with_suffix(p.suffix + ".tmp")
     with open(tmp, "wb") as f:
         f.write(_FORMAT)

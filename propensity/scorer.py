@@ -18,6 +18,7 @@ and retraining :mod:`propensity.retraining`; saving and loading :mod:`propensity
 
 from __future__ import annotations
 
+import copy
 import logging
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,7 +31,7 @@ from sklearn.base import BaseEstimator
 
 from propensity.errors import DataError, DataWarning, ModelError
 from propensity.explanations import explain_rows
-from propensity.features import MONOTONIC, build_features, feature_names
+from propensity.features import FEATURE_GROUPS, MONOTONIC, build_features, feature_names
 from propensity.history import (
     OUTCOME_COLUMNS,
     check_history,
@@ -46,6 +47,8 @@ from propensity.uptake import UptakeModel
 __all__ = [
     "LeadScorer",
     "DEFAULT_MARGIN",
+    "MODEL_INPUT_COLUMNS",
+    "TRAINING_DATA_ATTRIBUTES",
     "OUTCOME_UPTAKE",
     "SCORE_COLUMNS",
     "interaction_groups",
@@ -66,6 +69,15 @@ SCORE_COLUMNS = ("lead_id", "p_uptake", "loan_yuan", "p_default", "value_yuan",
                  "value_std_yuan", "do_not_visit", "explanation_en", "explanation_zh")
 
 _SEASON_COLS = ("industry", "month_sin", "month_cos", "cash_need_index")
+
+#: Lead columns a fitted scorer keeps (what its features are built from): never names,
+#: phones, addresses or any other column of the leads table.
+MODEL_INPUT_COLUMNS: tuple[str, ...] = (
+    "lead_id", "industry", "lat", "lon", *FEATURE_GROUPS["business"][1:],
+    *FEATURE_GROUPS["spatial"])
+#: Fitted attributes that are training data rather than model; model files leave them out
+#: (see :func:`propensity.persistence.save_scorer`).
+TRAINING_DATA_ATTRIBUTES: tuple[str, ...] = ("businesses_", "history_")
 
 
 def interaction_groups(columns: Sequence[str]) -> list[list[str]]:
@@ -113,9 +125,12 @@ class LeadScorer(BaseEstimator):
     classes_ : numpy.ndarray
         ``[0, 1]`` (took no loan, took a loan).
     businesses_ : pandas.DataFrame
-        The leads table :func:`~propensity.retraining.retrain` defaults to.
+        The leads table :func:`~propensity.retraining.retrain` defaults to, cut to
+        :data:`MODEL_INPUT_COLUMNS` (no names, phones or addresses). In memory only:
+        a scorer loaded from a model file has none.
     history_ : pandas.DataFrame
         The visits learnt from: ``lead_id, month, took_loan, loan_yuan, defaulted``.
+        In memory only, like ``businesses_``.
     train_months_ : list of str
     n_train_ : int
     train_X_sample_ : pandas.DataFrame
@@ -141,6 +156,26 @@ class LeadScorer(BaseEstimator):
         if not (0 <= self.lgd <= 1):
             raise DataError(f"lgd must be a share in [0, 1], got {self.lgd!r}", field="lgd")
         feature_names(tuple(self.feature_groups))
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for missing attributes: say why a loaded scorer has no training data.
+        if name in TRAINING_DATA_ATTRIBUTES and self.__dict__.get("uptake_") is not None:
+            raise AttributeError(
+                f"this lead scorer has no {name}: model files keep no training data (so no "
+                "personal data); pass the leads table and history explicitly")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def without_training_data(self) -> LeadScorer:
+        """A shallow copy without the training tables: what a model file holds.
+
+        Returns
+        -------
+        LeadScorer
+        """
+        twin = copy.copy(self)
+        for name in TRAINING_DATA_ATTRIBUTES:
+            twin.__dict__.pop(name, None)
+        return twin
 
     @property
     def feature_names_(self) -> list[str]:
@@ -225,7 +260,9 @@ class LeadScorer(BaseEstimator):
         if leads is None:
             own = [c for c in visits.columns if c not in ("month", *OUTCOME_COLUMNS)]
             leads = visits[own].drop_duplicates("lead_id").reset_index(drop=True)
-        self.businesses_ = leads.copy()
+        # Only what the features are built from: the scorer may be kept, shipped or
+        # saved, and a person's name or phone must not travel with it.
+        self.businesses_ = leads[[c for c in MODEL_INPUT_COLUMNS if c in leads.columns]].copy()
         self.history_ = visits[["lead_id", "month", *OUTCOME_COLUMNS]].copy()
         self.train_months_ = sorted(visits["month"].unique())
         self.n_train_ = len(visits)

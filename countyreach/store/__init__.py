@@ -16,6 +16,7 @@ Example
 
 from countyreach.store.core import Store
 from countyreach.store.engine import make_engine, migrate
+from countyreach.store.follow_ups import Exclusion
 from countyreach.store.records import (
     FOLLOW_UP_CODES,
     OUTCOME_CODES,
@@ -26,6 +27,8 @@ from countyreach.store.records import (
     ImportMode,
     ImportRejected,
     ImportReport,
+    ModelRecord,
+    ModelState,
     OutcomeRecord,
     PlanState,
     PlanVersion,
@@ -51,6 +54,9 @@ __all__ = [
     "PlanVersion",
     "OutcomeRecord",
     "AuditEntry",
+    "ModelRecord",
+    "ModelState",
+    "Exclusion",
     "make_engine",
     "migrate",
     "validate_lead_rows",

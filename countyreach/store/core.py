@@ -32,6 +32,8 @@ from countyreach.store.audit import AuditLog
 from countyreach.store.counties import CountyRepository
 from countyreach.store.do_not_visit import DoNotVisitRepository
 from countyreach.store.engine import Database, make_engine, migrate
+from countyreach.store.follow_ups import Exclusion, FollowUpRepository
+from countyreach.store.learning import LearningRepository
 from countyreach.store.outcomes import OutcomeRepository
 from countyreach.store.plans import PlanRepository
 from countyreach.store.records import (
@@ -42,6 +44,7 @@ from countyreach.store.records import (
     ImportMode,
     ImportRejected,
     ImportReport,
+    ModelRecord,
     OutcomeRecord,
     PlanVersion,
     Role,
@@ -96,6 +99,8 @@ class Store:
         self.plans = PlanRepository(self.db, guard, self.audit)
         self.do_not_visit = DoNotVisitRepository(self.db, guard, self.audit)
         self.outcomes = OutcomeRepository(self.db, guard, self.audit, self.do_not_visit)
+        self.learning = LearningRepository(self.db, guard, self.audit)
+        self.follow_up = FollowUpRepository(self.db, guard)
 
     @property
     def bcrypt_rounds(self) -> int:
@@ -172,6 +177,10 @@ class Store:
         """End a session (its token stops working at once)."""
         self.users.logout(session)
 
+    def operator_session(self) -> Session:
+        """The command line's admin session: see :meth:`UserRepository.operator_session`."""
+        return self.users.operator_session()
+
     # -------------------------------------------------------------- counties and imports
     def ensure_county(self, session: Session, county_id: str, name: str = "",
                       region: str = "") -> None:
@@ -243,12 +252,13 @@ class Store:
     def record_outcome(self, session: Session, *, outcome_id: str, county_id: str,
                        plan_date: str, lead_id: str, outcome: Outcome | str, reason: str = "",
                        amount_yuan: float | str | None = None, notes: str = "",
-                       consent: bool, opt_out: bool = False) -> OutcomeRecord:
+                       consent: bool, opt_out: bool = False,
+                       follow_up_on: str | dt.date | None = None) -> OutcomeRecord:
         """Record a visit's outcome once per tap: see :meth:`OutcomeRepository.record_outcome`."""
         return self.outcomes.record_outcome(
             session, outcome_id=outcome_id, county_id=county_id, plan_date=plan_date,
             lead_id=lead_id, outcome=outcome, reason=reason, amount_yuan=amount_yuan,
-            notes=notes, consent=consent, opt_out=opt_out)
+            notes=notes, consent=consent, opt_out=opt_out, follow_up_on=follow_up_on)
 
     def visit_outcomes(self, session: Session, county_id: str,
                        plan_date: str) -> list[OutcomeRecord]:
@@ -286,6 +296,39 @@ class Store:
     def do_not_visit_ids(self, session: Session, county_id: str) -> frozenset[str]:
         """Leads that must not be planned again."""
         return self.do_not_visit.ids(session, county_id)
+
+    def find_leads(self, session: Session, person: str) -> list[tuple[str, str]]:
+        """Leads named by id, name or phone: see :meth:`DoNotVisitRepository.find_leads`."""
+        return self.do_not_visit.find_leads(session, person)
+
+    # -------------------------------------------------------------- the daily loop
+    def due_follow_ups(self, session: Session, county_id: str,
+                       date: str | dt.date) -> dict[str, str]:
+        """Follow-up visits due on ``date``: ``lead_id -> officer_id`` (pinned on the plan)."""
+        return self.follow_up.due(session, county_id, date)
+
+    def prospect_exclusions(self, session: Session, county_id: str, date: str | dt.date, *,
+                            cooling_days: int) -> dict[str, Exclusion]:
+        """Leads not to prospect on ``date`` and why: see :meth:`FollowUpRepository.exclusions`."""
+        return self.follow_up.exclusions(session, county_id, date, cooling_days=cooling_days)
+
+    def import_history(self, session: Session, county_id: str,
+                       history: pd.DataFrame) -> dict[str, int]:
+        """Store visit history rows (idempotent): see :meth:`LearningRepository.import_history`."""
+        return self.learning.import_history(session, county_id, history)
+
+    def history_frame(self, session: Session, county_id: str) -> pd.DataFrame:
+        """The county's stored visit history (lead ids, months, labels)."""
+        return self.learning.history_frame(session, county_id)
+
+    def models(self, session: Session, county_id: str) -> list[ModelRecord]:
+        """The county's registered models, oldest first."""
+        return self.learning.models(session, county_id)
+
+    def promoted_model(self, session: Session, county_id: str) -> ModelRecord | None:
+        """The county's promoted model, if any."""
+        return next((m for m in self.models(session, county_id)
+                     if m.status == "promoted"), None)
 
     # -------------------------------------------------------------- audit
     def audit_log(self, session: Session, county_id: str | None = None, *,

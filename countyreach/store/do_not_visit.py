@@ -7,10 +7,12 @@ asks for its data to be erased; a plan that visits a listed lead cannot be publi
 from __future__ import annotations
 
 import json
+import re
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from countyreach.errors import AccessDenied, InputError
 from countyreach.store import schema as S
 from countyreach.store.access import Guard, Principal
 from countyreach.store.audit import AuditLog
@@ -22,6 +24,8 @@ __all__ = ["DoNotVisitRepository", "SOURCE_MAX_CHARS"]
 
 #: Width of the list's ``source`` column (``hotline``, ``visit``, ``erasure``, ...).
 SOURCE_MAX_CHARS = 16
+#: Fewest digits a phone search needs (fewer would match many strangers).
+PHONE_MIN_DIGITS = 7
 
 
 class DoNotVisitRepository:
@@ -107,6 +111,40 @@ class DoNotVisitRepository:
                               leads=n_leads, plan_versions=len(rows))
 
         self._db.write(run)
+
+    def find_leads(self, session: Session, person: str) -> list[tuple[str, str]]:
+        """``(county_id, lead_id)`` of every lead whose id, name or phone is ``person``.
+
+        Phones match on their digits (``138 0000 0001`` finds ``13800000001``). Only the
+        counties the caller manages (admins: all) are searched.
+        """
+        text = check_text(person, "person", 200)
+        if not text:
+            raise InputError("say whom to erase: a lead id, a name or a phone number",
+                             field="person")
+        digits = re.sub(r"\D", "", text)
+
+        def run(conn: Connection) -> list[tuple[str, str]]:
+            who = self._guard.principal(conn, session)
+            self._guard.require(who, Role.MANAGER, Role.ADMIN)
+            ld = S.leads
+            cond = [ld.c.lead_id == text, ld.c.name == text]
+            if len(digits) >= PHONE_MIN_DIGITS:
+                cond.append(sa.func.replace(sa.func.replace(sa.func.replace(
+                    ld.c.phone, " ", ""), "-", ""), "+", "").contains(digits))
+            rows = conn.execute(sa.select(ld.c.county_id, ld.c.lead_id)
+                                .where(sa.or_(*cond))
+                                .order_by(ld.c.county_id, ld.c.lead_id)).all()
+            out = []
+            for county_id, lead_id in rows:
+                try:
+                    self._guard.scope(conn, who, county_id, Role.MANAGER, Role.ADMIN)
+                except AccessDenied:
+                    continue
+                out.append((str(county_id), str(lead_id)))
+            return out
+
+        return self._db.read(run)
 
     def ids(self, session: Session, county_id: str) -> frozenset[str]:
         """Leads that must not be planned again (every role of the county)."""

@@ -34,6 +34,7 @@ from countyreach.store.checks import (
 )
 from countyreach.store.do_not_visit import DoNotVisitRepository, listed
 from countyreach.store.engine import Database, insert_ignore
+from countyreach.store.follow_ups import add_follow_up, check_follow_up
 from countyreach.store.records import AuditAction, OutcomeRecord, PlanState, Role, Session
 from propensity.outcomes import FOLLOW_UP_OUTCOMES, LOAN_OUTCOMES, Outcome
 
@@ -70,7 +71,8 @@ class OutcomeRepository:
     def record_outcome(self, session: Session, *, outcome_id: str, county_id: str,
                        plan_date: str, lead_id: str, outcome: Outcome | str, reason: str = "",
                        amount_yuan: float | str | None = None, notes: str = "",
-                       consent: bool, opt_out: bool = False) -> OutcomeRecord:
+                       consent: bool, opt_out: bool = False,
+                       follow_up_on: str | dt.date | None = None) -> OutcomeRecord:
         """Record the outcome of a visit; a retried call with the same ``outcome_id`` is a no-op.
 
         Parameters
@@ -97,6 +99,9 @@ class OutcomeRepository:
         opt_out : bool
             The business asks not to be visited again: the lead goes on the
             do-not-visit list and out of every future plan.
+        follow_up_on : date or ``YYYY-MM-DD``, optional
+            "Come back on this day" (``interested`` or ``applied`` only, after the visit):
+            the lead becomes a visit pinned to this officer on that day's plan.
 
         Returns
         -------
@@ -127,6 +132,7 @@ class OutcomeRepository:
             raise InputError("looks like an ID-card or bank-card number: do not record "
                              "sensitive personal data in notes", field="notes")
         amount = check_amount_yuan(amount_yuan)
+        due = check_follow_up(follow_up_on, plan_date, code, opt_out)
         if amount is not None and code not in LOAN_OUTCOMES:
             raise InputError("an amount belongs to applied or approved outcomes only",
                              field="amount_yuan")
@@ -179,6 +185,9 @@ class OutcomeRepository:
             if opt_out:
                 self._dnv.add(conn, who, county_id, lead_id, reason or "opt-out at visit",
                               "visit")
+            if due is not None:
+                add_follow_up(conn, self._audit, who, oid, county_id, lead_id,
+                              found.officer_id, due, self._db.now())
             self._audit.write(conn, who, AuditAction.RECORD_OUTCOME, county_id,
                               f"{plan_date}/{lead_id}", outcome_id=oid, outcome=code.value,
                               opt_out=opt_out, consent=consent)

@@ -34,6 +34,8 @@ __all__ = [
     "PlanVersion",
     "OutcomeRecord",
     "AuditEntry",
+    "ModelState",
+    "ModelRecord",
 ]
 
 
@@ -85,6 +87,19 @@ class AuditAction(enum.StrEnum):
     RECORD_OUTCOME = "record_outcome"
     DO_NOT_VISIT = "do_not_visit"
     ERASE_PERSONAL_DATA = "erase_personal_data"
+    IMPORT_HISTORY = "import_history"
+    COUNTY_FILES = "county_files"
+    REGISTER_MODEL = "register_model"
+    PROMOTE_MODEL = "promote_model"
+    FOLLOW_UP = "follow_up"
+
+
+class ModelState(enum.StrEnum):
+    """Where a registered model stands: ``candidate`` -> ``promoted`` -> ``retired``."""
+
+    CANDIDATE = "candidate"
+    PROMOTED = "promoted"
+    RETIRED = "retired"
 
 
 #: Outcome codes an officer can record (:class:`propensity.outcomes.Outcome`).
@@ -215,3 +230,25 @@ class AuditEntry:
     def __post_init__(self) -> None:
         _set(self, "role", parse_enum(Role, self.role, "role"))
         _set(self, "action", parse_enum(AuditAction, self.action, "action"))
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    """One registered lead model of a county (the registry row, not the artefact)."""
+
+    county_id: str
+    version: int
+    status: ModelState
+    data_hash: str
+    code_version: str
+    artefact_sha256: str
+    n_train: int
+    metrics: Mapping[str, Any]
+    created_by: str
+    created_at: dt.datetime
+
+    def __post_init__(self) -> None:
+        _set(self, "status", parse_enum(ModelState, self.status, "status"))
+        if not isinstance(self.version, int) or self.version < 1:
+            raise InputError(f"model version must be a positive integer, got {self.version!r}",
+                             field="version")

@@ -185,3 +185,69 @@ audit_log = sa.Table(
     sa.Column("detail_json", sa.Text, nullable=False, server_default="{}"),
     sa.Index("ix_audit_county_at", "county_id", "at"),
 )
+
+# ---------------------------------------------------------------- revision 0003: the daily loop
+
+county_files = sa.Table(
+    "county_files",
+    metadata,
+    # The map files a county plans over (roads, villages, branches), copied under the data
+    # directory at import: the store names them by county id and checks their hashes.
+    sa.Column("county_id", sa.String(ID_LEN), sa.ForeignKey("counties.county_id"),
+              primary_key=True),
+    sa.Column("crs", sa.String(8), nullable=False),
+    sa.Column("manifest_json", sa.Text, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+visit_history = sa.Table(
+    "visit_history",
+    metadata,
+    # Visits before the store (history.csv): lead ids, months and labels, no personal data.
+    sa.Column("county_id", sa.String(ID_LEN), sa.ForeignKey("counties.county_id"),
+              primary_key=True),
+    sa.Column("lead_id", sa.String(ID_LEN), primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("took_loan", sa.Integer, nullable=False),
+    sa.Column("loan_yuan", sa.Float, nullable=True),
+    sa.Column("defaulted", sa.Integer, nullable=True),
+)
+
+follow_ups = sa.Table(
+    "follow_ups",
+    metadata,
+    # "Interested, come back on D": written with the outcome that asked for it. It is due
+    # while that outcome is still the lead's latest word.
+    sa.Column("outcome_id", sa.String(36), primary_key=True),
+    sa.Column("county_id", sa.String(ID_LEN), sa.ForeignKey("counties.county_id"),
+              nullable=False),
+    sa.Column("lead_id", sa.String(ID_LEN), nullable=False),
+    sa.Column("officer_id", sa.String(ID_LEN), nullable=False),
+    sa.Column("due_date", sa.String(10), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_follow_ups_due", "county_id", "due_date"),
+)
+
+models = sa.Table(
+    "models",
+    metadata,
+    # The model registry. Artefacts live under the data directory as
+    # models/<county_id>/v<version>.joblib (built from validated ids), hold no personal
+    # data, and are checked against artefact_sha256 before loading.
+    sa.Column("county_id", sa.String(ID_LEN), sa.ForeignKey("counties.county_id"),
+              primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("data_hash", sa.String(64), nullable=False),
+    sa.Column("code_version", sa.String(64), nullable=False),
+    sa.Column("artefact_sha256", sa.String(64), nullable=False),
+    sa.Column("n_train", sa.Integer, nullable=False),
+    sa.Column("metrics_json", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("created_by", sa.String(ID_LEN), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('candidate','promoted','retired')", name="ck_models_status"),
+    sa.Index("uq_models_one_promoted", "county_id", unique=True,
+             sqlite_where=sa.text("status = 'promoted'"),
+             postgresql_where=sa.text("status = 'promoted'")),
+)

@@ -24,6 +24,8 @@ DEFAULT_TTL_S = 12 * 3600
 #: Longest session a login may ask for.
 MAX_TTL_S = 30 * 86400
 DEFAULT_BCRYPT_ROUNDS = 12
+#: The command line's account (see :meth:`UserRepository.operator_session`).
+OPERATOR = "countyreach-operator"
 PASSWORD_MIN_CHARS = 8
 PASSWORD_MAX_CHARS = 128
 # bcrypt looks at the first 72 bytes of a password only
@@ -165,6 +167,45 @@ class UserRepository:
         self._db.write(run)
         return Session(token, row["username"], who.role, row["officer_id"], row["county_id"],
                        row["region"], expires)
+
+    def operator_session(self, ttl_s: float = 3600.0) -> Session:
+        """A session of the built-in operator account, for the command line on the server.
+
+        Whoever can run the CLI against this database can already read it; the operator
+        account (an admin, created on first use with a random password nobody knows, so it
+        cannot sign in to the app) makes what they do go through the same checks and into
+        the audit log under its name.
+        """
+        now = self._db.now()
+        token = secrets.token_urlsafe(32)
+
+        def run(conn: Connection) -> Principal:
+            row = conn.execute(sa.select(S.users).where(
+                S.users.c.username == OPERATOR)).mappings().first()
+            if row is None:
+                uid = conn.execute(S.users.insert().values(
+                    username=OPERATOR, password_hash=self._hash(secrets.token_urlsafe(32)),
+                    role=Role.ADMIN.value, active=True, created_at=now,
+                ).returning(S.users.c.user_id)).scalar_one()
+                who = Principal(int(uid), OPERATOR, Role.ADMIN, None, None, None)
+                self._audit.write(conn, BOOTSTRAP, AuditAction.CREATE_USER, None, OPERATOR,
+                                  role=Role.ADMIN.value)
+            else:
+                who = Principal(row["user_id"], OPERATOR, Role.ADMIN, None, None, None)
+            conn.execute(S.sessions.insert().values(
+                token_hash=token_hash(token), user_id=who.user_id, created_at=now,
+                expires_at=now + dt.timedelta(seconds=ttl_s)))
+            return who
+
+        self._db.write(run)
+        return Session(token, OPERATOR, Role.ADMIN, None, None, None,
+                       now + dt.timedelta(seconds=ttl_s))
+
+    def usernames(self) -> list[str]:
+        """Every account's name (the operator account left out)."""
+        return [str(u) for u in self._db.read(lambda c: c.execute(
+            sa.select(S.users.c.username).where(S.users.c.username != OPERATOR)
+            .order_by(S.users.c.username)).scalars().all())]
 
     def logout(self, session: Session) -> None:
         """End a session (its token stops working at once)."""

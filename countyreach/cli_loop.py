@@ -1,0 +1,193 @@
+"""The store's subcommands of ``countyreach``: the daily loop from the command line.
+
+They mirror the app's jobs and go through the same service (:mod:`countyreach.services.loop`)
+as the app and the simulation. The command line acts as the built-in operator account (an
+admin); every change is in the audit log under its name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+from typing import Any
+
+from countyreach.errors import InputError
+
+__all__ = ["add_store_subcommands", "cmd_plan_store", "print_demo_users"]
+
+
+def _open() -> tuple[Any, Any]:
+    from countyreach.services.loop import DailyLoop
+    from countyreach.settings import get_settings
+    from countyreach.store import Store
+
+    store = Store.open(get_settings().store_url)
+    return store, DailyLoop.from_settings(store)
+
+
+def cmd_county_import(args: argparse.Namespace) -> int:
+    store, loop = _open()
+    with store:
+        report = loop.import_county(store.operator_session(), Path(args.dir))
+    print("\n".join(report.lines()))
+    return 0
+
+
+def cmd_plan_store(args: argparse.Namespace) -> int:
+    from countyreach.cli import summary_text
+    from routing.params import SolveParams
+    from routing.problem import RoutingRules
+
+    if args.date is None:
+        raise InputError("store mode needs --date YYYY-MM-DD", field="--date")
+    store, loop = _open()
+    with store:
+        res = loop.plan(store.operator_session(), args.county, args.date, publish=args.publish,
+                        params=SolveParams(time_limit_s=args.time_limit, seed=args.seed),
+                        rules=RoutingRules(drive_cost_yuan_per_h=args.drive_cost,
+                                           skills=args.skills, locality=args.locality),
+                        officer_ids=args.officers.split(",") if args.officers else None)
+    day = res.day
+    print(summary_text(day.problem, day.plan))
+    print()
+    print(f"Model: {res.model.label}")
+    if res.model.note:
+        print(f"  {res.model.note}")
+    print(f"Follow-ups pinned today: {len(res.follow_ups)}; leads not prospected: "
+          f"{len(res.excluded)} (cooling, approved, do-not-visit, booked later)")
+    state = "published" if res.published else "saved as a draft (add --publish to publish)"
+    print(f"Version {res.version} of {res.county_id} {res.plan_date} {state}.")
+    lines = res.changes.lines()
+    print("Changes to officers' lists:" if lines else "No officer's list changed.")
+    for line in lines:
+        print("  " + line)
+    verdict = "no violations" if day.ok else f"{len(day.violations)} VIOLATIONS"
+    print(f"Checker: {verdict}.")
+    for v in day.violations[:20]:
+        print(f"  [{v.code}] {v.message}")
+    return 0 if day.ok else 1
+
+
+def cmd_outcomes_import(args: argparse.Namespace) -> int:
+    store, loop = _open()
+    with store:
+        counts = loop.import_outcomes(store.operator_session(), Path(args.file))
+    print(f"{counts['recorded']} outcome(s) recorded, {counts['already_there']} already there")
+    return 0
+
+
+def cmd_retrain(args: argparse.Namespace) -> int:
+    from countyreach.services.models import metric_text
+    from countyreach.store.checks import check_id
+
+    check_id(args.county, "county")
+    store, loop = _open()
+    with store:
+        res = loop.retrain(store.operator_session(), args.county, force=args.force)
+    print(f"Model {args.county} v{res.record.version}: {res.message}")
+    print(f"  held-out: {metric_text(dict(res.record.metrics))}")
+    if res.previous is not None and res.previous_auc is not None:
+        print(f"  previous v{res.previous.version} on the same held-out visits: "
+              f"AUC {res.previous_auc:.3f}")
+    return 0 if res.promoted else 1
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        pw = sys.stdin.readline().rstrip("\n")
+    else:
+        pw = getpass.getpass(f"password for {args.name}: ")
+        if getpass.getpass("again: ") != pw:
+            raise InputError("the two passwords differ", field="password")
+    return pw
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    store, _ = _open()
+    with store:
+        admin = store.operator_session()
+        county = args.county
+        if county is None and args.role in ("officer", "manager") and args.region is None:
+            known = store.learning.county_ids(admin)
+            if len(known) != 1:
+                raise InputError("which county? give --county ID" + (
+                    f" (one of {', '.join(known)})" if known else
+                    " (import one first: countyreach county import DIR)"), field="--county")
+            county = known[0]
+        if args.role == "officer" and not args.officer:
+            raise InputError("an officer account needs --officer ID (the roster's officer_id)",
+                             field="--officer")
+        store.create_user(args.name, _password(args), args.role, args.officer, county,
+                          region=args.region, session=admin)
+    where = county or (f"region {args.region}" if args.region else "all counties")
+    print(f"User {args.name} ({args.role}, {where}) created; sign in to the app with it.")
+    return 0
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    store, loop = _open()
+    with store:
+        rep = loop.erase(store.operator_session(), args.person, args.reason)
+    for county_id, lead_id in rep.leads:
+        print(f"Erased {lead_id} of {county_id}: name, phone, address, notes, plan copies; "
+              "on the do-not-visit list for good")
+    print(f"Model files searched: {rep.model_files_checked}; removed (held the person's "
+          f"data): {len(rep.model_files_removed)}")
+    return 0
+
+
+def print_demo_users(county_dir: Path) -> None:
+    """Import the demo county into the store, seed the demo users and print new ones once."""
+    from countyreach.services.loop import seed_demo
+
+    store, loop = _open()
+    with store:
+        users = seed_demo(store, loop, county_dir)
+    new = [u for u in users if u.created]
+    if not new:
+        print("Demo users exist already (demo-manager, demo-planner, demo-o01…).")
+        return
+    print("\nDemo users created in the store (sign in to the app as any of them):")
+    for u in new:
+        print(f"  {u.role:<8} {u.username:<16} password {u.password}")
+
+
+def add_store_subcommands(sub: Any, county_sub: Any) -> None:
+    """Add ``county import``, ``outcomes import``, ``retrain``, ``users add``, ``erase``."""
+    q = county_sub.add_parser("import", help="store a county folder: leads, officers, history "
+                                             "and map files (idempotent)")
+    q.add_argument("dir", help="the county folder (county.json)")
+    q.set_defaults(func=cmd_county_import)
+
+    p = sub.add_parser("outcomes", help="visit outcomes in the store")
+    osub = p.add_subparsers(dest="outcomes_command", required=True)
+    q = osub.add_parser("import", help="record outcomes from a CSV (county_id, plan_date, "
+                                       "lead_id, outcome[, consent, opt_out, follow_up_on, "
+                                       "amount_yuan, reason])")
+    q.add_argument("file")
+    q.set_defaults(func=cmd_outcomes_import)
+
+    p = sub.add_parser("retrain", help="retrain a county's lead model from stored history "
+                                       "and outcomes")
+    p.add_argument("county", help="county id")
+    p.add_argument("--force", action="store_true", help="promote even a worse model")
+    p.set_defaults(func=cmd_retrain)
+
+    p = sub.add_parser("users", help="accounts of the app")
+    usub = p.add_subparsers(dest="users_command", required=True)
+    q = usub.add_parser("add", help="create an account (the password is asked for)")
+    q.add_argument("name")
+    q.add_argument("--role", required=True, choices=("officer", "manager", "planner", "admin"))
+    q.add_argument("--officer", help="the roster's officer_id (officers)")
+    q.add_argument("--county", help="county id (default: the only county in the store)")
+    q.add_argument("--region", help="a manager's or planner's region")
+    q.add_argument("--password-stdin", action="store_true",
+                   help="read the password from the first line of standard input")
+    q.set_defaults(func=cmd_users_add)
+
+    p = sub.add_parser("erase", help="erase a person's data everywhere (lead id, name or phone)")
+    p.add_argument("person")
+    p.add_argument("--reason", default="", help="why (kept in the audit log)")
+    p.set_defaults(func=cmd_erase)

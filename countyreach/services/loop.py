@@ -1,0 +1,495 @@
+"""The daily loop through the store: import, plan, publish, record, follow up, retrain, erase.
+
+One service layer for the app, the CLI and the simulation. Every call takes the caller's
+:class:`~countyreach.store.Session` and the store enforces what that user may do.
+
+* :meth:`DailyLoop.import_county` stores a county folder: county, leads, officers and
+  history in the database, its map files (roads, villages, branches) copied under the data
+  directory as ``counties/<county_id>/`` (a path built from the validated id only);
+* :meth:`DailyLoop.plan` plans a day from the store: leads, officers, outcomes, follow-ups
+  (pinned to the officer who booked them), cooling and closed cases, the do-not-visit
+  list and the promoted model (see :mod:`countyreach.services.models`). A re-plan of a
+  published day keeps every visited stop in place (:mod:`countyreach.services.republish`);
+* :meth:`DailyLoop.record_outcome`, :meth:`DailyLoop.import_outcomes`,
+  :meth:`DailyLoop.retrain` and :meth:`DailyLoop.erase` do the rest of the loop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+import threading
+import uuid
+import warnings
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from countyreach.errors import AccessDenied, InputError
+from countyreach.io import County, load_county, read_branches, read_history, read_villages
+from countyreach.pipeline import (
+    CountyData,
+    DayPlan,
+    assemble_county_data,
+    build_problem,
+    score_leads,
+    solve_day,
+)
+from countyreach.services.models import ModelChoice, RetrainResult, ensure_model, retrain
+from countyreach.services.republish import PlanChanges, fixed_prefixes, plan_changes, solve_around
+from countyreach.store import ImportReport, OutcomeRecord, Session, Store
+from countyreach.store.checks import check_date, check_id
+from propensity.history import check_history
+from propensity.outcomes import Outcome
+from routing.params import SolveParams
+from routing.problem import RoutingRules
+
+__all__ = ["CountyImport", "StorePlan", "EraseReport", "DailyLoop", "DemoUser", "seed_demo",
+           "county_home",
+           "OUTCOME_FILE_COLUMNS"]
+
+#: Columns of an outcomes file (``countyreach outcomes import``).
+OUTCOME_FILE_COLUMNS = ("county_id", "plan_date", "lead_id", "outcome")
+_MAP_FILES = ("roads", "villages", "branches")
+_ZLIB_PROBES = 256
+# One outcome id per file row, the same on every import of the file: re-importing is a no-op.
+_OUTCOME_NS = uuid.UUID("6f1c1b1e-8d1a-4c55-9a51-2b4f0d6c3e10")
+
+
+def county_home(home: Path, county_id: str) -> Path:
+    """``<home>/counties/<county_id>``, refused unless it resolves under ``home``.
+
+    Raises
+    ------
+    InputError
+        A county id that is not an id (``..``, ``/``, an absolute path).
+    """
+    check_id(county_id, "county_id")
+    root = (Path(home) / "counties").resolve()
+    path = (root / county_id).resolve()
+    if county_id in (".", "..") or not path.is_relative_to(root) or path == root:
+        raise InputError(f"{county_id!r} is not a county id", field="county_id")
+    return path
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CountyImport:
+    """What ``county import`` did."""
+
+    county_id: str
+    leads: ImportReport
+    officers: ImportReport
+    history: dict[str, int]
+    map_files_changed: bool
+
+    def lines(self) -> list[str]:
+        """A short report, one line per part."""
+        def c(r: ImportReport) -> str:
+            n = r.counts
+            return f"{n['inserted']} new, {n['updated']} updated, {n['unchanged']} unchanged"
+
+        h = self.history
+        return [f"county {self.county_id}",
+                f"  leads:    {c(self.leads)}",
+                f"  officers: {c(self.officers)}",
+                f"  history:  {h['inserted']} new, {h['updated']} updated, "
+                f"{h['unchanged']} unchanged",
+                f"  map files: {'stored' if self.map_files_changed else 'unchanged'}"]
+
+
+@dataclass(frozen=True)
+class StorePlan:
+    """A day planned from the store and saved as a version."""
+
+    county_id: str
+    plan_date: str
+    version: int
+    published: bool
+    day: DayPlan
+    model: ModelChoice
+    changes: PlanChanges
+    follow_ups: dict[str, str]
+    excluded: dict[str, str]
+
+
+@dataclass(frozen=True)
+class EraseReport:
+    """Whose personal data was erased, and which model files were checked."""
+
+    leads: tuple[tuple[str, str], ...]
+    model_files_checked: int
+    model_files_removed: tuple[str, ...]
+
+
+class DailyLoop:
+    """The loop's service, shared by every session of a process.
+
+    Parameters
+    ----------
+    store : Store
+    home : Path
+        The data directory (county map files, model artefacts).
+    cache_dir : Path
+        Road-graph cache.
+    cooling_days : int
+        Days a "not interested" lead is not prospected.
+    on_stale : {"retrain", "refuse"}
+        What planning does with a stale model.
+    """
+
+    def __init__(self, store: Store, *, home: Path, cache_dir: Path, cooling_days: int = 90,
+                 on_stale: str = "retrain") -> None:
+        self.store = store
+        self.home = Path(home)
+        self.cache_dir = Path(cache_dir)
+        self.cooling_days = int(cooling_days)
+        self.on_stale = on_stale
+        self._lock = threading.Lock()
+        self._data: dict[str, tuple[str, CountyData]] = {}
+
+    @classmethod
+    def from_settings(cls, store: Store) -> DailyLoop:
+        """A loop configured by :func:`countyreach.settings.get_settings`."""
+        from countyreach.settings import get_settings
+
+        s = get_settings()
+        return cls(store, home=s.home_dir, cache_dir=s.cache_dir, cooling_days=s.cooling_days,
+                   on_stale=s.stale_model)
+
+    # ------------------------------------------------------------------ import
+    def import_county(self, session: Session, folder: str | Path) -> CountyImport:
+        """Store a county folder (idempotent: importing it again changes nothing).
+
+        Raises
+        ------
+        InputError
+            A bad manifest, file, row or field (nothing of a refused file is stored).
+        """
+        county = load_county(folder)
+        cid = county.county_id
+        self.store.ensure_county(session, cid, county.name[:200])
+        history = pd.DataFrame()
+        hist_path = county.root / "history.csv"
+        if hist_path.exists():
+            history = check_history(read_history(hist_path))
+        # validate every map file before anything of the county is written
+        read_villages(county.villages, crs=county.crs)
+        read_branches(county.branches, crs=county.crs)
+        leads = self.store.import_leads(county.leads, cid, session=session, crs=county.crs)
+        officers = self.store.import_officers(county.officers, cid, session=session,
+                                              crs=county.crs)
+        counts = self.store.import_history(session, cid, history) if len(history) else \
+            {"inserted": 0, "updated": 0, "unchanged": 0}
+        changed = self._store_map_files(session, county)
+        return CountyImport(cid, leads, officers, counts, changed)
+
+    def _store_map_files(self, session: Session, county: County) -> bool:
+        dest = county_home(self.home, county.county_id)
+        dest.mkdir(parents=True, exist_ok=True)
+        files: dict[str, dict[str, str]] = {}
+        for key in _MAP_FILES:
+            src: Path = getattr(county, key)
+            name = "roads" + "".join(src.suffixes) if key == "roads" else f"{key}.csv"
+            target = dest / name
+            digest = _sha256(src)
+            if not target.exists() or _sha256(target) != digest:
+                tmp = target.with_name(target.name + ".tmp")
+                shutil.copyfile(src, tmp)
+                tmp.replace(target)
+            files[key] = {"file": name, "sha256": digest}
+        manifest = {"name": county.name, "name_en": county.name_en, "files": files}
+        return self.store.learning.save_county_files(session, county.county_id, county.crs,
+                                                     manifest)
+
+    # ------------------------------------------------------------------ county data
+    def county_data(self, session: Session, county_id: str) -> CountyData:
+        """The county as stored, snapped to its roads (cached until leads or roster change)."""
+        crs, manifest = self.store.learning.county_files(session, county_id)
+        root = county_home(self.home, county_id)
+        paths = {}
+        for key in _MAP_FILES:
+            entry = manifest["files"][key]
+            p = (root / entry["file"]).resolve()
+            if not p.is_relative_to(root) or not p.exists() or _sha256(p) != entry["sha256"]:
+                raise InputError(f"the stored {key} file of {county_id} is missing or altered; "
+                                 "import the county again", file=str(p), field=key)
+            paths[key] = p
+        table = self.store.leads_frame(session, county_id, include_do_not_visit=True)
+        officers = self.store.officers(session, county_id)
+        key = hashlib.sha256((table.to_csv(index=False) + repr(officers)
+                              + repr(sorted(manifest["files"].items()))).encode()).hexdigest()
+        with self._lock:
+            hit = self._data.get(county_id)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        county = County(county_id=county_id, name=str(manifest.get("name", county_id)),
+                        root=root, roads=paths["roads"], villages=paths["villages"],
+                        branches=paths["branches"], leads=root / "leads (store)",
+                        officers=root / "officers (store)", crs="wgs84",
+                        name_en=str(manifest.get("name_en", "")))
+        villages = read_villages(paths["villages"], crs=crs)
+        branches = read_branches(paths["branches"], crs=crs)
+        table = table.assign(source_row=range(1, len(table) + 1))
+        history = self.store.history_frame(session, county_id)
+        data = assemble_county_data(county, villages, branches, table, officers, history,
+                                    cache_dir=self.cache_dir)
+        with self._lock:
+            self._data[county_id] = (key, data)
+        return data
+
+    def model(self, session: Session, county_id: str) -> ModelChoice:
+        """The model planning would use now (retrained first if stale and allowed)."""
+        data = self.county_data(session, county_id)
+        return ensure_model(self.store, session, county_id, data.leads, home=self.home,
+                            on_stale=self.on_stale)
+
+    # ------------------------------------------------------------------ plan
+    def plan(self, session: Session, county_id: str, plan_date: str, *, publish: bool = False,
+             params: SolveParams | None = None, rules: RoutingRules | None = None,
+             officer_ids: list[str] | None = None) -> StorePlan:
+        """Plan a day from the store, save it as a new version and optionally publish it.
+
+        Returns
+        -------
+        StorePlan
+        """
+        day = check_date(plan_date, "date")
+        data = self.county_data(session, county_id)
+        choice = ensure_model(self.store, session, county_id, data.leads, home=self.home,
+                              on_stale=self.on_stale)
+        dnv = set(self.store.do_not_visit_ids(session, county_id))
+        month = day[:7]
+        scores = score_leads(data, choice.scorer, month, do_not_visit=dnv)
+        due = self.store.due_follow_ups(session, county_id, day)
+        excluded = {k: v.value for k, v in self.store.prospect_exclusions(
+            session, county_id, day, cooling_days=self.cooling_days).items()}
+        old_plan = None
+        fixed: dict[str, Any] = {}
+        if any(v.status == "published" for v in self.store.plan_versions(session, county_id,
+                                                                            day)):
+            _, old_plan, _ = self.store.published_plan(session, county_id, day)
+            visited = {r.lead_id for r in self.store.visit_outcomes(session, county_id, day)}
+            fixed = fixed_prefixes(old_plan, visited)
+        pins = {lid: oid for lid, oid in due.items()}
+        for oid, stops in fixed.items():
+            pins.update({s.lead_id: oid for s in stops})
+        officers = None
+        if officer_ids is not None:
+            officers = sorted(set(officer_ids) | set(fixed) | set(due.values()))
+        exclude = (set(excluded) | dnv) - set(pins)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a pin to an absent officer falls back to all
+            problem = build_problem(data, scores, plan_date=day, rules=rules or RoutingRules(),
+                                    officer_ids=officers, pins=pins, exclude=exclude)
+        params = params or SolveParams(time_limit_s=5.0)
+        if fixed and old_plan is not None:
+            plan = solve_around(problem, old_plan, fixed, params)
+            import routing
+
+            violations = tuple(routing.check_plan(problem, plan))
+            dayplan = DayPlan(data, problem, plan, violations, scores, {}, params)
+        else:
+            dayplan = solve_day(data, problem, scores, params=params)
+        meta = {**dict(dayplan.plan.meta), "model": choice.label,
+                "model_version": choice.record.version, "model_note": choice.note,
+                "follow_ups": len(due), "fixed_stops": sum(len(v) for v in fixed.values())}
+        dayplan = replace(dayplan, plan=replace(dayplan.plan, meta=meta))
+        why = dict(zip(scores["lead_id"].astype(str),
+                       scores["explanation_zh"].fillna("").astype(str), strict=True))
+        on_routes = {lid for r in dayplan.plan.routes for lid in r.lead_ids}
+        for lid, oid in due.items():
+            if lid in on_routes:
+                why[lid] = f"约定回访（{oid}）" + ("；" + why[lid] if why.get(lid) else "")
+        version = self.store.save_plan(session, county_id, day, dayplan.problem, dayplan.plan,
+                                       explanations={k: v[:1000] for k, v in why.items()
+                                                     if k in on_routes and v})
+        if publish:
+            if not dayplan.ok:
+                raise InputError(f"plan v{version} of {day} has {len(dayplan.violations)} "
+                                 "checker violation(s); not published", field="plan")
+            self.store.publish(session, county_id, day, version)
+        return StorePlan(county_id, day, version, publish, dayplan, choice,
+                         plan_changes(old_plan, dayplan.plan, fixed), due, excluded)
+
+    # ------------------------------------------------------------------ outcomes
+    def record_outcome(self, session: Session, *, county_id: str, plan_date: str, lead_id: str,
+                       outcome: Outcome | str, outcome_id: str | None = None,
+                       consent: bool = True, opt_out: bool = False,
+                       follow_up_on: str | dt.date | None = None, reason: str = "",
+                       amount_yuan: float | str | None = None,
+                       notes: str = "") -> OutcomeRecord:
+        """Record a visit's outcome (idempotent per ``outcome_id``); see
+        :meth:`countyreach.store.Store.record_outcome`."""
+        return self.store.record_outcome(
+            session, outcome_id=outcome_id or str(uuid.uuid4()), county_id=county_id,
+            plan_date=plan_date, lead_id=lead_id, outcome=outcome, reason=reason,
+            amount_yuan=amount_yuan, notes=notes, consent=consent, opt_out=opt_out,
+            follow_up_on=follow_up_on)
+
+    def import_outcomes(self, session: Session, path: str | Path) -> dict[str, int]:
+        """Record outcomes from a CSV (:data:`OUTCOME_FILE_COLUMNS`, optional ``consent``,
+        ``opt_out``, ``follow_up_on``, ``amount_yuan``, ``reason``); re-importing is a no-op.
+
+        Raises
+        ------
+        InputError
+            Naming the file, row and field of the first bad row (rows before it are kept).
+        """
+        p = Path(path)
+        if not p.exists():
+            raise InputError("file not found", file=str(p))
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        missing = [c for c in OUTCOME_FILE_COLUMNS if c not in df.columns]
+        if missing:
+            raise InputError(f"missing column(s) {missing}", file=str(p), field=missing[0])
+        counts = {"recorded": 0, "already_there": 0}
+        for i, rec in enumerate(df.to_dict(orient="records"), start=1):
+            key = "|".join(str(rec.get(c, "")) for c in df.columns)
+            oid = str(uuid.uuid5(_OUTCOME_NS, f"{p.name}|{i}|{key}"))
+            before = self.store.now()
+            try:
+                out = self.record_outcome(
+                    session, outcome_id=oid, county_id=rec["county_id"].strip(),
+                    plan_date=rec["plan_date"].strip(), lead_id=rec["lead_id"].strip(),
+                    outcome=rec["outcome"].strip(),
+                    consent=_flag(rec.get("consent", "1"), True),
+                    opt_out=_flag(rec.get("opt_out", ""), False),
+                    follow_up_on=(rec.get("follow_up_on") or "").strip() or None,
+                    reason=rec.get("reason", ""),
+                    amount_yuan=(rec.get("amount_yuan") or "").strip() or None)
+            except InputError as exc:
+                raise InputError(exc.reason, file=str(p), row=i, field=exc.field) from None
+            except AccessDenied as exc:
+                raise InputError(str(exc), file=str(p), row=i, field="lead_id") from None
+            fresh = out.recorded_at >= before
+            counts["recorded" if fresh else "already_there"] += 1
+        return counts
+
+    # ------------------------------------------------------------------ learning
+    def retrain(self, session: Session, county_id: str, *, force: bool = False) -> RetrainResult:
+        """Retrain the county's model from the stored history and outcomes."""
+        data = self.county_data(session, county_id)
+        return retrain(self.store, session, county_id, data.leads, home=self.home, force=force)
+
+    # ------------------------------------------------------------------ erasure
+    def erase(self, session: Session, person: str, reason: str = "") -> EraseReport:
+        """Erase a person's data everywhere: store rows, plan versions and model files.
+
+        ``person`` is a lead id, a name or a phone number. Model files hold no personal
+        data by construction; every file under the data directory's ``models/`` (and the
+        file-mode model cache) is still searched for the name and phone, and removed if
+        one is found (a file written by an older version).
+
+        Raises
+        ------
+        InputError
+            Nobody matches ``person``.
+        """
+        found = self.store.find_leads(session, person)
+        if not found:
+            raise InputError(f"no lead has the id, name or phone {person!r}", field="person")
+        needles: list[bytes] = []
+        for county_id, lead_id in found:
+            row = self.store.leads_frame(session, county_id, include_do_not_visit=True)
+            row = row[row["lead_id"] == lead_id]
+            for col in ("name", "phone", "address"):
+                for v in row[col].astype(str):
+                    if len(v.strip()) >= 2:
+                        needles.append(v.strip().encode("utf-8"))
+            self.store.erase_personal_data(session, county_id, lead_id, reason)
+        with self._lock:
+            self._data.clear()
+        checked, removed = 0, []
+        for root in {(self.home / "models"), (self.cache_dir / "models")}:
+            if not root.exists():
+                continue
+            for f in sorted(root.rglob("*.joblib")):
+                checked += 1
+                if _holds_any(f, needles):
+                    f.unlink()
+                    removed.append(str(f))
+        return EraseReport(tuple(found), checked, tuple(removed))
+
+
+def _holds_any(path: Path, needles: list[bytes]) -> bool:
+    """Whether a model file holds one of ``needles``, compressed or not."""
+    import zlib
+
+    raw = path.read_bytes()
+    blobs = [raw]
+    # the artefact is a short header then a zlib stream: find where the stream starts
+    start, tries = raw.find(b"\x78"), 0
+    while start != -1 and tries < _ZLIB_PROBES:
+        tries += 1
+        try:
+            blobs.append(zlib.decompressobj().decompress(raw[start:]))
+            break
+        except zlib.error:
+            start = raw.find(b"\x78", start + 1)
+    return any(n in b for n in needles for b in blobs)
+
+
+def _flag(text: object, default: bool) -> bool:
+    t = str(text).strip().lower()
+    if t == "":
+        return default
+    if t in ("1", "true", "yes", "y", "是"):
+        return True
+    if t in ("0", "false", "no", "n", "否"):
+        return False
+    raise InputError(f"expected yes/no, got {text!r}", field="consent")
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    """A demo account: sign in with ``username`` / ``password`` to try ``role``."""
+
+    username: str
+    password: str
+    role: str
+    officer_id: str | None
+    created: bool
+
+
+#: Demo passwords are public (printed, in the README): demo stores only.
+DEMO_MANAGER = ("demo-manager", "demo-manager-pw")
+DEMO_PLANNER = ("demo-planner", "demo-planner-pw")
+
+
+def seed_demo(store: Store, loop: DailyLoop, folder: str | Path) -> list[DemoUser]:
+    """Import the demo county into the store and create its demo users (idempotent).
+
+    A manager, a planner and one officer account per officer of the roster, with known
+    passwords (``demo-<officer id lower-case>-pw`` for officers), so a newcomer can try
+    all three roles. Accounts that exist are left alone (``created`` is False).
+
+    Returns
+    -------
+    list of DemoUser
+    """
+    admin = store.operator_session()
+    county = load_county(folder)
+    loop.import_county(admin, folder)
+    cid = county.county_id
+    existing = set(store.users.usernames())
+    wanted = [DemoUser(DEMO_MANAGER[0], DEMO_MANAGER[1], "manager", None, False),
+              DemoUser(DEMO_PLANNER[0], DEMO_PLANNER[1], "planner", None, False)]
+    for o in store.officers(admin, cid):
+        oid = o.officer_id
+        wanted.append(DemoUser(f"demo-{oid.lower()}", f"demo-{oid.lower()}-pw", "officer", oid,
+                               False))
+    out = []
+    for u in wanted:
+        made = u.username not in existing
+        if made:
+            store.create_user(u.username, u.password, u.role, u.officer_id, cid, session=admin)
+        out.append(replace(u, created=made))
+    store.logout(admin)
+    return out

@@ -1,0 +1,334 @@
+"""The model registry: which lead model a county plans with, and when it must be retrained.
+
+A model is registered under its county, the hash of the data it was trained on (the
+leads' model inputs, the stored history and the recorded outcomes) and the code version
+(countyreach, scikit-learn, the feature list and the source of :mod:`propensity`). The
+promoted model is the one planning uses; when the data or the code changed it is *stale*
+and is never used silently: it is retrained, or the caller is told
+(:class:`StaleModelError`).
+
+Artefacts are written under ``<home>/models/<county_id>/v<version>.joblib``: the path is
+built from a validated id and an integer and checked to resolve under the data directory,
+the file's sha256 is kept in the registry and checked before loading, and the file holds
+no personal data (:func:`propensity.save_scorer` leaves the training tables out).
+
+Held-out metrics use a fixed share of the county's leads (chosen by a hash of the lead id)
+that no model of the county is ever trained on, so successive versions are compared on
+visits neither has seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sklearn
+
+import propensity
+from countyreach.errors import InputError, ModelError
+from countyreach.store import ModelRecord, Session, Store
+from countyreach.store.checks import check_id
+from propensity.errors import DataWarning, DroppedRowWarning
+from propensity.history import check_history
+from propensity.scorer import MODEL_INPUT_COLUMNS
+
+__all__ = ["HOLDOUT_SHARE", "AUC_TOLERANCE", "StaleModelError", "ModelChoice", "RetrainResult",
+           "code_version", "training_history", "data_hash", "artefact_path", "holdout_mask",
+           "retrain", "ensure_model", "load_model", "file_model_path", "metric_text"]
+
+#: Share of a county's leads kept out of every model's training, for held-out metrics.
+HOLDOUT_SHARE = 0.2
+#: A retrained model is "worse" when its held-out AUC is below the promoted one's by more
+#: than this (differences smaller than this are noise at a few hundred visits).
+AUC_TOLERANCE = 0.01
+
+
+class StaleModelError(InputError):
+    """The promoted model no longer matches the data or the code, and may not be retrained."""
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The model a plan uses, and why (``note`` is printed and kept in the plan's meta)."""
+
+    record: ModelRecord
+    scorer: propensity.LeadScorer
+    retrained: bool
+    stale: bool
+    note: str
+
+    @property
+    def label(self) -> str:
+        """``qingzu v3 (data 1a2b3c4d, code 0.1.0+5e6f)``: what the plan output names."""
+        r = self.record
+        return f"{r.county_id} v{r.version} (data {r.data_hash[:8]}, code {r.code_version})"
+
+
+@dataclass(frozen=True)
+class RetrainResult:
+    """What a retraining produced: the new version, its metrics, and whether it was promoted."""
+
+    record: ModelRecord
+    scorer: propensity.LeadScorer
+    promoted: bool
+    previous: ModelRecord | None
+    previous_auc: float | None
+    message: str
+
+
+def code_version() -> str:
+    """``<countyreach version>+<12 hex>`` over scikit-learn, the features and propensity's code."""
+    try:
+        base = importlib.metadata.version("countyreach")
+    except importlib.metadata.PackageNotFoundError:
+        base = "0.0.0"
+    h = hashlib.sha256()
+    h.update(sklearn.__version__.encode())
+    h.update(",".join(propensity.LeadScorer().feature_names_).encode())
+    root = Path(propensity.__file__).resolve().parent
+    for p in sorted(root.glob("*.py")):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return f"{base}+{h.hexdigest()[:12]}"
+
+
+def training_history(history: pd.DataFrame, outcomes: pd.DataFrame,
+                     lead_ids: pd.Series) -> pd.DataFrame:
+    """Stored history plus recorded outcomes, one row per lead and month, known leads only.
+
+    A recorded outcome replaces a history row of the same lead and month (it is newer).
+    """
+    parts = [check_history(history)] if len(history) else []
+    if len(outcomes):
+        parts.append(propensity.outcomes_to_history(outcomes))
+    if not parts:
+        return pd.DataFrame(columns=["lead_id", "month", "took_loan", "loan_yuan", "defaulted"])
+    h = pd.concat(parts, ignore_index=True)
+    h = h[h["lead_id"].astype(str).isin(set(lead_ids.astype(str)))]
+    h = h.drop_duplicates(["lead_id", "month"], keep="last")
+    return h.sort_values(["month", "lead_id"], kind="stable").reset_index(drop=True)
+
+
+def _model_inputs(leads: pd.DataFrame) -> pd.DataFrame:
+    cols = [c for c in MODEL_INPUT_COLUMNS if c in leads.columns]
+    return leads[cols].sort_values("lead_id", kind="stable").reset_index(drop=True)
+
+
+def data_hash(leads: pd.DataFrame, history: pd.DataFrame) -> str:
+    """sha256 of what a model learns from: the leads' model inputs and the training history."""
+    h = hashlib.sha256()
+    h.update(_model_inputs(leads).to_csv(index=False, float_format="%.6g").encode())
+    cols = ["lead_id", "month", "took_loan", "loan_yuan", "defaulted"]
+    h.update(history[cols].to_csv(index=False, float_format="%.6g").encode())
+    return h.hexdigest()
+
+
+def holdout_mask(lead_ids: pd.Series) -> np.ndarray:
+    """True for the leads no model is trained on (a fixed :data:`HOLDOUT_SHARE` by id hash)."""
+    cut = int(HOLDOUT_SHARE * 2**32)
+    return np.array([int.from_bytes(hashlib.sha256(str(x).encode()).digest()[:4], "big") < cut
+                     for x in lead_ids], dtype=bool)
+
+
+def artefact_path(home: Path, county_id: str, version: int) -> Path:
+    """``<home>/models/<county_id>/v<version>.joblib``, refused unless it resolves under home.
+
+    Raises
+    ------
+    InputError
+        A county id that is not an id, or a path that would leave the data directory.
+    """
+    check_id(county_id, "county_id")
+    if county_id in (".", "..") or not isinstance(version, int) or version < 1:
+        raise InputError(f"not a model of a county: {county_id!r} v{version!r}",
+                         field="county_id")
+    root = (Path(home) / "models").resolve()
+    path = (root / county_id / f"v{version}.joblib").resolve()
+    if not path.is_relative_to(root):
+        raise InputError(f"{county_id!r} does not name a folder under {root}",
+                         field="county_id")
+    return path
+
+
+def file_model_path(cache_dir: Path, county_id: str, leads: pd.DataFrame,
+                    history: pd.DataFrame | None) -> Path:
+    """The file-mode model of a county folder: keyed by county, data hash and code version.
+
+    A changed ``history.csv`` or leads table, or another version of the code, gets its own
+    file, so an old model is never loaded for new data (``countyreach plan DIR``).
+
+    Raises
+    ------
+    InputError
+        A county id that would leave ``cache_dir/models/files``.
+    """
+    check_id(county_id, "county_id")
+    h = training_history(history if history is not None else pd.DataFrame(), pd.DataFrame(),
+                         leads["lead_id"])
+    root = (Path(cache_dir) / "models" / "files").resolve()
+    name = f"{county_id}-{data_hash(leads, h)[:16]}-{code_version().rsplit('+', 1)[-1]}.joblib"
+    path = (root / name).resolve()
+    if county_id in (".", "..") or not path.is_relative_to(root):
+        raise InputError(f"{county_id!r} does not name a file under {root}", field="county_id")
+    return path
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_model(home: Path, record: ModelRecord) -> propensity.LeadScorer:
+    """Load a registered artefact after checking its sha256 against the registry.
+
+    Raises
+    ------
+    ModelError
+        Missing, altered, or unreadable by this version.
+    """
+    path = artefact_path(home, record.county_id, record.version)
+    if not path.exists():
+        raise ModelError(f"model file of {record.county_id} v{record.version} is missing "
+                         f"({path}); retrain the county")
+    if _sha256(path) != record.artefact_sha256:
+        raise ModelError(f"model file {path} does not match the registry (altered?); "
+                         "retrain the county")
+    return propensity.load_scorer(path)
+
+
+def _metrics(scorer: propensity.LeadScorer, visits: pd.DataFrame) -> dict[str, float]:
+    if visits.empty or visits["took_loan"].nunique() < 2:
+        return {"n_holdout": float(len(visits))}
+    p = scorer.predict_proba(visits)[:, 1]
+    rep = propensity.report_from_predictions(visits["took_loan"].to_numpy(int), p)
+    return {"auc": float(rep.auc), "brier": float(rep.brier), "ece": float(rep.ece),
+            "n_holdout": float(len(visits)), "base_rate": float(rep.base_rate)}
+
+
+def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame, *,
+            home: Path, force: bool = False, seed: int = 0) -> RetrainResult:
+    """Train a new model from the store's history and outcomes; register, and promote it
+    unless it is worse than the promoted one on the held-out leads.
+
+    Parameters
+    ----------
+    store, session
+        A manager of the county or an admin.
+    county_id : str
+    leads : pandas.DataFrame
+        The county's leads with their model inputs (spatial features added).
+    home : Path
+        The data directory (artefacts go under ``models/``).
+    force : bool
+        Promote even a worse model.
+    seed : int
+        Training seed.
+
+    Returns
+    -------
+    RetrainResult
+    """
+    history = training_history(store.history_frame(session, county_id),
+                               store.outcomes_frame(session, county_id), leads["lead_id"])
+    if history.empty or history["took_loan"].nunique() < 2:
+        raise InputError(f"county {county_id} has no usable visit history to train on "
+                         "(import history.csv with `countyreach county import`)",
+                         field="history")
+    inputs = _model_inputs(leads)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DroppedRowWarning)
+        visits = propensity.visit_table(inputs, history)
+    held = holdout_mask(visits["lead_id"])
+    train, test = visits[~held].reset_index(drop=True), visits[held].reset_index(drop=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        scorer = propensity.LeadScorer(random_state=seed).fit(train, leads=inputs)
+    metrics = _metrics(scorer, test)
+    version = store.learning.next_model_version(session, county_id)
+    path = artefact_path(home, county_id, version)
+    propensity.save_scorer(scorer, path)
+    record = store.learning.register_model(
+        session, county_id, data_hash=data_hash(leads, history), code_version=code_version(),
+        artefact_sha256=_sha256(path), n_train=len(train), metrics=metrics, version=version)
+    previous = store.promoted_model(session, county_id)
+    previous_auc = None
+    if previous is not None:
+        try:
+            previous_auc = _metrics(load_model(home, previous), test).get("auc")
+        except ModelError:
+            previous_auc = None  # unreadable by this code: it cannot compete
+    new_auc = metrics.get("auc")
+    worse = (previous_auc is not None and new_auc is not None
+             and new_auc < previous_auc - AUC_TOLERANCE)
+    promote = force or not worse
+    if promote:
+        store.learning.promote_model(session, county_id, version)
+        record = store.promoted_model(session, county_id) or record
+    auc_text = "n/a" if new_auc is None else f"{new_auc:.3f}"
+    if worse and not force:
+        msg = (f"v{version} not promoted: held-out AUC {auc_text} is below the promoted "
+               f"v{previous.version if previous else '?'}'s {previous_auc:.3f}; use --force "
+               "to promote it anyway")
+    else:
+        msg = f"v{version} promoted (held-out AUC {auc_text})"
+    return RetrainResult(record, scorer, promote, previous, previous_auc, msg)
+
+
+def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataFrame, *,
+                 home: Path, on_stale: str = "retrain", seed: int = 0) -> ModelChoice:
+    """The model to plan with: the promoted one if it is current, else retrained or refused.
+
+    Parameters
+    ----------
+    on_stale : {"retrain", "warn", "refuse"}
+        What to do when the promoted model was trained on other data or by other code:
+        retrain it now; use it and say so (``stale`` and ``note``; a model of other code
+        is still retrained), for a team that retrains on a schedule; or refuse.
+
+    Raises
+    ------
+    StaleModelError
+        ``on_stale="refuse"`` and the promoted model is stale (or there is none).
+    """
+    history = training_history(store.history_frame(session, county_id),
+                               store.outcomes_frame(session, county_id), leads["lead_id"])
+    want_data, want_code = data_hash(leads, history), code_version()
+    current = store.promoted_model(session, county_id)
+    if current is not None and current.data_hash == want_data \
+            and current.code_version == want_code:
+        return ModelChoice(current, load_model(home, current), False, False,
+                           f"model {county_id} v{current.version} (current)")
+    why = ("no model yet" if current is None else
+           "trained by other code" if current.code_version != want_code else
+           "trained before the latest data (history, leads or outcomes changed)")
+    if on_stale == "warn" and current is not None and current.code_version == want_code:
+        return ModelChoice(current, load_model(home, current), False, True,
+                           f"model v{current.version} is stale ({why}): used until the next "
+                           f"`countyreach retrain {county_id}`")
+    if on_stale == "refuse":
+        raise StaleModelError(f"the lead model of {county_id} is stale ({why}); run "
+                              f"`countyreach retrain {county_id}`", field="model")
+    res = retrain(store, session, county_id, leads, home=home, seed=seed)
+    if res.promoted:
+        return ModelChoice(res.record, res.scorer, True, False,
+                           f"retrained ({why}): {res.message}")
+    assert current is not None  # a first model is always promoted
+    return ModelChoice(current, load_model(home, current), True, True,
+                       f"WARNING: planning with stale model v{current.version} ({why}); "
+                       f"{res.message}")
+
+
+def metric_text(metrics: dict[str, Any]) -> str:
+    """``AUC 0.712, Brier 0.181, ECE 0.024 on 193 held-out visits``."""
+    def f(k: str) -> str:
+        v = metrics.get(k)
+        return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3f}"
+
+    return (f"AUC {f('auc')}, Brier {f('brier')}, ECE {f('ece')} on "
+            f"{int(metrics.get('n_holdout', 0))} held-out visits")

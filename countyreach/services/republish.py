@@ -1,0 +1,166 @@
+"""Re-planning a published day without touching what officers already did.
+
+Each officer's route keeps its *fixed prefix* — every stop up to the last one with a
+recorded outcome, skipped stops in between included — exactly as published (same
+order, same numbers, same times). The rest of the day is planned again from the last
+fixed stop: the officer starts there at its departure time, with the drive time, visit
+count, carried units and lunch that remain. The two parts are then joined into one
+plan over the whole day's problem, which the independent checker verifies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+import routing
+from geo.types import TravelMatrix
+from routing.params import SolveParams
+from routing.plan import DropReason, Plan, Route, Stop
+from routing.problem import Break, Depot, Officer, RoutingProblem, TimeWindow, start_node_id
+
+__all__ = ["PlanChanges", "fixed_prefixes", "solve_around", "plan_changes"]
+
+
+@dataclass(frozen=True)
+class PlanChanges:
+    """What a new version changes for officers, against the version it replaces."""
+
+    added: Mapping[str, tuple[str, ...]]
+    removed: Mapping[str, tuple[str, ...]]
+    moved: Mapping[str, tuple[str, ...]]
+    kept_fixed: Mapping[str, tuple[str, ...]]
+
+    @property
+    def empty(self) -> bool:
+        """True when no officer's list changes."""
+        return not (any(self.added.values()) or any(self.removed.values())
+                    or any(self.moved.values()))
+
+    def lines(self) -> list[str]:
+        """One line per officer whose list changed (``O01: +B0001 B0002 -B0100``)."""
+        out = []
+        for oid in sorted(set(self.added) | set(self.removed) | set(self.moved)
+                          | set(self.kept_fixed)):
+            parts = []
+            if self.kept_fixed.get(oid):
+                parts.append(f"{len(self.kept_fixed[oid])} visited stop(s) kept in place")
+            if self.added.get(oid):
+                parts.append("+" + " +".join(self.added[oid]))
+            if self.removed.get(oid):
+                parts.append("-" + " -".join(self.removed[oid]))
+            if self.moved.get(oid):
+                parts.append("reordered " + " ".join(self.moved[oid]))
+            if parts:
+                out.append(f"{oid}: " + "; ".join(parts))
+        return out
+
+
+def fixed_prefixes(plan: Plan, visited: set[str]) -> dict[str, tuple[Stop, ...]]:
+    """Per officer, the published stops up to the last one with an outcome (may be empty)."""
+    out: dict[str, tuple[Stop, ...]] = {}
+    for r in plan.routes:
+        last = max((i for i, s in enumerate(r.stops) if s.lead_id in visited), default=-1)
+        if last >= 0:
+            out[r.officer_id] = r.stops[:last + 1]
+    return out
+
+
+def _remaining_lunch(o: Officer, old: Route, now_s: int) -> Break | None:
+    if o.lunch is None or (old.lunch is not None and old.lunch.start_s < now_s):
+        return None
+    earliest = max(o.lunch.window.start_s, now_s)
+    if earliest > o.lunch.window.end_s:
+        return None
+    return Break(TimeWindow(earliest, o.lunch.window.end_s), o.lunch.duration_s)
+
+
+def solve_around(problem: RoutingProblem, old_plan: Plan, fixed: Mapping[str, Sequence[Stop]],
+                 params: SolveParams) -> Plan:
+    """Solve ``problem`` keeping each officer's fixed prefix as it was published.
+
+    Parameters
+    ----------
+    problem : RoutingProblem
+        The whole day: every fixed lead is among its leads, pinned to its officer.
+    old_plan : Plan
+        The published plan the prefixes come from.
+    fixed : mapping officer_id -> stops
+        From :func:`fixed_prefixes`.
+    params : SolveParams
+
+    Returns
+    -------
+    Plan
+        Over ``problem``: fixed prefixes first, then the re-planned rest.
+    """
+    leads = problem.lead_by_id
+    old_routes = {r.officer_id: r for r in old_plan.routes}
+    m = problem.matrix
+    dur, dist = m.duration_s.copy(), m.distance_m.copy()
+    officers: list[Officer] = []
+    done: set[str] = set()
+    for o in problem.officers:
+        stops = list(fixed.get(o.officer_id, ()))
+        if not stops:
+            officers.append(o)
+            continue
+        ids = [s.lead_id for s in stops]
+        done.update(ids)
+        last = stops[-1]
+        row, here = m.index[start_node_id(o.officer_id)], m.index[last.lead_id]
+        # the officer now "starts" at the last fixed stop: copy that node's outgoing legs
+        dur[row, :], dist[row, :] = m.duration_s[here, :], m.distance_m[here, :]
+        dur[row, row] = dist[row, row] = 0
+        begin = min(max(o.shift.start_s, last.departure_s), o.shift.end_s - 1)
+        drove = sum(s.drive_s for s in stops)
+        officers.append(replace(
+            o, start=Depot(f"{o.officer_id}-at-{last.lead_id}", "last visit",
+                           leads[last.lead_id].location, o.start.kind),
+            shift=TimeWindow(begin, o.shift.end_s),
+            max_drive_s=None if o.max_drive_s is None else max(0, o.max_drive_s - drove),
+            max_visits=None if o.max_visits is None else max(0, o.max_visits - len(ids)),
+            capacity=None if o.capacity is None else max(
+                0, o.capacity - sum(leads[x].load for x in ids)),
+            lunch=_remaining_lunch(o, old_routes[o.officer_id], last.departure_s)))
+    rest = RoutingProblem(problem.leads, tuple(officers),
+                          TravelMatrix(m.node_ids, np.asarray(dur), np.asarray(dist)),
+                          problem.rules, problem.plan_date, frozenset(done))
+    part = routing.solve(rest, params)
+    routes = []
+    for r in part.routes:
+        kept = tuple(fixed.get(r.officer_id, ()))
+        if not kept:
+            routes.append(r)
+            continue
+        old = old_routes[r.officer_id]
+        lunch = old.lunch if old.lunch is not None and old.lunch.start_s < kept[-1].departure_s \
+            else r.lunch
+        routes.append(Route(
+            r.officer_id, (*kept, *r.stops), old.start_s, r.end_s,
+            sum(s.drive_s for s in kept) + r.drive_s,
+            sum(s.distance_m for s in kept) + r.distance_m,
+            sum(leads[s.lead_id].value_yuan for s in kept) + r.value_yuan,
+            r.end_drive_s, r.end_distance_m, lunch))
+    dropped = tuple(d for d in part.dropped
+                    if not (d.reason is DropReason.ALREADY_DONE and d.lead_id in done))
+    return replace(part, routes=tuple(routes), dropped=dropped)
+
+
+def plan_changes(old: Plan | None, new: Plan,
+                 fixed: Mapping[str, Sequence[Stop]] | None = None) -> PlanChanges:
+    """Leads added to, removed from and reordered on each officer's list."""
+    before = {r.officer_id: r.lead_ids for r in (old.routes if old else ())}
+    after = {r.officer_id: r.lead_ids for r in new.routes}
+    added, removed, moved = {}, {}, {}
+    for oid in set(before) | set(after):
+        a, b = list(before.get(oid, ())), list(after.get(oid, ()))
+        added[oid] = tuple(x for x in b if x not in a)
+        removed[oid] = tuple(x for x in a if x not in b)
+        common_a = [x for x in a if x in b]
+        common_b = [x for x in b if x in a]
+        moved[oid] = tuple(x for x, y in zip(common_a, common_b, strict=True) if x != y)
+    kept = {oid: tuple(s.lead_id for s in stops) for oid, stops in (fixed or {}).items()}
+    return PlanChanges(added, removed, moved, kept)

@@ -1,0 +1,282 @@
+"""What the loop learns from and with: county map files, visit history and the model registry.
+
+None of these tables holds personal data: history rows are lead ids, months and labels; the
+registry keeps hashes, versions and held-out metrics (the artefacts themselves live under
+the data directory, see :mod:`countyreach.services.models`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from countyreach.errors import AccessDenied, InputError
+from countyreach.store import schema as S
+from countyreach.store.access import Guard
+from countyreach.store.audit import AuditLog
+from countyreach.store.checks import aware, check_id
+from countyreach.store.engine import Database
+from countyreach.store.plans import lock_county as lock_county_row
+from countyreach.store.records import AuditAction, ModelRecord, ModelState, Role, Session
+from countyreach.store.rows import content_hash
+
+__all__ = ["LearningRepository", "HISTORY_COLUMNS"]
+
+#: Columns of a stored visit history (the shape :func:`propensity.visit_table` reads).
+HISTORY_COLUMNS = ("lead_id", "month", "took_loan", "loan_yuan", "defaulted")
+_HASH_LEN = 64
+
+
+def _opt_float(v: Any) -> float | None:
+    f = pd.to_numeric(v, errors="coerce")
+    return None if f is None or (isinstance(f, float) and math.isnan(f)) else float(f)
+
+
+class LearningRepository:
+    """County map files, visit history and registered models of each county.
+
+    Parameters
+    ----------
+    db : Database
+    guard : Guard
+    audit : AuditLog
+    """
+
+    def __init__(self, db: Database, guard: Guard, audit: AuditLog) -> None:
+        self._db = db
+        self._guard = guard
+        self._audit = audit
+
+    # ---------------------------------------------------------------- county files
+    def save_county_files(self, session: Session, county_id: str, crs: str,
+                          manifest: Mapping[str, Any]) -> bool:
+        """Record the county's map files (names and sha256 in ``manifest``); True if changed.
+
+        Managers of the county and admins.
+        """
+        check_id(county_id, "county_id")
+        text = json.dumps(dict(manifest), ensure_ascii=False, sort_keys=True)
+        h = content_hash(dict(manifest))
+
+        def run(conn: Connection) -> bool:
+            who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            old = conn.execute(sa.select(S.county_files.c.content_hash).where(
+                S.county_files.c.county_id == county_id)).scalar()
+            if old == h:
+                return False
+            values = {"crs": crs, "manifest_json": text, "content_hash": h,
+                      "updated_at": self._db.now()}
+            if old is None:
+                conn.execute(S.county_files.insert().values(county_id=county_id, **values))
+            else:
+                conn.execute(S.county_files.update()
+                             .where(S.county_files.c.county_id == county_id).values(**values))
+            self._audit.write(conn, who, AuditAction.COUNTY_FILES, county_id, county_id,
+                              content_hash=h)
+            return True
+
+        return self._db.write(run)
+
+    def county_files(self, session: Session, county_id: str) -> tuple[str, dict[str, Any]]:
+        """``(crs, manifest)`` of the county's map files (every role of the county).
+
+        Raises
+        ------
+        InputError
+            The county was never imported with its map files.
+        """
+
+        def run(conn: Connection) -> Any:
+            self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN,
+                               Role.PLANNER, Role.OFFICER)
+            return conn.execute(sa.select(S.county_files).where(
+                S.county_files.c.county_id == county_id)).mappings().first()
+
+        row = self._db.read(run)
+        if row is None:
+            raise InputError(f"county {county_id!r} has no map files in the store: import it "
+                             "with `countyreach county import DIR`", field="county_id")
+        return str(row["crs"]), json.loads(row["manifest_json"])
+
+    def county_ids(self, session: Session) -> list[str]:
+        """Every county the store knows (admins) or the caller's own county."""
+
+        def run(conn: Connection) -> list[str]:
+            who = self._guard.principal(conn, session)
+            ids = conn.execute(sa.select(S.counties.c.county_id)
+                               .order_by(S.counties.c.county_id)).scalars().all()
+            out = []
+            for cid in ids:
+                try:
+                    self._guard.scope(conn, who, cid, *Role)
+                except AccessDenied:  # a county outside the caller's scope
+                    continue
+                out.append(str(cid))
+            return out
+
+        return self._db.read(run)
+
+    # ---------------------------------------------------------------- visit history
+    def import_history(self, session: Session, county_id: str,
+                       history: pd.DataFrame) -> dict[str, int]:
+        """Insert or update visit-history rows (keyed by lead and month); idempotent.
+
+        Parameters
+        ----------
+        history : pandas.DataFrame
+            Checked rows ``lead_id, month, took_loan`` (0/1) and optional ``loan_yuan``,
+            ``defaulted`` (see :func:`propensity.history.check_history`).
+
+        Returns
+        -------
+        dict
+            ``{"inserted": n, "updated": n, "unchanged": n}``.
+        """
+        check_id(county_id, "county_id")
+        rows = []
+        for rec in history.to_dict(orient="records"):
+            d = _opt_float(rec.get("defaulted"))
+            rows.append({"lead_id": str(rec["lead_id"]), "month": str(rec["month"])[:7],
+                         "took_loan": int(rec["took_loan"]),
+                         "loan_yuan": _opt_float(rec.get("loan_yuan")),
+                         "defaulted": None if d is None else int(d)})
+
+        def run(conn: Connection) -> dict[str, int]:
+            who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            h = S.visit_history
+            have = {(r.lead_id, r.month): (r.took_loan, r.loan_yuan, r.defaulted)
+                    for r in conn.execute(sa.select(h).where(h.c.county_id == county_id))}
+            counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+            fresh = []
+            for r in rows:
+                key = (r["lead_id"], r["month"])
+                now = (r["took_loan"], r["loan_yuan"], r["defaulted"])
+                if key not in have:
+                    fresh.append({"county_id": county_id, **r})
+                    have[key] = now
+                    counts["inserted"] += 1
+                elif have[key] != now:
+                    conn.execute(h.update().where(h.c.county_id == county_id,
+                                                  h.c.lead_id == key[0], h.c.month == key[1])
+                                 .values(took_loan=now[0], loan_yuan=now[1], defaulted=now[2]))
+                    counts["updated"] += 1
+                else:
+                    counts["unchanged"] += 1
+            if fresh:
+                conn.execute(h.insert(), fresh)
+            if counts["inserted"] or counts["updated"]:
+                self._audit.write(conn, who, AuditAction.IMPORT_HISTORY, county_id,
+                                  county_id, **counts)
+            return counts
+
+        return self._db.write(run)
+
+    def history_frame(self, session: Session, county_id: str) -> pd.DataFrame:
+        """The county's stored visit history, :data:`HISTORY_COLUMNS` (no personal data)."""
+
+        def run(conn: Connection) -> pd.DataFrame:
+            self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN, Role.PLANNER)
+            h = S.visit_history
+            rows = conn.execute(sa.select(*(h.c[c] for c in HISTORY_COLUMNS))
+                                .where(h.c.county_id == county_id)
+                                .order_by(h.c.month, h.c.lead_id)).mappings().all()
+            return pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
+
+        return self._db.read(run)
+
+    # ---------------------------------------------------------------- model registry
+    def register_model(self, session: Session, county_id: str, *, data_hash: str,
+                       code_version: str, artefact_sha256: str, n_train: int,
+                       metrics: Mapping[str, Any], version: int) -> ModelRecord:
+        """Register an artefact already written as ``version`` (see :meth:`next_model_version`).
+
+        Raises
+        ------
+        InputError
+            A malformed hash, or the version is taken.
+        """
+        check_id(county_id, "county_id")
+        for name, value in (("data_hash", data_hash), ("artefact_sha256", artefact_sha256)):
+            if not isinstance(value, str) or len(value) != _HASH_LEN:
+                raise InputError(f"{name} must be a sha256 hex digest", field=name)
+        metrics_json = json.dumps(dict(metrics), sort_keys=True, default=float)
+
+        def run(conn: Connection) -> ModelRecord:
+            who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            lock_county_row(conn, county_id)
+            taken = conn.execute(sa.select(S.models.c.version).where(
+                S.models.c.county_id == county_id, S.models.c.version == version)).first()
+            if taken:
+                raise InputError(f"model version {version} of {county_id} exists",
+                                 field="version")
+            values = dict(county_id=county_id, version=version,
+                          status=ModelState.CANDIDATE.value, data_hash=data_hash,
+                          code_version=code_version[:64], artefact_sha256=artefact_sha256,
+                          n_train=int(n_train), metrics_json=metrics_json,
+                          created_by=who.username, created_at=self._db.now())
+            conn.execute(S.models.insert().values(**values))
+            self._audit.write(conn, who, AuditAction.REGISTER_MODEL, county_id,
+                              f"v{version}", data_hash=data_hash, code_version=code_version)
+            return _model_record(values)
+
+        return self._db.write(run)
+
+    def next_model_version(self, session: Session, county_id: str) -> int:
+        """The version number the county's next model gets."""
+
+        def run(conn: Connection) -> int:
+            self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(S.models.c.version),
+                                                               0))
+                                    .where(S.models.c.county_id == county_id)).scalar_one()) + 1
+
+        return self._db.read(run)
+
+    def promote_model(self, session: Session, county_id: str, version: int) -> None:
+        """Make ``version`` the county's model; the previously promoted one is retired."""
+
+        def run(conn: Connection) -> None:
+            who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            lock_county_row(conn, county_id)
+            m = S.models
+            found = conn.execute(sa.select(m.c.status).where(
+                m.c.county_id == county_id, m.c.version == version)).scalar()
+            if found is None:
+                raise InputError(f"no model version {version} of {county_id}", field="version")
+            if found == ModelState.PROMOTED:
+                return
+            conn.execute(m.update().where(m.c.county_id == county_id,
+                                          m.c.status == ModelState.PROMOTED.value)
+                         .values(status=ModelState.RETIRED.value))
+            conn.execute(m.update().where(m.c.county_id == county_id, m.c.version == version)
+                         .values(status=ModelState.PROMOTED.value))
+            self._audit.write(conn, who, AuditAction.PROMOTE_MODEL, county_id, f"v{version}")
+
+        self._db.write(run)
+
+    def models(self, session: Session, county_id: str) -> list[ModelRecord]:
+        """Every registered model of the county, oldest first (planners may read it)."""
+
+        def run(conn: Connection) -> list[ModelRecord]:
+            self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN, Role.PLANNER)
+            rows = conn.execute(sa.select(S.models).where(S.models.c.county_id == county_id)
+                                .order_by(S.models.c.version)).mappings().all()
+            return [_model_record(r) for r in rows]
+
+        return self._db.read(run)
+
+
+def _model_record(r: Mapping[str, Any] | sa.RowMapping) -> ModelRecord:
+    metrics = r["metrics_json"]
+    return ModelRecord(
+        county_id=str(r["county_id"]), version=int(r["version"]), status=r["status"],
+        data_hash=str(r["data_hash"]), code_version=str(r["code_version"]),
+        artefact_sha256=str(r["artefact_sha256"]), n_train=int(r["n_train"]),
+        metrics=json.loads(metrics) if isinstance(metrics, str) else dict(metrics),
+        created_by=str(r["created_by"]), created_at=aware(r["created_at"]))

@@ -1,0 +1,133 @@
+"""The store's command line: county import, plan from the store, outcomes, users, ids."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from countyreach.cli import main
+from countyreach.settings import get_settings
+from countyreach.store import Store
+
+
+@pytest.fixture()
+def env(tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh store and data directory, configured through the environment."""
+    monkeypatch.setenv("COUNTYREACH_DB", f"sqlite:///{tmp_path / 'store.sqlite'}")
+    monkeypatch.setenv("COUNTYREACH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COUNTYREACH_CACHE", str(cache_dir))
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["-q", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_import_is_idempotent_and_plan_reads_the_store(
+        env: Path, demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "county", "import", str(demo_dir))
+    assert code == 0 and "400 new" in out and "960 new" in out
+    code, out, _ = run(capsys, "county", "import", str(demo_dir))
+    assert code == 0 and "0 new, 0 updated, 400 unchanged" in out
+    assert "map files: unchanged" in out
+
+    code, out, _ = run(capsys, "plan", "qingzu", "--date", "2026-11-24", "--time-limit", "1",
+                       "--publish")
+    assert code == 0, out
+    assert "Model: qingzu v1" in out and "Version 1 of qingzu 2026-11-24 published" in out
+
+    store = Store.open(get_settings().store_url)
+    admin = store.operator_session()
+    _, plan, version = store.published_plan(admin, "qingzu", "2026-11-24")
+    route = next(r for r in plan.routes if len(r.stops) >= 3)
+    first = [s.lead_id for s in route.stops[:3]]
+    skipped_then_visited = [first[0], first[2]]  # the 2nd stop was skipped, not recorded
+    csv = env / "outcomes.csv"
+    csv.write_text("county_id,plan_date,lead_id,outcome,follow_up_on\n" + "".join(
+        f"qingzu,2026-11-24,{lid},interested,2026-11-26\n" for lid in skipped_then_visited),
+        encoding="utf-8")
+    code, out, _ = run(capsys, "outcomes", "import", str(csv))
+    assert code == 0 and "2 outcome(s) recorded" in out
+    code, out, _ = run(capsys, "outcomes", "import", str(csv))
+    assert code == 0 and "0 outcome(s) recorded, 2 already there" in out
+
+    # republish: visited stops (and the skipped one between them) keep their place
+    code, out, _ = run(capsys, "plan", "qingzu", "--date", "2026-11-24", "--time-limit", "1",
+                       "--publish")
+    assert code == 0, out
+    assert "Version 2 of qingzu 2026-11-24 published" in out
+    assert f"{route.officer_id}: 3 visited stop(s) kept in place" in out
+    _, plan2, version2 = store.published_plan(admin, "qingzu", "2026-11-24")
+    assert version2 == version + 1
+    again = next(r for r in plan2.routes if r.officer_id == route.officer_id)
+    assert again.stops[:3] == route.stops[:3]
+    kept = store.visit_outcomes(admin, "qingzu", "2026-11-24")
+    assert {r.lead_id for r in kept} == set(skipped_then_visited)
+
+    # the follow-up day pins both leads to the officer who booked them
+    code, out, _ = run(capsys, "plan", "qingzu", "--date", "2026-11-26", "--time-limit", "1")
+    assert code == 0 and "Follow-ups pinned today: 2" in out
+    _, plan3, _ = store.plan(admin, "qingzu", "2026-11-26", 1)
+    mine = next(r for r in plan3.routes if r.officer_id == route.officer_id)
+    assert set(skipped_then_visited) <= set(mine.lead_ids)
+    store.close()
+
+
+@pytest.mark.parametrize("argv", [
+    ["plan", "../x", "--date", "2026-11-24"],
+    ["plan", "a/b", "--date", "2026-11-24"],
+    ["plan", "/nonexistent/county", "--date", "2026-11-24"],
+    ["retrain", "../x"],
+    ["retrain", "/etc"],
+])
+def test_county_ids_that_would_be_paths_exit_2(env: Path, argv: list[str],
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert "county" in err and ("not a county id" in err or "not a valid id" in err
+                                or "neither a county folder nor a county id" in err)
+
+
+def test_users_add_reads_the_password_from_stdin(env: Path, demo_dir: Path,
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    run(capsys, "county", "import", str(demo_dir))
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long secret 1\n"))
+    code, out, _ = run(capsys, "users", "add", "wang", "--role", "manager",
+                       "--password-stdin")
+    assert code == 0 and "wang (manager, qingzu)" in out
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long secret 2\n"))
+    code, _, err = run(capsys, "users", "add", "li", "--role", "officer", "--password-stdin")
+    assert code == 2 and "--officer" in err
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long secret 2\n"))
+    code, _, _ = run(capsys, "users", "add", "li", "--role", "officer", "--officer", "O02",
+                     "--password-stdin")
+    assert code == 0
+    store = Store.open(get_settings().store_url)
+    session = store.login("wang", "a long secret 1")
+    assert session.role == "manager" and session.county_id == "qingzu"
+    assert store.login("li", "a long secret 2").officer_id == "O02"
+    store.close()
+
+
+def test_demo_seeds_users_for_every_role(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "demo", "--date", "2026-11-24", "--time-limit", "1",
+                       "--out", str(env / "out"))
+    assert code == 0
+    assert "demo-manager" in out and "demo-planner" in out and "demo-o01" in out
+    code, out, _ = run(capsys, "demo", "--date", "2026-11-24", "--time-limit", "1",
+                       "--out", str(env / "out"))
+    assert "Demo users exist already" in out and "password" not in out
+    store = Store.open(get_settings().store_url)
+    assert store.login("demo-manager", "demo-manager-pw").role == "manager"
+    assert store.login("demo-planner", "demo-planner-pw").role == "planner"
+    officer = store.login("demo-o03", "demo-o03-pw")
+    assert officer.role == "officer" and officer.officer_id == "O03"
+    store.close()
