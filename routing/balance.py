@@ -34,6 +34,9 @@ __all__ = ["balance_routes", "spread"]
 #: unvisited leads tried as trades or additions: bounds a round to a few thousand timings.
 _PARTNERS = 8
 _UNVISITED = 12
+#: Other officers a visit of the longest day may move to (the routes running nearest it):
+#: on a team of a hundred, trying every officer made a round cost tens of seconds.
+_NEAR_ROUTES = 6
 #: Rounds at most (each takes one move); a move must narrow the spread by this many seconds.
 _MAX_ROUNDS = 60
 _MIN_GAIN_S = 30.0
@@ -151,12 +154,22 @@ def _moves(day: _Day, hi: int, lo: int) -> list[tuple[dict[int, Route], Lead | N
     def without(k: int, lead: Lead) -> Route | None:
         return schedule_route(officer[k], [x for x in seqs[k] if x is not lead], day.m)
 
+    dur = day.m.duration_s
+    index = day.m.index
+    route_rows = [[index[start_node_id(day.routes[k].officer_id)],
+                   *(index[y.lead_id] for y in seqs[k])] for k in range(n)]
+
+    def near_routes(x: Lead, src: int) -> list[int]:
+        row = dur[index[x.lead_id]]
+        reach = [(int(row[route_rows[k]].min()), k) for k in range(n) if k != src]
+        return sorted({k for _, k in sorted(reach)[:_NEAR_ROUTES]} | {lo} - {src})
+
     for src in (hi, *(k for k in range(n) if k != hi)):
         # Visits leave the longest day (to anyone) or join the shortest (from anyone).
         for x in seqs[src]:
             if x.pinned_officer_id is not None:
                 continue
-            dsts = range(n) if src == hi else (lo,)
+            dsts = near_routes(x, src) if src == hi else [lo]
             shrunk = without(src, x)
             if shrunk is None:
                 continue

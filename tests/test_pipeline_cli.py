@@ -94,12 +94,15 @@ def _edit_leads(county: Path, row: int, **values: object) -> None:
     df.to_csv(county / "leads.csv", index=False)
 
 
-def test_coordinate_outside_county_names_file_row_field(county_copy: Path, cache_dir: Path):
+def test_coordinate_outside_county_is_skipped_and_named_by_file_and_row(
+        county_copy: Path, cache_dir: Path):
+    # ~120 km away: one bad row is listed and skipped; the day is planned without it.
     _edit_leads(county_copy, 7, lat=36.4, lon=116.2)
-    with pytest.raises(InputError) as err:
-        plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
-    assert err.value.row == 7 and err.value.field == "lat"
-    assert err.value.file is not None and err.value.file.endswith("leads.csv")
+    lead_id = pd.read_csv(county_copy / "leads.csv", dtype=str).loc[6, "lead_id"]
+    skipped = r"leads\.csv: row 7: lead \S+ lies [\d,]+ m outside"
+    with pytest.warns(DroppedRowWarning, match=skipped):
+        day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
+    assert day.ok and lead_id not in set(day.county.leads["lead_id"])
 
 
 def test_cli_reports_bad_input_without_traceback(county_copy: Path, cache_dir: Path,

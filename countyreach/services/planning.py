@@ -348,7 +348,8 @@ def replan(day: DayPlan, *, pins: Mapping[str, str], rules: RoutingRules | None 
     pins : mapping lead_id -> officer_id
         Appointments, and locked routes as :func:`lock_route` records them. The day's
         plan is the reference: every change against it costs
-        ``rules.change_cost_yuan``, so officers an edit does not concern keep their routes.
+        ``rules.change_cost_yuan``; when the pins add appointments, the officers they do not
+        concern keep their routes exactly.
     rules : RoutingRules, optional
         Default: the day's rules.
     params : SolveParams, optional
@@ -377,6 +378,18 @@ def replan(day: DayPlan, *, pins: Mapping[str, str], rules: RoutingRules | None 
              for oid, order in locked_routes(pins).items() if oid in working}
     reference = {r.officer_id: tuple(x for x in r.lead_ids if x in known)
                  for r in day.plan.routes if r.officer_id in working}
+    # A new appointment is the manager's edit to one officer's day: the officers it does not
+    # concern keep their routes exactly (locked to the published order), so a pin never
+    # reshuffles someone else's stops. Without new appointments the whole day is re-planned
+    # (a change still costs ``rules.change_cost_yuan``).
+    before = {ld.lead_id: ld.pinned_officer_id for ld in day.problem.leads}
+    new_pins = {lid: oid for lid, oid in appointments(pins).items() if before.get(lid) != oid}
+    holder = {x: r.officer_id for r in day.plan.routes for x in r.lead_ids}
+    touched = set(new_pins.values()) | {holder[x] for x in new_pins if x in holder}
+    if new_pins and working == {r.officer_id for r in day.plan.routes}:
+        for oid, order in reference.items():
+            if oid not in touched and oid not in locks:
+                locks[oid] = order
     # An appointment made in the leads file for a lead now locked elsewhere: the lock wins.
     locked_to = {x: oid for oid, order in locks.items() for x in order}
     leads = tuple(replace(ld, pinned_officer_id=locked_to[ld.lead_id])
