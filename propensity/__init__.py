@@ -53,9 +53,12 @@ from propensity.history import history_features, outcomes_to_history, visit_tabl
 from propensity.loan_models import LOAN_PRIOR_YUAN, PD_PRIOR, DefaultModel, LoanSizeModel
 from propensity.outcomes import FOLLOW_UP_OUTCOMES, LOAN_OUTCOMES, OUTCOME_UPTAKE, Outcome
 from propensity.persistence import load_scorer, save_scorer
+from propensity.qini import decile_calibration, qini_coefficient, qini_curve, top_share_ratio
 from propensity.retraining import retrain, thompson_values
 from propensity.scorer import DEFAULT_MARGIN, SCORE_COLUMNS, LeadScorer
+from propensity.uplift import UpliftLearner, VisitValueModel, loan_recency, uplift_table
 from propensity.uptake import UptakeModel
+from propensity.visit_truth import EconomyVariant, VisitEffectConfig
 
 ValueModel = LeadScorer  # the name used in the design notes
 
@@ -72,6 +75,10 @@ __all__ = [
     "explain", "thompson_values", "retrain", "outcomes_to_history", "history_features",
     "visit_table",
     "save_scorer", "load_scorer",
+    # the value a visit causes (uplift) and its evaluation on the hidden truth
+    "VisitValueModel", "UpliftLearner", "loan_recency", "uplift_table", "EconomyVariant",
+    "VisitEffectConfig", "qini_curve", "qini_coefficient", "top_share_ratio",
+    "decile_calibration",
     # evaluation
     "ModelReport", "model_report", "report_from_predictions", "calibration_bins",
     "calibration_plot_data", "plot_calibration", "expected_calibration_error", "lift_table",

@@ -50,26 +50,40 @@ arguments give the same economy.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from propensity.economy_history import simulate_history
+from propensity.economy_model import Economy, _sigmoid, add_months, month_range
+from propensity.economy_places import (
+    business_names,
+    check_villages,
+    default_branches,
+    jitter,
+    revenue_band,
+)
 from propensity.errors import DataError
 from propensity.features import (
     INDUSTRIES,
     SEASONAL_CASH_NEED,
     cluster_features,
     haversine_m,
-    month_of_year,
     nearest_distance_m,
     parse_month,
 )
+from propensity.visit_truth import (
+    EconomyVariant,
+    VisitEffectConfig,
+    parse_variant,
+    raw_visit_effect,
+    solve_truth_scale,
+)
 
-__all__ = ["Economy", "generate_economy", "DEFAULT_INDUSTRY_MIX", "month_range", "add_months"]
+__all__ = ["Economy", "generate_economy", "DEFAULT_INDUSTRY_MIX", "month_range", "add_months",
+           "EconomyVariant", "VisitEffectConfig"]
 
 log = logging.getLogger(__name__)
 
@@ -101,20 +115,6 @@ _INDUSTRY: Mapping[str, tuple[float, float, float, float, float, int, float]] = 
     "small_shop": (1.5, 25_000, 30_000, -0.4, -0.1, 0, 0.0),
 }
 
-_NAME_SUFFIX: Mapping[str, tuple[str, ...]] = {
-    "jade_carving": ("玉雕坊", "玉器加工厂", "玉雕工作室"),
-    "kids_bicycles": ("童车厂", "儿童自行车厂", "童车配件厂"),
-    "pumpkin": ("南瓜种植园", "南瓜种植基地", "南瓜合作社"),
-    "jujube": ("枣园", "红枣种植园", "红枣合作社"),
-    "sheep_farm": ("羊场", "养羊场", "肉羊养殖场"),
-    "cattle_farm": ("牛场", "养牛场", "肉牛养殖场"),
-    "fish_feed": ("鱼饲料厂", "饲料加工厂", "水产饲料店"),
-    "clothing": ("服装厂", "制衣厂", "服装加工厂"),
-    "small_shop": ("小卖部", "便利店", "超市", "百货店"),
-}
-_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
-_PLACES = ("village", "hamlet", "town")
-
 # Coefficients of the hidden truth (logit scale unless said otherwise).
 _TRUTH: Mapping[str, float] = {
     "staff": 0.30,  # x log1p(staff)
@@ -137,198 +137,6 @@ _TRUTH: Mapping[str, float] = {
 }
 
 
-def add_months(month: str, k: int) -> str:
-    """``YYYY-MM`` shifted by ``k`` months."""
-    y, m = parse_month(month)
-    idx = y * 12 + (m - 1) + k
-    return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
-
-
-def month_range(start: str, n: int) -> list[str]:
-    """``n`` consecutive months from ``start`` (``YYYY-MM``)."""
-    return [add_months(start, k) for k in range(n)]
-
-
-def _sigmoid(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-@dataclass(frozen=True, eq=False)
-class Economy:
-    """A synthetic county economy: observable businesses, hidden truth, visit history.
-
-    Attributes
-    ----------
-    businesses : pandas.DataFrame
-        What the bank can see, one row per lead (``lead_id, name, industry, village,
-        lat, lon, phone, phone_is_fictitious, address, years_operating, staff,
-        revenue_band, mobile_pay_flow_yuan, has_existing_loan, past_contacts,
-        past_refusals, branch_id, dist_branch_m, dist_cluster_core_m, cluster_size``).
-    truth : pandas.DataFrame
-        Hidden, indexed by ``lead_id``: ``base_logit, village_effect, cluster_effect,
-        branch_effect, latent, uplift_logit, loan_yuan, p_default, dist_true_core_m``.
-    history : pandas.DataFrame
-        Past visits: ``lead_id, month, visited_by_policy, took_loan, loan_yuan, defaulted``.
-    calendar : pandas.DataFrame
-        Hidden industry x month-of-year cash-need multipliers.
-    """
-
-    businesses: pd.DataFrame
-    truth: pd.DataFrame
-    history: pd.DataFrame
-    calendar: pd.DataFrame
-    villages: pd.DataFrame
-    branches: pd.DataFrame
-    start_month: str
-    n_months: int
-    seed: int
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def months(self) -> list[str]:
-        """The history months in order."""
-        return month_range(self.start_month, self.n_months)
-
-    def _truth_rows(self, leads: pd.DataFrame | Iterable[str]) -> pd.DataFrame:
-        ids = leads["lead_id"] if isinstance(leads, pd.DataFrame) else pd.Index(list(leads))
-        ids = pd.Index(ids.astype(str) if hasattr(ids, "astype") else ids)
-        missing = ids.difference(self.truth.index)
-        if len(missing):
-            raise DataError(f"unknown lead id(s) {list(missing[:5])}", field="lead_id")
-        return self.truth.loc[ids]
-
-    def true_logit(self, leads: pd.DataFrame | Iterable[str], month: str, *,
-                   visited: bool = True) -> npt.NDArray[np.float64]:
-        """Hidden log-odds of taking a loan in ``month`` (with or without a visit)."""
-        t = self._truth_rows(leads)
-        moy = month_of_year(month)
-        cal = self.calendar[moy]
-        season = self.params["season"] * np.log(t["industry"].map(cal).to_numpy(float))
-        z = t["base_logit"].to_numpy(float) + season
-        if visited:
-            z = z + t["uplift_logit"].to_numpy(float)
-        return np.asarray(z, float)
-
-    def true_p_uptake(self, leads: pd.DataFrame | Iterable[str], month: str, *,
-                      visited: bool = True) -> npt.NDArray[np.float64]:
-        """Hidden probability that each lead takes a loan in ``month``.
-
-        Parameters
-        ----------
-        leads : DataFrame with ``lead_id`` or iterable of lead ids
-        month : str
-            ``YYYY-MM`` (any month, also beyond the history).
-        visited : bool
-            With an officer's visit (the default) or without (the uplift is the difference).
-        """
-        return _sigmoid(self.true_logit(leads, month, visited=visited))
-
-    def true_loan_yuan(self, leads: pd.DataFrame | Iterable[str],
-                       month: str) -> npt.NDArray[np.float64]:
-        """Hidden expected loan size in ``month`` for a business that borrows."""
-        t = self._truth_rows(leads)
-        cal = t["industry"].map(self.calendar[month_of_year(month)]).to_numpy(float)
-        # E[lognormal(0, s)] = exp(s^2 / 2)
-        return np.asarray(t["loan_yuan"].to_numpy(float) * np.sqrt(cal)
-                          * np.exp(0.5 * self.params["loan_noise_sd"] ** 2), float)
-
-    def true_value_yuan(self, leads: pd.DataFrame | Iterable[str], month: str, *,
-                        margin: float = 0.05, visited: bool = True) -> npt.NDArray[np.float64]:
-        """Hidden expected value of a visit: P(uptake) x loan x (1 - PD) x margin."""
-        t = self._truth_rows(leads)
-        p = self.true_p_uptake(leads, month, visited=visited)
-        return np.asarray(p * self.true_loan_yuan(leads, month)
-                          * (1 - t["p_default"].to_numpy(float)) * margin, float)
-
-    def simulate_visit_outcomes(self, lead_ids: Iterable[str], month: str,
-                                rng: np.random.Generator) -> pd.DataFrame:
-        """Draw what happens when officers visit ``lead_ids`` in ``month``.
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``lead_id, month, took_loan (0/1), loan_yuan, defaulted (0/1)``.
-        """
-        ids = [str(x) for x in lead_ids]
-        t = self._truth_rows(ids)
-        p = self.true_p_uptake(ids, month, visited=True)
-        took = rng.random(len(ids)) < p
-        loan = _draw_loan(t["loan_yuan"].to_numpy(float),
-                          t["industry"].map(self.calendar[month_of_year(month)]).to_numpy(float),
-                          self.params["loan_noise_sd"], rng)
-        dflt = rng.random(len(ids)) < t["p_default"].to_numpy(float)
-        return pd.DataFrame({
-            "lead_id": ids,
-            "month": month,
-            "took_loan": took.astype(int),
-            "loan_yuan": np.where(took, loan, 0.0),
-            "defaulted": (took & dflt).astype(int),
-        })
-
-
-def _draw_loan(typical: npt.NDArray[np.float64], cash_need: npt.NDArray[np.float64],
-               sd: float, rng: np.random.Generator) -> npt.NDArray[np.float64]:
-    raw = typical * np.sqrt(cash_need) * np.exp(rng.normal(0, sd, len(typical)))
-    return np.clip(np.round(raw / 1000) * 1000, 5_000, 3_000_000)
-
-
-def _check_villages(villages: pd.DataFrame) -> pd.DataFrame:
-    if not isinstance(villages, pd.DataFrame):
-        raise DataError("villages must be a DataFrame with name, lat, lon", field="villages")
-    missing = [c for c in ("name", "lat", "lon") if c not in villages.columns]
-    if missing:
-        raise DataError(f"villages table lacks column(s) {missing}", field=missing[0])
-    v = villages.copy()
-    if "place" in v.columns:
-        v = v[v["place"].astype(str).str.strip().isin(_PLACES)]
-    v["lat"] = pd.to_numeric(v["lat"], errors="coerce")
-    v["lon"] = pd.to_numeric(v["lon"], errors="coerce")
-    bad = v[v["lat"].isna() | v["lon"].isna() | ~v["lat"].between(-90, 90)
-            | ~v["lon"].between(-180, 180)]
-    if len(bad):
-        row = int(bad.index[0]) + 1 if isinstance(bad.index[0], (int, np.integer)) else None
-        raise DataError("village coordinates must be numbers in range", row=row, field="lat")
-    if v.empty:
-        raise DataError("no village, hamlet or town rows to place businesses in",
-                         field="place")
-    return v.reset_index(drop=True)
-
-
-def _default_branches(v: pd.DataFrame) -> pd.DataFrame:
-    towns = v[v["place"].astype(str) == "town"] if "place" in v.columns else v.iloc[:0]
-    row = towns.iloc[0] if len(towns) else v.iloc[0]
-    return pd.DataFrame({"branch_id": ["BR1"], "name": [f"{row['name']}营业所"],
-                         "lat": [float(row["lat"])], "lon": [float(row["lon"])]})
-
-
-def _jitter(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64], radius_m: float,
-            rng: np.random.Generator) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    r = radius_m * np.sqrt(rng.random(len(lat)))
-    theta = rng.uniform(0, 2 * np.pi, len(lat))
-    dlat = r * np.cos(theta) / 111_195.0
-    dlon = r * np.sin(theta) / (111_195.0 * np.cos(np.radians(lat)))
-    return lat + dlat, lon + dlon
-
-
-def _names(villages: Sequence[str], industries: Sequence[str],
-           rng: np.random.Generator) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for v, ind in zip(villages, industries, strict=True):
-        suffixes = _NAME_SUFFIX[ind]
-        surname = _SURNAMES[rng.integers(len(_SURNAMES))]
-        name = f"{v}{surname}氏{suffixes[rng.integers(len(suffixes))]}"
-        k = seen.get(name, 0) + 1
-        seen[name] = k
-        out.append(name if k == 1 else f"{name}{'二三四五六七八九十'[min(k - 2, 8)]}店")
-    return out
-
-
-def _revenue_band(latent: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
-    cuts = np.quantile(latent, [0.25, 0.55, 0.80, 0.93])
-    return (np.searchsorted(cuts, latent) + 1).astype(np.int64)
-
-
 def generate_economy(
     villages: pd.DataFrame,
     *,
@@ -341,6 +149,8 @@ def generate_economy(
     visit_rate: float = 0.10,
     random_share: float = 0.15,
     target_uptake: float = 0.20,
+    variant: EconomyVariant | str = EconomyVariant.ADDITIVE,
+    visit_effect: VisitEffectConfig | None = None,
 ) -> Economy:
     """Generate a seeded county economy (see the module docstring for the story).
 
@@ -367,6 +177,12 @@ def generate_economy(
         Share of visits that go to uniformly random eligible businesses.
     target_uptake : float
         Average probability of a loan after a visit (sets the intercept).
+    variant : EconomyVariant or str
+        ``additive`` (the original economy, unchanged draws) or ``heterogeneous``
+        (:mod:`propensity.visit_truth`: heterogeneous, non-additive visit effect, loan
+        recency, drift, borrowing without a visit).
+    visit_effect : VisitEffectConfig, optional
+        The ``heterogeneous`` variant's configuration (default :class:`VisitEffectConfig`).
 
     Returns
     -------
@@ -387,8 +203,10 @@ def generate_economy(
         raise DataError("visit_rate, random_share and target_uptake must be shares in (0, 1]",
                          field="visit_rate")
     parse_month(start_month)
-    v = _check_villages(villages)
-    br = _default_branches(v) if branches is None else branches.copy()
+    variant = parse_variant(variant)
+    cfg = visit_effect or VisitEffectConfig()
+    v = check_villages(villages)
+    br = default_branches(v) if branches is None else branches.copy()
     missing = [c for c in ("branch_id", "name", "lat", "lon") if c not in br.columns]
     if missing or br.empty:
         raise DataError(f"branches table needs rows with branch_id, name, lat, lon "
@@ -427,7 +245,7 @@ def generate_economy(
                                         rng.choice(len(v), len(sel), p=uniform))
         else:
             village_idx[sel] = rng.choice(len(v), len(sel), p=uniform)
-    lat, lon = _jitter(vlat[village_idx], vlon[village_idx], 600.0, rng)
+    lat, lon = jitter(vlat[village_idx], vlon[village_idx], 600.0, rng)
     village = v["name"].astype(str).to_numpy()[village_idx]
 
     dist_branch_m, branch_idx = nearest_distance_m(lat, lon, br["lat"].to_numpy(float),
@@ -446,7 +264,7 @@ def generate_economy(
     base_pay = np.array([_INDUSTRY[c][1] for c in industry])
     years = np.clip(np.round(rng.gamma(2.2, 4.0, n) + 0.5), 0, 40).astype(int)
     staff = np.maximum(1, np.round(base_staff * rng.lognormal(0, 0.5, n))).astype(int)
-    band = _revenue_band(np.log(staff) + 0.05 * years + rng.normal(0, 0.6, n))
+    band = revenue_band(np.log(staff) + 0.05 * years + rng.normal(0, 0.6, n))
     pay = np.round(base_pay * np.exp(0.5 * (band - 3)) * rng.lognormal(0, 0.6, n), -2)
     has_loan = (rng.random(n) < _sigmoid(-1.0 + 0.3 * (band - 3) + 0.04 * years)).astype(int)
     latent = rng.normal(0, _TRUTH["latent_sd"], n)
@@ -482,15 +300,30 @@ def generate_economy(
     calendar = SEASONAL_CASH_NEED * noise
     calendar = calendar.div(calendar.mean(axis=1), axis=0)
     season = t["season"] * np.log(calendar.loc[list(industry)].to_numpy(float))  # n x 12
-    visited_z = z_no_intercept[:, None] + season + uplift[:, None]
-    lo_b, hi_b = -10.0, 10.0
-    for _ in range(60):  # bisection for the intercept that gives the target uptake
-        mid = 0.5 * (lo_b + hi_b)
-        if _sigmoid(visited_z + mid).mean() < target_uptake:
-            lo_b = mid
-        else:
-            hi_b = mid
-    intercept = 0.5 * (lo_b + hi_b)
+    if variant is EconomyVariant.HETEROGENEOUS:
+        cal_n = calendar.loc[list(industry)].to_numpy(float)
+        z_no_intercept = (z_no_intercept + cfg.young_small_logit * ((years < 3) & (staff <= 1))
+                          + cfg.regulars_logit * ((dist_branch_m < cfg.near_branch_km * 1000)
+                                                  & (pay > cfg.high_pay_yuan)))
+        u_raw = raw_visit_effect(cfg, industry=industry, dist_branch_m=dist_branch_m,
+                                 pay_yuan=pay, years=years.astype(float),
+                                 band=band.astype(float), dist_true_core_m=dist_true_core,
+                                 noise=rng.normal(0, cfg.effect_sd, n))
+        season_z = season + cfg.core_season_logit * cluster_effect[:, None] * (cal_n - 1.0)
+        scale, intercept = solve_truth_scale(z_no_intercept, season_z, cal_n, u_raw, cfg,
+                                             target_uptake)
+        uplift = scale * u_raw
+    else:
+        visited_z = z_no_intercept[:, None] + season + uplift[:, None]
+        lo_b, hi_b = -10.0, 10.0
+        for _ in range(60):  # bisection for the intercept that gives the target uptake
+            mid = 0.5 * (lo_b + hi_b)
+            if _sigmoid(visited_z + mid).mean() < target_uptake:
+                lo_b = mid
+            else:
+                hi_b = mid
+        intercept = 0.5 * (lo_b + hi_b)
+        scale = 1.0
     base_logit = intercept + z_no_intercept
 
     loan_typical = np.array([_INDUSTRY[c][2] for c in industry]) * 1.3 ** (band - 3) \
@@ -507,7 +340,7 @@ def generate_economy(
     address = [f"{vv}{rng.integers(1, 9)}组{rng.integers(1, 80)}号" for vv in village]
     businesses = pd.DataFrame({
         "lead_id": lead_id,
-        "name": _names(list(village), list(industry), rng),
+        "name": business_names(list(village), list(industry), rng),
         "industry": industry.astype(str),
         "village": village,
         "lat": np.round(lat, 7),
@@ -543,46 +376,16 @@ def generate_economy(
     }).set_index("lead_id")
     params = {"season": t["season"], "loan_noise_sd": 0.15, "visit_rate": visit_rate,
               "random_share": random_share, "target_uptake": target_uptake,
-              "core_villages": {c: list(v["name"].to_numpy()[i]) for c, i in cores.items()}}
+              "core_villages": {c: list(v["name"].to_numpy()[i]) for c, i in cores.items()},
+              "variant": variant, "uplift_scale": scale}
+    if variant is EconomyVariant.HETEROGENEOUS:
+        params.update({"visit_effect": cfg, "own_share": cfg.own_share, "lgd": cfg.lgd})
     econ = Economy(businesses, truth, pd.DataFrame(), calendar, v, br.reset_index(drop=True),
                    start_month, int(n_months), int(seed), params)
-    history = _simulate_history(econ, rng, visit_rate=visit_rate, random_share=random_share)
+    history, loans = simulate_history(econ, rng, visit_rate=visit_rate,
+                                      random_share=random_share)
     object.__setattr__(econ, "history", history)
+    object.__setattr__(econ, "loans", loans)
     log.info("economy: %d businesses, %d visits, uptake %.3f", n, len(history),
              history["took_loan"].mean() if len(history) else float("nan"))
     return econ
-
-
-def _simulate_history(econ: Economy, rng: np.random.Generator, *, visit_rate: float,
-                      random_share: float) -> pd.DataFrame:
-    b = econ.businesses
-    n = len(b)
-    k = max(1, int(round(visit_rate * n)))
-    k_random = int(round(random_share * k))
-    heuristic = (-0.45 * b["dist_branch_m"].to_numpy() / 1000.0
-                 + 0.5 * b["revenue_band"].to_numpy()
-                 + 0.35 * np.log1p(b["staff"].to_numpy())
-                 + 0.6 * b["has_existing_loan"].to_numpy()
-                 - 0.8 * b["past_refusals"].to_numpy())
-    last_visit = np.full(n, -10**6)
-    last_loan = np.full(n, -10**6)
-    ids = b["lead_id"].to_numpy()
-    frames = []
-    for t_idx, month in enumerate(econ.months):
-        eligible = (t_idx - last_visit > 2) & (t_idx - last_loan >= 12)
-        pool = np.flatnonzero(eligible)
-        if not len(pool):
-            continue
-        rand_pick = rng.choice(pool, size=min(k_random, len(pool)), replace=False)
-        rest = np.setdiff1d(pool, rand_pick)
-        score = heuristic[rest] + rng.gumbel(0, 1.0, len(rest))
-        heur_pick = rest[np.argsort(-score)[: max(0, min(k - len(rand_pick), len(rest)))]]
-        picks = np.concatenate([heur_pick, rand_pick])
-        out = econ.simulate_visit_outcomes(ids[picks], month, rng)
-        out.insert(2, "visited_by_policy",
-                   ["heuristic"] * len(heur_pick) + ["random"] * len(rand_pick))
-        frames.append(out)
-        last_visit[picks] = t_idx
-        last_loan[picks[out["took_loan"].to_numpy() == 1]] = t_idx
-    hist = pd.concat(frames, ignore_index=True)
-    return hist.sort_values(["month", "lead_id"], kind="stable").reset_index(drop=True)

@@ -141,7 +141,9 @@ def test_countyreach_is_deterministic_and_retrains(world):
 def test_truth_reference_beats_any_policy_in_a_first_week(world):
     # No revisits within the cooldown and one month's truth: the reference's week is the
     # top true P(uptake) leads, so no policy's expected loans can exceed it.
-    sc = Scenario("t", 4, policy="nearest", n_weeks=1, days_per_week=5, seed=2)
+    # Two officers: since issue 18 the history's loans and visits count for the loan and
+    # cooldown rules, and four officers' week would exhaust the eligible businesses.
+    sc = Scenario("t", 2, policy="nearest", n_weeks=1, days_per_week=5, seed=2)
     ref = truth_reference(world, sc)
     near = simulate(world, sc)
     assert ref["visits_per_officer_day"] == world.shift.max_visits
@@ -155,7 +157,8 @@ def test_truth_reference_follows_the_cooldown(world):
     # cooldown nobody can be seen twice in four weeks, so the reference runs dry.
     sc = Scenario("t", 12, n_weeks=4, days_per_week=5)
     ref = truth_reference(world, sc)
-    assert ref["visits_per_business"] == pytest.approx(1.0)
+    # (Businesses locked by the history's loans and visits are never eligible: <= 1.)
+    assert 0 < ref["visits_per_business"] <= 1.0
     assert ref["visits_per_officer_day"] < world.shift.max_visits
 
 
@@ -183,8 +186,40 @@ def test_policy_and_base_strategy_names_become_enums():
     row = sc.params()
     assert type(row["policy"]) is str and row["policy"] == "score_order"
     assert type(row["base_strategy"]) is str and row["base_strategy"] == "branch"
-    assert [str(p) for p in POLICIES] == ["countyreach", "nearest", "score_order"]
+    # Issue 18 added the baselines a lender would really use.
+    assert [str(p) for p in POLICIES] == ["countyreach", "nearest", "score_order",
+                                          "score_routed", "value_nearest", "relationship"]
     assert "given" in BASE_STRATEGIES and len(BASE_STRATEGIES) == 5
     with pytest.raises(InputError) as err:
         Scenario("x", 2, policy="random_walk")
     assert err.value.field == "policy" and "nearest" in str(err.value)
+
+
+def test_loans_in_the_history_count_for_the_loan_rule(world):
+    # A business that borrowed from the bank in the history's last months is not visited
+    # in the first weeks by any policy (the one-year rule starts from the history).
+    econ = world.economy
+    recent = set(econ.loan_book.loc[econ.loan_book["month"] >= econ.months[-3], "lead_id"])
+    assert recent
+    for policy in ("nearest", "relationship", "value_nearest"):
+        r = simulate(world, Scenario("t", 3, policy=policy, n_weeks=1, days_per_week=3))
+        assert len(r.visits) > 0
+        assert not recent & set(r.visits["lead_id"]), policy
+
+
+def test_visit_caused_measures_and_walk_ins(world):
+    sc = Scenario("t", 3, policy="relationship", n_weeks=2, days_per_week=3, seed=5)
+    r = simulate(world, sc)
+    v = r.visits
+    # Caused value is the value with the visit minus without; where a loan is worth
+    # something at all, the visit cannot cause more than the whole value.
+    worth = v["true_value_yuan"] >= 0
+    assert (v.loc[worth, "caused_value_yuan"] <= v.loc[worth, "true_value_yuan"] + 1e-9).all()
+    assert r.summary["caused_value_per_officer_day_yuan"] == pytest.approx(
+        v["caused_value_yuan"].sum() / r.summary["officer_days"])
+    assert 0 < r.summary["caused_loans_per_officer_day"] < r.summary["visits_per_officer_day"]
+    # Today's practice visits past borrowers first (others once none is eligible).
+    econ = world.economy
+    past = set(econ.loan_book["lead_id"]) | set(
+        world.businesses.loc[world.businesses["has_existing_loan"] > 0, "lead_id"])
+    assert v.loc[v["day"] == 0, "lead_id"].isin(past).all()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -30,7 +30,14 @@ import numpy as np
 import pandas as pd
 
 from countyreach.errors import InputError
-from countyreach.simulation.policies import Policy, nearest_plan, score_order_plan
+from countyreach.simulation.learners import ScoreLearner, ValueLearner
+from countyreach.simulation.policies import (
+    ROUTED_POLICIES,
+    Policy,
+    nearest_plan,
+    score_order_plan,
+    value_nearest_plan,
+)
 from countyreach.simulation.scenario import (
     BASE_STRATEGIES,
     BaseStrategy,
@@ -40,6 +47,7 @@ from countyreach.simulation.scenario import (
 )
 from countyreach.simulation.world import SimWorld
 from geo.types import Location, TravelMatrix
+from propensity.visit_truth import NEVER_BORROWED_MONTHS, EconomyVariant
 from routing.params import SolveParams
 from routing.plan import Plan, PlanStatus
 from routing.problem import (
@@ -77,6 +85,9 @@ log = logging.getLogger(__name__)
 HIGH_VALUE_SHARE = 0.2
 
 _CAL_DAYS_PER_WEEK = 7
+_DAYS_PER_MONTH = 365.25 / 12
+#: Policies that rank by the conventional scorecard.
+_SCORE_POLICIES = frozenset({Policy.SCORE_ORDER, Policy.SCORE_ROUTED, Policy.VALUE_NEAREST})
 
 #: Calendar days a business that took a loan is not visited again (it is a customer now).
 _LOAN_LOCKOUT_DAYS = 365
@@ -166,39 +177,44 @@ def _eligible(cal: int, last_visit: np.ndarray, last_loan: np.ndarray,
     return (cal - last_visit >= cooldown_days) & (cal - last_loan >= _LOAN_LOCKOUT_DAYS)
 
 
-class _Learner:
-    """The lender's lead model: trained on the history, retrained on new outcomes."""
+def _loan_days(loans: pd.DataFrame, lead_ids: np.ndarray, first_day: dt.date) -> np.ndarray:
+    """Calendar day (relative to the first simulated day) of each lead's last loan.
 
-    def __init__(self, world: SimWorld, seed: int) -> None:
-        import propensity
-
-        self._p = propensity
-        self.world = world
-        self.scorer = propensity.LeadScorer(random_state=seed).fit_history(
-            world.businesses, world.economy.history)
-        self._cache: dict[str, pd.DataFrame] = {}
-
-    def retrain(self, outcomes: pd.DataFrame) -> None:
-        """Refit on the history plus ``outcomes`` (the week's simulated visits)."""
-        if len(outcomes):
-            self.scorer = self._p.retrain(self.scorer, outcomes)
-            self._cache.clear()
-
-    def scores(self, month: str) -> pd.DataFrame:
-        """Mean expected value per lead this month, indexed by lead id."""
-        if month not in self._cache:
-            s = self.scorer.score(self.world.businesses, month, explain=False)
-            self._cache[month] = s.set_index(s["lead_id"].astype(str))
-        return self._cache[month]
-
-    def explore(self, month: str, share: float, rng: np.random.Generator) -> pd.DataFrame:
-        """Routing values with Thompson exploration for ``share`` of the leads."""
-        v = self._p.thompson_values(self.scorer, self.world.businesses, month, rng,
-                                    exploration_share=share)
-        return v.set_index(v["lead_id"].astype(str))
+    A loan of the history's month ``M`` counts from the middle of ``M``; leads without
+    one get ``-10**6`` (no loan rule applies).
+    """
+    out = np.full(len(lead_ids), -10**6)
+    if loans is None or loans.empty:
+        return out
+    day = np.array([(dt.date.fromisoformat(f"{m}-15") - first_day).days
+                    for m in loans["month"].astype(str)])
+    last = pd.Series(day).groupby(loans["lead_id"].astype(str).to_numpy()).max()
+    found = last.reindex(lead_ids.astype(str)).to_numpy(float)
+    return np.where(np.isnan(found), out, found).astype(np.int64)
 
 
-def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> SimulationResult:
+def _checkable(plan: Plan, ids: Sequence[str], officers: Sequence[Officer],
+               mat: TravelMatrix, rules: RoutingRules, service: dict[str, int],
+               date: dt.date) -> tuple[Plan, RoutingProblem]:
+    """A greedy baseline's day as a problem and plan the routing checker accepts."""
+    import routing
+
+    problem = RoutingProblem(
+        tuple(Lead(x, x, Location(0.0, 0.0), "any", service_s=service[x]) for x in ids),
+        tuple(officers), mat, rules, date.isoformat())
+    # The baselines only pick visits; the checker wants a reason for every lead.
+    seen = {s.lead_id for r in plan.routes for s in r.stops}
+    left = [ld for ld in problem.leads if ld.lead_id not in seen]
+    return replace(plan, dropped=routing.explain_drops(problem, plan.routes, left)), problem
+
+
+def _months_since(cal: int, last_any: np.ndarray) -> np.ndarray:
+    return np.where(last_any > -10**5, (cal - last_any) / _DAYS_PER_MONTH,
+                    NEVER_BORROWED_MONTHS)
+
+
+def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
+             progress: Callable[[int, int, float], None] | None = None) -> SimulationResult:
     """Run one scenario on a world.
 
     Parameters
@@ -209,6 +225,9 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> Sim
     check : bool
         Verify every day's plan with :func:`routing.check_plan` and raise on a
         violation (tests; costs time).
+    progress : callable, optional
+        Called after every simulated week with ``(weeks done, weeks, seconds of that
+        week)`` (the bench prints it); weeks are also logged at INFO.
 
     Returns
     -------
@@ -226,7 +245,6 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> Sim
     officers = make_officers(world, bases)
     econ = world.economy
     lead_ids = np.array(world.lead_ids)
-    n = len(lead_ids)
     service = dict(zip(lead_ids, world.businesses["service_s"].astype(int), strict=True))
     first_day = _first_monday(world.sim_start_month)
     start_month = first_day.strftime("%Y-%m")
@@ -235,21 +253,36 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> Sim
     high_value = true_v >= cut
     pos = {x: i for i, x in enumerate(lead_ids)}
 
-    learner = _Learner(world, sc.seed) if sc.policy is not Policy.NEAREST else None
+    hetero = econ.variant is EconomyVariant.HETEROGENEOUS
+    score_learner = ScoreLearner(world, sc.seed) if sc.policy in _SCORE_POLICIES else None
+    value_learner = ValueLearner(world, sc.seed, sc.margin) \
+        if sc.policy is Policy.COUNTYREACH else None
     territory_cache: dict[str, list[str]] | None = None
-    last_visit = np.full(n, -10**6)
-    last_loan = np.full(n, -10**6)
-    week_frames: list[pd.DataFrame] = []
+    # Loans already in the history count for the loan rules: the bank's own loans for
+    # the one-year lockout, every loan (also elsewhere) for the truth's recency.
+    last_visit = _loan_days(econ.history, lead_ids, first_day)
+    last_loan = _loan_days(econ.loan_book, lead_ids, first_day)
+    last_any = _loan_days(econ.loans, lead_ids, first_day)
+    borrowers = set(econ.loan_book["lead_id"].astype(str)) | set(
+        world.businesses.loc[world.businesses["has_existing_loan"].astype(float) > 0,
+                             "lead_id"].astype(str))
+    week_visits: list[pd.DataFrame] = []
+    week_loans: list[pd.DataFrame] = []
     visit_rows: list[dict[str, Any]] = []
     day_rows: list[dict[str, Any]] = []
     rng_explore = np.random.default_rng([sc.seed, 11])
     # Reproducible days: the same scenario gives the same plans on any machine and in any
     # Dask worker, which sweeps and comparisons rely on.
+    # No workload balancing: a simulated team is judged by what its visits cause, and
+    # balancing was two thirds of the routing time of a simulated day.
     rules = RoutingRules(drive_cost_yuan_per_h=sc.drive_cost_yuan_per_h,
-                         skills=ConstraintMode.OFF, locality=ConstraintMode.OFF)
+                         skills=ConstraintMode.OFF, locality=ConstraintMode.OFF, balance=0.0)
     params = SolveParams(time_limit_s=sc.day_time_limit_s, seed=sc.seed, workers=1,
                          improvement_steps=sc.route_improvement_steps)
+    cap = sum(o.max_visits or 20 for o in officers)
+    month_share = 12.0 / (52.0 * sc.days_per_week)  # a working day's share of a month
     n_days = sc.n_weeks * sc.days_per_week
+    t_week = time.perf_counter()
     for day in range(n_days):
         week, wd = divmod(day, sc.days_per_week)
         cal = week * _CAL_DAYS_PER_WEEK + wd
@@ -257,61 +290,84 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> Sim
         month = date.strftime("%Y-%m")
         eligible = _eligible(cal, last_visit, last_loan, sc.revisit_cooldown_days)
         ids = [str(x) for x in lead_ids[eligible]]
+        since = _months_since(cal, last_any)
+        explored: set[str] = set()
+        problem = None
         if not ids:
             plan = Plan(PlanStatus.FEASIBLE, (), ())
-            problem = None
-        elif sc.policy is Policy.COUNTYREACH:
-            assert learner is not None
-            scores = learner.explore(month, sc.explore_share, rng_explore).loc[ids]
-            vals = scores["value_yuan"].to_numpy(float)
-            # Offer the solver the most valuable leads: several times what a day can hold.
-            cap = sum(o.max_visits or 20 for o in officers)
-            keep = np.argsort(-vals, kind="stable")[: max(4 * cap, 40)]
+        elif sc.policy in ROUTED_POLICIES:
+            if value_learner is not None:
+                vals = value_learner.values(month, week).loc[ids, "value_yuan"].to_numpy(float)
+                # Exploration: a share of the day's offers are random eligible leads valued
+                # like the median offer, so retraining sees randomised visits.
+                keep = list(np.argsort(-vals, kind="stable")[: max(2 * cap, 30)])
+                n_exp = min(int(round(sc.explore_share * cap)), max(0, len(ids) - len(keep)))
+                if n_exp:
+                    rest = np.setdiff1d(np.arange(len(ids)), keep)
+                    pick = rng_explore.choice(rest, n_exp, replace=False)
+                    vals = vals.copy()
+                    vals[pick] = float(np.median(vals[keep]))
+                    explored = {ids[i] for i in pick}
+                    keep += pick.tolist()
+                std = np.zeros(len(ids))
+            else:
+                assert score_learner is not None
+                sco = score_learner.scores(month).loc[ids]
+                vals = sco["value_yuan"].to_numpy(float)
+                std = sco["value_std_yuan"].to_numpy(float)
+                keep = list(np.argsort(-vals, kind="stable")[: max(2 * cap, 30)])
             leads = tuple(
-                Lead(lead_id=ids[i], name=ids[i],
-                     location=Location(0.0, 0.0), industry="any", service_s=service[ids[i]],
-                     value_yuan=float(vals[i]),
-                     value_std_yuan=float(scores.at[ids[i], "value_std_yuan"]))
-                for i in sorted(keep.tolist()))
+                Lead(lead_id=ids[i], name=ids[i], location=Location(0.0, 0.0),
+                     industry="any", service_s=service[ids[i]], value_yuan=float(vals[i]),
+                     value_std_yuan=float(std[i]))
+                for i in sorted(int(x) for x in keep))
             mat = _day_matrix(world, [ld.lead_id for ld in leads], officers)
             problem = RoutingProblem(leads, officers, mat, rules, date.isoformat())
             plan = routing.solve(problem, params)
         else:
+            if sc.policy is Policy.RELATIONSHIP:
+                ids = [x for x in ids if x in borrowers] or ids
             mat = _day_matrix(world, ids, officers)
-            problem = None
-            if sc.policy is Policy.NEAREST:
+            if sc.policy in (Policy.NEAREST, Policy.RELATIONSHIP):
                 plan = nearest_plan(officers, ids, mat, service, {}, date.isoformat())
+            elif sc.policy is Policy.VALUE_NEAREST:
+                assert score_learner is not None
+                v = score_learner.scores(month).loc[ids, "value_yuan"]
+                plan = value_nearest_plan(officers, ids, mat, service,
+                                          dict(zip(ids, v.to_numpy(float), strict=True)),
+                                          date.isoformat())
             else:
-                assert learner is not None
+                assert score_learner is not None
                 if territory_cache is None:
-                    territory_cache = _territories(world, officers, learner.scores(start_month))
+                    territory_cache = _territories(world, officers,
+                                                   score_learner.scores(start_month))
                 allowed = set(ids)
                 terr = {k: [x for x in v if x in allowed] for k, v in territory_cache.items()}
                 plan = score_order_plan(officers, terr, mat, service, {}, date.isoformat())
             if check:
-                problem = RoutingProblem(
-                    tuple(Lead(x, x, Location(0.0, 0.0), "any", service_s=service[x])
-                          for x in ids), officers, mat, rules, date.isoformat())
-                # The baselines only pick visits; the checker wants a reason for every lead.
-                seen = {s.lead_id for r in plan.routes for s in r.stops}
-                left = [ld for ld in problem.leads if ld.lead_id not in seen]
-                plan = replace(
-                    plan, dropped=routing.explain_drops(problem, plan.routes, left))
+                plan, problem = _checkable(plan, ids, officers, mat, rules, service, date)
         if check and problem is not None:
             bad = routing.check_plan(problem, plan)
             if bad:
                 raise AssertionError(f"{sc.policy} day {day}: {bad[:3]}")
         visited = [s.lead_id for r in plan.routes for s in r.stops]
-        out = econ.simulate_visit_outcomes(visited, month, np.random.default_rng([sc.seed, day]))
+        vpos = np.array([pos[x] for x in visited], dtype=np.int64)
+        since_v = since[vpos] if hetero else None
+        out = econ.simulate_visit_outcomes(visited, month, np.random.default_rng([sc.seed, day]),
+                                           months_since_loan=since_v)
         took = dict(zip(out["lead_id"], out["took_loan"].astype(int), strict=True))
         amount = dict(zip(out["lead_id"], out["loan_yuan"].astype(float), strict=True))
         dflt = dict(zip(out["lead_id"], out["defaulted"].astype(int), strict=True))
         if visited:
-            p_true = econ.true_p_uptake(visited, month)
+            p_true = econ.true_p_uptake(visited, month, months_since_loan=since_v)
             exp_loan = p_true * econ.true_loan_yuan(visited, month)
-            tv = econ.true_value_yuan(visited, month, margin=sc.margin)
+            tv = econ.true_value_yuan(visited, month, margin=sc.margin,
+                                      months_since_loan=since_v)
+            cv = econ.visit_caused_value_yuan(visited, month, margin=sc.margin,
+                                              months_since_loan=since_v)
+            cp = econ.visit_caused_p(visited, month, months_since_loan=since_v)
         else:
-            exp_loan = tv = p_true = np.zeros(0)
+            exp_loan = tv = p_true = cv = cp = np.zeros(0)
         k = 0
         for r in plan.routes:
             loans = 0
@@ -319,7 +375,7 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> Sim
                 i = pos[s.lead_id]
                 last_visit[i] = cal
                 if took[s.lead_id]:
-                    last_loan[i] = cal
+                    last_loan[i] = last_any[i] = cal
                     loans += 1
                 visit_rows.append({
                     "day": day, "week": week, "date": date.isoformat(), "month": month,
@@ -327,6 +383,8 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> Sim
                     "arrival_s": s.arrival_s, "high_value": bool(high_value[i]),
                     "true_value_yuan": float(tv[k]), "true_p_uptake": float(p_true[k]),
                     "expected_loan_yuan": float(exp_loan[k]),
+                    "caused_value_yuan": float(cv[k]), "caused_loans": float(cp[k]),
+                    "explored": s.lead_id in explored,
                     "took_loan": took[s.lead_id], "loan_yuan": amount[s.lead_id],
                     "defaulted": dflt[s.lead_id]})
                 k += 1
@@ -339,21 +397,51 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False) -> Sim
                 day_rows.append({"day": day, "week": week, "officer_id": o.officer_id,
                                  "visits": 0, "loans": 0, "drive_s": 0, "distance_m": 0,
                                  "end_s": o.shift.start_s})
-        if len(out):
+        if hetero:
+            # Businesses nobody visited today borrow at their no-visit rate (the same draws
+            # under every policy): walk-ins to this bank, or elsewhere.
+            nv = econ.simulate_no_visit_loans(list(lead_ids), month,
+                                              np.random.default_rng([sc.seed, day, 29]),
+                                              months_since_loan=since,
+                                              share_of_month=month_share)
+            got = nv["took_loan"].to_numpy() == 1
+            got[vpos] = False
+            last_any[got] = cal
+            own = got & (nv["source"].to_numpy() == "walk_in")
+            last_loan[own] = cal
+            if value_learner is not None and own.any():
+                week_loans.append(nv.loc[own, ["lead_id", "month", "source", "loan_yuan",
+                                               "defaulted"]])
+        if len(out) and value_learner is not None:
             rec = out.copy()
-            rec.insert(2, "visited_by_policy", sc.policy.value)
-            week_frames.append(rec)
-        if wd == sc.days_per_week - 1 and sc.policy is Policy.COUNTYREACH and day < n_days - 1:
-            assert learner is not None
-            if week_frames:
-                learner.retrain(pd.concat(week_frames, ignore_index=True))
-            week_frames = []
+            rec.insert(2, "visited_by_policy", ["random" if x in explored else sc.policy.value
+                                                for x in rec["lead_id"]])
+            week_visits.append(rec)
+            got_v = rec[rec["took_loan"] == 1]
+            week_loans.append(got_v.assign(source="visit")[
+                ["lead_id", "month", "source", "loan_yuan", "defaulted"]])
+        if wd == sc.days_per_week - 1:
+            if value_learner is not None:
+                value_learner.record(pd.concat(week_visits, ignore_index=True) if week_visits
+                                     else pd.DataFrame(),
+                                     pd.concat(week_loans, ignore_index=True) if week_loans
+                                     else pd.DataFrame())
+                week_visits, week_loans = [], []
+                if sc.retrain_weeks and (week + 1) % sc.retrain_weeks == 0 \
+                        and day < n_days - 1:
+                    value_learner.retrain()
+            now = time.perf_counter()
+            log.info("%s: week %d/%d simulated in %.1f s", sc.scenario_id, week + 1,
+                     sc.n_weeks, now - t_week)
+            if progress is not None:
+                progress(week + 1, sc.n_weeks, now - t_week)
+            t_week = now
     from countyreach.simulation.metrics import summarise, weekly_metrics
 
     visits = pd.DataFrame(visit_rows, columns=[
         "day", "week", "date", "month", "officer_id", "seq", "lead_id", "arrival_s",
-        "high_value", "true_value_yuan", "true_p_uptake", "expected_loan_yuan", "took_loan",
-        "loan_yuan", "defaulted"])
+        "high_value", "true_value_yuan", "true_p_uptake", "expected_loan_yuan",
+        "caused_value_yuan", "caused_loans", "explored", "took_loan", "loan_yuan", "defaulted"])
     days = pd.DataFrame(day_rows, columns=["day", "week", "officer_id", "visits", "loans",
                                            "drive_s", "distance_m", "end_s"])
     days = days.sort_values(["day", "officer_id"], kind="stable").reset_index(drop=True)
@@ -400,8 +488,9 @@ def truth_reference(world: SimWorld, scenario: Scenario) -> dict[str, float]:
     n = len(lead_ids)
     per_day = sc.n_officers * world.shift.max_visits
     first_day = _first_monday(world.sim_start_month)
-    last_visit = np.full(n, -10**6)
-    last_loan = np.full(n, -10**6)
+    last_visit = _loan_days(econ.history, lead_ids, first_day)
+    last_loan = _loan_days(econ.loan_book, lead_ids, first_day)
+    hetero = econ.variant is EconomyVariant.HETEROGENEOUS
     p_month: dict[str, np.ndarray] = {}
     n_days = sc.n_weeks * sc.days_per_week
     visits = loans = 0
@@ -410,15 +499,20 @@ def truth_reference(world: SimWorld, scenario: Scenario) -> dict[str, float]:
         week, wd = divmod(day, sc.days_per_week)
         cal = week * _CAL_DAYS_PER_WEEK + wd
         month = (first_day + dt.timedelta(days=cal)).strftime("%Y-%m")
-        if month not in p_month:
-            p_month[month] = econ.true_p_uptake(list(lead_ids), month)
-        p = p_month[month]
+        if hetero:  # the truth depends on loan recency, which changes every day
+            p = econ.true_p_uptake(list(lead_ids), month,
+                                   months_since_loan=_months_since(cal, last_loan))
+        else:
+            if month not in p_month:
+                p_month[month] = econ.true_p_uptake(list(lead_ids), month)
+            p = p_month[month]
         pool = np.flatnonzero(_eligible(cal, last_visit, last_loan, sc.revisit_cooldown_days))
         pick = pool[np.argsort(-p[pool], kind="stable")[:per_day]]
         if not len(pick):
             continue
-        out = econ.simulate_visit_outcomes(lead_ids[pick], month,
-                                           np.random.default_rng([sc.seed, day]))
+        out = econ.simulate_visit_outcomes(
+            lead_ids[pick], month, np.random.default_rng([sc.seed, day]),
+            months_since_loan=_months_since(cal, last_loan)[pick] if hetero else None)
         took = out["took_loan"].to_numpy(int) == 1
         last_visit[pick] = cal
         last_loan[pick[took]] = cal

@@ -16,6 +16,11 @@ Per week (``weekly_metrics``):
 ``summarise`` gives the same over the whole run; its ``coverage`` is the mean
 weekly ``hv_coverage_30d`` over the weeks whose 30-day window lies inside the
 run (the last week when the run is shorter than 30 days).
+
+The business figures are what the visits *cause*: ``caused_value_per_officer_day_yuan``
+(the truth's value with the visit minus without it, per officer-day) and
+``caused_loans_per_officer_day`` (loans from this bank with the visit minus without).
+A visit to a business that would have walked in anyway causes little.
 """
 
 from __future__ import annotations
@@ -101,7 +106,8 @@ def summarise(visits: pd.DataFrame, days: pd.DataFrame, weekly: pd.DataFrame, *,
         ``coverage, officer_days, visits, loans, loans_per_officer_day,
         visits_per_officer_day, drive_h, drive_h_per_officer_day,
         expected_loan_yuan, simulated_loan_yuan, expected_loans, cost_per_loan_yuan,
-        value_per_officer_day_yuan, hv_visit_share``.
+        value_per_officer_day_yuan, caused_value_per_officer_day_yuan,
+        caused_loans_per_officer_day, hv_visit_share``.
     """
     officer_days = len(days)
     n_visits = len(visits)
@@ -126,5 +132,9 @@ def summarise(visits: pd.DataFrame, days: pd.DataFrame, weekly: pd.DataFrame, *,
         "cost_per_loan_yuan": cost / loans if loans else float("nan"),
         "value_per_officer_day_yuan": float(visits["true_value_yuan"].sum()) / officer_days
         if officer_days else 0.0,
+        "caused_value_per_officer_day_yuan": float(visits["caused_value_yuan"].sum())
+        / officer_days if officer_days and "caused_value_yuan" in visits else 0.0,
+        "caused_loans_per_officer_day": float(visits["caused_loans"].sum()) / officer_days
+        if officer_days and "caused_loans" in visits else 0.0,
         "hv_visit_share": float(visits["high_value"].mean()) if n_visits else 0.0,
     }

@@ -18,6 +18,15 @@ recently, no loan in the last year). They differ only in the choice and order:
     the territory (leads closest to the officer's base) in descending score of
     a static model trained once on the history, and visits them in that order
     until the next one no longer fits in the shift.
+``score_routed``
+    The same scorecard value routed by :func:`routing.solve`: our own router
+    with a conventional model, i.e. the product before it valued what the visit causes.
+``value_nearest``
+    Greedy value per minute: each officer goes next to the lead with the highest
+    scorecard value per minute of driving and service that still fits the day.
+``relationship``
+    Today's practice: officers visit past borrowers (the bank's loan book and the
+    businesses with an existing loan), nearest first; others only when none is left.
 
 The baselines build :class:`~countyreach.types.Route` values with the same
 timing rules as the routing checker, so every policy's day can be verified by
@@ -38,8 +47,8 @@ from geo.types import TravelMatrix
 from routing.plan import BreakTaken, Plan, PlanStatus, Route, Stop
 from routing.problem import Officer, end_node_id, start_node_id
 
-__all__ = ["Policy", "POLICIES", "parse_policy", "DayState", "greedy_route", "nearest_plan",
-           "score_order_plan"]
+__all__ = ["Policy", "POLICIES", "ROUTED_POLICIES", "parse_policy", "DayState", "greedy_route",
+           "nearest_plan", "score_order_plan", "value_nearest_plan"]
 
 
 class Policy(enum.StrEnum):
@@ -52,10 +61,20 @@ class Policy(enum.StrEnum):
     NEAREST = "nearest"
     #: Baseline: each officer works through a territory in the model's score order.
     SCORE_ORDER = "score_order"
+    #: Baseline: the conventional scorecard's value (P(loan | visit) x loan x margin)
+    #: routed jointly by the same solver as ``countyreach``.
+    SCORE_ROUTED = "score_routed"
+    #: Baseline: each officer goes next to the lead with the best scorecard value per
+    #: minute (drive + service) among those still within reach of the day.
+    VALUE_NEAREST = "value_nearest"
+    #: Today's practice: relationship visits to past borrowers, nearest first.
+    RELATIONSHIP = "relationship"
 
 
 #: Every policy, in the order results are reported.
 POLICIES: tuple[Policy, ...] = tuple(Policy)
+#: Policies whose days are made by the routing solver.
+ROUTED_POLICIES: frozenset[Policy] = frozenset({Policy.COUNTYREACH, Policy.SCORE_ROUTED})
 
 
 def parse_policy(value: Policy | str) -> Policy:
@@ -271,3 +290,54 @@ def nearest_plan(officers: Sequence[Officer], lead_ids: Sequence[str], matrix: T
     routes = tuple(close_route(s, dur, dist, e, values) for s, e in zip(states, ends, strict=True))
     return Plan(PlanStatus.FEASIBLE, routes, (), float(sum(r.value_yuan for r in routes)),
                 solver="nearest", plan_date=plan_date)
+
+
+def value_nearest_plan(officers: Sequence[Officer], lead_ids: Sequence[str],
+                       matrix: TravelMatrix, service_s: Mapping[str, int],
+                       values: Mapping[str, float], plan_date: str = "") -> Plan:
+    """Greedy value per minute: each officer's next lead is the best value / (drive + service).
+
+    Officers take turns as in :func:`nearest_plan`; a lead that no longer fits the
+    officer's day is skipped for the next best.
+
+    Parameters
+    ----------
+    officers : sequence of Officer
+    lead_ids : sequence of str
+        Leads that may be visited today.
+    matrix, service_s : as in :func:`greedy_route`
+    values : mapping
+        Expected value per lead (yuan).
+    plan_date : str
+
+    Returns
+    -------
+    Plan
+    """
+    dur, dist, idx = matrix.duration_s, matrix.distance_m, matrix.index
+    states = _start_states(officers, idx)
+    ends = [idx[end_node_id(o.officer_id)] for o in officers]
+    cols = np.array([idx[x] for x in lead_ids], dtype=np.int64)
+    val = np.array([float(values.get(x, 0.0)) for x in lead_ids])
+    svc = np.array([int(service_s[x]) for x in lead_ids], dtype=np.int64)
+    open_ = np.ones(len(cols), dtype=bool)
+    while True:
+        active = [k for k, s in enumerate(states) if not s.done]
+        if not active or not open_.any():
+            break
+        k = min(active, key=lambda a: (states[a].t_s, a))
+        st = states[k]
+        cand = np.flatnonzero(open_)
+        rate = val[cand] / (dur[st.pos, cols[cand]] + svc[cand] + 60.0)
+        moved = False
+        for c in cand[np.argsort(-rate, kind="stable")][:200]:
+            lid = lead_ids[c]
+            if try_visit(st, int(cols[c]), int(svc[c]), dur, dist, ends[k], lid):
+                open_[c] = False
+                moved = True
+                break
+        if not moved:
+            st.done = True
+    routes = tuple(close_route(s, dur, dist, e, values) for s, e in zip(states, ends, strict=True))
+    return Plan(PlanStatus.FEASIBLE, routes, (), float(sum(r.value_yuan for r in routes)),
+                solver="value_nearest", plan_date=plan_date)

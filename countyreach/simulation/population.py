@@ -39,6 +39,10 @@ class PopulationSpec:
         First month of that history; the simulation starts right after it.
     seed : int
         Seed of the generator.
+    variant : str
+        The economy's hidden truth (:class:`propensity.visit_truth.EconomyVariant`):
+        ``heterogeneous`` (default: heterogeneous visit effect, loan recency, drift,
+        borrowing without a visit) or ``additive`` (the original economy).
     """
 
     n_businesses: int = 400
@@ -47,8 +51,15 @@ class PopulationSpec:
     n_history_months: int = 18
     start_month: str = "2024-07"
     seed: int = 0
+    variant: str = "heterogeneous"
 
     def __post_init__(self) -> None:
+        from propensity.visit_truth import parse_variant
+
+        try:
+            object.__setattr__(self, "variant", parse_variant(self.variant))
+        except ValueError as exc:  # propensity.DataError: re-raised as the input error
+            raise InputError(str(exc), field="variant") from None
         if not (isinstance(self.n_businesses, int) and self.n_businesses >= 10):
             raise InputError("n_businesses must be an integer >= 10", field="n_businesses")
         if self.township_weight is not None and any(
@@ -86,12 +97,13 @@ def synthesise_population(villages: pd.DataFrame, spec: PopulationSpec,
     if not has_town and spec.industry_mix is None:
         return propensity.generate_economy(villages, n_businesses=spec.n_businesses,
                                            n_months=spec.n_history_months, seed=spec.seed,
-                                           branches=branches, start_month=spec.start_month)
+                                           branches=branches, start_month=spec.start_month,
+                                           variant=spec.variant)
     mix = dict(spec.industry_mix) if spec.industry_mix is not None else None
     econ = propensity.generate_economy(villages, n_businesses=3 * spec.n_businesses,
                                        n_months=spec.n_history_months, seed=spec.seed,
                                        branches=branches, industry_mix=mix,
-                                       start_month=spec.start_month)
+                                       start_month=spec.start_month, variant=spec.variant)
     b = econ.businesses
     if has_town:
         assert spec.township_weight is not None
@@ -130,4 +142,6 @@ def _restrict_economy(econ: Any, ids: Sequence[str]) -> Any:
     idset = set(ids)
     b = econ.businesses[econ.businesses["lead_id"].isin(idset)].reset_index(drop=True)
     h = econ.history[econ.history["lead_id"].isin(idset)].reset_index(drop=True)
-    return replace(econ, businesses=b, truth=econ.truth.loc[list(b["lead_id"])], history=h)
+    loans = econ.loans[econ.loans["lead_id"].isin(idset)].reset_index(drop=True)
+    return replace(econ, businesses=b, truth=econ.truth.loc[list(b["lead_id"])], history=h,
+                   loans=loans)

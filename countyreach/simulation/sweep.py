@@ -428,9 +428,43 @@ def compare_policies(world: SimWorld, n_officers: int, *,
     res = run_scenarios(world, grid, dask=dask)
     cols = ["loans_per_officer_day", "visits_per_officer_day", "drive_h_per_officer_day",
             "coverage", "cost_per_loan_yuan", "simulated_loan_yuan", "expected_loan_yuan",
-            "expected_loans", "loans", "value_per_officer_day_yuan"]
+            "expected_loans", "loans", "value_per_officer_day_yuan",
+            "caused_value_per_officer_day_yuan", "caused_loans_per_officer_day"]
     t = res.summary.groupby("policy", sort=False)[cols].mean().reindex(
         [p.value for p in POLICIES])
     for base in (Policy.NEAREST.value, Policy.SCORE_ORDER.value):
         t[f"vs_{base}"] = t["loans_per_officer_day"] / t.loc[base, "loans_per_officer_day"]
     return t.reset_index()
+
+
+def paired_ratio_ci(summary: pd.DataFrame, policy: str, baseline: str,
+                    measure: str = "caused_value_per_officer_day_yuan") -> dict[str, float]:
+    """Mean ratio of ``policy`` over ``baseline`` across seeds, with a 95 % t-interval.
+
+    The ratio is taken per seed (the same world, bases and outcome draws under both
+    policies), then averaged; the interval is Student's t over the seeds.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :attr:`SweepResult.summary` rows with ``policy``, ``seed`` and ``measure``.
+    policy, baseline : str
+    measure : str
+
+    Returns
+    -------
+    dict
+        ``ratio, lo, hi, n_seeds``.
+    """
+    from scipy import stats
+
+    a = summary[summary["policy"] == policy].set_index("seed")[measure]
+    b = summary[summary["policy"] == baseline].set_index("seed")[measure]
+    r = (a / b).dropna()
+    n = len(r)
+    if n < 2:
+        v = float(r.mean()) if n else float("nan")
+        return {"ratio": v, "lo": float("nan"), "hi": float("nan"), "n_seeds": n}
+    half = float(stats.t.ppf(0.975, n - 1) * r.std(ddof=1) / np.sqrt(n))
+    return {"ratio": float(r.mean()), "lo": float(r.mean()) - half,
+            "hi": float(r.mean()) + half, "n_seeds": n}

@@ -1,0 +1,567 @@
+"""The value a visit causes: an uplift model of visits that were not random.
+
+``value_yuan = uplift x E[loan] x ((1 - PD) x margin - PD x lgd)``
+
+* ``uplift = P(loan from us | visit) - P(loan from us | no visit)`` per lead and month;
+* ``E[loan]`` from :class:`~propensity.loan_models.LoanSizeModel`, ``PD`` from
+  :class:`~propensity.loan_models.DefaultModel`, both trained on every loan in the bank's
+  book (after a visit or walk-in);
+* ``lgd`` is a real loss given default (default 0.45, the Basel foundation-IRB value for
+  senior unsecured claims), so a risky lead's expected loss outweighs its margin;
+* the loan rule: a lead with a loan from us in the last ``lockout_months`` is worth 0
+  (it is a customer now); months since the last loan and the loans of the last two years
+  are also features, so a renewal that is due is worth more than a business that never
+  borrowed.
+
+How confounding is handled
+--------------------------
+Officers chose most past visits by a heuristic (near the branch, big, existing
+borrowers, few refusals), so visited and unvisited businesses differ. The heuristic only
+sees what the bank records, which are the model's features, and a known *exploration
+share* of the visits went to uniformly random eligible businesses. The estimator is a
+T-learner with inverse-propensity weights:
+
+1. a propensity model ``e(x) = P(visited | x, month)`` (gradient boosting) is fitted on
+   every business-month of the history and floored at the exploration probability
+   (``random visits / eligible businesses`` of that month, known from the visit log):
+   no business had a smaller chance than the randomised slice gave it, which bounds the
+   weights and guarantees overlap;
+2. the outcome models ``mu1(x)`` (visits) and ``mu0(x)`` (business-months without a
+   visit, outcome = a walk-in loan from us) are fitted with weights ``1 / e`` and
+   ``1 / (1 - e)``, so each arm is re-weighted to the population of eligible
+   business-months;
+3. ``uplift = mu1 - mu0``. The randomised visits, weighted like the rest, anchor the
+   visited arm where the heuristic never goes.
+
+Control rows are every eligible business-month without a visit (subsampled to
+``max_controls``), which the bank knows from its visit log and loan book.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
+
+from propensity.errors import DataError, ModelError
+from propensity.features import build_features, feature_names, parse_month
+from propensity.loan_models import DefaultModel, LoanSizeModel
+from propensity.uplift_reasons import value_reasons
+
+__all__ = ["VisitValueModel", "UpliftLearner", "loan_recency", "uplift_table",
+           "RECENCY_FEATURES", "VALUE_COLUMNS", "DEFAULT_LGD"]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Loss given default of an unsecured rural working-capital loan (Basel F-IRB senior).
+DEFAULT_LGD = 0.45
+#: Months-since-last-loan features are capped here (never borrowed = the cap).
+_RECENCY_CAP_MONTHS = 60.0
+RECENCY_FEATURES = ("months_since_loan", "loans_24m")
+VALUE_COLUMNS = ("lead_id", "uplift", "p_visit", "p_no_visit", "loan_yuan", "p_default",
+                 "expected_loan_yuan", "expected_loss_yuan", "value_yuan", "months_since_loan",
+                 "locked_out", "reason_likely_en", "reason_large_en", "reason_now_en",
+                 "reason_visit_en", "explanation_en", "explanation_zh")
+
+
+class UpliftLearner(enum.StrEnum):
+    """How the visit effect is estimated from the two arms."""
+
+    #: S-learner: one boosted model of both arms with ``visited`` and visited-only copies
+    #: of the effect's likely modifiers as features (the default; see the module notes).
+    S = "s"
+
+    #: T-learner with inverse-propensity weights (see the module docstring).
+    T_IPW = "t_ipw"
+    #: Plain T-learner: the arms unweighted (confounded where the heuristic chose).
+    T = "t"
+    #: X-learner: imputed effects of each arm regressed on the features, blended by the
+    #: propensity; the arms are weighted as in ``t_ipw``.
+    X = "x"
+
+
+def _month_index(months: Sequence[str] | npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+    ym = [parse_month(str(m)) for m in months]
+    return np.array([y * 12 + m for y, m in ym], dtype=np.int64)
+
+
+def loan_recency(lead_ids: Sequence[str], month: str | Sequence[str],
+                 loan_book: pd.DataFrame | None) -> pd.DataFrame:
+    """Months since each lead's last loan before ``month`` and its loans in the 24 months.
+
+    Parameters
+    ----------
+    lead_ids : sequence of str
+    month : str or sequence of str
+        One month for all leads, or one per lead.
+    loan_book : pandas.DataFrame or None
+        ``lead_id, month`` of the bank's loans (other columns ignored).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``months_since_loan`` (capped at 60; 60 = none known) and ``loans_24m``, in input
+        order.
+    """
+    ids = np.asarray([str(x) for x in lead_ids], dtype=object)
+    at = (np.full(len(ids), _month_index([month])[0]) if isinstance(month, str)
+          else _month_index(list(month)))
+    since = np.full(len(ids), _RECENCY_CAP_MONTHS)
+    count = np.zeros(len(ids))
+    if loan_book is not None and len(loan_book) and len(ids):
+        book = pd.DataFrame({"lead_id": loan_book["lead_id"].astype(str).to_numpy(),
+                             "m": _month_index(loan_book["month"].astype(str).to_numpy())})
+        by_lead = book.groupby("lead_id")["m"].apply(np.sort).to_dict()
+        for i, (lid, t) in enumerate(zip(ids, at, strict=True)):
+            ms = by_lead.get(lid)
+            if ms is None:
+                continue
+            before = ms[ms < t]
+            if len(before):
+                since[i] = min(_RECENCY_CAP_MONTHS, float(t - before[-1]))
+                count[i] = float(np.sum(before >= t - 24))
+    return pd.DataFrame({"months_since_loan": since, "loans_24m": count})
+
+
+def uplift_table(businesses: pd.DataFrame, history: pd.DataFrame,
+                 loan_book: pd.DataFrame | None, *, max_controls: int = 30_000,
+                 random_state: int = 0) -> pd.DataFrame:
+    """Treated and control business-months of a history: the input of :class:`VisitValueModel`.
+
+    Parameters
+    ----------
+    businesses : pandas.DataFrame
+        Leads table.
+    history : pandas.DataFrame
+        Visits: ``lead_id, month, took_loan`` (``visited_by_policy`` = ``random`` marks the
+        randomised visits), optional ``loan_yuan, defaulted``.
+    loan_book : pandas.DataFrame or None
+        The bank's loans ``lead_id, month, source, loan_yuan, defaulted``; walk-ins
+        (``source != "visit"``) are the control arm's outcomes.
+    max_controls : int
+        Control rows kept (a seeded sample).
+    random_state : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        Business columns plus ``month, visited, randomised, took_loan, loan_yuan,
+        defaulted, months_since_loan, loans_24m``.
+    """
+    if history is None or history.empty:
+        raise DataError("no visit history to learn the visit effect from", field="history")
+    b = businesses.drop_duplicates("lead_id").reset_index(drop=True)
+    b["lead_id"] = b["lead_id"].astype(str)
+    h = history.copy()
+    h["lead_id"] = h["lead_id"].astype(str)
+    h["month"] = h["month"].astype(str).str.slice(0, 7)
+    h = h[h["lead_id"].isin(set(b["lead_id"])) & h["took_loan"].notna()]
+    months = sorted(h["month"].unique())
+    book = loan_book if loan_book is not None else pd.DataFrame(columns=["lead_id", "month"])
+    walk = book[book.get("source", pd.Series("walk_in", index=book.index)) != "visit"] \
+        if len(book) else book
+    walk_key = set(zip(walk["lead_id"].astype(str), walk["month"].astype(str), strict=True))
+    visited_key = set(zip(h["lead_id"], h["month"], strict=True))
+    rng = np.random.default_rng(random_state)
+    ids = b["lead_id"].to_numpy()
+    ctrl_ids, ctrl_months = [], []
+    for m in months:
+        keep = np.array([(x, m) not in visited_key for x in ids])
+        ctrl_ids.append(ids[keep])
+        ctrl_months.append(np.full(int(keep.sum()), m, dtype=object))
+    c_id = np.concatenate(ctrl_ids) if ctrl_ids else np.array([], dtype=object)
+    c_m = np.concatenate(ctrl_months) if ctrl_months else np.array([], dtype=object)
+    if len(c_id) > max_controls:
+        pick = np.sort(rng.choice(len(c_id), max_controls, replace=False))
+        c_id, c_m = c_id[pick], c_m[pick]
+    walk_rows = walk.assign(lead_id=walk["lead_id"].astype(str)).set_index(["lead_id", "month"])
+    took_c = np.array([(x, m) in walk_key for x, m in zip(c_id, c_m, strict=True)], int)
+    amount = np.zeros(len(c_id))
+    dflt = np.full(len(c_id), np.nan)
+    if took_c.any() and "loan_yuan" in walk_rows.columns:
+        keys = list(zip(c_id[took_c == 1], c_m[took_c == 1], strict=True))
+        got = walk_rows.loc[keys]
+        amount[took_c == 1] = got["loan_yuan"].to_numpy(float)
+        if "defaulted" in got.columns:
+            dflt[took_c == 1] = got["defaulted"].to_numpy(float)
+    treated = pd.DataFrame({
+        "lead_id": h["lead_id"].to_numpy(), "month": h["month"].to_numpy(), "visited": 1,
+        "randomised": (h.get("visited_by_policy", pd.Series("", index=h.index)).astype(str)
+                       == "random").to_numpy(int),
+        "took_loan": h["took_loan"].to_numpy(int),
+        "loan_yuan": pd.to_numeric(h.get("loan_yuan", np.nan), errors="coerce"),
+        "defaulted": pd.to_numeric(h.get("defaulted", np.nan), errors="coerce")})
+    control = pd.DataFrame({"lead_id": c_id, "month": c_m, "visited": 0, "randomised": 0,
+                            "took_loan": took_c, "loan_yuan": amount, "defaulted": dflt})
+    rows = pd.concat([treated.reset_index(drop=True), control], ignore_index=True)
+    rec = loan_recency(rows["lead_id"].tolist(), rows["month"].astype(str).tolist(), book)
+    own = [c for c in b.columns if c not in rows.columns]
+    out = b.set_index("lead_id").loc[rows["lead_id"], own].reset_index(drop=True)
+    out.insert(0, "lead_id", rows["lead_id"].to_numpy())
+    for c in rows.columns[1:]:
+        out[c] = rows[c].to_numpy()
+    for c in RECENCY_FEATURES:
+        out[c] = rec[c].to_numpy()
+    return out
+
+
+def _features(rows: pd.DataFrame, groups: Sequence[str]) -> pd.DataFrame:
+    """Model features per row, each in its own month, plus the recency features."""
+    months = rows["month"].astype(str).to_numpy()
+    parts = []
+    for m in sorted(set(months)):
+        sel = np.flatnonzero(months == m)
+        f = build_features(rows.iloc[sel], m, groups=groups)
+        f.index = sel
+        parts.append(f)
+    X = pd.concat(parts).sort_index()
+    for c in RECENCY_FEATURES:
+        X[c] = pd.to_numeric(rows[c], errors="coerce").to_numpy(float) if c in rows.columns \
+            else np.nan
+    return X.reset_index(drop=True)
+
+
+#: Features whose effect on the visit's effect is expected (distance, payment, age,
+#: season, recency, size, cluster): the S-learner also sees visited-only copies of them,
+#: so a tree can split on "visited and far" directly.
+_MODIFIERS = ("dist_branch_m", "mobile_pay_flow_yuan", "years_operating", "cash_need_index",
+              "months_since_loan", "revenue_band", "dist_cluster_core_m")
+
+
+def _with_visit(Xf: pd.DataFrame, visited: npt.ArrayLike) -> pd.DataFrame:
+    """Features plus ``visited`` and visited-only copies of :data:`_MODIFIERS`."""
+    v = np.asarray(visited, int)
+    out = Xf.assign(visited=v)
+    for c in _MODIFIERS:
+        if c in Xf.columns:
+            out[f"visited_x_{c}"] = np.where(v == 1, Xf[c].to_numpy(float), np.nan)
+    return out
+
+
+class VisitValueModel(BaseEstimator):
+    """Expected value a visit causes per lead: uplift, loan size, default risk and reasons.
+
+    A scikit-learn estimator over the tables :func:`uplift_table` builds (``fit``) and over
+    lead tables with a ``month`` column (``predict``). See the module docstring for the
+    value rule and how confounding is handled.
+
+    Parameters
+    ----------
+    margin : float
+        Net interest margin over the loan's life (share of the amount).
+    lgd : float
+        Loss given default (share of the principal), default :data:`DEFAULT_LGD`.
+    lockout_months : int
+        A lead with a loan from us within this many months is worth 0 (the loan rule).
+    learner : UpliftLearner or str
+        ``t_ipw`` (default) or ``t``.
+    max_iter, learning_rate, max_leaf_nodes, min_samples_leaf : int, float
+        Gradient boosting of each arm (trees may interact: the effect is not additive).
+    propensity_floor : float or None
+        Lowest visit probability of an eligible business-month; default the exploration
+        probability estimated from the history (random visits / business-months).
+    feature_groups : sequence of str
+        Which of ``business``, ``spatial``, ``seasonal`` the models see.
+    random_state : int
+
+    Attributes
+    ----------
+    mu1_, mu0_, propensity_ : HistGradientBoostingClassifier
+    loan_ : LoanSizeModel
+    default_ : DefaultModel
+    propensity_floor_ : float
+    feature_medians_ : dict
+    n_treated_, n_control_, n_randomised_ : int
+    """
+
+    def __init__(self, *, margin: float = 0.05, lgd: float = DEFAULT_LGD,
+                 lockout_months: int = 6, learner: UpliftLearner | str = UpliftLearner.S,
+                 max_iter: int = 800, learning_rate: float = 0.05, max_leaf_nodes: int = 7,
+                 min_samples_leaf: int = 40, propensity_floor: float | None = None,
+                 feature_groups: Sequence[str] = ("business", "spatial", "seasonal"),
+                 random_state: int = 0) -> None:
+        self.margin = margin
+        self.lgd = lgd
+        self.lockout_months = lockout_months
+        self.learner = learner
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_samples_leaf = min_samples_leaf
+        self.propensity_floor = propensity_floor
+        self.feature_groups = feature_groups
+        self.random_state = random_state
+
+    def _check_params(self) -> UpliftLearner:
+        if not (0 < self.margin < 1 and 0 <= self.lgd <= 1):
+            raise DataError("margin must be in (0, 1) and lgd in [0, 1]", field="margin")
+        if self.lockout_months < 0:
+            raise DataError("lockout_months must be >= 0", field="lockout_months")
+        feature_names(tuple(self.feature_groups))
+        try:
+            return UpliftLearner(self.learner)
+        except ValueError:
+            raise DataError(f"learner must be one of {[x.value for x in UpliftLearner]}",
+                            field="learner") from None
+
+    def _gbm(self, seed: int) -> HistGradientBoostingClassifier:
+        return HistGradientBoostingClassifier(
+            learning_rate=self.learning_rate, max_iter=self.max_iter,
+            max_leaf_nodes=self.max_leaf_nodes, min_samples_leaf=self.min_samples_leaf,
+            l2_regularization=1.0, categorical_features="from_dtype", early_stopping=True,
+            validation_fraction=0.15, n_iter_no_change=30, random_state=seed)
+
+    def _reg(self, seed: int) -> HistGradientBoostingRegressor:
+        # Effects are small differences of noisy outcomes: larger leaves, slower learning.
+        return HistGradientBoostingRegressor(
+            learning_rate=self.learning_rate / 2, max_iter=self.max_iter,
+            max_leaf_nodes=self.max_leaf_nodes, min_samples_leaf=4 * self.min_samples_leaf,
+            l2_regularization=1.0, categorical_features="from_dtype", early_stopping=True,
+            validation_fraction=0.15, n_iter_no_change=15, random_state=seed)
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> VisitValueModel:
+        """Fit on an :func:`uplift_table`.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Rows of :func:`uplift_table` (``visited`` 0/1, ``randomised``, ``took_loan``,
+            ``loan_yuan``, ``defaulted`` and the business and recency columns).
+        y : array-like, optional
+            Replaces ``X["took_loan"]``.
+
+        Returns
+        -------
+        VisitValueModel
+            ``self``.
+        """
+        learner = self._check_params()
+        need = [c for c in ("visited", "took_loan", "month") if c not in X.columns]
+        if need:
+            raise DataError(f"the uplift table lacks {need}; build it with uplift_table()",
+                            field=need[0])
+        rows = X.reset_index(drop=True)
+        took = (np.asarray(y) if y is not None else rows["took_loan"].to_numpy()).astype(int)
+        visited = rows["visited"].to_numpy(int)
+        if len(np.unique(took[visited == 1])) < 2 or len(np.unique(took[visited == 0])) < 2:
+            raise DataError("both arms need loans and non-loans to learn from",
+                            field="took_loan")
+        Xf = _features(rows, tuple(self.feature_groups))
+        self.feature_names_in_ = np.array(Xf.columns, dtype=object)
+        self.tau1_: Any = None
+        self.tau0_: Any = None
+        self.s_: Any = None
+        t1, t0 = visited == 1, visited == 0
+        if learner is UpliftLearner.S:
+            self._fit_s(rows, Xf, visited, took)
+            self.propensity_floor_ = float("nan")
+            return self._fit_loans(rows, Xf, took, t1, t0)
+        with threadpool_limits(limits=1, user_api="openmp"):
+            self.propensity_ = self._gbm(self.random_state + 2).fit(Xf, visited)
+            e = self.propensity_.predict_proba(Xf)[:, 1]
+            floor = self.propensity_floor
+            if floor is None:
+                rand = int(rows.get("randomised", pd.Series(0, index=rows.index)).sum())
+                floor = rand / max(1, len(rows))
+            self.propensity_floor_ = float(np.clip(floor, 1e-3, 0.5))
+            e = np.clip(e, self.propensity_floor_, 1 - self.propensity_floor_)
+            if learner is UpliftLearner.T_IPW:
+                w = np.where(visited == 1, 1 / e, 1 / (1 - e))
+            else:
+                w = np.ones(len(rows))
+            self.mu1_ = self._gbm(self.random_state).fit(Xf[t1], took[t1], sample_weight=w[t1])
+            self.mu0_ = self._gbm(self.random_state + 1).fit(Xf[t0], took[t0],
+                                                             sample_weight=w[t0])
+            if learner is UpliftLearner.X:
+                # Imputed effects: a visit's outcome minus the no-visit model, and the visit
+                # model minus a no-visit outcome; each is smoothed by its own regression.
+                d1 = took[t1] - self.mu0_.predict_proba(Xf[t1])[:, 1]
+                d0 = self.mu1_.predict_proba(Xf[t0])[:, 1] - took[t0]
+                self.tau1_ = self._reg(self.random_state + 3).fit(Xf[t1], d1,
+                                                                  sample_weight=w[t1])
+                self.tau0_ = self._reg(self.random_state + 4).fit(Xf[t0], d0,
+                                                                  sample_weight=w[t0])
+        return self._fit_loans(rows, Xf, took, t1, t0)
+
+    def _fit_s(self, rows: pd.DataFrame, Xf: pd.DataFrame, visited: npt.NDArray[np.int64],
+               took: npt.NDArray[np.int64]) -> None:
+        """Two S-learners cross-fitted on halves of the leads, and their uplift scale.
+
+        Each half's model predicts the other half's rows; within groups of out-of-fold
+        predicted uplift the observed difference between visited and unvisited rows is
+        compared with the prediction, and the least-squares slope through the origin
+        (clipped to 0.3..1.5) rescales the uplift. Boosted differences of two noisy arms
+        overstate the largest effects; this is the honest correction the data allow.
+        """
+        lead = rows["lead_id"].astype(str).to_numpy()
+        fold = (pd.util.hash_array(lead.astype(object)) % 2).astype(int)
+        self.s_models_ = []
+        oof = np.zeros(len(rows))
+        with threadpool_limits(limits=1, user_api="openmp"):
+            for k in (0, 1):
+                tr = fold != k
+                mdl = self._gbm(self.random_state + k).fit(
+                    _with_visit(Xf[tr], visited[tr]), took[tr])
+                self.s_models_.append(mdl)
+                te = ~tr
+                one, zero = np.ones(int(te.sum()), int), np.zeros(int(te.sum()), int)
+                oof[te] = (mdl.predict_proba(_with_visit(Xf[te], one))[:, 1]
+                           - mdl.predict_proba(_with_visit(Xf[te], zero))[:, 1])
+        # Compare only the randomised visits with unvisited eligible business-months: the
+        # officers' own choices would flatter the model exactly where it is wrong.
+        rand = rows["randomised"].to_numpy(int) == 1 if "randomised" in rows.columns \
+            else visited == 1
+        eligible = pd.to_numeric(rows["months_since_loan"], errors="coerce").to_numpy(float) \
+            >= 12 if "months_since_loan" in rows.columns else np.ones(len(rows), bool)
+        groups = pd.qcut(oof, 5, labels=False, duplicates="drop")
+        obs, pred, wts = [], [], []
+        for g in np.unique(groups):
+            sel = (groups == g) & eligible
+            v1, v0 = sel & rand, sel & (visited == 0)
+            if v1.sum() >= 20 and v0.sum() >= 20:
+                obs.append(took[v1].mean() - took[v0].mean())
+                pred.append(oof[sel].mean())
+                wts.append(1.0 / (1.0 / v1.sum() + 1.0 / v0.sum()))
+        o, p, w = np.array(obs), np.array(pred), np.array(wts)
+        slope = float((w * o * p).sum() / (w * p * p).sum()) if len(p) and (p != 0).any() \
+            else 1.0
+        self.uplift_scale_ = float(np.clip(slope, 0.3, 1.5))
+        self.s_ = self.s_models_
+
+    def _fit_loans(self, rows: pd.DataFrame, Xf: pd.DataFrame, took: npt.NDArray[np.int64],
+                   t1: npt.NDArray[np.bool_], t0: npt.NDArray[np.bool_]) -> VisitValueModel:
+        """Loan size and default on every loan of both arms; bookkeeping."""
+        loan_rows = took == 1
+        amount = pd.to_numeric(rows["loan_yuan"], errors="coerce").to_numpy(float) \
+            if "loan_yuan" in rows.columns else np.full(len(rows), np.nan)
+        dflt = pd.to_numeric(rows["defaulted"], errors="coerce").to_numpy(float) \
+            if "defaulted" in rows.columns else np.full(len(rows), np.nan)
+        self.loan_ = LoanSizeModel().fit(Xf[loan_rows], amount[loan_rows])
+        self.default_ = DefaultModel().fit(Xf[loan_rows], dflt[loan_rows])
+        num = Xf.select_dtypes("number")
+        self.feature_medians_ = {c: float(num[c].median()) for c in num.columns}
+        self.n_treated_, self.n_control_ = int(t1.sum()), int(t0.sum())
+        self.n_randomised_ = int(rows.get("randomised", pd.Series(0, index=rows.index)).sum())
+        return self
+
+    def fit_history(self, businesses: pd.DataFrame, history: pd.DataFrame,
+                    loan_book: pd.DataFrame | None) -> VisitValueModel:
+        """Fit on a leads table, its visit history and the bank's loan book."""
+        return self.fit(uplift_table(businesses, history, loan_book,
+                                     random_state=self.random_state))
+
+    def require_fitted(self) -> None:
+        """Raise :class:`~propensity.errors.ModelError` unless fitted."""
+        if not hasattr(self, "loan_"):
+            raise ModelError("the visit-value model is not trained yet: call fit()")
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "loan_")
+
+    def components(self, X: pd.DataFrame) -> dict[str, Any]:
+        """Per row of a lead table with ``month`` (and optionally the recency columns).
+
+        Returns
+        -------
+        dict
+            ``p_visit, p_no_visit, uplift, loan_yuan, p_default, months_since_loan`` and
+            ``features`` (the model's feature frame).
+        """
+        self.require_fitted()
+        rows = X.reset_index(drop=True)
+        if "month" not in rows.columns:
+            raise DataError("the lead table needs the 'month' of the visit", field="month")
+        Xf = _features(rows, tuple(self.feature_groups))
+        with threadpool_limits(limits=1, user_api="openmp"):
+            if self.s_ is not None:
+                one, zero = np.ones(len(Xf), int), np.zeros(len(Xf), int)
+                x1, x0 = _with_visit(Xf, one), _with_visit(Xf, zero)
+                p1 = np.mean([m.predict_proba(x1)[:, 1] for m in self.s_], axis=0)
+                p0 = np.mean([m.predict_proba(x0)[:, 1] for m in self.s_], axis=0)
+                return self._parts(Xf, p1, p0, (p1 - p0) * self.uplift_scale_)
+            p1 = self.mu1_.predict_proba(Xf)[:, 1]
+            p0 = self.mu0_.predict_proba(Xf)[:, 1]
+            lift = p1 - p0
+            if self.tau1_ is not None and self.tau0_ is not None:
+                g = np.clip(self.propensity_.predict_proba(Xf)[:, 1], self.propensity_floor_,
+                            1 - self.propensity_floor_)
+                lift = g * self.tau0_.predict(Xf) + (1 - g) * self.tau1_.predict(Xf)
+        return self._parts(Xf, p1, p0, lift)
+
+    def _parts(self, Xf: pd.DataFrame, p1: FloatArray, p0: FloatArray,
+               lift: FloatArray) -> dict[str, Any]:
+        return {"p_visit": p1, "p_no_visit": p0, "uplift": np.maximum(lift, 0.0),
+                "loan_yuan": self.loan_.predict(Xf),
+                "p_default": self.default_.predict_proba_default(Xf),
+                "months_since_loan": Xf["months_since_loan"].to_numpy(float), "features": Xf}
+
+    def predict(self, X: pd.DataFrame) -> FloatArray:
+        """Expected value (yuan) a visit causes for each row (lead and ``month``)."""
+        return np.asarray(self._value(self.components(X))[0], float)
+
+    def _value(self, c: dict[str, Any]) -> tuple[FloatArray, FloatArray, FloatArray,
+                                                 npt.NDArray[np.bool_]]:
+        caused = c["uplift"] * c["loan_yuan"]
+        loss = caused * c["p_default"] * self.lgd
+        value = caused * (1 - c["p_default"]) * self.margin - loss
+        locked = np.nan_to_num(c["months_since_loan"], nan=np.inf) < self.lockout_months
+        value = np.where(locked, 0.0, np.maximum(value, 0.0))
+        return value, caused, loss, locked
+
+    def score(self, businesses: pd.DataFrame, month: str, *,
+              loan_book: pd.DataFrame | None = None, explain: bool = True,
+              explain_limit: int | None = 2000) -> pd.DataFrame:
+        """Value a visit in ``month`` causes for every lead, with its parts and reasons.
+
+        Parameters
+        ----------
+        businesses : pandas.DataFrame
+            Leads table.
+        month : str
+            ``YYYY-MM``.
+        loan_book : pandas.DataFrame, optional
+            The bank's loans (``lead_id, month``): recency features and the loan rule.
+            When absent, ``businesses`` may carry ``months_since_loan``/``loans_24m``.
+        explain : bool
+            Add the reasons (likely, large, now, caused by the visit), English and Chinese.
+        explain_limit : int or None
+            Explain only this many highest-value leads.
+
+        Returns
+        -------
+        pandas.DataFrame
+            :data:`VALUE_COLUMNS`, in input order.
+        """
+        self.require_fitted()
+        rows = businesses.reset_index(drop=True).copy()
+        rows["month"] = month
+        if loan_book is not None or "months_since_loan" not in rows.columns:
+            rec = loan_recency(rows["lead_id"].astype(str).tolist(), month, loan_book)
+            for c in RECENCY_FEATURES:
+                rows[c] = rec[c].to_numpy()
+        parts = self.components(rows)
+        value, caused, loss, locked = self._value(parts)
+        out = pd.DataFrame({
+            "lead_id": rows["lead_id"].astype(str).to_numpy(), "uplift": parts["uplift"],
+            "p_visit": parts["p_visit"], "p_no_visit": parts["p_no_visit"],
+            "loan_yuan": parts["loan_yuan"], "p_default": parts["p_default"],
+            "expected_loan_yuan": caused, "expected_loss_yuan": loss, "value_yuan": value,
+            "months_since_loan": parts["months_since_loan"], "locked_out": locked})
+        for col in VALUE_COLUMNS[11:]:
+            out[col] = ""
+        if explain and len(out):
+            order = np.argsort(-value, kind="stable")
+            pick = order if explain_limit is None else order[:explain_limit]
+            texts = value_reasons(out.iloc[pick], parts["features"].iloc[pick],
+                                  self.feature_medians_, month, margin=self.margin,
+                                  lgd=self.lgd, lockout_months=self.lockout_months)
+            for col in texts.columns:
+                out.loc[pick, col] = texts[col].to_numpy()
+        return out[list(VALUE_COLUMNS)]
