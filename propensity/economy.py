@@ -45,6 +45,10 @@ tested on a county economy whose truth we know. The generative story:
 
 Everything is drawn from one ``numpy.random.Generator`` seeded by ``seed``, so the same
 arguments give the same economy.
+
+:func:`economy_for_businesses` tells the same story for a county's own businesses: their
+positions, industries and features are kept, only what they lack is drawn, and the
+hidden truth and history come from the same code (:mod:`propensity.economy_truth`).
 """
 
 from __future__ import annotations
@@ -56,19 +60,26 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from propensity.economy_history import simulate_history
-from propensity.economy_model import Economy, _sigmoid, add_months, month_range
+from propensity.economy_model import Economy, add_months, month_range
 from propensity.economy_places import (
     business_names,
     check_villages,
     default_branches,
     jitter,
-    revenue_band,
+)
+from propensity.economy_truth import (
+    FACT_COLUMNS,
+    INDUSTRY_PARAMS,
+    OTHER_INDUSTRY,
+    TRUTH_COEF,
+    assemble_economy,
+    core_distance_m,
+    draw_facts,
+    hidden_truth,
 )
 from propensity.errors import DataError
 from propensity.features import (
     INDUSTRIES,
-    SEASONAL_CASH_NEED,
     cluster_features,
     haversine_m,
     nearest_distance_m,
@@ -78,12 +89,10 @@ from propensity.visit_truth import (
     EconomyVariant,
     VisitEffectConfig,
     parse_variant,
-    raw_visit_effect,
-    solve_truth_scale,
 )
 
-__all__ = ["Economy", "generate_economy", "DEFAULT_INDUSTRY_MIX", "month_range", "add_months",
-           "EconomyVariant", "VisitEffectConfig"]
+__all__ = ["Economy", "generate_economy", "economy_for_businesses", "DEFAULT_INDUSTRY_MIX",
+           "month_range", "add_months", "EconomyVariant", "VisitEffectConfig"]
 
 log = logging.getLogger(__name__)
 
@@ -101,40 +110,10 @@ DEFAULT_INDUSTRY_MIX: Mapping[str, float] = {
     "small_shop": 0.26,
 }
 
-# Per industry: (typical staff, mobile pay yuan/month, typical loan yuan, logit effect,
-# default-risk effect, number of cluster cores, share living in the cluster).
-_INDUSTRY: Mapping[str, tuple[float, float, float, float, float, int, float]] = {
-    "jade_carving": (4, 60_000, 120_000, 0.3, 0.3, 1, 0.85),
-    "kids_bicycles": (12, 50_000, 150_000, 0.2, 0.0, 1, 0.80),
-    "pumpkin": (2, 8_000, 40_000, 0.0, 0.2, 2, 0.60),
-    "jujube": (2, 8_000, 40_000, -0.1, 0.3, 2, 0.60),
-    "sheep_farm": (3, 10_000, 80_000, 0.2, 0.2, 2, 0.55),
-    "cattle_farm": (3, 12_000, 150_000, 0.3, 0.1, 2, 0.50),
-    "fish_feed": (8, 30_000, 120_000, 0.1, 0.0, 1, 0.60),
-    "clothing": (15, 40_000, 100_000, 0.1, 0.1, 2, 0.70),
-    "small_shop": (1.5, 25_000, 30_000, -0.4, -0.1, 0, 0.0),
-}
-
-# Coefficients of the hidden truth (logit scale unless said otherwise).
-_TRUTH: Mapping[str, float] = {
-    "staff": 0.30,  # x log1p(staff)
-    "band": 0.22,  # x (revenue_band - 3)
-    "mobile": 0.35,  # x log(mobile pay / 20k), clipped to +-3
-    "age_bump": 0.50,  # x exp(-((years - 7) / 6)^2)
-    "existing_loan": -0.45,
-    "contacts": 0.12,  # x min(contacts, 5)
-    "refusals": -0.55,  # x min(refusals, 4)
-    "branch_per_km": -0.30,
-    "cluster": 1.00,  # x exp(-d_core / 1500 m)
-    "season": 1.60,  # x log(cash need)
-    "village_sd": 0.25,
-    "latent_sd": 0.35,
-    "uplift_base": 0.35,
-    "uplift_low_pay": 0.45,
-    "uplift_per_km": 0.08,
-    "uplift_sd": 0.15,
-    "calendar_noise_sd": 0.08,
-}
+# The economy's parameters live with its truth code (one model for drawn and given
+# businesses); the old private names stay for code that reads them.
+_INDUSTRY = INDUSTRY_PARAMS
+_TRUTH = TRUTH_COEF
 
 
 def generate_economy(
@@ -196,21 +175,11 @@ def generate_economy(
     if not isinstance(n_businesses, (int, np.integer)) or n_businesses < 10:
         raise DataError(f"n_businesses must be an integer >= 10, got {n_businesses!r}",
                          field="n_businesses")
-    if not isinstance(n_months, (int, np.integer)) or not 1 <= n_months <= 240:
-        raise DataError(f"n_months must be an integer in 1..240, got {n_months!r}",
-                         field="n_months")
-    if not (0 < visit_rate <= 1 and 0 <= random_share <= 1 and 0 < target_uptake < 1):
-        raise DataError("visit_rate, random_share and target_uptake must be shares in (0, 1]",
-                         field="visit_rate")
-    parse_month(start_month)
-    variant = parse_variant(variant)
-    cfg = visit_effect or VisitEffectConfig()
-    v = check_villages(villages)
-    br = default_branches(v) if branches is None else branches.copy()
-    missing = [c for c in ("branch_id", "name", "lat", "lon") if c not in br.columns]
-    if missing or br.empty:
-        raise DataError(f"branches table needs rows with branch_id, name, lat, lon "
-                         f"(missing {missing})", field=(missing or ["branch_id"])[0])
+    variant, cfg, v, br = _checked_setup(villages, branches, n_months=n_months,
+                                         start_month=start_month, visit_rate=visit_rate,
+                                         random_share=random_share,
+                                         target_uptake=target_uptake, variant=variant,
+                                         visit_effect=visit_effect)
     mix = dict(DEFAULT_INDUSTRY_MIX if industry_mix is None else industry_mix)
     unknown = [k for k in mix if k not in INDUSTRIES]
     if unknown or not mix or any(not (w >= 0) for w in mix.values()) or sum(mix.values()) <= 0:
@@ -250,89 +219,15 @@ def generate_economy(
 
     dist_branch_m, branch_idx = nearest_distance_m(lat, lon, br["lat"].to_numpy(float),
                                                    br["lon"].to_numpy(float))
-    dist_true_core = np.full(n, np.inf)
-    for code, cidx in cores.items():
-        sel = industry == code
-        if sel.any():
-            d = haversine_m(lat[sel, None], lon[sel, None], vlat[cidx][None, :],
-                            vlon[cidx][None, :])
-            dist_true_core[sel] = d.min(axis=1)
+    dist_true_core = core_distance_m(lat, lon, industry, cores, vlat, vlon)
     cf = cluster_features(lat, lon, industry)
 
-    # --- observable business facts ---------------------------------------------------------
-    base_staff = np.array([_INDUSTRY[c][0] for c in industry])
-    base_pay = np.array([_INDUSTRY[c][1] for c in industry])
-    years = np.clip(np.round(rng.gamma(2.2, 4.0, n) + 0.5), 0, 40).astype(int)
-    staff = np.maximum(1, np.round(base_staff * rng.lognormal(0, 0.5, n))).astype(int)
-    band = revenue_band(np.log(staff) + 0.05 * years + rng.normal(0, 0.6, n))
-    pay = np.round(base_pay * np.exp(0.5 * (band - 3)) * rng.lognormal(0, 0.6, n), -2)
-    has_loan = (rng.random(n) < _sigmoid(-1.0 + 0.3 * (band - 3) + 0.04 * years)).astype(int)
-    latent = rng.normal(0, _TRUTH["latent_sd"], n)
-    contacts = rng.poisson(0.6 + 1.2 * np.exp(-dist_branch_m / 3000.0))
-    refusals = rng.binomial(contacts, _sigmoid(-0.6 - 2.0 * latent))
-
-    # --- hidden truth ---------------------------------------------------------------------
-    t = _TRUTH
-    veff_by_village = rng.normal(0, t["village_sd"], len(v))
-    village_effect = veff_by_village[village_idx]
-    cluster_effect = t["cluster"] * np.exp(-dist_true_core / 1500.0)  # 0 where no core
-    dist_true_core[~np.isfinite(dist_true_core)] = np.nan
-    branch_effect = t["branch_per_km"] * dist_branch_m / 1000.0
-    ind_eff = np.array([_INDUSTRY[c][3] for c in industry])
-    z_no_intercept = (
-        ind_eff
-        + t["staff"] * np.log1p(staff)
-        + t["band"] * (band - 3)
-        + t["mobile"] * np.clip(np.log(np.maximum(pay, 100) / 20_000), -3, 3)
-        + t["age_bump"] * np.exp(-(((years - 7) / 6.0) ** 2))
-        + t["existing_loan"] * has_loan
-        + t["contacts"] * np.minimum(contacts, 5)
-        + t["refusals"] * np.minimum(refusals, 4)
-        + branch_effect
-        + cluster_effect
-        + village_effect
-        + latent
-    )
-    uplift = np.maximum(0.0, t["uplift_base"] + t["uplift_low_pay"] * (pay < 10_000)
-                        + t["uplift_per_km"] * dist_branch_m / 1000.0
-                        + rng.normal(0, t["uplift_sd"], n))
-    noise = np.exp(rng.normal(0, t["calendar_noise_sd"], SEASONAL_CASH_NEED.shape))
-    calendar = SEASONAL_CASH_NEED * noise
-    calendar = calendar.div(calendar.mean(axis=1), axis=0)
-    season = t["season"] * np.log(calendar.loc[list(industry)].to_numpy(float))  # n x 12
-    if variant is EconomyVariant.HETEROGENEOUS:
-        cal_n = calendar.loc[list(industry)].to_numpy(float)
-        z_no_intercept = (z_no_intercept + cfg.young_small_logit * ((years < 3) & (staff <= 1))
-                          + cfg.regulars_logit * ((dist_branch_m < cfg.near_branch_km * 1000)
-                                                  & (pay > cfg.high_pay_yuan)))
-        u_raw = raw_visit_effect(cfg, industry=industry, dist_branch_m=dist_branch_m,
-                                 pay_yuan=pay, years=years.astype(float),
-                                 band=band.astype(float), dist_true_core_m=dist_true_core,
-                                 noise=rng.normal(0, cfg.effect_sd, n))
-        season_z = season + cfg.core_season_logit * cluster_effect[:, None] * (cal_n - 1.0)
-        scale, intercept = solve_truth_scale(z_no_intercept, season_z, cal_n, u_raw, cfg,
-                                             target_uptake)
-        uplift = scale * u_raw
-    else:
-        visited_z = z_no_intercept[:, None] + season + uplift[:, None]
-        lo_b, hi_b = -10.0, 10.0
-        for _ in range(60):  # bisection for the intercept that gives the target uptake
-            mid = 0.5 * (lo_b + hi_b)
-            if _sigmoid(visited_z + mid).mean() < target_uptake:
-                lo_b = mid
-            else:
-                hi_b = mid
-        intercept = 0.5 * (lo_b + hi_b)
-        scale = 1.0
-    base_logit = intercept + z_no_intercept
-
-    loan_typical = np.array([_INDUSTRY[c][2] for c in industry]) * 1.3 ** (band - 3) \
-        * (staff / base_staff) ** 0.25 * rng.lognormal(0, 0.25, n)
-    loan_typical = np.clip(loan_typical, 10_000, 1_000_000)
-    risk = np.array([_INDUSTRY[c][4] for c in industry])
-    p_default = _sigmoid(-3.3 + risk - 0.25 * (band - 3)
-                         - 0.2 * np.clip(np.log(np.maximum(pay, 100) / 20_000), -3, 3)
-                         + 0.35 * has_loan - 0.04 * years + rng.normal(0, 0.35, n))
+    # --- observable business facts, then the hidden truth ------------------------------------
+    facts = draw_facts(industry, dist_branch_m, rng)
+    truth, calendar, scale = hidden_truth(
+        rng, industry=industry, village_idx=village_idx, n_villages=len(v),
+        dist_branch_m=dist_branch_m, dist_true_core=dist_true_core, facts=facts,
+        variant=variant, cfg=cfg, target_uptake=target_uptake)
 
     width = max(4, len(str(n)))
     lead_id = np.array([f"B{i + 1:0{width}d}" for i in range(n)])
@@ -348,44 +243,192 @@ def generate_economy(
         "phone": phone,
         "phone_is_fictitious": True,
         "address": address,
-        "years_operating": years,
-        "staff": staff,
-        "revenue_band": band,
-        "mobile_pay_flow_yuan": pay,
-        "has_existing_loan": has_loan,
-        "past_contacts": contacts,
-        "past_refusals": refusals,
+        **{c: facts[c] for c in FACT_COLUMNS},
         "branch_id": br["branch_id"].astype(str).to_numpy()[branch_idx],
         "dist_branch_m": np.round(dist_branch_m, 1),
         "dist_cluster_core_m": np.round(cf["dist_cluster_core_m"].to_numpy(), 1),
         "cluster_size": cf["cluster_size"].to_numpy().astype(int),
     })
-    truth = pd.DataFrame({
-        "lead_id": lead_id,
-        "industry": industry.astype(str),
-        "base_logit": base_logit,
-        "intercept": intercept,
-        "village_effect": village_effect,
-        "cluster_effect": cluster_effect,
-        "branch_effect": branch_effect,
-        "latent": latent,
-        "uplift_logit": uplift,
-        "loan_yuan": loan_typical,
-        "p_default": p_default,
-        "dist_true_core_m": dist_true_core,
-    }).set_index("lead_id")
-    params = {"season": t["season"], "loan_noise_sd": 0.15, "visit_rate": visit_rate,
-              "random_share": random_share, "target_uptake": target_uptake,
+    params = {"visit_rate": visit_rate, "random_share": random_share,
+              "target_uptake": target_uptake,
               "core_villages": {c: list(v["name"].to_numpy()[i]) for c, i in cores.items()},
-              "variant": variant, "uplift_scale": scale}
-    if variant is EconomyVariant.HETEROGENEOUS:
-        params.update({"visit_effect": cfg, "own_share": cfg.own_share, "lgd": cfg.lgd})
-    econ = Economy(businesses, truth, pd.DataFrame(), calendar, v, br.reset_index(drop=True),
-                   start_month, int(n_months), int(seed), params)
-    history, loans = simulate_history(econ, rng, visit_rate=visit_rate,
-                                      random_share=random_share)
-    object.__setattr__(econ, "history", history)
-    object.__setattr__(econ, "loans", loans)
+              "uplift_scale": scale}
+    econ = assemble_economy(businesses, truth, calendar, rng, villages=v, branches=br,
+                            start_month=start_month, n_months=n_months, seed=seed,
+                            params=params, variant=variant, cfg=cfg)
+    history = econ.history
     log.info("economy: %d businesses, %d visits, uptake %.3f", n, len(history),
              history["took_loan"].mean() if len(history) else float("nan"))
+    return econ
+
+
+def _checked_setup(villages: pd.DataFrame, branches: pd.DataFrame | None, *, n_months: int,
+                   start_month: str, visit_rate: float, random_share: float,
+                   target_uptake: float, variant: EconomyVariant | str,
+                   visit_effect: VisitEffectConfig | None
+                   ) -> tuple[EconomyVariant, VisitEffectConfig, pd.DataFrame, pd.DataFrame]:
+    """The checks every economy needs: sizes, rates, month, variant, villages, branches."""
+    if not isinstance(n_months, (int, np.integer)) or not 1 <= n_months <= 240:
+        raise DataError(f"n_months must be an integer in 1..240, got {n_months!r}",
+                         field="n_months")
+    if not (0 < visit_rate <= 1 and 0 <= random_share <= 1 and 0 < target_uptake < 1):
+        raise DataError("visit_rate, random_share and target_uptake must be shares in (0, 1]",
+                         field="visit_rate")
+    parse_month(start_month)
+    v = check_villages(villages)
+    br = default_branches(v) if branches is None else branches.copy()
+    missing = [c for c in ("branch_id", "name", "lat", "lon") if c not in br.columns]
+    if missing or br.empty:
+        raise DataError(f"branches table needs rows with branch_id, name, lat, lon "
+                         f"(missing {missing})", field=(missing or ["branch_id"])[0])
+    return parse_variant(variant), visit_effect or VisitEffectConfig(), v, br
+
+
+def _text(b: pd.DataFrame, col: str, default: npt.ArrayLike) -> npt.NDArray[np.object_]:
+    """Column ``col`` as text, ``default`` where it is missing or empty."""
+    fallback = np.broadcast_to(np.asarray(default, dtype=object), (len(b),))
+    if col not in b.columns:
+        return np.array(fallback, dtype=object)
+    raw = b[col].to_numpy(dtype=object)
+    empty = pd.isna(b[col]).to_numpy() | (b[col].astype(str).str.strip() == "").to_numpy()
+    return np.where(empty, fallback, raw.astype(str)).astype(object)
+
+
+def economy_for_businesses(
+    businesses: pd.DataFrame,
+    villages: pd.DataFrame,
+    branches: pd.DataFrame | None = None,
+    *,
+    n_months: int = 24,
+    seed: int = 0,
+    start_month: str = "2025-01",
+    visit_rate: float = 0.10,
+    random_share: float = 0.15,
+    target_uptake: float = 0.20,
+    variant: EconomyVariant | str = EconomyVariant.ADDITIVE,
+    visit_effect: VisitEffectConfig | None = None,
+) -> Economy:
+    """The economy of a county's own businesses: their hidden truth and a visit history.
+
+    The businesses keep their ids, positions, industries and every model feature they
+    carry; a missing feature is drawn as :func:`generate_economy` draws it (a given
+    staff size or age feeds the draw of a missing revenue band, and so on). The hidden
+    truth (uptake with and without a visit, loan size, default, the visit effect) is
+    the generator's own model (:mod:`propensity.economy_truth`), with its intercept
+    solved for these businesses. Each industry's hidden cluster cores are drawn among
+    the villages where its businesses are, weighted by how many are there. An
+    industry the economy has no parameters for is treated as ``other`` by the truth (a
+    middling business without a cluster or a season); the observable table keeps the
+    code as written.
+
+    Parameters
+    ----------
+    businesses : pandas.DataFrame
+        ``lead_id, industry, lat, lon`` (WGS-84), optionally ``name, village, phone,
+        address`` and the model features ``years_operating, staff, revenue_band,
+        mobile_pay_flow_yuan, has_existing_loan, past_contacts, past_refusals`` (numbers
+        or text; blank or unreadable values count as missing). Extra columns are dropped.
+    villages : pandas.DataFrame
+        ``name, lat, lon``; a business without a known village gets the nearest one.
+    branches : pandas.DataFrame, optional
+        ``branch_id, name, lat, lon``; default one branch at the first town.
+    n_months, seed, start_month, visit_rate, random_share, target_uptake, variant, \
+visit_effect
+        As for :func:`generate_economy`.
+
+    Returns
+    -------
+    Economy
+        Businesses in the given order; ``branch_id``, ``dist_branch_m`` and the cluster
+        features are derived from the positions, as the pipeline derives them.
+
+    Raises
+    ------
+    DataError
+        For a missing column, a repeated id, a bad position, or bad villages, branches,
+        sizes or rates.
+    """
+    variant, cfg, v, br = _checked_setup(villages, branches, n_months=n_months,
+                                         start_month=start_month, visit_rate=visit_rate,
+                                         random_share=random_share,
+                                         target_uptake=target_uptake, variant=variant,
+                                         visit_effect=visit_effect)
+    if not isinstance(businesses, pd.DataFrame) or businesses.empty:
+        raise DataError("businesses must be a non-empty DataFrame", field="businesses")
+    missing = [c for c in ("lead_id", "industry", "lat", "lon") if c not in businesses.columns]
+    if missing:
+        raise DataError(f"businesses table lacks column(s) {missing}", field=missing[0])
+    b = businesses.reset_index(drop=True)
+    ids = b["lead_id"].astype(str).to_numpy(object)
+    if len(set(ids)) != len(ids):
+        raise DataError("lead ids repeat", field="lead_id")
+    lat = pd.to_numeric(b["lat"], errors="coerce").to_numpy(float)
+    lon = pd.to_numeric(b["lon"], errors="coerce").to_numpy(float)
+    if not (np.isfinite(lat).all() and np.isfinite(lon).all()):
+        raise DataError("every business needs a numeric lat and lon",
+                         row=int(np.flatnonzero(~np.isfinite(lat + lon))[0]) + 1, field="lat")
+    rng = np.random.default_rng(seed)
+    observed = b["industry"].astype(str).to_numpy(object)
+    industry = np.where(np.isin(observed, INDUSTRIES), observed, OTHER_INDUSTRY).astype(object)
+    if (industry == OTHER_INDUSTRY).any():
+        log.info("economy: %d businesses of industries it does not know, treated as %r",
+                 int((industry == OTHER_INDUSTRY).sum()), OTHER_INDUSTRY)
+
+    vlat = v["lat"].to_numpy(float)
+    vlon = v["lon"].to_numpy(float)
+    vnames = v["name"].astype(str).to_numpy(object)
+    # A business's village is the one it names; otherwise (no name, or a place the
+    # villages table does not hold) the nearest village point.
+    _, nearest = nearest_distance_m(lat, lon, vlat, vlon)
+    given_village = _text(b, "village", "")
+    row_of = {name: i for i, name in reversed(list(enumerate(vnames)))}
+    village_idx = np.array([row_of.get(str(g), int(k)) for g, k in
+                            zip(given_village, nearest, strict=True)], np.int64)
+    village = np.where(given_village == "", vnames[village_idx], given_village).astype(object)
+
+    cores: dict[str, npt.NDArray[np.int64]] = {}
+    for code in INDUSTRIES:
+        k_cores = INDUSTRY_PARAMS[code][5]
+        if k_cores:
+            # Cores sit where the industry's businesses are (a little weight elsewhere, so
+            # an industry with few businesses still gets its cores).
+            w = np.bincount(village_idx[industry == code], minlength=len(v)) + 0.05
+            cores[code] = rng.choice(len(v), size=min(k_cores, len(v)), replace=False,
+                                     p=w / w.sum())
+    dist_branch_m, branch_idx = nearest_distance_m(lat, lon, br["lat"].to_numpy(float),
+                                                   br["lon"].to_numpy(float))
+    dist_true_core = core_distance_m(lat, lon, industry, cores, vlat, vlon)
+    cf = cluster_features(lat, lon, observed)
+    given = {c: pd.to_numeric(b[c], errors="coerce").to_numpy(float)
+             for c in FACT_COLUMNS if c in b.columns}
+    facts = draw_facts(industry, dist_branch_m, rng, given)
+    truth, calendar, scale = hidden_truth(
+        rng, industry=industry, village_idx=village_idx, n_villages=len(v),
+        dist_branch_m=dist_branch_m, dist_true_core=dist_true_core, facts=facts,
+        variant=variant, cfg=cfg, target_uptake=target_uptake)
+    table = pd.DataFrame({
+        "lead_id": ids.astype(str),
+        "name": _text(b, "name", ids),
+        "industry": observed.astype(str),
+        "village": village,
+        "lat": lat,
+        "lon": lon,
+        "phone": _text(b, "phone", ""),
+        # A county's own phone numbers are the officers' to call.
+        "phone_is_fictitious": False,
+        "address": _text(b, "address", ""),
+        **{c: facts[c] for c in FACT_COLUMNS},
+        "branch_id": br["branch_id"].astype(str).to_numpy()[branch_idx],
+        "dist_branch_m": np.round(dist_branch_m, 1),
+        "dist_cluster_core_m": np.round(cf["dist_cluster_core_m"].to_numpy(), 1),
+        "cluster_size": cf["cluster_size"].to_numpy().astype(int),
+    })
+    params = {"visit_rate": visit_rate, "random_share": random_share,
+              "target_uptake": target_uptake,
+              "core_villages": {c: list(vnames[i]) for c, i in cores.items()},
+              "uplift_scale": scale, "given_businesses": True}
+    econ = assemble_economy(table, truth, calendar, rng, villages=v, branches=br,
+                            start_month=start_month, n_months=n_months, seed=seed,
+                            params=params, variant=variant, cfg=cfg)
+    log.info("economy for %d given businesses: %d visits", len(table), len(econ.history))
     return econ

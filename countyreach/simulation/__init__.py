@@ -1,7 +1,8 @@
 """Planners' coverage simulation: where to base officers, how many to hire, what it yields.
 
 Build a :class:`SimWorld` for a county (:func:`world_from_county` with its OSM
-roads, :func:`world_from_places` / :func:`tangxian_world` with the flagged
+roads and, when the folder has them, its own leads and officers;
+:func:`world_from_places` / :func:`tangxian_world` with the flagged
 straight-line approximation), then :func:`simulate` one :class:`Scenario`, or
 :func:`sweep` officers × base strategies × seeds (sequentially or on Dask) and
 read :func:`coverage_curve` and :func:`recommend`. :func:`compare_policies`
@@ -23,6 +24,7 @@ from countyreach.simulation.scenario import (
     BaseStrategy,
     Scenario,
     SimulationResult,
+    Team,
 )
 from countyreach.simulation.sweep import (
     Recommendation,
@@ -58,6 +60,7 @@ __all__ = [
     "Policy",
     "Scenario",
     "SimulationResult",
+    "Team",
     "choose_bases",
     "make_officers",
     "simulate",

@@ -5,7 +5,8 @@ result of ``parser.add_subparsers(...)``; each subcommand sets ``func``.
 
 Examples
 --------
-countyreach simulate data/qingzu --officers 6 --weeks 13            # three policies compared
+countyreach simulate data/qingzu --weeks 13              # the county's leads and officers
+countyreach simulate data/qingzu --officers 6 --weeks 13  # 6 officers at p-median bases
 countyreach simulate tangxian --officers 8 --weeks 4 --policy countyreach
 countyreach sweep data/qingzu --officers 2:12:2 --seeds 0,1 --weeks 4 --dask --out out/sweep
 countyreach sweep tangxian --officers 2:30:4 --scheduler tcp://10.0.0.5:8786
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from countyreach.simulation.policies import Policy
-from countyreach.simulation.scenario import BaseStrategy, parse_base_strategy
+from countyreach.simulation.scenario import BaseStrategy, Team, parse_base_strategy
 
 __all__ = ["add_subcommands", "cmd_simulate", "cmd_sweep", "parse_officers", "load_world"]
 
@@ -45,19 +46,31 @@ def parse_officers(text: str) -> list[int]:
     return out
 
 
-def load_world(args: argparse.Namespace) -> Any:
-    """The world named on the command line (a county folder, or ``tangxian``)."""
+#: Businesses synthesised when neither ``--businesses`` nor a leads file gives them.
+DEFAULT_BUSINESSES = 800
+#: Officers simulated when neither ``--officers`` nor an officers file gives them.
+DEFAULT_OFFICERS = 6
+
+
+def load_world(args: argparse.Namespace, *, roster: bool = True) -> Any:
+    """The world named on the command line (a county folder, or ``tangxian``).
+
+    A county's own leads are the population unless ``--businesses`` asks for a synthetic
+    one of that size; its officers are read into the world's roster when ``roster``.
+    """
     from countyreach.simulation.population import PopulationSpec
     from countyreach.simulation.tangxian import tangxian_world
     from countyreach.simulation.traveltime import StraightLineModel
     from countyreach.simulation.world import world_from_county
 
-    spec = PopulationSpec(n_businesses=args.businesses, seed=args.population_seed)
+    n = DEFAULT_BUSINESSES if args.businesses is None else args.businesses
+    spec = PopulationSpec(n_businesses=n, seed=args.population_seed)
     detour = StraightLineModel(args.detour, args.speed)
     if args.county == "tangxian":
         return tangxian_world(spec, detour=detour)
     return world_from_county(args.county, spec, travel=args.travel, detour=detour,
-                             cache_dir=args.cache_dir)
+                             cache_dir=args.cache_dir, own_leads=args.businesses is None,
+                             own_officers=roster)
 
 
 def _fmt(v: Any) -> str:
@@ -68,6 +81,11 @@ def _fmt(v: Any) -> str:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     """Simulate one team on a county; with ``--policy all`` compare the three policies."""
+    from countyreach.simulation.county_team import (
+        default_team,
+        describe_population,
+        describe_team,
+    )
     from countyreach.simulation.sweep import (
         compare_policies,
         run_scenarios,
@@ -78,17 +96,21 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     world = load_world(args)
     if world.approximate:
         print(f"NOTE: {world.travel}")
-    common = {"n_weeks": args.weeks, "days_per_week": args.days_per_week,
-              "day_time_limit_s": args.time_limit}
-    seeds = [int(s) for s in args.seeds.split(",")]
+    team, n_officers = default_team(world, args.officers, fallback=DEFAULT_OFFICERS)
     bases = BaseStrategy(args.bases)
+    print(describe_population(world))
+    print(describe_team(world, team, n_officers, bases))
+    common = {"n_weeks": args.weeks, "days_per_week": args.days_per_week,
+              "day_time_limit_s": args.time_limit, "team": team}
+    seeds = [int(s) for s in args.seeds.split(",")]
     if args.policy == "all":
-        table = compare_policies(world, args.officers, base_strategy=bases, seeds=seeds,
+        table = compare_policies(world, n_officers, base_strategy=bases, seeds=seeds,
                                  dask=_dask_arg(args), **common)
         cols = ["policy", "loans_per_officer_day", "visits_per_officer_day",
                 "drive_h_per_officer_day", "coverage", "cost_per_loan_yuan", "vs_nearest",
                 "vs_score_order"]
-        print(f"{world.name}: {args.officers} officers ({args.bases} bases), "
+        where = "their own starts" if team is Team.ROSTER else f"{args.bases} bases"
+        print(f"{world.name}: {n_officers} officers ({where}), "
               f"{args.weeks} weeks × {args.days_per_week} days, seeds {seeds}")
         print(table[cols].to_string(index=False, formatters={c: _fmt for c in cols[1:]}))
         ours = table.loc[table["policy"] == Policy.COUNTYREACH.value]
@@ -100,7 +122,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         # what a lender knowing the hidden truth would reach, so no one over-reads the ratio.
         from countyreach.simulation.engine import Scenario, truth_reference
 
-        ref = truth_reference(world, Scenario("truth", args.officers, seed=seeds[0], **common))
+        ref = truth_reference(world, Scenario("truth", n_officers, seed=seeds[0], **common))
         print(f"saturation: {ref['visits_per_business']:.2f} visits per business over the run; "
               f"a lender knowing the hidden truth: {ref['loans_per_officer_day']:.2f} loans per "
               "officer-day (travel ignored)")
@@ -108,7 +130,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             Path(args.out).mkdir(parents=True, exist_ok=True)
             table.to_csv(Path(args.out) / "policies.csv", index=False)
         return 0
-    grid = scenario_grid([args.officers], [bases], seeds, policy=Policy(args.policy), **common)
+    grid = scenario_grid([n_officers], [bases], seeds, policy=Policy(args.policy), **common)
     res = run_scenarios(world, grid, dask=_dask_arg(args), progress=not args.quiet)
     w = res.weekly.groupby("week").mean(numeric_only=True).reset_index()
     cols = ["week", "hv_coverage_30d", "visits_per_officer_day", "loans_per_officer_day",
@@ -128,11 +150,16 @@ def _dask_arg(args: argparse.Namespace) -> bool | str:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Officers × base strategies × seeds; coverage curve, recommendation, saved results."""
+    from countyreach.simulation.county_team import describe_population
     from countyreach.simulation.sweep import coverage_curve, recommend, save_sweep, sweep
 
-    world = load_world(args)
+    # A sweep varies the team size, so officers are always placed at chosen bases; the
+    # county's own leads are still the population.
+    world = load_world(args, roster=False)
     if world.approximate:
         print(f"NOTE: {world.travel}")
+    print(describe_population(world))
+    print("team: synthetic officers at chosen bases (the sweep varies the team size)")
     strategies = [parse_base_strategy(s.strip()) for s in args.strategies.split(",")
                   if s.strip()]
     res = sweep(world, parse_officers(args.officers), strategies,
@@ -165,8 +192,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("county", help="county folder (county.json) or 'tangxian'")
-    p.add_argument("--businesses", type=int, default=800,
-                   help="businesses to synthesise (default 800)")
+    p.add_argument("--businesses", type=int, default=None,
+                   help="synthesise this many businesses (default: the county's own "
+                        f"leads.csv when it has one, else {DEFAULT_BUSINESSES})")
     p.add_argument("--population-seed", type=int, default=0)
     p.add_argument("--travel", choices=("roads", "straight_line"), default="roads",
                    help="road network (default) or the flagged straight-line approximation")
@@ -195,7 +223,9 @@ def add_subcommands(subparsers: Any) -> None:
     """
     p = subparsers.add_parser("simulate", help="simulate a team of officers on a county")
     _common(p)
-    p.add_argument("--officers", type=int, default=6)
+    p.add_argument("--officers", type=int, default=None,
+                   help="officers at chosen bases (default: the county's own officers.csv "
+                        f"when it has one, else {DEFAULT_OFFICERS})")
     p.add_argument("--bases", default=BaseStrategy.P_MEDIAN.value,
                    choices=[b.value for b in BaseStrategy if b is not BaseStrategy.GIVEN])
     p.add_argument("--policy", default="all", choices=["all", *(p.value for p in Policy)],

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from countyreach.errors import InputError
+from countyreach.simulation.county_team import roster_officers, roster_scenario
 from countyreach.simulation.learners import ScoreLearner, ValueLearner
 from countyreach.simulation.policies import (
     ROUTED_POLICIES,
@@ -43,6 +44,7 @@ from countyreach.simulation.scenario import (
     BaseStrategy,
     Scenario,
     SimulationResult,
+    Team,
     parse_base_strategy,
 )
 from countyreach.simulation.world import SimWorld
@@ -221,7 +223,8 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
     ----------
     world : SimWorld
     scenario : Scenario
-        Bases are chosen with :func:`choose_bases` when not given.
+        Bases are chosen with :func:`choose_bases` when not given; a ``roster`` team
+        is the world's own officers (:attr:`SimWorld.roster`).
     check : bool
         Verify every day's plan with :func:`routing.check_plan` and raise on a
         violation (tests; costs time).
@@ -238,11 +241,13 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
     t_start = time.perf_counter()
     sc = scenario
     sc = with_bases([sc], world)[0]
-    bases = sc.bases
-    unknown = set(bases) - set(world.site_ids)
-    if unknown:
-        raise InputError(f"unknown base site(s) {sorted(unknown)[:3]}", field="bases")
-    officers = make_officers(world, bases)
+    if sc.team is Team.ROSTER:
+        officers = roster_officers(world, sc)
+    else:
+        unknown = set(sc.bases) - set(world.site_ids)
+        if unknown:
+            raise InputError(f"unknown base site(s) {sorted(unknown)[:3]}", field="bases")
+        officers = make_officers(world, sc.bases)
     econ = world.economy
     lead_ids = np.array(world.lead_ids)
     service = dict(zip(lead_ids, world.businesses["service_s"].astype(int), strict=True))
@@ -486,7 +491,9 @@ def truth_reference(world: SimWorld, scenario: Scenario) -> dict[str, float]:
     econ = world.economy
     lead_ids = np.array(world.lead_ids)
     n = len(lead_ids)
-    per_day = sc.n_officers * world.shift.max_visits
+    per_day = sum((o.max_visits if o.max_visits is not None else world.shift.max_visits)
+                  for o in world.roster) if sc.team is Team.ROSTER \
+        else sc.n_officers * world.shift.max_visits
     first_day = _first_monday(world.sim_start_month)
     last_visit = _loan_days(econ.history, lead_ids, first_day)
     last_loan = _loan_days(econ.loan_book, lead_ids, first_day)
@@ -532,7 +539,8 @@ def _territories(world: SimWorld, officers: Sequence[Officer],
     idx = world.matrix.index
     d = world.matrix.duration_s
     ids = list(world.lead_ids)
-    base_ids = sorted({o.start.depot_id for o in officers}, key=list(world.site_ids).index)
+    # Matrix order: sites and the roster's own places alike.
+    base_ids = sorted({o.start.depot_id for o in officers}, key=idx.__getitem__)
     cols = np.array([idx[b] for b in base_ids])
     rows = np.array([idx[x] for x in ids])
     nearest = np.argmin(d[np.ix_(cols, rows)], axis=0)
@@ -558,6 +566,9 @@ def with_bases(scenarios: Sequence[Scenario], world: SimWorld) -> list[Scenario]
     memo: dict[tuple[int, BaseStrategy, int, int], tuple[str, ...]] = {}
     out = []
     for sc in scenarios:
+        if sc.team is Team.ROSTER:
+            out.append(roster_scenario(world, sc))
+            continue
         if sc.bases:
             out.append(sc)
             continue

@@ -1,7 +1,8 @@
 """What one simulated run is: a :class:`Scenario` in, a :class:`SimulationResult` out.
 
-Closed vocabularies are enums: where officers are based (:class:`BaseStrategy`) and how
-they choose the day's visits (:class:`~countyreach.simulation.policies.Policy`). Names
+Closed vocabularies are enums: whose officers work (:class:`Team`), where synthetic
+officers are based (:class:`BaseStrategy`) and how they choose the day's visits
+(:class:`~countyreach.simulation.policies.Policy`). Names
 are accepted at the edges (command line, saved sweeps) and converted here.
 """
 
@@ -20,6 +21,8 @@ from countyreach.simulation.policies import Policy, parse_policy
 __all__ = [
     "BaseStrategy",
     "BASE_STRATEGIES",
+    "Team",
+    "parse_team",
     "parse_base_strategy",
     "Scenario",
     "SimulationResult",
@@ -39,6 +42,31 @@ class BaseStrategy(enum.StrEnum):
     RANDOM = "random"
     #: The scenario's own ``bases``.
     GIVEN = "given"
+
+
+class Team(enum.StrEnum):
+    """Whose officers a scenario simulates."""
+
+    #: ``n_officers`` officers with the world's shift, at bases chosen by the base strategy.
+    BASES = "bases"
+    #: The county's own officers (``officers.csv``): their starts, ends, shifts, lunch
+    #: and caps; ``n_officers`` must be the roster's size.
+    ROSTER = "roster"
+
+
+def parse_team(value: Team | str) -> Team:
+    """The team named ``value``.
+
+    Raises
+    ------
+    InputError
+        Naming the choices, for an unknown name.
+    """
+    try:
+        return Team(value)
+    except ValueError:
+        raise InputError(f"team must be one of {[t.value for t in Team]}, got {value!r}",
+                         field="team") from None
 
 
 #: Every base strategy, in the order they are offered.
@@ -106,6 +134,11 @@ class Scenario:
         ``countyreach`` retrains its visit-value model every this many weeks on the
         simulated visits and loans (0: never). The scorecard baselines keep the model
         trained on the history.
+    team : Team or str
+        ``bases`` (default): ``n_officers`` officers at bases chosen by
+        ``base_strategy``; ``roster``: the world's own officers
+        (:attr:`~countyreach.simulation.world.SimWorld.roster`), whose starts are
+        filled in as ``bases`` with the base strategy ``given``.
     """
 
     scenario_id: str
@@ -125,6 +158,7 @@ class Scenario:
     drive_cost_yuan_per_h: float = 60.0
     margin: float = 0.05
     retrain_weeks: int = 4
+    team: Team = Team.BASES
 
     def __post_init__(self) -> None:
         if not (isinstance(self.n_officers, int) and 1 <= self.n_officers <= 500):
@@ -133,6 +167,7 @@ class Scenario:
         # Names are accepted (command line, saved sweeps) and stored as the enums.
         object.__setattr__(self, "base_strategy", parse_base_strategy(self.base_strategy))
         object.__setattr__(self, "policy", parse_policy(self.policy))
+        object.__setattr__(self, "team", parse_team(self.team))
         if not (1 <= self.n_weeks <= 104 and 1 <= self.days_per_week <= 7):
             raise InputError("n_weeks must be 1..104 and days_per_week 1..7", field="n_weeks")
         if self.bases and len(self.bases) != self.n_officers:
@@ -153,6 +188,7 @@ class Scenario:
         d["bases"] = ";".join(self.bases)
         d["base_strategy"] = self.base_strategy.value
         d["policy"] = self.policy.value
+        d["team"] = self.team.value
         return d
 
 

@@ -10,34 +10,43 @@ Builders
 --------
 * :func:`world_from_county` — a county folder (``county.json``) with an OSM road
   file, e.g. the demo ``data/qingzu``; travel times over the real roads, or the
-  flagged straight-line approximation on request.
+  flagged straight-line approximation on request. The county's own ``leads.csv``
+  and ``officers.csv`` are used when present
+  (:mod:`countyreach.simulation.county_team`).
 * :func:`world_from_places` — villages/townships and a boundary only (a county
   nobody has a road extract for); straight-line × detour-factor times, flagged.
 * :func:`~countyreach.simulation.tangxian.tangxian_world` — 唐县 from the bundled
   adcode township data and the ``cnmaps`` boundary (:mod:`countyreach.simulation.tangxian`).
 
 The synthetic business population is :mod:`countyreach.simulation.population`.
+A world's ``meta["population"]`` says which it holds: ``county_leads`` or ``synthetic``.
 """
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from countyreach.errors import DataWarning, InputError, LocatedError
-from countyreach.io import SERVICE_MIN_BY_INDUSTRY, load_county, read_branches, read_villages
+from countyreach.errors import DataWarning, InputError
+from countyreach.io import SERVICE_MIN_BY_INDUSTRY, read_branches, read_villages
+from countyreach.simulation.county_team import (
+    POPULATION_LEADS,
+    POPULATION_SYNTHETIC,
+    county_inputs,
+    county_population,
+    read_roster,
+    roster_nodes,
+)
 from countyreach.simulation.population import PopulationSpec, synthesise_population
 from countyreach.simulation.traveltime import StraightLineModel, straight_line_matrix
 from geo.types import Location, TravelMatrix
-from routing.problem import parse_hhmm
+from routing.problem import Officer, parse_hhmm
 
 __all__ = [
     "ShiftTemplate",
@@ -115,7 +124,11 @@ class SimWorld:
     boundary : shapely geometry or None
         County outline (WGS-84), for maps.
     meta : mapping
-        Provenance (files, seeds, sizes).
+        Provenance (files, seeds, sizes); ``population`` is ``county_leads`` (the
+        county's own leads, ``population_file``) or ``synthetic``.
+    roster : tuple of Officer
+        The county's own officers (``officers.csv``), their start and end places
+        nodes of ``matrix``; empty when the county has none or it was not asked for.
     """
 
     name: str
@@ -129,6 +142,7 @@ class SimWorld:
     sim_start_month: str = "2026-01"
     boundary: Any = None
     meta: Mapping[str, Any] = field(default_factory=dict)
+    roster: tuple[Officer, ...] = ()
 
     @property
     def lead_ids(self) -> tuple[str, ...]:
@@ -197,17 +211,23 @@ def _month_after(start: str, n: int) -> str:
 
 def _finish(name: str, econ: Any, sites: pd.DataFrame, matrix: TravelMatrix, travel: str,
             approximate: bool, spec: PopulationSpec, shift: ShiftTemplate | None,
-            boundary: Any, meta: Mapping[str, Any]) -> SimWorld:
+            boundary: Any, meta: Mapping[str, Any], *,
+            service_s: Mapping[str, int] | None = None,
+            roster: tuple[Officer, ...] = ()) -> SimWorld:
     b = econ.businesses.copy()
     b["lead_id"] = b["lead_id"].astype(str)
-    b["service_s"] = _service_s(b["industry"])
+    # A county's leads file may set its own minutes per business; otherwise by industry.
+    b["service_s"] = _service_s(b["industry"]) if service_s is None else \
+        b["lead_id"].map(service_s).astype(int).to_numpy()
     return SimWorld(
         name=name, economy=econ, businesses=b, sites=sites, matrix=matrix, travel=travel,
         approximate=approximate, shift=shift or ShiftTemplate(),
         sim_start_month=_month_after(spec.start_month, spec.n_history_months),
         boundary=boundary,
-        meta={**meta, "n_businesses": len(b), "population_seed": spec.seed,
-              "n_history_months": spec.n_history_months, "travel": travel},
+        meta={"population": POPULATION_SYNTHETIC, **meta, "n_businesses": len(b),
+              "population_seed": spec.seed, "n_history_months": spec.n_history_months,
+              "travel": travel, "n_roster_officers": len(roster)},
+        roster=roster,
     )
 
 
@@ -219,15 +239,24 @@ def world_from_county(
     detour: StraightLineModel | None = None,
     shift: ShiftTemplate | None = None,
     cache_dir: str | Path | None = None,
+    own_leads: bool | None = None,
+    own_officers: bool = True,
 ) -> SimWorld:
     """A world on a county folder with an OSM road file (the demo is ``data/qingzu``).
+
+    When the folder has a leads file (see ``own_leads``), the businesses are those
+    leads, with a hidden truth drawn for them by the economy
+    (:func:`~countyreach.simulation.county_team.county_population`); otherwise a
+    population is synthesised in the villages by ``spec``. When it has an officers
+    file (and ``own_officers``), the officers become the world's ``roster``.
 
     Parameters
     ----------
     path : str or Path
         County folder or ``county.json``.
     spec : PopulationSpec, optional
-        Business population to synthesise in the county's villages.
+        Business population to synthesise in the county's villages; with the county's
+        own leads only its seed, variant, start month and history length apply.
     travel : {"roads", "straight_line"}
         Real road travel times, or the flagged approximation.
     detour : StraightLineModel, optional
@@ -236,20 +265,42 @@ def world_from_county(
         Officers' working day.
     cache_dir : str or Path, optional
         Road graph cache.
+    own_leads : bool, optional
+        True: the county's leads when it has a leads file; False: always synthesise
+        by ``spec``. None (default): the county's leads unless a ``spec`` is given (a
+        caller who sizes a population wants that population, as ``--businesses`` on
+        the command line does).
+    own_officers : bool
+        Read the county's officers file into ``roster`` when it has one.
 
     Returns
     -------
     SimWorld
     """
+    use_leads = spec is None if own_leads is None else own_leads
     spec = spec or PopulationSpec()
-    county = _county_places(path)
+    county = county_inputs(path)
     villages = read_villages(county.villages, crs=county.crs)
     branch_depots = read_branches(county.branches, crs=county.crs)
     branches = pd.DataFrame([{"branch_id": d.depot_id, "name": d.name, "lat": d.location.lat,
                               "lon": d.location.lon} for d in branch_depots])
-    econ = synthesise_population(villages, spec, branches)
+    service: dict[str, int] | None = None
+    meta: dict[str, Any] = {"county": str(county.root), "county_id": county.county_id}
+    if use_leads and county.leads is not None:
+        econ, service = county_population(county.leads, county.crs, villages, branches, spec)
+        meta.update(population=POPULATION_LEADS, population_file=str(county.leads))
+    else:
+        econ = synthesise_population(villages, spec, branches)
+        if county.leads is not None:
+            meta["unused_leads_file"] = str(county.leads)
+    roster = read_roster(county.officers, county.crs) \
+        if own_officers and county.officers is not None else ()
+    if roster:
+        meta["roster_file"] = str(county.officers)
     sites = _sites_table(villages, branches)
     ids, points = _nodes(econ.businesses, sites)
+    more_ids, more_points = roster_nodes(roster, ids)
+    ids, points = ids + more_ids, points + more_points
     if travel == "roads":
         import geo
         from countyreach.pipeline import default_cache_dir
@@ -270,29 +321,7 @@ def world_from_county(
     else:
         raise InputError(f"travel must be roads or straight_line, got {travel!r}", field="travel")
     return _finish(county.name, econ, sites, matrix, label, approximate, spec, shift, None,
-                   {"county": str(county.root), "county_id": county.county_id})
-
-
-def _county_places(path: str | Path) -> Any:
-    """The manifest's roads, villages and branches (a planner's county has no leads yet)."""
-    p = Path(path)
-    if p.is_dir():
-        p = p / "county.json"
-    try:
-        return load_county(p)
-    except LocatedError as exc:
-        if exc.field not in ("leads", "officers"):
-            raise
-    d = json.loads(p.read_text(encoding="utf-8"))
-    files = {}
-    for k in ("roads", "villages", "branches"):
-        f = p.parent / str(d.get(k, ""))
-        if not d.get(k) or not f.exists():
-            raise InputError(f"names no existing {k} file", file=str(p), field=k)
-        files[k] = f
-    return SimpleNamespace(name=str(d.get("name", p.parent.name)), root=p.parent,
-                           county_id=str(d.get("county_id", p.parent.name)),
-                           crs=str(d.get("crs", "wgs84")), **files)
+                   meta, service_s=service, roster=roster)
 
 
 def _nodes(businesses: pd.DataFrame, sites: pd.DataFrame) -> tuple[list[str], list[Location]]:

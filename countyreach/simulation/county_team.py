@@ -1,0 +1,266 @@
+"""A county's own leads and officers in the coverage simulation.
+
+A county folder may carry its businesses (``leads.csv``) and its officers
+(``officers.csv``). When it does, :func:`~countyreach.simulation.world.world_from_county`
+simulates those businesses, with a hidden truth drawn for them by the synthetic
+economy's own model (:func:`propensity.economy.economy_for_businesses`), and keeps the
+officers as the world's :attr:`~countyreach.simulation.world.SimWorld.roster`; a
+scenario with ``team="roster"`` then simulates those officers at their own starts and
+ends, with their shifts, lunch and caps. Without the files the population is
+synthesised and officers are placed at chosen bases, as before.
+
+The functions here read the manifest's optional files, build the population and the
+roster's matrix nodes, hand the roster to the engine, and describe what a world holds in
+one line for the command line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from countyreach.errors import InputError, LocatedError
+from countyreach.io import load_county, read_leads_table, read_officers
+from countyreach.simulation.scenario import BaseStrategy, Scenario, Team
+from geo.types import Location
+from routing.problem import Officer
+
+if TYPE_CHECKING:
+    from countyreach.simulation.population import PopulationSpec
+    from countyreach.simulation.world import SimWorld
+
+__all__ = [
+    "CountyInputs",
+    "county_inputs",
+    "county_population",
+    "read_roster",
+    "roster_nodes",
+    "roster_scenario",
+    "roster_officers",
+    "default_team",
+    "describe_population",
+    "describe_team",
+]
+
+#: World metadata values of ``population``.
+POPULATION_LEADS = "county_leads"
+POPULATION_SYNTHETIC = "synthetic"
+
+
+@dataclass(frozen=True, slots=True)
+class CountyInputs:
+    """The files of a county folder the simulation reads.
+
+    Attributes
+    ----------
+    name, county_id, crs : str
+        From the manifest.
+    root : Path
+        The folder.
+    roads, villages, branches : Path
+        Required.
+    leads, officers : Path or None
+        The county's own businesses and officers, when the manifest names an existing file.
+    """
+
+    name: str
+    county_id: str
+    crs: str
+    root: Path
+    roads: Path
+    villages: Path
+    branches: Path
+    leads: Path | None
+    officers: Path | None
+
+
+def county_inputs(path: str | Path) -> CountyInputs:
+    """The manifest's files; leads and officers are optional (a planner's county may lack them).
+
+    Parameters
+    ----------
+    path : str or Path
+        County folder or its ``county.json``.
+
+    Returns
+    -------
+    CountyInputs
+
+    Raises
+    ------
+    InputError
+        For a bad manifest or a missing roads, villages or branches file.
+    """
+    p = Path(path)
+    if p.is_dir():
+        p = p / "county.json"
+    try:
+        c = load_county(p)
+        return CountyInputs(c.name, c.county_id, c.crs, c.root, c.roads, c.villages, c.branches,
+                            c.leads, c.officers)
+    except LocatedError as exc:
+        # load_county insists on leads and officers; here they are optional.
+        if exc.field not in ("leads", "officers"):
+            raise
+    d = json.loads(p.read_text(encoding="utf-8-sig"))
+    files: dict[str, Path] = {}
+    for k in ("roads", "villages", "branches"):
+        f = p.parent / str(d.get(k, ""))
+        if not d.get(k) or not f.is_file():
+            raise InputError(f"names no existing {k} file", file=str(p), field=k)
+        files[k] = f
+    optional: dict[str, Path | None] = {}
+    for k in ("leads", "officers"):
+        f = p.parent / str(d.get(k, ""))
+        optional[k] = f if d.get(k) and f.is_file() else None
+    return CountyInputs(name=str(d.get("name", p.parent.name)),
+                        county_id=str(d.get("county_id", p.parent.name)),
+                        crs=str(d.get("crs", "wgs84")), root=p.parent, roads=files["roads"],
+                        villages=files["villages"], branches=files["branches"],
+                        leads=optional["leads"], officers=optional["officers"])
+
+
+def county_population(leads: Path, crs: str, villages: pd.DataFrame, branches: pd.DataFrame,
+                      spec: PopulationSpec) -> tuple[Any, dict[str, int]]:
+    """The county's own businesses with a hidden truth and a history from the economy.
+
+    Parameters
+    ----------
+    leads : Path
+        The county's leads file (validated by :func:`countyreach.io.read_leads_table`).
+    crs : str
+        Its coordinate system.
+    villages, branches : pandas.DataFrame
+        The county's places (WGS-84).
+    spec : PopulationSpec
+        Seed, variant and history length (its size, mix and densities do not apply).
+
+    Returns
+    -------
+    economy : propensity.Economy
+        The leads as businesses, in file order.
+    service_s : dict
+        Minutes at each business as the leads file gives them (or by industry), in seconds.
+    """
+    from propensity.economy import economy_for_businesses
+
+    table = read_leads_table(leads, crs=crs)
+    econ = economy_for_businesses(table, villages, branches, n_months=spec.n_history_months,
+                                  seed=spec.seed, start_month=spec.start_month,
+                                  variant=spec.variant)
+    service = dict(zip(table["lead_id"].astype(str), table["service_s"].astype(int),
+                       strict=True))
+    return econ, service
+
+
+def read_roster(path: Path, crs: str) -> tuple[Officer, ...]:
+    """The county's officers, their start and end places renamed as matrix nodes.
+
+    :func:`countyreach.io.read_officers` names the places ``O01-start``; in a world's
+    matrix, which also holds every business and candidate base, they become
+    ``officer:O01:start`` so that no business id can be mistaken for an officer's home.
+    """
+    out = []
+    for o in read_officers(path, crs=crs):
+        out.append(replace(o, start=replace(o.start, depot_id=f"officer:{o.officer_id}:start"),
+                           end=replace(o.end, depot_id=f"officer:{o.officer_id}:end")))
+    return tuple(out)
+
+
+def roster_nodes(roster: Sequence[Officer],
+                 taken: Sequence[str]) -> tuple[list[str], list[Location]]:
+    """Matrix nodes of the roster's starts and ends (ids, WGS-84 points).
+
+    Raises
+    ------
+    InputError
+        When a node id is already a business or site id.
+    """
+    ids: list[str] = []
+    pts: list[Location] = []
+    for o in roster:
+        for dep in (o.start, o.end):
+            ids.append(dep.depot_id)
+            pts.append(dep.location)
+    clash = set(ids) & set(taken)
+    if clash:
+        raise InputError(f"lead id(s) {sorted(clash)[:3]} clash with the officers' places",
+                         field="lead_id")
+    return ids, pts
+
+
+def roster_scenario(world: SimWorld, scenario: Scenario) -> Scenario:
+    """A roster scenario with the officers' starts as its bases (for the records).
+
+    Raises
+    ------
+    InputError
+        When the world has no roster, or the scenario's team size is not the roster's.
+    """
+    roster = world.roster
+    if not roster:
+        raise InputError("the county has no officers.csv: choose a team size instead",
+                         field="team")
+    if scenario.n_officers != len(roster):
+        raise InputError(f"the county's roster has {len(roster)} officers, the scenario "
+                         f"{scenario.n_officers}", field="n_officers")
+    return replace(scenario, base_strategy=BaseStrategy.GIVEN,
+                   bases=tuple(o.start.depot_id for o in roster))
+
+
+def roster_officers(world: SimWorld, scenario: Scenario) -> tuple[Officer, ...]:
+    """The officers a roster scenario simulates (checked as :func:`roster_scenario` does)."""
+    roster_scenario(world, scenario)
+    return tuple(world.roster)
+
+
+def default_team(world: SimWorld, n_officers: int | None, *,
+                 fallback: int = 6) -> tuple[Team, int]:
+    """The team to simulate: the roster unless a team size is asked for.
+
+    Parameters
+    ----------
+    world : SimWorld
+    n_officers : int or None
+        The size the user asked for, or None.
+    fallback : int
+        Size of the synthetic team when neither a size nor a roster is given.
+
+    Returns
+    -------
+    (Team, int)
+        Team and its number of officers.
+    """
+    if n_officers is None and world.roster:
+        return Team.ROSTER, len(world.roster)
+    return Team.BASES, int(fallback if n_officers is None else n_officers)
+
+
+def describe_population(world: SimWorld) -> str:
+    """``population: the county's 400 leads (leads.csv)`` or ``population: synthetic, …``."""
+    n = len(world.businesses)
+    if world.meta.get("population") == POPULATION_LEADS:
+        src = Path(str(world.meta.get("population_file", "leads.csv"))).name
+        return f"population: the county's {n:,} leads ({src}), hidden truth from the economy"
+    unused = world.meta.get("unused_leads_file")
+    note = f" (a population size was asked for; {Path(str(unused)).name} is not used)" \
+        if unused else ""
+    return f"population: synthetic, {n:,} businesses{note}"
+
+
+def describe_team(world: SimWorld, team: Team, n_officers: int,
+                  base_strategy: BaseStrategy | str | None = None) -> str:
+    """One line on who works: the roster, or synthetic officers at chosen bases."""
+    if team is Team.ROSTER:
+        return (f"team: the county's {len(world.roster)} officers "
+                f"({Path(str(world.meta.get('roster_file', 'officers.csv'))).name}: their "
+                "starts, ends, shifts, lunch and caps)")
+    how = f"{BaseStrategy(base_strategy).value} bases" if base_strategy else "chosen bases"
+    note = " (a team size was asked for; the county's roster is not used)" \
+        if world.roster else ""
+    return f"team: {n_officers} synthetic officers at {how}{note}"
