@@ -116,7 +116,7 @@ def search_parameters(n_leads: int, time_limit_s: float, search: Search = Search
     n_leads : int
         Candidates in the model: the neighbourhood operators used depend on it.
     time_limit_s : float
-        Time limit of the search (at least 0.1 s).
+        Time limit of the search (at least 10 ms).
     search : Search
         Guided local search, or a descent from an insertion or a savings start.
 
@@ -148,7 +148,7 @@ def search_parameters(n_leads: int, time_limit_s: float, search: Search = Search
             ops.use_path_lns = 3
             ops.use_local_cheapest_insertion_close_nodes_lns = 3
             ops.use_relocate_path_global_cheapest_insertion_insert_unperformed = 3
-    params.time_limit.FromMilliseconds(max(100, int(time_limit_s * 1000)))
+    params.time_limit.FromMilliseconds(max(10, int(time_limit_s * 1000)))
     params.log_search = False
     if search is Search.SAVINGS:
         # When (nearly) every lead gets visited, the day is a VRPTW and merging round trips

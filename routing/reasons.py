@@ -11,6 +11,7 @@ detour" is true of every lead it is said of.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -97,67 +98,120 @@ def lead_alone_reasons(problem: RoutingProblem, lead: Lead) -> DroppedLead | Non
                        "(or the drive limit)")
 
 
-def _cheapest_insertions(problem: RoutingProblem, route: Route, officer: Officer,
-                         lead: Lead) -> list[tuple[float, int]]:
-    """Positions in ``route`` that may fit, by added driving: ``(detour_s, position)``.
+_LEADS_BY_ID: weakref.WeakKeyDictionary[RoutingProblem, dict[str, Lead]] = (
+    weakref.WeakKeyDictionary())
 
-    A position is skipped without scheduling when the day's busy time (driving, visits,
-    lunch) plus the detour and the visit would exceed the shift, or the detour exceeds
-    the drive time left: no waiting can be squeezed to make room for it.
+
+def leads_by_id(problem: RoutingProblem) -> dict[str, Lead]:
+    """``problem.lead_by_id``, built once per problem.
+
+    The property builds a new dict at every call; the search and the explanations ask for
+    it per route and per step, which on a 2,000-lead day cost seconds.
     """
-    m = problem.matrix
-    oid = route.officer_id
-    nodes = [start_node_id(oid), *route.lead_ids, end_node_id(oid)]
-    idx = np.fromiter((m.index[n] for n in nodes), dtype=np.int64, count=len(nodes))
-    i = m.index[lead.lead_id]
-    a, b = idx[:-1], idx[1:]
-    # An idle officer does not drive at all: the whole round trip is added, not a detour.
-    saved = m.duration_s[a, b] if route.stops else 0
-    detour = m.duration_s[a, i].astype(float) + m.duration_s[i, b] - saved
-    by_id = problem.lead_by_id
-    busy = (route.drive_s + sum(by_id[x].service_s for x in route.lead_ids)
-            + (officer.lunch.duration_s if officer.lunch is not None else 0))
-    room = officer.shift.end_s - officer.shift.start_s - busy - lead.service_s
-    ok = (detour <= room) & (detour < UNREACHABLE)
-    if officer.max_drive_s is not None:
-        ok &= detour <= officer.max_drive_s - route.drive_s
-    cand = np.flatnonzero(ok)
-    order = cand[np.argsort(detour[cand], kind="stable")][:MAX_POSITIONS_TESTED]
-    return [(float(detour[p]), int(p)) for p in order]
+    cached = _LEADS_BY_ID.get(problem)
+    if cached is None:
+        cached = problem.lead_by_id
+        _LEADS_BY_ID[problem] = cached
+    return cached
 
 
-def _best_insertion(problem: RoutingProblem, routes: Sequence[Route], lead: Lead,
-                    max_cost: float = float("inf")) -> tuple[float, int, Route] | None:
-    """Cheapest feasible insertion of ``lead`` costing less than ``max_cost``.
+class _Screen:
+    """Cheapest insertion of many leads into the routes of a plan, screened a route at a time.
 
-    Returns ``(cost in yuan, route index, new route)`` or None.
+    For each route, the detour of every lead at every position comes from one array
+    operation, and positions that cannot fit are skipped without scheduling: the day's busy
+    time (driving, visits, lunch) plus the detour and the visit would exceed the shift, or
+    the detour exceeds the drive time left (no waiting can be squeezed to make room). A
+    route's screen is recomputed only when the route changes (:meth:`replace`).
     """
-    by_id = problem.lead_by_id
-    officers = problem.officer_by_id
-    per_s = problem.rules.drive_cost_yuan_per_h / 3600.0
-    best: tuple[float, int, Route] | None = None
-    for k, r in enumerate(routes):
-        o = officers[r.officer_id]
-        if not eligible(problem, o, lead):
-            continue
-        if lead.pinned_officer_id is not None and lead.pinned_officer_id != o.officer_id:
-            continue
-        if o.max_visits is not None and len(r.stops) >= o.max_visits:
-            continue  # a full day: no position can take one more visit
-        if o.capacity is not None and (
-                sum(by_id[x].load for x in r.lead_ids) + lead.load > o.capacity):
-            continue  # nothing left to carry for it
-        penalty = problem.rules.soft_penalty_yuan * soft_mismatch(problem, o, lead)
-        seq = [by_id[x] for x in r.lead_ids]
-        for detour_s, pos in _cheapest_insertions(problem, r, o, lead):
-            cost = detour_s * per_s + penalty
-            if cost >= (max_cost if best is None else min(best[0], max_cost)):
-                break  # positions come cheapest first: the rest cost more
-            new = schedule_route(o, [*seq[:pos], lead, *seq[pos:]], problem.matrix)
-            if new is not None:
-                best = (cost, k, new)
-                break
-    return best
+
+    def __init__(self, problem: RoutingProblem, routes: Sequence[Route],
+                 leads: Sequence[Lead]) -> None:
+        self.problem = problem
+        self.by_id = leads_by_id(problem)
+        self.officers = problem.officer_by_id
+        self.routes = list(routes)
+        self.leads = list(leads)
+        m = problem.matrix
+        self.rows = np.fromiter((m.index[ld.lead_id] for ld in leads), dtype=np.int64,
+                                count=len(leads))
+        self.service = np.array([ld.service_s for ld in leads], dtype=float)
+        self.per_s = problem.rules.drive_cost_yuan_per_h / 3600.0
+        self._screens: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def replace(self, k: int, route: Route) -> None:
+        """Route ``k`` is now ``route``."""
+        self.routes[k] = route
+        self._screens.pop(k, None)
+
+    def _screen(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Route ``k``'s detours (positions × leads, seconds), which of them may fit, and
+        which leads may fit anywhere in it."""
+        cached = self._screens.get(k)
+        if cached is not None:
+            return cached
+        m = self.problem.matrix
+        route = self.routes[k]
+        officer = self.officers[route.officer_id]
+        oid = route.officer_id
+        nodes = [start_node_id(oid), *route.lead_ids, end_node_id(oid)]
+        idx = np.fromiter((m.index[n] for n in nodes), dtype=np.int64, count=len(nodes))
+        a, b = idx[:-1], idx[1:]
+        # An idle officer does not drive at all: the whole round trip is added, not a detour.
+        saved = m.duration_s[a, b].astype(float) if route.stops else np.zeros(len(a))
+        detour = (m.duration_s[np.ix_(a, self.rows)].astype(float)
+                  + m.duration_s[np.ix_(self.rows, b)].T - saved[:, None])
+        busy = (route.drive_s + sum(self.by_id[x].service_s for x in route.lead_ids)
+                + (officer.lunch.duration_s if officer.lunch is not None else 0))
+        room = officer.shift.end_s - officer.shift.start_s - busy - self.service
+        ok = (detour <= room[None, :]) & (detour < UNREACHABLE)
+        if officer.max_drive_s is not None:
+            ok &= detour <= officer.max_drive_s - route.drive_s
+        anywhere = np.asarray(ok.any(axis=0), dtype=bool)
+        self._screens[k] = (detour, ok, anywhere)
+        return detour, ok, anywhere
+
+    def positions(self, k: int, j: int) -> list[tuple[float, int]]:
+        """Positions in route ``k`` that may fit lead ``j``, by added driving (at most
+        :data:`MAX_POSITIONS_TESTED`): ``(detour_s, position)``."""
+        detour, ok, anywhere = self._screen(k)
+        if not anywhere[j]:
+            return []
+        cand = np.flatnonzero(ok[:, j])
+        order = cand[np.argsort(detour[cand, j], kind="stable")][:MAX_POSITIONS_TESTED]
+        return [(float(detour[p, j]), int(p)) for p in order]
+
+    def best(self, j: int, max_cost: float = float("inf")) -> tuple[float, int, Route] | None:
+        """Cheapest feasible insertion of lead ``j`` costing less than ``max_cost``:
+        ``(cost in yuan, route index, new route)`` or None."""
+        problem, by_id = self.problem, self.by_id
+        lead = self.leads[j]
+        best: tuple[float, int, Route] | None = None
+        for k, r in enumerate(self.routes):
+            o = self.officers[r.officer_id]
+            if lead.pinned_officer_id is not None and lead.pinned_officer_id != o.officer_id:
+                continue
+            if not eligible(problem, o, lead):
+                continue
+            if o.max_visits is not None and len(r.stops) >= o.max_visits:
+                continue  # a full day: no position can take one more visit
+            if o.capacity is not None and (
+                    sum(by_id[x].load for x in r.lead_ids) + lead.load > o.capacity):
+                continue  # nothing left to carry for it
+            positions = self.positions(k, j)
+            if not positions:
+                continue
+            penalty = problem.rules.soft_penalty_yuan * soft_mismatch(problem, o, lead)
+            seq = [by_id[x] for x in r.lead_ids]
+            for detour_s, pos in positions:
+                cost = detour_s * self.per_s + penalty
+                if cost >= (max_cost if best is None else min(best[0], max_cost)):
+                    break  # positions come cheapest first: the rest cost more
+                new = schedule_route(o, [*seq[:pos], lead, *seq[pos:]], problem.matrix)
+                if new is not None:
+                    best = (cost, k, new)
+                    break
+        return best
 
 
 def insert_profitable(problem: RoutingProblem, routes: Sequence[Route],
@@ -169,16 +223,17 @@ def insert_profitable(problem: RoutingProblem, routes: Sequence[Route],
     tuple
         The new routes and the leads still left out.
     """
-    out = list(routes)
+    ordered = sorted(left, key=lambda ld: -ld.value_yuan)
+    screen = _Screen(problem, routes, ordered)
     still: list[Lead] = []
-    for lead in sorted(left, key=lambda ld: -ld.value_yuan):
+    for j, lead in enumerate(ordered):
         limit = float("inf") if lead.pinned_officer_id else lead.value_yuan
-        best = _best_insertion(problem, out, lead, limit)
+        best = screen.best(j, limit)
         if best is not None:
-            out[best[1]] = best[2]
+            screen.replace(best[1], best[2])
         else:
             still.append(lead)
-    return out, still
+    return screen.routes, still
 
 
 def explain_drops(problem: RoutingProblem, routes: Sequence[Route],
@@ -198,12 +253,13 @@ def explain_drops(problem: RoutingProblem, routes: Sequence[Route],
     tuple of DroppedLead
     """
     out = []
-    for lead in left:
+    screen = _Screen(problem, routes, left)
+    for j, lead in enumerate(left):
         alone = lead_alone_reasons(problem, lead)
         if alone is not None:
             out.append(alone)
             continue
-        best = _best_insertion(problem, routes, lead)
+        best = screen.best(j)
         if best is None:
             out.append(DroppedLead(lead.lead_id, DropReason.NO_CAPACITY,
                                    "every qualified officer's day is full (shift, lunch, "

@@ -254,14 +254,24 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
     first_day = _first_monday(world.sim_start_month)
     start_month = first_day.strftime("%Y-%m")
     true_v = econ.true_value_yuan(list(lead_ids), start_month, margin=sc.margin)
-    cut = np.quantile(true_v, 1 - HIGH_VALUE_SHARE)
-    high_value = true_v >= cut
+    # High value among the businesses a visit may serve: a recent borrower under the loan
+    # lockout is no one's to reach, whatever the team, so it is not in the coverage target.
+    open_now = _eligible(0, _loan_days(econ.history, lead_ids, first_day),
+                         _loan_days(econ.loan_book, lead_ids, first_day),
+                         sc.revisit_cooldown_days)
+    true_v = np.where(open_now, true_v, 0.0)
+    cut = np.quantile(true_v[open_now], 1 - HIGH_VALUE_SHARE) if open_now.any() else np.inf
+    high_value = open_now & (true_v >= cut)
     pos = {x: i for i, x in enumerate(lead_ids)}
 
     hetero = econ.variant is EconomyVariant.HETEROGENEOUS
-    score_learner = ScoreLearner(world, sc.seed) if sc.policy in _SCORE_POLICIES else None
-    value_learner = ValueLearner(world, sc.seed, sc.margin) \
-        if sc.policy is Policy.COUNTYREACH else None
+    # In the additive economy nobody borrows without a visit, so the uptake model already is
+    # the visit's effect (and an uplift model has no unvisited borrowers to learn from).
+    uplift = sc.policy is Policy.COUNTYREACH and hetero
+    score_learner = ScoreLearner(world, sc.seed) \
+        if sc.policy in _SCORE_POLICIES or (sc.policy is Policy.COUNTYREACH and not uplift) \
+        else None
+    value_learner = ValueLearner(world, sc.seed, sc.margin) if uplift else None
     territory_cache: dict[str, list[str]] | None = None
     # Loans already in the history count for the loan rules: the bank's own loans for
     # the one-year lockout, every loan (also elsewhere) for the truth's recency.
