@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from geo.types import UNREACHABLE
-from routing.plan import Plan, PlanStatus, Route, Violation
+from routing.plan import DropReason, Plan, PlanStatus, Route, Violation
 from routing.problem import (
     ConstraintMode,
     Lead,
@@ -47,6 +47,7 @@ VIOLATION_CODES = (
     "unknown_officer",
     "duplicate_route",
     "unknown_lead",
+    "offered_but_ranked_below",
     "duplicate_visit",
     "dropped_and_routed",
     "duplicate_drop",
@@ -238,14 +239,21 @@ def check_plan(problem: RoutingProblem, plan: Plan) -> list[Violation]:
             out.append(Violation("done_lead_revisited", f"lead {lid} was already visited today",
                                  visitor[lid], lid))
     dropped = Counter(d.lead_id for d in plan.dropped)
+    # Leads the application never offered to the solver (ranked below the day's candidates
+    # before travel times were computed) are listed with their reason but are not in the
+    # problem; any other unknown lead left out is an error.
+    never_offered = {d.lead_id for d in plan.dropped if d.reason is DropReason.BELOW_CANDIDATES}
     for lid, n in dropped.items():
         if n > 1:
             out.append(Violation("duplicate_drop", f"lead {lid} is left out {n} times", None, lid))
         if lid in visits:
             out.append(Violation("dropped_and_routed", f"lead {lid} is both visited and left out",
                                  visitor[lid], lid))
-        if lid not in leads:
+        if lid not in leads and lid not in never_offered:
             out.append(Violation("unknown_lead", f"unknown lead {lid} is left out", None, lid))
+        if lid in leads and lid in never_offered:
+            out.append(Violation("offered_but_ranked_below", f"lead {lid} was offered to the "
+                                 "solver but is reported as never offered", None, lid))
     for lid in leads:
         if lid not in visits and lid not in dropped:
             out.append(Violation("lead_unaccounted",

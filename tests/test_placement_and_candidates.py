@@ -98,10 +98,13 @@ def test_a_large_table_gets_a_matrix_for_its_candidates_only(
     parts = []
     for k in range(6):  # 2,400 leads: more than the day's candidates
         part = base.copy()
-        part["lead_id"] = [f"{x}-{k}" for x in base["lead_id"]]
+        # The first copy keeps its ids: the visit history the model learns from is theirs.
+        part["lead_id"] = list(base["lead_id"]) if k == 0 else [f"{x}-{k}" for x in
+                                                                 base["lead_id"]]
         part["pinned_officer_id"] = ""
-        part["lat"] = (base["lat"].astype(float) + rng.normal(0, 0.002, len(base))).map(
-            lambda x: f"{x:.7f}")
+        if k:
+            part["lat"] = (base["lat"].astype(float) + rng.normal(0, 0.002, len(base))).map(
+                lambda x: f"{x:.7f}")
         parts.append(part)
     pd.concat(parts).to_csv(county_copy / "leads.csv", index=False)
     with warnings.catch_warnings():

@@ -70,6 +70,9 @@ def corruptions(p: RoutingProblem, plan: Plan) -> dict[str, tuple[RoutingProblem
                                                      DroppedLead("GHOST",
                                                                  DropReason.NO_CAPACITY))))
     del ghost
+    # A lead of the problem (here a visited one) reported as never offered to the solver.
+    out["offered_but_ranked_below"] = (p, replace(plan, dropped=(
+        *plan.dropped, DroppedLead(s0.lead_id, DropReason.BELOW_CANDIDATES))))
     out["duplicate_visit"] = (p, _edit_route(plan, stops=(*r.stops, r.stops[0])))
     out["dropped_and_routed"] = (p, replace(plan, dropped=(
         *plan.dropped, DroppedLead(s0.lead_id, DropReason.NO_CAPACITY))))
@@ -220,3 +223,18 @@ def test_a_lead_that_fits_for_free_is_never_dropped(p, value):
     plan2 = solve(q, time_limit_s=0.3)
     assert check_plan(q, plan2) == []
     assert "FREE" in plan2.visited_lead_ids, plan2.dropped
+
+
+def test_a_lead_never_offered_may_be_listed_but_not_an_unknown_one():
+    p = _problem_for_never_offered()
+    plan = solve(p, time_limit_s=0.3)
+    listed = replace(plan, dropped=(*plan.dropped,
+                                    DroppedLead("HELD", DropReason.BELOW_CANDIDATES)))
+    assert check_plan(p, listed) == []
+    unknown = replace(plan, dropped=(*plan.dropped, DroppedLead("HELD", DropReason.NO_CAPACITY)))
+    assert [v.code for v in check_plan(p, unknown)] == ["unknown_lead"]
+
+
+def _problem_for_never_offered() -> RoutingProblem:
+    return problem([lead("a"), lead("b")], [officer("O1")], {"O1": (0, 0), "a": (1, 0),
+                                                              "b": (2, 0)})
