@@ -1,19 +1,19 @@
 """countyreach — the Streamlit map interface for managers, officers and planners.
 
-Run with ``streamlit run app.py`` (or ``countyreach app``). One page per job, each in
-its own file under ``app_pages/``:
+Run with ``streamlit run app.py`` (or ``countyreach app``). Everyone signs in first
+(``app_pages/signin.py``; demo mode creates one account per role on a fresh store);
+then each role gets its pages, each in its own file under ``app_pages/``:
 
-* Manager — plan the day, adjust (pin / lock / re-optimise), publish;
+* Manager — plan the day, adjust (pin / lock / re-plan with a diff), publish a version;
 * Officer — my visits on a phone, navigation, outcome in two taps, offline sheet;
-* Leads — ranked, filtered, explained;
-* Planner — coverage of a new county against the number of officers;
+* Leads — ranked, filtered, explained (managers: personal data);
+* Planner — coverage of a new county against the number of officers (aggregates only);
 * Model — the lead model's report.
 
-This file sets the page up, draws the sidebar (language, role, region, basemap,
-sign-in) and hands over to ``st.navigation``. Pages only lay out widgets: every
-number, table, map layer and text comes from :mod:`countyreach.services`,
-:mod:`countyreach.i18n` and the library. Configuration is
-:func:`countyreach.settings.get_settings` (the ``COUNTYREACH_*`` variables).
+This file sets the page up, draws the sidebar (language, who is signed in, county,
+basemap) and hands over to ``st.navigation``. Pages only lay out widgets: every number,
+table, map layer and text comes from :mod:`countyreach.services`, :mod:`countyreach.i18n`
+and the library. Configuration is :func:`countyreach.settings.get_settings`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from app_pages import common as ui  # noqa: E402
-from countyreach.i18n import t  # noqa: E402
+from countyreach.i18n import LANGS, t  # noqa: E402
 from countyreach.settings import get_settings  # noqa: E402
 
 #: Page name -> (i18n key of its title, icon). The name is the file in app_pages/ and
@@ -43,25 +43,58 @@ PAGES: dict[str, tuple[str, str]] = {
     "planner": ("page_planner", ":material/map:"),
     "model": ("page_model", ":material/monitoring:"),
 }
+#: The pages each role may open, its home first. Planners see aggregates only: no lead
+#: list, no visit list (personal data).
+ROLE_PAGES: dict[str, tuple[str, ...]] = {
+    "officer": ("officer",),
+    "manager": ("manager", "officer", "leads", "planner", "model"),
+    "planner": ("planner", "model"),
+    "admin": ("manager", "officer", "leads", "planner", "model"),
+}
 #: Each role's home page.
-ROLE_HOME = {"manager": "manager", "officer": "officer", "planner": "planner"}
+ROLE_HOME = {r: pages[0] for r, pages in ROLE_PAGES.items()}
+LANG_NAMES = {"zh": "中文", "en": "English"}
+
+
+def _init_language() -> None:
+    """The language of this session: the URL's ``?lang=`` on first load, else Chinese."""
+    if st.session_state.get("lang") not in LANGS:
+        asked = st.query_params.get("lang")
+        st.session_state["lang"] = asked if asked in LANGS else LANGS[0]
+
+
+def _language_changed() -> None:
+    choice = st.session_state.get("lang_switch")
+    if choice in LANGS:
+        st.session_state["lang"] = choice
 
 
 def sidebar() -> None:
-    """Language, role, region and basemap choices shared by every page."""
-    st.session_state.setdefault("lang", "zh")
+    """Language, the signed-in user, county and basemap, shared by every page."""
     if "basemap" not in st.session_state:
         mode = get_settings().basemap
         st.session_state["basemap"] = mode == "1" or (mode == "auto" and ui.basemap_reachable())
+    L = ui.lang()
+    # The switch shows the stored language every run; the language lives in "lang" (not
+    # in the widget), so a page change or an interrupted run cannot reset it.
+    st.session_state["lang_switch"] = L
     with st.sidebar:
-        st.segmented_control(t("language", ui.lang()), ["zh", "en"], key="lang", required=True,
-                             format_func=lambda x: "中文" if x == "zh" else "English")
-        L = ui.lang()
-        st.selectbox(t("role", L), list(ROLE_HOME), key="role",
-                     format_func=lambda r: t(f"role_{r}", L), on_change=_go_home)
-        st.selectbox(t("county", L), list(ui.counties()), key="county")
+        st.segmented_control(t("language", L), list(LANGS), key="lang_switch", required=True,
+                             format_func=LANG_NAMES.__getitem__, on_change=_language_changed)
+        signed = ui.signed_in()
+        if signed is None:
+            return
+        _, sess = signed
+        who = t(f"role_{sess.role}", L)
+        st.caption(t("signed_in", L, user=sess.username, role=who))
+        found = ui.counties()
+        if st.session_state.get("county") not in found:
+            st.session_state["county"] = next(iter(found))
+        st.selectbox(t("county", L), list(found), key="county")
         st.toggle(t("basemap", L), key="basemap", help=t("basemap_help", L))
-        _sign_in_box(L)
+        if st.button(t("sign_out", L), key="sign_out", icon=":material/logout:"):
+            ui.sign_out()
+            st.rerun()
 
 
 @st.cache_resource(show_spinner=False)
@@ -77,53 +110,32 @@ def _favicon() -> Any:
     return img
 
 
-def _go_home() -> None:
-    """Changing role opens that role's home page."""
-    st.session_state["goto"] = ROLE_HOME.get(str(st.session_state.get("role")), "manager")
-
-
-def _sign_in_box(L: str) -> None:
-    """Optional sign-in to the database store (plans and outcomes that outlive the server)."""
-    store = ui.plan_store()
-    if store is None:
-        return
-    sess = st.session_state.get("store_session")
-    if sess is not None:
-        st.caption(t("signed_in", L, user=sess.username, role=sess.role))
-        if st.button(t("sign_out", L), key="sign_out"):
-            try:
-                store.logout(sess)
-            finally:
-                st.session_state.pop("store_session", None)
-            st.rerun()
-        return
-    with st.expander(t("sign_in", L)), st.form("sign_in_form", border=False):
-        user = st.text_input(t("username", L), key="login_user")
-        password = st.text_input(t("password", L), type="password", key="login_password")
-        if st.form_submit_button(t("sign_in", L)):
-            try:
-                st.session_state["store_session"] = store.login(user, password)
-                st.rerun()
-            except Exception as exc:
-                st.error(t("sign_in_failed", L, why=exc))
-    st.caption(t("store_off", L))
-
-
 def main() -> None:
-    """Build the navigation and run the chosen page.
+    """Sign in, then build the navigation of the user's role and run the chosen page.
 
-    ``st.session_state["goto"]`` (set by the role selector, or by a test)
-    switches to that page once.
+    ``st.session_state["goto"]`` (set after signing in, or by a test) switches to that
+    page once.
     """
     # A favicon drawn here: Material/emoji icons would be fetched from a CDN, and the
     # app must work offline.
     st.set_page_config(page_title="countyreach", page_icon=_favicon(), layout="wide")
+    _init_language()
     sidebar()
     L = ui.lang()
-    home = ROLE_HOME.get(str(st.session_state.get("role", "manager")), "manager")
-    pages = {name: st.Page(REPO / "app_pages" / f"{name}.py", title=t(key, L), icon=icon,
-                           url_path=name, default=(name == home))
-             for name, (key, icon) in PAGES.items()}
+    # The URL keeps the language, so a reload or a bookmark opens in it.
+    if st.query_params.get("lang") != L:
+        st.query_params["lang"] = L
+    signed = ui.signed_in()
+    if signed is None:
+        sign_in = st.Page(REPO / "app_pages" / "signin.py", title=t("sign_in", L),
+                          icon=":material/login:", url_path="signin", default=True)
+        st.navigation([sign_in], position="hidden").run()
+        return
+    role = str(signed[1].role)
+    allowed = ROLE_PAGES.get(role, ())
+    pages = {name: st.Page(REPO / "app_pages" / f"{name}.py", title=t(PAGES[name][0], L),
+                           icon=PAGES[name][1], url_path=name, default=(i == 0))
+             for i, name in enumerate(allowed)}
     nav = st.navigation(list(pages.values()))
     goto = st.session_state.pop("goto", None)
     if goto in pages and pages[goto] is not nav:

@@ -1,14 +1,16 @@
 """What the pages share: cached resources of the server and this session's state.
 
 Cached resources (``st.cache_resource``) live once per server process: the loaded
-county, its map roads and scores, the plan store, the board that connects sessions.
-Session helpers read ``st.session_state`` (language, chosen county, the current day,
-the signed-in store session). Nothing here computes results: that is
+county, its map roads and scores, the store. Session helpers read ``st.session_state``
+(language, chosen county, the current day, the signed-in store session, outcomes waiting
+to be sent). What must outlive the server — published plans, outcomes, the do-not-visit
+list, users — is in the store only. Nothing here computes results: that is
 :mod:`countyreach.services`.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,13 +19,14 @@ import pandas as pd
 import streamlit as st
 
 from countyreach import pipeline
+from countyreach.errors import AccessDenied
 from countyreach.i18n import t
 from countyreach.services import deck as dk
 from countyreach.services import maps
 from countyreach.services.coverage import build_world
 from countyreach.services.diagnostics import ModelView, model_view
-from countyreach.services.officer import SharedBoard, do_not_visit_ids
-from countyreach.services.workspace import county_folders, open_store
+from countyreach.services.officer import OutcomeQueue, do_not_visit_ids
+from countyreach.services.workspace import counties_for, county_folders, open_store
 from countyreach.settings import get_settings
 from countyreach.store import Session, Store
 
@@ -43,9 +46,17 @@ def cache_dir() -> Path:
     return get_settings().cache_dir
 
 
-def counties() -> dict[str, Path]:
+def all_counties() -> dict[str, Path]:
     """County folders by display name: ``COUNTYREACH_DATA`` first, then ``data/``."""
     return county_folders([*get_settings().data_roots, DATA])
+
+
+def counties() -> dict[str, Path]:
+    """The counties the signed-in user works in (every county before sign-in)."""
+    sess = st.session_state.get("store_session")
+    found = all_counties()
+    mine = counties_for(found, sess.county_id if sess is not None else None)
+    return mine or found
 
 
 # --------------------------------------------------------------------------- cached resources
@@ -85,16 +96,13 @@ def sim_world(kind: str, path: str) -> SimWorld:
 
 
 @st.cache_resource(show_spinner=False)
+def _store(url: str) -> Store | None:
+    return open_store(url, get_settings().cache_dir)
+
+
 def plan_store() -> Store | None:
-    """The plan store, or ``None`` when its database is down (then state is per session)."""
-    settings = get_settings()
-    return open_store(settings.store_url, settings.cache_dir)
-
-
-@st.cache_resource(show_spinner=False)
-def board() -> SharedBoard:
-    """Published plans and outcomes shared by every session of this server."""
-    return SharedBoard()
+    """The store (the one system of record), or ``None`` when its database is down."""
+    return _store(get_settings().store_url)
 
 
 @st.cache_resource(show_spinner=False, ttl=600)
@@ -155,12 +163,26 @@ def progress_callback(bar: Any) -> Callable[[str, float], None]:
     return report
 
 
-def show_map(md: maps.MapData, key: str, height: int = 560) -> None:
-    """Draw the map (offline unless the sidebar's basemap is on) and its attribution."""
+def show_map(md: maps.MapData, key: str, height: int = 560, *,
+             selectable: bool = False) -> str | None:
+    """Draw the map (offline unless the sidebar's basemap is on) and its attribution.
+
+    With ``selectable`` a click on a lead selects it: its id is returned (else ``None``).
+    """
     deck = dk.build_deck(md, basemap=bool(st.session_state.get("basemap", False)),
                          height_px=height)
-    st.pydeck_chart(deck, key=key, height=height)
+    if not selectable:
+        st.pydeck_chart(deck, key=key, height=height)
+        st.caption(t("attribution", lang()))
+        return None
+    event = st.pydeck_chart(deck, key=key, height=height, on_select="rerun",
+                            selection_mode="single-object")
     st.caption(t("attribution", lang()))
+    try:
+        picked = (event.selection.get("objects") or {}).get("leads") or []
+    except AttributeError:  # no selection state (e.g. under AppTest)
+        return None
+    return str(picked[0].get("lead_id")) if picked else None
 
 
 def current_day() -> pipeline.DayPlan | None:
@@ -177,14 +199,51 @@ def set_day(day: pipeline.DayPlan) -> None:
 
 
 def signed_in() -> tuple[Store, Session] | None:
-    """``(store, session)`` when the user signed in to the database store."""
+    """``(store, session)`` of the signed-in user; ``None`` (signed out) once it expired."""
     store, sess = plan_store(), st.session_state.get("store_session")
-    return (store, sess) if store is not None and sess is not None else None
+    if store is None or sess is None:
+        return None
+    if sess.expires_at <= store.now():
+        sign_out(t("session_expired", lang()))
+        return None
+    return store, sess
+
+
+def role() -> str:
+    """The signed-in user's role (``""`` when nobody is signed in)."""
+    sess = st.session_state.get("store_session")
+    return str(sess.role) if sess is not None else ""
+
+
+def sign_out(reason: str = "") -> None:
+    """Forget this browser session's sign-in (the store ends the token too)."""
+    store, sess = plan_store(), st.session_state.pop("store_session", None)
+    if store is not None and sess is not None:
+        # an expired or unreachable session is gone either way
+        with contextlib.suppress(Exception):
+            store.logout(sess)
+    for key in ("day", "legs", "pins", "outcome_queue", "published_version"):
+        st.session_state.pop(key, None)
+    if reason:
+        st.session_state["sign_in_reason"] = reason
+
+
+def refused(exc: Exception) -> None:
+    """Show why the store refused; an expired session signs the user out."""
+    if isinstance(exc, AccessDenied) and "log in again" in str(exc):
+        sign_out(t("session_expired", lang()))
+        st.rerun()
+    st.error(t("refused", lang(), why=exc))
+
+
+def outcome_queue() -> OutcomeQueue:
+    """Outcomes of this browser session still waiting for the store."""
+    return st.session_state.setdefault("outcome_queue", OutcomeQueue())
 
 
 def do_not_visit() -> set[str]:
-    """Leads not to plan in the chosen county (this server's list and the store's)."""
+    """Leads not to plan in the chosen county: the store's do-not-visit list."""
     signed = signed_in()
-    store, sess = signed if signed is not None else (None, None)
-    return do_not_visit_ids(board(), county_path(), store=store, session=sess,
-                            county_id=county_id() if signed is not None else "")
+    if signed is None:
+        return set()
+    return do_not_visit_ids(*signed, county_id())

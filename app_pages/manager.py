@@ -1,24 +1,31 @@
-"""Manager page: plan the day, see routes and KPIs, adjust (pin / lock / re-optimise), publish."""
+"""Manager page: plan the day, see numbered routes and KPIs, pin and lock, re-plan with a
+per-officer diff, publish a version after confirming."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 
+import pandas as pd
 import streamlit as st
 
 from app_pages import common as ui
+from app_pages import plan_changes as pc
 from countyreach import pipeline
-from countyreach.i18n import status_label, t
+from countyreach.errors import AccessDenied, InputError
+from countyreach.i18n import format_number, format_percent, format_yuan, status_label, t
 from countyreach.serialize import plan_to_dict
 from countyreach.services import maps
 from countyreach.services import planning as pl
 from countyreach.settings import get_settings
 from routing.params import SolveParams
-from routing.problem import ConstraintMode, RoutingRules
+from routing.plan import Plan
+from routing.problem import ConstraintMode, RoutingRules, hhmm
 
 #: Constraint modes in the order the selectors offer them (the default first).
 MODES: tuple[ConstraintMode, ...] = (ConstraintMode.SOFT, ConstraintMode.HARD, ConstraintMode.OFF)
+#: Leads listed for one search (type more to narrow).
+SEARCH_LIMIT = 30
 
 
 def _rules_and_params() -> tuple[RoutingRules, SolveParams]:
@@ -40,11 +47,12 @@ def render() -> None:
         return
     officers = {o.officer_id: o for o in data.officers}
     c1, c2 = st.columns([1, 3])
-    plan_date = c1.date_input(t("plan_date", L), value=dt.date.today(), key="plan_date")
+    plan_date = c1.date_input(t("plan_date", L), value=dt.date.today(), key="plan_date",
+                              format="YYYY-MM-DD")
     on_duty = c2.multiselect(
         t("officers_on_duty", L), list(officers), default=list(officers), key="on_duty",
         format_func=lambda oid: f"{oid} {officers[oid].name}")
-    with st.expander(t("adjust", L) + " · " + t("time_limit", L), expanded=False):
+    with st.expander(t("solver_settings", L), expanded=False):
         s1, s2, s3 = st.columns(3)
         s1.number_input(t("time_limit", L), 0.5, 120.0, get_settings().time_limit_s, 0.5,
                         key="time_limit")
@@ -67,14 +75,34 @@ def render() -> None:
             st.error(str(exc))
             return
         bar.empty()
+        st.session_state.pop("prev_plan", None)
         ui.set_day(planned)
     day = ui.current_day()
-    if day is None:
+    if day is None or day.plan.plan_date != plan_date.isoformat():
         st.info(t("no_plan_yet", L))
         ui.show_map(maps.map_data(data, ui.scores(plan_date.strftime("%Y-%m")), L,
                                   roads=ui.county_roads(ui.county_path())), "plan_map")
         return
     _plan_view(day)
+
+
+def _kpis(day: pipeline.DayPlan) -> None:
+    L = ui.lang()
+    rows, total = pl.plan_kpis(day.problem, day.plan, day.scores)
+    offered = sum(ld.value_yuan for ld in day.problem.leads)
+    cols = st.columns(6)
+    cols[0].metric(t("kpi_visits", L), total.visits)
+    cols[1].metric(t("kpi_drive_h", L), format_number(total.drive_h, 1))
+    cols[2].metric(t("kpi_loans", L), format_number(total.expected_loans, 1))
+    cols[3].metric(t("kpi_loan_yuan", L), format_yuan(total.expected_loan_yuan))
+    cols[4].metric(t("kpi_value", L), format_yuan(total.value_yuan),
+                   help=t("kpi_value_share", L, share=format_percent(
+                       total.value_yuan / offered if offered else None)))
+    cols[5].metric(t("kpi_dropped", L), len(day.plan.dropped))
+    frame = pl.kpi_frame(rows, total, L)
+    money = [t("kpi_loan_yuan", L), t("kpi_value", L)]
+    st.dataframe(frame, hide_index=True, key="kpi_table",
+                 column_config={c: st.column_config.NumberColumn(format="¥%,d") for c in money})
 
 
 def _plan_view(day: pipeline.DayPlan) -> None:
@@ -89,26 +117,24 @@ def _plan_view(day: pipeline.DayPlan) -> None:
         st.error(f"{status} · {t('checker_bad', L, n=len(day.violations))}")
         for v in day.violations[:10]:
             st.write(f"[{v.code}] {v.message}")
-    rows, total = pl.plan_kpis(problem, plan, day.scores)
-    cols = st.columns(6)
-    cols[0].metric(t("kpi_visits", L), total.visits)
-    cols[1].metric(t("kpi_drive_h", L), f"{total.drive_h:.1f}")
-    cols[2].metric(t("kpi_loans", L), f"{total.expected_loans:.1f}")
-    cols[3].metric(t("kpi_loan_yuan", L), f"{total.expected_loan_yuan:,.0f}")
-    cols[4].metric(t("kpi_value", L), f"{total.value_yuan:,.0f}")
-    cols[5].metric(t("kpi_dropped", L), len(plan.dropped))
+    _kpis(day)
+    pins: dict[str, str] = st.session_state.get("pins", {})
     md = maps.map_data(day.county, day.scores, L, day=day, legs=st.session_state.get("legs"),
-                       roads=ui.county_roads(ui.county_path()))
-    ui.show_map(md, "plan_map")
+                       roads=ui.county_roads(ui.county_path()), pins=pins)
+    picked = ui.show_map(md, "plan_map", selectable=True)
     colours = maps.officer_colours(o.officer_id for o in day.county.officers)
     st.html(maps.officer_legend_html({o.officer_id: o.name for o in problem.officers}, colours))
     st.caption(t("legend", L))
-    st.dataframe(pl.kpi_frame(rows, total, L), hide_index=True, key="kpi_table")
+    if picked:
+        st.session_state["card_lead"] = picked
+    _changes(day)
     tab_routes, tab_dropped = st.tabs([t("routes", L), t("dropped_leads", L)])
     labels = pl.table_labels(L)
     with tab_routes:
         st.dataframe(pl.route_table(problem, plan, L).rename(columns=labels), hide_index=True,
-                     key="route_table")
+                     key="route_table", column_config={labels["value_yuan"]:
+                                                       st.column_config.NumberColumn(
+                                                           format="¥%,d")})
     with tab_dropped:
         st.dataframe(pl.dropped_table(problem, plan, L).rename(columns=labels), hide_index=True,
                      key="dropped_table")
@@ -116,57 +142,196 @@ def _plan_view(day: pipeline.DayPlan) -> None:
     _publish(day)
 
 
+def _lead_card(day: pipeline.DayPlan, lead_id: str) -> None:
+    """The card of one lead: value, reasons, where it is in the plan, pin to an officer."""
+    L = ui.lang()
+    ld = day.problem.lead_by_id.get(lead_id)
+    if ld is None:
+        return
+    where = next(((r.officer_id, i, s) for r in day.plan.routes
+                  for i, s in enumerate(r.stops, start=1) if s.lead_id == lead_id), None)
+    with st.container(border=True, key="lead_card"):
+        st.markdown(f"**{ld.name}** ({ld.lead_id}) · {ld.village}")
+        c1, c2, c3 = st.columns(3)
+        c1.metric(t("value", L), format_yuan(ld.value_yuan))
+        if where is not None:
+            oid, seq, stop = where
+            c2.metric(t("officer", L), f"{oid} · {t('col_seq', L)} {seq}")
+            wait = max(stop.start_s - stop.arrival_s, 0)
+            c3.metric(t("arrive", L), hhmm(stop.arrival_s),
+                      help=t("wait_min", L, m=round(wait / 60), start=hhmm(stop.start_s)))
+            if wait >= 60:
+                st.caption(t("wait_min", L, m=round(wait / 60), start=hhmm(stop.start_s)))
+        else:
+            c2.metric(t("officer", L), "—")
+        col = pl.explanation_column(L)
+        why = day.scores.loc[day.scores["lead_id"] == lead_id, col] \
+            if col in day.scores.columns else pd.Series(dtype=str)
+        st.caption(f"{t('why_lead', L)}: {why.iloc[0] if len(why) else '—'}")
+
+
+def _search_lead(day: pipeline.DayPlan) -> str | None:
+    """Search-as-you-type: leads whose id, name or village contain the text, best first."""
+    L = ui.lang()
+    text = st.text_input(t("search_lead", L), key="lead_search",
+                         placeholder=t("search_hint", L)).strip().lower()
+    leads = sorted(day.problem.leads, key=lambda ld: -ld.value_yuan)
+    if text:
+        leads = [ld for ld in leads if text in f"{ld.lead_id} {ld.name} {ld.village}".lower()]
+    shown = leads[:SEARCH_LIMIT]
+    if not shown:
+        st.caption(t("search_none", L))
+        return None
+    label = {ld.lead_id: f"{ld.name} · {ld.village} · {format_yuan(ld.value_yuan)} ({ld.lead_id})"
+             for ld in shown}
+    card = st.session_state.get("card_lead")
+    ids = [ld.lead_id for ld in shown]
+    if card in day.problem.lead_by_id and card not in ids:
+        ids.insert(0, card)
+        ld = day.problem.lead_by_id[card]
+        label[card] = f"{ld.name} · {ld.village} · {format_yuan(ld.value_yuan)} ({card})"
+    if card in ids:
+        st.session_state["pin_lead"] = card
+        st.session_state.pop("card_lead", None)
+    picked = st.selectbox(t("lead", L), ids, key="pin_lead", format_func=label.__getitem__)
+    if len(leads) > SEARCH_LIMIT:
+        st.caption(t("search_more", L, n=len(leads) - SEARCH_LIMIT))
+    return str(picked) if picked else None
+
+
 def _adjust(day: pipeline.DayPlan) -> None:
     L = ui.lang()
     st.subheader(t("adjust", L))
     pins: dict[str, str] = dict(st.session_state.get("pins", {}))
+    locked: set[str] = set(st.session_state.get("locked", set()))
     names = {o.officer_id: o.name for o in day.problem.officers}
-    leads = sorted(day.problem.leads, key=lambda ld: -ld.value_yuan)
-    label = {ld.lead_id: f"{ld.lead_id} {ld.name} · ¥{ld.value_yuan:,.0f}" for ld in leads}
-    c1, c2, c3 = st.columns([3, 2, 1])
-    lead_id = c1.selectbox(t("lead", L), [ld.lead_id for ld in leads], key="pin_lead",
-                           format_func=lambda x: label.get(x, x))
-    officer_id = c2.selectbox(t("assign_lead", L), list(names), key="pin_officer",
-                              format_func=lambda x: f"{x} {names.get(x, '')}")
-    if c3.button(t("pin", L), key="pin_button") and lead_id and officer_id:
-        pins = pl.assign_pin(pins, str(lead_id), str(officer_id))
-    d1, d2, d3 = st.columns([3, 2, 1])
-    lock_officer = d1.selectbox(t("lock_route", L), list(names), key="lock_officer",
-                                format_func=lambda x: f"{x} {names.get(x, '')}")
-    if d2.button(t("lock_route", L), key="lock_button") and lock_officer:
-        pins = pl.lock_route(pins, day.plan, str(lock_officer))
-    if d3.button(t("unpin_all", L), key="unpin_button"):
-        pins = pl.unpin(pins)
+    left, right = st.columns(2)
+    with left, st.container(border=True):
+        lead_id = _search_lead(day)
+        if lead_id:
+            _lead_card(day, lead_id)
+        c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+        officer_id = c1.selectbox(t("assign_lead", L), list(names), key="pin_officer",
+                                  format_func=lambda x: f"{x} {names.get(x, '')}")
+        if c2.button(t("pin", L), key="pin_button", icon=":material/push_pin:") and lead_id:
+            pins = pl.assign_pin(pins, lead_id, str(officer_id))
+        if c3.button(t("unpin", L), key="unpin_one", disabled=lead_id not in pins):
+            pins = pl.unpin(pins, lead_id)
+    with right, st.container(border=True):
+        lock_officer = st.selectbox(t("lock_route", L), list(names), key="lock_officer",
+                                    format_func=lambda x: f"{x} {names.get(x, '')}")
+        d1, d2 = st.columns(2)
+        if d1.button(t("lock_route", L), key="lock_button", icon=":material/lock:"):
+            pins = pl.lock_route(pins, day.plan, str(lock_officer))
+            locked.add(str(lock_officer))
+        if d2.button(t("unpin_all", L), key="unpin_button"):
+            pins, locked = pl.unpin(pins), set()
+        if locked:
+            st.caption(t("locked_routes", L, officers=", ".join(sorted(locked))))
     st.session_state["pins"] = pins
-    if pins:
-        st.caption(t("pins", L, n=len(pins)) + " — " + ", ".join(
-            t("pinned_to", L, lead=k, officer=v) for k, v in sorted(pins.items())))
-    if st.button(t("reoptimise", L), key="reoptimise", type="primary"):
+    st.session_state["locked"] = locked
+    appointments = pl.appointments(pins) if hasattr(pl, "appointments") else pins
+    if appointments:
+        st.caption(t("pins", L, n=len(appointments)) + " — " + ", ".join(
+            t("pinned_to", L, lead=k, officer=v) for k, v in sorted(appointments.items())))
+    if st.button(t("reoptimise", L), key="reoptimise", type="primary",
+                 icon=":material/autorenew:"):
         with st.spinner(t("planning", L)):
             rules, params = _rules_and_params()
-            ui.set_day(pl.replan(day, pins=pins, rules=rules, params=params))
+            try:
+                new = pl.replan(day, pins=pins, rules=rules, params=params)
+            except Exception as exc:  # the current plan stays; say why the re-plan failed
+                st.error(t("replan_failed", L, why=exc))
+                return
+        st.session_state["prev_plan"] = day.plan
+        ui.set_day(new)
+        st.rerun()
+
+
+def _published(day: pipeline.DayPlan) -> tuple[Plan, int] | None:
+    """The day's published plan and its version in the store, if one is published."""
+    signed = ui.signed_in()
+    if signed is None:
+        return None
+    try:
+        _, plan, version = signed[0].published_plan(signed[1], ui.county_id(),
+                                                     day.plan.plan_date)
+    except (InputError, AccessDenied):
+        return None
+    return plan, version
+
+
+def _changes(day: pipeline.DayPlan) -> None:
+    """What the current plan changes, per officer: against the published version, else
+    against the plan before the last re-plan."""
+    L = ui.lang()
+    published = _published(day)
+    before = published[0] if published is not None else st.session_state.get("prev_plan")
+    if before is None:
+        return
+    items = pc.changes(before, day.plan)
+    title = t("diff_vs_published", L, version=published[1]) if published is not None \
+        else t("diff_vs_previous", L)
+    with st.expander(f"{title} · {t('diff_n', L, n=len(items))}", expanded=bool(items),
+                     icon=":material/difference:"):
+        if not items:
+            st.caption(t("diff_none", L))
+            return
+        names = {ld.lead_id: ld.name for ld in day.problem.leads}
+        st.dataframe(pc.changes_frame(items, names, L), hide_index=True, key="diff_table")
+
+
+def _confirm_publish(day_key: str) -> None:
+    L = ui.lang()
+    day = ui.current_day()
+    signed = ui.signed_in()
+    if day is None or signed is None:
+        return
+    published = _published(day)
+    st.write(t("publish_confirm", L, date=day.plan.plan_date,
+               visits=len(day.plan.visited_lead_ids), officers=len(day.plan.routes)))
+    if published is not None:
+        n = len(pc.changes(published[0], day.plan))
+        st.caption(t("publish_replaces", L, version=published[1], n=n))
+    c1, c2 = st.columns(2)
+    if c1.button(t("publish_yes", L), key=f"publish_yes_{day_key}", type="primary"):
+        try:
+            st.session_state["published_version"] = pl.publish_to_store(*signed, day, L)
+        except Exception as exc:
+            st.error(t("refused", L, why=exc))
+            return
+        st.rerun()
+    if c2.button(t("cancel", L), key=f"publish_no_{day_key}"):
         st.rerun()
 
 
 def _publish(day: pipeline.DayPlan) -> None:
     L = ui.lang()
+    st.subheader(t("publish_title", L))
     c1, c2 = st.columns(2)
-    if c1.button(t("publish", L), key="publish", type="primary"):
-        plan_id = None
-        signed = ui.signed_in()
-        if signed is not None:
-            store, sess = signed
-            try:
-                plan_id = pl.publish_to_store(store, sess, day, L)
-            except Exception as exc:
-                st.warning(str(exc))
-        ui.board().publish(ui.county_path(), day)
-        st.success(t("published", L, plan_id=plan_id) if plan_id is not None
-                   else t("published_local", L))
+    if c1.button(t("publish", L), key="publish", type="primary", icon=":material/send:"):
+        # The dialog's title is in the session's language, so it is made here.
+        st.dialog(t("publish_title", L), width="medium")(_confirm_publish)(day.plan.plan_date)
     c2.download_button(t("download_plan", L),
                        json.dumps(plan_to_dict(day.plan), ensure_ascii=False, indent=1),
                        file_name=f"plan-{day.plan.plan_date}.json", mime="application/json",
                        key="download_plan")
+    done = st.session_state.get("published_version")
+    if done:
+        st.success(t("published", L, plan_id=done))
+    signed = ui.signed_in()
+    if signed is None:
+        return
+    try:
+        versions = signed[0].plan_versions(signed[1], ui.county_id(), day.plan.plan_date)
+    except (InputError, AccessDenied):
+        versions = []
+    if versions:
+        st.dataframe(pd.DataFrame([{
+            t("col_version", L): f"v{v.version}", t("col_state", L): t(f"state_{v.status}", L),
+            t("col_by", L): v.published_by or v.created_by,
+            t("col_when", L): (v.published_at or v.created_at).strftime("%Y-%m-%d %H:%M"),
+        } for v in reversed(versions)]), hide_index=True, key="versions_table")
 
 
 render()

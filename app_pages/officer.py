@@ -1,153 +1,208 @@
-"""Officer page, phone first: my stops in order, call, navigate, why, outcome, offline sheet."""
+"""Officer page, phone first: the date and the next stop on top, navigate, outcome in two taps.
+
+Everything comes from the store: the published plan (an officer gets only their own
+route), the outcomes recorded so far. A tap that cannot reach the database waits in
+this browser session's queue and is sent on the next run that reaches it; the offline
+sheet keeps the day readable with no connection at all.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 import streamlit as st
 
 from app_pages import common as ui
-from countyreach import pipeline
+from countyreach.errors import AccessDenied
 from countyreach.i18n import OUTCOMES, outcome_label, t
-from countyreach.officer_day import OfficerDay
+from countyreach.officer_day import DayStop, OfficerDay
 from countyreach.services import maps
 from countyreach.services import officer as svc
+from propensity.outcomes import Outcome
 from routing.problem import hhmm
 
-log = logging.getLogger("countyreach.app")
+
+def _plan_date() -> str:
+    """The day shown: today, following the clock past midnight until the user picks one."""
+    L = ui.lang()
+    today = dt.date.today()
+    if st.session_state.get("officer_date_today") != today.isoformat():
+        # A new day (or the first visit): show today unless a day was picked by hand today.
+        st.session_state["officer_date_today"] = today.isoformat()
+        st.session_state["officer_date"] = today
+    chosen = st.date_input(t("plan_date", L), key="officer_date", format="YYYY-MM-DD")
+    return (chosen or today).isoformat()
 
 
-def _day_source(data: pipeline.CountyData) -> tuple[pipeline.DayPlan | None, bool]:
-    """The plan the page shows and whether it is only a draft.
-
-    A signed-in user reads the published plan from the store; otherwise the
-    plan published on this server, else the manager's draft of this session.
-    """
+def _send_queue() -> None:
+    """Send outcomes that waited for the database; say what is still waiting."""
+    L = ui.lang()
+    queue = ui.outcome_queue()
     signed = ui.signed_in()
-    if signed is not None:
-        store, sess = signed
-        date = st.session_state.get("officer_date", dt.date.today()).isoformat()
-        try:
-            return svc.published_day_from_store(store, sess, data, date,
-                                                ui.scores(date[:7])), False
-        except Exception as exc:
-            log.info("no published plan in the store: %s", exc)
-    day = ui.board().published(ui.county_path())
-    if day is not None:
-        return day, False
-    day = ui.current_day()
-    return day, day is not None
+    if not len(queue) or signed is None:
+        return
+    report = svc.send_pending(signed[0], signed[1], queue)
+    if report.sent:
+        st.toast(t("queue_sent", L, n=len(report.sent)))
+    for item, why in report.refused:
+        st.error(t("queue_refused", L, lead=item.lead_id, why=why))
+    if report.kept:
+        st.warning(t("queue_waiting", L, n=len(report.kept)))
+        st.button(t("queue_retry", L), key="queue_retry", icon=":material/sync:")
 
 
-def _record_outcome(plan_date: str, officer_id: str, lead_id: str, outcome: str, *,
-                    consent: bool, opt_out: bool) -> None:
-    """Record on this server and, when signed in, in the store (idempotent per tap)."""
-    signed = ui.signed_in()
-    if signed is not None:
-        store, sess = signed
-        ids: dict[str, str] = st.session_state.setdefault("outcome_ids", {})
-        try:
-            svc.record_outcome_in_store(
-                store, sess, outcome_id=svc.outcome_id(ids, plan_date, lead_id, outcome, opt_out),
-                county_id=ui.county_id(), plan_date=plan_date, lead_id=lead_id, outcome=outcome,
-                consent=consent, opt_out=opt_out)
-        except Exception as exc:
-            st.warning(str(exc))
-            return
-    ui.board().record(ui.county_path(), plan_date, officer_id, lead_id, outcome, opt_out=opt_out)
+def _me() -> str | None:
+    """Whose list: an officer's own; a manager picks one of the county's officers."""
+    L = ui.lang()
+    sess = st.session_state["store_session"]
+    if sess.role == "officer":
+        return str(sess.officer_id)
+    data = ui.load_county()
+    if data is None:
+        return None
+    names = {o.officer_id: o.name for o in data.officers}
+    return st.selectbox(t("choose_officer", L), list(names), key="me",
+                        format_func=lambda x: f"{names.get(x, '')} ({x})")
 
 
 def render() -> None:
-    """My visits: stops in order, call, navigate, why, outcome in two taps, offline sheet."""
-    # Phone first: one narrow column, full-width buttons.
-    st.set_page_config(layout="centered")
+    """My visits: date and next stop first, then the rest of the day, exports and map."""
+    st.set_page_config(layout="centered")  # phone first: one narrow column
     L = ui.lang()
-    st.title(t("page_officer", L))
-    data = ui.load_county()
-    if data is None:
+    signed = ui.signed_in()
+    if signed is None:
         return
-    if ui.signed_in() is not None:
-        st.date_input(t("plan_date", L), value=dt.date.today(), key="officer_date")
-    day, draft = _day_source(data)
-    officers = {o.officer_id: o for o in data.officers}
-    sess = st.session_state.get("store_session")
-    mine = [sess.officer_id] if sess is not None and sess.role == "officer" else list(officers)
-    me = st.selectbox(t("choose_officer", L), mine, key="me",
-                      format_func=lambda x: f"{officers[x].name} ({x})" if x in officers else x)
-    if day is None:
+    store, sess = signed
+    st.title(t("page_officer", L))
+    date = _plan_date()
+    _send_queue()
+    me = _me()
+    if me is None:
+        return
+    try:
+        od = svc.visit_list(store, sess, ui.county_id(), date, me, L)
+        done = svc.recorded_outcomes(store, sess, ui.county_id(), date)
+    except AccessDenied as exc:
+        ui.refused(exc)
+        return
+    if od is None or not od.stops:
         st.info(t("no_published", L))
         return
-    if draft:
-        st.warning(t("showing_draft", L))
-    if str(me) not in day.problem.officer_by_id:
-        st.info(t("no_visits", L))
-        return
-    od = svc.officer_view(day.problem, day.plan, str(me), day.scores, L)
-    if not od.stops:
-        st.info(t("no_visits", L))
-        return
-    st.markdown("**" + t("my_day", L, n=len(od.stops), start=hhmm(od.start_s),
-                         end=hhmm(od.end_s), drive_h=od.drive_s / 3600) + "**")
-    _downloads(od, str(me))
-    _stops(od, str(me))
-    with st.expander(t("map", L)):
-        legs = st.session_state.get("legs") if day is ui.current_day() else None
-        md = maps.map_data(data, day.scores, L, day=day, legs=legs,
-                           roads=ui.county_roads(ui.county_path()), only_officer=str(me))
-        ui.show_map(md, "officer_map", height=420)
+    done = {**done, **ui.outcome_queue().pending(date)}
+    st.markdown(t("my_day", L, n=len(od.stops), start=hhmm(od.start_s), end=hhmm(od.end_s),
+                  drive_h=od.drive_s / 3600))
+    if od.lunch is not None:
+        st.caption(t("lunch_at", L, start=hhmm(od.lunch.start_s),
+                     end=hhmm(od.lunch.start_s + od.lunch.duration_s)))
+    nxt = svc.next_stop(od.stops, done)
+    if nxt is None:
+        st.success(t("all_done", L))
+    else:
+        st.subheader(t("next_stop", L))
+        _stop(od, nxt, done, expanded=True)
+    later = [s for s in od.stops if s.lead_id not in done and s is not nxt]
+    if later:
+        st.subheader(t("later_stops", L, n=len(later)))
+        for s in later:
+            _stop(od, s, done, expanded=False)
+    finished = [s for s in od.stops if s.lead_id in done]
+    if finished:
+        with st.expander(t("done_stops", L, n=len(finished)), icon=":material/check_circle:"):
+            for s in finished:
+                _stop(od, s, done, expanded=False, compact=True)
+    _downloads(od, me)
+    with st.expander(t("map", L), icon=":material/map:"):
+        data = ui.load_county()
+        if data is not None:
+            day = svc.published_day_from_store(store, sess, data, date, None)
+            md = maps.map_data(data, None, L, day=day, roads=ui.county_roads(ui.county_path()),
+                               only_officer=me)
+            ui.show_map(md, "officer_map", height=380)
+
+
+def _times(s: DayStop) -> str:
+    L = ui.lang()
+    wait = s.start_s - s.arrival_s
+    text = t("stop_times", L, arrive=s.arrive, leave=s.leave,
+             drive=round(s.drive_s / 60))
+    if wait >= 60:
+        text += " · " + t("wait_min", L, m=round(wait / 60), start=s.start)
+    return text
+
+
+def _stop(od: OfficerDay, s: DayStop, done: dict[str, Outcome], *, expanded: bool,
+          compact: bool = False) -> None:
+    """One stop: times, wait, navigate, call, why, and the outcome buttons."""
+    L = ui.lang()
+    title = f"{s.seq}. {s.name} · {s.arrive}"
+    if s.lead_id in done:
+        title += f" · {outcome_label(done[s.lead_id], L)}"
+    # Done stops sit in one expander already (expanders cannot nest): a bordered box each.
+    box = st.container(border=True, key=f"stop_{s.lead_id}") if expanded or compact \
+        else st.expander(title, key=f"stop_{s.lead_id}")
+    with box:
+        if expanded or compact:
+            st.markdown(f"#### {s.seq}. {s.name}")
+        st.markdown(f"**{_times(s)}**  \n{s.village} · {s.industry}")
+        if s.address:
+            st.caption(s.address)
+        if not compact:
+            n1, n2 = st.columns(2)
+            n1.link_button(t("navigate_amap", L), s.amap_url, icon=":material/navigation:",
+                           width="stretch", type="primary" if expanded else "secondary")
+            n2.link_button(t("navigate_baidu", L), s.baidu_url, icon=":material/navigation:",
+                           width="stretch")
+            if s.tel_url:
+                st.link_button(t("call", L), s.tel_url, icon=":material/call:", width="stretch")
+            st.caption(f"{t('why_lead', L)}: {s.why or '—'}")
+        _outcome(od, s, done)
+
+
+def _outcome(od: OfficerDay, s: DayStop, done: dict[str, Outcome]) -> None:
+    """Tap an outcome, tap save (consent first for outcomes that share the customer's data)."""
+    L = ui.lang()
+    choice = st.segmented_control(
+        t("outcome", L), list(OUTCOMES), key=f"outcome_{s.lead_id}",
+        format_func=lambda code: outcome_label(code, L), width="stretch")
+    consent, opt_out = False, False
+    if choice is not None:
+        c1, c2 = st.columns(2)
+        consent = c1.checkbox(t("consent", L), key=f"consent_{s.lead_id}")
+        opt_out = c2.checkbox(t("opt_out", L), key=f"optout_{s.lead_id}")
+    blocked = svc.needs_consent(choice) and not consent
+    if blocked:
+        st.caption(t("needs_consent", L))
+    if st.button(t("save", L), key=f"save_{s.lead_id}", width="stretch",
+                 disabled=choice is None or blocked, type="primary"):
+        _save(od, s, str(choice), consent=consent, opt_out=opt_out)
+    if s.lead_id in done:
+        st.success(t("saved", L, outcome=outcome_label(done[s.lead_id], L)))
+
+
+def _save(od: OfficerDay, s: DayStop, outcome: str, *, consent: bool, opt_out: bool) -> None:
+    """Queue the tap and send the queue now; the page then shows the stored outcome."""
+    ids: dict[str, str] = st.session_state.setdefault("outcome_ids", {})
+    item = svc.PendingOutcome(
+        svc.outcome_id(ids, od.plan_date, s.lead_id, outcome, opt_out), ui.county_id(),
+        od.plan_date, s.lead_id, Outcome(outcome), consent, opt_out)
+    ui.outcome_queue().put(item)
+    st.rerun()
 
 
 def _downloads(od: OfficerDay, me: str) -> None:
     L = ui.lang()
     stem = f"visits-{me}-{od.plan_date}"
-    st.download_button(t("offline_sheet", L), od.to_html(), file_name=f"{stem}.html",
-                       mime="text/html", key="offline_sheet", width="stretch",
-                       icon=":material/download:")
-    e1, e2, e3 = st.columns(3)
-    e1.download_button(t("export_csv", L), od.to_csv(), file_name=f"{stem}.csv",
-                       mime="text/csv", key="export_csv", width="stretch")
-    e2.download_button(t("export_calendar", L), od.to_ics(), file_name=f"{stem}.ics",
-                       mime="text/calendar", key="export_ics", width="stretch")
-    e3.download_button(t("export_gpx", L), od.to_gpx(), file_name=f"{stem}.gpx",
-                       mime="application/gpx+xml", key="export_gpx", width="stretch")
-    st.caption(t("offline_hint", L))
-
-
-def _stops(od: OfficerDay, me: str) -> None:
-    L = ui.lang()
-    recorded = ui.board().outcomes(ui.county_path(), od.plan_date)
-    for s in od.stops:
-        with st.container(border=True, key=f"stop_{s.lead_id}"):
-            st.markdown(f"### {s.seq}. {s.name}\n**{s.arrive}–{s.leave}** · {s.village} · "
-                        f"{s.industry} · {t('drive_min', L, m=round(s.drive_s / 60))}")
-            if s.address:
-                st.caption(s.address)
-            b1, b2, b3 = st.columns(3)
-            if s.tel_url:
-                b1.link_button(t("call", L), s.tel_url, icon=":material/call:", width="stretch")
-            b2.link_button(t("navigate_amap", L), s.amap_url, icon=":material/navigation:",
-                           width="stretch")
-            b3.link_button(t("navigate_baidu", L), s.baidu_url, icon=":material/navigation:",
-                           width="stretch")
-            with st.expander(t("why_lead", L)):
-                st.write(s.why or "—")
-            choice = st.segmented_control(
-                t("outcome", L), list(OUTCOMES), key=f"outcome_{s.lead_id}",
-                format_func=lambda code: outcome_label(code, L), width="stretch")
-            c1, c2 = st.columns(2)
-            consent = c1.checkbox(t("consent", L), key=f"consent_{s.lead_id}")
-            opt_out = c2.checkbox(t("opt_out", L), key=f"optout_{s.lead_id}")
-            blocked = svc.needs_consent(choice) and not consent
-            if blocked:
-                st.caption(t("needs_consent", L))
-            if st.button(t("save", L), key=f"save_{s.lead_id}", width="stretch",
-                         disabled=choice is None or blocked, type="primary"):
-                _record_outcome(od.plan_date, me, s.lead_id, str(choice), consent=consent,
-                                opt_out=opt_out)
-                recorded = ui.board().outcomes(ui.county_path(), od.plan_date)
-            if s.lead_id in recorded:
-                st.success(t("saved", L, outcome=outcome_label(recorded[s.lead_id], L)))
+    with st.expander(t("offline_title", L), icon=":material/download:"):
+        st.caption(t("offline_hint", L))
+        st.download_button(t("offline_sheet", L), od.to_html(), file_name=f"{stem}.html",
+                           mime="text/html", key="offline_sheet", width="stretch")
+        e1, e2, e3 = st.columns(3)
+        e1.download_button(t("export_csv", L), od.to_csv(), file_name=f"{stem}.csv",
+                           mime="text/csv", key="export_csv", width="stretch")
+        e2.download_button(t("export_calendar", L), od.to_ics(), file_name=f"{stem}.ics",
+                           mime="text/calendar", key="export_ics", width="stretch")
+        e3.download_button(t("export_gpx", L), od.to_gpx(), file_name=f"{stem}.gpx",
+                           mime="application/gpx+xml", key="export_gpx", width="stretch")
 
 
 render()

@@ -95,7 +95,9 @@ def solve_with_locks(problem: RoutingProblem, params: SolveParams,
     free_officers = tuple(o for o in officers if o.officer_id not in locked)
     free_leads = tuple(ld for ld in problem.leads
                        if ld.lead_id not in in_locks and ld.lead_id not in shut_ids)
-    reference = {oid: tuple(x for x in order if x not in in_locks)
+    # The sub-problem's reference may name only leads still in it (not the locked ones, nor
+    # appointments shut out by a lock that does not include them).
+    reference = {oid: tuple(x for x in order if x not in in_locks and x not in shut_ids)
                  for oid, order in problem.reference_routes.items() if oid not in locked}
     messages: list[str] = []
     dropped: list[DroppedLead] = [DroppedLead(ld.lead_id, DropReason.NO_CAPACITY,

@@ -18,6 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from countyreach.i18n import t
+from countyreach.services import planning as pl
 from countyreach.settings import get_settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,9 +38,23 @@ def _app_env(monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> Iterator[None]
     get_settings.cache_clear()
 
 
-def _app(page: str | None = None, lang: str = "en") -> AppTest:
+def _store():  # type: ignore[no-untyped-def]
+    """The app's store (COUNTYREACH_STORE of the autouse fixture), with the demo accounts."""
+    from countyreach.services.workspace import seed_demo_users
+    from countyreach.store import Store
+
+    store = Store.open(get_settings().store_url, bcrypt_rounds=4)
+    seed_demo_users(store, "qingzu", "庆祖镇", [f"O0{i}" for i in range(1, 7)])
+    return store
+
+
+def _app(page: str | None = None, lang: str = "en", user: str | None = "demo-manager") -> AppTest:
+    from countyreach.services.workspace import DEMO_PASSWORD
+
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state["lang"] = lang
+    if user is not None:
+        at.session_state["store_session"] = _store().login(user, DEMO_PASSWORD)
     if page is not None:
         at.session_state["goto"] = page
     at.run()
@@ -71,7 +86,7 @@ def _layer_ids(spec: dict) -> list[str]:
     return [layer["id"] for layer in spec["layers"]]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def planned() -> AppTest:
     """The manager page after planning the demo day (shared by the read-only checks)."""
     return _plan(_app())
@@ -91,7 +106,25 @@ def test_every_page_renders_in_both_languages(page: str, lang: str) -> None:
     assert not at.error, [e.value for e in at.error]
     assert at.title[0].value == t(PAGES[page], lang)
     # the sidebar is drawn on every page, in the session's language
-    assert at.sidebar.selectbox(key="role").label == t("role", lang)
+    assert at.sidebar.selectbox(key="county").label == t("county", lang)
+
+
+def test_nobody_signed_in_gets_the_sign_in_page_only() -> None:
+    at = _app(user=None)
+    assert at.title[0].value == "countyreach · sign in"
+    assert not at.get("deck_gl_json_chart")  # no map, no data before signing in
+    at.text_input(key="login_user").input("demo-manager")
+    at.text_input(key="login_password").input("wrong password")
+    at.button[0].click().run()
+    assert any("Sign-in failed" in e.value for e in at.error)
+
+
+def test_an_officer_gets_only_their_own_page() -> None:
+    at = _app(user="demo-o01")
+    assert at.title[0].value == "Officer · my visits"
+    for other in ("manager", "leads", "planner", "model"):  # not among an officer's pages
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(f"app_pages/{other}.py")
 
 
 def test_manager_page_renders_before_planning() -> None:
@@ -139,6 +172,7 @@ def test_manager_moves_a_lead_to_another_officer_and_reoptimises() -> None:
     target = next(o.officer_id for o in day.problem.officers if o.officer_id != source.officer_id
                   and o.can_serve(day.problem.lead_by_id[source.lead_ids[0]].industry))
     lead = source.lead_ids[0]
+    at.text_input(key="lead_search").input(lead).run()  # search as you type
     at.selectbox(key="pin_lead").set_value(lead)
     at.selectbox(key="pin_officer").set_value(target)
     at.button(key="pin_button").click().run()
@@ -158,7 +192,7 @@ def test_manager_lock_route_keeps_stops_with_officer() -> None:
     route = max(day.plan.routes, key=lambda r: len(r.stops))
     at.selectbox(key="lock_officer").set_value(route.officer_id)
     at.button(key="lock_button").click().run()
-    assert set(at.session_state["pins"]) == set(route.lead_ids)
+    assert pl.locked_routes(at.session_state["pins"])[route.officer_id] == route.lead_ids
     at.button(key="reoptimise").click().run()
     assert not at.exception, at.exception
     new = at.session_state["day"]
@@ -167,39 +201,41 @@ def test_manager_lock_route_keeps_stops_with_officer() -> None:
     assert new.problem.matrix.node_ids == day.problem.matrix.node_ids
     assert np.array_equal(new.problem.matrix.duration_s, day.problem.matrix.duration_s)
     kept = next(r for r in new.plan.routes if r.officer_id == route.officer_id)
-    assert set(route.lead_ids) <= set(kept.lead_ids)
+    assert kept.lead_ids == route.lead_ids  # a locked route keeps its stops and order
+    assert any("Changes against the plan before re-planning" in e.label
+               for e in at.get("expander"))
     at.button(key="unpin_button").click().run()
     assert at.session_state["pins"] == {}
 
 
-def test_publish_then_officer_sees_visits_and_records_outcome() -> None:
+def test_published_plan_reaches_the_officer_whose_outcome_is_stored() -> None:
+    """Publish (the store), the officer's phone reads it and records in two taps."""
+    from countyreach.services.workspace import DEMO_PASSWORD
+
     at = _plan(_app())
-    at.button(key="publish").click().run()
-    assert any("published" in s.value.lower() for s in at.success)
     day = at.session_state["day"]
-    me = next(r for r in day.plan.routes if r.stops)
-    at.selectbox(key="role").set_value("officer").run()
-    assert not at.exception, at.exception
-    assert at.title[0].value == "Officer · my visits"
-    at.selectbox(key="me").set_value(me.officer_id).run()
-    assert not at.warning  # published, not a draft
-    first = me.stops[0].lead_id
-    # two taps: pick the outcome, save
-    at.button_group(key=f"outcome_{first}").set_value("interested").run()
-    at.button(key=f"save_{first}").click().run()
-    assert not at.exception, at.exception
-    # a new session (the officer's phone) sees the published plan and the outcome
-    phone = _app("officer")
-    phone.selectbox(key="me").set_value(me.officer_id).run()
-    assert not phone.warning
-    assert any("Interested" in s.value for s in phone.success)
-    assert any("Interested" in s.value for s in at.success)
-    titles = [m.value for m in at.markdown if m.value.startswith("### ")]
-    assert len(titles) == len(me.stops)
-    assert titles[0].startswith(f"### 1. {day.problem.lead_by_id[first].name}")
-    buttons = [b.proto for b in at.get("link_button")]
-    assert any("uri.amap.com" in b.url for b in buttons)
-    assert any("api.map.baidu.com" in b.url for b in buttons)
+    store = _store()
+    manager = store.login("demo-manager", DEMO_PASSWORD)
+    version = store.save_plan(manager, "qingzu", DATE, day.problem, day.plan)
+    store.publish(manager, "qingzu", DATE, version)
+    me = next(r for r in day.plan.routes if r.officer_id == "O01")
+    phone = _app("officer", user="demo-o01")
+    import datetime as dt
+
+    phone.date_input(key="officer_date").set_value(dt.date.fromisoformat(DATE)).run()
+    assert not phone.exception, phone.exception
+    assert phone.subheader[0].value == "Next stop"
+    first = me.lead_ids[0]
+    phone.button_group(key=f"outcome_{first}").set_value("applied").run()
+    assert phone.button(key=f"save_{first}").disabled  # applying needs the customer's consent
+    phone.checkbox(key=f"consent_{first}").check().run()
+    phone.button(key=f"save_{first}").click().run()
+    assert not phone.exception, phone.exception
+    recorded = {r.lead_id: r.outcome for r in store.visit_outcomes(manager, "qingzu", DATE)}
+    assert recorded.get(first) == "applied"
+    links = [b.proto.url for b in phone.get("link_button")]
+    assert any("uri.amap.com" in u for u in links) and any("api.map.baidu.com" in u
+                                                            for u in links)
 
 
 def test_officer_page_without_plan_says_so(county_copy: Path,
@@ -245,6 +281,10 @@ def test_planner_runs_a_small_sweep() -> None:
     at.number_input(key="sim_day_limit").set_value(0.2)
     at.button(key="run_sim").click().run()
     assert not at.exception, at.exception
+    job = at.session_state["sweep_job"]
+    assert job.total == 2  # team sizes 1 and 2, one strategy, one seed
+    assert job.wait(TIMEOUT), "the sweep did not finish"
+    at.run()
     assert not at.error, [e.value for e in at.error]
     assert any(s.value.startswith("Recommended:") for s in at.success)
     assert len(at.get("vega_lite_chart")) == 2  # coverage and loans against officers
@@ -265,50 +305,3 @@ def test_model_page_shows_drift_then_out_of_time_report() -> None:
     assert 0.5 < float(metrics["AUC"]) <= 1.0
     assert any(c.value.startswith("Held-out months") for c in at.caption)
     assert len(at.get("vega_lite_chart")) == n_charts + 3  # calibration, lift, importance
-
-
-def test_signed_in_manager_publishes_to_store_and_officer_records_there(
-        cache_dir: Path) -> None:
-    import datetime as dt
-
-    from countyreach.store import Store
-
-    # the same database the app opens (COUNTYREACH_STORE of the autouse fixture)
-    store = Store.open(f"sqlite:///{cache_dir / 'app-test.db'}", bcrypt_rounds=4)
-    store.create_user("admin", "admin-pass-123", "admin")
-    admin = store.login("admin", "admin-pass-123")
-    store.create_user("wang", "officer-pass-1", "officer", officer_id="O01",
-                      county_id="qingzu", session=admin)
-
-    def sign_in(at: AppTest, user: str, password: str) -> None:
-        at.sidebar.text_input(key="login_user").input(user)
-        at.sidebar.text_input(key="login_password").input(password)
-        next(b for b in at.sidebar.button if b.label == "Sign in (database)").click().run()
-        assert not at.exception, at.exception
-        assert any(c.value.startswith(f"Signed in: {user}") for c in at.sidebar.caption)
-
-    at = _app()
-    sign_in(at, "admin", "admin-pass-123")
-    _plan(at)
-    at.button(key="publish").click().run()
-    assert any("published (id qingzu" in s.value for s in at.success), [
-        w.value for w in at.warning]
-    day = at.session_state["day"]
-    _, stored, version = store.published_plan(admin, "qingzu", DATE)
-    assert stored.visited_lead_ids == day.plan.visited_lead_ids and version >= 1
-
-    phone = _app()
-    sign_in(phone, "wang", "officer-pass-1")
-    phone.session_state["goto"] = "officer"
-    phone.run()
-    phone.date_input(key="officer_date").set_value(dt.date.fromisoformat(DATE)).run()
-    assert phone.selectbox(key="me").options == ["王建军 (O01)"]  # an officer sees only their own
-    route = next(r for r in day.plan.routes if r.officer_id == "O01")
-    first = route.lead_ids[0]
-    phone.button_group(key=f"outcome_{first}").set_value("applied").run()
-    assert phone.button(key=f"save_{first}").disabled  # applying needs the customer's consent
-    phone.checkbox(key=f"consent_{first}").check().run()
-    phone.button(key=f"save_{first}").click().run()
-    assert not phone.exception and not phone.warning, [w.value for w in phone.warning]
-    recorded = {r.lead_id: r.outcome for r in store.visit_outcomes(admin, "qingzu", DATE)}
-    assert recorded.get(first) == "applied"

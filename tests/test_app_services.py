@@ -171,7 +171,9 @@ def test_lead_points_mark_visited_and_dropped() -> None:
     assert by.loc["L1", "line"][:3] == colours["O1"]
     assert by.loc["L3", "status"] == "dropped"
     assert "not worth the detour" in by.loc["L3", "tip"] and "80" in by.loc["L3", "tip"]
-    assert "#2" in by.loc["L2", "tip"]
+    assert "O1 · # 2" in by.loc["L2", "tip"]
+    labels = mp.stop_labels(pts, colours).set_index("lead_id")
+    assert labels.loc["L2", "text"] == "2" and labels.loc["L1", "color"][:3] == colours["O1"]
 
 
 def test_lead_points_mark_leads_not_offered() -> None:
@@ -180,10 +182,17 @@ def test_lead_points_mark_leads_not_offered() -> None:
     assert pts.set_index("lead_id").loc["L9", "status"] == "excluded"
 
 
-def test_lead_points_escape_html_in_names() -> None:
-    scores = _scores().assign(name=["<script>x</script>", "b", "c"])
-    pts = mp.lead_points(scores, "en")
-    assert "<script>" not in pts["tip"].iloc[0]
+def test_tooltips_are_plain_text_shown_as_text() -> None:
+    scores = _scores().assign(name=["<b>x</b>", "b", "c"])
+    pts = mp.lead_points(scores, "en", pins={"L1": "O2"})
+    assert pts["tip"].iloc[0].startswith("<b>x</b> (L1)")  # the name as written, no markup
+    assert "L1 → O2" in pts["tip"].iloc[0] and bool(pts["pinned"].iloc[0])
+    md = mp.MapData(roads=[], boundary=[], villages=mp.village_labels(pd.DataFrame()),
+                    leads=pts)
+    deck = dk.build_deck(md)
+    tooltip = deck._tooltip  # pydeck keeps it here; st.pydeck_chart sends it to the browser
+    assert tooltip["text"] == "{tip}" and "html" not in tooltip
+    assert "pins" in [layer["id"] for layer in json.loads(deck.to_json())["layers"]]
 
 
 def test_route_paths_join_legs_per_officer_in_order() -> None:
@@ -338,22 +347,127 @@ def test_model_view_needs_history(small_economy) -> None:  # type: ignore[no-unt
         diag.model_view(data, object(), "2026-03")
 
 
-# --------------------------------------------------------------------------- shared board
+# ------------------------------------------------------------- the store as system of record
 
 
-def test_board_shares_published_plan_and_outcomes_per_county() -> None:
-    board = od.SharedBoard()
-    assert board.published("a") is None
-    board.publish("a", "plan-a")
-    assert board.published("a") == "plan-a" and board.published("b") is None
-    board.record("a", "2026-11-24", "O1", "L1", "interested")
-    board.record("a", "2026-11-24", "O1", "L1", "applied")  # a correction replaces
-    board.record("a", "2026-11-25", "O1", "L2", "not_interested", opt_out=True)
-    assert board.outcomes("a", "2026-11-24") == {"L1": "applied"}
-    assert board.outcomes("a") == {"L1": "applied", "L2": "not_interested"}
-    assert board.do_not_visit("a") == {"L2"} and board.do_not_visit("b") == set()
+@pytest.fixture()
+def store(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A real SQLite store with demo accounts and the hand-built plan published."""
+    from countyreach.services.workspace import DEMO_PASSWORD, seed_demo_users
+    from countyreach.store import Store
+
+    st = Store.open(f"sqlite:///{tmp_path / 'store.db'}", bcrypt_rounds=4)
+    users = seed_demo_users(st, "c1", "Test county", ["O1", "O2"])
+    assert {u.username for u in users} == {"demo-manager", "demo-planner", "demo-o1", "demo-o2"}
+    manager = st.login("demo-manager", DEMO_PASSWORD)
+    version = st.save_plan(manager, "c1", "2026-11-24", _problem(), _plan())
+    st.publish(manager, "c1", "2026-11-24", version)
+    yield st
+    st.close()
+
+
+def _login(store, user: str):  # type: ignore[no-untyped-def]
+    from countyreach.services.workspace import DEMO_PASSWORD
+
+    return store.login(user, DEMO_PASSWORD)
+
+
+def test_demo_seeding_is_idempotent_and_off_on_a_store_with_real_users(store,  # type: ignore[no-untyped-def]
+                                                                       tmp_path: Path) -> None:
+    from countyreach.errors import AccessDenied
+    from countyreach.services.workspace import seed_demo_users
+    from countyreach.store import Store
+
+    again = seed_demo_users(store, "c1", "Test county", ["O1", "O2"])
+    assert len(again) == 4
+    assert _login(store, "demo-o1").officer_id == "O1"
+    real = Store.open(f"sqlite:///{tmp_path / 'real.db'}", bcrypt_rounds=4)
+    real.create_user("boss", "boss-password-1", "admin")
+    with pytest.raises(AccessDenied):
+        seed_demo_users(real, "c1", "Test county", ["O1"])
+    real.close()
+
+
+def test_officer_sees_only_their_own_list_and_another_is_refused(store) -> None:  # type: ignore[no-untyped-def]
+    from countyreach.errors import AccessDenied
+
+    me = _login(store, "demo-o1")
+    day = od.visit_list(store, me, "c1", "2026-11-24", "O1", "en")
+    assert day is not None and [s.lead_id for s in day.stops] == ["L1", "L2"]
+    with pytest.raises(AccessDenied):
+        od.visit_list(store, me, "c1", "2026-11-24", "O2", "en")
+    assert od.visit_list(store, me, "c1", "2026-11-25", "O1", "en") is None  # nothing published
+    planner = _login(store, "demo-planner")
+    with pytest.raises(AccessDenied):
+        od.visit_list(store, planner, "c1", "2026-11-24", "O1", "en")
+
+
+def test_queued_outcomes_reach_the_store_once_and_survive_a_new_store_object(  # type: ignore[no-untyped-def]
+        store, tmp_path: Path) -> None:
+    from countyreach.store import Store
+    from propensity.outcomes import Outcome
+
+    me = _login(store, "demo-o1")
+    queue = od.OutcomeQueue()
+    ids: dict[str, str] = {}
+    tap = od.PendingOutcome(od.outcome_id(ids, "2026-11-24", "L1", "interested", False), "c1",
+                            "2026-11-24", "L1", Outcome.INTERESTED, False)
+    queue.put(tap)
+    # the database is unreachable: the tap waits
+    report = od.send_pending(None, me, queue)
+    assert report.kept == (tap,) and len(queue) == 1
+    assert queue.pending("2026-11-24") == {"L1": Outcome.INTERESTED}
+    report = od.send_pending(store, me, queue)
+    assert report.sent == (tap,) and len(queue) == 0
+    # the same tap again (a retry) records nothing new
+    queue.put(tap)
+    od.send_pending(store, me, queue)
+    assert len(store.visit_outcomes(_login(store, "demo-manager"), "c1", "2026-11-24")) == 1
+    # a lead on another officer's route is refused, with the store's reason
+    other = od.PendingOutcome("x-1", "c1", "2026-11-24", "L9", Outcome.MET, False)
+    queue.put(other)
+    report = od.send_pending(store, me, queue)
+    assert report.refused and report.refused[0][0] == other and len(queue) == 0
+    # what the store holds outlives this store object (a server restart)
+    url = str(store.engine.url)
+    store.close()
+    reopened = Store.open(url, bcrypt_rounds=4)
+    assert od.recorded_outcomes(reopened, _login(reopened, "demo-o1"), "c1",
+                                "2026-11-24") == {"L1": Outcome.INTERESTED}
+    reopened.close()
+
+
+def test_queue_keeps_one_tap_per_visit_and_next_stop_skips_done() -> None:
+    from propensity.outcomes import Outcome
+
+    q = od.OutcomeQueue()
+    q.put(od.PendingOutcome("a", "c", "d", "L1", Outcome.MET, False))
+    q.put(od.PendingOutcome("b", "c", "d", "L1", Outcome.INTERESTED, False))
+    assert q.pending() == {"L1": Outcome.INTERESTED} and len(q) == 1
+    day = od.officer_view(_problem(), _plan(), "O1", _scores(), "en")
+    assert od.next_stop(day.stops, set()).lead_id == "L1"  # type: ignore[union-attr]
+    assert od.next_stop(day.stops, {"L1"}).lead_id == "L2"  # type: ignore[union-attr]
+    assert od.next_stop(day.stops, {"L1", "L2"}) is None
     with pytest.raises(InputError, match="outcome"):
-        board.record("a", "2026-11-24", "O1", "L1", "maybe")
+        od.PendingOutcome("x", "c", "d", "L1", "maybe", False)  # type: ignore[arg-type]
+
+
+def test_do_not_visit_comes_from_the_store(store) -> None:  # type: ignore[no-untyped-def]
+    manager = _login(store, "demo-manager")
+    store.opt_out(manager, "c1", "L3", "asked by phone")
+    assert od.do_not_visit_ids(store, manager, "c1") == {"L3"}
+
+
+def test_counties_for_keeps_the_users_county(tmp_path: Path) -> None:
+    from countyreach.services.workspace import counties_for, county_id_of
+
+    for cid in ("a1", "b2"):
+        (tmp_path / cid).mkdir()
+        (tmp_path / cid / "county.json").write_text(json.dumps({"county_id": cid}))
+    folders = {"A": tmp_path / "a1", "B": tmp_path / "b2"}
+    assert county_id_of(tmp_path / "b2") == "b2"
+    assert list(counties_for(folders, "b2")) == ["B"]
+    assert list(counties_for(folders, None)) == ["A", "B"]
 
 
 def test_outcome_codes_are_the_stores() -> None:
@@ -400,39 +514,12 @@ def test_consent_is_needed_for_outcomes_that_share_data() -> None:
         od.needs_consent("maybe")
 
 
-def test_recorded_outcomes_are_the_enum() -> None:
-    from propensity.outcomes import Outcome
-
-    rec = od.SharedBoard().record("a", "2026-11-24", "O1", "L1", "applied")
-    assert rec.outcome is Outcome.APPLIED
-    with pytest.raises(InputError, match="outcome"):
-        od.OutcomeRecord("2026-11-24", "O1", "L1", "maybe", "now")  # type: ignore[arg-type]
-
-
 def test_outcome_id_is_stable_per_tap_and_new_per_choice() -> None:
     ids: dict[str, str] = {}
     first = od.outcome_id(ids, "2026-11-24", "L1", "applied", False)
     assert od.outcome_id(ids, "2026-11-24", "L1", "applied", False) == first
     assert od.outcome_id(ids, "2026-11-24", "L1", "approved", False) != first
     assert od.outcome_id(ids, "2026-11-24", "L1", "applied", True) != first
-
-
-def test_do_not_visit_keeps_the_servers_list_when_the_store_fails() -> None:
-    class BrokenStore:
-        def do_not_visit_ids(self, session: object, county_id: str) -> frozenset[str]:
-            raise OSError("database down")
-
-    class OneStore:
-        def do_not_visit_ids(self, session: object, county_id: str) -> frozenset[str]:
-            return frozenset({"L7"}) if county_id == "c" else frozenset()
-
-    board = od.SharedBoard()
-    board.record("k", "2026-11-24", "O1", "L2", "not_interested", opt_out=True)
-    assert od.do_not_visit_ids(board, "k") == {"L2"}
-    assert od.do_not_visit_ids(board, "k", store=OneStore(), session=object(),  # type: ignore[arg-type]
-                               county_id="c") == {"L2", "L7"}
-    assert od.do_not_visit_ids(board, "k", store=BrokenStore(), session=object(),  # type: ignore[arg-type]
-                               county_id="c") == {"L2"}
 
 
 # --------------------------------------------------------------------------- leads, counties

@@ -1,18 +1,30 @@
-"""A real browser drives the real app: ``streamlit run app.py``, plan the demo day, see routes.
+"""Every journey of the app in a real Chromium, at desktop and phone sizes.
 
-Uses Debian's Chromium (``/usr/bin/chromium``) through Playwright; never
-downloads a browser. Skips when Chromium is absent unless
-``COUNTYREACH_REQUIRE_BROWSER=1`` (CI), where a missing browser is a failure.
-The screenshot goes to ``screenshots/`` (git-ignored).
+One ``streamlit run app.py`` server for the module (restarted once, by the officer's
+journey), on a fresh SQLite store; demo mode creates the accounts. In order: the
+manager plans, pins, locks, re-plans (and sees the diff) and publishes after
+confirming; the officer signs in on a phone, opens navigation, records an outcome,
+finds it again after a server restart, and cannot open another page's data; the
+planner onboards a county from an OSM file, runs a sweep with visible progress and
+cancels it; the language switch keeps the page and leaves no Chinese in English mode;
+axe-core finds no serious accessibility violation on the three main pages.
+
+Uses Debian's Chromium (``/usr/bin/chromium``) through Playwright; never downloads a
+browser. Skips when Chromium is absent unless ``COUNTYREACH_REQUIRE_BROWSER=1`` (CI),
+where a missing browser is a failure. Screenshots go to a temporary artifacts folder
+(``$COUNTYREACH_ARTIFACTS`` or ``<tmp>/countyreach-artifacts``), never into the repository.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,165 +32,438 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHOTS = REPO / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-MAP = '[data-testid="stDeckGlJsonChart"]'
-# Streamlit marks its root with the script's state; "notRunning" means the last run has ended.
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-
 pytestmark = pytest.mark.browser
 
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = Path(os.environ.get("COUNTYREACH_ARTIFACTS")
+                 or Path(tempfile.gettempdir()) / "countyreach-artifacts")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+# Streamlit marks its root with the script's state; "notRunning" means the last run has ended.
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+MAP = '[data-testid="stDeckGlJsonChart"]'
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
+#: Where .ci/run puts axe-core (``npm install axe-core`` into a temporary folder).
+AXE_JS = Path(os.environ.get("COUNTYREACH_AXE_JS")
+              or Path(tempfile.gettempdir()) / "countyreach-axe/node_modules/axe-core/axe.min.js")
 
-def _chromium() -> str:
+
+def require_browser() -> bool:
+    """Whether CI demands the browser tests (a missing tool fails instead of skipping)."""
+    return os.environ.get("COUNTYREACH_REQUIRE_BROWSER") == "1"
+
+
+def chromium() -> str:
+    """Path of the system Chromium (skip, or fail in CI, when there is none)."""
     for cand in ("/usr/bin/chromium", shutil.which("chromium") or "",
                  shutil.which("chromium-browser") or ""):
         if cand and Path(cand).exists():
             return cand
-    if os.environ.get("COUNTYREACH_REQUIRE_BROWSER") == "1":
+    if require_browser():
         pytest.fail("Chromium is required (COUNTYREACH_REQUIRE_BROWSER=1) but not installed")
     pytest.skip("Chromium is not installed (apt-get install chromium)")
 
 
-def _route_pixels(png: bytes) -> int:
-    """Pixels of a map image within a small distance of an officer route colour."""
-    import io
-
-    import numpy as np
-    from PIL import Image
-
-    from countyreach.services.maps import OFFICER_PALETTE
-
-    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
-    hits = np.zeros(img.shape[:2], dtype=bool)
-    for colour in OFFICER_PALETTE[:6]:
-        hits |= np.abs(img - np.array(colour)).sum(axis=2) < 30
-    return int(hits.sum())
-
-
-def _routes_drawn(map_chart: Any, baseline: int, attempts: int = 40) -> int:
-    """Route pixels on the map once deck.gl has drawn the routes (bounded attempts).
-
-    Each attempt is one screenshot of the map; it stops as soon as the routes show.
-    """
-    routed = baseline
-    for _ in range(attempts):
-        routed = _route_pixels(map_chart.screenshot())
-        if routed > baseline + 300:
-            break
-    return routed
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], attempts: int = 120) -> bool:
-    """Whether the server's health endpoint answered within ``attempts`` tries.
-
-    Between tries it waits for the server process to exit (at most 0.5 s): a server that
-    died is reported at once instead of after every remaining attempt.
-    """
-    for _ in range(attempts):
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return True
-        except OSError:
-            pass
-        try:
-            proc.wait(timeout=0.5)
-            return False
-        except subprocess.TimeoutExpired:
-            continue
-    return False
-
-
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A ``streamlit run app.py`` server on a free port, killed afterwards."""
-    _chromium()
-    port = _free_port()
-    cache = os.environ.get("COUNTYREACH_CACHE") or str(tmp_path_factory.mktemp("app-cache"))
-    # The app's default solver budget (5 s), as a user gets it.
-    env = {**os.environ, "COUNTYREACH_CACHE": cache, "PYTHONPATH": str(REPO),
-           "COUNTYREACH_BASEMAP": "0"}  # offline map even where a tile server answers
-    env.pop("COUNTYREACH_TIME_LIMIT", None)
-    log_path = tmp_path_factory.mktemp("app-log") / "streamlit.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
+class AppServer:
+    """``streamlit run app.py`` on a fixed port and store, which a test may restart."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workdir = workdir
+        self.log_path = workdir / "streamlit.log"
+        cache = os.environ.get("COUNTYREACH_CACHE") or str(workdir / "cache")
+        self.env = {**os.environ, "COUNTYREACH_CACHE": cache, "PYTHONPATH": str(REPO),
+                    "COUNTYREACH_BASEMAP": "0",  # offline map even where tiles answer
+                    "COUNTYREACH_DB": f"sqlite:///{workdir / 'store.db'}",
+                    "COUNTYREACH_TIME_LIMIT": os.environ.get("COUNTYREACH_TIME_LIMIT", "2")}
+        self.env.pop("COUNTYREACH_STORE", None)
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start the server and wait for its health endpoint (fail with its log)."""
+        log = self.log_path.open("a")
+        self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
-             "--server.headless", "true", "--server.port", str(port),
+             "--server.headless", "true", "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none"],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            if not _wait_healthy(url, proc):
-                pytest.fail("streamlit did not start:\n" + log_path.read_text()[-3000:])
-            yield url
-        finally:
-            proc.terminate()
+            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        if not self._healthy():
+            pytest.fail("streamlit did not start:\n" + self.log_path.read_text()[-3000:])
+
+    def _healthy(self, attempts: int = 240) -> bool:
+        assert self.proc is not None
+        for _ in range(attempts):
             try:
-                proc.wait(timeout=10)
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return True
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=0.5)  # a server that died is reported at once
+                return False
             except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+                continue
+        return False
 
-
-def test_plan_demo_day_in_browser(app_url: str) -> None:
-    from playwright.sync_api import expect, sync_playwright
-
-    SHOTS.mkdir(exist_ok=True)
-    outside: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+    def stop(self) -> None:
+        """Stop the server (terminate, then kill)."""
+        if self.proc is None:
+            return
+        self.proc.terminate()
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1800})
-            # The map must not need the internet: record every request leaving the machine.
-            page.on("request", lambda req: outside.append(req.url)
-                    if not req.url.startswith(("http://127.0.0.1", "data:", "blob:",
-                                               "ws://127.0.0.1")) else None)
-            page.goto(app_url, wait_until="domcontentloaded")
-            # Switch to English so the test reads stable labels.
-            page.get_by_role("radio", name="English").click()
-            plan = page.get_by_role("button", name="Plan the day")
-            expect(plan).to_be_visible(timeout=180_000)
-            before_map = page.locator(MAP).first.locator("canvas").first
-            expect(before_map).to_be_visible(timeout=60_000)
-            # No routes before planning: whatever matches their colours now is the baseline.
-            baseline = _route_pixels(page.locator(MAP).first.screenshot())
-            plan.click()
-            expect(page.get_by_text("Independent check: no violations")).to_be_visible(
-                timeout=180_000)
-            # Streamlit fills the page while the script runs: CI once had the status line but
-            # no metrics row 5 s later. Wait for the run to end before reading the page.
-            expect(page.locator(IDLE)).to_be_attached(timeout=120_000)
-            chart = page.locator(MAP).first.locator("canvas").first
-            expect(chart).to_be_visible(timeout=60_000)
-            metric = page.locator('[data-testid="stMetric"]').filter(has_text="Visits")
-            expect(metric).to_be_visible(timeout=30_000)
-            visits = int(metric.locator('[data-testid="stMetricValue"]').inner_text().strip())
-            assert visits > 0
-            # Routes are drawn in the officers' colours: count such pixels on the canvas.
-            routed = _routes_drawn(page.locator(MAP).first, baseline)
-            assert routed > baseline + 300, f"no routes on the map ({baseline} -> {routed} px)"
-            page.screenshot(path=str(SHOTS / "manager-plan.png"), full_page=True)
-            # Planning again on the warm server: the progress bar shows and goes, and the
-            # new plan is checked and drawn. (How long it takes is measured in bench/.)
-            status = page.locator('[data-testid="stProgress"]')
-            page.get_by_role("button", name="Plan the day").click()
-            expect(status).to_be_visible(timeout=30_000)
-            expect(status).to_be_hidden(timeout=120_000)
-            expect(page.locator(IDLE)).to_be_attached(timeout=120_000)
-            expect(page.get_by_text("Independent check: no violations")).to_be_visible()
-            expect(metric).to_be_visible()
-            again = _routes_drawn(page.locator(MAP).first, baseline)
-            assert again > baseline + 300, f"no routes after planning again ({again} px)"
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+    def restart(self) -> None:
+        """Stop and start again: everything in the server's memory is gone."""
+        self.stop()
+        self.start()
+
+
+def idle(page: Any, timeout_ms: int = 180_000) -> None:
+    """Wait until Streamlit's script run has ended."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(IDLE)).to_be_attached(timeout=timeout_ms)
+
+
+def shot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot under the artifacts folder."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def sign_in(page: Any, url: str, user: str, password: str, *, lang: str = "en") -> None:
+    """Open the app in ``lang`` and sign in through the form."""
+    from playwright.sync_api import expect
+
+    from countyreach.i18n import t
+
+    page.goto(f"{url}/?lang={lang}", wait_until="domcontentloaded")
+    username = page.get_by_label(t("username", lang), exact=True)
+    expect(username).to_be_visible(timeout=120_000)
+    username.fill(user)
+    page.get_by_role("textbox", name=t("password", lang)).fill(password)
+    page.get_by_role("button", name=t("sign_in", lang), exact=True).click()
+    expect(page.get_by_text(re.compile(re.escape(t("signed_in", lang, user=user, role="X"))
+                                       .split(re.escape("X"))[0]))).to_be_visible(
+        timeout=120_000)
+    idle(page)
+
+
+
+def ui_text(page: Any) -> list[str]:
+    """Interface text on the page: titles, labels, buttons, tabs, alerts, metric labels.
+
+    Data (names in tables and selected values, map canvases, the titles of stops and lead
+    cards, which are business names, the language switch's own "中文") is left out: only
+    the app's words are checked.
+    """
+    return list(page.evaluate("""() => {
+      const sel = ['h1','h2','h3','h4','label','button','[role=tab]','summary',
+                   '[data-testid=stAlertContentInfo]','[data-testid=stAlertContentSuccess]',
+                   '[data-testid=stAlertContentWarning]','[data-testid=stAlertContentError]',
+                   '[data-testid=stSidebarNavLink]','[data-testid=stMetricLabel]'];
+      const out = [];
+      for (const el of document.querySelectorAll(sel.join(','))) {
+        if (el.closest('[data-testid=stButtonGroup]') &&
+            el.closest('[data-testid=stSidebar]')) continue;  // 中文 / English
+        // a stop's or a lead's title is the business's name: data, not interface
+        if (el.matches('h1,h2,h3,h4,summary') &&
+            el.closest('[class*=st-key-stop_],[class*=st-key-lead_card]')) continue;
+        const text = (el.innerText || '').trim();
+        if (text) out.push(text);
+      }
+      return out;
+    }"""))
+
+
+DEMO_PASSWORD = "countyreach-demo"
+
+
+def sidebar(page: Any) -> Any:
+    """The sidebar, opened first on a phone (where it starts collapsed)."""
+    bar = page.get_by_test_id("stSidebar")
+    expand = page.get_by_test_id("stExpandSidebarButton")
+    if expand.count() and expand.is_visible():
+        expand.click()
+    return bar
+
+
+def open_page(page: Any, title: str) -> None:
+    """Open a page from the sidebar's navigation (a reload would start a new session)."""
+    if page.get_by_role("heading", name=title, exact=True).count():
+        return  # already there (a role with one page has no navigation)
+    link = sidebar(page).get_by_role("link", name=title, exact=True)
+    link.click()
+    idle(page)
+TODAY = dt.date.today().isoformat()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """One server for the module, on a fresh store."""
+    chromium()
+    srv = AppServer(tmp_path_factory.mktemp("browser-app"))
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(server: AppServer) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        try:
+            yield b
         finally:
-            browser.close()
+            b.close()
+
+
+@pytest.fixture(scope="module")
+def demo(server: AppServer, browser: Any) -> list[str]:
+    """Demo accounts created through the sign-in page's demo box."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport=DESKTOP)
+    try:
+        page.goto(f"{server.url}/?lang=en", wait_until="domcontentloaded")
+        page.get_by_text("Try the demo").click()
+        page.get_by_role("button", name="Create the demo accounts").click()
+        expect(page.get_by_text("Demo accounts ready:")).to_be_visible(timeout=60_000)
+        idle(page)
+        expect(page.get_by_role("button", name="Sign in as demo-o01")).to_be_visible()
+        shot(page, "signin-desktop")
+        names = [b.inner_text().removeprefix("Sign in as ").strip() for b in
+                 page.get_by_role("button", name=re.compile("^Sign in as ")).all()]
+    finally:
+        page.close()
+    assert {"demo-manager", "demo-planner", "demo-o01"} <= set(names)
+    return names
+
+
+def _outside_requests(page: Any) -> list[str]:
+    outside: list[str] = []
+    page.on("request", lambda req: outside.append(req.url) if not req.url.startswith(
+        ("http://127.0.0.1", "data:", "blob:", "ws://127.0.0.1")) else None)
+    return outside
+
+
+def test_manager_plans_pins_locks_replans_and_publishes(server: AppServer, browser: Any,
+                                                         demo: list[str]) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport=DESKTOP)
+    outside = _outside_requests(page)
+    sign_in(page, server.url, "demo-manager", DEMO_PASSWORD)
+    expect(page.get_by_role("heading", name="Manager · plan the day")).to_be_visible()
+    page.get_by_role("button", name="Plan the day").click()
+    expect(page.get_by_text("Independent check: no violations")).to_be_visible(timeout=240_000)
+    idle(page)
+    visits = page.locator('[data-testid="stMetric"]').filter(has_text="Visits").first
+    assert int(visits.locator('[data-testid="stMetricValue"]').inner_text()) > 0
+    money = page.locator('[data-testid="stMetric"]').filter(has_text="Expected value").first
+    assert re.fullmatch(r"¥\d{1,3}(,\d{3})*", money.locator(
+        '[data-testid="stMetricValue"]').inner_text().strip())
+    expect(page.locator(MAP).first.locator("canvas").first).to_be_visible(timeout=60_000)
+    # pin: search as you type, then the top lead to the chosen officer
+    page.get_by_label("Search leads (name, id or village)").fill("B0")
+    page.keyboard.press("Enter")
+    idle(page)
+    # pin the lead to the officer of its card (the stop keeps its officer: an appointment)
+    card = page.locator('[class*="st-key-lead_card"]')
+    officer = card.locator('[data-testid="stMetric"]').filter(has_text="Officer").locator(
+        '[data-testid="stMetricValue"]').inner_text().split()[0]
+    page.get_by_role("combobox", name="Assign lead to").click()
+    page.keyboard.type(officer)
+    page.keyboard.press("Enter")
+    idle(page)
+    page.get_by_role("button", name="Pin", exact=True).click()
+    expect(page.get_by_text(re.compile(r"^Pinned: 1"))).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Lock this officer's route").click()
+    expect(page.get_by_text(re.compile("^Locked routes: O01"))).to_be_visible(timeout=60_000)
+    shot(page, "manager-pinned-desktop")
+    page.get_by_role("button", name="Re-optimise").click()
+    expect(page.get_by_text(re.compile("Changes against the plan before re-planning"))
+           ).to_be_visible(timeout=240_000)
+    idle(page)
+    page.get_by_role("button", name="Publish the plan").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text(re.compile(f"Publish the plan for {TODAY}"))).to_be_visible(
+        timeout=60_000)
+    shot(page, "manager-confirm-desktop")
+    dialog.get_by_role("button", name="Publish", exact=True).click()
+    expect(page.get_by_text(re.compile(r"^Plan published: qingzu .* v1"))).to_be_visible(
+        timeout=60_000)
+    idle(page)
+    shot(page, "manager-published-desktop")
+    page.set_viewport_size(PHONE)
+    shot(page, "manager-published-phone")
+    page.close()
     assert not outside, f"the app contacted outside hosts: {sorted(set(outside))[:5]}"
+
+
+def test_officer_on_a_phone_records_an_outcome_that_survives_a_restart(
+        server: AppServer, browser: Any, demo: list[str]) -> None:
+    from playwright.sync_api import expect
+
+    ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    sign_in(page, server.url, "demo-o01", DEMO_PASSWORD)
+    expect(page.get_by_role("heading", name="Next stop")).to_be_visible(timeout=60_000)
+    today = dt.date.today()  # the date comes first, and it is today
+    for part, value in (("year", today.year), ("month", today.month), ("day", today.day)):
+        expect(page.get_by_role("spinbutton", name=f"{part}, Date")).to_have_attribute(
+            "aria-valuenow", str(value))
+    amap = page.get_by_role("link", name=re.compile("Amap")).first
+    expect(amap).to_be_visible()
+    href = amap.get_attribute("href") or ""
+    assert href.startswith("https://uri.amap.com/navigation?") and "coordinate=gaode" in href
+    box = amap.bounding_box()
+    assert box is not None and box["height"] >= 40, box  # a thumb-sized button
+    shot(page, "officer-phone")
+    first = page.locator('[class*="st-key-stop_"]').first
+    first_name = first.get_by_role("heading").first.inner_text()
+    first.get_by_role("radio", name="Interested", exact=True).click()
+    first.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text(re.compile(r"Done: 1 stop"))).to_be_visible(timeout=60_000)
+    idle(page)
+    shot(page, "officer-recorded-phone")
+    ctx.close()
+    server.restart()
+    ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    sign_in(page, server.url, "demo-o01", DEMO_PASSWORD)
+    done = page.get_by_text(re.compile(r"Done: 1 stop"))
+    expect(done).to_be_visible(timeout=60_000)
+    done.click()
+    expect(page.get_by_text("Saved: Interested")).to_be_visible(timeout=30_000)
+    name = first_name.split(". ", 1)[-1]
+    expect(page.locator('[class*="st-key-stop_"]').filter(has_text=name).filter(
+        has_text="Saved: Interested")).to_have_count(1)
+    # an officer has only their own page: no link to any other, none to another's list
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_role("link", name="Manager · plan the day")).to_have_count(0)
+    expect(page.get_by_role("combobox", name="Officer")).to_have_count(0)
+    # and a reload is a new session: the list is not shown without signing in again
+    page.reload(wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="countyreach · sign in")).to_be_visible(
+        timeout=60_000)
+    expect(page.get_by_role("heading", name="Next stop")).to_have_count(0)
+    page.set_viewport_size(DESKTOP)
+    shot(page, "officer-desktop")
+    ctx.close()
+
+
+def test_planner_onboards_a_county_and_cancels_a_sweep(server: AppServer, browser: Any,
+                                                       demo: list[str]) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport=DESKTOP)
+    sign_in(page, server.url, "demo-planner", DEMO_PASSWORD)
+    expect(page.get_by_role("heading", name="Planner · coverage")).to_be_visible()
+    page.get_by_text("Onboard a county from an OpenStreetMap file").click()
+    page.locator('input[type="file"]').set_input_files(str(REPO / "data/qingzu/roads.osm.pbf"))
+    page.get_by_label("County id (letters, digits, - or _)").fill("newcounty")
+    page.keyboard.press("Enter")
+    idle(page)
+    page.get_by_role("button", name="Onboard the county").click()
+    expect(page.get_by_text(re.compile("^Onboarded newcounty"))).to_be_visible(timeout=240_000)
+    idle(page)
+    page.get_by_role("button", name="Run simulation").click()
+    bar = page.locator('[data-testid="stProgress"]')
+    expect(bar).to_be_visible(timeout=240_000)
+    expect(page.get_by_text(re.compile(r"scenarios done"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"about \d+ s left"))).to_be_visible(timeout=240_000)
+    shot(page, "planner-progress-desktop")
+    page.get_by_role("button", name="Cancel the sweep").click()
+    expect(page.get_by_text(re.compile("^Sweep cancelled"))).to_be_visible(timeout=240_000)
+    page.set_viewport_size(PHONE)
+    shot(page, "planner-cancelled-phone")
+    page.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_language_switch_keeps_the_page_and_leaves_no_chinese(
+        server: AppServer, browser: Any, demo: list[str], viewport: dict[str, int]) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport=viewport)
+    sign_in(page, server.url, "demo-manager", DEMO_PASSWORD, lang="zh")
+    titles = {"manager": ("经理 · 今日计划", "Manager · plan the day"),
+              "officer": ("我的走访", "Officer · my visits"),
+              "leads": ("客户线索", "Leads"),
+              "planner": ("规划 · 新县覆盖", "Planner · coverage"),
+              "model": ("模型报告", "Model")}
+    for name, (zh, en) in titles.items():
+        open_page(page, zh)
+        expect(page.get_by_role("heading", name=zh, exact=True)).to_be_visible(
+            timeout=180_000)
+        idle(page)
+        sidebar(page).get_by_role("radio", name="English").click()
+        expect(page.get_by_role("heading", name=en, exact=True)).to_be_visible(timeout=60_000)
+        idle(page)
+        path = "" if name == "manager" else name  # a manager's home page is the root
+        assert page.url.split("?")[0].rstrip("/").endswith(f"{server.port}/{path}".rstrip("/")), \
+            page.url
+        chinese = [s for s in ui_text(page) if CJK.search(s)]
+        assert not chinese, f"Chinese left on {name} in English mode: {chinese[:5]}"
+        shot(page, f"lang-{name}-en-{'phone' if viewport is PHONE else 'desktop'}")
+        sidebar(page).get_by_role("radio", name="中文").click()
+        expect(page.get_by_role("heading", name=zh, exact=True)).to_be_visible(timeout=60_000)
+        assert page.url.split("?")[0].rstrip("/").endswith(f"{server.port}/{path}".rstrip("/")), \
+            page.url
+        # a second click does not flip it back
+        idle(page)
+        expect(page.get_by_role("heading", name=zh)).to_be_visible()
+    page.close()
+
+
+def test_no_serious_accessibility_violations(server: AppServer, browser: Any,
+                                             demo: list[str]) -> None:
+    if not AXE_JS.exists():
+        if require_browser():
+            pytest.fail(f"axe-core is required in CI but {AXE_JS} is missing (.ci/run)")
+        pytest.skip(f"axe-core not installed ({AXE_JS}; npm install axe-core)")
+    from playwright.sync_api import expect
+
+    found: dict[str, list[str]] = {}
+    for user, path, heading in (("demo-manager", "manager", "Manager · plan the day"),
+                                ("demo-o01", "officer", "Officer · my visits"),
+                                ("demo-planner", "planner", "Planner · coverage")):
+        page = browser.new_page(viewport=DESKTOP)
+        sign_in(page, server.url, user, DEMO_PASSWORD)
+        open_page(page, heading)
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible(
+            timeout=180_000)
+        idle(page)
+        page.add_script_tag(path=str(AXE_JS))
+        result = page.evaluate("""async () => {
+          const r = await axe.run(document, {resultTypes: ['violations']});
+          return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+        }""")
+        if result:
+            found[path] = result
+        page.close()
+    assert not found, found

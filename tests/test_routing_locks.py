@@ -151,3 +151,17 @@ def test_the_plan_reports_the_spread_with_balance_off():
     assert plan.meta["hours_ratio"] == pytest.approx(
         plan.meta["hours_max"] / plan.meta["hours_min"], rel=1e-3)
     assert plan.meta["balance_cost_yuan"] == 0.0
+
+
+def test_an_appointment_shut_out_by_a_lock_is_not_left_in_another_officers_reference():
+    """Pin a lead of O2's published route to O1, then lock O1's route without it."""
+    leads = [lead("a"), lead("b"), lead("c", pinned_officer_id="O1")]
+    pos = {"O1": (0, 0), "O2": (5, 0), "a": (1, 0), "b": (6, 0), "c": (7, 0)}
+    p = problem(leads, [officer("O1"), officer("O2")], pos)
+    p = replace(p, locked_routes={"O1": ("a",)}, reference_routes={"O1": ("a",),
+                                                                   "O2": ("b", "c")})
+    plan = solve(p)  # used to raise: O2's reference named the shut-out lead
+    # The appointment cannot be kept (its officer's route is locked without it): said, not hidden.
+    assert [(v.code, v.lead_id) for v in check_plan(p, plan)] == [("pinned_missing", "c")]
+    assert next(r.lead_ids for r in plan.routes if r.officer_id == "O1") == ("a",)
+    assert "c" not in plan.visited_lead_ids and plan.status is PlanStatus.PARTIAL

@@ -9,7 +9,9 @@ imported on first use: it is large and only this page needs it.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +31,9 @@ __all__ = [
     "build_world",
     "run_sweep",
     "coverage_view",
+    "SweepJob",
+    "JobState",
+    "left_out",
 ]
 
 
@@ -147,3 +152,139 @@ def coverage_view(result: SweepResult) -> CoverageView:
         coverage_chart=plots.coverage_chart(result),
         loans_chart=plots.loans_chart(result),
         curve=simulation.coverage_curve(result))
+
+
+class JobState(enum.StrEnum):
+    """Where a background sweep stands."""
+
+    RUNNING = "running"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+@dataclass(eq=False)
+class SweepJob:
+    """A sweep running in a background thread: progress, ETA, cancel, result.
+
+    Scenarios run one after another; :meth:`cancel` stops before the next one
+    starts (a scenario in progress finishes: the simulation has no cancellation
+    point inside). The page polls :meth:`progress` to draw its bar.
+
+    Parameters
+    ----------
+    world : SimWorld
+    request : SweepRequest
+    """
+
+    world: Any
+    request: SweepRequest
+    state: JobState = JobState.RUNNING
+    done: int = 0
+    total: int = 0
+    result: Any = None
+    error: str = ""
+    visits: list[pd.DataFrame] = field(default_factory=list)
+    _cancel: threading.Event = field(default_factory=threading.Event)
+    _started: float = field(default_factory=time.monotonic)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> SweepJob:
+        """Lay out the scenarios (so :attr:`total` is known at once), start the thread.
+
+        Returns
+        -------
+        SweepJob
+            ``self``.
+        """
+        from countyreach import simulation
+
+        r = self.request
+        grid = simulation.scenario_grid(r.team_sizes, r.strategies, range(r.n_seeds),
+                                        n_weeks=r.n_weeks, day_time_limit_s=r.day_time_limit_s)
+        self.total = len(grid)
+        self._thread = threading.Thread(target=self._run, args=(grid,), name="countyreach-sweep",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self, grid: list[Any]) -> None:
+        from countyreach import simulation
+        from countyreach.simulation.engine import summary_row, with_bases
+
+        try:
+            scenarios = with_bases(grid, self.world)
+            rows, weekly = [], []
+            for sc in scenarios:
+                if self._cancel.is_set():
+                    self.state = JobState.CANCELLED
+                    return
+                res = simulation.simulate(self.world, sc)
+                rows.append(summary_row(res))
+                weekly.append(res.weekly.assign(scenario_id=sc.scenario_id))
+                self.visits.append(res.visits.assign(
+                    n_officers=sc.n_officers, base_strategy=str(sc.base_strategy)))
+                self.done += 1
+            summary = pd.DataFrame(rows).drop(columns=["runtime_s"], errors="ignore")
+            self.result = simulation.SweepResult(
+                summary, pd.concat(weekly, ignore_index=True),
+                {"n_scenarios": self.total, "ran_on": "app",
+                 "approximate_travel": bool(getattr(self.world, "approximate", False))})
+            self.state = JobState.DONE
+        except Exception as exc:  # shown on the page; the server keeps running
+            self.error = str(exc)
+            self.state = JobState.FAILED
+
+    def cancel(self) -> None:
+        """Ask the sweep to stop before its next scenario."""
+        self._cancel.set()
+
+    @property
+    def fraction(self) -> float:
+        """Share of scenarios finished."""
+        return self.done / self.total if self.total else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        """Seconds left at the pace so far (``None`` before the first scenario finishes)."""
+        if not self.done or not self.total:
+            return None
+        pace = (time.monotonic() - self._started) / self.done
+        return pace * (self.total - self.done)
+
+    def wait(self, timeout_s: float) -> bool:
+        """Block until the sweep ends (or ``timeout_s``); whether it ended."""
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+        return self.state is not JobState.RUNNING
+
+
+def left_out(world: Any, visits: pd.DataFrame, n_officers: int,
+             base_strategy: str) -> pd.DataFrame:
+    """Villages and how much of them one team reached: the areas a team of that size leaves out.
+
+    Parameters
+    ----------
+    world : SimWorld
+        Its ``businesses`` (``lead_id, village, lat, lon``).
+    visits : pandas.DataFrame
+        Visits of the sweep (:attr:`SweepJob.visits`, concatenated).
+    n_officers : int
+    base_strategy : str
+        The recommended team.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``village, lat, lon, businesses, reached, share`` per village, least reached first.
+    """
+    biz = world.businesses
+    mine = visits[(visits["n_officers"] == n_officers)
+                  & (visits["base_strategy"] == str(base_strategy))]
+    reached = set(mine["lead_id"].astype(str))
+    b = biz.assign(reached=biz["lead_id"].astype(str).isin(reached))
+    out = b.groupby("village", sort=False).agg(
+        lat=("lat", "mean"), lon=("lon", "mean"), businesses=("lead_id", "size"),
+        reached=("reached", "sum")).reset_index()
+    out["share"] = out["reached"] / out["businesses"]
+    return out.sort_values(["share", "businesses"], ascending=[True, False]).reset_index(drop=True)

@@ -97,7 +97,8 @@ def view_for(lons: Sequence[float], lats: Sequence[float], width_px: int = 700,
 def build_deck(md: MapData, *, basemap: bool = False, height_px: int = 560) -> pydeck.Deck:
     """A pydeck map of the layers, drawn offline unless ``basemap`` is set.
 
-    Layers bottom to top: boundary, roads, routes, leads, depots, village names.
+    Layers bottom to top: boundary, roads, routes, leads, pins, stop numbers, depots, village
+    names.
     With ``basemap=False`` no tile server is contacted (``map_provider=None``).
 
     Parameters
@@ -123,7 +124,7 @@ def build_deck(md: MapData, *, basemap: bool = False, height_px: int = 560) -> p
     if md.routes:
         layers.append(pdk.Layer(
             "PathLayer", data=md.routes, id="routes", get_path="path", get_color="color",
-            get_width=5, width_units="'pixels'", width_min_pixels=3, pickable=True,
+            get_width=6, width_units="'pixels'", width_min_pixels=4, pickable=True,
             joint_rounded=True, cap_rounded=True))
     if not md.leads.empty:
         layers.append(pdk.Layer(
@@ -131,6 +132,23 @@ def build_deck(md: MapData, *, basemap: bool = False, height_px: int = 560) -> p
             get_fill_color="fill", get_line_color="line", get_radius="radius",
             radius_min_pixels=3, radius_max_pixels=14, stroked=True, line_width_min_pixels=1.5,
             pickable=True))
+    if not md.leads.empty and "pinned" in md.leads and md.leads["pinned"].any():
+        # Pins: an outer black ring around the lead, drawn in screen pixels so it shows
+        # at every zoom.
+        layers.append(pdk.Layer(
+            "ScatterplotLayer", data=md.leads[md.leads["pinned"]], id="pins",
+            get_position=["lon", "lat"], get_fill_color=[0, 0, 0, 0],
+            get_line_color=[0, 0, 0, 255], get_radius=1, radius_units="'pixels'",
+            radius_min_pixels=13, stroked=True, filled=False, line_width_min_pixels=3,
+            pickable=False))
+    if not md.stops.empty:
+        # Stop numbers on badges in the officer's colour: white text on a dark badge is
+        # readable for every colour of the palette.
+        layers.append(pdk.Layer(
+            "TextLayer", data=md.stops, id="stops", get_position=["lon", "lat"],
+            get_text="text", get_size=13, get_color=[255, 255, 255, 255],
+            background=True, get_background_color="color", background_padding=[3, 1],
+            font_weight="'bold'", get_pixel_offset=[0, -16], pickable=False))
     if not md.depots.empty:
         layers.append(pdk.Layer(
             "ScatterplotLayer", data=md.depots, id="depots", get_position=["lon", "lat"],
@@ -156,7 +174,8 @@ def build_deck(md: MapData, *, basemap: bool = False, height_px: int = 560) -> p
         lons = [p[0] for p in md.boundary]
         lats = [p[1] for p in md.boundary]
     view = pdk.ViewState(**view_for(lons, lats, height_px=height_px))
-    tooltip = {"html": "{tip}", "style": {"fontSize": "13px"}}
+    # Plain text: names come from the lender's files and must never be read as markup.
+    tooltip = {"text": "{tip}", "style": {"fontSize": "13px", "whiteSpace": "pre-line"}}
     if basemap:
         return pdk.Deck(layers=layers, initial_view_state=view, map_provider="carto",
                         map_style="light", tooltip=tooltip)

@@ -36,6 +36,7 @@ __all__ = [
     "boundary_path",
     "village_labels",
     "depot_points",
+    "stop_labels",
     "MapData",
     "map_data",
 ]
@@ -105,6 +106,7 @@ def lead_points(
     problem: RoutingProblem | None = None,
     plan: Plan | None = None,
     colours: Mapping[str, list[int]] | None = None,
+    pins: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """One map point per lead: fill by expected value, rim by what the plan does with it.
 
@@ -121,11 +123,14 @@ def lead_points(
         The day; without them every lead is drawn by value only.
     colours : mapping, optional
         Officer colours (:func:`officer_colours`).
+    pins : mapping, optional
+        ``lead_id -> officer_id`` of the manager's pins (marked ``pinned`` and in the tip).
 
     Returns
     -------
     pandas.DataFrame
-        ``lead_id, lon, lat, value_yuan, fill, line, radius, status, officer_id, tip``.
+        ``lead_id, lon, lat, value_yuan, fill, line, radius, status, officer_id, seq,
+        pinned, tip``. The tip is plain text (the map shows it as text, never as HTML).
     """
     df = scores.reset_index(drop=True)
     values = pd.to_numeric(df.get("value_yuan", pd.Series(0.0, index=df.index)),
@@ -144,31 +149,61 @@ def lead_points(
             dropped[d.lead_id] = reason
     offered = set(problem.lead_by_id) if problem is not None else None
     colours = colours or {}
+    pins = pins or {}
     recs = []
     for i, rec in enumerate(df.itertuples(index=False)):
         lid = str(rec.lead_id)
-        name = html.escape(str(getattr(rec, "name", "")))
+        name = str(getattr(rec, "name", ""))
         ind = industry_label(str(getattr(rec, "industry", "")), lang)
-        village = html.escape(str(getattr(rec, "village", "") or ""))
-        tip = (f"<b>{name}</b> ({html.escape(lid)})<br/>{html.escape(ind)} · {village}<br/>"
-               f"{t('value', lang)}: ¥{values[i]:,.0f}")
-        officer_id = ""
+        village = str(getattr(rec, "village", "") or "")
+        tip = f"{name} ({lid})\n{ind} · {village}\n{t('value', lang)}: ¥{values[i]:,.0f}"
+        officer_id, seq = "", 0
         if lid in visited:
             officer_id, seq = visited[lid]
             status, line, radius = "visited", [*colours.get(officer_id, [0, 0, 0]), 255], 60
-            tip += f"<br/>{t('officer', lang)} {html.escape(officer_id)} #{seq}"
+            tip += f"\n{t('officer', lang)} {officer_id} · {t('col_seq', lang)} {seq}"
         elif lid in dropped:
             status, line, radius = "dropped", [20, 20, 20, 255], 40
-            tip += f"<br/>{t('reason', lang)}: {html.escape(dropped[lid])}"
+            tip += f"\n{t('reason', lang)}: {dropped[lid]}"
         elif plan is not None and offered is not None and lid not in offered:
             status, line, radius = "excluded", [150, 150, 150, 255], 30
         else:
             status, line, radius = "candidate", [90, 90, 90, 200], 40
+        if lid in pins:
+            tip += "\n" + t("pinned_to", lang, lead=lid, officer=pins[lid])
         recs.append({"lead_id": lid, "lon": float(rec.lon), "lat": float(rec.lat),
                      "value_yuan": float(values[i]), "fill": fills[i], "line": line,
-                     "radius": radius, "status": status, "officer_id": officer_id, "tip": tip})
+                     "radius": radius, "status": status, "officer_id": officer_id, "seq": seq,
+                     "pinned": lid in pins, "tip": tip})
     return pd.DataFrame(recs, columns=["lead_id", "lon", "lat", "value_yuan", "fill", "line",
-                                       "radius", "status", "officer_id", "tip"])
+                                       "radius", "status", "officer_id", "seq", "pinned",
+                                       "tip"])
+
+
+def stop_labels(leads: pd.DataFrame, colours: Mapping[str, list[int]]) -> pd.DataFrame:
+    """The stop number of every visited lead, on a badge in its officer's colour.
+
+    Parameters
+    ----------
+    leads : pandas.DataFrame
+        From :func:`lead_points`.
+    colours : mapping
+        Officer colours.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lead_id, lon, lat, text, color`` (``color`` the badge's RGBA).
+    """
+    cols = ["lead_id", "lon", "lat", "text", "color"]
+    if leads.empty:
+        return pd.DataFrame(columns=cols)
+    v = leads[leads["status"] == "visited"]
+    return pd.DataFrame({
+        "lead_id": v["lead_id"], "lon": v["lon"], "lat": v["lat"],
+        "text": v["seq"].astype(int).astype(str),
+        "color": [[*colours.get(o, [0, 0, 0])[:3], 255] for o in v["officer_id"]],
+    }, columns=cols).reset_index(drop=True)
 
 
 def officer_legend_html(names: Mapping[str, str], colours: Mapping[str, list[int]]) -> str:
@@ -221,7 +256,7 @@ def route_paths(legs: Sequence[Mapping[str, Any]], colours: Mapping[str, list[in
             path.extend(pts)
         if len(path) >= 2:
             out.append({"officer_id": oid, "path": path, "color": list(colours.get(oid, [0, 0, 0])),
-                        "tip": html.escape(f"{oid} {names.get(oid, '')}".strip())})
+                        "tip": f"{oid} {names.get(oid, '')}".strip()})
     return out
 
 
@@ -290,8 +325,7 @@ def depot_points(problem: RoutingProblem, colours: Mapping[str, list[int]],
             recs.append({"officer_id": o.officer_id, "lon": dep.location.lon,
                          "lat": dep.location.lat, "color": [*colours.get(o.officer_id, [0, 0, 0]),
                                                             255],
-                         "tip": html.escape(f"{o.officer_id} {o.name} · {t(which, lang)}: "
-                                            f"{dep.name}")})
+                         "tip": f"{o.officer_id} {o.name} · {t(which, lang)}: {dep.name}"})
     return pd.DataFrame(recs, columns=["officer_id", "lon", "lat", "color", "tip"])
 
 
@@ -306,12 +340,15 @@ class MapData:
     leads: pd.DataFrame
     routes: list[dict[str, Any]] = field(default_factory=list)
     depots: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Stop numbers on badges in the officers' colours (:func:`stop_labels`).
+    stops: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def map_data(data: CountyData, scores: pd.DataFrame | None, lang: str, *,
              day: DayPlan | None = None, legs: Sequence[Mapping[str, Any]] | None = None,
              roads: list[dict[str, Any]] | None = None,
-             only_officer: str | None = None) -> MapData:
+             only_officer: str | None = None,
+             pins: Mapping[str, str] | None = None) -> MapData:
     """Collect the map's layers for a county, optionally with a planned day.
 
     Parameters
@@ -328,6 +365,8 @@ def map_data(data: CountyData, scores: pd.DataFrame | None, lang: str, *,
         Precomputed :func:`road_paths` (the app caches them).
     only_officer : str, optional
         Draw only this officer's route and stops (the officer page).
+    pins : mapping, optional
+        The manager's pins (``lead_id -> officer_id``), drawn with a ring.
     """
     if scores is None:
         scores = data.leads[["lead_id", "name", "industry", "village", "lat", "lon"]].assign(
@@ -336,7 +375,7 @@ def map_data(data: CountyData, scores: pd.DataFrame | None, lang: str, *,
     plan = day.plan if day is not None else None
     officer_ids = [o.officer_id for o in data.officers]
     colours = officer_colours(officer_ids)
-    pts = lead_points(scores, lang, problem=problem, plan=plan, colours=colours)
+    pts = lead_points(scores, lang, problem=problem, plan=plan, colours=colours, pins=pins)
     routes: list[dict[str, Any]] = []
     depots = pd.DataFrame(columns=["officer_id", "lon", "lat", "color", "tip"])
     if day is not None:
@@ -353,4 +392,4 @@ def map_data(data: CountyData, scores: pd.DataFrame | None, lang: str, *,
             depots = depots[depots["officer_id"] == only_officer].reset_index(drop=True)
     return MapData(roads=roads if roads is not None else road_paths(data.graph),
                    boundary=boundary_path(data.graph), villages=village_labels(data.villages),
-                   leads=pts, routes=routes, depots=depots)
+                   leads=pts, routes=routes, depots=depots, stops=stop_labels(pts, colours))

@@ -1,30 +1,32 @@
-"""The officer's day and the outcomes officers record.
+"""The officer's day and the outcomes officers record, through the store only.
 
-:func:`officer_view` builds the phone page's content; :class:`SharedBoard` connects the
-manager's and the officers' browser sessions on one server (published plans, recorded
-outcomes); the ``*_store`` helpers do the same through the database store when the user
-signed in.
+The published plan, each officer's visit list, the recorded outcomes and the
+do-not-visit list come from :class:`~countyreach.store.Store` and go back to it: a
+server restart loses nothing, and the store's rules decide who sees what (an
+officer only their own list). Outcomes that cannot be sent because the database
+is unreachable wait in an :class:`OutcomeQueue` in the officer's browser session
+and are sent when it answers again; every outcome carries an id fixed at the tap,
+so a retry never records a visit twice.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import threading
 import uuid
-from collections.abc import MutableMapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, MutableMapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
+import sqlalchemy as sa
 
-from countyreach.errors import InputError
+from countyreach.errors import AccessDenied, InputError, StoreError
 from propensity.outcomes import Outcome
 from routing.plan import Plan
 from routing.problem import RoutingProblem
 
 if TYPE_CHECKING:
-    from countyreach.officer_day import OfficerDay
+    from countyreach.officer_day import DayStop, OfficerDay
     from countyreach.pipeline import CountyData, DayPlan
     from countyreach.store import Session, Store
 
@@ -32,10 +34,15 @@ __all__ = [
     "CONSENT_OUTCOMES",
     "needs_consent",
     "officer_view",
-    "OutcomeRecord",
-    "SharedBoard",
     "outcome_id",
+    "PendingOutcome",
+    "OutcomeQueue",
+    "SendReport",
     "record_outcome_in_store",
+    "send_pending",
+    "visit_list",
+    "recorded_outcomes",
+    "next_stop",
     "published_day_from_store",
     "do_not_visit_ids",
 ]
@@ -61,11 +68,7 @@ def _outcome(code: str) -> Outcome:
 
 def officer_view(problem: RoutingProblem, plan: Plan, officer_id: str,
                  scores: pd.DataFrame | None, lang: str) -> OfficerDay:
-    """The officer's day with the model's reasons.
-
-    Stops come in order with times, ``tel:`` and Amap/Baidu links (converted to
-    GCJ-02/BD-09 by :mod:`countyreach.officer_day`) and "why this lead" from
-    the scores' ``explanation_zh``/``explanation_en``.
+    """The officer's day of a plan in hand (a manager's draft), with the model's reasons.
 
     Parameters
     ----------
@@ -73,7 +76,7 @@ def officer_view(problem: RoutingProblem, plan: Plan, officer_id: str,
     plan : Plan
     officer_id : str
     scores : pandas.DataFrame, optional
-        Lead scores with the explanations.
+        Lead scores with ``explanation_zh``/``explanation_en``.
     lang : str
         ``"zh"`` or ``"en"``.
 
@@ -91,89 +94,9 @@ def officer_view(problem: RoutingProblem, plan: Plan, officer_id: str,
     return officer_day(problem, plan, officer_id, why, lang)
 
 
-@dataclass(frozen=True, slots=True)
-class OutcomeRecord:
-    """One visit outcome an officer recorded (``opt_out``: do not visit again).
-
-    Raises
-    ------
-    InputError
-        For an outcome code that is not an :class:`~propensity.outcomes.Outcome`.
-    """
-
-    plan_date: str
-    officer_id: str
-    lead_id: str
-    outcome: Outcome
-    recorded_at: str
-    opt_out: bool = False
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "outcome", _outcome(self.outcome))
-
-
-class SharedBoard:
-    """Published plans and recorded outcomes shared by every session of one app server.
-
-    The manager publishes on a desktop and the officer opens the list on a
-    phone: two browser sessions. Without a signed-in database store this board
-    is what connects them (it lives as long as the server process); with the
-    store the app writes to both, so pages read one place.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._published: dict[str, Any] = {}
-        self._outcomes: dict[str, dict[tuple[str, str], OutcomeRecord]] = {}
-
-    def publish(self, county_key: str, day: Any) -> None:
-        """Make ``day`` the published plan of the county."""
-        with self._lock:
-            self._published[county_key] = day
-
-    def published(self, county_key: str) -> Any | None:
-        """The county's published plan, if any."""
-        with self._lock:
-            return self._published.get(county_key)
-
-    def record(self, county_key: str, plan_date: str, officer_id: str, lead_id: str,
-               outcome: str, *, opt_out: bool = False) -> OutcomeRecord:
-        """Record (or correct) the outcome of a visit.
-
-        Raises
-        ------
-        InputError
-            For an outcome code that is not an :class:`~propensity.outcomes.Outcome`.
-        """
-        rec = OutcomeRecord(plan_date, officer_id, lead_id, _outcome(outcome),
-                            dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), opt_out)
-        with self._lock:
-            self._outcomes.setdefault(county_key, {})[(plan_date, lead_id)] = rec
-        return rec
-
-    def outcomes(self, county_key: str, plan_date: str | None = None) -> dict[str, Outcome]:
-        """``lead_id -> outcome`` recorded for the county (on ``plan_date`` when given)."""
-        with self._lock:
-            recs = list(self._outcomes.get(county_key, {}).values())
-        return {r.lead_id: r.outcome for r in recs
-                if plan_date is None or r.plan_date == plan_date}
-
-    def do_not_visit(self, county_key: str) -> set[str]:
-        """Leads whose business asked not to be visited again."""
-        with self._lock:
-            recs = list(self._outcomes.get(county_key, {}).values())
-        return {r.lead_id for r in recs if r.opt_out}
-
-
-# --------------------------------------------------------------------------- the database store
-
-
 def outcome_id(ids: MutableMapping[str, str], plan_date: str, lead_id: str, outcome: str,
                opt_out: bool) -> str:
     """The store's id of one recorded outcome, the same for every retry of the same tap.
-
-    One id per (day, lead, outcome, opt-out) so a save retried after a dropped
-    connection is a no-op in the store.
 
     Parameters
     ----------
@@ -189,27 +112,148 @@ def outcome_id(ids: MutableMapping[str, str], plan_date: str, lead_id: str, outc
     return ids.setdefault(f"{plan_date}/{lead_id}/{outcome}/{opt_out}", str(uuid.uuid4()))
 
 
-def record_outcome_in_store(store: Store, session: Session, *, outcome_id: str, county_id: str,
-                            plan_date: str, lead_id: str, outcome: str, consent: bool,
-                            opt_out: bool) -> None:
-    """Record a visit's outcome in the database store (idempotent per ``outcome_id``).
+@dataclass(frozen=True, slots=True)
+class PendingOutcome:
+    """One tapped outcome on its way to the store.
 
     Raises
     ------
     InputError
         For an outcome code that is not an :class:`~propensity.outcomes.Outcome`.
     """
-    store.record_outcome(session, outcome_id=outcome_id, county_id=county_id,
-                         plan_date=plan_date, lead_id=lead_id, outcome=_outcome(outcome).value,
-                         consent=consent, opt_out=opt_out)
+
+    outcome_id: str
+    county_id: str
+    plan_date: str
+    lead_id: str
+    outcome: Outcome
+    consent: bool
+    opt_out: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "outcome", _outcome(self.outcome))
+
+
+@dataclass
+class OutcomeQueue:
+    """Outcomes tapped but not yet in the store, oldest first (one per visit: the last tap)."""
+
+    items: list[PendingOutcome] = field(default_factory=list)
+
+    def put(self, item: PendingOutcome) -> None:
+        """Queue ``item``, replacing an unsent earlier tap on the same visit."""
+        self.items = [p for p in self.items
+                      if (p.plan_date, p.lead_id) != (item.plan_date, item.lead_id)] + [item]
+
+    def pending(self, plan_date: str | None = None) -> dict[str, Outcome]:
+        """``lead_id -> outcome`` still waiting (on ``plan_date`` when given)."""
+        return {p.lead_id: p.outcome for p in self.items
+                if plan_date is None or p.plan_date == plan_date}
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+@dataclass(frozen=True, slots=True)
+class SendReport:
+    """What :func:`send_pending` did: sent, kept for later, refused (with the store's reason)."""
+
+    sent: tuple[PendingOutcome, ...]
+    kept: tuple[PendingOutcome, ...]
+    refused: tuple[tuple[PendingOutcome, str], ...]
+
+
+def record_outcome_in_store(store: Store, session: Session, item: PendingOutcome) -> None:
+    """Record one outcome in the store (idempotent per ``item.outcome_id``).
+
+    Raises
+    ------
+    InputError, AccessDenied
+        The store refuses the outcome (not on the officer's route, no consent ...).
+    StoreError, sqlalchemy.exc.OperationalError
+        The database cannot be reached.
+    """
+    store.record_outcome(session, outcome_id=item.outcome_id, county_id=item.county_id,
+                         plan_date=item.plan_date, lead_id=item.lead_id,
+                         outcome=item.outcome.value, consent=item.consent,
+                         opt_out=item.opt_out)
+
+
+def send_pending(store: Store | None, session: Session, queue: OutcomeQueue) -> SendReport:
+    """Send every queued outcome; keep those the database could not take yet.
+
+    An outcome the store refuses (a lead not on the route, a session that
+    expired) leaves the queue with the store's reason; one that meets an
+    unreachable database stays queued for the next try.
+
+    Parameters
+    ----------
+    store : Store or None
+        ``None`` when the database could not be opened: everything stays queued.
+    session : Session
+    queue : OutcomeQueue
+        Updated in place.
+
+    Returns
+    -------
+    SendReport
+    """
+    sent: list[PendingOutcome] = []
+    kept: list[PendingOutcome] = []
+    refused: list[tuple[PendingOutcome, str]] = []
+    for item in queue.items:
+        if store is None:
+            kept.append(item)
+            continue
+        try:
+            record_outcome_in_store(store, session, item)
+            sent.append(item)
+        except (InputError, AccessDenied) as exc:
+            refused.append((item, str(exc)))
+        except (StoreError, sa.exc.OperationalError, sa.exc.InterfaceError, OSError):
+            log.warning("store unreachable: outcome %s stays queued", item.outcome_id)
+            kept.append(item)
+    queue.items = list(kept)
+    return SendReport(tuple(sent), tuple(kept), tuple(refused))
+
+
+def visit_list(store: Store, session: Session, county_id: str, plan_date: str,
+               officer_id: str | None, lang: str) -> OfficerDay | None:
+    """The officer's day from the published plan, or ``None`` when none is published.
+
+    Raises
+    ------
+    AccessDenied
+        Another officer's list, or a role that may not open visit lists.
+    """
+    try:
+        return store.visit_list(session, county_id, plan_date, officer_id, lang=lang)
+    except AccessDenied:
+        raise
+    except InputError as exc:
+        if exc.field == "plan_date" or "has no route" in str(exc):
+            return None
+        raise
+
+
+def recorded_outcomes(store: Store, session: Session, county_id: str,
+                      plan_date: str) -> dict[str, Outcome]:
+    """``lead_id -> outcome`` recorded in the store for the day (officers: their own)."""
+    return {r.lead_id: Outcome(r.outcome)
+            for r in store.visit_outcomes(session, county_id, plan_date)}
+
+
+def next_stop(stops: Iterable[DayStop], done: Iterable[str]) -> DayStop | None:
+    """The first stop of the day without an outcome (``None`` when every stop is done)."""
+    finished = set(done)
+    return next((s for s in stops if s.lead_id not in finished), None)
 
 
 def published_day_from_store(store: Store, session: Session, data: CountyData, plan_date: str,
                              scores: pd.DataFrame | None) -> DayPlan:
     """The day published in the store, as a :class:`~countyreach.pipeline.DayPlan`.
 
-    An officer gets only their own route (the store's rule); the checker's verdict is not
-    stored, so the day has no violations to show.
+    Managers get it whole, officers only their own route (the store's rule).
 
     Parameters
     ----------
@@ -228,17 +272,6 @@ def published_day_from_store(store: Store, session: Session, data: CountyData, p
                    else pd.DataFrame({"lead_id": []}), {})
 
 
-def do_not_visit_ids(board: SharedBoard, county_key: str, *, store: Store | None = None,
-                     session: Session | None = None, county_id: str = "") -> set[str]:
-    """Leads not to plan: opted out on this server and, when signed in, in the store.
-
-    A store that cannot be read leaves the server's own list (logged), so planning
-    still works when the database is down.
-    """
-    ids = board.do_not_visit(county_key)
-    if store is not None and session is not None:
-        try:
-            ids |= set(store.do_not_visit_ids(session, county_id))
-        except Exception:
-            log.exception("could not read the do-not-visit list")
-    return ids
+def do_not_visit_ids(store: Store, session: Session, county_id: str) -> set[str]:
+    """Leads not to plan: the store's do-not-visit list of the county."""
+    return set(store.do_not_visit_ids(session, county_id))

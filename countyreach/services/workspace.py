@@ -1,19 +1,25 @@
-"""Where the app finds its counties and its plan store.
+"""Where the app finds its counties and its store, and the demo's accounts.
 
 Both come from :func:`countyreach.settings.get_settings`: the configured county roots
-(searched before the repository's own ``data/``) and the store URL.
+(searched before the repository's own ``data/``) and the store URL. Demo mode seeds one
+account per role so a newcomer can try the manager's, the officer's and the planner's
+pages on a fresh store.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from countyreach.errors import AccessDenied, InputError
 from countyreach.store import Store
+from countyreach.store.records import Role
 
-__all__ = ["county_folders", "open_store"]
+__all__ = ["county_folders", "open_store", "county_id_of", "counties_for", "DEMO_PASSWORD",
+           "DemoUser", "demo_usernames", "seed_demo_users"]
 
 log = logging.getLogger(__name__)
 
@@ -65,3 +71,113 @@ def open_store(url: str, cache_dir: Path) -> Store | None:
     except Exception:
         log.exception("plan store unavailable at %s", url)
         return None
+
+
+# ------------------------------------------------------------ the counties a user may open
+
+
+def county_id_of(folder: Path) -> str:
+    """The ``county_id`` a county folder's manifest declares (else the folder's name)."""
+    try:
+        meta = json.loads((folder / "county.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return folder.name
+    return str(meta.get("county_id") or folder.name)
+
+
+def counties_for(folders: Mapping[str, Path], county_id: str | None) -> dict[str, Path]:
+    """The county folders a signed-in user works in.
+
+    Parameters
+    ----------
+    folders : mapping
+        ``name -> folder`` (:func:`county_folders`).
+    county_id : str or None
+        The user's county; ``None`` (a region's manager, a head-office planner, an
+        admin) keeps every folder: the store still refuses counties outside their scope.
+
+    Returns
+    -------
+    dict
+        ``name -> folder``, in the order given.
+    """
+    if county_id is None:
+        return dict(folders)
+    return {name: p for name, p in folders.items() if county_id_of(p) == county_id}
+
+
+# --------------------------------------------------------------------------- demo mode
+
+
+#: The demo's shared password (shown on the sign-in page: demo accounts guard nothing).
+DEMO_PASSWORD = "countyreach-demo"
+DEMO_ADMIN = "demo-admin"
+#: The region the demo county is put in (a manager of the demo sees it).
+DEMO_REGION = "demo"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoUser:
+    """One account of the demo: sign in with ``username`` and :data:`DEMO_PASSWORD`."""
+
+    username: str
+    role: Role
+    officer_id: str | None = None
+
+
+def demo_usernames(officer_ids: Sequence[str]) -> tuple[DemoUser, ...]:
+    """The demo's accounts: one manager, one planner and one per officer."""
+    return (DemoUser("demo-manager", Role.MANAGER), DemoUser("demo-planner", Role.PLANNER),
+            *(DemoUser(f"demo-{oid.lower()}", Role.OFFICER, oid) for oid in officer_ids))
+
+
+def seed_demo_users(store: Store, county_id: str, county_name: str,
+                    officer_ids: Sequence[str]) -> tuple[DemoUser, ...]:
+    """Create the demo's accounts for one county (idempotent) so a newcomer can try each role.
+
+    An empty store gets a demo admin (the store's bootstrap rule: only the first
+    user may be created without a session), which creates the county and the
+    manager, planner and officer accounts. A store that already has users takes
+    demo accounts only when its demo admin exists: a production store with real
+    users is left alone.
+
+    Parameters
+    ----------
+    store : Store
+    county_id, county_name : str
+        The county the demo accounts work in.
+    officer_ids : sequence of str
+        The county's officers (one account each).
+
+    Returns
+    -------
+    tuple of DemoUser
+
+    Raises
+    ------
+    AccessDenied
+        The store has users but no demo admin (demo mode is for a fresh store).
+    """
+    try:
+        admin = store.login(DEMO_ADMIN, DEMO_PASSWORD, ttl_s=600)
+    except AccessDenied:
+        # Refused when the store already has users: then demo mode stays off.
+        store.create_user(DEMO_ADMIN, DEMO_PASSWORD, Role.ADMIN)
+        admin = store.login(DEMO_ADMIN, DEMO_PASSWORD, ttl_s=600)
+    try:
+        store.ensure_county(admin, county_id, county_name, DEMO_REGION)
+        users = demo_usernames(officer_ids)
+        for user in users:
+            try:
+                if user.role is Role.OFFICER:
+                    store.create_user(user.username, DEMO_PASSWORD, user.role, user.officer_id,
+                                      county_id, session=admin)
+                else:
+                    store.create_user(user.username, DEMO_PASSWORD, user.role, None, county_id,
+                                      session=admin)
+            except InputError as exc:
+                if "already exists" not in str(exc):
+                    raise
+        return users
+    finally:
+        store.logout(admin)

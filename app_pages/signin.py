@@ -1,0 +1,77 @@
+"""Sign-in page: who are you? Demo mode creates one account per role on a fresh store."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import common as ui
+from countyreach.i18n import t
+from countyreach.io import load_county, read_officers
+from countyreach.services.workspace import DEMO_PASSWORD, seed_demo_users
+from countyreach.store import Store
+
+#: Each role's first page after signing in.
+HOME = {"officer": "officer", "manager": "manager", "planner": "planner", "admin": "manager"}
+
+
+def _signed_in(store: Store, user: str, password: str) -> bool:
+    """Open a session for ``user``; on success remember it and go to the role's home page."""
+    L = ui.lang()
+    try:
+        sess = store.login(user, password)
+    except Exception as exc:
+        st.error(t("sign_in_failed", L, why=exc))
+        return False
+    st.session_state["store_session"] = sess
+    st.session_state["goto"] = HOME.get(str(sess.role), "manager")
+    st.session_state.pop("sign_in_reason", None)
+    return True
+
+
+def _demo(store: Store) -> None:
+    L = ui.lang()
+    with st.expander(t("demo_title", L), expanded=bool(st.session_state.get("demo_users"))):
+        st.write(t("demo_intro", L, password=DEMO_PASSWORD))
+        if st.button(t("demo_button", L), key="demo_seed"):
+            folder = next(iter(ui.all_counties().values()))
+            county = load_county(folder)
+            officers = read_officers(county.officers, crs=county.crs)
+            try:
+                users = seed_demo_users(store, county.county_id, county.name,
+                                        [o.officer_id for o in officers])
+            except Exception as exc:
+                st.warning(t("demo_refused", L, why=exc))
+                return
+            st.session_state["demo_users"] = [u.username for u in users]
+        names: list[str] = list(st.session_state.get("demo_users") or [])
+        if names:
+            st.caption(t("demo_ready", L))
+            for name in names:
+                if st.button(t("demo_sign_in_as", L, user=name), key=f"demo_as_{name}",
+                             width="stretch") and _signed_in(store, name, DEMO_PASSWORD):
+                    st.rerun()
+
+
+def render() -> None:
+    """The sign-in form and the demo accounts."""
+    L = ui.lang()
+    st.title(t("sign_in_title", L))
+    reason = st.session_state.get("sign_in_reason")
+    if reason:
+        st.warning(reason)
+    store = ui.plan_store()
+    if store is None:
+        st.error(t("store_down", L))
+        return
+    st.write(t("sign_in_intro", L))
+    with st.form("sign_in_form"):
+        user = st.text_input(t("username", L), key="login_user", autocomplete="username")
+        password = st.text_input(t("password", L), type="password", key="login_password",
+                                 autocomplete="current-password")
+        if st.form_submit_button(t("sign_in", L), type="primary") and _signed_in(
+                store, user, password):
+            st.rerun()
+    _demo(store)
+
+
+render()
