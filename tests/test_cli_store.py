@@ -126,8 +126,8 @@ def test_demo_seeds_users_for_every_role(env: Path, capsys: pytest.CaptureFixtur
                        "--out", str(env / "out"))
     assert "Demo users exist already" in out and "password" not in out
     store = Store.open(get_settings().store_url)
-    assert store.login("demo-manager", "demo-manager-pw").role == "manager"
-    assert store.login("demo-planner", "demo-planner-pw").role == "planner"
-    officer = store.login("demo-o03", "demo-o03-pw")
+    assert store.login("demo-manager", "countyreach-demo").role == "manager"
+    assert store.login("demo-planner", "countyreach-demo").role == "planner"
+    officer = store.login("demo-o03", "countyreach-demo")
     assert officer.role == "officer" and officer.officer_id == "O03"
     store.close()

@@ -40,6 +40,7 @@ from countyreach.pipeline import (
 )
 from countyreach.services.models import ModelChoice, RetrainResult, ensure_model, retrain
 from countyreach.services.republish import PlanChanges, fixed_prefixes, plan_changes, solve_around
+from countyreach.services.workspace import DEMO_PASSWORD
 from countyreach.store import ImportReport, OutcomeRecord, Session, Store
 from countyreach.store.checks import check_date, check_id
 from propensity.history import check_history
@@ -459,15 +460,17 @@ class DemoUser:
 
 
 #: Demo passwords are public (printed, in the README): demo stores only.
-DEMO_MANAGER = ("demo-manager", "demo-manager-pw")
-DEMO_PLANNER = ("demo-planner", "demo-planner-pw")
+# The same accounts and password as the app's "Try the demo" (services.workspace), so the two
+# ways into the demo never disagree about how to sign in.
+DEMO_MANAGER = ("demo-manager", DEMO_PASSWORD)
+DEMO_PLANNER = ("demo-planner", DEMO_PASSWORD)
 
 
 def seed_demo(store: Store, loop: DailyLoop, folder: str | Path) -> list[DemoUser]:
     """Import the demo county into the store and create its demo users (idempotent).
 
     A manager, a planner and one officer account per officer of the roster, with known
-    passwords (``demo-<officer id lower-case>-pw`` for officers), so a newcomer can try
+    password (:data:`countyreach.services.workspace.DEMO_PASSWORD`), so a newcomer can try
     all three roles. Accounts that exist are left alone (``created`` is False).
 
     Returns
@@ -483,7 +486,7 @@ def seed_demo(store: Store, loop: DailyLoop, folder: str | Path) -> list[DemoUse
               DemoUser(DEMO_PLANNER[0], DEMO_PLANNER[1], "planner", None, False)]
     for o in store.officers(admin, cid):
         oid = o.officer_id
-        wanted.append(DemoUser(f"demo-{oid.lower()}", f"demo-{oid.lower()}-pw", "officer", oid,
+        wanted.append(DemoUser(f"demo-{oid.lower()}", DEMO_PASSWORD, "officer", oid,
                                False))
     out = []
     for u in wanted:
