@@ -19,10 +19,7 @@ from sqlalchemy.engine import Connection
 
 from countyreach.serialize import officer_from_dict
 from countyreach.store import schema as S
-from countyreach.store.access import Guard
-from countyreach.store.audit import AuditLog
 from countyreach.store.checks import check_id, check_text, parse_enum
-from countyreach.store.engine import Database
 from countyreach.store.records import (
     AuditAction,
     ImportKind,
@@ -32,6 +29,7 @@ from countyreach.store.records import (
     Role,
     Session,
 )
+from countyreach.store.repository import Repository
 from countyreach.store.rows import (
     ValidRows,
     content_hash,
@@ -54,20 +52,11 @@ _IMPORT_AUDIT = {ImportKind.LEADS: AuditAction.IMPORT_LEADS,
                  ImportKind.OFFICERS: AuditAction.IMPORT_OFFICERS}
 
 
-class CountyRepository:
+class CountyRepository(Repository):
     """Counties, and the leads and officers imported into them.
 
-    Parameters
-    ----------
-    db : Database
-    guard : Guard
-    audit : AuditLog
+    Built like every :class:`~countyreach.store.repository.Repository`.
     """
-
-    def __init__(self, db: Database, guard: Guard, audit: AuditLog) -> None:
-        self._db = db
-        self._guard = guard
-        self._audit = audit
 
     def ensure_county(self, session: Session, county_id: str, name: str = "",
                       region: str = "") -> None:

@@ -14,11 +14,11 @@ from sqlalchemy.engine import Connection
 
 from countyreach.errors import AccessDenied, InputError
 from countyreach.store import schema as S
-from countyreach.store.access import Guard, Principal
-from countyreach.store.audit import AuditLog
+from countyreach.store.access import Principal
 from countyreach.store.checks import REASON_MAX_CHARS, check_id, check_text
-from countyreach.store.engine import Database, insert_ignore
+from countyreach.store.engine import insert_ignore
 from countyreach.store.records import AuditAction, Role, Session
+from countyreach.store.repository import Repository
 
 __all__ = ["DoNotVisitRepository", "SOURCE_MAX_CHARS"]
 
@@ -28,20 +28,11 @@ SOURCE_MAX_CHARS = 16
 PHONE_MIN_DIGITS = 7
 
 
-class DoNotVisitRepository:
+class DoNotVisitRepository(Repository):
     """Leads that must not be visited again, and erasure of personal data.
 
-    Parameters
-    ----------
-    db : Database
-    guard : Guard
-    audit : AuditLog
+    Built like every :class:`~countyreach.store.repository.Repository`.
     """
-
-    def __init__(self, db: Database, guard: Guard, audit: AuditLog) -> None:
-        self._db = db
-        self._guard = guard
-        self._audit = audit
 
     def add(self, conn: Connection, who: Principal, county_id: str, lead_id: str,
             reason: str, source: str) -> None:

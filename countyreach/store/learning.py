@@ -18,12 +18,10 @@ from sqlalchemy.engine import Connection
 
 from countyreach.errors import AccessDenied, InputError
 from countyreach.store import schema as S
-from countyreach.store.access import Guard
-from countyreach.store.audit import AuditLog
 from countyreach.store.checks import aware, check_id
-from countyreach.store.engine import Database
 from countyreach.store.plans import lock_county as lock_county_row
 from countyreach.store.records import AuditAction, ModelRecord, ModelState, Role, Session
+from countyreach.store.repository import Repository
 from countyreach.store.rows import content_hash
 
 __all__ = ["LearningRepository", "HISTORY_COLUMNS"]
@@ -38,20 +36,11 @@ def _opt_float(v: Any) -> float | None:
     return None if f is None or (isinstance(f, float) and math.isnan(f)) else float(f)
 
 
-class LearningRepository:
+class LearningRepository(Repository):
     """County map files, visit history and registered models of each county.
 
-    Parameters
-    ----------
-    db : Database
-    guard : Guard
-    audit : AuditLog
+    Built like every :class:`~countyreach.store.repository.Repository`.
     """
-
-    def __init__(self, db: Database, guard: Guard, audit: AuditLog) -> None:
-        self._db = db
-        self._guard = guard
-        self._audit = audit
 
     # ---------------------------------------------------------------- county files
     def save_county_files(self, session: Session, county_id: str, crs: str,

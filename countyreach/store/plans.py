@@ -20,11 +20,10 @@ from countyreach.errors import AccessDenied, InputError
 from countyreach.officer_day import OfficerDay, officer_day
 from countyreach.serialize import plan_from_dict, plan_to_dict, problem_from_dict, problem_to_dict
 from countyreach.store import schema as S
-from countyreach.store.access import Guard, Principal
-from countyreach.store.audit import AuditLog
+from countyreach.store.access import Principal
 from countyreach.store.checks import aware, check_date, check_id, check_text
-from countyreach.store.engine import Database
 from countyreach.store.records import AuditAction, PlanState, PlanVersion, Role, Session
+from countyreach.store.repository import Repository
 from routing.plan import Plan
 from routing.problem import RoutingProblem, end_node_id, start_node_id
 
@@ -44,20 +43,11 @@ def lock_county(conn: Connection, county_id: str) -> None:
                  .where(S.counties.c.county_id == county_id).with_for_update())
 
 
-class PlanRepository:
+class PlanRepository(Repository):
     """Saved plan versions of each county and day.
 
-    Parameters
-    ----------
-    db : Database
-    guard : Guard
-    audit : AuditLog
+    Built like every :class:`~countyreach.store.repository.Repository`.
     """
-
-    def __init__(self, db: Database, guard: Guard, audit: AuditLog) -> None:
-        self._db = db
-        self._guard = guard
-        self._audit = audit
 
     def save_plan(self, session: Session, county_id: str, plan_date: str,
                   problem: RoutingProblem, plan: Plan, *,
