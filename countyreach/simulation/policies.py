@@ -36,7 +36,7 @@ timing rules as the routing checker, so every policy's day can be verified by
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -265,31 +265,14 @@ def nearest_plan(officers: Sequence[Officer], lead_ids: Sequence[str], matrix: T
     -------
     Plan
     """
-    dur, dist, idx = matrix.duration_s, matrix.distance_m, matrix.index
-    states = _start_states(officers, idx)
-    ends = [idx[end_node_id(o.officer_id)] for o in officers]
-    cols = np.array([idx[x] for x in lead_ids], dtype=np.int64)
-    open_ = np.ones(len(cols), dtype=bool)
-    while True:
-        active = [k for k, s in enumerate(states) if not s.done]
-        if not active or not open_.any():
-            break
-        k = min(active, key=lambda a: (states[a].t_s, a))
-        st = states[k]
-        cand = np.flatnonzero(open_)
-        order = cand[np.argsort(dur[st.pos, cols[cand]], kind="stable")]
-        moved = False
-        for c in order:
-            lid = lead_ids[c]
-            if try_visit(st, int(cols[c]), int(service_s[lid]), dur, dist, ends[k], lid):
-                open_[c] = False
-                moved = True
-                break
-        if not moved:
-            st.done = True
-    routes = tuple(close_route(s, dur, dist, e, values) for s, e in zip(states, ends, strict=True))
-    return Plan(PlanStatus.FEASIBLE, routes, (), float(sum(r.value_yuan for r in routes)),
-                solver="nearest", plan_date=plan_date)
+    dur = matrix.duration_s
+
+    def nearest_first(pos: int, cols: npt.NDArray[np.int64],
+                      cand: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        return cand[np.argsort(dur[pos, cols[cand]], kind="stable")]
+
+    return _take_turns(officers, lead_ids, matrix, service_s, values, nearest_first,
+                       "nearest", plan_date)
 
 
 def value_nearest_plan(officers: Sequence[Officer], lead_ids: Sequence[str],
@@ -314,12 +297,30 @@ def value_nearest_plan(officers: Sequence[Officer], lead_ids: Sequence[str],
     -------
     Plan
     """
+    dur = matrix.duration_s
+    val = np.array([float(values.get(x, 0.0)) for x in lead_ids])
+    svc = np.array([int(service_s[x]) for x in lead_ids], dtype=np.int64)
+
+    def best_rate_first(pos: int, cols: npt.NDArray[np.int64],
+                        cand: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        rate = val[cand] / (dur[pos, cols[cand]] + svc[cand] + 60.0)
+        return cand[np.argsort(-rate, kind="stable")][:200]
+
+    return _take_turns(officers, lead_ids, matrix, service_s, values, best_rate_first,
+                       "value_nearest", plan_date)
+
+
+def _take_turns(officers: Sequence[Officer], lead_ids: Sequence[str], matrix: TravelMatrix,
+                service_s: Mapping[str, int], values: Mapping[str, float],
+                order: Callable[[int, npt.NDArray[np.int64], npt.NDArray[np.int64]],
+                                npt.NDArray[np.int64]],
+                solver: str, plan_date: str) -> Plan:
+    """Officers take turns (earliest in the day first, ties by roster order); each takes the
+    first open lead in ``order(position, columns, open candidates)`` that still fits its day."""
     dur, dist, idx = matrix.duration_s, matrix.distance_m, matrix.index
     states = _start_states(officers, idx)
     ends = [idx[end_node_id(o.officer_id)] for o in officers]
     cols = np.array([idx[x] for x in lead_ids], dtype=np.int64)
-    val = np.array([float(values.get(x, 0.0)) for x in lead_ids])
-    svc = np.array([int(service_s[x]) for x in lead_ids], dtype=np.int64)
     open_ = np.ones(len(cols), dtype=bool)
     while True:
         active = [k for k, s in enumerate(states) if not s.done]
@@ -327,12 +328,10 @@ def value_nearest_plan(officers: Sequence[Officer], lead_ids: Sequence[str],
             break
         k = min(active, key=lambda a: (states[a].t_s, a))
         st = states[k]
-        cand = np.flatnonzero(open_)
-        rate = val[cand] / (dur[st.pos, cols[cand]] + svc[cand] + 60.0)
         moved = False
-        for c in cand[np.argsort(-rate, kind="stable")][:200]:
+        for c in order(st.pos, cols, np.flatnonzero(open_)):
             lid = lead_ids[c]
-            if try_visit(st, int(cols[c]), int(svc[c]), dur, dist, ends[k], lid):
+            if try_visit(st, int(cols[c]), int(service_s[lid]), dur, dist, ends[k], lid):
                 open_[c] = False
                 moved = True
                 break
@@ -340,4 +339,4 @@ def value_nearest_plan(officers: Sequence[Officer], lead_ids: Sequence[str],
             st.done = True
     routes = tuple(close_route(s, dur, dist, e, values) for s, e in zip(states, ends, strict=True))
     return Plan(PlanStatus.FEASIBLE, routes, (), float(sum(r.value_yuan for r in routes)),
-                solver="value_nearest", plan_date=plan_date)
+                solver=solver, plan_date=plan_date)
