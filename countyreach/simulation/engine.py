@@ -197,12 +197,13 @@ def _loan_days(loans: pd.DataFrame, lead_ids: np.ndarray, first_day: dt.date) ->
 
 def _checkable(plan: Plan, ids: Sequence[str], officers: Sequence[Officer],
                mat: TravelMatrix, rules: RoutingRules, service: dict[str, int],
-               date: dt.date) -> tuple[Plan, RoutingProblem]:
+               date: dt.date, values: dict[str, float]) -> tuple[Plan, RoutingProblem]:
     """A greedy baseline's day as a problem and plan the routing checker accepts."""
     import routing
 
     problem = RoutingProblem(
-        tuple(Lead(x, x, Location(0.0, 0.0), "any", service_s=service[x]) for x in ids),
+        tuple(Lead(x, x, Location(0.0, 0.0), "any", service_s=service[x],
+                   value_yuan=max(0.0, values.get(x, 0.0))) for x in ids),
         tuple(officers), mat, rules, date.isoformat())
     # The baselines only pick visits; the checker wants a reason for every lead.
     seen = {s.lead_id for r in plan.routes for s in r.stops}
@@ -343,13 +344,14 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
             if sc.policy is Policy.RELATIONSHIP:
                 ids = [x for x in ids if x in borrowers] or ids
             mat = _day_matrix(world, ids, officers)
+            day_values: dict[str, float] = {}
             if sc.policy in (Policy.NEAREST, Policy.RELATIONSHIP):
                 plan = nearest_plan(officers, ids, mat, service, {}, date.isoformat())
             elif sc.policy is Policy.VALUE_NEAREST:
                 assert score_learner is not None
                 v = score_learner.scores(month).loc[ids, "value_yuan"]
-                plan = value_nearest_plan(officers, ids, mat, service,
-                                          dict(zip(ids, v.to_numpy(float), strict=True)),
+                day_values = dict(zip(ids, v.to_numpy(float), strict=True))
+                plan = value_nearest_plan(officers, ids, mat, service, day_values,
                                           date.isoformat())
             else:
                 assert score_learner is not None
@@ -360,7 +362,8 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
                 terr = {k: [x for x in v if x in allowed] for k, v in territory_cache.items()}
                 plan = score_order_plan(officers, terr, mat, service, {}, date.isoformat())
             if check:
-                plan, problem = _checkable(plan, ids, officers, mat, rules, service, date)
+                plan, problem = _checkable(plan, ids, officers, mat, rules, service, date,
+                                           day_values)
         if check and problem is not None:
             bad = routing.check_plan(problem, plan)
             if bad:

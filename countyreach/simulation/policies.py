@@ -28,24 +28,25 @@ recently, no loan in the last year). They differ only in the choice and order:
     Today's practice: officers visit past borrowers (the bank's loan book and the
     businesses with an existing loan), nearest first; others only when none is left.
 
-The baselines build :class:`~countyreach.types.Route` values with the same
-timing rules as the routing checker, so every policy's day can be verified by
-:func:`routing.check_plan`.
+The baselines time every day with :func:`routing.schedule.schedule_route`, the one
+route-timing function the solver uses too, so every policy's day follows the same rules
+and can be verified by :func:`routing.check_plan`.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from countyreach.errors import InputError
-from geo.types import TravelMatrix
-from routing.plan import BreakTaken, Plan, PlanStatus, Route, Stop
-from routing.problem import Officer, end_node_id, start_node_id
+from geo.types import Location, TravelMatrix
+from routing.plan import Plan, PlanStatus, Route
+from routing.problem import Lead, Officer, end_node_id, start_node_id
+from routing.schedule import schedule_route
 
 __all__ = ["Policy", "POLICIES", "ROUTED_POLICIES", "parse_policy", "DayState", "greedy_route",
            "nearest_plan", "score_order_plan", "value_nearest_plan"]
@@ -92,102 +93,76 @@ def parse_policy(value: Policy | str) -> Policy:
                          field="policy") from None
 
 
+# The baselines' leads carry no coordinates: schedule_route times them by the matrix alone.
+_NOWHERE = Location(0.0, 0.0)
+
+
 @dataclass
 class DayState:
-    """One officer's day being built by a greedy baseline (mutable scratch, not a result)."""
+    """One officer's day being built by a greedy baseline (mutable scratch, not a result).
+
+    ``route`` is always the timeline :func:`routing.schedule.schedule_route` gives the
+    visits so far; ``t_s`` is the departure from the last of them.
+    """
 
     officer: Officer
     pos: int
     t_s: int
-    drive_s: int = 0
-    distance_m: int = 0
-    stops: list[Stop] | None = None
-    lunch: BreakTaken | None = None
+    end: int
+    visits: list[Lead] = field(default_factory=list)
+    route: Route | None = None
     done: bool = False
 
-    def __post_init__(self) -> None:
-        if self.stops is None:
-            self.stops = []
+
+def _as_leads(lead_ids: Sequence[str], service_s: Mapping[str, int]) -> dict[str, Lead]:
+    return {x: Lead(x, "", _NOWHERE, "any", service_s=int(service_s[x])) for x in lead_ids}
 
 
-def _lunch_needed(o: Officer) -> bool:
-    return o.lunch is not None
+def try_visit(st: DayState, lead: Lead, matrix: TravelMatrix) -> bool:
+    """Append a visit to ``lead`` if the day still closes; True when it was added.
 
-
-def try_visit(st: DayState, j: int, service_s: int, dur: npt.NDArray[np.int64],
-              dist: npt.NDArray[np.int64], end: int, lead_id: str,
-              value_yuan: float = 0.0) -> Stop | None:
-    """Append a visit to lead ``j`` if the day still closes; return the stop or None.
-
-    The officer drives from the current position, serves the lead, and must
-    still be able to take lunch (if not yet taken; it starts at the latest by
-    the end of the lunch window, taken where the officer is) and drive back to
-    the end depot before the shift ends, within the drive and visit caps.
+    The day is re-timed by :func:`routing.schedule.schedule_route` (the one timing
+    function: shift, lunch window, drive and visit caps, windows), so the baselines'
+    days follow exactly the rules the solver's days do.
     """
     o = st.officer
-    assert st.stops is not None
-    if o.max_visits is not None and len(st.stops) >= o.max_visits:
-        return None
-    t = st.t_s
-    lunch = st.lunch
-    leg = int(dur[st.pos, j])
-    back = int(dur[j, end])
-    if o.max_drive_s is not None and st.drive_s + leg + back > o.max_drive_s:
-        return None
-    if o.lunch is not None and lunch is None:
-        w = o.lunch.window
-        # Take lunch before this visit when the visit would end after the window closes.
-        if t + leg + service_s > w.end_s:
-            ls = max(t, w.start_s)
-            if ls > w.end_s:
-                return None
-            lunch = BreakTaken(ls, o.lunch.duration_s)
-            t = ls + o.lunch.duration_s
-    arrival = t + leg
-    departure = arrival + service_s
-    finish = departure
-    if o.lunch is not None and lunch is None:
-        w = o.lunch.window
-        ls = max(departure, w.start_s)
-        if ls > w.end_s:
-            return None
-        finish = ls + o.lunch.duration_s
-    if finish + back > o.shift.end_s:
-        return None
-    stop = Stop(lead_id, arrival, arrival, departure, leg, int(dist[st.pos, j]))
-    st.stops.append(stop)
-    st.lunch = lunch
-    st.t_s = departure
-    st.drive_s += leg
-    st.distance_m += int(dist[st.pos, j])
+    if o.max_visits is not None and len(st.visits) >= o.max_visits:
+        return False
+    j = matrix.index[lead.lead_id]
+    dur = matrix.duration_s
+    leg, back = int(dur[st.pos, j]), int(dur[j, st.end])
+    # Cheap necessary conditions first; most misfits end here without re-timing the day.
+    # A lunch already taken before the last stop may move after the new one, so the
+    # bound allows for it.
+    lunch_back = o.lunch.duration_s if (o.lunch is not None and st.route is not None
+                                        and st.route.lunch is not None) else 0
+    if st.t_s - lunch_back + leg + lead.service_s + back > o.shift.end_s:
+        return False
+    driven = 0 if st.route is None else st.route.drive_s - st.route.end_drive_s
+    if o.max_drive_s is not None and driven + leg + back > o.max_drive_s:
+        return False
+    route = schedule_route(o, [*st.visits, lead], matrix)
+    if route is None:
+        return False
+    st.visits.append(lead)
+    st.route = route
     st.pos = j
-    return stop
+    st.t_s = route.stops[-1].departure_s
+    return True
 
 
-def close_route(st: DayState, dur: npt.NDArray[np.int64], dist: npt.NDArray[np.int64],
-                end: int, values: Mapping[str, float]) -> Route:
-    """Finish the day: lunch if still due, drive back, and return the :class:`Route`."""
-    o = st.officer
-    assert st.stops is not None
-    t = st.t_s
-    lunch = st.lunch
-    if not st.stops:
+def close_route(st: DayState, values: Mapping[str, float]) -> Route:
+    """The day's :class:`Route` (lunch and the drive back as timed), valued by ``values``."""
+    route = st.route
+    if route is None:
+        o = st.officer
         return Route(o.officer_id, (), o.shift.start_s, o.shift.start_s, 0, 0, 0.0)
-    if o.lunch is not None and lunch is None:
-        ls = max(t, o.lunch.window.start_s)
-        lunch = BreakTaken(ls, o.lunch.duration_s)
-        t = ls + o.lunch.duration_s
-    back = int(dur[st.pos, end])
-    back_m = int(dist[st.pos, end])
-    return Route(
-        officer_id=o.officer_id, stops=tuple(st.stops), start_s=o.shift.start_s,
-        end_s=t + back, drive_s=st.drive_s + back, distance_m=st.distance_m + back_m,
-        value_yuan=float(sum(values.get(s.lead_id, 0.0) for s in st.stops)),
-        end_drive_s=back, end_distance_m=back_m, lunch=lunch)
+    return replace(route, value_yuan=float(sum(values.get(v.lead_id, 0.0) for v in st.visits)))
 
 
 def _start_states(officers: Sequence[Officer], index: Mapping[str, int]) -> list[DayState]:
-    return [DayState(o, index[start_node_id(o.officer_id)], o.shift.start_s) for o in officers]
+    return [DayState(o, index[start_node_id(o.officer_id)], o.shift.start_s,
+                     index[end_node_id(o.officer_id)]) for o in officers]
 
 
 def greedy_route(officer: Officer, order: Sequence[str], matrix: TravelMatrix,
@@ -211,14 +186,12 @@ def greedy_route(officer: Officer, order: Sequence[str], matrix: TravelMatrix,
     -------
     Route
     """
-    dur, dist, idx = matrix.duration_s, matrix.distance_m, matrix.index
-    st = _start_states([officer], idx)[0]
-    end = idx[end_node_id(officer.officer_id)]
+    st = _start_states([officer], matrix.index)[0]
+    leads = _as_leads(order, service_s)
     for lid in order:
-        if try_visit(st, idx[lid], int(service_s[lid]), dur, dist, end, lid) is None \
-                and stop_at_first_misfit:
+        if not try_visit(st, leads[lid], matrix) and stop_at_first_misfit:
             break
-    return close_route(st, dur, dist, end, values)
+    return close_route(st, values)
 
 
 def score_order_plan(officers: Sequence[Officer], territory: Mapping[str, Sequence[str]],
@@ -317,9 +290,9 @@ def _take_turns(officers: Sequence[Officer], lead_ids: Sequence[str], matrix: Tr
                 solver: str, plan_date: str) -> Plan:
     """Officers take turns (earliest in the day first, ties by roster order); each takes the
     first open lead in ``order(position, columns, open candidates)`` that still fits its day."""
-    dur, dist, idx = matrix.duration_s, matrix.distance_m, matrix.index
+    idx = matrix.index
     states = _start_states(officers, idx)
-    ends = [idx[end_node_id(o.officer_id)] for o in officers]
+    leads = _as_leads(lead_ids, service_s)
     cols = np.array([idx[x] for x in lead_ids], dtype=np.int64)
     open_ = np.ones(len(cols), dtype=bool)
     while True:
@@ -330,13 +303,12 @@ def _take_turns(officers: Sequence[Officer], lead_ids: Sequence[str], matrix: Tr
         st = states[k]
         moved = False
         for c in order(st.pos, cols, np.flatnonzero(open_)):
-            lid = lead_ids[c]
-            if try_visit(st, int(cols[c]), int(service_s[lid]), dur, dist, ends[k], lid):
+            if try_visit(st, leads[lead_ids[c]], matrix):
                 open_[c] = False
                 moved = True
                 break
         if not moved:
             st.done = True
-    routes = tuple(close_route(s, dur, dist, e, values) for s, e in zip(states, ends, strict=True))
+    routes = tuple(close_route(s, values) for s in states)
     return Plan(PlanStatus.FEASIBLE, routes, (), float(sum(r.value_yuan for r in routes)),
                 solver=solver, plan_date=plan_date)
