@@ -10,8 +10,10 @@ then each role gets its pages, each in its own file under ``app_pages/``:
 * Planner — coverage of a new county against the number of officers (aggregates only);
 * Model — the lead model's report.
 
-This file sets the page up, draws the sidebar (language, who is signed in, county,
-basemap) and hands over to ``st.navigation``. Pages only lay out widgets: every number,
+This file sets the page up, signs a reloaded browser in again from its session cookie,
+draws the sidebar (language, who is signed in, county, basemap) and hands over to
+``st.navigation``. The language is the signed-in user's (kept in the store), else the
+URL's ``?lang=``. Pages only lay out widgets: every number,
 table, map layer and text comes from :mod:`countyreach.services`, :mod:`countyreach.i18n`
 and the library. Configuration is :func:`countyreach.settings.get_settings`.
 """
@@ -64,9 +66,11 @@ def _init_language() -> None:
 
 
 def _language_changed() -> None:
+    """Switch this session's language and keep it as the signed-in user's choice."""
     choice = st.session_state.get("lang_switch")
     if choice in LANGS:
         st.session_state["lang"] = choice
+        ui.remember_language(choice)
 
 
 def sidebar() -> None:
@@ -120,6 +124,9 @@ def main() -> None:
     # app must work offline.
     st.set_page_config(page_title="countyreach", page_icon=_favicon(), layout="wide")
     _init_language()
+    # A reload is a new browser session: the session cookie signs it in again (if the
+    # store still says the token is live), on the page of its URL, in the user's language.
+    ui.resume_session()
     sidebar()
     L = ui.lang()
     # The URL keeps the language, so a reload or a bookmark opens in it.
@@ -129,7 +136,10 @@ def main() -> None:
     if signed is None:
         sign_in = st.Page(REPO / "app_pages" / "signin.py", title=t("sign_in", L),
                           icon=":material/login:", url_path="signin", default=True)
-        st.navigation([sign_in], position="hidden").run()
+        nav = st.navigation([sign_in], position="hidden")
+        with st.sidebar:
+            ui.session_cookie()
+        nav.run()
         return
     role = str(signed[1].role)
     allowed = ROLE_PAGES.get(role, ())
@@ -140,6 +150,8 @@ def main() -> None:
     goto = st.session_state.pop("goto", None)
     if goto in pages and pages[goto] is not nav:
         st.switch_page(pages[goto])
+    with st.sidebar:
+        ui.session_cookie()
     nav.run()
 
 

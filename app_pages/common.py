@@ -4,13 +4,22 @@ Cached resources (``st.cache_resource``) live once per server process: the loade
 county, its map roads and scores, the store. Session helpers read ``st.session_state``
 (language, chosen county, the current day, the signed-in store session, outcomes waiting
 to be sent). What must outlive the server — published plans, outcomes, the do-not-visit
-list, users — is in the store only. Nothing here computes results: that is
-:mod:`countyreach.services`.
+list, users and the language each chose — is in the store only. Nothing here computes
+results: that is :mod:`countyreach.services`.
+
+Staying signed in across a reload: Streamlit cannot set a cookie from the server, so a
+signed-in page writes the store session's token into a ``SameSite=Strict`` cookie from the
+browser (:func:`session_cookie`), living as long as the session. A new browser session (a
+reload, a new tab) reads it from the websocket's request (``st.context.cookies``) and is
+signed in again only if the store says the token is still live (:func:`resume_session`);
+signing out ends the token in the store and clears the cookie. The token never goes into
+the URL.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,8 +28,8 @@ import pandas as pd
 import streamlit as st
 
 from countyreach import pipeline
-from countyreach.errors import AccessDenied
-from countyreach.i18n import t
+from countyreach.errors import AccessDenied, StoreError
+from countyreach.i18n import LANGS, t
 from countyreach.services import deck as dk
 from countyreach.services import maps
 from countyreach.services.coverage import build_world
@@ -36,6 +45,8 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parents[1]
 #: The repository's own counties, offered after the configured ones.
 DATA = REPO / "data"
+#: The cookie that keeps a browser signed in across reloads: the store session's token.
+SESSION_COOKIE = "countyreach_session"
 
 
 # --------------------------------------------------------------------------- settings
@@ -209,6 +220,87 @@ def signed_in() -> tuple[Store, Session] | None:
     return store, sess
 
 
+def start_session(store: Store, sess: Session) -> None:
+    """Make ``sess`` this browser session's sign-in and switch to the user's language.
+
+    A language picked on the sign-in page is kept as the user's choice; otherwise the
+    language the user chose before (in any browser) is used, if any.
+    """
+    st.session_state["store_session"] = sess
+    st.session_state.pop("clear_cookie", None)
+    st.session_state.pop("sign_in_reason", None)
+    chose_before = st.session_state.pop("lang_chosen", False)
+    with contextlib.suppress(AccessDenied, StoreError):  # a language is not worth failing for
+        if chose_before:
+            store.users.set_language(sess, lang())
+            return
+        stored = store.users.language(sess)
+        if stored in LANGS:
+            st.session_state["lang"] = stored
+
+
+def resume_session() -> None:
+    """Sign this browser session in again from the session cookie, if the store agrees.
+
+    The cookie is only a claim: the store checks the token (known, not signed out, not
+    expired, account active) and supplies the user, role and scope. A refused token is
+    remembered for this browser session (not checked again) and its cookie cleared.
+    """
+    if st.session_state.get("store_session") is not None:
+        return
+    token = st.context.cookies.get(SESSION_COOKIE)
+    if not token or token == st.session_state.get("cookie_refused"):
+        return
+    store = plan_store()
+    if store is None:
+        return  # the database is away: the cookie may still be good later
+    try:
+        sess = store.users.resume(token)
+    except AccessDenied:
+        st.session_state["cookie_refused"] = token
+        st.session_state["clear_cookie"] = True
+        return
+    except StoreError:
+        return
+    start_session(store, sess)
+
+
+def remember_language(choice: str) -> None:
+    """Keep ``choice`` as the signed-in user's language (before sign-in: until signing in)."""
+    signed = signed_in()
+    if signed is None:
+        st.session_state["lang_chosen"] = True
+        return
+    with contextlib.suppress(AccessDenied, StoreError):
+        signed[0].users.set_language(signed[1], choice)
+
+
+def session_cookie() -> None:
+    """Write (signed in) or clear (just signed out) the session cookie in the browser.
+
+    Drawn on every run: setting the same cookie again is harmless, and a run cut short by
+    a page switch cannot lose it. ``SameSite=Strict`` keeps other sites' requests from
+    carrying it, ``Secure`` is added when the app is served over HTTPS, and it expires
+    with the store session.
+    """
+    sess = st.session_state.get("store_session")
+    if sess is not None:
+        store = plan_store()
+        now = store.now() if store is not None else sess.expires_at
+        age = max(int((sess.expires_at - now).total_seconds()), 0)
+        # a script literal that cannot close the script element, whatever the token holds
+        value = json.dumps(str(sess.token)).replace("<", "\\u003c")
+    elif st.session_state.get("clear_cookie"):
+        age, value = 0, '""'
+    else:
+        return
+    st.html(f"""<script>(() => {{
+  const secure = window.location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = "{SESSION_COOKIE}=" + {value} + "; path=/; max-age={age}; SameSite=Strict"
+    + secure;
+}})();</script>""", unsafe_allow_javascript=True)
+
+
 def role() -> str:
     """The signed-in user's role (``""`` when nobody is signed in)."""
     sess = st.session_state.get("store_session")
@@ -224,6 +316,7 @@ def sign_out(reason: str = "") -> None:
             store.logout(sess)
     for key in ("day", "legs", "pins", "outcome_queue", "published_version"):
         st.session_state.pop(key, None)
+    st.session_state["clear_cookie"] = True
     if reason:
         st.session_state["sign_in_reason"] = reason
 

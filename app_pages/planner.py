@@ -1,7 +1,8 @@
 """Planner page: coverage of a county against the number of officers (aggregates only).
 
 Pick a county, or onboard a new one from an OpenStreetMap extract; run a sweep in the
-background with a progress bar, an ETA and a cancel button; read the recommendation,
+background (on Dask when ``COUNTYREACH_SCHEDULER`` is set) with a progress bar, an ETA
+and a cancel button; read the recommendation,
 the coverage chart and the villages the recommended team leaves out, on the map.
 """
 
@@ -20,6 +21,7 @@ from countyreach.onboard import init_county
 from countyreach.services import coverage as svc
 from countyreach.services import maps
 from countyreach.services.workspace import county_folders
+from countyreach.settings import get_settings
 
 #: How often the progress panel refreshes while a sweep runs, seconds.
 POLL_S = 1.0
@@ -76,6 +78,9 @@ def _onboard() -> None:
 def _progress(job: svc.SweepJob) -> None:
     """The running sweep: bar, ETA, cancel; refreshed every :data:`POLL_S` seconds."""
     L = ui.lang()
+    if job.scheduler:
+        where = t("sim_dask_local", L) if job.scheduler == "local" else job.scheduler
+        st.caption(t("sim_on_dask", L, where=where))
 
     @st.fragment(run_every=POLL_S)
     def panel() -> None:
@@ -130,7 +135,9 @@ def render() -> None:
         except Exception as exc:
             st.error(str(exc))
             return
-        job = svc.SweepJob(world, request).start()
+        settings = get_settings()
+        job = svc.SweepJob(world, request, scheduler=settings.scheduler,
+                           n_workers=settings.scheduler_workers).start()
         st.session_state["sweep_job"] = job
         running = True
     if job is None:

@@ -22,9 +22,8 @@ def _signed_in(store: Store, user: str, password: str) -> bool:
     except Exception as exc:
         st.error(t("sign_in_failed", L, why=exc))
         return False
-    st.session_state["store_session"] = sess
+    ui.start_session(store, sess)
     st.session_state["goto"] = HOME.get(str(sess.role), "manager")
-    st.session_state.pop("sign_in_reason", None)
     return True
 
 

@@ -23,7 +23,7 @@ from countyreach.errors import USER_ERRORS, InputError
 from routing.params import SolveParams
 from routing.problem import RoutingRules
 
-__all__ = ["CountyOutcome", "plan_many", "write_summary"]
+__all__ = ["CountyOutcome", "plan_many", "write_summary", "dask_session"]
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,21 @@ def plan_one(county: str, plan_date: str, out_root: str, rules: RoutingRules,
 
 
 @contextmanager
-def _client(scheduler: str | None, n_workers: int) -> Iterator[Any]:
+def dask_session(scheduler: str | None, n_workers: int) -> Iterator[Any]:
+    """A Dask client for the length of a ``with`` block (shared by plan-many and the app).
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of a running scheduler (``tcp://host:8786``); ``None`` or empty starts a
+        local cluster of processes that closes with the block.
+    n_workers : int
+        Worker processes of the local cluster (one thread each).
+
+    Yields
+    ------
+    distributed.Client
+    """
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -129,7 +143,7 @@ def plan_many(counties: Sequence[str | Path], plan_date: str, out_root: str | Pa
     out = Path(out_root)
     out.mkdir(parents=True, exist_ok=True)
     solve = replace(params or SolveParams(), workers=1)
-    with _client(scheduler, n_workers) as client:
+    with dask_session(scheduler, n_workers) as client:
         futures = {client.submit(plan_one, str(c), plan_date, str(out), rules or RoutingRules(),
                                  solve, None if cache_dir is None else str(cache_dir),
                                  key=f"plan-{i}-{Path(c).name}", pure=False): i

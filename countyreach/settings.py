@@ -8,6 +8,7 @@ deployment fails with a message naming the variable rather than deep inside a pa
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -47,6 +48,13 @@ class Settings(BaseSettings):
         What planning does when the promoted model no longer matches the stored data or the
         code (``COUNTYREACH_STALE_MODEL``): retrain it; use it and say so in the plan (for
         teams that retrain on a schedule; other code is always retrained); or stop.
+    scheduler : str
+        Where the Planner page's coverage sweep runs its scenarios (``COUNTYREACH_SCHEDULER``):
+        empty (the default) in the app's own process, one after another; ``local`` on a
+        Dask cluster of ``scheduler_workers`` processes started for the sweep; or the
+        address of a running Dask scheduler (``tcp://host:8786``).
+    scheduler_workers : int
+        Worker processes of the ``local`` cluster (``COUNTYREACH_SCHEDULER_WORKERS``).
     """
 
     model_config = SettingsConfigDict(env_prefix="COUNTYREACH_", extra="ignore",
@@ -63,11 +71,22 @@ class Settings(BaseSettings):
     cooling_days: int = Field(default=90, ge=0, le=3650,
                               validation_alias=AliasChoices("COUNTYREACH_COOLING_DAYS"))
     stale_model: Literal["retrain", "warn", "refuse"] = "retrain"
+    scheduler: str = ""
+    scheduler_workers: int = Field(default=2, ge=1, le=256)
 
     @field_validator("cache", "home", mode="before")
     @classmethod
     def _empty_is_unset(cls, v: object) -> object:
         return None if v == "" else v
+
+    @field_validator("scheduler", mode="after")
+    @classmethod
+    def _scheduler_address(cls, v: str) -> str:
+        v = v.strip()
+        if v in ("", "local") or re.fullmatch(r"(tcp|tls|inproc|ucx|ws|wss)://\S+", v) \
+                or re.fullmatch(r"[A-Za-z0-9_.-]+:\d{1,5}", v):
+            return v
+        raise ValueError("expected empty, 'local' or a scheduler address like tcp://host:8786")
 
     @property
     def cache_dir(self) -> Path:

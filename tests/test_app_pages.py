@@ -119,6 +119,45 @@ def test_nobody_signed_in_gets_the_sign_in_page_only() -> None:
     assert any("Sign-in failed" in e.value for e in at.error)
 
 
+def _sign_in_form(at: AppTest, user: str) -> AppTest:
+    from countyreach.services.workspace import DEMO_PASSWORD
+
+    at.text_input(key="login_user").input(user)
+    at.text_input(key="login_password").input(DEMO_PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_switching_language_is_kept_for_the_user() -> None:
+    """The switch writes the user's language to the store; the next sign-in uses it."""
+    from countyreach.services.workspace import DEMO_PASSWORD
+
+    at = _app(lang="zh", user="demo-o03")
+    assert at.title[0].value == t("page_officer", "zh")
+    at.button_group(key="lang_switch").set_value("en").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == t("page_officer", "en")  # the same page, in English
+    store = _store()
+    assert store.users.language(store.login("demo-o03", DEMO_PASSWORD)) == "en"
+    # another browser, opened in Chinese: signing in brings the user's English back
+    again = _sign_in_form(_app(lang="zh", user=None), "demo-o03")
+    assert again.title[0].value == t("page_officer", "en")
+    assert again.session_state["lang"] == "en"
+
+
+def test_a_language_chosen_before_signing_in_becomes_the_users() -> None:
+    from countyreach.services.workspace import DEMO_PASSWORD
+
+    at = _app(lang="zh", user=None)
+    at.button_group(key="lang_switch").set_value("en").run()
+    assert at.title[0].value == "countyreach · sign in"
+    _sign_in_form(at, "demo-o04")
+    assert at.title[0].value == t("page_officer", "en")
+    store = _store()
+    assert store.users.language(store.login("demo-o04", DEMO_PASSWORD)) == "en"
+
+
 def test_an_officer_gets_only_their_own_page() -> None:
     at = _app(user="demo-o01")
     assert at.title[0].value == "Officer · my visits"
@@ -290,6 +329,33 @@ def test_planner_runs_a_small_sweep() -> None:
     assert len(at.get("vega_lite_chart")) == 2  # coverage and loans against officers
     curve = at.dataframe[0].value
     assert sorted(curve["n_officers"]) == [1, 2]
+
+
+def test_planner_sweep_runs_on_the_configured_dask_scheduler(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import logging
+
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=None, silence_logs=logging.ERROR) as cluster:
+        monkeypatch.setenv("COUNTYREACH_SCHEDULER", cluster.scheduler_address)
+        get_settings.cache_clear()
+        at = _app("planner")
+        at.slider(key="sim_officers").set_value((1, 2))
+        at.number_input(key="sim_weeks").set_value(1)
+        at.multiselect(key="sim_strategies").set_value(["branch"])
+        at.number_input(key="sim_day_limit").set_value(0.2)
+        at.button(key="run_sim").click().run()
+        assert not at.exception, at.exception
+        assert any(c.value == t("sim_on_dask", "en", where=cluster.scheduler_address)
+                   for c in at.caption)
+        job = at.session_state["sweep_job"]
+        assert job.wait(TIMEOUT), "the sweep did not finish"
+        at.run()
+    assert not at.error, [e.value for e in at.error]
+    assert job.result.meta["ran_on"] == f"dask:{cluster.scheduler_address}"
+    assert any(s.value.startswith("Recommended:") for s in at.success)
 
 
 def test_model_page_shows_drift_then_out_of_time_report() -> None:

@@ -6,8 +6,10 @@ manager plans, pins, locks, re-plans (and sees the diff) and publishes after
 confirming; the officer signs in on a phone, opens navigation, records an outcome,
 finds it again after a server restart, and cannot open another page's data; the
 planner onboards a county from an OSM file, runs a sweep with visible progress and
-cancels it; the language switch keeps the page and leaves no Chinese in English mode;
-axe-core finds no serious accessibility violation on the three main pages.
+cancels it; a reload keeps the user signed in on the same page (a session cookie the
+store checks) and signing out ends it; the language switch keeps the page, leaves no
+Chinese in English mode and follows the user to another browser; axe-core finds no
+serious accessibility violation on the three main pages.
 
 Uses Debian's Chromium (``/usr/bin/chromium``) through Playwright; never downloads a
 browser. Skips when Chromium is absent unless ``COUNTYREACH_REQUIRE_BROWSER=1`` (CI),
@@ -149,8 +151,18 @@ def shot(page: Any, name: str) -> Path:
     return path
 
 
-def sign_in(page: Any, url: str, user: str, password: str, *, lang: str = "en") -> None:
-    """Open the app in ``lang`` and sign in through the form."""
+#: The sidebar's sign-out button: there once someone is signed in, in either language.
+SIGNED_IN = ".st-key-sign_out"
+LANG_NAMES = {"zh": "中文", "en": "English"}
+
+
+def sign_in(page: Any, url: str, user: str, password: str, *, lang: str = "en",
+            stored_language: bool = False) -> None:
+    """Open the app in ``lang`` and sign in through the form.
+
+    The app then speaks the user's stored language (chosen in an earlier journey); unless
+    ``stored_language``, the helper switches to ``lang`` when it differs.
+    """
     from playwright.sync_api import expect
 
     from countyreach.i18n import t
@@ -161,11 +173,34 @@ def sign_in(page: Any, url: str, user: str, password: str, *, lang: str = "en") 
     username.fill(user)
     page.get_by_role("textbox", name=t("password", lang)).fill(password)
     page.get_by_role("button", name=t("sign_in", lang), exact=True).click()
-    expect(page.get_by_text(re.compile(re.escape(t("signed_in", lang, user=user, role="X"))
-                                       .split(re.escape("X"))[0]))).to_be_visible(
-        timeout=120_000)
+    expect(page.locator(SIGNED_IN)).to_be_attached(timeout=120_000)
+    idle(page)
+    if not stored_language:
+        switch_language(page, lang)
+
+
+def switch_language(page: Any, lang: str) -> None:
+    """Choose ``lang`` in the sidebar's switch (nothing to do when it is already chosen)."""
+    from playwright.sync_api import expect
+
+    from countyreach.i18n import t
+
+    choice = page.get_by_test_id("stSidebar").get_by_role("radio", name=LANG_NAMES[lang])
+    if choice.get_attribute("aria-checked") == "true":
+        return
+    sidebar(page).get_by_role("radio", name=LANG_NAMES[lang]).click()
+    expect(page.locator(SIGNED_IN).get_by_role("button", name=t("sign_out", lang))
+           ).to_be_attached(timeout=60_000)
     idle(page)
 
+
+def sign_out(page: Any) -> None:
+    """Sign out with the sidebar's button and wait for the sign-in page."""
+    from playwright.sync_api import expect
+
+    sidebar(page).locator(SIGNED_IN).get_by_role("button").click()
+    expect(page.locator('[class*="st-key-login_user"]')).to_be_visible(timeout=60_000)
+    idle(page)
 
 
 def ui_text(page: Any) -> list[str]:
@@ -365,13 +400,89 @@ def test_officer_on_a_phone_records_an_outcome_that_survives_a_restart(
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_role("link", name="Manager · plan the day")).to_have_count(0)
     expect(page.get_by_role("combobox", name="Officer")).to_have_count(0)
-    # and a reload is a new session: the list is not shown without signing in again
+    # a reload keeps the officer signed in (the session cookie, checked by the store)
+    page.reload(wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="Next stop")).to_be_visible(timeout=60_000)
+    idle(page)
+    page.set_viewport_size(DESKTOP)
+    shot(page, "officer-desktop")
+    ctx.close()
+
+
+def _session_cookie(ctx: Any) -> dict[str, Any] | None:
+    """The app's session cookie in the browser context (``app_pages.common.SESSION_COOKIE``)."""
+    return next((c for c in ctx.cookies() if c["name"] == "countyreach_session"), None)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_reload_keeps_the_user_signed_in_on_the_same_page(
+        server: AppServer, browser: Any, demo: list[str], viewport: dict[str, int]) -> None:
+    from playwright.sync_api import expect
+
+    ctx = browser.new_context(viewport=viewport)
+    page = ctx.new_page()
+    sign_in(page, server.url, "demo-manager", DEMO_PASSWORD)
+    open_page(page, "Leads")
+    heading = page.get_by_role("heading", name="Leads", exact=True)
+    expect(heading).to_be_visible(timeout=180_000)
+    idle(page)
+    where = page.url.split("?")[0]
+    page.reload(wait_until="domcontentloaded")
+    expect(heading).to_be_visible(timeout=180_000)
+    idle(page)
+    expect(page.locator(SIGNED_IN)).to_be_attached()
+    assert page.url.split("?")[0] == where  # the same page
+    shot(page, f"reloaded-leads-{'phone' if viewport is PHONE else 'desktop'}")
+    cookie = _session_cookie(ctx)
+    assert cookie is not None
+    assert cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert cookie["expires"] > 0  # lives as long as the store session, not the tab
+    assert cookie["value"] not in page.url  # the token is never in the address
+    sign_out(page)
+    assert _session_cookie(ctx) is None
     page.reload(wait_until="domcontentloaded")
     expect(page.get_by_role("heading", name="countyreach · sign in")).to_be_visible(
         timeout=60_000)
-    expect(page.get_by_role("heading", name="Next stop")).to_have_count(0)
-    page.set_viewport_size(DESKTOP)
-    shot(page, "officer-desktop")
+    idle(page)
+    expect(page.locator(SIGNED_IN)).to_have_count(0)
+    # the signed-out token brought back by hand: the store refuses it
+    ctx.add_cookies([cookie])
+    page.goto(f"{where}?lang=en", wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="countyreach · sign in")).to_be_visible(
+        timeout=60_000)
+    idle(page)
+    expect(page.locator(SIGNED_IN)).to_have_count(0)
+    expect(heading).to_have_count(0)
+    ctx.close()
+
+
+def test_the_language_follows_the_user_to_another_browser(server: AppServer, browser: Any,
+                                                           demo: list[str]) -> None:
+    from playwright.sync_api import expect
+
+    ctx = browser.new_context(viewport=DESKTOP)
+    page = ctx.new_page()
+    sign_in(page, server.url, "demo-o02", DEMO_PASSWORD, lang="zh", stored_language=True)
+    expect(page.get_by_role("heading", name="我的走访", exact=True)).to_be_visible(
+        timeout=120_000)
+    where = page.url.split("?")[0]
+    switch_language(page, "en")
+    english = page.get_by_role("heading", name="Officer · my visits", exact=True)
+    expect(english).to_be_visible(timeout=60_000)
+    assert page.url.split("?")[0] == where  # the switch keeps the page
+    sign_out(page)
+    # signing in again, from an address that asks for Chinese: the user's English
+    sign_in(page, server.url, "demo-o02", DEMO_PASSWORD, lang="zh", stored_language=True)
+    expect(english).to_be_visible(timeout=120_000)
+    ctx.close()
+    # another browser (a phone) gets it back from the store
+    ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    sign_in(page, server.url, "demo-o02", DEMO_PASSWORD, lang="zh", stored_language=True)
+    english = page.get_by_role("heading", name="Officer · my visits", exact=True)
+    expect(english).to_be_visible(timeout=120_000)
+    chinese = [s for s in ui_text(page) if CJK.search(s)]
+    assert not chinese, chinese[:5]
     ctx.close()
 
 

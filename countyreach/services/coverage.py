@@ -4,13 +4,21 @@ Thin, typed entry points to :mod:`countyreach.simulation` for the Planner page: 
 simulation world, run a sweep over team sizes and strategies, and collect what the page
 shows (the recommendation, the two charts, the coverage table). The simulation package is
 imported on first use: it is large and only this page needs it.
+
+A :class:`SweepJob` runs in a background thread with progress, an ETA and cancel. Its
+scenarios are independent: with a scheduler (``COUNTYREACH_SCHEDULER``: ``local`` or a
+Dask scheduler's address) each is a Dask future, and cancel cancels the futures still
+pending; without one they run in the thread, one after another.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import threading
 import time
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +41,8 @@ __all__ = [
     "coverage_view",
     "SweepJob",
     "JobState",
+    "ScenarioRows",
+    "simulate_scenario",
     "left_out",
 ]
 
@@ -163,22 +173,83 @@ class JobState(enum.StrEnum):
     FAILED = "failed"
 
 
+@dataclass(frozen=True, eq=False)
+class ScenarioRows:
+    """What the page keeps of one simulated scenario (small enough to ship from a worker).
+
+    Attributes
+    ----------
+    summary : dict
+        The scenario's parameters and summary measures (one row of the sweep's summary).
+    weekly : pandas.DataFrame
+        Its weekly measures, with ``scenario_id``.
+    visits : pandas.DataFrame
+        Its visits, with ``n_officers`` and ``base_strategy``.
+    """
+
+    summary: dict[str, Any]
+    weekly: pd.DataFrame
+    visits: pd.DataFrame
+
+
+def simulate_scenario(world: Any, scenario: Any) -> ScenarioRows:
+    """Simulate one scenario (with its bases chosen) and keep what the page shows.
+
+    The body of one Dask task of a sweep; also run in-process when no scheduler is set.
+
+    Parameters
+    ----------
+    world : SimWorld
+    scenario : Scenario
+        From :func:`countyreach.simulation.scenario_grid`, bases filled in.
+
+    Returns
+    -------
+    ScenarioRows
+    """
+    import warnings
+
+    from countyreach import simulation
+    from countyreach.simulation.engine import summary_row
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the world's data warnings were shown when it was built
+        res = simulation.simulate(world, scenario)
+    return ScenarioRows(
+        summary_row(res), res.weekly.assign(scenario_id=scenario.scenario_id),
+        res.visits.assign(n_officers=scenario.n_officers,
+                          base_strategy=str(scenario.base_strategy)))
+
+
 @dataclass(eq=False)
 class SweepJob:
     """A sweep running in a background thread: progress, ETA, cancel, result.
 
-    Scenarios run one after another; :meth:`cancel` stops before the next one
-    starts (a scenario in progress finishes: the simulation has no cancellation
-    point inside). The page polls :meth:`progress` to draw its bar.
+    Without a scheduler the scenarios run in that thread one after another, and
+    :meth:`cancel` stops before the next one starts (a scenario in progress finishes:
+    the simulation has no cancellation point inside). With one, every scenario is a Dask
+    future and :meth:`cancel` cancels those not finished. The page polls :attr:`done`,
+    :attr:`fraction` and :attr:`eta_s` to draw its bar.
 
     Parameters
     ----------
     world : SimWorld
     request : SweepRequest
+    scheduler : str
+        ``""`` (in this process), ``"local"`` (a Dask cluster of ``n_workers`` processes,
+        started for this sweep) or a Dask scheduler's address (``tcp://host:8786``); see
+        :attr:`countyreach.settings.Settings.scheduler`.
+    n_workers : int
+        Worker processes of the ``local`` cluster.
+    on_scenario : callable, optional
+        Called in the sweep's thread with ``(done, total)`` after each scenario.
     """
 
     world: Any
     request: SweepRequest
+    scheduler: str = ""
+    n_workers: int = 2
+    on_scenario: Callable[[int, int], None] | None = None
     state: JobState = JobState.RUNNING
     done: int = 0
     total: int = 0
@@ -188,6 +259,8 @@ class SweepJob:
     _cancel: threading.Event = field(default_factory=threading.Event)
     _started: float = field(default_factory=time.monotonic)
     _thread: threading.Thread | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _pending: tuple[Any, Any] | None = None  # (client, futures) while on Dask
 
     def start(self) -> SweepJob:
         """Lay out the scenarios (so :attr:`total` is known at once), start the thread.
@@ -209,35 +282,91 @@ class SweepJob:
         return self
 
     def _run(self, grid: list[Any]) -> None:
-        from countyreach import simulation
-        from countyreach.simulation.engine import summary_row, with_bases
+        from countyreach.simulation.engine import with_bases
 
         try:
             scenarios = with_bases(grid, self.world)
-            rows, weekly = [], []
-            for sc in scenarios:
-                if self._cancel.is_set():
-                    self.state = JobState.CANCELLED
-                    return
-                res = simulation.simulate(self.world, sc)
-                rows.append(summary_row(res))
-                weekly.append(res.weekly.assign(scenario_id=sc.scenario_id))
-                self.visits.append(res.visits.assign(
-                    n_officers=sc.n_officers, base_strategy=str(sc.base_strategy)))
-                self.done += 1
-            summary = pd.DataFrame(rows).drop(columns=["runtime_s"], errors="ignore")
-            self.result = simulation.SweepResult(
-                summary, pd.concat(weekly, ignore_index=True),
-                {"n_scenarios": self.total, "ran_on": "app",
-                 "approximate_travel": bool(getattr(self.world, "approximate", False))})
+            rows = self._on_dask(scenarios) if self.scheduler else self._here(scenarios)
+            if rows is None:
+                self.state = JobState.CANCELLED
+                return
+            self.result = self._sweep_result(rows)
             self.state = JobState.DONE
         except Exception as exc:  # shown on the page; the server keeps running
             self.error = str(exc)
             self.state = JobState.FAILED
 
+    def _finished(self, rows: ScenarioRows) -> None:
+        self.visits.append(rows.visits)
+        self.done += 1
+        if self.on_scenario is not None:
+            self.on_scenario(self.done, self.total)
+
+    def _here(self, scenarios: Sequence[Any]) -> list[ScenarioRows] | None:
+        out = []
+        for sc in scenarios:
+            if self._cancel.is_set():
+                return None
+            rows = simulate_scenario(self.world, sc)
+            out.append(rows)
+            self._finished(rows)
+        return out
+
+    def _on_dask(self, scenarios: Sequence[Any]) -> list[ScenarioRows] | None:
+        from distributed import as_completed
+
+        from countyreach.many import dask_session
+
+        address = None if self.scheduler == "local" else self.scheduler
+        with dask_session(address, self.n_workers) as client:
+            if self._cancel.is_set():
+                return None
+            world = client.scatter(self.world, broadcast=True, hash=False)
+            tag = uuid.uuid4().hex[:8]
+            futures = [client.submit(simulate_scenario, world, sc, pure=False,
+                                     key=f"countyreach-sweep-{tag}-{sc.scenario_id}")
+                       for sc in scenarios]
+            with self._lock:
+                self._pending = (client, futures)
+            if self._cancel.is_set():
+                client.cancel(futures)
+            self._started = time.monotonic()  # the pace from here: the cluster is up
+            order = {f.key: i for i, f in enumerate(futures)}
+            out: list[ScenarioRows | None] = [None] * len(futures)
+            try:
+                for fut in as_completed(futures):
+                    if self._cancel.is_set():
+                        return None
+                    rows = fut.result()
+                    out[order[fut.key]] = rows
+                    self._finished(rows)
+            finally:
+                with self._lock:
+                    self._pending = None
+                client.cancel(futures)  # nothing left running on the cluster for this sweep
+        return [r for r in out if r is not None]
+
+    def _sweep_result(self, rows: Sequence[ScenarioRows]) -> Any:
+        from countyreach import simulation
+
+        summary = pd.DataFrame([r.summary for r in rows]).drop(columns=["runtime_s"],
+                                                                errors="ignore")
+        return simulation.SweepResult(
+            summary, pd.concat([r.weekly for r in rows], ignore_index=True),
+            {"n_scenarios": self.total,
+             "ran_on": f"dask:{self.scheduler}" if self.scheduler else "app",
+             "approximate_travel": bool(getattr(self.world, "approximate", False))})
+
     def cancel(self) -> None:
-        """Ask the sweep to stop before its next scenario."""
+        """Stop the sweep: no new scenario starts, and pending Dask futures are cancelled."""
         self._cancel.set()
+        with self._lock:
+            pending = self._pending
+        if pending is not None:
+            client, futures = pending
+            # the sweep may be closing its client at this moment: then nothing is left to stop
+            with contextlib.suppress(Exception):
+                client.cancel(futures)
 
     @property
     def fraction(self) -> float:

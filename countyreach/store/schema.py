@@ -48,6 +48,8 @@ users = sa.Table(
     sa.Column("region", sa.String(ID_LEN), nullable=True),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # the interface language the user chose (revision 0004); NULL: not chosen yet
+    sa.Column("language", sa.String(8), nullable=True),
     sa.CheckConstraint("role IN ('officer','manager','planner','admin')", name="ck_users_role"),
 )
 

@@ -13,12 +13,14 @@ from countyreach.errors import AccessDenied, InputError
 from countyreach.store import schema as S
 from countyreach.store.access import BOOTSTRAP, Guard, Principal, token_hash
 from countyreach.store.audit import AuditLog
-from countyreach.store.checks import check_id, parse_enum
+from countyreach.store.checks import aware, check_id, parse_enum
 from countyreach.store.engine import Database
 from countyreach.store.records import AuditAction, Role, Session
 
 __all__ = ["UserRepository", "DEFAULT_TTL_S", "MAX_TTL_S", "DEFAULT_BCRYPT_ROUNDS"]
 
+#: Longest bearer token :meth:`UserRepository.resume` looks at (``login`` makes 43 characters).
+_TOKEN_MAX_CHARS = 256
 #: A session lasts a working day unless asked otherwise.
 DEFAULT_TTL_S = 12 * 3600
 #: Longest session a login may ask for.
@@ -211,3 +213,87 @@ class UserRepository:
         """End a session (its token stops working at once)."""
         self._db.write(lambda c: c.execute(
             S.sessions.delete().where(S.sessions.c.token_hash == token_hash(session.token))))
+
+    def resume(self, token: str) -> Session:
+        """The live session of a bearer token, for a browser that comes back with it.
+
+        The app keeps the token of a signed-in browser (a cookie) so that a reload does not
+        sign the user out; this is where that token is checked. Nothing of the caller's is
+        trusted but the token itself: the user, role, scope and expiry come from the
+        database.
+
+        Parameters
+        ----------
+        token : str
+            The :attr:`Session.token` that :meth:`login` handed out.
+
+        Returns
+        -------
+        Session
+            The same session (same token and expiry), as the database knows it.
+
+        Raises
+        ------
+        AccessDenied
+            An unknown, logged-out or expired token, or a disabled account.
+        """
+        if not isinstance(token, str) or not 0 < len(token) <= _TOKEN_MAX_CHARS:
+            raise AccessDenied("session is not valid; please log in again")
+        row = self._db.read(lambda c: c.execute(
+            sa.select(S.users, S.sessions.c.expires_at)
+            .join(S.sessions, S.sessions.c.user_id == S.users.c.user_id)
+            .where(S.sessions.c.token_hash == token_hash(token))).mappings().first())
+        if row is None:
+            raise AccessDenied("session is not valid (logged out?); please log in again")
+        expires = aware(row["expires_at"])
+        if expires <= self._db.now():
+            raise AccessDenied("session expired; please log in again")
+        if not row["active"]:
+            raise AccessDenied("account is disabled")
+        return Session(token, row["username"], row["role"], row["officer_id"],
+                       row["county_id"], row["region"], expires)
+
+    def language(self, session: Session) -> str | None:
+        """The interface language the session's user chose (``None``: not chosen yet).
+
+        Raises
+        ------
+        AccessDenied
+            The session is not live.
+        """
+        def run(conn: Connection) -> str | None:
+            who = self._guard.principal(conn, session)
+            value = conn.execute(sa.select(S.users.c.language).where(
+                S.users.c.user_id == who.user_id)).scalar()
+            return str(value) if value else None
+
+        return self._db.read(run)
+
+    def set_language(self, session: Session, language: str) -> None:
+        """Keep ``language`` as the session's user's interface language (any role, own only).
+
+        Parameters
+        ----------
+        session : Session
+        language : str
+            One of :data:`countyreach.i18n.LANGS`.
+
+        Raises
+        ------
+        InputError
+            A language the app does not speak.
+        AccessDenied
+            The session is not live.
+        """
+        from countyreach.i18n import LANGS
+
+        if language not in LANGS:
+            raise InputError(f"unsupported language {language!r} (one of {', '.join(LANGS)})",
+                             field="language")
+
+        def run(conn: Connection) -> None:
+            who = self._guard.principal(conn, session)
+            conn.execute(S.users.update().where(S.users.c.user_id == who.user_id)
+                         .values(language=language))
+
+        self._db.write(run)
