@@ -11,14 +11,22 @@
 * the loan rule: a lead with a loan from us in the last ``lockout_months`` is worth 0
   (it is a customer now); months since the last loan and the loans of the last two years
   are also features, so a renewal that is due is worth more than a business that never
-  borrowed.
+  borrowed;
+* the support rule (``recency_support=True``): the visit history shows the effect of a
+  visit only at the loan recencies the officers visited. A lead whose last loan from us
+  is more recent than nearly every visited business's (the 1st percentile,
+  :attr:`VisitValueModel.recency_support_months_`) is not valued either: its effect
+  would be an extrapolation of the trees, and in the heterogeneous economy it was the
+  largest single cause of the top decile's overstated value (the history never visits
+  within a year of a loan, while the effect there collapses).
 
 How confounding is handled
 --------------------------
 Officers chose most past visits by a heuristic (near the branch, big, existing
 borrowers, few refusals), so visited and unvisited businesses differ. The heuristic only
 sees what the bank records, which are the model's features, and a known *exploration
-share* of the visits went to uniformly random eligible businesses. The estimator is a
+share* of the visits went to uniformly random eligible businesses. The default estimator
+is a cross-fitted S-learner (:attr:`UpliftLearner.S`); the ``t_ipw`` learner is a
 T-learner with inverse-propensity weights:
 
 1. a propensity model ``e(x) = P(visited | x, month)`` (gradient boosting) is fitted on
@@ -261,7 +269,7 @@ class VisitValueModel(BaseEstimator):
     lockout_months : int
         A lead with a loan from us within this many months is worth 0 (the loan rule).
     learner : UpliftLearner or str
-        ``t_ipw`` (default) or ``t``.
+        ``s`` (default, see :class:`UpliftLearner`), ``t_ipw``, ``t`` or ``x``.
     max_iter, learning_rate, max_leaf_nodes, min_samples_leaf : int, float
         Gradient boosting of each arm (trees may interact: the effect is not additive).
     propensity_floor : float or None
@@ -269,10 +277,20 @@ class VisitValueModel(BaseEstimator):
         probability estimated from the history (random visits / business-months).
     feature_groups : sequence of str
         Which of ``business``, ``spatial``, ``seasonal`` the models see.
+    recency_support : bool
+        Value only leads whose months since our last loan is at least the visits'
+        support (:attr:`recency_support_months_`); ``False`` extrapolates the effect to
+        any recency beyond ``lockout_months`` (the behaviour before the rule).
     random_state : int
 
     Attributes
     ----------
+    recency_support_months_ : float
+        1st percentile of months since our last loan over the visits after a loan (0 when
+        fewer than 20 such visits).
+    lockout_months_ : float
+        The rule applied: ``lockout_months``, raised to ``recency_support_months_`` when
+        ``recency_support``.
     mu1_, mu0_, propensity_ : HistGradientBoostingClassifier
     loan_ : LoanSizeModel
     default_ : DefaultModel
@@ -286,7 +304,7 @@ class VisitValueModel(BaseEstimator):
                  max_iter: int = 800, learning_rate: float = 0.05, max_leaf_nodes: int = 7,
                  min_samples_leaf: int = 40, propensity_floor: float | None = None,
                  feature_groups: Sequence[str] = ("business", "spatial", "seasonal"),
-                 random_state: int = 0) -> None:
+                 recency_support: bool = True, random_state: int = 0) -> None:
         self.margin = margin
         self.lgd = lgd
         self.lockout_months = lockout_months
@@ -297,6 +315,7 @@ class VisitValueModel(BaseEstimator):
         self.min_samples_leaf = min_samples_leaf
         self.propensity_floor = propensity_floor
         self.feature_groups = feature_groups
+        self.recency_support = recency_support
         self.random_state = random_state
 
     def _check_params(self) -> UpliftLearner:
@@ -449,6 +468,12 @@ class VisitValueModel(BaseEstimator):
         self.feature_medians_ = {c: float(num[c].median()) for c in num.columns}
         self.n_treated_, self.n_control_ = int(t1.sum()), int(t0.sum())
         self.n_randomised_ = int(rows.get("randomised", pd.Series(0, index=rows.index)).sum())
+        since = Xf["months_since_loan"].to_numpy(float)[t1]
+        after_loan = since[np.isfinite(since) & (since < _RECENCY_CAP_MONTHS)]
+        self.recency_support_months_ = float(np.floor(np.percentile(after_loan, 1))) \
+            if len(after_loan) >= 20 else 0.0
+        self.lockout_months_ = float(max(self.lockout_months, self.recency_support_months_)
+                                     if self.recency_support else self.lockout_months)
         return self
 
     def fit_history(self, businesses: pd.DataFrame, history: pd.DataFrame,
@@ -511,7 +536,9 @@ class VisitValueModel(BaseEstimator):
         caused = c["uplift"] * c["loan_yuan"]
         loss = caused * c["p_default"] * self.lgd
         value = caused * (1 - c["p_default"]) * self.margin - loss
-        locked = np.nan_to_num(c["months_since_loan"], nan=np.inf) < self.lockout_months
+        # A model saved before the support rule has no ``lockout_months_``.
+        rule = getattr(self, "lockout_months_", self.lockout_months)
+        locked = np.nan_to_num(c["months_since_loan"], nan=np.inf) < rule
         value = np.where(locked, 0.0, np.maximum(value, 0.0))
         return value, caused, loss, locked
 
@@ -561,7 +588,9 @@ class VisitValueModel(BaseEstimator):
             pick = order if explain_limit is None else order[:explain_limit]
             texts = value_reasons(out.iloc[pick], parts["features"].iloc[pick],
                                   self.feature_medians_, month, margin=self.margin,
-                                  lgd=self.lgd, lockout_months=self.lockout_months)
+                                  lgd=self.lgd,
+                                  lockout_months=getattr(self, "lockout_months_",
+                                                         self.lockout_months))
             for col in texts.columns:
                 out.loc[pick, col] = texts[col].to_numpy()
         return out[list(VALUE_COLUMNS)]

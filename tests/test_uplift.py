@@ -111,6 +111,26 @@ def test_loans_in_the_history_count_for_the_value_rule(econ: P.Economy,
     assert (s2.loc[recent, "value_yuan"] > 0).any()
 
 
+def test_leads_at_a_loan_recency_no_visit_covers_are_not_valued(
+        econ: P.Economy, model: VisitValueModel) -> None:
+    # The history never visits a business within a year of its loan from us, so the
+    # model has no evidence of a visit's effect there and does not claim one.
+    assert model.recency_support_months_ >= model.lockout_months
+    assert model.lockout_months_ == model.recency_support_months_
+    month = P.add_months(econ.start_month, econ.n_months)
+    s = model.score(econ.businesses, month, loan_book=econ.loan_book, explain=False)
+    since = econ.months_since_loan(econ.businesses, month, bank_only=True)
+    gap = (since >= model.lockout_months) & (since < model.lockout_months_)
+    assert gap.any()
+    assert (s.loc[gap, "value_yuan"] == 0).all() and s.loc[gap, "locked_out"].all()
+    # Without the rule the same leads are valued by extrapolation (the old behaviour).
+    old = VisitValueModel(random_state=0, recency_support=False).fit_history(
+        econ.businesses, econ.history, econ.loan_book)
+    assert old.lockout_months_ == old.lockout_months
+    s_old = old.score(econ.businesses, month, loan_book=econ.loan_book, explain=False)
+    assert (s_old.loc[gap, "value_yuan"] > 0).any()
+
+
 def test_uplift_model_beats_plain_uptake_model_on_qini(econ: P.Economy,
                                                        model: VisitValueModel) -> None:
     month = P.add_months(econ.start_month, econ.n_months)
