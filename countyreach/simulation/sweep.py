@@ -16,6 +16,7 @@ officer-day, :func:`recommend` picks a number of officers, and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -29,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from countyreach.errors import InputError
+from countyreach.many import dask_session
 from countyreach.simulation.engine import simulate, with_bases
 from countyreach.simulation.policies import POLICIES, Policy, parse_policy
 from countyreach.simulation.scenario import (
@@ -49,14 +51,11 @@ __all__ = [
     "recommend",
     "save_sweep",
     "load_sweep",
-    "dask_client",
     "compare_policies",
 ]
 
 log = logging.getLogger(__name__)
 
-#: Local clusters made by :func:`dask_client`, by client id, so they close with the client.
-_OWNED_CLUSTERS: dict[int, Any] = {}
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,32 +144,6 @@ def _run_one(world: SimWorld, scenario: Scenario) -> SimulationResult:
         return simulate(world, scenario)
 
 
-def dask_client(address: str | None = None, *, n_workers: int = 2) -> Any:
-    """A Dask client: the scheduler at ``address``, or a new local process cluster.
-
-    Parameters
-    ----------
-    address : str, optional
-        ``tcp://host:8786`` of a running scheduler.
-    n_workers : int
-        Worker processes of the local cluster (one thread each).
-
-    Returns
-    -------
-    distributed.Client
-        Close it (and its cluster) when done; it is a context manager.
-    """
-    from distributed import Client, LocalCluster
-
-    if address:
-        return Client(address)
-    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
-    client = Client(cluster)
-    _OWNED_CLUSTERS[id(client)] = cluster  # closed with the client by run_scenarios
-    return client
-
-
 def _frames(results: Sequence[SimulationResult], world: SimWorld,
             meta: Mapping[str, Any]) -> SweepResult:
     from countyreach.simulation.engine import summary_row
@@ -238,21 +211,14 @@ def run_scenarios(
         results = [_run_one(world, s) for s in tqdm(filled, disable=not progress,
                                                       desc="scenarios")]
     else:
-        own = client is None
-        cl = client or dask_client(dask if isinstance(dask, str) else None, n_workers=n_workers)
-        try:
+        with contextlib.ExitStack() as stack:
+            cl = client or stack.enter_context(
+                dask_session(dask if isinstance(dask, str) else None, n_workers))
             where = f"dask:{cl.scheduler.address}" if hasattr(cl, "scheduler") else "dask"
             wf = cl.scatter(world, broadcast=True)
             futures = cl.map(_run_one, [wf] * len(filled), filled, pure=False)
-            results = []
-            for f in tqdm(futures, disable=not progress, desc="scenarios"):
-                results.append(f.result())
-        finally:
-            if own:
-                cluster = _OWNED_CLUSTERS.pop(id(cl), None)
-                cl.close()
-                if cluster is not None:
-                    cluster.close()
+            results = [f.result() for f in tqdm(futures, disable=not progress,
+                                                desc="scenarios")]
     meta = {"n_scenarios": len(filled), "ran_on": where,
             "scenarios": [s.params() for s in filled], **_versions()}
     return _frames(results, world, meta)
