@@ -10,7 +10,13 @@ Modules, from the entry point down:
 * :mod:`routing.solver` — :func:`solve` (``solve(problem, params) -> Plan``): candidates
   and their pruning, the starting routes, the timing of the final orders, drop reasons;
 * :mod:`routing.lns` — the large-neighbourhood search: steps over a few officers, route
-  closing, worker processes, fixed-step (reproducible) and anytime improvement;
+  closing, worker processes, fixed-step (reproducible) and anytime improvement, mixed with
+  the ruin-and-recreate steps of :mod:`routing.ils`;
+* :mod:`routing.polish` — the whole-day local search: selection moves of team orienteering
+  (insert, remove, swap visited for unvisited, relocate), 2-opt, or-opt, 2-opt*, exchange
+  and route removal, each confirmed by :func:`schedule_route`;
+* :mod:`routing.ils` — ruin and recreate over the whole day, each step followed by that
+  local search;
 * :mod:`routing.model` — the OR-Tools model of officers and leads and its search
   parameters: the only module that imports OR-Tools;
 * :mod:`routing.construct` — greedy starting routes;

@@ -19,6 +19,8 @@ Time rules (what the solver must produce)
 * A locked route (``problem.locked_routes``) visits exactly its leads in exactly its
   order (visits already done left out); only a ``partial`` plan that names the officer
   in ``meta["broken_locks"]`` may keep a shorter beginning of that order.
+* An appointment (``pinned_officer_id``) is visited by its officer, as the stop
+  ``pinned_position`` of the route (0 the first) when the lead gives one.
 * Skills and locality are checked only when the rules make them ``hard``. An
   officer with no skills listed is a generalist; one with no localities listed
   works anywhere.
@@ -69,6 +71,7 @@ VIOLATION_CODES = (
     "locality",
     "pinned_missing",
     "pinned_wrong_officer",
+    "pinned_position",
     "locked_route",
     "lunch_missing",
     "lunch_window",
@@ -271,6 +274,13 @@ def check_plan(problem: RoutingProblem, plan: Plan) -> list[Violation]:
             out.append(Violation("pinned_wrong_officer",
                                  f"appointment {ld.lead_id} belongs to {pin}, "
                                  f"not {visitor[ld.lead_id]}", visitor[ld.lead_id], ld.lead_id))
+        elif ld.pinned_position is not None:
+            order = next(r.lead_ids for r in plan.routes if r.officer_id == pin)
+            if order.index(ld.lead_id) != ld.pinned_position:
+                out.append(Violation("pinned_position",
+                                     f"appointment {ld.lead_id} is stop "
+                                     f"{order.index(ld.lead_id) + 1} of {pin}'s route, not "
+                                     f"stop {ld.pinned_position + 1}", pin, ld.lead_id))
     _check_locks(problem, plan, out)
     for r in plan.routes:
         o = officers.get(r.officer_id)

@@ -110,6 +110,9 @@ def greedy_routes(problem: RoutingProblem, candidates: Sequence[Lead],
     load = np.array([ld.load for ld in candidates], dtype=np.int64)
     per_s = problem.rules.drive_cost_yuan_per_h / 3600.0
     pinned = np.array([ld.pinned_officer_id is not None for ld in candidates])
+    has_position = np.array([ld.pinned_position is not None for ld in candidates])
+    position = np.array([-1 if ld.pinned_position is None else ld.pinned_position
+                         for ld in candidates])
     days = [_Day(o, m.index[start_node_id(o.officer_id)], m.index[end_node_id(o.officer_id)])
             for o in officers]
     allowed = np.zeros((len(officers), n), dtype=bool)
@@ -144,6 +147,11 @@ def greedy_routes(problem: RoutingProblem, candidates: Sequence[Lead],
             ok[:] = False
         if o.capacity is not None:
             ok &= (d.load + load <= o.capacity)[None, :]
+        if has_position.any():
+            # A stop with a pinned position keeps its index: nothing goes in before it, and
+            # such an appointment goes in at its own index only.
+            ok[:max((k + 1 for k, i in enumerate(d.seq) if has_position[i]), default=0)] = False
+            ok[:, has_position] &= (np.arange(len(a))[:, None] == position[has_position])
         wait = start - (d.dep[:, None] + to)
         cost = np.where(ok, detour + wait_weight * wait, np.inf)
         pos = cost.argmin(axis=0)

@@ -9,9 +9,11 @@ are strong; a whole large day is where it stalls.
 
 Two ways to run it: :func:`improve` until a deadline (anytime, on both cores when a
 worker process is worth starting, with the route-reduction phase and route closing of
-:class:`_Neighbourhoods`), and :func:`improve_steps`, a fixed number of steps in this
-process with no clock anywhere (reproducible plans). Functions a worker process runs
-are module-level so that a ``forkserver`` worker finds them by name.
+:class:`_Neighbourhoods`, and with ruin-and-recreate steps over the whole day,
+:mod:`routing.ils`, in the share of the time they earn), and :func:`improve_steps`, a
+fixed number of steps in this process with no clock anywhere (reproducible plans).
+Functions a worker process runs are module-level so that a ``forkserver`` worker finds
+them by name.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from routing.ils import StepMix, WholeDay
 from routing.model import Model, Search, day_matrix, route_drive_s, route_value, search_parameters
 from routing.params import SolveParams
 from routing.problem import Lead, RoutingProblem, end_node_id, start_node_id
@@ -65,6 +68,8 @@ _STALL_STEPS = 50
 _CLOSE_FOR = 0.1
 _CLOSE_BEFORE = _ROUTE_PHASE
 _BONUS_SHARE = 0.1
+#: A ruin-and-recreate step takes at most this share of the improvement time.
+_ILS_MAX_SHARE = 0.1
 #: Time limit of the steps of a reproducible search: never reached by a descent in practice.
 NO_CLOCK_S = 600.0
 #: Below this much improvement time a worker process is not worth starting.
@@ -85,6 +90,9 @@ class _Step:
     epoch: int = 0
     #: Extra prize (yuan) of leads a closed route left without a place.
     bonus: tuple[tuple[str, float], ...] = ()
+    #: The group's orders when the step was drawn (a step whose routes changed meanwhile,
+    #: by a ruin-and-recreate step, is not accepted).
+    drawn: tuple[tuple[str, ...], ...] = ()
 
 
 #: The day a worker process re-solves neighbourhoods of (set once by its initializer).
@@ -123,6 +131,11 @@ class _Neighbourhoods:
                        for v in range(len(officers))]
         self.pinned_to = {ld.lead_id: ld.pinned_officer_id for ld in candidates
                           if ld.pinned_officer_id is not None}
+        self.positioned = {ld.lead_id for ld in candidates if ld.pinned_position is not None}
+        self.candidates = list(candidates)
+        # Ruin-and-recreate steps over the whole day, mixed with the OR-Tools steps.
+        self.whole: WholeDay | None = None
+        self.mix = StepMix()
         self.steps = self.accepted = 0
         # Cost per officer leaving home while it is charged (see :meth:`phase`), in yuan:
         # scaled to the starting plan's average route, and only if someone stays home.
@@ -314,13 +327,52 @@ class _Neighbourhoods:
             k = int(self.rng.integers(1, max(2, len(own) // 2) + 1))
             own_idx = np.array([pos[x] for x in own])
             closest = own_idx[np.argsort(dur[pos[anchor], own_idx], kind="stable")[:k]]
-            ruined = {node_ids[i] for i in closest} - set(self.pinned_to)
+            ruined = {node_ids[i] for i in closest} - set(self.pinned_to) - self._frozen(group)
             initial = [[x for x in seq if x not in ruined] for seq in initial]
         ordered_pool = tuple(x for x in node_ids[:self.n_leads] if x in pool_ids)
         step_s = min(max_step_s, max(_LNS_MIN_STEP_S, step_s_per_node * len(ordered_pool)))
         bonus = tuple((x, b) for x, b in self.bonus.items() if x in pool_ids)
         return _Step(tuple(group), ordered_pool, tuple(tuple(seq) for seq in initial), step_s,
-                     self.route_cost_yuan, self.epoch, bonus)
+                     self.route_cost_yuan, self.epoch, bonus,
+                     tuple(tuple(orders[w]) for w in group))
+
+    def ils_step(self, deadline: float) -> None:
+        """One ruin-and-recreate step over the whole day (see :class:`routing.ils.StepMix`),
+        until ``deadline`` at most."""
+        t0 = time.perf_counter()
+        before = self.value
+        if self.whole is None:
+            self.whole = WholeDay(self.problem, self.candidates, self.orders)
+        orders = self.whole.step(self.orders, self.rng, lambda: time.perf_counter() >= deadline)
+        used = sum(1 for seq in orders if seq) > sum(1 for seq in self.orders if seq)
+        if not (used and self.route_cost_yuan > 0):  # no new route while routes are charged
+            for v, seq in enumerate(orders):
+                if seq != self.orders[v]:
+                    self.orders[v] = seq
+                    self.values[v] = route_value(self.problem, v, seq, self.pos, self.dur)
+        gain = self.value - before
+        self.since_improved = 0 if gain > 1e-6 else self.since_improved + 1
+        self.mix.credit(True, time.perf_counter() - t0, gain)
+        kept = sum(1 for x in self.pinned_to if any(x in seq for seq in self.orders))
+        if (kept, self.value) > (self.best[0], self.best[1] + 1e-9):
+            self.best = (kept, self.value, [list(seq) for seq in self.orders])
+
+    def lns_step(self, step: _Step, problem: RoutingProblem) -> None:
+        """Run and judge one OR-Tools step in this process."""
+        t0 = time.perf_counter()
+        before = self.value
+        self.accept(step, _run_step(step, problem))
+        self.mix.credit(False, time.perf_counter() - t0, self.value - before)
+
+    def _frozen(self, group: Sequence[int]) -> set[str]:
+        """Visits before an appointment with a pinned position in ``group``'s routes (they
+        keep its index, so the warm start of a step stays feasible)."""
+        out: set[str] = set()
+        for w in group:
+            seq = self.orders[w]
+            last = max((k for k, x in enumerate(seq) if x in self.positioned), default=0)
+            out.update(seq[:last])
+        return out
 
     def accept(self, step: _Step, result: list[list[str]] | None) -> None:
         """Keep ``result`` for the step's officers if they lose no appointments and no value
@@ -331,8 +383,12 @@ class _Neighbourhoods:
         if result is None:
             return
         group = step.group
-        if step.epoch != self.epoch or self.closed.intersection(group):
-            return  # drawn from a plan since abandoned, or before its route was closed
+        if step.epoch != self.epoch or self.closed.intersection(group) or any(
+                tuple(self.orders[w]) != seq for w, seq in zip(group, step.drawn, strict=True)):
+            return  # drawn from a plan since changed or abandoned, or before a route closed
+        others = {x for w, seq in enumerate(self.orders) if w not in group for x in seq}
+        if any(x in others for seq in result for x in seq):  # placed elsewhere meanwhile
+            return
         officers = self.problem.officers
         new_values = [route_value(self.problem, w, seq, self.pos, self.dur)
                       for w, seq in zip(group, result, strict=True)]
@@ -414,10 +470,15 @@ def _chain(hood: _Neighbourhoods, problem: RoutingProblem, deadline: float,
             break
         busy: Sequence[int] = pending[1].group if pending else ()
         reserved = frozenset(pending[1].pool_ids) if pending else frozenset()
-        step = hood.propose(_LNS_STEP_S_PER_NODE, left, busy, reserved)
-        if step is not None:
-            hood.accept(step, _run_step(step, problem))
-        if pending is not None and (pending[0].done() or step is None):
+        ran = True
+        if hood.mix.ils_turn(bool(hood.closed or hood._needed or problem.reference_routes)):
+            hood.ils_step(min(deadline, time.perf_counter() + _ILS_MAX_SHARE * total_s))
+        else:
+            step = hood.propose(_LNS_STEP_S_PER_NODE, left, busy, reserved)
+            ran = step is not None
+            if step is not None:
+                hood.lns_step(step, problem)
+        if pending is not None and (pending[0].done() or not ran):
             collect()
     if pending is not None:
         collect()
@@ -534,4 +595,4 @@ def improve_steps(problem: RoutingProblem, candidates: Sequence[Lead], orders: l
 def _stats(hood: _Neighbourhoods) -> dict[str, int]:
     return {"improvement_steps": hood.steps, "improvement_accepted": hood.accepted,
             "closings": hood.closings, "routes_closed": hood.routes_closed,
-            "closings_undone": hood.closings_undone}
+            "closings_undone": hood.closings_undone, "ils_steps": hood.mix.ils_steps}

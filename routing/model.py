@@ -12,7 +12,8 @@ maximising value collected − driving cost.
 Dimensions: ``time`` (transit = service at the origin + driving; slack = waiting;
 node cumul = start of service, restricted to the lead's windows; vehicle cumuls
 within the shift; lunch as a break interval), ``drive`` (driving only, capped by
-``max_drive_s``), ``visits`` (capped by ``max_visits``), ``load`` (capped by
+``max_drive_s``), ``visits`` (capped by ``max_visits``; its cumul at a visit is the
+stop index, fixed for an appointment with a pinned position), ``load`` (capped by
 ``capacity``). Hard skills/locality restrict the vehicles allowed at a node;
 appointments may only go to their officer and carry a penalty larger than any
 plan's value.
@@ -282,12 +283,21 @@ class Model:
             drive_cb = routing.RegisterTransitMatrix(dur.tolist())
             caps = [o.max_drive_s if o.max_drive_s is not None else horizon for o in officers]
             routing.AddDimensionWithVehicleCapacity(drive_cb, 0, caps, True, "drive")
-        # Visit count cap.
-        if any(o.max_visits is not None for o in officers):
+        # Visit count cap; the count before a visit is its stop index (position pins).
+        at = {i: ld.pinned_position for i, ld in enumerate(candidates)
+              if ld.pinned_position is not None}
+        if at or any(o.max_visits is not None for o in officers):
             ones = [1] * n_leads + [0] * (2 * n_veh)
             count_cb = routing.RegisterUnaryTransitVector(ones)
             caps = [o.max_visits if o.max_visits is not None else n_leads for o in officers]
             routing.AddDimensionWithVehicleCapacity(count_cb, 0, caps, True, "visits")
+            visits_dim = routing.GetDimensionOrDie("visits")
+            for i, k in at.items():
+                cumul = visits_dim.CumulVar(manager.NodeToIndex(i))
+                if k <= cumul.Max():
+                    cumul.SetRange(k, k)
+                else:  # a stop the day cannot reach: the visit cannot be made
+                    routing.VehicleVar(manager.NodeToIndex(i)).SetValues([-1])
 
         # What the officers carry.
         if any(o.capacity is not None for o in officers):

@@ -174,6 +174,10 @@ class Lead:
         When the business can be visited; empty means any time in the shift.
     pinned_officer_id : str or None
         An appointment: this lead must be visited, by this officer.
+    pinned_position : int or None
+        With ``pinned_officer_id``: the appointment is also this stop of the officer's
+        route (0 the first visit of the day), so the officer keeps the order the customer
+        was told. None: any position.
     phone, address : str
         Contact details shown on the officer's list.
     value_std_yuan : float
@@ -196,6 +200,7 @@ class Lead:
     address: str = ""
     value_std_yuan: float = 0.0
     load: int = 0
+    pinned_position: int | None = None
 
     def __post_init__(self) -> None:
         _check_id(self.lead_id, "lead_id")
@@ -219,6 +224,12 @@ class Lead:
         object.__setattr__(self, "windows", tuple(ordered))
         if self.pinned_officer_id is not None:
             _check_id(self.pinned_officer_id, "pinned_officer_id")
+        if self.pinned_position is not None:
+            _check(self.pinned_officer_id is not None,
+                   "a pinned position needs a pinned officer", "pinned_position")
+            _check(isinstance(self.pinned_position, int) and self.pinned_position >= 0,
+                   f"pinned position must be a stop index >= 0, got {self.pinned_position!r}",
+                   "pinned_position")
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,6 +107,15 @@ def replan(
                                    else route.lunch.start_s, now_s),
         ))
     matrix = TravelMatrix(m.node_ids, np.asarray(dur), np.asarray(dist))
-    new_problem = RoutingProblem(problem.leads, tuple(officers), matrix, problem.rules,
+    # A pinned position counts the stops still to make: the ones done come off it (a stop
+    # whose turn has passed keeps its officer, at any position).
+    made = {o.officer_id: len(done.get(o.officer_id, ())) for o in problem.officers}
+    new_leads = tuple(
+        ld if ld.pinned_position is None or ld.pinned_officer_id is None
+        or not made.get(ld.pinned_officer_id) else replace(
+            ld, pinned_position=(None if ld.pinned_position < made[ld.pinned_officer_id]
+                                 else ld.pinned_position - made[ld.pinned_officer_id]))
+        for ld in problem.leads)
+    new_problem = RoutingProblem(new_leads, tuple(officers), matrix, problem.rules,
                                  problem.plan_date, frozenset(all_done))
     return new_problem, solve(new_problem)

@@ -95,9 +95,10 @@ def _forward(officer: Officer, leads: Sequence[Lead], dur: np.ndarray,
 def schedule_route(officer: Officer, leads: Sequence[Lead], matrix: TravelMatrix) -> Route | None:
     """The earliest feasible :class:`Route` visiting ``leads`` in order, or None.
 
-    Checks every rule of :mod:`routing.checker` that depends on timing and
-    limits: windows, shift, lunch, maximum drive time, number of visits and capacity.
-    Skills and locality are the caller's business.
+    Checks every rule of :mod:`routing.checker` that depends on timing, limits and
+    order: windows, shift, lunch, maximum drive time, number of visits, capacity and the
+    stop of an appointment of this officer with a pinned position. Skills and locality are
+    the caller's business.
 
     Parameters
     ----------
@@ -117,6 +118,11 @@ def schedule_route(officer: Officer, leads: Sequence[Lead], matrix: TravelMatrix
     if officer.max_visits is not None and len(leads) > officer.max_visits:
         return None
     if officer.capacity is not None and sum(ld.load for ld in leads) > officer.capacity:
+        return None
+    at = [ld.pinned_position for ld in leads]
+    if at.count(None) < len(at) and any(
+            k is not None and k != i and ld.pinned_officer_id == oid
+            for i, (k, ld) in enumerate(zip(at, leads, strict=True))):
         return None
     nodes = [start_node_id(oid), *(ld.lead_id for ld in leads), end_node_id(oid)]
     dur, dist = _legs(matrix, nodes)

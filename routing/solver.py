@@ -9,8 +9,11 @@ The day is planned in four parts:
 * a start: the best of a few greedy constructions (:mod:`routing.construct`) and, on
   small days, OR-Tools' savings start (:mod:`routing.model`), improved for a short
   while by OR-Tools over the whole day;
-* improvement: the large-neighbourhood search of :mod:`routing.lns`, until the time
-  limit or for a fixed number of steps (:class:`routing.params.SolveParams`);
+* improvement: the large-neighbourhood search of :mod:`routing.lns` (OR-Tools steps over
+  a few officers, mixed with ruin and recreate over the whole day, :mod:`routing.ils`),
+  until the time limit or for a fixed number of steps
+  (:class:`routing.params.SolveParams`), ended by the whole-day local search of
+  :mod:`routing.polish`;
 * the plan: the visit orders are timed by :func:`routing.schedule.schedule_route` (the
   one implementation of the timing rules), left-out leads whose insertion pays are put
   back, and every other lead gets a reason (:mod:`routing.reasons`). Every plan the
@@ -34,6 +37,7 @@ from routing.locks import reference_start, solve_with_locks
 from routing.model import BIG_S, Model, Search, day_matrix, route_value, search_parameters
 from routing.params import SolveParams
 from routing.plan import DroppedLead, DropReason, Plan, PlanStatus, Route
+from routing.polish import polish
 from routing.problem import Lead, RoutingProblem
 from routing.reasons import explain_drops, insert_profitable, lead_alone_reasons, soft_mismatch
 from routing.schedule import schedule_route
@@ -50,6 +54,10 @@ _PRUNE_FACTOR = 3.0
 _GREEDY_EXPONENTS = (1.0, 1.5, 2.0, 3.0)
 #: The whole-day OR-Tools search gets this share of the time left after the start.
 _LNS_FIRST_SHARE = 0.1
+#: The whole-day local search of :mod:`routing.polish` ends the search in this share of the
+#: time left after the whole-day OR-Tools search (the improvement phase's ruin-and-recreate
+#: steps end in the same local search, so little is left to find by then).
+_POLISH_SHARE = 0.02
 #: A savings start is also tried on days of at most this many leads, in this share of the time.
 _SAVINGS_MAX_LEADS = 300
 _SAVINGS_SHARE = 0.1
@@ -340,12 +348,25 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
     if fixed_steps is not None:
         # Reproducible: no clock anywhere, a fixed number of steps that each end at a local
         # optimum, in this process.
-        return improve_steps(problem, candidates, initial, fixed_steps, rng, stats)
+        orders = improve_steps(problem, candidates, initial, fixed_steps, rng, stats)
+        orders, polished = polish(problem, candidates, orders)
+        stats["polish_moves"] = stats.get("polish_moves", 0) + polished["polish_moves"]
+        return orders
     model = Model(problem, searched, range(len(problem.officers)))
     first_s = (deadline - time.perf_counter()) * _LNS_FIRST_SHARE
     search = search_parameters(len(searched), max(0.1, first_s))
-    orders = model.solve(search, initial)
-    if orders is None:
-        return None
-    return improve(problem, candidates, orders, deadline, rng, params, stats)
+    found = model.solve(search, initial)
+    if found is None:
+        # On a very large day (100 officers, 2,500 leads) OR-Tools may not even load the
+        # start in its share of the time and then returns nothing; the greedy routes are a
+        # plan already, so the improvement starts from them instead of giving up the day.
+        log.warning("the whole-day OR-Tools search found nothing in %.1f s; improving the "
+                    "greedy start", max(0.1, first_s))
+        stats["whole_day_search_failed"] = 1
+        found = [list(seq) for seq in initial]
+    polish_s = _POLISH_SHARE * (deadline - time.perf_counter())
+    orders = improve(problem, candidates, found, deadline - polish_s, rng, params, stats)
+    orders, polished = polish(problem, candidates, orders, deadline)
+    stats["polish_moves"] = stats.get("polish_moves", 0) + polished["polish_moves"]
+    return orders
 

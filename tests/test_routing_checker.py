@@ -122,6 +122,10 @@ def corruptions(p: RoutingProblem, plan: Plan) -> dict[str, tuple[RoutingProblem
     pin = tuple(replace(ld, pinned_officer_id=other.officer_id) if ld.lead_id == s0.lead_id
                 else ld for ld in p.leads)
     out["pinned_wrong_officer"] = (replace(p, leads=pin), plan)
+    # The second stop pinned to be its officer's first.
+    first = tuple(replace(ld, pinned_officer_id=r.officer_id, pinned_position=0)
+                  if ld.lead_id == s1.lead_id else ld for ld in p.leads)
+    out["pinned_position"] = (replace(p, leads=first), plan)
     out["pinned_missing"] = (replace(p, leads=pin), replace(
         _edit_route(plan, stops=r.stops[1:], value_yuan=r.value_yuan),
         dropped=(*plan.dropped, DroppedLead(s0.lead_id, DropReason.NO_CAPACITY))))

@@ -277,6 +277,20 @@ def test_replan_keeps_done_visits_and_starts_from_the_last_one():
     assert r.stops[0].drive_s == p.matrix.duration(first_two[-1], r.stops[0].lead_id)
 
 
+def test_a_pinned_position_counts_the_stops_still_to_make_after_a_replan():
+    leads = [lead(f"L{i}", 500.0, service_s=20 * MIN) for i in range(3)]
+    leads.append(lead("L3", 500.0, service_s=20 * MIN, pinned_officer_id="O1",
+                      pinned_position=1))
+    pos = {"O1": (0, 0)} | {f"L{i}": (10 * (i + 1), 0) for i in range(4)}
+    p = problem(leads, [officer()], pos)
+    plan = solved(p)
+    assert route_of(plan)[1] == "L3"
+    first = route_of(plan)[0]
+    p2, plan2 = replan(p, plan, plan.routes[0].stops[0].departure_s, {"O1": [first]})
+    assert check_plan(p2, plan2) == []
+    assert route_of(plan2)[0] == "L3"  # the second stop of the day is the next one now
+
+
 def test_every_officer_gets_a_route_even_when_idle():
     plan = solved(problem([], [officer("O1"), officer("O2")], {"O1": (0, 0), "O2": (1, 1)}))
     assert {r.officer_id for r in plan.routes} == {"O1", "O2"}
@@ -302,20 +316,34 @@ def test_a_visit_heavier_than_every_load_is_explained():
     assert "carries" in plan.dropped[0].detail
 
 
-def test_an_appointment_is_kept_even_when_the_search_has_no_time(monkeypatch):
-    """A search cut short must not lose an appointment: ordinary visits make way for it."""
-    import routing.solver as solver_module
-
+@pytest.mark.parametrize("params", [{"improvement_steps": 0}, {"time_limit_s": 0.01}],
+                         ids=["no-improvement-step", "tiny-time-limit"])
+def test_an_appointment_is_kept_even_when_the_search_has_no_time(params):
+    """A search given no time (or no step) must not lose an appointment: ordinary visits
+    make way for it."""
     leads = [lead(f"L{i}", 500.0) for i in range(4)] + [lead("PIN", 1.0,
                                                             pinned_officer_id="O1")]
     pos = {"O1": (0, 0), **{f"L{i}": (i + 1, 0) for i in range(4)}, "PIN": (0, 5)}
-    o = officer("O1", max_visits=4)
-    p = problem(leads, [o], pos)
-    # The search returns the four valuable leads and forgets the appointment.
-    monkeypatch.setattr(solver_module, "_search",
-                        lambda *a, **k: [[f"L{i}" for i in range(4)]])
-    plan = solve(p)
+    p = problem(leads, [officer("O1", max_visits=4)], pos)
+    plan = solve(p, workers=1, **params)
     assert check_plan(p, plan) == []
     assert plan.status is PlanStatus.FEASIBLE
     assert "PIN" in route_of(plan) and len(route_of(plan)) == 4
-    assert "L0" not in route_of(plan)  # equal values: the first ordinary visit made way
+
+
+def test_an_appointment_keeps_its_position_when_asked():
+    # On a line, the cheapest order visits "mid" second; the customer was told it comes
+    # first, so it is the first stop, and the others follow.
+    leads = [lead("a"), lead("mid", 10.0, pinned_officer_id="O1", pinned_position=0),
+             lead("b")]
+    pos = {"O1": (0, 0), "a": (1, 0), "mid": (2, 0), "b": (3, 0)}
+    p = problem(leads, [officer("O1"), officer("O2")], pos | {"O2": (2, 0)})
+    plan = solved(p)
+    assert route_of(plan)[0] == "mid" and len(route_of(plan)) + len(route_of(plan, "O2")) == 3
+    # Pinned to the sixth stop of a day of three leads: it cannot be kept, and the plan
+    # says so.
+    late = [lead("a"), lead("b"), lead("x", 10.0, pinned_officer_id="O1", pinned_position=5)]
+    p2 = problem(late, [officer("O1")], {"O1": (0, 0), "a": (1, 0), "b": (2, 0), "x": (3, 0)})
+    plan2 = solve(p2)
+    assert plan2.status is PlanStatus.PARTIAL
+    assert [v.code for v in check_plan(p2, plan2)] == ["pinned_missing"]
