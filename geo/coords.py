@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import threading
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,10 @@ _X_PI = math.pi * 3000.0 / 180.0  # BD-09's rotation constant
 
 #: Box around China: anything outside is certainly not offset.
 _BOX = (0.8293, 55.8271, 72.004, 137.8347)  # lat_min, lat_max, lon_min, lon_max
+#: GEOS prepared geometries are not thread-safe (their indexes are built lazily on first
+#: use; libgeos/geos#825): officers opening their lists at once crashed the process in
+#: libgeos. The outline is built and queried under this lock (a query takes microseconds).
+_OUTLINE_LOCK = threading.Lock()
 
 Float = float | npt.NDArray[np.float64]
 
@@ -91,12 +96,13 @@ def in_china(lat: npt.ArrayLike, lon: npt.ArrayLike) -> Any:
     lat_min, lat_max, lon_min, lon_max = _BOX
     inside = (la >= lat_min) & (la <= lat_max) & (lo >= lon_min) & (lo <= lon_max)
     if inside.any():
-        outline = _china_outline()
-        if outline is not None:
-            sel = np.flatnonzero(inside.ravel())
-            flat = inside.ravel().copy()
-            flat[sel] = shapely.contains_xy(outline, lo.ravel()[sel], la.ravel()[sel])
-            inside = flat.reshape(inside.shape)
+        with _OUTLINE_LOCK:
+            outline = _china_outline()
+            if outline is not None:
+                sel = np.flatnonzero(inside.ravel())
+                flat = inside.ravel().copy()
+                flat[sel] = shapely.contains_xy(outline, lo.ravel()[sel], la.ravel()[sel])
+                inside = flat.reshape(inside.shape)
     return bool(inside) if inside.ndim == 0 else inside
 
 
