@@ -139,12 +139,23 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
 
 def print_demo_users(county_dir: Path) -> None:
-    """Import the demo county into the store, seed the demo users and print new ones once."""
-    from countyreach.services.loop import seed_demo
+    """Import the demo county into the store, seed the demo users and print new ones once.
+
+    The accounts are :func:`countyreach.services.workspace.seed_demo_users`'s, the same
+    the app's "Try the demo" creates.
+    """
+    from countyreach.io import load_county
+    from countyreach.services.workspace import seed_demo_users
 
     store, loop = _open()
     with store:
-        users = seed_demo(store, loop, county_dir)
+        admin = store.operator_session()
+        loop.import_county(admin, county_dir)
+        county = load_county(county_dir)
+        users = seed_demo_users(store, county.county_id, county.name,
+                                [o.officer_id for o in store.officers(admin, county.county_id)],
+                                session=admin)
+        store.logout(admin)
     new = [u for u in users if u.created]
     if not new:
         print("Demo users exist already (demo-manager, demo-planner, demo-o01…).")

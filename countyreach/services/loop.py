@@ -40,7 +40,6 @@ from countyreach.pipeline import (
 )
 from countyreach.services.models import ModelChoice, RetrainResult, ensure_model, retrain
 from countyreach.services.republish import PlanChanges, fixed_prefixes, plan_changes, solve_around
-from countyreach.services.workspace import DEMO_PASSWORD
 from countyreach.store import ImportReport, OutcomeRecord, Session, Store
 from countyreach.store.checks import check_date, check_id
 from propensity.history import check_history
@@ -48,8 +47,7 @@ from propensity.outcomes import Outcome
 from routing.params import SolveParams
 from routing.problem import RoutingRules
 
-__all__ = ["CountyImport", "StorePlan", "EraseReport", "DailyLoop", "DemoUser", "seed_demo",
-           "county_home",
+__all__ = ["CountyImport", "StorePlan", "EraseReport", "DailyLoop", "county_home",
            "OUTCOME_FILE_COLUMNS"]
 
 #: Columns of an outcomes file (``countyreach outcomes import``).
@@ -446,53 +444,3 @@ def _flag(text: object, default: bool) -> bool:
     if t in ("0", "false", "no", "n", "否"):
         return False
     raise InputError(f"expected yes/no, got {text!r}", field="consent")
-
-
-@dataclass(frozen=True)
-class DemoUser:
-    """A demo account: sign in with ``username`` / ``password`` to try ``role``."""
-
-    username: str
-    password: str
-    role: str
-    officer_id: str | None
-    created: bool
-
-
-#: Demo passwords are public (printed, in the README): demo stores only.
-# The same accounts and password as the app's "Try the demo" (services.workspace), so the two
-# ways into the demo never disagree about how to sign in.
-DEMO_MANAGER = ("demo-manager", DEMO_PASSWORD)
-DEMO_PLANNER = ("demo-planner", DEMO_PASSWORD)
-
-
-def seed_demo(store: Store, loop: DailyLoop, folder: str | Path) -> list[DemoUser]:
-    """Import the demo county into the store and create its demo users (idempotent).
-
-    A manager, a planner and one officer account per officer of the roster, with known
-    password (:data:`countyreach.services.workspace.DEMO_PASSWORD`), so a newcomer can try
-    all three roles. Accounts that exist are left alone (``created`` is False).
-
-    Returns
-    -------
-    list of DemoUser
-    """
-    admin = store.operator_session()
-    county = load_county(folder)
-    loop.import_county(admin, folder)
-    cid = county.county_id
-    existing = set(store.users.usernames())
-    wanted = [DemoUser(DEMO_MANAGER[0], DEMO_MANAGER[1], "manager", None, False),
-              DemoUser(DEMO_PLANNER[0], DEMO_PLANNER[1], "planner", None, False)]
-    for o in store.officers(admin, cid):
-        oid = o.officer_id
-        wanted.append(DemoUser(f"demo-{oid.lower()}", DEMO_PASSWORD, "officer", oid,
-                               False))
-    out = []
-    for u in wanted:
-        made = u.username not in existing
-        if made:
-            store.create_user(u.username, u.password, u.role, u.officer_id, cid, session=admin)
-        out.append(replace(u, created=made))
-    store.logout(admin)
-    return out

@@ -104,10 +104,16 @@ def training_history(history: pd.DataFrame, outcomes: pd.DataFrame,
     """Stored history plus recorded outcomes, one row per lead and month, known leads only.
 
     A recorded outcome replaces a history row of the same lead and month (it is newer).
+    Several visits of a lead in one month make one row: it took a loan that month if any
+    of them recorded an application (a later visit, say a follow-up where the officer
+    recorded "met", does not undo it); otherwise the latest visit's row.
     """
     parts = [check_history(history)] if len(history) else []
     if len(outcomes):
-        parts.append(propensity.outcomes_to_history(outcomes))
+        rec = propensity.outcomes_to_history(outcomes)
+        # stable: within a lead-month, the latest uptake row last, else the latest row
+        rec = rec.sort_values("took_loan", kind="stable")
+        parts.append(rec.drop_duplicates(["lead_id", "month"], keep="last"))
     if not parts:
         return pd.DataFrame(columns=["lead_id", "month", "took_loan", "loan_yuan", "defaulted"])
     h = pd.concat(parts, ignore_index=True)

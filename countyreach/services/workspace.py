@@ -3,7 +3,8 @@
 Both come from :func:`countyreach.settings.get_settings`: the configured county roots
 (searched before the repository's own ``data/``) and the store URL. Demo mode seeds one
 account per role so a newcomer can try the manager's, the officer's and the planner's
-pages on a fresh store.
+pages on a fresh store: :func:`seed_demo_users` is the one seeder of demo accounts, for
+the app's "Try the demo" and for ``countyreach demo``.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from countyreach.errors import AccessDenied, InputError
-from countyreach.store import Store
+from countyreach.store import Session, Store
 from countyreach.store.records import Role
 
 __all__ = ["county_folders", "open_store", "county_id_of", "counties_for", "DEMO_PASSWORD",
@@ -118,11 +119,20 @@ DEMO_REGION = "demo"
 
 @dataclass(frozen=True, slots=True)
 class DemoUser:
-    """One account of the demo: sign in with ``username`` and :data:`DEMO_PASSWORD`."""
+    """One account of the demo: sign in with ``username`` and :data:`DEMO_PASSWORD`.
+
+    ``created`` is True when this call created it (False: it existed already).
+    """
 
     username: str
     role: Role
     officer_id: str | None = None
+    created: bool = False
+
+    @property
+    def password(self) -> str:
+        """The demo's shared, public password (:data:`DEMO_PASSWORD`)."""
+        return DEMO_PASSWORD
 
 
 def demo_usernames(officer_ids: Sequence[str]) -> tuple[DemoUser, ...]:
@@ -132,14 +142,20 @@ def demo_usernames(officer_ids: Sequence[str]) -> tuple[DemoUser, ...]:
 
 
 def seed_demo_users(store: Store, county_id: str, county_name: str,
-                    officer_ids: Sequence[str]) -> tuple[DemoUser, ...]:
+                    officer_ids: Sequence[str], *,
+                    session: Session | None = None) -> tuple[DemoUser, ...]:
     """Create the demo's accounts for one county (idempotent) so a newcomer can try each role.
 
-    An empty store gets a demo admin (the store's bootstrap rule: only the first
-    user may be created without a session), which creates the county and the
-    manager, planner and officer accounts. A store that already has users takes
-    demo accounts only when its demo admin exists: a production store with real
-    users is left alone.
+    The one seeder of demo accounts, for the app's "Try the demo" and ``countyreach demo``
+    (which imports the demo county first and passes its operator session). It creates
+    the county (in :data:`DEMO_REGION`) and a manager, a planner and one officer account
+    per officer, all with :data:`DEMO_PASSWORD`; accounts that exist are left alone.
+
+    Without ``session`` an empty store gets a demo admin (the store's bootstrap rule: only
+    the first user may be created without a session), which creates the accounts. A store
+    that already has users takes demo accounts only when its demo admin exists; when it
+    has none but the demo accounts exist already (seeded by ``countyreach demo``) they are
+    returned as they are. Any other store with real users is left alone.
 
     Parameters
     ----------
@@ -148,36 +164,62 @@ def seed_demo_users(store: Store, county_id: str, county_name: str,
         The county the demo accounts work in.
     officer_ids : sequence of str
         The county's officers (one account each).
+    session : Session, optional
+        An admin's session to create the accounts with (the command line's operator).
 
     Returns
     -------
     tuple of DemoUser
+        Every demo account of the county, ``created`` True for the ones made now.
 
     Raises
     ------
     AccessDenied
-        The store has users but no demo admin (demo mode is for a fresh store).
+        No ``session``, and the store has users but neither a demo admin nor the demo
+        accounts (demo mode is for a fresh store).
     """
+    users = demo_usernames(officer_ids)
+    if session is not None:
+        return _create_demo_users(store, session, county_id, county_name, users)
     try:
         admin = store.login(DEMO_ADMIN, DEMO_PASSWORD, ttl_s=600)
     except AccessDenied:
-        # Refused when the store already has users: then demo mode stays off.
-        store.create_user(DEMO_ADMIN, DEMO_PASSWORD, Role.ADMIN)
+        try:  # refused when the store already has users
+            store.create_user(DEMO_ADMIN, DEMO_PASSWORD, Role.ADMIN)
+        except AccessDenied:
+            if _demo_accounts_exist(store, users):
+                return users
+            raise
         admin = store.login(DEMO_ADMIN, DEMO_PASSWORD, ttl_s=600)
     try:
-        store.ensure_county(admin, county_id, county_name, DEMO_REGION)
-        users = demo_usernames(officer_ids)
-        for user in users:
-            try:
-                if user.role is Role.OFFICER:
-                    store.create_user(user.username, DEMO_PASSWORD, user.role, user.officer_id,
-                                      county_id, session=admin)
-                else:
-                    store.create_user(user.username, DEMO_PASSWORD, user.role, None, county_id,
-                                      session=admin)
-            except InputError as exc:
-                if "already exists" not in str(exc):
-                    raise
-        return users
+        return _create_demo_users(store, admin, county_id, county_name, users)
     finally:
         store.logout(admin)
+
+
+def _create_demo_users(store: Store, admin: Session, county_id: str, county_name: str,
+                       users: Sequence[DemoUser]) -> tuple[DemoUser, ...]:
+    store.ensure_county(admin, county_id, county_name, DEMO_REGION)
+    out = []
+    for user in users:
+        try:
+            store.create_user(user.username, DEMO_PASSWORD, user.role,
+                              user.officer_id if user.role is Role.OFFICER else None,
+                              county_id, session=admin)
+            out.append(replace(user, created=True))
+        except InputError as exc:
+            if "already exists" not in str(exc):
+                raise
+            out.append(user)
+    return tuple(out)
+
+
+def _demo_accounts_exist(store: Store, users: Sequence[DemoUser]) -> bool:
+    """Every demo account exists and the demo manager signs in with the demo password."""
+    if not {u.username for u in users} <= set(store.users.usernames()):
+        return False
+    try:
+        store.logout(store.login(users[0].username, DEMO_PASSWORD, ttl_s=60))
+    except AccessDenied:
+        return False
+    return True

@@ -1,4 +1,4 @@
-"""``countyreach simulate`` and ``countyreach sweep``: the planner's commands.
+"""``countyreach simulate``, ``simulate-loop`` and ``sweep``: the planner's commands.
 
 Wire into the main parser with ``add_subcommands(sub)`` where ``sub`` is the
 result of ``parser.add_subparsers(...)``; each subcommand sets ``func``.
@@ -10,6 +10,8 @@ countyreach simulate data/qingzu --officers 6 --weeks 13  # 6 officers at p-medi
 countyreach simulate tangxian --officers 8 --weeks 4 --policy countyreach
 countyreach sweep data/qingzu --officers 2:12:2 --seeds 0,1 --weeks 4 --dask --out out/sweep
 countyreach sweep tangxian --officers 2:30:4 --scheduler tcp://10.0.0.5:8786
+countyreach simulate-loop --days 20                      # the daily loop through a store
+countyreach simulate-loop --days 20 --db postgresql+psycopg2://u:pw@host/empty_db
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from typing import Any
 from countyreach.simulation.policies import Policy
 from countyreach.simulation.scenario import BaseStrategy, Team, parse_base_strategy
 
-__all__ = ["add_subcommands", "cmd_simulate", "cmd_sweep", "parse_officers", "load_world"]
+__all__ = ["add_subcommands", "cmd_simulate", "cmd_simulate_loop", "cmd_sweep",
+           "parse_officers", "load_world"]
 
 
 def parse_officers(text: str) -> list[int]:
@@ -190,6 +193,43 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate_loop(args: argparse.Namespace) -> int:
+    """The daily loop through a store (:func:`.through_store.run_store_loop`).
+
+    Without ``--db`` the store is a temporary SQLite file, removed afterwards; a given
+    database must be empty (the simulation writes a synthetic county and its accounts).
+    """
+    import datetime as dt
+    import tempfile
+
+    from countyreach.cli import _demo_county
+    from countyreach.settings import get_settings
+    from countyreach.simulation.through_store import LoopDay, format_store_loop, run_store_loop
+    from routing.params import SolveParams
+    from routing.problem import RoutingRules
+
+    county = Path(args.county) if args.county else _demo_county()
+    cache = Path(args.cache_dir) if args.cache_dir else get_settings().cache_dir
+    with tempfile.TemporaryDirectory(prefix="countyreach-loop-") as tmp:
+        url = args.db or f"sqlite:///{Path(tmp) / 'loop.sqlite'}"
+        home = Path(args.home) if args.home else Path(tmp) / "home"
+
+        def show(day: LoopDay) -> None:
+            if not args.quiet:
+                print(f"  {day.plan_date}: {day.visits} visits, {day.loans} loans "
+                      f"(plan {day.plan_s:.1f} s)", file=sys.stderr, flush=True)
+
+        res = run_store_loop(
+            url, county, args.days, dt.date.fromisoformat(args.start), home=home,
+            cache_dir=cache, restart_on_day=args.restart_on_day,
+            retrain_every=args.retrain_every or None,
+            params=SolveParams(time_limit_s=args.time_limit, seed=args.seed, workers=1),
+            rules=RoutingRules(balance=0.0), n_officers=args.officers,
+            n_businesses=args.businesses, seed=args.population_seed, progress=show)
+    print(format_store_loop(res))
+    return 0
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("county", help="county folder (county.json) or 'tangxian'")
     p.add_argument("--businesses", type=int, default=None,
@@ -231,6 +271,29 @@ def add_subcommands(subparsers: Any) -> None:
     p.add_argument("--policy", default="all", choices=["all", *(p.value for p in Policy)],
                    help="'all' compares countyreach with both baselines (default)")
     p.set_defaults(func=cmd_simulate)
+
+    p = subparsers.add_parser("simulate-loop", help="the daily loop through a store: plan, "
+                              "publish, officers record outcomes, weekly retrain")
+    p.add_argument("--days", type=int, default=20, help="working days (default 20)")
+    p.add_argument("--start", default="2026-03-02", help="first day (default 2026-03-02)")
+    p.add_argument("--db", help="SQLAlchemy URL of an EMPTY store (default: a temporary "
+                                "SQLite file)")
+    p.add_argument("--county", help="county folder whose roads and roster are used "
+                                    "(default: the demo township)")
+    p.add_argument("--home", help="data directory (default: temporary)")
+    p.add_argument("--officers", type=int, default=None,
+                   help="synthetic roster of this many officers (default: the county's)")
+    p.add_argument("--businesses", type=int, default=300,
+                   help="synthetic businesses (default 300)")
+    p.add_argument("--population-seed", type=int, default=11)
+    p.add_argument("--retrain-every", type=int, default=5,
+                   help="retrain after every N-th day (0: never; default 5)")
+    p.add_argument("--restart-on-day", type=int, default=None,
+                   help="close and reopen the store after this day (0-based)")
+    p.add_argument("--time-limit", type=float, default=1.0,
+                   help="routing seconds per day (default 1)")
+    p.add_argument("--seed", type=int, default=0, help="solver seed")
+    p.set_defaults(func=cmd_simulate_loop)
 
     p = subparsers.add_parser("sweep", help="coverage curve over officers × bases × seeds")
     _common(p)
