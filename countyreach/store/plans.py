@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -32,6 +34,35 @@ __all__ = ["PlanRepository", "lock_county"]
 EXPLANATION_MAX_CHARS = 1000
 # Lead ids named in the error when a plan visits do-not-visit leads.
 _BLOCKED_SHOWN = 10
+# Parsed plans kept in memory, keyed by the digest of the stored JSON (see _parsed).
+_PARSED_KEPT = 4
+_parsed_cache: OrderedDict[str, tuple[RoutingProblem, Plan, Any]] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+
+def _parsed(row: sa.RowMapping) -> tuple[RoutingProblem, Plan, Any]:
+    """The stored version's problem, plan and explanations, parsed once per content.
+
+    A county of 100 officers opens 100 lists of the same published day; parsing and
+    validating the whole day's JSON (2,500 leads and their matrix) took ~3 s each time.
+    The key is the digest of the stored text, not the version, so a version rewritten in
+    place (an erasure) is parsed again: the store stays the only source of truth. The
+    values are frozen, so callers may share them.
+    """
+    texts = (row["problem_json"], row["plan_json"], row["explanations_json"])
+    digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()
+    with _parsed_lock:
+        hit = _parsed_cache.get(digest)
+        if hit is not None:
+            _parsed_cache.move_to_end(digest)
+            return hit
+    parsed = (problem_from_dict(json.loads(texts[0])), plan_from_dict(json.loads(texts[1])),
+              json.loads(texts[2]))
+    with _parsed_lock:
+        _parsed_cache[digest] = parsed
+        while len(_parsed_cache) > _PARSED_KEPT:
+            _parsed_cache.popitem(last=False)
+    return parsed
 
 
 def lock_county(conn: Connection, county_id: str) -> None:
@@ -203,8 +234,7 @@ class PlanRepository(Repository):
             return _plan_row(conn, county_id, plan_date, version), who
 
         row, who = self._db.read(run)
-        problem = problem_from_dict(json.loads(row["problem_json"]))
-        plan = plan_from_dict(json.loads(row["plan_json"]))
+        problem, plan, _ = _parsed(row)
         if who.role is Role.OFFICER:
             problem, plan = only_officer(problem, plan, who.officer_id or "")
         elif who.role is Role.PLANNER:
@@ -235,9 +265,7 @@ class PlanRepository(Repository):
             return _plan_row(conn, county_id, plan_date, None), oid
 
         row, oid = self._db.read(run)
-        problem = problem_from_dict(json.loads(row["problem_json"]))
-        plan = plan_from_dict(json.loads(row["plan_json"]))
-        expl = json.loads(row["explanations_json"])
+        problem, plan, expl = _parsed(row)
         problem, plan = only_officer(problem, plan, oid)
         return officer_day(problem, plan, oid, expl, lang, plan_date=plan_date)
 
