@@ -20,7 +20,9 @@ Targets: countyreach >= 1.3x the strongest baseline with the interval's lower en
 1.0, >= 2x today's practice, a simulated week <= 5 s.
 
 Run: ``python3 bench/bench_simulation.py`` (4 weeks, seeds 0-4); ``--weeks 13`` for a
-quarter; ``--variant additive`` for the original economy; ``--dask`` for a local cluster.
+quarter; ``--before`` also runs the routed policies with the settings before the
+week-speed change (5 routing improvement steps a day) and prints both; ``--variant
+additive`` for the original economy; ``--dask`` for a local cluster.
 Figures in the report of issue 18 were taken on a shared, busy 2-core machine.
 """
 
@@ -32,6 +34,7 @@ import time
 import warnings
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,9 +53,52 @@ from countyreach.simulation import (  # noqa: E402
     simulate,
     world_from_county,
 )
+from countyreach.simulation.policies import ROUTED_POLICIES  # noqa: E402
 from countyreach.simulation.sweep import paired_ratio_ci  # noqa: E402
 
 _BASELINES = (Policy.SCORE_ROUTED, Policy.VALUE_NEAREST, Policy.SCORE_ORDER, Policy.NEAREST)
+#: The routed policies' settings before the week-speed change (``--before``).
+_BEFORE: dict[str, Any] = {"route_improvement_steps": 5, "day_offer_per_visit": 2.0,
+                           "day_offer_rank": "value"}
+
+
+def _run(world: Any, grid: list[Scenario]) -> pd.DataFrame:
+    """Simulate each scenario in this process, with a progress bar (plain lines without tqdm)."""
+    bar: Any = None
+    try:
+        from tqdm import tqdm
+
+        bar = tqdm(total=sum(sc.n_weeks for sc in grid), unit="week")
+    except ImportError:  # pragma: no cover - tqdm is a dev dependency
+        pass
+    rows = []
+    for sc in grid:
+        def show(done: int, total: int, sec: float, sc: Scenario = sc) -> None:
+            if bar is not None:
+                bar.set_description(sc.scenario_id)
+                bar.update(1)
+            else:
+                print(f"  {sc.scenario_id}: week {done}/{total} in {sec:.1f} s", flush=True)
+        r = simulate(world, sc, progress=show)
+        rows.append({**sc.params(), **r.summary})
+    if bar is not None:
+        bar.close()
+    return pd.DataFrame(rows)
+
+
+def _print_before_after(prior: pd.DataFrame, summ: pd.DataFrame, weeks: int) -> None:
+    """Routed policies before and after the week-speed change, per seed and on average."""
+    print("before (5 improvement steps a day) vs after (the defaults), same seeds, this run:")
+    for pol in sorted(set(prior["policy"])):
+        for name, df in (("before", prior), ("after", summ)):
+            g = df[df["policy"] == pol].sort_values("seed")
+            per = " ".join(f"s{s}:{v:,.0f}" for s, v in
+                           zip(g["seed"], g["caused_value_per_officer_day_yuan"], strict=True))
+            print(f"  {pol:<13}{name:<7} visits/off-day "
+                  f"{g['visits_per_officer_day'].mean():5.2f}  caused ¥/off-day "
+                  f"{g['caused_value_per_officer_day_yuan'].mean():7,.0f} ({per})  "
+                  f"s per week {(g['runtime_s'] / weeks).mean():5.1f}")
+    print()
 
 
 def main() -> int:
@@ -71,6 +117,9 @@ def main() -> int:
     ap.add_argument("--seeds", default="0,1,2,3,4")
     ap.add_argument("--policies", default=",".join(p.value for p in POLICIES))
     ap.add_argument("--dask", action="store_true")
+    ap.add_argument("--before", action="store_true",
+                    help="also run the routed policies with the settings before the week-speed "
+                         "change (5 improvement steps a day), same seeds, and print both")
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     policies = [Policy(p) for p in args.policies.split(",")]
@@ -84,18 +133,17 @@ def main() -> int:
                 for sc in scenario_grid([args.officers], [BaseStrategy(args.bases)], seeds,
                                         policy=pol, n_weeks=args.weeks,
                                         days_per_week=args.days_per_week)]
+        before = [replace(sc, scenario_id=f"{sc.scenario_id}-before", **_BEFORE)
+                  for sc in grid if sc.policy in ROUTED_POLICIES] if args.before else []
         if args.dask:
             summ = run_scenarios(world, grid, dask=True).summary
             summ["runtime_s"] = float("nan")  # sweeps drop run times (saved results)
+            prior = run_scenarios(world, before, dask=True).summary if before else None
         else:
-            rows = []
-            for sc in grid:
-                def show(done: int, total: int, sec: float, sc: Scenario = sc) -> None:
-                    print(f"  {sc.scenario_id}: week {done}/{total} in {sec:.1f} s",
-                          flush=True)
-                r = simulate(world, sc, progress=show)
-                rows.append({**sc.params(), **r.summary})
-            summ = pd.DataFrame(rows)
+            summ = _run(world, grid)
+            prior = _run(world, before) if before else None
+    if prior is not None:
+        _print_before_after(prior, summ, args.weeks)
     days = args.weeks * args.days_per_week
     print(f"{world.name}: {len(world.businesses)} businesses ({args.variant} economy, "
           f"population seed {args.population_seed}), {args.officers} officers ({args.bases} "

@@ -54,13 +54,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
 from propensity.errors import DataError, ModelError
-from propensity.features import build_features, feature_names, parse_month
+from propensity.features import build_features, feature_names
 from propensity.loan_models import DefaultModel, LoanSizeModel
+from propensity.loan_recency import RECENCY_CAP_MONTHS as _RECENCY_CAP_MONTHS
+from propensity.loan_recency import loan_recency
+from propensity.loan_recency import month_index as _month_index
+from propensity.uplift_boost import LogitEffectBooster
 from propensity.uplift_reasons import value_reasons
 
 __all__ = ["VisitValueModel", "UpliftLearner", "loan_recency", "uplift_table",
@@ -70,8 +74,6 @@ FloatArray = npt.NDArray[np.float64]
 
 #: Loss given default of an unsecured rural working-capital loan (Basel F-IRB senior).
 DEFAULT_LGD = 0.45
-#: Months-since-last-loan features are capped here (never borrowed = the cap).
-_RECENCY_CAP_MONTHS = 60.0
 RECENCY_FEATURES = ("months_since_loan", "loans_24m")
 VALUE_COLUMNS = ("lead_id", "uplift", "p_visit", "p_no_visit", "loan_yuan", "p_default",
                  "expected_loan_yuan", "expected_loss_yuan", "value_yuan", "months_since_loan",
@@ -93,49 +95,9 @@ class UpliftLearner(enum.StrEnum):
     #: X-learner: imputed effects of each arm regressed on the features, blended by the
     #: propensity; the arms are weighted as in ``t_ipw``.
     X = "x"
-
-
-def _month_index(months: Sequence[str] | npt.NDArray[Any]) -> npt.NDArray[np.int64]:
-    ym = [parse_month(str(m)) for m in months]
-    return np.array([y * 12 + m for y, m in ym], dtype=np.int64)
-
-
-def loan_recency(lead_ids: Sequence[str], month: str | Sequence[str],
-                 loan_book: pd.DataFrame | None) -> pd.DataFrame:
-    """Months since each lead's last loan before ``month`` and its loans in the 24 months.
-
-    Parameters
-    ----------
-    lead_ids : sequence of str
-    month : str or sequence of str
-        One month for all leads, or one per lead.
-    loan_book : pandas.DataFrame or None
-        ``lead_id, month`` of the bank's loans (other columns ignored).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``months_since_loan`` (capped at 60; 60 = none known) and ``loans_24m``, in input
-        order.
-    """
-    ids = np.asarray([str(x) for x in lead_ids], dtype=object)
-    at = (np.full(len(ids), _month_index([month])[0]) if isinstance(month, str)
-          else _month_index(list(month)))
-    since = np.full(len(ids), _RECENCY_CAP_MONTHS)
-    count = np.zeros(len(ids))
-    if loan_book is not None and len(loan_book) and len(ids):
-        book = pd.DataFrame({"lead_id": loan_book["lead_id"].astype(str).to_numpy(),
-                             "m": _month_index(loan_book["month"].astype(str).to_numpy())})
-        by_lead = book.groupby("lead_id")["m"].apply(np.sort).to_dict()
-        for i, (lid, t) in enumerate(zip(ids, at, strict=True)):
-            ms = by_lead.get(lid)
-            if ms is None:
-                continue
-            before = ms[ms < t]
-            if len(before):
-                since[i] = min(_RECENCY_CAP_MONTHS, float(t - before[-1]))
-                count[i] = float(np.sum(before >= t - 24))
-    return pd.DataFrame({"months_since_loan": since, "loans_24m": count})
+    #: The visit's effect on the log-odds boosted on a no-visit baseline, with a month
+    #: trend and an out-of-fold shrinkage (:class:`~propensity.uplift_boost.LogitEffectBooster`).
+    LOGIT_BOOST = "logit_boost"
 
 
 def uplift_table(businesses: pd.DataFrame, history: pd.DataFrame,
@@ -243,6 +205,14 @@ _MODIFIERS = ("dist_branch_m", "mobile_pay_flow_yuan", "years_operating", "cash_
               "months_since_loan", "revenue_band", "dist_cluster_core_m")
 
 
+def _segments(Xf: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """Industry code of each row (one segment without an industry)."""
+    ind = Xf["industry"] if "industry" in Xf.columns else None
+    if ind is None or not isinstance(ind.dtype, pd.CategoricalDtype):
+        return np.zeros(len(Xf), np.int64)
+    return ind.cat.codes.to_numpy(np.int64)
+
+
 def _with_visit(Xf: pd.DataFrame, visited: npt.ArrayLike) -> pd.DataFrame:
     """Features plus ``visited`` and visited-only copies of :data:`_MODIFIERS`."""
     v = np.asarray(visited, int)
@@ -269,7 +239,10 @@ class VisitValueModel(BaseEstimator):
     lockout_months : int
         A lead with a loan from us within this many months is worth 0 (the loan rule).
     learner : UpliftLearner or str
-        ``s`` (default, see :class:`UpliftLearner`), ``t_ipw``, ``t`` or ``x``.
+        ``s`` (default, see :class:`UpliftLearner`), ``t_ipw``, ``t``, ``x`` or
+        ``logit_boost``.
+    effect : LogitEffectBooster, optional
+        The ``logit_boost`` learner's effect estimator (cloned; default its defaults).
     max_iter, learning_rate, max_leaf_nodes, min_samples_leaf : int, float
         Gradient boosting of each arm (trees may interact: the effect is not additive).
     propensity_floor : float or None
@@ -304,7 +277,8 @@ class VisitValueModel(BaseEstimator):
                  max_iter: int = 800, learning_rate: float = 0.05, max_leaf_nodes: int = 7,
                  min_samples_leaf: int = 40, propensity_floor: float | None = None,
                  feature_groups: Sequence[str] = ("business", "spatial", "seasonal"),
-                 recency_support: bool = True, random_state: int = 0) -> None:
+                 recency_support: bool = True, effect: LogitEffectBooster | None = None,
+                 random_state: int = 0) -> None:
         self.margin = margin
         self.lgd = lgd
         self.lockout_months = lockout_months
@@ -316,6 +290,7 @@ class VisitValueModel(BaseEstimator):
         self.propensity_floor = propensity_floor
         self.feature_groups = feature_groups
         self.recency_support = recency_support
+        self.effect = effect
         self.random_state = random_state
 
     def _check_params(self) -> UpliftLearner:
@@ -377,7 +352,16 @@ class VisitValueModel(BaseEstimator):
         self.tau1_: Any = None
         self.tau0_: Any = None
         self.s_: Any = None
+        self.effect_: LogitEffectBooster | None = None
         t1, t0 = visited == 1, visited == 0
+        if learner is UpliftLearner.LOGIT_BOOST:
+            eff = clone(self.effect) if self.effect is not None else LogitEffectBooster()
+            self.effect_ = eff.set_params(random_state=self.random_state).fit(
+                Xf, took, visited=visited, month_index=_month_index(rows["month"].to_numpy()),
+                groups=rows["lead_id"].astype(str).to_numpy(), segments=_segments(Xf),
+                randomised=rows["randomised"] if "randomised" in rows.columns else None)
+            self.propensity_floor_ = float("nan")
+            return self._fit_loans(rows, Xf, took, t1, t0)
         if learner is UpliftLearner.S:
             self._fit_s(rows, Xf, visited, took)
             self.propensity_floor_ = float("nan")
@@ -504,6 +488,9 @@ class VisitValueModel(BaseEstimator):
         if "month" not in rows.columns:
             raise DataError("the lead table needs the 'month' of the visit", field="month")
         Xf = _features(rows, tuple(self.feature_groups))
+        if getattr(self, "effect_", None) is not None:
+            return self._parts(Xf, *self.effect_.predict_parts(  # type: ignore[union-attr]
+                Xf, _month_index(rows["month"].to_numpy()), _segments(Xf)))
         with threadpool_limits(limits=1, user_api="openmp"):
             if self.s_ is not None:
                 one, zero = np.ones(len(Xf), int), np.zeros(len(Xf), int)

@@ -225,3 +225,24 @@ def test_visit_caused_measures_and_walk_ins(world):
     past = set(econ.loan_book["lead_id"]) | set(
         world.businesses.loc[world.businesses["has_existing_loan"] > 0, "lead_id"])
     assert v.loc[v["day"] == 0, "lead_id"].isin(past).all()
+
+
+def test_day_offer_takes_the_most_valuable_or_most_per_minute(world):
+    from countyreach.simulation.engine import make_officers
+    from countyreach.simulation.offers import OFFER_MIN, OfferRank, day_offer
+
+    officers = make_officers(world, world.site_ids[:2])
+    table = world.businesses
+    values = np.linspace(0.0, 100.0, len(table))
+    by_value = day_offer(table, values, officers, per_visit=2.0, rank=OfferRank.VALUE)
+    k = max(2 * 2 * world.shift.max_visits, OFFER_MIN)
+    np.testing.assert_array_equal(by_value, np.arange(len(table) - k, len(table)))
+    per_minute = day_offer(table, values, officers, per_visit=2.0)
+    assert len(per_minute) == k and np.all(np.diff(per_minute) > 0)
+    # A small table is offered whole.
+    np.testing.assert_array_equal(day_offer(table.head(10), values[:10], officers,
+                                            per_visit=2.0), np.arange(10))
+    with pytest.raises(InputError):
+        Scenario("t", 2, day_offer_per_visit=0.5)
+    with pytest.raises(InputError):
+        Scenario("t", 2, day_offer_rank="nearest")  # type: ignore[arg-type]

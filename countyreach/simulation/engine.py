@@ -32,6 +32,7 @@ import pandas as pd
 from countyreach.errors import InputError
 from countyreach.simulation.county_team import roster_officers, roster_scenario
 from countyreach.simulation.learners import ScoreLearner, ValueLearner
+from countyreach.simulation.offers import day_offer, team_visits
 from countyreach.simulation.policies import (
     ROUTED_POLICIES,
     Policy,
@@ -295,7 +296,7 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
                          skills=ConstraintMode.OFF, locality=ConstraintMode.OFF, balance=0.0)
     params = SolveParams(time_limit_s=sc.day_time_limit_s, seed=sc.seed, workers=1,
                          improvement_steps=sc.route_improvement_steps)
-    cap = sum(o.max_visits or 20 for o in officers)
+    cap = team_visits(officers)
     month_share = 12.0 / (52.0 * sc.days_per_week)  # a working day's share of a month
     n_days = sc.n_weeks * sc.days_per_week
     t_week = time.perf_counter()
@@ -314,24 +315,25 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
         elif sc.policy in ROUTED_POLICIES:
             if value_learner is not None:
                 vals = value_learner.values(month, week).loc[ids, "value_yuan"].to_numpy(float)
-                # Exploration: a share of the day's offers are random eligible leads valued
-                # like the median offer, so retraining sees randomised visits.
-                keep = list(np.argsort(-vals, kind="stable")[: max(2 * cap, 30)])
-                n_exp = min(int(round(sc.explore_share * cap)), max(0, len(ids) - len(keep)))
-                if n_exp:
-                    rest = np.setdiff1d(np.arange(len(ids)), keep)
-                    pick = rng_explore.choice(rest, n_exp, replace=False)
-                    vals = vals.copy()
-                    vals[pick] = float(np.median(vals[keep]))
-                    explored = {ids[i] for i in pick}
-                    keep += pick.tolist()
                 std = np.zeros(len(ids))
             else:
                 assert score_learner is not None
                 sco = score_learner.scores(month).loc[ids]
                 vals = sco["value_yuan"].to_numpy(float)
                 std = sco["value_std_yuan"].to_numpy(float)
-                keep = list(np.argsort(-vals, kind="stable")[: max(2 * cap, 30)])
+            keep = list(day_offer(world.businesses.iloc[np.flatnonzero(eligible)], vals,
+                                  officers, per_visit=sc.day_offer_per_visit,
+                                  rank=sc.day_offer_rank))
+            n_exp = min(int(round(sc.explore_share * cap)), max(0, len(ids) - len(keep)))
+            if value_learner is not None and n_exp:
+                # Exploration: a share of the day's offers are random eligible leads valued
+                # like the median offer, so retraining sees randomised visits.
+                rest = np.setdiff1d(np.arange(len(ids)), keep)
+                pick = rng_explore.choice(rest, n_exp, replace=False)
+                vals = vals.copy()
+                vals[pick] = float(np.median(vals[keep]))
+                explored = {ids[i] for i in pick}
+                keep += pick.tolist()
             leads = tuple(
                 Lead(lead_id=ids[i], name=ids[i], location=Location(0.0, 0.0),
                      industry="any", service_s=service[ids[i]], value_yuan=float(vals[i]),

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from countyreach.errors import InputError
+from countyreach.simulation.offers import OfferRank
 from countyreach.simulation.policies import Policy, parse_policy
 
 __all__ = [
@@ -114,12 +115,24 @@ class Scenario:
     day_time_limit_s : float
         Routing budget per simulated day when ``route_improvement_steps`` is None.
     route_improvement_steps : int or None
-        Improvement steps of the routing search per day (default 5; a simulated week
-        within 5 s on the demo county with 3,000 businesses): reproducible plans,
-        the same on every machine and Dask worker. None: search for ``day_time_limit_s``
+        Improvement steps of the routing search per day, the same for every routed
+        policy (default 2: 5 cost a simulated week on the demo county with 3,000
+        businesses ~8.5 s and gained no caused value, measured side by side; see
+        ``bench/bench_simulation.py --before``): reproducible plans, the same on every
+        machine and Dask worker. None: search for ``day_time_limit_s``
         (anytime; plans then depend on the machine's speed).
+    day_offer_per_visit : float
+        Leads offered to the day's routing (``countyreach``, ``score_routed``) per visit
+        the team can make (at least 30): what a day's routing time grows with. The same
+        for both routed policies, like the solver budget.
+    day_offer_rank : OfferRank or str
+        How the offer is chosen: ``value`` (default) or ``per_minute`` (value per minute
+        of straight-line reach, as the product's
+        :func:`countyreach.candidates.choose_candidates`; it measured less caused value
+        in the simulation, where the visit cap binds long before the drive cap).
     explore_share : float
-        Share of the day's candidates valued by a Thompson draw instead of the mean.
+        Share of the team's daily visits offered as random eligible leads
+        (``countyreach`` only), on top of the offer, so retraining sees randomised visits.
     cover_s : int
         Coverage radius for ``max_coverage`` bases.
     revisit_cooldown_days : int
@@ -150,7 +163,9 @@ class Scenario:
     days_per_week: int = 5
     bases: tuple[str, ...] = ()
     day_time_limit_s: float = 1.0
-    route_improvement_steps: int | None = 5
+    route_improvement_steps: int | None = 2
+    day_offer_per_visit: float = 2.0
+    day_offer_rank: OfferRank = OfferRank.VALUE
     explore_share: float = 0.15
     cover_s: int = 1800
     revisit_cooldown_days: int = 28
@@ -168,6 +183,14 @@ class Scenario:
         object.__setattr__(self, "base_strategy", parse_base_strategy(self.base_strategy))
         object.__setattr__(self, "policy", parse_policy(self.policy))
         object.__setattr__(self, "team", parse_team(self.team))
+        try:
+            object.__setattr__(self, "day_offer_rank", OfferRank(self.day_offer_rank))
+        except ValueError:
+            raise InputError(f"day offer rank must be one of {[r.value for r in OfferRank]}",
+                             field="day_offer_rank") from None
+        if not self.day_offer_per_visit >= 1.0:
+            raise InputError("day offer must be at least one lead per visit",
+                             field="day_offer_per_visit")
         if not (1 <= self.n_weeks <= 104 and 1 <= self.days_per_week <= 7):
             raise InputError("n_weeks must be 1..104 and days_per_week 1..7", field="n_weeks")
         if self.bases and len(self.bases) != self.n_officers:
@@ -189,6 +212,7 @@ class Scenario:
         d["base_strategy"] = self.base_strategy.value
         d["policy"] = self.policy.value
         d["team"] = self.team.value
+        d["day_offer_rank"] = self.day_offer_rank.value
         return d
 
 
