@@ -97,8 +97,10 @@ def dask_session(scheduler: str | None, n_workers: int) -> Iterator[Any]:
         with Client(scheduler) as client:
             yield client
         return
+    # ":0": the dashboard on a free port (None means Dask's default 8787, which a second
+    # cluster on the machine finds taken).
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.WARNING) as cluster, \
+                      dashboard_address=":0", silence_logs=logging.WARNING) as cluster, \
             Client(cluster) as client:
         yield client
 

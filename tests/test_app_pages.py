@@ -338,7 +338,7 @@ def test_planner_sweep_runs_on_the_configured_dask_scheduler(
     from distributed import LocalCluster
 
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster:
+                      dashboard_address=":0", silence_logs=logging.ERROR) as cluster:
         monkeypatch.setenv("COUNTYREACH_SCHEDULER", cluster.scheduler_address)
         get_settings.cache_clear()
         at = _app("planner")
