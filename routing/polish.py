@@ -13,9 +13,6 @@ them, each judged exactly (prize, driving cost, soft penalties, and the route's 
   consecutive visits elsewhere in the route, possibly reversed);
 * route removal: an officer's visits all moved to the others' routes when that drives
   less (long routes with wide windows, where the search kept a route too many).
-* in the final pass only, SWAP* (:mod:`routing.swapstar`): two officers trade a visit
-  each, each placed where it fits best in its new route (in every ruin-and-recreate step
-  it made each step slower than it paid).
 
 Moves are screened with each route's earliest departures and latest starts (a relaxation:
 it ignores lunch and the gaps between a lead's windows, so it never rejects a feasible
@@ -40,7 +37,6 @@ from routing.model import day_matrix
 from routing.problem import Lead, RoutingProblem
 from routing.reasons import eligible, soft_mismatch
 from routing.schedule import earliest_start, schedule_route
-from routing.swapstar import swap_star
 
 __all__ = ["polish"]
 
@@ -120,9 +116,6 @@ class _Routes:
         self.gain_yuan = 0.0
         self.touched: set[int] = set()
         self.freed = False
-        # SWAP* in the descent (see :mod:`routing.swapstar`): in the final pass of
-        # :func:`polish`, not in every ruin-and-recreate step, where it slows each step.
-        self.use_swap_star = False
 
     # ------------------------------------------------------------------ routes
 
@@ -279,8 +272,6 @@ class _Routes:
             for w in range(n_veh):
                 if w != v and not late():
                     self.exchange(min(v, w), max(v, w))
-                    if self.use_swap_star:
-                        swap_star(self, min(v, w), max(v, w))
             todo |= set(range(n_veh)) if self.freed else self.touched
 
     def net(self, v: int, cols: np.ndarray, detour_s: np.ndarray) -> np.ndarray:
@@ -567,7 +558,6 @@ def polish(problem: RoutingProblem, candidates: Sequence[Lead], orders: list[lis
     if problem.reference_routes or not candidates:
         return orders, {"polish_moves": 0}
     day = _Routes(problem, candidates, orders)
-    day.use_swap_star = True
     day.descend(lambda: deadline is not None and time.perf_counter() >= deadline,
                 range(len(problem.officers)))
     log.info("local search: %d moves, %.1f yuan", day.moves, day.gain_yuan)
