@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +56,10 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     print(f"Model: {res.model.label}")
     if res.model.note:
         print(f"  {res.model.note}")
+    why = Counter(res.excluded.values())
     print(f"Follow-ups pinned today: {len(res.follow_ups)}; leads not prospected: "
-          f"{len(res.excluded)} (cooling, approved, do-not-visit, booked later)")
+          f"{len(res.excluded)}" + (" (" + ", ".join(f"{k}: {n}" for k, n in sorted(why.items()))
+                                    + ")" if why else ""))
     state = "published" if res.published else "saved as a draft (add --publish to publish)"
     print(f"Version {res.version} of {res.county_id} {res.plan_date} {state}.")
     lines = res.changes.lines()

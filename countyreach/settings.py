@@ -44,6 +44,10 @@ class Settings(BaseSettings):
         built from validated ids only. Default: the cache directory.
     cooling_days : int
         Days a lead that said "not interested" is not prospected (``COUNTYREACH_COOLING_DAYS``).
+    revisit_days : int
+        Days a lead met (any outcome but "not there") rests before it is prospected again,
+        unless a follow-up is booked (``COUNTYREACH_REVISIT_DAYS``); an application waits for
+        its decision whatever this is.
     stale_model : {"retrain", "warn", "refuse"}
         What planning does when the promoted model no longer matches the stored data or the
         code (``COUNTYREACH_STALE_MODEL``): retrain it; use it and say so in the plan (for
@@ -70,6 +74,8 @@ class Settings(BaseSettings):
     home: Path | None = None
     cooling_days: int = Field(default=90, ge=0, le=3650,
                               validation_alias=AliasChoices("COUNTYREACH_COOLING_DAYS"))
+    revisit_days: int = Field(default=7, ge=0, le=3650,
+                              validation_alias=AliasChoices("COUNTYREACH_REVISIT_DAYS"))
     stale_model: Literal["retrain", "warn", "refuse"] = "retrain"
     scheduler: str = ""
     scheduler_workers: int = Field(default=2, ge=1, le=256)

@@ -139,16 +139,19 @@ class DailyLoop:
         Road-graph cache.
     cooling_days : int
         Days a "not interested" lead is not prospected.
+    revisit_days : int
+        Days a lead met rests before it is prospected again (follow-ups aside).
     on_stale : {"retrain", "refuse"}
         What planning does with a stale model.
     """
 
     def __init__(self, store: Store, *, home: Path, cache_dir: Path, cooling_days: int = 90,
-                 on_stale: str = "retrain") -> None:
+                 revisit_days: int = 7, on_stale: str = "retrain") -> None:
         self.store = store
         self.home = Path(home)
         self.cache_dir = Path(cache_dir)
         self.cooling_days = int(cooling_days)
+        self.revisit_days = int(revisit_days)
         self.on_stale = on_stale
         self._lock = threading.Lock()
         self._data: dict[str, tuple[str, CountyData]] = {}
@@ -160,7 +163,7 @@ class DailyLoop:
 
         s = get_settings()
         return cls(store, home=s.home_dir, cache_dir=s.cache_dir, cooling_days=s.cooling_days,
-                   on_stale=s.stale_model)
+                   revisit_days=s.revisit_days, on_stale=s.stale_model)
 
     # ------------------------------------------------------------------ import
     def import_county(self, session: Session, folder: str | Path) -> CountyImport:
@@ -268,7 +271,8 @@ class DailyLoop:
         scores = score_leads(data, choice.scorer, month, do_not_visit=dnv)
         due = self.store.due_follow_ups(session, county_id, day)
         excluded = {k: v.value for k, v in self.store.prospect_exclusions(
-            session, county_id, day, cooling_days=self.cooling_days).items()}
+            session, county_id, day, cooling_days=self.cooling_days,
+            revisit_days=self.revisit_days).items()}
         old_plan = None
         fixed: dict[str, Any] = {}
         if any(v.status == "published" for v in self.store.plan_versions(session, county_id,

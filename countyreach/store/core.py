@@ -308,9 +308,10 @@ class Store:
         return self.follow_up.due(session, county_id, date)
 
     def prospect_exclusions(self, session: Session, county_id: str, date: str | dt.date, *,
-                            cooling_days: int) -> dict[str, Exclusion]:
+                            cooling_days: int, revisit_days: int = 0) -> dict[str, Exclusion]:
         """Leads not to prospect on ``date`` and why: see :meth:`FollowUpRepository.exclusions`."""
-        return self.follow_up.exclusions(session, county_id, date, cooling_days=cooling_days)
+        return self.follow_up.exclusions(session, county_id, date, cooling_days=cooling_days,
+                                         revisit_days=revisit_days)
 
     def import_history(self, session: Session, county_id: str,
                        history: pd.DataFrame) -> dict[str, int]:

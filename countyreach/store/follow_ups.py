@@ -42,6 +42,11 @@ class Exclusion(enum.StrEnum):
     APPROVED = "approved"
     COOLING = "cooling"
     FOLLOW_UP_LATER = "follow_up_later"
+    #: The latest word is an application: it waits for its decision, not for another visit.
+    APPLICATION_PENDING = "application_pending"
+    #: Met within the revisit rest (``revisit_days``): nobody wants the same officer back
+    #: the next morning unless a follow-up was booked.
+    VISITED_RECENTLY = "visited_recently"
 
 
 def check_follow_up(value: str | dt.date | None, plan_date: str, code: Outcome,
@@ -132,16 +137,20 @@ class FollowUpRepository:
         return self._db.read(run)
 
     def exclusions(self, session: Session, county_id: str, date: str | dt.date, *,
-                   cooling_days: int) -> dict[str, Exclusion]:
+                   cooling_days: int, revisit_days: int = 0) -> dict[str, Exclusion]:
         """Leads not to prospect on ``date``, and why (see :class:`Exclusion`).
 
         Follow-ups due on ``date`` itself are not excluded: :meth:`due` pins them.
+        ``revisit_days`` rests a lead met (any outcome but "not there") within that many
+        days before ``date``; 0 rests none.
         """
         day = check_date(date, "date")
-        if not isinstance(cooling_days, int) or not 0 <= cooling_days <= COOLING_DAYS_MAX:
-            raise InputError(f"cooling_days must be an integer in [0, {COOLING_DAYS_MAX}]",
-                             field="cooling_days")
+        for name, value in (("cooling_days", cooling_days), ("revisit_days", revisit_days)):
+            if not isinstance(value, int) or not 0 <= value <= COOLING_DAYS_MAX:
+                raise InputError(f"{name} must be an integer in [0, {COOLING_DAYS_MAX}]",
+                                 field=name)
         cool_from = (dt.date.fromisoformat(day) - dt.timedelta(days=cooling_days)).isoformat()
+        rest_from = (dt.date.fromisoformat(day) - dt.timedelta(days=revisit_days)).isoformat()
 
         def run(conn: Connection) -> dict[str, Exclusion]:
             self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
@@ -155,6 +164,10 @@ class FollowUpRepository:
                 if rec["outcome"] == Outcome.NOT_INTERESTED.value and \
                         rec["plan_date"] >= cool_from:
                     out[str(lead_id)] = Exclusion.COOLING
+                elif rec["outcome"] == Outcome.APPLIED.value:
+                    out[str(lead_id)] = Exclusion.APPLICATION_PENDING
+                elif revisit_days and rec["plan_date"] >= rest_from:
+                    out[str(lead_id)] = Exclusion.VISITED_RECENTLY
             f = S.follow_ups
             later = conn.execute(sa.select(f.c.lead_id, f.c.outcome_id).where(
                 f.c.county_id == county_id, f.c.due_date > day)).all()
