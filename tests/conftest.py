@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from countyreach.store.testing import Clock, fresh_postgres_url
+
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "qingzu"
 SHARED = Path(os.environ.get("COUNTYREACH_SHARED", REPO.parent / "shared"))
+PG_URL = os.environ.get("COUNTYREACH_PG_URL")
+#: Store backends: SQLite always, PostgreSQL when ``.ci/run`` (or you) set COUNTYREACH_PG_URL.
+STORE_BACKENDS = [
+    "sqlite",
+    pytest.param("postgresql", marks=[
+        pytest.mark.postgres,
+        pytest.mark.skipif(not PG_URL, reason="COUNTYREACH_PG_URL not set")]),
+]
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +52,20 @@ def county_copy(tmp_path: Path) -> Path:
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One cache for the session so the road graph and model are prepared once."""
     return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh store database: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.sqlite'}"
+    else:
+        assert PG_URL
+        with fresh_postgres_url(PG_URL) as u:
+            yield u
+
+
+@pytest.fixture()
+def clock() -> Clock:
+    """A clock the test moves forward."""
+    return Clock()

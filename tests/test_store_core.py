@@ -7,7 +7,6 @@ starts a server), against PostgreSQL with a fresh schema per test.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -31,45 +30,11 @@ from countyreach.store import (
     Store,
 )
 from countyreach.store import schema as S
-from countyreach.store.testing import fresh_postgres_url, synthetic_day
+from countyreach.store.testing import Clock, synthetic_day
 from propensity.outcomes import Outcome
 
-PG_URL = os.environ.get("COUNTYREACH_PG_URL")
 DAY = "2025-03-03"
 PW = "correct horse battery"
-BACKENDS = [
-    "sqlite",
-    pytest.param("postgresql", marks=[
-        pytest.mark.postgres,
-        pytest.mark.skipif(not PG_URL, reason="COUNTYREACH_PG_URL not set")]),
-]
-
-
-class Clock:
-    """A clock tests can move forward."""
-
-    def __init__(self) -> None:
-        self.t = dt.datetime(2025, 3, 3, 7, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.t
-
-
-@pytest.fixture(params=BACKENDS)
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.sqlite'}"
-    else:
-        assert PG_URL
-        with fresh_postgres_url(PG_URL) as u:
-            yield u
-
-
-@pytest.fixture()
-def clock() -> Clock:
-    return Clock()
-
-
 @pytest.fixture()
 def store(url: str, clock: Clock) -> Iterator[Store]:
     s = Store.open(url, bcrypt_rounds=4, clock=clock)

@@ -8,51 +8,15 @@ only while the store still says it is live.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from countyreach.errors import AccessDenied, InputError
 from countyreach.store import Store
-from countyreach.store.testing import fresh_postgres_url
+from countyreach.store.testing import Clock
 
 PW = "a long secret"
-PG_URL = os.environ.get("COUNTYREACH_PG_URL")
-BACKENDS = [
-    "sqlite",
-    pytest.param("postgresql", marks=[
-        pytest.mark.postgres,
-        pytest.mark.skipif(not PG_URL, reason="COUNTYREACH_PG_URL not set")]),
-]
-
-
-class Clock:
-    """A clock the test moves forward."""
-
-    def __init__(self) -> None:
-        self.t = dt.datetime(2025, 3, 3, 7, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.t
-
-
-@pytest.fixture(params=BACKENDS)
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.sqlite'}"
-    else:
-        assert PG_URL
-        with fresh_postgres_url(PG_URL) as u:
-            yield u
-
-
-@pytest.fixture()
-def clock() -> Clock:
-    return Clock()
-
-
 @pytest.fixture()
 def store(url: str, clock: Clock) -> Iterator[Store]:
     s = Store.open(url, bcrypt_rounds=4, clock=clock)

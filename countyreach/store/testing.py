@@ -5,6 +5,7 @@ Not used by the product at run time.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +26,20 @@ from routing.problem import (
     start_node_id,
 )
 
-__all__ = ["synthetic_day", "fresh_postgres_url"]
+__all__ = ["synthetic_day", "fresh_postgres_url", "Clock"]
+
+
+class Clock:
+    """A clock a test moves forward (``clock.t += timedelta(...)``); starts 2025-03-03 07:00 UTC.
+
+    Pass it as ``Store.open(..., clock=clock)`` to test expiry without waiting.
+    """
+
+    def __init__(self) -> None:
+        self.t = dt.datetime(2025, 3, 3, 7, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.t
 
 
 def synthetic_day(n_officers: int = 3, leads_per_officer: int = 4, *,
