@@ -11,8 +11,6 @@ what it did against the database.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,28 +18,15 @@ import sqlalchemy as sa
 
 from countyreach.simulation.through_store import format_store_loop, run_store_loop
 from countyreach.store import Store
-from countyreach.store.testing import fresh_postgres_url
 from routing.params import SolveParams
 from routing.problem import RoutingRules
 
-PG_URL = os.environ.get("COUNTYREACH_PG_URL")
 DAYS = 20
 RESTART_AFTER = 10
 PARAMS = SolveParams(time_limit_s=1.0, seed=0, workers=1, improvement_steps=5)
 # Workload balancing is routing's own subject (tested there); it is off here so a day
 # plans in about a second on a busy 2-core CI machine.
 RULES = RoutingRules(balance=0.0)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not PG_URL, reason="COUNTYREACH_PG_URL not set"))])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'loop.sqlite'}"
-    else:
-        assert PG_URL
-        with fresh_postgres_url(PG_URL) as u:
-            yield u
 
 
 def test_twenty_days_of_the_loop(url: str, tmp_path: Path, demo_dir: Path,
