@@ -24,48 +24,22 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from routing import DroppedLead, DropReason, Plan, PlanStatus, RoutingProblem, schedule_route
-from routing.problem import Officer, end_node_id, start_node_id
+from routing.problem import end_node_id, start_node_id
+from routing.pyvrp_start import Unsupported, pyvrp_orders
 
 __all__ = ["Unsupported", "plan_from_orders", "plan_score", "run_pyvrp", "run_vroom"]
 
-#: PyVRP cost units per yuan when driving is free (no scale makes prizes comparable then).
-_FREE_DRIVING_SCALE = 1_000_000
-
-
-class Unsupported(ValueError):
-    """The problem has a rule the baseline cannot model (lunch, visit caps, pins ...)."""
-
-
-def _check_supported(problem: RoutingProblem) -> None:
-    for o in problem.officers:
-        if o.lunch is not None or o.max_visits is not None:
-            raise Unsupported(f"officer {o.officer_id}: lunch and visit caps are not modelled")
-    for ld in problem.leads:
-        if len(ld.windows) > 1 or ld.pinned_officer_id is not None:
-            raise Unsupported(f"lead {ld.lead_id}: several windows or a pin")
-    if problem.locked_routes or problem.done_lead_ids:
-        raise Unsupported("locked routes and done visits are not modelled")
-
-
-def _vehicle_groups(problem: RoutingProblem) -> list[list[Officer]]:
-    """Officers that PyVRP may treat as one vehicle type (same ends, shift and limits)."""
-    def key(o: Officer) -> tuple[object, ...]:
-        return (o.start.depot_id, o.end.depot_id, o.shift, o.capacity, o.max_drive_s)
-
-    groups: dict[tuple[object, ...], list[Officer]] = {}
-    for o in problem.officers:
-        groups.setdefault(key(o), []).append(o)
-    return list(groups.values())
-
-
 def run_pyvrp(problem: RoutingProblem, required: bool, budget_s: float,
               seed: int) -> dict[str, list[str]] | None:
-    """Solve ``problem`` with PyVRP for ``budget_s`` seconds (one thread).
+    """Solve ``problem`` with plain PyVRP for ``budget_s`` seconds (one thread).
+
+    The PyVRP model is :func:`routing.pyvrp_start.pyvrp_data` with ``relax=False``: the
+    problem exactly, or :class:`Unsupported` when it has a rule PyVRP cannot model (lunch,
+    visit caps, several windows, pins, locks).
 
     Parameters
     ----------
     problem : RoutingProblem
-        The bench problem (see :func:`_check_supported` for what PyVRP cannot model).
     required : bool
         Every lead must be served (VRPTW) instead of prize-collecting.
     budget_s : float
@@ -78,57 +52,23 @@ def run_pyvrp(problem: RoutingProblem, required: bool, budget_s: float,
     dict or None
         Visit orders by officer id, or None when PyVRP's best solution is infeasible.
     """
-    import pyvrp
-    from pyvrp.stop import MaxRuntime
-
-    _check_supported(problem)
-    m = problem.matrix
-    groups = _vehicle_groups(problem)
-    # Depots: one per distinct start/end place, its matrix row taken from an officer's node.
-    depot_node: dict[str, str] = {}
-    for o in problem.officers:
-        depot_node.setdefault(o.start.depot_id, start_node_id(o.officer_id))
-        depot_node.setdefault(o.end.depot_id, end_node_id(o.officer_id))
-    depot_index = {dep: i for i, dep in enumerate(depot_node)}
-    nodes = [*depot_node.values(), *(ld.lead_id for ld in problem.leads)]
-    idx = np.array([m.index[x] for x in nodes])
-    dur = np.ascontiguousarray(m.duration_s[np.ix_(idx, idx)], dtype=np.int64)
-    per_h = problem.rules.drive_cost_yuan_per_h
-    scale = 3600.0 / per_h if per_h > 0 else _FREE_DRIVING_SCALE
-    k = len(depot_node)
-    locs = [pyvrp.Location(0.0, 0.0) for _ in nodes]  # coordinates unused: matrices given
-    depots = [pyvrp.Depot(i) for i in range(k)]
-    dims = any(o.capacity is not None for o in problem.officers)
-    clients = []
-    for i, ld in enumerate(problem.leads):
-        w = ld.windows[0] if ld.windows else None
-        clients.append(pyvrp.Client(
-            k + i, delivery=[ld.load] if dims else [], service_duration=ld.service_s,
-            tw_early=w.start_s if w else 0, tw_late=w.end_s if w else 10**12,
-            prize=0 if required else int(round(ld.value_yuan * scale)), required=required))
-    big = 10**12
-    vtypes = []
-    for grp in groups:
-        o = grp[0]
-        vtypes.append(pyvrp.VehicleType(
-            len(grp), capacity=[o.capacity if o.capacity is not None else big] if dims else [],
-            start_depot=depot_index[o.start.depot_id], end_depot=depot_index[o.end.depot_id],
-            tw_early=o.shift.start_s, tw_late=o.shift.end_s,
-            max_distance=o.max_drive_s if o.max_drive_s is not None else np.iinfo(np.int64).max,
-            unit_distance_cost=1))
-    data = pyvrp.ProblemData(locs, clients, depots, vtypes, [dur], [dur])  # type: ignore[list-item]
-    res = pyvrp.solve(data, stop=MaxRuntime(budget_s), seed=seed, display=False,
-                      collect_stats=False)
-    if not res.best.is_feasible():
+    orders = pyvrp_orders(problem, problem.leads, budget_s, seed, relax=False,
+                          required=required)
+    if orders is None:
         return None
-    free = [iter(grp) for grp in groups]
-    out: dict[str, list[str]] = {}
-    lead_ids = [ld.lead_id for ld in problem.leads]
-    for route in res.best.routes():
-        officer = next(free[route.vehicle_type()])
-        # A route iterates over its activities; a client activity's idx is its client index.
-        out[officer.officer_id] = [lead_ids[a.idx] for a in route if a.is_client()]
-    return out
+    return {o.officer_id: seq for o, seq in zip(problem.officers, orders, strict=True) if seq}
+
+
+def _check_supported(problem: RoutingProblem) -> None:
+    """Refuse what VROOM is not given here: lunch, visit caps, several windows, pins, locks."""
+    for o in problem.officers:
+        if o.lunch is not None or o.max_visits is not None:
+            raise Unsupported(f"officer {o.officer_id}: lunch and visit caps are not modelled")
+    for ld in problem.leads:
+        if len(ld.windows) > 1 or ld.pinned_officer_id is not None:
+            raise Unsupported(f"lead {ld.lead_id}: several windows or a pin")
+    if problem.locked_routes or problem.done_lead_ids:
+        raise Unsupported("locked routes and done visits are not modelled")
 
 
 def run_vroom(problem: RoutingProblem) -> dict[str, list[str]]:

@@ -126,8 +126,13 @@ def _pinned(jobs: Sequence[tuple[Sequence[int], Callable[..., Any], tuple[Any, .
     return results
 
 
-def _ours(problem: Any, budget_s: float, seed: int, workers: int) -> Plan:
-    return solve(problem, SolveParams(time_limit_s=budget_s, seed=seed, workers=workers))
+#: Whether ours proposes a PyVRP start (``--greedy-start-only`` turns it off, to measure it).
+_PYVRP_START = {"on": True}
+
+
+def _ours(problem: Any, budget_s: float, seed: int, workers: int, pyvrp_start: bool) -> Plan:
+    return solve(problem, SolveParams(time_limit_s=budget_s, seed=seed, workers=workers,
+                                      pyvrp_start=pyvrp_start))
 
 
 # --------------------------------------------------------------------------- records
@@ -178,7 +183,8 @@ def run_case(case: Case, seeds: int, budget_s: float, workers: int, cores: list[
 
     common = {"workers": workers, "cores": cores, "budget_s": budget_s}
     for seed in range(seeds):
-        res = _pinned([(cores, _ours, (case.problem, budget_s, seed, workers))], timeout)[0]
+        res = _pinned([(cores, _ours, (case.problem, budget_s, seed, workers,
+                                         _PYVRP_START["on"]))], timeout)[0]
         keep(_record(case, "ours", seed, res, res[1] if res[0] == "ok" else None, **common))
         pv_seeds = [seed * workers + j for j in range(workers)]
         runs = _pinned([([cores[j]], run_pyvrp, (case.problem, case.required, budget_s, s))
@@ -394,7 +400,7 @@ def bench_family(args: argparse.Namespace) -> None:
                "pinning": "each solver run is its own process pinned with os.sched_setaffinity "
                           "to `cores`; ours and PyVRP run one after the other",
                "ours": f"SolveParams(time_limit_s={args.budget:g}, seed=s, "
-                       f"workers={args.workers})",
+                       f"workers={args.workers}, pyvrp_start={_PYVRP_START['on']})",
                "pyvrp": "one thread, seed s" if args.workers == 1 else
                         f"best of {args.workers} seeds s*{args.workers}+j, run in parallel, "
                         "one process per core, each for the full budget",
@@ -495,6 +501,8 @@ def main(argv: list[str] | None = None) -> int:
         f.add_argument("--out", type=Path, default=None, help="also write the JSON lines here")
         f.add_argument("--limit", type=int, default=None, help="at most this many files")
         f.add_argument("--note", default="", help="free text for the header (machine state)")
+        f.add_argument("--greedy-start-only", action="store_true",
+                       help="ours without the PyVRP start (SolveParams(pyvrp_start=False))")
         if fam == "solomon":
             f.add_argument("--sets", nargs="+", default=["C1", "R1", "RC1"])
         elif fam == "top":
@@ -529,6 +537,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.what == "anytime":
         bench_anytime(args.n, args.budgets, args.seeds, args.workers)
     else:
+        _PYVRP_START["on"] = not args.greedy_start_only
         if args.out is not None:
             _OUT.append(args.out.open("w", encoding="utf-8"))
         try:

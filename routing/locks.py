@@ -25,7 +25,7 @@ from routing.problem import Lead, Officer, RoutingProblem
 from routing.reasons import eligible, soft_mismatch
 from routing.schedule import schedule_route
 
-__all__ = ["locked_order", "reference_start", "solve_with_locks", "why_not_feasible"]
+__all__ = ["fit_orders", "locked_order", "reference_start", "solve_with_locks", "why_not_feasible"]
 
 
 def locked_order(problem: RoutingProblem, officer_id: str) -> tuple[str, ...]:
@@ -168,10 +168,24 @@ def reference_start(problem: RoutingProblem, candidates: Sequence[Lead]) -> list
     by this officer; a route that no longer fits loses its least valuable ordinary visits
     until it does. Appointments not on their officer's route are left for the search.
     """
+    return fit_orders(problem, candidates,
+                      [problem.reference_routes.get(o.officer_id, ()) for o in problem.officers])
+
+
+def fit_orders(problem: RoutingProblem, candidates: Sequence[Lead],
+               orders: Sequence[Sequence[str]]) -> list[list[str]]:
+    """Visit orders (one per officer position) made to keep every rule of the day.
+
+    A visit leaves its order when it is not a candidate, belongs to another officer (an
+    appointment) or may not be made by this officer; an order that still does not fit
+    (:func:`routing.schedule.schedule_route`) loses its least valuable ordinary visits
+    until it does. Used for a published day being re-planned and for a start proposed
+    under a relaxation of the rules (:mod:`routing.pyvrp_start`).
+    """
     cand = {ld.lead_id: ld for ld in candidates}
     out: list[list[str]] = []
-    for o in problem.officers:
-        seq = [cand[x] for x in problem.reference_routes.get(o.officer_id, ()) if x in cand]
+    for o, order in zip(problem.officers, orders, strict=True):
+        seq = [cand[x] for x in order if x in cand]
         seq = [ld for ld in seq if ld.pinned_officer_id in (None, o.officer_id)
                and eligible(problem, o, ld)]
         while seq and schedule_route(o, seq, problem.matrix) is None:

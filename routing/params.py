@@ -27,12 +27,17 @@ class SolveParams:
         None (default): search until the time limit ("anytime"). A number makes the plan
         reproducible: greedy routes, then exactly this many improvement steps, each run to
         its local optimum, in one process; the time limit is then not enforced.
+    pyvrp_start : bool
+        Under a time limit, also propose a start from PyVRP under a relaxation of the day
+        (:mod:`routing.pyvrp_start`); the better start is kept and every rule enforced by
+        the search after it. False: greedy starts only.
     """
 
     time_limit_s: float = 10.0
     seed: int = 0
     workers: int = 2
     improvement_steps: int | None = None
+    pyvrp_start: bool = True
 
     def __post_init__(self) -> None:
         require(math.isfinite(self.time_limit_s) and self.time_limit_s > 0,

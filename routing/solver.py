@@ -25,20 +25,30 @@ This module does not import OR-Tools itself: :mod:`routing.model` is the only on
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 
 import numpy as np
 
 from routing.balance import balance_routes, spread
 from routing.construct import greedy_routes
 from routing.lns import NO_CLOCK_S, improve, improve_steps
-from routing.locks import reference_start, solve_with_locks
+from routing.locks import fit_orders, reference_start, solve_with_locks
 from routing.model import BIG_S, Model, Search, day_matrix, route_value, search_parameters
 from routing.params import SolveParams
 from routing.plan import DroppedLead, DropReason, Plan, PlanStatus, Route
 from routing.polish import polish
 from routing.problem import Lead, RoutingProblem
+from routing.pyvrp_start import (
+    Unsupported,
+    available,
+    every_lead_pays,
+    models_exactly,
+    pyvrp_orders,
+    pyvrp_orders_until,
+)
 from routing.reasons import explain_drops, insert_profitable, lead_alone_reasons, soft_mismatch
 from routing.schedule import schedule_route
 
@@ -63,6 +73,21 @@ _WHOLE_DAY_MAX_VISITS = 1000
 #: time left after the whole-day OR-Tools search (the improvement phase's ruin-and-recreate
 #: steps end in the same local search, so little is left to find by then).
 _POLISH_SHARE = 0.02
+#: Share of the search time PyVRP gets to propose a start (see :mod:`routing.pyvrp_start`):
+#: most of it when PyVRP models the day exactly (what is left polishes its plan), less when
+#: it relaxes a rule (lunch, visit caps, several windows, pins, soft penalties) and our
+#: search repairs and re-optimises under every rule; and the greedy starts' share when it
+#: runs. Measured at 10 s on one core with 0.75: field N=1000 0.991 of PyVRP alone, long
+#: routes, TOP and TOPTW 1.00.
+_PYVRP_SHARE_EXACT = 0.9
+_PYVRP_SHARE = 0.6
+_GREEDY_SHARE_WITH_PYVRP = 0.05
+#: PyVRP is asked to serve every lead when each outweighs its longest detour and there are at
+#: most this share of the visits the day holds (about: see :func:`_capacity`). Measured on
+#: the generated families: long routes 0.67-0.75, field days 1.03 and more.
+_REQUIRED_SHARE = 0.8
+#: Below this PyVRP budget extra workers are not started (a process takes ~0.5 s to start).
+_PYVRP_PARALLEL_MIN_S = 2.0
 #: A savings start is also tried on days of at most this many leads, in this share of the time.
 _SAVINGS_MAX_LEADS = 300
 _SAVINGS_SHARE = 0.1
@@ -175,6 +200,7 @@ def _solve_free(problem: RoutingProblem, params: SolveParams) -> Plan:
         deadline = None if params.improvement_steps is not None else (
             t0 + params.time_limit_s - _BALANCE_MARGIN_S - 0.002 * len(left))
         routes, left, balance_cost = balance_routes(problem, routes, left, deadline)
+        routes, left = _add_free_visits(problem, routes, left)
     visited = {s.lead_id for r in routes for s in r.stops}
     dropped = pre_dropped + list(explain_drops(problem, routes, left))
     missing_pins = [ld.lead_id for ld in problem.leads
@@ -191,6 +217,22 @@ def _solve_free(problem: RoutingProblem, params: SolveParams) -> Plan:
                 time.perf_counter() - t0, "ortools", problem.plan_date, message,
                 {"candidates": len(candidates), "pruned": len(pre_dropped), **stats,
                  **spread(routes), "balance_cost_yuan": round(balance_cost, 2)})
+
+
+def _add_free_visits(problem: RoutingProblem, routes: list[Route], left: list[Lead]
+                     ) -> tuple[list[Route], list[Lead]]:
+    """Put back left-out leads whose insertion pays and adds no working time to any day.
+
+    Balancing may trade a visit out of a day for another that evens the hours; a visit that
+    costs no time (next door, no service) then has no reason to stay out.
+    """
+    new, _ = insert_profitable(problem, routes, left)
+    kept: list[Route] = []
+    for old, r in zip(routes, new, strict=True):
+        same_hours = r.end_s - r.start_s == old.end_s - old.start_s and bool(old.stops)
+        kept.append(r if same_hours else old)
+    visited = {x for r in kept for x in r.lead_ids}
+    return kept, [ld for ld in left if ld.lead_id not in visited]
 
 
 def _reserve_s(time_limit_s: float, n_candidates: int, balancing: bool) -> float:
@@ -248,6 +290,32 @@ def _keep_appointments(problem: RoutingProblem, routes: list[Route]) -> list[Rou
     return routes
 
 
+def _capacity(problem: RoutingProblem, candidates: Sequence[Lead], *, caps: bool = False
+              ) -> tuple[float, np.ndarray, np.ndarray]:
+    """About how many visits the day holds, with each lead's service and near-drive seconds.
+
+    A visit is taken to cost the median of service plus the mean drive to the three nearest
+    other candidates; ``caps`` also counts each officer's visit cap.
+    """
+    n = len(candidates)
+    m = problem.matrix
+    idx = np.fromiter((m.index[ld.lead_id] for ld in candidates), dtype=np.int64, count=n)
+    sub = np.minimum(m.duration_s[np.ix_(idx, idx)], BIG_S).astype(float)
+    np.fill_diagonal(sub, np.inf)
+    k = max(1, min(3, n - 1))
+    near = (np.partition(sub, k, axis=1)[:, :k].mean(axis=1) if n > 1
+            else np.zeros(n, dtype=float))
+    service = np.array([ld.service_s for ld in candidates], dtype=float)
+    visit_s = max(float(np.median(service + near)), 60.0)
+    capacity = 0.0
+    for o in problem.officers:
+        held = (o.shift.end_s - o.shift.start_s) / visit_s
+        if caps and o.max_visits is not None:
+            held = min(held, o.max_visits)
+        capacity += held
+    return capacity, service, near
+
+
 def _promising(problem: RoutingProblem, candidates: Sequence[Lead]
                ) -> tuple[list[Lead], list[Lead]]:
     """Split candidates into the ones the search sees and the ones held back.
@@ -261,16 +329,7 @@ def _promising(problem: RoutingProblem, candidates: Sequence[Lead]
     n = len(candidates)
     if n <= _PRUNE_MIN:
         return list(candidates), []
-    m = problem.matrix
-    idx = np.fromiter((m.index[ld.lead_id] for ld in candidates), dtype=np.int64, count=n)
-    sub = np.minimum(m.duration_s[np.ix_(idx, idx)], BIG_S).astype(float)
-    np.fill_diagonal(sub, np.inf)
-    k = min(3, n - 1)
-    near = np.partition(sub, k, axis=1)[:, :k].mean(axis=1)
-    service = np.array([ld.service_s for ld in candidates], dtype=float)
-    visit_s = float(np.median(service + near))
-    capacity = sum((o.shift.end_s - o.shift.start_s) / max(visit_s, 60.0)
-                   for o in problem.officers)
+    capacity, service, near = _capacity(problem, candidates)
     keep_n = int(_PRUNE_FACTOR * capacity)
     if n <= max(keep_n, _PRUNE_MIN):
         return list(candidates), []
@@ -286,10 +345,66 @@ def _promising(problem: RoutingProblem, candidates: Sequence[Lead]
     return searched, held
 
 
+def _pyvrp_start(problem: RoutingProblem, candidates: Sequence[Lead], time_limit_s: float,
+                 params: SolveParams, stats: dict[str, int]) -> list[list[str]] | None:
+    """PyVRP's orders for the relaxed day, fitted to every rule; None when not applicable.
+
+    With ``workers`` > 1 each worker runs PyVRP with its own seed (``seed * workers + j``)
+    at the same time and the most valuable fitted start is kept.
+    """
+    if not params.pyvrp_start or not available() or len(candidates) < 2:
+        return None
+    exact = models_exactly(problem, candidates)
+    budget_s = (_PYVRP_SHARE_EXACT if exact else _PYVRP_SHARE) * time_limit_s
+    until = time.time() + budget_s
+    w = params.workers if budget_s >= _PYVRP_PARALLEL_MIN_S else 1
+    ids = [ld.lead_id for ld in candidates]
+    # Serving everyone when every lead outweighs any detour and the day clearly holds them
+    # all (if it does not after all, PyVRP finds nothing and the greedy start stands).
+    required = (every_lead_pays(problem, candidates) and len(candidates)
+                <= _REQUIRED_SHARE * _capacity(problem, candidates, caps=True)[0])
+    executor = None
+    futures: list[Future[list[list[str]] | None]] = []
+    if w > 1:
+        executor = ProcessPoolExecutor(w - 1, mp_context=multiprocessing.get_context("forkserver"))
+        try:
+            futures = [executor.submit(pyvrp_orders_until, problem, ids, until,
+                                       params.seed * w + j, required) for j in range(1, w)]
+        except Exception as exc:  # a worker that cannot start costs a core, not the day
+            log.warning("PyVRP workers could not start: %s", exc)
+            futures = []
+    try:
+        proposals = [pyvrp_orders(problem, candidates, budget_s, params.seed * w,
+                                  required=required)]
+        worked = 1
+        for f in futures:
+            try:
+                proposals.append(f.result())
+                worked += 1
+            except Exception as exc:  # a worker that dies costs its proposal, not the day
+                log.warning("a PyVRP worker failed: %s", exc)
+    except Unsupported as exc:
+        log.info("no PyVRP start: %s", exc)
+        return None
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+    stats["pyvrp_workers"] = worked
+    fitted = [fit_orders(problem, candidates, p) for p in proposals if p is not None]
+    if not fitted:
+        return None
+    node_ids, dur = day_matrix(problem, candidates, problem.officers)
+    pos = {x: i for i, x in enumerate(node_ids)}
+    return max(fitted, key=lambda orders: sum(route_value(problem, v, seq, pos, dur)
+                                              for v, seq in enumerate(orders)))
+
+
 def _initial_routes(problem: RoutingProblem, candidates: Sequence[Lead], time_limit_s: float,
-                    savings_s: float = 0.0) -> list[list[str]]:
-    """The best of a few greedy constructions (they differ in how much value outweighs time)
-    and, on small days given ``savings_s``, OR-Tools' savings start improved by a descent."""
+                    savings_s: float = 0.0, proposal: list[list[str]] | None = None
+                    ) -> list[list[str]]:
+    """The best of a few greedy constructions (they differ in how much value outweighs time),
+    a ``proposal`` if given, and, on small days given ``savings_s``, OR-Tools' savings start
+    improved by a descent."""
     deadline = time.perf_counter() + time_limit_s
     node_ids, dur = day_matrix(problem, candidates, problem.officers)
     pos = {x: i for i, x in enumerate(node_ids)}
@@ -307,6 +422,11 @@ def _initial_routes(problem: RoutingProblem, candidates: Sequence[Lead], time_li
         if best is None or value > best[0]:
             best = (value, orders)
     assert best is not None
+    if proposal is not None:
+        value = plan_value(proposal)
+        log.info("PyVRP start %.1f against greedy %.1f", value, best[0])
+        if value > best[0]:
+            best = (value, proposal)
     if savings_s > 0 and len(candidates) <= _SAVINGS_MAX_LEADS:
         # Savings opens fewer routes when (nearly) every lead gets visited (a VRPTW):
         # see routing.model.Search.SAVINGS. Kept only if better.
@@ -339,8 +459,13 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
         # does not concern, and a greedy start would have to be searched back there.
         initial = reference_start(problem, candidates)
     elif fixed_steps is None:
-        initial = _initial_routes(problem, candidates, 0.3 * time_limit_s,
-                                  _SAVINGS_SHARE * time_limit_s)
+        proposal = _pyvrp_start(problem, candidates, time_limit_s, params, stats)
+        greedy_s = 0.3 if proposal is None else _GREEDY_SHARE_WITH_PYVRP
+        initial = _initial_routes(problem, candidates, greedy_s * time_limit_s,
+                                  _SAVINGS_SHARE * time_limit_s if proposal is None else 0.0,
+                                  proposal=proposal)
+        if proposal is not None:
+            stats["pyvrp_start"] = int(initial is proposal)  # 1: it beat the greedy starts
     else:
         initial = _initial_routes(problem, candidates, NO_CLOCK_S)
     chosen = {x for seq in initial for x in seq}
@@ -376,6 +501,8 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
         found = [list(seq) for seq in initial]
     polish_s = _POLISH_SHARE * (deadline - time.perf_counter())
     orders = improve(problem, candidates, found, deadline - polish_s, rng, params, stats)
+    # Processes that worked on the day: PyVRP's seeds or the improvement's chains.
+    stats["workers"] = max(stats.get("workers", 1), stats.get("pyvrp_workers", 1))
     orders, polished = polish(problem, candidates, orders, deadline)
     stats["polish_moves"] = stats.get("polish_moves", 0) + polished["polish_moves"]
     return orders

@@ -1,0 +1,286 @@
+"""PyVRP as the selection-and-sequencing engine of the start; our search enforces the rest.
+
+Why: side by side at equal CPU (README, "Routing search"), our OR-Tools-based search trailed
+PyVRP on long routes with wide windows (1.08x its driving) and on team orienteering with
+and without windows (0.99x its prize): those families are won by many fast local searches
+over whole routes, which PyVRP runs in C++ thousands of times while a Python search around
+OR-Tools runs tens. PyVRP cannot model every field rule (lunch breaks, several windows a
+day, appointments, position pins, locks, soft skill and locality penalties), so it only
+proposes visit orders under a *relaxation* of the day, and the solver keeps them only as a
+start: :func:`routing.locks.fit_orders` takes out whatever breaks a rule, and OR-Tools
+(whole day and the neighbourhood steps) and the local search of :mod:`routing.polish`
+improve from the better of this start and the greedy one, under every rule. The plan is
+checked like any other.
+
+The relaxation:
+
+* objective: prize (value in driving-seconds, ``value * 3600 / drive_cost_yuan_per_h``)
+  minus driving seconds, our objective up to sign and scale; soft penalties left out;
+* one time window per lead (the hull of its windows); a lunch break shortens the shift by
+  its duration (the hour is spent somewhere in its window);
+* visit caps and carrying capacity as two capacity dimensions;
+* hard skill and locality rules as routing profiles (arcs into a lead an officer may not
+  visit cost more than any prize), for up to :data:`MAX_PROFILES` kinds of officer.
+
+:func:`pyvrp_data` with ``relax=False`` refuses anything it cannot model exactly, which is
+how the routing bench runs plain PyVRP as a baseline on the very same problem.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from routing.problem import Lead, Officer, RoutingProblem, end_node_id, start_node_id
+from routing.reasons import eligible, soft_mismatch
+
+__all__ = ["MAX_PROFILES", "PyvrpDay", "Unsupported", "available", "pyvrp_data", "pyvrp_orders",
+           "pyvrp_orders_until", "every_lead_pays", "models_exactly"]
+
+log = logging.getLogger(__name__)
+
+#: At most this many kinds of officer (by the leads they may visit) become routing profiles:
+#: each is a full matrix, and a day with more kinds is left to our own start.
+MAX_PROFILES = 4
+#: PyVRP cost units per yuan when driving is free (no scale makes prizes comparable then).
+_FREE_DRIVING_SCALE = 1_000_000
+#: Distance into a lead an officer may not visit: above every prize, below int64 overflow.
+_FORBIDDEN = 10**12
+
+
+class Unsupported(ValueError):
+    """The day has a rule PyVRP cannot model (exactly, or at all under the relaxation)."""
+
+
+def available() -> bool:
+    """Whether PyVRP is installed (it is a dependency; a stripped install may lack it)."""
+    return importlib.util.find_spec("pyvrp") is not None
+
+
+@dataclass(frozen=True)
+class PyvrpDay:
+    """A PyVRP problem built from a day, and how to read its routes back.
+
+    Attributes
+    ----------
+    data : pyvrp.ProblemData
+    lead_ids : tuple of str
+        Lead id of each PyVRP client, in client order.
+    groups : tuple of tuple of int
+        Officer positions (in ``problem.officers``) of each PyVRP vehicle type.
+    """
+
+    data: Any
+    lead_ids: tuple[str, ...]
+    groups: tuple[tuple[int, ...], ...]
+
+
+def _shift_end(o: Officer, relax: bool) -> int:
+    if o.lunch is None:
+        return o.shift.end_s
+    if not relax:
+        raise Unsupported(f"officer {o.officer_id}: a lunch break")
+    return max(o.shift.start_s, o.shift.end_s - o.lunch.duration_s)
+
+
+def _check_exact(problem: RoutingProblem, leads: Sequence[Lead]) -> None:
+    for o in problem.officers:
+        if o.max_visits is not None:
+            raise Unsupported(f"officer {o.officer_id}: a visit cap")
+    for ld in leads:
+        if len(ld.windows) > 1 or ld.pinned_officer_id is not None:
+            raise Unsupported(f"lead {ld.lead_id}: several windows or a pin")
+
+
+def models_exactly(problem: RoutingProblem, leads: Sequence[Lead]) -> bool:
+    """Whether PyVRP's model of the day is the day itself (no rule relaxed or left out).
+
+    Then its plans need no repair and the solver gives it most of the time (see
+    :mod:`routing.solver`); otherwise our search has more to do after it.
+    """
+    if any(o.lunch is not None for o in problem.officers):
+        return False
+    try:
+        _check_exact(problem, leads)
+    except Unsupported:
+        return False
+    return not any(soft_mismatch(problem, o, ld) for o in problem.officers for ld in leads)
+
+
+def pyvrp_data(problem: RoutingProblem, leads: Sequence[Lead] | None = None, *,
+               relax: bool = True, required: bool = False) -> PyvrpDay:
+    """The PyVRP problem of a day (every lead an optional client with its value as prize).
+
+    Parameters
+    ----------
+    problem : RoutingProblem
+    leads : sequence of Lead, optional
+        The candidates (default: every lead of the problem).
+    relax : bool
+        Model lunch breaks, several windows and visit caps approximately (see the module
+        docstring); with False they raise :class:`Unsupported`.
+    required : bool
+        Every lead must be served and driving is minimised (a VRPTW, as in the bench's
+        required families) instead of prize-collecting.
+
+    Returns
+    -------
+    PyvrpDay
+
+    Raises
+    ------
+    Unsupported
+        Locked routes, done visits, a reference plan or position pins (never modelled), more
+        than :data:`MAX_PROFILES` kinds of officer, or (``relax=False``) a rule above.
+    """
+    import pyvrp
+
+    leads = list(problem.leads if leads is None else leads)
+    if problem.locked_routes or problem.done_lead_ids or problem.reference_routes:
+        raise Unsupported("locked routes, done visits and re-planning are not modelled")
+    if any(ld.pinned_position is not None for ld in leads):
+        raise Unsupported("position pins are not modelled")
+    if not relax:
+        _check_exact(problem, leads)
+    m = problem.matrix
+    officers = problem.officers
+    # Which leads each officer may visit: officers alike share a profile.
+    allowed = [tuple(eligible(problem, o, ld) for ld in leads) for o in officers]
+    kinds = {sig: i for i, sig in enumerate(dict.fromkeys(allowed))}
+    if len(kinds) > MAX_PROFILES:
+        raise Unsupported(f"{len(kinds)} kinds of officer by the leads they may visit")
+    depot_node: dict[str, str] = {}
+    for o in officers:
+        depot_node.setdefault(o.start.depot_id, start_node_id(o.officer_id))
+        depot_node.setdefault(o.end.depot_id, end_node_id(o.officer_id))
+    depot_index = {dep: i for i, dep in enumerate(depot_node)}
+    nodes = [*depot_node.values(), *(ld.lead_id for ld in leads)]
+    idx = np.fromiter((m.index[x] for x in nodes), dtype=np.int64, count=len(nodes))
+    dur = np.ascontiguousarray(m.duration_s[np.ix_(idx, idx)], dtype=np.int64)
+    k = len(depot_node)
+    distances = []
+    for sig in kinds:
+        dist = dur.copy()
+        banned = k + np.flatnonzero(~np.array(sig, dtype=bool))
+        dist[:, banned] = _FORBIDDEN
+        dist[banned, banned] = 0  # PyVRP wants a zero diagonal
+        distances.append(dist)
+    per_h = problem.rules.drive_cost_yuan_per_h
+    scale = 3600.0 / per_h if per_h > 0 else _FREE_DRIVING_SCALE
+    caps = any(o.max_visits is not None for o in officers)
+    loads = any(o.capacity is not None for o in officers)
+    clients = []
+    for i, ld in enumerate(leads):
+        w = ld.windows
+        delivery = ([1] if caps else []) + ([ld.load] if loads else [])
+        clients.append(pyvrp.Client(
+            k + i, delivery=delivery, service_duration=ld.service_s,
+            tw_early=w[0].start_s if w else 0, tw_late=w[-1].end_s if w else _FORBIDDEN,
+            prize=0 if required else max(0, int(round(ld.value_yuan * scale))),
+            required=required))
+    big = 10**9
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for v, o in enumerate(officers):
+        key = (o.start.depot_id, o.end.depot_id, o.shift, _shift_end(o, relax), o.max_visits,
+               o.capacity, o.max_drive_s, kinds[allowed[v]])
+        groups.setdefault(key, []).append(v)
+    vtypes = []
+    for members in groups.values():
+        o = officers[members[0]]
+        capacity = (([o.max_visits if o.max_visits is not None else big] if caps else [])
+                    + ([o.capacity if o.capacity is not None else big] if loads else []))
+        vtypes.append(pyvrp.VehicleType(
+            len(members), capacity=capacity,
+            start_depot=depot_index[o.start.depot_id], end_depot=depot_index[o.end.depot_id],
+            tw_early=o.shift.start_s, tw_late=_shift_end(o, relax),
+            max_distance=o.max_drive_s if o.max_drive_s is not None else np.iinfo(np.int64).max,
+            unit_distance_cost=1, profile=kinds[allowed[members[0]]]))
+    locs = [pyvrp.Location(0.0, 0.0) for _ in nodes]  # coordinates unused: matrices given
+    depots = [pyvrp.Depot(i) for i in range(k)]
+    data = pyvrp.ProblemData(locs, clients, depots, vtypes, distances,  # type: ignore[arg-type]
+                             [dur] * len(distances))  # type: ignore[list-item]
+    return PyvrpDay(data, tuple(ld.lead_id for ld in leads),
+                    tuple(tuple(g) for g in groups.values()))
+
+
+def every_lead_pays(problem: RoutingProblem, leads: Sequence[Lead]) -> bool:
+    """Whether each lead is worth more than the longest detour it could ever cost.
+
+    Then the best plan serves every lead the day can hold, and PyVRP is asked to serve them
+    all (``required``): with prizes that dwarf driving, its prize-collecting search was
+    measured to leave out leads it could serve (long routes, 190 of 192 with 4 % more
+    driving than serving all of them in the same time).
+    """
+    if not leads:
+        return False
+    m = problem.matrix
+    idx = np.fromiter((m.index[ld.lead_id] for ld in leads), dtype=np.int64, count=len(leads))
+    detour_s = m.duration_s[:, idx].max(axis=0) + m.duration_s[idx, :].max(axis=1)
+    per_s = problem.rules.drive_cost_yuan_per_h / 3600.0
+    value = np.array([ld.value_yuan for ld in leads])
+    return bool(np.all(value > per_s * detour_s))
+
+
+def pyvrp_orders(problem: RoutingProblem, leads: Sequence[Lead], time_limit_s: float,
+                 seed: int, *, relax: bool = True, required: bool = False
+                 ) -> list[list[str]] | None:
+    """Each officer's visit order from PyVRP's best solution in ``time_limit_s`` (one thread).
+
+    Parameters
+    ----------
+    problem : RoutingProblem
+    leads : sequence of Lead
+        The candidates.
+    time_limit_s : float
+        PyVRP's wall-clock budget.
+    seed : int
+    relax, required : bool
+        See :func:`pyvrp_data`.
+
+    Returns
+    -------
+    list of list of str or None
+        Orders by officer position; None when PyVRP's best solution breaks the relaxed day
+        (it may, when time is short) or no officer can leave.
+
+    Raises
+    ------
+    Unsupported
+        See :func:`pyvrp_data`.
+    """
+    import pyvrp
+    from pyvrp.stop import MaxRuntime
+
+    day = pyvrp_data(problem, leads, relax=relax, required=required)
+    res = pyvrp.solve(day.data, stop=MaxRuntime(max(0.01, time_limit_s)), seed=seed,
+                      display=False, collect_stats=False)
+    if not res.best.is_feasible():
+        log.info("PyVRP found no feasible start in %.2f s", time_limit_s)
+        return None
+    free = [iter(g) for g in day.groups]
+    orders: list[list[str]] = [[] for _ in problem.officers]
+    for route in res.best.routes():
+        v = next(free[route.vehicle_type()])
+        # A route iterates over its activities; a client activity's idx is its client index.
+        orders[v] = [day.lead_ids[a.idx] for a in route if a.is_client()]
+    return orders
+
+
+def pyvrp_orders_until(problem: RoutingProblem, lead_ids: Sequence[str], until_wall_s: float,
+                       seed: int, required: bool = False) -> list[list[str]] | None:
+    """:func:`pyvrp_orders` (relaxed) until the wall-clock time ``until_wall_s``.
+
+    For a worker process: the budget is a ``time.time()`` instant, so a process that started
+    late stops with the others.
+    """
+    by_id = problem.lead_by_id
+    left = until_wall_s - time.time()
+    if left <= 0.05:
+        return None
+    return pyvrp_orders(problem, [by_id[x] for x in lead_ids], left, seed, required=required)
