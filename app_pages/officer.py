@@ -1,23 +1,31 @@
 """Officer page, phone first: the date and the next stop on top, navigate, outcome in two taps.
 
 Everything comes from the store: the published plan (an officer gets only their own
-route), the outcomes recorded so far. A tap that cannot reach the database waits in
-this browser session's queue and is sent on the next run that reaches it; the offline
-sheet keeps the day readable with no connection at all.
+route), the outcomes recorded so far. A tap that cannot reach the database waits in the
+session's queue and is sent on the next run that reaches it. When the phone loses its
+connection to the server the native buttons are switched off: the page's own outcome
+queue (:mod:`app_pages.offline_outcomes`) then offers the remaining stops, keeps each tap
+in the browser's storage with an id fixed at the tap, and hands them over when the
+connection returns; they join the same queue and are recorded once each, and the
+browser drops them when the server acknowledges them (refused ones with the reason).
+The offline sheet keeps the day readable even after closing the page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 import streamlit as st
 
 from app_pages import common as ui
-from countyreach.errors import AccessDenied
+from app_pages import offline_outcomes as phone
+from countyreach.errors import AccessDenied, InputError
 from countyreach.i18n import OUTCOMES, outcome_label, t
 from countyreach.officer_day import DayStop, OfficerDay
 from countyreach.services import maps
 from countyreach.services import officer as svc
+from countyreach.store import Session, Store
 from propensity.outcomes import Outcome
 from routing.problem import hhmm
 
@@ -42,6 +50,7 @@ def _send_queue() -> None:
     if not len(queue) or signed is None:
         return
     report = svc.send_pending(signed[0], signed[1], queue)
+    phone.acknowledge(report, _acks())
     if report.sent:
         st.toast(t("queue_sent", L, n=len(report.sent)))
     for item, why in report.refused:
@@ -49,6 +58,64 @@ def _send_queue() -> None:
     if report.kept:
         st.warning(t("queue_waiting", L, n=len(report.kept)))
         st.button(t("queue_retry", L), key="queue_retry", icon=":material/sync:")
+
+
+def _acks() -> dict[str, phone.Ack]:
+    """This session's answers to the browser queue's taps (they go back with every render)."""
+    acks: dict[str, phone.Ack] = st.session_state.setdefault("phone_acks", {})
+    return acks
+
+
+def _notices(notices: list[tuple[str, str]] | None = None) -> None:
+    """Say what became of the browser queue's taps (by default: what the last run kept)."""
+    for kind, text in st.session_state.pop("phone_notices", []) if notices is None else notices:
+        if kind == "sent":
+            st.toast(text)
+        elif kind == "waiting":
+            st.warning(text)
+        else:
+            st.error(text)
+
+
+def _phone_queue(store: Store, sess: Session, me: str, date: str, od: OfficerDay | None,
+                 done: dict[str, Outcome]) -> None:
+    """The browser's own outcome queue: draw it, take its taps, rerun once they are answered."""
+    L = ui.lang()
+    acks = _acks()
+    county = ui.county_id()
+    remaining = [s for s in od.stops if s.lead_id not in done] if od is not None else []
+    items = phone.outcome_queue(county_id=county, officer_id=me, plan_date=date, stops=remaining,
+                                lang=L, acks=acks.values())
+    if not items:
+        return
+
+    def on_list(day: str) -> Collection[str]:
+        try:
+            listed = svc.visit_list(store, sess, county, day, me, L)
+        except (AccessDenied, InputError):
+            return ()
+        return {s.lead_id for s in listed.stops} if listed is not None else ()
+
+    queue = ui.outcome_queue()
+    before = len(acks)
+    refused = phone.take(items, county_id=county, officer_id=me, lists=on_list, queue=queue,
+                         acks=acks, lang=L)
+    notices = [("error", t("queue_refused", L, lead=lead, why=why)) for lead, why in refused]
+    if len(queue):
+        report = svc.send_pending(store, sess, queue)
+        phone.acknowledge(report, acks)
+        if report.sent:
+            notices.append(("sent", t("queue_sent", L, n=len(report.sent))))
+        notices += [("error", t("queue_refused", L, lead=item.lead_id, why=why))
+                    for item, why in report.refused]
+        if report.kept:
+            notices.append(("waiting", t("queue_waiting", L, n=len(report.kept))))
+    if len(acks) > before:
+        # The answers reach the browser with the next render; the page then shows the
+        # recorded outcomes. Messages are kept for that run (its _send_queue says what waits).
+        st.session_state["phone_notices"] = [n for n in notices if n[0] != "waiting"]
+        st.rerun()
+    _notices(notices)
 
 
 def _me() -> str | None:
@@ -75,6 +142,7 @@ def render() -> None:
     store, sess = signed
     st.title(t("page_officer", L))
     date = _plan_date()
+    _notices()
     _send_queue()
     me = _me()
     if me is None:
@@ -85,15 +153,17 @@ def render() -> None:
     except AccessDenied as exc:
         ui.refused(exc)
         return
+    done = {**done, **ui.outcome_queue().pending(date)}
     if od is None or not od.stops:
         st.info(t("no_published", L))
+        _phone_queue(store, sess, me, date, None, done)  # taps of other days still go
         return
-    done = {**done, **ui.outcome_queue().pending(date)}
     st.markdown(t("my_day", L, n=len(od.stops), start=hhmm(od.start_s), end=hhmm(od.end_s),
                   drive_h=od.drive_s / 3600))
     if od.lunch is not None:
         st.caption(t("lunch_at", L, start=hhmm(od.lunch.start_s),
                      end=hhmm(od.lunch.start_s + od.lunch.duration_s)))
+    _phone_queue(store, sess, me, date, od, done)
     nxt = svc.next_stop(od.stops, done)
     if nxt is None:
         st.success(t("all_done", L))

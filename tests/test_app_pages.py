@@ -277,6 +277,61 @@ def test_published_plan_reaches_the_officer_whose_outcome_is_stored() -> None:
                                                             for u in links)
 
 
+def test_outcomes_the_phone_kept_offline_are_recorded_once_and_bad_ones_refused() -> None:
+    """The page's own queue (app_pages/offline_outcomes) hands over taps kept in the browser."""
+    import datetime as dt
+    import uuid
+
+    from countyreach.services.workspace import DEMO_PASSWORD
+
+    at = _plan(_app())
+    day = at.session_state["day"]
+    store = _store()
+    manager = store.login("demo-manager", DEMO_PASSWORD)
+    store.publish(manager, "qingzu", DATE, store.save_plan(manager, "qingzu", DATE, day.problem,
+                                                           day.plan))
+    me = next(r for r in day.plan.routes if r.officer_id == "O01" and len(r.lead_ids) >= 2)
+    phone = _app("officer", user="demo-o01")
+    phone.date_input(key="officer_date").set_value(dt.date.fromisoformat(DATE)).run()
+    assert not phone.exception, phone.exception
+
+    def tap(lead: str, outcome: str, **change: object) -> dict[str, object]:
+        item: dict[str, object] = {
+            "id": str(uuid.uuid4()), "county_id": "qingzu", "officer_id": "O01",
+            "plan_date": DATE, "lead_id": lead, "outcome": outcome, "consent": False,
+            "opt_out": False, "tapped_at": "2026-11-24T10:00:00.000Z"}
+        item.update(change)
+        return item
+
+    good = tap(me.lead_ids[-1], "interested")
+    bad = [tap(me.lead_ids[0], "maybe"), tap("NOT-MINE", "met"),
+           tap(me.lead_ids[0], "applied"), tap(me.lead_ids[0], "met", id="12345")]
+    value = {"items": [good, *bad], "sync": 1}
+    phone.session_state["offline_outcomes"] = value
+    phone.run()
+    assert not phone.exception, phone.exception
+    errors = [e.value for e in phone.error]
+    assert len(errors) == 4, errors
+    assert any(t("offline_bad_outcome", "en") in e for e in errors)
+    assert any(t("offline_not_on_list", "en") in e and "NOT-MINE" in e for e in errors)
+    assert any(t("needs_consent", "en") in e for e in errors)
+    assert any(t("offline_bad_id", "en") in e for e in errors)
+    acks = phone.session_state["phone_acks"]
+    assert acks[good["id"]].ok and not any(acks[b["id"]].ok for b in bad)
+
+    def recorded() -> list[object]:
+        return [r for r in store.visit_outcomes(manager, "qingzu", DATE)
+                if r.outcome_id == good["id"]]
+
+    assert [r.outcome for r in recorded()] == ["interested"]  # type: ignore[attr-defined]
+    # the browser sends the same queue again (before the answer reached it): nothing new
+    phone.session_state["offline_outcomes"] = {**value, "sync": 2}
+    phone.run()
+    assert not phone.exception, phone.exception
+    assert not phone.error and len(recorded()) == 1
+    assert set(phone.session_state["phone_acks"]) == set(acks)
+
+
 def test_officer_page_without_plan_says_so(county_copy: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     # a county nobody has planned or published yet in this server process

@@ -1,10 +1,13 @@
 """Every journey of the app in a real Chromium, at desktop and phone sizes.
 
-One ``streamlit run app.py`` server for the module (restarted once, by the officer's
-journey), on a fresh SQLite store; demo mode creates the accounts. In order: the
+One ``streamlit run app.py`` server for the module (restarted by the officer's two
+journeys), on a fresh SQLite store; demo mode creates the accounts. In order: the
 manager plans, pins, locks, re-plans (and sees the diff) and publishes after
 confirming; the officer signs in on a phone, opens navigation, records an outcome,
-finds it again after a server restart, and cannot open another page's data; the
+finds it again after a server restart, and cannot open another page's data; with the
+server gone, the officer still reads the day and records an outcome in the page's own
+queue, which reaches the store exactly once when the server is back (and once only when
+the phone sends it again), and a browser that drops off the network does the same; the
 planner onboards a county from an OSM file, runs a sweep with visible progress and
 cancels it; a reload keeps the user signed in on the same page (a session cookie the
 store checks) and signing out ends it; the language switch keeps the page, leaves no
@@ -406,6 +409,128 @@ def test_officer_on_a_phone_records_an_outcome_that_survives_a_restart(
     idle(page)
     page.set_viewport_size(DESKTOP)
     shot(page, "officer-desktop")
+    ctx.close()
+
+
+#: The officer page's own outcome queue (``app_pages/offline_outcomes``): an iframe of its own.
+PHONE_QUEUE = 'iframe[title="app_pages.offline_outcomes.outcome_queue"]'
+#: The taps the phone keeps, read in the page (the component's frame has the same origin).
+QUEUED_JS = """() => Object.keys(localStorage).filter(k => k.startsWith('countyreach/outcomes/'))
+  .flatMap(k => JSON.parse(localStorage.getItem(k)).map(item => [k, item]))"""
+
+
+def _store_records(server: AppServer, lead: str) -> tuple[Any, int]:
+    """The stored outcome of ``lead`` today and how many times one was inserted for it."""
+    from countyreach.store import Store
+    from countyreach.store.records import AuditAction
+
+    store = Store.open(server.env["COUNTYREACH_DB"], bcrypt_rounds=4)
+    try:
+        manager = store.login("demo-manager", DEMO_PASSWORD)
+        current = {r.lead_id: r for r in store.visit_outcomes(manager, "qingzu", TODAY)}
+        inserts = [e for e in store.audit_log(manager, "qingzu")
+                   if e.action is AuditAction.RECORD_OUTCOME and e.target == f"{TODAY}/{lead}"]
+        return current.get(lead), len(inserts)
+    finally:
+        store.close()
+
+
+def test_officer_records_an_outcome_with_no_connection_and_it_is_stored_once(
+        server: AppServer, browser: Any, demo: list[str]) -> None:
+    from playwright.sync_api import expect
+
+    from countyreach.i18n import t
+
+    ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    sign_in(page, server.url, "demo-o01", DEMO_PASSWORD)
+    expect(page.get_by_role("heading", name="Next stop")).to_be_visible(timeout=60_000)
+    idle(page)
+    queue = page.frame_locator(PHONE_QUEUE)
+    status = queue.get_by_role("status")
+    expect(status).to_have_text(t("offline_queue_none", "en"), timeout=60_000)  # one line
+    expect(queue.locator("article")).to_have_count(0)
+    native = page.locator('[class*="st-key-stop_"]').first.get_by_role("heading").first
+    native_name = native.inner_text()
+    # Streamlit lays a "connection error" dialog over the page soon after its socket closes
+    page.evaluate("""() => { window.dialogSeen = false; new MutationObserver(() => {
+        if (document.querySelector('[data-testid=stDialog]')) window.dialogSeen = true;
+      }).observe(document.body, {childList: true, subtree: true}); }""")
+    server.stop()
+    expect(queue.get_by_text(t("offline_banner", "en"))).to_be_visible(timeout=30_000)
+    page.wait_for_function("() => window.dialogSeen", timeout=60_000)
+    expect(page.get_by_test_id("stDialog")).to_have_count(0, timeout=10_000)  # closed for us
+    # the day stays readable under the switched-off page
+    expect(page.get_by_role("heading", name="Next stop")).to_be_visible()
+    expect(native).to_have_text(native_name)
+    # two taps: the outcome, save
+    card = queue.locator("article").first
+    lead = (card.get_by_role("heading").get_attribute("id") or "").removeprefix("stop-")
+    card.get_by_role("button", name="Interested", exact=True).click()
+    card.get_by_role("button", name=t("save", "en"), exact=True).click()
+    expect(card).to_contain_text(t("offline_queued", "en", outcome="Interested"))
+    expect(status).to_have_text(t("offline_queue_waiting", "en", n=1))
+    kept = page.evaluate(QUEUED_JS)
+    assert len(kept) == 1, kept
+    key, item = kept[0]
+    assert key == f"countyreach/outcomes/qingzu/O01/{TODAY}"
+    assert item["lead_id"] == lead and item["outcome"] == "interested"
+    shot(page, "officer-offline-queued-phone")
+    server.start()
+    # the page reconnects and reruns by itself; the server's answer empties the phone's queue
+    expect(status).to_have_text(t("offline_queue_none", "en"), timeout=180_000)
+    expect(queue.get_by_text(t("offline_banner", "en"))).to_have_count(0)
+    assert page.evaluate(QUEUED_JS) == []
+    # back to one line, so the native list is right below it again
+    page.wait_for_function(f"() => document.querySelector('{PHONE_QUEUE}')"
+                           ".getBoundingClientRect().height < 80", timeout=30_000)
+    idle(page)
+    expect(page.get_by_text(re.compile(r"Done: \d+ stop"))).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("heading", name="Next stop")).to_be_in_viewport()
+    record, inserts = _store_records(server, lead)
+    assert record is not None and record.outcome_id == item["id"]
+    assert record.outcome == "interested" and inserts == 1
+    shot(page, "officer-offline-sent-phone")
+    # the same tap once more (an answer lost on the way): recorded once all the same
+    page.evaluate("([k, v]) => localStorage.setItem(k, JSON.stringify([v]))", [key, item])
+    page.reload(wait_until="domcontentloaded")
+    page.wait_for_function(f"() => ({QUEUED_JS})().length === 0", timeout=120_000)
+    expect(page.frame_locator(PHONE_QUEUE).get_by_role("status")).to_have_text(
+        t("offline_queue_none", "en"), timeout=60_000)
+    record, inserts = _store_records(server, lead)
+    assert record is not None and record.outcome_id == item["id"] and inserts == 1
+    ctx.close()
+
+
+def test_a_browser_that_goes_offline_keeps_the_tap_and_sends_it_when_back(
+        server: AppServer, browser: Any, demo: list[str]) -> None:
+    """Chromium's offline mode keeps Streamlit's socket open, so Streamlit notices nothing:
+    the page's queue goes by ``navigator.onLine`` and its health poll instead."""
+    from playwright.sync_api import expect
+
+    from countyreach.i18n import t
+
+    ctx = browser.new_context(viewport=DESKTOP)
+    page = ctx.new_page()
+    sign_in(page, server.url, "demo-o01", DEMO_PASSWORD)
+    expect(page.get_by_role("heading", name="Next stop")).to_be_visible(timeout=60_000)
+    idle(page)
+    queue = page.frame_locator(PHONE_QUEUE)
+    status = queue.get_by_role("status")
+    expect(status).to_have_text(t("offline_queue_none", "en"), timeout=60_000)
+    ctx.set_offline(True)
+    expect(queue.get_by_text(t("offline_banner", "en"))).to_be_visible(timeout=30_000)
+    card = queue.locator("article").first
+    lead = (card.get_by_role("heading").get_attribute("id") or "").removeprefix("stop-")
+    card.get_by_role("button", name="Not interested", exact=True).click()
+    card.get_by_role("button", name=t("save", "en"), exact=True).click()
+    expect(card).to_contain_text(t("offline_queued", "en", outcome="Not interested"))
+    shot(page, "officer-offline-queued-desktop")
+    ctx.set_offline(False)
+    expect(status).to_have_text(t("offline_queue_none", "en"), timeout=60_000)
+    assert page.evaluate(QUEUED_JS) == []
+    record, inserts = _store_records(server, lead)
+    assert record is not None and record.outcome == "not_interested" and inserts == 1
     ctx.close()
 
 

@@ -6,14 +6,18 @@ server restart loses nothing, and the store's rules decide who sees what (an
 officer only their own list). Outcomes that cannot be sent because the database
 is unreachable wait in an :class:`OutcomeQueue` in the officer's browser session
 and are sent when it answers again; every outcome carries an id fixed at the tap,
-so a retry never records a visit twice.
+so a retry never records a visit twice. Outcomes tapped while the phone had no
+connection at all wait in the browser's own queue and arrive as untrusted items:
+:func:`browser_outcome` checks each one before it joins the same queue, keeping the id
+the phone fixed at the tap.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Collection, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -36,6 +40,8 @@ __all__ = [
     "officer_view",
     "outcome_id",
     "PendingOutcome",
+    "browser_item_id",
+    "browser_outcome",
     "OutcomeQueue",
     "SendReport",
     "record_outcome_in_store",
@@ -132,6 +138,87 @@ class PendingOutcome:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "outcome", _outcome(self.outcome))
+
+
+# The browser's ids are crypto.randomUUID()'s: lower-case hex in the canonical 8-4-4-4-12 form.
+_BROWSER_ID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: Longest text taken as an id to acknowledge (anything longer cannot be a tap of ours).
+_ACK_ID_MAX = 64
+
+
+def browser_item_id(raw: object) -> str | None:
+    """The id a browser queue item is known by, to acknowledge it (even when it is refused).
+
+    Returns
+    -------
+    str or None
+        The item's ``id`` as sent, or ``None`` when it has no usable one (not a mapping,
+        not a string, empty or longer than 64 characters).
+    """
+    if not isinstance(raw, Mapping):
+        return None
+    rid = raw.get("id")
+    if not isinstance(rid, str) or not 0 < len(rid) <= _ACK_ID_MAX:
+        return None
+    return rid
+
+
+def browser_outcome(raw: object, county_id: str, officer_id: str,
+                    lists: Mapping[str, Collection[str]]) -> PendingOutcome:
+    """One outcome from the phone's own queue, checked before it joins an :class:`OutcomeQueue`.
+
+    The phone kept the tap while it had no connection; what it sends back is not
+    trusted: every field is checked here, and the store checks again when recording.
+
+    Parameters
+    ----------
+    raw : object
+        One item as the browser sent it: a mapping with ``id`` (a UUID fixed at the tap,
+        which becomes the stored ``outcome_id``), ``county_id``, ``officer_id``,
+        ``plan_date``, ``lead_id``, ``outcome``, ``consent`` and ``opt_out``.
+    county_id, officer_id : str
+        Whose list the page shows: the item must be for this county and officer.
+    lists : mapping
+        ``plan_date -> lead ids`` of that officer's published list of the day (a date
+        missing: no list that day).
+
+    Returns
+    -------
+    PendingOutcome
+
+    Raises
+    ------
+    InputError
+        Naming the field at fault: ``item`` (not an object of the right shape),
+        ``outcome_id`` (not a canonical lower-case UUID), ``lead_id`` (not on the
+        officer's list of that day, or another county's or officer's item), ``outcome``
+        (not in the vocabulary) or ``consent`` (an outcome that needs consent without it).
+    """
+    if not isinstance(raw, Mapping):
+        raise InputError("an outcome from the browser must be an object", field="item")
+    rid = raw.get("id")
+    if not isinstance(rid, str) or not _BROWSER_ID_RE.fullmatch(rid):
+        raise InputError(f"malformed outcome id {rid!r}", field="outcome_id")
+    plan_date, lead_id = raw.get("plan_date"), raw.get("lead_id")
+    if not isinstance(plan_date, str) or not _DATE_RE.fullmatch(plan_date) \
+            or not isinstance(lead_id, str):
+        raise InputError("an outcome from the browser needs plan_date and lead_id",
+                         field="item")
+    if raw.get("county_id") != county_id or raw.get("officer_id") != officer_id \
+            or lead_id not in lists.get(plan_date, ()):
+        raise InputError(f"lead {lead_id!r} is not on the list of {officer_id} for "
+                         f"{plan_date}", field="lead_id")
+    code = raw.get("outcome")
+    if not isinstance(code, str):
+        raise InputError(f"unknown outcome {code!r}", field="outcome")
+    outcome = _outcome(code)
+    consent, opt_out = raw.get("consent", False), raw.get("opt_out", False)
+    if not isinstance(consent, bool) or not isinstance(opt_out, bool):
+        raise InputError("consent and opt_out must be true or false", field="item")
+    if outcome in CONSENT_OUTCOMES and not consent:
+        raise InputError(f"{outcome.value} needs the customer's consent", field="consent")
+    return PendingOutcome(rid, county_id, plan_date, lead_id, outcome, consent, opt_out)
 
 
 @dataclass
