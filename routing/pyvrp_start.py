@@ -254,10 +254,15 @@ def pyvrp_orders(problem: RoutingProblem, leads: Sequence[Lead], time_limit_s: f
     Unsupported
         See :func:`pyvrp_data`.
     """
+    day = pyvrp_data(problem, leads, relax=relax, required=required)
+    return _solve(day, problem, time_limit_s, seed)
+
+
+def _solve(day: PyvrpDay, problem: RoutingProblem, time_limit_s: float, seed: int
+           ) -> list[list[str]] | None:
     import pyvrp
     from pyvrp.stop import MaxRuntime
 
-    day = pyvrp_data(problem, leads, relax=relax, required=required)
     res = pyvrp.solve(day.data, stop=MaxRuntime(max(0.01, time_limit_s)), seed=seed,
                       display=False, collect_stats=False)
     if not res.best.is_feasible():
@@ -279,8 +284,10 @@ def pyvrp_orders_until(problem: RoutingProblem, lead_ids: Sequence[str], until_w
     For a worker process: the budget is a ``time.time()`` instant, so a process that started
     late stops with the others.
     """
+
     by_id = problem.lead_by_id
+    day = pyvrp_data(problem, [by_id[x] for x in lead_ids], required=required)
     left = until_wall_s - time.time()
     if left <= 0.05:
         return None
-    return pyvrp_orders(problem, [by_id[x] for x in lead_ids], left, seed, required=required)
+    return _solve(day, problem, left, seed)
