@@ -41,7 +41,7 @@ from routing.problem import Lead, Officer, RoutingProblem, end_node_id, start_no
 from routing.reasons import eligible, soft_mismatch
 
 __all__ = ["MAX_PROFILES", "PyvrpDay", "Unsupported", "available", "pyvrp_data", "pyvrp_orders",
-           "pyvrp_orders_until", "every_lead_pays", "models_exactly"]
+           "pyvrp_orders_until", "every_lead_pays", "models_exactly", "unsupported"]
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,25 @@ def models_exactly(problem: RoutingProblem, leads: Sequence[Lead]) -> bool:
     return not any(soft_mismatch(problem, o, ld) for o in problem.officers for ld in leads)
 
 
+def _kinds(problem: RoutingProblem, leads: Sequence[Lead]
+           ) -> tuple[list[tuple[bool, ...]], dict[tuple[bool, ...], int]]:
+    """Which leads each officer may visit, and a profile number per distinct pattern."""
+    allowed = [tuple(eligible(problem, o, ld) for ld in leads) for o in problem.officers]
+    return allowed, {sig: i for i, sig in enumerate(dict.fromkeys(allowed))}
+
+
+def unsupported(problem: RoutingProblem, leads: Sequence[Lead]) -> str | None:
+    """Why PyVRP cannot propose a start for this day even under the relaxation, or None."""
+    if problem.locked_routes or problem.done_lead_ids or problem.reference_routes:
+        return "locked routes, done visits and re-planning are not modelled"
+    if any(ld.pinned_position is not None for ld in leads):
+        return "position pins are not modelled"
+    n_kinds = len(_kinds(problem, leads)[1])
+    if n_kinds > MAX_PROFILES:
+        return f"{n_kinds} kinds of officer by the leads they may visit"
+    return None
+
+
 def pyvrp_data(problem: RoutingProblem, leads: Sequence[Lead] | None = None, *,
                relax: bool = True, required: bool = False) -> PyvrpDay:
     """The PyVRP problem of a day (every lead an optional client with its value as prize).
@@ -142,19 +161,14 @@ def pyvrp_data(problem: RoutingProblem, leads: Sequence[Lead] | None = None, *,
     import pyvrp
 
     leads = list(problem.leads if leads is None else leads)
-    if problem.locked_routes or problem.done_lead_ids or problem.reference_routes:
-        raise Unsupported("locked routes, done visits and re-planning are not modelled")
-    if any(ld.pinned_position is not None for ld in leads):
-        raise Unsupported("position pins are not modelled")
+    why = unsupported(problem, leads)
+    if why is not None:
+        raise Unsupported(why)
     if not relax:
         _check_exact(problem, leads)
     m = problem.matrix
     officers = problem.officers
-    # Which leads each officer may visit: officers alike share a profile.
-    allowed = [tuple(eligible(problem, o, ld) for ld in leads) for o in officers]
-    kinds = {sig: i for i, sig in enumerate(dict.fromkeys(allowed))}
-    if len(kinds) > MAX_PROFILES:
-        raise Unsupported(f"{len(kinds)} kinds of officer by the leads they may visit")
+    allowed, kinds = _kinds(problem, leads)
     depot_node: dict[str, str] = {}
     for o in officers:
         depot_node.setdefault(o.start.depot_id, start_node_id(o.officer_id))

@@ -42,11 +42,11 @@ from routing.plan import DroppedLead, DropReason, Plan, PlanStatus, Route
 from routing.polish import polish
 from routing.problem import Lead, RoutingProblem
 from routing.pyvrp_start import (
-    Unsupported,
     available,
     every_lead_pays,
     models_exactly,
     pyvrp_orders_until,
+    unsupported,
 )
 from routing.reasons import explain_drops, insert_profitable, lead_alone_reasons, soft_mismatch
 from routing.schedule import schedule_route
@@ -82,8 +82,9 @@ _PYVRP_SHARE_EXACT = 0.9
 _PYVRP_SHARE = 0.6
 _GREEDY_SHARE_WITH_PYVRP = 0.05
 #: PyVRP is asked to serve every lead when each outweighs its longest detour and there are at
-#: most this share of the visits the day holds (about: see :func:`_capacity`). Measured on
-#: the generated families: long routes 0.67-0.75, field days 1.03 and more.
+#: most this share of the visits the day holds (about: see :func:`_capacity`). Measured:
+#: long routes 0.67-0.75 and Solomon 0.26-0.30 of it; field days 1.03 and more, team
+#: orienteering 1.5-2.4.
 _REQUIRED_SHARE = 0.8
 #: Seconds PyVRP runs past its limit, per lead and square root of officers (see _pyvrp_start).
 _PYVRP_OVERRUN_S = 1e-4
@@ -346,15 +347,15 @@ def _promising(problem: RoutingProblem, candidates: Sequence[Lead]
     return searched, held
 
 
-def _pyvrp_start(problem: RoutingProblem, candidates: Sequence[Lead], time_limit_s: float,
-                 params: SolveParams, stats: dict[str, int]) -> list[list[str]] | None:
-    """PyVRP's orders for the relaxed day, fitted to every rule; None when not applicable.
+def _with_pyvrp_start(problem: RoutingProblem, candidates: Sequence[Lead], greedy: list[list[str]],
+                     time_limit_s: float, params: SolveParams, stats: dict[str, int]
+                     ) -> list[list[str]]:
+    """The better of the greedy start and PyVRP's orders for the relaxed day (fitted to every
+    rule), PyVRP running for its share of ``time_limit_s``.
 
     With ``workers`` > 1 each worker runs PyVRP with its own seed (``seed * workers + j``)
     at the same time and the most valuable fitted start is kept.
     """
-    if not params.pyvrp_start or not available() or len(candidates) < 2:
-        return None
     exact = models_exactly(problem, candidates)
     budget_s = (_PYVRP_SHARE_EXACT if exact else _PYVRP_SHARE) * time_limit_s
     # PyVRP looks at its clock between iterations, and an iteration grows with the day:
@@ -364,8 +365,9 @@ def _pyvrp_start(problem: RoutingProblem, candidates: Sequence[Lead], time_limit
     until = time.time() + max(0.0, budget_s - overrun_s)
     w = params.workers if budget_s >= _PYVRP_PARALLEL_MIN_S else 1
     ids = [ld.lead_id for ld in candidates]
-    # Serving everyone when every lead outweighs any detour and the day clearly holds them
-    # all (if it does not after all, PyVRP finds nothing and the greedy start stands).
+    # Serve everyone when every lead outweighs any detour and the day clearly holds them all:
+    # PyVRP's prize-collecting search was measured to leave such leads out. If the day
+    # cannot hold them after all, PyVRP finds nothing and the greedy start stands.
     required = (every_lead_pays(problem, candidates) and len(candidates)
                 <= _REQUIRED_SHARE * _capacity(problem, candidates, caps=True)[0])
     executor = None
@@ -378,42 +380,39 @@ def _pyvrp_start(problem: RoutingProblem, candidates: Sequence[Lead], time_limit
         except Exception as exc:  # a worker that cannot start costs a core, not the day
             log.warning("PyVRP workers could not start: %s", exc)
             futures = []
+    worked = 1
     try:
         # Until a wall-clock instant, so that building PyVRP's model counts in its share.
         proposals = [pyvrp_orders_until(problem, ids, until, params.seed * w, required)]
-        worked = 1
         for f in futures:
             try:
                 proposals.append(f.result())
                 worked += 1
             except Exception as exc:  # a worker that dies costs its proposal, not the day
                 log.warning("a PyVRP worker failed: %s", exc)
-    except Unsupported as exc:
-        log.info("no PyVRP start: %s", exc)
-        return None
     finally:
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
     stats["pyvrp_workers"] = worked
-    log.info("PyVRP: %d proposals, %.2f s over its share", len(proposals),
-             time.time() - until)
     fitted = [fit_orders(problem, candidates, p) for p in proposals if p is not None]
-    if not fitted:
-        return None
     node_ids, dur = day_matrix(problem, candidates, problem.officers)
     pos = {x: i for i, x in enumerate(node_ids)}
-    best = max(fitted, key=lambda orders: sum(route_value(problem, v, seq, pos, dur)
-                                              for v, seq in enumerate(orders)))
-    log.info("PyVRP start fitted, %.2f s over its share", time.time() - until)
+
+    def value(orders: list[list[str]]) -> float:
+        return sum(route_value(problem, v, seq, pos, dur) for v, seq in enumerate(orders))
+
+    best = max([greedy, *fitted], key=value)  # the greedy start wins ties
+    stats["pyvrp_start"] = int(best is not greedy)
+    log.info("PyVRP start %s against greedy %.1f (%s; %.2f s past its share)",
+             f"{value(best):.1f}" if best is not greedy else "lost", value(greedy),
+             "required" if required else "prize-collecting", time.time() - until)
     return best
 
 
 def _initial_routes(problem: RoutingProblem, candidates: Sequence[Lead], time_limit_s: float,
-                    savings_s: float = 0.0, proposal: list[list[str]] | None = None
-                    ) -> list[list[str]]:
-    """The best of a few greedy constructions (they differ in how much value outweighs time),
-    a ``proposal`` if given, and, on small days given ``savings_s``, OR-Tools' savings start
-    improved by a descent."""
+                    savings_s: float = 0.0) -> list[list[str]]:
+    """The best of a few greedy constructions (they differ in how much value outweighs time)
+    and, on small days given ``savings_s``, OR-Tools' savings start improved by a descent."""
     deadline = time.perf_counter() + time_limit_s
     node_ids, dur = day_matrix(problem, candidates, problem.officers)
     pos = {x: i for i, x in enumerate(node_ids)}
@@ -431,11 +430,6 @@ def _initial_routes(problem: RoutingProblem, candidates: Sequence[Lead], time_li
         if best is None or value > best[0]:
             best = (value, orders)
     assert best is not None
-    if proposal is not None:
-        value = plan_value(proposal)
-        log.info("PyVRP start %.1f against greedy %.1f", value, best[0])
-        if value > best[0]:
-            best = (value, proposal)
     if savings_s > 0 and len(candidates) <= _SAVINGS_MAX_LEADS:
         # Savings opens fewer routes when (nearly) every lead gets visited (a VRPTW):
         # see routing.model.Search.SAVINGS. Kept only if better.
@@ -468,13 +462,19 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
         # does not concern, and a greedy start would have to be searched back there.
         initial = reference_start(problem, candidates)
     elif fixed_steps is None:
-        proposal = _pyvrp_start(problem, candidates, time_limit_s, params, stats)
-        greedy_s = 0.3 if proposal is None else _GREEDY_SHARE_WITH_PYVRP
-        initial = _initial_routes(problem, candidates, greedy_s * time_limit_s,
-                                  _SAVINGS_SHARE * time_limit_s if proposal is None else 0.0,
-                                  proposal=proposal)
-        if proposal is not None:
-            stats["pyvrp_start"] = int(initial is proposal)  # 1: it beat the greedy starts
+        why_not = ("switched off" if not params.pyvrp_start else
+                   "PyVRP is not installed" if not available() else
+                   "fewer than two candidates" if len(candidates) < 2 else
+                   unsupported(problem, candidates))
+        if why_not is None:
+            initial = _initial_routes(problem, candidates,
+                                      _GREEDY_SHARE_WITH_PYVRP * time_limit_s)
+            initial = _with_pyvrp_start(problem, candidates, initial,
+                                        deadline - time.perf_counter(), params, stats)
+        else:
+            log.info("no PyVRP start: %s", why_not)
+            initial = _initial_routes(problem, candidates, 0.3 * time_limit_s,
+                                      _SAVINGS_SHARE * time_limit_s)
     else:
         initial = _initial_routes(problem, candidates, NO_CLOCK_S)
     chosen = {x for seq in initial for x in seq}
