@@ -134,6 +134,8 @@ class _Routes:
         return last + 1
 
     def drive(self, v: int, seq: Sequence[int]) -> int:
+        if not seq:
+            return 0  # a day at home drives nothing, as schedule_route counts it
         r = self.rows(v, seq)
         dl = self.dl
         return sum(dl[a][b] for a, b in itertools.pairwise(r))
@@ -226,7 +228,18 @@ class _Routes:
         return dl[r[k]][r[k + 1]] + dl[r[k + 1]][r[k + 2]] - dl[r[k]][r[k + 2]]
 
     def apply(self, changes: dict[int, list[int]], gain_yuan: float) -> bool:
-        """Make the move if every changed route is feasible; whether it was made."""
+        """Make the move if it gains value and every changed route is feasible; whether it
+        was made.
+
+        The moves screen by detour formulas measured from a route's start-to-end arc, which
+        an officer who stays home does not drive when start and end differ (home, branch);
+        the move is judged on the routes' values, so the search only climbs and ends (the
+        formula's gain made route removal and a relocation back undo each other forever).
+        """
+        gain_yuan = sum(self.value(v, seq) - self.value(v, self.seqs[v])
+                        for v, seq in changes.items())
+        if gain_yuan <= _EPS_YUAN:
+            return False
         if not all(self.fits(v, seq) for v, seq in changes.items()):
             return False
         self.set_routes(changes)
@@ -526,7 +539,7 @@ class _Routes:
             others[w] = [*others[w][:p], i, *others[w][p:]]
             if not self.fits(w, others[w]):
                 return False
-        after = sum(self.value(w, s) for w, s in others.items())
+        after = sum(self.value(w, s) for w, s in others.items())  # a day at home drives 0
         if after <= before + _EPS_YUAN:
             return False
         return self.apply({v: [], **others}, after - before)

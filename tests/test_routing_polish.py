@@ -5,16 +5,32 @@ with their seed."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from geo.types import Location, TravelMatrix
 from routing import schedule_route
 from routing.ils import WholeDay
 from routing.polish import polish
-from routing.problem import Break, RoutingProblem, TimeWindow
+from routing.problem import (
+    Break,
+    Depot,
+    Officer,
+    RoutingProblem,
+    RoutingRules,
+    TimeWindow,
+    end_node_id,
+    start_node_id,
+)
 from routing.reasons import eligible, soft_mismatch
 from tests.test_routing_solver import MIN, H, lead, officer, problem
+
+FIXTURES = Path(__file__).parent / "fixtures" / "routing"
 
 
 def _value(p: RoutingProblem, orders: list[list[str]]) -> float:
@@ -171,3 +187,39 @@ def test_ruin_and_recreate_steps_never_lose_value_and_repeat_with_their_seed(p, 
                        if by_id[x].pinned_officer_id is not None):
             assert _value(p, after) >= _value(p, before) - 1e-6
     assert run() == plans
+
+
+@pytest.mark.timeout(120)
+def test_a_day_that_ends_elsewhere_is_valued_as_the_plan_values_it_and_the_search_ends():
+    # O2's day runs from home (20 min east) to the branch and passes "x"; O1 makes a
+    # 10-minute detour for it. A day at home drives nothing: emptying O2's day gains its
+    # whole drive, while the moves' detour formulas (measured from O2's home-to-branch arc)
+    # see moving x back as free. Judged by the formulas, the two undid each other forever.
+    branch = Depot("branch", "branch", Location(35.5, 115.0), "branch")
+    home = Depot("O2-home", "home", Location(35.5, 115.2), "home")
+    o1 = officer("O1")
+    o2 = Officer("O2", "O2", home, branch, TimeWindow(8 * H, 17 * H))
+    xs = {"y": 1, "x": 5, start_node_id("O1"): 0, end_node_id("O1"): 0,
+          start_node_id("O2"): 20, end_node_id("O2"): 0}
+    ids = list(xs)
+    d = np.array([[abs(xs[a] - xs[b]) * MIN for b in ids] for a in ids], dtype=np.int64)
+    p = RoutingProblem((lead("y"), lead("x")), (o1, o2), TravelMatrix(ids, d, d * 10),
+                       RoutingRules(drive_cost_yuan_per_h=30.0), "2026-12-03")
+    orders, _ = polish(p, p.leads, [["y"], ["x"]])
+    assert _value(p, orders) > _value(p, [["y"], ["x"]])
+    assert sorted(x for seq in orders for x in seq) == ["x", "y"]
+
+
+@pytest.mark.timeout(120)
+def test_the_search_ends_on_the_day_where_route_removal_and_relocation_undid_each_other():
+    # A day of the store loop (9 leads, 3 officers with lunch and a visit cap, O05's day
+    # ending away from its start): emptying O05's route and relocating a visit back into
+    # it were both judged gains and repeated without end (test_loop_e2e hung).
+    from countyreach.serialize import problem_from_dict  # the fixture's file format
+
+    doc = json.loads((FIXTURES / "polish_cycle.json").read_text(encoding="utf-8"))
+    p = problem_from_dict(doc)
+    start = [["B0033", "B0022", "B0040", "B0256", "B0031"], ["B0265"],
+             ["B0296", "B0135", "B0010"]]
+    orders, _ = polish(p, p.leads, start)
+    assert _value(p, orders) >= _value(p, start) - 1e-6
