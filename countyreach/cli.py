@@ -234,6 +234,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     files = write_plan_files(day.problem, day.plan, out, crs=day.county.county.crs)
     print(summary_text(day.problem, day.plan))
     print()
+    print(f"Value basis: {day.plan.meta.get('value_basis', 'n/a')}")
     verdict = "no violations" if day.ok else f"{len(day.violations)} VIOLATIONS"
     print(f"Checker: {verdict}.  Wrote {len(files)} files to {out}/ "
           f"(plan.json, problem.json, routes/*.csv, dropped.csv) "
@@ -293,6 +294,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     scorer = get_scorer(data, cache_dir=args.cache_dir, retrain=args.retrain)
     month = (dt.date.fromisoformat(args.date) if args.date else dt.date.today()).strftime("%Y-%m")
     scores = score_leads(data, scorer, month)
+    from propensity import value_basis_of
+
+    print(f"Value basis: {value_basis_of(scorer).text(args.lang)}")
     col = "explanation_zh" if args.lang == "zh" else "explanation_en"
     print(f"{'lead':<8}{'name':<22}{'P(loan)':>8}{'loan ¥':>10}{'value ¥':>10}  why")
     for rec in scores.head(args.top).itertuples(index=False):
@@ -314,11 +318,15 @@ _SYNTH_WINDOWS: dict[str, tuple[float, str]] = {
 
 
 def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: int,
-                 start_month: str, force: bool = False) -> tuple[Path, Path]:
+                 start_month: str, force: bool = False,
+                 variant: str = "additive") -> tuple[Path, Path]:
     """Synthesise a business population and its visit history for a county folder.
 
     Businesses are placed in the county's villages by the propensity generator;
     the hidden truth stays in memory, only what a lender could observe is written.
+    ``variant="heterogeneous"`` (:class:`propensity.EconomyVariant`) has walk-in loans:
+    the bank's loan book is written too (``loans.csv``), so plans can value what a visit
+    causes.
 
     Returns
     -------
@@ -351,7 +359,8 @@ def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: in
     bdf = pd.DataFrame([{"branch_id": b.depot_id, "name": b.name, "lat": b.location.lat,
                          "lon": b.location.lon} for b in branches])
     econ = propensity.generate_economy(villages, n_businesses=n_businesses, n_months=n_months,
-                                       seed=seed, branches=bdf, start_month=start_month)
+                                       seed=seed, branches=bdf, start_month=start_month,
+                                       variant=variant)
     leads = econ.businesses.copy()
     rng = np.random.default_rng(seed + 1)
     windows = []
@@ -372,6 +381,12 @@ def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: in
     history_path = root / "history.csv"
     leads.to_csv(leads_path, index=False)
     econ.history.to_csv(history_path, index=False)
+    loans_path = root / "loans.csv"
+    if (econ.loan_book["source"] != "visit").any():
+        econ.loan_book[["lead_id", "month", "loan_yuan", "defaulted"]].to_csv(loans_path,
+                                                                              index=False)
+    else:  # an old loan book would describe other businesses
+        loans_path.unlink(missing_ok=True)
     return leads_path, history_path
 
 
@@ -418,8 +433,9 @@ def cmd_county_init(args: argparse.Namespace) -> int:
 def cmd_synth(args: argparse.Namespace) -> int:
     leads, history = synth_county(Path(args.county), n_businesses=args.n, n_months=args.months,
                                   seed=args.seed, start_month=args.start_month,
-                                  force=args.force)
-    print(f"Wrote {leads} and {history} (synthetic, seed {args.seed})")
+                                  force=args.force, variant=args.variant)
+    loans = " and loans.csv" if (Path(args.county) / "loans.csv").exists() else ""
+    print(f"Wrote {leads} and {history}{loans} (synthetic, seed {args.seed})")
     return 0
 
 
@@ -518,6 +534,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--force", action="store_true",
                    help="replace existing leads.csv / history.csv")
+    p.add_argument("--variant", choices=("additive", "heterogeneous"), default="additive",
+                   help="economy: heterogeneous has walk-in loans and writes loans.csv")
     p.set_defaults(func=cmd_synth)
 
     from countyreach.simulation.cli import add_subcommands as add_simulation_subcommands

@@ -56,6 +56,7 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     print(f"Model: {res.model.label}")
     if res.model.note:
         print(f"  {res.model.note}")
+    print(f"Value basis: {res.model.basis_text}")
     why = Counter(res.excluded.values())
     print(f"Follow-ups pinned today: {len(res.follow_ups)}; leads not prospected: "
           f"{len(res.excluded)}" + (" (" + ", ".join(f"{k}: {n}" for k, n in sorted(why.items()))
@@ -91,6 +92,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
         res = loop.retrain(store.operator_session(), args.county, force=args.force)
     print(f"Model {args.county} v{res.record.version}: {res.message}")
     print(f"  held-out: {metric_text(dict(res.record.metrics))}")
+    print(f"  value basis: {res.value_basis.text(model=f'model v{res.record.version}')}")
     if res.previous is not None and res.previous_auc is not None:
         print(f"  previous v{res.previous.version} on the same held-out visits: "
               f"AUC {res.previous_auc:.3f}")

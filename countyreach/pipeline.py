@@ -108,7 +108,7 @@ class CountyData:
 
     ``snaps`` maps every lead id and every officer start/end node id to its
     snap on the road graph; ``leads`` keeps the validated input table with the
-    spatial features added.
+    spatial features added; ``loans`` is the bank's loan book (``loans.csv``).
     """
 
     county: County
@@ -119,6 +119,7 @@ class CountyData:
     officers: tuple[Officer, ...]
     snaps: Mapping[str, Any] = field(repr=False)
     history: pd.DataFrame | None = None
+    loans: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -175,14 +176,18 @@ def load_county_data(
     _check_pins(county, table, officers)
     history_path = county.root / "history.csv"
     history = read_history(history_path) if history_path.exists() else None
+    from countyreach.services.models import read_loans
+
+    loans = read_loans(county.root / "loans.csv")
     return assemble_county_data(county, villages, branches, table, officers, history,
-                                cache_dir=cache_dir, progress=report)
+                                cache_dir=cache_dir, progress=report, loans=loans)
 
 
 def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple[Depot, ...],
                          table: pd.DataFrame, officers: tuple[Officer, ...],
                          history: pd.DataFrame | None, *, cache_dir: str | Path | None = None,
-                         progress: ProgressFn | None = None) -> CountyData:
+                         progress: ProgressFn | None = None,
+                         loans: pd.DataFrame | None = None) -> CountyData:
     """Snap read county tables to the roads and add spatial features (the store plans
     through this; :func:`load_county_data` reads the tables from a folder first).
 
@@ -190,8 +195,8 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
     ----------
     county : County
         Where the road file is (and what error messages name).
-    villages, branches, table, officers, history
-        As the :mod:`countyreach.io` readers return them (``table`` with ``source_row``).
+    villages, branches, table, officers, history, loans
+        As the readers return them (``table`` with ``source_row``; ``loans``: loans.csv).
     cache_dir : str or Path, optional
         Road-graph cache.
     progress : callable, optional
@@ -229,7 +234,8 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
                     row=1 + [x.officer_id for x in officers].index(o.officer_id),
                     field="start_lat" if node.startswith("@start") else "end_lat")
     table = add_spatial_features(table, branches)
-    return CountyData(county, graph, villages, branches, table, officers, snap_map, history)
+    return CountyData(county, graph, villages, branches, table, officers, snap_map, history,
+                      loans)
 
 
 def _check_pins(county: County, table: pd.DataFrame, officers: Sequence[Officer]) -> None:
@@ -313,7 +319,8 @@ def add_spatial_features(table: pd.DataFrame, branches: Sequence[Depot]) -> pd.D
 def _model_path(data: CountyData, cache_dir: Path) -> Path:
     from countyreach.services.models import file_model_path
 
-    return file_model_path(cache_dir, data.county.county_id, data.leads, data.history)
+    return file_model_path(cache_dir, data.county.county_id, data.leads, data.history,
+                           data.loans)
 
 
 def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain: bool = False,
@@ -322,6 +329,8 @@ def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain
 
     File mode: the model file is keyed by county, data and code (a changed history trains
     a new one); counties in the store use the registry (:mod:`countyreach.services.models`).
+    With a loan book (``loans.csv``) that supports it, the scorer also carries the value a
+    visit causes (:func:`propensity.add_visit_value`).
 
     Parameters
     ----------
@@ -349,22 +358,34 @@ def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain
         raise InputError("no visit history to train the lead model on (history.csv)",
                          file=str(data.county.root / "history.csv"))
     scorer = propensity.LeadScorer(random_state=seed).fit_history(data.leads, data.history)
+    propensity.add_visit_value(scorer, data.leads, data.history, data.loans, seed=seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     propensity.save_scorer(scorer, path)
     return scorer
 
 
 def score_leads(data: CountyData, scorer: propensity.LeadScorer, month: str, *,
-                do_not_visit: Iterable[str] = ()) -> pd.DataFrame:
-    """Expected value of visiting each lead this month, with explanations.
+                do_not_visit: Iterable[str] = (),
+                loan_book: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Value of visiting each lead this month on the scorer's basis, with explanations.
+
+    Visit-caused when the scorer carries a visit-value model, else uptake if visited (the
+    ``value_basis`` column, :func:`propensity.plan_scores`); recent borrowers are worth 0.
+
+    Parameters
+    ----------
+    loan_book : pandas.DataFrame, optional
+        Every loan the bank knows; default the county's history and loan book.
 
     Returns
     -------
     pandas.DataFrame
-        ``lead_id, p_uptake, loan_yuan, p_default, value_yuan, value_std_yuan,
-        explanation_en, explanation_zh`` plus the lead's name, industry, village.
+        :data:`propensity.PLAN_SCORE_COLUMNS` plus the lead's name, industry, village.
     """
-    scores = scorer.score(data.leads, month, do_not_visit=tuple(do_not_visit))
+    book = loan_book if loan_book is not None else propensity.bank_loan_book(data.history,
+                                                                             data.loans)
+    scores = propensity.plan_scores(scorer, data.leads, month, loan_book=book,
+                                    do_not_visit=tuple(do_not_visit))
     keep = ["lead_id", "name", "industry", "village", "lat", "lon"]
     out = data.leads[keep].merge(scores, on="lead_id", how="left")
     return out.sort_values("value_yuan", ascending=False, kind="stable").reset_index(drop=True)
@@ -506,8 +527,9 @@ def plan_day(
     report("optimise routes", 0.65)
     day_plan = solve_day(data, problem, scores, timings, started=t0, params=params,
                          held_back=chosen.held_back)
+    meta = {**day_plan.plan.meta, "value_basis": propensity.value_basis_of(scorer).text()}
     report("done", 1.0)
-    return day_plan
+    return replace(day_plan, plan=replace(day_plan.plan, meta=meta))
 
 
 def solve_day(data: CountyData, problem: RoutingProblem, scores: pd.DataFrame,

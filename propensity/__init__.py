@@ -9,6 +9,9 @@
 * :class:`LeadScorer` — a scikit-learn estimator over visit tables (:func:`visit_table`):
   value in yuan = P(uptake) x loan x (1 - PD) x margin, with its uncertainty and
   bilingual reasons (:func:`explain`);
+* :func:`add_visit_value`, :func:`plan_scores` — the value a plan optimises: visit-caused
+  (:class:`VisitValueModel`) when the visit log and loan book support it, else uptake if
+  visited, with the loan rule in both (:class:`ValueBasis`);
 * :func:`retrain`, :func:`thompson_values` — learning from recorded visits, with exploration;
 * :func:`model_report`, :func:`feature_drift`, :func:`temporal_split`,
   :func:`village_group_cv` — honest evaluation; :func:`save_scorer` / :func:`load_scorer`.
@@ -53,6 +56,18 @@ from propensity.history import history_features, outcomes_to_history, visit_tabl
 from propensity.loan_models import LOAN_PRIOR_YUAN, PD_PRIOR, DefaultModel, LoanSizeModel
 from propensity.outcomes import FOLLOW_UP_OUTCOMES, LOAN_OUTCOMES, OUTCOME_UPTAKE, Outcome
 from propensity.persistence import load_scorer, save_scorer
+from propensity.planning import (
+    PLAN_SCORE_COLUMNS,
+    UpliftCriteria,
+    UpliftSupport,
+    ValueBasis,
+    ValueBasisKind,
+    add_visit_value,
+    bank_loan_book,
+    check_loan_book,
+    plan_scores,
+    value_basis_of,
+)
 from propensity.qini import decile_calibration, qini_coefficient, qini_curve, top_share_ratio
 from propensity.retraining import retrain, thompson_values
 from propensity.scorer import DEFAULT_MARGIN, SCORE_COLUMNS, LeadScorer
@@ -79,6 +94,9 @@ __all__ = [
     "VisitValueModel", "UpliftLearner", "loan_recency", "uplift_table", "EconomyVariant",
     "VisitEffectConfig", "qini_curve", "qini_coefficient", "top_share_ratio",
     "decile_calibration",
+    # what a plan's values mean: visit-caused when the data supports it, and the loan rule
+    "ValueBasis", "ValueBasisKind", "UpliftCriteria", "UpliftSupport", "add_visit_value",
+    "plan_scores", "bank_loan_book", "check_loan_book", "value_basis_of", "PLAN_SCORE_COLUMNS",
     # evaluation
     "ModelReport", "model_report", "report_from_predictions", "calibration_bins",
     "calibration_plot_data", "plot_calibration", "expected_calibration_error", "lift_table",

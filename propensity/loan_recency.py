@@ -1,7 +1,10 @@
-"""Loan recency from the bank's loan book: the features of a renewal that is due.
+"""The bank's loan book and loan recency: the features of a renewal that is due.
 
 Months since a lead's last loan from us and its loans of the last two years, at any
-month; :mod:`propensity.uplift` uses them as features and for the loan rule.
+month; :mod:`propensity.uplift` uses them as features and for the loan rule. The loan book
+is checked here (:func:`check_loan_book`) and joined to the visit history's loans
+(:func:`bank_loan_book`); it is taken to be complete from its first month to its last
+(:func:`coverage`).
 """
 
 from __future__ import annotations
@@ -13,9 +16,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from propensity.errors import DataError
 from propensity.features import parse_month
+from propensity.history import check_history
 
-__all__ = ["RECENCY_CAP_MONTHS", "loan_recency", "month_index"]
+__all__ = ["RECENCY_CAP_MONTHS", "loan_recency", "month_index", "check_loan_book",
+           "bank_loan_book", "recency_now", "coverage", "in_coverage"]
 
 #: Months-since-last-loan features are capped here (never borrowed = the cap).
 RECENCY_CAP_MONTHS = 60.0
@@ -63,3 +69,130 @@ def loan_recency(lead_ids: Sequence[str], month: str | Sequence[str],
                 since[i] = min(RECENCY_CAP_MONTHS, float(t - before[-1]))
                 count[i] = float(np.sum(before >= t - 24))
     return pd.DataFrame({"months_since_loan": since, "loans_24m": count})
+
+
+def check_loan_book(loans: pd.DataFrame) -> pd.DataFrame:
+    """Checked copy of the bank's loan book: ``lead_id, month, loan_yuan, defaulted``.
+
+    Parameters
+    ----------
+    loans : pandas.DataFrame
+        One row per loan: ``lead_id``, ``month`` (``YYYY-MM`` the loan was made), optional
+        ``loan_yuan`` (>= 0) and ``defaulted`` (0/1). Other columns are ignored: whether a
+        loan followed a visit is read from the visit history, not from the book.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The four columns, ``lead_id`` and ``month`` as text, one row per lead and month.
+
+    Raises
+    ------
+    DataError
+        Naming the row and field of a bad month, amount or default flag, or a missing column.
+    """
+    missing = [c for c in ("lead_id", "month") if c not in loans.columns]
+    if missing:
+        raise DataError(f"the loan book lacks column(s) {missing}", field=missing[0])
+    out = pd.DataFrame({"lead_id": loans["lead_id"].astype("string").str.strip().fillna(""),
+                        "month": loans["month"].astype("string").str.strip().fillna("")
+                        .str.slice(0, 7)}).astype(object)
+    if (out["lead_id"] == "").any():
+        raise DataError("a loan without a lead_id", row=int(np.flatnonzero(
+            (out["lead_id"] == "").to_numpy())[0]) + 1, field="lead_id")
+    for i, m in enumerate(out["month"], start=1):
+        try:
+            parse_month(m)
+        except DataError:
+            raise DataError(f"expected a month like 2025-09, got {m!r}", row=i,
+                            field="month") from None
+    for col, allowed in (("loan_yuan", None), ("defaulted", (0.0, 1.0))):
+        raw = loans[col] if col in loans.columns else pd.Series("", index=loans.index)
+        text = raw.astype("string").str.strip().fillna("")
+        blank = text.isin(["", "nan", "NaN", "None"]).to_numpy(bool)
+        val = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
+        fine = val.isin(allowed) if allowed is not None else val >= 0
+        bad = ~blank & ~fine.to_numpy(bool)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise DataError(f"{col} cannot be {text.iloc[i]!r}", row=i + 1, field=col)
+        out[col] = val.to_numpy(float)
+    return out.drop_duplicates(["lead_id", "month"], keep="last").reset_index(drop=True)
+
+
+def bank_loan_book(history: pd.DataFrame | None,
+                   loans: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every loan the bank knows: the visit history's loans and the loan book's.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame or None
+        Visit history (and recorded outcomes) with ``took_loan``.
+    loans : pandas.DataFrame, optional
+        The loan book (:func:`check_loan_book`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lead_id, month, source, loan_yuan, defaulted``; ``source`` is ``visit`` where the
+        lead was visited that month, else ``walk_in``; one row per lead and month.
+    """
+    cols = ["lead_id", "month", "source", "loan_yuan", "defaulted"]
+    h = check_history(history) if history is not None and len(history) else None
+    visited = set() if h is None else set(zip(h["lead_id"], h["month"], strict=True))
+    parts = []
+    if h is not None:
+        took = h[h["took_loan"] == 1]
+        parts.append(took.assign(source="visit")[cols])
+    if loans is not None and len(loans):
+        book = check_loan_book(loans)
+        src = ["visit" if k in visited else "walk_in"
+               for k in zip(book["lead_id"], book["month"], strict=True)]
+        parts.append(book.assign(source=src)[cols])
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(parts, ignore_index=True)
+    return out.drop_duplicates(["lead_id", "month"]).reset_index(drop=True)
+
+
+def recency_now(lead_ids: Sequence[str], month: str,
+                loan_book: pd.DataFrame | None) -> pd.DataFrame:
+    """Loan recency when planning ``month``: a loan made this month is 0 months ago.
+
+    :func:`loan_recency` counts loans *before* a month (in training the month's loan is the
+    outcome); when planning, a loan already made this month makes the lead a customer.
+
+    Parameters
+    ----------
+    lead_ids : sequence of str
+    month : str
+        ``YYYY-MM`` being planned.
+    loan_book : pandas.DataFrame or None
+        Every loan the bank knows (:func:`bank_loan_book`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``months_since_loan, loans_24m`` in input order.
+    """
+    ids = [str(x) for x in lead_ids]
+    rec = loan_recency(ids, month, loan_book)
+    if loan_book is not None and len(loan_book):
+        now = loan_book["month"].astype(str).str.slice(0, 7) == month
+        this = set(loan_book.loc[now, "lead_id"].astype(str))
+        rec.loc[np.isin(np.asarray(ids, dtype=object), list(this)), "months_since_loan"] = 0.0
+    return rec
+
+
+def coverage(loans: pd.DataFrame | None) -> tuple[str, str] | None:
+    """First and last month of a loan book (``None`` without one): the months it covers."""
+    if loans is None or not len(loans):
+        return None
+    m = loans["month"].astype(str).str.slice(0, 7)
+    return str(m.min()), str(m.max())
+
+
+def in_coverage(history: pd.DataFrame, cover: tuple[str, str]) -> pd.DataFrame:
+    """The rows of ``history`` inside the months ``cover`` (see :func:`coverage`)."""
+    m = history["month"].astype(str).str.slice(0, 7)
+    return history[(m >= cover[0]) & (m <= cover[1])].reset_index(drop=True)

@@ -37,6 +37,10 @@ def _versions(scorer: LeadScorer) -> dict[str, Any]:
 def save_scorer(scorer: LeadScorer, path: str | Path) -> Path:
     """Save a fitted scorer with the versions it needs to be loaded safely.
 
+    A visit-value model fitted next to the scorer (``visit_value_``, see
+    :func:`propensity.planning.add_visit_value`) is saved with it; it keeps fitted trees,
+    coefficients and feature medians, no training rows.
+
     The file starts with a small header (format, countyreach, scikit-learn and numpy
     versions, feature list) that :func:`load_scorer` checks *before* unpickling the
     models, so an incompatible file fails with a clear message. The training tables
@@ -98,6 +102,11 @@ def load_scorer(path: str | Path) -> LeadScorer:
             raise ModelError(f"{p} could not be read: {exc}") from None
     if not isinstance(scorer, LeadScorer):
         raise ModelError(f"{p} does not hold a LeadScorer")
+    # Imported here: the visit-value model's modules import the scorer's.
+    from propensity.uplift import VisitValueModel
+
+    if not isinstance(getattr(scorer, "visit_value_", None), VisitValueModel | None):
+        raise ModelError(f"{p} holds an unknown visit-value model; retrain it")
     if list(meta.get("features", [])) != list(scorer.feature_names_):
         raise ModelError(f"lead model {p} was trained on features {meta.get('features')} but "
                          f"this version builds {scorer.feature_names_}; retrain it")

@@ -137,6 +137,10 @@ class LeadScorer(BaseEstimator):
         Up to 5,000 training feature rows (reference for drift checks).
     feature_medians_ : dict
         Median of every numeric feature over the training visits.
+    visit_value_, value_basis_, uplift_support_
+        Set by :func:`propensity.planning.add_visit_value`: the value a visit causes
+        (:class:`~propensity.uplift.VisitValueModel` or ``None``), the basis plans use
+        (:class:`~propensity.planning.ValueBasis`) and what the data held for it.
     """
 
     def __init__(self, *, margin: float = DEFAULT_MARGIN, lgd: float = 0.0, n_members: int = 8,

@@ -21,7 +21,7 @@ import pandas as pd
 
 from propensity.features import INDUSTRY_NAMES, month_of_year
 
-__all__ = ["value_reasons", "REASON_PARTS"]
+__all__ = ["value_reasons", "now_reason", "REASON_PARTS"]
 
 #: The parts of a visit's value each lead's reasons name, in order.
 REASON_PARTS = ("likely", "large", "now", "visit")
@@ -39,6 +39,8 @@ def _num(f: pd.DataFrame, col: str) -> np.ndarray:
 
 
 def _now(since: float, cash: float, lockout: float, moy: int) -> tuple[str, str]:
+    if since < 1:
+        return ("Now: borrowed from us this month, not due yet", "时机：本月刚在我行贷款，暂不需要")
     if since < lockout:
         return (f"Now: borrowed from us {since:.0f} months ago, not due yet",
                 f"时机：{since:.0f}个月前刚在我行贷款，暂不需要")
@@ -54,6 +56,30 @@ def _now(since: float, cash: float, lockout: float, moy: int) -> tuple[str, str]
         en += f"; {_MONTHS_EN[moy - 1]} is a quiet month"
         zh += f"；{_MONTHS_ZH[moy - 1]}是资金淡季"
     return en, zh
+
+
+def now_reason(months_since_loan: float, cash_need_index: float, lockout_months: float,
+               month: str) -> tuple[str, str]:
+    """The "now" reason of one lead: loan recency against the rule, and the season.
+
+    Parameters
+    ----------
+    months_since_loan : float
+        Months since the lead's last loan from us (0 = this month; the cap = never).
+    cash_need_index : float
+        The season's cash need of its industry (NaN = not known).
+    lockout_months : float
+        Leads that borrowed more recently than this are worth nothing now.
+    month : str
+        ``YYYY-MM`` of the visit.
+
+    Returns
+    -------
+    tuple of str
+        English and Chinese text.
+    """
+    return _now(float(months_since_loan), float(cash_need_index), float(lockout_months),
+                month_of_year(month))
 
 
 def _visit(p1: float, p0: float, km: float, pay: float, years: float, lift: float,

@@ -5,7 +5,9 @@ One service layer for the app, the CLI and the simulation. Every call takes the 
 
 * :meth:`DailyLoop.import_county` stores a county folder: county, leads, officers and
   history in the database, its map files (roads, villages, branches) copied under the data
-  directory as ``counties/<county_id>/`` (a path built from the validated id only);
+  directory as ``counties/<county_id>/`` (a path built from the validated id only), with
+  the bank's records the value a visit causes is learnt from: the loan book
+  (``loans.csv``) and which visits were randomised (``visited_by_policy = random``);
 * :meth:`DailyLoop.plan` plans a day from the store: leads, officers, outcomes, follow-ups
   (pinned to the officer who booked them), cooling and closed cases, the do-not-visit
   list and the promoted model (see :mod:`countyreach.services.models`). A re-plan of a
@@ -38,10 +40,19 @@ from countyreach.pipeline import (
     score_leads,
     solve_day,
 )
-from countyreach.services.models import ModelChoice, RetrainResult, ensure_model, retrain
+from countyreach.services.models import (
+    ModelChoice,
+    RetrainResult,
+    county_history,
+    ensure_model,
+    mark_randomised,
+    read_loans,
+    retrain,
+)
 from countyreach.services.republish import PlanChanges, fixed_prefixes, plan_changes, solve_around
 from countyreach.store import ImportReport, OutcomeRecord, Session, Store
 from countyreach.store.checks import check_date, check_id
+from propensity import bank_loan_book, check_loan_book
 from propensity.history import check_history
 from propensity.outcomes import Outcome
 from routing.params import SolveParams
@@ -87,6 +98,8 @@ class CountyImport:
     officers: ImportReport
     history: dict[str, int]
     map_files_changed: bool
+    loans: int | None = None
+    randomised: int | None = None
 
     def lines(self) -> list[str]:
         """A short report, one line per part."""
@@ -100,7 +113,10 @@ class CountyImport:
                 f"  officers: {c(self.officers)}",
                 f"  history:  {h['inserted']} new, {h['updated']} updated, "
                 f"{h['unchanged']} unchanged",
-                f"  map files: {'stored' if self.map_files_changed else 'unchanged'}"]
+                f"  map files: {'stored' if self.map_files_changed else 'unchanged'}",
+                "  loan book: " + ("none (plans value a visit by its take-up)"
+                                   if self.loans is None else f"{self.loans} loans")
+                + f", {self.randomised or 0} randomised visits"]
 
 
 @dataclass(frozen=True)
@@ -169,6 +185,11 @@ class DailyLoop:
     def import_county(self, session: Session, folder: str | Path) -> CountyImport:
         """Store a county folder (idempotent: importing it again changes nothing).
 
+        Besides leads, officers, history and map files: the bank's loan book (``loans.csv``)
+        and which visits were randomised (``history.csv``'s ``visited_by_policy``), kept as
+        ``loans.csv`` and ``randomised.csv`` under the county's folder of the data directory;
+        the value a visit causes is learnt from them (:mod:`countyreach.services.models`).
+
         Raises
         ------
         InputError
@@ -181,20 +202,42 @@ class DailyLoop:
         hist_path = county.root / "history.csv"
         if hist_path.exists():
             history = check_history(read_history(hist_path))
-        # validate every map file before anything of the county is written
+        # validate every map file (and the loan book) before anything of the county is written
         read_villages(county.villages, crs=county.crs)
         read_branches(county.branches, crs=county.crs)
+        loans = read_loans(county.root / "loans.csv")
         leads = self.store.import_leads(county.leads, cid, session=session, crs=county.crs)
         officers = self.store.import_officers(county.officers, cid, session=session,
                                               crs=county.crs)
+        randomised = None
+        if "visited_by_policy" in history.columns:
+            rand = history["visited_by_policy"].astype(str).str.strip().str.lower() == "random"
+            randomised = history.loc[rand, ["lead_id", "month"]].astype(str)
         counts = self.store.import_history(session, cid, history) if len(history) else \
             {"inserted": 0, "updated": 0, "unchanged": 0}
-        changed = self._store_map_files(session, county)
-        return CountyImport(cid, leads, officers, counts, changed)
+        changed = self._store_map_files(session, county, loans, randomised)
+        return CountyImport(cid, leads, officers, counts, changed,
+                            None if loans is None else len(loans),
+                            None if randomised is None else len(randomised))
 
-    def _store_map_files(self, session: Session, county: County) -> bool:
+    def _store_map_files(self, session: Session, county: County, loans: pd.DataFrame | None,
+                         randomised: pd.DataFrame | None) -> bool:
         dest = county_home(self.home, county.county_id)
         dest.mkdir(parents=True, exist_ok=True)
+        # The bank's records sit beside the map files: ids, months and amounts, no names.
+        # The latest import says what the county has: a folder without them removes them.
+        bank: dict[str, dict[str, str]] = {}
+        for key, table in (("loans", loans), ("randomised", randomised)):
+            target = dest / f"{key}.csv"
+            if table is None:
+                target.unlink(missing_ok=True)
+                continue
+            text = table.to_csv(index=False).encode("utf-8")
+            if not target.exists() or target.read_bytes() != text:
+                tmp = target.with_name(target.name + ".tmp")
+                tmp.write_bytes(text)
+                tmp.replace(target)
+            bank[key] = {"file": target.name, "sha256": hashlib.sha256(text).hexdigest()}
         files: dict[str, dict[str, str]] = {}
         for key in _MAP_FILES:
             src: Path = getattr(county, key)
@@ -206,7 +249,8 @@ class DailyLoop:
                 shutil.copyfile(src, tmp)
                 tmp.replace(target)
             files[key] = {"file": name, "sha256": digest}
-        manifest = {"name": county.name, "name_en": county.name_en, "files": files}
+        manifest = {"name": county.name, "name_en": county.name_en, "files": files,
+                    **({"bank": bank} if bank else {})}
         return self.store.learning.save_county_files(session, county.county_id, county.crs,
                                                      manifest)
 
@@ -226,7 +270,9 @@ class DailyLoop:
         table = self.store.leads_frame(session, county_id, include_do_not_visit=True)
         officers = self.store.officers(session, county_id)
         key = hashlib.sha256((table.to_csv(index=False) + repr(officers)
-                              + repr(sorted(manifest["files"].items()))).encode()).hexdigest()
+                              + repr(sorted(manifest["files"].items()))
+                              + repr(sorted(manifest.get("bank", {}).items()))).encode()
+                             ).hexdigest()
         with self._lock:
             hit = self._data.get(county_id)
         if hit is not None and hit[0] == key:
@@ -239,18 +285,42 @@ class DailyLoop:
         villages = read_villages(paths["villages"], crs=crs)
         branches = read_branches(paths["branches"], crs=crs)
         table = table.assign(source_row=range(1, len(table) + 1))
-        history = self.store.history_frame(session, county_id)
+        bank = self._bank_records(county_id, root, manifest)
+        history = mark_randomised(self.store.history_frame(session, county_id),
+                                  bank.get("randomised"))
         data = assemble_county_data(county, villages, branches, table, officers, history,
-                                    cache_dir=self.cache_dir)
+                                    cache_dir=self.cache_dir, loans=bank.get("loans"))
         with self._lock:
             self._data[county_id] = (key, data)
         return data
+
+    @staticmethod
+    def _bank_records(county_id: str, root: Path,
+                      manifest: dict[str, Any]) -> dict[str, pd.DataFrame]:
+        """The stored loan book and randomised visits (checked against their sha256)."""
+        out = {}
+        for key, entry in manifest.get("bank", {}).items():
+            p = (root / entry["file"]).resolve()
+            if not p.is_relative_to(root) or not p.exists() or _sha256(p) != entry["sha256"]:
+                raise InputError(f"the stored {key} file of {county_id} is missing or altered; "
+                                 "import the county again", file=str(p), field=key)
+            df = pd.read_csv(p, dtype={"lead_id": str, "month": str})
+            out[key] = check_loan_book(df) if key == "loans" else df
+        return out
+
+    @staticmethod
+    def _randomised(data: CountyData) -> pd.DataFrame | None:
+        h = data.history
+        if h is None or "visited_by_policy" not in h.columns:
+            return None
+        return h.loc[h["visited_by_policy"] == "random", ["lead_id", "month"]]
 
     def model(self, session: Session, county_id: str) -> ModelChoice:
         """The model planning would use now (retrained first if stale and allowed)."""
         data = self.county_data(session, county_id)
         return ensure_model(self.store, session, county_id, data.leads, home=self.home,
-                            on_stale=self.on_stale)
+                            on_stale=self.on_stale, loans=data.loans,
+                            randomised=self._randomised(data))
 
     # ------------------------------------------------------------------ plan
     def plan(self, session: Session, county_id: str, plan_date: str, *, publish: bool = False,
@@ -265,10 +335,14 @@ class DailyLoop:
         day = check_date(plan_date, "date")
         data = self.county_data(session, county_id)
         choice = ensure_model(self.store, session, county_id, data.leads, home=self.home,
-                              on_stale=self.on_stale)
+                              on_stale=self.on_stale, loans=data.loans,
+                              randomised=self._randomised(data))
         dnv = set(self.store.do_not_visit_ids(session, county_id))
         month = day[:7]
-        scores = score_leads(data, choice.scorer, month, do_not_visit=dnv)
+        # Loans recorded by officers count for the loan rule as soon as they are recorded.
+        book = bank_loan_book(county_history(self.store, session, county_id, data.leads),
+                              data.loans)
+        scores = score_leads(data, choice.scorer, month, do_not_visit=dnv, loan_book=book)
         due = self.store.due_follow_ups(session, county_id, day)
         excluded = {k: v.value for k, v in self.store.prospect_exclusions(
             session, county_id, day, cooling_days=self.cooling_days,
@@ -302,6 +376,7 @@ class DailyLoop:
             dayplan = solve_day(data, problem, scores, params=params)
         meta = {**dict(dayplan.plan.meta), "model": choice.label,
                 "model_version": choice.record.version, "model_note": choice.note,
+                "value_basis": choice.basis_text,
                 "follow_ups": len(due), "fixed_stops": sum(len(v) for v in fixed.values())}
         dayplan = replace(dayplan, plan=replace(dayplan.plan, meta=meta))
         why = dict(zip(scores["lead_id"].astype(str),
@@ -379,7 +454,8 @@ class DailyLoop:
     def retrain(self, session: Session, county_id: str, *, force: bool = False) -> RetrainResult:
         """Retrain the county's model from the stored history and outcomes."""
         data = self.county_data(session, county_id)
-        return retrain(self.store, session, county_id, data.leads, home=self.home, force=force)
+        return retrain(self.store, session, county_id, data.leads, home=self.home, force=force,
+                       loans=data.loans, randomised=self._randomised(data))
 
     # ------------------------------------------------------------------ erasure
     def erase(self, session: Session, person: str, reason: str = "") -> EraseReport:

@@ -15,6 +15,14 @@ no personal data (:func:`propensity.save_scorer` leaves the training tables out)
 Held-out metrics use a fixed share of the county's leads (chosen by a hash of the lead id)
 that no model of the county is ever trained on, so successive versions are compared on
 visits neither has seen.
+
+Which value plans optimise: a model is a :class:`propensity.LeadScorer` (P(loan | visit),
+loan size, default) and, when the county's data supports it, the value a visit causes
+fitted next to it (:func:`propensity.add_visit_value`, criteria in
+:class:`propensity.UpliftCriteria`): the visit history with its randomised visits
+(``visited_by_policy = random``) and the bank's loan book (``loans.csv``, whose walk-in
+loans are the outcomes of the months nobody visited). Without a loan book the plan values
+a visit by its take-up and says so (:attr:`ModelChoice.basis_text`).
 """
 
 from __future__ import annotations
@@ -32,16 +40,19 @@ import pandas as pd
 import sklearn
 
 import propensity
+from countyreach.csvio import read_csv_table
 from countyreach.errors import InputError, ModelError
 from countyreach.store import ModelRecord, Session, Store
 from countyreach.store.checks import check_id
-from propensity.errors import DataWarning, DroppedRowWarning
+from propensity.errors import DataError, DataWarning, DroppedRowWarning
 from propensity.history import check_history
+from propensity.planning import uplift_holdout_metrics
 from propensity.scorer import MODEL_INPUT_COLUMNS
 
 __all__ = ["HOLDOUT_SHARE", "AUC_TOLERANCE", "StaleModelError", "ModelChoice", "RetrainResult",
            "code_version", "training_history", "data_hash", "artefact_path", "holdout_mask",
-           "retrain", "ensure_model", "load_model", "file_model_path", "metric_text"]
+           "retrain", "ensure_model", "load_model", "file_model_path", "metric_text",
+           "read_loans", "mark_randomised", "county_history"]
 
 #: Share of a county's leads kept out of every model's training, for held-out metrics.
 HOLDOUT_SHARE = 0.2
@@ -70,6 +81,16 @@ class ModelChoice:
         r = self.record
         return f"{r.county_id} v{r.version} (data {r.data_hash[:8]}, code {r.code_version})"
 
+    @property
+    def value_basis(self) -> propensity.ValueBasis:
+        """What the plan's lead values are: visit-caused, or uptake if visited and why."""
+        return propensity.value_basis_of(self.scorer)
+
+    @property
+    def basis_text(self) -> str:
+        """``visit-caused (model v3; uplift in take-up × loan …)``: printed with the plan."""
+        return self.value_basis.text(model=f"model v{self.record.version}")
+
 
 @dataclass(frozen=True)
 class RetrainResult:
@@ -81,6 +102,11 @@ class RetrainResult:
     previous: ModelRecord | None
     previous_auc: float | None
     message: str
+
+    @property
+    def value_basis(self) -> propensity.ValueBasis:
+        """What plans with this model value (see :class:`ModelChoice`)."""
+        return propensity.value_basis_of(self.scorer)
 
 
 def code_version() -> str:
@@ -127,13 +153,67 @@ def _model_inputs(leads: pd.DataFrame) -> pd.DataFrame:
     return leads[cols].sort_values("lead_id", kind="stable").reset_index(drop=True)
 
 
-def data_hash(leads: pd.DataFrame, history: pd.DataFrame) -> str:
-    """sha256 of what a model learns from: the leads' model inputs and the training history."""
+def data_hash(leads: pd.DataFrame, history: pd.DataFrame,
+              loans: pd.DataFrame | None = None) -> str:
+    """sha256 of what a model learns from: the leads' model inputs, the training history
+    (with which visits were randomised) and the bank's loan book."""
     h = hashlib.sha256()
     h.update(_model_inputs(leads).to_csv(index=False, float_format="%.6g").encode())
     cols = ["lead_id", "month", "took_loan", "loan_yuan", "defaulted"]
     h.update(history[cols].to_csv(index=False, float_format="%.6g").encode())
+    if "visited_by_policy" in history.columns:
+        h.update(",".join(history["visited_by_policy"].fillna("").astype(str)).encode())
+    if loans is not None and len(loans):
+        h.update(b"loans\n" + loans.to_csv(index=False, float_format="%.6g").encode())
     return h.hexdigest()
+
+
+def read_loans(path: Path) -> pd.DataFrame | None:
+    """A county folder's loan book (``loans.csv``), checked; ``None`` when there is none.
+
+    Parameters
+    ----------
+    path : Path
+        ``loans.csv``: ``lead_id, month`` and optional ``loan_yuan``, ``defaulted``, one row
+        per loan the bank made (after a visit or not) from its first month to its last.
+
+    Raises
+    ------
+    InputError
+        Naming the file, row and field of the first bad value.
+    """
+    p = Path(path)
+    if not p.exists():
+        return None
+    try:
+        return propensity.check_loan_book(read_csv_table(p, ["lead_id", "month"]))
+    except DataError as exc:
+        raise InputError(exc.reason, file=str(p), row=exc.row, field=exc.field) from None
+
+
+def mark_randomised(history: pd.DataFrame, randomised: pd.DataFrame | None) -> pd.DataFrame:
+    """``history`` with ``visited_by_policy = random`` on the randomised visits' rows.
+
+    ``randomised`` holds ``lead_id, month`` of the visits chosen at random (the store keeps
+    them beside the history, see :meth:`countyreach.services.loop.DailyLoop.import_county`);
+    ``None`` leaves the history as it is.
+    """
+    if randomised is None:
+        return history
+    keys = set(zip(randomised["lead_id"].astype(str), randomised["month"].astype(str),
+                   strict=True))
+    pol = ["random" if k in keys else "" for k in
+           zip(history["lead_id"].astype(str), history["month"].astype(str), strict=True)]
+    return history.assign(visited_by_policy=pol)
+
+
+def county_history(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
+                   randomised: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The stored history plus recorded outcomes (:func:`training_history`), the
+    randomised visits marked (:func:`mark_randomised`)."""
+    return mark_randomised(training_history(store.history_frame(session, county_id),
+                                            store.outcomes_frame(session, county_id),
+                                            leads["lead_id"]), randomised)
 
 
 def holdout_mask(lead_ids: pd.Series) -> np.ndarray:
@@ -164,7 +244,7 @@ def artefact_path(home: Path, county_id: str, version: int) -> Path:
 
 
 def file_model_path(cache_dir: Path, county_id: str, leads: pd.DataFrame,
-                    history: pd.DataFrame | None) -> Path:
+                    history: pd.DataFrame | None, loans: pd.DataFrame | None = None) -> Path:
     """The file-mode model of a county folder: keyed by county, data hash and code version.
 
     A changed ``history.csv`` or leads table, or another version of the code, gets its own
@@ -179,7 +259,8 @@ def file_model_path(cache_dir: Path, county_id: str, leads: pd.DataFrame,
     h = training_history(history if history is not None else pd.DataFrame(), pd.DataFrame(),
                          leads["lead_id"])
     root = (Path(cache_dir) / "models" / "files").resolve()
-    name = f"{county_id}-{data_hash(leads, h)[:16]}-{code_version().rsplit('+', 1)[-1]}.joblib"
+    name = (f"{county_id}-{data_hash(leads, h, loans)[:16]}-"
+            f"{code_version().rsplit('+', 1)[-1]}.joblib")
     path = (root / name).resolve()
     if county_id in (".", "..") or not path.is_relative_to(root):
         raise InputError(f"{county_id!r} does not name a file under {root}", field="county_id")
@@ -217,10 +298,37 @@ def _metrics(scorer: propensity.LeadScorer, visits: pd.DataFrame) -> dict[str, f
             "n_holdout": float(len(visits)), "base_rate": float(rep.base_rate)}
 
 
+def _basis_metrics(scorer: propensity.LeadScorer, held_leads: pd.DataFrame,
+                   history: pd.DataFrame, loans: pd.DataFrame | None) -> dict[str, float]:
+    """What the value basis rests on, and each uplift arm's held-out AUC (numbers only)."""
+    basis = propensity.value_basis_of(scorer)
+    out = {"visit_caused": float(basis.kind is propensity.ValueBasisKind.VISIT_CAUSED),
+           "lockout_months": basis.lockout_months}
+    sup = getattr(scorer, "uplift_support_", None)
+    if sup is not None:
+        out.update({"n_unvisited_months": float(sup.unvisited),
+                    "n_walk_in_loans": float(sup.walk_in_loans),
+                    "n_randomised": float(sup.randomised)})
+    out.update(uplift_holdout_metrics(scorer, held_leads, history, loans))
+    return out
+
+
 def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame, *,
-            home: Path, force: bool = False, seed: int = 0) -> RetrainResult:
+            home: Path, force: bool = False, seed: int = 0, loans: pd.DataFrame | None = None,
+            randomised: pd.DataFrame | None = None) -> RetrainResult:
     """Train a new model from the store's history and outcomes; register, and promote it
     unless it is worse than the promoted one on the held-out leads.
+
+    The model is a lead scorer and, when the data supports it, the value a visit causes
+    (see the module notes); both learn from the same leads, never the held-out ones.
+
+    Promotion compares the held-out AUC of P(loan | visit), the uptake part every model
+    has: a model that plans by visit-caused value is not promoted over one whose uptake
+    part ranks the held-out visits better (by more than :data:`AUC_TOLERANCE`). The
+    visit-caused part itself is not compared between versions: its effect is a difference
+    of two arms' loan rates, which the tens of held-out randomised visits of a county
+    cannot measure; each arm's held-out AUC is recorded (``auc_visit_arm``,
+    ``auc_no_visit_arm``) and a change of value basis is said in the message.
 
     Parameters
     ----------
@@ -235,13 +343,17 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
         Promote even a worse model.
     seed : int
         Training seed.
+    loans : pandas.DataFrame, optional
+        The bank's loan book (:func:`read_loans`); without it the visit's effect is not
+        estimated.
+    randomised : pandas.DataFrame, optional
+        ``lead_id, month`` of the randomised visits (:func:`mark_randomised`).
 
     Returns
     -------
     RetrainResult
     """
-    history = training_history(store.history_frame(session, county_id),
-                               store.outcomes_frame(session, county_id), leads["lead_id"])
+    history = county_history(store, session, county_id, leads, randomised)
     if history.empty or history["took_loan"].nunique() < 2:
         raise InputError(f"county {county_id} has no usable visit history to train on "
                          "(import history.csv with `countyreach county import`)",
@@ -252,21 +364,28 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
         visits = propensity.visit_table(inputs, history)
     held = holdout_mask(visits["lead_id"])
     train, test = visits[~held].reset_index(drop=True), visits[held].reset_index(drop=True)
+    held_leads = holdout_mask(inputs["lead_id"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
         scorer = propensity.LeadScorer(random_state=seed).fit(train, leads=inputs)
+        propensity.add_visit_value(scorer, inputs[~held_leads], history, loans, seed=seed)
     metrics = _metrics(scorer, test)
+    metrics.update(_basis_metrics(scorer, inputs[held_leads], history, loans))
     version = store.learning.next_model_version(session, county_id)
     path = artefact_path(home, county_id, version)
     propensity.save_scorer(scorer, path)
     record = store.learning.register_model(
-        session, county_id, data_hash=data_hash(leads, history), code_version=code_version(),
-        artefact_sha256=_sha256(path), n_train=len(train), metrics=metrics, version=version)
+        session, county_id, data_hash=data_hash(leads, history, loans),
+        code_version=code_version(), artefact_sha256=_sha256(path), n_train=len(train),
+        metrics=metrics, version=version)
     previous = store.promoted_model(session, county_id)
     previous_auc = None
+    previous_kind = None
     if previous is not None:
         try:
-            previous_auc = _metrics(load_model(home, previous), test).get("auc")
+            old = load_model(home, previous)
+            previous_auc = _metrics(old, test).get("auc")
+            previous_kind = propensity.value_basis_of(old).kind
         except ModelError:
             previous_auc = None  # unreadable by this code: it cannot compete
     new_auc = metrics.get("auc")
@@ -277,17 +396,23 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
         store.learning.promote_model(session, county_id, version)
         record = store.promoted_model(session, county_id) or record
     auc_text = "n/a" if new_auc is None else f"{new_auc:.3f}"
+    kind = propensity.value_basis_of(scorer).kind
+    basis = f"values visits {kind.value.replace('_', '-')}" + (
+        f", was {previous_kind.value.replace('_', '-')}"
+        if previous_kind is not None and previous_kind is not kind else "")
     if worse and not force:
         msg = (f"v{version} not promoted: held-out AUC {auc_text} is below the promoted "
                f"v{previous.version if previous else '?'}'s {previous_auc:.3f}; use --force "
-               "to promote it anyway")
+               f"to promote it anyway ({basis})")
     else:
-        msg = f"v{version} promoted (held-out AUC {auc_text})"
+        msg = f"v{version} promoted (held-out AUC {auc_text}; {basis})"
     return RetrainResult(record, scorer, promote, previous, previous_auc, msg)
 
 
 def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataFrame, *,
-                 home: Path, on_stale: str = "retrain", seed: int = 0) -> ModelChoice:
+                 home: Path, on_stale: str = "retrain", seed: int = 0,
+                 loans: pd.DataFrame | None = None,
+                 randomised: pd.DataFrame | None = None) -> ModelChoice:
     """The model to plan with: the promoted one if it is current, else retrained or refused.
 
     Parameters
@@ -296,15 +421,17 @@ def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataF
         What to do when the promoted model was trained on other data or by other code:
         retrain it now; use it and say so (``stale`` and ``note``; a model of other code
         is still retrained), for a team that retrains on a schedule; or refuse.
+    loans, randomised : pandas.DataFrame, optional
+        The loan book and the randomised visits (see :func:`retrain`); part of the data a
+        model is current for.
 
     Raises
     ------
     StaleModelError
         ``on_stale="refuse"`` and the promoted model is stale (or there is none).
     """
-    history = training_history(store.history_frame(session, county_id),
-                               store.outcomes_frame(session, county_id), leads["lead_id"])
-    want_data, want_code = data_hash(leads, history), code_version()
+    history = county_history(store, session, county_id, leads, randomised)
+    want_data, want_code = data_hash(leads, history, loans), code_version()
     current = store.promoted_model(session, county_id)
     if current is not None and current.data_hash == want_data \
             and current.code_version == want_code:
@@ -320,7 +447,8 @@ def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataF
     if on_stale == "refuse":
         raise StaleModelError(f"the lead model of {county_id} is stale ({why}); run "
                               f"`countyreach retrain {county_id}`", field="model")
-    res = retrain(store, session, county_id, leads, home=home, seed=seed)
+    res = retrain(store, session, county_id, leads, home=home, seed=seed, loans=loans,
+                  randomised=randomised)
     if res.promoted:
         return ModelChoice(res.record, res.scorer, True, False,
                            f"retrained ({why}): {res.message}")
