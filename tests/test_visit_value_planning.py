@@ -19,7 +19,7 @@ import propensity
 from countyreach.cli import main, synth_county
 from countyreach.errors import InputError
 from countyreach.pipeline import get_scorer, load_county_data, score_leads
-from countyreach.services.loop import DailyLoop
+from countyreach.services.loop import DailyLoop, county_home
 from countyreach.services.models import artefact_path, load_model, read_loans
 from countyreach.store import Store
 from propensity.planning import UpliftCriteria, uplift_support
@@ -107,6 +107,39 @@ def test_store_plans_by_visit_caused_value_and_recent_borrowers_rank_low(
     assert day.day.plan.meta["value_basis"] == choice.basis_text
     planned = {x for r in day.day.plan.routes for x in r.lead_ids}
     assert planned and not planned & recent
+
+
+def test_the_bank_records_live_in_the_store_and_survive_a_restart(
+        loop: DailyLoop, synthetic: Path, tmp_path: Path, url: str) -> None:
+    admin = loop.store.operator_session()
+    # no copy of the bank's records under the data directory, none named in the manifest
+    home = county_home(loop.home, "qingzu")
+    assert not (home / "loans.csv").exists() and not (home / "randomised.csv").exists()
+    assert "bank" not in loop.store.learning.county_files(admin, "qingzu")[1]
+    want = read_loans(synthetic / "loans.csv")
+    assert want is not None
+    key = ["lead_id", "month"]
+    loop.store.close()
+    store = Store.open(url, bcrypt_rounds=4)
+    try:
+        again = DailyLoop(store, home=loop.home, cache_dir=loop.cache_dir)
+        op = store.operator_session()
+        data = again.county_data(op, "qingzu")
+        assert data.loans is not None and data.history is not None
+        pd.testing.assert_frame_equal(
+            data.loans.sort_values(key).reset_index(drop=True),
+            want.sort_values(key).reset_index(drop=True), check_dtype=False)
+        assert int((data.history["visited_by_policy"] == "random").sum()) == 72
+        assert int(store.history_frame(op, "qingzu")["randomised"].sum()) == 72
+        # a folder without loans.csv: the county has no loan book any more
+        folder = tmp_path / "county"
+        shutil.copytree(synthetic, folder)
+        (folder / "loans.csv").unlink()
+        assert again.import_county(op, folder).loans is None
+        assert store.loan_book_frame(op, "qingzu") is None
+        assert again.county_data(op, "qingzu").loans is None
+    finally:
+        store.close()
 
 
 def test_model_artefact_with_uplift_holds_no_personal_data(loop: DailyLoop,

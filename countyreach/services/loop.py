@@ -5,9 +5,9 @@ One service layer for the app, the CLI and the simulation. Every call takes the 
 
 * :meth:`DailyLoop.import_county` stores a county folder: county, leads, officers and
   history in the database, its map files (roads, villages, branches) copied under the data
-  directory as ``counties/<county_id>/`` (a path built from the validated id only), with
-  the bank's records the value a visit causes is learnt from: the loan book
-  (``loans.csv``) and which visits were randomised (``visited_by_policy = random``);
+  directory as ``counties/<county_id>/`` (a path built from the validated id only), and
+  the bank's records the value a visit causes is learnt from in the store too: the loan
+  book (``loans.csv``) and which visits were randomised (``visited_by_policy = random``);
 * :meth:`DailyLoop.plan` plans a day from the store: leads, officers, outcomes, follow-ups
   (pinned to the officer who booked them), cooling and closed cases, the do-not-visit
   list and the promoted model (see :mod:`countyreach.services.models`). A re-plan of a
@@ -52,7 +52,8 @@ from countyreach.services.models import (
 from countyreach.services.republish import PlanChanges, fixed_prefixes, plan_changes, solve_around
 from countyreach.store import ImportReport, OutcomeRecord, Session, Store
 from countyreach.store.checks import check_date, check_id
-from propensity import bank_loan_book, check_loan_book
+from countyreach.store.learning import loan_book_rows
+from propensity import bank_loan_book
 from propensity.history import check_history
 from propensity.outcomes import Outcome
 from routing.params import SolveParams
@@ -186,9 +187,10 @@ class DailyLoop:
         """Store a county folder (idempotent: importing it again changes nothing).
 
         Besides leads, officers, history and map files: the bank's loan book (``loans.csv``)
-        and which visits were randomised (``history.csv``'s ``visited_by_policy``), kept as
-        ``loans.csv`` and ``randomised.csv`` under the county's folder of the data directory;
-        the value a visit causes is learnt from them (:mod:`countyreach.services.models`).
+        and which visits were randomised (``history.csv``'s ``visited_by_policy``), kept in
+        the store (its ``loan_book`` table and the history's ``randomised`` flag); a folder
+        without ``loans.csv`` leaves the county without a loan book. The value a visit
+        causes is learnt from them (:mod:`countyreach.services.models`).
 
         Raises
         ------
@@ -206,6 +208,12 @@ class DailyLoop:
         read_villages(county.villages, crs=county.crs)
         read_branches(county.branches, crs=county.crs)
         loans = read_loans(county.root / "loans.csv")
+        if loans is not None:
+            try:
+                loan_book_rows(loans)  # what the store would refuse, before anything is written
+            except InputError as exc:
+                raise InputError(exc.reason, file=str(county.root / "loans.csv"), row=exc.row,
+                                 field=exc.field) from None
         leads = self.store.import_leads(county.leads, cid, session=session, crs=county.crs)
         officers = self.store.import_officers(county.officers, cid, session=session,
                                               crs=county.crs)
@@ -215,29 +223,19 @@ class DailyLoop:
             randomised = history.loc[rand, ["lead_id", "month"]].astype(str)
         counts = self.store.import_history(session, cid, history) if len(history) else \
             {"inserted": 0, "updated": 0, "unchanged": 0}
-        changed = self._store_map_files(session, county, loans, randomised)
+        # the latest import says what the county has: a folder without a book removes it
+        self.store.import_loan_book(session, cid, loans)
+        changed = self._store_map_files(session, county)
         return CountyImport(cid, leads, officers, counts, changed,
                             None if loans is None else len(loans),
                             None if randomised is None else len(randomised))
 
-    def _store_map_files(self, session: Session, county: County, loans: pd.DataFrame | None,
-                         randomised: pd.DataFrame | None) -> bool:
+    def _store_map_files(self, session: Session, county: County) -> bool:
         dest = county_home(self.home, county.county_id)
         dest.mkdir(parents=True, exist_ok=True)
-        # The bank's records sit beside the map files: ids, months and amounts, no names.
-        # The latest import says what the county has: a folder without them removes them.
-        bank: dict[str, dict[str, str]] = {}
-        for key, table in (("loans", loans), ("randomised", randomised)):
-            target = dest / f"{key}.csv"
-            if table is None:
-                target.unlink(missing_ok=True)
-                continue
-            text = table.to_csv(index=False).encode("utf-8")
-            if not target.exists() or target.read_bytes() != text:
-                tmp = target.with_name(target.name + ".tmp")
-                tmp.write_bytes(text)
-                tmp.replace(target)
-            bank[key] = {"file": target.name, "sha256": hashlib.sha256(text).hexdigest()}
+        # files an earlier version kept here; the store holds these records now
+        for stale in ("loans.csv", "randomised.csv"):
+            (dest / stale).unlink(missing_ok=True)
         files: dict[str, dict[str, str]] = {}
         for key in _MAP_FILES:
             src: Path = getattr(county, key)
@@ -249,14 +247,14 @@ class DailyLoop:
                 shutil.copyfile(src, tmp)
                 tmp.replace(target)
             files[key] = {"file": name, "sha256": digest}
-        manifest = {"name": county.name, "name_en": county.name_en, "files": files,
-                    **({"bank": bank} if bank else {})}
+        manifest = {"name": county.name, "name_en": county.name_en, "files": files}
         return self.store.learning.save_county_files(session, county.county_id, county.crs,
                                                      manifest)
 
     # ------------------------------------------------------------------ county data
     def county_data(self, session: Session, county_id: str) -> CountyData:
-        """The county as stored, snapped to its roads (cached until leads or roster change)."""
+        """The county as stored, snapped to its roads (cached until leads, roster, loan book or
+        randomised visits change)."""
         crs, manifest = self.store.learning.county_files(session, county_id)
         root = county_home(self.home, county_id)
         paths = {}
@@ -269,9 +267,14 @@ class DailyLoop:
             paths[key] = p
         table = self.store.leads_frame(session, county_id, include_do_not_visit=True)
         officers = self.store.officers(session, county_id)
+        stored = self.store.history_frame(session, county_id)
+        flagged = stored.loc[stored["randomised"], ["lead_id", "month"]]
+        randomised = flagged.reset_index(drop=True) if len(flagged) else None
+        loans = self.store.loan_book_frame(session, county_id)
         key = hashlib.sha256((table.to_csv(index=False) + repr(officers)
                               + repr(sorted(manifest["files"].items()))
-                              + repr(sorted(manifest.get("bank", {}).items()))).encode()
+                              + flagged.to_csv(index=False)
+                              + ("" if loans is None else loans.to_csv(index=False))).encode()
                              ).hexdigest()
         with self._lock:
             hit = self._data.get(county_id)
@@ -285,28 +288,14 @@ class DailyLoop:
         villages = read_villages(paths["villages"], crs=crs)
         branches = read_branches(paths["branches"], crs=crs)
         table = table.assign(source_row=range(1, len(table) + 1))
-        bank = self._bank_records(county_id, root, manifest)
-        history = mark_randomised(self.store.history_frame(session, county_id),
-                                  bank.get("randomised"))
+        # no flagged visit reads as no marks at all, so the data hash of a county without
+        # randomised visits does not depend on whether its history.csv had the column
+        history = mark_randomised(stored.drop(columns="randomised"), randomised)
         data = assemble_county_data(county, villages, branches, table, officers, history,
-                                    cache_dir=self.cache_dir, loans=bank.get("loans"))
+                                    cache_dir=self.cache_dir, loans=loans)
         with self._lock:
             self._data[county_id] = (key, data)
         return data
-
-    @staticmethod
-    def _bank_records(county_id: str, root: Path,
-                      manifest: dict[str, Any]) -> dict[str, pd.DataFrame]:
-        """The stored loan book and randomised visits (checked against their sha256)."""
-        out = {}
-        for key, entry in manifest.get("bank", {}).items():
-            p = (root / entry["file"]).resolve()
-            if not p.is_relative_to(root) or not p.exists() or _sha256(p) != entry["sha256"]:
-                raise InputError(f"the stored {key} file of {county_id} is missing or altered; "
-                                 "import the county again", file=str(p), field=key)
-            df = pd.read_csv(p, dtype={"lead_id": str, "month": str})
-            out[key] = check_loan_book(df) if key == "loans" else df
-        return out
 
     @staticmethod
     def _randomised(data: CountyData) -> pd.DataFrame | None:

@@ -194,8 +194,8 @@ def read_loans(path: Path) -> pd.DataFrame | None:
 def mark_randomised(history: pd.DataFrame, randomised: pd.DataFrame | None) -> pd.DataFrame:
     """``history`` with ``visited_by_policy = random`` on the randomised visits' rows.
 
-    ``randomised`` holds ``lead_id, month`` of the visits chosen at random (the store keeps
-    them beside the history, see :meth:`countyreach.services.loop.DailyLoop.import_county`);
+    ``randomised`` holds ``lead_id, month`` of the visits chosen at random (the store flags
+    them on its history rows, see :meth:`countyreach.services.loop.DailyLoop.import_county`);
     ``None`` leaves the history as it is.
     """
     if randomised is None:
@@ -211,8 +211,9 @@ def county_history(store: Store, session: Session, county_id: str, leads: pd.Dat
                    randomised: pd.DataFrame | None = None) -> pd.DataFrame:
     """The stored history plus recorded outcomes (:func:`training_history`), the
     randomised visits marked (:func:`mark_randomised`)."""
-    return mark_randomised(training_history(store.history_frame(session, county_id),
-                                            store.outcomes_frame(session, county_id),
+    # the store's flag column is not history data: callers pass it as ``randomised``
+    stored = store.history_frame(session, county_id).drop(columns="randomised", errors="ignore")
+    return mark_randomised(training_history(stored, store.outcomes_frame(session, county_id),
                                             leads["lead_id"]), randomised)
 
 

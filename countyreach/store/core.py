@@ -7,6 +7,8 @@
 * :class:`~countyreach.store.plans.PlanRepository` — plan versions, publishing, reading by role;
 * :class:`~countyreach.store.outcomes.OutcomeRepository` — visit outcomes and follow-ups;
 * :class:`~countyreach.store.do_not_visit.DoNotVisitRepository` — opt-outs and erasure;
+* :class:`~countyreach.store.learning.LearningRepository` — map files, visit history, the
+  bank's loan book and the model registry;
 * :class:`~countyreach.store.audit.AuditLog` — who did what, when.
 
 Every public method takes the caller's :class:`Session`, checks it against the database
@@ -290,7 +292,13 @@ class Store:
     def erase_personal_data(self, session: Session, county_id: str, lead_id: str,
                             reason: str = "") -> None:
         """Erase a business's personal data (PIPL): see
-        :meth:`DoNotVisitRepository.erase_personal_data`."""
+        :meth:`DoNotVisitRepository.erase_personal_data`.
+
+        The lead's visit-history and loan-book rows are kept, as pseudonymous records of
+        the bank: they hold its lead id, months, loan amounts and flags, never a name,
+        phone or address, and once the lead's own row is blanked nothing in the store ties
+        the id to a person.
+        """
         self.do_not_visit.erase_personal_data(session, county_id, lead_id, reason)
 
     def do_not_visit_ids(self, session: Session, county_id: str) -> frozenset[str]:
@@ -319,8 +327,17 @@ class Store:
         return self.learning.import_history(session, county_id, history)
 
     def history_frame(self, session: Session, county_id: str) -> pd.DataFrame:
-        """The county's stored visit history (lead ids, months, labels)."""
+        """The county's stored visit history (lead ids, months, labels, ``randomised``)."""
         return self.learning.history_frame(session, county_id)
+
+    def import_loan_book(self, session: Session, county_id: str,
+                         loans: pd.DataFrame | None) -> int:
+        """Replace the county's loan book: see :meth:`LearningRepository.import_loan_book`."""
+        return self.learning.import_loan_book(session, county_id, loans)
+
+    def loan_book_frame(self, session: Session, county_id: str) -> pd.DataFrame | None:
+        """The county's stored loan book, ``None`` when it has none."""
+        return self.learning.loan_book_frame(session, county_id)
 
     def models(self, session: Session, county_id: str) -> list[ModelRecord]:
         """The county's registered models, oldest first."""

@@ -1,14 +1,16 @@
-"""What the loop learns from and with: county map files, visit history and the model registry.
+"""What the loop learns from and with: county map files, visit history, the bank's loan book
+and the model registry.
 
-None of these tables holds personal data: history rows are lead ids, months and labels; the
-registry keeps hashes, versions and held-out metrics (the artefacts themselves live under
-the data directory, see :mod:`countyreach.services.models`).
+None of these tables holds personal data: history and loan-book rows are lead ids, months,
+labels and amounts; the registry keeps hashes, versions and held-out metrics (the artefacts
+themselves live under the data directory, see :mod:`countyreach.services.models`).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,17 +25,66 @@ from countyreach.store.plans import lock_county as lock_county_row
 from countyreach.store.records import AuditAction, ModelRecord, ModelState, Role, Session
 from countyreach.store.repository import Repository
 from countyreach.store.rows import content_hash
+from countyreach.store.schema import ID_LEN
 
-__all__ = ["LearningRepository", "HISTORY_COLUMNS"]
+__all__ = ["LearningRepository", "HISTORY_COLUMNS", "LOAN_BOOK_COLUMNS", "loan_book_rows"]
 
 #: Columns of a stored visit history (the shape :func:`propensity.visit_table` reads).
 HISTORY_COLUMNS = ("lead_id", "month", "took_loan", "loan_yuan", "defaulted")
+#: Columns of a stored loan book (the shape :func:`propensity.check_loan_book` returns).
+LOAN_BOOK_COLUMNS = ("lead_id", "month", "loan_yuan", "defaulted")
 _HASH_LEN = 64
+_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _opt_float(v: Any) -> float | None:
     f = pd.to_numeric(v, errors="coerce")
     return None if f is None or (isinstance(f, float) and math.isnan(f)) else float(f)
+
+
+def _randomised(history: pd.DataFrame) -> list[bool]:
+    if "visited_by_policy" not in history.columns:
+        return [False] * len(history)
+    pol = history["visited_by_policy"].astype(str).str.strip().str.lower()
+    return [bool(v) for v in (pol == "random")]
+
+
+def loan_book_rows(loans: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a loan book as the store keeps them, one per lead and month (the last wins).
+
+    Parameters
+    ----------
+    loans : pandas.DataFrame
+        ``lead_id, month`` and optional ``loan_yuan`` (>= 0), ``defaulted`` (0/1), as
+        :func:`propensity.check_loan_book` returns them.
+
+    Returns
+    -------
+    list of dict
+        ``lead_id, month, loan_yuan, defaulted`` (``None`` where not known).
+
+    Raises
+    ------
+    InputError
+        Naming the row (1-based) and field of the first value the store cannot keep.
+    """
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for i, rec in enumerate(loans.to_dict(orient="records"), start=1):
+        lead, month = str(rec.get("lead_id", "")).strip(), str(rec.get("month", "")).strip()
+        if not lead or len(lead) > ID_LEN:
+            raise InputError(f"a loan's lead_id must be 1-{ID_LEN} characters, got {lead!r}",
+                             row=i, field="lead_id")
+        if not _MONTH_RE.match(month[:7]):
+            raise InputError(f"expected a month like 2025-09, got {month!r}", row=i,
+                             field="month")
+        amount, d = _opt_float(rec.get("loan_yuan")), _opt_float(rec.get("defaulted"))
+        if amount is not None and not (amount >= 0 and math.isfinite(amount)):
+            raise InputError(f"loan_yuan cannot be {amount!r}", row=i, field="loan_yuan")
+        if d is not None and d not in (0.0, 1.0):
+            raise InputError(f"defaulted cannot be {d!r}", row=i, field="defaulted")
+        out[(lead, month[:7])] = {"lead_id": lead, "month": month[:7], "loan_yuan": amount,
+                                  "defaulted": None if d is None else bool(d)}
+    return list(out.values())
 
 
 class LearningRepository(Repository):
@@ -120,7 +171,9 @@ class LearningRepository(Repository):
         ----------
         history : pandas.DataFrame
             Checked rows ``lead_id, month, took_loan`` (0/1) and optional ``loan_yuan``,
-            ``defaulted`` (see :func:`propensity.history.check_history`).
+            ``defaulted`` (see :func:`propensity.history.check_history`) and
+            ``visited_by_policy``: ``random`` marks a randomised visit (stored as
+            ``randomised``; without the column no row of the file is randomised).
 
         Returns
         -------
@@ -129,23 +182,25 @@ class LearningRepository(Repository):
         """
         check_id(county_id, "county_id")
         rows = []
-        for rec in history.to_dict(orient="records"):
+        for rec, rand in zip(history.to_dict(orient="records"), _randomised(history),
+                             strict=True):
             d = _opt_float(rec.get("defaulted"))
             rows.append({"lead_id": str(rec["lead_id"]), "month": str(rec["month"])[:7],
                          "took_loan": int(rec["took_loan"]),
                          "loan_yuan": _opt_float(rec.get("loan_yuan")),
-                         "defaulted": None if d is None else int(d)})
+                         "defaulted": None if d is None else int(d), "randomised": rand})
 
         def run(conn: Connection) -> dict[str, int]:
             who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
             h = S.visit_history
-            have = {(r.lead_id, r.month): (r.took_loan, r.loan_yuan, r.defaulted)
-                    for r in conn.execute(sa.select(h).where(h.c.county_id == county_id))}
+            have: dict[tuple[Any, ...], tuple[Any, ...]] = {
+                (r.lead_id, r.month): (r.took_loan, r.loan_yuan, r.defaulted, bool(r.randomised))
+                for r in conn.execute(sa.select(h).where(h.c.county_id == county_id))}
             counts = {"inserted": 0, "updated": 0, "unchanged": 0}
             fresh = []
             for r in rows:
                 key = (r["lead_id"], r["month"])
-                now = (r["took_loan"], r["loan_yuan"], r["defaulted"])
+                now = (r["took_loan"], r["loan_yuan"], r["defaulted"], r["randomised"])
                 if key not in have:
                     fresh.append({"county_id": county_id, **r})
                     have[key] = now
@@ -153,7 +208,8 @@ class LearningRepository(Repository):
                 elif have[key] != now:
                     conn.execute(h.update().where(h.c.county_id == county_id,
                                                   h.c.lead_id == key[0], h.c.month == key[1])
-                                 .values(took_loan=now[0], loan_yuan=now[1], defaulted=now[2]))
+                                 .values(took_loan=now[0], loan_yuan=now[1], defaulted=now[2],
+                                         randomised=now[3]))
                     counts["updated"] += 1
                 else:
                     counts["unchanged"] += 1
@@ -167,17 +223,98 @@ class LearningRepository(Repository):
         return self._db.write(run)
 
     def history_frame(self, session: Session, county_id: str) -> pd.DataFrame:
-        """The county's stored visit history, :data:`HISTORY_COLUMNS` (no personal data)."""
+        """The county's stored visit history (no personal data).
+
+        Returns
+        -------
+        pandas.DataFrame
+            :data:`HISTORY_COLUMNS` and ``randomised`` (bool: the visit was chosen at
+            random).
+        """
+        cols = [*HISTORY_COLUMNS, "randomised"]
 
         def run(conn: Connection) -> pd.DataFrame:
             self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN, Role.PLANNER)
             h = S.visit_history
-            rows = conn.execute(sa.select(*(h.c[c] for c in HISTORY_COLUMNS))
+            rows = conn.execute(sa.select(*(h.c[c] for c in cols))
                                 .where(h.c.county_id == county_id)
                                 .order_by(h.c.month, h.c.lead_id)).mappings().all()
-            return pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
+            out = pd.DataFrame(rows, columns=cols)
+            return out.assign(randomised=out["randomised"].astype(bool))
 
         return self._db.read(run)
+
+    # ---------------------------------------------------------------- loan book
+    def import_loan_book(self, session: Session, county_id: str,
+                         loans: pd.DataFrame | None) -> int:
+        """Replace the county's loan book in one transaction; the number of loans stored.
+
+        Same callers as :meth:`import_history` (managers of the county, admins); audited
+        when the book changes.
+
+        Parameters
+        ----------
+        loans : pandas.DataFrame or None
+            The whole book (see :func:`loan_book_rows`); ``None``: the county has none, and
+            its stored rows are deleted.
+
+        Raises
+        ------
+        InputError
+            A row the store cannot keep (nothing is changed).
+        """
+        check_id(county_id, "county_id")
+        rows = [] if loans is None else loan_book_rows(loans)
+
+        def key(r: Mapping[str, Any] | sa.RowMapping) -> tuple[Any, ...]:
+            d = r["defaulted"]
+            return (r["lead_id"], r["month"], r["loan_yuan"], None if d is None else bool(d))
+
+        def run(conn: Connection) -> int:
+            who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            b = S.loan_book
+            have = {key(r) for r in conn.execute(sa.select(
+                *(b.c[c] for c in LOAN_BOOK_COLUMNS)).where(b.c.county_id == county_id))
+                .mappings()}
+            if have == {key(r) for r in rows}:
+                return len(rows)
+            # the file is the whole book: replacing it drops loans the bank no longer lists
+            conn.execute(b.delete().where(b.c.county_id == county_id))
+            if rows:
+                conn.execute(b.insert(), [{"county_id": county_id, **r} for r in rows])
+            self._audit.write(conn, who, AuditAction.IMPORT_HISTORY, county_id, county_id,
+                              part="loan_book", loans=len(rows), replaced=len(have))
+            return len(rows)
+
+        return self._db.write(run)
+
+    def loan_book_frame(self, session: Session, county_id: str) -> pd.DataFrame | None:
+        """The county's stored loan book; ``None`` when it has none.
+
+        Same readers as :meth:`history_frame`.
+
+        Returns
+        -------
+        pandas.DataFrame or None
+            :data:`LOAN_BOOK_COLUMNS`, ``loan_yuan`` and ``defaulted`` as floats (NaN where
+            not known), as :func:`propensity.check_loan_book` returns them.
+        """
+
+        def run(conn: Connection) -> list[Any]:
+            self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN, Role.PLANNER)
+            b = S.loan_book
+            return list(conn.execute(sa.select(*(b.c[c] for c in LOAN_BOOK_COLUMNS))
+                                     .where(b.c.county_id == county_id)
+                                     .order_by(b.c.month, b.c.lead_id)).mappings().all())
+
+        rows = self._db.read(run)
+        if not rows:
+            return None
+        out = pd.DataFrame(rows, columns=list(LOAN_BOOK_COLUMNS)).astype(
+            {"lead_id": object, "month": object})
+        return out.assign(loan_yuan=pd.to_numeric(out["loan_yuan"]).astype(float),
+                          defaulted=[float("nan") if d is None else float(d)
+                                     for d in out["defaulted"]])
 
     # ---------------------------------------------------------------- model registry
     def register_model(self, session: Session, county_id: str, *, data_hash: str,

@@ -214,6 +214,8 @@ visit_history = sa.Table(
     sa.Column("took_loan", sa.Integer, nullable=False),
     sa.Column("loan_yuan", sa.Float, nullable=True),
     sa.Column("defaulted", sa.Integer, nullable=True),
+    # the visit was chosen at random (history.csv's visited_by_policy = random): revision 0005
+    sa.Column("randomised", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 follow_ups = sa.Table(
@@ -252,4 +254,19 @@ models = sa.Table(
     sa.Index("uq_models_one_promoted", "county_id", unique=True,
              sqlite_where=sa.text("status = 'promoted'"),
              postgresql_where=sa.text("status = 'promoted'")),
+)
+
+# ---------------------------------------------------------------- revision 0005: the loan book
+
+loan_book = sa.Table(
+    "loan_book",
+    metadata,
+    # The bank's loans, after a visit or not (loans.csv): lead ids, months and amounts, no
+    # personal data. Each import replaces the county's book; a folder without one empties it.
+    sa.Column("county_id", sa.String(ID_LEN), sa.ForeignKey("counties.county_id"),
+              primary_key=True),
+    sa.Column("lead_id", sa.String(ID_LEN), primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("loan_yuan", sa.Float, nullable=True),
+    sa.Column("defaulted", sa.Boolean, nullable=True),
 )
