@@ -31,6 +31,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -272,13 +273,23 @@ def pyvrp_orders(problem: RoutingProblem, leads: Sequence[Lead], time_limit_s: f
     return _solve(day, problem, time_limit_s, seed)
 
 
-def _solve(day: PyvrpDay, problem: RoutingProblem, time_limit_s: float, seed: int
-           ) -> list[list[str]] | None:
+def _solve(day: PyvrpDay, problem: RoutingProblem, time_limit_s: float, seed: int,
+           strict: bool = False) -> list[list[str]] | None:
     import pyvrp
     from pyvrp.stop import MaxRuntime
 
-    res = pyvrp.solve(day.data, stop=MaxRuntime(max(0.01, time_limit_s)), seed=seed,
-                      display=False, collect_stats=False)
+    params = pyvrp.SolveParams()
+    if strict:
+        # PyVRP caps its penalty per unit of violation (100,000 by default); a prize above
+        # it makes a plan one visit over its cap or window worth more than any feasible one,
+        # and the search stalls (its PenaltyBoundWarning, on the demo's visit caps).
+        top = max((c.prize for c in day.data.clients()), default=0)
+        params = pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(
+            max_penalty=max(100_000.0, 10.0 * float(top))))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=UserWarning)  # said in the log instead
+        res = pyvrp.solve(day.data, stop=MaxRuntime(max(0.01, time_limit_s)), seed=seed,
+                          display=False, collect_stats=False, params=params)
     if not res.best.is_feasible():
         log.info("PyVRP found no feasible start in %.2f s", time_limit_s)
         return None
@@ -292,11 +303,13 @@ def _solve(day: PyvrpDay, problem: RoutingProblem, time_limit_s: float, seed: in
 
 
 def pyvrp_orders_until(problem: RoutingProblem, lead_ids: Sequence[str], until_wall_s: float,
-                       seed: int, required: bool = False) -> list[list[str]] | None:
+                       seed: int, required: bool = False, strict: bool = False
+                       ) -> list[list[str]] | None:
     """:func:`pyvrp_orders` (relaxed) until the wall-clock time ``until_wall_s``.
 
     For a worker process: the budget is a ``time.time()`` instant, so a process that started
-    late stops with the others.
+    late stops with the others. ``strict`` raises PyVRP's penalty cap above every prize (for
+    relaxed days, whose caps and windows PyVRP otherwise trades for prizes).
     """
 
     by_id = problem.lead_by_id
@@ -304,4 +317,4 @@ def pyvrp_orders_until(problem: RoutingProblem, lead_ids: Sequence[str], until_w
     left = until_wall_s - time.time()
     if left <= 0.05:
         return None
-    return _solve(day, problem, left, seed)
+    return _solve(day, problem, left, seed, strict)

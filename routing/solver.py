@@ -386,14 +386,16 @@ def _pyvrp_start(problem: RoutingProblem, candidates: Sequence[Lead], time_limit
         executor = ProcessPoolExecutor(w - 1, mp_context=multiprocessing.get_context("forkserver"))
         try:
             futures = [executor.submit(pyvrp_orders_until, problem, ids, until,
-                                       params.seed * w + j, required) for j in range(1, w)]
+                                       params.seed * w + j, required, not exact)
+                       for j in range(1, w)]
         except Exception as exc:  # a worker that cannot start costs a core, not the day
             log.warning("PyVRP workers could not start: %s", exc)
             futures = []
     worked = 1
     try:
         # Until a wall-clock instant, so that building PyVRP's model counts in its share.
-        proposals = [pyvrp_orders_until(problem, ids, until, params.seed * w, required)]
+        proposals = [pyvrp_orders_until(problem, ids, until, params.seed * w, required,
+                                        not exact)]
         for f in futures:
             try:
                 proposals.append(f.result())
