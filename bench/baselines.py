@@ -25,7 +25,7 @@ import numpy as np
 
 from routing import DroppedLead, DropReason, Plan, PlanStatus, RoutingProblem, schedule_route
 from routing.problem import end_node_id, start_node_id
-from routing.pyvrp_start import Unsupported, pyvrp_orders
+from routing.pyvrp_start import Unsupported, check_exact, pyvrp_orders
 
 __all__ = ["Unsupported", "plan_from_orders", "plan_score", "run_pyvrp", "run_vroom"]
 
@@ -59,18 +59,6 @@ def run_pyvrp(problem: RoutingProblem, required: bool, budget_s: float,
     return {o.officer_id: seq for o, seq in zip(problem.officers, orders, strict=True) if seq}
 
 
-def _check_supported(problem: RoutingProblem) -> None:
-    """Refuse what VROOM is not given here: lunch, visit caps, several windows, pins, locks."""
-    for o in problem.officers:
-        if o.lunch is not None or o.max_visits is not None:
-            raise Unsupported(f"officer {o.officer_id}: lunch and visit caps are not modelled")
-    for ld in problem.leads:
-        if len(ld.windows) > 1 or ld.pinned_officer_id is not None:
-            raise Unsupported(f"lead {ld.lead_id}: several windows or a pin")
-    if problem.locked_routes or problem.done_lead_ids:
-        raise Unsupported("locked routes and done visits are not modelled")
-
-
 def run_vroom(problem: RoutingProblem) -> dict[str, list[str]]:
     """Solve a prize-collecting ``problem`` with VROOM (priorities = values, to completion).
 
@@ -79,7 +67,7 @@ def run_vroom(problem: RoutingProblem) -> dict[str, list[str]]:
     """
     import vroom
 
-    _check_supported(problem)
+    check_exact(problem, problem.leads)
     m = problem.matrix
     nodes = [x for o in problem.officers
              for x in (start_node_id(o.officer_id), end_node_id(o.officer_id))]

@@ -41,7 +41,8 @@ import numpy as np
 from routing.problem import Lead, Officer, RoutingProblem, end_node_id, start_node_id
 from routing.reasons import eligible, soft_mismatch
 
-__all__ = ["MAX_PROFILES", "PyvrpDay", "Unsupported", "available", "pyvrp_data", "pyvrp_orders",
+__all__ = ["MAX_PROFILES", "PyvrpDay", "Unsupported", "available", "check_exact", "pyvrp_data",
+           "pyvrp_orders",
            "pyvrp_orders_until", "every_lead_pays", "models_exactly", "unsupported"]
 
 log = logging.getLogger(__name__)
@@ -82,16 +83,37 @@ class PyvrpDay:
     groups: tuple[tuple[int, ...], ...]
 
 
-def _shift_end(o: Officer, relax: bool) -> int:
+def _shift_end(o: Officer) -> int:
+    """The end of the shift less the lunch break (checked exact days have none)."""
     if o.lunch is None:
         return o.shift.end_s
-    if not relax:
-        raise Unsupported(f"officer {o.officer_id}: a lunch break")
     return max(o.shift.start_s, o.shift.end_s - o.lunch.duration_s)
 
 
-def _check_exact(problem: RoutingProblem, leads: Sequence[Lead]) -> None:
+def _never_modelled(problem: RoutingProblem, leads: Sequence[Lead]) -> str | None:
+    if problem.locked_routes or problem.done_lead_ids or problem.reference_routes:
+        return "locked routes, done visits and re-planning are not modelled"
+    if any(ld.pinned_position is not None for ld in leads):
+        return "position pins are not modelled"
+    return None
+
+
+def check_exact(problem: RoutingProblem, leads: Sequence[Lead]) -> None:
+    """Refuse a day with a rule a plain vehicle-routing model does not have.
+
+    Raises
+    ------
+    Unsupported
+        Locked routes, done visits, re-planning, position pins, a lunch break, a visit cap,
+        several windows a lead, or an appointment: what :func:`pyvrp_data` with
+        ``relax=False`` (and the bench's other baselines) cannot model.
+    """
+    why = _never_modelled(problem, leads)
+    if why is not None:
+        raise Unsupported(why)
     for o in problem.officers:
+        if o.lunch is not None:
+            raise Unsupported(f"officer {o.officer_id}: a lunch break")
         if o.max_visits is not None:
             raise Unsupported(f"officer {o.officer_id}: a visit cap")
     for ld in leads:
@@ -105,10 +127,8 @@ def models_exactly(problem: RoutingProblem, leads: Sequence[Lead]) -> bool:
     Then its plans need no repair and the solver gives it most of the time (see
     :mod:`routing.solver`); otherwise our search has more to do after it.
     """
-    if any(o.lunch is not None for o in problem.officers):
-        return False
     try:
-        _check_exact(problem, leads)
+        check_exact(problem, leads)
     except Unsupported:
         return False
     return not any(soft_mismatch(problem, o, ld) for o in problem.officers for ld in leads)
@@ -121,16 +141,15 @@ def _kinds(problem: RoutingProblem, leads: Sequence[Lead]
     return allowed, {sig: i for i, sig in enumerate(dict.fromkeys(allowed))}
 
 
+def _too_many_kinds(kinds: dict[tuple[bool, ...], int]) -> str | None:
+    if len(kinds) > MAX_PROFILES:
+        return f"{len(kinds)} kinds of officer by the leads they may visit"
+    return None
+
+
 def unsupported(problem: RoutingProblem, leads: Sequence[Lead]) -> str | None:
     """Why PyVRP cannot propose a start for this day even under the relaxation, or None."""
-    if problem.locked_routes or problem.done_lead_ids or problem.reference_routes:
-        return "locked routes, done visits and re-planning are not modelled"
-    if any(ld.pinned_position is not None for ld in leads):
-        return "position pins are not modelled"
-    n_kinds = len(_kinds(problem, leads)[1])
-    if n_kinds > MAX_PROFILES:
-        return f"{n_kinds} kinds of officer by the leads they may visit"
-    return None
+    return _never_modelled(problem, leads) or _too_many_kinds(_kinds(problem, leads)[1])
 
 
 def pyvrp_data(problem: RoutingProblem, leads: Sequence[Lead] | None = None, *,
@@ -162,14 +181,14 @@ def pyvrp_data(problem: RoutingProblem, leads: Sequence[Lead] | None = None, *,
     import pyvrp
 
     leads = list(problem.leads if leads is None else leads)
-    why = unsupported(problem, leads)
+    if not relax:
+        check_exact(problem, leads)
+    allowed, kinds = _kinds(problem, leads)
+    why = _never_modelled(problem, leads) or _too_many_kinds(kinds)
     if why is not None:
         raise Unsupported(why)
-    if not relax:
-        _check_exact(problem, leads)
     m = problem.matrix
     officers = problem.officers
-    allowed, kinds = _kinds(problem, leads)
     depot_node: dict[str, str] = {}
     for o in officers:
         depot_node.setdefault(o.start.depot_id, start_node_id(o.officer_id))
@@ -202,7 +221,7 @@ def pyvrp_data(problem: RoutingProblem, leads: Sequence[Lead] | None = None, *,
     big = 10**9
     groups: dict[tuple[object, ...], list[int]] = {}
     for v, o in enumerate(officers):
-        key = (o.start.depot_id, o.end.depot_id, o.shift, _shift_end(o, relax), o.max_visits,
+        key = (o.start.depot_id, o.end.depot_id, o.shift, _shift_end(o), o.max_visits,
                o.capacity, o.max_drive_s, kinds[allowed[v]])
         groups.setdefault(key, []).append(v)
     vtypes = []
@@ -213,7 +232,7 @@ def pyvrp_data(problem: RoutingProblem, leads: Sequence[Lead] | None = None, *,
         vtypes.append(pyvrp.VehicleType(
             len(members), capacity=capacity,
             start_depot=depot_index[o.start.depot_id], end_depot=depot_index[o.end.depot_id],
-            tw_early=o.shift.start_s, tw_late=_shift_end(o, relax),
+            tw_early=o.shift.start_s, tw_late=_shift_end(o),
             max_distance=o.max_drive_s if o.max_drive_s is not None else np.iinfo(np.int64).max,
             unit_distance_cost=1, profile=kinds[allowed[members[0]]]))
     locs = [pyvrp.Location(0.0, 0.0) for _ in nodes]  # coordinates unused: matrices given

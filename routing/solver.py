@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
 import numpy as np
@@ -412,12 +412,7 @@ def _pyvrp_start(problem: RoutingProblem, candidates: Sequence[Lead], time_limit
     if greedy is None and not fitted:
         greedy = _initial_routes(problem, candidates, max(
             _GREEDY_SHARE_WITH_PYVRP * time_limit_s, t_end - time.perf_counter()))
-    node_ids, dur = day_matrix(problem, candidates, problem.officers)
-    pos = {x: i for i, x in enumerate(node_ids)}
-
-    def value(orders: list[list[str]]) -> float:
-        return sum(route_value(problem, v, seq, pos, dur) for v, seq in enumerate(orders))
-
+    value = _orders_value(problem, candidates)
     starts = ([greedy] if greedy is not None else []) + fitted
     best = max(starts, key=value)  # the greedy start wins ties
     stats["pyvrp_start"] = int(best is not greedy)
@@ -429,17 +424,24 @@ def _pyvrp_start(problem: RoutingProblem, candidates: Sequence[Lead], time_limit
     return best
 
 
+def _orders_value(problem: RoutingProblem, candidates: Sequence[Lead]
+                  ) -> Callable[[list[list[str]]], float]:
+    """Value − driving − penalties of visit orders (one per officer) over ``candidates``."""
+    node_ids, dur = day_matrix(problem, candidates, problem.officers)
+    pos = {x: i for i, x in enumerate(node_ids)}
+
+    def value(orders: list[list[str]]) -> float:
+        return sum(route_value(problem, v, seq, pos, dur) for v, seq in enumerate(orders))
+
+    return value
+
+
 def _initial_routes(problem: RoutingProblem, candidates: Sequence[Lead], time_limit_s: float,
                     savings_s: float = 0.0) -> list[list[str]]:
     """The best of a few greedy constructions (they differ in how much value outweighs time)
     and, on small days given ``savings_s``, OR-Tools' savings start improved by a descent."""
     deadline = time.perf_counter() + time_limit_s
-    node_ids, dur = day_matrix(problem, candidates, problem.officers)
-    pos = {x: i for i, x in enumerate(node_ids)}
-
-    def plan_value(orders: list[list[str]]) -> float:
-        return sum(route_value(problem, v, seq, pos, dur) for v, seq in enumerate(orders))
-
+    plan_value = _orders_value(problem, candidates)
     best: tuple[float, list[list[str]]] | None = None
     for k, exponent in enumerate(_GREEDY_EXPONENTS):
         left = deadline - time.perf_counter()
