@@ -153,6 +153,6 @@ class WholeDay:
             if best is not None:
                 _, v, p = best
                 seq = day.seqs[v]
-                day.apply({v: [*seq[:p], i, *seq[p:]]}, best[0])
+                day.apply({v: [*seq[:p], i, *seq[p:]]})
         for v in range(n_veh):
             day.insert_best(v)

@@ -227,7 +227,7 @@ class _Routes:
         dl = self.dl
         return dl[r[k]][r[k + 1]] + dl[r[k + 1]][r[k + 2]] - dl[r[k]][r[k + 2]]
 
-    def apply(self, changes: dict[int, list[int]], gain_yuan: float) -> bool:
+    def apply(self, changes: dict[int, list[int]]) -> bool:
         """Make the move if it gains value and every changed route is feasible; whether it
         was made.
 
@@ -313,7 +313,7 @@ class _Routes:
             if not net[j] > _EPS_YUAN:
                 return improved
             i, p = int(cols[j]), int(pos[j])
-            if self.apply({v: [*seq[:p], i, *seq[p:]]}, float(net[j])):
+            if self.apply({v: [*seq[:p], i, *seq[p:]]}):
                 improved = True
             else:
                 refused.add(i)
@@ -327,7 +327,7 @@ class _Routes:
             i = seq[k]
             loss = self.gain[v, i] - self.per_s * self.removal_saving(v, seq, k)
             if not self.pinned[i] and loss < -_EPS_YUAN and self.apply(
-                    {v: seq[:k] + seq[k + 1:]}, -float(loss)):
+                    {v: seq[:k] + seq[k + 1:]}):
                 improved = True
                 continue
             k += 1
@@ -376,7 +376,7 @@ class _Routes:
                     there = self.seqs[w]
                     p = int(pos_w[c])
                     best = (g, {v: here, w: [*there[:p], i, *there[p:]]})
-        return bool(best is not None and self.apply(best[1], best[0]))
+        return bool(best is not None and self.apply(best[1]))
 
     # ------------------------------------------------------------------ route improvement
 
@@ -390,8 +390,8 @@ class _Routes:
                 return improved
             moves = self._order_moves(v, seq, first)
             made = False
-            for saving, new in moves:
-                if self.apply({v: new}, self.per_s * saving):
+            for _, new in moves:
+                if self.apply({v: new}):
                     made = improved = True
                     break
             if not made:
@@ -513,7 +513,7 @@ class _Routes:
             nv[fv + i], nw[fw + j] = sw[fw + j], sv[fv + i]
             cands.append((float(gain[i, j]), {v: nv, w: nw}))
         cands.sort(key=lambda c: -c[0])
-        return any(self.apply(ch, gn) for gn, ch in cands[:_INTRA_CHECKS])
+        return any(self.apply(ch) for _, ch in cands[:_INTRA_CHECKS])
 
     def remove_route(self, v: int) -> bool:
         """Move every visit of route ``v`` to the other routes, if that drives less."""
@@ -542,7 +542,7 @@ class _Routes:
         after = sum(self.value(w, s) for w, s in others.items())  # a day at home drives 0
         if after <= before + _EPS_YUAN:
             return False
-        return self.apply({v: [], **others}, after - before)
+        return self.apply({v: [], **others})
 
 
 def polish(problem: RoutingProblem, candidates: Sequence[Lead], orders: list[list[str]],
