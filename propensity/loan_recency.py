@@ -78,7 +78,7 @@ def check_loan_book(loans: pd.DataFrame) -> pd.DataFrame:
     ----------
     loans : pandas.DataFrame
         One row per loan: ``lead_id``, ``month`` (``YYYY-MM`` the loan was made), optional
-        ``loan_yuan`` (>= 0) and ``defaulted`` (0/1). Other columns are ignored: whether a
+        ``loan_yuan`` (finite, >= 0) and ``defaulted`` (0/1). Other columns are ignored: whether a
         loan followed a visit is read from the visit history, not from the book.
 
     Returns
@@ -111,7 +111,7 @@ def check_loan_book(loans: pd.DataFrame) -> pd.DataFrame:
         text = raw.astype("string").str.strip().fillna("")
         blank = text.isin(["", "nan", "NaN", "None"]).to_numpy(bool)
         val = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
-        fine = val.isin(allowed) if allowed is not None else val >= 0
+        fine = val.isin(allowed) if allowed is not None else (val >= 0) & np.isfinite(val)
         bad = ~blank & ~fine.to_numpy(bool)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])

@@ -52,7 +52,7 @@ from countyreach.services.models import (
 from countyreach.services.republish import PlanChanges, fixed_prefixes, plan_changes, solve_around
 from countyreach.store import ImportReport, OutcomeRecord, Session, Store
 from countyreach.store.checks import check_date, check_id
-from countyreach.store.learning import loan_book_rows
+from countyreach.store.learning import loan_book_rows, randomised_flags
 from propensity import bank_loan_book
 from propensity.history import check_history
 from propensity.outcomes import Outcome
@@ -217,10 +217,8 @@ class DailyLoop:
         leads = self.store.import_leads(county.leads, cid, session=session, crs=county.crs)
         officers = self.store.import_officers(county.officers, cid, session=session,
                                               crs=county.crs)
-        randomised = None
-        if "visited_by_policy" in history.columns:
-            rand = history["visited_by_policy"].astype(str).str.strip().str.lower() == "random"
-            randomised = history.loc[rand, ["lead_id", "month"]].astype(str)
+        randomised = (sum(randomised_flags(history))
+                      if "visited_by_policy" in history.columns else None)
         counts = self.store.import_history(session, cid, history) if len(history) else \
             {"inserted": 0, "updated": 0, "unchanged": 0}
         # the latest import says what the county has: a folder without a book removes it
@@ -228,7 +226,7 @@ class DailyLoop:
         changed = self._store_map_files(session, county)
         return CountyImport(cid, leads, officers, counts, changed,
                             None if loans is None else len(loans),
-                            None if randomised is None else len(randomised))
+                            randomised)
 
     def _store_map_files(self, session: Session, county: County) -> bool:
         dest = county_home(self.home, county.county_id)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,15 +25,17 @@ from countyreach.store.records import AuditAction, ModelRecord, ModelState, Role
 from countyreach.store.repository import Repository
 from countyreach.store.rows import content_hash
 from countyreach.store.schema import ID_LEN
+from propensity.errors import DataError
+from propensity.loan_recency import check_loan_book
 
-__all__ = ["LearningRepository", "HISTORY_COLUMNS", "LOAN_BOOK_COLUMNS", "loan_book_rows"]
+__all__ = ["LearningRepository", "HISTORY_COLUMNS", "LOAN_BOOK_COLUMNS", "loan_book_rows",
+           "randomised_flags"]
 
 #: Columns of a stored visit history (the shape :func:`propensity.visit_table` reads).
 HISTORY_COLUMNS = ("lead_id", "month", "took_loan", "loan_yuan", "defaulted")
 #: Columns of a stored loan book (the shape :func:`propensity.check_loan_book` returns).
 LOAN_BOOK_COLUMNS = ("lead_id", "month", "loan_yuan", "defaulted")
 _HASH_LEN = 64
-_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _opt_float(v: Any) -> float | None:
@@ -42,7 +43,9 @@ def _opt_float(v: Any) -> float | None:
     return None if f is None or (isinstance(f, float) and math.isnan(f)) else float(f)
 
 
-def _randomised(history: pd.DataFrame) -> list[bool]:
+def randomised_flags(history: pd.DataFrame) -> list[bool]:
+    """Which rows of a visit history were randomised visits (``visited_by_policy`` is
+    ``random``); every row is False when the file has no such column."""
     if "visited_by_policy" not in history.columns:
         return [False] * len(history)
     pol = history["visited_by_policy"].astype(str).str.strip().str.lower()
@@ -52,11 +55,13 @@ def _randomised(history: pd.DataFrame) -> list[bool]:
 def loan_book_rows(loans: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of a loan book as the store keeps them, one per lead and month (the last wins).
 
+    The book's rules are :func:`propensity.check_loan_book`'s; the store adds its own limit
+    on the length of ids.
+
     Parameters
     ----------
     loans : pandas.DataFrame
-        ``lead_id, month`` and optional ``loan_yuan`` (>= 0), ``defaulted`` (0/1), as
-        :func:`propensity.check_loan_book` returns them.
+        ``lead_id, month`` and optional ``loan_yuan`` (>= 0), ``defaulted`` (0/1).
 
     Returns
     -------
@@ -68,23 +73,19 @@ def loan_book_rows(loans: pd.DataFrame) -> list[dict[str, Any]]:
     InputError
         Naming the row (1-based) and field of the first value the store cannot keep.
     """
-    out: dict[tuple[str, str], dict[str, Any]] = {}
-    for i, rec in enumerate(loans.to_dict(orient="records"), start=1):
-        lead, month = str(rec.get("lead_id", "")).strip(), str(rec.get("month", "")).strip()
-        if not lead or len(lead) > ID_LEN:
-            raise InputError(f"a loan's lead_id must be 1-{ID_LEN} characters, got {lead!r}",
-                             row=i, field="lead_id")
-        if not _MONTH_RE.match(month[:7]):
-            raise InputError(f"expected a month like 2025-09, got {month!r}", row=i,
-                             field="month")
-        amount, d = _opt_float(rec.get("loan_yuan")), _opt_float(rec.get("defaulted"))
-        if amount is not None and not (amount >= 0 and math.isfinite(amount)):
-            raise InputError(f"loan_yuan cannot be {amount!r}", row=i, field="loan_yuan")
-        if d is not None and d not in (0.0, 1.0):
-            raise InputError(f"defaulted cannot be {d!r}", row=i, field="defaulted")
-        out[(lead, month[:7])] = {"lead_id": lead, "month": month[:7], "loan_yuan": amount,
-                                  "defaulted": None if d is None else bool(d)}
-    return list(out.values())
+    try:
+        book = check_loan_book(loans)
+    except DataError as exc:
+        raise InputError(exc.reason, row=exc.row, field=exc.field) from None
+    out = []
+    for i, rec in enumerate(book.to_dict(orient="records"), start=1):
+        if len(rec["lead_id"]) > ID_LEN:
+            raise InputError(f"a loan's lead_id must be 1-{ID_LEN} characters, got "
+                             f"{rec['lead_id']!r}", row=i, field="lead_id")
+        amount, d = _opt_float(rec["loan_yuan"]), _opt_float(rec["defaulted"])
+        out.append({"lead_id": rec["lead_id"], "month": rec["month"], "loan_yuan": amount,
+                    "defaulted": None if d is None else bool(d)})
+    return out
 
 
 class LearningRepository(Repository):
@@ -182,7 +183,7 @@ class LearningRepository(Repository):
         """
         check_id(county_id, "county_id")
         rows = []
-        for rec, rand in zip(history.to_dict(orient="records"), _randomised(history),
+        for rec, rand in zip(history.to_dict(orient="records"), randomised_flags(history),
                              strict=True):
             d = _opt_float(rec.get("defaulted"))
             rows.append({"lead_id": str(rec["lead_id"]), "month": str(rec["month"])[:7],
