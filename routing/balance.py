@@ -10,7 +10,8 @@ a long day) while the plan's value (value − driving − soft penalties) stays 
 
 Days within :data:`_EVEN_S` of each other are left as they are. A move is kept when it
 narrows the spread (longest − shortest working day, then the sum
-of squared deviations from the mean); the best move of each round is taken, so the
+of squared deviations from the mean); each round takes the move that costs the least value
+per second of spread narrowed (then the narrowest spread), so the
 result depends on the inputs only (no clock decides a move, only whether another round
 starts). :func:`spread` reports the spread that the plan's ``meta`` carries.
 """
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from routing.plan import Route
-from routing.problem import Lead, Officer, RoutingProblem, start_node_id
+from routing.problem import Lead, Officer, RoutingProblem, end_node_id, start_node_id
 from routing.reasons import eligible, soft_mismatch
 from routing.schedule import schedule_route
 
@@ -83,6 +84,16 @@ class _Day:
         self.drive_yuan_per_s = problem.rules.drive_cost_yuan_per_h / 3600.0
         m = problem.matrix
         self.m = m
+        # Timings by officer and visit order: a round changes one or two routes, and the
+        # next round tries most of the same insertions again.
+        self._timed: dict[tuple[str, tuple[str, ...]], Route | None] = {}
+
+    def timed(self, officer: Officer, seq: Sequence[Lead]) -> Route | None:
+        """:func:`schedule_route`, remembered for this balancing."""
+        key = (officer.officer_id, tuple(x.lead_id for x in seq))
+        if key not in self._timed:
+            self._timed[key] = schedule_route(officer, seq, self.m)
+        return self._timed[key]
 
     def seq(self, k: int) -> list[Lead]:
         return [self.by_id[s.lead_id] for s in self.routes[k].stops]
@@ -102,13 +113,31 @@ class _Day:
         return (pin is None or pin == o.officer_id) and eligible(self.problem, o, lead)
 
     def best_insert(self, officer: Officer, seq: list[Lead], lead: Lead) -> Route | None:
-        """Cheapest feasible insertion of ``lead`` (least driving), or None."""
-        best: Route | None = None
-        for pos in range(len(seq) + 1):
-            r = schedule_route(officer, [*seq[:pos], lead, *seq[pos:]], self.m)
-            if r is not None and (best is None or r.drive_s < best.drive_s):
-                best = r
-        return best
+        """Cheapest feasible insertion of ``lead`` (least driving), or None.
+
+        A route drives the sum of its legs, so the positions are timed in the order of their
+        detour and the first feasible one is the cheapest (the earliest position on a tie):
+        usually one timing instead of one per position, which is what lets balancing run
+        enough rounds in the time a plan keeps for it.
+        """
+        if officer.max_visits is not None and len(seq) >= officer.max_visits:
+            return None
+        if officer.capacity is not None and (
+                sum(x.load for x in seq) + lead.load > officer.capacity):
+            return None
+        m = self.m
+        oid = officer.officer_id
+        nodes = np.array([m.index[start_node_id(oid)], *(m.index[x.lead_id] for x in seq),
+                          m.index[end_node_id(oid)]], dtype=np.int64)
+        j = m.index[lead.lead_id]
+        d = m.duration_s
+        a, b = nodes[:-1], nodes[1:]
+        detour = d[a, j] + d[j, b] - d[a, b]
+        for pos in np.argsort(detour, kind="stable").tolist():
+            r = self.timed(officer, [*seq[:pos], lead, *seq[pos:]])
+            if r is not None:
+                return r
+        return None
 
     def nearest(self, lead: Lead, pool: Sequence[Lead], n: int) -> list[Lead]:
         if not pool:
@@ -152,7 +181,7 @@ def _moves(day: _Day, hi: int, lo: int) -> list[tuple[dict[int, Route], Lead | N
     visited_elsewhere = {k: seqs[k] for k in range(n)}
 
     def without(k: int, lead: Lead) -> Route | None:
-        return schedule_route(officer[k], [x for x in seqs[k] if x is not lead], day.m)
+        return day.timed(officer[k], [x for x in seqs[k] if x is not lead])
 
     dur = day.m.duration_s
     index = day.m.index
@@ -251,7 +280,7 @@ def balance_routes(problem: RoutingProblem, routes: Sequence[Route], left: Seque
         if now[0] <= _EVEN_S:
             break
         value_now = day.value()
-        best: tuple[tuple[float, float, float], dict[int, Route], Lead | None,
+        best: tuple[tuple[float, ...], dict[int, Route], Lead | None,
                     Lead | None] | None = None
         for changed, taken, freed in _moves(day, hi, lo):
             trial = list(hours)
@@ -266,7 +295,11 @@ def balance_routes(problem: RoutingProblem, routes: Sequence[Route], left: Seque
                                     for k, r in changed.items())
             if value < floor:
                 continue
-            rank = (key[0], key[1], -value)
+            # Cheapest per second of spread narrowed first: taking the narrowest spread at
+            # any price spent up to 1.9 % of the demo's value where cheaper moves reached the
+            # same evenness for 0.02 %.
+            gain = max(now[0] - key[0], _MIN_GAIN_S)
+            rank = (max(value_now - value, 0.0) / gain, key[0], key[1], -value)
             if best is None or rank < best[0]:
                 best = (rank, changed, taken, freed)
         if best is None:
