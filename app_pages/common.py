@@ -34,12 +34,15 @@ from countyreach.services import deck as dk
 from countyreach.services import maps
 from countyreach.services.coverage import build_world
 from countyreach.services.diagnostics import ModelView, model_view
+from countyreach.services.leads import LeadValue
+from countyreach.services.models import BasisView, basis_view
 from countyreach.services.officer import OutcomeQueue, do_not_visit_ids
 from countyreach.services.workspace import counties_for, county_folders, open_store
 from countyreach.settings import get_settings
 from countyreach.store import Session, Store
 
 if TYPE_CHECKING:
+    import propensity
     from countyreach.simulation import SimWorld
 
 REPO = Path(__file__).resolve().parents[1]
@@ -86,18 +89,21 @@ def county_roads(path: str) -> list[dict[str, Any]]:
 
 
 @st.cache_resource(show_spinner=False)
+def county_scorer(path: str) -> propensity.LeadScorer:
+    """The county's lead model, with its value basis (trained once and cached on disk)."""
+    return pipeline.get_scorer(county_data(path), cache_dir=cache_dir())
+
+
+@st.cache_resource(show_spinner=False)
 def county_scores(path: str, month: str) -> pd.DataFrame:
-    """Scores of every lead for a month (the scorer is trained once and cached on disk)."""
-    data = county_data(path)
-    scorer = pipeline.get_scorer(data, cache_dir=cache_dir())
-    return pipeline.score_leads(data, scorer, month)
+    """Scores of every lead for a month, on the model's value basis."""
+    return pipeline.score_leads(county_data(path), county_scorer(path), month)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def model_view_cached(path: str, month: str) -> ModelView:
     """The out-of-time model report (trains an evaluation model: minutes, so cached)."""
-    data = county_data(path)
-    return model_view(data, pipeline.get_scorer(data, cache_dir=cache_dir()), month)
+    return model_view(county_data(path), county_scorer(path), month)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -162,6 +168,55 @@ def scores(month: str) -> pd.DataFrame | None:
     except Exception as exc:
         st.warning(f"{t('scores_need_model', lang())} ({exc})")
         return None
+
+
+def value_basis() -> BasisView | None:
+    """What the chosen county's plans value and why, or ``None`` after a warning."""
+    try:
+        return basis_view(county_scorer(county_path()), lang())
+    except Exception as exc:  # no model (no history): the pages say so and go on
+        st.warning(f"{t('scores_need_model', lang())} ({exc})")
+        return None
+
+
+def show_basis(view: BasisView, *, criteria: bool = False) -> None:
+    """The value basis in a box: what the value counts, the model's reasons and, on the
+    fallback, what data is missing and how to get the visit-caused basis."""
+    L = lang()
+    with st.container(border=True, key="value_basis"):
+        st.markdown(f"**{view.title}**")
+        st.caption(view.summary)
+        st.caption(t("basis_detail", L, text=view.detail))
+        if view.missing:
+            st.warning(t("basis_missing", L) + "\n\n" + "\n".join(
+                f"- {why}" for why in view.missing))
+        if view.hint:
+            st.info(view.hint, icon=":material/lightbulb:")
+        if criteria:
+            st.markdown(f"**{t('basis_criteria', L)}**")
+            if view.criteria.empty:
+                st.caption(t("basis_criteria_unknown", L))
+            else:
+                st.table(view.criteria, hide_index=True)
+
+
+def show_value_parts(value: LeadValue) -> None:
+    """A lead's value parts as a list, for narrow places (the manager's lead card)."""
+    L = lang()
+    st.markdown("\n".join(
+        "- " + t("part_line" if why != "—" else "part_line_bare", L, part=f"**{part}**",
+                 figure=figure, why=why)
+        for part, figure, why in value.parts.itertuples(index=False)))
+
+
+def show_lead_value(value: LeadValue) -> None:
+    """One lead's value: its figures, why it is worth 0 (if so), and its parts with reasons."""
+    for col, (label, figure) in zip(st.columns(len(value.metrics)), value.metrics,
+                                    strict=True):
+        col.metric(label, figure)
+    if value.worth_zero:
+        st.warning(value.worth_zero, icon=":material/block:")
+    st.table(value.parts, hide_index=True)
 
 
 def progress_callback(bar: Any) -> Callable[[str, float], None]:

@@ -1,4 +1,5 @@
-"""Leads page: ranked leads with filters, an explanation per lead and a map."""
+"""Leads page: the value basis, ranked leads with filters, each lead's value in its parts
+with their reasons, and a map."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from countyreach.services import maps
 
 
 def render() -> None:
-    """Ranked leads with filters, an explanation per lead and a map."""
+    """The value basis, ranked leads with filters, a lead's value in parts, and a map."""
     L = ui.lang()
     st.title(t("page_leads", L))
     data = ui.load_county()
@@ -23,6 +24,9 @@ def render() -> None:
     scores = ui.scores(month)
     if scores is None:
         return
+    view = ui.value_basis()
+    if view is not None:
+        ui.show_basis(view)
     df = svc.with_bands(scores, data.leads)
     st.subheader(t("filters", L))
     f1, f2, f3, f4 = st.columns(4)
@@ -44,13 +48,9 @@ def render() -> None:
         names = dict(zip(shown["lead_id"], shown["name"], strict=True))
         pick = st.selectbox(t("lead", L), list(shown["lead_id"]), key="explain_lead",
                             format_func=lambda x: f"{x} {names[x]}")
-        card = svc.lead_card(shown, str(pick), L)
-        e1, e2, e3, e4 = st.columns(4)
-        e1.metric(t("p_uptake", L), f"{card['p_uptake']:.0%}")
-        e2.metric(t("loan_yuan", L), f"{card['loan_yuan']:,.0f}")
-        e3.metric(t("p_default", L), f"{card['p_default']:.1%}")
-        e4.metric(t("value", L), f"¥{card['value_yuan']:,.0f}")
-        st.info(card["why"] or "—")
+        ui.show_lead_value(svc.lead_value(
+            shown, str(pick), L, month=month,
+            lockout_months=view.lockout_months if view is not None else None))
     md = maps.map_data(data, shown, L, roads=ui.county_roads(ui.county_path()))
     ui.show_map(md, "leads_map")
 

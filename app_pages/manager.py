@@ -1,5 +1,5 @@
-"""Manager page: plan the day, see numbered routes and KPIs, pin and lock, re-plan with a
-per-officer diff, publish a version after confirming."""
+"""Manager page: plan the day, see numbered routes and KPIs with the plan's value basis, pin
+and lock, re-plan with a per-officer diff, publish a version after confirming."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from countyreach import pipeline
 from countyreach.errors import AccessDenied, InputError
 from countyreach.i18n import format_number, format_percent, format_yuan, status_label, t
 from countyreach.serialize import plan_to_dict
+from countyreach.services import leads as lds
 from countyreach.services import maps
 from countyreach.services import planning as pl
 from countyreach.settings import get_settings
@@ -87,7 +88,10 @@ def render() -> None:
 
 
 def _kpis(day: pipeline.DayPlan) -> None:
+    """The plan's figures, its value named by its basis, and the basis with its reasons."""
     L = ui.lang()
+    basis = lds.basis_kind(day.scores)
+    value = lds.value_label(basis, L, yuan=True)
     rows, total = pl.plan_kpis(day.problem, day.plan, day.scores)
     offered = sum(ld.value_yuan for ld in day.problem.leads)
     cols = st.columns(6)
@@ -95,12 +99,15 @@ def _kpis(day: pipeline.DayPlan) -> None:
     cols[1].metric(t("kpi_drive_h", L), format_number(total.drive_h, 1))
     cols[2].metric(t("kpi_loans", L), format_number(total.expected_loans, 1))
     cols[3].metric(t("kpi_loan_yuan", L), format_yuan(total.expected_loan_yuan))
-    cols[4].metric(t("kpi_value", L), format_yuan(total.value_yuan),
+    cols[4].metric(value, format_yuan(total.value_yuan),
                    help=t("kpi_value_share", L, share=format_percent(
                        total.value_yuan / offered if offered else None)))
     cols[5].metric(t("kpi_dropped", L), len(day.plan.dropped))
-    frame = pl.kpi_frame(rows, total, L)
-    money = [t("kpi_loan_yuan", L), t("kpi_value", L)]
+    view = ui.value_basis()
+    if view is not None:
+        ui.show_basis(view)
+    frame = pl.kpi_frame(rows, total, L, basis=basis)
+    money = [t("kpi_loan_yuan", L), value]
     st.dataframe(frame, hide_index=True, key="kpi_table",
                  column_config={c: st.column_config.NumberColumn(format="¥%,d") for c in money})
 
@@ -129,7 +136,7 @@ def _plan_view(day: pipeline.DayPlan) -> None:
         st.session_state["card_lead"] = picked
     _changes(day)
     tab_routes, tab_dropped = st.tabs([t("routes", L), t("dropped_leads", L)])
-    labels = pl.table_labels(L)
+    labels = pl.table_labels(L, lds.basis_kind(day.scores))
     with tab_routes:
         st.dataframe(pl.route_table(problem, plan, L).rename(columns=labels), hide_index=True,
                      key="route_table", column_config={labels["value_yuan"]:
@@ -153,7 +160,7 @@ def _lead_card(day: pipeline.DayPlan, lead_id: str) -> None:
     with st.container(border=True, key="lead_card"):
         st.markdown(f"**{ld.name}** ({ld.lead_id}) · {ld.village}")
         c1, c2, c3 = st.columns(3)
-        c1.metric(t("value", L), format_yuan(ld.value_yuan))
+        c1.metric(lds.value_label(lds.basis_kind(day.scores), L), format_yuan(ld.value_yuan))
         if where is not None:
             oid, seq, stop = where
             c2.metric(t("officer", L), f"{oid} · {t('col_seq', L)} {seq}")
@@ -164,10 +171,17 @@ def _lead_card(day: pipeline.DayPlan, lead_id: str) -> None:
                 st.caption(t("wait_min", L, m=round(wait / 60), start=hhmm(stop.start_s)))
         else:
             c2.metric(t("officer", L), "—")
-        col = pl.explanation_column(L)
-        why = day.scores.loc[day.scores["lead_id"] == lead_id, col] \
-            if col in day.scores.columns else pd.Series(dtype=str)
-        st.caption(f"{t('why_lead', L)}: {why.iloc[0] if len(why) else '—'}")
+        view = ui.value_basis()
+        try:
+            value = lds.lead_value(day.scores, lead_id, L, month=day.plan.plan_date[:7],
+                                   lockout_months=view.lockout_months if view else None)
+        except KeyError:  # a lead the day's scores do not hold: nothing to explain
+            st.caption(f"{t('why_lead', L)}: —")
+            return
+        if value.worth_zero:
+            st.warning(value.worth_zero, icon=":material/block:")
+        with st.expander(t("value_parts", L), icon=":material/info:", expanded=True):
+            ui.show_value_parts(value)
 
 
 def _search_lead(day: pipeline.DayPlan) -> str | None:

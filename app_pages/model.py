@@ -1,4 +1,5 @@
-"""Model page: the lead model's report — drift now, then calibration, lift and importance."""
+"""Model page: the lead model's report — what its plans value (the value basis and the data
+criteria it met or missed), drift now, then calibration, lift and importance."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import datetime as dt
 import streamlit as st
 
 from app_pages import common as ui
-from countyreach import pipeline
 from countyreach.i18n import t
 from countyreach.services import diagnostics as svc
+from countyreach.services.models import basis_view
 
 
 def render() -> None:
-    """The lead model's report: calibration, lift, importance, drift."""
+    """The lead model's report: value basis and its criteria, drift, calibration, lift,
+    importance."""
     L = ui.lang()
     st.title(t("page_model", L))
     st.write(t("model_intro", L))
@@ -22,7 +24,7 @@ def render() -> None:
         return
     month = st.session_state.get("plan_date", dt.date.today()).strftime("%Y-%m")
     try:
-        scorer = pipeline.get_scorer(data, cache_dir=ui.cache_dir())
+        scorer = ui.county_scorer(ui.county_path())
     except Exception as exc:
         st.warning(t("model_unavailable", L, why=exc))
         return
@@ -30,6 +32,8 @@ def render() -> None:
     if months:
         st.caption(t("model_trained", L, first=months[0], last=months[-1],
                      n=getattr(scorer, "n_train_", 0)))
+    st.subheader(t("basis_subheader", L))
+    ui.show_basis(basis_view(scorer, L), criteria=True)
     drift = svc.feature_drift_now(scorer, data.leads, month)
     st.subheader(t("drift", L))
     st.altair_chart(svc.drift_chart(drift, L), key="drift_chart")

@@ -25,6 +25,7 @@ from countyreach.i18n import OUTCOMES, outcome_label, t
 from countyreach.officer_day import DayStop, OfficerDay
 from countyreach.services import maps
 from countyreach.services import officer as svc
+from countyreach.services.leads import reason_parts
 from countyreach.store import Session, Store
 from propensity.outcomes import Outcome
 from routing.problem import hhmm
@@ -224,8 +225,19 @@ def _stop(od: OfficerDay, s: DayStop, done: dict[str, Outcome], *, expanded: boo
                            width="stretch")
             if s.tel_url:
                 st.link_button(t("call", L), s.tel_url, icon=":material/call:", width="stretch")
-            st.caption(f"{t('why_lead', L)}: {s.why or '—'}")
+            _why(s.why)
         _outcome(od, s, done)
+
+
+def _why(text: str) -> None:
+    """Why this lead: one line per part of its value (likely, large, now, caused by the
+    visit) when its reasons name them, else the model's reasons as one line."""
+    L = ui.lang()
+    parts = reason_parts(text)
+    if len(parts) > 1:
+        st.caption(f"{t('why_lead', L)}:\n" + "\n".join(f"- {why}" for _, why in parts))
+    else:
+        st.caption(f"{t('why_lead', L)}: {text or '—'}")
 
 
 def _outcome(od: OfficerDay, s: DayStop, done: dict[str, Outcome]) -> None:

@@ -323,6 +323,8 @@ def test_manager_plans_pins_locks_replans_and_publishes(server: AppServer, brows
     money = page.locator('[data-testid="stMetric"]').filter(has_text="Expected value").first
     assert re.fullmatch(r"¥\d{1,3}(,\d{3})*", money.locator(
         '[data-testid="stMetricValue"]').inner_text().strip())
+    # beside it, what the value is: the demo has no loan book, so uptake if visited
+    expect(page.get_by_text("Value basis: Expected value if visited")).to_be_visible()
     expect(page.locator(MAP).first.locator("canvas").first).to_be_visible(timeout=60_000)
     # pin: search as you type, then the top lead to the chosen officer
     page.get_by_label("Search leads (name, id or village)").fill("B0")

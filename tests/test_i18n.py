@@ -101,3 +101,18 @@ def test_t_formats_and_falls_back_to_the_key() -> None:
     assert t("signed_in", "zh", user="wang", role="经理").startswith("已登录")
     assert t("no-such-key", "en") == "no-such-key"
     assert t("page_manager", "fr") == t("page_manager", "en")
+
+
+def test_keys_built_from_the_value_basis_are_in_both_catalogues() -> None:
+    """Keys the pages build at run time (one per value basis) escape the literal-key scan."""
+    from propensity import ValueBasisKind
+
+    keys = {f"{stem}_{kind.value}" for kind in ValueBasisKind
+            for stem in ("basis_name", "kpi_value", "basis_summary", "why_risk", "why_value")}
+    keys |= {"part_line", "part_line_bare"}
+    for lang in LANGS:
+        known = {m.id for m in _catalogue(lang) if m.context == "ui" and m.string}
+        assert not sorted(keys - known), f"missing from the {lang} catalogue"
+    # the two bases never share a name: a value's label says which it is
+    for lang in LANGS:
+        assert t("basis_name_visit_caused", lang) != t("basis_name_uptake_if_visited", lang)

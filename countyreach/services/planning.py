@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from countyreach.i18n import drop_reason_label, industry_label, t
+from countyreach.services.leads import value_label
 from routing.params import SolveParams
 from routing.plan import Plan
 from routing.problem import RoutingProblem, RoutingRules, hhmm
@@ -117,8 +118,19 @@ def plan_kpis(problem: RoutingProblem, plan: Plan,
     return rows, total
 
 
-def kpi_frame(rows: Sequence[OfficerKpi], total: OfficerKpi, lang: str) -> pd.DataFrame:
-    """The KPI table shown under the map: one row per officer and a total row."""
+def kpi_frame(rows: Sequence[OfficerKpi], total: OfficerKpi, lang: str, *,
+              basis: str | None = None) -> pd.DataFrame:
+    """The KPI table shown under the map: one row per officer and a total row.
+
+    Parameters
+    ----------
+    rows, total
+        :func:`plan_kpis`.
+    lang : str
+    basis : str, optional
+        The plan's value basis (:func:`countyreach.services.leads.basis_kind` of its
+        scores): the value column is headed visit-caused value or expected value if visited.
+    """
     recs = []
     for k in [*rows, total]:
         label = t("total", lang) if k.officer_id is None else f"{k.officer_id} {k.name}"
@@ -131,7 +143,7 @@ def kpi_frame(rows: Sequence[OfficerKpi], total: OfficerKpi, lang: str) -> pd.Da
             t("kpi_distance_km", lang): round(k.distance_m / 1000, 1),
             t("kpi_loans", lang): round(k.expected_loans, 2),
             t("kpi_loan_yuan", lang): round(k.expected_loan_yuan),
-            t("kpi_value", lang): round(k.value_yuan),
+            value_label(basis, lang, yuan=True): round(k.value_yuan),
         })
     return pd.DataFrame(recs)
 
@@ -164,14 +176,17 @@ def route_table(problem: RoutingProblem, plan: Plan, lang: str) -> pd.DataFrame:
     return pd.DataFrame(recs, columns=cols)
 
 
-def table_labels(lang: str) -> dict[str, str]:
-    """Display headers of :func:`route_table` and :func:`dropped_table` columns in ``lang``."""
+def table_labels(lang: str, basis: str | None = None) -> dict[str, str]:
+    """Display headers of :func:`route_table` and :func:`dropped_table` columns in ``lang``.
+
+    ``basis`` names the value column by the plan's value basis (see :func:`kpi_frame`).
+    """
     return {
         "officer_id": t("officer", lang), "seq": t("col_seq", lang),
         "lead_id": t("col_lead_id", lang), "name": t("name", lang),
         "village": t("village", lang), "industry": t("industry", lang),
         "arrive": t("arrive", lang), "start": t("start", lang), "leave": t("leave", lang),
-        "drive_min": t("col_drive_min", lang), "value_yuan": t("value", lang),
+        "drive_min": t("col_drive_min", lang), "value_yuan": value_label(basis, lang),
         "reason": t("reason", lang), "needed_value_yuan": t("needed_value", lang),
         "detail": t("col_detail", lang),
     }
@@ -397,8 +412,12 @@ def replan(day: DayPlan, *, pins: Mapping[str, str], rules: RoutingRules | None 
                       None, locked_to[ld.lead_id]) else ld for ld in problem.leads)
     problem = replace(problem, leads=leads, locked_routes=locks, reference_routes=reference)
     timings = {"load_s": 0.0, "score_s": 0.0, "matrix_s": time.perf_counter() - t0}
-    return solve_day(day.county, problem, day.scores, timings, started=t0,
-                     params=params or day.params)
+    new = solve_day(day.county, problem, day.scores, timings, started=t0,
+                    params=params or day.params)
+    # The re-planned day values its leads with the day's scores, so it keeps their basis
+    # (the solver's plan knows nothing of it, and a published plan must say it).
+    kept = {k: v for k, v in day.plan.meta.items() if k == "value_basis"}
+    return replace(new, plan=replace(new.plan, meta={**new.plan.meta, **kept})) if kept else new
 
 
 # --------------------------------------------------------------------------- publishing
