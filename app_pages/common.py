@@ -1,7 +1,9 @@
 """What the pages share: cached resources of the server and this session's state.
 
 Cached resources (``st.cache_resource``) live once per server process: the loaded
-county, its map roads and scores, the store. Session helpers read ``st.session_state``
+county, its map roads and scores, the store and its models (a registered model keyed by
+county, version and artefact sha256, scores by the model that made them, so a promotion
+is picked up on the next page). Session helpers read ``st.session_state``
 (language, chosen county, the current day, the signed-in store session, outcomes waiting
 to be sent). What must outlive the server — published plans, outcomes, the do-not-visit
 list, users and the language each chose — is in the store only. Nothing here computes
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,18 +30,25 @@ import pandas as pd
 import streamlit as st
 
 from countyreach import pipeline
-from countyreach.errors import AccessDenied, StoreError
+from countyreach.errors import AccessDenied, ModelError, StoreError
 from countyreach.i18n import LANGS, t
 from countyreach.services import deck as dk
 from countyreach.services import maps
 from countyreach.services.coverage import build_world
 from countyreach.services.diagnostics import ModelView, model_view
 from countyreach.services.leads import LeadValue
-from countyreach.services.models import BasisView, basis_view
+from countyreach.services.loop import DailyLoop
+from countyreach.services.models import BasisView, basis_view, load_model
 from countyreach.services.officer import OutcomeQueue, do_not_visit_ids
-from countyreach.services.workspace import counties_for, county_folders, open_store
+from countyreach.services.workspace import (
+    PlanningModel,
+    counties_for,
+    county_folders,
+    open_store,
+    planning_model,
+)
 from countyreach.settings import get_settings
-from countyreach.store import Session, Store
+from countyreach.store import ModelRecord, Session, Store
 
 if TYPE_CHECKING:
     import propensity
@@ -90,20 +99,38 @@ def county_roads(path: str) -> list[dict[str, Any]]:
 
 @st.cache_resource(show_spinner=False)
 def county_scorer(path: str) -> propensity.LeadScorer:
-    """The county's lead model, with its value basis (trained once and cached on disk)."""
+    """The county folder's file model, with its value basis (trained once, cached on disk):
+    used only when the store has no model of the county (see :func:`current_model`)."""
     return pipeline.get_scorer(county_data(path), cache_dir=cache_dir())
 
 
-@st.cache_resource(show_spinner=False)
-def county_scores(path: str, month: str) -> pd.DataFrame:
-    """Scores of every lead for a month, on the model's value basis."""
-    return pipeline.score_leads(county_data(path), county_scorer(path), month)
+@st.cache_resource(show_spinner=False, max_entries=8)
+def registry_scorer(home: str, county_id: str, version: int, sha256: str,
+                    _record: ModelRecord) -> propensity.LeadScorer:
+    """A registered model, loaded once per county, version and artefact sha256 (the key: a
+    new promotion loads the new model). ``load_model`` checks the file against the sha256
+    first, and builds its path from the validated id and version only."""
+    return load_model(Path(home), _record)
+
+
+def _load_registered(home: Path, record: ModelRecord) -> propensity.LeadScorer:
+    return registry_scorer(str(home), record.county_id, record.version,
+                           record.artefact_sha256, record)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def county_scores(path: str, month: str, model_key: str,
+                  _scorer: propensity.LeadScorer) -> pd.DataFrame:
+    """Scores of every lead for a month, on the model's value basis (keyed by the model:
+    :attr:`PlanningModel.key`)."""
+    return pipeline.score_leads(county_data(path), _scorer, month)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def model_view_cached(path: str, month: str) -> ModelView:
+def model_view_cached(path: str, month: str, model_key: str,
+                      _scorer: propensity.LeadScorer) -> ModelView:
     """The out-of-time model report (trains an evaluation model: minutes, so cached)."""
-    return model_view(county_data(path), county_scorer(path), month)
+    return model_view(county_data(path), _scorer, month)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -120,6 +147,19 @@ def _store(url: str) -> Store | None:
 def plan_store() -> Store | None:
     """The store (the one system of record), or ``None`` when its database is down."""
     return _store(get_settings().store_url)
+
+
+@st.cache_resource(show_spinner=False)
+def _loop(url: str, home: str) -> DailyLoop | None:
+    store = _store(url)
+    # one per store and data directory: it keeps the store's county data between pages
+    return None if store is None else DailyLoop.from_settings(store)
+
+
+def store_loop() -> DailyLoop | None:
+    """The store's service (:class:`DailyLoop`), or ``None`` when its database is down."""
+    s = get_settings()
+    return _loop(s.store_url, str(s.home_dir))
 
 
 @st.cache_resource(show_spinner=False, ttl=600)
@@ -161,22 +201,68 @@ def load_county() -> pipeline.CountyData | None:
         return None
 
 
-def scores(month: str) -> pd.DataFrame | None:
-    """The chosen county's scores for ``month``, or ``None`` after a warning."""
+def current_model(*, quiet: bool = False) -> PlanningModel | None:
+    """The model the chosen county plans, scores and explains with: the store's promoted
+    model of the county, else the folder's file model (:func:`planning_model`).
+
+    A stale store model is used as it is (the pages say so: retraining takes minutes and
+    is never done in a page); ``None`` after an error or warning on why there is no model
+    (nothing shown with ``quiet``).
+    """
+    path, signed = county_path(), signed_in()
     try:
-        return county_scores(county_path(), month)
+        return planning_model(store_loop() if signed is not None else None,
+                              signed[1] if signed is not None else None, county_id(),
+                              lambda: county_scorer(path), load=_load_registered)
+    except ModelError as exc:  # the registry's model is missing or altered: never replaced
+        if not quiet:
+            st.error(t("model_unusable", lang(), why=exc))
+    except Exception as exc:  # no model (no history): the pages say so and go on
+        if not quiet:
+            st.warning(f"{t('scores_need_model', lang())} ({exc})")
+    return None
+
+
+def show_model(model: PlanningModel) -> None:
+    """Which model plans the county, and whether it is stale (a warning when it is)."""
+    kind, text = model.notice(lang())
+    if kind == "warning":
+        st.warning(text, icon=":material/update:")
+    elif kind == "info":
+        st.info(text, icon=":material/description:")
+    else:
+        st.caption(text)
+
+
+def show_plan_model(meta: Mapping[str, Any], county: str) -> None:
+    """Which model made a plan of ``county``, from the plan's meta."""
+    L = lang()
+    version = meta.get("model_version")
+    if version is None:
+        st.caption(t("plan_model_file", L))
+        return
+    key = "plan_model_store_stale" if meta.get("model_stale") else "plan_model_store"
+    st.caption(t(key, L, county=county, version=version))
+
+
+def scores(month: str, model: PlanningModel | None = None) -> pd.DataFrame | None:
+    """The chosen county's scores for ``month`` on ``model`` (default :func:`current_model`),
+    or ``None`` after a warning."""
+    model = model or current_model()
+    if model is None:
+        return None
+    try:
+        return county_scores(county_path(), month, model.key, model.scorer)
     except Exception as exc:
         st.warning(f"{t('scores_need_model', lang())} ({exc})")
         return None
 
 
-def value_basis() -> BasisView | None:
-    """What the chosen county's plans value and why, or ``None`` after a warning."""
-    try:
-        return basis_view(county_scorer(county_path()), lang())
-    except Exception as exc:  # no model (no history): the pages say so and go on
-        st.warning(f"{t('scores_need_model', lang())} ({exc})")
-        return None
+def value_basis(model: PlanningModel | None = None) -> BasisView | None:
+    """What the chosen county's plans value and why (on ``model``, default
+    :func:`current_model`), or ``None`` (its error was shown where the model was asked)."""
+    model = model or current_model(quiet=True)
+    return None if model is None else basis_view(model.scorer, lang())
 
 
 def show_basis(view: BasisView, *, criteria: bool = False) -> None:

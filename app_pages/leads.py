@@ -21,10 +21,14 @@ def render() -> None:
     if data is None:
         return
     month = st.session_state.get("plan_date", dt.date.today()).strftime("%Y-%m")
-    scores = ui.scores(month)
+    model = ui.current_model()
+    if model is None:
+        return
+    scores = ui.scores(month, model)
     if scores is None:
         return
-    view = ui.value_basis()
+    ui.show_model(model)
+    view = ui.value_basis(model)
     if view is not None:
         ui.show_basis(view)
     df = svc.with_bands(scores, data.leads)

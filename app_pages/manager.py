@@ -18,6 +18,7 @@ from countyreach.serialize import plan_to_dict
 from countyreach.services import leads as lds
 from countyreach.services import maps
 from countyreach.services import planning as pl
+from countyreach.services.workspace import PlanningModel
 from countyreach.settings import get_settings
 from routing.params import SolveParams
 from routing.plan import Plan
@@ -63,14 +64,22 @@ def render() -> None:
         s3.selectbox(t("locality_policy", L), modes, key="locality",
                      format_func=lambda p: t(f"policy_{p}", L))
     rules, params = _rules_and_params()
-    if st.button(t("plan_button", L), type="primary", key="plan", disabled=not on_duty):
+    # The store's promoted model when it has one (it learns from the outcomes officers
+    # record), else the folder's file model; a stale one plans and is said to be stale.
+    model = ui.current_model()
+    if model is not None:
+        ui.show_model(model)
+    if st.button(t("plan_button", L), type="primary", key="plan",
+                 disabled=not on_duty or model is None):
+        assert model is not None  # the button is off without a model
         bar = st.progress(0.0, text=t("planning", L))
         try:
             planned = pipeline.plan_day(
                 data, plan_date=plan_date.isoformat(), rules=rules, params=params,
                 officer_ids=list(on_duty), pins=st.session_state.get("pins", {}),
                 do_not_visit=ui.do_not_visit(), cache_dir=ui.cache_dir(),
-                progress=ui.progress_callback(bar))
+                progress=ui.progress_callback(bar), scorer=model.scorer,
+                model_meta=model.meta)
         except Exception as exc:
             bar.empty()
             st.error(str(exc))
@@ -81,13 +90,14 @@ def render() -> None:
     day = ui.current_day()
     if day is None or day.plan.plan_date != plan_date.isoformat():
         st.info(t("no_plan_yet", L))
-        ui.show_map(maps.map_data(data, ui.scores(plan_date.strftime("%Y-%m")), L,
-                                  roads=ui.county_roads(ui.county_path())), "plan_map")
+        scores = ui.scores(plan_date.strftime("%Y-%m"), model) if model is not None else None
+        ui.show_map(maps.map_data(data, scores, L, roads=ui.county_roads(ui.county_path())),
+                    "plan_map")
         return
-    _plan_view(day)
+    _plan_view(day, model)
 
 
-def _kpis(day: pipeline.DayPlan) -> None:
+def _kpis(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
     """The plan's figures, its value named by its basis, and the basis with its reasons."""
     L = ui.lang()
     basis = lds.basis_kind(day.scores)
@@ -103,7 +113,8 @@ def _kpis(day: pipeline.DayPlan) -> None:
                    help=t("kpi_value_share", L, share=format_percent(
                        total.value_yuan / offered if offered else None)))
     cols[5].metric(t("kpi_dropped", L), len(day.plan.dropped))
-    view = ui.value_basis()
+    ui.show_plan_model(day.plan.meta, day.county.county.county_id)
+    view = ui.value_basis(model)
     if view is not None:
         ui.show_basis(view)
     frame = pl.kpi_frame(rows, total, L, basis=basis)
@@ -112,7 +123,7 @@ def _kpis(day: pipeline.DayPlan) -> None:
                  column_config={c: st.column_config.NumberColumn(format="¥%,d") for c in money})
 
 
-def _plan_view(day: pipeline.DayPlan) -> None:
+def _plan_view(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
     L = ui.lang()
     plan, problem = day.plan, day.problem
     st.subheader(t("plan_summary", L, date=plan.plan_date, visits=len(plan.visited_lead_ids),
@@ -124,7 +135,7 @@ def _plan_view(day: pipeline.DayPlan) -> None:
         st.error(f"{status} · {t('checker_bad', L, n=len(day.violations))}")
         for v in day.violations[:10]:
             st.write(f"[{v.code}] {v.message}")
-    _kpis(day)
+    _kpis(day, model)
     pins: dict[str, str] = st.session_state.get("pins", {})
     md = maps.map_data(day.county, day.scores, L, day=day, legs=st.session_state.get("legs"),
                        roads=ui.county_roads(ui.county_path()), pins=pins)
@@ -145,11 +156,11 @@ def _plan_view(day: pipeline.DayPlan) -> None:
     with tab_dropped:
         st.dataframe(pl.dropped_table(problem, plan, L).rename(columns=labels), hide_index=True,
                      key="dropped_table")
-    _adjust(day)
+    _adjust(day, model)
     _publish(day)
 
 
-def _lead_card(day: pipeline.DayPlan, lead_id: str) -> None:
+def _lead_card(day: pipeline.DayPlan, lead_id: str, model: PlanningModel | None) -> None:
     """The card of one lead: value, reasons, where it is in the plan, pin to an officer."""
     L = ui.lang()
     ld = day.problem.lead_by_id.get(lead_id)
@@ -171,7 +182,7 @@ def _lead_card(day: pipeline.DayPlan, lead_id: str) -> None:
                 st.caption(t("wait_min", L, m=round(wait / 60), start=hhmm(stop.start_s)))
         else:
             c2.metric(t("officer", L), "—")
-        view = ui.value_basis()
+        view = ui.value_basis(model)
         try:
             value = lds.lead_value(day.scores, lead_id, L, month=day.plan.plan_date[:7],
                                    lockout_months=view.lockout_months if view else None)
@@ -213,7 +224,7 @@ def _search_lead(day: pipeline.DayPlan) -> str | None:
     return str(picked) if picked else None
 
 
-def _adjust(day: pipeline.DayPlan) -> None:
+def _adjust(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
     L = ui.lang()
     st.subheader(t("adjust", L))
     pins: dict[str, str] = dict(st.session_state.get("pins", {}))
@@ -223,7 +234,7 @@ def _adjust(day: pipeline.DayPlan) -> None:
     with left, st.container(border=True):
         lead_id = _search_lead(day)
         if lead_id:
-            _lead_card(day, lead_id)
+            _lead_card(day, lead_id, model)
         c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
         officer_id = c1.selectbox(t("assign_lead", L), list(names), key="pin_officer",
                                   format_func=lambda x: f"{x} {names.get(x, '')}")

@@ -4,11 +4,12 @@ criteria it met or missed), drift now, then calibration, lift and importance."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import streamlit as st
 
 from app_pages import common as ui
-from countyreach.i18n import t
+from countyreach.i18n import format_number, t
 from countyreach.services import diagnostics as svc
 from countyreach.services.models import basis_view
 
@@ -23,11 +24,17 @@ def render() -> None:
     if data is None:
         return
     month = st.session_state.get("plan_date", dt.date.today()).strftime("%Y-%m")
-    try:
-        scorer = ui.county_scorer(ui.county_path())
-    except Exception as exc:
-        st.warning(t("model_unavailable", L, why=exc))
+    model = ui.current_model()
+    if model is None:
         return
+    # which model plans (the store's promoted version, or the file model) and if it is stale
+    ui.show_model(model)
+    if model.record is not None:
+        m = model.record.metrics
+        st.caption(t("model_registry_holdout", L, version=model.record.version,
+                     auc=_figure(m.get("auc")), brier=_figure(m.get("brier")),
+                     ece=_figure(m.get("ece")), n=format_number(m.get("n_holdout", 0))))
+    scorer = model.scorer
     months = list(getattr(scorer, "train_months_", []))
     if months:
         st.caption(t("model_trained", L, first=months[0], last=months[-1],
@@ -43,7 +50,7 @@ def render() -> None:
         st.session_state["model_evaluated"] = True
         with st.spinner(t("evaluating", L)):
             try:
-                view = ui.model_view_cached(ui.county_path(), month)
+                view = ui.model_view_cached(ui.county_path(), month, model.key, scorer)
             except Exception as exc:
                 st.warning(t("model_unavailable", L, why=exc))
                 return
@@ -62,6 +69,11 @@ def render() -> None:
         st.altair_chart(svc.importance_chart(r, L), key="importance_chart")
     else:
         st.caption(t("evaluate_hint", L))
+
+
+def _figure(value: object) -> str:
+    """A held-out metric with three decimals; "—" when the registry has none (one class)."""
+    return f"{value:.3f}" if isinstance(value, float) and math.isfinite(value) else "—"
 
 
 render()

@@ -64,26 +64,16 @@ from routing.problem import (
     start_node_id,
 )
 
-__all__ = [
-    "ProgressFn",
-    "CountyData",
-    "DayPlan",
-    "load_county_data",
-    "assemble_county_data",
-    "add_spatial_features",
-    "get_scorer",
-    "score_leads",
-    "build_problem",
-    "plan_day",
-    "solve_day",
-    "route_legs",
-    "default_cache_dir",
-]
+__all__ = ["ProgressFn", "CountyData", "DayPlan", "load_county_data", "assemble_county_data",
+           "add_spatial_features", "get_scorer", "score_leads", "build_problem", "plan_day",
+           "solve_day", "route_legs", "default_cache_dir", "FILE_MODEL"]
 
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[str, float], None]
 
+#: What a plan says it was made with when no scorer is given: the folder's file model.
+FILE_MODEL = "file model"
 #: A lead further than this from any mapped road cannot be driven to: skipped with a warning.
 LEAD_MAX_SNAP_M = 1_000.0
 #: Officers start at a home or branch; one far from every road is a data error.
@@ -316,13 +306,6 @@ def add_spatial_features(table: pd.DataFrame, branches: Sequence[Depot]) -> pd.D
     return out
 
 
-def _model_path(data: CountyData, cache_dir: Path) -> Path:
-    from countyreach.services.models import file_model_path
-
-    return file_model_path(cache_dir, data.county.county_id, data.leads, data.history,
-                           data.loans)
-
-
 def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain: bool = False,
                seed: int = 0) -> propensity.LeadScorer:
     """Load the county's trained lead scorer, training it from ``history.csv`` when needed.
@@ -347,8 +330,10 @@ def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain
     -------
     propensity.LeadScorer
     """
+    from countyreach.services.models import file_model_path
+
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    path = _model_path(data, cache)
+    path = file_model_path(cache, data.county.county_id, data.leads, data.history, data.loans)
     if path.exists() and not retrain:
         try:
             return propensity.load_scorer(path)
@@ -466,6 +451,8 @@ def plan_day(
     do_not_visit: Iterable[str] = (),
     cache_dir: str | Path | None = None,
     progress: ProgressFn | None = None,
+    scorer: propensity.LeadScorer | None = None,
+    model_meta: Mapping[str, Any] | None = None,
 ) -> DayPlan:
     """Plan one day for a county: score, route, check.
 
@@ -489,6 +476,12 @@ def plan_day(
         Graph and model cache.
     progress : callable, optional
         ``progress(stage, fraction)``.
+    scorer : propensity.LeadScorer, optional
+        The lead model to plan with, e.g. the store's promoted model of the county
+        (:func:`countyreach.services.workspace.planning_model`); default the folder's file
+        model (:func:`get_scorer`), and the plan's meta says so (:data:`FILE_MODEL`).
+    model_meta : mapping, optional
+        What the plan's meta says of ``scorer`` (``model``, ``model_version``, …).
 
     Returns
     -------
@@ -508,7 +501,8 @@ def plan_day(
         raise InputError(f"expected a date like 2026-11-24, got {day!r}", field="date") from None
     report("score leads", 0.4)
     t = time.perf_counter()
-    scorer = get_scorer(data, cache_dir=cache_dir)
+    if scorer is None:
+        scorer, model_meta = get_scorer(data, cache_dir=cache_dir), {"model": FILE_MODEL}
     dnv = set(do_not_visit)
     scores = score_leads(data, scorer, month, do_not_visit=dnv)
     timings["score_s"] = time.perf_counter() - t
@@ -527,7 +521,8 @@ def plan_day(
     report("optimise routes", 0.65)
     day_plan = solve_day(data, problem, scores, timings, started=t0, params=params,
                          held_back=chosen.held_back)
-    meta = {**day_plan.plan.meta, "value_basis": propensity.value_basis_of(scorer).text()}
+    meta = {**day_plan.plan.meta, "model": "model given by the caller",
+            "value_basis": propensity.value_basis_of(scorer).text(), **(model_meta or {})}
     report("done", 1.0)
     return replace(day_plan, plan=replace(day_plan.plan, meta=meta))
 

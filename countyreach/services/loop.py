@@ -44,6 +44,7 @@ from countyreach.services.models import (
     ModelChoice,
     RetrainResult,
     county_history,
+    data_hash,
     ensure_model,
     mark_randomised,
     read_loans,
@@ -309,6 +310,18 @@ class DailyLoop:
                             on_stale=self.on_stale, loans=data.loans,
                             randomised=self._randomised(data))
 
+    def training_data_hash(self, session: Session, county_id: str) -> str:
+        """The :func:`~countyreach.services.models.data_hash` a model of the county trained
+        now would be registered under: a promoted model with another is stale.
+
+        Reads the leads' model inputs, so managers and admins only (``AccessDenied``
+        otherwise). Nothing is trained: the app checks its model with this on every page.
+        """
+        data = self.county_data(session, county_id)
+        history = county_history(self.store, session, county_id, data.leads,
+                                 self._randomised(data))
+        return data_hash(data.leads, history, data.loans)
+
     # ------------------------------------------------------------------ plan
     def plan(self, session: Session, county_id: str, plan_date: str, *, publish: bool = False,
              params: SolveParams | None = None, rules: RoutingRules | None = None,
@@ -362,7 +375,8 @@ class DailyLoop:
         else:
             dayplan = solve_day(data, problem, scores, params=params)
         meta = {**dict(dayplan.plan.meta), "model": choice.label,
-                "model_version": choice.record.version, "model_note": choice.note,
+                "model_version": choice.record.version, "model_stale": choice.stale,
+                "model_note": choice.note,
                 "value_basis": choice.basis_text,
                 "follow_ups": len(due), "fixed_stops": sum(len(v) for v in fixed.values())}
         dayplan = replace(dayplan, plan=replace(dayplan.plan, meta=meta))

@@ -54,9 +54,9 @@ from propensity.scorer import MODEL_INPUT_COLUMNS
 
 __all__ = ["HOLDOUT_SHARE", "AUC_TOLERANCE", "StaleModelError", "ModelChoice", "RetrainResult",
            "code_version", "training_history", "data_hash", "artefact_path", "holdout_mask",
-           "retrain", "ensure_model", "load_model", "file_model_path", "metric_text",
-           "read_loans", "mark_randomised", "county_history", "BasisView", "basis_view",
-           "basis_criteria"]
+           "retrain", "ensure_model", "model_freshness", "STALE_WHY", "load_model",
+           "file_model_path", "metric_text", "read_loans", "mark_randomised", "county_history",
+           "BasisView", "basis_view", "basis_criteria"]
 
 #: Share of a county's leads kept out of every model's training, for held-out metrics.
 HOLDOUT_SHARE = 0.2
@@ -414,6 +414,22 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
     return RetrainResult(record, scorer, promote, previous, previous_auc, msg)
 
 
+#: Why a promoted model is not current, by :func:`model_freshness`'s answer.
+STALE_WHY = {"none": "no model yet", "code": "trained by other code",
+             "data": "trained before the latest data (history, leads or outcomes changed)"}
+
+
+def model_freshness(record: ModelRecord | None, want_data: str) -> str:
+    """``"current"``, or why not: ``"none"`` (no model), ``"code"`` (trained by other code,
+    checked first: such a model may not even load) or ``"data"`` (other data than
+    ``want_data``, the :func:`data_hash` a model would be trained on now)."""
+    if record is None:
+        return "none"
+    if record.code_version != code_version():
+        return "code"
+    return "current" if record.data_hash == want_data else "data"
+
+
 def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataFrame, *,
                  home: Path, on_stale: str = "retrain", seed: int = 0,
                  loans: pd.DataFrame | None = None,
@@ -436,16 +452,13 @@ def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataF
         ``on_stale="refuse"`` and the promoted model is stale (or there is none).
     """
     history = county_history(store, session, county_id, leads, randomised)
-    want_data, want_code = data_hash(leads, history, loans), code_version()
     current = store.promoted_model(session, county_id)
-    if current is not None and current.data_hash == want_data \
-            and current.code_version == want_code:
+    fresh = model_freshness(current, data_hash(leads, history, loans))
+    if current is not None and fresh == "current":
         return ModelChoice(current, load_model(home, current), False, False,
                            f"model {county_id} v{current.version} (current)")
-    why = ("no model yet" if current is None else
-           "trained by other code" if current.code_version != want_code else
-           "trained before the latest data (history, leads or outcomes changed)")
-    if on_stale == "warn" and current is not None and current.code_version == want_code:
+    why = STALE_WHY[fresh]
+    if on_stale == "warn" and current is not None and fresh == "data":
         return ModelChoice(current, load_model(home, current), False, True,
                            f"model v{current.version} is stale ({why}): used until the next "
                            f"`countyreach retrain {county_id}`")

@@ -44,7 +44,12 @@ __all__ = [
     "replan",
     "explanation_column",
     "publish_to_store",
+    "MODEL_META",
 ]
+
+#: The plan's meta that says which model valued its leads (kept by a re-plan).
+MODEL_META = ("value_basis", "model", "model_version", "model_stale", "model_note")
+
 
 @dataclass(frozen=True, slots=True)
 class OfficerKpi:
@@ -414,9 +419,10 @@ def replan(day: DayPlan, *, pins: Mapping[str, str], rules: RoutingRules | None 
     timings = {"load_s": 0.0, "score_s": 0.0, "matrix_s": time.perf_counter() - t0}
     new = solve_day(day.county, problem, day.scores, timings, started=t0,
                     params=params or day.params)
-    # The re-planned day values its leads with the day's scores, so it keeps their basis
-    # (the solver's plan knows nothing of it, and a published plan must say it).
-    kept = {k: v for k, v in day.plan.meta.items() if k == "value_basis"}
+    # The re-planned day values its leads with the day's scores, so it keeps their basis and
+    # the model they came from (the solver's plan knows nothing of them, and a published
+    # plan must say them).
+    kept = {k: v for k, v in day.plan.meta.items() if k in MODEL_META}
     return replace(new, plan=replace(new.plan, meta={**new.plan.meta, **kept})) if kept else new
 
 

@@ -5,22 +5,36 @@ Both come from :func:`countyreach.settings.get_settings`: the configured county 
 account per role so a newcomer can try the manager's, the officer's and the planner's
 pages on a fresh store: :func:`seed_demo_users` is the one seeder of demo accounts, for
 the app's "Try the demo" and for ``countyreach demo``.
+
+Which lead model the app plans, scores and explains with (:func:`planning_model`): the
+store's promoted model of the county whenever the store has one, so the outcomes officers
+record reach the app's plans through retraining; the county folder's file model only when
+the store has none.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from countyreach.errors import AccessDenied, InputError
-from countyreach.store import Session, Store
+import propensity
+from countyreach.errors import AccessDenied, InputError, StoreError
+from countyreach.i18n import t
+from countyreach.pipeline import FILE_MODEL
+from countyreach.services.models import STALE_WHY, load_model, model_freshness
+from countyreach.store import ModelRecord, Session, Store
 from countyreach.store.records import Role
 
+if TYPE_CHECKING:
+    from countyreach.services.loop import DailyLoop
+
 __all__ = ["county_folders", "open_store", "county_id_of", "counties_for", "DEMO_PASSWORD",
-           "DemoUser", "demo_usernames", "seed_demo_users"]
+           "DemoUser", "demo_usernames", "seed_demo_users", "FILE_MODEL", "PlanningModel",
+           "planning_model"]
 
 log = logging.getLogger(__name__)
 
@@ -223,3 +237,120 @@ def _demo_accounts_exist(store: Store, users: Sequence[DemoUser]) -> bool:
     except AccessDenied:
         return False
     return True
+
+
+# --------------------------------------------------------------------------- the app's model
+
+#: ``load(home, record)``: a registered model, its file checked against the registry.
+Loader = Callable[[Path, ModelRecord], propensity.LeadScorer]
+
+
+@dataclass(frozen=True, eq=False)
+class PlanningModel:
+    """The lead model the app plans, scores and explains a county with, and its standing.
+
+    ``record`` is the store's promoted model, used as it is: a page never retrains (that
+    takes minutes), so a stale model plans and the page says so (``COUNTYREACH_STALE_MODEL
+    =warn``). ``freshness`` is ``"current"``, ``"data"`` or ``"code"`` (stale: trained on
+    other data, or by other code) or ``"unchecked"`` (the user may not read the leads the
+    check covers). Without ``record`` it is the folder's file model and ``freshness`` says
+    why: ``"no_model"`` (the store has none of the county) or ``"no_store"``.
+    """
+
+    scorer: propensity.LeadScorer
+    county_id: str
+    record: ModelRecord | None
+    freshness: str
+
+    @property
+    def key(self) -> str:
+        """What caches of the model's scores are keyed by: a new promotion is a new key."""
+        r = self.record
+        return FILE_MODEL if r is None else f"{r.county_id}/v{r.version}/{r.artefact_sha256}"
+
+    @property
+    def stale(self) -> bool:
+        """Whether the store's model was trained on other data or by other code."""
+        return self.freshness in ("data", "code")
+
+    @property
+    def label(self) -> str:
+        """``model qingzu v3 (data 1a2b3c4d, code 0.1.0+5e6f)``, or :data:`FILE_MODEL`."""
+        r = self.record
+        if r is None:
+            return FILE_MODEL
+        return f"model {r.county_id} v{r.version} (data {r.data_hash[:8]}, code {r.code_version})"
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """What a plan made with this model keeps in its meta (the daily loop's keys)."""
+        if self.record is None:
+            return {"model": FILE_MODEL, "model_note": f"file model ({self.freshness})"}
+        v = self.record.version
+        note = (f"model v{v} is stale ({STALE_WHY[self.freshness]}): used until the next "
+                f"`countyreach retrain {self.county_id}`" if self.stale
+                else f"model {self.county_id} v{v} ({self.freshness})")
+        return {"model": self.label, "model_version": v, "model_stale": self.stale,
+                "model_note": note,
+                "value_basis": propensity.value_basis_of(self.scorer).text(model=f"model v{v}")}
+
+    def notice(self, lang: str) -> tuple[str, str]:
+        """``(kind, text)``: which model plans, in ``lang``; ``kind`` is ``"caption"``,
+        ``"info"`` (the file model) or ``"warning"`` (a stale model)."""
+        c = self.county_id
+        if self.record is None:
+            return "info", (t("model_file_no_store", lang, county=c)
+                            if self.freshness == "no_store"
+                            else t("model_file_no_model", lang, county=c))
+        v = self.record.version
+        text = {"current": t("model_store_current", lang, county=c, version=v),
+                "data": t("model_store_data", lang, county=c, version=v),
+                "code": t("model_store_code", lang, county=c, version=v),
+                "unchecked": t("model_store_unchecked", lang, county=c, version=v)}
+        return ("warning" if self.stale else "caption"), text[self.freshness]
+
+
+def planning_model(loop: DailyLoop | None, session: Session | None, county_id: str,
+                   file_scorer: Callable[[], propensity.LeadScorer], *,
+                   load: Loader = load_model) -> PlanningModel:
+    """The model the app plans ``county_id`` with: the store's promoted one, else the file model.
+
+    Parameters
+    ----------
+    loop : DailyLoop or None
+        The store's service (``None``: the store is down).
+    session : Session or None
+        The signed-in user.
+    county_id : str
+    file_scorer : callable
+        Returns the county folder's file model; called only when the store has no model.
+    load : callable
+        ``load(home, record)``: :func:`~countyreach.services.models.load_model`, which checks
+        the artefact's sha256 against the registry (the app passes a cached one).
+
+    Returns
+    -------
+    PlanningModel
+
+    Raises
+    ------
+    ModelError
+        The promoted model's file is missing, altered or unreadable: said, never replaced
+        by another model silently.
+    """
+    if loop is None or session is None:
+        return PlanningModel(file_scorer(), county_id, None, "no_store")
+    try:
+        record = loop.store.promoted_model(session, county_id)
+    except (AccessDenied, InputError):  # a county the store does not know (for this user)
+        record = None
+    except StoreError:
+        return PlanningModel(file_scorer(), county_id, None, "no_store")
+    if record is None:
+        return PlanningModel(file_scorer(), county_id, None, "no_model")
+    scorer = load(loop.home, record)
+    try:
+        fresh = model_freshness(record, loop.training_data_hash(session, county_id))
+    except AccessDenied:  # a planner: the check reads the leads' model inputs
+        fresh = "unchecked"
+    return PlanningModel(scorer, county_id, record, fresh)
