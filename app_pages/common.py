@@ -35,6 +35,7 @@ from countyreach.i18n import LANGS, t
 from countyreach.services import deck as dk
 from countyreach.services import maps
 from countyreach.services.coverage import build_world
+from countyreach.services.day_rules import DayRules, store_day_rules
 from countyreach.services.diagnostics import ModelView, model_view
 from countyreach.services.leads import LeadValue
 from countyreach.services.loop import DailyLoop
@@ -455,7 +456,7 @@ def sign_out(reason: str = "") -> None:
         # an expired or unreachable session is gone either way
         with contextlib.suppress(Exception):
             store.logout(sess)
-    for key in ("day", "legs", "pins", "outcome_queue", "published_version"):
+    for key in ("day", "legs", "pins", "follow_up_pins", "outcome_queue", "published_version"):
         st.session_state.pop(key, None)
     st.session_state["clear_cookie"] = True
     if reason:
@@ -481,3 +482,13 @@ def do_not_visit() -> set[str]:
     if signed is None:
         return set()
     return do_not_visit_ids(*signed, county_id())
+
+
+def store_rules(plan_date: str, data: pipeline.CountyData) -> DayRules | None:
+    """The store's rules for the chosen county's day (follow-ups, exclusions, do-not-visit,
+    loan book: :mod:`countyreach.services.day_rules`), the same the CLI plans by; ``None``
+    when nobody is signed in or the store does not hold the county (planned from the folder)."""
+    signed = signed_in()
+    return store_day_rules(store_loop() if signed is not None else None,
+                           signed[1] if signed is not None else None, county_id(), plan_date,
+                           data)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -74,12 +76,8 @@ def render() -> None:
         assert model is not None  # the button is off without a model
         bar = st.progress(0.0, text=t("planning", L))
         try:
-            planned = pipeline.plan_day(
-                data, plan_date=plan_date.isoformat(), rules=rules, params=params,
-                officer_ids=list(on_duty), pins=st.session_state.get("pins", {}),
-                do_not_visit=ui.do_not_visit(), cache_dir=ui.cache_dir(),
-                progress=ui.progress_callback(bar), scorer=model.scorer,
-                model_meta=model.meta)
+            planned = _plan_day(data, plan_date.isoformat(), rules, params, list(on_duty),
+                                model, bar)
         except Exception as exc:
             bar.empty()
             st.error(str(exc))
@@ -95,6 +93,37 @@ def render() -> None:
                     "plan_map")
         return
     _plan_view(day, model)
+
+
+def _plan_day(data: pipeline.CountyData, plan_date: str, rules: RoutingRules,
+              params: SolveParams, on_duty: list[str], model: PlanningModel,
+              bar: Any) -> pipeline.DayPlan:
+    """Plan the day with the manager's pins; a county the store holds by the store's rules too.
+
+    The store's rules are the CLI's (:func:`ui.store_rules`): follow-ups pinned to the
+    officer who booked them (who is then on duty), leads the store leaves out never offered
+    (a manual pin does not bring them back), the store's loan book for the loan rule. A
+    manual pin on a follow-up lead moves the visit to that officer: the manager decided.
+    """
+    manual: dict[str, str] = st.session_state.get("pins", {})
+    store = ui.store_rules(plan_date, data)
+    common = {"plan_date": plan_date, "rules": rules, "params": params,
+              "cache_dir": ui.cache_dir(), "progress": ui.progress_callback(bar),
+              "scorer": model.scorer, "model_meta": model.meta}
+    if store is None:  # a county the store does not hold: the folder and do-not-visit list
+        st.session_state.pop("follow_up_pins", None)
+        return pipeline.plan_day(data, officer_ids=on_duty, pins=manual,
+                                 do_not_visit=ui.do_not_visit(), **common)
+    pins = store.with_manual_pins(manual)
+    planned = pipeline.plan_day(
+        data, officer_ids=store.officers(on_duty, pins), pins=pins,
+        do_not_visit=store.do_not_visit, exclude=store.exclude(store.follow_ups),
+        loan_book=store.loan_book, **common)
+    # a re-plan rebuilds the problem from the lead table: it needs the follow-ups again
+    st.session_state["follow_up_pins"] = dict(store.follow_ups)
+    meta = {**planned.plan.meta, "follow_ups": len(store.follow_ups),
+            "left_out_by_rule": store.left_out(store.follow_ups)}
+    return replace(planned, plan=replace(planned.plan, meta=meta))
 
 
 def _kpis(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
@@ -135,6 +164,9 @@ def _plan_view(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
         st.error(f"{status} · {t('checker_bad', L, n=len(day.violations))}")
         for v in day.violations[:10]:
             st.write(f"[{v.code}] {v.message}")
+    rules_text = pl.store_rules_text(plan.meta, L)
+    if rules_text:
+        st.caption(rules_text)
     _kpis(day, model)
     pins: dict[str, str] = st.session_state.get("pins", {})
     md = maps.map_data(day.county, day.scores, L, day=day, legs=st.session_state.get("legs"),
@@ -264,7 +296,9 @@ def _adjust(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
         with st.spinner(t("planning", L)):
             rules, params = _rules_and_params()
             try:
-                new = pl.replan(day, pins=pins, rules=rules, params=params)
+                # the day's follow-ups stay pinned unless the manager moved one
+                new = pl.replan(day, pins={**st.session_state.get("follow_up_pins", {}),
+                                           **pins}, rules=rules, params=params)
             except Exception as exc:  # the current plan stays; say why the re-plan failed
                 st.error(t("replan_failed", L, why=exc))
                 return

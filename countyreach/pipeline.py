@@ -448,11 +448,11 @@ def plan_day(
     params: SolveParams | None = None,
     officer_ids: Sequence[str] | None = None,
     pins: Mapping[str, str] | None = None,
-    do_not_visit: Iterable[str] = (),
+    do_not_visit: Iterable[str] = (), exclude: Iterable[str] = (),
     cache_dir: str | Path | None = None,
     progress: ProgressFn | None = None,
     scorer: propensity.LeadScorer | None = None,
-    model_meta: Mapping[str, Any] | None = None,
+    model_meta: Mapping[str, Any] | None = None, loan_book: pd.DataFrame | None = None,
 ) -> DayPlan:
     """Plan one day for a county: score, route, check.
 
@@ -482,6 +482,9 @@ def plan_day(
         model (:func:`get_scorer`), and the plan's meta says so (:data:`FILE_MODEL`).
     model_meta : mapping, optional
         What the plan's meta says of ``scorer`` (``model``, ``model_version``, …).
+    exclude, loan_book : optional
+        The store's rules (:mod:`countyreach.services.day_rules`): leads scored but not
+        offered today, and the loan book the loan rule reads (:func:`score_leads`).
 
     Returns
     -------
@@ -504,11 +507,12 @@ def plan_day(
     if scorer is None:
         scorer, model_meta = get_scorer(data, cache_dir=cache_dir), {"model": FILE_MODEL}
     dnv = set(do_not_visit)
-    scores = score_leads(data, scorer, month, do_not_visit=dnv)
+    scores = score_leads(data, scorer, month, do_not_visit=dnv, loan_book=loan_book)
     timings["score_s"] = time.perf_counter() - t
     report("travel times", 0.55)
     t = time.perf_counter()
     working = [o for o in data.officers if officer_ids is None or o.officer_id in officer_ids]
+    dnv |= set(exclude)
     table = data.leads[~data.leads["lead_id"].isin(dnv)]
     pinned = [*(pins or {}), *table.loc[table.get("pinned_officer_id", pd.Series(dtype=str))
                                          .fillna("").astype(str) != "", "lead_id"]]

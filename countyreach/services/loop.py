@@ -10,8 +10,10 @@ One service layer for the app, the CLI and the simulation. Every call takes the 
   book (``loans.csv``) and which visits were randomised (``visited_by_policy = random``);
 * :meth:`DailyLoop.plan` plans a day from the store: leads, officers, outcomes, follow-ups
   (pinned to the officer who booked them), cooling and closed cases, the do-not-visit
-  list and the promoted model (see :mod:`countyreach.services.models`). A re-plan of a
-  published day keeps every visited stop in place (:mod:`countyreach.services.republish`);
+  list and the promoted model (see :mod:`countyreach.services.models`); the store's rules
+  are read by :mod:`countyreach.services.day_rules`, which the app's manager page plans by
+  too. A re-plan of a published day keeps every visited stop in place
+  (:mod:`countyreach.services.republish`);
 * :meth:`DailyLoop.record_outcome`, :meth:`DailyLoop.import_outcomes`,
   :meth:`DailyLoop.retrain` and :meth:`DailyLoop.erase` do the rest of the loop.
 """
@@ -40,6 +42,7 @@ from countyreach.pipeline import (
     score_leads,
     solve_day,
 )
+from countyreach.services.day_rules import DayRules, day_rules
 from countyreach.services.models import (
     ModelChoice,
     RetrainResult,
@@ -54,7 +57,6 @@ from countyreach.services.republish import PlanChanges, fixed_prefixes, plan_cha
 from countyreach.store import ImportReport, OutcomeRecord, Session, Store
 from countyreach.store.checks import check_date, check_id
 from countyreach.store.learning import loan_book_rows, randomised_flags
-from propensity import bank_loan_book
 from propensity.history import check_history
 from propensity.outcomes import Outcome
 from routing.params import SolveParams
@@ -323,6 +325,14 @@ class DailyLoop:
         return data_hash(data.leads, history, data.loans)
 
     # ------------------------------------------------------------------ plan
+    def day_rules(self, session: Session, county_id: str, plan_date: str,
+                  data: CountyData | None = None) -> DayRules:
+        """The store's rules for the day (:func:`~countyreach.services.day_rules.day_rules`)
+        with this loop's cooling and revisit settings; ``data`` default the stored county."""
+        return day_rules(self.store, session, county_id, plan_date,
+                         data if data is not None else self.county_data(session, county_id),
+                         cooling_days=self.cooling_days, revisit_days=self.revisit_days)
+
     def plan(self, session: Session, county_id: str, plan_date: str, *, publish: bool = False,
              params: SolveParams | None = None, rules: RoutingRules | None = None,
              officer_ids: list[str] | None = None) -> StorePlan:
@@ -337,16 +347,10 @@ class DailyLoop:
         choice = ensure_model(self.store, session, county_id, data.leads, home=self.home,
                               on_stale=self.on_stale, loans=data.loans,
                               randomised=self._randomised(data))
-        dnv = set(self.store.do_not_visit_ids(session, county_id))
-        month = day[:7]
-        # Loans recorded by officers count for the loan rule as soon as they are recorded.
-        book = bank_loan_book(county_history(self.store, session, county_id, data.leads),
-                              data.loans)
-        scores = score_leads(data, choice.scorer, month, do_not_visit=dnv, loan_book=book)
-        due = self.store.due_follow_ups(session, county_id, day)
-        excluded = {k: v.value for k, v in self.store.prospect_exclusions(
-            session, county_id, day, cooling_days=self.cooling_days,
-            revisit_days=self.revisit_days).items()}
+        rules_of_day = self.day_rules(session, county_id, day, data)
+        due, excluded = dict(rules_of_day.follow_ups), dict(rules_of_day.excluded)
+        scores = score_leads(data, choice.scorer, day[:7], do_not_visit=rules_of_day.do_not_visit,
+                             loan_book=rules_of_day.loan_book)
         old_plan = None
         fixed: dict[str, Any] = {}
         if any(v.status == "published" for v in self.store.plan_versions(session, county_id,
@@ -360,7 +364,7 @@ class DailyLoop:
         officers = None
         if officer_ids is not None:
             officers = sorted(set(officer_ids) | set(fixed) | set(due.values()))
-        exclude = (set(excluded) | dnv) - set(pins)
+        exclude = rules_of_day.exclude(pins)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a pin to an absent officer falls back to all
             problem = build_problem(data, scores, plan_date=day, rules=rules or RoutingRules(),

@@ -45,10 +45,14 @@ __all__ = [
     "explanation_column",
     "publish_to_store",
     "MODEL_META",
+    "STORE_RULES_META",
+    "store_rules_text",
 ]
 
 #: The plan's meta that says which model valued its leads (kept by a re-plan).
 MODEL_META = ("value_basis", "model", "model_version", "model_stale", "model_note")
+#: The plan's meta that says what the store's rules did to the day (kept by a re-plan).
+STORE_RULES_META = ("follow_ups", "left_out_by_rule")
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,8 +426,26 @@ def replan(day: DayPlan, *, pins: Mapping[str, str], rules: RoutingRules | None 
     # The re-planned day values its leads with the day's scores, so it keeps their basis and
     # the model they came from (the solver's plan knows nothing of them, and a published
     # plan must say them).
-    kept = {k: v for k, v in day.plan.meta.items() if k in MODEL_META}
+    kept = {k: v for k, v in day.plan.meta.items() if k in (*MODEL_META, *STORE_RULES_META)}
     return replace(new, plan=replace(new.plan, meta={**new.plan.meta, **kept})) if kept else new
+
+
+def store_rules_text(meta: Mapping[str, object], lang: str) -> str | None:
+    """What the store's rules did to a planned day (from its meta), in ``lang``.
+
+    Returns
+    -------
+    str or None
+        Follow-ups pinned and leads left out by each rule; ``None`` for a day planned
+        without the store's rules (a county the store does not hold).
+    """
+    left = meta.get("left_out_by_rule")
+    if not isinstance(left, Mapping):
+        return None
+    reasons = "; ".join(t("rule_line", lang, label=t(f"rule_{k}", lang), n=n)
+                        for k, n in left.items()) or t("store_rules_none", lang)
+    return t("store_rules_caption", lang, follow_ups=meta.get("follow_ups", 0),
+             n=sum(int(n) for n in left.values()), reasons=reasons)
 
 
 # --------------------------------------------------------------------------- publishing
