@@ -107,7 +107,7 @@ def _plan_day(data: pipeline.CountyData, plan_date: str, rules: RoutingRules,
     """
     manual: dict[str, str] = st.session_state.get("pins", {})
     store = ui.store_rules(plan_date, data)
-    common = {"plan_date": plan_date, "rules": rules, "params": params,
+    common: dict[str, Any] = {"plan_date": plan_date, "rules": rules, "params": params,
               "cache_dir": ui.cache_dir(), "progress": ui.progress_callback(bar),
               "scorer": model.scorer, "model_meta": model.meta}
     if store is None:  # a county the store does not hold: the folder and do-not-visit list

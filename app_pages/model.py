@@ -57,12 +57,12 @@ def render() -> None:
         r = view.report
         st.caption(t("holdout", L, first=view.test_months[0], last=view.test_months[-1],
                      n=r.n))
-        m = st.columns(5)
-        m[0].metric(t("metric_auc", L), f"{r.auc:.3f}")
-        m[1].metric(t("metric_ece", L), f"{r.ece:.3f}")
-        m[2].metric(t("metric_brier", L), f"{r.brier:.3f}")
-        m[3].metric(t("base_rate", L), f"{r.base_rate:.1%}")
-        m[4].metric(t("top_decile_lift", L), f"{r.top_decile_lift:.2f}×")
+        cells = st.columns(5)
+        cells[0].metric(t("metric_auc", L), f"{r.auc:.3f}")
+        cells[1].metric(t("metric_ece", L), f"{r.ece:.3f}")
+        cells[2].metric(t("metric_brier", L), f"{r.brier:.3f}")
+        cells[3].metric(t("base_rate", L), f"{r.base_rate:.1%}")
+        cells[4].metric(t("top_decile_lift", L), f"{r.top_decile_lift:.2f}×")
         c1, c2 = st.columns(2)
         c1.altair_chart(svc.calibration_chart(r, L), key="calibration_chart")
         c2.altair_chart(svc.lift_chart(r, L), key="lift_chart")
