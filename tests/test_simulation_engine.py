@@ -132,12 +132,27 @@ def test_every_day_passes_the_plan_checker(world, policy):
     assert len(r.visits) > 0
 
 
-def test_countyreach_is_deterministic_and_retrains(world):
-    sc = Scenario("t", 2, policy="countyreach", n_weeks=2, days_per_week=2,
-                  day_time_limit_s=0.5, seed=3)
+def test_countyreach_is_deterministic_and_retrains(world, monkeypatch):
+    from countyreach.simulation.learners import ValueLearner
+
+    # Retrained after each of the first two weeks (with the default of four, a run this
+    # short would never retrain).
+    sc = Scenario("t", 2, policy="countyreach", n_weeks=3, days_per_week=2,
+                  day_time_limit_s=0.5, seed=3, retrain_weeks=1)
+    fits: list[int] = []
+    fit = ValueLearner._fit
+
+    def counting(self):
+        fits.append(len(self.book))
+        # The bank's book holds one loan per lead and month, whatever the draws.
+        assert not self.book.duplicated(["lead_id", "month"]).any()
+        return fit(self)
+
+    monkeypatch.setattr(ValueLearner, "_fit", counting)
     a, b = simulate(world, sc), simulate(world, sc)
     pd.testing.assert_frame_equal(a.visits, b.visits)
     assert a.summary["visits"] > 0
+    assert len(fits) == 2 * 3  # the start and two retrainings, per run
 
 
 def test_truth_reference_beats_any_policy_in_a_first_week(world):

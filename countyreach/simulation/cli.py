@@ -108,7 +108,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     seeds = [int(s) for s in args.seeds.split(",")]
     if args.policy == "all":
         table = compare_policies(world, n_officers, base_strategy=bases, seeds=seeds,
-                                 dask=_dask_arg(args), **common)
+                                 dask=_dask_arg(args), progress=not args.quiet, **common)
         cols = ["policy", "loans_per_officer_day", "visits_per_officer_day",
                 "drive_h_per_officer_day", "coverage", "cost_per_loan_yuan", "vs_nearest",
                 "vs_score_order"]

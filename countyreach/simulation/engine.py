@@ -9,8 +9,8 @@ seed and a length. Each working day:
 3. the visits happen: :meth:`propensity.Economy.simulate_visit_outcomes` draws
    loans from the hidden truth with a generator seeded by (seed, day), so the
    same visits on the same day have the same outcomes under every policy;
-4. the outcomes join the lender's history; at the end of each week the
-   ``countyreach`` policy retrains its lead model on it.
+4. the outcomes join the lender's history; every ``retrain_weeks`` weeks the
+   ``countyreach`` policy retrains its visit-value model on it.
 
 Everything random comes from generators seeded by the scenario's seed, and the
 day's routing uses a solver seed, so a scenario is a pure function of
@@ -38,6 +38,7 @@ from countyreach.simulation.policies import (
     Policy,
     nearest_plan,
     score_order_plan,
+    territories,
     value_nearest_plan,
 )
 from countyreach.simulation.scenario import (
@@ -240,7 +241,7 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
     """
     import routing
 
-    t_start = time.perf_counter()
+    t_start, cpu_start = time.perf_counter(), time.process_time()
     sc = scenario
     sc = with_bases([sc], world)[0]
     if sc.team is Team.ROSTER:
@@ -269,10 +270,9 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
     hetero = econ.variant is EconomyVariant.HETEROGENEOUS
     # In the additive economy nobody borrows without a visit, so the uptake model already is
     # the visit's effect (and an uplift model has no unvisited borrowers to learn from).
-    uplift = sc.policy is Policy.COUNTYREACH and hetero
-    score_learner = ScoreLearner(world, sc.seed) \
-        if sc.policy in _SCORE_POLICIES or (sc.policy is Policy.COUNTYREACH and not uplift) \
-        else None
+    uplift = sc.policy is Policy.COUNTYREACH and hetero and not sc.oracle
+    score_learner = ScoreLearner(world, sc.seed) if sc.policy in _SCORE_POLICIES or (
+        sc.policy is Policy.COUNTYREACH and not uplift and not sc.oracle) else None
     value_learner = ValueLearner(world, sc.seed, sc.margin) if uplift else None
     territory_cache: dict[str, list[str]] | None = None
     # Loans already in the history count for the loan rules: the bank's own loans for
@@ -297,6 +297,8 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
     params = SolveParams(time_limit_s=sc.day_time_limit_s, seed=sc.seed, workers=1,
                          improvement_steps=sc.route_improvement_steps)
     cap = team_visits(officers)
+    explore_margin = sc.drive_cost_yuan_per_h / 3600.0 * max(
+        o.shift.end_s - o.shift.start_s for o in officers)
     month_share = 12.0 / (52.0 * sc.days_per_week)  # a working day's share of a month
     n_days = sc.n_weeks * sc.days_per_week
     t_week = time.perf_counter()
@@ -313,8 +315,19 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
         if not ids:
             plan = Plan(PlanStatus.FEASIBLE, (), ())
         elif sc.policy in ROUTED_POLICIES:
-            if value_learner is not None:
-                vals = value_learner.values(month, week).loc[ids, "value_yuan"].to_numpy(float)
+            if sc.oracle:
+                vals = np.maximum(econ.visit_caused_value_yuan(
+                    ids, month, margin=sc.margin,
+                    months_since_loan=since[eligible] if hetero else None), 0.0)
+                std = np.zeros(len(ids))
+            elif value_learner is not None:
+                # Scored once a week (the book is recorded weekly) for every lead that may
+                # open this week: visits and loans only close leads, so the leads open on
+                # the week's last day by today's state include every later day's.
+                week_open = _eligible(week * _CAL_DAYS_PER_WEEK + sc.days_per_week - 1,
+                                      last_visit, last_loan, sc.revisit_cooldown_days)
+                vals = value_learner.values(month, week, lead_ids[week_open]).loc[
+                    ids, "value_yuan"].to_numpy(float)
                 std = np.zeros(len(ids))
             else:
                 assert score_learner is not None
@@ -324,16 +337,19 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
             keep = list(day_offer(world.businesses.iloc[np.flatnonzero(eligible)], vals,
                                   officers, per_visit=sc.day_offer_per_visit,
                                   rank=sc.day_offer_rank))
-            n_exp = min(int(round(sc.explore_share * cap)), max(0, len(ids) - len(keep)))
+            n_exp = min(int(round(sc.explore_share * cap)), len(ids))
             if value_learner is not None and n_exp:
-                # Exploration: a share of the day's offers are random eligible leads valued
-                # like the median offer, so retraining sees randomised visits.
-                rest = np.setdiff1d(np.arange(len(ids)), keep)
-                pick = rng_explore.choice(rest, n_exp, replace=False)
+                # Exploration: leads drawn uniformly from every open lead, prized above any
+                # other lead plus a whole shift of driving, so the day makes every one of
+                # them: the randomised arm retraining calibrates the visit's effect on.
+                # (Drawn from outside the offer and valued like its median, the router
+                # kept the ones nearest its routes: the visits labelled random were
+                # nearer the branch and had 38 % less caused P than the average open lead.)
+                pick = rng_explore.choice(len(ids), n_exp, replace=False)
                 vals = vals.copy()
-                vals[pick] = float(np.median(vals[keep]))
+                vals[pick] = float(vals.max(initial=0.0)) + explore_margin
                 explored = {ids[i] for i in pick}
-                keep += pick.tolist()
+                keep = sorted(set(keep) | set(pick.tolist()))
             leads = tuple(
                 Lead(lead_id=ids[i], name=ids[i], location=Location(0.0, 0.0),
                      industry="any", service_s=service[ids[i]], value_yuan=float(vals[i]),
@@ -358,8 +374,9 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
             else:
                 assert score_learner is not None
                 if territory_cache is None:
-                    territory_cache = _territories(world, officers,
-                                                   score_learner.scores(start_month))
+                    territory_cache = territories(world.matrix, world.lead_ids, officers,
+                                                  score_learner.scores(start_month).loc[
+                                                      list(world.lead_ids), "value_yuan"])
                 allowed = set(ids)
                 terr = {k: [x for x in v if x in allowed] for k, v in territory_cache.items()}
                 plan = score_order_plan(officers, terr, mat, service, {}, date.isoformat())
@@ -469,7 +486,8 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
     summary = summarise(visits, days, weekly, scenario=sc)
     summary["runtime_s"] = time.perf_counter() - t_start
     summary["approximate_travel"] = world.approximate
-    return SimulationResult(sc, visits, days, weekly, summary)
+    return SimulationResult(sc, visits, days, weekly, summary,
+                            cpu_s=time.process_time() - cpu_start)
 
 
 def truth_reference(world: SimWorld, scenario: Scenario) -> dict[str, float]:
@@ -546,29 +564,6 @@ def truth_reference(world: SimWorld, scenario: Scenario) -> dict[str, float]:
             "expected_loans_per_officer_day": expected / officer_days,
             "visits_per_officer_day": visits / officer_days,
             "visits_per_business": visits / n if n else 0.0}
-
-
-def _territories(world: SimWorld, officers: Sequence[Officer],
-                 scores: pd.DataFrame) -> dict[str, list[str]]:
-    """Leads split by nearest base (officers sharing a base take turns), in score order."""
-    idx = world.matrix.index
-    d = world.matrix.duration_s
-    ids = list(world.lead_ids)
-    # Matrix order: sites and the roster's own places alike.
-    base_ids = sorted({o.start.depot_id for o in officers}, key=idx.__getitem__)
-    cols = np.array([idx[b] for b in base_ids])
-    rows = np.array([idx[x] for x in ids])
-    nearest = np.argmin(d[np.ix_(cols, rows)], axis=0)
-    order = np.argsort(-scores.loc[ids, "value_yuan"].to_numpy(float), kind="stable")
-    by_base: dict[str, list[str]] = {b: [] for b in base_ids}
-    for i in order:
-        by_base[base_ids[int(nearest[i])]].append(ids[int(i)])
-    out: dict[str, list[str]] = {}
-    for b in base_ids:
-        mine = [o.officer_id for o in officers if o.start.depot_id == b]
-        for j, oid in enumerate(mine):
-            out[oid] = by_base[b][j::len(mine)]
-    return out
 
 
 def summary_row(result: SimulationResult) -> dict[str, Any]:

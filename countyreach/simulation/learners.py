@@ -13,6 +13,7 @@ Both see only what the bank knows: the visit log and its own loans.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -76,33 +77,69 @@ class ValueLearner:
         self.book = econ.loan_book.copy()
         self._cls = VisitValueModel
         self.model = self._fit()
-        self._cache: dict[tuple[str, int], pd.DataFrame] = {}
+        # Business rows by lead id, to score a day's open leads without the rest.
+        self._businesses = world.businesses.set_index(
+            world.businesses["lead_id"].astype(str), drop=False)
+        self._key: tuple[str, int] | None = None
+        self._scored: pd.DataFrame | None = None
 
     def _fit(self) -> Any:
         return self._cls(margin=self.margin, random_state=self.seed).fit_history(
             self.world.businesses, self.history, self.book)
 
     def record(self, visits: pd.DataFrame, loans: pd.DataFrame) -> None:
-        """Add simulated visits (with ``visited_by_policy``) and the bank's new loans."""
+        """Add simulated visits (with ``visited_by_policy``) and the bank's new loans.
+
+        The book keeps one loan per lead and month, as a county's loan book does
+        (:func:`propensity.loan_recency.check_loan_book`): a business that borrowed can
+        still draw a second walk-in later in the month (the truth makes it unlikely, not
+        impossible), and two book rows for one lead-month broke the retraining's
+        table. The first loan stays (after a visit, the visit's).
+        """
         if len(visits):
             self.history = pd.concat([self.history, visits], ignore_index=True)
         if len(loans):
-            self.book = pd.concat([self.book, loans], ignore_index=True)
+            self.book = pd.concat([self.book, loans], ignore_index=True).drop_duplicates(
+                ["lead_id", "month"], keep="first", ignore_index=True)
 
     def retrain(self) -> None:
         """Refit on everything recorded so far."""
         self.model = self._fit()
-        self._cache.clear()
+        self._key, self._scored = None, None
 
-    def values(self, month: str, day_key: int) -> pd.DataFrame:
+    def values(self, month: str, day_key: int,
+               lead_ids: Sequence[str] | None = None) -> pd.DataFrame:
         """Value per lead (indexed by lead id) for ``month`` with the book as of today.
 
-        ``day_key`` identifies the state of the loan book (the simulation passes the
-        number of loans recorded), so the cache is refreshed when a loan is added.
+        Parameters
+        ----------
+        month : str
+            ``YYYY-MM`` of the visit.
+        day_key : int
+            Identifies the state of the loan book (the simulation passes the week: the
+            book changes when a week is recorded), so the cache is refreshed with it.
+        lead_ids : sequence of str, optional
+            Only these leads (default every business). A simulated day can visit only
+            the leads the loan and cooldown rules leave open, about two in five of the
+            county, so only those are scored; leads asked for later under the same key
+            (a cooldown ended) are scored then. The model scores each row on its own, so
+            a lead's value does not depend on which others were scored with it.
+
+        Returns
+        -------
+        pandas.DataFrame
+            :data:`propensity.uplift.VALUE_COLUMNS` (reasons left empty), indexed by lead id.
         """
         key = (month, day_key)
-        if key not in self._cache:
-            s = self.model.score(self.world.businesses, month, loan_book=self.book,
-                                 explain=False)
-            self._cache = {key: s.set_index(s["lead_id"].astype(str))}
-        return self._cache[key]
+        if key != self._key:
+            self._key, self._scored = key, None
+        want = pd.Index(self.world.lead_ids if lead_ids is None else lead_ids, dtype=object)
+        have = self._scored
+        missing = want if have is None else want.difference(have.index, sort=False)
+        if len(missing):
+            rows = self._businesses.loc[missing].reset_index(drop=True)
+            s = self.model.score(rows, month, loan_book=self.book, explain=False)
+            s = s.set_index(s["lead_id"].astype(str))
+            self._scored = s if have is None else pd.concat([have, s])
+        assert self._scored is not None
+        return self._scored.loc[want]

@@ -6,9 +6,10 @@ same travel matrix, and the same set of leads that may be visited (not visited
 recently, no loan in the last year). They differ only in the choice and order:
 
 ``countyreach``
-    Expected value of a visit from the learned lead model (retrained weekly on
-    the simulated outcomes) with a Thompson-sampling exploration share, routed
-    jointly for all officers by :func:`routing.solve` (prize-collecting VRP).
+    The value a visit causes, from the visit-value model (retrained every
+    ``retrain_weeks`` on the simulated outcomes), with a small share of randomised
+    visits (``explore_share``), routed jointly for all officers by
+    :func:`routing.solve` (prize-collecting VRP).
 ``nearest``
     What many lenders do today: each officer drives to the nearest known lead
     not visited recently, then the nearest from there, and so on while the
@@ -49,14 +50,14 @@ from routing.problem import Lead, Officer, end_node_id, start_node_id
 from routing.schedule import schedule_route
 
 __all__ = ["Policy", "POLICIES", "ROUTED_POLICIES", "parse_policy", "DayState", "greedy_route",
-           "nearest_plan", "score_order_plan", "value_nearest_plan"]
+           "nearest_plan", "score_order_plan", "territories", "value_nearest_plan"]
 
 
 class Policy(enum.StrEnum):
     """How a simulated team chooses the day's visits."""
 
-    #: The product: the lead model's values (with exploration) routed by the solver,
-    #: retrained every week on the visits' outcomes.
+    #: The product: the visit-value model's values (with randomised visits) routed by the
+    #: solver, retrained every ``retrain_weeks`` on the visits' outcomes.
     COUNTYREACH = "countyreach"
     #: Baseline: each officer visits the nearest eligible leads, no model.
     NEAREST = "nearest"
@@ -215,6 +216,45 @@ def score_order_plan(officers: Sequence[Officer], territory: Mapping[str, Sequen
                    for o in officers)
     return Plan(PlanStatus.FEASIBLE, routes, (), float(sum(r.value_yuan for r in routes)),
                 solver="score_order", plan_date=plan_date)
+
+
+def territories(matrix: TravelMatrix, lead_ids: Sequence[str], officers: Sequence[Officer],
+                values: npt.ArrayLike) -> dict[str, list[str]]:
+    """Leads split by nearest base (officers sharing a base take turns), in value order.
+
+    Parameters
+    ----------
+    matrix : TravelMatrix
+        Contains the leads and the officers' start depots.
+    lead_ids : sequence of str
+    officers : sequence of Officer
+    values : array-like
+        Each lead's score, in the order of ``lead_ids``.
+
+    Returns
+    -------
+    dict
+        Officer id -> lead ids of the territory in descending value (the
+        ``score_order`` policy's working order).
+    """
+    idx = matrix.index
+    d = matrix.duration_s
+    ids = list(lead_ids)
+    # Matrix order: sites and the roster's own places alike.
+    base_ids = sorted({o.start.depot_id for o in officers}, key=idx.__getitem__)
+    cols = np.array([idx[b] for b in base_ids])
+    rows = np.array([idx[x] for x in ids])
+    nearest = np.argmin(d[np.ix_(cols, rows)], axis=0)
+    order = np.argsort(-np.asarray(values, float), kind="stable")
+    by_base: dict[str, list[str]] = {b: [] for b in base_ids}
+    for i in order:
+        by_base[base_ids[int(nearest[i])]].append(ids[int(i)])
+    out: dict[str, list[str]] = {}
+    for b in base_ids:
+        mine = [o.officer_id for o in officers if o.start.depot_id == b]
+        for j, oid in enumerate(mine):
+            out[oid] = by_base[b][j::len(mine)]
+    return out
 
 
 def nearest_plan(officers: Sequence[Officer], lead_ids: Sequence[str], matrix: TravelMatrix,

@@ -1,0 +1,101 @@
+"""The simulated lender's visit-value model: scored for the leads a day can visit, the
+same values as scoring the whole county; progress and CPU time of a simulated run."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from countyreach.simulation import PopulationSpec, Scenario, simulate, world_from_county
+from countyreach.simulation.learners import ValueLearner
+from countyreach.simulation.sweep import run_scenarios
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def world():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return world_from_county(ROOT / "data" / "qingzu", PopulationSpec(n_businesses=500))
+
+
+@pytest.fixture(scope="module")
+def learner(world):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ValueLearner(world, seed=0, margin=0.05)
+
+
+def _numeric(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.drop(columns=[c for c in frame.columns if c.startswith(("reason", "expl"))])
+
+
+def test_a_subset_is_scored_as_in_the_whole_county(world, learner, monkeypatch):
+    month = world.sim_start_month
+    whole = learner.model.score(world.businesses, month, loan_book=learner.book, explain=False)
+    whole = whole.set_index(whole["lead_id"].astype(str))
+    ids = list(world.lead_ids)
+    scored: list[int] = []
+    score = learner.model.score
+
+    def counting(rows, *a, **k):
+        scored.append(len(rows))
+        return score(rows, *a, **k)
+
+    monkeypatch.setattr(learner.model, "score", counting)
+    first = learner.values(month, 0, ids[:50])
+    pd.testing.assert_frame_equal(_numeric(first), _numeric(whole.loc[ids[:50]]))
+    # Later in the week a cooldown ends: only the leads not yet scored are scored.
+    later = learner.values(month, 0, ids[25:120])
+    pd.testing.assert_frame_equal(_numeric(later), _numeric(whole.loc[ids[25:120]]))
+    assert scored == [50, 70]
+    # Nothing new: nothing scored.
+    learner.values(month, 0, ids[100:110])
+    assert scored == [50, 70]
+    # A new week (the loan book was recorded) scores afresh.
+    learner.values(month, 1, ids[:10])
+    assert scored == [50, 70, 10]
+    # Without ids, every business.
+    assert len(learner.values(month, 1)) == len(ids)
+
+
+def test_progress_is_reported_every_week_and_cpu_time_is_kept(world):
+    sc = Scenario("t", 2, policy="nearest", n_weeks=3, days_per_week=1, seed=1)
+    seen: list[tuple[int, int]] = []
+    r = simulate(world, sc, progress=lambda done, total, sec: seen.append((done, total)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    assert r.cpu_s > 0 and r.summary["runtime_s"] > 0
+    # Saved sweeps hold what the scenario produced, not how long this machine took.
+    res = run_scenarios(world, [sc], progress=True)
+    assert not {"cpu_s", "runtime_s"} & set(res.summary.columns)
+
+
+def test_the_ceiling_routes_on_the_truth_without_a_model(world, monkeypatch):
+    from countyreach.errors import InputError
+    from countyreach.simulation import learners
+
+    def no_model(*a, **k):
+        raise AssertionError("the ceiling must not fit a model")
+
+    monkeypatch.setattr(learners.ValueLearner, "_fit", no_model)
+    monkeypatch.setattr(learners.ScoreLearner, "__init__", no_model)
+    sc = Scenario("t", 2, policy="countyreach", n_weeks=1, days_per_week=2, oracle=True)
+    r = simulate(world, sc, check=True)
+    assert len(r.visits) > 0 and not r.visits["explored"].any()
+    # Every visit the truth chose causes something (a model's choice need not).
+    assert (r.visits["caused_value_yuan"] > 0).all()
+    with pytest.raises(InputError):
+        Scenario("t", 2, policy="value_nearest", oracle=True)
+
+
+def test_every_exploration_visit_drawn_is_made(world):
+    # Two officers make 24 visits a day; a share of 0.1 is two randomised visits, which the
+    # day must make whatever the router would rather do (else "random" would mean "near").
+    sc = Scenario("t", 2, policy="countyreach", n_weeks=1, days_per_week=3, seed=2,
+                  explore_share=0.1)
+    r = simulate(world, sc, check=True)
+    assert r.visits.groupby("day")["explored"].sum().tolist() == [2, 2, 2]
