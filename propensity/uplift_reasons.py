@@ -21,10 +21,15 @@ import pandas as pd
 
 from propensity.features import INDUSTRY_NAMES, month_of_year
 
-__all__ = ["value_reasons", "now_reason", "REASON_PARTS"]
+__all__ = ["value_reasons", "now_reason", "REASON_PARTS", "PART_PREFIXES"]
 
 #: The parts of a visit's value each lead's reasons name, in order.
 REASON_PARTS = ("likely", "large", "now", "visit")
+#: How each part's reason begins, in English and Chinese: what a reader of the joined
+#: explanation (the app's parts table) finds the parts by.
+PART_PREFIXES: dict[str, tuple[str, str]] = {
+    "likely": ("Likely:", "可能性："), "large": ("Large:", "额度："),
+    "now": ("Now:", "时机："), "visit": ("Visit matters", "拜访作用")}
 
 _MONTHS_ZH = ("一月", "二月", "三月", "四月", "五月", "六月", "七月", "八月", "九月", "十月",
               "十一月", "十二月")

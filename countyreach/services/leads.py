@@ -20,7 +20,7 @@ import pandas as pd
 from countyreach.i18n import format_percent, format_yuan, industry_label, t
 from propensity.loan_recency import RECENCY_CAP_MONTHS
 from propensity.planning import LOCKOUT_MONTHS, ValueBasisKind
-from propensity.uplift_reasons import now_reason
+from propensity.uplift_reasons import PART_PREFIXES, now_reason
 
 __all__ = ["BANDS", "score_bands", "with_bands", "filter_leads", "lead_card", "leads_table",
            "VISIT_CAUSED", "UPTAKE_IF_VISITED", "basis_kind", "value_label", "PART_PREFIXES",
@@ -167,11 +167,6 @@ def value_label(kind: str | None, lang: str, *, yuan: bool = False) -> str:
     return t(f"{'kpi_value' if yuan else 'basis_name'}_{kind}", lang)
 
 
-#: How the reason of each part of a lead's value begins (:mod:`propensity.uplift_reasons`),
-#: in English and Chinese.
-PART_PREFIXES: dict[str, tuple[str, ...]] = {
-    "likely": ("Likely:", "可能性："), "large": ("Large:", "额度："),
-    "now": ("Now:", "时机："), "visit": ("Visit matters", "拜访作用")}
 # A part's own reason may hold "; " (the season after the loan recency), so the joined
 # explanation is cut only where the next part's prefix follows.
 _PART_CUT = re.compile("(?:; |；)(?=" + "|".join(
@@ -246,7 +241,7 @@ def _since_text(since: float, lang: str) -> str:
 
 def _strip_part(reason: str) -> str:
     """The reason without its part's name (the table's first column names the part)."""
-    for prefix in ("Likely:", "Large:", "Now:", "可能性：", "额度：", "时机："):
+    for prefix in (p for k in ("likely", "large", "now") for p in PART_PREFIXES[k]):
         if reason.startswith(prefix):
             return reason[len(prefix):].strip()
     return reason
