@@ -10,6 +10,11 @@ Every figure is printed next to a baseline measured in the same run:
   officers' own heuristic ordering;
 * AUC lost when the spatial or the seasonal features are removed;
 * value ranking: share of the true expected value captured by the top decile;
+* the value a visit causes (issue 18, heterogeneous economy): Qini top 10 % against the
+  oracle, top-decile predicted / true, recent borrowers in the top decile, next to the
+  plain uptake scorer and the S-learner with the support rule, and the value's
+  decomposition (the Qini when one estimated factor, uplift, loan size or default risk,
+  replaces the truth's);
 * UCI Bank Marketing 5-fold AUC (``duration`` dropped) against logistic regression;
 * Cai et al. (2015) average treatment effect of the intensive session, and the uplift
   learner's cross-fitted mean effect against its interval;
@@ -111,36 +116,76 @@ def synthetic(seed: int, n: int) -> dict[str, float]:
     return out
 
 
-def _top_decile_parts(s: pd.DataFrame, econ: P.Economy, month: str,
-                      truth: np.ndarray) -> dict[str, float]:
-    """Predicted over true for each factor of the value in the top decile by value."""
-    top = np.argsort(-s["value_yuan"].to_numpy(), kind="stable")[: len(truth) // 10]
-    b = econ.businesses.iloc[top]
+def _true_parts(econ: P.Economy, month: str) -> dict[str, np.ndarray]:
+    """The truth's factors of each lead's visit-caused value (diagnostics only).
+
+    ``uplift`` is the loans from us a visit causes, ``loan`` the expected loan, ``net``
+    the margin net of the expected loss per yuan, so ``value = uplift x loan x net``.
+    """
+    b = econ.businesses
     pd_true = econ.truth["p_default"].reindex(b["lead_id"].astype(str)).to_numpy(float)
-    m_true = (1 - pd_true) * 0.05 - pd_true * float(econ.params.get("lgd", 0.0))
+    lgd = float(econ.params.get("lgd", 0.0))
+    return {"value": econ.visit_caused_value_yuan(b, month),
+            "uplift": econ.visit_caused_p(b, month), "loan": econ.true_loan_yuan(b, month),
+            "net": (1 - pd_true) * 0.05 - pd_true * lgd,
+            "since": econ.months_since_loan(b, month, bank_only=True)}
+
+
+def value_decomposition(s: pd.DataFrame, true: dict[str, np.ndarray], margin: float,
+                        lgd: float) -> dict[str, float]:
+    """Qini top 10 % when one estimated factor of the value replaces the truth's.
+
+    Every ranking applies the model's loan rule (``locked_out`` leads are worth 0), so
+    ``rule`` is the most the rule leaves and each ``only_*`` figure is what that one
+    estimate loses from it; ``model`` is all three estimates together.
+    """
+    from propensity.qini import top_share_ratio
+
+    locked = s["locked_out"].to_numpy(bool)
+    net_est = (1 - s["p_default"].to_numpy()) * margin - s["p_default"].to_numpy() * lgd
+    est = {"uplift": s["uplift"].to_numpy(float), "loan": s["loan_yuan"].to_numpy(float),
+           "net": net_est}
+
+    def q(uplift: np.ndarray, loan: np.ndarray, net: np.ndarray) -> float:
+        return top_share_ratio(np.where(locked, 0.0, uplift * loan * net), true["value"], 0.1)
+
+    out = {"rule": q(true["uplift"], true["loan"], true["net"])}
+    for name in ("uplift", "loan", "net"):
+        parts = {k: (est[k] if k == name else true[k]) for k in ("uplift", "loan", "net")}
+        out[f"only_{name}"] = q(parts["uplift"], parts["loan"], parts["net"])
+    out["model"] = top_share_ratio(s["value_yuan"].to_numpy(float), true["value"], 0.1)
+    return out
+
+
+def _top_decile_parts(s: pd.DataFrame, true: dict[str, np.ndarray], margin: float,
+                      lgd: float) -> dict[str, float]:
+    """Predicted over true for each factor of the value in the top decile by value."""
+    top = np.argsort(-s["value_yuan"].to_numpy(), kind="stable")[: len(s) // 10]
     pd_pred = s["p_default"].to_numpy()[top]
-    m_pred = (1 - pd_pred) * 0.05 - pd_pred * 0.45
-    since = econ.months_since_loan(econ.businesses, month, bank_only=True)[top]
-    return {"value": float(s["value_yuan"].to_numpy()[top].mean() / truth[top].mean()),
-            "uplift": float(s["uplift"].to_numpy()[top].mean()
-                            / econ.visit_caused_p(b, month).mean()),
-            "loan": float(s["loan_yuan"].to_numpy()[top].mean()
-                          / econ.true_loan_yuan(b, month).mean()),
-            "margin": float(m_pred.mean() / m_true.mean()),
+    m_pred = (1 - pd_pred) * margin - pd_pred * lgd
+    since = true["since"][top]
+    return {"value": float(s["value_yuan"].to_numpy()[top].mean() / true["value"][top].mean()),
+            "uplift": float(s["uplift"].to_numpy()[top].mean() / true["uplift"][top].mean()),
+            "loan": float(s["loan_yuan"].to_numpy()[top].mean() / true["loan"][top].mean()),
+            "margin": float(m_pred.mean() / true["net"][top].mean()),
             "recent6": float((since < 6).mean()),
             "recent6_12": float(((since >= 6) & (since < 12)).mean())}
+
+
+#: The models of the uplift section: the default and the S-learner with the support rule
+#: (the default before issue 18's rework), fitted on the same table.
+UPLIFT_MODELS = (("s_support", {"learner": "s", "recency_support": True}), ("offset", {}))
 
 
 def uplift_figures(seed: int, n: int) -> dict[str, dict[str, float]]:
     """Issue 18's acceptance figures on the heterogeneous economy, in one run.
 
-    ``before`` is the model without the recency support rule (``recency_support=False``,
-    the behaviour measured before), ``after`` the default; same economy, same seed.
+    ``s_support`` is the S-learner with the recency support rule (the default before the
+    offset learner), ``offset`` the default; same economy, seed and table. Each model
+    also gets :func:`value_decomposition` (the truth's factors are diagnostics only).
     """
-    from sklearn.base import clone
-
     from propensity.qini import qini_coefficient, top_share_ratio
-    from propensity.uplift import VisitValueModel
+    from propensity.uplift import VisitValueModel, uplift_table
 
     villages = pd.read_csv(REPO / "data" / "qingzu" / "villages.csv")
     econ = P.generate_economy(villages, n_businesses=n, n_months=24, seed=seed,
@@ -148,30 +193,29 @@ def uplift_figures(seed: int, n: int) -> dict[str, dict[str, float]]:
     month = P.add_months(econ.start_month, econ.n_months)
     plain = P.LeadScorer(random_state=seed).fit_history(econ.businesses, econ.history).score(
         econ.businesses, month, explain=False)
-    truth = econ.visit_caused_value_yuan(econ.businesses, month)
-    caused = econ.visit_caused_p(econ.businesses, month)
+    true = _true_parts(econ, month)
+    t = time.perf_counter()
+    table = uplift_table(econ.businesses, econ.history, econ.loan_book, random_state=seed)
+    table_s = time.perf_counter() - t
     out: dict[str, dict[str, float]] = {}
-    base = VisitValueModel(random_state=seed)
-    for name, model in (("before", clone(base).set_params(recency_support=False)),
-                        ("after", base)):
+    for name, params in UPLIFT_MODELS:
         t = time.perf_counter()
-        vm = model.fit_history(econ.businesses, econ.history, econ.loan_book)
-        fit_s = time.perf_counter() - t
+        vm = VisitValueModel(random_state=seed, **params).fit(table)
+        fit_s = table_s + time.perf_counter() - t
         ours = vm.score(econ.businesses, month, loan_book=econ.loan_book, explain=False)
-        parts = _top_decile_parts(ours, econ, month, truth)
-        # Ceiling: the true uplift with this model's loan size, default risk and loan rule.
-        net = ours["loan_yuan"] * ((1 - ours["p_default"]) * vm.margin
-                                   - ours["p_default"] * vm.lgd)
-        ceiling = np.where(ours["locked_out"], 0.0, np.maximum(caused * net, 0.0))
-        out[name] = {"ceiling_qini10": top_share_ratio(ceiling, truth, 0.1),
-                     "qini10": top_share_ratio(ours["value_yuan"], truth, 0.1),
-                     "qini_coef": qini_coefficient(ours["value_yuan"], truth),
-                     "qini_loans": qini_coefficient(ours["uplift"], caused),
+        cal = getattr(getattr(vm, "offset_", None), "calibration_", {})
+        out[name] = {"qini10": top_share_ratio(ours["value_yuan"], true["value"], 0.1),
+                     "qini_coef": qini_coefficient(ours["value_yuan"], true["value"]),
+                     "qini_loans": qini_coefficient(ours["uplift"], true["uplift"]),
                      "lockout": vm.lockout_months_, "fit_s": fit_s,
-                     **{f"top_{k}": v for k, v in parts.items()}}
-    out["plain"] = {"qini10": top_share_ratio(plain["value_yuan"], truth, 0.1),
-                    "qini_coef": qini_coefficient(plain["value_yuan"], truth),
-                    "qini_loans": qini_coefficient(plain["p_uptake"], caused)}
+                     "oof_ratio": float(cal.get("ratio", float("nan"))),
+                     **{f"dec_{k}": v for k, v in
+                        value_decomposition(ours, true, vm.margin, vm.lgd).items()},
+                     **{f"top_{k}": v for k, v in
+                        _top_decile_parts(ours, true, vm.margin, vm.lgd).items()}}
+    out["plain"] = {"qini10": top_share_ratio(plain["value_yuan"], true["value"], 0.1),
+                    "qini_coef": qini_coefficient(plain["value_yuan"], true["value"]),
+                    "qini_loans": qini_coefficient(plain["p_uptake"], true["uplift"])}
     return out
 
 
@@ -275,25 +319,47 @@ def _synthetic_section(args: argparse.Namespace) -> None:
 
 def _uplift_section(args: argparse.Namespace) -> None:
     print("\n== value a visit causes (heterogeneous economy; issue 18) ==")
-    print("before = no recency support rule (value extrapolated to any loan recency past "
-          "6 months), after = default; same economy and seed, fitted in this run")
+    print("s_support = S-learner with the recency support rule (the default before), offset "
+          "= the default (seasonal log-odds effect on a no-visit baseline); same economy, "
+          "seed and uplift table, fitted in this run. Decomposition: Qini top 10 % when one "
+          "estimated factor replaces the truth's (loan rule applied to all), see "
+          "value_decomposition")
+    rows = []
     for seed in args.seeds:
         u = uplift_figures(seed, args.businesses)
         pl = u["plain"]
         print(f"seed {seed}: plain uptake scorer: Qini top 10 % {pl['qini10']:.3f}, "
               f"coefficient (value) {pl['qini_coef']:.3f}, (caused loans) "
               f"{pl['qini_loans']:.3f}")
-        for name in ("before", "after"):
+        for name, _ in UPLIFT_MODELS:
             r = u[name]
-            print(f"  {name:<6} lockout {r['lockout']:.0f} mo | Qini top 10 % "
+            rows.append({"seed": seed, "model": name, "plain_qini10": pl["qini10"], **r})
+            print(f"  {name:<9} lockout {r['lockout']:.0f} mo | Qini top 10 % "
                   f"{r['qini10']:.3f} (target >= 0.8) | coefficient (value) "
                   f"{r['qini_coef']:.3f} | (caused loans) {r['qini_loans']:.3f} | top decile "
                   f"predicted / true: value {r['top_value']:.2f} (target 0.75..1.25) = uplift "
                   f"{r['top_uplift']:.2f} x loan {r['top_loan']:.2f} x margin-net-of-loss "
                   f"{r['top_margin']:.2f} (approx.) | top decile borrowed from us "
                   f"< 6 months ago {r['top_recent6']:.1%} (target <= 10 %), 6-12 months "
-                  f"{r['top_recent6_12']:.1%} | fit {r['fit_s']:.1f}s | ceiling: true uplift "
-                  f"x this model's loan, risk and rule, Qini top 10 % {r['ceiling_qini10']:.3f}")
+                  f"{r['top_recent6_12']:.1%} | fit {r['fit_s']:.1f}s")
+            print(f"  {'':<9} decomposition, Qini top 10 %: truth with the loan rule "
+                  f"{r['dec_rule']:.3f} | estimated uplift only {r['dec_only_uplift']:.3f} | "
+                  f"estimated loan only {r['dec_only_loan']:.3f} | estimated default risk "
+                  f"only {r['dec_only_net']:.3f} | all estimated (model) {r['dec_model']:.3f}"
+                  + (f" | out-of-fold randomised visits observed / predicted uplift "
+                     f"{r['oof_ratio']:.2f}" if np.isfinite(r["oof_ratio"]) else ""))
+    df = pd.DataFrame(rows)
+    for name, _ in UPLIFT_MODELS:
+        d = df[df["model"] == name]
+        print(f"mean {name} over seeds {' '.join(map(str, args.seeds))}: Qini top 10 % "
+              f"{d['qini10'].mean():.3f} [{d['qini10'].min():.3f}, {d['qini10'].max():.3f}] "
+              f"(plain uptake {d['plain_qini10'].mean():.3f}) | top decile predicted / true "
+              f"{d['top_value'].mean():.2f} [{d['top_value'].min():.2f}, "
+              f"{d['top_value'].max():.2f}] | recent < 6 months "
+              f"{d['top_recent6'].mean():.1%} | rule {d['dec_rule'].mean():.3f}, uplift only "
+              f"{d['dec_only_uplift'].mean():.3f}, loan only {d['dec_only_loan'].mean():.3f}, "
+              f"default risk only {d['dec_only_net'].mean():.3f} | fit "
+              f"{d['fit_s'].mean():.1f}s")
 
 
 def _real_section() -> None:

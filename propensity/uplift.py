@@ -12,13 +12,15 @@
   (it is a customer now); months since the last loan and the loans of the last two years
   are also features, so a renewal that is due is worth more than a business that never
   borrowed;
-* the support rule (``recency_support=True``): the visit history shows the effect of a
-  visit only at the loan recencies the officers visited. A lead whose last loan from us
-  is more recent than nearly every visited business's (the 1st percentile,
-  :attr:`VisitValueModel.recency_support_months_`) is not valued either: its effect
-  would be an extrapolation of the trees, and in the heterogeneous economy it was the
-  largest single cause of the top decile's overstated value (the history never visits
-  within a year of a loan, while the effect there collapses).
+* the support rule: the visit history shows the effect of a visit only at the loan
+  recencies the officers visited (they never visit within a year of a loan from us). The
+  default ``offset`` learner carries the visit's *log-odds* effect from the nearest
+  recency the visits cover onto the lead's own no-visit baseline, which the months
+  nobody visited cover at every recency (a stated assumption, see
+  :mod:`propensity.uplift_offset`). The other learners are trees of both arms that
+  extrapolate freely there, so for them (``recency_support=True``, their default) a lead
+  whose last loan from us is more recent than nearly every visited business's (the 1st
+  percentile, :attr:`VisitValueModel.recency_support_months_`) is not valued.
 
 How confounding is handled
 --------------------------
@@ -26,8 +28,12 @@ Officers chose most past visits by a heuristic (near the branch, big, existing
 borrowers, few refusals), so visited and unvisited businesses differ. The heuristic only
 sees what the bank records, which are the model's features, and a known *exploration
 share* of the visits went to uniformly random eligible businesses. The default estimator
-is a cross-fitted S-learner (:attr:`UpliftLearner.S`); the ``t_ipw`` learner is a
-T-learner with inverse-propensity weights:
+(:attr:`UpliftLearner.OFFSET`, :class:`~propensity.uplift_offset.OffsetUplift`) fits the
+no-visit baseline on the months nobody visited and the visit's log-odds effect, scaled
+by the season, on the visits with that baseline as the offset, cross-fitted on two
+halves of the leads; the randomised visits give its out-of-fold calibration. The
+``s`` learner is a cross-fitted S-learner; the ``t_ipw`` learner is a T-learner with
+inverse-propensity weights:
 
 1. a propensity model ``e(x) = P(visited | x, month)`` (gradient boosting) is fitted on
    every business-month of the history and floored at the exploration probability
@@ -41,8 +47,10 @@ T-learner with inverse-propensity weights:
 3. ``uplift = mu1 - mu0``. The randomised visits, weighted like the rest, anchor the
    visited arm where the heuristic never goes.
 
-Control rows are every eligible business-month without a visit (subsampled to
-``max_controls``), which the bank knows from its visit log and loan book.
+Control rows are the business-months without a visit in which the lead could have been
+visited (not within the officers' revisit gap after a visit; :func:`uplift_table`), which
+the bank knows from its visit log and loan book: every walk-in, and a sample of the
+months without one weighted up to their number (``weight``; every learner uses it).
 """
 
 from __future__ import annotations
@@ -59,13 +67,16 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from threadpoolctl import threadpool_limits
 
 from propensity.errors import DataError, ModelError
-from propensity.features import build_features, feature_names
+from propensity.features import feature_names
 from propensity.loan_models import DefaultModel, LoanSizeModel
 from propensity.loan_recency import RECENCY_CAP_MONTHS as _RECENCY_CAP_MONTHS
 from propensity.loan_recency import loan_recency
 from propensity.loan_recency import month_index as _month_index
 from propensity.uplift_boost import LogitEffectBooster
+from propensity.uplift_offset import OffsetUplift
 from propensity.uplift_reasons import value_reasons
+from propensity.uplift_table import RECENCY_FEATURES, uplift_table
+from propensity.uplift_table import model_features as _features
 
 __all__ = ["VisitValueModel", "UpliftLearner", "loan_recency", "uplift_table",
            "RECENCY_FEATURES", "VALUE_COLUMNS", "DEFAULT_LGD"]
@@ -74,7 +85,6 @@ FloatArray = npt.NDArray[np.float64]
 
 #: Loss given default of an unsecured rural working-capital loan (Basel F-IRB senior).
 DEFAULT_LGD = 0.45
-RECENCY_FEATURES = ("months_since_loan", "loans_24m")
 VALUE_COLUMNS = ("lead_id", "uplift", "p_visit", "p_no_visit", "loan_yuan", "p_default",
                  "expected_loan_yuan", "expected_loss_yuan", "value_yuan", "months_since_loan",
                  "locked_out", "reason_likely_en", "reason_large_en", "reason_now_en",
@@ -84,8 +94,11 @@ VALUE_COLUMNS = ("lead_id", "uplift", "p_visit", "p_no_visit", "loan_yuan", "p_d
 class UpliftLearner(enum.StrEnum):
     """How the visit effect is estimated from the two arms."""
 
+    #: The visit's log-odds effect, scaled by the season, on a no-visit baseline
+    #: (:class:`~propensity.uplift_offset.OffsetUplift`; the default).
+    OFFSET = "offset"
     #: S-learner: one boosted model of both arms with ``visited`` and visited-only copies
-    #: of the effect's likely modifiers as features (the default; see the module notes).
+    #: of the effect's likely modifiers as features.
     S = "s"
 
     #: T-learner with inverse-propensity weights (see the module docstring).
@@ -98,104 +111,6 @@ class UpliftLearner(enum.StrEnum):
     #: The visit's effect on the log-odds boosted on a no-visit baseline, with a month
     #: trend and an out-of-fold shrinkage (:class:`~propensity.uplift_boost.LogitEffectBooster`).
     LOGIT_BOOST = "logit_boost"
-
-
-def uplift_table(businesses: pd.DataFrame, history: pd.DataFrame,
-                 loan_book: pd.DataFrame | None, *, max_controls: int = 30_000,
-                 random_state: int = 0) -> pd.DataFrame:
-    """Treated and control business-months of a history: the input of :class:`VisitValueModel`.
-
-    Parameters
-    ----------
-    businesses : pandas.DataFrame
-        Leads table.
-    history : pandas.DataFrame
-        Visits: ``lead_id, month, took_loan`` (``visited_by_policy`` = ``random`` marks the
-        randomised visits), optional ``loan_yuan, defaulted``.
-    loan_book : pandas.DataFrame or None
-        The bank's loans ``lead_id, month, source, loan_yuan, defaulted``; walk-ins
-        (``source != "visit"``) are the control arm's outcomes.
-    max_controls : int
-        Control rows kept (a seeded sample).
-    random_state : int
-
-    Returns
-    -------
-    pandas.DataFrame
-        Business columns plus ``month, visited, randomised, took_loan, loan_yuan,
-        defaulted, months_since_loan, loans_24m``.
-    """
-    if history is None or history.empty:
-        raise DataError("no visit history to learn the visit effect from", field="history")
-    b = businesses.drop_duplicates("lead_id").reset_index(drop=True)
-    b["lead_id"] = b["lead_id"].astype(str)
-    h = history.copy()
-    h["lead_id"] = h["lead_id"].astype(str)
-    h["month"] = h["month"].astype(str).str.slice(0, 7)
-    h = h[h["lead_id"].isin(set(b["lead_id"])) & h["took_loan"].notna()]
-    months = sorted(h["month"].unique())
-    book = loan_book if loan_book is not None else pd.DataFrame(columns=["lead_id", "month"])
-    walk = book[book.get("source", pd.Series("walk_in", index=book.index)) != "visit"] \
-        if len(book) else book
-    walk_key = set(zip(walk["lead_id"].astype(str), walk["month"].astype(str), strict=True))
-    visited_key = set(zip(h["lead_id"], h["month"], strict=True))
-    rng = np.random.default_rng(random_state)
-    ids = b["lead_id"].to_numpy()
-    ctrl_ids, ctrl_months = [], []
-    for m in months:
-        keep = np.array([(x, m) not in visited_key for x in ids])
-        ctrl_ids.append(ids[keep])
-        ctrl_months.append(np.full(int(keep.sum()), m, dtype=object))
-    c_id = np.concatenate(ctrl_ids) if ctrl_ids else np.array([], dtype=object)
-    c_m = np.concatenate(ctrl_months) if ctrl_months else np.array([], dtype=object)
-    if len(c_id) > max_controls:
-        pick = np.sort(rng.choice(len(c_id), max_controls, replace=False))
-        c_id, c_m = c_id[pick], c_m[pick]
-    walk_rows = walk.assign(lead_id=walk["lead_id"].astype(str)).set_index(["lead_id", "month"])
-    took_c = np.array([(x, m) in walk_key for x, m in zip(c_id, c_m, strict=True)], int)
-    amount = np.zeros(len(c_id))
-    dflt = np.full(len(c_id), np.nan)
-    if took_c.any() and "loan_yuan" in walk_rows.columns:
-        keys = list(zip(c_id[took_c == 1], c_m[took_c == 1], strict=True))
-        got = walk_rows.loc[keys]
-        amount[took_c == 1] = got["loan_yuan"].to_numpy(float)
-        if "defaulted" in got.columns:
-            dflt[took_c == 1] = got["defaulted"].to_numpy(float)
-    treated = pd.DataFrame({
-        "lead_id": h["lead_id"].to_numpy(), "month": h["month"].to_numpy(), "visited": 1,
-        "randomised": (h.get("visited_by_policy", pd.Series("", index=h.index)).astype(str)
-                       == "random").to_numpy(int),
-        "took_loan": h["took_loan"].to_numpy(int),
-        "loan_yuan": pd.to_numeric(h.get("loan_yuan", np.nan), errors="coerce"),
-        "defaulted": pd.to_numeric(h.get("defaulted", np.nan), errors="coerce")})
-    control = pd.DataFrame({"lead_id": c_id, "month": c_m, "visited": 0, "randomised": 0,
-                            "took_loan": took_c, "loan_yuan": amount, "defaulted": dflt})
-    rows = pd.concat([treated.reset_index(drop=True), control], ignore_index=True)
-    rec = loan_recency(rows["lead_id"].tolist(), rows["month"].astype(str).tolist(), book)
-    own = [c for c in b.columns if c not in rows.columns]
-    out = b.set_index("lead_id").loc[rows["lead_id"], own].reset_index(drop=True)
-    out.insert(0, "lead_id", rows["lead_id"].to_numpy())
-    for c in rows.columns[1:]:
-        out[c] = rows[c].to_numpy()
-    for c in RECENCY_FEATURES:
-        out[c] = rec[c].to_numpy()
-    return out
-
-
-def _features(rows: pd.DataFrame, groups: Sequence[str]) -> pd.DataFrame:
-    """Model features per row, each in its own month, plus the recency features."""
-    months = rows["month"].astype(str).to_numpy()
-    parts = []
-    for m in sorted(set(months)):
-        sel = np.flatnonzero(months == m)
-        f = build_features(rows.iloc[sel], m, groups=groups)
-        f.index = sel
-        parts.append(f)
-    X = pd.concat(parts).sort_index()
-    for c in RECENCY_FEATURES:
-        X[c] = pd.to_numeric(rows[c], errors="coerce").to_numpy(float) if c in rows.columns \
-            else np.nan
-    return X.reset_index(drop=True)
 
 
 #: Features whose effect on the visit's effect is expected (distance, payment, age,
@@ -239,21 +154,25 @@ class VisitValueModel(BaseEstimator):
     lockout_months : int
         A lead with a loan from us within this many months is worth 0 (the loan rule).
     learner : UpliftLearner or str
-        ``s`` (default, see :class:`UpliftLearner`), ``t_ipw``, ``t``, ``x`` or
-        ``logit_boost``.
+        ``offset`` (default, see :class:`UpliftLearner`), ``s``, ``t_ipw``, ``t``, ``x``
+        or ``logit_boost``.
+    offset : OffsetUplift, optional
+        The ``offset`` learner's estimator (cloned; default its defaults).
     effect : LogitEffectBooster, optional
         The ``logit_boost`` learner's effect estimator (cloned; default its defaults).
     max_iter, learning_rate, max_leaf_nodes, min_samples_leaf : int, float
-        Gradient boosting of each arm (trees may interact: the effect is not additive).
+        Gradient boosting of each arm of the ``s``, ``t_ipw``, ``t`` and ``x`` learners
+        (trees may interact: the effect is not additive).
     propensity_floor : float or None
         Lowest visit probability of an eligible business-month; default the exploration
         probability estimated from the history (random visits / business-months).
     feature_groups : sequence of str
         Which of ``business``, ``spatial``, ``seasonal`` the models see.
-    recency_support : bool
+    recency_support : bool or None
         Value only leads whose months since our last loan is at least the visits'
-        support (:attr:`recency_support_months_`); ``False`` extrapolates the effect to
-        any recency beyond ``lockout_months`` (the behaviour before the rule).
+        support (:attr:`recency_support_months_`); ``False`` values any recency beyond
+        ``lockout_months``; None (default): ``False`` for the ``offset`` learner, whose
+        baseline covers every recency, ``True`` for the others.
     random_state : int
 
     Attributes
@@ -261,9 +180,13 @@ class VisitValueModel(BaseEstimator):
     recency_support_months_ : float
         1st percentile of months since our last loan over the visits after a loan (0 when
         fewer than 20 such visits).
+    support_rule_ : bool
+        Whether the support rule applies (``recency_support`` resolved for the learner).
     lockout_months_ : float
         The rule applied: ``lockout_months``, raised to ``recency_support_months_`` when
-        ``recency_support``.
+        the support rule applies.
+    offset_ : OffsetUplift or None
+        The fitted ``offset`` learner.
     mu1_, mu0_, propensity_ : HistGradientBoostingClassifier
     loan_ : LoanSizeModel
     default_ : DefaultModel
@@ -273,12 +196,14 @@ class VisitValueModel(BaseEstimator):
     """
 
     def __init__(self, *, margin: float = 0.05, lgd: float = DEFAULT_LGD,
-                 lockout_months: int = 6, learner: UpliftLearner | str = UpliftLearner.S,
+                 lockout_months: int = 6,
+                 learner: UpliftLearner | str = UpliftLearner.OFFSET,
                  max_iter: int = 800, learning_rate: float = 0.05, max_leaf_nodes: int = 7,
                  min_samples_leaf: int = 40, propensity_floor: float | None = None,
                  feature_groups: Sequence[str] = ("business", "spatial", "seasonal"),
-                 recency_support: bool = True, effect: LogitEffectBooster | None = None,
-                 random_state: int = 0) -> None:
+                 recency_support: bool | None = None,
+                 effect: LogitEffectBooster | None = None,
+                 offset: OffsetUplift | None = None, random_state: int = 0) -> None:
         self.margin = margin
         self.lgd = lgd
         self.lockout_months = lockout_months
@@ -291,6 +216,7 @@ class VisitValueModel(BaseEstimator):
         self.feature_groups = feature_groups
         self.recency_support = recency_support
         self.effect = effect
+        self.offset = offset
         self.random_state = random_state
 
     def _check_params(self) -> UpliftLearner:
@@ -348,26 +274,43 @@ class VisitValueModel(BaseEstimator):
             raise DataError("both arms need loans and non-loans to learn from",
                             field="took_loan")
         Xf = _features(rows, tuple(self.feature_groups))
+        # Sampled months without a loan stand for the unsampled ones (uplift_table).
+        sw = pd.to_numeric(rows["weight"], errors="coerce").fillna(1.0).to_numpy(float) \
+            if "weight" in rows.columns else np.ones(len(rows))
         self.feature_names_in_ = np.array(Xf.columns, dtype=object)
         self.tau1_: Any = None
         self.tau0_: Any = None
         self.s_: Any = None
         self.effect_: LogitEffectBooster | None = None
+        self.offset_: OffsetUplift | None = None
+        self.support_rule_ = learner is not UpliftLearner.OFFSET \
+            if self.recency_support is None else bool(self.recency_support)
         t1, t0 = visited == 1, visited == 0
+        if learner is UpliftLearner.OFFSET:
+            est = clone(self.offset) if self.offset is not None else OffsetUplift()
+            self.offset_ = est.set_params(random_state=self.random_state).fit(
+                Xf, took, visited=visited, month_index=_month_index(rows["month"].to_numpy()),
+                groups=rows["lead_id"].astype(str).to_numpy(),
+                randomised=rows["randomised"] if "randomised" in rows.columns else None,
+                sample_weight=sw)
+            self.propensity_floor_ = float("nan")
+            return self._fit_loans(rows, Xf, took, t1, t0)
         if learner is UpliftLearner.LOGIT_BOOST:
             eff = clone(self.effect) if self.effect is not None else LogitEffectBooster()
             self.effect_ = eff.set_params(random_state=self.random_state).fit(
                 Xf, took, visited=visited, month_index=_month_index(rows["month"].to_numpy()),
                 groups=rows["lead_id"].astype(str).to_numpy(), segments=_segments(Xf),
-                randomised=rows["randomised"] if "randomised" in rows.columns else None)
+                randomised=rows["randomised"] if "randomised" in rows.columns else None,
+                sample_weight=sw)
             self.propensity_floor_ = float("nan")
             return self._fit_loans(rows, Xf, took, t1, t0)
         if learner is UpliftLearner.S:
-            self._fit_s(rows, Xf, visited, took)
+            self._fit_s(rows, Xf, visited, took, sw)
             self.propensity_floor_ = float("nan")
             return self._fit_loans(rows, Xf, took, t1, t0)
         with threadpool_limits(limits=1, user_api="openmp"):
-            self.propensity_ = self._gbm(self.random_state + 2).fit(Xf, visited)
+            self.propensity_ = self._gbm(self.random_state + 2).fit(Xf, visited,
+                                                                    sample_weight=sw)
             e = self.propensity_.predict_proba(Xf)[:, 1]
             floor = self.propensity_floor
             if floor is None:
@@ -376,9 +319,9 @@ class VisitValueModel(BaseEstimator):
             self.propensity_floor_ = float(np.clip(floor, 1e-3, 0.5))
             e = np.clip(e, self.propensity_floor_, 1 - self.propensity_floor_)
             if learner is UpliftLearner.T_IPW:
-                w = np.where(visited == 1, 1 / e, 1 / (1 - e))
+                w = np.where(visited == 1, 1 / e, 1 / (1 - e)) * sw
             else:
-                w = np.ones(len(rows))
+                w = sw
             self.mu1_ = self._gbm(self.random_state).fit(Xf[t1], took[t1], sample_weight=w[t1])
             self.mu0_ = self._gbm(self.random_state + 1).fit(Xf[t0], took[t0],
                                                              sample_weight=w[t0])
@@ -394,7 +337,7 @@ class VisitValueModel(BaseEstimator):
         return self._fit_loans(rows, Xf, took, t1, t0)
 
     def _fit_s(self, rows: pd.DataFrame, Xf: pd.DataFrame, visited: npt.NDArray[np.int64],
-               took: npt.NDArray[np.int64]) -> None:
+               took: npt.NDArray[np.int64], sw: FloatArray) -> None:
         """Two S-learners cross-fitted on halves of the leads, and their uplift scale.
 
         Each half's model predicts the other half's rows; within groups of out-of-fold
@@ -411,7 +354,7 @@ class VisitValueModel(BaseEstimator):
             for k in (0, 1):
                 tr = fold != k
                 mdl = self._gbm(self.random_state + k).fit(
-                    _with_visit(Xf[tr], visited[tr]), took[tr])
+                    _with_visit(Xf[tr], visited[tr]), took[tr], sample_weight=sw[tr])
                 self.s_models_.append(mdl)
                 te = ~tr
                 one, zero = np.ones(int(te.sum()), int), np.zeros(int(te.sum()), int)
@@ -429,7 +372,7 @@ class VisitValueModel(BaseEstimator):
             sel = (groups == g) & eligible
             v1, v0 = sel & rand, sel & (visited == 0)
             if v1.sum() >= 20 and v0.sum() >= 20:
-                obs.append(took[v1].mean() - took[v0].mean())
+                obs.append(took[v1].mean() - np.average(took[v0], weights=sw[v0]))
                 pred.append(oof[sel].mean())
                 wts.append(1.0 / (1.0 / v1.sum() + 1.0 / v0.sum()))
         o, p, w = np.array(obs), np.array(pred), np.array(wts)
@@ -457,7 +400,7 @@ class VisitValueModel(BaseEstimator):
         self.recency_support_months_ = float(np.floor(np.percentile(after_loan, 1))) \
             if len(after_loan) >= 20 else 0.0
         self.lockout_months_ = float(max(self.lockout_months, self.recency_support_months_)
-                                     if self.recency_support else self.lockout_months)
+                                     if self.support_rule_ else self.lockout_months)
         return self
 
     def fit_history(self, businesses: pd.DataFrame, history: pd.DataFrame,
@@ -488,6 +431,8 @@ class VisitValueModel(BaseEstimator):
         if "month" not in rows.columns:
             raise DataError("the lead table needs the 'month' of the visit", field="month")
         Xf = _features(rows, tuple(self.feature_groups))
+        if getattr(self, "offset_", None) is not None:
+            return self._parts(Xf, *self.offset_.predict_parts(Xf))  # type: ignore[union-attr]
         if getattr(self, "effect_", None) is not None:
             return self._parts(Xf, *self.effect_.predict_parts(  # type: ignore[union-attr]
                 Xf, _month_index(rows["month"].to_numpy()), _segments(Xf)))

@@ -38,7 +38,7 @@ from threadpoolctl import threadpool_limits
 
 from propensity.errors import DataError, ModelError
 
-__all__ = ["LogitEffectBooster"]
+__all__ = ["LogitEffectBooster", "newton_boost", "newton_linear", "numeric_features"]
 
 FloatArray = npt.NDArray[np.float64]
 #: Log-odds of the baseline are clipped here (a leaf of pure zeros is not minus infinity).
@@ -48,7 +48,8 @@ _TREND_HORIZON_MONTHS = 12.0
 
 
 def _sigmoid(z: FloatArray) -> FloatArray:
-    return np.asarray(1.0 / (1.0 + np.exp(-z)), float)
+    # Clipped: a trial elasticity can push the log-odds far enough to overflow exp.
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -40.0, 40.0))), float)
 
 
 def _logit(p: FloatArray) -> FloatArray:
@@ -56,7 +57,7 @@ def _logit(p: FloatArray) -> FloatArray:
     return np.asarray(np.clip(np.log(q / (1 - q)), -_LOGIT_CLIP, _LOGIT_CLIP), float)
 
 
-def _numeric(X: pd.DataFrame) -> FloatArray:
+def numeric_features(X: pd.DataFrame) -> FloatArray:
     """Features as floats (categories as their codes, missing as NaN) for the trees."""
     cols = []
     for c in X.columns:
@@ -69,7 +70,7 @@ def _numeric(X: pd.DataFrame) -> FloatArray:
     return np.column_stack(cols) if cols else np.zeros((len(X), 0))
 
 
-def _newton_linear(Z: FloatArray, y: FloatArray, offset: FloatArray, w: FloatArray,
+def newton_linear(Z: FloatArray, y: FloatArray, offset: FloatArray, w: FloatArray,
                    l2: float = 1e-3, iters: int = 25) -> FloatArray:
     """Weighted logistic regression of ``y`` on ``Z`` with an offset (Newton-Raphson)."""
     beta = np.zeros(Z.shape[1])
@@ -98,6 +99,75 @@ class _Boosted:
         for tree, values in zip(self.trees, self.leaf_values, strict=True):
             out += self.learning_rate * values[tree.apply(Xn)]
         return out
+
+
+def newton_boost(Xn: FloatArray, y: FloatArray, offset: FloatArray, w: FloatArray,
+                 groups: Any, *, fold: int, rounds: int, learning_rate: float,
+                 max_leaf_nodes: int, min_samples_leaf: int, l2: float, seed: int,
+                 multiplier: FloatArray | None = None, patience: int = 20) -> _Boosted:
+    """Regression trees boosted on the logistic loss of ``offset + multiplier x F(x)``.
+
+    Newton leaf values (``sum g / (sum h + l2)``), early stopping on a tenth of the leads
+    (``groups``) held out. ``multiplier`` scales the boosted part per row (a season's
+    strength of the effect, say); default 1.
+
+    Parameters
+    ----------
+    Xn : numpy.ndarray
+        Features as floats (:func:`numeric_features`).
+    y, offset, w : numpy.ndarray
+        Outcome 0/1, fixed log-odds and row weight.
+    groups : array-like
+        Lead of each row (held-out leads, not rows).
+    fold : int
+        Which half is being fitted (seeds the hold-out and the trees).
+    rounds, learning_rate, max_leaf_nodes, min_samples_leaf, l2, seed
+        Boosting settings.
+    multiplier : numpy.ndarray, optional
+    patience : int
+        Rounds without a better held-out loss before stopping.
+
+    Returns
+    -------
+    _Boosted
+        The rounds up to the best held-out loss.
+    """
+    m = np.ones(len(y)) if multiplier is None else np.asarray(multiplier, float)
+    hv = pd.util.hash_array(np.asarray(groups).astype(str).astype(object),
+                            hash_key=f"countyreach{fold:04d}".ljust(16, "0")[:16]) % 10 == 0
+    fit = ~hv
+    F = np.zeros(len(y))
+    trees: list[DecisionTreeRegressor] = []
+    values: list[FloatArray] = []
+    best, best_n, since = np.inf, 0, 0
+    rng = np.random.default_rng([seed, fold, 5])
+    for _ in range(rounds):
+        p = _sigmoid(offset + m * F)
+        # Chain rule through the multiplier: gradient m (y - p), hessian m^2 p (1 - p).
+        g, h = m * (y - p), m * m * p * (1 - p)
+        tree = DecisionTreeRegressor(
+            max_leaf_nodes=max_leaf_nodes, min_samples_leaf=min_samples_leaf,
+            random_state=int(rng.integers(2**31 - 1))).fit(
+            Xn[fit], g[fit] / np.maximum(h[fit], 1e-6), sample_weight=(w * h)[fit])
+        leaf = tree.apply(Xn)
+        num = np.bincount(leaf[fit], weights=(w * g)[fit], minlength=tree.tree_.node_count)
+        den = np.bincount(leaf[fit], weights=(w * h)[fit], minlength=tree.tree_.node_count)
+        leaf_values = num / (den + l2)
+        F += learning_rate * leaf_values[leaf]
+        trees.append(tree)
+        values.append(leaf_values)
+        if not hv.any():
+            continue
+        q = np.clip(_sigmoid(offset + m * F)[hv], 1e-9, 1 - 1e-9)
+        loss = -float(np.sum(w[hv] * (y[hv] * np.log(q) + (1 - y[hv]) * np.log(1 - q))))
+        if loss < best - 1e-9:
+            best, best_n, since = loss, len(trees), 0
+        else:
+            since += 1
+            if since >= patience:
+                break
+    n_keep = best_n if hv.any() else len(trees)
+    return _Boosted(trees[:n_keep], values[:n_keep], learning_rate)
 
 
 class LogitEffectBooster(BaseEstimator):
@@ -168,8 +238,8 @@ class LogitEffectBooster(BaseEstimator):
             random_state=seed)
 
     def fit(self, X: pd.DataFrame, y: Any, *, visited: Any, month_index: Any,
-            groups: Any, randomised: Any = None,
-            segments: Any = None) -> LogitEffectBooster:
+            groups: Any, randomised: Any = None, segments: Any = None,
+            sample_weight: Any = None) -> LogitEffectBooster:
         """Fit on business-months of both arms.
 
         Parameters
@@ -189,6 +259,8 @@ class LogitEffectBooster(BaseEstimator):
             when the factor is estimated on every visit.
         segments : array-like of int, optional
             Segment code of each row (default one segment).
+        sample_weight : array-like, optional
+            Row weights (sampled rows standing for others), times the recency weights.
 
         Returns
         -------
@@ -207,7 +279,9 @@ class LogitEffectBooster(BaseEstimator):
         age = self.month_end_ - t
         w = np.ones(len(y)) if self.half_life_months is None else \
             0.5 ** (age / float(self.half_life_months))
-        Xn = _numeric(X)
+        if sample_weight is not None:
+            w = w * np.asarray(sample_weight, float)
+        Xn = numeric_features(X)
         fold = (pd.util.hash_array(np.asarray(groups).astype(str).astype(object)) % 2
                 ).astype(int)
         self.baselines_: list[HistGradientBoostingClassifier] = []
@@ -228,7 +302,7 @@ class LogitEffectBooster(BaseEstimator):
                 c0 = tr & ~v
                 Z0 = np.column_stack([np.ones(int(c0.sum())), -age[c0] if self.trend
                                       else np.zeros(int(c0.sum()))])
-                self.base_linear_.append(_newton_linear(Z0, y[c0], b[c0], w[c0]))
+                self.base_linear_.append(newton_linear(Z0, y[c0], b[c0], w[c0]))
                 b = b + self._linear(self.base_linear_[-1], -age)
                 lin, boosted = self._fit_effect(Xn[tr & v], y[tr & v], b[tr & v],
                                                 age[tr & v], w[tr & v],
@@ -253,7 +327,7 @@ class LogitEffectBooster(BaseEstimator):
             fbar = self._segment_mean(seg)
             Z = np.column_stack([np.ones(int(rand.sum())), (f_oof - fbar)[rand]])
             off = (b_oof + lin_oof + fbar)[rand]
-            shift, lam = _newton_linear(Z, y[rand], off, np.ones(int(rand.sum())), l2=1.0)
+            shift, lam = newton_linear(Z, y[rand], off, np.ones(int(rand.sum())), l2=1.0)
             self.shrink_ = float(np.clip(lam, 0.0, 1.0))
             self.level_shift_ = float(shift)
         return self
@@ -266,44 +340,14 @@ class LogitEffectBooster(BaseEstimator):
                     w: FloatArray, groups: Any, k: int) -> tuple[FloatArray, _Boosted]:
         """The mean effect and its trend (Newton), then the boosted heterogeneity."""
         Z = np.column_stack([np.ones(len(y)), -age if self.trend else np.zeros(len(y))])
-        lin = _newton_linear(Z, y, b, w)
+        lin = newton_linear(Z, y, b, w)
         offset = b + Z @ lin
-        # Early stopping on a tenth of the half's leads.
-        hv = pd.util.hash_array(np.asarray(groups).astype(str).astype(object),
-                                hash_key=f"countyreach{k:04d}".ljust(16, "0")[:16]) % 10 == 0
-        fit = ~hv
-        F = np.zeros(len(y))
-        trees: list[DecisionTreeRegressor] = []
-        values: list[FloatArray] = []
-        best, best_n, since = np.inf, 0, 0
-        rng = np.random.default_rng([self.random_state, k, 5])
-        for _ in range(self.n_rounds):
-            p = _sigmoid(offset + F)
-            g, h = y - p, p * (1 - p)
-            tree = DecisionTreeRegressor(
-                max_leaf_nodes=self.max_leaf_nodes, min_samples_leaf=self.min_samples_leaf,
-                random_state=int(rng.integers(2**31 - 1))).fit(
-                Xn[fit], g[fit] / np.maximum(h[fit], 1e-6),
-                sample_weight=(w * h)[fit])
-            leaf = tree.apply(Xn)
-            num = np.bincount(leaf[fit], weights=(w * g)[fit], minlength=tree.tree_.node_count)
-            den = np.bincount(leaf[fit], weights=(w * h)[fit], minlength=tree.tree_.node_count)
-            leaf_values = num / (den + self.l2)
-            F += self.learning_rate * leaf_values[leaf]
-            trees.append(tree)
-            values.append(leaf_values)
-            if not hv.any():
-                continue
-            q = np.clip(_sigmoid(offset + F)[hv], 1e-9, 1 - 1e-9)
-            loss = -float(np.sum(w[hv] * (y[hv] * np.log(q) + (1 - y[hv]) * np.log(1 - q))))
-            if loss < best - 1e-9:
-                best, best_n, since = loss, len(trees), 0
-            else:
-                since += 1
-                if since >= 20:
-                    break
-        n_keep = best_n if hv.any() else len(trees)
-        return lin, _Boosted(trees[:n_keep], values[:n_keep], self.learning_rate)
+        boosted = newton_boost(Xn, y, offset, w, groups, fold=k, rounds=self.n_rounds,
+                               learning_rate=self.learning_rate,
+                               max_leaf_nodes=self.max_leaf_nodes,
+                               min_samples_leaf=self.min_samples_leaf, l2=self.l2,
+                               seed=self.random_state)
+        return lin, boosted
 
     def _segment_mean(self, seg: npt.NDArray[np.int64]) -> FloatArray:
         overall = self.segment_means_[None]
@@ -336,7 +380,7 @@ class LogitEffectBooster(BaseEstimator):
         ahead = np.minimum(t - self.month_end_, _TREND_HORIZON_MONTHS)
         seg = np.zeros(len(X), int) if segments is None else np.asarray(segments, int)
         fbar = self._segment_mean(seg)
-        Xn = _numeric(X)
+        Xn = numeric_features(X)
         p1s, p0s = [], []
         with threadpool_limits(limits=1, user_api="openmp"):
             for base, blin, lin, bst in zip(self.baselines_, self.base_linear_, self.linear_,

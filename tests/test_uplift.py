@@ -7,12 +7,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
 import propensity as P
-from propensity.errors import DataError
+from propensity.errors import DataError, ModelError
+from propensity.loan_models import LoanSizeModel
+from propensity.loan_recency import month_index
 from propensity.qini import decile_calibration, qini_coefficient, qini_curve, top_share_ratio
 from propensity.uplift import VisitValueModel, loan_recency, uplift_table
+from propensity.uplift_boost import numeric_features
+from propensity.uplift_offset import OffsetUplift, recency_bins
 from propensity.uplift_reasons import REASON_PARTS
+from propensity.uplift_table import model_features as uplift_features
+from propensity.uplift_table import revisit_gap
 from propensity.visit_truth import EconomyVariant, VisitEffectConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,24 +118,56 @@ def test_loans_in_the_history_count_for_the_value_rule(econ: P.Economy,
     assert (s2.loc[recent, "value_yuan"] > 0).any()
 
 
-def test_leads_at_a_loan_recency_no_visit_covers_are_not_valued(
-        econ: P.Economy, model: VisitValueModel) -> None:
-    # The history never visits a business within a year of its loan from us, so the
-    # model has no evidence of a visit's effect there and does not claim one.
-    assert model.recency_support_months_ >= model.lockout_months
-    assert model.lockout_months_ == model.recency_support_months_
+@pytest.fixture(scope="module")
+def s_model(econ: P.Economy) -> VisitValueModel:
+    return VisitValueModel(learner="s", random_state=0).fit_history(
+        econ.businesses, econ.history, econ.loan_book)
+
+
+def test_tree_learners_do_not_value_leads_at_a_recency_no_visit_covers(
+        econ: P.Economy, s_model: VisitValueModel) -> None:
+    # The history never visits a business within a year of its loan from us, so a tree
+    # of both arms has no evidence of a visit's effect there and does not claim one.
+    assert s_model.support_rule_
+    assert s_model.recency_support_months_ >= s_model.lockout_months
+    assert s_model.lockout_months_ == s_model.recency_support_months_
     month = P.add_months(econ.start_month, econ.n_months)
-    s = model.score(econ.businesses, month, loan_book=econ.loan_book, explain=False)
+    s = s_model.score(econ.businesses, month, loan_book=econ.loan_book, explain=False)
     since = econ.months_since_loan(econ.businesses, month, bank_only=True)
-    gap = (since >= model.lockout_months) & (since < model.lockout_months_)
+    gap = (since >= s_model.lockout_months) & (since < s_model.lockout_months_)
     assert gap.any()
     assert (s.loc[gap, "value_yuan"] == 0).all() and s.loc[gap, "locked_out"].all()
     # Without the rule the same leads are valued by extrapolation (the old behaviour).
-    old = VisitValueModel(random_state=0, recency_support=False).fit_history(
+    old = VisitValueModel(learner="s", random_state=0, recency_support=False).fit_history(
         econ.businesses, econ.history, econ.loan_book)
     assert old.lockout_months_ == old.lockout_months
     s_old = old.score(econ.businesses, month, loan_book=econ.loan_book, explain=False)
     assert (s_old.loc[gap, "value_yuan"] > 0).any()
+
+
+def test_offset_learner_carries_the_covered_effect_to_recent_borrowers(
+        econ: P.Economy, model: VisitValueModel) -> None:
+    # The default applies only the 6-month loan rule: a lead that borrowed 6-12 months
+    # ago is valued, with the visit's log-odds effect of the nearest recency the visits
+    # cover (12 months) on its own no-visit baseline (the stated assumption).
+    assert not model.support_rule_ and model.lockout_months_ == model.lockout_months
+    month = P.add_months(econ.start_month, econ.n_months)
+    s = model.score(econ.businesses, month, loan_book=econ.loan_book, explain=False)
+    since = econ.months_since_loan(econ.businesses, month, bank_only=True)
+    gap = (since >= 6) & (since < 12)
+    assert (s.loc[gap, "value_yuan"] > 0).any() and not s.loc[gap, "locked_out"].any()
+    leads = econ.businesses.head(50)
+    at = {}
+    half = model.offset_.halves_[0]
+    for months in (9.0, 12.0):
+        rows = leads.assign(month=month, months_since_loan=months, loans_24m=1.0)
+        X = uplift_features(rows, model.feature_groups)
+        Xe = numeric_features(X[model.offset_.effect_columns(X)])
+        log_c = np.log(X["cash_need_index"].to_numpy(float))
+        at[months] = (half.effect(Xe, log_c),
+                      half.baseline(X, recency_bins(X["months_since_loan"]), log_c))
+    np.testing.assert_allclose(at[9.0][0], at[12.0][0])
+    assert not np.allclose(at[9.0][1], at[12.0][1])
 
 
 def test_uplift_model_beats_plain_uptake_model_on_qini(econ: P.Economy,
@@ -183,6 +222,38 @@ def test_uplift_table_has_both_arms(econ: P.Economy) -> None:
     assert t["randomised"].sum() == (econ.history["visited_by_policy"] == "random").sum()
     # Controls' outcomes are walk-ins from the loan book.
     assert t.loc[t["visited"] == 0, "took_loan"].sum() > 0
+
+
+def test_uplift_table_leaves_out_the_months_after_a_visit(econ: P.Economy) -> None:
+    # The officers never revisit within two months, so those months are not controls:
+    # the lead had just been asked (and mostly refused).
+    assert revisit_gap(econ.history) == 3
+    t = uplift_table(econ.businesses, econ.history, econ.loan_book, max_controls=10**6)
+    visits = set(zip(econ.history["lead_id"], month_index(econ.history["month"]),
+                     strict=True))
+    ctrl = t[t["visited"] == 0]
+    after = [(lid, m - k) in visits for lid, m in zip(ctrl["lead_id"],
+                                                       month_index(ctrl["month"]),
+                                                       strict=True) for k in (1, 2)]
+    assert not any(after)
+    # With the gap set to 1, the months after a visit are controls again.
+    t1 = uplift_table(econ.businesses, econ.history, econ.loan_book, max_controls=10**6,
+                      gap=1)
+    assert (t1["visited"] == 0).sum() > (t["visited"] == 0).sum()
+
+
+def test_uplift_table_keeps_every_walk_in_and_weights_the_sampled_months(
+        econ: P.Economy) -> None:
+    full = uplift_table(econ.businesses, econ.history, econ.loan_book, max_controls=10**6)
+    small = uplift_table(econ.businesses, econ.history, econ.loan_book, max_controls=5000)
+    c_full, c_small = full[full["visited"] == 0], small[small["visited"] == 0]
+    assert (c_full["weight"] == 1).all() and len(c_small) == 5000
+    # Every walk-in stays; the sampled months without one stand for all of them.
+    assert c_small["took_loan"].sum() == c_full["took_loan"].sum()
+    assert (c_small.loc[c_small["took_loan"] == 1, "weight"] == 1).all()
+    assert c_small["weight"].sum() == pytest.approx(len(c_full))
+    rate = np.average(c_small["took_loan"], weights=c_small["weight"])
+    assert rate == pytest.approx(c_full["took_loan"].mean())
 
 
 def test_qini_measures_on_a_known_effect() -> None:
@@ -244,3 +315,91 @@ def test_logit_boost_learner_values_leads(econ: P.Economy) -> None:
     assert s["value_yuan"].ge(0).all() and s["value_yuan"].gt(0).any()
     np.testing.assert_allclose(s["uplift"], np.maximum(s["p_visit"] - s["p_no_visit"], 0))
     assert vm.get_params()["learner"] == "logit_boost"
+
+
+def _seasonal_effect(n_leads: int, seed: int, elasticity: float
+                     ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Business-months whose visit effect on the log-odds is ``cash_need ** elasticity``
+    times 1.2 where ``x1 > 0`` (else 0.2); a thin recency group (12-23 months since a loan,
+    one row in twenty) borrows more without a visit."""
+    rng = np.random.default_rng(seed)
+    n = n_leads * 12
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    cash = np.exp(rng.normal(0, 0.3, n))
+    since = np.where(rng.random(n) < 0.05, rng.integers(12, 24, n), 60).astype(float)
+    lead = np.repeat(np.arange(n_leads), 12).astype(str)
+    month = np.tile(np.arange(12), n_leads) + 12 * 2025 + 1
+    visited = (rng.random(n) < 0.25).astype(int)
+    base = -2.5 + 0.5 * x2 + 1.0 * (since < 24)
+    effect = cash ** elasticity * np.where(x1 > 0, 1.2, 0.2)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(base + visited * effect)))).astype(int)
+    X = pd.DataFrame({"x1": x1, "x2": x2, "cash_need_index": cash,
+                      "months_since_loan": since})
+    true_uplift = 1 / (1 + np.exp(-(base + effect))) - 1 / (1 + np.exp(-base))
+    return X, {"y": y, "visited": visited, "month": month, "lead": lead,
+               "uplift": true_uplift, "base": base, "since": since}
+
+
+def test_offset_uplift_recovers_a_seasonal_heterogeneous_effect() -> None:
+    X, d = _seasonal_effect(2500, seed=0, elasticity=1.5)
+    m = OffsetUplift(random_state=0).fit(X, d["y"], visited=d["visited"],
+                                          month_index=d["month"], groups=d["lead"],
+                                          randomised=d["visited"])
+    p1, p0, up = m.predict_parts(X)
+    np.testing.assert_allclose(up, p1 - p0)
+    assert 1.0 <= m.elasticity_ <= 2.0
+    assert np.mean((up - d["uplift"]) ** 2) < 0.5 * np.var(d["uplift"])
+    assert up[X["x1"] > 0].mean() > 3 * up[X["x1"] <= 0].mean()
+    # Out of fold, the randomised visits bear the predicted uplift out.
+    assert 0.7 < m.calibration_["ratio"] < 1.3
+
+
+def test_offset_uplift_calibration_shifts_the_effect_only_when_asked() -> None:
+    # The randomised visits' out-of-fold level is always reported; it moves the effect
+    # only with calibrate=True (it corrects past months, not the drift ahead).
+    X, d = _seasonal_effect(800, seed=2, elasticity=1.0)
+    kw = dict(visited=d["visited"], month_index=d["month"], groups=d["lead"],
+              randomised=d["visited"])
+    plain = OffsetUplift(n_repeats=1, random_state=0).fit(X, d["y"], **kw)
+    shifted = OffsetUplift(n_repeats=1, calibrate=True, random_state=0).fit(X, d["y"], **kw)
+    assert plain.level_shift_ == 0.0 and shifted.level_shift_ != 0.0
+    assert plain.calibration_ == shifted.calibration_
+    gap = shifted.predict_parts(X)[2].mean() - plain.predict_parts(X)[2].mean()
+    assert np.sign(gap) == np.sign(shifted.level_shift_)
+
+
+def test_offset_uplift_recalibrates_a_thin_recency_group() -> None:
+    # Early-stopped boosting under-fits a recency group of one month in twenty; the
+    # per-recency offsets bring its no-visit rate back to what was observed.
+    X, d = _seasonal_effect(2500, seed=1, elasticity=1.0)
+    thin, ctrl = d["since"] < 24, d["visited"] == 0
+    err = {}
+    for recal in (True, False):
+        m = OffsetUplift(recalibrate=recal, n_repeats=1, random_state=0).fit(
+            X, d["y"], visited=d["visited"], month_index=d["month"], groups=d["lead"])
+        p0 = m.predict_parts(X)[1]
+        err[recal] = abs(p0[thin & ctrl].mean() / d["y"][thin & ctrl].mean() - 1)
+    assert err[True] < 0.1 and err[True] < err[False]
+
+
+def test_offset_uplift_is_a_scikit_learn_estimator(econ: P.Economy,
+                                                    model: VisitValueModel) -> None:
+    assert model.get_params()["learner"] == "offset" and isinstance(model.offset_,
+                                                                     OffsetUplift)
+    twin = clone(VisitValueModel(offset=OffsetUplift(n_repeats=1), random_state=3))
+    assert twin.get_params()["offset__n_repeats"] == 1
+    assert len(model.offset_.halves_) == 2 * model.offset_.n_repeats
+    with pytest.raises(ModelError):
+        OffsetUplift().predict_parts(econ.businesses.head(3))
+
+
+def test_loan_size_model_beats_a_constant_on_held_out_loans(econ: P.Economy) -> None:
+    t = uplift_table(econ.businesses, econ.history, econ.loan_book, max_controls=10**6)
+    loans = t[t["took_loan"] == 1].reset_index(drop=True)
+    X = uplift_features(loans, ("business", "spatial", "seasonal"))
+    amount = loans["loan_yuan"].to_numpy(float)
+    train = (pd.util.hash_array(loans["lead_id"].to_numpy(object)) % 4 != 0)
+    pred = LoanSizeModel().fit(X[train], amount[train]).predict(X[~train])
+    err = np.mean(np.log(pred / amount[~train]) ** 2)
+    const = np.mean((np.log(amount[train]).mean() - np.log(amount[~train])) ** 2)
+    assert err < 0.5 * const
