@@ -108,8 +108,8 @@ def _plan_day(data: pipeline.CountyData, plan_date: str, rules: RoutingRules,
     manual: dict[str, str] = st.session_state.get("pins", {})
     store = ui.store_rules(plan_date, data)
     common: dict[str, Any] = {"plan_date": plan_date, "rules": rules, "params": params,
-              "cache_dir": ui.cache_dir(), "progress": ui.progress_callback(bar),
-              "scorer": model.scorer, "model_meta": model.meta}
+                              "cache_dir": ui.cache_dir(), "progress": ui.progress_callback(bar),
+                              "scorer": model.scorer, "model_meta": model.meta}
     if store is None:  # a county the store does not hold: the folder and do-not-visit list
         st.session_state.pop("follow_up_pins", None)
         return pipeline.plan_day(data, officer_ids=on_duty, pins=manual,
