@@ -72,7 +72,7 @@ from propensity.loan_models import DefaultModel, LoanSizeModel
 from propensity.loan_recency import RECENCY_CAP_MONTHS as _RECENCY_CAP_MONTHS
 from propensity.loan_recency import loan_recency
 from propensity.loan_recency import month_index as _month_index
-from propensity.uplift_boost import LogitEffectBooster
+from propensity.uplift_boost import LogitEffectBooster, check_both_arms
 from propensity.uplift_offset import OffsetUplift
 from propensity.uplift_reasons import value_reasons
 from propensity.uplift_table import RECENCY_FEATURES, uplift_table
@@ -270,9 +270,7 @@ class VisitValueModel(BaseEstimator):
         rows = X.reset_index(drop=True)
         took = (np.asarray(y) if y is not None else rows["took_loan"].to_numpy()).astype(int)
         visited = rows["visited"].to_numpy(int)
-        if len(np.unique(took[visited == 1])) < 2 or len(np.unique(took[visited == 0])) < 2:
-            raise DataError("both arms need loans and non-loans to learn from",
-                            field="took_loan")
+        check_both_arms(took, visited)
         Xf = _features(rows, tuple(self.feature_groups))
         # Sampled months without a loan stand for the unsampled ones (uplift_table).
         sw = pd.to_numeric(rows["weight"], errors="coerce").fillna(1.0).to_numpy(float) \

@@ -38,7 +38,8 @@ from threadpoolctl import threadpool_limits
 
 from propensity.errors import DataError, ModelError
 
-__all__ = ["LogitEffectBooster", "newton_boost", "newton_linear", "numeric_features"]
+__all__ = ["LogitEffectBooster", "check_both_arms", "newton_boost", "newton_linear",
+           "numeric_features", "recency_weights"]
 
 FloatArray = npt.NDArray[np.float64]
 #: Log-odds of the baseline are clipped here (a leaf of pure zeros is not minus infinity).
@@ -55,6 +56,49 @@ def _sigmoid(z: FloatArray) -> FloatArray:
 def _logit(p: FloatArray) -> FloatArray:
     q = np.clip(p, 1e-6, 1 - 1e-6)
     return np.asarray(np.clip(np.log(q / (1 - q)), -_LOGIT_CLIP, _LOGIT_CLIP), float)
+
+
+def check_both_arms(y: Any, visited: Any) -> None:
+    """Raise :class:`DataError` unless the visits and the months without one each hold both
+    loans and non-loans (an effect needs both arms' outcomes).
+
+    Parameters
+    ----------
+    y : array-like of int
+        Took a loan from us that month.
+    visited : array-like of int
+        1 for a visit, 0 for a month without one.
+    """
+    y, v = np.asarray(y), np.asarray(visited, int) == 1
+    if len(np.unique(y[v])) < 2 or len(np.unique(y[~v])) < 2:
+        raise DataError("both arms need loans and non-loans to learn from",
+                        field="took_loan")
+
+
+def recency_weights(month_index: Any, half_life_months: float | None,
+                    sample_weight: Any = None) -> tuple[int, FloatArray]:
+    """The newest month and each row's weight: ``0.5 ** (age / half_life)`` by its month's age
+    (1 without a half-life), times ``sample_weight``.
+
+    Parameters
+    ----------
+    month_index : array-like of int
+        ``12 * year + month`` of each row.
+    half_life_months : float or None
+    sample_weight : array-like, optional
+
+    Returns
+    -------
+    (int, ndarray)
+        The newest month index and the weights.
+    """
+    t = np.asarray(month_index, float)
+    end = int(t.max())
+    w = np.ones(len(t)) if half_life_months is None else \
+        0.5 ** ((end - t) / float(half_life_months))
+    if sample_weight is not None:
+        w = w * np.asarray(sample_weight, float)
+    return end, np.asarray(w, float)
 
 
 def numeric_features(X: pd.DataFrame) -> FloatArray:
@@ -270,17 +314,11 @@ class LogitEffectBooster(BaseEstimator):
         y = np.asarray(y, float)
         v = np.asarray(visited, int) == 1
         t = np.asarray(month_index, float)
-        if len(np.unique(y[v])) < 2 or len(np.unique(y[~v])) < 2:
-            raise DataError("both arms need loans and non-loans to learn from",
-                            field="took_loan")
+        check_both_arms(y, v)
         rand = v if randomised is None else (np.asarray(randomised, int) == 1) & v
         seg = np.zeros(len(y), int) if segments is None else np.asarray(segments, int)
-        self.month_end_ = int(t.max())
+        self.month_end_, w = recency_weights(t, self.half_life_months, sample_weight)
         age = self.month_end_ - t
-        w = np.ones(len(y)) if self.half_life_months is None else \
-            0.5 ** (age / float(self.half_life_months))
-        if sample_weight is not None:
-            w = w * np.asarray(sample_weight, float)
         Xn = numeric_features(X)
         fold = (pd.util.hash_array(np.asarray(groups).astype(str).astype(object)) % 2
                 ).astype(int)

@@ -56,14 +56,16 @@ from sklearn.base import BaseEstimator
 from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
 
-from propensity.errors import DataError, ModelError
+from propensity.errors import ModelError
 from propensity.uplift_boost import (
     _Boosted,
     _logit,
     _sigmoid,
+    check_both_arms,
     newton_boost,
     newton_linear,
     numeric_features,
+    recency_weights,
 )
 
 __all__ = ["OffsetUplift", "SEASONAL_COLUMNS", "recency_bins"]
@@ -240,15 +242,8 @@ class OffsetUplift(BaseEstimator):
         """
         y = np.asarray(y, float)
         v = np.asarray(visited, int) == 1
-        if len(np.unique(y[v])) < 2 or len(np.unique(y[~v])) < 2:
-            raise DataError("both arms need loans and non-loans to learn from",
-                            field="took_loan")
-        t = np.asarray(month_index, float)
-        self.month_end_ = int(t.max())
-        w = np.ones(len(y)) if self.half_life_months is None else \
-            0.5 ** ((self.month_end_ - t) / float(self.half_life_months))
-        if sample_weight is not None:
-            w = w * np.asarray(sample_weight, float)
+        check_both_arms(y, v)
+        self.month_end_, w = recency_weights(month_index, self.half_life_months, sample_weight)
         bins = self._bins(X)
         log_c = _log_cash_need(X) if self.season else np.zeros(len(X))
         Xe = numeric_features(X[self.effect_columns(X)])
