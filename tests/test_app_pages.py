@@ -48,11 +48,15 @@ def _store():  # type: ignore[no-untyped-def]
     return store
 
 
-def _app(page: str | None = None, lang: str = "en", user: str | None = "demo-manager") -> AppTest:
+def _app(page: str | None = None, lang: str = "en", user: str | None = "demo-manager",
+         plan_date: object = None) -> AppTest:
+    """The app signed in as ``user`` on ``page``; ``plan_date`` (a date) sets the planning day."""
     from countyreach.services.workspace import DEMO_PASSWORD
 
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state["lang"] = lang
+    if plan_date is not None:
+        at.session_state["plan_date"] = plan_date
     if user is not None:
         at.session_state["store_session"] = _store().login(user, DEMO_PASSWORD)
     if page is not None:

@@ -23,7 +23,7 @@ from countyreach.cli import synth_county
 from countyreach.i18n import t
 from countyreach.services import planning as pl
 from countyreach.settings import get_settings
-from tests.test_app_pages import APP, DATE, TIMEOUT, _plan, _store
+from tests.test_app_pages import DATE, _app, _plan, _store
 from tests.test_app_pages import _app_env as _app_env  # the app's cache, store, solver limit
 
 DAY = dt.date.fromisoformat(DATE)
@@ -64,18 +64,9 @@ def basis(request: pytest.FixtureRequest, synthetic: Path,
 
 
 def _open(page: str | None, lang: str, user: str = "demo-manager") -> AppTest:
-    """The app signed in as ``user`` on ``page``, the planning day set to DATE."""
-    from countyreach.services.workspace import DEMO_PASSWORD
-
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state["lang"] = lang
-    at.session_state["plan_date"] = DAY  # the leads and model pages score its month
-    at.session_state["store_session"] = _store().login(user, DEMO_PASSWORD)
-    if page is not None:
-        at.session_state["goto"] = page
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    """The app signed in as ``user`` on ``page``, the planning day set to DATE (the leads
+    and model pages score its month)."""
+    return _app(page, lang, user, plan_date=DAY)
 
 
 def _table(at: AppTest, first_header: str) -> list[list[str]]:
