@@ -30,7 +30,7 @@ import pandas as pd
 import streamlit as st
 
 from countyreach import pipeline
-from countyreach.errors import AccessDenied, ModelError, StoreError
+from countyreach.errors import AccessDenied, InputError, ModelError, StoreError
 from countyreach.i18n import LANGS, t
 from countyreach.services import deck as dk
 from countyreach.services import maps
@@ -41,6 +41,8 @@ from countyreach.services.leads import LeadValue
 from countyreach.services.loop import DailyLoop
 from countyreach.services.models import BasisView, basis_view, load_model
 from countyreach.services.officer import OutcomeQueue, do_not_visit_ids
+from countyreach.services.visited import VisitedStops
+from countyreach.services.visited import visited_stops as visited_stops_of
 from countyreach.services.workspace import (
     PlanningModel,
     counties_for,
@@ -121,10 +123,15 @@ def _load_registered(home: Path, record: ModelRecord) -> propensity.LeadScorer:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def county_scores(path: str, month: str, model_key: str,
-                  _scorer: propensity.LeadScorer) -> pd.DataFrame:
+                  _scorer: propensity.LeadScorer, rules_key: str = "",
+                  _rules: DayRules | None = None) -> pd.DataFrame:
     """Scores of every lead for a month, on the model's value basis (keyed by the model:
-    :attr:`PlanningModel.key`)."""
-    return pipeline.score_leads(county_data(path), _scorer, month)
+    :attr:`PlanningModel.key`), with the store's loan book and do-not-visit list when
+    ``_rules`` are given (keyed by :meth:`DayRules.scores_key`), as the plan scores them."""
+    if _rules is None:
+        return pipeline.score_leads(county_data(path), _scorer, month)
+    return pipeline.score_leads(county_data(path), _scorer, month,
+                                do_not_visit=_rules.do_not_visit, loan_book=_rules.loan_book)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -246,14 +253,17 @@ def show_plan_model(meta: Mapping[str, Any], county: str) -> None:
     st.caption(t(key, L, county=county, version=version))
 
 
-def scores(month: str, model: PlanningModel | None = None) -> pd.DataFrame | None:
+def scores(month: str, model: PlanningModel | None = None,
+           rules: DayRules | None = None) -> pd.DataFrame | None:
     """The chosen county's scores for ``month`` on ``model`` (default :func:`current_model`),
-    or ``None`` after a warning."""
+    by the store's ``rules`` of the day if given (its loan book: the values the plan will
+    use), or ``None`` after a warning."""
     model = model or current_model()
     if model is None:
         return None
     try:
-        return county_scores(county_path(), month, model.key, model.scorer)
+        return county_scores(county_path(), month, model.key, model.scorer,
+                             "" if rules is None else rules.scores_key(), rules)
     except Exception as exc:
         st.warning(f"{t('scores_need_model', lang())} ({exc})")
         return None
@@ -492,3 +502,16 @@ def store_rules(plan_date: str, data: pipeline.CountyData) -> DayRules | None:
     return store_day_rules(store_loop() if signed is not None else None,
                            signed[1] if signed is not None else None, county_id(), plan_date,
                            data)
+
+
+def visited_stops(plan_date: str) -> VisitedStops:
+    """The chosen county's published plan of ``plan_date`` and the stops its officers already
+    visited (:func:`countyreach.services.visited.visited_stops`): empty when nobody is
+    signed in or the store has no published plan of the day."""
+    signed = signed_in()
+    if signed is None:
+        return VisitedStops()
+    try:
+        return visited_stops_of(*signed, county_id(), plan_date)
+    except (InputError, AccessDenied, StoreError):  # a county the store does not hold
+        return VisitedStops()

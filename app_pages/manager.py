@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -20,6 +19,7 @@ from countyreach.serialize import plan_to_dict
 from countyreach.services import leads as lds
 from countyreach.services import maps
 from countyreach.services import planning as pl
+from countyreach.services.visited import VisitedStops, plan_manager_day
 from countyreach.services.workspace import PlanningModel
 from countyreach.settings import get_settings
 from routing.params import SolveParams
@@ -56,6 +56,13 @@ def render() -> None:
     on_duty = c2.multiselect(
         t("officers_on_duty", L), list(officers), default=list(officers), key="on_duty",
         format_func=lambda oid: f"{oid} {officers[oid].name}")
+    # stops already visited on the published day stay where they are, officer included
+    visits = ui.visited_stops(plan_date.isoformat())
+    if visits.fixed:
+        st.caption(t("fixed_stops_ahead", L, n=visits.count))
+    kept_on = visits.kept_off_duty(on_duty)
+    if kept_on:
+        st.caption(t("visited_on_duty", L, officers=", ".join(kept_on)))
     with st.expander(t("solver_settings", L), expanded=False):
         s1, s2, s3 = st.columns(3)
         s1.number_input(t("time_limit", L), 0.5, 120.0, get_settings().time_limit_s, 0.5,
@@ -72,12 +79,12 @@ def render() -> None:
     if model is not None:
         ui.show_model(model)
     if st.button(t("plan_button", L), type="primary", key="plan",
-                 disabled=not on_duty or model is None):
+                 disabled=not (on_duty or visits.fixed) or model is None):
         assert model is not None  # the button is off without a model
         bar = st.progress(0.0, text=t("planning", L))
         try:
             planned = _plan_day(data, plan_date.isoformat(), rules, params, list(on_duty),
-                                model, bar)
+                                model, bar, visits)
         except Exception as exc:
             bar.empty()
             st.error(str(exc))
@@ -88,7 +95,10 @@ def render() -> None:
     day = ui.current_day()
     if day is None or day.plan.plan_date != plan_date.isoformat():
         st.info(t("no_plan_yet", L))
-        scores = ui.scores(plan_date.strftime("%Y-%m"), model) if model is not None else None
+        # the store's loan book too when the store holds the county: the plan's values
+        scores = ui.scores(plan_date.strftime("%Y-%m"), model,
+                           ui.store_rules(plan_date.isoformat(), data)) \
+            if model is not None else None
         ui.show_map(maps.map_data(data, scores, L, roads=ui.county_roads(ui.county_path())),
                     "plan_map")
         return
@@ -97,33 +107,29 @@ def render() -> None:
 
 def _plan_day(data: pipeline.CountyData, plan_date: str, rules: RoutingRules,
               params: SolveParams, on_duty: list[str], model: PlanningModel,
-              bar: Any) -> pipeline.DayPlan:
+              bar: Any, visits: VisitedStops) -> pipeline.DayPlan:
     """Plan the day with the manager's pins; a county the store holds by the store's rules too.
 
     The store's rules are the CLI's (:func:`ui.store_rules`): follow-ups pinned to the
     officer who booked them (who is then on duty), leads the store leaves out never offered
     (a manual pin does not bring them back), the store's loan book for the loan rule. A
-    manual pin on a follow-up lead moves the visit to that officer: the manager decided.
+    manual pin on a follow-up lead moves the visit to that officer: the manager decided. A
+    published day keeps the stops already visited (``visits``) as the CLI does
+    (:func:`countyreach.services.visited.plan_manager_day`).
     """
-    manual: dict[str, str] = st.session_state.get("pins", {})
     store = ui.store_rules(plan_date, data)
-    common: dict[str, Any] = {"plan_date": plan_date, "rules": rules, "params": params,
-                              "cache_dir": ui.cache_dir(), "progress": ui.progress_callback(bar),
-                              "scorer": model.scorer, "model_meta": model.meta}
-    if store is None:  # a county the store does not hold: the folder and do-not-visit list
-        st.session_state.pop("follow_up_pins", None)
-        return pipeline.plan_day(data, officer_ids=on_duty, pins=manual,
-                                 do_not_visit=ui.do_not_visit(), **common)
-    pins = store.with_manual_pins(manual)
-    planned = pipeline.plan_day(
-        data, officer_ids=store.officers(on_duty, pins), pins=pins,
-        do_not_visit=store.do_not_visit, exclude=store.exclude(store.follow_ups),
-        loan_book=store.loan_book, **common)
+    planned = plan_manager_day(
+        data, visits, store, plan_date=plan_date, on_duty=on_duty,
+        manual_pins=st.session_state.get("pins", {}), scorer=model.scorer,
+        model_meta=model.meta, rules=rules, params=params,
+        do_not_visit=ui.do_not_visit() if store is None else (), cache_dir=ui.cache_dir(),
+        progress=ui.progress_callback(bar))
     # a re-plan rebuilds the problem from the lead table: it needs the follow-ups again
-    st.session_state["follow_up_pins"] = dict(store.follow_ups)
-    meta = {**planned.plan.meta, "follow_ups": len(store.follow_ups),
-            "left_out_by_rule": store.left_out(store.follow_ups)}
-    return replace(planned, plan=replace(planned.plan, meta=meta))
+    if store is None:
+        st.session_state.pop("follow_up_pins", None)
+    else:
+        st.session_state["follow_up_pins"] = dict(store.follow_ups)
+    return planned
 
 
 def _kpis(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
@@ -167,6 +173,8 @@ def _plan_view(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
     rules_text = pl.store_rules_text(plan.meta, L)
     if rules_text:
         st.caption(rules_text)
+    if plan.meta.get("fixed_stops"):
+        st.info(t("fixed_stops_kept", L, n=plan.meta["fixed_stops"]), icon=":material/lock:")
     _kpis(day, model)
     pins: dict[str, str] = st.session_state.get("pins", {})
     md = maps.map_data(day.county, day.scores, L, day=day, legs=st.session_state.get("legs"),
@@ -186,8 +194,8 @@ def _plan_view(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
                                                        st.column_config.NumberColumn(
                                                            format="¥%,d")})
     with tab_dropped:
-        st.dataframe(pl.dropped_table(problem, plan, L).rename(columns=labels), hide_index=True,
-                     key="dropped_table")
+        st.dataframe(pl.dropped_table(problem, plan, L, scores=day.scores)
+                     .rename(columns=labels), hide_index=True, key="dropped_table")
     _adjust(day, model)
     _publish(day)
 
@@ -297,8 +305,10 @@ def _adjust(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
             rules, params = _rules_and_params()
             try:
                 # the day's follow-ups stay pinned unless the manager moved one
+                # and the stops already visited on the published day stay fixed
                 new = pl.replan(day, pins={**st.session_state.get("follow_up_pins", {}),
-                                           **pins}, rules=rules, params=params)
+                                           **pins}, rules=rules, params=params,
+                                visited=ui.visited_stops(day.plan.plan_date))
             except Exception as exc:  # the current plan stays; say why the re-plan failed
                 st.error(t("replan_failed", L, why=exc))
                 return
@@ -333,6 +343,8 @@ def _changes(day: pipeline.DayPlan) -> None:
         else t("diff_vs_previous", L)
     with st.expander(f"{title} · {t('diff_n', L, n=len(items))}", expanded=bool(items),
                      icon=":material/difference:"):
+        if published is not None and day.plan.meta.get("fixed_stops"):
+            st.caption(t("diff_fixed", L, n=day.plan.meta["fixed_stops"]))
         if not items:
             st.caption(t("diff_none", L))
             return

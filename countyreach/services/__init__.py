@@ -5,6 +5,8 @@ and texts come from these modules, one per job, so they can be tested on hand-bu
 
 * :mod:`~countyreach.services.planning` — KPIs, route and dropped tables, pins and locks,
   re-planning a day, publishing to the store;
+* :mod:`~countyreach.services.visited` — a published day planned again (CLI and app alike)
+  around the stops officers already visited;
 * :mod:`~countyreach.services.officer` — the officer's day, recorded outcomes, the board
   shared by the sessions of one server;
 * :mod:`~countyreach.services.leads` — score bands, filters, a lead's card;

@@ -18,6 +18,7 @@ day; without a manual pin the follow-up goes to its officer.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -82,11 +83,22 @@ class DayRules:
         kept = {oid for lid, oid in self.follow_ups.items() if pins.get(lid) == oid}
         return sorted(set(on_duty) | kept)
 
+    def scores_key(self) -> str:
+        """A digest of what scoring reads of these rules (the loan book, the do-not-visit
+        list): the app keeps scores made by the same rules."""
+        book = b"" if self.loan_book is None else \
+            pd.util.hash_pandas_object(self.loan_book, index=False).to_numpy().tobytes()
+        return hashlib.sha256(book + "\n".join(sorted(self.do_not_visit)).encode()).hexdigest()
+
     def left_out(self, pins: Iterable[str] = ()) -> dict[str, int]:
         """How many leads each rule leaves out (given the day's ``pins``), by reason."""
-        out = Counter(self.excluded.get(lid, Exclusion.DO_NOT_VISIT.value)
-                      for lid in self.exclude(pins))
-        return dict(sorted(out.items()))
+        return dict(sorted(Counter(self.left_out_leads(pins).values()).items()))
+
+    def left_out_leads(self, pins: Iterable[str] = ()) -> dict[str, str]:
+        """Each lead the rules leave out (given the day's ``pins``) and its rule (an
+        :class:`~countyreach.store.follow_ups.Exclusion` value), by lead id."""
+        return {lid: self.excluded.get(lid, Exclusion.DO_NOT_VISIT.value)
+                for lid in sorted(self.exclude(pins))}
 
 
 def day_rules(store: Store, session: Session, county_id: str, date: str | dt.date,

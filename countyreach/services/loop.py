@@ -13,7 +13,7 @@ One service layer for the app, the CLI and the simulation. Every call takes the 
   list and the promoted model (see :mod:`countyreach.services.models`); the store's rules
   are read by :mod:`countyreach.services.day_rules`, which the app's manager page plans by
   too. A re-plan of a published day keeps every visited stop in place
-  (:mod:`countyreach.services.republish`);
+  (:mod:`countyreach.services.visited`, the manager page's path too);
 * :meth:`DailyLoop.record_outcome`, :meth:`DailyLoop.import_outcomes`,
   :meth:`DailyLoop.retrain` and :meth:`DailyLoop.erase` do the rest of the loop.
 """
@@ -25,23 +25,14 @@ import hashlib
 import shutil
 import threading
 import uuid
-import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from countyreach.errors import AccessDenied, InputError
 from countyreach.io import County, load_county, read_branches, read_history, read_villages
-from countyreach.pipeline import (
-    CountyData,
-    DayPlan,
-    assemble_county_data,
-    build_problem,
-    score_leads,
-    solve_day,
-)
+from countyreach.pipeline import CountyData, DayPlan, assemble_county_data, score_leads
 from countyreach.services.day_rules import DayRules, day_rules
 from countyreach.services.models import (
     ModelChoice,
@@ -53,7 +44,8 @@ from countyreach.services.models import (
     read_loans,
     retrain,
 )
-from countyreach.services.republish import PlanChanges, fixed_prefixes, plan_changes, solve_around
+from countyreach.services.republish import PlanChanges
+from countyreach.services.visited import plan_store_day, visited_stops
 from countyreach.store import ImportReport, OutcomeRecord, Session, Store
 from countyreach.store.checks import check_date, check_id
 from countyreach.store.learning import loan_book_rows, randomised_flags
@@ -351,38 +343,20 @@ class DailyLoop:
         due, excluded = dict(rules_of_day.follow_ups), dict(rules_of_day.excluded)
         scores = score_leads(data, choice.scorer, day[:7], do_not_visit=rules_of_day.do_not_visit,
                              loan_book=rules_of_day.loan_book)
-        old_plan = None
-        fixed: dict[str, Any] = {}
-        if any(v.status == "published" for v in self.store.plan_versions(session, county_id,
-                                                                            day)):
-            _, old_plan, _ = self.store.published_plan(session, county_id, day)
-            visited = {r.lead_id for r in self.store.visit_outcomes(session, county_id, day)}
-            fixed = fixed_prefixes(old_plan, visited)
-        pins = {lid: oid for lid, oid in due.items()}
-        for oid, stops in fixed.items():
-            pins.update({s.lead_id: oid for s in stops})
+        # a published day keeps its visited stops: the same path as the manager page's
+        visits = visited_stops(self.store, session, county_id, day)
         officers = None
         if officer_ids is not None:
-            officers = sorted(set(officer_ids) | set(fixed) | set(due.values()))
-        exclude = rules_of_day.exclude(pins)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a pin to an absent officer falls back to all
-            problem = build_problem(data, scores, plan_date=day, rules=rules or RoutingRules(),
-                                    officer_ids=officers, pins=pins, exclude=exclude)
-        params = params or SolveParams(time_limit_s=5.0)
-        if fixed and old_plan is not None:
-            plan = solve_around(problem, old_plan, fixed, params)
-            import routing
-
-            violations = tuple(routing.check_plan(problem, plan))
-            dayplan = DayPlan(data, problem, plan, violations, scores, {}, params)
-        else:
-            dayplan = solve_day(data, problem, scores, params=params)
+            officers = sorted(set(officer_ids) | set(due.values()))
+        dayplan = plan_store_day(data, scores, visits, plan_date=day,
+                                 rules=rules or RoutingRules(),
+                                 params=params or SolveParams(time_limit_s=5.0),
+                                 officer_ids=officers, pins=due, left_out=rules_of_day.exclude())
         meta = {**dict(dayplan.plan.meta), "model": choice.label,
                 "model_version": choice.record.version, "model_stale": choice.stale,
                 "model_note": choice.note,
                 "value_basis": choice.basis_text,
-                "follow_ups": len(due), "fixed_stops": sum(len(v) for v in fixed.values())}
+                "follow_ups": len(due), "fixed_stops": visits.count}
         dayplan = replace(dayplan, plan=replace(dayplan.plan, meta=meta))
         why = dict(zip(scores["lead_id"].astype(str),
                        scores["explanation_zh"].fillna("").astype(str), strict=True))
@@ -399,7 +373,7 @@ class DailyLoop:
                                  "checker violation(s); not published", field="plan")
             self.store.publish(session, county_id, day, version)
         return StorePlan(county_id, day, version, publish, dayplan, choice,
-                         plan_changes(old_plan, dayplan.plan, fixed), due, excluded)
+                         visits.changes(dayplan.plan), due, excluded)
 
     # ------------------------------------------------------------------ outcomes
     def record_outcome(self, session: Session, *, county_id: str, plan_date: str, lead_id: str,

@@ -23,6 +23,7 @@ from routing.problem import RoutingProblem, RoutingRules, hhmm
 
 if TYPE_CHECKING:
     from countyreach.pipeline import DayPlan
+    from countyreach.services.visited import VisitedStops
     from countyreach.store import Session, Store
 
 __all__ = [
@@ -52,7 +53,7 @@ __all__ = [
 #: The plan's meta that says which model valued its leads (kept by a re-plan).
 MODEL_META = ("value_basis", "model", "model_version", "model_stale", "model_note")
 #: The plan's meta that says what the store's rules did to the day (kept by a re-plan).
-STORE_RULES_META = ("follow_ups", "left_out_by_rule")
+STORE_RULES_META = ("follow_ups", "left_out_by_rule", "left_out_leads")
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,10 +202,39 @@ def table_labels(lang: str, basis: str | None = None) -> dict[str, str]:
     }
 
 
-def dropped_table(problem: RoutingProblem, plan: Plan, lang: str) -> pd.DataFrame:
-    """Leads left out, most valuable first, with the reason in ``lang``."""
+def dropped_table(problem: RoutingProblem, plan: Plan, lang: str, *,
+                  scores: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Leads left out, most valuable first, with the reason in ``lang``.
+
+    Parameters
+    ----------
+    problem : RoutingProblem
+    plan : Plan
+        Its dropped leads, and the leads the store's rules left out before planning
+        (``plan.meta["left_out_leads"]``: lead_id -> rule), each with its rule.
+    lang : str
+    scores : pandas.DataFrame, optional
+        The day's scores: name, village and value of the leads the rules left out (which
+        the problem does not hold).
+    """
     leads = problem.lead_by_id
     recs = []
+    ruled = plan.meta.get("left_out_leads")
+    if isinstance(ruled, Mapping):
+        known = scores.set_index(scores["lead_id"].astype(str)) if scores is not None \
+            else pd.DataFrame(columns=["name", "village", "value_yuan"])
+        on_routes = set(plan.visited_lead_ids) | set(leads)
+        for lid, rule in ruled.items():
+            if lid in on_routes:  # a visited stop kept in place, or a lead offered after all
+                continue
+            row = known.loc[lid] if lid in known.index else None
+            recs.append({
+                "lead_id": lid, "name": "" if row is None else str(row["name"]),
+                "village": "" if row is None else str(row["village"]),
+                "value_yuan": 0 if row is None or pd.isna(row["value_yuan"])
+                else round(float(row["value_yuan"])),
+                "reason": t("left_out_by_store", lang, rule=t(f"rule_{rule}", lang)),
+                "needed_value_yuan": None, "detail": ""})
     for d in plan.dropped:
         ld = leads.get(d.lead_id)
         recs.append({
@@ -357,8 +387,8 @@ def plan_diff(before: Plan, after: Plan) -> tuple[OfficerDiff, ...]:
 
 
 def replan(day: DayPlan, *, pins: Mapping[str, str], rules: RoutingRules | None = None,
-           params: SolveParams | None = None,
-           officer_ids: Sequence[str] | None = None) -> DayPlan:
+           params: SolveParams | None = None, officer_ids: Sequence[str] | None = None,
+           visited: VisitedStops | None = None) -> DayPlan:
     """Re-optimise a planned day with the manager's pins, reusing its travel matrix.
 
     Scores, the do-not-visit exclusions and the matrix come from ``day``, so
@@ -380,22 +410,29 @@ def replan(day: DayPlan, *, pins: Mapping[str, str], rules: RoutingRules | None 
         Default: the day's solver parameters.
     officer_ids : sequence of str, optional
         Default: the day's officers.
+    visited : VisitedStops, optional
+        The published day's visited stops (:func:`countyreach.services.visited.
+        visited_stops`): they stay fixed in place on their officer, who stays on duty;
+        locks and the reference plan apply to the rest of each route.
 
     Returns
     -------
     DayPlan
     """
-    from countyreach.pipeline import build_problem, solve_day
+    from countyreach.pipeline import build_problem
+    from countyreach.services.visited import VisitedStops
 
     t0 = time.perf_counter()
-    offered = {ld.lead_id for ld in day.problem.leads}
+    visited = visited or VisitedStops()
+    fixed = visited.pins
+    offered = {ld.lead_id for ld in day.problem.leads} | set(fixed)
     excluded = set(day.county.leads["lead_id"].astype(str)) - offered
-    ids = list(officer_ids) if officer_ids is not None else [
-        o.officer_id for o in day.problem.officers]
+    ids = visited.officers(officer_ids if officer_ids is not None else [
+        o.officer_id for o in day.problem.officers])
     problem = build_problem(
         day.county, day.scores, plan_date=day.problem.plan_date,
-        rules=rules or day.problem.rules, officer_ids=ids, pins=appointments(pins),
-        exclude=excluded, matrix=day.problem.matrix)
+        rules=rules or day.problem.rules, officer_ids=ids,
+        pins={**appointments(pins), **fixed}, exclude=excluded, matrix=day.problem.matrix)
     known = {ld.lead_id for ld in problem.leads}
     working = {o.officer_id for o in problem.officers}
     locks = {oid: tuple(x for x in order if x in known)
@@ -406,14 +443,18 @@ def replan(day: DayPlan, *, pins: Mapping[str, str], rules: RoutingRules | None 
     # concern keep their routes exactly (locked to the published order), so a pin never
     # reshuffles someone else's stops. Without new appointments the whole day is re-planned
     # (a change still costs ``rules.change_cost_yuan``).
+    # A visited stop's pin is not the manager's edit, and a manager's pin of it does not hold.
     before = {ld.lead_id: ld.pinned_officer_id for ld in day.problem.leads}
-    new_pins = {lid: oid for lid, oid in appointments(pins).items() if before.get(lid) != oid}
+    new_pins = {lid: oid for lid, oid in appointments(pins).items()
+                if before.get(lid) != oid and lid not in fixed}
     holder = {x: r.officer_id for r in day.plan.routes for x in r.lead_ids}
     touched = set(new_pins.values()) | {holder[x] for x in new_pins if x in holder}
     if new_pins and working == {r.officer_id for r in day.plan.routes}:
         for oid, order in reference.items():
             if oid not in touched and oid not in locks:
                 locks[oid] = order
+    if fixed:
+        locks, reference = _around_fixed(locks, reference, visited)
     # An appointment made in the leads file for a lead now locked elsewhere: the lock wins.
     locked_to = {x: oid for oid, order in locks.items() for x in order}
     leads = tuple(replace(ld, pinned_officer_id=locked_to[ld.lead_id])
@@ -421,13 +462,35 @@ def replan(day: DayPlan, *, pins: Mapping[str, str], rules: RoutingRules | None 
                       None, locked_to[ld.lead_id]) else ld for ld in problem.leads)
     problem = replace(problem, leads=leads, locked_routes=locks, reference_routes=reference)
     timings = {"load_s": 0.0, "score_s": 0.0, "matrix_s": time.perf_counter() - t0}
-    new = solve_day(day.county, problem, day.scores, timings, started=t0,
-                    params=params or day.params)
+    new = visited.solve(day.county, problem, day.scores, params or day.params, timings,
+                        started=t0)
     # The re-planned day values its leads with the day's scores, so it keeps their basis and
     # the model they came from (the solver's plan knows nothing of them, and a published
     # plan must say them).
     kept = {k: v for k, v in day.plan.meta.items() if k in (*MODEL_META, *STORE_RULES_META)}
+    if visited.published is not None:
+        kept["fixed_stops"] = visited.count
     return replace(new, plan=replace(new.plan, meta={**new.plan.meta, **kept})) if kept else new
+
+
+def _around_fixed(locks: Mapping[str, tuple[str, ...]],
+                  reference: Mapping[str, tuple[str, ...]],
+                  visited: VisitedStops) -> tuple[dict[str, tuple[str, ...]],
+                                                  dict[str, tuple[str, ...]]]:
+    """Locks and reference routes made to agree with the fixed stops.
+
+    A lock begins with its officer's fixed stops (the checker compares the whole route with
+    it; the solver leaves those done visits out) and never holds another officer's; the
+    reference is the rest of each route, which the officer now starts from the last fixed
+    stop, so only a change to that rest costs.
+    """
+    fixed = visited.pins
+    own = {oid: tuple(s.lead_id for s in stops) for oid, stops in visited.fixed.items()}
+    new_locks = {oid: (*own.get(oid, ()), *(x for x in order if x not in fixed))
+                 for oid, order in locks.items()}
+    new_reference = {oid: tuple(x for x in order if x not in fixed)
+                     for oid, order in reference.items()}
+    return new_locks, new_reference
 
 
 def store_rules_text(meta: Mapping[str, object], lang: str) -> str | None:

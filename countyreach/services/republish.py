@@ -125,9 +125,11 @@ def solve_around(problem: RoutingProblem, old_plan: Plan, fixed: Mapping[str, Se
             capacity=None if o.capacity is None else max(
                 0, o.capacity - sum(leads[x].load for x in ids)),
             lunch=_remaining_lunch(o, old_routes[o.officer_id], last.departure_s)))
-    rest = RoutingProblem(problem.leads, tuple(officers),
-                          TravelMatrix(m.node_ids, np.asarray(dur), np.asarray(dist)),
-                          problem.rules, problem.plan_date, frozenset(done))
+    # ``replace`` keeps the manager's locked and reference routes (a re-optimise in the app):
+    # a lock's fixed stops are done visits here, which a locked route leaves out
+    rest = replace(problem, officers=tuple(officers),
+                   matrix=TravelMatrix(m.node_ids, np.asarray(dur), np.asarray(dist)),
+                   done_lead_ids=frozenset(done))
     part = routing.solve(rest, params)
     routes = []
     for r in part.routes:

@@ -1,0 +1,271 @@
+"""Stops officers already visited on a published day: one path that keeps them in place.
+
+A manager may plan a day again after it was published, e.g. at noon when an officer is
+ill. The stops officers already visited that morning (those with a recorded outcome) must
+not move: :func:`visited_stops` reads each officer's *fixed prefix* of the published plan
+(:func:`~countyreach.services.republish.fixed_prefixes`) and :meth:`VisitedStops.solve`
+plans the rest of the day around it
+(:func:`~countyreach.services.republish.solve_around`). :func:`plan_store_day` builds the
+day's problem by the store's rules around those stops and solves it; the CLI
+(:meth:`countyreach.services.loop.DailyLoop.plan`), the manager page's "plan" button and
+its re-optimise (:func:`countyreach.services.planning.replan`) all go through it, so they
+keep the same stops fixed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+import propensity
+import routing
+from countyreach.pipeline import (
+    CountyData,
+    DayPlan,
+    ProgressFn,
+    build_problem,
+    plan_day,
+    score_leads,
+    solve_day,
+)
+from countyreach.services.republish import PlanChanges, fixed_prefixes, plan_changes, solve_around
+from countyreach.store.checks import check_date
+from routing.params import SolveParams
+from routing.plan import Plan, Stop
+from routing.problem import RoutingProblem, RoutingRules
+
+if TYPE_CHECKING:
+    from countyreach.services.day_rules import DayRules
+    from countyreach.store import Session, Store
+
+__all__ = ["VisitedStops", "visited_stops", "plan_store_day", "plan_manager_day"]
+
+
+@dataclass(frozen=True)
+class VisitedStops:
+    """The published plan of a day and, per officer, the stops that stay as published.
+
+    Attributes
+    ----------
+    published : Plan or None
+        The day's published plan (``None``: the day was never published).
+    version : int or None
+        Its version in the store.
+    fixed : mapping officer_id -> tuple of Stop
+        Each officer's stops up to the last one with a recorded outcome (skipped stops in
+        between included), in the published order; officers with none are absent.
+    """
+
+    published: Plan | None = None
+    version: int | None = None
+    fixed: Mapping[str, tuple[Stop, ...]] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        """How many stops stay fixed."""
+        return sum(len(stops) for stops in self.fixed.values())
+
+    @property
+    def pins(self) -> dict[str, str]:
+        """Every fixed stop's lead pinned to its officer (lead_id -> officer_id)."""
+        return {s.lead_id: oid for oid, stops in self.fixed.items() for s in stops}
+
+    def officers(self, on_duty: Iterable[str]) -> list[str]:
+        """``on_duty`` and every officer with a fixed stop: whoever visited this morning is
+        working today, whether or not the manager ticked them."""
+        return sorted(set(on_duty) | set(self.fixed))
+
+    def kept_off_duty(self, on_duty: Iterable[str]) -> list[str]:
+        """Officers not in ``on_duty`` who are kept on duty for their fixed stops."""
+        return sorted(set(self.fixed) - set(on_duty))
+
+    def solve(self, data: CountyData, problem: RoutingProblem, scores: pd.DataFrame,
+              params: SolveParams, timings: Mapping[str, float] | None = None, *,
+              started: float | None = None) -> DayPlan:
+        """Solve ``problem`` keeping the fixed stops, and check the plan.
+
+        Parameters
+        ----------
+        data : CountyData
+        problem : RoutingProblem
+            The whole day: every fixed stop's lead among its leads, pinned to its officer.
+        scores : pandas.DataFrame
+            The scores the problem's values came from.
+        params : SolveParams
+        timings : mapping, optional
+            Stage timings so far (``solve_s`` and ``total_s`` are added).
+        started : float, optional
+            ``time.perf_counter()`` when the whole job started.
+
+        Returns
+        -------
+        DayPlan
+            Without fixed stops, :func:`countyreach.pipeline.solve_day`'s; with them, the
+            published prefixes then the re-planned rest, verified by the independent checker
+            over the whole day.
+        """
+        if not self.fixed or self.published is None:
+            return solve_day(data, problem, scores, timings, started=started, params=params)
+        times = dict(timings or {})
+        t = time.perf_counter()
+        plan = solve_around(problem, self.published, self.fixed, params)
+        times["solve_s"] = time.perf_counter() - t
+        violations = tuple(routing.check_plan(problem, plan))
+        times["total_s"] = time.perf_counter() - (t if started is None else started)
+        return DayPlan(data, problem, plan, violations, scores, times, params)
+
+    def changes(self, new: Plan) -> PlanChanges:
+        """What ``new`` changes for officers against the published plan."""
+        return plan_changes(self.published, new, self.fixed)
+
+
+def visited_stops(store: Store, session: Session, county_id: str,
+                  date: str | dt.date) -> VisitedStops:
+    """The day's published plan and the stops its officers already visited.
+
+    Parameters
+    ----------
+    store : Store
+    session : Session
+        A manager or admin of the county.
+    county_id : str
+    date : str or datetime.date
+
+    Returns
+    -------
+    VisitedStops
+        Empty when the day has no published plan; visited = a recorded outcome that day.
+    """
+    day = check_date(date, "date")
+    if not any(v.status == "published" for v in store.plan_versions(session, county_id, day)):
+        return VisitedStops()
+    _, published, version = store.published_plan(session, county_id, day)
+    visited = {r.lead_id for r in store.visit_outcomes(session, county_id, day)}
+    return VisitedStops(published, version, fixed_prefixes(published, visited))
+
+
+def plan_store_day(data: CountyData, scores: pd.DataFrame, visits: VisitedStops, *,
+                   plan_date: str, rules: RoutingRules, params: SolveParams,
+                   officer_ids: Iterable[str] | None = None,
+                   pins: Mapping[str, str] | None = None,
+                   left_out: Iterable[str] = ()) -> DayPlan:
+    """Plan a day keeping the visited stops in place: the CLI's and the app's one path.
+
+    Every lead not ``left_out`` is offered (as the CLI always did); the visited stops are
+    pinned to their officer and offered even if a rule would now leave them out (e.g. the
+    "not interested" recorded this morning starts its cooling today).
+
+    Parameters
+    ----------
+    data : CountyData
+    scores : pandas.DataFrame
+        From :func:`countyreach.pipeline.score_leads` (with the store's loan book).
+    visits : VisitedStops
+        :func:`visited_stops` (empty for a day not published yet).
+    plan_date : str
+    rules : RoutingRules
+    params : SolveParams
+    officer_ids : iterable of str, optional
+        Officers on duty (default the roster); officers with fixed stops are added.
+    pins : mapping lead_id -> officer_id, optional
+        Follow-ups and a manager's pins; a fixed stop's own pin wins over them.
+    left_out : iterable of str
+        Leads not offered (:meth:`DayRules.exclude`), unless pinned.
+
+    Returns
+    -------
+    DayPlan
+    """
+    pins = {**dict(pins or {}), **visits.pins}
+    officers = None if officer_ids is None else visits.officers(officer_ids)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a pin to an absent officer falls back to all
+        problem = build_problem(data, scores, plan_date=plan_date, rules=rules,
+                                officer_ids=officers, pins=pins,
+                                exclude=set(left_out) - set(pins))
+    return visits.solve(data, problem, scores, params)
+
+
+def plan_manager_day(data: CountyData, visits: VisitedStops, rules_of_day: DayRules | None,
+                     *, plan_date: str, on_duty: Iterable[str],
+                     manual_pins: Mapping[str, str], scorer: propensity.LeadScorer,
+                     model_meta: Mapping[str, Any], rules: RoutingRules, params: SolveParams,
+                     do_not_visit: Iterable[str] = (), cache_dir: str | Path | None = None,
+                     progress: ProgressFn | None = None) -> DayPlan:
+    """The manager page's "plan the day": the store's rules, the pins, the visited stops.
+
+    A day not published yet (or not visited yet) is planned by
+    :func:`countyreach.pipeline.plan_day`; a published day with visited stops by
+    :func:`plan_store_day`, as the CLI plans it. The plan's meta says what the store's rules
+    did (``follow_ups``, ``left_out_by_rule`` and each lead left out with its rule,
+    ``left_out_leads``) and how many stops stayed fixed (``fixed_stops``).
+
+    Parameters
+    ----------
+    data : CountyData
+        The county as the page loaded it.
+    visits : VisitedStops
+    rules_of_day : DayRules or None
+        The store's rules (:func:`countyreach.services.day_rules.store_day_rules`);
+        ``None`` for a county the store does not hold (the folder and ``do_not_visit``).
+    plan_date : str
+    on_duty : iterable of str
+        The officers the manager ticked (follow-ups' and visited stops' officers added).
+    manual_pins : mapping lead_id -> officer_id
+        The manager's pins (:meth:`DayRules.with_manual_pins` combines them).
+    scorer : propensity.LeadScorer
+    model_meta : mapping
+        What the plan's meta says of ``scorer``.
+    rules : RoutingRules
+    params : SolveParams
+    do_not_visit : iterable of str
+        Only without ``rules_of_day``: the store's do-not-visit list.
+    cache_dir, progress : optional
+        As :func:`countyreach.pipeline.plan_day`.
+
+    Returns
+    -------
+    DayPlan
+    """
+    if rules_of_day is None:
+        dnv, book, barred = frozenset(do_not_visit), None, set(do_not_visit)
+        # as with the store's rules, a pin never brings back a lead not to visit
+        pins = {k: v for k, v in manual_pins.items() if k not in dnv}
+        officers = sorted(on_duty)
+    else:
+        pins = rules_of_day.with_manual_pins(manual_pins)
+        officers = rules_of_day.officers(on_duty, pins)
+        dnv, book, barred = rules_of_day.do_not_visit, rules_of_day.loan_book, \
+            rules_of_day.exclude()
+    if not visits.fixed:
+        planned = plan_day(data, plan_date=plan_date, rules=rules, params=params,
+                           officer_ids=visits.officers(officers), pins=pins, do_not_visit=dnv,
+                           exclude=barred - set(pins), loan_book=book, cache_dir=cache_dir,
+                           progress=progress, scorer=scorer, model_meta=model_meta)
+        meta: dict[str, Any] = dict(planned.plan.meta)
+    else:
+        report = progress or (lambda stage, fraction: None)
+        report("score leads", 0.4)
+        scores = score_leads(data, scorer, plan_date[:7], do_not_visit=dnv, loan_book=book)
+        report("optimise routes", 0.65)
+        planned = plan_store_day(data, scores, visits, plan_date=plan_date, rules=rules,
+                                 params=params, officer_ids=officers, pins=pins,
+                                 left_out=barred)
+        meta = {**planned.plan.meta, "value_basis": propensity.value_basis_of(scorer).text(),
+                **model_meta}
+        report("done", 1.0)
+    if visits.published is not None:
+        meta["fixed_stops"] = visits.count
+    if rules_of_day is not None:
+        held = {**pins, **visits.pins}
+        meta.update(follow_ups=len(rules_of_day.follow_ups),
+                    left_out_by_rule=rules_of_day.left_out(held),
+                    left_out_leads=rules_of_day.left_out_leads(held))
+    return replace(planned, plan=replace(planned.plan, meta=meta))
