@@ -14,7 +14,8 @@ Every figure is printed next to a baseline measured in the same run:
   oracle, top-decile predicted / true, recent borrowers in the top decile, next to the
   plain uptake scorer and the S-learner with the support rule, and the value's
   decomposition (the Qini when one estimated factor, uplift, loan size or default risk,
-  replaces the truth's);
+  replaces the truth's), and the offset learner's out-of-fold calibration on the visits
+  (observed / predicted uplift of the randomised visits, the uplift's BLP slope);
 * UCI Bank Marketing 5-fold AUC (``duration`` dropped) against logistic regression;
 * Cai et al. (2015) average treatment effect of the intensive session, and the uplift
   learner's cross-fitted mean effect against its interval;
@@ -209,6 +210,7 @@ def uplift_figures(seed: int, n: int) -> dict[str, dict[str, float]]:
                      "qini_loans": qini_coefficient(ours["uplift"], true["uplift"]),
                      "lockout": vm.lockout_months_, "fit_s": fit_s,
                      "oof_ratio": float(cal.get("ratio", float("nan"))),
+                     "blp_slope": float(cal.get("blp_slope_visits", float("nan"))),
                      **{f"dec_{k}": v for k, v in
                         value_decomposition(ours, true, vm.margin, vm.lgd).items()},
                      **{f"top_{k}": v for k, v in
@@ -347,7 +349,9 @@ def _uplift_section(args: argparse.Namespace) -> None:
                   f"estimated loan only {r['dec_only_loan']:.3f} | estimated default risk "
                   f"only {r['dec_only_net']:.3f} | all estimated (model) {r['dec_model']:.3f}"
                   + (f" | out-of-fold randomised visits observed / predicted uplift "
-                     f"{r['oof_ratio']:.2f}" if np.isfinite(r["oof_ratio"]) else ""))
+                     f"{r['oof_ratio']:.2f}" if np.isfinite(r["oof_ratio"]) else "")
+                  + (f" | out-of-fold BLP slope of the uplift on the visits "
+                     f"{r['blp_slope']:.2f}" if np.isfinite(r["blp_slope"]) else ""))
     df = pd.DataFrame(rows)
     for name, _ in UPLIFT_MODELS:
         d = df[df["model"] == name]

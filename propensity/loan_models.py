@@ -15,12 +15,14 @@ import numpy.typing as npt
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import log_loss
+from sklearn.model_selection import GroupKFold
 from sklearn.utils.validation import check_is_fitted
 
 from propensity.features import INDUSTRIES
 from propensity.uptake import category_codes, sigmoid
 
-__all__ = ["LoanSizeModel", "DefaultModel", "LOAN_PRIOR_YUAN", "PD_PRIOR"]
+__all__ = ["LoanSizeModel", "DefaultModel", "LOAN_PRIOR_YUAN", "PD_PRIOR", "C_GRID"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -40,6 +42,8 @@ LOAN_PRIOR_YUAN: Mapping[str, float] = {
 #: Prior probability of default of a rural small-business loan (non-performing ratios of
 #: rural credit cooperatives are a few per cent); also the shrinkage target.
 PD_PRIOR = 0.04
+#: Inverse L2 penalties :class:`DefaultModel` chooses from with ``C="cv"``.
+C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 
 
 
@@ -144,22 +148,65 @@ class DefaultModel(BaseEstimator):
 
     Parameters
     ----------
-    C : float
-        Inverse L2 penalty.
+    C : float or "cv"
+        Inverse L2 penalty, or ``"cv"``: the one of :data:`C_GRID` with the least
+        log-loss out of fold (5 folds of ``groups``, the borrowers). Defaults are a few
+        per cent of a few thousand loans spread over nine industries: with a fixed,
+        weak penalty the industries' noisy default rates were taken at face value, and
+        ranking leads by value then picked the industries whose rate came out lowest by
+        chance (the small loans' predicted 2.8 % against 4.1 % true in issue 18's
+        economy). Folds of borrowers, not loans: one business's repeated loans share
+        its risk and would flatter a weak penalty.
     min_defaults : int
         Defaults needed to fit a model.
     prior_strength : float
         Pseudo-loans of the prior.
+
+    Attributes
+    ----------
+    C_ : float
+        The penalty used.
+    cv_log_loss_ : dict
+        Out-of-fold log-loss per penalty tried (empty unless ``C="cv"``).
     """
 
-    def __init__(self, C: float = 0.3, min_defaults: int = 15,
+    def __init__(self, C: float | str = 0.3, min_defaults: int = 15,
                  prior_strength: float = 50.0) -> None:
         self.C = C
         self.min_defaults = min_defaults
         self.prior_strength = prior_strength
 
-    def fit(self, X: pd.DataFrame, defaulted: Any) -> DefaultModel:
+    def _choose_C(self, mat: FloatArray, y: npt.NDArray[np.int64],
+                  groups: npt.NDArray[Any]) -> float:
+        """The penalty of :data:`C_GRID` with the least out-of-fold log-loss."""
+        self.cv_log_loss_: dict[float, float] = {}
+        n_splits = min(5, len(np.unique(groups)))
+        if n_splits < 2:
+            return 0.3
+        for c in C_GRID:
+            pred = np.zeros(len(y))
+            for tr, te in GroupKFold(n_splits).split(mat, y, groups):
+                if len(np.unique(y[tr])) < 2:
+                    pred[te] = y[tr].mean()
+                    continue
+                mean, scale = mat[tr].mean(axis=0), mat[tr].std(axis=0) + 1e-9
+                lr = LogisticRegression(C=c, max_iter=2000).fit((mat[tr] - mean) / scale, y[tr])
+                pred[te] = lr.predict_proba((mat[te] - mean) / scale)[:, 1]
+            self.cv_log_loss_[c] = float(log_loss(y, np.clip(pred, 1e-6, 1 - 1e-6),
+                                                  labels=[0, 1]))
+        return min(self.cv_log_loss_, key=lambda c: self.cv_log_loss_[c])
+
+    def fit(self, X: pd.DataFrame, defaulted: Any, groups: Any = None) -> DefaultModel:
         """Fit on businesses that took a loan (``defaulted`` 0/1; NaN rows are ignored).
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Features of the loans.
+        defaulted : array-like
+            1 if the loan defaulted.
+        groups : array-like, optional
+            Borrower of each loan (the folds of ``C="cv"``); default each loan its own.
 
         Returns
         -------
@@ -176,10 +223,17 @@ class DefaultModel(BaseEstimator):
         if self.uses_prior_:
             return self
         mat, self.medians_ = _design(X.iloc[np.flatnonzero(ok)], None)
+        target = (y[ok] == 1).astype(np.int64)
+        self.cv_log_loss_ = {}
+        if self.C == "cv":
+            g = np.arange(len(y)) if groups is None else np.asarray(groups)
+            self.C_ = self._choose_C(mat, target, np.asarray(g)[ok])
+        else:
+            self.C_ = float(self.C)
         self.mean_ = mat.mean(axis=0)
         self.scale_ = mat.std(axis=0) + 1e-9
-        self.lr_ = LogisticRegression(C=self.C, max_iter=2000).fit(
-            (mat - self.mean_) / self.scale_, (y[ok] == 1).astype(int))
+        self.lr_ = LogisticRegression(C=self.C_, max_iter=2000).fit(
+            (mat - self.mean_) / self.scale_, target)
         return self
 
     def predict_proba_default(self, X: pd.DataFrame) -> FloatArray:

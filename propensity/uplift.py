@@ -5,7 +5,9 @@
 * ``uplift = P(loan from us | visit) - P(loan from us | no visit)`` per lead and month;
 * ``E[loan]`` from :class:`~propensity.loan_models.LoanSizeModel`, ``PD`` from
   :class:`~propensity.loan_models.DefaultModel`, both trained on every loan in the bank's
-  book (after a visit or walk-in);
+  book (after a visit or walk-in); the default model's penalty is chosen by out-of-fold
+  log-loss over borrowers (``C="cv"``), so the top decile by value is not the industries
+  whose few defaults came out lowest by chance;
 * ``lgd`` is a real loss given default (default 0.45, the Basel foundation-IRB value for
   senior unsecured claims), so a risky lead's expected loss outweighs its margin;
 * the loan rule: a lead with a loan from us in the last ``lockout_months`` is worth 0
@@ -31,8 +33,11 @@ share* of the visits went to uniformly random eligible businesses. The default e
 (:attr:`UpliftLearner.OFFSET`, :class:`~propensity.uplift_offset.OffsetUplift`) fits the
 no-visit baseline on the months nobody visited and the visit's log-odds effect, scaled
 by the season, on the visits with that baseline as the offset, cross-fitted on two
-halves of the leads; the randomised visits give its out-of-fold calibration. The
-``s`` learner is a cross-fitted S-learner; the ``t_ipw`` learner is a T-learner with
+halves of the leads; the randomised visits give its out-of-fold calibration. Its trends
+are carried to the scored month and its effect is scaled per loan-recency group out of
+fold on the visits (see :mod:`propensity.uplift_offset`, which also reports the uplift's
+best linear predictor and says why shrinking by it is off by default). The ``s``
+learner is a cross-fitted S-learner; the ``t_ipw`` learner is a T-learner with
 inverse-propensity weights:
 
 1. a propensity model ``e(x) = P(visited | x, month)`` (gradient boosting) is fitted on
@@ -388,7 +393,11 @@ class VisitValueModel(BaseEstimator):
         dflt = pd.to_numeric(rows["defaulted"], errors="coerce").to_numpy(float) \
             if "defaulted" in rows.columns else np.full(len(rows), np.nan)
         self.loan_ = LoanSizeModel().fit(Xf[loan_rows], amount[loan_rows])
-        self.default_ = DefaultModel().fit(Xf[loan_rows], dflt[loan_rows])
+        # The penalty by out-of-fold log-loss over borrowers (DefaultModel): a fixed weak
+        # one took the industries' noisy default rates at face value.
+        self.default_ = DefaultModel(C="cv").fit(
+            Xf[loan_rows], dflt[loan_rows],
+            groups=rows["lead_id"].astype(str).to_numpy()[loan_rows])
         num = Xf.select_dtypes("number")
         self.feature_medians_ = {c: float(num[c].median()) for c in num.columns}
         self.n_treated_, self.n_control_ = int(t1.sum()), int(t0.sum())
@@ -430,7 +439,8 @@ class VisitValueModel(BaseEstimator):
             raise DataError("the lead table needs the 'month' of the visit", field="month")
         Xf = _features(rows, tuple(self.feature_groups))
         if getattr(self, "offset_", None) is not None:
-            return self._parts(Xf, *self.offset_.predict_parts(Xf))  # type: ignore[union-attr]
+            return self._parts(Xf, *self.offset_.predict_parts(  # type: ignore[union-attr]
+                Xf, _month_index(rows["month"].to_numpy())))
         if getattr(self, "effect_", None) is not None:
             return self._parts(Xf, *self.effect_.predict_parts(  # type: ignore[union-attr]
                 Xf, _month_index(rows["month"].to_numpy()), _segments(Xf)))
