@@ -51,13 +51,19 @@ def _visit_the_day_before(w: World) -> tuple[str, str, str]:
     return cold, warm, routes[0].officer_id
 
 
-def _plan_in_app(w: World, lang: str) -> AppTest:
+def open_as_manager(w: World, lang: str = "en") -> AppTest:
+    """The app on the planning day, signed in as the demo county's manager."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state["lang"] = lang
     at.session_state["plan_date"] = dt.date.fromisoformat(DATE)
     at.session_state["store_session"] = w.store.login("demo-manager", DEMO_PASSWORD)
     at.run()
     assert not at.exception, at.exception
+    return at
+
+
+def _plan_in_app(w: World, lang: str) -> AppTest:
+    at = open_as_manager(w, lang)
     at.button(key="plan").click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]

@@ -13,7 +13,6 @@ values the plan uses (scored with the store's loan book).
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -26,9 +25,15 @@ from countyreach.services.day_rules import store_day_rules
 from countyreach.services.visited import plan_manager_day, visited_stops
 from countyreach.services.workspace import DEMO_PASSWORD
 from routing.plan import Plan
-from tests.test_app_pages import APP, DATE, TIMEOUT, _deck_spec
+from tests.test_app_pages import DATE, _deck_spec
 from tests.test_app_store_model import COUNTY, World, imported  # noqa: F401  (fixture)
-from tests.test_app_store_rules import PARAMS, RULES, VISITED, _visit_the_day_before
+from tests.test_app_store_rules import (
+    PARAMS,
+    RULES,
+    VISITED,
+    _visit_the_day_before,
+    open_as_manager,
+)
 
 
 def _publish_and_visit(w: World) -> tuple[str, list[tuple[str, int, str]], Plan]:
@@ -61,13 +66,7 @@ def _stops(plan: Plan, officer_id: str, n: int) -> tuple[object, ...]:
 
 
 def _open(w: World, lang: str = "en") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state["lang"] = lang
-    at.session_state["plan_date"] = dt.date.fromisoformat(DATE)
-    at.session_state["store_session"] = w.store.login("demo-manager", DEMO_PASSWORD)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_as_manager(w, lang)
 
 
 def _captions(at: AppTest) -> list[str]:
