@@ -25,7 +25,13 @@ from routing.problem import (
     end_node_id,
     start_node_id,
 )
-from routing.pyvrp_start import Unsupported, available, pyvrp_data, pyvrp_orders
+from routing.pyvrp_start import (
+    Unsupported,
+    available,
+    pyvrp_data,
+    pyvrp_orders,
+    solve_params,
+)
 
 pytestmark = pytest.mark.skipif(not available(), reason="PyVRP is not installed")
 
@@ -81,6 +87,20 @@ def test_relaxed_model_shortens_the_shift_by_lunch_and_caps_visits() -> None:
     assert vt.tw_late == 17 * H - H
     assert next(iter(vt.capacity)) == 4
     assert all(next(iter(c.delivery)) == 1 for c in data.clients())
+
+
+def test_our_start_narrows_the_neighbourhood_of_small_prize_days_only() -> None:
+    import pyvrp
+
+    default = pyvrp.SolveParams().neighbourhood.num_neighbours
+    small = pyvrp_data(day(0)).data  # 25 clients: the lower bound
+    assert solve_params(small, tuned=True).neighbourhood.num_neighbours == 20
+    # The bench's plain-PyVRP baseline and required days (VRPTW) keep PyVRP's defaults.
+    assert solve_params(small) == pyvrp.SolveParams()
+    required = pyvrp_data(day(0), required=True).data
+    assert solve_params(required, tuned=True) == pyvrp.SolveParams()
+    large = pyvrp_data(day(0, n=300)).data
+    assert solve_params(large, tuned=True).neighbourhood.num_neighbours == default
 
 
 def test_hard_skills_become_profiles_that_keep_officers_to_their_industries() -> None:
