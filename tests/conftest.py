@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +24,16 @@ STORE_BACKENDS = [
         pytest.mark.postgres,
         pytest.mark.skipif(not PG_URL, reason="COUNTYREACH_PG_URL not set")]),
 ]
+
+
+def demo_world(n_businesses: int) -> Any:
+    """A simulation world on the demo township with ``n_businesses`` synthetic businesses
+    (its warnings, e.g. far snaps of synthetic places, are the fixture's, not the test's)."""
+    from countyreach.simulation import PopulationSpec, world_from_county
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return world_from_county(DEMO, PopulationSpec(n_businesses=n_businesses))
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,7 @@ by its scheduler address, the way ``COUNTYREACH_SCHEDULER`` names a real cluster
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -17,8 +15,8 @@ import pytest
 from countyreach.errors import InputError
 from countyreach.services import coverage as svc
 from countyreach.settings import Settings
+from tests.conftest import demo_world
 
-ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT_S = 600
 #: Two team sizes, one strategy, one seed, one week: two small scenarios.
 SMALL = svc.SweepRequest(officers_min=1, officers_max=2, officers_step=1,
@@ -27,11 +25,7 @@ SMALL = svc.SweepRequest(officers_min=1, officers_max=2, officers_step=1,
 
 @pytest.fixture(scope="module")
 def world() -> Any:
-    from countyreach.simulation import PopulationSpec, world_from_county
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return world_from_county(ROOT / "data" / "qingzu", PopulationSpec(n_businesses=300))
+    return demo_world(300)
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,24 +12,19 @@ from countyreach.simulation import (
     POLICIES,
     BaseStrategy,
     Policy,
-    PopulationSpec,
     Scenario,
     simulate,
     truth_reference,
-    world_from_county,
 )
 from countyreach.simulation.policies import greedy_route, nearest_plan
 from geo.types import Location, TravelMatrix
 from routing.problem import Break, Depot, Officer, TimeWindow, end_node_id, start_node_id
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import demo_world
 
 
 @pytest.fixture(scope="module")
 def world():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return world_from_county(ROOT / "data" / "qingzu", PopulationSpec(n_businesses=500))
+    return demo_world(500)
 
 
 def _line_matrix(n: int, step_s: int, officers: list[str]) -> TravelMatrix:

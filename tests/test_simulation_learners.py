@@ -4,23 +4,19 @@ same values as scoring the whole county; progress and CPU time of a simulated ru
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from countyreach.simulation import PopulationSpec, Scenario, simulate, world_from_county
+from countyreach.simulation import Scenario, simulate
 from countyreach.simulation.learners import ValueLearner
 from countyreach.simulation.sweep import run_scenarios
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import demo_world
 
 
 @pytest.fixture(scope="module")
 def world():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return world_from_county(ROOT / "data" / "qingzu", PopulationSpec(n_businesses=500))
+    return demo_world(500)
 
 
 @pytest.fixture(scope="module")

@@ -12,25 +12,22 @@ import pytest
 
 from countyreach.errors import InputError
 from countyreach.simulation import (
-    PopulationSpec,
     coverage_curve,
     load_sweep,
     recommend,
     run_scenarios,
     save_sweep,
     scenario_grid,
-    world_from_county,
 )
 from countyreach.simulation.cli import add_subcommands, parse_officers
+from tests.conftest import demo_world
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def world():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return world_from_county(ROOT / "data" / "qingzu", PopulationSpec(n_businesses=300))
+    return demo_world(300)
 
 
 @pytest.fixture(scope="module")
