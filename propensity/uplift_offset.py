@@ -360,9 +360,10 @@ class OffsetUplift(BaseEstimator):
         self.effect_trend_ = float(np.mean([h.effect_trend for h in self.halves_]))
         self.baseline_trend_ = float(np.mean([h.base_trend for h in self.halves_]))
         groups_rec = _recency_group(bins)
-        self._fit_recency_scale(y, v, w, b_rep.mean(axis=0), tau_rep.mean(axis=0), groups_rec)
+        b_oof = b_rep.mean(axis=0)
+        self._fit_recency_scale(y, v, w, b_oof, tau_rep.mean(axis=0), groups_rec)
         tau_rep = tau_rep * self.recency_scale_[groups_rec]
-        self._calibrate(y, v, w, b_rep.mean(axis=0), tau_rep.mean(axis=0), randomised)
+        self._calibrate(y, v, w, b_oof, tau_rep.mean(axis=0), randomised)
         # As predict_parts: the halves' probabilities are averaged.
         p0_oof = _sigmoid(b_rep).mean(axis=0)
         u_oof = (_sigmoid(b_rep + tau_rep) - _sigmoid(b_rep)).mean(axis=0)
