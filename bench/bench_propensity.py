@@ -16,6 +16,11 @@ Every figure is printed next to a baseline measured in the same run:
   decomposition (the Qini when one estimated factor, uplift, loan size or default risk,
   replaces the truth's), and the offset learner's out-of-fold calibration on the visits
   (observed / predicted uplift of the randomised visits, the uplift's BLP slope);
+* the observables ceiling of that Qini: the truth's expected visit value with latent
+  interest, village effect (or with it known) and the effect, loan and default noises
+  integrated out (``observables_ceiling.py``), the best any model of the features can do;
+* the same Qini, top-decile ratio and ceiling among the leads the lender's one-year loan
+  rule leaves open (the simulation's rule: whom a day's visits can really go to);
 * UCI Bank Marketing 5-fold AUC (``duration`` dropped) against logistic regression;
 * Cai et al. (2015) average treatment effect of the intensive session, and the uplift
   learner's cross-fitted mean effect against its interval;
@@ -42,6 +47,8 @@ from threadpoolctl import threadpool_limits
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from observables_ceiling import expected_visit_value_yuan  # noqa: E402
 
 import propensity as P  # noqa: E402
 from propensity.external import (  # noqa: E402
@@ -133,12 +140,15 @@ def _true_parts(econ: P.Economy, month: str) -> dict[str, np.ndarray]:
 
 
 def value_decomposition(s: pd.DataFrame, true: dict[str, np.ndarray], margin: float,
-                        lgd: float) -> dict[str, float]:
+                        lgd: float,
+                        ceilings: dict[str, np.ndarray] | None = None) -> dict[str, float]:
     """Qini top 10 % when one estimated factor of the value replaces the truth's.
 
     Every ranking applies the model's loan rule (``locked_out`` leads are worth 0), so
     ``rule`` is the most the rule leaves and each ``only_*`` figure is what that one
-    estimate loses from it; ``model`` is all three estimates together.
+    estimate loses from it; ``model`` is all three estimates together. Each of
+    ``ceilings`` (name -> the truth's expected value given the observables, see
+    :func:`observables_ceiling.expected_visit_value_yuan`) is ranked under the same rule.
     """
     from propensity.qini import top_share_ratio
 
@@ -155,6 +165,8 @@ def value_decomposition(s: pd.DataFrame, true: dict[str, np.ndarray], margin: fl
         parts = {k: (est[k] if k == name else true[k]) for k in ("uplift", "loan", "net")}
         out[f"only_{name}"] = q(parts["uplift"], parts["loan"], parts["net"])
     out["model"] = top_share_ratio(s["value_yuan"].to_numpy(float), true["value"], 0.1)
+    for name, expected in (ceilings or {}).items():
+        out[name] = top_share_ratio(np.where(locked, 0.0, expected), true["value"], 0.1)
     return out
 
 
@@ -171,6 +183,34 @@ def _top_decile_parts(s: pd.DataFrame, true: dict[str, np.ndarray], margin: floa
             "margin": float(m_pred.mean() / true["net"][top].mean()),
             "recent6": float((since < 6).mean()),
             "recent6_12": float(((since >= 6) & (since < 12)).mean())}
+
+
+#: The lender's loan rule in the simulation (``countyreach.simulation``: no visit, and so no
+#: loan from us, within a year of our last loan): the leads it leaves open are the ones a
+#: ranking can send an officer to.
+OPEN_AFTER_MONTHS = 12
+
+
+def open_lead_figures(s: pd.DataFrame, true: dict[str, np.ndarray],
+                      ceilings: dict[str, np.ndarray]) -> dict[str, float]:
+    """Qini top 10 % and top-decile predicted / true among the leads the loan rule leaves open.
+
+    The oracle over all leads also ranks businesses that borrowed from us within the year,
+    whose visit the truth values (it captures loans they would take elsewhere) but the
+    lender's one-year rule forbids; among the open leads both rankings compete for the
+    visits a day can really make, as in the simulation.
+    """
+    from propensity.qini import top_share_ratio
+
+    ok = true["since"] >= OPEN_AFTER_MONTHS
+    value = s["value_yuan"].to_numpy(float)[ok]
+    truth = true["value"][ok]
+    top = np.argsort(-value, kind="stable")[: len(value) // 10]
+    out = {"open_share": float(ok.mean()), "open_qini10": top_share_ratio(value, truth, 0.1),
+           "open_top_value": float(value[top].mean() / truth[top].mean())}
+    for name, expected in ceilings.items():
+        out[f"open_{name}"] = top_share_ratio(expected[ok], truth, 0.1)
+    return out
 
 
 #: The models of the uplift section: the default and the S-learner with the support rule
@@ -195,6 +235,9 @@ def uplift_figures(seed: int, n: int) -> dict[str, dict[str, float]]:
     plain = P.LeadScorer(random_state=seed).fit_history(econ.businesses, econ.history).score(
         econ.businesses, month, explain=False)
     true = _true_parts(econ, month)
+    # Its own fixed-seed draws, so no other figure of the run moves.
+    ceilings = {"ceiling": expected_visit_value_yuan(econ, month),
+                "ceiling_village": expected_visit_value_yuan(econ, month, village_known=True)}
     t = time.perf_counter()
     table = uplift_table(econ.businesses, econ.history, econ.loan_book, random_state=seed)
     table_s = time.perf_counter() - t
@@ -212,9 +255,11 @@ def uplift_figures(seed: int, n: int) -> dict[str, dict[str, float]]:
                      "oof_ratio": float(cal.get("ratio", float("nan"))),
                      "blp_slope": float(cal.get("blp_slope_visits", float("nan"))),
                      **{f"dec_{k}": v for k, v in
-                        value_decomposition(ours, true, vm.margin, vm.lgd).items()},
+                        value_decomposition(ours, true, vm.margin, vm.lgd,
+                                            ceilings).items()},
                      **{f"top_{k}": v for k, v in
-                        _top_decile_parts(ours, true, vm.margin, vm.lgd).items()}}
+                        _top_decile_parts(ours, true, vm.margin, vm.lgd).items()},
+                     **open_lead_figures(ours, true, ceilings)}
     out["plain"] = {"qini10": top_share_ratio(plain["value_yuan"], true["value"], 0.1),
                     "qini_coef": qini_coefficient(plain["value_yuan"], true["value"]),
                     "qini_loans": qini_coefficient(plain["p_uptake"], true["uplift"])}
@@ -325,7 +370,9 @@ def _uplift_section(args: argparse.Namespace) -> None:
           "= the default (seasonal log-odds effect on a no-visit baseline); same economy, "
           "seed and uplift table, fitted in this run. Decomposition: Qini top 10 % when one "
           "estimated factor replaces the truth's (loan rule applied to all), see "
-          "value_decomposition")
+          "value_decomposition; observables ceiling = ranking by the truth's expected value "
+          "over the unobservables (strict: village effect integrated out; village known), "
+          "see observables_ceiling.py")
     rows = []
     for seed in args.seeds:
         u = uplift_figures(seed, args.businesses)
@@ -348,10 +395,16 @@ def _uplift_section(args: argparse.Namespace) -> None:
                   f"{r['dec_rule']:.3f} | estimated uplift only {r['dec_only_uplift']:.3f} | "
                   f"estimated loan only {r['dec_only_loan']:.3f} | estimated default risk "
                   f"only {r['dec_only_net']:.3f} | all estimated (model) {r['dec_model']:.3f}"
+                  f" | observables ceiling {r['dec_ceiling']:.3f} (village known "
+                  f"{r['dec_ceiling_village']:.3f})"
                   + (f" | out-of-fold randomised visits observed / predicted uplift "
                      f"{r['oof_ratio']:.2f}" if np.isfinite(r["oof_ratio"]) else "")
                   + (f" | out-of-fold BLP slope of the uplift on the visits "
                      f"{r['blp_slope']:.2f}" if np.isfinite(r["blp_slope"]) else ""))
+            print(f"  {'':<9} among the {r['open_share']:.0%} of leads the one-year loan rule "
+                  f"leaves open: Qini top 10 % {r['open_qini10']:.3f} (target >= 0.8) | top "
+                  f"decile predicted / true {r['open_top_value']:.2f} | observables ceiling "
+                  f"{r['open_ceiling']:.3f} (village known {r['open_ceiling_village']:.3f})")
     df = pd.DataFrame(rows)
     for name, _ in UPLIFT_MODELS:
         d = df[df["model"] == name]
@@ -362,8 +415,17 @@ def _uplift_section(args: argparse.Namespace) -> None:
               f"{d['top_value'].max():.2f}] | recent < 6 months "
               f"{d['top_recent6'].mean():.1%} | rule {d['dec_rule'].mean():.3f}, uplift only "
               f"{d['dec_only_uplift'].mean():.3f}, loan only {d['dec_only_loan'].mean():.3f}, "
-              f"default risk only {d['dec_only_net'].mean():.3f} | fit "
+              f"default risk only {d['dec_only_net'].mean():.3f}, observables ceiling "
+              f"{d['dec_ceiling'].mean():.3f} (village known "
+              f"{d['dec_ceiling_village'].mean():.3f}) | fit "
               f"{d['fit_s'].mean():.1f}s")
+        print(f"  among the leads the one-year loan rule leaves open: Qini top 10 % "
+              f"{d['open_qini10'].mean():.3f} [{d['open_qini10'].min():.3f}, "
+              f"{d['open_qini10'].max():.3f}] | top decile predicted / true "
+              f"{d['open_top_value'].mean():.2f} [{d['open_top_value'].min():.2f}, "
+              f"{d['open_top_value'].max():.2f}] | observables ceiling "
+              f"{d['open_ceiling'].mean():.3f} (village known "
+              f"{d['open_ceiling_village'].mean():.3f})")
 
 
 def _real_section() -> None:

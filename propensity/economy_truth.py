@@ -12,6 +12,9 @@ its draws (the same seed gives the same economy as before this module existed).
 * :func:`core_distance_m` — distance of each business to its industry's hidden core.
 * :func:`hidden_truth` — village effect, cluster effect, uplift, the hidden calendar, the
   intercept, loan size and probability of default.
+* :func:`refusal_probability`, :func:`typical_loan_yuan`, :func:`default_probability` —
+  the truth's refusals, loan size and default risk for given latent interest or noise
+  (the bench integrates the unobservables out with them).
 * :func:`assemble_economy` — the :class:`~propensity.economy_model.Economy` with its
   simulated history.
 """
@@ -37,6 +40,7 @@ from propensity.visit_truth import (
 )
 
 __all__ = ["INDUSTRY_PARAMS", "TRUTH_COEF", "OTHER_INDUSTRY", "FACT_COLUMNS", "draw_facts",
+           "refusal_probability", "typical_loan_yuan", "default_probability",
            "core_distance_m", "hidden_truth", "assemble_economy"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -80,6 +84,8 @@ TRUTH_COEF: Mapping[str, float] = {
     "uplift_per_km": 0.08,
     "uplift_sd": 0.15,
     "calendar_noise_sd": 0.08,
+    "loan_sd": 0.25,  # sd of log(typical loan) around its formula
+    "default_sd": 0.35,  # sd of the default log-odds around their formula
 }
 
 #: Observable facts of a business, in the order they are drawn.
@@ -138,10 +144,63 @@ def draw_facts(industry: npt.NDArray[np.object_], dist_branch_m: FloatArray,
         -1.0 + 0.3 * (band - 3) + 0.04 * years)).astype(int))
     latent = rng.normal(0, t["latent_sd"], n)
     contacts = _keep(g, "past_contacts", rng.poisson(0.6 + 1.2 * np.exp(-dist_branch_m / 3000.0)))
-    refusals = _keep(g, "past_refusals", rng.binomial(contacts, _sigmoid(-0.6 - 2.0 * latent)))
+    refusals = _keep(g, "past_refusals", rng.binomial(contacts, refusal_probability(latent)))
     return {"years_operating": years, "staff": staff, "revenue_band": band,
             "mobile_pay_flow_yuan": pay, "has_existing_loan": has_loan,
             "past_contacts": contacts, "past_refusals": refusals, "latent": latent}
+
+
+def refusal_probability(latent: FloatArray) -> FloatArray:
+    """Probability that a business of latent interest ``latent`` refuses a contact.
+
+    Refusals are observed and latent interest is not, so this is also the likelihood by
+    which the refusals tell about the latent interest.
+    """
+    return np.asarray(_sigmoid(-0.6 - 2.0 * np.asarray(latent, float)), float)
+
+
+def typical_loan_yuan(industry: npt.NDArray[np.object_], band: npt.NDArray[Any],
+                      staff: npt.NDArray[Any], noise: FloatArray) -> FloatArray:
+    """Typical loan of each business (before the season and the realised amount's noise).
+
+    Parameters
+    ----------
+    industry : numpy.ndarray of str
+        Truth industry codes (keys of :data:`INDUSTRY_PARAMS`).
+    band, staff : numpy.ndarray
+        Revenue band and staff.
+    noise : numpy.ndarray
+        Log-normal multiplier (``TRUTH_COEF["loan_sd"]`` in the economy).
+
+    Returns
+    -------
+    numpy.ndarray
+        Yuan, clipped to 10,000..1,000,000.
+    """
+    base_staff = np.array([INDUSTRY_PARAMS[c][0] for c in industry])
+    loan = np.array([INDUSTRY_PARAMS[c][2] for c in industry]) * 1.3 ** (band - 3) \
+        * (np.maximum(staff, 1) / base_staff) ** 0.25 * noise
+    return np.asarray(np.clip(loan, 10_000, 1_000_000), float)
+
+
+def default_probability(industry: npt.NDArray[np.object_], band: npt.NDArray[Any],
+                        pay: npt.NDArray[Any], has_loan: npt.NDArray[Any],
+                        years: npt.NDArray[Any], noise: FloatArray) -> FloatArray:
+    """Probability that each business's loan defaults.
+
+    Parameters
+    ----------
+    industry : numpy.ndarray of str
+        Truth industry codes (keys of :data:`INDUSTRY_PARAMS`).
+    band, pay, has_loan, years : numpy.ndarray
+        Revenue band, mobile pay (yuan a month), existing loan (0/1), years operating.
+    noise : numpy.ndarray
+        Added to the log-odds (normal, sd ``TRUTH_COEF["default_sd"]`` in the economy).
+    """
+    risk = np.array([INDUSTRY_PARAMS[c][4] for c in industry])
+    return np.asarray(_sigmoid(-3.3 + risk - 0.25 * (band - 3)
+                               - 0.2 * np.clip(np.log(np.maximum(pay, 100) / 20_000), -3, 3)
+                               + 0.35 * has_loan - 0.04 * years + noise), float)
 
 
 def core_distance_m(lat: FloatArray, lon: FloatArray, industry: npt.NDArray[np.object_],
@@ -258,14 +317,11 @@ def hidden_truth(rng: np.random.Generator, *, industry: npt.NDArray[np.object_],
         scale = 1.0
     base_logit = intercept + z_no_intercept
 
-    base_staff = np.array([INDUSTRY_PARAMS[c][0] for c in industry])
-    loan_typical = np.array([INDUSTRY_PARAMS[c][2] for c in industry]) * 1.3 ** (band - 3) \
-        * (np.maximum(staff, 1) / base_staff) ** 0.25 * rng.lognormal(0, 0.25, n)
-    loan_typical = np.clip(loan_typical, 10_000, 1_000_000)
-    risk = np.array([INDUSTRY_PARAMS[c][4] for c in industry])
-    p_default = _sigmoid(-3.3 + risk - 0.25 * (band - 3)
-                         - 0.2 * np.clip(np.log(np.maximum(pay, 100) / 20_000), -3, 3)
-                         + 0.35 * has_loan - 0.04 * years + rng.normal(0, 0.35, n))
+    # The noises are drawn here, in this order, so the economy keeps its draws.
+    loan_typical = typical_loan_yuan(industry, band, staff,
+                                     rng.lognormal(0, t["loan_sd"], n))
+    p_default = default_probability(industry, band, pay, has_loan, years,
+                                    rng.normal(0, t["default_sd"], n))
     truth = pd.DataFrame({
         "industry": industry.astype(str),
         "base_logit": base_logit,
