@@ -36,6 +36,14 @@ def demo_world(n_businesses: int) -> Any:
         return world_from_county(DEMO, PopulationSpec(n_businesses=n_businesses))
 
 
+@pytest.fixture(scope="module")
+def villages() -> Any:
+    """The demo township's village points (one copy per test module, which may change it)."""
+    import pandas as pd
+
+    return pd.read_csv(DEMO / "villages.csv")
+
+
 @pytest.fixture(scope="session")
 def demo_dir() -> Path:
     """The embedded demo county (read-only: copy it before changing files)."""

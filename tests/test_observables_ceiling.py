@@ -21,11 +21,6 @@ from observables_ceiling import expected_visit_value_yuan  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def villages() -> pd.DataFrame:
-    return pd.read_csv(ROOT / "data" / "qingzu" / "villages.csv")
-
-
-@pytest.fixture(scope="module")
 def econ(villages: pd.DataFrame) -> P.Economy:
     return P.generate_economy(villages, n_businesses=1200, n_months=12, seed=2,
                               variant="heterogeneous")

@@ -8,12 +8,6 @@ import pytest
 
 import propensity as P
 from propensity.errors import DataError
-from tests.conftest import DEMO
-
-
-@pytest.fixture(scope="module")
-def villages() -> pd.DataFrame:
-    return pd.read_csv(DEMO / "villages.csv")
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,13 +19,6 @@ from propensity.uplift_reasons import REASON_PARTS
 from propensity.uplift_table import model_features as uplift_features
 from propensity.uplift_table import revisit_gap
 from propensity.visit_truth import EconomyVariant, VisitEffectConfig
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def villages() -> pd.DataFrame:
-    return pd.read_csv(ROOT / "data" / "qingzu" / "villages.csv")
 
 
 @pytest.fixture(scope="module")
