@@ -186,7 +186,9 @@ def summary_text(problem: RoutingProblem, plan: Plan) -> str:
     for d in plan.dropped:
         counts[d.reason.value] = counts.get(d.reason.value, 0) + 1
     lines.append("")
-    lines.append(f"Leads left out: {len(plan.dropped)} of {len(problem.leads)}"
+    # The pipeline adds the leads it ranked below the day's candidates to the dropped ones,
+    # so the leads considered are the visits plus every lead left out, not the problem's.
+    lines.append(f"Leads left out: {len(plan.dropped)} of {total_visits + len(plan.dropped)}"
                  + ("" if not counts else "  (" + ", ".join(
                      f"{k}: {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])) + ")"))
     leads = problem.lead_by_id

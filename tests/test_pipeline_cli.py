@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from countyreach.cli import main
+from countyreach.cli import main, summary_text
 from countyreach.errors import DroppedRowWarning, InputError
 from countyreach.pipeline import plan_day
+from countyreach.serialize import plan_from_dict, problem_from_dict, read_json
+from routing import DroppedLead, DropReason
 
 DATE = "2026-11-24"
 
@@ -205,3 +208,17 @@ def test_a_gcj02_county_gets_its_route_exports_in_gcj02(county_copy: Path, cache
         assert abs(rec.lat - given.at[rec.lead_id, "lat"]) < 1e-5
         assert abs(rec.lon - given.at[rec.lead_id, "lon"]) < 1e-5
         assert abs(rec.lat_wgs84 - rec.lat) > 1e-4 or abs(rec.lon_wgs84 - rec.lon) > 1e-4
+
+
+def test_the_summary_counts_leads_ranked_below_the_day_among_the_leads(demo_out: Path):
+    # The pipeline lists the leads it held back from the solver among the left-out ones;
+    # the summary's total must count them, not only the leads offered to the solver.
+    problem = problem_from_dict(read_json(demo_out / "problem.json"))
+    plan = plan_from_dict(read_json(demo_out / "plan.json"))
+    held = tuple(DroppedLead(f"HELD{i}", DropReason.BELOW_CANDIDATES, "ranked below")
+                 for i in range(3))
+    text = summary_text(problem, replace(plan, dropped=(*plan.dropped, *held)))
+    visits = sum(len(r.stops) for r in plan.routes)
+    assert visits + len(plan.dropped) == len(problem.leads)
+    assert (f"Leads left out: {len(plan.dropped) + 3} of {len(problem.leads) + 3}"
+            in text)
