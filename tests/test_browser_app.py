@@ -23,234 +23,37 @@ where a missing browser is a failure. Screenshots go to a temporary artifacts fo
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.browser_harness import (
+    AXE_JS,
+    CHROMIUM_ARGS,
+    CJK,
+    DEMO_PASSWORD,
+    DESKTOP,
+    MAP,
+    PHONE,
+    REPO,
+    SIGNED_IN,
+    AppServer,
+    chromium,
+    idle,
+    open_page,
+    require_browser,
+    shot,
+    sidebar,
+    sign_in,
+    sign_out,
+    switch_language,
+    ui_text,
+)
+
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[1]
-ARTIFACTS = Path(os.environ.get("COUNTYREACH_ARTIFACTS")
-                 or Path(tempfile.gettempdir()) / "countyreach-artifacts")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
-# Streamlit marks its root with the script's state; "notRunning" means the last run has ended.
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-MAP = '[data-testid="stDeckGlJsonChart"]'
-CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
-#: Where .ci/run puts axe-core (``npm install axe-core`` into a temporary folder).
-AXE_JS = Path(os.environ.get("COUNTYREACH_AXE_JS")
-              or Path(tempfile.gettempdir()) / "countyreach-axe/node_modules/axe-core/axe.min.js")
-
-
-def require_browser() -> bool:
-    """Whether CI demands the browser tests (a missing tool fails instead of skipping)."""
-    return os.environ.get("COUNTYREACH_REQUIRE_BROWSER") == "1"
-
-
-def chromium() -> str:
-    """Path of the system Chromium (skip, or fail in CI, when there is none)."""
-    for cand in ("/usr/bin/chromium", shutil.which("chromium") or "",
-                 shutil.which("chromium-browser") or ""):
-        if cand and Path(cand).exists():
-            return cand
-    if require_browser():
-        pytest.fail("Chromium is required (COUNTYREACH_REQUIRE_BROWSER=1) but not installed")
-    pytest.skip("Chromium is not installed (apt-get install chromium)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class AppServer:
-    """``streamlit run app.py`` on a fixed port and store, which a test may restart."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.workdir = workdir
-        self.log_path = workdir / "streamlit.log"
-        cache = os.environ.get("COUNTYREACH_CACHE") or str(workdir / "cache")
-        self.env = {**os.environ, "COUNTYREACH_CACHE": cache, "PYTHONPATH": str(REPO),
-                    "COUNTYREACH_BASEMAP": "0",  # offline map even where tiles answer
-                    "COUNTYREACH_DB": f"sqlite:///{workdir / 'store.db'}",
-                    "COUNTYREACH_TIME_LIMIT": os.environ.get("COUNTYREACH_TIME_LIMIT", "2")}
-        self.env.pop("COUNTYREACH_STORE", None)
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        """Start the server and wait for its health endpoint (fail with its log)."""
-        log = self.log_path.open("a")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
-             "--server.headless", "true", "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        if not self._healthy():
-            pytest.fail("streamlit did not start:\n" + self.log_path.read_text()[-3000:])
-
-    def _healthy(self, attempts: int = 240) -> bool:
-        assert self.proc is not None
-        for _ in range(attempts):
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return True
-            except OSError:
-                pass
-            try:
-                self.proc.wait(timeout=0.5)  # a server that died is reported at once
-                return False
-            except subprocess.TimeoutExpired:
-                continue
-        return False
-
-    def stop(self) -> None:
-        """Stop the server (terminate, then kill)."""
-        if self.proc is None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc = None
-
-    def restart(self) -> None:
-        """Stop and start again: everything in the server's memory is gone."""
-        self.stop()
-        self.start()
-
-
-def idle(page: Any, timeout_ms: int = 180_000) -> None:
-    """Wait until Streamlit's script run has ended."""
-    from playwright.sync_api import expect
-
-    expect(page.locator(IDLE)).to_be_attached(timeout=timeout_ms)
-
-
-def shot(page: Any, name: str) -> Path:
-    """Save a full-page screenshot under the artifacts folder."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-#: The sidebar's sign-out button: there once someone is signed in, in either language.
-SIGNED_IN = ".st-key-sign_out"
-LANG_NAMES = {"zh": "中文", "en": "English"}
-
-
-def sign_in(page: Any, url: str, user: str, password: str, *, lang: str = "en",
-            stored_language: bool = False) -> None:
-    """Open the app in ``lang`` and sign in through the form.
-
-    The app then speaks the user's stored language (chosen in an earlier journey); unless
-    ``stored_language``, the helper switches to ``lang`` when it differs.
-    """
-    from playwright.sync_api import expect
-
-    from countyreach.i18n import t
-
-    page.goto(f"{url}/?lang={lang}", wait_until="domcontentloaded")
-    username = page.get_by_label(t("username", lang), exact=True)
-    expect(username).to_be_visible(timeout=120_000)
-    username.fill(user)
-    page.get_by_role("textbox", name=t("password", lang)).fill(password)
-    page.get_by_role("button", name=t("sign_in", lang), exact=True).click()
-    expect(page.locator(SIGNED_IN)).to_be_attached(timeout=120_000)
-    idle(page)
-    if not stored_language:
-        switch_language(page, lang)
-
-
-def switch_language(page: Any, lang: str) -> None:
-    """Choose ``lang`` in the sidebar's switch (nothing to do when it is already chosen)."""
-    from playwright.sync_api import expect
-
-    from countyreach.i18n import t
-
-    choice = page.get_by_test_id("stSidebar").get_by_role("radio", name=LANG_NAMES[lang])
-    if choice.get_attribute("aria-checked") == "true":
-        return
-    sidebar(page).get_by_role("radio", name=LANG_NAMES[lang]).click()
-    expect(page.locator(SIGNED_IN).get_by_role("button", name=t("sign_out", lang))
-           ).to_be_attached(timeout=60_000)
-    idle(page)
-
-
-def sign_out(page: Any) -> None:
-    """Sign out with the sidebar's button and wait for the sign-in page."""
-    from playwright.sync_api import expect
-
-    sidebar(page).locator(SIGNED_IN).get_by_role("button").click()
-    expect(page.locator('[class*="st-key-login_user"]')).to_be_visible(timeout=60_000)
-    idle(page)
-
-
-def ui_text(page: Any) -> list[str]:
-    """Interface text on the page: titles, labels, buttons, tabs, alerts, metric labels.
-
-    Data (names in tables and selected values, map canvases, the titles of stops and lead
-    cards, which are business names, the language switch's own "中文") is left out: only
-    the app's words are checked.
-    """
-    return list(page.evaluate("""() => {
-      const sel = ['h1','h2','h3','h4','label','button','[role=tab]','summary',
-                   '[data-testid=stAlertContentInfo]','[data-testid=stAlertContentSuccess]',
-                   '[data-testid=stAlertContentWarning]','[data-testid=stAlertContentError]',
-                   '[data-testid=stSidebarNavLink]','[data-testid=stMetricLabel]'];
-      const out = [];
-      for (const el of document.querySelectorAll(sel.join(','))) {
-        if (el.closest('[data-testid=stButtonGroup]') &&
-            el.closest('[data-testid=stSidebar]')) continue;  // 中文 / English
-        // a stop's or a lead's title is the business's name: data, not interface
-        if (el.matches('h1,h2,h3,h4,summary') &&
-            el.closest('[class*=st-key-stop_],[class*=st-key-lead_card]')) continue;
-        const text = (el.innerText || '').trim();
-        if (text) out.push(text);
-      }
-      return out;
-    }"""))
-
-
-DEMO_PASSWORD = "countyreach-demo"
-
-
-def sidebar(page: Any) -> Any:
-    """The sidebar, opened first on a phone (where it starts collapsed)."""
-    bar = page.get_by_test_id("stSidebar")
-    expand = page.get_by_test_id("stExpandSidebarButton")
-    if expand.count() and expand.is_visible():
-        expand.click()
-    return bar
-
-
-def open_page(page: Any, title: str) -> None:
-    """Open a page from the sidebar's navigation (a reload would start a new session)."""
-    if page.get_by_role("heading", name=title, exact=True).count():
-        return  # already there (a role with one page has no navigation)
-    link = sidebar(page).get_by_role("link", name=title, exact=True)
-    link.click()
-    idle(page)
 TODAY = dt.date.today().isoformat()
 
 
