@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from countyreach.store.testing import Clock, fresh_postgres_url
+from countyreach.store import Session, Store
+from countyreach.store.testing import Clock, fresh_postgres_url, synthetic_day
+from tests.store_people import DAY, PW, add_user
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "qingzu"
@@ -89,3 +91,48 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def clock() -> Clock:
     """A clock the test moves forward."""
     return Clock()
+
+
+# ------------------------------------------------------- the store tests' store and people
+# A module that defines its own ``store`` (another setup) uses that one instead.
+
+
+@pytest.fixture()
+def store(url: str, clock: Clock) -> Iterator[Store]:
+    """A fresh store (bcrypt kept cheap) on the test's database URL and clock."""
+    s = Store.open(url, bcrypt_rounds=4, clock=clock)
+    yield s
+    s.close()
+
+
+@pytest.fixture()
+def admin(store: Store) -> Session:
+    """The first user, an admin, with two counties: qingzu (region puyang) and another."""
+    store.create_user("admin", PW, "admin")
+    a = store.login("admin", PW)
+    store.ensure_county(a, "qingzu", "庆祖镇", region="puyang")
+    store.ensure_county(a, "other", "别的县", region="elsewhere")
+    return a
+
+
+@pytest.fixture()
+def people(store: Store, admin: Session) -> dict[str, Session]:
+    """A manager, a planner and two officers of qingzu, a manager of another county."""
+    return {
+        "admin": admin,
+        "manager": add_user(store, admin, "mgr", "manager", county_id="qingzu"),
+        "planner": add_user(store, admin, "plan", "planner", county_id="qingzu"),
+        "o1": add_user(store, admin, "wang", "officer", officer_id="O01", county_id="qingzu"),
+        "o2": add_user(store, admin, "li", "officer", officer_id="O02", county_id="qingzu"),
+        "outsider": add_user(store, admin, "far", "manager", county_id="other"),
+    }
+
+
+@pytest.fixture()
+def published(store: Store, people: dict[str, Session]) -> int:
+    """Qingzu's synthetic day saved and published by its manager; the version."""
+    problem, plan = synthetic_day()
+    v = store.save_plan(people["manager"], "qingzu", DAY, problem, plan,
+                        explanations={"L01-01": "去年贷过款，按时还清"})
+    store.publish(people["manager"], "qingzu", DAY, v)
+    return v

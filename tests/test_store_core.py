@@ -1,4 +1,4 @@
-"""Store: migrations, users and sessions, roles, imports, plans, outcomes, audit.
+"""Store: migrations, users and sessions, roles, plans, outcomes, audit.
 
 Every test runs against SQLite and, when ``COUNTYREACH_PG_URL`` is set (``.ci/run``
 starts a server), against PostgreSQL with a fresh schema per test.
@@ -9,10 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -20,10 +19,6 @@ from countyreach.errors import AccessDenied, InputError
 from countyreach.store import (
     ROLES,
     AuditAction,
-    ImportKind,
-    ImportMode,
-    ImportRejected,
-    OutcomeRecord,
     PlanState,
     Role,
     Session,
@@ -32,64 +27,7 @@ from countyreach.store import (
 from countyreach.store import schema as S
 from countyreach.store.testing import Clock, synthetic_day
 from propensity.outcomes import Outcome
-
-DAY = "2025-03-03"
-PW = "correct horse battery"
-@pytest.fixture()
-def store(url: str, clock: Clock) -> Iterator[Store]:
-    s = Store.open(url, bcrypt_rounds=4, clock=clock)
-    yield s
-    s.close()
-
-
-@pytest.fixture()
-def admin(store: Store) -> Session:
-    store.create_user("admin", PW, "admin")
-    a = store.login("admin", PW)
-    store.ensure_county(a, "qingzu", "庆祖镇", region="puyang")
-    store.ensure_county(a, "other", "别的县", region="elsewhere")
-    return a
-
-
-def _user(store: Store, admin: Session, name: str, role: str, **kw: str) -> Session:
-    store.create_user(name, PW, role, session=admin, **kw)
-    return store.login(name, PW)
-
-
-@pytest.fixture()
-def people(store: Store, admin: Session) -> dict[str, Session]:
-    """A manager, a planner and two officers of qingzu, a manager of another county."""
-    return {
-        "admin": admin,
-        "manager": _user(store, admin, "mgr", "manager", county_id="qingzu"),
-        "planner": _user(store, admin, "plan", "planner", county_id="qingzu"),
-        "o1": _user(store, admin, "wang", "officer", officer_id="O01", county_id="qingzu"),
-        "o2": _user(store, admin, "li", "officer", officer_id="O02", county_id="qingzu"),
-        "outsider": _user(store, admin, "far", "manager", county_id="other"),
-    }
-
-
-@pytest.fixture()
-def published(store: Store, people: dict[str, Session]) -> int:
-    problem, plan = synthetic_day()
-    v = store.save_plan(people["manager"], "qingzu", DAY, problem, plan,
-                        explanations={"L01-01": "去年贷过款，按时还清"})
-    store.publish(people["manager"], "qingzu", DAY, v)
-    return v
-
-
-def _count(store: Store, table: sa.Table) -> int:
-    with store.engine.connect() as c:
-        return int(c.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
-
-
-def _record(store: Store, who: Session, lead_id: str, outcome: Outcome | str = "met",
-            outcome_id: str | None = None, **kw: object) -> OutcomeRecord:
-    kw.setdefault("consent", True)
-    return store.record_outcome(who, outcome_id=outcome_id or str(uuid.uuid4()),
-                                county_id="qingzu", plan_date=DAY, lead_id=lead_id,
-                                outcome=outcome, **kw)  # type: ignore[arg-type]
-
+from tests.store_people import DAY, PW, add_user, count_rows, record
 
 # ----------------------------------------------------------------------------- migrations
 
@@ -245,170 +183,6 @@ def test_bad_arguments_name_their_field(store: Store, admin: Session,
     assert err.value.field == field
 
 
-# ----------------------------------------------------------------------------- imports
-
-
-def test_import_is_idempotent(store: Store, admin: Session, demo_dir: Path) -> None:
-    first = store.import_leads(demo_dir / "leads.csv", "qingzu", session=admin)
-    assert first.counts == {"inserted": 400, "updated": 0, "unchanged": 0, "rejected": 0}
-    with store.engine.connect() as c:
-        before = c.execute(sa.select(S.leads.c.lead_id, S.leads.c.content_hash,
-                                     S.leads.c.updated_at)).all()
-    again = store.import_leads(demo_dir / "leads.csv", "qingzu", session=admin)
-    assert again.counts == {"inserted": 0, "updated": 0, "unchanged": 400, "rejected": 0}
-    with store.engine.connect() as c:
-        after = c.execute(sa.select(S.leads.c.lead_id, S.leads.c.content_hash,
-                                    S.leads.c.updated_at)).all()
-    assert sorted(before) == sorted(after)
-    off = store.import_officers(demo_dir / "officers.csv", "qingzu", session=admin)
-    assert off.counts["inserted"] == 6
-    assert store.import_officers(demo_dir / "officers.csv", "qingzu",
-                                 session=admin).counts["unchanged"] == 6
-    assert [o.officer_id for o in store.officers(admin, "qingzu")][:2] == ["O01", "O02"]
-
-
-def test_loads_and_capacities_survive_the_store(store: Store, admin: Session,
-                                               demo_dir: Path, tmp_path: Path) -> None:
-    """What officers carry reaches the plan the same way through the store as from files."""
-    from countyreach.io import leads_from_table
-
-    df = pd.read_csv(demo_dir / "leads.csv", dtype=str, keep_default_na=False).head(5)
-    df["load"] = ["2", "", "0", "7", "1"]
-    df.to_csv(tmp_path / "leads.csv", index=False)
-    off = pd.read_csv(demo_dir / "officers.csv", dtype=str, keep_default_na=False).head(2)
-    off["capacity"] = ["6", ""]
-    off.to_csv(tmp_path / "officers.csv", index=False)
-    store.import_leads(tmp_path / "leads.csv", "qingzu", session=admin)
-    store.import_officers(tmp_path / "officers.csv", "qingzu", session=admin)
-    table = store.leads_frame(admin, "qingzu")
-    assert list(table.columns).count("load") == 1  # a column, not an extra
-    assert [ld.load for ld in leads_from_table(table)] == [2, 0, 0, 7, 1]
-    assert [o.capacity for o in store.officers(admin, "qingzu")] == [6, None]
-    # a changed load is a changed row
-    df["load"] = ["3", "", "0", "7", "1"]
-    df.to_csv(tmp_path / "leads.csv", index=False)
-    rep = store.import_leads(tmp_path / "leads.csv", "qingzu", session=admin)
-    assert len(rep.updated) == 1 and len(rep.unchanged) == 4
-
-
-def test_corrected_file_updates_only_changed_rows(store: Store, admin: Session,
-                                                  county_copy: Path) -> None:
-    path = county_copy / "leads.csv"
-    store.import_leads(path, "qingzu", session=admin)
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    df.loc[df["lead_id"] == "B0002", "phone"] = "13912345678"
-    df.to_csv(path, index=False)
-    rep = store.import_leads(path, "qingzu", session=admin)
-    assert rep.updated == ("B0002",)
-    assert len(rep.unchanged) == 399 and not rep.inserted
-    leads = store.leads_frame(admin, "qingzu")
-    assert leads.set_index("lead_id").loc["B0002", "phone"] == "13912345678"
-
-
-def _bad_leads(path: Path, demo_dir: Path) -> Path:
-    df = pd.read_csv(demo_dir / "leads.csv", dtype=str, keep_default_na=False).head(10)
-    df.loc[2, "lead_id"] = "1; DROP TABLE leads"          # row 3: SQL-ish id
-    df.loc[4, "lat"] = "35,51"                             # row 5: malformed number
-    df.loc[6, "name"] = "bad\x07name"                      # row 7: control character
-    df.loc[8, "address"] = "长" * 300                      # row 9: over-long
-    df.to_csv(path, index=False)
-    return path
-
-
-def test_bad_rows_refuse_an_all_or_nothing_import(store: Store, admin: Session,
-                                                  demo_dir: Path, tmp_path: Path) -> None:
-    path = _bad_leads(tmp_path / "leads.csv", demo_dir)
-    with pytest.raises(ImportRejected) as err:
-        store.import_leads(path, "qingzu", session=admin)
-    rows = [(r.row, r.field) for r in err.value.report.rejected]
-    assert rows == [(3, "lead_id"), (5, "lat"), (7, "name"), (9, "address")]
-    assert err.value.row == 3 and err.value.file == str(path)
-    assert not err.value.report.committed
-    assert _count(store, S.leads) == 0
-
-
-def test_skip_bad_imports_the_good_rows_and_reports_the_rest(
-        store: Store, admin: Session, demo_dir: Path, tmp_path: Path) -> None:
-    path = _bad_leads(tmp_path / "leads.csv", demo_dir)
-    rep = store.import_leads(path, "qingzu", session=admin, mode="skip_bad")
-    assert rep.committed and len(rep.inserted) == 6
-    assert [r.row for r in rep.rejected] == [3, 5, 7, 9]
-    assert "1; DROP TABLE leads" not in set(store.leads_frame(admin, "qingzu")["lead_id"])
-    assert _count(store, S.leads) == 6  # the table is still there
-
-
-def test_repeated_id_is_reported(store: Store, admin: Session, demo_dir: Path,
-                                 tmp_path: Path) -> None:
-    df = pd.read_csv(demo_dir / "leads.csv", dtype=str, keep_default_na=False).head(4)
-    df = pd.concat([df, df.iloc[[1]]])
-    df.to_csv(tmp_path / "dup.csv", index=False)
-    rep = store.import_leads(tmp_path / "dup.csv", "qingzu", session=admin, mode="skip_bad")
-    assert [(r.row, r.field) for r in rep.rejected] == [(5, "lead_id")]
-    assert "repeats row 2" in rep.rejected[0].message
-
-
-def test_quotes_and_sql_in_text_are_stored_verbatim(store: Store, admin: Session,
-                                                    demo_dir: Path, tmp_path: Path) -> None:
-    df = pd.read_csv(demo_dir / "leads.csv", dtype=str, keep_default_na=False).head(3)
-    evil = "O'Brien'); DROP TABLE leads;--"
-    df.loc[0, "name"] = evil
-    df.to_csv(tmp_path / "q.csv", index=False)
-    store.import_leads(tmp_path / "q.csv", "qingzu", session=admin)
-    assert store.leads_frame(admin, "qingzu").set_index("lead_id").loc["B0001", "name"] == evil
-    assert _count(store, S.leads) == 3
-
-
-def test_interrupted_import_leaves_the_store_as_it_was(store: Store, admin: Session,
-                                                       county_copy: Path) -> None:
-    path = county_copy / "leads.csv"
-    store.import_leads(path, "qingzu", session=admin)
-    with store.engine.connect() as c:
-        before = sorted(c.execute(sa.select(S.leads)).all())
-    n_audit = _count(store, S.audit_log)
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    df["phone"] = "13000000000"
-    df.to_csv(path, index=False)
-
-    def crash(done: int, total: int) -> None:
-        if done == 50:
-            raise KeyboardInterrupt  # the power goes, the user presses Ctrl-C
-
-    with pytest.raises(KeyboardInterrupt):
-        store.import_leads(path, "qingzu", session=admin, progress=crash)
-    with store.engine.connect() as c:
-        assert sorted(c.execute(sa.select(S.leads)).all()) == before
-    assert _count(store, S.audit_log) == n_audit
-
-
-def test_file_level_problems_name_the_file(store: Store, admin: Session, tmp_path: Path) -> None:
-    (tmp_path / "x.csv").write_text("lead_id,name\nA,b\n", encoding="utf-8")
-    with pytest.raises(InputError, match="missing required column"):
-        store.import_leads(tmp_path / "x.csv", "qingzu", session=admin)
-    with pytest.raises(InputError, match="file not found"):
-        store.import_leads(tmp_path / "nope.csv", "qingzu", session=admin)
-
-
-def test_only_managers_of_the_county_import(store: Store, people: dict[str, Session],
-                                            demo_dir: Path) -> None:
-    for who in ("o1", "planner", "outsider"):
-        with pytest.raises(AccessDenied):
-            store.import_leads(demo_dir / "leads.csv", "qingzu", session=people[who])
-    assert store.import_leads(demo_dir / "leads.csv", "qingzu",
-                              session=people["manager"]).counts["inserted"] == 400
-
-
-def test_import_mode_is_an_enum_that_accepts_its_text(store: Store, admin: Session,
-                                                     demo_dir: Path) -> None:
-    path = demo_dir / "officers.csv"
-    with pytest.raises(InputError) as err:
-        store.import_officers(path, "qingzu", session=admin, mode="most")
-    assert err.value.field == "mode"
-    rep = store.import_officers(path, "qingzu", session=admin, mode=ImportMode.SKIP_BAD)
-    assert rep.mode is ImportMode.SKIP_BAD and rep.kind is ImportKind.OFFICERS
-    again = store.import_officers(path, "qingzu", session=admin, mode="skip_bad")
-    assert again.mode is ImportMode.SKIP_BAD and again.counts["unchanged"] == 6
-
-
 # ----------------------------------------------------------------------------- plans
 
 
@@ -441,7 +215,7 @@ def test_versions_are_kept_and_published_content_never_changes(
 
 def test_republishing_keeps_recorded_outcomes(store: Store, people: dict[str, Session],
                                               published: int) -> None:
-    _record(store, people["o1"], "L01-01", "interested")
+    record(store, people["o1"], "L01-01", "interested")
     problem, plan_b = synthetic_day(reverse=True)
     v2 = store.save_plan(people["manager"], "qingzu", DAY, problem, plan_b)
     store.publish(people["manager"], "qingzu", DAY, v2)
@@ -492,7 +266,7 @@ def test_other_counties_are_out_of_reach(store: Store, people: dict[str, Session
 def test_region_manager_sees_every_county_of_the_region(store: Store,
                                                         people: dict[str, Session],
                                                         published: int) -> None:
-    rm = _user(store, people["admin"], "regional", "manager", region="puyang")
+    rm = add_user(store, people["admin"], "regional", "manager", region="puyang")
     assert store.published_plan(rm, "qingzu", DAY)[2] == published
     with pytest.raises(AccessDenied):
         store.published_plan(rm, "other", DAY)
@@ -509,14 +283,14 @@ def test_planner_gets_aggregates_without_personal_data(store: Store, people: dic
     assert len(plan.routes) == 3
     assert all(ld.phone == "" and ld.address == "" and ld.name == ld.lead_id
                for ld in problem.leads)
-    _record(store, people["o1"], "L01-02", "applied", amount_yuan=50000)
+    record(store, people["o1"], "L01-02", "applied", amount_yuan=50000)
     summary = store.outcome_summary(p, "qingzu", by=["plan_date", "officer_id"])
     assert summary.to_dict("records") == [{"plan_date": DAY, "officer_id": "O01",
                                            "outcome": "applied", "visits": 1,
                                            "amount_yuan": 50000.0}]
     assert not {"name", "phone", "address", "notes"} & set(summary.columns)
     with pytest.raises(AccessDenied):
-        _record(store, p, "L01-03")
+        record(store, p, "L01-03")
 
 
 # ----------------------------------------------------------------------------- outcomes
@@ -525,25 +299,25 @@ def test_planner_gets_aggregates_without_personal_data(store: Store, people: dic
 def test_retried_tap_records_once(store: Store, people: dict[str, Session],
                                   published: int) -> None:
     oid = str(uuid.uuid4())
-    a = _record(store, people["o1"], "L01-01", "interested", outcome_id=oid)
-    b = _record(store, people["o1"], "L01-01", Outcome.INTERESTED, outcome_id=oid)
+    a = record(store, people["o1"], "L01-01", "interested", outcome_id=oid)
+    b = record(store, people["o1"], "L01-01", Outcome.INTERESTED, outcome_id=oid)
     assert a == b and a.outcome is Outcome.INTERESTED
-    assert _count(store, S.outcomes) == 1
+    assert count_rows(store, S.outcomes) == 1
     with pytest.raises(InputError, match="another visit"):
-        _record(store, people["o1"], "L01-02", outcome_id=oid)
+        record(store, people["o1"], "L01-02", outcome_id=oid)
 
 
 def test_officer_records_only_on_their_own_route(store: Store, people: dict[str, Session],
                                                  published: int) -> None:
     with pytest.raises(AccessDenied):
-        _record(store, people["o1"], "L02-01")
+        record(store, people["o1"], "L02-01")
     with pytest.raises(AccessDenied):  # a draft is not a route
         problem, plan = synthetic_day(plan_date="2025-03-04")
         store.save_plan(people["manager"], "qingzu", "2025-03-04", problem, plan)
         store.record_outcome(people["o1"], outcome_id=str(uuid.uuid4()), county_id="qingzu",
                              plan_date="2025-03-04", lead_id="L01-01", outcome="met",
                              consent=True)
-    rec = _record(store, people["manager"], "L02-01", "not_there")
+    rec = record(store, people["manager"], "L02-01", "not_there")
     assert rec.officer_id == "O02" and rec.recorded_by == "mgr"
 
 
@@ -569,18 +343,18 @@ def test_malformed_outcomes_are_rejected(store: Store, people: dict[str, Session
     lead = args.pop("lead_id")
     outcome = args.pop("outcome")
     with pytest.raises(InputError) as err:
-        _record(store, people["o1"], lead, outcome, **args)  # type: ignore[arg-type]
+        record(store, people["o1"], lead, outcome, **args)  # type: ignore[arg-type]
     assert err.value.field == field
-    assert _count(store, S.outcomes) == 0
+    assert count_rows(store, S.outcomes) == 0
 
 
 def test_opt_out_puts_the_lead_on_the_do_not_visit_list(store: Store,
                                                         people: dict[str, Session],
                                                         published: int) -> None:
     m = people["manager"]
-    _record(store, people["o1"], "L01-03", "not_interested", reason="不需要贷款",
+    record(store, people["o1"], "L01-03", "not_interested", reason="不需要贷款",
             opt_out=True, consent=False)
-    _record(store, people["o1"], "L01-03", "not_interested", opt_out=True, consent=False)
+    record(store, people["o1"], "L01-03", "not_interested", opt_out=True, consent=False)
     assert store.do_not_visit_ids(m, "qingzu") == {"L01-03"}
     store.opt_out(m, "qingzu", "L02-02", "客户来电拒绝")
     assert store.do_not_visit_ids(people["o2"], "qingzu") == {"L01-03", "L02-02"}
@@ -605,13 +379,13 @@ def test_outcomes_feed_retraining_and_follow_ups(store: Store, people: dict[str,
     from propensity.scorer import outcomes_to_history
 
     o1, o2, m = people["o1"], people["o2"], people["manager"]
-    _record(store, o1, "L01-01", "interested")
-    _record(store, o1, "L01-02", "applied", amount_yuan=80000)
-    _record(store, o1, "L01-03", "not_there", consent=False)
-    _record(store, o2, "L02-01", "met")
-    _record(store, o2, "L02-02", "interested", opt_out=True)  # interested, yet refuses visits
-    _record(store, o1, "L01-04", "interested")
-    _record(store, o1, "L01-04", "approved", amount_yuan=30000)  # corrected later that day
+    record(store, o1, "L01-01", "interested")
+    record(store, o1, "L01-02", "applied", amount_yuan=80000)
+    record(store, o1, "L01-03", "not_there", consent=False)
+    record(store, o2, "L02-01", "met")
+    record(store, o2, "L02-02", "interested", opt_out=True)  # interested, yet refuses visits
+    record(store, o1, "L01-04", "interested")
+    record(store, o1, "L01-04", "approved", amount_yuan=30000)  # corrected later that day
     frame = store.outcomes_frame(people["planner"], "qingzu")
     assert list(frame.columns) == ["lead_id", "month", "outcome", "amount_yuan"]
     assert len(frame) == 6 and set(frame["month"]) == {"2025-03"}
@@ -625,7 +399,7 @@ def test_outcomes_feed_retraining_and_follow_ups(store: Store, people: dict[str,
 
 def test_every_write_is_audited(store: Store, people: dict[str, Session],
                                 published: int) -> None:
-    _record(store, people["o1"], "L01-01", "met")
+    record(store, people["o1"], "L01-01", "met")
     log = store.audit_log(people["admin"])
     actions = [e.action for e in log]
     for a in ("create_user", "ensure_county", "login", "save_plan", "publish",
@@ -661,7 +435,7 @@ def test_cli_alembic_ini_points_at_the_migrations(tmp_path: Path) -> None:
 def test_erasure_removes_personal_data_everywhere(store: Store, people: dict[str, Session],
                                                   published: int) -> None:
     m = people["manager"]
-    _record(store, people["o1"], "L01-02", "interested", notes="老板姓张，下周再来")
+    record(store, people["o1"], "L01-02", "interested", notes="老板姓张，下周再来")
     store.erase_personal_data(m, "qingzu", "L01-02", "客户要求删除")
     with store.engine.connect() as c:
         text = "\n".join(c.execute(sa.select(S.plans.c.problem_json)).scalars())
