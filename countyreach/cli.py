@@ -28,9 +28,11 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from countyreach.cli_warnings import input_warnings, show_warning
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
 from countyreach.io import from_wgs84
 from routing.params import SolveParams
@@ -222,21 +224,30 @@ def cmd_plan(args: argparse.Namespace) -> int:
                              field="--date") from None
     progress = _Progress(enabled=not args.quiet and sys.stderr.isatty())
     try:
-        day = plan_day(
-            county,
-            plan_date=args.date,
-            rules=_rules(args),
-            params=_params(args),
-            officer_ids=args.officers.split(",") if args.officers else None,
-            cache_dir=args.cache_dir,
-            progress=progress,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DataWarning)
+            day = plan_day(
+                county,
+                plan_date=args.date,
+                rules=_rules(args),
+                params=_params(args),
+                officer_ids=args.officers.split(",") if args.officers else None,
+                cache_dir=args.cache_dir,
+                progress=progress,
+            )
     finally:
         progress.close()
-    files = write_plan_files(day.problem, day.plan, out, crs=day.county.county.crs)
-    print(summary_text(day.problem, day.plan))
+    notes = input_warnings(caught)
+    # The plan file is the day's report: what was snapped, skipped or ignored in the input
+    # travels with the plan it shaped, not only with this terminal's scrollback.
+    plan = replace(day.plan, meta={**day.plan.meta, "input_warnings": notes})
+    files = write_plan_files(day.problem, plan, out, crs=day.county.county.crs)
+    print(summary_text(day.problem, plan))
     print()
-    print(f"Value basis: {day.plan.meta.get('value_basis', 'n/a')}")
+    print(f"Value basis: {plan.meta.get('value_basis', 'n/a')}")
+    if notes:
+        print(f"Input warnings: {len(notes)} (above, and in plan.json under "
+              f"meta.input_warnings)")
     verdict = "no violations" if day.ok else f"{len(day.violations)} VIOLATIONS"
     print(f"Checker: {verdict}.  Wrote {len(files)} files to {out}/ "
           f"(plan.json, problem.json, routes/*.csv, dropped.csv) "
@@ -558,6 +569,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     with warnings.catch_warnings():
         warnings.simplefilter("default", DataWarning)
+        warnings.showwarning = show_warning
         try:
             return int(args.func(args))
         except USER_ERRORS as exc:

@@ -222,3 +222,24 @@ def test_the_summary_counts_leads_ranked_below_the_day_among_the_leads(demo_out:
     assert visits + len(plan.dropped) == len(problem.leads)
     assert (f"Leads left out: {len(plan.dropped) + 3} of {len(problem.leads) + 3}"
             in text)
+
+
+def test_input_warnings_are_one_line_each_and_kept_in_the_plan(
+        county_copy: Path, cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture):
+    # ~120 km away: the row is skipped. The user reads file and row, not the module and source
+    # line that warned, and the plan file keeps the warning as its report.
+    _edit_leads(county_copy, 7, lat=36.4, lon=116.2)
+    out = tmp_path / "out"
+    code = main(["-q", "--cache-dir", str(cache_dir), "plan", str(county_copy), "--date", DATE,
+                 "--time-limit", "1", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0
+    lines = [ln for ln in captured.err.splitlines() if "leads.csv" in ln]
+    assert len(lines) == 1 and lines[0].startswith("countyreach: warning: ")
+    assert "row 7" in lines[0] and ".py:" not in captured.err
+    notes = read_json(out / "plan.json")["meta"]["input_warnings"]
+    assert lines[0].removeprefix("countyreach: warning: ") in notes
+    # (the skipped lead's history rows warn too when the model is fitted, not read from cache)
+    shown = [ln for ln in captured.err.splitlines() if ln.startswith("countyreach: warning: ")]
+    assert len(shown) == len(notes) >= 1
+    assert f"Input warnings: {len(notes)}" in captured.out
