@@ -32,6 +32,7 @@ import streamlit as st
 from countyreach import pipeline
 from countyreach.errors import AccessDenied, InputError, ModelError, StoreError
 from countyreach.i18n import LANGS, t
+from countyreach.input_warnings import collected
 from countyreach.services import deck as dk
 from countyreach.services import maps
 from countyreach.services.coverage import build_world
@@ -89,9 +90,25 @@ def counties() -> dict[str, Path]:
 
 
 @st.cache_resource(show_spinner=False)
+def _county_loaded(path: str) -> tuple[pipeline.CountyData, tuple[str, ...]]:
+    with collected() as notes:
+        data = pipeline.load_county_data(path, cache_dir=cache_dir())
+    return data, tuple(notes)
+
+
 def county_data(path: str) -> pipeline.CountyData:
     """The county loaded and snapped once per server process."""
-    return pipeline.load_county_data(path, cache_dir=cache_dir())
+    return _county_loaded(path)[0]
+
+
+def show_input_warnings() -> None:
+    """List what loading the chosen county snapped, skipped or ignored (file and row), in a
+    closed expander: the manager sees it where the plan is made, not in the server log."""
+    notes = _county_loaded(county_path())[1]
+    if notes:
+        with st.expander(t("input_warnings", lang(), n=len(notes)), icon=":material/warning:"):
+            for note in notes:
+                st.text(note)
 
 
 @st.cache_resource(show_spinner=False)

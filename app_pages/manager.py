@@ -49,6 +49,7 @@ def render() -> None:
     data = ui.load_county()
     if data is None:
         return
+    ui.show_input_warnings()
     officers = {o.officer_id: o for o in data.officers}
     c1, c2 = st.columns([1, 3])
     plan_date = c1.date_input(t("plan_date", L), value=dt.date.today(), key="plan_date",

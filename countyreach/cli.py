@@ -32,8 +32,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from countyreach.cli_warnings import input_warnings, show_warning
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
+from countyreach.input_warnings import collected, show_warning
 from countyreach.io import from_wgs84
 from routing.params import SolveParams
 from routing.plan import Plan
@@ -224,8 +224,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
                              field="--date") from None
     progress = _Progress(enabled=not args.quiet and sys.stderr.isatty())
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", DataWarning)
+        with collected() as notes:
             day = plan_day(
                 county,
                 plan_date=args.date,
@@ -237,7 +236,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
             )
     finally:
         progress.close()
-    notes = input_warnings(caught)
+    for note in notes:
+        show_warning(note, DataWarning, "", 0)
     # The plan file is the day's report: what was snapped, skipped or ignored in the input
     # travels with the plan it shaped, not only with this terminal's scrollback.
     plan = replace(day.plan, meta={**day.plan.meta, "input_warnings": notes})

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -434,3 +435,19 @@ def test_model_page_shows_drift_then_out_of_time_report() -> None:
     assert 0.5 < float(metrics["AUC"]) <= 1.0
     assert any(c.value.startswith("Held-out months") for c in at.caption)
     assert len(at.get("vega_lite_chart")) == n_charts + 3  # calibration, lift, importance
+
+
+def test_manager_sees_the_input_warnings_of_the_county(county_copy: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # one lead ~120 km away: skipped when the county loads, and named by file and row on the
+    # page where the day is planned (before: only in the server's log)
+    df = pd.read_csv(county_copy / "leads.csv", dtype=str, keep_default_na=False)
+    df.loc[6, ["lat", "lon"]] = ["36.4", "116.2"]
+    df.to_csv(county_copy / "leads.csv", index=False)
+    monkeypatch.setenv("COUNTYREACH_DATA", str(county_copy))
+    get_settings.cache_clear()
+    at = _app("manager")
+    box = [e for e in at.expander if e.label.startswith("Input warnings (")]
+    assert len(box) == 1
+    lines = [x.value for x in box[0].text]
+    assert any("leads.csv: row 7: lead" in x and "skipped" in x for x in lines), lines

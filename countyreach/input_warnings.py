@@ -1,41 +1,45 @@
-"""How the CLI shows input warnings: one line a warning, naming file and row, and a list of
-them for the plan's report (``plan.json`` ``meta.input_warnings``)."""
+"""Input warnings (:class:`DataWarning`: a lead snapped from off the roads, a row skipped, ...)
+as the user sees them: collected for a report, and one line each on a terminal."""
 
 from __future__ import annotations
 
 import logging
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from countyreach.errors import DataWarning
 
-__all__ = ["input_warnings", "show_warning"]
+__all__ = ["collected", "show_warning"]
 
-def input_warnings(caught: Sequence[warnings.WarningMessage]) -> list[str]:
-    """Print the input warnings among ``caught`` as the CLI does; re-issue the others.
 
-    Parameters
-    ----------
-    caught : sequence of warnings.WarningMessage
-        What ``warnings.catch_warnings(record=True)`` collected.
+@contextmanager
+def collected() -> Iterator[list[str]]:
+    """Collect the input warnings raised inside the block, each message once.
 
-    Returns
-    -------
+    Yields
+    ------
     list of str
-        The input warnings' messages (:class:`DataWarning`: far snaps, skipped rows, ...),
-        each printed once to stderr as ``countyreach: warning: ...``.
+        Filled when the block ends. Other warnings are issued again as they came.
+
+    Notes
+    -----
+    ``warnings.catch_warnings`` swaps process-wide state: a warning another thread raises
+    meanwhile may land in this list (the app loads a county once per process, so at most a
+    concurrent load's warnings are shown with it).
     """
     notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        yield notes
     for w in caught:
         if issubclass(w.category, DataWarning):
             if str(w.message) not in notes:
                 notes.append(str(w.message))
-                show_warning(w.message, w.category, w.filename, w.lineno)
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return notes
 
 
 def show_warning(message: Warning | str, category: type[Warning], filename: str,
