@@ -1,7 +1,7 @@
 """Benchmark of the lead model: quality against the oracle, ablations, real data, speed.
 
 Run: ``python3 bench/bench_propensity.py [--seeds 0 1 2] [--businesses 3000]
-[--sections synthetic uplift real speed]``
+[--sections synthetic uplift real speed] [--offset-baselines spline blend stack]``
 
 Every figure is printed next to a baseline measured in the same run:
 
@@ -32,7 +32,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -218,7 +220,17 @@ def open_lead_figures(s: pd.DataFrame, true: dict[str, np.ndarray],
 UPLIFT_MODELS = (("s_support", {"learner": "s", "recency_support": True}), ("offset", {}))
 
 
-def uplift_figures(seed: int, n: int) -> dict[str, dict[str, float]]:
+def uplift_models(offset_baselines: Sequence[str] = ()) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """:data:`UPLIFT_MODELS` plus the offset learner with each other no-visit baseline
+    (``offset_<baseline>``, see :class:`~propensity.uplift_offset.OffsetUplift`)."""
+    from propensity.uplift_offset import OffsetUplift
+
+    return UPLIFT_MODELS + tuple((f"offset_{b}", {"offset": OffsetUplift(baseline=b)})
+                                 for b in offset_baselines)
+
+
+def uplift_figures(seed: int, n: int, models: Sequence[tuple[str, dict[str, Any]]]
+                   = UPLIFT_MODELS) -> dict[str, dict[str, float]]:
     """Issue 18's acceptance figures on the heterogeneous economy, in one run.
 
     ``s_support`` is the S-learner with the recency support rule (the default before the
@@ -242,7 +254,7 @@ def uplift_figures(seed: int, n: int) -> dict[str, dict[str, float]]:
     table = uplift_table(econ.businesses, econ.history, econ.loan_book, random_state=seed)
     table_s = time.perf_counter() - t
     out: dict[str, dict[str, float]] = {}
-    for name, params in UPLIFT_MODELS:
+    for name, params in models:
         t = time.perf_counter()
         vm = VisitValueModel(random_state=seed, **params).fit(table)
         fit_s = table_s + time.perf_counter() - t
@@ -326,6 +338,10 @@ def main() -> int:
     ap.add_argument("--leads", type=int, default=200_000, help="leads for the speed test")
     ap.add_argument("--sections", nargs="+", default=list(_SECTIONS), choices=_SECTIONS,
                     help="parts of the benchmark to run (default: all)")
+    ap.add_argument("--offset-baselines", nargs="*", default=[],
+                    choices=["gbm", "spline", "blend", "stack"],
+                    help="also fit the offset learner with these no-visit baselines "
+                         "(uplift section; rows offset_<baseline>)")
     args = ap.parse_args()
 
     if "synthetic" in args.sections:
@@ -373,14 +389,15 @@ def _uplift_section(args: argparse.Namespace) -> None:
           "value_decomposition; observables ceiling = ranking by the truth's expected value "
           "over the unobservables (strict: village effect integrated out; village known), "
           "see observables_ceiling.py")
+    models = uplift_models(args.offset_baselines)
     rows = []
     for seed in args.seeds:
-        u = uplift_figures(seed, args.businesses)
+        u = uplift_figures(seed, args.businesses, models)
         pl = u["plain"]
         print(f"seed {seed}: plain uptake scorer: Qini top 10 % {pl['qini10']:.3f}, "
               f"coefficient (value) {pl['qini_coef']:.3f}, (caused loans) "
               f"{pl['qini_loans']:.3f}")
-        for name, _ in UPLIFT_MODELS:
+        for name, _ in models:
             r = u[name]
             rows.append({"seed": seed, "model": name, "plain_qini10": pl["qini10"], **r})
             print(f"  {name:<9} lockout {r['lockout']:.0f} mo | Qini top 10 % "
@@ -406,7 +423,7 @@ def _uplift_section(args: argparse.Namespace) -> None:
                   f"decile predicted / true {r['open_top_value']:.2f} | observables ceiling "
                   f"{r['open_ceiling']:.3f} (village known {r['open_ceiling_village']:.3f})")
     df = pd.DataFrame(rows)
-    for name, _ in UPLIFT_MODELS:
+    for name, _ in models:
         d = df[df["model"] == name]
         print(f"mean {name} over seeds {' '.join(map(str, args.seeds))}: Qini top 10 % "
               f"{d['qini10'].mean():.3f} [{d['qini10'].min():.3f}, {d['qini10'].max():.3f}] "

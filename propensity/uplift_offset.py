@@ -84,7 +84,7 @@ from sklearn.base import BaseEstimator
 from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
 
-from propensity.errors import ModelError
+from propensity.errors import DataError, ModelError
 from propensity.uplift_boost import (
     _Boosted,
     _logit,
@@ -95,6 +95,7 @@ from propensity.uplift_boost import (
     numeric_features,
     recency_weights,
 )
+from propensity.uplift_spline import SplineBaseline, fit_spline_baseline
 
 __all__ = ["OffsetUplift", "SEASONAL_COLUMNS", "TREND_HORIZON_MONTHS", "recency_bins"]
 
@@ -117,6 +118,8 @@ _RECENCY_GROUPS = ("under 24 months", "24 to 59 months", "none known")
 _RECENCY_SCALE_L2 = 5.0
 #: Standard error of the randomised visits' BLP slope up to which they alone calibrate it.
 _SHRINK_MAX_SE = 0.15
+#: Models of the no-visit baseline (:class:`OffsetUplift` ``baseline``).
+_BASELINES = ("gbm", "spline", "blend", "stack")
 
 
 def recency_bins(months_since_loan: Any) -> npt.NDArray[np.int64]:
@@ -137,7 +140,10 @@ def recency_bins(months_since_loan: Any) -> npt.NDArray[np.int64]:
                     np.clip(np.floor(s), 0, _RECENCY_POOL_FROM)).astype(np.int64)
 
 
-def _base_logit(base: HistGradientBoostingClassifier, X: pd.DataFrame) -> FloatArray:
+def _base_logit(base: Any, X: pd.DataFrame) -> FloatArray:
+    # The spline baselines give their log-odds; the boosted classifier its probability.
+    if isinstance(base, SplineBaseline):
+        return base.logit(X)
     return np.asarray(_logit(base.predict_proba(X)[:, 1]), float)
 
 
@@ -172,7 +178,7 @@ def _recency_group(bins: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
 class _Half:
     """One half's fitted stages."""
 
-    def __init__(self, base: HistGradientBoostingClassifier, recency_offsets: FloatArray,
+    def __init__(self, base: Any, recency_offsets: FloatArray,
                  season_slope: float, elasticity: float, mean_effect: float,
                  boosted: _Boosted, base_trend: float = 0.0,
                  effect_trend: float = 0.0) -> None:
@@ -238,6 +244,12 @@ class OffsetUplift(BaseEstimator):
     shrink : bool
         Shrink the uplift toward its mean by the out-of-fold BLP slope (off by default,
         see the module docstring).
+    baseline : {"gbm", "spline", "blend", "stack"}
+        Model of the no-visit baseline before its recalibration: the boosted classifier,
+        a ridge logistic model of splines (:class:`~propensity.uplift_spline.SplineLogit`),
+        the mean of both log-odds, or the spline model plus trees boosted on its residual
+        (the base's boosting settings, early stopping on held-out leads). ``gbm`` stays
+        the default: the others did not rank better (see :mod:`propensity.uplift_spline`).
     random_state : int
 
     Attributes
@@ -272,7 +284,7 @@ class OffsetUplift(BaseEstimator):
                  season: bool = True, n_rounds: int = 300, learning_rate: float = 0.1,
                  max_leaf_nodes: int = 6, min_samples_leaf: int = 150, l2: float = 10.0,
                  calibrate: bool = False, n_repeats: int = 2, trend: bool = True,
-                 recency_scale: bool = True, shrink: bool = False,
+                 recency_scale: bool = True, shrink: bool = False, baseline: str = "gbm",
                  random_state: int = 0) -> None:
         self.half_life_months = half_life_months
         self.base_max_iter = base_max_iter
@@ -291,6 +303,7 @@ class OffsetUplift(BaseEstimator):
         self.trend = trend
         self.recency_scale = recency_scale
         self.shrink = shrink
+        self.baseline = baseline
         self.random_state = random_state
 
     def _base(self, seed: int) -> HistGradientBoostingClassifier:
@@ -333,6 +346,8 @@ class OffsetUplift(BaseEstimator):
         OffsetUplift
             ``self``.
         """
+        if self.baseline not in _BASELINES:
+            raise DataError(f"baseline must be one of {list(_BASELINES)}", field="baseline")
         y = np.asarray(y, float)
         v = np.asarray(visited, int) == 1
         check_both_arms(y, v)
@@ -381,7 +396,7 @@ class OffsetUplift(BaseEstimator):
                   tr: npt.NDArray[np.bool_], k: int) -> _Half:
         c, q = tr & ~v, tr & v
         base, offsets, slope, base_trend = self._fit_baseline(X, y, c, w, bins, log_c, dt,
-                                                              self.random_state + k)
+                                                              self.random_state + k, lead)
         b = np.zeros(len(y))
         b[q] = _base_logit(base, X[q]) + offsets[bins[q]] + slope * log_c[q] \
             + base_trend * dt[q]
@@ -404,11 +419,11 @@ class OffsetUplift(BaseEstimator):
 
     def _fit_baseline(self, X: pd.DataFrame, y: FloatArray, c: npt.NDArray[np.bool_],
                       w: FloatArray, bins: npt.NDArray[np.int64], log_c: FloatArray,
-                      dt: FloatArray, seed: int
-                      ) -> tuple[HistGradientBoostingClassifier, FloatArray, float, float]:
+                      dt: FloatArray, seed: int, lead: npt.NDArray[Any]
+                      ) -> tuple[Any, FloatArray, float, float]:
         """The no-visit baseline on the control rows ``c``, its recency offsets, its
         correction along the season's log cash need and its monthly trend."""
-        base = self._base(seed).fit(X[c], y[c], sample_weight=w[c])
+        base = self._fit_base_model(X, y, c, w, seed, lead)
         offsets = np.zeros(_RECENCY_POOL_FROM + 2)
         slope = trend = 0.0
         if self.recalibrate:
@@ -425,6 +440,18 @@ class OffsetUplift(BaseEstimator):
             offsets, slope = coef[:len(offsets)], float(coef[len(offsets)])
             trend = float(coef[-1]) if self.trend else 0.0
         return base, offsets, slope, trend
+
+    def _fit_base_model(self, X: pd.DataFrame, y: FloatArray, c: npt.NDArray[np.bool_],
+                        w: FloatArray, seed: int, lead: npt.NDArray[Any]) -> Any:
+        """The baseline's model (``baseline``) fitted on the control rows ``c``."""
+        if self.baseline == "gbm":
+            return self._base(seed).fit(X[c], y[c], sample_weight=w[c])
+        return fit_spline_baseline(
+            self.baseline, X[c], y[c], w[c], lead[c], seed=seed,
+            gbm=self._base(seed), boost=dict(
+                rounds=self.base_max_iter, learning_rate=self.base_learning_rate,
+                max_leaf_nodes=self.base_max_leaf_nodes,
+                min_samples_leaf=self.base_min_samples_leaf, l2=1.0, patience=30))
 
     def _season_fit(self, y: FloatArray, b: FloatArray, w: FloatArray, log_c: FloatArray,
                     dt: FloatArray, lead_effect: FloatArray) -> tuple[float, float, float]:
