@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
-from countyreach.input_warnings import collected, show_warning
+from countyreach.input_warnings import collected, print_warning, show_warning
 from countyreach.io import from_wgs84
 from routing.params import SolveParams
 from routing.plan import Plan
@@ -237,7 +237,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     for note in notes:
-        show_warning(note, DataWarning, "", 0)
+        print_warning(note)  # collected: no source line to show, even with -v
     # The plan file is the day's report: what was snapped, skipped or ignored in the input
     # travels with the plan it shaped, not only with this terminal's scrollback.
     plan = replace(day.plan, meta={**day.plan.meta, "input_warnings": notes})

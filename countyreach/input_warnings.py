@@ -12,7 +12,7 @@ from typing import Any
 
 from countyreach.errors import DataWarning
 
-__all__ = ["collected", "show_warning"]
+__all__ = ["collected", "print_warning", "show_warning"]
 
 
 @contextmanager
@@ -49,7 +49,12 @@ def show_warning(message: Warning | str, category: type[Warning], filename: str,
     # raised it are for developers (they still get them with -v).
     if issubclass(category, DataWarning) and not logging.getLogger().isEnabledFor(
             logging.DEBUG):
-        print(f"countyreach: warning: {message}", file=file or sys.stderr)
+        print_warning(str(message), file)
     else:
         print(warnings.formatwarning(message, category, filename, lineno, line),
               file=file or sys.stderr, end="")
+
+
+def print_warning(message: str, file: Any = None) -> None:
+    """One input warning as the CLI prints it: ``countyreach: warning: MESSAGE`` on stderr."""
+    print(f"countyreach: warning: {message}", file=file or sys.stderr)
