@@ -40,10 +40,12 @@ import numpy as np
 
 from routing.problem import Lead, Officer, RoutingProblem, end_node_id, start_node_id
 from routing.reasons import eligible, soft_mismatch
+from routing.route_pool import PooledRoute, RoutePool, merged, pack, route_key
 
-__all__ = ["MAX_PROFILES", "PyvrpDay", "Unsupported", "available", "check_exact", "pyvrp_data",
-           "pyvrp_orders", "pyvrp_orders_until", "solve_params", "every_lead_pays",
-           "models_exactly", "unsupported"]
+__all__ = ["MAX_PROFILES", "PyvrpDay", "PyvrpProposal", "Unsupported", "available",
+           "check_exact", "every_lead_pays", "models_exactly", "pack_time_s", "packed_orders",
+           "pyvrp_data", "pyvrp_orders", "pyvrp_orders_until", "search_until", "solve_params",
+           "unsupported"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,10 @@ _FORBIDDEN = 10**12
 #: neighbours collected 1.4 % and 0.4 % less: hence the default from 167 clients on.
 _NEIGHBOUR_SHARE = 0.3
 _NEIGHBOURS = (20, 50)
+#: Share of our PyVRP budget kept for packing its route pool (:mod:`routing.route_pool`),
+#: at most :data:`_PACK_MAX_S`: CP-SAT packed ~1,000 routes of a 200-lead day in 0.1-0.3 s.
+_PACK_SHARE = 0.02
+_PACK_MAX_S = 2.0
 
 
 class Unsupported(ValueError):
@@ -337,42 +343,143 @@ def solve_params(data: Any, strict: bool = False, tuned: bool = False) -> Any:
     return pyvrp.SolveParams(**kw)
 
 
-def _solve(day: PyvrpDay, problem: RoutingProblem, time_limit_s: float, seed: int,
-           strict: bool = False, tuned: bool = False) -> list[list[str]] | None:
+def _search(day: PyvrpDay, time_limit_s: float, seed: int, strict: bool = False,
+            tuned: bool = False, pool: RoutePool | None = None) -> Any:
+    """PyVRP's best solution of ``day`` in ``time_limit_s`` (its pool filled on the way)."""
     import pyvrp
     from pyvrp.stop import MaxRuntime
 
     params = solve_params(day.data, strict, tuned)
+    if pool is not None:
+        params = pyvrp.SolveParams(
+            # The pool is duck-typed to PyVRP's callbacks (PyVRP is imported lazily).
+            ils=pyvrp.IteratedLocalSearchParams(callbacks=pool),  # type: ignore[arg-type]
+            penalty=params.penalty,
+            neighbourhood=params.neighbourhood, perturbation=params.perturbation)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=UserWarning)  # said in the log instead
-        res = pyvrp.solve(day.data, stop=MaxRuntime(max(0.01, time_limit_s)), seed=seed,
-                          display=False, collect_stats=False, params=params)
-    if not res.best.is_feasible():
-        log.info("PyVRP found no feasible start in %.2f s", time_limit_s)
-        return None
+        return pyvrp.solve(day.data, stop=MaxRuntime(max(0.01, time_limit_s)), seed=seed,
+                           display=False, collect_stats=False, params=params).best
+
+
+def _orders(day: PyvrpDay, problem: RoutingProblem, solution: Any) -> list[list[str]]:
+    """Each officer's visit order of a PyVRP solution (officers of a kind in turn)."""
     free = [iter(g) for g in day.groups]
     orders: list[list[str]] = [[] for _ in problem.officers]
-    for route in res.best.routes():
+    for route in solution.routes():
         v = next(free[route.vehicle_type()])
         # A route iterates over its activities; a client activity's idx is its client index.
         orders[v] = [day.lead_ids[a.idx] for a in route if a.is_client()]
     return orders
 
 
-def pyvrp_orders_until(problem: RoutingProblem, lead_ids: Sequence[str], until_wall_s: float,
-                       seed: int, required: bool = False, strict: bool = False
-                       ) -> list[list[str]] | None:
-    """:func:`pyvrp_orders` (relaxed) until the wall-clock time ``until_wall_s``.
+def _solve(day: PyvrpDay, problem: RoutingProblem, time_limit_s: float, seed: int,
+           strict: bool = False, tuned: bool = False) -> list[list[str]] | None:
+    best = _search(day, time_limit_s, seed, strict, tuned)
+    if not best.is_feasible():
+        log.info("PyVRP found no feasible start in %.2f s", time_limit_s)
+        return None
+    return _orders(day, problem, best)
+
+
+@dataclass(frozen=True)
+class PyvrpProposal:
+    """One PyVRP search of a day: the routes of its best solution and the routes it pooled.
+
+    Routes are ``(vehicle type, client indices)`` of the day's :class:`PyvrpDay` (the same
+    for every search of the same problem and leads), so proposals from worker processes can
+    be packed together (:func:`packed_orders`).
+    """
+
+    best: tuple[tuple[int, tuple[int, ...]], ...]
+    pool: tuple[PooledRoute, ...]
+
+
+def search_until(problem: RoutingProblem, lead_ids: Sequence[str], until_wall_s: float,
+                 seed: int, required: bool = False, strict: bool = False,
+                 day: PyvrpDay | None = None) -> PyvrpProposal | None:
+    """PyVRP (relaxed, our settings) on ``lead_ids`` until the wall-clock ``until_wall_s``.
 
     For a worker process: the budget is a ``time.time()`` instant, so a process that started
     late stops with the others. ``strict`` raises PyVRP's penalty cap above every prize (for
     relaxed days, whose caps and windows PyVRP otherwise trades for prizes). PyVRP runs with
-    our start's settings (:func:`solve_params` with ``tuned``), not its defaults.
-    """
+    our start's settings (:func:`solve_params` with ``tuned``) and a
+    :class:`~routing.route_pool.RoutePool` keeps the routes its search passes through.
 
-    by_id = problem.lead_by_id
-    day = pyvrp_data(problem, [by_id[x] for x in lead_ids], required=required)
+    Returns
+    -------
+    PyvrpProposal or None
+        None when no time is left or PyVRP found no feasible solution.
+    """
+    if day is None:
+        by_id = problem.lead_by_id
+        day = pyvrp_data(problem, [by_id[x] for x in lead_ids], required=required)
     left = until_wall_s - time.time()
     if left <= 0.05:
         return None
-    return _solve(day, problem, left, seed, strict, tuned=True)
+    pool = RoutePool()
+    best = _search(day, left, seed, strict, tuned=True, pool=pool)
+    if not best.is_feasible():
+        log.info("PyVRP found no feasible start in %.2f s", left)
+        return None
+    return PyvrpProposal(tuple(route_key(r) for r in best.routes()), tuple(pool.items()))
+
+
+def packed_orders(problem: RoutingProblem, day: PyvrpDay,
+                  proposals: Sequence[PyvrpProposal], time_limit_s: float, seed: int = 0
+                  ) -> list[list[str]] | None:
+    """Visit orders of the cheapest day packed from the proposals' pooled routes.
+
+    The cheapest proposal's best solution is the packing's hint and its fallback
+    (:func:`routing.route_pool.pack`), so the orders are never worse than the best proposal
+    in PyVRP's objective.
+
+    Parameters
+    ----------
+    problem : RoutingProblem
+    day : PyvrpDay
+        The PyVRP day every proposal searched.
+    proposals : sequence of PyvrpProposal
+    time_limit_s : float
+        The packing's budget.
+    seed : int
+
+    Returns
+    -------
+    list of list of str or None
+        Orders by officer position; None without proposals.
+    """
+    import pyvrp
+
+    if not proposals:
+        return None
+    data = day.data
+    evaluator = pyvrp.CostEvaluator([0.0] * data.num_load_dimensions, 0.0, 0.0)
+    sols = [pyvrp.Solution(data, [pyvrp.Route(data, list(v), vt) for vt, v in p.best])
+            for p in proposals]
+    best = min(sols, key=evaluator.cost)
+    packed = pack(data, merged([p.pool for p in proposals]), best, time_limit_s, seed)
+    return _orders(day, problem, packed)
+
+
+def pyvrp_orders_until(problem: RoutingProblem, lead_ids: Sequence[str], until_wall_s: float,
+                       seed: int, required: bool = False, strict: bool = False
+                       ) -> list[list[str]] | None:
+    """:func:`search_until` and :func:`packed_orders` in one process.
+
+    The packing's time is taken from the search's (:func:`pack_time_s`), so both end by
+    ``until_wall_s``.
+    """
+    by_id = problem.lead_by_id
+    day = pyvrp_data(problem, [by_id[x] for x in lead_ids], required=required)
+    pack_s = pack_time_s(until_wall_s - time.time())
+    proposal = search_until(problem, lead_ids, until_wall_s - pack_s, seed, required, strict,
+                            day=day)
+    if proposal is None:
+        return None
+    return packed_orders(problem, day, [proposal], until_wall_s - time.time(), seed)
+
+
+def pack_time_s(budget_s: float) -> float:
+    """The share of PyVRP's budget kept for packing its pool (:data:`_PACK_SHARE`, capped)."""
+    return min(_PACK_MAX_S, max(0.0, _PACK_SHARE * budget_s))

@@ -44,10 +44,14 @@ from routing.plan import DroppedLead, DropReason, Plan, PlanStatus, Route
 from routing.polish import polish
 from routing.problem import Lead, RoutingProblem
 from routing.pyvrp_start import (
+    PyvrpProposal,
     available,
     every_lead_pays,
     models_exactly,
-    pyvrp_orders_until,
+    pack_time_s,
+    packed_orders,
+    pyvrp_data,
+    search_until,
     unsupported,
 )
 from routing.reasons import explain_drops, insert_profitable, lead_alone_reasons, soft_mismatch
@@ -395,30 +399,37 @@ def _pyvrp_start(problem: RoutingProblem, offered: Sequence[Lead], candidates: S
     # 2.6 s at 2,500 and 100), so that much is taken off its share beforehand.
     overrun_s = _PYVRP_OVERRUN_S * len(offered) * len(problem.officers) ** 0.5
     until = time.time() + max(0.0, budget_s - overrun_s)
+    # The searches stop early enough for their pooled routes to be packed by ``until``.
+    search_until_s = until - pack_time_s(until - time.time())
     w = params.workers if budget_s >= _PYVRP_PARALLEL_MIN_S else 1
     ids = [ld.lead_id for ld in offered]
     executor = None
-    futures: list[Future[list[list[str]] | None]] = []
+    futures: list[Future[PyvrpProposal | None]] = []
     if w > 1:
         executor = ProcessPoolExecutor(w - 1, mp_context=multiprocessing.get_context("forkserver"))
         try:
-            futures = [executor.submit(pyvrp_orders_until, problem, ids, until,
+            futures = [executor.submit(search_until, problem, ids, search_until_s,
                                        params.seed * w + j, required, not exact)
                        for j in range(1, w)]
         except Exception as exc:  # a worker that cannot start costs a core, not the day
             log.warning("PyVRP workers could not start: %s", exc)
             futures = []
     worked = 1
+    proposals: list[list[list[str]] | None] = []
     try:
+        day = pyvrp_data(problem, offered, required=required)
         # Until a wall-clock instant, so that building PyVRP's model counts in its share.
-        proposals = [pyvrp_orders_until(problem, ids, until, params.seed * w, required,
-                                        not exact)]
+        found = [search_until(problem, ids, search_until_s, params.seed * w, required,
+                              not exact, day=day)]
         for f in futures:
             try:
-                proposals.append(f.result())
+                found.append(f.result())
                 worked += 1
             except Exception as exc:  # a worker that dies costs its proposal, not the day
                 log.warning("a PyVRP worker failed: %s", exc)
+        # The workers' pooled routes are packed together: never worse than the best of them.
+        proposals.append(packed_orders(problem, day, [p for p in found if p is not None],
+                                       until - time.time(), params.seed))
     finally:
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)

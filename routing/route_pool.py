@@ -1,0 +1,188 @@
+"""Set packing over the routes PyVRP's search passes through (a route pool).
+
+PyVRP's iterated local search walks through many good solutions on its way to the best one
+it returns, and two of them often hold routes that together make a better day than either:
+one solution serves the east of the county well, another the west. The pool keeps every
+feasible route of every solution the search produces near the best so far (:data:`SLACK`:
+near-best solutions hold the routes worth combining; keeping the routes of every solution
+was measured to slow the search more than the packing gains); at the end a
+set-packing model (OR-Tools CP-SAT, one worker, hinted with the search's best) picks the
+cheapest combination: each client at most once (exactly once where it is required), no more
+routes of a kind than officers of that kind. The search's best is one such combination, so
+the packed day is never worse than it. With several workers the pools of all of them are
+packed together.
+
+This recombination of routes from local optima is the set-partitioning step of route-based
+matheuristics for vehicle routing (an iterated local search followed by set partitioning
+over its routes); it is not something PyVRP's own search does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+__all__ = ["SLACK", "PooledRoute", "RoutePool", "merged", "pack", "route_key"]
+
+log = logging.getLogger(__name__)
+
+#: Routes are kept from candidate solutions whose cost is within this share of the best's
+#: driving cost above the best's cost. Field days, 15 s, one seed, one core: 0.15 kept 640 /
+#: 290 / 220 routes at 200 / 1,000 / 2,000 leads and packing them lowered PyVRP's cost by
+#: 13,000 / 42,000 / 63,000 units (+0.1 / +0.2 / +0.3 % of the objective); 0.5 kept 4x the
+#: routes at 200 leads for a further 2,900 units but took CP-SAT 1.1 s and cost 7 % of the
+#: search's iterations.
+SLACK = 0.25
+
+#: A pooled route: (vehicle type, client indices in visit order, cost in PyVRP's units).
+PooledRoute = tuple[int, tuple[int, ...], int]
+
+
+def route_key(route: Any) -> tuple[int, tuple[int, ...]]:
+    """A PyVRP route as (vehicle type, client indices in visit order)."""
+    # A route iterates over its activities; a client activity's idx is its client index.
+    return route.vehicle_type(), tuple(a.idx for a in route if a.is_client())
+
+
+class RoutePool:
+    """Callbacks for PyVRP's iterated local search that keep the routes it passes through.
+
+    Duck-typed to ``pyvrp.IteratedLocalSearchCallbacks`` (PyVRP is imported lazily, so the
+    class does not derive from it). A route's cost is its part of PyVRP's objective: driving
+    (distance and duration costs), the vehicle's fixed cost, minus the prizes it collects.
+
+    Parameters
+    ----------
+    slack : float
+        Keep routes of candidate solutions whose cost is within this share of the best.
+    """
+
+    def __init__(self, slack: float = SLACK) -> None:
+        self.slack = slack
+        self.routes: dict[tuple[int, tuple[int, ...]], int] = {}
+
+    def add(self, solution: Any) -> None:
+        """Keep every feasible, non-empty route of ``solution``."""
+        for route in solution.routes():
+            if route.num_clients() and route.is_feasible():
+                key = route_key(route)
+                if key not in self.routes:
+                    self.routes[key] = int(route.distance_cost() + route.duration_cost()
+                                           + route.fixed_vehicle_cost() - route.prizes())
+
+    def extend(self, routes: Iterable[PooledRoute]) -> None:
+        """Add routes pooled elsewhere (another worker's search of the same data)."""
+        for vt, visits, cost in routes:
+            self.routes.setdefault((vt, visits), cost)
+
+    def items(self) -> list[PooledRoute]:
+        """The pooled routes, to send to another process."""
+        return [(vt, visits, cost) for (vt, visits), cost in self.routes.items()]
+
+    def __len__(self) -> int:
+        return len(self.routes)
+
+    # The callbacks PyVRP's search calls.
+    def on_start(self, ils: Any) -> None:
+        """Nothing to do when the search starts."""
+
+    def on_end(self, result: Any) -> None:
+        """Keep the routes of the search's result."""
+        if result.best.is_feasible():
+            self.add(result.best)
+
+    def on_restart(self, best: Any) -> None:
+        """Nothing to do when the search restarts."""
+
+    def on_best(self, best: Any) -> None:
+        """Keep the routes of a new best solution."""
+        if best.is_feasible():
+            self.add(best)
+
+    def on_iteration(self, current: Any, candidate: Any, best: Any, cost_evaluator: Any
+                     ) -> None:
+        """Keep the routes of a feasible candidate within :attr:`slack` of the best."""
+        if not (candidate.is_feasible() and best.is_feasible()):
+            return
+        # Measured against the best's driving, not its cost: on a day of many more leads
+        # than visits the cost is mostly the prizes left uncollected, and a share of it
+        # kept nearly every solution (15,000 routes at 1,000 leads, 40 % fewer iterations).
+        driving = best.distance_cost() + best.duration_cost()
+        if cost_evaluator.cost(candidate) <= cost_evaluator.cost(best) + self.slack * driving:
+            self.add(candidate)
+
+
+def pack(data: Any, pool: RoutePool, best: Any, time_limit_s: float,
+         seed: int = 0) -> Any:
+    """The cheapest combination of pooled routes, or ``best`` when none is cheaper.
+
+    Parameters
+    ----------
+    data : pyvrp.ProblemData
+        The problem the pool's routes belong to.
+    pool : RoutePool
+    best : pyvrp.Solution
+        The search's best (feasible) solution: the hint, and the answer if nothing beats it.
+    time_limit_s : float
+        CP-SAT's budget (one worker).
+    seed : int
+        CP-SAT's random seed.
+
+    Returns
+    -------
+    pyvrp.Solution
+        A feasible solution no costlier than ``best`` (in PyVRP's objective).
+    """
+    import pyvrp
+    from ortools.sat.python import cp_model
+
+    if not best.is_feasible():
+        return best
+    pool.add(best)
+    keys = list(pool.routes)
+    if time_limit_s <= 0 or not keys:
+        return best
+    model = cp_model.CpModel()
+    x = [model.new_bool_var(f"r{i}") for i in range(len(keys))]
+    by_client: dict[int, list[Any]] = {}
+    by_type: dict[int, list[Any]] = {}
+    for var, (vt, visits) in zip(x, keys, strict=True):
+        for c in visits:
+            by_client.setdefault(c, []).append(var)
+        by_type.setdefault(vt, []).append(var)
+    clients = data.clients()
+    for c, vars_ in by_client.items():
+        if clients[c].required:
+            model.add_exactly_one(vars_)
+        else:
+            model.add_at_most_one(vars_)
+    for vt, vars_ in by_type.items():
+        model.add(sum(vars_) <= data.vehicle_type(vt).num_available)
+    model.minimize(sum(pool.routes[k] * var for k, var in zip(keys, x, strict=True)))
+    in_best = {route_key(r) for r in best.routes()}
+    for k, var in zip(keys, x, strict=True):
+        model.add_hint(var, k in in_best)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit_s)
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = int(seed)
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return best
+    chosen = [k for k, var in zip(keys, x, strict=True) if solver.value(var)]
+    packed = pyvrp.Solution(data, [pyvrp.Route(data, list(visits), vt) for vt, visits in chosen])
+    evaluator = pyvrp.CostEvaluator([0.0] * data.num_load_dimensions, 0.0, 0.0)
+    if not packed.is_feasible() or evaluator.cost(packed) >= evaluator.cost(best):
+        return best
+    log.info("route pool: %d routes packed into a day %.3f %% cheaper", len(keys),
+             100.0 * (1 - evaluator.cost(packed) / max(1, evaluator.cost(best))))
+    return packed
+
+
+def merged(pools: Sequence[Iterable[PooledRoute]], slack: float = SLACK) -> RoutePool:
+    """One pool of the routes of several (the workers' pools)."""
+    pool = RoutePool(slack)
+    for routes in pools:
+        pool.extend(routes)
+    return pool

@@ -1,0 +1,107 @@
+"""The route pool: packing pooled routes is never worse than the search's best, combines
+routes of different solutions, keeps required clients served, and plans stay checked."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from routing.pyvrp_start import (
+    available,
+    packed_orders,
+    pyvrp_data,
+    search_until,
+)
+from routing.route_pool import RoutePool, merged, pack, route_key
+from tests.test_routing_pyvrp_start import day
+
+pytestmark = pytest.mark.skipif(not available(), reason="PyVRP is not installed")
+
+
+def _line_day(required: bool = False) -> Any:
+    """One depot at 0; clients at -10, -11 (west) and 10, 11 (east); two vehicles."""
+    import numpy as np
+    import pyvrp
+
+    xs = [0, -10, -11, 10, 11]
+    dist = np.abs(np.subtract.outer(xs, xs)).astype(np.int64)
+    clients = [pyvrp.Client(i, prize=0 if required else 100, required=required)
+               for i in range(1, 5)]
+    return pyvrp.ProblemData([pyvrp.Location(float(x), 0.0) for x in xs], clients,
+                             [pyvrp.Depot(0)], [pyvrp.VehicleType(2)], [dist], [dist])
+
+
+def _cost(data: Any, solution: Any) -> int:
+    import pyvrp
+
+    return int(pyvrp.CostEvaluator([0.0] * data.num_load_dimensions, 0.0, 0.0).cost(solution))
+
+
+def test_packing_combines_the_good_routes_of_two_solutions() -> None:
+    import pyvrp
+
+    data = _line_day()
+    # Client indices 0, 1 are west, 2, 3 east. Each solution routes one side well and leaves
+    # a client of the other side out; the pool holds both good routes.
+    west_good = pyvrp.Solution(data, [[0, 1], [2]])
+    east_good = pyvrp.Solution(data, [[0], [2, 3]])
+    pool = RoutePool()
+    pool.add(west_good)
+    pool.add(east_good)
+    best = min(west_good, east_good, key=lambda s: _cost(data, s))
+    packed = pack(data, pool, best, time_limit_s=5.0)
+    assert packed.is_feasible()
+    assert _cost(data, packed) < _cost(data, best)
+    assert sorted(route_key(r)[1] for r in packed.routes()) == [(0, 1), (2, 3)]
+
+
+def test_required_clients_stay_served_exactly_once() -> None:
+    import pyvrp
+
+    data = _line_day(required=True)
+    crossing = pyvrp.Solution(data, [[0, 2], [1, 3]])  # each route crosses the depot
+    sides = pyvrp.Solution(data, [[0, 1], [3, 2]])
+    pool = RoutePool()
+    pool.add(sides)
+    pool.add(crossing)
+    packed = pack(data, pool, crossing, time_limit_s=5.0)
+    served = sorted(c for r in packed.routes() for c in route_key(r)[1])
+    assert served == [0, 1, 2, 3]
+    assert _cost(data, packed) <= _cost(data, sides)
+
+
+def test_packing_without_a_better_combination_returns_the_best() -> None:
+    import pyvrp
+
+    data = _line_day()
+    best = pyvrp.Solution(data, [[0, 1], [2, 3]])
+    pool = RoutePool()
+    pool.add(pyvrp.Solution(data, [[0], [2]]))
+    assert _cost(data, pack(data, pool, best, time_limit_s=5.0)) == _cost(data, best)
+
+
+def test_the_search_pools_routes_near_its_best_and_packing_never_loses() -> None:
+    import pyvrp
+
+    problem = day(3, n=40, k=3)
+    ids = [ld.lead_id for ld in problem.leads]
+    pday = pyvrp_data(problem)
+    proposals = []
+    for seed in (1, 2):
+        # A short search; the wall-clock instant is only its budget.
+        p = search_until(problem, ids, time.time() + 0.4, seed, day=pday)
+        assert p is not None and len(p.pool) >= len(p.best)
+        proposals.append(p)
+    data = pday.data
+    bests = [pyvrp.Solution(data, [pyvrp.Route(data, list(v), vt) for vt, v in p.best])
+             for p in proposals]
+    pool = merged([p.pool for p in proposals])
+    packed = pack(data, pool, min(bests, key=lambda s: _cost(data, s)), time_limit_s=2.0)
+    assert packed.is_feasible()
+    assert _cost(data, packed) <= min(_cost(data, s) for s in bests)
+    orders = packed_orders(problem, pday, proposals, time_limit_s=2.0)
+    assert orders is not None and len(orders) == len(problem.officers)
+    visited = [x for seq in orders for x in seq]
+    assert len(visited) == len(set(visited))
