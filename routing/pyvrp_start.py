@@ -43,9 +43,9 @@ from routing.reasons import eligible, soft_mismatch
 from routing.route_pool import PooledRoute, RoutePool, merged, pack, route_key
 
 __all__ = ["MAX_PROFILES", "PyvrpDay", "PyvrpProposal", "Unsupported", "available",
-           "check_exact", "every_lead_pays", "models_exactly", "pack_time_s", "packed_orders",
-           "pyvrp_data", "pyvrp_orders", "pyvrp_orders_until", "search_until", "solve_params",
-           "unsupported"]
+           "check_exact", "every_lead_pays", "models_exactly", "pack_solution", "pack_time_s",
+           "packed_orders", "pyvrp_data", "pyvrp_orders", "pyvrp_orders_until", "search_until",
+           "solve_params", "unsupported"]
 
 log = logging.getLogger(__name__)
 
@@ -458,8 +458,49 @@ def packed_orders(problem: RoutingProblem, day: PyvrpDay,
     sols = [pyvrp.Solution(data, [pyvrp.Route(data, list(v), vt) for vt, v in p.best])
             for p in proposals]
     best = min(sols, key=evaluator.cost)
-    packed = pack(data, merged([p.pool for p in proposals]), best, time_limit_s, seed)
-    return _orders(day, problem, packed)
+    return _orders(day, problem, pack_solution(data, merged([p.pool for p in proposals]), best,
+                                               time_limit_s, seed))
+
+
+def pack_solution(data: Any, pool: RoutePool, best: Any, time_limit_s: float,
+                  seed: int = 0) -> Any:
+    """The cheapest solution packed from ``pool`` (:func:`routing.route_pool.pack`), or
+    ``best`` when the packing finds nothing cheaper.
+
+    Parameters
+    ----------
+    data : pyvrp.ProblemData
+        The problem the pool's routes belong to.
+    pool : RoutePool
+    best : pyvrp.Solution
+        The best feasible solution known: the hint, and the answer if nothing beats it.
+    time_limit_s : float
+    seed : int
+
+    Returns
+    -------
+    pyvrp.Solution
+        Feasible (when ``best`` is) and no costlier than ``best`` in PyVRP's objective.
+    """
+    import pyvrp
+
+    if not best.is_feasible():
+        return best
+    pool.add(best)
+    clients = data.clients()
+    chosen = pack(pool, {t: data.vehicle_type(t).num_available
+                         for t in range(data.num_vehicle_types)},
+                  {i for i, c in enumerate(clients) if c.required},
+                  {route_key(r) for r in best.routes()}, time_limit_s, seed)
+    if chosen is None:
+        return best
+    packed = pyvrp.Solution(data, [pyvrp.Route(data, list(v), vt) for vt, v in chosen])
+    evaluator = pyvrp.CostEvaluator([0.0] * data.num_load_dimensions, 0.0, 0.0)
+    if not packed.is_feasible() or evaluator.cost(packed) >= evaluator.cost(best):
+        return best
+    log.info("route pool: %d routes packed into a day %d units cheaper than the best",
+             len(pool), evaluator.cost(best) - evaluator.cost(packed))
+    return packed
 
 
 def pyvrp_orders_until(problem: RoutingProblem, lead_ids: Sequence[str], until_wall_s: float,

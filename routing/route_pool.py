@@ -9,8 +9,11 @@ was measured to slow the search more than the packing gains); at the end a
 set-packing model (OR-Tools CP-SAT, one worker, hinted with the search's best) picks the
 cheapest combination: each client at most once (exactly once where it is required), no more
 routes of a kind than officers of that kind. The search's best is one such combination, so
-the packed day is never worse than it. With several workers the pools of all of them are
-packed together.
+the packed day is never worse than it (:func:`routing.pyvrp_start.packed_orders` keeps the
+best when it is). With several workers the pools of all of them are packed together.
+
+The pool reads PyVRP's solutions through their methods only; PyVRP itself is imported by
+:mod:`routing.pyvrp_start` alone.
 
 This recombination of routes from local optima is the set-partitioning step of route-based
 matheuristics for vehicle routing (an iterated local search followed by set partitioning
@@ -20,7 +23,7 @@ over its routes); it is not something PyVRP's own search does.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from typing import Any
 
 __all__ = ["SLACK", "PooledRoute", "RoutePool", "merged", "pack", "route_key"]
@@ -113,17 +116,22 @@ class RoutePool:
             self.add(candidate)
 
 
-def pack(data: Any, pool: RoutePool, best: Any, time_limit_s: float,
-         seed: int = 0) -> Any:
-    """The cheapest combination of pooled routes, or ``best`` when none is cheaper.
+def pack(pool: RoutePool, vehicles: Mapping[int, int], required: Set[int],
+         hint: Set[tuple[int, tuple[int, ...]]], time_limit_s: float, seed: int = 0
+         ) -> list[tuple[int, tuple[int, ...]]] | None:
+    """The cheapest set of pooled routes: each client at most once (required ones exactly
+    once), at most ``vehicles[t]`` routes of vehicle type ``t``.
 
     Parameters
     ----------
-    data : pyvrp.ProblemData
-        The problem the pool's routes belong to.
     pool : RoutePool
-    best : pyvrp.Solution
-        The search's best (feasible) solution: the hint, and the answer if nothing beats it.
+    vehicles : mapping of int to int
+        Routes available per vehicle type.
+    required : set of int
+        Clients every answer must serve.
+    hint : set of (vehicle type, visits)
+        A known good answer (the search's best, whose routes are in the pool): CP-SAT starts
+        from it.
     time_limit_s : float
         CP-SAT's budget (one worker).
     seed : int
@@ -131,18 +139,14 @@ def pack(data: Any, pool: RoutePool, best: Any, time_limit_s: float,
 
     Returns
     -------
-    pyvrp.Solution
-        A feasible solution no costlier than ``best`` (in PyVRP's objective).
+    list of (vehicle type, visits) or None
+        The chosen routes, or None when CP-SAT found no answer in time.
     """
-    import pyvrp
     from ortools.sat.python import cp_model
 
-    if not best.is_feasible():
-        return best
-    pool.add(best)
     keys = list(pool.routes)
     if time_limit_s <= 0 or not keys:
-        return best
+        return None
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"r{i}") for i in range(len(keys))]
     by_client: dict[int, list[Any]] = {}
@@ -151,33 +155,25 @@ def pack(data: Any, pool: RoutePool, best: Any, time_limit_s: float,
         for c in visits:
             by_client.setdefault(c, []).append(var)
         by_type.setdefault(vt, []).append(var)
-    clients = data.clients()
+    if not required <= by_client.keys():
+        return None  # a required client no pooled route serves
     for c, vars_ in by_client.items():
-        if clients[c].required:
+        if c in required:
             model.add_exactly_one(vars_)
         else:
             model.add_at_most_one(vars_)
     for vt, vars_ in by_type.items():
-        model.add(sum(vars_) <= data.vehicle_type(vt).num_available)
+        model.add(sum(vars_) <= vehicles[vt])
     model.minimize(sum(pool.routes[k] * var for k, var in zip(keys, x, strict=True)))
-    in_best = {route_key(r) for r in best.routes()}
     for k, var in zip(keys, x, strict=True):
-        model.add_hint(var, k in in_best)
+        model.add_hint(var, k in hint)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = int(seed)
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return best
-    chosen = [k for k, var in zip(keys, x, strict=True) if solver.value(var)]
-    packed = pyvrp.Solution(data, [pyvrp.Route(data, list(visits), vt) for vt, visits in chosen])
-    evaluator = pyvrp.CostEvaluator([0.0] * data.num_load_dimensions, 0.0, 0.0)
-    if not packed.is_feasible() or evaluator.cost(packed) >= evaluator.cost(best):
-        return best
-    log.info("route pool: %d routes packed into a day %.3f %% cheaper", len(keys),
-             100.0 * (1 - evaluator.cost(packed) / max(1, evaluator.cost(best))))
-    return packed
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return [k for k, var in zip(keys, x, strict=True) if solver.value(var)]
 
 
 def merged(pools: Sequence[Iterable[PooledRoute]], slack: float = SLACK) -> RoutePool:

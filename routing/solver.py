@@ -379,8 +379,9 @@ def _pyvrp_start(problem: RoutingProblem, offered: Sequence[Lead], candidates: S
     the time (measured at 30 s: field N=2,000 0.994 of PyVRP alone with the greedy start
     first, from the time that took); the greedy start is then only built if PyVRP found
     nothing. Otherwise the greedy start comes first. With ``workers`` > 1 each worker runs
-    PyVRP with its own seed (``seed * workers + j``) at the same time; the most valuable
-    fitted start is kept.
+    PyVRP with its own seed (``seed * workers + j``) at the same time. Every search keeps the
+    routes it passes through near its best, and the pools of all of them are packed into
+    the cheapest day (:mod:`routing.route_pool`): never worse than the best worker's.
     """
     t_end = time.perf_counter() + time_limit_s
     exact = models_exactly(problem, offered)

@@ -10,11 +10,12 @@ import pytest
 
 from routing.pyvrp_start import (
     available,
+    pack_solution,
     packed_orders,
     pyvrp_data,
     search_until,
 )
-from routing.route_pool import RoutePool, merged, pack, route_key
+from routing.route_pool import RoutePool, merged, route_key
 from tests.test_routing_pyvrp_start import day
 
 pytestmark = pytest.mark.skipif(not available(), reason="PyVRP is not installed")
@@ -51,7 +52,7 @@ def test_packing_combines_the_good_routes_of_two_solutions() -> None:
     pool.add(west_good)
     pool.add(east_good)
     best = min(west_good, east_good, key=lambda s: _cost(data, s))
-    packed = pack(data, pool, best, time_limit_s=5.0)
+    packed = pack_solution(data, pool, best, time_limit_s=5.0)
     assert packed.is_feasible()
     assert _cost(data, packed) < _cost(data, best)
     assert sorted(route_key(r)[1] for r in packed.routes()) == [(0, 1), (2, 3)]
@@ -66,7 +67,7 @@ def test_required_clients_stay_served_exactly_once() -> None:
     pool = RoutePool()
     pool.add(sides)
     pool.add(crossing)
-    packed = pack(data, pool, crossing, time_limit_s=5.0)
+    packed = pack_solution(data, pool, crossing, time_limit_s=5.0)
     served = sorted(c for r in packed.routes() for c in route_key(r)[1])
     assert served == [0, 1, 2, 3]
     assert _cost(data, packed) <= _cost(data, sides)
@@ -79,7 +80,7 @@ def test_packing_without_a_better_combination_returns_the_best() -> None:
     best = pyvrp.Solution(data, [[0, 1], [2, 3]])
     pool = RoutePool()
     pool.add(pyvrp.Solution(data, [[0], [2]]))
-    assert _cost(data, pack(data, pool, best, time_limit_s=5.0)) == _cost(data, best)
+    assert _cost(data, pack_solution(data, pool, best, time_limit_s=5.0)) == _cost(data, best)
 
 
 def test_the_search_pools_routes_near_its_best_and_packing_never_loses() -> None:
@@ -98,7 +99,7 @@ def test_the_search_pools_routes_near_its_best_and_packing_never_loses() -> None
     bests = [pyvrp.Solution(data, [pyvrp.Route(data, list(v), vt) for vt, v in p.best])
              for p in proposals]
     pool = merged([p.pool for p in proposals])
-    packed = pack(data, pool, min(bests, key=lambda s: _cost(data, s)), time_limit_s=2.0)
+    packed = pack_solution(data, pool, min(bests, key=lambda s: _cost(data, s)), time_limit_s=2.0)
     assert packed.is_feasible()
     assert _cost(data, packed) <= min(_cost(data, s) for s in bests)
     orders = packed_orders(problem, pday, proposals, time_limit_s=2.0)
