@@ -44,7 +44,7 @@ from routing.route_pool import PooledRoute, RoutePool, merged, pack, route_key
 
 __all__ = ["MAX_PROFILES", "PyvrpDay", "PyvrpProposal", "Unsupported", "available",
            "check_exact", "every_lead_pays", "models_exactly", "pack_solution", "pack_time_s",
-           "packed_orders", "pyvrp_data", "pyvrp_orders", "pyvrp_orders_until", "search_until",
+           "packed_orders", "proposal_orders", "pyvrp_data", "pyvrp_orders", "search_until",
            "solve_params", "unsupported"]
 
 log = logging.getLogger(__name__)
@@ -404,7 +404,8 @@ def search_until(problem: RoutingProblem, lead_ids: Sequence[str], until_wall_s:
     late stops with the others. ``strict`` raises PyVRP's penalty cap above every prize (for
     relaxed days, whose caps and windows PyVRP otherwise trades for prizes). PyVRP runs with
     our start's settings (:func:`solve_params` with ``tuned``) and a
-    :class:`~routing.route_pool.RoutePool` keeps the routes its search passes through.
+    :class:`~routing.route_pool.RoutePool` keeps the routes its search passes through; the
+    caller packs them (:func:`packed_orders`) in the time left before its own deadline.
 
     Returns
     -------
@@ -431,8 +432,8 @@ def packed_orders(problem: RoutingProblem, day: PyvrpDay,
     """Visit orders of the cheapest day packed from the proposals' pooled routes.
 
     The cheapest proposal's best solution is the packing's hint and its fallback
-    (:func:`routing.route_pool.pack`), so the orders are never worse than the best proposal
-    in PyVRP's objective.
+    (:func:`pack_solution`), so the orders are never worse than the best proposal in PyVRP's
+    objective.
 
     Parameters
     ----------
@@ -460,6 +461,16 @@ def packed_orders(problem: RoutingProblem, day: PyvrpDay,
     best = min(sols, key=evaluator.cost)
     return _orders(day, problem, pack_solution(data, merged([p.pool for p in proposals]), best,
                                                time_limit_s, seed))
+
+
+def proposal_orders(problem: RoutingProblem, day: PyvrpDay, proposal: PyvrpProposal
+                    ) -> list[list[str]]:
+    """Visit orders of a proposal's own best solution (by officer position)."""
+    import pyvrp
+
+    data = day.data
+    return _orders(day, problem, pyvrp.Solution(
+        data, [pyvrp.Route(data, list(v), vt) for vt, v in proposal.best]))
 
 
 def pack_solution(data: Any, pool: RoutePool, best: Any, time_limit_s: float,
@@ -501,24 +512,6 @@ def pack_solution(data: Any, pool: RoutePool, best: Any, time_limit_s: float,
     log.info("route pool: %d routes packed into a day %d units cheaper than the best",
              len(pool), evaluator.cost(best) - evaluator.cost(packed))
     return packed
-
-
-def pyvrp_orders_until(problem: RoutingProblem, lead_ids: Sequence[str], until_wall_s: float,
-                       seed: int, required: bool = False, strict: bool = False
-                       ) -> list[list[str]] | None:
-    """:func:`search_until` and :func:`packed_orders` in one process.
-
-    The packing's time is taken from the search's (:func:`pack_time_s`), so both end by
-    ``until_wall_s``.
-    """
-    by_id = problem.lead_by_id
-    day = pyvrp_data(problem, [by_id[x] for x in lead_ids], required=required)
-    pack_s = pack_time_s(until_wall_s - time.time())
-    proposal = search_until(problem, lead_ids, until_wall_s - pack_s, seed, required, strict,
-                            day=day)
-    if proposal is None:
-        return None
-    return packed_orders(problem, day, [proposal], until_wall_s - time.time(), seed)
 
 
 def pack_time_s(budget_s: float) -> float:

@@ -50,6 +50,7 @@ from routing.pyvrp_start import (
     models_exactly,
     pack_time_s,
     packed_orders,
+    proposal_orders,
     pyvrp_data,
     search_until,
     unsupported,
@@ -428,9 +429,14 @@ def _pyvrp_start(problem: RoutingProblem, offered: Sequence[Lead], candidates: S
                 worked += 1
             except Exception as exc:  # a worker that dies costs its proposal, not the day
                 log.warning("a PyVRP worker failed: %s", exc)
-        # The workers' pooled routes are packed together: never worse than the best of them.
-        proposals.append(packed_orders(problem, day, [p for p in found if p is not None],
-                                       until - time.time(), params.seed))
+        # The workers' pooled routes are packed together: never worse than the best of them
+        # in PyVRP's objective. Each worker's own best stays a proposal too, since on a
+        # relaxed day the fitted orders are judged by every rule, not PyVRP's objective.
+        searched = [p for p in found if p is not None]
+        proposals.append(packed_orders(problem, day, searched, until - time.time(),
+                                       params.seed))
+        if not exact:
+            proposals += [proposal_orders(problem, day, p) for p in searched]
     finally:
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)

@@ -88,7 +88,12 @@ def test_import_is_idempotent_and_plan_reads_the_store(
     ["retrain", "/etc"],
 ])
 def test_county_ids_that_would_be_paths_exit_2(env: Path, argv: list[str],
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+                                                capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # From a folder of its own: run from a checkout named ``x``, "../x" is that checkout,
+    # a real folder (a fresh clone in /tmp/x failed here).
+    (env / "cwd").mkdir()
+    monkeypatch.chdir(env / "cwd")
     code, _, err = run(capsys, *argv)
     assert code == 2
     assert "county" in err and ("not a county id" in err or "not a valid id" in err

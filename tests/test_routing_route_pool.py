@@ -12,6 +12,7 @@ from routing.pyvrp_start import (
     available,
     pack_solution,
     packed_orders,
+    proposal_orders,
     pyvrp_data,
     search_until,
 )
@@ -106,3 +107,7 @@ def test_the_search_pools_routes_near_its_best_and_packing_never_loses() -> None
     assert orders is not None and len(orders) == len(problem.officers)
     visited = [x for seq in orders for x in seq]
     assert len(visited) == len(set(visited))
+    # A proposal's own best, as orders, is what the search returned.
+    own = proposal_orders(problem, pday, proposals[0])
+    assert sorted(x for seq in own for x in seq) == sorted(
+        pday.lead_ids[c] for _, visits in proposals[0].best for c in visits)
