@@ -9,7 +9,7 @@ was measured to slow the search more than the packing gains); at the end a
 set-packing model (OR-Tools CP-SAT, one worker, hinted with the search's best) picks the
 cheapest combination: each client at most once (exactly once where it is required), no more
 routes of a kind than officers of that kind. The search's best is one such combination, so
-the packed day is never worse than it (:func:`routing.pyvrp_start.packed_orders` keeps the
+the packed day is never worse than it (:func:`routing.pyvrp_start.pack_solution` keeps the
 best when it is). With several workers the pools of all of them are packed together.
 
 The pool reads PyVRP's solutions through their methods only; PyVRP itself is imported by
@@ -22,13 +22,10 @@ over its routes); it is not something PyVRP's own search does.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping, Sequence, Set
 from typing import Any
 
 __all__ = ["SLACK", "PooledRoute", "RoutePool", "merged", "pack", "route_key"]
-
-log = logging.getLogger(__name__)
 
 #: Routes are kept from candidate solutions whose cost is within this share of the best's
 #: driving cost above the best's cost. Field days, 15 s, one seed, one core: 0.15 kept 640 /
@@ -58,7 +55,8 @@ class RoutePool:
     Parameters
     ----------
     slack : float
-        Keep routes of candidate solutions whose cost is within this share of the best.
+        Keep the routes of a candidate solution whose cost exceeds the best's by at most this
+        share of the best's driving cost.
     """
 
     def __init__(self, slack: float = SLACK) -> None:
