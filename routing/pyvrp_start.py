@@ -32,7 +32,7 @@ import importlib.util
 import logging
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -367,10 +367,23 @@ def _orders(day: PyvrpDay, problem: RoutingProblem, solution: Any) -> list[list[
     free = [iter(g) for g in day.groups]
     orders: list[list[str]] = [[] for _ in problem.officers]
     for route in solution.routes():
-        v = next(free[route.vehicle_type()])
-        # A route iterates over its activities; a client activity's idx is its client index.
-        orders[v] = [day.lead_ids[a.idx] for a in route if a.is_client()]
+        vt, visits = route_key(route)
+        orders[next(free[vt])] = [day.lead_ids[c] for c in visits]
     return orders
+
+
+def _solution(data: Any, routes: Iterable[tuple[int, Sequence[int]]]) -> Any:
+    """The PyVRP solution of routes given as (vehicle type, client indices)."""
+    import pyvrp
+
+    return pyvrp.Solution(data, [pyvrp.Route(data, list(v), vt) for vt, v in routes])
+
+
+def _cost(data: Any, solution: Any) -> int:
+    """A feasible solution's cost in PyVRP's objective (no penalties apply to it)."""
+    import pyvrp
+
+    return int(pyvrp.CostEvaluator([0.0] * data.num_load_dimensions, 0.0, 0.0).cost(solution))
 
 
 def _solve(day: PyvrpDay, problem: RoutingProblem, time_limit_s: float, seed: int,
@@ -450,15 +463,10 @@ def packed_orders(problem: RoutingProblem, day: PyvrpDay,
     list of list of str or None
         Orders by officer position; None without proposals.
     """
-    import pyvrp
-
     if not proposals:
         return None
     data = day.data
-    evaluator = pyvrp.CostEvaluator([0.0] * data.num_load_dimensions, 0.0, 0.0)
-    sols = [pyvrp.Solution(data, [pyvrp.Route(data, list(v), vt) for vt, v in p.best])
-            for p in proposals]
-    best = min(sols, key=evaluator.cost)
+    best = min((_solution(data, p.best) for p in proposals), key=lambda s: _cost(data, s))
     return _orders(day, problem, pack_solution(data, merged([p.pool for p in proposals]), best,
                                                time_limit_s, seed))
 
@@ -466,11 +474,7 @@ def packed_orders(problem: RoutingProblem, day: PyvrpDay,
 def proposal_orders(problem: RoutingProblem, day: PyvrpDay, proposal: PyvrpProposal
                     ) -> list[list[str]]:
     """Visit orders of a proposal's own best solution (by officer position)."""
-    import pyvrp
-
-    data = day.data
-    return _orders(day, problem, pyvrp.Solution(
-        data, [pyvrp.Route(data, list(v), vt) for vt, v in proposal.best]))
+    return _orders(day, problem, _solution(day.data, proposal.best))
 
 
 def pack_solution(data: Any, pool: RoutePool, best: Any, time_limit_s: float,
@@ -493,8 +497,6 @@ def pack_solution(data: Any, pool: RoutePool, best: Any, time_limit_s: float,
     pyvrp.Solution
         Feasible (when ``best`` is) and no costlier than ``best`` in PyVRP's objective.
     """
-    import pyvrp
-
     if not best.is_feasible():
         return best
     pool.add(best)
@@ -505,12 +507,11 @@ def pack_solution(data: Any, pool: RoutePool, best: Any, time_limit_s: float,
                   {route_key(r) for r in best.routes()}, time_limit_s, seed)
     if chosen is None:
         return best
-    packed = pyvrp.Solution(data, [pyvrp.Route(data, list(v), vt) for vt, v in chosen])
-    evaluator = pyvrp.CostEvaluator([0.0] * data.num_load_dimensions, 0.0, 0.0)
-    if not packed.is_feasible() or evaluator.cost(packed) >= evaluator.cost(best):
+    packed = _solution(data, chosen)
+    if not packed.is_feasible() or _cost(data, packed) >= _cost(data, best):
         return best
     log.info("route pool: %d routes packed into a day %d units cheaper than the best",
-             len(pool), evaluator.cost(best) - evaluator.cost(packed))
+             len(pool), _cost(data, best) - _cost(data, packed))
     return packed
 
 

@@ -174,9 +174,9 @@ def pack(pool: RoutePool, vehicles: Mapping[int, int], required: Set[int],
     return [k for k, var in zip(keys, x, strict=True) if solver.value(var)]
 
 
-def merged(pools: Sequence[Iterable[PooledRoute]], slack: float = SLACK) -> RoutePool:
+def merged(pools: Sequence[Iterable[PooledRoute]]) -> RoutePool:
     """One pool of the routes of several (the workers' pools)."""
-    pool = RoutePool(slack)
+    pool = RoutePool()
     for routes in pools:
         pool.extend(routes)
     return pool
