@@ -433,10 +433,11 @@ def _pyvrp_start(problem: RoutingProblem, offered: Sequence[Lead], candidates: S
         # in PyVRP's objective. Each worker's own best stays a proposal too, since on a
         # relaxed day the fitted orders are judged by every rule, not PyVRP's objective.
         searched = [p for p in found if p is not None]
-        proposals.append(packed_orders(problem, day, searched, until - time.time(),
-                                       params.seed))
-        if not exact:
-            proposals += [proposal_orders(problem, day, p) for p in searched]
+        packed = packed_orders(problem, day, searched, until - time.time(), params.seed)
+        proposals.append(packed)
+        if not exact:  # a best the packing kept as it was is fitted once, not twice
+            proposals += [o for o in (proposal_orders(problem, day, p) for p in searched)
+                          if o != packed]
     finally:
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
