@@ -508,10 +508,13 @@ def pack_solution(data: Any, pool: RoutePool, best: Any, time_limit_s: float,
     if chosen is None:
         return best
     packed = _solution(data, chosen)
-    if not packed.is_feasible() or _cost(data, packed) >= _cost(data, best):
+    if not packed.is_feasible():
+        return best
+    saving = _cost(data, best) - _cost(data, packed)
+    if saving <= 0:
         return best
     log.info("route pool: %d routes packed into a day %d units cheaper than the best",
-             len(pool), _cost(data, best) - _cost(data, packed))
+             len(pool), saving)
     return packed
 
 
