@@ -116,14 +116,35 @@ def numeric_features(X: pd.DataFrame) -> FloatArray:
 
 def newton_linear(Z: FloatArray, y: FloatArray, offset: FloatArray, w: FloatArray,
                    l2: float = 1e-3, iters: int = 25) -> FloatArray:
-    """Weighted logistic regression of ``y`` on ``Z`` with an offset (Newton-Raphson)."""
+    """Weighted, ridge-penalised logistic regression of ``y`` on ``Z`` with an offset.
+
+    Newton-Raphson with step halving: a full step is taken only when it raises the
+    penalised log-likelihood. From a baseline far below the outcome rate (log-odds -8 to
+    -1 against 15 % visited uptake, on a county whose unvisited business-months are mostly
+    leads never visited) the plain Newton step overshot to where every probability is 1,
+    the curvature vanished and the mean effect came out at 55,000 log-odds.
+    """
+    def objective(b: FloatArray) -> float:
+        z = offset + Z @ b
+        # log sigmoid(z) = -logaddexp(0, -z), stable for any z.
+        return float(np.sum(w * (y * z - np.logaddexp(0.0, z))) - 0.5 * l2 * b @ b)
+
     beta = np.zeros(Z.shape[1])
+    current = objective(beta)
     for _ in range(iters):
         p = _sigmoid(offset + Z @ beta)
         grad = Z.T @ (w * (y - p)) - l2 * beta
         hess = (Z * (w * p * (1 - p))[:, None]).T @ Z + l2 * np.eye(Z.shape[1])
         step = np.linalg.solve(hess, grad)
-        beta += step
+        for _ in range(40):
+            trial = objective(beta + step)
+            if trial >= current:
+                break
+            step = 0.5 * step
+        else:
+            break  # no step raises the objective: at its maximum to rounding
+        beta = beta + step
+        current = trial
         if np.max(np.abs(step)) < 1e-8:
             break
     return beta

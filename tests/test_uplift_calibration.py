@@ -6,9 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from propensity.features import INDUSTRIES
 from propensity.loan_models import C_GRID, DefaultModel
+from propensity.uplift_boost import newton_linear
 from propensity.uplift_offset import OffsetUplift
 
 
@@ -130,3 +133,25 @@ def test_default_model_chooses_its_penalty_out_of_fold_over_borrowers() -> None:
     assert abs(p_cv.mean() - y.mean()) < 0.005
     with pytest.raises(ValueError):
         DefaultModel(C="nonsense").fit(X, y)
+
+
+@settings(max_examples=30, deadline=None)
+@given(low=st.floats(-12.0, -2.0), width=st.floats(0.5, 6.0), rate=st.floats(0.05, 0.5),
+       seed=st.integers(0, 10_000))
+def test_the_effects_logistic_fit_reaches_its_maximum_from_a_baseline_far_below_the_rate(
+        low: float, width: float, rate: float, seed: int) -> None:
+    # The no-visit baseline of a county whose unvisited months are mostly leads never
+    # visited sits far below the visits' uptake; a plain Newton step from 0 overshot to
+    # probabilities of 1 and returned a mean effect of ~10^5 log-odds.
+    rng = np.random.default_rng(seed)
+    n = 400
+    offset = rng.uniform(low, low + width, n)
+    Z = rng.uniform(1.0, 2.15, n)[:, None]
+    y = (rng.random(n) < rate).astype(float)
+    y[:2] = [0.0, 1.0]  # both outcomes, so the maximum is finite
+    w = 0.5 ** (rng.integers(0, 24, n) / 12)
+    beta = newton_linear(Z, y, offset, w, l2=1e-3)
+    p = 1 / (1 + np.exp(-(offset + Z @ beta)))
+    gradient = Z.T @ (w * (y - p)) - 1e-3 * beta
+    assert np.all(np.abs(gradient) < 1e-6 * max(1.0, float(w.sum())))
+    assert abs(float(beta[0])) < 50
