@@ -148,7 +148,7 @@ def test_the_app_plans_with_the_promoted_model_and_follows_retraining(
     assert _notice("model_store_current", "en", 2) in _texts(at, "caption")
     meta = _replan(at)
     assert meta["model_version"] == 2 and f"{COUNTY} v2" in str(meta["model"])
-    assert meta["value_basis"].startswith("uptake if visited (model v2")
+    assert meta["value_basis"].startswith("visit-caused (model v2")  # the demo has a loan book
     assert _notice("plan_model_store", "en", 2) in _texts(at, "caption")
     # a re-plan keeps the model the day's values came from
     at.button(key="reoptimise").click().run()

@@ -1,10 +1,10 @@
 """The app says what its values are: visit-caused where the county's data supports it,
 expected value if visited otherwise, and why (under ``AppTest``, both languages).
 
-Two counties: the demo township (no loan book: uptake if visited, and the pages say what
-data is missing) and a synthetic one on the same roads and roster whose 300 businesses
-come with the bank's loan book and randomised visits (``countyreach synth --variant
-heterogeneous``: visit-caused). The manager sees the basis next to the plan's value and a
+Two counties: the demo township without its loan book (uptake if visited, and the pages
+say what data is missing) and a synthetic one on the same roads and roster whose 300
+businesses come with the bank's loan book and randomised visits (``countyreach synth
+--variant heterogeneous``: visit-caused). The manager sees the basis next to the plan's value and a
 lead's value in its parts, the leads page splits every lead's value and says why a recent
 borrower is worth 0, the model page lists the support criteria met or missed, and the
 officer's list shows the reasons part by part.
@@ -53,13 +53,24 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def no_loan_book(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Path:
+    """The demo township without the bank's loan book (``loans.csv``)."""
+    root = tmp_path_factory.mktemp("uptake") / "county"
+    shutil.copytree(demo_dir, root)
+    for p in root.iterdir():
+        p.chmod(0o644)
+    (root / "loans.csv").unlink()
+    return root
+
+
 @pytest.fixture(params=["caused", "uptake"])
-def basis(request: pytest.FixtureRequest, synthetic: Path,
+def basis(request: pytest.FixtureRequest, synthetic: Path, no_loan_book: Path,
           monkeypatch: pytest.MonkeyPatch) -> str:
-    """The county of the basis: the synthetic one hides the demo (same name) when chosen."""
-    if request.param == "caused":
-        monkeypatch.setenv("COUNTYREACH_DATA", str(synthetic))
-        get_settings.cache_clear()
+    """The county of the basis; either hides the demo (same name)."""
+    monkeypatch.setenv("COUNTYREACH_DATA",
+                       str(synthetic if request.param == "caused" else no_loan_book))
+    get_settings.cache_clear()
     return "visit_caused" if request.param == "caused" else "uptake_if_visited"
 
 

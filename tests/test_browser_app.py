@@ -127,11 +127,11 @@ def test_manager_plans_pins_locks_replans_and_publishes(server: AppServer, brows
     idle(page)
     visits = page.locator('[data-testid="stMetric"]').filter(has_text="Visits").first
     assert int(visits.locator('[data-testid="stMetricValue"]').inner_text()) > 0
-    money = page.locator('[data-testid="stMetric"]').filter(has_text="Expected value").first
+    money = page.locator('[data-testid="stMetric"]').filter(has_text="Visit-caused value").first
     assert re.fullmatch(r"¥\d{1,3}(,\d{3})*", money.locator(
         '[data-testid="stMetricValue"]').inner_text().strip())
-    # beside it, what the value is: the demo has no loan book, so uptake if visited
-    expect(page.get_by_text("Value basis: Expected value if visited")).to_be_visible()
+    # beside it, what the value is: the demo has the bank's loan book, so visit-caused
+    expect(page.get_by_text("Value basis: Visit-caused value")).to_be_visible()
     expect(page.locator(MAP).first.locator("canvas").first).to_be_visible(timeout=60_000)
     # pin: search as you type, then the top lead to the chosen officer
     page.get_by_label("Search leads (name, id or village)").fill("B0")

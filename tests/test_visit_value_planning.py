@@ -3,7 +3,8 @@
 A small synthetic county (the demo township's roads and roster, 300 businesses of the
 heterogeneous economy: walk-in loans, randomised visits) goes through the product's own
 paths: ``county import`` into the store, the model registry, ``score_leads`` and a plan.
-The demo township itself has no loan book and falls back to uptake if visited.
+The demo township has a loan book too (its plan is visit-caused); a copy without `loans.csv` falls
+back to uptake if visited.
 """
 
 from __future__ import annotations
@@ -183,12 +184,19 @@ def test_history_without_unvisited_months_falls_back_and_says_so(
 def test_demo_plan_prints_its_value_basis(tmp_path: Path, cache_dir: Path,
                                           county_copy: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["--quiet", "--cache-dir", str(cache_dir), "plan", str(county_copy),
-                 "--date", "2026-11-24", "--time-limit", "1", "--out", str(tmp_path / "out")])
-    out = capsys.readouterr().out
-    assert code == 0
+    def plan() -> str:
+        code = main(["--quiet", "--cache-dir", str(cache_dir), "plan", str(county_copy),
+                     "--date", "2026-11-24", "--time-limit", "1",
+                     "--out", str(tmp_path / "out")])
+        assert code == 0
+        return capsys.readouterr().out
+
+    # the demo comes with the bank's loan book and randomised visits
+    assert "Value basis: visit-caused (uplift in take-up × loan × margin − expected loss; " \
+           "uplift model on " in plan()
+    (county_copy / "loans.csv").unlink()
     assert "Value basis: uptake if visited (P(loan | visit) × loan × margin, not what the " \
-           "visit causes: no unvisited business-months with their outcome" in out
+           "visit causes: no unvisited business-months with their outcome" in plan()
 
 
 def test_uplift_criteria_name_what_is_missing(synthetic: Path) -> None:
