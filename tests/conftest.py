@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,14 +60,23 @@ def shared_dir() -> Path:
     return SHARED
 
 
-@pytest.fixture()
-def county_copy(tmp_path: Path) -> Path:
-    """A writable copy of the demo county, for tests that corrupt a file on purpose."""
-    dst = tmp_path / "county"
+def _writable_demo_copy(dst: Path) -> Path:
     shutil.copytree(DEMO, dst)
     for p in dst.iterdir():
         p.chmod(0o644)
     return dst
+
+
+@pytest.fixture(scope="session")
+def copy_demo() -> Callable[[Path], Path]:
+    """Copy the demo county to a new folder (writable) and return that folder."""
+    return _writable_demo_copy
+
+
+@pytest.fixture()
+def county_copy(tmp_path: Path) -> Path:
+    """A writable copy of the demo county, for tests that corrupt a file on purpose."""
+    return _writable_demo_copy(tmp_path / "county")
 
 
 @pytest.fixture(scope="session")

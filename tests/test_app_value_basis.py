@@ -13,7 +13,7 @@ officer's list shows the reasons part by part.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,24 +42,20 @@ def _own_store(_app_env: None, monkeypatch: pytest.MonkeyPatch,
 
 
 @pytest.fixture(scope="module")
-def synthetic(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Path:
+def synthetic(tmp_path_factory: pytest.TempPathFactory,
+              copy_demo: Callable[[Path], Path]) -> Path:
     """The demo's map and roster with 300 synthetic businesses, 18 months and a loan book."""
-    root = tmp_path_factory.mktemp("caused") / "county"
-    shutil.copytree(demo_dir, root)
-    for p in root.iterdir():
-        p.chmod(0o644)
+    root = copy_demo(tmp_path_factory.mktemp("caused") / "county")
     synth_county(root, n_businesses=300, n_months=18, seed=3, start_month="2025-05",
                  force=True, variant="heterogeneous")
     return root
 
 
 @pytest.fixture(scope="module")
-def no_loan_book(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Path:
+def no_loan_book(tmp_path_factory: pytest.TempPathFactory,
+                 copy_demo: Callable[[Path], Path]) -> Path:
     """The demo township without the bank's loan book (``loans.csv``)."""
-    root = tmp_path_factory.mktemp("uptake") / "county"
-    shutil.copytree(demo_dir, root)
-    for p in root.iterdir():
-        p.chmod(0o644)
+    root = copy_demo(tmp_path_factory.mktemp("uptake") / "county")
     (root / "loans.csv").unlink()
     return root
 

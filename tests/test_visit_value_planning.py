@@ -10,6 +10,7 @@ back to uptake if visited.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -37,12 +38,10 @@ PARTS_ZH = ("可能性：", "额度：", "时机：", "拜访作用")
 
 
 @pytest.fixture(scope="module")
-def synthetic(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Path:
+def synthetic(tmp_path_factory: pytest.TempPathFactory,
+              copy_demo: Callable[[Path], Path]) -> Path:
     """The demo's map and roster with 300 synthetic businesses, 18 months and a loan book."""
-    root = tmp_path_factory.mktemp("syn") / "county"
-    shutil.copytree(demo_dir, root)
-    for p in root.iterdir():
-        p.chmod(0o644)
+    root = copy_demo(tmp_path_factory.mktemp("syn") / "county")
     synth_county(root, n_businesses=300, n_months=18, seed=3, start_month="2025-05",
                  force=True, variant="heterogeneous")
     assert (root / "loans.csv").exists()
