@@ -124,27 +124,27 @@ def newton_linear(Z: FloatArray, y: FloatArray, offset: FloatArray, w: FloatArra
     replicated six times) the plain Newton step overshot to where every probability is 1,
     the curvature vanished and the mean effect came out at 55,000 log-odds.
     """
-    def objective(b: FloatArray) -> float:
-        z = offset + Z @ b
+    def objective(z: FloatArray, b: FloatArray) -> float:
         # y log sigmoid(z) + (1 - y) log(1 - sigmoid(z)) = y z - log(1 + e^z), stable for any z.
         return float(np.sum(w * (y * z - np.logaddexp(0.0, z))) - 0.5 * l2 * b @ b)
 
     beta = np.zeros(Z.shape[1])
-    current = objective(beta)
+    z = offset + Z @ beta
+    current = objective(z, beta)
     for _ in range(iters):
-        p = _sigmoid(offset + Z @ beta)
+        p = _sigmoid(z)
         grad = Z.T @ (w * (y - p)) - l2 * beta
         hess = (Z * (w * p * (1 - p))[:, None]).T @ Z + l2 * np.eye(Z.shape[1])
         step = np.linalg.solve(hess, grad)
         for _ in range(40):
-            trial = objective(beta + step)
+            z_trial = offset + Z @ (beta + step)
+            trial = objective(z_trial, beta + step)
             if trial >= current:
                 break
             step = 0.5 * step
         else:
             break  # no step raises the objective: at its maximum to rounding
-        beta = beta + step
-        current = trial
+        beta, z, current = beta + step, z_trial, trial
         if np.max(np.abs(step)) < 1e-8:
             break
     return beta

@@ -140,9 +140,9 @@ def test_default_model_chooses_its_penalty_out_of_fold_over_borrowers() -> None:
        seed=st.integers(0, 10_000))
 def test_the_effects_logistic_fit_reaches_its_maximum_from_a_baseline_far_below_the_rate(
         low: float, width: float, rate: float, seed: int) -> None:
-    # The no-visit baseline of a county whose unvisited months are mostly leads never
-    # visited sits far below the visits' uptake; a plain Newton step from 0 overshot to
-    # probabilities of 1 and returned a mean effect of ~10^5 log-odds.
+    # A no-visit baseline far below the visits' uptake (seen on the demo's leads replicated
+    # six times): a plain Newton step from 0 overshot to probabilities of 1 and returned a
+    # mean effect of ~10^5 log-odds.
     rng = np.random.default_rng(seed)
     n = 400
     offset = rng.uniform(low, low + width, n)

@@ -3,7 +3,7 @@
 A small synthetic county (the demo township's roads and roster, 300 businesses of the
 heterogeneous economy: walk-in loans, randomised visits) goes through the product's own
 paths: ``county import`` into the store, the model registry, ``score_leads`` and a plan.
-The demo township has a loan book too (its plan is visit-caused); a copy without `loans.csv` falls
+The demo township has a loan book too (its plan is visit-caused); a copy without ``loans.csv`` falls
 back to uptake if visited.
 """
 
