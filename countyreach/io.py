@@ -42,6 +42,7 @@ from countyreach.schemas import (
     VillageRow,
 )
 from geo.types import Location
+from propensity.planning import LOCKOUT_MONTHS
 from routing.problem import Break, Depot, DepotKind, Lead, Officer, TimeWindow
 
 __all__ = [
@@ -50,6 +51,8 @@ __all__ = [
     "LEAD_COLUMNS",
     "OFFICER_COLUMNS",
     "County",
+    "LOAN_RULE_MAX_MONTHS",
+    "check_loan_rule",
     "load_county",
     "read_villages",
     "read_branches",
@@ -382,7 +385,10 @@ class County:
 
     The manifest ``county.json`` holds ``county_id``, ``name``, ``roads`` (OSM
     file), ``villages``, ``branches``, ``leads``, ``officers`` (paths relative
-    to the manifest) and ``crs`` (coordinate system of the CSV files).
+    to the manifest), ``crs`` (coordinate system of the CSV files) and optionally
+    ``loan_rule_months``: the lender's rule that a business is not lent to again within
+    that many months of a loan from us, so a visit to it is worth nothing until then
+    (default :data:`propensity.planning.LOCKOUT_MONTHS`).
     """
 
     county_id: str
@@ -395,6 +401,40 @@ class County:
     officers: Path
     crs: str = "wgs84"
     name_en: str = ""
+    loan_rule_months: int = LOCKOUT_MONTHS
+
+
+#: Longest loan rule a manifest may declare (months): five years is longer than any
+#: loan term the lender offers, so a larger figure is a typo (days, say).
+LOAN_RULE_MAX_MONTHS = 60
+
+
+def check_loan_rule(value: Any) -> int:
+    """A manifest's ``loan_rule_months``: whole months, 0 to :data:`LOAN_RULE_MAX_MONTHS`.
+
+    Parameters
+    ----------
+    value : Any
+        As read from JSON (an integer, or a string holding one).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    InputError
+        Not a whole number of months in range (the error names the field).
+    """
+    try:
+        months = int(str(value).strip()) if not isinstance(value, bool) else None
+    except ValueError:
+        months = None
+    if months is None or not 0 <= months <= LOAN_RULE_MAX_MONTHS:
+        raise InputError(f"expected whole months from 0 to {LOAN_RULE_MAX_MONTHS} (how long "
+                         f"after a loan from us a business is not lent to again), got "
+                         f"{value!r}", field="loan_rule_months")
+    return months
 
 
 def load_county(path: str | Path) -> County:
@@ -439,12 +479,17 @@ def load_county(path: str | Path) -> County:
         crs = check_crs(str(d.get("crs", "wgs84")))
     except InputError as exc:
         raise InputError(exc.reason, file=str(p), field="crs") from None
+    try:
+        rule = check_loan_rule(d.get("loan_rule_months", LOCKOUT_MONTHS))
+    except InputError as exc:
+        raise InputError(exc.reason, file=str(p), field=exc.field) from None
     files = {k: root / need(k) for k in ("roads", "villages", "branches", "leads", "officers")}
     for k, f in files.items():
         if not f.exists():
             raise InputError(f"names a file that does not exist: {f}", file=str(p), field=k)
     unknown = set(d) - {"county_id", "name", "name_en", "crs", "roads", "villages", "branches",
-                        "leads", "officers", "attribution", "notes", "boundary"}
+                        "leads", "officers", "attribution", "notes", "boundary",
+                        "loan_rule_months"}
     if unknown:
         warnings.warn(f"{p}: ignoring unknown keys {sorted(unknown)}", DataWarning, stacklevel=2)
     return County(
@@ -453,6 +498,7 @@ def load_county(path: str | Path) -> County:
         name_en=str(d.get("name_en", "")),
         root=root,
         crs=crs,
+        loan_rule_months=rule,
         **files,
     )
 

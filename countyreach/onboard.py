@@ -22,9 +22,10 @@ import pandas as pd
 import geo
 from countyreach.csvio import ID_RE, check_crs, from_wgs84
 from countyreach.errors import InputError
-from countyreach.io import read_branches, read_villages
+from countyreach.io import check_loan_rule, read_branches, read_villages
 from geo.places import outline_of_roads, places_from_roads, read_osm_places
 from geo.types import Location
+from propensity.planning import LOCKOUT_MONTHS
 from routing.problem import Depot
 
 __all__ = ["OnboardReport", "init_county", "download_extract"]
@@ -115,7 +116,7 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
                 name: str | None = None, villages: str | Path | None = None,
                 branches: str | Path | None = None, officers: int = 4, crs: str = "wgs84",
                 boundary: Sequence[str] | None = None, cache_dir: str | Path | None = None,
-                force: bool = False) -> OnboardReport:
+                force: bool = False, loan_rule_months: int = LOCKOUT_MONTHS) -> OnboardReport:
     """Build a county folder from an OSM extract (or a place name, with internet).
 
     Parameters
@@ -142,6 +143,9 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         Road-graph cache.
     force : bool
         Rebuild a folder that already holds a county.
+    loan_rule_months : int
+        The lender's loan rule written to ``county.json``: a business with a loan from us
+        within this many months is not visited for a loan (0-60).
 
     Returns
     -------
@@ -150,6 +154,10 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
     out = Path(root)
     crs = check_crs(crs)
     _check_target(out, force)
+    try:
+        loan_rule_months = check_loan_rule(loan_rule_months)
+    except InputError as exc:
+        raise InputError(exc.reason, field="--loan-rule-months") from None
     if officers < 1 or officers > 500:
         raise InputError(f"--officers must be 1-500, got {officers}", field="--officers")
     if (osm is None) == (place is None):
@@ -198,6 +206,7 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
             "county_id": out.name, "name": county_name, "crs": crs, "roads": roads.name,
             "villages": "villages.csv", "branches": "branches.csv", "leads": "leads.csv",
             "officers": "officers.csv", "boundary": "boundary.geojson",
+            "loan_rule_months": loan_rule_months,
             "attribution": "Roads and places © OpenStreetMap contributors (ODbL 1.0).",
         }
         (staging / "county.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
@@ -206,6 +215,9 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         report.files.insert(1, roads)
         report.assumptions.append(f"county id {out.name!r} (the folder name), name "
                                   f"{county_name!r}, CSV coordinates in {crs.upper()}")
+        report.assumptions.append(
+            f"loan rule: a business with a loan from us in the last {loan_rule_months} months "
+            "is not visited for a loan (county.json's loan_rule_months; set the lender's own)")
         # Everything was written to a staging folder; only a complete county replaces ``out``.
         out.mkdir(parents=True, exist_ok=True)
         for p in staging.iterdir():

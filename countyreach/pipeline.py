@@ -312,8 +312,8 @@ def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain
 
     File mode: the model file is keyed by county, data and code (a changed history trains
     a new one); counties in the store use the registry (:mod:`countyreach.services.models`).
-    With a loan book (``loans.csv``) that supports it, the scorer also carries the value a
-    visit causes (:func:`propensity.add_visit_value`).
+    With a loan book (``loans.csv``) that supports it, the scorer carries the value a visit
+    causes (:func:`propensity.add_visit_value`); the county's loan rule holds in both.
 
     Parameters
     ----------
@@ -324,7 +324,6 @@ def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain
     retrain : bool
         Train even when a saved model exists.
     seed : int
-        Seed of the training run.
 
     Returns
     -------
@@ -333,7 +332,8 @@ def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain
     from countyreach.services.models import file_model_path
 
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    path = file_model_path(cache, data.county.county_id, data.leads, data.history, data.loans)
+    cid, rule = data.county.county_id, data.county.loan_rule_months
+    path = file_model_path(cache, cid, data.leads, data.history, data.loans, rule)
     if path.exists() and not retrain:
         try:
             return propensity.load_scorer(path)
@@ -343,7 +343,8 @@ def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain
         raise InputError("no visit history to train the lead model on (history.csv)",
                          file=str(data.county.root / "history.csv"))
     scorer = propensity.LeadScorer(random_state=seed).fit_history(data.leads, data.history)
-    propensity.add_visit_value(scorer, data.leads, data.history, data.loans, seed=seed)
+    propensity.add_visit_value(scorer, data.leads, data.history, data.loans, seed=seed,
+                               lockout_months=rule)
     path.parent.mkdir(parents=True, exist_ok=True)
     propensity.save_scorer(scorer, path)
     return scorer

@@ -61,7 +61,8 @@ __all__ = ["LOCKOUT_MONTHS", "UpliftCriteria", "UpliftSupport", "ValueBasisKind"
 
 FloatArray = npt.NDArray[np.float64]
 
-#: A lead with a loan from us within this many months is worth nothing now (both bases).
+#: The default loan rule: a lead with a loan from us within this many months is worth
+#: nothing now (both bases); a county declares its own (``loan_rule_months``).
 LOCKOUT_MONTHS = 6
 
 #: What :func:`plan_scores` returns: the lead scorer's columns, the basis and the parts.
@@ -235,19 +236,22 @@ def uplift_support(lead_ids: Iterable[str], history: pd.DataFrame | None,
                          int((policy.str.strip().str.lower() == "random").sum()), crit)
 
 
-def _fallback_basis(why_en: Sequence[str], why_zh: Sequence[str]) -> ValueBasis:
+def _fallback_basis(why_en: Sequence[str], why_zh: Sequence[str],
+                    lockout_months: float = LOCKOUT_MONTHS) -> ValueBasis:
     return ValueBasis(
         ValueBasisKind.UPTAKE_IF_VISITED,
         "P(loan | visit) × loan × margin, not what the visit causes: "
-        f"{'; '.join(why_en)}; loans from us in the last {LOCKOUT_MONTHS} months are worth 0",
+        f"{'; '.join(why_en)}; loans from us in the last {lockout_months:.0f} months are "
+        "worth 0",
         f"拜访后贷款概率×额度×利差，不是拜访带来的增量：{'；'.join(why_zh)}；"
-        f"近{LOCKOUT_MONTHS}个月在我行贷过款的不计价值",
-        float(LOCKOUT_MONTHS))
+        f"近{lockout_months:.0f}个月在我行贷过款的不计价值",
+        float(lockout_months))
 
 
 def add_visit_value(scorer: LeadScorer, leads: pd.DataFrame, history: pd.DataFrame,
                     loans: pd.DataFrame | None, *, seed: int = 0,
-                    criteria: UpliftCriteria | None = None) -> LeadScorer:
+                    criteria: UpliftCriteria | None = None,
+                    lockout_months: int = LOCKOUT_MONTHS) -> LeadScorer:
     """Fit the visit-value model next to a fitted lead scorer when the data supports it.
 
     Sets ``scorer.visit_value_`` (a :class:`~propensity.uplift.VisitValueModel` or
@@ -266,6 +270,9 @@ def add_visit_value(scorer: LeadScorer, leads: pd.DataFrame, history: pd.DataFra
         The bank's loan book; ``None`` keeps the lead scorer's basis.
     seed : int
     criteria : UpliftCriteria, optional
+    lockout_months : int
+        The lender's loan rule: a lead with a loan from us within this many months is
+        worth 0 (the uplift model may raise it to what its data support).
 
     Returns
     -------
@@ -277,19 +284,22 @@ def add_visit_value(scorer: LeadScorer, leads: pd.DataFrame, history: pd.DataFra
     scorer.uplift_support_ = support
     scorer.visit_value_ = None
     if not support.ok:
-        scorer.value_basis_ = _fallback_basis(support.problems, support.problems_zh)
+        scorer.value_basis_ = _fallback_basis(support.problems, support.problems_zh,
+                                              lockout_months)
         return scorer
     cover = coverage(loans)
     assert cover is not None
     h = in_coverage(check_history(history), cover)
     book = bank_loan_book(history, loans)
     try:
-        model = VisitValueModel(margin=scorer.margin, random_state=seed).fit_history(
+        model = VisitValueModel(margin=scorer.margin, lockout_months=lockout_months,
+                                random_state=seed).fit_history(
             leads, h, book)
     except DataError as exc:  # e.g. one arm without loans once joined to the leads
         warnings.warn(f"no uplift model: {exc}", DataWarning, stacklevel=2)
         scorer.value_basis_ = _fallback_basis((f"the uplift model could not be fitted: "
-                                               f"{exc.reason}",), ("增量模型无法拟合",))
+                                               f"{exc.reason}",), ("增量模型无法拟合",),
+                                              lockout_months)
         return scorer
     lock = float(getattr(model, "lockout_months_", model.lockout_months))
     scorer.visit_value_ = model
@@ -374,7 +384,7 @@ def plan_scores(scorer: LeadScorer, leads: pd.DataFrame, month: str, *,
     else:
         if basis.kind is ValueBasisKind.VISIT_CAUSED:  # a basis without its model
             basis = _fallback_basis(("the model file holds no visit-value model",),
-                                    ("模型文件中没有增量模型",))
+                                    ("模型文件中没有增量模型",), basis.lockout_months)
         out = _uptake_scores(scorer, leads, month, rec, basis.lockout_months, explain,
                              explain_limit)
     out["value_basis"] = basis.kind.value

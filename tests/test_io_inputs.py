@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from countyreach.io import (
     read_villages,
 )
 from countyreach.services.models import read_loans
+from propensity.planning import LOCKOUT_MONTHS
 
 
 def _write(path: Path, text: str) -> Path:
@@ -160,6 +162,31 @@ def test_history_is_validated_with_file_row_and_field(tmp_path: Path):
     empty = _write(tmp_path / "empty.csv", "lead_id,month,took_loan\n")
     with pytest.raises(InputError, match="no rows"):
         read_history(empty)
+
+
+def test_the_demo_declares_its_loan_rule_and_a_manifest_without_one_gets_the_default(
+        demo_dir: Path, county_copy: Path):
+    # the demo's history follows the officers' one-year rule, and its manifest says so
+    assert load_county(demo_dir).loan_rule_months == 12
+    manifest = county_copy / "county.json"
+    d = json.loads(manifest.read_text(encoding="utf-8"))
+    del d["loan_rule_months"]
+    manifest.write_text(json.dumps(d), encoding="utf-8")
+    assert load_county(county_copy).loan_rule_months == LOCKOUT_MONTHS
+    d["loan_rule_months"] = "9"  # a number typed as text in the JSON
+    manifest.write_text(json.dumps(d), encoding="utf-8")
+    assert load_county(county_copy).loan_rule_months == 9
+
+
+@pytest.mark.parametrize("value", [-1, 61, 6.5, "six", True, None, "365"])
+def test_a_bad_loan_rule_names_manifest_and_field(county_copy: Path, value: object):
+    manifest = county_copy / "county.json"
+    d = json.loads(manifest.read_text(encoding="utf-8"))
+    d["loan_rule_months"] = value
+    manifest.write_text(json.dumps(d), encoding="utf-8")
+    with pytest.raises(InputError, match="whole months from 0 to 60") as err:
+        load_county(county_copy)
+    assert err.value.file == str(manifest) and err.value.field == "loan_rule_months"
 
 
 def test_manifest_names_missing_file(county_copy: Path):

@@ -28,11 +28,14 @@ def _onboard_and_plan(osm: Path, root: Path, cache_dir: Path, *extra: str) -> Pa
 def test_the_demo_extract_alone_becomes_a_county_that_plans(
         demo_dir: Path, tmp_path: Path, cache_dir: Path, capsys: pytest.CaptureFixture):
     root = tmp_path / "qingzu-new"
-    out = _onboard_and_plan(demo_dir / "roads.osm.pbf", root, cache_dir, "--officers", "3")
+    out = _onboard_and_plan(demo_dir / "roads.osm.pbf", root, cache_dir, "--officers", "3",
+                            "--loan-rule-months", "9")
     printed = capsys.readouterr().out
     assert "Assumptions" in printed and "branch" in printed and "villages" in printed
+    assert "loan rule: a business with a loan from us in the last 9 months" in printed
     county = load_county(root)
     assert county.county_id == "qingzu-new" and county.crs == "wgs84"
+    assert county.loan_rule_months == 9
     villages = read_villages(county.villages)
     # The extract's own place nodes: the demo's hand-made villages.csv came from the same.
     assert len(villages) >= 50 and "庆北村" in set(villages["name"])
@@ -66,7 +69,8 @@ def test_the_shared_guixi_extract_becomes_a_county_that_plans(
     _onboard_and_plan(osm, tmp_path / "guixi", cache_dir, "--crs", "gcj02")
 
 
-@pytest.mark.parametrize("case", ["exists", "not_osm", "missing", "bad_id", "no_officers"])
+@pytest.mark.parametrize("case", ["exists", "not_osm", "missing", "bad_id", "no_officers",
+                                  "bad_loan_rule"])
 def test_init_refuses_bad_requests_with_exit_2(case: str, demo_dir: Path, tmp_path: Path,
                                                capsys: pytest.CaptureFixture):
     osm = demo_dir / "roads.osm.pbf"
@@ -81,11 +85,15 @@ def test_init_refuses_bad_requests_with_exit_2(case: str, demo_dir: Path, tmp_pa
         args[-1] = str(tmp_path / "nowhere.osm.pbf")
     elif case == "bad_id":
         args[2] = str(tmp_path / "bad name!")
-    else:
+    elif case == "no_officers":
         args += ["--officers", "0"]
+    else:
+        args += ["--loan-rule-months", "365"]  # days, not months
     assert main(args) == 2
     err = capsys.readouterr().err
     assert err.startswith("countyreach: error:") and "Traceback" not in err
+    if case == "bad_loan_rule":
+        assert "'--loan-rule-months'" in err and "got 365" in err
     if case == "exists":
         assert (root / "county.json").read_text(encoding="utf-8") == "{}"
     else:

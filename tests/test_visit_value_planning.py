@@ -9,6 +9,7 @@ back to uptake if visited.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -142,6 +143,43 @@ def test_the_bank_records_live_in_the_store_and_survive_a_restart(
         store.close()
 
 
+def test_the_county_loan_rule_reaches_the_model_and_a_new_rule_makes_it_stale(
+        loop: DailyLoop, synthetic: Path, tmp_path: Path) -> None:
+    admin = loop.store.operator_session()
+    # the synthetic county keeps the demo's manifest: the officers' one-year rule
+    assert json.loads((synthetic / "county.json").read_text(encoding="utf-8"))[
+        "loan_rule_months"] == 12
+    choice = loop.model(admin, "qingzu")
+    assert choice.value_basis.lockout_months == 12
+    assert "loans from us in the last 12 months are worth 0" in choice.basis_text
+    data = loop.county_data(admin, "qingzu")
+    between = (_recent_borrowers(data.history, data.loans, 12)
+               - _recent_borrowers(data.history, data.loans, 6))
+    assert between
+    scores = score_leads(data, choice.scorer, MONTH)
+    mine = scores[scores["lead_id"].isin(between)]
+    assert len(mine) == len(between) and (mine["value_yuan"] == 0).all()
+    assert mine["locked_out"].all()
+    assert mine["explanation_en"].str.contains("months ago, not due yet").all()
+
+    # the lender shortens its rule to 6 months: the model is stale and retrained under it
+    folder = tmp_path / "county"
+    shutil.copytree(synthetic, folder)
+    manifest = json.loads((folder / "county.json").read_text(encoding="utf-8"))
+    manifest["loan_rule_months"] = 6
+    (folder / "county.json").write_text(json.dumps(manifest), encoding="utf-8")
+    rep = loop.import_county(admin, folder)
+    assert not rep.leads.inserted and not rep.leads.updated
+    assert loop.training_data_hash(admin, "qingzu") != choice.record.data_hash
+    again = loop.model(admin, "qingzu")
+    assert again.record.version == choice.record.version + 1
+    assert again.value_basis.lockout_months == 6
+    assert "in the last 6 months are worth 0" in again.basis_text
+    scores = score_leads(loop.county_data(admin, "qingzu"), again.scorer, MONTH)
+    mine = scores[scores["lead_id"].isin(between)]
+    assert not mine["locked_out"].any() and (mine["value_yuan"] > 0).any()
+
+
 def test_model_artefact_with_uplift_holds_no_personal_data(loop: DailyLoop,
                                                            synthetic: Path) -> None:
     admin = loop.store.operator_session()
@@ -190,12 +228,16 @@ def test_demo_plan_prints_its_value_basis(tmp_path: Path, cache_dir: Path,
         assert code == 0
         return capsys.readouterr().out
 
-    # the demo comes with the bank's loan book and randomised visits
+    # the demo comes with the bank's loan book and randomised visits, and its one-year rule
+    out = plan()
     assert "Value basis: visit-caused (uplift in take-up × loan × margin − expected loss; " \
-           "uplift model on " in plan()
+           "uplift model on " in out
+    assert "loans from us in the last 12 months are worth 0)" in out
     (county_copy / "loans.csv").unlink()
+    out = plan()
     assert "Value basis: uptake if visited (P(loan | visit) × loan × margin, not what the " \
-           "visit causes: no unvisited business-months with their outcome" in plan()
+           "visit causes: no unvisited business-months with their outcome" in out
+    assert "loans from us in the last 12 months are worth 0)" in out
 
 
 def test_uplift_criteria_name_what_is_missing(synthetic: Path) -> None:

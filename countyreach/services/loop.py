@@ -31,7 +31,14 @@ from pathlib import Path
 import pandas as pd
 
 from countyreach.errors import AccessDenied, InputError
-from countyreach.io import County, load_county, read_branches, read_history, read_villages
+from countyreach.io import (
+    County,
+    check_loan_rule,
+    load_county,
+    read_branches,
+    read_history,
+    read_villages,
+)
 from countyreach.pipeline import CountyData, DayPlan, assemble_county_data, score_leads
 from countyreach.services.day_rules import DayRules, day_rules
 from countyreach.services.models import (
@@ -51,6 +58,7 @@ from countyreach.store.checks import check_date, check_id
 from countyreach.store.learning import loan_book_rows, randomised_flags
 from propensity.history import check_history
 from propensity.outcomes import Outcome
+from propensity.planning import LOCKOUT_MONTHS
 from routing.params import SolveParams
 from routing.problem import RoutingRules
 
@@ -240,7 +248,8 @@ class DailyLoop:
                 shutil.copyfile(src, tmp)
                 tmp.replace(target)
             files[key] = {"file": name, "sha256": digest}
-        manifest = {"name": county.name, "name_en": county.name_en, "files": files}
+        manifest = {"name": county.name, "name_en": county.name_en, "files": files,
+                    "loan_rule_months": county.loan_rule_months}
         return self.store.learning.save_county_files(session, county.county_id, county.crs,
                                                      manifest)
 
@@ -266,6 +275,7 @@ class DailyLoop:
         loans = self.store.loan_book_frame(session, county_id)
         key = hashlib.sha256((table.to_csv(index=False) + repr(officers)
                               + repr(sorted(manifest["files"].items()))
+                              + repr(manifest.get("loan_rule_months"))
                               + flagged.to_csv(index=False)
                               + ("" if loans is None else loans.to_csv(index=False))).encode()
                              ).hexdigest()
@@ -277,7 +287,9 @@ class DailyLoop:
                         root=root, roads=paths["roads"], villages=paths["villages"],
                         branches=paths["branches"], leads=root / "leads (store)",
                         officers=root / "officers (store)", crs="wgs84",
-                        name_en=str(manifest.get("name_en", "")))
+                        name_en=str(manifest.get("name_en", "")),
+                        loan_rule_months=check_loan_rule(
+                            manifest.get("loan_rule_months", LOCKOUT_MONTHS)))
         villages = read_villages(paths["villages"], crs=crs)
         branches = read_branches(paths["branches"], crs=crs)
         table = table.assign(source_row=range(1, len(table) + 1))
@@ -302,7 +314,8 @@ class DailyLoop:
         data = self.county_data(session, county_id)
         return ensure_model(self.store, session, county_id, data.leads, home=self.home,
                             on_stale=self.on_stale, loans=data.loans,
-                            randomised=self._randomised(data))
+                            randomised=self._randomised(data),
+                            loan_rule_months=data.county.loan_rule_months)
 
     def training_data_hash(self, session: Session, county_id: str) -> str:
         """The :func:`~countyreach.services.models.data_hash` a model of the county trained
@@ -314,7 +327,7 @@ class DailyLoop:
         data = self.county_data(session, county_id)
         history = county_history(self.store, session, county_id, data.leads,
                                  self._randomised(data))
-        return data_hash(data.leads, history, data.loans)
+        return data_hash(data.leads, history, data.loans, data.county.loan_rule_months)
 
     # ------------------------------------------------------------------ plan
     def day_rules(self, session: Session, county_id: str, plan_date: str,
@@ -336,9 +349,7 @@ class DailyLoop:
         """
         day = check_date(plan_date, "date")
         data = self.county_data(session, county_id)
-        choice = ensure_model(self.store, session, county_id, data.leads, home=self.home,
-                              on_stale=self.on_stale, loans=data.loans,
-                              randomised=self._randomised(data))
+        choice = self.model(session, county_id)
         rules_of_day = self.day_rules(session, county_id, day, data)
         due, excluded = dict(rules_of_day.follow_ups), dict(rules_of_day.excluded)
         scores = score_leads(data, choice.scorer, day[:7], do_not_visit=rules_of_day.do_not_visit,
@@ -434,7 +445,8 @@ class DailyLoop:
         """Retrain the county's model from the stored history and outcomes."""
         data = self.county_data(session, county_id)
         return retrain(self.store, session, county_id, data.leads, home=self.home, force=force,
-                       loans=data.loans, randomised=self._randomised(data))
+                       loans=data.loans, randomised=self._randomised(data),
+                       loan_rule_months=data.county.loan_rule_months)
 
     # ------------------------------------------------------------------ erasure
     def erase(self, session: Session, person: str, reason: str = "") -> EraseReport:

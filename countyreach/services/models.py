@@ -49,7 +49,7 @@ from countyreach.store import ModelRecord, Session, Store
 from countyreach.store.checks import check_id
 from propensity.errors import DataError, DataWarning, DroppedRowWarning
 from propensity.history import check_history
-from propensity.planning import uplift_holdout_metrics
+from propensity.planning import LOCKOUT_MONTHS, uplift_holdout_metrics
 from propensity.scorer import MODEL_INPUT_COLUMNS
 
 __all__ = ["HOLDOUT_SHARE", "AUC_TOLERANCE", "StaleModelError", "ModelChoice", "RetrainResult",
@@ -158,10 +158,12 @@ def _model_inputs(leads: pd.DataFrame) -> pd.DataFrame:
 
 
 def data_hash(leads: pd.DataFrame, history: pd.DataFrame,
-              loans: pd.DataFrame | None = None) -> str:
+              loans: pd.DataFrame | None = None,
+              loan_rule_months: int = LOCKOUT_MONTHS) -> str:
     """sha256 of what a model learns from: the leads' model inputs, the training history
-    (with which visits were randomised) and the bank's loan book."""
+    (with which visits were randomised), the bank's loan book and its loan rule."""
     h = hashlib.sha256()
+    h.update(f"loan rule {int(loan_rule_months)} months\n".encode())
     h.update(_model_inputs(leads).to_csv(index=False, float_format="%.6g").encode())
     cols = ["lead_id", "month", "took_loan", "loan_yuan", "defaulted"]
     h.update(history[cols].to_csv(index=False, float_format="%.6g").encode())
@@ -249,7 +251,8 @@ def artefact_path(home: Path, county_id: str, version: int) -> Path:
 
 
 def file_model_path(cache_dir: Path, county_id: str, leads: pd.DataFrame,
-                    history: pd.DataFrame | None, loans: pd.DataFrame | None = None) -> Path:
+                    history: pd.DataFrame | None, loans: pd.DataFrame | None = None,
+                    loan_rule_months: int = LOCKOUT_MONTHS) -> Path:
     """The file-mode model of a county folder: keyed by county, data hash and code version.
 
     A changed ``history.csv`` or leads table, or another version of the code, gets its own
@@ -264,7 +267,7 @@ def file_model_path(cache_dir: Path, county_id: str, leads: pd.DataFrame,
     h = training_history(history if history is not None else pd.DataFrame(), pd.DataFrame(),
                          leads["lead_id"])
     root = (Path(cache_dir) / "models" / "files").resolve()
-    name = (f"{county_id}-{data_hash(leads, h, loans)[:16]}-"
+    name = (f"{county_id}-{data_hash(leads, h, loans, loan_rule_months)[:16]}-"
             f"{code_version().rsplit('+', 1)[-1]}.joblib")
     path = (root / name).resolve()
     if county_id in (".", "..") or not path.is_relative_to(root):
@@ -320,7 +323,8 @@ def _basis_metrics(scorer: propensity.LeadScorer, held_leads: pd.DataFrame,
 
 def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame, *,
             home: Path, force: bool = False, seed: int = 0, loans: pd.DataFrame | None = None,
-            randomised: pd.DataFrame | None = None) -> RetrainResult:
+            randomised: pd.DataFrame | None = None,
+            loan_rule_months: int = LOCKOUT_MONTHS) -> RetrainResult:
     """Train a new model from the store's history and outcomes; register, and promote it
     unless it is worse than the promoted one on the held-out leads.
 
@@ -353,6 +357,9 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
         estimated.
     randomised : pandas.DataFrame, optional
         ``lead_id, month`` of the randomised visits (:func:`mark_randomised`).
+    loan_rule_months : int
+        The county's loan rule (``county.json``'s ``loan_rule_months``): leads with a loan
+        from us within it are worth 0 (:func:`propensity.add_visit_value`).
 
     Returns
     -------
@@ -373,14 +380,15 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
         scorer = propensity.LeadScorer(random_state=seed).fit(train, leads=inputs)
-        propensity.add_visit_value(scorer, inputs[~held_leads], history, loans, seed=seed)
+        propensity.add_visit_value(scorer, inputs[~held_leads], history, loans, seed=seed,
+                                   lockout_months=loan_rule_months)
     metrics = _metrics(scorer, test)
     metrics.update(_basis_metrics(scorer, inputs[held_leads], history, loans))
     version = store.learning.next_model_version(session, county_id)
     path = artefact_path(home, county_id, version)
     propensity.save_scorer(scorer, path)
     record = store.learning.register_model(
-        session, county_id, data_hash=data_hash(leads, history, loans),
+        session, county_id, data_hash=data_hash(leads, history, loans, loan_rule_months),
         code_version=code_version(), artefact_sha256=_sha256(path), n_train=len(train),
         metrics=metrics, version=version)
     previous = store.promoted_model(session, county_id)
@@ -433,7 +441,8 @@ def model_freshness(record: ModelRecord | None, want_data: str) -> str:
 def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataFrame, *,
                  home: Path, on_stale: str = "retrain", seed: int = 0,
                  loans: pd.DataFrame | None = None,
-                 randomised: pd.DataFrame | None = None) -> ModelChoice:
+                 randomised: pd.DataFrame | None = None,
+                 loan_rule_months: int = LOCKOUT_MONTHS) -> ModelChoice:
     """The model to plan with: the promoted one if it is current, else retrained or refused.
 
     Parameters
@@ -445,6 +454,9 @@ def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataF
     loans, randomised : pandas.DataFrame, optional
         The loan book and the randomised visits (see :func:`retrain`); part of the data a
         model is current for.
+    loan_rule_months : int
+        The county's loan rule (see :func:`retrain`); a model trained under another rule
+        is stale.
 
     Raises
     ------
@@ -453,7 +465,7 @@ def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataF
     """
     history = county_history(store, session, county_id, leads, randomised)
     current = store.promoted_model(session, county_id)
-    fresh = model_freshness(current, data_hash(leads, history, loans))
+    fresh = model_freshness(current, data_hash(leads, history, loans, loan_rule_months))
     if current is not None and fresh == "current":
         return ModelChoice(current, load_model(home, current), False, False,
                            f"model {county_id} v{current.version} (current)")
@@ -466,7 +478,7 @@ def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataF
         raise StaleModelError(f"the lead model of {county_id} is stale ({why}); run "
                               f"`countyreach retrain {county_id}`", field="model")
     res = retrain(store, session, county_id, leads, home=home, seed=seed, loans=loans,
-                  randomised=randomised)
+                  randomised=randomised, loan_rule_months=loan_rule_months)
     if res.promoted:
         return ModelChoice(res.record, res.scorer, True, False,
                            f"retrained ({why}): {res.message}")
