@@ -332,14 +332,15 @@ _SYNTH_WINDOWS: dict[str, tuple[float, str]] = {
 
 def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: int,
                  start_month: str, force: bool = False,
-                 variant: str = "additive") -> tuple[Path, Path]:
+                 variant: str = "heterogeneous") -> tuple[Path, Path]:
     """Synthesise a business population and its visit history for a county folder.
 
     Businesses are placed in the county's villages by the propensity generator;
     the hidden truth stays in memory, only what a lender could observe is written.
-    ``variant="heterogeneous"`` (:class:`propensity.EconomyVariant`) has walk-in loans:
-    the bank's loan book is written too (``loans.csv``), so plans can value what a visit
-    causes.
+    The default ``variant="heterogeneous"`` (:class:`propensity.EconomyVariant`) has
+    walk-in loans and randomised visits: the bank's loan book is written too
+    (``loans.csv``), so plans value what a visit causes, as a lender's own data would
+    let them. ``"additive"`` is the earlier economy (no walk-ins, no loan book).
 
     Returns
     -------
@@ -448,8 +449,9 @@ def cmd_synth(args: argparse.Namespace) -> int:
     leads, history = synth_county(Path(args.county), n_businesses=args.n, n_months=args.months,
                                   seed=args.seed, start_month=args.start_month,
                                   force=args.force, variant=args.variant)
-    loans = " and loans.csv" if (Path(args.county) / "loans.csv").exists() else ""
-    print(f"Wrote {leads} and {history}{loans} (synthetic, seed {args.seed})")
+    book = Path(args.county) / "loans.csv"
+    files = f"{leads}, {history} and {book}" if book.exists() else f"{leads} and {history}"
+    print(f"Wrote {files} (synthetic, seed {args.seed})")
     return 0
 
 
@@ -551,8 +553,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--force", action="store_true",
                    help="replace existing leads.csv / history.csv")
-    p.add_argument("--variant", choices=("additive", "heterogeneous"), default="additive",
-                   help="economy: heterogeneous has walk-in loans and writes loans.csv")
+    p.add_argument("--variant", choices=("additive", "heterogeneous"), default="heterogeneous",
+                   help="economy: heterogeneous (default) has walk-in loans and writes "
+                        "loans.csv; additive has neither")
     p.set_defaults(func=cmd_synth)
 
     from countyreach.simulation.cli import add_subcommands as add_simulation_subcommands
