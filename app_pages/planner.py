@@ -17,11 +17,13 @@ import streamlit as st
 
 from app_pages import common as ui
 from countyreach.i18n import format_percent, t
+from countyreach.io import LOAN_RULE_MAX_MONTHS
 from countyreach.onboard import init_county
 from countyreach.services import coverage as svc
 from countyreach.services import maps
 from countyreach.services.workspace import county_folders
 from countyreach.settings import get_settings
+from propensity.planning import LOCKOUT_MONTHS
 
 #: How often the progress panel refreshes while a sweep runs, seconds.
 POLL_S = 1.0
@@ -47,9 +49,11 @@ def _onboard() -> None:
         st.caption(t("onboard_hint", L))
         upload = st.file_uploader(t("onboard_file", L), key="onboard_file",
                                   type=["osm", "bz2", "pbf"])
-        c1, c2 = st.columns([2, 1])
+        c1, c2, c3 = st.columns([2, 1, 1])
         county_id = c1.text_input(t("onboard_id", L), key="onboard_id", max_chars=64)
         n = c2.number_input(t("onboard_officers", L), 1, 50, 4, key="onboard_officers")
+        rule = c3.number_input(t("onboard_loan_rule", L), 0, LOAN_RULE_MAX_MONTHS,
+                               LOCKOUT_MONTHS, key="onboard_loan_rule")
         ok_id = bool(re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", county_id or "")) and \
             county_id not in (".", "..")
         if st.button(t("onboard_button", L), key="onboard_button",
@@ -62,7 +66,8 @@ def _onboard() -> None:
                 src.write_bytes(upload.getvalue())
                 try:
                     report = init_county(_onboarded_root() / county_id, src, officers=int(n),
-                                         cache_dir=ui.cache_dir(), force=True)
+                                         cache_dir=ui.cache_dir(), force=True,
+                                         loan_rule_months=int(rule))
                 except Exception as exc:
                     st.error(str(exc))
                     return
