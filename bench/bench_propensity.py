@@ -135,10 +135,18 @@ def _true_parts(econ: P.Economy, month: str) -> dict[str, np.ndarray]:
     b = econ.businesses
     pd_true = econ.truth["p_default"].reindex(b["lead_id"].astype(str)).to_numpy(float)
     lgd = float(econ.params.get("lgd", 0.0))
+    since = econ.months_since_loan(b, month, bank_only=True)
+    own = float(econ.params.get("own_share", 1.0))
     return {"value": econ.visit_caused_value_yuan(b, month),
             "uplift": econ.visit_caused_p(b, month), "loan": econ.true_loan_yuan(b, month),
-            "net": (1 - pd_true) * 0.05 - pd_true * lgd,
-            "since": econ.months_since_loan(b, month, bank_only=True)}
+            "net": (1 - pd_true) * 0.05 - pd_true * lgd, "since": since,
+            # P(loan from us) with and without a visit, as the model estimates them
+            "p_visit": econ.true_p_uptake(b, month),
+            "p_no_visit": own * econ.true_p_uptake(b, month, visited=False),
+            # the truth's value had the business's loans elsewhere no effect: all the
+            # bank's data could tell
+            "value_bank_recency": econ.visit_caused_value_yuan(b, month,
+                                                               months_since_loan=since)}
 
 
 def value_decomposition(s: pd.DataFrame, true: dict[str, np.ndarray], margin: float,
@@ -209,7 +217,24 @@ def open_lead_figures(s: pd.DataFrame, true: dict[str, np.ndarray],
     truth = true["value"][ok]
     top = np.argsort(-value, kind="stable")[: len(value) // 10]
     out = {"open_share": float(ok.mean()), "open_qini10": top_share_ratio(value, truth, 0.1),
-           "open_top_value": float(value[top].mean() / truth[top].mean())}
+           "open_top_value": float(value[top].mean() / truth[top].mean()),
+           "open_bank_recency": top_share_ratio(true["value_bank_recency"][ok], truth, 0.1)}
+    # The estimated uplift's two log-odds parts, one at a time with the truth's other part
+    # (and the truth's loan and margin): where the uplift's ranking error comes from.
+    def logit(p: np.ndarray) -> np.ndarray:
+        q = np.clip(p, 1e-9, 1 - 1e-9)
+        return np.log(q / (1 - q))
+
+    def sig(z: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-z))
+
+    b_true, b_est = logit(true["p_no_visit"]), logit(s["p_no_visit"].to_numpy(float))
+    e_true = logit(true["p_visit"]) - b_true
+    e_est = logit(s["p_visit"].to_numpy(float)) - b_est
+    worth = true["loan"] * true["net"]
+    for name, (b, e) in (("open_only_baseline", (b_est, e_true)),
+                         ("open_only_effect", (b_true, e_est))):
+        out[name] = top_share_ratio(((sig(b + e) - sig(b)) * worth)[ok], truth, 0.1)
     for name, expected in ceilings.items():
         out[f"open_{name}"] = top_share_ratio(expected[ok], truth, 0.1)
     return out
@@ -249,7 +274,8 @@ def uplift_figures(seed: int, n: int, models: Sequence[tuple[str, dict[str, Any]
     true = _true_parts(econ, month)
     # Its own fixed-seed draws, so no other figure of the run moves.
     ceilings = {"ceiling": expected_visit_value_yuan(econ, month),
-                "ceiling_village": expected_visit_value_yuan(econ, month, village_known=True)}
+                "ceiling_village": expected_visit_value_yuan(econ, month, village_known=True),
+                "ceiling_bank": expected_visit_value_yuan(econ, month, bank_recency=True)}
     t = time.perf_counter()
     table = uplift_table(econ.businesses, econ.history, econ.loan_book, random_state=seed)
     table_s = time.perf_counter() - t
@@ -413,7 +439,8 @@ def _uplift_section(args: argparse.Namespace) -> None:
                   f"estimated loan only {r['dec_only_loan']:.3f} | estimated default risk "
                   f"only {r['dec_only_net']:.3f} | all estimated (model) {r['dec_model']:.3f}"
                   f" | observables ceiling {r['dec_ceiling']:.3f} (village known "
-                  f"{r['dec_ceiling_village']:.3f})"
+                  f"{r['dec_ceiling_village']:.3f}, only the bank's loans known "
+                  f"{r['dec_ceiling_bank']:.3f})"
                   + (f" | out-of-fold randomised visits observed / predicted uplift "
                      f"{r['oof_ratio']:.2f}" if np.isfinite(r["oof_ratio"]) else "")
                   + (f" | out-of-fold BLP slope of the uplift on the visits "
@@ -421,7 +448,12 @@ def _uplift_section(args: argparse.Namespace) -> None:
             print(f"  {'':<9} among the {r['open_share']:.0%} of leads the one-year loan rule "
                   f"leaves open: Qini top 10 % {r['open_qini10']:.3f} (target >= 0.8) | top "
                   f"decile predicted / true {r['open_top_value']:.2f} | observables ceiling "
-                  f"{r['open_ceiling']:.3f} (village known {r['open_ceiling_village']:.3f})")
+                  f"{r['open_ceiling']:.3f} (village known {r['open_ceiling_village']:.3f})"
+                  f" | truth with only the bank's loans known {r['open_bank_recency']:.3f} | "
+                  f"observables ceiling with only the bank's loans known "
+                  f"{r['open_ceiling_bank']:.3f} | "
+                  f"estimated no-visit baseline only {r['open_only_baseline']:.3f}, estimated "
+                  f"visit effect only {r['open_only_effect']:.3f}")
     df = pd.DataFrame(rows)
     for name, _ in models:
         d = df[df["model"] == name]
@@ -434,7 +466,8 @@ def _uplift_section(args: argparse.Namespace) -> None:
               f"{d['dec_only_uplift'].mean():.3f}, loan only {d['dec_only_loan'].mean():.3f}, "
               f"default risk only {d['dec_only_net'].mean():.3f}, observables ceiling "
               f"{d['dec_ceiling'].mean():.3f} (village known "
-              f"{d['dec_ceiling_village'].mean():.3f}) | fit "
+              f"{d['dec_ceiling_village'].mean():.3f}, only the bank's loans known "
+              f"{d['dec_ceiling_bank'].mean():.3f}) | fit "
               f"{d['fit_s'].mean():.1f}s")
         print(f"  among the leads the one-year loan rule leaves open: Qini top 10 % "
               f"{d['open_qini10'].mean():.3f} [{d['open_qini10'].min():.3f}, "
@@ -442,7 +475,11 @@ def _uplift_section(args: argparse.Namespace) -> None:
               f"{d['open_top_value'].mean():.2f} [{d['open_top_value'].min():.2f}, "
               f"{d['open_top_value'].max():.2f}] | observables ceiling "
               f"{d['open_ceiling'].mean():.3f} (village known "
-              f"{d['open_ceiling_village'].mean():.3f})")
+              f"{d['open_ceiling_village'].mean():.3f}) | truth with only the bank's loans "
+              f"known {d['open_bank_recency'].mean():.3f} (observables ceiling "
+              f"{d['open_ceiling_bank'].mean():.3f}) | estimated baseline only "
+              f"{d['open_only_baseline'].mean():.3f}, effect only "
+              f"{d['open_only_effect'].mean():.3f}")
 
 
 def _real_section() -> None:

@@ -52,7 +52,8 @@ def _latin_normals(n_draws: int, n_dims: int, seed: int) -> FloatArray:
 
 
 def expected_visit_value_yuan(econ: Economy, month: str, *, village_known: bool = False,
-                              n_draws: int = 64, seed: int = 0) -> FloatArray:
+                              bank_recency: bool = False, n_draws: int = 64,
+                              seed: int = 0) -> FloatArray:
     """Expected visit-caused value of each lead given what a model could observe.
 
     Parameters
@@ -64,6 +65,11 @@ def expected_visit_value_yuan(econ: Economy, month: str, *, village_known: bool 
     village_known : bool
         Keep the truth's village effect (a model could partly learn the villages from
         their borrowers) instead of integrating it out.
+    bank_recency : bool
+        Loan recency from the bank's own loans only (its loan book), as a model of the
+        bank's data sees it, instead of every lender's: a loan elsewhere is not known.
+        The bank's view is plugged in, not integrated over, so this is an approximate
+        ceiling (a model that inferred loans elsewhere from the features could do better).
     n_draws : int
         Monte Carlo draws (Latin hypercube over the unobservables, shared by the leads).
     seed : int
@@ -105,7 +111,8 @@ def expected_visit_value_yuan(econ: Economy, month: str, *, village_known: bool 
     dist_branch_m = truth["branch_effect"].to_numpy(float) / TRUTH_COEF["branch_per_km"] * 1e3
     dist_core_m = truth["dist_true_core_m"].to_numpy(float)
     scale = float(econ.params["uplift_scale"])
-    since = econ.months_since_loan(b, month)  # the truth's recency (every lender's loans)
+    # the truth's recency (every lender's loans), or only what the bank's loan book shows
+    since = econ.months_since_loan(b, month, bank_only=bank_recency)
 
     z = _latin_normals(int(n_draws), len(_SOURCES), seed)
     latent = TRUTH_COEF["latent_sd"] * z[:, 0]
