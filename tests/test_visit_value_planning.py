@@ -170,6 +170,7 @@ def test_the_county_loan_rule_reaches_the_model_and_a_new_rule_makes_it_stale(
     (folder / "county.json").write_text(json.dumps(manifest), encoding="utf-8")
     rep = loop.import_county(admin, folder)
     assert not rep.leads.inserted and not rep.leads.updated
+    assert "  loan rule: no visit for a loan within 6 months of one from us" in rep.lines()
     assert loop.training_data_hash(admin, "qingzu") != choice.record.data_hash
     again = loop.model(admin, "qingzu")
     assert again.record.version == choice.record.version + 1

@@ -104,6 +104,7 @@ class CountyImport:
     map_files_changed: bool
     loans: int | None = None
     randomised: int | None = None
+    loan_rule_months: int = LOCKOUT_MONTHS
 
     def lines(self) -> list[str]:
         """A short report, one line per part."""
@@ -120,7 +121,9 @@ class CountyImport:
                 f"  map files: {'stored' if self.map_files_changed else 'unchanged'}",
                 "  loan book: " + ("none (plans value a visit by its take-up)"
                                    if self.loans is None else f"{self.loans} loans")
-                + f", {self.randomised or 0} randomised visits"]
+                + f", {self.randomised or 0} randomised visits",
+                f"  loan rule: no visit for a loan within {self.loan_rule_months} months of "
+                "one from us"]
 
 
 @dataclass(frozen=True)
@@ -229,7 +232,7 @@ class DailyLoop:
         changed = self._store_map_files(session, county)
         return CountyImport(cid, leads, officers, counts, changed,
                             None if loans is None else len(loans),
-                            randomised)
+                            randomised, county.loan_rule_months)
 
     def _store_map_files(self, session: Session, county: County) -> bool:
         dest = county_home(self.home, county.county_id)
