@@ -211,8 +211,11 @@ def test_history_without_unvisited_months_falls_back_and_says_so(
     assert "未拜访" in basis.text("zh")
     scores = score_leads(data, scorer, MONTH)
     assert set(scores["value_basis"]) == {"uptake_if_visited"}
-    # the loan rule holds here too: loans after visits are in the history
-    recent = _recent_borrowers(data.history, None, propensity.planning.LOCKOUT_MONTHS)
+    # the county's loan rule (the demo's one year) holds here too: loans after visits are
+    # in the history
+    assert basis.lockout_months == 12 and "in the last 12 months are worth 0" in basis.text()
+    recent = _recent_borrowers(data.history, None, basis.lockout_months)
+    assert recent - _recent_borrowers(data.history, None, propensity.planning.LOCKOUT_MONTHS)
     mine = scores[scores["lead_id"].isin(recent)]
     assert len(mine) and (mine["value_yuan"] == 0).all()
     assert mine["explanation_en"].str.contains("borrowed from us").all()
