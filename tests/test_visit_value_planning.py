@@ -25,7 +25,7 @@ from countyreach.pipeline import get_scorer, load_county_data, score_leads
 from countyreach.services.loop import DailyLoop, county_home
 from countyreach.services.models import artefact_path, load_model, read_loans
 from countyreach.store import Store
-from propensity.planning import UpliftCriteria, uplift_support
+from propensity.planning import LOCKOUT_MONTHS, UpliftCriteria, uplift_support
 from propensity.uplift import VisitValueModel
 from routing.params import SolveParams
 from routing.problem import RoutingRules
@@ -161,6 +161,11 @@ def test_the_county_loan_rule_reaches_the_model_and_a_new_rule_makes_it_stale(
     assert len(mine) == len(between) and (mine["value_yuan"] == 0).all()
     assert mine["locked_out"].all()
     assert mine["explanation_en"].str.contains("months ago, not due yet").all()
+    # a county stored before its rule was kept with it has the default rule
+    crs, stored = loop.store.learning.county_files(admin, "qingzu")
+    assert stored.pop("loan_rule_months") == 12
+    assert loop.store.learning.save_county_files(admin, "qingzu", crs, stored)
+    assert loop.county_data(admin, "qingzu").county.loan_rule_months == LOCKOUT_MONTHS
 
     # the lender shortens its rule to 6 months: the model is stale and retrained under it
     folder = tmp_path / "county"
