@@ -310,10 +310,9 @@ def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain
                seed: int = 0) -> propensity.LeadScorer:
     """Load the county's trained lead scorer, training it from ``history.csv`` when needed.
 
-    File mode: the model file is keyed by county, data and code (a changed history trains
-    a new one); counties in the store use the registry (:mod:`countyreach.services.models`).
-    With a loan book (``loans.csv``) that supports it, the scorer carries the value a visit
-    causes (:func:`propensity.add_visit_value`); the county's loan rule holds in both.
+    File mode: the model file is keyed by county, data, loan rule and code; counties in the
+    store use the registry (:mod:`countyreach.services.models`). With a loan book (``loans.csv``)
+    that supports it, the scorer carries the value a visit causes (``add_visit_value``).
 
     Parameters
     ----------
@@ -324,6 +323,7 @@ def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain
     retrain : bool
         Train even when a saved model exists.
     seed : int
+        Seed of the training run.
 
     Returns
     -------
@@ -332,8 +332,8 @@ def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain
     from countyreach.services.models import file_model_path
 
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    cid, rule = data.county.county_id, data.county.loan_rule_months
-    path = file_model_path(cache, cid, data.leads, data.history, data.loans, rule)
+    rule = data.county.loan_rule_months
+    path = file_model_path(cache, data.county.county_id, data.leads, data.history, data.loans, rule)
     if path.exists() and not retrain:
         try:
             return propensity.load_scorer(path)
