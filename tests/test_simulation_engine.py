@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -214,6 +216,28 @@ def test_loans_in_the_history_count_for_the_loan_rule(world):
         r = simulate(world, Scenario("t", 3, policy=policy, n_weeks=1, days_per_week=3))
         assert len(r.visits) > 0
         assert not recent & set(r.visits["lead_id"]), policy
+
+
+def test_the_world_s_loan_rule_decides_who_may_be_visited(world):
+    # The demo county declares the one-year rule; a lender whose rule is six months may
+    # send officers to businesses eight to ten months after their loan from the bank.
+    assert world.loan_rule_months == 12
+    book = world.economy.loan_book
+    start = _month_number(world.sim_start_month)
+    age = start - book["month"].map(_month_number)
+    last_age = age.groupby(book["lead_id"].astype(str)).min()
+    between = set(last_age[(last_age >= 8) & (last_age <= 10)].index)
+    assert between
+    sc = Scenario("t", 3, policy="relationship", n_weeks=1, days_per_week=3)
+    strict = simulate(world, sc)
+    assert len(strict.visits) and not between & set(strict.visits["lead_id"])
+    relaxed = simulate(dataclasses.replace(world, loan_rule_months=6), sc)
+    assert between & set(relaxed.visits["lead_id"])
+
+
+def _month_number(month: str) -> int:
+    y, m = (int(x) for x in str(month).split("-"))
+    return 12 * y + m
 
 
 def test_visit_caused_measures_and_walk_ins(world):

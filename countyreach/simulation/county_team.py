@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from countyreach.errors import InputError, LocatedError
-from countyreach.io import load_county, read_leads_table, read_officers
+from countyreach.io import check_loan_rule, load_county, read_leads_table, read_officers
 from countyreach.simulation.scenario import BaseStrategy, Scenario, Team
 from geo.types import Location
+from propensity.planning import LOCKOUT_MONTHS
 from routing.problem import Officer
 
 if TYPE_CHECKING:
@@ -66,6 +67,8 @@ class CountyInputs:
         Required.
     leads, officers : Path or None
         The county's own businesses and officers, when the manifest names an existing file.
+    loan_rule_months : int
+        The lender's loan rule (``loan_rule_months``, :func:`countyreach.io.load_county`).
     """
 
     name: str
@@ -77,6 +80,7 @@ class CountyInputs:
     branches: Path
     leads: Path | None
     officers: Path | None
+    loan_rule_months: int = LOCKOUT_MONTHS
 
 
 def county_inputs(path: str | Path) -> CountyInputs:
@@ -102,7 +106,7 @@ def county_inputs(path: str | Path) -> CountyInputs:
     try:
         c = load_county(p)
         return CountyInputs(c.name, c.county_id, c.crs, c.root, c.roads, c.villages, c.branches,
-                            c.leads, c.officers)
+                            c.leads, c.officers, c.loan_rule_months)
     except LocatedError as exc:
         # load_county insists on leads and officers; here they are optional.
         if exc.field not in ("leads", "officers"):
@@ -122,7 +126,9 @@ def county_inputs(path: str | Path) -> CountyInputs:
                         county_id=str(d.get("county_id", p.parent.name)),
                         crs=str(d.get("crs", "wgs84")), root=p.parent, roads=files["roads"],
                         villages=files["villages"], branches=files["branches"],
-                        leads=optional["leads"], officers=optional["officers"])
+                        leads=optional["leads"], officers=optional["officers"],
+                        loan_rule_months=check_loan_rule(d.get("loan_rule_months",
+                                                               LOCKOUT_MONTHS)))
 
 
 def county_population(leads: Path, crs: str, villages: pd.DataFrame, branches: pd.DataFrame,

@@ -4,7 +4,8 @@ One scenario = one world, a number of officers at chosen bases, one policy, a
 seed and a length. Each working day:
 
 1. the leads that may be visited are those not visited in the last
-   ``revisit_cooldown_days`` and without a loan in the last year;
+   ``revisit_cooldown_days`` and without a loan from the bank within the world's loan
+   rule (:attr:`SimWorld.loan_rule_months`: the county's, a year for synthetic worlds);
 2. the policy makes the day's routes (see :mod:`countyreach.simulation.policies`);
 3. the visits happen: :meth:`propensity.Economy.simulate_visit_outcomes` draws
    loans from the hidden truth with a generator seeded by (seed, day), so the
@@ -93,8 +94,6 @@ _DAYS_PER_MONTH = 365.25 / 12
 #: Policies that rank by the conventional scorecard.
 _SCORE_POLICIES = frozenset({Policy.SCORE_ORDER, Policy.SCORE_ROUTED, Policy.VALUE_NEAREST})
 
-#: Calendar days a business that took a loan is not visited again (it is a customer now).
-_LOAN_LOCKOUT_DAYS = 365
 
 
 def choose_bases(world: SimWorld, n_officers: int, strategy: BaseStrategy | str, *,
@@ -175,10 +174,12 @@ def _first_monday(month: str) -> dt.date:
     return d + dt.timedelta(days=(7 - d.weekday()) % 7)
 
 
-def _eligible(cal: int, last_visit: np.ndarray, last_loan: np.ndarray,
+def _eligible(world: SimWorld, cal: int, last_visit: np.ndarray, last_loan: np.ndarray,
               cooldown_days: int) -> np.ndarray:
-    """Leads that may be visited on calendar day ``cal``: one rule for every policy."""
-    return (cal - last_visit >= cooldown_days) & (cal - last_loan >= _LOAN_LOCKOUT_DAYS)
+    """Leads that may be visited on calendar day ``cal``: one rule for every policy (the
+    world's loan rule: 12 months is 365 calendar days)."""
+    lockout_days = round(world.loan_rule_months * 365 / 12)
+    return (cal - last_visit >= cooldown_days) & (cal - last_loan >= lockout_days)
 
 
 def _loan_days(loans: pd.DataFrame, lead_ids: np.ndarray, first_day: dt.date) -> np.ndarray:
@@ -259,7 +260,7 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
     true_v = econ.true_value_yuan(list(lead_ids), start_month, margin=sc.margin)
     # High value among the businesses a visit may serve: a recent borrower under the loan
     # lockout is no one's to reach, whatever the team, so it is not in the coverage target.
-    open_now = _eligible(0, _loan_days(econ.history, lead_ids, first_day),
+    open_now = _eligible(world, 0, _loan_days(econ.history, lead_ids, first_day),
                          _loan_days(econ.loan_book, lead_ids, first_day),
                          sc.revisit_cooldown_days)
     true_v = np.where(open_now, true_v, 0.0)
@@ -276,7 +277,7 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
     value_learner = ValueLearner(world, sc.seed, sc.margin) if uplift else None
     territory_cache: dict[str, list[str]] | None = None
     # Loans already in the history count for the loan rules: the bank's own loans for
-    # the one-year lockout, every loan (also elsewhere) for the truth's recency.
+    # the lender's rule (the world's), every loan (also elsewhere) for the truth's recency.
     last_visit = _loan_days(econ.history, lead_ids, first_day)
     last_loan = _loan_days(econ.loan_book, lead_ids, first_day)
     last_any = _loan_days(econ.loans, lead_ids, first_day)
@@ -307,7 +308,7 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
         cal = week * _CAL_DAYS_PER_WEEK + wd
         date = first_day + dt.timedelta(days=cal)
         month = date.strftime("%Y-%m")
-        eligible = _eligible(cal, last_visit, last_loan, sc.revisit_cooldown_days)
+        eligible = _eligible(world, cal, last_visit, last_loan, sc.revisit_cooldown_days)
         ids = [str(x) for x in lead_ids[eligible]]
         since = _months_since(cal, last_any)
         explored: set[str] = set()
@@ -324,7 +325,7 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
                 # Scored once a week (the book is recorded weekly) for every lead that may
                 # open this week: visits and loans only close leads, so the leads open on
                 # the week's last day by today's state include every later day's.
-                week_open = _eligible(week * _CAL_DAYS_PER_WEEK + sc.days_per_week - 1,
+                week_open = _eligible(world, week * _CAL_DAYS_PER_WEEK + sc.days_per_week - 1,
                                       last_visit, last_loan, sc.revisit_cooldown_days)
                 vals = value_learner.values(month, week, lead_ids[week_open]).loc[
                     ids, "value_yuan"].to_numpy(float)
@@ -494,7 +495,7 @@ def truth_reference(world: SimWorld, scenario: Scenario) -> dict[str, float]:
     """Loans per officer-day of a lender who knew the hidden truth and never had to drive.
 
     Every simulated day the officers' combined visit cap goes to the leads that may
-    be visited (the cooldown and one-year loan rules of :func:`simulate`) with the
+    be visited (the cooldown and the world's loan rule of :func:`simulate`) with the
     highest true P(uptake) that day, and outcomes are drawn from the truth with
     :func:`simulate`'s per-day generators. No policy can know the truth, so this is
     a reference, not a competitor: it shows how much better than the baselines
@@ -546,7 +547,8 @@ def truth_reference(world: SimWorld, scenario: Scenario) -> dict[str, float]:
             if month not in p_month:
                 p_month[month] = econ.true_p_uptake(list(lead_ids), month)
             p = p_month[month]
-        pool = np.flatnonzero(_eligible(cal, last_visit, last_loan, sc.revisit_cooldown_days))
+        pool = np.flatnonzero(_eligible(world, cal, last_visit, last_loan,
+                                        sc.revisit_cooldown_days))
         pick = pool[np.argsort(-p[pool], kind="stable")[:per_day]]
         if not len(pick):
             continue

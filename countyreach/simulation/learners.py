@@ -84,7 +84,8 @@ class ValueLearner:
         self._scored: pd.DataFrame | None = None
 
     def _fit(self) -> Any:
-        return self._cls(margin=self.margin, random_state=self.seed).fit_history(
+        return self._cls(margin=self.margin, lockout_months=self.world.loan_rule_months,
+                         random_state=self.seed).fit_history(
             self.world.businesses, self.history, self.book)
 
     def record(self, visits: pd.DataFrame, loans: pd.DataFrame) -> None:

@@ -5,7 +5,7 @@ Per week (``weekly_metrics``):
 * ``hv_coverage_30d`` — share of the high-value businesses (top fifth by true
   expected value at the start) visited in the 30 calendar days up to the end
   of the week, counting those that took a loan during the run as served (they
-  are customers now and are not visited again within a year);
+  are customers now and are not visited again within the loan rule);
 * ``visits_per_officer_day``, ``loans_per_officer_day``;
 * ``drive_h`` (total) and ``drive_h_per_officer_day``;
 * ``expected_loan_yuan`` (the hidden truth's expectation for the visits made:
@@ -71,7 +71,7 @@ def weekly_metrics(visits: pd.DataFrame, days: pd.DataFrame, *, n_high_value: in
         if len(visits):
             hv = visits["high_value"].astype(bool) & (v_cal <= end_cal)
             recent = hv & (v_cal > end_cal - COVERAGE_WINDOW_DAYS)
-            # A business that took a loan is served (and not visited again for a year).
+            # A business that took a loan is served (not visited again within the loan rule).
             served = hv & (visits["took_loan"] == 1)
             covered = visits.loc[recent | served, "lead_id"].nunique()
         else:

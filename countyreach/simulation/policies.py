@@ -3,7 +3,7 @@
 All three policies see the same day: the same officers at the same bases, the
 same shift, lunch break, drive and visit caps, the same service times and the
 same travel matrix, and the same set of leads that may be visited (not visited
-recently, no loan in the last year). They differ only in the choice and order:
+recently, no loan within the world's loan rule). They differ only in the choice and order:
 
 ``countyreach``
     The value a visit causes, from the visit-value model (retrained every

@@ -56,9 +56,13 @@ __all__ = [
     "world_from_county",
     "world_from_places",
     "REPO_DATA",
+    "SYNTHETIC_LOAN_RULE_MONTHS",
 ]
 
 REPO_DATA = Path(__file__).resolve().parents[2] / "data"
+#: The loan rule of a synthetic world: the economy's officers never visit within a year of
+#: a loan (:mod:`propensity.economy_history`), and its simulation follows the same rule.
+SYNTHETIC_LOAN_RULE_MONTHS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +133,10 @@ class SimWorld:
     roster : tuple of Officer
         The county's own officers (``officers.csv``), their start and end places
         nodes of ``matrix``; empty when the county has none or it was not asked for.
+    loan_rule_months : int
+        The lender's loan rule every policy follows: no visit for a loan within this many
+        months of the bank's last loan to the business. A county's world takes the
+        county's (``county.json``), a synthetic one the one-year rule its history follows.
     """
 
     name: str
@@ -143,6 +151,7 @@ class SimWorld:
     boundary: Any = None
     meta: Mapping[str, Any] = field(default_factory=dict)
     roster: tuple[Officer, ...] = ()
+    loan_rule_months: int = SYNTHETIC_LOAN_RULE_MONTHS
 
     @property
     def lead_ids(self) -> tuple[str, ...]:
@@ -213,7 +222,8 @@ def _finish(name: str, econ: Any, sites: pd.DataFrame, matrix: TravelMatrix, tra
             approximate: bool, spec: PopulationSpec, shift: ShiftTemplate | None,
             boundary: Any, meta: Mapping[str, Any], *,
             service_s: Mapping[str, int] | None = None,
-            roster: tuple[Officer, ...] = ()) -> SimWorld:
+            roster: tuple[Officer, ...] = (),
+            loan_rule_months: int = SYNTHETIC_LOAN_RULE_MONTHS) -> SimWorld:
     b = econ.businesses.copy()
     b["lead_id"] = b["lead_id"].astype(str)
     # A county's leads file may set its own minutes per business; otherwise by industry.
@@ -227,7 +237,7 @@ def _finish(name: str, econ: Any, sites: pd.DataFrame, matrix: TravelMatrix, tra
         meta={"population": POPULATION_SYNTHETIC, **meta, "n_businesses": len(b),
               "population_seed": spec.seed, "n_history_months": spec.n_history_months,
               "travel": travel, "n_roster_officers": len(roster)},
-        roster=roster,
+        roster=roster, loan_rule_months=loan_rule_months,
     )
 
 
@@ -321,7 +331,8 @@ def world_from_county(
     else:
         raise InputError(f"travel must be roads or straight_line, got {travel!r}", field="travel")
     return _finish(county.name, econ, sites, matrix, label, approximate, spec, shift, None,
-                   meta, service_s=service, roster=roster)
+                   meta, service_s=service, roster=roster,
+                   loan_rule_months=county.loan_rule_months)
 
 
 def _nodes(businesses: pd.DataFrame, sites: pd.DataFrame) -> tuple[list[str], list[Location]]:
