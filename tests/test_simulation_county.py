@@ -110,8 +110,11 @@ def test_roster_scenario_must_match_the_roster(county_copy):
 def test_without_leads_the_population_is_synthesised(county_copy):
     leads = read_leads_table(county_copy / "leads.csv")
     (county_copy / "leads.csv").unlink()
+    manifest = json.loads((county_copy / "county.json").read_text(encoding="utf-8"))
+    manifest["loan_rule_months"] = 9  # the county's rule holds without its leads too
+    (county_copy / "county.json").write_text(json.dumps(manifest), encoding="utf-8")
     world = _world(county_copy, spec=None)
-    assert world.meta["population"] == "synthetic"
+    assert world.meta["population"] == "synthetic" and world.loan_rule_months == 9
     # The synthetic generator names businesses from the same vocabulary; row by row
     # the businesses are others.
     same = (world.businesses["name"].to_numpy() == leads["name"].to_numpy()) & np.isclose(
