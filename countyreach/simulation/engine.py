@@ -95,7 +95,6 @@ _DAYS_PER_MONTH = 365.25 / 12
 _SCORE_POLICIES = frozenset({Policy.SCORE_ORDER, Policy.SCORE_ROUTED, Policy.VALUE_NEAREST})
 
 
-
 def choose_bases(world: SimWorld, n_officers: int, strategy: BaseStrategy | str, *,
                  seed: int = 0,
                  cover_s: int = 1800) -> tuple[str, ...]:
