@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit, logit
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -221,20 +222,16 @@ def open_lead_figures(s: pd.DataFrame, true: dict[str, np.ndarray],
            "open_bank_recency": top_share_ratio(true["value_bank_recency"][ok], truth, 0.1)}
     # The estimated uplift's two log-odds parts, one at a time with the truth's other part
     # (and the truth's loan and margin): where the uplift's ranking error comes from.
-    def logit(p: np.ndarray) -> np.ndarray:
-        q = np.clip(p, 1e-9, 1 - 1e-9)
-        return np.log(q / (1 - q))
+    def log_odds(p: np.ndarray) -> np.ndarray:
+        return np.asarray(logit(np.clip(p, 1e-9, 1 - 1e-9)), float)
 
-    def sig(z: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-z))
-
-    b_true, b_est = logit(true["p_no_visit"]), logit(s["p_no_visit"].to_numpy(float))
-    e_true = logit(true["p_visit"]) - b_true
-    e_est = logit(s["p_visit"].to_numpy(float)) - b_est
+    b_true, b_est = log_odds(true["p_no_visit"]), log_odds(s["p_no_visit"].to_numpy(float))
+    e_true = log_odds(true["p_visit"]) - b_true
+    e_est = log_odds(s["p_visit"].to_numpy(float)) - b_est
     worth = true["loan"] * true["net"]
     for name, (b, e) in (("open_only_baseline", (b_est, e_true)),
                          ("open_only_effect", (b_true, e_est))):
-        out[name] = top_share_ratio(((sig(b + e) - sig(b)) * worth)[ok], truth, 0.1)
+        out[name] = top_share_ratio(((expit(b + e) - expit(b)) * worth)[ok], truth, 0.1)
     for name, expected in ceilings.items():
         out[f"open_{name}"] = top_share_ratio(expected[ok], truth, 0.1)
     return out

@@ -35,6 +35,7 @@ from typing import Any
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
 from countyreach.input_warnings import collected, print_warning, show_warning
 from countyreach.io import from_wgs84
+from propensity.planning import LOCKOUT_MONTHS
 from routing.params import SolveParams
 from routing.plan import Plan
 from routing.problem import RoutingProblem, RoutingRules, hhmm
@@ -439,8 +440,7 @@ def cmd_county_init(args: argparse.Namespace) -> int:
         args.dir, args.osm, place=args.place, name=args.name, villages=args.villages,
         branches=args.branches, officers=args.officers, crs=args.crs,
         boundary=args.boundary.split("/") if args.boundary else None,
-        cache_dir=args.cache_dir, force=args.force,
-        **({} if args.loan_rule_months is None else {"loan_rule_months": args.loan_rule_months}))
+        cache_dir=args.cache_dir, force=args.force, loan_rule_months=args.loan_rule_months)
     print(report.text())
     return 0
 
@@ -535,9 +535,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--crs", choices=("wgs84", "gcj02", "bd09"), default="wgs84",
                    help="coordinate system of the folder's CSV files")
     q.add_argument("--boundary", help='cnmaps names "省/市/县", e.g. "河北省/保定市/唐县"')
-    q.add_argument("--loan-rule-months", type=int,
+    q.add_argument("--loan-rule-months", type=int, default=LOCKOUT_MONTHS,
                    help="months after a loan from us before a business is visited for "
-                        "another (the lender's rule; default 6)")
+                        f"another (the lender's rule; default {LOCKOUT_MONTHS})")
     q.add_argument("--force", action="store_true", help="rebuild a folder holding a county")
     q.set_defaults(func=cmd_county_init)
 
