@@ -7,6 +7,7 @@ Not part of the test run. Usage (the figures of the README; ``--out`` keeps the 
     python bench/bench_routing.py solomon --budget 30 --seeds 3
     python bench/bench_routing.py top --budget 10 --seeds 3
     python bench/bench_routing.py toptw --budget 10 --seeds 3 --paths 1 2 4
+    python bench/bench_routing.py pcvrptw --budget 60 --seeds 3
     python bench/bench_routing.py longroute --budget 30 --instances 8
     python bench/bench_routing.py shifts --budget 30
     python bench/bench_routing.py clustered --budget 30
@@ -39,9 +40,11 @@ Conditions (also in the header line of every run):
 
 Output: a JSON header line, one JSON line per instance × solver × seed, then one JSON
 summary line per instance and per family (also with ``--out``), and a table per family.
-Instances: Solomon, TOP and TOPTW from ``--dir`` (default ``../shared/benchmarks/routing``;
-skipped cleanly when absent); generated families are written by ``bench/instances.py`` into
-a temporary folder (``--save DIR`` keeps them) and read back like any ``--dir``.
+Instances: Solomon, TOP, TOPTW and PCVRPTW (VRPLIB, scored as the published cost:
+driving plus prizes not collected, ``cost`` in the run lines, gap on it) from ``--dir``
+(default ``../shared/benchmarks/routing``; skipped cleanly when absent); generated families
+are written by ``bench/instances.py`` into a temporary folder (``--save DIR`` keeps them)
+and read back like any ``--dir``.
 """
 
 from __future__ import annotations
@@ -73,6 +76,7 @@ from instances import (  # noqa: E402
     best_known,
     generated_case,
     read_generated,
+    read_pcvrptw,
     read_solomon,
     read_top,
     read_toptw,
@@ -83,7 +87,7 @@ from routing import Plan, PlanStatus, RoutingRules, check_plan, solve  # noqa: E
 from routing.params import SolveParams  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "benchmarks" / "routing"
-FAMILIES = ("solomon", "top", "toptw", "field", "longroute", "shifts", "clustered")
+FAMILIES = ("solomon", "top", "toptw", "pcvrptw", "field", "longroute", "shifts", "clustered")
 
 
 # --------------------------------------------------------------------------- pinned runs
@@ -162,9 +166,12 @@ def _record(case: Case, solver: str, seed: int, result: tuple[str, Any, float],
             failure = f"status {plan.status.value}"
         elif case.required and score["served"] < n:
             failure = f"missed {n - score['served']} of {n} customers"
+        if case.cost_offset is not None:
+            rec["cost"] = round(case.cost_offset - score["objective"], 3)
         if case.bks:
-            got = rec["distance"] if case.required else rec["prize"]
-            sign = 1 if case.required else -1
+            got = (rec["distance"] if case.required else
+                   rec["prize"] if case.cost_offset is None else rec["cost"])
+            sign = 1 if case.required or case.cost_offset is not None else -1
             rec["gap"] = round(sign * (got - case.bks) / case.bks, 5)
     rec["feasible"] = failure is None
     rec["failure"] = failure
@@ -337,6 +344,11 @@ def load_cases(args: argparse.Namespace, tmp: Path) -> list[Case]:
         files = [f for f in files if args.files or any(
             f.stem.upper().startswith(s) and f.stem[len(s):].isdigit() for s in args.sets)]
         return [read_solomon(f, bks) for f in files[:args.limit] if f.name[0] != "_"]
+    if fam == "pcvrptw":
+        folder = shared / "pcvrptw_gh1000" if args.dir is None else args.dir
+        bks = best_known(SHARED, "PCVRPTW")
+        files = _pick(folder, args.files, ["*.vrp"])
+        return [read_pcvrptw(f, bks) for f in files[:args.limit] if f.suffix == ".vrp"]
     if fam == "top":
         folder = shared / "top_chao" if args.dir is None else args.dir
         bks = best_known(SHARED, "TOP")
@@ -389,7 +401,8 @@ def bench_family(args: argparse.Namespace) -> None:
         raise SystemExit(f"--workers {args.workers} needs as many cores; this process may "
                          f"use {allowed}")
     with tempfile.TemporaryDirectory(prefix="bench-routing-") as tmp:
-        if args.dir is None and args.what in ("solomon", "top") and not SHARED.exists():
+        if args.dir is None and args.what in ("solomon", "top", "toptw", "pcvrptw") \
+                and not SHARED.exists():
             print(json.dumps({"bench": args.what, "skipped": f"{SHARED} not found"}))
             return
         cases = load_cases(args, Path(tmp))
@@ -480,8 +493,8 @@ def bench_anytime(n: int, budgets: list[float], seeds: int, workers: int) -> Non
 
 # --------------------------------------------------------------------------- CLI
 
-_BUDGETS = {"solomon": 30.0, "top": 10.0, "toptw": 10.0, "field": 30.0, "longroute": 30.0,
-            "shifts": 30.0, "clustered": 30.0}
+_BUDGETS = {"solomon": 30.0, "top": 10.0, "toptw": 10.0, "pcvrptw": 60.0, "field": 30.0,
+            "longroute": 30.0, "shifts": 30.0, "clustered": 30.0}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -507,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
             f.add_argument("--sets", nargs="+", default=["C1", "R1", "RC1"])
         elif fam == "top":
             f.add_argument("--sets", nargs="+", default=["p4.2", "p7.3"])
-        else:
+        elif fam != "pcvrptw":
             f.add_argument("--instances", type=int, default=2 if fam == "field" else 3,
                            help="generated instances (seeds 0..K-1) per size")
             f.add_argument("--save", type=Path, default=None,

@@ -23,10 +23,12 @@ service):
 * ``clustered`` / ``uniform`` — the same day (300 leads, 8 officers, 08:00–17:00) with leads
   in 15 villages (about 1 km around each centre) or spread uniformly.
 
-Public formats: Solomon VRPTW (every customer served, distance truncated to one decimal, in
-tenths), Chao TOP (distances scaled by 100 and rounded up), TOPTW in the
-Montemanni/Vansteenwegen format (``_FORMAT.txt``: truncated to one decimal, in tenths; the
-number of paths is not in the file and is chosen by the bench).
+Public formats: PCVRPTW in VRPLIB (``PRIZE_SECTION``; cost = driving + prizes not
+collected, both × 10, distances truncated to one decimal), Solomon VRPTW (every customer
+served, distance truncated to one decimal, in tenths), Chao TOP (distances scaled by 100
+and rounded up), TOPTW in the Montemanni/Vansteenwegen format (``_FORMAT.txt``: truncated
+to one decimal, in tenths; the number of paths is not in the file and is chosen by the
+bench).
 
 Generated-instance JSON (``kind = "countyreach.bench-instance"``, ``format_version = 1``)::
 
@@ -73,6 +75,7 @@ __all__ = [
     "generated_case",
     "longroute",
     "read_generated",
+    "read_pcvrptw",
     "read_solomon",
     "read_top",
     "read_toptw",
@@ -109,6 +112,10 @@ class Case:
         Best-known value: distance for required cases, collected prize otherwise.
     unit : float
         Matrix units per reported distance unit (Solomon: tenths, so 10).
+    cost_offset : float or None
+        For families whose published objective is a cost to minimise over optional leads
+        (PCVRPTW: driving plus the prizes not collected), the cost is ``cost_offset``
+        minus our objective, and ``bks`` is such a cost.
     """
 
     name: str
@@ -117,6 +124,7 @@ class Case:
     required: bool
     bks: float | None = None
     unit: float = 1.0
+    cost_offset: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -446,3 +454,62 @@ def read_toptw(path: Path, paths: int | None = None,
     problem = _problem(leads, list(range(1, len(rows))), officers, d, _tie_break(limit))
     return Case(f"{path.stem}-m{m}", "toptw", problem, False,
                 _lookup(bks or {}, path.stem, m), 10.0)
+
+
+def _vrplib_sections(text: str) -> tuple[dict[str, str], dict[str, list[list[float]]]]:
+    """Specification ``KEY : value`` lines and ``*_SECTION`` rows of a VRPLIB file."""
+    spec: dict[str, str] = {}
+    sections: dict[str, list[list[float]]] = {}
+    current: list[list[float]] | None = None
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line == "EOF":
+            continue
+        if line.endswith("_SECTION"):
+            current = sections.setdefault(line, [])
+        elif ":" in line and current is None:
+            key, value = line.split(":", 1)
+            spec[key.strip().upper()] = value.strip()
+        elif current is not None:
+            current.append([float(x) for x in line.split()])
+    return spec, sections
+
+
+def read_pcvrptw(path: Path, bks: dict[tuple[str, int], float] | None = None) -> Case:
+    """A prize-collecting VRPTW file in VRPLIB format (the GH1000-based PCVRPTW set).
+
+    Every client is optional; its prize (``PRIZE_SECTION``) is scaled by 10 like the
+    distances, which are Euclidean truncated to one decimal, in tenths, with time equal to
+    distance. One yuan per tenth of driving, so our objective (prizes collected minus
+    driving) is the published cost (driving plus prizes not collected) up to the constant
+    ``cost_offset`` (ten times all prizes). Capacity and the fleet size come from the
+    file; the depot's window is every vehicle's shift.
+    """
+    spec, sec = _vrplib_sections(path.read_text())
+    xy = np.array([r[1:3] for r in sec["NODE_COORD_SECTION"]])
+    demand = [int(r[1]) for r in sec["DEMAND_SECTION"]]
+    tw = [(r[1], r[2]) for r in sec["TIME_WINDOW_SECTION"]]
+    prize = [r[1] for r in sec["PRIZE_SECTION"]]
+    if "SERVICE_TIME_SECTION" in sec:
+        service = [r[1] for r in sec["SERVICE_TIME_SECTION"]]
+    else:
+        service = [0.0] + [float(spec.get("SERVICE_TIME", 0))] * (len(xy) - 1)
+    depot_row = int(sec.get("DEPOT_SECTION", [[1]])[0][0]) - 1
+    if depot_row != 0:
+        raise ValueError(f"{path}: the depot must be node 1 (got {depot_row + 1})")
+    real = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+    d = np.floor(real * 10 + 1e-9).astype(np.int64)
+    n = len(xy) - 1
+    leads = [Lead(f"c{i}", f"c{i}", _NOWHERE, "any", service_s=int(round(service[i] * 10)),
+                  value_yuan=10.0 * prize[i], load=demand[i],
+                  windows=(TimeWindow(int(round(tw[i][0] * 10)), int(round(tw[i][1] * 10))),))
+             for i in range(1, n + 1)]
+    depot = Depot("depot", "depot", _NOWHERE)
+    shift = TimeWindow(int(round(tw[0][0] * 10)), int(round(tw[0][1] * 10)))
+    cap = int(spec["CAPACITY"])
+    officers = [(Officer(f"V{k}", f"V{k}", depot, depot, shift, capacity=cap), 0, 0)
+                for k in range(int(spec["VEHICLES"]))]
+    problem = _problem(leads, list(range(1, n + 1)), officers, d, 3600.0)
+    return Case(spec.get("NAME", path.stem), "pcvrptw", problem, False,
+                _lookup(bks or {}, spec.get("NAME", path.stem), None), 10.0,
+                cost_offset=10.0 * float(sum(prize[1:])))
