@@ -27,7 +27,7 @@ from routing.problem import (
     end_node_id,
     start_node_id,
 )
-from routing.schedule import schedule_route
+from routing.schedule import schedule_route, time_bounds
 
 __all__ = [
     "eligible",
@@ -120,9 +120,12 @@ class _Screen:
 
     For each route, the detour of every lead at every position comes from one array
     operation, and positions that cannot fit are skipped without scheduling: the day's busy
-    time (driving, visits, lunch) plus the detour and the visit would exceed the shift, or
-    the detour exceeds the drive time left (no waiting can be squeezed to make room). A
-    route's screen is recomputed only when the route changes (:meth:`replace`).
+    time (driving, visits, lunch) plus the detour and the visit would exceed the shift, the
+    detour exceeds the drive time left (no waiting can be squeezed to make room), or the
+    route's time bounds (:func:`routing.schedule.time_bounds`) rule it out — the officer
+    cannot reach the lead before its last window closes, or, starting it no earlier than
+    both arrival and its first window allow, cannot reach the next stop in time. A route's
+    screen is recomputed only when the route changes (:meth:`replace`).
     """
 
     def __init__(self, problem: RoutingProblem, routes: Sequence[Route],
@@ -136,17 +139,25 @@ class _Screen:
         self.rows = np.fromiter((m.index[ld.lead_id] for ld in leads), dtype=np.int64,
                                 count=len(leads))
         self.service = np.array([ld.service_s for ld in leads], dtype=float)
+        self.opens = np.array([ld.windows[0].start_s if ld.windows else -np.inf
+                               for ld in leads], dtype=float)
+        self.closes = np.array([max(w.end_s for w in ld.windows) if ld.windows else np.inf
+                                for ld in leads], dtype=float)
         self.per_s = problem.rules.drive_cost_yuan_per_h / 3600.0
         self._screens: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        # Each route's cheapest screened detour per lead (inf: no position may fit), the
+        # lower bound :meth:`best` visits routes by.
+        self._cheapest = np.full((len(self.routes), len(self.leads)), np.nan)
 
     def replace(self, k: int, route: Route) -> None:
         """Route ``k`` is now ``route``."""
         self.routes[k] = route
         self._screens.pop(k, None)
+        self._cheapest[k] = np.nan
 
     def _screen(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Route ``k``'s detours (positions × leads, seconds), which of them may fit, and
-        which leads may fit anywhere in it."""
+        each lead's cheapest detour that may fit (inf where none may)."""
         cached = self._screens.get(k)
         if cached is not None:
             return cached
@@ -167,15 +178,24 @@ class _Screen:
         ok = (detour <= room[None, :]) & (detour < UNREACHABLE)
         if officer.max_drive_s is not None:
             ok &= detour <= officer.max_drive_s - route.drive_s
-        anywhere = np.asarray(ok.any(axis=0), dtype=bool)
-        self._screens[k] = (detour, ok, anywhere)
-        return detour, ok, anywhere
+        bounds = time_bounds(officer, [self.by_id[x] for x in route.lead_ids], m)
+        if bounds is not None:
+            departure, latest = bounds
+            arrive = departure[:, None] + m.duration_s[np.ix_(a, self.rows)]
+            start = np.maximum(arrive, self.opens[None, :])
+            ok &= (arrive <= self.closes[None, :]) & (
+                start + self.service[None, :] + m.duration_s[np.ix_(self.rows, b)].T
+                <= latest[:, None])
+        cheapest = np.where(ok, detour, np.inf).min(axis=0, initial=np.inf)
+        self._screens[k] = (detour, ok, cheapest)
+        self._cheapest[k] = cheapest
+        return detour, ok, cheapest
 
     def positions(self, k: int, j: int) -> list[tuple[float, int]]:
         """Positions in route ``k`` that may fit lead ``j``, by added driving (at most
         :data:`MAX_POSITIONS_TESTED`): ``(detour_s, position)``."""
-        detour, ok, anywhere = self._screen(k)
-        if not anywhere[j]:
+        detour, ok, cheapest = self._screen(k)
+        if not np.isfinite(cheapest[j]):
             return []
         cand = np.flatnonzero(ok[:, j])
         order = cand[np.argsort(detour[cand, j], kind="stable")][:MAX_POSITIONS_TESTED]
@@ -183,11 +203,22 @@ class _Screen:
 
     def best(self, j: int, max_cost: float = float("inf")) -> tuple[float, int, Route] | None:
         """Cheapest feasible insertion of lead ``j`` costing less than ``max_cost``:
-        ``(cost in yuan, route index, new route)`` or None."""
+        ``(cost in yuan, route index, new route)`` or None (ties: the first route)."""
         problem, by_id = self.problem, self.by_id
         lead = self.leads[j]
+        for stale in np.flatnonzero(np.isnan(self._cheapest[:, j])):
+            self._screen(int(stale))
+        # Routes by their cheapest screened detour, a lower bound on their insertion cost
+        # (preferences only add): once it passes the best found, no later route can win.
+        # On a day of 100 officers nearly every route is skipped unlooked-at.
+        bound = self._cheapest[:, j] * self.per_s
         best: tuple[float, int, Route] | None = None
-        for k, r in enumerate(self.routes):
+        for k in np.argsort(bound, kind="stable").tolist():
+            limit = max_cost if best is None else min(best[0], max_cost)
+            if not bound[k] < limit and not (best is not None and bound[k] == best[0]
+                                              and k < best[1]):
+                break
+            r = self.routes[k]
             o = self.officers[r.officer_id]
             if lead.pinned_officer_id is not None and lead.pinned_officer_id != o.officer_id:
                 continue
@@ -198,14 +229,11 @@ class _Screen:
             if o.capacity is not None and (
                     sum(by_id[x].load for x in r.lead_ids) + lead.load > o.capacity):
                 continue  # nothing left to carry for it
-            positions = self.positions(k, j)
-            if not positions:
-                continue
             penalty = problem.rules.soft_penalty_yuan * soft_mismatch(problem, o, lead)
             seq = [by_id[x] for x in r.lead_ids]
-            for detour_s, pos in positions:
+            for detour_s, pos in self.positions(k, j):
                 cost = detour_s * self.per_s + penalty
-                if cost >= (max_cost if best is None else min(best[0], max_cost)):
+                if cost > limit or (cost == limit and (best is None or k > best[1])):
                     break  # positions come cheapest first: the rest cost more
                 new = schedule_route(o, [*seq[:pos], lead, *seq[pos:]], problem.matrix)
                 if new is not None:

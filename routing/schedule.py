@@ -20,7 +20,7 @@ from geo.types import UNREACHABLE, TravelMatrix
 from routing.plan import BreakTaken, Route, Stop
 from routing.problem import Lead, Officer, TimeWindow, end_node_id, start_node_id
 
-__all__ = ["earliest_start", "schedule_route"]
+__all__ = ["earliest_start", "schedule_route", "time_bounds"]
 
 
 def earliest_start(t_s: int, windows: Sequence[TimeWindow]) -> int | None:
@@ -166,3 +166,43 @@ def schedule_route(officer: Officer, leads: Sequence[Lead], matrix: TravelMatrix
         lunch_start, officer.lunch.duration_s)
     return Route(oid, tuple(stops), start_s, end, drive, int(dist.sum()), value,
                  int(dur[-1]), int(dist[-1]), lunch)
+
+
+def time_bounds(officer: Officer, leads: Sequence[Lead], matrix: TravelMatrix
+                ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Bounds on the times of any feasible timeline of the officer's day through ``leads``.
+
+    The earliest departure from each node (start, then each visit) and the latest arrival
+    at each node (each visit, then the end) that can still finish the day: bounds that
+    hold whatever is inserted *between* the nodes, so an insertion that breaks them cannot
+    be scheduled. Lunch only delays (see :func:`schedule_route`), so the lunch-free
+    timeline bounds departures from below; latest arrivals come back from the shift's end
+    through each visit's last window close, its service and the drive to the next node.
+
+    Parameters
+    ----------
+    officer : Officer
+    leads : sequence of Lead
+        Visits in order.
+    matrix : TravelMatrix
+
+    Returns
+    -------
+    (earliest_departure_s, latest_arrival_s) or None
+        Arrays of ``len(leads) + 1`` entries each, or None when the order has no feasible
+        timeline without lunch (then it has none at all).
+    """
+    oid = officer.officer_id
+    nodes = [start_node_id(oid), *(ld.lead_id for ld in leads), end_node_id(oid)]
+    dur, _ = _legs(matrix, nodes)
+    fw = _forward(officer, leads, dur, None)
+    if fw is None:
+        return None
+    departure = np.array([officer.shift.start_s, *(d for _, _, d in fw[0])], dtype=float)
+    latest = np.empty(len(leads) + 1, dtype=float)
+    latest[-1] = officer.shift.end_s
+    for i in range(len(leads) - 1, -1, -1):
+        ld = leads[i]
+        close = max(w.end_s for w in ld.windows) if ld.windows else np.inf
+        latest[i] = min(close, latest[i + 1] - ld.service_s - float(dur[i + 1]))
+    return departure, latest

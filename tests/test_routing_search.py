@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from routing import check_plan, explain_drops, insert_profitable, schedule_route
 from routing.plan import DropReason
-from tests.test_routing_solver import MIN, lead, officer, problem, solve
+from routing.problem import Break, TimeWindow
+from tests.test_routing_solver import H, MIN, lead, officer, problem, solve
 
 
 def _day(n_leads: int = 60, n_officers: int = 3, seed: int = 5, **kw):
@@ -74,3 +78,55 @@ def test_the_seed_changes_the_plan_and_each_seed_repeats_its_plan():
         assert [r.lead_ids for r in a.routes] == [r.lead_ids for r in b.routes]
         plans[seed] = tuple(r.lead_ids for r in a.routes)
     assert len(set(plans.values())) >= 2
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000))
+def test_the_screened_cheapest_insertion_is_the_brute_force_cheapest(seed: int) -> None:
+    # Narrow and double windows, lunch for some officers, capacities: the screen's time
+    # bounds may skip only positions that no timing accepts.
+    rng = np.random.default_rng(seed)
+    leads = []
+    for i in range(14):
+        kw: dict = {"service_s": int(rng.integers(5, 40)) * MIN, "load": int(rng.integers(1, 4))}
+        roll = rng.random()
+        if roll < 0.4:
+            a = int(rng.integers(8 * 60, 16 * 60)) * MIN
+            kw["windows"] = (TimeWindow(a, a + int(rng.integers(10, 90)) * MIN),)
+        elif roll < 0.6:
+            a = int(rng.integers(8 * 60, 11 * 60)) * MIN
+            b = int(rng.integers(13 * 60, 15 * 60)) * MIN
+            kw["windows"] = (TimeWindow(a, a + 30 * MIN), TimeWindow(b, b + 60 * MIN))
+        leads.append(lead(f"L{i}", 100.0, **kw))
+    offs = [officer(f"O{k}", capacity=int(rng.integers(6, 20)),
+                    lunch=Break(TimeWindow(11 * H, 14 * H), 45 * MIN) if k % 2 else None)
+            for k in range(3)]
+    pos = {f"L{i}": tuple(rng.integers(0, 60, 2)) for i in range(14)}
+    pos |= {f"O{k}": tuple(rng.integers(10, 50, 2)) for k in range(3)}
+    p = problem(leads, offs, pos, skills="off", drive_cost_yuan_per_h=60.0)
+    # Routes: each officer takes leads in a random order while the day still times.
+    routes, left = [], list(leads)
+    for o in offs:
+        seq: list = []
+        for ld in list(rng.permutation(np.array(left, dtype=object))):
+            if schedule_route(o, [*seq, ld], p.matrix) is not None:
+                seq.append(ld)
+                left.remove(ld)
+            if len(seq) == 4:
+                break
+        routes.append(schedule_route(o, seq, p.matrix))
+    per_s = 60.0 / 3600.0
+    for d in explain_drops(p, routes, left):
+        ld = p.lead_by_id[d.lead_id]
+        costs = []
+        for r in routes:
+            o = p.officer_by_id[r.officer_id]
+            seq = [p.lead_by_id[x] for x in r.lead_ids]
+            for pos_ in range(len(seq) + 1):
+                new = schedule_route(o, [*seq[:pos_], ld, *seq[pos_:]], p.matrix)
+                if new is not None:
+                    costs.append((new.drive_s - r.drive_s) * per_s)
+        if d.reason is DropReason.NOT_WORTH_DETOUR:
+            assert costs and d.needed_value_yuan == pytest.approx(min(costs), abs=0.01)
+        elif d.reason is DropReason.NO_CAPACITY:
+            assert not costs
