@@ -252,9 +252,11 @@ def _reserve_s(time_limit_s: float, n_candidates: int, balancing: bool) -> float
     """Seconds kept after the search for the plan: timing, re-insertion, explanations and,
     on a team's day, balancing.
 
-    Re-inserting and explaining left-out leads takes ~0.07 ms a candidate (measured at
-    N = 1000 and 2000, screened a route at a time by :mod:`routing.reasons`); twice that is
-    kept, for a busy machine. Balancing uses whatever time it is given (seconds on the demo
+    Re-inserting and explaining left-out leads takes ~0.05-0.1 ms a candidate (measured on
+    field days of 10 officers at N = 1000 and 2000, and on PCVRPTW days of 100 officers and
+    1,000 leads, where screening positions by the routes' time bounds and routes by their
+    cheapest detour took it from 1.2 s to 0.1 s; see :mod:`routing.reasons`); more than that
+    is kept, for a busy machine. Balancing uses whatever time it is given (seconds on the demo
     county), so a team's day keeps a quarter of the limit at most, 5 ms a candidate (on the
     demo's 400 candidates, 3 ms left the balance ~0.5 s on a busy machine, which ended it
     with the hours still 1.4 : 1 in one run in three).
@@ -394,6 +396,9 @@ def _pyvrp_start(problem: RoutingProblem, offered: Sequence[Lead], candidates: S
     greedy_first = required or not exact
     greedy = (_initial_routes(problem, candidates, _GREEDY_SHARE_WITH_PYVRP * time_limit_s)
               if greedy_first else None)
+    # Built before PyVRP's share is set, so that its time comes out of that share: the day's
+    # matrix is a memory-bound gather (~1 s at 2,500 leads and 100 officers).
+    value = _orders_value(problem, candidates)
     share = _PYVRP_SHARE_EXACT if exact else _PYVRP_SHARE
     budget_s = share * time_limit_s - (time_limit_s - (t_end - time.perf_counter()))
     # PyVRP looks at its clock between iterations, and an iteration grows with the day:
@@ -446,7 +451,6 @@ def _pyvrp_start(problem: RoutingProblem, offered: Sequence[Lead], candidates: S
     if greedy is None and not fitted:
         greedy = _initial_routes(problem, candidates, max(
             _GREEDY_SHARE_WITH_PYVRP * time_limit_s, t_end - time.perf_counter()))
-    value = _orders_value(problem, candidates)
     starts = ([greedy] if greedy is not None else []) + fitted
     best = max(starts, key=value)  # the greedy start wins ties
     stats["pyvrp_start"] = int(best is not greedy)
@@ -562,7 +566,13 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
         stats["whole_day_search_failed"] = 1
         found = [list(seq) for seq in initial]
     polish_s = _POLISH_SHARE * (deadline - time.perf_counter())
-    orders = improve(problem, candidates, found, deadline - polish_s, rng, params, stats)
+    if deadline - polish_s > time.perf_counter():
+        orders = improve(problem, candidates, found, deadline - polish_s, rng, params, stats)
+    else:
+        # Setting the improvement up costs time of its own (~1 s at 2,500 leads and 100
+        # officers), which a spent budget does not have.
+        log.info("no time left for the improvement")
+        orders = found
     # Processes that worked on the day: PyVRP's seeds or the improvement's chains.
     stats["workers"] = max(stats.get("workers", 1), stats.get("pyvrp_workers", 1))
     orders, polished = polish(problem, candidates, orders, deadline)
