@@ -99,17 +99,18 @@ class _Routes:
         # Who may visit a lead depends on its industry and village alone: judged once per
         # officer and kind of lead (a 2,500-lead day of 100 officers has few kinds, and a
         # test per officer and lead took 0.8 s).
-        kinds: dict[tuple[str, str], int] = {}
-        kind = np.array([kinds.setdefault((ld.industry, ld.village), len(kinds))
-                         for ld in candidates], dtype=np.int64)
-        sample = {k: ld for ld in reversed(candidates)
-                  for k in [(ld.industry, ld.village)]}
+        sample: dict[tuple[str, str], Lead] = {}
+        for ld in candidates:
+            sample.setdefault((ld.industry, ld.village), ld)
+        kinds = {k: i for i, k in enumerate(sample)}
+        kind = np.array([kinds[(ld.industry, ld.village)] for ld in candidates], dtype=np.int64)
         value = np.array([ld.value_yuan for ld in candidates], dtype=float)
         for v, o in enumerate(officers):
-            ok = np.array([eligible(problem, o, sample[k]) for k in kinds], dtype=bool)
-            miss = np.array([soft_mismatch(problem, o, sample[k]) for k in kinds], dtype=float)
-            self.allowed[v] = ok[kind] if n else ok[:0]
-            self.gain[v] = value - pen * miss[kind] if n else value
+            ok = np.array([eligible(problem, o, ld) for ld in sample.values()], dtype=bool)
+            miss = np.array([soft_mismatch(problem, o, ld) for ld in sample.values()],
+                            dtype=float)
+            self.allowed[v] = ok[kind]
+            self.gain[v] = value - pen * miss[kind]
         for i, ld in enumerate(candidates):
             if ld.pinned_officer_id is not None:
                 self.allowed[:, i] = [o.officer_id == ld.pinned_officer_id for o in officers]

@@ -170,8 +170,9 @@ class _Screen:
         a, b = idx[:-1], idx[1:]
         # An idle officer does not drive at all: the whole round trip is added, not a detour.
         saved = m.duration_s[a, b].astype(float) if route.stops else np.zeros(len(a))
-        detour = (m.duration_s[np.ix_(a, self.rows)].astype(float)
-                  + m.duration_s[np.ix_(self.rows, b)].T - saved[:, None])
+        to_lead = m.duration_s[np.ix_(a, self.rows)].astype(float)
+        from_lead = m.duration_s[np.ix_(self.rows, b)].T.astype(float)
+        detour = to_lead + from_lead - saved[:, None]
         busy = (route.drive_s + sum(self.by_id[x].service_s for x in route.lead_ids)
                 + (officer.lunch.duration_s if officer.lunch is not None else 0))
         room = officer.shift.end_s - officer.shift.start_s - busy - self.service
@@ -181,11 +182,10 @@ class _Screen:
         bounds = time_bounds(officer, [self.by_id[x] for x in route.lead_ids], m)
         if bounds is not None:
             departure, latest = bounds
-            arrive = departure[:, None] + m.duration_s[np.ix_(a, self.rows)]
+            arrive = departure[:, None] + to_lead
             start = np.maximum(arrive, self.opens[None, :])
             ok &= (arrive <= self.closes[None, :]) & (
-                start + self.service[None, :] + m.duration_s[np.ix_(self.rows, b)].T
-                <= latest[:, None])
+                start + self.service[None, :] + from_lead <= latest[:, None])
         cheapest = np.where(ok, detour, np.inf).min(axis=0, initial=np.inf)
         self._screens[k] = (detour, ok, cheapest)
         self._cheapest[k] = cheapest
