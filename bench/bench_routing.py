@@ -7,7 +7,7 @@ Not part of the test run. Usage (the figures of the README; ``--out`` keeps the 
     python bench/bench_routing.py solomon --budget 30 --seeds 3
     python bench/bench_routing.py top --budget 10 --seeds 3
     python bench/bench_routing.py toptw --budget 10 --seeds 3 --paths 1 2 4
-    python bench/bench_routing.py pcvrptw --budget 60 --seeds 3
+    python bench/bench_routing.py pcvrptw --budget 30 --seeds 3
     python bench/bench_routing.py longroute --budget 30 --instances 8
     python bench/bench_routing.py shifts --budget 30
     python bench/bench_routing.py clustered --budget 30
@@ -493,7 +493,7 @@ def bench_anytime(n: int, budgets: list[float], seeds: int, workers: int) -> Non
 
 # --------------------------------------------------------------------------- CLI
 
-_BUDGETS = {"solomon": 30.0, "top": 10.0, "toptw": 10.0, "pcvrptw": 60.0, "field": 30.0,
+_BUDGETS = {"solomon": 30.0, "top": 10.0, "toptw": 10.0, "pcvrptw": 30.0, "field": 30.0,
             "longroute": 30.0, "shifts": 30.0, "clustered": 30.0}
 
 
