@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from routing import check_plan, explain_drops, insert_profitable, schedule_route
 from routing.plan import DropReason
 from routing.problem import Break, TimeWindow
-from tests.test_routing_solver import H, MIN, lead, officer, problem, solve
+from tests.test_routing_solver import MIN, H, lead, officer, problem, solve
 
 
 def _day(n_leads: int = 60, n_officers: int = 3, seed: int = 5, **kw):
