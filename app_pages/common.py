@@ -222,7 +222,8 @@ def load_county() -> pipeline.CountyData | None:
         with st.spinner(t("loading_county", L)):
             return county_data(county_path())
     except Exception as exc:  # a bad county file must not take the app down
-        st.error(f"{t('county_error', L)}: {exc}")
+        # an input error lists each bad row on its own line: keep them apart in Markdown
+        st.error(f"{t('county_error', L)}: {exc}".replace("\n", "  \n"))
         return None
 
 

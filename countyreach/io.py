@@ -27,8 +27,8 @@ from countyreach.csvio import (
     ID_RE,
     CsvRow,
     check_crs,
-    csv_rows,
     from_wgs84,
+    parse_rows,
     read_csv_table,
     to_wgs84,
 )
@@ -139,12 +139,13 @@ def read_villages(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
     p = Path(path)
     crs = check_crs(crs)
     df = read_csv_table(p, ["name", "lat", "lon"])
-    out = []
-    for row in csv_rows(p, df):
+
+    def village(row: CsvRow) -> dict[str, Any]:
         v = row.validate(VillageRow)
         la, lo = to_wgs84(v.lat, v.lon, crs)
-        out.append({"name": v.name, "place": v.place or "village", "lat": la, "lon": lo})
-    return pd.DataFrame(out, columns=["name", "place", "lat", "lon"])
+        return {"name": v.name, "place": v.place or "village", "lat": la, "lon": lo}
+
+    return pd.DataFrame(parse_rows(p, df, village), columns=["name", "place", "lat", "lon"])
 
 
 def read_branches(path: str | Path, *, crs: str = "wgs84") -> tuple[Depot, ...]:
@@ -152,11 +153,13 @@ def read_branches(path: str | Path, *, crs: str = "wgs84") -> tuple[Depot, ...]:
     p = Path(path)
     crs = check_crs(crs)
     df = read_csv_table(p, ["branch_id", "name", "lat", "lon"])
-    out = []
-    for row in csv_rows(p, df):
+
+    def branch(row: CsvRow) -> Depot:
         b = row.validate(BranchRow)
-        out.append(Depot(b.branch_id, b.name, Location(*to_wgs84(b.lat, b.lon, crs)),
-                         DepotKind.BRANCH))
+        return Depot(b.branch_id, b.name, Location(*to_wgs84(b.lat, b.lon, crs)),
+                     DepotKind.BRANCH)
+
+    out = parse_rows(p, df, branch)
     if not out:
         raise InputError("no branches in file", file=str(p))
     return tuple(out)
@@ -182,21 +185,15 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
     Raises
     ------
     InputError
-        Naming file, row and field of the first bad value.
+        Naming file, row and field of the first bad value, and listing every other
+        bad row (:func:`countyreach.csvio.parse_rows`).
     """
     p = Path(path)
     crs = check_crs(crs)
     df = read_csv_table(p, ["lead_id", "name", "industry", "lat", "lon"])
-    seen: dict[str, int] = {}
-    records: list[dict[str, Any]] = []
-    for row in csv_rows(p, df):
+
+    def lead(row: CsvRow) -> dict[str, Any]:
         v = row.validate(LeadRow)
-        if v.lead_id in seen:
-            warnings.warn(
-                f"{p}: row {row.rowno}: lead_id {v.lead_id!r} repeats row {seen[v.lead_id]}; "
-                "keeping the first", DroppedRowWarning, stacklevel=2)
-            continue
-        seen[v.lead_id] = row.rowno
         la, lo = to_wgs84(v.lat, v.lon, crs)
         service_min = SERVICE_MIN_BY_INDUSTRY.get(v.industry, DEFAULT_SERVICE_MIN) \
             if v.service_min is None else v.service_min
@@ -210,6 +207,18 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
             load=int(v.load or 0),
             source_row=row.rowno,
         )
+        return rec
+
+    seen: dict[str, int] = {}
+    records: list[dict[str, Any]] = []
+    for rec in parse_rows(p, df, lead):
+        lid = rec["lead_id"]
+        if lid in seen:
+            warnings.warn(
+                f"{p}: row {rec['source_row']}: lead_id {lid!r} repeats row {seen[lid]}; "
+                "keeping the first", DroppedRowWarning, stacklevel=2)
+            continue
+        seen[lid] = rec["source_row"]
         records.append(rec)
     if not records:
         raise InputError("the leads file has no rows", file=str(p))
@@ -339,9 +348,9 @@ def read_officers(path: str | Path, *, crs: str = "wgs84") -> tuple[Officer, ...
     crs = check_crs(crs)
     df = read_csv_table(p, ["officer_id", "name", "start_lat", "start_lon", "shift_start",
                        "shift_end"])
-    out: list[Officer] = []
     seen: set[str] = set()
-    for row in csv_rows(p, df):
+
+    def officer(row: CsvRow) -> Officer:
         v = row.validate(OfficerRow)
         oid = v.officer_id
         if oid in seen:
@@ -359,21 +368,21 @@ def read_officers(path: str | Path, *, crs: str = "wgs84") -> tuple[Officer, ...
         lunch = None
         if v.lunch_start is not None and v.lunch_end is not None and v.lunch_min is not None:
             lunch = Break(TimeWindow(v.lunch_start, v.lunch_end), int(round(v.lunch_min * 60)))
-        out.append(
-            Officer(
-                officer_id=oid,
-                name=v.name,
-                start=start,
-                end=end,
-                shift=TimeWindow(v.shift_start, v.shift_end),
-                max_drive_s=None if v.max_drive_min is None else int(round(v.max_drive_min * 60)),
-                max_visits=None if v.max_visits is None else int(v.max_visits),
-                capacity=None if v.capacity is None else int(v.capacity),
-                skills=frozenset(x.strip() for x in v.skills.split(";") if x.strip()),
-                localities=frozenset(x.strip() for x in v.localities.split(";") if x.strip()),
-                lunch=lunch,
-            )
+        return Officer(
+            officer_id=oid,
+            name=v.name,
+            start=start,
+            end=end,
+            shift=TimeWindow(v.shift_start, v.shift_end),
+            max_drive_s=None if v.max_drive_min is None else int(round(v.max_drive_min * 60)),
+            max_visits=None if v.max_visits is None else int(v.max_visits),
+            capacity=None if v.capacity is None else int(v.capacity),
+            skills=frozenset(x.strip() for x in v.skills.split(";") if x.strip()),
+            localities=frozenset(x.strip() for x in v.localities.split(";") if x.strip()),
+            lunch=lunch,
         )
+
+    out = parse_rows(p, df, officer)
     if not out:
         raise InputError("the officer roster is empty: add at least one officer", file=str(p))
     return tuple(out)
@@ -544,12 +553,15 @@ def read_history(path: str | Path) -> pd.DataFrame:
     if df.empty:
         raise InputError("the history file has no rows", file=str(p))
     codes = {o.value for o in Outcome}
-    for row in csv_rows(p, df):
+
+    def visit(row: CsvRow) -> None:
         h = row.validate(HistoryRow)
         if "took_loan" in df.columns and "outcome" not in df.columns and h.took_loan is None:
             raise row.err("took_loan", "value is required")
         if h.outcome and h.outcome not in codes:
             raise row.err("outcome", f"unknown outcome {h.outcome!r}; use one of {sorted(codes)}")
+
+    parse_rows(p, df, visit)
     out = df.copy()
     for c in ("took_loan", "loan_yuan", "defaulted"):
         if c in out.columns:

@@ -222,3 +222,41 @@ def test_an_industry_the_model_does_not_know_is_kept_and_named_once(tmp_path: Pa
         table = read_leads_table(p)
     assert len([w for w in seen if issubclass(w.category, DataWarning)]) == 1
     assert list(table["industry"]) == ["tea_farm", "tea_farm", "sheep_farm"]
+
+
+def test_every_bad_row_of_a_file_is_named_in_one_error(tmp_path: Path):
+    rows = ["L1,a,small_shop,v,35.5,115.0,",
+            "L2,b,small_shop,v,north,115.0,",       # bad lat
+            "L3,c,small_shop,v,35.5,115.0,9-11",    # bad window
+            "L4,d,small_shop,v,35.5,,"]             # missing lon
+    p = _write(tmp_path / "leads.csv", LEADS_HEADER + "\n".join(rows) + "\n")
+    with pytest.raises(InputError) as err:
+        read_leads_table(p)
+    # located at the first bad row, as before; the others listed, each with its field
+    assert (err.value.row, err.value.field) == (2, "lat")
+    text = str(err.value)
+    assert "2 more row(s)" in text
+    assert "row 3, field 'windows'" in text and "row 4, field 'lon'" in text
+
+
+def test_a_long_list_of_bad_rows_is_cut_and_counted(tmp_path: Path):
+    rows = [f"L{i},a,small_shop,v,north,115.0," for i in range(1, 31)]
+    p = _write(tmp_path / "leads.csv", LEADS_HEADER + "\n".join(rows) + "\n")
+    with pytest.raises(InputError) as err:
+        read_leads_table(p)
+    text = str(err.value)
+    assert "29 more row(s)" in text and "row 20, field 'lat'" in text
+    assert "row 21," not in text and "and 10 more" in text
+
+
+def test_every_bad_officer_row_is_named(tmp_path: Path, demo_dir: Path):
+    lines = (demo_dir / "officers.csv").read_text(encoding="utf-8").splitlines()
+    header, first, second = lines[0].split(","), lines[1].split(","), lines[2].split(",")
+    first[header.index("shift_start")] = "8am"
+    second[header.index("start_lat")] = "north"
+    p = _write(tmp_path / "officers.csv",
+               "\n".join([lines[0], ",".join(first), ",".join(second)]) + "\n")
+    with pytest.raises(InputError) as err:
+        read_officers(p)
+    assert (err.value.row, err.value.field) == (1, "shift_start")
+    assert "row 2, field 'start_lat'" in str(err.value)
