@@ -53,6 +53,7 @@ __all__ = [
     "County",
     "LOAN_RULE_MAX_MONTHS",
     "check_loan_rule",
+    "manifest_loan_rule",
     "load_county",
     "read_villages",
     "read_branches",
@@ -446,6 +447,23 @@ def check_loan_rule(value: Any) -> int:
     return months
 
 
+def manifest_loan_rule(manifest: Mapping[str, Any]) -> int:
+    """The loan rule a county manifest declares, checked, or the default when it declares none.
+
+    Parameters
+    ----------
+    manifest : mapping
+        ``county.json`` as read.
+
+    Returns
+    -------
+    int
+        Whole months (:func:`check_loan_rule`); :data:`propensity.planning.LOCKOUT_MONTHS`
+        when the manifest has no ``loan_rule_months``.
+    """
+    return check_loan_rule(manifest.get("loan_rule_months", LOCKOUT_MONTHS))
+
+
 def load_county(path: str | Path) -> County:
     """Read a county manifest (a ``county.json`` or the folder holding one).
 
@@ -489,7 +507,7 @@ def load_county(path: str | Path) -> County:
     except InputError as exc:
         raise InputError(exc.reason, file=str(p), field="crs") from None
     try:
-        rule = check_loan_rule(d.get("loan_rule_months", LOCKOUT_MONTHS))
+        rule = manifest_loan_rule(d)
     except InputError as exc:
         raise InputError(exc.reason, file=str(p), field=exc.field) from None
     files = {k: root / need(k) for k in ("roads", "villages", "branches", "leads", "officers")}

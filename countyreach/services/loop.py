@@ -33,8 +33,8 @@ import pandas as pd
 from countyreach.errors import AccessDenied, InputError
 from countyreach.io import (
     County,
-    check_loan_rule,
     load_county,
+    manifest_loan_rule,
     read_branches,
     read_history,
     read_villages,
@@ -291,8 +291,7 @@ class DailyLoop:
                         branches=paths["branches"], leads=root / "leads (store)",
                         officers=root / "officers (store)", crs="wgs84",
                         name_en=str(manifest.get("name_en", "")),
-                        loan_rule_months=check_loan_rule(
-                            manifest.get("loan_rule_months", LOCKOUT_MONTHS)))
+                        loan_rule_months=manifest_loan_rule(manifest))
         villages = read_villages(paths["villages"], crs=crs)
         branches = read_branches(paths["branches"], crs=crs)
         table = table.assign(source_row=range(1, len(table) + 1))

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from countyreach.errors import InputError, LocatedError
-from countyreach.io import check_loan_rule, load_county, read_leads_table, read_officers
+from countyreach.io import load_county, manifest_loan_rule, read_leads_table, read_officers
 from countyreach.simulation.scenario import BaseStrategy, Scenario, Team
 from geo.types import Location
 from propensity.planning import LOCKOUT_MONTHS
@@ -127,8 +127,7 @@ def county_inputs(path: str | Path) -> CountyInputs:
                         crs=str(d.get("crs", "wgs84")), root=p.parent, roads=files["roads"],
                         villages=files["villages"], branches=files["branches"],
                         leads=optional["leads"], officers=optional["officers"],
-                        loan_rule_months=check_loan_rule(d.get("loan_rule_months",
-                                                               LOCKOUT_MONTHS)))
+                        loan_rule_months=manifest_loan_rule(d))
 
 
 def county_population(leads: Path, crs: str, villages: pd.DataFrame, branches: pd.DataFrame,
