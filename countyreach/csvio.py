@@ -13,12 +13,14 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-from countyreach.errors import InputError, LocatedError
+from countyreach.errors import InputError, LocatedError, RowErrors
 from routing.problem import DAY_S, parse_hhmm
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "check_crs",
     "csv_rows",
     "parse_rows",
+    "points_to_wgs84",
     "from_wgs84",
     "read_csv_table",
     "to_wgs84",
@@ -60,18 +63,42 @@ def to_wgs84(lat: float, lon: float, crs: str) -> tuple[float, float]:
     tuple of float
         ``(lat, lon)`` in WGS-84.
     """
+    la, lo = points_to_wgs84(np.array([lat], dtype=float), np.array([lon], dtype=float), crs)
+    return float(la[0]), float(lo[0])
+
+
+def points_to_wgs84(lat: npt.ArrayLike, lon: npt.ArrayLike,
+                    crs: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Convert many points from ``crs`` to WGS-84 at once.
+
+    A lead table of 20,000 rows converted point by point took 5 s (each conversion asks
+    whether its point is in China); at once it takes milliseconds.
+
+    Parameters
+    ----------
+    lat, lon : array_like
+        The points in ``crs``.
+    crs : {"wgs84", "gcj02", "bd09"}
+        Coordinate system of the input.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(lat, lon)`` in WGS-84.
+    """
+    la, lo = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
     if crs == "wgs84":
-        return lat, lon
+        return la, lo
     import geo  # the converters live with the rest of the geodesy
 
     if crs == "gcj02":
-        la, lo = geo.gcj02_to_wgs84(lat, lon)
+        wla, wlo = geo.gcj02_to_wgs84(la, lo)
     elif crs == "bd09":
-        la, lo = geo.bd09_to_wgs84(lat, lon)
+        wla, wlo = geo.bd09_to_wgs84(la, lo)
     else:
         raise InputError(f"unknown coordinate system {crs!r}; use one of {CRS_CHOICES}",
                          field="crs")
-    return float(la), float(lo)
+    return np.asarray(wla, dtype=float), np.asarray(wlo, dtype=float)
 
 
 def from_wgs84(lat: float, lon: float, crs: str) -> tuple[float, float]:
@@ -192,9 +219,10 @@ def parse_rows(path: Path, df: pd.DataFrame, parse: Callable[[CsvRow], T]) -> li
     Raises
     ------
     InputError
-        Located at the first bad row (file, row, field); its message then lists the
-        other bad rows (each row's first problem, at most :data:`MAX_LISTED_ROW_ERRORS`)
-        and counts any beyond.
+        Located at the first bad row (file, row, field). With more than one bad row a
+        :class:`countyreach.errors.RowErrors`, whose message lists the others (each row's
+        first problem, at most :data:`MAX_LISTED_ROW_ERRORS`) and counts any beyond, and
+        whose ``rows`` holds every row's error.
     """
     out: list[T] = []
     errors: list[InputError] = []
@@ -214,8 +242,8 @@ def parse_rows(path: Path, df: pd.DataFrame, parse: Callable[[CsvRow], T]) -> li
                      if other.field is not None else f"  row {other.row}: {other.reason}")
     if len(rest) > MAX_LISTED_ROW_ERRORS - 1:
         lines.append(f"  ... and {len(rest) - (MAX_LISTED_ROW_ERRORS - 1)} more")
-    raise InputError(first.reason + "\n" + "\n".join(lines), file=first.file, row=first.row,
-                     field=first.field)
+    raise RowErrors(first.reason + "\n" + "\n".join(lines), file=first.file, row=first.row,
+                    field=first.field, rows=tuple(errors))
 
 
 def check_crs(crs: str) -> str:

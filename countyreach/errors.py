@@ -15,6 +15,7 @@ from routing.errors import RoutingError
 __all__ = [
     "CountyreachError",
     "InputError",
+    "RowErrors",
     "LocatedError",
     "DataWarning",
     "FarSnapWarning",
@@ -33,6 +34,19 @@ class CountyreachError(Exception):
 
 class InputError(CountyreachError, LocatedError):
     """Bad user input to the application: names the file, row and field where it can."""
+
+
+class RowErrors(InputError):
+    """Several bad rows of one file: located at the first, its message lists the others.
+
+    ``rows`` holds every row's own error (the message lists at most twenty), so an import
+    that skips bad rows can reject each with its own reason.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
+                 field: str | None = None, rows: tuple[InputError, ...] = ()) -> None:
+        super().__init__(message, file=file, row=row, field=field)
+        self.rows = rows
 
 
 class StoreError(CountyreachError, RuntimeError):

@@ -29,6 +29,7 @@ from countyreach.csvio import (
     check_crs,
     from_wgs84,
     parse_rows,
+    points_to_wgs84,
     read_csv_table,
     to_wgs84,
 )
@@ -195,13 +196,12 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
 
     def lead(row: CsvRow) -> dict[str, Any]:
         v = row.validate(LeadRow)
-        la, lo = to_wgs84(v.lat, v.lon, crs)
         service_min = SERVICE_MIN_BY_INDUSTRY.get(v.industry, DEFAULT_SERVICE_MIN) \
             if v.service_min is None else v.service_min
         rec: dict[str, Any] = dict(row.data)  # extra columns (model features) kept as text
         rec.update(
             lead_id=v.lead_id, name=v.name, industry=v.industry, village=v.village,
-            lat=la, lon=lo, phone=v.phone, address=v.address,
+            lat=v.lat, lon=v.lon, phone=v.phone, address=v.address,
             service_s=int(round(service_min * 60)),
             windows=_parse_windows(row, v),
             pinned_officer_id=v.pinned_officer_id,
@@ -224,6 +224,8 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
     if not records:
         raise InputError("the leads file has no rows", file=str(p))
     table = pd.DataFrame.from_records(records)
+    # converted in one go: point by point, 20,000 leads took 5 s
+    table["lat"], table["lon"] = points_to_wgs84(table["lat"], table["lon"], crs)
     _warn_unknown_industries(p, table)
     return table
 

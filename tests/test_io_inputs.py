@@ -6,6 +6,7 @@ import json
 import warnings
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError
@@ -260,3 +261,16 @@ def test_every_bad_officer_row_is_named(tmp_path: Path, demo_dir: Path):
         read_officers(p)
     assert (err.value.row, err.value.field) == (1, "shift_start")
     assert "row 2, field 'start_lat'" in str(err.value)
+
+
+@pytest.mark.parametrize("crs", ["gcj02", "bd09"])
+def test_a_lead_table_is_converted_to_wgs84_like_each_point_alone(demo_dir: Path, crs: str):
+    from countyreach.csvio import to_wgs84
+
+    raw = pd.read_csv(demo_dir / "leads.csv", dtype=str)
+    table = read_leads_table(demo_dir / "leads.csv", crs=crs)
+    for i in (0, len(raw) // 2, len(raw) - 1):
+        lat, lon = to_wgs84(float(raw["lat"][i]), float(raw["lon"][i]), crs)
+        assert table["lat"][i] == pytest.approx(lat, abs=1e-9)
+        assert table["lon"][i] == pytest.approx(lon, abs=1e-9)
+        assert abs(table["lat"][i] - float(raw["lat"][i])) > 1e-4  # it did move

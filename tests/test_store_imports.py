@@ -34,6 +34,8 @@ def test_bad_rows_across_chunks_are_each_reported(demo_dir: Path, tmp_path: Path
     assert len(v.records) == 396
     assert [row for row, _ in v.records][:5] == [1, 2, 3, 4, 6]
     assert all(r.message for r in v.rejected)
+    # each row rejected with its own reason, not the list of the file's other bad rows
+    assert all("\n" not in r.message for r in v.rejected)
 
 
 def test_gcj02_file_is_converted_like_io_does(demo_dir: Path) -> None:

@@ -1,12 +1,12 @@
 """Row-by-row validation of lead and officer files, reusing :mod:`countyreach.io`.
 
-The io readers validate a whole file and stop at the first bad row. An import
-that skips bad rows (or reports every bad row before refusing the file) needs
-the verdict of each row, so the file is tokenised once and the rows are fed
-back to the *same* readers in chunks through temporary CSV files: when a chunk
-fails at row ``k``, rows before ``k`` are good, row ``k`` is rejected with the
-reader's own message, and validation resumes after it. A file with ``b`` bad
-rows costs about ``n / chunk + 2 b`` reader calls, and one call when it is clean.
+The io readers validate a whole file and refuse it when any row is bad, naming every
+bad row (:class:`countyreach.errors.RowErrors`). An import that skips bad rows needs
+the verdict of each row and the parsed values of the good ones, so the file is
+tokenised once and the rows are fed back to the *same* readers in chunks through
+temporary CSV files: when a chunk fails, each row the reader named is rejected with
+its own message and the rest of the chunk is read again. A clean file costs one
+reader call; each chunk with bad rows about two.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from countyreach.errors import InputError, LocatedError
+from countyreach.errors import InputError, LocatedError, RowErrors
 from countyreach.io import LEAD_COLUMNS, read_leads_table, read_officers
 from countyreach.serialize import officer_to_dict
 from routing.problem import Officer
@@ -92,31 +92,28 @@ def _chunked(path: Path, raw: pd.DataFrame, rows: Sequence[int],
     bad: list[RejectedRow] = []
     with tempfile.TemporaryDirectory(prefix="countyreach-import-") as tmp:
         chunk_path = Path(tmp) / path.name
-        i = 0
-        while i < len(rows):
-            part = list(rows[i:i + _CHUNK])
-            raw.iloc[part].to_csv(chunk_path, index=False, encoding="utf-8")
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    parsed = split(reader(chunk_path))
-            except LocatedError as exc:
-                if exc.row is None:  # e.g. "no rows": cannot happen for a non-empty chunk
-                    raise
-                k = exc.row - 1
-                if k > 0:
-                    ok_part = part[:k]
-                    raw.iloc[ok_part].to_csv(chunk_path, index=False, encoding="utf-8")
+        for start in range(0, len(rows), _CHUNK):
+            part = list(rows[start:start + _CHUNK])
+            while part:  # each failed call takes at least one row out
+                raw.iloc[part].to_csv(chunk_path, index=False, encoding="utf-8")
+                try:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
-                        parsed_ok = split(reader(chunk_path))
-                    good.extend(zip((r + 1 for r in ok_part), parsed_ok, strict=True))
-                bad.append(RejectedRow(part[k] + 1, exc.field, exc.reason,
-                                       _raw_id(raw, part[k])))
-                i += k + 1
-                continue
-            good.extend(zip((r + 1 for r in part), parsed, strict=True))
-            i += len(part)
+                        parsed = split(reader(chunk_path))
+                except LocatedError as exc:
+                    if exc.row is None:  # e.g. "no rows": cannot happen for a non-empty chunk
+                        raise
+                    errors = exc.rows if isinstance(exc, RowErrors) else (exc,)
+                    out = set()
+                    for err in errors:
+                        k = (err.row or 1) - 1
+                        bad.append(RejectedRow(part[k] + 1, err.field, err.reason,
+                                               _raw_id(raw, part[k])))
+                        out.add(k)
+                    part = [r for k, r in enumerate(part) if k not in out]
+                    continue
+                good.extend(zip((r + 1 for r in part), parsed, strict=True))
+                break
     return good, bad
 
 
