@@ -530,7 +530,8 @@ class VisitValueModel(BaseEstimator):
                                   self.feature_medians_, month, margin=self.margin,
                                   lgd=self.lgd,
                                   lockout_months=getattr(self, "lockout_months_",
-                                                         self.lockout_months))
+                                                         self.lockout_months),
+                                  support_months=getattr(self, "recency_support_months_", 0.0))
             for col in texts.columns:
                 out.loc[pick, col] = texts[col].to_numpy()
         return out[list(VALUE_COLUMNS)]

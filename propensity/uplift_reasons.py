@@ -88,7 +88,8 @@ def now_reason(months_since_loan: float, cash_need_index: float, lockout_months:
 
 
 def _visit(p1: float, p0: float, km: float, pay: float, years: float, lift: float,
-           med: Mapping[str, float]) -> tuple[str, str]:
+           med: Mapping[str, float], since: float = np.inf,
+           support: float = 0.0) -> tuple[str, str]:
     why_en, why_zh = [], []
     if np.isfinite(km) and km > max(3.0, med.get("dist_branch_m", 0.0) / 1000):
         why_en.append(f"{km:.1f} km from the branch")
@@ -102,6 +103,12 @@ def _visit(p1: float, p0: float, km: float, pay: float, years: float, lift: floa
     if lift < 0.02:
         return (f"Visit matters little: {p0:.0%} would borrow from us anyway",
                 f"拜访作用小：不拜访也有{p0:.0%}会来我行贷款")
+    if since < support:
+        # No past visit came this soon after a loan: the effect is the model's assumption
+        # (carried from the nearest recency visited), and the officer should know.
+        why_en.append(f"no past visit came this soon after a loan: effect assumed as at "
+                      f"{support:.0f} months")
+        why_zh.append(f"历史上没有贷款后这么快的拜访：拜访作用按{support:.0f}个月时估计")
     tail_en = f" ({', '.join(why_en)})" if why_en else ""
     tail_zh = f"（{'，'.join(why_zh)}）" if why_zh else ""
     return (f"Visit matters: {p0:.0%} without a visit, {p1:.0%} with one{tail_en}",
@@ -110,7 +117,7 @@ def _visit(p1: float, p0: float, km: float, pay: float, years: float, lift: floa
 
 def value_reasons(parts: pd.DataFrame, features: pd.DataFrame, medians: Mapping[str, float],
                   month: str, *, margin: float, lgd: float,
-                  lockout_months: float) -> pd.DataFrame:
+                  lockout_months: float, support_months: float = 0.0) -> pd.DataFrame:
     """One reason per part of each lead's value.
 
     Parameters
@@ -125,6 +132,9 @@ def value_reasons(parts: pd.DataFrame, features: pd.DataFrame, medians: Mapping[
     month : str
     margin, lgd, lockout_months : float
         The value rule's parameters (named in the reasons).
+    support_months : float
+        The most recent loan recency the visit history covers: a lead whose last loan is
+        more recent has its visit effect assumed, and its "visit matters" reason says so.
 
     Returns
     -------
@@ -166,7 +176,8 @@ def value_reasons(parts: pd.DataFrame, features: pd.DataFrame, medians: Mapping[
         large_zh = (f"额度：预计贷款¥{loan[i]:,.0f}（{name_zh}{bnd_zh}）；违约概率{pdef[i]:.1%}，"
                     f"每笔预期损失¥{loss:,.0f}（利差¥{loan[i] * margin * (1 - pdef[i]):,.0f}）")
         now_en, now_zh = _now(since[i], cash[i], lockout_months, moy)
-        visit_en, visit_zh = _visit(p1[i], p0[i], km[i], pay[i], years[i], lift[i], medians)
+        visit_en, visit_zh = _visit(p1[i], p0[i], km[i], pay[i], years[i], lift[i], medians,
+                                    since[i], support_months)
         cols["reason_likely_en"].append(likely_en)
         cols["reason_large_en"].append(large_en)
         cols["reason_now_en"].append(now_en)

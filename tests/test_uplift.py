@@ -394,3 +394,18 @@ def test_loan_size_model_beats_a_constant_on_held_out_loans(econ: P.Economy) -> 
     err = np.mean(np.log(pred / amount[~train]) ** 2)
     const = np.mean((np.log(amount[train]).mean() - np.log(amount[~train])) ** 2)
     assert err < 0.5 * const
+
+
+def test_a_visit_effect_no_past_visit_supports_is_named_as_assumed() -> None:
+    from propensity.uplift_reasons import value_reasons
+
+    parts = pd.DataFrame({"uplift": [0.2, 0.2], "p_visit": [0.5, 0.5],
+                          "p_no_visit": [0.3, 0.3], "loan_yuan": [1e5, 1e5],
+                          "p_default": [0.01, 0.01], "expected_loss_yuan": [450.0, 450.0],
+                          "value_yuan": [500.0, 500.0], "months_since_loan": [8.0, 15.0]})
+    features = pd.DataFrame({"industry": ["jade", "jade"]})
+    r = value_reasons(parts, features, {}, "2026-08", margin=0.05, lgd=0.45,
+                      lockout_months=6, support_months=12)
+    assert "effect assumed as at 12 months" in r["reason_visit_en"][0]
+    assert "按12个月时估计" in r["explanation_zh"][0]
+    assert "assumed" not in r["reason_visit_en"][1]  # 15 months: the visits cover it
