@@ -374,9 +374,7 @@ def read_solomon(path: Path, bks: dict[tuple[str, int], float] | None = None) ->
     the driving cost is one yuan per tenth and each customer is worth far more than any
     detour, so the search serves everyone first and then drives less.
     """
-    lines = path.read_text().splitlines()
-    n_veh, cap = (int(x) for x in lines[4].split())
-    a = np.array([[float(x) for x in ln.split()] for ln in lines[9:] if ln.strip()])
+    n_veh, cap, a = _solomon_tables(path)
     xy, demand, ready, due, service = a[:, 1:3], a[:, 3], a[:, 4], a[:, 5], a[:, 6]
     real = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
     d = np.floor(real * 10 + 1e-9).astype(np.int64)
@@ -392,6 +390,39 @@ def read_solomon(path: Path, bks: dict[tuple[str, int], float] | None = None) ->
     problem = _problem(leads, list(range(1, n + 1)), officers, d, 3600.0)
     return Case(path.stem, "solomon", problem, True,
                 _lookup(bks or {}, path.stem, None), 10.0)
+
+
+def _solomon_tables(path: Path) -> tuple[int, int, np.ndarray]:
+    """Fleet size, capacity and the customer rows of a Solomon-format file.
+
+    Found by content, not line number: the first all-numeric line after ``VEHICLE`` is the
+    fleet, and every all-numeric line of seven fields after ``CUSTOMER`` a customer (the
+    Gehring-Homberger files and copies re-saved by other tools differ in blank lines).
+    """
+    def numbers(line: str) -> list[float] | None:
+        try:
+            return [float(x) for x in line.split()]
+        except ValueError:
+            return None
+
+    fleet: list[float] | None = None
+    rows: list[list[float]] = []
+    section = ""
+    for line in path.read_text().splitlines():
+        head = line.strip().upper()
+        if head.startswith(("VEHICLE", "CUSTOMER")):
+            section = head.split()[0]
+            continue
+        vals = numbers(line) if line.strip() else None
+        if not vals:
+            continue
+        if section == "VEHICLE" and fleet is None and len(vals) == 2:
+            fleet = vals
+        elif section == "CUSTOMER" and len(vals) == 7:
+            rows.append(vals)
+    if fleet is None or len(rows) < 2:
+        raise ValueError(f"{path}: not a Solomon-format file (VEHICLE and CUSTOMER sections)")
+    return int(fleet[0]), int(fleet[1]), np.array(rows)
 
 
 def read_top(path: Path, bks: dict[tuple[str, int], float] | None = None,

@@ -94,3 +94,21 @@ def test_public_format_readers(tmp_path: Path):
     lead = case.problem.lead_by_id["c2"]
     assert lead.service_s == 900 and lead.value_yuan == 30 and lead.windows[0].start_s == 8250
     assert case.problem.officers[0].shift.end_s == 12360
+
+
+@pytest.mark.parametrize("blank", ["\n", ""])
+def test_solomon_reader_finds_its_tables_by_content(tmp_path: Path, blank: str):
+    # The Gehring-Homberger files and re-saved copies differ in blank lines around the
+    # headers; the reader must not depend on line numbers.
+    text = ("X1\n" + blank + "VEHICLE\nNUMBER     CAPACITY\n  3         200\n" + blank
+            + "CUSTOMER\nCUST NO.  XCOORD.   YCOORD.    DEMAND   READY TIME  DUE DATE   "
+              "SERVICE   TIME\n" + blank
+            + "    0  40  50   0    0  1236   0\n    1  45  68  10  912   967  90\n"
+              "    2  45  70  30  825   870  90\n")
+    path = tmp_path / "X1.txt"
+    path.write_text(text)
+    case = instances.read_solomon(path)
+    assert len(case.problem.officers) == 3 and len(case.problem.leads) == 2
+    lead = case.problem.lead_by_id["c2"]
+    assert lead.load == 30 and lead.windows[0].start_s == 8250 and lead.service_s == 900
+    assert case.problem.officers[0].capacity == 200
