@@ -319,6 +319,11 @@ def summarise(family: str, required: bool, records: list[dict[str, Any]]) -> Non
 
 # --------------------------------------------------------------------------- instances
 
+#: The public sets each family runs from ../shared when no --dir or --sets is given.
+_DEFAULT_SETS = {"solomon": ("C1", "R1", "RC1"), "top": ("p4.2", "p7.3"),
+                 "toptw": ("c1", "r1", "rc1")}
+
+
 def _pick(folder: Path, files: list[str] | None, patterns: Sequence[str]) -> list[Path]:
     """``--files`` (names in ``folder``, with or without suffix, or paths), else globs."""
     if files:
@@ -340,9 +345,13 @@ def load_cases(args: argparse.Namespace, tmp: Path) -> list[Case]:
     if fam == "solomon":
         folder = shared / "solomon_vrptw" if args.dir is None else args.dir
         bks = best_known(SHARED, "VRPTW")
-        files = _pick(folder, args.files, [f"{s}*.txt" for s in args.sets])
-        files = [f for f in files if args.files or any(
-            f.stem.upper().startswith(s) and f.stem[len(s):].isdigit() for s in args.sets)]
+        if args.dir is not None and args.sets is None:  # an unseen folder: every file in it
+            files = _pick(folder, args.files, ["*.txt"])
+        else:
+            sets = args.sets or _DEFAULT_SETS[fam]
+            files = _pick(folder, args.files, [f"{s}*.txt" for s in sets])
+            files = [f for f in files if args.files or any(
+                f.stem.upper().startswith(s) and f.stem[len(s):].isdigit() for s in sets)]
         return [read_solomon(f, bks) for f in files[:args.limit] if f.name[0] != "_"]
     if fam == "pcvrptw":
         folder = shared / "pcvrptw_gh1000" if args.dir is None else args.dir
@@ -352,13 +361,16 @@ def load_cases(args: argparse.Namespace, tmp: Path) -> list[Case]:
     if fam == "top":
         folder = shared / "top_chao" if args.dir is None else args.dir
         bks = best_known(SHARED, "TOP")
-        files = _pick(folder, args.files, [f"{s}.*.txt" for s in args.sets])
+        pats = ["*.txt"] if args.dir is not None and args.sets is None else \
+            [f"{s}.*.txt" for s in args.sets or _DEFAULT_SETS[fam]]
+        files = [f for f in _pick(folder, args.files, pats) if f.name[0] != "_"]
         return [read_top(f, bks) for f in files[:args.limit]]
     cases: list[Case] = []
     if fam == "toptw":
         folder = shared / "toptw_solomon" if args.dir is None else args.dir
         bks = best_known(SHARED, "TOPTW")
-        pats = ["*.txt"] if args.dir is not None else [f"{s.lower()}[0-9]*.txt" for s in args.sets]
+        pats = ["*.txt"] if args.dir is not None and args.sets is None else \
+            [f"{s.lower()}[0-9]*.txt" for s in args.sets or _DEFAULT_SETS[fam]]
         files = [f for f in _pick(folder, args.files, pats)
                  if f.suffix == ".txt" and not f.name.startswith("_")][:args.limit]
         cases += [read_toptw(f, m, bks) for f in files for m in args.paths]
@@ -516,17 +528,16 @@ def main(argv: list[str] | None = None) -> int:
         f.add_argument("--note", default="", help="free text for the header (machine state)")
         f.add_argument("--greedy-start-only", action="store_true",
                        help="ours without the PyVRP start (SolveParams(pyvrp_start=False))")
-        if fam == "solomon":
-            f.add_argument("--sets", nargs="+", default=["C1", "R1", "RC1"])
-        elif fam == "top":
-            f.add_argument("--sets", nargs="+", default=["p4.2", "p7.3"])
-        elif fam != "pcvrptw":
+        if fam in _DEFAULT_SETS:
+            f.add_argument("--sets", nargs="+", default=None,
+                           help=f"file name prefixes (default: {' '.join(_DEFAULT_SETS[fam])} "
+                                "of ../shared; every file of --dir)")
+        if fam not in ("solomon", "top", "pcvrptw"):
             f.add_argument("--instances", type=int, default=2 if fam == "field" else 3,
                            help="generated instances (seeds 0..K-1) per size")
             f.add_argument("--save", type=Path, default=None,
                            help="keep the generated instance files in this folder")
         if fam == "toptw":
-            f.add_argument("--sets", nargs="+", default=["c1", "r1", "rc1"])
             f.add_argument("--paths", type=int, nargs="+", default=[1, 2, 4],
                            help="paths (officers) per public TOPTW file")
         if fam == "field":

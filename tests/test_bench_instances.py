@@ -112,3 +112,21 @@ def test_solomon_reader_finds_its_tables_by_content(tmp_path: Path, blank: str):
     lead = case.problem.lead_by_id["c2"]
     assert lead.load == 30 and lead.windows[0].start_s == 8250 and lead.service_s == 900
     assert case.problem.officers[0].capacity == 200
+
+
+def test_an_unseen_folder_is_read_whole(tmp_path: Path):
+    # Instance sets the bench has never run (Solomon C2, other Chao sets) are read from
+    # --dir without naming their prefixes; --sets still narrows a folder.
+    import argparse
+
+    import bench_routing
+
+    top = tmp_path / "top"
+    top.mkdir()
+    (top / "p1.2.a.txt").write_text("n 4\nm 2\ntmax 10.0\n0 0 0\n1 0 5\n2 0 7\n3 0 0\n")
+    (top / "p5.3.b.txt").write_text("n 3\nm 3\ntmax 9.0\n0 0 0\n1 1 5\n3 0 0\n")
+    args = argparse.Namespace(what="top", dir=top, files=None, sets=None, limit=None)
+    assert sorted(c.name for c in bench_routing.load_cases(args, tmp_path)) == \
+        ["p1.2.a", "p5.3.b"]
+    args.sets = ["p5.3"]
+    assert [c.name for c in bench_routing.load_cases(args, tmp_path)] == ["p5.3.b"]
