@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from routing.problem import Lead, Officer, RoutingProblem, end_node_id, start_node_id
-from routing.reasons import eligible, soft_mismatch
+from routing.reasons import rule_matrices
 from routing.route_pool import PooledRoute, RoutePool, merged, pack, route_key
 
 __all__ = ["MAX_PROFILES", "PyvrpDay", "PyvrpProposal", "Unsupported", "available",
@@ -148,17 +148,21 @@ def models_exactly(problem: RoutingProblem, leads: Sequence[Lead]) -> bool:
         check_exact(problem, leads)
     except Unsupported:
         return False
-    return not any(soft_mismatch(problem, o, ld) for o in problem.officers for ld in leads)
+    rules = rule_matrices(problem)
+    return not rules.mismatch[:, rules.columns(leads)].any()
 
 
 def _kinds(problem: RoutingProblem, leads: Sequence[Lead]
-           ) -> tuple[list[tuple[bool, ...]], dict[tuple[bool, ...], int]]:
-    """Which leads each officer may visit, and a profile number per distinct pattern."""
-    allowed = [tuple(eligible(problem, o, ld) for ld in leads) for o in problem.officers]
+           ) -> tuple[list[bytes], dict[bytes, int]]:
+    """Which leads each officer may visit (a pattern of booleans as bytes), and a profile
+    number per distinct pattern."""
+    rules = rule_matrices(problem)
+    rows = np.ascontiguousarray(rules.allowed[:, rules.columns(leads)])
+    allowed = [row.tobytes() for row in rows]
     return allowed, {sig: i for i, sig in enumerate(dict.fromkeys(allowed))}
 
 
-def _too_many_kinds(kinds: dict[tuple[bool, ...], int]) -> str | None:
+def _too_many_kinds(kinds: dict[bytes, int]) -> str | None:
     if len(kinds) > MAX_PROFILES:
         return f"{len(kinds)} kinds of officer by the leads they may visit"
     return None
@@ -218,7 +222,7 @@ def pyvrp_data(problem: RoutingProblem, leads: Sequence[Lead] | None = None, *,
     distances = []
     for sig in kinds:
         dist = dur.copy()
-        banned = k + np.flatnonzero(~np.array(sig, dtype=bool))
+        banned = k + np.flatnonzero(~np.frombuffer(sig, dtype=bool))
         dist[:, banned] = _FORBIDDEN
         dist[banned, banned] = 0  # PyVRP wants a zero diagonal
         distances.append(dist)

@@ -75,6 +75,10 @@ _LNS_FIRST_SHARE = 0.1
 #: first time check, from 1,266 visits 1.9 s; the neighbourhood steps of
 #: :func:`routing.lns.improve` work on a few officers at a time and keep to the clock.
 _WHOLE_DAY_MAX_VISITS = 1000
+#: ... and when less time is left than this many seconds per visit and officer: loading a
+#: start of 1,000 visits for 250 vehicles took OR-Tools 1.5-5 s (a 30 s limit became
+#: 32-33 s); a field day's 300 visits for 10 officers need 0.06 s.
+_WHOLE_DAY_SETUP_S = 2e-5
 #: The whole-day local search of :mod:`routing.polish` ends the search in this share of the
 #: time left after the whole-day OR-Tools search (the improvement phase's ruin-and-recreate
 #: steps end in the same local search, so little is left to find by then).
@@ -378,13 +382,14 @@ def _pyvrp_start(problem: RoutingProblem, offered: Sequence[Lead], candidates: S
     shown; it stays because PyVRP's matrices and its overrun past the limit grow with the
     leads offered.
 
-    When PyVRP models the day exactly and collects prizes, it runs first and gets nearly all
-    the time (measured at 30 s: field N=2,000 0.994 of PyVRP alone with the greedy start
-    first, from the time that took); the greedy start is then only built if PyVRP found
-    nothing. Otherwise the greedy start comes first. With ``workers`` > 1 each worker runs
-    PyVRP with its own seed (``seed * workers + j``) at the same time. Every search keeps the
-    routes it passes through near its best, and the pools of all of them are packed into
-    the cheapest day (:mod:`routing.route_pool`): never worse than the best worker's.
+    When PyVRP models the day exactly (collecting prizes, or serving every lead), it runs
+    first and gets nearly all the time (measured at 30 s: field N=2,000 0.994 of PyVRP
+    alone with the greedy start first, from the time that took); the greedy start is then
+    only built if PyVRP found nothing. Otherwise the greedy start comes first. With
+    ``workers`` > 1 each worker runs PyVRP with its own seed (``seed * workers + j``) at the
+    same time. Every search keeps the routes it passes through near its best, and the pools
+    of all of them are packed into the cheapest day (:mod:`routing.route_pool`): never
+    worse than the best worker's.
     """
     t_end = time.perf_counter() + time_limit_s
     exact = models_exactly(problem, offered)
@@ -393,7 +398,10 @@ def _pyvrp_start(problem: RoutingProblem, offered: Sequence[Lead], candidates: S
     # cannot hold them after all, PyVRP finds nothing and the greedy start stands.
     required = (every_lead_pays(problem, offered) and len(offered)
                 <= _REQUIRED_SHARE * _capacity(problem, offered, caps=True)[0])
-    greedy_first = required or not exact
+    # On an exact day the greedy start is built only if PyVRP finds nothing (it then gets
+    # the time left): built first, it took 1.5 s of a 30 s limit on 1,000-customer VRPTW
+    # days where PyVRP still gains ~0.2 % a second, and PyVRP's plan replaced it anyway.
+    greedy_first = not exact
     greedy = (_initial_routes(problem, candidates, _GREEDY_SHARE_WITH_PYVRP * time_limit_s)
               if greedy_first else None)
     # Built before PyVRP's share is set, so that its time comes out of that share: the day's
@@ -550,8 +558,10 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
         return orders
     first_s = (deadline - time.perf_counter()) * _LNS_FIRST_SHARE
     found: list[list[str]] | None
-    if len(chosen) > _WHOLE_DAY_MAX_VISITS:
-        log.info("whole-day OR-Tools search skipped: the start visits %d leads", len(chosen))
+    setup_s = _WHOLE_DAY_SETUP_S * len(chosen) * len(problem.officers)
+    if len(chosen) > _WHOLE_DAY_MAX_VISITS or deadline - time.perf_counter() < setup_s:
+        log.info("whole-day OR-Tools search skipped: the start visits %d leads with %d "
+                 "officers", len(chosen), len(problem.officers))
         stats["whole_day_search_skipped"] = 1
         found = [list(seq) for seq in initial]
     else:

@@ -130,3 +130,30 @@ def test_the_screened_cheapest_insertion_is_the_brute_force_cheapest(seed: int) 
             assert costs and d.needed_value_yuan == pytest.approx(min(costs), abs=0.01)
         elif d.reason is DropReason.NO_CAPACITY:
             assert not costs
+
+
+@pytest.mark.parametrize("skills", ["hard", "soft", "off"])
+@pytest.mark.parametrize("locality", ["hard", "soft", "off"])
+def test_the_rule_matrices_are_the_rules_of_every_officer_and_lead(skills: str,
+                                                                   locality: str) -> None:
+    from routing.problem import ConstraintMode
+    from routing.reasons import eligible, rule_matrices, soft_mismatch
+
+    rng = np.random.default_rng(3)
+    industries, villages = ["shop", "farm", "jade"], ["A", "B", "C", "D"]
+    leads = [lead(f"L{i}", industry=str(rng.choice(industries)),
+                  village=str(rng.choice(villages))) for i in range(30)]
+    officers = [officer(f"O{k}",
+                        skills=frozenset(rng.choice(industries, k % 3, replace=False)),
+                        localities=frozenset(rng.choice(villages, k % 4, replace=False)))
+                for k in range(7)]
+    pos = {x.lead_id: (i % 5, i // 5) for i, x in enumerate(leads)} | {
+        o.officer_id: (0, 0) for o in officers}
+    p = problem(leads, officers, pos, skills=ConstraintMode(skills),
+                locality=ConstraintMode(locality))
+    rules = rule_matrices(p)
+    for v, o in enumerate(officers):
+        for j, ld in enumerate(leads):
+            assert rules.allowed[v, j] == eligible(p, o, ld)
+            assert rules.mismatch[v, j] == soft_mismatch(p, o, ld)
+    assert rule_matrices(p) is rules  # built once per problem
