@@ -139,6 +139,7 @@ def _true_parts(econ: P.Economy, month: str) -> dict[str, np.ndarray]:
     since = econ.months_since_loan(b, month, bank_only=True)
     own = float(econ.params.get("own_share", 1.0))
     return {"value": econ.visit_caused_value_yuan(b, month),
+            "since_any": econ.months_since_loan(b, month, bank_only=False),
             "uplift": econ.visit_caused_p(b, month), "loan": econ.true_loan_yuan(b, month),
             "net": (1 - pd_true) * 0.05 - pd_true * lgd, "since": since,
             # P(loan from us) with and without a visit, as the model estimates them
@@ -193,7 +194,13 @@ def _top_decile_parts(s: pd.DataFrame, true: dict[str, np.ndarray], margin: floa
             "loan": float(s["loan_yuan"].to_numpy()[top].mean() / true["loan"][top].mean()),
             "margin": float(m_pred.mean() / true["net"][top].mean()),
             "recent6": float((since < 6).mean()),
-            "recent6_12": float(((since >= 6) & (since < 12)).mean())}
+            "recent6_12": float(((since >= 6) & (since < 12)).mean()),
+            # adverse selection on what the bank cannot see: a loan elsewhere more recent
+            # than the last from us, and the ratio against the truth that ignores it
+            "elsewhere": float((true["since_any"][top] < since).mean()),
+            "elsewhere_all": float((true["since_any"] < true["since"]).mean()),
+            "value_bank": float(s["value_yuan"].to_numpy()[top].mean()
+                                / true["value_bank_recency"][top].mean())}
 
 
 #: The lender's loan rule in the simulation (``countyreach.simulation``: no visit, and so no
@@ -430,7 +437,10 @@ def _uplift_section(args: argparse.Namespace) -> None:
                   f"{r['top_uplift']:.2f} x loan {r['top_loan']:.2f} x margin-net-of-loss "
                   f"{r['top_margin']:.2f} (approx.) | top decile borrowed from us "
                   f"< 6 months ago {r['top_recent6']:.1%} (target <= 10 %), 6-12 months "
-                  f"{r['top_recent6_12']:.1%} | fit {r['fit_s']:.1f}s")
+                  f"{r['top_recent6_12']:.1%} | borrowed elsewhere more recently than from us "
+                  f"{r['top_elsewhere']:.0%} (all leads {r['top_elsewhere_all']:.0%}); "
+                  f"predicted / true with only the bank's loans known "
+                  f"{r['top_value_bank']:.2f} | fit {r['fit_s']:.1f}s")
             print(f"  {'':<9} decomposition, Qini top 10 %: truth with the loan rule "
                   f"{r['dec_rule']:.3f} | estimated uplift only {r['dec_only_uplift']:.3f} | "
                   f"estimated loan only {r['dec_only_loan']:.3f} | estimated default risk "
@@ -459,7 +469,11 @@ def _uplift_section(args: argparse.Namespace) -> None:
               f"(plain uptake {d['plain_qini10'].mean():.3f}) | top decile predicted / true "
               f"{d['top_value'].mean():.2f} [{d['top_value'].min():.2f}, "
               f"{d['top_value'].max():.2f}] | recent < 6 months "
-              f"{d['top_recent6'].mean():.1%} | rule {d['dec_rule'].mean():.3f}, uplift only "
+              f"{d['top_recent6'].mean():.1%} | borrowed elsewhere more recently "
+              f"{d['top_elsewhere'].mean():.0%} (all leads {d['top_elsewhere_all'].mean():.0%}), "
+              f"predicted / true with only the bank's loans known "
+              f"{d['top_value_bank'].mean():.2f} [{d['top_value_bank'].min():.2f}, "
+              f"{d['top_value_bank'].max():.2f}] | rule {d['dec_rule'].mean():.3f}, uplift only "
               f"{d['dec_only_uplift'].mean():.3f}, loan only {d['dec_only_loan'].mean():.3f}, "
               f"default risk only {d['dec_only_net'].mean():.3f}, observables ceiling "
               f"{d['dec_ceiling'].mean():.3f} (village known "
