@@ -23,7 +23,7 @@ import numpy as np
 from geo.types import UNREACHABLE
 from routing.plan import Route
 from routing.problem import Lead, Officer, RoutingProblem, end_node_id, start_node_id
-from routing.reasons import eligible, soft_mismatch
+from routing.reasons import rule_matrices
 from routing.schedule import schedule_route
 
 __all__ = ["greedy_routes"]
@@ -115,16 +115,12 @@ def greedy_routes(problem: RoutingProblem, candidates: Sequence[Lead],
                          for ld in candidates])
     days = [_Day(o, m.index[start_node_id(o.officer_id)], m.index[end_node_id(o.officer_id)])
             for o in officers]
-    allowed = np.zeros((len(officers), n), dtype=bool)
-    gain = np.zeros((len(officers), n))
-    for v, o in enumerate(officers):
-        for i, ld in enumerate(candidates):
-            if ld.pinned_officer_id is not None:
-                allowed[v, i] = ld.pinned_officer_id == o.officer_id
-            else:
-                allowed[v, i] = eligible(problem, o, ld)
-            gain[v, i] = value[i] - problem.rules.soft_penalty_yuan * soft_mismatch(
-                problem, o, ld)
+    rules = rule_matrices(problem)
+    cols = rules.columns(candidates)
+    allowed = rules.allowed[:, cols].copy()
+    for j in np.flatnonzero(pinned).tolist():
+        allowed[:, j] = [o.officer_id == candidates[j].pinned_officer_id for o in officers]
+    gain = value[None, :] - problem.rules.soft_penalty_yuan * rules.mismatch[:, cols]
     free = np.ones(n, dtype=bool)
     # Best insertion per (officer, lead): score, position; recomputed for a changed day only.
     score = np.full((len(officers), n), -np.inf)

@@ -34,7 +34,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_parameters_pb2
 
 from routing.problem import Lead, Officer, RoutingProblem, end_node_id, start_node_id
-from routing.reasons import eligible, soft_mismatch
+from routing.reasons import rule_matrices, soft_mismatch
 
 __all__ = [
     "BIG_S",
@@ -236,9 +236,13 @@ class Model:
         # Arc costs: driving, plus soft mismatch penalties on arcs entering a lead.
         drive_units_per_s = rules.drive_cost_yuan_per_h * SCALE / 3600.0
         base_cost = np.rint(dur * drive_units_per_s).astype(np.int64)
+        # rows of the modelled officers (a subset of the day's) in the day's rule matrices
+        rule_m = rule_matrices(problem)
+        cols = rule_m.columns(candidates)
+        rows = np.asarray(self.vehicles, dtype=np.int64)
         soft_cols = {}
-        for v, o in enumerate(officers):
-            col = np.array([soft_mismatch(problem, o, ld) for ld in candidates], dtype=bool)
+        for v in range(len(officers)):
+            col = rule_m.mismatch[rows[v], cols].astype(bool)
             if col.any():
                 soft_cols[v] = col
         preds = reference_predecessors(problem)
@@ -333,7 +337,7 @@ class Model:
                            if ld.pinned_officer_id in vehicle_of else [])
                 penalty = _PIN_PENALTY
             else:
-                allowed = [v for v, o in enumerate(officers) if eligible(problem, o, ld)]
+                allowed = [int(v) for v in np.flatnonzero(rule_m.allowed[rows, cols[i]])]
                 # Dropping a visit of the reference plan is a change too.
                 kept = change_yuan if ld.lead_id in in_reference else 0.0
                 penalty = int(round((ld.value_yuan + bonus.get(ld.lead_id, 0.0) + kept)
