@@ -453,3 +453,18 @@ def test_manager_sees_the_input_warnings_of_the_county(county_copy: Path,
     assert len(box) == 1
     lines = [x.value for x in box[0].text]
     assert any("leads.csv: row 7: lead" in x and "skipped" in x for x in lines), lines
+
+
+def test_a_county_file_with_several_bad_rows_names_each_on_its_own_line(
+        county_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the manager fixes every row in one pass: the page lists them all, one per line
+    df = pd.read_csv(county_copy / "leads.csv", dtype=str, keep_default_na=False)
+    df.loc[2, "lat"] = "north"
+    df.loc[4, "windows"] = "9点-11点"
+    df.to_csv(county_copy / "leads.csv", index=False)
+    monkeypatch.setenv("COUNTYREACH_DATA", str(county_copy))
+    get_settings.cache_clear()
+    at = _app("manager")
+    text = " ".join(e.value for e in at.error)
+    assert "row 3, field 'lat'" in text
+    assert "  \n  row 5, field 'windows'" in text
