@@ -117,9 +117,7 @@ def greedy_routes(problem: RoutingProblem, candidates: Sequence[Lead],
             for o in officers]
     rules = rule_matrices(problem)
     cols = rules.columns(candidates)
-    allowed = rules.allowed[:, cols].copy()
-    for j in np.flatnonzero(pinned).tolist():
-        allowed[:, j] = [o.officer_id == candidates[j].pinned_officer_id for o in officers]
+    allowed = rules.allowed_with_pins(problem, candidates)
     gain = value[None, :] - problem.rules.soft_penalty_yuan * rules.mismatch[:, cols]
     free = np.ones(n, dtype=bool)
     # Best insertion per (officer, lead): score, position; recomputed for a changed day only.

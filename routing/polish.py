@@ -101,11 +101,10 @@ class _Routes:
         rules = rule_matrices(problem)
         cols = rules.columns(candidates)
         value = np.array([ld.value_yuan for ld in candidates], dtype=float)
-        self.allowed[:] = rules.allowed[:, cols]
+        self.allowed[:] = rules.allowed_with_pins(problem, candidates)
         self.gain[:] = value[None, :] - pen * rules.mismatch[:, cols]
         for i, ld in enumerate(candidates):
             if ld.pinned_officer_id is not None:
-                self.allowed[:, i] = [o.officer_id == ld.pinned_officer_id for o in officers]
                 self.gain[:, i] = ld.value_yuan + _PIN_GAIN_YUAN
         lead_dur = dur[:n, :n] + dur[:n, :n].T
         k_near = min(_NEAR, n - 1)

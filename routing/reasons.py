@@ -103,6 +103,15 @@ class RuleMatrices:
         return np.fromiter((self.column[ld.lead_id] for ld in leads), dtype=np.int64,
                            count=len(leads))
 
+    def allowed_with_pins(self, problem: RoutingProblem, leads: Sequence[Lead]) -> np.ndarray:
+        """``allowed`` for ``leads`` (a new array), a pinned lead allowed to its officer only
+        (a manager's appointment overrides the skill and locality rules)."""
+        out = self.allowed[:, self.columns(leads)].copy()
+        for j, ld in enumerate(leads):
+            if ld.pinned_officer_id is not None:
+                out[:, j] = [o.officer_id == ld.pinned_officer_id for o in problem.officers]
+        return out
+
 
 _RULES: weakref.WeakKeyDictionary[RoutingProblem, RuleMatrices] = weakref.WeakKeyDictionary()
 
