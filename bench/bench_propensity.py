@@ -259,12 +259,15 @@ def uplift_models(offset_baselines: Sequence[str] = ()) -> tuple[tuple[str, dict
 
 
 def uplift_figures(seed: int, n: int, models: Sequence[tuple[str, dict[str, Any]]]
-                   = UPLIFT_MODELS) -> dict[str, dict[str, float]]:
+                   = UPLIFT_MODELS, elsewhere_share: float = 0.0
+                   ) -> dict[str, dict[str, float]]:
     """Issue 18's acceptance figures on the heterogeneous economy, in one run.
 
     ``s_support`` is the S-learner with the recency support rule (the default before the
     offset learner), ``offset`` the default; same economy, seed and table. Each model
     also gets :func:`value_decomposition` (the truth's factors are diagnostics only).
+    ``elsewhere_share``: the bank also knows the loans elsewhere of that share of the
+    businesses (:meth:`~propensity.Economy.known_loans_elsewhere`), for fitting and scoring.
     """
     from propensity.qini import qini_coefficient, top_share_ratio
     from propensity.uplift import VisitValueModel, uplift_table
@@ -281,14 +284,16 @@ def uplift_figures(seed: int, n: int, models: Sequence[tuple[str, dict[str, Any]
                 "ceiling_village": expected_visit_value_yuan(econ, month, village_known=True),
                 "ceiling_bank": expected_visit_value_yuan(econ, month, bank_recency=True)}
     t = time.perf_counter()
-    table = uplift_table(econ.businesses, econ.history, econ.loan_book, random_state=seed)
+    book = P.bank_loan_book(econ.history, econ.loan_book,
+                            econ.known_loans_elsewhere(elsewhere_share, seed=seed))
+    table = uplift_table(econ.businesses, econ.history, book, random_state=seed)
     table_s = time.perf_counter() - t
     out: dict[str, dict[str, float]] = {}
     for name, params in models:
         t = time.perf_counter()
         vm = VisitValueModel(random_state=seed, **params).fit(table)
         fit_s = table_s + time.perf_counter() - t
-        ours = vm.score(econ.businesses, month, loan_book=econ.loan_book, explain=False)
+        ours = vm.score(econ.businesses, month, loan_book=book, explain=False)
         cal = getattr(getattr(vm, "offset_", None), "calibration_", {})
         out[name] = {"qini10": top_share_ratio(ours["value_yuan"], true["value"], 0.1),
                      "qini_coef": qini_coefficient(ours["value_yuan"], true["value"]),
@@ -368,6 +373,9 @@ def main() -> int:
     ap.add_argument("--leads", type=int, default=200_000, help="leads for the speed test")
     ap.add_argument("--sections", nargs="+", default=list(_SECTIONS), choices=_SECTIONS,
                     help="parts of the benchmark to run (default: all)")
+    ap.add_argument("--elsewhere-share", type=float, default=0.0,
+                    help="uplift section: the bank also knows the loans from other lenders of "
+                         "this share of the businesses (a credit-information system)")
     ap.add_argument("--offset-baselines", nargs="*", default=[],
                     choices=["gbm", "spline", "blend", "stack"],
                     help="also fit the offset learner with these no-visit baselines "
@@ -418,11 +426,12 @@ def _uplift_section(args: argparse.Namespace) -> None:
           "estimated factor replaces the truth's (loan rule applied to all), see "
           "value_decomposition; observables ceiling = ranking by the truth's expected value "
           "over the unobservables (strict: village effect integrated out; village known), "
-          "see observables_ceiling.py")
+          "see observables_ceiling.py. Loans elsewhere known for "
+          f"{args.elsewhere_share:.0%} of the businesses (--elsewhere-share).")
     models = uplift_models(args.offset_baselines)
     rows = []
     for seed in args.seeds:
-        u = uplift_figures(seed, args.businesses, models)
+        u = uplift_figures(seed, args.businesses, models, args.elsewhere_share)
         pl = u["plain"]
         print(f"seed {seed}: plain uptake scorer: Qini top 10 % {pl['qini10']:.3f}, "
               f"coefficient (value) {pl['qini_coef']:.3f}, (caused loans) "

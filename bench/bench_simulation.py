@@ -184,6 +184,9 @@ def main() -> int:
     ap.add_argument("--before", action="store_true",
                     help="also run the routed policies with the settings before the week-speed "
                          "change (2 improvement steps a day), same seeds, and print both")
+    ap.add_argument("--elsewhere-share", type=float, default=0.0,
+                    help="share of the businesses whose loans from other lenders countyreach's "
+                         "model knows of (a county's credit-information system; default 0)")
     ap.add_argument("--no-ceiling", action="store_true",
                     help="skip the ceiling: countyreach routed on the hidden truth's caused "
                          "value (what choosing whom to visit can reach at all)")
@@ -201,6 +204,7 @@ def main() -> int:
                 for sc in scenario_grid([args.officers], [BaseStrategy(args.bases)], seeds,
                                         policy=pol, n_weeks=args.weeks,
                                         days_per_week=args.days_per_week)]
+        grid = [replace(sc, elsewhere_share=args.elsewhere_share) for sc in grid]
         # Bases once for every policy and seed (as run_scenarios does): where officers
         # live is not part of a simulated week.
         if Policy.COUNTYREACH in policies and not args.no_ceiling:
@@ -225,7 +229,9 @@ def main() -> int:
     print(f"{world.name}: {len(world.businesses)} businesses ({args.variant} economy, "
           f"population seed {args.population_seed}), {args.officers} officers ({args.bases} "
           f"bases), {args.weeks} weeks × {args.days_per_week} days = {days} days, seeds "
-          f"{seeds}; travel: {world.travel}; world built in {t_world:.1f} s; load average "
+          f"{seeds}; loans elsewhere known to countyreach's model for "
+          f"{args.elsewhere_share:.0%} of the businesses; travel: {world.travel}; world "
+          f"built in {t_world:.1f} s; load average "
           f"(1, 5, 15 min) {_load(load0)} at the start, {_load(os.getloadavg())} at the end")
     print()
     names = [p.value for p in policies] + ([_CEILING] if _CEILING in set(summ["policy"]) else [])

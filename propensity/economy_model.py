@@ -98,6 +98,33 @@ class Economy:
             return self.loans
         return self.loans[self.loans["source"] != LoanSource.ELSEWHERE].reset_index(drop=True)
 
+    def credit_coverage(self, share: float, *, seed: int = 0) -> frozenset[str]:
+        """The businesses a source of loans elsewhere covers: a seeded random ``share``
+        of them (a county's rural credit-information system, credit reports the owners
+        agreed to)."""
+        if not 0.0 <= share <= 1.0:
+            raise DataError(f"share must be in [0, 1], got {share}", field="share")
+        ids = self.truth.index.to_numpy()
+        rng = np.random.default_rng([self.seed, seed, 31])
+        return frozenset(str(x) for x in ids[rng.random(len(ids)) < share])
+
+    def known_loans_elsewhere(self, share: float, *, seed: int = 0) -> pd.DataFrame:
+        """Every loan elsewhere of the businesses :meth:`credit_coverage` covers.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``lead_id, month, loan_yuan`` (the input of
+            :func:`~propensity.loan_recency.bank_loan_book`'s ``elsewhere``).
+        """
+        covered = self.credit_coverage(share, seed=seed)
+        cols = ["lead_id", "month", "loan_yuan"]
+        if self.loans.empty:
+            return pd.DataFrame(columns=cols)
+        other = self.loans[(self.loans["source"] == LoanSource.ELSEWHERE)
+                           & self.loans["lead_id"].astype(str).isin(covered)]
+        return other[cols].reset_index(drop=True)
+
     def _rows(self, leads: pd.DataFrame | Iterable[str]) -> npt.NDArray[np.int64]:
         """Positions in ``truth`` of the leads (vectorised; raises for unknown ids)."""
         ids = leads["lead_id"] if isinstance(leads, pd.DataFrame) else list(leads)

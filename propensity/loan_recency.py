@@ -5,6 +5,13 @@ month; :mod:`propensity.uplift` uses them as features and for the loan rule. The
 is checked here (:func:`check_loan_book`) and joined to the visit history's loans
 (:func:`bank_loan_book`); it is taken to be complete from its first month to its last
 (:func:`coverage`).
+
+Loans from other lenders that the bank knows of (a credit report the owner agreed to, a
+county's rural credit-information system, an officer's notes) join the same book with
+``source = "elsewhere"``. They are never outcomes (a loan elsewhere is not a walk-in to
+us) and never trigger the bank's own loan rule; they give the feature
+``months_since_other_loan``: a business that found credit elsewhere last month has little
+to gain from a visit today, and without it that business looks most in need of credit.
 """
 
 from __future__ import annotations
@@ -20,11 +27,47 @@ from propensity.errors import DataError
 from propensity.features import parse_month
 from propensity.history import check_history
 
-__all__ = ["RECENCY_CAP_MONTHS", "loan_recency", "month_index", "check_loan_book",
-           "bank_loan_book", "recency_now", "coverage", "in_coverage"]
+__all__ = ["RECENCY_CAP_MONTHS", "ELSEWHERE", "loan_recency", "month_index",
+           "check_loan_book", "bank_loan_book", "recency_now", "coverage", "in_coverage",
+           "own_loans", "newest_loan_months"]
 
 #: Months-since-last-loan features are capped here (never borrowed = the cap).
 RECENCY_CAP_MONTHS = 60.0
+#: ``source`` of a loan from another lender in a joined book (:func:`bank_loan_book`).
+ELSEWHERE = "elsewhere"
+
+
+def own_loans(book: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a joined book that are loans from us (every row without ``source``)."""
+    if "source" not in book.columns or not len(book):
+        return book
+    return book[book["source"].astype(str) != ELSEWHERE]
+
+
+def newest_loan_months(X: pd.DataFrame) -> npt.NDArray[np.float64]:
+    """Months since each row's newest known loan, ours or elsewhere (NaN: none given).
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        Rows with ``months_since_loan`` and, where known, ``months_since_other_loan``.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    def col(name: str) -> npt.NDArray[np.float64]:
+        if name not in X.columns:
+            return np.full(len(X), np.nan)
+        return np.asarray(pd.to_numeric(X[name], errors="coerce"), float)
+
+    return np.asarray(np.fmin(col("months_since_loan"), col("months_since_other_loan")), float)
+
+
+def _elsewhere(book: pd.DataFrame | None) -> pd.DataFrame | None:
+    if book is None or "source" not in book.columns or not len(book):
+        return None
+    return book[book["source"].astype(str) == ELSEWHERE]
 
 
 def month_index(months: Sequence[str] | npt.NDArray[Any]) -> npt.NDArray[np.int64]:
@@ -48,27 +91,40 @@ def loan_recency(lead_ids: Sequence[str], month: str | Sequence[str],
     Returns
     -------
     pandas.DataFrame
-        ``months_since_loan`` (capped at 60; 60 = none known) and ``loans_24m``, in input
-        order.
+        ``months_since_loan`` (capped at 60; 60 = none known) and ``loans_24m`` of our
+        loans, and ``months_since_other_loan`` of the loans elsewhere the book holds
+        (``source = "elsewhere"``; 60 = none known), in input order.
     """
     ids = np.asarray([str(x) for x in lead_ids], dtype=object)
     at = (np.full(len(ids), month_index([month])[0]) if isinstance(month, str)
           else month_index(list(month)))
+    since, count = _since(ids, at, None if loan_book is None else own_loans(loan_book))
+    other, _ = _since(ids, at, _elsewhere(loan_book))
+    return pd.DataFrame({"months_since_loan": since, "loans_24m": count,
+                         "months_since_other_loan": other})
+
+
+def _since(ids: npt.NDArray[np.object_], at: npt.NDArray[np.int64],
+           loans: pd.DataFrame | None) -> tuple[npt.NDArray[np.float64],
+                                                npt.NDArray[np.float64]]:
+    """Months since the last of ``loans`` before each ``at`` (capped), and the count in
+    the 24 months before it."""
     since = np.full(len(ids), RECENCY_CAP_MONTHS)
     count = np.zeros(len(ids))
-    if loan_book is not None and len(loan_book) and len(ids):
-        book = pd.DataFrame({"lead_id": loan_book["lead_id"].astype(str).to_numpy(),
-                             "m": month_index(loan_book["month"].astype(str).to_numpy())})
-        by_lead = book.groupby("lead_id")["m"].apply(np.sort).to_dict()
-        for i, (lid, t) in enumerate(zip(ids, at, strict=True)):
-            ms = by_lead.get(lid)
-            if ms is None:
-                continue
-            before = ms[ms < t]
-            if len(before):
-                since[i] = min(RECENCY_CAP_MONTHS, float(t - before[-1]))
-                count[i] = float(np.sum(before >= t - 24))
-    return pd.DataFrame({"months_since_loan": since, "loans_24m": count})
+    if loans is None or not len(loans) or not len(ids):
+        return since, count
+    book = pd.DataFrame({"lead_id": loans["lead_id"].astype(str).to_numpy(),
+                         "m": month_index(loans["month"].astype(str).to_numpy())})
+    by_lead = book.groupby("lead_id")["m"].apply(np.sort).to_dict()
+    for i, (lid, t) in enumerate(zip(ids, at, strict=True)):
+        ms = by_lead.get(lid)
+        if ms is None:
+            continue
+        before = ms[ms < t]
+        if len(before):
+            since[i] = min(RECENCY_CAP_MONTHS, float(t - before[-1]))
+            count[i] = float(np.sum(before >= t - 24))
+    return since, count
 
 
 def check_loan_book(loans: pd.DataFrame) -> pd.DataFrame:
@@ -121,8 +177,10 @@ def check_loan_book(loans: pd.DataFrame) -> pd.DataFrame:
 
 
 def bank_loan_book(history: pd.DataFrame | None,
-                   loans: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every loan the bank knows: the visit history's loans and the loan book's.
+                   loans: pd.DataFrame | None = None,
+                   elsewhere: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every loan the bank knows: the visit history's loans, the loan book's and the
+    loans elsewhere it knows of.
 
     Parameters
     ----------
@@ -130,12 +188,17 @@ def bank_loan_book(history: pd.DataFrame | None,
         Visit history (and recorded outcomes) with ``took_loan``.
     loans : pandas.DataFrame, optional
         The loan book (:func:`check_loan_book`).
+    elsewhere : pandas.DataFrame, optional
+        Loans from other lenders (``lead_id, month``, optional ``loan_yuan``; checked as a
+        loan book): features only, never outcomes nor the loan rule's.
 
     Returns
     -------
     pandas.DataFrame
         ``lead_id, month, source, loan_yuan, defaulted``; ``source`` is ``visit`` where the
-        lead was visited that month, else ``walk_in``; one row per lead and month.
+        lead was visited that month, ``walk_in`` for the book's other loans and
+        ``elsewhere`` for the other lenders'; one loan from us and one elsewhere per lead
+        and month.
     """
     cols = ["lead_id", "month", "source", "loan_yuan", "defaulted"]
     h = check_history(history) if history is not None and len(history) else None
@@ -149,10 +212,15 @@ def bank_loan_book(history: pd.DataFrame | None,
         src = ["visit" if k in visited else "walk_in"
                for k in zip(book["lead_id"], book["month"], strict=True)]
         parts.append(book.assign(source=src)[cols])
+    if elsewhere is not None and len(elsewhere):
+        parts.append(check_loan_book(elsewhere).assign(source=ELSEWHERE)[cols])
     if not parts:
         return pd.DataFrame(columns=cols)
     out = pd.concat(parts, ignore_index=True)
-    return out.drop_duplicates(["lead_id", "month"]).reset_index(drop=True)
+    # One loan from us per lead and month (the visit's record wins) and one elsewhere.
+    other = (out["source"] == ELSEWHERE).rename("_other")
+    return out[~pd.concat([out[["lead_id", "month"]], other], axis=1).duplicated()
+               ].reset_index(drop=True)
 
 
 def recency_now(lead_ids: Sequence[str], month: str,
@@ -173,14 +241,18 @@ def recency_now(lead_ids: Sequence[str], month: str,
     Returns
     -------
     pandas.DataFrame
-        ``months_since_loan, loans_24m`` in input order.
+        ``months_since_loan, loans_24m, months_since_other_loan`` in input order.
     """
     ids = [str(x) for x in lead_ids]
     rec = loan_recency(ids, month, loan_book)
     if loan_book is not None and len(loan_book):
-        now = loan_book["month"].astype(str).str.slice(0, 7) == month
-        this = set(loan_book.loc[now, "lead_id"].astype(str))
-        rec.loc[np.isin(np.asarray(ids, dtype=object), list(this)), "months_since_loan"] = 0.0
+        for book, col in ((own_loans(loan_book), "months_since_loan"),
+                          (_elsewhere(loan_book), "months_since_other_loan")):
+            if book is None or not len(book):
+                continue
+            now = book["month"].astype(str).str.slice(0, 7) == month
+            this = set(book.loc[now, "lead_id"].astype(str))
+            rec.loc[np.isin(np.asarray(ids, dtype=object), list(this)), col] = 0.0
     return rec
 
 

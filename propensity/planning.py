@@ -251,7 +251,8 @@ def _fallback_basis(why_en: Sequence[str], why_zh: Sequence[str],
 def add_visit_value(scorer: LeadScorer, leads: pd.DataFrame, history: pd.DataFrame,
                     loans: pd.DataFrame | None, *, seed: int = 0,
                     criteria: UpliftCriteria | None = None,
-                    lockout_months: int = LOCKOUT_MONTHS) -> LeadScorer:
+                    lockout_months: int = LOCKOUT_MONTHS,
+                    elsewhere: pd.DataFrame | None = None) -> LeadScorer:
     """Fit the visit-value model next to a fitted lead scorer when the data supports it.
 
     Sets ``scorer.visit_value_`` (a :class:`~propensity.uplift.VisitValueModel` or
@@ -273,6 +274,8 @@ def add_visit_value(scorer: LeadScorer, leads: pd.DataFrame, history: pd.DataFra
     lockout_months : int
         The lender's loan rule: a lead with a loan from us within this many months is
         worth 0 (the uplift model may raise it to what its data support).
+    elsewhere : pandas.DataFrame, optional
+        Loans from other lenders the bank knows of (:func:`bank_loan_book`): a feature.
 
     Returns
     -------
@@ -290,7 +293,7 @@ def add_visit_value(scorer: LeadScorer, leads: pd.DataFrame, history: pd.DataFra
     cover = coverage(loans)
     assert cover is not None
     h = in_coverage(check_history(history), cover)
-    book = bank_loan_book(history, loans)
+    book = bank_loan_book(history, loans, elsewhere)
     try:
         model = VisitValueModel(margin=scorer.margin, lockout_months=lockout_months,
                                 random_state=seed).fit_history(
@@ -302,16 +305,19 @@ def add_visit_value(scorer: LeadScorer, leads: pd.DataFrame, history: pd.DataFra
                                               lockout_months)
         return scorer
     lock = float(getattr(model, "lockout_months_", model.lockout_months))
+    n_other = 0 if elsewhere is None else len(elsewhere)
     scorer.visit_value_ = model
     scorer.value_basis_ = ValueBasis(
         ValueBasisKind.VISIT_CAUSED,
         "uplift in take-up × loan × margin − expected loss; uplift model on "
         f"{model.n_treated_:,} visited and {model.n_control_:,} unvisited business-months, "
-        f"{model.n_randomised_:,} randomised visits; loans from us in the last {lock:.0f} "
-        "months are worth 0",
+        f"{model.n_randomised_:,} randomised visits"
+        + (f", {n_other:,} loans from other lenders known" if n_other else "")
+        + f"; loans from us in the last {lock:.0f} months are worth 0",
         f"拜访带来的贷款概率增量×额度×利差－预期损失；增量模型基于{model.n_treated_:,}个拜访月、"
-        f"{model.n_control_:,}个未拜访月、{model.n_randomised_:,}次随机拜访；"
-        f"近{lock:.0f}个月在我行贷过款的不计价值", lock)
+        f"{model.n_control_:,}个未拜访月、{model.n_randomised_:,}次随机拜访"
+        + (f"、已知{n_other:,}笔他行贷款" if n_other else "")
+        + f"；近{lock:.0f}个月在我行贷过款的不计价值", lock)
     return scorer
 
 
@@ -460,13 +466,15 @@ def _auc(y: npt.NDArray[Any], p: FloatArray) -> float | None:
 
 
 def uplift_holdout_metrics(scorer: LeadScorer, leads: pd.DataFrame, history: pd.DataFrame,
-                           loans: pd.DataFrame | None) -> dict[str, float]:
+                           loans: pd.DataFrame | None,
+                           elsewhere: pd.DataFrame | None = None) -> dict[str, float]:
     """Held-out check of each arm of the visit-value model (empty without one).
 
     On business-months of leads the model never saw (inside the loan book's months): the
     AUC of P(loan | visit) on their visits and of P(loan | no visit) on their unvisited
     months. They show each arm ranks outcomes; neither measures the effect itself, which
-    a county's few randomised visits cannot measure out of sample.
+    a county's few randomised visits cannot measure out of sample. ``elsewhere``: the
+    loans from other lenders the bank knows of, as in :func:`add_visit_value`.
 
     Returns
     -------
@@ -481,7 +489,8 @@ def uplift_holdout_metrics(scorer: LeadScorer, leads: pd.DataFrame, history: pd.
     h = h[h["lead_id"].isin(set(leads["lead_id"].astype(str)))]
     if h.empty:
         return {}
-    rows = uplift_table(leads, h, bank_loan_book(history, loans), max_controls=20_000)
+    rows = uplift_table(leads, h, bank_loan_book(history, loans, elsewhere),
+                        max_controls=20_000)
     parts = model.components(rows)
     took = rows["took_loan"].to_numpy(int)
     arm = rows["visited"].to_numpy(int) == 1

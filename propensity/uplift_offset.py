@@ -85,6 +85,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
 
 from propensity.errors import DataError, ModelError
+from propensity.loan_recency import newest_loan_months
 from propensity.uplift_boost import (
     _Boosted,
     _logit,
@@ -386,9 +387,9 @@ class OffsetUplift(BaseEstimator):
         return self
 
     def _bins(self, X: pd.DataFrame) -> npt.NDArray[np.int64]:
-        since = X["months_since_loan"] if "months_since_loan" in X.columns else \
-            pd.Series(np.nan, index=X.index)
-        return recency_bins(pd.to_numeric(since, errors="coerce").to_numpy(float))
+        # A known loan elsewhere moves the baseline and effect as ours does (seeds 10-17, all
+        # known: Qini 0.714 by our loans' recency, 0.724 by the newest loan's; README).
+        return recency_bins(newest_loan_months(X))
 
     def _fit_half(self, X: pd.DataFrame, y: FloatArray, v: npt.NDArray[np.bool_],
                   w: FloatArray, bins: npt.NDArray[np.int64], log_c: FloatArray,

@@ -6,7 +6,7 @@ reason for each:
 * **likely** — the chance of a loan after a visit;
 * **large** — the expected loan and its risk (probability of default, expected loss);
 * **now** — the season's cash need and the lead's loan recency (renewal due, borrowed
-  recently, never borrowed from us);
+  recently, never borrowed from us, borrowed from another lender lately);
 * **caused by the visit** — the chance without a visit against the chance with one, and
   what makes the visit matter (far from the branch, little mobile payment, a young
   business) or not (would come anyway).
@@ -61,6 +61,10 @@ def _now(since: float, cash: float, lockout: float, moy: int) -> tuple[str, str]
         en += f"; {_MONTHS_EN[moy - 1]} is a quiet month"
         zh += f"；{_MONTHS_ZH[moy - 1]}是资金淡季"
     return en, zh
+
+
+#: A loan elsewhere at most this many months old is named in the "now" reason.
+_OTHER_LOAN_NAMED_MONTHS = 24
 
 
 def now_reason(months_since_loan: float, cash_need_index: float, lockout_months: float,
@@ -157,6 +161,7 @@ def value_reasons(parts: pd.DataFrame, features: pd.DataFrame, medians: Mapping[
     loan = parts["loan_yuan"].to_numpy(float)
     pdef = parts["p_default"].to_numpy(float)
     since = parts["months_since_loan"].to_numpy(float)
+    other = _num(features, "months_since_other_loan")
     cols: dict[str, list[str]] = {k: [] for k in (
         "reason_likely_en", "reason_large_en", "reason_now_en", "reason_visit_en",
         "explanation_en", "explanation_zh")}
@@ -176,6 +181,11 @@ def value_reasons(parts: pd.DataFrame, features: pd.DataFrame, medians: Mapping[
         large_zh = (f"额度：预计贷款¥{loan[i]:,.0f}（{name_zh}{bnd_zh}）；违约概率{pdef[i]:.1%}，"
                     f"每笔预期损失¥{loss:,.0f}（利差¥{loan[i] * margin * (1 - pdef[i]):,.0f}）")
         now_en, now_zh = _now(since[i], cash[i], lockout_months, moy)
+        if np.isfinite(other[i]) and other[i] < _OTHER_LOAN_NAMED_MONTHS:
+            # Why a likely borrower is worth less: it found credit elsewhere not long ago.
+            n = round(float(other[i]))
+            now_en += f"; borrowed from another lender {n} month{'' if n == 1 else 's'} ago"
+            now_zh += f"；{n}个月前在其他机构贷过款"
         visit_en, visit_zh = _visit(p1[i], p0[i], km[i], pay[i], years[i], lift[i], medians,
                                     since[i], support_months)
         cols["reason_likely_en"].append(likely_en)

@@ -26,12 +26,12 @@ import pandas as pd
 
 from propensity.errors import DataError
 from propensity.features import build_features
-from propensity.loan_recency import loan_recency, month_index
+from propensity.loan_recency import ELSEWHERE, RECENCY_CAP_MONTHS, loan_recency, month_index
 
 __all__ = ["uplift_table", "revisit_gap", "model_features", "RECENCY_FEATURES"]
 
 #: Loan-recency columns of every row (features and the loan rule).
-RECENCY_FEATURES = ("months_since_loan", "loans_24m")
+RECENCY_FEATURES = ("months_since_loan", "loans_24m", "months_since_other_loan")
 
 
 def revisit_gap(history: pd.DataFrame) -> int:
@@ -61,11 +61,12 @@ def revisit_gap(history: pd.DataFrame) -> int:
 
 
 def _walk_ins(book: pd.DataFrame) -> pd.DataFrame:
-    """The loan book's loans that did not follow a visit (the control arm's outcomes)."""
+    """The loan book's loans from us that did not follow a visit (the control arm's
+    outcomes; a loan elsewhere is not one)."""
     if not len(book):
         return book
     src = book["source"] if "source" in book.columns else pd.Series("walk_in", index=book.index)
-    return book[src != "visit"]
+    return book[~src.isin(["visit", ELSEWHERE])]
 
 
 def uplift_table(businesses: pd.DataFrame, history: pd.DataFrame,
@@ -95,7 +96,7 @@ def uplift_table(businesses: pd.DataFrame, history: pd.DataFrame,
     -------
     pandas.DataFrame
         Business columns plus ``month, visited, randomised, took_loan, loan_yuan,
-        defaulted, weight, months_since_loan, loans_24m``; ``weight`` is 1 for visits and
+        defaulted, weight`` and :data:`RECENCY_FEATURES`; ``weight`` is 1 for visits and
         walk-ins and ``unvisited months / sampled`` for a sampled month without a loan.
     """
     if history is None or history.empty:
@@ -206,4 +207,7 @@ def model_features(rows: pd.DataFrame, groups: Sequence[str]) -> pd.DataFrame:
     for c in RECENCY_FEATURES:
         X[c] = pd.to_numeric(rows[c], errors="coerce").to_numpy(float) if c in rows.columns \
             else np.nan
+    if "months_since_other_loan" not in rows.columns:
+        # No loans elsewhere given is none known (as in a table built without them).
+        X["months_since_other_loan"] = RECENCY_CAP_MONTHS
     return X.reset_index(drop=True)

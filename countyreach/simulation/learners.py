@@ -8,7 +8,8 @@
   (:class:`propensity.uplift.VisitValueModel`), trained on the history and the bank's
   loan book, retrained every ``retrain_weeks`` on the simulated visits and walk-ins.
 
-Both see only what the bank knows: the visit log and its own loans.
+Both see only what the bank knows: the visit log and its own loans, and the value model
+the loans elsewhere of the businesses a credit-information source covers, if any.
 """
 
 from __future__ import annotations
@@ -64,17 +65,26 @@ class ValueLearner:
     world : SimWorld
     seed : int
     margin : float
+    elsewhere_share : float
+        Share of the businesses whose loans elsewhere the bank knows of
+        (:attr:`covered` lists them).
     """
 
-    def __init__(self, world: SimWorld, seed: int, margin: float) -> None:
+    def __init__(self, world: SimWorld, seed: int, margin: float,
+                 elsewhere_share: float = 0.0) -> None:
+        from propensity.loan_recency import ELSEWHERE
         from propensity.uplift import VisitValueModel
 
         econ = world.economy
         self.world = world
         self.seed = seed
         self.margin = margin
+        #: Businesses whose loans elsewhere the bank learns of, in the history and after.
+        self.covered = econ.credit_coverage(elsewhere_share, seed=seed)
+        known = econ.known_loans_elsewhere(elsewhere_share, seed=seed)
         self.history = econ.history.copy()
-        self.book = econ.loan_book.copy()
+        self.book = pd.concat([econ.loan_book, known.assign(source=ELSEWHERE)],
+                              ignore_index=True) if len(known) else econ.loan_book.copy()
         self._cls = VisitValueModel
         self.model = self._fit()
         # Business rows by lead id, to score a day's open leads without the rest.
@@ -89,7 +99,8 @@ class ValueLearner:
             self.world.businesses, self.history, self.book)
 
     def record(self, visits: pd.DataFrame, loans: pd.DataFrame) -> None:
-        """Add simulated visits (with ``visited_by_policy``) and the bank's new loans.
+        """Add simulated visits (with ``visited_by_policy``) and the bank's new loans
+        (``source`` ``elsewhere``: a loan elsewhere it learnt of).
 
         The book keeps one loan per lead and month, as a county's loan book does
         (:func:`propensity.loan_recency.check_loan_book`): a business that borrowed can
@@ -100,8 +111,10 @@ class ValueLearner:
         if len(visits):
             self.history = pd.concat([self.history, visits], ignore_index=True)
         if len(loans):
-            self.book = pd.concat([self.book, loans], ignore_index=True).drop_duplicates(
-                ["lead_id", "month"], keep="first", ignore_index=True)
+            book = pd.concat([self.book, loans], ignore_index=True)
+            other = (book["source"] == "elsewhere").rename("_other")
+            self.book = book[~pd.concat([book[["lead_id", "month"]], other], axis=1)
+                             .duplicated(keep="first")].reset_index(drop=True)
 
     def retrain(self) -> None:
         """Refit on everything recorded so far."""

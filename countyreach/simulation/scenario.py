@@ -166,6 +166,10 @@ class Scenario:
         instead of the model's, without exploration: the most that choosing whom to
         visit can reach with the same officers, routing, offer and rules. A yardstick
         for the bench, not a policy a lender could run.
+    elsewhere_share : float
+        Share of the businesses whose loans from other lenders ``countyreach``'s model
+        knows of (history and simulated weeks alike), as from a county's rural
+        credit-information system; 0 (default): only the bank's own loans.
     """
 
     scenario_id: str
@@ -189,6 +193,7 @@ class Scenario:
     retrain_weeks: int = 4
     team: Team = Team.BASES
     oracle: bool = False
+    elsewhere_share: float = 0.0
 
     def __post_init__(self) -> None:
         if not (isinstance(self.n_officers, int) and 1 <= self.n_officers <= 500):
@@ -215,6 +220,8 @@ class Scenario:
             raise InputError("base strategy 'given' needs one base per officer", field="bases")
         if not 0.0 <= self.explore_share <= 1.0:
             raise InputError("explore share must be in [0, 1]", field="explore_share")
+        if not 0.0 <= self.elsewhere_share <= 1.0:
+            raise InputError("elsewhere share must be in [0, 1]", field="elsewhere_share")
         if not 0 <= self.retrain_weeks <= 104:
             raise InputError("retrain_weeks must be in 0..104", field="retrain_weeks")
         if self.day_time_limit_s <= 0:
