@@ -35,6 +35,7 @@ from typing import Any
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
 from countyreach.input_warnings import collected, print_warning, show_warning
 from countyreach.io import from_wgs84
+from countyreach.synth import ELSEWHERE_SHARE, synth_county
 from propensity.planning import LOCKOUT_MONTHS
 from routing.params import SolveParams
 from routing.plan import Plan
@@ -319,92 +320,6 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
-#: Visit windows by industry for synthesised leads: growers are in the fields mid-day, factory
-#: owners on the shop floor at shift change, some shopkeepers at the wholesale market mornings.
-_SYNTH_WINDOWS: dict[str, tuple[float, str]] = {
-    "pumpkin": (0.5, "08:00-10:30;15:30-18:00"),
-    "jujube": (0.5, "08:00-10:30;15:30-18:00"),
-    "kids_bicycles": (0.4, "09:00-11:30;14:00-17:00"),
-    "jade_carving": (0.4, "09:00-11:30;14:00-17:00"),
-    "clothing": (0.4, "09:00-11:30;14:00-17:00"),
-    "small_shop": (0.3, "13:00-18:00"),
-}
-
-
-def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: int,
-                 start_month: str, force: bool = False,
-                 variant: str = "heterogeneous") -> tuple[Path, Path]:
-    """Synthesise a business population and its visit history for a county folder.
-
-    Businesses are placed in the county's villages by the propensity generator;
-    the hidden truth stays in memory, only what a lender could observe is written.
-    The default ``variant="heterogeneous"`` (:class:`propensity.EconomyVariant`) has
-    walk-in loans and randomised visits: the bank's loan book is written too
-    (``loans.csv``), so plans value what a visit causes, as a lender's own data would
-    let them. ``"additive"`` is the earlier economy (no walk-ins, no loan book).
-
-    Returns
-    -------
-    tuple of Path
-        ``leads.csv`` and ``history.csv``.
-
-    Raises
-    ------
-    InputError
-        When either file exists and ``force`` is false (a user's own leads are not
-        overwritten by accident).
-    """
-    import numpy as np
-    import pandas as pd
-
-    import propensity
-    from countyreach.io import read_branches, read_villages
-    from countyreach.serialize import read_json
-
-    root = county_dir
-    existing = [p for p in (root / "leads.csv", root / "history.csv") if p.exists()]
-    if existing and not force:
-        raise InputError("already exists; synth would overwrite it (use --force to replace "
-                         "it with synthetic data)", file=str(existing[0]))
-    # The manifest may not name leads yet: read only what synthesis needs from it.
-    manifest = read_json(root / "county.json") if (root / "county.json").exists() else {}
-    crs = str(manifest.get("crs", "wgs84"))
-    villages = read_villages(root / manifest.get("villages", "villages.csv"), crs=crs)
-    branches = read_branches(root / manifest.get("branches", "branches.csv"), crs=crs)
-    bdf = pd.DataFrame([{"branch_id": b.depot_id, "name": b.name, "lat": b.location.lat,
-                         "lon": b.location.lon} for b in branches])
-    econ = propensity.generate_economy(villages, n_businesses=n_businesses, n_months=n_months,
-                                       seed=seed, branches=bdf, start_month=start_month,
-                                       variant=variant)
-    leads = econ.businesses.copy()
-    rng = np.random.default_rng(seed + 1)
-    windows = []
-    for industry in leads["industry"]:
-        share, text = _SYNTH_WINDOWS.get(str(industry), (0.0, ""))
-        windows.append(text if rng.random() < share else "")
-    leads["windows"] = windows
-    leads["pinned_officer_id"] = ""
-    for col in ("dist_branch_m", "dist_cluster_core_m", "cluster_size", "branch_id",
-                "phone_is_fictitious"):
-        leads = leads.drop(columns=col, errors="ignore")  # derived again from the map at plan time
-    if crs != "wgs84":  # the folder declares its system: write the leads in it too
-        pts = [from_wgs84(float(a), float(b), crs) for a, b in zip(leads["lat"], leads["lon"],
-                                                                   strict=True)]
-        leads["lat"] = [round(p[0], 7) for p in pts]
-        leads["lon"] = [round(p[1], 7) for p in pts]
-    leads_path = root / "leads.csv"
-    history_path = root / "history.csv"
-    leads.to_csv(leads_path, index=False)
-    econ.history.to_csv(history_path, index=False)
-    loans_path = root / "loans.csv"
-    if (econ.loan_book["source"] != "visit").any():
-        econ.loan_book[["lead_id", "month", "loan_yuan", "defaulted"]].to_csv(loans_path,
-                                                                              index=False)
-    else:  # an old loan book would describe other businesses
-        loans_path.unlink(missing_ok=True)
-    return leads_path, history_path
-
-
 def cmd_plan_many(args: argparse.Namespace) -> int:
     from countyreach.many import plan_many, write_summary
 
@@ -448,10 +363,11 @@ def cmd_county_init(args: argparse.Namespace) -> int:
 def cmd_synth(args: argparse.Namespace) -> int:
     leads, history = synth_county(Path(args.county), n_businesses=args.n, n_months=args.months,
                                   seed=args.seed, start_month=args.start_month,
-                                  force=args.force, variant=args.variant)
-    book = Path(args.county) / "loans.csv"
-    files = f"{leads}, {history} and {book}" if book.exists() else f"{leads} and {history}"
-    print(f"Wrote {files} (synthetic, seed {args.seed})")
+                                  force=args.force, variant=args.variant,
+                                  elsewhere_share=args.elsewhere_share)
+    written = [str(p) for p in (leads, history, *(Path(args.county) / f for f in (
+        "loans.csv", "loans_elsewhere.csv"))) if p.exists()]
+    print(f"Wrote {', '.join(written[:-1])} and {written[-1]} (synthetic, seed {args.seed})")
     return 0
 
 
@@ -556,6 +472,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--variant", choices=("additive", "heterogeneous"), default="heterogeneous",
                    help="economy: heterogeneous (default) has walk-in loans and writes "
                         "loans.csv; additive has neither")
+    p.add_argument("--elsewhere-share", type=float, default=ELSEWHERE_SHARE,
+                   help="share of the businesses whose loans elsewhere the bank knows, e.g. "
+                        "from the county's rural credit-information system (written to "
+                        f"loans_elsewhere.csv; default {ELSEWHERE_SHARE}, 0 writes none)")
     p.set_defaults(func=cmd_synth)
 
     from countyreach.simulation.cli import add_subcommands as add_simulation_subcommands

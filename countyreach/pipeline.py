@@ -37,7 +37,6 @@ from countyreach.errors import (
     DroppedRowWarning,
     FarSnapWarning,
     InputError,
-    LocatedError,
     ModelError,
 )
 from countyreach.io import (
@@ -50,7 +49,13 @@ from countyreach.io import (
     read_officers,
     read_villages,
 )
-from countyreach.placement import OFFICER_MAX_OUTSIDE_M, keep_inside
+from countyreach.placement import OFFICER_MAX_OUTSIDE_M, check_crs_mixup, keep_inside
+from countyreach.services.loan_files import (
+    LOANS_ELSEWHERE_FILE,
+    LOANS_FILE,
+    read_loans,
+    read_loans_elsewhere,
+)
 from geo.types import Location, TravelMatrix
 from routing.params import SolveParams
 from routing.plan import DroppedLead, DropReason, Plan, Violation
@@ -98,7 +103,8 @@ class CountyData:
 
     ``snaps`` maps every lead id and every officer start/end node id to its
     snap on the road graph; ``leads`` keeps the validated input table with the
-    spatial features added; ``loans`` is the bank's loan book (``loans.csv``).
+    spatial features added; ``loans`` is the bank's loan book (``loans.csv``) and
+    ``loans_elsewhere`` the loans from other lenders it knows of (``loans_elsewhere.csv``).
     """
 
     county: County
@@ -110,6 +116,7 @@ class CountyData:
     snaps: Mapping[str, Any] = field(repr=False)
     history: pd.DataFrame | None = None
     loans: pd.DataFrame | None = None
+    loans_elsewhere: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -166,18 +173,18 @@ def load_county_data(
     _check_pins(county, table, officers)
     history_path = county.root / "history.csv"
     history = read_history(history_path) if history_path.exists() else None
-    from countyreach.services.models import read_loans
-
-    loans = read_loans(county.root / "loans.csv")
-    return assemble_county_data(county, villages, branches, table, officers, history,
-                                cache_dir=cache_dir, progress=report, loans=loans)
+    return assemble_county_data(
+        county, villages, branches, table, officers, history, cache_dir=cache_dir,
+        progress=report, loans=read_loans(county.root / LOANS_FILE),
+        loans_elsewhere=read_loans_elsewhere(county.root / LOANS_ELSEWHERE_FILE))
 
 
 def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple[Depot, ...],
                          table: pd.DataFrame, officers: tuple[Officer, ...],
                          history: pd.DataFrame | None, *, cache_dir: str | Path | None = None,
                          progress: ProgressFn | None = None,
-                         loans: pd.DataFrame | None = None) -> CountyData:
+                         loans: pd.DataFrame | None = None,
+                         loans_elsewhere: pd.DataFrame | None = None) -> CountyData:
     """Snap read county tables to the roads and add spatial features (the store plans
     through this; :func:`load_county_data` reads the tables from a folder first).
 
@@ -185,8 +192,9 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
     ----------
     county : County
         Where the road file is (and what error messages name).
-    villages, branches, table, officers, history, loans
-        As the readers return them (``table`` with ``source_row``; ``loans``: loans.csv).
+    villages, branches, table, officers, history, loans, loans_elsewhere
+        As the readers return them (``table`` with ``source_row``; ``loans``: loans.csv,
+        ``loans_elsewhere``: loans_elsewhere.csv).
     cache_dir : str or Path, optional
         Road-graph cache.
     progress : callable, optional
@@ -213,7 +221,7 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
         snaps = geo.snap_points(graph, points, ids, far_m=OFFICER_MAX_OUTSIDE_M,
                                 max_m=float("inf"))
     snap_map = dict(zip(ids, snaps, strict=True))
-    _check_crs_mixup(county, graph, table, snap_map)
+    check_crs_mixup(county, graph, table, snap_map)
     table = _drop_roadless_leads(county, table, snap_map)
     for o in officers:
         for node in (start_node_id(o.officer_id), end_node_id(o.officer_id)):
@@ -225,7 +233,7 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
                     field="start_lat" if node.startswith("@start") else "end_lat")
     table = add_spatial_features(table, branches)
     return CountyData(county, graph, villages, branches, table, officers, snap_map, history,
-                      loans)
+                      loans, loans_elsewhere)
 
 
 def _check_pins(county: County, table: pd.DataFrame, officers: Sequence[Officer]) -> None:
@@ -254,39 +262,6 @@ def _drop_roadless_leads(county: County, table: pd.DataFrame,
     if not far:
         return table
     return table[~table["lead_id"].isin({r.lead_id for r in far})].reset_index(drop=True)
-
-
-def _check_crs_mixup(county: County, graph: Any, table: pd.DataFrame,
-                     snaps: Mapping[str, Any]) -> None:
-    """Catch Amap/Baidu coordinates declared as WGS-84: they sit ~0.5 km off the roads.
-
-    If converting the file from GCJ-02 (or BD-09) to WGS-84 would bring the
-    leads markedly closer to the roads, the declaration is almost surely wrong.
-    """
-    if county.crs != "wgs84" or len(table) < 20:
-        return
-    sample = table.sample(n=min(200, len(table)), random_state=0)
-    now = float(np.median([snaps[i].distance_m for i in sample["lead_id"]]))
-    # Correct rural data sits a median ~70 m from the mapped roads (farmyards, unmapped lanes);
-    # only a clearly worse fit is worth the conversion test.
-    if now < 150:
-        return
-    for crs, conv in (("gcj02", geo.gcj02_to_wgs84), ("bd09", geo.bd09_to_wgs84)):
-        lat, lon = conv(sample["lat"].to_numpy(float), sample["lon"].to_numpy(float))
-        pts = [Location(float(a), float(b)) for a, b in zip(lat, lon, strict=True)]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                alt = geo.snap_points(graph, pts, None, max_m=float("inf"))
-            except LocatedError:
-                continue
-        then = float(np.median([s.distance_m for s in alt]))
-        if then < 0.5 * now:
-            raise InputError(
-                f"the leads lie a median {now:,.0f} m from the roads, but only {then:,.0f} m if "
-                f"read as {crs.upper().replace('GCJ02', 'GCJ-02').replace('BD09', 'BD-09')}: "
-                f"set \"crs\": \"{crs}\" in county.json",
-                file=str(county.root / "county.json"), field="crs")
 
 
 def add_spatial_features(table: pd.DataFrame, branches: Sequence[Depot]) -> pd.DataFrame:
@@ -333,7 +308,8 @@ def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain
 
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     rule = data.county.loan_rule_months
-    path = file_model_path(cache, data.county.county_id, data.leads, data.history, data.loans, rule)
+    path = file_model_path(cache, data.county.county_id, data.leads, data.history, data.loans, rule,
+                           data.loans_elsewhere)
     if path.exists() and not retrain:
         try:
             return propensity.load_scorer(path)
@@ -344,7 +320,7 @@ def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain
                          file=str(data.county.root / "history.csv"))
     scorer = propensity.LeadScorer(random_state=seed).fit_history(data.leads, data.history)
     propensity.add_visit_value(scorer, data.leads, data.history, data.loans, seed=seed,
-                               lockout_months=rule)
+                               lockout_months=rule, elsewhere=data.loans_elsewhere)
     path.parent.mkdir(parents=True, exist_ok=True)
     propensity.save_scorer(scorer, path)
     return scorer
@@ -361,15 +337,16 @@ def score_leads(data: CountyData, scorer: propensity.LeadScorer, month: str, *,
     Parameters
     ----------
     loan_book : pandas.DataFrame, optional
-        Every loan the bank knows; default the county's history and loan book.
+        Every loan the bank knows; default the county's history, loan book and loans
+        elsewhere.
 
     Returns
     -------
     pandas.DataFrame
         :data:`propensity.PLAN_SCORE_COLUMNS` plus the lead's name, industry, village.
     """
-    book = loan_book if loan_book is not None else propensity.bank_loan_book(data.history,
-                                                                             data.loans)
+    book = loan_book if loan_book is not None else propensity.bank_loan_book(
+        data.history, data.loans, data.loans_elsewhere)
     scores = propensity.plan_scores(scorer, data.leads, month, loan_book=book,
                                     do_not_visit=tuple(do_not_visit))
     keep = ["lead_id", "name", "industry", "village", "lat", "lon"]

@@ -6,13 +6,14 @@ other few thousand. Near points are snapped (the warning states how far outside 
 far leads are skipped and listed with file, row and reason. Officers are the day itself: an
 officer whose start or end is far outside is an input error naming the row. When most leads
 lie outside, the file as a whole is wrong (usually its coordinate system), and that is an
-error too.
+error too; so are leads declared WGS-84 that sit far closer to the roads read as GCJ-02 or
+BD-09 (:func:`check_crs_mixup`).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,12 +21,13 @@ import numpy.typing as npt
 import pandas as pd
 
 import geo
-from countyreach.errors import DataWarning, DroppedRowWarning, InputError
+from countyreach.errors import DataWarning, DroppedRowWarning, InputError, LocatedError
 from countyreach.io import County
+from geo.types import Location
 from routing.problem import Officer
 
 __all__ = ["LEAD_MAX_OUTSIDE_M", "OFFICER_MAX_OUTSIDE_M", "crs_hint", "outside_m",
-           "keep_inside"]
+           "keep_inside", "check_crs_mixup"]
 
 #: A lead farther than this outside the road network's outline is skipped.
 LEAD_MAX_OUTSIDE_M = 1_000.0
@@ -139,3 +141,36 @@ def _rows(table: pd.DataFrame, mask: npt.NDArray[np.bool_], limit: int = 10) -> 
     rows = [str(int(r)) for r in table.loc[mask, "source_row"].head(limit)]
     more = int(mask.sum()) - len(rows)
     return ", ".join(rows) + (f" and {more} more" if more > 0 else "")
+
+
+def check_crs_mixup(county: County, graph: Any, table: pd.DataFrame,
+                    snaps: Mapping[str, Any]) -> None:
+    """Catch Amap/Baidu coordinates declared as WGS-84: they sit ~0.5 km off the roads.
+
+    If converting the file from GCJ-02 (or BD-09) to WGS-84 would bring the
+    leads markedly closer to the roads, the declaration is almost surely wrong.
+    """
+    if county.crs != "wgs84" or len(table) < 20:
+        return
+    sample = table.sample(n=min(200, len(table)), random_state=0)
+    now = float(np.median([snaps[i].distance_m for i in sample["lead_id"]]))
+    # Correct rural data sits a median ~70 m from the mapped roads (farmyards, unmapped lanes);
+    # only a clearly worse fit is worth the conversion test.
+    if now < 150:
+        return
+    for crs, conv in (("gcj02", geo.gcj02_to_wgs84), ("bd09", geo.bd09_to_wgs84)):
+        lat, lon = conv(sample["lat"].to_numpy(float), sample["lon"].to_numpy(float))
+        pts = [Location(float(a), float(b)) for a, b in zip(lat, lon, strict=True)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                alt = geo.snap_points(graph, pts, None, max_m=float("inf"))
+            except LocatedError:
+                continue
+        then = float(np.median([s.distance_m for s in alt]))
+        if then < 0.5 * now:
+            raise InputError(
+                f"the leads lie a median {now:,.0f} m from the roads, but only {then:,.0f} m if "
+                f"read as {crs.upper().replace('GCJ02', 'GCJ-02').replace('BD09', 'BD-09')}: "
+                f"set \"crs\": \"{crs}\" in county.json",
+                file=str(county.root / "county.json"), field="crs")

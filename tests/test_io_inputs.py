@@ -18,7 +18,7 @@ from countyreach.io import (
     read_officers,
     read_villages,
 )
-from countyreach.services.models import read_loans
+from countyreach.services.models import read_loans, read_loans_elsewhere
 from propensity.planning import LOCKOUT_MONTHS
 
 
@@ -207,13 +207,16 @@ def test_no_warnings_on_clean_demo_files(demo_dir: Path):
         leads = read_leads_table(county.leads, crs=county.crs)
         history = read_history(county.root / "history.csv")
         loans = read_loans(county.root / "loans.csv")
+        elsewhere = read_loans_elsewhere(county.root / "loans_elsewhere.csv")
     read = {county.officers.name, county.villages.name, county.branches.name,
-            county.leads.name, "history.csv", "loans.csv", "county.json"}
+            county.leads.name, "history.csv", "loans.csv", "loans_elsewhere.csv",
+            "county.json"}
     on_disk = {p.name for p in demo_dir.iterdir() if p.suffix in {".csv", ".json"}}
     assert on_disk <= read, f"demo files no test reads: {on_disk - read}"
     assert len(officers) >= 5 and len(villages) > 0 and len(branches) > 0
     assert len(leads) > 0 and len(history) > 0
     assert loans is not None and len(loans) > 0
+    assert elsewhere is not None and len(elsewhere) > 0
 
 
 def test_an_industry_the_model_does_not_know_is_kept_and_named_once(tmp_path: Path):

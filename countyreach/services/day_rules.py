@@ -4,9 +4,10 @@ A county in the store is planned by its records, whoever plans it: follow-ups du
 are pinned to the officer who booked them; leads the store says not to prospect (cooling
 after "not interested", the revisit rest, a pending application, an approval, an opt-out)
 and the do-not-visit list are left out; the loan rule reads the bank's loan book together
-with the loans officers recorded. :func:`day_rules` reads them once;
-:meth:`countyreach.services.loop.DailyLoop.plan` (CLI, simulation) and the manager page
-(:func:`store_day_rules`) plan with the same :class:`DayRules`.
+with the loans officers recorded, and scoring reads the loans elsewhere the bank knows of
+too (never the loan rule's: :func:`propensity.bank_loan_book`). :func:`day_rules` reads
+them once; :meth:`countyreach.services.loop.DailyLoop.plan` (CLI, simulation) and the
+manager page (:func:`store_day_rules`) plan with the same :class:`DayRules`.
 
 A manager's pins in the app combine with the follow-ups (:meth:`DayRules.with_manual_pins`):
 they never bring back a lead the store leaves out, and a manager who pins a follow-up lead
@@ -54,7 +55,8 @@ class DayRules:
     do_not_visit : frozenset of str
         The county's do-not-visit list (scored at 0 and never offered).
     loan_book : pandas.DataFrame
-        Every loan the bank knows, recorded loans included (for the loan rule).
+        Every loan the bank knows, recorded loans included (for the loan rule), and the
+        loans from other lenders it knows of (``source = "elsewhere"``: features only).
     """
 
     follow_ups: Mapping[str, str]
@@ -125,7 +127,8 @@ def day_rules(store: Store, session: Session, county_id: str, date: str | dt.dat
     day = check_date(date, "date")
     # Loans recorded by officers count for the loan rule as soon as they are recorded.
     book = bank_loan_book(county_history(store, session, county_id, data.leads),
-                          store.loan_book_frame(session, county_id))
+                          store.loan_book_frame(session, county_id),
+                          store.loans_elsewhere_frame(session, county_id))
     excluded = {k: v.value for k, v in store.prospect_exclusions(
         session, county_id, day, cooling_days=cooling_days, revisit_days=revisit_days).items()}
     return DayRules(store.due_follow_ups(session, county_id, day), excluded,

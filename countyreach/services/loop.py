@@ -7,7 +7,8 @@ One service layer for the app, the CLI and the simulation. Every call takes the 
   history in the database, its map files (roads, villages, branches) copied under the data
   directory as ``counties/<county_id>/`` (a path built from the validated id only), and
   the bank's records the value a visit causes is learnt from in the store too: the loan
-  book (``loans.csv``) and which visits were randomised (``visited_by_policy = random``);
+  book (``loans.csv``), which visits were randomised (``visited_by_policy = random``) and
+  the loans from other lenders it knows of (``loans_elsewhere.csv``);
 * :meth:`DailyLoop.plan` plans a day from the store: leads, officers, outcomes, follow-ups
   (pinned to the officer who booked them), cooling and closed cases, the do-not-visit
   list and the promoted model (see :mod:`countyreach.services.models`); the store's rules
@@ -41,6 +42,12 @@ from countyreach.io import (
 )
 from countyreach.pipeline import CountyData, DayPlan, assemble_county_data, score_leads
 from countyreach.services.day_rules import DayRules, day_rules
+from countyreach.services.loan_files import (
+    LOANS_ELSEWHERE_FILE,
+    LOANS_FILE,
+    read_loans,
+    read_loans_elsewhere,
+)
 from countyreach.services.models import (
     ModelChoice,
     RetrainResult,
@@ -48,14 +55,13 @@ from countyreach.services.models import (
     data_hash,
     ensure_model,
     mark_randomised,
-    read_loans,
     retrain,
 )
 from countyreach.services.republish import PlanChanges
 from countyreach.services.visited import plan_store_day, visited_stops
 from countyreach.store import ImportReport, OutcomeRecord, Session, Store
 from countyreach.store.checks import check_date, check_id
-from countyreach.store.learning import loan_book_rows, randomised_flags
+from countyreach.store.learning import loan_book_rows, loans_elsewhere_rows, randomised_flags
 from propensity.history import check_history
 from propensity.outcomes import Outcome
 from propensity.planning import LOCKOUT_MONTHS
@@ -105,6 +111,7 @@ class CountyImport:
     loans: int | None = None
     randomised: int | None = None
     loan_rule_months: int = LOCKOUT_MONTHS
+    loans_elsewhere: int | None = None
 
     def lines(self) -> list[str]:
         """A short report, one line per part."""
@@ -122,6 +129,8 @@ class CountyImport:
                 "  loan book: " + ("none (plans value a visit by its take-up)"
                                    if self.loans is None else f"{self.loans} loans")
                 + f", {self.randomised or 0} randomised visits",
+                "  loans elsewhere: " + ("none known" if self.loans_elsewhere is None
+                                         else f"{self.loans_elsewhere} known"),
                 f"  loan rule: no visit for a loan within {self.loan_rule_months} months of "
                 "one from us"]
 
@@ -196,7 +205,10 @@ class DailyLoop:
         and which visits were randomised (``history.csv``'s ``visited_by_policy``), kept in
         the store (its ``loan_book`` table and the history's ``randomised`` flag); a folder
         without ``loans.csv`` leaves the county without a loan book. The value a visit
-        causes is learnt from them (:mod:`countyreach.services.models`).
+        causes is learnt from them (:mod:`countyreach.services.models`). The loans from
+        other lenders the bank knows of (``loans_elsewhere.csv``, the store's
+        ``loans_elsewhere`` table) are kept the same way; a folder without the file leaves
+        the county none.
 
         Raises
         ------
@@ -205,21 +217,25 @@ class DailyLoop:
         """
         county = load_county(folder)
         cid = county.county_id
-        self.store.ensure_county(session, cid, county.name[:200])
         history = pd.DataFrame()
         hist_path = county.root / "history.csv"
         if hist_path.exists():
             history = check_history(read_history(hist_path))
-        # validate every map file (and the loan book) before anything of the county is written
+        # validate every map file (and the loan files) before anything of the county is written
         read_villages(county.villages, crs=county.crs)
         read_branches(county.branches, crs=county.crs)
-        loans = read_loans(county.root / "loans.csv")
-        if loans is not None:
+        loans = read_loans(county.root / LOANS_FILE)
+        elsewhere = read_loans_elsewhere(county.root / LOANS_ELSEWHERE_FILE)
+        for name, book, rows in ((LOANS_FILE, loans, loan_book_rows),
+                                 (LOANS_ELSEWHERE_FILE, elsewhere, loans_elsewhere_rows)):
+            if book is None:
+                continue
             try:
-                loan_book_rows(loans)  # what the store would refuse, before anything is written
+                rows(book)  # what the store would refuse, before anything is written
             except InputError as exc:
-                raise InputError(exc.reason, file=str(county.root / "loans.csv"), row=exc.row,
+                raise InputError(exc.reason, file=str(county.root / name), row=exc.row,
                                  field=exc.field) from None
+        self.store.ensure_county(session, cid, county.name[:200])
         leads = self.store.import_leads(county.leads, cid, session=session, crs=county.crs)
         officers = self.store.import_officers(county.officers, cid, session=session,
                                               crs=county.crs)
@@ -229,10 +245,12 @@ class DailyLoop:
             {"inserted": 0, "updated": 0, "unchanged": 0}
         # the latest import says what the county has: a folder without a book removes it
         self.store.import_loan_book(session, cid, loans)
+        self.store.import_loans_elsewhere(session, cid, elsewhere)
         changed = self._store_map_files(session, county)
         return CountyImport(cid, leads, officers, counts, changed,
                             None if loans is None else len(loans),
-                            randomised, county.loan_rule_months)
+                            randomised, county.loan_rule_months,
+                            None if elsewhere is None else len(elsewhere))
 
     def _store_map_files(self, session: Session, county: County) -> bool:
         dest = county_home(self.home, county.county_id)
@@ -258,8 +276,8 @@ class DailyLoop:
 
     # ------------------------------------------------------------------ county data
     def county_data(self, session: Session, county_id: str) -> CountyData:
-        """The county as stored, snapped to its roads (cached until leads, roster, loan book or
-        randomised visits change)."""
+        """The county as stored, snapped to its roads (cached until leads, roster, loan book,
+        loans elsewhere or randomised visits change)."""
         crs, manifest = self.store.learning.county_files(session, county_id)
         root = county_home(self.home, county_id)
         paths = {}
@@ -276,12 +294,15 @@ class DailyLoop:
         flagged = stored.loc[stored["randomised"], ["lead_id", "month"]]
         randomised = flagged.reset_index(drop=True) if len(flagged) else None
         loans = self.store.loan_book_frame(session, county_id)
+        elsewhere = self.store.loans_elsewhere_frame(session, county_id)
         key = hashlib.sha256((table.to_csv(index=False) + repr(officers)
                               + repr(sorted(manifest["files"].items()))
                               + repr(manifest.get("loan_rule_months"))
                               + flagged.to_csv(index=False)
-                              + ("" if loans is None else loans.to_csv(index=False))).encode()
-                             ).hexdigest()
+                              + ("" if loans is None else loans.to_csv(index=False))
+                              + "\nelsewhere\n"
+                              + ("" if elsewhere is None else elsewhere.to_csv(index=False))
+                              ).encode()).hexdigest()
         with self._lock:
             hit = self._data.get(county_id)
         if hit is not None and hit[0] == key:
@@ -299,7 +320,8 @@ class DailyLoop:
         # randomised visits does not depend on whether its history.csv had the column
         history = mark_randomised(stored.drop(columns="randomised"), randomised)
         data = assemble_county_data(county, villages, branches, table, officers, history,
-                                    cache_dir=self.cache_dir, loans=loans)
+                                    cache_dir=self.cache_dir, loans=loans,
+                                    loans_elsewhere=elsewhere)
         with self._lock:
             self._data[county_id] = (key, data)
         return data
@@ -317,7 +339,8 @@ class DailyLoop:
         return ensure_model(self.store, session, county_id, data.leads, home=self.home,
                             on_stale=self.on_stale, loans=data.loans,
                             randomised=self._randomised(data),
-                            loan_rule_months=data.county.loan_rule_months)
+                            loan_rule_months=data.county.loan_rule_months,
+                            elsewhere=data.loans_elsewhere)
 
     def training_data_hash(self, session: Session, county_id: str) -> str:
         """The :func:`~countyreach.services.models.data_hash` a model of the county trained
@@ -329,7 +352,8 @@ class DailyLoop:
         data = self.county_data(session, county_id)
         history = county_history(self.store, session, county_id, data.leads,
                                  self._randomised(data))
-        return data_hash(data.leads, history, data.loans, data.county.loan_rule_months)
+        return data_hash(data.leads, history, data.loans, data.county.loan_rule_months,
+                         data.loans_elsewhere)
 
     # ------------------------------------------------------------------ plan
     def day_rules(self, session: Session, county_id: str, plan_date: str,
@@ -448,7 +472,8 @@ class DailyLoop:
         data = self.county_data(session, county_id)
         return retrain(self.store, session, county_id, data.leads, home=self.home, force=force,
                        loans=data.loans, randomised=self._randomised(data),
-                       loan_rule_months=data.county.loan_rule_months)
+                       loan_rule_months=data.county.loan_rule_months,
+                       elsewhere=data.loans_elsewhere)
 
     # ------------------------------------------------------------------ erasure
     def erase(self, session: Session, person: str, reason: str = "") -> EraseReport:

@@ -41,13 +41,13 @@ import pandas as pd
 import sklearn
 
 import propensity
-from countyreach.csvio import read_csv_table
 from countyreach.errors import InputError, ModelError
 from countyreach.i18n import format_number, t
 from countyreach.services.leads import value_label
+from countyreach.services.loan_files import read_loans, read_loans_elsewhere
 from countyreach.store import ModelRecord, Session, Store
 from countyreach.store.checks import check_id
-from propensity.errors import DataError, DataWarning, DroppedRowWarning
+from propensity.errors import DataWarning, DroppedRowWarning
 from propensity.history import check_history
 from propensity.planning import LOCKOUT_MONTHS, uplift_holdout_metrics
 from propensity.scorer import MODEL_INPUT_COLUMNS
@@ -55,8 +55,8 @@ from propensity.scorer import MODEL_INPUT_COLUMNS
 __all__ = ["HOLDOUT_SHARE", "AUC_TOLERANCE", "StaleModelError", "ModelChoice", "RetrainResult",
            "code_version", "training_history", "data_hash", "artefact_path", "holdout_mask",
            "retrain", "ensure_model", "model_freshness", "STALE_WHY", "load_model",
-           "file_model_path", "metric_text", "read_loans", "mark_randomised", "county_history",
-           "BasisView", "basis_view", "basis_criteria"]
+           "file_model_path", "metric_text", "read_loans", "read_loans_elsewhere",
+           "mark_randomised", "county_history", "BasisView", "basis_view", "basis_criteria"]
 
 #: Share of a county's leads kept out of every model's training, for held-out metrics.
 HOLDOUT_SHARE = 0.2
@@ -159,9 +159,11 @@ def _model_inputs(leads: pd.DataFrame) -> pd.DataFrame:
 
 def data_hash(leads: pd.DataFrame, history: pd.DataFrame,
               loans: pd.DataFrame | None = None,
-              loan_rule_months: int = LOCKOUT_MONTHS) -> str:
+              loan_rule_months: int = LOCKOUT_MONTHS,
+              elsewhere: pd.DataFrame | None = None) -> str:
     """sha256 of what a model learns from: the leads' model inputs, the training history
-    (with which visits were randomised), the bank's loan book and its loan rule."""
+    (with which visits were randomised), the bank's loan book, its loan rule and the loans
+    elsewhere it knows of (none known hashes as before they existed)."""
     h = hashlib.sha256()
     h.update(f"loan rule {int(loan_rule_months)} months\n".encode())
     h.update(_model_inputs(leads).to_csv(index=False, float_format="%.6g").encode())
@@ -171,30 +173,11 @@ def data_hash(leads: pd.DataFrame, history: pd.DataFrame,
         h.update(",".join(history["visited_by_policy"].fillna("").astype(str)).encode())
     if loans is not None and len(loans):
         h.update(b"loans\n" + loans.to_csv(index=False, float_format="%.6g").encode())
+    if elsewhere is not None and len(elsewhere):
+        cols = [c for c in ("lead_id", "month", "loan_yuan") if c in elsewhere.columns]
+        h.update(b"elsewhere\n" + elsewhere[cols].to_csv(index=False, float_format="%.6g")
+                 .encode())
     return h.hexdigest()
-
-
-def read_loans(path: Path) -> pd.DataFrame | None:
-    """A county folder's loan book (``loans.csv``), checked; ``None`` when there is none.
-
-    Parameters
-    ----------
-    path : Path
-        ``loans.csv``: ``lead_id, month`` and optional ``loan_yuan``, ``defaulted``, one row
-        per loan the bank made (after a visit or not) from its first month to its last.
-
-    Raises
-    ------
-    InputError
-        Naming the file, row and field of the first bad value.
-    """
-    p = Path(path)
-    if not p.exists():
-        return None
-    try:
-        return propensity.check_loan_book(read_csv_table(p, ["lead_id", "month"]))
-    except DataError as exc:
-        raise InputError(exc.reason, file=str(p), row=exc.row, field=exc.field) from None
 
 
 def mark_randomised(history: pd.DataFrame, randomised: pd.DataFrame | None) -> pd.DataFrame:
@@ -252,7 +235,8 @@ def artefact_path(home: Path, county_id: str, version: int) -> Path:
 
 def file_model_path(cache_dir: Path, county_id: str, leads: pd.DataFrame,
                     history: pd.DataFrame | None, loans: pd.DataFrame | None = None,
-                    loan_rule_months: int = LOCKOUT_MONTHS) -> Path:
+                    loan_rule_months: int = LOCKOUT_MONTHS,
+                    elsewhere: pd.DataFrame | None = None) -> Path:
     """The file-mode model of a county folder: keyed by county, data hash and code version.
 
     A changed ``history.csv`` or leads table, or another version of the code, gets its own
@@ -267,7 +251,7 @@ def file_model_path(cache_dir: Path, county_id: str, leads: pd.DataFrame,
     h = training_history(history if history is not None else pd.DataFrame(), pd.DataFrame(),
                          leads["lead_id"])
     root = (Path(cache_dir) / "models" / "files").resolve()
-    name = (f"{county_id}-{data_hash(leads, h, loans, loan_rule_months)[:16]}-"
+    name = (f"{county_id}-{data_hash(leads, h, loans, loan_rule_months, elsewhere)[:16]}-"
             f"{code_version().rsplit('+', 1)[-1]}.joblib")
     path = (root / name).resolve()
     if county_id in (".", "..") or not path.is_relative_to(root):
@@ -307,7 +291,8 @@ def _metrics(scorer: propensity.LeadScorer, visits: pd.DataFrame) -> dict[str, f
 
 
 def _basis_metrics(scorer: propensity.LeadScorer, held_leads: pd.DataFrame,
-                   history: pd.DataFrame, loans: pd.DataFrame | None) -> dict[str, float]:
+                   history: pd.DataFrame, loans: pd.DataFrame | None,
+                   elsewhere: pd.DataFrame | None) -> dict[str, float]:
     """What the value basis rests on, and each uplift arm's held-out AUC (numbers only)."""
     basis = propensity.value_basis_of(scorer)
     out = {"visit_caused": float(basis.kind is propensity.ValueBasisKind.VISIT_CAUSED),
@@ -317,14 +302,15 @@ def _basis_metrics(scorer: propensity.LeadScorer, held_leads: pd.DataFrame,
         out.update({"n_unvisited_months": float(sup.unvisited),
                     "n_walk_in_loans": float(sup.walk_in_loans),
                     "n_randomised": float(sup.randomised)})
-    out.update(uplift_holdout_metrics(scorer, held_leads, history, loans))
+    out.update(uplift_holdout_metrics(scorer, held_leads, history, loans, elsewhere))
     return out
 
 
 def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame, *,
             home: Path, force: bool = False, seed: int = 0, loans: pd.DataFrame | None = None,
             randomised: pd.DataFrame | None = None,
-            loan_rule_months: int = LOCKOUT_MONTHS) -> RetrainResult:
+            loan_rule_months: int = LOCKOUT_MONTHS,
+            elsewhere: pd.DataFrame | None = None) -> RetrainResult:
     """Train a new model from the store's history and outcomes; register, and promote it
     unless it is worse than the promoted one on the held-out leads.
 
@@ -360,6 +346,9 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
     loan_rule_months : int
         The county's loan rule (``county.json``'s ``loan_rule_months``): leads with a loan
         from us within it are worth 0 (:func:`propensity.add_visit_value`).
+    elsewhere : pandas.DataFrame, optional
+        The loans from other lenders the bank knows of (``loans_elsewhere.csv``): a
+        feature of the value a visit causes.
 
     Returns
     -------
@@ -381,14 +370,15 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
         warnings.simplefilter("ignore", DataWarning)
         scorer = propensity.LeadScorer(random_state=seed).fit(train, leads=inputs)
         propensity.add_visit_value(scorer, inputs[~held_leads], history, loans, seed=seed,
-                                   lockout_months=loan_rule_months)
+                                   lockout_months=loan_rule_months, elsewhere=elsewhere)
     metrics = _metrics(scorer, test)
-    metrics.update(_basis_metrics(scorer, inputs[held_leads], history, loans))
+    metrics.update(_basis_metrics(scorer, inputs[held_leads], history, loans, elsewhere))
     version = store.learning.next_model_version(session, county_id)
     path = artefact_path(home, county_id, version)
     propensity.save_scorer(scorer, path)
     record = store.learning.register_model(
-        session, county_id, data_hash=data_hash(leads, history, loans, loan_rule_months),
+        session, county_id,
+        data_hash=data_hash(leads, history, loans, loan_rule_months, elsewhere),
         code_version=code_version(), artefact_sha256=_sha256(path), n_train=len(train),
         metrics=metrics, version=version)
     previous = store.promoted_model(session, county_id)
@@ -442,7 +432,8 @@ def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataF
                  home: Path, on_stale: str = "retrain", seed: int = 0,
                  loans: pd.DataFrame | None = None,
                  randomised: pd.DataFrame | None = None,
-                 loan_rule_months: int = LOCKOUT_MONTHS) -> ModelChoice:
+                 loan_rule_months: int = LOCKOUT_MONTHS,
+                 elsewhere: pd.DataFrame | None = None) -> ModelChoice:
     """The model to plan with: the promoted one if it is current, else retrained or refused.
 
     Parameters
@@ -451,9 +442,9 @@ def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataF
         What to do when the promoted model was trained on other data or by other code:
         retrain it now; use it and say so (``stale`` and ``note``; a model of other code
         is still retrained), for a team that retrains on a schedule; or refuse.
-    loans, randomised : pandas.DataFrame, optional
-        The loan book and the randomised visits (see :func:`retrain`); part of the data a
-        model is current for.
+    loans, randomised, elsewhere : pandas.DataFrame, optional
+        The loan book, the randomised visits and the loans elsewhere (see
+        :func:`retrain`); part of the data a model is current for.
     loan_rule_months : int
         The county's loan rule (see :func:`retrain`); a model trained under another rule
         is stale.
@@ -465,7 +456,8 @@ def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataF
     """
     history = county_history(store, session, county_id, leads, randomised)
     current = store.promoted_model(session, county_id)
-    fresh = model_freshness(current, data_hash(leads, history, loans, loan_rule_months))
+    fresh = model_freshness(current, data_hash(leads, history, loans, loan_rule_months,
+                                               elsewhere))
     if current is not None and fresh == "current":
         return ModelChoice(current, load_model(home, current), False, False,
                            f"model {county_id} v{current.version} (current)")
@@ -478,7 +470,8 @@ def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataF
         raise StaleModelError(f"the lead model of {county_id} is stale ({why}); run "
                               f"`countyreach retrain {county_id}`", field="model")
     res = retrain(store, session, county_id, leads, home=home, seed=seed, loans=loans,
-                  randomised=randomised, loan_rule_months=loan_rule_months)
+                  randomised=randomised, loan_rule_months=loan_rule_months,
+                  elsewhere=elsewhere)
     if res.promoted:
         return ModelChoice(res.record, res.scorer, True, False,
                            f"retrained ({why}): {res.message}")

@@ -8,7 +8,7 @@
 * :class:`~countyreach.store.outcomes.OutcomeRepository` — visit outcomes and follow-ups;
 * :class:`~countyreach.store.do_not_visit.DoNotVisitRepository` — opt-outs and erasure;
 * :class:`~countyreach.store.learning.LearningRepository` — map files, visit history, the
-  bank's loan book and the model registry;
+  bank's loan book, the loans elsewhere it knows of and the model registry;
 * :class:`~countyreach.store.audit.AuditLog` — who did what, when.
 
 Every public method takes the caller's :class:`Session`, checks it against the database
@@ -297,7 +297,9 @@ class Store:
         The lead's visit-history and loan-book rows are kept, as pseudonymous records of
         the bank: they hold its lead id, months, loan amounts and flags, never a name,
         phone or address, and once the lead's own row is blanked nothing in the store ties
-        the id to a person.
+        the id to a person. Its loans from other lenders are deleted: the bank knows them
+        only from a credit report the owner agreed to, a credit-information system or an
+        officer's notes, not as records of its own, and the request withdraws that.
         """
         self.do_not_visit.erase_personal_data(session, county_id, lead_id, reason)
 
@@ -338,6 +340,16 @@ class Store:
     def loan_book_frame(self, session: Session, county_id: str) -> pd.DataFrame | None:
         """The county's stored loan book, ``None`` when it has none."""
         return self.learning.loan_book_frame(session, county_id)
+
+    def import_loans_elsewhere(self, session: Session, county_id: str,
+                               loans: pd.DataFrame | None) -> int:
+        """Replace the county's loans from other lenders: see
+        :meth:`LearningRepository.import_loans_elsewhere`."""
+        return self.learning.import_loans_elsewhere(session, county_id, loans)
+
+    def loans_elsewhere_frame(self, session: Session, county_id: str) -> pd.DataFrame | None:
+        """The county's stored loans from other lenders, ``None`` when it has none."""
+        return self.learning.loans_elsewhere_frame(session, county_id)
 
     def models(self, session: Session, county_id: str) -> list[ModelRecord]:
         """The county's registered models, oldest first."""

@@ -67,9 +67,10 @@ class DoNotVisitRepository(Repository):
         Blanks the lead's name, phone, address and extra fields, blanks the notes
         and reasons of its outcomes, scrubs name/phone/address from every stored
         plan version (the one change a published version ever receives; its
-        ``content_hash`` keeps recording what was originally published) and puts
-        the lead on the do-not-visit list. Outcome codes and amounts stay, without
-        anything that identifies a person. Managers and admins; audited.
+        ``content_hash`` keeps recording what was originally published), deletes the
+        loans from other lenders the bank knew of and puts the lead on the
+        do-not-visit list. Outcome codes and amounts stay, without anything that
+        identifies a person. Managers and admins; audited.
         """
         check_id(lead_id, "lead_id")
         reason = check_text(reason, "reason", REASON_MAX_CHARS)
@@ -84,6 +85,11 @@ class DoNotVisitRepository(Repository):
             conn.execute(S.outcomes.update().where(S.outcomes.c.county_id == county_id,
                                                    S.outcomes.c.lead_id == lead_id)
                          .values(notes="", reason=""))
+            # known only by the owner's consent or a third party's register: not the bank's
+            # own records, which stay pseudonymous (see Store.erase_personal_data)
+            n_elsewhere = conn.execute(S.loans_elsewhere.delete().where(
+                S.loans_elsewhere.c.county_id == county_id,
+                S.loans_elsewhere.c.lead_id == lead_id)).rowcount
             rows = conn.execute(
                 sa.select(S.plans.c.plan_date, S.plans.c.version, S.plans.c.problem_json)
                 .where(S.plans.c.county_id == county_id,
@@ -99,7 +105,8 @@ class DoNotVisitRepository(Repository):
                     problem_json=json.dumps(d, ensure_ascii=False, separators=(",", ":"))))
             self.add(conn, who, county_id, lead_id, reason or "personal data erased", "erasure")
             self._audit.write(conn, who, AuditAction.ERASE_PERSONAL_DATA, county_id, lead_id,
-                              leads=n_leads, plan_versions=len(rows))
+                              leads=n_leads, plan_versions=len(rows),
+                              loans_elsewhere=n_elsewhere)
 
         self._db.write(run)
 

@@ -1,9 +1,10 @@
-"""What the loop learns from and with: county map files, visit history, the bank's loan book
-and the model registry.
+"""What the loop learns from and with: county map files, visit history, the bank's loan book,
+the loans elsewhere it knows of and the model registry.
 
-None of these tables holds personal data: history and loan-book rows are lead ids, months,
-labels and amounts; the registry keeps hashes, versions and held-out metrics (the artefacts
-themselves live under the data directory, see :mod:`countyreach.services.models`).
+None of these tables holds personal data: history, loan-book and loans-elsewhere rows are
+lead ids, months, labels and amounts; the registry keeps hashes, versions and held-out
+metrics (the artefacts themselves live under the data directory, see
+:mod:`countyreach.services.models`).
 """
 
 from __future__ import annotations
@@ -29,12 +30,15 @@ from propensity.errors import DataError
 from propensity.loan_recency import check_loan_book
 
 __all__ = ["LearningRepository", "HISTORY_COLUMNS", "LOAN_BOOK_COLUMNS", "loan_book_rows",
-           "randomised_flags"]
+           "randomised_flags", "LOANS_ELSEWHERE_COLUMNS", "loans_elsewhere_rows"]
 
 #: Columns of a stored visit history (the shape :func:`propensity.visit_table` reads).
 HISTORY_COLUMNS = ("lead_id", "month", "took_loan", "loan_yuan", "defaulted")
 #: Columns of a stored loan book (the shape :func:`propensity.check_loan_book` returns).
 LOAN_BOOK_COLUMNS = ("lead_id", "month", "loan_yuan", "defaulted")
+#: Columns of stored loans from other lenders (the ``elsewhere`` of
+#: :func:`propensity.bank_loan_book`).
+LOANS_ELSEWHERE_COLUMNS = ("lead_id", "month", "loan_yuan")
 _HASH_LEN = 64
 
 
@@ -86,6 +90,32 @@ def loan_book_rows(loans: pd.DataFrame) -> list[dict[str, Any]]:
         out.append({"lead_id": rec["lead_id"], "month": rec["month"], "loan_yuan": amount,
                     "defaulted": None if d is None else bool(d)})
     return out
+
+
+def loans_elsewhere_rows(loans: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of loans from other lenders as the store keeps them, one per lead and month.
+
+    Checked as a loan book (:func:`loan_book_rows`) without its default flag: whether a
+    loan elsewhere defaulted is not the bank's to know, and a file's ``defaulted`` column
+    is ignored like its ``lender`` or notes.
+
+    Parameters
+    ----------
+    loans : pandas.DataFrame
+        ``lead_id, month`` and optional ``loan_yuan`` (>= 0); other columns are ignored.
+
+    Returns
+    -------
+    list of dict
+        ``lead_id, month, loan_yuan`` (``None`` where not known).
+
+    Raises
+    ------
+    InputError
+        Naming the row (1-based) and field of the first value the store cannot keep.
+    """
+    rows = loan_book_rows(loans.drop(columns="defaulted", errors="ignore"))
+    return [{c: r[c] for c in LOANS_ELSEWHERE_COLUMNS} for r in rows]
 
 
 class LearningRepository(Repository):
@@ -266,28 +296,8 @@ class LearningRepository(Repository):
         """
         check_id(county_id, "county_id")
         rows = [] if loans is None else loan_book_rows(loans)
-
-        def key(r: Mapping[str, Any] | sa.RowMapping) -> tuple[Any, ...]:
-            d = r["defaulted"]
-            return (r["lead_id"], r["month"], r["loan_yuan"], None if d is None else bool(d))
-
-        def run(conn: Connection) -> int:
-            who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
-            b = S.loan_book
-            have = {key(r) for r in conn.execute(sa.select(
-                *(b.c[c] for c in LOAN_BOOK_COLUMNS)).where(b.c.county_id == county_id))
-                .mappings()}
-            if have == {key(r) for r in rows}:
-                return len(rows)
-            # the file is the whole book: replacing it drops loans the bank no longer lists
-            conn.execute(b.delete().where(b.c.county_id == county_id))
-            if rows:
-                conn.execute(b.insert(), [{"county_id": county_id, **r} for r in rows])
-            self._audit.write(conn, who, AuditAction.IMPORT_HISTORY, county_id, county_id,
-                              part="loan_book", loans=len(rows), replaced=len(have))
-            return len(rows)
-
-        return self._db.write(run)
+        return self._replace_rows(session, county_id, S.loan_book, LOAN_BOOK_COLUMNS, rows,
+                                  "loan_book")
 
     def loan_book_frame(self, session: Session, county_id: str) -> pd.DataFrame | None:
         """The county's stored loan book; ``None`` when it has none.
@@ -300,22 +310,91 @@ class LearningRepository(Repository):
             :data:`LOAN_BOOK_COLUMNS`, ``loan_yuan`` and ``defaulted`` as floats (NaN where
             not known), as :func:`propensity.check_loan_book` returns them.
         """
+        out = self._county_rows(session, county_id, S.loan_book, LOAN_BOOK_COLUMNS)
+        if out is None:
+            return None
+        return out.assign(defaulted=[float("nan") if d is None else float(d)
+                                     for d in out["defaulted"]])
+
+    def import_loans_elsewhere(self, session: Session, county_id: str,
+                               loans: pd.DataFrame | None) -> int:
+        """Replace the county's loans from other lenders in one transaction; how many are
+        stored.
+
+        Same callers and audit as :meth:`import_loan_book`.
+
+        Parameters
+        ----------
+        loans : pandas.DataFrame or None
+            Every loan elsewhere the bank knows of (see :func:`loans_elsewhere_rows`);
+            ``None``: it knows of none, and the county's stored rows are deleted.
+
+        Raises
+        ------
+        InputError
+            A row the store cannot keep (nothing is changed).
+        """
+        check_id(county_id, "county_id")
+        rows = [] if loans is None else loans_elsewhere_rows(loans)
+        return self._replace_rows(session, county_id, S.loans_elsewhere,
+                                  LOANS_ELSEWHERE_COLUMNS, rows, "loans_elsewhere")
+
+    def loans_elsewhere_frame(self, session: Session, county_id: str) -> pd.DataFrame | None:
+        """The county's stored loans from other lenders; ``None`` when it has none.
+
+        Same readers as :meth:`history_frame`.
+
+        Returns
+        -------
+        pandas.DataFrame or None
+            :data:`LOANS_ELSEWHERE_COLUMNS`, ``loan_yuan`` as float (NaN where not known):
+            the ``elsewhere`` of :func:`propensity.bank_loan_book`.
+        """
+        return self._county_rows(session, county_id, S.loans_elsewhere,
+                                 LOANS_ELSEWHERE_COLUMNS)
+
+    def _replace_rows(self, session: Session, county_id: str, table: sa.Table,
+                      cols: tuple[str, ...], rows: list[dict[str, Any]], part: str) -> int:
+        """Replace the county's rows of ``table`` by ``rows`` (audited when they change)."""
+
+        def key(r: Mapping[str, Any] | sa.RowMapping) -> tuple[Any, ...]:
+            # the database may hand a flag back as 0/1
+            return tuple(None if r[c] is None else bool(r[c]) if c == "defaulted" else r[c]
+                         for c in cols)
+
+        def run(conn: Connection) -> int:
+            who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            have = {key(r) for r in conn.execute(sa.select(
+                *(table.c[c] for c in cols)).where(table.c.county_id == county_id))
+                .mappings()}
+            if have == {key(r) for r in rows}:
+                return len(rows)
+            # the file is the whole list: replacing it drops loans the bank no longer lists
+            conn.execute(table.delete().where(table.c.county_id == county_id))
+            if rows:
+                conn.execute(table.insert(), [{"county_id": county_id, **r} for r in rows])
+            self._audit.write(conn, who, AuditAction.IMPORT_HISTORY, county_id, county_id,
+                              part=part, loans=len(rows), replaced=len(have))
+            return len(rows)
+
+        return self._db.write(run)
+
+    def _county_rows(self, session: Session, county_id: str, table: sa.Table,
+                     cols: tuple[str, ...]) -> pd.DataFrame | None:
+        """The county's rows of ``table`` (``None`` when none), ids and months as text and
+        ``loan_yuan`` as float."""
 
         def run(conn: Connection) -> list[Any]:
             self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN, Role.PLANNER)
-            b = S.loan_book
-            return list(conn.execute(sa.select(*(b.c[c] for c in LOAN_BOOK_COLUMNS))
-                                     .where(b.c.county_id == county_id)
-                                     .order_by(b.c.month, b.c.lead_id)).mappings().all())
+            return list(conn.execute(sa.select(*(table.c[c] for c in cols))
+                                     .where(table.c.county_id == county_id)
+                                     .order_by(table.c.month, table.c.lead_id)).mappings().all())
 
         rows = self._db.read(run)
         if not rows:
             return None
-        out = pd.DataFrame(rows, columns=list(LOAN_BOOK_COLUMNS)).astype(
-            {"lead_id": object, "month": object})
-        return out.assign(loan_yuan=pd.to_numeric(out["loan_yuan"]).astype(float),
-                          defaulted=[float("nan") if d is None else float(d)
-                                     for d in out["defaulted"]])
+        out = pd.DataFrame(rows, columns=list(cols)).astype({"lead_id": object, "month": object})
+        return out.assign(loan_yuan=pd.to_numeric(out["loan_yuan"]).astype(float))
 
     # ---------------------------------------------------------------- model registry
     def register_model(self, session: Session, county_id: str, *, data_hash: str,

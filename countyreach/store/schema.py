@@ -270,3 +270,20 @@ loan_book = sa.Table(
     sa.Column("loan_yuan", sa.Float, nullable=True),
     sa.Column("defaulted", sa.Boolean, nullable=True),
 )
+
+# ---------------------------------------------------------------- revision 0006: loans elsewhere
+
+loans_elsewhere = sa.Table(
+    "loans_elsewhere",
+    metadata,
+    # Loans from other lenders the bank knows of (loans_elsewhere.csv: a credit report the
+    # owner agreed to, the county's rural credit-information system, an officer's notes).
+    # Features only, never outcomes. Each import replaces the county's rows; unlike the loan
+    # book they are deleted when a lead's personal data is erased (they are known only by
+    # the owner's consent or a third party's register, not records of the bank's own).
+    sa.Column("county_id", sa.String(ID_LEN), sa.ForeignKey("counties.county_id"),
+              primary_key=True),
+    sa.Column("lead_id", sa.String(ID_LEN), primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("loan_yuan", sa.Float, nullable=True),
+)

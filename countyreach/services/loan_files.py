@@ -1,0 +1,84 @@
+"""The bank's loan records in a county folder: its own loan book and the loans elsewhere it
+knows of.
+
+``loans.csv`` is the bank's loan book: every loan it made, after a visit or not, from its
+first month to its last (the outcomes of the months nobody visited). ``loans_elsewhere.csv``
+lists loans from other lenders the bank knows of: a credit report the owner agreed to, the
+county's rural credit-information system, an officer's notes. A business that borrowed
+elsewhere recently has little to gain from a visit; those loans are features only, never
+outcomes nor the bank's own loan rule (:func:`propensity.bank_loan_book`). Both files are
+optional; a bad row names the file, row and field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+import propensity
+from countyreach.csvio import read_csv_table
+from countyreach.errors import InputError
+from propensity.errors import DataError
+
+__all__ = ["LOANS_FILE", "LOANS_ELSEWHERE_FILE", "read_loans", "read_loans_elsewhere"]
+
+#: The bank's loan book in a county folder.
+LOANS_FILE = "loans.csv"
+#: Loans from other lenders the bank knows of, in a county folder.
+LOANS_ELSEWHERE_FILE = "loans_elsewhere.csv"
+
+
+def _read_book(path: Path, ignore: tuple[str, ...] = ()) -> pd.DataFrame | None:
+    p = Path(path)
+    if not p.exists():
+        return None
+    table = read_csv_table(p, ["lead_id", "month"]).drop(columns=list(ignore), errors="ignore")
+    try:
+        return propensity.check_loan_book(table)
+    except DataError as exc:
+        raise InputError(exc.reason, file=str(p), row=exc.row, field=exc.field) from None
+
+
+def read_loans(path: Path) -> pd.DataFrame | None:
+    """A county folder's loan book (``loans.csv``), checked; ``None`` when there is none.
+
+    Parameters
+    ----------
+    path : Path
+        ``loans.csv``: ``lead_id, month`` and optional ``loan_yuan``, ``defaulted``, one row
+        per loan the bank made (after a visit or not) from its first month to its last.
+
+    Raises
+    ------
+    InputError
+        Naming the file, row and field of the first bad value.
+    """
+    return _read_book(path)
+
+
+def read_loans_elsewhere(path: Path) -> pd.DataFrame | None:
+    """A county folder's loans from other lenders (``loans_elsewhere.csv``), checked;
+    ``None`` when there is none.
+
+    Parameters
+    ----------
+    path : Path
+        ``loans_elsewhere.csv``: ``lead_id, month`` (``YYYY-MM`` the loan was made) and
+        optional ``loan_yuan`` (>= 0); other columns (``lender``, ``source_note``, even a
+        ``defaulted``) are ignored.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``lead_id, month, loan_yuan`` (NaN where not known), one row per lead and month:
+        the ``elsewhere`` of :func:`propensity.bank_loan_book`.
+
+    Raises
+    ------
+    InputError
+        Naming the file, row and field of the first bad value.
+    """
+    # whether another lender's loan defaulted is not the bank's to know
+    book = _read_book(path, ignore=("defaulted",))
+    return None if book is None else book[["lead_id", "month", "loan_yuan"]]

@@ -1,0 +1,117 @@
+"""Synthetic county data: businesses, their visit history and the bank's loan records.
+
+``countyreach synth`` fills a county folder (its villages and branches) with what a lender
+could observe of a synthetic economy (:func:`propensity.generate_economy`); the hidden
+truth stays in memory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from countyreach.errors import InputError
+from countyreach.io import from_wgs84
+from countyreach.services.loan_files import LOANS_ELSEWHERE_FILE, LOANS_FILE
+
+__all__ = ["ELSEWHERE_SHARE", "synth_county"]
+
+#: Share of the businesses whose loans elsewhere the bank knows by default (e.g. from the
+#: county's rural credit-information system).
+ELSEWHERE_SHARE = 0.5
+
+#: Visit windows by industry for synthesised leads: growers are in the fields mid-day, factory
+#: owners on the shop floor at shift change, some shopkeepers at the wholesale market mornings.
+_SYNTH_WINDOWS: dict[str, tuple[float, str]] = {
+    "pumpkin": (0.5, "08:00-10:30;15:30-18:00"),
+    "jujube": (0.5, "08:00-10:30;15:30-18:00"),
+    "kids_bicycles": (0.4, "09:00-11:30;14:00-17:00"),
+    "jade_carving": (0.4, "09:00-11:30;14:00-17:00"),
+    "clothing": (0.4, "09:00-11:30;14:00-17:00"),
+    "small_shop": (0.3, "13:00-18:00"),
+}
+
+
+def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: int,
+                 start_month: str, force: bool = False, variant: str = "heterogeneous",
+                 elsewhere_share: float = ELSEWHERE_SHARE) -> tuple[Path, Path]:
+    """Synthesise a business population and its visit history for a county folder.
+
+    Businesses are placed in the county's villages by the propensity generator;
+    the hidden truth stays in memory, only what a lender could observe is written.
+    The default ``variant="heterogeneous"`` (:class:`propensity.EconomyVariant`) has
+    walk-in loans and randomised visits: the bank's loan book is written too
+    (``loans.csv``), so plans value what a visit causes, as a lender's own data would
+    let them, with the loans elsewhere the bank knows of (``loans_elsewhere.csv``: every
+    loan from other lenders of a random ``elsewhere_share`` of the businesses, as a
+    county's rural credit-information system would tell it). ``"additive"`` is the
+    earlier economy (no walk-ins, no loan book).
+
+    Returns
+    -------
+    tuple of Path
+        ``leads.csv`` and ``history.csv``.
+
+    Raises
+    ------
+    InputError
+        When either file exists and ``force`` is false (a user's own leads are not
+        overwritten by accident), or ``elsewhere_share`` is not in [0, 1].
+    """
+    import numpy as np
+    import pandas as pd
+
+    import propensity
+    from countyreach.io import read_branches, read_villages
+    from countyreach.serialize import read_json
+
+    if not 0.0 <= elsewhere_share <= 1.0:
+        raise InputError(f"the share must be in [0, 1], got {elsewhere_share}",
+                         field="--elsewhere-share")
+    root = county_dir
+    existing = [p for p in (root / "leads.csv", root / "history.csv") if p.exists()]
+    if existing and not force:
+        raise InputError("already exists; synth would overwrite it (use --force to replace "
+                         "it with synthetic data)", file=str(existing[0]))
+    # The manifest may not name leads yet: read only what synthesis needs from it.
+    manifest = read_json(root / "county.json") if (root / "county.json").exists() else {}
+    crs = str(manifest.get("crs", "wgs84"))
+    villages = read_villages(root / manifest.get("villages", "villages.csv"), crs=crs)
+    branches = read_branches(root / manifest.get("branches", "branches.csv"), crs=crs)
+    bdf = pd.DataFrame([{"branch_id": b.depot_id, "name": b.name, "lat": b.location.lat,
+                         "lon": b.location.lon} for b in branches])
+    econ = propensity.generate_economy(villages, n_businesses=n_businesses, n_months=n_months,
+                                       seed=seed, branches=bdf, start_month=start_month,
+                                       variant=variant)
+    leads = econ.businesses.copy()
+    rng = np.random.default_rng(seed + 1)
+    windows = []
+    for industry in leads["industry"]:
+        share, text = _SYNTH_WINDOWS.get(str(industry), (0.0, ""))
+        windows.append(text if rng.random() < share else "")
+    leads["windows"] = windows
+    leads["pinned_officer_id"] = ""
+    for col in ("dist_branch_m", "dist_cluster_core_m", "cluster_size", "branch_id",
+                "phone_is_fictitious"):
+        leads = leads.drop(columns=col, errors="ignore")  # derived again from the map at plan time
+    if crs != "wgs84":  # the folder declares its system: write the leads in it too
+        pts = [from_wgs84(float(a), float(b), crs) for a, b in zip(leads["lat"], leads["lon"],
+                                                                   strict=True)]
+        leads["lat"] = [round(p[0], 7) for p in pts]
+        leads["lon"] = [round(p[1], 7) for p in pts]
+    leads_path = root / "leads.csv"
+    history_path = root / "history.csv"
+    leads.to_csv(leads_path, index=False)
+    econ.history.to_csv(history_path, index=False)
+    loans_path = root / LOANS_FILE
+    elsewhere_path = root / LOANS_ELSEWHERE_FILE
+    elsewhere = econ.known_loans_elsewhere(elsewhere_share, seed=seed)
+    if (econ.loan_book["source"] != "visit").any():
+        econ.loan_book[["lead_id", "month", "loan_yuan", "defaulted"]].to_csv(loans_path,
+                                                                              index=False)
+    else:  # an old loan book would describe other businesses
+        loans_path.unlink(missing_ok=True)
+    if loans_path.exists() and len(elsewhere):
+        elsewhere.to_csv(elsewhere_path, index=False)
+    else:  # as stale as an old loan book
+        elsewhere_path.unlink(missing_ok=True)
+    return leads_path, history_path
