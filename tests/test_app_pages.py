@@ -282,6 +282,37 @@ def test_published_plan_reaches_the_officer_whose_outcome_is_stored() -> None:
                                                             for u in links)
 
 
+def test_the_officer_records_a_loan_the_owner_took_elsewhere_with_consent_only() -> None:
+    """What the owner says of a loan from another lender reaches the loans planning reads."""
+    import datetime as dt
+
+    from countyreach.services.workspace import DEMO_PASSWORD
+
+    at = _plan(_app())
+    day = at.session_state["day"]
+    store = _store()
+    manager = store.login("demo-manager", DEMO_PASSWORD)
+    store.publish(manager, "qingzu", DATE, store.save_plan(manager, "qingzu", DATE, day.problem,
+                                                           day.plan))
+    first = next(r for r in day.plan.routes if r.officer_id == "O01").lead_ids[0]
+    phone = _app("officer", user="demo-o01")
+    phone.date_input(key="officer_date").set_value(dt.date.fromisoformat(DATE)).run()
+    phone.button_group(key=f"outcome_{first}").set_value("met").run()
+    # Without the customer's consent nothing but the outcome is asked.
+    assert f"otherloan_{first}" not in [s.key for s in phone.selectbox]
+    phone.checkbox(key=f"consent_{first}").check().run()
+    months = phone.selectbox(key=f"otherloan_{first}").options
+    assert months[0] == DATE[:7] and len(months) == 24
+    phone.selectbox(key=f"otherloan_{first}").set_value(months[2]).run()
+    phone.button(key=f"save_{first}").click().run()
+    assert not phone.exception, phone.exception
+    told = store.loans_elsewhere_frame(manager, "qingzu")
+    assert told is not None
+    assert {(r.lead_id, r.month) for r in told.itertuples()} >= {(first, months[2])}
+    rec = next(r for r in store.visit_outcomes(manager, "qingzu", DATE) if r.lead_id == first)
+    assert rec.other_loan_month == months[2]
+
+
 def test_outcomes_the_phone_kept_offline_are_recorded_once_and_bad_ones_refused() -> None:
     """The page's own queue (app_pages/offline_outcomes) hands over taps kept in the browser."""
     import datetime as dt

@@ -418,18 +418,19 @@ class DailyLoop:
                        consent: bool = True, opt_out: bool = False,
                        follow_up_on: str | dt.date | None = None, reason: str = "",
                        amount_yuan: float | str | None = None,
-                       notes: str = "") -> OutcomeRecord:
+                       notes: str = "", other_loan_month: str | None = None) -> OutcomeRecord:
         """Record a visit's outcome (idempotent per ``outcome_id``); see
         :meth:`countyreach.store.Store.record_outcome`."""
         return self.store.record_outcome(
             session, outcome_id=outcome_id or str(uuid.uuid4()), county_id=county_id,
             plan_date=plan_date, lead_id=lead_id, outcome=outcome, reason=reason,
             amount_yuan=amount_yuan, notes=notes, consent=consent, opt_out=opt_out,
-            follow_up_on=follow_up_on)
+            follow_up_on=follow_up_on, other_loan_month=other_loan_month)
 
     def import_outcomes(self, session: Session, path: str | Path) -> dict[str, int]:
         """Record outcomes from a CSV (:data:`OUTCOME_FILE_COLUMNS`, optional ``consent``,
-        ``opt_out``, ``follow_up_on``, ``amount_yuan``, ``reason``); re-importing is a no-op.
+        ``opt_out``, ``follow_up_on``, ``amount_yuan``, ``reason``, ``other_loan_month``);
+        re-importing is a no-op.
 
         Raises
         ------
@@ -457,7 +458,8 @@ class DailyLoop:
                     opt_out=_flag(rec.get("opt_out", ""), False),
                     follow_up_on=(rec.get("follow_up_on") or "").strip() or None,
                     reason=rec.get("reason", ""),
-                    amount_yuan=(rec.get("amount_yuan") or "").strip() or None)
+                    amount_yuan=(rec.get("amount_yuan") or "").strip() or None,
+                    other_loan_month=(rec.get("other_loan_month") or "").strip() or None)
             except InputError as exc:
                 raise InputError(exc.reason, file=str(p), row=i, field=exc.field) from None
             except AccessDenied as exc:

@@ -40,6 +40,7 @@ __all__ = [
     "officer_view",
     "outcome_id",
     "PendingOutcome",
+    "recent_months",
     "browser_item_id",
     "browser_outcome",
     "OutcomeQueue",
@@ -101,7 +102,7 @@ def officer_view(problem: RoutingProblem, plan: Plan, officer_id: str,
 
 
 def outcome_id(ids: MutableMapping[str, str], plan_date: str, lead_id: str, outcome: str,
-               opt_out: bool) -> str:
+               opt_out: bool, other_loan_month: str | None = None) -> str:
     """The store's id of one recorded outcome, the same for every retry of the same tap.
 
     Parameters
@@ -110,12 +111,16 @@ def outcome_id(ids: MutableMapping[str, str], plan_date: str, lead_id: str, outc
         The ids handed out so far in this session (updated in place).
     plan_date, lead_id, outcome : str
     opt_out : bool
+    other_loan_month : str, optional
+        A save that adds what the owner said of a loan elsewhere is a new record.
 
     Returns
     -------
     str
     """
-    return ids.setdefault(f"{plan_date}/{lead_id}/{outcome}/{opt_out}", str(uuid.uuid4()))
+    key = f"{plan_date}/{lead_id}/{outcome}/{opt_out}" + (
+        f"/{other_loan_month}" if other_loan_month else "")
+    return ids.setdefault(key, str(uuid.uuid4()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +140,8 @@ class PendingOutcome:
     outcome: Outcome
     consent: bool
     opt_out: bool = False
+    #: ``YYYY-MM`` of a loan the owner took from another lender, if they said so.
+    other_loan_month: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "outcome", _outcome(self.outcome))
@@ -250,6 +257,16 @@ class SendReport:
     refused: tuple[tuple[PendingOutcome, str], ...]
 
 
+def recent_months(plan_date: str, n: int = 24) -> list[str]:
+    """The ``n`` months up to a visit's, newest first: when a loan elsewhere was taken."""
+    y, m = int(plan_date[:4]), int(plan_date[5:7])
+    out = []
+    for _ in range(n):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return out
+
+
 def record_outcome_in_store(store: Store, session: Session, item: PendingOutcome) -> None:
     """Record one outcome in the store (idempotent per ``item.outcome_id``).
 
@@ -263,7 +280,7 @@ def record_outcome_in_store(store: Store, session: Session, item: PendingOutcome
     store.record_outcome(session, outcome_id=item.outcome_id, county_id=item.county_id,
                          plan_date=item.plan_date, lead_id=item.lead_id,
                          outcome=item.outcome.value, consent=item.consent,
-                         opt_out=item.opt_out)
+                         opt_out=item.opt_out, other_loan_month=item.other_loan_month)
 
 
 def send_pending(store: Store | None, session: Session, queue: OutcomeQueue) -> SendReport:

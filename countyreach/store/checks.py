@@ -16,7 +16,8 @@ import numpy as np
 
 from countyreach.errors import InputError
 
-__all__ = ["check_id", "check_date", "check_text", "check_amount_yuan", "parse_enum",
+__all__ = ["check_id", "check_date", "check_text", "check_amount_yuan", "check_loan_month",
+           "parse_enum",
            "next_day", "aware", "AMOUNT_MAX_YUAN", "NOTES_MAX_CHARS", "REASON_MAX_CHARS"]
 
 #: Longest note an officer may type about a visit.
@@ -116,6 +117,34 @@ def check_amount_yuan(value: float | str | None) -> float | None:
         raise InputError(f"amount must be a finite number in [0, {AMOUNT_MAX_YUAN:.0f}] yuan, "
                          f"got {value!r}", field="amount_yuan")
     return v
+
+
+#: Loans elsewhere an officer records reach back at most this many years before the visit.
+_LOAN_MONTH_YEARS_BACK = 10
+
+
+def check_loan_month(value: object, plan_date: str) -> str | None:
+    """The ``YYYY-MM`` of a loan the owner took elsewhere, from a form (blank: None).
+
+    Raises
+    ------
+    InputError
+        Naming ``other_loan_month`` for text that is not a month, a month after the visit's
+        or more than ten years before it.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value).strip()
+    m = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    if m is None or not 1 <= int(m.group(2)) <= 12:
+        raise InputError(f"the month of a loan elsewhere looks like 2026-03, got {text!r}",
+                         field="other_loan_month")
+    year = int(plan_date[:4])
+    if text > plan_date[:7] or int(m.group(1)) < year - _LOAN_MONTH_YEARS_BACK:
+        raise InputError(f"a loan elsewhere in {text} cannot be recorded at a visit on "
+                         f"{plan_date} (the month it was taken, at most "
+                         f"{_LOAN_MONTH_YEARS_BACK} years back)", field="other_loan_month")
+    return text
 
 
 def parse_enum(kind: type[E], value: object, field_name: str,

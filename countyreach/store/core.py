@@ -255,12 +255,14 @@ class Store:
                        plan_date: str, lead_id: str, outcome: Outcome | str, reason: str = "",
                        amount_yuan: float | str | None = None, notes: str = "",
                        consent: bool, opt_out: bool = False,
-                       follow_up_on: str | dt.date | None = None) -> OutcomeRecord:
+                       follow_up_on: str | dt.date | None = None,
+                       other_loan_month: str | None = None) -> OutcomeRecord:
         """Record a visit's outcome once per tap: see :meth:`OutcomeRepository.record_outcome`."""
         return self.outcomes.record_outcome(
             session, outcome_id=outcome_id, county_id=county_id, plan_date=plan_date,
             lead_id=lead_id, outcome=outcome, reason=reason, amount_yuan=amount_yuan,
-            notes=notes, consent=consent, opt_out=opt_out, follow_up_on=follow_up_on)
+            notes=notes, consent=consent, opt_out=opt_out, follow_up_on=follow_up_on,
+            other_loan_month=other_loan_month)
 
     def visit_outcomes(self, session: Session, county_id: str,
                        plan_date: str) -> list[OutcomeRecord]:
@@ -348,7 +350,8 @@ class Store:
         return self.learning.import_loans_elsewhere(session, county_id, loans)
 
     def loans_elsewhere_frame(self, session: Session, county_id: str) -> pd.DataFrame | None:
-        """The county's stored loans from other lenders, ``None`` when it has none."""
+        """The county's loans from other lenders (imported and recorded at visits), ``None``
+        when it has none."""
         return self.learning.loans_elsewhere_frame(session, county_id)
 
     def models(self, session: Session, county_id: str) -> list[ModelRecord]:

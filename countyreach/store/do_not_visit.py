@@ -68,7 +68,8 @@ class DoNotVisitRepository(Repository):
         and reasons of its outcomes, scrubs name/phone/address from every stored
         plan version (the one change a published version ever receives; its
         ``content_hash`` keeps recording what was originally published), deletes the
-        loans from other lenders the bank knew of and puts the lead on the
+        loans from other lenders the bank knew of (imported, and those its outcomes
+        recorded) and puts the lead on the
         do-not-visit list. Outcome codes and amounts stay, without anything that
         identifies a person. Managers and admins; audited.
         """
@@ -84,7 +85,7 @@ class DoNotVisitRepository(Repository):
                         content_hash="erased", updated_at=self._db.now())).rowcount
             conn.execute(S.outcomes.update().where(S.outcomes.c.county_id == county_id,
                                                    S.outcomes.c.lead_id == lead_id)
-                         .values(notes="", reason=""))
+                         .values(notes="", reason="", other_loan_month=None))
             # known only by the owner's consent or a third party's register: not the bank's
             # own records, which stay pseudonymous (see Store.erase_personal_data)
             n_elsewhere = conn.execute(S.loans_elsewhere.delete().where(

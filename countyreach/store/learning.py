@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -340,9 +341,11 @@ class LearningRepository(Repository):
                                   LOANS_ELSEWHERE_COLUMNS, rows, "loans_elsewhere")
 
     def loans_elsewhere_frame(self, session: Session, county_id: str) -> pd.DataFrame | None:
-        """The county's stored loans from other lenders; ``None`` when it has none.
+        """The county's loans from other lenders: imported (``loans_elsewhere.csv``) and
+        recorded at visits (an outcome's ``other_loan_month``); ``None`` when it has none.
 
-        Same readers as :meth:`history_frame`.
+        Same readers as :meth:`history_frame`. A recorded loan in a month the import lists
+        for the lead too is one loan (the import's, with its amount).
 
         Returns
         -------
@@ -350,8 +353,24 @@ class LearningRepository(Repository):
             :data:`LOANS_ELSEWHERE_COLUMNS`, ``loan_yuan`` as float (NaN where not known):
             the ``elsewhere`` of :func:`propensity.bank_loan_book`.
         """
-        return self._county_rows(session, county_id, S.loans_elsewhere,
-                                 LOANS_ELSEWHERE_COLUMNS)
+        imported = self._county_rows(session, county_id, S.loans_elsewhere,
+                                     LOANS_ELSEWHERE_COLUMNS)
+        o = S.outcomes
+
+        def run(conn: Connection) -> list[Any]:
+            self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN, Role.PLANNER)
+            return list(conn.execute(
+                sa.select(o.c.lead_id, o.c.other_loan_month).distinct()
+                .where(o.c.county_id == county_id, o.c.other_loan_month.is_not(None))).all())
+
+        told = self._db.read(run)
+        if not told:
+            return imported
+        recorded = pd.DataFrame({"lead_id": [str(r[0]) for r in told],
+                                 "month": [str(r[1]) for r in told], "loan_yuan": np.nan})
+        out = pd.concat([x for x in (imported, recorded) if x is not None], ignore_index=True)
+        out = out.drop_duplicates(["lead_id", "month"], keep="first")
+        return out.sort_values(["month", "lead_id"], kind="stable").reset_index(drop=True)
 
     def _replace_rows(self, session: Session, county_id: str, table: sa.Table,
                       cols: tuple[str, ...], rows: list[dict[str, Any]], part: str) -> int:

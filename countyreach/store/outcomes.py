@@ -28,6 +28,7 @@ from countyreach.store.checks import (
     check_amount_yuan,
     check_date,
     check_id,
+    check_loan_month,
     check_text,
     next_day,
     parse_enum,
@@ -72,7 +73,8 @@ class OutcomeRepository:
                        plan_date: str, lead_id: str, outcome: Outcome | str, reason: str = "",
                        amount_yuan: float | str | None = None, notes: str = "",
                        consent: bool, opt_out: bool = False,
-                       follow_up_on: str | dt.date | None = None) -> OutcomeRecord:
+                       follow_up_on: str | dt.date | None = None,
+                       other_loan_month: str | None = None) -> OutcomeRecord:
         """Record the outcome of a visit; a retried call with the same ``outcome_id`` is a no-op.
 
         Parameters
@@ -102,6 +104,10 @@ class OutcomeRepository:
         follow_up_on : date or ``YYYY-MM-DD``, optional
             "Come back on this day" (``interested`` or ``applied`` only, after the visit):
             the lead becomes a visit pinned to this officer on that day's plan.
+        other_loan_month : ``YYYY-MM``, optional
+            The owner said they borrowed from another lender that month (with consent):
+            a loan elsewhere the bank now knows of, read by planning and training like
+            the county's ``loans_elsewhere.csv``.
 
         Returns
         -------
@@ -132,14 +138,15 @@ class OutcomeRepository:
             raise InputError("looks like an ID-card or bank-card number: do not record "
                              "sensitive personal data in notes", field="notes")
         amount = check_amount_yuan(amount_yuan)
+        other = check_loan_month(other_loan_month, plan_date)
         due = check_follow_up(follow_up_on, plan_date, code, opt_out)
         if amount is not None and code not in LOAN_OUTCOMES:
             raise InputError("an amount belongs to applied or approved outcomes only",
                              field="amount_yuan")
         if not consent:
-            if notes or amount is not None:
+            if notes or amount is not None or other is not None:
                 raise InputError("without the customer's consent record only the outcome "
-                                 "(no notes, no amount)", field="consent")
+                                 "(no notes, no amount, no loan elsewhere)", field="consent")
             if code in LOAN_OUTCOMES:
                 raise InputError("a loan application needs the customer's consent",
                                  field="consent")
@@ -175,7 +182,7 @@ class OutcomeRepository:
                 officer_id=found.officer_id, lead_id=lead_id, outcome=code.value,
                 reason=reason, amount_yuan=amount, notes=notes, consent=consent,
                 opt_out=opt_out, plan_version=current, recorded_by=who.username,
-                recorded_at=self._db.now())
+                recorded_at=self._db.now(), other_loan_month=other)
             inserted = conn.execute(insert_ignore(conn, S.outcomes, ["outcome_id"])
                                     .values(**values)).rowcount
             if not inserted:  # the same tap, retried concurrently, won the race
@@ -342,4 +349,12 @@ def outcome_record(r: Mapping[str, Any] | sa.RowMapping) -> OutcomeRecord:
         plan_version=None if version is None else int(version),
         recorded_by=str(r["recorded_by"]),
         recorded_at=aware(pd.Timestamp(r["recorded_at"]).to_pydatetime()),
+        other_loan_month=_text_or_none(r.get("other_loan_month")),
     )
+
+
+def _text_or_none(v: Any) -> str | None:
+    """A nullable text column's value (``None``, NaN or blank: None)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)) or not str(v).strip():
+        return None
+    return str(v)

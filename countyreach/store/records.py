@@ -209,6 +209,8 @@ class OutcomeRecord:
     plan_version: int | None
     recorded_by: str
     recorded_at: dt.datetime
+    #: ``YYYY-MM`` of a loan the owner took from another lender, as they told the officer.
+    other_loan_month: str | None = None
 
     def __post_init__(self) -> None:
         _set(self, "outcome", parse_enum(Outcome, self.outcome, "outcome"))

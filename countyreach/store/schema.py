@@ -156,6 +156,9 @@ outcomes = sa.Table(
     sa.Column("plan_version", sa.Integer, nullable=True),
     sa.Column("recorded_by", sa.String(ID_LEN), nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    # Revision 0007: the month of a loan the owner said they took from another lender
+    # (with consent; blanked when the lead's personal data is erased).
+    sa.Column("other_loan_month", sa.String(7), nullable=True),
     sa.CheckConstraint(
         "outcome IN ('met','not_there','not_interested','interested','applied','approved')",
         name="ck_outcomes_outcome"),
