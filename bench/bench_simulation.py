@@ -187,6 +187,9 @@ def main() -> int:
     ap.add_argument("--elsewhere-share", type=float, default=0.0,
                     help="share of the businesses whose loans from other lenders countyreach's "
                          "model knows of (a county's credit-information system; default 0)")
+    ap.add_argument("--officers-ask-elsewhere", action="store_true",
+                    help="countyreach's officers ask at each visit about loans from other "
+                         "lenders and record the latest (the outcome form's field)")
     ap.add_argument("--no-ceiling", action="store_true",
                     help="skip the ceiling: countyreach routed on the hidden truth's caused "
                          "value (what choosing whom to visit can reach at all)")
@@ -204,7 +207,8 @@ def main() -> int:
                 for sc in scenario_grid([args.officers], [BaseStrategy(args.bases)], seeds,
                                         policy=pol, n_weeks=args.weeks,
                                         days_per_week=args.days_per_week)]
-        grid = [replace(sc, elsewhere_share=args.elsewhere_share) for sc in grid]
+        grid = [replace(sc, elsewhere_share=args.elsewhere_share,
+                        officers_ask_elsewhere=args.officers_ask_elsewhere) for sc in grid]
         # Bases once for every policy and seed (as run_scenarios does): where officers
         # live is not part of a simulated week.
         if Policy.COUNTYREACH in policies and not args.no_ceiling:
@@ -230,7 +234,9 @@ def main() -> int:
           f"population seed {args.population_seed}), {args.officers} officers ({args.bases} "
           f"bases), {args.weeks} weeks × {args.days_per_week} days = {days} days, seeds "
           f"{seeds}; loans elsewhere known to countyreach's model for "
-          f"{args.elsewhere_share:.0%} of the businesses; travel: {world.travel}; world "
+          f"{args.elsewhere_share:.0%} of the businesses"
+          f"{' and asked at every visit' if args.officers_ask_elsewhere else ''}; travel: "
+          f"{world.travel}; world "
           f"built in {t_world:.1f} s; load average "
           f"(1, 5, 15 min) {_load(load0)} at the start, {_load(os.getloadavg())} at the end")
     print()

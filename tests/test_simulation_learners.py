@@ -95,3 +95,52 @@ def test_every_exploration_visit_drawn_is_made(world):
                   explore_share=0.1)
     r = simulate(world, sc, check=True)
     assert r.visits.groupby("day")["explored"].sum().tolist() == [2, 2, 2]
+
+
+def test_the_bank_learns_the_loans_elsewhere_its_source_covers_and_its_officers_hear(world):
+    econ = world.economy
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        covered = ValueLearner(world, seed=0, margin=0.05, elsewhere_share=1.0)
+        asking = ValueLearner(world, seed=0, margin=0.05, ask_at_visits=True)
+        silent = ValueLearner(world, seed=0, margin=0.05)
+    other = econ.loans[econ.loans["source"] == "elsewhere"]
+    assert (covered.book["source"] == "elsewhere").sum() == len(other) > 0
+    assert not (asking.book["source"] == "elsewhere").any()
+    # A day without visits: walk-ins are learnt; loans elsewhere only where covered.
+    nv = pd.DataFrame({"lead_id": [*other["lead_id"].iloc[:2].tolist(), "nobody"],
+                       "month": "2030-01", "took_loan": [1, 1, 0],
+                       "source": ["elsewhere", "walk_in", "elsewhere"],
+                       "loan_yuan": [5e4, 6e4, 0.0], "defaulted": [0, 0, 0]})
+    took = nv["took_loan"] == 1
+    assert covered.loans_learnt(nv, took)["source"].tolist() == ["elsewhere", "walk_in"]
+    assert asking.loans_learnt(nv, took)["source"].tolist() == ["walk_in"]
+    # A visit to that business: its owner tells of the newest loan elsewhere (month only).
+    lead = str(nv["lead_id"].iloc[0])
+    told = asking.asked_at_visits([lead, "nobody"])
+    assert told[["lead_id", "month", "source"]].values.tolist() == [[lead, "2030-01",
+                                                                     "elsewhere"]]
+    assert told["loan_yuan"].isna().all()
+    assert silent.asked_at_visits([lead]).empty
+
+
+def test_a_run_whose_officers_ask_records_what_the_owners_tell(world, monkeypatch):
+    recorded: list[pd.DataFrame] = []
+    record = ValueLearner.record
+
+    def spy(self, visits, loans):
+        recorded.append(loans)
+        return record(self, visits, loans)
+
+    monkeypatch.setattr(ValueLearner, "record", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = simulate(world, Scenario("ask", n_officers=2, n_weeks=1, days_per_week=3,
+                                       officers_ask_elsewhere=True))
+    loans = pd.concat(recorded)
+    told = loans[loans["source"] == "elsewhere"]
+    visited = set(res.visits["lead_id"].astype(str))
+    other = world.economy.loans
+    had = set(other.loc[other["source"] == "elsewhere", "lead_id"].astype(str))
+    assert len(told) and set(told["lead_id"]) <= visited
+    assert visited & had <= set(told["lead_id"])

@@ -273,10 +273,8 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
     uplift = sc.policy is Policy.COUNTYREACH and hetero and not sc.oracle
     score_learner = ScoreLearner(world, sc.seed) if sc.policy in _SCORE_POLICIES or (
         sc.policy is Policy.COUNTYREACH and not uplift and not sc.oracle) else None
-    value_learner = ValueLearner(world, sc.seed, sc.margin, sc.elsewhere_share) \
-        if uplift else None
-    # Whose loans elsewhere the bank learns of (a credit-information source's coverage).
-    covered = np.isin(lead_ids, list(value_learner.covered if value_learner else ()))
+    value_learner = ValueLearner(world, sc.seed, sc.margin, sc.elsewhere_share,
+                                 sc.officers_ask_elsewhere) if uplift else None
     territory_cache: dict[str, list[str]] | None = None
     # Loans already in the history count for the loan rules: the bank's own loans for
     # the lender's rule (the world's), every loan (also elsewhere) for the truth's recency.
@@ -449,11 +447,10 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
             last_any[got] = cal
             own = got & (nv["source"].to_numpy() == "walk_in")
             last_loan[own] = cal
-            known = own | (got & covered & (nv["source"].to_numpy() == "elsewhere"))
-            if value_learner is not None and known.any():
-                week_loans.append(nv.loc[known, ["lead_id", "month", "source", "loan_yuan",
-                                                 "defaulted"]])
+            if value_learner is not None:
+                week_loans.append(value_learner.loans_learnt(nv, got))
         if len(out) and value_learner is not None:
+            week_loans.append(value_learner.asked_at_visits(visited))
             rec = out.copy()
             rec.insert(2, "visited_by_policy", ["random" if x in explored else sc.policy.value
                                                 for x in rec["lead_id"]])

@@ -68,10 +68,13 @@ class ValueLearner:
     elsewhere_share : float
         Share of the businesses whose loans elsewhere the bank knows of
         (:attr:`covered` lists them).
+    ask_at_visits : bool
+        The officers ask at each visit about loans elsewhere and record the latest
+        (:meth:`asked_at_visits`).
     """
 
     def __init__(self, world: SimWorld, seed: int, margin: float,
-                 elsewhere_share: float = 0.0) -> None:
+                 elsewhere_share: float = 0.0, ask_at_visits: bool = False) -> None:
         from propensity.loan_recency import ELSEWHERE
         from propensity.uplift import VisitValueModel
 
@@ -82,6 +85,13 @@ class ValueLearner:
         #: Businesses whose loans elsewhere the bank learns of, in the history and after.
         self.covered = econ.credit_coverage(elsewhere_share, seed=seed)
         known = econ.known_loans_elsewhere(elsewhere_share, seed=seed)
+        self.ask_at_visits = ask_at_visits
+        # The truth's latest loan elsewhere of each business (what an owner can tell).
+        other = econ.loans[econ.loans["source"] == "elsewhere"] if len(econ.loans) else \
+            econ.loans
+        self._latest_other: dict[str, tuple[str, float]] = {
+            str(r.lead_id): (str(r.month), float(r.loan_yuan))
+            for r in other.sort_values("month").itertuples()}
         self.history = econ.history.copy()
         self.book = pd.concat([econ.loan_book, known.assign(source=ELSEWHERE)],
                               ignore_index=True) if len(known) else econ.loan_book.copy()
@@ -115,6 +125,27 @@ class ValueLearner:
             other = (book["source"] == "elsewhere").rename("_other")
             self.book = book[~pd.concat([book[["lead_id", "month"]], other], axis=1)
                              .duplicated(keep="first")].reset_index(drop=True)
+
+    def loans_learnt(self, no_visit: pd.DataFrame, took: Any) -> pd.DataFrame:
+        """Of a day's loans without a visit (``took`` marks who borrowed), those the bank
+        learns of: its own walk-ins and the loans elsewhere its credit source covers."""
+        cols = ["lead_id", "month", "source", "loan_yuan", "defaulted"]
+        got = no_visit[np.asarray(took, bool)]
+        for r in got[got["source"] == "elsewhere"].itertuples():
+            self._latest_other[str(r.lead_id)] = (str(r.month), float(r.loan_yuan))
+        known = (got["source"] == "walk_in") | got["lead_id"].astype(str).isin(self.covered)
+        return got.loc[known, cols]
+
+    def asked_at_visits(self, lead_ids: Sequence[str]) -> pd.DataFrame:
+        """The latest loan elsewhere of each visited business that has one, as its owner
+        tells the officer (none unless :attr:`ask_at_visits`)."""
+        cols = ["lead_id", "month", "source", "loan_yuan", "defaulted"]
+        # The form records the month only, as an officer does.
+        told = [(x, self._latest_other[x][0]) for x in map(str, lead_ids)
+                if self.ask_at_visits and x in self._latest_other]
+        return pd.DataFrame([{"lead_id": x, "month": m, "source": "elsewhere",
+                              "loan_yuan": np.nan, "defaulted": np.nan} for x, m in told],
+                            columns=cols)
 
     def retrain(self) -> None:
         """Refit on everything recorded so far."""

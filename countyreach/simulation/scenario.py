@@ -170,6 +170,10 @@ class Scenario:
         Share of the businesses whose loans from other lenders ``countyreach``'s model
         knows of (history and simulated weeks alike), as from a county's rural
         credit-information system; 0 (default): only the bank's own loans.
+    officers_ask_elsewhere : bool
+        ``countyreach``'s officers ask at each visit whether the business borrowed from
+        another lender and record the month of its latest such loan (the outcome form's
+        field), which its model then knows.
     """
 
     scenario_id: str
@@ -194,6 +198,7 @@ class Scenario:
     team: Team = Team.BASES
     oracle: bool = False
     elsewhere_share: float = 0.0
+    officers_ask_elsewhere: bool = False
 
     def __post_init__(self) -> None:
         if not (isinstance(self.n_officers, int) and 1 <= self.n_officers <= 500):
