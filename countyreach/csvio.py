@@ -233,17 +233,35 @@ def parse_rows(path: Path, df: pd.DataFrame, parse: Callable[[CsvRow], T]) -> li
             errors.append(exc)
     if not errors:
         return out
-    first, rest = errors[0], errors[1:]
+    raise row_errors(path, errors)
+
+
+def row_errors(path: str | Path, errors: Sequence[InputError]) -> InputError:
+    """One error for a file's bad rows: the first, or a :class:`RowErrors` located at the
+    first whose message lists the others (at most :data:`MAX_LISTED_ROW_ERRORS`).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file (named in the message).
+    errors : sequence of InputError
+        Each bad row's own error, in row order (at least one).
+
+    Returns
+    -------
+    InputError
+    """
+    first, rest = errors[0], list(errors[1:])
     if not rest:
-        raise first
+        return first
     lines = [f"{len(rest)} more row(s) of {path} have errors too:"]
     for other in rest[:MAX_LISTED_ROW_ERRORS - 1]:
         lines.append(f"  row {other.row}, field {other.field!r}: {other.reason}"
                      if other.field is not None else f"  row {other.row}: {other.reason}")
     if len(rest) > MAX_LISTED_ROW_ERRORS - 1:
         lines.append(f"  ... and {len(rest) - (MAX_LISTED_ROW_ERRORS - 1)} more")
-    raise RowErrors(first.reason + "\n" + "\n".join(lines), file=first.file, row=first.row,
-                    field=first.field, rows=tuple(errors))
+    return RowErrors(first.reason + "\n" + "\n".join(lines), file=first.file, row=first.row,
+                     field=first.field, rows=tuple(errors))
 
 
 def check_crs(crs: str) -> str:

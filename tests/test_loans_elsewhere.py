@@ -91,6 +91,22 @@ def test_the_reader_checks_the_file_and_names_file_row_and_field(tmp_path: Path)
 # ----------------------------------------------------------------------------- county import
 
 
+def test_every_bad_row_of_a_loan_file_is_named_in_one_error(tmp_path: Path) -> None:
+    from countyreach.errors import RowErrors
+    from countyreach.services.models import read_loans
+
+    for name, read in (("loans_elsewhere.csv", read_loans_elsewhere),
+                       ("loans.csv", read_loans)):
+        p = tmp_path / name
+        p.write_text("lead_id,month,loan_yuan\nB0001,2026-10,5000\nB0002,10月,\n"
+                     "B0003,2026-02,-1\n", encoding="utf-8")
+        with pytest.raises(RowErrors) as err:
+            read(p)
+        assert (err.value.file, err.value.row, err.value.field) == (str(p), 2, "month")
+        assert [(e.row, e.field) for e in err.value.rows] == [(2, "month"), (3, "loan_yuan")]
+        assert "row 3, field 'loan_yuan'" in str(err.value)
+
+
 def test_county_import_stores_the_rows_and_a_folder_without_the_file_removes_them(
         loop: DailyLoop, county_copy: Path) -> None:
     op = loop.store.operator_session()

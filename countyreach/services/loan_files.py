@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 import propensity
-from countyreach.csvio import read_csv_table
+from countyreach.csvio import read_csv_table, row_errors
 from countyreach.errors import InputError
 from propensity.errors import DataError
 
@@ -37,7 +37,15 @@ def _read_book(path: Path, ignore: tuple[str, ...] = ()) -> pd.DataFrame | None:
     try:
         return propensity.check_loan_book(table)
     except DataError as exc:
-        raise InputError(exc.reason, file=str(p), row=exc.row, field=exc.field) from None
+        whole = InputError(exc.reason, file=str(p), row=exc.row, field=exc.field)
+    # Every bad row in one error, so a spreadsheet is fixed in one pass.
+    errors = []
+    for i in range(len(table)):
+        try:
+            propensity.check_loan_book(table.iloc[[i]])
+        except DataError as exc:
+            errors.append(InputError(exc.reason, file=str(p), row=i + 1, field=exc.field))
+    raise (row_errors(p, errors) if errors else whole) from None
 
 
 def read_loans(path: Path) -> pd.DataFrame | None:
@@ -52,7 +60,7 @@ def read_loans(path: Path) -> pd.DataFrame | None:
     Raises
     ------
     InputError
-        Naming the file, row and field of the first bad value.
+        Naming the file, row and field of the first bad value, and every other bad row.
     """
     return _read_book(path)
 
@@ -77,7 +85,7 @@ def read_loans_elsewhere(path: Path) -> pd.DataFrame | None:
     Raises
     ------
     InputError
-        Naming the file, row and field of the first bad value.
+        Naming the file, row and field of the first bad value, and every other bad row.
     """
     # whether another lender's loan defaulted is not the bank's to know
     book = _read_book(path, ignore=("defaulted",))
