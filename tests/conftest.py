@@ -115,6 +115,21 @@ def store(url: str, clock: Clock) -> Iterator[Store]:
 
 
 @pytest.fixture()
+def demo_leads_store(url: str, clock: Clock, demo_dir: Path) -> Iterator[Store]:
+    """A store with the demo's leads in qingzu, an admin (``admin``), a planner (``plan``)
+    and an officer (``wang``, O01), all with :data:`tests.store_people.PW`."""
+    s = Store.open(url, bcrypt_rounds=4, clock=clock)
+    s.create_user("admin", PW, "admin")
+    admin = s.login("admin", PW)
+    s.ensure_county(admin, "qingzu", "庆祖镇")
+    s.import_leads(demo_dir / "leads.csv", "qingzu", session=admin)
+    s.create_user("plan", PW, "planner", county_id="qingzu", session=admin)
+    s.create_user("wang", PW, "officer", officer_id="O01", county_id="qingzu", session=admin)
+    yield s
+    s.close()
+
+
+@pytest.fixture()
 def admin(store: Store) -> Session:
     """The first user, an admin, with two counties: qingzu (region puyang) and another."""
     store.create_user("admin", PW, "admin")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -282,8 +283,9 @@ def test_published_plan_reaches_the_officer_whose_outcome_is_stored() -> None:
                                                             for u in links)
 
 
-def test_the_officer_records_a_loan_the_owner_took_elsewhere_with_consent_only() -> None:
-    """What the owner says of a loan from another lender reaches the loans planning reads."""
+def _published_to_o01() -> tuple[Any, Any, Any, AppTest]:
+    """The manager's plan of ``DATE`` published; the store, the manager's session, the day
+    and O01's phone open on that date."""
     import datetime as dt
 
     from countyreach.services.workspace import DEMO_PASSWORD
@@ -294,9 +296,15 @@ def test_the_officer_records_a_loan_the_owner_took_elsewhere_with_consent_only()
     manager = store.login("demo-manager", DEMO_PASSWORD)
     store.publish(manager, "qingzu", DATE, store.save_plan(manager, "qingzu", DATE, day.problem,
                                                            day.plan))
-    first = next(r for r in day.plan.routes if r.officer_id == "O01").lead_ids[0]
     phone = _app("officer", user="demo-o01")
     phone.date_input(key="officer_date").set_value(dt.date.fromisoformat(DATE)).run()
+    return store, manager, day, phone
+
+
+def test_the_officer_records_a_loan_the_owner_took_elsewhere_with_consent_only() -> None:
+    """What the owner says of a loan from another lender reaches the loans planning reads."""
+    store, manager, day, phone = _published_to_o01()
+    first = next(r for r in day.plan.routes if r.officer_id == "O01").lead_ids[0]
     phone.button_group(key=f"outcome_{first}").set_value("met").run()
     # Without the customer's consent nothing but the outcome is asked.
     assert f"otherloan_{first}" not in [s.key for s in phone.selectbox]
@@ -315,20 +323,10 @@ def test_the_officer_records_a_loan_the_owner_took_elsewhere_with_consent_only()
 
 def test_outcomes_the_phone_kept_offline_are_recorded_once_and_bad_ones_refused() -> None:
     """The page's own queue (app_pages/offline_outcomes) hands over taps kept in the browser."""
-    import datetime as dt
     import uuid
 
-    from countyreach.services.workspace import DEMO_PASSWORD
-
-    at = _plan(_app())
-    day = at.session_state["day"]
-    store = _store()
-    manager = store.login("demo-manager", DEMO_PASSWORD)
-    store.publish(manager, "qingzu", DATE, store.save_plan(manager, "qingzu", DATE, day.problem,
-                                                           day.plan))
+    store, manager, day, phone = _published_to_o01()
     me = next(r for r in day.plan.routes if r.officer_id == "O01" and len(r.lead_ids) >= 2)
-    phone = _app("officer", user="demo-o01")
-    phone.date_input(key="officer_date").set_value(dt.date.fromisoformat(DATE)).run()
     assert not phone.exception, phone.exception
 
     def tap(lead: str, outcome: str, **change: object) -> dict[str, object]:

@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 
+from countyreach.store import Store
 from tests.browser_harness import (
     AXE_JS,
     CHROMIUM_ARGS,
@@ -192,11 +193,26 @@ def test_officer_on_a_phone_records_an_outcome_that_survives_a_restart(
     first = page.locator('[class*="st-key-stop_"]').first
     first_name = first.get_by_role("heading").first.inner_text()
     first.get_by_role("radio", name="Interested", exact=True).click()
+    # With the customer's consent the owner's word of a loan elsewhere is one tap more.
+    first.get_by_text("Customer agrees to recording").click()
+    other = first.get_by_role("combobox", name=re.compile("Borrowed from another lender"))
+    expect(other).to_be_visible(timeout=30_000)
+    other.click()
+    month = f"{today.year - (today.month <= 2)}-{(today.month - 3) % 12 + 1:02d}"
+    page.get_by_role("option", name=month).click()
+    idle(page)
+    shot(page, "officer-loan-elsewhere-phone")
     first.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text(re.compile(r"Done: 1 stop"))).to_be_visible(timeout=60_000)
     idle(page)
     shot(page, "officer-recorded-phone")
     ctx.close()
+    store = Store.open(server.env["COUNTYREACH_DB"])
+    try:
+        told = store.loans_elsewhere_frame(store.operator_session(), "qingzu")
+    finally:
+        store.close()
+    assert told is not None and month in set(told["month"])
     server.restart()
     ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = ctx.new_page()

@@ -28,8 +28,8 @@ from countyreach.store import AuditEntry, Session, Store
 from countyreach.store import schema as S
 from countyreach.store.testing import Clock
 from propensity.loan_recency import ELSEWHERE, recency_now
+from tests.store_people import PW
 
-PW = "a long secret"
 DAY = "2026-11-24"
 # The demo's history ends 2026-10; lender and note columns are the bank's own, and ignored.
 ELSEWHERE_CSV = ("lead_id,month,loan_yuan,lender,source_note\n"
@@ -154,16 +154,8 @@ def test_a_bad_file_writes_nothing(loop: DailyLoop, county_copy: Path) -> None:
 
 
 @pytest.fixture()
-def store(url: str, clock: Clock, demo_dir: Path) -> Iterator[Store]:
-    s = Store.open(url, bcrypt_rounds=4, clock=clock)
-    s.create_user("admin", PW, "admin")
-    admin = s.login("admin", PW)
-    s.ensure_county(admin, "qingzu", "庆祖镇")
-    s.import_leads(demo_dir / "leads.csv", "qingzu", session=admin)
-    s.create_user("plan", PW, "planner", county_id="qingzu", session=admin)
-    s.create_user("wang", PW, "officer", officer_id="O01", county_id="qingzu", session=admin)
-    yield s
-    s.close()
+def store(demo_leads_store: Store) -> Store:
+    return demo_leads_store
 
 
 def _known(tmp_path: Path) -> pd.DataFrame:

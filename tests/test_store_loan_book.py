@@ -9,8 +9,6 @@ history intact and unmarked.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,8 +19,8 @@ from countyreach.errors import AccessDenied, InputError
 from countyreach.store import Session, Store
 from countyreach.store import schema as S
 from countyreach.store.testing import Clock
+from tests.store_people import PW
 
-PW = "a long secret"
 HISTORY = pd.DataFrame({
     "lead_id": ["B0001", "B0002", "B0003"], "month": ["2025-01", "2025-01", "2025-02"],
     "visited_by_policy": ["random", "heuristic", "Random "], "took_loan": [1, 0, 0],
@@ -34,16 +32,8 @@ LOANS = pd.DataFrame({"lead_id": ["B0001", "B0004", "B0001"],
 
 
 @pytest.fixture()
-def store(url: str, clock: Clock, demo_dir: Path) -> Iterator[Store]:
-    s = Store.open(url, bcrypt_rounds=4, clock=clock)
-    s.create_user("admin", PW, "admin")
-    admin = s.login("admin", PW)
-    s.ensure_county(admin, "qingzu", "庆祖镇")
-    s.import_leads(demo_dir / "leads.csv", "qingzu", session=admin)
-    s.create_user("plan", PW, "planner", county_id="qingzu", session=admin)
-    s.create_user("wang", PW, "officer", officer_id="O01", county_id="qingzu", session=admin)
-    yield s
-    s.close()
+def store(demo_leads_store: Store) -> Store:
+    return demo_leads_store
 
 
 def _admin(store: Store) -> Session:
