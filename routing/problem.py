@@ -13,6 +13,7 @@ Solver parameters (time limit, seed, workers) are not part of the problem: they 
 from __future__ import annotations
 
 import enum
+import functools
 import itertools
 import math
 from collections.abc import Mapping
@@ -443,13 +444,13 @@ class RoutingProblem:
                     _check(not other, f"lead {other[:1]} is locked in {oid}'s route but "
                            f"pinned to {pinned.get(other[0]) if other else ''}", name)
 
-    @property
+    @functools.cached_property
     def lead_by_id(self) -> dict[str, Lead]:
-        """Leads keyed by id."""
+        """Leads keyed by id (built once: the search asks per route and step; do not modify)."""
         return {ld.lead_id: ld for ld in self.leads}
 
-    @property
+    @functools.cached_property
     def officer_by_id(self) -> dict[str, Officer]:
-        """Officers keyed by id."""
+        """Officers keyed by id (built once; do not modify)."""
         return {o.officer_id: o for o in self.officers}
 

@@ -164,23 +164,6 @@ def lead_alone_reasons(problem: RoutingProblem, lead: Lead) -> DroppedLead | Non
                        "(or the drive limit)")
 
 
-_LEADS_BY_ID: weakref.WeakKeyDictionary[RoutingProblem, dict[str, Lead]] = (
-    weakref.WeakKeyDictionary())
-
-
-def leads_by_id(problem: RoutingProblem) -> dict[str, Lead]:
-    """``problem.lead_by_id``, built once per problem.
-
-    The property builds a new dict at every call; the search and the explanations ask for
-    it per route and per step, which on a 2,000-lead day cost seconds.
-    """
-    cached = _LEADS_BY_ID.get(problem)
-    if cached is None:
-        cached = problem.lead_by_id
-        _LEADS_BY_ID[problem] = cached
-    return cached
-
-
 class _Screen:
     """Cheapest insertion of many leads into the routes of a plan, screened a route at a time.
 
@@ -197,7 +180,7 @@ class _Screen:
     def __init__(self, problem: RoutingProblem, routes: Sequence[Route],
                  leads: Sequence[Lead]) -> None:
         self.problem = problem
-        self.by_id = leads_by_id(problem)
+        self.by_id = problem.lead_by_id
         self.officers = problem.officer_by_id
         self.routes = list(routes)
         self.leads = list(leads)
