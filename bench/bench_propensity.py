@@ -259,15 +259,17 @@ def uplift_models(offset_baselines: Sequence[str] = ()) -> tuple[tuple[str, dict
 
 
 def uplift_figures(seed: int, n: int, models: Sequence[tuple[str, dict[str, Any]]]
-                   = UPLIFT_MODELS, elsewhere_share: float = 0.0
-                   ) -> dict[str, dict[str, float]]:
+                   = UPLIFT_MODELS, elsewhere_share: float = 0.0,
+                   elsewhere_told: bool = False) -> dict[str, dict[str, float]]:
     """Issue 18's acceptance figures on the heterogeneous economy, in one run.
 
     ``s_support`` is the S-learner with the recency support rule (the default before the
     offset learner), ``offset`` the default; same economy, seed and table. Each model
     also gets :func:`value_decomposition` (the truth's factors are diagnostics only).
     ``elsewhere_share``: the bank also knows the loans elsewhere of that share of the
-    businesses (:meth:`~propensity.Economy.known_loans_elsewhere`), for fitting and scoring.
+    businesses (:meth:`~propensity.Economy.known_loans_elsewhere`), for fitting and scoring;
+    ``elsewhere_told``: and what owners told at every visit of the history
+    (:meth:`~propensity.Economy.loans_elsewhere_told_at_visits`).
     """
     from propensity.qini import qini_coefficient, top_share_ratio
     from propensity.uplift import VisitValueModel, uplift_table
@@ -284,8 +286,10 @@ def uplift_figures(seed: int, n: int, models: Sequence[tuple[str, dict[str, Any]
                 "ceiling_village": expected_visit_value_yuan(econ, month, village_known=True),
                 "ceiling_bank": expected_visit_value_yuan(econ, month, bank_recency=True)}
     t = time.perf_counter()
-    book = P.bank_loan_book(econ.history, econ.loan_book,
-                            econ.known_loans_elsewhere(elsewhere_share, seed=seed))
+    known = econ.known_loans_elsewhere(elsewhere_share, seed=seed)
+    if elsewhere_told:
+        known = pd.concat([known, econ.loans_elsewhere_told_at_visits()], ignore_index=True)
+    book = P.bank_loan_book(econ.history, econ.loan_book, known)
     table = uplift_table(econ.businesses, econ.history, book, random_state=seed)
     table_s = time.perf_counter() - t
     out: dict[str, dict[str, float]] = {}
@@ -376,6 +380,9 @@ def main() -> int:
     ap.add_argument("--elsewhere-share", type=float, default=0.0,
                     help="uplift section: the bank also knows the loans from other lenders of "
                          "this share of the businesses (a credit-information system)")
+    ap.add_argument("--elsewhere-told", action="store_true",
+                    help="uplift section: the bank also knows what owners told at every visit "
+                         "of the history (the newest loan elsewhere before it, month only)")
     ap.add_argument("--offset-baselines", nargs="*", default=[],
                     choices=["gbm", "spline", "blend", "stack"],
                     help="also fit the offset learner with these no-visit baselines "
@@ -427,11 +434,14 @@ def _uplift_section(args: argparse.Namespace) -> None:
           "value_decomposition; observables ceiling = ranking by the truth's expected value "
           "over the unobservables (strict: village effect integrated out; village known), "
           "see observables_ceiling.py. Loans elsewhere known for "
-          f"{args.elsewhere_share:.0%} of the businesses (--elsewhere-share).")
+          f"{args.elsewhere_share:.0%} of the businesses (--elsewhere-share)"
+          + (", and as told at every visit of the history (--elsewhere-told)."
+             if args.elsewhere_told else "."))
     models = uplift_models(args.offset_baselines)
     rows = []
     for seed in args.seeds:
-        u = uplift_figures(seed, args.businesses, models, args.elsewhere_share)
+        u = uplift_figures(seed, args.businesses, models, args.elsewhere_share,
+                           args.elsewhere_told)
         pl = u["plain"]
         print(f"seed {seed}: plain uptake scorer: Qini top 10 % {pl['qini10']:.3f}, "
               f"coefficient (value) {pl['qini_coef']:.3f}, (caused loans) "

@@ -125,6 +125,33 @@ class Economy:
                            & self.loans["lead_id"].astype(str).isin(covered)]
         return other[cols].reset_index(drop=True)
 
+    def loans_elsewhere_told_at_visits(self) -> pd.DataFrame:
+        """What the officers' outcome form would hold had they asked at every visit of the
+        history: per visit, the month of the business's newest loan elsewhere before it.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``lead_id, month, loan_yuan`` (NaN: an owner tells the month, not the amount),
+            one row per lead and month.
+        """
+        cols = ["lead_id", "month", "loan_yuan"]
+        other = self.loans[self.loans["source"] == LoanSource.ELSEWHERE] if len(self.loans) \
+            else self.loans
+        if other.empty or self.history.empty:
+            return pd.DataFrame(columns=cols)
+        by_lead = other.groupby(other["lead_id"].astype(str))["month"].apply(
+            lambda m: sorted(m.astype(str))).to_dict()
+        told = set()
+        for lid, month in zip(self.history["lead_id"].astype(str),
+                              self.history["month"].astype(str), strict=True):
+            before = [m for m in by_lead.get(lid, ()) if m < month]
+            if before:
+                told.add((lid, before[-1]))
+        rows = sorted(told, key=lambda k: (k[1], k[0]))
+        return pd.DataFrame({"lead_id": [r[0] for r in rows], "month": [r[1] for r in rows],
+                             "loan_yuan": np.nan})
+
     def _rows(self, leads: pd.DataFrame | Iterable[str]) -> npt.NDArray[np.int64]:
         """Positions in ``truth`` of the leads (vectorised; raises for unknown ids)."""
         ids = leads["lead_id"] if isinstance(leads, pd.DataFrame) else list(leads)

@@ -106,3 +106,20 @@ def test_a_model_without_loans_elsewhere_scores_as_before(econ: P.Economy) -> No
     # A caller that gives our recency only (no loans elsewhere column): none known.
     b = vm.score(rows, month, explain=False)
     np.testing.assert_allclose(a["value_yuan"], b["value_yuan"])
+
+
+def test_what_owners_tell_at_visits_is_their_newest_loan_elsewhere_before_it(
+        econ: P.Economy) -> None:
+    told = econ.loans_elsewhere_told_at_visits()
+    assert len(told) and told["loan_yuan"].isna().all()
+    other = econ.loans[econ.loans["source"] == ELSEWHERE]
+    visits = econ.history
+    for r in told.itertuples():
+        mine = other.loc[other["lead_id"] == r.lead_id, "month"].astype(str)
+        assert r.month in set(mine)
+        later = visits.loc[(visits["lead_id"] == r.lead_id)
+                           & (visits["month"].astype(str) > r.month), "month"].astype(str)
+        # Told at a visit after it, with no newer loan elsewhere before that visit.
+        assert any(not ((mine > r.month) & (mine < v)).any() for v in later)
+    # A business never visited tells nothing.
+    assert set(told["lead_id"]) <= set(visits["lead_id"].astype(str))
