@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from propensity.loan_recency import LoanSource
 from propensity.visit_truth import NEVER_BORROWED_MONTHS, EconomyVariant
 
 if TYPE_CHECKING:
@@ -31,14 +32,6 @@ __all__ = ["simulate_history", "LOAN_COLUMNS", "LoanSource"]
 
 #: Columns of an economy's loan table.
 LOAN_COLUMNS = ("lead_id", "month", "source", "loan_yuan", "defaulted")
-
-
-class LoanSource:
-    """Where a loan came from (values of the loan table's ``source`` column)."""
-
-    VISIT = "visit"
-    WALK_IN = "walk_in"
-    ELSEWHERE = "elsewhere"
 
 
 def _months_since(t_idx: int, last: np.ndarray) -> np.ndarray:

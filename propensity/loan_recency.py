@@ -27,14 +27,25 @@ from propensity.errors import DataError
 from propensity.features import parse_month
 from propensity.history import check_history
 
-__all__ = ["RECENCY_CAP_MONTHS", "ELSEWHERE", "loan_recency", "month_index",
+__all__ = ["RECENCY_CAP_MONTHS", "ELSEWHERE", "LoanSource", "loan_recency", "month_index",
            "check_loan_book", "bank_loan_book", "recency_now", "coverage", "in_coverage",
            "own_loans", "newest_loan_months"]
 
 #: Months-since-last-loan features are capped here (never borrowed = the cap).
 RECENCY_CAP_MONTHS = 60.0
+
+
+class LoanSource:
+    """Where a loan came from: the values of a joined book's (and an economy's loan
+    table's) ``source`` column."""
+
+    VISIT = "visit"
+    WALK_IN = "walk_in"
+    ELSEWHERE = "elsewhere"
+
+
 #: ``source`` of a loan from another lender in a joined book (:func:`bank_loan_book`).
-ELSEWHERE = "elsewhere"
+ELSEWHERE = LoanSource.ELSEWHERE
 
 
 def own_loans(book: pd.DataFrame) -> pd.DataFrame:
@@ -206,10 +217,10 @@ def bank_loan_book(history: pd.DataFrame | None,
     parts = []
     if h is not None:
         took = h[h["took_loan"] == 1]
-        parts.append(took.assign(source="visit")[cols])
+        parts.append(took.assign(source=LoanSource.VISIT)[cols])
     if loans is not None and len(loans):
         book = check_loan_book(loans)
-        src = ["visit" if k in visited else "walk_in"
+        src = [LoanSource.VISIT if k in visited else LoanSource.WALK_IN
                for k in zip(book["lead_id"], book["month"], strict=True)]
         parts.append(book.assign(source=src)[cols])
     if elsewhere is not None and len(elsewhere):

@@ -26,7 +26,7 @@ import pandas as pd
 
 from propensity.errors import DataError
 from propensity.features import build_features
-from propensity.loan_recency import ELSEWHERE, RECENCY_CAP_MONTHS, loan_recency, month_index
+from propensity.loan_recency import RECENCY_CAP_MONTHS, LoanSource, loan_recency, month_index
 
 __all__ = ["uplift_table", "revisit_gap", "model_features", "RECENCY_FEATURES"]
 
@@ -65,8 +65,9 @@ def _walk_ins(book: pd.DataFrame) -> pd.DataFrame:
     outcomes; a loan elsewhere is not one)."""
     if not len(book):
         return book
-    src = book["source"] if "source" in book.columns else pd.Series("walk_in", index=book.index)
-    return book[~src.isin(["visit", ELSEWHERE])]
+    src = book["source"] if "source" in book.columns else pd.Series(LoanSource.WALK_IN,
+                                                                    index=book.index)
+    return book[~src.isin([LoanSource.VISIT, LoanSource.ELSEWHERE])]
 
 
 def uplift_table(businesses: pd.DataFrame, history: pd.DataFrame,

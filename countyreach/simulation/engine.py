@@ -52,6 +52,7 @@ from countyreach.simulation.scenario import (
 )
 from countyreach.simulation.world import SimWorld
 from geo.types import Location, TravelMatrix
+from propensity.loan_recency import LoanSource
 from propensity.visit_truth import NEVER_BORROWED_MONTHS, EconomyVariant
 from routing.params import SolveParams
 from routing.plan import Plan, PlanStatus
@@ -445,7 +446,7 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
             got = nv["took_loan"].to_numpy() == 1
             got[vpos] = False
             last_any[got] = cal
-            own = got & (nv["source"].to_numpy() == "walk_in")
+            own = got & (nv["source"].to_numpy() == LoanSource.WALK_IN)
             last_loan[own] = cal
             if value_learner is not None:
                 week_loans.append(value_learner.loans_learnt(nv, got))

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from countyreach.simulation.world import SimWorld
+from propensity.loan_recency import LoanSource
 
 __all__ = ["ScoreLearner", "ValueLearner"]
 
@@ -75,7 +76,6 @@ class ValueLearner:
 
     def __init__(self, world: SimWorld, seed: int, margin: float,
                  elsewhere_share: float = 0.0, ask_at_visits: bool = False) -> None:
-        from propensity.loan_recency import ELSEWHERE
         from propensity.uplift import VisitValueModel
 
         econ = world.economy
@@ -87,13 +87,13 @@ class ValueLearner:
         known = econ.known_loans_elsewhere(elsewhere_share, seed=seed)
         self.ask_at_visits = ask_at_visits
         # The truth's latest loan elsewhere of each business (what an owner can tell).
-        other = econ.loans[econ.loans["source"] == "elsewhere"] if len(econ.loans) else \
+        other = econ.loans[econ.loans["source"] == LoanSource.ELSEWHERE] if len(econ.loans) else \
             econ.loans
         self._latest_other: dict[str, tuple[str, float]] = {
             str(r.lead_id): (str(r.month), float(r.loan_yuan))
             for r in other.sort_values("month").itertuples()}
         self.history = econ.history.copy()
-        self.book = pd.concat([econ.loan_book, known.assign(source=ELSEWHERE)],
+        self.book = pd.concat([econ.loan_book, known.assign(source=LoanSource.ELSEWHERE)],
                               ignore_index=True) if len(known) else econ.loan_book.copy()
         self._cls = VisitValueModel
         self.model = self._fit()
@@ -122,7 +122,7 @@ class ValueLearner:
             self.history = pd.concat([self.history, visits], ignore_index=True)
         if len(loans):
             book = pd.concat([self.book, loans], ignore_index=True)
-            other = (book["source"] == "elsewhere").rename("_other")
+            other = (book["source"] == LoanSource.ELSEWHERE).rename("_other")
             self.book = book[~pd.concat([book[["lead_id", "month"]], other], axis=1)
                              .duplicated(keep="first")].reset_index(drop=True)
 
@@ -131,9 +131,10 @@ class ValueLearner:
         learns of: its own walk-ins and the loans elsewhere its credit source covers."""
         cols = ["lead_id", "month", "source", "loan_yuan", "defaulted"]
         got = no_visit[np.asarray(took, bool)]
-        for r in got[got["source"] == "elsewhere"].itertuples():
+        for r in got[got["source"] == LoanSource.ELSEWHERE].itertuples():
             self._latest_other[str(r.lead_id)] = (str(r.month), float(r.loan_yuan))
-        known = (got["source"] == "walk_in") | got["lead_id"].astype(str).isin(self.covered)
+        known = (got["source"] == LoanSource.WALK_IN) | got["lead_id"].astype(str).isin(
+            self.covered)
         return got.loc[known, cols]
 
     def asked_at_visits(self, lead_ids: Sequence[str]) -> pd.DataFrame:
@@ -143,7 +144,7 @@ class ValueLearner:
         # The form records the month only, as an officer does.
         told = [(x, self._latest_other[x][0]) for x in map(str, lead_ids)
                 if self.ask_at_visits and x in self._latest_other]
-        return pd.DataFrame([{"lead_id": x, "month": m, "source": "elsewhere",
+        return pd.DataFrame([{"lead_id": x, "month": m, "source": LoanSource.ELSEWHERE,
                               "loan_yuan": np.nan, "defaulted": np.nan} for x, m in told],
                             columns=cols)
 
