@@ -20,6 +20,8 @@ Design notes
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
@@ -206,14 +208,19 @@ county_files = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+def _lead_month_key() -> tuple[sa.Column[Any], ...]:
+    """``county_id, lead_id, month``: the key of a table of one row per lead and month."""
+    return (sa.Column("county_id", sa.String(ID_LEN), sa.ForeignKey("counties.county_id"),
+                      primary_key=True),
+            sa.Column("lead_id", sa.String(ID_LEN), primary_key=True),
+            sa.Column("month", sa.String(7), primary_key=True))
+
+
 visit_history = sa.Table(
     "visit_history",
     metadata,
     # Visits before the store (history.csv): lead ids, months and labels, no personal data.
-    sa.Column("county_id", sa.String(ID_LEN), sa.ForeignKey("counties.county_id"),
-              primary_key=True),
-    sa.Column("lead_id", sa.String(ID_LEN), primary_key=True),
-    sa.Column("month", sa.String(7), primary_key=True),
+    *_lead_month_key(),
     sa.Column("took_loan", sa.Integer, nullable=False),
     sa.Column("loan_yuan", sa.Float, nullable=True),
     sa.Column("defaulted", sa.Integer, nullable=True),
@@ -266,10 +273,7 @@ loan_book = sa.Table(
     metadata,
     # The bank's loans, after a visit or not (loans.csv): lead ids, months and amounts, no
     # personal data. Each import replaces the county's book; a folder without one empties it.
-    sa.Column("county_id", sa.String(ID_LEN), sa.ForeignKey("counties.county_id"),
-              primary_key=True),
-    sa.Column("lead_id", sa.String(ID_LEN), primary_key=True),
-    sa.Column("month", sa.String(7), primary_key=True),
+    *_lead_month_key(),
     sa.Column("loan_yuan", sa.Float, nullable=True),
     sa.Column("defaulted", sa.Boolean, nullable=True),
 )
@@ -284,9 +288,6 @@ loans_elsewhere = sa.Table(
     # Features only, never outcomes. Each import replaces the county's rows; unlike the loan
     # book they are deleted when a lead's personal data is erased (they are known only by
     # the owner's consent or a third party's register, not records of the bank's own).
-    sa.Column("county_id", sa.String(ID_LEN), sa.ForeignKey("counties.county_id"),
-              primary_key=True),
-    sa.Column("lead_id", sa.String(ID_LEN), primary_key=True),
-    sa.Column("month", sa.String(7), primary_key=True),
+    *_lead_month_key(),
     sa.Column("loan_yuan", sa.Float, nullable=True),
 )
