@@ -25,6 +25,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from countyreach.errors import AccessDenied, InputError, StoreError
+from propensity.economy_model import add_months
 from propensity.outcomes import Outcome
 from routing.plan import Plan
 from routing.problem import RoutingProblem
@@ -259,12 +260,7 @@ class SendReport:
 
 def recent_months(plan_date: str, n: int = 24) -> list[str]:
     """The ``n`` months up to a visit's, newest first: when a loan elsewhere was taken."""
-    y, m = int(plan_date[:4]), int(plan_date[5:7])
-    out = []
-    for _ in range(n):
-        out.append(f"{y:04d}-{m:02d}")
-        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
-    return out
+    return [add_months(plan_date[:7], -k) for k in range(n)]
 
 
 def record_outcome_in_store(store: Store, session: Session, item: PendingOutcome) -> None:

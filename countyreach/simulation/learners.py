@@ -86,12 +86,12 @@ class ValueLearner:
         self.covered = econ.credit_coverage(elsewhere_share, seed=seed)
         known = econ.known_loans_elsewhere(elsewhere_share, seed=seed)
         self.ask_at_visits = ask_at_visits
-        # The truth's latest loan elsewhere of each business (what an owner can tell).
-        other = econ.loans[econ.loans["source"] == LoanSource.ELSEWHERE] if len(econ.loans) else \
-            econ.loans
-        self._latest_other: dict[str, tuple[str, float]] = {
-            str(r.lead_id): (str(r.month), float(r.loan_yuan))
-            for r in other.sort_values("month").itertuples()}
+        # Month of each business's latest loan elsewhere (what an owner can tell an officer
+        # who asks): kept only when the officers ask.
+        other = econ.loans[econ.loans["source"] == LoanSource.ELSEWHERE] \
+            if ask_at_visits and len(econ.loans) else econ.loans.iloc[:0]
+        self._latest_other: dict[str, str] = {
+            str(r.lead_id): str(r.month) for r in other.sort_values("month").itertuples()}
         self.history = econ.history.copy()
         self.book = pd.concat([econ.loan_book, known.assign(source=LoanSource.ELSEWHERE)],
                               ignore_index=True) if len(known) else econ.loan_book.copy()
@@ -131,8 +131,9 @@ class ValueLearner:
         learns of: its own walk-ins and the loans elsewhere its credit source covers."""
         cols = ["lead_id", "month", "source", "loan_yuan", "defaulted"]
         got = no_visit[np.asarray(took, bool)]
-        for r in got[got["source"] == LoanSource.ELSEWHERE].itertuples():
-            self._latest_other[str(r.lead_id)] = (str(r.month), float(r.loan_yuan))
+        if self.ask_at_visits:
+            for r in got[got["source"] == LoanSource.ELSEWHERE].itertuples():
+                self._latest_other[str(r.lead_id)] = str(r.month)
         known = (got["source"] == LoanSource.WALK_IN) | got["lead_id"].astype(str).isin(
             self.covered)
         return got.loc[known, cols]
@@ -142,8 +143,8 @@ class ValueLearner:
         tells the officer (none unless :attr:`ask_at_visits`)."""
         cols = ["lead_id", "month", "source", "loan_yuan", "defaulted"]
         # The form records the month only, as an officer does.
-        told = [(x, self._latest_other[x][0]) for x in map(str, lead_ids)
-                if self.ask_at_visits and x in self._latest_other]
+        told = [(x, self._latest_other[x]) for x in map(str, lead_ids)
+                if x in self._latest_other]
         return pd.DataFrame([{"lead_id": x, "month": m, "source": LoanSource.ELSEWHERE,
                               "loan_yuan": np.nan, "defaulted": np.nan} for x, m in told],
                             columns=cols)
