@@ -65,6 +65,7 @@ from propensity.planning import (
     add_visit_value,
     bank_loan_book,
     check_loan_book,
+    check_loans_elsewhere,
     plan_scores,
     value_basis_of,
 )
@@ -96,7 +97,8 @@ __all__ = [
     "decile_calibration",
     # what a plan's values mean: visit-caused when the data supports it, and the loan rule
     "ValueBasis", "ValueBasisKind", "UpliftCriteria", "UpliftSupport", "add_visit_value",
-    "plan_scores", "bank_loan_book", "check_loan_book", "value_basis_of", "PLAN_SCORE_COLUMNS",
+    "plan_scores", "bank_loan_book", "check_loan_book", "check_loans_elsewhere",
+    "value_basis_of", "PLAN_SCORE_COLUMNS",
     # evaluation
     "ModelReport", "model_report", "report_from_predictions", "calibration_bins",
     "calibration_plot_data", "plot_calibration", "expected_calibration_error", "lift_table",

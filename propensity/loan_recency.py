@@ -29,7 +29,7 @@ from propensity.history import check_history
 
 __all__ = ["RECENCY_CAP_MONTHS", "ELSEWHERE", "LoanSource", "loan_recency", "month_index",
            "check_loan_book", "bank_loan_book", "recency_now", "coverage", "in_coverage",
-           "own_loans", "newest_loan_months"]
+           "own_loans", "newest_loan_months", "check_loans_elsewhere"]
 
 #: Months-since-last-loan features are capped here (never borrowed = the cap).
 RECENCY_CAP_MONTHS = 60.0
@@ -185,6 +185,72 @@ def check_loan_book(loans: pd.DataFrame) -> pd.DataFrame:
             raise DataError(f"{col} cannot be {text.iloc[i]!r}", row=i + 1, field=col)
         out[col] = val.to_numpy(float)
     return out.drop_duplicates(["lead_id", "month"], keep="last").reset_index(drop=True)
+
+
+def check_loans_elsewhere(loans: pd.DataFrame) -> pd.DataFrame:
+    """Checked copy of what the bank knows of a county's loans from other lenders.
+
+    A row with a ``month`` is a loan elsewhere taken that month; a row without one says the
+    lead's loans elsewhere were checked and none was found. ``known_month`` is when the bank
+    learnt it: blank for a report of record (a credit report, the county's credit register:
+    as good for any month of the history), the visit's month for what an owner told an
+    officer (known only from then on, so a lead nobody asked stays unknown instead of
+    looking as if it had no loan elsewhere).
+
+    Parameters
+    ----------
+    loans : pandas.DataFrame
+        ``lead_id`` and ``month`` (``YYYY-MM`` or blank), optional ``loan_yuan`` (finite,
+        >= 0) and ``known_month`` (``YYYY-MM`` or blank); other columns are ignored.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lead_id, month, loan_yuan, known_month``; ``month`` and ``known_month`` as text
+        ('' where blank); one row per lead, month and known month.
+
+    Raises
+    ------
+    DataError
+        Naming the row and field of a bad month, amount or known month, a loan known
+        before it was taken, or a missing column.
+    """
+    missing = [c for c in ("lead_id", "month") if c not in loans.columns]
+    if missing:
+        raise DataError(f"the loans elsewhere lack column(s) {missing}", field=missing[0])
+
+    def text(col: str) -> pd.Series:
+        raw = loans[col] if col in loans.columns else pd.Series("", index=loans.index)
+        t = raw.astype("string").str.strip().fillna("")
+        return t.where(~t.isin(["nan", "NaN", "None"]), "").astype(object)
+
+    ids, month, known = text("lead_id"), text("month"), text("known_month")
+    for i in range(len(loans)):
+        if ids.iloc[i] == "":
+            raise DataError("a row without a lead_id", row=i + 1, field="lead_id")
+        for col, m in (("month", month.iloc[i]), ("known_month", known.iloc[i])):
+            if m == "":
+                continue
+            try:
+                parse_month(m[:7])
+            except DataError:
+                raise DataError(f"expected a month like 2025-09 (or blank), got {m!r}",
+                                row=i + 1, field=col) from None
+        if month.iloc[i] and known.iloc[i] and known.iloc[i][:7] < month.iloc[i][:7]:
+            raise DataError(f"a loan of {month.iloc[i][:7]} cannot be known in "
+                            f"{known.iloc[i][:7]}", row=i + 1, field="known_month")
+    amount = text("loan_yuan")
+    val = pd.to_numeric(amount.where(amount != ""), errors="coerce").astype(float)
+    bad = (amount != "").to_numpy(bool) & ~((val >= 0) & np.isfinite(val)).to_numpy(bool)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataError(f"loan_yuan cannot be {amount.iloc[i]!r}", row=i + 1, field="loan_yuan")
+    out = pd.DataFrame({"lead_id": ids.to_numpy(object),
+                        "month": month.str.slice(0, 7).to_numpy(object),
+                        "loan_yuan": val.to_numpy(float),
+                        "known_month": known.str.slice(0, 7).to_numpy(object)})
+    return out.drop_duplicates(["lead_id", "month", "known_month"], keep="last"
+                               ).reset_index(drop=True)
 
 
 def bank_loan_book(history: pd.DataFrame | None,

@@ -46,6 +46,7 @@ from propensity.history import check_history
 from propensity.loan_recency import (
     bank_loan_book,
     check_loan_book,
+    check_loans_elsewhere,
     coverage,
     in_coverage,
     recency_now,
@@ -55,8 +56,8 @@ from propensity.uplift import VisitValueModel, uplift_table
 from propensity.uplift_reasons import now_reason
 
 __all__ = ["LOCKOUT_MONTHS", "UpliftCriteria", "UpliftSupport", "ValueBasisKind", "ValueBasis",
-           "PLAN_SCORE_COLUMNS", "check_loan_book", "bank_loan_book", "recency_now",
-           "uplift_support", "add_visit_value", "value_basis_of", "plan_scores",
+           "PLAN_SCORE_COLUMNS", "check_loan_book", "check_loans_elsewhere", "bank_loan_book",
+           "recency_now", "uplift_support", "add_visit_value", "value_basis_of", "plan_scores",
            "uplift_holdout_metrics"]
 
 FloatArray = npt.NDArray[np.float64]
