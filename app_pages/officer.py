@@ -252,28 +252,30 @@ def _outcome(od: OfficerDay, s: DayStop, done: dict[str, Outcome]) -> None:
         consent = c1.checkbox(t("consent", L), key=f"consent_{s.lead_id}")
         opt_out = c2.checkbox(t("opt_out", L), key=f"optout_{s.lead_id}")
         if consent and choice != Outcome.NOT_THERE.value:
-            # A loan the owner took elsewhere tells the model the visit matters less now.
-            other = st.selectbox(t("other_loan", L), svc.recent_months(od.plan_date),
-                                 index=None, placeholder=t("other_loan_none", L),
+            # A loan the owner took elsewhere tells the model the visit matters less now; and
+            # "asked, none" must differ from not asked, or unasked leads would look clean.
+            other = st.selectbox(t("other_loan", L), svc.other_loan_choices(od.plan_date),
+                                 index=0, format_func=lambda c: phone.other_loan_label(c, L),
                                  key=f"otherloan_{s.lead_id}")
     blocked = svc.needs_consent(choice) and not consent
     if blocked:
         st.caption(t("needs_consent", L))
     if st.button(t("save", L), key=f"save_{s.lead_id}", width="stretch",
                  disabled=choice is None or blocked, type="primary"):
-        _save(od, s, str(choice), consent=consent, opt_out=opt_out, other_loan_month=other)
+        _save(od, s, str(choice), consent=consent, opt_out=opt_out, other_loan=other)
     if s.lead_id in done:
         st.success(t("saved", L, outcome=outcome_label(done[s.lead_id], L)))
 
 
 def _save(od: OfficerDay, s: DayStop, outcome: str, *, consent: bool, opt_out: bool,
-          other_loan_month: str | None = None) -> None:
+          other_loan: str | None = None) -> None:
     """Queue the tap and send the queue now; the page then shows the stored outcome."""
     ids: dict[str, str] = st.session_state.setdefault("outcome_ids", {})
+    asked, month = svc.other_loan_answer(other_loan)
     item = svc.PendingOutcome(
-        svc.outcome_id(ids, od.plan_date, s.lead_id, outcome, opt_out, other_loan_month),
+        svc.outcome_id(ids, od.plan_date, s.lead_id, outcome, opt_out, month, asked),
         ui.county_id(),
-        od.plan_date, s.lead_id, Outcome(outcome), consent, opt_out, other_loan_month)
+        od.plan_date, s.lead_id, Outcome(outcome), consent, opt_out, month, asked)
     ui.outcome_queue().put(item)
     st.rerun()
 

@@ -181,7 +181,8 @@ def add_store_subcommands(sub: Any, county_sub: Any) -> None:
     osub = p.add_subparsers(dest="outcomes_command", required=True)
     q = osub.add_parser("import", help="record outcomes from a CSV (county_id, plan_date, "
                                        "lead_id, outcome[, consent, opt_out, follow_up_on, "
-                                       "amount_yuan, reason])")
+                                       "amount_yuan, reason, other_loan_month, "
+                                       "other_loan_asked])")
     q.add_argument("file")
     q.set_defaults(func=cmd_outcomes_import)
 

@@ -43,7 +43,8 @@ def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: in
     (``loans.csv``), so plans value what a visit causes, as a lender's own data would
     let them, with the loans elsewhere the bank knows of (``loans_elsewhere.csv``: every
     loan from other lenders of a random ``elsewhere_share`` of the businesses, as a
-    county's rural credit-information system would tell it). ``"additive"`` is the
+    county's rural credit-information system would tell it, and a row without a month
+    for each of those businesses it shows without one). ``"additive"`` is the
     earlier economy (no walk-ins, no loan book).
 
     Returns

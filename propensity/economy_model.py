@@ -115,15 +115,18 @@ class Economy:
         -------
         pandas.DataFrame
             ``lead_id, month, loan_yuan`` (the input of
-            :func:`~propensity.loan_recency.bank_loan_book`'s ``elsewhere``).
+            :func:`~propensity.loan_recency.bank_loan_book`'s ``elsewhere``): the covered
+            businesses' loans elsewhere, and a row without a month for each covered
+            business that has none (the report shows it clean).
         """
         covered = self.credit_coverage(share, seed=seed)
         cols = ["lead_id", "month", "loan_yuan"]
-        if self.loans.empty:
-            return pd.DataFrame(columns=cols)
-        other = self.loans[(self.loans["source"] == LoanSource.ELSEWHERE)
-                           & self.loans["lead_id"].astype(str).isin(covered)]
-        return other[cols].reset_index(drop=True)
+        other = (self.loans[(self.loans["source"] == LoanSource.ELSEWHERE)
+                            & self.loans["lead_id"].astype(str).isin(covered)][cols]
+                 if len(self.loans) else pd.DataFrame(columns=cols))
+        clean = sorted(covered - set(other["lead_id"].astype(str)))
+        none = pd.DataFrame({"lead_id": clean, "month": "", "loan_yuan": np.nan})
+        return pd.concat([other.astype({"month": str}), none], ignore_index=True)[cols]
 
     def loans_elsewhere_told_at_visits(self) -> pd.DataFrame:
         """What the officers' outcome form would hold had they asked at every visit of the
@@ -132,25 +135,25 @@ class Economy:
         Returns
         -------
         pandas.DataFrame
-            ``lead_id, month, loan_yuan`` (NaN: an owner tells the month, not the amount),
-            one row per lead and month.
+            ``lead_id, month, loan_yuan, known_month``, one row per visit: the month of the
+            newest loan elsewhere before it ('' where the owner said none), NaN amount (an
+            owner tells the month, not the amount), known from the visit's month.
         """
-        cols = ["lead_id", "month", "loan_yuan"]
+        cols = ["lead_id", "month", "loan_yuan", "known_month"]
+        if self.history.empty:
+            return pd.DataFrame(columns=cols)
         other = self.loans[self.loans["source"] == LoanSource.ELSEWHERE] if len(self.loans) \
             else self.loans
-        if other.empty or self.history.empty:
-            return pd.DataFrame(columns=cols)
         by_lead = other.groupby(other["lead_id"].astype(str))["month"].apply(
-            lambda m: sorted(m.astype(str))).to_dict()
+            lambda m: sorted(m.astype(str))).to_dict() if len(other) else {}
         told = set()
         for lid, month in zip(self.history["lead_id"].astype(str),
                               self.history["month"].astype(str), strict=True):
             before = [m for m in by_lead.get(lid, ()) if m < month]
-            if before:
-                told.add((lid, before[-1]))
-        rows = sorted(told, key=lambda k: (k[1], k[0]))
+            told.add((lid, before[-1] if before else "", month))
+        rows = sorted(told, key=lambda k: (k[2], k[0], k[1]))
         return pd.DataFrame({"lead_id": [r[0] for r in rows], "month": [r[1] for r in rows],
-                             "loan_yuan": np.nan})
+                             "loan_yuan": np.nan, "known_month": [r[2] for r in rows]})
 
     def _rows(self, leads: pd.DataFrame | Iterable[str]) -> npt.NDArray[np.int64]:
         """Positions in ``truth`` of the leads (vectorised; raises for unknown ids)."""

@@ -42,6 +42,12 @@ class LoanSource:
     VISIT = "visit"
     WALK_IN = "walk_in"
     ELSEWHERE = "elsewhere"
+    #: A check of the loans elsewhere that found none (a joined book's row, not a loan).
+    CHECKED = "checked"
+
+
+#: Sources of a joined book's rows that are not loans from us.
+_NOT_OURS = (LoanSource.ELSEWHERE, LoanSource.CHECKED)
 
 
 #: ``source`` of a loan from another lender in a joined book (:func:`bank_loan_book`).
@@ -52,7 +58,7 @@ def own_loans(book: pd.DataFrame) -> pd.DataFrame:
     """The rows of a joined book that are loans from us (every row without ``source``)."""
     if "source" not in book.columns or not len(book):
         return book
-    return book[book["source"].astype(str) != ELSEWHERE]
+    return book[~book["source"].astype(str).isin(_NOT_OURS)]
 
 
 def newest_loan_months(X: pd.DataFrame) -> npt.NDArray[np.float64]:
@@ -76,9 +82,11 @@ def newest_loan_months(X: pd.DataFrame) -> npt.NDArray[np.float64]:
 
 
 def _elsewhere(book: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The rows of a joined book about loans elsewhere: the loans and the checks."""
     if book is None or "source" not in book.columns or not len(book):
         return None
-    return book[book["source"].astype(str) == ELSEWHERE]
+    out = book[book["source"].astype(str).isin(_NOT_OURS)]
+    return out if len(out) else None
 
 
 def month_index(months: Sequence[str] | npt.NDArray[Any]) -> npt.NDArray[np.int64]:
@@ -103,16 +111,55 @@ def loan_recency(lead_ids: Sequence[str], month: str | Sequence[str],
     -------
     pandas.DataFrame
         ``months_since_loan`` (capped at 60; 60 = none known) and ``loans_24m`` of our
-        loans, and ``months_since_other_loan`` of the loans elsewhere the book holds
-        (``source = "elsewhere"``; 60 = none known), in input order.
+        loans, and ``months_since_other_loan``: months since the newest loan elsewhere the
+        bank knew of before ``month`` (capped at 60 where it knew the lead had none), NaN
+        where it did not know (nobody checked or asked); in input order.
     """
     ids = np.asarray([str(x) for x in lead_ids], dtype=object)
     at = (np.full(len(ids), month_index([month])[0]) if isinstance(month, str)
           else month_index(list(month)))
     since, count = _since(ids, at, None if loan_book is None else own_loans(loan_book))
-    other, _ = _since(ids, at, _elsewhere(loan_book))
+    other = _since_other(ids, at, _elsewhere(loan_book), this_month=False)
     return pd.DataFrame({"months_since_loan": since, "loans_24m": count,
                          "months_since_other_loan": other})
+
+
+def _since_other(ids: npt.NDArray[np.object_], at: npt.NDArray[np.int64],
+                 rows: pd.DataFrame | None, *, this_month: bool) -> npt.NDArray[np.float64]:
+    """Months since the newest loan elsewhere known at each ``at`` (capped; the cap where
+    the lead was checked without one known, NaN where unknown).
+
+    What an owner told an officer is known from the visit's month on (``known_month``);
+    counting it in the months before would make exactly the leads visited later look
+    checked, and the leads nobody visited look unknown only when scored. With
+    ``this_month`` a loan or check of ``at``'s own month counts (planning ``at``)."""
+    out = np.full(len(ids), np.nan)
+    if rows is None or not len(rows) or not len(ids):
+        return out
+    known_txt = (rows["known_month"].astype(str).to_numpy() if "known_month" in rows.columns
+                 else np.full(len(rows), "", dtype=object))
+    known = np.full(len(rows), np.iinfo(np.int64).min // 2, dtype=np.int64)
+    has = np.asarray([len(k) >= 7 for k in known_txt], bool)
+    known[has] = month_index(known_txt[has])
+    loan = (rows["source"].astype(str) == ELSEWHERE).to_numpy(bool)
+    m = np.full(len(rows), -1, dtype=np.int64)
+    m[loan] = month_index(rows["month"].astype(str).to_numpy()[loan])
+    frame = pd.DataFrame({"lead_id": rows["lead_id"].astype(str).to_numpy(), "known": known,
+                          "m": m, "loan": loan})
+    by_lead = {lid: (g["known"].to_numpy(), g["m"].to_numpy(), g["loan"].to_numpy())
+               for lid, g in frame.groupby("lead_id")}
+    for i, (lid, t) in enumerate(zip(ids, at, strict=True)):
+        got = by_lead.get(lid)
+        if got is None:
+            continue
+        k, lm, is_loan = got
+        seen = k <= t if this_month else k < t
+        if not seen.any():
+            continue
+        before = seen & is_loan & ((lm <= t) if this_month else (lm < t))
+        out[i] = (min(RECENCY_CAP_MONTHS, float(t - lm[before].max())) if before.any()
+                  else RECENCY_CAP_MONTHS)
+    return out
 
 
 def _since(ids: npt.NDArray[np.object_], at: npt.NDArray[np.int64],
@@ -266,38 +313,44 @@ def bank_loan_book(history: pd.DataFrame | None,
     loans : pandas.DataFrame, optional
         The loan book (:func:`check_loan_book`).
     elsewhere : pandas.DataFrame, optional
-        Loans from other lenders (``lead_id, month``, optional ``loan_yuan``; checked as a
-        loan book): features only, never outcomes nor the loan rule's.
+        What the bank knows of loans from other lenders (:func:`check_loans_elsewhere`:
+        loans, and checks that found none): features only, never outcomes nor the loan
+        rule's. A lead it does not list is not known.
 
     Returns
     -------
     pandas.DataFrame
-        ``lead_id, month, source, loan_yuan, defaulted``; ``source`` is ``visit`` where the
-        lead was visited that month, ``walk_in`` for the book's other loans and
-        ``elsewhere`` for the other lenders'; one loan from us and one elsewhere per lead
-        and month.
+        ``lead_id, month, source, loan_yuan, defaulted, known_month``; ``source`` is
+        ``visit`` where the lead was visited that month, ``walk_in`` for the book's other
+        loans, ``elsewhere`` for the other lenders' and ``checked`` for a check that found
+        none (``month`` ''); ``known_month`` is '' except for what the bank learnt at a
+        visit. One loan from us and one elsewhere per lead and month.
     """
-    cols = ["lead_id", "month", "source", "loan_yuan", "defaulted"]
+    cols = ["lead_id", "month", "source", "loan_yuan", "defaulted", "known_month"]
     h = check_history(history) if history is not None and len(history) else None
     visited = set() if h is None else set(zip(h["lead_id"], h["month"], strict=True))
     parts = []
     if h is not None:
         took = h[h["took_loan"] == 1]
-        parts.append(took.assign(source=LoanSource.VISIT)[cols])
+        parts.append(took.assign(source=LoanSource.VISIT, known_month="")[cols])
     if loans is not None and len(loans):
         book = check_loan_book(loans)
         src = [LoanSource.VISIT if k in visited else LoanSource.WALK_IN
                for k in zip(book["lead_id"], book["month"], strict=True)]
-        parts.append(book.assign(source=src)[cols])
+        parts.append(book.assign(source=src, known_month="")[cols])
     if elsewhere is not None and len(elsewhere):
-        parts.append(check_loan_book(elsewhere).assign(source=ELSEWHERE)[cols])
+        other = check_loans_elsewhere(elsewhere)
+        kind = np.where(other["month"] == "", LoanSource.CHECKED, ELSEWHERE)
+        parts.append(other.assign(source=kind, defaulted=np.nan)[cols])
     if not parts:
         return pd.DataFrame(columns=cols)
     out = pd.concat(parts, ignore_index=True)
-    # One loan from us per lead and month (the visit's record wins) and one elsewhere.
-    other = (out["source"] == ELSEWHERE).rename("_other")
-    return out[~pd.concat([out[["lead_id", "month"]], other], axis=1).duplicated()
-               ].reset_index(drop=True)
+    # One loan from us per lead and month (the visit's record wins); elsewhere, one row
+    # per lead, month and when it was learnt.
+    ours = ~out["source"].isin(_NOT_OURS)
+    key = out[["lead_id", "month"]].assign(
+        _src=np.where(ours, "ours", out["source"]), _known=np.where(ours, "", out["known_month"]))
+    return out[~key.duplicated()].reset_index(drop=True)
 
 
 def recency_now(lead_ids: Sequence[str], month: str,
@@ -323,13 +376,14 @@ def recency_now(lead_ids: Sequence[str], month: str,
     ids = [str(x) for x in lead_ids]
     rec = loan_recency(ids, month, loan_book)
     if loan_book is not None and len(loan_book):
-        for book, col in ((own_loans(loan_book), "months_since_loan"),
-                          (_elsewhere(loan_book), "months_since_other_loan")):
-            if book is None or not len(book):
-                continue
+        book = own_loans(loan_book)
+        if len(book):
             now = book["month"].astype(str).str.slice(0, 7) == month
             this = set(book.loc[now, "lead_id"].astype(str))
-            rec.loc[np.isin(np.asarray(ids, dtype=object), list(this)), col] = 0.0
+            rec.loc[np.isin(np.asarray(ids, dtype=object), list(this)), "months_since_loan"] = 0.0
+        rec["months_since_other_loan"] = _since_other(
+            np.asarray(ids, dtype=object), np.full(len(ids), month_index([month])[0]),
+            _elsewhere(loan_book), this_month=True)
     return rec
 
 

@@ -44,6 +44,7 @@ from sklearn.metrics import roc_auc_score
 from propensity.errors import DataError, DataWarning
 from propensity.history import check_history
 from propensity.loan_recency import (
+    LoanSource,
     bank_loan_book,
     check_loan_book,
     check_loans_elsewhere,
@@ -306,7 +307,9 @@ def add_visit_value(scorer: LeadScorer, leads: pd.DataFrame, history: pd.DataFra
                                               lockout_months)
         return scorer
     lock = float(getattr(model, "lockout_months_", model.lockout_months))
-    n_other = 0 if elsewhere is None else len(elsewhere)
+    other = None if elsewhere is None else book[book["source"] == LoanSource.ELSEWHERE]
+    # a loan told at two visits is one loan
+    n_other = 0 if other is None else len(other.drop_duplicates(["lead_id", "month"]))
     scorer.visit_value_ = model
     scorer.value_basis_ = ValueBasis(
         ValueBasisKind.VISIT_CAUSED,

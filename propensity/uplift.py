@@ -77,7 +77,12 @@ from propensity.loan_models import DefaultModel, LoanSizeModel
 from propensity.loan_recency import RECENCY_CAP_MONTHS as _RECENCY_CAP_MONTHS
 from propensity.loan_recency import loan_recency
 from propensity.loan_recency import month_index as _month_index
-from propensity.uplift_boost import LogitEffectBooster, check_both_arms
+from propensity.uplift_boost import (
+    HistBoostClassifier,
+    HistBoostRegressor,
+    LogitEffectBooster,
+    check_both_arms,
+)
 from propensity.uplift_offset import OffsetUplift
 from propensity.uplift_reasons import value_reasons
 from propensity.uplift_table import RECENCY_FEATURES, uplift_table
@@ -237,7 +242,7 @@ class VisitValueModel(BaseEstimator):
                             field="learner") from None
 
     def _gbm(self, seed: int) -> HistGradientBoostingClassifier:
-        return HistGradientBoostingClassifier(
+        return HistBoostClassifier(
             learning_rate=self.learning_rate, max_iter=self.max_iter,
             max_leaf_nodes=self.max_leaf_nodes, min_samples_leaf=self.min_samples_leaf,
             l2_regularization=1.0, categorical_features="from_dtype", early_stopping=True,
@@ -245,7 +250,7 @@ class VisitValueModel(BaseEstimator):
 
     def _reg(self, seed: int) -> HistGradientBoostingRegressor:
         # Effects are small differences of noisy outcomes: larger leaves, slower learning.
-        return HistGradientBoostingRegressor(
+        return HistBoostRegressor(
             learning_rate=self.learning_rate / 2, max_iter=self.max_iter,
             max_leaf_nodes=self.max_leaf_nodes, min_samples_leaf=4 * self.min_samples_leaf,
             l2_regularization=1.0, categorical_features="from_dtype", early_stopping=True,
@@ -277,6 +282,12 @@ class VisitValueModel(BaseEstimator):
         visited = rows["visited"].to_numpy(int)
         check_both_arms(took, visited)
         Xf = _features(rows, tuple(self.feature_groups))
+        # A column no training row knows (no loan elsewhere known anywhere) carries nothing,
+        # and the histogram trees cannot bin it.
+        self.unknown_features_ = tuple(str(c) for c in Xf.columns
+                                       if pd.api.types.is_numeric_dtype(Xf[c])
+                                       and Xf[c].isna().all())
+        Xf = Xf.drop(columns=list(self.unknown_features_))
         # Sampled months without a loan stand for the unsampled ones (uplift_table).
         sw = pd.to_numeric(rows["weight"], errors="coerce").fillna(1.0).to_numpy(float) \
             if "weight" in rows.columns else np.ones(len(rows))
@@ -437,7 +448,8 @@ class VisitValueModel(BaseEstimator):
         rows = X.reset_index(drop=True)
         if "month" not in rows.columns:
             raise DataError("the lead table needs the 'month' of the visit", field="month")
-        Xf = _features(rows, tuple(self.feature_groups))
+        Xf = _features(rows, tuple(self.feature_groups)).drop(
+            columns=list(getattr(self, "unknown_features_", ())), errors="ignore")
         if getattr(self, "offset_", None) is not None:
             return self._parts(Xf, *self.offset_.predict_parts(  # type: ignore[union-attr]
                 Xf, _month_index(rows["month"].to_numpy())))

@@ -32,20 +32,66 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from sklearn.base import BaseEstimator
-from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.tree import DecisionTreeRegressor
 from threadpoolctl import threadpool_limits
 
 from propensity.errors import DataError, ModelError
 
-__all__ = ["LogitEffectBooster", "check_both_arms", "newton_boost", "newton_linear",
-           "numeric_features", "recency_weights"]
+__all__ = ["LogitEffectBooster", "HistBoostClassifier", "HistBoostRegressor",
+           "check_both_arms", "newton_boost", "newton_linear", "numeric_features",
+           "recency_weights"]
 
 FloatArray = npt.NDArray[np.float64]
 #: Log-odds of the baseline are clipped here (a leaf of pure zeros is not minus infinity).
 _LOGIT_CLIP = 12.0
 #: The trend is extrapolated at most this many months past the newest month.
 _TREND_HORIZON_MONTHS = 12.0
+
+
+#: A feature known for fewer rows than this is never split on by the histogram trees.
+_MIN_KNOWN_ROWS = 20
+
+
+def _fill_rare(X: Any, min_known: int) -> Any:
+    """``X`` with every numeric column known (not NaN) in fewer than ``min_known`` rows set
+    to 0: no split of at least ``min_known`` rows per leaf can use such a column, and the
+    histogram trees cannot bin a column without values (sklearn raises), which the rows
+    of one half or the training part of an early-stopping split can leave."""
+    if isinstance(X, pd.DataFrame):
+        rare = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])
+                and int(X[c].notna().sum()) < min_known and X[c].isna().any()]
+        return X.assign(**{str(c): 0.0 for c in rare}) if rare else X
+    A = np.asarray(X, float)
+    rare_cols = np.flatnonzero((np.isfinite(A).sum(axis=0) < min_known)
+                               & np.isnan(A).any(axis=0))
+    if not len(rare_cols):
+        return X
+    A = A.copy()
+    A[:, rare_cols] = 0.0
+    return A
+
+
+class HistBoostClassifier(HistGradientBoostingClassifier):
+    """:class:`~sklearn.ensemble.HistGradientBoostingClassifier` that fits a feature known
+    for too few rows to split (a loan elsewhere known for a handful of leads) as the
+    constant it is to the trees, instead of failing to bin it."""
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> HistBoostClassifier:
+        """Fit as the parent does on ``X`` with its rarely known columns constant."""
+        min_known = max(_MIN_KNOWN_ROWS, int(self.min_samples_leaf))
+        super().fit(_fill_rare(X, min_known), y, sample_weight=sample_weight)
+        return self
+
+
+class HistBoostRegressor(HistGradientBoostingRegressor):
+    """The regressor's counterpart of :class:`HistBoostClassifier`."""
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> HistBoostRegressor:
+        """Fit as the parent does on ``X`` with its rarely known columns constant."""
+        min_known = max(_MIN_KNOWN_ROWS, int(self.min_samples_leaf))
+        super().fit(_fill_rare(X, min_known), y, sample_weight=sample_weight)
+        return self
 
 
 def _sigmoid(z: FloatArray) -> FloatArray:
@@ -296,7 +342,7 @@ class LogitEffectBooster(BaseEstimator):
         self.random_state = random_state
 
     def _baseline(self, seed: int) -> HistGradientBoostingClassifier:
-        return HistGradientBoostingClassifier(
+        return HistBoostClassifier(
             learning_rate=0.05, max_iter=self.baseline_max_iter, max_leaf_nodes=7,
             min_samples_leaf=40, l2_regularization=1.0, categorical_features="from_dtype",
             early_stopping=True, validation_fraction=0.15, n_iter_no_change=30,

@@ -81,12 +81,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from sklearn.base import BaseEstimator
-from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
 
 from propensity.errors import DataError, ModelError
 from propensity.loan_recency import newest_loan_months
 from propensity.uplift_boost import (
+    HistBoostClassifier,
     _Boosted,
     _logit,
     _sigmoid,
@@ -307,8 +307,8 @@ class OffsetUplift(BaseEstimator):
         self.baseline = baseline
         self.random_state = random_state
 
-    def _base(self, seed: int) -> HistGradientBoostingClassifier:
-        return HistGradientBoostingClassifier(
+    def _base(self, seed: int) -> HistBoostClassifier:
+        return HistBoostClassifier(
             learning_rate=self.base_learning_rate, max_iter=self.base_max_iter,
             max_leaf_nodes=self.base_max_leaf_nodes,
             min_samples_leaf=self.base_min_samples_leaf, l2_regularization=1.0,

@@ -26,7 +26,7 @@ import pandas as pd
 
 from propensity.errors import DataError
 from propensity.features import build_features
-from propensity.loan_recency import RECENCY_CAP_MONTHS, LoanSource, loan_recency, month_index
+from propensity.loan_recency import LoanSource, loan_recency, month_index
 
 __all__ = ["uplift_table", "revisit_gap", "model_features", "RECENCY_FEATURES"]
 
@@ -67,7 +67,7 @@ def _walk_ins(book: pd.DataFrame) -> pd.DataFrame:
         return book
     src = book["source"] if "source" in book.columns else pd.Series(LoanSource.WALK_IN,
                                                                     index=book.index)
-    return book[~src.isin([LoanSource.VISIT, LoanSource.ELSEWHERE])]
+    return book[~src.isin([LoanSource.VISIT, LoanSource.ELSEWHERE, LoanSource.CHECKED])]
 
 
 def uplift_table(businesses: pd.DataFrame, history: pd.DataFrame,
@@ -208,7 +208,4 @@ def model_features(rows: pd.DataFrame, groups: Sequence[str]) -> pd.DataFrame:
     for c in RECENCY_FEATURES:
         X[c] = pd.to_numeric(rows[c], errors="coerce").to_numpy(float) if c in rows.columns \
             else np.nan
-    if "months_since_other_loan" not in rows.columns:
-        # No loans elsewhere given is none known (as in a table built without them).
-        X["months_since_other_loan"] = RECENCY_CAP_MONTHS
     return X.reset_index(drop=True)

@@ -20,6 +20,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from countyreach.i18n import t
+from countyreach.services import officer as svc
 from countyreach.services import planning as pl
 from countyreach.settings import get_settings
 
@@ -309,16 +310,41 @@ def test_the_officer_records_a_loan_the_owner_took_elsewhere_with_consent_only()
     # Without the customer's consent nothing but the outcome is asked.
     assert f"otherloan_{first}" not in [s.key for s in phone.selectbox]
     phone.checkbox(key=f"consent_{first}").check().run()
-    months = phone.selectbox(key=f"otherloan_{first}").options
-    assert months[0] == DATE[:7] and len(months) == 24
-    phone.selectbox(key=f"otherloan_{first}").set_value(months[2]).run()
+    box = phone.selectbox(key=f"otherloan_{first}")
+    # Not asked is the default: an owner nobody asked must not look as if they had none.
+    assert box.value == "not_asked"
+    assert box.options[:3] == ["Not asked", "Asked: no loan elsewhere",
+                               f"Borrowed from another lender in {DATE[:7]}"]
+    assert len(box.options) == 2 + 24
+    month = svc.recent_months(DATE)[2]
+    box.set_value(month).run()
     phone.button(key=f"save_{first}").click().run()
     assert not phone.exception, phone.exception
     told = store.loans_elsewhere_frame(manager, "qingzu")
     assert told is not None
-    assert {(r.lead_id, r.month) for r in told.itertuples()} >= {(first, months[2])}
+    # known from the visit's month on
+    assert (first, month, DATE[:7]) in {(r.lead_id, r.month, r.known_month)
+                                        for r in told.itertuples()}
     rec = next(r for r in store.visit_outcomes(manager, "qingzu", DATE) if r.lead_id == first)
-    assert rec.other_loan_month == months[2]
+    assert rec.other_loan_month == month and rec.other_loan_asked
+
+
+def test_the_officer_records_that_the_owner_has_no_loan_elsewhere() -> None:
+    """"Asked: no loan elsewhere" is a check that found none, known from the visit's month."""
+    store, manager, day, phone = _published_to_o01()
+    lead = next(r for r in day.plan.routes if r.officer_id == "O01").lead_ids[1]
+    phone.button_group(key=f"outcome_{lead}").set_value("interested").run()
+    phone.checkbox(key=f"consent_{lead}").check().run()
+    phone.selectbox(key=f"otherloan_{lead}").set_value(svc.OtherLoan.NONE).run()
+    phone.button(key=f"save_{lead}").click().run()
+    assert not phone.exception, phone.exception
+    rec = next(r for r in store.visit_outcomes(manager, "qingzu", DATE) if r.lead_id == lead)
+    assert rec.other_loan_asked and rec.other_loan_month is None
+    told = store.loans_elsewhere_frame(manager, "qingzu")
+    assert told is not None
+    mine = told[told["lead_id"] == lead]
+    assert mine[["month", "known_month"]].values.tolist() == [["", DATE[:7]]]
+    assert np.isnan(mine["loan_yuan"]).all()
 
 
 def test_outcomes_the_phone_kept_offline_are_recorded_once_and_bad_ones_refused() -> None:

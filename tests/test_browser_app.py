@@ -195,11 +195,11 @@ def test_officer_on_a_phone_records_an_outcome_that_survives_a_restart(
     first.get_by_role("radio", name="Interested", exact=True).click()
     # With the customer's consent the owner's word of a loan elsewhere is one tap more.
     first.get_by_text("Customer agrees to recording").click()
-    other = first.get_by_role("combobox", name=re.compile("Borrowed from another lender"))
+    other = first.get_by_role("combobox", name=re.compile("Loans from other lenders"))
     expect(other).to_be_visible(timeout=30_000)
     other.click()
     month = f"{today.year - (today.month <= 2)}-{(today.month - 3) % 12 + 1:02d}"
-    page.get_by_role("option", name=month).click()
+    page.get_by_role("option", name=f"Borrowed from another lender in {month}").click()
     idle(page)
     shot(page, "officer-loan-elsewhere-phone")
     first.get_by_role("button", name="Save", exact=True).click()
@@ -348,14 +348,23 @@ def test_a_browser_that_goes_offline_keeps_the_tap_and_sends_it_when_back(
     card = queue.locator("article").first
     lead = (card.get_by_role("heading").get_attribute("id") or "").removeprefix("stop-")
     card.get_by_role("button", name="Not interested", exact=True).click()
+    # with consent the owner is asked about loans elsewhere: "none" is an answer of its own
+    loans = card.get_by_label(t("other_loan", "en"))
+    expect(loans).to_be_hidden()
+    card.get_by_label(t("consent", "en")).check()
+    expect(loans).to_be_visible()
+    loans.select_option(label=t("other_loan_asked_none", "en"))
     card.get_by_role("button", name=t("save", "en"), exact=True).click()
     expect(card).to_contain_text(t("offline_queued", "en", outcome="Not interested"))
+    (_, item), = page.evaluate(QUEUED_JS)
+    assert item["other_loan_asked"] is True and item["other_loan_month"] is None
     shot(page, "officer-offline-queued-desktop")
     ctx.set_offline(False)
     expect(status).to_have_text(t("offline_queue_none", "en"), timeout=60_000)
     assert page.evaluate(QUEUED_JS) == []
     record, inserts = _store_records(server, lead)
     assert record is not None and record.outcome == "not_interested" and inserts == 1
+    assert record.other_loan_asked and record.other_loan_month is None
     ctx.close()
 
 

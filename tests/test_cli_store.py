@@ -53,6 +53,13 @@ def test_import_is_idempotent_and_plan_reads_the_store(
     csv.write_text("county_id,plan_date,lead_id,outcome,follow_up_on\n" + "".join(
         f"qingzu,2026-11-24,{lid},interested,2026-11-26\n" for lid in skipped_then_visited),
         encoding="utf-8")
+    # a file with one bad row records nothing, so fixing that row and importing again is safe
+    bad = env / "outcomes-bad.csv"
+    bad.write_text(csv.read_text(encoding="utf-8") + "qingzu,2026-11-24,NOBODY,interested,\n",
+                   encoding="utf-8")
+    code, _, err = run(capsys, "outcomes", "import", str(bad))
+    assert code == 2 and "row 3" in err and "lead_id" in err and "Traceback" not in err
+    assert store.visit_outcomes(admin, "qingzu", "2026-11-24") == []
     code, out, _ = run(capsys, "outcomes", "import", str(csv))
     assert code == 0 and "2 outcome(s) recorded" in out
     code, out, _ = run(capsys, "outcomes", "import", str(csv))

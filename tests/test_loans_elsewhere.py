@@ -1,10 +1,14 @@
-"""Loans from other lenders that the bank knows of (``loans_elsewhere.csv``, revision 0006).
+"""Loans from other lenders that the bank knows of (``loans_elsewhere.csv``, revisions 0006
+and 0008).
 
 The optional county file is read and checked like the loan book (a bad row names file, row
 and field), stored by ``county import`` in the store's ``loans_elsewhere`` table (replaced
 whole; a folder without the file leaves the county none; a bad file writes nothing), deleted
 with a lead's personal data, and joined to the book planning reads, from the store and from
-the folder, as ``source = "elsewhere"``: features only, never the bank's own loan rule.
+the folder, as ``source = "elsewhere"``: features only, never the bank's own loan rule. A
+row without a month says the lead was checked and has none (``loans_elsewhere_none``): a
+lead the file does not name stays unknown. The file is a report of record: it has no
+``known_month``.
 """
 
 from __future__ import annotations
@@ -38,6 +42,10 @@ ELSEWHERE_CSV = ("lead_id,month,loan_yuan,lender,source_note\n"
                  "B0001,2025-03,20000,小额贷款公司,县农村信用信息系统\n")
 KNOWN = {("B0001", "2026-10", 50000.0), ("B0002", "2026-06", None),
          ("B0001", "2025-03", 20000.0)}
+# Two leads the county's credit register shows without any loan elsewhere (B0004 twice).
+CHECKED_CSV = ELSEWHERE_CSV + ("B0003,,,县农村信用信息系统,无贷款记录\n"
+                               "B0004,,,征信报告（客户授权）,\nB0004,,,,\n")
+CHECKED = {("B0003", "", None), ("B0004", "", None)}
 
 
 def _rows(frame: pd.DataFrame | None) -> set[tuple[object, ...]]:
@@ -83,9 +91,42 @@ def test_the_reader_checks_the_file_and_names_file_row_and_field(tmp_path: Path)
     # whether another lender's loan defaulted is not the bank's to know: ignored, even bad
     p.write_text("lead_id,month,defaulted\nB0001,2026-01,maybe\n", encoding="utf-8")
     got = read_loans_elsewhere(p)
-    assert got is not None and list(got.columns) == ["lead_id", "month", "loan_yuan"]
+    assert got is not None
+    assert list(got.columns) == ["lead_id", "month", "loan_yuan", "known_month"]
+    assert got["known_month"].tolist() == [""]
     assert _rows(read_loans_elsewhere(_with_file(tmp_path) / "loans_elsewhere.csv")) == KNOWN
     assert read_loans_elsewhere(tmp_path / "none.csv") is None
+
+
+def test_a_row_without_a_month_is_a_check_that_found_none(tmp_path: Path) -> None:
+    got = read_loans_elsewhere(_with_file(tmp_path, CHECKED_CSV) / "loans_elsewhere.csv")
+    assert got is not None
+    assert _rows(got) == KNOWN | CHECKED
+    assert set(got["known_month"]) == {""}  # a report of record: good for every month
+    # a lead the file does not name is not known: it has no row at all
+    assert "B0005" not in set(got["lead_id"])
+
+
+def test_a_known_month_column_is_refused_naming_file_and_field(tmp_path: Path) -> None:
+    """What an owner tells an officer is recorded with the outcome, not in the file."""
+    p = _with_file(tmp_path, "lead_id,month,known_month\nB0001,2026-10,\n") / \
+        "loans_elsewhere.csv"
+    with pytest.raises(InputError) as err:
+        read_loans_elsewhere(p)
+    assert (err.value.file, err.value.field) == (str(p), "known_month")
+    assert "report of record" in err.value.reason
+
+
+def test_every_bad_row_is_named_even_among_rows_without_a_month(tmp_path: Path) -> None:
+    from countyreach.errors import RowErrors
+
+    p = _with_file(tmp_path, "lead_id,month,loan_yuan\nB0001,,\nB0002,10月,\n,,\n"
+                   "B0003,,-1\n") / "loans_elsewhere.csv"
+    with pytest.raises(RowErrors) as err:
+        read_loans_elsewhere(p)
+    assert err.value.file == str(p)
+    assert [(e.row, e.field) for e in err.value.rows] == [(2, "month"), (3, "lead_id"),
+                                                          (4, "loan_yuan")]
 
 
 # ----------------------------------------------------------------------------- county import
@@ -126,6 +167,35 @@ def test_county_import_stores_the_rows_and_a_folder_without_the_file_removes_the
     assert rep.loans_elsewhere is None and "  loans elsewhere: none known" in rep.lines()
     assert loop.store.loans_elsewhere_frame(op, "qingzu") is None
     assert loop.store.loan_book_frame(op, "qingzu") is not None  # the bank's book stays
+
+
+def _none_rows(store: Store) -> set[str]:
+    with store.engine.connect() as conn:
+        return set(conn.execute(sa.select(S.loans_elsewhere_none.c.lead_id).where(
+            S.loans_elsewhere_none.c.county_id == "qingzu")).scalars())
+
+
+def test_county_import_stores_the_leads_checked_without_one(loop: DailyLoop,
+                                                            county_copy: Path) -> None:
+    op = loop.store.operator_session()
+    rep = loop.import_county(op, _with_file(county_copy, CHECKED_CSV))
+    assert (rep.loans_elsewhere, rep.loans_elsewhere_none) == (3, 2)
+    assert "  loans elsewhere: 3 known, 2 lead(s) checked with none" in rep.lines()
+    frame = loop.store.loans_elsewhere_frame(op, "qingzu")
+    assert frame is not None and _rows(frame) == KNOWN | CHECKED
+    assert set(frame["known_month"]) == {""}
+    assert _none_rows(loop.store) == {"B0003", "B0004"}
+    assert [e.detail["checked_none"] for e in _replaced(loop)] == [2]
+    loop.import_county(op, county_copy)
+    assert len(_replaced(loop)) == 1  # unchanged: not audited
+    # the file is the whole report: without those rows the leads are unknown again
+    rep = loop.import_county(op, _with_file(county_copy))
+    assert rep.loans_elsewhere_none == 0 and "  loans elsewhere: 3 known" in rep.lines()
+    assert _none_rows(loop.store) == set()
+    assert _rows(loop.store.loans_elsewhere_frame(op, "qingzu")) == KNOWN
+    top = _replaced(loop)[0]
+    assert (top.detail["loans"], top.detail["replaced"]) == (3, 3)
+    assert (top.detail["checked_none"], top.detail["replaced_none"]) == (0, 2)
 
 
 def test_a_bad_file_writes_nothing(loop: DailyLoop, county_copy: Path) -> None:
@@ -197,6 +267,45 @@ def test_erasure_deletes_the_leads_loans_elsewhere(store: Store, tmp_path: Path)
     assert book is not None and book["lead_id"].tolist() == ["B0001"]
 
 
+def test_a_bad_row_changes_neither_part(store: Store, tmp_path: Path) -> None:
+    """Loans and checked leads are replaced in one transaction, or not at all."""
+    admin = store.login("admin", PW)
+    checked = read_loans_elsewhere(_with_file(tmp_path, CHECKED_CSV) / "loans_elsewhere.csv")
+    assert checked is not None
+    assert store.import_loans_elsewhere(admin, "qingzu", checked) == 3
+    n_audit = len(store.audit_log(admin, "qingzu"))
+    bad = [({"lead_id": ["B0009", "B" * 65], "month": ["2026-01", ""]}, (2, "lead_id")),
+           ({"lead_id": ["B0009"], "month": [""], "known_month": ["2026-10"]},
+            (1, "known_month")),
+           ({"lead_id": ["B0009", "B0010"], "month": ["", "2026-1x"]}, (2, "month"))]
+    for frame, where in bad:
+        with pytest.raises(InputError) as err:
+            store.import_loans_elsewhere(admin, "qingzu", pd.DataFrame(frame))
+        assert (err.value.row, err.value.field) == where
+    assert _rows(store.loans_elsewhere_frame(admin, "qingzu")) == KNOWN | CHECKED
+    assert _none_rows(store) == {"B0003", "B0004"}
+    assert len(store.audit_log(admin, "qingzu")) == n_audit
+    # a frame of checked leads only is a report too
+    only = pd.DataFrame({"lead_id": ["B0007"], "month": [""]})
+    assert store.import_loans_elsewhere(admin, "qingzu", only) == 0
+    got = store.loans_elsewhere_frame(admin, "qingzu")
+    assert got is not None and got.to_dict(orient="list") == {
+        "lead_id": ["B0007"], "month": [""], "loan_yuan": [pytest.approx(np.nan, nan_ok=True)],
+        "known_month": [""]}
+
+
+def test_erasure_deletes_the_leads_checked_none_rows(store: Store, tmp_path: Path) -> None:
+    admin = store.login("admin", PW)
+    checked = read_loans_elsewhere(_with_file(tmp_path, CHECKED_CSV) / "loans_elsewhere.csv")
+    store.import_loans_elsewhere(admin, "qingzu", checked)
+    store.erase_personal_data(admin, "qingzu", "B0003", "asked at the branch")
+    assert _none_rows(store) == {"B0004"}
+    assert _rows(store.loans_elsewhere_frame(admin, "qingzu")) == KNOWN | {
+        ("B0004", "", None)}
+    top = store.audit_log(admin, "qingzu")[0]
+    assert (top.detail["loans_elsewhere"], top.detail["loans_elsewhere_none"]) == (0, 1)
+
+
 def test_upgrade_from_0005_adds_the_table(url: str, clock: Clock, tmp_path: Path) -> None:
     from countyreach.store import make_engine, migrate
 
@@ -233,7 +342,8 @@ def test_the_day_rules_book_holds_the_loans_elsewhere_and_not_as_ours(
     assert {(r.lead_id, r.month) for r in other.itertuples()} == {k[:2] for k in KNOWN}
     ids = ["B0001", "B0002", "B0003"]
     now = recency_now(ids, DAY[:7], book)
-    assert now["months_since_other_loan"].tolist() == [1.0, 5.0, 60.0]
+    # B0003 is in no report and nobody asked: not known
+    np.testing.assert_array_equal(now["months_since_other_loan"], [1.0, 5.0, np.nan])
     # the bank's own loan rule reads only its loans
     ours = propensity.bank_loan_book(county_history(loop.store, op, "qingzu", data.leads),
                                      data.loans)
@@ -251,7 +361,8 @@ def test_synth_writes_the_known_loans_elsewhere_and_share_0_removes_them(
     known = read_loans_elsewhere(county_copy / "loans_elsewhere.csv")
     assert known is not None and len(known)
     leads = set(pd.read_csv(county_copy / "leads.csv", dtype=str)["lead_id"])
-    assert set(known["lead_id"]) <= leads
+    # every business covered: the clean ones listed without a month
+    assert set(known["lead_id"]) == leads and (known["month"] == "").any()
     assert main([*args, "--elsewhere-share", "0"]) == 0
     assert not (county_copy / "loans_elsewhere.csv").exists()
     assert main([*args, "--elsewhere-share", "1.5"]) == 2

@@ -49,6 +49,29 @@ def test_a_good_tap_keeps_the_browsers_id() -> None:
     assert svc.browser_item_id(raw) == raw["id"]
 
 
+def test_a_tap_carries_what_the_owner_said_of_loans_elsewhere() -> None:
+    none = _item(consent=True, other_loan_asked=True, other_loan_month=None)
+    assert svc.browser_outcome(none, "c1", "O1", LISTS) == svc.PendingOutcome(
+        none["id"], "c1", DAY, "L1", Outcome.INTERESTED, True, False, None, True)
+    month = _item(consent=True, other_loan_month="2026-09")  # a month was asked
+    got = svc.browser_outcome(month, "c1", "O1", LISTS)
+    assert (got.other_loan_month, got.other_loan_asked) == ("2026-09", True)
+    # an older phone's tap has neither: not asked
+    got = svc.browser_outcome(_item(), "c1", "O1", LISTS)
+    assert (got.other_loan_month, got.other_loan_asked) == (None, False)
+
+
+def test_the_component_offers_not_asked_first_and_says_what_each_answer_records() -> None:
+    choices = phone.loan_choices(DAY, "en")
+    assert choices[:3] == [
+        {"value": "not_asked", "label": "Not asked", "asked": False, "month": None},
+        {"value": "none", "label": "Asked: no loan elsewhere", "asked": True, "month": None},
+        {"value": "2026-11", "label": "Borrowed from another lender in 2026-11",
+         "asked": True, "month": "2026-11"}]
+    assert len(choices) == 2 + 24
+    assert phone.loan_choices(DAY, "zh")[1]["label"] == t("other_loan_asked_none", "zh")
+
+
 @pytest.mark.parametrize(("change", "field"), [
     ({"id": "not-a-uuid"}, "outcome_id"),
     ({"id": str(uuid.uuid4()).upper()}, "outcome_id"),  # stored lower-case: acks would miss
@@ -64,6 +87,11 @@ def test_a_good_tap_keeps_the_browsers_id() -> None:
     ({"consent": "yes"}, "item"),
     ({"plan_date": None}, "item"),
     ({"plan_date": "24/11/2026"}, "item"),
+    ({"other_loan_asked": True}, "consent"),  # what the owner said needs their consent too
+    ({"other_loan_month": "2026-09"}, "consent"),
+    ({"consent": True, "other_loan_asked": "yes"}, "item"),
+    ({"consent": True, "other_loan_month": "Sept"}, "other_loan_month"),
+    ({"consent": True, "other_loan_month": 202609}, "other_loan_month"),
 ])
 def test_a_bad_tap_is_refused_naming_the_field(change: dict[str, Any], field: str) -> None:
     with pytest.raises(InputError) as err:
@@ -165,6 +193,23 @@ def test_bad_taps_are_refused_with_a_reason_and_answered(store: Any) -> None:
     assert len(queue) == 0 and store.visit_outcomes(me, "c1", DAY) == []
     # answered: sent again, they are not checked (nor shown) again
     assert _sync(store, me, list(bad.values()), queue, acks) == []
+
+
+def test_a_tap_that_asked_reaches_the_loans_elsewhere_the_store_knows(store: Any) -> None:
+    me = _login(store, "demo-o1")
+    taps = [_item(consent=True, other_loan_asked=True),
+            _item(lead_id="L2", consent=True, other_loan_asked=True,
+                  other_loan_month="2026-08")]
+    acks: dict[str, phone.Ack] = {}
+    assert _sync(store, me, taps, svc.OutcomeQueue(), acks) == []
+    assert all(a.ok for a in acks.values())
+    frame = store.loans_elsewhere_frame(_login(store, "demo-manager"), "c1")
+    assert sorted(map(tuple, frame[["lead_id", "month", "known_month"]].values.tolist())) == [
+        ("L1", "", "2026-11"), ("L2", "2026-08", "2026-11")]
+    # a month the store refuses (after the visit) comes back with the store's reason
+    late = _item(lead_id="L2", consent=True, other_loan_month="2027-01")
+    _sync(store, me, [late], svc.OutcomeQueue(), acks)
+    assert not acks[late["id"]].ok and "2027-01" in acks[late["id"]].why
 
 
 def test_a_tap_the_store_refuses_is_answered_with_the_stores_reason(store: Any) -> None:

@@ -117,11 +117,12 @@ def test_the_bank_learns_the_loans_elsewhere_its_source_covers_and_its_officers_
     assert asking.loans_learnt(nv, took)["source"].tolist() == ["walk_in"]
     # A visit to that business: its owner tells of the newest loan elsewhere (month only).
     lead = str(nv["lead_id"].iloc[0])
-    told = asking.asked_at_visits([lead, "nobody"])
-    assert told[["lead_id", "month", "source"]].values.tolist() == [[lead, "2030-01",
-                                                                     "elsewhere"]]
+    told = asking.asked_at_visits([lead, "nobody"], "2030-02")
+    # ... and a business without one says so: a check, known from the visit on.
+    assert told[["lead_id", "month", "source", "known_month"]].values.tolist() == [
+        [lead, "2030-01", "elsewhere", "2030-02"], ["nobody", "", "checked", "2030-02"]]
     assert told["loan_yuan"].isna().all()
-    assert silent.asked_at_visits([lead]).empty
+    assert silent.asked_at_visits([lead], "2030-02").empty
 
 
 def test_a_run_whose_officers_ask_records_what_the_owners_tell(world, monkeypatch):
@@ -144,3 +145,6 @@ def test_a_run_whose_officers_ask_records_what_the_owners_tell(world, monkeypatc
     had = set(other.loc[other["source"] == "elsewhere", "lead_id"].astype(str))
     assert len(told) and set(told["lead_id"]) <= visited
     assert visited & had <= set(told["lead_id"])
+    # Every visited business was asked: the rest said they had none.
+    checked = loans[loans["source"] == "checked"]
+    assert set(checked["lead_id"]) | set(told["lead_id"]) == visited

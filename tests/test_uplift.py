@@ -152,7 +152,8 @@ def test_offset_learner_carries_the_covered_effect_to_recent_borrowers(
     half = model.offset_.halves_[0]
     for months in (9.0, 12.0):
         rows = leads.assign(month=month, months_since_loan=months, loans_24m=1.0)
-        X = uplift_features(rows, model.feature_groups)
+        X = uplift_features(rows, model.feature_groups).drop(
+            columns=list(model.unknown_features_))
         Xe = numeric_features(X[model.offset_.effect_columns(X)])
         log_c = np.log(X["cash_need_index"].to_numpy(float))
         at[months] = (half.effect(Xe, log_c),

@@ -8,7 +8,8 @@ sees the tap. This component is a small page of its own (``frontend/index.html``
 
 * connected, it is one status line ("nothing waiting" / "n outcomes waiting to send");
 * disconnected, it lists the day's remaining stops with the outcome in two taps (pick,
-  save; consent and opt-out boxes as on the native form), keeps each tap in
+  save; consent and opt-out boxes, and with consent what the owner said of loans from
+  other lenders, as on the native form), keeps each tap in
   ``window.localStorage`` under ``countyreach/outcomes/<county>/<officer>/<date>`` with an id
   fixed at the tap (``crypto.randomUUID``), and shows what waits next to each stop;
 * it hands the queue (of every day of that county and officer) to the server as its value
@@ -56,12 +57,13 @@ from typing import TYPE_CHECKING, Any
 from countyreach.errors import InputError
 from countyreach.i18n import OUTCOMES, outcome_label, t
 from countyreach.services import officer as svc
+from propensity.outcomes import Outcome
 
 if TYPE_CHECKING:
     from countyreach.officer_day import DayStop
 
 __all__ = ["FRONTEND", "TEXT_KEYS", "REASON_KEYS", "MAX_ITEMS", "Ack", "outcome_queue", "take",
-           "acknowledge"]
+           "acknowledge", "other_loan_label", "loan_choices"]
 
 #: The component's static files (served by Streamlit as they are: no build step).
 FRONTEND = Path(__file__).resolve().parent / "frontend"
@@ -80,6 +82,7 @@ TEXT_KEYS: Mapping[str, str] = {
     "consent": "consent",
     "opt_out": "opt_out",
     "needs_consent": "needs_consent",
+    "other_loan": "other_loan",
 }
 #: Why a browser item is refused (the field :func:`~countyreach.services.officer.browser_outcome`
 #: names) -> the catalogue key of the reason shown.
@@ -88,6 +91,7 @@ REASON_KEYS: Mapping[str, str] = {
     "outcome_id": "offline_bad_id",
     "lead_id": "offline_not_on_list",
     "outcome": "offline_bad_outcome",
+    "other_loan_month": "offline_bad_loan_month",
     "consent": "needs_consent",
 }
 #: The most items taken from one value; the rest wait in the browser for the next run.
@@ -109,6 +113,51 @@ class Ack:
 
 def _stop_arg(s: DayStop) -> dict[str, Any]:
     return {"lead_id": s.lead_id, "seq": s.seq, "name": s.name, "arrive": s.arrive}
+
+
+def other_loan_label(choice: str, lang: str) -> str:
+    """How one of :func:`~countyreach.services.officer.other_loan_choices` reads.
+
+    Parameters
+    ----------
+    choice : str
+        Not asked, none, or a ``YYYY-MM``.
+    lang : str
+        Interface language.
+
+    Returns
+    -------
+    str
+    """
+    if choice == svc.OtherLoan.NOT_ASKED:
+        return t("other_loan_not_asked", lang)
+    if choice == svc.OtherLoan.NONE:
+        return t("other_loan_asked_none", lang)
+    return t("other_loan_month", lang, month=choice)
+
+
+def loan_choices(plan_date: str, lang: str) -> list[dict[str, Any]]:
+    """The answers of loans elsewhere the component offers, not asked first.
+
+    Parameters
+    ----------
+    plan_date : str
+        The day shown (its months are offered).
+    lang : str
+        Interface language of the labels.
+
+    Returns
+    -------
+    list of dict
+        ``value, label`` and what the answer records: ``asked`` (bool) and ``month``
+        (``YYYY-MM`` or ``None``).
+    """
+    out = []
+    for choice in svc.other_loan_choices(plan_date):
+        asked, month = svc.other_loan_answer(choice)
+        out.append({"value": choice, "label": other_loan_label(choice, lang), "asked": asked,
+                    "month": month})
+    return out
 
 
 def outcome_queue(*, county_id: str, officer_id: str, plan_date: str, stops: Sequence[DayStop],
@@ -141,7 +190,9 @@ def outcome_queue(*, county_id: str, officer_id: str, plan_date: str, stops: Seq
         key=key, default=None, county_id=county_id, officer_id=officer_id, plan_date=plan_date,
         lang=lang, stops=[_stop_arg(s) for s in stops],
         outcomes=[{"code": code, "label": outcome_label(code, lang),
-                   "consent": svc.needs_consent(code)} for code in OUTCOMES],
+                   "consent": svc.needs_consent(code),
+                   "other_loan": code != Outcome.NOT_THERE.value} for code in OUTCOMES],
+        loan_choices=loan_choices(plan_date, lang),
         texts={name: t(k, lang) for name, k in TEXT_KEYS.items()},
         acks=[a.as_arg() for a in acks])
     items = value.get("items") if isinstance(value, Mapping) else None

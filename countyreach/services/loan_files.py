@@ -6,12 +6,14 @@ first month to its last (the outcomes of the months nobody visited). ``loans_els
 lists loans from other lenders the bank knows of: a credit report the owner agreed to, the
 county's rural credit-information system, an officer's notes. A business that borrowed
 elsewhere recently has little to gain from a visit; those loans are features only, never
-outcomes nor the bank's own loan rule (:func:`propensity.bank_loan_book`). Both files are
-optional; a bad row names the file, row and field.
+outcomes nor the bank's own loan rule (:func:`propensity.bank_loan_book`). A row of it without
+a month says the lead was checked and has none: a lead the file does not name is not known.
+Both files are optional; a bad row names the file, row and field.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -29,20 +31,27 @@ LOANS_FILE = "loans.csv"
 LOANS_ELSEWHERE_FILE = "loans_elsewhere.csv"
 
 
-def _read_book(path: Path, ignore: tuple[str, ...] = ()) -> pd.DataFrame | None:
+def _read_book(path: Path, ignore: tuple[str, ...] = (),
+               check: Callable[[pd.DataFrame], pd.DataFrame] = propensity.check_loan_book,
+               refuse: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame | None:
+    """A loan file read and checked by ``check``; ``refuse``: ``(column, why)`` the file
+    must not have."""
     p = Path(path)
     if not p.exists():
         return None
     table = read_csv_table(p, ["lead_id", "month"]).drop(columns=list(ignore), errors="ignore")
+    for col, why in refuse:
+        if col in table.columns:
+            raise InputError(why, file=str(p), field=col)
     try:
-        return propensity.check_loan_book(table)
+        return check(table)
     except DataError as exc:
         whole = InputError(exc.reason, file=str(p), row=exc.row, field=exc.field)
     # Every bad row in one error, so a spreadsheet is fixed in one pass.
     errors = []
     for i in range(len(table)):
         try:
-            propensity.check_loan_book(table.iloc[[i]])
+            check(table.iloc[[i]])
         except DataError as exc:
             errors.append(InputError(exc.reason, file=str(p), row=i + 1, field=exc.field))
     raise (row_errors(p, errors) if errors else whole) from None
@@ -65,6 +74,13 @@ def read_loans(path: Path) -> pd.DataFrame | None:
     return _read_book(path)
 
 
+#: Why ``loans_elsewhere.csv`` has no ``known_month``.
+_KNOWN_MONTH_REFUSED = (
+    "loans_elsewhere.csv is a report of record (a credit report, the county's credit "
+    "register): it holds for every month and has no known_month column; what an owner tells "
+    "an officer is recorded with the visit's outcome")
+
+
 def read_loans_elsewhere(path: Path) -> pd.DataFrame | None:
     """A county folder's loans from other lenders (``loans_elsewhere.csv``), checked;
     ``None`` when there is none.
@@ -72,21 +88,24 @@ def read_loans_elsewhere(path: Path) -> pd.DataFrame | None:
     Parameters
     ----------
     path : Path
-        ``loans_elsewhere.csv``: ``lead_id, month`` (``YYYY-MM`` the loan was made) and
-        optional ``loan_yuan`` (>= 0); other columns (``lender``, ``source_note``, even a
-        ``defaulted``) are ignored.
+        ``loans_elsewhere.csv``: ``lead_id, month`` (``YYYY-MM`` the loan was made; blank:
+        the lead was checked and has no loan elsewhere) and optional ``loan_yuan`` (>= 0);
+        other columns (``lender``, ``source_note``, even a ``defaulted``) are ignored.
 
     Returns
     -------
     pandas.DataFrame or None
-        ``lead_id, month, loan_yuan`` (NaN where not known), one row per lead and month:
-        the ``elsewhere`` of :func:`propensity.bank_loan_book`.
+        ``lead_id, month, loan_yuan, known_month`` (:func:`propensity.check_loans_elsewhere`):
+        ``month`` '' for a lead checked without one, ``loan_yuan`` NaN where not known,
+        ``known_month`` always '' (a report of record holds for every month).
 
     Raises
     ------
     InputError
-        Naming the file, row and field of the first bad value, and every other bad row.
+        Naming the file, row and field of the first bad value, and every other bad row; or
+        the file and ``known_month`` when the file has that column.
     """
     # whether another lender's loan defaulted is not the bank's to know
-    book = _read_book(path, ignore=("defaulted",))
-    return None if book is None else book[["lead_id", "month", "loan_yuan"]]
+    book = _read_book(path, ignore=("defaulted",), check=propensity.check_loans_elsewhere,
+                      refuse=(("known_month", _KNOWN_MONTH_REFUSED),))
+    return None if book is None else book[["lead_id", "month", "loan_yuan", "known_month"]]

@@ -112,6 +112,9 @@ class CountyImport:
     randomised: int | None = None
     loan_rule_months: int = LOCKOUT_MONTHS
     loans_elsewhere: int | None = None
+    #: Leads ``loans_elsewhere.csv`` shows checked without a loan elsewhere (rows without a
+    #: month); ``None`` without the file.
+    loans_elsewhere_none: int | None = None
 
     def lines(self) -> list[str]:
         """A short report, one line per part."""
@@ -130,7 +133,9 @@ class CountyImport:
                                    if self.loans is None else f"{self.loans} loans")
                 + f", {self.randomised or 0} randomised visits",
                 "  loans elsewhere: " + ("none known" if self.loans_elsewhere is None
-                                         else f"{self.loans_elsewhere} known"),
+                                         else f"{self.loans_elsewhere} known")
+                + (f", {self.loans_elsewhere_none} lead(s) checked with none"
+                   if self.loans_elsewhere_none else ""),
                 f"  loan rule: no visit for a loan within {self.loan_rule_months} months of "
                 "one from us"]
 
@@ -207,8 +212,9 @@ class DailyLoop:
         without ``loans.csv`` leaves the county without a loan book. The value a visit
         causes is learnt from them (:mod:`countyreach.services.models`). The loans from
         other lenders the bank knows of (``loans_elsewhere.csv``, the store's
-        ``loans_elsewhere`` table) are kept the same way; a folder without the file leaves
-        the county none.
+        ``loans_elsewhere`` table, and its rows without a month, the leads it shows checked
+        without one, in ``loans_elsewhere_none``) are kept the same way; a folder without
+        the file leaves the county none.
 
         Raises
         ------
@@ -247,10 +253,13 @@ class DailyLoop:
         self.store.import_loan_book(session, cid, loans)
         self.store.import_loans_elsewhere(session, cid, elsewhere)
         changed = self._store_map_files(session, county)
+        known = checked = None
+        if elsewhere is not None:
+            blank = elsewhere["month"] == ""
+            known, checked = int((~blank).sum()), int(elsewhere.loc[blank, "lead_id"].nunique())
         return CountyImport(cid, leads, officers, counts, changed,
                             None if loans is None else len(loans),
-                            randomised, county.loan_rule_months,
-                            None if elsewhere is None else len(elsewhere))
+                            randomised, county.loan_rule_months, known, checked)
 
     def _store_map_files(self, session: Session, county: County) -> bool:
         dest = county_home(self.home, county.county_id)
@@ -418,24 +427,27 @@ class DailyLoop:
                        consent: bool = True, opt_out: bool = False,
                        follow_up_on: str | dt.date | None = None, reason: str = "",
                        amount_yuan: float | str | None = None,
-                       notes: str = "", other_loan_month: str | None = None) -> OutcomeRecord:
+                       notes: str = "", other_loan_month: str | None = None,
+                       other_loan_asked: bool = False) -> OutcomeRecord:
         """Record a visit's outcome (idempotent per ``outcome_id``); see
         :meth:`countyreach.store.Store.record_outcome`."""
         return self.store.record_outcome(
             session, outcome_id=outcome_id or str(uuid.uuid4()), county_id=county_id,
             plan_date=plan_date, lead_id=lead_id, outcome=outcome, reason=reason,
             amount_yuan=amount_yuan, notes=notes, consent=consent, opt_out=opt_out,
-            follow_up_on=follow_up_on, other_loan_month=other_loan_month)
+            follow_up_on=follow_up_on, other_loan_month=other_loan_month,
+            other_loan_asked=other_loan_asked)
 
     def import_outcomes(self, session: Session, path: str | Path) -> dict[str, int]:
         """Record outcomes from a CSV (:data:`OUTCOME_FILE_COLUMNS`, optional ``consent``,
-        ``opt_out``, ``follow_up_on``, ``amount_yuan``, ``reason``, ``other_loan_month``);
-        re-importing is a no-op.
+        ``opt_out``, ``follow_up_on``, ``amount_yuan``, ``reason``, ``other_loan_month``,
+        ``other_loan_asked``: true/false, blank false, implied by a month); re-importing is
+        a no-op.
 
         Raises
         ------
         InputError
-            Naming the file, row and field of the first bad row (rows before it are kept).
+            Naming the file, row and field of the first bad row; nothing is recorded.
         """
         p = Path(path)
         if not p.exists():
@@ -444,29 +456,35 @@ class DailyLoop:
         missing = [c for c in OUTCOME_FILE_COLUMNS if c not in df.columns]
         if missing:
             raise InputError(f"missing column(s) {missing}", file=str(p), field=missing[0])
-        counts = {"recorded": 0, "already_there": 0}
+        visits = []
         for i, rec in enumerate(df.to_dict(orient="records"), start=1):
             key = "|".join(str(rec.get(c, "")) for c in df.columns)
-            oid = str(uuid.uuid5(_OUTCOME_NS, f"{p.name}|{i}|{key}"))
-            before = self.store.now()
             try:
-                out = self.record_outcome(
-                    session, outcome_id=oid, county_id=rec["county_id"].strip(),
+                visits.append(dict(
+                    outcome_id=str(uuid.uuid5(_OUTCOME_NS, f"{p.name}|{i}|{key}")),
+                    county_id=rec["county_id"].strip(),
                     plan_date=rec["plan_date"].strip(), lead_id=rec["lead_id"].strip(),
                     outcome=rec["outcome"].strip(),
-                    consent=_flag(rec.get("consent", "1"), True),
-                    opt_out=_flag(rec.get("opt_out", ""), False),
+                    consent=_flag(rec.get("consent", "1"), True, "consent"),
+                    opt_out=_flag(rec.get("opt_out", ""), False, "opt_out"),
                     follow_up_on=(rec.get("follow_up_on") or "").strip() or None,
                     reason=rec.get("reason", ""),
                     amount_yuan=(rec.get("amount_yuan") or "").strip() or None,
-                    other_loan_month=(rec.get("other_loan_month") or "").strip() or None)
+                    other_loan_month=(rec.get("other_loan_month") or "").strip() or None,
+                    other_loan_asked=_flag(rec.get("other_loan_asked", ""), False,
+                                           "other_loan_asked")))
             except InputError as exc:
                 raise InputError(exc.reason, file=str(p), row=i, field=exc.field) from None
-            except AccessDenied as exc:
-                raise InputError(str(exc), file=str(p), row=i, field="lead_id") from None
-            fresh = out.recorded_at >= before
-            counts["recorded" if fresh else "already_there"] += 1
-        return counts
+        before = self.store.now()
+        try:
+            # one transaction: a bad row leaves the store as it was
+            out = self.store.record_outcomes(session, visits)
+        except InputError as exc:
+            raise InputError(exc.reason, file=str(p), row=exc.row, field=exc.field) from None
+        except AccessDenied as exc:  # not the caller's county at all
+            raise InputError(str(exc), file=str(p), field="county_id") from None
+        fresh = sum(r.recorded_at >= before for r in out)
+        return {"recorded": fresh, "already_there": len(out) - fresh}
 
     # ------------------------------------------------------------------ learning
     def retrain(self, session: Session, county_id: str, *, force: bool = False) -> RetrainResult:
@@ -535,7 +553,7 @@ def _holds_any(path: Path, needles: list[bytes]) -> bool:
     return any(n in b for n in needles for b in blobs)
 
 
-def _flag(text: object, default: bool) -> bool:
+def _flag(text: object, default: bool, name: str) -> bool:
     t = str(text).strip().lower()
     if t == "":
         return default
@@ -543,4 +561,4 @@ def _flag(text: object, default: bool) -> bool:
         return True
     if t in ("0", "false", "no", "n", "否"):
         return False
-    raise InputError(f"expected yes/no, got {text!r}", field="consent")
+    raise InputError(f"expected yes/no, got {text!r}", field=name)

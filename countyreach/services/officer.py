@@ -19,6 +19,7 @@ import re
 import uuid
 from collections.abc import Collection, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -42,6 +43,9 @@ __all__ = [
     "outcome_id",
     "PendingOutcome",
     "recent_months",
+    "OtherLoan",
+    "other_loan_choices",
+    "other_loan_answer",
     "browser_item_id",
     "browser_outcome",
     "OutcomeQueue",
@@ -103,7 +107,8 @@ def officer_view(problem: RoutingProblem, plan: Plan, officer_id: str,
 
 
 def outcome_id(ids: MutableMapping[str, str], plan_date: str, lead_id: str, outcome: str,
-               opt_out: bool, other_loan_month: str | None = None) -> str:
+               opt_out: bool, other_loan_month: str | None = None,
+               other_loan_asked: bool = False) -> str:
     """The store's id of one recorded outcome, the same for every retry of the same tap.
 
     Parameters
@@ -113,14 +118,17 @@ def outcome_id(ids: MutableMapping[str, str], plan_date: str, lead_id: str, outc
     plan_date, lead_id, outcome : str
     opt_out : bool
     other_loan_month : str, optional
-        A save that adds what the owner said of a loan elsewhere is a new record.
+    other_loan_asked : bool
+        A save that adds what the owner said of loans elsewhere (a month, or asked: none)
+        is a new record.
 
     Returns
     -------
     str
     """
     key = f"{plan_date}/{lead_id}/{outcome}/{opt_out}" + (
-        f"/{other_loan_month}" if other_loan_month else "")
+        f"/{other_loan_month}" if other_loan_month
+        else f"/{OtherLoan.NONE}" if other_loan_asked else "")
     return ids.setdefault(key, str(uuid.uuid4()))
 
 
@@ -143,6 +151,8 @@ class PendingOutcome:
     opt_out: bool = False
     #: ``YYYY-MM`` of a loan the owner took from another lender, if they said so.
     other_loan_month: str | None = None
+    #: The officer asked about loans elsewhere (without a month: the owner said none).
+    other_loan_asked: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "outcome", _outcome(self.outcome))
@@ -151,6 +161,7 @@ class PendingOutcome:
 # The browser's ids are crypto.randomUUID()'s: lower-case hex in the canonical 8-4-4-4-12 form.
 _BROWSER_ID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MONTH_RE = re.compile(r"\d{4}-\d{2}")
 #: Longest text taken as an id to acknowledge (anything longer cannot be a tap of ours).
 _ACK_ID_MAX = 64
 
@@ -184,7 +195,8 @@ def browser_outcome(raw: object, county_id: str, officer_id: str,
     raw : object
         One item as the browser sent it: a mapping with ``id`` (a UUID fixed at the tap,
         which becomes the stored ``outcome_id``), ``county_id``, ``officer_id``,
-        ``plan_date``, ``lead_id``, ``outcome``, ``consent`` and ``opt_out``.
+        ``plan_date``, ``lead_id``, ``outcome``, ``consent``, ``opt_out`` and optionally
+        ``other_loan_asked`` (bool) and ``other_loan_month`` (``YYYY-MM`` or null).
     county_id, officer_id : str
         Whose list the page shows: the item must be for this county and officer.
     lists : mapping
@@ -201,7 +213,8 @@ def browser_outcome(raw: object, county_id: str, officer_id: str,
         Naming the field at fault: ``item`` (not an object of the right shape),
         ``outcome_id`` (not a canonical lower-case UUID), ``lead_id`` (not on the
         officer's list of that day, or another county's or officer's item), ``outcome``
-        (not in the vocabulary) or ``consent`` (an outcome that needs consent without it).
+        (not in the vocabulary), ``other_loan_month`` (not a month) or ``consent`` (an
+        outcome, or what the owner said of loans elsewhere, without it).
     """
     if not isinstance(raw, Mapping):
         raise InputError("an outcome from the browser must be an object", field="item")
@@ -226,7 +239,17 @@ def browser_outcome(raw: object, county_id: str, officer_id: str,
         raise InputError("consent and opt_out must be true or false", field="item")
     if outcome in CONSENT_OUTCOMES and not consent:
         raise InputError(f"{outcome.value} needs the customer's consent", field="consent")
-    return PendingOutcome(rid, county_id, plan_date, lead_id, outcome, consent, opt_out)
+    asked, month = raw.get("other_loan_asked", False), raw.get("other_loan_month")
+    if not isinstance(asked, bool):
+        raise InputError("other_loan_asked must be true or false", field="item")
+    if month is not None and not (isinstance(month, str) and _MONTH_RE.fullmatch(month)):
+        raise InputError(f"malformed month of a loan elsewhere {month!r}",
+                         field="other_loan_month")
+    if (asked or month is not None) and not consent:
+        raise InputError("what the owner said of loans elsewhere needs their consent",
+                         field="consent")
+    return PendingOutcome(rid, county_id, plan_date, lead_id, outcome, consent, opt_out,
+                          month, asked or month is not None)
 
 
 @dataclass
@@ -263,6 +286,52 @@ def recent_months(plan_date: str, n: int = 24) -> list[str]:
     return [add_months(plan_date[:7], -k) for k in range(n)]
 
 
+class OtherLoan(StrEnum):
+    """The answers to "did the owner borrow from another lender?" besides a month."""
+
+    #: Not asked (the default): the lead's loans elsewhere stay unknown.
+    NOT_ASKED = "not_asked"
+    #: Asked, and the owner has no loan elsewhere.
+    NONE = "none"
+
+
+def other_loan_choices(plan_date: str, n: int = 24) -> list[str]:
+    """What the officer can answer of a visit's loans elsewhere, the default first.
+
+    Parameters
+    ----------
+    plan_date : str
+        The visit's ``YYYY-MM-DD``.
+    n : int
+        How many months are offered.
+
+    Returns
+    -------
+    list of str
+        :attr:`OtherLoan.NOT_ASKED`, :attr:`OtherLoan.NONE`, then :func:`recent_months`.
+    """
+    return [OtherLoan.NOT_ASKED, OtherLoan.NONE, *recent_months(plan_date, n)]
+
+
+def other_loan_answer(choice: str | None) -> tuple[bool, str | None]:
+    """``(other_loan_asked, other_loan_month)`` of one of :func:`other_loan_choices`.
+
+    Parameters
+    ----------
+    choice : str or None
+        ``None`` (nothing chosen) reads as not asked.
+
+    Returns
+    -------
+    tuple of (bool, str or None)
+    """
+    if choice is None or choice == OtherLoan.NOT_ASKED:
+        return False, None
+    if choice == OtherLoan.NONE:
+        return True, None
+    return True, choice
+
+
 def record_outcome_in_store(store: Store, session: Session, item: PendingOutcome) -> None:
     """Record one outcome in the store (idempotent per ``item.outcome_id``).
 
@@ -276,7 +345,8 @@ def record_outcome_in_store(store: Store, session: Session, item: PendingOutcome
     store.record_outcome(session, outcome_id=item.outcome_id, county_id=item.county_id,
                          plan_date=item.plan_date, lead_id=item.lead_id,
                          outcome=item.outcome.value, consent=item.consent,
-                         opt_out=item.opt_out, other_loan_month=item.other_loan_month)
+                         opt_out=item.opt_out, other_loan_month=item.other_loan_month,
+                         other_loan_asked=item.other_loan_asked)
 
 
 def send_pending(store: Store | None, session: Session, queue: OutcomeQueue) -> SendReport:

@@ -451,7 +451,7 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
             if value_learner is not None:
                 week_loans.append(value_learner.loans_learnt(nv, got))
         if len(out) and value_learner is not None:
-            week_loans.append(value_learner.asked_at_visits(visited))
+            week_loans.append(value_learner.asked_at_visits(visited, month))
             rec = out.copy()
             rec.insert(2, "visited_by_policy", ["random" if x in explored else sc.policy.value
                                                 for x in rec["lead_id"]])

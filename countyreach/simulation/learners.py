@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from countyreach.simulation.world import SimWorld
-from propensity.loan_recency import LoanSource
+from propensity.loan_recency import LoanSource, bank_loan_book
 
 __all__ = ["ScoreLearner", "ValueLearner"]
 
@@ -83,8 +83,9 @@ class ValueLearner:
         self.seed = seed
         self.margin = margin
         #: Businesses whose loans elsewhere the bank learns of, in the history and after.
-        self.covered = econ.credit_coverage(elsewhere_share, seed=seed)
         known = econ.known_loans_elsewhere(elsewhere_share, seed=seed)
+        # The report lists every business it covers (a row without a month when clean).
+        self.covered = frozenset(known["lead_id"].astype(str))
         self.ask_at_visits = ask_at_visits
         # Month of each business's latest loan elsewhere (what an owner can tell an officer
         # who asks): kept only when the officers ask.
@@ -93,8 +94,7 @@ class ValueLearner:
         self._latest_other: dict[str, str] = {
             str(r.lead_id): str(r.month) for r in other.sort_values("month").itertuples()}
         self.history = econ.history.copy()
-        self.book = pd.concat([econ.loan_book, known.assign(source=LoanSource.ELSEWHERE)],
-                              ignore_index=True) if len(known) else econ.loan_book.copy()
+        self.book = bank_loan_book(econ.history, econ.loan_book, known)
         self._cls = VisitValueModel
         self.model = self._fit()
         # Business rows by lead id, to score a day's open leads without the rest.
@@ -122,8 +122,11 @@ class ValueLearner:
             self.history = pd.concat([self.history, visits], ignore_index=True)
         if len(loans):
             book = pd.concat([self.book, loans], ignore_index=True)
-            other = (book["source"] == LoanSource.ELSEWHERE).rename("_other")
-            self.book = book[~pd.concat([book[["lead_id", "month"]], other], axis=1)
+            src = book["source"].astype(str)
+            kind = src.where(src.isin([LoanSource.ELSEWHERE, LoanSource.CHECKED]), "ours")
+            known = book["known_month"].fillna("").astype(str) if "known_month" in book \
+                else pd.Series("", index=book.index)
+            self.book = book[~pd.concat([book[["lead_id", "month"]], kind, known], axis=1)
                              .duplicated(keep="first")].reset_index(drop=True)
 
     def loans_learnt(self, no_visit: pd.DataFrame, took: Any) -> pd.DataFrame:
@@ -138,16 +141,21 @@ class ValueLearner:
             self.covered)
         return got.loc[known, cols]
 
-    def asked_at_visits(self, lead_ids: Sequence[str]) -> pd.DataFrame:
-        """The latest loan elsewhere of each visited business that has one, as its owner
-        tells the officer (none unless :attr:`ask_at_visits`)."""
-        cols = ["lead_id", "month", "source", "loan_yuan", "defaulted"]
+    def asked_at_visits(self, lead_ids: Sequence[str], month: str) -> pd.DataFrame:
+        """What each business visited in ``month`` tells the officer who asks: the month of
+        its latest loan elsewhere, or that it has none (nothing unless
+        :attr:`ask_at_visits`); known from ``month`` on, as the outcome form records it."""
+        cols = ["lead_id", "month", "source", "loan_yuan", "defaulted", "known_month"]
+        if not self.ask_at_visits:
+            return pd.DataFrame(columns=cols)
         # The form records the month only, as an officer does.
-        told = [(x, self._latest_other[x]) for x in map(str, lead_ids)
-                if x in self._latest_other]
-        return pd.DataFrame([{"lead_id": x, "month": m, "source": LoanSource.ELSEWHERE,
-                              "loan_yuan": np.nan, "defaulted": np.nan} for x, m in told],
-                            columns=cols)
+        rows = []
+        for x in map(str, lead_ids):
+            m = self._latest_other.get(x, "")
+            rows.append({"lead_id": x, "month": m,
+                         "source": LoanSource.ELSEWHERE if m else LoanSource.CHECKED,
+                         "loan_yuan": np.nan, "defaulted": np.nan, "known_month": month})
+        return pd.DataFrame(rows, columns=cols)
 
     def retrain(self) -> None:
         """Refit on everything recorded so far."""

@@ -20,8 +20,9 @@ its audit-log row, so a failure anywhere leaves the store as it was.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -256,13 +257,20 @@ class Store:
                        amount_yuan: float | str | None = None, notes: str = "",
                        consent: bool, opt_out: bool = False,
                        follow_up_on: str | dt.date | None = None,
-                       other_loan_month: str | None = None) -> OutcomeRecord:
+                       other_loan_month: str | None = None,
+                       other_loan_asked: bool = False) -> OutcomeRecord:
         """Record a visit's outcome once per tap: see :meth:`OutcomeRepository.record_outcome`."""
         return self.outcomes.record_outcome(
             session, outcome_id=outcome_id, county_id=county_id, plan_date=plan_date,
             lead_id=lead_id, outcome=outcome, reason=reason, amount_yuan=amount_yuan,
             notes=notes, consent=consent, opt_out=opt_out, follow_up_on=follow_up_on,
-            other_loan_month=other_loan_month)
+            other_loan_month=other_loan_month, other_loan_asked=other_loan_asked)
+
+    def record_outcomes(self, session: Session,
+                        visits: Sequence[Mapping[str, Any]]) -> list[OutcomeRecord]:
+        """Record many visits' outcomes, all or none: see
+        :meth:`OutcomeRepository.record_outcomes`."""
+        return self.outcomes.record_outcomes(session, visits)
 
     def visit_outcomes(self, session: Session, county_id: str,
                        plan_date: str) -> list[OutcomeRecord]:
@@ -299,9 +307,11 @@ class Store:
         The lead's visit-history and loan-book rows are kept, as pseudonymous records of
         the bank: they hold its lead id, months, loan amounts and flags, never a name,
         phone or address, and once the lead's own row is blanked nothing in the store ties
-        the id to a person. Its loans from other lenders are deleted: the bank knows them
-        only from a credit report the owner agreed to, a credit-information system or an
-        officer's notes, not as records of its own, and the request withdraws that.
+        the id to a person. What the bank knew of its loans from other lenders is deleted
+        (the loans, a report's "none", and whether and what the owner told an officer): it
+        knows that only from a credit report the owner agreed to, a credit-information
+        system or the owner's word, not as records of its own, and the request withdraws
+        that.
         """
         self.do_not_visit.erase_personal_data(session, county_id, lead_id, reason)
 

@@ -67,9 +67,9 @@ class DoNotVisitRepository(Repository):
         Blanks the lead's name, phone, address and extra fields, blanks the notes
         and reasons of its outcomes, scrubs name/phone/address from every stored
         plan version (the one change a published version ever receives; its
-        ``content_hash`` keeps recording what was originally published), deletes the
-        loans from other lenders the bank knew of (imported, and those its outcomes
-        recorded) and puts the lead on the
+        ``content_hash`` keeps recording what was originally published), deletes what the
+        bank knew of its loans from other lenders (the imported loans and checks that found
+        none, and what its outcomes recorded of them) and puts the lead on the
         do-not-visit list. Outcome codes and amounts stay, without anything that
         identifies a person. Managers and admins; audited.
         """
@@ -85,12 +85,16 @@ class DoNotVisitRepository(Repository):
                         content_hash="erased", updated_at=self._db.now())).rowcount
             conn.execute(S.outcomes.update().where(S.outcomes.c.county_id == county_id,
                                                    S.outcomes.c.lead_id == lead_id)
-                         .values(notes="", reason="", other_loan_month=None))
+                         .values(notes="", reason="", other_loan_month=None,
+                                 other_loan_asked=None))
             # known only by the owner's consent or a third party's register: not the bank's
             # own records, which stay pseudonymous (see Store.erase_personal_data)
             n_elsewhere = conn.execute(S.loans_elsewhere.delete().where(
                 S.loans_elsewhere.c.county_id == county_id,
                 S.loans_elsewhere.c.lead_id == lead_id)).rowcount
+            n_none = conn.execute(S.loans_elsewhere_none.delete().where(
+                S.loans_elsewhere_none.c.county_id == county_id,
+                S.loans_elsewhere_none.c.lead_id == lead_id)).rowcount
             rows = conn.execute(
                 sa.select(S.plans.c.plan_date, S.plans.c.version, S.plans.c.problem_json)
                 .where(S.plans.c.county_id == county_id,
@@ -107,7 +111,7 @@ class DoNotVisitRepository(Repository):
             self.add(conn, who, county_id, lead_id, reason or "personal data erased", "erasure")
             self._audit.write(conn, who, AuditAction.ERASE_PERSONAL_DATA, county_id, lead_id,
                               leads=n_leads, plan_versions=len(rows),
-                              loans_elsewhere=n_elsewhere)
+                              loans_elsewhere=n_elsewhere, loans_elsewhere_none=n_none)
 
         self._db.write(run)
 

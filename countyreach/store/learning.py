@@ -2,9 +2,10 @@
 the loans elsewhere it knows of and the model registry.
 
 None of these tables holds personal data: history, loan-book and loans-elsewhere rows are
-lead ids, months, labels and amounts; the registry keeps hashes, versions and held-out
-metrics (the artefacts themselves live under the data directory, see
-:mod:`countyreach.services.models`).
+lead ids, months, labels and amounts (loans-elsewhere rows are still deleted with a lead's
+personal data, see :meth:`~countyreach.store.core.Store.erase_personal_data`); the registry
+keeps hashes, versions and held-out metrics (the artefacts themselves live under the data
+directory, see :mod:`countyreach.services.models`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -28,18 +29,21 @@ from countyreach.store.repository import Repository
 from countyreach.store.rows import content_hash
 from countyreach.store.schema import ID_LEN
 from propensity.errors import DataError
-from propensity.loan_recency import check_loan_book
+from propensity.loan_recency import check_loan_book, check_loans_elsewhere
 
 __all__ = ["LearningRepository", "HISTORY_COLUMNS", "LOAN_BOOK_COLUMNS", "loan_book_rows",
-           "randomised_flags", "LOANS_ELSEWHERE_COLUMNS", "loans_elsewhere_rows"]
+           "randomised_flags", "LOANS_ELSEWHERE_COLUMNS", "ELSEWHERE_FRAME_COLUMNS",
+           "LoansElsewhereRows", "loans_elsewhere_rows"]
 
 #: Columns of a stored visit history (the shape :func:`propensity.visit_table` reads).
 HISTORY_COLUMNS = ("lead_id", "month", "took_loan", "loan_yuan", "defaulted")
 #: Columns of a stored loan book (the shape :func:`propensity.check_loan_book` returns).
 LOAN_BOOK_COLUMNS = ("lead_id", "month", "loan_yuan", "defaulted")
-#: Columns of stored loans from other lenders (the ``elsewhere`` of
-#: :func:`propensity.bank_loan_book`).
+#: Columns of stored loans from other lenders (the ``loans_elsewhere`` table).
 LOANS_ELSEWHERE_COLUMNS = ("lead_id", "month", "loan_yuan")
+#: Columns of what the bank knows of loans elsewhere, as planning and training read it (the
+#: ``elsewhere`` of :func:`propensity.bank_loan_book`, :func:`propensity.check_loans_elsewhere`).
+ELSEWHERE_FRAME_COLUMNS = ("lead_id", "month", "loan_yuan", "known_month")
 _HASH_LEN = 64
 
 
@@ -93,30 +97,61 @@ def loan_book_rows(loans: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def loans_elsewhere_rows(loans: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows of loans from other lenders as the store keeps them, one per lead and month.
+class LoansElsewhereRows(NamedTuple):
+    """Rows of a report of record of loans elsewhere as the store keeps them."""
 
-    Checked as a loan book (:func:`loan_book_rows`) without its default flag: whether a
-    loan elsewhere defaulted is not the bank's to know, and a file's ``defaulted`` column
-    is ignored like its ``lender`` or notes.
+    #: ``lead_id, month, loan_yuan`` of each loan (``loan_yuan`` ``None`` where not known).
+    loans: list[dict[str, Any]]
+    #: ``lead_id`` of each lead checked without a loan elsewhere (a row without a month).
+    none: list[dict[str, Any]]
+
+
+def loans_elsewhere_rows(loans: pd.DataFrame) -> LoansElsewhereRows:
+    """Rows of a report of record of loans from other lenders, as the store keeps them.
+
+    Checked by :func:`propensity.check_loans_elsewhere`: a row without a month says the
+    lead was checked and has none. Whether a loan elsewhere defaulted is not the bank's to
+    know, and a ``defaulted`` column is ignored like a ``lender`` or notes.
 
     Parameters
     ----------
     loans : pandas.DataFrame
-        ``lead_id, month`` and optional ``loan_yuan`` (>= 0); other columns are ignored.
+        ``lead_id, month`` (``YYYY-MM`` or blank) and optional ``loan_yuan`` (>= 0); other
+        columns are ignored. A ``known_month`` must be blank throughout: a report of record
+        holds for every month (what an owner tells an officer is kept on the outcome).
 
     Returns
     -------
-    list of dict
-        ``lead_id, month, loan_yuan`` (``None`` where not known).
+    LoansElsewhereRows
+        One loan per lead and month, one checked-none row per lead.
 
     Raises
     ------
     InputError
         Naming the row (1-based) and field of the first value the store cannot keep.
     """
-    rows = loan_book_rows(loans.drop(columns="defaulted", errors="ignore"))
-    return [{c: r[c] for c in LOANS_ELSEWHERE_COLUMNS} for r in rows]
+    try:
+        book = check_loans_elsewhere(loans.drop(columns="defaulted", errors="ignore"))
+    except DataError as exc:
+        raise InputError(exc.reason, row=exc.row, field=exc.field) from None
+    told = np.flatnonzero((book["known_month"] != "").to_numpy(bool))
+    if len(told):
+        raise InputError("a report of record has no known_month (what an owner told an "
+                         "officer is recorded with the visit's outcome)", row=int(told[0]) + 1,
+                         field="known_month")
+    out = LoansElsewhereRows([], [])
+    seen: set[str] = set()
+    for i, rec in enumerate(book.to_dict(orient="records"), start=1):
+        if len(rec["lead_id"]) > ID_LEN:
+            raise InputError(f"a loan's lead_id must be 1-{ID_LEN} characters, got "
+                             f"{rec['lead_id']!r}", row=i, field="lead_id")
+        if rec["month"]:
+            out.loans.append({"lead_id": rec["lead_id"], "month": rec["month"],
+                              "loan_yuan": _opt_float(rec["loan_yuan"])})
+        elif rec["lead_id"] not in seen:
+            seen.add(rec["lead_id"])
+            out.none.append({"lead_id": rec["lead_id"]})
+    return out
 
 
 class LearningRepository(Repository):
@@ -297,8 +332,16 @@ class LearningRepository(Repository):
         """
         check_id(county_id, "county_id")
         rows = [] if loans is None else loan_book_rows(loans)
-        return self._replace_rows(session, county_id, S.loan_book, LOAN_BOOK_COLUMNS, rows,
-                                  "loan_book")
+
+        def run(conn: Connection) -> int:
+            who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            old = _replace_rows(conn, county_id, S.loan_book, LOAN_BOOK_COLUMNS, rows)
+            if old is not None:
+                self._audit.write(conn, who, AuditAction.IMPORT_HISTORY, county_id, county_id,
+                                  part="loan_book", loans=len(rows), replaced=old)
+            return len(rows)
+
+        return self._db.write(run)
 
     def loan_book_frame(self, session: Session, county_id: str) -> pd.DataFrame | None:
         """The county's stored loan book; ``None`` when it has none.
@@ -319,16 +362,18 @@ class LearningRepository(Repository):
 
     def import_loans_elsewhere(self, session: Session, county_id: str,
                                loans: pd.DataFrame | None) -> int:
-        """Replace the county's loans from other lenders in one transaction; how many are
-        stored.
+        """Replace the county's report of record of loans from other lenders in one
+        transaction: its loans and the leads it shows without one; how many loans are stored.
 
-        Same callers and audit as :meth:`import_loan_book`.
+        Same callers as :meth:`import_loan_book`; audited when either part changes (with how
+        many loans and checked leads were stored and replaced).
 
         Parameters
         ----------
         loans : pandas.DataFrame or None
-            Every loan elsewhere the bank knows of (see :func:`loans_elsewhere_rows`);
-            ``None``: it knows of none, and the county's stored rows are deleted.
+            The whole report (see :func:`loans_elsewhere_rows`; a row without a month: the
+            lead was checked and has none); ``None``: the bank has none, and the county's
+            stored rows are deleted.
 
         Raises
         ------
@@ -336,67 +381,68 @@ class LearningRepository(Repository):
             A row the store cannot keep (nothing is changed).
         """
         check_id(county_id, "county_id")
-        rows = [] if loans is None else loans_elsewhere_rows(loans)
-        return self._replace_rows(session, county_id, S.loans_elsewhere,
-                                  LOANS_ELSEWHERE_COLUMNS, rows, "loans_elsewhere")
+        rows = LoansElsewhereRows([], []) if loans is None else loans_elsewhere_rows(loans)
+
+        def run(conn: Connection) -> int:
+            who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            old = _replace_rows(conn, county_id, S.loans_elsewhere, LOANS_ELSEWHERE_COLUMNS,
+                                rows.loans)
+            old_none = _replace_rows(conn, county_id, S.loans_elsewhere_none, ("lead_id",),
+                                     rows.none)
+            if old is not None or old_none is not None:
+                self._audit.write(conn, who, AuditAction.IMPORT_HISTORY, county_id, county_id,
+                                  part="loans_elsewhere", loans=len(rows.loans),
+                                  replaced=len(rows.loans) if old is None else old,
+                                  checked_none=len(rows.none),
+                                  replaced_none=len(rows.none) if old_none is None
+                                  else old_none)
+            return len(rows.loans)
+
+        return self._db.write(run)
 
     def loans_elsewhere_frame(self, session: Session, county_id: str) -> pd.DataFrame | None:
-        """The county's loans from other lenders: imported (``loans_elsewhere.csv``) and
-        recorded at visits (an outcome's ``other_loan_month``); ``None`` when it has none.
+        """What the bank knows of the county's loans from other lenders; ``None``: nothing.
 
-        Same readers as :meth:`history_frame`. A recorded loan in a month the import lists
-        for the lead too is one loan (the import's, with its amount).
+        Read in one transaction: the imported report of record (``loans_elsewhere.csv``: its
+        loans, and its leads without one) and what owners told officers (every outcome that
+        recorded a month, or that the officer asked and the owner had none). Same readers
+        as :meth:`history_frame`.
 
         Returns
         -------
         pandas.DataFrame or None
-            :data:`LOANS_ELSEWHERE_COLUMNS`, ``loan_yuan`` as float (NaN where not known):
-            the ``elsewhere`` of :func:`propensity.bank_loan_book`.
+            :data:`ELSEWHERE_FRAME_COLUMNS`, as :func:`propensity.check_loans_elsewhere`
+            reads them: ``month`` '' where a check found none, ``loan_yuan`` float (NaN where
+            not known), ``known_month`` '' for the report of record (it holds for every
+            month) and the visit's month for what an owner told an officer. Exact duplicates
+            are dropped; sorted by month, lead and known month.
         """
-        imported = self._county_rows(session, county_id, S.loans_elsewhere,
-                                     LOANS_ELSEWHERE_COLUMNS)
-        o = S.outcomes
+        o, t, n = S.outcomes, S.loans_elsewhere, S.loans_elsewhere_none
 
-        def run(conn: Connection) -> list[Any]:
+        def run(conn: Connection) -> tuple[list[Any], list[Any], list[Any]]:
             self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN, Role.PLANNER)
-            return list(conn.execute(
-                sa.select(o.c.lead_id, o.c.other_loan_month).distinct()
-                .where(o.c.county_id == county_id, o.c.other_loan_month.is_not(None))).all())
+            loans = conn.execute(sa.select(t.c.lead_id, t.c.month, t.c.loan_yuan)
+                                 .where(t.c.county_id == county_id)).all()
+            none = conn.execute(sa.select(n.c.lead_id).where(n.c.county_id == county_id)).all()
+            told = conn.execute(
+                sa.select(o.c.lead_id, o.c.other_loan_month, o.c.plan_date)
+                .where(o.c.county_id == county_id,
+                       sa.or_(o.c.other_loan_month.is_not(None),
+                              o.c.other_loan_asked.is_(True)))).all()
+            return list(loans), list(none), list(told)
 
-        told = self._db.read(run)
-        if not told:
-            return imported
-        recorded = pd.DataFrame({"lead_id": [str(r[0]) for r in told],
-                                 "month": [str(r[1]) for r in told], "loan_yuan": np.nan})
-        out = pd.concat([x for x in (imported, recorded) if x is not None], ignore_index=True)
-        out = out.drop_duplicates(["lead_id", "month"], keep="first")
-        return out.sort_values(["month", "lead_id"], kind="stable").reset_index(drop=True)
-
-    def _replace_rows(self, session: Session, county_id: str, table: sa.Table,
-                      cols: tuple[str, ...], rows: list[dict[str, Any]], part: str) -> int:
-        """Replace the county's rows of ``table`` by ``rows`` (audited when they change)."""
-
-        def key(r: Mapping[str, Any] | sa.RowMapping) -> tuple[Any, ...]:
-            # the database may hand a flag back as 0/1
-            return tuple(None if r[c] is None else bool(r[c]) if c == "defaulted" else r[c]
-                         for c in cols)
-
-        def run(conn: Connection) -> int:
-            who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
-            have = {key(r) for r in conn.execute(sa.select(
-                *(table.c[c] for c in cols)).where(table.c.county_id == county_id))
-                .mappings()}
-            if have == {key(r) for r in rows}:
-                return len(rows)
-            # the file is the whole list: replacing it drops loans the bank no longer lists
-            conn.execute(table.delete().where(table.c.county_id == county_id))
-            if rows:
-                conn.execute(table.insert(), [{"county_id": county_id, **r} for r in rows])
-            self._audit.write(conn, who, AuditAction.IMPORT_HISTORY, county_id, county_id,
-                              part=part, loans=len(rows), replaced=len(have))
-            return len(rows)
-
-        return self._db.write(run)
+        loans, none, told = self._db.read(run)
+        rows = ([(str(r[0]), str(r[1]), _opt_float(r[2]), "") for r in loans]
+                + [(str(r[0]), "", None, "") for r in none]
+                + [(str(r[0]), "" if r[1] is None else str(r[1]), None, str(r[2])[:7])
+                   for r in told])
+        if not rows:
+            return None
+        out = pd.DataFrame(rows, columns=list(ELSEWHERE_FRAME_COLUMNS), dtype=object)
+        out["loan_yuan"] = pd.to_numeric(out["loan_yuan"]).astype(float)
+        out = out.drop_duplicates()
+        return out.sort_values(["month", "lead_id", "known_month"], kind="stable"
+                               ).reset_index(drop=True)
 
     def _county_rows(self, session: Session, county_id: str, table: sa.Table,
                      cols: tuple[str, ...]) -> pd.DataFrame | None:
@@ -495,6 +541,27 @@ class LearningRepository(Repository):
             return [_model_record(r) for r in rows]
 
         return self._db.read(run)
+
+
+def _replace_rows(conn: Connection, county_id: str, table: sa.Table, cols: tuple[str, ...],
+                  rows: list[dict[str, Any]]) -> int | None:
+    """Replace the county's rows of ``table`` by ``rows`` in the caller's transaction: how
+    many it had before, ``None`` when they were the same (nothing written)."""
+
+    def key(r: Mapping[str, Any] | sa.RowMapping) -> tuple[Any, ...]:
+        # the database may hand a flag back as 0/1
+        return tuple(None if r[c] is None else bool(r[c]) if c == "defaulted" else r[c]
+                     for c in cols)
+
+    have = {key(r) for r in conn.execute(sa.select(*(table.c[c] for c in cols)).where(
+        table.c.county_id == county_id)).mappings()}
+    if have == {key(r) for r in rows}:
+        return None
+    # the file is the whole list: replacing it drops what the bank no longer lists
+    conn.execute(table.delete().where(table.c.county_id == county_id))
+    if rows:
+        conn.execute(table.insert(), [{"county_id": county_id, **r} for r in rows])
+    return len(have)
 
 
 def _model_record(r: Mapping[str, Any] | sa.RowMapping) -> ModelRecord:

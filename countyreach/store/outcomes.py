@@ -10,7 +10,7 @@ import datetime as dt
 import math
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -74,7 +74,8 @@ class OutcomeRepository:
                        amount_yuan: float | str | None = None, notes: str = "",
                        consent: bool, opt_out: bool = False,
                        follow_up_on: str | dt.date | None = None,
-                       other_loan_month: str | None = None) -> OutcomeRecord:
+                       other_loan_month: str | None = None,
+                       other_loan_asked: bool = False) -> OutcomeRecord:
         """Record the outcome of a visit; a retried call with the same ``outcome_id`` is a no-op.
 
         Parameters
@@ -106,8 +107,13 @@ class OutcomeRepository:
             the lead becomes a visit pinned to this officer on that day's plan.
         other_loan_month : ``YYYY-MM``, optional
             The owner said they borrowed from another lender that month (with consent):
-            a loan elsewhere the bank now knows of, read by planning and training like
-            the county's ``loans_elsewhere.csv``.
+            a loan elsewhere the bank now knows of, from the visit's month on (see
+            :meth:`~countyreach.store.learning.LearningRepository.loans_elsewhere_frame`).
+        other_loan_asked : bool
+            The officer asked the owner about loans elsewhere (with consent); without a
+            month the owner said they have none. A month implies it. Not asked (the
+            default) leaves the lead's loans elsewhere unknown, which is not the same as
+            none.
 
         Returns
         -------
@@ -121,6 +127,62 @@ class OutcomeRepository:
         AccessDenied
             The lead is not on the caller's published route of the day.
         """
+        return self._db.write(self._prepare(
+            session, outcome_id=outcome_id, county_id=county_id, plan_date=plan_date,
+            lead_id=lead_id, outcome=outcome, reason=reason, amount_yuan=amount_yuan,
+            notes=notes, consent=consent, opt_out=opt_out, follow_up_on=follow_up_on,
+            other_loan_month=other_loan_month, other_loan_asked=other_loan_asked))
+
+    def record_outcomes(self, session: Session,
+                        visits: Sequence[Mapping[str, Any]]) -> list[OutcomeRecord]:
+        """Record many visits' outcomes in one transaction: all of them or none.
+
+        Parameters
+        ----------
+        visits : sequence of mapping
+            Each the keyword arguments of :meth:`record_outcome`.
+
+        Returns
+        -------
+        list of OutcomeRecord
+            In order (the original record where a visit's ``outcome_id`` was already there).
+
+        Raises
+        ------
+        InputError
+            Naming the row (1-based position in ``visits``) and field of the first bad
+            visit, or ``lead_id`` for a visit not on a published route the caller may
+            record for; nothing is recorded.
+        """
+        steps = []
+        for i, visit in enumerate(visits, start=1):
+            try:
+                steps.append(self._prepare(session, **visit))
+            except InputError as exc:
+                raise InputError(exc.reason, row=i, field=exc.field) from None
+
+        def run(conn: Connection) -> list[OutcomeRecord]:
+            out = []
+            for i, step in enumerate(steps, start=1):
+                try:
+                    out.append(step(conn))
+                except InputError as exc:
+                    raise InputError(exc.reason, row=i, field=exc.field) from None
+                except AccessDenied as exc:
+                    raise InputError(str(exc), row=i, field="lead_id") from None
+            return out
+
+        return self._db.write(run)
+
+    def _prepare(self, session: Session, *, outcome_id: str, county_id: str,
+                 plan_date: str, lead_id: str, outcome: Outcome | str, reason: str = "",
+                 amount_yuan: float | str | None = None, notes: str = "",
+                 consent: bool, opt_out: bool = False,
+                 follow_up_on: str | dt.date | None = None,
+                 other_loan_month: str | None = None,
+                 other_loan_asked: bool = False) -> Callable[[Connection], OutcomeRecord]:
+        """The checked visit (raising for a malformed field) and the step that records it
+        inside a write transaction (raising for a visit the caller may not record)."""
         try:
             oid = str(uuid.UUID(str(outcome_id)))
         except ValueError:
@@ -139,14 +201,18 @@ class OutcomeRepository:
                              "sensitive personal data in notes", field="notes")
         amount = check_amount_yuan(amount_yuan)
         other = check_loan_month(other_loan_month, plan_date)
+        if not isinstance(other_loan_asked, bool):
+            raise InputError("other_loan_asked must be true or false", field="other_loan_asked")
+        asked = other_loan_asked or other is not None
         due = check_follow_up(follow_up_on, plan_date, code, opt_out)
         if amount is not None and code not in LOAN_OUTCOMES:
             raise InputError("an amount belongs to applied or approved outcomes only",
                              field="amount_yuan")
         if not consent:
-            if notes or amount is not None or other is not None:
+            if notes or amount is not None or asked:
                 raise InputError("without the customer's consent record only the outcome "
-                                 "(no notes, no amount, no loan elsewhere)", field="consent")
+                                 "(no notes, no amount, nothing of loans elsewhere)",
+                                 field="consent")
             if code in LOAN_OUTCOMES:
                 raise InputError("a loan application needs the customer's consent",
                                  field="consent")
@@ -182,7 +248,7 @@ class OutcomeRepository:
                 officer_id=found.officer_id, lead_id=lead_id, outcome=code.value,
                 reason=reason, amount_yuan=amount, notes=notes, consent=consent,
                 opt_out=opt_out, plan_version=current, recorded_by=who.username,
-                recorded_at=self._db.now(), other_loan_month=other)
+                recorded_at=self._db.now(), other_loan_month=other, other_loan_asked=asked)
             inserted = conn.execute(insert_ignore(conn, S.outcomes, ["outcome_id"])
                                     .values(**values)).rowcount
             if not inserted:  # the same tap, retried concurrently, won the race
@@ -200,7 +266,7 @@ class OutcomeRepository:
                               opt_out=opt_out, consent=consent)
             return outcome_record(values)
 
-        return self._db.write(run)
+        return run
 
     def visit_outcomes(self, session: Session, county_id: str,
                        plan_date: str) -> list[OutcomeRecord]:
@@ -350,7 +416,15 @@ def outcome_record(r: Mapping[str, Any] | sa.RowMapping) -> OutcomeRecord:
         recorded_by=str(r["recorded_by"]),
         recorded_at=aware(pd.Timestamp(r["recorded_at"]).to_pydatetime()),
         other_loan_month=_text_or_none(r.get("other_loan_month")),
+        other_loan_asked=_flag_or_false(r.get("other_loan_asked")),
     )
+
+
+def _flag_or_false(v: Any) -> bool:
+    """A nullable flag column's value (``None`` or NaN: False)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return False
+    return bool(v)
 
 
 def _text_or_none(v: Any) -> str | None:

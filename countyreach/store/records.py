@@ -211,6 +211,8 @@ class OutcomeRecord:
     recorded_at: dt.datetime
     #: ``YYYY-MM`` of a loan the owner took from another lender, as they told the officer.
     other_loan_month: str | None = None
+    #: The officer asked about loans elsewhere (without a month: the owner said none).
+    other_loan_asked: bool = False
 
     def __post_init__(self) -> None:
         _set(self, "outcome", parse_enum(Outcome, self.outcome, "outcome"))

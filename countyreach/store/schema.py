@@ -161,6 +161,9 @@ outcomes = sa.Table(
     # Revision 0007: the month of a loan the owner said they took from another lender
     # (with consent; blanked when the lead's personal data is erased).
     sa.Column("other_loan_month", sa.String(7), nullable=True),
+    # Revision 0008: the officer asked the owner about loans elsewhere (other_loan_month NULL:
+    # the owner said none). NULL on rows recorded before it was asked, and once erased.
+    sa.Column("other_loan_asked", sa.Boolean, nullable=True),
     sa.CheckConstraint(
         "outcome IN ('met','not_there','not_interested','interested','applied','approved')",
         name="ck_outcomes_outcome"),
@@ -290,4 +293,18 @@ loans_elsewhere = sa.Table(
     # the owner's consent or a third party's register, not records of the bank's own).
     *_lead_month_key(),
     sa.Column("loan_yuan", sa.Float, nullable=True),
+)
+
+# ---------------------------------------------------------------- revision 0008: checked, none
+
+loans_elsewhere_none = sa.Table(
+    "loans_elsewhere_none",
+    metadata,
+    # Leads a report of record (loans_elsewhere.csv's rows without a month) shows with no loan
+    # elsewhere. Without them a lead nobody checked would look like one checked and clean.
+    # Replaced with the loans_elsewhere rows by each import, deleted with the lead's personal
+    # data like them.
+    sa.Column("county_id", sa.String(ID_LEN), sa.ForeignKey("counties.county_id"),
+              primary_key=True),
+    sa.Column("lead_id", sa.String(ID_LEN), primary_key=True),
 )

@@ -34,7 +34,7 @@
     healthOk: true,
     offline: false,
     storageOk: true,
-    picked: new Map(), // lead_id -> {outcome, consent, optOut}: chosen, not saved yet
+    picked: new Map(), // lead_id -> {outcome, consent, optOut, otherLoan}: chosen, not saved yet
     lastSent: "[]",
     sync: 0,
   };
@@ -168,11 +168,14 @@
     const pick = state.picked.get(stop.lead_id);
     if (!pick) return;
     const key = queuePrefix() + a.plan_date;
+    const loan = loanChoice(pick);
     // The last tap on a visit wins, as in the server's queue.
     const list = read(key).filter((it) => it && it.lead_id !== stop.lead_id);
     list.push({
       id: newId(), county_id: a.county_id, officer_id: a.officer_id, plan_date: a.plan_date,
       lead_id: stop.lead_id, outcome: pick.outcome, consent: pick.consent, opt_out: pick.optOut,
+      other_loan_asked: loan ? Boolean(loan.asked) : false,
+      other_loan_month: loan && loan.month ? String(loan.month) : null,
       tapped_at: new Date().toISOString(),
     });
     if (write(key, list)) state.picked.delete(stop.lead_id);
@@ -249,6 +252,19 @@
     return Boolean(found && found.consent);
   }
 
+  /** Whether the owner can be asked about loans elsewhere: with consent, if they were met. */
+  function asksOtherLoan(pick) {
+    const found = (state.args.outcomes || []).find((o) => o.code === pick.outcome);
+    return Boolean(pick.consent && found && found.other_loan && (state.args.loan_choices || []).length);
+  }
+
+  /** The answer picked of loans elsewhere ({value, label, asked, month}), null when not asked. */
+  function loanChoice(pick) {
+    if (!asksOtherLoan(pick)) return null;
+    const choices = state.args.loan_choices || [];
+    return choices.find((c) => c.value === pick.otherLoan) || choices[0];
+  }
+
   function stopCard(stop, queuedByLead) {
     const T = state.args.texts;
     const pick = state.picked.get(stop.lead_id);
@@ -260,7 +276,7 @@
       onclick: () => {
         const before = state.picked.get(stop.lead_id);
         state.picked.set(stop.lead_id, { outcome: o.code, consent: before ? before.consent : false,
-          optOut: before ? before.optOut : false });
+          optOut: before ? before.optOut : false, otherLoan: before ? before.otherLoan : undefined });
         draw();
       },
     }));
@@ -272,10 +288,17 @@
     if (pick) {
       const saveBtn = el("button", { type: "button", class: "save", text: T.save, onclick: () => save(stop) });
       const hint = el("p", { class: "hint", text: T.needs_consent });
+      // "Not asked" first: an unasked owner must not be recorded as having no loan elsewhere.
+      const select = el("select", { onchange: (e) => { pick.otherLoan = e.target.value; } },
+        (state.args.loan_choices || []).map((c) => el("option", { value: c.value, text: c.label })));
+      const chosen = loanChoice(Object.assign({}, pick, { consent: true }));
+      if (chosen) select.value = chosen.value;
+      const loan = el("div", { class: "loan" }, [el("label", {}, [document.createTextNode(T.other_loan), select])]);
       const refresh = () => {
         const blocked = needsConsent(pick.outcome) && !pick.consent;
         saveBtn.disabled = blocked;
         hint.hidden = !blocked;
+        loan.hidden = !asksOtherLoan(pick);
       };
       const consent = el("input", { type: "checkbox", onchange: (e) => { pick.consent = e.target.checked; refresh(); } });
       consent.checked = pick.consent;
@@ -283,7 +306,7 @@
       optOut.checked = pick.optOut;
       children.push(el("label", {}, [consent, document.createTextNode(T.consent)]));
       children.push(el("label", {}, [optOut, document.createTextNode(T.opt_out)]));
-      children.push(hint, saveBtn);
+      children.push(loan, hint, saveBtn);
       refresh();
     }
     return el("article", { class: "stop", "aria-labelledby": headId }, children);
