@@ -66,12 +66,17 @@ sessions = sa.Table(
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+def _lead_key() -> tuple[sa.Column[Any], ...]:
+    """``county_id, lead_id``: the key of a table of one row per lead of a county."""
+    return (sa.Column("county_id", sa.String(ID_LEN), sa.ForeignKey("counties.county_id"),
+                      primary_key=True),
+            sa.Column("lead_id", sa.String(ID_LEN), primary_key=True))
+
+
 leads = sa.Table(
     "leads",
     metadata,
-    sa.Column("county_id", sa.String(ID_LEN), sa.ForeignKey("counties.county_id"),
-              primary_key=True),
-    sa.Column("lead_id", sa.String(ID_LEN), primary_key=True),
+    *_lead_key(),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("industry", sa.String(40), nullable=False),
     sa.Column("village", sa.String(200), nullable=False, server_default=""),
@@ -173,9 +178,7 @@ outcomes = sa.Table(
 do_not_visit = sa.Table(
     "do_not_visit",
     metadata,
-    sa.Column("county_id", sa.String(ID_LEN), sa.ForeignKey("counties.county_id"),
-              primary_key=True),
-    sa.Column("lead_id", sa.String(ID_LEN), primary_key=True),
+    *_lead_key(),
     sa.Column("reason", sa.String(200), nullable=False, server_default=""),
     sa.Column("source", sa.String(16), nullable=False),
     sa.Column("created_by", sa.String(ID_LEN), nullable=False),
@@ -213,10 +216,7 @@ county_files = sa.Table(
 
 def _lead_month_key() -> tuple[sa.Column[Any], ...]:
     """``county_id, lead_id, month``: the key of a table of one row per lead and month."""
-    return (sa.Column("county_id", sa.String(ID_LEN), sa.ForeignKey("counties.county_id"),
-                      primary_key=True),
-            sa.Column("lead_id", sa.String(ID_LEN), primary_key=True),
-            sa.Column("month", sa.String(7), primary_key=True))
+    return (*_lead_key(), sa.Column("month", sa.String(7), primary_key=True))
 
 
 visit_history = sa.Table(
@@ -304,7 +304,5 @@ loans_elsewhere_none = sa.Table(
     # elsewhere. Without them a lead nobody checked would look like one checked and clean.
     # Replaced with the loans_elsewhere rows by each import, deleted with the lead's personal
     # data like them.
-    sa.Column("county_id", sa.String(ID_LEN), sa.ForeignKey("counties.county_id"),
-              primary_key=True),
-    sa.Column("lead_id", sa.String(ID_LEN), primary_key=True),
+    *_lead_key(),
 )
