@@ -162,6 +162,8 @@ def value_reasons(parts: pd.DataFrame, features: pd.DataFrame, medians: Mapping[
     pdef = parts["p_default"].to_numpy(float)
     since = parts["months_since_loan"].to_numpy(float)
     other = _num(features, "months_since_other_loan")
+    # The model reads loans elsewhere: where nobody checked or asked, the officer can.
+    ask = "months_since_other_loan" in features.columns
     cols: dict[str, list[str]] = {k: [] for k in (
         "reason_likely_en", "reason_large_en", "reason_now_en", "reason_visit_en",
         "explanation_en", "explanation_zh")}
@@ -186,6 +188,9 @@ def value_reasons(parts: pd.DataFrame, features: pd.DataFrame, medians: Mapping[
             n = round(float(other[i]))
             now_en += f"; borrowed from another lender {n} month{'' if n == 1 else 's'} ago"
             now_zh += f"；{n}个月前在其他机构贷过款"
+        elif ask and not np.isfinite(other[i]):
+            now_en += "; loans elsewhere not known: ask the owner"
+            now_zh += "；他行贷款情况未知，可询问店主"
         visit_en, visit_zh = _visit(p1[i], p0[i], km[i], pay[i], years[i], lift[i], medians,
                                     since[i], support_months)
         cols["reason_likely_en"].append(likely_en)

@@ -391,3 +391,6 @@ def test_the_county_model_learns_from_the_loans_elsewhere(county_copy: Path,
     assert "another lender 5 months ago" in s.loc["B0002", "reason_now_en"]
     assert not s.loc["B0002", "locked_out"]
     assert "another lender" not in s.loc["B0003", "reason_now_en"]
+    # nobody checked B0003 or asked its owner: the reason asks the officer to
+    assert "loans elsewhere not known: ask the owner" in s.loc["B0003", "reason_now_en"]
+    assert "loans elsewhere not known" not in s.loc["B0002", "reason_now_en"]
