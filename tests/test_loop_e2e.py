@@ -52,6 +52,11 @@ def test_twenty_days_of_the_loop(url: str, tmp_path: Path, demo_dir: Path,
         stored = set(conn.execute(sa.text("SELECT outcome_id FROM outcomes")).scalars())
     assert set(res.outcome_ids) <= stored and len(set(res.outcome_ids)) == len(res.outcome_ids)
     assert len(res.outcome_ids) > 200
+    # the officers asked every owner they met about loans elsewhere (this economy has none):
+    # each "none" is known from its visit's month on
+    told = store.loans_elsewhere_frame(admin, res.county_id)
+    assert told is not None and (told["month"] == "").all()
+    assert set(told["known_month"]) == {d.plan_date[:7] for d in res.days}
     # weekly retraining from the stored history and outcomes
     versions = [m.version for m in res.models]
     assert versions == sorted(versions) and versions[-1] >= versions[0] + 4

@@ -46,6 +46,7 @@ from countyreach.io import load_county, read_branches, read_villages
 from countyreach.services.loop import DailyLoop, StorePlan
 from countyreach.services.models import holdout_mask
 from countyreach.store import ModelRecord, Session, Store
+from propensity.loan_recency import LoanSource
 from propensity.outcomes import Outcome
 from routing.params import SolveParams
 from routing.problem import RoutingRules
@@ -243,6 +244,16 @@ class _Businesses:
         self._takes: dict[str, set[str]] = {}
         self._met: dict[str, set[str]] = {}
         self._applied: dict[str, set[str]] = {}
+        other = econ.loans[econ.loans["source"] == LoanSource.ELSEWHERE] if len(econ.loans) \
+            else econ.loans
+        self._elsewhere: dict[str, list[str]] = {
+            str(k): sorted(g.astype(str)) for k, g in other.groupby("lead_id")["month"]}
+
+    def loan_elsewhere(self, lead_id: str, month: str) -> str | None:
+        """The month of the business's newest loan elsewhere up to ``month`` (what its owner
+        tells an officer who asks), ``None`` if it has none."""
+        before = [m for m in self._elsewhere.get(lead_id, ()) if m <= month]
+        return before[-1] if before else None
 
     def takes(self, month: str) -> set[str]:
         """The businesses that would take a loan in ``month`` if an officer met them."""
@@ -317,8 +328,13 @@ def _officer_day(loop: DailyLoop, session: Session, world: _Businesses, county_i
         outcome = _answer(u, lead_id in takes, applied_already)
         follow = follow_up_day if outcome is Outcome.INTERESTED else None
         amount = float(round(loan_yuan / 1000) * 1000) if outcome is Outcome.APPLIED else None
+        # Officers ask every owner they meet about loans from other lenders.
+        met = outcome is not Outcome.NOT_THERE
         rec = loop.record_outcome(session, county_id=county_id, plan_date=day, lead_id=lead_id,
-                                  outcome=outcome, follow_up_on=follow, amount_yuan=amount)
+                                  outcome=outcome, follow_up_on=follow, amount_yuan=amount,
+                                  other_loan_asked=met,
+                                  other_loan_month=world.loan_elsewhere(lead_id, month)
+                                  if met else None)
         out.append(_Visit(lead_id, outcome, amount, rec.outcome_id, first))
         if outcome is Outcome.APPLIED:
             world.applied(lead_id, month)
