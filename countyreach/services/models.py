@@ -163,8 +163,9 @@ def data_hash(leads: pd.DataFrame, history: pd.DataFrame,
               elsewhere: pd.DataFrame | None = None) -> str:
     """sha256 of what a model learns from: the leads' model inputs, the training history
     (with which visits were randomised), the bank's loan book, its loan rule and what it
-    knows of loans elsewhere (none known hashes as before they existed; a report of record
-    alone, without ``known_month``s, as before they existed)."""
+    knows of loans elsewhere (none known hashes as before they existed; any known hash with
+    when each was learnt, since a model trained when an unlisted lead counted as having none
+    would read a lead nobody asked wrongly)."""
     h = hashlib.sha256()
     h.update(f"loan rule {int(loan_rule_months)} months\n".encode())
     h.update(_model_inputs(leads).to_csv(index=False, float_format="%.6g").encode())
@@ -176,10 +177,9 @@ def data_hash(leads: pd.DataFrame, history: pd.DataFrame,
         h.update(b"loans\n" + loans.to_csv(index=False, float_format="%.6g").encode())
     if elsewhere is not None and len(elsewhere):
         cols = [c for c in ("lead_id", "month", "loan_yuan") if c in elsewhere.columns]
-        if "known_month" in elsewhere.columns and (elsewhere["known_month"] != "").any():
-            cols.append("known_month")
-        h.update(b"elsewhere\n" + elsewhere[cols].to_csv(index=False, float_format="%.6g")
-                 .encode())
+        known = elsewhere[cols].assign(known_month=elsewhere["known_month"]
+                                       if "known_month" in elsewhere.columns else "")
+        h.update(b"elsewhere\n" + known.to_csv(index=False, float_format="%.6g").encode())
     return h.hexdigest()
 
 
