@@ -324,7 +324,8 @@ def bank_loan_book(history: pd.DataFrame | None,
         ``visit`` where the lead was visited that month, ``walk_in`` for the book's other
         loans, ``elsewhere`` for the other lenders' and ``checked`` for a check that found
         none (``month`` ''); ``known_month`` is '' except for what the bank learnt at a
-        visit. One loan from us and one elsewhere per lead and month.
+        visit. One loan from us per lead and month; elsewhere one row per lead, month and
+        known month.
     """
     cols = ["lead_id", "month", "source", "loan_yuan", "defaulted", "known_month"]
     h = check_history(history) if history is not None and len(history) else None
