@@ -115,11 +115,18 @@ def loan_recency(lead_ids: Sequence[str], month: str | Sequence[str],
         bank knew of before ``month`` (capped at 60 where it knew the lead had none), NaN
         where it did not know (nobody checked or asked); in input order.
     """
+    return _recency(lead_ids, month, loan_book, this_month=False)
+
+
+def _recency(lead_ids: Sequence[str], month: str | Sequence[str],
+             loan_book: pd.DataFrame | None, *, this_month: bool) -> pd.DataFrame:
+    """:func:`loan_recency`; with ``this_month`` the loans elsewhere and checks of the
+    month itself count (:func:`recency_now`)."""
     ids = np.asarray([str(x) for x in lead_ids], dtype=object)
     at = (np.full(len(ids), month_index([month])[0]) if isinstance(month, str)
           else month_index(list(month)))
     since, count = _since(ids, at, None if loan_book is None else own_loans(loan_book))
-    other = _since_other(ids, at, _elsewhere(loan_book), this_month=False)
+    other = _since_other(ids, at, _elsewhere(loan_book), this_month=this_month)
     return pd.DataFrame({"months_since_loan": since, "loans_24m": count,
                          "months_since_other_loan": other})
 
@@ -375,16 +382,12 @@ def recency_now(lead_ids: Sequence[str], month: str,
         ``months_since_loan, loans_24m, months_since_other_loan`` in input order.
     """
     ids = [str(x) for x in lead_ids]
-    rec = loan_recency(ids, month, loan_book)
-    if loan_book is not None and len(loan_book):
-        book = own_loans(loan_book)
-        if len(book):
-            now = book["month"].astype(str).str.slice(0, 7) == month
-            this = set(book.loc[now, "lead_id"].astype(str))
-            rec.loc[np.isin(np.asarray(ids, dtype=object), list(this)), "months_since_loan"] = 0.0
-        rec["months_since_other_loan"] = _since_other(
-            np.asarray(ids, dtype=object), np.full(len(ids), month_index([month])[0]),
-            _elsewhere(loan_book), this_month=True)
+    rec = _recency(ids, month, loan_book, this_month=True)
+    book = None if loan_book is None else own_loans(loan_book)
+    if book is not None and len(book):
+        now = book["month"].astype(str).str.slice(0, 7) == month
+        this = set(book.loc[now, "lead_id"].astype(str))
+        rec.loc[np.isin(np.asarray(ids, dtype=object), list(this)), "months_since_loan"] = 0.0
     return rec
 
 
