@@ -29,7 +29,7 @@ from propensity.history import check_history
 
 __all__ = ["RECENCY_CAP_MONTHS", "ELSEWHERE", "LoanSource", "loan_recency", "month_index",
            "check_loan_book", "bank_loan_book", "recency_now", "coverage", "in_coverage",
-           "own_loans", "newest_loan_months", "check_loans_elsewhere"]
+           "own_loans", "newest_loan_months", "check_loans_elsewhere", "first_of_each"]
 
 #: Months-since-last-loan features are capped here (never borrowed = the cap).
 RECENCY_CAP_MONTHS = 60.0
@@ -352,13 +352,31 @@ def bank_loan_book(history: pd.DataFrame | None,
         parts.append(other.assign(source=kind, defaulted=np.nan)[cols])
     if not parts:
         return pd.DataFrame(columns=cols)
-    out = pd.concat(parts, ignore_index=True)
-    # One loan from us per lead and month (the visit's record wins); elsewhere, one row
-    # per lead, month and when it was learnt.
-    ours = ~out["source"].isin(_NOT_OURS)
-    key = out[["lead_id", "month"]].assign(
-        _src=np.where(ours, "ours", out["source"]), _known=np.where(ours, "", out["known_month"]))
-    return out[~key.duplicated()].reset_index(drop=True)
+    # the visit's record of a loan from us wins
+    return first_of_each(pd.concat(parts, ignore_index=True))
+
+
+def first_of_each(book: pd.DataFrame) -> pd.DataFrame:
+    """The first row of a joined book for each loan from us per lead and month, and for
+    each loan elsewhere or check per lead, month and month it was learnt.
+
+    Parameters
+    ----------
+    book : pandas.DataFrame
+        ``lead_id, month, source`` and optionally ``known_month`` (blank or missing: '').
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows kept, in order, re-indexed.
+    """
+    src = book["source"].astype(str)
+    ours = ~src.isin(_NOT_OURS)
+    known = (book["known_month"].fillna("").astype(str) if "known_month" in book.columns
+             else pd.Series("", index=book.index))
+    key = book[["lead_id", "month"]].assign(_src=src.where(~ours, "ours"),
+                                            _known=known.where(~ours, ""))
+    return book[~key.duplicated()].reset_index(drop=True)
 
 
 def recency_now(lead_ids: Sequence[str], month: str,

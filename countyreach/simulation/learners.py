@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from countyreach.simulation.world import SimWorld
-from propensity.loan_recency import LoanSource, bank_loan_book
+from propensity.loan_recency import LoanSource, bank_loan_book, first_of_each
 
 __all__ = ["ScoreLearner", "ValueLearner"]
 
@@ -121,13 +121,7 @@ class ValueLearner:
         if len(visits):
             self.history = pd.concat([self.history, visits], ignore_index=True)
         if len(loans):
-            book = pd.concat([self.book, loans], ignore_index=True)
-            src = book["source"].astype(str)
-            kind = src.where(src.isin([LoanSource.ELSEWHERE, LoanSource.CHECKED]), "ours")
-            known = book["known_month"].fillna("").astype(str) if "known_month" in book \
-                else pd.Series("", index=book.index)
-            self.book = book[~pd.concat([book[["lead_id", "month"]], kind, known], axis=1)
-                             .duplicated(keep="first")].reset_index(drop=True)
+            self.book = first_of_each(pd.concat([self.book, loans], ignore_index=True))
 
     def loans_learnt(self, no_visit: pd.DataFrame, took: Any) -> pd.DataFrame:
         """Of a day's loans without a visit (``took`` marks who borrowed), those the bank
