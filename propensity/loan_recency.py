@@ -228,17 +228,24 @@ def check_loan_book(loans: pd.DataFrame) -> pd.DataFrame:
             raise DataError(f"expected a month like 2025-09, got {m!r}", row=i,
                             field="month") from None
     for col, allowed in (("loan_yuan", None), ("defaulted", (0.0, 1.0))):
-        raw = loans[col] if col in loans.columns else pd.Series("", index=loans.index)
-        text = raw.astype("string").str.strip().fillna("")
-        blank = text.isin(["", "nan", "NaN", "None"]).to_numpy(bool)
-        val = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
-        fine = val.isin(allowed) if allowed is not None else (val >= 0) & np.isfinite(val)
-        bad = ~blank & ~fine.to_numpy(bool)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise DataError(f"{col} cannot be {text.iloc[i]!r}", row=i + 1, field=col)
-        out[col] = val.to_numpy(float)
+        out[col] = _optional_number(loans, col, allowed)
     return out.drop_duplicates(["lead_id", "month"], keep="last").reset_index(drop=True)
+
+
+def _optional_number(loans: pd.DataFrame, col: str,
+                     allowed: tuple[float, ...] | None = None) -> npt.NDArray[np.float64]:
+    """``col`` as floats, NaN where blank or absent; any other value must be one of
+    ``allowed`` or, without it, finite and >= 0 (else a DataError naming row and field)."""
+    raw = loans[col] if col in loans.columns else pd.Series("", index=loans.index)
+    text = raw.astype("string").str.strip().fillna("")
+    blank = text.isin(["", "nan", "NaN", "None"]).to_numpy(bool)
+    val = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
+    fine = val.isin(allowed) if allowed is not None else (val >= 0) & np.isfinite(val)
+    bad = ~blank & ~fine.to_numpy(bool)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataError(f"{col} cannot be {text.iloc[i]!r}", row=i + 1, field=col)
+    return np.asarray(val.to_numpy(float), float)
 
 
 def check_loans_elsewhere(loans: pd.DataFrame) -> pd.DataFrame:
@@ -293,15 +300,9 @@ def check_loans_elsewhere(loans: pd.DataFrame) -> pd.DataFrame:
         if month.iloc[i] and known.iloc[i] and known.iloc[i][:7] < month.iloc[i][:7]:
             raise DataError(f"a loan of {month.iloc[i][:7]} cannot be known in "
                             f"{known.iloc[i][:7]}", row=i + 1, field="known_month")
-    amount = text("loan_yuan")
-    val = pd.to_numeric(amount.where(amount != ""), errors="coerce").astype(float)
-    bad = (amount != "").to_numpy(bool) & ~((val >= 0) & np.isfinite(val)).to_numpy(bool)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise DataError(f"loan_yuan cannot be {amount.iloc[i]!r}", row=i + 1, field="loan_yuan")
     out = pd.DataFrame({"lead_id": ids.to_numpy(object),
                         "month": month.str.slice(0, 7).to_numpy(object),
-                        "loan_yuan": val.to_numpy(float),
+                        "loan_yuan": _optional_number(loans, "loan_yuan"),
                         "known_month": known.str.slice(0, 7).to_numpy(object)})
     return out.drop_duplicates(["lead_id", "month", "known_month"], keep="last"
                                ).reset_index(drop=True)
