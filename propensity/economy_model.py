@@ -8,7 +8,7 @@ visit outcomes and of borrowing without a visit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,18 +142,38 @@ class Economy:
         cols = ["lead_id", "month", "loan_yuan", "known_month"]
         if self.history.empty:
             return pd.DataFrame(columns=cols)
+        ids = self.history["lead_id"].astype(str).tolist()
+        months = self.history["month"].astype(str).tolist()
+        told = set(zip(ids, self.newest_loan_elsewhere(ids, months), months, strict=True))
+        rows = sorted(told, key=lambda k: (k[2], k[0], k[1]))
+        return pd.DataFrame({"lead_id": [r[0] for r in rows], "month": [r[1] for r in rows],
+                             "loan_yuan": np.nan, "known_month": [r[2] for r in rows]})
+
+    def newest_loan_elsewhere(self, lead_ids: Sequence[str], months: Sequence[str], *,
+                              inclusive: bool = False) -> list[str]:
+        """Month of each business's newest loan elsewhere before its ``month`` (with
+        ``inclusive``, up to and including it), '' where it has none: what its owner tells
+        an officer who asks.
+
+        Parameters
+        ----------
+        lead_ids, months : sequence of str
+            One ``YYYY-MM`` per business.
+        inclusive : bool
+
+        Returns
+        -------
+        list of str
+        """
         other = self.loans[self.loans["source"] == LoanSource.ELSEWHERE] if len(self.loans) \
             else self.loans
         by_lead = other.groupby(other["lead_id"].astype(str))["month"].apply(
             lambda m: sorted(m.astype(str))).to_dict() if len(other) else {}
-        told = set()
-        for lid, month in zip(self.history["lead_id"].astype(str),
-                              self.history["month"].astype(str), strict=True):
-            before = [m for m in by_lead.get(lid, ()) if m < month]
-            told.add((lid, before[-1] if before else "", month))
-        rows = sorted(told, key=lambda k: (k[2], k[0], k[1]))
-        return pd.DataFrame({"lead_id": [r[0] for r in rows], "month": [r[1] for r in rows],
-                             "loan_yuan": np.nan, "known_month": [r[2] for r in rows]})
+        out = []
+        for lid, month in zip(map(str, lead_ids), map(str, months), strict=True):
+            before = [m for m in by_lead.get(lid, ()) if m < month or (inclusive and m == month)]
+            out.append(before[-1] if before else "")
+        return out
 
     def _rows(self, leads: pd.DataFrame | Iterable[str]) -> npt.NDArray[np.int64]:
         """Positions in ``truth`` of the leads (vectorised; raises for unknown ids)."""

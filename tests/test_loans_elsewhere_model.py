@@ -194,3 +194,10 @@ def test_the_trees_fit_a_feature_known_for_a_handful_of_rows() -> None:
         assert clf.predict_proba(X).shape == (300, 2)
         reg = HistBoostRegressor(max_iter=5).fit(X.to_numpy(), y)
         assert np.isfinite(reg.predict(X.to_numpy())).all()
+
+
+def test_an_owner_asked_in_the_month_of_a_loan_elsewhere_can_tell_it(econ: P.Economy) -> None:
+    r = econ.loans[econ.loans["source"] == ELSEWHERE].iloc[0]
+    lid, month = str(r["lead_id"]), str(r["month"])
+    assert econ.newest_loan_elsewhere([lid], [month], inclusive=True) == [month]
+    assert econ.newest_loan_elsewhere([lid], [month])[0] < month

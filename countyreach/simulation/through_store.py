@@ -46,7 +46,6 @@ from countyreach.io import load_county, read_branches, read_villages
 from countyreach.services.loop import DailyLoop, StorePlan
 from countyreach.services.models import holdout_mask
 from countyreach.store import ModelRecord, Session, Store
-from propensity.loan_recency import LoanSource
 from propensity.outcomes import Outcome
 from routing.params import SolveParams
 from routing.problem import RoutingRules
@@ -244,16 +243,6 @@ class _Businesses:
         self._takes: dict[str, set[str]] = {}
         self._met: dict[str, set[str]] = {}
         self._applied: dict[str, set[str]] = {}
-        other = econ.loans[econ.loans["source"] == LoanSource.ELSEWHERE] if len(econ.loans) \
-            else econ.loans
-        self._elsewhere: dict[str, list[str]] = {
-            str(k): sorted(g.astype(str)) for k, g in other.groupby("lead_id")["month"]}
-
-    def loan_elsewhere(self, lead_id: str, month: str) -> str | None:
-        """The month of the business's newest loan elsewhere up to ``month`` (what its owner
-        tells an officer who asks), ``None`` if it has none."""
-        before = [m for m in self._elsewhere.get(lead_id, ()) if m <= month]
-        return before[-1] if before else None
 
     def takes(self, month: str) -> set[str]:
         """The businesses that would take a loan in ``month`` if an officer met them."""
@@ -320,6 +309,9 @@ def _officer_day(loop: DailyLoop, session: Session, world: _Businesses, county_i
     month = day[:7]
     takes = world.takes(month)
     loan = world.econ.true_loan_yuan(ids, month)
+    # what each owner says when asked about loans elsewhere ('' none)
+    told = dict(zip(ids, world.econ.newest_loan_elsewhere(ids, [month] * len(ids),
+                                                          inclusive=True), strict=True))
     out = []
     for lead_id, loan_yuan in zip(ids, loan, strict=True):
         u = float(rng.random())
@@ -333,8 +325,7 @@ def _officer_day(loop: DailyLoop, session: Session, world: _Businesses, county_i
         rec = loop.record_outcome(session, county_id=county_id, plan_date=day, lead_id=lead_id,
                                   outcome=outcome, follow_up_on=follow, amount_yuan=amount,
                                   other_loan_asked=met,
-                                  other_loan_month=world.loan_elsewhere(lead_id, month)
-                                  if met else None)
+                                  other_loan_month=(told[lead_id] or None) if met else None)
         out.append(_Visit(lead_id, outcome, amount, rec.outcome_id, first))
         if outcome is Outcome.APPLIED:
             world.applied(lead_id, month)
