@@ -382,7 +382,8 @@ def main() -> int:
                          "this share of the businesses (a credit-information system)")
     ap.add_argument("--elsewhere-told", action="store_true",
                     help="uplift section: the bank also knows what owners told at every visit "
-                         "of the history (the newest loan elsewhere before it, month only)")
+                         "of the history (the newest loan elsewhere before it, month only, or "
+                         "none; known from that visit on)")
     ap.add_argument("--offset-baselines", nargs="*", default=[],
                     choices=["gbm", "spline", "blend", "stack"],
                     help="also fit the offset learner with these no-visit baselines "

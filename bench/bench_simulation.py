@@ -189,7 +189,7 @@ def main() -> int:
                          "model knows of (a county's credit-information system; default 0)")
     ap.add_argument("--officers-ask-elsewhere", action="store_true",
                     help="countyreach's officers ask at each visit about loans from other "
-                         "lenders and record the latest (the outcome form's field)")
+                         "lenders and record the latest or none (the outcome form's field)")
     ap.add_argument("--no-ceiling", action="store_true",
                     help="skip the ceiling: countyreach routed on the hidden truth's caused "
                          "value (what choosing whom to visit can reach at all)")
