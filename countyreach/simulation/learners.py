@@ -70,7 +70,7 @@ class ValueLearner:
         Share of the businesses whose loans elsewhere the bank knows of
         (:attr:`covered` lists them).
     ask_at_visits : bool
-        The officers ask at each visit about loans elsewhere and record the latest
+        The officers ask at each visit about loans elsewhere and record the latest or none
         (:meth:`asked_at_visits`).
     """
 
