@@ -198,7 +198,8 @@ def run_case(case: Case, seeds: int, budget_s: float, workers: int, cores: list[
                         for j, s in enumerate(pv_seeds)], timeout)
         best: dict[str, Any] | None = None
         for s, r in zip(pv_seeds, runs, strict=True):
-            p = plan_from_orders(case.problem, r[1], "pyvrp") if r[0] == "ok" and r[1] else None
+            p = plan_from_orders(case.problem, r[1], "pyvrp") if r[0] == "ok" and r[1] is not None \
+                else None
             rec = _record(case, "pyvrp", seed, r, p, **common, pyvrp_seeds=pv_seeds,
                           pyvrp_seed=s)
             if best is None or _better(case, rec, best):
@@ -270,10 +271,11 @@ def summarise(family: str, required: bool, records: list[dict[str, Any]]) -> Non
         for solver in ("ours", "pyvrp"):
             recs = solvers.get(solver, [])
             st = _stats([_score(required, r) for r in recs])
-            # A failed prize-collecting run scores the empty plan: gap 1 (where a BKS exists).
+            # A failed prize-collecting run scores the empty plan: gap 1. An instance without a
+            # best-known value, or with 0 (Chao p7.3.a: no client within reach), has no gap.
             g: list[float | None] = [
-                r.get("gap") if r["feasible"] else
-                (None if required or r["bks"] is None else 1.0) for r in recs]
+                r.get("gap") if r["feasible"] else (None if required else 1.0)
+                for r in recs if r["bks"]]
             n_fail = sum(not r["feasible"] for r in recs)
             fails[solver] += n_fail
             gaps[solver] += g
