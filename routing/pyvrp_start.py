@@ -347,9 +347,27 @@ def solve_params(data: Any, strict: bool = False, tuned: bool = False) -> Any:
     return pyvrp.SolveParams(**kw)
 
 
+class _Until:
+    """PyVRP stopping criterion: a wall-clock instant (``time.time()``).
+
+    PyVRP's own ``MaxRuntime`` starts its clock at the search's first iteration, after it has
+    computed the neighbourhoods and descended from a random solution: 0.4 s on a 1,000-client
+    VRPTW with 250 vehicles, 3.4 s on a field day of 2,500 leads and 100 officers. An
+    instant counts that setup in the budget, so nothing has to be reserved for it.
+    """
+
+    def __init__(self, until_wall_s: float) -> None:
+        self.until_wall_s = until_wall_s
+
+    def __call__(self, best_cost: float) -> bool:
+        return time.time() >= self.until_wall_s
+
+
 def _search(day: PyvrpDay, time_limit_s: float, seed: int, strict: bool = False,
-            tuned: bool = False, pool: RoutePool | None = None) -> Any:
-    """PyVRP's best solution of ``day`` in ``time_limit_s`` (its pool filled on the way)."""
+            tuned: bool = False, pool: RoutePool | None = None,
+            until_wall_s: float | None = None) -> Any:
+    """PyVRP's best solution of ``day`` in ``time_limit_s`` of search (its pool filled on
+    the way), or, given ``until_wall_s``, by that wall-clock instant, setup included."""
     import pyvrp
     from pyvrp.stop import MaxRuntime
 
@@ -362,8 +380,10 @@ def _search(day: PyvrpDay, time_limit_s: float, seed: int, strict: bool = False,
             neighbourhood=params.neighbourhood, perturbation=params.perturbation)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=UserWarning)  # said in the log instead
-        return pyvrp.solve(day.data, stop=MaxRuntime(max(0.01, time_limit_s)), seed=seed,
-                           display=False, collect_stats=False, params=params).best
+        stop = (MaxRuntime(max(0.01, time_limit_s)) if until_wall_s is None
+                else _Until(until_wall_s))
+        return pyvrp.solve(day.data, stop=stop, seed=seed, display=False,
+                           collect_stats=False, params=params).best
 
 
 def _orders(day: PyvrpDay, problem: RoutingProblem, solution: Any) -> list[list[str]]:
@@ -436,7 +456,7 @@ def search_until(problem: RoutingProblem, lead_ids: Sequence[str], until_wall_s:
     if left <= 0.05:
         return None
     pool = RoutePool()
-    best = _search(day, left, seed, strict, tuned=True, pool=pool)
+    best = _search(day, left, seed, strict, tuned=True, pool=pool, until_wall_s=until_wall_s)
     if not best.is_feasible():
         log.info("PyVRP found no feasible start in %.2f s", left)
         return None

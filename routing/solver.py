@@ -99,8 +99,6 @@ _GREEDY_SHARE_WITH_PYVRP = 0.05
 #: long routes 0.67-0.75 and Solomon 0.26-0.30 of it; field days 1.03 and more, team
 #: orienteering 1.5-2.4.
 _REQUIRED_SHARE = 0.8
-#: Seconds PyVRP runs past its limit, per lead and square root of officers (see _pyvrp_start).
-_PYVRP_OVERRUN_S = 1e-4
 #: Below this PyVRP budget extra workers are not started (a process takes ~0.5 s to start).
 _PYVRP_PARALLEL_MIN_S = 2.0
 #: A savings start is also tried on days of at most this many leads, in this share of the time.
@@ -379,8 +377,8 @@ def _pyvrp_start(problem: RoutingProblem, offered: Sequence[Lead], candidates: S
     leads), N=2,000 18,140 against 18,085 (672 of 2,000; better in 5 of 6 runs); spread over
     runs ~1-2 % of the value on both. Re-measured with 12 paired runs at N=1,000 (30 s,
     seeds 0-5, same seed on both): 0.9993 [0.991, 1.008] of the objective, so no gain is
-    shown; it stays because PyVRP's matrices and its overrun past the limit grow with the
-    leads offered.
+    shown; it stays because PyVRP's matrices and its setup (neighbourhoods, a first descent)
+    grow with the leads offered.
 
     When PyVRP models the day exactly (collecting prizes, or serving every lead), it runs
     first and gets nearly all the time (measured at 30 s: field N=2,000 0.994 of PyVRP
@@ -409,11 +407,8 @@ def _pyvrp_start(problem: RoutingProblem, offered: Sequence[Lead], candidates: S
     value = _orders_value(problem, candidates)
     share = _PYVRP_SHARE_EXACT if exact else _PYVRP_SHARE
     budget_s = share * time_limit_s - (time_limit_s - (t_end - time.perf_counter()))
-    # PyVRP looks at its clock between iterations, and an iteration grows with the day:
-    # its last one ends after the limit (measured: 0.2 s at 1,000 leads and 10 officers,
-    # 2.6 s at 2,500 and 100), so that much is taken off its share beforehand.
-    overrun_s = _PYVRP_OVERRUN_S * len(offered) * len(problem.officers) ** 0.5
-    until = time.time() + max(0.0, budget_s - overrun_s)
+    # PyVRP stops at this instant with its setup counted (pyvrp_start's stopping criterion).
+    until = time.time() + max(0.0, budget_s)
     # The searches stop early enough for their pooled routes to be packed by ``until``.
     search_until_s = until - pack_time_s(until - time.time())
     w = params.workers if budget_s >= _PYVRP_PARALLEL_MIN_S else 1
