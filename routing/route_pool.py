@@ -63,18 +63,23 @@ class RoutePool:
 
     Parameters
     ----------
-    slack : float
+    slack : float, optional
         Keep the routes of a candidate solution whose cost exceeds the best's by at most this
-        share of the best's driving cost.
-    time_share : float
+        share of the best's driving cost (default :data:`SLACK`).
+    time_share : float, optional
         Skip candidates while keeping routes has taken more than this share of the time
-        since the search started (new bests and the result are always kept).
+        since the search started (new bests and the result are always kept; default
+        :data:`TIME_SHARE`).
     """
 
-    def __init__(self, slack: float = SLACK, time_share: float = TIME_SHARE) -> None:
-        self.slack = slack
-        self.time_share = time_share
+    def __init__(self, slack: float | None = None, time_share: float | None = None) -> None:
+        self.slack = SLACK if slack is None else slack
+        self.time_share = TIME_SHARE if time_share is None else time_share
         self.routes: dict[tuple[int, tuple[int, ...]], int] = {}
+        # Fingerprints of the candidates' routes seen (:meth:`on_iteration`): a candidate
+        # mostly repeats routes already kept, and reading a route's visits is Python work
+        # per client.
+        self._seen: set[tuple[int, ...]] = set()
         self._started = time.perf_counter()
         self._spent_s = 0.0
 
@@ -82,10 +87,28 @@ class RoutePool:
         """Keep every feasible, non-empty route of ``solution``."""
         for route in solution.routes():
             if route.num_clients() and route.is_feasible():
-                key = route_key(route)
-                if key not in self.routes:
-                    self.routes[key] = int(route.distance_cost() + route.duration_cost()
-                                           + route.fixed_vehicle_cost() - route.prizes())
+                self._keep(route)
+
+    def _keep(self, route: Any) -> None:
+        key = route_key(route)
+        if key not in self.routes:
+            self.routes[key] = int(route.distance_cost() + route.duration_cost()
+                                   + route.fixed_vehicle_cost() - route.prizes())
+
+    def _add_candidate(self, solution: Any) -> None:
+        """Keep the feasible routes of ``solution`` not seen before, by fingerprint."""
+        for route in solution.routes():
+            # Two different routes of one vehicle type with the same number of clients,
+            # first and last client, distance and duration are rare; the later one is then
+            # not pooled, which costs the packing a candidate, never a wrong answer (bests
+            # are kept by their visits). A route's activities start and end at a depot.
+            n = len(route)
+            sig = (route.vehicle_type(), route.num_clients(), route.distance(),
+                   route.duration(), route[1].idx if n > 2 else -1,
+                   route[n - 2].idx if n > 2 else -1)
+            if sig not in self._seen and sig[1] and route.is_feasible():
+                self._seen.add(sig)
+                self._keep(route)
 
     def extend(self, routes: Iterable[PooledRoute]) -> None:
         """Add routes pooled elsewhere (another worker's search of the same data)."""
@@ -131,7 +154,7 @@ class RoutePool:
         # kept nearly every solution (15,000 routes at 1,000 leads, 40 % fewer iterations).
         driving = best.distance_cost() + best.duration_cost()
         if cost_evaluator.cost(candidate) <= cost_evaluator.cost(best) + self.slack * driving:
-            self.add(candidate)
+            self._add_candidate(candidate)
         self._spent_s += time.perf_counter() - now
 
 
@@ -152,7 +175,7 @@ def pack(pool: RoutePool, vehicles: Mapping[int, int], required: Set[int],
         A known good answer (the search's best, whose routes are in the pool): CP-SAT starts
         from it.
     time_limit_s : float
-        CP-SAT's budget (one worker).
+        The packing's budget, building the model included (CP-SAT runs one worker).
     seed : int
         CP-SAT's random seed.
 
@@ -163,6 +186,9 @@ def pack(pool: RoutePool, vehicles: Mapping[int, int], required: Set[int],
     """
     from ortools.sat.python import cp_model
 
+    # Building the model is Python work per pooled route (~0.3 s for 15,000), so it is
+    # counted in the budget.
+    deadline = time.perf_counter() + time_limit_s
     keys = list(pool.routes)
     if time_limit_s <= 0 or not keys:
         return None
@@ -187,7 +213,10 @@ def pack(pool: RoutePool, vehicles: Mapping[int, int], required: Set[int],
     for k, var in zip(keys, x, strict=True):
         model.add_hint(var, k in hint)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit_s)
+    left_s = deadline - time.perf_counter()
+    if left_s <= 0:
+        return None
+    solver.parameters.max_time_in_seconds = left_s
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = int(seed)
     # CP-SAT's presolve was measured to spend the whole budget on these models: pools packed

@@ -120,19 +120,34 @@ def test_the_pool_stops_taking_candidates_once_over_its_time_share() -> None:
     ce = pyvrp.CostEvaluator([0.0] * data.num_load_dimensions, 0.0, 0.0)
     best = pyvrp.Solution(data, [[0, 1], [2, 3]])
     first = pyvrp.Solution(data, [[1, 0], [2, 3]])
-    second = pyvrp.Solution(data, [[0, 1], [3, 2]])
+    second = pyvrp.Solution(data, [[0, 1, 2], [3]])
     # A share of 0: the first candidate's keeping is the pool's whole allowance.
     pool = RoutePool(slack=10.0, time_share=0.0)
     pool.on_start(None)
     pool.on_iteration(first, first, best, ce)
     assert (0, (1, 0)) in pool.routes
     pool.on_iteration(second, second, best, ce)
-    assert (0, (3, 2)) not in pool.routes
+    assert (0, (0, 1, 2)) not in pool.routes
     # New bests are kept whatever the time taken: the packing's hint must be in the pool.
     pool.on_best(second)
-    assert (0, (3, 2)) in pool.routes
+    assert (0, (0, 1, 2)) in pool.routes
     unlimited = RoutePool(slack=10.0, time_share=1e9)
     unlimited.on_start(None)
     for candidate in (first, second):
         unlimited.on_iteration(candidate, candidate, best, ce)
-    assert {(0, (1, 0)), (0, (3, 2))} <= unlimited.routes.keys()
+    assert {(0, (1, 0)), (0, (0, 1, 2)), (0, (3,))} <= unlimited.routes.keys()
+
+
+def test_candidate_routes_of_the_same_length_and_duration_are_all_pooled() -> None:
+    import pyvrp
+
+    data = _line_day()
+    ce = pyvrp.CostEvaluator([0.0] * data.num_load_dimensions, 0.0, 0.0)
+    best = pyvrp.Solution(data, [[0, 1], [2, 3]])
+    pool = RoutePool(slack=10.0, time_share=1e9)
+    pool.on_start(None)
+    # The west and east routes, each either way: one length, one duration, four routes.
+    pool.on_iteration(best, pyvrp.Solution(data, [[1, 0], [3, 2]]), best, ce)
+    pool.on_iteration(best, pyvrp.Solution(data, [[0, 1], [2, 3]]), best, ce)
+    pool.on_iteration(best, pyvrp.Solution(data, [[1, 0], [3, 2]]), best, ce)
+    assert set(pool.routes) == {(0, (1, 0)), (0, (3, 2)), (0, (0, 1)), (0, (2, 3))}
