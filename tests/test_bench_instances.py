@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -130,3 +131,24 @@ def test_an_unseen_folder_is_read_whole(tmp_path: Path):
         ["p1.2.a", "p5.3.b"]
     args.sets = ["p5.3"]
     assert [c.name for c in bench_routing.load_cases(args, tmp_path)] == ["p5.3.b"]
+
+
+def test_a_day_with_nothing_within_reach_is_no_failure_and_has_no_gap(tmp_path: Path, capsys):
+    import json
+
+    import bench_routing
+
+    # Like Chao p7.3.a: no client within reach of the route limit, best known 0.
+    top = tmp_path / "p0.2.a.txt"
+    top.write_text("n 4\nm 2\ntmax 1.0\n0 0 0\n10 0 5\n0 10 7\n0 0 0\n")
+    case = instances.read_top(top, {("p0.2.a", 2): 0.0})
+    records = bench_routing.run_case(case, seeds=1, budget_s=0.2, workers=1,
+                                     cores=sorted(os.sched_getaffinity(0))[:1], vroom=False)
+    assert [(r["solver"], r["feasible"], r["prize"]) for r in records] == [
+        ("ours", True, 0.0), ("pyvrp", True, 0.0)]
+    capsys.readouterr()
+    bench_routing.summarise("top", False, records)
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
+    family = lines[-1]
+    assert family["failures"] == {"ours": 0, "pyvrp": 0}
+    assert family["gap_mean"] == {"ours": None, "pyvrp": None}
