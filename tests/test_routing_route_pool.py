@@ -151,3 +151,44 @@ def test_candidate_routes_of_the_same_length_and_duration_are_all_pooled() -> No
     pool.on_iteration(best, pyvrp.Solution(data, [[0, 1], [2, 3]]), best, ce)
     pool.on_iteration(best, pyvrp.Solution(data, [[1, 0], [3, 2]]), best, ce)
     assert set(pool.routes) == {(0, (1, 0)), (0, (3, 2)), (0, (0, 1)), (0, (2, 3))}
+
+
+def _filler(n: int, clients: int) -> list[tuple[int, tuple[int, ...], int]]:
+    """``n`` distinct single-client routes, each costlier than leaving its client out."""
+    return [(0, (i % clients, clients + i), 50) for i in range(n)]
+
+
+def test_a_large_pool_is_packed_over_its_recent_routes_first() -> None:
+    from routing.route_pool import RECENT_ROUTES, pack
+
+    # Far more routes than the first packing reads; the two good ones come last (the
+    # search's end), and the hint is a worse day over the same clients.
+    pool = RoutePool()
+    pool.extend(_filler(3 * RECENT_ROUTES, 40))
+    pool.extend([(0, (0, 1), -30), (0, (2, 3), -30), (0, (0, 2), -5), (0, (1, 3), -5)])
+    hint = {(0, (0, 2)), (0, (1, 3))}
+    chosen = pack(pool, {0: 2}, set(), hint, time_limit_s=5.0)
+    assert chosen is not None
+    assert sorted(chosen) == [(0, (0, 1)), (0, (2, 3))]
+
+
+def test_a_pool_above_the_first_packing_still_finds_its_older_routes() -> None:
+    from routing.route_pool import RECENT_ROUTES, pack
+
+    # The good routes come first (long before the end), the filler after them: the second
+    # packing, over the whole pool, still finds them.
+    pool = RoutePool()
+    pool.extend([(0, (0, 1), -30), (0, (2, 3), -30)])
+    pool.extend(_filler(RECENT_ROUTES + 200, 40))
+    pool.extend([(0, (0, 2), -5), (0, (1, 3), -5)])
+    chosen = pack(pool, {0: 2}, set(), {(0, (0, 2)), (0, (1, 3))}, time_limit_s=5.0)
+    assert chosen is not None
+    assert sorted(chosen) == [(0, (0, 1)), (0, (2, 3))]
+
+
+def test_merged_pools_end_with_each_pools_most_recent_routes() -> None:
+    first = [(0, (i,), i) for i in range(5)]
+    second = [(0, (10 + i,), i) for i in range(2)]
+    keys = list(merged([first, second]).routes)
+    assert sorted(keys) == sorted((vt, v) for vt, v, _ in first + second)
+    assert set(keys[-2:]) == {(0, (4,)), (0, (11,))}
