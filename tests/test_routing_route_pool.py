@@ -154,7 +154,7 @@ def test_candidate_routes_of_the_same_length_and_duration_are_all_pooled() -> No
 
 
 def _filler(n: int, clients: int) -> list[tuple[int, tuple[int, ...], int]]:
-    """``n`` distinct single-client routes, each costlier than leaving its client out."""
+    """``n`` distinct two-client routes, each costlier than leaving its clients out."""
     return [(0, (i % clients, clients + i), 50) for i in range(n)]
 
 
