@@ -455,10 +455,11 @@ def search_until(problem: RoutingProblem, lead_ids: Sequence[str], until_wall_s:
     left = until_wall_s - time.time()
     if left <= 0.05:
         return None
-    # On a day that must serve every lead only the search's bests are pooled: its candidates
-    # all serve every client and differ from its best by what one perturbation touched, so
-    # they rarely pack into a cheaper day, and reading them took the pool's whole share (5 %
-    # of the search). Measured (2026-12-05, 30 s, 3 seeds, one core, ours / PyVRP distance):
+    # On a day that must serve every lead only the search's bests are pooled (a share of 0:
+    # its first candidate, then bests only): its candidates all serve every client and
+    # differ from its best by what one perturbation touched, so they rarely pack into a
+    # cheaper day, and reading them took the pool's whole share (5 % of the search).
+    # Measured (2026-12-05, 30 s, 3 seeds, one core, ours / PyVRP distance):
     # 1,000-client VRPTW (Gehring-Homberger C1/R1/RC1_10_1) 1.0021-1.0025 in four runs with
     # candidates, 0.9994-1.0006 in three without; Solomon R1/RC1 and long routes: see the
     # README's routing table.
