@@ -214,16 +214,21 @@ def pack(pool: RoutePool, vehicles: Mapping[int, int], required: Set[int],
         # 1,000-client VRPTW pooled 28,000 routes; CP-SAT improved on nothing in 3 s from
         # 2,000 of them), while its most recent 1,000 were packed to the optimum in 0.08 s:
         # they are the routes of the solutions around the search's end.
-        recent = list(dict.fromkeys([*keys[-RECENT_ROUTES:], *hint]))
-        best = _pack(pool, recent, vehicles, required, hint,
+        best = _pack(pool, _latest(keys, RECENT_ROUTES, hint), vehicles, required, hint,
                      deadline - time_limit_s * (1.0 - _RECENT_SHARE), seed)
-    if len(keys) > _PACKED_ROUTES:
-        keys = list(dict.fromkeys([*keys[-_PACKED_ROUTES:], *hint]))
-    found = _pack(pool, keys, vehicles, required, set(best) if best else hint, deadline,
-                  seed)
+    found = _pack(pool, _latest(keys, _PACKED_ROUTES, hint), vehicles, required,
+                  set(best) if best else hint, deadline, seed)
     if found is None or (best is not None and _cost(pool, best) <= _cost(pool, found)):
         return best
     return found
+
+
+def _latest(keys: Sequence[tuple[int, tuple[int, ...]]], n: int,
+            hint: Set[tuple[int, tuple[int, ...]]]) -> list[tuple[int, tuple[int, ...]]]:
+    """The ``n`` most recently pooled of ``keys`` and the hint's routes (all when fewer)."""
+    if len(keys) <= n:
+        return list(keys)
+    return list(dict.fromkeys([*keys[-n:], *hint]))
 
 
 def _cost(pool: RoutePool, routes: Iterable[tuple[int, tuple[int, ...]]]) -> int:
