@@ -26,6 +26,15 @@ at all with the same officers, routing and rules. When the team visits most of t
 businesses the rules leave open anyway, it sits close to the baselines, and no policy can
 be much better than they are.
 
+The observables ceilings (``--observables-ceilings``) route on the truth's *expected*
+caused value given what a model can observe (:func:`observables_ceiling.expected_visit_value_yuan`:
+the latent interest, village, effect, loan and default noise integrated out), again
+without exploration: ``observables_bank`` with loan recency from the bank's own loan
+book (what a model of the bank's data sees), ``observables_all`` from every lender's.
+They are the most a model of those observables could reach here; recency is the
+history's as of the month (loans taken during the run lock a lead out anyway, except
+loans elsewhere, which ``observables_all`` then misses), so they are approximate.
+
 Run: ``python3 bench/bench_simulation.py`` (4 weeks, seeds 0-4); ``--weeks 13`` for a
 quarter; ``--before`` also runs the routed policies with the settings before the
 week-speed change (2 routing improvement steps a day) and prints both; ``--variant
@@ -52,6 +61,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from observables_ceiling import expected_visit_value_yuan  # noqa: E402
+
 from countyreach.simulation import (  # noqa: E402
     POLICIES,
     BaseStrategy,
@@ -70,12 +81,30 @@ from countyreach.simulation.sweep import paired_ratio_ci  # noqa: E402
 _BASELINES = (Policy.SCORE_ROUTED, Policy.VALUE_NEAREST, Policy.SCORE_ORDER, Policy.NEAREST)
 #: The ceiling's name in the tables (:attr:`Scenario.oracle`).
 _CEILING = "truth_ceiling"
+#: The observables ceilings' names: loan recency from the bank's book, from every lender's.
+_OBSERVABLES = {"observables_bank": True, "observables_all": False}
 #: The routed policies' settings before the week-speed change (``--before``).
 _BEFORE: dict[str, Any] = {"route_improvement_steps": 2}
 
 
+def _observables(world: Any, bank_recency: bool) -> Any:
+    """``values(month, lead_ids)`` of the observables ceiling, computed once per month."""
+    econ = world.economy
+    ids = econ.businesses["lead_id"].astype(str).to_numpy()
+    cache: dict[str, pd.Series] = {}
+
+    def values(month: str, lead_ids: list[str]) -> np.ndarray:
+        if month not in cache:
+            cache[month] = pd.Series(expected_visit_value_yuan(
+                econ, month, bank_recency=bank_recency), index=ids)
+        return cache[month].loc[lead_ids].to_numpy(float)
+    return values
+
+
 def _run(world: Any, grid: list[Scenario]) -> pd.DataFrame:
-    """Simulate each scenario in this process, with a progress bar (plain lines without tqdm)."""
+    """Simulate each scenario in this process, with a progress bar (plain lines without tqdm).
+
+    A scenario whose id starts with an :data:`_OBSERVABLES` name routes on that ceiling."""
     bar: Any = None
     try:
         from tqdm import tqdm
@@ -91,8 +120,11 @@ def _run(world: Any, grid: list[Scenario]) -> pd.DataFrame:
                 bar.update(1)
             else:
                 print(f"  {sc.scenario_id}: week {done}/{total} in {sec:.1f} s", flush=True)
-        r = simulate(world, sc, progress=show)
-        rows.append({**sc.params(), **r.summary, "cpu_s": r.cpu_s})
+        name = sc.scenario_id.rsplit("-s", 1)[0]
+        values = _observables(world, _OBSERVABLES[name]) if name in _OBSERVABLES else None
+        r = simulate(world, sc, progress=show, values=values)
+        row = {**sc.params(), **r.summary, "cpu_s": r.cpu_s}
+        rows.append({**row, "policy": name} if values is not None else row)
     if bar is not None:
         bar.close()
     return pd.DataFrame(rows)
@@ -147,13 +179,18 @@ def _print_ratios(summ: pd.DataFrame, policies: list[Policy]) -> None:
                 if b is Policy.RELATIONSHIP and measure.startswith("caused_value") else ""
             print(f"{cr:<13} / {b.value:<14} {measure:<36} {ci['ratio']:.2f}x "
                   f"[{ci['lo']:.2f}, {ci['hi']:.2f}] over {ci['n_seeds']} seeds{tag}")
-    if _CEILING not in set(summ["policy"]):
+    if _CEILING not in set(summ["policy"]) and not set(_OBSERVABLES) & set(summ["policy"]):
         return
     # What any choice of whom to visit could reach with the same officers, routing and rules.
     measure = "caused_value_per_officer_day_yuan"
     pairs = [(cr, _CEILING, " (share of the ceiling reached)")] + [
         (_CEILING, b.value, " (the most any policy could reach)")
         for b in (strongest, Policy.RELATIONSHIP) if b is not None and b in policies]
+    for name in (n for n in _OBSERVABLES if n in set(summ["policy"])):
+        pairs.append((cr, name, " (share of this ceiling reached)"))
+        if strongest is not None:
+            pairs.append((name, strongest.value,
+                          " (the most a model of these observables could reach)"))
     for num, den, tag in pairs:
         ci = paired_ratio_ci(summ, num, den, measure)
         print(f"{num:<13} / {den:<14} {measure:<36} {ci['ratio']:.2f}x "
@@ -193,6 +230,9 @@ def main() -> int:
     ap.add_argument("--no-ceiling", action="store_true",
                     help="skip the ceiling: countyreach routed on the hidden truth's caused "
                          "value (what choosing whom to visit can reach at all)")
+    ap.add_argument("--observables-ceilings", action="store_true",
+                    help="also route on the observables ceilings (observables_bank, "
+                         "observables_all; see the module docstring)")
     args = ap.parse_args()
     seeds = [int(s) for part in args.seeds for s in part.split(",") if s]
     policies = [Policy(p) for p in args.policies.split(",")]
@@ -214,10 +254,17 @@ def main() -> int:
         if Policy.COUNTYREACH in policies and not args.no_ceiling:
             grid += [replace(sc, scenario_id=f"{_CEILING}-s{sc.seed}", oracle=True)
                      for sc in grid if sc.policy is Policy.COUNTYREACH]
+        if Policy.COUNTYREACH in policies and args.observables_ceilings:
+            grid += [replace(sc, scenario_id=f"{name}-s{sc.seed}", explore_share=0.0)
+                     for name in _OBSERVABLES for sc in grid
+                     if sc.policy is Policy.COUNTYREACH and not sc.oracle]
         grid = with_bases(grid, world)
         before = [replace(sc, scenario_id=f"{sc.scenario_id}-before", **_BEFORE)
-                  for sc in grid if sc.policy in ROUTED_POLICIES and not sc.oracle] \
+                  for sc in grid if sc.policy in ROUTED_POLICIES and not sc.oracle
+                  and sc.scenario_id.rsplit("-s", 1)[0] not in _OBSERVABLES] \
             if args.before else []
+        if args.dask and args.observables_ceilings:
+            raise SystemExit("--observables-ceilings runs in this process, not with --dask")
         if args.dask:
             summ = run_scenarios(world, grid, dask=True).summary
             summ["runtime_s"] = summ["cpu_s"] = float("nan")  # sweeps drop run times
@@ -240,7 +287,8 @@ def main() -> int:
           f"built in {t_world:.1f} s; load average "
           f"(1, 5, 15 min) {_load(load0)} at the start, {_load(os.getloadavg())} at the end")
     print()
-    names = [p.value for p in policies] + ([_CEILING] if _CEILING in set(summ["policy"]) else [])
+    names = [p.value for p in policies] + [n for n in (_CEILING, *_OBSERVABLES)
+                                           if n in set(summ["policy"])]
     _print_table(summ, names, args.weeks)
     if Policy.COUNTYREACH in policies:
         print()

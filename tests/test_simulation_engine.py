@@ -163,6 +163,22 @@ def test_truth_reference_beats_any_policy_in_a_first_week(world):
     assert ref == truth_reference(world, sc)
 
 
+def test_a_given_value_source_decides_the_routed_visits(world):
+    # Routed on values from outside the model (the bench's observables ceilings): the
+    # day visits exactly the leads those values prize, and nothing is explored.
+    chosen: set[str] = set()
+
+    def values(month: str, ids: list[str]) -> np.ndarray:
+        if not chosen:
+            chosen.update(sorted(ids)[:3])
+        return np.array([1e6 if x in chosen else 0.0 for x in ids])
+
+    sc = Scenario("v", 2, policy="countyreach", n_weeks=1, days_per_week=1, seed=0,
+                  day_time_limit_s=0.5)
+    r = simulate(world, sc, values=values, check=True)
+    assert set(r.visits["lead_id"]) == chosen
+
+
 def test_truth_reference_follows_the_cooldown(world):
     # 12 officers × 12 visits a day exhaust 500 businesses in four days; with a 28-day
     # cooldown nobody can be seen twice in four weeks, so the reference runs dry.

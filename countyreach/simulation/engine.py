@@ -220,7 +220,8 @@ def _months_since(cal: int, last_any: np.ndarray) -> np.ndarray:
 
 
 def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
-             progress: Callable[[int, int, float], None] | None = None) -> SimulationResult:
+             progress: Callable[[int, int, float], None] | None = None,
+             values: Callable[[str, list[str]], Any] | None = None) -> SimulationResult:
     """Run one scenario on a world.
 
     Parameters
@@ -235,6 +236,10 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
     progress : callable, optional
         Called after every simulated week with ``(weeks done, weeks, seconds of that
         week)`` (the bench prints it); weeks are also logged at INFO.
+    values : callable, optional
+        ``values(month, lead_ids)`` -> yuan per lead: a routed policy routes on these
+        instead of a model, without exploration (diagnostics such as the bench's
+        observables ceiling; ``scenario.oracle`` takes precedence).
 
     Returns
     -------
@@ -271,9 +276,10 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
     hetero = econ.variant is EconomyVariant.HETEROGENEOUS
     # In the additive economy nobody borrows without a visit, so the uptake model already is
     # the visit's effect (and an uplift model has no unvisited borrowers to learn from).
-    uplift = sc.policy is Policy.COUNTYREACH and hetero and not sc.oracle
+    given = sc.oracle or values is not None
+    uplift = sc.policy is Policy.COUNTYREACH and hetero and not given
     score_learner = ScoreLearner(world, sc.seed) if sc.policy in _SCORE_POLICIES or (
-        sc.policy is Policy.COUNTYREACH and not uplift and not sc.oracle) else None
+        sc.policy is Policy.COUNTYREACH and not uplift and not given) else None
     value_learner = ValueLearner(world, sc.seed, sc.margin, sc.elsewhere_share,
                                  sc.officers_ask_elsewhere) if uplift else None
     territory_cache: dict[str, list[str]] | None = None
@@ -317,11 +323,13 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
         if not ids:
             plan = Plan(PlanStatus.FEASIBLE, (), ())
         elif sc.policy in ROUTED_POLICIES:
+            std = np.zeros(len(ids))
             if sc.oracle:
                 vals = np.maximum(econ.visit_caused_value_yuan(
                     ids, month, margin=sc.margin,
                     months_since_loan=since[eligible] if hetero else None), 0.0)
-                std = np.zeros(len(ids))
+            elif values is not None:
+                vals = np.maximum(np.asarray(values(month, ids), float), 0.0)
             elif value_learner is not None:
                 # Scored once a week (the book is recorded weekly) for every lead that may
                 # open this week: visits and loans only close leads, so the leads open on
@@ -330,7 +338,6 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
                                       last_visit, last_loan, sc.revisit_cooldown_days)
                 vals = value_learner.values(month, week, lead_ids[week_open]).loc[
                     ids, "value_yuan"].to_numpy(float)
-                std = np.zeros(len(ids))
             else:
                 assert score_learner is not None
                 sco = score_learner.scores(month).loc[ids]
