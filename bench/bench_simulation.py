@@ -188,9 +188,8 @@ def _print_ratios(summ: pd.DataFrame, policies: list[Policy]) -> None:
         for b in (strongest, Policy.RELATIONSHIP) if b is not None and b in policies]
     for name in (n for n in _OBSERVABLES if n in set(summ["policy"])):
         pairs.append((cr, name, " (share of this ceiling reached)"))
-        if strongest is not None:
-            pairs.append((name, strongest.value,
-                          " (the most a model of these observables could reach)"))
+        pairs += [(name, b.value, " (the most a model of these observables could reach)")
+                  for b in (strongest, Policy.RELATIONSHIP) if b is not None and b in policies]
     for num, den, tag in pairs:
         ci = paired_ratio_ci(summ, num, den, measure)
         print(f"{num:<13} / {den:<14} {measure:<36} {ci['ratio']:.2f}x "
