@@ -185,7 +185,8 @@ def _print_ratios(summ: pd.DataFrame, policies: list[Policy]) -> None:
     measure = "caused_value_per_officer_day_yuan"
     pairs = [(cr, _CEILING, " (share of the ceiling reached)")] + [
         (_CEILING, b.value, " (the most any policy could reach)")
-        for b in (strongest, Policy.RELATIONSHIP) if b is not None and b in policies]
+        for b in (strongest, Policy.RELATIONSHIP) if b is not None and b in policies] \
+        if _CEILING in set(summ["policy"]) else []
     for name in (n for n in _OBSERVABLES if n in set(summ["policy"])):
         pairs.append((cr, name, " (share of this ceiling reached)"))
         pairs += [(name, b.value, " (the most a model of these observables could reach)")
