@@ -70,19 +70,9 @@ from routing.problem import (
     start_node_id,
 )
 
-__all__ = [
-    "BaseStrategy",
-    "BASE_STRATEGIES",
-    "parse_base_strategy",
-    "Policy",
-    "Scenario",
-    "SimulationResult",
-    "choose_bases",
-    "make_officers",
-    "simulate",
-    "truth_reference",
-    "HIGH_VALUE_SHARE",
-]
+__all__ = ["BaseStrategy", "BASE_STRATEGIES", "parse_base_strategy", "Policy", "Scenario",
+           "SimulationResult", "choose_bases", "make_officers", "simulate", "truth_reference",
+           "HIGH_VALUE_SHARE"]
 
 log = logging.getLogger(__name__)
 
@@ -237,9 +227,8 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
         Called after every simulated week with ``(weeks done, weeks, seconds of that
         week)`` (the bench prints it); weeks are also logged at INFO.
     values : callable, optional
-        ``values(month, lead_ids)`` -> yuan per lead: a routed policy routes on these
-        instead of a model, without exploration (diagnostics such as the bench's
-        observables ceiling; ``scenario.oracle`` takes precedence).
+        ``values(month, lead_ids)`` -> yuan per lead, routed on instead of a model and
+        without exploration (the bench's observables ceilings; ``oracle`` comes first).
 
     Returns
     -------
