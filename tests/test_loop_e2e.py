@@ -86,3 +86,16 @@ def test_simulate_loop_command_prints_days_and_models(tmp_path: Path, demo_dir: 
     code = main(["-q", "--cache-dir", str(cache_dir), "simulate-loop", "--days", "1",
                  "--county", str(demo_dir), "--db", db, "--home", str(tmp_path / "home")])
     assert code == 2
+
+
+@pytest.mark.parametrize("argv,field", [(["--days", "0"], "'days'"),
+                                        (["--start", "2026-13-01"], "'start'")])
+def test_simulate_loop_refuses_bad_days_and_start(argv: list[str], field: str, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from countyreach.cli import main
+
+    db = tmp_path / "sim.sqlite"
+    assert main(["-q", "simulate-loop", *argv, "--db", f"sqlite:///{db}"]) == 2
+    err = capsys.readouterr().err
+    assert field in err and "Traceback" not in err
+    assert not db.exists()  # refused before the store is opened

@@ -19,7 +19,7 @@ from countyreach.simulation import (
     save_sweep,
     scenario_grid,
 )
-from countyreach.simulation.cli import add_subcommands, parse_officers
+from countyreach.simulation.cli import add_subcommands, parse_officers, parse_seeds
 from tests.conftest import demo_world
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,6 +96,27 @@ def test_parse_officers(text, expected):
 def test_parse_officers_rejects(text):
     with pytest.raises(InputError):
         parse_officers(text)
+
+
+@pytest.mark.parametrize("text,expected", [("0", [0]), ("0,1,2", [0, 1, 2]), ("3,", [3])])
+def test_parse_seeds(text, expected):
+    assert parse_seeds(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "a", "1,b", "-1", "1.5"])
+def test_parse_seeds_rejects(text):
+    with pytest.raises(InputError, match="seeds"):
+        parse_seeds(text)
+
+
+@pytest.mark.parametrize("command", ["simulate", "sweep"])
+def test_cli_bad_seeds_exit_2_naming_the_field(command, capsys):
+    from countyreach.cli import main
+
+    # Refused before the county is even read: no traceback, the field named.
+    assert main(["-q", command, "no-such-county", "--seeds", "a"]) == 2
+    err = capsys.readouterr().err
+    assert "seeds" in err and "Traceback" not in err
 
 
 def test_cli_sweep_writes_results(tmp_path, capsys):

@@ -26,7 +26,7 @@ from countyreach.simulation.policies import Policy
 from countyreach.simulation.scenario import BaseStrategy, Team, parse_base_strategy
 
 __all__ = ["add_subcommands", "cmd_simulate", "cmd_simulate_loop", "cmd_sweep",
-           "parse_officers", "load_world"]
+           "parse_officers", "parse_seeds", "load_world"]
 
 
 def parse_officers(text: str) -> list[int]:
@@ -46,6 +46,20 @@ def parse_officers(text: str) -> list[int]:
                          field="officers") from None
     if not out or any(n < 1 for n in out):
         raise InputError(f"officer counts must be >= 1, got {text!r}", field="officers")
+    return out
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``"0"`` or ``"0,1,2"`` to a list of seeds (non-negative integers)."""
+    from countyreach.errors import InputError
+
+    try:
+        out = [int(p) for p in text.split(",") if p.strip()]
+    except ValueError:
+        raise InputError(f"expected seeds like 0 or 0,1,2, got {text!r}",
+                         field="seeds") from None
+    if not out or any(n < 0 for n in out):
+        raise InputError(f"seeds must be integers >= 0, got {text!r}", field="seeds")
     return out
 
 
@@ -96,6 +110,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         scenario_grid,
     )
 
+    seeds = parse_seeds(args.seeds)
     world = load_world(args)
     if world.approximate:
         print(f"NOTE: {world.travel}")
@@ -105,7 +120,6 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     print(describe_team(world, team, n_officers, bases))
     common = {"n_weeks": args.weeks, "days_per_week": args.days_per_week,
               "day_time_limit_s": args.time_limit, "team": team}
-    seeds = [int(s) for s in args.seeds.split(",")]
     if args.policy == "all":
         table = compare_policies(world, n_officers, base_strategy=bases, seeds=seeds,
                                  dask=_dask_arg(args), progress=not args.quiet, **common)
@@ -156,6 +170,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from countyreach.simulation.county_team import describe_population
     from countyreach.simulation.sweep import coverage_curve, recommend, save_sweep, sweep
 
+    seeds, officers = parse_seeds(args.seeds), parse_officers(args.officers)
     # A sweep varies the team size, so officers are always placed at chosen bases; the
     # county's own leads are still the population.
     world = load_world(args, roster=False)
@@ -165,8 +180,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print("team: synthetic officers at chosen bases (the sweep varies the team size)")
     strategies = [parse_base_strategy(s.strip()) for s in args.strategies.split(",")
                   if s.strip()]
-    res = sweep(world, parse_officers(args.officers), strategies,
-                [int(s) for s in args.seeds.split(",")], policy=Policy(args.policy),
+    res = sweep(world, officers, strategies, seeds, policy=Policy(args.policy),
                 dask=_dask_arg(args), n_workers=args.workers, progress=not args.quiet,
                 n_weeks=args.weeks, days_per_week=args.days_per_week,
                 day_time_limit_s=args.time_limit)
@@ -199,7 +213,6 @@ def cmd_simulate_loop(args: argparse.Namespace) -> int:
     Without ``--db`` the store is a temporary SQLite file, removed afterwards; a given
     database must be empty (the simulation writes a synthetic county and its accounts).
     """
-    import datetime as dt
     import tempfile
 
     from countyreach.cli import _demo_county
@@ -220,7 +233,7 @@ def cmd_simulate_loop(args: argparse.Namespace) -> int:
                       f"(plan {day.plan_s:.1f} s)", file=sys.stderr, flush=True)
 
         res = run_store_loop(
-            url, county, args.days, dt.date.fromisoformat(args.start), home=home,
+            url, county, args.days, args.start, home=home,
             cache_dir=cache, restart_on_day=args.restart_on_day,
             retrain_every=args.retrain_every or None,
             params=SolveParams(time_limit_s=args.time_limit, seed=args.seed, workers=1),

@@ -388,11 +388,18 @@ def run_store_loop(store_url: str, county_dir: Path, days: int, start_date: dt.d
     Raises
     ------
     InputError
-        The store has accounts already, or a day's plan has checker violations (it
-        cannot be published).
+        ``days`` below 1 or ``start_date`` not a date, the store has accounts already, or
+        a day's plan has checker violations (it cannot be published).
     """
     t_setup = time.perf_counter()
-    start = dt.date.fromisoformat(start_date) if isinstance(start_date, str) else start_date
+    if days < 1:
+        raise InputError(f"days must be at least 1, got {days}", field="days")
+    try:
+        start = dt.date.fromisoformat(start_date) if isinstance(start_date, str) \
+            else start_date
+    except ValueError:
+        raise InputError(f"expected a date like 2026-03-02, got {start_date!r}",
+                         field="start") from None
     dates = working_days(start, days)
     params = params or SolveParams(time_limit_s=1.0, seed=0, workers=1, improvement_steps=5)
     rules = rules or RoutingRules(balance=0.0)
