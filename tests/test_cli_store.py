@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -143,3 +144,39 @@ def test_demo_seeds_users_for_every_role(env: Path, capsys: pytest.CaptureFixtur
     officer = store.login("demo-o03", "countyreach-demo")
     assert officer.role == "officer" and officer.officer_id == "O03"
     store.close()
+
+
+def test_a_county_and_outcomes_saved_as_gbk_import(
+        env: Path, demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Excel and WPS on a Chinese desktop save CSV as GBK: the store reads such files as
+    planning from the folder does (the row check once read them as UTF-8 and crashed)."""
+    folder = env / "gbk"
+    shutil.copytree(demo_dir, folder)
+    for name in ("leads.csv", "officers.csv"):
+        text = (folder / name).read_text(encoding="utf-8-sig")
+        (folder / name).write_bytes(text.encode("gb18030"))
+    code, out, err = run(capsys, "county", "import", str(folder))
+    assert code == 0 and "400 new" in out, err
+    store = Store.open(get_settings().store_url)
+    admin = store.operator_session()
+    names = store.leads_frame(admin, "qingzu").set_index("lead_id")["name"]
+    first = (demo_dir / "leads.csv").read_text(encoding="utf-8-sig").splitlines()[1].split(",")
+    assert names[first[0]] == first[1]  # the Chinese name, decoded
+
+    code, out, _ = run(capsys, "plan", "qingzu", "--date", "2026-11-24", "--time-limit", "1",
+                       "--publish")
+    assert code == 0, out
+    _, plan, _ = store.published_plan(admin, "qingzu", "2026-11-24")
+    lead = plan.routes[0].stops[0].lead_id
+    csv = env / "outcomes-gbk.csv"
+    csv.write_bytes(("county_id,plan_date,lead_id,outcome,reason\n"
+                     f"qingzu,2026-11-24,{lead},not_interested,已在农商行贷款\n").encode("gbk"))
+    code, out, err = run(capsys, "outcomes", "import", str(csv))
+    assert code == 0 and "1 outcome(s) recorded" in out, err
+    [rec] = store.visit_outcomes(admin, "qingzu", "2026-11-24")
+    assert rec.reason == "已在农商行贷款"
+    # bytes that are neither UTF-8 nor GBK: the file is named, nothing recorded, no traceback
+    csv.write_bytes(b"county_id,plan_date,lead_id,outcome\n\xff\xfe\x81\n")
+    code, _, err = run(capsys, "outcomes", "import", str(csv))
+    assert code == 2 and str(csv) in err and "Traceback" not in err
+

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from countyreach.csvio import read_csv_table
 from countyreach.errors import AccessDenied, InputError
 from countyreach.io import (
     County,
@@ -450,12 +451,8 @@ class DailyLoop:
             Naming the file, row and field of the first bad row; nothing is recorded.
         """
         p = Path(path)
-        if not p.exists():
-            raise InputError("file not found", file=str(p))
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        missing = [c for c in OUTCOME_FILE_COLUMNS if c not in df.columns]
-        if missing:
-            raise InputError(f"missing column(s) {missing}", file=str(p), field=missing[0])
+        # UTF-8 or GBK (a sheet saved by Excel or WPS on a Chinese desktop), as every input.
+        df = read_csv_table(p, OUTCOME_FILE_COLUMNS)
         visits = []
         for i, rec in enumerate(df.to_dict(orient="records"), start=1):
             key = "|".join(str(rec.get(c, "")) for c in df.columns)

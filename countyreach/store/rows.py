@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from countyreach.csvio import read_csv_table
 from countyreach.errors import InputError, LocatedError, RowErrors
 from countyreach.io import LEAD_COLUMNS, read_leads_table, read_officers
 from countyreach.serialize import officer_to_dict
@@ -67,9 +68,9 @@ def content_hash(obj: Any) -> str:
 
 
 def _tokenise(path: Path) -> pd.DataFrame:
-    # Same tokenisation as io._read_csv; io has already accepted the file as a whole
+    # The same reader as io's (UTF-8 or GBK); io has already accepted the file as a whole
     # (encoding, header, required columns) before this is called.
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return read_csv_table(path, ())
 
 
 def _file_level(reader: Callable[[Path], Any], path: Path) -> tuple[Any, LocatedError | None]:
