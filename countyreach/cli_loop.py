@@ -114,16 +114,24 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     with store:
         admin = store.operator_session()
         county = args.county
+        known = store.learning.county_ids(admin)
+        among = f" (one of {', '.join(known)})" if known else \
+            " (import one first: countyreach county import DIR)"
         if county is None and args.role in ("officer", "manager") and args.region is None:
-            known = store.learning.county_ids(admin)
             if len(known) != 1:
-                raise InputError("which county? give --county ID" + (
-                    f" (one of {', '.join(known)})" if known else
-                    " (import one first: countyreach county import DIR)"), field="--county")
+                raise InputError("which county? give --county ID" + among, field="--county")
             county = known[0]
+        if county is not None and county not in known:
+            # An account for a county the store does not hold could never see anything.
+            raise InputError(f"unknown county {county!r}{among}", field="--county")
         if args.role == "officer" and not args.officer:
             raise InputError("an officer account needs --officer ID (the roster's officer_id)",
                              field="--officer")
+        if args.role == "officer":
+            roster = sorted(o.officer_id for o in store.officers(admin, county))
+            if args.officer not in roster:
+                raise InputError(f"officer {args.officer!r} is not on {county}'s roster (one "
+                                 f"of {', '.join(roster)})", field="--officer")
         store.create_user(args.name, _password(args), args.role, args.officer, county,
                           region=args.region, session=admin)
     where = county or (f"region {args.region}" if args.region else "all counties")

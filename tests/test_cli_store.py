@@ -123,7 +123,14 @@ def test_users_add_reads_the_password_from_stdin(env: Path, demo_dir: Path,
     code, _, _ = run(capsys, "users", "add", "li", "--role", "officer", "--officer", "O02",
                      "--password-stdin")
     assert code == 0
+    # a county the store does not hold, an officer not on the roster: refused, named
+    for argv, named in ((["--role", "manager", "--county", "nowhere"], "nowhere"),
+                        (["--role", "officer", "--officer", "O99"], "O99")):
+        monkeypatch.setattr("sys.stdin", io.StringIO("a long secret 3\n"))
+        code, _, err = run(capsys, "users", "add", "zhao", *argv, "--password-stdin")
+        assert code == 2 and named in err and "Traceback" not in err
     store = Store.open(get_settings().store_url)
+    assert "zhao" not in store.users.usernames()
     session = store.login("wang", "a long secret 1")
     assert session.role == "manager" and session.county_id == "qingzu"
     assert store.login("li", "a long secret 2").officer_id == "O02"
