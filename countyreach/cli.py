@@ -219,11 +219,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     county = _demo_county() if args.command == "demo" else Path(args.county)
     out = check_out_dir(Path(args.out))
     if args.date is not None:
-        try:
-            dt.date.fromisoformat(args.date)
-        except ValueError:
-            raise InputError(f"expected a date like 2026-11-24, got {args.date!r}",
-                             field="--date") from None
+        date_arg(args.date)
     progress = _Progress(enabled=not args.quiet and sys.stderr.isatty())
     try:
         with collected() as notes:
@@ -302,12 +298,30 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1
 
 
+def date_arg(text: str) -> dt.date:
+    """The ``--date`` of a command.
+
+    Raises
+    ------
+    InputError
+        Naming ``--date``, for text that is not an ISO calendar date.
+    """
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"expected a date like 2026-11-24, got {text!r}",
+                         field="--date") from None
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     from countyreach.pipeline import get_scorer, load_county_data, score_leads
 
+    day = date_arg(args.date) if args.date else dt.date.today()
+    if args.top < 1:
+        raise InputError(f"--top must be at least 1, got {args.top}", field="--top")
     data = load_county_data(args.county, cache_dir=args.cache_dir)
     scorer = get_scorer(data, cache_dir=args.cache_dir, retrain=args.retrain)
-    month = (dt.date.fromisoformat(args.date) if args.date else dt.date.today()).strftime("%Y-%m")
+    month = day.strftime("%Y-%m")
     scores = score_leads(data, scorer, month)
     from propensity import value_basis_of
 
@@ -324,11 +338,7 @@ def cmd_plan_many(args: argparse.Namespace) -> int:
     from countyreach.many import plan_many, write_summary
 
     out = check_out_dir(Path(args.out))
-    try:
-        dt.date.fromisoformat(args.date)
-    except ValueError:
-        raise InputError(f"expected a date like 2026-11-24, got {args.date!r}",
-                         field="--date") from None
+    date_arg(args.date)
     if args.workers < 1:
         raise InputError("--workers must be at least 1", field="--workers")
 

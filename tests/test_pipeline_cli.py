@@ -160,6 +160,17 @@ def test_out_naming_an_existing_file_is_refused_before_any_work(
     assert not cache.exists()  # nothing was loaded, trained or cached
 
 
+@pytest.mark.parametrize("argv,named", [(["--date", "2026-99-01"], "--date"),
+                                         (["--top", "0"], "--top")])
+def test_score_refuses_a_bad_date_or_top_before_any_work(
+        argv: list[str], named: str, tmp_path: Path, capsys: pytest.CaptureFixture):
+    cache = tmp_path / "cache"
+    assert main(["-q", "--cache-dir", str(cache), "score", "no-such-county", *argv]) == 2
+    err = capsys.readouterr().err
+    assert named in err and "Traceback" not in err
+    assert not cache.exists()
+
+
 def test_synth_refuses_to_overwrite_without_force(county_copy: Path,
                                                    capsys: pytest.CaptureFixture):
     before = (county_copy / "leads.csv").read_bytes()
