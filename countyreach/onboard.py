@@ -179,9 +179,11 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
             shutil.copyfile(src, roads)
         else:
             assert place is not None
-            roads = download_extract(place, staging / "roads.osm")
+            roads = src = download_extract(place, staging / "roads.osm")
             report.assumptions.append(f"roads downloaded from OpenStreetMap for {place!r}")
-        graph = geo.load_road_graph(roads, cache_dir=None if cache_dir is None
+        # Read from the user's own file, so that a problem with it names that file and not
+        # the staging copy.
+        graph = geo.load_road_graph(src, cache_dir=None if cache_dir is None
                                     else Path(cache_dir) / "graphs")
         # A two-way road is two edges over one geometry: count it once.
         idx = np.arange(len(graph.edge_u))
@@ -190,7 +192,7 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         report.assumptions.append(
             f"drivable roads: {len(graph.node_ids):,} junctions, {km:,.0f} km of road, the "
             "largest connected network of the extract")
-        villages_df = _villages(graph, roads, given_villages, report)
+        villages_df = _villages(graph, src, given_villages, report)
         county_name = name or _county_name(villages_df, out.name)
         branches_df = _branches(graph, villages_df, given_branches, report)
         outline = _boundary(graph, boundary, report)

@@ -69,8 +69,8 @@ def test_the_shared_guixi_extract_becomes_a_county_that_plans(
     _onboard_and_plan(osm, tmp_path / "guixi", cache_dir, "--crs", "gcj02")
 
 
-@pytest.mark.parametrize("case", ["exists", "not_osm", "missing", "bad_id", "no_officers",
-                                  "bad_loan_rule"])
+@pytest.mark.parametrize("case", ["exists", "not_osm", "not_osm_name", "missing", "bad_id",
+                                  "no_officers", "bad_loan_rule"])
 def test_init_refuses_bad_requests_with_exit_2(case: str, demo_dir: Path, tmp_path: Path,
                                                capsys: pytest.CaptureFixture):
     osm = demo_dir / "roads.osm.pbf"
@@ -80,6 +80,9 @@ def test_init_refuses_bad_requests_with_exit_2(case: str, demo_dir: Path, tmp_pa
         root.mkdir()
         (root / "county.json").write_text("{}", encoding="utf-8")
     elif case == "not_osm":
+        (tmp_path / "extract.osm").write_text("lead_id,name\n", encoding="utf-8")
+        args[-1] = str(tmp_path / "extract.osm")
+    elif case == "not_osm_name":
         args[-1] = str(demo_dir / "leads.csv")
     elif case == "missing":
         args[-1] = str(tmp_path / "nowhere.osm.pbf")
@@ -94,6 +97,9 @@ def test_init_refuses_bad_requests_with_exit_2(case: str, demo_dir: Path, tmp_pa
     assert err.startswith("countyreach: error:") and "Traceback" not in err
     if case == "bad_loan_rule":
         assert "'--loan-rule-months'" in err and "got 365" in err
+    if case == "not_osm":  # the user's file, not the staging copy, is named
+        assert str(tmp_path / "extract.osm") in err and ".partial" not in err
+        assert not (tmp_path / ".c.partial").exists()
     if case == "exists":
         assert (root / "county.json").read_text(encoding="utf-8") == "{}"
     else:
