@@ -55,6 +55,7 @@ from countyreach.services.loan_files import (
     LOANS_FILE,
     read_loans,
     read_loans_elsewhere,
+    warn_loan_rows,
 )
 from geo.types import Location, TravelMatrix
 from routing.params import SolveParams
@@ -173,10 +174,12 @@ def load_county_data(
     _check_pins(county, table, officers)
     history_path = county.root / "history.csv"
     history = read_history(history_path) if history_path.exists() else None
+    loans = read_loans(county.root / LOANS_FILE)
+    elsewhere = read_loans_elsewhere(county.root / LOANS_ELSEWHERE_FILE)
+    warn_loan_rows(county.root, loans, elsewhere, lead_ids=table["lead_id"])
     return assemble_county_data(
         county, villages, branches, table, officers, history, cache_dir=cache_dir,
-        progress=report, loans=read_loans(county.root / LOANS_FILE),
-        loans_elsewhere=read_loans_elsewhere(county.root / LOANS_ELSEWHERE_FILE))
+        progress=report, loans=loans, loans_elsewhere=elsewhere)
 
 
 def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple[Depot, ...],
@@ -480,6 +483,8 @@ def plan_day(
         month = dt.date.fromisoformat(day).strftime("%Y-%m")
     except ValueError:
         raise InputError(f"expected a date like 2026-11-24, got {day!r}", field="date") from None
+    if not isinstance(county, CountyData):  # a folder's files (the store's: at import)
+        warn_loan_rows(data.county.root, data.loans, data.loans_elsewhere, month=month)
     report("score leads", 0.4)
     t = time.perf_counter()
     if scorer is None:

@@ -169,6 +169,25 @@ def test_county_import_stores_the_rows_and_a_folder_without_the_file_removes_the
     assert loop.store.loan_book_frame(op, "qingzu") is not None  # the bank's book stays
 
 
+def test_rows_nothing_can_use_are_warned_about_naming_the_file(
+        loop: DailyLoop, county_copy: Path) -> None:
+    """A loan of a lead the leads table lacks, or dated after the plan, is kept but
+    warned about: a typo there would leave a recent borrower open to a visit."""
+    from countyreach.errors import DataWarning
+    from countyreach.services.loan_files import read_loans, warn_loan_rows
+
+    _with_file(county_copy, "lead_id,month\nNOPE1,2026-09\nB0002,2031-01\n")
+    with pytest.warns(DataWarning, match=r"loans_elsewhere.csv: 1 row\(s\) name leads.*NOPE1"):
+        loop.import_county(loop.store.operator_session(), county_copy)
+    book = read_loans(county_copy / "loans.csv")
+    with pytest.warns(DataWarning) as caught:
+        warn_loan_rows(county_copy, book, read_loans_elsewhere(
+            county_copy / "loans_elsewhere.csv"), month="2026-11")
+    [late] = [str(w.message) for w in caught]
+    assert "loans_elsewhere.csv: 1 loan(s) dated after the plan's month 2026-11" in late
+    assert "'B0002' in 2031-01" in late
+
+
 def _none_rows(store: Store) -> set[str]:
     with store.engine.connect() as conn:
         return set(conn.execute(sa.select(S.loans_elsewhere_none.c.lead_id).where(

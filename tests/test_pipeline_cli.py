@@ -240,6 +240,9 @@ def test_input_warnings_are_one_line_each_and_kept_in_the_plan(
     # ~120 km away: the row is skipped. The user reads file and row, not the module and source
     # line that warned, and the plan file keeps the warning as its report.
     _edit_leads(county_copy, 7, lat=36.4, lon=116.2)
+    # and a loan typed with the wrong year: kept, but it does not count yet
+    loans = county_copy / "loans.csv"
+    loans.write_text(loans.read_text(encoding="utf-8") + "B0001,2062-10,\n", encoding="utf-8")
     out = tmp_path / "out"
     code = main(["-q", "--cache-dir", str(cache_dir), "plan", str(county_copy), "--date", DATE,
                  "--time-limit", "1", "--out", str(out)])
@@ -250,6 +253,7 @@ def test_input_warnings_are_one_line_each_and_kept_in_the_plan(
     assert "row 7" in lines[0] and ".py:" not in captured.err
     notes = read_json(out / "plan.json")["meta"]["input_warnings"]
     assert lines[0].removeprefix("countyreach: warning: ") in notes
+    assert any("loans.csv: 1 loan(s) dated after the plan's month" in n for n in notes)
     # (the skipped lead's history rows warn too when the model is fitted, not read from cache)
     shown = [ln for ln in captured.err.splitlines() if ln.startswith("countyreach: warning: ")]
     assert len(shown) == len(notes) >= 1

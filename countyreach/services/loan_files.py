@@ -13,17 +13,19 @@ Both files are optional; a bad row names the file, row and field.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
 
 import propensity
 from countyreach.csvio import read_csv_table, row_errors
-from countyreach.errors import InputError
+from countyreach.errors import DataWarning, DroppedRowWarning, InputError
 from propensity.errors import DataError
 
-__all__ = ["LOANS_FILE", "LOANS_ELSEWHERE_FILE", "read_loans", "read_loans_elsewhere"]
+__all__ = ["LOANS_FILE", "LOANS_ELSEWHERE_FILE", "read_loans", "read_loans_elsewhere",
+           "warn_loan_rows"]
 
 #: The bank's loan book in a county folder.
 LOANS_FILE = "loans.csv"
@@ -109,3 +111,43 @@ def read_loans_elsewhere(path: Path) -> pd.DataFrame | None:
     book = _read_book(path, ignore=("defaulted",), check=propensity.check_loans_elsewhere,
                       refuse=(("known_month", _KNOWN_MONTH_REFUSED),))
     return None if book is None else book[["lead_id", "month", "loan_yuan", "known_month"]]
+
+
+def warn_loan_rows(folder: Path, loans: pd.DataFrame | None, elsewhere: pd.DataFrame | None,
+                   *, lead_ids: Iterable[str] | None = None, month: str | None = None) -> None:
+    """Warn about rows of a folder's loan files that nothing uses: loans of leads the leads
+    table lacks (with ``lead_ids``), and loans dated after ``month`` (the plan's).
+
+    Neither is an error: a bank's book covers more than one county's leads, and a loan
+    counts from its month on. But a typo there (a lead id, 2031 for 2021) would leave a
+    recent borrower open to a visit, so the user is told.
+
+    Parameters
+    ----------
+    folder : Path
+        The county folder (the warnings name its files).
+    loans, elsewhere : pandas.DataFrame or None
+        As :func:`read_loans` and :func:`read_loans_elsewhere` return them.
+    lead_ids : iterable of str, optional
+        The leads table's ids.
+    month : str, optional
+        ``YYYY-MM`` of the plan.
+    """
+    known = None if lead_ids is None else {str(x) for x in lead_ids}
+    for name, book in ((LOANS_FILE, loans), (LOANS_ELSEWHERE_FILE, elsewhere)):
+        if book is None or not len(book):
+            continue
+        ids = book["lead_id"].astype(str)
+        if known is not None and not ids.isin(known).all():
+            other = ids[~ids.isin(known)]
+            warnings.warn(f"{folder / name}: {len(other)} row(s) name leads that are not in "
+                          f"the leads table (e.g. {other.iloc[0]!r}); not used",
+                          DroppedRowWarning, stacklevel=2)
+        months = book["month"].astype(str)
+        late = (months != "") & (months > month) if month is not None else None
+        if late is not None and late.any():
+            warnings.warn(f"{folder / name}: {int(late.sum())} loan(s) dated after the plan's "
+                          f"month {month} (e.g. lead {ids[late].iloc[0]!r} in "
+                          f"{months[late].iloc[0]}); a loan counts from its month on",
+                          DataWarning, stacklevel=2)
+

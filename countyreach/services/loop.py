@@ -48,6 +48,7 @@ from countyreach.services.loan_files import (
     LOANS_FILE,
     read_loans,
     read_loans_elsewhere,
+    warn_loan_rows,
 )
 from countyreach.services.models import (
     ModelChoice,
@@ -244,6 +245,8 @@ class DailyLoop:
                                  field=exc.field) from None
         self.store.ensure_county(session, cid, county.name[:200])
         leads = self.store.import_leads(county.leads, cid, session=session, crs=county.crs)
+        warn_loan_rows(county.root, loans, elsewhere,
+                       lead_ids=self.store.leads_frame(session, cid)["lead_id"])
         officers = self.store.import_officers(county.officers, cid, session=session,
                                               crs=county.crs)
         randomised = (sum(randomised_flags(history))
