@@ -148,6 +148,19 @@ def test_every_bad_row_of_a_loan_file_is_named_in_one_error(tmp_path: Path) -> N
         assert "row 3, field 'loan_yuan'" in str(err.value)
 
 
+def test_two_loans_of_one_lead_in_one_month_are_warned_about(tmp_path: Path) -> None:
+    from countyreach.errors import DataWarning
+    from countyreach.services.models import read_loans
+
+    p = tmp_path / "loans.csv"
+    p.write_text("lead_id,month,loan_yuan\nB0001,2026-10,5000\nB0002,2026-10,\n"
+                 "B0001,2026-10,80000\n", encoding="utf-8")
+    with pytest.warns(DataWarning, match=r"loans.csv: rows 1, 3 give one lead two loans"):
+        book = read_loans(p)
+    assert book is not None and len(book) == 2
+    assert book.loc[book["lead_id"] == "B0001", "loan_yuan"].tolist() == [80000.0]
+
+
 def test_county_import_stores_the_rows_and_a_folder_without_the_file_removes_them(
         loop: DailyLoop, county_copy: Path) -> None:
     op = loop.store.operator_session()

@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import propensity
@@ -35,9 +36,11 @@ LOANS_ELSEWHERE_FILE = "loans_elsewhere.csv"
 
 def _read_book(path: Path, ignore: tuple[str, ...] = (),
                check: Callable[[pd.DataFrame], pd.DataFrame] = propensity.check_loan_book,
-               refuse: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame | None:
+               refuse: tuple[tuple[str, str], ...] = (),
+               one_per_month: bool = False) -> pd.DataFrame | None:
     """A loan file read and checked by ``check``; ``refuse``: ``(column, why)`` the file
-    must not have."""
+    must not have; ``one_per_month``: warn about a lead's second row of a month (the
+    check keeps the last)."""
     p = Path(path)
     if not p.exists():
         return None
@@ -46,9 +49,13 @@ def _read_book(path: Path, ignore: tuple[str, ...] = (),
         if col in table.columns:
             raise InputError(why, file=str(p), field=col)
     try:
-        return check(table)
+        book = check(table)
     except DataError as exc:
         whole = InputError(exc.reason, file=str(p), row=exc.row, field=exc.field)
+    else:
+        if one_per_month:
+            _warn_repeats(p, table)
+        return book
     # Every bad row in one error, so a spreadsheet is fixed in one pass.
     errors = []
     for i in range(len(table)):
@@ -57,6 +64,18 @@ def _read_book(path: Path, ignore: tuple[str, ...] = (),
         except DataError as exc:
             errors.append(InputError(exc.reason, file=str(p), row=i + 1, field=exc.field))
     raise (row_errors(p, errors) if errors else whole) from None
+
+
+def _warn_repeats(path: Path, table: pd.DataFrame) -> None:
+    """One warning naming the rows that repeat a lead and month of an earlier row."""
+    key = table["lead_id"].str.strip() + "|" + table["month"].str.strip().str.slice(0, 7)
+    again = np.flatnonzero(key.duplicated(keep=False).to_numpy())
+    if not len(again):
+        return
+    rows = ", ".join(str(i + 1) for i in again[:6]) + (" …" if len(again) > 6 else "")
+    warnings.warn(f"{path}: rows {rows} give one lead two loans in one month; the book holds "
+                  "one loan per lead and month, so the last of each is kept",
+                  DroppedRowWarning, stacklevel=3)
 
 
 def read_loans(path: Path) -> pd.DataFrame | None:
@@ -73,7 +92,7 @@ def read_loans(path: Path) -> pd.DataFrame | None:
     InputError
         Naming the file, row and field of the first bad value, and every other bad row.
     """
-    return _read_book(path)
+    return _read_book(path, one_per_month=True)
 
 
 #: Why ``loans_elsewhere.csv`` has no ``known_month``.
