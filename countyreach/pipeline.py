@@ -173,7 +173,8 @@ def load_county_data(
     officers = read_officers(county.officers, crs=county.crs)
     _check_pins(county, table, officers)
     history_path = county.root / "history.csv"
-    history = read_history(history_path) if history_path.exists() else None
+    history = _known_history(history_path, read_history(history_path), table) \
+        if history_path.exists() else None
     loans = read_loans(county.root / LOANS_FILE)
     elsewhere = read_loans_elsewhere(county.root / LOANS_ELSEWHERE_FILE)
     warn_loan_rows(county.root, loans, elsewhere, lead_ids=table["lead_id"])
@@ -237,6 +238,19 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
     table = add_spatial_features(table, branches)
     return CountyData(county, graph, villages, branches, table, officers, snap_map, history,
                       loans, loans_elsewhere)
+
+
+def _known_history(path: Path, history: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """The history's rows of leads in the leads table; the others skipped with a warning
+    naming the file and the first such row (a lead no longer listed, or a typo)."""
+    known = history["lead_id"].astype(str).isin(set(table["lead_id"].astype(str))).to_numpy()
+    if known.all():
+        return history
+    first = int(np.flatnonzero(~known)[0])
+    warnings.warn(f"{path}: {int((~known).sum())} row(s) name leads that are not in the leads "
+                  f"table (e.g. row {first + 1}: {history['lead_id'].iloc[first]!r}); skipped",
+                  DroppedRowWarning, stacklevel=3)
+    return history[known].reset_index(drop=True)
 
 
 def _check_pins(county: County, table: pd.DataFrame, officers: Sequence[Officer]) -> None:

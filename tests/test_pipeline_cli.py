@@ -160,6 +160,20 @@ def test_out_naming_an_existing_file_is_refused_before_any_work(
     assert not cache.exists()  # nothing was loaded, trained or cached
 
 
+def test_history_rows_of_unknown_leads_are_skipped_naming_file_and_row(
+        county_copy: Path, cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture):
+    hist = county_copy / "history.csv"
+    lines = hist.read_text(encoding="utf-8").splitlines()
+    lines[2] = "ZZZ9," + lines[2].split(",", 1)[1]  # row 2: a lead no longer listed
+    hist.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code = main(["-q", "--cache-dir", str(cache_dir), "plan", str(county_copy), "--date", DATE,
+                 "--time-limit", "1", "--out", str(tmp_path / "out")])
+    assert code == 0
+    shown = [ln for ln in capsys.readouterr().err.splitlines() if "ZZZ9" in ln]
+    assert shown == [f"countyreach: warning: {hist}: 1 row(s) name leads that are not in the "
+                     "leads table (e.g. row 2: 'ZZZ9'); skipped"]
+
+
 @pytest.mark.parametrize("argv,named", [(["--date", "2026-99-01"], "--date"),
                                          (["--top", "0"], "--top")])
 def test_score_refuses_a_bad_date_or_top_before_any_work(
