@@ -57,6 +57,7 @@ from countyreach.services.loan_files import (
     read_loans_elsewhere,
     warn_loan_rows,
 )
+from countyreach.table_checks import check_pins, known_history, warn_unmatched_skills
 from geo.types import Location, TravelMatrix
 from routing.params import SolveParams
 from routing.plan import DroppedLead, DropReason, Plan, Violation
@@ -171,9 +172,10 @@ def load_county_data(
     branches = read_branches(county.branches, crs=county.crs)
     table = read_leads_table(county.leads, crs=county.crs)
     officers = read_officers(county.officers, crs=county.crs)
-    _check_pins(county, table, officers)
+    check_pins(county, table, officers)
+    warn_unmatched_skills(county, table, officers, villages)
     history_path = county.root / "history.csv"
-    history = _known_history(history_path, read_history(history_path), table) \
+    history = known_history(history_path, read_history(history_path), table) \
         if history_path.exists() else None
     loans = read_loans(county.root / LOANS_FILE)
     elsewhere = read_loans_elsewhere(county.root / LOANS_ELSEWHERE_FILE)
@@ -238,32 +240,6 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
     table = add_spatial_features(table, branches)
     return CountyData(county, graph, villages, branches, table, officers, snap_map, history,
                       loans, loans_elsewhere)
-
-
-def _known_history(path: Path, history: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """The history's rows of leads in the leads table; the others skipped with a warning
-    naming the file and the first such row (a lead no longer listed, or a typo)."""
-    known = history["lead_id"].astype(str).isin(set(table["lead_id"].astype(str))).to_numpy()
-    if known.all():
-        return history
-    first = int(np.flatnonzero(~known)[0])
-    warnings.warn(f"{path}: {int((~known).sum())} row(s) name leads that are not in the leads "
-                  f"table (e.g. row {first + 1}: {history['lead_id'].iloc[first]!r}); skipped",
-                  DroppedRowWarning, stacklevel=3)
-    return history[known].reset_index(drop=True)
-
-
-def _check_pins(county: County, table: pd.DataFrame, officers: Sequence[Officer]) -> None:
-    """An appointment with an officer the roster does not know is a typo, not a wish."""
-    known = {o.officer_id for o in officers}
-    if "pinned_officer_id" not in table.columns:
-        return
-    for rec in table[["pinned_officer_id", "source_row"]].itertuples(index=False):
-        pin = rec.pinned_officer_id
-        if isinstance(pin, str) and pin and pin not in known:
-            raise InputError(f"officer {pin!r} is not in the roster ({county.officers.name}: "
-                             f"{', '.join(sorted(known)[:8])}…)", file=str(county.leads),
-                             row=int(rec.source_row), field="pinned_officer_id")
 
 
 def _drop_roadless_leads(county: County, table: pd.DataFrame,

@@ -102,6 +102,8 @@ Text = Annotated[str, BeforeValidator(_as_text), StringConstraints(strip_whitesp
                  AfterValidator(_no_control)]
 #: A number that may be left empty; its range is given with ``_range(lo, hi)``.
 OptFloat = Annotated[float | None, BeforeValidator(_blank_to_none)]
+#: A whole number that may be left empty (a count: visits, units); "12.0" is 12, "12.5" refused.
+OptInt = Annotated[int | None, BeforeValidator(_blank_to_none)]
 
 
 def _range(lo: float, hi: float) -> Any:
@@ -168,7 +170,7 @@ class LeadRow(_Row):
     window_start: Text = _chars(8)
     window_end: Text = _chars(8)
     pinned_officer_id: OptId = None
-    load: OptFloat = _range(0, 10_000)
+    load: OptInt = _range(0, 10_000)
     years_operating: OptFloat = _feature("years_operating")
     staff: OptFloat = _feature("staff")
     mobile_pay_flow_yuan: OptFloat = _feature("mobile_pay_flow_yuan")
@@ -195,8 +197,8 @@ class OfficerRow(_Row):
     shift_start: Clock
     shift_end: Clock
     max_drive_min: OptFloat = _range(0, 24 * 60)
-    max_visits: OptFloat = _range(0, 200)
-    capacity: OptFloat = _range(1, 100_000)
+    max_visits: OptInt = _range(0, 200)
+    capacity: OptInt = _range(1, 100_000)
     skills: Text = _chars(2000)
     localities: Text = _chars(2000)
     lunch_start: OptClock = None
@@ -237,6 +239,8 @@ M = TypeVar("M", bound=BaseModel)
 
 _MESSAGES = {
     "float_parsing": "expected a number, got {input!r}",
+    "int_parsing": "expected a whole number, got {input!r}",
+    "int_from_float": "expected a whole number, got {input!r}",
     "finite_number": "expected a finite number, got {input!r}",
     "string_pattern_mismatch": "{input!r} is not one of the allowed values",
     "string_too_long": "longer than {max_length} characters",

@@ -187,3 +187,21 @@ def test_a_county_and_outcomes_saved_as_gbk_import(
     code, _, err = run(capsys, "outcomes", "import", str(csv))
     assert code == 2 and str(csv) in err and "Traceback" not in err
 
+
+
+def test_county_import_warns_about_rows_that_match_nothing(
+        env: Path, demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = env / "typos"
+    shutil.copytree(demo_dir, folder)
+    officers = folder / "officers.csv"
+    officers.write_text(officers.read_text(encoding="utf-8").replace("庆北村;", "庆北庄;", 1),
+                        encoding="utf-8")
+    loans = folder / "loans.csv"
+    loans.write_text(loans.read_text(encoding="utf-8") + "NOPE1,2025-01,5000,0\n",
+                     encoding="utf-8")
+    code, _, err = run(capsys, "county", "import", str(folder))
+    assert code == 0, err
+    warned = [ln for ln in err.splitlines() if ln.startswith("countyreach: warning: ")]
+    assert any(f"{officers}: officer O01's localities '庆北庄' match no village" in ln
+               for ln in warned)
+    assert any(f"{loans}: 1 row(s) name leads" in ln and "NOPE1" in ln for ln in warned)

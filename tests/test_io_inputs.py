@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +19,9 @@ from countyreach.io import (
     read_officers,
     read_villages,
 )
+from countyreach.services.loan_files import warn_loan_rows
 from countyreach.services.models import read_loans, read_loans_elsewhere
+from countyreach.table_checks import known_history, warn_unmatched_skills
 from propensity.planning import LOCKOUT_MONTHS
 
 
@@ -208,6 +211,11 @@ def test_no_warnings_on_clean_demo_files(demo_dir: Path):
         history = read_history(county.root / "history.csv")
         loans = read_loans(county.root / "loans.csv")
         elsewhere = read_loans_elsewhere(county.root / "loans_elsewhere.csv")
+        # nor do the checks across the files
+        assert len(known_history(county.root / "history.csv", history, leads)) == len(history)
+        warn_unmatched_skills(county, leads, officers, villages)
+        warn_loan_rows(county.root, loans, elsewhere, lead_ids=leads["lead_id"],
+                       month="2026-11")
     read = {county.officers.name, county.villages.name, county.branches.name,
             county.leads.name, "history.csv", "loans.csv", "loans_elsewhere.csv",
             "county.json"}
@@ -217,6 +225,38 @@ def test_no_warnings_on_clean_demo_files(demo_dir: Path):
     assert len(leads) > 0 and len(history) > 0
     assert loans is not None and len(loans) > 0
     assert elsewhere is not None and len(elsewhere) > 0
+
+
+@pytest.mark.parametrize(("value", "expected"), [("12", 12), ("12.0", 12), ("", None)])
+def test_counts_are_whole_numbers(tmp_path: Path, demo_dir: Path, value: str,
+                                  expected: int | None):
+    lines = (demo_dir / "officers.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(",240,12,", f",240,{value},")
+    p = _write(tmp_path / "officers.csv", "\n".join(lines) + "\n")
+    assert read_officers(p)[0].max_visits == expected
+
+
+def test_a_fractional_count_is_refused_naming_row_and_field(tmp_path: Path, demo_dir: Path):
+    lines = (demo_dir / "officers.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(",240,12,", ",240,12.5,")
+    p = _write(tmp_path / "officers.csv", "\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=r"row 1, field 'max_visits': expected a whole number"):
+        read_officers(p)
+
+
+def test_skills_and_localities_that_match_nothing_are_warned_about(demo_dir: Path):
+    """A typo in a skill or a village would leave the officer idle when they are enforced."""
+    county = load_county(demo_dir)
+    leads = read_leads_table(county.leads, crs=county.crs)
+    villages = read_villages(county.villages, crs=county.crs)
+    o = read_officers(county.officers)[0]
+    odd = replace(o, skills=o.skills | {"sheep_farms"}, localities=o.localities | {"庆北庄"})
+    with pytest.warns(DataWarning) as caught:
+        warn_unmatched_skills(county, leads, [odd], villages)
+    assert [str(w.message) for w in caught] == [
+        f"{county.officers}: officer {o.officer_id}'s skills 'sheep_farms' match no lead's "
+        "industry",
+        f"{county.officers}: officer {o.officer_id}'s localities '庆北庄' match no village"]
 
 
 def test_an_industry_the_model_does_not_know_is_kept_and_named_once(tmp_path: Path):

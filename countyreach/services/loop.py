@@ -64,6 +64,7 @@ from countyreach.services.visited import plan_store_day, visited_stops
 from countyreach.store import ImportReport, OutcomeRecord, Session, Store
 from countyreach.store.checks import check_date, check_id
 from countyreach.store.learning import loan_book_rows, loans_elsewhere_rows, randomised_flags
+from countyreach.table_checks import warn_unmatched_skills
 from propensity.history import check_history
 from propensity.outcomes import Outcome
 from propensity.planning import LOCKOUT_MONTHS
@@ -230,7 +231,7 @@ class DailyLoop:
         if hist_path.exists():
             history = check_history(read_history(hist_path))
         # validate every map file (and the loan files) before anything of the county is written
-        read_villages(county.villages, crs=county.crs)
+        villages = read_villages(county.villages, crs=county.crs)
         read_branches(county.branches, crs=county.crs)
         loans = read_loans(county.root / LOANS_FILE)
         elsewhere = read_loans_elsewhere(county.root / LOANS_ELSEWHERE_FILE)
@@ -245,10 +246,11 @@ class DailyLoop:
                                  field=exc.field) from None
         self.store.ensure_county(session, cid, county.name[:200])
         leads = self.store.import_leads(county.leads, cid, session=session, crs=county.crs)
-        warn_loan_rows(county.root, loans, elsewhere,
-                       lead_ids=self.store.leads_frame(session, cid)["lead_id"])
+        stored = self.store.leads_frame(session, cid)
+        warn_loan_rows(county.root, loans, elsewhere, lead_ids=stored["lead_id"])
         officers = self.store.import_officers(county.officers, cid, session=session,
                                               crs=county.crs)
+        warn_unmatched_skills(county, stored, self.store.officers(session, cid), villages)
         randomised = (sum(randomised_flags(history))
                       if "visited_by_policy" in history.columns else None)
         counts = self.store.import_history(session, cid, history) if len(history) else \

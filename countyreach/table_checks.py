@@ -1,0 +1,98 @@
+"""Checks across a county's tables: what one file says about another's rows.
+
+A history row of a lead the leads table lacks, an officer's skill no lead has, an
+appointment with an officer the roster does not know: each file is valid alone, so the
+readers cannot see these. They are warnings when the day can go on (named by file and row),
+errors when it cannot.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from countyreach.errors import DataWarning, DroppedRowWarning, InputError
+from countyreach.io import County
+from routing.problem import Officer
+
+__all__ = ["known_history", "warn_unmatched_skills", "check_pins"]
+
+
+def known_history(path: Path, history: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """The history's rows of leads in the leads table; the others skipped with a warning
+    naming the file and the first such row (a lead no longer listed, or a typo).
+
+    Parameters
+    ----------
+    path : Path
+        ``history.csv`` (the warning names it).
+    history : pandas.DataFrame
+        As :func:`countyreach.io.read_history` returns it (file order).
+    table : pandas.DataFrame
+        The leads table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of known leads.
+    """
+    known = history["lead_id"].astype(str).isin(set(table["lead_id"].astype(str))).to_numpy()
+    if known.all():
+        return history
+    first = int(np.flatnonzero(~known)[0])
+    warnings.warn(f"{path}: {int((~known).sum())} row(s) name leads that are not in the leads "
+                  f"table (e.g. row {first + 1}: {history['lead_id'].iloc[first]!r}); skipped",
+                  DroppedRowWarning, stacklevel=3)
+    return history[known].reset_index(drop=True)
+
+
+def warn_unmatched_skills(county: County, table: pd.DataFrame, officers: Sequence[Officer],
+                           villages: pd.DataFrame) -> None:
+    """Warn about skills no lead's industry has and localities that are no village, per
+    officer: a typo there leaves an officer idle when skills or localities are enforced.
+
+    Parameters
+    ----------
+    county : County
+        Names ``officers.csv`` in the warnings.
+    table : pandas.DataFrame
+        The leads table (``industry``, optional ``village``).
+    officers : sequence of Officer
+        The roster.
+    villages : pandas.DataFrame
+        ``villages.csv`` (``name``).
+    """
+    industries = set(table["industry"].astype(str))
+    places = set(table.get("village", pd.Series(dtype=str)).astype(str)) | set(
+        villages["name"].astype(str))
+    for o in officers:
+        for what, given, known, of in (("skills", o.skills, industries, "lead's industry"),
+                                       ("localities", o.localities, places, "village")):
+            odd = sorted(set(given) - known)
+            if odd:
+                warnings.warn(f"{county.officers}: officer {o.officer_id}'s {what} "
+                              f"{', '.join(map(repr, odd))} match no {of}",
+                              DataWarning, stacklevel=3)
+
+
+def check_pins(county: County, table: pd.DataFrame, officers: Sequence[Officer]) -> None:
+    """Refuse an appointment with an officer the roster does not know (a typo, not a wish).
+
+    Raises
+    ------
+    InputError
+        Naming ``leads.csv``, the row and ``pinned_officer_id``.
+    """
+    known = {o.officer_id for o in officers}
+    if "pinned_officer_id" not in table.columns:
+        return
+    for rec in table[["pinned_officer_id", "source_row"]].itertuples(index=False):
+        pin = rec.pinned_officer_id
+        if isinstance(pin, str) and pin and pin not in known:
+            raise InputError(f"officer {pin!r} is not in the roster ({county.officers.name}: "
+                             f"{', '.join(sorted(known)[:8])}…)", file=str(county.leads),
+                             row=int(rec.source_row), field="pinned_officer_id")
