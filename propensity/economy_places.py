@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from propensity.errors import DataError
+from propensity.errors import DataError, DataWarning
 
 __all__ = ["check_villages", "default_branches", "jitter", "business_names", "revenue_band"]
 
@@ -34,7 +35,16 @@ def check_villages(villages: pd.DataFrame) -> pd.DataFrame:
         raise DataError(f"villages table lacks column(s) {missing}", field=missing[0])
     v = villages.copy()
     if "place" in v.columns:
-        v = v[v["place"].astype(str).str.strip().isin(_PLACES)]
+        rural = v["place"].astype(str).str.strip().isin(_PLACES)
+        if rural.any():
+            v = v[rural]
+        elif len(v):
+            # An extract that names no villages (a county onboarded with stand-ins at road
+            # junctions, or one that tags its settlements otherwise): its places are all
+            # there is.
+            kinds = ", ".join(sorted(set(v["place"].astype(str))))
+            warnings.warn(f"no village, hamlet or town rows: businesses are placed at the "
+                          f"{len(v)} places given ({kinds})", DataWarning, stacklevel=3)
     v["lat"] = pd.to_numeric(v["lat"], errors="coerce")
     v["lon"] = pd.to_numeric(v["lon"], errors="coerce")
     bad = v[v["lat"].isna() | v["lon"].isna() | ~v["lat"].between(-90, 90)
@@ -43,8 +53,7 @@ def check_villages(villages: pd.DataFrame) -> pd.DataFrame:
         row = int(bad.index[0]) + 1 if isinstance(bad.index[0], (int, np.integer)) else None
         raise DataError("village coordinates must be numbers in range", row=row, field="lat")
     if v.empty:
-        raise DataError("no village, hamlet or town rows to place businesses in",
-                         field="place")
+        raise DataError("no village rows to place businesses in", field="name")
     return v.reset_index(drop=True)
 
 

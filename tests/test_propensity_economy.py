@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import propensity as P
-from propensity.errors import DataError
+from propensity.errors import DataError, DataWarning
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +122,16 @@ def test_bad_generator_inputs_are_input_errors(villages: pd.DataFrame) -> None:
     with pytest.raises(DataError, match="month"):
         P.generate_economy(villages, start_month="2025-13")
     with pytest.raises(DataError, match="no village"):
-        P.generate_economy(villages.assign(place="city"))
+        P.generate_economy(villages.iloc[:0])
+
+
+def test_places_other_than_villages_are_used_when_there_are_no_villages(
+        villages: pd.DataFrame) -> None:
+    # A county onboarded from an extract without settlements has junction stand-ins.
+    with pytest.warns(DataWarning, match="placed at the .* places given \\(junction\\)"):
+        e = P.generate_economy(villages.assign(place="junction"), n_businesses=60, n_months=3,
+                               seed=1)
+    assert set(e.businesses["village"]) <= set(villages["name"])
 
 
 def test_industry_mix_is_respected(villages: pd.DataFrame) -> None:
