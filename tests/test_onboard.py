@@ -61,6 +61,38 @@ def test_a_gcj02_folder_writes_its_generated_points_in_gcj02(
     assert ((back["lat"] - a["lat"]).abs() < 1e-5).all()
 
 
+def _grid_without_places(path: Path, n: int = 8, step_deg: float = 0.006) -> Path:
+    """A hand-made OSM file: an n x n grid of residential roads (~540 m apart), no place
+    nodes, like an extract whose settlements nobody tagged."""
+    nodes = [f'  <node id="{1 + i * n + j}" lat="{35.5 + i * step_deg:.5f}" '
+             f'lon="{115.0 + j * step_deg:.5f}" version="1"/>'
+             for i in range(n) for j in range(n)]
+    ways, wid = [], 1000
+    for i in range(n):
+        for refs in ([1 + i * n + j for j in range(n)], [1 + j * n + i for j in range(n)]):
+            wid += 1
+            nds = "".join(f'<nd ref="{r}"/>' for r in refs)
+            ways.append(f'  <way id="{wid}" version="1">{nds}'
+                        '<tag k="highway" v="residential"/></way>')
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" '
+                    'generator="countyreach-tests">\n' + "\n".join(nodes + ways)
+                    + "\n</osm>\n", encoding="utf-8")
+    return path
+
+
+def test_an_extract_without_villages_becomes_a_county_that_plans(
+        tmp_path: Path, cache_dir: Path, capsys: pytest.CaptureFixture):
+    # init places stand-in villages at road junctions; synth puts businesses there.
+    osm = _grid_without_places(tmp_path / "grid.osm")
+    out = _onboard_and_plan(osm, tmp_path / "grid", cache_dir)
+    captured = capsys.readouterr()
+    assert "stand-ins" in captured.out
+    assert "businesses are placed at the" in captured.err
+    assert set(read_villages(tmp_path / "grid" / "villages.csv")["place"]) == {"junction"}
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert sum(len(r["stops"]) for r in plan["routes"]) > 0
+
+
 def test_the_shared_guixi_extract_becomes_a_county_that_plans(
         shared_dir: Path, tmp_path: Path, cache_dir: Path):
     osm = shared_dir / "data" / "osm" / "jiangxi_guixi_city.osm.pbf"
