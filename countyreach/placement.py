@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ from geo.types import Location
 from routing.problem import Officer
 
 __all__ = ["LEAD_MAX_OUTSIDE_M", "OFFICER_MAX_OUTSIDE_M", "crs_hint", "outside_m",
-           "keep_inside", "check_crs_mixup"]
+           "keep_inside", "leads_inside", "check_crs_mixup"]
 
 #: A lead farther than this outside the road network's outline is skipped.
 LEAD_MAX_OUTSIDE_M = 1_000.0
@@ -37,9 +38,10 @@ OFFICER_MAX_OUTSIDE_M = 2_000.0
 _MOSTLY_OUTSIDE = 0.5
 
 
-def crs_hint(county: County) -> str:
-    """A hint about the coordinate system, for a county whose points miss its roads."""
-    if county.crs == "wgs84":
+def crs_hint(county: County | str) -> str:
+    """A hint about the coordinate system (a county's, or a name), for points that miss
+    the roads."""
+    if (county if isinstance(county, str) else county.crs) == "wgs84":
         return (" (if the file came from Amap/Tencent it is GCJ-02, from Baidu BD-09: declare "
                 "\"crs\" in county.json)")
     return ""
@@ -112,6 +114,32 @@ def keep_inside(county: County, graph: Any, table: pd.DataFrame,
                 warnings.warn(f"{county.officers}: row {i}: officer {o.officer_id}'s {which} "
                               f"lies {off_m:,.0f} m outside the road network; snapped to the "
                               "nearest road", DataWarning, stacklevel=3)
+    return leads_inside(county.leads, county.crs, graph, table)
+
+
+def leads_inside(leads_file: Path, crs: str, graph: Any, table: pd.DataFrame) -> pd.DataFrame:
+    """The leads part of :func:`keep_inside` (the simulation's population uses it too).
+
+    Parameters
+    ----------
+    leads_file : Path
+        Named in the warnings and errors.
+    crs : str
+        The file's coordinate system (for the hint when most leads miss the roads).
+    graph : geo.RoadGraph
+    table : pandas.DataFrame
+        Validated leads (``lat``, ``lon`` in WGS-84, ``source_row``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The leads within :data:`LEAD_MAX_OUTSIDE_M` of the network's outline.
+
+    Raises
+    ------
+    InputError
+        When most leads lie far outside (a whole-file mistake).
+    """
     if table.empty:
         return table
     d = outside_m(graph, table["lat"].to_numpy(float), table["lon"].to_numpy(float))
@@ -121,17 +149,17 @@ def keep_inside(county: County, graph: Any, table: pd.DataFrame,
         raise InputError(
             f"{int(far.sum())} of {len(table)} leads lie outside the county's road network "
             f"(lead {first['lead_id']} {d[far][0]:,.0f} m outside): the file does not "
-            "belong to this county's roads" + crs_hint(county),
-            file=str(county.leads), row=int(first["source_row"]), field="lat")
+            "belong to this county's roads" + crs_hint(crs),
+            file=str(leads_file), row=int(first["source_row"]), field="lat")
     near: npt.NDArray[np.bool_] = np.asarray((d > 0) & ~far)
     if near.any():
-        warnings.warn(f"{county.leads}: {int(near.sum())} lead(s) lie up to "
+        warnings.warn(f"{leads_file}: {int(near.sum())} lead(s) lie up to "
                       f"{d[near].max():,.0f} m outside the road network (rows "
                       f"{_rows(table, near)}); snapped to the nearest road",
                       DataWarning, stacklevel=3)
     for k in np.flatnonzero(far):
         rec = table.iloc[int(k)]
-        warnings.warn(f"{county.leads}: row {int(rec['source_row'])}: lead {rec['lead_id']} "
+        warnings.warn(f"{leads_file}: row {int(rec['source_row'])}: lead {rec['lead_id']} "
                       f"lies {d[k]:,.0f} m outside the county's road network; skipped",
                       DroppedRowWarning, stacklevel=3)
     return table[~far].reset_index(drop=True) if far.any() else table

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from countyreach.errors import InputError
+from countyreach.errors import DataWarning, InputError
 from countyreach.io import read_leads_table, read_officers, read_villages
 from countyreach.simulation import Scenario, simulate, world_from_county
 from countyreach.simulation.cli import add_subcommands
@@ -73,6 +73,18 @@ def test_world_holds_the_countys_leads_with_their_features(county_copy):
     assert list(b["service_s"]) == list(leads["service_s"])
     # The hidden truth covers exactly these businesses.
     assert set(world.economy.truth.index) == set(leads["lead_id"])
+
+
+def test_a_lead_far_off_the_roads_is_skipped_as_planning_does(county_copy, cache_dir):
+    # On the roads a county that plans also simulates: a lead that lies in the next
+    # county is skipped with its row named, not a reason to stop.
+    _rewrite_csv(county_copy / "leads.csv",
+                 lambda i, r: {**r, "lat": "36.4", "lon": "116.2"} if i == 6 else r)
+    with pytest.warns(DataWarning, match=r"leads.csv: row 7: lead \S+ lies .* outside"):
+        world = world_from_county(county_copy, cache_dir=cache_dir)
+    leads = read_leads_table(county_copy / "leads.csv")
+    assert list(world.businesses["lead_id"]) == [x for i, x in enumerate(leads["lead_id"])
+                                                 if i != 6]
 
 
 def test_simulate_uses_the_leads_and_the_rosters_officers(county_copy):

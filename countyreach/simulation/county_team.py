@@ -17,7 +17,7 @@ one line for the command line.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -131,7 +131,9 @@ def county_inputs(path: str | Path) -> CountyInputs:
 
 
 def county_population(leads: Path, crs: str, villages: pd.DataFrame, branches: pd.DataFrame,
-                      spec: PopulationSpec) -> tuple[Any, dict[str, int]]:
+                      spec: PopulationSpec,
+                      keep: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+                      ) -> tuple[Any, dict[str, int]]:
     """The county's own businesses with a hidden truth and a history from the economy.
 
     Parameters
@@ -144,6 +146,9 @@ def county_population(leads: Path, crs: str, villages: pd.DataFrame, branches: p
         The county's places (WGS-84).
     spec : PopulationSpec
         Seed, variant and history length (its size, mix and densities do not apply).
+    keep : callable, optional
+        Filters the read leads first (the world skips leads far off its roads, as
+        planning does).
 
     Returns
     -------
@@ -155,6 +160,8 @@ def county_population(leads: Path, crs: str, villages: pd.DataFrame, branches: p
     from propensity.economy import economy_for_businesses
 
     table = read_leads_table(leads, crs=crs)
+    if keep is not None:
+        table = keep(table)
     econ = economy_for_businesses(table, villages, branches, n_months=spec.n_history_months,
                                   seed=spec.seed, start_month=spec.start_month,
                                   variant=spec.variant)

@@ -35,6 +35,7 @@ import pandas as pd
 
 from countyreach.errors import DataWarning, InputError
 from countyreach.io import SERVICE_MIN_BY_INDUSTRY, read_branches, read_villages
+from countyreach.placement import OFFICER_MAX_OUTSIDE_M, leads_inside
 from countyreach.simulation.county_team import (
     POPULATION_LEADS,
     POPULATION_SYNTHETIC,
@@ -296,8 +297,21 @@ def world_from_county(
                               "lon": d.location.lon} for d in branch_depots])
     service: dict[str, int] | None = None
     meta: dict[str, Any] = {"county": str(county.root), "county_id": county.county_id}
+    graph = None
+    if travel == "roads":
+        import geo
+        from countyreach.pipeline import default_cache_dir
+
+        cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        graph = geo.load_road_graph(county.roads, cache_dir=cache / "graphs")
     if use_leads and county.leads is not None:
-        econ, service = county_population(county.leads, county.crs, villages, branches, spec)
+        leads_file, crs = county.leads, county.crs
+        # As planning: leads a little outside the roads are snapped (a warning), far ones
+        # skipped with their row named.
+        keep = None if graph is None else (
+            lambda t: leads_inside(leads_file, crs, graph, t))
+        econ, service = county_population(county.leads, county.crs, villages, branches, spec,
+                                          keep=keep)
         meta.update(population=POPULATION_LEADS, population_file=str(county.leads))
     else:
         econ = synthesise_population(villages, spec, branches)
@@ -311,16 +325,15 @@ def world_from_county(
     ids, points = _nodes(econ.businesses, sites)
     more_ids, more_points = roster_nodes(roster, ids)
     ids, points = ids + more_ids, points + more_points
-    if travel == "roads":
+    if graph is not None:
         import geo
-        from countyreach.pipeline import default_cache_dir
 
-        cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-        graph = geo.load_road_graph(county.roads, cache_dir=cache / "graphs")
         with warnings.catch_warnings():
             # Synthetic farms sit in fields: far snaps are expected and reported once.
             warnings.simplefilter("ignore", DataWarning)
-            snaps = geo.snap_points(graph, points, ids)
+            # Leads were kept within LEAD_MAX_OUTSIDE_M of the outline, officers' places
+            # may lie up to OFFICER_MAX_OUTSIDE_M outside: planning's slack.
+            snaps = geo.snap_points(graph, points, ids, far_m=OFFICER_MAX_OUTSIDE_M)
         matrix = geo.travel_matrix(graph, list(snaps))
         label = f"OSM road network ({county.roads.name})"
         approximate = False
