@@ -67,7 +67,7 @@ def _read_book(path: Path, ignore: tuple[str, ...] = (),
 
 
 def _warn_repeats(path: Path, table: pd.DataFrame) -> None:
-    """One warning naming the rows that repeat a lead and month of an earlier row."""
+    """One warning naming the rows that share a lead and month with another row."""
     key = table["lead_id"].str.strip() + "|" + table["month"].str.strip().str.slice(0, 7)
     again = np.flatnonzero(key.duplicated(keep=False).to_numpy())
     if not len(again):
