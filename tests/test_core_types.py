@@ -87,3 +87,16 @@ def test_problem_needs_officers_and_matrix_nodes():
     with pytest.raises(LocatedError, match="unknown officer"):
         RoutingProblem((Lead("L1", "x", Location(35.5, 115.0), "shop", pinned_officer_id="O9"),),
                        (o,), m)
+
+
+@pytest.mark.parametrize("bad", [
+    {"seed": -1}, {"seed": 2**24}, {"seed": 1.5}, {"workers": 0}, {"time_limit_s": 0.0},
+    {"time_limit_s": float("nan")}, {"improvement_steps": -1}])
+def test_solve_params_refuse_what_the_solvers_cannot_take(bad: dict[str, object]) -> None:
+    from routing.errors import ProblemError
+    from routing.params import MAX_SEED, SolveParams
+
+    with pytest.raises(ProblemError) as err:
+        SolveParams(**bad)  # type: ignore[arg-type]
+    assert err.value.field == next(iter(bad))
+    assert SolveParams(seed=MAX_SEED).seed == MAX_SEED
