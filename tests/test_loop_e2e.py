@@ -88,9 +88,12 @@ def test_simulate_loop_command_prints_days_and_models(tmp_path: Path, demo_dir: 
     assert code == 2
 
 
-@pytest.mark.parametrize("argv,field", [(["--days", "0"], "'days'"),
-                                        (["--start", "2026-13-01"], "'start'")])
-def test_simulate_loop_refuses_bad_days_and_start(argv: list[str], field: str, tmp_path: Path,
+@pytest.mark.parametrize("argv,field", [
+    (["--days", "0"], "'days'"), (["--start", "2026-13-01"], "'start'"),
+    (["--officers", "0"], "'officers'"), (["--retrain-every", "-1"], "'retrain_every'"),
+    (["--days", "2", "--restart-on-day", "2"], "'restart_on_day'"),
+    (["--population-seed", "-3"], "'population_seed'")])
+def test_simulate_loop_refuses_bad_arguments(argv: list[str], field: str, tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     from countyreach.cli import main
 

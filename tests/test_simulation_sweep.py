@@ -20,6 +20,7 @@ from countyreach.simulation import (
     scenario_grid,
 )
 from countyreach.simulation.cli import add_subcommands, parse_officers, parse_seeds
+from countyreach.simulation.population import PopulationSpec
 from tests.conftest import demo_world
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,6 +108,17 @@ def test_parse_seeds(text, expected):
 def test_parse_seeds_rejects(text):
     with pytest.raises(InputError, match="seeds"):
         parse_seeds(text)
+
+
+def test_a_population_seed_below_0_is_refused():
+    with pytest.raises(InputError, match="population seed"):
+        PopulationSpec(seed=-1)
+
+
+def test_no_workers_is_refused_before_any_cluster_starts(world):
+    grid = scenario_grid([2], ["branch"], [0], n_weeks=1, days_per_week=1)
+    with pytest.raises(InputError, match="workers"):
+        run_scenarios(world, grid, dask=True, n_workers=0)
 
 
 @pytest.mark.parametrize("command", ["simulate", "sweep"])

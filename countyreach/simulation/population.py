@@ -62,6 +62,9 @@ class PopulationSpec:
             raise InputError(str(exc), field="variant") from None
         if not (isinstance(self.n_businesses, int) and self.n_businesses >= 10):
             raise InputError("n_businesses must be an integer >= 10", field="n_businesses")
+        if not (isinstance(self.seed, int) and self.seed >= 0):  # numpy's seeds are >= 0
+            raise InputError(f"population seed must be an integer >= 0, got {self.seed!r}",
+                             field="population_seed")
         if self.township_weight is not None and any(
                 not (float(w) >= 0) for w in self.township_weight.values()):
             raise InputError("township weights must be >= 0", field="township_weight")

@@ -206,6 +206,8 @@ def run_scenarios(
     ids = [s.scenario_id for s in scenarios]
     if len(set(ids)) != len(ids):
         raise InputError("scenario ids must be unique", field="scenario_id")
+    if n_workers < 1:
+        raise InputError(f"workers must be at least 1, got {n_workers}", field="workers")
     filled = with_bases(scenarios, world)
     where = "sequential"
     if client is None and dask is False:

@@ -394,6 +394,15 @@ def run_store_loop(store_url: str, county_dir: Path, days: int, start_date: dt.d
     t_setup = time.perf_counter()
     if days < 1:
         raise InputError(f"days must be at least 1, got {days}", field="days")
+    for name, value, ok, rule in (
+            ("officers", n_officers, n_officers is None or n_officers >= 1, "at least 1"),
+            ("retrain_every", retrain_every, retrain_every is None or retrain_every >= 1,
+             "at least 1 (or none)"),
+            ("restart_on_day", restart_on_day,
+             restart_on_day is None or 0 <= restart_on_day < days, f"a day 0 .. {days - 1}"),
+            ("population_seed", seed, seed >= 0, "at least 0")):
+        if not ok:
+            raise InputError(f"{name} must be {rule}, got {value}", field=name)
     try:
         start = dt.date.fromisoformat(start_date) if isinstance(start_date, str) \
             else start_date
