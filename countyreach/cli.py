@@ -384,6 +384,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
 def cmd_app(args: argparse.Namespace) -> int:
     import subprocess
 
+    if not 1 <= args.port <= 65535:
+        raise InputError(f"--port must be 1 .. 65535, got {args.port}", field="--port")
     app = REPO_ROOT / "app.py"
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
            "--server.headless", "true", "--browser.gatherUsageStats", "false"]

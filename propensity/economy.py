@@ -179,7 +179,7 @@ def generate_economy(
                                          start_month=start_month, visit_rate=visit_rate,
                                          random_share=random_share,
                                          target_uptake=target_uptake, variant=variant,
-                                         visit_effect=visit_effect)
+                                         visit_effect=visit_effect, seed=seed)
     mix = dict(DEFAULT_INDUSTRY_MIX if industry_mix is None else industry_mix)
     unknown = [k for k in mix if k not in INDUSTRIES]
     if unknown or not mix or any(not (w >= 0) for w in mix.values()) or sum(mix.values()) <= 0:
@@ -265,9 +265,12 @@ def generate_economy(
 def _checked_setup(villages: pd.DataFrame, branches: pd.DataFrame | None, *, n_months: int,
                    start_month: str, visit_rate: float, random_share: float,
                    target_uptake: float, variant: EconomyVariant | str,
-                   visit_effect: VisitEffectConfig | None
+                   visit_effect: VisitEffectConfig | None, seed: int = 0
                    ) -> tuple[EconomyVariant, VisitEffectConfig, pd.DataFrame, pd.DataFrame]:
-    """The checks every economy needs: sizes, rates, month, variant, villages, branches."""
+    """The checks every economy needs: sizes, rates, month, variant, villages, branches,
+    seed."""
+    if not isinstance(seed, (int, np.integer)) or seed < 0:  # numpy's seeds are >= 0
+        raise DataError(f"seed must be an integer >= 0, got {seed!r}", field="seed")
     if not isinstance(n_months, (int, np.integer)) or not 1 <= n_months <= 240:
         raise DataError(f"n_months must be an integer in 1..240, got {n_months!r}",
                          field="n_months")
@@ -352,7 +355,7 @@ visit_effect
                                          start_month=start_month, visit_rate=visit_rate,
                                          random_share=random_share,
                                          target_uptake=target_uptake, variant=variant,
-                                         visit_effect=visit_effect)
+                                         visit_effect=visit_effect, seed=seed)
     if not isinstance(businesses, pd.DataFrame) or businesses.empty:
         raise DataError("businesses must be a non-empty DataFrame", field="businesses")
     missing = [c for c in ("lead_id", "industry", "lat", "lon") if c not in businesses.columns]

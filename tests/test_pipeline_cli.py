@@ -185,6 +185,13 @@ def test_score_refuses_a_bad_date_or_top_before_any_work(
     assert not cache.exists()
 
 
+@pytest.mark.parametrize("port", ["-5", "0", "70000"])
+def test_app_refuses_a_port_no_server_can_bind(port: str, capsys: pytest.CaptureFixture):
+    assert main(["app", "--port", port]) == 2
+    err = capsys.readouterr().err
+    assert "--port" in err and "Traceback" not in err
+
+
 def test_synth_refuses_to_overwrite_without_force(county_copy: Path,
                                                    capsys: pytest.CaptureFixture):
     before = (county_copy / "leads.csv").read_bytes()

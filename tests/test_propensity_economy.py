@@ -123,6 +123,8 @@ def test_bad_generator_inputs_are_input_errors(villages: pd.DataFrame) -> None:
         P.generate_economy(villages, start_month="2025-13")
     with pytest.raises(DataError, match="no village"):
         P.generate_economy(villages.iloc[:0])
+    with pytest.raises(DataError, match="seed must be an integer >= 0"):
+        P.generate_economy(villages, seed=-2)
 
 
 def test_places_other_than_villages_are_used_when_there_are_no_villages(
