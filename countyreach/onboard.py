@@ -163,6 +163,8 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
     if (osm is None) == (place is None):
         raise InputError("give an OSM extract (--osm FILE) or a place name (--place NAME)",
                          field="--osm")
+    if boundary:
+        _named_boundary(boundary)  # a wrong name is refused before the roads are read
     given_villages = read_villages(villages, crs=crs) if villages is not None else None
     given_branches = read_branches(branches, crs=crs) if branches is not None else None
     report = OnboardReport(out)
@@ -285,12 +287,25 @@ def _branches(graph: geo.RoadGraph, villages: pd.DataFrame,
                           "lat": float(v["lat"]), "lon": float(v["lon"])}])
 
 
+def _named_boundary(names: Sequence[str]) -> Any:
+    """The cnmaps outline of ``省/市/县`` names, or an input error naming ``--boundary``."""
+    parts: list[str | None] = [p.strip() or None for p in names]
+    if not 1 <= len(parts) <= 3 or parts[0] is None:
+        raise InputError(f"expected 省/市/县 names like 河北省/保定市/唐县, got "
+                         f"{'/'.join(names)!r}", field="--boundary")
+    parts = [*parts, None, None][:3]
+    try:
+        return geo.county_boundary(str(parts[0]), parts[1], parts[2])
+    except geo.GeoError:
+        raise InputError(f"cnmaps has no area named {'/'.join(names)!r} (give 省/市/县 as "
+                         "cnmaps spells them, e.g. 河北省/保定市/唐县)",
+                         field="--boundary") from None
+
+
 def _boundary(graph: geo.RoadGraph, names: Sequence[str] | None,
               report: OnboardReport) -> Any:
     if names:
-        parts: list[str | None] = [*names, None, None][:3]
-        assert parts[0] is not None
-        outline = geo.county_boundary(parts[0], parts[1], parts[2])
+        outline = _named_boundary(names)
         report.assumptions.append(f"boundary: {'/'.join(names)} from cnmaps "
                                   f"({geo.area_km2(outline):,.0f} km²)")
         return outline

@@ -102,7 +102,8 @@ def test_the_shared_guixi_extract_becomes_a_county_that_plans(
 
 
 @pytest.mark.parametrize("case", ["exists", "not_osm", "not_osm_name", "missing", "bad_id",
-                                  "no_officers", "bad_loan_rule"])
+                                  "no_officers", "bad_loan_rule", "unknown_boundary",
+                                  "bad_boundary"])
 def test_init_refuses_bad_requests_with_exit_2(case: str, demo_dir: Path, tmp_path: Path,
                                                capsys: pytest.CaptureFixture):
     osm = demo_dir / "roads.osm.pbf"
@@ -122,6 +123,10 @@ def test_init_refuses_bad_requests_with_exit_2(case: str, demo_dir: Path, tmp_pa
         args[2] = str(tmp_path / "bad name!")
     elif case == "no_officers":
         args += ["--officers", "0"]
+    elif case == "unknown_boundary":
+        args += ["--boundary", "无此省"]
+    elif case == "bad_boundary":
+        args += ["--boundary", "a/b/c/d"]
     else:
         args += ["--loan-rule-months", "365"]  # days, not months
     assert main(args) == 2
@@ -129,6 +134,8 @@ def test_init_refuses_bad_requests_with_exit_2(case: str, demo_dir: Path, tmp_pa
     assert err.startswith("countyreach: error:") and "Traceback" not in err
     if case == "bad_loan_rule":
         assert "'--loan-rule-months'" in err and "got 365" in err
+    if case.endswith("boundary"):
+        assert "'--boundary'" in err
     if case == "not_osm":  # the user's file, not the staging copy, is named
         assert str(tmp_path / "extract.osm") in err and ".partial" not in err
         assert not (tmp_path / ".c.partial").exists()
