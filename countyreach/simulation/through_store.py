@@ -46,6 +46,7 @@ from countyreach.io import load_county, read_branches, read_villages
 from countyreach.services.loop import DailyLoop, StorePlan
 from countyreach.services.models import holdout_mask
 from countyreach.store import ModelRecord, Session, Store
+from countyreach.store.checks import check_date
 from propensity.outcomes import Outcome
 from routing.params import SolveParams
 from routing.problem import RoutingRules
@@ -403,12 +404,7 @@ def run_store_loop(store_url: str, county_dir: Path, days: int, start_date: dt.d
             ("population_seed", seed, seed >= 0, "at least 0")):
         if not ok:
             raise InputError(f"{name} must be {rule}, got {value}", field=name)
-    try:
-        start = dt.date.fromisoformat(start_date) if isinstance(start_date, str) \
-            else start_date
-    except ValueError:
-        raise InputError(f"expected a date like 2026-03-02, got {start_date!r}",
-                         field="start") from None
+    start = dt.date.fromisoformat(check_date(start_date, "start"))
     dates = working_days(start, days)
     params = params or SolveParams(time_limit_s=1.0, seed=0, workers=1, improvement_steps=5)
     rules = rules or RoutingRules(balance=0.0)
