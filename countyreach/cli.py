@@ -32,6 +32,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from countyreach.dates import parse_date
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
 from countyreach.input_warnings import collected, print_warning, show_warning
 from countyreach.io import from_wgs84
@@ -306,11 +307,7 @@ def date_arg(text: str) -> dt.date:
     InputError
         Naming ``--date``, for text that is not an ISO calendar date.
     """
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"expected a date like 2026-11-24, got {text!r}",
-                         field="--date") from None
+    return parse_date(text, "--date")
 
 
 def cmd_score(args: argparse.Namespace) -> int:

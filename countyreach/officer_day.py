@@ -20,13 +20,13 @@ import csv
 import datetime as dt
 import html
 import io
-import re
 import urllib.parse
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import geo
+from countyreach.dates import parse_date
 from countyreach.errors import InputError
 from countyreach.i18n import industry_label
 from routing.plan import BreakTaken, Plan
@@ -276,7 +276,7 @@ class OfficerDay:
 
     # ------------------------------------------------------------------ ICS
     def _moment(self, seconds: int) -> str:
-        day = _plan_day(self.plan_date)
+        day = parse_date(self.plan_date)
         t = dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=int(seconds))
         return t.strftime("%Y%m%dT%H%M%S")
 
@@ -438,19 +438,6 @@ def ics_fold(line: str, limit: int = 75) -> str:
     return "\r\n ".join(parts)
 
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _plan_day(plan_date: str) -> dt.date:
-    if not _DATE_RE.match(plan_date or ""):
-        raise InputError(f"plan date must look like 2025-03-01, got {plan_date!r}",
-                         field="plan_date")
-    try:
-        return dt.date.fromisoformat(plan_date)
-    except ValueError:
-        raise InputError(f"not a calendar date: {plan_date!r}", field="plan_date") from None
-
-
 def officer_day(problem: RoutingProblem, plan: Plan, officer_id: str,
                 explanations: Mapping[str, str] | None = None, lang: str = "zh", *,
                 plan_date: str | None = None) -> OfficerDay:
@@ -486,7 +473,7 @@ def officer_day(problem: RoutingProblem, plan: Plan, officer_id: str,
                          field="officer_id")
     officer = officers[officer_id]
     date = plan_date or plan.plan_date or problem.plan_date
-    _plan_day(date)
+    parse_date(date)
     explanations = explanations or {}
     leads = problem.lead_by_id
     route = next((r for r in plan.routes if r.officer_id == officer_id), None)

@@ -32,6 +32,7 @@ import geo
 import propensity
 import routing
 from countyreach.candidates import choose_candidates
+from countyreach.dates import parse_date
 from countyreach.errors import (
     DataWarning,
     DroppedRowWarning,
@@ -469,10 +470,7 @@ def plan_day(
         county, cache_dir=cache_dir, progress=report)
     timings["load_s"] = time.perf_counter() - t0
     day = plan_date or dt.date.today().isoformat()
-    try:
-        month = dt.date.fromisoformat(day).strftime("%Y-%m")
-    except ValueError:
-        raise InputError(f"expected a date like 2026-11-24, got {day!r}", field="date") from None
+    month = parse_date(day, "date").strftime("%Y-%m")
     if not isinstance(county, CountyData):  # a folder's files (the store's: at import)
         warn_loan_rows(data.county.root, data.loans, data.loans_elsewhere, month=month)
     report("score leads", 0.4)

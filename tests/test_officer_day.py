@@ -165,6 +165,6 @@ def test_officer_without_route_gets_an_empty_day() -> None:
 
 def test_ics_needs_a_real_date() -> None:
     problem, plan = synthetic_day(1, 1, plan_date="")
-    with pytest.raises(InputError, match="plan date"):
+    with pytest.raises(InputError, match="plan_date.*expected a date"):
         officer_day(problem, plan, "O01")
     assert tel_url("") == "" and tel_url("+86 138-0000-0001") == "tel:+8613800000001"

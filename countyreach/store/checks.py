@@ -14,6 +14,7 @@ from typing import TypeVar, overload
 
 import numpy as np
 
+from countyreach.dates import check_date
 from countyreach.errors import InputError
 
 __all__ = ["check_id", "check_date", "check_text", "check_amount_yuan", "check_loan_month",
@@ -30,7 +31,6 @@ AMOUNT_MAX_YUAN = 1e8
 E = TypeVar("E", bound=enum.Enum)
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Multi-line text may keep tabs, line feeds and carriage returns; single-line text none.
 _CONTROL_MULTILINE_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
@@ -47,25 +47,6 @@ def check_id(value: object, field_name: str) -> str:
     if not isinstance(value, str) or not _ID_RE.match(value):
         raise InputError(f"{value!r} is not a valid id (1-64 of letters, digits, '-', '_', '.', "
                          "':')", field=field_name)
-    return value
-
-
-def check_date(value: object, field_name: str = "plan_date") -> str:
-    """Return a calendar date (``date`` or ``YYYY-MM-DD`` text) as ``YYYY-MM-DD``.
-
-    Raises
-    ------
-    InputError
-        Naming ``field_name``.
-    """
-    if isinstance(value, dt.date):
-        value = value.isoformat()
-    if not isinstance(value, str) or not _DATE_RE.match(value):
-        raise InputError(f"expected a date like 2025-03-01, got {value!r}", field=field_name)
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"not a calendar date: {value!r}", field=field_name) from None
     return value
 
 
