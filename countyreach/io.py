@@ -13,7 +13,6 @@ edge, so nothing inside ever sees a shifted coordinate.
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from countyreach.schemas import (
     OfficerRow,
     VillageRow,
 )
+from countyreach.serialize import read_json
 from geo.types import Location
 from propensity.planning import LOCKOUT_MONTHS
 from routing.problem import Break, Depot, DepotKind, Lead, Officer, TimeWindow
@@ -483,15 +483,7 @@ def load_county(path: str | Path) -> County:
         p = p / "county.json"
     if not p.exists():
         raise InputError("county manifest not found (expected county.json)", file=str(p))
-    try:
-        # utf-8-sig: Notepad on Windows writes a BOM before the JSON.
-        d = json.loads(p.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text (save it as UTF-8)", file=str(p)) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", file=str(p), row=exc.lineno) from None
-    if not isinstance(d, dict):
-        raise InputError("expected a JSON object {\"county_id\": …}", file=str(p))
+    d = read_json(p, expected='a JSON object {"county_id": …}')
     root = p.parent
 
     def need(key: str) -> str:

@@ -348,15 +348,36 @@ def write_json(obj: Mapping[str, Any], path: str | Path) -> Path:
     return p
 
 
-def read_json(path: str | Path) -> dict[str, Any]:
-    """Read a JSON document, turning I/O and syntax problems into :class:`InputError`."""
+def read_json(path: str | Path, *, expected: str = "a JSON object") -> dict[str, Any]:
+    """Read a JSON object from a UTF-8 file (with or without a BOM).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    expected : str
+        How the error describes the object wanted when the file holds something else.
+
+    Raises
+    ------
+    InputError
+        Naming the file (and the line of a syntax error): missing, a folder, unreadable,
+        not UTF-8, not JSON or not an object.
+    """
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        # utf-8-sig: Notepad on Windows writes a BOM before the JSON.
+        data = json.loads(p.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise InputError("file not found", file=str(p)) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a JSON file", file=str(p)) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text (save it as UTF-8)", file=str(p)) from None
+    except OSError as exc:
+        raise InputError(f"cannot be read: {exc.strerror}", file=str(p)) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", file=str(p), row=exc.lineno) from None
     if not isinstance(data, dict):
-        raise InputError("expected a JSON object", file=str(p))
+        raise InputError(f"expected {expected}", file=str(p))
     return data

@@ -550,6 +550,18 @@ def test_county_folders_prefer_earlier_roots_and_skip_bad_manifests(tmp_path: Pa
     assert county_folders([first / "x"]) == {"县甲": first / "x"}
 
 
+def test_a_manifest_notepad_saved_with_a_bom_is_listed_like_the_cli_reads_it(
+        tmp_path: Path) -> None:
+    from countyreach.services.workspace import county_folders, county_id_of
+
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "county.json").write_text(
+        json.dumps({"name": "唐县", "county_id": "tangxian"}, ensure_ascii=False),
+        encoding="utf-8-sig")
+    assert county_folders([tmp_path]) == {"唐县": tmp_path / "c"}
+    assert county_id_of(tmp_path / "c") == "tangxian"
+
+
 def test_sweep_request_validates_and_lists_team_sizes() -> None:
     from countyreach.services.coverage import SweepRequest, build_world
 

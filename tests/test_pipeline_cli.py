@@ -90,6 +90,19 @@ def test_check_finds_corruptions(demo_out: Path, tmp_path: Path, edit,
     assert "violation" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("content", [None, b"\xff\xfe{", b"[1, 2]", b"{not json"])
+def test_check_refuses_what_is_not_a_plan_naming_the_file(
+        tmp_path: Path, content: bytes | None, capsys: pytest.CaptureFixture) -> None:
+    target = tmp_path / "plan.json"
+    if content is None:
+        target.mkdir()
+    else:
+        target.write_bytes(content)
+    assert main(["check", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert str(target) in err and "Traceback" not in err
+
+
 def _edit_leads(county: Path, row: int, **values: object) -> None:
     df = pd.read_csv(county / "leads.csv", dtype=str, keep_default_na=False)
     for k, v in values.items():

@@ -14,7 +14,6 @@ the store has none.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -25,6 +24,7 @@ import propensity
 from countyreach.errors import AccessDenied, InputError, StoreError
 from countyreach.i18n import t
 from countyreach.pipeline import FILE_MODEL
+from countyreach.serialize import read_json
 from countyreach.services.models import STALE_WHY, load_model, model_freshness
 from countyreach.store import ModelRecord, Session, Store
 from countyreach.store.records import Role
@@ -60,10 +60,11 @@ def county_folders(roots: Iterable[Path]) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for manifest in manifests:
         try:
-            meta = json.loads(manifest.read_text(encoding="utf-8"))
-            out.setdefault(str(meta.get("name") or manifest.parent.name), manifest.parent)
-        except (OSError, ValueError):
-            log.warning("skipping unreadable manifest %s", manifest)
+            meta = read_json(manifest)
+        except InputError as exc:
+            log.warning("skipping a county: %s", exc)
+            continue
+        out.setdefault(str(meta.get("name") or manifest.parent.name), manifest.parent)
     return out
 
 
@@ -94,8 +95,8 @@ def open_store(url: str, cache_dir: Path) -> Store | None:
 def county_id_of(folder: Path) -> str:
     """The ``county_id`` a county folder's manifest declares (else the folder's name)."""
     try:
-        meta = json.loads((folder / "county.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        meta = read_json(folder / "county.json")
+    except InputError:
         return folder.name
     return str(meta.get("county_id") or folder.name)
 

@@ -16,7 +16,6 @@ one line for the command line.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,6 +25,7 @@ import pandas as pd
 
 from countyreach.errors import InputError, LocatedError
 from countyreach.io import load_county, manifest_loan_rule, read_leads_table, read_officers
+from countyreach.serialize import read_json
 from countyreach.simulation.scenario import BaseStrategy, Scenario, Team
 from geo.types import Location
 from propensity.planning import LOCKOUT_MONTHS
@@ -111,7 +111,7 @@ def county_inputs(path: str | Path) -> CountyInputs:
         # load_county insists on leads and officers; here they are optional.
         if exc.field not in ("leads", "officers"):
             raise
-    d = json.loads(p.read_text(encoding="utf-8-sig"))
+    d = read_json(p)
     files: dict[str, Path] = {}
     for k in ("roads", "villages", "branches"):
         f = p.parent / str(d.get(k, ""))
