@@ -402,7 +402,14 @@ def _add_plan_args(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
-    parser = argparse.ArgumentParser(prog="countyreach", description=__doc__.split("\n")[0])
+    # The module's examples, without their reStructuredText marks, are the help's epilog.
+    examples = (__doc__ or "").split("--------\n", 1)[-1]
+    parser = argparse.ArgumentParser(
+        prog="countyreach",
+        description="Plan the day of a rural lender's field officers: whom to visit and in "
+                    "what order.",
+        epilog="examples:\n" + examples.replace("``", "").replace("::", ":"),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--cache-dir", default=None,
