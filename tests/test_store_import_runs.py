@@ -30,12 +30,14 @@ from tests.store_people import count_rows
 
 def test_import_is_idempotent(store: Store, admin: Session, demo_dir: Path) -> None:
     first = store.import_leads(demo_dir / "leads.csv", "qingzu", session=admin)
-    assert first.counts == {"inserted": 400, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert first.counts == {"inserted": 400, "updated": 0, "unchanged": 0, "rejected": 0,
+                            "retired": 0, "kept_erased": 0}
     with store.engine.connect() as c:
         before = c.execute(sa.select(S.leads.c.lead_id, S.leads.c.content_hash,
                                      S.leads.c.updated_at)).all()
     again = store.import_leads(demo_dir / "leads.csv", "qingzu", session=admin)
-    assert again.counts == {"inserted": 0, "updated": 0, "unchanged": 400, "rejected": 0}
+    assert again.counts == {"inserted": 0, "updated": 0, "unchanged": 400, "rejected": 0,
+                            "retired": 0, "kept_erased": 0}
     with store.engine.connect() as c:
         after = c.execute(sa.select(S.leads.c.lead_id, S.leads.c.content_hash,
                                     S.leads.c.updated_at)).all()

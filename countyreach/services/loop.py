@@ -123,14 +123,21 @@ class CountyImport:
         """A short report, one line per part."""
         def c(r: ImportReport) -> str:
             n = r.counts
-            return f"{n['inserted']} new, {n['updated']} updated, {n['unchanged']} unchanged"
+            gone = (f", {n['retired']} no longer listed: retired (kept, never planned; "
+                    f"e.g. {', '.join(r.retired[:3])})" if r.retired else "")
+            erased = (f", {n['kept_erased']} erased earlier: kept erased"
+                      if r.kept_erased else "")
+            return (f"{n['inserted']} new, {n['updated']} updated, {n['unchanged']} unchanged"
+                    + gone + erased)
 
         h = self.history
         return [f"county {self.county_id}",
                 f"  leads:    {c(self.leads)}",
                 f"  officers: {c(self.officers)}",
                 f"  history:  {h['inserted']} new, {h['updated']} updated, "
-                f"{h['unchanged']} unchanged",
+                f"{h['unchanged']} unchanged"
+                + (f", {h['removed']} no longer in history.csv: removed"
+                   if h.get("removed") else ""),
                 f"  map files: {'stored' if self.map_files_changed else 'unchanged'}",
                 "  loan book: " + ("none (plans value a visit by its take-up)"
                                    if self.loans is None else f"{self.loans} loans")
@@ -245,16 +252,23 @@ class DailyLoop:
                 raise InputError(exc.reason, file=str(county.root / name), row=exc.row,
                                  field=exc.field) from None
         self.store.ensure_county(session, cid, county.name[:200])
-        leads = self.store.import_leads(county.leads, cid, session=session, crs=county.crs)
+        # the folder is the county: what its files no longer list is retired, not planned
+        leads = self.store.import_leads(county.leads, cid, session=session, crs=county.crs,
+                                        retire_missing=True)
+        # loans of leads on the do-not-visit list or retired are still the bank's records
+        every = self.store.leads_frame(session, cid, include_do_not_visit=True,
+                                       include_retired=True)
+        warn_loan_rows(county.root, loans, elsewhere, lead_ids=every["lead_id"])
         stored = self.store.leads_frame(session, cid)
-        warn_loan_rows(county.root, loans, elsewhere, lead_ids=stored["lead_id"])
         officers = self.store.import_officers(county.officers, cid, session=session,
-                                              crs=county.crs)
+                                              crs=county.crs, retire_missing=True)
         warn_unmatched_skills(county, stored, self.store.officers(session, cid), villages)
         randomised = (sum(randomised_flags(history))
                       if "visited_by_policy" in history.columns else None)
-        counts = self.store.import_history(session, cid, history) if len(history) else \
-            {"inserted": 0, "updated": 0, "unchanged": 0}
+        # history.csv is the county's history before the store; without the file the
+        # stored history stays (it is what the model learns from)
+        counts = self.store.import_history(session, cid, history, replace=True) \
+            if hist_path.exists() else {"inserted": 0, "updated": 0, "unchanged": 0}
         # the latest import says what the county has: a folder without a book removes it
         self.store.import_loan_book(session, cid, loans)
         self.store.import_loans_elsewhere(session, cid, elsewhere)
@@ -303,7 +317,10 @@ class DailyLoop:
                 raise InputError(f"the stored {key} file of {county_id} is missing or altered; "
                                  "import the county again", file=str(p), field=key)
             paths[key] = p
-        table = self.store.leads_frame(session, county_id, include_do_not_visit=True)
+        # retired leads stay in the data (their history trains the model); the day's
+        # rules leave them out (Exclusion.RETIRED)
+        table = self.store.leads_frame(session, county_id, include_do_not_visit=True,
+                                       include_retired=True)
         officers = self.store.officers(session, county_id)
         stored = self.store.history_frame(session, county_id)
         flagged = stored.loc[stored["randomised"], ["lead_id", "month"]]
@@ -516,7 +533,8 @@ class DailyLoop:
             raise InputError(f"no lead has the id, name or phone {person!r}", field="person")
         needles: list[bytes] = []
         for county_id, lead_id in found:
-            row = self.store.leads_frame(session, county_id, include_do_not_visit=True)
+            row = self.store.leads_frame(session, county_id, include_do_not_visit=True,
+                                         include_retired=True)
             row = row[row["lead_id"] == lead_id]
             for col in ("name", "phone", "address"):
                 for v in row[col].astype(str):

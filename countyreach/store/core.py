@@ -192,27 +192,33 @@ class Store:
 
     def import_leads(self, path: str | Path, county_id: str, *, session: Session,
                      mode: ImportMode | str = ImportMode.ALL_OR_NOTHING, crs: str = "wgs84",
-                     progress: Callable[[int, int], None] | None = None) -> ImportReport:
+                     progress: Callable[[int, int], None] | None = None,
+                     retire_missing: bool = False) -> ImportReport:
         """Import a county's leads: see :meth:`CountyRepository.import_leads`."""
         return self.counties.import_leads(path, county_id, session=session, mode=mode,
-                                          crs=crs, progress=progress)
+                                          crs=crs, progress=progress,
+                                          retire_missing=retire_missing)
 
     def import_officers(self, path: str | Path, county_id: str, *, session: Session,
                         mode: ImportMode | str = ImportMode.ALL_OR_NOTHING, crs: str = "wgs84",
-                        progress: Callable[[int, int], None] | None = None) -> ImportReport:
+                        progress: Callable[[int, int], None] | None = None,
+                        retire_missing: bool = False) -> ImportReport:
         """Import a county's officers: see :meth:`CountyRepository.import_officers`."""
         return self.counties.import_officers(path, county_id, session=session, mode=mode,
-                                             crs=crs, progress=progress)
+                                             crs=crs, progress=progress,
+                                             retire_missing=retire_missing)
 
     def officers(self, session: Session, county_id: str) -> tuple[Officer, ...]:
-        """The county's imported officer roster (managers, admins)."""
+        """The county's roster without retired officers: see :meth:`CountyRepository.officers`."""
         return self.counties.officers(session, county_id)
 
     def leads_frame(self, session: Session, county_id: str, *,
-                    include_do_not_visit: bool = False) -> pd.DataFrame:
+                    include_do_not_visit: bool = False,
+                    include_retired: bool = False) -> pd.DataFrame:
         """The county's leads as a table: see :meth:`CountyRepository.leads_frame`."""
         return self.counties.leads_frame(session, county_id,
-                                         include_do_not_visit=include_do_not_visit)
+                                         include_do_not_visit=include_do_not_visit,
+                                         include_retired=include_retired)
 
     # -------------------------------------------------------------- plans
     def save_plan(self, session: Session, county_id: str, plan_date: str,
@@ -336,9 +342,9 @@ class Store:
                                          revisit_days=revisit_days)
 
     def import_history(self, session: Session, county_id: str,
-                       history: pd.DataFrame) -> dict[str, int]:
+                       history: pd.DataFrame, *, replace: bool = False) -> dict[str, int]:
         """Store visit history rows (idempotent): see :meth:`LearningRepository.import_history`."""
-        return self.learning.import_history(session, county_id, history)
+        return self.learning.import_history(session, county_id, history, replace=replace)
 
     def history_frame(self, session: Session, county_id: str) -> pd.DataFrame:
         """The county's stored visit history (lead ids, months, labels, ``randomised``)."""

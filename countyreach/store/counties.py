@@ -39,13 +39,15 @@ from countyreach.store.rows import (
 )
 from routing.problem import Officer, TimeWindow
 
-__all__ = ["CountyRepository", "LEAD_TABLE_COLUMNS"]
+__all__ = ["CountyRepository", "LEAD_TABLE_COLUMNS", "ERASED_HASH"]
 
 #: Columns of :meth:`CountyRepository.leads_frame` before the extra (feature) columns,
 #: as :func:`countyreach.io.read_leads_table` shapes them.
 LEAD_TABLE_COLUMNS = ("lead_id", "name", "industry", "village", "lat", "lon", "phone",
                       "address", "service_s", "windows", "pinned_officer_id", "load")
 COUNTY_NAME_MAX_CHARS = 200
+#: The content hash of a lead whose personal data was erased (no file row hashes to it).
+ERASED_HASH = "erased"
 # Rejected row numbers kept in one audit row (the report itself lists them all).
 _AUDIT_REJECTED_ROWS = 100
 _IMPORT_AUDIT = {ImportKind.LEADS: AuditAction.IMPORT_LEADS,
@@ -84,11 +86,12 @@ class CountyRepository(Repository):
 
     def import_leads(self, path: str | Path, county_id: str, *, session: Session,
                      mode: ImportMode | str = ImportMode.ALL_OR_NOTHING, crs: str = "wgs84",
-                     progress: Callable[[int, int], None] | None = None) -> ImportReport:
+                     progress: Callable[[int, int], None] | None = None,
+                     retire_missing: bool = False) -> ImportReport:
         """Import (insert or update) the leads of a county from a CSV file.
 
-        Rows are validated by :func:`countyreach.io.read_leads_table`; leads missing
-        from the file are kept.
+        Rows are validated by :func:`countyreach.io.read_leads_table`. A lead whose
+        personal data was erased stays erased whatever the file says (``kept_erased``).
 
         Parameters
         ----------
@@ -105,28 +108,36 @@ class CountyRepository(Repository):
         progress : callable, optional
             Called as ``progress(done, total)`` after each row is written, inside
             the transaction: an exception it raises rolls the whole import back.
+        retire_missing : bool
+            The file is the county's whole table: stored leads it does not list are
+            retired (kept with their outcomes and history, never planned). Otherwise
+            leads missing from the file are left as they are (a file of new leads). A
+            retired lead a file lists again comes back either way.
 
         Returns
         -------
         ImportReport
         """
         rows = validate_lead_rows(path, crs=crs)
-        return self._import(ImportKind.LEADS, path, county_id, session, mode, rows, progress)
+        return self._import(ImportKind.LEADS, path, county_id, session, mode, rows, progress,
+                            retire_missing)
 
     def import_officers(self, path: str | Path, county_id: str, *, session: Session,
                         mode: ImportMode | str = ImportMode.ALL_OR_NOTHING, crs: str = "wgs84",
-                        progress: Callable[[int, int], None] | None = None) -> ImportReport:
+                        progress: Callable[[int, int], None] | None = None,
+                        retire_missing: bool = False) -> ImportReport:
         """Import a county's officer roster (validated by :func:`countyreach.io.read_officers`).
 
         Same contract as :meth:`import_leads`.
         """
         rows = validate_officer_rows(path, crs=crs)
         return self._import(ImportKind.OFFICERS, path, county_id, session, mode, rows,
-                            progress)
+                            progress, retire_missing)
 
     def _import(self, kind: ImportKind, path: str | Path, county_id: str, session: Session,
                 mode: ImportMode | str, rows: ValidRows,
-                progress: Callable[[int, int], None] | None) -> ImportReport:
+                progress: Callable[[int, int], None] | None,
+                retire_missing: bool) -> ImportReport:
         the_mode = parse_enum(ImportMode, mode, "mode",
                               "mode must be all_or_nothing or skip_bad")
         check_id(county_id, "county_id")
@@ -149,12 +160,13 @@ class CountyRepository(Repository):
 
         def run(conn: Connection) -> ImportReport:
             who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
-            existing = dict(conn.execute(
-                sa.select(table.c[key], table.c.content_hash)
-                .where(table.c.county_id == county_id)).all())
+            existing = {r[0]: (r[1], r[2] is not None) for r in conn.execute(
+                sa.select(table.c[key], table.c.content_hash, table.c.retired_at)
+                .where(table.c.county_id == county_id)).all()}
             inserted: list[str] = []
             updated: list[str] = []
             unchanged: list[str] = []
+            kept_erased: list[str] = []
             now = self._db.now()
             for i, (rid, rec, h) in enumerate(items, start=1):
                 values = _row_values(kind, rec)
@@ -162,17 +174,31 @@ class CountyRepository(Repository):
                     conn.execute(table.insert().values(county_id=county_id, content_hash=h,
                                                        updated_at=now, **values))
                     inserted.append(rid)
-                elif existing[rid] != h:
+                elif existing[rid][0] == ERASED_HASH:
+                    # an erasure is for good: the lender's file may still hold the person
+                    kept_erased.append(rid)
+                elif existing[rid][0] != h or existing[rid][1]:  # changed, or listed again
                     conn.execute(table.update()
                                  .where(table.c.county_id == county_id, table.c[key] == rid)
-                                 .values(content_hash=h, updated_at=now, **values))
+                                 .values(content_hash=h, updated_at=now, retired_at=None,
+                                         **values))
                     updated.append(rid)
                 else:
                     unchanged.append(rid)
                 if progress is not None:
                     progress(i, len(items))
+            retired: list[str] = []
+            if retire_missing:
+                listed = {rid for rid, _, _ in items}
+                retired = sorted(rid for rid, (_, gone) in existing.items()
+                                 if rid not in listed and not gone)
+                for rid in retired:
+                    conn.execute(table.update()
+                                 .where(table.c.county_id == county_id, table.c[key] == rid)
+                                 .values(retired_at=now, updated_at=now))
             report = replace(base, inserted=tuple(inserted), updated=tuple(updated),
-                             unchanged=tuple(unchanged), committed=True)
+                             unchanged=tuple(unchanged), committed=True,
+                             retired=tuple(retired), kept_erased=tuple(kept_erased))
             self._audit.write(
                 conn, who, _IMPORT_AUDIT[kind], county_id, Path(path).name,
                 mode=the_mode.value, **report.counts,
@@ -182,28 +208,32 @@ class CountyRepository(Repository):
         return self._db.write(run)
 
     def officers(self, session: Session, county_id: str) -> tuple[Officer, ...]:
-        """The county's imported officer roster (managers, admins)."""
+        """The county's imported officer roster, without retired officers (managers, admins)."""
 
         def run(conn: Connection) -> tuple[Officer, ...]:
             self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
             rows = conn.execute(sa.select(S.officers.c.data_json)
-                                .where(S.officers.c.county_id == county_id)
+                                .where(S.officers.c.county_id == county_id,
+                                       S.officers.c.retired_at.is_(None))
                                 .order_by(S.officers.c.officer_id)).scalars().all()
             return tuple(officer_from_dict(json.loads(r)) for r in rows)
 
         return self._db.read(run)
 
     def leads_frame(self, session: Session, county_id: str, *,
-                    include_do_not_visit: bool = False) -> pd.DataFrame:
+                    include_do_not_visit: bool = False,
+                    include_retired: bool = False) -> pd.DataFrame:
         """The county's leads shaped like :func:`countyreach.io.read_leads_table` output.
 
-        Do-not-visit leads are left out unless asked for, so a plan built from
-        this table never offers them. Managers and admins only (personal data).
+        Do-not-visit and retired leads are left out unless asked for, so a plan built
+        from this table never offers them. Managers and admins only (personal data).
         """
 
         def run(conn: Connection) -> pd.DataFrame:
             self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
             q = sa.select(S.leads).where(S.leads.c.county_id == county_id)
+            if not include_retired:
+                q = q.where(S.leads.c.retired_at.is_(None))
             if not include_do_not_visit:
                 dnv = sa.select(S.do_not_visit.c.lead_id).where(
                     S.do_not_visit.c.county_id == county_id)

@@ -16,6 +16,7 @@ from countyreach.errors import AccessDenied, InputError
 from countyreach.store import schema as S
 from countyreach.store.access import Principal
 from countyreach.store.checks import REASON_MAX_CHARS, check_id, check_text
+from countyreach.store.counties import ERASED_HASH
 from countyreach.store.engine import insert_ignore
 from countyreach.store.records import AuditAction, Role, Session
 from countyreach.store.repository import Repository
@@ -82,7 +83,7 @@ class DoNotVisitRepository(Repository):
                 S.leads.update().where(S.leads.c.county_id == county_id,
                                        S.leads.c.lead_id == lead_id)
                 .values(name="", phone="", address="", extra_json="{}",
-                        content_hash="erased", updated_at=self._db.now())).rowcount
+                        content_hash=ERASED_HASH, updated_at=self._db.now())).rowcount
             conn.execute(S.outcomes.update().where(S.outcomes.c.county_id == county_id,
                                                    S.outcomes.c.lead_id == lead_id)
                          .values(notes="", reason="", other_loan_month=None,

@@ -47,6 +47,8 @@ class Exclusion(enum.StrEnum):
     #: Met within the revisit rest (``revisit_days``): nobody wants the same officer back
     #: the next morning unless a follow-up was booked.
     VISITED_RECENTLY = "visited_recently"
+    #: The county's leads file no longer lists it (closed, moved): kept, never planned.
+    RETIRED = "retired"
 
 
 def check_follow_up(value: str | dt.date | None, plan_date: str, code: Outcome,
@@ -112,7 +114,8 @@ class FollowUpRepository:
         """Follow-ups due on ``date``: ``lead_id -> officer_id`` who booked them.
 
         A follow-up is due while the outcome that booked it is still the lead's latest
-        word (a later visit or an opt-out cancels it). Managers and admins.
+        word (a later visit or an opt-out cancels it) and the lead is not retired. Managers
+        and admins.
         """
         day = check_date(date, "date")
 
@@ -127,8 +130,9 @@ class FollowUpRepository:
             latest = _latest_words(conn, county_id, day)
             dnv = listed(conn, county_id)
             out: dict[str, str] = {}
+            gone = dnv | _retired(conn, county_id)
             for lead_id, oid, officer_id in booked:
-                if lead_id in dnv or lead_id not in latest.index:
+                if lead_id in gone or lead_id not in latest.index:
                     continue
                 if latest.at[lead_id, "outcome_id"] == oid:
                     out[str(lead_id)] = str(officer_id)
@@ -176,8 +180,16 @@ class FollowUpRepository:
                     out[str(lead_id)] = Exclusion.FOLLOW_UP_LATER
             for lead_id in approved:
                 out[str(lead_id)] = Exclusion.APPROVED
+            for lead_id in _retired(conn, county_id):
+                out[str(lead_id)] = Exclusion.RETIRED
             for lead_id in listed(conn, county_id):
                 out[str(lead_id)] = Exclusion.DO_NOT_VISIT
             return out
 
         return self._db.read(run)
+
+
+def _retired(conn: Connection, county_id: str) -> set[str]:
+    """The county's leads its latest import no longer lists."""
+    return set(conn.execute(sa.select(S.leads.c.lead_id).where(
+        S.leads.c.county_id == county_id, S.leads.c.retired_at.is_not(None))).scalars())

@@ -231,7 +231,7 @@ class LearningRepository(Repository):
 
     # ---------------------------------------------------------------- visit history
     def import_history(self, session: Session, county_id: str,
-                       history: pd.DataFrame) -> dict[str, int]:
+                       history: pd.DataFrame, *, replace: bool = False) -> dict[str, int]:
         """Insert or update visit-history rows (keyed by lead and month); idempotent.
 
         Parameters
@@ -241,11 +241,15 @@ class LearningRepository(Repository):
             ``defaulted`` (see :func:`propensity.history.check_history`) and
             ``visited_by_policy``: ``random`` marks a randomised visit (stored as
             ``randomised``; without the column no row of the file is randomised).
+        replace : bool
+            ``history`` is the county's whole history (a county folder's ``history.csv``):
+            stored rows it does not hold are deleted, so a corrected month replaces the
+            wrong one instead of standing beside it.
 
         Returns
         -------
         dict
-            ``{"inserted": n, "updated": n, "unchanged": n}``.
+            ``{"inserted": n, "updated": n, "unchanged": n, "removed": n}``.
         """
         check_id(county_id, "county_id")
         rows = []
@@ -263,7 +267,7 @@ class LearningRepository(Repository):
             have: dict[tuple[Any, ...], tuple[Any, ...]] = {
                 (r.lead_id, r.month): (r.took_loan, r.loan_yuan, r.defaulted, bool(r.randomised))
                 for r in conn.execute(sa.select(h).where(h.c.county_id == county_id))}
-            counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+            counts = {"inserted": 0, "updated": 0, "unchanged": 0, "removed": 0}
             fresh = []
             for r in rows:
                 key = (r["lead_id"], r["month"])
@@ -282,7 +286,13 @@ class LearningRepository(Repository):
                     counts["unchanged"] += 1
             if fresh:
                 conn.execute(h.insert(), fresh)
-            if counts["inserted"] or counts["updated"]:
+            if replace:
+                listed = {(r["lead_id"], r["month"]) for r in rows}
+                for lead_id, month in sorted(set(have) - listed):
+                    conn.execute(h.delete().where(h.c.county_id == county_id,
+                                                  h.c.lead_id == lead_id, h.c.month == month))
+                    counts["removed"] += 1
+            if counts["inserted"] or counts["updated"] or counts["removed"]:
                 self._audit.write(conn, who, AuditAction.IMPORT_HISTORY, county_id,
                                   county_id, **counts)
             return counts

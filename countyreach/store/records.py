@@ -138,6 +138,9 @@ class ImportReport:
     """What an import did: ids inserted, updated and unchanged, and the rows it rejected.
 
     ``committed`` is False when nothing was written (an all-or-nothing import with a bad row).
+    ``retired``: stored rows the file no longer lists, now never planned (an import asked
+    to retire them); ``kept_erased``: leads whose personal data was erased, left erased
+    although the file still lists them.
     """
 
     kind: ImportKind
@@ -149,6 +152,8 @@ class ImportReport:
     unchanged: tuple[str, ...]
     rejected: tuple[RejectedRow, ...]
     committed: bool
+    retired: tuple[str, ...] = ()
+    kept_erased: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _set(self, "kind", parse_enum(ImportKind, self.kind, "kind"))
@@ -156,9 +161,11 @@ class ImportReport:
 
     @property
     def counts(self) -> dict[str, int]:
-        """``{"inserted": n, "updated": n, "unchanged": n, "rejected": n}``."""
+        """``{"inserted": n, "updated": n, "unchanged": n, "rejected": n, "retired": n,
+        "kept_erased": n}``."""
         return {"inserted": len(self.inserted), "updated": len(self.updated),
-                "unchanged": len(self.unchanged), "rejected": len(self.rejected)}
+                "unchanged": len(self.unchanged), "rejected": len(self.rejected),
+                "retired": len(self.retired), "kept_erased": len(self.kept_erased)}
 
 
 class ImportRejected(InputError):

@@ -92,6 +92,9 @@ leads = sa.Table(
     sa.Column("extra_json", sa.Text, nullable=False, server_default="{}"),
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # set when a county import's leads file no longer lists the lead (closed, moved away):
+    # kept for its outcomes and history, never planned; revision 0009
+    sa.Column("retired_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 officers = sa.Table(
@@ -104,6 +107,8 @@ officers = sa.Table(
     sa.Column("data_json", sa.Text, nullable=False),
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # set when a county import's roster no longer lists the officer: revision 0009
+    sa.Column("retired_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 plans = sa.Table(

@@ -1,0 +1,112 @@
+"""Importing a county folder again: the folder is the county, and an erasure is for good."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from countyreach.services.loop import DailyLoop
+from countyreach.store import Store
+from routing.params import SolveParams
+from routing.problem import RoutingRules
+
+PARAMS = SolveParams(time_limit_s=1.0, workers=1, improvement_steps=3)
+RULES = RoutingRules(balance=0.0)
+
+
+@pytest.fixture()
+def county(tmp_path: Path, demo_dir: Path) -> Path:
+    folder = tmp_path / "county"
+    shutil.copytree(demo_dir, folder)
+    return folder
+
+
+@pytest.fixture()
+def loop(tmp_path: Path, cache_dir: Path, county: Path) -> DailyLoop:
+    store = Store.open(f"sqlite:///{tmp_path / 's.sqlite'}", bcrypt_rounds=4)
+    lp = DailyLoop(store, home=tmp_path / "home", cache_dir=cache_dir)
+    lp.import_county(store.operator_session(), county)
+    return lp
+
+
+def _edit(path: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    edit(df).to_csv(path, index=False)
+
+
+def test_reimport_keeps_an_erased_lead_erased(loop: DailyLoop, county: Path) -> None:
+    admin = loop.store.operator_session()
+    leads = pd.read_csv(county / "leads.csv", dtype=str, keep_default_na=False)
+    first = leads.iloc[0]
+    loop.erase(admin, str(first["phone"]))
+
+    def touch(df: pd.DataFrame) -> pd.DataFrame:  # a lender's routine edit of the sheet
+        df.loc[0, "address"] = df.loc[0, "address"] + "（新址）"
+        df.loc[1, "address"] = df.loc[1, "address"] + "（新址）"
+        return df
+
+    _edit(county / "leads.csv", touch)
+    report = loop.import_county(admin, county)
+    assert report.leads.kept_erased == (first["lead_id"],)
+    assert first["lead_id"] not in report.leads.updated
+    assert leads.iloc[1]["lead_id"] in report.leads.updated
+    assert any("kept erased" in line for line in report.lines())
+    with loop.store.engine.connect() as conn:
+        row = conn.execute(sa.text("select name, phone, address from leads where lead_id = :i"),
+                           {"i": first["lead_id"]}).one()
+    assert tuple(row) == ("", "", "")
+    assert first["lead_id"] in loop.store.do_not_visit_ids(admin, "qingzu")
+
+
+def test_leads_and_officers_the_files_drop_are_retired_and_never_planned(
+        loop: DailyLoop, county: Path) -> None:
+    admin = loop.store.operator_session()
+    leads = pd.read_csv(county / "leads.csv", dtype=str, keep_default_na=False)
+    gone = sorted(leads["lead_id"].iloc[[3, 10, 20]])
+    _edit(county / "leads.csv", lambda df: df[~df["lead_id"].isin(gone)])
+    _edit(county / "officers.csv", lambda df: df[df["officer_id"] != "O02"])
+    report = loop.import_county(admin, county)
+    assert report.leads.retired == tuple(gone) and report.officers.retired == ("O02",)
+    assert any("retired" in line for line in report.lines())
+    # importing the same folder again retires nothing more
+    again = loop.import_county(admin, county)
+    assert again.leads.retired == () and again.leads.counts["unchanged"] == len(leads) - 3
+
+    day = loop.plan(admin, "qingzu", "2026-11-24", params=PARAMS, rules=RULES)
+    assert {r.officer_id for r in day.day.plan.routes} == {"O01", "O03", "O04", "O05", "O06"}
+    assert all(day.excluded[lid] == "retired" for lid in gone)
+    visited = {lid for r in day.day.plan.routes for lid in r.lead_ids}
+    assert not visited & set(gone)
+    # a retired lead's history still teaches the model
+    assert set(gone) <= set(loop.county_data(admin, "qingzu").leads["lead_id"])
+
+    # listed again, it comes back
+    leads.to_csv(county / "leads.csv", index=False)
+    back = loop.import_county(admin, county)
+    assert set(gone) <= set(back.leads.updated)
+    later = loop.plan(admin, "qingzu", "2026-11-25", params=PARAMS, rules=RULES)
+    assert not set(gone) & set(later.excluded)
+
+
+def test_a_corrected_history_month_replaces_the_wrong_one(loop: DailyLoop,
+                                                          county: Path) -> None:
+    admin = loop.store.operator_session()
+    before = loop.store.history_frame(admin, "qingzu")
+    hist = pd.read_csv(county / "history.csv", dtype=str, keep_default_na=False)
+    wrong = hist.iloc[0]
+
+    def fix(df: pd.DataFrame) -> pd.DataFrame:
+        df.loc[0, "month"] = "2024-10" if wrong["month"] != "2024-10" else "2024-09"
+        return df
+
+    _edit(county / "history.csv", fix)
+    report = loop.import_county(admin, county)
+    assert (report.history["inserted"], report.history["removed"]) == (1, 1)
+    after = loop.store.history_frame(admin, "qingzu")
+    assert len(after) == len(before)
+    old = after[(after["lead_id"] == wrong["lead_id"]) & (after["month"] == wrong["month"])]
+    assert old.empty
