@@ -183,6 +183,22 @@ def test_the_outcomes_file_takes_the_column(store: Store, tmp_path: Path) -> Non
     assert (err.value.row, err.value.field) == (1, "other_loan_month")
 
 
+def test_the_same_outcomes_from_a_copy_or_in_another_order_are_already_there(
+        store: Store, tmp_path: Path) -> None:
+    rows = [f"c1,{DAY},L1,met,2026-08", f"c1,{DAY},L2,met,", f"c1,{DAY},L2,met,"]
+    head = "county_id,plan_date,lead_id,outcome,other_loan_month\n"
+    first, copy = tmp_path / "outcomes.csv", tmp_path / "outcomes (1).csv"
+    first.write_text(head + "\n".join(rows) + "\n", encoding="utf-8")
+    copy.write_text(head + "\n".join(reversed(rows)) + "\n", encoding="utf-8")
+    loop = DailyLoop(store, home=tmp_path / "home", cache_dir=tmp_path / "cache")
+    me = store.login("demo-o1", DEMO_PASSWORD)
+    # two identical rows in one file are two visits' records
+    assert loop.import_outcomes(me, first) == {"recorded": 3, "already_there": 0}
+    assert loop.import_outcomes(me, copy) == {"recorded": 0, "already_there": 3}
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.text("select count(*) from outcomes")).scalar() == 3
+
+
 def test_the_outcomes_file_takes_whether_the_owner_was_asked(store: Store,
                                                               tmp_path: Path) -> None:
     p = tmp_path / "outcomes.csv"

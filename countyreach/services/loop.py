@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import shutil
 import threading
 import uuid
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -476,11 +478,10 @@ class DailyLoop:
         # UTF-8 or GBK (a sheet saved by Excel or WPS on a Chinese desktop), as every input.
         df = read_csv_table(p, OUTCOME_FILE_COLUMNS)
         visits = []
+        seen: Counter[str] = Counter()
         for i, rec in enumerate(df.to_dict(orient="records"), start=1):
-            key = "|".join(str(rec.get(c, "")) for c in df.columns)
             try:
-                visits.append(dict(
-                    outcome_id=str(uuid.uuid5(_OUTCOME_NS, f"{p.name}|{i}|{key}")),
+                visit = dict(
                     county_id=rec["county_id"].strip(),
                     plan_date=rec["plan_date"].strip(), lead_id=rec["lead_id"].strip(),
                     outcome=rec["outcome"].strip(),
@@ -491,9 +492,15 @@ class DailyLoop:
                     amount_yuan=(rec.get("amount_yuan") or "").strip() or None,
                     other_loan_month=(rec.get("other_loan_month") or "").strip() or None,
                     other_loan_asked=_flag(rec.get("other_loan_asked", ""), False,
-                                           "other_loan_asked")))
+                                           "other_loan_asked"))
             except InputError as exc:
                 raise InputError(exc.reason, file=str(p), row=i, field=exc.field) from None
+            # the id is the outcome's content (and which copy of it in this file), not the
+            # file's name or row: the same rows in a copy, or in another order, are there
+            key = json.dumps(visit, sort_keys=True, ensure_ascii=False)
+            seen[key] += 1
+            visits.append({"outcome_id": str(uuid.uuid5(_OUTCOME_NS, f"{seen[key]}|{key}")),
+                           **visit})
         before = self.store.now()
         try:
             # one transaction: a bad row leaves the store as it was
