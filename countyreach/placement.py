@@ -23,12 +23,12 @@ import pandas as pd
 
 import geo
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError, LocatedError
-from countyreach.io import County
+from countyreach.io import County, read_leads_table, read_officers
 from geo.types import Location
 from routing.problem import Officer
 
 __all__ = ["LEAD_MAX_OUTSIDE_M", "OFFICER_MAX_OUTSIDE_M", "crs_hint", "outside_m",
-           "keep_inside", "leads_inside", "check_crs_mixup"]
+           "keep_inside", "leads_inside", "check_crs_mixup", "check_county_places"]
 
 #: A lead farther than this outside the road network's outline is skipped.
 LEAD_MAX_OUTSIDE_M = 1_000.0
@@ -115,6 +115,29 @@ def keep_inside(county: County, graph: Any, table: pd.DataFrame,
                               f"lies {off_m:,.0f} m outside the road network; snapped to the "
                               "nearest road", DataWarning, stacklevel=3)
     return leads_inside(county.leads, county.crs, graph, table)
+
+
+def check_county_places(county: County, cache_dir: Path) -> None:
+    """Check a county folder's officers and leads against its roads, as planning will.
+
+    The store's import calls it before writing, so an officer far outside is refused naming
+    the user's ``officers.csv`` and its row (planning from the store would name only the
+    stored roster), and far leads are warned about where the lender can fix them.
+
+    Parameters
+    ----------
+    county : County
+    cache_dir : Path
+        The road-graph cache (``graphs/`` under it), shared with planning.
+
+    Raises
+    ------
+    InputError
+        As :func:`keep_inside`.
+    """
+    graph = geo.load_road_graph(county.roads, cache_dir=cache_dir / "graphs")
+    keep_inside(county, graph, read_leads_table(county.leads, crs=county.crs),
+                read_officers(county.officers, crs=county.crs))
 
 
 def leads_inside(leads_file: Path, crs: str, graph: Any, table: pd.DataFrame) -> pd.DataFrame:

@@ -110,3 +110,22 @@ def test_a_corrected_history_month_replaces_the_wrong_one(loop: DailyLoop,
     assert len(after) == len(before)
     old = after[(after["lead_id"] == wrong["lead_id"]) & (after["month"] == wrong["month"])]
     assert old.empty
+
+
+def test_import_refuses_an_officer_far_outside_naming_the_users_file(
+        tmp_path: Path, cache_dir: Path, county: Path) -> None:
+    from countyreach.errors import InputError
+
+    def far(df: pd.DataFrame) -> pd.DataFrame:  # a home typed in the wrong province
+        df.loc[1, ["start_lat", "end_lat"]] = "39.9"
+        df.loc[1, ["start_lon", "end_lon"]] = "116.4"
+        return df
+
+    _edit(county / "officers.csv", far)
+    store = Store.open(f"sqlite:///{tmp_path / 's.sqlite'}", bcrypt_rounds=4)
+    lp = DailyLoop(store, home=tmp_path / "home", cache_dir=cache_dir)
+    with pytest.raises(InputError) as err:
+        lp.import_county(store.operator_session(), county)
+    assert err.value.file == str(county / "officers.csv") and err.value.row == 2
+    with store.engine.connect() as conn:  # nothing of the county was written
+        assert conn.execute(sa.text("select count(*) from leads")).scalar() == 0

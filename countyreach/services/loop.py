@@ -44,6 +44,7 @@ from countyreach.io import (
     read_villages,
 )
 from countyreach.pipeline import CountyData, DayPlan, assemble_county_data, score_leads
+from countyreach.placement import check_county_places
 from countyreach.services.day_rules import DayRules, day_rules
 from countyreach.services.loan_files import (
     LOANS_ELSEWHERE_FILE,
@@ -242,6 +243,7 @@ class DailyLoop:
         # validate every map file (and the loan files) before anything of the county is written
         villages = read_villages(county.villages, crs=county.crs)
         read_branches(county.branches, crs=county.crs)
+        check_county_places(county, self.cache_dir)
         loans = read_loans(county.root / LOANS_FILE)
         elsewhere = read_loans_elsewhere(county.root / LOANS_ELSEWHERE_FILE)
         for name, book, rows in ((LOANS_FILE, loans, loan_book_rows),
