@@ -442,11 +442,16 @@ def test_planner_runs_a_small_sweep() -> None:
     assert job.total == 2  # team sizes 1 and 2, one strategy, one seed
     assert job.wait(TIMEOUT), "the sweep did not finish"
     at.run()
+    assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     assert any(s.value.startswith("Recommended:") for s in at.success)
     assert len(at.get("vega_lite_chart")) == 2  # coverage and loans against officers
     curve = at.dataframe[0].value
     assert sorted(curve["n_officers"]) == [1, 2]
+    # the villages the recommended team leaves out, on a map and in a table
+    assert any("villages get no visit" in c.value for c in at.caption), \
+        [c.value for c in at.caption]
+    assert len(at.get("deck_gl_json_chart")) == 1
 
 
 def test_planner_sweep_runs_on_the_configured_dask_scheduler(

@@ -308,7 +308,9 @@ def village_labels(villages: pd.DataFrame) -> pd.DataFrame:
     """Village names and points for the map's text layer (``name, lon, lat, size``)."""
     if villages is None or villages.empty:
         return pd.DataFrame(columns=["name", "lon", "lat", "size"])
-    size = np.where(villages.get("place", "village").astype(str).isin(["town", "city"]), 16, 12)
+    place = villages["place"].astype(str) if "place" in villages.columns else \
+        pd.Series("village", index=villages.index)
+    size = np.where(place.isin(["town", "city"]), 16, 12)
     return pd.DataFrame({"name": villages["name"].astype(str),
                          "lon": villages["lon"].astype(float),
                          "lat": villages["lat"].astype(float), "size": size})
