@@ -201,6 +201,27 @@ def lang() -> str:
     return str(st.session_state.get("lang") or "zh")
 
 
+def labelled_key(base: str, default: Any) -> str:
+    """The key of a choice widget whose option labels depend on the language.
+
+    The browser keeps a multiselect's or selectbox's choice by its label, so once the
+    language switches the old labels match no option: the choice shows in the old language,
+    then vanishes. Each language gets its own widget (``base_<lang>``), seeded with the
+    choice kept under ``base``; the page stores each run's choice there with
+    :func:`keep_choice`.
+    """
+    key = f"{base}_{lang()}"
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(base, default)
+    return key
+
+
+def keep_choice(base: str, value: Any) -> Any:
+    """Keep a :func:`labelled_key` widget's ``value`` under ``base``, and return it."""
+    st.session_state[base] = value
+    return value
+
+
 def county_path() -> str:
     """Folder of the county chosen in the sidebar (the first one until a choice)."""
     found = counties()

@@ -69,10 +69,10 @@ def render() -> None:
         s1.number_input(t("time_limit", L), 0.5, 120.0, get_settings().time_limit_s, 0.5,
                         key="time_limit")
         modes = [m.value for m in MODES]
-        s2.selectbox(t("skills_policy", L), modes, key="skills",
-                     format_func=lambda p: t(f"policy_{p}", L))
-        s3.selectbox(t("locality_policy", L), modes, key="locality",
-                     format_func=lambda p: t(f"policy_{p}", L))
+        for col, name in ((s2, "skills"), (s3, "locality")):
+            ui.keep_choice(name, col.selectbox(
+                t(f"{name}_policy", L), modes, key=ui.labelled_key(name, "soft"),
+                format_func=lambda p: t(f"policy_{p}", L)))
     rules, params = _rules_and_params()
     # The store's promoted model when it has one (it learns from the outcomes officers
     # record), else the folder's file model; a stale one plans and is said to be stale.

@@ -113,9 +113,10 @@ def render() -> None:
     worlds = _worlds()
     c1, c2 = st.columns(2)
     label = c1.selectbox(t("sim_world", L), list(worlds), key="sim_world")
-    strategies = c2.multiselect(t("sim_strategies", L), list(svc.base_strategies()),
-                                default=list(svc.DEFAULT_STRATEGIES), key="sim_strategies",
-                                format_func=lambda s: t(f"strategy_{s}", L))
+    strategies = ui.keep_choice("sim_strategies", c2.multiselect(
+        t("sim_strategies", L), list(svc.base_strategies()),
+        key=ui.labelled_key("sim_strategies", list(svc.DEFAULT_STRATEGIES)),
+        format_func=lambda s: t(f"strategy_{s}", L)))
     d1, d2, d3 = st.columns(3)
     lo, hi = d1.slider(t("n_officers_range", L), 1, 30, (1, 6), key="sim_officers")
     step = d1.number_input(t("sim_step", L), 1, 10, 1, key="sim_step")

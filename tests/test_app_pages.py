@@ -410,11 +410,11 @@ def test_leads_page_filters_and_explains() -> None:
     assert n_all > 10
     values = list(table["Visit-caused value"])  # the demo has a loan book
     assert values == sorted(values, reverse=True)
-    at.multiselect(key="f_band").set_value(["high"]).run()
+    at.multiselect(key="f_band_en").set_value(["high"]).run()
     high = at.dataframe[0].value
     assert 0 < len(high) < n_all
-    industry = at.multiselect(key="f_industry").options[0]
-    at.multiselect(key="f_industry").set_value([industry]).run()
+    industry = at.multiselect(key="f_industry_en").options[0]
+    at.multiselect(key="f_industry_en").set_value([industry]).run()
     assert len(at.dataframe[0].value) <= len(high)
     # the selected lead's value in its parts, each with its reason
     parts = next(el.value for el in at.table if el.value.columns[0] == "Part")
@@ -434,7 +434,7 @@ def test_planner_runs_a_small_sweep() -> None:
     assert at.title[0].value == "Planner · coverage"
     at.slider(key="sim_officers").set_value((1, 2))
     at.number_input(key="sim_weeks").set_value(1)
-    at.multiselect(key="sim_strategies").set_value(["branch"])
+    at.multiselect(key="sim_strategies_en").set_value(["branch"])
     at.number_input(key="sim_day_limit").set_value(0.2)
     at.button(key="run_sim").click().run()
     assert not at.exception, at.exception
@@ -467,7 +467,7 @@ def test_planner_sweep_runs_on_the_configured_dask_scheduler(
         at = _app("planner")
         at.slider(key="sim_officers").set_value((1, 2))
         at.number_input(key="sim_weeks").set_value(1)
-        at.multiselect(key="sim_strategies").set_value(["branch"])
+        at.multiselect(key="sim_strategies_en").set_value(["branch"])
         at.number_input(key="sim_day_limit").set_value(0.2)
         at.button(key="run_sim").click().run()
         assert not at.exception, at.exception

@@ -478,6 +478,12 @@ def test_planner_onboards_a_county_and_cancels_a_sweep(server: AppServer, browse
     page.close()
 
 
+def _chosen(page: Any, key: str) -> list[str]:
+    """The chips of the multiselect whose key starts with ``key``."""
+    tags = page.locator(f'[class*="st-key-{key}"] .react-aria-ComboBox [data-tag]')
+    return [str(tags.nth(i).get_attribute("aria-label")) for i in range(tags.count())]
+
+
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_language_switch_keeps_the_page_and_leaves_no_chinese(
         server: AppServer, browser: Any, demo: list[str], viewport: dict[str, int]) -> None:
@@ -503,9 +509,16 @@ def test_language_switch_keeps_the_page_and_leaves_no_chinese(
             page.url
         chinese = [s for s in ui_text(page) if CJK.search(s)]
         assert not chinese, f"Chinese left on {name} in English mode: {chinese[:5]}"
+        if name == "planner":  # a choice shown by translated labels keeps its options
+            assert _chosen(page, "sim_strategies") == ["central bases (p-median)",
+                                                       "from the branches"]
         shot(page, f"lang-{name}-en-{'phone' if viewport is PHONE else 'desktop'}")
         sidebar(page).get_by_role("radio", name="中文").click()
         expect(page.get_by_role("heading", name=zh, exact=True)).to_be_visible(timeout=60_000)
+        if name == "planner":
+            idle(page)
+            assert _chosen(page, "sim_strategies") == ["就近中心布点", "网点出发"]
+            expect(page.locator(".st-key-run_sim button")).to_be_enabled()
         assert page.url.split("?")[0].rstrip("/").endswith(f"{server.port}/{path}".rstrip("/")), \
             page.url
         # a second click does not flip it back
