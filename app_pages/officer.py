@@ -52,8 +52,12 @@ def _send_queue() -> None:
         return
     report = svc.send_pending(signed[0], signed[1], queue)
     phone.acknowledge(report, _acks())
-    if report.sent:
-        st.toast(t("queue_sent", L, n=len(report.sent)))
+    # a tap saved at once is said by its stop's "saved"; only taps that waited for the
+    # database (a save that met it down) are news
+    fresh = st.session_state.pop("just_saved", set())
+    waited = [item for item in report.sent if item.outcome_id not in fresh]
+    if waited:
+        st.toast(t("queue_sent", L, n=len(waited)))
     for item, why in report.refused:
         st.error(t("queue_refused", L, lead=item.lead_id, why=why))
     if report.kept:
@@ -277,6 +281,7 @@ def _save(od: OfficerDay, s: DayStop, outcome: str, *, consent: bool, opt_out: b
         ui.county_id(),
         od.plan_date, s.lead_id, Outcome(outcome), consent, opt_out, month, asked)
     ui.outcome_queue().put(item)
+    st.session_state.setdefault("just_saved", set()).add(item.outcome_id)
     st.rerun()
 
 

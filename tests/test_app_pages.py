@@ -279,6 +279,10 @@ def test_published_plan_reaches_the_officer_whose_outcome_is_stored() -> None:
     assert not phone.exception, phone.exception
     recorded = {r.lead_id: r.outcome for r in store.visit_outcomes(manager, "qingzu", DATE)}
     assert recorded.get(first) == "applied"
+    # saved at once: the stop says so, and nothing claims it waited for a connection
+    assert any(s.value.startswith("Saved") for s in phone.success), \
+        [s.value for s in phone.success]
+    assert not [x.value for x in phone.toast]
     links = [b.proto.url for b in phone.get("link_button")]
     assert any("uri.amap.com" in u for u in links) and any("api.map.baidu.com" in u
                                                             for u in links)
