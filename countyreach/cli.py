@@ -210,11 +210,12 @@ def summary_text(problem: RoutingProblem, plan: Plan) -> str:
 def cmd_plan(args: argparse.Namespace) -> int:
     from countyreach.pipeline import plan_day
 
-    if args.command == "plan" and _is_county_id(args.county):
+    publish = args.command == "plan" and bool(getattr(args, "publish", False))
+    if args.command == "plan" and _is_county_id(args.county, store_first=publish):
         from countyreach.cli_loop import cmd_plan_store
 
         return cmd_plan_store(args)
-    if args.command == "plan" and getattr(args, "publish", False):
+    if publish:
         raise InputError("--publish plans from the store: give a county id (import the "
                          "folder first with `countyreach county import`)", field="--publish")
     county = _demo_county() if args.command == "demo" else Path(args.county)
@@ -260,8 +261,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0 if day.ok else 1
 
 
-def _is_county_id(text: str) -> bool:
+def _is_county_id(text: str, *, store_first: bool = False) -> bool:
     """A county in the store (an id) rather than a folder; refuses what is neither.
+
+    ``store_first``: what only the store can do (``--publish``) was asked, so a valid id is
+    the store's county even where a folder of that name lies in the working directory.
 
     Raises
     ------
@@ -269,11 +273,12 @@ def _is_county_id(text: str) -> bool:
         ``text`` is not an existing folder or manifest, and not a valid county id
         (``..``, ``/`` or an absolute path are never ids).
     """
-    if Path(text).exists():
-        return False
     from countyreach.csvio import ID_RE
 
-    if ID_RE.match(text) and text not in (".", ".."):
+    is_id = bool(ID_RE.match(text)) and text not in (".", "..")
+    if Path(text).exists():
+        return store_first and is_id
+    if is_id:
         return True
     raise InputError(f"{text!r} is neither a county folder nor a county id (ids are 1-64 "
                      "letters, digits, '-', '_', '.', ':'; no '/', no '..')", field="county")

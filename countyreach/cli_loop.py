@@ -37,12 +37,13 @@ def cmd_county_import(args: argparse.Namespace) -> int:
 
 
 def cmd_plan_store(args: argparse.Namespace) -> int:
-    from countyreach.cli import summary_text
+    from countyreach.cli import check_out_dir, summary_text, write_plan_files
     from routing.params import SolveParams
     from routing.problem import RoutingRules
 
     if args.date is None:
         raise InputError("store mode needs --date YYYY-MM-DD", field="--date")
+    out = check_out_dir(Path(args.out))
     store, loop = _open()
     with store:
         res = loop.plan(store.operator_session(), args.county, args.date, publish=args.publish,
@@ -67,8 +68,10 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     print("Changes to officers' lists:" if lines else "No officer's list changed.")
     for line in lines:
         print("  " + line)
+    files = write_plan_files(day.problem, day.plan, out, crs=day.county.county.crs)
     verdict = "no violations" if day.ok else f"{len(day.violations)} VIOLATIONS"
-    print(f"Checker: {verdict}.")
+    print(f"Checker: {verdict}.  Wrote {len(files)} files to {out}/ (plan.json, problem.json, "
+          "routes/*.csv, dropped.csv)")
     for v in day.violations[:20]:
         print(f"  [{v.code}] {v.message}")
     return 0 if day.ok else 1

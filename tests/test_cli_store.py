@@ -20,6 +20,7 @@ def env(tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setenv("COUNTYREACH_DB", f"sqlite:///{tmp_path / 'store.sqlite'}")
     monkeypatch.setenv("COUNTYREACH_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("COUNTYREACH_CACHE", str(cache_dir))
+    monkeypatch.chdir(tmp_path)  # plans write to ./out, as the user's would
     get_settings.cache_clear()
     yield tmp_path
     get_settings.cache_clear()
@@ -43,6 +44,9 @@ def test_import_is_idempotent_and_plan_reads_the_store(
                        "--publish")
     assert code == 0, out
     assert "Model: qingzu v1" in out and "Version 1 of qingzu 2026-11-24 published" in out
+    # the plan's files, as from a folder: --out (default out/), checked independently
+    assert "Wrote" in out and (env / "out" / "routes").is_dir()
+    assert run(capsys, "check", str(env / "out" / "plan.json"))[0] == 0
 
     store = Store.open(get_settings().store_url)
     admin = store.operator_session()
@@ -86,6 +90,17 @@ def test_import_is_idempotent_and_plan_reads_the_store(
     mine = next(r for r in plan3.routes if r.officer_id == route.officer_id)
     assert set(skipped_then_visited) <= set(mine.lead_ids)
     store.close()
+
+
+def test_publish_plans_the_store_county_beside_a_folder_of_the_same_name(
+        env: Path, demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "county", "import", str(demo_dir))[0] == 0
+    shutil.copytree(demo_dir, env / "qingzu")  # the folder it was imported from, say
+    code, out, err = run(capsys, "plan", "qingzu", "--date", "2026-11-24", "--time-limit", "1",
+                         "--publish", "--out", str(env / "published"))
+    assert code == 0, err
+    assert "Version 1 of qingzu 2026-11-24 published" in out
+    assert (env / "published" / "plan.json").exists()
 
 
 @pytest.mark.parametrize("argv", [
