@@ -239,6 +239,9 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
                     row=1 + [x.officer_id for x in officers].index(o.officer_id),
                     field="start_lat" if node.startswith("@start") else "end_lat")
     table = add_spatial_features(table, branches)
+    if history is not None:  # leads skipped above were named there, not as unknown leads
+        history = history[history["lead_id"].astype(str).isin(
+            set(table["lead_id"].astype(str)))].reset_index(drop=True)
     return CountyData(county, graph, villages, branches, table, officers, snap_map, history,
                       loans, loans_elsewhere)
 

@@ -121,6 +121,23 @@ def test_coordinate_outside_county_is_skipped_and_named_by_file_and_row(
     assert day.ok and lead_id not in set(day.county.leads["lead_id"])
 
 
+def test_a_skipped_leads_history_is_not_called_a_history_of_unknown_leads(
+        county_copy: Path, cache_dir: Path) -> None:
+    import warnings
+
+    leads = pd.read_csv(county_copy / "leads.csv", dtype=str)
+    visited = pd.read_csv(county_copy / "history.csv", dtype=str)["lead_id"].iloc[0]
+    row = int(leads.index[leads["lead_id"] == visited][0]) + 1
+    _edit_leads(county_copy, row, lat=36.4, lon=116.2)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
+    said = [str(w.message) for w in seen]
+    assert any(f"row {row}: lead {visited} lies" in m for m in said), said
+    assert not [m for m in said if "not in the leads table" in m]
+    assert day.ok
+
+
 def test_cli_reports_bad_input_without_traceback(county_copy: Path, cache_dir: Path,
                                                  capsys: pytest.CaptureFixture):
     _edit_leads(county_copy, 3, lon="east")
