@@ -8,6 +8,7 @@ edge (:func:`to_wgs84`), and back to the county's declared system for exports
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -136,15 +137,27 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
     for encoding in CSV_ENCODINGS:
         try:
             df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+            header = _header(path, encoding)
             break
         except UnicodeDecodeError:
             continue
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        except pd.errors.ParserError as exc:
+            raise _parser_error(path, exc) from None
+        except pd.errors.EmptyDataError as exc:
             raise InputError(f"not a readable CSV file: {exc}", file=str(path)) from None
+        except IsADirectoryError:
+            raise InputError("is a folder, not a CSV file", file=str(path)) from None
     if df is None:
         raise InputError("file is neither UTF-8 nor GBK text (save it as CSV UTF-8)",
                          file=str(path))
+    twice = sorted({c for c in header if c and header.count(c) > 1})
+    if twice:  # pandas would rename the second one and silently read only the first
+        raise InputError(f"the header names column {twice[0]!r} twice", file=str(path),
+                         field=twice[0])
     df.columns = [str(c).strip() for c in df.columns]
+    # a spreadsheet's rows of empty cells after the data (",,,,") are not rows
+    filled = np.flatnonzero(df.apply(lambda col: col.str.strip() != "").any(axis=1).to_numpy())
+    df = df.iloc[: int(filled[-1]) + 1 if len(filled) else 0]
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise InputError(
@@ -153,6 +166,22 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
             field=missing[0],
         )
     return df
+
+
+def _header(path: Path, encoding: str) -> list[str]:
+    """The header's column names as written (stripped), duplicates kept."""
+    with path.open(encoding=encoding, newline="") as fh:
+        return [c.strip() for c in next(csv.reader(fh), [])]
+
+
+def _parser_error(path: Path, exc: Exception) -> InputError:
+    """pandas' tokenizer error in the project's words: a row (from 1 after the header)."""
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+    if m is None:
+        return InputError(f"not a readable CSV file: {exc}", file=str(path))
+    want, line, got = (int(g) for g in m.groups())
+    return InputError(f"{got} values where the header has {want} columns (a comma inside a "
+                      "value? put the value in double quotes)", file=str(path), row=line - 1)
 
 
 M = TypeVar("M", bound="BaseModel")

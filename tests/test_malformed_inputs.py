@@ -63,6 +63,30 @@ def raw(name: str, data: bytes) -> Callable[[Path], None]:
     return edit
 
 
+def append_text(name: str, text: str) -> Callable[[Path], None]:
+    def edit(root: Path) -> None:
+        with (root / name).open("a", encoding="utf-8") as fh:
+            fh.write(text)
+    return edit
+
+
+def with_line(name: str, row: int, line: str) -> Callable[[Path], None]:
+    """Replace data row ``row`` (from 1 after the header) by ``line`` as written."""
+    def edit(root: Path) -> None:
+        lines = (root / name).read_text(encoding="utf-8").splitlines()
+        lines[row] = line
+        (root / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return edit
+
+
+def rename_column(name: str, old: str, new: str) -> Callable[[Path], None]:
+    def edit(root: Path) -> None:
+        lines = (root / name).read_text(encoding="utf-8").splitlines()
+        lines[0] = ",".join(new if c == old else c for c in lines[0].split(","))
+        (root / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return edit
+
+
 def header_only(name: str) -> Callable[[Path], None]:
     def edit(root: Path) -> None:
         first = (root / name).read_text(encoding="utf-8").splitlines()[0]
@@ -207,6 +231,10 @@ CASES = [
     Case("officers in GBK", reencode(OF, "gbk")),
     Case("manifest with BOM", reencode("county.json", "utf-8", bom=True)),
     Case("leads extra column", set_cell(L, 1, "notes_from_branch", "call first")),
+    Case("leads with empty spreadsheet rows after the data", append_text(L, ",,,,,\n,,,\n")),
+    Case("leads row with more values than columns",
+         with_line(L, 2, "B9999,x,y,z,1,2,3" + ",9" * 30), L, 2),
+    Case("leads header names a column twice", rename_column(L, "phone", "name"), L, None, "name"),
 ]
 
 
