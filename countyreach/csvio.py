@@ -128,7 +128,16 @@ def from_wgs84(lat: float, lon: float, crs: str) -> tuple[float, float]:
 
 
 def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
-    """Read a CSV as text (UTF-8 with or without BOM, or GBK), requiring ``required`` columns."""
+    """Read a CSV as text (UTF-8 with or without BOM, or GBK), requiring ``required`` columns.
+
+    Cells come stripped of surrounding spaces; empty rows after the data are dropped.
+
+    Raises
+    ------
+    InputError
+        Naming the file (and the row of a row with too many values): missing, a folder,
+        neither UTF-8 nor GBK, not CSV, a column named twice or a required one missing.
+    """
     if not path.exists():
         raise InputError("file not found", file=str(path))
     df = None
@@ -155,8 +164,10 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
         raise InputError(f"the header names column {twice[0]!r} twice", file=str(path),
                          field=twice[0])
     df.columns = [str(c).strip() for c in df.columns]
+    # Spaces around a cell are a spreadsheet's noise ("B0026 " is lead B0026 in every file)
+    df = df.apply(lambda col: col.str.strip())
     # a spreadsheet's rows of empty cells after the data (",,,,") are not rows
-    filled = np.flatnonzero(df.apply(lambda col: col.str.strip() != "").any(axis=1).to_numpy())
+    filled = np.flatnonzero((df != "").any(axis=1).to_numpy())
     df = df.iloc[: int(filled[-1]) + 1 if len(filled) else 0]
     missing = [c for c in required if c not in df.columns]
     if missing:

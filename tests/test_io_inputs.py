@@ -317,3 +317,13 @@ def test_a_lead_table_is_converted_to_wgs84_like_each_point_alone(demo_dir: Path
         assert table["lat"][i] == pytest.approx(lat, abs=1e-9)
         assert table["lon"][i] == pytest.approx(lon, abs=1e-9)
         assert abs(table["lat"][i] - float(raw["lat"][i])) > 1e-4  # it did move
+
+
+def test_spaces_around_an_id_are_a_spreadsheets_noise_in_every_file(tmp_path: Path) -> None:
+    history = tmp_path / "history.csv"
+    history.write_text("lead_id,month,took_loan\nB0026 ,2024-11 , 1\n", encoding="utf-8")
+    loans = tmp_path / "loans.csv"
+    loans.write_text("lead_id,month,loan_yuan\n B0026,2024-11,30000\n", encoding="utf-8")
+    assert read_history(history)[["lead_id", "month"]].values.tolist() == [["B0026", "2024-11"]]
+    book = read_loans(loans)
+    assert book is not None and list(book["lead_id"]) == ["B0026"]
