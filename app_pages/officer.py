@@ -88,7 +88,8 @@ def _phone_queue(store: Store, sess: Session, me: str, date: str, od: OfficerDay
     L = ui.lang()
     acks = _acks()
     county = ui.county_id()
-    remaining = [s for s in od.stops if s.lead_id not in done] if od is not None else []
+    remaining = [s for s in od.stops if s.lead_id not in done] \
+        if od is not None and not _ahead(date) else []
     items = phone.outcome_queue(county_id=county, officer_id=me, plan_date=date, stops=remaining,
                                 lang=L, acks=acks.values())
     if not items:
@@ -160,7 +161,7 @@ def render() -> None:
         return
     done = {**done, **ui.outcome_queue().pending(date)}
     if od is None or not od.stops:
-        st.info(t("no_published", L))
+        st.info(t("no_published", L, date=date))
         _phone_queue(store, sess, me, date, None, done)  # taps of other days still go
         return
     st.markdown(t("my_day", L, n=len(od.stops), start=hhmm(od.start_s), end=hhmm(od.end_s),
@@ -244,9 +245,18 @@ def _why(text: str) -> None:
         st.caption(f"{t('why_lead', L)}: {text or '—'}")
 
 
+def _ahead(plan_date: str) -> bool:
+    """A day still to come: its visits have no outcome yet."""
+    return plan_date > dt.date.today().isoformat()
+
+
 def _outcome(od: OfficerDay, s: DayStop, done: dict[str, Outcome]) -> None:
     """Tap an outcome, tap save (consent first for outcomes that share the customer's data)."""
     L = ui.lang()
+    if _ahead(od.plan_date):
+        # an outcome saved ahead would count as a visit made: planning keeps it fixed
+        st.caption(t("outcome_on_the_day", L))
+        return
     choice = st.segmented_control(
         t("outcome", L), list(OUTCOMES), key=f"outcome_{s.lead_id}",
         format_func=lambda code: outcome_label(code, L), width="stretch")

@@ -9,6 +9,7 @@ whenever they change a ``COUNTYREACH_*`` variable.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -403,7 +404,28 @@ def test_officer_page_without_plan_says_so(county_copy: Path,
     get_settings.cache_clear()
     at = _app("officer")
     assert at.title[0].value == "Officer · my visits"
-    assert any("No plan for today" in i.value for i in at.info)
+    today = dt.date.today().isoformat()
+    assert any(f"No published plan for {today}" in i.value for i in at.info), \
+        [i.value for i in at.info]
+
+
+def test_a_day_ahead_shows_the_list_without_outcome_buttons() -> None:
+    """Outcomes saved ahead would count as visits made, and planning would keep them fixed."""
+    from countyreach.services.workspace import DEMO_PASSWORD
+
+    ahead = dt.date.today() + dt.timedelta(days=1)
+    at = _plan(_app())
+    day = at.session_state["day"]
+    store = _store()
+    manager = store.login("demo-manager", DEMO_PASSWORD)
+    store.publish(manager, "qingzu", ahead.isoformat(),
+                  store.save_plan(manager, "qingzu", ahead.isoformat(), day.problem, day.plan))
+    phone = _app("officer", user="demo-o01")
+    phone.date_input(key="officer_date").set_value(ahead).run()
+    assert not phone.exception, phone.exception
+    assert phone.subheader[0].value == "Next stop"
+    assert not [b for b in phone.button_group if str(b.key).startswith("outcome_")]
+    assert any("recorded on the day" in c.value for c in phone.caption)
 
 
 def test_leads_page_filters_and_explains() -> None:
@@ -429,7 +451,7 @@ def test_leads_page_filters_and_explains() -> None:
 
 def test_chinese_interface() -> None:
     at = _app(lang="zh")
-    assert at.title[0].value == "经理 · 今日计划"
+    assert at.title[0].value == "经理 · 规划路线"
     assert at.button(key="plan").label == "生成路线"
 
 

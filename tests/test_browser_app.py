@@ -491,7 +491,7 @@ def test_language_switch_keeps_the_page_and_leaves_no_chinese(
 
     page = browser.new_page(viewport=viewport)
     sign_in(page, server.url, "demo-manager", DEMO_PASSWORD, lang="zh")
-    titles = {"manager": ("经理 · 今日计划", "Manager · plan the day"),
+    titles = {"manager": ("经理 · 规划路线", "Manager · plan the day"),
               "officer": ("我的走访", "Officer · my visits"),
               "leads": ("客户线索", "Leads"),
               "planner": ("规划 · 新县覆盖", "Planner · coverage"),
