@@ -69,13 +69,15 @@ def _onboard() -> None:
                                          cache_dir=ui.cache_dir(), force=True,
                                          loan_rule_months=int(rule))
                 except Exception as exc:
-                    st.error(str(exc))
+                    # the user knows their file by its name, not by this server's staging copy
+                    st.error(str(exc).replace(str(src), upload.name))
                     return
-            st.success(t("onboarded", L, path=report.root.name))
             # The new county becomes the one to simulate (the picker is drawn below).
-            st.session_state["sim_world"] = next(
-                (name for name, p in county_folders([_onboarded_root()]).items()
-                 if p.resolve() == report.root.resolve()), st.session_state.get("sim_world"))
+            name = next((label for label, p in county_folders([_onboarded_root()]).items()
+                         if p.resolve() == report.root.resolve()), None)
+            st.success(t("onboarded", L, path=report.root.name, name=name or report.root.name))
+            if name is not None:
+                st.session_state["sim_world"] = name
             with st.expander(t("onboard_assumptions", L)):
                 st.text("\n".join(report.assumptions))
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -446,22 +447,33 @@ def test_the_language_follows_the_user_to_another_browser(server: AppServer, bro
 
 
 def test_planner_onboards_a_county_and_cancels_a_sweep(server: AppServer, browser: Any,
-                                                       demo: list[str]) -> None:
+                                                       demo: list[str], tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
     page = browser.new_page(viewport=DESKTOP)
     sign_in(page, server.url, "demo-planner", DEMO_PASSWORD)
     expect(page.get_by_role("heading", name="Planner · coverage")).to_be_visible()
     page.get_by_text("Onboard a county from an OpenStreetMap file").click()
-    page.locator('input[type="file"]').set_input_files(str(REPO / "data/qingzu/roads.osm.pbf"))
+    # a broken file first: the error names the user's file, not the server's copy of it
+    broken = tmp_path / "guixi-broken.osm"
+    broken.write_text("<html>not an extract</html>", encoding="utf-8")
+    page.locator('input[type="file"]').set_input_files(str(broken))
     page.get_by_label("County id (letters, digits, - or _)").fill("newcounty")
     page.keyboard.press("Enter")
+    idle(page)
+    page.get_by_role("button", name="Onboard the county").click()
+    error = page.get_by_test_id("stAlertContentError")
+    expect(error).to_contain_text("guixi-broken.osm", timeout=120_000)
+    assert "/tmp" not in error.inner_text()
+    page.locator('input[type="file"]').set_input_files(str(REPO / "data/qingzu/roads.osm.pbf"))
+    expect(error).to_have_count(0, timeout=120_000)  # the upload's rerun has ended
     idle(page)
     page.get_by_label("Loan rule (months after a loan from us)").fill("12")
     page.keyboard.press("Enter")
     idle(page)
     page.get_by_role("button", name="Onboard the county").click()
-    expect(page.get_by_text(re.compile("^Onboarded newcounty"))).to_be_visible(timeout=240_000)
+    expect(page.get_by_text(re.compile("^Onboarded newcounty: choose it as “庆祖镇”"))
+           ).to_be_visible(timeout=240_000)
     page.get_by_text("Assumptions made").click()
     expect(page.get_by_text(re.compile("loan from us in the last 12 months"))).to_be_visible()
     idle(page)
