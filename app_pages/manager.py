@@ -13,12 +13,13 @@ import streamlit as st
 from app_pages import common as ui
 from app_pages import plan_changes as pc
 from countyreach import pipeline
-from countyreach.errors import AccessDenied, InputError
+from countyreach.errors import AccessDenied, InputError, StoreError
 from countyreach.i18n import format_number, format_percent, format_yuan, status_label, t
 from countyreach.serialize import plan_to_dict
 from countyreach.services import leads as lds
 from countyreach.services import maps
 from countyreach.services import planning as pl
+from countyreach.services.officer import published_day_from_store
 from countyreach.services.visited import VisitedStops, plan_manager_day
 from countyreach.services.workspace import PlanningModel
 from countyreach.settings import get_settings
@@ -95,6 +96,12 @@ def render() -> None:
         ui.set_day(planned)
     day = ui.current_day()
     if day is None or day.plan.plan_date != plan_date.isoformat():
+        # back on a published day (a reload, another browser): show what the officers have
+        day = _published_day(data, plan_date.isoformat(), model)
+        if day is not None:
+            ui.set_day(day)
+            st.caption(t("showing_published", L, date=plan_date.isoformat()))
+    if day is None or day.plan.plan_date != plan_date.isoformat():
         st.info(t("no_plan_yet", L))
         # the store's loan book too when the store holds the county: the plan's values
         scores = ui.scores(plan_date.strftime("%Y-%m"), model,
@@ -104,6 +111,20 @@ def render() -> None:
                     "plan_map")
         return
     _plan_view(day, model)
+
+
+def _published_day(data: pipeline.CountyData, plan_date: str,
+                   model: PlanningModel | None) -> pipeline.DayPlan | None:
+    """The day as published in the store, scored as a plan of it would be; else ``None``."""
+    signed = ui.signed_in()
+    if signed is None:
+        return None
+    scores = ui.scores(plan_date[:7], model, ui.store_rules(plan_date, data)) \
+        if model is not None else None
+    try:
+        return published_day_from_store(signed[0], signed[1], data, plan_date, scores)
+    except (InputError, AccessDenied, StoreError):  # none published, or not this county
+        return None
 
 
 def _plan_day(data: pipeline.CountyData, plan_date: str, rules: RoutingRules,

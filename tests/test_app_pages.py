@@ -409,6 +409,18 @@ def test_officer_page_without_plan_says_so(county_copy: Path,
         [i.value for i in at.info]
 
 
+def test_a_manager_coming_back_sees_the_published_plan() -> None:
+    """A reload or another browser starts a new session: the published day is still shown."""
+    _, _, day, _ = _published_to_o01()
+    again = _app()  # a new session of the same manager
+    again.date_input(key="plan_date").set_value(dt.date.fromisoformat(DATE)).run()
+    assert not again.exception, again.exception
+    assert any(f"The plan published for {DATE}" in c.value for c in again.caption)
+    shown = again.session_state["day"].plan
+    assert [r.lead_ids for r in shown.routes] == [r.lead_ids for r in day.plan.routes]
+    assert not any("Choose the date" in i.value for i in again.info)
+
+
 def test_a_day_ahead_shows_the_list_without_outcome_buttons() -> None:
     """Outcomes saved ahead would count as visits made, and planning would keep them fixed."""
     from countyreach.services.workspace import DEMO_PASSWORD

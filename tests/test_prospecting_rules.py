@@ -72,3 +72,18 @@ def test_no_rest_when_the_team_asks_for_none(loop: DailyLoop) -> None:
     eager = DailyLoop(loop.store, home=loop.home, cache_dir=loop.cache_dir, revisit_days=0)
     assert met not in eager.plan(admin, "qingzu", "2026-11-25", params=PARAMS,
                                  rules=RULES).excluded
+
+
+def test_an_officer_whose_last_stop_is_visited_still_drives_home(loop: DailyLoop) -> None:
+    """Every stop fixed: the re-plan keeps the route and its drive back, checker clean."""
+    admin = loop.store.operator_session()
+    first = loop.plan(admin, "qingzu", "2026-11-24", publish=True, params=PARAMS, rules=RULES)
+    route = next(r for r in first.day.plan.routes if len(r.stops) >= 2)
+    loop.record_outcome(admin, county_id="qingzu", plan_date="2026-11-24",
+                        lead_id=route.lead_ids[-1], outcome="interested")
+    again = loop.plan(admin, "qingzu", "2026-11-24", params=PARAMS, rules=RULES)
+    assert again.day.ok, again.day.violations
+    kept = next(r for r in again.day.plan.routes if r.officer_id == route.officer_id)
+    assert kept.stops == route.stops
+    assert (kept.end_s, kept.end_drive_s, kept.drive_s) == (route.end_s, route.end_drive_s,
+                                                            route.drive_s)

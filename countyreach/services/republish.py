@@ -18,8 +18,16 @@ import numpy as np
 import routing
 from geo.types import TravelMatrix
 from routing.params import SolveParams
-from routing.plan import DropReason, Plan, Route, Stop
-from routing.problem import Break, Depot, Officer, RoutingProblem, TimeWindow, start_node_id
+from routing.plan import BreakTaken, DropReason, Plan, Route, Stop
+from routing.problem import (
+    Break,
+    Depot,
+    Officer,
+    RoutingProblem,
+    TimeWindow,
+    end_node_id,
+    start_node_id,
+)
 
 __all__ = ["PlanChanges", "fixed_prefixes", "solve_around", "plan_changes"]
 
@@ -75,6 +83,20 @@ def _remaining_lunch(o: Officer, old: Route, now_s: int) -> Break | None:
     if earliest > o.lunch.window.end_s:
         return None
     return Break(TimeWindow(earliest, o.lunch.window.end_s), o.lunch.duration_s)
+
+
+def _home_from(last: Stop, part: Route, lunch: BreakTaken | None, officer: Officer,
+               m: TravelMatrix) -> tuple[Route, BreakTaken | None]:
+    """The drive home of an officer whose every stop is fixed: a solver leaves a route with
+    no stops unused (no drive), but this officer is out at ``last`` and must drive back."""
+    here, home = m.index[last.lead_id], m.index[end_node_id(officer.officer_id)]
+    drive, dist = int(m.duration_s[here, home]), int(m.distance_m[here, home])
+    t = last.departure_s
+    if lunch is None and officer.lunch is not None:  # still owed: taken before driving home
+        lunch = BreakTaken(max(t, officer.lunch.window.start_s), officer.lunch.duration_s)
+        t = lunch.start_s + lunch.duration_s
+    return replace(part, end_s=t + drive, drive_s=drive, distance_m=dist, end_drive_s=drive,
+                   end_distance_m=dist, lunch=lunch), lunch
 
 
 def solve_around(problem: RoutingProblem, old_plan: Plan, fixed: Mapping[str, Sequence[Stop]],
@@ -140,6 +162,8 @@ def solve_around(problem: RoutingProblem, old_plan: Plan, fixed: Mapping[str, Se
         old = old_routes[r.officer_id]
         lunch = old.lunch if old.lunch is not None and old.lunch.start_s < kept[-1].departure_s \
             else r.lunch
+        if not r.stops:
+            r, lunch = _home_from(kept[-1], r, lunch, rest.officer_by_id[r.officer_id], m)
         routes.append(Route(
             r.officer_id, (*kept, *r.stops), old.start_s, r.end_s,
             sum(s.drive_s for s in kept) + r.drive_s,
