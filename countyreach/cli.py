@@ -325,15 +325,40 @@ def cmd_score(args: argparse.Namespace) -> int:
     scorer = get_scorer(data, cache_dir=args.cache_dir, retrain=args.retrain)
     month = day.strftime("%Y-%m")
     scores = score_leads(data, scorer, month)
+    from countyreach.i18n import t
     from propensity import value_basis_of
 
-    print(f"Value basis: {value_basis_of(scorer).text(args.lang)}")
-    col = "explanation_zh" if args.lang == "zh" else "explanation_en"
-    print(f"{'lead':<8}{'name':<22}{'P(loan)':>8}{'loan ¥':>10}{'value ¥':>10}  why")
+    L = args.lang
+    print(f"{t('score_value_basis', L)}: {value_basis_of(scorer).text(L)}")
+    col = "explanation_zh" if L == "zh" else "explanation_en"
+    print(_cell(t("col_lead_id", L), 8) + _cell(t("name", L), 22)
+          + _cell(t("score_col_p", L), 10, right=True)
+          + _cell(t("score_col_loan", L), 12, right=True)
+          + _cell(t("score_col_value", L), 12, right=True) + "  " + t("why_lead", L))
     for rec in scores.head(args.top).itertuples(index=False):
-        print(f"{rec.lead_id:<8}{str(rec.name)[:20]:<22}{rec.p_uptake:>8.2f}{rec.loan_yuan:>10,.0f}"
-              f"{rec.value_yuan:>10,.0f}  {getattr(rec, col, '')}")
+        print(_cell(str(rec.lead_id), 8) + _cell(_clip(str(rec.name), 20), 22)
+              + f"{rec.p_uptake:>10.2f}{rec.loan_yuan:>12,.0f}{rec.value_yuan:>12,.0f}  "
+              + str(getattr(rec, col, "")))
     return 0
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: Chinese characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _clip(text: str, width: int) -> str:
+    while _width(text) > width:
+        text = text[:-1]
+    return text
+
+
+def _cell(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` padded to ``width`` terminal columns (a table that lines up in Chinese too)."""
+    pad = " " * max(0, width - _width(text))
+    return pad + text if right else text + pad
 
 
 def cmd_plan_many(args: argparse.Namespace) -> int:

@@ -309,3 +309,23 @@ def test_input_warnings_are_one_line_each_and_kept_in_the_plan(
     shown = [ln for ln in captured.err.splitlines() if ln.startswith("countyreach: warning: ")]
     assert len(shown) == len(notes) >= 1
     assert f"Input warnings: {len(notes)}" in captured.out
+
+
+def test_score_in_chinese_has_a_chinese_header_whose_columns_line_up(
+        cache_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    import unicodedata
+
+    def _width(text: str) -> int:  # terminal columns: Chinese characters take two
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "qingzu"
+    assert main(["-q", "--cache-dir", str(cache_dir), "score", str(demo), "--date", DATE,
+                 "--top", "5", "--lang", "zh"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("编号"))
+    assert "贷款概率" in lines[header] and "为什么拜访" in lines[header]
+    # the probability column ends at the same terminal column on every row
+    ends = {_width(line[: line.index(p) + len(p)]) for line, p in
+            [(lines[header], "贷款概率"),
+             *((row, row.split()[2]) for row in lines[header + 1: header + 6])]}
+    assert len(ends) == 1, lines[header: header + 6]
