@@ -58,7 +58,12 @@ from countyreach.services.loan_files import (
     read_loans_elsewhere,
     warn_loan_rows,
 )
-from countyreach.table_checks import check_pins, known_history, warn_unmatched_skills
+from countyreach.table_checks import (
+    check_pins,
+    known_history,
+    warn_late_history,
+    warn_unmatched_skills,
+)
 from geo.types import Location, TravelMatrix
 from routing.params import SolveParams
 from routing.plan import DroppedLead, DropReason, Plan, Violation
@@ -476,6 +481,7 @@ def plan_day(
     month = parse_date(day, "date").strftime("%Y-%m")
     if not isinstance(county, CountyData):  # a folder's files (the store's: at import)
         warn_loan_rows(data.county.root, data.loans, data.loans_elsewhere, month=month)
+        warn_late_history(data.county.root / "history.csv", data.history, month)
     report("score leads", 0.4)
     t = time.perf_counter()
     if scorer is None:

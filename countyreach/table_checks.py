@@ -50,6 +50,30 @@ def known_history(path: Path, history: pd.DataFrame, table: pd.DataFrame) -> pd.
     return history[known].reset_index(drop=True)
 
 
+def warn_late_history(path: Path, history: pd.DataFrame | None, month: str) -> None:
+    """Warn about visits dated after the plan's ``month``: a typo (2027 for 2024) that would
+    make a lead look visited, or lent to, in the future the plan is made for.
+
+    Parameters
+    ----------
+    path : Path
+        ``history.csv`` (the warning names it).
+    history : pandas.DataFrame or None
+        The county's history (``lead_id``, ``month``).
+    month : str
+        ``YYYY-MM`` of the plan.
+    """
+    if history is None or history.empty:
+        return
+    months = history["month"].astype(str).str.slice(0, 7)
+    late = np.flatnonzero((months > month).to_numpy())
+    if len(late):
+        first = int(late[0])
+        warnings.warn(f"{path}: {len(late)} visit(s) dated after the plan's month {month} "
+                      f"(e.g. lead {history['lead_id'].iloc[first]!r} in "
+                      f"{months.iloc[first]}); check the months", DataWarning, stacklevel=3)
+
+
 def warn_unmatched_skills(county: County, table: pd.DataFrame, officers: Sequence[Officer],
                            villages: pd.DataFrame) -> None:
     """Warn about skills no lead's industry has and localities that are no village, per

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from countyreach.cli import main, summary_text
-from countyreach.errors import DroppedRowWarning, InputError
+from countyreach.errors import DataWarning, DroppedRowWarning, InputError
 from countyreach.pipeline import plan_day
 from countyreach.serialize import plan_from_dict, problem_from_dict, read_json
 from routing import DroppedLead, DropReason
@@ -329,3 +329,13 @@ def test_score_in_chinese_has_a_chinese_header_whose_columns_line_up(
             [(lines[header], "贷款概率"),
              *((row, row.split()[2]) for row in lines[header + 1: header + 6])]}
     assert len(ends) == 1, lines[header: header + 6]
+
+
+def test_a_visit_dated_after_the_plans_month_is_warned_about(county_copy: Path,
+                                                             cache_dir: Path) -> None:
+    hist = pd.read_csv(county_copy / "history.csv", dtype=str, keep_default_na=False)
+    hist.loc[3, "month"] = "2027-05"  # a typo for 2024-05
+    hist.to_csv(county_copy / "history.csv", index=False)
+    with pytest.warns(DataWarning, match=r"history\.csv: 1 visit\(s\) dated after the plan's "
+                                         r"month 2026-11 \(e\.g\. lead .* in 2027-05\)"):
+        plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
