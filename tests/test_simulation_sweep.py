@@ -165,3 +165,24 @@ def test_cli_policy_comparison_reports_saturation(capsys):
     assert "× nearest-leads" in text
     # 2 officers × 2 days × 12 visits over 200 businesses.
     assert "saturation: 0.24 visits per business" in text
+
+
+def _summary(rows: list[tuple[str, int, float, float]]) -> pd.DataFrame:
+    return pd.DataFrame([{"base_strategy": b, "n_officers": n, "coverage": c,
+                          "loans_per_officer_day": lpd, "cost_per_loan_yuan": 100.0,
+                          "drive_h_per_officer_day": 2.0, "loans": 1.0, "seed": 0}
+                         for b, n, c, lpd in rows])
+
+
+def test_a_tie_in_coverage_goes_to_the_strategy_that_lends_more_and_the_text_says_so() -> None:
+    rec = recommend(_summary([("branch", 2, 0.5, 0.9), ("max_coverage", 2, 0.5, 1.1),
+                              ("branch", 4, 0.5, 0.8), ("max_coverage", 4, 0.5, 1.0)]))
+    assert (rec.n_officers, rec.base_strategy) == (2, "max_coverage")
+    assert "the best coverage swept" in rec.reason and "100%" not in rec.reason
+    assert "more officers add less than 1% each" in rec.reason
+
+
+def test_the_largest_team_swept_is_not_said_to_be_past_the_point_of_gain() -> None:
+    rec = recommend(_summary([("branch", 2, 0.3, 0.9), ("branch", 4, 0.6, 0.9)]))
+    assert rec.n_officers == 4
+    assert "largest team swept" in rec.reason and "add less than" not in rec.reason

@@ -321,7 +321,10 @@ def recommend(result: SweepResult | pd.DataFrame, *, target_share: float = 0.9,
     curve = coverage_curve(result)
     if curve.empty:
         raise InputError("the sweep has no scenarios", field="summary")
-    best = curve.loc[curve.groupby("n_officers")["coverage"].idxmax()].sort_values("n_officers")
+    # per team size the strategy covering most; on a tie the one making more loans
+    ranked = curve.sort_values(["n_officers", "coverage", "loans_per_officer_day"],
+                               ascending=[True, False, False])
+    best = ranked.drop_duplicates("n_officers").reset_index(drop=True)
     top = float(best["coverage"].max())
     ns = best["n_officers"].to_numpy()
     cov = best["coverage"].to_numpy(float)
@@ -336,10 +339,15 @@ def recommend(result: SweepResult | pd.DataFrame, *, target_share: float = 0.9,
         pick = i
         break
     row = best.iloc[pick]
+    share = ("the best coverage swept" if row.coverage >= top else
+             f"{row.coverage / top if top else 0:.0%} of the best, {top:.0%}")
+    beyond = (f"more officers add less than {min_gain_per_officer:.0%} each."
+              if pick + 1 < len(ns) else
+              "this is the largest team swept: sweep larger teams to see whether more "
+              "officers still add coverage.")
     reason = (f"{int(row.n_officers)} officers based by {row.base_strategy} reach "
-              f"{row.coverage:.0%} of high-value businesses every 30 days "
-              f"({row.coverage / top if top else 0:.0%} of the best, {top:.0%}); "
-              f"more officers add less than {min_gain_per_officer:.0%} each.")
+              f"{row.coverage:.0%} of high-value businesses within 30 days ({share}); "
+              + beyond)
     return Recommendation(int(row.n_officers), str(row.base_strategy), float(row.coverage), top,
                           float(row.loans_per_officer_day), reason)
 
