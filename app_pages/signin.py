@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import common as ui
+from countyreach.errors import AccessDenied
 from countyreach.i18n import t
 from countyreach.io import load_county, read_officers
 from countyreach.services.workspace import DEMO_PASSWORD, seed_demo_users
@@ -17,8 +18,14 @@ HOME = {"officer": "officer", "manager": "manager", "planner": "planner", "admin
 def _signed_in(store: Store, user: str, password: str) -> bool:
     """Open a session for ``user``; on success remember it and go to the role's home page."""
     L = ui.lang()
+    if not (user or "").strip() or not password:
+        st.error(t("sign_in_empty", L))
+        return False
     try:
-        sess = store.login(user, password)
+        sess = store.login(user.strip(), password)
+    except AccessDenied:
+        st.error(t("sign_in_wrong", L))
+        return False
     except Exception as exc:
         st.error(t("sign_in_failed", L, why=exc))
         return False

@@ -466,10 +466,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("score", help="rank leads by expected value, with reasons")
-    p.add_argument("county")
-    p.add_argument("--date")
-    p.add_argument("--top", type=int, default=20)
-    p.add_argument("--lang", choices=("en", "zh"), default="en")
+    p.add_argument("county", help="county folder (with county.json)")
+    p.add_argument("--date", help="day scored, YYYY-MM-DD (default today): its month's "
+                                  "season and loan rule")
+    p.add_argument("--top", type=int, default=20, help="leads listed (default 20)")
+    p.add_argument("--lang", choices=("en", "zh"), default="en",
+                   help="language of the table and reasons (default en)")
     p.add_argument("--retrain", action="store_true", help="retrain the model from history.csv")
     p.set_defaults(func=cmd_score)
 
@@ -478,7 +480,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", required=True, help="ISO date of the day")
     p.add_argument("--out", default="out/many", help="each county's plan goes in OUT/<id>/")
     p.add_argument("--time-limit", type=float, default=10.0, help="seconds per county")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="solver seed (default 0)")
     p.add_argument("--scheduler", help="address of a Dask scheduler (default: local cluster)")
     p.add_argument("--workers", type=int, default=2, help="local cluster worker processes")
     p.set_defaults(func=cmd_plan_many)
@@ -509,10 +511,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("synth", help="synthesise businesses and visit history for a county")
     p.add_argument("county", help="county folder (villages.csv, branches.csv)")
-    p.add_argument("--n", type=int, default=400, help="number of businesses")
-    p.add_argument("--months", type=int, default=24, help="months of visit history")
-    p.add_argument("--start-month", default="2024-11", help="first month of history (YYYY-MM)")
-    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--n", type=int, default=400, help="number of businesses (default 400)")
+    p.add_argument("--months", type=int, default=24,
+                   help="months of visit history (default 24)")
+    p.add_argument("--start-month", default="2024-11",
+                   help="first month of history, YYYY-MM (default 2024-11)")
+    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.add_argument("--force", action="store_true",
                    help="replace existing leads.csv / history.csv")
     p.add_argument("--variant", choices=("additive", "heterogeneous"), default="heterogeneous",
