@@ -79,6 +79,18 @@ def county_copy(tmp_path: Path) -> Path:
     return _writable_demo_copy(tmp_path / "county")
 
 
+@pytest.fixture()
+def county_loop(tmp_path: Path, cache_dir: Path, county_copy: Path) -> Any:
+    """The daily loop over a fresh SQLite store that holds ``county_copy`` (import the copy
+    again after changing its files)."""
+    from countyreach.services.loop import DailyLoop
+
+    store = Store.open(f"sqlite:///{tmp_path / 'loop.sqlite'}", bcrypt_rounds=4)
+    loop = DailyLoop(store, home=tmp_path / "home", cache_dir=cache_dir)
+    loop.import_county(store.operator_session(), county_copy)
+    return loop
+
+
 @pytest.fixture(scope="session")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One cache for the session so the road graph and model are prepared once."""

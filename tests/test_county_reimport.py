@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -18,102 +17,87 @@ PARAMS = SolveParams(time_limit_s=1.0, workers=1, improvement_steps=3)
 RULES = RoutingRules(balance=0.0)
 
 
-@pytest.fixture()
-def county(tmp_path: Path, demo_dir: Path) -> Path:
-    folder = tmp_path / "county"
-    shutil.copytree(demo_dir, folder)
-    return folder
-
-
-@pytest.fixture()
-def loop(tmp_path: Path, cache_dir: Path, county: Path) -> DailyLoop:
-    store = Store.open(f"sqlite:///{tmp_path / 's.sqlite'}", bcrypt_rounds=4)
-    lp = DailyLoop(store, home=tmp_path / "home", cache_dir=cache_dir)
-    lp.import_county(store.operator_session(), county)
-    return lp
-
-
 def _edit(path: Path, edit) -> None:  # type: ignore[no-untyped-def]
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     edit(df).to_csv(path, index=False)
 
 
-def test_reimport_keeps_an_erased_lead_erased(loop: DailyLoop, county: Path) -> None:
-    admin = loop.store.operator_session()
-    leads = pd.read_csv(county / "leads.csv", dtype=str, keep_default_na=False)
+def test_reimport_keeps_an_erased_lead_erased(county_loop: DailyLoop, county_copy: Path) -> None:
+    admin = county_loop.store.operator_session()
+    leads = pd.read_csv(county_copy / "leads.csv", dtype=str, keep_default_na=False)
     first = leads.iloc[0]
-    loop.erase(admin, str(first["phone"]))
+    county_loop.erase(admin, str(first["phone"]))
 
     def touch(df: pd.DataFrame) -> pd.DataFrame:  # a lender's routine edit of the sheet
         df.loc[0, "address"] = df.loc[0, "address"] + "（新址）"
         df.loc[1, "address"] = df.loc[1, "address"] + "（新址）"
         return df
 
-    _edit(county / "leads.csv", touch)
-    report = loop.import_county(admin, county)
+    _edit(county_copy / "leads.csv", touch)
+    report = county_loop.import_county(admin, county_copy)
     assert report.leads.kept_erased == (first["lead_id"],)
     assert first["lead_id"] not in report.leads.updated
     assert leads.iloc[1]["lead_id"] in report.leads.updated
     assert any("kept erased" in line for line in report.lines())
-    with loop.store.engine.connect() as conn:
+    with county_loop.store.engine.connect() as conn:
         row = conn.execute(sa.text("select name, phone, address from leads where lead_id = :i"),
                            {"i": first["lead_id"]}).one()
     assert tuple(row) == ("", "", "")
-    assert first["lead_id"] in loop.store.do_not_visit_ids(admin, "qingzu")
+    assert first["lead_id"] in county_loop.store.do_not_visit_ids(admin, "qingzu")
 
 
 def test_leads_and_officers_the_files_drop_are_retired_and_never_planned(
-        loop: DailyLoop, county: Path) -> None:
-    admin = loop.store.operator_session()
-    leads = pd.read_csv(county / "leads.csv", dtype=str, keep_default_na=False)
+        county_loop: DailyLoop, county_copy: Path) -> None:
+    admin = county_loop.store.operator_session()
+    leads = pd.read_csv(county_copy / "leads.csv", dtype=str, keep_default_na=False)
     gone = sorted(leads["lead_id"].iloc[[3, 10, 20]])
-    _edit(county / "leads.csv", lambda df: df[~df["lead_id"].isin(gone)])
-    _edit(county / "officers.csv", lambda df: df[df["officer_id"] != "O02"])
-    report = loop.import_county(admin, county)
+    _edit(county_copy / "leads.csv", lambda df: df[~df["lead_id"].isin(gone)])
+    _edit(county_copy / "officers.csv", lambda df: df[df["officer_id"] != "O02"])
+    report = county_loop.import_county(admin, county_copy)
     assert report.leads.retired == tuple(gone) and report.officers.retired == ("O02",)
     assert any("retired" in line for line in report.lines())
     # importing the same folder again retires nothing more
-    again = loop.import_county(admin, county)
+    again = county_loop.import_county(admin, county_copy)
     assert again.leads.retired == () and again.leads.counts["unchanged"] == len(leads) - 3
 
-    day = loop.plan(admin, "qingzu", "2026-11-24", params=PARAMS, rules=RULES)
+    day = county_loop.plan(admin, "qingzu", "2026-11-24", params=PARAMS, rules=RULES)
     assert {r.officer_id for r in day.day.plan.routes} == {"O01", "O03", "O04", "O05", "O06"}
     assert all(day.excluded[lid] == "retired" for lid in gone)
     visited = {lid for r in day.day.plan.routes for lid in r.lead_ids}
     assert not visited & set(gone)
     # a retired lead's history still teaches the model
-    assert set(gone) <= set(loop.county_data(admin, "qingzu").leads["lead_id"])
+    assert set(gone) <= set(county_loop.county_data(admin, "qingzu").leads["lead_id"])
 
     # listed again, it comes back
-    leads.to_csv(county / "leads.csv", index=False)
-    back = loop.import_county(admin, county)
+    leads.to_csv(county_copy / "leads.csv", index=False)
+    back = county_loop.import_county(admin, county_copy)
     assert set(gone) <= set(back.leads.updated)
-    later = loop.plan(admin, "qingzu", "2026-11-25", params=PARAMS, rules=RULES)
+    later = county_loop.plan(admin, "qingzu", "2026-11-25", params=PARAMS, rules=RULES)
     assert not set(gone) & set(later.excluded)
 
 
-def test_a_corrected_history_month_replaces_the_wrong_one(loop: DailyLoop,
-                                                          county: Path) -> None:
-    admin = loop.store.operator_session()
-    before = loop.store.history_frame(admin, "qingzu")
-    hist = pd.read_csv(county / "history.csv", dtype=str, keep_default_na=False)
+def test_a_corrected_history_month_replaces_the_wrong_one(county_loop: DailyLoop,
+                                                          county_copy: Path) -> None:
+    admin = county_loop.store.operator_session()
+    before = county_loop.store.history_frame(admin, "qingzu")
+    hist = pd.read_csv(county_copy / "history.csv", dtype=str, keep_default_na=False)
     wrong = hist.iloc[0]
 
     def fix(df: pd.DataFrame) -> pd.DataFrame:
         df.loc[0, "month"] = "2024-10" if wrong["month"] != "2024-10" else "2024-09"
         return df
 
-    _edit(county / "history.csv", fix)
-    report = loop.import_county(admin, county)
+    _edit(county_copy / "history.csv", fix)
+    report = county_loop.import_county(admin, county_copy)
     assert (report.history["inserted"], report.history["removed"]) == (1, 1)
-    after = loop.store.history_frame(admin, "qingzu")
+    after = county_loop.store.history_frame(admin, "qingzu")
     assert len(after) == len(before)
     old = after[(after["lead_id"] == wrong["lead_id"]) & (after["month"] == wrong["month"])]
     assert old.empty
 
 
 def test_import_refuses_an_officer_far_outside_naming_the_users_file(
-        tmp_path: Path, cache_dir: Path, county: Path) -> None:
+        tmp_path: Path, cache_dir: Path, county_copy: Path) -> None:
     from countyreach.errors import InputError
 
     def far(df: pd.DataFrame) -> pd.DataFrame:  # a home typed in the wrong province
@@ -121,11 +105,11 @@ def test_import_refuses_an_officer_far_outside_naming_the_users_file(
         df.loc[1, ["start_lon", "end_lon"]] = "116.4"
         return df
 
-    _edit(county / "officers.csv", far)
+    _edit(county_copy / "officers.csv", far)
     store = Store.open(f"sqlite:///{tmp_path / 's.sqlite'}", bcrypt_rounds=4)
     lp = DailyLoop(store, home=tmp_path / "home", cache_dir=cache_dir)
     with pytest.raises(InputError) as err:
-        lp.import_county(store.operator_session(), county)
-    assert err.value.file == str(county / "officers.csv") and err.value.row == 2
+        lp.import_county(store.operator_session(), county_copy)
+    assert err.value.file == str(county_copy / "officers.csv") and err.value.row == 2
     with store.engine.connect() as conn:  # nothing of the county was written
         assert conn.execute(sa.text("select count(*) from leads")).scalar() == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +10,6 @@ import pytest
 from countyreach.errors import InputError, ModelError
 from countyreach.services.loop import DailyLoop
 from countyreach.services.models import StaleModelError, artefact_path, holdout_mask, load_model
-from countyreach.store import Store
 from routing.params import SolveParams
 from routing.problem import RoutingRules
 
@@ -22,18 +20,13 @@ RULES = RoutingRules(balance=0.0)
 
 
 @pytest.fixture()
-def county(tmp_path: Path, demo_dir: Path) -> Path:
-    dst = tmp_path / "county"
-    shutil.copytree(demo_dir, dst)
-    return dst
+def county(county_copy: Path) -> Path:
+    return county_copy
 
 
 @pytest.fixture()
-def loop(tmp_path: Path, cache_dir: Path, county: Path) -> DailyLoop:
-    store = Store.open(f"sqlite:///{tmp_path / 's.sqlite'}", bcrypt_rounds=4)
-    lp = DailyLoop(store, home=tmp_path / "home", cache_dir=cache_dir)
-    lp.import_county(store.operator_session(), county)
-    return lp
+def loop(county_loop: DailyLoop, county: Path) -> DailyLoop:
+    return county_loop
 
 
 def test_changed_history_or_new_outcomes_lead_plan_to_a_new_model(
