@@ -164,7 +164,7 @@ def render() -> None:
 
 def _result(job: svc.SweepJob) -> None:
     L = ui.lang()
-    view = svc.coverage_view(job.result)
+    view = svc.coverage_view(job.result, L)
     if view.approximate_travel:
         st.warning(t("sim_approximate", L))
     rec = view.recommendation
@@ -173,7 +173,9 @@ def _result(job: svc.SweepJob) -> None:
                  coverage=format_percent(rec.coverage)))
     st.altair_chart(view.coverage_chart, key="coverage_chart")
     st.altair_chart(view.loans_chart, key="loans_chart")
-    st.dataframe(view.curve, hide_index=True, key="coverage_table")
+    table = svc.curve_table(view.curve, L)
+    st.dataframe(table, hide_index=True, key="coverage_table", column_config={
+        t("col_share", L): st.column_config.NumberColumn(format="%.1f%%")})
     visits = pd.concat(job.visits, ignore_index=True) if job.visits else pd.DataFrame(
         columns=["lead_id", "n_officers", "base_strategy"])
     areas = svc.left_out(job.world, visits, rec.n_officers, str(rec.base_strategy))

@@ -490,7 +490,8 @@ def test_planner_runs_a_small_sweep() -> None:
     assert any(s.value.startswith("Recommended:") for s in at.success)
     assert len(at.get("vega_lite_chart")) == 2  # coverage and loans against officers
     curve = at.dataframe[0].value
-    assert sorted(curve["n_officers"]) == [1, 2]
+    assert sorted(curve["officers"]) == [1, 2]
+    assert set(curve["bases"]) == {"from the branches"}  # the strategy named, not its code
     # the villages the recommended team leaves out, on a map and in a table
     assert any("villages get no visit" in c.value for c in at.caption), \
         [c.value for c in at.caption]

@@ -575,3 +575,21 @@ def test_sweep_request_validates_and_lists_team_sizes() -> None:
         SweepRequest(1, 2, 1, ("branch",), 1, 1, 0.0)
     with pytest.raises(InputError, match="world"):
         build_world("moon", ".", cache_dir=Path("."))
+
+
+def test_the_planners_table_and_charts_speak_the_pages_language() -> None:
+    from countyreach.services.coverage import curve_table
+    from countyreach.simulation import plots
+    from countyreach.simulation.sweep import SweepResult
+
+    summary = pd.DataFrame([
+        {"base_strategy": b, "n_officers": n, "coverage": c, "loans_per_officer_day": 1.0,
+         "cost_per_loan_yuan": 90.0, "drive_h_per_officer_day": 2.0, "loans": 3.0, "seed": 0}
+        for b, n, c in (("branch", 1, 0.2), ("p_median", 1, 0.3), ("branch", 2, 0.4))])
+    table = curve_table(summary.assign(coverage_sd=0.0, n_seeds=1), "zh")
+    assert list(table.columns)[:3] == ["驻点", "客户经理人数", "覆盖率"]
+    assert set(table["驻点"]) == {"网点出发", "就近中心布点"}
+    result = SweepResult(summary, pd.DataFrame(), {})
+    spec = json.dumps(plots.coverage_chart(result, "zh").to_dict(), ensure_ascii=False)
+    assert "客户经理人数" in spec and "网点出发" in spec and '"tickMinStep": 1' in spec
+    assert '"title": "officers"' not in spec

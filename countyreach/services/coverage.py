@@ -151,17 +151,34 @@ class CoverageView:
     curve: pd.DataFrame
 
 
-def coverage_view(result: SweepResult) -> CoverageView:
-    """The recommendation, the coverage and loans charts and the coverage table of a sweep."""
+def coverage_view(result: SweepResult, lang: str = "en") -> CoverageView:
+    """The recommendation, the coverage and loans charts and the coverage table of a sweep
+    (charts in ``lang``)."""
     from countyreach import simulation
     from countyreach.simulation import plots
 
     return CoverageView(
         recommendation=simulation.recommend(result),
         approximate_travel=bool(result.meta.get("approximate_travel")),
-        coverage_chart=plots.coverage_chart(result),
-        loans_chart=plots.loans_chart(result),
+        coverage_chart=plots.coverage_chart(result, lang),
+        loans_chart=plots.loans_chart(result, lang),
         curve=simulation.coverage_curve(result))
+
+
+def curve_table(curve: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The coverage curve as the Planner page's table: strategy names and headers in
+    ``lang``, coverage in percent, one row per strategy and team size."""
+    from countyreach.i18n import t
+
+    return pd.DataFrame({
+        t("chart_bases", lang): [t(f"strategy_{b}", lang) for b in curve["base_strategy"]],
+        t("chart_officers", lang): curve["n_officers"].astype(int),
+        t("col_share", lang): (100 * curve["coverage"]).round(1),
+        t("chart_loans_y", lang): curve["loans_per_officer_day"].round(2),
+        t("col_cost_per_loan", lang): curve["cost_per_loan_yuan"].round(0),
+        t("col_drive_h_per_day", lang): curve["drive_h_per_officer_day"].round(1),
+        t("col_seeds", lang): curve["n_seeds"].astype(int),
+    })
 
 
 class JobState(enum.StrEnum):

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from countyreach.i18n import t
 from countyreach.simulation.sweep import SweepResult, coverage_curve
 
 __all__ = ["coverage_chart", "loans_chart", "weekly_chart", "policy_chart"]
@@ -21,8 +22,28 @@ def _title(text: str, result: SweepResult | None) -> Any:
     return text
 
 
-def coverage_chart(result: SweepResult) -> Any:
+def _curve(result: SweepResult, lang: str) -> pd.DataFrame:
+    """The coverage curve with each base strategy named in ``lang`` (``bases``)."""
+    c = coverage_curve(result)
+    return c.assign(bases=[t(f"strategy_{b}", lang) for b in c["base_strategy"]])
+
+
+def _officers_axis(lang: str) -> Any:
+    import altair as alt
+
+    # team sizes are whole officers: no 1.5-officer ticks
+    return alt.X("n_officers:Q", title=t("chart_officers", lang),
+                 axis=alt.Axis(format="d", tickMinStep=1))
+
+
+def coverage_chart(result: SweepResult, lang: str = "en") -> Any:
     """Officers → share of high-value businesses visited every 30 days, one line per strategy.
+
+    Parameters
+    ----------
+    result : SweepResult
+    lang : {"en", "zh"}
+        Language of titles, axes and strategy names.
 
     Returns
     -------
@@ -31,35 +52,35 @@ def coverage_chart(result: SweepResult) -> Any:
     """
     import altair as alt
 
-    c = coverage_curve(result).assign(
+    c = _curve(result, lang).assign(
         lo=lambda d: (d["coverage"] - d["coverage_sd"]).clip(lower=0),
         hi=lambda d: (d["coverage"] + d["coverage_sd"]).clip(upper=1))
     base = alt.Chart(c).encode(
-        x=alt.X("n_officers:Q", title="officers"),
-        color=alt.Color("base_strategy:N", title="bases"))
+        x=_officers_axis(lang), color=alt.Color("bases:N", title=t("chart_bases", lang)))
     band = base.mark_area(opacity=0.2).encode(y="lo:Q", y2="hi:Q")
     line = base.mark_line(point=True).encode(
-        y=alt.Y("coverage:Q", title="high-value businesses visited within 30 days",
+        y=alt.Y("coverage:Q", title=t("chart_coverage_y", lang),
                 axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-        tooltip=["base_strategy", "n_officers", alt.Tooltip("coverage:Q", format=".1%"),
+        tooltip=["bases", "n_officers", alt.Tooltip("coverage:Q", format=".1%"),
                  alt.Tooltip("loans_per_officer_day:Q", format=".2f")])
-    return (band + line).properties(title=_title("Coverage by number of officers", result),
+    return (band + line).properties(title=_title(t("chart_coverage_title", lang), result),
                                     width=520, height=300)
 
 
-def loans_chart(result: SweepResult) -> Any:
-    """Officers → loans per officer-day (diminishing returns as territories overlap)."""
+def loans_chart(result: SweepResult, lang: str = "en") -> Any:
+    """Officers → loans per officer-day (diminishing returns as territories overlap); titles,
+    axes and strategy names in ``lang``."""
     import altair as alt
 
-    c = coverage_curve(result)
+    c = _curve(result, lang)
     return alt.Chart(c).mark_line(point=True).encode(
-        x=alt.X("n_officers:Q", title="officers"),
-        y=alt.Y("loans_per_officer_day:Q", title="loans per officer-day"),
-        color=alt.Color("base_strategy:N", title="bases"),
-        tooltip=["base_strategy", "n_officers",
+        x=_officers_axis(lang),
+        y=alt.Y("loans_per_officer_day:Q", title=t("chart_loans_y", lang)),
+        color=alt.Color("bases:N", title=t("chart_bases", lang)),
+        tooltip=["bases", "n_officers",
                  alt.Tooltip("loans_per_officer_day:Q", format=".2f"),
                  alt.Tooltip("cost_per_loan_yuan:Q", format=",.0f")],
-    ).properties(title=_title("Loans per officer-day", result), width=520, height=300)
+    ).properties(title=_title(t("chart_loans_y", lang), result), width=520, height=300)
 
 
 def weekly_chart(weekly: pd.DataFrame, measure: str = "loans_per_officer_day",
