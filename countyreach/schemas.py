@@ -291,4 +291,16 @@ def validate_row(model: type[M], data: Mapping[str, Any], *, file: str, row: int
             message = str(problem)
         else:
             message = err["msg"]
+        if field is not None and field.endswith("lat") and _swapped(err.get("input"),
+                                                                   data.get(field[:-3] + "lon")):
+            message += f" (it reads like a longitude: are {field} and {field[:-3]}lon swapped?)"
         raise InputError(message, file=file, row=row, field=field) from None
+
+
+def _swapped(lat: object, lon: object) -> bool:
+    """A latitude beyond ±90 beside a longitude that would be a latitude: columns swapped."""
+    try:
+        a, b = float(str(lat)), float(str(lon))
+    except ValueError:
+        return False
+    return 90 < abs(a) <= 180 and abs(b) <= 90

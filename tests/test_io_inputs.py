@@ -327,3 +327,14 @@ def test_spaces_around_an_id_are_a_spreadsheets_noise_in_every_file(tmp_path: Pa
     assert read_history(history)[["lead_id", "month"]].values.tolist() == [["B0026", "2024-11"]]
     book = read_loans(loans)
     assert book is not None and list(book["lead_id"]) == ["B0026"]
+
+
+def test_a_row_with_lat_and_lon_swapped_is_said_to_look_swapped(demo_dir: Path,
+                                                                 tmp_path: Path) -> None:
+    df = pd.read_csv(demo_dir / "leads.csv", dtype=str, keep_default_na=False)
+    df.loc[4, ["lat", "lon"]] = [df.loc[4, "lon"], df.loc[4, "lat"]]
+    df.to_csv(tmp_path / "leads.csv", index=False)
+    with pytest.raises(InputError) as err:
+        read_leads_table(tmp_path / "leads.csv")
+    assert (err.value.row, err.value.field) == (5, "lat")
+    assert "are lat and lon swapped?" in str(err.value)
