@@ -92,7 +92,7 @@ def test_a_history_without_the_policy_column_unmarks_its_rows(store: Store) -> N
     admin = _admin(store)
     assert store.import_history(admin, "qingzu", HISTORY)["inserted"] == 3
     counts = store.import_history(admin, "qingzu", HISTORY.drop(columns="visited_by_policy"))
-    assert counts == {"inserted": 0, "updated": 2, "unchanged": 1}
+    assert counts == {"inserted": 0, "updated": 2, "unchanged": 1, "removed": 0}
     assert not store.history_frame(admin, "qingzu")["randomised"].any()
 
 
