@@ -338,6 +338,9 @@ def test_model_view_reports_out_of_time_and_drift(small_economy) -> None:  # typ
     for chart in (diag.calibration_chart(view.report, "zh"), diag.lift_chart(view.report, "en"),
                   diag.importance_chart(view.report, "en"), diag.drift_chart(view.drift, "zh")):
         assert chart.to_dict()["$schema"].startswith("https://vega.github.io/schema/vega-lite")
+    # the drift legend speaks the page's language
+    colour = diag.drift_chart(view.drift, "zh").to_dict()["encoding"]["color"]
+    assert colour["scale"]["domain"] == ["稳定", "中度漂移", "严重漂移"]
 
 
 def test_model_view_needs_history(small_economy) -> None:  # type: ignore[no-untyped-def]

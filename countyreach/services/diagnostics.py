@@ -149,12 +149,14 @@ def drift_chart(drift: pd.DataFrame, lang: str, top: int = 15) -> Any:
     """Population stability index per feature, coloured stable / moderate / major."""
     import altair as alt
 
-    d = drift.head(top)
-    scale = alt.Scale(domain=["stable", "moderate", "major"],
+    status = ("stable", "moderate", "major")
+    label = {s: t(f"drift_{s}", lang) for s in status}
+    d = drift.head(top).assign(band=lambda x: x["status"].map(label))
+    scale = alt.Scale(domain=[label[s] for s in status],
                       range=["#009e73", "#e69f00", "#d55e00"])
     return alt.Chart(d).mark_bar().encode(
         x=alt.X("psi:Q", title="PSI"),
         y=alt.Y("feature:N", sort="-x", title=None),
-        color=alt.Color("status:N", scale=scale, title=None),
-        tooltip=["feature", alt.Tooltip("psi:Q", format=".3f"), "status"],
+        color=alt.Color("band:N", scale=scale, title=None),
+        tooltip=["feature", alt.Tooltip("psi:Q", format=".3f"), "band"],
     ).properties(title=t("drift", lang), height=22 * max(len(d), 3))
