@@ -219,6 +219,7 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
     report("load roads", 0.1)
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     graph = geo.load_road_graph(county.roads, cache_dir=cache / "graphs")
+    given = set(table["lead_id"].astype(str))
     table = keep_inside(county, graph, table, officers)
     report("snap places", 0.3)
     ids: list[str] = list(table["lead_id"])
@@ -244,9 +245,9 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
                     row=1 + [x.officer_id for x in officers].index(o.officer_id),
                     field="start_lat" if node.startswith("@start") else "end_lat")
     table = add_spatial_features(table, branches)
-    if history is not None:  # leads skipped above were named there, not as unknown leads
-        history = history[history["lead_id"].astype(str).isin(
-            set(table["lead_id"].astype(str)))].reset_index(drop=True)
+    skipped = given - set(table["lead_id"].astype(str))
+    if history is not None and skipped:  # named above, not again as unknown leads
+        history = history[~history["lead_id"].astype(str).isin(skipped)].reset_index(drop=True)
     return CountyData(county, graph, villages, branches, table, officers, snap_map, history,
                       loans, loans_elsewhere)
 
