@@ -97,7 +97,7 @@ def render() -> None:
     day = ui.current_day()
     if day is None or day.plan.plan_date != plan_date.isoformat():
         # back on a published day (a reload, another browser): show what the officers have
-        day = _published_day(data, plan_date.isoformat(), model)
+        day = _published_day(data, plan_date.isoformat(), model, visits)
         if day is not None:
             ui.set_day(day)
             st.caption(t("showing_published", L, date=plan_date.isoformat()))
@@ -113,11 +113,15 @@ def render() -> None:
     _plan_view(day, model)
 
 
-def _published_day(data: pipeline.CountyData, plan_date: str,
-                   model: PlanningModel | None) -> pipeline.DayPlan | None:
-    """The day as published in the store, scored as a plan of it would be; else ``None``."""
+def _published_day(data: pipeline.CountyData, plan_date: str, model: PlanningModel | None,
+                   visits: VisitedStops) -> pipeline.DayPlan | None:
+    """The day as published in the store, scored as a plan of it would be; else ``None``.
+
+    ``visits`` (read for the page already) says whether the day is published, so a day that
+    is not costs no store rules and no scoring on each rerun.
+    """
     signed = ui.signed_in()
-    if signed is None:
+    if signed is None or visits.published is None:
         return None
     scores = ui.scores(plan_date[:7], model, ui.store_rules(plan_date, data)) \
         if model is not None else None
