@@ -27,10 +27,12 @@ import logging
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from countyreach.dates import parse_date
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
@@ -102,7 +104,7 @@ def check_out_dir(out: Path) -> Path:
 
 
 def write_plan_files(problem: RoutingProblem, plan: Plan, out: Path,
-                     crs: str = "wgs84") -> list[Path]:
+                     crs: str = "wgs84", scores: pd.DataFrame | None = None) -> list[Path]:
     """Write ``plan.json``, ``problem.json`` and one CSV per officer into ``out``.
 
     Parameters
@@ -114,6 +116,9 @@ def write_plan_files(problem: RoutingProblem, plan: Plan, out: Path,
     crs : {"wgs84", "gcj02", "bd09"}
         The county's declared coordinate system: route CSVs give ``lat``/``lon`` in it (what
         the officer's map app expects) and, labelled, ``lat_wgs84``/``lon_wgs84`` beside.
+    scores : pandas.DataFrame, optional
+        The day's scores: name and value of the leads the store's rules left out
+        (``plan.meta["left_out_leads"]``), which ``dropped.csv`` lists first, with the rule.
 
     Returns
     -------
@@ -147,7 +152,20 @@ def write_plan_files(problem: RoutingProblem, plan: Plan, out: Path,
     with p.open("w", newline="", encoding="utf-8-sig") as fh:
         w = csv.writer(fh)
         w.writerow(["lead_id", "name", "value_yuan", "reason", "needed_value_yuan", "detail"])
+        ruled = plan.meta.get("left_out_leads")
+        ruled = ruled if isinstance(ruled, Mapping) else {}
+        known = scores.set_index(scores["lead_id"].astype(str)) if scores is not None else None
+        for lid, rule in ruled.items():
+            if lid in leads or lid in plan.visited_lead_ids:  # offered or kept after all
+                continue
+            row = known.loc[lid] if known is not None and lid in known.index else None
+            w.writerow([lid, "" if row is None else row["name"],
+                        "" if row is None or pd.isna(row["value_yuan"])
+                        else round(float(row["value_yuan"]), 1), rule, "",
+                        "left out by the store's rules before planning"])
         for d in plan.dropped:
+            if d.lead_id in ruled:
+                continue
             known = leads.get(d.lead_id)
             w.writerow([d.lead_id, known.name if known else "",
                         round(known.value_yuan, 1) if known else "",

@@ -68,7 +68,8 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     print("Changes to officers' lists:" if lines else "No officer's list changed.")
     for line in lines:
         print("  " + line)
-    files = write_plan_files(day.problem, day.plan, out, crs=day.county.county.crs)
+    files = write_plan_files(day.problem, day.plan, out, crs=day.county.county.crs,
+                             scores=day.scores)
     verdict = "no violations" if day.ok else f"{len(day.violations)} VIOLATIONS"
     print(f"Checker: {verdict}.  Wrote {len(files)} files to {out}/ (plan.json, problem.json, "
           "routes/*.csv, dropped.csv)")

@@ -50,7 +50,12 @@ from countyreach.io import (
     read_officers,
     read_villages,
 )
-from countyreach.placement import OFFICER_MAX_OUTSIDE_M, check_crs_mixup, keep_inside
+from countyreach.placement import (
+    OFFICER_MAX_OUTSIDE_M,
+    check_crs_mixup,
+    keep_inside,
+    outside_m,
+)
 from countyreach.services.loan_files import (
     LOANS_ELSEWHERE_FILE,
     LOANS_FILE,
@@ -125,6 +130,9 @@ class CountyData:
     history: pd.DataFrame | None = None
     loans: pd.DataFrame | None = None
     loans_elsewhere: pd.DataFrame | None = None
+    #: Leads of the table skipped for lying too far from the roads: lead_id -> why. Plans
+    #: list them among the leads left out (:attr:`routing.DropReason.OFF_ROADS`).
+    skipped_leads: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -219,8 +227,11 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
     report("load roads", 0.1)
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     graph = geo.load_road_graph(county.roads, cache_dir=cache / "graphs")
-    given = set(table["lead_id"].astype(str))
+    given = table
     table = keep_inside(county, graph, table, officers)
+    out = given[~given["lead_id"].isin(table["lead_id"])]
+    skipped = {str(lid): f"lies {d:,.0f} m outside the county's road network" for lid, d in
+               zip(out["lead_id"], outside_m(graph, out["lat"], out["lon"]), strict=True)}
     report("snap places", 0.3)
     ids: list[str] = list(table["lead_id"])
     points = [Location(float(a), float(b)) for a, b in zip(table["lat"], table["lon"], strict=True)]
@@ -235,7 +246,7 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
                                 max_m=float("inf"))
     snap_map = dict(zip(ids, snaps, strict=True))
     check_crs_mixup(county, graph, table, snap_map)
-    table = _drop_roadless_leads(county, table, snap_map)
+    table = _drop_roadless_leads(county, table, snap_map, skipped)
     for o in officers:
         for node in (start_node_id(o.officer_id), end_node_id(o.officer_id)):
             if snap_map[node].distance_m > OFFICER_MAX_SNAP_M:
@@ -245,19 +256,21 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
                     row=1 + [x.officer_id for x in officers].index(o.officer_id),
                     field="start_lat" if node.startswith("@start") else "end_lat")
     table = add_spatial_features(table, branches)
-    skipped = given - set(table["lead_id"].astype(str))
     if history is not None and skipped:  # named above, not again as unknown leads
         history = history[~history["lead_id"].astype(str).isin(skipped)].reset_index(drop=True)
     return CountyData(county, graph, villages, branches, table, officers, snap_map, history,
-                      loans, loans_elsewhere)
+                      loans, loans_elsewhere, skipped)
 
 
-def _drop_roadless_leads(county: County, table: pd.DataFrame,
-                         snaps: Mapping[str, Any]) -> pd.DataFrame:
-    """Skip leads with no road within reach, warning with file and row; the day goes on."""
+def _drop_roadless_leads(county: County, table: pd.DataFrame, snaps: Mapping[str, Any],
+                         skipped: dict[str, str]) -> pd.DataFrame:
+    """Skip leads with no road within reach, warning with file and row (and adding each to
+    ``skipped``); the day goes on."""
     far = [rec for rec in table[["lead_id", "source_row"]].itertuples(index=False)
            if snaps[rec.lead_id].distance_m > LEAD_MAX_SNAP_M]
     for rec in far:
+        skipped[str(rec.lead_id)] = (f"{snaps[rec.lead_id].distance_m:,.0f} m from the nearest "
+                                     "mapped road")
         warnings.warn(
             f"{county.leads}: row {rec.source_row}: lead {rec.lead_id} is "
             f"{snaps[rec.lead_id].distance_m:,.0f} m from the nearest mapped road "
@@ -545,13 +558,14 @@ def solve_day(data: CountyData, problem: RoutingProblem, scores: pd.DataFrame,
     t = time.perf_counter()
     params = params or SolveParams()
     plan = routing.solve(problem, params)
-    if held_back:
-        below = min(held_back.values(), default=0.0)
-        plan = replace(plan, dropped=(*plan.dropped, *(
-            DroppedLead(lid, DropReason.BELOW_CANDIDATES,
-                        f"¥{v:,.0f}: ranked below the {len(problem.leads):,} leads offered "
-                        f"today (lowest held back ¥{below:,.0f})")
-            for lid, v in held_back.items())))
+    below = min((held_back or {}).values(), default=0.0)
+    plan = replace(plan, dropped=(*plan.dropped, *(
+        DroppedLead(lid, DropReason.BELOW_CANDIDATES,
+                    f"¥{v:,.0f}: ranked below the {len(problem.leads):,} leads offered "
+                    f"today (lowest held back ¥{below:,.0f})")
+        for lid, v in (held_back or {}).items()), *(
+        DroppedLead(lid, DropReason.OFF_ROADS, why) for lid, why in data.skipped_leads.items()
+        if lid not in problem.lead_by_id)))
     times["solve_s"] = time.perf_counter() - t
     violations = tuple(routing.check_plan(problem, plan))
     times["total_s"] = time.perf_counter() - (t if started is None else started)

@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from geo.types import UNREACHABLE
-from routing.plan import DropReason, Plan, PlanStatus, Route, Violation
+from routing.plan import Plan, PlanStatus, Route, Violation
 from routing.problem import (
     ConstraintMode,
     Lead,
@@ -243,9 +243,9 @@ def check_plan(problem: RoutingProblem, plan: Plan) -> list[Violation]:
                                  visitor[lid], lid))
     dropped = Counter(d.lead_id for d in plan.dropped)
     # Leads the application never offered to the solver (ranked below the day's candidates
-    # before travel times were computed) are listed with their reason but are not in the
-    # problem; any other unknown lead left out is an error.
-    never_offered = {d.lead_id for d in plan.dropped if d.reason is DropReason.BELOW_CANDIDATES}
+    # before travel times were computed, or too far from the roads) are listed with their
+    # reason but are not in the problem; any other unknown lead left out is an error.
+    never_offered = {d.lead_id for d in plan.dropped if d.reason.never_offered}
     for lid, n in dropped.items():
         if n > 1:
             out.append(Violation("duplicate_drop", f"lead {lid} is left out {n} times", None, lid))

@@ -110,6 +110,14 @@ class DropReason(enum.StrEnum):
     #: Not offered to the solver: the day's candidates (chosen by value and reach before
     #: travel times are computed) were all worth more.
     BELOW_CANDIDATES = "ranked_below_the_day"
+    #: Not offered to the solver: the lead lies too far from the county's mapped roads to be
+    #: driven to (its file row is named in the plan's input warnings).
+    OFF_ROADS = "off_the_road_network"
+
+    @property
+    def never_offered(self) -> bool:
+        """Left out by the application before the solver saw the lead (not in the problem)."""
+        return self in (DropReason.BELOW_CANDIDATES, DropReason.OFF_ROADS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from countyreach.cli import write_plan_files
 from countyreach.services.loop import DailyLoop
 from countyreach.store import Store
 from routing.params import SolveParams
@@ -65,6 +66,13 @@ def test_leads_and_officers_the_files_drop_are_retired_and_never_planned(
     assert all(day.excluded[lid] == "retired" for lid in gone)
     visited = {lid for r in day.day.plan.routes for lid in r.lead_ids}
     assert not visited & set(gone)
+    # the day's dropped.csv names them with the rule, once each
+    files = write_plan_files(day.day.problem, day.day.plan, county_copy / "out",
+                             scores=day.day.scores)
+    rows = pd.read_csv(next(f for f in files if f.name == "dropped.csv"), dtype=str,
+                       keep_default_na=False).set_index("lead_id")
+    assert rows.index.is_unique and rows.loc[gone, "reason"].tolist() == ["retired"] * 3
+    assert all(rows.loc[gone, "name"] != "")
     # a retired lead's history still teaches the model
     assert set(gone) <= set(county_loop.county_data(admin, "qingzu").leads["lead_id"])
 

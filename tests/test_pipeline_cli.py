@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from countyreach.cli import main, summary_text
+from countyreach.cli import main, summary_text, write_plan_files
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError
 from countyreach.pipeline import plan_day
 from countyreach.serialize import plan_from_dict, problem_from_dict, read_json
@@ -159,7 +159,8 @@ def test_gcj02_file_declared_wgs84_far_off_the_map(county_copy: Path, cache_dir:
     assert err.value.row == 1
 
 
-def test_lead_without_reachable_road_is_skipped_with_warning(county_copy: Path, cache_dir: Path):
+def test_lead_without_reachable_road_is_skipped_with_warning(county_copy: Path, cache_dir: Path,
+                                                            tmp_path: Path):
     # Inside the network's area but ~3 km from any mapped road: the row is skipped, not fatal.
     _edit_leads(county_copy, 5, lat=35.46156, lon=115.04808)
     with pytest.warns(DroppedRowWarning, match=r"row 5"):
@@ -168,6 +169,12 @@ def test_lead_without_reachable_road_is_skipped_with_warning(county_copy: Path, 
     lead_id = pd.read_csv(county_copy / "leads.csv", dtype=str).loc[4, "lead_id"]
     assert lead_id not in {ld.lead_id for ld in day.problem.leads}
     assert day.ok
+    off = {d.lead_id: d for d in day.plan.dropped if d.reason is DropReason.OFF_ROADS}
+    assert list(off) == [lead_id] and "from the nearest mapped road" in off[lead_id].detail
+    # and the file a manager opens names it with its reason
+    files = write_plan_files(day.problem, day.plan, tmp_path / "out")
+    rows = pd.read_csv(next(f for f in files if f.name == "dropped.csv"), dtype=str)
+    assert rows.loc[rows["lead_id"] == lead_id, "reason"].tolist() == ["off_the_road_network"]
 
 
 def test_empty_roster_is_a_clear_error(county_copy: Path, cache_dir: Path):

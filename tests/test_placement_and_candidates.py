@@ -56,6 +56,11 @@ def test_a_lead_far_outside_is_skipped_and_listed_and_the_day_goes_on(
     with pytest.warns(DroppedRowWarning, match=r"row 7: lead \S+ lies [\d,]+ m outside"):
         day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
     assert day.ok and len(day.county.leads) == 399
+    # the plan's leads left out (and so dropped.csv and the manager's table) list it too
+    lead_id = pd.read_csv(county_copy / "leads.csv", dtype=str).loc[6, "lead_id"]
+    off = [d for d in day.plan.dropped if d.lead_id == lead_id]
+    assert [d.reason for d in off] == [DropReason.OFF_ROADS]
+    assert "m outside the county's road network" in off[0].detail
 
 
 def test_an_officer_home_just_outside_is_fine(county_copy: Path, demo_dir: Path,

@@ -429,7 +429,10 @@ class DailyLoop:
                 "model_version": choice.record.version, "model_stale": choice.stale,
                 "model_note": choice.note,
                 "value_basis": choice.basis_text,
-                "follow_ups": len(due), "fixed_stops": visits.count}
+                "follow_ups": len(due), "fixed_stops": visits.count,
+                # as the manager page's plan says it: dropped.csv and the page list these
+                "left_out_by_rule": rules_of_day.left_out({**due, **visits.pins}),
+                "left_out_leads": rules_of_day.left_out_leads({**due, **visits.pins})}
         dayplan = replace(dayplan, plan=replace(dayplan.plan, meta=meta))
         why = dict(zip(scores["lead_id"].astype(str),
                        scores["explanation_zh"].fillna("").astype(str), strict=True))

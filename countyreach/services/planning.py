@@ -235,7 +235,10 @@ def dropped_table(problem: RoutingProblem, plan: Plan, lang: str, *,
                 else round(float(row["value_yuan"])),
                 "reason": t("left_out_by_store", lang, rule=t(f"rule_{rule}", lang)),
                 "needed_value_yuan": None, "detail": ""})
+    ruled_ids = {r["lead_id"] for r in recs}
     for d in plan.dropped:
+        if d.lead_id in ruled_ids:  # one row per lead: the store's rule says why first
+            continue
         ld = leads.get(d.lead_id)
         recs.append({
             "lead_id": d.lead_id, "name": ld.name if ld else "",
