@@ -21,23 +21,20 @@ countyreach erase 13800000001             # a person's data everywhere (id, name
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import logging
 import os
 import sys
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from countyreach.dates import parse_date
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
 from countyreach.input_warnings import collected, print_warning, show_warning
-from countyreach.io import from_wgs84
+from countyreach.plan_files import write_plan_files
 from countyreach.synth import ELSEWHERE_SHARE, synth_county
 from propensity.planning import LOCKOUT_MONTHS
 from routing.params import SolveParams
@@ -101,79 +98,6 @@ def check_out_dir(out: Path) -> Path:
     if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
         raise InputError(f"cannot write into {probe}", field="--out", file=str(out))
     return out
-
-
-def write_plan_files(problem: RoutingProblem, plan: Plan, out: Path,
-                     crs: str = "wgs84", scores: pd.DataFrame | None = None) -> list[Path]:
-    """Write ``plan.json``, ``problem.json`` and one CSV per officer into ``out``.
-
-    Parameters
-    ----------
-    problem, plan
-        What was solved and the answer.
-    out : Path
-        Output folder (created).
-    crs : {"wgs84", "gcj02", "bd09"}
-        The county's declared coordinate system: route CSVs give ``lat``/``lon`` in it (what
-        the officer's map app expects) and, labelled, ``lat_wgs84``/``lon_wgs84`` beside.
-    scores : pandas.DataFrame, optional
-        The day's scores: name and value of the leads the store's rules left out
-        (``plan.meta["left_out_leads"]``), which ``dropped.csv`` lists first, with the rule.
-
-    Returns
-    -------
-    list of Path
-        Files written.
-    """
-    from countyreach.serialize import plan_to_dict, problem_to_dict, write_json
-
-    out.mkdir(parents=True, exist_ok=True)
-    files = [write_json(plan_to_dict(plan), out / "plan.json"),
-             write_json(problem_to_dict(problem), out / "problem.json")]
-    leads = problem.lead_by_id
-    (out / "routes").mkdir(exist_ok=True)
-    for r in plan.routes:
-        p = out / "routes" / f"{r.officer_id}.csv"
-        with p.open("w", newline="", encoding="utf-8-sig") as fh:
-            w = csv.writer(fh)
-            w.writerow(["seq", "lead_id", "name", "industry", "village", "arrival", "start",
-                        "departure", "drive_min", "distance_km", "value_yuan", "phone", "address",
-                        "lat", "lon", "crs", "lat_wgs84", "lon_wgs84"])
-            for i, s in enumerate(r.stops, start=1):
-                ld = leads[s.lead_id]
-                lat, lon = from_wgs84(ld.location.lat, ld.location.lon, crs)
-                w.writerow([i, s.lead_id, ld.name, ld.industry, ld.village, hhmm(s.arrival_s),
-                            hhmm(s.start_s), hhmm(s.departure_s), round(s.drive_s / 60, 1),
-                            round(s.distance_m / 1000, 2), round(ld.value_yuan, 1), ld.phone,
-                            ld.address, round(lat, 7), round(lon, 7), crs,
-                            ld.location.lat, ld.location.lon])
-        files.append(p)
-    p = out / "dropped.csv"
-    with p.open("w", newline="", encoding="utf-8-sig") as fh:
-        w = csv.writer(fh)
-        w.writerow(["lead_id", "name", "value_yuan", "reason", "needed_value_yuan", "detail"])
-        ruled = plan.meta.get("left_out_leads")
-        ruled = ruled if isinstance(ruled, Mapping) else {}
-        known = scores.set_index(scores["lead_id"].astype(str)) if scores is not None else None
-        for lid, rule in ruled.items():
-            if lid in leads or lid in plan.visited_lead_ids:  # offered or kept after all
-                continue
-            row = known.loc[lid] if known is not None and lid in known.index else None
-            w.writerow([lid, "" if row is None else row["name"],
-                        "" if row is None or pd.isna(row["value_yuan"])
-                        else round(float(row["value_yuan"]), 1), rule, "",
-                        "left out by the store's rules before planning"])
-        for d in plan.dropped:
-            if d.lead_id in ruled:
-                continue
-            known = leads.get(d.lead_id)
-            w.writerow([d.lead_id, known.name if known else "",
-                        round(known.value_yuan, 1) if known else "",
-                        d.reason.value,
-                        "" if d.needed_value_yuan is None else round(d.needed_value_yuan, 1),
-                        d.detail])
-    files.append(p)
-    return files
 
 
 def summary_text(problem: RoutingProblem, plan: Plan) -> str:

@@ -37,7 +37,8 @@ def cmd_county_import(args: argparse.Namespace) -> int:
 
 
 def cmd_plan_store(args: argparse.Namespace) -> int:
-    from countyreach.cli import check_out_dir, summary_text, write_plan_files
+    from countyreach.cli import check_out_dir, summary_text
+    from countyreach.plan_files import write_plan_files
     from routing.params import SolveParams
     from routing.problem import RoutingRules
 

@@ -48,9 +48,9 @@ def plan_one(county: str, plan_date: str, out_root: str, rules: RoutingRules,
     Never raises: a user error becomes an ``error`` outcome with its message, anything else
     an ``error`` with the exception's last line (the full traceback goes to the worker log).
     """
-    from countyreach.cli import write_plan_files
     from countyreach.io import load_county
     from countyreach.pipeline import plan_day
+    from countyreach.plan_files import write_plan_files
 
     t0 = time.perf_counter()
     label = Path(county).name

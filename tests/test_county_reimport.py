@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from countyreach.cli import write_plan_files
+from countyreach.plan_files import write_plan_files
 from countyreach.services.loop import DailyLoop
 from countyreach.store import Store
 from routing.params import SolveParams

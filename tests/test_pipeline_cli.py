@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from dataclasses import replace
@@ -11,11 +12,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from countyreach.cli import main, summary_text, write_plan_files
+from countyreach.cli import main, summary_text
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError
 from countyreach.pipeline import plan_day
+from countyreach.plan_files import write_plan_files
 from countyreach.serialize import plan_from_dict, problem_from_dict, read_json
 from routing import DroppedLead, DropReason
+from routing.problem import hhmm
 
 DATE = "2026-11-24"
 
@@ -38,6 +41,35 @@ def test_demo_writes_a_plan_the_checker_accepts(demo_out: Path, capsys: pytest.C
     assert len(list((demo_out / "routes").glob("*.csv"))) == len(plan["routes"])
     assert main(["check", str(demo_out / "plan.json")]) == 0
     assert "no violations" in capsys.readouterr().out
+
+
+def test_each_route_csv_is_the_officers_day_in_time_order(demo_out: Path):
+    # leave, visit, lunch where it falls, be back: what an officer prints and follows
+    problem = problem_from_dict(read_json(demo_out / "problem.json"))
+    plan = plan_from_dict(read_json(demo_out / "plan.json"))
+    lunches = 0
+    for r in plan.routes:
+        rows = pd.read_csv(demo_out / "routes" / f"{r.officer_id}.csv", dtype=str,
+                           keep_default_na=False, encoding="utf-8-sig")
+        kinds = rows["kind"].tolist()
+        assert kinds[0] == "start" and kinds[-1] == "end"
+        assert rows.loc[rows["kind"] == "visit", "lead_id"].tolist() == list(r.lead_ids)
+        assert rows.loc[0, "departure"] == hhmm(r.start_s)
+        assert rows.iloc[-1]["arrival"] == hhmm(r.end_s)
+        officer = problem.officer_by_id[r.officer_id]
+        assert float(rows.iloc[-1]["lat_wgs84"]) == officer.end.location.lat
+        # what the officer does (a visit's service, lunch) follows in the file's order without
+        # overlap; an officer may arrive before lunch and start the visit after it
+        busy = [(rec.start or rec.departure or rec.arrival, rec.departure or rec.arrival)
+                for rec in rows.itertuples()]
+        assert all(a <= b <= c for (a, b), (c, _) in itertools.pairwise(busy))
+        lunch = rows[rows["kind"] == "lunch"]
+        if r.lunch is not None:
+            lunches += 1
+            assert lunch["start"].tolist() == [hhmm(r.lunch.start_s)]
+        else:
+            assert lunch.empty
+    assert lunches > 0  # the demo's officers take lunch
 
 
 def test_every_lead_is_routed_or_has_a_reason(demo_out: Path):
@@ -271,6 +303,7 @@ def test_a_gcj02_county_gets_its_route_exports_in_gcj02(county_copy: Path, cache
     given = pd.read_csv(county_copy / "leads.csv", dtype={"lead_id": str}).set_index("lead_id")
     routes = pd.concat([pd.read_csv(f, dtype={"lead_id": str})
                         for f in (out / "routes").glob("*.csv")])
+    routes = routes[routes["kind"] == "visit"]
     assert len(routes) > 0 and set(routes["crs"]) == {"gcj02"}
     for rec in routes.itertuples():
         # What the user gave (GCJ-02) comes back, not the WGS-84 used inside (~500 m off).

@@ -1,0 +1,158 @@
+"""The files a planned day is written to: what a manager opens and an officer prints.
+
+``plan.json`` and ``problem.json`` are the plan and what was solved (the checker reads them
+back); ``routes/<officer>.csv`` is each officer's day in time order, from leaving the start
+through the visits and the lunch break to being back at the end; ``dropped.csv`` is every lead
+left out, with its reason.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from countyreach.io import from_wgs84
+from routing.plan import Plan, Route
+from routing.problem import Location, RoutingProblem, hhmm
+
+__all__ = ["ROUTE_COLUMNS", "RouteRowKind", "route_rows", "write_plan_files"]
+
+#: Columns of ``routes/<officer>.csv``. ``kind`` says what a row is (:class:`RouteRowKind`);
+#: ``seq`` numbers the visits only.
+ROUTE_COLUMNS = ("seq", "kind", "lead_id", "name", "industry", "village", "arrival", "start",
+                 "departure", "drive_min", "distance_km", "value_yuan", "phone", "address",
+                 "lat", "lon", "crs", "lat_wgs84", "lon_wgs84")
+
+
+class RouteRowKind:
+    """What a row of an officer's route CSV is."""
+
+    START = "start"
+    VISIT = "visit"
+    LUNCH = "lunch"
+    END = "end"
+
+
+def _place(loc: Location, crs: str) -> list[Any]:
+    lat, lon = from_wgs84(loc.lat, loc.lon, crs)
+    return [round(lat, 7), round(lon, 7), crs, loc.lat, loc.lon]
+
+
+def route_rows(problem: RoutingProblem, route: Route, crs: str = "wgs84") -> list[list[Any]]:
+    """One officer's day as rows of :data:`ROUTE_COLUMNS`, in time order.
+
+    The day opens with a ``start`` row (leave the start place), lists each visit, puts the
+    lunch break where it falls (before the first visit that begins after it starts) and
+    closes with an ``end`` row (back at the end place, with the last drive).
+
+    Parameters
+    ----------
+    problem : RoutingProblem
+        Holds the leads' names and places and the officer's start and end.
+    route : Route
+    crs : {"wgs84", "gcj02", "bd09"}
+        The system ``lat``/``lon`` are given in.
+
+    Returns
+    -------
+    list of list
+    """
+    leads = problem.lead_by_id
+    officer = problem.officer_by_id[route.officer_id]
+    rows: list[list[Any]] = [["", RouteRowKind.START, "", officer.start.name, "", "", "", "",
+                              hhmm(route.start_s), "", "", "", "", "",
+                              *_place(officer.start.location, crs)]]
+    lunch = route.lunch
+    for i, s in enumerate(route.stops, start=1):
+        if lunch is not None and s.start_s >= lunch.start_s:
+            rows.append(_lunch_row(lunch.start_s, lunch.duration_s))
+            lunch = None
+        ld = leads[s.lead_id]
+        rows.append([i, RouteRowKind.VISIT, s.lead_id, ld.name, ld.industry, ld.village,
+                     hhmm(s.arrival_s), hhmm(s.start_s), hhmm(s.departure_s),
+                     round(s.drive_s / 60, 1), round(s.distance_m / 1000, 2),
+                     round(ld.value_yuan, 1), ld.phone, ld.address, *_place(ld.location, crs)])
+    if lunch is not None:
+        rows.append(_lunch_row(lunch.start_s, lunch.duration_s))
+    rows.append(["", RouteRowKind.END, "", officer.end.name, "", "", hhmm(route.end_s),
+                 "", "", round(route.end_drive_s / 60, 1),
+                 round(route.end_distance_m / 1000, 2), "", "", "",
+                 *_place(officer.end.location, crs)])
+    return rows
+
+
+def _lunch_row(start_s: int, duration_s: int) -> list[Any]:
+    return ["", RouteRowKind.LUNCH, "", "lunch break", "", "", hhmm(start_s), hhmm(start_s),
+            hhmm(start_s + duration_s), "", "", "", "", "", "", "", "", "", ""]
+
+
+def write_plan_files(problem: RoutingProblem, plan: Plan, out: Path,
+                     crs: str = "wgs84", scores: pd.DataFrame | None = None) -> list[Path]:
+    """Write ``plan.json``, ``problem.json``, one CSV per officer and ``dropped.csv``.
+
+    Parameters
+    ----------
+    problem, plan
+        What was solved and the answer.
+    out : Path
+        Output folder (created).
+    crs : {"wgs84", "gcj02", "bd09"}
+        The county's declared coordinate system: route CSVs give ``lat``/``lon`` in it (what
+        the officer's map app expects) and, labelled, ``lat_wgs84``/``lon_wgs84`` beside.
+    scores : pandas.DataFrame, optional
+        The day's scores: name and value of the leads the store's rules left out
+        (``plan.meta["left_out_leads"]``), which ``dropped.csv`` lists first, with the rule.
+
+    Returns
+    -------
+    list of Path
+        Files written.
+    """
+    from countyreach.serialize import plan_to_dict, problem_to_dict, write_json
+
+    out.mkdir(parents=True, exist_ok=True)
+    files = [write_json(plan_to_dict(plan), out / "plan.json"),
+             write_json(problem_to_dict(problem), out / "problem.json")]
+    (out / "routes").mkdir(exist_ok=True)
+    for r in plan.routes:
+        p = out / "routes" / f"{r.officer_id}.csv"
+        with p.open("w", newline="", encoding="utf-8-sig") as fh:
+            w = csv.writer(fh)
+            w.writerow(ROUTE_COLUMNS)
+            w.writerows(route_rows(problem, r, crs))
+        files.append(p)
+    files.append(_write_dropped(problem, plan, out / "dropped.csv", scores))
+    return files
+
+
+def _write_dropped(problem: RoutingProblem, plan: Plan, p: Path,
+                   scores: pd.DataFrame | None) -> Path:
+    leads = problem.lead_by_id
+    with p.open("w", newline="", encoding="utf-8-sig") as fh:
+        w = csv.writer(fh)
+        w.writerow(["lead_id", "name", "value_yuan", "reason", "needed_value_yuan", "detail"])
+        ruled = plan.meta.get("left_out_leads")
+        ruled = ruled if isinstance(ruled, Mapping) else {}
+        known = scores.set_index(scores["lead_id"].astype(str)) if scores is not None else None
+        for lid, rule in ruled.items():
+            if lid in leads or lid in plan.visited_lead_ids:  # offered or kept after all
+                continue
+            row = known.loc[lid] if known is not None and lid in known.index else None
+            w.writerow([lid, "" if row is None else row["name"],
+                        "" if row is None or pd.isna(row["value_yuan"])
+                        else round(float(row["value_yuan"]), 1), rule, "",
+                        "left out by the store's rules before planning"])
+        for d in plan.dropped:
+            if d.lead_id in ruled:
+                continue
+            known_lead = leads.get(d.lead_id)
+            w.writerow([d.lead_id, known_lead.name if known_lead else "",
+                        round(known_lead.value_yuan, 1) if known_lead else "",
+                        d.reason.value,
+                        "" if d.needed_value_yuan is None else round(d.needed_value_yuan, 1),
+                        d.detail])
+    return p
