@@ -190,17 +190,31 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if notes:
         print(f"Input warnings: {len(notes)} (above, and in plan.json under "
               f"meta.input_warnings)")
-    verdict = "no violations" if day.ok else f"{len(day.violations)} VIOLATIONS"
-    print(f"Checker: {verdict}.  Wrote {len(files)} files to {out}/ "
-          f"(plan.json, problem.json, routes/*.csv, dropped.csv) "
-          f"in {day.timings_s['total_s']:.1f} s")
-    for v in day.violations[:20]:
-        print(f"  [{v.code}] {v.message}")
+    print_checked(day, files, out, f" in {day.timings_s['total_s']:.1f} s")
     if args.command == "demo" and not args.no_users:
         from countyreach.cli_loop import print_demo_users
 
         print_demo_users(county)
     return 0 if day.ok else 1
+
+
+def print_checked(day: Any, files: Sequence[Path], out: Path, tail: str = "") -> None:
+    """The checker's verdict on a planned day, the files written, and the first violations.
+
+    Parameters
+    ----------
+    day : countyreach.pipeline.DayPlan
+    files : sequence of Path
+        What :func:`~countyreach.plan_files.write_plan_files` wrote.
+    out : Path
+    tail : str
+        Appended to the line (the time taken).
+    """
+    verdict = "no violations" if day.ok else f"{len(day.violations)} VIOLATIONS"
+    print(f"Checker: {verdict}.  Wrote {len(files)} files to {out}/ "
+          f"(plan.json, problem.json, routes/*.csv, dropped.csv){tail}")
+    for v in day.violations[:20]:
+        print(f"  [{v.code}] {v.message}")
 
 
 def _is_county_id(text: str, *, store_first: bool = False) -> bool:

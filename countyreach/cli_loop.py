@@ -37,7 +37,7 @@ def cmd_county_import(args: argparse.Namespace) -> int:
 
 
 def cmd_plan_store(args: argparse.Namespace) -> int:
-    from countyreach.cli import check_out_dir, summary_text
+    from countyreach.cli import check_out_dir, print_checked, summary_text
     from countyreach.plan_files import write_plan_files
     from routing.params import SolveParams
     from routing.problem import RoutingRules
@@ -71,11 +71,7 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
         print("  " + line)
     files = write_plan_files(day.problem, day.plan, out, crs=day.county.county.crs,
                              scores=day.scores)
-    verdict = "no violations" if day.ok else f"{len(day.violations)} VIOLATIONS"
-    print(f"Checker: {verdict}.  Wrote {len(files)} files to {out}/ (plan.json, problem.json, "
-          "routes/*.csv, dropped.csv)")
-    for v in day.violations[:20]:
-        print(f"  [{v.code}] {v.message}")
+    print_checked(day, files, out)
     return 0 if day.ok else 1
 
 
