@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -165,7 +166,7 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
                          field=twice[0])
     df.columns = [str(c).strip() for c in df.columns]
     # Spaces around a cell are a spreadsheet's noise ("B0026 " is lead B0026 in every file)
-    df = df.apply(lambda col: col.str.strip())
+    df = df.apply(lambda col: _halfwidth_numbers(col.str.strip()))
     # a spreadsheet's rows of empty cells after the data (",,,,") are not rows
     filled = np.flatnonzero((df != "").any(axis=1).to_numpy())
     df = df.iloc[: int(filled[-1]) + 1 if len(filled) else 0]
@@ -177,6 +178,24 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
             field=missing[0],
         )
     return df
+
+
+#: A cell of digits, signs and separators only: a number, time, window, month, date or phone.
+_NUMERIC_CELL = re.compile(r"^[0-9.,:;+\-\s/eE]*$")
+
+
+def _halfwidth_numbers(col: pd.Series) -> pd.Series:
+    """``col`` with full-width numbers made half-width ("３５．１" -> "35.1", "０８：００" ->
+    "08:00"): what a Chinese input method types reads as what was meant, in every field and
+    file alike. Names and other text keep what was typed, full-width brackets included."""
+    wide = col.str.contains(r"[^\x00-\x7f]", regex=True)
+    if not wide.any():
+        return col
+    norm = col[wide].map(lambda v: unicodedata.normalize("NFKC", v).strip())
+    numeric = norm[norm.str.match(_NUMERIC_CELL)]
+    out = col.copy()
+    out.loc[numeric.index] = numeric
+    return out
 
 
 def _header(path: Path, encoding: str) -> list[str]:

@@ -329,6 +329,28 @@ def test_spaces_around_an_id_are_a_spreadsheets_noise_in_every_file(tmp_path: Pa
     assert book is not None and list(book["lead_id"]) == ["B0026"]
 
 
+def test_full_width_numbers_read_as_typed_in_every_file(tmp_path: Path,
+                                                       demo_dir: Path) -> None:
+    # a Chinese input method types "３５．１" and "０８：００"; names keep their full-width brackets
+    leads = _write(tmp_path / "leads.csv", LEADS_HEADER.replace("windows", "windows,staff")
+                   + "B1,（张）氏羊场,sheep_farm,庆祖镇,３５．４１,１１５．０２,"
+                   "０９：００－１１：３０；１４：００－１７：００,１２\n")
+    table = read_leads_table(leads)
+    assert table.loc[0, "name"] == "（张）氏羊场"
+    assert (float(table.loc[0, "lat"]), float(table.loc[0, "lon"])) == (35.41, 115.02)
+    assert float(table.loc[0, "staff"]) == 12
+    assert [(w.start_s, w.end_s) for w in table.loc[0, "windows"]] == [
+        (9 * 3600, 11.5 * 3600), (14 * 3600, 17 * 3600)]
+    roster = pd.read_csv(demo_dir / "officers.csv", dtype=str, keep_default_na=False)
+    roster.loc[0, "shift_start"] = "０７：３０"
+    roster.to_csv(tmp_path / "officers.csv", index=False)
+    assert read_officers(tmp_path / "officers.csv")[0].shift.start_s == 7.5 * 3600
+    history = _write(tmp_path / "history.csv",
+                     "lead_id,month,took_loan,loan_yuan\nB1,２０２４－１１,１,３００００\n")
+    got = read_history(history)
+    assert got.loc[0, "month"] == "2024-11" and got.loc[0, "loan_yuan"] == 30000
+
+
 def test_a_row_with_lat_and_lon_swapped_is_said_to_look_swapped(demo_dir: Path,
                                                                  tmp_path: Path) -> None:
     df = pd.read_csv(demo_dir / "leads.csv", dtype=str, keep_default_na=False)
