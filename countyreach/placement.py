@@ -22,6 +22,7 @@ import numpy.typing as npt
 import pandas as pd
 
 import geo
+from countyreach.csvio import points_to_wgs84
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError, LocatedError
 from countyreach.io import County, read_leads_table, read_officers
 from geo.types import Location
@@ -36,6 +37,10 @@ LEAD_MAX_OUTSIDE_M = 1_000.0
 OFFICER_MAX_OUTSIDE_M = 2_000.0
 #: When more than this share of the leads lies far outside, the file is wrong as a whole.
 _MOSTLY_OUTSIDE = 0.5
+
+
+#: How a coordinate system is named to the user.
+CRS_NAMES = {"wgs84": "WGS-84", "gcj02": "GCJ-02 (Amap, Tencent)", "bd09": "BD-09 (Baidu)"}
 
 
 def crs_hint(county: County | str) -> str:
@@ -196,21 +201,34 @@ def _rows(table: pd.DataFrame, mask: npt.NDArray[np.bool_], limit: int = 10) -> 
 
 def check_crs_mixup(county: County, graph: Any, table: pd.DataFrame,
                     snaps: Mapping[str, Any]) -> None:
-    """Catch Amap/Baidu coordinates declared as WGS-84: they sit ~0.5 km off the roads.
+    """Catch a coordinate system declared wrong: every lead then sits ~0.5 km off.
 
-    If converting the file from GCJ-02 (or BD-09) to WGS-84 would bring the
-    leads markedly closer to the roads, the declaration is almost surely wrong.
+    Amap/Tencent points (GCJ-02) or Baidu points (BD-09) declared as WGS-84, Baidu points
+    declared as GCJ-02, and so on: reading the file's numbers in the right system brings the
+    leads closer to the roads. Where the roads are sparse that is unmistakable (an error);
+    where they are dense a 0.5 km shift still lands most leads near some road, so a clear but
+    smaller gain is a warning (the officers' map links would be off by the shift).
+
+    Raises
+    ------
+    InputError
+        Naming ``county.json`` and ``crs``, when another system fits the roads far better.
     """
-    if county.crs != "wgs84" or len(table) < 20:
+    if len(table) < 20:
         return
-    sample = table.sample(n=min(200, len(table)), random_state=0)
-    now = float(np.median([snaps[i].distance_m for i in sample["lead_id"]]))
-    # Correct rural data sits a median ~70 m from the mapped roads (farmyards, unmapped lanes);
-    # only a clearly worse fit is worth the conversion test.
-    if now < 150:
-        return
-    for crs, conv in (("gcj02", geo.gcj02_to_wgs84), ("bd09", geo.bd09_to_wgs84)):
-        lat, lon = conv(sample["lat"].to_numpy(float), sample["lon"].to_numpy(float))
+    sample = table.sample(n=min(400, len(table)), random_state=0)
+    d_now = np.array([snaps[i].distance_m for i in sample["lead_id"]])
+    now = float(np.median(d_now))
+    # the numbers as the file gives them (the table holds them converted to WGS-84)
+    given = (sample["lat"].to_numpy(float), sample["lon"].to_numpy(float))
+    if county.crs != "wgs84":
+        conv = geo.wgs84_to_gcj02 if county.crs == "gcj02" else geo.wgs84_to_bd09
+        given = conv(*given)
+    best: tuple[float, str] | None = None
+    for crs in ("wgs84", "gcj02", "bd09"):
+        if crs == county.crs:
+            continue
+        lat, lon = points_to_wgs84(given[0], given[1], crs)
         pts = [Location(float(a), float(b)) for a, b in zip(lat, lon, strict=True)]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -218,10 +236,17 @@ def check_crs_mixup(county: County, graph: Any, table: pd.DataFrame,
                 alt = geo.snap_points(graph, pts, None, max_m=float("inf"))
             except LocatedError:
                 continue
-        then = float(np.median([s.distance_m for s in alt]))
-        if then < 0.5 * now:
-            raise InputError(
-                f"the leads lie a median {now:,.0f} m from the roads, but only {then:,.0f} m if "
-                f"read as {crs.upper().replace('GCJ02', 'GCJ-02').replace('BD09', 'BD-09')}: "
-                f"set \"crs\": \"{crs}\" in county.json",
-                file=str(county.root / "county.json"), field="crs")
+        d_alt = np.array([s.distance_m for s in alt])
+        then = float(np.median(d_alt))
+        text = (f"the leads lie a median {now:,.0f} m from the roads, but {then:,.0f} m if "
+                f"read as {CRS_NAMES[crs]} instead of {CRS_NAMES[county.crs]}")
+        # Correct rural data sits a median ~70-90 m from the mapped roads (farmyards,
+        # unmapped lanes); read in a wrong system it moves ~0.5 km and most leads get farther.
+        if now >= 150 and then < 0.5 * now:
+            raise InputError(f"{text}: set \"crs\": \"{crs}\" in county.json",
+                             file=str(county.root / "county.json"), field="crs")
+        if then < 0.85 * now and float(np.mean(d_alt < d_now)) > 0.55 \
+                and (best is None or then < best[0]):
+            best = (then, f"{text}; if the file came from that map, set \"crs\": \"{crs}\"")
+    if best is not None:
+        warnings.warn(f"{county.root / 'county.json'}: {best[1]}", DataWarning, stacklevel=3)

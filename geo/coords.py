@@ -44,6 +44,12 @@ _X_PI = math.pi * 3000.0 / 180.0  # BD-09's rotation constant
 
 #: Box around China: anything outside is certainly not offset.
 _BOX = (0.8293, 55.8271, 72.004, 137.8347)  # lat_min, lat_max, lon_min, lon_max
+#: Rectangles of the mainland's interior (lat_min, lat_max, lon_min, lon_max), each well
+#: inside the borders and coasts (each at least 0.2° inside the outline, checked against
+#: cnmaps when they were drawn): a point in one is in China without the outline, whose
+#: loading from cnmaps costs seconds per process. Most counties lie in them.
+_HEARTLAND = ((24.0, 40.0, 100.0, 117.0), (30.0, 42.0, 90.0, 100.0), (40.0, 42.0, 110.0, 117.0),
+              (23.2, 24.0, 106.0, 116.0), (26.0, 31.0, 117.0, 119.5), (43.0, 46.0, 119.0, 126.0))
 #: GEOS prepared geometries are not thread-safe (their indexes are built lazily on first
 #: use; libgeos/geos#825): officers opening their lists at once crashed the process in
 #: libgeos. The outline is built and queried under this lock (a query takes microseconds).
@@ -95,11 +101,14 @@ def in_china(lat: npt.ArrayLike, lon: npt.ArrayLike) -> Any:
     la, lo = np.broadcast_arrays(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
     lat_min, lat_max, lon_min, lon_max = _BOX
     inside = (la >= lat_min) & (la <= lat_max) & (lo >= lon_min) & (lo <= lon_max)
-    if inside.any():
+    core = np.zeros(inside.shape, dtype=bool)
+    for a, b, c, d in _HEARTLAND:
+        core |= (la >= a) & (la <= b) & (lo >= c) & (lo <= d)
+    if (inside & ~core).any():
         with _OUTLINE_LOCK:
             outline = _china_outline()
             if outline is not None:
-                sel = np.flatnonzero(inside.ravel())
+                sel = np.flatnonzero((inside & ~core).ravel())
                 flat = inside.ravel().copy()
                 flat[sel] = shapely.contains_xy(outline, lo.ravel()[sel], la.ravel()[sel])
                 inside = flat.reshape(inside.shape)

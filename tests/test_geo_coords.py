@@ -114,6 +114,13 @@ OUTSIDE = [
     (47.9, 106.9),  # Ulaanbaatar
     (25.0330, 121.5654),  # Taipei: maps there use WGS-84
     (22.3193, 114.1694),  # Hong Kong: maps there use WGS-84
+    (22.1987, 113.5439),  # Macau
+    (21.0278, 105.8342),  # Hanoi
+    (27.7172, 85.3240),  # Kathmandu
+    (27.4728, 89.6390),  # Thimphu
+    (39.0392, 125.7625),  # Pyongyang
+    (43.1155, 131.8855),  # Vladivostok
+    (16.8409, 96.1735),  # Yangon
     (-33.87, 151.21),  # Sydney
 ]
 
@@ -129,4 +136,12 @@ def test_no_conversion_outside_china(lat: float, lon: float) -> None:
 def test_in_china_for_counties_in_the_brief() -> None:
     lat = np.array([35.518, 38.85, 42.0, 29.3, 22.54])
     lon = np.array([115.019, 114.98, 115.3, 120.07, 114.05])  # 庆祖, 唐县, 太仆寺旗, 义乌, 深圳
+    assert geo.in_china(lat, lon).all()
+
+
+def test_in_china_across_the_mainland_from_border_to_coast() -> None:
+    # county seats near every edge of the interior, and the coasts' cities
+    lat = np.array([24.43, 30.66, 41.0, 23.37, 26.08, 45.75, 39.9, 43.83, 29.65, 21.48])
+    lon = np.array([98.58, 104.07, 113.1, 116.71, 119.3, 126.65, 116.4, 87.62, 91.13, 109.12])
+    # 芒市, 成都, 集宁, 汕头, 福州, 哈尔滨, 北京, 乌鲁木齐, 拉萨, 北海
     assert geo.in_china(lat, lon).all()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -271,9 +272,12 @@ def test_synth_refuses_to_overwrite_without_force(county_copy: Path,
     assert (county_copy / "leads.csv").read_bytes() != before
 
 
-def _to_gcj02(county: Path) -> None:
-    """Rewrite a WGS-84 county folder in GCJ-02, as Amap data would come."""
-    from geo import wgs84_to_gcj02
+def _to_gcj02(county: Path, write: str = "gcj02", declare: str | None = None) -> None:
+    """Rewrite a WGS-84 county folder in GCJ-02, as Amap data would come (or in ``write``,
+    declared as ``declare``)."""
+    import geo
+
+    convert = {"gcj02": geo.wgs84_to_gcj02, "bd09": geo.wgs84_to_bd09}[write]
 
     for name, pairs in (("villages.csv", [("lat", "lon")]), ("branches.csv", [("lat", "lon")]),
                         ("leads.csv", [("lat", "lon")]),
@@ -283,15 +287,35 @@ def _to_gcj02(county: Path) -> None:
             if la not in df.columns:
                 continue
             has = df[la] != ""
-            lat, lon = wgs84_to_gcj02(df.loc[has, la].astype(float).to_numpy(),
-                                      df.loc[has, lo].astype(float).to_numpy())
+            lat, lon = convert(df.loc[has, la].astype(float).to_numpy(),
+                               df.loc[has, lo].astype(float).to_numpy())
             df.loc[has, la] = [f"{x:.7f}" for x in lat]
             df.loc[has, lo] = [f"{x:.7f}" for x in lon]
         df.to_csv(county / name, index=False)
     manifest = json.loads((county / "county.json").read_text(encoding="utf-8"))
-    manifest["crs"] = "gcj02"
+    manifest["crs"] = declare or write
     (county / "county.json").write_text(json.dumps(manifest, ensure_ascii=False),
                                         encoding="utf-8")
+
+
+@pytest.mark.parametrize(("write", "declare"), [("gcj02", "wgs84"), ("bd09", "gcj02"),
+                                               ("gcj02", "bd09")])
+def test_a_county_declared_in_the_wrong_coordinate_system_is_named(
+        county_copy: Path, cache_dir: Path, write: str, declare: str):
+    # Baidu's numbers declared as Amap's (or Amap's as GPS) move every lead ~0.5 km; on the
+    # demo's dense roads most still land near some road, so it is a warning naming the fix
+    _to_gcj02(county_copy, write, declare)
+    with pytest.warns(DataWarning, match=rf'county\.json: .* if the file came from that map, '
+                      rf'set "crs": "{write}"'):
+        plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
+
+
+def test_a_county_declared_rightly_gets_no_coordinate_system_warning(
+        county_copy: Path, cache_dir: Path):
+    _to_gcj02(county_copy, "bd09", "bd09")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        assert plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir).ok
 
 
 def test_a_gcj02_county_gets_its_route_exports_in_gcj02(county_copy: Path, cache_dir: Path,
