@@ -21,6 +21,7 @@ the URL.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -554,3 +555,21 @@ def visited_stops(plan_date: str) -> VisitedStops:
         return visited_stops_of(*signed, county_id(), plan_date)
     except (InputError, AccessDenied, StoreError):  # a county the store does not hold
         return VisitedStops()
+
+
+def url_date() -> dt.date | None:
+    """The day the URL names (``?date=YYYY-MM-DD``): a reload or a shared link opens on the
+    day that was picked, not on today."""
+    try:
+        return dt.date.fromisoformat(str(st.query_params.get("date", "")))
+    except ValueError:
+        return None
+
+
+def keep_date_in_url(day: dt.date) -> None:
+    """Put the picked day in the URL (and take it out for today, which needs none)."""
+    if day == dt.date.today():
+        st.query_params.pop("date", None)
+    elif st.query_params.get("date") != day.isoformat():
+        st.query_params["date"] = day.isoformat()
+

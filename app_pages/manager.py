@@ -53,8 +53,11 @@ def render() -> None:
     ui.show_input_warnings()
     officers = {o.officer_id: o for o in data.officers}
     c1, c2 = st.columns([1, 3])
-    plan_date = c1.date_input(t("plan_date", L), value=dt.date.today(), key="plan_date",
-                              format="YYYY-MM-DD")
+    if "plan_date" not in st.session_state:  # a reload keeps the day the URL names
+        st.session_state["plan_date"] = ui.url_date() or dt.date.today()
+    plan_date = c1.date_input(t("plan_date", L), key="plan_date", format="YYYY-MM-DD") \
+        or dt.date.today()
+    ui.keep_date_in_url(plan_date)
     on_duty = c2.multiselect(
         t("officers_on_duty", L), list(officers), default=list(officers), key="on_duty",
         format_func=lambda oid: f"{oid} {officers[oid].name}")

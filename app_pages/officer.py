@@ -35,12 +35,15 @@ def _plan_date() -> str:
     """The day shown: today, following the clock past midnight until the user picks one."""
     L = ui.lang()
     today = dt.date.today()
+    first = "officer_date_today" not in st.session_state
     if st.session_state.get("officer_date_today") != today.isoformat():
-        # A new day (or the first visit): show today unless a day was picked by hand today.
+        # A new day (or the first visit): show today unless a day was picked by hand today;
+        # a reload is a first visit that keeps the day the URL names.
         st.session_state["officer_date_today"] = today.isoformat()
-        st.session_state["officer_date"] = today
-    chosen = st.date_input(t("plan_date", L), key="officer_date", format="YYYY-MM-DD")
-    return (chosen or today).isoformat()
+        st.session_state["officer_date"] = (ui.url_date() if first else None) or today
+    chosen = st.date_input(t("plan_date", L), key="officer_date", format="YYYY-MM-DD") or today
+    ui.keep_date_in_url(chosen)
+    return chosen.isoformat()
 
 
 def _send_queue() -> None:

@@ -53,11 +53,13 @@ def _store():  # type: ignore[no-untyped-def]
 
 
 def _app(page: str | None = None, lang: str = "en", user: str | None = "demo-manager",
-         plan_date: object = None) -> AppTest:
-    """The app signed in as ``user`` on ``page``; ``plan_date`` (a date) sets the planning day."""
+         plan_date: object = None, url: dict[str, str] | None = None) -> AppTest:
+    """The app signed in as ``user`` on ``page``; ``plan_date`` (a date) sets the planning day;
+    ``url`` the query parameters it is opened with."""
     from countyreach.services.workspace import DEMO_PASSWORD
 
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(url or {})
     at.session_state["lang"] = lang
     if plan_date is not None:
         at.session_state["plan_date"] = plan_date
@@ -424,6 +426,23 @@ def test_a_manager_coming_back_sees_the_published_plan() -> None:
     shown = again.session_state["day"].plan
     assert [r.lead_ids for r in shown.routes] == [r.lead_ids for r in day.plan.routes]
     assert not any("Choose the date" in i.value for i in again.info)
+
+
+@pytest.mark.parametrize(("page", "user", "key"), [("manager", "demo-manager", "plan_date"),
+                                                    ("officer", "demo-o01", "officer_date")])
+def test_a_reload_opens_on_the_day_picked(page: str, user: str, key: str) -> None:
+    """A manager planning tomorrow who reloads must not be put back on today."""
+    ahead = dt.date.today() + dt.timedelta(days=1)
+    at = _app(page, user=user)
+    at.date_input(key=key).set_value(ahead).run()
+    assert not at.exception, at.exception
+    url = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    assert url["date"] == ahead.isoformat()
+    again = _app(page, user=user, url=url)  # a reload: a new session on the same URL
+    assert again.date_input(key=key).value == ahead
+    # back on today, the URL needs no day
+    again.date_input(key=key).set_value(dt.date.today()).run()
+    assert "date" not in again.query_params
 
 
 def test_a_day_ahead_shows_the_list_without_outcome_buttons() -> None:
