@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from geo.types import UNREACHABLE
 from routing.problem import Lead, Officer, RoutingProblem, end_node_id, start_node_id
 from routing.reasons import rule_matrices
 from routing.route_pool import PooledRoute, RoutePool, merged, pack, route_key
@@ -54,8 +55,12 @@ log = logging.getLogger(__name__)
 MAX_PROFILES = 4
 #: PyVRP cost units per yuan when driving is free (no scale makes prizes comparable then).
 _FREE_DRIVING_SCALE = 1_000_000
-#: Distance into a lead an officer may not visit: above every prize, below int64 overflow.
-_FORBIDDEN = 10**12
+#: The latest start of a lead without a window (PyVRP wants a number).
+_OPEN_LATE = 10**12
+#: PyVRP's default cap on its penalty per unit of violation (see :func:`solve_params`).
+_DEFAULT_MAX_PENALTY = 100_000.0
+#: Costs PyVRP sums stay below this (int64 with headroom).
+_COST_CEILING = 2**62
 #: Granular neighbourhood of our start on prize-collecting days (the bench's plain-PyVRP
 #: baseline keeps PyVRP's defaults): this share of the clients, within these bounds. PyVRP's
 #: default of 50 nearest clients is half of a 100-lead day, so each local search tries nearly
@@ -219,15 +224,25 @@ def pyvrp_data(problem: RoutingProblem, leads: Sequence[Lead] | None = None, *,
     idx = np.fromiter((m.index[x] for x in nodes), dtype=np.int64, count=len(nodes))
     dur = np.ascontiguousarray(m.duration_s[np.ix_(idx, idx)], dtype=np.int64)
     k = len(depot_node)
+    per_h = problem.rules.drive_cost_yuan_per_h
+    scale = 3600.0 / per_h if per_h > 0 else _FREE_DRIVING_SCALE
+    prizes = [0 if required else max(0, int(round(ld.value_yuan * scale))) for ld in leads]
+    forbidden = _forbidden(max(prizes, default=0), dur)
     distances = []
     for sig in kinds:
         dist = dur.copy()
         banned = k + np.flatnonzero(~np.frombuffer(sig, dtype=bool))
-        dist[:, banned] = _FORBIDDEN
+        dist[:, banned] = forbidden
         dist[banned, banned] = 0  # PyVRP wants a zero diagonal
         distances.append(dist)
-    per_h = problem.rules.drive_cost_yuan_per_h
-    scale = 3600.0 / per_h if per_h > 0 else _FREE_DRIVING_SCALE
+    # PyVRP prices a route over its officer's longest drive at (excess x penalty); a banned
+    # arc's distance in that product, summed over a random first solution's many banned arcs,
+    # wrapped around int64 and its local search cycled for ever (two officers, hard skills).
+    # Where even the smaller banned distance could overflow, the drive limit is left to our
+    # repair (:func:`routing.locks.fit_orders`), as other relaxed rules are.
+    drive_limits = all(np.frombuffer(sig, dtype=bool).all() for sig in kinds) or (
+        forbidden * (len(leads) + len(officers) + 1)
+        * max(_DEFAULT_MAX_PENALTY, 10.0 * max(prizes, default=0)) < _COST_CEILING)
     caps = any(o.max_visits is not None for o in officers)
     loads = any(o.capacity is not None for o in officers)
     clients = []
@@ -236,9 +251,8 @@ def pyvrp_data(problem: RoutingProblem, leads: Sequence[Lead] | None = None, *,
         delivery = ([1] if caps else []) + ([ld.load] if loads else [])
         clients.append(pyvrp.Client(
             k + i, delivery=delivery, service_duration=ld.service_s,
-            tw_early=w[0].start_s if w else 0, tw_late=w[-1].end_s if w else _FORBIDDEN,
-            prize=0 if required else max(0, int(round(ld.value_yuan * scale))),
-            required=required))
+            tw_early=w[0].start_s if w else 0, tw_late=w[-1].end_s if w else _OPEN_LATE,
+            prize=prizes[i], required=required))
     big = 10**9
     groups: dict[tuple[object, ...], list[int]] = {}
     for v, o in enumerate(officers):
@@ -254,7 +268,8 @@ def pyvrp_data(problem: RoutingProblem, leads: Sequence[Lead] | None = None, *,
             len(members), capacity=capacity,
             start_depot=depot_index[o.start.depot_id], end_depot=depot_index[o.end.depot_id],
             tw_early=o.shift.start_s, tw_late=_shift_end(o),
-            max_distance=o.max_drive_s if o.max_drive_s is not None else np.iinfo(np.int64).max,
+            max_distance=o.max_drive_s if o.max_drive_s is not None and drive_limits
+            else np.iinfo(np.int64).max,
             unit_distance_cost=1, profile=kinds[allowed[members[0]]]))
     locs = [pyvrp.Location(0.0, 0.0) for _ in nodes]  # coordinates unused: matrices given
     depots = [pyvrp.Depot(i) for i in range(k)]
@@ -262,6 +277,14 @@ def pyvrp_data(problem: RoutingProblem, leads: Sequence[Lead] | None = None, *,
                              [dur] * len(distances))  # type: ignore[list-item]
     return PyvrpDay(data, tuple(ld.lead_id for ld in leads),
                     tuple(tuple(g) for g in groups.values()))
+
+
+def _forbidden(top_prize: int, duration_s: np.ndarray) -> int:
+    """Distance into a lead an officer may not visit: more than any prize plus any real
+    drive, so a banned arc never pays; no more, since PyVRP multiplies it by penalties."""
+    finite = duration_s[duration_s < UNREACHABLE]
+    longest = int(finite.max()) if finite.size else 0
+    return 10 * (max(top_prize, 0) + longest) + 1
 
 
 def every_lead_pays(problem: RoutingProblem, leads: Sequence[Lead]) -> bool:

@@ -145,3 +145,22 @@ def test_the_plan_says_whether_the_pyvrp_start_was_proposed_and_kept() -> None:
     # A reproducible (fixed-step) search never consults the clock, so PyVRP is not run.
     fixed = solve(p, SolveParams(improvement_steps=2, workers=1))
     assert "pyvrp_start" not in fixed.meta and check_plan(p, fixed) == []
+
+
+def test_no_cost_pyvrp_sums_can_wrap_around_int64() -> None:
+    # A banned arc's distance times PyVRP's penalty on the excess over an officer's longest
+    # drive, summed over a first random solution's banned arcs, wrapped around int64: its
+    # search then ran far past its budget, for ever on the demo's two officers, hard skills.
+    import dataclasses
+
+    p = day(3, n=80, k=2, hard_skills=True)
+    p = dataclasses.replace(p, officers=tuple(dataclasses.replace(o, max_drive_s=4 * H)
+                                              for o in p.officers))
+    data = pyvrp_data(p).data
+    longest = max(int(np.asarray(m).max()) for m in data.distance_matrices())
+    penalty = solve_params(data, strict=True).penalty.max_penalty
+    arcs = data.num_clients + data.num_vehicles + 1
+    assert longest * arcs * penalty < 2**63
+    # and a banned lead still costs more than any prize it could bring
+    top = max(c.prize for c in data.clients())
+    assert longest > top
