@@ -108,3 +108,31 @@ def test_artefacts_resolve_under_home_and_are_checked(loop: DailyLoop, tmp_path:
     path.write_bytes(path.read_bytes() + b"tampered")
     with pytest.raises(ModelError, match="does not match the registry"):
         load_model(loop.home, rec)
+
+
+def test_outcomes_after_the_loan_book_reach_the_value_model_once_the_book_covers_them(
+        loop: DailyLoop, county: Path) -> None:
+    # The value of a visit compares visited and unvisited months; who borrowed without a
+    # visit is known only where the loan book covers (the demo's ends 2026-10). Visits after
+    # it are said to wait for the book, and the lender's next loans.csv lets them in.
+    admin = loop.store.operator_session()
+    day = loop.plan(admin, "qingzu", "2026-11-24", publish=True, params=PARAMS, rules=RULES)
+    stops = [s.lead_id for r in day.day.plan.routes for s in r.stops]
+    for lead in stops:
+        loop.record_outcome(admin, county_id="qingzu", plan_date="2026-11-24", lead_id=lead,
+                            outcome="approved", amount_yuan=80000)
+    first = loop.retrain(admin, "qingzu", force=True)
+    assert f"{len(stops)} visit(s) after 2026-10" in first.message
+    assert "import the lender's current loans.csv" in first.message
+    before = first.scorer.uplift_support_.visits
+
+    book = pd.read_csv(county / "loans.csv", dtype={"lead_id": str})
+    new = pd.DataFrame({"lead_id": stops, "month": "2026-11", "loan_yuan": 80000.0,
+                        "defaulted": 0})
+    pd.concat([book, new], ignore_index=True).to_csv(county / "loans.csv", index=False)
+    loop.import_county(admin, county)
+    second = loop.retrain(admin, "qingzu", force=True)
+    assert "after 2026-1" not in second.message
+    # every visit of a lead the model learns from (the held-out leads are for its check)
+    learnt = int((~holdout_mask(pd.Series(stops))).sum())
+    assert learnt and second.scorer.uplift_support_.visits == before + learnt

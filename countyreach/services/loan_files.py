@@ -24,9 +24,10 @@ import propensity
 from countyreach.csvio import read_csv_table, row_errors
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError
 from propensity.errors import DataError
+from propensity.loan_recency import coverage
 
-__all__ = ["LOANS_FILE", "LOANS_ELSEWHERE_FILE", "read_loans", "read_loans_elsewhere",
-           "warn_loan_rows"]
+__all__ = ["LOANS_ELSEWHERE_FILE", "LOANS_FILE", "beyond_loan_book", "read_loans",
+           "read_loans_elsewhere", "warn_loan_rows"]
 
 #: The bank's loan book in a county folder.
 LOANS_FILE = "loans.csv"
@@ -170,3 +171,23 @@ def warn_loan_rows(folder: Path, loans: pd.DataFrame | None, elsewhere: pd.DataF
                           f"{months[late].iloc[0]}); a loan counts from its month on",
                           DataWarning, stacklevel=2)
 
+
+def beyond_loan_book(history: pd.DataFrame, loans: pd.DataFrame | None) -> str:
+    """What a retraining says of visits after the loan book's last month ('' for none).
+
+    The value of a visit compares visited and unvisited business-months; an unvisited month's
+    outcome (a walk-in loan, or none) is known only where the bank's loan book covers it, so
+    visits after its last month teach the uptake model but not the value until the lender's
+    current ``loans.csv`` is imported.
+    """
+    cover = coverage(loans)
+    if cover is None or history.empty:
+        return ""
+    after = history["month"].astype(str).str.slice(0, 7) > cover[1]
+    n, last = int(after.sum()), str(history.loc[after, "month"].astype(str).max())[:7]
+    if not n:
+        return ""
+    return (f"; {n} visit(s) after {cover[1]}, the loan book's last month (up to {last}), "
+            "teach the uptake model but not the value of a visit, which needs the loan book "
+            "for their months (who borrowed without a visit): import the lender's current "
+            "loans.csv with `countyreach county import`")

@@ -44,7 +44,7 @@ import propensity
 from countyreach.errors import InputError, ModelError
 from countyreach.i18n import format_number, t
 from countyreach.services.leads import value_label
-from countyreach.services.loan_files import read_loans, read_loans_elsewhere
+from countyreach.services.loan_files import beyond_loan_book, read_loans, read_loans_elsewhere
 from countyreach.store import ModelRecord, Session, Store
 from countyreach.store.checks import check_id
 from propensity.errors import DataWarning, DroppedRowWarning
@@ -412,7 +412,9 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
                f"to promote it anyway ({basis})")
     else:
         msg = f"v{version} promoted (held-out AUC {auc_text}; {basis})"
-    return RetrainResult(record, scorer, promote, previous, previous_auc, msg)
+    return RetrainResult(record, scorer, promote, previous, previous_auc,
+                         msg + beyond_loan_book(history, loans))
+
 
 
 #: Why a promoted model is not current, by :func:`model_freshness`'s answer.
