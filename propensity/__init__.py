@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+from propensity.drift import FeatureProfile, feature_profile
 from propensity.economy import (
     DEFAULT_INDUSTRY_MIX,
     Economy,
@@ -102,5 +103,5 @@ __all__ = [
     # evaluation
     "ModelReport", "model_report", "report_from_predictions", "calibration_bins",
     "calibration_plot_data", "plot_calibration", "expected_calibration_error", "lift_table",
-    "feature_drift", "temporal_split", "village_group_cv",
+    "feature_drift", "FeatureProfile", "feature_profile", "temporal_split", "village_group_cv",
 ]

@@ -23,6 +23,7 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 from sklearn.model_selection import GroupKFold
 
+from propensity.drift import feature_drift
 from propensity.errors import DataError
 from propensity.history import history_features
 from propensity.scorer import LeadScorer
@@ -263,51 +264,6 @@ def plot_calibration(report: ModelReport, ax: Any = None) -> Any:
     ax.set_title(f"AUC {report.auc:.3f}, ECE {report.ece:.3f}")
     ax.legend(loc="upper left")
     return fig
-
-
-def feature_drift(train_X: pd.DataFrame, new_X: pd.DataFrame, n_bins: int = 10) -> pd.DataFrame:
-    """Population stability index of every shared feature between two feature frames.
-
-    Numeric features use the training deciles as bins (plus a missing bin);
-    categorical ones their categories. PSI < 0.1 is stable, 0.1-0.25 moderate drift,
-    above 0.25 a major shift (retrain).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``feature, psi, status`` sorted by ``psi`` descending.
-    """
-    eps = 1e-4
-    rows = []
-    for c in [c for c in train_X.columns if c in new_X.columns]:
-        a, b = train_X[c], new_X[c]
-        if isinstance(a.dtype, pd.CategoricalDtype) or a.dtype == object:
-            cats = pd.Index(pd.unique(pd.concat([a.astype(object), b.astype(object)])))
-            pa = a.astype(object).value_counts(dropna=False).reindex(cats, fill_value=0)
-            pb = b.astype(object).value_counts(dropna=False).reindex(cats, fill_value=0)
-            fa, fb = pa.to_numpy(float), pb.to_numpy(float)
-        else:
-            av = pd.to_numeric(a, errors="coerce").to_numpy(float)
-            bv = pd.to_numeric(b, errors="coerce").to_numpy(float)
-            fin = av[np.isfinite(av)]
-            edges = np.unique(np.quantile(fin, np.linspace(0, 1, n_bins + 1))) if len(fin) \
-                else np.array([0.0])
-            inner = edges[1:-1]
-
-            def hist(v: npt.NDArray[np.float64], inner: npt.NDArray[np.float64] = inner
-                     ) -> npt.NDArray[np.float64]:
-                idx = np.searchsorted(inner, v, side="right")
-                idx[~np.isfinite(v)] = len(inner) + 1
-                return np.bincount(idx, minlength=len(inner) + 2).astype(float)
-
-            fa, fb = hist(av), hist(bv)
-        fa = fa / max(fa.sum(), 1) + eps
-        fb = fb / max(fb.sum(), 1) + eps
-        psi = float(np.sum((fb - fa) * np.log(fb / fa)))
-        status = "stable" if psi < 0.1 else ("moderate" if psi < 0.25 else "major")
-        rows.append((c, psi, status))
-    return pd.DataFrame(rows, columns=["feature", "psi", "status"]).sort_values(
-        "psi", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def temporal_split(history: pd.DataFrame, holdout_months: int = 6) -> tuple[pd.DataFrame,

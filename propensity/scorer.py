@@ -29,6 +29,7 @@ import numpy.typing as npt
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from propensity.drift import feature_profile
 from propensity.errors import DataError, DataWarning, ModelError
 from propensity.explanations import explain_rows
 from propensity.features import FEATURE_GROUPS, MONOTONIC, build_features, feature_names
@@ -133,8 +134,8 @@ class LeadScorer(BaseEstimator):
         In memory only, like ``businesses_``.
     train_months_ : list of str
     n_train_ : int
-    train_X_sample_ : pandas.DataFrame
-        Up to 5,000 training feature rows (reference for drift checks).
+    train_profile_ : FeatureProfile
+        How the training features were spread (shares only; the reference of drift checks).
     feature_medians_ : dict
         Median of every numeric feature over the training visits.
     visit_value_, value_basis_, uplift_support_
@@ -270,7 +271,8 @@ class LeadScorer(BaseEstimator):
         self.history_ = visits[["lead_id", "month", *OUTCOME_COLUMNS]].copy()
         self.train_months_ = sorted(visits["month"].unique())
         self.n_train_ = len(visits)
-        self.train_X_sample_ = Xf.sample(min(len(Xf), 5000), random_state=self.random_state)
+        # shares, not rows: a model file must not carry any business's features
+        self.train_profile_ = feature_profile(Xf)
         num = Xf.select_dtypes("number")
         self.feature_medians_ = {c: float(num[c].median()) for c in num.columns}
         return self

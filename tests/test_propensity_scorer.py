@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -282,6 +283,25 @@ def test_feature_drift_flags_a_shift(scorer: P.LeadScorer, econ: P.Economy) -> N
     drift = P.feature_drift(X, moved).set_index("feature")
     assert drift.loc["dist_branch_m", "status"] == "major"
     assert drift.loc["staff", "status"] == "stable"
+    # the fitted scorer's profile of its training rows measures drift as its rows would
+    train = scorer.features(econ.businesses.merge(econ.history[["lead_id", "month"]]), MONTH)
+    by_profile = P.feature_drift(scorer.train_profile_, moved).set_index("feature")
+    assert by_profile.loc["dist_branch_m", "status"] == "major"
+    assert set(by_profile.index) == set(train.columns) & set(moved.columns)
+
+
+def test_a_saved_model_holds_no_business_row(scorer: P.LeadScorer, econ: P.Economy,
+                                             tmp_path: Path) -> None:
+    # feature rows (staff, mobile-pay flow, distance to the branch) single a business out
+    from propensity.persistence import load_scorer, save_scorer
+
+    loaded = load_scorer(save_scorer(scorer, tmp_path / "m.joblib"))
+    for name, value in vars(loaded).items():
+        assert not isinstance(value, pd.DataFrame | pd.Series), name
+        assert not (isinstance(value, np.ndarray) and value.ndim == 2
+                    and len(value) >= 100), name
+    assert P.feature_drift(loaded.train_profile_, scorer.features(econ.businesses, MONTH)
+                           )["status"].isin(["stable", "moderate", "major"]).all()
 
 
 def test_village_grouped_cross_validation(econ: P.Economy) -> None:

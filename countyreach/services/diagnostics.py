@@ -99,7 +99,7 @@ def feature_drift_now(scorer: Any, leads: pd.DataFrame, month: str) -> pd.DataFr
     import propensity
 
     seasonal = set(propensity.FEATURE_GROUPS.get("seasonal", ()))
-    drift = propensity.feature_drift(scorer.train_X_sample_, scorer.features(leads, month))
+    drift = propensity.feature_drift(scorer.train_profile_, scorer.features(leads, month))
     return drift[~drift["feature"].isin(seasonal)].reset_index(drop=True)
 
 
