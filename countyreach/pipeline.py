@@ -332,8 +332,12 @@ def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain
         except ModelError as exc:
             log.warning("retraining: %s", exc)
     if data.history is None or data.history.empty:
-        raise InputError("no visit history to train the lead model on (history.csv)",
-                         file=str(data.county.root / "history.csv"))
+        from countyreach.starter import STARTER_NOTE, starter_scorer
+
+        warnings.warn(f"{data.county.root / 'history.csv'}: no visit history: {STARTER_NOTE}",
+                      DataWarning, stacklevel=2)
+        return starter_scorer(f"{data.county.root / 'history.csv'}: no visit history",
+                              cache_dir)
     scorer = propensity.LeadScorer(random_state=seed).fit_history(data.leads, data.history)
     propensity.add_visit_value(scorer, data.leads, data.history, data.loans, seed=seed,
                                lockout_months=rule, elsewhere=data.loans_elsewhere)
@@ -520,7 +524,8 @@ def plan_day(
     day_plan = solve_day(data, problem, scores, timings, started=t0, params=params,
                          held_back=chosen.held_back)
     meta = {**day_plan.plan.meta, "model": "model given by the caller",
-            "value_basis": propensity.value_basis_of(scorer).text(), **(model_meta or {})}
+            "value_basis": propensity.value_basis_of(scorer).text(
+                model=getattr(scorer, "starter_", None)), **(model_meta or {})}
     report("done", 1.0)
     return replace(day_plan, plan=replace(day_plan.plan, meta=meta))
 

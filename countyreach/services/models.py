@@ -358,31 +358,36 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
     RetrainResult
     """
     history = county_history(store, session, county_id, leads, randomised)
-    if history.empty or history["took_loan"].nunique() < 2:
-        raise InputError(f"county {county_id} has no usable visit history to train on "
-                         "(import history.csv with `countyreach county import`)",
-                         field="history")
     inputs = _model_inputs(leads)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DroppedRowWarning)
-        visits = propensity.visit_table(inputs, history)
+        visits = propensity.visit_table(inputs, history) if len(history) else history
     held = holdout_mask(visits["lead_id"])
     train, test = visits[~held].reset_index(drop=True), visits[held].reset_index(drop=True)
     held_leads = holdout_mask(inputs["lead_id"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataWarning)
-        scorer = propensity.LeadScorer(random_state=seed).fit(train, leads=inputs)
-        propensity.add_visit_value(scorer, inputs[~held_leads], history, loans, seed=seed,
-                                   lockout_months=loan_rule_months, elsewhere=elsewhere)
-    metrics = _metrics(scorer, test)
-    metrics.update(_basis_metrics(scorer, inputs[held_leads], history, loans, elsewhere))
+    from countyreach.starter import STARTER_NOTE, starter_scorer, too_little
+
+    why = too_little(county_id, train)
+    starter = why is not None
+    if why is not None:  # too little to learn from yet: the county still has to be planned
+        scorer = starter_scorer(why)
+        metrics = _metrics(scorer, test)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            scorer = propensity.LeadScorer(random_state=seed).fit(train, leads=inputs)
+            propensity.add_visit_value(scorer, inputs[~held_leads], history, loans, seed=seed,
+                                       lockout_months=loan_rule_months, elsewhere=elsewhere)
+        metrics = _metrics(scorer, test)
+        metrics.update(_basis_metrics(scorer, inputs[held_leads], history, loans, elsewhere))
     version = store.learning.next_model_version(session, county_id)
     path = artefact_path(home, county_id, version)
     propensity.save_scorer(scorer, path)
     record = store.learning.register_model(
         session, county_id,
         data_hash=data_hash(leads, history, loans, loan_rule_months, elsewhere),
-        code_version=code_version(), artefact_sha256=_sha256(path), n_train=len(train),
+        code_version=code_version(), artefact_sha256=_sha256(path),
+        n_train=0 if starter else len(train),
         metrics=metrics, version=version)
     previous = store.promoted_model(session, county_id)
     previous_auc = None
@@ -412,6 +417,8 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
                f"to promote it anyway ({basis})")
     else:
         msg = f"v{version} promoted (held-out AUC {auc_text}; {basis})"
+    if starter:
+        msg += f"; {why}: {STARTER_NOTE}"
     return RetrainResult(record, scorer, promote, previous, previous_auc,
                          msg + beyond_loan_book(history, loans))
 
@@ -465,7 +472,8 @@ def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataF
                                                elsewhere))
     if current is not None and fresh == "current":
         return ModelChoice(current, load_model(home, current), False, False,
-                           f"model {county_id} v{current.version} (current)")
+                           f"model {county_id} v{current.version} (current"
+                           + ("; the starter model" if current.n_train == 0 else "") + ")")
     why = STALE_WHY[fresh]
     if on_stale == "warn" and current is not None and fresh == "data":
         return ModelChoice(current, load_model(home, current), False, True,

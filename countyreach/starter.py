@@ -1,0 +1,77 @@
+"""The starter model: what a county with no usable visit history is valued with.
+
+A lender's first county has its leads and no visits yet; a model cannot learn from nothing,
+and refusing to plan would leave nobody to record the outcomes it needs. Until the county's
+own history can train one, its leads are valued by the model of the demo township
+(``data/qingzu``: synthetic businesses, two years of visits with randomised ones, the bank's
+loan book), which knows how business, place, season and loan history move take-up there.
+Every plan and retraining that uses it says so; the model page's drift report shows how far
+the county's leads lie from the ones it learnt from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+import propensity
+from countyreach.errors import InputError
+
+__all__ = ["MIN_OWN_LOANS", "MIN_OWN_VISITS", "STARTER_COUNTY", "STARTER_MODEL", "STARTER_NOTE",
+           "starter_scorer", "too_little"]
+
+#: The county the starter model learns from.
+STARTER_COUNTY = Path(__file__).resolve().parents[1] / "data" / "qingzu"
+#: Fewer visits of the county's own than this (or fewer loans among them) teach less than
+#: the starter model knows: a model fitted to a handful of visits ranks by noise.
+MIN_OWN_VISITS = 50
+MIN_OWN_LOANS = 5
+#: The starter model's name in a plan's value basis.
+STARTER_MODEL = "starter model from data/qingzu"
+#: What a plan or a retraining says when it values leads with the starter model.
+STARTER_NOTE = ("values come from the starter model, learnt from the demo township's synthetic "
+                "visits (data/qingzu), not from this county; record outcomes (or import "
+                "history.csv) and retrain to learn this county")
+
+
+def too_little(county_id: str, visits: pd.DataFrame) -> str | None:
+    """Why ``visits`` (``took_loan`` per visit) are too few to learn a county's own model
+    from, or None when they are enough."""
+    loans = int((visits["took_loan"] == 1).sum()) if len(visits) else 0
+    if len(visits) >= MIN_OWN_VISITS and MIN_OWN_LOANS <= loans < len(visits):
+        return None
+    return (f"county {county_id} has {len(visits)} visit(s) to learn from, {loans} with a loan "
+            f"(a model of its own needs {MIN_OWN_VISITS}, {MIN_OWN_LOANS} with a loan and "
+            "some without)")
+
+
+def starter_scorer(why: str, cache_dir: str | Path | None = None) -> propensity.LeadScorer:
+    """The demo township's model, trained once and cached like any county's file model.
+
+    Parameters
+    ----------
+    why : str
+        Why the county needs it (the error's text if the starter is missing).
+    cache_dir : str or Path, optional
+        Road-graph and model cache.
+
+    Returns
+    -------
+    propensity.LeadScorer
+
+    Raises
+    ------
+    InputError
+        When the installation has no demo township to learn from.
+    """
+    from countyreach.pipeline import get_scorer, load_county_data
+
+    if not (STARTER_COUNTY / "county.json").exists():
+        raise InputError(f"{why}, and the starter model's county (data/qingzu) is not "
+                         "installed", field="history")
+    scorer = get_scorer(load_county_data(STARTER_COUNTY, cache_dir=cache_dir),
+                        cache_dir=cache_dir)
+    # named in the plan's value basis (a fresh object: the cache is read from its file)
+    scorer.starter_ = STARTER_MODEL
+    return scorer

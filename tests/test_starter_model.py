@@ -1,0 +1,77 @@
+"""A county with no visit history of its own is planned with the starter model, and says so."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from countyreach.errors import DataWarning
+from countyreach.pipeline import plan_day
+from countyreach.services.loop import DailyLoop
+from countyreach.starter import MIN_OWN_VISITS, STARTER_MODEL
+from countyreach.store import Store
+from routing.params import SolveParams
+from routing.problem import RoutingRules
+
+DATE = "2026-11-24"
+PARAMS = SolveParams(time_limit_s=1.0, workers=1, improvement_steps=5)
+RULES = RoutingRules(balance=0.0)
+
+
+@pytest.fixture()
+def new_county(county_copy: Path) -> Path:
+    """The lender's first county: leads, officers and roads, no visits, no loan book."""
+    for name in ("history.csv", "loans.csv", "loans_elsewhere.csv"):
+        (county_copy / name).unlink(missing_ok=True)
+    manifest = json.loads((county_copy / "county.json").read_text(encoding="utf-8"))
+    manifest.update(county_id="firstcounty", name="首个县")
+    (county_copy / "county.json").write_text(json.dumps(manifest, ensure_ascii=False),
+                                             encoding="utf-8")
+    return county_copy
+
+
+def test_a_folder_without_history_is_planned_with_the_starter_model(
+        new_county: Path, cache_dir: Path) -> None:
+    with pytest.warns(DataWarning, match=r"history\.csv: no visit history: values come from "
+                                         r"the starter model"):
+        day = plan_day(new_county, plan_date=DATE, cache_dir=cache_dir, params=PARAMS,
+                       rules=RULES)
+    assert day.ok and day.plan.routes and any(r.stops for r in day.plan.routes)
+    assert STARTER_MODEL in day.plan.meta["value_basis"]
+    assert day.scores["value_yuan"].gt(0).any()
+
+
+def test_a_store_county_without_history_plans_publishes_and_learns_once_it_can(
+        new_county: Path, tmp_path: Path, cache_dir: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 's.sqlite'}", bcrypt_rounds=4)
+    loop = DailyLoop(store, home=tmp_path / "home", cache_dir=cache_dir)
+    admin = store.operator_session()
+    loop.import_county(admin, new_county)
+    first = loop.plan(admin, "firstcounty", DATE, publish=True, params=PARAMS, rules=RULES)
+    assert first.published and first.day.ok
+    assert first.model.record.n_train == 0 and "starter model" in first.model.note
+    again = loop.plan(admin, "firstcounty", "2026-11-25", params=PARAMS, rules=RULES)
+    assert "the starter model" in again.model.label or "the starter model" in again.model.note
+
+    # a morning's outcomes are still too little to learn a county's own model from
+    stops = [s.lead_id for r in first.day.plan.routes for s in r.stops][:20]
+    for i, lead in enumerate(stops):
+        loop.record_outcome(admin, county_id="firstcounty", plan_date=DATE, lead_id=lead,
+                            outcome="approved" if i % 4 == 0 else "not_interested",
+                            amount_yuan=50000 if i % 4 == 0 else None)
+    few = loop.retrain(admin, "firstcounty")
+    assert few.record.n_train == 0 and "starter model" in few.message
+    assert "visit(s) to learn from" in few.message
+
+    # once the lender's history is imported, the county's own model takes over
+    history = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "qingzu"
+                          / "history.csv", dtype={"lead_id": str})
+    history.to_csv(new_county / "history.csv", index=False)
+    loop.import_county(admin, new_county)
+    # (promoted by hand: the starter is the same history's model, as good on held-out visits)
+    own = loop.retrain(admin, "firstcounty", force=True)
+    assert own.promoted and own.record.n_train > MIN_OWN_VISITS
+    assert "starter model" not in own.message
