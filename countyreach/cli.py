@@ -326,6 +326,8 @@ def cmd_plan_many(args: argparse.Namespace) -> int:
         raise InputError("--workers must be at least 1", field="--workers")
 
     def show(o: Any) -> None:
+        for note in o.warnings:
+            print_warning(f"{o.county}: {note}")
         if not args.quiet:
             detail = o.message if o.status != "planned" else (
                 f"{o.visits} visits, ¥{o.value_yuan:,.0f}")

@@ -15,7 +15,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +39,22 @@ class CountyOutcome:
     violations: int = 0
     seconds: float = 0.0
     message: str = ""
+    #: The county's input warnings (far snaps, skipped rows), also in its ``plan.json``.
+    warnings: tuple[str, ...] = ()
 
 
 def plan_one(county: str, plan_date: str, out_root: str, rules: RoutingRules,
-             params: SolveParams, cache_dir: str | None) -> CountyOutcome:
+             params: SolveParams, cache_dir: str | None,
+             out_name: str | None = None) -> CountyOutcome:
     """Plan, check and write one county's day (the body of one Dask task).
+
+    The plan goes to ``out_root/<out_name or county_id>/``, its input warnings into its
+    ``plan.json`` (as ``countyreach plan`` keeps them) and the outcome.
 
     Never raises: a user error becomes an ``error`` outcome with its message, anything else
     an ``error`` with the exception's last line (the full traceback goes to the worker log).
     """
+    from countyreach.input_warnings import collected
     from countyreach.io import load_county
     from countyreach.pipeline import plan_day
     from countyreach.plan_files import write_plan_files
@@ -57,10 +64,12 @@ def plan_one(county: str, plan_date: str, out_root: str, rules: RoutingRules,
     try:
         manifest = load_county(county)
         label = manifest.county_id
-        out = Path(out_root) / manifest.county_id
-        day = plan_day(county, plan_date=plan_date, rules=rules, params=params,
-                       cache_dir=cache_dir)
-        write_plan_files(day.problem, day.plan, out, crs=manifest.crs)
+        out = Path(out_root) / (out_name or manifest.county_id)
+        with collected() as notes:
+            day = plan_day(county, plan_date=plan_date, rules=rules, params=params,
+                           cache_dir=cache_dir)
+        plan = replace(day.plan, meta={**day.plan.meta, "input_warnings": notes})
+        write_plan_files(day.problem, plan, out, crs=manifest.crs)
     except USER_ERRORS as exc:
         return CountyOutcome(label, "error", seconds=time.perf_counter() - t0, message=str(exc))
     except Exception as exc:  # isolate the county: the others must still be planned
@@ -72,7 +81,8 @@ def plan_one(county: str, plan_date: str, out_root: str, rules: RoutingRules,
         visits=len(day.plan.visited_lead_ids), value_yuan=round(day.plan.value_yuan, 1),
         drive_h=round(day.plan.drive_s / 3600, 2), violations=len(day.violations),
         seconds=round(time.perf_counter() - t0, 1),
-        message="" if day.ok else "; ".join(v.message for v in day.violations[:3]))
+        message="" if day.ok else "; ".join(v.message for v in day.violations[:3]),
+        warnings=tuple(notes))
 
 
 @contextmanager
@@ -92,6 +102,9 @@ def dask_session(scheduler: str | None, n_workers: int) -> Iterator[Any]:
     distributed.Client
     """
     from distributed import Client, LocalCluster
+
+    # the cluster's start-up and shut-down chatter (INFO) is not the user's news
+    logging.getLogger("distributed").setLevel(logging.WARNING)
 
     if scheduler:
         with Client(scheduler) as client:
@@ -136,8 +149,6 @@ def plan_many(counties: Sequence[str | Path], plan_date: str, out_root: str | Pa
     -------
     list of CountyOutcome
     """
-    from dataclasses import replace
-
     from distributed import as_completed
 
     if not counties:
@@ -145,9 +156,10 @@ def plan_many(counties: Sequence[str | Path], plan_date: str, out_root: str | Pa
     out = Path(out_root)
     out.mkdir(parents=True, exist_ok=True)
     solve = replace(params or SolveParams(), workers=1)
+    names = _out_names(counties)
     with dask_session(scheduler, n_workers) as client:
         futures = {client.submit(plan_one, str(c), plan_date, str(out), rules or RoutingRules(),
-                                 solve, None if cache_dir is None else str(cache_dir),
+                                 solve, None if cache_dir is None else str(cache_dir), names[i],
                                  key=f"plan-{i}-{Path(c).name}", pure=False): i
                    for i, c in enumerate(counties)}
         results: dict[int, CountyOutcome] = {}
@@ -163,10 +175,29 @@ def plan_many(counties: Sequence[str | Path], plan_date: str, out_root: str | Pa
     return [results[i] for i in range(len(counties))]
 
 
+def _out_names(counties: Sequence[str | Path]) -> list[str | None]:
+    """Each county's output folder name: its id, or, where two folders declare the same id
+    (a county and its scenario copy), the id and the folder's name, so neither overwrites
+    the other's files. ``None``: left to the task (a manifest it will report as bad)."""
+    from countyreach.io import load_county
+
+    ids: list[str | None] = []
+    for c in counties:
+        try:
+            ids.append(load_county(c).county_id)
+        except USER_ERRORS:
+            ids.append(None)
+    names: list[str | None] = []
+    for i, (c, cid) in enumerate(zip(counties, ids, strict=True)):
+        twin = cid is not None and ids.count(cid) > 1
+        names.append(f"{cid}-{i + 1}-{Path(c).resolve().name}" if twin else cid)
+    return names
+
+
 def write_summary(outcomes: Sequence[CountyOutcome], out_root: str | Path) -> list[Path]:
     """Write ``summary.csv`` and ``summary.json`` (one row per county) into ``out_root``."""
     out = Path(out_root)
-    rows = [asdict(o) for o in outcomes]
+    rows = [{**asdict(o), "warnings": len(o.warnings)} for o in outcomes]
     csv_path = out / "summary.csv"
     with csv_path.open("w", newline="", encoding="utf-8-sig") as fh:
         w = csv.DictWriter(fh, list(rows[0]) if rows else ["county"])

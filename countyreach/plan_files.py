@@ -118,6 +118,12 @@ def write_plan_files(problem: RoutingProblem, plan: Plan, out: Path,
     files = [write_json(plan_to_dict(plan), out / "plan.json"),
              write_json(problem_to_dict(problem), out / "problem.json")]
     (out / "routes").mkdir(exist_ok=True)
+    # An earlier plan's officers not in this one: their lists (names, phones) would be read
+    # as today's. routes/ holds only the plan's files.
+    mine = {f"{r.officer_id}.csv" for r in plan.routes}
+    for old in (out / "routes").glob("*.csv"):
+        if old.name not in mine:
+            old.unlink()
     for r in plan.routes:
         p = out / "routes" / f"{r.officer_id}.csv"
         with p.open("w", newline="", encoding="utf-8-sig") as fh:

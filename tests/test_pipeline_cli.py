@@ -44,6 +44,18 @@ def test_demo_writes_a_plan_the_checker_accepts(demo_out: Path, capsys: pytest.C
     assert "no violations" in capsys.readouterr().out
 
 
+def test_planning_again_into_the_same_folder_leaves_no_earlier_officers_list(
+        demo_out: Path, tmp_path: Path):
+    problem = problem_from_dict(read_json(demo_out / "problem.json"))
+    plan = plan_from_dict(read_json(demo_out / "plan.json"))
+    out = tmp_path / "again"
+    write_plan_files(problem, plan, out)
+    fewer = replace(plan, routes=plan.routes[:2])
+    write_plan_files(problem, fewer, out)
+    assert sorted(f.stem for f in (out / "routes").glob("*.csv")) == sorted(
+        r.officer_id for r in fewer.routes)
+
+
 def test_each_route_csv_is_the_officers_day_in_time_order(demo_out: Path):
     # leave, visit, lunch where it falls, be back: what an officer prints and follows
     problem = problem_from_dict(read_json(demo_out / "problem.json"))
