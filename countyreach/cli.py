@@ -273,13 +273,18 @@ def date_arg(text: str) -> dt.date:
 
 def cmd_score(args: argparse.Namespace) -> int:
     from countyreach.pipeline import get_scorer, load_county_data, score_leads
+    from countyreach.services.loan_files import warn_loan_rows
+    from countyreach.table_checks import warn_late_history
 
     day = date_arg(args.date) if args.date else dt.date.today()
     if args.top < 1:
         raise InputError(f"--top must be at least 1, got {args.top}", field="--top")
     data = load_county_data(args.county, cache_dir=args.cache_dir)
-    scorer = get_scorer(data, cache_dir=args.cache_dir, retrain=args.retrain)
     month = day.strftime("%Y-%m")
+    # the same checks of dates as planning makes (score printed none)
+    warn_loan_rows(data.county.root, data.loans, data.loans_elsewhere, month=month)
+    warn_late_history(data.county.root / "history.csv", data.history, month)
+    scorer = get_scorer(data, cache_dir=args.cache_dir, retrain=args.retrain)
     scores = score_leads(data, scorer, month)
     from countyreach.i18n import t
     from propensity import value_basis_of

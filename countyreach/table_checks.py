@@ -50,9 +50,14 @@ def known_history(path: Path, history: pd.DataFrame, table: pd.DataFrame) -> pd.
     return history[known].reset_index(drop=True)
 
 
+#: A plan month further than this after the county's latest visit is probably a typo.
+FAR_MONTHS = 24
+
+
 def warn_late_history(path: Path, history: pd.DataFrame | None, month: str) -> None:
-    """Warn about visits dated after the plan's ``month``: a typo (2027 for 2024) that would
-    make a lead look visited, or lent to, in the future the plan is made for.
+    """Warn about visits dated after the plan's ``month`` (a typo, 2027 for 2024, that would
+    make a lead look visited, or lent to, in the future the plan is made for), and about a
+    plan month far before or after every visit (a date typed years off).
 
     Parameters
     ----------
@@ -72,6 +77,13 @@ def warn_late_history(path: Path, history: pd.DataFrame | None, month: str) -> N
         warnings.warn(f"{path}: {len(late)} visit(s) dated after the plan's month {month} "
                       f"(e.g. lead {history['lead_id'].iloc[first]!r} in "
                       f"{months.iloc[first]}); check the months", DataWarning, stacklevel=3)
+    # A date typed years off (1990, 2099) makes every loan look long past, or not yet made.
+    last = str(months.max())
+    gap = (int(month[:4]) - int(last[:4])) * 12 + int(month[5:7]) - int(last[5:7])
+    if gap > FAR_MONTHS or month < str(months.min()):
+        warnings.warn(f"{path}: the plan's month {month} lies far from the county's visits "
+                      f"({months.min()} to {last}): loan recency and the season are judged as "
+                      "of that month; check the date", DataWarning, stacklevel=3)
 
 
 def warn_unmatched_skills(county: County, table: pd.DataFrame, officers: Sequence[Officer],

@@ -415,3 +415,14 @@ def test_a_visit_dated_after_the_plans_month_is_warned_about(county_copy: Path,
     with pytest.warns(DataWarning, match=r"history\.csv: 1 visit\(s\) dated after the plan's "
                                          r"month 2026-11 \(e\.g\. lead .* in 2027-05\)"):
         plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
+
+
+@pytest.mark.parametrize("date", ["1990-01-01", "2099-01-01"])
+def test_score_on_a_date_years_from_the_visits_says_so(cache_dir: Path, demo_dir: Path,
+                                                        date: str,
+                                                        capsys: pytest.CaptureFixture):
+    # typed years off, every loan looks long past (or not yet made): the user is told
+    assert main(["-q", "--cache-dir", str(cache_dir), "score", str(demo_dir), "--date", date,
+                 "--top", "1"]) == 0
+    err = capsys.readouterr().err
+    assert f"the plan's month {date[:7]} lies far from the county's visits" in err

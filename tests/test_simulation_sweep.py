@@ -93,10 +93,27 @@ def test_parse_officers(text, expected):
     assert parse_officers(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "a", "0", "2:x"])
-def test_parse_officers_rejects(text):
-    with pytest.raises(InputError):
+@pytest.mark.parametrize(("text", "why"), [("", ">= 1"), ("a", "expected"), ("0", ">= 1"),
+                                           ("2:x", "expected"), ("4:2:2", "counts down"),
+                                           ("2:4:2:1", "expected"), ("2:4:0", "step")])
+def test_parse_officers_rejects(text, why):
+    with pytest.raises(InputError, match=why) as err:
         parse_officers(text)
+    assert err.value.field == "--officers"
+
+
+@pytest.mark.parametrize(("command", "flag", "value"), [
+    ("simulate", "--days-per-week", "8"), ("simulate", "--weeks", "0"),
+    ("simulate", "--time-limit", "0"), ("simulate", "--officers", "-2"),
+    ("sweep", "--weeks", "200"), ("simulate-loop", "--days", "0")])
+def test_cli_bad_run_arguments_name_the_flag_before_any_work(command, flag, value, capsys):
+    from countyreach.cli import main
+
+    args = ["-q", command] + ([] if command == "simulate-loop" else ["no-such-county"])
+    assert main([*args, flag, value]) == 2
+    out = capsys.readouterr()
+    assert f"field '{flag}'" in out.err and "Traceback" not in out.err
+    assert "team:" not in out.out  # nothing was set up first
 
 
 @pytest.mark.parametrize("text,expected", [("0", [0]), ("0,1,2", [0, 1, 2]), ("3,", [3])])

@@ -25,28 +25,55 @@ from typing import Any
 from countyreach.simulation.policies import Policy
 from countyreach.simulation.scenario import BaseStrategy, Team, parse_base_strategy
 
-__all__ = ["add_subcommands", "cmd_simulate", "cmd_simulate_loop", "cmd_sweep",
-           "parse_officers", "parse_seeds", "load_world"]
+__all__ = ["add_subcommands", "check_run_args", "cmd_simulate", "cmd_simulate_loop",
+           "cmd_sweep", "load_world", "parse_officers", "parse_seeds"]
 
 
 def parse_officers(text: str) -> list[int]:
     """``"6"``, ``"2,4,8"`` or ``"2:30:2"`` (start:stop:step, stop included) to a list."""
     from countyreach.errors import InputError
 
+    form = f"expected officers like 6, 2,4,8 or 2:30:2 (start:stop:step), got {text!r}"
     try:
-        if ":" in text:
-            parts = [int(p) for p in text.split(":")]
-            start, stop = parts[0], parts[1]
-            step = parts[2] if len(parts) > 2 else 1
-            out = list(range(start, stop + 1, step))
-        else:
-            out = [int(p) for p in text.split(",") if p.strip()]
-    except (ValueError, IndexError):
-        raise InputError(f"expected officers like 6, 2,4,8 or 2:30:2, got {text!r}",
-                         field="officers") from None
+        parts = [int(p) for p in text.split(":")] if ":" in text else None
+        out = [] if parts else [int(p) for p in text.split(",") if p.strip()]
+    except ValueError:
+        raise InputError(form, field="--officers") from None
+    if parts:
+        if len(parts) not in (2, 3):
+            raise InputError(form, field="--officers")
+        start, stop, step = parts[0], parts[1], parts[2] if len(parts) > 2 else 1
+        if step < 1:
+            raise InputError(f"the step of {text!r} must be at least 1", field="--officers")
+        if stop < start:
+            raise InputError(f"{text!r} counts down: give start:stop:step with start <= stop",
+                             field="--officers")
+        out = list(range(start, stop + 1, step))
     if not out or any(n < 1 for n in out):
-        raise InputError(f"officer counts must be >= 1, got {text!r}", field="officers")
+        raise InputError(f"officer counts must be >= 1, got {text!r}", field="--officers")
     return out
+
+
+def check_run_args(args: argparse.Namespace) -> None:
+    """Refuse impossible run lengths, limits and teams, naming the flag (before any work).
+
+    Raises
+    ------
+    InputError
+    """
+    from countyreach.errors import InputError
+
+    checks = (("weeks", "--weeks", 1, 104), ("days_per_week", "--days-per-week", 1, 7),
+              ("days", "--days", 1, 366), ("officers", "--officers", 1, 500),
+              ("businesses", "--businesses", 1, 1_000_000))
+    for attr, flag, lo, hi in checks:
+        v = getattr(args, attr, None)
+        if isinstance(v, int) and not lo <= v <= hi:
+            raise InputError(f"{flag} must be {lo}..{hi}, got {v}", field=flag)
+    limit = getattr(args, "time_limit", None)
+    if limit is not None and not limit > 0:
+        raise InputError(f"--time-limit must be more than 0 seconds, got {limit:g}",
+                         field="--time-limit")
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -110,6 +137,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         scenario_grid,
     )
 
+    check_run_args(args)
     seeds = parse_seeds(args.seeds)
     world = load_world(args)
     if world.approximate:
@@ -170,6 +198,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from countyreach.simulation.county_team import describe_population
     from countyreach.simulation.sweep import coverage_curve, recommend, save_sweep, sweep
 
+    check_run_args(args)
     seeds, officers = parse_seeds(args.seeds), parse_officers(args.officers)
     # A sweep varies the team size, so officers are always placed at chosen bases; the
     # county's own leads are still the population.
@@ -221,6 +250,7 @@ def cmd_simulate_loop(args: argparse.Namespace) -> int:
     from routing.params import SolveParams
     from routing.problem import RoutingRules
 
+    check_run_args(args)
     county = Path(args.county) if args.county else _demo_county()
     cache = Path(args.cache_dir) if args.cache_dir else get_settings().cache_dir
     with tempfile.TemporaryDirectory(prefix="countyreach-loop-") as tmp:
