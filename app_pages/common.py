@@ -41,7 +41,8 @@ from countyreach.services.day_rules import DayRules, store_day_rules
 from countyreach.services.diagnostics import ModelView, model_view
 from countyreach.services.leads import LeadValue
 from countyreach.services.loop import DailyLoop
-from countyreach.services.models import BasisView, basis_view, load_model
+from countyreach.services.model_views import BasisView, basis_view
+from countyreach.services.models import load_model
 from countyreach.services.officer import OutcomeQueue, do_not_visit_ids
 from countyreach.services.visited import VisitedStops
 from countyreach.services.visited import visited_stops as visited_stops_of

@@ -11,7 +11,7 @@ import streamlit as st
 from app_pages import common as ui
 from countyreach.i18n import format_number, t
 from countyreach.services import diagnostics as svc
-from countyreach.services.models import basis_view
+from countyreach.services.model_views import basis_view
 
 
 def render() -> None:

@@ -84,7 +84,7 @@ def cmd_outcomes_import(args: argparse.Namespace) -> int:
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:
-    from countyreach.services.models import metric_text
+    from countyreach.services.model_views import metric_text
     from countyreach.store.checks import check_id
 
     check_id(args.county, "county")
