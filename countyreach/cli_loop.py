@@ -100,6 +100,29 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     return 0 if res.promoted else 1
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    from countyreach.services.model_views import metric_text
+    from countyreach.store.checks import check_id
+
+    check_id(args.county, "county")
+    store, _ = _open()
+    with store:
+        session = store.operator_session()
+        if args.promote is not None:
+            store.learning.promote_model(session, args.county, args.promote)
+            print(f"Model {args.county} v{args.promote} promoted: plans use it from now on "
+                  "(if it was trained on other data than the store's, planning retrains "
+                  "unless COUNTYREACH_STALE_MODEL=warn)")
+        records = store.models(session, args.county)
+    if not records:
+        print(f"No model of {args.county} yet (the first plan or `retrain` trains one)")
+    for m in records:
+        kind = "starter" if m.n_train == 0 else f"{m.n_train} visits"
+        print(f"v{m.version:<3} {m.status.value:<10} {m.created_at:%Y-%m-%d %H:%M}  {kind:<12} "
+              f"{metric_text(dict(m.metrics))}  (data {m.data_hash[:8]}, code {m.code_version})")
+    return 0
+
+
 def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         pw = sys.stdin.readline().rstrip("\n")
@@ -200,6 +223,12 @@ def add_store_subcommands(sub: Any, county_sub: Any) -> None:
     p.add_argument("county", help="county id")
     p.add_argument("--force", action="store_true", help="promote even a worse model")
     p.set_defaults(func=cmd_retrain)
+
+    p = sub.add_parser("models", help="a county's model versions (and promote one back)")
+    p.add_argument("county", help="county id in the store")
+    p.add_argument("--promote", type=int, metavar="V",
+                   help="make version V the county's model (roll back a retraining)")
+    p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("users", help="accounts of the app")
     usub = p.add_subparsers(dest="users_command", required=True)

@@ -220,3 +220,26 @@ def test_county_import_warns_about_rows_that_match_nothing(
     assert any(f"{officers}: officer O01's localities '庆北庄' match no village" in ln
                for ln in warned)
     assert any(f"{loans}: 1 row(s) name leads" in ln and "NOPE1" in ln for ln in warned)
+
+
+def test_model_versions_are_listed_rolled_back_and_not_retrained_for_nothing(
+        env: Path, demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "county", "import", str(demo_dir))[0] == 0
+    code, out, _ = run(capsys, "models", "qingzu")
+    assert code == 0 and "No model of qingzu yet" in out
+    assert run(capsys, "retrain", "qingzu")[0] == 0
+    # the same data by the same code: nothing new to learn, no new version
+    code, out, _ = run(capsys, "retrain", "qingzu")
+    assert code == 0 and "v1 is current" in out and "nothing to retrain" in out
+    assert run(capsys, "retrain", "qingzu", "--force")[0] == 0
+    code, out, _ = run(capsys, "models", "qingzu")
+    lines = [ln for ln in out.splitlines() if ln.startswith("v")]
+    assert len(lines) == 2 and "retired" in lines[0] and "promoted" in lines[1]
+    assert "held-out visits" in lines[1]
+    # roll back to v1
+    code, out, _ = run(capsys, "models", "qingzu", "--promote", "1")
+    assert code == 0 and "v1 promoted" in out
+    lines = [ln for ln in out.splitlines() if ln.startswith("v")]
+    assert "promoted" in lines[0] and "retired" in lines[1]
+    code, _, err = run(capsys, "models", "qingzu", "--promote", "9")
+    assert code == 2 and "no model version 9" in err

@@ -335,7 +335,8 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
     home : Path
         The data directory (artefacts go under ``models/``).
     force : bool
-        Promote even a worse model.
+        Train even when the promoted model is current (same data, same code), and promote
+        even a worse model.
     seed : int
         Training seed.
     loans : pandas.DataFrame, optional
@@ -355,6 +356,13 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
     RetrainResult
     """
     history = county_history(store, session, county_id, leads, randomised)
+    current = store.promoted_model(session, county_id)
+    if not force and model_freshness(current, data_hash(leads, history, loans, loan_rule_months,
+                                                        elsewhere)) == "current":
+        assert current is not None
+        return RetrainResult(current, load_model(home, current), True, current, None,
+                             f"v{current.version} is current (trained on these data by this "
+                             "code): nothing to retrain; --force trains a new version")
     inputs = _model_inputs(leads)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DroppedRowWarning)

@@ -65,7 +65,9 @@ def check_run_args(args: argparse.Namespace) -> None:
 
     checks = (("weeks", "--weeks", 1, 104), ("days_per_week", "--days-per-week", 1, 7),
               ("days", "--days", 1, 366), ("officers", "--officers", 1, 500),
-              ("businesses", "--businesses", 1, 1_000_000))
+              ("businesses", "--businesses", 1, 1_000_000),
+              ("retrain_every", "--retrain-every", 0, 366),
+              ("population_seed", "--population-seed", 0, 2**31 - 1))
     for attr, flag, lo, hi in checks:
         v = getattr(args, attr, None)
         if isinstance(v, int) and not lo <= v <= hi:
