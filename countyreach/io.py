@@ -227,7 +227,22 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
     # converted in one go: point by point, 20,000 leads took 5 s
     table["lat"], table["lon"] = points_to_wgs84(table["lat"], table["lon"], crs)
     _warn_unknown_industries(p, table)
+    _warn_short_windows(p, table)
     return table
+
+
+def _warn_short_windows(path: Path, table: pd.DataFrame) -> None:
+    """Windows say when a visit may start (it may run past their end): a visit longer than
+    every window of its lead ends after closing time, which a lender reading opening hours
+    would not expect."""
+    short = [(int(r.source_row), str(r.windows[0])) for r in table.itertuples()
+             if r.windows and all(w.end_s - w.start_s < r.service_s for w in r.windows)]
+    if short:
+        rows = ", ".join(str(r) for r, _ in short[:10]) + (
+            f" and {len(short) - 10} more" if len(short) > 10 else "")
+        warnings.warn(f"{path}: {len(short)} lead(s) have windows shorter than their visit "
+                      f"(rows {rows}, e.g. {short[0][1]}): a window is when a visit may start, "
+                      "so such a visit runs past its end", DataWarning, stacklevel=3)
 
 
 def _warn_unknown_industries(path: Path, table: pd.DataFrame) -> None:

@@ -329,6 +329,15 @@ def test_spaces_around_an_id_are_a_spreadsheets_noise_in_every_file(tmp_path: Pa
     assert book is not None and list(book["lead_id"]) == ["B0026"]
 
 
+def test_a_window_shorter_than_its_visit_is_said_to_run_past_its_end(tmp_path: Path) -> None:
+    leads = _write(tmp_path / "leads.csv", LEADS_HEADER.replace("windows", "windows,service_min")
+                   + "B1,x,sheep_farm,v,35.41,115.02,12:40-12:50,35\n"
+                   + "B2,y,sheep_farm,v,35.41,115.02,09:00-11:00,35\n")
+    with pytest.warns(DataWarning, match=r"1 lead\(s\) have windows shorter than their visit "
+                                         r"\(rows 1, e\.g\. 12:40-12:50\)"):
+        read_leads_table(leads)
+
+
 def test_full_width_numbers_read_as_typed_in_every_file(tmp_path: Path,
                                                        demo_dir: Path) -> None:
     # a Chinese input method types "３５．１" and "０８：００"; names keep their full-width brackets
