@@ -364,7 +364,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
     leads, history = synth_county(Path(args.county), n_businesses=args.n, n_months=args.months,
                                   seed=args.seed, start_month=args.start_month,
                                   force=args.force, variant=args.variant,
-                                  elsewhere_share=args.elsewhere_share)
+                                  elsewhere_share=args.elsewhere_share,
+                                  industries=args.industries)
     written = [str(p) for p in (leads, history, *(Path(args.county) / f for f in (
         "loans.csv", "loans_elsewhere.csv"))) if p.exists()]
     print(f"Wrote {', '.join(written[:-1])} and {written[-1]} (synthetic, seed {args.seed})")
@@ -489,6 +490,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="share of the businesses whose loans elsewhere the bank knows, e.g. "
                         "from the county's rural credit-information system (written to "
                         f"loans_elsewhere.csv; default {ELSEWHERE_SHARE}, 0 writes none)")
+    p.add_argument("--industries", metavar="CODES",
+                   help="the county's industries, e.g. jade_carving,clothing or with shares "
+                        "jade_carving:3,small_shop:1 (default: the demo region's mix)")
     p.set_defaults(func=cmd_synth)
 
     from countyreach.simulation.cli import add_subcommands as add_simulation_subcommands

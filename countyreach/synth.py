@@ -13,7 +13,7 @@ from countyreach.errors import InputError
 from countyreach.io import from_wgs84
 from countyreach.services.loan_files import LOANS_ELSEWHERE_FILE, LOANS_FILE
 
-__all__ = ["ELSEWHERE_SHARE", "synth_county"]
+__all__ = ["ELSEWHERE_SHARE", "parse_industries", "synth_county"]
 
 #: Share of the businesses whose loans elsewhere the bank knows by default (e.g. from the
 #: county's rural credit-information system).
@@ -33,7 +33,8 @@ _SYNTH_WINDOWS: dict[str, tuple[float, str]] = {
 
 def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: int,
                  start_month: str, force: bool = False, variant: str = "heterogeneous",
-                 elsewhere_share: float = ELSEWHERE_SHARE) -> tuple[Path, Path]:
+                 elsewhere_share: float = ELSEWHERE_SHARE,
+                 industries: str | None = None) -> tuple[Path, Path]:
     """Synthesise a business population and its visit history for a county folder.
 
     Businesses are placed in the county's villages by the propensity generator;
@@ -45,7 +46,9 @@ def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: in
     loan from other lenders of a random ``elsewhere_share`` of the businesses, as a
     county's rural credit-information system would tell it, and a row without a month
     for each of those businesses it shows without one). ``"additive"`` is the
-    earlier economy (no walk-ins, no loan book).
+    earlier economy (no walk-ins, no loan book). ``industries`` (``"jade_carving,clothing"``
+    or with shares, ``"jade_carving:3,small_shop:1"``) gives the county its own mix instead
+    of the demo region's (:func:`parse_industries`).
 
     Returns
     -------
@@ -68,6 +71,7 @@ def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: in
     if not 0.0 <= elsewhere_share <= 1.0:
         raise InputError(f"the share must be in [0, 1], got {elsewhere_share}",
                          field="--elsewhere-share")
+    mix = parse_industries(industries) if industries else None
     root = county_dir
     existing = [p for p in (root / "leads.csv", root / "history.csv") if p.exists()]
     if existing and not force:
@@ -82,7 +86,7 @@ def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: in
                          "lon": b.location.lon} for b in branches])
     econ = propensity.generate_economy(villages, n_businesses=n_businesses, n_months=n_months,
                                        seed=seed, branches=bdf, start_month=start_month,
-                                       variant=variant)
+                                       variant=variant, industry_mix=mix)
     leads = econ.businesses.copy()
     rng = np.random.default_rng(seed + 1)
     windows = []
@@ -116,3 +120,36 @@ def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: in
     else:  # as stale as an old loan book
         elsewhere_path.unlink(missing_ok=True)
     return leads_path, history_path
+
+
+def parse_industries(text: str) -> dict[str, float]:
+    """``"jade_carving,clothing"`` (equal shares) or ``"jade_carving:3,small_shop:1"``.
+
+    Raises
+    ------
+    InputError
+        Naming ``--industries``: an unknown code (the known ones listed), a share that is
+        not a positive number, or nothing given.
+    """
+    from propensity.features import INDUSTRIES
+
+    mix: dict[str, float] = {}
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        code, _, share = part.partition(":")
+        code = code.strip()
+        if code not in INDUSTRIES:
+            raise InputError(f"unknown industry {code!r}; use some of {', '.join(INDUSTRIES)}",
+                             field="--industries")
+        try:
+            weight = float(share) if share.strip() else 1.0
+        except ValueError:
+            weight = -1.0
+        if not weight > 0:
+            raise InputError(f"the share of {code!r} must be a positive number, got {share!r}",
+                             field="--industries")
+        mix[code] = mix.get(code, 0.0) + weight
+    if not mix:
+        raise InputError("name at least one industry", field="--industries")
+    total = sum(mix.values())
+    return {k: v / total for k, v in mix.items()}
+

@@ -426,3 +426,18 @@ def test_score_on_a_date_years_from_the_visits_says_so(cache_dir: Path, demo_dir
                  "--top", "1"]) == 0
     err = capsys.readouterr().err
     assert f"the plan's month {date[:7]} lies far from the county's visits" in err
+
+
+def test_synth_gives_a_county_its_own_industries(county_copy: Path, cache_dir: Path,
+                                                 capsys: pytest.CaptureFixture):
+    # 揭阳 carves jade: a synthetic population of jade workshops and village shops
+    assert main(["synth", str(county_copy), "--n", "200", "--months", "12", "--force",
+                 "--industries", "jade_carving:3,small_shop:1"]) == 0
+    leads = pd.read_csv(county_copy / "leads.csv", dtype=str)
+    share = leads["industry"].value_counts(normalize=True)
+    assert set(share.index) == {"jade_carving", "small_shop"} and share["jade_carving"] > 0.6
+    assert main(["-q", "--cache-dir", str(cache_dir), "plan", str(county_copy), "--date",
+                 "2025-11-24", "--time-limit", "1", "--out", str(county_copy / "out")]) == 0
+    code = main(["synth", str(county_copy), "--force", "--industries", "jade,clothing"])
+    assert code == 2
+    assert "unknown industry 'jade'" in capsys.readouterr().err
