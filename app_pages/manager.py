@@ -168,7 +168,8 @@ def _kpis(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
     value = lds.value_label(basis, L, yuan=True)
     rows, total = pl.plan_kpis(day.problem, day.plan, day.scores)
     offered = sum(ld.value_yuan for ld in day.problem.leads)
-    cols = st.columns(6)
+    # two rows of three: six in one row cut the yuan figures off at 1366 px in Chinese
+    cols = [*st.columns(3), *st.columns(3)]
     cols[0].metric(t("kpi_visits", L), total.visits)
     cols[1].metric(t("kpi_drive_h", L), format_number(total.drive_h, 1))
     cols[2].metric(t("kpi_loans", L), format_number(total.expected_loans, 1))
@@ -243,7 +244,8 @@ def _lead_card(day: pipeline.DayPlan, lead_id: str, model: PlanningModel | None)
         c1.metric(lds.value_label(lds.basis_kind(day.scores), L), format_yuan(ld.value_yuan))
         if where is not None:
             oid, seq, stop = where
-            c2.metric(t("officer", L), f"{oid} · {t('col_seq', L)} {seq}")
+            # the stop number beside the officer, short enough for a third of the card
+            c2.metric(t("officer", L), f"{oid} #{seq}")
             wait = max(stop.start_s - stop.arrival_s, 0)
             c3.metric(t("arrive", L), hhmm(stop.arrival_s),
                       help=t("wait_min", L, m=round(wait / 60), start=hhmm(stop.start_s)))

@@ -567,3 +567,24 @@ def test_no_serious_accessibility_violations(server: AppServer, browser: Any,
             found[path] = result
         page.close()
     assert not found, found
+
+
+def test_manager_figures_fit_a_laptop_screen_in_chinese(server: AppServer, browser: Any,
+                                                        demo: list[str]) -> None:
+    """At 1366 px the plan's six figures were cut off in Chinese (¥ amounts, labels)."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server.url, "demo-manager", DEMO_PASSWORD, lang="zh")
+    expect(page.get_by_role("heading", name="经理 · 规划路线")).to_be_visible(timeout=180_000)
+    page.locator(".st-key-plan button").click()
+    values = page.locator('[data-testid="stMetricValue"]')
+    expect(values.first).to_be_visible(timeout=240_000)
+    idle(page)
+    cut = page.evaluate("""() => [...document.querySelectorAll(
+        '[data-testid="stMetricValue"], [data-testid="stMetricValue"] *, '
+        + '[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)""")
+    shot(page, "manager-kpis-zh-1366")
+    assert not cut, cut
+    page.close()
