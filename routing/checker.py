@@ -23,7 +23,9 @@ Time rules (what the solver must produce)
   ``pinned_position`` of the route (0 the first) when the lead gives one.
 * Skills and locality are checked only when the rules make them ``hard``. An
   officer with no skills listed is a generalist; one with no localities listed
-  works anywhere.
+  works anywhere. A manager's decision outranks both rules: an appointment visited by
+  its own officer, and a stop of a route locked to its officer, are kept whatever the
+  rules say (the solver keeps them too and lists them in ``meta["rule_overrides"]``).
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ def _check_route(problem: RoutingProblem, r: Route, o: Officer, leads: dict[str,
                  out: list[Violation]) -> None:
     m = problem.matrix
     oid = o.officer_id
+    locked = set(problem.locked_routes.get(oid, ()))
 
     def bad(code: str, message: str, lead_id: str | None = None) -> None:
         out.append(Violation(code, message, oid, lead_id))
@@ -134,9 +137,13 @@ def _check_route(problem: RoutingProblem, r: Route, o: Officer, leads: dict[str,
             bad("time_window", f"visit of {s.lead_id} starts at {s.start_s} s, outside {wins}",
                 s.lead_id)
         rules = problem.rules
-        if rules.skills == ConstraintMode.HARD and not o.can_serve(ld.industry):
+        # The manager booked this visit with this officer (or locked it into the route):
+        # that decision, not the day's rule, says who goes.
+        decided = ld.pinned_officer_id == oid or s.lead_id in locked
+        if (rules.skills == ConstraintMode.HARD and not decided
+                and not o.can_serve(ld.industry)):
             bad("skill", f"{oid} does not cover industry {ld.industry}", s.lead_id)
-        if (rules.locality == ConstraintMode.HARD and o.localities
+        if (rules.locality == ConstraintMode.HARD and not decided and o.localities
                 and ld.village not in o.localities):
             bad("locality", f"{oid} is not local to {ld.village or 'an unnamed village'}",
                 s.lead_id)

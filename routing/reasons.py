@@ -14,11 +14,12 @@ from __future__ import annotations
 import weakref
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from geo.types import UNREACHABLE
-from routing.plan import DroppedLead, DropReason, Route
+from routing.plan import DroppedLead, DropReason, Plan, Route
 from routing.problem import (
     ConstraintMode,
     Lead,
@@ -34,6 +35,9 @@ __all__ = [
     "eligible",
     "rule_matrices",
     "soft_mismatch",
+    "broken_rules",
+    "rule_overrides",
+    "with_rule_overrides",
     "lead_alone_reasons",
     "insert_profitable",
     "explain_drops",
@@ -45,11 +49,7 @@ MAX_POSITIONS_TESTED = 24
 
 def eligible(problem: RoutingProblem, officer: Officer, lead: Lead) -> bool:
     """Whether hard skill and locality rules allow ``officer`` to visit ``lead``."""
-    s = problem.rules
-    if s.skills == ConstraintMode.HARD and not officer.can_serve(lead.industry):
-        return False
-    return not (s.locality == ConstraintMode.HARD and officer.localities
-                and lead.village not in officer.localities)
+    return not broken_rules(problem, officer, lead)
 
 
 def soft_mismatch(problem: RoutingProblem, officer: Officer, lead: Lead) -> int:
@@ -62,6 +62,65 @@ def soft_mismatch(problem: RoutingProblem, officer: Officer, lead: Lead) -> int:
             and lead.village not in officer.localities):
         n += 1
     return n
+
+
+def broken_rules(problem: RoutingProblem, officer: Officer, lead: Lead) -> list[str]:
+    """The hard rules (``"skills"``, ``"locality"``) that ``officer`` visiting ``lead`` breaks."""
+    s = problem.rules
+    out = []
+    if s.skills == ConstraintMode.HARD and not officer.can_serve(lead.industry):
+        out.append("skills")
+    if (s.locality == ConstraintMode.HARD and officer.localities
+            and lead.village not in officer.localities):
+        out.append("locality")
+    return out
+
+
+def rule_overrides(problem: RoutingProblem, routes: Sequence[Route]) -> list[dict[str, Any]]:
+    """Visits the manager's decisions keep against a hard skill or locality rule.
+
+    An appointment (:attr:`Lead.pinned_officer_id`) and a locked route
+    (:attr:`RoutingProblem.locked_routes`) outrank the rules: the officer the manager chose
+    makes the visit. A plan must say so, not leave the reader to find out.
+
+    Returns
+    -------
+    list of dict
+        ``lead_id``, ``officer_id``, ``rules`` (the rules broken) and ``by``
+        (``"appointment"`` or ``"locked route"``), in route order.
+    """
+    by_id, officers = problem.lead_by_id, problem.officer_by_id
+    out: list[dict[str, Any]] = []
+    for r in routes:
+        o = officers[r.officer_id]
+        locked = set(problem.locked_routes.get(r.officer_id, ()))
+        for x in r.lead_ids:
+            broken = broken_rules(problem, o, by_id[x])
+            if not broken:
+                continue
+            if by_id[x].pinned_officer_id == o.officer_id:
+                by = "appointment"
+            elif x in locked:
+                by = "locked route"
+            else:
+                continue  # nobody decided it: a broken rule, which the checker reports
+            out.append({"lead_id": x, "officer_id": o.officer_id, "rules": broken, "by": by})
+    return out
+
+
+def with_rule_overrides(problem: RoutingProblem, plan: Plan) -> Plan:
+    """``plan`` naming the visits of :func:`rule_overrides`: ``meta["rule_overrides"]`` lists
+    them and one sentence of the message counts them (the first five by name)."""
+    overrides = rule_overrides(problem, plan.routes)
+    if not overrides:
+        return plan
+    shown = ", ".join(f"{v['lead_id']} with {v['officer_id']} ({'/'.join(v['rules'])}, "
+                      f"{v['by']})" for v in overrides[:5])
+    more = f" and {len(overrides) - 5} more" if len(overrides) > 5 else ""
+    note = (f"{len(overrides)} visit(s) kept against the hard skill/locality rules because "
+            f"the manager decided them: {shown}{more}")
+    return replace(plan, message="; ".join(x for x in (plan.message, note) if x),
+                   meta={**plan.meta, "rule_overrides": overrides})
 
 
 class RuleMatrices:
@@ -271,8 +330,8 @@ class _Screen:
             o = self.officers[r.officer_id]
             if lead.pinned_officer_id is not None and lead.pinned_officer_id != o.officer_id:
                 continue
-            if not eligible(problem, o, lead):
-                continue
+            if lead.pinned_officer_id is None and not eligible(problem, o, lead):
+                continue  # an appointment outranks the rules (RuleMatrices.allowed_with_pins)
             if o.max_visits is not None and len(r.stops) >= o.max_visits:
                 continue  # a full day: no position can take one more visit
             if o.capacity is not None and (

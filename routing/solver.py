@@ -55,7 +55,13 @@ from routing.pyvrp_start import (
     search_until,
     unsupported,
 )
-from routing.reasons import explain_drops, insert_profitable, lead_alone_reasons, soft_mismatch
+from routing.reasons import (
+    explain_drops,
+    insert_profitable,
+    lead_alone_reasons,
+    soft_mismatch,
+    with_rule_overrides,
+)
 from routing.schedule import schedule_route
 
 __all__ = ["solve"]
@@ -140,12 +146,13 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Plan:
         max/min, value per officer; see :func:`routing.balance.spread`) with what
         balancing cost (``balance_cost_yuan``). Locked routes
         (:attr:`RoutingProblem.locked_routes`) are kept exactly; ``meta["broken_locks"]``
-        lists those that no longer fit the day.
+        lists those that no longer fit the day. Appointments and locked stops outrank a
+        hard skill or locality rule: :func:`routing.reasons.with_rule_overrides` says so.
     """
     params = SolveParams() if params is None else params
-    if problem.locked_routes:
-        return solve_with_locks(problem, params, _solve_free)
-    return _solve_free(problem, params)
+    plan = (solve_with_locks(problem, params, _solve_free) if problem.locked_routes
+            else _solve_free(problem, params))
+    return with_rule_overrides(problem, plan)
 
 
 def _solve_free(problem: RoutingProblem, params: SolveParams) -> Plan:

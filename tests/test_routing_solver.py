@@ -219,6 +219,22 @@ def test_pinned_visit_goes_to_its_officer():
     assert plan.status is PlanStatus.FEASIBLE
 
 
+@pytest.mark.parametrize("rule", ["skills", "locality"])
+def test_an_appointment_outranks_a_hard_rule_and_the_plan_says_so(rule):
+    # The manager booked the clothing shop in 田贾村 with O1, a sheep specialist local to
+    # 庆北村: the appointment is kept with O1, the checker accepts it, the plan names it.
+    appt = lead("appt", industry="clothing", village="田贾村", pinned_officer_id="O1")
+    o1 = officer("O1", skills=frozenset({"sheep_farm"}), localities=frozenset({"庆北村"}))
+    p = problem([appt], [o1, officer("O2")], {"O1": (0, 0), "O2": (1, 0), "appt": (2, 0)},
+                **{rule: "hard"})
+    plan = solved(p)
+    assert route_of(plan, "O1") == ("appt",)
+    assert plan.status is PlanStatus.FEASIBLE
+    assert plan.meta["rule_overrides"] == [
+        {"lead_id": "appt", "officer_id": "O1", "rules": [rule], "by": "appointment"}]
+    assert "appt" in plan.message and rule in plan.message
+
+
 def test_impossible_appointment_gives_a_partial_plan():
     appt = lead("appt", pinned_officer_id="O1", windows=(TimeWindow(5 * H, 6 * H),))
     p = problem([appt, lead("ok")], [officer()], {"O1": (0, 0), "appt": (5, 0), "ok": (1, 0)})
