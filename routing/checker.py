@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 
 from geo.types import UNREACHABLE
 from routing.plan import Plan, PlanStatus, Route, Violation
@@ -45,7 +46,7 @@ from routing.problem import (
     start_node_id,
 )
 
-__all__ = ["VIOLATION_CODES", "check_plan"]
+__all__ = ["VIOLATION_CODES", "check_plan", "checked_plan"]
 
 VIOLATION_CODES = (
     "unknown_officer",
@@ -294,6 +295,32 @@ def check_plan(problem: RoutingProblem, plan: Plan) -> list[Violation]:
         if o is not None:
             _check_route(problem, r, o, leads, out)
     return out
+
+
+def checked_plan(problem: RoutingProblem, plan: Plan) -> tuple[Plan, list[Violation]]:
+    """:func:`check_plan`, with the verdict written into the plan's message when it fails.
+
+    A plan the checker rejects must say so wherever it is read: a ``feasible`` status with
+    an empty message would present a broken plan as a good one.
+
+    Parameters
+    ----------
+    problem : RoutingProblem
+    plan : Plan
+
+    Returns
+    -------
+    (Plan, list of Violation)
+        ``plan`` unchanged when valid; otherwise with the number of violations and the
+        first few added to its message.
+    """
+    violations = check_plan(problem, plan)
+    if not violations:
+        return plan, violations
+    first = "; ".join(f"[{v.code}] {v.message}" for v in violations[:3])
+    more = f" and {len(violations) - 3} more" if len(violations) > 3 else ""
+    verdict = f"the independent checker found {len(violations)} violation(s): {first}{more}"
+    return replace(plan, message="; ".join(x for x in (plan.message, verdict) if x)), violations
 
 
 def _check_locks(problem: RoutingProblem, plan: Plan, out: list[Violation]) -> None:

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from geo.types import TravelMatrix
-from routing import VIOLATION_CODES, check_plan
+from routing import VIOLATION_CODES, check_plan, checked_plan
 from routing.plan import BreakTaken, DroppedLead, DropReason, Plan, PlanStatus, Stop
 from routing.problem import Break, Lead, RoutingProblem, TimeWindow
 from tests.test_routing_solver import MIN, H, lead, officer, problem, solve
@@ -155,6 +155,16 @@ def test_checker_catches(base, code):
     bad_p, bad_plan = corruptions(p, plan)[code]
     found = _codes(bad_p, bad_plan)
     assert code in found, found
+
+
+def test_a_plan_the_checker_rejects_says_so_in_its_message(base):
+    p, plan = base
+    assert checked_plan(p, plan) == (plan, [])
+    bad_p, bad_plan = corruptions(p, plan)["skill"]
+    assert bad_plan.status is PlanStatus.FEASIBLE and bad_plan.message == ""
+    said, violations = checked_plan(bad_p, bad_plan)
+    assert [v.code for v in violations] == ["skill"]
+    assert "1 violation(s)" in said.message and "[skill]" in said.message
 
 
 # ---------------------------------------------------------------------------- property tests

@@ -117,9 +117,9 @@ class VisitedStops:
         t = time.perf_counter()
         plan = solve_around(problem, self.published, self.fixed, params)
         times["solve_s"] = time.perf_counter() - t
-        violations = tuple(routing.check_plan(problem, plan))
+        plan, violations = routing.checked_plan(problem, plan)
         times["total_s"] = time.perf_counter() - (t if started is None else started)
-        return DayPlan(data, problem, plan, violations, scores, times, params)
+        return DayPlan(data, problem, plan, tuple(violations), scores, times, params)
 
     def changes(self, new: Plan) -> PlanChanges:
         """What ``new`` changes for officers against the published plan."""
