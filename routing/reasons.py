@@ -4,15 +4,17 @@ Reasons are decided by feasibility tests independent of the search: a lead
 is *unreachable*, *outside every shift*, has an *impossible window*, has *no
 qualified officer* (hard skills/locality) — or it fits, and then it was either
 *not worth the detour* (with the value it would have needed) or every eligible
-day was *full*. Before explaining, :func:`insert_profitable` puts back any left
-lead whose cheapest feasible insertion pays for itself, so "not worth the
-detour" is true of every lead it is said of.
+day was *full*; on a day the workload balance evened out, a lead it took out or
+whose visit would pay but lengthen a day is *left for the balance*. Before
+explaining, :func:`insert_profitable` puts back any left lead whose cheapest
+feasible insertion pays for itself, so "not worth the detour" is true of every
+lead it is said of.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -372,8 +374,8 @@ def insert_profitable(problem: RoutingProblem, routes: Sequence[Route],
     return screen.routes, still
 
 
-def explain_drops(problem: RoutingProblem, routes: Sequence[Route],
-                  left: Sequence[Lead]) -> tuple[DroppedLead, ...]:
+def explain_drops(problem: RoutingProblem, routes: Sequence[Route], left: Sequence[Lead],
+                  balanced: Mapping[str, str] | None = None) -> tuple[DroppedLead, ...]:
     """A reason for every lead in ``left`` given the final ``routes``.
 
     Parameters
@@ -383,6 +385,12 @@ def explain_drops(problem: RoutingProblem, routes: Sequence[Route],
         The plan's routes.
     left : sequence of Lead
         Leads not visited (and not already done).
+    balanced : mapping lead_id -> officer_id, optional
+        When the routes were balanced (:func:`routing.balance.balance_routes`): the leads
+        the balance took out of a day, each with the officer whose day it was. Those, and
+        leads whose visit would pay on the balanced routes, are left for the balance
+        (:attr:`DropReason.BALANCE`), not "not worth the detour": the balance, not their
+        value, keeps them out. None: the routes were not balanced.
 
     Returns
     -------
@@ -391,6 +399,12 @@ def explain_drops(problem: RoutingProblem, routes: Sequence[Route],
     out = []
     screen = _Screen(problem, routes, left)
     for j, lead in enumerate(left):
+        taken_from = None if balanced is None else balanced.get(lead.lead_id)
+        if taken_from is not None:
+            out.append(DroppedLead(lead.lead_id, DropReason.BALANCE,
+                                   f"taken out of {taken_from}'s working day to even out the "
+                                   "officers' hours"))
+            continue
         alone = lead_alone_reasons(problem, lead)
         if alone is not None:
             out.append(alone)
@@ -400,11 +414,18 @@ def explain_drops(problem: RoutingProblem, routes: Sequence[Route],
             out.append(DroppedLead(lead.lead_id, DropReason.NO_CAPACITY,
                                    "every qualified officer's day is full (shift, lunch, "
                                    "drive or visit limits)"))
+            continue
+        cost, k, _ = best
+        who = routes[k].officer_id
+        fit = (f"{who}'s route, costs ¥{cost:,.0f} in driving and preferences for "
+               f"¥{lead.value_yuan:,.0f} of expected value")
+        if balanced is not None and cost < lead.value_yuan:
+            # It pays, but every visit still out lengthens a working day: the insertion pass
+            # after balancing only adds visits that cost no time.
+            out.append(DroppedLead(lead.lead_id, DropReason.BALANCE,
+                                   f"would pay on {fit}, but would lengthen a working day "
+                                   "the balance evened out"))
         else:
-            cost, k, _ = best
-            who = routes[k].officer_id
-            out.append(DroppedLead(
-                lead.lead_id, DropReason.NOT_WORTH_DETOUR,
-                f"cheapest fit: {who}'s route, costs ¥{cost:,.0f} in driving and preferences "
-                f"for ¥{lead.value_yuan:,.0f} of expected value", round(cost, 2)))
+            out.append(DroppedLead(lead.lead_id, DropReason.NOT_WORTH_DETOUR,
+                                   f"cheapest fit: {fit}", round(cost, 2)))
     return tuple(out)

@@ -34,7 +34,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 import numpy as np
 
-from routing.balance import balance_routes, spread
+from routing.balance import add_free_visits, balance_routes, spread
 from routing.construct import greedy_routes
 from routing.lns import NO_CLOCK_S, improve, improve_steps
 from routing.locks import fit_orders, reference_start, solve_with_locks
@@ -220,16 +220,19 @@ def _solve_free(problem: RoutingProblem, params: SolveParams) -> Plan:
         # which the search has judged.)
         routes, left = insert_profitable(problem, routes, left)
     balance_cost = 0.0
+    taken_out: dict[str, str] | None = None  # None: not balanced
     if balancing:
         # Balanced after the search, which judges value alone; no clock in fixed-step mode.
         # It stops in time for explaining the leads left out (~0.05 ms each, measured on
         # the demo; 2 ms each was kept before, which left a 2 s plan no time to balance).
         deadline = None if params.improvement_steps is not None else (
             t0 + params.time_limit_s - _BALANCE_MARGIN_S - _PLAN_S_PER_LEAD * len(left))
+        held = {x: r.officer_id for r in routes for x in r.lead_ids}
         routes, left, balance_cost = balance_routes(problem, routes, left, deadline)
-        routes, left = _add_free_visits(problem, routes, left)
+        routes, left = add_free_visits(problem, routes, left)
+        taken_out = {ld.lead_id: held[ld.lead_id] for ld in left if ld.lead_id in held}
     visited = {s.lead_id for r in routes for s in r.stops}
-    dropped = pre_dropped + list(explain_drops(problem, routes, left))
+    dropped = pre_dropped + list(explain_drops(problem, routes, left, taken_out))
     missing_pins = [ld.lead_id for ld in problem.leads
                     if ld.pinned_officer_id is not None and ld.lead_id not in done
                     and ld.lead_id not in visited]
@@ -244,22 +247,6 @@ def _solve_free(problem: RoutingProblem, params: SolveParams) -> Plan:
                 time.perf_counter() - t0, "ortools", problem.plan_date, message,
                 {"candidates": len(candidates), "pruned": len(pre_dropped), **stats,
                  **spread(routes), "balance_cost_yuan": round(balance_cost, 2)})
-
-
-def _add_free_visits(problem: RoutingProblem, routes: list[Route], left: list[Lead]
-                     ) -> tuple[list[Route], list[Lead]]:
-    """Put back left-out leads whose insertion pays and adds no working time to any day.
-
-    Balancing may trade a visit out of a day for another that evens the hours; a visit that
-    costs no time (next door, no service) then has no reason to stay out.
-    """
-    new, _ = insert_profitable(problem, routes, left)
-    kept: list[Route] = []
-    for old, r in zip(routes, new, strict=True):
-        same_hours = r.end_s - r.start_s == old.end_s - old.start_s and bool(old.stops)
-        kept.append(r if same_hours else old)
-    visited = {x for r in kept for x in r.lead_ids}
-    return kept, [ld for ld in left if ld.lead_id not in visited]
 
 
 def _reserve_s(time_limit_s: float, n_candidates: int, balancing: bool) -> float:
