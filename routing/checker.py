@@ -16,6 +16,14 @@ Time rules (what the solver must produce)
   lunch window, lasts its duration, does not overlap a visit and is taken in one
   gap between two events (leaving the start, a visit, getting back): that gap must
   hold the leg's driving *and* the break.
+* Visits already made (``problem.visited_routes``, a published day planned again) begin
+  their officer's route, in the order they were made, and are history: their legs,
+  times, windows, visit lengths and the rules, the start of the day and a lunch taken
+  among them are not judged against the day's data, which may have been corrected since.
+  They count towards the day's driving, visits, load and value, and what follows them is
+  judged from where and when the last of them ended; when they ran past the end of a
+  shift shortened since, the officer drives straight back, and a lunch whose window
+  closed before they ended is not owed.
 * A locked route (``problem.locked_routes``) visits exactly its leads in exactly its
   order (visits already done left out); only a ``partial`` plan that names the officer
   in ``meta["broken_locks"]`` may keep a shorter beginning of that order.
@@ -76,6 +84,7 @@ VIOLATION_CODES = (
     "pinned_wrong_officer",
     "pinned_position",
     "locked_route",
+    "visited_route",
     "lunch_missing",
     "lunch_window",
     "lunch_duration",
@@ -94,13 +103,17 @@ def _check_route(problem: RoutingProblem, r: Route, o: Officer, leads: dict[str,
     m = problem.matrix
     oid = o.officer_id
     locked = set(problem.locked_routes.get(oid, ()))
+    history = problem.visited_routes.get(oid, ())
+    # How many stops are visits already made (history): none when the route does not begin
+    # with them, which check_plan reports; the route is then judged whole.
+    made = len(history) if r.lead_ids[:len(history)] == history else 0
 
     def bad(code: str, message: str, lead_id: str | None = None) -> None:
         out.append(Violation(code, message, oid, lead_id))
 
-    if r.start_s < o.shift.start_s:
+    if r.start_s < o.shift.start_s and not made:  # with visits made, the officer has left
         bad("shift_start", f"leaves at {r.start_s} s, before the shift starts at {o.shift.start_s}")
-    if r.end_s > o.shift.end_s:
+    if r.end_s > _latest_end(problem, r, o, made):
         bad("shift_end", f"back at {r.end_s} s, after the shift ends at {o.shift.end_s}")
     if o.max_visits is not None and len(r.stops) > o.max_visits:
         bad("max_visits", f"{len(r.stops)} visits, more than the maximum {o.max_visits}")
@@ -116,10 +129,19 @@ def _check_route(problem: RoutingProblem, r: Route, o: Officer, leads: dict[str,
     dist_total = 0
     value = 0.0
     gaps: list[tuple[int, int, int]] = []  # (gap start, gap end, driving inside it)
-    for s in r.stops:
+    for k, s in enumerate(r.stops):
         ld = leads.get(s.lead_id)
         if ld is None:
             continue  # reported as unknown_lead by the caller
+        if k < made:
+            # A visit already made: its leg and times are what happened, whatever today's
+            # data says now. It still counts towards the day's driving, visits and value.
+            gaps.append((prev_dep, s.start_s, s.drive_s))
+            drive_total += s.drive_s
+            dist_total += s.distance_m
+            value += ld.value_yuan
+            prev_node, prev_dep = s.lead_id, s.departure_s
+            continue
         dur = int(m.duration_s[m.index[prev_node], m.index[s.lead_id]])
         dist = int(m.distance_m[m.index[prev_node], m.index[s.lead_id]])
         if dur >= UNREACHABLE:
@@ -175,7 +197,25 @@ def _check_route(problem: RoutingProblem, r: Route, o: Officer, leads: dict[str,
     if not _value_close(r.value_yuan, value):
         bad("value_mismatch", f"route says ¥{r.value_yuan:.2f}, its visits are worth "
             f"¥{value:.2f}")
-    _check_lunch(r, o, gaps, bad)
+    # A lunch that began before the last visit already made was taken, as it was taken; one
+    # whose window closed before that visit ended is no longer owed.
+    until = r.stops[made - 1].departure_s if made else None
+    taken = until is not None and r.lunch is not None and r.lunch.start_s < until
+    missed = (until is not None and r.lunch is None and o.lunch is not None
+              and o.lunch.window.end_s < until)
+    if not (taken or missed):
+        _check_lunch(r, o, gaps, bad)
+
+
+def _latest_end(problem: RoutingProblem, r: Route, o: Officer, made: int) -> int:
+    """When ``r`` must be back: the shift's end, or, when the visits already made (its first
+    ``made`` stops, all of its stops) ran past a shift shortened since, as soon as the
+    officer can drive back from the last of them."""
+    if not made or made < len(r.stops):
+        return o.shift.end_s
+    m, last = problem.matrix, r.stops[made - 1]
+    home = int(m.duration_s[m.index[last.lead_id], m.index[end_node_id(o.officer_id)]])
+    return max(o.shift.end_s, last.departure_s + home)
 
 
 def _check_lunch(r: Route, o: Officer, gaps: list[tuple[int, int, int]],
@@ -290,6 +330,13 @@ def check_plan(problem: RoutingProblem, plan: Plan) -> list[Violation]:
                                      f"{order.index(ld.lead_id) + 1} of {pin}'s route, not "
                                      f"stop {ld.pinned_position + 1}", pin, ld.lead_id))
     _check_locks(problem, plan, out)
+    routes = {r.officer_id: r.lead_ids for r in plan.routes}
+    for oid, history in problem.visited_routes.items():
+        got = routes.get(oid, ())
+        if got[:len(history)] != history:
+            out.append(Violation("visited_route", f"{oid} already visited {list(history)} "
+                                 f"today, in that order; the route begins "
+                                 f"{list(got[:len(history)])}", oid))
     for r in plan.routes:
         o = officers.get(r.officer_id)
         if o is not None:

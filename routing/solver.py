@@ -36,6 +36,7 @@ import numpy as np
 
 from routing.balance import add_free_visits, balance_routes, spread
 from routing.construct import greedy_routes
+from routing.errors import ProblemError
 from routing.lns import NO_CLOCK_S, improve, improve_steps
 from routing.locks import fit_orders, reference_start, solve_with_locks
 from routing.model import BIG_S, Model, Search, day_matrix, route_value, search_parameters
@@ -148,7 +149,16 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Plan:
         (:attr:`RoutingProblem.locked_routes`) are kept exactly; ``meta["broken_locks"]``
         lists those that no longer fit the day. Appointments and locked stops outrank a
         hard skill or locality rule: :func:`routing.reasons.with_rule_overrides` says so.
+
+    Raises
+    ------
+    ProblemError
+        For a problem with :attr:`RoutingProblem.visited_routes` (history is not planned).
     """
+    if problem.visited_routes:
+        raise ProblemError("a day with visits already made (visited_routes) is not solved "
+                           "whole: solve the rest of it, those visits done, and join them",
+                           field="visited_routes")
     params = SolveParams() if params is None else params
     plan = (solve_with_locks(problem, params, _solve_free) if problem.locked_routes
             else _solve_free(problem, params))

@@ -270,6 +270,14 @@ def test_done_leads_are_not_offered_again():
     assert reasons(plan)["a"] is DropReason.ALREADY_DONE
 
 
+def test_a_day_with_visits_already_made_is_not_solved_whole():
+    # History is not planned: the caller solves the rest of the day and joins the two.
+    p = problem([lead("a"), lead("b")], [officer()], {"O1": (0, 0), "a": (1, 0), "b": (2, 0)})
+    with pytest.raises(routing.ProblemError, match="visited_routes"):
+        solve(RoutingProblem(p.leads, p.officers, p.matrix, p.rules, p.plan_date,
+                             visited_routes={"O1": ("a",)}))
+
+
 def test_replan_keeps_done_visits_and_starts_from_the_last_one():
     # Six valuable visits on a line, all within a morning's reach: the plan makes all six,
     # and after the first two the afternoon has room for the other four.
