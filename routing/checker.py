@@ -51,6 +51,7 @@ from routing.problem import (
     Officer,
     RoutingProblem,
     end_node_id,
+    hhmm,
     start_node_id,
 )
 
@@ -94,6 +95,16 @@ VIOLATION_CODES = (
 )
 
 
+def _at(t_s: int) -> str:
+    """A time of day as read (``08:03``) with the exact seconds the rule compared."""
+    return f"{hhmm(t_s)} ({t_s} s)"
+
+
+def _dur(d_s: int) -> str:
+    """A duration in minutes with the exact seconds."""
+    return f"{d_s / 60:.0f} min ({d_s} s)"
+
+
 def _value_close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-6, abs_tol=0.01)
 
@@ -112,9 +123,10 @@ def _check_route(problem: RoutingProblem, r: Route, o: Officer, leads: dict[str,
         out.append(Violation(code, message, oid, lead_id))
 
     if r.start_s < o.shift.start_s and not made:  # with visits made, the officer has left
-        bad("shift_start", f"leaves at {r.start_s} s, before the shift starts at {o.shift.start_s}")
+        bad("shift_start", f"leaves at {_at(r.start_s)}, before the shift starts at "
+            f"{_at(o.shift.start_s)}")
     if r.end_s > _latest_end(problem, r, o, made):
-        bad("shift_end", f"back at {r.end_s} s, after the shift ends at {o.shift.end_s}")
+        bad("shift_end", f"back at {_at(r.end_s)}, after the shift ends at {_at(o.shift.end_s)}")
     if o.max_visits is not None and len(r.stops) > o.max_visits:
         bad("max_visits", f"{len(r.stops)} visits, more than the maximum {o.max_visits}")
     if o.capacity is not None:
@@ -150,14 +162,14 @@ def _check_route(problem: RoutingProblem, r: Route, o: Officer, leads: dict[str,
             bad("leg_mismatch", f"leg to {s.lead_id} says {s.drive_s} s/{s.distance_m} m, the "
                 f"matrix says {dur} s/{dist} m", s.lead_id)
         if s.arrival_s < prev_dep + dur:
-            bad("travel_time", f"arrives at {s.lead_id} at {s.arrival_s} s, but cannot be there "
-                f"before {prev_dep + dur} s", s.lead_id)
+            bad("travel_time", f"arrives at {s.lead_id} at {_at(s.arrival_s)}, but cannot be "
+                f"there before {_at(prev_dep + dur)}", s.lead_id)
         if s.departure_s - s.start_s != ld.service_s:
-            bad("service_time", f"spends {s.departure_s - s.start_s} s at {s.lead_id}, the visit "
-                f"takes {ld.service_s} s", s.lead_id)
+            bad("service_time", f"spends {_dur(s.departure_s - s.start_s)} at {s.lead_id}, the "
+                f"visit takes {_dur(ld.service_s)}", s.lead_id)
         if ld.windows and not any(w.contains(s.start_s) for w in ld.windows):
             wins = ", ".join(str(w) for w in ld.windows)
-            bad("time_window", f"visit of {s.lead_id} starts at {s.start_s} s, outside {wins}",
+            bad("time_window", f"visit of {s.lead_id} starts at {_at(s.start_s)}, outside {wins}",
                 s.lead_id)
         rules = problem.rules
         # The manager booked this visit with this officer (or locked it into the route):
@@ -182,7 +194,8 @@ def _check_route(problem: RoutingProblem, r: Route, o: Officer, leads: dict[str,
         if dur >= UNREACHABLE:
             bad("unreachable_leg", f"no road from {prev_node} back to the end")
         if r.end_s < prev_dep + dur:
-            bad("travel_time", f"back at {r.end_s} s, but cannot be before {prev_dep + dur} s")
+            bad("travel_time", f"back at {_at(r.end_s)}, but cannot be before "
+                f"{_at(prev_dep + dur)}")
         if r.end_drive_s != dur or r.end_distance_m != dist:
             bad("leg_mismatch", f"last leg says {r.end_drive_s} s/{r.end_distance_m} m, the "
                 f"matrix says {dur} s/{dist} m")
@@ -193,7 +206,8 @@ def _check_route(problem: RoutingProblem, r: Route, o: Officer, leads: dict[str,
         bad("drive_mismatch", f"route says {r.drive_s} s/{r.distance_m} m of driving, its legs "
             f"add up to {drive_total} s/{dist_total} m")
     if o.max_drive_s is not None and drive_total > o.max_drive_s:
-        bad("max_drive", f"drives {drive_total} s, more than the maximum {o.max_drive_s} s")
+        bad("max_drive", f"drives {_dur(drive_total)}, more than the maximum "
+            f"{_dur(o.max_drive_s)}")
     if not _value_close(r.value_yuan, value):
         bad("value_mismatch", f"route says ¥{r.value_yuan:.2f}, its visits are worth "
             f"¥{value:.2f}")
@@ -229,9 +243,10 @@ def _check_lunch(r: Route, o: Officer, gaps: list[tuple[int, int, int]],
         return
     ls, ld = r.lunch.start_s, r.lunch.duration_s
     if ld != o.lunch.duration_s:
-        bad("lunch_duration", f"lunch lasts {ld} s, it should last {o.lunch.duration_s} s")
+        bad("lunch_duration", f"lunch lasts {_dur(ld)}, it should last "
+            f"{_dur(o.lunch.duration_s)}")
     if not o.lunch.window.contains(ls):
-        bad("lunch_window", f"lunch starts at {ls} s, outside {o.lunch.window}")
+        bad("lunch_window", f"lunch starts at {_at(ls)}, outside {o.lunch.window}")
     if ls < r.start_s or ls + ld > r.end_s:
         bad("lunch_outside_route", "lunch is outside the working day of the route")
     for s in r.stops:
@@ -241,8 +256,8 @@ def _check_lunch(r: Route, o: Officer, gaps: list[tuple[int, int, int]],
     for g0, g1, drive in gaps:
         if g0 <= ls and ls + ld <= g1:
             if g1 - g0 < drive + ld:
-                bad("travel_time", f"the gap {g0}-{g1} s cannot hold {drive} s of driving and "
-                    f"the {ld} s lunch")
+                bad("travel_time", f"the gap {_at(g0)}-{_at(g1)} cannot hold {_dur(drive)} of "
+                    f"driving and the {_dur(ld)} lunch")
             return
 
 

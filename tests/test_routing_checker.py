@@ -3,6 +3,7 @@ and random small problems solve into plans it accepts (hypothesis)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -190,6 +191,16 @@ def test_visits_already_made_are_judged_as_they_were_made(base):
         _codes(corrected, plan)
     made = replace(corrected, visited_routes={r.officer_id: (s0.lead_id, s1.lead_id)})
     assert check_plan(made, plan) == []
+
+
+@pytest.mark.parametrize("code", ["shift_start", "shift_end", "travel_time", "time_window",
+                                  "lunch_window"])
+def test_times_of_day_in_messages_read_as_clock_times(base, code):
+    # "starts at 28956 s" meant nothing to a manager: 08:03 is what the route sheet says.
+    p, plan = base
+    bad_p, bad_plan = corruptions(p, plan)[code]
+    messages = [v.message for v in check_plan(bad_p, bad_plan) if v.code == code]
+    assert messages and all(re.search(r"\b\d\d:\d\d \(\d+ s\)", m) for m in messages), messages
 
 
 # ---------------------------------------------------------------------------- property tests
