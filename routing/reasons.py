@@ -220,6 +220,15 @@ def lead_alone_reasons(problem: RoutingProblem, lead: Lead) -> DroppedLead | Non
             wins = ", ".join(str(w) for w in lead.windows)
             return DroppedLead(lead.lead_id, DropReason.WINDOW_IMPOSSIBLE,
                                f"no officer can be there during {wins} and get home in time")
+    lunches = [o.lunch for o in qualified if o.lunch is not None
+               and schedule_route(replace(o, lunch=None), [lead], m) is not None]
+    if lunches:
+        # A long visit may fit a shift but leave the lunch break no gap: before it the
+        # break would start too early, after it too late (a break never splits a visit).
+        return DroppedLead(lead.lead_id, DropReason.OUTSIDE_SHIFTS,
+                           f"the round trip and the {lead.service_s / 60:.0f} min visit fit a "
+                           f"shift only without the lunch break, which must start within "
+                           f"{lunches[0].window} and cannot fall during a visit")
     return DroppedLead(lead.lead_id, DropReason.OUTSIDE_SHIFTS,
                        "the round trip from every officer's start does not fit a shift "
                        "(or the drive limit)")

@@ -244,6 +244,20 @@ def test_impossible_appointment_gives_a_partial_plan():
     assert route_of(plan) == ("ok",)
 
 
+def test_a_visit_that_leaves_no_room_for_lunch_says_so():
+    # An 8-hour visit fits the 9-hour shift but not with the lunch, which must start between
+    # 11:30 and 13:00 and never during a visit: the lunch, not the shift, keeps it out.
+    lunch = Break(TimeWindow(11 * H + 30 * MIN, 13 * H), 45 * MIN)
+    long_visit = lead("long", 2000.0, service_s=8 * H)
+    pos = {"O1": (0, 0), "long": (3, 0)}
+    plan = solved(problem([long_visit], [officer(lunch=lunch)], pos))
+    assert reasons(plan)["long"] is DropReason.OUTSIDE_SHIFTS
+    detail = plan.dropped[0].detail
+    assert "lunch" in detail and "11:30-13:00" in detail
+    # Without a lunch break the same visit is made.
+    assert route_of(solved(problem([long_visit], [officer()], pos))) == ("long",)
+
+
 def test_unreachable_lead():
     p = problem([lead("island")], [officer()], {"O1": (0, 0), "island": (3, 0)},
                 unreachable=[(start_node_id("O1"), "island")])
