@@ -116,6 +116,7 @@ def summary_text(problem: RoutingProblem, plan: Plan) -> str:
     lines = [
         f"Plan {plan.plan_date}  status: {plan.status.value}  solver: {plan.solver}  "
         f"({plan.solve_time_s:.1f} s)",
+        *([f"Note: {plan.message}"] if plan.message else []),
         "",
         f"{'officer':<14}{'visits':>7}{'start':>7}{'end':>7}{'drive h':>9}{'km':>7}"
         f"{'exp. value ¥':>14}",

@@ -63,7 +63,8 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     print(f"Follow-ups pinned today: {len(res.follow_ups)}; leads not prospected: "
           f"{len(res.excluded)}" + (" (" + ", ".join(f"{k}: {n}" for k, n in sorted(why.items()))
                                     + ")" if why else ""))
-    state = "published" if res.published else "saved as a draft (add --publish to publish)"
+    state = ("published" if res.published else "saved as a draft, not published" if res.refused
+             else "saved as a draft (add --publish to publish)")
     print(f"Version {res.version} of {res.county_id} {res.plan_date} {state}.")
     lines = res.changes.lines()
     print("Changes to officers' lists:" if lines else "No officer's list changed.")
@@ -72,6 +73,8 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     files = write_plan_files(day.problem, day.plan, out, crs=day.county.county.crs,
                              scores=day.scores)
     print_checked(day, files, out)
+    if res.refused:  # refused only now, so that the violations above say why
+        raise InputError(res.refused, field="plan")
     return 0 if day.ok else 1
 
 

@@ -572,9 +572,9 @@ def solve_day(data: CountyData, problem: RoutingProblem, scores: pd.DataFrame,
         DroppedLead(lid, DropReason.OFF_ROADS, why) for lid, why in data.skipped_leads.items()
         if lid not in problem.lead_by_id)))
     times["solve_s"] = time.perf_counter() - t
-    violations = tuple(routing.check_plan(problem, plan))
+    plan, violations = routing.checked_plan(problem, plan)
     times["total_s"] = time.perf_counter() - (t if started is None else started)
-    return DayPlan(data, problem, plan, violations, scores, times, params)
+    return DayPlan(data, problem, plan, tuple(violations), scores, times, params)
 
 
 def route_legs(data: CountyData, problem: RoutingProblem, plan: Plan

@@ -170,6 +170,7 @@ def problem_to_dict(problem: RoutingProblem) -> dict[str, Any]:
         "done_lead_ids": sorted(problem.done_lead_ids),
         "locked_routes": {k: list(v) for k, v in problem.locked_routes.items()},
         "reference_routes": {k: list(v) for k, v in problem.reference_routes.items()},
+        "visited_routes": {k: list(v) for k, v in problem.visited_routes.items()},
         "leads": [lead_to_dict(ld) for ld in problem.leads],
         "officers": [officer_to_dict(o) for o in problem.officers],
         "matrix": {
@@ -208,6 +209,7 @@ def problem_from_dict(d: Mapping[str, Any]) -> RoutingProblem:
         done_lead_ids=frozenset(d.get("done_lead_ids", ())),
         locked_routes=_routes_from_dict(d, "locked_routes"),
         reference_routes=_routes_from_dict(d, "reference_routes"),
+        visited_routes=_routes_from_dict(d, "visited_routes"),
     )
 
 

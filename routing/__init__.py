@@ -26,7 +26,8 @@ Modules, from the entry point down:
   timing (arrival, start, departure, waiting, lunch along a visit order): the solver,
   the greedy construction and the drop reasons all time routes with it;
 * :mod:`routing.checker` — :func:`check_plan`, the independent plan checker: it verifies
-  a plan's stated times against the rules and the matrix, and imports no solver;
+  a plan's stated times against the rules and the matrix, and imports no solver
+  (:func:`checked_plan` also writes a failing verdict into the plan's message);
 * :mod:`routing.replan` — :func:`replan`, re-plan the rest of the day from where officers
   are;
 * :mod:`routing.locks` — locked routes kept exactly (or the plan says why not) and the
@@ -37,7 +38,7 @@ Modules, from the entry point down:
 
 from __future__ import annotations
 
-from routing.checker import VIOLATION_CODES, check_plan
+from routing.checker import VIOLATION_CODES, check_plan, checked_plan
 from routing.errors import ProblemError, RoutingError
 from routing.params import SolveParams
 from routing.plan import (
@@ -99,6 +100,7 @@ __all__ = [
     # solving and checking
     "VIOLATION_CODES",
     "check_plan",
+    "checked_plan",
     "explain_drops",
     "insert_profitable",
     "lead_alone_reasons",

@@ -26,10 +26,10 @@ import numpy as np
 
 from routing.plan import Route
 from routing.problem import Lead, Officer, RoutingProblem, end_node_id, start_node_id
-from routing.reasons import eligible, soft_mismatch
+from routing.reasons import eligible, insert_profitable, soft_mismatch
 from routing.schedule import schedule_route
 
-__all__ = ["balance_routes", "spread"]
+__all__ = ["add_free_visits", "balance_routes", "spread"]
 
 #: Nearest visited leads of other routes tried as swap partners of a visit, and nearest
 #: unvisited leads tried as trades or additions: bounds a round to a few thousand timings.
@@ -312,3 +312,24 @@ def balance_routes(problem: RoutingProblem, routes: Sequence[Route], left: Seque
         if freed is not None:
             day.left.append(freed)
     return day.routes, day.left, start_value - day.value()
+
+
+def add_free_visits(problem: RoutingProblem, routes: list[Route], left: list[Lead]
+                    ) -> tuple[list[Route], list[Lead]]:
+    """Put back left-out leads whose insertion pays and adds no working time to any day.
+
+    Balancing may trade a visit out of a day for another that evens the hours; a visit that
+    costs no time (next door, no service) then has no reason to stay out.
+
+    Returns
+    -------
+    (list of Route, list of Lead)
+        The routes and the leads still left out.
+    """
+    new, _ = insert_profitable(problem, routes, left)
+    kept: list[Route] = []
+    for old, r in zip(routes, new, strict=True):
+        same_hours = r.end_s - r.start_s == old.end_s - old.start_s and bool(old.stops)
+        kept.append(r if same_hours else old)
+    visited = {x for r in kept for x in r.lead_ids}
+    return kept, [ld for ld in left if ld.lead_id not in visited]

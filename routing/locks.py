@@ -186,8 +186,10 @@ def fit_orders(problem: RoutingProblem, candidates: Sequence[Lead],
     out: list[list[str]] = []
     for o, order in zip(problem.officers, orders, strict=True):
         seq = [cand[x] for x in order if x in cand]
-        seq = [ld for ld in seq if ld.pinned_officer_id in (None, o.officer_id)
-               and eligible(problem, o, ld)]
+        # An appointment stays with its officer whatever the hard rules say (it outranks
+        # them, as in the search); any other visit must be allowed to this officer.
+        seq = [ld for ld in seq if ld.pinned_officer_id == o.officer_id
+               or (ld.pinned_officer_id is None and eligible(problem, o, ld))]
         while seq and schedule_route(o, seq, problem.matrix) is None:
             ordinary = [ld for ld in seq if ld.pinned_officer_id is None] or seq
             seq.remove(min(ordinary, key=lambda ld: ld.value_yuan))

@@ -107,6 +107,9 @@ class DropReason(enum.StrEnum):
     NOT_WORTH_DETOUR = "not_worth_detour"
     ALREADY_DONE = "already_visited"
     NO_CAPACITY = "no_capacity_left"
+    #: Left out by the workload balance: taken out of a long day to even out the officers'
+    #: working hours, or a visit that would pay but lengthen a day the balance evened out.
+    BALANCE = "left_for_balance"
     #: Not offered to the solver: the day's candidates (chosen by value and reach before
     #: travel times are computed) were all worth more.
     BELOW_CANDIDATES = "ranked_below_the_day"

@@ -387,6 +387,15 @@ class RoutingProblem:
     ids in order) are the published plan a re-plan starts from: every change against it
     costs :attr:`RoutingRules.change_cost_yuan`, so officers the edit does not concern keep
     their routes.
+
+    ``visited_routes`` (officer id -> lead ids in order) are the visits each officer has
+    already made today when a published day is planned again: history, not a plan. The
+    plan's route of that officer begins with them as they were made, and the checker does
+    not judge them against the day's data, which may have been corrected since (a window,
+    a visit's length, a shift). :func:`routing.solve` does not plan such a day: the rest
+    of it is solved as a problem of its own (those visits done, each officer starting from
+    the last of them) and joined to them, which is what the application's re-plan of a
+    published day does.
     """
 
     leads: tuple[Lead, ...]
@@ -397,6 +406,7 @@ class RoutingProblem:
     done_lead_ids: frozenset[str] = frozenset()
     locked_routes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     reference_routes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    visited_routes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "leads", tuple(self.leads))
@@ -407,6 +417,8 @@ class RoutingProblem:
                            {k: tuple(v) for k, v in dict(self.locked_routes).items()})
         object.__setattr__(self, "reference_routes",
                            {k: tuple(v) for k, v in dict(self.reference_routes).items()})
+        object.__setattr__(self, "visited_routes",
+                           {k: tuple(v) for k, v in dict(self.visited_routes).items() if v})
         _check(len(self.officers) > 0, "the officer roster is empty", "officers")
         lead_ids = [ld.lead_id for ld in self.leads]
         _check(len(set(lead_ids)) == len(lead_ids), "lead ids must be unique", "lead_id")
@@ -430,7 +442,8 @@ class RoutingProblem:
         pinned = {ld.lead_id: ld.pinned_officer_id for ld in self.leads
                   if ld.pinned_officer_id is not None}
         for name, routes in (("locked_routes", self.locked_routes),
-                             ("reference_routes", self.reference_routes)):
+                             ("reference_routes", self.reference_routes),
+                             ("visited_routes", self.visited_routes)):
             seen: set[str] = set()
             for oid, order in routes.items():
                 _check(oid in officer_ids, f"{name} names unknown officer {oid!r}", name)
@@ -439,6 +452,10 @@ class RoutingProblem:
                 _check(len(set(order)) == len(order) and not seen & set(order),
                        f"{name}: a lead appears twice (route of {oid})", name)
                 seen |= set(order)
+                if name == "visited_routes":
+                    done = sorted(set(order) & self.done_lead_ids)
+                    _check(not done, f"{name} of {oid}: {done[:3]} are also done leads, "
+                           "which a plan leaves out", name)
                 if name == "locked_routes":
                     other = [x for x in order if pinned.get(x, oid) != oid]
                     _check(not other, f"lead {other[:1]} is locked in {oid}'s route but "

@@ -4,21 +4,24 @@ Reasons are decided by feasibility tests independent of the search: a lead
 is *unreachable*, *outside every shift*, has an *impossible window*, has *no
 qualified officer* (hard skills/locality) — or it fits, and then it was either
 *not worth the detour* (with the value it would have needed) or every eligible
-day was *full*. Before explaining, :func:`insert_profitable` puts back any left
-lead whose cheapest feasible insertion pays for itself, so "not worth the
-detour" is true of every lead it is said of.
+day was *full*; on a day the workload balance evened out, a lead it took out or
+whose visit would pay but lengthen a day is *left for the balance*. Before
+explaining, :func:`insert_profitable` puts back any left lead whose cheapest
+feasible insertion pays for itself, so "not worth the detour" is true of every
+lead it is said of.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from geo.types import UNREACHABLE
-from routing.plan import DroppedLead, DropReason, Route
+from routing.plan import DroppedLead, DropReason, Plan, Route
 from routing.problem import (
     ConstraintMode,
     Lead,
@@ -34,6 +37,9 @@ __all__ = [
     "eligible",
     "rule_matrices",
     "soft_mismatch",
+    "broken_rules",
+    "rule_overrides",
+    "with_rule_overrides",
     "lead_alone_reasons",
     "insert_profitable",
     "explain_drops",
@@ -45,11 +51,7 @@ MAX_POSITIONS_TESTED = 24
 
 def eligible(problem: RoutingProblem, officer: Officer, lead: Lead) -> bool:
     """Whether hard skill and locality rules allow ``officer`` to visit ``lead``."""
-    s = problem.rules
-    if s.skills == ConstraintMode.HARD and not officer.can_serve(lead.industry):
-        return False
-    return not (s.locality == ConstraintMode.HARD and officer.localities
-                and lead.village not in officer.localities)
+    return not broken_rules(problem, officer, lead)
 
 
 def soft_mismatch(problem: RoutingProblem, officer: Officer, lead: Lead) -> int:
@@ -62,6 +64,65 @@ def soft_mismatch(problem: RoutingProblem, officer: Officer, lead: Lead) -> int:
             and lead.village not in officer.localities):
         n += 1
     return n
+
+
+def broken_rules(problem: RoutingProblem, officer: Officer, lead: Lead) -> list[str]:
+    """The hard rules (``"skills"``, ``"locality"``) that ``officer`` visiting ``lead`` breaks."""
+    s = problem.rules
+    out = []
+    if s.skills == ConstraintMode.HARD and not officer.can_serve(lead.industry):
+        out.append("skills")
+    if (s.locality == ConstraintMode.HARD and officer.localities
+            and lead.village not in officer.localities):
+        out.append("locality")
+    return out
+
+
+def rule_overrides(problem: RoutingProblem, routes: Sequence[Route]) -> list[dict[str, Any]]:
+    """Visits the manager's decisions keep against a hard skill or locality rule.
+
+    An appointment (:attr:`Lead.pinned_officer_id`) and a locked route
+    (:attr:`RoutingProblem.locked_routes`) outrank the rules: the officer the manager chose
+    makes the visit. A plan must say so, not leave the reader to find out.
+
+    Returns
+    -------
+    list of dict
+        ``lead_id``, ``officer_id``, ``rules`` (the rules broken) and ``by``
+        (``"appointment"`` or ``"locked route"``), in route order.
+    """
+    by_id, officers = problem.lead_by_id, problem.officer_by_id
+    out: list[dict[str, Any]] = []
+    for r in routes:
+        o = officers[r.officer_id]
+        locked = set(problem.locked_routes.get(r.officer_id, ()))
+        for x in r.lead_ids:
+            broken = broken_rules(problem, o, by_id[x])
+            if not broken:
+                continue
+            if by_id[x].pinned_officer_id == o.officer_id:
+                by = "appointment"
+            elif x in locked:
+                by = "locked route"
+            else:
+                continue  # nobody decided it: a broken rule, which the checker reports
+            out.append({"lead_id": x, "officer_id": o.officer_id, "rules": broken, "by": by})
+    return out
+
+
+def with_rule_overrides(problem: RoutingProblem, plan: Plan) -> Plan:
+    """``plan`` naming the visits of :func:`rule_overrides`: ``meta["rule_overrides"]`` lists
+    them and one sentence of the message counts them (the first five by name)."""
+    overrides = rule_overrides(problem, plan.routes)
+    if not overrides:
+        return plan
+    shown = ", ".join(f"{v['lead_id']} with {v['officer_id']} ({'/'.join(v['rules'])}, "
+                      f"{v['by']})" for v in overrides[:5])
+    more = f" and {len(overrides) - 5} more" if len(overrides) > 5 else ""
+    note = (f"{len(overrides)} visit(s) kept against the hard skill/locality rules because "
+            f"the manager decided them: {shown}{more}")
+    return replace(plan, message="; ".join(x for x in (plan.message, note) if x),
+                   meta={**plan.meta, "rule_overrides": overrides})
 
 
 class RuleMatrices:
@@ -159,6 +220,15 @@ def lead_alone_reasons(problem: RoutingProblem, lead: Lead) -> DroppedLead | Non
             wins = ", ".join(str(w) for w in lead.windows)
             return DroppedLead(lead.lead_id, DropReason.WINDOW_IMPOSSIBLE,
                                f"no officer can be there during {wins} and get home in time")
+    lunches = [o.lunch for o in qualified if o.lunch is not None
+               and schedule_route(replace(o, lunch=None), [lead], m) is not None]
+    if lunches:
+        # A long visit may fit a shift but leave the lunch break no gap: before it the
+        # break would start too early, after it too late (a break never splits a visit).
+        return DroppedLead(lead.lead_id, DropReason.OUTSIDE_SHIFTS,
+                           f"the round trip and the {lead.service_s / 60:.0f} min visit fit a "
+                           f"shift only without the lunch break, which must start within "
+                           f"{lunches[0].window} and cannot fall during a visit")
     return DroppedLead(lead.lead_id, DropReason.OUTSIDE_SHIFTS,
                        "the round trip from every officer's start does not fit a shift "
                        "(or the drive limit)")
@@ -271,8 +341,8 @@ class _Screen:
             o = self.officers[r.officer_id]
             if lead.pinned_officer_id is not None and lead.pinned_officer_id != o.officer_id:
                 continue
-            if not eligible(problem, o, lead):
-                continue
+            if lead.pinned_officer_id is None and not eligible(problem, o, lead):
+                continue  # an appointment outranks the rules (RuleMatrices.allowed_with_pins)
             if o.max_visits is not None and len(r.stops) >= o.max_visits:
                 continue  # a full day: no position can take one more visit
             if o.capacity is not None and (
@@ -313,8 +383,8 @@ def insert_profitable(problem: RoutingProblem, routes: Sequence[Route],
     return screen.routes, still
 
 
-def explain_drops(problem: RoutingProblem, routes: Sequence[Route],
-                  left: Sequence[Lead]) -> tuple[DroppedLead, ...]:
+def explain_drops(problem: RoutingProblem, routes: Sequence[Route], left: Sequence[Lead],
+                  balanced: Mapping[str, str] | None = None) -> tuple[DroppedLead, ...]:
     """A reason for every lead in ``left`` given the final ``routes``.
 
     Parameters
@@ -324,6 +394,12 @@ def explain_drops(problem: RoutingProblem, routes: Sequence[Route],
         The plan's routes.
     left : sequence of Lead
         Leads not visited (and not already done).
+    balanced : mapping lead_id -> officer_id, optional
+        When the routes were balanced (:func:`routing.balance.balance_routes`): the leads
+        the balance took out of a day, each with the officer whose day it was. Those, and
+        leads whose visit would pay on the balanced routes, are left for the balance
+        (:attr:`DropReason.BALANCE`), not "not worth the detour": the balance, not their
+        value, keeps them out. None: the routes were not balanced.
 
     Returns
     -------
@@ -332,6 +408,12 @@ def explain_drops(problem: RoutingProblem, routes: Sequence[Route],
     out = []
     screen = _Screen(problem, routes, left)
     for j, lead in enumerate(left):
+        taken_from = None if balanced is None else balanced.get(lead.lead_id)
+        if taken_from is not None:
+            out.append(DroppedLead(lead.lead_id, DropReason.BALANCE,
+                                   f"taken out of {taken_from}'s working day to even out the "
+                                   "officers' hours"))
+            continue
         alone = lead_alone_reasons(problem, lead)
         if alone is not None:
             out.append(alone)
@@ -341,11 +423,18 @@ def explain_drops(problem: RoutingProblem, routes: Sequence[Route],
             out.append(DroppedLead(lead.lead_id, DropReason.NO_CAPACITY,
                                    "every qualified officer's day is full (shift, lunch, "
                                    "drive or visit limits)"))
+            continue
+        cost, k, _ = best
+        who = routes[k].officer_id
+        fit = (f"{who}'s route, costs ¥{cost:,.0f} in driving and preferences for "
+               f"¥{lead.value_yuan:,.0f} of expected value")
+        if balanced is not None and cost < lead.value_yuan:
+            # It pays, but every visit still out lengthens a working day: the insertion pass
+            # after balancing only adds visits that cost no time.
+            out.append(DroppedLead(lead.lead_id, DropReason.BALANCE,
+                                   f"would pay on {fit}, but would lengthen a working day "
+                                   "the balance evened out"))
         else:
-            cost, k, _ = best
-            who = routes[k].officer_id
-            out.append(DroppedLead(
-                lead.lead_id, DropReason.NOT_WORTH_DETOUR,
-                f"cheapest fit: {who}'s route, costs ¥{cost:,.0f} in driving and preferences "
-                f"for ¥{lead.value_yuan:,.0f} of expected value", round(cost, 2)))
+            out.append(DroppedLead(lead.lead_id, DropReason.NOT_WORTH_DETOUR,
+                                   f"cheapest fit: {fit}", round(cost, 2)))
     return tuple(out)

@@ -34,8 +34,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 import numpy as np
 
-from routing.balance import balance_routes, spread
+from routing.balance import add_free_visits, balance_routes, spread
 from routing.construct import greedy_routes
+from routing.errors import ProblemError
 from routing.lns import NO_CLOCK_S, improve, improve_steps
 from routing.locks import fit_orders, reference_start, solve_with_locks
 from routing.model import BIG_S, Model, Search, day_matrix, route_value, search_parameters
@@ -55,7 +56,13 @@ from routing.pyvrp_start import (
     search_until,
     unsupported,
 )
-from routing.reasons import explain_drops, insert_profitable, lead_alone_reasons, soft_mismatch
+from routing.reasons import (
+    explain_drops,
+    insert_profitable,
+    lead_alone_reasons,
+    soft_mismatch,
+    with_rule_overrides,
+)
 from routing.schedule import schedule_route
 
 __all__ = ["solve"]
@@ -140,12 +147,22 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Plan:
         max/min, value per officer; see :func:`routing.balance.spread`) with what
         balancing cost (``balance_cost_yuan``). Locked routes
         (:attr:`RoutingProblem.locked_routes`) are kept exactly; ``meta["broken_locks"]``
-        lists those that no longer fit the day.
+        lists those that no longer fit the day. Appointments and locked stops outrank a
+        hard skill or locality rule: :func:`routing.reasons.with_rule_overrides` says so.
+
+    Raises
+    ------
+    ProblemError
+        For a problem with :attr:`RoutingProblem.visited_routes` (history is not planned).
     """
+    if problem.visited_routes:
+        raise ProblemError("a day with visits already made (visited_routes) is not solved "
+                           "whole: solve the rest of it, those visits done, and join them",
+                           field="visited_routes")
     params = SolveParams() if params is None else params
-    if problem.locked_routes:
-        return solve_with_locks(problem, params, _solve_free)
-    return _solve_free(problem, params)
+    plan = (solve_with_locks(problem, params, _solve_free) if problem.locked_routes
+            else _solve_free(problem, params))
+    return with_rule_overrides(problem, plan)
 
 
 def _solve_free(problem: RoutingProblem, params: SolveParams) -> Plan:
@@ -213,16 +230,19 @@ def _solve_free(problem: RoutingProblem, params: SolveParams) -> Plan:
         # which the search has judged.)
         routes, left = insert_profitable(problem, routes, left)
     balance_cost = 0.0
+    taken_out: dict[str, str] | None = None  # None: not balanced
     if balancing:
         # Balanced after the search, which judges value alone; no clock in fixed-step mode.
         # It stops in time for explaining the leads left out (~0.05 ms each, measured on
         # the demo; 2 ms each was kept before, which left a 2 s plan no time to balance).
         deadline = None if params.improvement_steps is not None else (
             t0 + params.time_limit_s - _BALANCE_MARGIN_S - _PLAN_S_PER_LEAD * len(left))
+        held = {x: r.officer_id for r in routes for x in r.lead_ids}
         routes, left, balance_cost = balance_routes(problem, routes, left, deadline)
-        routes, left = _add_free_visits(problem, routes, left)
+        routes, left = add_free_visits(problem, routes, left)
+        taken_out = {ld.lead_id: held[ld.lead_id] for ld in left if ld.lead_id in held}
     visited = {s.lead_id for r in routes for s in r.stops}
-    dropped = pre_dropped + list(explain_drops(problem, routes, left))
+    dropped = pre_dropped + list(explain_drops(problem, routes, left, taken_out))
     missing_pins = [ld.lead_id for ld in problem.leads
                     if ld.pinned_officer_id is not None and ld.lead_id not in done
                     and ld.lead_id not in visited]
@@ -237,22 +257,6 @@ def _solve_free(problem: RoutingProblem, params: SolveParams) -> Plan:
                 time.perf_counter() - t0, "ortools", problem.plan_date, message,
                 {"candidates": len(candidates), "pruned": len(pre_dropped), **stats,
                  **spread(routes), "balance_cost_yuan": round(balance_cost, 2)})
-
-
-def _add_free_visits(problem: RoutingProblem, routes: list[Route], left: list[Lead]
-                     ) -> tuple[list[Route], list[Lead]]:
-    """Put back left-out leads whose insertion pays and adds no working time to any day.
-
-    Balancing may trade a visit out of a day for another that evens the hours; a visit that
-    costs no time (next door, no service) then has no reason to stay out.
-    """
-    new, _ = insert_profitable(problem, routes, left)
-    kept: list[Route] = []
-    for old, r in zip(routes, new, strict=True):
-        same_hours = r.end_s - r.start_s == old.end_s - old.start_s and bool(old.stops)
-        kept.append(r if same_hours else old)
-    visited = {x for r in kept for x in r.lead_ids}
-    return kept, [ld for ld in left if ld.lead_id not in visited]
 
 
 def _reserve_s(time_limit_s: float, n_candidates: int, balancing: bool) -> float:

@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from countyreach.cli import main
@@ -243,3 +244,24 @@ def test_model_versions_are_listed_rolled_back_and_not_retrained_for_nothing(
     assert "promoted" in lines[0] and "retired" in lines[1]
     code, _, err = run(capsys, "models", "qingzu", "--promote", "9")
     assert code == 2 and "no model version 9" in err
+
+
+def test_a_plan_refused_at_publish_is_shown_with_its_violations(
+        env: Path, demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # O01's day is cut to ten minutes, so the appointment B0106 with O01 cannot be kept: the
+    # plan is saved as a draft and not published, and the manager sees the plan and why.
+    county = env / "qingzu"
+    shutil.copytree(demo_dir, county)
+    officers = pd.read_csv(county / "officers.csv", dtype=str, keep_default_na=False)
+    o01 = officers["officer_id"] == "O01"
+    officers.loc[o01, "shift_end"] = "08:10"
+    officers.loc[o01, ["lunch_start", "lunch_end", "lunch_min"]] = ""
+    officers.to_csv(county / "officers.csv", index=False)
+    assert run(capsys, "county", "import", str(county))[0] == 0
+    code, out, err = run(capsys, "plan", "qingzu", "--date", "2026-11-24", "--time-limit", "1",
+                         "--publish", "--out", str(env / "o"))
+    assert code == 2
+    assert "not published" in err
+    assert "status: partial" in out and "saved as a draft, not published" in out
+    assert "[pinned_missing] appointment B0106 with O01 is not kept" in out
+    assert (env / "o" / "plan.json").exists()

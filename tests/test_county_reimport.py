@@ -12,7 +12,8 @@ from countyreach.plan_files import write_plan_files
 from countyreach.services.loop import DailyLoop
 from countyreach.store import Store
 from routing.params import SolveParams
-from routing.problem import RoutingRules
+from routing.plan import Route, Stop
+from routing.problem import RoutingRules, hhmm
 
 PARAMS = SolveParams(time_limit_s=1.0, workers=1, improvement_steps=3)
 RULES = RoutingRules(balance=0.0)
@@ -121,3 +122,70 @@ def test_import_refuses_an_officer_far_outside_naming_the_users_file(
     assert err.value.file == str(county_copy / "officers.csv") and err.value.row == 2
     with store.engine.connect() as conn:  # nothing of the county was written
         assert conn.execute(sa.text("select count(*) from leads")).scalar() == 0
+
+
+DATE = "2026-11-24"
+
+
+def _publish_and_visit_two(loop: DailyLoop) -> tuple[str, tuple[Stop, ...]]:
+    """Publish :data:`DATE` and record outcomes for the first two stops of an officer who has
+    no appointment; return the officer and those two stops as published."""
+    admin = loop.store.operator_session()
+    planned = loop.plan(admin, "qingzu", DATE, publish=True, params=PARAMS, rules=RULES)
+    assert planned.published
+    route = next(r for r in planned.day.plan.routes
+                 if r.officer_id in ("O03", "O04", "O05", "O06") and len(r.stops) >= 3)
+    for s in route.stops[:2]:
+        loop.record_outcome(admin, county_id="qingzu", plan_date=DATE, lead_id=s.lead_id,
+                            outcome="met")
+    return route.officer_id, route.stops[:2]
+
+
+def _republished(loop: DailyLoop, county: Path, officer_id: str,
+                 made: tuple[Stop, ...]) -> Route:
+    """Import ``county`` again and publish the day again: the visits made stay as made.
+    Returns the officer's new route."""
+    admin = loop.store.operator_session()
+    loop.import_county(admin, county)
+    res = loop.plan(admin, "qingzu", DATE, publish=True, params=PARAMS, rules=RULES)
+    assert res.day.ok, res.day.violations
+    assert res.published and not res.refused
+    route = next(r for r in res.day.plan.routes if r.officer_id == officer_id)
+    assert route.stops[:2] == made
+    assert res.day.problem.visited_routes[officer_id] == tuple(s.lead_id for s in made)
+    return route
+
+
+def test_a_visited_leads_corrected_window_and_visit_length_do_not_block_republishing(
+        county_loop: DailyLoop, county_copy: Path) -> None:
+    # After the morning's visits the lender corrects the sheet: the first lead opens only
+    # at 16:30 and the second one's visit takes 90 minutes. What happened stays as it was.
+    officer_id, made = _publish_and_visit_two(county_loop)
+    first, second = (s.lead_id for s in made)
+
+    def correct(df: pd.DataFrame) -> pd.DataFrame:
+        df.loc[df["lead_id"] == first, "windows"] = "16:30-17:00"
+        df["service_min"] = ""
+        df.loc[df["lead_id"] == second, "service_min"] = "90"
+        return df
+
+    _edit(county_copy / "leads.csv", correct)
+    _republished(county_loop, county_copy, officer_id, made)
+
+
+def test_a_shift_shortened_below_the_visits_made_does_not_block_republishing(
+        county_loop: DailyLoop, county_copy: Path) -> None:
+    # The officer went home ill: the shift now ends before the second visit did. The visits
+    # made stand, the officer drives straight back and nothing more is planned for them.
+    officer_id, made = _publish_and_visit_two(county_loop)
+    ends = hhmm(made[1].departure_s - 60)
+
+    def shorten(df: pd.DataFrame) -> pd.DataFrame:
+        mine = df["officer_id"] == officer_id
+        df.loc[mine, "shift_end"] = ends
+        df.loc[mine, ["lunch_start", "lunch_end", "lunch_min"]] = ""
+        return df
+
+    _edit(county_copy / "officers.csv", shorten)
+    route = _republished(county_loop, county_copy, officer_id, made)
+    assert route.stops == made

@@ -193,6 +193,23 @@ def test_cli_reports_bad_input_without_traceback(county_copy: Path, cache_dir: P
     assert "Traceback" not in err
 
 
+def test_an_appointment_against_a_hard_skill_is_kept_and_the_summary_says_so(
+        county_copy: Path, cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture):
+    # B0001 is a clothing workshop booked with O01, who covers sheep and cattle farms only.
+    # With skills hard the appointment still stands: a plan that passes its own check.
+    _edit_leads(county_copy, 1, pinned_officer_id="O01")
+    code = main(["-q", "--cache-dir", str(cache_dir), "plan", str(county_copy), "--date",
+                 DATE, "--time-limit", "2", "--skills", "hard", "--out", str(tmp_path / "o")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "Checker: no violations" in out
+    note = next(line for line in out.splitlines() if line.startswith("Note:"))
+    assert "B0001 with O01 (skills, appointment)" in note
+    plan = json.loads((tmp_path / "o" / "plan.json").read_text(encoding="utf-8"))
+    assert {"lead_id": "B0001", "officer_id": "O01", "rules": ["skills"],
+            "by": "appointment"} in plan["meta"]["rule_overrides"]
+
+
 def test_gcj02_file_declared_wgs84_far_off_the_map(county_copy: Path, cache_dir: Path):
     # A file of another county's Amap (GCJ-02) coordinates, declared WGS-84: every point lies far
     # from these roads; the first one is named.

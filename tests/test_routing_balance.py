@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from countyreach.pipeline import CountyData, load_county_data, plan_day
-from routing import RoutingRules, SolveParams
+from routing import DropReason, RoutingRules, SolveParams
 from routing.checker import check_plan
 
 
@@ -38,3 +38,21 @@ def test_balance_evens_the_demo_teams_hours_at_a_bounded_cost(demo: CountyData,
     assert on.plan.meta["hours_max"] == max(hours.values())
     assert on.plan.meta["balance_cost_yuan"] <= 0.02 * off.plan.value_yuan
     assert on.plan.objective_yuan >= off.plan.objective_yuan - 0.02 * off.plan.value_yuan
+
+
+def test_leads_left_out_for_the_balance_say_so_not_that_they_do_not_pay(demo: CountyData) -> None:
+    # With skills hard, balancing O01's long day leaves out leads whose visit would pay on
+    # the balanced routes; they were reported "not worth the detour, would need ¥57" at ¥404.
+    day = plan_day(demo, plan_date="2026-11-24",
+                   rules=RoutingRules(balance=0.02, skills="hard"),
+                   params=SolveParams(improvement_steps=1, workers=1))
+    assert check_plan(day.problem, day.plan) == []
+    value = {ld.lead_id: ld.value_yuan for ld in day.problem.leads}
+    for d in day.plan.dropped:
+        if d.needed_value_yuan is not None:
+            assert d.needed_value_yuan >= value[d.lead_id], d
+    balanced = [d for d in day.plan.dropped if d.reason is DropReason.BALANCE]
+    assert balanced
+    for d in balanced:
+        assert d.needed_value_yuan is None
+        assert "working day" in d.detail, d.detail

@@ -3,6 +3,7 @@ and random small problems solve into plans it accepts (hypothesis)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -11,9 +12,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from geo.types import TravelMatrix
-from routing import VIOLATION_CODES, check_plan
+from routing import VIOLATION_CODES, check_plan, checked_plan
 from routing.plan import BreakTaken, DroppedLead, DropReason, Plan, PlanStatus, Stop
-from routing.problem import Break, Lead, RoutingProblem, TimeWindow
+from routing.problem import Break, Lead, RoutingProblem, TimeWindow, start_node_id
 from tests.test_routing_solver import MIN, H, lead, officer, problem, solve
 
 
@@ -132,6 +133,9 @@ def corruptions(p: RoutingProblem, plan: Plan) -> dict[str, tuple[RoutingProblem
     # A plan that reverses a locked route (what "lock route" used to do) breaks the lock.
     out["locked_route"] = (replace(p, locked_routes={r.officer_id: tuple(reversed(r.lead_ids))}),
                            plan)
+    # The visits the officer made today, in the other order than the route's.
+    out["visited_route"] = (replace(p, visited_routes={r.officer_id: (s1.lead_id, s0.lead_id)}),
+                            plan)
     out["lunch_missing"] = (p, _edit_route(plan, lunch=None))
     assert r.lunch is not None
     out["lunch_window"] = (p, _edit_route(plan, lunch=BreakTaken(14 * H, r.lunch.duration_s)))
@@ -155,6 +159,48 @@ def test_checker_catches(base, code):
     bad_p, bad_plan = corruptions(p, plan)[code]
     found = _codes(bad_p, bad_plan)
     assert code in found, found
+
+
+def test_a_plan_the_checker_rejects_says_so_in_its_message(base):
+    p, plan = base
+    assert checked_plan(p, plan) == (plan, [])
+    bad_p, bad_plan = corruptions(p, plan)["skill"]
+    assert bad_plan.status is PlanStatus.FEASIBLE and bad_plan.message == ""
+    said, violations = checked_plan(bad_p, bad_plan)
+    assert [v.code for v in violations] == ["skill"]
+    assert "1 violation(s)" in said.message and "[skill]" in said.message
+
+
+def test_visits_already_made_are_judged_as_they_were_made(base):
+    # The busy officer made the first two visits; then the data was corrected: the first
+    # lead opens only at 16:00, the second one's visit takes 10 minutes more, the road to
+    # the first is found to be longer, and the officer's shift is said to start at 9:00.
+    p, plan = base
+    r = _busy(plan)
+    s0, s1 = r.stops[0], r.stops[1]
+    d = p.matrix.duration_s.copy()
+    d[p.matrix.index[start_node_id(r.officer_id)], p.matrix.index[s0.lead_id]] += 600
+    leads = tuple(replace(ld, windows=(TimeWindow(16 * H, 17 * H),)) if ld.lead_id == s0.lead_id
+                  else replace(ld, service_s=ld.service_s + 600) if ld.lead_id == s1.lead_id
+                  else ld for ld in p.leads)
+    late = tuple(replace(o, shift=TimeWindow(9 * H, o.shift.end_s))
+                 if o.officer_id == r.officer_id else o for o in p.officers)
+    corrected = replace(p, leads=leads, officers=late, matrix=TravelMatrix(
+        p.matrix.node_ids, d, p.matrix.distance_m))
+    assert {"time_window", "service_time", "travel_time", "leg_mismatch", "shift_start"} <= \
+        _codes(corrected, plan)
+    made = replace(corrected, visited_routes={r.officer_id: (s0.lead_id, s1.lead_id)})
+    assert check_plan(made, plan) == []
+
+
+@pytest.mark.parametrize("code", ["shift_start", "shift_end", "travel_time", "time_window",
+                                  "lunch_window"])
+def test_times_of_day_in_messages_read_as_clock_times(base, code):
+    # "starts at 28956 s" meant nothing to a manager: 08:03 is what the route sheet says.
+    p, plan = base
+    bad_p, bad_plan = corruptions(p, plan)[code]
+    messages = [v.message for v in check_plan(bad_p, bad_plan) if v.code == code]
+    assert messages and all(re.search(r"\b\d\d:\d\d \(\d+ s\)", m) for m in messages), messages
 
 
 # ---------------------------------------------------------------------------- property tests

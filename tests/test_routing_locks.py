@@ -73,6 +73,28 @@ def test_an_appointment_with_a_locked_officer_outside_the_lock_is_reported():
     assert _routes(plan)["O1"] == ("L00",)
 
 
+@pytest.mark.parametrize("rule", ["skills", "locality"])
+def test_a_locked_route_outranks_a_hard_rule_and_the_plan_says_so(rule):
+    # O1's route was locked, then the rules were made hard: L01 is a farm in a village O1
+    # is not local to. The lock is the manager's decision: kept, accepted, and named.
+    p = _team_day(balance=0.0)
+    farm = replace(p.lead_by_id["L01"], industry="sheep_farm", village="田贾村")
+    shop = replace(p.lead_by_id["L02"], village="庆北村")  # the lock's other stop fits both
+    o1 = replace(p.officer_by_id["O1"], skills=frozenset({"small_shop"}),
+                 localities=frozenset({"庆北村"}))
+    changed = {"L01": farm, "L02": shop}
+    q = replace(p, leads=tuple(changed.get(ld.lead_id, ld) for ld in p.leads),
+                officers=tuple(o1 if o.officer_id == "O1" else o for o in p.officers),
+                rules=replace(p.rules, **{rule: "hard"}),
+                locked_routes={"O1": ("L01", "L02")})
+    plan = checked(q, solve(q, workers=1))
+    assert _routes(plan)["O1"] == ("L01", "L02")
+    assert plan.status is PlanStatus.FEASIBLE
+    assert plan.meta["rule_overrides"] == [
+        {"lead_id": "L01", "officer_id": "O1", "rules": [rule], "by": "locked route"}]
+    assert "L01" in plan.message
+
+
 def test_a_lock_that_contradicts_an_appointment_is_rejected():
     p = _team_day()
     pinned = tuple(replace(ld, pinned_officer_id="O2") if ld.lead_id == "L00" else ld

@@ -219,6 +219,22 @@ def test_pinned_visit_goes_to_its_officer():
     assert plan.status is PlanStatus.FEASIBLE
 
 
+@pytest.mark.parametrize("rule", ["skills", "locality"])
+def test_an_appointment_outranks_a_hard_rule_and_the_plan_says_so(rule):
+    # The manager booked the clothing shop in 田贾村 with O1, a sheep specialist local to
+    # 庆北村: the appointment is kept with O1, the checker accepts it, the plan names it.
+    appt = lead("appt", industry="clothing", village="田贾村", pinned_officer_id="O1")
+    o1 = officer("O1", skills=frozenset({"sheep_farm"}), localities=frozenset({"庆北村"}))
+    p = problem([appt], [o1, officer("O2")], {"O1": (0, 0), "O2": (1, 0), "appt": (2, 0)},
+                **{rule: "hard"})
+    plan = solved(p)
+    assert route_of(plan, "O1") == ("appt",)
+    assert plan.status is PlanStatus.FEASIBLE
+    assert plan.meta["rule_overrides"] == [
+        {"lead_id": "appt", "officer_id": "O1", "rules": [rule], "by": "appointment"}]
+    assert "appt" in plan.message and rule in plan.message
+
+
 def test_impossible_appointment_gives_a_partial_plan():
     appt = lead("appt", pinned_officer_id="O1", windows=(TimeWindow(5 * H, 6 * H),))
     p = problem([appt, lead("ok")], [officer()], {"O1": (0, 0), "appt": (5, 0), "ok": (1, 0)})
@@ -226,6 +242,20 @@ def test_impossible_appointment_gives_a_partial_plan():
     assert plan.status is PlanStatus.PARTIAL and "appt" in plan.message
     assert [v.code for v in check_plan(p, plan)] == ["pinned_missing"]
     assert route_of(plan) == ("ok",)
+
+
+def test_a_visit_that_leaves_no_room_for_lunch_says_so():
+    # An 8-hour visit fits the 9-hour shift but not with the lunch, which must start between
+    # 11:30 and 13:00 and never during a visit: the lunch, not the shift, keeps it out.
+    lunch = Break(TimeWindow(11 * H + 30 * MIN, 13 * H), 45 * MIN)
+    long_visit = lead("long", 2000.0, service_s=8 * H)
+    pos = {"O1": (0, 0), "long": (3, 0)}
+    plan = solved(problem([long_visit], [officer(lunch=lunch)], pos))
+    assert reasons(plan)["long"] is DropReason.OUTSIDE_SHIFTS
+    detail = plan.dropped[0].detail
+    assert "lunch" in detail and "11:30-13:00" in detail
+    # Without a lunch break the same visit is made.
+    assert route_of(solved(problem([long_visit], [officer()], pos))) == ("long",)
 
 
 def test_unreachable_lead():
@@ -252,6 +282,14 @@ def test_done_leads_are_not_offered_again():
     plan = solved(p)
     assert route_of(plan) == ("b",)
     assert reasons(plan)["a"] is DropReason.ALREADY_DONE
+
+
+def test_a_day_with_visits_already_made_is_not_solved_whole():
+    # History is not planned: the caller solves the rest of the day and joins the two.
+    p = problem([lead("a"), lead("b")], [officer()], {"O1": (0, 0), "a": (1, 0), "b": (2, 0)})
+    with pytest.raises(routing.ProblemError, match="visited_routes"):
+        solve(RoutingProblem(p.leads, p.officers, p.matrix, p.rules, p.plan_date,
+                             visited_routes={"O1": ("a",)}))
 
 
 def test_replan_keeps_done_visits_and_starts_from_the_last_one():

@@ -67,23 +67,24 @@ def test_rules_and_routes_round_trip():
     p = RoutingProblem(p.leads, p.officers, p.matrix,
                        RoutingRules(skills="hard", balance=0.05, change_cost_yuan=75.0),
                        p.plan_date, p.done_lead_ids, locked_routes={"O1": ("L2", "L1")},
-                       reference_routes={"O1": ("L1",)})
+                       reference_routes={"O1": ("L1",)}, visited_routes={"O1": ("L2",)})
     q = problem_from_dict(json.loads(json.dumps(problem_to_dict(p))))
     assert q.rules == p.rules
     assert q.rules.balance == 0.05 and q.rules.change_cost_yuan == 75.0
     assert q.locked_routes == {"O1": ("L2", "L1")}
     assert q.reference_routes == {"O1": ("L1",)}
+    assert q.visited_routes == {"O1": ("L2",)}  # what the checker must not judge again
 
 
 def test_older_problem_files_without_the_new_keys_still_read():
     d = problem_to_dict(_problem())
     for key in ("balance", "change_cost_yuan"):
         del d["rules"][key]
-    del d["locked_routes"], d["reference_routes"]
+    del d["locked_routes"], d["reference_routes"], d["visited_routes"]
     q = problem_from_dict(d)
     assert q.rules.balance == RoutingRules().balance
     assert q.rules.change_cost_yuan == RoutingRules().change_cost_yuan
-    assert q.locked_routes == {} and q.reference_routes == {}
+    assert q.locked_routes == {} and q.reference_routes == {} and q.visited_routes == {}
 
 
 def test_plan_round_trip(tmp_path: Path):

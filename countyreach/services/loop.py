@@ -155,7 +155,8 @@ class CountyImport:
 
 @dataclass(frozen=True)
 class StorePlan:
-    """A day planned from the store and saved as a version."""
+    """A day planned from the store and saved as a version; ``refused`` says why publishing
+    was refused (the checker's violations, which ``day`` lists), empty otherwise."""
 
     county_id: str
     plan_date: str
@@ -166,6 +167,7 @@ class StorePlan:
     changes: PlanChanges
     follow_ups: dict[str, str]
     excluded: dict[str, str]
+    refused: str = ""
 
 
 @dataclass(frozen=True)
@@ -408,6 +410,8 @@ class DailyLoop:
         Returns
         -------
         StorePlan
+            A plan the checker rejects is saved as a draft, never published: ``refused``
+            says why, and the caller shows the plan and its violations before refusing.
         """
         day = check_date(plan_date, "date")
         data = self.county_data(session, county_id)
@@ -443,13 +447,12 @@ class DailyLoop:
         version = self.store.save_plan(session, county_id, day, dayplan.problem, dayplan.plan,
                                        explanations={k: v[:1000] for k, v in why.items()
                                                      if k in on_routes and v})
-        if publish:
-            if not dayplan.ok:
-                raise InputError(f"plan v{version} of {day} has {len(dayplan.violations)} "
-                                 "checker violation(s); not published", field="plan")
+        refused = (f"plan v{version} of {day} has {len(dayplan.violations)} checker "
+                   "violation(s); not published") if publish and not dayplan.ok else ""
+        if publish and not refused:
             self.store.publish(session, county_id, day, version)
-        return StorePlan(county_id, day, version, publish, dayplan, choice,
-                         visits.changes(dayplan.plan), due, excluded)
+        return StorePlan(county_id, day, version, publish and not refused, dayplan, choice,
+                         visits.changes(dayplan.plan), due, excluded, refused)
 
     # ------------------------------------------------------------------ outcomes
     def record_outcome(self, session: Session, *, county_id: str, plan_date: str, lead_id: str,

@@ -106,7 +106,8 @@ def solve_around(problem: RoutingProblem, old_plan: Plan, fixed: Mapping[str, Se
     Parameters
     ----------
     problem : RoutingProblem
-        The whole day: every fixed lead is among its leads, pinned to its officer.
+        The whole day: every fixed lead is among its leads, pinned to its officer (its
+        ``visited_routes``, if any, are the fixed prefixes: the rest is solved without).
     old_plan : Plan
         The published plan the prefixes come from.
     fixed : mapping officer_id -> stops
@@ -151,7 +152,7 @@ def solve_around(problem: RoutingProblem, old_plan: Plan, fixed: Mapping[str, Se
     # a lock's fixed stops are done visits here, which a locked route leaves out
     rest = replace(problem, officers=tuple(officers),
                    matrix=TravelMatrix(m.node_ids, np.asarray(dur), np.asarray(dist)),
-                   done_lead_ids=frozenset(done))
+                   done_lead_ids=frozenset(done), visited_routes={})
     part = routing.solve(rest, params)
     routes = []
     for r in part.routes:

@@ -109,17 +109,22 @@ class VisitedStops:
         DayPlan
             Without fixed stops, :func:`countyreach.pipeline.solve_day`'s; with them, the
             published prefixes then the re-planned rest, verified by the independent checker
-            over the whole day.
+            over the whole day, whose problem names the fixed stops as
+            :attr:`routing.RoutingProblem.visited_routes`.
         """
         if not self.fixed or self.published is None:
             return solve_day(data, problem, scores, timings, started=started, params=params)
         times = dict(timings or {})
         t = time.perf_counter()
+        # The visits made are history: the checker judges them as they were made, not
+        # against data corrected since (and the saved problem says which they were).
+        problem = replace(problem, visited_routes={
+            oid: tuple(s.lead_id for s in stops) for oid, stops in self.fixed.items()})
         plan = solve_around(problem, self.published, self.fixed, params)
         times["solve_s"] = time.perf_counter() - t
-        violations = tuple(routing.check_plan(problem, plan))
+        plan, violations = routing.checked_plan(problem, plan)
         times["total_s"] = time.perf_counter() - (t if started is None else started)
-        return DayPlan(data, problem, plan, violations, scores, times, params)
+        return DayPlan(data, problem, plan, tuple(violations), scores, times, params)
 
     def changes(self, new: Plan) -> PlanChanges:
         """What ``new`` changes for officers against the published plan."""

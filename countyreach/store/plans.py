@@ -321,7 +321,9 @@ def only_officer(problem: RoutingProblem, plan: Plan,
     nodes = [ld.lead_id for ld in leads] + [start_node_id(officer_id), end_node_id(officer_id)]
     sub = RoutingProblem(leads=leads, officers=(officer,), matrix=problem.matrix.subset(nodes),
                          rules=problem.rules, plan_date=problem.plan_date,
-                         done_lead_ids=problem.done_lead_ids & mine)
+                         done_lead_ids=problem.done_lead_ids & mine,
+                         visited_routes={k: v for k, v in problem.visited_routes.items()
+                                         if k == officer_id})
     return sub, replace(plan, routes=routes, dropped=())
 
 
@@ -330,4 +332,5 @@ def redact(problem: RoutingProblem) -> RoutingProblem:
     leads = tuple(replace(ld, name=ld.lead_id, phone="", address="") for ld in problem.leads)
     return RoutingProblem(leads=leads, officers=problem.officers, matrix=problem.matrix,
                           rules=problem.rules, plan_date=problem.plan_date,
-                          done_lead_ids=problem.done_lead_ids)
+                          done_lead_ids=problem.done_lead_ids,
+                          visited_routes=problem.visited_routes)
