@@ -21,12 +21,44 @@ from countyreach.store.engine import insert_ignore
 from countyreach.store.records import AuditAction, Role, Session
 from countyreach.store.repository import Repository
 
-__all__ = ["DoNotVisitRepository", "SOURCE_MAX_CHARS"]
+__all__ = ["DoNotVisitRepository", "SOURCE_MAX_CHARS", "phone_key"]
 
 #: Width of the list's ``source`` column (``hotline``, ``visit``, ``erasure``, ...).
 SOURCE_MAX_CHARS = 16
-#: Fewest digits a phone search needs (fewer would match many strangers).
+#: Fewest digits a phone number has (a local number without its area code).
 PHONE_MIN_DIGITS = 7
+# What a phone number may be written with: digits, one leading +, spaces, dashes, dots and
+# brackets (138 0000 0001, +86-138-0000-0001, (0393)1234567).
+_PHONE_TEXT_RE = re.compile(r"^\+?[\d\s\-.()]+$")
+
+
+def phone_key(text: object) -> str | None:
+    """The digits that identify a phone number, or None when ``text`` is not one.
+
+    Separators go, and so does China's country code (``+86``, ``0086``): a number written
+    ``+86 138 0000 0001`` is ``13800000001``. A domestic number starts with 1 (mobile) or
+    0 (area code), so 12 or more digits starting with 86 carry the country code.
+
+    Parameters
+    ----------
+    text : object
+        A phone number as typed or stored.
+
+    Returns
+    -------
+    str or None
+        Its digits; None for text that is not a phone number (a name, an id with letters)
+        or has fewer than :data:`PHONE_MIN_DIGITS` digits.
+    """
+    t = str(text or "").strip()
+    if not _PHONE_TEXT_RE.match(t):
+        return None
+    digits = re.sub(r"\D", "", t)
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) >= 12:
+        digits = digits[2:]
+    return digits if len(digits) >= PHONE_MIN_DIGITS else None
 
 
 class DoNotVisitRepository(Repository):
@@ -119,28 +151,33 @@ class DoNotVisitRepository(Repository):
     def find_leads(self, session: Session, person: str) -> list[tuple[str, str]]:
         """``(county_id, lead_id)`` of every lead whose id, name or phone is ``person``.
 
-        Phones match on their digits (``138 0000 0001`` finds ``13800000001``). Only the
-        counties the caller manages (admins: all) are searched.
+        An id or a name matches as written. A phone matches the whole number, compared by
+        :func:`phone_key` (``138 0000 0001`` and ``+86 13800000001`` find ``13800000001``),
+        never a part of it: an erasure is for good, and ``1380000`` is nobody's number but
+        a part of many. Only the counties the caller manages (admins: all) are searched.
         """
         text = check_text(person, "person", 200)
         if not text:
             raise InputError("say whom to erase: a lead id, a name or a phone number",
                              field="person")
-        digits = re.sub(r"\D", "", text)
+        wanted = phone_key(text)
 
         def run(conn: Connection) -> list[tuple[str, str]]:
             who = self._guard.principal(conn, session)
             self._guard.require(who, Role.MANAGER, Role.ADMIN)
             ld = S.leads
             cond = [ld.c.lead_id == text, ld.c.name == text]
-            if len(digits) >= PHONE_MIN_DIGITS:
-                cond.append(sa.func.replace(sa.func.replace(sa.func.replace(
-                    ld.c.phone, " ", ""), "-", ""), "+", "").contains(digits))
-            rows = conn.execute(sa.select(ld.c.county_id, ld.c.lead_id)
+            if wanted is not None:
+                # the stored number's last digit narrows the rows read; phone_key decides
+                cond.append(ld.c.phone.like(f"%{wanted[-1]}"))
+            rows = conn.execute(sa.select(ld.c.county_id, ld.c.lead_id, ld.c.name, ld.c.phone)
                                 .where(sa.or_(*cond))
                                 .order_by(ld.c.county_id, ld.c.lead_id)).all()
             out = []
-            for county_id, lead_id in rows:
+            for county_id, lead_id, name, phone in rows:
+                if text not in (lead_id, name) and (wanted is None
+                                                    or phone_key(phone) != wanted):
+                    continue
                 try:
                     self._guard.scope(conn, who, county_id, Role.MANAGER, Role.ADMIN)
                 except AccessDenied:
