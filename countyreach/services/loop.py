@@ -46,6 +46,7 @@ from countyreach.io import (
 from countyreach.pipeline import CountyData, DayPlan, assemble_county_data, score_leads
 from countyreach.placement import check_county_places
 from countyreach.services.day_rules import DayRules, day_rules
+from countyreach.services.erasure import EraseReport, erase_person
 from countyreach.services.loan_files import (
     LOANS_ELSEWHERE_FILE,
     LOANS_FILE,
@@ -80,7 +81,6 @@ __all__ = ["CountyImport", "StorePlan", "EraseReport", "DailyLoop", "county_home
 #: Columns of an outcomes file (``countyreach outcomes import``).
 OUTCOME_FILE_COLUMNS = ("county_id", "plan_date", "lead_id", "outcome")
 _MAP_FILES = ("roads", "villages", "branches")
-_ZLIB_PROBES = 256
 # One outcome id per file row, the same on every import of the file: re-importing is a no-op.
 _OUTCOME_NS = uuid.UUID("6f1c1b1e-8d1a-4c55-9a51-2b4f0d6c3e10")
 
@@ -166,15 +166,6 @@ class StorePlan:
     changes: PlanChanges
     follow_ups: dict[str, str]
     excluded: dict[str, str]
-
-
-@dataclass(frozen=True)
-class EraseReport:
-    """Whose personal data was erased, and which model files were checked."""
-
-    leads: tuple[tuple[str, str], ...]
-    model_files_checked: int
-    model_files_removed: tuple[str, ...]
 
 
 class DailyLoop:
@@ -527,62 +518,30 @@ class DailyLoop:
                        elsewhere=data.loans_elsewhere)
 
     # ------------------------------------------------------------------ erasure
-    def erase(self, session: Session, person: str, reason: str = "") -> EraseReport:
-        """Erase a person's data everywhere: store rows, plan versions and model files.
+    def erase(self, session: Session, person: str, reason: str = "", *,
+              county_id: str | None = None, all_matches: bool = False) -> EraseReport:
+        """Erase a person's data: store rows, plan versions and model files.
 
-        ``person`` is a lead id, a name or a phone number. Model files hold no personal
-        data by construction; every file under the data directory's ``models/`` (and the
-        file-mode model cache) is still searched for the name and phone, and removed if
-        one is found (a file written by an older version).
+        ``person`` is a lead id, a name or a whole phone number; ``county_id`` narrows the
+        search to one county, and a request that matches more than one lead erases nothing
+        unless ``all_matches`` (see :func:`countyreach.services.erasure.erase_person`).
+        Every file under the data directory's ``models/`` and the file-mode model cache is
+        searched.
 
         Raises
         ------
         InputError
             Nobody matches ``person``.
+        ManyMatches
+            Several leads match and ``all_matches`` is false (nothing erased).
         """
-        found = self.store.find_leads(session, person)
-        if not found:
-            raise InputError(f"no lead has the id, name or phone {person!r}", field="person")
-        needles: list[bytes] = []
-        for county_id, lead_id in found:
-            row = self.store.leads_frame(session, county_id, include_do_not_visit=True,
-                                         include_retired=True)
-            row = row[row["lead_id"] == lead_id]
-            for col in ("name", "phone", "address"):
-                for v in row[col].astype(str):
-                    if len(v.strip()) >= 2:
-                        needles.append(v.strip().encode("utf-8"))
-            self.store.erase_personal_data(session, county_id, lead_id, reason)
-        with self._lock:
-            self._data.clear()
-        checked, removed = 0, []
-        for root in {(self.home / "models"), (self.cache_dir / "models")}:
-            if not root.exists():
-                continue
-            for f in sorted(root.rglob("*.joblib")):
-                checked += 1
-                if _holds_any(f, needles):
-                    f.unlink()
-                    removed.append(str(f))
-        return EraseReport(tuple(found), checked, tuple(removed))
-
-
-def _holds_any(path: Path, needles: list[bytes]) -> bool:
-    """Whether a model file holds one of ``needles``, compressed or not."""
-    import zlib
-
-    raw = path.read_bytes()
-    blobs = [raw]
-    # the artefact is a short header then a zlib stream: find where the stream starts
-    start, tries = raw.find(b"\x78"), 0
-    while start != -1 and tries < _ZLIB_PROBES:
-        tries += 1
         try:
-            blobs.append(zlib.decompressobj().decompress(raw[start:]))
-            break
-        except zlib.error:
-            start = raw.find(b"\x78", start + 1)
-    return any(n in b for n in needles for b in blobs)
+            return erase_person(self.store, session, person, reason, county_id=county_id,
+                                all_matches=all_matches,
+                                model_dirs=(self.home / "models", self.cache_dir / "models"))
+        finally:
+            with self._lock:
+                self._data.clear()
 
 
 def _flag(text: object, default: bool, name: str) -> bool:

@@ -47,6 +47,7 @@ from countyreach.store.records import (
     ImportMode,
     ImportRejected,
     ImportReport,
+    LeadMatch,
     ModelRecord,
     OutcomeRecord,
     PlanVersion,
@@ -325,9 +326,11 @@ class Store:
         """Leads that must not be planned again."""
         return self.do_not_visit.ids(session, county_id)
 
-    def find_leads(self, session: Session, person: str) -> list[tuple[str, str]]:
-        """Leads named by id, name or phone: see :meth:`DoNotVisitRepository.find_leads`."""
-        return self.do_not_visit.find_leads(session, person)
+    def find_leads(self, session: Session, person: str,
+                   county_id: str | None = None) -> list[LeadMatch]:
+        """Leads named by id, name or whole phone number (in one county when given): see
+        :meth:`DoNotVisitRepository.find_leads`."""
+        return self.do_not_visit.find_leads(session, person, county_id)
 
     # -------------------------------------------------------------- the daily loop
     def due_follow_ups(self, session: Session, county_id: str,

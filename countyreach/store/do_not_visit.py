@@ -18,7 +18,7 @@ from countyreach.store.access import Principal
 from countyreach.store.checks import REASON_MAX_CHARS, check_id, check_text
 from countyreach.store.counties import ERASED_HASH
 from countyreach.store.engine import insert_ignore
-from countyreach.store.records import AuditAction, Role, Session
+from countyreach.store.records import AuditAction, LeadMatch, Role, Session
 from countyreach.store.repository import Repository
 
 __all__ = ["DoNotVisitRepository", "SOURCE_MAX_CHARS", "phone_key"]
@@ -148,41 +148,69 @@ class DoNotVisitRepository(Repository):
 
         self._db.write(run)
 
-    def find_leads(self, session: Session, person: str) -> list[tuple[str, str]]:
-        """``(county_id, lead_id)`` of every lead whose id, name or phone is ``person``.
+    def find_leads(self, session: Session, person: str,
+                   county_id: str | None = None) -> list[LeadMatch]:
+        """Every lead whose id, name or phone is ``person``, by county and lead id.
 
         An id or a name matches as written. A phone matches the whole number, compared by
         :func:`phone_key` (``138 0000 0001`` and ``+86 13800000001`` find ``13800000001``),
         never a part of it: an erasure is for good, and ``1380000`` is nobody's number but
-        a part of many. Only the counties the caller manages (admins: all) are searched.
+        a part of many.
+
+        Parameters
+        ----------
+        session : Session
+            A manager or an admin.
+        person : str
+            A lead id, a name or a phone number.
+        county_id : str, optional
+            Search this county only. Lead ids are unique within a county, not across
+            counties (``B0007`` of two counties are two businesses). Without it every
+            county the caller manages (admins: all) is searched.
+
+        Returns
+        -------
+        list of LeadMatch
+
+        Raises
+        ------
+        InputError
+            ``person`` blank, or ``county_id`` malformed or (for an admin) unknown.
+        AccessDenied
+            Not a manager or admin, or ``county_id`` is not the caller's.
         """
         text = check_text(person, "person", 200)
         if not text:
             raise InputError("say whom to erase: a lead id, a name or a phone number",
                              field="person")
+        if county_id is not None:
+            check_id(county_id, "county_id")
         wanted = phone_key(text)
 
-        def run(conn: Connection) -> list[tuple[str, str]]:
+        def run(conn: Connection) -> list[LeadMatch]:
             who = self._guard.principal(conn, session)
             self._guard.require(who, Role.MANAGER, Role.ADMIN)
+            if county_id is not None:
+                self._guard.scope(conn, who, county_id, Role.MANAGER, Role.ADMIN)
             ld = S.leads
             cond = [ld.c.lead_id == text, ld.c.name == text]
             if wanted is not None:
                 # the stored number's last digit narrows the rows read; phone_key decides
                 cond.append(ld.c.phone.like(f"%{wanted[-1]}"))
-            rows = conn.execute(sa.select(ld.c.county_id, ld.c.lead_id, ld.c.name, ld.c.phone)
-                                .where(sa.or_(*cond))
-                                .order_by(ld.c.county_id, ld.c.lead_id)).all()
+            q = (sa.select(ld.c.county_id, ld.c.lead_id, ld.c.village, ld.c.name, ld.c.phone)
+                 .where(sa.or_(*cond)).order_by(ld.c.county_id, ld.c.lead_id))
+            if county_id is not None:
+                q = q.where(ld.c.county_id == county_id)
             out = []
-            for county_id, lead_id, name, phone in rows:
+            for cid, lead_id, village, name, phone in conn.execute(q).all():
                 if text not in (lead_id, name) and (wanted is None
                                                     or phone_key(phone) != wanted):
                     continue
                 try:
-                    self._guard.scope(conn, who, county_id, Role.MANAGER, Role.ADMIN)
+                    self._guard.scope(conn, who, cid, Role.MANAGER, Role.ADMIN)
                 except AccessDenied:
                     continue
-                out.append((str(county_id), str(lead_id)))
+                out.append(LeadMatch(str(cid), str(lead_id), str(village or "")))
             return out
 
         return self._db.read(run)

@@ -36,6 +36,7 @@ __all__ = [
     "AuditEntry",
     "ModelState",
     "ModelRecord",
+    "LeadMatch",
 ]
 
 
@@ -263,3 +264,16 @@ class ModelRecord:
         if not isinstance(self.version, int) or self.version < 1:
             raise InputError(f"model version must be a positive integer, got {self.version!r}",
                              field="version")
+
+
+@dataclass(frozen=True)
+class LeadMatch:
+    """A lead an erasure request names: where it is, and nothing of whom it names.
+
+    Enough for a manager to tell apart two matches (lead ids repeat across counties, and
+    a name may be two businesses') without showing anyone's name or phone.
+    """
+
+    county_id: str
+    lead_id: str
+    village: str
