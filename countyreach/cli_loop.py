@@ -154,9 +154,14 @@ def cmd_erase(args: argparse.Namespace) -> int:
                              county_id=args.county, all_matches=args.all_matches)
         except ManyMatches as exc:  # the same refusal, in the command line's words
             raise ManyMatches(exc.person, exc.matches, ERASE_HINT) from None
-    for county_id, lead_id in rep.leads:
-        print(f"Erased {lead_id} of {county_id}: name, phone, address, notes, plan copies; "
-              "on the do-not-visit list for good")
+    for e in rep.erasures:
+        print(f"Erased {e.lead_id} of {e.county_id}: name, phone, address, notes, loans "
+              "elsewhere, plan copies and their reasons; on the do-not-visit list for good")
+        for day, officer_id in e.withdrawn:
+            print(f"  withdrawn from {officer_id}'s published list of {day} (not visited yet)")
+    for county_id, day in rep.replan_advised():
+        print(f"Re-plan advised: countyreach plan {county_id} --date {day} --publish "
+              "(the other stops keep the times planned around the one withdrawn)")
     print(f"Model files searched: {rep.model_files_checked}; removed (held the person's "
           f"data): {len(rep.model_files_removed)}")
     return 0

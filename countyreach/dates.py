@@ -11,11 +11,13 @@ import re
 
 from countyreach.errors import InputError
 
-__all__ = ["check_date", "parse_date"]
+__all__ = ["check_date", "parse_date", "county_today", "CHINA_TZ"]
 
 # ISO's basic form (20261124) and week dates are refused: a lender types the extended form,
 # and anything else is likelier a typo than a date.
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: The counties' time zone: China Standard Time, UTC+8 all year (no daylight saving).
+CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 
 
 def check_date(value: object, field_name: str = "plan_date") -> str:
@@ -53,3 +55,25 @@ def parse_date(value: object, field_name: str = "plan_date") -> dt.date:
         As :func:`check_date`.
     """
     return dt.date.fromisoformat(check_date(value, field_name))
+
+
+def county_today(now: dt.datetime | None = None) -> str:
+    """The counties' calendar day at ``now`` (default: the wall clock), ``YYYY-MM-DD``.
+
+    A visit's day is the county's: an officer out at 07:00 in Henan is on the day a server
+    keeping UTC still calls yesterday.
+
+    Parameters
+    ----------
+    now : datetime, optional
+        The moment (the store's clock); a naive one is taken as UTC.
+
+    Returns
+    -------
+    str
+        The day in China Standard Time (:data:`CHINA_TZ`).
+    """
+    t = now if now is not None else dt.datetime.now(dt.UTC)
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.UTC)
+    return t.astimezone(CHINA_TZ).date().isoformat()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from countyreach.errors import InputError
-from countyreach.store import LeadMatch, Session, Store
+from countyreach.store import Erasure, LeadMatch, Session, Store
 
 __all__ = ["EraseReport", "ManyMatches", "erase_person", "API_HINT", "MATCHES_LISTED"]
 
@@ -33,12 +33,19 @@ _ZLIB_PROBES = 256
 class EraseReport:
     """Whose personal data was erased, and which model files were checked.
 
-    ``leads`` holds ``(county_id, lead_id)`` of each lead erased.
+    ``leads`` holds ``(county_id, lead_id)`` of each lead erased, ``erasures`` what each
+    erasure did (the published lists from today on it was withdrawn from among it).
     """
 
     leads: tuple[tuple[str, str], ...]
     model_files_checked: int
     model_files_removed: tuple[str, ...]
+    erasures: tuple[Erasure, ...] = ()
+
+    def replan_advised(self) -> list[tuple[str, str]]:
+        """``(county_id, plan_date)`` of each published day, from today on, a stop was
+        withdrawn from: plan it again so the officers' routes close the gap."""
+        return sorted({(e.county_id, d) for e in self.erasures for d, _ in e.withdrawn})
 
 
 class ManyMatches(InputError):
@@ -107,6 +114,7 @@ def erase_person(store: Store, session: Session, person: str, reason: str = "", 
     if len(found) > 1 and not all_matches:
         raise ManyMatches(person, found)
     needles: list[bytes] = []
+    erasures = []
     for m in found:
         row = store.leads_frame(session, m.county_id, include_do_not_visit=True,
                                 include_retired=True)
@@ -115,7 +123,7 @@ def erase_person(store: Store, session: Session, person: str, reason: str = "", 
             for v in row[col].astype(str):
                 if len(v.strip()) >= 2:
                     needles.append(v.strip().encode("utf-8"))
-        store.erase_personal_data(session, m.county_id, m.lead_id, reason)
+        erasures.append(store.erase_personal_data(session, m.county_id, m.lead_id, reason))
     checked, removed = 0, []
     for root in set(model_dirs):
         if not root.exists():
@@ -126,7 +134,7 @@ def erase_person(store: Store, session: Session, person: str, reason: str = "", 
                 f.unlink()
                 removed.append(str(f))
     return EraseReport(tuple((m.county_id, m.lead_id) for m in found), checked,
-                       tuple(removed))
+                       tuple(removed), tuple(erasures))
 
 
 def _holds_any(path: Path, needles: list[bytes]) -> bool:

@@ -44,6 +44,7 @@ from countyreach.store.records import (
     OUTCOME_CODES,
     ROLES,
     AuditEntry,
+    Erasure,
     ImportMode,
     ImportRejected,
     ImportReport,
@@ -307,7 +308,7 @@ class Store:
         self.do_not_visit.opt_out(session, county_id, lead_id, reason, source=source)
 
     def erase_personal_data(self, session: Session, county_id: str, lead_id: str,
-                            reason: str = "") -> None:
+                            reason: str = "") -> Erasure:
         """Erase a business's personal data (PIPL): see
         :meth:`DoNotVisitRepository.erase_personal_data`.
 
@@ -320,7 +321,7 @@ class Store:
         system or the owner's word, not as records of its own, and the request withdraws
         that.
         """
-        self.do_not_visit.erase_personal_data(session, county_id, lead_id, reason)
+        return self.do_not_visit.erase_personal_data(session, county_id, lead_id, reason)
 
     def do_not_visit_ids(self, session: Session, county_id: str) -> frozenset[str]:
         """Leads that must not be planned again."""

@@ -12,16 +12,25 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from countyreach.dates import county_today
 from countyreach.errors import AccessDenied, InputError
 from countyreach.store import schema as S
 from countyreach.store.access import Principal
 from countyreach.store.checks import REASON_MAX_CHARS, check_id, check_text
 from countyreach.store.counties import ERASED_HASH
 from countyreach.store.engine import insert_ignore
-from countyreach.store.records import AuditAction, LeadMatch, Role, Session
+from countyreach.store.records import (
+    AuditAction,
+    Erasure,
+    LeadMatch,
+    PlanState,
+    Role,
+    Session,
+)
 from countyreach.store.repository import Repository
 
-__all__ = ["DoNotVisitRepository", "SOURCE_MAX_CHARS", "phone_key"]
+__all__ = ["DoNotVisitRepository", "SOURCE_MAX_CHARS", "phone_key", "listed",
+           "withdrawn_stops"]
 
 #: Width of the list's ``source`` column (``hotline``, ``visit``, ``erasure``, ...).
 SOURCE_MAX_CHARS = 16
@@ -94,22 +103,34 @@ class DoNotVisitRepository(Repository):
         self._db.write(run)
 
     def erase_personal_data(self, session: Session, county_id: str, lead_id: str,
-                            reason: str = "") -> None:
+                            reason: str = "") -> Erasure:
         """Erase a business's personal data on request (PIPL right to deletion).
 
         Blanks the lead's name, phone, address and extra fields, blanks the notes
         and reasons of its outcomes, scrubs name/phone/address from every stored
-        plan version (the one change a published version ever receives; its
-        ``content_hash`` keeps recording what was originally published), deletes what the
-        bank knew of its loans from other lenders (the imported loans and checks that found
-        none, and what its outcomes recorded of them) and puts the lead on the
-        do-not-visit list. Outcome codes and amounts stay, without anything that
-        identifies a person. Managers and admins; audited.
+        plan version and drops the lead's "why this lead" text from them (it told what
+        the bank knew of the business, loans elsewhere included); these are the one change
+        a published version ever receives, and its ``content_hash`` keeps recording what
+        was originally published. Deletes what the bank knew of its loans from other
+        lenders (the imported loans and checks that found none, and what its outcomes
+        recorded of them) and puts the lead on the do-not-visit list. Outcome codes and
+        amounts stay, without anything that identifies a person. Managers and admins;
+        audited.
+
+        A published list that has the lead as a stop not visited yet (no outcome that day)
+        no longer shows it to the officer (:func:`withdrawn_stops`, read by
+        :meth:`~countyreach.store.plans.PlanRepository.visit_list`): the stored version
+        keeps the stop, so it still matches what was checked and published, and a re-plan
+        of the day closes the gap. Those from the county's today on are returned.
+
+        Returns
+        -------
+        Erasure
         """
         check_id(lead_id, "lead_id")
         reason = check_text(reason, "reason", REASON_MAX_CHARS)
 
-        def run(conn: Connection) -> None:
+        def run(conn: Connection) -> Erasure:
             who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
             n_leads = conn.execute(
                 S.leads.update().where(S.leads.c.county_id == county_id,
@@ -128,25 +149,16 @@ class DoNotVisitRepository(Repository):
             n_none = conn.execute(S.loans_elsewhere_none.delete().where(
                 S.loans_elsewhere_none.c.county_id == county_id,
                 S.loans_elsewhere_none.c.lead_id == lead_id)).rowcount
-            rows = conn.execute(
-                sa.select(S.plans.c.plan_date, S.plans.c.version, S.plans.c.problem_json)
-                .where(S.plans.c.county_id == county_id,
-                       S.plans.c.problem_json.contains(f'"lead_id":"{lead_id}"'))).all()
-            for r in rows:
-                d = json.loads(r.problem_json)
-                for ld in d.get("leads", []):
-                    if ld.get("lead_id") == lead_id:
-                        ld.update(name="", phone="", address="")
-                conn.execute(S.plans.update().where(
-                    S.plans.c.county_id == county_id, S.plans.c.plan_date == r.plan_date,
-                    S.plans.c.version == r.version).values(
-                    problem_json=json.dumps(d, ensure_ascii=False, separators=(",", ":"))))
+            n_versions = _scrub_plans(conn, county_id, lead_id)
+            withdrawn = _unvisited_days(conn, county_id, lead_id, county_today(self._db.now()))
             self.add(conn, who, county_id, lead_id, reason or "personal data erased", "erasure")
             self._audit.write(conn, who, AuditAction.ERASE_PERSONAL_DATA, county_id, lead_id,
-                              leads=n_leads, plan_versions=len(rows),
-                              loans_elsewhere=n_elsewhere, loans_elsewhere_none=n_none)
+                              leads=n_leads, plan_versions=n_versions,
+                              loans_elsewhere=n_elsewhere, loans_elsewhere_none=n_none,
+                              withdrawn=[f"{d}/{o}" for d, o in withdrawn])
+            return Erasure(county_id, lead_id, n_versions, withdrawn)
 
-        self._db.write(run)
+        return self._db.write(run)
 
     def find_leads(self, session: Session, person: str,
                    county_id: str | None = None) -> list[LeadMatch]:
@@ -230,3 +242,66 @@ def listed(conn: Connection, county_id: str) -> frozenset[str]:
     """The county's do-not-visit lead ids, read in the caller's transaction."""
     return frozenset(conn.execute(sa.select(S.do_not_visit.c.lead_id).where(
         S.do_not_visit.c.county_id == county_id)).scalars())
+
+
+def withdrawn_stops(conn: Connection, county_id: str, plan_date: str,
+                    version: int) -> frozenset[str]:
+    """Stops of a plan version no officer is sent to: leads whose personal data was erased,
+    with no outcome recorded on that day.
+
+    An erased business is on the do-not-visit list for good, and no outcome is taken for it
+    afterwards, so a stop of it not visited yet never will be; one visited before the
+    erasure stays on the list (blanked) with its outcome. Read in the caller's transaction.
+    """
+    ps, ld, o = S.plan_stops, S.leads, S.outcomes
+    visited = sa.exists().where(o.c.county_id == ps.c.county_id,
+                                o.c.plan_date == ps.c.plan_date, o.c.lead_id == ps.c.lead_id)
+    return frozenset(conn.execute(
+        sa.select(ps.c.lead_id)
+        .join(ld, sa.and_(ld.c.county_id == ps.c.county_id, ld.c.lead_id == ps.c.lead_id))
+        .where(ps.c.county_id == county_id, ps.c.plan_date == plan_date,
+               ps.c.version == version, ld.c.content_hash == ERASED_HASH, ~visited)
+    ).scalars())
+
+
+def _unvisited_days(conn: Connection, county_id: str, lead_id: str,
+                    today: str) -> tuple[tuple[str, str], ...]:
+    """``(plan_date, officer_id)`` of the published lists from ``today`` on that have the
+    lead as a stop with no outcome that day."""
+    ps, p, o = S.plan_stops, S.plans, S.outcomes
+    visited = sa.exists().where(o.c.county_id == ps.c.county_id,
+                                o.c.plan_date == ps.c.plan_date, o.c.lead_id == ps.c.lead_id)
+    rows = conn.execute(
+        sa.select(ps.c.plan_date, ps.c.officer_id)
+        .join(p, sa.and_(p.c.county_id == ps.c.county_id, p.c.plan_date == ps.c.plan_date,
+                         p.c.version == ps.c.version))
+        .where(ps.c.county_id == county_id, ps.c.lead_id == lead_id,
+               ps.c.plan_date >= today, p.c.status == PlanState.PUBLISHED.value, ~visited)
+        .order_by(ps.c.plan_date)).all()
+    return tuple((str(d), str(oid)) for d, oid in rows)
+
+
+def _scrub_plans(conn: Connection, county_id: str, lead_id: str) -> int:
+    """Blank the lead's name, phone and address in every stored plan version of the county
+    and drop its "why this lead" text; how many versions held either."""
+    key = f'"{lead_id}"'
+    rows = conn.execute(
+        sa.select(S.plans.c.plan_date, S.plans.c.version, S.plans.c.problem_json,
+                  S.plans.c.explanations_json)
+        .where(S.plans.c.county_id == county_id,
+               sa.or_(S.plans.c.problem_json.contains(f'"lead_id":{key}'),
+                      S.plans.c.explanations_json.contains(key)))).all()
+    for r in rows:
+        problem = json.loads(r.problem_json)
+        for ld in problem.get("leads", []):
+            if ld.get("lead_id") == lead_id:
+                ld.update(name="", phone="", address="")
+        why = json.loads(r.explanations_json or "{}")
+        why.pop(lead_id, None)
+        conn.execute(S.plans.update().where(
+            S.plans.c.county_id == county_id, S.plans.c.plan_date == r.plan_date,
+            S.plans.c.version == r.version).values(
+            problem_json=json.dumps(problem, ensure_ascii=False, separators=(",", ":")),
+            # as PlanRepository.save_plan writes it
+            explanations_json=json.dumps(why, ensure_ascii=False, sort_keys=True)))
+    return len(rows)

@@ -37,6 +37,7 @@ __all__ = [
     "ModelState",
     "ModelRecord",
     "LeadMatch",
+    "Erasure",
 ]
 
 
@@ -277,3 +278,18 @@ class LeadMatch:
     county_id: str
     lead_id: str
     village: str
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What erasing one lead's personal data did.
+
+    ``withdrawn`` holds ``(plan_date, officer_id)`` of each published list, from the
+    county's today on, that had the lead as a stop not visited yet: the stop is no longer
+    shown to the officer, and the day should be planned again so the route closes the gap.
+    """
+
+    county_id: str
+    lead_id: str
+    plan_versions: int
+    withdrawn: tuple[tuple[str, str], ...] = ()
