@@ -121,6 +121,8 @@ class CountyImport:
     #: Leads ``loans_elsewhere.csv`` shows checked without a loan elsewhere (rows without a
     #: month); ``None`` without the file.
     loans_elsewhere_none: int | None = None
+    #: Rows of ``loans_elsewhere.csv`` about leads whose personal data was erased: not kept.
+    loans_elsewhere_erased: int = 0
 
     def lines(self) -> list[str]:
         """A short report, one line per part."""
@@ -148,7 +150,9 @@ class CountyImport:
                 "  loans elsewhere: " + ("none known" if self.loans_elsewhere is None
                                          else f"{self.loans_elsewhere} known")
                 + (f", {self.loans_elsewhere_none} lead(s) checked with none"
-                   if self.loans_elsewhere_none else ""),
+                   if self.loans_elsewhere_none else "")
+                + (f", {self.loans_elsewhere_erased} row(s) of leads erased earlier: not kept"
+                   if self.loans_elsewhere_erased else ""),
                 f"  loan rule: no visit for a loan within {self.loan_rule_months} months of "
                 "one from us"]
 
@@ -269,12 +273,16 @@ class DailyLoop:
         self.store.import_loans_elsewhere(session, cid, elsewhere)
         changed = self._store_map_files(session, county)
         known = checked = None
+        n_erased = 0
         if elsewhere is not None:
-            blank = elsewhere["month"] == ""
-            known, checked = int((~blank).sum()), int(elsewhere.loc[blank, "lead_id"].nunique())
+            # the store kept none of an erased lead's rows: the report counts what it kept
+            kept = elsewhere[~elsewhere["lead_id"].isin(self.store.erased_ids(session, cid))]
+            n_erased = len(elsewhere) - len(kept)
+            blank = kept["month"] == ""
+            known, checked = int((~blank).sum()), int(kept.loc[blank, "lead_id"].nunique())
         return CountyImport(cid, leads, officers, counts, changed,
                             None if loans is None else len(loans),
-                            randomised, county.loan_rule_months, known, checked)
+                            randomised, county.loan_rule_months, known, checked, n_erased)
 
     def _store_map_files(self, session: Session, county: County) -> bool:
         dest = county_home(self.home, county.county_id)

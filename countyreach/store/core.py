@@ -323,6 +323,10 @@ class Store:
         """
         return self.do_not_visit.erase_personal_data(session, county_id, lead_id, reason)
 
+    def erased_ids(self, session: Session, county_id: str) -> frozenset[str]:
+        """Leads whose personal data was erased: see :meth:`DoNotVisitRepository.erased_ids`."""
+        return self.do_not_visit.erased_ids(session, county_id)
+
     def do_not_visit_ids(self, session: Session, county_id: str) -> frozenset[str]:
         """Leads that must not be planned again."""
         return self.do_not_visit.ids(session, county_id)

@@ -29,7 +29,7 @@ from countyreach.store.records import (
 )
 from countyreach.store.repository import Repository
 
-__all__ = ["DoNotVisitRepository", "SOURCE_MAX_CHARS", "phone_key", "listed",
+__all__ = ["DoNotVisitRepository", "SOURCE_MAX_CHARS", "phone_key", "listed", "erased",
            "withdrawn_stops"]
 
 #: Width of the list's ``source`` column (``hotline``, ``visit``, ``erasure``, ...).
@@ -227,6 +227,15 @@ class DoNotVisitRepository(Repository):
 
         return self._db.read(run)
 
+    def erased_ids(self, session: Session, county_id: str) -> frozenset[str]:
+        """Leads of the county whose personal data was erased (managers and admins)."""
+
+        def run(conn: Connection) -> frozenset[str]:
+            self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            return erased(conn, county_id)
+
+        return self._db.read(run)
+
     def ids(self, session: Session, county_id: str) -> frozenset[str]:
         """Leads that must not be planned again (every role of the county)."""
 
@@ -242,6 +251,16 @@ def listed(conn: Connection, county_id: str) -> frozenset[str]:
     """The county's do-not-visit lead ids, read in the caller's transaction."""
     return frozenset(conn.execute(sa.select(S.do_not_visit.c.lead_id).where(
         S.do_not_visit.c.county_id == county_id)).scalars())
+
+
+def erased(conn: Connection, county_id: str) -> frozenset[str]:
+    """The county's leads whose personal data was erased, read in the caller's transaction.
+
+    An erasure is for good: imports keep these leads erased whatever the lender's files
+    still say (their leads, loans from other lenders), and no outcome is taken for them.
+    """
+    return frozenset(conn.execute(sa.select(S.leads.c.lead_id).where(
+        S.leads.c.county_id == county_id, S.leads.c.content_hash == ERASED_HASH)).scalars())
 
 
 def withdrawn_stops(conn: Connection, county_id: str, plan_date: str,
