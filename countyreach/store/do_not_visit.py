@@ -30,7 +30,7 @@ from countyreach.store.records import (
 from countyreach.store.repository import Repository
 
 __all__ = ["DoNotVisitRepository", "SOURCE_MAX_CHARS", "phone_key", "listed", "erased",
-           "withdrawn_stops"]
+           "is_erased", "withdrawn_stops"]
 
 #: Width of the list's ``source`` column (``hotline``, ``visit``, ``erasure``, ...).
 SOURCE_MAX_CHARS = 16
@@ -261,6 +261,14 @@ def erased(conn: Connection, county_id: str) -> frozenset[str]:
     """
     return frozenset(conn.execute(sa.select(S.leads.c.lead_id).where(
         S.leads.c.county_id == county_id, S.leads.c.content_hash == ERASED_HASH)).scalars())
+
+
+def is_erased(conn: Connection, county_id: str, lead_id: str) -> bool:
+    """Whether the lead's personal data was erased (see :func:`erased`), in the caller's
+    transaction."""
+    return conn.execute(sa.select(S.leads.c.lead_id).where(
+        S.leads.c.county_id == county_id, S.leads.c.lead_id == lead_id,
+        S.leads.c.content_hash == ERASED_HASH)).first() is not None
 
 
 def withdrawn_stops(conn: Connection, county_id: str, plan_date: str,

@@ -33,7 +33,7 @@ from countyreach.store.checks import (
     next_day,
     parse_enum,
 )
-from countyreach.store.do_not_visit import DoNotVisitRepository, listed
+from countyreach.store.do_not_visit import DoNotVisitRepository, is_erased, listed
 from countyreach.store.engine import Database, insert_ignore
 from countyreach.store.follow_ups import add_follow_up, check_follow_up
 from countyreach.store.records import AuditAction, OutcomeRecord, PlanState, Role, Session
@@ -123,7 +123,9 @@ class OutcomeRepository:
         Raises
         ------
         InputError
-            A malformed field (named), or an ``outcome_id`` used for another visit.
+            A malformed field (named), an ``outcome_id`` used for another visit, or a lead
+            whose personal data was erased (``lead_id``; a retry of a tap recorded before
+            the erasure still returns its record).
         AccessDenied
             The lead is not on the caller's published route of the day.
         """
@@ -224,6 +226,12 @@ class OutcomeRepository:
                                  .where(S.outcomes.c.outcome_id == oid)).mappings().first()
             if prior is not None:
                 return _same_visit(prior, county_id, plan_date, lead_id)
+            if is_erased(conn, county_id, lead_id):
+                # on the do-not-visit list for good: an outcome would store new data of a
+                # person who asked for theirs to be erased (and book them a follow-up)
+                raise InputError(f"lead {lead_id}'s personal data was erased: it is on the "
+                                 "do-not-visit list for good and takes no outcome",
+                                 field="lead_id")
             q = (sa.select(S.plan_stops.c.officer_id, S.plan_stops.c.version)
                  .join(S.plans, sa.and_(S.plans.c.county_id == S.plan_stops.c.county_id,
                                         S.plans.c.plan_date == S.plan_stops.c.plan_date,

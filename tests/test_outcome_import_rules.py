@@ -1,0 +1,66 @@
+"""What an outcome file may record: visits made (not ahead), of people not erased, and a file
+with bad rows names them all at once."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from countyreach.errors import InputError
+from countyreach.services.loop import DailyLoop
+from countyreach.store import Session, Store
+from countyreach.store import schema as S
+from countyreach.store.testing import synthetic_day
+from tests.store_people import DAY, count_rows
+
+HEADER = "county_id,plan_date,lead_id,outcome,consent,follow_up_on,reason\n"
+
+
+@pytest.fixture()
+def loop(store: Store, people: dict[str, Session], published: int, tmp_path: Path) -> DailyLoop:
+    """The published synthetic day of :data:`DAY` (the store's today), its leads imported."""
+    problem, _ = synthetic_day()
+    leads = tmp_path / "leads.csv"
+    pd.DataFrame([{"lead_id": ld.lead_id, "name": ld.name, "industry": ld.industry,
+                   "village": ld.village, "lat": ld.location.lat, "lon": ld.location.lon,
+                   "phone": ld.phone, "address": ld.address} for ld in problem.leads]
+                 ).to_csv(leads, index=False)
+    store.import_leads(leads, "qingzu", session=people["admin"])
+    return DailyLoop(store, home=tmp_path / "home", cache_dir=tmp_path / "cache")
+
+
+def _file(tmp_path: Path, *rows: str) -> Path:
+    path = tmp_path / "outcomes.csv"
+    path.write_text(HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_an_erased_lead_takes_no_outcome(loop: DailyLoop, people: dict[str, Session],
+                                        tmp_path: Path) -> None:
+    store, manager = loop.store, people["manager"]
+    tapped = str(uuid.uuid4())
+    store.record_outcome(people["o1"], outcome_id=tapped, county_id="qingzu", plan_date=DAY,
+                         lead_id="L01-03", outcome="met", consent=True)
+    store.erase_personal_data(manager, "qingzu", "L01-02", "owner asked")
+    store.erase_personal_data(manager, "qingzu", "L01-03", "owner asked")
+    path = _file(tmp_path, f"qingzu,{DAY},L01-01,interested,yes,,",
+                 f"qingzu,{DAY},L01-02,interested,yes,2025-03-10,call owner on 13812345678")
+    with pytest.raises(InputError) as err:
+        loop.import_outcomes(manager, path)
+    assert (err.value.file, err.value.row, err.value.field) == (str(path), 2, "lead_id")
+    assert "erased" in err.value.reason and "do-not-visit" in err.value.reason
+    with store.engine.connect() as c:  # nothing of the file, no follow-up booked
+        assert c.execute(sa.select(S.outcomes.c.lead_id)).scalars().all() == ["L01-03"]
+    assert count_rows(store, S.follow_ups) == 0
+    # the officer's phone is refused the same way ...
+    with pytest.raises(InputError, match="erased"):
+        store.record_outcome(people["o1"], outcome_id=str(uuid.uuid4()), county_id="qingzu",
+                             plan_date=DAY, lead_id="L01-02", outcome="met", consent=True)
+    # ... but a tap stored before the erasure, sent again, still gets its answer
+    again = store.record_outcome(people["o1"], outcome_id=tapped, county_id="qingzu",
+                                 plan_date=DAY, lead_id="L01-03", outcome="met", consent=True)
+    assert again.outcome_id == tapped and again.notes == ""
