@@ -11,7 +11,8 @@ import re
 
 from countyreach.errors import InputError
 
-__all__ = ["check_date", "parse_date", "county_today", "CHINA_TZ"]
+__all__ = ["check_date", "parse_date", "county_today", "is_ahead", "check_visit_made",
+           "CHINA_TZ"]
 
 # ISO's basic form (20261124) and week dates are refused: a lender types the extended form,
 # and anything else is likelier a typo than a date.
@@ -77,3 +78,56 @@ def county_today(now: dt.datetime | None = None) -> str:
     if t.tzinfo is None:
         t = t.replace(tzinfo=dt.UTC)
     return t.astimezone(CHINA_TZ).date().isoformat()
+
+
+def is_ahead(day: str, now: dt.datetime | None = None) -> bool:
+    """Whether ``day`` (``YYYY-MM-DD``) is still to come in the counties at ``now``.
+
+    Parameters
+    ----------
+    day : str
+        A checked date.
+    now : datetime, optional
+        The moment (default: the wall clock), as :func:`county_today`.
+
+    Returns
+    -------
+    bool
+    """
+    return day > county_today(now)
+
+
+def check_visit_made(value: object, now: dt.datetime | None = None,
+                     field_name: str = "plan_date") -> str:
+    """The day of a visit whose outcome is being recorded: a date, not after today.
+
+    The one rule for every way an outcome comes in (the officer's page, an outcomes file,
+    the API): it is recorded on the day of the visit or later. Saved ahead it would count
+    as a visit made: planning would keep the stop fixed, and training would learn from a
+    visit that never happened.
+
+    Parameters
+    ----------
+    value : object
+        The visit's day (``date`` or ``YYYY-MM-DD``).
+    now : datetime, optional
+        The moment (the store's clock; default: the wall clock), as :func:`county_today`.
+    field_name : str
+        What the error names.
+
+    Returns
+    -------
+    str
+        The day, ``YYYY-MM-DD``.
+
+    Raises
+    ------
+    InputError
+        Naming ``field_name``: not a date, or a day still to come.
+    """
+    day = check_date(value, field_name)
+    if is_ahead(day, now):
+        raise InputError(f"the visit of {day} has not happened yet (today is "
+                         f"{county_today(now)}): an outcome is recorded on the day of the "
+                         "visit or later", field=field_name)
+    return day

@@ -3,6 +3,7 @@ with bad rows names them all at once."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from pathlib import Path
 
@@ -14,10 +15,11 @@ from countyreach.errors import InputError
 from countyreach.services.loop import DailyLoop
 from countyreach.store import Session, Store
 from countyreach.store import schema as S
-from countyreach.store.testing import synthetic_day
+from countyreach.store.testing import Clock, synthetic_day
 from tests.store_people import DAY, count_rows
 
 HEADER = "county_id,plan_date,lead_id,outcome,consent,follow_up_on,reason\n"
+AHEAD = "2025-03-04"  # the day after DAY
 
 
 @pytest.fixture()
@@ -64,3 +66,25 @@ def test_an_erased_lead_takes_no_outcome(loop: DailyLoop, people: dict[str, Sess
     again = store.record_outcome(people["o1"], outcome_id=tapped, county_id="qingzu",
                                  plan_date=DAY, lead_id="L01-03", outcome="met", consent=True)
     assert again.outcome_id == tapped and again.notes == ""
+
+
+def test_a_visit_still_to_come_takes_no_outcome(loop: DailyLoop, people: dict[str, Session],
+                                               clock: Clock, tmp_path: Path) -> None:
+    store, manager = loop.store, people["manager"]
+    problem, plan = synthetic_day(plan_date=AHEAD)
+    store.publish(manager, "qingzu", AHEAD, store.save_plan(manager, "qingzu", AHEAD,
+                                                            problem, plan))
+    path = _file(tmp_path, f"qingzu,{DAY},L01-01,met,yes,,",
+                 f"qingzu,{AHEAD},L01-02,met,yes,,")
+    # 15:00 in the county on DAY: the published day ahead has not come
+    with pytest.raises(InputError) as err:
+        loop.import_outcomes(manager, path)
+    assert (err.value.file, err.value.row, err.value.field) == (str(path), 2, "plan_date")
+    assert "has not happened yet" in err.value.reason
+    assert count_rows(store, S.outcomes) == 0
+    with pytest.raises(InputError, match="has not happened yet"):  # nor from the phone
+        store.record_outcome(people["o1"], outcome_id=str(uuid.uuid4()), county_id="qingzu",
+                             plan_date=AHEAD, lead_id="L01-01", outcome="met", consent=True)
+    # the county's day, not the server's: 01:00 of AHEAD in the county is 17:00 UTC of DAY
+    clock.t += dt.timedelta(hours=10)
+    assert loop.import_outcomes(manager, path) == {"recorded": 2, "already_there": 0}

@@ -17,6 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from countyreach.dates import check_visit_made
 from countyreach.errors import AccessDenied, InputError
 from countyreach.store import schema as S
 from countyreach.store.access import Guard
@@ -123,7 +124,9 @@ class OutcomeRepository:
         Raises
         ------
         InputError
-            A malformed field (named), an ``outcome_id`` used for another visit, or a lead
+            A malformed field (named), a ``plan_date`` still to come in the county
+            (:func:`countyreach.dates.check_visit_made`), an ``outcome_id`` used for another
+            visit, or a lead
             whose personal data was erased (``lead_id``; a retry of a tap recorded before
             the erasure still returns its record).
         AccessDenied
@@ -191,7 +194,7 @@ class OutcomeRepository:
             raise InputError(f"outcome_id must be a UUID, got {outcome_id!r}",
                              field="outcome_id") from None
         check_id(county_id, "county_id")
-        plan_date = check_date(plan_date)
+        plan_date = check_visit_made(plan_date, self._db.now())
         check_id(lead_id, "lead_id")
         code = parse_enum(Outcome, outcome, "outcome")
         if not isinstance(consent, bool) or not isinstance(opt_out, bool):
