@@ -88,3 +88,25 @@ def test_a_visit_still_to_come_takes_no_outcome(loop: DailyLoop, people: dict[st
     # the county's day, not the server's: 01:00 of AHEAD in the county is 17:00 UTC of DAY
     clock.t += dt.timedelta(hours=10)
     assert loop.import_outcomes(manager, path) == {"recorded": 2, "already_there": 0}
+
+
+def test_a_file_with_several_bad_rows_names_them_all(loop: DailyLoop,
+                                                     people: dict[str, Session],
+                                                     tmp_path: Path) -> None:
+    """The README's promise for every input file: all its bad rows in one message."""
+    path = _file(tmp_path,
+                 f"qingzu,{DAY},L01-01,met,yes,,",          # good
+                 f"qingzu,{DAY},L01-02,maybe,yes,,",        # 2: no such outcome
+                 f"qingzu,{DAY},NOBODY,met,yes,,",          # 3: not on a published route
+                 "qingzu,2025-13-40,L01-03,met,yes,,",      # 4: not a date
+                 f"nowhere,{DAY},L01-04,met,yes,,",         # 5: no such county
+                 f"qingzu,{DAY},L02-01,met,perhaps,,",      # 6: consent not yes/no
+                 f"qingzu,{DAY},L02-02,met,yes,,")          # good
+    with pytest.raises(InputError) as err:
+        loop.import_outcomes(people["admin"], path)
+    assert (err.value.file, err.value.row, err.value.field) == (str(path), 2, "outcome")
+    text = str(err.value)
+    for row, field in ((3, "lead_id"), (4, "plan_date"), (5, "county_id"), (6, "consent")):
+        assert f"row {row}, field {field!r}" in text, text
+    assert "row 7" not in text and "row 1," not in text
+    assert count_rows(loop.store, S.outcomes) == 0  # nothing written

@@ -23,17 +23,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import shutil
 import threading
 import uuid
-from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
-from countyreach.csvio import read_csv_table
 from countyreach.errors import AccessDenied, InputError
 from countyreach.io import (
     County,
@@ -63,6 +60,7 @@ from countyreach.services.models import (
     mark_randomised,
     retrain,
 )
+from countyreach.services.outcome_files import OUTCOME_FILE_COLUMNS, located, read_outcome_file
 from countyreach.services.republish import PlanChanges
 from countyreach.services.visited import plan_store_day, visited_stops
 from countyreach.store import ImportReport, OutcomeRecord, Session, Store
@@ -78,11 +76,7 @@ from routing.problem import RoutingRules
 __all__ = ["CountyImport", "StorePlan", "EraseReport", "DailyLoop", "county_home",
            "OUTCOME_FILE_COLUMNS"]
 
-#: Columns of an outcomes file (``countyreach outcomes import``).
-OUTCOME_FILE_COLUMNS = ("county_id", "plan_date", "lead_id", "outcome")
 _MAP_FILES = ("roads", "villages", "branches")
-# One outcome id per file row, the same on every import of the file: re-importing is a no-op.
-_OUTCOME_NS = uuid.UUID("6f1c1b1e-8d1a-4c55-9a51-2b4f0d6c3e10")
 
 
 def county_home(home: Path, county_id: str) -> Path:
@@ -468,51 +462,26 @@ class DailyLoop:
             other_loan_asked=other_loan_asked)
 
     def import_outcomes(self, session: Session, path: str | Path) -> dict[str, int]:
-        """Record outcomes from a CSV (:data:`OUTCOME_FILE_COLUMNS`, optional ``consent``,
-        ``opt_out``, ``follow_up_on``, ``amount_yuan``, ``reason``, ``other_loan_month``,
-        ``other_loan_asked``: true/false, blank false, implied by a month); re-importing is
-        a no-op.
+        """Record outcomes from a CSV (see
+        :func:`~countyreach.services.outcome_files.read_outcome_file`); re-importing is a
+        no-op.
 
         Raises
         ------
         InputError
-            Naming the file, row and field of the first bad row; nothing is recorded.
+            Located at the file's first bad row, its message listing every other (at most
+            20, as every input file's); nothing is recorded.
         """
-        p = Path(path)
-        # UTF-8 or GBK (a sheet saved by Excel or WPS on a Chinese desktop), as every input.
-        df = read_csv_table(p, OUTCOME_FILE_COLUMNS)
-        visits = []
-        seen: Counter[str] = Counter()
-        for i, rec in enumerate(df.to_dict(orient="records"), start=1):
-            try:
-                visit = dict(
-                    county_id=rec["county_id"].strip(),
-                    plan_date=rec["plan_date"].strip(), lead_id=rec["lead_id"].strip(),
-                    outcome=rec["outcome"].strip(),
-                    consent=_flag(rec.get("consent", "1"), True, "consent"),
-                    opt_out=_flag(rec.get("opt_out", ""), False, "opt_out"),
-                    follow_up_on=(rec.get("follow_up_on") or "").strip() or None,
-                    reason=rec.get("reason", ""),
-                    amount_yuan=(rec.get("amount_yuan") or "").strip() or None,
-                    other_loan_month=(rec.get("other_loan_month") or "").strip() or None,
-                    other_loan_asked=_flag(rec.get("other_loan_asked", ""), False,
-                                           "other_loan_asked"))
-            except InputError as exc:
-                raise InputError(exc.reason, file=str(p), row=i, field=exc.field) from None
-            # the id is the outcome's content (and which copy of it in this file), not the
-            # file's name or row: the same rows in a copy, or in another order, are there
-            key = json.dumps(visit, sort_keys=True, ensure_ascii=False)
-            seen[key] += 1
-            visits.append({"outcome_id": str(uuid.uuid5(_OUTCOME_NS, f"{seen[key]}|{key}")),
-                           **visit})
+        read = read_outcome_file(path)
         before = self.store.now()
         try:
             # one transaction: a bad row leaves the store as it was
-            out = self.store.record_outcomes(session, visits)
+            out = self.store.record_outcomes(session, read.visits, rows=read.rows,
+                                             bad_rows=read.errors)
         except InputError as exc:
-            raise InputError(exc.reason, file=str(p), row=exc.row, field=exc.field) from None
-        except AccessDenied as exc:  # not the caller's county at all
-            raise InputError(str(exc), file=str(p), field="county_id") from None
+            raise located(exc, read.path) from None
+        except AccessDenied as exc:  # not the caller's store at all (a session gone)
+            raise InputError(str(exc), file=str(read.path), field="county_id") from None
         fresh = sum(r.recorded_at >= before for r in out)
         return {"recorded": fresh, "already_there": len(out) - fresh}
 
@@ -550,14 +519,3 @@ class DailyLoop:
         finally:
             with self._lock:
                 self._data.clear()
-
-
-def _flag(text: object, default: bool, name: str) -> bool:
-    t = str(text).strip().lower()
-    if t == "":
-        return default
-    if t in ("1", "true", "yes", "y", "是"):
-        return True
-    if t in ("0", "false", "no", "n", "否"):
-        return False
-    raise InputError(f"expected yes/no, got {text!r}", field=name)

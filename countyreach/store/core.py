@@ -28,7 +28,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from countyreach.errors import StoreError
+from countyreach.errors import InputError, StoreError
 from countyreach.officer_day import OfficerDay
 from countyreach.store.access import Guard
 from countyreach.store.audit import AuditLog
@@ -274,11 +274,12 @@ class Store:
             notes=notes, consent=consent, opt_out=opt_out, follow_up_on=follow_up_on,
             other_loan_month=other_loan_month, other_loan_asked=other_loan_asked)
 
-    def record_outcomes(self, session: Session,
-                        visits: Sequence[Mapping[str, Any]]) -> list[OutcomeRecord]:
-        """Record many visits' outcomes, all or none: see
+    def record_outcomes(self, session: Session, visits: Sequence[Mapping[str, Any]], *,
+                        rows: Sequence[int] | None = None,
+                        bad_rows: Sequence[InputError] = ()) -> list[OutcomeRecord]:
+        """Record many visits' outcomes, all or none, every bad one named: see
         :meth:`OutcomeRepository.record_outcomes`."""
-        return self.outcomes.record_outcomes(session, visits)
+        return self.outcomes.record_outcomes(session, visits, rows=rows, bad_rows=bad_rows)
 
     def visit_outcomes(self, session: Session, county_id: str,
                        plan_date: str) -> list[OutcomeRecord]:

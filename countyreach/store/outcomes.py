@@ -17,6 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from countyreach.csvio import row_errors
 from countyreach.dates import check_visit_made
 from countyreach.errors import AccessDenied, InputError
 from countyreach.store import schema as S
@@ -138,14 +139,25 @@ class OutcomeRepository:
             notes=notes, consent=consent, opt_out=opt_out, follow_up_on=follow_up_on,
             other_loan_month=other_loan_month, other_loan_asked=other_loan_asked))
 
-    def record_outcomes(self, session: Session,
-                        visits: Sequence[Mapping[str, Any]]) -> list[OutcomeRecord]:
+    def record_outcomes(self, session: Session, visits: Sequence[Mapping[str, Any]], *,
+                        rows: Sequence[int] | None = None,
+                        bad_rows: Sequence[InputError] = ()) -> list[OutcomeRecord]:
         """Record many visits' outcomes in one transaction: all of them or none.
+
+        Every visit is checked, so one error names every bad one (a file with a few typos
+        is fixed in one pass).
 
         Parameters
         ----------
         visits : sequence of mapping
             Each the keyword arguments of :meth:`record_outcome`.
+        rows : sequence of int, optional
+            The row each visit is named by in errors (a file's row); default its 1-based
+            position in ``visits``.
+        bad_rows : sequence of InputError
+            Rows the caller could not make a visit of (a file's unreadable cells), each
+            with its ``row``: reported with the visits' own errors, and with any of them
+            nothing is recorded.
 
         Returns
         -------
@@ -155,26 +167,47 @@ class OutcomeRepository:
         Raises
         ------
         InputError
-            Naming the row (1-based position in ``visits``) and field of the first bad
-            visit, or ``lead_id`` for a visit not on a published route the caller may
-            record for; nothing is recorded.
+            Located at the first bad row (``row``, ``field``; ``lead_id`` for a visit not on
+            a published route the caller may record for, ``county_id`` for a county not
+            theirs). With more than one bad row a :class:`~countyreach.errors.RowErrors`
+            whose message lists the others (each row's first problem, at most 20) and whose
+            ``rows`` holds each row's error; nothing is recorded.
+        AccessDenied
+            The session is not valid.
         """
+        at = list(rows) if rows is not None else list(range(1, len(visits) + 1))
+        if len(at) != len(visits):
+            raise InputError("rows must name one row per visit", field="rows")
+        errors = list(bad_rows)
         steps = []
-        for i, visit in enumerate(visits, start=1):
+        for i, visit in zip(at, visits, strict=True):
             try:
-                steps.append(self._prepare(session, **visit))
+                steps.append((i, str(visit.get("county_id")), self._prepare(session, **visit)))
             except InputError as exc:
-                raise InputError(exc.reason, row=i, field=exc.field) from None
+                errors.append(InputError(exc.reason, row=i, field=exc.field))
 
         def run(conn: Connection) -> list[OutcomeRecord]:
-            out = []
-            for i, step in enumerate(steps, start=1):
+            who = self._guard.principal(conn, session)
+            # each county once: a file for a county not the caller's is one problem per row,
+            # not one per row and step
+            refused: dict[str, str] = {}
+            for cid in sorted({c for _, c, _ in steps}):
                 try:
+                    self._guard.scope(conn, who, cid, Role.OFFICER, Role.MANAGER, Role.ADMIN)
+                except (AccessDenied, InputError) as exc:
+                    refused[cid] = exc.reason if isinstance(exc, InputError) else str(exc)
+            out = []
+            for i, cid, step in steps:
+                try:
+                    if cid in refused:
+                        raise InputError(refused[cid], field="county_id")
                     out.append(step(conn))
                 except InputError as exc:
-                    raise InputError(exc.reason, row=i, field=exc.field) from None
+                    errors.append(InputError(exc.reason, row=i, field=exc.field))
                 except AccessDenied as exc:
-                    raise InputError(str(exc), row=i, field="lead_id") from None
+                    errors.append(InputError(str(exc), row=i, field="lead_id"))
+            if errors:  # the transaction is rolled back
+                raise row_errors("these visits", sorted(errors, key=lambda e: e.row or 0))
             return out
 
         return self._db.write(run)
