@@ -145,6 +145,7 @@ ERASE_HINT = "give --county ID, or --all-matches to erase every one of them"
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
+    from countyreach.input_warnings import print_warning
     from countyreach.services.erasure import ManyMatches
 
     store, loop = _open()
@@ -157,6 +158,9 @@ def cmd_erase(args: argparse.Namespace) -> int:
     for e in rep.erasures:
         print(f"Erased {e.lead_id} of {e.county_id}: name, phone, address, notes, loans "
               "elsewhere, plan copies and their reasons; on the do-not-visit list for good")
+        if e.reason_scrubbed:
+            print_warning(f"the reason of {e.lead_id} named the person (name, phone or "
+                          "address): left out of the reason kept")
         for day, officer_id in e.withdrawn:
             print(f"  withdrawn from {officer_id}'s published list of {day} (not visited yet)")
     for county_id, day in rep.replan_advised():
@@ -237,5 +241,7 @@ def add_store_subcommands(sub: Any, county_sub: Any) -> None:
     p.add_argument("--all-matches", action="store_true",
                    help="erase every lead that matches (without it a request that matches "
                         "more than one lead erases nothing and lists them)")
-    p.add_argument("--reason", default="", help="why (kept in the audit log)")
+    p.add_argument("--reason", default="", help="why, kept for good on the do-not-visit "
+                                                "list (e.g. 'owner asked at the branch'); the "
+                                                "person's name, phone and address are left out")
     p.set_defaults(func=cmd_erase)

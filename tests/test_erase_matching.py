@@ -6,10 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from countyreach.cli import main
 from countyreach.settings import get_settings
 from countyreach.store import Store
+from countyreach.store import schema as S
 from tests.store_people import PW
 
 
@@ -88,3 +90,16 @@ def test_a_county_the_caller_does_not_have_is_refused(two_counties: Store,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["-q", "erase", "B0007", "--county", "nowhere"]) == 2
     assert "unknown county 'nowhere'" in capsys.readouterr().err
+
+
+def test_the_reason_kept_leaves_the_person_out(two_counties: Store,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    reason = "庆祖镇冯氏制衣厂老板要求删除，电话 138-0000-0001；13800000002 是别人"
+    assert main(["-q", "erase", "B0001", "--county", "qingzu", "--reason", reason]) == 0
+    err = capsys.readouterr().err
+    assert "warning" in err and "B0001" in err
+    with two_counties.engine.connect() as c:
+        kept = c.execute(sa.select(S.do_not_visit.c.reason).where(
+            S.do_not_visit.c.county_id == "qingzu")).scalar_one()
+    assert "冯氏" not in kept and "0001" not in kept
+    assert "老板要求删除" in kept and "13800000002" in kept  # the rest of it, as written

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -123,6 +124,11 @@ class DoNotVisitRepository(Repository):
         keeps the stop, so it still matches what was checked and published, and a re-plan
         of the day closes the gap. Those from the county's today on are returned.
 
+        The list's reason (``reason``, or an earlier refusal's when the lead was listed
+        already) is free text kept for good: the lead's name, phone number (however
+        written) and address are dropped from it, and ``Erasure.reason_scrubbed`` says so.
+        Give a reason without them, e.g. "owner asked at the branch, 2026-12-05".
+
         Returns
         -------
         Erasure
@@ -132,6 +138,9 @@ class DoNotVisitRepository(Repository):
 
         def run(conn: Connection) -> Erasure:
             who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            person = conn.execute(sa.select(S.leads.c.name, S.leads.c.phone, S.leads.c.address)
+                                  .where(S.leads.c.county_id == county_id,
+                                         S.leads.c.lead_id == lead_id)).first()
             n_leads = conn.execute(
                 S.leads.update().where(S.leads.c.county_id == county_id,
                                        S.leads.c.lead_id == lead_id)
@@ -152,11 +161,12 @@ class DoNotVisitRepository(Repository):
             n_versions = _scrub_plans(conn, county_id, lead_id)
             withdrawn = _unvisited_days(conn, county_id, lead_id, county_today(self._db.now()))
             self.add(conn, who, county_id, lead_id, reason or "personal data erased", "erasure")
+            scrubbed = person is not None and _scrub_reason(conn, county_id, lead_id, *person)
             self._audit.write(conn, who, AuditAction.ERASE_PERSONAL_DATA, county_id, lead_id,
                               leads=n_leads, plan_versions=n_versions,
                               loans_elsewhere=n_elsewhere, loans_elsewhere_none=n_none,
                               withdrawn=[f"{d}/{o}" for d, o in withdrawn])
-            return Erasure(county_id, lead_id, n_versions, withdrawn)
+            return Erasure(county_id, lead_id, n_versions, withdrawn, scrubbed)
 
         return self._db.write(run)
 
@@ -332,3 +342,32 @@ def _scrub_plans(conn: Connection, county_id: str, lead_id: str) -> int:
             # as PlanRepository.save_plan writes it
             explanations_json=json.dumps(why, ensure_ascii=False, sort_keys=True)))
     return len(rows)
+
+
+# A run of digits written as a phone number may be (spaces, dashes, dots, brackets, a +86;
+# full-width digits too, as a Chinese input method types them).
+_PHONE_RUN_RE = re.compile(r"[+＋]?[0-9０-９][0-9０-９\s\-.()（）－]{5,}[0-9０-９]")
+
+
+def _scrub_reason(conn: Connection, county_id: str, lead_id: str, name: str, phone: str,
+                  address: str) -> bool:
+    """Drop the person's name, phone and address from the list's reason of the lead;
+    whether it held one."""
+    dnv = S.do_not_visit
+    where = (dnv.c.county_id == county_id, dnv.c.lead_id == lead_id)
+    text = conn.execute(sa.select(dnv.c.reason).where(*where)).scalar() or ""
+    clean = text
+    # the longest first: a name inside the address goes with the address
+    for value in sorted((v.strip() for v in (name, address, phone) if v), key=len,
+                        reverse=True):
+        if len(value) >= 2:
+            clean = clean.replace(value, "")
+    wanted = phone_key(phone)
+    if wanted is not None:
+        clean = _PHONE_RUN_RE.sub(
+            lambda m: "" if phone_key(unicodedata.normalize("NFKC", m.group())) == wanted
+            else m.group(), clean)
+    if clean == text:
+        return False
+    conn.execute(dnv.update().where(*where).values(reason=" ".join(clean.split())))
+    return True

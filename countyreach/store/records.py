@@ -293,3 +293,6 @@ class Erasure:
     lead_id: str
     plan_versions: int
     withdrawn: tuple[tuple[str, str], ...] = ()
+    #: The do-not-visit list's reason named the person (name, phone or address): those
+    #: words were dropped from what is kept.
+    reason_scrubbed: bool = False
