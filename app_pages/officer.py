@@ -20,6 +20,7 @@ import streamlit as st
 
 from app_pages import common as ui
 from app_pages import offline_outcomes as phone
+from countyreach.dates import is_ahead
 from countyreach.errors import AccessDenied, InputError
 from countyreach.i18n import OUTCOMES, outcome_label, t
 from countyreach.officer_day import DayStop, OfficerDay
@@ -249,8 +250,9 @@ def _why(text: str) -> None:
 
 
 def _ahead(plan_date: str) -> bool:
-    """A day still to come: its visits have no outcome yet."""
-    return plan_date > dt.date.today().isoformat()
+    """A day still to come in the county: its visits take no outcome yet (the store's rule,
+    :func:`countyreach.dates.check_visit_made`)."""
+    return is_ahead(plan_date)
 
 
 def _outcome(od: OfficerDay, s: DayStop, done: dict[str, Outcome]) -> None:

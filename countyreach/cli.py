@@ -15,7 +15,7 @@ countyreach users add wang --role manager --county qingzu   # asks for the passw
 countyreach plan qingzu --date 2026-11-24 --publish         # plan from the store
 countyreach outcomes import outcomes.csv  # outcomes recorded on paper
 countyreach retrain qingzu                # new model version and its held-out metrics
-countyreach erase 13800000001             # a person's data everywhere (id, name or phone)
+countyreach erase 13800000001 --county qingzu   # a business's personal data, for good
 """
 
 from __future__ import annotations

@@ -166,13 +166,32 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     return 0
 
 
+#: How ``erase`` narrows a request that names several leads.
+ERASE_HINT = "give --county ID, or --all-matches to erase every one of them"
+
+
 def cmd_erase(args: argparse.Namespace) -> int:
+    from countyreach.input_warnings import print_warning
+    from countyreach.services.erasure import ManyMatches
+
     store, loop = _open()
     with store:
-        rep = loop.erase(store.operator_session(), args.person, args.reason)
-    for county_id, lead_id in rep.leads:
-        print(f"Erased {lead_id} of {county_id}: name, phone, address, notes, plan copies; "
-              "on the do-not-visit list for good")
+        try:
+            rep = loop.erase(store.operator_session(), args.person, args.reason,
+                             county_id=args.county, all_matches=args.all_matches)
+        except ManyMatches as exc:  # the same refusal, in the command line's words
+            raise ManyMatches(exc.person, exc.matches, ERASE_HINT) from None
+    for e in rep.erasures:
+        print(f"Erased {e.lead_id} of {e.county_id}: name, phone, address, notes, loans "
+              "elsewhere, plan copies and their reasons; on the do-not-visit list for good")
+        if e.reason_scrubbed:
+            print_warning(f"the reason of {e.lead_id} named the person (name, phone or "
+                          "address): left out of the reason kept")
+        for day, officer_id in e.withdrawn:
+            print(f"  withdrawn from {officer_id}'s published list of {day} (not visited yet)")
+    for county_id, day in rep.replan_advised():
+        print(f"Re-plan advised: countyreach plan {county_id} --date {day} --publish "
+              "(the other stops keep the times planned around the one withdrawn)")
     print(f"Model files searched: {rep.model_files_checked}; removed (held the person's "
           f"data): {len(rep.model_files_removed)}")
     return 0
@@ -245,7 +264,16 @@ def add_store_subcommands(sub: Any, county_sub: Any) -> None:
                    help="read the password from the first line of standard input")
     q.set_defaults(func=cmd_users_add)
 
-    p = sub.add_parser("erase", help="erase a person's data everywhere (lead id, name or phone)")
-    p.add_argument("person")
-    p.add_argument("--reason", default="", help="why (kept in the audit log)")
+    p = sub.add_parser("erase", help="erase a business's personal data for good (lead id, "
+                                     "name or whole phone number; one lead unless "
+                                     "--all-matches)")
+    p.add_argument("person", help="a lead id, a name or a phone number (the whole number)")
+    p.add_argument("--county", help="look in this county only (lead ids repeat across "
+                                    "counties)")
+    p.add_argument("--all-matches", action="store_true",
+                   help="erase every lead that matches (without it a request that matches "
+                        "more than one lead erases nothing and lists them)")
+    p.add_argument("--reason", default="", help="why, kept for good on the do-not-visit "
+                                                "list (e.g. 'owner asked at the branch'); the "
+                                                "person's name, phone and address are left out")
     p.set_defaults(func=cmd_erase)

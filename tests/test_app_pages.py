@@ -447,9 +447,11 @@ def test_a_reload_opens_on_the_day_picked(page: str, user: str, key: str) -> Non
 
 def test_a_day_ahead_shows_the_list_without_outcome_buttons() -> None:
     """Outcomes saved ahead would count as visits made, and planning would keep them fixed."""
+    from countyreach.dates import county_today
     from countyreach.services.workspace import DEMO_PASSWORD
 
-    ahead = dt.date.today() + dt.timedelta(days=1)
+    # ahead in the county (UTC+8), whatever the server's zone
+    ahead = dt.date.fromisoformat(county_today()) + dt.timedelta(days=1)
     at = _plan(_app())
     day = at.session_state["day"]
     store = _store()

@@ -48,6 +48,29 @@ def test_reimport_keeps_an_erased_lead_erased(county_loop: DailyLoop, county_cop
     assert first["lead_id"] in county_loop.store.do_not_visit_ids(admin, "qingzu")
 
 
+def test_reimport_keeps_an_erased_leads_loans_elsewhere_out(county_loop: DailyLoop,
+                                                           county_copy: Path) -> None:
+    admin = county_loop.store.operator_session()
+    store = county_loop.store
+    rows = pd.read_csv(county_copy / "loans_elsewhere.csv", dtype=str, keep_default_na=False)
+    borrowed = rows.loc[rows["month"] != "", "lead_id"].iloc[0]  # a loan elsewhere on record
+    clean = rows.loc[rows["month"] == "", "lead_id"].iloc[0]  # checked: none
+    for lead_id in (borrowed, clean):
+        county_loop.erase(admin, lead_id, county_id="qingzu")
+    history, book = store.history_frame(admin, "qingzu"), store.loan_book_frame(admin, "qingzu")
+
+    report = county_loop.import_county(admin, county_copy)  # the lender's file still has them
+    known = store.loans_elsewhere_frame(admin, "qingzu")
+    assert known is not None and not known["lead_id"].isin([borrowed, clean]).any()
+    n = int(rows["lead_id"].isin([borrowed, clean]).sum())
+    assert f"{n} row(s) of leads erased earlier: not kept" in "\n".join(report.lines())
+    # the bank's own records of them carry no personal data and stayed through the erasure:
+    # the import brings back nothing the erasure removed
+    pd.testing.assert_frame_equal(store.history_frame(admin, "qingzu"), history)
+    assert book is not None
+    pd.testing.assert_frame_equal(store.loan_book_frame(admin, "qingzu"), book)
+
+
 def test_leads_and_officers_the_files_drop_are_retired_and_never_planned(
         county_loop: DailyLoop, county_copy: Path) -> None:
     admin = county_loop.store.operator_session()

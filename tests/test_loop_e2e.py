@@ -93,6 +93,20 @@ def test_simulate_loop_command_prints_days_and_models(tmp_path: Path, demo_dir: 
     assert code == 2
 
 
+def test_simulate_loop_runs_days_still_to_come(tmp_path: Path, demo_dir: Path, cache_dir: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """The store takes no outcome of a day still to come; a simulated one has come."""
+    from countyreach.cli import main
+
+    code = main(["-q", "--cache-dir", str(cache_dir), "simulate-loop", "--days", "1",
+                 "--start", "2099-03-02", "--county", str(demo_dir),
+                 "--db", f"sqlite:///{tmp_path / 'sim.sqlite'}", "--home", str(tmp_path / "home"),
+                 "--time-limit", "0.5"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "2099-03-02" in out
+
+
 @pytest.mark.parametrize("argv,field", [
     (["--days", "0"], "'--days'"), (["--start", "2026-13-01"], "'start'"),
     (["--officers", "0"], "'--officers'"), (["--retrain-every", "-1"], "'--retrain-every'"),

@@ -308,9 +308,10 @@ def test_retried_tap_records_once(store: Store, people: dict[str, Session],
 
 
 def test_officer_records_only_on_their_own_route(store: Store, people: dict[str, Session],
-                                                 published: int) -> None:
+                                                 published: int, clock: Clock) -> None:
     with pytest.raises(AccessDenied):
         record(store, people["o1"], "L02-01")
+    clock.t += dt.timedelta(hours=10)  # 01:00 of 2025-03-04 in the county: that day's visits
     with pytest.raises(AccessDenied):  # a draft is not a route
         problem, plan = synthetic_day(plan_date="2025-03-04")
         store.save_plan(people["manager"], "qingzu", "2025-03-04", problem, plan)

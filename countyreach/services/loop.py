@@ -23,17 +23,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import shutil
 import threading
 import uuid
-from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
-from countyreach.csvio import read_csv_table
 from countyreach.errors import AccessDenied, InputError
 from countyreach.io import (
     County,
@@ -46,6 +43,7 @@ from countyreach.io import (
 from countyreach.pipeline import CountyData, DayPlan, assemble_county_data, score_leads
 from countyreach.placement import check_county_places
 from countyreach.services.day_rules import DayRules, day_rules
+from countyreach.services.erasure import EraseReport, erase_person
 from countyreach.services.loan_files import (
     LOANS_ELSEWHERE_FILE,
     LOANS_FILE,
@@ -62,6 +60,7 @@ from countyreach.services.models import (
     mark_randomised,
     retrain,
 )
+from countyreach.services.outcome_files import OUTCOME_FILE_COLUMNS, located, read_outcome_file
 from countyreach.services.republish import PlanChanges
 from countyreach.services.visited import plan_store_day, visited_stops
 from countyreach.store import ImportReport, OutcomeRecord, Session, Store
@@ -77,12 +76,7 @@ from routing.problem import RoutingRules
 __all__ = ["CountyImport", "StorePlan", "EraseReport", "DailyLoop", "county_home",
            "OUTCOME_FILE_COLUMNS"]
 
-#: Columns of an outcomes file (``countyreach outcomes import``).
-OUTCOME_FILE_COLUMNS = ("county_id", "plan_date", "lead_id", "outcome")
 _MAP_FILES = ("roads", "villages", "branches")
-_ZLIB_PROBES = 256
-# One outcome id per file row, the same on every import of the file: re-importing is a no-op.
-_OUTCOME_NS = uuid.UUID("6f1c1b1e-8d1a-4c55-9a51-2b4f0d6c3e10")
 
 
 def county_home(home: Path, county_id: str) -> Path:
@@ -121,6 +115,8 @@ class CountyImport:
     #: Leads ``loans_elsewhere.csv`` shows checked without a loan elsewhere (rows without a
     #: month); ``None`` without the file.
     loans_elsewhere_none: int | None = None
+    #: Rows of ``loans_elsewhere.csv`` about leads whose personal data was erased: not kept.
+    loans_elsewhere_erased: int = 0
 
     def lines(self) -> list[str]:
         """A short report, one line per part."""
@@ -148,7 +144,9 @@ class CountyImport:
                 "  loans elsewhere: " + ("none known" if self.loans_elsewhere is None
                                          else f"{self.loans_elsewhere} known")
                 + (f", {self.loans_elsewhere_none} lead(s) checked with none"
-                   if self.loans_elsewhere_none else ""),
+                   if self.loans_elsewhere_none else "")
+                + (f", {self.loans_elsewhere_erased} row(s) of leads erased earlier: not kept"
+                   if self.loans_elsewhere_erased else ""),
                 f"  loan rule: no visit for a loan within {self.loan_rule_months} months of "
                 "one from us"]
 
@@ -168,15 +166,6 @@ class StorePlan:
     follow_ups: dict[str, str]
     excluded: dict[str, str]
     refused: str = ""
-
-
-@dataclass(frozen=True)
-class EraseReport:
-    """Whose personal data was erased, and which model files were checked."""
-
-    leads: tuple[tuple[str, str], ...]
-    model_files_checked: int
-    model_files_removed: tuple[str, ...]
 
 
 class DailyLoop:
@@ -280,12 +269,16 @@ class DailyLoop:
         self.store.import_loans_elsewhere(session, cid, elsewhere)
         changed = self._store_map_files(session, county)
         known = checked = None
+        n_erased = 0
         if elsewhere is not None:
-            blank = elsewhere["month"] == ""
-            known, checked = int((~blank).sum()), int(elsewhere.loc[blank, "lead_id"].nunique())
+            # the store kept none of an erased lead's rows: the report counts what it kept
+            kept = elsewhere[~elsewhere["lead_id"].isin(self.store.erased_ids(session, cid))]
+            n_erased = len(elsewhere) - len(kept)
+            blank = kept["month"] == ""
+            known, checked = int((~blank).sum()), int(kept.loc[blank, "lead_id"].nunique())
         return CountyImport(cid, leads, officers, counts, changed,
                             None if loans is None else len(loans),
-                            randomised, county.loan_rule_months, known, checked)
+                            randomised, county.loan_rule_months, known, checked, n_erased)
 
     def _store_map_files(self, session: Session, county: County) -> bool:
         dest = county_home(self.home, county.county_id)
@@ -472,51 +465,26 @@ class DailyLoop:
             other_loan_asked=other_loan_asked)
 
     def import_outcomes(self, session: Session, path: str | Path) -> dict[str, int]:
-        """Record outcomes from a CSV (:data:`OUTCOME_FILE_COLUMNS`, optional ``consent``,
-        ``opt_out``, ``follow_up_on``, ``amount_yuan``, ``reason``, ``other_loan_month``,
-        ``other_loan_asked``: true/false, blank false, implied by a month); re-importing is
-        a no-op.
+        """Record outcomes from a CSV (see
+        :func:`~countyreach.services.outcome_files.read_outcome_file`); re-importing is a
+        no-op.
 
         Raises
         ------
         InputError
-            Naming the file, row and field of the first bad row; nothing is recorded.
+            Located at the file's first bad row, its message listing every other (at most
+            20, as every input file's); nothing is recorded.
         """
-        p = Path(path)
-        # UTF-8 or GBK (a sheet saved by Excel or WPS on a Chinese desktop), as every input.
-        df = read_csv_table(p, OUTCOME_FILE_COLUMNS)
-        visits = []
-        seen: Counter[str] = Counter()
-        for i, rec in enumerate(df.to_dict(orient="records"), start=1):
-            try:
-                visit = dict(
-                    county_id=rec["county_id"].strip(),
-                    plan_date=rec["plan_date"].strip(), lead_id=rec["lead_id"].strip(),
-                    outcome=rec["outcome"].strip(),
-                    consent=_flag(rec.get("consent", "1"), True, "consent"),
-                    opt_out=_flag(rec.get("opt_out", ""), False, "opt_out"),
-                    follow_up_on=(rec.get("follow_up_on") or "").strip() or None,
-                    reason=rec.get("reason", ""),
-                    amount_yuan=(rec.get("amount_yuan") or "").strip() or None,
-                    other_loan_month=(rec.get("other_loan_month") or "").strip() or None,
-                    other_loan_asked=_flag(rec.get("other_loan_asked", ""), False,
-                                           "other_loan_asked"))
-            except InputError as exc:
-                raise InputError(exc.reason, file=str(p), row=i, field=exc.field) from None
-            # the id is the outcome's content (and which copy of it in this file), not the
-            # file's name or row: the same rows in a copy, or in another order, are there
-            key = json.dumps(visit, sort_keys=True, ensure_ascii=False)
-            seen[key] += 1
-            visits.append({"outcome_id": str(uuid.uuid5(_OUTCOME_NS, f"{seen[key]}|{key}")),
-                           **visit})
+        read = read_outcome_file(path)
         before = self.store.now()
         try:
             # one transaction: a bad row leaves the store as it was
-            out = self.store.record_outcomes(session, visits)
+            out = self.store.record_outcomes(session, read.visits, rows=read.rows,
+                                             bad_rows=read.errors)
         except InputError as exc:
-            raise InputError(exc.reason, file=str(p), row=exc.row, field=exc.field) from None
-        except AccessDenied as exc:  # not the caller's county at all
-            raise InputError(str(exc), file=str(p), field="county_id") from None
+            raise located(exc, read.path) from None
+        except AccessDenied as exc:  # not the caller's store at all (a session gone)
+            raise InputError(str(exc), file=str(read.path), field="county_id") from None
         fresh = sum(r.recorded_at >= before for r in out)
         return {"recorded": fresh, "already_there": len(out) - fresh}
 
@@ -530,70 +498,27 @@ class DailyLoop:
                        elsewhere=data.loans_elsewhere)
 
     # ------------------------------------------------------------------ erasure
-    def erase(self, session: Session, person: str, reason: str = "") -> EraseReport:
-        """Erase a person's data everywhere: store rows, plan versions and model files.
+    def erase(self, session: Session, person: str, reason: str = "", *,
+              county_id: str | None = None, all_matches: bool = False) -> EraseReport:
+        """Erase a person's data: store rows, plan versions and model files.
 
-        ``person`` is a lead id, a name or a phone number. Model files hold no personal
-        data by construction; every file under the data directory's ``models/`` (and the
-        file-mode model cache) is still searched for the name and phone, and removed if
-        one is found (a file written by an older version).
+        ``person`` is a lead id, a name or a whole phone number; ``county_id`` narrows the
+        search to one county, and a request that matches more than one lead erases nothing
+        unless ``all_matches`` (see :func:`countyreach.services.erasure.erase_person`).
+        Every file under the data directory's ``models/`` and the file-mode model cache is
+        searched.
 
         Raises
         ------
         InputError
             Nobody matches ``person``.
+        ManyMatches
+            Several leads match and ``all_matches`` is false (nothing erased).
         """
-        found = self.store.find_leads(session, person)
-        if not found:
-            raise InputError(f"no lead has the id, name or phone {person!r}", field="person")
-        needles: list[bytes] = []
-        for county_id, lead_id in found:
-            row = self.store.leads_frame(session, county_id, include_do_not_visit=True,
-                                         include_retired=True)
-            row = row[row["lead_id"] == lead_id]
-            for col in ("name", "phone", "address"):
-                for v in row[col].astype(str):
-                    if len(v.strip()) >= 2:
-                        needles.append(v.strip().encode("utf-8"))
-            self.store.erase_personal_data(session, county_id, lead_id, reason)
-        with self._lock:
-            self._data.clear()
-        checked, removed = 0, []
-        for root in {(self.home / "models"), (self.cache_dir / "models")}:
-            if not root.exists():
-                continue
-            for f in sorted(root.rglob("*.joblib")):
-                checked += 1
-                if _holds_any(f, needles):
-                    f.unlink()
-                    removed.append(str(f))
-        return EraseReport(tuple(found), checked, tuple(removed))
-
-
-def _holds_any(path: Path, needles: list[bytes]) -> bool:
-    """Whether a model file holds one of ``needles``, compressed or not."""
-    import zlib
-
-    raw = path.read_bytes()
-    blobs = [raw]
-    # the artefact is a short header then a zlib stream: find where the stream starts
-    start, tries = raw.find(b"\x78"), 0
-    while start != -1 and tries < _ZLIB_PROBES:
-        tries += 1
         try:
-            blobs.append(zlib.decompressobj().decompress(raw[start:]))
-            break
-        except zlib.error:
-            start = raw.find(b"\x78", start + 1)
-    return any(n in b for n in needles for b in blobs)
-
-
-def _flag(text: object, default: bool, name: str) -> bool:
-    t = str(text).strip().lower()
-    if t == "":
-        return default
-    if t in ("1", "true", "yes", "y", "是"):
-        return True
-    if t in ("0", "false", "no", "n", "否"):
-        return False
-    raise InputError(f"expected yes/no, got {text!r}", field=name)
+            return erase_person(self.store, session, person, reason, county_id=county_id,
+                                all_matches=all_matches,
+                                model_dirs=(self.home / "models", self.cache_dir / "models"))
+        finally:
+            with self._lock:
+                self._data.clear()

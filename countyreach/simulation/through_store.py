@@ -41,18 +41,20 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 import propensity
+from countyreach.dates import CHINA_TZ
 from countyreach.errors import InputError
 from countyreach.io import load_county, read_branches, read_villages
 from countyreach.services.loop import DailyLoop, StorePlan
 from countyreach.services.models import holdout_mask
 from countyreach.store import ModelRecord, Session, Store
 from countyreach.store.checks import check_date
+from countyreach.store.engine import now_utc
 from propensity.outcomes import Outcome
 from routing.params import SolveParams
 from routing.problem import RoutingRules
 
 __all__ = ["LoopDay", "ModelTruth", "RestartCheck", "StoreLoopResult", "synthetic_county",
-           "working_days", "truth_auc", "truth_ceiling_auc", "run_store_loop",
+           "working_days", "store_clock", "truth_auc", "truth_ceiling_auc", "run_store_loop",
            "format_store_loop"]
 
 #: The map files a synthetic county borrows from the county folder it is built on.
@@ -144,6 +146,31 @@ class StoreLoopResult:
     def frame(self) -> pd.DataFrame:
         """The per-day rows as a table."""
         return pd.DataFrame([d.__dict__ for d in self.days])
+
+
+def store_clock(last_day: str) -> Callable[[], dt.datetime] | None:
+    """The store's clock for a simulation that runs to ``last_day`` (None: the wall clock).
+
+    The store takes an outcome only for a visit whose day has come
+    (:func:`countyreach.dates.check_visit_made`), so a simulation of days still to come
+    runs on a clock moved ahead to the evening of its last day. It moves at the wall
+    clock's pace, so sessions expire as they would.
+
+    Parameters
+    ----------
+    last_day : str
+        The simulation's last working day, ``YYYY-MM-DD``.
+
+    Returns
+    -------
+    callable or None
+        A clock for :meth:`countyreach.store.Store.open`, or None when ``last_day`` has come.
+    """
+    end = dt.datetime.fromisoformat(f"{last_day}T18:00").replace(tzinfo=CHINA_TZ)
+    shift = end - now_utc()
+    if shift <= dt.timedelta(0):
+        return None
+    return lambda: now_utc() + shift
 
 
 def working_days(start: dt.date, n: int) -> list[str]:
@@ -414,8 +441,10 @@ def run_store_loop(store_url: str, county_dir: Path, days: int, start_date: dt.d
                             n_businesses=n_businesses, seed=seed)
     cid = load_county(folder).county_id
 
+    clock = store_clock(dates[-1])
+
     def open_loop() -> DailyLoop:
-        store = Store.open(store_url, bcrypt_rounds=bcrypt_rounds)
+        store = Store.open(store_url, bcrypt_rounds=bcrypt_rounds, clock=clock)
         return DailyLoop(store, home=home, cache_dir=cache_dir, cooling_days=cooling_days,
                          on_stale="warn")
 

@@ -28,7 +28,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from countyreach.errors import StoreError
+from countyreach.errors import InputError, StoreError
 from countyreach.officer_day import OfficerDay
 from countyreach.store.access import Guard
 from countyreach.store.audit import AuditLog
@@ -44,9 +44,11 @@ from countyreach.store.records import (
     OUTCOME_CODES,
     ROLES,
     AuditEntry,
+    Erasure,
     ImportMode,
     ImportRejected,
     ImportReport,
+    LeadMatch,
     ModelRecord,
     OutcomeRecord,
     PlanVersion,
@@ -272,11 +274,12 @@ class Store:
             notes=notes, consent=consent, opt_out=opt_out, follow_up_on=follow_up_on,
             other_loan_month=other_loan_month, other_loan_asked=other_loan_asked)
 
-    def record_outcomes(self, session: Session,
-                        visits: Sequence[Mapping[str, Any]]) -> list[OutcomeRecord]:
-        """Record many visits' outcomes, all or none: see
+    def record_outcomes(self, session: Session, visits: Sequence[Mapping[str, Any]], *,
+                        rows: Sequence[int] | None = None,
+                        bad_rows: Sequence[InputError] = ()) -> list[OutcomeRecord]:
+        """Record many visits' outcomes, all or none, every bad one named: see
         :meth:`OutcomeRepository.record_outcomes`."""
-        return self.outcomes.record_outcomes(session, visits)
+        return self.outcomes.record_outcomes(session, visits, rows=rows, bad_rows=bad_rows)
 
     def visit_outcomes(self, session: Session, county_id: str,
                        plan_date: str) -> list[OutcomeRecord]:
@@ -306,7 +309,7 @@ class Store:
         self.do_not_visit.opt_out(session, county_id, lead_id, reason, source=source)
 
     def erase_personal_data(self, session: Session, county_id: str, lead_id: str,
-                            reason: str = "") -> None:
+                            reason: str = "") -> Erasure:
         """Erase a business's personal data (PIPL): see
         :meth:`DoNotVisitRepository.erase_personal_data`.
 
@@ -319,15 +322,21 @@ class Store:
         system or the owner's word, not as records of its own, and the request withdraws
         that.
         """
-        self.do_not_visit.erase_personal_data(session, county_id, lead_id, reason)
+        return self.do_not_visit.erase_personal_data(session, county_id, lead_id, reason)
+
+    def erased_ids(self, session: Session, county_id: str) -> frozenset[str]:
+        """Leads whose personal data was erased: see :meth:`DoNotVisitRepository.erased_ids`."""
+        return self.do_not_visit.erased_ids(session, county_id)
 
     def do_not_visit_ids(self, session: Session, county_id: str) -> frozenset[str]:
         """Leads that must not be planned again."""
         return self.do_not_visit.ids(session, county_id)
 
-    def find_leads(self, session: Session, person: str) -> list[tuple[str, str]]:
-        """Leads named by id, name or phone: see :meth:`DoNotVisitRepository.find_leads`."""
-        return self.do_not_visit.find_leads(session, person)
+    def find_leads(self, session: Session, person: str,
+                   county_id: str | None = None) -> list[LeadMatch]:
+        """Leads named by id, name or whole phone number (in one county when given): see
+        :meth:`DoNotVisitRepository.find_leads`."""
+        return self.do_not_visit.find_leads(session, person, county_id)
 
     # -------------------------------------------------------------- the daily loop
     def due_follow_ups(self, session: Session, county_id: str,

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from countyreach.errors import AccessDenied, InputError
 from countyreach.store import schema as S
 from countyreach.store.checks import aware, check_id
+from countyreach.store.do_not_visit import erased
 from countyreach.store.plans import lock_county as lock_county_row
 from countyreach.store.records import AuditAction, ModelRecord, ModelState, Role, Session
 from countyreach.store.repository import Repository
@@ -376,7 +377,10 @@ class LearningRepository(Repository):
         transaction: its loans and the leads it shows without one; how many loans are stored.
 
         Same callers as :meth:`import_loan_book`; audited when either part changes (with how
-        many loans and checked leads were stored and replaced).
+        many loans and checked leads were stored and replaced). Rows of a lead whose
+        personal data was erased are not kept, whatever the report says: the erasure
+        withdrew what the bank knew of its loans elsewhere, for good (a lender's file
+        exported before the erasure still holds them).
 
         Parameters
         ----------
@@ -395,18 +399,22 @@ class LearningRepository(Repository):
 
         def run(conn: Connection) -> int:
             who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            gone = erased(conn, county_id)
+            loans = [r for r in rows.loans if r["lead_id"] not in gone]
+            none = [r for r in rows.none if r["lead_id"] not in gone]
             old = _replace_rows(conn, county_id, S.loans_elsewhere, LOANS_ELSEWHERE_COLUMNS,
-                                rows.loans)
+                                loans)
             old_none = _replace_rows(conn, county_id, S.loans_elsewhere_none, ("lead_id",),
-                                     rows.none)
+                                     none)
             if old is not None or old_none is not None:
                 self._audit.write(conn, who, AuditAction.IMPORT_HISTORY, county_id, county_id,
-                                  part="loans_elsewhere", loans=len(rows.loans),
-                                  replaced=len(rows.loans) if old is None else old,
-                                  checked_none=len(rows.none),
-                                  replaced_none=len(rows.none) if old_none is None
-                                  else old_none)
-            return len(rows.loans)
+                                  part="loans_elsewhere", loans=len(loans),
+                                  replaced=len(loans) if old is None else old,
+                                  checked_none=len(none),
+                                  replaced_none=len(none) if old_none is None else old_none,
+                                  kept_erased=len(rows.loans) + len(rows.none)
+                                  - len(loans) - len(none))
+            return len(loans)
 
         return self._db.write(run)
 

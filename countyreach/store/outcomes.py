@@ -17,6 +17,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from countyreach.csvio import row_errors
+from countyreach.dates import check_visit_made
 from countyreach.errors import AccessDenied, InputError
 from countyreach.store import schema as S
 from countyreach.store.access import Guard
@@ -33,7 +35,7 @@ from countyreach.store.checks import (
     next_day,
     parse_enum,
 )
-from countyreach.store.do_not_visit import DoNotVisitRepository, listed
+from countyreach.store.do_not_visit import DoNotVisitRepository, is_erased, listed
 from countyreach.store.engine import Database, insert_ignore
 from countyreach.store.follow_ups import add_follow_up, check_follow_up
 from countyreach.store.records import AuditAction, OutcomeRecord, PlanState, Role, Session
@@ -123,7 +125,11 @@ class OutcomeRepository:
         Raises
         ------
         InputError
-            A malformed field (named), or an ``outcome_id`` used for another visit.
+            A malformed field (named), a ``plan_date`` still to come in the county
+            (:func:`countyreach.dates.check_visit_made`), an ``outcome_id`` used for another
+            visit, or a lead
+            whose personal data was erased (``lead_id``; a retry of a tap recorded before
+            the erasure still returns its record).
         AccessDenied
             The lead is not on the caller's published route of the day.
         """
@@ -133,14 +139,25 @@ class OutcomeRepository:
             notes=notes, consent=consent, opt_out=opt_out, follow_up_on=follow_up_on,
             other_loan_month=other_loan_month, other_loan_asked=other_loan_asked))
 
-    def record_outcomes(self, session: Session,
-                        visits: Sequence[Mapping[str, Any]]) -> list[OutcomeRecord]:
+    def record_outcomes(self, session: Session, visits: Sequence[Mapping[str, Any]], *,
+                        rows: Sequence[int] | None = None,
+                        bad_rows: Sequence[InputError] = ()) -> list[OutcomeRecord]:
         """Record many visits' outcomes in one transaction: all of them or none.
+
+        Every visit is checked, so one error names every bad one (a file with a few typos
+        is fixed in one pass).
 
         Parameters
         ----------
         visits : sequence of mapping
             Each the keyword arguments of :meth:`record_outcome`.
+        rows : sequence of int, optional
+            The row each visit is named by in errors (a file's row); default its 1-based
+            position in ``visits``.
+        bad_rows : sequence of InputError
+            Rows the caller could not make a visit of (a file's unreadable cells), each
+            with its ``row``: reported with the visits' own errors, and with any of them
+            nothing is recorded.
 
         Returns
         -------
@@ -150,26 +167,47 @@ class OutcomeRepository:
         Raises
         ------
         InputError
-            Naming the row (1-based position in ``visits``) and field of the first bad
-            visit, or ``lead_id`` for a visit not on a published route the caller may
-            record for; nothing is recorded.
+            Located at the first bad row (``row``, ``field``; ``lead_id`` for a visit not on
+            a published route the caller may record for, ``county_id`` for a county not
+            theirs). With more than one bad row a :class:`~countyreach.errors.RowErrors`
+            whose message lists the others (each row's first problem, at most 20) and whose
+            ``rows`` holds each row's error; nothing is recorded.
+        AccessDenied
+            The session is not valid.
         """
+        at = list(rows) if rows is not None else list(range(1, len(visits) + 1))
+        if len(at) != len(visits):
+            raise InputError("rows must name one row per visit", field="rows")
+        errors = list(bad_rows)
         steps = []
-        for i, visit in enumerate(visits, start=1):
+        for i, visit in zip(at, visits, strict=True):
             try:
-                steps.append(self._prepare(session, **visit))
+                steps.append((i, str(visit.get("county_id")), self._prepare(session, **visit)))
             except InputError as exc:
-                raise InputError(exc.reason, row=i, field=exc.field) from None
+                errors.append(InputError(exc.reason, row=i, field=exc.field))
 
         def run(conn: Connection) -> list[OutcomeRecord]:
-            out = []
-            for i, step in enumerate(steps, start=1):
+            who = self._guard.principal(conn, session)
+            # each county once: a file for a county not the caller's is one problem per row,
+            # not one per row and step
+            refused: dict[str, str] = {}
+            for cid in sorted({c for _, c, _ in steps}):
                 try:
+                    self._guard.scope(conn, who, cid, Role.OFFICER, Role.MANAGER, Role.ADMIN)
+                except (AccessDenied, InputError) as exc:
+                    refused[cid] = exc.reason if isinstance(exc, InputError) else str(exc)
+            out = []
+            for i, cid, step in steps:
+                try:
+                    if cid in refused:
+                        raise InputError(refused[cid], field="county_id")
                     out.append(step(conn))
                 except InputError as exc:
-                    raise InputError(exc.reason, row=i, field=exc.field) from None
+                    errors.append(InputError(exc.reason, row=i, field=exc.field))
                 except AccessDenied as exc:
-                    raise InputError(str(exc), row=i, field="lead_id") from None
+                    errors.append(InputError(str(exc), row=i, field="lead_id"))
+            if errors:  # the transaction is rolled back
+                raise row_errors("these visits", sorted(errors, key=lambda e: e.row or 0))
             return out
 
         return self._db.write(run)
@@ -189,7 +227,7 @@ class OutcomeRepository:
             raise InputError(f"outcome_id must be a UUID, got {outcome_id!r}",
                              field="outcome_id") from None
         check_id(county_id, "county_id")
-        plan_date = check_date(plan_date)
+        plan_date = check_visit_made(plan_date, self._db.now())
         check_id(lead_id, "lead_id")
         code = parse_enum(Outcome, outcome, "outcome")
         if not isinstance(consent, bool) or not isinstance(opt_out, bool):
@@ -224,6 +262,12 @@ class OutcomeRepository:
                                  .where(S.outcomes.c.outcome_id == oid)).mappings().first()
             if prior is not None:
                 return _same_visit(prior, county_id, plan_date, lead_id)
+            if is_erased(conn, county_id, lead_id):
+                # on the do-not-visit list for good: an outcome would store new data of a
+                # person who asked for theirs to be erased (and book them a follow-up)
+                raise InputError(f"lead {lead_id}'s personal data was erased: it is on the "
+                                 "do-not-visit list for good and takes no outcome",
+                                 field="lead_id")
             q = (sa.select(S.plan_stops.c.officer_id, S.plan_stops.c.version)
                  .join(S.plans, sa.and_(S.plans.c.county_id == S.plan_stops.c.county_id,
                                         S.plans.c.plan_date == S.plan_stops.c.plan_date,

@@ -24,12 +24,13 @@ from countyreach.serialize import plan_from_dict, plan_to_dict, problem_from_dic
 from countyreach.store import schema as S
 from countyreach.store.access import Principal
 from countyreach.store.checks import aware, check_date, check_id, check_text
+from countyreach.store.do_not_visit import withdrawn_stops
 from countyreach.store.records import AuditAction, PlanState, PlanVersion, Role, Session
 from countyreach.store.repository import Repository
 from routing.plan import Plan
 from routing.problem import RoutingProblem, end_node_id, start_node_id
 
-__all__ = ["PlanRepository", "lock_county"]
+__all__ = ["PlanRepository", "lock_county", "only_officer", "without_stops", "redact"]
 
 EXPLANATION_MAX_CHARS = 1000
 # Lead ids named in the error when a plan visits do-not-visit leads.
@@ -226,17 +227,20 @@ class PlanRepository(Repository):
         """
         plan_date = check_date(plan_date)
 
-        def run(conn: Connection) -> tuple[sa.RowMapping, Principal]:
+        def run(conn: Connection) -> tuple[sa.RowMapping, Principal, frozenset[str]]:
             who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN,
                                      Role.PLANNER, Role.OFFICER)
             if who.role is Role.OFFICER and version is not None:
                 raise AccessDenied("officers see the published plan only")
-            return _plan_row(conn, county_id, plan_date, version), who
+            row = _plan_row(conn, county_id, plan_date, version)
+            return row, who, withdrawn_stops(conn, county_id, plan_date, row["version"])
 
-        row, who = self._db.read(run)
+        row, who, withdrawn = self._db.read(run)
         problem, plan, _ = _parsed(row)
         if who.role is Role.OFFICER:
-            problem, plan = only_officer(problem, plan, who.officer_id or "")
+            # as on the visit list: no officer is sent to an erased business
+            problem, plan = only_officer(problem, without_stops(plan, withdrawn),
+                                         who.officer_id or "")
         elif who.role is Role.PLANNER:
             problem = redact(problem)
         return problem, plan, int(row["version"])
@@ -247,12 +251,15 @@ class PlanRepository(Repository):
 
         Officers may ask only for their own list (``officer_id`` None or their
         own); managers and admins for any officer of the county; planners not at all.
+        A stop of a business whose personal data was erased before it was visited is not
+        on the list (:func:`~countyreach.store.do_not_visit.withdrawn_stops`); the others
+        keep their planned times until the day is planned again.
         """
         plan_date = check_date(plan_date)
         if officer_id is not None:
             check_id(officer_id, "officer_id")
 
-        def run(conn: Connection) -> tuple[sa.RowMapping, str]:
+        def run(conn: Connection) -> tuple[sa.RowMapping, str, frozenset[str]]:
             who = self._guard.county(conn, session, county_id,
                                      Role.OFFICER, Role.MANAGER, Role.ADMIN)
             oid = officer_id
@@ -262,11 +269,12 @@ class PlanRepository(Repository):
                 oid = who.officer_id
             if oid is None:
                 raise InputError("which officer's list? give officer_id", field="officer_id")
-            return _plan_row(conn, county_id, plan_date, None), oid
+            row = _plan_row(conn, county_id, plan_date, None)
+            return row, oid, withdrawn_stops(conn, county_id, plan_date, row["version"])
 
-        row, oid = self._db.read(run)
+        row, oid, withdrawn = self._db.read(run)
         problem, plan, expl = _parsed(row)
-        problem, plan = only_officer(problem, plan, oid)
+        problem, plan = only_officer(problem, without_stops(plan, withdrawn), oid)
         return officer_day(problem, plan, oid, expl, lang, plan_date=plan_date)
 
 
@@ -325,6 +333,15 @@ def only_officer(problem: RoutingProblem, plan: Plan,
                          visited_routes={k: v for k, v in problem.visited_routes.items()
                                          if k == officer_id})
     return sub, replace(plan, routes=routes, dropped=())
+
+
+def without_stops(plan: Plan, lead_ids: frozenset[str]) -> Plan:
+    """``plan`` with the stops of ``lead_ids`` taken off their routes (the others unmoved)."""
+    if not lead_ids:
+        return plan
+    return replace(plan, routes=tuple(
+        replace(r, stops=tuple(s for s in r.stops if s.lead_id not in lead_ids))
+        for r in plan.routes))
 
 
 def redact(problem: RoutingProblem) -> RoutingProblem:

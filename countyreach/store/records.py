@@ -36,6 +36,8 @@ __all__ = [
     "AuditEntry",
     "ModelState",
     "ModelRecord",
+    "LeadMatch",
+    "Erasure",
 ]
 
 
@@ -263,3 +265,34 @@ class ModelRecord:
         if not isinstance(self.version, int) or self.version < 1:
             raise InputError(f"model version must be a positive integer, got {self.version!r}",
                              field="version")
+
+
+@dataclass(frozen=True)
+class LeadMatch:
+    """A lead an erasure request names: where it is, and nothing of whom it names.
+
+    Enough for a manager to tell apart two matches (lead ids repeat across counties, and
+    a name may be two businesses') without showing anyone's name or phone.
+    """
+
+    county_id: str
+    lead_id: str
+    village: str
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What erasing one lead's personal data did.
+
+    ``withdrawn`` holds ``(plan_date, officer_id)`` of each published list, from the
+    county's today on, that had the lead as a stop not visited yet: the stop is no longer
+    shown to the officer, and the day should be planned again so the route closes the gap.
+    """
+
+    county_id: str
+    lead_id: str
+    plan_versions: int
+    withdrawn: tuple[tuple[str, str], ...] = ()
+    #: The do-not-visit list's reason named the person (name, phone or address): those
+    #: words were dropped from what is kept.
+    reason_scrubbed: bool = False

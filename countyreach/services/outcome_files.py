@@ -1,0 +1,112 @@
+"""Outcomes files (``countyreach outcomes import``): visits read from a CSV, bad rows kept.
+
+A file with a few typos is fixed in one pass: every row is read, and the rows that could
+not be read are kept with their errors, so the store can check the others and one message
+names them all (:meth:`countyreach.store.Store.record_outcomes`).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from countyreach.csvio import read_csv_table, row_errors
+from countyreach.errors import InputError, RowErrors
+
+__all__ = ["OUTCOME_FILE_COLUMNS", "OutcomeFile", "read_outcome_file", "located"]
+
+#: Columns of an outcomes file (``countyreach outcomes import``).
+OUTCOME_FILE_COLUMNS = ("county_id", "plan_date", "lead_id", "outcome")
+# One outcome id per file row, the same on every import of the file: re-importing is a no-op.
+_OUTCOME_NS = uuid.UUID("6f1c1b1e-8d1a-4c55-9a51-2b4f0d6c3e10")
+
+
+@dataclass(frozen=True)
+class OutcomeFile:
+    """An outcomes file as read: the visits of its readable rows, and the others' errors.
+
+    ``visits[k]`` is the keyword arguments of
+    :meth:`~countyreach.store.Store.record_outcome` of file row ``rows[k]`` (1-based, after
+    the header); ``errors`` holds one error per unreadable row, located in the file.
+    """
+
+    path: Path
+    visits: tuple[Mapping[str, Any], ...]
+    rows: tuple[int, ...]
+    errors: tuple[InputError, ...]
+
+
+def read_outcome_file(path: str | Path) -> OutcomeFile:
+    """Read an outcomes CSV: :data:`OUTCOME_FILE_COLUMNS` and the optional ``consent``,
+    ``opt_out``, ``follow_up_on``, ``amount_yuan``, ``reason``, ``other_loan_month``,
+    ``other_loan_asked`` (flags yes/no; ``consent`` blank is yes, the others no).
+
+    Each visit's ``outcome_id`` is made from its content (and which copy of it in the
+    file), so importing the file again records nothing new.
+
+    Parameters
+    ----------
+    path : str or Path
+        UTF-8 or GBK text (a sheet saved by Excel or WPS on a Chinese desktop).
+
+    Returns
+    -------
+    OutcomeFile
+
+    Raises
+    ------
+    InputError
+        The file itself is unreadable (missing, not CSV, a required column missing).
+    """
+    p = Path(path)
+    df = read_csv_table(p, OUTCOME_FILE_COLUMNS)
+    visits, rows, errors = [], [], []
+    seen: Counter[str] = Counter()
+    for i, rec in enumerate(df.to_dict(orient="records"), start=1):
+        try:
+            visit = dict(
+                county_id=rec["county_id"].strip(),
+                plan_date=rec["plan_date"].strip(), lead_id=rec["lead_id"].strip(),
+                outcome=rec["outcome"].strip(),
+                consent=_flag(rec.get("consent", "1"), True, "consent"),
+                opt_out=_flag(rec.get("opt_out", ""), False, "opt_out"),
+                follow_up_on=(rec.get("follow_up_on") or "").strip() or None,
+                reason=rec.get("reason", ""),
+                amount_yuan=(rec.get("amount_yuan") or "").strip() or None,
+                other_loan_month=(rec.get("other_loan_month") or "").strip() or None,
+                other_loan_asked=_flag(rec.get("other_loan_asked", ""), False,
+                                       "other_loan_asked"))
+        except InputError as exc:
+            errors.append(InputError(exc.reason, file=str(p), row=i, field=exc.field))
+            continue
+        # the id is the outcome's content (and which copy of it in this file), not the
+        # file's name or row: the same rows in a copy, or in another order, are there
+        key = json.dumps(visit, sort_keys=True, ensure_ascii=False)
+        seen[key] += 1
+        visits.append({"outcome_id": str(uuid.uuid5(_OUTCOME_NS, f"{seen[key]}|{key}")),
+                       **visit})
+        rows.append(i)
+    return OutcomeFile(p, tuple(visits), tuple(rows), tuple(errors))
+
+
+def located(exc: InputError, path: Path) -> InputError:
+    """The store's refusal of a file's visits, every bad row located in the file."""
+    found = exc.rows if isinstance(exc, RowErrors) and exc.rows else (exc,)
+    return row_errors(path, [InputError(e.reason, file=str(path), row=e.row, field=e.field)
+                             for e in found])
+
+
+def _flag(text: object, default: bool, name: str) -> bool:
+    t = str(text).strip().lower()
+    if t == "":
+        return default
+    if t in ("1", "true", "yes", "y", "是"):
+        return True
+    if t in ("0", "false", "no", "n", "否"):
+        return False
+    raise InputError(f"expected yes/no, got {text!r}", field=name)
