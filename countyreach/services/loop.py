@@ -61,6 +61,7 @@ from countyreach.services.models import (
     retrain,
 )
 from countyreach.services.outcome_files import OUTCOME_FILE_COLUMNS, located, read_outcome_file
+from countyreach.services.planning import reasons_to_publish
 from countyreach.services.republish import PlanChanges
 from countyreach.services.visited import plan_store_day, visited_stops
 from countyreach.store import ImportReport, OutcomeRecord, Session, Store
@@ -431,15 +432,9 @@ class DailyLoop:
                 "left_out_by_rule": rules_of_day.left_out({**due, **visits.pins}),
                 "left_out_leads": rules_of_day.left_out_leads({**due, **visits.pins})}
         dayplan = replace(dayplan, plan=replace(dayplan.plan, meta=meta))
-        why = dict(zip(scores["lead_id"].astype(str),
-                       scores["explanation_zh"].fillna("").astype(str), strict=True))
-        on_routes = {lid for r in dayplan.plan.routes for lid in r.lead_ids}
-        for lid, oid in due.items():
-            if lid in on_routes:
-                why[lid] = f"约定回访（{oid}）" + ("；" + why[lid] if why.get(lid) else "")
-        version = self.store.save_plan(session, county_id, day, dayplan.problem, dayplan.plan,
-                                       explanations={k: v[:1000] for k, v in why.items()
-                                                     if k in on_routes and v})
+        version = self.store.save_plan(
+            session, county_id, day, dayplan.problem, dayplan.plan,
+            explanations=reasons_to_publish(scores, dayplan.plan.visited_lead_ids, due))
         refused = (f"plan v{version} of {day} has {len(dayplan.violations)} checker "
                    "violation(s); not published") if publish and not dayplan.ok else ""
         if publish and not refused:

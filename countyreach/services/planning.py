@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from countyreach.i18n import drop_reason_label, industry_label, t
+from countyreach.i18n import LANGS, drop_reason_label, industry_label, t
 from countyreach.services.leads import value_label
 from routing.params import SolveParams
 from routing.plan import Plan
@@ -522,6 +522,46 @@ def explanation_column(lang: str) -> str:
     return "explanation_zh" if lang == "zh" else "explanation_en"
 
 
+def reasons_to_publish(scores: pd.DataFrame, on_routes: Iterable[str],
+                       follow_ups: Mapping[str, str] | None = None
+                       ) -> dict[str, dict[str, str]]:
+    """The "why this lead" of each lead on the routes, in every language, as a published
+    plan keeps them (the officer reads them in the officer's language); a follow-up booked
+    with an officer says so first.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        The day's scores (``explanation_zh``, ``explanation_en``).
+    on_routes : iterable of str
+        The leads visited.
+    follow_ups : mapping lead_id -> officer_id, optional
+        Follow-ups pinned today.
+
+    Returns
+    -------
+    dict
+        ``lead_id -> {lang: text}`` (at most 1,000 characters each).
+    """
+    visited = set(on_routes)
+    out: dict[str, dict[str, str]] = {}
+    ids = scores["lead_id"].astype(str)
+    for lang in LANGS:
+        col = explanation_column(lang)
+        texts = scores[col].fillna("").astype(str) if col in scores.columns else ids.map(
+            lambda _: "")
+        for lid, text in zip(ids, texts, strict=True):
+            if lid not in visited:
+                continue
+            oid = (follow_ups or {}).get(lid)
+            if oid is not None:
+                text = t("why_follow_up", lang, officer=oid) + ("; " if lang != "zh" else
+                                                                "；") * bool(text) + text
+            if text:
+                out.setdefault(lid, {})[lang] = text[:1000]
+    return out
+
+
 def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str) -> str:
     """Save ``day`` as a new plan version in the database store and publish it.
 
@@ -542,13 +582,10 @@ def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str) ->
         The published plan's id as shown to the user (``county date vN``).
     """
     county_id, date = day.county.county.county_id, day.plan.plan_date
-    col = explanation_column(lang)
-    why = dict(zip(day.scores["lead_id"], day.scores[col].fillna(""), strict=True)) \
-        if col in day.scores.columns else {}
-    visited = set(day.plan.visited_lead_ids)
     if session.role == "admin":
         store.ensure_county(session, county_id, day.county.county.name)
     version = store.save_plan(session, county_id, date, day.problem, day.plan,
-                              explanations={k: v for k, v in why.items() if k in visited})
+                              explanations=reasons_to_publish(day.scores,
+                                                              day.plan.visited_lead_ids))
     store.publish(session, county_id, date, version)
     return f"{county_id} {date} v{version}"

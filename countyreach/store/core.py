@@ -225,7 +225,7 @@ class Store:
     # -------------------------------------------------------------- plans
     def save_plan(self, session: Session, county_id: str, plan_date: str,
                   problem: RoutingProblem, plan: Plan, *,
-                  explanations: Mapping[str, str] | None = None) -> int:
+                  explanations: Mapping[str, str | Mapping[str, str]] | None = None) -> int:
         """Save a new draft version: see :meth:`PlanRepository.save_plan`."""
         return self.plans.save_plan(session, county_id, plan_date, problem, plan,
                                     explanations=explanations)

@@ -66,6 +66,21 @@ def _parsed(row: sa.RowMapping) -> tuple[RoutingProblem, Plan, Any]:
     return parsed
 
 
+def _checked_why(v: object) -> str | dict[str, str]:
+    if isinstance(v, Mapping):
+        return {str(lang): check_text(text, "explanations", EXPLANATION_MAX_CHARS,
+                                      multiline=True) for lang, text in v.items()}
+    return check_text(v, "explanations", EXPLANATION_MAX_CHARS, multiline=True)
+
+
+def why_in(stored: object, lang: str) -> str:
+    """A stored "why this lead" in ``lang``: the text of that language, else Chinese, else
+    any (plans saved before reasons were kept per language hold one text)."""
+    if isinstance(stored, Mapping):
+        return str(stored.get(lang) or stored.get("zh") or next(iter(stored.values()), ""))
+    return str(stored or "")
+
+
 def lock_county(conn: Connection, county_id: str) -> None:
     """Serialise plan writes of one county until the transaction ends.
 
@@ -83,7 +98,7 @@ class PlanRepository(Repository):
 
     def save_plan(self, session: Session, county_id: str, plan_date: str,
                   problem: RoutingProblem, plan: Plan, *,
-                  explanations: Mapping[str, str] | None = None) -> int:
+                  explanations: Mapping[str, str | Mapping[str, str]] | None = None) -> int:
         """Save a plan as a new draft version and return its version number.
 
         Parameters
@@ -95,7 +110,8 @@ class PlanRepository(Repository):
         problem, plan
             The solved day; stored as :func:`problem_to_dict`/:func:`plan_to_dict` JSON.
         explanations : mapping of lead_id to text, optional
-            "Why this lead" shown on the officer's list.
+            "Why this lead" shown on the officer's list: one text, or one per language
+            (``{"zh": ..., "en": ...}``), so the list reads in the officer's language.
 
         Returns
         -------
@@ -112,8 +128,7 @@ class PlanRepository(Repository):
         if not isinstance(problem, RoutingProblem) or not isinstance(plan, Plan):
             raise InputError("save_plan needs a RoutingProblem and a Plan", field="plan")
         stops = _plan_stops(problem, plan)
-        expl = {str(k): check_text(v, "explanations", EXPLANATION_MAX_CHARS, multiline=True)
-                for k, v in (explanations or {}).items()}
+        expl = {str(k): _checked_why(v) for k, v in (explanations or {}).items()}
         problem_json = json.dumps(problem_to_dict(problem), ensure_ascii=False,
                                   separators=(",", ":"))
         plan_json = json.dumps(plan_to_dict(plan), ensure_ascii=False, separators=(",", ":"))
@@ -273,7 +288,8 @@ class PlanRepository(Repository):
             return row, oid, withdrawn_stops(conn, county_id, plan_date, row["version"])
 
         row, oid, withdrawn = self._db.read(run)
-        problem, plan, expl = _parsed(row)
+        problem, plan, stored = _parsed(row)
+        expl = {k: why_in(v, lang) for k, v in stored.items()}
         problem, plan = only_officer(problem, without_stops(plan, withdrawn), oid)
         return officer_day(problem, plan, oid, expl, lang, plan_date=plan_date)
 
