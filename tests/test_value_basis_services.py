@@ -18,7 +18,7 @@ import pytest
 import propensity
 from countyreach.i18n import t
 from countyreach.services import leads as lds
-from countyreach.services import models as mdl
+from countyreach.services import model_views as mdl
 from countyreach.services import planning as pl
 from tests.test_app_services import _plan, _problem
 
