@@ -85,7 +85,8 @@ def test_the_app_keeps_the_visited_stops_when_it_plans_again(imported: World) ->
     leads = {lid for lid, _, _ in visited}
 
     at = _open(w)
-    # the manager unticks the officer: who visited this morning still works today
+    # the manager unticks the officer (taken ill at noon): the visits made stay, the day
+    # ends there, and the rest of the officer's list goes to the others
     at.multiselect(key="on_duty").unselect(officer).run()
     assert t("visited_on_duty", "en", officers=officer) in _captions(at)
     assert t("fixed_stops_ahead", "en", n=2) in _captions(at)
@@ -97,6 +98,7 @@ def test_the_app_keeps_the_visited_stops_when_it_plans_again(imported: World) ->
     assert day.ok, day.violations
     assert set(visited) <= _positions(day.plan)
     assert _stops(day.plan, officer, 2) == _stops(published, officer, 2)  # times too
+    assert len(next(r for r in day.plan.routes if r.officer_id == officer).stops) == 2
     assert day.plan.meta["fixed_stops"] == 2
     assert t("fixed_stops_kept", "en", n=2) in [str(i.value) for i in at.info]
     assert _unchanged(published, day.plan, leads)
@@ -108,6 +110,7 @@ def test_the_app_keeps_the_visited_stops_when_it_plans_again(imported: World) ->
     assert cli.day.ok and cli.day.plan.meta["fixed_stops"] == 2
     assert set(visited) <= _positions(cli.day.plan)
     assert _stops(cli.day.plan, officer, 2) == _stops(day.plan, officer, 2)
+    assert len(next(r for r in cli.day.plan.routes if r.officer_id == officer).stops) == 2
 
     # re-optimise, with a pin of a visited lead to another officer: the visit stays put
     other = next(r.officer_id for r in day.plan.routes if r.officer_id != officer)

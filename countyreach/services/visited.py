@@ -78,9 +78,28 @@ class VisitedStops:
         return {s.lead_id: oid for oid, stops in self.fixed.items() for s in stops}
 
     def officers(self, on_duty: Iterable[str]) -> list[str]:
-        """``on_duty`` and every officer with a fixed stop: whoever visited this morning is
-        working today, whether or not the manager ticked them."""
+        """``on_duty`` and every officer with a fixed stop: whoever visited this morning
+        is in today's plan, whether or not the manager ticked them (see
+        :meth:`finish_off_duty`)."""
         return sorted(set(on_duty) | set(self.fixed))
+
+    def finish_off_duty(self, problem: RoutingProblem, on_duty: Iterable[str]
+                        ) -> RoutingProblem:
+        """``problem`` with the day of each officer not ``on_duty`` ending after their
+        fixed stops: an officer the manager untick at noon (taken ill) keeps the visits made
+        and drives home, and their other leads go to the officers on duty."""
+        off = set(self.kept_off_duty(on_duty))
+        if not off:
+            return problem
+        fixed = set(self.pins)
+        # their appointments still to come go to whoever can keep them, as for any officer
+        # not on duty
+        leads = tuple(replace(ld, pinned_officer_id=None)
+                      if ld.pinned_officer_id in off and ld.lead_id not in fixed else ld
+                      for ld in problem.leads)
+        return replace(problem, leads=leads, officers=tuple(
+            replace(o, max_visits=len(self.fixed[o.officer_id])) if o.officer_id in off else o
+            for o in problem.officers))
 
     def kept_off_duty(self, on_duty: Iterable[str]) -> list[str]:
         """Officers not in ``on_duty`` who are kept on duty for their fixed stops."""
@@ -195,6 +214,8 @@ def plan_store_day(data: CountyData, scores: pd.DataFrame, visits: VisitedStops,
         problem = build_problem(data, scores, plan_date=plan_date, rules=rules,
                                 officer_ids=officers, pins=pins,
                                 exclude=set(left_out) - set(pins))
+    if officer_ids is not None:
+        problem = visits.finish_off_duty(problem, officer_ids)
     return visits.solve(data, problem, scores, params)
 
 
