@@ -76,7 +76,9 @@ def test_import_is_idempotent_and_plan_reads_the_store(
                        "--publish")
     assert code == 0, out
     assert "Version 2 of qingzu 2026-11-24 published" in out
-    assert f"{route.officer_id}: 3 visited stop(s) kept in place" in out
+    # the stop passed over is said to be one, not called visited
+    assert (f"{route.officer_id}: 2 visited stop(s) kept in place with 1 passed over before "
+            f"them, without an outcome ({first[1]})") in out
     _, plan2, version2 = store.published_plan(admin, "qingzu", "2026-11-24")
     assert version2 == version + 1
     again = next(r for r in plan2.routes if r.officer_id == route.officer_id)

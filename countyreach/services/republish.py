@@ -10,8 +10,8 @@ plan over the whole day's problem, which the independent checker verifies.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -40,6 +40,8 @@ class PlanChanges:
     removed: Mapping[str, tuple[str, ...]]
     moved: Mapping[str, tuple[str, ...]]
     kept_fixed: Mapping[str, tuple[str, ...]]
+    #: Of the stops kept, those without an outcome (passed over before a later visit).
+    passed_over: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -54,7 +56,11 @@ class PlanChanges:
                           | set(self.kept_fixed)):
             parts = []
             if self.kept_fixed.get(oid):
-                parts.append(f"{len(self.kept_fixed[oid])} visited stop(s) kept in place")
+                skipped = self.passed_over.get(oid, ())
+                parts.append(f"{len(self.kept_fixed[oid]) - len(skipped)} visited stop(s) kept "
+                             "in place" + (f" with {len(skipped)} passed over before them, "
+                                           "without an outcome (" + " ".join(skipped) + ")"
+                                           if skipped else ""))
             if self.added.get(oid):
                 parts.append("+" + " +".join(self.added[oid]))
             if self.removed.get(oid):
@@ -177,8 +183,11 @@ def solve_around(problem: RoutingProblem, old_plan: Plan, fixed: Mapping[str, Se
 
 
 def plan_changes(old: Plan | None, new: Plan,
-                 fixed: Mapping[str, Sequence[Stop]] | None = None) -> PlanChanges:
-    """Leads added to, removed from and reordered on each officer's list."""
+                 fixed: Mapping[str, Sequence[Stop]] | None = None,
+                 visited: Iterable[str] | None = None) -> PlanChanges:
+    """Leads added to, removed from and reordered on each officer's list (and, given the
+    leads ``visited``, which kept stops were passed over without an outcome)."""
+    visited = None if visited is None else set(visited)
     before = {r.officer_id: r.lead_ids for r in (old.routes if old else ())}
     after = {r.officer_id: r.lead_ids for r in new.routes}
     added, removed, moved = {}, {}, {}
@@ -190,4 +199,6 @@ def plan_changes(old: Plan | None, new: Plan,
         common_b = [x for x in b if x in a]
         moved[oid] = tuple(x for x, y in zip(common_a, common_b, strict=True) if x != y)
     kept = {oid: tuple(s.lead_id for s in stops) for oid, stops in (fixed or {}).items()}
-    return PlanChanges(added, removed, moved, kept)
+    over = {} if visited is None else {
+        oid: tuple(x for x in ids if x not in visited) for oid, ids in kept.items()}
+    return PlanChanges(added, removed, moved, kept, over)

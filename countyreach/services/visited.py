@@ -66,6 +66,9 @@ class VisitedStops:
     published: Plan | None = None
     version: int | None = None
     fixed: Mapping[str, tuple[Stop, ...]] = field(default_factory=dict)
+    #: The leads with a recorded outcome that day (the fixed stops without one were passed
+    #: over on the way to a later visit).
+    visited: frozenset[str] = frozenset()
 
     @property
     def count(self) -> int:
@@ -147,7 +150,7 @@ class VisitedStops:
 
     def changes(self, new: Plan) -> PlanChanges:
         """What ``new`` changes for officers against the published plan."""
-        return plan_changes(self.published, new, self.fixed)
+        return plan_changes(self.published, new, self.fixed, self.visited)
 
 
 def visited_stops(store: Store, session: Session, county_id: str,
@@ -172,7 +175,8 @@ def visited_stops(store: Store, session: Session, county_id: str,
         return VisitedStops()
     _, published, version = store.published_plan(session, county_id, day)
     visited = {r.lead_id for r in store.visit_outcomes(session, county_id, day)}
-    return VisitedStops(published, version, fixed_prefixes(published, visited))
+    return VisitedStops(published, version, fixed_prefixes(published, visited),
+                        frozenset(visited))
 
 
 def plan_store_day(data: CountyData, scores: pd.DataFrame, visits: VisitedStops, *,
