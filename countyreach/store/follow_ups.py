@@ -160,8 +160,12 @@ class FollowUpRepository:
             self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
             out: dict[str, Exclusion] = {}
             o = S.outcomes
+            # a visit's latest outcome is its word: an approval recorded by mistake and
+            # corrected for the same visit no longer closes the case
+            last = (sa.select(sa.func.max(o.c.seq)).where(o.c.county_id == county_id)
+                    .group_by(o.c.plan_date, o.c.lead_id))
             approved = conn.execute(sa.select(o.c.lead_id).distinct().where(
-                o.c.county_id == county_id, o.c.plan_date < day,
+                o.c.county_id == county_id, o.c.plan_date < day, o.c.seq.in_(last),
                 o.c.outcome == Outcome.APPROVED.value)).scalars().all()
             latest = _latest_words(conn, county_id, day)
             for lead_id, rec in latest.iterrows():
