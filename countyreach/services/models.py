@@ -428,7 +428,6 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
                          msg + beyond_loan_book(history, loans))
 
 
-
 #: Why a promoted model is not current, by :func:`model_freshness`'s answer.
 STALE_WHY = {"none": "no model yet", "code": "trained by other code",
              "data": "trained before the latest data (history, leads or outcomes changed)"}
