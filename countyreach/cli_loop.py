@@ -194,6 +194,10 @@ def cmd_erase(args: argparse.Namespace) -> int:
               "(the other stops keep the times planned around the one withdrawn)")
     print(f"Model files searched: {rep.model_files_checked}; removed (held the person's "
           f"data): {len(rep.model_files_removed)}")
+    # what the store cannot reach: the user's own files
+    print("Not changed, outside the store: plan folders written with --out (plan.json, "
+          "problem.json, routes/*.csv) and the county folder's leads.csv may still name the "
+          "person; delete those copies or remove the row")
     return 0
 
 

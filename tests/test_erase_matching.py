@@ -70,7 +70,10 @@ def test_an_id_of_two_counties_is_erased_only_in_the_county_named(
     assert _erased(two_counties) == set()
 
     assert main(["-q", "erase", "B0007", "--county", "qingzu"]) == 0
-    assert "Erased B0007 of qingzu" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Erased B0007 of qingzu" in out
+    # what the store cannot reach is named, so the user can delete those copies
+    assert "Not changed, outside the store: plan folders written with --out" in out
     assert _erased(two_counties) == {("qingzu", "B0007")}
 
 
