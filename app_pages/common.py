@@ -558,6 +558,14 @@ def visited_stops(plan_date: str) -> VisitedStops:
         return VisitedStops()
 
 
+def today() -> dt.date:
+    """Today in the counties (UTC+8), whatever the server's zone: an officer opening the
+    list at 07:30 must see that day's, not yesterday's on a server that keeps UTC."""
+    from countyreach.dates import county_today
+
+    return dt.date.fromisoformat(county_today())
+
+
 def url_date() -> dt.date | None:
     """The day the URL names (``?date=YYYY-MM-DD``): a reload or a shared link opens on the
     day that was picked, not on today."""
@@ -569,7 +577,7 @@ def url_date() -> dt.date | None:
 
 def keep_date_in_url(day: dt.date) -> None:
     """Put the picked day in the URL (and take it out for today, which needs none)."""
-    if day == dt.date.today():
+    if day == today():
         st.query_params.pop("date", None)
     elif st.query_params.get("date") != day.isoformat():
         st.query_params["date"] = day.isoformat()

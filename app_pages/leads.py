@@ -3,8 +3,6 @@ with their reasons, and a map."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
 from app_pages import common as ui
@@ -20,7 +18,7 @@ def render() -> None:
     data = ui.load_county()
     if data is None:
         return
-    month = st.session_state.get("plan_date", dt.date.today()).strftime("%Y-%m")
+    month = st.session_state.get("plan_date", ui.today()).strftime("%Y-%m")
     model = ui.current_model()
     if model is None:
         return

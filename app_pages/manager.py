@@ -3,7 +3,6 @@ and lock, re-plan with a per-officer diff, publish a version after confirming.""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -54,9 +53,9 @@ def render() -> None:
     officers = {o.officer_id: o for o in data.officers}
     c1, c2 = st.columns([1, 3])
     if "plan_date" not in st.session_state:  # a reload keeps the day the URL names
-        st.session_state["plan_date"] = ui.url_date() or dt.date.today()
+        st.session_state["plan_date"] = ui.url_date() or ui.today()
     plan_date = c1.date_input(t("plan_date", L), key="plan_date", format="YYYY-MM-DD") \
-        or dt.date.today()
+        or ui.today()
     ui.keep_date_in_url(plan_date)
     on_duty = c2.multiselect(
         t("officers_on_duty", L), list(officers), default=list(officers), key="on_duty",

@@ -3,7 +3,6 @@ criteria it met or missed), drift now, then calibration, lift and importance."""
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import streamlit as st
@@ -23,7 +22,7 @@ def render() -> None:
     data = ui.load_county()
     if data is None:
         return
-    month = st.session_state.get("plan_date", dt.date.today()).strftime("%Y-%m")
+    month = st.session_state.get("plan_date", ui.today()).strftime("%Y-%m")
     model = ui.current_model()
     if model is None:
         return

@@ -13,7 +13,6 @@ The offline sheet keeps the day readable even after closing the page.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection
 
 import streamlit as st
@@ -35,7 +34,7 @@ from routing.problem import hhmm
 def _plan_date() -> str:
     """The day shown: today, following the clock past midnight until the user picks one."""
     L = ui.lang()
-    today = dt.date.today()
+    today = ui.today()
     first = "officer_date_today" not in st.session_state
     if st.session_state.get("officer_date_today") != today.isoformat():
         # A new day (or the first visit): show today unless a day was picked by hand today;

@@ -31,7 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from countyreach.dates import parse_date
+from countyreach.dates import county_today, parse_date
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
 from countyreach.input_warnings import collected, print_warning, show_warning
 from countyreach.plan_files import write_plan_files
@@ -277,7 +277,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     from countyreach.services.loan_files import warn_loan_rows
     from countyreach.table_checks import warn_late_history
 
-    day = date_arg(args.date) if args.date else dt.date.today()
+    day = date_arg(args.date if args.date else county_today())
     if args.top < 1:
         raise InputError(f"--top must be at least 1, got {args.top}", field="--top")
     data = load_county_data(args.county, cache_dir=args.cache_dir)

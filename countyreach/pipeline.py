@@ -15,7 +15,6 @@ progress bar and the CLI a tqdm bar.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import logging
 import time
@@ -32,7 +31,7 @@ import geo
 import propensity
 import routing
 from countyreach.candidates import choose_candidates
-from countyreach.dates import parse_date
+from countyreach.dates import county_today, parse_date
 from countyreach.errors import (
     DataWarning,
     DroppedRowWarning,
@@ -495,7 +494,7 @@ def plan_day(
     data = county if isinstance(county, CountyData) else load_county_data(
         county, cache_dir=cache_dir, progress=report)
     timings["load_s"] = time.perf_counter() - t0
-    day = plan_date or dt.date.today().isoformat()
+    day = plan_date or county_today()
     month = parse_date(day, "date").strftime("%Y-%m")
     if not isinstance(county, CountyData):  # a folder's files (the store's: at import)
         warn_loan_rows(data.county.root, data.loans, data.loans_elsewhere, month=month)

@@ -411,7 +411,9 @@ def test_officer_page_without_plan_says_so(county_copy: Path,
     get_settings.cache_clear()
     at = _app("officer")
     assert at.title[0].value == "Officer · my visits"
-    today = dt.date.today().isoformat()
+    from countyreach.dates import county_today
+
+    today = county_today()
     assert any(f"No published plan for {today}" in i.value for i in at.info), \
         [i.value for i in at.info]
 
@@ -432,7 +434,10 @@ def test_a_manager_coming_back_sees_the_published_plan() -> None:
                                                     ("officer", "demo-o01", "officer_date")])
 def test_a_reload_opens_on_the_day_picked(page: str, user: str, key: str) -> None:
     """A manager planning tomorrow who reloads must not be put back on today."""
-    ahead = dt.date.today() + dt.timedelta(days=1)
+    from countyreach.dates import county_today
+
+    today = dt.date.fromisoformat(county_today())  # the county's, whatever the server's zone
+    ahead = today + dt.timedelta(days=1)
     at = _app(page, user=user)
     at.date_input(key=key).set_value(ahead).run()
     assert not at.exception, at.exception
@@ -441,7 +446,7 @@ def test_a_reload_opens_on_the_day_picked(page: str, user: str, key: str) -> Non
     again = _app(page, user=user, url=url)  # a reload: a new session on the same URL
     assert again.date_input(key=key).value == ahead
     # back on today, the URL needs no day
-    again.date_input(key=key).set_value(dt.date.today()).run()
+    again.date_input(key=key).set_value(today).run()
     assert "date" not in again.query_params
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import pytest
 
+from countyreach.dates import county_today
 from countyreach.store import Store
 from tests.browser_harness import (
     AXE_JS,
@@ -56,7 +57,8 @@ from tests.browser_harness import (
 
 pytestmark = pytest.mark.browser
 
-TODAY = dt.date.today().isoformat()
+#: The app's today: the counties' (UTC+8), whatever the zone of the machine running the tests.
+TODAY = county_today()
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +182,7 @@ def test_officer_on_a_phone_records_an_outcome_that_survives_a_restart(
     page = ctx.new_page()
     sign_in(page, server.url, "demo-o01", DEMO_PASSWORD)
     expect(page.get_by_role("heading", name="Next stop")).to_be_visible(timeout=60_000)
-    today = dt.date.today()  # the date comes first, and it is today
+    today = dt.date.fromisoformat(TODAY)  # the date comes first, and it is today
     for part, value in (("year", today.year), ("month", today.month), ("day", today.day)):
         expect(page.get_by_role("spinbutton", name=f"{part}, Date")).to_have_attribute(
             "aria-valuenow", str(value))
