@@ -202,6 +202,11 @@ def _plan_view(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
     rules_text = pl.store_rules_text(plan.meta, L)
     if rules_text:
         st.caption(rules_text)
+    overrides = plan.meta.get("rule_overrides") or []
+    if overrides:  # the manager's decisions outrank the hard rules: the plan says which
+        st.caption(t("rule_overrides", L, n=len(overrides), visits=", ".join(
+            f"{v['lead_id']} → {v['officer_id']}" for v in overrides[:5])
+            + (" …" if len(overrides) > 5 else "")))
     if plan.meta.get("fixed_stops"):
         st.info(t("fixed_stops_kept", L, n=plan.meta["fixed_stops"]), icon=":material/lock:")
     _kpis(day, model)
