@@ -13,10 +13,15 @@ import pytest
 
 from countyreach.store import Session, Store
 from countyreach.store.testing import Clock, fresh_postgres_url, synthetic_day
+from routing.params import SolveParams
+from routing.problem import RoutingRules
 from tests.store_people import DAY, PW, add_user
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "qingzu"
+#: A day of the store loop planned fast: balancing is routing's own subject (tested there).
+LOOP_PARAMS = SolveParams(time_limit_s=1.0, workers=1, improvement_steps=5)
+LOOP_RULES = RoutingRules(balance=0.0)
 SHARED = Path(os.environ.get("COUNTYREACH_SHARED", REPO.parent / "shared"))
 PG_URL = os.environ.get("COUNTYREACH_PG_URL")
 #: Store backends: SQLite always, PostgreSQL when ``.ci/run`` (or you) set COUNTYREACH_PG_URL.

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from countyreach.services.loop import DailyLoop
-from routing.params import SolveParams
-from routing.problem import RoutingRules
-
-PARAMS = SolveParams(time_limit_s=1.0, workers=1, improvement_steps=5)
-RULES = RoutingRules(balance=0.0)
+from tests.conftest import LOOP_PARAMS as PARAMS
+from tests.conftest import LOOP_RULES as RULES
 
 
 def test_a_corrected_approval_neither_closes_the_case_nor_trains_as_a_loan(

@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 
 from countyreach.services.loop import DailyLoop
-from routing.params import SolveParams
-from routing.problem import RoutingRules
+from tests.conftest import LOOP_PARAMS as PARAMS
+from tests.conftest import LOOP_RULES as RULES
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-PARAMS = SolveParams(time_limit_s=1.0, workers=1, improvement_steps=5)
-RULES = RoutingRules(balance=0.0)
 
 
 def test_an_officer_reads_the_reasons_of_a_plan_published_from_the_cli_in_english(
