@@ -555,8 +555,8 @@ def reasons_to_publish(scores: pd.DataFrame, on_routes: Iterable[str],
                 continue
             oid = (follow_ups or {}).get(lid)
             if oid is not None:
-                text = t("why_follow_up", lang, officer=oid) + ("; " if lang != "zh" else
-                                                                "；") * bool(text) + text
+                sep = "；" if lang == "zh" else "; "
+                text = t("why_follow_up", lang, officer=oid) + (sep + text if text else "")
             if text:
                 out.setdefault(lid, {})[lang] = text[:1000]
     return out
@@ -565,8 +565,9 @@ def reasons_to_publish(scores: pd.DataFrame, on_routes: Iterable[str],
 def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str) -> str:
     """Save ``day`` as a new plan version in the database store and publish it.
 
-    The visited leads' reasons (in ``lang``) are saved with the plan so officers see
-    them. An admin creates the county on first publish; managers need it to exist.
+    The visited leads' reasons are saved with the plan in every language
+    (:func:`reasons_to_publish`), so each officer reads them in their own. An admin creates
+    the county on first publish; managers need it to exist.
 
     Parameters
     ----------
@@ -575,6 +576,7 @@ def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str) ->
         A signed-in manager or admin.
     day : DayPlan
     lang : str
+        The manager's language (kept for callers; the reasons are saved in every one).
 
     Returns
     -------
