@@ -89,7 +89,7 @@ class VisitedStops:
     def finish_off_duty(self, problem: RoutingProblem, on_duty: Iterable[str]
                         ) -> RoutingProblem:
         """``problem`` with the day of each officer not ``on_duty`` ending after their
-        fixed stops: an officer the manager untick at noon (taken ill) keeps the visits made
+        fixed stops: an officer the manager unticks at noon (taken ill) keeps the visits made
         and drives home, and their other leads go to the officers on duty."""
         off = set(self.kept_off_duty(on_duty))
         if not off:
