@@ -406,23 +406,31 @@ def test_outcomes_the_phone_kept_offline_are_recorded_once_and_bad_ones_refused(
 
 def test_the_manager_reads_which_appointments_outrank_a_hard_rule(
         county_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # B0001, a clothing workshop, is booked with O01, who covers sheep and cattle farms only
+    from countyreach.services.workspace import DEMO_PASSWORD
+
+    # a clothing workshop nobody has visited yet is booked with O01, who covers sheep and
+    # cattle farms only, on a day nothing is published for
+    store = _store()
+    manager = store.login("demo-manager", DEMO_PASSWORD)
+    seen = set(store.outcomes_frame(manager, "qingzu")["lead_id"])
     leads = pd.read_csv(county_copy / "leads.csv", dtype=str, keep_default_na=False)
-    leads.loc[leads["lead_id"] == "B0001", "pinned_officer_id"] = "O01"
+    lead = next(x for x, ind in zip(leads["lead_id"], leads["industry"], strict=True)
+                if ind == "clothing" and x not in seen)
+    leads.loc[leads["lead_id"] == lead, "pinned_officer_id"] = "O01"
     leads.to_csv(county_copy / "leads.csv", index=False)
     monkeypatch.setenv("COUNTYREACH_DATA", str(county_copy))
     get_settings.cache_clear()
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state["lang"] = "en"
     at.session_state["skills"] = "hard"
-    from countyreach.services.workspace import DEMO_PASSWORD
-
-    at.session_state["store_session"] = _store().login("demo-manager", DEMO_PASSWORD)
+    at.session_state["store_session"] = manager
     at.run()
-    at = _plan(at)
-    assert at.session_state["day"].ok
-    assert any("1 visit(s) kept against the hard skill or locality rule" in c.value
-               and "B0001 → O01" in c.value for c in at.caption), [c.value for c in at.caption]
+    at.date_input(key="plan_date").set_value(dt.date(2026, 11, 30))
+    at.button(key="plan").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["day"].ok, at.session_state["day"].violations
+    assert any("visit(s) kept against the hard skill or locality rule" in c.value
+               and f"{lead} → O01" in c.value for c in at.caption), [c.value for c in at.caption]
 
 
 def test_officer_page_without_plan_says_so(county_copy: Path,
