@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from countyreach.io import from_wgs84
-from routing.plan import Plan, Route
+from routing.plan import DroppedLead, Plan, Route
 from routing.problem import Location, RoutingProblem, hhmm
 
-__all__ = ["ROUTE_COLUMNS", "RouteRowKind", "route_rows", "write_plan_files"]
+__all__ = ["ROUTE_COLUMNS", "LeftOut", "RouteRowKind", "left_out", "route_rows",
+           "write_plan_files"]
 
 #: Columns of ``routes/<officer>.csv``. ``kind`` says what a row is (:class:`RouteRowKind`);
 #: ``seq`` numbers the visits only.
@@ -135,30 +137,59 @@ def write_plan_files(problem: RoutingProblem, plan: Plan, out: Path,
     return files
 
 
+@dataclass(frozen=True)
+class LeftOut:
+    """A lead left out of a plan: by a store rule before planning (``rule``, an
+    :class:`~countyreach.store.follow_ups.Exclusion` value) or by the plan (``dropped``)."""
+
+    lead_id: str
+    name: str
+    village: str
+    value_yuan: float | None
+    rule: str | None = None
+    dropped: DroppedLead | None = None
+
+
+def left_out(problem: RoutingProblem, plan: Plan,
+             scores: pd.DataFrame | None = None) -> list[LeftOut]:
+    """Every lead left out of ``plan``, once each: first those the store's rules left out
+    before planning (``plan.meta["left_out_leads"]``; name and value from ``scores``, since
+    the problem does not hold them), then the plan's own leads left out. ``dropped.csv``
+    and the manager page's table are both built from it."""
+    leads = problem.lead_by_id
+    ruled = plan.meta.get("left_out_leads")
+    known = scores.set_index(scores["lead_id"].astype(str)) if scores is not None else None
+    out: list[LeftOut] = []
+    for lid, rule in (ruled.items() if isinstance(ruled, Mapping) else ()):
+        if lid in leads or lid in plan.visited_lead_ids:  # offered or kept after all
+            continue
+        row = known.loc[lid] if known is not None and lid in known.index else None
+        out.append(LeftOut(lid, "" if row is None else str(row["name"]),
+                           "" if row is None else str(row["village"]),
+                           None if row is None or pd.isna(row["value_yuan"])
+                           else float(row["value_yuan"]), rule=str(rule)))
+    ruled_ids = {x.lead_id for x in out}
+    for d in plan.dropped:
+        if d.lead_id in ruled_ids:  # one row per lead: the store's rule says why first
+            continue
+        ld = leads.get(d.lead_id)
+        out.append(LeftOut(d.lead_id, ld.name if ld else "", ld.village if ld else "",
+                           ld.value_yuan if ld else None, dropped=d))
+    return out
+
+
 def _write_dropped(problem: RoutingProblem, plan: Plan, p: Path,
                    scores: pd.DataFrame | None) -> Path:
-    leads = problem.lead_by_id
     with p.open("w", newline="", encoding="utf-8-sig") as fh:
         w = csv.writer(fh)
         w.writerow(["lead_id", "name", "value_yuan", "reason", "needed_value_yuan", "detail"])
-        ruled = plan.meta.get("left_out_leads")
-        ruled = ruled if isinstance(ruled, Mapping) else {}
-        known = scores.set_index(scores["lead_id"].astype(str)) if scores is not None else None
-        for lid, rule in ruled.items():
-            if lid in leads or lid in plan.visited_lead_ids:  # offered or kept after all
-                continue
-            row = known.loc[lid] if known is not None and lid in known.index else None
-            w.writerow([lid, "" if row is None else row["name"],
-                        "" if row is None or pd.isna(row["value_yuan"])
-                        else round(float(row["value_yuan"]), 1), rule, "",
-                        "left out by the store's rules before planning"])
-        for d in plan.dropped:
-            if d.lead_id in ruled:
-                continue
-            known_lead = leads.get(d.lead_id)
-            w.writerow([d.lead_id, known_lead.name if known_lead else "",
-                        round(known_lead.value_yuan, 1) if known_lead else "",
-                        d.reason.value,
-                        "" if d.needed_value_yuan is None else round(d.needed_value_yuan, 1),
-                        d.detail])
+        for x in left_out(problem, plan, scores):
+            d = x.dropped
+            w.writerow([x.lead_id, x.name,
+                        "" if x.value_yuan is None else round(x.value_yuan, 1),
+                        x.rule if d is None else d.reason.value,
+                        "" if d is None or d.needed_value_yuan is None
+                        else round(d.needed_value_yuan, 1),
+                        "left out by the store's rules before planning" if d is None
+                        else d.detail])
     return p

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from countyreach.i18n import LANGS, drop_reason_label, industry_label, t
+from countyreach.plan_files import left_out
 from countyreach.services.leads import value_label
 from routing.params import SolveParams
 from routing.plan import Plan
@@ -217,37 +218,17 @@ def dropped_table(problem: RoutingProblem, plan: Plan, lang: str, *,
         The day's scores: name, village and value of the leads the rules left out (which
         the problem does not hold).
     """
-    leads = problem.lead_by_id
     recs = []
-    ruled = plan.meta.get("left_out_leads")
-    if isinstance(ruled, Mapping):
-        known = scores.set_index(scores["lead_id"].astype(str)) if scores is not None \
-            else pd.DataFrame(columns=["name", "village", "value_yuan"])
-        on_routes = set(plan.visited_lead_ids) | set(leads)
-        for lid, rule in ruled.items():
-            if lid in on_routes:  # a visited stop kept in place, or a lead offered after all
-                continue
-            row = known.loc[lid] if lid in known.index else None
-            recs.append({
-                "lead_id": lid, "name": "" if row is None else str(row["name"]),
-                "village": "" if row is None else str(row["village"]),
-                "value_yuan": 0 if row is None or pd.isna(row["value_yuan"])
-                else round(float(row["value_yuan"])),
-                "reason": t("left_out_by_store", lang, rule=t(f"rule_{rule}", lang)),
-                "needed_value_yuan": None, "detail": ""})
-    ruled_ids = {r["lead_id"] for r in recs}
-    for d in plan.dropped:
-        if d.lead_id in ruled_ids:  # one row per lead: the store's rule says why first
-            continue
-        ld = leads.get(d.lead_id)
+    for x in left_out(problem, plan, scores):
+        d = x.dropped
         recs.append({
-            "lead_id": d.lead_id, "name": ld.name if ld else "",
-            "village": ld.village if ld else "",
-            "value_yuan": round(ld.value_yuan) if ld else 0,
-            "reason": drop_reason_label(d.reason.value, lang),
-            "needed_value_yuan": None if d.needed_value_yuan is None
+            "lead_id": x.lead_id, "name": x.name, "village": x.village,
+            "value_yuan": 0 if x.value_yuan is None else round(x.value_yuan),
+            "reason": t("left_out_by_store", lang, rule=t(f"rule_{x.rule}", lang))
+            if d is None else drop_reason_label(d.reason.value, lang),
+            "needed_value_yuan": None if d is None or d.needed_value_yuan is None
             else round(d.needed_value_yuan),
-            "detail": d.detail,
+            "detail": "" if d is None else d.detail,
         })
     out = pd.DataFrame(recs, columns=["lead_id", "name", "village", "value_yuan", "reason",
                                       "needed_value_yuan", "detail"])
