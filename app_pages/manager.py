@@ -46,6 +46,9 @@ def render() -> None:
     """Plan the day: officers, optimise, map with routes, KPIs, adjust, publish."""
     L = ui.lang()
     st.title(t("page_manager", L))
+    done = st.session_state.pop("dnv_message", None)
+    if done:
+        st.success(done, icon=":material/do_not_disturb_on:")
     data = ui.load_county()
     if data is None:
         return
@@ -244,11 +247,11 @@ def _lead_card(day: pipeline.DayPlan, lead_id: str, model: PlanningModel | None)
                   for i, s in enumerate(r.stops, start=1) if s.lead_id == lead_id), None)
     with st.container(border=True, key="lead_card"):
         st.markdown(f"**{ld.name}** ({ld.lead_id}) · {ld.village}")
-        c1, c2, c3 = st.columns(3)
+        # two figures a row: in half the page at 1366 px a third was too narrow for "O03 #10"
+        c1, c2, c3, _ = [*st.columns(2), *st.columns(2)]
         c1.metric(lds.value_label(lds.basis_kind(day.scores), L), format_yuan(ld.value_yuan))
         if where is not None:
             oid, seq, stop = where
-            # the stop number beside the officer, short enough for a third of the card
             c2.metric(t("officer", L), f"{oid} #{seq}")
             wait = max(stop.start_s - stop.arrival_s, 0)
             c3.metric(t("arrive", L), hhmm(stop.arrival_s),
@@ -268,6 +271,32 @@ def _lead_card(day: pipeline.DayPlan, lead_id: str, model: PlanningModel | None)
             st.warning(value.worth_zero, icon=":material/block:")
         with st.expander(t("value_parts", L), icon=":material/info:", expanded=True):
             ui.show_value_parts(value)
+    _refused(day, lead_id)
+
+
+def _refused(day: pipeline.DayPlan, lead_id: str) -> None:
+    """The business asked not to be visited (by phone, letter, at the branch): put it on the
+    store's do-not-visit list, which withdraws it from published lists ahead."""
+    L = ui.lang()
+    signed = ui.signed_in()
+    if signed is None:
+        return
+    with st.expander(t("dnv_title", L), icon=":material/do_not_disturb_on:"):
+        reason = st.text_input(t("dnv_reason", L), key="dnv_reason", max_chars=200)
+        if not st.button(t("dnv_button", L), key="dnv_button"):
+            return
+        try:
+            done = signed[0].opt_out(signed[1], ui.county_id(), lead_id, reason)
+        except (InputError, AccessDenied, StoreError) as exc:
+            st.error(t("refused", L, why=exc))
+            return
+    lines = [t("dnv_done", L, lead=lead_id)] + [
+        t("dnv_withdrawn", L, officer=oid, date=d) for d, oid in done.withdrawn]
+    st.session_state["dnv_message"] = "\n\n".join(lines)
+    st.session_state["pins"] = pl.unpin(dict(st.session_state.get("pins", {})), lead_id)
+    if lead_id in day.plan.visited_lead_ids:  # the plan shown visits it: plan the day again
+        st.session_state.pop("day", None)
+    st.rerun()
 
 
 def _search_lead(day: pipeline.DayPlan) -> str | None:

@@ -201,6 +201,34 @@ def cmd_erase(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_do_not_visit(args: argparse.Namespace) -> int:
+    from countyreach.store.checks import check_id
+
+    check_id(args.county, "county")
+    store, _ = _open()
+    with store:
+        session = store.operator_session()
+        if args.lead is None:
+            entries = store.do_not_visit_entries(session, args.county)
+            if not entries:
+                print(f"Nobody is on {args.county}'s do-not-visit list")
+            for lead_id, source, reason, day in entries:
+                print(f"{lead_id:<12} {day}  {source:<8} {reason}")
+            return 0
+        done = store.opt_out(session, args.county, args.lead, args.reason)
+    if done.already_listed:
+        print(f"{done.lead_id} of {done.county_id} was on the do-not-visit list already")
+    else:
+        print(f"{done.lead_id} of {done.county_id} is on the do-not-visit list: no plan "
+              "offers it again and no plan that visits it can be published")
+    for day, officer_id in done.withdrawn:
+        print(f"  withdrawn from {officer_id}'s published list of {day} (not visited yet)")
+    for day in sorted({d for d, _ in done.withdrawn}):
+        print(f"Re-plan advised: countyreach plan {done.county_id} --date {day} --publish "
+              "(the other stops keep the times planned around the one withdrawn)")
+    return 0
+
+
 def print_demo_users(county_dir: Path) -> None:
     """Import the demo county into the store, seed the demo users and print new ones once.
 
@@ -229,7 +257,8 @@ def print_demo_users(county_dir: Path) -> None:
 
 
 def add_store_subcommands(sub: Any, county_sub: Any) -> None:
-    """Add ``county import``, ``outcomes import``, ``retrain``, ``users add``, ``erase``."""
+    """Add ``county import``, ``outcomes import``, ``retrain``, ``models``, ``users add``,
+    ``do-not-visit``, ``erase``."""
     q = county_sub.add_parser("import", help="store a county folder: leads, officers, history "
                                              "and map files (idempotent)")
     q.add_argument("dir", help="the county folder (county.json)")
@@ -267,6 +296,15 @@ def add_store_subcommands(sub: Any, county_sub: Any) -> None:
     q.add_argument("--password-stdin", action="store_true",
                    help="read the password from the first line of standard input")
     q.set_defaults(func=cmd_users_add)
+
+    p = sub.add_parser("do-not-visit", help="a business asked not to be visited (by phone, "
+                                            "letter or at the branch); without a lead, list "
+                                            "the county's do-not-visit list")
+    p.add_argument("county", help="county id in the store")
+    p.add_argument("lead", nargs="?", help="the lead id")
+    p.add_argument("--reason", default="", help="why, kept on the list (e.g. '来电拒绝, "
+                                                "2026-12-05')")
+    p.set_defaults(func=cmd_do_not_visit)
 
     p = sub.add_parser("erase", help="erase a business's personal data for good (lead id, "
                                      "name or whole phone number; one lead unless "

@@ -457,8 +457,8 @@ def test_queue_keeps_one_tap_per_visit_and_next_stop_skips_done() -> None:
 
 def test_do_not_visit_comes_from_the_store(store) -> None:  # type: ignore[no-untyped-def]
     manager = _login(store, "demo-manager")
-    store.opt_out(manager, "c1", "L3", "asked by phone")
-    assert od.do_not_visit_ids(store, manager, "c1") == {"L3"}
+    store.opt_out(manager, "c1", "L2", "asked by phone")  # a stop of the published plan
+    assert od.do_not_visit_ids(store, manager, "c1") == {"L2"}
 
 
 def test_counties_for_keeps_the_users_county(tmp_path: Path) -> None:

@@ -50,6 +50,7 @@ from countyreach.store.records import (
     ImportReport,
     LeadMatch,
     ModelRecord,
+    OptOut,
     OutcomeRecord,
     PlanVersion,
     Role,
@@ -304,9 +305,14 @@ class Store:
 
     # -------------------------------------------------------------- do-not-visit, erasure
     def opt_out(self, session: Session, county_id: str, lead_id: str, reason: str = "",
-                *, source: str = "hotline") -> None:
+                *, source: str = "hotline") -> OptOut:
         """Put a lead on the do-not-visit list: see :meth:`DoNotVisitRepository.opt_out`."""
-        self.do_not_visit.opt_out(session, county_id, lead_id, reason, source=source)
+        return self.do_not_visit.opt_out(session, county_id, lead_id, reason, source=source)
+
+    def do_not_visit_entries(self, session: Session,
+                             county_id: str) -> list[tuple[str, str, str, str]]:
+        """The county's do-not-visit list: see :meth:`DoNotVisitRepository.entries`."""
+        return self.do_not_visit.entries(session, county_id)
 
     def erase_personal_data(self, session: Session, county_id: str, lead_id: str,
                             reason: str = "") -> Erasure:

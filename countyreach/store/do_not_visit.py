@@ -24,6 +24,7 @@ from countyreach.store.records import (
     AuditAction,
     Erasure,
     LeadMatch,
+    OptOut,
     PlanState,
     Role,
     Session,
@@ -88,20 +89,52 @@ class DoNotVisitRepository(Repository):
                               source=source)
 
     def opt_out(self, session: Session, county_id: str, lead_id: str, reason: str = "",
-                *, source: str = "hotline") -> None:
+                *, source: str = "hotline") -> OptOut:
         """Put a lead on the do-not-visit list (a refusal by phone, letter or at the branch).
 
         Managers and admins; officers refuse at the door with ``record_outcome(opt_out=True)``.
+        A published list from the county's today on that has the lead as a stop not visited
+        yet no longer shows it (:func:`withdrawn_stops`); those lists are returned, to be
+        planned again. A lead listed already keeps its first reason and source.
+
+        Raises
+        ------
+        InputError
+            The county has no such lead (neither in its leads nor in a stored plan): a
+            mistyped id would otherwise go on the list and keep the business itself on
+            the road.
         """
         check_id(lead_id, "lead_id")
         reason = check_text(reason, "reason", REASON_MAX_CHARS)
         source = check_id(source, "source")[:SOURCE_MAX_CHARS]
 
-        def run(conn: Connection) -> None:
+        def run(conn: Connection) -> OptOut:
             who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            if not _known_lead(conn, county_id, lead_id):
+                raise InputError(f"county {county_id} has no lead {lead_id}", field="lead_id")
+            was = lead_id in listed(conn, county_id)
             self.add(conn, who, county_id, lead_id, reason, source)
+            withdrawn = _unvisited_days(conn, county_id, lead_id, county_today(self._db.now()))
+            return OptOut(county_id, lead_id, withdrawn, was)
 
-        self._db.write(run)
+        return self._db.write(run)
+
+    def entries(self, session: Session, county_id: str) -> list[tuple[str, str, str, str]]:
+        """The county's do-not-visit list: ``(lead_id, source, reason, listed_on)`` by date.
+
+        Managers and admins (the reasons are free text about the business).
+        """
+
+        def run(conn: Connection) -> list[tuple[str, str, str, str]]:
+            self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            d = S.do_not_visit
+            rows = conn.execute(sa.select(d.c.lead_id, d.c.source, d.c.reason, d.c.created_at)
+                                .where(d.c.county_id == county_id)
+                                .order_by(d.c.created_at, d.c.lead_id)).all()
+            return [(str(lid), str(src), str(why or ""), county_today(when))
+                    for lid, src, why, when in rows]
+
+        return self._db.read(run)
 
     def erase_personal_data(self, session: Session, county_id: str, lead_id: str,
                             reason: str = "") -> Erasure:
@@ -283,22 +316,32 @@ def is_erased(conn: Connection, county_id: str, lead_id: str) -> bool:
 
 def withdrawn_stops(conn: Connection, county_id: str, plan_date: str,
                     version: int) -> frozenset[str]:
-    """Stops of a plan version no officer is sent to: leads whose personal data was erased,
-    with no outcome recorded on that day.
+    """Stops of a plan version no officer is sent to: leads on the do-not-visit list (a
+    refusal by phone or letter, an erasure) with no outcome recorded on that day.
 
-    An erased business is on the do-not-visit list for good, and no outcome is taken for it
-    afterwards, so a stop of it not visited yet never will be; one visited before the
-    erasure stays on the list (blanked) with its outcome. Read in the caller's transaction.
+    A listed business is not to be visited again, so a stop of it not visited yet never
+    will be; one visited that day (a refusal at the door included) stays on the list with
+    its outcome. Read in the caller's transaction.
     """
-    ps, ld, o = S.plan_stops, S.leads, S.outcomes
+    ps, d, o = S.plan_stops, S.do_not_visit, S.outcomes
     visited = sa.exists().where(o.c.county_id == ps.c.county_id,
                                 o.c.plan_date == ps.c.plan_date, o.c.lead_id == ps.c.lead_id)
     return frozenset(conn.execute(
         sa.select(ps.c.lead_id)
-        .join(ld, sa.and_(ld.c.county_id == ps.c.county_id, ld.c.lead_id == ps.c.lead_id))
+        .join(d, sa.and_(d.c.county_id == ps.c.county_id, d.c.lead_id == ps.c.lead_id))
         .where(ps.c.county_id == county_id, ps.c.plan_date == plan_date,
-               ps.c.version == version, ld.c.content_hash == ERASED_HASH, ~visited)
+               ps.c.version == version, ~visited)
     ).scalars())
+
+
+def _known_lead(conn: Connection, county_id: str, lead_id: str) -> bool:
+    """Whether the county has the lead: in its leads, or as a stop of a stored plan."""
+    for table in (S.leads, S.plan_stops):
+        if conn.execute(sa.select(table.c.lead_id).where(
+                table.c.county_id == county_id, table.c.lead_id == lead_id).limit(1)
+        ).first() is not None:
+            return True
+    return False
 
 
 def _unvisited_days(conn: Connection, county_id: str, lead_id: str,

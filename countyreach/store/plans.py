@@ -185,14 +185,8 @@ class PlanRepository(Repository):
                                  field="version")
             if status == PlanState.PUBLISHED:
                 return
-            blocked = conn.execute(
-                sa.select(S.plan_stops.c.lead_id)
-                .join(S.do_not_visit, sa.and_(
-                    S.do_not_visit.c.county_id == S.plan_stops.c.county_id,
-                    S.do_not_visit.c.lead_id == S.plan_stops.c.lead_id))
-                .where(S.plan_stops.c.county_id == county_id,
-                       S.plan_stops.c.plan_date == plan_date,
-                       S.plan_stops.c.version == version)).scalars().all()
+            # a stop visited that day is history, a refusal at the door included
+            blocked = withdrawn_stops(conn, county_id, plan_date, version)
             if blocked:
                 raise InputError(f"plan visits lead(s) on the do-not-visit list: "
                                  f"{sorted(blocked)[:_BLOCKED_SHOWN]}; re-plan without them",
@@ -253,7 +247,7 @@ class PlanRepository(Repository):
         row, who, withdrawn = self._db.read(run)
         problem, plan, _ = _parsed(row)
         if who.role is Role.OFFICER:
-            # as on the visit list: no officer is sent to an erased business
+            # as on the visit list: no officer is sent to a business on the do-not-visit list
             problem, plan = only_officer(problem, without_stops(plan, withdrawn),
                                          who.officer_id or "")
         elif who.role is Role.PLANNER:
@@ -266,9 +260,10 @@ class PlanRepository(Repository):
 
         Officers may ask only for their own list (``officer_id`` None or their
         own); managers and admins for any officer of the county; planners not at all.
-        A stop of a business whose personal data was erased before it was visited is not
-        on the list (:func:`~countyreach.store.do_not_visit.withdrawn_stops`); the others
-        keep their planned times until the day is planned again.
+        A stop of a business put on the do-not-visit list (a refusal, an erasure) before it
+        was visited is not on the list
+        (:func:`~countyreach.store.do_not_visit.withdrawn_stops`); the others keep their
+        planned times until the day is planned again.
         """
         plan_date = check_date(plan_date)
         if officer_id is not None:

@@ -296,3 +296,18 @@ class Erasure:
     #: The do-not-visit list's reason named the person (name, phone or address): those
     #: words were dropped from what is kept.
     reason_scrubbed: bool = False
+
+
+@dataclass(frozen=True)
+class OptOut:
+    """What putting a lead on the do-not-visit list did.
+
+    ``withdrawn`` is as :class:`Erasure`'s: the published lists, from the county's today
+    on, that had the lead as a stop not visited yet, no longer show it. ``already_listed``
+    says the lead was on the list before (its first reason and source are kept).
+    """
+
+    county_id: str
+    lead_id: str
+    withdrawn: tuple[tuple[str, str], ...] = ()
+    already_listed: bool = False

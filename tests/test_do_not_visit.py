@@ -1,0 +1,98 @@
+"""A business that asks not to be visited leaves the lists ahead, and a refusal at the door
+does not block publishing the day's re-plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from countyreach.cli import main
+from countyreach.errors import InputError
+from countyreach.services.loop import DailyLoop
+from countyreach.settings import get_settings
+from countyreach.store import Store
+from countyreach.store.testing import Clock
+from routing.params import SolveParams
+from routing.problem import RoutingRules
+
+PARAMS = SolveParams(time_limit_s=1.0, workers=1, improvement_steps=5)
+RULES = RoutingRules(balance=0.0)  # balancing is routing's subject; off, a day plans in ~1 s
+DAY = "2026-11-24"
+
+
+@pytest.fixture()
+def loop(tmp_path: Path, cache_dir: Path, county_copy: Path, clock: Clock) -> DailyLoop:
+    """The demo county in a store whose clock reads 09:00 in the county four days before
+    :data:`DAY`."""
+    clock.t = dt.datetime(2026, 11, 20, 1, 0, tzinfo=dt.UTC)
+    store = Store.open(f"sqlite:///{tmp_path / 's.sqlite'}", bcrypt_rounds=4, clock=clock)
+    lp = DailyLoop(store, home=tmp_path / "home", cache_dir=cache_dir)
+    lp.import_county(store.operator_session(), county_copy)
+    return lp
+
+
+def test_a_refusal_by_phone_leaves_the_published_list_and_the_next_plan(
+        loop: DailyLoop) -> None:
+    admin = loop.store.operator_session()
+    res = loop.plan(admin, "qingzu", DAY, publish=True, params=PARAMS, rules=RULES)
+    route = res.day.plan.routes[0]
+    lead_id = route.stops[1].lead_id
+    done = loop.store.opt_out(admin, "qingzu", lead_id, "来电拒绝")
+    assert done.withdrawn == ((DAY, route.officer_id),) and not done.already_listed
+    shown = [s.lead_id for s in loop.store.visit_list(admin, "qingzu", DAY,
+                                                      route.officer_id).stops]
+    assert shown == [s.lead_id for s in route.stops if s.lead_id != lead_id]
+    again = loop.plan(admin, "qingzu", DAY, publish=True, params=PARAMS, rules=RULES)
+    assert lead_id not in again.day.plan.visited_lead_ids
+    assert loop.store.opt_out(admin, "qingzu", lead_id).already_listed
+
+
+def test_an_unknown_lead_is_refused_and_not_listed(loop: DailyLoop) -> None:
+    admin = loop.store.operator_session()
+    with pytest.raises(InputError, match="no lead B9999") as err:
+        loop.store.opt_out(admin, "qingzu", "B9999", "typo")
+    assert err.value.field == "lead_id"
+    assert loop.store.do_not_visit_ids(admin, "qingzu") == frozenset()
+
+
+def test_a_refusal_at_the_door_does_not_block_publishing_the_re_plan(
+        loop: DailyLoop, clock: Clock) -> None:
+    admin = loop.store.operator_session()
+    res = loop.plan(admin, "qingzu", DAY, publish=True, params=PARAMS, rules=RULES)
+    first = res.day.plan.routes[0].stops[0].lead_id
+    clock.t = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)  # 10:00 on the day
+    admin = loop.store.operator_session()  # the earlier session expired meanwhile
+    loop.record_outcome(admin, county_id="qingzu", plan_date=DAY, lead_id=first,
+                        outcome="not_interested", opt_out=True, consent=False)
+    assert first in loop.store.do_not_visit_ids(admin, "qingzu")
+    again = loop.plan(admin, "qingzu", DAY, publish=True, params=PARAMS, rules=RULES)
+    # the visit made stays in the day (history), and the day is published
+    assert first in again.day.plan.visited_lead_ids
+    assert again.published and not again.refused
+    assert loop.store.published_plan(admin, "qingzu", DAY)[2] == again.version
+
+
+def test_the_command_line_lists_and_refuses(tmp_path: Path, county_copy: Path,
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("COUNTYREACH_DB", f"sqlite:///{tmp_path / 'store.sqlite'}")
+    monkeypatch.setenv("COUNTYREACH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COUNTYREACH_CACHE", str(tmp_path / "cache"))
+    get_settings.cache_clear()
+    try:
+        assert main(["-q", "county", "import", str(county_copy)]) == 0
+        capsys.readouterr()
+        assert main(["-q", "do-not-visit", "qingzu"]) == 0
+        assert "Nobody" in capsys.readouterr().out
+        assert main(["-q", "do-not-visit", "qingzu", "B0007", "--reason", "来电拒绝"]) == 0
+        assert "B0007 of qingzu is on the do-not-visit list" in capsys.readouterr().out
+        assert main(["-q", "do-not-visit", "qingzu"]) == 0
+        listed = capsys.readouterr().out
+        assert "B0007" in listed and "hotline" in listed and "来电拒绝" in listed
+        assert main(["-q", "do-not-visit", "qingzu", "B9999"]) == 2
+        err = capsys.readouterr().err
+        assert "no lead B9999" in err and "Traceback" not in err
+    finally:
+        get_settings.cache_clear()
