@@ -218,9 +218,13 @@ class OfficerRow(_Row):
                                    "give lunch_start, lunch_end and lunch_min together")
             if self.lunch_end < self.lunch_start:
                 raise FieldProblem("lunch_end", "latest lunch start is before the earliest")
-            if (self.lunch_start < self.shift_start
-                    or self.lunch_start + self.lunch_min * 60 > self.shift_end):
-                raise FieldProblem("lunch_start", "the lunch does not fit in the shift")
+            # a shift clear of the window (a morning or an afternoon) owes no lunch; one
+            # that runs into it must have room to take it (routing.Officer.owes_lunch)
+            runs_into = self.shift_start < self.lunch_end and self.shift_end > self.lunch_start
+            if runs_into and (max(self.lunch_start, self.shift_start) + self.lunch_min * 60
+                              > self.shift_end):
+                raise FieldProblem("lunch_start", "the lunch does not fit in the shift (a "
+                                   "shift that ends before the lunch window opens owes none)")
         return self
 
 

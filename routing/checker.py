@@ -12,10 +12,10 @@ Time rules (what the solver must produce)
 * Service starts inside one of the lead's windows (windows bound the *start* of
   service, the Solomon convention) and lasts the lead's ``service_s``:
   ``departure_s == start_s + service_s``.
-* Lunch (when the officer has one and the route has visits) starts inside the
-  lunch window, lasts its duration, does not overlap a visit and is taken in one
-  gap between two events (leaving the start, a visit, getting back): that gap must
-  hold the leg's driving *and* the break.
+* Lunch (when the officer has one and the day runs into its window,
+  :meth:`~routing.problem.Officer.owes_lunch`) starts inside the lunch window, lasts its
+  duration, does not overlap a visit and is taken in one gap between two events (leaving
+  the start, a visit, getting back): that gap must hold the leg's driving *and* the break.
 * Visits already made (``problem.visited_routes``, a published day planned again) begin
   their officer's route, in the order they were made, and are history: their legs,
   times, windows, visit lengths and the rules, the start of the day and a lunch taken
@@ -239,7 +239,9 @@ def _check_lunch(r: Route, o: Officer, gaps: list[tuple[int, int, int]],
             bad("lunch_duration", "a break is planned for an officer without one")
         return
     if r.lunch is None:
-        bad("lunch_missing", "the route has visits but no lunch break")
+        if o.owes_lunch(r.start_s, r.end_s):
+            bad("lunch_missing", f"the day {hhmm(r.start_s)}-{hhmm(r.end_s)} runs into the "
+                f"lunch window {o.lunch.window} but has no lunch break")
         return
     ls, ld = r.lunch.start_s, r.lunch.duration_s
     if ld != o.lunch.duration_s:

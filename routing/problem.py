@@ -274,7 +274,7 @@ class Officer:
     localities : frozenset of str
         Villages where the officer is known / speaks the dialect.
     lunch : Break or None
-        The lunch break.
+        The lunch break, owed by a day that runs into its window (:meth:`owes_lunch`).
     capacity : int or None
         Units the officer can carry for the day (see :attr:`Lead.load`); None: no limit.
     """
@@ -312,6 +312,26 @@ class Officer:
     def can_serve(self, industry: str) -> bool:
         """Return whether the officer's skills cover ``industry`` (generalists cover all)."""
         return not self.skills or industry in self.skills
+
+    def owes_lunch(self, start_s: int, end_s: int) -> bool:
+        """Whether a working day from ``start_s`` to ``end_s`` owes the lunch break.
+
+        It does when the officer has one and the day runs into its window: it begins
+        before the window closes and ends after it opens. A short day back home before the
+        window opens, or an afternoon that begins after it closes, owes none (a one-visit
+        morning used to wait for the window to eat before going home).
+
+        Parameters
+        ----------
+        start_s, end_s : int
+            When the officer leaves the start and is back at the end.
+
+        Returns
+        -------
+        bool
+        """
+        return (self.lunch is not None and start_s < self.lunch.window.end_s
+                and end_s > self.lunch.window.start_s)
 
 
 def start_node_id(officer_id: str) -> str:

@@ -2,8 +2,9 @@
 
 Given an officer and an ordered list of visits, :func:`schedule_route` computes
 the earliest feasible timeline (leave at the shift start, start each visit as
-soon as the officer is there and a window is open) with the lunch break placed
-in the gap that brings the officer home earliest. It is the one implementation of
+soon as the officer is there and a window is open) with the lunch break, when the
+day owes it (:meth:`~routing.problem.Officer.owes_lunch`), placed in the gap that brings
+the officer home earliest. It is the one implementation of
 route timing in the package: the solver turns every visit order into a
 :class:`~routing.plan.Route` with it, the greedy construction confirms each insertion
 with it, and the drop-reason analysis tests insertions with it. The checker does not
@@ -135,7 +136,8 @@ def schedule_route(officer: Officer, leads: Sequence[Lead], matrix: TravelMatrix
     best = _forward(officer, leads, dur, None)
     if best is None:
         return None
-    if officer.lunch is not None:
+    if officer.lunch is not None and officer.owes_lunch(
+            officer.shift.start_s + best[0][0][1] - best[0][0][0], best[1]):
         reach = [a for a, _, _ in best[0]] + [best[1]]
         best = None
         for gap in range(len(leads) + 1):

@@ -369,3 +369,17 @@ def test_a_row_with_lat_and_lon_swapped_is_said_to_look_swapped(demo_dir: Path,
         read_leads_table(tmp_path / "leads.csv")
     assert (err.value.row, err.value.field) == (5, "lat")
     assert "are lat and lon swapped?" in str(err.value)
+
+
+def test_a_morning_or_afternoon_shift_clear_of_the_lunch_window_loads(demo_dir: Path,
+                                                                      tmp_path: Path) -> None:
+    # the roster's lunch columns are the county's; a half-day officer owes no lunch
+    df = pd.read_csv(demo_dir / "officers.csv", dtype=str, keep_default_na=False)
+    df.loc[0, "shift_end"] = "11:00"
+    df.loc[1, ["shift_start", "shift_end"]] = ["14:00", "18:00"]
+    df.to_csv(tmp_path / "officers.csv", index=False)
+    morning, afternoon = read_officers(tmp_path / "officers.csv")[:2]
+    assert morning.lunch is not None and not morning.owes_lunch(morning.shift.start_s,
+                                                                 morning.shift.end_s)
+    assert afternoon.lunch is not None and not afternoon.owes_lunch(afternoon.shift.start_s,
+                                                                    afternoon.shift.end_s)

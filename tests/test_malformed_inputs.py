@@ -179,7 +179,7 @@ CASES = [
     Case("officers half a lunch", set_cell(OF, 1, "lunch_min", ""), OF, 1, "lunch_start"),
     Case("officers lunch window reversed", set_cell(OF, 2, "lunch_end", "11:00"),
          OF, 2, "lunch_end"),
-    Case("officers shift ends before lunch", set_cell(OF, 3, "shift_end", "11:00"),
+    Case("officers shift ends inside lunch", set_cell(OF, 3, "shift_end", "12:00"),
          OF, 3, "lunch_start"),
     Case("officers lunch of ten hours", set_cell(OF, 4, "lunch_min", "600"),
          OF, 4, "lunch_min"),

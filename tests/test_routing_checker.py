@@ -21,7 +21,7 @@ from tests.test_routing_solver import MIN, H, lead, officer, problem, solve
 @pytest.fixture(scope="module")
 def base():
     """A solved day with lunch, windows and two officers that every corruption starts from."""
-    lunch = Break(TimeWindow(12 * H, 13 * H), 30 * MIN)
+    lunch = Break(TimeWindow(9 * H + 30 * MIN, 13 * H), 30 * MIN)
     o1 = officer("O1", lunch=lunch, max_drive_s=4 * H, max_visits=5,
                  skills=frozenset({"small_shop"}), localities=frozenset({"v1"}))
     o2 = officer("O2", lunch=lunch)
