@@ -238,6 +238,11 @@ def county_id() -> str:
     return county_data(county_path()).county.county_id
 
 
+def county_crs() -> str:
+    """The chosen county's declared coordinate system, in which its exports give places."""
+    return county_data(county_path()).county.crs
+
+
 def load_county() -> pipeline.CountyData | None:
     """The chosen county, or ``None`` after showing why it cannot be loaded."""
     L = lang()

@@ -307,7 +307,7 @@ def _downloads(od: OfficerDay, me: str) -> None:
         st.download_button(t("offline_sheet", L), od.to_html(), file_name=f"{stem}.html",
                            mime="text/html", key="offline_sheet", width="stretch")
         e1, e2, e3 = st.columns(3)
-        e1.download_button(t("export_csv", L), od.to_csv(), file_name=f"{stem}.csv",
+        e1.download_button(t("export_csv", L), od.to_csv(ui.county_crs()), file_name=f"{stem}.csv",
                            mime="text/csv", key="export_csv", width="stretch")
         e2.download_button(t("export_calendar", L), od.to_ics(), file_name=f"{stem}.ics",
                            mime="text/calendar", key="export_ics", width="stretch")

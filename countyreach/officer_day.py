@@ -29,6 +29,7 @@ import geo
 from countyreach.dates import parse_date
 from countyreach.errors import InputError
 from countyreach.i18n import industry_label
+from countyreach.io import from_wgs84
 from routing.plan import BreakTaken, Plan
 from routing.problem import Depot, RoutingProblem, hhmm
 
@@ -258,20 +259,31 @@ class OfficerDay:
     lunch: BreakTaken | None = None
 
     # ------------------------------------------------------------------ CSV
-    def to_csv(self) -> str:
-        """The stops as CSV text (one row per stop, header first; UTF-8 when written).
+    def to_csv(self, crs: str = "wgs84") -> str:
+        """The stops as CSV text for a spreadsheet (one row per stop, header first).
 
         Columns: ``seq, lead_id, arrive, start, leave, name, phone, address, village,
-        industry, why, lat, lon, amap_url, baidu_url``; ``lat``/``lon`` are WGS-84.
+        industry, why, lat, lon, crs, lat_wgs84, lon_wgs84, amap_url, baidu_url``;
+        ``lat``/``lon`` are in ``crs`` (the county's declared system, as in its own files
+        and the route exports). The text starts with a byte-order mark so Excel on a
+        Chinese desktop reads the names as UTF-8.
+
+        Parameters
+        ----------
+        crs : {"wgs84", "gcj02", "bd09"}
+            The coordinate system of ``lat``/``lon``.
         """
         buf = io.StringIO()
+        buf.write("\ufeff")
         w = csv.writer(buf, lineterminator="\r\n")
         w.writerow(["seq", "lead_id", "arrive", "start", "leave", "name", "phone", "address",
-                    "village", "industry", "why", "lat", "lon", "amap_url", "baidu_url"])
+                    "village", "industry", "why", "lat", "lon", "crs", "lat_wgs84",
+                    "lon_wgs84", "amap_url", "baidu_url"])
         for s in self.stops:
+            lat, lon = from_wgs84(s.lat, s.lon, crs)
             w.writerow([s.seq, s.lead_id, s.arrive, s.start, s.leave, s.name, s.phone,
-                        s.address, s.village, s.industry, s.why, f"{s.lat:.6f}", f"{s.lon:.6f}",
-                        s.amap_url, s.baidu_url])
+                        s.address, s.village, s.industry, s.why, f"{lat:.6f}", f"{lon:.6f}",
+                        crs, f"{s.lat:.6f}", f"{s.lon:.6f}", s.amap_url, s.baidu_url])
         return buf.getvalue()
 
     # ------------------------------------------------------------------ ICS

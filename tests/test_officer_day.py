@@ -123,10 +123,22 @@ def test_gpx_is_wgs84_route(day) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_csv_round_trips(day) -> None:  # type: ignore[no-untyped-def]
-    rows = list(csv.DictReader(io.StringIO(day.to_csv())))
+    text = day.to_csv()
+    assert text.startswith("\ufeff")  # Excel on a Chinese desktop reads it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(text[1:])))
     assert [r["lead_id"] for r in rows] == ["L02-01", "L02-02", "L02-03", "L02-04"]
     assert rows[0]["name"] == "测试商户2-1, 分店" and rows[0]["arrive"] == "08:10"
     assert rows[0]["amap_url"] == day.stops[0].amap_url
+
+
+def test_csv_gives_places_in_the_countys_system(day) -> None:  # type: ignore[no-untyped-def]
+    rows = list(csv.DictReader(io.StringIO(day.to_csv("gcj02")[1:])))
+    s = day.stops[0]
+    lat, lon = geo.wgs84_to_gcj02(s.lat, s.lon)
+    assert rows[0]["crs"] == "gcj02"
+    assert float(rows[0]["lat"]) == pytest.approx(lat, abs=1e-6)
+    assert float(rows[0]["lon"]) == pytest.approx(lon, abs=1e-6)
+    assert float(rows[0]["lat_wgs84"]) == pytest.approx(s.lat, abs=1e-6)
 
 
 def test_html_is_printable_offline_and_bilingual(day) -> None:  # type: ignore[no-untyped-def]

@@ -342,7 +342,7 @@ class DailyLoop:
         county = County(county_id=county_id, name=str(manifest.get("name", county_id)),
                         root=root, roads=paths["roads"], villages=paths["villages"],
                         branches=paths["branches"], leads=root / "leads (store)",
-                        officers=root / "officers (store)", crs="wgs84",
+                        officers=root / "officers (store)", crs=crs,
                         name_en=str(manifest.get("name_en", "")),
                         loan_rule_months=manifest_loan_rule(manifest))
         villages = read_villages(paths["villages"], crs=crs)
