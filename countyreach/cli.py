@@ -24,6 +24,7 @@ import argparse
 import datetime as dt
 import logging
 import os
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -173,7 +174,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
                 plan_date=args.date,
                 rules=_rules(args),
                 params=_params(args),
-                officer_ids=args.officers.split(",") if args.officers else None,
+                officer_ids=args.officers or None,
                 cache_dir=args.cache_dir,
                 progress=progress,
             )
@@ -197,6 +198,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
         print_demo_users(county)
     return 0 if day.ok else 1
+
+
+def id_list(text: str) -> list[str]:
+    """Ids as typed on a command line: ``O01,O02``, ``"O01, O02"`` or with a full-width
+    comma (``O01，O02``); spaces around an id are not part of it."""
+    return [x.strip() for x in re.split(r"[,，]", text) if x.strip()]
 
 
 def print_checked(day: Any, files: Sequence[Path], out: Path, tail: str = "") -> None:
@@ -291,7 +298,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     from propensity import value_basis_of
 
     L = args.lang
-    print(f"{t('score_value_basis', L)}: {value_basis_of(scorer).text(L)}")
+    basis = value_basis_of(scorer).text(L, model=getattr(scorer, "starter_", None))
+    print(f"{t('score_value_basis', L)}: {basis}")
     col = "explanation_zh" if L == "zh" else "explanation_en"
     print(_cell(t("col_lead_id", L), 8) + _cell(t("name", L), 22)
           + _cell(t("score_col_p", L), 10, right=True)
@@ -386,7 +394,8 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 def _add_plan_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--date", help="plan date YYYY-MM-DD (default: today)")
-    p.add_argument("--officers", help="comma-separated officer ids working that day (default: all)")
+    p.add_argument("--officers", type=id_list,
+                   help="comma-separated officer ids working that day (default: all)")
     p.add_argument("--time-limit", type=float, default=10.0, help="solver seconds (default 10)")
     p.add_argument("--drive-cost", type=float, default=60.0, help="yuan per hour driving")
     p.add_argument("--skills", choices=("hard", "soft", "off"), default="soft")

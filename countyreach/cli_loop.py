@@ -51,7 +51,7 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
                         params=SolveParams(time_limit_s=args.time_limit, seed=args.seed),
                         rules=RoutingRules(drive_cost_yuan_per_h=args.drive_cost,
                                            skills=args.skills, locality=args.locality),
-                        officer_ids=args.officers.split(",") if args.officers else None)
+                        officer_ids=args.officers or None)
     day = res.day
     print(summary_text(day.problem, day.plan))
     print()

@@ -331,12 +331,13 @@ def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain
         except ModelError as exc:
             log.warning("retraining: %s", exc)
     if data.history is None or data.history.empty:
-        from countyreach.starter import STARTER_NOTE, starter_scorer
+        from countyreach.starter import starter_note, starter_scorer
 
-        warnings.warn(f"{data.county.root / 'history.csv'}: no visit history: {STARTER_NOTE}",
+        note = starter_note(data.loans is not None and len(data.loans) > 0, rule)
+        warnings.warn(f"{data.county.root / 'history.csv'}: no visit history: {note}",
                       DataWarning, stacklevel=2)
         return starter_scorer(f"{data.county.root / 'history.csv'}: no visit history",
-                              cache_dir)
+                              cache_dir, rule)
     scorer = propensity.LeadScorer(random_state=seed).fit_history(data.leads, data.history)
     propensity.add_visit_value(scorer, data.leads, data.history, data.loans, seed=seed,
                                lockout_months=rule, elsewhere=data.loans_elsewhere)

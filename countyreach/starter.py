@@ -19,7 +19,7 @@ import propensity
 from countyreach.errors import InputError
 
 __all__ = ["MIN_OWN_LOANS", "MIN_OWN_VISITS", "STARTER_COUNTY", "STARTER_MODEL", "STARTER_NOTE",
-           "starter_scorer", "too_little"]
+           "starter_note", "starter_scorer", "too_little"]
 
 #: The county the starter model learns from.
 STARTER_COUNTY = Path(__file__).resolve().parents[1] / "data" / "qingzu"
@@ -46,7 +46,27 @@ def too_little(county_id: str, visits: pd.DataFrame) -> str | None:
             "some without)")
 
 
-def starter_scorer(why: str, cache_dir: str | Path | None = None) -> propensity.LeadScorer:
+def starter_note(loan_book: bool, loan_rule_months: int) -> str:
+    """What a plan of a county valued by the starter model says (:data:`STARTER_NOTE`), and,
+    when the county gave no loan book either, that its loan rule has nothing to apply to.
+
+    Parameters
+    ----------
+    loan_book : bool
+        Whether the county has loans from us on record (``loans.csv``, or loans in
+        its history).
+    loan_rule_months : int
+        The county's rule, named in the note.
+    """
+    if loan_book:
+        return STARTER_NOTE
+    return (f"{STARTER_NOTE}; no loans.csv either: which leads borrowed from us recently is "
+            f"unknown, so the {loan_rule_months}-month loan rule leaves out nobody (add the "
+            "bank's loans.csv)")
+
+
+def starter_scorer(why: str, cache_dir: str | Path | None = None,
+                   loan_rule_months: int | None = None) -> propensity.LeadScorer:
     """The demo township's model, trained once and cached like any county's file model.
 
     Parameters
@@ -55,6 +75,10 @@ def starter_scorer(why: str, cache_dir: str | Path | None = None) -> propensity.
         Why the county needs it (the error's text if the starter is missing).
     cache_dir : str or Path, optional
         Road-graph and model cache.
+    loan_rule_months : int, optional
+        The planned county's loan rule (``loan_rule_months``), applied instead of the demo
+        township's: the rule is the lender's policy for the county (see
+        :func:`propensity.with_loan_rule`).
 
     Returns
     -------
@@ -72,6 +96,8 @@ def starter_scorer(why: str, cache_dir: str | Path | None = None) -> propensity.
                          "installed", field="history")
     scorer = get_scorer(load_county_data(STARTER_COUNTY, cache_dir=cache_dir),
                         cache_dir=cache_dir)
+    if loan_rule_months is not None:
+        scorer = propensity.with_loan_rule(scorer, loan_rule_months)
     # named in the plan's value basis (a fresh object: the cache is read from its file)
     scorer.starter_ = STARTER_MODEL
     return scorer

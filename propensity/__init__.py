@@ -69,6 +69,7 @@ from propensity.planning import (
     check_loans_elsewhere,
     plan_scores,
     value_basis_of,
+    with_loan_rule,
 )
 from propensity.qini import decile_calibration, qini_coefficient, qini_curve, top_share_ratio
 from propensity.retraining import retrain, thompson_values
@@ -99,7 +100,7 @@ __all__ = [
     # what a plan's values mean: visit-caused when the data supports it, and the loan rule
     "ValueBasis", "ValueBasisKind", "UpliftCriteria", "UpliftSupport", "add_visit_value",
     "plan_scores", "bank_loan_book", "check_loan_book", "check_loans_elsewhere",
-    "value_basis_of", "PLAN_SCORE_COLUMNS",
+    "value_basis_of", "with_loan_rule", "PLAN_SCORE_COLUMNS",
     # evaluation
     "ModelReport", "model_report", "report_from_predictions", "calibration_bins",
     "calibration_plot_data", "plot_calibration", "expected_calibration_error", "lift_table",

@@ -59,7 +59,7 @@ from propensity.uplift_reasons import now_reason
 __all__ = ["LOCKOUT_MONTHS", "UpliftCriteria", "UpliftSupport", "ValueBasisKind", "ValueBasis",
            "PLAN_SCORE_COLUMNS", "check_loan_book", "check_loans_elsewhere", "bank_loan_book",
            "recency_now", "uplift_support", "add_visit_value", "value_basis_of", "plan_scores",
-           "uplift_holdout_metrics"]
+           "uplift_holdout_metrics", "with_loan_rule"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -238,16 +238,54 @@ def uplift_support(lead_ids: Iterable[str], history: pd.DataFrame | None,
                          int((policy.str.strip().str.lower() == "random").sum()), crit)
 
 
+def _rule_words(lockout_months: float) -> tuple[str, str]:
+    """How a basis states the loan rule (English, Chinese): the one wording, so
+    :func:`with_loan_rule` can restate it."""
+    return (f"loans from us in the last {lockout_months:.0f} months are worth 0",
+            f"近{lockout_months:.0f}个月在我行贷过款的不计价值")
+
+
 def _fallback_basis(why_en: Sequence[str], why_zh: Sequence[str],
                     lockout_months: float = LOCKOUT_MONTHS) -> ValueBasis:
+    en, zh = _rule_words(lockout_months)
     return ValueBasis(
         ValueBasisKind.UPTAKE_IF_VISITED,
-        "P(loan | visit) × loan × margin, not what the visit causes: "
-        f"{'; '.join(why_en)}; loans from us in the last {lockout_months:.0f} months are "
-        "worth 0",
-        f"拜访后贷款概率×额度×利差，不是拜访带来的增量：{'；'.join(why_zh)}；"
-        f"近{lockout_months:.0f}个月在我行贷过款的不计价值",
+        f"P(loan | visit) × loan × margin, not what the visit causes: {'; '.join(why_en)}; {en}",
+        f"拜访后贷款概率×额度×利差，不是拜访带来的增量：{'；'.join(why_zh)}；{zh}",
         float(lockout_months))
+
+
+def with_loan_rule(scorer: LeadScorer, lockout_months: float) -> LeadScorer:
+    """A copy of ``scorer`` that applies another lender's loan rule.
+
+    A model learnt in one county values leads of another (the starter model of a county
+    with no visits yet); the rule that a lead with a loan from us within ``lockout_months``
+    is worth 0 is the lender's policy for the county it plans, not the one it learnt in.
+    Between the two, the visit-value model reads recency as at the nearest it has seen.
+
+    Parameters
+    ----------
+    scorer : LeadScorer
+        A fitted scorer (with or without a visit-value model).
+    lockout_months : float
+        The rule to apply (``loan_rule_months`` of the county planned).
+
+    Returns
+    -------
+    LeadScorer
+        A copy; ``scorer`` is unchanged.
+    """
+    out = copy.deepcopy(scorer)
+    rule = float(lockout_months)
+    model = getattr(out, "visit_value_", None)
+    if model is not None:
+        model.lockout_months_ = rule
+    basis = value_basis_of(out)
+    old_en, old_zh = _rule_words(basis.lockout_months)
+    en, zh = _rule_words(rule)
+    out.value_basis_ = ValueBasis(basis.kind, basis.detail_en.replace(old_en, en),
+                                  basis.detail_zh.replace(old_zh, zh), rule)
+    return out
 
 
 def add_visit_value(scorer: LeadScorer, leads: pd.DataFrame, history: pd.DataFrame,
@@ -317,11 +355,11 @@ def add_visit_value(scorer: LeadScorer, leads: pd.DataFrame, history: pd.DataFra
         f"{model.n_treated_:,} visited and {model.n_control_:,} unvisited business-months, "
         f"{model.n_randomised_:,} randomised visits"
         + (f", {n_other:,} loans from other lenders known" if n_other else "")
-        + f"; loans from us in the last {lock:.0f} months are worth 0",
+        + f"; {_rule_words(lock)[0]}",
         f"拜访带来的贷款概率增量×额度×利差－预期损失；增量模型基于{model.n_treated_:,}个拜访月、"
         f"{model.n_control_:,}个未拜访月、{model.n_randomised_:,}次随机拜访"
         + (f"、已知{n_other:,}笔他行贷款" if n_other else "")
-        + f"；近{lock:.0f}个月在我行贷过款的不计价值", lock)
+        + f"；{_rule_words(lock)[1]}", lock)
     return scorer
 
 

@@ -53,7 +53,8 @@ def _now(since: float, cash: float, lockout: float, moy: int) -> tuple[str, str]
         en, zh = (f"Now: renewal due (last loan {since:.0f} months ago)",
                   f"时机：上笔贷款已{since:.0f}个月，该续贷了")
     else:
-        en, zh = "Now: no recent loan with us", "时机：近期未在我行贷款"
+        # "on record": a county without a loan book knows of no loan, which is not "none"
+        en, zh = "Now: no recent loan from us on record", "时机：记录中近期未在我行贷款"
     if np.isfinite(cash) and cash >= 1.1:
         en += f"; {_MONTHS_EN[moy - 1]} is its busy season"
         zh += f"；{_MONTHS_ZH[moy - 1]}是资金旺季"

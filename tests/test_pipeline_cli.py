@@ -458,3 +458,12 @@ def test_synth_gives_a_county_its_own_industries(county_copy: Path, cache_dir: P
     code = main(["synth", str(county_copy), "--force", "--industries", "jade,clothing"])
     assert code == 2
     assert "unknown industry 'jade'" in capsys.readouterr().err
+
+
+def test_officers_typed_with_spaces_or_a_full_width_comma_are_found(
+        cache_dir: Path, tmp_path: Path, demo_dir: Path):
+    out = tmp_path / "out"
+    assert main(["-q", "--cache-dir", str(cache_dir), "plan", str(demo_dir), "--date", DATE,
+                 "--time-limit", "1", "--officers", "O01, O02，O03", "--out", str(out)]) == 0
+    plan = plan_from_dict(read_json(out / "plan.json"))
+    assert {r.officer_id for r in plan.routes} == {"O01", "O02", "O03"}

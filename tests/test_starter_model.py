@@ -75,3 +75,31 @@ def test_a_store_county_without_history_plans_publishes_and_learns_once_it_can(
     own = loop.retrain(admin, "firstcounty", force=True)
     assert own.promoted and own.record.n_train > MIN_OWN_VISITS
     assert "starter model" not in own.message
+
+
+def test_the_starter_applies_the_countys_loan_rule(new_county: Path, cache_dir: Path) -> None:
+    """The loan rule is the lender's policy for the county planned, not the demo's 12 months:
+    a lead that borrowed from us 8 months ago is not worth 0 under a 6-month rule."""
+    manifest = json.loads((new_county / "county.json").read_text(encoding="utf-8"))
+    manifest["loan_rule_months"] = 6
+    (new_county / "county.json").write_text(json.dumps(manifest), encoding="utf-8")
+    leads = pd.read_csv(new_county / "leads.csv", dtype=str)
+    pd.DataFrame({"lead_id": leads["lead_id"][:3], "month": ["2026-03", "2026-08", "2026-11"],
+                  "loan_yuan": 50000}).to_csv(new_county / "loans.csv", index=False)
+    with pytest.warns(DataWarning, match="starter model"):
+        day = plan_day(new_county, plan_date=DATE, cache_dir=cache_dir, params=PARAMS,
+                       rules=RULES)
+    assert "loans from us in the last 6 months are worth 0" in day.plan.meta["value_basis"]
+    value = day.scores.set_index("lead_id")["value_yuan"]
+    eight, three, now = leads["lead_id"][:3]
+    assert value[eight] > 0 and value[three] == 0 and value[now] == 0
+
+
+def test_a_county_without_a_loan_book_is_told_the_loan_rule_has_nothing_to_apply_to(
+        new_county: Path, cache_dir: Path) -> None:
+    with pytest.warns(DataWarning, match=r"no loans\.csv either: which leads borrowed from "
+                                         r"us recently is unknown"):
+        day = plan_day(new_county, plan_date=DATE, cache_dir=cache_dir, params=PARAMS,
+                       rules=RULES)
+    reasons = " ".join(day.scores["explanation_en"].astype(str))
+    assert "no recent loan with us" not in reasons

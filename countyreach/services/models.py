@@ -370,12 +370,12 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
     held = holdout_mask(visits["lead_id"])
     train, test = visits[~held].reset_index(drop=True), visits[held].reset_index(drop=True)
     held_leads = holdout_mask(inputs["lead_id"])
-    from countyreach.starter import STARTER_NOTE, starter_scorer, too_little
+    from countyreach.starter import starter_note, starter_scorer, too_little
 
     why = too_little(county_id, train)
     starter = why is not None
     if why is not None:  # too little to learn from yet: the county still has to be planned
-        scorer = starter_scorer(why)
+        scorer = starter_scorer(why, loan_rule_months=loan_rule_months)
         metrics = _metrics(scorer, test)
     else:
         with warnings.catch_warnings():
@@ -423,7 +423,7 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
     else:
         msg = f"v{version} promoted (held-out AUC {auc_text}; {basis})"
     if starter:
-        msg += f"; {why}: {STARTER_NOTE}"
+        msg += f"; {why}: {starter_note(loans is not None and len(loans) > 0, loan_rule_months)}"
     return RetrainResult(record, scorer, promote, previous, previous_auc,
                          msg + beyond_loan_book(history, loans))
 
