@@ -203,3 +203,23 @@ def test_the_largest_team_swept_is_not_said_to_be_past_the_point_of_gain() -> No
     rec = recommend(_summary([("branch", 2, 0.3, 0.9), ("branch", 4, 0.6, 0.9)]))
     assert rec.n_officers == 4
     assert "largest team swept" in rec.reason and "add less than" not in rec.reason
+
+
+def test_the_recommendation_says_the_window_of_a_short_run_and_names_ties(sequential):
+    rec = recommend(sequential, target_share=0.9)
+    # a one-week run cannot say "within 30 days": coverage counts the whole run
+    assert "in the 7-day run" in rec.reason and "within 30 days" not in rec.reason
+    one = sequential.summary.assign(n_officers=1)
+    one = one[one["policy"] == "nearest"].copy()
+    one["coverage"], one["loans_per_officer_day"] = 0.5, 0.2  # every strategy alike
+    text = recommend(one).reason
+    assert text.startswith("1 officer based by ") and " reaches 50%" in text
+    assert "(as good as " in text
+
+
+def test_cli_sweep_refuses_given_bases_before_reading_the_county(capsys):
+    from countyreach.cli import main
+
+    assert main(["-q", "sweep", "no-such-county", "--strategies", "given,branch"]) == 2
+    err = capsys.readouterr().err
+    assert "'given'" in err and "--strategies" in err and "Traceback" not in err

@@ -171,8 +171,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
         ref = truth_reference(world, Scenario("truth", n_officers, seed=seeds[0], **common))
         print(f"saturation: {ref['visits_per_business']:.2f} visits per business over the run; "
-              f"a lender knowing the hidden truth: {ref['loans_per_officer_day']:.2f} loans per "
-              "officer-day (travel ignored)")
+              f"yardstick, not a ceiling: a lender ranking by the hidden truth, travel ignored, "
+              f"{ref['loans_per_officer_day']:.2f} loans per officer-day (its greedy daily pick "
+              "can fall below a routed plan's)")
         if args.out:
             Path(args.out).mkdir(parents=True, exist_ok=True)
             table.to_csv(Path(args.out) / "policies.csv", index=False)
@@ -197,11 +198,20 @@ def _dask_arg(args: argparse.Namespace) -> bool | str:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Officers × base strategies × seeds; coverage curve, recommendation, saved results."""
+    from countyreach.errors import InputError
     from countyreach.simulation.county_team import describe_population
     from countyreach.simulation.sweep import coverage_curve, recommend, save_sweep, sweep
 
     check_run_args(args)
     seeds, officers = parse_seeds(args.seeds), parse_officers(args.officers)
+    strategies = [parse_base_strategy(s.strip()) for s in args.strategies.split(",")
+                  if s.strip()]
+    if BaseStrategy.GIVEN in strategies:
+        # given bases are one per officer of a fixed team; a sweep varies the team size
+        raise InputError("base strategy 'given' needs one base per officer, which a sweep "
+                         "over team sizes cannot have; use `simulate` for a given team, or "
+                         "choose among p_median, max_coverage, branch, random",
+                         field="--strategies")
     # A sweep varies the team size, so officers are always placed at chosen bases; the
     # county's own leads are still the population.
     world = load_world(args, roster=False)
@@ -209,8 +219,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"NOTE: {world.travel}")
     print(describe_population(world))
     print("team: synthetic officers at chosen bases (the sweep varies the team size)")
-    strategies = [parse_base_strategy(s.strip()) for s in args.strategies.split(",")
-                  if s.strip()]
     res = sweep(world, officers, strategies, seeds, policy=Policy(args.policy),
                 dask=_dask_arg(args), n_workers=args.workers, progress=not args.quiet,
                 n_weeks=args.weeks, days_per_week=args.days_per_week,

@@ -345,11 +345,32 @@ def recommend(result: SweepResult | pd.DataFrame, *, target_share: float = 0.9,
               if pick + 1 < len(ns) else
               "this is the largest team swept: sweep larger teams to see whether more "
               "officers still add coverage.")
-    reason = (f"{int(row.n_officers)} officers based by {row.base_strategy} reach "
-              f"{row.coverage:.0%} of high-value businesses within 30 days ({share}); "
-              + beyond)
+    s = result.summary if isinstance(result, SweepResult) else result
+    days = int((s["n_weeks"] * 7).min()) if "n_weeks" in s.columns and len(s) else None
+    # coverage counts the last 30 days, or the whole run when it is shorter
+    within = "within 30 days" if days is None or days >= 30 else f"in the {days}-day run"
+    n = int(row.n_officers)
+    tie = _ties(ranked, n)
+    based = (f"based by {row.base_strategy}" if not tie else
+             f"based by {row.base_strategy} (as good as {', '.join(tie)})")
+    reason = (f"{n} officer{'s' if n != 1 else ''} {based} reach{'es' if n == 1 else ''} "
+              f"{row.coverage:.0%} of high-value businesses {within} ({share}); " + beyond)
     return Recommendation(int(row.n_officers), str(row.base_strategy), float(row.coverage), top,
                           float(row.loans_per_officer_day), reason)
+
+
+def _ties(ranked: pd.DataFrame, n_officers: int) -> list[str]:
+    """The other base strategies that did exactly as well as the first of ``ranked`` for a
+    team of ``n_officers`` (same coverage and loans): named so that a tie is not read as
+    a preference."""
+    rows = ranked[ranked["n_officers"] == n_officers]
+    if len(rows) < 2:
+        return []
+    first = rows.iloc[0]
+    same = rows.iloc[1:][(rows.iloc[1:]["coverage"] == first["coverage"])
+                         & (rows.iloc[1:]["loans_per_officer_day"]
+                            == first["loans_per_officer_day"])]
+    return [str(x) for x in same["base_strategy"]]
 
 
 def save_sweep(result: SweepResult, folder: str | Path) -> list[Path]:
