@@ -3,7 +3,9 @@ and lock, re-plan with a per-officer diff, publish a version after confirming.""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -12,6 +14,7 @@ import streamlit as st
 from app_pages import common as ui
 from app_pages import plan_changes as pc
 from countyreach import pipeline
+from countyreach.dates import CHINA_TZ
 from countyreach.errors import AccessDenied, InputError, StoreError
 from countyreach.i18n import format_number, format_percent, format_yuan, status_label, t
 from countyreach.serialize import plan_to_dict
@@ -64,7 +67,11 @@ def render() -> None:
         t("officers_on_duty", L), list(officers), default=list(officers), key="on_duty",
         format_func=lambda oid: f"{oid} {officers[oid].name}")
     # stops already visited on the published day stay where they are, officer included
-    visits = ui.visited_stops(plan_date.isoformat())
+    visits = _from_now(ui.visited_stops(plan_date.isoformat()), plan_date)
+    if visits.published is not None and plan_date == ui.today():
+        # a published today planned again: the rest of the day starts now, not at 08:00 or
+        # at the morning's last recorded visit (untick to plan the whole day as before)
+        st.checkbox(t("from_now", L), value=True, key="from_now")
     if visits.fixed:
         st.caption(t("fixed_stops_ahead", L, n=visits.count))
     kept_on = visits.kept_off_duty(on_duty)
@@ -116,6 +123,18 @@ def render() -> None:
                     "plan_map")
         return
     _plan_view(day, model)
+
+
+def _from_now(visits: VisitedStops, plan_date: dt.date) -> VisitedStops:
+    """``visits`` with the time it is now in the county when the manager plans a published
+    today again (and did not untick "from now"), as the CLI's ``--now``."""
+    if visits.published is None or plan_date != ui.today() \
+            or not st.session_state.get("from_now", True):
+        return visits
+    signed = ui.signed_in()
+    now = (signed[0].now() if signed is not None else dt.datetime.now(dt.UTC)).astimezone(
+        CHINA_TZ)
+    return replace(visits, now_s=now.hour * 3600 + now.minute * 60 + now.second)
 
 
 def _published_day(data: pipeline.CountyData, plan_date: str, model: PlanningModel | None,
@@ -212,6 +231,8 @@ def _plan_view(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
             + (" …" if len(overrides) > 5 else "")))
     if plan.meta.get("fixed_stops"):
         st.info(t("fixed_stops_kept", L, n=plan.meta["fixed_stops"]), icon=":material/lock:")
+    if plan.meta.get("replanned_at"):
+        st.caption(t("replanned_at", L, time=plan.meta["replanned_at"]))
     _kpis(day, model)
     pins: dict[str, str] = st.session_state.get("pins", {})
     md = maps.map_data(day.county, day.scores, L, day=day, legs=st.session_state.get("legs"),
@@ -372,7 +393,8 @@ def _adjust(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
                 # and the stops already visited on the published day stay fixed
                 new = pl.replan(day, pins={**st.session_state.get("follow_up_pins", {}),
                                            **pins}, rules=rules, params=params,
-                                visited=ui.visited_stops(day.plan.plan_date))
+                                visited=_from_now(ui.visited_stops(day.plan.plan_date),
+                                                  dt.date.fromisoformat(day.plan.plan_date)))
             except Exception as exc:  # the current plan stays; say why the re-plan failed
                 st.error(t("replan_failed", L, why=exc))
                 return

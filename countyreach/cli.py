@@ -162,6 +162,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if publish:
         raise InputError("--publish plans from the store: give a county id (import the "
                          "folder first with `countyreach county import`)", field="--publish")
+    if getattr(args, "now", None) is not None:
+        raise InputError("--now re-plans a day published in the store: give a county id",
+                         field="--now")
     county = _demo_county() if args.command == "demo" else Path(args.county)
     out = check_out_dir(Path(args.out))
     if args.date is not None:
@@ -432,6 +435,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plan_args(p)
     p.add_argument("--publish", action="store_true",
                    help="store mode: publish the new version to the officers")
+    p.add_argument("--now", metavar="HH:MM",
+                   help="store mode, a published day planned again: the time it is, so no "
+                        "visit still to make is planned earlier (default: after each "
+                        "officer's last recorded visit)")
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("check", help="verify a plan independently of the solver")

@@ -38,12 +38,20 @@ def cmd_county_import(args: argparse.Namespace) -> int:
 
 def cmd_plan_store(args: argparse.Namespace) -> int:
     from countyreach.cli import check_out_dir, print_checked, summary_text
+    from countyreach.input_warnings import print_warning
     from countyreach.plan_files import write_plan_files
+    from routing.errors import ProblemError
     from routing.params import SolveParams
-    from routing.problem import RoutingRules
+    from routing.problem import RoutingRules, parse_hhmm
 
     if args.date is None:
         raise InputError("store mode needs --date YYYY-MM-DD", field="--date")
+    now_s = None
+    if args.now is not None:
+        try:
+            now_s = parse_hhmm(args.now)
+        except ProblemError as exc:
+            raise InputError(str(exc), field="--now") from None
     out = check_out_dir(Path(args.out))
     store, loop = _open()
     with store:
@@ -51,8 +59,11 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
                         params=SolveParams(time_limit_s=args.time_limit, seed=args.seed),
                         rules=RoutingRules(drive_cost_yuan_per_h=args.drive_cost,
                                            skills=args.skills, locality=args.locality),
-                        officer_ids=args.officers or None)
+                        officer_ids=args.officers or None, now_s=now_s)
     day = res.day
+    if now_s is not None and "replanned_at" not in day.plan.meta:
+        print_warning(f"--now {args.now}: {args.date} has no published plan to plan again; "
+                      "planned as a new day")
     print(summary_text(day.problem, day.plan))
     print()
     print(f"Model: {res.model.label}")
@@ -65,7 +76,9 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
                                     + ")" if why else ""))
     state = ("published" if res.published else "saved as a draft, not published" if res.refused
              else "saved as a draft (add --publish to publish)")
-    print(f"Version {res.version} of {res.county_id} {res.plan_date} {state}.")
+    print(f"Version {res.version} of {res.county_id} {res.plan_date} {state}."
+          + (f" What is left of the day starts at {day.plan.meta['replanned_at']} or later."
+             if "replanned_at" in day.plan.meta else ""))
     lines = res.changes.lines()
     print("Changes to officers' lists:" if lines else "No officer's list changed.")
     for line in lines:

@@ -398,8 +398,11 @@ class DailyLoop:
 
     def plan(self, session: Session, county_id: str, plan_date: str, *, publish: bool = False,
              params: SolveParams | None = None, rules: RoutingRules | None = None,
-             officer_ids: list[str] | None = None) -> StorePlan:
+             officer_ids: list[str] | None = None, now_s: int | None = None) -> StorePlan:
         """Plan a day from the store, save it as a new version and optionally publish it.
+
+        ``now_s`` (seconds since midnight) is when a published day is planned again: what
+        is left of each officer's day starts no earlier (:func:`visited_stops`).
 
         Returns
         -------
@@ -415,7 +418,7 @@ class DailyLoop:
         scores = score_leads(data, choice.scorer, day[:7], do_not_visit=rules_of_day.do_not_visit,
                              loan_book=rules_of_day.loan_book)
         # a published day keeps its visited stops: the same path as the manager page's
-        visits = visited_stops(self.store, session, county_id, day)
+        visits = visited_stops(self.store, session, county_id, day, now_s)
         officers = None
         if officer_ids is not None:
             officers = sorted(set(officer_ids) | set(due.values()))

@@ -82,8 +82,18 @@ def fixed_prefixes(plan: Plan, visited: set[str]) -> dict[str, tuple[Stop, ...]]
     return out
 
 
-def _remaining_lunch(o: Officer, old: Route, now_s: int) -> Break | None:
-    if o.lunch is None or (old.lunch is not None and old.lunch.start_s < now_s):
+def _resume_at(old: Route, t_s: int) -> int:
+    """When an officer can go on at ``t_s``: then, or when the published lunch they are at
+    ends (a re-plan at 12:00 does not cut short a lunch taken from 11:45)."""
+    if old.lunch is not None and old.lunch.start_s < t_s < old.lunch.start_s + \
+            old.lunch.duration_s:
+        return old.lunch.start_s + old.lunch.duration_s
+    return t_s
+
+
+def _remaining_lunch(o: Officer, old: Route | None, now_s: int) -> Break | None:
+    if o.lunch is None or (old is not None and old.lunch is not None
+                           and old.lunch.start_s < now_s):
         return None
     earliest = max(o.lunch.window.start_s, now_s)
     if earliest > o.lunch.window.end_s:
@@ -98,7 +108,9 @@ def _home_from(last: Stop, part: Route, lunch: BreakTaken | None, officer: Offic
     here, home = m.index[last.lead_id], m.index[end_node_id(officer.officer_id)]
     drive, dist = int(m.duration_s[here, home]), int(m.distance_m[here, home])
     t = last.departure_s
-    if lunch is None and officer.lunch is not None:  # still owed: taken before driving home
+    # still owed by a day that runs into the window: taken before driving home
+    if lunch is None and officer.lunch is not None \
+            and officer.owes_lunch(officer.shift.start_s, t + drive):
         lunch = BreakTaken(max(t, officer.lunch.window.start_s), officer.lunch.duration_s)
         t = lunch.start_s + lunch.duration_s
     return replace(part, end_s=t + drive, drive_s=drive, distance_m=dist, end_drive_s=drive,
@@ -106,8 +118,13 @@ def _home_from(last: Stop, part: Route, lunch: BreakTaken | None, officer: Offic
 
 
 def solve_around(problem: RoutingProblem, old_plan: Plan, fixed: Mapping[str, Sequence[Stop]],
-                 params: SolveParams) -> Plan:
+                 params: SolveParams, now_s: int | None = None) -> Plan:
     """Solve ``problem`` keeping each officer's fixed prefix as it was published.
+
+    What is left of each officer's day begins when their last fixed visit ended, and no
+    earlier than ``now_s`` when given (a re-plan at noon does not send anyone to a visit
+    at 10:30 because the morning's last outcome was recorded then); an officer with no
+    fixed visit starts from their start at ``now_s``.
 
     Parameters
     ----------
@@ -119,6 +136,8 @@ def solve_around(problem: RoutingProblem, old_plan: Plan, fixed: Mapping[str, Se
     fixed : mapping officer_id -> stops
         From :func:`fixed_prefixes`.
     params : SolveParams
+    now_s : int, optional
+        The time of the re-plan, seconds since midnight of the day.
 
     Returns
     -------
@@ -131,10 +150,17 @@ def solve_around(problem: RoutingProblem, old_plan: Plan, fixed: Mapping[str, Se
     dur, dist = m.duration_s.copy(), m.distance_m.copy()
     officers: list[Officer] = []
     done: set[str] = set()
+    resume: dict[str, int] = {}
     for o in problem.officers:
         stops = list(fixed.get(o.officer_id, ()))
         if not stops:
-            officers.append(o)
+            if now_s is not None and now_s > o.shift.start_s:
+                officers.append(replace(
+                    o, shift=TimeWindow(min(now_s, o.shift.end_s - 1), o.shift.end_s),
+                    # no visit recorded: whether they ate is not known, so lunch is owed
+                    lunch=_remaining_lunch(o, None, now_s)))
+            else:
+                officers.append(o)
             continue
         ids = [s.lead_id for s in stops]
         done.update(ids)
@@ -143,7 +169,9 @@ def solve_around(problem: RoutingProblem, old_plan: Plan, fixed: Mapping[str, Se
         # the officer now "starts" at the last fixed stop: copy that node's outgoing legs
         dur[row, :], dist[row, :] = m.duration_s[here, :], m.distance_m[here, :]
         dur[row, row] = dist[row, row] = 0
-        begin = min(max(o.shift.start_s, last.departure_s), o.shift.end_s - 1)
+        since = _resume_at(old_routes[o.officer_id], max(last.departure_s, now_s or 0))
+        resume[o.officer_id] = since
+        begin = min(max(o.shift.start_s, since), o.shift.end_s - 1)
         drove = sum(s.drive_s for s in stops)
         officers.append(replace(
             o, start=Depot(f"{o.officer_id}-at-{last.lead_id}", "last visit",
@@ -153,7 +181,7 @@ def solve_around(problem: RoutingProblem, old_plan: Plan, fixed: Mapping[str, Se
             max_visits=None if o.max_visits is None else max(0, o.max_visits - len(ids)),
             capacity=None if o.capacity is None else max(
                 0, o.capacity - sum(leads[x].load for x in ids)),
-            lunch=_remaining_lunch(o, old_routes[o.officer_id], last.departure_s)))
+            lunch=_remaining_lunch(o, old_routes[o.officer_id], since)))
     # ``replace`` keeps the manager's locked and reference routes (a re-optimise in the app):
     # a lock's fixed stops are done visits here, which a locked route leaves out
     rest = replace(problem, officers=tuple(officers),
@@ -167,7 +195,7 @@ def solve_around(problem: RoutingProblem, old_plan: Plan, fixed: Mapping[str, Se
             routes.append(r)
             continue
         old = old_routes[r.officer_id]
-        lunch = old.lunch if old.lunch is not None and old.lunch.start_s < kept[-1].departure_s \
+        lunch = old.lunch if old.lunch is not None and old.lunch.start_s < resume[r.officer_id] \
             else r.lunch
         if not r.stops:
             r, lunch = _home_from(kept[-1], r, lunch, rest.officer_by_id[r.officer_id], m)

@@ -39,7 +39,7 @@ from countyreach.services.republish import PlanChanges, fixed_prefixes, plan_cha
 from countyreach.store.checks import check_date
 from routing.params import SolveParams
 from routing.plan import Plan, Stop
-from routing.problem import RoutingProblem, RoutingRules
+from routing.problem import RoutingProblem, RoutingRules, hhmm
 
 if TYPE_CHECKING:
     from countyreach.services.day_rules import DayRules
@@ -69,6 +69,9 @@ class VisitedStops:
     #: The leads with a recorded outcome that day (the fixed stops without one were passed
     #: over on the way to a later visit).
     visited: frozenset[str] = frozenset()
+    #: When the day is planned again (seconds since midnight), if it is: nothing left of
+    #: anyone's day starts earlier (:func:`~countyreach.services.republish.solve_around`).
+    now_s: int | None = None
 
     @property
     def count(self) -> int:
@@ -134,7 +137,7 @@ class VisitedStops:
             over the whole day, whose problem names the fixed stops as
             :attr:`routing.RoutingProblem.visited_routes`.
         """
-        if not self.fixed or self.published is None:
+        if self.published is None or not (self.fixed or self.now_s is not None):
             return solve_day(data, problem, scores, timings, started=started, params=params)
         times = dict(timings or {})
         t = time.perf_counter()
@@ -142,7 +145,9 @@ class VisitedStops:
         # against data corrected since (and the saved problem says which they were).
         problem = replace(problem, visited_routes={
             oid: tuple(s.lead_id for s in stops) for oid, stops in self.fixed.items()})
-        plan = solve_around(problem, self.published, self.fixed, params)
+        plan = solve_around(problem, self.published, self.fixed, params, self.now_s)
+        if self.now_s is not None:
+            plan = replace(plan, meta={**plan.meta, "replanned_at": hhmm(self.now_s)})
         times["solve_s"] = time.perf_counter() - t
         plan, violations = routing.checked_plan(problem, plan)
         times["total_s"] = time.perf_counter() - (t if started is None else started)
@@ -154,7 +159,7 @@ class VisitedStops:
 
 
 def visited_stops(store: Store, session: Session, county_id: str,
-                  date: str | dt.date) -> VisitedStops:
+                  date: str | dt.date, now_s: int | None = None) -> VisitedStops:
     """The day's published plan and the stops its officers already visited.
 
     Parameters
@@ -164,6 +169,10 @@ def visited_stops(store: Store, session: Session, county_id: str,
         A manager or admin of the county.
     county_id : str
     date : str or datetime.date
+    now_s : int, optional
+        The time of day the published day is planned again (seconds since midnight):
+        what is left of each officer's day starts no earlier. Without it, after the last
+        visit made (from the start of the shift for an officer with none).
 
     Returns
     -------
@@ -176,7 +185,7 @@ def visited_stops(store: Store, session: Session, county_id: str,
     _, published, version = store.published_plan(session, county_id, day)
     visited = {r.lead_id for r in store.visit_outcomes(session, county_id, day)}
     return VisitedStops(published, version, fixed_prefixes(published, visited),
-                        frozenset(visited))
+                        frozenset(visited), now_s)
 
 
 def plan_store_day(data: CountyData, scores: pd.DataFrame, visits: VisitedStops, *,
@@ -274,7 +283,7 @@ def plan_manager_day(data: CountyData, visits: VisitedStops, rules_of_day: DayRu
         officers = rules_of_day.officers(on_duty, pins)
         dnv, book, barred = rules_of_day.do_not_visit, rules_of_day.loan_book, \
             rules_of_day.exclude()
-    if not visits.fixed:
+    if not visits.fixed and (visits.now_s is None or visits.published is None):
         planned = plan_day(data, plan_date=plan_date, rules=rules, params=params,
                            officer_ids=visits.officers(officers), pins=pins, do_not_visit=dnv,
                            exclude=barred - set(pins), loan_book=book, cache_dir=cache_dir,
