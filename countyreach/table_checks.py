@@ -44,8 +44,10 @@ def known_history(path: Path, history: pd.DataFrame, table: pd.DataFrame) -> pd.
     if known.all():
         return history
     first = int(np.flatnonzero(~known)[0])
+    # read_history keeps each row's number in the file (blank lines counted)
+    row = history.attrs.get("source_rows", range(1, len(history) + 1))[first]
     warnings.warn(f"{path}: {int((~known).sum())} row(s) name leads that are not in the leads "
-                  f"table (e.g. row {first + 1}: {history['lead_id'].iloc[first]!r}); skipped",
+                  f"table (e.g. row {row}: {history['lead_id'].iloc[first]!r}); skipped",
                   DroppedRowWarning, stacklevel=3)
     return history[known].reset_index(drop=True)
 

@@ -176,8 +176,9 @@ def test_the_outcomes_file_takes_the_column(store: Store, tmp_path: Path) -> Non
     loop = DailyLoop(store, home=tmp_path / "home", cache_dir=tmp_path / "cache")
     assert loop.import_outcomes(store.login("demo-o1", DEMO_PASSWORD), p)["recorded"] == 2
     assert _told(store) == {("L1", "2026-08")}
+    # 2026-8 is read as 2026-08 (countyreach.dates.read_month); a month 13 is no month
     p.write_text("county_id,plan_date,lead_id,outcome,other_loan_month\n"
-                 f"c1,{DAY},L2,met,2026-8\n", encoding="utf-8")
+                 f"c1,{DAY},L2,met,2026-13\n", encoding="utf-8")
     with pytest.raises(InputError) as err:
         loop.import_outcomes(store.login("demo-o1", DEMO_PASSWORD), p)
     assert (err.value.row, err.value.field) == (1, "other_loan_month")
