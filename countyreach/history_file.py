@@ -1,15 +1,21 @@
 """``history.csv``: a county's past visits and their outcomes, read and checked.
+
+The model learns from these rows and ``county import`` stores them keyed by lead and
+month, so both must see the same rows: a lead's two rows of one month are one visit,
+and the reader keeps one of them (the last, with a warning when they disagree) before
+either looks.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from countyreach.csvio import CsvRow, parse_rows, read_csv_table
-from countyreach.errors import InputError
+from countyreach.errors import DroppedRowWarning, InputError
 from countyreach.schemas import HistoryRow
 
 __all__ = ["HISTORY_COLUMNS", "read_history"]
@@ -24,6 +30,10 @@ HISTORY_COLUMNS: Mapping[str, str] = {
     "defaulted": "optional; 0 or 1",
 }
 
+#: What a visit's row says: two rows of a lead and month that differ here disagree.
+_SAYS = ("took_loan", "outcome", "loan_yuan", "defaulted", "visited_by_policy")
+
+
 def read_history(path: str | Path) -> pd.DataFrame:
     """Read and validate past visits and their outcomes (``history.csv``).
 
@@ -37,7 +47,8 @@ def read_history(path: str | Path) -> pd.DataFrame:
     pandas.DataFrame
         ``lead_id`` and ``month`` (``YYYY-MM``, however the file wrote it) as text,
         ``outcome`` in lower case, ``took_loan``/``loan_yuan``/``defaulted`` as numbers (NaN
-        where empty), in file order. ``attrs["source_rows"]`` holds each row's number in the file
+        where empty), in file order; one row per lead and month (the last, see
+        :func:`_one_per_month`). ``attrs["source_rows"]`` holds each row's number in the file
         (blank lines counted), for messages about it.
 
     Raises
@@ -75,8 +86,29 @@ def read_history(path: str | Path) -> pd.DataFrame:
     for c in ("took_loan", "loan_yuan", "defaulted"):
         if c in out.columns:
             out[c] = pd.to_numeric(out[c].replace("", None), errors="coerce")
+    out = _one_per_month(p, out)
     rows = [int(r) for r in out.index]
     out = out.reset_index(drop=True)  # positions, as every table the model reads
     out.attrs["source_rows"] = rows
     return out
 
+
+def _one_per_month(path: Path, history: pd.DataFrame) -> pd.DataFrame:
+    """``history`` with one row per lead and month, the last: the store keeps one visit per
+    lead and month, and training from the file must learn from the same one. Rows that
+    disagree are named in one :class:`DroppedRowWarning`; identical copies go silently."""
+    key = ["lead_id", "month"]
+    said = [c for c in _SAYS if c in history.columns]
+    again = history[history.duplicated(key, keep=False)]
+    if again.empty:
+        return history
+    clashes = []
+    for (lead, month), rows in again.groupby(key, sort=False):
+        if len(rows[said].astype(str).drop_duplicates()) > 1:
+            clashes.append(f"{lead} {month}: rows {', '.join(str(int(r)) for r in rows.index)}")
+    if clashes:
+        warnings.warn(f"{path}: {len(clashes)} lead(s) have rows of one month that disagree "
+                      f"({'; '.join(clashes[:5])}{' …' if len(clashes) > 5 else ''}); one visit "
+                      "per lead and month is kept, the last row of each, for training and "
+                      "import alike", DroppedRowWarning, stacklevel=3)
+    return history[~history.duplicated(key, keep="last")]

@@ -1,20 +1,22 @@
 """A lender's own files, as Excel and WPS on a Chinese desktop write them.
 
 Months and days in the forms a spreadsheet writes, windows typed with a Chinese input
-method, blank rows: each is read as meant (normalised) or refused quoting what the user
-typed, and every row is named by its number in the file.
+method, blank rows, copied rows: each is read as meant (normalised) or refused quoting what
+the user typed, and every row is named by its number in the file.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from countyreach.errors import DataWarning, InputError
+from countyreach.errors import DataWarning, DroppedRowWarning, InputError
 from countyreach.io import read_history, read_leads_table, read_officers
 from countyreach.services.loan_files import read_loans, read_loans_elsewhere
 from countyreach.services.outcome_files import read_outcome_file
+from countyreach.store import Session, Store
 
 LEADS = "lead_id,name,industry,lat,lon,windows,phone\n"
 OFFICERS = "officer_id,name,start_lat,start_lon,shift_start,shift_end,max_visits\n"
@@ -106,3 +108,37 @@ def test_a_night_shift_is_said_to_be_unsupported(tmp_path: Path) -> None:
         read_officers(p)
     assert (err.value.row, err.value.field) == (1, "shift_end")
     assert "night shift" in str(err.value) and "not supported" in str(err.value)
+
+
+def test_one_visit_written_twice_is_recorded_once_or_refused_when_the_rows_disagree(
+        tmp_path: Path) -> None:
+    head = "county_id,plan_date,lead_id,outcome\n"
+    same = _write(tmp_path / "same.csv", head + "qingzu,2026-11-24,B1,interested\n"
+                  "qingzu,2026-11-25,B2,met\nqingzu,2026/11/24,B1,interested\n")
+    with pytest.warns(DroppedRowWarning, match=r"row\(s\) 3 \(as row 1\)"):
+        read = read_outcome_file(same)
+    assert read.rows == (1, 2) and read.errors == ()
+    clash = _write(tmp_path / "clash.csv", head + "qingzu,2026-11-24,B1,interested\n"
+                   "qingzu,2026-11-24,B1,approved\n")
+    read = read_outcome_file(clash)
+    assert read.rows == (1,)
+    (err,) = read.errors
+    assert (err.row, err.field) == (2, "outcome")
+    assert "rows 1 and 2" in err.reason and "'approved'" in err.reason
+
+
+def test_contradictory_history_rows_keep_the_last_for_training_and_import(
+        tmp_path: Path, store: Store, admin: Session) -> None:
+    p = _write(tmp_path / "history.csv", "lead_id,month,took_loan\nB1,2025-04,0\n"
+               "B2,2025-04,1\nB1,2025-4,1\nB2,2025-04,1\n")
+    with pytest.warns(DroppedRowWarning, match=r"B1 2025-04: rows 1, 3.*the last"):
+        history = read_history(p)
+    assert list(zip(history["lead_id"], history["took_loan"], strict=True)) == [
+        ("B1", 1), ("B2", 1)]
+    assert history.attrs["source_rows"] == [3, 4]
+    # the store keeps the last too, even of a table that still holds both
+    twice = pd.DataFrame({"lead_id": ["B1", "B1"], "month": ["2025-04", "2025-04"],
+                          "took_loan": [0, 1]})
+    counts = store.import_history(admin, "qingzu", twice)
+    assert (counts["inserted"], counts["updated"]) == (1, 0)
+    assert list(store.history_frame(admin, "qingzu")["took_loan"]) == [1]

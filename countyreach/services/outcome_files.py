@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections import Counter
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any
 
 from countyreach.csvio import read_csv_table, row_errors, with_row_id
 from countyreach.dates import read_date, read_month
-from countyreach.errors import InputError, RowErrors
+from countyreach.errors import DroppedRowWarning, InputError, RowErrors
 
 __all__ = ["OUTCOME_FILE_COLUMNS", "OutcomeFile", "read_outcome_file", "located"]
 
@@ -34,8 +34,8 @@ class OutcomeFile:
 
     ``visits[k]`` is the keyword arguments of
     :meth:`~countyreach.store.Store.record_outcome` of file row ``rows[k]`` (1-based, after
-    the header, blank lines counted); ``errors`` holds one error per unreadable row, located
-    in the file.
+    the header, blank lines counted); ``errors`` holds one error per unreadable row (or
+    second, different row of one visit), located in the file.
     """
 
     path: Path
@@ -53,8 +53,9 @@ def read_outcome_file(path: str | Path) -> OutcomeFile:
     ``2026年11月24日`` (:func:`countyreach.dates.read_date`), months as
     :func:`countyreach.dates.read_month` reads them, outcome codes in any case
     (``Approved``), amounts with thousands separators (``50,000``, ``50，000``). Each
-    visit's ``outcome_id`` is made from its content (and which copy of it in the file), so
-    importing the file again records nothing new.
+    visit's ``outcome_id`` is made from its content, so importing the file again records
+    nothing new. A visit (county, day, lead) written twice alike is recorded once, with a
+    :class:`DroppedRowWarning`; written twice differently it is an error naming both rows.
 
     Parameters
     ----------
@@ -73,7 +74,8 @@ def read_outcome_file(path: str | Path) -> OutcomeFile:
     p = Path(path)
     df = read_csv_table(p, OUTCOME_FILE_COLUMNS)
     visits, rows, errors = [], [], []
-    seen: Counter[str] = Counter()
+    first: dict[tuple[str, str, str], tuple[int, dict[str, Any]]] = {}
+    again: list[str] = []
     for i, rec in zip(df.index, df.to_dict(orient="records"), strict=True):
         try:
             visit = _visit(rec)
@@ -81,14 +83,34 @@ def read_outcome_file(path: str | Path) -> OutcomeFile:
             errors.append(with_row_id(InputError(exc.reason, file=str(p), row=int(i),
                                                  field=exc.field), rec))
             continue
-        # the id is the outcome's content (and which copy of it in this file), not the
-        # file's name or row: the same rows in a copy, or in another order, are there
-        key = json.dumps(visit, sort_keys=True, ensure_ascii=False)
-        seen[key] += 1
-        visits.append({"outcome_id": str(uuid.uuid5(_OUTCOME_NS, f"{seen[key]}|{key}")),
-                       **visit})
+        key = (visit["county_id"], visit["plan_date"], visit["lead_id"])
+        if key in first:
+            row0, visit0 = first[key]
+            if visit0 == visit:  # a row copied twice: one visit, recorded once
+                again.append(f"{i} (as row {row0})")
+                continue
+            field = next(k for k in _DIFFERS if visit0[k] != visit[k])
+            errors.append(InputError(
+                f"rows {row0} and {i} both record lead {key[2]}'s visit of {key[1]} with "
+                f"different {field} ({visit0[field]!r} and {visit[field]!r}): a visit has "
+                "one outcome; delete the wrong row", file=str(p), row=int(i), field=field))
+            continue
+        first[key] = (int(i), visit)
+        # the id is the outcome's content, not the file's name or row: the same rows in a
+        # copy, or in another order, are there ("1|" keeps the ids files had before a
+        # copied row was recorded once)
+        text = json.dumps(visit, sort_keys=True, ensure_ascii=False)
+        visits.append({"outcome_id": str(uuid.uuid5(_OUTCOME_NS, f"1|{text}")), **visit})
         rows.append(int(i))
+    if again:
+        warnings.warn(f"{p}: row(s) {', '.join(again)} repeat a visit word for word; it is "
+                      "recorded once", DroppedRowWarning, stacklevel=2)
     return OutcomeFile(p, tuple(visits), tuple(rows), tuple(errors))
+
+
+#: The fields two rows of one visit may differ in, in the order a message names them.
+_DIFFERS = ("outcome", "consent", "opt_out", "follow_up_on", "amount_yuan", "reason",
+            "other_loan_month", "other_loan_asked")
 
 
 def _visit(rec: Mapping[str, str]) -> dict[str, Any]:
