@@ -13,6 +13,7 @@ edge, so nothing inside ever sees a shifted coordinate.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -229,7 +230,7 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
     table["lat"], table["lon"] = points_to_wgs84(table["lat"], table["lon"], crs)
     _warn_unknown_industries(p, table)
     _warn_short_windows(p, table)
-    return table
+    return _warn_lost_phones(p, table)
 
 
 def _warn_short_windows(path: Path, table: pd.DataFrame) -> None:
@@ -272,6 +273,27 @@ def _parse_windows(row: CsvRow, v: LeadRow) -> tuple[TimeWindow, ...]:
         return parse_windows(text)
     except InputError as exc:
         raise row.err(field, exc.reason) from None
+
+
+#: A phone as Excel shows a long number in a narrow column (1.38E+10): its last digits are
+#: gone from the saved file, so the number is nobody's.
+_SCIENTIFIC_PHONE = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
+
+
+def _warn_lost_phones(path: Path, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with phones Excel wrote in scientific notation blanked, and one warning
+    naming their rows: shown on the officer's list, a call would reach nobody."""
+    lost = table["phone"].astype(str).str.match(_SCIENTIFIC_PHONE)
+    if not lost.any():
+        return table
+    rows = [f"{int(r)} ({lid})" for r, lid in
+            zip(table.loc[lost, "source_row"], table.loc[lost, "lead_id"], strict=True)]
+    warnings.warn(f"{path}: {len(rows)} phone(s) were saved by Excel as numbers in scientific "
+                  f"notation (rows {', '.join(rows[:10])}{' …' if len(rows) > 10 else ''}, "
+                  f"e.g. {table.loc[lost, 'phone'].iloc[0]!r}) and lost their last digits; "
+                  "not shown (format the column as text and export again)",
+                  DataWarning, stacklevel=3)
+    return table.assign(phone=table["phone"].where(~lost, ""))
 
 
 def leads_from_table(

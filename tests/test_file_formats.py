@@ -1,22 +1,25 @@
 """A lender's own files, as Excel and WPS on a Chinese desktop write them.
 
 Months and days in the forms a spreadsheet writes, windows typed with a Chinese input
-method, blank rows, copied rows: each is read as meant (normalised) or refused quoting what
-the user typed, and every row is named by its number in the file.
+method, blank rows, copied rows, phones Excel turned into numbers: each is read as meant
+(normalised) or refused quoting what the user typed, and every row is named by its number
+in the file.
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError
-from countyreach.io import read_history, read_leads_table, read_officers
+from countyreach.io import County, read_history, read_leads_table, read_officers
 from countyreach.services.loan_files import read_loans, read_loans_elsewhere
 from countyreach.services.outcome_files import read_outcome_file
 from countyreach.store import Session, Store
+from countyreach.table_checks import warn_idle_officers
 
 LEADS = "lead_id,name,industry,lat,lon,windows,phone\n"
 OFFICERS = "officer_id,name,start_lat,start_lon,shift_start,shift_end,max_visits\n"
@@ -102,14 +105,6 @@ def test_rows_are_named_by_their_number_in_the_file_and_blank_rows_skipped(
         assert list(read_leads_table(good)["source_row"]) == [1, 3]
 
 
-def test_a_night_shift_is_said_to_be_unsupported(tmp_path: Path) -> None:
-    p = _write(tmp_path / "officers.csv", OFFICERS + "O1,a,35.5,115.0,22:00,06:00,\n")
-    with pytest.raises(InputError) as err:
-        read_officers(p)
-    assert (err.value.row, err.value.field) == (1, "shift_end")
-    assert "night shift" in str(err.value) and "not supported" in str(err.value)
-
-
 def test_one_visit_written_twice_is_recorded_once_or_refused_when_the_rows_disagree(
         tmp_path: Path) -> None:
     head = "county_id,plan_date,lead_id,outcome\n"
@@ -142,3 +137,30 @@ def test_contradictory_history_rows_keep_the_last_for_training_and_import(
     counts = store.import_history(admin, "qingzu", twice)
     assert (counts["inserted"], counts["updated"]) == (1, 0)
     assert list(store.history_frame(admin, "qingzu")["took_loan"]) == [1]
+
+
+def test_officers_with_no_room_for_a_visit_and_phones_excel_rounded_are_warned(
+        tmp_path: Path) -> None:
+    off = _write(tmp_path / "officers.csv", OFFICERS + "O1,a,35.5,115.0,08:00,17:00,\n"
+                 "O2,b,35.5,115.0,08:00,17:00,0\nO3,c,35.5,115.0,08:00,08:10,\n")
+    leads = _write(tmp_path / "leads.csv", LEADS + "L1,a,small_shop,35.5,115.0,,1.38E+10\n"
+                   "L2,b,small_shop,35.5,115.0,,13800000002\n")
+    with pytest.warns(DataWarning, match=r"rows 1 \(L1\).*'1.38E\+10'.*lost"):
+        table = read_leads_table(leads)
+    assert list(table["phone"]) == ["", "13800000002"]
+    county = County("c", "c", tmp_path, tmp_path, tmp_path, tmp_path, leads, off)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_idle_officers(county, table, read_officers(off))
+    said = [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
+    assert len(said) == 2
+    assert "row 2: officer O2: max_visits is 0" in said[0]
+    assert "row 3: officer O3: the shift (10 min) is shorter than the shortest visit" in said[1]
+
+
+def test_a_night_shift_is_said_to_be_unsupported(tmp_path: Path) -> None:
+    p = _write(tmp_path / "officers.csv", OFFICERS + "O1,a,35.5,115.0,22:00,06:00,\n")
+    with pytest.raises(InputError) as err:
+        read_officers(p)
+    assert (err.value.row, err.value.field) == (1, "shift_end")
+    assert "night shift" in str(err.value) and "not supported" in str(err.value)
