@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -22,17 +23,16 @@ import pandas as pd
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-from countyreach.errors import InputError, LocatedError, RowErrors
-from routing.problem import DAY_S, parse_hhmm
+from countyreach.errors import DataWarning, InputError, RowErrors
 
 __all__ = [
     "CRS_CHOICES",
     "CSV_ENCODINGS",
     "CsvRow",
     "ID_RE",
-    "MONTH_RE",
     "check_crs",
     "csv_rows",
+    "with_row_id",
     "parse_rows",
     "points_to_wgs84",
     "from_wgs84",
@@ -46,7 +46,6 @@ CRS_CHOICES = ("wgs84", "gcj02", "bd09")
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
-MONTH_RE = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -131,7 +130,12 @@ def from_wgs84(lat: float, lon: float, crs: str) -> tuple[float, float]:
 def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
     """Read a CSV as text (UTF-8 with or without BOM, or GBK), requiring ``required`` columns.
 
-    Cells come stripped of surrounding spaces; empty rows after the data are dropped.
+    Cells come stripped of surrounding spaces, full-width numbers made half-width. The
+    index is each row's data-row number in the file (1 after the header, a blank line
+    counted), so every message names the row a user finds in the file. Blank rows (empty
+    lines, or only separators) are not rows: those after the data are dropped, those among
+    it skipped with one :class:`DataWarning` listing them. The cells as typed, where the
+    full-width conversion changed them, are in ``attrs["typed"]`` (see :attr:`CsvRow.typed`).
 
     Raises
     ------
@@ -146,7 +150,9 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
     # with or without a BOM, is tried first because GB18030 would also decode some UTF-8.
     for encoding in CSV_ENCODINGS:
         try:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+            # blank lines kept: pandas would skip them and every later row's number shift
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding,
+                             skip_blank_lines=False)
             header = _header(path, encoding)
             break
         except UnicodeDecodeError:
@@ -165,11 +171,23 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
         raise InputError(f"the header names column {twice[0]!r} twice", file=str(path),
                          field=twice[0])
     df.columns = [str(c).strip() for c in df.columns]
+    df.index = pd.RangeIndex(1, len(df) + 1)
     # Spaces around a cell are a spreadsheet's noise ("B0026 " is lead B0026 in every file)
-    df = df.apply(lambda col: _halfwidth_numbers(col.str.strip()))
+    stripped = df.apply(lambda col: col.str.strip())
+    df = stripped.apply(_halfwidth_numbers)
+    typed = {(int(r), str(c)): str(stripped.at[r, c])
+             for c in df.columns for r in df.index[(df[c] != stripped[c]).to_numpy()]}
+    filled = (df != "").any(axis=1).to_numpy()
+    last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
     # a spreadsheet's rows of empty cells after the data (",,,,") are not rows
-    filled = np.flatnonzero((df != "").any(axis=1).to_numpy())
-    df = df.iloc[: int(filled[-1]) + 1 if len(filled) else 0]
+    blank = [int(r) for r in df.index[:last][~filled[:last]]]
+    df = df.iloc[:last][filled[:last]]
+    if blank:
+        listed = ", ".join(map(str, blank[:10])) + (f" and {len(blank) - 10} more"
+                                                    if len(blank) > 10 else "")
+        warnings.warn(f"{path}: row(s) {listed} are blank; skipped (the rows after them "
+                      "keep their numbers)", DataWarning, stacklevel=2)
+    df.attrs["typed"] = {k: v for k, v in typed.items() if k[0] in df.index}
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise InputError(
@@ -218,13 +236,23 @@ M = TypeVar("M", bound="BaseModel")
 
 
 class CsvRow:
-    """One CSV row: validated against its schema, and every error names file, row and field."""
+    """One CSV row: validated against its schema, and every error names file, row and field.
 
+    ``rowno`` is the row's data-row number in the file (1 after the header); ``typed``
+    holds the cells as the user typed them where reading changed them (full-width digits),
+    so a refusal can quote what the user sees in the file.
+    """
 
-    def __init__(self, path: Path, rowno: int, data: Mapping[str, str]) -> None:
+    def __init__(self, path: Path, rowno: int, data: Mapping[str, str],
+                 typed: Mapping[str, str] | None = None) -> None:
         self.path = path
         self.rowno = rowno
         self.data = data
+        self.typed = dict(typed or {})
+
+    def as_typed(self, field: str) -> str:
+        """The cell ``field`` as the user typed it (stripped)."""
+        return self.typed.get(field, str(self.data.get(field, "") or ""))
 
     def validate(self, model: type[M]) -> M:
         """This row validated against its schema (see :mod:`countyreach.schemas`)."""
@@ -235,19 +263,43 @@ class CsvRow:
     def err(self, field: str, message: str) -> InputError:
         return InputError(message, file=str(self.path), row=self.rowno, field=field)
 
-    def clock(self, field: str, raw: str) -> int:
-        """A time of day written in a file (``HH:MM``, at most 24:00), in seconds."""
-        try:
-            t = parse_hhmm(raw)
-        except LocatedError as exc:
-            raise self.err(field, exc.reason) from None
-        if t > DAY_S:
-            raise self.err(field, f"{raw!r} is not a time of day (00:00-24:00)")
-        return t
 
 
 def csv_rows(path: Path, df: pd.DataFrame) -> list[CsvRow]:
-    return [CsvRow(path, i + 1, rec) for i, rec in enumerate(df.to_dict(orient="records"))]
+    """The rows of a table :func:`read_csv_table` read, each with its row in the file."""
+    typed: dict[int, dict[str, str]] = {}
+    for (r, c), text in df.attrs.get("typed", {}).items():
+        typed.setdefault(r, {})[c] = text
+    return [CsvRow(path, int(r), rec, typed.get(int(r)))
+            for r, rec in zip(df.index, df.to_dict(orient="records"), strict=True)]
+
+
+#: Columns that name a row's record, quoted with the row's errors (a row number alone
+#: sends the user to the wrong line when the file was sorted since).
+ID_COLUMNS = ("lead_id", "officer_id", "branch_id")
+
+
+def with_row_id(exc: InputError, data: Mapping[str, object]) -> InputError:
+    """``exc`` with the row's id (``lead_id`` …) added to its reason, where the row has one
+    and the error is not about the id itself.
+
+    Parameters
+    ----------
+    exc : InputError
+        A row's error.
+    data : mapping
+        The row's cells.
+
+    Returns
+    -------
+    InputError
+    """
+    for col in ID_COLUMNS:
+        value = str(data.get(col, "") or "").strip()
+        if value and exc.field != col and ID_RE.match(value):
+            return InputError(f"{exc.reason} ({col} {value})", file=exc.file, row=exc.row,
+                              field=exc.field)
+    return exc
 
 
 #: One error lists at most this many bad rows; it counts the rest.
@@ -289,7 +341,7 @@ def parse_rows(path: Path, df: pd.DataFrame, parse: Callable[[CsvRow], T]) -> li
         try:
             out.append(parse(row))
         except InputError as exc:
-            errors.append(exc)
+            errors.append(with_row_id(exc, row.data))
     if not errors:
         return out
     raise row_errors(path, errors)

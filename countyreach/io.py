@@ -13,6 +13,7 @@ edge, so nothing inside ever sees a shifted coordinate.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,16 +33,17 @@ from countyreach.csvio import (
     read_csv_table,
     to_wgs84,
 )
-from countyreach.errors import DataWarning, DroppedRowWarning, InputError, LocatedError
+from countyreach.errors import DataWarning, DroppedRowWarning, InputError
+from countyreach.history_file import HISTORY_COLUMNS, read_history
 from countyreach.schemas import (
     FEATURE_RANGES,
     BranchRow,
-    HistoryRow,
     LeadRow,
     OfficerRow,
     VillageRow,
 )
 from countyreach.serialize import read_json
+from countyreach.time_windows import parse_windows
 from geo.types import Location
 from propensity.planning import LOCKOUT_MONTHS
 from routing.problem import Break, Depot, DepotKind, Lead, Officer, TimeWindow
@@ -228,7 +230,7 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
     table["lat"], table["lon"] = points_to_wgs84(table["lat"], table["lon"], crs)
     _warn_unknown_industries(p, table)
     _warn_short_windows(p, table)
-    return table
+    return _warn_lost_phones(p, table)
 
 
 def _warn_short_windows(path: Path, table: pd.DataFrame) -> None:
@@ -262,31 +264,36 @@ def _warn_unknown_industries(path: Path, table: pd.DataFrame) -> None:
 
 
 def _parse_windows(row: CsvRow, v: LeadRow) -> tuple[TimeWindow, ...]:
-    text = v.windows
-    if not text and (v.window_start or v.window_end):
+    field = "windows"
+    text = row.as_typed("windows")
+    if not v.windows and (v.window_start or v.window_end):
         text = f"{v.window_start or '00:00'}-{v.window_end or '23:59'}"
         field = "window_start"
-    else:
-        field = "windows"
-    if not text:
-        return ()
-    out = []
-    for part in text.split(";"):
-        part = part.strip()
-        if not part:
-            continue
-        bits = part.split("-")
-        if len(bits) != 2:
-            raise row.err(field, f"expected HH:MM-HH:MM, got {part!r}")
-        a, b = row.clock(field, bits[0]), row.clock(field, bits[1])
-        if b < a:
-            raise row.err(field, f"window {part!r} ends before it starts")
-        out.append(TimeWindow(a, b))
     try:
-        Lead("x", "x", Location(0, 0), "x", windows=tuple(out))
-    except LocatedError as exc:
+        return parse_windows(text)
+    except InputError as exc:
         raise row.err(field, exc.reason) from None
-    return tuple(out)
+
+
+#: A phone as Excel shows a long number in a narrow column (1.38E+10): its last digits are
+#: gone from the saved file, so the number is nobody's.
+_SCIENTIFIC_PHONE = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
+
+
+def _warn_lost_phones(path: Path, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with phones Excel wrote in scientific notation blanked, and one warning
+    naming their rows: shown on the officer's list, a call would reach nobody."""
+    lost = table["phone"].astype(str).str.match(_SCIENTIFIC_PHONE)
+    if not lost.any():
+        return table
+    rows = [f"{int(r)} ({lid})" for r, lid in
+            zip(table.loc[lost, "source_row"], table.loc[lost, "lead_id"], strict=True)]
+    warnings.warn(f"{path}: {len(rows)} phone(s) were saved by Excel as numbers in scientific "
+                  f"notation (rows {', '.join(rows[:10])}{' …' if len(rows) > 10 else ''}, "
+                  f"e.g. {table.loc[lost, 'phone'].iloc[0]!r}) and lost their last digits; "
+                  "not shown (format the column as text and export again)",
+                  DataWarning, stacklevel=3)
+    return table.assign(phone=table["phone"].where(~lost, ""))
 
 
 def leads_from_table(
@@ -537,60 +544,3 @@ def load_county(path: str | Path) -> County:
         loan_rule_months=rule,
         **files,
     )
-
-
-
-#: Columns of ``history.csv`` (past visits and their outcomes), with what each holds.
-HISTORY_COLUMNS: Mapping[str, str] = {
-    "lead_id": "required; the lead visited",
-    "month": "required; YYYY-MM of the visit",
-    "took_loan": "0 or 1 (or give 'outcome' instead)",
-    "outcome": "optional; an officer's outcome code (met, not_there, interested, ...)",
-    "loan_yuan": "optional; amount lent, >= 0",
-    "defaulted": "optional; 0 or 1",
-}
-
-
-def read_history(path: str | Path) -> pd.DataFrame:
-    """Read and validate past visits and their outcomes (``history.csv``).
-
-    Parameters
-    ----------
-    path : str or Path
-        CSV with the columns of :data:`HISTORY_COLUMNS`; other columns are kept.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``lead_id`` and ``month`` as text, ``took_loan``/``loan_yuan``/``defaulted`` as
-        numbers (NaN where empty), in file order.
-
-    Raises
-    ------
-    InputError
-        Naming file, row and field of the first bad value, or an empty file.
-    """
-    from propensity.outcomes import Outcome
-
-    p = Path(path)
-    df = read_csv_table(p, ["lead_id", "month"])
-    if "took_loan" not in df.columns and "outcome" not in df.columns:
-        raise InputError("needs a 'took_loan' (0/1) or an 'outcome' column", file=str(p),
-                         field="took_loan")
-    if df.empty:
-        raise InputError("the history file has no rows", file=str(p))
-    codes = {o.value for o in Outcome}
-
-    def visit(row: CsvRow) -> None:
-        h = row.validate(HistoryRow)
-        if "took_loan" in df.columns and "outcome" not in df.columns and h.took_loan is None:
-            raise row.err("took_loan", "value is required")
-        if h.outcome and h.outcome not in codes:
-            raise row.err("outcome", f"unknown outcome {h.outcome!r}; use one of {sorted(codes)}")
-
-    parse_rows(p, df, visit)
-    out = df.copy()
-    for c in ("took_loan", "loan_yuan", "defaulted"):
-        if c in out.columns:
-            out[c] = pd.to_numeric(out[c].replace("", None), errors="coerce")
-    return out

@@ -65,6 +65,7 @@ from countyreach.services.loan_files import (
 from countyreach.table_checks import (
     check_pins,
     known_history,
+    warn_idle_officers,
     warn_late_history,
     warn_unmatched_skills,
 )
@@ -187,6 +188,7 @@ def load_county_data(
     officers = read_officers(county.officers, crs=county.crs)
     check_pins(county, table, officers)
     warn_unmatched_skills(county, table, officers, villages)
+    warn_idle_officers(county, table, officers)
     history_path = county.root / "history.csv"
     history = known_history(history_path, read_history(history_path), table) \
         if history_path.exists() else None

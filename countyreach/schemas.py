@@ -24,9 +24,10 @@ from pydantic import (
     model_validator,
 )
 
-from countyreach.csvio import CONTROL_RE, ID_RE, MONTH_RE
-from countyreach.errors import InputError, LocatedError
-from routing.problem import DAY_S, parse_hhmm
+from countyreach.csvio import CONTROL_RE, ID_RE
+from countyreach.dates import read_month
+from countyreach.errors import InputError
+from countyreach.time_windows import clock
 
 __all__ = [
     "FEATURE_RANGES",
@@ -80,18 +81,19 @@ def _id(v: str) -> str:
 
 def _clock(v: str) -> int:
     try:
-        t = parse_hhmm(v)
-    except LocatedError as exc:
+        return clock(v)
+    except InputError as exc:
         raise ValueError(exc.reason) from None
-    if t > DAY_S:
-        raise ValueError(f"{v!r} is not a time of day (00:00-24:00)")
-    return t
 
 
-def _month(v: str) -> str:
-    if not MONTH_RE.match(v):
-        raise ValueError(f"expected a month like 2025-09, got {v!r}")
-    return v
+def _month(v: Any) -> str:
+    # the one month reader (countyreach.dates): 2025-9 is stored as 2025-09
+    if not _as_text(v).strip():
+        raise ValueError("value is required")
+    try:
+        return read_month(_as_text(v))
+    except InputError as exc:
+        raise ValueError(exc.reason) from None
 
 
 def _as_text(v: Any) -> str:
@@ -207,7 +209,12 @@ class OfficerRow(_Row):
 
     @model_validator(mode="after")
     def _fits(self) -> OfficerRow:
-        if self.shift_end <= self.shift_start:
+        if self.shift_end < self.shift_start:
+            # a plan is one calendar day: a shift past midnight would need the next day's
+            raise FieldProblem("shift_end", "a shift that ends after midnight (a night "
+                               "shift) is not supported: a day ends at 24:00; end the shift "
+                               "by 24:00")
+        if self.shift_end == self.shift_start:
             raise FieldProblem("shift_end", "shift must end after it starts")
         if (self.end_lat is None) != (self.end_lon is None):
             raise FieldProblem("end_lat", "give end_lat and end_lon together")
@@ -232,7 +239,7 @@ class HistoryRow(_Row):
     """``history.csv``: a past visit and what came of it."""
 
     lead_id: Id
-    month: Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_month)]
+    month: Annotated[str, BeforeValidator(_month)]
     took_loan: OptFloat = _range(0, 1)
     outcome: Text = _chars(40)
     loan_yuan: OptFloat = _range(0, 1e9)

@@ -15,11 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from countyreach.csvio import read_csv_table
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError
 from countyreach.io import County
 from routing.problem import Officer
 
-__all__ = ["known_history", "warn_unmatched_skills", "check_pins"]
+__all__ = ["known_history", "warn_unmatched_skills", "warn_idle_officers", "check_pins"]
 
 
 def known_history(path: Path, history: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
@@ -44,8 +45,10 @@ def known_history(path: Path, history: pd.DataFrame, table: pd.DataFrame) -> pd.
     if known.all():
         return history
     first = int(np.flatnonzero(~known)[0])
+    # read_history keeps each row's number in the file (blank lines counted)
+    row = history.attrs.get("source_rows", range(1, len(history) + 1))[first]
     warnings.warn(f"{path}: {int((~known).sum())} row(s) name leads that are not in the leads "
-                  f"table (e.g. row {first + 1}: {history['lead_id'].iloc[first]!r}); skipped",
+                  f"table (e.g. row {row}: {history['lead_id'].iloc[first]!r}); skipped",
                   DroppedRowWarning, stacklevel=3)
     return history[known].reset_index(drop=True)
 
@@ -113,6 +116,50 @@ def warn_unmatched_skills(county: County, table: pd.DataFrame, officers: Sequenc
                 warnings.warn(f"{county.officers}: officer {o.officer_id}'s {what} "
                               f"{', '.join(map(repr, odd))} match no {of}",
                               DataWarning, stacklevel=3)
+
+
+def warn_idle_officers(county: County, table: pd.DataFrame,
+                       officers: Sequence[Officer]) -> None:
+    """Warn about officers the roster gives no room for a visit: ``max_visits`` 0, or a
+    shift shorter than the shortest visit of any lead. Either leaves the officer's day empty
+    without a word from the solver (a typo, 0 for 10, or 08:00-08:10 for 08:00-18:10).
+
+    Parameters
+    ----------
+    county : County
+        Names ``officers.csv`` (and its rows) in the warnings.
+    table : pandas.DataFrame
+        The leads table (``service_s``).
+    officers : sequence of Officer
+        The roster.
+    """
+    shortest = int(table["service_s"].min()) if len(table) else 0
+    idle = []
+    for o in officers:
+        if o.max_visits == 0:
+            idle.append((o.officer_id, "max_visits is 0"))
+        elif o.shift.end_s - o.shift.start_s < shortest:
+            idle.append((o.officer_id, f"the shift ({(o.shift.end_s - o.shift.start_s) // 60} "
+                                       f"min) is shorter than the shortest visit "
+                                       f"({shortest // 60} min)"))
+    if not idle:
+        return
+    rows = _officer_rows(county.officers)
+    for oid, why in idle:
+        at = f"row {rows[oid]}: " if oid in rows else ""
+        warnings.warn(f"{county.officers}: {at}officer {oid}: {why}, so they get no visits",
+                      DataWarning, stacklevel=3)
+
+
+def _officer_rows(path: Path) -> dict[str, int]:
+    """Each officer's row in the roster file (the roster itself keeps none)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the roster's own warnings were given
+            df = read_csv_table(path, ["officer_id"])
+    except InputError:
+        return {}
+    return {str(v): int(r) for r, v in df["officer_id"].items()}
 
 
 def check_pins(county: County, table: pd.DataFrame, officers: Sequence[Officer]) -> None:

@@ -120,7 +120,8 @@ def test_a_known_month_column_is_refused_naming_file_and_field(tmp_path: Path) -
 def test_every_bad_row_is_named_even_among_rows_without_a_month(tmp_path: Path) -> None:
     from countyreach.errors import RowErrors
 
-    p = _with_file(tmp_path, "lead_id,month,loan_yuan\nB0001,,\nB0002,10月,\n,,\n"
+    # row 3 has a month but no lead (a row of empty cells only would be skipped as blank)
+    p = _with_file(tmp_path, "lead_id,month,loan_yuan\nB0001,,\nB0002,10月,\n,2025-01,\n"
                    "B0003,,-1\n") / "loans_elsewhere.csv"
     with pytest.raises(RowErrors) as err:
         read_loans_elsewhere(p)

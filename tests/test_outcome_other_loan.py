@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from countyreach.errors import InputError
+from countyreach.errors import DroppedRowWarning, InputError
 from countyreach.services import officer as svc
 from countyreach.services.loop import DailyLoop
 from countyreach.services.workspace import DEMO_PASSWORD, seed_demo_users
@@ -176,8 +176,9 @@ def test_the_outcomes_file_takes_the_column(store: Store, tmp_path: Path) -> Non
     loop = DailyLoop(store, home=tmp_path / "home", cache_dir=tmp_path / "cache")
     assert loop.import_outcomes(store.login("demo-o1", DEMO_PASSWORD), p)["recorded"] == 2
     assert _told(store) == {("L1", "2026-08")}
+    # 2026-8 is read as 2026-08 (countyreach.dates.read_month); a month 13 is no month
     p.write_text("county_id,plan_date,lead_id,outcome,other_loan_month\n"
-                 f"c1,{DAY},L2,met,2026-8\n", encoding="utf-8")
+                 f"c1,{DAY},L2,met,2026-13\n", encoding="utf-8")
     with pytest.raises(InputError) as err:
         loop.import_outcomes(store.login("demo-o1", DEMO_PASSWORD), p)
     assert (err.value.row, err.value.field) == (1, "other_loan_month")
@@ -192,22 +193,26 @@ def test_the_same_outcomes_from_a_copy_or_in_another_order_are_already_there(
     copy.write_text(head + "\n".join(reversed(rows)) + "\n", encoding="utf-8")
     loop = DailyLoop(store, home=tmp_path / "home", cache_dir=tmp_path / "cache")
     me = store.login("demo-o1", DEMO_PASSWORD)
-    # two identical rows in one file are two visits' records
-    assert loop.import_outcomes(me, first) == {"recorded": 3, "already_there": 0}
-    assert loop.import_outcomes(me, copy) == {"recorded": 0, "already_there": 3}
+    # two identical rows in one file are one visit's record, copied (recorded once, warned)
+    with pytest.warns(DroppedRowWarning, match="repeat a visit word for word"):
+        assert loop.import_outcomes(me, first) == {"recorded": 2, "already_there": 0}
+    with pytest.warns(DroppedRowWarning):
+        assert loop.import_outcomes(me, copy) == {"recorded": 0, "already_there": 2}
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("select count(*) from outcomes")).scalar() == 3
+        assert conn.execute(sa.text("select count(*) from outcomes")).scalar() == 2
 
 
 def test_the_outcomes_file_takes_whether_the_owner_was_asked(store: Store,
                                                               tmp_path: Path) -> None:
     p = tmp_path / "outcomes.csv"
-    p.write_text("county_id,plan_date,lead_id,outcome,other_loan_month,other_loan_asked\n"
-                 f"c1,{DAY},L1,met,,true\nc1,{DAY},L2,met,,false\n"
-                 f"c1,{DAY},L2,interested,2026-07,\n", encoding="utf-8")
+    head = "county_id,plan_date,lead_id,outcome,other_loan_month,other_loan_asked\n"
+    p.write_text(head + f"c1,{DAY},L1,met,,true\nc1,{DAY},L2,met,,false\n", encoding="utf-8")
     loop = DailyLoop(store, home=tmp_path / "home", cache_dir=tmp_path / "cache")
     me = store.login("demo-o1", DEMO_PASSWORD)
-    assert loop.import_outcomes(me, p)["recorded"] == 3
+    assert loop.import_outcomes(me, p)["recorded"] == 2
+    # L2's outcome corrected by a later file (one file giving a visit two outcomes is refused)
+    p.write_text(head + f"c1,{DAY},L2,interested,2026-07,\n", encoding="utf-8")
+    assert loop.import_outcomes(me, p)["recorded"] == 1
     assert _known(store) == {("L1", "", "2026-11"), ("L2", "2026-07", "2026-11")}
     p.write_text("county_id,plan_date,lead_id,outcome,other_loan_asked\n"
                  f"c1,{DAY},L1,met,perhaps\n", encoding="utf-8")

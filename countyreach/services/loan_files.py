@@ -17,11 +17,11 @@ import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 import propensity
-from countyreach.csvio import read_csv_table, row_errors
+from countyreach.csvio import read_csv_table, row_errors, with_row_id
+from countyreach.dates import read_month
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError
 from propensity.errors import DataError
 from propensity.loan_recency import coverage
@@ -38,10 +38,10 @@ LOANS_ELSEWHERE_FILE = "loans_elsewhere.csv"
 def _read_book(path: Path, ignore: tuple[str, ...] = (),
                check: Callable[[pd.DataFrame], pd.DataFrame] = propensity.check_loan_book,
                refuse: tuple[tuple[str, str], ...] = (),
-               one_per_month: bool = False) -> pd.DataFrame | None:
+               one_per_month: bool = False, blank_month: bool = False) -> pd.DataFrame | None:
     """A loan file read and checked by ``check``; ``refuse``: ``(column, why)`` the file
     must not have; ``one_per_month``: warn about a lead's second row of a month (the
-    check keeps the last)."""
+    check keeps the last); ``blank_month``: a row may leave ``month`` empty."""
     p = Path(path)
     if not p.exists():
         return None
@@ -49,31 +49,61 @@ def _read_book(path: Path, ignore: tuple[str, ...] = (),
     for col, why in refuse:
         if col in table.columns:
             raise InputError(why, file=str(p), field=col)
-    try:
-        book = check(table)
-    except DataError as exc:
-        whole = InputError(exc.reason, file=str(p), row=exc.row, field=exc.field)
-    else:
-        if one_per_month:
-            _warn_repeats(p, table)
-        return book
-    # Every bad row in one error, so a spreadsheet is fixed in one pass.
+    # every month as YYYY-MM before the check: "2026-9" compared as text follows "2026-11"
     errors = []
+    months = []
+    for r, m in table["month"].items():
+        try:
+            months.append("" if blank_month and not m else read_month(m))
+        except InputError as exc:
+            errors.append(InputError(exc.reason + ("; blank: checked, no loan elsewhere"
+                                                   if blank_month else ""),
+                                     file=str(p), row=int(r), field="month"))
+            months.append("")
+    table = table.assign(month=months)
+    whole = None
+    if not errors:
+        try:
+            book = check(table)
+        except DataError as exc:
+            whole = InputError(exc.reason, file=str(p), row=_file_row(table, exc.row),
+                               field=exc.field)
+        else:
+            if one_per_month:
+                _warn_repeats(p, table)
+            return book
+    # Every bad row in one error, so a spreadsheet is fixed in one pass.
+    bad_month = {e.row for e in errors}
     for i in range(len(table)):
+        if int(table.index[i]) in bad_month:
+            continue
         try:
             check(table.iloc[[i]])
         except DataError as exc:
-            errors.append(InputError(exc.reason, file=str(p), row=i + 1, field=exc.field))
-    raise (row_errors(p, errors) if errors else whole) from None
+            errors.append(InputError(exc.reason, file=str(p), row=int(table.index[i]),
+                                     field=exc.field))
+    if not errors:  # the whole table failed and no row alone did (cannot happen today)
+        assert whole is not None
+        raise whole
+    errors = [with_row_id(e, table.loc[e.row].to_dict())
+              for e in sorted(errors, key=lambda e: e.row or 0)]
+    raise row_errors(p, errors) from None
+
+
+def _file_row(table: pd.DataFrame, position: int | None) -> int | None:
+    """The file's row of the check's 1-based ``position`` in ``table`` (blank rows skipped)."""
+    if position is None or not 1 <= position <= len(table):
+        return position
+    return int(table.index[position - 1])
 
 
 def _warn_repeats(path: Path, table: pd.DataFrame) -> None:
     """One warning naming the rows that share a lead and month with another row."""
-    key = table["lead_id"].str.strip() + "|" + table["month"].str.strip().str.slice(0, 7)
-    again = np.flatnonzero(key.duplicated(keep=False).to_numpy())
+    key = table["lead_id"].str.strip() + "|" + table["month"]
+    again = table.index[key.duplicated(keep=False).to_numpy()]
     if not len(again):
         return
-    rows = ", ".join(str(i + 1) for i in again[:6]) + (" …" if len(again) > 6 else "")
+    rows = ", ".join(str(r) for r in again[:6]) + (" …" if len(again) > 6 else "")
     warnings.warn(f"{path}: rows {rows} give one lead two loans in one month; the book holds "
                   "one loan per lead and month, so the last of each is kept",
                   DroppedRowWarning, stacklevel=3)
@@ -129,7 +159,7 @@ def read_loans_elsewhere(path: Path) -> pd.DataFrame | None:
     """
     # whether another lender's loan defaulted is not the bank's to know
     book = _read_book(path, ignore=("defaulted",), check=propensity.check_loans_elsewhere,
-                      refuse=(("known_month", _KNOWN_MONTH_REFUSED),))
+                      refuse=(("known_month", _KNOWN_MONTH_REFUSED),), blank_month=True)
     return None if book is None else book[["lead_id", "month", "loan_yuan", "known_month"]]
 
 

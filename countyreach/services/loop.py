@@ -67,7 +67,7 @@ from countyreach.services.visited import plan_store_day, visited_stops
 from countyreach.store import ImportReport, OutcomeRecord, Session, Store
 from countyreach.store.checks import check_date, check_id
 from countyreach.store.learning import loan_book_rows, loans_elsewhere_rows, randomised_flags
-from countyreach.table_checks import warn_unmatched_skills
+from countyreach.table_checks import warn_idle_officers, warn_unmatched_skills
 from propensity.history import check_history
 from propensity.outcomes import Outcome
 from propensity.planning import LOCKOUT_MONTHS
@@ -258,7 +258,9 @@ class DailyLoop:
         stored = self.store.leads_frame(session, cid)
         officers = self.store.import_officers(county.officers, cid, session=session,
                                               crs=county.crs, retire_missing=True)
-        warn_unmatched_skills(county, stored, self.store.officers(session, cid), villages)
+        roster = self.store.officers(session, cid)
+        warn_unmatched_skills(county, stored, roster, villages)
+        warn_idle_officers(county, stored, roster)
         randomised = (sum(randomised_flags(history))
                       if "visited_by_policy" in history.columns else None)
         # history.csv is the county's history before the store; without the file the

@@ -8,15 +8,17 @@ names them all (:meth:`countyreach.store.Store.record_outcomes`).
 from __future__ import annotations
 
 import json
+import re
 import uuid
-from collections import Counter
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from countyreach.csvio import read_csv_table, row_errors
-from countyreach.errors import InputError, RowErrors
+from countyreach.csvio import read_csv_table, row_errors, with_row_id
+from countyreach.dates import read_date, read_month
+from countyreach.errors import DroppedRowWarning, InputError, RowErrors
 
 __all__ = ["OUTCOME_FILE_COLUMNS", "OutcomeFile", "read_outcome_file", "located"]
 
@@ -32,7 +34,8 @@ class OutcomeFile:
 
     ``visits[k]`` is the keyword arguments of
     :meth:`~countyreach.store.Store.record_outcome` of file row ``rows[k]`` (1-based, after
-    the header); ``errors`` holds one error per unreadable row, located in the file.
+    the header, blank lines counted); ``errors`` holds one error per unreadable row (or
+    second, different row of one visit), located in the file.
     """
 
     path: Path
@@ -46,8 +49,13 @@ def read_outcome_file(path: str | Path) -> OutcomeFile:
     ``opt_out``, ``follow_up_on``, ``amount_yuan``, ``reason``, ``other_loan_month``,
     ``other_loan_asked`` (flags yes/no; ``consent`` blank is yes, the others no).
 
-    Each visit's ``outcome_id`` is made from its content (and which copy of it in the
-    file), so importing the file again records nothing new.
+    Cells are read as a lender's sheet writes them: days as ``2026-11-24``, ``2026/11/24`` or
+    ``2026年11月24日`` (:func:`countyreach.dates.read_date`), months as
+    :func:`countyreach.dates.read_month` reads them, outcome codes in any case
+    (``Approved``), amounts with thousands separators (``50,000``, ``50，000``). Each
+    visit's ``outcome_id`` is made from its content, so importing the file again records
+    nothing new. A visit (county, day, lead) written twice alike is recorded once, with a
+    :class:`DroppedRowWarning`; written twice differently it is an error naming both rows.
 
     Parameters
     ----------
@@ -66,32 +74,75 @@ def read_outcome_file(path: str | Path) -> OutcomeFile:
     p = Path(path)
     df = read_csv_table(p, OUTCOME_FILE_COLUMNS)
     visits, rows, errors = [], [], []
-    seen: Counter[str] = Counter()
-    for i, rec in enumerate(df.to_dict(orient="records"), start=1):
+    first: dict[tuple[str, str, str], tuple[int, dict[str, Any]]] = {}
+    again: list[str] = []
+    for i, rec in zip(df.index, df.to_dict(orient="records"), strict=True):
         try:
-            visit = dict(
-                county_id=rec["county_id"].strip(),
-                plan_date=rec["plan_date"].strip(), lead_id=rec["lead_id"].strip(),
-                outcome=rec["outcome"].strip(),
-                consent=_flag(rec.get("consent", "1"), True, "consent"),
-                opt_out=_flag(rec.get("opt_out", ""), False, "opt_out"),
-                follow_up_on=(rec.get("follow_up_on") or "").strip() or None,
-                reason=rec.get("reason", ""),
-                amount_yuan=(rec.get("amount_yuan") or "").strip() or None,
-                other_loan_month=(rec.get("other_loan_month") or "").strip() or None,
-                other_loan_asked=_flag(rec.get("other_loan_asked", ""), False,
-                                       "other_loan_asked"))
+            visit = _visit(rec)
         except InputError as exc:
-            errors.append(InputError(exc.reason, file=str(p), row=i, field=exc.field))
+            errors.append(with_row_id(InputError(exc.reason, file=str(p), row=int(i),
+                                                 field=exc.field), rec))
             continue
-        # the id is the outcome's content (and which copy of it in this file), not the
-        # file's name or row: the same rows in a copy, or in another order, are there
-        key = json.dumps(visit, sort_keys=True, ensure_ascii=False)
-        seen[key] += 1
-        visits.append({"outcome_id": str(uuid.uuid5(_OUTCOME_NS, f"{seen[key]}|{key}")),
-                       **visit})
-        rows.append(i)
+        key = (visit["county_id"], visit["plan_date"], visit["lead_id"])
+        if key in first:
+            row0, visit0 = first[key]
+            if visit0 == visit:  # a row copied twice: one visit, recorded once
+                again.append(f"{i} (as row {row0})")
+                continue
+            field = next(k for k in _DIFFERS if visit0[k] != visit[k])
+            errors.append(InputError(
+                f"rows {row0} and {i} both record lead {key[2]}'s visit of {key[1]} with "
+                f"different {field} ({visit0[field]!r} and {visit[field]!r}): a visit has "
+                "one outcome; delete the wrong row", file=str(p), row=int(i), field=field))
+            continue
+        first[key] = (int(i), visit)
+        # the id is the outcome's content, not the file's name or row: the same rows in a
+        # copy, or in another order, are there ("1|" keeps the ids files had before a
+        # copied row was recorded once)
+        text = json.dumps(visit, sort_keys=True, ensure_ascii=False)
+        visits.append({"outcome_id": str(uuid.uuid5(_OUTCOME_NS, f"1|{text}")), **visit})
+        rows.append(int(i))
+    if again:
+        warnings.warn(f"{p}: row(s) {', '.join(again)} repeat a visit word for word; it is "
+                      "recorded once", DroppedRowWarning, stacklevel=2)
     return OutcomeFile(p, tuple(visits), tuple(rows), tuple(errors))
+
+
+#: The fields two rows of one visit may differ in, in the order a message names them.
+_DIFFERS = ("outcome", "consent", "opt_out", "follow_up_on", "amount_yuan", "reason",
+            "other_loan_month", "other_loan_asked")
+
+
+def _visit(rec: Mapping[str, str]) -> dict[str, Any]:
+    """One row's visit: the keyword arguments of ``record_outcome`` but its id."""
+    def opt(col: str) -> str:
+        return (rec.get(col) or "").strip()
+
+    return dict(
+        county_id=rec["county_id"].strip(),
+        plan_date=read_date(rec["plan_date"], "plan_date") if opt("plan_date") else "",
+        lead_id=rec["lead_id"].strip(),
+        # the store's vocabulary is lower case; a sheet writes "Approved"
+        outcome=rec["outcome"].strip().lower(),
+        consent=_flag(rec.get("consent", "1"), True, "consent"),
+        opt_out=_flag(rec.get("opt_out", ""), False, "opt_out"),
+        follow_up_on=read_date(opt("follow_up_on"), "follow_up_on") if opt("follow_up_on")
+        else None,
+        reason=rec.get("reason", ""),
+        amount_yuan=_amount(opt("amount_yuan")) or None,
+        other_loan_month=read_month(opt("other_loan_month"), "other_loan_month")
+        if opt("other_loan_month") else None,
+        other_loan_asked=_flag(rec.get("other_loan_asked", ""), False, "other_loan_asked"))
+
+
+# Thousands grouped by ',' (a full-width '，' is made ',' by the reader): 50,000 or
+# 1,250,000.5; "5,00" is no grouping and is left for the amount check to refuse.
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def _amount(text: str) -> str:
+    """An amount's text without its thousands separators (the store checks the number)."""
+    return text.replace(",", "") if _GROUPED.match(text) else text
 
 
 def located(exc: InputError, path: Path) -> InputError:

@@ -253,14 +253,20 @@ class LearningRepository(Repository):
             ``{"inserted": n, "updated": n, "unchanged": n, "removed": n}``.
         """
         check_id(county_id, "county_id")
-        rows = []
+        # one visit per lead and month, the last row of each (as the file reader keeps it):
+        # a key's second row would otherwise update a row not yet inserted
+        by_key: dict[tuple[str, str], dict[str, Any]] = {}
         for rec, rand in zip(history.to_dict(orient="records"), randomised_flags(history),
                              strict=True):
             d = _opt_float(rec.get("defaulted"))
-            rows.append({"lead_id": str(rec["lead_id"]), "month": str(rec["month"])[:7],
-                         "took_loan": int(rec["took_loan"]),
-                         "loan_yuan": _opt_float(rec.get("loan_yuan")),
-                         "defaulted": None if d is None else int(d), "randomised": rand})
+            key = (str(rec["lead_id"]), str(rec["month"])[:7])
+            row: dict[str, Any] = {
+                "lead_id": key[0], "month": key[1], "took_loan": int(rec["took_loan"]),
+                "loan_yuan": _opt_float(rec.get("loan_yuan")),
+                "defaulted": None if d is None else int(d), "randomised": rand}
+            by_key.pop(key, None)  # re-inserted: the key keeps its last row's place
+            by_key[key] = row
+        rows = list(by_key.values())
 
         def run(conn: Connection) -> dict[str, int]:
             who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)

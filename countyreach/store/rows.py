@@ -108,17 +108,22 @@ def _chunked(path: Path, raw: pd.DataFrame, rows: Sequence[int],
                     out = set()
                     for err in errors:
                         k = (err.row or 1) - 1
-                        bad.append(RejectedRow(part[k] + 1, err.field, err.reason,
+                        bad.append(RejectedRow(_file_row(raw, part[k]), err.field, err.reason,
                                                _raw_id(raw, part[k])))
                         out.add(k)
                     part = [r for k, r in enumerate(part) if k not in out]
                     continue
-                good.extend(zip((r + 1 for r in part), parsed, strict=True))
+                good.extend(zip((_file_row(raw, r) for r in part), parsed, strict=True))
                 break
     return good, bad
 
 
 _ID_COLUMN = {"leads": "lead_id", "officers": "officer_id"}
+
+
+def _file_row(raw: pd.DataFrame, pos: int) -> int:
+    """The file's row number of position ``pos`` (read_csv_table's index: blank lines count)."""
+    return int(raw.index[pos])
 
 
 def _raw_id(raw: pd.DataFrame, pos: int) -> str:
@@ -135,8 +140,9 @@ def _duplicates(raw: pd.DataFrame, id_col: str) -> tuple[list[int], list[Rejecte
     bad: list[RejectedRow] = []
     for pos, value in enumerate(raw[id_col].astype(str).str.strip()):
         if value and value in first:
-            bad.append(RejectedRow(pos + 1, id_col,
-                                   f"{id_col} {value!r} repeats row {first[value] + 1}", value))
+            bad.append(RejectedRow(_file_row(raw, pos), id_col,
+                                   f"{id_col} {value!r} repeats row "
+                                   f"{_file_row(raw, first[value])}", value))
             continue
         first.setdefault(value, pos)
         keep.append(pos)

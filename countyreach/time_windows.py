@@ -1,0 +1,104 @@
+"""The one reader of the times of day and visit windows a user writes in a file.
+
+A leads file's ``windows`` cell says when a visit may start: ``08:00-11:30;14:00-18:00``.
+Lenders type it by hand, in Excel or WPS with a Chinese input method, so besides ``-`` a
+range may be written with ``~``, ``～``, ``—``, ``–`` or ``至``, and windows may be
+separated by ``;``, ``；``, ``,``, ``，`` or ``、``: none of these can be read two ways, since
+each window must be a range of two times. A cell that still cannot be read is refused
+quoting what was typed (not a converted copy of it) and showing the expected form.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from countyreach.errors import InputError, LocatedError
+from geo.types import Location
+from routing.problem import DAY_S, Lead, TimeWindow, parse_hhmm
+
+__all__ = ["WINDOWS_FORM", "clock", "parse_windows"]
+
+#: The form a windows cell is written in, shown with every refusal.
+WINDOWS_FORM = "08:00-11:30;14:00-18:00"
+
+# After NFKC (full-width '～' is '~', '－' is '-', '，' is ',', '；' is ';'): the dashes and
+# words a range is written with, and the marks a list of windows is separated by.
+_RANGE_RE = re.compile(r"^(\d{1,2}:\d{2}(?::\d{2})?)\s*(?:-|~|—+|–|−|至|到)\s*"
+                       r"(\d{1,2}:\d{2}(?::\d{2})?)$")
+_LIST_SEP_RE = re.compile(r"[;,、]")
+
+
+def clock(text: str) -> int:
+    """A time of day written in a file (``HH:MM``, at most ``24:00``), in seconds.
+
+    Parameters
+    ----------
+    text : str
+        ``08:30``, ``8:30`` or ``08:30:00``.
+
+    Returns
+    -------
+    int
+        Seconds since midnight.
+
+    Raises
+    ------
+    InputError
+        Not a time of day (the caller locates it).
+    """
+    try:
+        t = parse_hhmm(text)
+    except LocatedError as exc:
+        raise InputError(exc.reason) from None
+    if t > DAY_S:
+        raise InputError(f"{text!r} is not a time of day (00:00-24:00)")
+    return t
+
+
+def parse_windows(text: str) -> tuple[TimeWindow, ...]:
+    """The visit windows of a ``windows`` cell, as typed.
+
+    Parameters
+    ----------
+    text : str
+        The cell as the user typed it (empty: no windows, any time).
+
+    Returns
+    -------
+    tuple of TimeWindow
+        In the order written.
+
+    Raises
+    ------
+    InputError
+        Quoting ``text`` and the expected form (:data:`WINDOWS_FORM`): a part that is not a
+        range of two times, a time that is no time of day, a window that ends before it
+        starts, or windows that overlap (the caller locates it).
+    """
+    norm = unicodedata.normalize("NFKC", text).strip()
+    out = []
+    for part in _LIST_SEP_RE.split(norm):
+        part = part.strip()
+        if not part:
+            continue
+        m = _RANGE_RE.match(part)
+        if m is None:
+            raise InputError(f"cannot read the windows {text!r}: write them like "
+                             f"{WINDOWS_FORM} (start-end, windows separated by ';')")
+        try:
+            a, b = clock(m.group(1)), clock(m.group(2))
+        except InputError as exc:
+            raise InputError(f"{exc.reason} in the windows {text!r} (write them like "
+                             f"{WINDOWS_FORM})") from None
+        if b < a:
+            raise InputError(f"a window of {text!r} ends before it starts ({part}); a day "
+                             f"ends at 24:00 (write windows like {WINDOWS_FORM})")
+        out.append(TimeWindow(a, b))
+    try:  # the routing model's own rules for a lead's windows (sorted, not overlapping)
+        Lead("x", "x", Location(0, 0), "x", windows=tuple(out))
+    except LocatedError as exc:
+        raise InputError(f"{exc.reason} in the windows {text!r} (write "
+                         f"them like {WINDOWS_FORM})") from None
+    return tuple(out)
+

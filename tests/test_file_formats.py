@@ -1,0 +1,166 @@
+"""A lender's own files, as Excel and WPS on a Chinese desktop write them.
+
+Months and days in the forms a spreadsheet writes, windows typed with a Chinese input
+method, blank rows, copied rows, phones Excel turned into numbers: each is read as meant
+(normalised) or refused quoting what the user typed, and every row is named by its number
+in the file.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from countyreach.errors import DataWarning, DroppedRowWarning, InputError
+from countyreach.io import County, read_history, read_leads_table, read_officers
+from countyreach.services.loan_files import read_loans, read_loans_elsewhere
+from countyreach.services.outcome_files import read_outcome_file
+from countyreach.store import Session, Store
+from countyreach.table_checks import warn_idle_officers
+
+LEADS = "lead_id,name,industry,lat,lon,windows,phone\n"
+OFFICERS = "officer_id,name,start_lat,start_lon,shift_start,shift_end,max_visits\n"
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_every_file_reads_its_months_with_one_reader_and_stores_them_as_yyyy_mm(
+        tmp_path: Path) -> None:
+    loans = read_loans(_write(tmp_path / "loans.csv",
+                              "lead_id,month\nA,2026-9\nB,2026-11\nC,2026/3\n"))
+    assert loans is not None and list(loans["month"]) == ["2026-09", "2026-11", "2026-03"]
+    assert loans["month"].max() == "2026-11"  # as text: "2026-9" would have been the last
+    elsewhere = read_loans_elsewhere(_write(tmp_path / "loans_elsewhere.csv",
+                                            "lead_id,month\nA,2025年4月\nB,\n"))
+    assert elsewhere is not None and list(elsewhere["month"]) == ["2025-04", ""]
+    history = read_history(_write(tmp_path / "history.csv",
+                                  "lead_id,month,took_loan\nA,2025-4,1\nB,２０２５／１２,0\n"))
+    assert list(history["month"]) == ["2025-04", "2025-12"]
+    for name, body in (("loans.csv", "lead_id,month\nA,2026-09\nB,2026-009\n"),
+                       ("history.csv", "lead_id,month,took_loan\nA,2026-09,1\nB,2026-009,0\n")):
+        reader = read_loans if name == "loans.csv" else read_history
+        with pytest.raises(InputError) as err:
+            reader(_write(tmp_path / name, body))
+        assert (err.value.file, err.value.row, err.value.field) == (
+            str(tmp_path / name), 2, "month")
+        assert "'2026-009'" in str(err.value) and "2025-09" in str(err.value)
+
+
+def test_an_outcomes_file_reads_spreadsheet_dates_codes_and_amounts(tmp_path: Path) -> None:
+    p = _write(tmp_path / "outcomes.csv",
+               "county_id,plan_date,lead_id,outcome,amount_yuan,follow_up_on\n"
+               'qingzu,2026/11/24,B1,Approved,"50,000",\n'
+               "qingzu,2026年11月24日,B2,interested,,2026/12/1\n"
+               "qingzu,2026-11-24,B3,applied,５０，０００,\n")
+    read = read_outcome_file(p)
+    assert read.errors == ()
+    assert [(v["plan_date"], v["outcome"], v["amount_yuan"], v["follow_up_on"])
+            for v in read.visits] == [("2026-11-24", "approved", "50000", None),
+                                      ("2026-11-24", "interested", None, "2026-12-01"),
+                                      ("2026-11-24", "applied", "50000", None)]
+
+
+@pytest.mark.parametrize("cell", ["08:00~11:30;14:00-18:00", "08:00～11:30；14:00—18:00",
+                                  "08:00–11:30，14:00-18:00",
+                                  "０８：００－１１：３０，１４：００－１８：００",
+                                  '"08:00-11:30, 14:00-18:00"'])
+def test_windows_typed_with_other_dashes_and_commas_are_read(tmp_path: Path, cell: str) -> None:
+    p = _write(tmp_path / "leads.csv", LEADS + f"L1,a,small_shop,35.5,115.0,{cell},\n")
+    (windows,) = read_leads_table(p)["windows"]
+    assert [(w.start_s, w.end_s) for w in windows] == [(8 * 3600, 11.5 * 3600),
+                                                        (14 * 3600, 18 * 3600)]
+
+
+def test_a_window_refused_is_quoted_as_typed_with_the_expected_form(tmp_path: Path) -> None:
+    # two times and no range: the full-width comma reads as ',' but the message quotes '，'
+    p = _write(tmp_path / "leads.csv",
+               LEADS + "L1,a,small_shop,35.5,115.0,０８：００，１１：３０,\n")
+    with pytest.raises(InputError) as err:
+        read_leads_table(p)
+    assert (err.value.row, err.value.field) == (1, "windows")
+    assert "'０８：００，１１：３０'" in str(err.value)
+    assert "08:00-11:30;14:00-18:00" in str(err.value)
+
+
+def test_rows_are_named_by_their_number_in_the_file_and_blank_rows_skipped(
+        tmp_path: Path) -> None:
+    p = _write(tmp_path / "leads.csv", LEADS + "L1,a,small_shop,35.5,115.0,,\n"
+               "\n"              # row 2: an empty line
+               ",,,,,,\n"        # row 3: separators only
+               "L4,d,small_shop,north,115.0,,\n")
+    with pytest.warns(DataWarning, match=r"row\(s\) 2, 3 are blank"), \
+            pytest.raises(InputError) as err:
+        read_leads_table(p)
+    assert (err.value.row, err.value.field) == (4, "lat")
+    assert "row 4" in str(err.value) and "L4" in str(err.value)
+    good = _write(tmp_path / "good.csv", LEADS + "L1,a,small_shop,35.5,115.0,,\n\n"
+                  "L3,c,small_shop,35.5,115.0,,\n")
+    with pytest.warns(DataWarning, match="blank"):
+        assert list(read_leads_table(good)["source_row"]) == [1, 3]
+
+
+def test_one_visit_written_twice_is_recorded_once_or_refused_when_the_rows_disagree(
+        tmp_path: Path) -> None:
+    head = "county_id,plan_date,lead_id,outcome\n"
+    same = _write(tmp_path / "same.csv", head + "qingzu,2026-11-24,B1,interested\n"
+                  "qingzu,2026-11-25,B2,met\nqingzu,2026/11/24,B1,interested\n")
+    with pytest.warns(DroppedRowWarning, match=r"row\(s\) 3 \(as row 1\)"):
+        read = read_outcome_file(same)
+    assert read.rows == (1, 2) and read.errors == ()
+    clash = _write(tmp_path / "clash.csv", head + "qingzu,2026-11-24,B1,interested\n"
+                   "qingzu,2026-11-24,B1,approved\n")
+    read = read_outcome_file(clash)
+    assert read.rows == (1,)
+    (err,) = read.errors
+    assert (err.row, err.field) == (2, "outcome")
+    assert "rows 1 and 2" in err.reason and "'approved'" in err.reason
+
+
+def test_contradictory_history_rows_keep_the_last_for_training_and_import(
+        tmp_path: Path, store: Store, admin: Session) -> None:
+    p = _write(tmp_path / "history.csv", "lead_id,month,took_loan\nB1,2025-04,0\n"
+               "B2,2025-04,1\nB1,2025-4,1\nB2,2025-04,1\n")
+    with pytest.warns(DroppedRowWarning, match=r"B1 2025-04: rows 1, 3.*the last"):
+        history = read_history(p)
+    assert list(zip(history["lead_id"], history["took_loan"], strict=True)) == [
+        ("B1", 1), ("B2", 1)]
+    assert history.attrs["source_rows"] == [3, 4]
+    # the store keeps the last too, even of a table that still holds both
+    twice = pd.DataFrame({"lead_id": ["B1", "B1"], "month": ["2025-04", "2025-04"],
+                          "took_loan": [0, 1]})
+    counts = store.import_history(admin, "qingzu", twice)
+    assert (counts["inserted"], counts["updated"]) == (1, 0)
+    assert list(store.history_frame(admin, "qingzu")["took_loan"]) == [1]
+
+
+def test_officers_with_no_room_for_a_visit_and_phones_excel_rounded_are_warned(
+        tmp_path: Path) -> None:
+    off = _write(tmp_path / "officers.csv", OFFICERS + "O1,a,35.5,115.0,08:00,17:00,\n"
+                 "O2,b,35.5,115.0,08:00,17:00,0\nO3,c,35.5,115.0,08:00,08:10,\n")
+    leads = _write(tmp_path / "leads.csv", LEADS + "L1,a,small_shop,35.5,115.0,,1.38E+10\n"
+                   "L2,b,small_shop,35.5,115.0,,13800000002\n")
+    with pytest.warns(DataWarning, match=r"rows 1 \(L1\).*'1.38E\+10'.*lost"):
+        table = read_leads_table(leads)
+    assert list(table["phone"]) == ["", "13800000002"]
+    county = County("c", "c", tmp_path, tmp_path, tmp_path, tmp_path, leads, off)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_idle_officers(county, table, read_officers(off))
+    said = [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
+    assert len(said) == 2
+    assert "row 2: officer O2: max_visits is 0" in said[0]
+    assert "row 3: officer O3: the shift (10 min) is shorter than the shortest visit" in said[1]
+
+
+def test_a_night_shift_is_said_to_be_unsupported(tmp_path: Path) -> None:
+    p = _write(tmp_path / "officers.csv", OFFICERS + "O1,a,35.5,115.0,22:00,06:00,\n")
+    with pytest.raises(InputError) as err:
+        read_officers(p)
+    assert (err.value.row, err.value.field) == (1, "shift_end")
+    assert "night shift" in str(err.value) and "not supported" in str(err.value)
