@@ -335,11 +335,10 @@ def get_scorer(data: CountyData, *, cache_dir: str | Path | None = None, retrain
     if data.history is None or data.history.empty:
         from countyreach.starter import starter_note, starter_scorer
 
+        why = f"{data.county.root / 'history.csv'}: no visit history"
         note = starter_note(data.loans is not None and len(data.loans) > 0, rule)
-        warnings.warn(f"{data.county.root / 'history.csv'}: no visit history: {note}",
-                      DataWarning, stacklevel=2)
-        return starter_scorer(f"{data.county.root / 'history.csv'}: no visit history",
-                              cache_dir, rule)
+        warnings.warn(f"{why}: {note}", DataWarning, stacklevel=2)
+        return starter_scorer(why, cache_dir, rule)
     scorer = propensity.LeadScorer(random_state=seed).fit_history(data.leads, data.history)
     propensity.add_visit_value(scorer, data.leads, data.history, data.loans, seed=seed,
                                lockout_months=rule, elsewhere=data.loans_elsewhere)
