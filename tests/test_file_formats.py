@@ -66,6 +66,14 @@ def test_an_outcomes_file_reads_spreadsheet_dates_codes_and_amounts(tmp_path: Pa
                                       ("2026-11-24", "applied", "50000", None)]
 
 
+@pytest.mark.parametrize("cell", ["Not there", "not-there", "NOT_THERE", "不在"])
+def test_an_outcome_is_read_as_written_in_a_sheet_or_as_the_app_names_it(
+        tmp_path: Path, cell: str) -> None:
+    p = _write(tmp_path / "outcomes.csv", "county_id,plan_date,lead_id,outcome\n"
+               f"qingzu,2026-11-24,B1,{cell}\n")
+    assert [v["outcome"] for v in read_outcome_file(p).visits] == ["not_there"]
+
+
 @pytest.mark.parametrize("cell", ["08:00~11:30;14:00-18:00", "08:00～11:30；14:00—18:00",
                                   "08:00–11:30，14:00-18:00",
                                   "０８：００－１１：３０，１４：００－１８：００",

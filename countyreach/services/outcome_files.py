@@ -113,6 +113,33 @@ _DIFFERS = ("outcome", "consent", "opt_out", "follow_up_on", "amount_yuan", "rea
             "other_loan_month", "other_loan_asked")
 
 
+def outcome_code(text: str) -> str:
+    """The store's outcome code a sheet means: ``not_there`` for ``Not there``, ``not-there``
+    or the app's own label of it in either language (``不在``); other text as typed, lower
+    case, for the store to refuse by its vocabulary.
+
+    Parameters
+    ----------
+    text : str
+        The ``outcome`` cell.
+
+    Returns
+    -------
+    str
+    """
+    from countyreach.i18n import outcome_label
+    from countyreach.store.records import OUTCOME_CODES
+
+    typed = str(text).strip()
+    code = re.sub(r"[\s\-]+", "_", typed.lower())
+    if code in OUTCOME_CODES:
+        return code
+    for known in OUTCOME_CODES:
+        if typed.lower() in (outcome_label(known, "en").lower(), outcome_label(known, "zh")):
+            return known
+    return code
+
+
 def _visit(rec: Mapping[str, str]) -> dict[str, Any]:
     """One row's visit: the keyword arguments of ``record_outcome`` but its id."""
     def opt(col: str) -> str:
@@ -122,8 +149,7 @@ def _visit(rec: Mapping[str, str]) -> dict[str, Any]:
         county_id=rec["county_id"].strip(),
         plan_date=read_date(rec["plan_date"], "plan_date") if opt("plan_date") else "",
         lead_id=rec["lead_id"].strip(),
-        # the store's vocabulary is lower case; a sheet writes "Approved"
-        outcome=rec["outcome"].strip().lower(),
+        outcome=outcome_code(rec["outcome"]),
         consent=_flag(rec.get("consent", "1"), True, "consent"),
         opt_out=_flag(rec.get("opt_out", ""), False, "opt_out"),
         follow_up_on=read_date(opt("follow_up_on"), "follow_up_on") if opt("follow_up_on")
