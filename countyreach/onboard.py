@@ -23,6 +23,7 @@ import geo
 from countyreach.csvio import ID_RE, check_crs, from_wgs84
 from countyreach.errors import InputError
 from countyreach.io import check_loan_rule, read_branches, read_villages
+from countyreach.onboard_checks import check_given_places
 from geo.places import outline_of_roads, places_from_roads, read_osm_places
 from geo.types import Location
 from propensity.planning import LOCKOUT_MONTHS
@@ -105,8 +106,9 @@ def _central(graph: geo.RoadGraph, places: pd.DataFrame) -> int:
                                                          strict=True)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        # the given villages were checked against the roads by file row before
         snaps = geo.snap_points(graph, pts, [f"p{i}" for i in range(len(pts))],
-                                max_m=float("inf"))
+                                far_m=float("inf"), max_m=float("inf"))
     mat = geo.travel_matrix(graph, snaps)
     reach = np.minimum(mat.duration_s, 10**7).astype(float)
     return int(np.argmin(reach.mean(axis=1) + reach.mean(axis=0)))
@@ -150,6 +152,12 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
     Returns
     -------
     OnboardReport
+
+    Raises
+    ------
+    InputError
+        For a bad request or input file (naming the file, row and field or option), or a given
+        village or branch the roads do not reach.
     """
     out = Path(root)
     crs = check_crs(crs)
@@ -194,6 +202,10 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         report.assumptions.append(
             f"drivable roads: {len(graph.node_ids):,} junctions, {km:,.0f} km of road, the "
             "largest connected network of the extract")
+        check_given_places(
+            graph, crs,
+            villages=None if given_villages is None else (Path(str(villages)), given_villages),
+            branches=None if given_branches is None else (Path(str(branches)), given_branches))
         villages_df = _villages(graph, src, given_villages, report)
         county_name = name or _county_name(villages_df, out.name)
         branches_df = _branches(graph, villages_df, given_branches, report)

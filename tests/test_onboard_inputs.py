@@ -44,3 +44,67 @@ def test_a_villages_file_with_only_a_header_is_refused_by_name(
     err = capsys.readouterr().err
     assert f"file {villages}: no villages in file" in err and "Traceback" not in err
     assert not (root / "county.json").exists()
+
+
+def test_every_given_village_off_the_roads_is_listed_by_row_as_typed(
+        demo_dir: Path, tmp_path: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]):
+    df = _in_gcj02(_villages(demo_dir)).astype({"lat": str, "lon": str})
+    far = list(range(2, 25))  # 23 villages typed a degree north: rows 3 to 25
+    df.loc[far, "lat"] = [f"{float(x) + 1:.7f}" for x in df.loc[far, "lat"]]
+    df.loc[2, "lat"], df.loc[2, "lon"] = "36.5000", "115.05"  # as the lender typed it
+    villages = tmp_path / "villages.csv"
+    df.to_csv(villages, index=False)
+    assert _init(demo_dir, cache_dir, tmp_path / "c", "--villages", str(villages),
+                 "--crs", "gcj02") == 2
+    err = capsys.readouterr().err
+    first = err.splitlines()[0]
+    assert f"file {villages}, row 3, field 'lat'" in first
+    assert "at lat 36.5000, lon 115.05 (GCJ-02)" in first and "outside" in first
+    assert "WGS-84" not in err and "'p2'" not in err
+    # every bad row: the first, 19 more listed, the last 3 counted
+    assert "22 more row(s)" in err and "  row 4, field 'lat'" in err
+    assert "  row 22, field 'lat'" in err and "... and 3 more" in err
+
+
+@pytest.mark.parametrize("case", ["far", "repeated_id", "repeated_village"])
+def test_init_checks_given_branches_like_villages(
+        case: str, demo_dir: Path, tmp_path: Path, cache_dir: Path,
+        capsys: pytest.CaptureFixture[str]):
+    branches = tmp_path / "branches.csv"
+    rows = ["branch_id,name,lat,lon", "QZ,庆祖镇营业所,35.5183384,115.0186801"]
+    if case == "far":
+        rows.append("ZZ,远处营业所,37.18,115.02")  # 185 km north of the roads
+    if case == "repeated_id":
+        rows.append("QZ,新营业所,35.50,115.05")
+    branches.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    extra = ["--branches", str(branches)]
+    if case == "repeated_village":
+        df = _villages(demo_dir).drop_duplicates("name").reset_index(drop=True)
+        df.loc[4, "name"] = df.loc[3, "name"]
+        df.to_csv(tmp_path / "villages.csv", index=False)
+        extra += ["--villages", str(tmp_path / "villages.csv")]
+    code = _init(demo_dir, cache_dir, tmp_path / "c", *extra)
+    err = capsys.readouterr().err
+    if case == "far":
+        assert code == 2
+        assert f"file {branches}, row 2, field 'lat': branch ZZ at lat 37.18, lon 115.02" in err
+        assert "km outside the county's road network" in err
+    elif case == "repeated_id":
+        assert code == 2
+        assert f"file {branches}, row 2, field 'branch_id'" in err and "'QZ'" in err
+    else:
+        assert code == 0
+        assert "warning:" in err and "rows 4, 5" in err and "more than once" in err
+
+
+def test_villages_in_another_system_than_declared_are_caught_at_init(
+        demo_dir: Path, tmp_path: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]):
+    villages = tmp_path / "villages.csv"
+    _in_gcj02(_villages(demo_dir)).to_csv(villages, index=False)
+    assert _init(demo_dir, cache_dir, tmp_path / "w", "--villages", str(villages)) == 0
+    err = capsys.readouterr().err
+    assert f"{villages}: the villages lie a median" in err
+    assert "if read as GCJ-02" in err and "give --crs gcj02" in err
+    assert _init(demo_dir, cache_dir, tmp_path / "g", "--villages", str(villages),
+                 "--crs", "gcj02") == 0
+    assert "median" not in capsys.readouterr().err
