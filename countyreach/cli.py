@@ -464,9 +464,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--crs", choices=("wgs84", "gcj02", "bd09"), default="wgs84",
                    help="coordinate system of the folder's CSV files")
     q.add_argument("--boundary", help='cnmaps names "省/市/县", e.g. "河北省/保定市/唐县"')
-    q.add_argument("--loan-rule-months", type=int, default=LOCKOUT_MONTHS,
+    q.add_argument("--loan-rule-months", type=int, default=None,
                    help="months after a loan from us before a business is visited for "
-                        f"another (the lender's rule; default {LOCKOUT_MONTHS})")
+                        f"another (the lender's rule; default {LOCKOUT_MONTHS}, or with "
+                        "--force the rule of the county rebuilt)")
     q.add_argument("--force", action="store_true", help="rebuild a folder holding a county")
     q.set_defaults(func=cmd_county_init)
 

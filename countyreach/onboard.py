@@ -21,9 +21,11 @@ import pandas as pd
 
 import geo
 from countyreach.csvio import ID_RE, check_crs, from_wgs84
-from countyreach.errors import InputError
-from countyreach.io import check_loan_rule, read_branches, read_villages
+from countyreach.errors import DataWarning, InputError
+from countyreach.io import check_loan_rule, manifest_loan_rule, read_branches, read_villages
 from countyreach.onboard_checks import check_given_places
+from countyreach.placement import CRS_NAMES
+from countyreach.serialize import read_json
 from geo.places import outline_of_roads, places_from_roads, read_osm_places
 from geo.types import Location
 from propensity.planning import LOCKOUT_MONTHS
@@ -100,6 +102,16 @@ def _check_target(root: Path, force: bool) -> None:
                          "letters, digits, '-', '_' or '.'", file=str(root))
 
 
+def _previous_manifest(root: Path) -> dict[str, Any]:
+    """The ``county.json`` a ``--force`` rebuild replaces (empty when none, or unreadable:
+    the rebuild is how a broken folder is mended)."""
+    try:
+        old = read_json(root / "county.json") if (root / "county.json").is_file() else {}
+    except Exception:  # any unreadable manifest is replaced, as --force asks
+        return {}
+    return old if isinstance(old, dict) else {}
+
+
 def _central(graph: geo.RoadGraph, places: pd.DataFrame) -> int:
     """Row of the place with the least mean driving time to every other place."""
     pts = [Location(float(a), float(b)) for a, b in zip(places["lat"], places["lon"],
@@ -118,7 +130,7 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
                 name: str | None = None, villages: str | Path | None = None,
                 branches: str | Path | None = None, officers: int = 4, crs: str = "wgs84",
                 boundary: Sequence[str] | None = None, cache_dir: str | Path | None = None,
-                force: bool = False, loan_rule_months: int = LOCKOUT_MONTHS) -> OnboardReport:
+                force: bool = False, loan_rule_months: int | None = None) -> OnboardReport:
     """Build a county folder from an OSM extract (or a place name, with internet).
 
     Parameters
@@ -144,10 +156,14 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
     cache_dir : str or Path, optional
         Road-graph cache.
     force : bool
-        Rebuild a folder that already holds a county.
-    loan_rule_months : int
+        Rebuild a folder that already holds a county. Its ``leads.csv`` and history are kept
+        (not converted: a changed ``crs`` is warned about), and so is its loan rule unless
+        ``loan_rule_months`` is given.
+    loan_rule_months : int, optional
         The lender's loan rule written to ``county.json``: a business with a loan from us
-        within this many months is not visited for a loan (0-60).
+        within this many months is not visited for a loan (0-60). Default: the rule of the
+        county a ``--force`` rebuild replaces, else
+        :data:`propensity.planning.LOCKOUT_MONTHS`.
 
     Returns
     -------
@@ -162,10 +178,17 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
     out = Path(root)
     crs = check_crs(crs)
     _check_target(out, force)
+    previous = _previous_manifest(out)
+    rule_kept = loan_rule_months is None and "loan_rule_months" in previous
     try:
-        loan_rule_months = check_loan_rule(loan_rule_months)
+        if loan_rule_months is not None:
+            loan_rule_months = check_loan_rule(loan_rule_months)
+        else:
+            loan_rule_months = manifest_loan_rule(previous)
     except InputError as exc:
-        raise InputError(exc.reason, field="--loan-rule-months") from None
+        if loan_rule_months is not None:
+            raise InputError(exc.reason, field="--loan-rule-months") from None
+        loan_rule_months, rule_kept = LOCKOUT_MONTHS, False  # a broken old rule is not kept
     if officers < 1 or officers > 500:
         raise InputError(f"--officers must be 1-500, got {officers}", field="--officers")
     if (osm is None) == (place is None):
@@ -233,7 +256,9 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
                                   f"{county_name!r}, CSV coordinates in {crs.upper()}")
         report.assumptions.append(
             f"loan rule: a business with a loan from us in the last {loan_rule_months} months "
-            "is not visited for a loan (county.json's loan_rule_months; set the lender's own)")
+            "is not visited for a loan " + (
+                "(kept from the county.json replaced; --loan-rule-months sets another)"
+                if rule_kept else "(county.json's loan_rule_months; set the lender's own)"))
         # Everything was written to a staging folder; only a complete county replaces ``out``.
         out.mkdir(parents=True, exist_ok=True)
         for p in staging.iterdir():
@@ -241,6 +266,7 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         report.files = [out / p.name for p in report.files]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    _warn_kept_leads(out, previous, crs)
     return report
 
 
@@ -325,6 +351,26 @@ def _boundary(graph: geo.RoadGraph, names: Sequence[str] | None,
     report.assumptions.append(f"boundary: the roads' outline widened by 500 m "
                               f"({geo.area_km2(outline):,.0f} km²)")
     return outline
+
+
+def _warn_kept_leads(root: Path, previous: dict[str, Any], crs: str) -> None:
+    """Say that a kept ``leads.csv`` is now read in the rebuilt folder's system.
+
+    The file is the lender's: it is neither converted nor removed. A rebuild with another
+    ``--crs`` usually mends a wrong declaration (the leads were in the new system all along),
+    but a file written in the old one (``synth``'s, say) is now misread by ~0.5 km.
+    """
+    leads = root / "leads.csv"
+    try:
+        before = check_crs(str(previous.get("crs", "wgs84")))
+    except InputError:
+        return
+    if before == crs or not leads.exists():
+        return
+    warnings.warn(f"{leads}: kept, and now read as {CRS_NAMES[crs]} (the folder was "
+                  f"{CRS_NAMES[before]}); if its coordinates are {CRS_NAMES[before]}, rebuild "
+                  f"with --crs {before} or convert them (for synthetic leads: `countyreach "
+                  f"synth {root} --force`)", DataWarning, stacklevel=3)
 
 
 def _to_crs(df: pd.DataFrame, crs: str) -> pd.DataFrame:

@@ -4,6 +4,7 @@ by file and row, not by a plan that fails later."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 
 import geo
 from countyreach.cli import main
+from countyreach.io import load_county
 
 ROADS = "roads.osm.pbf"
 
@@ -95,6 +97,24 @@ def test_init_checks_given_branches_like_villages(
     else:
         assert code == 0
         assert "warning:" in err and "rows 4, 5" in err and "more than once" in err
+
+
+def test_force_keeps_the_loan_rule_and_says_how_kept_leads_are_read(
+        demo_dir: Path, tmp_path: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]):
+    root = tmp_path / "c"
+    assert _init(demo_dir, cache_dir, root, "--loan-rule-months", "12") == 0
+    shutil.copyfile(demo_dir / "leads.csv", root / "leads.csv")
+    capsys.readouterr()
+    assert _init(demo_dir, cache_dir, root, "--force", "--crs", "gcj02") == 0
+    out, err = capsys.readouterr()
+    assert load_county(root).loan_rule_months == 12 and "kept from the county.json" in out
+    assert f"{root / 'leads.csv'}: kept, and now read as GCJ-02" in err
+    assert (root / "leads.csv").read_bytes() == (demo_dir / "leads.csv").read_bytes()
+    # the rule given wins; the system unchanged, nothing to say about the leads
+    assert _init(demo_dir, cache_dir, root, "--force", "--crs", "gcj02",
+                 "--loan-rule-months", "3") == 0
+    assert load_county(root).loan_rule_months == 3
+    assert "leads.csv" not in capsys.readouterr().err
 
 
 def test_villages_in_another_system_than_declared_are_caught_at_init(
