@@ -172,8 +172,8 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
     Raises
     ------
     InputError
-        For a bad request or input file (naming the file, row and field or option), or a given
-        village or branch the roads do not reach.
+        For a bad request or input file (naming the file, row and field or option), a given
+        village or branch the roads do not reach, or a boundary the roads do not meet.
     """
     out = Path(root)
     crs = check_crs(crs)
@@ -232,7 +232,7 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         villages_df = _villages(graph, src, given_villages, report)
         county_name = name or _county_name(villages_df, out.name)
         branches_df = _branches(graph, villages_df, given_branches, report)
-        outline = _boundary(graph, boundary, report)
+        outline = _boundary(graph, src, boundary, report)
         _write_csv(_to_crs(villages_df, crs), staging / "villages.csv", report)
         _write_csv(_to_crs(branches_df, crs), staging / "branches.csv", report)
         _write_csv(_officers(branches_df.iloc[0], officers, crs, report),
@@ -340,10 +340,17 @@ def _named_boundary(names: Sequence[str]) -> Any:
                          field="--boundary") from None
 
 
-def _boundary(graph: geo.RoadGraph, names: Sequence[str] | None,
+def _boundary(graph: geo.RoadGraph, roads: Path, names: Sequence[str] | None,
               report: OnboardReport) -> Any:
     if names:
         outline = _named_boundary(names)
+        if not outline.intersects(graph.hull):
+            # a boundary of another county (or an extract of another place): every lead of
+            # the county would be judged against an area its roads never reach
+            lon0, lat0, lon1, lat1 = graph.hull.bounds
+            raise InputError(f"{'/'.join(names)} does not overlap the roads of {roads} (lat "
+                             f"{lat0:.2f}-{lat1:.2f}, lon {lon0:.2f}-{lon1:.2f}): check the names "
+                             "and the extract", field="--boundary")
         report.assumptions.append(f"boundary: {'/'.join(names)} from cnmaps "
                                   f"({geo.area_km2(outline):,.0f} km²)")
         return outline

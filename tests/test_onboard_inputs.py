@@ -128,3 +128,14 @@ def test_villages_in_another_system_than_declared_are_caught_at_init(
     assert _init(demo_dir, cache_dir, tmp_path / "g", "--villages", str(villages),
                  "--crs", "gcj02") == 0
     assert "median" not in capsys.readouterr().err
+
+
+def test_a_boundary_away_from_the_roads_is_refused(
+        demo_dir: Path, tmp_path: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]):
+    pytest.importorskip("cnmaps")
+    root = tmp_path / "c"
+    # the demo's roads are in Henan, 唐县 in Hebei
+    assert _init(demo_dir, cache_dir, root, "--boundary", "河北省/保定市/唐县") == 2
+    err = capsys.readouterr().err
+    assert "'--boundary'" in err and "does not overlap the roads" in err
+    assert not (root / "county.json").exists()
