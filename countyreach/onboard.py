@@ -91,15 +91,28 @@ def download_extract(place: str, dest: Path) -> Path:
     return dest
 
 
+def _target(root: str | Path) -> Path:
+    """The folder to write: ``.`` and ``..`` stand for the folders they name, whose names
+    become the county id (as any folder's would)."""
+    out = Path(root)
+    return out.resolve() if out.name in ("", ".", "..") else out
+
+
 def _check_target(root: Path, force: bool) -> None:
     if root.exists() and not root.is_dir():
         raise InputError("exists and is not a folder", file=str(root))
     if (root / "county.json").exists() and not force:
         raise InputError("already holds a county (county.json); use --force to rebuild it",
                          file=str(root))
+    if not root.name:
+        raise InputError("has no folder name to become the county id: give a folder such as "
+                         "counties/guixi", file=str(root))
     if not ID_RE.match(root.name):
-        raise InputError(f"the folder name {root.name!r} becomes the county id: use 1-64 "
-                         "letters, digits, '-', '_' or '.'", file=str(root))
+        # The id names files and store records, and is typed on the command line: ASCII only,
+        # which a Chinese name is not (贵溪 -> guixi).
+        raise InputError(f"the folder name {root.name!r} becomes the county id: use 1-64 ASCII "
+                         "letters (a-z, A-Z), digits, '-', '_' or '.', starting with a letter "
+                         "or digit (e.g. guixi for 贵溪)", file=str(root))
 
 
 def _previous_manifest(root: Path) -> dict[str, Any]:
@@ -175,7 +188,7 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         For a bad request or input file (naming the file, row and field or option), a given
         village or branch the roads do not reach, or a boundary the roads do not meet.
     """
-    out = Path(root)
+    out = _target(root)
     crs = check_crs(crs)
     _check_target(out, force)
     previous = _previous_manifest(out)

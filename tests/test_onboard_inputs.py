@@ -4,6 +4,7 @@ by file and row, not by a plan that fails later."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -139,3 +140,15 @@ def test_a_boundary_away_from_the_roads_is_refused(
     err = capsys.readouterr().err
     assert "'--boundary'" in err and "does not overlap the roads" in err
     assert not (root / "county.json").exists()
+
+
+def test_folder_names_say_ascii_and_dot_is_the_current_folder(
+        demo_dir: Path, tmp_path: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch):
+    assert _init(demo_dir, cache_dir, tmp_path / "贵溪") == 2
+    assert "use 1-64 ASCII letters" in capsys.readouterr().err
+    here = tmp_path / "guixi"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    assert _init(demo_dir, cache_dir, Path(".")) == 0
+    assert json.loads((here / "county.json").read_text(encoding="utf-8"))["county_id"] == "guixi"
