@@ -366,7 +366,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
                                   seed=args.seed, start_month=args.start_month,
                                   force=args.force, variant=args.variant,
                                   elsewhere_share=args.elsewhere_share,
-                                  industries=args.industries)
+                                  industries=args.industries, cache_dir=args.cache_dir)
     written = [str(p) for p in (leads, history, *(Path(args.county) / f for f in (
         "loans.csv", "loans_elsewhere.csv"))) if p.exists()]
     print(f"Wrote {', '.join(written[:-1])} and {written[-1]} (synthetic, seed {args.seed})")

@@ -152,3 +152,39 @@ def test_folder_names_say_ascii_and_dot_is_the_current_folder(
     monkeypatch.chdir(here)
     assert _init(demo_dir, cache_dir, Path(".")) == 0
     assert json.loads((here / "county.json").read_text(encoding="utf-8"))["county_id"] == "guixi"
+
+
+def test_synth_puts_businesses_inside_the_roads_outline_and_near_a_road(
+        tmp_path: Path, cache_dir: Path):
+    from countyreach.placement import outside_m
+    from countyreach.synth import NEAR_ROAD_M
+    from tests.test_onboard import _grid_without_places
+
+    # roads with no place nodes: villages at the outer junctions, businesses around them
+    osm = _grid_without_places(tmp_path / "grid.osm")
+    root = tmp_path / "c"
+    assert main(["-q", "--cache-dir", str(cache_dir), "county", "init", str(root),
+                 "--osm", str(osm)]) == 0
+    # the same folder without roads: the generator's own placement, for comparison
+    bare = tmp_path / "bare"
+    shutil.copytree(root, bare)
+    manifest = json.loads((bare / "county.json").read_text(encoding="utf-8"))
+    del manifest["roads"]
+    (bare / "county.json").write_text(json.dumps(manifest), encoding="utf-8")
+    for folder in (root, bare):
+        assert main(["--cache-dir", str(cache_dir), "synth", str(folder)]) == 0
+    leads = pd.read_csv(root / "leads.csv", dtype=str)
+    given = pd.read_csv(bare / "leads.csv", dtype=str)
+    graph = geo.load_road_graph(root / "roads.osm", cache_dir=cache_dir / "graphs")
+    lat, lon = leads["lat"].astype(float), leads["lon"].astype(float)
+    assert (outside_m(graph, lat, lon) == 0).all()
+    snaps = geo.snap_points(graph, [geo.Location(a, b) for a, b in zip(lat, lon, strict=True)],
+                            max_m=float("inf"))
+    assert max(s.distance_m for s in snaps) <= NEAR_ROAD_M
+    glat, glon = given["lat"].astype(float), given["lon"].astype(float)
+    moved = (leads["lat"] != given["lat"]) | (leads["lon"] != given["lon"])
+    assert 0 < moved.sum() < len(leads) // 4
+    assert (outside_m(graph, glat[moved], glon[moved]) > 0).any()  # the ones that needed it
+    # nothing else of the economy changed
+    assert leads.drop(columns=["lat", "lon"]).equals(given.drop(columns=["lat", "lon"]))
+    assert (root / "history.csv").read_bytes() == (bare / "history.csv").read_bytes()
