@@ -248,7 +248,7 @@ def _is_county_id(text: str, *, store_first: bool = False) -> bool:
     if is_id:
         return True
     raise InputError(f"{text!r} is neither a county folder nor a county id (ids are 1-64 "
-                     "letters, digits, '-', '_', '.', ':'; no '/', no '..')", field="county")
+                     "ASCII letters, digits, '-', '_', '.', ':'; no '/', no '..')", field="county")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -377,7 +377,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
                                   seed=args.seed, start_month=args.start_month,
                                   force=args.force, variant=args.variant,
                                   elsewhere_share=args.elsewhere_share,
-                                  industries=args.industries)
+                                  industries=args.industries, cache_dir=args.cache_dir)
     written = [str(p) for p in (leads, history, *(Path(args.county) / f for f in (
         "loans.csv", "loans_elsewhere.csv"))) if p.exists()]
     print(f"Wrote {', '.join(written[:-1])} and {written[-1]} (synthetic, seed {args.seed})")
@@ -480,9 +480,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--crs", choices=("wgs84", "gcj02", "bd09"), default="wgs84",
                    help="coordinate system of the folder's CSV files")
     q.add_argument("--boundary", help='cnmaps names "省/市/县", e.g. "河北省/保定市/唐县"')
-    q.add_argument("--loan-rule-months", type=int, default=LOCKOUT_MONTHS,
+    q.add_argument("--loan-rule-months", type=int, default=None,
                    help="months after a loan from us before a business is visited for "
-                        f"another (the lender's rule; default {LOCKOUT_MONTHS})")
+                        f"another (the lender's rule; default {LOCKOUT_MONTHS}, or with "
+                        "--force the rule of the county rebuilt)")
     q.add_argument("--force", action="store_true", help="rebuild a folder holding a county")
     q.set_defaults(func=cmd_county_init)
 

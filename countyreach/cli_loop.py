@@ -44,17 +44,25 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     from routing.params import SolveParams
     from routing.problem import RoutingRules, parse_hhmm
 
-    if args.date is None:
-        raise InputError("store mode needs --date YYYY-MM-DD", field="--date")
     now_s = None
     if args.now is not None:
         try:
             now_s = parse_hhmm(args.now)
         except ProblemError as exc:
             raise InputError(str(exc), field="--now") from None
-    out = check_out_dir(Path(args.out))
     store, loop = _open()
     with store:
+        # A name that is neither a folder nor a stored county is the first thing to say: a
+        # user who mistyped a folder is not helped by being asked for a date.
+        known = store.learning.county_ids(store.operator_session())
+        if args.county not in known:
+            held = ", ".join(sorted(known)[:10]) + (", …" if len(known) > 10 else "")
+            raise InputError(f"there is no county folder or stored county named "
+                             f"{args.county!r} (the store holds {held or 'none'}; `countyreach "
+                             "county import DIR` stores a county folder)", field="county")
+        if args.date is None:
+            raise InputError("store mode needs --date YYYY-MM-DD", field="--date")
+        out = check_out_dir(Path(args.out))
         res = loop.plan(store.operator_session(), args.county, args.date, publish=args.publish,
                         params=SolveParams(time_limit_s=args.time_limit, seed=args.seed),
                         rules=RoutingRules(drive_cost_yuan_per_h=args.drive_cost,

@@ -35,12 +35,11 @@ from countyreach.csvio import (
 )
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError
 from countyreach.history_file import HISTORY_COLUMNS, read_history
+from countyreach.place_files import read_branches, read_villages
 from countyreach.schemas import (
     FEATURE_RANGES,
-    BranchRow,
     LeadRow,
     OfficerRow,
-    VillageRow,
 )
 from countyreach.serialize import read_json
 from countyreach.time_windows import parse_windows
@@ -124,50 +123,6 @@ OFFICER_COLUMNS: Mapping[str, str] = {
     "lunch_end": "optional, HH:MM: latest lunch start",
     "lunch_min": "optional; lunch minutes",
 }
-
-def read_villages(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
-    """Read village points.
-
-    Parameters
-    ----------
-    path : str or Path
-        CSV with at least ``name, lat, lon`` (the OSM places export also has ``place``).
-    crs : str
-        Coordinate system of the file.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``name, place, lat, lon`` in WGS-84.
-    """
-    p = Path(path)
-    crs = check_crs(crs)
-    df = read_csv_table(p, ["name", "lat", "lon"])
-
-    def village(row: CsvRow) -> dict[str, Any]:
-        v = row.validate(VillageRow)
-        la, lo = to_wgs84(v.lat, v.lon, crs)
-        return {"name": v.name, "place": v.place or "village", "lat": la, "lon": lo}
-
-    return pd.DataFrame(parse_rows(p, df, village), columns=["name", "place", "lat", "lon"])
-
-
-def read_branches(path: str | Path, *, crs: str = "wgs84") -> tuple[Depot, ...]:
-    """Read bank branches (``branch_id, name, lat, lon``) as :class:`Depot` values."""
-    p = Path(path)
-    crs = check_crs(crs)
-    df = read_csv_table(p, ["branch_id", "name", "lat", "lon"])
-
-    def branch(row: CsvRow) -> Depot:
-        b = row.validate(BranchRow)
-        return Depot(b.branch_id, b.name, Location(*to_wgs84(b.lat, b.lon, crs)),
-                     DepotKind.BRANCH)
-
-    out = parse_rows(p, df, branch)
-    if not out:
-        raise InputError("no branches in file", file=str(p))
-    return tuple(out)
-
 
 def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
     """Read and validate a leads file.
@@ -515,7 +470,7 @@ def load_county(path: str | Path) -> County:
 
     county_id = need("county_id").strip()
     if not ID_RE.match(county_id):
-        raise InputError(f"{county_id!r} is not a valid county id (1-64 of letters, digits, "
+        raise InputError(f"{county_id!r} is not a valid county id (1-64 of ASCII letters, digits, "
                          "'-', '_', '.', ':'; it names the county's files and records)",
                          file=str(p), field="county_id")
     try:

@@ -21,8 +21,11 @@ import pandas as pd
 
 import geo
 from countyreach.csvio import ID_RE, check_crs, from_wgs84
-from countyreach.errors import InputError
-from countyreach.io import check_loan_rule, read_branches, read_villages
+from countyreach.errors import DataWarning, InputError
+from countyreach.io import check_loan_rule, manifest_loan_rule, read_branches, read_villages
+from countyreach.onboard_checks import check_given_places
+from countyreach.placement import CRS_NAMES
+from countyreach.serialize import read_json
 from geo.places import outline_of_roads, places_from_roads, read_osm_places
 from geo.types import Location
 from propensity.planning import LOCKOUT_MONTHS
@@ -88,15 +91,38 @@ def download_extract(place: str, dest: Path) -> Path:
     return dest
 
 
+def _target(root: str | Path) -> Path:
+    """The folder to write: ``.`` and ``..`` stand for the folders they name, whose names
+    become the county id (as any folder's would)."""
+    out = Path(root)
+    return out.resolve() if out.name in ("", ".", "..") else out
+
+
 def _check_target(root: Path, force: bool) -> None:
     if root.exists() and not root.is_dir():
         raise InputError("exists and is not a folder", file=str(root))
     if (root / "county.json").exists() and not force:
         raise InputError("already holds a county (county.json); use --force to rebuild it",
                          file=str(root))
+    if not root.name:
+        raise InputError("has no folder name to become the county id: give a folder such as "
+                         "counties/guixi", file=str(root))
     if not ID_RE.match(root.name):
-        raise InputError(f"the folder name {root.name!r} becomes the county id: use 1-64 "
-                         "letters, digits, '-', '_' or '.'", file=str(root))
+        # The id names files and store records, and is typed on the command line: ASCII only,
+        # which a Chinese name is not (贵溪 -> guixi).
+        raise InputError(f"the folder name {root.name!r} becomes the county id: use 1-64 ASCII "
+                         "letters (a-z, A-Z), digits, '-', '_' or '.', starting with a letter "
+                         "or digit (e.g. guixi for 贵溪)", file=str(root))
+
+
+def _previous_manifest(root: Path) -> dict[str, Any]:
+    """The ``county.json`` a ``--force`` rebuild replaces (empty when none, or unreadable:
+    the rebuild is how a broken folder is mended)."""
+    try:
+        old = read_json(root / "county.json") if (root / "county.json").is_file() else {}
+    except Exception:  # any unreadable manifest is replaced, as --force asks
+        return {}
+    return old if isinstance(old, dict) else {}
 
 
 def _central(graph: geo.RoadGraph, places: pd.DataFrame) -> int:
@@ -105,8 +131,9 @@ def _central(graph: geo.RoadGraph, places: pd.DataFrame) -> int:
                                                          strict=True)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        # the given villages were checked against the roads by file row before
         snaps = geo.snap_points(graph, pts, [f"p{i}" for i in range(len(pts))],
-                                max_m=float("inf"))
+                                far_m=float("inf"), max_m=float("inf"))
     mat = geo.travel_matrix(graph, snaps)
     reach = np.minimum(mat.duration_s, 10**7).astype(float)
     return int(np.argmin(reach.mean(axis=1) + reach.mean(axis=0)))
@@ -116,7 +143,7 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
                 name: str | None = None, villages: str | Path | None = None,
                 branches: str | Path | None = None, officers: int = 4, crs: str = "wgs84",
                 boundary: Sequence[str] | None = None, cache_dir: str | Path | None = None,
-                force: bool = False, loan_rule_months: int = LOCKOUT_MONTHS) -> OnboardReport:
+                force: bool = False, loan_rule_months: int | None = None) -> OnboardReport:
     """Build a county folder from an OSM extract (or a place name, with internet).
 
     Parameters
@@ -142,22 +169,39 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
     cache_dir : str or Path, optional
         Road-graph cache.
     force : bool
-        Rebuild a folder that already holds a county.
-    loan_rule_months : int
+        Rebuild a folder that already holds a county. Its ``leads.csv`` and history are kept
+        (not converted: a changed ``crs`` is warned about), and so is its loan rule unless
+        ``loan_rule_months`` is given.
+    loan_rule_months : int, optional
         The lender's loan rule written to ``county.json``: a business with a loan from us
-        within this many months is not visited for a loan (0-60).
+        within this many months is not visited for a loan (0-60). Default: the rule of the
+        county a ``--force`` rebuild replaces, else
+        :data:`propensity.planning.LOCKOUT_MONTHS`.
 
     Returns
     -------
     OnboardReport
+
+    Raises
+    ------
+    InputError
+        For a bad request or input file (naming the file, row and field or option), a given
+        village or branch the roads do not reach, or a boundary the roads do not meet.
     """
-    out = Path(root)
+    out = _target(root)
     crs = check_crs(crs)
     _check_target(out, force)
+    previous = _previous_manifest(out)
+    rule_kept = loan_rule_months is None and "loan_rule_months" in previous
     try:
-        loan_rule_months = check_loan_rule(loan_rule_months)
+        if loan_rule_months is not None:
+            loan_rule_months = check_loan_rule(loan_rule_months)
+        else:
+            loan_rule_months = manifest_loan_rule(previous)
     except InputError as exc:
-        raise InputError(exc.reason, field="--loan-rule-months") from None
+        if loan_rule_months is not None:
+            raise InputError(exc.reason, field="--loan-rule-months") from None
+        loan_rule_months, rule_kept = LOCKOUT_MONTHS, False  # a broken old rule is not kept
     if officers < 1 or officers > 500:
         raise InputError(f"--officers must be 1-500, got {officers}", field="--officers")
     if (osm is None) == (place is None):
@@ -194,10 +238,14 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         report.assumptions.append(
             f"drivable roads: {len(graph.node_ids):,} junctions, {km:,.0f} km of road, the "
             "largest connected network of the extract")
+        check_given_places(
+            graph, crs,
+            villages=None if given_villages is None else (Path(str(villages)), given_villages),
+            branches=None if given_branches is None else (Path(str(branches)), given_branches))
         villages_df = _villages(graph, src, given_villages, report)
         county_name = name or _county_name(villages_df, out.name)
         branches_df = _branches(graph, villages_df, given_branches, report)
-        outline = _boundary(graph, boundary, report)
+        outline = _boundary(graph, src, boundary, report)
         _write_csv(_to_crs(villages_df, crs), staging / "villages.csv", report)
         _write_csv(_to_crs(branches_df, crs), staging / "branches.csv", report)
         _write_csv(_officers(branches_df.iloc[0], officers, crs, report),
@@ -221,7 +269,9 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
                                   f"{county_name!r}, CSV coordinates in {crs.upper()}")
         report.assumptions.append(
             f"loan rule: a business with a loan from us in the last {loan_rule_months} months "
-            "is not visited for a loan (county.json's loan_rule_months; set the lender's own)")
+            "is not visited for a loan " + (
+                "(kept from the county.json replaced; --loan-rule-months sets another)"
+                if rule_kept else "(county.json's loan_rule_months; set the lender's own)"))
         # Everything was written to a staging folder; only a complete county replaces ``out``.
         out.mkdir(parents=True, exist_ok=True)
         for p in staging.iterdir():
@@ -229,6 +279,7 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         report.files = [out / p.name for p in report.files]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    _warn_kept_leads(out, previous, crs)
     return report
 
 
@@ -302,10 +353,17 @@ def _named_boundary(names: Sequence[str]) -> Any:
                          field="--boundary") from None
 
 
-def _boundary(graph: geo.RoadGraph, names: Sequence[str] | None,
+def _boundary(graph: geo.RoadGraph, roads: Path, names: Sequence[str] | None,
               report: OnboardReport) -> Any:
     if names:
         outline = _named_boundary(names)
+        if not outline.intersects(graph.hull):
+            # a boundary of another county (or an extract of another place): every lead of
+            # the county would be judged against an area its roads never reach
+            lon0, lat0, lon1, lat1 = graph.hull.bounds
+            raise InputError(f"{'/'.join(names)} does not overlap the roads of {roads} (lat "
+                             f"{lat0:.2f}-{lat1:.2f}, lon {lon0:.2f}-{lon1:.2f}): check the names "
+                             "and the extract", field="--boundary")
         report.assumptions.append(f"boundary: {'/'.join(names)} from cnmaps "
                                   f"({geo.area_km2(outline):,.0f} km²)")
         return outline
@@ -313,6 +371,26 @@ def _boundary(graph: geo.RoadGraph, names: Sequence[str] | None,
     report.assumptions.append(f"boundary: the roads' outline widened by 500 m "
                               f"({geo.area_km2(outline):,.0f} km²)")
     return outline
+
+
+def _warn_kept_leads(root: Path, previous: dict[str, Any], crs: str) -> None:
+    """Say that a kept ``leads.csv`` is now read in the rebuilt folder's system.
+
+    The file is the lender's: it is neither converted nor removed. A rebuild with another
+    ``--crs`` usually mends a wrong declaration (the leads were in the new system all along),
+    but a file written in the old one (``synth``'s, say) is now misread by ~0.5 km.
+    """
+    leads = root / "leads.csv"
+    try:
+        before = check_crs(str(previous.get("crs", "wgs84")))
+    except InputError:
+        return
+    if before == crs or not leads.exists():
+        return
+    warnings.warn(f"{leads}: kept, and now read as {CRS_NAMES[crs]} (the folder was "
+                  f"{CRS_NAMES[before]}); if its coordinates are {CRS_NAMES[before]}, rebuild "
+                  f"with --crs {before} or convert them (for synthetic leads: `countyreach "
+                  f"synth {root} --force`)", DataWarning, stacklevel=3)
 
 
 def _to_crs(df: pd.DataFrame, crs: str) -> pd.DataFrame:

@@ -51,6 +51,7 @@ from countyreach.io import (
 )
 from countyreach.placement import (
     OFFICER_MAX_OUTSIDE_M,
+    OFFICER_MAX_SNAP_M,
     check_crs_mixup,
     keep_inside,
     outside_m,
@@ -94,8 +95,6 @@ ProgressFn = Callable[[str, float], None]
 FILE_MODEL = "file model"
 #: A lead further than this from any mapped road cannot be driven to: skipped with a warning.
 LEAD_MAX_SNAP_M = 1_000.0
-#: Officers start at a home or branch; one far from every road is a data error.
-OFFICER_MAX_SNAP_M = 2_000.0
 
 
 def _noop_progress(stage: str, fraction: float) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +30,15 @@ from geo.types import Location
 from routing.problem import Officer
 
 __all__ = ["LEAD_MAX_OUTSIDE_M", "OFFICER_MAX_OUTSIDE_M", "crs_hint", "outside_m",
-           "keep_inside", "leads_inside", "check_crs_mixup", "check_county_places"]
+           "keep_inside", "leads_inside", "CRS_CHECK_MIN_POINTS", "CrsMisfit", "crs_misfit",
+           "check_crs_mixup", "check_county_places"]
 
 #: A lead farther than this outside the road network's outline is skipped.
 LEAD_MAX_OUTSIDE_M = 1_000.0
 #: An officer's start or end farther than this outside the outline is an input error.
 OFFICER_MAX_OUTSIDE_M = 2_000.0
+#: Officers start at a home or branch; one farther than this from every road is a data error.
+OFFICER_MAX_SNAP_M = 2_000.0
 #: When more than this share of the leads lies far outside, the file is wrong as a whole.
 _MOSTLY_OUTSIDE = 0.5
 
@@ -199,54 +203,126 @@ def _rows(table: pd.DataFrame, mask: npt.NDArray[np.bool_], limit: int = 10) -> 
     return ", ".join(rows) + (f" and {more} more" if more > 0 else "")
 
 
+#: Fewer points than this say too little about a coordinate system to judge it.
+CRS_CHECK_MIN_POINTS = 20
+
+
+@dataclass(frozen=True)
+class CrsMisfit:
+    """Points that fit the roads better read in another coordinate system.
+
+    Attributes
+    ----------
+    crs : str
+        The system they fit better (``wgs84``, ``gcj02`` or ``bd09``).
+    text : str
+        What was measured, e.g. "the leads lie a median 480 m from the roads, but 60 m if
+        read as GCJ-02 (Amap, Tencent) instead of WGS-84".
+    clear : bool
+        Unmistakable (an error) rather than likely (a warning).
+    """
+
+    crs: str
+    text: str
+    clear: bool
+
+
+def crs_misfit(graph: Any, lat: npt.ArrayLike, lon: npt.ArrayLike, declared: str,
+               d_now: npt.ArrayLike | None = None, *, what: str = "leads") -> CrsMisfit | None:
+    """Whether points read in their declared system would fit the roads better in another.
+
+    A coordinate system declared wrong (Amap/Tencent points, GCJ-02, or Baidu points, BD-09,
+    read as WGS-84, and so on) moves every point ~0.5 km; reading the numbers in the right
+    system brings them closer to the roads. Where the roads are sparse that is unmistakable;
+    where they are dense a 0.5 km shift still lands most points near some road, so a clear but
+    smaller gain is only likely.
+
+    Parameters
+    ----------
+    graph : geo.RoadGraph
+        The roads.
+    lat, lon : array of float
+        The points in WGS-84, as read in the ``declared`` system.
+    declared : str
+        The system the points were declared in.
+    d_now : array of float, optional
+        Each point's distance to the nearest road, when already known (snapped otherwise).
+    what : str
+        What the points are, for the text ("leads", "villages").
+
+    Returns
+    -------
+    CrsMisfit or None
+        None when fewer than :data:`CRS_CHECK_MIN_POINTS` points are given or no other
+        system fits clearly better.
+    """
+    lat_w, lon_w = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
+    if len(lat_w) < CRS_CHECK_MIN_POINTS:
+        return None
+    if d_now is None:
+        d_now = _road_distances(graph, lat_w, lon_w)
+    d_now = np.asarray(d_now, dtype=float)
+    now = float(np.median(d_now))
+    # the numbers as the file gives them (the points come converted to WGS-84)
+    given = (lat_w, lon_w)
+    if declared != "wgs84":
+        conv = geo.wgs84_to_gcj02 if declared == "gcj02" else geo.wgs84_to_bd09
+        given = conv(*given)
+    best: CrsMisfit | None = None
+    best_m = float("inf")
+    for crs in ("wgs84", "gcj02", "bd09"):
+        if crs == declared:
+            continue
+        alt_lat, alt_lon = points_to_wgs84(given[0], given[1], crs)
+        try:
+            d_alt = _road_distances(graph, alt_lat, alt_lon)
+        except LocatedError:
+            continue
+        then = float(np.median(d_alt))
+        text = (f"the {what} lie a median {now:,.0f} m from the roads, but {then:,.0f} m if "
+                f"read as {CRS_NAMES[crs]} instead of {CRS_NAMES[declared]}")
+        # Correct rural data sits a median ~70-90 m from the mapped roads (farmyards,
+        # unmapped lanes); read in a wrong system it moves ~0.5 km and most points get farther.
+        if now >= 150 and then < 0.5 * now:
+            return CrsMisfit(crs, text, clear=True)
+        if then < 0.85 * now and float(np.mean(d_alt < d_now)) > 0.55 and then < best_m:
+            best, best_m = CrsMisfit(crs, text, clear=False), then
+    return best
+
+
+def _road_distances(graph: Any, lat: npt.ArrayLike, lon: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Metres from each WGS-84 point to the nearest road (however far)."""
+    pts = [Location(float(a), float(b)) for a, b in zip(np.asarray(lat, dtype=float),
+                                                         np.asarray(lon, dtype=float),
+                                                         strict=True)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        snaps = geo.snap_points(graph, pts, None, far_m=float("inf"), max_m=float("inf"))
+    return np.array([s.distance_m for s in snaps], dtype=float)
+
+
 def check_crs_mixup(county: County, graph: Any, table: pd.DataFrame,
                     snaps: Mapping[str, Any]) -> None:
-    """Catch a coordinate system declared wrong: every lead then sits ~0.5 km off.
+    """Catch a leads file whose coordinate system is declared wrong (:func:`crs_misfit`).
 
-    Amap/Tencent points (GCJ-02) or Baidu points (BD-09) declared as WGS-84, Baidu points
-    declared as GCJ-02, and so on: reading the file's numbers in the right system brings the
-    leads closer to the roads. Where the roads are sparse that is unmistakable (an error);
-    where they are dense a 0.5 km shift still lands most leads near some road, so a clear but
-    smaller gain is a warning (the officers' map links would be off by the shift).
+    The officers' map links would be off by the shift, so a likely misfit is a warning and
+    an unmistakable one an error.
 
     Raises
     ------
     InputError
         Naming ``county.json`` and ``crs``, when another system fits the roads far better.
     """
-    if len(table) < 20:
+    if len(table) < CRS_CHECK_MIN_POINTS:
         return
     sample = table.sample(n=min(400, len(table)), random_state=0)
     d_now = np.array([snaps[i].distance_m for i in sample["lead_id"]])
-    now = float(np.median(d_now))
-    # the numbers as the file gives them (the table holds them converted to WGS-84)
-    given = (sample["lat"].to_numpy(float), sample["lon"].to_numpy(float))
-    if county.crs != "wgs84":
-        conv = geo.wgs84_to_gcj02 if county.crs == "gcj02" else geo.wgs84_to_bd09
-        given = conv(*given)
-    best: tuple[float, str] | None = None
-    for crs in ("wgs84", "gcj02", "bd09"):
-        if crs == county.crs:
-            continue
-        lat, lon = points_to_wgs84(given[0], given[1], crs)
-        pts = [Location(float(a), float(b)) for a, b in zip(lat, lon, strict=True)]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                alt = geo.snap_points(graph, pts, None, max_m=float("inf"))
-            except LocatedError:
-                continue
-        d_alt = np.array([s.distance_m for s in alt])
-        then = float(np.median(d_alt))
-        text = (f"the leads lie a median {now:,.0f} m from the roads, but {then:,.0f} m if "
-                f"read as {CRS_NAMES[crs]} instead of {CRS_NAMES[county.crs]}")
-        # Correct rural data sits a median ~70-90 m from the mapped roads (farmyards,
-        # unmapped lanes); read in a wrong system it moves ~0.5 km and most leads get farther.
-        if now >= 150 and then < 0.5 * now:
-            raise InputError(f"{text}: set \"crs\": \"{crs}\" in county.json",
-                             file=str(county.root / "county.json"), field="crs")
-        if then < 0.85 * now and float(np.mean(d_alt < d_now)) > 0.55 \
-                and (best is None or then < best[0]):
-            best = (then, f"{text}; if the file came from that map, set \"crs\": \"{crs}\"")
-    if best is not None:
-        warnings.warn(f"{county.root / 'county.json'}: {best[1]}", DataWarning, stacklevel=3)
+    misfit = crs_misfit(graph, sample["lat"].to_numpy(float), sample["lon"].to_numpy(float),
+                        county.crs, d_now)
+    if misfit is None:
+        return
+    if misfit.clear:
+        raise InputError(f"{misfit.text}: set \"crs\": \"{misfit.crs}\" in county.json",
+                         file=str(county.root / "county.json"), field="crs")
+    warnings.warn(f"{county.root / 'county.json'}: {misfit.text}; if the file came from that "
+                  f"map, set \"crs\": \"{misfit.crs}\"", DataWarning, stacklevel=3)

@@ -75,7 +75,8 @@ def _no_control(v: str) -> str:
 
 def _id(v: str) -> str:
     if not ID_RE.match(v):
-        raise ValueError(f"{v!r} is not a valid id (1-64 of letters, digits, '-', '_', '.', ':')")
+        raise ValueError(f"{v!r} is not a valid id (1-64 of ASCII letters, digits, '-', '_', "
+                         "'.', ':')")
     return v
 
 

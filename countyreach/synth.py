@@ -8,16 +8,25 @@ truth stays in memory.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from countyreach.errors import InputError
 from countyreach.io import from_wgs84
 from countyreach.services.loan_files import LOANS_ELSEWHERE_FILE, LOANS_FILE
 
-__all__ = ["ELSEWHERE_SHARE", "parse_industries", "synth_county"]
+__all__ = ["ELSEWHERE_SHARE", "NEAR_ROAD_M", "parse_industries", "synth_county"]
 
 #: Share of the businesses whose loans elsewhere the bank knows by default (e.g. from the
 #: county's rural credit-information system).
 ELSEWHERE_SHARE = 0.5
+
+#: A synthetic business farther than this from every road is moved towards its nearest road
+#: (:func:`geo.snap_points` warns about a place farther away).
+NEAR_ROAD_M = 500.0
+#: Where such a business goes: this far from the road, on its side (a farmyard off its lane).
+_YARD_M = 80.0
+#: How far inside the roads' outline a business pulled in from outside it lies.
+_INSIDE_M = 10.0
 
 #: Visit windows by industry for synthesised leads: growers are in the fields mid-day, factory
 #: owners on the shop floor at shift change, some shopkeepers at the wholesale market mornings.
@@ -34,7 +43,8 @@ _SYNTH_WINDOWS: dict[str, tuple[float, str]] = {
 def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: int,
                  start_month: str, force: bool = False, variant: str = "heterogeneous",
                  elsewhere_share: float = ELSEWHERE_SHARE,
-                 industries: str | None = None) -> tuple[Path, Path]:
+                 industries: str | None = None,
+                 cache_dir: str | Path | None = None) -> tuple[Path, Path]:
     """Synthesise a business population and its visit history for a county folder.
 
     Businesses are placed in the county's villages by the propensity generator;
@@ -49,6 +59,12 @@ def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: in
     earlier economy (no walk-ins, no loan book). ``industries`` (``"jade_carving,clothing"``
     or with shares, ``"jade_carving:3,small_shop:1"``) gives the county its own mix instead
     of the demo region's (:func:`parse_industries`).
+
+    The generator scatters businesses up to 600 m around their village, some of them past
+    the last road: those outside the roads' outline or farther than :data:`NEAR_ROAD_M` from
+    a road are moved towards their nearest road (nothing else of the economy changes, and no
+    random draw), so that a plan of a synthetic county has nothing to snap or skip.
+    ``cache_dir`` is the road-graph cache (default: the settings').
 
     Returns
     -------
@@ -88,6 +104,10 @@ def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: in
                                        seed=seed, branches=bdf, start_month=start_month,
                                        variant=variant, industry_mix=mix)
     leads = econ.businesses.copy()
+    roads = root / str(manifest.get("roads", ""))
+    if manifest.get("roads") and roads.is_file():
+        leads["lat"], leads["lon"] = _near_roads(roads, leads["lat"].to_numpy(float),
+                                                 leads["lon"].to_numpy(float), cache_dir)
     rng = np.random.default_rng(seed + 1)
     windows = []
     for industry in leads["industry"]:
@@ -120,6 +140,52 @@ def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: in
     else:  # as stale as an old loan book
         elsewhere_path.unlink(missing_ok=True)
     return leads_path, history_path
+
+
+def _near_roads(roads: Path, lat: Any, lon: Any, cache_dir: str | Path | None) -> tuple[Any, Any]:
+    """Businesses inside the roads' outline and within :data:`NEAR_ROAD_M` of a road.
+
+    Those already so keep their place; each other one moves to :data:`_YARD_M` from its
+    nearest road point, on its own side, or, where that is still outside the outline (a road
+    on the outline's edge), :data:`_INSIDE_M` from the road point towards the outline's middle
+    (inside, as the outline is convex). Returned rounded as the generator rounds.
+    """
+    import warnings
+
+    import numpy as np
+
+    import geo
+    from countyreach.placement import outside_m
+    from countyreach.settings import get_settings
+    from geo.types import Location
+
+    cache = Path(cache_dir) if cache_dir is not None else get_settings().cache_dir
+    graph = geo.load_road_graph(roads, cache_dir=cache / "graphs")
+    lat, lon = np.array(lat, dtype=float), np.array(lon, dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # far ones are the point: they are moved below
+        snaps = geo.snap_points(graph, [Location(float(a), float(b)) for a, b in
+                                        zip(lat, lon, strict=True)],
+                                far_m=float("inf"), max_m=float("inf"))
+    d = np.array([s.distance_m for s in snaps])
+    move = np.flatnonzero((d > NEAR_ROAD_M) | (outside_m(graph, lat, lon) > 0))
+    if not len(move):
+        return lat, lon
+    rlat = np.array([snaps[i].snapped.lat for i in move])
+    rlon = np.array([snaps[i].snapped.lon for i in move])
+    # degrees are nearly metres-proportional over a few hundred metres
+    keep = np.minimum(1.0, _YARD_M / np.maximum(d[move], 1e-9))
+    lat[move] = rlat + (lat[move] - rlat) * keep
+    lon[move] = rlon + (lon[move] - rlon) * keep
+    still = move[outside_m(graph, lat[move], lon[move]) > 0]
+    if len(still):
+        mid = graph.hull.centroid
+        k = np.searchsorted(move, still)
+        span = np.asarray(geo.haversine_m(rlat[k], rlon[k], mid.y, mid.x), dtype=float)
+        step = np.minimum(1.0, _INSIDE_M / np.maximum(span, 1e-9))
+        lat[still] = rlat[k] + (mid.y - rlat[k]) * step
+        lon[still] = rlon[k] + (mid.x - rlon[k]) * step
+    return np.round(lat, 7), np.round(lon, 7)
 
 
 def parse_industries(text: str) -> dict[str, float]:

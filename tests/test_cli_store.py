@@ -126,6 +126,15 @@ def test_county_ids_that_would_be_paths_exit_2(env: Path, argv: list[str],
                                 or "neither a county folder nor a county id" in err)
 
 
+def test_plan_of_a_name_that_is_no_folder_and_no_stored_county_says_so(
+        env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a mistyped folder, no --date: the name is the problem, not the date
+    code, _, err = run(capsys, "plan", "nosuch")
+    assert code == 2
+    assert "no county folder or stored county named 'nosuch'" in err
+    assert "the store holds none" in err and "--date" not in err
+
+
 def test_users_add_reads_the_password_from_stdin(env: Path, demo_dir: Path,
                                                  capsys: pytest.CaptureFixture[str],
                                                  monkeypatch: pytest.MonkeyPatch) -> None:

@@ -45,8 +45,8 @@ def check_id(value: object, field_name: str) -> str:
         Naming ``field_name``.
     """
     if not isinstance(value, str) or not _ID_RE.match(value):
-        raise InputError(f"{value!r} is not a valid id (1-64 of letters, digits, '-', '_', '.', "
-                         "':')", field=field_name)
+        raise InputError(f"{value!r} is not a valid id (1-64 of ASCII letters, digits, '-', "
+                         "'_', '.', ':')", field=field_name)
     return value
 
 
