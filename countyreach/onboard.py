@@ -141,7 +141,8 @@ def _central(graph: geo.RoadGraph, places: pd.DataFrame) -> int:
 
 def init_county(root: str | Path, osm: str | Path | None = None, *, place: str | None = None,
                 name: str | None = None, villages: str | Path | None = None,
-                branches: str | Path | None = None, officers: int = 4, crs: str = "wgs84",
+                branches: str | Path | None = None, officers: int | None = None,
+                crs: str = "wgs84",
                 boundary: Sequence[str] | None = None, cache_dir: str | Path | None = None,
                 force: bool = False, loan_rule_months: int | None = None) -> OnboardReport:
     """Build a county folder from an OSM extract (or a place name, with internet).
@@ -159,8 +160,10 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
     villages, branches : str or Path, optional
         The lender's own files (``name, lat, lon`` / ``branch_id, name, lat, lon``) in ``crs``,
         instead of OSM place nodes and a branch at the most central village.
-    officers : int
-        Officers to create, based at the first branch.
+    officers : int, optional
+        Officers to create, based at the first branch (default 4). Without it, a ``--force``
+        rebuild keeps the folder's ``officers.csv`` (the lender's roster, edited since) and
+        its name unless ``name`` is given.
     crs : {"wgs84", "gcj02", "bd09"}
         Coordinate system of the CSV files in the folder (the given ones, and the lender's
         leads to come); generated points are written in it too.
@@ -202,6 +205,14 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         if loan_rule_months is not None:
             raise InputError(exc.reason, field="--loan-rule-months") from None
         loan_rule_months, rule_kept = LOCKOUT_MONTHS, False  # a broken old rule is not kept
+    # the lender's roster and the county's name, edited since, survive a rebuild
+    roster = out / "officers.csv" if previous and officers is None else None
+    if roster is not None and not roster.is_file():
+        roster = None
+    if name is None and previous.get("name"):
+        name = str(previous["name"])
+    if officers is None:
+        officers = 4
     if officers < 1 or officers > 500:
         raise InputError(f"--officers must be 1-500, got {officers}", field="--officers")
     if (osm is None) == (place is None):
@@ -248,8 +259,14 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         outline = _boundary(graph, src, boundary, report)
         _write_csv(_to_crs(villages_df, crs), staging / "villages.csv", report)
         _write_csv(_to_crs(branches_df, crs), staging / "branches.csv", report)
-        _write_csv(_officers(branches_df.iloc[0], officers, crs, report),
-                   staging / "officers.csv", report)
+        if roster is not None:
+            shutil.copyfile(roster, staging / "officers.csv")
+            report.files.append(staging / "officers.csv")
+            report.assumptions.append("officers: officers.csv kept from the county replaced "
+                                      "(--officers N writes a new roster)")
+        else:
+            _write_csv(_officers(branches_df.iloc[0], officers, crs, report),
+                       staging / "officers.csv", report)
         (staging / "boundary.geojson").write_text(json.dumps({
             "type": "Feature", "properties": {"name": county_name},
             "geometry": outline.__geo_interface__}, ensure_ascii=False), encoding="utf-8")

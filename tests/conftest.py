@@ -102,6 +102,21 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cache")
 
 
+@pytest.fixture()
+def cli_store(tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The command line's store: a fresh SQLite file, its data directory, the shared cache
+    (the settings are read again before and after). Yields the store's URL."""
+    from countyreach.settings import get_settings
+
+    url = f"sqlite:///{tmp_path / 'cli-store.sqlite'}"
+    monkeypatch.setenv("COUNTYREACH_DB", url)
+    monkeypatch.setenv("COUNTYREACH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COUNTYREACH_CACHE", str(cache_dir))
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
 @pytest.fixture(params=STORE_BACKENDS)
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh store database: a SQLite file, or a fresh PostgreSQL database."""

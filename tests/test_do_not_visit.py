@@ -11,14 +11,11 @@ import pytest
 from countyreach.cli import main
 from countyreach.errors import InputError
 from countyreach.services.loop import DailyLoop
-from countyreach.settings import get_settings
 from countyreach.store import Store
 from countyreach.store.testing import Clock
-from routing.params import SolveParams
-from routing.problem import RoutingRules
+from tests.conftest import LOOP_PARAMS, LOOP_RULES
 
-PARAMS = SolveParams(time_limit_s=1.0, workers=1, improvement_steps=5)
-RULES = RoutingRules(balance=0.0)  # balancing is routing's subject; off, a day plans in ~1 s
+PARAMS, RULES = LOOP_PARAMS, LOOP_RULES
 DAY = "2026-11-24"
 
 
@@ -74,25 +71,17 @@ def test_a_refusal_at_the_door_does_not_block_publishing_the_re_plan(
     assert loop.store.published_plan(admin, "qingzu", DAY)[2] == again.version
 
 
-def test_the_command_line_lists_and_refuses(tmp_path: Path, county_copy: Path,
-                                            monkeypatch: pytest.MonkeyPatch,
+def test_the_command_line_lists_and_refuses(county_copy: Path, cli_store: str,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("COUNTYREACH_DB", f"sqlite:///{tmp_path / 'store.sqlite'}")
-    monkeypatch.setenv("COUNTYREACH_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("COUNTYREACH_CACHE", str(tmp_path / "cache"))
-    get_settings.cache_clear()
-    try:
-        assert main(["-q", "county", "import", str(county_copy)]) == 0
-        capsys.readouterr()
-        assert main(["-q", "do-not-visit", "qingzu"]) == 0
-        assert "Nobody" in capsys.readouterr().out
-        assert main(["-q", "do-not-visit", "qingzu", "B0007", "--reason", "来电拒绝"]) == 0
-        assert "B0007 of qingzu is on the do-not-visit list" in capsys.readouterr().out
-        assert main(["-q", "do-not-visit", "qingzu"]) == 0
-        listed = capsys.readouterr().out
-        assert "B0007" in listed and "hotline" in listed and "来电拒绝" in listed
-        assert main(["-q", "do-not-visit", "qingzu", "B9999"]) == 2
-        err = capsys.readouterr().err
-        assert "no lead B9999" in err and "Traceback" not in err
-    finally:
-        get_settings.cache_clear()
+    assert main(["-q", "county", "import", str(county_copy)]) == 0
+    capsys.readouterr()
+    assert main(["-q", "do-not-visit", "qingzu"]) == 0
+    assert "Nobody" in capsys.readouterr().out
+    assert main(["-q", "do-not-visit", "qingzu", "B0007", "--reason", "来电拒绝"]) == 0
+    assert "B0007 of qingzu is on the do-not-visit list" in capsys.readouterr().out
+    assert main(["-q", "do-not-visit", "qingzu"]) == 0
+    listed = capsys.readouterr().out
+    assert "B0007" in listed and "hotline" in listed and "来电拒绝" in listed
+    assert main(["-q", "do-not-visit", "qingzu", "B9999"]) == 2
+    err = capsys.readouterr().err
+    assert "no lead B9999" in err and "Traceback" not in err

@@ -118,6 +118,24 @@ def test_force_keeps_the_loan_rule_and_says_how_kept_leads_are_read(
     assert "leads.csv" not in capsys.readouterr().err
 
 
+def test_force_keeps_the_lenders_roster_and_name_unless_told(
+        demo_dir: Path, tmp_path: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]):
+    root = tmp_path / "c"
+    assert _init(demo_dir, cache_dir, root, "--officers", "2", "--name", "某县") == 0
+    roster = pd.read_csv(root / "officers.csv", dtype=str)
+    roster.loc[0, "name"], roster.loc[0, "shift_end"] = "王建军", "16:00"  # the lender's edits
+    roster.to_csv(root / "officers.csv", index=False)
+    edited = (root / "officers.csv").read_bytes()
+    capsys.readouterr()
+    assert _init(demo_dir, cache_dir, root, "--force") == 0
+    assert (root / "officers.csv").read_bytes() == edited
+    assert "officers.csv kept" in capsys.readouterr().out
+    assert json.loads((root / "county.json").read_text(encoding="utf-8"))["name"] == "某县"
+    # --officers writes a new roster, as asked
+    assert _init(demo_dir, cache_dir, root, "--force", "--officers", "3") == 0
+    assert len(pd.read_csv(root / "officers.csv")) == 3
+
+
 def test_villages_in_another_system_than_declared_are_caught_at_init(
         demo_dir: Path, tmp_path: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]):
     villages = tmp_path / "villages.csv"

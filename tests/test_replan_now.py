@@ -12,11 +12,10 @@ from countyreach.cli import main
 from countyreach.services.loop import DailyLoop
 from countyreach.store import Store
 from countyreach.store.testing import Clock
-from routing.params import SolveParams
-from routing.problem import RoutingRules, parse_hhmm
+from routing.problem import parse_hhmm
+from tests.conftest import LOOP_PARAMS, LOOP_RULES
 
-PARAMS = SolveParams(time_limit_s=1.0, workers=1, improvement_steps=5)
-RULES = RoutingRules(balance=0.0)  # balancing is routing's subject; off, a day plans in ~1 s
+PARAMS, RULES = LOOP_PARAMS, LOOP_RULES
 DAY = "2026-11-24"
 NOON = parse_hhmm("12:00")
 
@@ -68,20 +67,10 @@ def test_without_a_time_the_re_plan_goes_on_after_the_last_visit(loop: DailyLoop
 
 
 def test_the_command_line_reads_now_and_refuses_a_bad_one(
-        tmp_path: Path, county_copy: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    from countyreach.settings import get_settings
-
-    monkeypatch.setenv("COUNTYREACH_DB", f"sqlite:///{tmp_path / 'store.sqlite'}")
-    monkeypatch.setenv("COUNTYREACH_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("COUNTYREACH_CACHE", str(tmp_path / "cache"))
-    get_settings.cache_clear()
-    try:
-        assert main(["-q", "plan", str(county_copy), "--date", DAY, "--now", "12:00"]) == 2
-        assert "--now re-plans a day published in the store" in capsys.readouterr().err
-        assert main(["-q", "county", "import", str(county_copy)]) == 0
-        assert main(["-q", "plan", "qingzu", "--date", DAY, "--now", "noon"]) == 2
-        err = capsys.readouterr().err
-        assert "--now" in err and "08:30" in err and "Traceback" not in err
-    finally:
-        get_settings.cache_clear()
+        county_copy: Path, cli_store: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-q", "plan", str(county_copy), "--date", DAY, "--now", "12:00"]) == 2
+    assert "--now re-plans a day published in the store" in capsys.readouterr().err
+    assert main(["-q", "county", "import", str(county_copy)]) == 0
+    assert main(["-q", "plan", "qingzu", "--date", DAY, "--now", "noon"]) == 2
+    err = capsys.readouterr().err
+    assert "--now" in err and "08:30" in err and "Traceback" not in err

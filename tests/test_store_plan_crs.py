@@ -6,28 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from countyreach.cli import main
-from countyreach.settings import get_settings
 from tests.test_pipeline_cli import DATE, _to_gcj02
 
 
 def test_a_store_plan_writes_routes_in_the_countys_system(
-        tmp_path: Path, county_copy: Path, cache_dir: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, county_copy: Path, cli_store: str) -> None:
     _to_gcj02(county_copy, "bd09")  # Baidu's numbers, declared as such
-    monkeypatch.setenv("COUNTYREACH_DB", f"sqlite:///{tmp_path / 'store.sqlite'}")
-    monkeypatch.setenv("COUNTYREACH_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("COUNTYREACH_CACHE", str(cache_dir))
-    get_settings.cache_clear()
     out = tmp_path / "out"
-    try:
-        assert main(["-q", "county", "import", str(county_copy)]) == 0
-        assert main(["-q", "plan", "qingzu", "--date", DATE, "--time-limit", "2",
-                     "--out", str(out)]) == 0
-    finally:
-        get_settings.cache_clear()
+    assert main(["-q", "county", "import", str(county_copy)]) == 0
+    assert main(["-q", "plan", "qingzu", "--date", DATE, "--time-limit", "2",
+                 "--out", str(out)]) == 0
     given = pd.read_csv(county_copy / "leads.csv", dtype={"lead_id": str}).set_index("lead_id")
     routes = pd.concat([pd.read_csv(f, dtype={"lead_id": str})
                         for f in (out / "routes").glob("*.csv")])
