@@ -290,7 +290,8 @@ class Model:
         for v, o in enumerate(officers):
             time_dim.CumulVar(routing.Start(v)).SetRange(o.shift.start_s, o.shift.end_s)
             time_dim.CumulVar(routing.End(v)).SetRange(o.shift.start_s, o.shift.end_s)
-            if o.lunch is not None:
+            # a shift clear of the lunch window (a morning, an afternoon) never owes it
+            if o.lunch is not None and o.owes_lunch(o.shift.start_s, o.shift.end_s):
                 brk = solver.FixedDurationIntervalVar(
                     o.lunch.window.start_s, o.lunch.window.end_s, o.lunch.duration_s, False,
                     f"lunch-{v}")
