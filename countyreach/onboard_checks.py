@@ -102,14 +102,14 @@ def _check_crs(graph: Any, crs: str, villages: tuple[Path, pd.DataFrame] | None,
 
 def _check_villages(graph: Any, crs: str, path: Path, villages: pd.DataFrame) -> None:
     d = outside_m(graph, villages["lat"].to_numpy(float), villages["lon"].to_numpy(float))
-    typed = _typed(path)
+    typed, rows = _typed(path)
     errors = [InputError(f"village {villages['name'].iloc[i]!r} at {typed(i, crs)} lies "
                          f"{_far(d[i])} outside the county's road network",
-                         file=str(path), row=int(i) + 1, field="lat")
+                         file=str(path), row=rows[i], field="lat")
               for i in np.flatnonzero(d > VILLAGE_MAX_OUTSIDE_M)]
     if errors:
         raise _with_hint(row_errors(path, errors), crs)
-    _warn_repeated_names(path, villages)
+    _warn_repeated_names(path, villages, rows)
 
 
 def _check_branches(graph: Any, crs: str, path: Path, branches: Sequence[Depot]) -> None:
@@ -121,31 +121,34 @@ def _check_branches(graph: Any, crs: str, path: Path, branches: Sequence[Depot])
         road = [s.distance_m for s in geo.snap_points(
             graph, [Location(float(a), float(b)) for a, b in zip(lat, lon, strict=True)],
             None, far_m=float("inf"), max_m=float("inf"))]
-    typed = _typed(path)
+    typed, rows = _typed(path)
     errors = []
     for i, b in enumerate(branches):
         where = f"branch {b.depot_id} at {typed(i, crs)}"
         if out[i] > OFFICER_MAX_OUTSIDE_M:
             errors.append(InputError(f"{where} lies {_far(out[i])} outside the county's road "
-                                     "network", file=str(path), row=i + 1, field="lat"))
+                                     "network", file=str(path), row=rows[i], field="lat"))
         elif road[i] > BRANCH_MAX_ROAD_M:
             errors.append(InputError(f"{where} is {_far(road[i])} from the nearest road, too "
                                      "far for officers to start from", file=str(path),
-                                     row=i + 1, field="lat"))
+                                     row=rows[i], field="lat"))
     if errors:
         raise _with_hint(row_errors(path, errors), crs)
 
 
-def _typed(path: Path) -> Any:
-    """``typed(i, crs)``: data row ``i+1``'s coordinates as the file gives them (the readers
-    return them converted to WGS-84, which the user never typed)."""
-    raw = read_csv_table(path, ["lat", "lon"])
+def _typed(path: Path) -> tuple[Any, list[int]]:
+    """``typed(i, crs)``: the ``i``-th point's coordinates as the file gives them (the
+    readers return them converted to WGS-84, which the user never typed), and each point's
+    row in the file (blank lines counted, as every message counts them)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the reader warned about blank rows already
+        raw = read_csv_table(path, ["lat", "lon"])
 
     def typed(i: int, crs: str) -> str:
         return (f"lat {raw['lat'].iloc[i]}, lon {raw['lon'].iloc[i]} "
                 f"({CRS_NAMES[crs].split(' (')[0]})")
 
-    return typed
+    return typed, [int(r) for r in raw.index]
 
 
 def _far(metres: float) -> str:
@@ -163,12 +166,12 @@ def _with_hint(exc: InputError, crs: str) -> InputError:
     return InputError(reason, file=exc.file, row=exc.row, field=exc.field)
 
 
-def _warn_repeated_names(path: Path, villages: pd.DataFrame) -> None:
+def _warn_repeated_names(path: Path, villages: pd.DataFrame, file_rows: list[int]) -> None:
     """Leads' ``village`` and officers' ``localities`` name villages: a name given twice
     cannot tell the two apart (two 李庄村 in one county happen; a suffix settles it)."""
     rows: dict[str, list[int]] = {}
     for i, name in enumerate(villages["name"].astype(str)):
-        rows.setdefault(name, []).append(i + 1)
+        rows.setdefault(name, []).append(file_rows[i])
     twice = [(n, r) for n, r in rows.items() if len(r) > 1]
     if not twice:
         return

@@ -34,7 +34,7 @@ def read_villages(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``name, place, lat, lon`` in WGS-84, one row per data row of the file, in
-        its order (row ``i`` of the file, counted from 1 after the header, is index ``i-1``).
+        its order (blank rows skipped, as :func:`~countyreach.csvio.read_csv_table` does).
 
     Raises
     ------

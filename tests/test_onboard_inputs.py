@@ -206,3 +206,14 @@ def test_synth_puts_businesses_inside_the_roads_outline_and_near_a_road(
     # nothing else of the economy changed
     assert leads.drop(columns=["lat", "lon"]).equals(given.drop(columns=["lat", "lon"]))
     assert (root / "history.csv").read_bytes() == (bare / "history.csv").read_bytes()
+
+
+def test_a_village_off_the_roads_is_named_by_its_row_in_the_file_after_a_blank_line(
+        demo_dir: Path, tmp_path: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]):
+    rows = _villages(demo_dir).head(30).to_csv(index=False).splitlines()
+    rows.insert(3, "")  # a blank line after data row 2: later rows keep their file numbers
+    far = "北边村,village,36.9,115.0"  # ~150 km north of the township
+    (tmp_path / "v.csv").write_text("\n".join([*rows, far]) + "\n", encoding="utf-8")
+    assert _init(demo_dir, cache_dir, tmp_path / "c", "--villages", str(tmp_path / "v.csv")) == 2
+    err = capsys.readouterr().err
+    assert "row 32" in err and "北边村" in err, err
