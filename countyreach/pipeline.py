@@ -66,6 +66,7 @@ from countyreach.services.loan_files import (
 from countyreach.table_checks import (
     check_pins,
     known_history,
+    officer_rows,
     warn_idle_officers,
     warn_late_history,
     warn_unmatched_skills,
@@ -253,7 +254,7 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
                 raise InputError(
                     f"officer {o.officer_id}'s start/end is {snap_map[node].distance_m:,.0f} m "
                     "from the nearest road", file=str(county.officers),
-                    row=1 + [x.officer_id for x in officers].index(o.officer_id),
+                    row=officer_rows(Path(county.officers)).get(o.officer_id),
                     field="start_lat" if node.startswith("@start") else "end_lat")
     table = add_spatial_features(table, branches)
     if history is not None and skipped:  # named above, not again as unknown leads

@@ -26,6 +26,7 @@ import geo
 from countyreach.csvio import points_to_wgs84
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError, LocatedError
 from countyreach.io import County, read_leads_table, read_officers
+from countyreach.table_checks import officer_rows
 from geo.types import Location
 from routing.problem import Officer
 
@@ -111,7 +112,9 @@ def keep_inside(county: County, graph: Any, table: pd.DataFrame,
     InputError
         For an officer far outside, or when most leads lie far outside (a whole-file mistake).
     """
-    for i, o in enumerate(officers, start=1):
+    rows = officer_rows(Path(county.officers))
+    for k, o in enumerate(officers, start=1):
+        i = rows.get(o.officer_id, k)
         for which, dep in (("start", o.start), ("end", o.end)):
             off_m = float(outside_m(graph, [dep.location.lat], [dep.location.lon])[0])
             if off_m > OFFICER_MAX_OUTSIDE_M:

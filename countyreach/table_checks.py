@@ -20,7 +20,8 @@ from countyreach.errors import DataWarning, DroppedRowWarning, InputError
 from countyreach.io import County
 from routing.problem import Officer
 
-__all__ = ["known_history", "warn_unmatched_skills", "warn_idle_officers", "check_pins"]
+__all__ = ["officer_rows", "known_history", "warn_unmatched_skills", "warn_idle_officers",
+           "check_pins"]
 
 
 def known_history(path: Path, history: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
@@ -144,15 +145,16 @@ def warn_idle_officers(county: County, table: pd.DataFrame,
                                        f"({shortest // 60} min)"))
     if not idle:
         return
-    rows = _officer_rows(county.officers)
+    rows = officer_rows(county.officers)
     for oid, why in idle:
         at = f"row {rows[oid]}: " if oid in rows else ""
         warnings.warn(f"{county.officers}: {at}officer {oid}: {why}, so they get no visits",
                       DataWarning, stacklevel=3)
 
 
-def _officer_rows(path: Path) -> dict[str, int]:
-    """Each officer's row in the roster file (the roster itself keeps none)."""
+def officer_rows(path: Path) -> dict[str, int]:
+    """Each officer's row in the roster file (the roster itself keeps none; blank lines
+    counted, as every message counts them); empty for a roster that is not a file."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the roster's own warnings were given

@@ -79,6 +79,17 @@ def with_line(name: str, row: int, line: str) -> Callable[[Path], None]:
     return edit
 
 
+def blank_line_after(name: str, row: int, then: Callable[[Path], None]) -> Callable[[Path], None]:
+    """``then``'s edit, and a blank line after data row ``row`` (later rows keep their
+    numbers in the file: one more than their position)."""
+    def edit(root: Path) -> None:
+        then(root)
+        lines = (root / name).read_text(encoding="utf-8").splitlines()
+        lines.insert(row + 1, "")
+        (root / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return edit
+
+
 def rename_column(name: str, old: str, new: str) -> Callable[[Path], None]:
     def edit(root: Path) -> None:
         lines = (root / name).read_text(encoding="utf-8").splitlines()
@@ -190,6 +201,8 @@ CASES = [
     Case("officers zero capacity", set_cell(OF, 4, "capacity", "0"), OF, 4, "capacity"),
     Case("officers start lat text", set_cell(OF, 5, "start_lat", "home"), OF, 5, "start_lat"),
     Case("officers home far away", set_cell(OF, 5, "start_lat", "39.9"), OF, 5, "start_lat"),
+    Case("officers home far away after a blank line",
+         blank_line_after(OF, 2, set_cell(OF, 5, "start_lat", "39.9")), OF, 6, "start_lat"),
     Case("officers roster empty", header_only(OF), OF),
     Case("officers name empty", set_cell(OF, 6, "name", ""), OF, 6, "name"),
     # villages.csv, branches.csv
