@@ -11,6 +11,7 @@ import argparse
 import getpass
 import sys
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -208,11 +209,8 @@ def cmd_erase(args: argparse.Namespace) -> int:
         if e.reason_scrubbed:
             print_warning(f"the reason of {e.lead_id} named the person (name, phone or "
                           "address): left out of the reason kept")
-        for day, officer_id in e.withdrawn:
-            print(f"  withdrawn from {officer_id}'s published list of {day} (not visited yet)")
-    for county_id, day in rep.replan_advised():
-        print(f"Re-plan advised: countyreach plan {county_id} --date {day} --publish "
-              "(the other stops keep the times planned around the one withdrawn)")
+        _print_withdrawn(e.withdrawn)
+    _print_replan_advised(rep.replan_advised())
     print(f"Model files searched: {rep.model_files_checked}; removed (held the person's "
           f"data): {len(rep.model_files_removed)}")
     # what the store cannot reach: the user's own files
@@ -242,12 +240,23 @@ def cmd_do_not_visit(args: argparse.Namespace) -> int:
     else:
         print(f"{done.lead_id} of {done.county_id} is on the do-not-visit list: no plan "
               "offers it again and no plan that visits it can be published")
-    for day, officer_id in done.withdrawn:
-        print(f"  withdrawn from {officer_id}'s published list of {day} (not visited yet)")
-    for day in sorted({d for d, _ in done.withdrawn}):
-        print(f"Re-plan advised: countyreach plan {done.county_id} --date {day} --publish "
-              "(the other stops keep the times planned around the one withdrawn)")
+    _print_withdrawn(done.withdrawn)
+    _print_replan_advised(sorted({(done.county_id, d) for d, _ in done.withdrawn}))
     return 0
+
+
+def _print_withdrawn(withdrawn: Iterable[tuple[str, str]]) -> None:
+    """One line per published list a stop left (``(plan_date, officer_id)``): an erasure's
+    and a refusal's alike."""
+    for day, officer_id in withdrawn:
+        print(f"  withdrawn from {officer_id}'s published list of {day} (not visited yet)")
+
+
+def _print_replan_advised(days: Iterable[tuple[str, str]]) -> None:
+    """The command that plans each ``(county_id, plan_date)`` a stop left again."""
+    for county_id, day in days:
+        print(f"Re-plan advised: countyreach plan {county_id} --date {day} --publish "
+              "(the other stops keep the times planned around the one withdrawn)")
 
 
 def print_demo_users(county_dir: Path) -> None:

@@ -323,15 +323,21 @@ def withdrawn_stops(conn: Connection, county_id: str, plan_date: str,
     will be; one visited that day (a refusal at the door included) stays on the list with
     its outcome. Read in the caller's transaction.
     """
-    ps, d, o = S.plan_stops, S.do_not_visit, S.outcomes
-    visited = sa.exists().where(o.c.county_id == ps.c.county_id,
-                                o.c.plan_date == ps.c.plan_date, o.c.lead_id == ps.c.lead_id)
+    ps, d = S.plan_stops, S.do_not_visit
     return frozenset(conn.execute(
         sa.select(ps.c.lead_id)
         .join(d, sa.and_(d.c.county_id == ps.c.county_id, d.c.lead_id == ps.c.lead_id))
         .where(ps.c.county_id == county_id, ps.c.plan_date == plan_date,
-               ps.c.version == version, ~visited)
+               ps.c.version == version, ~_visited_that_day())
     ).scalars())
+
+
+def _visited_that_day() -> sa.Exists:
+    """Whether a plan stop's lead has an outcome on the stop's day (correlated with
+    ``plan_stops``): the stop was visited, so it is history."""
+    ps, o = S.plan_stops, S.outcomes
+    return sa.exists().where(o.c.county_id == ps.c.county_id,
+                             o.c.plan_date == ps.c.plan_date, o.c.lead_id == ps.c.lead_id)
 
 
 def _known_lead(conn: Connection, county_id: str, lead_id: str) -> bool:
@@ -348,15 +354,14 @@ def _unvisited_days(conn: Connection, county_id: str, lead_id: str,
                     today: str) -> tuple[tuple[str, str], ...]:
     """``(plan_date, officer_id)`` of the published lists from ``today`` on that have the
     lead as a stop with no outcome that day."""
-    ps, p, o = S.plan_stops, S.plans, S.outcomes
-    visited = sa.exists().where(o.c.county_id == ps.c.county_id,
-                                o.c.plan_date == ps.c.plan_date, o.c.lead_id == ps.c.lead_id)
+    ps, p = S.plan_stops, S.plans
     rows = conn.execute(
         sa.select(ps.c.plan_date, ps.c.officer_id)
         .join(p, sa.and_(p.c.county_id == ps.c.county_id, p.c.plan_date == ps.c.plan_date,
                          p.c.version == ps.c.version))
         .where(ps.c.county_id == county_id, ps.c.lead_id == lead_id,
-               ps.c.plan_date >= today, p.c.status == PlanState.PUBLISHED.value, ~visited)
+               ps.c.plan_date >= today, p.c.status == PlanState.PUBLISHED.value,
+               ~_visited_that_day())
         .order_by(ps.c.plan_date)).all()
     return tuple((str(d), str(oid)) for d, oid in rows)
 
