@@ -137,7 +137,7 @@ def schedule_route(officer: Officer, leads: Sequence[Lead], matrix: TravelMatrix
     if best is None:
         return None
     if officer.lunch is not None and officer.owes_lunch(
-            officer.shift.start_s + best[0][0][1] - best[0][0][0], best[1]):
+            officer.shift.start_s + _slack(best[0], None), best[1]):
         reach = [a for a, _, _ in best[0]] + [best[1]]
         best = None
         for gap in range(len(leads) + 1):
@@ -151,12 +151,7 @@ def schedule_route(officer: Officer, leads: Sequence[Lead], matrix: TravelMatrix
     if best is None:
         return None
     times, end, lunch_start = best
-    # Leave home no earlier than needed: shift the start later by the wait at the first visit
-    # (unless lunch is taken on that first leg, where the wait may be the lunch itself).
-    first_arrival, first_start, _ = times[0]
-    slack = first_start - first_arrival
-    if lunch_start is not None and lunch_start < first_start:
-        slack = 0
+    slack = _slack(times, lunch_start)
     start_s = officer.shift.start_s + slack
     stops = []
     for i, (ld, (arr, st, dep)) in enumerate(zip(leads, times, strict=True)):
@@ -168,6 +163,16 @@ def schedule_route(officer: Officer, leads: Sequence[Lead], matrix: TravelMatrix
         lunch_start, officer.lunch.duration_s)
     return Route(oid, tuple(stops), start_s, end, drive, int(dist.sum()), value,
                  int(dur[-1]), int(dist[-1]), lunch)
+
+
+def _slack(times: Sequence[tuple[int, int, int]], lunch_start: int | None) -> int:
+    """How much later than the shift's start the officer leaves: no earlier than needed, by
+    the wait at the first visit (none when lunch is taken on that first leg, where the wait
+    may be the lunch itself)."""
+    first_arrival, first_start, _ = times[0]
+    if lunch_start is not None and lunch_start < first_start:
+        return 0
+    return first_start - first_arrival
 
 
 def time_bounds(officer: Officer, leads: Sequence[Lead], matrix: TravelMatrix
