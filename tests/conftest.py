@@ -103,6 +103,23 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture()
+def loop_at(tmp_path: Path, cache_dir: Path, county_copy: Path,
+            clock: Clock) -> Callable[[Any], Any]:
+    """``loop_at(when)``: the daily loop over a fresh SQLite store holding ``county_copy``,
+    whose clock reads ``when`` (an aware datetime) from the import on."""
+    from countyreach.services.loop import DailyLoop
+
+    def make(when: Any) -> DailyLoop:
+        clock.t = when
+        store = Store.open(f"sqlite:///{tmp_path / 's.sqlite'}", bcrypt_rounds=4, clock=clock)
+        loop = DailyLoop(store, home=tmp_path / "home", cache_dir=cache_dir)
+        loop.import_county(store.operator_session(), county_copy)
+        return loop
+
+    return make
+
+
+@pytest.fixture()
 def cli_store(tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The command line's store: a fresh SQLite file, its data directory, the shared cache
     (the settings are read again before and after). Yields the store's URL."""

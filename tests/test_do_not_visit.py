@@ -4,6 +4,7 @@ does not block publishing the day's re-plan."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,6 @@ import pytest
 from countyreach.cli import main
 from countyreach.errors import InputError
 from countyreach.services.loop import DailyLoop
-from countyreach.store import Store
 from countyreach.store.testing import Clock
 from tests.conftest import LOOP_PARAMS, LOOP_RULES
 
@@ -20,14 +20,10 @@ DAY = "2026-11-24"
 
 
 @pytest.fixture()
-def loop(tmp_path: Path, cache_dir: Path, county_copy: Path, clock: Clock) -> DailyLoop:
+def loop(loop_at: Callable[[dt.datetime], DailyLoop]) -> DailyLoop:
     """The demo county in a store whose clock reads 09:00 in the county four days before
     :data:`DAY`."""
-    clock.t = dt.datetime(2026, 11, 20, 1, 0, tzinfo=dt.UTC)
-    store = Store.open(f"sqlite:///{tmp_path / 's.sqlite'}", bcrypt_rounds=4, clock=clock)
-    lp = DailyLoop(store, home=tmp_path / "home", cache_dir=cache_dir)
-    lp.import_county(store.operator_session(), county_copy)
-    return lp
+    return loop_at(dt.datetime(2026, 11, 20, 1, 0, tzinfo=dt.UTC))
 
 
 def test_a_refusal_by_phone_leaves_the_published_list_and_the_next_plan(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -23,14 +23,10 @@ DAY = "2026-11-24"
 
 
 @pytest.fixture()
-def loop(tmp_path: Path, cache_dir: Path, county_copy: Path, clock: Clock) -> DailyLoop:
+def loop(loop_at: Callable[[dt.datetime], DailyLoop]) -> DailyLoop:
     """The demo county in a store whose clock reads 09:00 in the county four days before
     :data:`DAY`, so DAY's published lists are ahead."""
-    clock.t = dt.datetime(2026, 11, 20, 1, 0, tzinfo=dt.UTC)
-    store = Store.open(f"sqlite:///{tmp_path / 's.sqlite'}", bcrypt_rounds=4, clock=clock)
-    lp = DailyLoop(store, home=tmp_path / "home", cache_dir=cache_dir)
-    lp.import_county(store.operator_session(), county_copy)
-    return lp
+    return loop_at(dt.datetime(2026, 11, 20, 1, 0, tzinfo=dt.UTC))
 
 
 def _explanations(store: Store) -> list[dict[str, str]]:

@@ -4,14 +4,13 @@ earlier, whether or not they recorded a visit that morning."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from countyreach.cli import main
 from countyreach.services.loop import DailyLoop
-from countyreach.store import Store
-from countyreach.store.testing import Clock
 from routing.problem import parse_hhmm
 from tests.conftest import LOOP_PARAMS, LOOP_RULES
 
@@ -21,13 +20,9 @@ NOON = parse_hhmm("12:00")
 
 
 @pytest.fixture()
-def loop(tmp_path: Path, cache_dir: Path, county_copy: Path, clock: Clock) -> DailyLoop:
+def loop(loop_at: Callable[[dt.datetime], DailyLoop]) -> DailyLoop:
     """The demo county in a store whose clock reads 10:00 in the county on :data:`DAY`."""
-    clock.t = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
-    store = Store.open(f"sqlite:///{tmp_path / 's.sqlite'}", bcrypt_rounds=4, clock=clock)
-    lp = DailyLoop(store, home=tmp_path / "home", cache_dir=cache_dir)
-    lp.import_county(store.operator_session(), county_copy)
-    return lp
+    return loop_at(dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC))
 
 
 def test_a_noon_re_plan_starts_what_is_left_at_noon(loop: DailyLoop) -> None:
