@@ -36,6 +36,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from propensity.errors import ModelError
+from propensity.uplift_boost import HistBoostClassifier
 
 __all__ = ["UptakeModel", "category_codes", "sigmoid"]
 
@@ -145,7 +146,9 @@ class UptakeModel(ClassifierMixin, BaseEstimator):
             inter = [[list(columns).index(c) for c in g if c in columns]
                      for g in self.interaction_groups]
             inter = [g for g in inter if g]
-        return HistGradientBoostingClassifier(
+        # HistBoostClassifier: a column a county's file leaves blank for every lead (an
+        # optional field such as past_contacts) is a constant to the trees; sklearn cannot bin it.
+        return HistBoostClassifier(
             learning_rate=self.learning_rate,
             max_iter=n_iter,
             max_leaf_nodes=self.max_leaf_nodes,

@@ -187,3 +187,14 @@ def test_no_rebalancing_keeps_the_base_rate(full: P.LeadScorer,
     X, rows = P.history_features(full.businesses_, split[0])
     p = full.uptake_.predict_proba(X)[:, 1]
     assert p.mean() == pytest.approx(rows["took_loan"].mean(), abs=0.02)
+
+
+def test_a_feature_blank_for_every_lead_does_not_stop_the_scorer_from_learning() -> None:
+    """A lender's file may leave an optional column (past contacts, refusals) empty for
+    every lead; the scorer still learns from the visits and ranks the leads."""
+    villages = pd.read_csv(DEMO / "villages.csv")
+    econ = P.generate_economy(villages, n_businesses=400, n_months=12, seed=3)
+    leads = econ.businesses.assign(past_contacts=np.nan, past_refusals=np.nan)
+    scorer = P.LeadScorer(random_state=0).fit_history(leads, econ.history)
+    p = scorer.uptake_.predict_proba(scorer.features(leads, econ.months[-1]))[:, 1]
+    assert np.isfinite(p).all() and p.std() > 0
