@@ -30,6 +30,7 @@ from countyreach.dates import parse_date
 from countyreach.errors import InputError
 from countyreach.i18n import industry_label
 from countyreach.io import from_wgs84
+from countyreach.phones import spreadsheet_phone
 from routing.plan import BreakTaken, Plan
 from routing.problem import Depot, RoutingProblem, hhmm
 
@@ -281,9 +282,10 @@ class OfficerDay:
                     "lon_wgs84", "amap_url", "baidu_url"])
         for s in self.stops:
             lat, lon = from_wgs84(s.lat, s.lon, crs)
-            w.writerow([s.seq, s.lead_id, s.arrive, s.start, s.leave, s.name, s.phone,
-                        s.address, s.village, s.industry, s.why, f"{lat:.6f}", f"{lon:.6f}",
-                        crs, f"{s.lat:.6f}", f"{s.lon:.6f}", s.amap_url, s.baidu_url])
+            w.writerow([s.seq, s.lead_id, s.arrive, s.start, s.leave, s.name,
+                        spreadsheet_phone(s.phone), s.address, s.village, s.industry, s.why,
+                        f"{lat:.6f}", f"{lon:.6f}", crs, f"{s.lat:.6f}", f"{s.lon:.6f}",
+                        s.amap_url, s.baidu_url])
         return buf.getvalue()
 
     # ------------------------------------------------------------------ ICS

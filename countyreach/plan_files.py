@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from countyreach.io import from_wgs84
+from countyreach.phones import spreadsheet_phone
 from routing.plan import DroppedLead, Plan, Route
 from routing.problem import Location, RoutingProblem, hhmm
 
@@ -77,7 +78,8 @@ def route_rows(problem: RoutingProblem, route: Route, crs: str = "wgs84") -> lis
         rows.append([i, RouteRowKind.VISIT, s.lead_id, ld.name, ld.industry, ld.village,
                      hhmm(s.arrival_s), hhmm(s.start_s), hhmm(s.departure_s),
                      round(s.drive_s / 60, 1), round(s.distance_m / 1000, 2),
-                     round(ld.value_yuan, 1), ld.phone, ld.address, *_place(ld.location, crs)])
+                     round(ld.value_yuan, 1), spreadsheet_phone(ld.phone), ld.address,
+                     *_place(ld.location, crs)])
     if lunch is not None:
         rows.append(_lunch_row(lunch.start_s, lunch.duration_s))
     rows.append(["", RouteRowKind.END, "", officer.end.name, "", "", hhmm(route.end_s),
