@@ -24,7 +24,6 @@ import argparse
 import datetime as dt
 import logging
 import os
-import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -32,6 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from countyreach.arglists import id_list
 from countyreach.dates import county_today, parse_date
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
 from countyreach.input_warnings import collected, print_warning, show_warning
@@ -201,12 +201,6 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
         print_demo_users(county)
     return 0 if day.ok else 1
-
-
-def id_list(text: str) -> list[str]:
-    """Ids as typed on a command line: ``O01,O02``, ``"O01, O02"`` or with a full-width
-    comma (``O01，O02``); spaces around an id are not part of it."""
-    return [x.strip() for x in re.split(r"[,，]", text) if x.strip()]
 
 
 def print_checked(day: Any, files: Sequence[Path], out: Path, tail: str = "") -> None:
