@@ -469,7 +469,8 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--place", help='download through osmnx (internet), e.g. "唐县, 保定市"')
     q.add_argument("--name", help="display name (default: the extract's town)")
     q.add_argument("--villages", help="your villages.csv (name, lat, lon) instead of OSM places")
-    q.add_argument("--branches", help="your branches.csv (branch_id, name, lat, lon)")
+    q.add_argument("--branches", help="your branches.csv (branch_id, name, lat, lon; without "
+                                      "it --force keeps the folder's branches.csv)")
     q.add_argument("--officers", type=int, help="officers to create (default 4; without it "
                                                 "--force keeps the folder's officers.csv)")
     q.add_argument("--crs", choices=("wgs84", "gcj02", "bd09"), default="wgs84",
