@@ -255,10 +255,19 @@ class CsvRow:
         return self.typed.get(field, str(self.data.get(field, "") or ""))
 
     def validate(self, model: type[M]) -> M:
-        """This row validated against its schema (see :mod:`countyreach.schemas`)."""
+        """This row validated against its schema (see :mod:`countyreach.schemas`); a refused
+        value is quoted as the user typed it (``'５，００'``, not the ``'5,00'`` read)."""
         from countyreach.schemas import validate_row
 
-        return validate_row(model, self.data, file=str(self.path), row=self.rowno)
+        try:
+            return validate_row(model, self.data, file=str(self.path), row=self.rowno)
+        except InputError as exc:
+            field = exc.field
+            if field is None or field not in self.typed:
+                raise
+            read = repr(str(self.data.get(field, "")).strip())
+            raise InputError(exc.reason.replace(read, repr(self.typed[field])),
+                             file=exc.file, row=exc.row, field=field) from None
 
     def err(self, field: str, message: str) -> InputError:
         return InputError(message, file=str(self.path), row=self.rowno, field=field)

@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from countyreach.amounts import yuan_text
 from countyreach.csvio import (
     CRS_CHOICES,
     ID_RE,
@@ -156,6 +157,8 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
         service_min = SERVICE_MIN_BY_INDUSTRY.get(v.industry, DEFAULT_SERVICE_MIN) \
             if v.service_min is None else v.service_min
         rec: dict[str, Any] = dict(row.data)  # extra columns (model features) kept as text
+        if "mobile_pay_flow_yuan" in rec:  # an amount as the schema read it (50,000: 50000)
+            rec["mobile_pay_flow_yuan"] = yuan_text(rec["mobile_pay_flow_yuan"])
         rec.update(
             lead_id=v.lead_id, name=v.name, industry=v.industry, village=v.village,
             lat=v.lat, lon=v.lon, phone=v.phone, address=v.address,
