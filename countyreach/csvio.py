@@ -133,8 +133,10 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
     Cells come stripped of surrounding spaces, full-width numbers made half-width. The
     index is each row's data-row number in the file (1 after the header, a blank line
     counted), so every message names the row a user finds in the file. Blank rows (empty
-    lines, or only separators) are not rows: those after the data are dropped, those among
-    it skipped with one :class:`DataWarning` listing them. The cells as typed, where the
+    lines, or only separators) are not rows: they are skipped, and one :class:`DataWarning`
+    lists those among the data and every row of empty cells (``,,,,``) after it; empty lines
+    after the data go without a word (see :func:`_trailing_blank_rows`). The cells as typed,
+    where the
     full-width conversion changed them, are in ``attrs["typed"]`` (see :attr:`CsvRow.typed`).
 
     Raises
@@ -179,14 +181,17 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
              for c in df.columns for r in df.index[(df[c] != stripped[c]).to_numpy()]}
     filled = (df != "").any(axis=1).to_numpy()
     last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
-    # a spreadsheet's rows of empty cells after the data (",,,,") are not rows
-    blank = [int(r) for r in df.index[:last][~filled[:last]]]
+    among = [int(r) for r in df.index[:last][~filled[:last]]]
+    after = _trailing_blank_rows(path, encoding, df.index[last:]) if last < len(df) else []
     df = df.iloc[:last][filled[:last]]
-    if blank:
+    if among or after:
+        blank = among + after
         listed = ", ".join(map(str, blank[:10])) + (f" and {len(blank) - 10} more"
                                                     if len(blank) > 10 else "")
-        warnings.warn(f"{path}: row(s) {listed} are blank; skipped (the rows after them "
-                      "keep their numbers)", DataWarning, stacklevel=2)
+        warnings.warn(f"{path}: row(s) {listed} are blank; skipped" + (
+            " (the rows after them keep their numbers)" if among else
+            " (rows of empty cells after the data: delete them in the sheet, or check that "
+            "nothing was meant to be there)"), DataWarning, stacklevel=2)
     df.attrs["typed"] = {k: v for k, v in typed.items() if k[0] in df.index}
     missing = [c for c in required if c not in df.columns]
     if missing:
@@ -214,6 +219,19 @@ def _halfwidth_numbers(col: pd.Series) -> pd.Series:
     out = col.copy()
     out.loc[numeric.index] = numeric
     return out
+
+
+def _trailing_blank_rows(path: Path, encoding: str, rows: pd.Index) -> list[int]:
+    """Of the blank ``rows`` after a file's data, those a sheet holds as rows: empty cells
+    with their separators (``,,,,``), which a spreadsheet exports for rows whose contents
+    were cleared but not deleted, so the user is told. Empty lines at the end of a file
+    (an editor's or an export's trailing newlines) are no rows of any sheet: not listed."""
+    with path.open(encoding=encoding, newline="") as fh:
+        records = list(csv.reader(fh))
+    tail = records[len(records) - len(rows):] if len(records) > len(rows) else []
+    if len(tail) != len(rows):  # the two readers disagree: list them all rather than none
+        return [int(r) for r in rows]
+    return [int(r) for r, rec in zip(rows, tail, strict=True) if len(rec) > 1]
 
 
 def _header(path: Path, encoding: str) -> list[str]:

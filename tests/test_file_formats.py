@@ -161,6 +161,33 @@ def test_rows_are_named_by_their_number_in_the_file_and_blank_rows_skipped(
         assert list(read_leads_table(good)["source_row"]) == [1, 3]
 
 
+@pytest.mark.parametrize(("name", "body", "width"), [
+    ("leads.csv", LEADS + "L1,a,small_shop,35.5,115.0,,\n", 7),
+    ("history.csv", "lead_id,month,took_loan\nL1,2025-04,1\n", 3),
+    ("loans.csv", "lead_id,month,loan_yuan\nL1,2025-04,5000\n", 3),
+])
+def test_rows_of_empty_cells_after_the_data_are_warned_about_in_every_file(
+        tmp_path: Path, name: str, body: str, width: int) -> None:
+    readers = {"leads.csv": read_leads_table, "history.csv": read_history,
+               "loans.csv": read_loans}
+    sep = "," * (width - 1)
+    # rows 3 and 5: rows of empty cells, as a sheet exports rows whose cells were cleared;
+    # rows 2, 4 and 6: empty lines (the last, a newline too many, as editors write)
+    p = _write(tmp_path / name, body + "\n" + sep + "\n\n" + sep + "\n\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        readers[name](p)
+    said = [str(w.message) for w in caught if "blank" in str(w.message)]
+    assert len(said) == 1 and f"{p}: row(s) 3, 5 are blank; skipped" in said[0]
+    assert "after the data" in said[0]
+    # empty lines after the data are an editor's trailing newlines: nothing to say
+    quiet = _write(tmp_path / f"quiet_{name}", body + "\n\n\r\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        readers[name](quiet)
+    assert not [w for w in caught if "blank" in str(w.message)]
+
+
 def test_one_visit_written_twice_is_recorded_once_or_refused_when_the_rows_disagree(
         tmp_path: Path) -> None:
     head = "county_id,plan_date,lead_id,outcome\n"
