@@ -22,7 +22,9 @@ def collected() -> Iterator[list[str]]:
     Yields
     ------
     list of str
-        Filled when the block ends. Other warnings are issued again as they came.
+        Filled when the block ends. Other warnings are issued again as they came, and so
+        are the input warnings when the block raises (the caller gets no list to show:
+        what was found before the error still reaches the user).
 
     Notes
     -----
@@ -31,15 +33,22 @@ def collected() -> Iterator[list[str]]:
     concurrent load's warnings are shown with it).
     """
     notes: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DataWarning)
-        yield notes
-    for w in caught:
-        if issubclass(w.category, DataWarning):
-            if str(w.message) not in notes:
-                notes.append(str(w.message))
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    failed = False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DataWarning)
+            try:
+                yield notes
+            except BaseException:
+                failed = True
+                raise
+    finally:
+        for w in caught:
+            if issubclass(w.category, DataWarning) and not failed:
+                if str(w.message) not in notes:
+                    notes.append(str(w.message))
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def show_warning(message: Warning | str, category: type[Warning], filename: str,
