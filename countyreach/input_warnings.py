@@ -16,15 +16,19 @@ __all__ = ["collected", "print_warning", "show_warning"]
 
 
 @contextmanager
-def collected() -> Iterator[list[str]]:
+def collected(*, reissue_on_error: bool = False) -> Iterator[list[str]]:
     """Collect the input warnings raised inside the block, each message once.
+
+    Parameters
+    ----------
+    reissue_on_error : bool
+        When the block raises, issue its input warnings again as they came (the caller gets
+        no list to show); by default they go unsaid, and the error is all the user reads.
 
     Yields
     ------
     list of str
-        Filled when the block ends. Other warnings are issued again as they came, and so
-        are the input warnings when the block raises (the caller gets no list to show:
-        what was found before the error still reaches the user).
+        Filled when the block ends. Other warnings are issued again as they came.
 
     Notes
     -----
@@ -44,10 +48,12 @@ def collected() -> Iterator[list[str]]:
                 raise
     finally:
         for w in caught:
-            if issubclass(w.category, DataWarning) and not failed:
+            if not issubclass(w.category, DataWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            elif not failed:
                 if str(w.message) not in notes:
                     notes.append(str(w.message))
-            else:
+            elif reissue_on_error:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 

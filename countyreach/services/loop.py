@@ -236,7 +236,8 @@ class DailyLoop:
         InputError
             A bad manifest, file, row or field (nothing of a refused file is stored).
         """
-        with collected() as notes:
+        # a refused import still says what it found before (as it did before it collected)
+        with collected(reissue_on_error=True) as notes:
             done = self._import_folder(session, folder)
         return replace(done, input_warnings=tuple(notes))
 
