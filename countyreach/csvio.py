@@ -30,6 +30,7 @@ __all__ = [
     "CSV_ENCODINGS",
     "CsvRow",
     "ID_RE",
+    "cell_items",
     "check_crs",
     "csv_rows",
     "with_row_id",
@@ -47,6 +48,28 @@ CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+#: What separates the items of a list in one cell: ';' as documented, and what a Chinese
+#: input method types for it ('；', '、', '，') or a comma in a quoted cell.
+_ITEM_SEPARATORS = re.compile(r"[;；、,，]")
+
+
+def cell_items(text: str) -> list[str]:
+    """The items of a list typed in one cell (``庆北村;庆南村``, ``庆北村；庆南村``,
+    ``庆北村、庆南村``); spaces around an item are not part of it, empty items are none.
+
+    Parameters
+    ----------
+    text : str
+        The cell.
+
+    Returns
+    -------
+    list of str
+        The items in the order typed.
+    """
+    return [x.strip() for x in _ITEM_SEPARATORS.split(text) if x.strip()]
 
 
 def to_wgs84(lat: float, lon: float, crs: str) -> tuple[float, float]:

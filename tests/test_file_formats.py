@@ -247,3 +247,14 @@ def test_a_night_shift_is_said_to_be_unsupported(tmp_path: Path) -> None:
         read_officers(p)
     assert (err.value.row, err.value.field) == (1, "shift_end")
     assert "night shift" in str(err.value) and "not supported" in str(err.value)
+
+
+@pytest.mark.parametrize("sep", [";", "；", "、", " ; "])
+def test_an_officers_skills_and_localities_are_read_as_a_chinese_input_method_types_them(
+        tmp_path: Path, sep: str) -> None:
+    p = _write(tmp_path / "officers.csv", "officer_id,name,start_lat,start_lon,shift_start,"
+               "shift_end,skills,localities\n"
+               f"O1,a,35.5,115.0,08:00,17:00,sheep_farm{sep}cattle_farm,庆北村{sep}庆南村\n")
+    (officer,) = read_officers(p)
+    assert officer.skills == {"sheep_farm", "cattle_farm"}
+    assert officer.localities == {"庆北村", "庆南村"}
