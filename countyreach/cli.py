@@ -24,7 +24,6 @@ import argparse
 import datetime as dt
 import logging
 import os
-import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -32,6 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from countyreach.arglists import id_list
 from countyreach.dates import county_today, parse_date
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
 from countyreach.input_warnings import collected, print_warning, show_warning
@@ -201,12 +201,6 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
         print_demo_users(county)
     return 0 if day.ok else 1
-
-
-def id_list(text: str) -> list[str]:
-    """Ids as typed on a command line: ``O01,O02``, ``"O01, O02"`` or with a full-width
-    comma (``O01，O02``); spaces around an id are not part of it."""
-    return [x.strip() for x in re.split(r"[,，]", text) if x.strip()]
 
 
 def print_checked(day: Any, files: Sequence[Path], out: Path, tail: str = "") -> None:
@@ -475,7 +469,8 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--place", help='download through osmnx (internet), e.g. "唐县, 保定市"')
     q.add_argument("--name", help="display name (default: the extract's town)")
     q.add_argument("--villages", help="your villages.csv (name, lat, lon) instead of OSM places")
-    q.add_argument("--branches", help="your branches.csv (branch_id, name, lat, lon)")
+    q.add_argument("--branches", help="your branches.csv (branch_id, name, lat, lon; without "
+                                      "it --force keeps the folder's branches.csv)")
     q.add_argument("--officers", type=int, help="officers to create (default 4; without it "
                                                 "--force keeps the folder's officers.csv)")
     q.add_argument("--crs", choices=("wgs84", "gcj02", "bd09"), default="wgs84",

@@ -30,9 +30,13 @@ def _open() -> tuple[Any, Any]:
 
 
 def cmd_county_import(args: argparse.Namespace) -> int:
+    from countyreach.input_warnings import print_warning
+
     store, loop = _open()
     with store:
         report = loop.import_county(store.operator_session(), Path(args.dir))
+    for note in report.input_warnings:
+        print_warning(note)  # as `plan` prints a folder's warnings: one line each
     print("\n".join(report.lines()))
     return 0
 

@@ -30,6 +30,7 @@ __all__ = [
     "CSV_ENCODINGS",
     "CsvRow",
     "ID_RE",
+    "cell_items",
     "check_crs",
     "csv_rows",
     "with_row_id",
@@ -47,6 +48,28 @@ CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+#: What separates the items of a list in one cell: ';' as documented, and what a Chinese
+#: input method types for it ('；', '、', '，') or a comma in a quoted cell.
+_ITEM_SEPARATORS = re.compile(r"[;；、,，]")
+
+
+def cell_items(text: str) -> list[str]:
+    """The items of a list typed in one cell (``庆北村;庆南村``, ``庆北村；庆南村``,
+    ``庆北村、庆南村``); spaces around an item are not part of it, empty items are none.
+
+    Parameters
+    ----------
+    text : str
+        The cell.
+
+    Returns
+    -------
+    list of str
+        The items in the order typed.
+    """
+    return [x.strip() for x in _ITEM_SEPARATORS.split(text) if x.strip()]
 
 
 def to_wgs84(lat: float, lon: float, crs: str) -> tuple[float, float]:
@@ -133,8 +156,10 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
     Cells come stripped of surrounding spaces, full-width numbers made half-width. The
     index is each row's data-row number in the file (1 after the header, a blank line
     counted), so every message names the row a user finds in the file. Blank rows (empty
-    lines, or only separators) are not rows: those after the data are dropped, those among
-    it skipped with one :class:`DataWarning` listing them. The cells as typed, where the
+    lines, or only separators) are not rows: they are skipped, and one :class:`DataWarning`
+    lists those among the data and every row of empty cells (``,,,,``) after it; empty lines
+    after the data go without a word (see :func:`_trailing_blank_rows`). The cells as typed,
+    where the
     full-width conversion changed them, are in ``attrs["typed"]`` (see :attr:`CsvRow.typed`).
 
     Raises
@@ -179,14 +204,17 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
              for c in df.columns for r in df.index[(df[c] != stripped[c]).to_numpy()]}
     filled = (df != "").any(axis=1).to_numpy()
     last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
-    # a spreadsheet's rows of empty cells after the data (",,,,") are not rows
-    blank = [int(r) for r in df.index[:last][~filled[:last]]]
+    among = [int(r) for r in df.index[:last][~filled[:last]]]
+    after = _trailing_blank_rows(path, encoding, df.index[last:]) if last < len(df) else []
     df = df.iloc[:last][filled[:last]]
-    if blank:
+    if among or after:
+        blank = among + after
         listed = ", ".join(map(str, blank[:10])) + (f" and {len(blank) - 10} more"
                                                     if len(blank) > 10 else "")
-        warnings.warn(f"{path}: row(s) {listed} are blank; skipped (the rows after them "
-                      "keep their numbers)", DataWarning, stacklevel=2)
+        warnings.warn(f"{path}: row(s) {listed} are blank; skipped" + (
+            " (the rows after them keep their numbers)" if among else
+            " (rows of empty cells after the data: delete them in the sheet, or check that "
+            "nothing was meant to be there)"), DataWarning, stacklevel=2)
     df.attrs["typed"] = {k: v for k, v in typed.items() if k[0] in df.index}
     missing = [c for c in required if c not in df.columns]
     if missing:
@@ -214,6 +242,19 @@ def _halfwidth_numbers(col: pd.Series) -> pd.Series:
     out = col.copy()
     out.loc[numeric.index] = numeric
     return out
+
+
+def _trailing_blank_rows(path: Path, encoding: str, rows: pd.Index) -> list[int]:
+    """Of the blank ``rows`` after a file's data, those a sheet holds as rows: empty cells
+    with their separators (``,,,,``), which a spreadsheet exports for rows whose contents
+    were cleared but not deleted, so the user is told. Empty lines at the end of a file
+    (an editor's or an export's trailing newlines) are no rows of any sheet: not listed."""
+    with path.open(encoding=encoding, newline="") as fh:
+        records = list(csv.reader(fh))
+    tail = records[len(records) - len(rows):] if len(records) > len(rows) else []
+    if len(tail) != len(rows):  # the two readers disagree: list them all rather than none
+        return [int(r) for r in rows]
+    return [int(r) for r, rec in zip(rows, tail, strict=True) if len(rec) > 1]
 
 
 def _header(path: Path, encoding: str) -> list[str]:
@@ -255,10 +296,19 @@ class CsvRow:
         return self.typed.get(field, str(self.data.get(field, "") or ""))
 
     def validate(self, model: type[M]) -> M:
-        """This row validated against its schema (see :mod:`countyreach.schemas`)."""
+        """This row validated against its schema (see :mod:`countyreach.schemas`); a refused
+        value is quoted as the user typed it (``'５，００'``, not the ``'5,00'`` read)."""
         from countyreach.schemas import validate_row
 
-        return validate_row(model, self.data, file=str(self.path), row=self.rowno)
+        try:
+            return validate_row(model, self.data, file=str(self.path), row=self.rowno)
+        except InputError as exc:
+            field = exc.field
+            if field is None or field not in self.typed:
+                raise
+            read = repr(str(self.data.get(field, "")).strip())
+            raise InputError(exc.reason.replace(read, repr(self.typed[field])),
+                             file=exc.file, row=exc.row, field=field) from None
 
     def err(self, field: str, message: str) -> InputError:
         return InputError(message, file=str(self.path), row=self.rowno, field=field)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from countyreach.amounts import yuan_text
 from countyreach.csvio import CsvRow, parse_rows, read_csv_table
 from countyreach.errors import DroppedRowWarning, InputError
 from countyreach.schemas import HistoryRow
@@ -26,7 +27,7 @@ HISTORY_COLUMNS: Mapping[str, str] = {
     "month": "required; YYYY-MM of the visit (2025-9, 2025/9 and 2025年9月 read as 2025-09)",
     "took_loan": "0 or 1 (or give 'outcome' instead)",
     "outcome": "optional; an officer's outcome code (met, not_there, interested, ...)",
-    "loan_yuan": "optional; amount lent, >= 0",
+    "loan_yuan": "optional; amount lent, >= 0 (50,000 and ¥50,000 read as 50000)",
     "defaulted": "optional; 0 or 1",
 }
 
@@ -83,6 +84,8 @@ def read_history(path: str | Path) -> pd.DataFrame:
     out["month"] = [k[1] for k in keys]  # 2025-9 compared as text would follow 2025-11
     if "outcome" in out.columns:
         out["outcome"] = out["outcome"].str.lower()
+    if "loan_yuan" in out.columns:  # the schema read it so: 50,000 is 50000
+        out["loan_yuan"] = out["loan_yuan"].map(yuan_text)
     for c in ("took_loan", "loan_yuan", "defaulted"):
         if c in out.columns:
             out[c] = pd.to_numeric(out[c].replace("", None), errors="coerce")

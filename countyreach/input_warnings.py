@@ -16,8 +16,14 @@ __all__ = ["collected", "print_warning", "show_warning"]
 
 
 @contextmanager
-def collected() -> Iterator[list[str]]:
+def collected(*, reissue_on_error: bool = False) -> Iterator[list[str]]:
     """Collect the input warnings raised inside the block, each message once.
+
+    Parameters
+    ----------
+    reissue_on_error : bool
+        When the block raises, issue its input warnings again as they came (the caller gets
+        no list to show); by default they go unsaid, and the error is all the user reads.
 
     Yields
     ------
@@ -31,15 +37,24 @@ def collected() -> Iterator[list[str]]:
     concurrent load's warnings are shown with it).
     """
     notes: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DataWarning)
-        yield notes
-    for w in caught:
-        if issubclass(w.category, DataWarning):
-            if str(w.message) not in notes:
-                notes.append(str(w.message))
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    failed = False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DataWarning)
+            try:
+                yield notes
+            except BaseException:
+                failed = True
+                raise
+    finally:
+        for w in caught:
+            if not issubclass(w.category, DataWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            elif not failed:
+                if str(w.message) not in notes:
+                    notes.append(str(w.message))
+            elif reissue_on_error:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def show_warning(message: Warning | str, category: type[Warning], filename: str,

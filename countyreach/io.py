@@ -22,10 +22,12 @@ from typing import Any
 
 import pandas as pd
 
+from countyreach.amounts import yuan_text
 from countyreach.csvio import (
     CRS_CHOICES,
     ID_RE,
     CsvRow,
+    cell_items,
     check_crs,
     from_wgs84,
     parse_rows,
@@ -117,8 +119,8 @@ OFFICER_COLUMNS: Mapping[str, str] = {
     "max_drive_min": "optional",
     "max_visits": "optional",
     "capacity": "optional; units an officer carries for the day (see leads' load)",
-    "skills": "optional; industries separated by ';' (empty: generalist)",
-    "localities": "optional; villages separated by ';'",
+    "skills": "optional; industries separated by ';' (or '；', '、'; empty: generalist)",
+    "localities": "optional; villages separated by ';' (or '；', '、')",
     "lunch_start": "optional, HH:MM: earliest lunch start",
     "lunch_end": "optional, HH:MM: latest lunch start",
     "lunch_min": "optional; lunch minutes",
@@ -156,6 +158,8 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
         service_min = SERVICE_MIN_BY_INDUSTRY.get(v.industry, DEFAULT_SERVICE_MIN) \
             if v.service_min is None else v.service_min
         rec: dict[str, Any] = dict(row.data)  # extra columns (model features) kept as text
+        if "mobile_pay_flow_yuan" in rec:  # an amount as the schema read it (50,000: 50000)
+            rec["mobile_pay_flow_yuan"] = yuan_text(rec["mobile_pay_flow_yuan"])
         rec.update(
             lead_id=v.lead_id, name=v.name, industry=v.industry, village=v.village,
             lat=v.lat, lon=v.lon, phone=v.phone, address=v.address,
@@ -357,8 +361,8 @@ def read_officers(path: str | Path, *, crs: str = "wgs84") -> tuple[Officer, ...
             max_drive_s=None if v.max_drive_min is None else int(round(v.max_drive_min * 60)),
             max_visits=None if v.max_visits is None else int(v.max_visits),
             capacity=None if v.capacity is None else int(v.capacity),
-            skills=frozenset(x.strip() for x in v.skills.split(";") if x.strip()),
-            localities=frozenset(x.strip() for x in v.localities.split(";") if x.strip()),
+            skills=frozenset(cell_items(v.skills)),
+            localities=frozenset(cell_items(v.localities)),
             lunch=lunch,
         )
 

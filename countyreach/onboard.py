@@ -159,7 +159,9 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         Display name (default: the extract's largest town, else the folder name).
     villages, branches : str or Path, optional
         The lender's own files (``name, lat, lon`` / ``branch_id, name, lat, lon``) in ``crs``,
-        instead of OSM place nodes and a branch at the most central village.
+        instead of OSM place nodes and a branch at the most central village. Without
+        ``branches``, a ``--force`` rebuild keeps the folder's ``branches.csv`` (the
+        lender's, edited since), checked against the roads as a given file is.
     officers : int, optional
         Officers to create, based at the first branch (default 4). Without it, a ``--force``
         rebuild keeps the folder's ``officers.csv`` (the lender's roster, edited since) and
@@ -205,10 +207,9 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         if loan_rule_months is not None:
             raise InputError(exc.reason, field="--loan-rule-months") from None
         loan_rule_months, rule_kept = LOCKOUT_MONTHS, False  # a broken old rule is not kept
-    # the lender's roster and the county's name, edited since, survive a rebuild
-    roster = out / "officers.csv" if previous and officers is None else None
-    if roster is not None and not roster.is_file():
-        roster = None
+    # the lender's roster, branches and the county's name, edited since, survive a rebuild
+    roster = _kept(out, "officers.csv", previous, officers is None)
+    kept_branches = _kept(out, "branches.csv", previous, branches is None)
     if name is None and previous.get("name"):
         name = str(previous["name"])
     if officers is None:
@@ -222,6 +223,8 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         _named_boundary(boundary)  # a wrong name is refused before the roads are read
     given_villages = read_villages(villages, crs=crs) if villages is not None else None
     given_branches = read_branches(branches, crs=crs) if branches is not None else None
+    if kept_branches is not None:
+        given_branches = _read_kept_branches(kept_branches, crs)
     report = OnboardReport(out)
     staging = out.parent / f".{out.name}.partial"
     if staging.exists():
@@ -249,16 +252,24 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         report.assumptions.append(
             f"drivable roads: {len(graph.node_ids):,} junctions, {km:,.0f} km of road, the "
             "largest connected network of the extract")
+        branches_file = kept_branches or (None if branches is None else Path(str(branches)))
         check_given_places(
             graph, crs,
             villages=None if given_villages is None else (Path(str(villages)), given_villages),
-            branches=None if given_branches is None else (Path(str(branches)), given_branches))
+            branches=None if given_branches is None or branches_file is None
+            else (branches_file, given_branches))
         villages_df = _villages(graph, src, given_villages, report)
         county_name = name or _county_name(villages_df, out.name)
-        branches_df = _branches(graph, villages_df, given_branches, report)
+        branches_df = _branches(graph, villages_df, given_branches, report,
+                                kept=kept_branches is not None)
         outline = _boundary(graph, src, boundary, report)
         _write_csv(_to_crs(villages_df, crs), staging / "villages.csv", report)
-        _write_csv(_to_crs(branches_df, crs), staging / "branches.csv", report)
+        if kept_branches is not None:
+            # the lender's file as they saved it: not rewritten, as officers.csv is not
+            shutil.copyfile(kept_branches, staging / "branches.csv")
+            report.files.append(staging / "branches.csv")
+        else:
+            _write_csv(_to_crs(branches_df, crs), staging / "branches.csv", report)
         if roster is not None:
             shutil.copyfile(roster, staging / "officers.csv")
             report.files.append(staging / "officers.csv")
@@ -296,8 +307,30 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         report.files = [out / p.name for p in report.files]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    _warn_kept_leads(out, previous, crs)
+    _warn_kept_files(out, previous, crs, [p for p in (
+        out / "leads.csv", out / "branches.csv" if kept_branches else None,
+        out / "officers.csv" if roster else None) if p is not None])
     return report
+
+
+def _kept(root: Path, name: str, previous: dict[str, Any], keep: bool) -> Path | None:
+    """``root / name`` when a rebuild keeps it (a county is replaced, no option asks for a
+    new one, and the file is there), else None."""
+    path = root / name
+    return path if previous and keep and path.is_file() else None
+
+
+def _read_kept_branches(path: Path, crs: str) -> tuple[Depot, ...]:
+    """The kept ``branches.csv``, read as a given one: a bad row is refused (the lender's
+    edits are not replaced behind their back), saying how to get new branches instead."""
+    try:
+        return read_branches(path, crs=crs)
+    except InputError as exc:
+        # after a list of bad rows the advice gets a line of its own
+        sep = "\n" if "\n" in exc.reason else "; "
+        raise InputError(f"{exc.reason}{sep}branches.csv is kept on --force: fix it, or give "
+                         "--branches FILE", file=exc.file, row=exc.row,
+                         field=exc.field) from None
 
 
 def _villages(graph: geo.RoadGraph, roads: Path, given: pd.DataFrame | None,
@@ -339,12 +372,15 @@ def _county_name(villages: pd.DataFrame, fallback: str) -> str:
 
 
 def _branches(graph: geo.RoadGraph, villages: pd.DataFrame,
-              given: Sequence[Depot] | None, report: OnboardReport) -> pd.DataFrame:
+              given: Sequence[Depot] | None, report: OnboardReport, *,
+              kept: bool = False) -> pd.DataFrame:
     if given is not None:
         rows = [{"branch_id": b.depot_id, "name": b.name, "lat": b.location.lat,
                  "lon": b.location.lon} for b in given]
-        report.assumptions.append(f"branches: the {len(rows)} given; officers start at "
-                                  f"{rows[0]['name']}")
+        report.assumptions.append(
+            (f"branches: branches.csv kept from the county replaced, {len(rows)} "
+             "(--branches FILE gives new ones)" if kept else
+             f"branches: the {len(rows)} given") + f"; officers start at {rows[0]['name']}")
         return pd.DataFrame(rows)
     i = _central(graph, villages)
     v = villages.iloc[i]
@@ -390,24 +426,31 @@ def _boundary(graph: geo.RoadGraph, roads: Path, names: Sequence[str] | None,
     return outline
 
 
-def _warn_kept_leads(root: Path, previous: dict[str, Any], crs: str) -> None:
-    """Say that a kept ``leads.csv`` is now read in the rebuilt folder's system.
+def _warn_kept_files(root: Path, previous: dict[str, Any], crs: str,
+                     kept: Sequence[Path]) -> None:
+    """Say that kept files with coordinates (``leads.csv``, and the lender's branches and
+    roster) are now read in the rebuilt folder's system.
 
-    The file is the lender's: it is neither converted nor removed. A rebuild with another
-    ``--crs`` usually mends a wrong declaration (the leads were in the new system all along),
-    but a file written in the old one (``synth``'s, say) is now misread by ~0.5 km.
+    The files are the lender's: they are neither converted nor removed. A rebuild with
+    another ``--crs`` usually mends a wrong declaration (the points were in the new system all
+    along), but a file written in the old one (``synth``'s leads, say) is now misread by
+    ~0.5 km.
     """
-    leads = root / "leads.csv"
     try:
         before = check_crs(str(previous.get("crs", "wgs84")))
     except InputError:
         return
-    if before == crs or not leads.exists():
+    if before == crs:
         return
-    warnings.warn(f"{leads}: kept, and now read as {CRS_NAMES[crs]} (the folder was "
-                  f"{CRS_NAMES[before]}); if its coordinates are {CRS_NAMES[before]}, rebuild "
-                  f"with --crs {before} or convert them (for synthetic leads: `countyreach "
-                  f"synth {root} --force`)", DataWarning, stacklevel=3)
+    for path in kept:
+        if not path.exists():
+            continue
+        synthetic = (f" (for synthetic leads: `countyreach synth {root} --force`)"
+                     if path.name == "leads.csv" else "")
+        warnings.warn(f"{path}: kept, and now read as {CRS_NAMES[crs]} (the folder was "
+                      f"{CRS_NAMES[before]}); if its coordinates are {CRS_NAMES[before]}, "
+                      f"rebuild with --crs {before} or convert them{synthetic}", DataWarning,
+                      stacklevel=3)
 
 
 def _to_crs(df: pd.DataFrame, crs: str) -> pd.DataFrame:

@@ -6,11 +6,10 @@
 2. load the road network (cached) and snap every lead and officer start/end to it;
 3. add spatial features (industrial clusters, distance to the branch) and score
    every lead with the propensity model: expected value of a visit in yuan;
-4. build the directed travel-time matrix over the real roads;
+4. build the directed travel-time matrix over the real roads (and warn of idle officers);
 5. solve the day with OR-Tools and verify the result with the independent checker.
 
-Each stage reports progress through an optional callback so the app can show a
-progress bar and the CLI a tqdm bar.
+Each stage reports progress through an optional callback (the app's progress bar, the CLI's).
 """
 
 from __future__ import annotations
@@ -520,6 +519,7 @@ def plan_day(
     problem = build_problem(data, scores, plan_date=day, rules=rules or RoutingRules(),
                             officer_ids=officer_ids, pins=pins,
                             exclude=dnv | set(chosen.held_back))
+    warn_idle_officers(data.county, data.leads, problem.officers, problem)
     timings["matrix_s"] = time.perf_counter() - t
     report("optimise routes", 0.65)
     day_plan = solve_day(data, problem, scores, timings, started=t0, params=params,

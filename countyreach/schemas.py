@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from countyreach.amounts import read_yuan
 from countyreach.csvio import CONTROL_RE, ID_RE
 from countyreach.dates import read_month
 from countyreach.errors import InputError
@@ -105,6 +106,19 @@ Text = Annotated[str, BeforeValidator(_as_text), StringConstraints(strip_whitesp
                  AfterValidator(_no_control)]
 #: A number that may be left empty; its range is given with ``_range(lo, hi)``.
 OptFloat = Annotated[float | None, BeforeValidator(_blank_to_none)]
+
+
+def _yuan(v: Any) -> float | None:
+    # the one amount reader (countyreach.amounts): 50,000 and ¥50,000 are 50000 yuan
+    try:
+        return read_yuan(v)
+    except InputError as exc:
+        raise ValueError(exc.reason) from None
+
+
+#: An amount of yuan that may be left empty (``50,000``, ``¥50,000`` too); its range is given
+#: with ``_range(lo, hi)``.
+OptYuan = Annotated[float | None, BeforeValidator(_yuan)]
 #: A whole number that may be left empty (a count: visits, units); "12.0" is 12, "12.5" refused.
 OptInt = Annotated[int | None, BeforeValidator(_blank_to_none)]
 
@@ -176,7 +190,7 @@ class LeadRow(_Row):
     load: OptInt = _range(0, 10_000)
     years_operating: OptFloat = _feature("years_operating")
     staff: OptFloat = _feature("staff")
-    mobile_pay_flow_yuan: OptFloat = _feature("mobile_pay_flow_yuan")
+    mobile_pay_flow_yuan: OptYuan = _feature("mobile_pay_flow_yuan")
     has_existing_loan: OptFloat = _feature("has_existing_loan")
     past_contacts: OptFloat = _feature("past_contacts")
     past_refusals: OptFloat = _feature("past_refusals")
@@ -243,7 +257,7 @@ class HistoryRow(_Row):
     month: Annotated[str, BeforeValidator(_month)]
     took_loan: OptFloat = _range(0, 1)
     outcome: Text = _chars(40)
-    loan_yuan: OptFloat = _range(0, 1e9)
+    loan_yuan: OptYuan = _range(0, 1e9)
     defaulted: OptFloat = _range(0, 1)
 
 

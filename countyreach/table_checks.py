@@ -18,7 +18,9 @@ import pandas as pd
 from countyreach.csvio import read_csv_table
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError
 from countyreach.io import County
-from routing.problem import Officer
+from geo.types import UNREACHABLE
+from routing.problem import Officer, RoutingProblem, end_node_id, start_node_id
+from routing.schedule import schedule_route
 
 __all__ = ["officer_rows", "known_history", "warn_unmatched_skills", "warn_idle_officers",
            "check_pins"]
@@ -119,11 +121,18 @@ def warn_unmatched_skills(county: County, table: pd.DataFrame, officers: Sequenc
                               DataWarning, stacklevel=3)
 
 
-def warn_idle_officers(county: County, table: pd.DataFrame,
-                       officers: Sequence[Officer]) -> None:
-    """Warn about officers the roster gives no room for a visit: ``max_visits`` 0, or a
-    shift shorter than the shortest visit of any lead. Either leaves the officer's day empty
-    without a word from the solver (a typo, 0 for 10, or 08:00-08:10 for 08:00-18:10).
+def warn_idle_officers(county: County, table: pd.DataFrame, officers: Sequence[Officer],
+                       problem: RoutingProblem | None = None) -> None:
+    """Warn about officers who cannot make a single visit in their day: a typo (``max_visits``
+    0 for 10, 08:00-08:10 for 08:00-18:10) leaves the day empty without a word from the solver.
+
+    Without ``problem`` (a roster read, or imported), what the roster alone decides:
+    ``max_visits`` 0, or a shift shorter than the shortest visit of any lead and the lunch
+    such a day owes (:meth:`routing.problem.Officer.owes_lunch`). With the day's ``problem``,
+    what its travel times add, for the officers the roster check passes (its own cases were
+    said when the roster was read): no lead offered fits the day with the drive there and
+    back (:func:`routing.schedule.schedule_route`: shift, lunch, drive limit, opening
+    windows). An officer who can make one visit is never warned about.
 
     Parameters
     ----------
@@ -133,16 +142,17 @@ def warn_idle_officers(county: County, table: pd.DataFrame,
         The leads table (``service_s``).
     officers : sequence of Officer
         The roster.
+    problem : RoutingProblem, optional
+        The day's problem (its leads, officers working and travel times).
     """
     shortest = int(table["service_s"].min()) if len(table) else 0
-    idle = []
-    for o in officers:
-        if o.max_visits == 0:
-            idle.append((o.officer_id, "max_visits is 0"))
-        elif o.shift.end_s - o.shift.start_s < shortest:
-            idle.append((o.officer_id, f"the shift ({(o.shift.end_s - o.shift.start_s) // 60} "
-                                       f"min) is shorter than the shortest visit "
-                                       f"({shortest // 60} min)"))
+    if problem is None:
+        idle = [(o.officer_id, why) for o in officers
+                if (why := _roster_idle(o, shortest)) is not None]
+    else:
+        idle = [(o.officer_id, why) for o in officers
+                if _roster_idle(o, shortest) is None
+                and (why := _idle_on_the_day(problem, o)) is not None]
     if not idle:
         return
     rows = officer_rows(county.officers)
@@ -150,6 +160,60 @@ def warn_idle_officers(county: County, table: pd.DataFrame,
         at = f"row {rows[oid]}: " if oid in rows else ""
         warnings.warn(f"{county.officers}: {at}officer {oid}: {why}, so they get no visits",
                       DataWarning, stacklevel=3)
+
+
+def _lunch_owed_s(o: Officer, day_s: int) -> int:
+    """The lunch a day of ``day_s`` owes wherever it is put in the shift: none when it can
+    end before the lunch window opens or begin after it closes."""
+    if o.lunch is None:
+        return 0
+    early = not o.owes_lunch(o.shift.start_s, o.shift.start_s + day_s)
+    late = not o.owes_lunch(o.shift.end_s - day_s, o.shift.end_s)
+    return 0 if early or late else o.lunch.duration_s
+
+
+def _roster_idle(o: Officer, shortest_s: int) -> str | None:
+    """Why the roster alone leaves ``o`` no visit of ``shortest_s`` (None: it may not)."""
+    if o.max_visits == 0:
+        return "max_visits is 0"
+    shift_s = o.shift.end_s - o.shift.start_s
+    lunch_s = _lunch_owed_s(o, shortest_s)
+    if shift_s >= shortest_s + lunch_s:
+        return None
+    return (f"the shift ({shift_s // 60} min) is shorter than the shortest visit "
+            f"({shortest_s // 60} min)" + (f" and the {lunch_s // 60} min lunch it owes"
+                                           if lunch_s else ""))
+
+
+def _idle_on_the_day(problem: RoutingProblem, o: Officer) -> str | None:
+    """Why no lead of ``problem`` fits ``o``'s day alone (None: one does)."""
+    m, leads = problem.matrix, problem.leads
+    if not leads:
+        return None
+    cols = np.array([m.index[ld.lead_id] for ld in leads])
+    out = m.duration_s[m.index[start_node_id(o.officer_id)], cols].astype(float)
+    back = m.duration_s[cols, m.index[end_node_id(o.officer_id)]].astype(float)
+    drive = np.where((out < UNREACHABLE) & (back < UNREACHABLE), out + back, np.inf)
+    need = drive + np.array([ld.service_s for ld in leads], dtype=float)
+    # the quickest visits first: for an officer who can, the first usually fits
+    order = [int(k) for k in np.argsort(need, kind="stable") if np.isfinite(need[k])]
+    if any(schedule_route(o, [leads[k]], m) is not None for k in order):
+        return None
+    if not order:
+        return "no road connects their start and end with any lead"
+    k = order[0]
+    shift_s = o.shift.end_s - o.shift.start_s
+    lunch_s = _lunch_owed_s(o, int(need[k]))
+    if need[k] + lunch_s > shift_s:
+        return (f"the shift ({shift_s // 60} min) is shorter than the quickest visit from "
+                f"their start: {drive[k] / 60:.0f} min of driving there and back and a "
+                f"{leads[k].service_s // 60} min visit" + (
+                    f", and the {lunch_s // 60} min lunch such a day owes" if lunch_s else ""))
+    if o.max_drive_s is not None and drive[order].min() > o.max_drive_s:
+        return (f"max_drive_min ({o.max_drive_s // 60}) is less than the shortest drive to a "
+                f"lead and back ({drive[order].min() / 60:.0f} min)")
+    return ("no lead's visit fits their day (the leads' opening hours, the lunch break or "
+            "what they carry)")
 
 
 def officer_rows(path: Path) -> dict[str, int]:

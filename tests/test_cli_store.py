@@ -276,3 +276,25 @@ def test_a_plan_refused_at_publish_is_shown_with_its_violations(
     assert "status: partial" in out and "saved as a draft, not published" in out
     assert "[pinned_missing] appointment B0106 with O01 is not kept" in out
     assert (env / "o" / "plan.json").exists()
+
+
+def test_county_import_reports_the_leads_files_warnings_once(
+        env: Path, demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = env / "phones"
+    shutil.copytree(demo_dir, folder)
+    leads = pd.read_csv(folder / "leads.csv", dtype=str, keep_default_na=False)
+    leads.loc[0, "phone"] = "1.38E+10"  # Excel's rounding of a phone in a narrow column
+    leads.to_csv(folder / "leads.csv", index=False)
+    code, out, err = run(capsys, "county", "import", str(folder))
+    assert code == 0, err
+    warned = [ln for ln in err.splitlines() if ln.startswith("countyreach: warning: ")]
+    phones = [ln for ln in warned if "scientific notation" in ln]
+    assert len(phones) == 1 and f"{folder / 'leads.csv'}: 1 phone(s)" in phones[0]
+    assert f"  input warnings: {len(warned)} " in out  # the report counts what it printed
+    # an import refused for a bad roster still says what it found before
+    officers = folder / "officers.csv"
+    officers.write_text(officers.read_text(encoding="utf-8").replace("08:00", "8h", 1),
+                        encoding="utf-8")
+    code, _, err = run(capsys, "county", "import", str(folder))
+    assert code == 2 and f"file {officers}, row 1, field 'shift_start'" in err
+    assert "scientific notation" in err

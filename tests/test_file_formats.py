@@ -19,6 +19,7 @@ from countyreach.io import County, read_history, read_leads_table, read_officers
 from countyreach.services.loan_files import read_loans, read_loans_elsewhere
 from countyreach.services.outcome_files import read_outcome_file
 from countyreach.store import Session, Store
+from countyreach.store.checks import check_amount_yuan
 from countyreach.table_checks import warn_idle_officers
 
 LEADS = "lead_id,name,industry,lat,lon,windows,phone\n"
@@ -66,6 +67,53 @@ def test_an_outcomes_file_reads_spreadsheet_dates_codes_and_amounts(tmp_path: Pa
                                       ("2026-11-24", "applied", "50000", None)]
 
 
+def test_every_file_reads_its_amounts_with_one_reader(tmp_path: Path) -> None:
+    history = read_history(_write(tmp_path / "history.csv", "lead_id,month,took_loan,loan_yuan\n"
+                                  'A,2025-04,1,"50,000"\nB,2025-05,1,¥３０，０００\n'
+                                  "C,2025-06,1,5万\nD,2025-07,0,\n"))
+    assert list(history["loan_yuan"].fillna(-1)) == [50000, 30000, 50000, -1]
+    loans = read_loans(_write(tmp_path / "loans.csv", "lead_id,month,loan_yuan\n"
+                              'A,2025-04,"1,250,000.5"\nB,2025-05,￥50000元\nC,2025-06,42300.0\n'))
+    assert loans is not None and list(loans["loan_yuan"]) == [1250000.5, 50000, 42300]
+    elsewhere = read_loans_elsewhere(_write(tmp_path / "loans_elsewhere.csv",
+                                            "lead_id,month,loan_yuan\nA,2025-04,５０，０００\n"))
+    assert elsewhere is not None and list(elsewhere["loan_yuan"]) == [50000]
+    leads = read_leads_table(_write(tmp_path / "leads.csv",
+                                    "lead_id,name,industry,lat,lon,mobile_pay_flow_yuan\n"
+                                    'L1,a,small_shop,35.5,115.0,"42,300"\n'
+                                    "L2,b,small_shop,35.5,115.0,10000.0\n"))
+    assert list(leads["mobile_pay_flow_yuan"]) == ["42300", "10000.0"]
+    outcomes = read_outcome_file(_write(tmp_path / "outcomes.csv",
+                                        "county_id,plan_date,lead_id,outcome,amount_yuan\n"
+                                        'qingzu,2026-11-24,B1,applied,"¥50,000"\n'))
+    assert [v["amount_yuan"] for v in outcomes.visits] == ["50000"]
+    assert check_amount_yuan("¥50,000") == 50000  # as the app's form types it too
+
+
+@pytest.mark.parametrize(("name", "head"), [
+    ("history.csv", "lead_id,month,took_loan,loan_yuan\nA,2025-04,1,"),
+    ("loans.csv", "lead_id,month,loan_yuan\nA,2025-04,"),
+    ("loans_elsewhere.csv", "lead_id,month,loan_yuan\nA,2025-04,"),
+    ("leads.csv", "lead_id,name,industry,lat,lon,mobile_pay_flow_yuan\n"
+                  "L1,a,small_shop,35.5,115.0,"),
+    ("outcomes.csv", "county_id,plan_date,lead_id,outcome,amount_yuan\nqingzu,2026-11-24,B1,"
+                     "applied,"),
+])
+def test_an_amount_no_reader_can_read_is_refused_quoting_it_as_typed(
+        tmp_path: Path, name: str, head: str) -> None:
+    p = _write(tmp_path / name, head + "５，００\n")  # "5,00" is no thousands grouping
+    readers = {"history.csv": read_history, "loans.csv": read_loans,
+               "loans_elsewhere.csv": read_loans_elsewhere, "leads.csv": read_leads_table}
+    if name == "outcomes.csv":
+        (err,) = read_outcome_file(p).errors
+    else:
+        with pytest.raises(InputError) as caught:
+            readers[name](p)
+        err = caught.value
+    assert (err.row, err.field) == (1, head.split("\n")[0].rsplit(",", 1)[1])
+    assert "'５，００'" in str(err) and "50,000" in str(err)
+
+
 @pytest.mark.parametrize("cell", ["Not there", "not-there", "NOT_THERE", "不在"])
 def test_an_outcome_is_read_as_written_in_a_sheet_or_as_the_app_names_it(
         tmp_path: Path, cell: str) -> None:
@@ -111,6 +159,33 @@ def test_rows_are_named_by_their_number_in_the_file_and_blank_rows_skipped(
                   "L3,c,small_shop,35.5,115.0,,\n")
     with pytest.warns(DataWarning, match="blank"):
         assert list(read_leads_table(good)["source_row"]) == [1, 3]
+
+
+@pytest.mark.parametrize(("name", "body", "width"), [
+    ("leads.csv", LEADS + "L1,a,small_shop,35.5,115.0,,\n", 7),
+    ("history.csv", "lead_id,month,took_loan\nL1,2025-04,1\n", 3),
+    ("loans.csv", "lead_id,month,loan_yuan\nL1,2025-04,5000\n", 3),
+])
+def test_rows_of_empty_cells_after_the_data_are_warned_about_in_every_file(
+        tmp_path: Path, name: str, body: str, width: int) -> None:
+    readers = {"leads.csv": read_leads_table, "history.csv": read_history,
+               "loans.csv": read_loans}
+    sep = "," * (width - 1)
+    # rows 3 and 5: rows of empty cells, as a sheet exports rows whose cells were cleared;
+    # rows 2, 4 and 6: empty lines (the last, a newline too many, as editors write)
+    p = _write(tmp_path / name, body + "\n" + sep + "\n\n" + sep + "\n\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        readers[name](p)
+    said = [str(w.message) for w in caught if "blank" in str(w.message)]
+    assert len(said) == 1 and f"{p}: row(s) 3, 5 are blank; skipped" in said[0]
+    assert "after the data" in said[0]
+    # empty lines after the data are an editor's trailing newlines: nothing to say
+    quiet = _write(tmp_path / f"quiet_{name}", body + "\n\n\r\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        readers[name](quiet)
+    assert not [w for w in caught if "blank" in str(w.message)]
 
 
 def test_one_visit_written_twice_is_recorded_once_or_refused_when_the_rows_disagree(
@@ -172,3 +247,14 @@ def test_a_night_shift_is_said_to_be_unsupported(tmp_path: Path) -> None:
         read_officers(p)
     assert (err.value.row, err.value.field) == (1, "shift_end")
     assert "night shift" in str(err.value) and "not supported" in str(err.value)
+
+
+@pytest.mark.parametrize("sep", [";", "；", "、", " ; "])
+def test_an_officers_skills_and_localities_are_read_as_a_chinese_input_method_types_them(
+        tmp_path: Path, sep: str) -> None:
+    p = _write(tmp_path / "officers.csv", "officer_id,name,start_lat,start_lon,shift_start,"
+               "shift_end,skills,localities\n"
+               f"O1,a,35.5,115.0,08:00,17:00,sheep_farm{sep}cattle_farm,庆北村{sep}庆南村\n")
+    (officer,) = read_officers(p)
+    assert officer.skills == {"sheep_farm", "cattle_farm"}
+    assert officer.localities == {"庆北村", "庆南村"}

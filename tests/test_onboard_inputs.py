@@ -136,6 +136,32 @@ def test_force_keeps_the_lenders_roster_and_name_unless_told(
     assert len(pd.read_csv(root / "officers.csv")) == 3
 
 
+def test_force_keeps_the_lenders_branches_unless_told(
+        demo_dir: Path, tmp_path: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]):
+    root = tmp_path / "c"
+    assert _init(demo_dir, cache_dir, root, "--officers", "2") == 0
+    # the lender puts their real branch in, as a spreadsheet saves it
+    (root / "branches.csv").write_bytes(
+        "branch_id,name,lat,lon\r\nQZ,庆祖镇营业所,35.5183384,115.0186801\r\n".encode("gbk"))
+    edited = (root / "branches.csv").read_bytes()
+    capsys.readouterr()
+    assert _init(demo_dir, cache_dir, root, "--force") == 0
+    assert (root / "branches.csv").read_bytes() == edited
+    assert "branches: branches.csv kept from the county replaced" in capsys.readouterr().out
+    # a kept file is checked as a given one: a bad row is refused, not replaced
+    (root / "branches.csv").write_text("branch_id,name,lat,lon\nQZ,庆祖镇营业所,north,115.0\n",
+                                       encoding="utf-8")
+    assert _init(demo_dir, cache_dir, root, "--force") == 2
+    err = capsys.readouterr().err
+    assert f"file {root / 'branches.csv'}, row 1, field 'lat'" in err
+    assert "kept on --force" in err and "--branches FILE" in err
+    # --branches gives new ones, as asked
+    assert _init(demo_dir, cache_dir, root, "--force", "--branches",
+                 str(demo_dir / "branches.csv")) == 0
+    assert (root / "branches.csv").read_bytes() != edited
+    assert "branches: the " in capsys.readouterr().out
+
+
 def test_villages_in_another_system_than_declared_are_caught_at_init(
         demo_dir: Path, tmp_path: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]):
     villages = tmp_path / "villages.csv"

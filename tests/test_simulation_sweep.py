@@ -223,3 +223,14 @@ def test_cli_sweep_refuses_given_bases_before_reading_the_county(capsys):
     assert main(["-q", "sweep", "no-such-county", "--strategies", "given,branch"]) == 2
     err = capsys.readouterr().err
     assert "'given'" in err and "--strategies" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("typed", ["branch， random", "branch ,random", "branch，random，"])
+def test_cli_sweep_reads_strategies_as_every_command_reads_a_list(capsys, typed):
+    # a full-width comma (a Chinese input method) and spaces separate strategies as they
+    # separate officer ids in `plan --officers`: the sweep gets past them to the county
+    from countyreach.cli import main
+
+    assert main(["-q", "sweep", "no-such-county", "--strategies", typed]) == 2
+    err = capsys.readouterr().err
+    assert "base strategy" not in err and "no-such-county" in err

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 import propensity
+from countyreach.amounts import read_yuan, yuan_text
 from countyreach.csvio import read_csv_table, row_errors, with_row_id
 from countyreach.dates import read_month
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError
@@ -49,18 +50,33 @@ def _read_book(path: Path, ignore: tuple[str, ...] = (),
     for col, why in refuse:
         if col in table.columns:
             raise InputError(why, file=str(p), field=col)
-    # every month as YYYY-MM before the check: "2026-9" compared as text follows "2026-11"
+    # every month as YYYY-MM before the check: "2026-9" compared as text follows "2026-11";
+    # every amount as a plain number: "50,000" would not be one (refusals quote the cell as
+    # typed, full-width digits and all)
+    typed = table.attrs.get("typed", {})
     errors = []
     months = []
     for r, m in table["month"].items():
         try:
-            months.append("" if blank_month and not m else read_month(m))
+            months.append("" if blank_month and not m
+                          else read_month(typed.get((int(r), "month"), m)))
         except InputError as exc:
             errors.append(InputError(exc.reason + ("; blank: checked, no loan elsewhere"
                                                    if blank_month else ""),
                                      file=str(p), row=int(r), field="month"))
             months.append("")
     table = table.assign(month=months)
+    if "loan_yuan" in table.columns:
+        bad_month = {e.row for e in errors}  # a row's first problem only
+        for r, cell in table["loan_yuan"].items():
+            if int(r) in bad_month:
+                continue
+            try:
+                read_yuan(typed.get((int(r), "loan_yuan"), cell), "loan_yuan")
+            except InputError as exc:
+                errors.append(InputError(exc.reason, file=str(p), row=int(r),
+                                         field="loan_yuan"))
+        table = table.assign(loan_yuan=table["loan_yuan"].map(yuan_text))
     whole = None
     if not errors:
         try:
@@ -73,9 +89,9 @@ def _read_book(path: Path, ignore: tuple[str, ...] = (),
                 _warn_repeats(p, table)
             return book
     # Every bad row in one error, so a spreadsheet is fixed in one pass.
-    bad_month = {e.row for e in errors}
+    bad_cell = {e.row for e in errors}
     for i in range(len(table)):
-        if int(table.index[i]) in bad_month:
+        if int(table.index[i]) in bad_cell:
             continue
         try:
             check(table.iloc[[i]])

@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from countyreach.errors import AccessDenied, InputError
+from countyreach.input_warnings import collected
 from countyreach.io import (
     County,
     load_county,
@@ -118,6 +119,9 @@ class CountyImport:
     loans_elsewhere_none: int | None = None
     #: Rows of ``loans_elsewhere.csv`` about leads whose personal data was erased: not kept.
     loans_elsewhere_erased: int = 0
+    #: The folder's input warnings (soft problems of its files: a phone Excel rounded, a
+    #: blank row, a lead far from the roads), each once, as planning from the files says them.
+    input_warnings: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         """A short report, one line per part."""
@@ -149,7 +153,9 @@ class CountyImport:
                 + (f", {self.loans_elsewhere_erased} row(s) of leads erased earlier: not kept"
                    if self.loans_elsewhere_erased else ""),
                 f"  loan rule: no visit for a loan within {self.loan_rule_months} months of "
-                "one from us"]
+                "one from us",
+                *([f"  input warnings: {len(self.input_warnings)} (each one line, "
+                   "'countyreach: warning: FILE: ...')"] if self.input_warnings else [])]
 
 
 @dataclass(frozen=True)
@@ -221,11 +227,21 @@ class DailyLoop:
         without one, in ``loans_elsewhere_none``) are kept the same way; a folder without
         the file leaves the county none.
 
+        Every input warning of the folder's files (the leads file's, the roster's, the
+        loan files') is in the report (:attr:`CountyImport.input_warnings`), said once,
+        instead of only reaching whoever listens to Python's warnings.
+
         Raises
         ------
         InputError
             A bad manifest, file, row or field (nothing of a refused file is stored).
         """
+        # a refused import still says what it found before (as it did before it collected)
+        with collected(reissue_on_error=True) as notes:
+            done = self._import_folder(session, folder)
+        return replace(done, input_warnings=tuple(notes))
+
+    def _import_folder(self, session: Session, folder: str | Path) -> CountyImport:
         county = load_county(folder)
         cid = county.county_id
         history = pd.DataFrame()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from countyreach.amounts import read_yuan, yuan_text
 from countyreach.csvio import read_csv_table, row_errors, with_row_id
 from countyreach.dates import read_date, read_month
 from countyreach.errors import DroppedRowWarning, InputError, RowErrors
@@ -52,7 +53,8 @@ def read_outcome_file(path: str | Path) -> OutcomeFile:
     Cells are read as a lender's sheet writes them: days as ``2026-11-24``, ``2026/11/24`` or
     ``2026年11月24日`` (:func:`countyreach.dates.read_date`), months as
     :func:`countyreach.dates.read_month` reads them, outcome codes in any case
-    (``Approved``), amounts with thousands separators (``50,000``, ``50，000``). Each
+    (``Approved``), amounts as :func:`countyreach.amounts.read_yuan` reads them (``50,000``,
+    ``５０，０００``, ``¥50,000``). Each
     visit's ``outcome_id`` is made from its content, so importing the file again records
     nothing new. A visit (county, day, lead) written twice alike is recorded once, with a
     :class:`DroppedRowWarning`; written twice differently it is an error naming both rows.
@@ -76,9 +78,10 @@ def read_outcome_file(path: str | Path) -> OutcomeFile:
     visits, rows, errors = [], [], []
     first: dict[tuple[str, str, str], tuple[int, dict[str, Any]]] = {}
     again: list[str] = []
+    typed = df.attrs.get("typed", {})
     for i, rec in zip(df.index, df.to_dict(orient="records"), strict=True):
         try:
-            visit = _visit(rec)
+            visit = _visit(rec, typed.get((int(i), "amount_yuan")))
         except InputError as exc:
             errors.append(with_row_id(InputError(exc.reason, file=str(p), row=int(i),
                                                  field=exc.field), rec))
@@ -140,10 +143,15 @@ def outcome_code(text: str) -> str:
     return code
 
 
-def _visit(rec: Mapping[str, str]) -> dict[str, Any]:
-    """One row's visit: the keyword arguments of ``record_outcome`` but its id."""
+def _visit(rec: Mapping[str, str], amount_typed: str | None = None) -> dict[str, Any]:
+    """One row's visit: the keyword arguments of ``record_outcome`` but its id
+    (``amount_typed``: the amount cell as typed, where reading changed it)."""
     def opt(col: str) -> str:
         return (rec.get(col) or "").strip()
+
+    # refused quoting the cell as typed; kept as text (the store checks the range), as
+    # plain digits: "50000" as before, so a file imported again keeps its outcome ids
+    read_yuan(amount_typed or opt("amount_yuan"), "amount_yuan")
 
     return dict(
         county_id=rec["county_id"].strip(),
@@ -155,20 +163,10 @@ def _visit(rec: Mapping[str, str]) -> dict[str, Any]:
         follow_up_on=read_date(opt("follow_up_on"), "follow_up_on") if opt("follow_up_on")
         else None,
         reason=rec.get("reason", ""),
-        amount_yuan=_amount(opt("amount_yuan")) or None,
+        amount_yuan=yuan_text(opt("amount_yuan")) or None,
         other_loan_month=read_month(opt("other_loan_month"), "other_loan_month")
         if opt("other_loan_month") else None,
         other_loan_asked=_flag(rec.get("other_loan_asked", ""), False, "other_loan_asked"))
-
-
-# Thousands grouped by ',' (a full-width '，' is made ',' by the reader): 50,000 or
-# 1,250,000.5; "5,00" is no grouping and is left for the amount check to refuse.
-_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
-
-
-def _amount(text: str) -> str:
-    """An amount's text without its thousands separators (the store checks the number)."""
-    return text.replace(",", "") if _GROUPED.match(text) else text
 
 
 def located(exc: InputError, path: Path) -> InputError:

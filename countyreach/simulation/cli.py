@@ -22,6 +22,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from countyreach.arglists import id_list
 from countyreach.simulation.policies import Policy
 from countyreach.simulation.scenario import BaseStrategy, Team, parse_base_strategy
 
@@ -36,7 +37,7 @@ def parse_officers(text: str) -> list[int]:
     form = f"expected officers like 6, 2,4,8 or 2:30:2 (start:stop:step), got {text!r}"
     try:
         parts = [int(p) for p in text.split(":")] if ":" in text else None
-        out = [] if parts else [int(p) for p in text.split(",") if p.strip()]
+        out = [] if parts else [int(p) for p in id_list(text)]
     except ValueError:
         raise InputError(form, field="--officers") from None
     if parts:
@@ -83,7 +84,7 @@ def parse_seeds(text: str) -> list[int]:
     from countyreach.errors import InputError
 
     try:
-        out = [int(p) for p in text.split(",") if p.strip()]
+        out = [int(p) for p in id_list(text)]
     except ValueError:
         raise InputError(f"expected seeds like 0 or 0,1,2, got {text!r}",
                          field="seeds") from None
@@ -204,8 +205,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     check_run_args(args)
     seeds, officers = parse_seeds(args.seeds), parse_officers(args.officers)
-    strategies = [parse_base_strategy(s.strip()) for s in args.strategies.split(",")
-                  if s.strip()]
+    try:
+        strategies = [parse_base_strategy(s) for s in id_list(args.strategies)]
+    except InputError as exc:  # named by the option the user typed
+        raise InputError(exc.reason, field="--strategies") from None
     if BaseStrategy.GIVEN in strategies:
         # given bases are one per officer of a fixed team; a sweep varies the team size
         raise InputError("base strategy 'given' needs one base per officer, which a sweep "

@@ -14,6 +14,7 @@ from typing import TypeVar, overload
 
 import numpy as np
 
+from countyreach.amounts import read_yuan
 from countyreach.dates import check_date
 from countyreach.errors import InputError
 
@@ -78,19 +79,16 @@ def check_amount_yuan(value: float | str | None) -> float | None:
     Raises
     ------
     InputError
-        Naming ``amount_yuan`` for text that is not a number, or a number outside
+        Naming ``amount_yuan`` for text that is no amount (as
+        :func:`countyreach.amounts.read_yuan` reads one: ``50,000`` is), or a number outside
         ``[0, AMOUNT_MAX_YUAN]``.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
         raise InputError("amount must be a number of yuan", field="amount_yuan")
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            raise InputError(f"amount must be a number of yuan, got {value!r}",
-                             field="amount_yuan") from None
+    if isinstance(value, str):  # a form's text, read as every file's amount is
+        value = read_yuan(value, "amount_yuan")
     if not isinstance(value, (int, float, np.integer, np.floating)):
         raise InputError("amount must be a number of yuan", field="amount_yuan")
     v = float(value)
