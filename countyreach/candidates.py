@@ -8,16 +8,18 @@ for them only. The rest are reported as ranked below the day (with the value the
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 import geo
-from routing.problem import Officer
+from routing.plan import DroppedLead, DropReason
+from routing.problem import Officer, RoutingProblem
 
-__all__ = ["CANDIDATE_MIN", "CANDIDATES_PER_VISIT", "Candidates", "choose_candidates"]
+__all__ = ["CANDIDATE_MIN", "CANDIDATES_PER_VISIT", "Candidates", "choose_candidates",
+           "held_back_leads", "offer_day"]
 
 #: Never fewer candidates than this: below it the matrix is cheap whatever the table's size.
 CANDIDATE_MIN = 1_000
@@ -86,3 +88,61 @@ def choose_candidates(table: pd.DataFrame, scores: pd.DataFrame,
     keep |= np.isin(ids, np.asarray(list(pinned), dtype=str))
     held = {str(i): float(v) for i, v in zip(ids[~keep], value[~keep], strict=True)}
     return Candidates(tuple(ids[keep]), held)
+
+
+def offer_day(leads: pd.DataFrame, scores: pd.DataFrame, officers: Sequence[Officer], *,
+              pins: Iterable[str] = (), exclude: Iterable[str] = ()) -> Candidates:
+    """The day's offer, as every planning path makes it (a fresh day, a re-plan of a
+    published one, the app's and the command line's).
+
+    Parameters
+    ----------
+    leads : pandas.DataFrame
+        The county's whole lead table (``pinned_officer_id`` optional).
+    scores : pandas.DataFrame
+        ``lead_id``, ``value_yuan``.
+    officers : sequence of Officer
+        The officers planned today.
+    pins : iterable of str
+        Leads pinned today (appointments, follow-ups, visited stops): always offered.
+    exclude : iterable of str
+        Leads not offered at all (the store's rules, the do-not-visit list); a pinned lead
+        should not be among them.
+
+    Returns
+    -------
+    Candidates
+        What :func:`choose_candidates` offers of the leads not excluded; the build of the
+        problem excludes ``held_back`` too.
+    """
+    table = leads[~leads["lead_id"].isin(set(exclude))]
+    own = table.get("pinned_officer_id", pd.Series("", index=table.index))
+    pinned = [*pins, *table.loc[own.fillna("").astype(str) != "", "lead_id"].astype(str)]
+    return choose_candidates(table, scores, officers, pinned=pinned)
+
+
+def held_back_leads(problem: RoutingProblem, held_back: Mapping[str, float],
+                    off_roads: Mapping[str, str]) -> tuple[DroppedLead, ...]:
+    """The leads a plan leaves out before the solver sees them, each with its reason.
+
+    Parameters
+    ----------
+    problem : RoutingProblem
+        What was offered.
+    held_back : mapping lead_id -> value
+        :attr:`Candidates.held_back`.
+    off_roads : mapping lead_id -> reason
+        Leads too far from the roads to be placed.
+
+    Returns
+    -------
+    tuple of DroppedLead
+    """
+    # Most valuable first: a manager reading the list looks for what a bigger team would get.
+    ranked = sorted(held_back.items(), key=lambda kv: (-kv[1], kv[0]))
+    return (*(DroppedLead(lid, DropReason.BELOW_CANDIDATES,
+                          f"¥{v:,.0f}: ranked below the {len(problem.leads):,} leads offered "
+                          "today by value per minute of the drive and the visit")
+              for lid, v in ranked),
+            *(DroppedLead(lid, DropReason.OFF_ROADS, why) for lid, why in off_roads.items()
+              if lid not in problem.lead_by_id))

@@ -188,7 +188,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     # The plan file is the day's report: what was snapped, skipped or ignored in the input
     # travels with the plan it shaped, not only with this terminal's scrollback.
     plan = replace(day.plan, meta={**day.plan.meta, "input_warnings": notes})
-    files = write_plan_files(day.problem, plan, out, crs=day.county.county.crs)
+    files = write_plan_files(day.problem, plan, out, crs=day.county.county.crs,
+                             scores=day.scores)
     print(summary_text(day.problem, plan))
     print()
     print(f"Value basis: {plan.meta.get('value_basis', 'n/a')}")

@@ -29,7 +29,7 @@ import pandas as pd
 import geo
 import propensity
 import routing
-from countyreach.candidates import choose_candidates
+from countyreach.candidates import held_back_leads, offer_day
 from countyreach.dates import county_today, parse_date
 from countyreach.errors import (
     DataWarning,
@@ -72,7 +72,7 @@ from countyreach.table_checks import (
 )
 from geo.types import Location, TravelMatrix
 from routing.params import SolveParams
-from routing.plan import DroppedLead, DropReason, Plan, Violation
+from routing.plan import Plan, Violation
 from routing.problem import (
     Depot,
     Lead,
@@ -511,11 +511,9 @@ def plan_day(
     t = time.perf_counter()
     working = [o for o in data.officers if officer_ids is None or o.officer_id in officer_ids]
     dnv |= set(exclude)
-    table = data.leads[~data.leads["lead_id"].isin(dnv)]
-    pinned = [*(pins or {}), *table.loc[table.get("pinned_officer_id", pd.Series(dtype=str))
-                                         .fillna("").astype(str) != "", "lead_id"]]
     # Travel times for the day's candidates only: memory stays linear in the lead table.
-    chosen = choose_candidates(table, scores, working or data.officers, pinned=pinned)
+    chosen = offer_day(data.leads, scores, working or data.officers, pins=pins or {},
+                       exclude=dnv)
     problem = build_problem(data, scores, plan_date=day, rules=rules or RoutingRules(),
                             officer_ids=officer_ids, pins=pins,
                             exclude=dnv | set(chosen.held_back))
@@ -564,14 +562,8 @@ def solve_day(data: CountyData, problem: RoutingProblem, scores: pd.DataFrame,
     t = time.perf_counter()
     params = params or SolveParams()
     plan = routing.solve(problem, params)
-    below = min((held_back or {}).values(), default=0.0)
-    plan = replace(plan, dropped=(*plan.dropped, *(
-        DroppedLead(lid, DropReason.BELOW_CANDIDATES,
-                    f"¥{v:,.0f}: ranked below the {len(problem.leads):,} leads offered "
-                    f"today (lowest held back ¥{below:,.0f})")
-        for lid, v in (held_back or {}).items()), *(
-        DroppedLead(lid, DropReason.OFF_ROADS, why) for lid, why in data.skipped_leads.items()
-        if lid not in problem.lead_by_id)))
+    plan = replace(plan, dropped=(*plan.dropped, *held_back_leads(
+        problem, held_back or {}, data.skipped_leads)))
     times["solve_s"] = time.perf_counter() - t
     plan, violations = routing.checked_plan(problem, plan)
     times["total_s"] = time.perf_counter() - (t if started is None else started)

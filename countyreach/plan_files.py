@@ -156,7 +156,8 @@ def left_out(problem: RoutingProblem, plan: Plan,
              scores: pd.DataFrame | None = None) -> list[LeftOut]:
     """Every lead left out of ``plan``, once each: first those the store's rules left out
     before planning (``plan.meta["left_out_leads"]``; name and value from ``scores``, since
-    the problem does not hold them), then the plan's own leads left out. ``dropped.csv``
+    the problem does not hold them), then the plan's own leads left out (those held back
+    before the solver also named and valued from ``scores``). ``dropped.csv``
     and the manager page's table are both built from it."""
     leads = problem.lead_by_id
     ruled = plan.meta.get("left_out_leads")
@@ -175,8 +176,15 @@ def left_out(problem: RoutingProblem, plan: Plan,
         if d.lead_id in ruled_ids:  # one row per lead: the store's rule says why first
             continue
         ld = leads.get(d.lead_id)
-        out.append(LeftOut(d.lead_id, ld.name if ld else "", ld.village if ld else "",
-                           ld.value_yuan if ld else None, dropped=d))
+        if ld is not None:
+            out.append(LeftOut(d.lead_id, ld.name, ld.village, ld.value_yuan, dropped=d))
+            continue
+        # held back before the solver (or off the roads): the day's scores know the lead
+        row = known.loc[d.lead_id] if known is not None and d.lead_id in known.index else None
+        out.append(LeftOut(d.lead_id, "" if row is None else str(row["name"]),
+                           "" if row is None else str(row["village"]),
+                           None if row is None or pd.isna(row["value_yuan"])
+                           else float(row["value_yuan"]), dropped=d))
     return out
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +13,11 @@ import pytest
 
 from countyreach.candidates import choose_candidates
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError
-from countyreach.pipeline import load_county_data, plan_day
+from countyreach.pipeline import DayPlan, load_county_data, plan_day
+from countyreach.plan_files import left_out
+from countyreach.services.loop import DailyLoop
 from routing import DropReason
+from tests.conftest import LOOP_PARAMS, LOOP_RULES
 
 DATE = "2026-11-24"
 
@@ -96,8 +101,8 @@ def test_candidates_are_chosen_by_value_per_minute_with_appointments_kept(
     assert offered.median() > np.median(list(chosen.held_back.values()))
 
 
-def test_a_large_table_gets_a_matrix_for_its_candidates_only(
-        county_copy: Path, cache_dir: Path):
+def _six_times_the_leads(county_copy: Path) -> None:
+    """The county's leads.csv six times over (2,400 leads: more than a day's candidates)."""
     base = pd.read_csv(county_copy / "leads.csv", dtype=str, keep_default_na=False)
     rng = np.random.default_rng(0)
     parts = []
@@ -112,9 +117,9 @@ def test_a_large_table_gets_a_matrix_for_its_candidates_only(
                 lambda x: f"{x:.7f}")
         parts.append(part)
     pd.concat(parts).to_csv(county_copy / "leads.csv", index=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataWarning)
-        day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
+
+
+def _only_candidates_get_travel_times(day: DayPlan) -> None:
     n = len(day.county.leads)
     assert len(day.problem.leads) < n
     assert len(day.problem.matrix) == len(day.problem.leads) + 2 * len(day.problem.officers)
@@ -122,5 +127,39 @@ def test_a_large_table_gets_a_matrix_for_its_candidates_only(
     accounted = set(day.plan.visited_lead_ids) | set(reasons)
     assert accounted == set(day.county.leads["lead_id"])  # a reason for every lead left out
     assert sum(r is DropReason.BELOW_CANDIDATES for r in reasons.values()) == n - len(
-        day.problem.leads)
+        day.problem.leads) - len(day.plan.meta.get("left_out_leads", ()))
     assert day.ok
+    # dropped.csv's rows: each lead held back with its name and value, the most valuable first
+    held = [x for x in left_out(day.problem, day.plan, day.scores)
+            if x.dropped is not None and x.dropped.reason is DropReason.BELOW_CANDIDATES]
+    assert held and all(x.name and x.value_yuan is not None for x in held)
+    values = [x.value_yuan or 0.0 for x in held]
+    assert values == sorted(values, reverse=True)
+
+
+def test_a_large_table_gets_a_matrix_for_its_candidates_only(
+        county_copy: Path, cache_dir: Path):
+    _six_times_the_leads(county_copy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
+    _only_candidates_get_travel_times(day)
+
+
+def test_a_large_table_in_the_store_gets_a_matrix_for_its_candidates_only(
+        county_copy: Path, loop_at: Callable[[dt.datetime], DailyLoop]):
+    """Planned from the store, fresh and again once published with a visit made, as the
+    command line and the manager page plan it (the matrix once grew with the whole table)."""
+    _six_times_the_leads(county_copy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        loop = loop_at(dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC))
+    admin = loop.store.operator_session()
+    first = loop.plan(admin, "qingzu", DATE, publish=True, params=LOOP_PARAMS, rules=LOOP_RULES)
+    _only_candidates_get_travel_times(first.day)
+    made = next(r for r in first.day.plan.routes if r.stops).stops[0]
+    loop.record_outcome(admin, county_id="qingzu", plan_date=DATE, lead_id=made.lead_id,
+                        outcome="not_interested")
+    again = loop.plan(admin, "qingzu", DATE, params=LOOP_PARAMS, rules=LOOP_RULES)
+    assert again.day.problem.visited_routes  # the re-plan around the visit made
+    _only_candidates_get_travel_times(again.day)

@@ -26,6 +26,7 @@ import pandas as pd
 
 import propensity
 import routing
+from countyreach.candidates import held_back_leads, offer_day
 from countyreach.pipeline import (
     CountyData,
     DayPlan,
@@ -113,7 +114,8 @@ class VisitedStops:
 
     def solve(self, data: CountyData, problem: RoutingProblem, scores: pd.DataFrame,
               params: SolveParams, timings: Mapping[str, float] | None = None, *,
-              started: float | None = None) -> DayPlan:
+              started: float | None = None,
+              held_back: Mapping[str, float] | None = None) -> DayPlan:
         """Solve ``problem`` keeping the fixed stops, and check the plan.
 
         Parameters
@@ -128,6 +130,9 @@ class VisitedStops:
             Stage timings so far (``solve_s`` and ``total_s`` are added).
         started : float, optional
             ``time.perf_counter()`` when the whole job started.
+        held_back : mapping lead_id -> value, optional
+            Leads not offered to the solver (:func:`countyreach.candidates.offer_day`),
+            listed among the leads left out.
 
         Returns
         -------
@@ -138,7 +143,8 @@ class VisitedStops:
             :attr:`routing.RoutingProblem.visited_routes`.
         """
         if self.published is None or not (self.fixed or self.now_s is not None):
-            return solve_day(data, problem, scores, timings, started=started, params=params)
+            return solve_day(data, problem, scores, timings, started=started, params=params,
+                             held_back=held_back)
         times = dict(timings or {})
         t = time.perf_counter()
         # The visits made are history: the checker judges them as they were made, not
@@ -148,6 +154,8 @@ class VisitedStops:
         plan = solve_around(problem, self.published, self.fixed, params, self.now_s)
         if self.now_s is not None:
             plan = replace(plan, meta={**plan.meta, "replanned_at": hhmm(self.now_s)})
+        plan = replace(plan, dropped=(*plan.dropped, *held_back_leads(
+            problem, held_back or {}, data.skipped_leads)))
         times["solve_s"] = time.perf_counter() - t
         plan, violations = routing.checked_plan(problem, plan)
         times["total_s"] = time.perf_counter() - (t if started is None else started)
@@ -222,14 +230,20 @@ def plan_store_day(data: CountyData, scores: pd.DataFrame, visits: VisitedStops,
     """
     pins = {**dict(pins or {}), **visits.pins}
     officers = None if officer_ids is None else visits.officers(officer_ids)
+    exclude = set(left_out) - set(pins)
+    # Travel times for the day's candidates only, as a fresh day's plan: a county of 20,000
+    # leads would otherwise need a matrix of 3 GB per copy.
+    chosen = offer_day(data.leads, scores, [o for o in data.officers
+                                            if officers is None or o.officer_id in officers]
+                       or data.officers, pins=pins, exclude=exclude)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a pin to an absent officer falls back to all
         problem = build_problem(data, scores, plan_date=plan_date, rules=rules,
                                 officer_ids=officers, pins=pins,
-                                exclude=set(left_out) - set(pins))
+                                exclude=exclude | set(chosen.held_back))
     if officer_ids is not None:
         problem = visits.finish_off_duty(problem, officer_ids)
-    return visits.solve(data, problem, scores, params)
+    return visits.solve(data, problem, scores, params, held_back=chosen.held_back)
 
 
 def plan_manager_day(data: CountyData, visits: VisitedStops, rules_of_day: DayRules | None,
