@@ -9,7 +9,10 @@ field, not with a ``KeyError``.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,7 @@ from routing.problem import (
 
 __all__ = [
     "FORMAT_VERSION",
+    "MATRIX_ENCODING",
     "lead_to_dict",
     "lead_from_dict",
     "officer_to_dict",
@@ -45,6 +49,11 @@ __all__ = [
 ]
 
 FORMAT_VERSION = 1
+#: How a problem's travel matrix is written: little-endian int64 (exact for any value the
+#: matrix holds; zlib packs the high zero bytes), zlib, base64. A day of
+#: 45 officers has 4,400 nodes; as JSON lists its two matrices took 368 MB on disk and, read
+#: back as Python ints, gigabytes of memory. Files with plain lists are still read.
+MATRIX_ENCODING = "int64le+zlib+base64"
 
 
 def _window(d: Mapping[str, Any]) -> TimeWindow:
@@ -175,10 +184,35 @@ def problem_to_dict(problem: RoutingProblem) -> dict[str, Any]:
         "officers": [officer_to_dict(o) for o in problem.officers],
         "matrix": {
             "node_ids": list(problem.matrix.node_ids),
-            "duration_s": problem.matrix.duration_s.tolist(),
-            "distance_m": problem.matrix.distance_m.tolist(),
+            "encoding": MATRIX_ENCODING,
+            "duration_s": _encode_matrix(problem.matrix.duration_s),
+            "distance_m": _encode_matrix(problem.matrix.distance_m),
         },
     }
+
+
+def _encode_matrix(a: np.ndarray) -> str:
+    raw = np.ascontiguousarray(a, dtype="<i8").tobytes()
+    return base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
+
+
+def _decode_matrix(m: Mapping[str, Any], key: str) -> np.ndarray:
+    value = m[key]
+    n = len(m["node_ids"])
+    if m.get("encoding") is None:  # a file written before the matrix was encoded
+        return np.asarray(value, dtype=np.int64)
+    if m["encoding"] != MATRIX_ENCODING:
+        raise InputError(f"matrix encoding {m['encoding']!r} is not supported "
+                         f"(this countyreach reads {MATRIX_ENCODING!r})", field="matrix.encoding")
+    try:
+        raw = zlib.decompress(base64.b64decode(str(value), validate=True))
+    except (binascii.Error, zlib.error, ValueError):
+        raise InputError("the travel matrix is damaged (not valid base64 zlib data)",
+                         field=f"matrix.{key}") from None
+    if len(raw) != 8 * n * n:
+        raise InputError(f"the travel matrix holds {len(raw) // 8:,} numbers, not {n}×{n}",
+                         field=f"matrix.{key}")
+    return np.frombuffer(raw, dtype="<i8").reshape(n, n).astype(np.int64)
 
 
 def _rules_from_dict(d: Mapping[str, Any]) -> RoutingRules:
@@ -197,8 +231,8 @@ def problem_from_dict(d: Mapping[str, Any]) -> RoutingProblem:
     m = d["matrix"]
     matrix = TravelMatrix(
         tuple(m["node_ids"]),
-        np.asarray(m["duration_s"], dtype=np.int64),
-        np.asarray(m["distance_m"], dtype=np.int64),
+        _decode_matrix(m, "duration_s"),
+        _decode_matrix(m, "distance_m"),
     )
     return RoutingProblem(
         leads=tuple(lead_from_dict(x) for x in d["leads"]),
