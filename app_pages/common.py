@@ -48,6 +48,7 @@ from countyreach.services.visited import VisitedStops
 from countyreach.services.visited import visited_stops as visited_stops_of
 from countyreach.services.workspace import (
     PlanningModel,
+    app_now,
     counties_for,
     county_folders,
     open_store,
@@ -568,7 +569,7 @@ def today() -> dt.date:
     list at 07:30 must see that day's, not yesterday's on a server that keeps UTC."""
     from countyreach.dates import county_today
 
-    return dt.date.fromisoformat(county_today())
+    return dt.date.fromisoformat(county_today(app_now()))
 
 
 def url_date() -> dt.date | None:
