@@ -404,6 +404,9 @@ def current_day() -> pipeline.DayPlan | None:
 
 def set_day(day: pipeline.DayPlan) -> None:
     """Make ``day`` this session's plan, with its road legs for the map."""
+    # "Plan published: … vN" spoke of the plan it replaces: under a new draft it would say
+    # the draft is what the officers have
+    st.session_state.pop("published_version", None)
     st.session_state["day"] = day
     st.session_state["legs"] = pipeline.route_legs(day.county, day.problem, day.plan)
 
