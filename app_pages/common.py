@@ -48,6 +48,7 @@ from countyreach.services.visited import VisitedStops
 from countyreach.services.visited import visited_stops as visited_stops_of
 from countyreach.services.workspace import (
     PlanningModel,
+    app_now,
     counties_for,
     county_folders,
     open_store,
@@ -403,6 +404,9 @@ def current_day() -> pipeline.DayPlan | None:
 
 def set_day(day: pipeline.DayPlan) -> None:
     """Make ``day`` this session's plan, with its road legs for the map."""
+    # "Plan published: … vN" spoke of the plan it replaces: under a new draft it would say
+    # the draft is what the officers have
+    st.session_state.pop("published_version", None)
     st.session_state["day"] = day
     st.session_state["legs"] = pipeline.route_legs(day.county, day.problem, day.plan)
 
@@ -568,7 +572,7 @@ def today() -> dt.date:
     list at 07:30 must see that day's, not yesterday's on a server that keeps UTC."""
     from countyreach.dates import county_today
 
-    return dt.date.fromisoformat(county_today())
+    return dt.date.fromisoformat(county_today(app_now()))
 
 
 def url_date() -> dt.date | None:

@@ -49,9 +49,17 @@ def render() -> None:
     """Plan the day: officers, optimise, map with routes, KPIs, adjust, publish."""
     L = ui.lang()
     st.title(t("page_manager", L))
+    # the do-not-visit confirmation goes on the lead card, where the manager clicked (the
+    # top of the page is out of sight then); here only when no card shows it
+    notice = st.empty()
+    _render_page(L)
     done = st.session_state.pop("dnv_message", None)
     if done:
-        st.success(done, icon=":material/do_not_disturb_on:")
+        notice.success(done, icon=":material/do_not_disturb_on:")
+
+
+def _render_page(L: str) -> None:
+    """Everything below the title (``render``'s, in the session's language ``L``)."""
     data = ui.load_county()
     if data is None:
         return
@@ -301,6 +309,12 @@ def _refused(day: pipeline.DayPlan, lead_id: str) -> None:
     L = ui.lang()
     signed = ui.signed_in()
     if signed is None:
+        return
+    done = st.session_state.pop("dnv_message", None)
+    if done:
+        st.success(done, icon=":material/do_not_disturb_on:")
+    if lead_id in ui.do_not_visit():  # listed already: say so, nothing to press again
+        st.caption(t("dnv_listed", L))
         return
     with st.expander(t("dnv_title", L), icon=":material/do_not_disturb_on:"):
         reason = st.text_input(t("dnv_reason", L), key="dnv_reason", max_chars=200)

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 import unicodedata
+from collections.abc import Callable
 
 from countyreach.errors import InputError
 
 __all__ = ["check_date", "parse_date", "read_date", "read_month", "county_today", "is_ahead",
-           "check_visit_made", "CHINA_TZ", "MONTH_FORMS"]
+           "check_visit_made", "running_clock", "CHINA_TZ", "MONTH_FORMS"]
 
 # ISO's basic form (20261124) and week dates are refused: a lender types the extended form,
 # and anything else is likelier a typo than a date.
@@ -216,3 +218,25 @@ def check_visit_made(value: object, now: dt.datetime | None = None,
                          f"{county_today(now)}): an outcome is recorded on the day of the "
                          "visit or later", field=field_name)
     return day
+
+
+def running_clock(start: dt.datetime) -> Callable[[], dt.datetime]:
+    """A clock that reads ``start`` now and runs on at the wall clock's pace.
+
+    For an app that replays a working day whatever the hour (a training session, a browser
+    test): ``Settings.clock`` (``COUNTYREACH_CLOCK``).
+
+    Parameters
+    ----------
+    start : datetime
+        Timezone-aware (a naive one is taken as UTC).
+
+    Returns
+    -------
+    callable
+        Returns the clock's time, UTC and timezone-aware.
+    """
+    began = time.monotonic()
+    first = (start if start.tzinfo is not None else start.replace(tzinfo=dt.UTC)).astimezone(
+        dt.UTC)
+    return lambda: first + dt.timedelta(seconds=time.monotonic() - began)

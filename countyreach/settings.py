@@ -7,6 +7,7 @@ deployment fails with a message naming the variable rather than deep inside a pa
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from functools import lru_cache
@@ -59,6 +60,12 @@ class Settings(BaseSettings):
         address of a running Dask scheduler (``tcp://host:8786``).
     scheduler_workers : int
         Worker processes of the ``local`` cluster (``COUNTYREACH_SCHEDULER_WORKERS``).
+    clock : datetime or None
+        The moment the app's clock starts at (``COUNTYREACH_CLOCK``, ISO 8601 with its zone,
+        ``2026-11-24T10:30+08:00``); it then runs on. For a training session or a browser
+        test that replays a working day whatever the hour: the app's today, the store's
+        times (sessions, outcomes, audit) and the manager's "from now" follow it. Unset
+        (the default): the wall clock.
     """
 
     model_config = SettingsConfigDict(env_prefix="COUNTYREACH_", extra="ignore",
@@ -79,11 +86,24 @@ class Settings(BaseSettings):
     stale_model: Literal["retrain", "warn", "refuse"] = "retrain"
     scheduler: str = ""
     scheduler_workers: int = Field(default=2, ge=1, le=256)
+    clock: dt.datetime | None = None
 
     @field_validator("cache", "home", mode="before")
     @classmethod
     def _empty_is_unset(cls, v: object) -> object:
         return None if v == "" else v
+
+    @field_validator("clock", mode="before")
+    @classmethod
+    def _empty_clock_is_unset(cls, v: object) -> object:
+        return None if v == "" else v
+
+    @field_validator("clock", mode="after")
+    @classmethod
+    def _clock_has_a_zone(cls, v: dt.datetime | None) -> dt.datetime | None:
+        if v is not None and v.tzinfo is None:
+            raise ValueError("give the time zone, e.g. 2026-11-24T10:30+08:00")
+        return v
 
     @field_validator("scheduler", mode="after")
     @classmethod

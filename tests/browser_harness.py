@@ -1,6 +1,8 @@
-"""What the browser journeys (``tests/test_browser_app.py``) share: the app server they run,
-the Chromium they drive, and the steps every journey takes (sign in, switch language, open a
-page from the sidebar, wait until the script is idle, take a screenshot)."""
+"""What the browser journeys (``tests/test_browser_*.py``) share: the app server they run,
+the Chromium they drive, the demo accounts, and the steps every journey takes (sign in,
+switch language, open a page from the sidebar, wait until the script is idle, take a
+screenshot). A module takes the ``browser`` fixture by importing :func:`browser_fixture`
+and defines its own ``server`` (its store, its environment)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +52,44 @@ def chromium() -> str:
     pytest.skip("Chromium is not installed (apt-get install chromium)")
 
 
+@pytest.fixture(scope="module", name="browser")
+def browser_fixture() -> Iterator[Any]:
+    """``browser``: Chromium for the module (skips, or fails in CI, without one). A module
+    imports this name; its tests ask for ``browser``."""
+    from playwright.sync_api import sync_playwright
+
+    path = chromium()
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def create_demo_accounts(browser: Any, url: str) -> list[str]:
+    """Create the demo accounts through the sign-in page's demo box; their usernames."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport=DESKTOP)
+    try:
+        page.goto(f"{url}/?lang=en", wait_until="domcontentloaded")
+        # Until the first run ends the page may not be connected yet: a click then is lost
+        # (CI, 2026-12-04, under load: the button was pressed and nothing came back).
+        idle(page)
+        page.get_by_text("Try the demo").click()
+        page.get_by_role("button", name="Create the demo accounts").click()
+        idle(page)
+        expect(page.get_by_text("Demo accounts ready:")).to_be_visible(timeout=60_000)
+        idle(page)
+        expect(page.get_by_role("button", name="Sign in as demo-o01")).to_be_visible()
+        shot(page, "signin-desktop")
+        return [b.inner_text().removeprefix("Sign in as ").strip() for b in
+                page.get_by_role("button", name=re.compile("^Sign in as ")).all()]
+    finally:
+        page.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -58,7 +99,7 @@ def free_port() -> int:
 class AppServer:
     """``streamlit run app.py`` on a fixed port and store, which a test may restart."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workdir = workdir
@@ -67,7 +108,8 @@ class AppServer:
         self.env = {**os.environ, "COUNTYREACH_CACHE": cache, "PYTHONPATH": str(REPO),
                     "COUNTYREACH_BASEMAP": "0",  # offline map even where tiles answer
                     "COUNTYREACH_DB": f"sqlite:///{workdir / 'store.db'}",
-                    "COUNTYREACH_TIME_LIMIT": os.environ.get("COUNTYREACH_TIME_LIMIT", "2")}
+                    "COUNTYREACH_TIME_LIMIT": os.environ.get("COUNTYREACH_TIME_LIMIT", "2"),
+                    **(env or {})}
         self.env.pop("COUNTYREACH_STORE", None)
         self.proc: subprocess.Popen[bytes] | None = None
 

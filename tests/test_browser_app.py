@@ -32,9 +32,8 @@ import pytest
 
 from countyreach.dates import county_today
 from countyreach.store import Store
-from tests.browser_harness import (
+from tests.browser_harness import (  # noqa: F401  (browser_fixture: the browser fixture)
     AXE_JS,
-    CHROMIUM_ARGS,
     CJK,
     DEMO_PASSWORD,
     DESKTOP,
@@ -43,7 +42,9 @@ from tests.browser_harness import (
     REPO,
     SIGNED_IN,
     AppServer,
+    browser_fixture,
     chromium,
+    create_demo_accounts,
     idle,
     open_page,
     require_browser,
@@ -74,39 +75,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
 
 
 @pytest.fixture(scope="module")
-def browser(server: AppServer) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-@pytest.fixture(scope="module")
 def demo(server: AppServer, browser: Any) -> list[str]:
     """Demo accounts created through the sign-in page's demo box."""
-    from playwright.sync_api import expect
-
-    page = browser.new_page(viewport=DESKTOP)
-    try:
-        page.goto(f"{server.url}/?lang=en", wait_until="domcontentloaded")
-        # Until the first run ends the page may not be connected yet: a click then is lost
-        # (CI, 2026-12-04, under load: the button was pressed and nothing came back).
-        idle(page)
-        page.get_by_text("Try the demo").click()
-        page.get_by_role("button", name="Create the demo accounts").click()
-        idle(page)
-        expect(page.get_by_text("Demo accounts ready:")).to_be_visible(timeout=60_000)
-        idle(page)
-        expect(page.get_by_role("button", name="Sign in as demo-o01")).to_be_visible()
-        shot(page, "signin-desktop")
-        names = [b.inner_text().removeprefix("Sign in as ").strip() for b in
-                 page.get_by_role("button", name=re.compile("^Sign in as ")).all()]
-    finally:
-        page.close()
+    names = create_demo_accounts(browser, server.url)
     assert {"demo-manager", "demo-planner", "demo-o01"} <= set(names)
     return names
 

@@ -12,6 +12,7 @@ import pytest
 from countyreach.cli import main
 from countyreach.errors import InputError
 from countyreach.services.loop import DailyLoop
+from countyreach.services.officer import published_day_from_store
 from countyreach.store.testing import Clock
 from tests.conftest import LOOP_PARAMS, LOOP_RULES
 
@@ -65,6 +66,42 @@ def test_a_refusal_at_the_door_does_not_block_publishing_the_re_plan(
     assert first in again.day.plan.visited_lead_ids
     assert again.published and not again.refused
     assert loop.store.published_plan(admin, "qingzu", DAY)[2] == again.version
+
+
+def test_a_refusal_the_officer_went_past_does_not_block_publishing_the_re_plan(
+        loop: DailyLoop, clock: Clock) -> None:
+    """The refused stop lay before a visit made later that day: it is no visit made, so
+    the re-plan leaves it out and is published (it kept it, and the store refused)."""
+    admin = loop.store.operator_session()
+    res = loop.plan(admin, "qingzu", DAY, publish=True, params=PARAMS, rules=RULES)
+    route = res.day.plan.routes[0]
+    refused, later = route.stops[1].lead_id, route.stops[2].lead_id
+    clock.t = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)  # 10:00 on the day
+    admin = loop.store.operator_session()
+    loop.store.opt_out(admin, "qingzu", refused, "来电拒绝")
+    loop.record_outcome(admin, county_id="qingzu", plan_date=DAY, lead_id=later,
+                        outcome="not_interested")
+    again = loop.plan(admin, "qingzu", DAY, publish=True, params=PARAMS, rules=RULES)
+    assert again.published and not again.refused
+    assert refused not in again.day.plan.visited_lead_ids
+    kept = next(r for r in again.day.plan.routes if r.officer_id == route.officer_id)
+    assert kept.lead_ids[:2] == (route.stops[0].lead_id, later)  # the visit made stays
+
+
+def test_the_managers_published_day_is_the_one_the_officers_have(loop: DailyLoop) -> None:
+    """The day a manager opens shows no stop withdrawn since it was published."""
+    admin = loop.store.operator_session()
+    res = loop.plan(admin, "qingzu", DAY, publish=True, params=PARAMS, rules=RULES)
+    route = res.day.plan.routes[0]
+    refused = route.stops[1].lead_id
+    loop.store.opt_out(admin, "qingzu", refused, "来电拒绝")
+    data = loop.county_data(admin, "qingzu")
+    shown = published_day_from_store(loop.store, admin, data, DAY, None).plan
+    assert refused not in shown.visited_lead_ids
+    officer = [s.lead_id for s in loop.store.visit_list(admin, "qingzu", DAY,
+                                                        route.officer_id).stops]
+    assert list(next(r for r in shown.routes if r.officer_id == route.officer_id).lead_ids) \
+        == officer
 
 
 def test_the_command_line_lists_and_refuses(county_copy: Path, cli_store: str,

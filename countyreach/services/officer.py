@@ -423,7 +423,9 @@ def published_day_from_store(store: Store, session: Session, data: CountyData, p
                              scores: pd.DataFrame | None) -> DayPlan:
     """The day published in the store, as a :class:`~countyreach.pipeline.DayPlan`.
 
-    Managers get it whole, officers only their own route (the store's rule).
+    Managers get it whole, officers only their own route (the store's rule); stops withdrawn
+    since it was published (the do-not-visit list) are off it, as on the officers' lists
+    (:func:`~countyreach.services.visited.published_as_sent`).
 
     Parameters
     ----------
@@ -436,8 +438,9 @@ def published_day_from_store(store: Store, session: Session, data: CountyData, p
         The month's lead scores (for the reasons shown per stop).
     """
     from countyreach.pipeline import DayPlan
+    from countyreach.services.visited import published_as_sent
 
-    problem, plan, _ = store.published_plan(session, data.county.county_id, plan_date)
+    problem, plan, _ = published_as_sent(store, session, data.county.county_id, plan_date)
     return DayPlan(data, problem, plan, (), scores if scores is not None
                    else pd.DataFrame({"lead_id": []}), {})
 

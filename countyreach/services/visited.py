@@ -38,6 +38,7 @@ from countyreach.pipeline import (
 )
 from countyreach.services.republish import PlanChanges, fixed_prefixes, plan_changes, solve_around
 from countyreach.store.checks import check_date
+from countyreach.store.plans import without_stops
 from routing.params import SolveParams
 from routing.plan import Plan, Stop
 from routing.problem import RoutingProblem, RoutingRules, hhmm
@@ -46,7 +47,8 @@ if TYPE_CHECKING:
     from countyreach.services.day_rules import DayRules
     from countyreach.store import Session, Store
 
-__all__ = ["VisitedStops", "visited_stops", "plan_store_day", "plan_manager_day"]
+__all__ = ["VisitedStops", "visited_stops", "published_as_sent", "plan_store_day",
+           "plan_manager_day"]
 
 
 @dataclass(frozen=True)
@@ -190,10 +192,49 @@ def visited_stops(store: Store, session: Session, county_id: str,
     day = check_date(date, "date")
     if not any(v.status == "published" for v in store.plan_versions(session, county_id, day)):
         return VisitedStops()
-    _, published, version = store.published_plan(session, county_id, day)
     visited = {r.lead_id for r in store.visit_outcomes(session, county_id, day)}
+    # A stop withdrawn since (the business asked not to be visited) is not history even
+    # when the officer went on past it: kept in a fixed prefix, every re-plan would carry
+    # it and the store would refuse to publish any of them.
+    _, published, version = published_as_sent(store, session, county_id, day, visited)
     return VisitedStops(published, version, fixed_prefixes(published, visited),
                         frozenset(visited), now_s)
+
+
+def published_as_sent(store: Store, session: Session, county_id: str, date: str | dt.date,
+                      visited: Iterable[str] | None = None) -> tuple[RoutingProblem, Plan, int]:
+    """The day's published plan as the officers have it now: without the stops withdrawn
+    since it was published (a business put on the do-not-visit list, not visited that day).
+
+    The other stops keep their published times, as on the officers' lists
+    (:meth:`countyreach.store.Store.visit_list`), until the day is planned again.
+
+    Parameters
+    ----------
+    store : Store
+    session : Session
+        Any role that may read the published plan (an officer gets their own route).
+    county_id : str
+    date : str or datetime.date
+    visited : iterable of str, optional
+        The leads with an outcome that day, when the caller has read them already.
+
+    Returns
+    -------
+    tuple
+        ``(problem, plan, version)`` as :meth:`countyreach.store.Store.published_plan`.
+
+    Raises
+    ------
+    InputError
+        The day has no published plan.
+    """
+    day = check_date(date, "date")
+    problem, plan, version = store.published_plan(session, county_id, day)
+    if visited is None:
+        visited = {r.lead_id for r in store.visit_outcomes(session, county_id, day)}
+    withdrawn = store.do_not_visit_ids(session, county_id) - set(visited)
+    return problem, without_stops(plan, frozenset(withdrawn)), version
 
 
 def plan_store_day(data: CountyData, scores: pd.DataFrame, visits: VisitedStops, *,

@@ -14,27 +14,31 @@ the store has none.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import propensity
+from countyreach.dates import running_clock
 from countyreach.errors import AccessDenied, InputError, StoreError
 from countyreach.i18n import t
 from countyreach.pipeline import FILE_MODEL
 from countyreach.serialize import read_json
 from countyreach.services.models import STALE_WHY, load_model, model_freshness
+from countyreach.settings import get_settings
 from countyreach.store import ModelRecord, Session, Store
 from countyreach.store.records import Role
 
 if TYPE_CHECKING:
     from countyreach.services.loop import DailyLoop
 
-__all__ = ["county_folders", "open_store", "county_id_of", "counties_for", "DEMO_PASSWORD",
-           "DemoUser", "demo_usernames", "seed_demo_users", "FILE_MODEL", "PlanningModel",
-           "planning_model"]
+__all__ = ["county_folders", "open_store", "app_now", "county_id_of", "counties_for",
+           "DEMO_PASSWORD", "DemoUser", "demo_usernames", "seed_demo_users", "FILE_MODEL",
+           "PlanningModel", "planning_model"]
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +87,21 @@ def open_store(url: str, cache_dir: Path) -> Store | None:
     """
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        return Store.open(url)
+        return Store.open(url, clock=app_now)
     except Exception:
         log.exception("plan store unavailable at %s", url)
         return None
+
+
+def app_now() -> dt.datetime:
+    """The app's clock (UTC): the wall clock, or the one ``COUNTYREACH_CLOCK`` starts
+    (:attr:`countyreach.settings.Settings.clock`), which runs on from the first reading."""
+    return _clock(get_settings().clock)()
+
+
+@lru_cache(maxsize=4)
+def _clock(start: dt.datetime | None) -> Callable[[], dt.datetime]:
+    return (lambda: dt.datetime.now(dt.UTC)) if start is None else running_clock(start)
 
 
 # ------------------------------------------------------------ the counties a user may open
