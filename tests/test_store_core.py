@@ -324,7 +324,7 @@ def test_officer_records_only_on_their_own_route(store: Store, people: dict[str,
 
 @pytest.mark.parametrize("kw, field", [
     ({"outcome": "maybe"}, "outcome"),
-    ({"outcome": "applied", "amount_yuan": "12,000"}, "amount_yuan"),
+    ({"outcome": "applied", "amount_yuan": "about 12000"}, "amount_yuan"),  # 12,000 is read
     ({"outcome": "applied", "amount_yuan": float("nan")}, "amount_yuan"),
     ({"outcome": "applied", "amount_yuan": -5}, "amount_yuan"),
     ({"outcome": "met", "amount_yuan": 100}, "amount_yuan"),
