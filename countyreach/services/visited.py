@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -222,11 +221,9 @@ def plan_store_day(data: CountyData, scores: pd.DataFrame, visits: VisitedStops,
     """
     pins = {**dict(pins or {}), **visits.pins}
     officers = None if officer_ids is None else visits.officers(officer_ids)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a pin to an absent officer falls back to all
-        problem = build_problem(data, scores, plan_date=plan_date, rules=rules,
-                                officer_ids=officers, pins=pins,
-                                exclude=set(left_out) - set(pins))
+    # a pin to an officer not working falls back to everyone, with a warning the plan keeps
+    problem = build_problem(data, scores, plan_date=plan_date, rules=rules,
+                            officer_ids=officers, pins=pins, exclude=set(left_out) - set(pins))
     if officer_ids is not None:
         problem = visits.finish_off_duty(problem, officer_ids)
     return visits.solve(data, problem, scores, params)
