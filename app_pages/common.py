@@ -39,7 +39,6 @@ from countyreach.services import maps
 from countyreach.services.coverage import build_world
 from countyreach.services.day_rules import DayRules, store_day_rules
 from countyreach.services.diagnostics import ModelView, model_view
-from countyreach.services.leads import LeadValue
 from countyreach.services.loop import DailyLoop
 from countyreach.services.model_views import BasisView, basis_view
 from countyreach.services.models import load_model
@@ -51,8 +50,11 @@ from countyreach.services.workspace import (
     app_now,
     counties_for,
     county_folders,
+    county_id_of,
     open_store,
     planning_model,
+    store_counties,
+    stored_county_id,
 )
 from countyreach.settings import get_settings
 from countyreach.store import ModelRecord, Session, Store
@@ -77,8 +79,29 @@ def cache_dir() -> Path:
 
 
 def all_counties() -> dict[str, Path]:
-    """County folders by display name: ``COUNTYREACH_DATA`` first, then ``data/``."""
-    return county_folders([*get_settings().data_roots, DATA])
+    """Counties by display name: folders of ``COUNTYREACH_DATA`` first, then ``data/``, then
+    the counties the store holds with no folder here (``store:<county_id>``: imported with
+    ``county import``, their files under ``COUNTYREACH_HOME``, as ``plan COUNTY_ID`` finds
+    them)."""
+    found = county_folders([*get_settings().data_roots, DATA])
+    folders = {county_id_of(p) for p in found.values()}
+    loop = store_loop()
+    if loop is not None:
+        try:
+            stored = _stored_counties(get_settings().store_url)
+        except (StoreError, InputError):  # the database is away: the folders still plan
+            stored = {}
+        for name, source in stored.items():
+            if county_id_of(source) not in folders:
+                found.setdefault(name, source)
+    return found
+
+
+@st.cache_data(show_spinner=False, ttl=60)
+def _stored_counties(url: str) -> dict[str, Path]:
+    # a county imported while the app runs shows up within a minute
+    loop = store_loop()
+    return {} if loop is None else store_counties(loop)
 
 
 def counties() -> dict[str, Path]:
@@ -94,6 +117,15 @@ def counties() -> dict[str, Path]:
 
 @st.cache_resource(show_spinner=False)
 def _county_loaded(path: str) -> tuple[pipeline.CountyData, tuple[str, ...]]:
+    stored = stored_county_id(path)
+    if stored is not None:
+        # a county the store holds: loaded as `plan COUNTY_ID` loads it (the server's own
+        # view, cached for every user; each user's requests are still checked by the store)
+        loop = store_loop()
+        if loop is None:
+            raise StoreError("the store is not reachable")
+        admin = loop.store.operator_session()
+        return loop.county_data(admin, stored), loop.county_warnings(admin, stored)
     with collected() as notes:
         data = pipeline.load_county_data(path, cache_dir=cache_dir())
     return data, tuple(notes)
@@ -235,13 +267,20 @@ def county_path() -> str:
 
 
 def county_id() -> str:
-    """Id of the chosen county."""
-    return county_data(county_path()).county.county_id
+    """Id of the chosen county (from its manifest or the store: a county whose files fail to
+    load still has an id, so the store's pages work and :func:`load_county` says why)."""
+    return county_id_of(Path(county_path()))
 
 
 def county_crs() -> str:
-    """The chosen county's declared coordinate system, in which its exports give places."""
-    return county_data(county_path()).county.crs
+    """The chosen county's declared coordinate system, in which its exports give places.
+
+    A county that fails to load stops the page after saying why (:func:`load_county`).
+    """
+    data = load_county()
+    if data is None:
+        st.stop()
+    return data.county.crs
 
 
 def load_county() -> pipeline.CountyData | None:
@@ -321,46 +360,6 @@ def value_basis(model: PlanningModel | None = None) -> BasisView | None:
     :func:`current_model`), or ``None`` (its error was shown where the model was asked)."""
     model = model or current_model(quiet=True)
     return None if model is None else basis_view(model.scorer, lang())
-
-
-def show_basis(view: BasisView, *, criteria: bool = False) -> None:
-    """The value basis in a box: what the value counts, the model's reasons and, on the
-    fallback, what data is missing and how to get the visit-caused basis."""
-    L = lang()
-    with st.container(border=True, key="value_basis"):
-        st.markdown(f"**{view.title}**")
-        st.caption(view.summary)
-        st.caption(t("basis_detail", L, text=view.detail))
-        if view.missing:
-            st.warning(t("basis_missing", L) + "\n\n" + "\n".join(
-                f"- {why}" for why in view.missing))
-        if view.hint:
-            st.info(view.hint, icon=":material/lightbulb:")
-        if criteria:
-            st.markdown(f"**{t('basis_criteria', L)}**")
-            if view.criteria.empty:
-                st.caption(t("basis_criteria_unknown", L))
-            else:
-                st.table(view.criteria, hide_index=True)
-
-
-def show_value_parts(value: LeadValue) -> None:
-    """A lead's value parts as a list, for narrow places (the manager's lead card)."""
-    L = lang()
-    st.markdown("\n".join(
-        "- " + t("part_line" if why != "—" else "part_line_bare", L, part=f"**{part}**",
-                 figure=figure, why=why)
-        for part, figure, why in value.parts.itertuples(index=False)))
-
-
-def show_lead_value(value: LeadValue) -> None:
-    """One lead's value: its figures, why it is worth 0 (if so), and its parts with reasons."""
-    for col, (label, figure) in zip(st.columns(len(value.metrics)), value.metrics,
-                                    strict=True):
-        col.metric(label, figure)
-    if value.worth_zero:
-        st.warning(value.worth_zero, icon=":material/block:")
-    st.table(value.parts, hide_index=True)
 
 
 def progress_callback(bar: Any) -> Callable[[str, float], None]:
@@ -524,10 +523,18 @@ def sign_out(reason: str = "") -> None:
 
 
 def refused(exc: Exception) -> None:
-    """Show why the store refused; an expired session signs the user out."""
+    """Show why the store refused; an expired session signs the user out, and a county the
+    user does not work in names theirs."""
     if isinstance(exc, AccessDenied) and "log in again" in str(exc):
         sign_out(t("session_expired", lang()))
         st.rerun()
+    sess = st.session_state.get("store_session")
+    if isinstance(exc, AccessDenied) and "no access to county" in str(exc) \
+            and sess is not None and sess.county_id:
+        chosen = county_id()
+        st.error(t("county_not_stored", lang(), county=chosen) if chosen == sess.county_id
+                 else t("no_county_access", lang(), mine=sess.county_id, county=chosen))
+        return
     st.error(t("refused", lang(), why=exc))
 
 

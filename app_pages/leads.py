@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import common as ui
+from app_pages import value_cards as cards
 from countyreach.i18n import industry_label, t
 from countyreach.services import leads as svc
 from countyreach.services import maps
@@ -28,7 +29,7 @@ def render() -> None:
     ui.show_model(model)
     view = ui.value_basis(model)
     if view is not None:
-        ui.show_basis(view)
+        cards.show_basis(view)
     df = svc.with_bands(scores, data.leads)
     st.subheader(t("filters", L))
     f1, f2, f3, f4 = st.columns(4)
@@ -53,7 +54,7 @@ def render() -> None:
         names = dict(zip(shown["lead_id"], shown["name"], strict=True))
         pick = st.selectbox(t("lead", L), list(shown["lead_id"]), key="explain_lead",
                             format_func=lambda x: f"{x} {names[x]}")
-        ui.show_lead_value(svc.lead_value(
+        cards.show_lead_value(svc.lead_value(
             shown, str(pick), L, month=month,
             lockout_months=view.lockout_months if view is not None else None))
     md = maps.map_data(data, shown, L, roads=ui.county_roads(ui.county_path()))

@@ -13,6 +13,7 @@ import streamlit as st
 
 from app_pages import common as ui
 from app_pages import plan_changes as pc
+from app_pages import value_cards as cards
 from countyreach import pipeline
 from countyreach.dates import CHINA_TZ
 from countyreach.errors import AccessDenied, InputError, StoreError
@@ -210,7 +211,7 @@ def _kpis(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
     ui.show_plan_model(day.plan.meta, day.county.county.county_id)
     view = ui.value_basis(model)
     if view is not None:
-        ui.show_basis(view)
+        cards.show_basis(view)
     frame = pl.kpi_frame(rows, total, L, basis=basis)
     money = [t("kpi_loan_yuan", L), value]
     st.dataframe(frame, hide_index=True, key="kpi_table",
@@ -299,7 +300,7 @@ def _lead_card(day: pipeline.DayPlan, lead_id: str, model: PlanningModel | None)
         if value.worth_zero:
             st.warning(value.worth_zero, icon=":material/block:")
         with st.expander(t("value_parts", L), icon=":material/info:", expanded=True):
-            ui.show_value_parts(value)
+            cards.show_value_parts(value)
     _refused(day, lead_id)
 
 

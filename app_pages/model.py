@@ -8,6 +8,7 @@ import math
 import streamlit as st
 
 from app_pages import common as ui
+from app_pages import value_cards as cards
 from countyreach.i18n import format_number, t
 from countyreach.services import diagnostics as svc
 from countyreach.services.model_views import basis_view
@@ -39,7 +40,7 @@ def render() -> None:
         st.caption(t("model_trained", L, first=months[0], last=months[-1],
                      n=getattr(scorer, "n_train_", 0)))
     st.subheader(t("basis_subheader", L))
-    ui.show_basis(basis_view(scorer, L), criteria=True)
+    cards.show_basis(basis_view(scorer, L), criteria=True)
     drift = svc.feature_drift_now(scorer, data.leads, month)
     st.subheader(t("drift", L))
     st.altair_chart(svc.drift_chart(drift, L), key="drift_chart")

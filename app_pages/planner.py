@@ -21,7 +21,7 @@ from countyreach.io import LOAN_RULE_MAX_MONTHS
 from countyreach.onboard import init_county
 from countyreach.services import coverage as svc
 from countyreach.services import maps
-from countyreach.services.workspace import county_folders
+from countyreach.services.workspace import county_folders, stored_county_id
 from countyreach.settings import get_settings
 from propensity.planning import LOCKOUT_MONTHS
 
@@ -36,7 +36,9 @@ def _onboarded_root() -> Path:
 def _worlds() -> dict[str, str]:
     """Simulation worlds by label: the user's counties, onboarded counties, 唐县."""
     L = ui.lang()
-    out = {name: str(path) for name, path in ui.counties().items()}
+    # a county the store holds without a folder has no population file to simulate
+    out = {name: str(path) for name, path in ui.counties().items()
+           if stored_county_id(path) is None}
     out.update({name: str(p) for name, p in county_folders([_onboarded_root()]).items()})
     out[t("sim_world_tangxian", L)] = svc.WorldKind.TANGXIAN.value
     return out

@@ -285,6 +285,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     day = date_arg(args.date if args.date else county_today())
     if args.top < 1:
         raise InputError(f"--top must be at least 1, got {args.top}", field="--top")
+    if _is_county_id(args.county):
+        from countyreach.cli_loop import cmd_score_store
+
+        return cmd_score_store(args, day.isoformat())
     data = load_county_data(args.county, cache_dir=args.cache_dir)
     month = day.strftime("%Y-%m")
     # the same checks of dates as planning makes (score printed none)
@@ -296,18 +300,28 @@ def cmd_score(args: argparse.Namespace) -> int:
     from propensity import value_basis_of
 
     L = args.lang
-    basis = value_basis_of(scorer).text(L, model=getattr(scorer, "starter_", None))
+    starter = getattr(scorer, "starter_", None)
+    basis = value_basis_of(scorer).text(L, model=t("starter_model_name", L) if starter else None)
     print(f"{t('score_value_basis', L)}: {basis}")
+    print_scores(scores, args.top, L)
+    return 0
+
+
+def print_scores(scores: Any, top: int, lang: str) -> None:
+    """The ``top`` leads of ``scores`` (:func:`countyreach.pipeline.score_leads`) as
+    ``score`` prints them, in ``lang``."""
+    from countyreach.i18n import t
+
+    L = lang
     col = "explanation_zh" if L == "zh" else "explanation_en"
     print(_cell(t("col_lead_id", L), 8) + _cell(t("name", L), 22)
           + _cell(t("score_col_p", L), 10, right=True)
           + _cell(t("score_col_loan", L), 12, right=True)
           + _cell(t("score_col_value", L), 12, right=True) + "  " + t("why_lead", L))
-    for rec in scores.head(args.top).itertuples(index=False):
+    for rec in scores.head(top).itertuples(index=False):
         print(_cell(str(rec.lead_id), 8) + _cell(_clip(str(rec.name), 20), 22)
               + f"{rec.p_uptake:>10.2f}{rec.loan_yuan:>12,.0f}{rec.value_yuan:>12,.0f}  "
               + str(getattr(rec, col, "")))
-    return 0
 
 
 def _width(text: str) -> int:

@@ -59,12 +59,7 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     with store:
         # A name that is neither a folder nor a stored county is the first thing to say: a
         # user who mistyped a folder is not helped by being asked for a date.
-        known = store.learning.county_ids(store.operator_session())
-        if args.county not in known:
-            held = ", ".join(sorted(known)[:10]) + (", …" if len(known) > 10 else "")
-            raise InputError(f"there is no county folder or stored county named "
-                             f"{args.county!r} (the store holds {held or 'none'}; `countyreach "
-                             "county import DIR` stores a county folder)", field="county")
+        _check_stored(store, args.county)
         if args.date is None:
             raise InputError("store mode needs --date YYYY-MM-DD", field="--date")
         out = check_out_dir(Path(args.out))
@@ -74,6 +69,9 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
                                            skills=args.skills, locality=args.locality),
                         officer_ids=args.officers or None, now_s=now_s)
     day = res.day
+    notes = list(day.plan.meta.get("input_warnings", ()))
+    for note in notes:
+        print_warning(note)
     if now_s is not None and "replanned_at" not in day.plan.meta:
         print_warning(f"--now {args.now}: {args.date} has no published plan to plan again; "
                       "planned as a new day")
@@ -83,6 +81,9 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     if res.model.note:
         print(f"  {res.model.note}")
     print(f"Value basis: {res.model.basis_text}")
+    if notes:
+        print(f"Input warnings: {len(notes)} (above, and in plan.json under "
+              f"meta.input_warnings)")
     why = Counter(res.excluded.values())
     print(f"Follow-ups pinned today: {len(res.follow_ups)}; leads not prospected: "
           f"{len(res.excluded)}" + (" (" + ", ".join(f"{k}: {n}" for k, n in sorted(why.items()))
@@ -102,6 +103,57 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     if res.refused:  # refused only now, so that the violations above say why
         raise InputError(res.refused, field="plan")
     return 0 if day.ok else 1
+
+
+def _check_stored(store: Any, county_id: str) -> None:
+    """Refuse a county id the store does not hold, naming those it does."""
+    known = store.learning.county_ids(store.operator_session())
+    if county_id not in known:
+        held = ", ".join(sorted(known)[:10]) + (", …" if len(known) > 10 else "")
+        raise InputError(f"there is no county folder or stored county named "
+                         f"{county_id!r} (the store holds {held or 'none'}; `countyreach "
+                         "county import DIR` stores a county folder)", field="county")
+
+
+def cmd_score_store(args: argparse.Namespace, day: str) -> int:
+    """``score COUNTY_ID``: the stored county ranked as ``plan COUNTY_ID`` values it (the
+    promoted model, the loan book, the do-not-visit list), leads the store's rules leave
+    out today (resting after a visit, cooling, closed) counted, not ranked."""
+    from countyreach.cli import print_scores
+    from countyreach.i18n import t
+    from countyreach.input_warnings import collected, print_warning
+    from countyreach.pipeline import score_leads
+
+    if args.retrain:
+        raise InputError(f"a stored county is retrained with `countyreach retrain "
+                         f"{args.county}` (score uses its promoted model)", field="--retrain")
+    store, loop = _open()
+    with store:
+        _check_stored(store, args.county)
+        session = store.operator_session()
+        data = loop.county_data(session, args.county)
+        with collected() as notes:
+            choice = loop.model(session, args.county)
+            rules = loop.day_rules(session, args.county, day, data)
+            scores = score_leads(data, choice.scorer, day[:7], do_not_visit=rules.do_not_visit,
+                                 loan_book=rules.loan_book)
+        notes = [*loop.county_warnings(session, args.county), *notes]
+    for note in notes:
+        print_warning(note)
+    L = args.lang
+    # the plan's own rule: follow-ups due today are offered whatever else the rules say
+    out = rules.exclude(rules.follow_ups)
+    record = choice.record
+    starter = getattr(choice.scorer, "starter_", None)
+    name = t("store_model_name", L, county=record.county_id, version=record.version) + (
+        f", {t('starter_model_name', L)}" if starter else "")
+    print(f"{t('score_value_basis', L)}: {choice.value_basis.text(L, model=name)}")
+    why = Counter(str(rules.excluded.get(lid, "do_not_visit")) for lid in out)
+    if out:
+        print(t("score_not_prospected", L, n=len(out),
+                why=", ".join(f"{k}: {n}" for k, n in sorted(why.items()))))
+    print_scores(scores[~scores["lead_id"].isin(out)], args.top, L)
+    return 0
 
 
 def cmd_outcomes_import(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from countyreach.csvio import read_csv_table
+from countyreach.csvio import read_csv_table, row_errors
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError
 from countyreach.io import County
 from geo.types import UNREACHABLE
@@ -23,7 +23,7 @@ from routing.problem import Officer, RoutingProblem, end_node_id, start_node_id
 from routing.schedule import schedule_route
 
 __all__ = ["officer_rows", "known_history", "warn_unmatched_skills", "warn_idle_officers",
-           "check_pins"]
+           "check_pins", "pin_errors"]
 
 
 def known_history(path: Path, history: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
@@ -228,20 +228,48 @@ def officer_rows(path: Path) -> dict[str, int]:
     return {str(v): int(r) for r, v in df["officer_id"].items()}
 
 
+def pin_errors(leads_file: Path, table: pd.DataFrame, officers: Sequence[Officer],
+               roster_name: str = "officers.csv") -> list[InputError]:
+    """Each appointment with an officer the roster does not know (a typo, not a wish).
+
+    Parameters
+    ----------
+    leads_file : Path
+        The leads file (named in the errors).
+    table : pandas.DataFrame
+        Its rows: ``pinned_officer_id`` (optional) and ``source_row``, ``lead_id``.
+    officers : sequence of Officer
+        The roster.
+    roster_name : str
+        The roster's file name, for the message.
+
+    Returns
+    -------
+    list of InputError
+        One per such row, in file order, naming the row, ``pinned_officer_id`` and the lead.
+    """
+    known = {o.officer_id for o in officers}
+    if "pinned_officer_id" not in table.columns:
+        return []
+    shown = ", ".join(sorted(known)[:8]) + ("…" if len(known) > 8 else "")
+    errors = []
+    for rec in table[["pinned_officer_id", "source_row", "lead_id"]].itertuples(index=False):
+        pin = rec.pinned_officer_id
+        if isinstance(pin, str) and pin and pin not in known:
+            errors.append(InputError(f"officer {pin!r} is not in the roster ({roster_name}: "
+                                     f"{shown}) (lead_id {rec.lead_id})", file=str(leads_file),
+                                     row=int(rec.source_row), field="pinned_officer_id"))
+    return errors
+
+
 def check_pins(county: County, table: pd.DataFrame, officers: Sequence[Officer]) -> None:
-    """Refuse an appointment with an officer the roster does not know (a typo, not a wish).
+    """Refuse appointments with officers the roster does not know (:func:`pin_errors`).
 
     Raises
     ------
     InputError
-        Naming ``leads.csv``, the row and ``pinned_officer_id``.
+        Naming ``leads.csv``, the row and ``pinned_officer_id`` (every such row listed).
     """
-    known = {o.officer_id for o in officers}
-    if "pinned_officer_id" not in table.columns:
-        return
-    for rec in table[["pinned_officer_id", "source_row"]].itertuples(index=False):
-        pin = rec.pinned_officer_id
-        if isinstance(pin, str) and pin and pin not in known:
-            raise InputError(f"officer {pin!r} is not in the roster ({county.officers.name}: "
-                             f"{', '.join(sorted(known)[:8])}…)", file=str(county.leads),
-                             row=int(rec.source_row), field="pinned_officer_id")
+    errors = pin_errors(county.leads, table, officers, county.officers.name)
+    if errors:
+        raise row_errors(county.leads, errors)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from countyreach.errors import InputError
 from countyreach.plan_files import write_plan_files
 from countyreach.services.loop import DailyLoop
 from countyreach.store import Store
@@ -76,8 +77,12 @@ def test_leads_and_officers_the_files_drop_are_retired_and_never_planned(
     admin = county_loop.store.operator_session()
     leads = pd.read_csv(county_copy / "leads.csv", dtype=str, keep_default_na=False)
     gone = sorted(leads["lead_id"].iloc[[3, 10, 20]])
-    _edit(county_copy / "leads.csv", lambda df: df[~df["lead_id"].isin(gone)])
     _edit(county_copy / "officers.csv", lambda df: df[df["officer_id"] != "O02"])
+    # appointments with an officer who left are refused, as a folder's plan refuses them
+    with pytest.raises(InputError, match="officer 'O02' is not in the roster"):
+        county_loop.import_county(admin, county_copy)
+    _edit(county_copy / "leads.csv", lambda df: df[~df["lead_id"].isin(gone)].assign(
+        pinned_officer_id=df["pinned_officer_id"].replace("O02", "")))
     report = county_loop.import_county(admin, county_copy)
     assert report.leads.retired == tuple(gone) and report.officers.retired == ("O02",)
     assert any("retired" in line for line in report.lines())
@@ -101,7 +106,8 @@ def test_leads_and_officers_the_files_drop_are_retired_and_never_planned(
     assert set(gone) <= set(county_loop.county_data(admin, "qingzu").leads["lead_id"])
 
     # listed again, it comes back
-    leads.to_csv(county_copy / "leads.csv", index=False)
+    leads.assign(pinned_officer_id=leads["pinned_officer_id"].replace("O02", "")).to_csv(
+        county_copy / "leads.csv", index=False)
     back = county_loop.import_county(admin, county_copy)
     assert set(gone) <= set(back.leads.updated)
     later = county_loop.plan(admin, "qingzu", "2026-11-25", params=PARAMS, rules=RULES)

@@ -26,8 +26,10 @@ import hashlib
 import shutil
 import threading
 import uuid
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -39,6 +41,7 @@ from countyreach.io import (
     manifest_loan_rule,
     read_branches,
     read_history,
+    read_officers,
     read_villages,
 )
 from countyreach.pipeline import CountyData, DayPlan, assemble_county_data, score_leads
@@ -64,16 +67,18 @@ from countyreach.services.models import (
 from countyreach.services.outcome_files import OUTCOME_FILE_COLUMNS, located, read_outcome_file
 from countyreach.services.planning import reasons_to_publish
 from countyreach.services.republish import PlanChanges
+from countyreach.services.store_notes import store_notes
 from countyreach.services.visited import plan_store_day, visited_stops
 from countyreach.store import ImportReport, OutcomeRecord, Session, Store
 from countyreach.store.checks import check_date, check_id
 from countyreach.store.learning import loan_book_rows, loans_elsewhere_rows, randomised_flags
+from countyreach.store.rows import check_lead_file
 from countyreach.table_checks import warn_idle_officers, warn_unmatched_skills
 from propensity.history import check_history
 from propensity.outcomes import Outcome
 from propensity.planning import LOCKOUT_MONTHS
 from routing.params import SolveParams
-from routing.problem import RoutingRules
+from routing.problem import Officer, RoutingRules
 
 __all__ = ["CountyImport", "StorePlan", "EraseReport", "DailyLoop", "county_home",
            "OUTCOME_FILE_COLUMNS"]
@@ -143,7 +148,12 @@ class CountyImport:
                 + (f", {h['removed']} no longer in history.csv: removed"
                    if h.get("removed") else ""),
                 f"  map files: {'stored' if self.map_files_changed else 'unchanged'}",
-                "  loan book: " + ("none (plans value a visit by its take-up)"
+                # the plan's value basis says which applies: the starter's until the
+                # county has a model of its own
+                "  loan book: " + ("none (the starter model values a visit by the value it "
+                                   "causes, learnt from the demo township; a model learnt "
+                                   "from this county's own visits values it by its take-up "
+                                   "until loans.csv is imported)"
                                    if self.loans is None else f"{self.loans} loans")
                 + f", {self.randomised or 0} randomised visits",
                 "  loans elsewhere: " + ("none known" if self.loans_elsewhere is None
@@ -202,7 +212,7 @@ class DailyLoop:
         self.revisit_days = int(revisit_days)
         self.on_stale = on_stale
         self._lock = threading.Lock()
-        self._data: dict[str, tuple[str, CountyData]] = {}
+        self._data: dict[str, tuple[str, CountyData, tuple[str, ...]]] = {}
 
     @classmethod
     def from_settings(cls, store: Store) -> DailyLoop:
@@ -251,6 +261,13 @@ class DailyLoop:
         # validate every map file (and the loan files) before anything of the county is written
         villages = read_villages(county.villages, crs=county.crs)
         read_branches(county.branches, crs=county.crs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # check_county_places reads it again, warning
+            roster = read_officers(county.officers, crs=county.crs)
+        # every bad row of leads.csv in one message (fields, repeated ids, unknown pins),
+        # before the file is read for places: a lender fixes it in one pass
+        check_lead_file(county.leads, crs=county.crs, officers=roster,
+                        roster_name=county.officers.name)
         check_county_places(county, self.cache_dir)
         loans = read_loans(county.root / LOANS_FILE)
         elsewhere = read_loans_elsewhere(county.root / LOANS_ELSEWHERE_FILE)
@@ -357,6 +374,29 @@ class DailyLoop:
             hit = self._data.get(county_id)
         if hit is not None and hit[0] == key:
             return hit[1]
+        with collected() as notes:
+            data = self._assemble(county_id, crs, manifest, root, paths, table, officers,
+                                  stored, randomised, loans, elsewhere)
+        # what loading snapped or skipped, kept with the data: every plan of it says so
+        kept = tuple(store_notes(notes, county_id, leads=data.county.leads,
+                                 officers=data.county.officers, root=root,
+                                 lead_rows=dict(enumerate(table["lead_id"].astype(str), 1))))
+        with self._lock:
+            self._data[county_id] = (key, data, kept)
+        return data
+
+    def county_warnings(self, session: Session, county_id: str) -> tuple[str, ...]:
+        """What loading the stored county snapped, skipped or doubted (the input warnings a
+        folder's plan gives), naming the county and the lead (:func:`store_notes`)."""
+        self.county_data(session, county_id)
+        with self._lock:
+            return self._data[county_id][2]
+
+    def _assemble(self, county_id: str, crs: str, manifest: dict[str, Any], root: Path,
+                  paths: dict[str, Path], table: pd.DataFrame, officers: tuple[Officer, ...],
+                  stored: pd.DataFrame, randomised: pd.DataFrame | None,
+                  loans: pd.DataFrame | None, elsewhere: pd.DataFrame | None) -> CountyData:
+        """The stored tables as a folder's loaded data, snapped to the stored roads."""
         county = County(county_id=county_id, name=str(manifest.get("name", county_id)),
                         root=root, roads=paths["roads"], villages=paths["villages"],
                         branches=paths["branches"], leads=root / "leads (store)",
@@ -372,8 +412,6 @@ class DailyLoop:
         data = assemble_county_data(county, villages, branches, table, officers, history,
                                     cache_dir=self.cache_dir, loans=loans,
                                     loans_elsewhere=elsewhere)
-        with self._lock:
-            self._data[county_id] = (key, data)
         return data
 
     @staticmethod
@@ -430,21 +468,31 @@ class DailyLoop:
         """
         day = check_date(plan_date, "date")
         data = self.county_data(session, county_id)
-        choice = self.model(session, county_id)
-        rules_of_day = self.day_rules(session, county_id, day, data)
-        due, excluded = dict(rules_of_day.follow_ups), dict(rules_of_day.excluded)
-        scores = score_leads(data, choice.scorer, day[:7], do_not_visit=rules_of_day.do_not_visit,
-                             loan_book=rules_of_day.loan_book)
-        # a published day keeps its visited stops: the same path as the manager page's
-        visits = visited_stops(self.store, session, county_id, day, now_s)
-        officers = None
-        if officer_ids is not None:
-            officers = sorted(set(officer_ids) | set(due.values()))
-        dayplan = plan_store_day(data, scores, visits, plan_date=day,
-                                 rules=rules or RoutingRules(),
-                                 params=params or SolveParams(time_limit_s=5.0),
-                                 officer_ids=officers, pins=due, left_out=rules_of_day.exclude())
-        meta = {**dict(dayplan.plan.meta), "model": choice.label,
+        with collected() as notes:
+            choice = self.model(session, county_id)
+            rules_of_day = self.day_rules(session, county_id, day, data)
+            due, excluded = dict(rules_of_day.follow_ups), dict(rules_of_day.excluded)
+            scores = score_leads(data, choice.scorer, day[:7],
+                                 do_not_visit=rules_of_day.do_not_visit,
+                                 loan_book=rules_of_day.loan_book)
+            # a published day keeps its visited stops: the same path as the manager page's
+            visits = visited_stops(self.store, session, county_id, day, now_s)
+            officers = None
+            if officer_ids is not None:
+                officers = sorted(set(officer_ids) | set(due.values()))
+            dayplan = plan_store_day(data, scores, visits, plan_date=day,
+                                     rules=rules or RoutingRules(),
+                                     params=params or SolveParams(time_limit_s=5.0),
+                                     officer_ids=officers, pins=due,
+                                     left_out=rules_of_day.exclude())
+        c = data.county
+        # the input warnings travel with the plan, as a folder's plan keeps them
+        warned = store_notes([*self.county_warnings(session, county_id), *notes], county_id,
+                             leads=c.leads, officers=c.officers, root=c.root,
+                             lead_rows=dict(zip(data.leads["source_row"],
+                                                data.leads["lead_id"].astype(str),
+                                                strict=True)))
+        meta = {**dict(dayplan.plan.meta), "input_warnings": warned, "model": choice.label,
                 "model_version": choice.record.version, "model_stale": choice.stale,
                 "model_note": choice.note,
                 "value_basis": choice.basis_text,
@@ -498,7 +546,8 @@ class DailyLoop:
             out = self.store.record_outcomes(session, read.visits, rows=read.rows,
                                              bad_rows=read.errors)
         except InputError as exc:
-            raise located(exc, read.path) from None
+            raise located(exc, read.path, dict(zip(
+                read.rows, (str(v["lead_id"]) for v in read.visits), strict=True))) from None
         except AccessDenied as exc:  # not the caller's store at all (a session gone)
             raise InputError(str(exc), file=str(read.path), field="county_id") from None
         fresh = sum(r.recorded_at >= before for r in out)

@@ -169,11 +169,18 @@ def _visit(rec: Mapping[str, str], amount_typed: str | None = None) -> dict[str,
         other_loan_asked=_flag(rec.get("other_loan_asked", ""), False, "other_loan_asked"))
 
 
-def located(exc: InputError, path: Path) -> InputError:
-    """The store's refusal of a file's visits, every bad row located in the file."""
+def located(exc: InputError, path: Path,
+            lead_ids: Mapping[int, str] | None = None) -> InputError:
+    """The store's refusal of a file's visits, every bad row located in the file and named
+    by its ``lead_id`` (``lead_ids``: file row -> lead id), as the reader names its own."""
     found = exc.rows if isinstance(exc, RowErrors) and exc.rows else (exc,)
-    return row_errors(path, [InputError(e.reason, file=str(path), row=e.row, field=e.field)
-                             for e in found])
+    out = []
+    for e in found:
+        err = InputError(e.reason, file=str(path), row=e.row, field=e.field)
+        lead = (lead_ids or {}).get(e.row or 0, "")
+        # the reader's own errors carry the id already; the store's do not
+        out.append(err if "(lead_id " in e.reason else with_row_id(err, {"lead_id": lead}))
+    return row_errors(path, out)
 
 
 def _flag(text: object, default: bool, name: str) -> bool:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -277,11 +276,10 @@ def plan_store_day(data: CountyData, scores: pd.DataFrame, visits: VisitedStops,
     chosen = offer_day(data.leads, scores, [o for o in data.officers
                                             if officers is None or o.officer_id in officers]
                        or data.officers, pins=pins, exclude=exclude)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a pin to an absent officer falls back to all
-        problem = build_problem(data, scores, plan_date=plan_date, rules=rules,
-                                officer_ids=officers, pins=pins,
-                                exclude=exclude | set(chosen.held_back))
+    # a pin to an officer not working falls back to everyone, with a warning the plan keeps
+    problem = build_problem(data, scores, plan_date=plan_date, rules=rules,
+                            officer_ids=officers, pins=pins,
+                            exclude=exclude | set(chosen.held_back))
     if officer_ids is not None:
         problem = visits.finish_off_duty(problem, officer_ids)
     return visits.solve(data, problem, scores, params, held_back=chosen.held_back)

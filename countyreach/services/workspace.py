@@ -37,8 +37,9 @@ if TYPE_CHECKING:
     from countyreach.services.loop import DailyLoop
 
 __all__ = ["county_folders", "open_store", "app_now", "county_id_of", "counties_for",
-           "DEMO_PASSWORD", "DemoUser", "demo_usernames", "seed_demo_users", "FILE_MODEL",
-           "PlanningModel", "planning_model"]
+           "DEMO_PASSWORD", "STORE_COUNTY", "stored_county_id", "store_counties",
+           "DemoUser", "demo_usernames", "seed_demo_users", "FILE_MODEL", "PlanningModel",
+           "planning_model"]
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +108,49 @@ def _clock(start: dt.datetime | None) -> Callable[[], dt.datetime]:
 # ------------------------------------------------------------ the counties a user may open
 
 
+#: How the app names a county the store holds without a folder: ``store:<county_id>``.
+STORE_COUNTY = "store:"
+
+
+def stored_county_id(source: str | Path) -> str | None:
+    """The county id of a ``store:<county_id>`` source (:data:`STORE_COUNTY`), else ``None``
+    (a folder)."""
+    text = str(source)
+    return text[len(STORE_COUNTY):] if text.startswith(STORE_COUNTY) else None
+
+
+def store_counties(loop: Any) -> dict[str, Path]:
+    """The counties a store holds, by name, as ``store:<county_id>`` sources.
+
+    Parameters
+    ----------
+    loop : countyreach.services.loop.DailyLoop
+        Its store is read with the operator's session (the server's own view: what a user
+        may see of a county is still checked on each of their requests).
+
+    Returns
+    -------
+    dict
+        ``name -> Path("store:<county_id>")``, each county with its imported map files
+        (what :meth:`DailyLoop.county_data` loads, as ``plan COUNTY_ID`` does).
+    """
+    admin = loop.store.operator_session()
+    out: dict[str, Path] = {}
+    for cid in loop.store.learning.county_ids(admin):
+        try:
+            _, manifest = loop.store.learning.county_files(admin, cid)
+        except InputError:  # a county created without its files: nothing to load
+            continue
+        out.setdefault(str(manifest.get("name") or cid), Path(f"{STORE_COUNTY}{cid}"))
+    return out
+
+
 def county_id_of(folder: Path) -> str:
-    """The ``county_id`` a county folder's manifest declares (else the folder's name)."""
+    """The ``county_id`` a county folder's manifest declares (else the folder's name); a
+    ``store:<county_id>`` source's id."""
+    stored = stored_county_id(folder)
+    if stored is not None:
+        return stored
     try:
         meta = read_json(folder / "county.json")
     except InputError:

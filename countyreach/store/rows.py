@@ -24,14 +24,15 @@ from typing import Any
 
 import pandas as pd
 
-from countyreach.csvio import read_csv_table
+from countyreach.csvio import read_csv_table, row_errors
 from countyreach.errors import InputError, LocatedError, RowErrors
 from countyreach.io import LEAD_COLUMNS, read_leads_table, read_officers
 from countyreach.serialize import officer_to_dict
+from countyreach.table_checks import pin_errors
 from routing.problem import Officer
 
 __all__ = ["RejectedRow", "ValidRows", "validate_lead_rows", "validate_officer_rows",
-           "content_hash", "lead_record"]
+           "content_hash", "lead_record", "check_lead_file"]
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 #: Extra (model feature) columns are kept as text; same limits as io's text fields.
@@ -241,6 +242,55 @@ def validate_lead_rows(path: str | Path, *, crs: str = "wgs84") -> ValidRows:
         records.append((rowno, lead_record(rec, extras)))
     rejected.sort(key=lambda r: r.row or 0)
     return ValidRows(tuple(records), tuple(rejected))
+
+
+def check_lead_file(path: str | Path, *, crs: str, officers: Sequence[Officer],
+                    roster_name: str = "officers.csv") -> ValidRows:
+    """Refuse a leads file with any bad row, every problem in one message: field errors,
+    repeated ``lead_id`` and appointments with officers the roster lacks.
+
+    A lender then fixes the file in one pass (the file-mode readers' style: each row's first
+    problem, 20 listed, the rest counted), instead of meeting one class of error per run.
+
+    Parameters
+    ----------
+    path : str or Path
+        The leads CSV.
+    crs : str
+        Its coordinate system.
+    officers : sequence of Officer
+        The roster the file's ``pinned_officer_id`` must name.
+    roster_name : str
+        The roster's file name, for the message.
+
+    Returns
+    -------
+    ValidRows
+        Every row, none rejected.
+
+    Raises
+    ------
+    InputError
+        Located at the first bad row, listing the others
+        (:func:`countyreach.csvio.row_errors`); or a problem of the whole file.
+    """
+    p = Path(path)
+    rows = validate_lead_rows(p, crs=crs)
+    errors = []
+    for r in rows.rejected:
+        named = r.record_id and r.field != "lead_id" and "(lead_id " not in r.message
+        errors.append(InputError(r.message + (f" (lead_id {r.record_id})" if named else ""),
+                                 file=str(p), row=r.row, field=r.field))
+    pins = pd.DataFrame([(rowno, rec["lead_id"], rec["pinned_officer_id"])
+                         for rowno, rec in rows.records],
+                        columns=["source_row", "lead_id", "pinned_officer_id"])
+    errors += pin_errors(p, pins, officers, roster_name)
+    if not errors:
+        return rows
+    first: dict[int | None, InputError] = {}
+    for err in sorted(errors, key=lambda e: e.row or 0):
+        first.setdefault(err.row, err)  # each row's first problem
+    raise row_errors(p, list(first.values()))
 
 
 def validate_officer_rows(path: str | Path, *, crs: str = "wgs84") -> ValidRows:
