@@ -81,8 +81,14 @@ def _render_page(L: str) -> None:
         # a published today planned again: the rest of the day starts now, not at 08:00 or
         # at the morning's last recorded visit (untick to plan the whole day as before)
         st.checkbox(t("from_now", L), value=True, key="from_now")
-    if visits.fixed:
-        st.caption(t("fixed_stops_ahead", L, n=visits.count))
+    presumed = visits.presumed  # from now: the stops whose time has come stay too
+    n_presumed = sum(len(ids) for ids in presumed.values())
+    if visits.count > n_presumed:
+        st.caption(t("fixed_stops_ahead", L, n=visits.count - n_presumed))
+    if presumed and visits.now_s is not None:
+        st.caption(t("presumed_made", L, n=n_presumed, time=hhmm(visits.now_s),
+                     officers=", ".join(f"{oid} {len(ids)}" for oid, ids in
+                                        sorted(presumed.items()))))
     kept_on = visits.kept_off_duty(on_duty)
     if kept_on:
         st.caption(t("visited_on_duty", L, officers=", ".join(kept_on)))
@@ -238,10 +244,17 @@ def _plan_view(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
         st.caption(t("rule_overrides", L, n=len(overrides), visits=", ".join(
             f"{v['lead_id']} → {v['officer_id']}" for v in overrides[:5])
             + (" …" if len(overrides) > 5 else "")))
-    if plan.meta.get("fixed_stops"):
-        st.info(t("fixed_stops_kept", L, n=plan.meta["fixed_stops"]), icon=":material/lock:")
+    presumed = plan.meta.get("presumed_made") or {}
+    n_presumed = sum(len(ids) for ids in presumed.values())
+    if plan.meta.get("fixed_stops", 0) > n_presumed:
+        st.info(t("fixed_stops_kept", L, n=plan.meta["fixed_stops"] - n_presumed),
+                icon=":material/lock:")
     if plan.meta.get("replanned_at"):
         st.caption(t("replanned_at", L, time=plan.meta["replanned_at"]))
+    if presumed:
+        st.caption(t("presumed_made", L, n=n_presumed,
+                     time=plan.meta.get("replanned_at", ""), officers=", ".join(
+                         f"{oid} {len(ids)}" for oid, ids in sorted(presumed.items()))))
     _kpis(day, model)
     pins: dict[str, str] = st.session_state.get("pins", {})
     md = maps.map_data(day.county, day.scores, L, day=day, legs=st.session_state.get("legs"),

@@ -443,11 +443,13 @@ def build_parser() -> argparse.ArgumentParser:
                                   "county in the store")
     _add_plan_args(p)
     p.add_argument("--publish", action="store_true",
-                   help="store mode: publish the new version to the officers")
+                   help="store mode: publish the new version to the officers (exit 3 "
+                        "when the checker refuses it: saved as a draft, not published)")
     p.add_argument("--now", metavar="HH:MM",
                    help="store mode, a published day planned again: the time it is, so no "
-                        "visit still to make is planned earlier (default: after each "
-                        "officer's last recorded visit)")
+                        "visit still to make is planned earlier and the stops planned "
+                        "to start before it stay their officer's, presumed made (default: "
+                        "after each officer's last recorded visit)")
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("check", help="verify a plan independently of the solver")

@@ -17,7 +17,11 @@ from typing import Any
 
 from countyreach.errors import InputError
 
-__all__ = ["add_store_subcommands", "cmd_plan_store", "print_demo_users"]
+__all__ = ["add_store_subcommands", "cmd_plan_store", "print_demo_users", "NOT_PUBLISHED_EXIT"]
+
+#: ``plan COUNTY --publish``'s exit code when the plan was saved as a draft and not
+#: published (the checker found violations).
+NOT_PUBLISHED_EXIT = 3
 
 
 def _open() -> tuple[Any, Any]:
@@ -101,7 +105,9 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
                              scores=day.scores)
     print_checked(day, files, out)
     if res.refused:  # refused only now, so that the violations above say why
-        raise InputError(res.refused, field="plan")
+        # its own exit code: not bad input (2), and a script must not take it for published
+        print(f"countyreach: error: {res.refused}", file=sys.stderr)
+        return NOT_PUBLISHED_EXIT
     return 0 if day.ok else 1
 
 

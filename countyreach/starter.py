@@ -35,15 +35,28 @@ STARTER_NOTE = ("values come from the starter model, learnt from the demo townsh
                 "history.csv) and retrain to learn this county")
 
 
-def too_little(county_id: str, visits: pd.DataFrame) -> str | None:
-    """Why ``visits`` (``took_loan`` per visit) are too few to learn a county's own model
-    from, or None when they are enough."""
+def too_little(county_id: str, visits: pd.DataFrame, usable: int | None = None) -> str | None:
+    """Why ``visits`` (``took_loan`` per visit: the training split) are too few to learn a
+    county's own model from, or None when they are enough.
+
+    Parameters
+    ----------
+    county_id : str
+    visits : pandas.DataFrame
+        The visits a model would be trained on.
+    usable : int, optional
+        Every usable visit of the county, held-out ones included (named beside the
+        training split, so the count matches what the lender recorded).
+    """
     loans = int((visits["took_loan"] == 1).sum()) if len(visits) else 0
     if len(visits) >= MIN_OWN_VISITS and MIN_OWN_LOANS <= loans < len(visits):
         return None
-    return (f"county {county_id} has {len(visits)} visit(s) to learn from, {loans} with a loan "
-            f"(a model of its own needs {MIN_OWN_VISITS}, {MIN_OWN_LOANS} with a loan and "
-            "some without)")
+    total = (f"{usable} usable visit(s): {len(visits)} to train on and {usable - len(visits)} "
+             "held out to test models" if usable is not None
+             else f"{len(visits)} visit(s) to train on")
+    return (f"county {county_id} has {total}, {loans} of those trained on with a loan "
+            f"(a model of its own needs {MIN_OWN_VISITS} to train on, {MIN_OWN_LOANS} with a "
+            "loan and some without)")
 
 
 def starter_note(loan_book: bool, loan_rule_months: int) -> str:

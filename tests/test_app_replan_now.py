@@ -1,4 +1,5 @@
-"""The manager plans a published today again from the time it is now, as the CLI's --now.
+"""The manager plans a published today again from the time it is now, as the CLI's --now:
+the stops planned before then stay with their officer, presumed made.
 
 The app's clock is set (``COUNTYREACH_CLOCK``, 10:30 in the county on the demo's day), so
 "today" and "now" are the same whenever the test runs.
@@ -50,9 +51,16 @@ def test_a_published_today_is_planned_again_from_now(
     # the clock ran on for as long as the test took, from 10:30
     assert parse_hhmm("10:30") <= at_s < parse_hhmm("11:30")
     assert any(f"Planned again at {plan.meta['replanned_at']}" in c.value for c in at.caption)
-    for r in plan.routes:  # only the visit made may start before the re-plan
-        assert all(s.arrival_s >= at_s for s in r.stops if s.lead_id != lead)
-    assert any(s.arrival_s < at_s for r in first.day.plan.routes for s in r.stops)
+    published = {r.officer_id: r.stops for r in first.day.plan.routes}
+    presumed = {x for ids in plan.meta.get("presumed_made", {}).values() for x in ids}
+    for r in plan.routes:
+        # the visit made and the stops whose time had come stay as published (the CLI's
+        # --now rule); nothing else starts before the re-plan
+        begun = tuple(s for s in published.get(r.officer_id, ()) if s.start_s < at_s)
+        assert r.stops[:len(begun)] == begun
+        kept = {s.lead_id for s in begun} | presumed | {lead}
+        assert all(s.arrival_s >= at_s for s in r.stops if s.lead_id not in kept)
+        assert all(s in published[r.officer_id] for s in r.stops if s.lead_id in presumed)
     # unticked: the whole day is planned as before, from the morning
     at.checkbox(key="from_now").uncheck().run()
     at.button(key="plan").click().run()

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from countyreach.cli import main
+from countyreach.cli_loop import NOT_PUBLISHED_EXIT
 from countyreach.settings import get_settings
 from countyreach.store import Store
 
@@ -271,7 +272,7 @@ def test_a_plan_refused_at_publish_is_shown_with_its_violations(
     assert run(capsys, "county", "import", str(county))[0] == 0
     code, out, err = run(capsys, "plan", "qingzu", "--date", "2026-11-24", "--time-limit", "1",
                          "--publish", "--out", str(env / "o"))
-    assert code == 2
+    assert code == NOT_PUBLISHED_EXIT == 3  # not bad input (2): a script tells them apart
     assert "not published" in err
     assert "status: partial" in out and "saved as a draft, not published" in out
     assert "[pinned_missing] appointment B0106 with O01 is not kept" in out

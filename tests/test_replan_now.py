@@ -1,5 +1,6 @@
 """A published day planned again at a given time: nothing left of anyone's day starts
-earlier, whether or not they recorded a visit that morning."""
+earlier, and what was planned before it is presumed made, whether or not they recorded a
+visit that morning."""
 
 from __future__ import annotations
 
@@ -39,13 +40,63 @@ def test_a_noon_re_plan_starts_what_is_left_at_noon(loop: DailyLoop) -> None:
                       now_s=NOON)
     assert again.published and again.day.ok, again.day.violations
     assert again.day.plan.meta["replanned_at"] == "12:00"
+    published = {r.officer_id: r.stops for r in first.day.plan.routes}
     for r in again.day.plan.routes:
-        rest = r.stops[1:] if r.officer_id == visited.officer_id else r.stops
+        # the visit made stays as it was, and so does every stop whose time had come
+        kept = tuple(s for s in published.get(r.officer_id, ()) if s.start_s < NOON)
         if r.officer_id == visited.officer_id:
-            assert r.stops[0] == made  # the visit made stays as it was
-        # officers with no visit recorded too: nobody is sent back to the morning
+            assert r.stops[0] == made
+        assert r.stops[:len(kept)] == kept
+        # nobody is sent back to the morning
+        rest = r.stops[len(kept):]
         assert all(s.arrival_s >= NOON for s in rest), (r.officer_id, rest[:1])
     assert any(r.stops for r in again.day.plan.routes if r.officer_id != visited.officer_id)
+
+
+def test_a_noon_re_plan_keeps_each_officers_unrecorded_morning(
+        loop: DailyLoop, capsys: pytest.CaptureFixture[str]) -> None:
+    """Officers who write their outcomes up in the evening are not sent back to the branch at
+    noon and keep their morning: its stops are presumed made, theirs, in the published
+    order, and the rest of their day goes on from the last of them."""
+    admin = loop.store.operator_session()
+    first = loop.plan(admin, "qingzu", DAY, publish=True, params=PARAMS, rules=RULES)
+    morning = {r.officer_id: tuple(s for s in r.stops if s.start_s < NOON)
+               for r in first.day.plan.routes}
+    recorder = next(oid for oid, stops in morning.items() if len(stops) >= 2)
+    loop.record_outcome(admin, county_id="qingzu", plan_date=DAY,
+                        lead_id=morning[recorder][0].lead_id, outcome="not_interested")
+    silent = {oid: stops for oid, stops in morning.items() if stops and oid != recorder}
+    assert silent  # officers with a morning planned and nothing recorded
+
+    again = loop.plan(admin, "qingzu", DAY, publish=True, params=PARAMS, rules=RULES,
+                      now_s=NOON)
+    assert again.published and again.day.ok, again.day.violations
+    routes = {r.officer_id: r for r in again.day.plan.routes}
+    holder = {s.lead_id: r.officer_id for r in again.day.plan.routes for s in r.stops}
+    m = again.day.problem.matrix
+    for oid, stops in {**silent, recorder: morning[recorder]}.items():
+        mine = routes[oid].stops
+        assert mine[:len(stops)] == stops  # same stops, same order, same times
+        assert all(holder[s.lead_id] == oid for s in stops)  # not handed to anyone else
+        if len(mine) > len(stops):  # the afternoon starts from the last morning stop, at noon
+            nxt, last = mine[len(stops)], stops[-1]
+            assert nxt.arrival_s >= max(NOON, last.departure_s)
+            assert nxt.drive_s == m.duration_s[m.index[last.lead_id], m.index[nxt.lead_id]]
+    presumed = again.day.plan.meta["presumed_made"]
+    assert presumed[recorder] == [s.lead_id for s in morning[recorder][1:]]
+    for oid, stops in silent.items():
+        assert presumed[oid] == [s.lead_id for s in stops]
+        line = next(x for x in again.changes.lines() if x.startswith(f"{oid}:"))
+        n = len(stops)
+        assert f"{n} stop{'s' if n != 1 else ''} before 12:00 presumed made, not yet " \
+               "recorded" in line and "visited stop" not in line and "passed over" not in line
+
+    # the outcomes written up in the evening are still accepted, and stay put in a re-plan
+    oid, stops = next(iter(silent.items()))
+    loop.record_outcome(admin, county_id="qingzu", plan_date=DAY, lead_id=stops[-1].lead_id,
+                        outcome="not_interested")
+    later = loop.plan(admin, "qingzu", DAY, params=PARAMS, rules=RULES)
+    assert {r.officer_id: r.stops for r in later.day.plan.routes}[oid][:len(stops)] == stops
 
 
 def test_without_a_time_the_re_plan_goes_on_after_the_last_visit(loop: DailyLoop) -> None:

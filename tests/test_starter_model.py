@@ -64,7 +64,7 @@ def test_a_store_county_without_history_plans_publishes_and_learns_once_it_can(
                             amount_yuan=50000 if i % 4 == 0 else None)
     few = loop.retrain(admin, "firstcounty")
     assert few.record.n_train == 0 and "starter model" in few.message
-    assert "visit(s) to learn from" in few.message
+    assert "usable visit(s): " in few.message and "to train on" in few.message
 
     # once the lender's history is imported, the county's own model takes over
     history = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "qingzu"

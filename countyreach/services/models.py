@@ -42,6 +42,7 @@ import sklearn
 import propensity
 from countyreach.errors import InputError, ModelError
 from countyreach.services.loan_files import beyond_loan_book, read_loans, read_loans_elsewhere
+from countyreach.services.promotion import judge_promotion
 from countyreach.store import ModelRecord, Session, Store
 from countyreach.store.checks import check_id
 from propensity.errors import DataWarning, DroppedRowWarning
@@ -57,8 +58,9 @@ __all__ = ["HOLDOUT_SHARE", "AUC_TOLERANCE", "StaleModelError", "ModelChoice", "
 
 #: Share of a county's leads kept out of every model's training, for held-out metrics.
 HOLDOUT_SHARE = 0.2
-#: A retrained model is "worse" when its held-out AUC is below the promoted one's by more
-#: than this (differences smaller than this are noise at a few hundred visits).
+#: A routine retraining is "worse" when its held-out AUC is below the promoted one's by more
+#: than this (differences smaller than this are noise at a few hundred visits); the rest of
+#: the promotion rule is :mod:`countyreach.services.promotion`'s.
 AUC_TOLERANCE = 0.01
 
 
@@ -311,19 +313,27 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
             randomised: pd.DataFrame | None = None,
             loan_rule_months: int = LOCKOUT_MONTHS,
             elsewhere: pd.DataFrame | None = None) -> RetrainResult:
-    """Train a new model from the store's history and outcomes; register, and promote it
-    unless it is worse than the promoted one on the held-out leads.
+    """Train a new model from the store's history and outcomes; register it, and promote it
+    when the held-out visits show it is good enough (:func:`~countyreach.services.
+    promotion.judge_promotion`).
 
     The model is a lead scorer and, when the data supports it, the value a visit causes
     (see the module notes); both learn from the same leads, never the held-out ones.
 
-    Promotion compares the held-out AUC of P(loan | visit), the uptake part every model
-    has: a model that plans by visit-caused value is not promoted over one whose uptake
-    part ranks the held-out visits better (by more than :data:`AUC_TOLERANCE`). The
+    Promotion judges the held-out AUC of P(loan | visit), the uptake part every model has:
+    enough held-out visits with and without a loan to tell, an AUC above chance beyond
+    noise, and, on the same visits, no worse than the promoted model (by more than
+    :data:`AUC_TOLERANCE`; replacing the starter model, an interval of the difference
+    that rules "worse" out; giving up a visit-caused value basis, clearly better). The
     visit-caused part itself is not compared between versions: its effect is a difference
     of two arms' loan rates, which the tens of held-out randomised visits of a county
     cannot measure; each arm's held-out AUC is recorded (``auc_visit_arm``,
     ``auc_no_visit_arm``) and a change of value basis is said in the message.
+
+    A county with too few visits of its own keeps the starter model, saved again for the
+    current data (not called a promotion); so does one whose own model is not promoted
+    over the starter, and a county's first model is the starter unless its own passes.
+    The message names every usable visit beside the training and held-out split.
 
     Parameters
     ----------
@@ -354,6 +364,8 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
     Returns
     -------
     RetrainResult
+        ``record`` is the version trained (the county's own model, or the starter);
+        ``promoted`` whether plans use it now.
     """
     history = county_history(store, session, county_id, leads, randomised)
     current = store.promoted_model(session, county_id)
@@ -372,60 +384,87 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
     held_leads = holdout_mask(inputs["lead_id"])
     from countyreach.starter import starter_note, starter_scorer, too_little
 
-    why = too_little(county_id, train)
-    starter = why is not None
-    if why is not None:  # too little to learn from yet: the county still has to be planned
-        scorer = starter_scorer(why, loan_rule_months=loan_rule_months)
-        metrics = _metrics(scorer, test)
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DataWarning)
-            scorer = propensity.LeadScorer(random_state=seed).fit(train, leads=inputs)
-            propensity.add_visit_value(scorer, inputs[~held_leads], history, loans, seed=seed,
-                                       lockout_months=loan_rule_months, elsewhere=elsewhere)
-        metrics = _metrics(scorer, test)
-        metrics.update(_basis_metrics(scorer, inputs[held_leads], history, loans, elsewhere))
-    version = store.learning.next_model_version(session, county_id)
-    path = artefact_path(home, county_id, version)
-    propensity.save_scorer(scorer, path)
-    record = store.learning.register_model(
-        session, county_id,
-        data_hash=data_hash(leads, history, loans, loan_rule_months, elsewhere),
-        code_version=code_version(), artefact_sha256=_sha256(path),
-        n_train=0 if starter else len(train),
-        metrics=metrics, version=version)
+    now_hash = data_hash(leads, history, loans, loan_rule_months, elsewhere)
+    split = f"{len(visits)} usable visits: {len(train)} to train on, {len(test)} held out"
     previous = store.promoted_model(session, county_id)
-    previous_auc = None
-    previous_kind = None
+    old, previous_auc, previous_kind = None, None, None
     if previous is not None:
         try:
             old = load_model(home, previous)
             previous_auc = _metrics(old, test).get("auc")
             previous_kind = propensity.value_basis_of(old).kind
         except ModelError:
-            previous_auc = None  # unreadable by this code: it cannot compete
-    new_auc = metrics.get("auc")
-    worse = (previous_auc is not None and new_auc is not None
-             and new_auc < previous_auc - AUC_TOLERANCE)
-    promote = force or not worse
+            old = None  # unreadable by this code: it cannot compete
+    was_starter = previous is not None and previous.n_train == 0
+
+    def save(model: propensity.LeadScorer, n_train: int, metrics: dict[str, float]
+             ) -> ModelRecord:
+        version = store.learning.next_model_version(session, county_id)
+        path = artefact_path(home, county_id, version)
+        propensity.save_scorer(model, path)
+        return store.learning.register_model(
+            session, county_id, data_hash=now_hash, code_version=code_version(),
+            artefact_sha256=_sha256(path), n_train=n_train, metrics=metrics, version=version)
+
+    def starter(why: str) -> tuple[propensity.LeadScorer, ModelRecord]:
+        model = starter_scorer(why, loan_rule_months=loan_rule_months)
+        record = save(model, 0, _metrics(model, test))
+        store.learning.promote_model(session, county_id, record.version)
+        return model, store.promoted_model(session, county_id) or record
+
+    why = too_little(county_id, train, len(visits))
+    note = starter_note(loans is not None and len(loans) > 0, loan_rule_months)
+    tail = beyond_loan_book(history, loans)
+    if why is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            scorer = propensity.LeadScorer(random_state=seed).fit(train, leads=inputs)
+            propensity.add_visit_value(scorer, inputs[~held_leads], history, loans, seed=seed,
+                                       lockout_months=loan_rule_months, elsewhere=elsewhere)
+        kind = propensity.value_basis_of(scorer).kind
+        lost = previous_kind is propensity.ValueBasisKind.VISIT_CAUSED and kind is not \
+            previous_kind
+        verdict = judge_promotion(
+            test["took_loan"].to_numpy(int), _p_loan(scorer, test),
+            None if old is None or previous_auc is None else _p_loan(old, test),
+            old_name=f"v{previous.version}" + (" (the starter)" if was_starter else "")
+            if previous is not None else "", old_is_starter=was_starter, basis_lost=lost,
+            tolerance=AUC_TOLERANCE)
+        if previous is None and not verdict.promote and not force:
+            # no model yet to keep: the county is planned with the starter until its own
+            # model shows on held-out visits that it ranks them better than chance
+            why = f"its own model is not used: {verdict.reason}"
+    if why is not None:
+        scorer, record = starter(why)
+        done = "still the starter model" if was_starter else "the starter model is used"
+        msg = f"{done} ({split}); {why}: {note}"
+        return RetrainResult(record, scorer, True, previous, previous_auc, msg + tail)
+    metrics = _metrics(scorer, test)
+    metrics.update(_basis_metrics(scorer, inputs[held_leads], history, loans, elsewhere))
+    record = save(scorer, len(train), metrics)
+    promote = force or verdict.promote
+    change = f"; {'values' if promote else 'would value'} visits " \
+        f"{kind.value.replace('_', '-')}" + ("" if previous_kind is None or previous_kind is kind
+                                           else (
+        f"; value basis {'changes' if promote else 'would change'} from "
+        f"{previous_kind.value.replace('_', '-')} to {kind.value.replace('_', '-')}: plan "
+        "values would not compare with earlier plans"))
     if promote:
-        store.learning.promote_model(session, county_id, version)
+        store.learning.promote_model(session, county_id, record.version)
         record = store.promoted_model(session, county_id) or record
-    auc_text = "n/a" if new_auc is None else f"{new_auc:.3f}"
-    kind = propensity.value_basis_of(scorer).kind
-    basis = f"values visits {kind.value.replace('_', '-')}" + (
-        f", was {previous_kind.value.replace('_', '-')}"
-        if previous_kind is not None and previous_kind is not kind else "")
-    if worse and not force:
-        msg = (f"v{version} not promoted: held-out AUC {auc_text} is below the promoted "
-               f"v{previous.version if previous else '?'}'s {previous_auc:.3f}; use --force "
-               f"to promote it anyway ({basis})")
-    else:
-        msg = f"v{version} promoted (held-out AUC {auc_text}; {basis})"
-    if starter:
-        msg += f"; {why}: {starter_note(loans is not None and len(loans) > 0, loan_rule_months)}"
-    return RetrainResult(record, scorer, promote, previous, previous_auc,
-                         msg + beyond_loan_book(history, loans))
+        msg = (f"v{record.version} promoted" + (" (--force)" if not verdict.promote else "")
+               + f": the county's own model ({verdict.reason}; {split}){change}")
+        return RetrainResult(record, scorer, True, previous, previous_auc, msg + tail)
+    msg = (f"v{record.version} not promoted: {verdict.reason} ({split}){change}; "
+           "`--force` promotes it anyway")
+    if was_starter:  # the starter stays, saved for these data: plans do not retrain again
+        _, kept = starter(f"v{record.version} was not promoted")
+        msg += f"; the starter model stays, saved as v{kept.version} for these data"
+    return RetrainResult(record, scorer, False, previous, previous_auc, msg + tail)
+
+
+def _p_loan(scorer: propensity.LeadScorer, visits: pd.DataFrame) -> np.ndarray:
+    return np.asarray(scorer.predict_proba(visits)[:, 1], dtype=float)
 
 
 #: Why a promoted model is not current, by :func:`model_freshness`'s answer.
@@ -491,6 +530,13 @@ def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataF
                   elsewhere=elsewhere)
     if res.promoted:
         return ModelChoice(res.record, res.scorer, True, False,
+                           f"retrained ({why}): {res.message}")
+    kept = store.promoted_model(session, county_id)
+    if kept is not None and model_freshness(kept, data_hash(leads, history, loans,
+                                                            loan_rule_months,
+                                                            elsewhere)) == "current":
+        # the starter model, saved again for these data when the county's own lost
+        return ModelChoice(kept, load_model(home, kept), True, False,
                            f"retrained ({why}): {res.message}")
     assert current is not None  # a first model is always promoted
     return ModelChoice(current, load_model(home, current), True, True,

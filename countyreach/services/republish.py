@@ -1,7 +1,9 @@
 """Re-planning a published day without touching what officers already did.
 
 Each officer's route keeps its *fixed prefix* — every stop up to the last one with a
-recorded outcome, skipped stops in between included — exactly as published (same
+recorded outcome, skipped stops in between included, or, when the day is planned again at
+a given time, every stop planned to start before it (presumed made,
+:attr:`countyreach.services.visited.VisitedStops.fixed`) — exactly as published (same
 order, same numbers, same times). The rest of the day is planned again from the last
 fixed stop: the officer starts there at its departure time, with the drive time, visit
 count, carried units and lunch that remain. The two parts are then joined into one
@@ -26,6 +28,7 @@ from routing.problem import (
     RoutingProblem,
     TimeWindow,
     end_node_id,
+    hhmm,
     start_node_id,
 )
 
@@ -42,6 +45,12 @@ class PlanChanges:
     kept_fixed: Mapping[str, tuple[str, ...]]
     #: Of the stops kept, those without an outcome (passed over before a later visit).
     passed_over: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Of the stops kept, those planned to start before the re-plan's time and not recorded
+    #: yet: presumed made by their officer (:attr:`VisitedStops.presumed
+    #: <countyreach.services.visited.VisitedStops.presumed>`).
+    presumed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The re-plan's time (seconds since midnight), if it had one.
+    now_s: int | None = None
 
     @property
     def empty(self) -> bool:
@@ -55,12 +64,18 @@ class PlanChanges:
         for oid in sorted(set(self.added) | set(self.removed) | set(self.moved)
                           | set(self.kept_fixed)):
             parts = []
-            if self.kept_fixed.get(oid):
+            presumed = self.presumed.get(oid, ())
+            if len(self.kept_fixed.get(oid, ())) > len(presumed):
                 skipped = self.passed_over.get(oid, ())
-                parts.append(f"{len(self.kept_fixed[oid]) - len(skipped)} visited stop(s) kept "
+                made = len(self.kept_fixed[oid]) - len(skipped) - len(presumed)
+                parts.append(f"{made} visited stop(s) kept "
                              "in place" + (f" with {len(skipped)} passed over before them, "
                                            "without an outcome (" + " ".join(skipped) + ")"
                                            if skipped else ""))
+            if presumed:
+                at = "" if self.now_s is None else f" before {hhmm(self.now_s)}"
+                parts.append(f"{len(presumed)} stop{'s' if len(presumed) != 1 else ''}{at} "
+                             "presumed made, not yet recorded (" + " ".join(presumed) + ")")
             if self.added.get(oid):
                 parts.append("+" + " +".join(self.added[oid]))
             if self.removed.get(oid):
@@ -212,9 +227,12 @@ def solve_around(problem: RoutingProblem, old_plan: Plan, fixed: Mapping[str, Se
 
 def plan_changes(old: Plan | None, new: Plan,
                  fixed: Mapping[str, Sequence[Stop]] | None = None,
-                 visited: Iterable[str] | None = None) -> PlanChanges:
+                 visited: Iterable[str] | None = None, *,
+                 presumed: Mapping[str, Sequence[str]] | None = None,
+                 now_s: int | None = None) -> PlanChanges:
     """Leads added to, removed from and reordered on each officer's list (and, given the
-    leads ``visited``, which kept stops were passed over without an outcome)."""
+    leads ``visited``, which kept stops were passed over without an outcome; the kept
+    stops ``presumed`` made before ``now_s`` are neither)."""
     visited = None if visited is None else set(visited)
     before = {r.officer_id: r.lead_ids for r in (old.routes if old else ())}
     after = {r.officer_id: r.lead_ids for r in new.routes}
@@ -227,6 +245,8 @@ def plan_changes(old: Plan | None, new: Plan,
         common_b = [x for x in b if x in a]
         moved[oid] = tuple(x for x, y in zip(common_a, common_b, strict=True) if x != y)
     kept = {oid: tuple(s.lead_id for s in stops) for oid, stops in (fixed or {}).items()}
+    assumed = {oid: tuple(ids) for oid, ids in (presumed or {}).items() if ids}
     over = {} if visited is None else {
-        oid: tuple(x for x in ids if x not in visited) for oid, ids in kept.items()}
-    return PlanChanges(added, removed, moved, kept, over)
+        oid: tuple(x for x in ids if x not in visited and x not in assumed.get(oid, ()))
+        for oid, ids in kept.items()}
+    return PlanChanges(added, removed, moved, kept, over, assumed, now_s)

@@ -3,7 +3,11 @@
 A manager may plan a day again after it was published, e.g. at noon when an officer is
 ill. The stops officers already visited that morning (those with a recorded outcome) must
 not move: :func:`visited_stops` reads each officer's *fixed prefix* of the published plan
-(:func:`~countyreach.services.republish.fixed_prefixes`) and :meth:`VisitedStops.solve`
+(:func:`~countyreach.services.republish.fixed_prefixes`). Planned again at a given time
+(``--now``, the page's "from now"), every stop planned to start before it is presumed made
+by its officer too, recorded or not (:attr:`VisitedStops.fixed`): officers who write their
+outcomes up in the evening keep their morning, and go on from where it left them.
+:meth:`VisitedStops.solve`
 plans the rest of the day around it
 (:func:`~countyreach.services.republish.solve_around`). :func:`plan_store_day` builds the
 day's problem by the store's rules around those stops and solves it; the CLI
@@ -60,20 +64,54 @@ class VisitedStops:
         The day's published plan (``None``: the day was never published).
     version : int or None
         Its version in the store.
-    fixed : mapping officer_id -> tuple of Stop
+    recorded : mapping officer_id -> tuple of Stop
         Each officer's stops up to the last one with a recorded outcome (skipped stops in
         between included), in the published order; officers with none are absent.
+    visited : frozenset of str
+        The leads with a recorded outcome that day (the recorded prefix's stops without
+        one were passed over on the way to a later visit).
+    now_s : int, optional
+        When the day is planned again (seconds since midnight), if it is: nothing left of
+        anyone's day starts earlier (:func:`~countyreach.services.republish.solve_around`),
+        and every published stop planned to start before it is presumed made
+        (:attr:`presumed`).
     """
 
     published: Plan | None = None
     version: int | None = None
-    fixed: Mapping[str, tuple[Stop, ...]] = field(default_factory=dict)
-    #: The leads with a recorded outcome that day (the fixed stops without one were passed
-    #: over on the way to a later visit).
+    recorded: Mapping[str, tuple[Stop, ...]] = field(default_factory=dict)
     visited: frozenset[str] = frozenset()
-    #: When the day is planned again (seconds since midnight), if it is: nothing left of
-    #: anyone's day starts earlier (:func:`~countyreach.services.republish.solve_around`).
     now_s: int | None = None
+
+    @property
+    def fixed(self) -> dict[str, tuple[Stop, ...]]:
+        """Per officer, the published stops that stay theirs, in place: the recorded
+        prefix, or the longer prefix of stops planned to start before :attr:`now_s`.
+
+        The one rule of the CLI's ``--now`` and the manager page's "from now": many officers
+        write their outcomes up at the end of the day, so a stop whose time has come is
+        presumed made (or under way) by its officer rather than handed to someone else.
+        """
+        out = dict(self.recorded)
+        if self.published is None or self.now_s is None:
+            return out
+        for r in self.published.routes:
+            begun = tuple(s for s in r.stops if s.start_s < self.now_s)
+            if len(begun) > len(out.get(r.officer_id, ())):
+                out[r.officer_id] = begun
+        return out
+
+    @property
+    def presumed(self) -> dict[str, tuple[str, ...]]:
+        """Per officer, the fixed stops presumed made: planned to start before
+        :attr:`now_s`, after the officer's last recorded visit (officers with none absent).
+        Outcomes recorded for them later are accepted as for any published stop."""
+        out = {}
+        for oid, stops in self.fixed.items():
+            after = tuple(s.lead_id for s in stops[len(self.recorded.get(oid, ())):])
+            if after:
+                out[oid] = after
+        return out
 
     @property
     def count(self) -> int:
@@ -154,7 +192,10 @@ class VisitedStops:
             oid: tuple(s.lead_id for s in stops) for oid, stops in self.fixed.items()})
         plan = solve_around(problem, self.published, self.fixed, params, self.now_s)
         if self.now_s is not None:
-            plan = replace(plan, meta={**plan.meta, "replanned_at": hhmm(self.now_s)})
+            plan = replace(plan, meta={
+                **plan.meta, "replanned_at": hhmm(self.now_s),
+                # what the manager is told: whose stops stayed theirs without an outcome
+                "presumed_made": {oid: list(ids) for oid, ids in self.presumed.items()}})
         plan = replace(plan, dropped=(*plan.dropped, *held_back_leads(
             problem, held_back or {}, data.skipped_leads)))
         times["solve_s"] = time.perf_counter() - t
@@ -164,7 +205,8 @@ class VisitedStops:
 
     def changes(self, new: Plan) -> PlanChanges:
         """What ``new`` changes for officers against the published plan."""
-        return plan_changes(self.published, new, self.fixed, self.visited)
+        return plan_changes(self.published, new, self.fixed, self.visited,
+                            presumed=self.presumed, now_s=self.now_s)
 
 
 def visited_stops(store: Store, session: Session, county_id: str,
@@ -180,8 +222,10 @@ def visited_stops(store: Store, session: Session, county_id: str,
     date : str or datetime.date
     now_s : int, optional
         The time of day the published day is planned again (seconds since midnight):
-        what is left of each officer's day starts no earlier. Without it, after the last
-        visit made (from the start of the shift for an officer with none).
+        what is left of each officer's day starts no earlier, and the stops planned to
+        start before it stay their officer's, presumed made (:attr:`VisitedStops.fixed`).
+        Without it, after the last visit recorded (from the start of the shift for an
+        officer with none).
 
     Returns
     -------
@@ -297,7 +341,8 @@ def plan_manager_day(data: CountyData, visits: VisitedStops, rules_of_day: DayRu
     :func:`countyreach.pipeline.plan_day`; a published day with visited stops by
     :func:`plan_store_day`, as the CLI plans it. The plan's meta says what the store's rules
     did (``follow_ups``, ``left_out_by_rule`` and each lead left out with its rule,
-    ``left_out_leads``) and how many stops stayed fixed (``fixed_stops``).
+    ``left_out_leads``), how many stops stayed fixed (``fixed_stops``) and, planned again
+    from a time, whose were presumed made without an outcome (``presumed_made``).
 
     Parameters
     ----------
