@@ -292,10 +292,10 @@ def test_county_import_reports_the_leads_files_warnings_once(
     phones = [ln for ln in warned if "scientific notation" in ln]
     assert len(phones) == 1 and f"{folder / 'leads.csv'}: 1 phone(s)" in phones[0]
     assert f"  input warnings: {len(warned)} " in out  # the report counts what it printed
-    # an import refused for a bad roster still says what it found before
-    officers = folder / "officers.csv"
-    officers.write_text(officers.read_text(encoding="utf-8").replace("08:00", "8h", 1),
-                        encoding="utf-8")
+    # an import refused for a bad loan book (read after the leads) still says what it found
+    loans = folder / "loans.csv"
+    loans.write_text(loans.read_text(encoding="utf-8").replace("2024-11", "2024-13", 1),
+                     encoding="utf-8")
     code, _, err = run(capsys, "county", "import", str(folder))
-    assert code == 2 and f"file {officers}, row 1, field 'shift_start'" in err
+    assert code == 2 and f"file {loans}, row 1, field 'month'" in err
     assert "scientific notation" in err
