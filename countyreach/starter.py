@@ -27,8 +27,11 @@ STARTER_COUNTY = Path(__file__).resolve().parents[1] / "data" / "qingzu"
 #: the starter model knows: a model fitted to a handful of visits ranks by noise.
 MIN_OWN_VISITS = 50
 MIN_OWN_LOANS = 5
-#: The starter model's name in a plan's value basis.
-STARTER_MODEL = "starter model from data/qingzu"
+#: The starter model's name in a plan's value basis (the basis then counts the demo's visits,
+#: which a new county's manager would otherwise read as their own). The catalogue's
+#: ``starter_model_name`` says the same.
+STARTER_MODEL = ("starter model learnt on the demo township data/qingzu; the counts that follow "
+                 "are the demo's")
 #: What a plan or a retraining says when it values leads with the starter model.
 STARTER_NOTE = ("values come from the starter model, learnt from the demo township's synthetic "
                 "visits (data/qingzu), not from this county; record outcomes (or import "
