@@ -391,6 +391,19 @@ def test_demo_seeding_is_idempotent_and_off_on_a_store_with_real_users(store,  #
     real.close()
 
 
+def test_a_store_the_command_line_has_used_still_takes_the_demo(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The operator account (the CLI's, and the app's when it lists stored counties) is no
+    real user: the demo's accounts are still created on such a store."""
+    from countyreach.services.workspace import seed_demo_users
+    from countyreach.store import Store
+
+    used = Store.open(f"sqlite:///{tmp_path / 'used.db'}", bcrypt_rounds=4)
+    used.logout(used.operator_session())
+    made = seed_demo_users(used, "c1", "Test county", ["O1"])
+    assert [u.username for u in made if u.created] and _login(used, "demo-o1")
+    used.close()
+
+
 def test_officer_sees_only_their_own_list_and_another_is_refused(store) -> None:  # type: ignore[no-untyped-def]
     from countyreach.errors import AccessDenied
 

@@ -136,12 +136,15 @@ def store_counties(loop: Any) -> dict[str, Path]:
     """
     admin = loop.store.operator_session()
     out: dict[str, Path] = {}
-    for cid in loop.store.learning.county_ids(admin):
-        try:
-            _, manifest = loop.store.learning.county_files(admin, cid)
-        except InputError:  # a county created without its files: nothing to load
-            continue
-        out.setdefault(str(manifest.get("name") or cid), Path(f"{STORE_COUNTY}{cid}"))
+    try:
+        for cid in loop.store.learning.county_ids(admin):
+            try:
+                _, manifest = loop.store.learning.county_files(admin, cid)
+            except InputError:  # a county created without its files: nothing to load
+                continue
+            out.setdefault(str(manifest.get("name") or cid), Path(f"{STORE_COUNTY}{cid}"))
+    finally:
+        loop.store.logout(admin)  # listed every minute: no session is left behind
     return out
 
 
