@@ -206,8 +206,15 @@ def test_a_refusal_by_phone_leaves_the_officers_list_for_good(
     idle(officer)
     if stop.get_by_role("radio", name="Interested", exact=True).count() == 0:
         stop.locator("summary").click()  # a later stop: open it
-    stop.get_by_role("radio", name="Interested", exact=True).click()
-    stop.get_by_role("button", name=t("save", "en"), exact=True).click()
+        idle(officer)
+    interested = stop.get_by_role("radio", name="Interested", exact=True)
+    interested.click()
+    idle(officer)
+    save = stop.get_by_role("button", name=t("save", "en"), exact=True)
+    if not save.is_enabled():  # the tap fell into a rerun and was lost: tap again, as one would
+        interested.click()
+        idle(officer)
+    save.click()
     expect(officer.get_by_text(re.compile(r"Done: 1 stop"))).to_be_visible(timeout=60_000)
     idle(officer)
     officer.context.close()
@@ -233,6 +240,11 @@ def test_a_published_today_is_planned_again_from_now(
         server: AppServer, browser: Any, published: None) -> None:
     from playwright.sync_api import expect
 
+    # the officer's published list before: a stop whose time has come when the day is
+    # planned again is presumed made (officers write up at the end of the day) and stays
+    published_at = {lead: m.group(1) for lead, (text, _) in _officer_stops(
+        browser, server.url, DESKTOP, "from-now-officer-before-desktop").items()
+        if (m := HHMM.search(text)) is not None}
     page = _manager(browser, server.url, PHONE, "zh")
     errors = _errors(page)
     shown = page.get_by_text(t("showing_published", "zh", date=TODAY))
@@ -259,7 +271,10 @@ def test_a_published_today_is_planned_again_from_now(
             if not done and _seq(text) > last}
     assert left, stops
     early = {lead: m.group(1) for lead, m in left.items() if m is None or m.group(1) < at}
-    assert not early, f"planned before {at}: {early}"
+    # before now: only the published stops presumed made, kept where they were
+    moved = {lead: when for lead, when in early.items() if published_at.get(lead) != when}
+    assert not moved, f"planned before {at}, not as published: {moved}"
+    assert any(m is not None and m.group(1) >= at for m in left.values()), left
     # planned again, the new draft does not say it is published
     page.locator(".st-key-plan button").click()
     expect(page.get_by_text(_pattern("published", "zh"))).to_have_count(0, timeout=240_000)
