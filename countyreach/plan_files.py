@@ -161,30 +161,26 @@ def left_out(problem: RoutingProblem, plan: Plan,
     and the manager page's table are both built from it."""
     leads = problem.lead_by_id
     ruled = plan.meta.get("left_out_leads")
-    known = scores.set_index(scores["lead_id"].astype(str)) if scores is not None else None
+    visited = set(plan.visited_lead_ids)
+    # name, village and value of the leads the problem does not hold (ruled out, held back)
+    known: dict[str, tuple[str, str, float | None]] = {} if scores is None else {
+        str(lid): (str(name), str(village), None if pd.isna(value) else float(value))
+        for lid, name, village, value in zip(scores["lead_id"], scores["name"],
+                                             scores["village"], scores["value_yuan"],
+                                             strict=True)}
     out: list[LeftOut] = []
     for lid, rule in (ruled.items() if isinstance(ruled, Mapping) else ()):
-        if lid in leads or lid in plan.visited_lead_ids:  # offered or kept after all
+        if lid in leads or lid in visited:  # offered or kept after all
             continue
-        row = known.loc[lid] if known is not None and lid in known.index else None
-        out.append(LeftOut(lid, "" if row is None else str(row["name"]),
-                           "" if row is None else str(row["village"]),
-                           None if row is None or pd.isna(row["value_yuan"])
-                           else float(row["value_yuan"]), rule=str(rule)))
+        out.append(LeftOut(lid, *known.get(lid, ("", "", None)), rule=str(rule)))
     ruled_ids = {x.lead_id for x in out}
     for d in plan.dropped:
         if d.lead_id in ruled_ids:  # one row per lead: the store's rule says why first
             continue
         ld = leads.get(d.lead_id)
-        if ld is not None:
-            out.append(LeftOut(d.lead_id, ld.name, ld.village, ld.value_yuan, dropped=d))
-            continue
-        # held back before the solver (or off the roads): the day's scores know the lead
-        row = known.loc[d.lead_id] if known is not None and d.lead_id in known.index else None
-        out.append(LeftOut(d.lead_id, "" if row is None else str(row["name"]),
-                           "" if row is None else str(row["village"]),
-                           None if row is None or pd.isna(row["value_yuan"])
-                           else float(row["value_yuan"]), dropped=d))
+        facts = (ld.name, ld.village, ld.value_yuan) if ld is not None else known.get(
+            d.lead_id, ("", "", None))  # held back before the solver, or off the roads
+        out.append(LeftOut(d.lead_id, *facts, dropped=d))
     return out
 
 
