@@ -488,8 +488,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--villages", help="your villages.csv (name, lat, lon) instead of OSM places")
     q.add_argument("--branches", help="your branches.csv (branch_id, name, lat, lon; without "
                                       "it --force keeps the folder's branches.csv)")
-    q.add_argument("--officers", type=int, help="officers to create (default 4; without it "
-                                                "--force keeps the folder's officers.csv)")
+    q.add_argument("--officers", type=int, help="officers to create (default 4), shared over "
+                                                "the branches by the villages nearest each; "
+                                                "without it --force keeps the folder's "
+                                                "officers.csv")
     q.add_argument("--crs", choices=("wgs84", "gcj02", "bd09"), default="wgs84",
                    help="coordinate system of the folder's CSV files")
     q.add_argument("--boundary", help='cnmaps names "省/市/县", e.g. "河北省/保定市/唐县"')

@@ -24,6 +24,7 @@ from countyreach.csvio import ID_RE, check_crs, from_wgs84
 from countyreach.errors import DataWarning, InputError
 from countyreach.io import check_loan_rule, manifest_loan_rule, read_branches, read_villages
 from countyreach.onboard_checks import check_given_places
+from countyreach.onboard_team import BranchShare, nearest_branch_counts, share_officers
 from countyreach.placement import CRS_NAMES
 from countyreach.serialize import read_json
 from geo.places import outline_of_roads, places_from_roads, read_osm_places
@@ -163,7 +164,8 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         ``branches``, a ``--force`` rebuild keeps the folder's ``branches.csv`` (the
         lender's, edited since), checked against the roads as a given file is.
     officers : int, optional
-        Officers to create, based at the first branch (default 4). Without it, a ``--force``
+        Officers to create (default 4), shared over the branches: one each, the rest in
+        proportion to the villages nearest each branch by road. Without it, a ``--force``
         rebuild keeps the folder's ``officers.csv`` (the lender's roster, edited since) and
         its name unless ``name`` is given.
     crs : {"wgs84", "gcj02", "bd09"}
@@ -276,7 +278,7 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
             report.assumptions.append("officers: officers.csv kept from the county replaced "
                                       "(--officers N writes a new roster)")
         else:
-            _write_csv(_officers(branches_df.iloc[0], officers, crs, report),
+            _write_csv(_officers(graph, branches_df, villages_df, officers, crs, report),
                        staging / "officers.csv", report)
         (staging / "boundary.geojson").write_text(json.dumps({
             "type": "Feature", "properties": {"name": county_name},
@@ -378,9 +380,9 @@ def _branches(graph: geo.RoadGraph, villages: pd.DataFrame,
         rows = [{"branch_id": b.depot_id, "name": b.name, "lat": b.location.lat,
                  "lon": b.location.lon} for b in given]
         report.assumptions.append(
-            (f"branches: branches.csv kept from the county replaced, {len(rows)} "
+            f"branches: branches.csv kept from the county replaced, {len(rows)} "
              "(--branches FILE gives new ones)" if kept else
-             f"branches: the {len(rows)} given") + f"; officers start at {rows[0]['name']}")
+             f"branches: the {len(rows)} given")
         return pd.DataFrame(rows)
     i = _central(graph, villages)
     v = villages.iloc[i]
@@ -461,18 +463,38 @@ def _to_crs(df: pd.DataFrame, crs: str) -> pd.DataFrame:
     return out
 
 
-def _officers(branch: pd.Series, n: int, crs: str, report: OnboardReport) -> pd.DataFrame:
-    lat, lon = from_wgs84(float(branch["lat"]), float(branch["lon"]), crs)
-    rows = [{"officer_id": f"O{k:02d}", "name": f"officer {k}", "start_kind": "branch",
-             "start_name": branch["name"], "start_lat": round(lat, 7), "start_lon": round(lon, 7),
-             "shift_start": _SHIFT[0], "shift_end": _SHIFT[1], "max_drive_min": _MAX_DRIVE_MIN,
-             "max_visits": _MAX_VISITS, "skills": "", "localities": "",
-             "lunch_start": _LUNCH[0], "lunch_end": _LUNCH[1], "lunch_min": _LUNCH[2]}
-            for k in range(1, n + 1)]
-    report.assumptions.append(
-        f"{n} generalist officers based at {branch['name']}, {_SHIFT[0]}-{_SHIFT[1]}, lunch "
-        f"{_LUNCH[2]} min starting {_LUNCH[0]}-{_LUNCH[1]}, at most {_MAX_VISITS} visits and "
-        f"{_MAX_DRIVE_MIN} min of driving a day")
+def _officers(graph: geo.RoadGraph, branches: pd.DataFrame, villages: pd.DataFrame, n: int,
+              crs: str, report: OnboardReport) -> pd.DataFrame:
+    """``n`` generalist officers, shared over the branches (:mod:`countyreach.onboard_team`)."""
+    if len(branches) == 1:
+        share = BranchShare((n,), (len(villages),))
+    else:
+        share = share_officers(n, nearest_branch_counts(graph, branches, villages))
+    rows: list[dict[str, Any]] = []
+    for (_, branch), count in zip(branches.iterrows(), share.officers, strict=True):
+        lat, lon = from_wgs84(float(branch["lat"]), float(branch["lon"]), crs)
+        rows += [{"officer_id": f"O{k:02d}", "name": f"officer {k}", "start_kind": "branch",
+                  "start_name": branch["name"], "start_lat": round(lat, 7),
+                  "start_lon": round(lon, 7), "shift_start": _SHIFT[0],
+                  "shift_end": _SHIFT[1], "max_drive_min": _MAX_DRIVE_MIN,
+                  "max_visits": _MAX_VISITS, "skills": "", "localities": "",
+                  "lunch_start": _LUNCH[0], "lunch_end": _LUNCH[1], "lunch_min": _LUNCH[2]}
+                 for k in range(len(rows) + 1, len(rows) + count + 1)]
+    day = (f"{_SHIFT[0]}-{_SHIFT[1]}, lunch {_LUNCH[2]} min starting {_LUNCH[0]}-{_LUNCH[1]}, "
+           f"at most {_MAX_VISITS} visits and {_MAX_DRIVE_MIN} min of driving a day")
+    if len(branches) == 1:
+        report.assumptions.append(
+            f"{n} generalist officers based at {branches.iloc[0]['name']}, {day}")
+        return pd.DataFrame(rows)
+    per_branch = ", ".join(f"{name} {o} ({v} villages)" for name, o, v in zip(
+        branches["name"], share.officers, share.villages, strict=True))
+    rule = ("one to each branch, the rest in proportion to the villages nearest each branch "
+            "by road" if n >= len(branches) else
+            "one each to the branches with the most villages nearest them by road; "
+            f"{len(branches) - n} branch(es) without an officer")
+    report.assumptions.append(f"{n} generalist officers, {day}")
+    report.assumptions.append(f"officers per branch: {per_branch}: {rule} (edit "
+                              "officers.csv's start_* to move them)")
     return pd.DataFrame(rows)
 
 

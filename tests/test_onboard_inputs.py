@@ -243,3 +243,40 @@ def test_a_village_off_the_roads_is_named_by_its_row_in_the_file_after_a_blank_l
     assert _init(demo_dir, cache_dir, tmp_path / "c", "--villages", str(tmp_path / "v.csv")) == 2
     err = capsys.readouterr().err
     assert "row 32" in err and "北边村" in err, err
+
+
+def test_officers_are_shared_over_the_given_branches_and_the_count_is_printed(
+        demo_dir: Path, tmp_path: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]):
+    from countyreach.io import read_officers
+
+    branches = tmp_path / "branches.csv"
+    # the township's centre, a northern and an eastern office, all on its roads
+    branches.write_text("branch_id,name,lat,lon\nB01,庆祖支行,35.5183384,115.0186801\n"
+                        "B02,北部网点,35.552,114.99\nB03,东部网点,35.51,115.07\n",
+                        encoding="utf-8")
+    root = tmp_path / "three"
+    assert _init(demo_dir, cache_dir, root, "--branches", str(branches),
+                 "--officers", "7") == 0
+    out = capsys.readouterr().out
+    roster = read_officers(root / "officers.csv")
+    per_branch = pd.Series([o.start.name for o in roster]).value_counts()
+    assert set(per_branch.index) == {"庆祖支行", "北部网点", "东部网点"}
+    assert per_branch.sum() == 7
+    line = next(s for s in out.splitlines() if "officers per branch:" in s)
+    for name, n in per_branch.items():
+        assert f"{name} {n} (" in line
+    assert "one to each branch, the rest in proportion to the villages nearest" in line
+    # the centre has the most villages nearest it, so the most officers
+    assert per_branch["庆祖支行"] == per_branch.max()
+
+
+def test_the_share_of_officers_follows_the_villages_and_staffs_every_branch() -> None:
+    from countyreach.onboard_team import share_officers
+
+    assert share_officers(7, [27, 13, 20]).officers == (3, 2, 2)
+    assert share_officers(3, [50, 1, 1]).officers == (1, 1, 1)
+    assert share_officers(6, [50, 1, 1]).officers == (4, 1, 1)
+    # fewer officers than branches: the branches with the most villages, ties to the first
+    assert share_officers(2, [5, 9, 5]).officers == (1, 1, 0)
+    assert share_officers(1, [4, 4]).officers == (1, 0)
+    assert share_officers(4, [0, 0]).officers == (3, 1)
