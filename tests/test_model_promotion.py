@@ -123,3 +123,49 @@ def test_a_first_model_without_signal_is_not_promoted_the_starter_plans(
     with Store.open(cli_store) as store:
         first = store.promoted_model(store.operator_session(), "noisy")
     assert first is not None and first.version == 1 and first.n_train == 0
+
+
+def test_a_retrain_that_lost_is_not_repeated_by_every_plan(
+        noisy_county: Path, demo_dir: Path, cli_store: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from countyreach.store import Store
+
+    shuffled = noisy_county / "history.shuffled.csv"
+    (noisy_county / "history.csv").rename(shuffled)
+    (noisy_county / "history.csv").write_bytes((demo_dir / "history.csv").read_bytes())
+    assert main(["-q", "county", "import", str(noisy_county)]) == 0
+    assert main(["-q", "retrain", "noisy"]) == 0  # the county's own model, on real visits
+    # new visits that carry no signal: the model trained on them loses to v1
+    shuffled.replace(noisy_county / "history.csv")
+    assert main(["-q", "county", "import", str(noisy_county)]) == 0
+    capsys.readouterr()
+
+    def plan() -> str:
+        assert main(["-q", "plan", "noisy", "--date", "2026-11-24", "--time-limit", "1",
+                     "--out", str(tmp_path / "out")]) == 0
+        return capsys.readouterr().out
+
+    def versions() -> list[int]:
+        with Store.open(cli_store) as store:
+            return [m.version for m in store.models(store.operator_session(), "noisy")]
+
+    first = plan()
+    assert "planning with stale model v1 (trained before the latest data" in first
+    assert "v2 not promoted" in first and versions() == [1, 2]
+    second = plan()  # the same data: nothing new to train on
+    assert "Model: noisy v1 " in second
+    assert "model v1 is kept: v2, trained on the latest data, was not promoted" in second
+    assert versions() == [1, 2]
+    assert main(["-q", "retrain", "noisy"]) == 1
+    assert "v2 was trained on these data by this code and not promoted" in \
+        capsys.readouterr().out
+    assert versions() == [1, 2]
+    # data that change again are trained on again, once
+    history = pd.read_csv(noisy_county / "history.csv", dtype=str, keep_default_na=False)
+    history.iloc[:-1].to_csv(noisy_county / "history.csv", index=False)
+    assert main(["-q", "county", "import", str(noisy_county)]) == 0
+    capsys.readouterr()
+    assert "planning with stale model v1 (trained before the latest data" in plan()
+    assert versions() == [1, 2, 3]
+    plan()
+    assert versions() == [1, 2, 3]

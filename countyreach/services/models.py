@@ -43,7 +43,7 @@ import propensity
 from countyreach.errors import InputError, ModelError
 from countyreach.services.loan_files import beyond_loan_book, read_loans, read_loans_elsewhere
 from countyreach.services.promotion import judge_promotion
-from countyreach.store import ModelRecord, Session, Store
+from countyreach.store import ModelRecord, ModelState, Session, Store
 from countyreach.store.checks import check_id
 from propensity.errors import DataWarning, DroppedRowWarning
 from propensity.history import check_history
@@ -52,7 +52,7 @@ from propensity.scorer import MODEL_INPUT_COLUMNS
 
 __all__ = ["HOLDOUT_SHARE", "AUC_TOLERANCE", "StaleModelError", "ModelChoice", "RetrainResult",
            "code_version", "training_history", "data_hash", "artefact_path", "holdout_mask",
-           "retrain", "ensure_model", "model_freshness", "STALE_WHY", "load_model",
+           "retrain", "ensure_model", "model_freshness", "tried_on", "STALE_WHY", "load_model",
            "file_model_path", "read_loans", "read_loans_elsewhere",
            "mark_randomised", "county_history"]
 
@@ -369,12 +369,18 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
     """
     history = county_history(store, session, county_id, leads, randomised)
     current = store.promoted_model(session, county_id)
-    if not force and model_freshness(current, data_hash(leads, history, loans, loan_rule_months,
-                                                        elsewhere)) == "current":
+    now_hash = data_hash(leads, history, loans, loan_rule_months, elsewhere)
+    if not force and model_freshness(current, now_hash) == "current":
         assert current is not None
         return RetrainResult(current, load_model(home, current), True, current, None,
                              f"v{current.version} is current (trained on these data by this "
                              "code): nothing to retrain; --force trains a new version")
+    tried = None if force else tried_on(store, session, county_id, now_hash)
+    if tried is not None:
+        return RetrainResult(tried, load_model(home, tried), False, current, None,
+                             f"v{tried.version} was trained on these data by this code and not "
+                             "promoted: nothing new to train on; --force trains a new version "
+                             "and promotes it")
     inputs = _model_inputs(leads)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DroppedRowWarning)
@@ -384,7 +390,6 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
     held_leads = holdout_mask(inputs["lead_id"])
     from countyreach.starter import starter_note, starter_scorer, too_little
 
-    now_hash = data_hash(leads, history, loans, loan_rule_months, elsewhere)
     split = f"{len(visits)} usable visits: {len(train)} to train on, {len(test)} held out"
     previous = store.promoted_model(session, county_id)
     old, previous_auc, previous_kind = None, None, None
@@ -472,6 +477,31 @@ STALE_WHY = {"none": "no model yet", "code": "trained by other code",
              "data": "trained before the latest data (history, leads or outcomes changed)"}
 
 
+def tried_on(store: Store, session: Session, county_id: str, want_data: str
+             ) -> ModelRecord | None:
+    """The latest model trained on ``want_data`` by this code and never promoted: a retrain
+    of these data that lost to the promoted model (training again gives the same model, so
+    planning does not, until the data change).
+
+    Parameters
+    ----------
+    store, session
+        A manager of the county or an admin.
+    county_id : str
+    want_data : str
+        The :func:`data_hash` a model would be trained on now.
+
+    Returns
+    -------
+    ModelRecord or None
+        None when no such candidate is registered.
+    """
+    found = [m for m in store.models(session, county_id)
+             if m.data_hash == want_data and m.code_version == code_version()
+             and m.status is ModelState.CANDIDATE]
+    return found[-1] if found else None
+
+
 def model_freshness(record: ModelRecord | None, want_data: str) -> str:
     """``"current"``, or why not: ``"none"`` (no model), ``"code"`` (trained by other code,
     checked first: such a model may not even load) or ``"data"`` (other data than
@@ -511,8 +541,8 @@ def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataF
     """
     history = county_history(store, session, county_id, leads, randomised)
     current = store.promoted_model(session, county_id)
-    fresh = model_freshness(current, data_hash(leads, history, loans, loan_rule_months,
-                                               elsewhere))
+    want = data_hash(leads, history, loans, loan_rule_months, elsewhere)
+    fresh = model_freshness(current, want)
     if current is not None and fresh == "current":
         return ModelChoice(current, load_model(home, current), False, False,
                            f"model {county_id} v{current.version} (current"
@@ -522,6 +552,15 @@ def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataF
         return ModelChoice(current, load_model(home, current), False, True,
                            f"model v{current.version} is stale ({why}): used until the next "
                            f"`countyreach retrain {county_id}`")
+    lost = tried_on(store, session, county_id, want) if fresh == "data" else None
+    if on_stale == "retrain" and current is not None and lost is not None:
+        auc = lost.metrics.get("auc")
+        return ModelChoice(current, load_model(home, current), False, True,
+                           f"model v{current.version} is kept: v{lost.version}, trained on the "
+                           "latest data, was not promoted (held-out AUC "
+                           + ("n/a" if auc is None else f"{float(auc):.3f}") + "); retrained "
+                           "again when the data change (`countyreach models "
+                           f"{county_id} --promote {lost.version}` uses it)")
     if on_stale == "refuse":
         raise StaleModelError(f"the lead model of {county_id} is stale ({why}); run "
                               f"`countyreach retrain {county_id}`", field="model")
@@ -532,9 +571,7 @@ def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataF
         return ModelChoice(res.record, res.scorer, True, False,
                            f"retrained ({why}): {res.message}")
     kept = store.promoted_model(session, county_id)
-    if kept is not None and model_freshness(kept, data_hash(leads, history, loans,
-                                                            loan_rule_months,
-                                                            elsewhere)) == "current":
+    if kept is not None and model_freshness(kept, want) == "current":
         # the starter model, saved again for these data when the county's own lost
         return ModelChoice(kept, load_model(home, kept), True, False,
                            f"retrained ({why}): {res.message}")
