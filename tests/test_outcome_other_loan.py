@@ -272,3 +272,19 @@ def test_upgrade_from_0007_backfills_asked_and_adds_the_checked_table(url: str) 
     assert frame is not None
     assert frame[["lead_id", "month", "known_month"]].values.tolist() == [
         ["L1", "2026-09", "2026-11"]]
+
+
+def test_a_block_of_repeated_visits_is_one_short_warning(store: Store, tmp_path: Path) -> None:
+    head = "county_id,plan_date,lead_id,outcome\n"
+    rows = [f"c1,{DAY},L1,met", f"c1,{DAY},L2,met"]
+    p = tmp_path / "outcomes.csv"
+    # a pasted block: the two visits and 540 copies of them under
+    p.write_text(head + "\n".join(rows * 271) + "\n", encoding="utf-8")
+    loop = DailyLoop(store, home=tmp_path / "home", cache_dir=tmp_path / "cache")
+    me = store.login("demo-o1", DEMO_PASSWORD)
+    with pytest.warns(DroppedRowWarning) as caught:
+        assert loop.import_outcomes(me, p) == {"recorded": 2, "already_there": 0}
+    (note,) = [str(w.message) for w in caught]
+    assert note.startswith(f"{p}: row(s) 3 (as row 1), 4 (as row 2), 5 (as row 1), ")
+    assert ", 12 (as row 2) and 530 more repeat a visit word for word" in note
+    assert "13 (as row 1)" not in note and len(note) < 400

@@ -25,6 +25,9 @@ __all__ = ["OUTCOME_FILE_COLUMNS", "OutcomeFile", "read_outcome_file", "located"
 
 #: Columns of an outcomes file (``countyreach outcomes import``).
 OUTCOME_FILE_COLUMNS = ("county_id", "plan_date", "lead_id", "outcome")
+#: Rows a warning of repeated visits lists before it counts the rest (as the blank-row
+#: warning of every file does).
+REPEATS_LISTED = 10
 # One outcome id per file row, the same on every import of the file: re-importing is a no-op.
 _OUTCOME_NS = uuid.UUID("6f1c1b1e-8d1a-4c55-9a51-2b4f0d6c3e10")
 
@@ -106,7 +109,10 @@ def read_outcome_file(path: str | Path) -> OutcomeFile:
         visits.append({"outcome_id": str(uuid.uuid5(_OUTCOME_NS, f"1|{text}")), **visit})
         rows.append(int(i))
     if again:
-        warnings.warn(f"{p}: row(s) {', '.join(again)} repeat a visit word for word; it is "
+        # one line a user can read: a pasted block repeats hundreds of rows, all harmless
+        listed = ", ".join(again[:REPEATS_LISTED]) + (
+            f" and {len(again) - REPEATS_LISTED} more" if len(again) > REPEATS_LISTED else "")
+        warnings.warn(f"{p}: row(s) {listed} repeat a visit word for word; it is "
                       "recorded once", DroppedRowWarning, stacklevel=2)
     return OutcomeFile(p, tuple(visits), tuple(rows), tuple(errors))
 
