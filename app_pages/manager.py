@@ -15,7 +15,6 @@ from app_pages import common as ui
 from app_pages import plan_changes as pc
 from app_pages import value_cards as cards
 from countyreach import pipeline
-from countyreach.dates import CHINA_TZ
 from countyreach.errors import AccessDenied, InputError, StoreError
 from countyreach.i18n import format_number, format_percent, format_yuan, status_label, t
 from countyreach.serialize import plan_to_dict
@@ -23,8 +22,8 @@ from countyreach.services import leads as lds
 from countyreach.services import maps
 from countyreach.services import planning as pl
 from countyreach.services.officer import published_day_from_store
-from countyreach.services.visited import VisitedStops, plan_manager_day
-from countyreach.services.workspace import PlanningModel
+from countyreach.services.visited import VisitedStops, day_start, plan_manager_day
+from countyreach.services.workspace import PlanningModel, app_now
 from countyreach.settings import get_settings
 from routing.params import SolveParams
 from routing.plan import Plan
@@ -77,9 +76,9 @@ def _render_page(L: str) -> None:
         format_func=lambda oid: f"{oid} {officers[oid].name}")
     # stops already visited on the published day stay where they are, officer included
     visits = _from_now(ui.visited_stops(plan_date.isoformat()), plan_date)
-    if visits.published is not None and plan_date == ui.today():
-        # a published today planned again: the rest of the day starts now, not at 08:00 or
-        # at the morning's last recorded visit (untick to plan the whole day as before)
+    if plan_date == ui.today():
+        # today, first plan or again: the rest of the day starts now, not at 08:00 or at
+        # the morning's last recorded visit (untick to plan the whole day as before)
         st.checkbox(t("from_now", L), value=True, key="from_now")
     presumed = visits.presumed  # from now: the stops whose time has come stay too
     n_presumed = sum(len(ids) for ids in presumed.values())
@@ -141,15 +140,13 @@ def _render_page(L: str) -> None:
 
 
 def _from_now(visits: VisitedStops, plan_date: dt.date) -> VisitedStops:
-    """``visits`` with the time it is now in the county when the manager plans a published
-    today again (and did not untick "from now"), as the CLI's ``--now``."""
-    if visits.published is None or plan_date != ui.today() \
-            or not st.session_state.get("from_now", True):
+    """``visits`` with the time the manager plans today at (unless "from now" is unticked),
+    by the CLI's rule (:func:`countyreach.services.visited.day_start`)."""
+    if plan_date != ui.today() or not st.session_state.get("from_now", True):
         return visits
     signed = ui.signed_in()
-    now = (signed[0].now() if signed is not None else dt.datetime.now(dt.UTC)).astimezone(
-        CHINA_TZ)
-    return replace(visits, now_s=now.hour * 3600 + now.minute * 60 + now.second)
+    now = signed[0].now() if signed is not None else app_now()
+    return replace(visits, now_s=day_start(plan_date.isoformat(), now))
 
 
 def _published_day(data: pipeline.CountyData, plan_date: str, model: PlanningModel | None,
@@ -251,6 +248,8 @@ def _plan_view(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
                 icon=":material/lock:")
     if plan.meta.get("replanned_at"):
         st.caption(t("replanned_at", L, time=plan.meta["replanned_at"]))
+    if plan.meta.get("planned_from"):
+        st.caption(t("planned_from", L, time=plan.meta["planned_from"]))
     if presumed:
         st.caption(t("presumed_made", L, n=n_presumed,
                      time=plan.meta.get("replanned_at", ""), officers=", ".join(

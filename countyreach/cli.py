@@ -446,10 +446,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="store mode: publish the new version to the officers (exit 3 "
                         "when the checker refuses it: saved as a draft, not published)")
     p.add_argument("--now", metavar="HH:MM",
-                   help="store mode, a published day planned again: the time it is, so no "
-                        "visit still to make is planned earlier and the stops planned "
-                        "to start before it stay their officer's, presumed made (default: "
-                        "after each officer's last recorded visit)")
+                   help="store mode: the time it is, so no visit still to make is planned "
+                        "earlier; on a published day the stops planned to start before it "
+                        "stay their officer's, presumed made (default: today from the time "
+                        "it is now, rounded up to 5 minutes; another day whole)")
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("check", help="verify a plan independently of the solver")

@@ -49,6 +49,7 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     from countyreach.cli import check_out_dir, print_checked, summary_text
     from countyreach.input_warnings import print_warning
     from countyreach.plan_files import write_plan_files
+    from countyreach.services.workspace import app_now
     from routing.errors import ProblemError
     from routing.params import SolveParams
     from routing.problem import RoutingRules, parse_hhmm
@@ -71,14 +72,13 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
                         params=SolveParams(time_limit_s=args.time_limit, seed=args.seed),
                         rules=RoutingRules(drive_cost_yuan_per_h=args.drive_cost,
                                            skills=args.skills, locality=args.locality),
-                        officer_ids=args.officers or None, now_s=now_s)
+                        officer_ids=args.officers or None, now_s=now_s,
+                        # the app's clock (COUNTYREACH_CLOCK when set): the same today
+                        at=app_now())
     day = res.day
     notes = list(day.plan.meta.get("input_warnings", ()))
     for note in notes:
         print_warning(note)
-    if now_s is not None and "replanned_at" not in day.plan.meta:
-        print_warning(f"--now {args.now}: {args.date} has no published plan to plan again; "
-                      "planned as a new day")
     print(summary_text(day.problem, day.plan))
     print()
     print(f"Model: {res.model.label}")
@@ -97,6 +97,12 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     print(f"Version {res.version} of {res.county_id} {res.plan_date} {state}."
           + (f" What is left of the day starts at {day.plan.meta['replanned_at']} or later."
              if "replanned_at" in day.plan.meta else ""))
+    if "planned_from" in day.plan.meta:
+        # the shifts had begun: officers cannot be sent to visits in the past
+        print(f"Planned from {day.plan.meta['planned_from']}, "
+              + ("as --now says" if now_s is not None else "the time it is now (today's "
+                 "shifts had begun; --now HH:MM plans from another time)")
+              + ": no officer's day starts earlier.")
     lines = res.changes.lines()
     print("Changes to officers' lists:" if lines else "No officer's list changed.")
     for line in lines:

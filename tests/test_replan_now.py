@@ -99,7 +99,10 @@ def test_a_noon_re_plan_keeps_each_officers_unrecorded_morning(
     assert {r.officer_id: r.stops for r in later.day.plan.routes}[oid][:len(stops)] == stops
 
 
-def test_without_a_time_the_re_plan_goes_on_after_the_last_visit(loop: DailyLoop) -> None:
+def test_without_a_time_a_past_days_re_plan_goes_on_after_the_last_visit(
+        loop_at: Callable[[dt.datetime], DailyLoop]) -> None:
+    # the next morning: DAY is planned again as it was, not from the time it is now
+    loop = loop_at(dt.datetime(2026, 11, 25, 2, 0, tzinfo=dt.UTC))
     admin = loop.store.operator_session()
     first = loop.plan(admin, "qingzu", DAY, publish=True, params=PARAMS, rules=RULES)
     visited = next(r for r in first.day.plan.routes if len(r.stops) >= 3)
@@ -120,3 +123,44 @@ def test_the_command_line_reads_now_and_refuses_a_bad_one(
     assert main(["-q", "plan", "qingzu", "--date", DAY, "--now", "noon"]) == 2
     err = capsys.readouterr().err
     assert "--now" in err and "08:30" in err and "Traceback" not in err
+
+
+def test_today_is_planned_from_now_and_another_day_whole(loop: DailyLoop) -> None:
+    admin = loop.store.operator_session()
+    ten = parse_hhmm("10:00")  # the store's clock: 10:00 in the county on DAY
+    today = loop.plan(admin, "qingzu", DAY, params=PARAMS, rules=RULES)
+    assert today.day.ok and today.day.plan.meta["planned_from"] == "10:00"
+    assert "replanned_at" not in today.day.plan.meta
+    routes = [r for r in today.day.plan.routes if r.stops]
+    assert routes and all(r.start_s >= ten and r.stops[0].start_s >= ten for r in routes)
+    # the officers' lunch is still owed and taken in its window after 10:00
+    assert all(r.lunch is None or r.lunch.start_s >= ten for r in routes)
+    # --now wins: planned from the shifts' start, the day is whole again
+    early = loop.plan(admin, "qingzu", DAY, params=PARAMS, rules=RULES,
+                      now_s=parse_hhmm("07:00"))
+    assert "planned_from" not in early.day.plan.meta
+    assert min(r.stops[0].start_s for r in early.day.plan.routes if r.stops) < ten
+    ahead = loop.plan(admin, "qingzu", "2026-11-25", params=PARAMS, rules=RULES)
+    assert "planned_from" not in ahead.day.plan.meta
+    assert min(r.stops[0].start_s for r in ahead.day.plan.routes if r.stops) < ten
+
+
+def test_the_command_line_says_today_is_planned_from_now(
+        county_copy: Path, cli_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from countyreach.settings import get_settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COUNTYREACH_CLOCK", f"{DAY}T10:31+08:00")
+    get_settings.cache_clear()
+    assert main(["-q", "county", "import", str(county_copy)]) == 0
+    capsys.readouterr()
+    assert main(["-q", "plan", "qingzu", "--date", DAY, "--time-limit", "1"]) == 0
+    out = capsys.readouterr().out
+    # rounded up: a moment to publish and set off
+    assert "Planned from 10:35, the time it is now (today's shifts had begun" in out
+    table = out.split("\n\n")[1].splitlines()[1:-1]  # officer rows: id, name, visits, start
+    assert table and all(row.split()[3] == "10:35" for row in table if row.split()[2] != "0")
+    assert main(["-q", "plan", "qingzu", "--date", DAY, "--time-limit", "1",
+                 "--now", "08:00"]) == 0
+    assert "Planned from" not in capsys.readouterr().out

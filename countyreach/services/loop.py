@@ -68,7 +68,7 @@ from countyreach.services.outcome_files import OUTCOME_FILE_COLUMNS, located, re
 from countyreach.services.planning import reasons_to_publish
 from countyreach.services.republish import PlanChanges
 from countyreach.services.store_notes import store_notes
-from countyreach.services.visited import plan_store_day, visited_stops
+from countyreach.services.visited import day_start, plan_store_day, visited_stops
 from countyreach.store import ImportReport, OutcomeRecord, Session, Store
 from countyreach.store.checks import check_date, check_id
 from countyreach.store.learning import loan_book_rows, loans_elsewhere_rows, randomised_flags
@@ -454,11 +454,15 @@ class DailyLoop:
 
     def plan(self, session: Session, county_id: str, plan_date: str, *, publish: bool = False,
              params: SolveParams | None = None, rules: RoutingRules | None = None,
-             officer_ids: list[str] | None = None, now_s: int | None = None) -> StorePlan:
+             officer_ids: list[str] | None = None, now_s: int | None = None,
+             whole_day: bool = False, at: dt.datetime | None = None) -> StorePlan:
         """Plan a day from the store, save it as a new version and optionally publish it.
 
-        ``now_s`` (seconds since midnight) is when a published day is planned again: what
-        is left of each officer's day starts no earlier (:func:`visited_stops`).
+        ``now_s`` (seconds since midnight) is the time the day is planned at: what is left
+        of each officer's day starts no earlier (:func:`visited_stops`). Without it, today
+        is planned from the store's clock (:func:`day_start`), another day whole;
+        ``whole_day`` plans today whole too (a simulation's day, whatever the clock); ``at``
+        is the moment it is (default the store's clock).
 
         Returns
         -------
@@ -467,6 +471,8 @@ class DailyLoop:
             says why, and the caller shows the plan and its violations before refusing.
         """
         day = check_date(plan_date, "date")
+        if not whole_day:
+            now_s = day_start(day, at or self.store.now(), now_s)
         data = self.county_data(session, county_id)
         with collected() as notes:
             choice = self.model(session, county_id)

@@ -32,7 +32,7 @@ from routing.problem import (
     start_node_id,
 )
 
-__all__ = ["PlanChanges", "fixed_prefixes", "solve_around", "plan_changes"]
+__all__ = ["PlanChanges", "fixed_prefixes", "solve_around", "plan_changes", "from_now"]
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,28 @@ def _home_from(last: Stop, part: Route, lunch: BreakTaken | None, officer: Offic
                    end_distance_m=dist, lunch=lunch), lunch
 
 
+def from_now(o: Officer, now_s: int) -> Officer:
+    """``o``'s day planned at ``now_s`` with no visit of theirs fixed: it starts then (an
+    officer whose shift is over has no time left), with the lunch still to take.
+
+    Parameters
+    ----------
+    o : Officer
+    now_s : int
+        Seconds since midnight of the day.
+
+    Returns
+    -------
+    Officer
+        ``o`` itself when the shift starts at ``now_s`` or later.
+    """
+    if now_s <= o.shift.start_s:
+        return o
+    # no visit recorded: whether they ate is not known, so lunch is owed
+    return replace(o, shift=TimeWindow(min(now_s, o.shift.end_s - 1), o.shift.end_s),
+                   lunch=_remaining_lunch(o, None, now_s))
+
+
 def solve_around(problem: RoutingProblem, old_plan: Plan, fixed: Mapping[str, Sequence[Stop]],
                  params: SolveParams, now_s: int | None = None) -> Plan:
     """Solve ``problem`` keeping each officer's fixed prefix as it was published.
@@ -169,13 +191,7 @@ def solve_around(problem: RoutingProblem, old_plan: Plan, fixed: Mapping[str, Se
     for o in problem.officers:
         stops = list(fixed.get(o.officer_id, ()))
         if not stops:
-            if now_s is not None and now_s > o.shift.start_s:
-                officers.append(replace(
-                    o, shift=TimeWindow(min(now_s, o.shift.end_s - 1), o.shift.end_s),
-                    # no visit recorded: whether they ate is not known, so lunch is owed
-                    lunch=_remaining_lunch(o, None, now_s)))
-            else:
-                officers.append(o)
+            officers.append(o if now_s is None else from_now(o, now_s))
             continue
         ids = [s.lead_id for s in stops]
         done.update(ids)

@@ -30,6 +30,7 @@ import pandas as pd
 import propensity
 import routing
 from countyreach.candidates import held_back_leads, offer_day
+from countyreach.dates import CHINA_TZ
 from countyreach.pipeline import (
     CountyData,
     DayPlan,
@@ -39,7 +40,13 @@ from countyreach.pipeline import (
     score_leads,
     solve_day,
 )
-from countyreach.services.republish import PlanChanges, fixed_prefixes, plan_changes, solve_around
+from countyreach.services.republish import (
+    PlanChanges,
+    fixed_prefixes,
+    from_now,
+    plan_changes,
+    solve_around,
+)
 from countyreach.store.checks import check_date
 from countyreach.store.plans import without_stops
 from routing.params import SolveParams
@@ -51,7 +58,42 @@ if TYPE_CHECKING:
     from countyreach.store import Session, Store
 
 __all__ = ["VisitedStops", "visited_stops", "published_as_sent", "plan_store_day",
-           "plan_manager_day"]
+           "plan_manager_day", "day_start", "START_STEP_S"]
+
+#: A day planned from now starts at the next multiple of this: the manager needs a moment
+#: to publish, and the officers to set off.
+START_STEP_S = 300
+
+
+def day_start(plan_date: str, now: dt.datetime, given_s: int | None = None) -> int | None:
+    """When the day being planned starts: the one rule of the CLI and the manager page.
+
+    Officers cannot go back in time: today is planned from the time it is in the county,
+    rounded up to :data:`START_STEP_S` (shifts that start later keep their start). Another
+    day is planned whole.
+
+    Parameters
+    ----------
+    plan_date : str
+        The day planned, ``YYYY-MM-DD``.
+    now : datetime
+        The moment (timezone-aware: the store's or the app's clock).
+    given_s : int, optional
+        The time the user gave (``--now HH:MM``, seconds since midnight): it wins.
+
+    Returns
+    -------
+    int or None
+        Seconds since midnight of ``plan_date``; ``None`` for a day other than today with
+        no time given.
+    """
+    if given_s is not None:
+        return given_s
+    local = now.astimezone(CHINA_TZ)
+    if local.date().isoformat() != plan_date:
+        return None
+    s = local.hour * 3600 + local.minute * 60 + local.second
+    return -(-s // START_STEP_S) * START_STEP_S
 
 
 @dataclass(frozen=True)
@@ -71,10 +113,11 @@ class VisitedStops:
         The leads with a recorded outcome that day (the recorded prefix's stops without
         one were passed over on the way to a later visit).
     now_s : int, optional
-        When the day is planned again (seconds since midnight), if it is: nothing left of
-        anyone's day starts earlier (:func:`~countyreach.services.republish.solve_around`),
-        and every published stop planned to start before it is presumed made
-        (:attr:`presumed`).
+        When the day is planned (again), seconds since midnight (:func:`day_start`): nothing
+        left of anyone's day starts earlier (:func:`~countyreach.services.republish.
+        solve_around`), and every published stop planned to start before it is presumed
+        made (:attr:`presumed`); a day not published yet is planned from it (the plan's
+        meta says ``planned_from`` when a shift had begun).
     """
 
     published: Plan | None = None
@@ -181,6 +224,18 @@ class VisitedStops:
             over the whole day, whose problem names the fixed stops as
             :attr:`routing.RoutingProblem.visited_routes`.
         """
+        if self.published is None and self.now_s is not None:
+            # a new day planned from a time: nobody's day starts before it
+            now_s = self.now_s
+            begun = any(o.shift.start_s < now_s for o in problem.officers)
+            problem = replace(problem, officers=tuple(from_now(o, now_s)
+                                                      for o in problem.officers))
+            day = solve_day(data, problem, scores, timings, started=started, params=params,
+                            held_back=held_back)
+            if not begun:  # every shift starts later: the day is planned whole
+                return day
+            return replace(day, plan=replace(day.plan, meta={
+                **day.plan.meta, "planned_from": hhmm(now_s)}))
         if self.published is None or not (self.fixed or self.now_s is not None):
             return solve_day(data, problem, scores, timings, started=started, params=params,
                              held_back=held_back)
@@ -221,11 +276,11 @@ def visited_stops(store: Store, session: Session, county_id: str,
     county_id : str
     date : str or datetime.date
     now_s : int, optional
-        The time of day the published day is planned again (seconds since midnight):
-        what is left of each officer's day starts no earlier, and the stops planned to
-        start before it stay their officer's, presumed made (:attr:`VisitedStops.fixed`).
-        Without it, after the last visit recorded (from the start of the shift for an
-        officer with none).
+        The time of day the day is planned (seconds since midnight, :func:`day_start`):
+        what is left of each officer's day starts no earlier, and the stops of a published
+        day planned to start before it stay their officer's, presumed made
+        (:attr:`VisitedStops.fixed`). Without it, after the last visit recorded (from the
+        start of the shift for an officer with none).
 
     Returns
     -------
@@ -234,7 +289,7 @@ def visited_stops(store: Store, session: Session, county_id: str,
     """
     day = check_date(date, "date")
     if not any(v.status == "published" for v in store.plan_versions(session, county_id, day)):
-        return VisitedStops()
+        return VisitedStops(now_s=now_s)
     visited = {r.lead_id for r in store.visit_outcomes(session, county_id, day)}
     # A stop withdrawn since (the business asked not to be visited) is not history even
     # when the officer went on past it: kept in a fixed prefix, every re-plan would carry
@@ -381,7 +436,7 @@ def plan_manager_day(data: CountyData, visits: VisitedStops, rules_of_day: DayRu
         officers = rules_of_day.officers(on_duty, pins)
         dnv, book, barred = rules_of_day.do_not_visit, rules_of_day.loan_book, \
             rules_of_day.exclude()
-    if not visits.fixed and (visits.now_s is None or visits.published is None):
+    if not visits.fixed and visits.now_s is None:
         planned = plan_day(data, plan_date=plan_date, rules=rules, params=params,
                            officer_ids=visits.officers(officers), pins=pins, do_not_visit=dnv,
                            exclude=barred - set(pins), loan_book=book, cache_dir=cache_dir,

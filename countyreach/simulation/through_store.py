@@ -470,7 +470,7 @@ def run_store_loop(store_url: str, county_dir: Path, days: int, start_date: dt.d
         restart: RestartCheck | None = None
         for i, day in enumerate(dates):
             t0 = time.perf_counter()
-            res = loop.plan(manager, cid, day, params=params, rules=rules)
+            res = loop.plan(manager, cid, day, params=params, rules=rules, whole_day=True)
             t1 = time.perf_counter()
             if not res.day.ok:
                 raise InputError(f"the plan of {day} (v{res.version}) has "
