@@ -34,6 +34,7 @@ from countyreach import pipeline
 from countyreach.errors import AccessDenied, InputError, ModelError, StoreError
 from countyreach.i18n import LANGS, t
 from countyreach.input_warnings import collected
+from countyreach.localize import note_text
 from countyreach.services import deck as dk
 from countyreach.services import maps
 from countyreach.services.coverage import build_world
@@ -142,8 +143,7 @@ def show_input_warnings() -> None:
     notes = _county_loaded(county_path())[1]
     if notes:
         with st.expander(t("input_warnings", lang(), n=len(notes)), icon=":material/warning:"):
-            for note in notes:
-                st.text(note)
+            st.text("\n".join(note_text(note, lang()) for note in notes))  # one a line
 
 
 @st.cache_resource(show_spinner=False)

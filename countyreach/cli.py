@@ -28,6 +28,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -184,7 +185,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     for note in notes:
-        print_warning(note)  # collected: no source line to show, even with -v
+        print_warning(note, lang=args.lang)  # collected: no source line to show, even with -v
     # The plan file is the day's report: what was snapped, skipped or ignored in the input
     # travels with the plan it shaped, not only with this terminal's scrollback.
     plan = replace(day.plan, meta={**day.plan.meta, "input_warnings": notes})
@@ -414,6 +415,8 @@ def _add_plan_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--locality", choices=("hard", "soft", "off"), default="soft")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="out", help="output folder (default out/)")
+    p.add_argument("--lang", choices=("en", "zh"), default="en",
+                   help="language of the input warnings and errors (default en)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -544,13 +547,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    lang = getattr(args, "lang", None) or "en"
     with warnings.catch_warnings():
         warnings.simplefilter("default", DataWarning)
-        warnings.showwarning = show_warning
+        warnings.showwarning = partial(show_warning, lang=lang)
         try:
             return int(args.func(args))
         except USER_ERRORS as exc:
-            print(f"countyreach: error: {exc}", file=sys.stderr)
+            from countyreach.i18n import t
+            from countyreach.localize import error_text
+
+            print(t("cli_error", lang, message=error_text(exc, lang)), file=sys.stderr)
             return 2
 
 

@@ -78,7 +78,7 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     day = res.day
     notes = list(day.plan.meta.get("input_warnings", ()))
     for note in notes:
-        print_warning(note)
+        print_warning(note, lang=args.lang)
     print(summary_text(day.problem, day.plan))
     print()
     print(f"Model: {res.model.label}")
@@ -150,9 +150,9 @@ def cmd_score_store(args: argparse.Namespace, day: str) -> int:
             scores = score_leads(data, choice.scorer, day[:7], do_not_visit=rules.do_not_visit,
                                  loan_book=rules.loan_book)
         notes = [*loop.county_warnings(session, args.county), *notes]
-    for note in notes:
-        print_warning(note)
     L = args.lang
+    for note in notes:
+        print_warning(note, lang=L)
     # the plan's own rule: follow-ups due today are offered whatever else the rules say
     out = rules.exclude(rules.follow_ups)
     record = choice.record
@@ -169,10 +169,13 @@ def cmd_score_store(args: argparse.Namespace, day: str) -> int:
 
 
 def cmd_outcomes_import(args: argparse.Namespace) -> int:
+    from countyreach.i18n import t
+
     store, loop = _open()
     with store:
         counts = loop.import_outcomes(store.operator_session(), Path(args.file))
-    print(f"{counts['recorded']} outcome(s) recorded, {counts['already_there']} already there")
+    print(t("outcomes_recorded", args.lang, recorded=counts["recorded"],
+            already=counts["already_there"]))
     return 0
 
 
@@ -369,6 +372,8 @@ def add_store_subcommands(sub: Any, county_sub: Any) -> None:
                                        "amount_yuan, reason, other_loan_month, "
                                        "other_loan_asked])")
     q.add_argument("file")
+    q.add_argument("--lang", choices=("en", "zh"), default="en",
+                   help="language of the messages: errors, warnings, counts (default en)")
     q.set_defaults(func=cmd_outcomes_import)
 
     p = sub.add_parser("retrain", help="retrain a county's lead model from stored history "

@@ -3,7 +3,9 @@
 Every label the app shows is an entry of the Babel/gettext catalogues in
 ``countyreach/locale/<lang>/LC_MESSAGES/countyreach.po``: the message id is a stable key
 (``page_manager``), the message context says which vocabulary it belongs to (``ui`` for
-interface text, ``industry``, ``drop_reason``, ``outcome``, ``plan_status``), and the
+interface text, ``industry``, ``drop_reason``, ``outcome``, ``plan_status``, and
+``message``: English templates of input warnings and errors, :mod:`countyreach.localize`),
+and the
 translation is the text shown. Translators edit the ``.po`` files with any gettext tool;
 ``tests/test_i18n.py`` fails on a key missing from a catalogue, an empty or fuzzy
 translation, and Chinese left in the English catalogue.
@@ -54,6 +56,7 @@ class Vocabulary(enum.StrEnum):
     DROP_REASON = "drop_reason"
     OUTCOME = "outcome"
     PLAN_STATUS = "plan_status"
+    MESSAGE = "message"
 
 
 @cache

@@ -58,18 +58,24 @@ def collected(*, reissue_on_error: bool = False) -> Iterator[list[str]]:
 
 
 def show_warning(message: Warning | str, category: type[Warning], filename: str,
-                 lineno: int, file: Any = None, line: str | None = None) -> None:
-    """``warnings.showwarning`` for the CLI: an input warning as ``countyreach: warning: ...``."""
+                 lineno: int, file: Any = None, line: str | None = None, *,
+                 lang: str = "en") -> None:
+    """``warnings.showwarning`` for the CLI: an input warning as ``countyreach: warning: ...``
+    (in ``lang``; bind it with :func:`functools.partial`)."""
     # A user reads an input problem with its file and row; the module and source line that
     # raised it are for developers (they still get them with -v).
     if issubclass(category, DataWarning) and not logging.getLogger().isEnabledFor(
             logging.DEBUG):
-        print_warning(str(message), file)
+        print_warning(str(message), file, lang=lang)
     else:
         print(warnings.formatwarning(message, category, filename, lineno, line),
               file=file or sys.stderr, end="")
 
 
-def print_warning(message: str, file: Any = None) -> None:
-    """One input warning as the CLI prints it: ``countyreach: warning: MESSAGE`` on stderr."""
-    print(f"countyreach: warning: {message}", file=file or sys.stderr)
+def print_warning(message: str, file: Any = None, *, lang: str = "en") -> None:
+    """One input warning as the CLI prints it: ``countyreach: warning: MESSAGE`` on stderr,
+    in ``lang`` (:func:`countyreach.localize.note_text`)."""
+    from countyreach.i18n import t
+    from countyreach.localize import note_text
+
+    print(t("cli_warning", lang, message=note_text(message, lang)), file=file or sys.stderr)

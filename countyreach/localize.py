@@ -1,0 +1,167 @@
+"""Input warnings and input errors in the user's language.
+
+The checks that warn or refuse write English text where they are (in modules that know no
+language: readers, the store, the planner), and the store keeps a plan's warnings as that
+text. A Chinese user reads them through the catalogue's ``message`` vocabulary: each entry's
+English text is a template (``lead {lead} lies {m} m outside ...``) that a message is read
+back against, and the Chinese template is written with the values read. A message no entry
+matches is shown as written, so nothing a check says is ever lost; ``tests/test_localize.py``
+runs the real checks and fails on a message that reaches a Chinese user in English.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Sequence
+from functools import cache
+
+from countyreach.errors import RowErrors
+from countyreach.i18n import Vocabulary, catalogue, t
+from geo.errors import LocatedError
+
+__all__ = ["localize", "note_text", "error_text"]
+
+# Where a message names a stored county, a file's row or a lead: the frame around what
+# the catalogue translates (the ids themselves are the user's and stay as typed).
+_STORE = re.compile(r"^county (?P<county>\S+) \(store\)(?:, (?P<what>leads|officers))?: ")
+_ROW = re.compile(r"^row (?P<row>\d+): ")
+_ID_SUFFIX = re.compile(r" \((?P<col>lead_id|officer_id) (?P<id>[^()]*)\)$")
+#: Pieces inside a template's value that are translated where they stand.
+_PIECES = ((re.compile(r"(\d+) \(as row (\d+)\)"), "piece_as_row"),
+           (re.compile(r" and (\d+) more$"), "piece_and_more"))
+
+
+@cache
+def _templates() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Each ``message`` entry's English template as a pattern, with its key."""
+    out = []
+    for (ctx, key), text in catalogue("en").items():
+        if ctx != Vocabulary.MESSAGE.value:
+            continue
+        parts = []
+        for literal, name, _, _ in string.Formatter().parse(text):
+            parts.append(re.escape(literal))
+            if name:
+                parts.append(f"(?P<{name}>.+?)")
+        out.append((re.compile("".join(parts) + "$", re.S), key))
+    return tuple(out)
+
+
+def _pieces(value: str, lang: str) -> str:
+    for pattern, key in _PIECES:
+        def piece(m: re.Match[str], key: str = key) -> str:
+            return t(key, lang, **{f"n{i}": g for i, g in enumerate(m.groups(), 1)})
+
+        value = pattern.sub(piece, value)
+    return value
+
+
+def localize(text: str, lang: str) -> str:
+    """One message (a warning without its file, an error's reason) in ``lang``.
+
+    Parameters
+    ----------
+    text : str
+        As a check wrote it, in English.
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    str
+        ``text`` itself in English, or when the catalogue has no template it matches.
+    """
+    if lang == "en":
+        return text
+    suffix = ""
+    m = _ID_SUFFIX.search(text)
+    if m:
+        text = text[:m.start()]
+        suffix = t(f"piece_{m.group('col')}", lang, id=m.group("id"))
+    for pattern, key in _templates():
+        hit = pattern.match(text)
+        if hit:
+            values = {k: _pieces(v, lang) for k, v in hit.groupdict().items()}
+            found = catalogue(lang).get((Vocabulary.MESSAGE.value, key))
+            if found is not None:
+                return found.format(**values) + suffix
+    return text + (f" ({m.group('col')} {m.group('id')})" if m else "")
+
+
+def note_text(note: str, lang: str, files: Sequence[str] = ()) -> str:
+    """An input warning (``FILE: ...``, or a stored county's ``county X (store): ...``) in
+    ``lang``: the file or county named as before, what it says translated.
+
+    Parameters
+    ----------
+    note : str
+        The warning as collected (:func:`countyreach.input_warnings.collected`) or kept with
+        a stored plan (:func:`countyreach.services.store_notes.store_notes`).
+    lang : {"zh", "en"}
+    files : sequence of str
+        File paths the note may begin with (a path may hold ``": "``).
+
+    Returns
+    -------
+    str
+    """
+    if lang == "en":
+        return note
+    where, rest = "", note
+    m = _STORE.match(note)
+    if m:
+        what = m.group("what")
+        where = t("note_store_county", lang, county=m.group("county")) + (
+            t(f"note_store_{what}", lang) if what else "")
+        rest = note[m.end():]
+    else:
+        for path in (*files, *([note.split(": ", 1)[0]] if ": " in note else [])):
+            if note.startswith(f"{path}: "):
+                where, rest = path, note[len(path) + 2:]
+                break
+    row = _ROW.match(rest)
+    if row:
+        where = (f"{where}{t('note_row_sep', lang)}" if where else "") + t(
+            "note_row", lang, row=row.group("row"))
+        rest = rest[row.end():]
+    body = localize(rest, lang)
+    return f"{where}{t('note_sep', lang)}{body}" if where else body
+
+
+def _where(file: str | None, row: int | None, field: str | None, lang: str) -> str:
+    parts = ([t("err_file", lang, file=file)] if file is not None else []) + (
+        [t("note_row", lang, row=row)] if row is not None else []) + (
+        [t("err_field", lang, field=field)] if field is not None else [])
+    return t("note_row_sep", lang).join(parts) + t("note_sep", lang) if parts else ""
+
+
+def error_text(exc: BaseException, lang: str) -> str:
+    """An error as the CLI prints it after ``countyreach: error:``, in ``lang``: where (file,
+    row, field), what, and for a file with several bad rows each of the others.
+
+    Parameters
+    ----------
+    exc : BaseException
+        Any error the CLI reports as a message (:data:`countyreach.errors.USER_ERRORS`).
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    str
+    """
+    if lang == "en" or not isinstance(exc, LocatedError):
+        return str(exc) if lang == "en" else localize(str(exc), lang)
+    if isinstance(exc, RowErrors) and exc.rows:
+        first, rest = exc.rows[0], exc.rows[1:]
+        lines = [_where(first.file, first.row, first.field, lang)
+                 + localize(first.reason, lang),
+                 t("err_more_rows", lang, n=len(rest), file=exc.file or "")]
+        from countyreach.csvio import MAX_LISTED_ROW_ERRORS
+
+        listed = rest[:MAX_LISTED_ROW_ERRORS - 1]
+        lines += ["  " + _where(None, e.row, e.field, lang) + localize(e.reason, lang)
+                  for e in listed]
+        if len(rest) > len(listed):
+            lines.append("  " + t("err_and_more", lang, n=len(rest) - len(listed)))
+        return "\n".join(lines)
+    return _where(exc.file, exc.row, exc.field, lang) + localize(exc.reason, lang)
