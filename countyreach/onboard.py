@@ -486,7 +486,7 @@ def _officers(graph: geo.RoadGraph, branches: pd.DataFrame, villages: pd.DataFra
         report.assumptions.append(
             f"{n} generalist officers based at {branches.iloc[0]['name']}, {day}")
         return pd.DataFrame(rows)
-    per_branch = ", ".join(f"{name} {o} ({v} villages)" for name, o, v in zip(
+    per_branch = ", ".join(f"{name} {o} ({v} village{'' if v == 1 else 's'})" for name, o, v in zip(
         branches["name"], share.officers, share.villages, strict=True))
     rule = ("one to each branch, the rest in proportion to the villages nearest each branch "
             "by road" if n >= len(branches) else
