@@ -71,6 +71,7 @@ from countyreach.table_checks import (
     warn_unmatched_skills,
 )
 from geo.types import Location, TravelMatrix
+from propensity.features import isin
 from routing.params import SolveParams
 from routing.plan import Plan, Violation
 from routing.problem import (
@@ -229,7 +230,7 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
     graph = geo.load_road_graph(county.roads, cache_dir=cache / "graphs")
     given = table
     table = keep_inside(county, graph, table, officers)
-    out = given[~given["lead_id"].isin(table["lead_id"])]
+    out = given[~isin(given["lead_id"], table["lead_id"])]
     skipped = {str(lid): f"lies {d:,.0f} m outside the county's road network" for lid, d in
                zip(out["lead_id"], outside_m(graph, out["lat"], out["lon"]), strict=True)}
     report("snap places", 0.3)

@@ -46,6 +46,7 @@ from countyreach.services.promotion import judge_promotion
 from countyreach.store import ModelRecord, Session, Store
 from countyreach.store.checks import check_id
 from propensity.errors import DataWarning, DroppedRowWarning
+from propensity.features import isin
 from propensity.history import check_history
 from propensity.planning import LOCKOUT_MONTHS, uplift_holdout_metrics
 from propensity.scorer import MODEL_INPUT_COLUMNS
@@ -146,7 +147,7 @@ def training_history(history: pd.DataFrame, outcomes: pd.DataFrame,
     if not parts:
         return pd.DataFrame(columns=["lead_id", "month", "took_loan", "loan_yuan", "defaulted"])
     h = pd.concat(parts, ignore_index=True)
-    h = h[h["lead_id"].astype(str).isin(set(lead_ids.astype(str)))]
+    h = h[isin(h["lead_id"].astype(str), set(lead_ids.astype(str)))]
     h = h.drop_duplicates(["lead_id", "month"], keep="last")
     return h.sort_values(["month", "lead_id"], kind="stable").reset_index(drop=True)
 
