@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,7 +126,8 @@ OFFICER_COLUMNS: Mapping[str, str] = {
     "lunch_min": "optional; lunch minutes",
 }
 
-def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
+def read_leads_table(path: str | Path, *, crs: str = "wgs84",
+                     progress: Callable[[float], None] | None = None) -> pd.DataFrame:
     """Read and validate a leads file.
 
     Parameters
@@ -136,6 +137,8 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
         features such as ``years_operating``) are kept.
     crs : str
         Coordinate system of ``lat``/``lon`` in the file.
+    progress : callable, optional
+        Called with the share of the rows checked so far.
 
     Returns
     -------
@@ -173,7 +176,7 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
 
     seen: dict[str, int] = {}
     records: list[dict[str, Any]] = []
-    for rec in parse_rows(p, df, lead):
+    for rec in parse_rows(p, df, lead, progress=progress):
         lid = rec["lead_id"]
         if lid in seen:
             warnings.warn(
