@@ -2,9 +2,11 @@
 
 A :class:`SimWorld` is everything the coverage simulation needs and nothing it
 must recompute per scenario: the businesses (observable table and the hidden
-truth of the propensity generator), the candidate officer bases, and one
-travel matrix over businesses and bases. Worlds are plain frozen values that
-pickle, so a sweep ships one world to every Dask worker once.
+truth of the propensity generator), the candidate officer bases, and their
+travel times (:class:`~countyreach.simulation.traveltime.TravelTimes`: one matrix
+over businesses and bases up to 5,000 places, the road graph's snaps to build each
+day's matrix from above that). Worlds are plain frozen values that pickle, so a
+sweep ships one world to every Dask worker once.
 
 Builders
 --------
