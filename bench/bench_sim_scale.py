@@ -11,14 +11,18 @@ under an address-space cap (``--cap-gb``) so a run that would take the machine d
 instead. Peak memory is the process's maximum resident set (``ru_maxrss``); the wall time
 is the whole command (loading the county, drawing its economy, the simulated days).
 
-Measured (2 vCPUs shared with other jobs, pinned to one; simulate --weeks 1 --policy
-countyreach --time-limit 1, roads, 8 GB address-space cap):
+Measured 2026-12-06 (2 vCPUs shared with three other jobs, load average ~6, pinned to one,
+so wall seconds vary by ±50 % run to run; roads, --time-limit 1, 8 GB address-space cap):
 
-    code                    leads  peak MB  wall s  travel times
-    before (one matrix)      3000      652    53.6  one matrix over 3,073 places
-    before (one matrix)     20000        -       -  MemoryError after 64 s (3 GiB array)
-    after                    3000      657    31.7  one matrix over 3,073 places
-    after                   20000      420   105.8  per day (20,073 places)
+    code     leads  weeks  policy       peak MB  wall s  travel times (largest day matrix)
+    before    3000      1  countyreach      652    53.6  one matrix over 3,073 places
+    before   20000      1  countyreach        -       -  MemoryError after 64 s (3 GiB array)
+    before    3000      1  all              652    66.3  one matrix
+    after     3000      1  countyreach      657    31.7  one matrix
+    after     3000      1  all              657    23.2  one matrix (1,118)
+    after    20000      1  countyreach      420   105.8  per day (160)
+    after    20000      2  countyreach      433   165.3  per day (160)
+    after    20000      1  all              704   143.8  per day (1,012)
 """
 
 from __future__ import annotations
