@@ -79,8 +79,9 @@ def _child(stage: str, county: str, cache: str, time_limit: float) -> None:
         data = load_county_data(county, cache_dir=cache)
         load_s, load_cpu_s = time.perf_counter() - t0, time.process_time() - c0
         t1, c1 = time.perf_counter(), time.process_time()
-        scorer = get_scorer(data, cache_dir=tempfile.mkdtemp(prefix="fit-"))
-        fit_s, fit_cpu_s = time.perf_counter() - t1, time.process_time() - c1
+        with tempfile.TemporaryDirectory(prefix="fit-") as models:  # no model saved yet
+            scorer = get_scorer(data, cache_dir=models)
+            fit_s, fit_cpu_s = time.perf_counter() - t1, time.process_time() - c1
         t2, c2 = time.perf_counter(), time.process_time()
         scores = score_leads(data, scorer, DATE[:7])
         extra = {"load_s": load_s, "load_cpu_s": load_cpu_s, "fit_s": fit_s,
