@@ -27,6 +27,7 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -37,6 +38,7 @@ from countyreach.dates import county_today, parse_date
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
 from countyreach.input_warnings import collected, print_warning, show_warning
 from countyreach.plan_files import write_plan_files
+from countyreach.progress import StageBar, within
 from countyreach.synth import ELSEWHERE_SHARE, synth_county
 from propensity.planning import LOCKOUT_MONTHS
 from routing.params import SolveParams
@@ -54,23 +56,6 @@ def _demo_county() -> Path:
         if (cand / "county.json").exists():
             return cand
     raise CountyreachError("the demo county (data/qingzu) is not here: run from the repository")
-
-
-class _Progress:
-    """A tqdm bar over the pipeline's stages (fractions of the whole job)."""
-
-    def __init__(self, enabled: bool) -> None:
-        from tqdm import tqdm
-
-        self.bar = tqdm(total=100, disable=not enabled, bar_format="{desc:<18} {bar} {n:.0f}%",
-                        file=sys.stderr, leave=False)
-
-    def __call__(self, stage: str, fraction: float) -> None:
-        self.bar.set_description_str(stage)
-        self.bar.update(max(0.0, 100 * fraction - self.bar.n))
-
-    def close(self) -> None:
-        self.bar.close()
 
 
 def _rules(args: argparse.Namespace) -> RoutingRules:
@@ -170,7 +155,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     out = check_out_dir(Path(args.out))
     if args.date is not None:
         date_arg(args.date)
-    progress = _Progress(enabled=not args.quiet and sys.stderr.isatty())
+    progress = StageBar(enabled=not args.quiet)
     try:
         with collected() as notes:
             day = plan_day(
@@ -290,13 +275,27 @@ def cmd_score(args: argparse.Namespace) -> int:
         from countyreach.cli_loop import cmd_score_store
 
         return cmd_score_store(args, day.isoformat())
-    data = load_county_data(args.county, cache_dir=args.cache_dir)
     month = day.strftime("%Y-%m")
-    # the same checks of dates as planning makes (score printed none)
-    warn_loan_rows(data.county.root, data.loans, data.loans_elsewhere, month=month)
-    warn_late_history(data.county.root / "history.csv", data.history, month)
-    scorer = get_scorer(data, cache_dir=args.cache_dir, retrain=args.retrain)
-    scores = score_leads(data, scorer, month)
+    # A first fit on a large county takes a while: its stages on a bar (a terminal only),
+    # the input warnings held until the bar is gone so that they do not break it.
+    bar = StageBar(enabled=not args.quiet)
+    try:
+        held: AbstractContextManager[list[str]] = collected() if not bar.bar.disable \
+            else nullcontext([])
+        with held as notes:
+            data = load_county_data(args.county, cache_dir=args.cache_dir,
+                                    progress=within(bar, 0.0, 0.3))
+            # the same checks of dates as planning makes (score printed none)
+            warn_loan_rows(data.county.root, data.loans, data.loans_elsewhere, month=month)
+            warn_late_history(data.county.root / "history.csv", data.history, month)
+            scorer = get_scorer(data, cache_dir=args.cache_dir, retrain=args.retrain,
+                                progress=within(bar, 0.3, 0.9))
+            bar("score leads", 0.9)
+            scores = score_leads(data, scorer, month)
+    finally:
+        bar.close()
+    for note in notes:
+        print_warning(note)
     from countyreach.i18n import t
     from propensity import value_basis_of
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from countyreach.errors import InputError
+from countyreach.progress import StageBar
 
 __all__ = ["add_store_subcommands", "cmd_plan_store", "print_demo_users", "NOT_PUBLISHED_EXIT"]
 
@@ -185,8 +186,13 @@ def cmd_retrain(args: argparse.Namespace) -> int:
 
     check_id(args.county, "county")
     store, loop = _open()
-    with store:
-        res = loop.retrain(store.operator_session(), args.county, force=args.force)
+    bar = StageBar(enabled=not args.quiet)  # drawn on a terminal only, never in a log
+    try:
+        with store:
+            res = loop.retrain(store.operator_session(), args.county, force=args.force,
+                               progress=bar)
+    finally:
+        bar.close()
     print(f"Model {args.county} v{res.record.version}: {res.message}")
     print(f"  held-out: {metric_text(dict(res.record.metrics))}")
     print(f"  value basis: {res.value_basis.text(model=f'model v{res.record.version}')}")

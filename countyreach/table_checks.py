@@ -19,6 +19,7 @@ from countyreach.csvio import read_csv_table, row_errors
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError
 from countyreach.io import County
 from geo.types import UNREACHABLE
+from propensity.features import isin
 from routing.problem import Officer, RoutingProblem, end_node_id, start_node_id
 from routing.schedule import schedule_route
 
@@ -44,7 +45,7 @@ def known_history(path: Path, history: pd.DataFrame, table: pd.DataFrame) -> pd.
     pandas.DataFrame
         The rows of known leads.
     """
-    known = history["lead_id"].astype(str).isin(set(table["lead_id"].astype(str))).to_numpy()
+    known = isin(history["lead_id"].astype(str), set(table["lead_id"].astype(str))).to_numpy()
     if known.all():
         return history
     first = int(np.flatnonzero(~known)[0])

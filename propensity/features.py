@@ -23,7 +23,7 @@ boosting model routes like any other value (it learns where missing values go).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +43,7 @@ __all__ = [
     "MONOTONIC",
     "build_features",
     "feature_names",
+    "isin",
     "parse_month",
     "month_of_year",
     "haversine_m",
@@ -307,6 +308,30 @@ def categorical(values: npt.ArrayLike, categories: Sequence[str]) -> pd.Categori
     cats = pd.Index(list(categories))
     codes = cats.get_indexer(pd.Index(np.asarray(values, dtype=object)))
     return pd.Categorical.from_codes(codes, categories=cats)
+
+
+def isin(col: pd.Series, values: Iterable[object]) -> pd.Series:
+    """``col.isin(values)`` in time linear in both, whatever the column's dtype.
+
+    pandas' Arrow-backed ``str`` columns (pandas 3's default for text) turn every one of
+    ``values`` into an Arrow scalar in a Python loop: 0.65 s to look 50,000 lead ids up,
+    several times over while a 50,000-lead county trains its first model. On object
+    arrays pandas hashes them instead (0.01 s); the answer is the same.
+
+    Parameters
+    ----------
+    col : pandas.Series
+        The column looked up.
+    values : iterable
+        What it is looked up in (a set, list, array, Series or Index).
+
+    Returns
+    -------
+    pandas.Series
+        Booleans on ``col``'s index.
+    """
+    vals = values if isinstance(values, (pd.Series, pd.Index, np.ndarray)) else list(values)
+    return col.astype(object).isin(np.asarray(vals, dtype=object))
 
 
 def _to_number(col: pd.Series) -> npt.NDArray[np.float64]:

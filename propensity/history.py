@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from propensity.errors import DataError, DroppedRowWarning
-from propensity.features import FEATURE_GROUPS, build_features, parse_month
+from propensity.features import FEATURE_GROUPS, build_features, isin, parse_month
 from propensity.outcomes import OUTCOME_UPTAKE
 
 __all__ = [
@@ -126,7 +126,7 @@ def _known_visits(businesses: pd.DataFrame,
         raise DataError("the leads table has no 'lead_id' column", field="lead_id")
     b = businesses.drop_duplicates("lead_id").set_index(businesses["lead_id"].drop_duplicates()
                                                         .astype(str).to_numpy())
-    known = h["lead_id"].isin(b.index)
+    known = isin(h["lead_id"], b.index)
     if not known.all():
         warnings.warn(f"{int((~known).sum())} history row(s) name leads that are not in the "
                       f"leads table (e.g. {h.loc[~known, 'lead_id'].iloc[0]!r}); skipped",

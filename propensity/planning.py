@@ -42,6 +42,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from propensity.errors import DataError, DataWarning
+from propensity.features import isin
 from propensity.history import check_history
 from propensity.loan_recency import (
     LoanSource,
@@ -224,7 +225,7 @@ def uplift_support(lead_ids: Iterable[str], history: pd.DataFrame | None,
     if cover is None or history is None or not len(history):
         return UpliftSupport(cover is not None, 0, 0, 0, 0, 0, 0, crit)
     h = check_history(history)
-    h = in_coverage(h[h["lead_id"].isin(ids)], cover)
+    h = in_coverage(h[isin(h["lead_id"], ids)], cover)
     h = h.drop_duplicates(["lead_id", "month"], keep="last")
     months = sorted(h["month"].unique())
     visited = set(zip(h["lead_id"], h["month"], strict=True))
@@ -528,7 +529,7 @@ def uplift_holdout_metrics(scorer: LeadScorer, leads: pd.DataFrame, history: pd.
     if not isinstance(model, VisitValueModel) or cover is None or not len(leads):
         return {}
     h = in_coverage(check_history(history), cover)
-    h = h[h["lead_id"].isin(set(leads["lead_id"].astype(str)))]
+    h = h[isin(h["lead_id"], set(leads["lead_id"].astype(str)))]
     if h.empty:
         return {}
     rows = uplift_table(leads, h, bank_loan_book(history, loans, elsewhere),

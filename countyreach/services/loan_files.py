@@ -25,6 +25,7 @@ from countyreach.csvio import read_csv_table, row_errors, with_row_id
 from countyreach.dates import read_month
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError
 from propensity.errors import DataError
+from propensity.features import isin
 from propensity.loan_recency import coverage
 
 __all__ = ["LOANS_ELSEWHERE_FILE", "LOANS_FILE", "beyond_loan_book", "read_loans",
@@ -204,8 +205,9 @@ def warn_loan_rows(folder: Path, loans: pd.DataFrame | None, elsewhere: pd.DataF
         if book is None or not len(book):
             continue
         ids = book["lead_id"].astype(str)
-        if known is not None and not ids.isin(known).all():
-            other = ids[~ids.isin(known)]
+        known_row = None if known is None else isin(ids, known)
+        if known_row is not None and not known_row.all():
+            other = ids[~known_row]
             warnings.warn(f"{folder / name}: {len(other)} row(s) name leads that are not in "
                           f"the leads table (e.g. {other.iloc[0]!r}); not used",
                           DroppedRowWarning, stacklevel=2)

@@ -46,6 +46,7 @@ from countyreach.io import (
 )
 from countyreach.pipeline import CountyData, DayPlan, assemble_county_data, score_leads
 from countyreach.placement import check_county_places
+from countyreach.progress import ProgressFn
 from countyreach.services.day_rules import DayRules, day_rules
 from countyreach.services.erasure import EraseReport, erase_person
 from countyreach.services.loan_files import (
@@ -560,13 +561,15 @@ class DailyLoop:
         return {"recorded": fresh, "already_there": len(out) - fresh}
 
     # ------------------------------------------------------------------ learning
-    def retrain(self, session: Session, county_id: str, *, force: bool = False) -> RetrainResult:
-        """Retrain the county's model from the stored history and outcomes."""
+    def retrain(self, session: Session, county_id: str, *, force: bool = False,
+                progress: ProgressFn | None = None) -> RetrainResult:
+        """Retrain the county's model from the stored history and outcomes (``progress``:
+        the training's stages, as :func:`countyreach.services.models.retrain` reports them)."""
         data = self.county_data(session, county_id)
         return retrain(self.store, session, county_id, data.leads, home=self.home, force=force,
                        loans=data.loans, randomised=self._randomised(data),
                        loan_rule_months=data.county.loan_rule_months,
-                       elsewhere=data.loans_elsewhere)
+                       elsewhere=data.loans_elsewhere, progress=progress)
 
     # ------------------------------------------------------------------ erasure
     def erase(self, session: Session, person: str, reason: str = "", *,

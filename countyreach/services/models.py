@@ -41,11 +41,13 @@ import sklearn
 
 import propensity
 from countyreach.errors import InputError, ModelError
+from countyreach.progress import ProgressFn, noop_progress
 from countyreach.services.loan_files import beyond_loan_book, read_loans, read_loans_elsewhere
 from countyreach.services.promotion import judge_promotion
 from countyreach.store import ModelRecord, ModelState, Session, Store
 from countyreach.store.checks import check_id
 from propensity.errors import DataWarning, DroppedRowWarning
+from propensity.features import isin
 from propensity.history import check_history
 from propensity.planning import LOCKOUT_MONTHS, uplift_holdout_metrics
 from propensity.scorer import MODEL_INPUT_COLUMNS
@@ -146,7 +148,7 @@ def training_history(history: pd.DataFrame, outcomes: pd.DataFrame,
     if not parts:
         return pd.DataFrame(columns=["lead_id", "month", "took_loan", "loan_yuan", "defaulted"])
     h = pd.concat(parts, ignore_index=True)
-    h = h[h["lead_id"].astype(str).isin(set(lead_ids.astype(str)))]
+    h = h[isin(h["lead_id"].astype(str), set(lead_ids.astype(str)))]
     h = h.drop_duplicates(["lead_id", "month"], keep="last")
     return h.sort_values(["month", "lead_id"], kind="stable").reset_index(drop=True)
 
@@ -312,7 +314,8 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
             home: Path, force: bool = False, seed: int = 0, loans: pd.DataFrame | None = None,
             randomised: pd.DataFrame | None = None,
             loan_rule_months: int = LOCKOUT_MONTHS,
-            elsewhere: pd.DataFrame | None = None) -> RetrainResult:
+            elsewhere: pd.DataFrame | None = None,
+            progress: ProgressFn | None = None) -> RetrainResult:
     """Train a new model from the store's history and outcomes; register it, and promote it
     when the held-out visits show it is good enough (:func:`~countyreach.services.
     promotion.judge_promotion`).
@@ -360,6 +363,9 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
     elsewhere : pandas.DataFrame, optional
         The loans from other lenders the bank knows of (``loans_elsewhere.csv``): a
         feature of the value a visit causes.
+    progress : callable, optional
+        ``progress(stage, fraction)`` of the training (as :func:`countyreach.pipeline.
+        get_scorer` reports it).
 
     Returns
     -------
@@ -367,6 +373,8 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
         ``record`` is the version trained (the county's own model, or the starter);
         ``promoted`` whether plans use it now.
     """
+    report = progress or noop_progress
+    report("check model", 0.0)
     history = county_history(store, session, county_id, leads, randomised)
     current = store.promoted_model(session, county_id)
     now_hash = data_hash(leads, history, loans, loan_rule_months, elsewhere)
@@ -423,9 +431,12 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
     if why is None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataWarning)
+            report("train uptake", 0.1)
             scorer = propensity.LeadScorer(random_state=seed).fit(train, leads=inputs)
+            report("train visit value", 0.3)
             propensity.add_visit_value(scorer, inputs[~held_leads], history, loans, seed=seed,
                                        lockout_months=loan_rule_months, elsewhere=elsewhere)
+        report("save model", 0.95)
         kind = propensity.value_basis_of(scorer).kind
         lost = previous_kind is propensity.ValueBasisKind.VISIT_CAUSED and kind is not \
             previous_kind

@@ -128,10 +128,12 @@ def _fmt(v: Any) -> str:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     """Simulate one team on a county; with ``--policy all`` compare the three policies."""
+    from countyreach.i18n import format_number, t
     from countyreach.simulation.county_team import (
         default_team,
         describe_population,
         describe_team,
+        describe_travel,
     )
     from countyreach.simulation.sweep import (
         compare_policies,
@@ -149,11 +151,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     bases = BaseStrategy(args.bases)
     print(describe_population(world))
     print(describe_team(world, team, n_officers, bases))
+    print(describe_travel(world))
     common = {"n_weeks": args.weeks, "days_per_week": args.days_per_week,
               "day_time_limit_s": args.time_limit, "team": team}
     if args.policy == "all":
         table = compare_policies(world, n_officers, base_strategy=bases, seeds=seeds,
                                  dask=_dask_arg(args), progress=not args.quiet, **common)
+        print(t("sim_travel_largest", "en",
+                n=format_number(table["travel_matrix_nodes_max"].max())))
         cols = ["policy", "loans_per_officer_day", "visits_per_officer_day",
                 "drive_h_per_officer_day", "coverage", "cost_per_loan_yuan", "vs_nearest",
                 "vs_score_order"]
@@ -181,6 +186,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         return 0
     grid = scenario_grid([n_officers], [bases], seeds, policy=Policy(args.policy), **common)
     res = run_scenarios(world, grid, dask=_dask_arg(args), progress=not args.quiet)
+    print(t("sim_travel_largest", "en",
+            n=format_number(res.summary["travel_matrix_nodes_max"].max())))
     w = res.weekly.groupby("week").mean(numeric_only=True).reset_index()
     cols = ["week", "hv_coverage_30d", "visits_per_officer_day", "loans_per_officer_day",
             "drive_h", "expected_loan_yuan", "simulated_loan_yuan", "cost_per_loan_yuan"]

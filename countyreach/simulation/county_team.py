@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CountyInputs",
+    "describe_travel",
     "county_inputs",
     "county_population",
     "read_roster",
@@ -276,3 +277,15 @@ def describe_team(world: SimWorld, team: Team, n_officers: int,
     note = " (a team size was asked for; the county's roster is not used)" \
         if world.roster else ""
     return f"team: {n_officers} synthetic officers at {how}{note}"
+
+
+def describe_travel(world: SimWorld, lang: str = "en") -> str:
+    """One line on how the world's travel times are made: one matrix, or per day."""
+    from countyreach.i18n import format_number, t
+    from countyreach.simulation.traveltime import FULL_MATRIX_MAX_NODES
+
+    n = format_number(len(world.travel_times.node_ids))
+    if world.travel_times.on_demand:
+        limit = int(world.meta.get("full_matrix_max_nodes", FULL_MATRIX_MAX_NODES))
+        return t("sim_travel_on_demand", lang, n=n, limit=format_number(limit))
+    return t("sim_travel_full", lang, n=n)

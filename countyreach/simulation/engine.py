@@ -33,7 +33,12 @@ import pandas as pd
 from countyreach.errors import InputError
 from countyreach.simulation.county_team import roster_officers, roster_scenario
 from countyreach.simulation.learners import ScoreLearner, ValueLearner
-from countyreach.simulation.offers import day_offer, team_visits
+from countyreach.simulation.offers import (
+    baseline_offer,
+    day_offer,
+    team_visits,
+    territory_offer,
+)
 from countyreach.simulation.policies import (
     ROUTED_POLICIES,
     Policy,
@@ -66,8 +71,6 @@ from routing.problem import (
     RoutingProblem,
     RoutingRules,
     TimeWindow,
-    end_node_id,
-    start_node_id,
 )
 
 __all__ = ["BaseStrategy", "BASE_STRATEGIES", "parse_base_strategy", "Policy", "Scenario",
@@ -144,19 +147,6 @@ def make_officers(world: SimWorld, bases: Sequence[str]) -> tuple[Officer, ...]:
             max_visits=sh.max_visits,
             lunch=Break(TimeWindow(sh.lunch_start_s, sh.lunch_end_s), sh.lunch_s)))
     return tuple(out)
-
-
-def _day_matrix(world: SimWorld, lead_ids: Sequence[str],
-                officers: Sequence[Officer]) -> TravelMatrix:
-    """The world matrix restricted to today's leads, with officer start/end node ids."""
-    idx = world.matrix.index
-    rows = [idx[x] for x in lead_ids]
-    ids = list(lead_ids)
-    for o in officers:
-        rows += [idx[o.start.depot_id], idx[o.end.depot_id]]
-        ids += [start_node_id(o.officer_id), end_node_id(o.officer_id)]
-    sub = np.ix_(rows, rows)
-    return TravelMatrix(tuple(ids), world.matrix.duration_s[sub], world.matrix.distance_m[sub])
 
 
 def _first_monday(month: str) -> dt.date:
@@ -299,6 +289,8 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
     month_share = 12.0 / (52.0 * sc.days_per_week)  # a working day's share of a month
     n_days = sc.n_weeks * sc.days_per_week
     t_week = time.perf_counter()
+    on_demand = world.travel_times.on_demand
+    largest_matrix = 0
     for day in range(n_days):
         week, wd = divmod(day, sc.days_per_week)
         cal = week * _CAL_DAYS_PER_WEEK + wd
@@ -309,6 +301,7 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
         since = _months_since(cal, last_any)
         explored: set[str] = set()
         problem = None
+        mat: TravelMatrix | None = None
         if not ids:
             plan = Plan(PlanStatus.FEASIBLE, (), ())
         elif sc.policy in ROUTED_POLICIES:
@@ -353,34 +346,46 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
                      industry="any", service_s=service[ids[i]], value_yuan=float(vals[i]),
                      value_std_yuan=float(std[i]))
                 for i in sorted(int(x) for x in keep))
-            mat = _day_matrix(world, [ld.lead_id for ld in leads], officers)
+            mat = world.travel_times.day_matrix([ld.lead_id for ld in leads], officers)
             problem = RoutingProblem(leads, officers, mat, rules, date.isoformat())
             plan = routing.solve(problem, params)
         else:
             if sc.policy is Policy.RELATIONSHIP:
                 ids = [x for x in ids if x in borrowers] or ids
-            mat = _day_matrix(world, ids, officers)
             day_values: dict[str, float] = {}
-            if sc.policy in (Policy.NEAREST, Policy.RELATIONSHIP):
-                plan = nearest_plan(officers, ids, mat, service, {}, date.isoformat())
-            elif sc.policy is Policy.VALUE_NEAREST:
-                assert score_learner is not None
-                v = score_learner.scores(month).loc[ids, "value_yuan"]
-                day_values = dict(zip(ids, v.to_numpy(float), strict=True))
-                plan = value_nearest_plan(officers, ids, mat, service, day_values,
-                                          date.isoformat())
-            else:
+            if sc.policy is Policy.SCORE_ORDER:
                 assert score_learner is not None
                 if territory_cache is None:
-                    territory_cache = territories(world.matrix, world.lead_ids, officers,
+                    territory_cache = territories(world.travel_times, world.lead_ids, officers,
                                                   score_learner.scores(start_month).loc[
                                                       list(world.lead_ids), "value_yuan"])
                 allowed = set(ids)
                 terr = {k: [x for x in v if x in allowed] for k, v in territory_cache.items()}
+                if on_demand:
+                    terr = territory_offer(terr, officers)
+                    ids = [x for v in terr.values() for x in v]
+                mat = world.travel_times.day_matrix(ids, officers)
                 plan = score_order_plan(officers, terr, mat, service, {}, date.isoformat())
+            else:
+                if sc.policy is Policy.VALUE_NEAREST:
+                    assert score_learner is not None
+                    v = score_learner.scores(month).loc[ids, "value_yuan"].to_numpy(float)
+                    day_values = dict(zip(ids, v, strict=True))
+                if on_demand:  # the product's day's candidates, not every open lead
+                    ids = baseline_offer(world.businesses.iloc[[pos[x] for x in ids]],
+                                         np.array([day_values[x] for x in ids])
+                                         if day_values else None, officers)
+                mat = world.travel_times.day_matrix(ids, officers)
+                if sc.policy is Policy.VALUE_NEAREST:
+                    plan = value_nearest_plan(officers, ids, mat, service, day_values,
+                                              date.isoformat())
+                else:
+                    plan = nearest_plan(officers, ids, mat, service, {}, date.isoformat())
             if check:
                 plan, problem = _checkable(plan, ids, officers, mat, rules, service, date,
                                            day_values)
+        if mat is not None:
+            largest_matrix = max(largest_matrix, len(mat))
         if check and problem is not None:
             bad = routing.check_plan(problem, plan)
             if bad:
@@ -484,6 +489,8 @@ def simulate(world: SimWorld, scenario: Scenario, *, check: bool = False,
     summary = summarise(visits, days, weekly, scenario=sc)
     summary["runtime_s"] = time.perf_counter() - t_start
     summary["approximate_travel"] = world.approximate
+    # what the day's travel times cost: a large world builds them for the day's leads only
+    summary["travel_matrix_nodes_max"] = largest_matrix
     return SimulationResult(sc, visits, days, weekly, summary,
                             cpu_s=time.process_time() - cpu_start)
 

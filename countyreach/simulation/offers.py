@@ -19,10 +19,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from countyreach.candidates import choose_candidates
+from countyreach.candidates import CANDIDATES_PER_VISIT, choose_candidates
 from routing.problem import Officer
 
-__all__ = ["OfferRank", "OFFER_MIN", "day_offer", "team_visits"]
+__all__ = ["OfferRank", "OFFER_MIN", "baseline_offer", "day_offer", "team_visits",
+           "territory_offer"]
 
 #: Never fewer leads offered than this (a small team still gets a choice).
 OFFER_MIN = 30
@@ -78,3 +79,47 @@ def day_offer(table: pd.DataFrame, values_yuan: np.ndarray, officers: Sequence[O
     scores = pd.DataFrame({"lead_id": ids, "value_yuan": values_yuan})
     offered = choose_candidates(table, scores, officers, limit=k).offered
     return np.flatnonzero(np.isin(ids, np.asarray(offered, dtype=str)))
+
+
+def baseline_offer(table: pd.DataFrame, values_yuan: np.ndarray | None,
+                   officers: Sequence[Officer]) -> list[str]:
+    """The leads a greedy baseline chooses among on a world too large for one matrix.
+
+    The product's day's candidates (:func:`countyreach.candidates.choose_candidates`, its
+    default size): by value per minute of reach for a baseline that values leads, by
+    reach alone (every lead worth the same) for one that goes to the nearest. A day of
+    12 visits an officer stays among the leads nearest the officer's start, so the
+    baseline's day is made of the same leads as when it could look at all of them.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The leads open today (``lead_id``, ``lat``, ``lon``, ``service_s``).
+    values_yuan : numpy.ndarray or None
+        The baseline's value of each lead (in ``table`` order); None: by reach alone.
+    officers : sequence of Officer
+        The day's team.
+
+    Returns
+    -------
+    list of str
+        Offered lead ids, in ``table`` order.
+    """
+    ids = table["lead_id"].astype(str).to_numpy()
+    value = np.ones(len(ids)) if values_yuan is None else np.asarray(values_yuan, float)
+    offered = set(choose_candidates(table, pd.DataFrame({"lead_id": ids, "value_yuan": value}),
+                                    officers).offered)
+    return [x for x in ids if x in offered]
+
+
+def territory_offer(territory: dict[str, list[str]],
+                    officers: Sequence[Officer]) -> dict[str, list[str]]:
+    """Each officer's territory cut to the head a day can reach in score order.
+
+    The score-order baseline stops at its first lead that does not fit, so an officer
+    capped at ``v`` visits never looks past the first ``v + 1`` of the territory: a head of
+    :data:`~countyreach.candidates.CANDIDATES_PER_VISIT` leads a visit makes the same day.
+    """
+    cap = {o.officer_id: CANDIDATES_PER_VISIT * (
+        o.max_visits if o.max_visits is not None else _UNCAPPED_VISITS) for o in officers}
+    return {k: v[:cap.get(k, 0)] for k, v in territory.items()}

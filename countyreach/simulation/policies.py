@@ -44,6 +44,7 @@ import numpy as np
 import numpy.typing as npt
 
 from countyreach.errors import InputError
+from countyreach.simulation.traveltime import TravelTimes
 from geo.types import Location, TravelMatrix
 from routing.plan import Plan, PlanStatus, Route
 from routing.problem import Lead, Officer, end_node_id, start_node_id
@@ -218,14 +219,14 @@ def score_order_plan(officers: Sequence[Officer], territory: Mapping[str, Sequen
                 solver="score_order", plan_date=plan_date)
 
 
-def territories(matrix: TravelMatrix, lead_ids: Sequence[str], officers: Sequence[Officer],
+def territories(times: TravelTimes, lead_ids: Sequence[str], officers: Sequence[Officer],
                 values: npt.ArrayLike) -> dict[str, list[str]]:
     """Leads split by nearest base (officers sharing a base take turns), in value order.
 
     Parameters
     ----------
-    matrix : TravelMatrix
-        Contains the leads and the officers' start depots.
+    times : TravelTimes
+        The world's travel times (among the leads and the officers' start depots).
     lead_ids : sequence of str
     officers : sequence of Officer
     values : array-like
@@ -237,14 +238,10 @@ def territories(matrix: TravelMatrix, lead_ids: Sequence[str], officers: Sequenc
         Officer id -> lead ids of the territory in descending value (the
         ``score_order`` policy's working order).
     """
-    idx = matrix.index
-    d = matrix.duration_s
     ids = list(lead_ids)
-    # Matrix order: sites and the roster's own places alike.
-    base_ids = sorted({o.start.depot_id for o in officers}, key=idx.__getitem__)
-    cols = np.array([idx[b] for b in base_ids])
-    rows = np.array([idx[x] for x in ids])
-    nearest = np.argmin(d[np.ix_(cols, rows)], axis=0)
+    # The world's order: sites and the roster's own places alike.
+    base_ids = sorted({o.start.depot_id for o in officers}, key=times.index.__getitem__)
+    nearest = np.argmin(times.to_and_from(base_ids, ids)[0], axis=0)
     order = np.argsort(-np.asarray(values, float), kind="stable")
     by_base: dict[str, list[str]] = {b: [] for b in base_ids}
     for i in order:

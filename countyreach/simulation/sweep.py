@@ -438,7 +438,8 @@ def compare_policies(world: SimWorld, n_officers: int, *,
     cols = ["loans_per_officer_day", "visits_per_officer_day", "drive_h_per_officer_day",
             "coverage", "cost_per_loan_yuan", "simulated_loan_yuan", "expected_loan_yuan",
             "expected_loans", "loans", "value_per_officer_day_yuan",
-            "caused_value_per_officer_day_yuan", "caused_loans_per_officer_day"]
+            "caused_value_per_officer_day_yuan", "caused_loans_per_officer_day",
+            "travel_matrix_nodes_max"]
     t = res.summary.groupby("policy", sort=False)[cols].mean().reindex(
         [p.value for p in POLICIES])
     for base in (Policy.NEAREST.value, Policy.SCORE_ORDER.value):

@@ -2,9 +2,11 @@
 
 A :class:`SimWorld` is everything the coverage simulation needs and nothing it
 must recompute per scenario: the businesses (observable table and the hidden
-truth of the propensity generator), the candidate officer bases, and one
-travel matrix over businesses and bases. Worlds are plain frozen values that
-pickle, so a sweep ships one world to every Dask worker once.
+truth of the propensity generator), the candidate officer bases, and their
+travel times (:class:`~countyreach.simulation.traveltime.TravelTimes`: one matrix
+over businesses and bases up to 5,000 places, the road graph's snaps to build each
+day's matrix from above that). Worlds are plain frozen values that pickle, so a
+sweep ships one world to every Dask worker once.
 
 Builders
 --------
@@ -45,7 +47,12 @@ from countyreach.simulation.county_team import (
     roster_nodes,
 )
 from countyreach.simulation.population import PopulationSpec, synthesise_population
-from countyreach.simulation.traveltime import StraightLineModel, straight_line_matrix
+from countyreach.simulation.traveltime import (
+    FULL_MATRIX_MAX_NODES,
+    StraightLineModel,
+    TravelTimes,
+    world_travel_times,
+)
 from geo.types import Location, TravelMatrix
 from routing.problem import Officer, parse_hhmm
 
@@ -116,8 +123,9 @@ class SimWorld:
         The observable lead table (``economy.businesses`` plus ``service_s``).
     sites : pandas.DataFrame
         Candidate officer bases: ``site_id, name, kind (branch/town/village), lat, lon``.
-    matrix : TravelMatrix
-        Travel times over every business id and every site id.
+    travel_times : TravelTimes
+        Travel times among every business id and every site id: one matrix over all of
+        them in a small world, built for the places asked in a large one.
     travel : str
         How the times were made (road network, or the approximation's label).
     approximate : bool
@@ -133,7 +141,7 @@ class SimWorld:
         county's own leads, ``population_file``) or ``synthetic``.
     roster : tuple of Officer
         The county's own officers (``officers.csv``), their start and end places
-        nodes of ``matrix``; empty when the county has none or it was not asked for.
+        nodes of ``travel_times``; empty when the county has none or it was not asked for.
     loan_rule_months : int
         The lender's loan rule every policy follows: no visit for a loan within this many
         months of the bank's last loan to the business. A county's world takes the
@@ -144,7 +152,7 @@ class SimWorld:
     economy: Any
     businesses: pd.DataFrame
     sites: pd.DataFrame
-    matrix: TravelMatrix
+    travel_times: TravelTimes
     travel: str
     approximate: bool
     shift: ShiftTemplate = ShiftTemplate()
@@ -153,6 +161,20 @@ class SimWorld:
     meta: Mapping[str, Any] = field(default_factory=dict)
     roster: tuple[Officer, ...] = ()
     loan_rule_months: int = SYNTHETIC_LOAN_RULE_MONTHS
+
+    @property
+    def matrix(self) -> TravelMatrix:
+        """The matrix over every place of a small world (see :attr:`travel_times`).
+
+        Raises
+        ------
+        ValueError
+            When the world is too large for one (its times are built per day).
+        """
+        if self.travel_times.full is None:
+            raise ValueError(f"{self.name} has {len(self.travel_times.node_ids):,} places, "
+                             "too many for one matrix: use travel_times")
+        return self.travel_times.full
 
     @property
     def lead_ids(self) -> tuple[str, ...]:
@@ -182,18 +204,15 @@ class SimWorld:
         villages : list of str
             Village names (demand point labels).
         """
-        idx = self.matrix.index
-        sites = [idx[s] for s in self.site_ids]
         groups = self.businesses.groupby("village", sort=True).indices
         names = list(groups)
-        d = self.matrix.duration_s
-        cost = np.zeros((len(sites), len(names)))
+        out_s, back_s = self.travel_times.to_and_from(self.site_ids, self.lead_ids)
+        rt = (out_s + back_s) / 2.0
+        cost = np.zeros((len(self.site_ids), len(names)))
         weight = np.zeros(len(names))
-        lead_pos = np.array([idx[x] for x in self.businesses["lead_id"].astype(str)])
         for g, name in enumerate(names):
-            rows = lead_pos[groups[name]]
-            rt = (d[np.ix_(sites, rows)] + d[np.ix_(rows, sites)].T) / 2.0
-            cost[:, g] = rt.mean(axis=1)
+            rows = groups[name]
+            cost[:, g] = rt[:, rows].mean(axis=1)
             weight[g] = len(rows)
         return cost, weight, names
 
@@ -219,7 +238,7 @@ def _month_after(start: str, n: int) -> str:
     return f"{k // 12:04d}-{k % 12 + 1:02d}"
 
 
-def _finish(name: str, econ: Any, sites: pd.DataFrame, matrix: TravelMatrix, travel: str,
+def _finish(name: str, econ: Any, sites: pd.DataFrame, times: TravelTimes, travel: str,
             approximate: bool, spec: PopulationSpec, shift: ShiftTemplate | None,
             boundary: Any, meta: Mapping[str, Any], *,
             service_s: Mapping[str, int] | None = None,
@@ -231,13 +250,15 @@ def _finish(name: str, econ: Any, sites: pd.DataFrame, matrix: TravelMatrix, tra
     b["service_s"] = _service_s(b["industry"]) if service_s is None else \
         b["lead_id"].map(service_s).astype(int).to_numpy()
     return SimWorld(
-        name=name, economy=econ, businesses=b, sites=sites, matrix=matrix, travel=travel,
+        name=name, economy=econ, businesses=b, sites=sites, travel_times=times,
+        travel=travel,
         approximate=approximate, shift=shift or ShiftTemplate(),
         sim_start_month=_month_after(spec.start_month, spec.n_history_months),
         boundary=boundary,
         meta={"population": POPULATION_SYNTHETIC, **meta, "n_businesses": len(b),
               "population_seed": spec.seed, "n_history_months": spec.n_history_months,
-              "travel": travel, "n_roster_officers": len(roster)},
+              "travel": travel, "n_roster_officers": len(roster),
+              "full_travel_matrix": times.full is not None},
         roster=roster, loan_rule_months=loan_rule_months,
     )
 
@@ -252,6 +273,7 @@ def world_from_county(
     cache_dir: str | Path | None = None,
     own_leads: bool | None = None,
     own_officers: bool = True,
+    full_matrix_max_nodes: int = FULL_MATRIX_MAX_NODES,
 ) -> SimWorld:
     """A world on a county folder with an OSM road file (the demo is ``data/qingzu``).
 
@@ -283,6 +305,9 @@ def world_from_county(
         the command line does).
     own_officers : bool
         Read the county's officers file into ``roster`` when it has one.
+    full_matrix_max_nodes : int
+        Most places (businesses, bases, the roster's places) one travel matrix is built
+        over; a larger world builds each day's matrix for the day's candidates only.
 
     Returns
     -------
@@ -296,7 +321,8 @@ def world_from_county(
     branches = pd.DataFrame([{"branch_id": d.depot_id, "name": d.name, "lat": d.location.lat,
                               "lon": d.location.lon} for d in branch_depots])
     service: dict[str, int] | None = None
-    meta: dict[str, Any] = {"county": str(county.root), "county_id": county.county_id}
+    meta: dict[str, Any] = {"county": str(county.root), "county_id": county.county_id,
+                            "full_matrix_max_nodes": full_matrix_max_nodes}
     graph = None
     if travel == "roads":
         import geo
@@ -334,16 +360,18 @@ def world_from_county(
             # Leads were kept within LEAD_MAX_OUTSIDE_M of the outline, officers' places
             # may lie up to OFFICER_MAX_OUTSIDE_M outside: planning's slack.
             snaps = geo.snap_points(graph, points, ids, far_m=OFFICER_MAX_OUTSIDE_M)
-        matrix = geo.travel_matrix(graph, list(snaps))
+        times = world_travel_times(ids, points, graph=graph, snaps=snaps,
+                                   full_max_nodes=full_matrix_max_nodes)
         label = f"OSM road network ({county.roads.name})"
         approximate = False
     elif travel == "straight_line":
         model = detour or StraightLineModel()
-        matrix = straight_line_matrix(points, ids, model)
+        times = world_travel_times(ids, points, model=model,
+                                   full_max_nodes=full_matrix_max_nodes)
         label, approximate = model.label, True
     else:
         raise InputError(f"travel must be roads or straight_line, got {travel!r}", field="travel")
-    return _finish(county.name, econ, sites, matrix, label, approximate, spec, shift, None,
+    return _finish(county.name, econ, sites, times, label, approximate, spec, shift, None,
                    meta, service_s=service, roster=roster,
                    loan_rule_months=county.loan_rule_months)
 
@@ -409,6 +437,6 @@ def world_from_places(
         sites = _sites_table(cand if len(cand) else villages, branches)
     ids, points = _nodes(econ.businesses, sites)
     model = detour or StraightLineModel()
-    matrix = straight_line_matrix(points, ids, model)
-    return _finish(name, econ, sites, matrix, model.label, True, spec, shift, boundary,
+    times = world_travel_times(ids, points, model=model)
+    return _finish(name, econ, sites, times, model.label, True, spec, shift, boundary,
                    {"county": name})
