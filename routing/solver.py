@@ -10,7 +10,9 @@ The day is planned in four parts:
   plan of the day under a relaxation of its rules (:mod:`routing.pyvrp_start`, fitted to
   every rule; most of the time when PyVRP models the day exactly) or, where PyVRP cannot
   help (re-planning, locks, position pins), OR-Tools' savings start on small days
-  (:mod:`routing.model`); then a short OR-Tools search over the whole day;
+  (:mod:`routing.model`); then a short OR-Tools search over the whole day. A day too large
+  for its time limit gets neither PyVRP's start nor the whole-day search
+  (:mod:`routing.budget`: they would eat the budget the improvement needs);
 * improvement: the large-neighbourhood search of :mod:`routing.lns` (OR-Tools steps over
   a few officers, mixed with ruin and recreate over the whole day, :mod:`routing.ils`),
   until the time limit or for a fixed number of steps
@@ -35,6 +37,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 import numpy as np
 
 from routing.balance import add_free_visits, balance_routes, spread
+from routing.budget import pyvrp_too_large, whole_day_skip
 from routing.construct import greedy_routes
 from routing.errors import ProblemError
 from routing.lns import NO_CLOCK_S, improve, improve_steps
@@ -77,15 +80,6 @@ _PRUNE_FACTOR = 3.0
 _GREEDY_EXPONENTS = (1.0, 1.5, 2.0, 3.0)
 #: The whole-day OR-Tools search gets this share of the time left after the start.
 _LNS_FIRST_SHARE = 0.1
-#: The whole-day OR-Tools search is skipped when the start visits more leads than this: from
-#: a start of 1,919 visits (100 officers, 2,500 leads) a 1 s search ran 24 s before its
-#: first time check, from 1,266 visits 1.9 s; the neighbourhood steps of
-#: :func:`routing.lns.improve` work on a few officers at a time and keep to the clock.
-_WHOLE_DAY_MAX_VISITS = 1000
-#: ... and when less time is left than this many seconds per visit and officer: loading a
-#: start of 1,000 visits for 250 vehicles took OR-Tools 1.5-5 s (a 30 s limit became
-#: 32-33 s); a field day's 300 visits for 10 officers need 0.06 s.
-_WHOLE_DAY_SETUP_S = 2e-5
 #: The whole-day local search of :mod:`routing.polish` ends the search in this share of the
 #: time left after the whole-day OR-Tools search (the improvement phase's ruin-and-recreate
 #: steps end in the same local search, so little is left to find by then).
@@ -539,6 +533,11 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
                    "PyVRP is not installed" if not available() else
                    "fewer than two candidates" if len(candidates) < 2 else
                    unsupported(problem, candidates))
+        too_large = pyvrp_too_large(len(searched), len(problem.officers),
+                                    params.time_limit_s)
+        if why_not is None and too_large is not None:
+            why_not = too_large
+            stats["pyvrp_skipped_large_day"] = 1
         if why_not is None:
             initial = _pyvrp_start(problem, searched, candidates, time_limit_s, params, stats)
         else:
@@ -563,10 +562,10 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
         return orders
     first_s = (deadline - time.perf_counter()) * _LNS_FIRST_SHARE
     found: list[list[str]] | None
-    setup_s = _WHOLE_DAY_SETUP_S * len(chosen) * len(problem.officers)
-    if len(chosen) > _WHOLE_DAY_MAX_VISITS or deadline - time.perf_counter() < setup_s:
-        log.info("whole-day OR-Tools search skipped: the start visits %d leads with %d "
-                 "officers", len(chosen), len(problem.officers))
+    why_skip = whole_day_skip(problem, searched, len(chosen), deadline - time.perf_counter(),
+                              first_s)
+    if why_skip is not None:
+        log.info("whole-day OR-Tools search skipped: %s", why_skip)
         stats["whole_day_search_skipped"] = 1
         found = [list(seq) for seq in initial]
     else:
