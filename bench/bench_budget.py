@@ -42,6 +42,7 @@ from bench_scale import DATE, DEMO, make_county  # noqa: E402
 VARIANTS: dict[str, dict[str, Any]] = {
     "this": {},
     "pyvrp_kept": {"routing.budget._PYVRP_MAX_PAIRS_PER_S": float("inf")},
+    "no_pyvrp": {"pyvrp_start": False},
 }
 #: ``--before DIR``: this variant runs the routing code of DIR (e.g. a worktree of main).
 BEFORE = "before"

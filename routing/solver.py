@@ -533,11 +533,11 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
                    "PyVRP is not installed" if not available() else
                    "fewer than two candidates" if len(candidates) < 2 else
                    unsupported(problem, candidates))
-        too_large = pyvrp_too_large(len(searched), len(problem.officers),
-                                    params.time_limit_s)
-        if why_not is None and too_large is not None:
-            why_not = too_large
-            stats["pyvrp_skipped_large_day"] = 1
+        if why_not is None:
+            why_not = pyvrp_too_large(len(searched), len(problem.officers),
+                                      params.time_limit_s, models_exactly(problem, searched))
+            if why_not is not None:
+                stats["pyvrp_skipped_large_day"] = 1
         if why_not is None:
             initial = _pyvrp_start(problem, searched, candidates, time_limit_s, params, stats)
         else:

@@ -31,9 +31,10 @@ H, MIN = 3600, 60
 INDUSTRIES = ("jade", "bicycles", "sheep")
 
 
-def team_day(n: int, k: int, seed: int = 0) -> RoutingProblem:
-    """``n`` leads and ``k`` officers (each skilled in one industry, at most 8 visits) at
-    random grid points within an hour of each other."""
+def team_day(n: int, k: int, seed: int = 0, *, soft: bool = True) -> RoutingProblem:
+    """``n`` leads and ``k`` officers at random grid points within an hour of each other;
+    ``soft``: each officer is skilled in one industry (soft rule) and makes at most 8 visits,
+    which PyVRP models only under a relaxation."""
     rng = np.random.default_rng(seed)
     pts = rng.integers(0, 60, size=(n + k, 2))
     leads = [Lead(f"L{i}", f"L{i}", Location(35.5, 115.0), INDUSTRIES[i % 3],
@@ -43,7 +44,8 @@ def team_day(n: int, k: int, seed: int = 0) -> RoutingProblem:
     for j in range(k):
         home = Depot(f"h{j}", "home", Location(35.5, 115.0), "home")
         officers.append(Officer(f"O{j}", f"O{j}", home, home, TimeWindow(8 * H, 17 * H),
-                                skills=frozenset({INDUSTRIES[j % 3]}), max_visits=8))
+                                skills=frozenset({INDUSTRIES[j % 3]}) if soft else frozenset(),
+                                max_visits=8 if soft else None))
     ids = [ld.lead_id for ld in leads]
     rows = list(range(n))
     for j, o in enumerate(officers):
@@ -51,7 +53,8 @@ def team_day(n: int, k: int, seed: int = 0) -> RoutingProblem:
         rows += [n + j, n + j]
     xy = pts[np.array(rows)]
     d = (np.abs(xy[:, None, :] - xy[None, :, :]).sum(axis=2) * MIN).astype(np.int64)
-    rules = RoutingRules(drive_cost_yuan_per_h=30.0, skills=ConstraintMode.SOFT)
+    rules = RoutingRules(drive_cost_yuan_per_h=30.0,
+                         skills=ConstraintMode.SOFT if soft else ConstraintMode.OFF)
     return RoutingProblem(tuple(leads), tuple(officers), TravelMatrix(ids, d, d * 10), rules,
                           "2026-12-03")
 
@@ -78,3 +81,15 @@ def test_a_small_day_keeps_the_pyvrp_start_and_the_whole_day_search() -> None:
     assert "pyvrp_skipped_large_day" not in plan.meta
     assert plan.meta["pyvrp_start"] in (0, 1)
     assert "whole_day_search_skipped" not in plan.meta
+
+
+@pytest.mark.skipif(not available(), reason="PyVRP is not installed")
+def test_a_day_pyvrp_models_exactly_keeps_its_start_to_a_larger_size() -> None:
+    # 10 officers over 50 leads in 1 s: 500 pairs a second, past the limit of a relaxed day
+    # (soft skills, visit caps) and within that of a day PyVRP models exactly.
+    relaxed, exact = team_day(50, 10, seed=2), team_day(50, 10, seed=2, soft=False)
+    for p, skipped in ((relaxed, True), (exact, False)):
+        plan = solve(p, SolveParams(time_limit_s=1.0, workers=1))
+        assert check_plan(p, plan) == []
+        assert ("pyvrp_skipped_large_day" in plan.meta) is skipped
+        assert ("pyvrp_start" in plan.meta) is not skipped
