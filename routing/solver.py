@@ -139,7 +139,9 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Plan:
         accepted), route closings (tried, ended with every visit placed, undone), the
         worker processes used, and the team's spread (working hours per officer, their
         max/min, value per officer; see :func:`routing.balance.spread`) with what
-        balancing cost (``balance_cost_yuan``). Locked routes
+        balancing cost (``balance_cost_yuan``); ``pyvrp_skipped_large_day`` and
+        ``whole_day_search_skipped`` (1) say a phase was left out for the day's size in its
+        time limit (:mod:`routing.budget`). Locked routes
         (:attr:`RoutingProblem.locked_routes`) are kept exactly; ``meta["broken_locks"]``
         lists those that no longer fit the day. Appointments and locked stops outrank a
         hard skill or locality rule: :func:`routing.reasons.with_rule_overrides` says so.
