@@ -7,7 +7,8 @@ whole 10 s budget (the whole-day search alone ran 112 s, finding nothing), leavi
 improvement of :mod:`routing.lns` no time. Such days are planned from greedy starts
 improved by :mod:`routing.lns`; the plan's meta says which phase was skipped
 (``pyvrp_skipped_large_day``, ``whole_day_search_skipped``). Measured in
-``bench/bench_budget.py``.
+``bench/bench_budget.py``. Also here: the time kept after the search for the plan itself
+(:func:`plan_reserve_s`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from collections.abc import Sequence
 from routing.problem import Lead, RoutingProblem
 from routing.reasons import rule_matrices
 
-__all__ = ["pyvrp_too_large", "whole_day_model_s", "whole_day_skip"]
+__all__ = ["PLAN_S_PER_LEAD", "plan_reserve_s", "pyvrp_too_large", "whole_day_model_s",
+           "whole_day_skip"]
 
 #: PyVRP proposes no start when the searched leads times the officers exceed this many per
 #: second of the time limit on a day it models only under a relaxation (soft skills or
@@ -48,6 +50,11 @@ _WHOLE_DAY_SETUP_S = 2e-5
 #: 112 s on a 0.3 s share, both finding nothing.
 _MODEL_S_PER_NODE2 = 3e-7
 _MODEL_S_PER_NODE2_OWN_COST = 8e-8
+#: Time kept after the search (see :func:`plan_reserve_s`).
+_BALANCE_SHARE = 0.25
+_BALANCE_S_PER_LEAD = 0.005
+_PLAN_MIN_S = 0.02
+PLAN_S_PER_LEAD = 0.00015
 
 
 def pyvrp_too_large(n_searched: int, n_officers: int, time_limit_s: float,
@@ -135,3 +142,36 @@ def whole_day_skip(problem: RoutingProblem, searched: Sequence[Lead], n_visits: 
         return (f"its model of {len(searched)} leads and {n_officers} officers would take "
                 f"~{model_s:.1f} s of a {share_s:.1f} s share")
     return None
+
+
+def plan_reserve_s(time_limit_s: float, n_candidates: int, balancing: bool) -> float:
+    """Seconds kept after the search for the plan: timing, re-insertion, explanations and,
+    on a team's day, balancing.
+
+    Re-inserting and explaining left-out leads takes ~0.05-0.1 ms a candidate (measured on
+    field days of 10 officers at N = 1000 and 2000, and on PCVRPTW days of 100 officers and
+    1,000 leads, where screening positions by the routes' time bounds and routes by their
+    cheapest detour took it from 1.2 s to 0.1 s; see :mod:`routing.reasons`); more than that
+    is kept, for a busy machine. Balancing uses whatever time it is given (seconds on the demo
+    county), so a team's day keeps a quarter of the limit at most, 5 ms a candidate (on the
+    demo's 400 candidates, 3 ms left the balance ~0.5 s on a busy machine, which ended it
+    with the hours still 1.4 : 1 in one run in three).
+
+    Parameters
+    ----------
+    time_limit_s : float
+        The solve's time limit.
+    n_candidates : int
+        Candidates of the day (after leads ruled out alone).
+    balancing : bool
+        Whether the team's working hours are balanced after the search.
+
+    Returns
+    -------
+    float
+        Seconds.
+    """
+    if balancing:
+        return min(_BALANCE_SHARE * time_limit_s, _BALANCE_S_PER_LEAD * n_candidates)
+    return min(_BALANCE_SHARE * time_limit_s,
+               _PLAN_MIN_S + PLAN_S_PER_LEAD * n_candidates)

@@ -37,7 +37,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 import numpy as np
 
 from routing.balance import add_free_visits, balance_routes, spread
-from routing.budget import pyvrp_too_large, whole_day_skip
+from routing.budget import PLAN_S_PER_LEAD, plan_reserve_s, pyvrp_too_large, whole_day_skip
 from routing.construct import greedy_routes
 from routing.errors import ProblemError
 from routing.lns import NO_CLOCK_S, improve, improve_steps
@@ -78,6 +78,10 @@ _PRUNE_MIN = 300
 _PRUNE_FACTOR = 3.0
 #: Value exponents of the greedy constructions tried (the best start is kept).
 _GREEDY_EXPONENTS = (1.0, 1.5, 2.0, 3.0)
+#: Without PyVRP's start, the greedy constructions get this share of the search time, and the
+#: first of them up to the second share to finish.
+_GREEDY_SHARE = 0.3
+_GREEDY_FIRST_SHARE = 0.6
 #: The whole-day OR-Tools search gets this share of the time left after the start.
 _LNS_FIRST_SHARE = 0.1
 #: The whole-day local search of :mod:`routing.polish` ends the search in this share of the
@@ -113,11 +117,6 @@ _SAVINGS_SHARE = 0.1
 #: Balancing working hours stops this long before the time limit (it shares the time kept
 #: for re-inserting and explaining left-out leads, which is sized generously).
 _BALANCE_MARGIN_S = 0.05
-#: Time kept after the search (see :func:`_reserve_s`).
-_BALANCE_SHARE = 0.25
-_BALANCE_S_PER_LEAD = 0.005
-_PLAN_MIN_S = 0.02
-_PLAN_S_PER_LEAD = 0.00015
 
 
 def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Plan:
@@ -185,7 +184,7 @@ def _solve_free(problem: RoutingProblem, params: SolveParams) -> Plan:
 
     searched, _held_back = _promising(problem, candidates)
     balancing = (rules.balance > 0 and len(officers) >= 2 and not problem.reference_routes)
-    reserve_s = _reserve_s(params.time_limit_s, len(candidates), balancing)
+    reserve_s = plan_reserve_s(params.time_limit_s, len(candidates), balancing)
     stats: dict[str, int] = {}
     routes_orders = _search(problem, searched, candidates,
                             params.time_limit_s - reserve_s - (time.perf_counter() - t0),
@@ -232,7 +231,7 @@ def _solve_free(problem: RoutingProblem, params: SolveParams) -> Plan:
         # It stops in time for explaining the leads left out (~0.05 ms each, measured on
         # the demo; 2 ms each was kept before, which left a 2 s plan no time to balance).
         deadline = None if params.improvement_steps is not None else (
-            t0 + params.time_limit_s - _BALANCE_MARGIN_S - _PLAN_S_PER_LEAD * len(left))
+            t0 + params.time_limit_s - _BALANCE_MARGIN_S - PLAN_S_PER_LEAD * len(left))
         held = {x: r.officer_id for r in routes for x in r.lead_ids}
         routes, left, balance_cost = balance_routes(problem, routes, left, deadline)
         routes, left = add_free_visits(problem, routes, left)
@@ -253,25 +252,6 @@ def _solve_free(problem: RoutingProblem, params: SolveParams) -> Plan:
                 time.perf_counter() - t0, "ortools", problem.plan_date, message,
                 {"candidates": len(candidates), "pruned": len(pre_dropped), **stats,
                  **spread(routes), "balance_cost_yuan": round(balance_cost, 2)})
-
-
-def _reserve_s(time_limit_s: float, n_candidates: int, balancing: bool) -> float:
-    """Seconds kept after the search for the plan: timing, re-insertion, explanations and,
-    on a team's day, balancing.
-
-    Re-inserting and explaining left-out leads takes ~0.05-0.1 ms a candidate (measured on
-    field days of 10 officers at N = 1000 and 2000, and on PCVRPTW days of 100 officers and
-    1,000 leads, where screening positions by the routes' time bounds and routes by their
-    cheapest detour took it from 1.2 s to 0.1 s; see :mod:`routing.reasons`); more than that
-    is kept, for a busy machine. Balancing uses whatever time it is given (seconds on the demo
-    county), so a team's day keeps a quarter of the limit at most, 5 ms a candidate (on the
-    demo's 400 candidates, 3 ms left the balance ~0.5 s on a busy machine, which ended it
-    with the hours still 1.4 : 1 in one run in three).
-    """
-    if balancing:
-        return min(_BALANCE_SHARE * time_limit_s, _BALANCE_S_PER_LEAD * n_candidates)
-    return min(_BALANCE_SHARE * time_limit_s,
-               _PLAN_MIN_S + _PLAN_S_PER_LEAD * n_candidates)
 
 
 def _keep_appointments(problem: RoutingProblem, routes: list[Route]) -> list[Route]:
@@ -484,17 +464,24 @@ def _orders_value(problem: RoutingProblem, candidates: Sequence[Lead]
 
 
 def _initial_routes(problem: RoutingProblem, candidates: Sequence[Lead], time_limit_s: float,
-                    savings_s: float = 0.0) -> list[list[str]]:
+                    savings_s: float = 0.0, first_s: float = 0.0) -> list[list[str]]:
     """The best of a few greedy constructions (they differ in how much value outweighs time)
-    and, on small days given ``savings_s``, OR-Tools' savings start improved by a descent."""
-    deadline = time.perf_counter() + time_limit_s
+    and, on small days given ``savings_s``, OR-Tools' savings start improved by a descent.
+    The first construction may take up to ``first_s`` if ``time_limit_s`` is shorter."""
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit_s
     plan_value = _orders_value(problem, candidates)
     best: tuple[float, list[list[str]]] | None = None
     for k, exponent in enumerate(_GREEDY_EXPONENTS):
         left = deadline - time.perf_counter()
         if k > 0 and left <= 0:
             break
-        orders = greedy_routes(problem, candidates, max(left, 0.05), exponent)
+        limit_s = max(left, 0.05)
+        if k == 0:
+            # A construction cut short is a poor start (45 officers over 4,322 leads: 101-227
+            # of 540 visits in 0.3 of a 10 s limit), so the first one may run to its end.
+            limit_s = max(limit_s, first_s - (time.perf_counter() - t0))
+        orders = greedy_routes(problem, candidates, limit_s, exponent)
         value = plan_value(orders)
         if best is None or value > best[0]:
             best = (value, orders)
@@ -544,8 +531,9 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
             initial = _pyvrp_start(problem, searched, candidates, time_limit_s, params, stats)
         else:
             log.info("no PyVRP start: %s", why_not)
-            initial = _initial_routes(problem, candidates, 0.3 * time_limit_s,
-                                      _SAVINGS_SHARE * time_limit_s)
+            initial = _initial_routes(problem, candidates, _GREEDY_SHARE * time_limit_s,
+                                      _SAVINGS_SHARE * time_limit_s,
+                                      _GREEDY_FIRST_SHARE * time_limit_s)
     else:
         initial = _initial_routes(problem, candidates, NO_CLOCK_S)
     chosen = {x for seq in initial for x in seq}
