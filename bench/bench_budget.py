@@ -43,6 +43,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "this": {},
     "pyvrp_kept": {"routing.budget._PYVRP_MAX_PAIRS_PER_S": float("inf")},
     "no_pyvrp": {"pyvrp_start": False},
+    "greedy_cut": {"routing.solver._GREEDY_FIRST_SHARE": 0.0},
 }
 #: ``--before DIR``: this variant runs the routing code of DIR (e.g. a worktree of main).
 BEFORE = "before"
