@@ -1,7 +1,16 @@
 """How the solver spends its time limit on large team days: value collected per variant.
 
-    python bench/bench_budget.py --days 20x5000 45x20000 --seeds 0 1 2 --budget 10
-    python bench/bench_budget.py --days 45x20000 --seeds 0 --budget 120 --variants current
+    git worktree add /tmp/before main     # the code to compare against
+    python bench/bench_budget.py --before /tmp/before      # demo, 10x2000, 20x5000, 45x20000
+    python bench/bench_budget.py --days 45x20000 --seeds 0 --budgets 120 --variants this
+    python bench/bench_budget.py --days 20x5000 --budgets 10 30 --variants this no_pyvrp
+
+Variants: ``before`` (``--before DIR``'s routing code), ``this``, and this code with one
+rule undone (``pyvrp_kept``: PyVRP's start on every size; ``no_pyvrp``: never;
+``greedy_cut``: the first greedy construction limited like the others). The table gives
+each (day, budget, variant) the mean objective over seeds, its range, its share of the
+day's best mean in the run, wall time, the load average and how many runs had PyVRP's
+start and the whole-day search. A kept folder (``--keep``) reuses its built days.
 
 A day ``KxN`` is the demo county (``data/qingzu``) with ``N`` leads scattered around its own
 leads (:func:`bench_scale.make_county`) and ``K`` officers: the demo's six officers'
