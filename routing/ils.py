@@ -160,4 +160,8 @@ class WholeDay:
                 seq = day.seqs[v]
                 day.apply({v: [*seq[:p], i, *seq[p:]]})
         for v in range(n_veh):
+            # Each route scans every unvisited lead: 4 s over 45 officers and 4,322 leads,
+            # on a step limited to 0.7 s.
+            if late():
+                return
             day.insert_best(v)

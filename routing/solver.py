@@ -10,7 +10,9 @@ The day is planned in four parts:
   plan of the day under a relaxation of its rules (:mod:`routing.pyvrp_start`, fitted to
   every rule; most of the time when PyVRP models the day exactly) or, where PyVRP cannot
   help (re-planning, locks, position pins), OR-Tools' savings start on small days
-  (:mod:`routing.model`); then a short OR-Tools search over the whole day;
+  (:mod:`routing.model`); then a short OR-Tools search over the whole day. A day too large
+  for its time limit gets neither PyVRP's start nor the whole-day search
+  (:mod:`routing.budget`: they would eat the budget the improvement needs);
 * improvement: the large-neighbourhood search of :mod:`routing.lns` (OR-Tools steps over
   a few officers, mixed with ruin and recreate over the whole day, :mod:`routing.ils`),
   until the time limit or for a fixed number of steps
@@ -35,6 +37,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 import numpy as np
 
 from routing.balance import add_free_visits, balance_routes, spread
+from routing.budget import PLAN_S_PER_LEAD, plan_reserve_s, pyvrp_too_large, whole_day_skip
 from routing.construct import greedy_routes
 from routing.errors import ProblemError
 from routing.lns import NO_CLOCK_S, improve, improve_steps
@@ -75,17 +78,12 @@ _PRUNE_MIN = 300
 _PRUNE_FACTOR = 3.0
 #: Value exponents of the greedy constructions tried (the best start is kept).
 _GREEDY_EXPONENTS = (1.0, 1.5, 2.0, 3.0)
+#: Without PyVRP's start, the greedy constructions get this share of the search time, and the
+#: first of them up to the second share to finish.
+_GREEDY_SHARE = 0.3
+_GREEDY_FIRST_SHARE = 0.6
 #: The whole-day OR-Tools search gets this share of the time left after the start.
 _LNS_FIRST_SHARE = 0.1
-#: The whole-day OR-Tools search is skipped when the start visits more leads than this: from
-#: a start of 1,919 visits (100 officers, 2,500 leads) a 1 s search ran 24 s before its
-#: first time check, from 1,266 visits 1.9 s; the neighbourhood steps of
-#: :func:`routing.lns.improve` work on a few officers at a time and keep to the clock.
-_WHOLE_DAY_MAX_VISITS = 1000
-#: ... and when less time is left than this many seconds per visit and officer: loading a
-#: start of 1,000 visits for 250 vehicles took OR-Tools 1.5-5 s (a 30 s limit became
-#: 32-33 s); a field day's 300 visits for 10 officers need 0.06 s.
-_WHOLE_DAY_SETUP_S = 2e-5
 #: The whole-day local search of :mod:`routing.polish` ends the search in this share of the
 #: time left after the whole-day OR-Tools search (the improvement phase's ruin-and-recreate
 #: steps end in the same local search, so little is left to find by then).
@@ -119,11 +117,6 @@ _SAVINGS_SHARE = 0.1
 #: Balancing working hours stops this long before the time limit (it shares the time kept
 #: for re-inserting and explaining left-out leads, which is sized generously).
 _BALANCE_MARGIN_S = 0.05
-#: Time kept after the search (see :func:`_reserve_s`).
-_BALANCE_SHARE = 0.25
-_BALANCE_S_PER_LEAD = 0.005
-_PLAN_MIN_S = 0.02
-_PLAN_S_PER_LEAD = 0.00015
 
 
 def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Plan:
@@ -145,7 +138,9 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Plan:
         accepted), route closings (tried, ended with every visit placed, undone), the
         worker processes used, and the team's spread (working hours per officer, their
         max/min, value per officer; see :func:`routing.balance.spread`) with what
-        balancing cost (``balance_cost_yuan``). Locked routes
+        balancing cost (``balance_cost_yuan``); ``pyvrp_skipped_large_day`` and
+        ``whole_day_search_skipped`` (1) say a phase was left out for the day's size in its
+        time limit (:mod:`routing.budget`). Locked routes
         (:attr:`RoutingProblem.locked_routes`) are kept exactly; ``meta["broken_locks"]``
         lists those that no longer fit the day. Appointments and locked stops outrank a
         hard skill or locality rule: :func:`routing.reasons.with_rule_overrides` says so.
@@ -189,7 +184,7 @@ def _solve_free(problem: RoutingProblem, params: SolveParams) -> Plan:
 
     searched, _held_back = _promising(problem, candidates)
     balancing = (rules.balance > 0 and len(officers) >= 2 and not problem.reference_routes)
-    reserve_s = _reserve_s(params.time_limit_s, len(candidates), balancing)
+    reserve_s = plan_reserve_s(params.time_limit_s, len(candidates), balancing)
     stats: dict[str, int] = {}
     routes_orders = _search(problem, searched, candidates,
                             params.time_limit_s - reserve_s - (time.perf_counter() - t0),
@@ -236,7 +231,7 @@ def _solve_free(problem: RoutingProblem, params: SolveParams) -> Plan:
         # It stops in time for explaining the leads left out (~0.05 ms each, measured on
         # the demo; 2 ms each was kept before, which left a 2 s plan no time to balance).
         deadline = None if params.improvement_steps is not None else (
-            t0 + params.time_limit_s - _BALANCE_MARGIN_S - _PLAN_S_PER_LEAD * len(left))
+            t0 + params.time_limit_s - _BALANCE_MARGIN_S - PLAN_S_PER_LEAD * len(left))
         held = {x: r.officer_id for r in routes for x in r.lead_ids}
         routes, left, balance_cost = balance_routes(problem, routes, left, deadline)
         routes, left = add_free_visits(problem, routes, left)
@@ -257,25 +252,6 @@ def _solve_free(problem: RoutingProblem, params: SolveParams) -> Plan:
                 time.perf_counter() - t0, "ortools", problem.plan_date, message,
                 {"candidates": len(candidates), "pruned": len(pre_dropped), **stats,
                  **spread(routes), "balance_cost_yuan": round(balance_cost, 2)})
-
-
-def _reserve_s(time_limit_s: float, n_candidates: int, balancing: bool) -> float:
-    """Seconds kept after the search for the plan: timing, re-insertion, explanations and,
-    on a team's day, balancing.
-
-    Re-inserting and explaining left-out leads takes ~0.05-0.1 ms a candidate (measured on
-    field days of 10 officers at N = 1000 and 2000, and on PCVRPTW days of 100 officers and
-    1,000 leads, where screening positions by the routes' time bounds and routes by their
-    cheapest detour took it from 1.2 s to 0.1 s; see :mod:`routing.reasons`); more than that
-    is kept, for a busy machine. Balancing uses whatever time it is given (seconds on the demo
-    county), so a team's day keeps a quarter of the limit at most, 5 ms a candidate (on the
-    demo's 400 candidates, 3 ms left the balance ~0.5 s on a busy machine, which ended it
-    with the hours still 1.4 : 1 in one run in three).
-    """
-    if balancing:
-        return min(_BALANCE_SHARE * time_limit_s, _BALANCE_S_PER_LEAD * n_candidates)
-    return min(_BALANCE_SHARE * time_limit_s,
-               _PLAN_MIN_S + _PLAN_S_PER_LEAD * n_candidates)
 
 
 def _keep_appointments(problem: RoutingProblem, routes: list[Route]) -> list[Route]:
@@ -488,17 +464,24 @@ def _orders_value(problem: RoutingProblem, candidates: Sequence[Lead]
 
 
 def _initial_routes(problem: RoutingProblem, candidates: Sequence[Lead], time_limit_s: float,
-                    savings_s: float = 0.0) -> list[list[str]]:
+                    savings_s: float = 0.0, first_s: float = 0.0) -> list[list[str]]:
     """The best of a few greedy constructions (they differ in how much value outweighs time)
-    and, on small days given ``savings_s``, OR-Tools' savings start improved by a descent."""
-    deadline = time.perf_counter() + time_limit_s
+    and, on small days given ``savings_s``, OR-Tools' savings start improved by a descent.
+    The first construction may take up to ``first_s`` if ``time_limit_s`` is shorter."""
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit_s
     plan_value = _orders_value(problem, candidates)
     best: tuple[float, list[list[str]]] | None = None
     for k, exponent in enumerate(_GREEDY_EXPONENTS):
         left = deadline - time.perf_counter()
         if k > 0 and left <= 0:
             break
-        orders = greedy_routes(problem, candidates, max(left, 0.05), exponent)
+        limit_s = max(left, 0.05)
+        if k == 0:
+            # A construction cut short is a poor start (45 officers over 4,322 leads: 101-227
+            # of 540 visits in 0.3 of a 10 s limit), so the first one may run to its end.
+            limit_s = max(limit_s, first_s - (time.perf_counter() - t0))
+        orders = greedy_routes(problem, candidates, limit_s, exponent)
         value = plan_value(orders)
         if best is None or value > best[0]:
             best = (value, orders)
@@ -540,11 +523,17 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
                    "fewer than two candidates" if len(candidates) < 2 else
                    unsupported(problem, candidates))
         if why_not is None:
+            why_not = pyvrp_too_large(len(searched), len(problem.officers),
+                                      params.time_limit_s, models_exactly(problem, searched))
+            if why_not is not None:
+                stats["pyvrp_skipped_large_day"] = 1
+        if why_not is None:
             initial = _pyvrp_start(problem, searched, candidates, time_limit_s, params, stats)
         else:
             log.info("no PyVRP start: %s", why_not)
-            initial = _initial_routes(problem, candidates, 0.3 * time_limit_s,
-                                      _SAVINGS_SHARE * time_limit_s)
+            initial = _initial_routes(problem, candidates, _GREEDY_SHARE * time_limit_s,
+                                      _SAVINGS_SHARE * time_limit_s,
+                                      _GREEDY_FIRST_SHARE * time_limit_s)
     else:
         initial = _initial_routes(problem, candidates, NO_CLOCK_S)
     chosen = {x for seq in initial for x in seq}
@@ -563,10 +552,10 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
         return orders
     first_s = (deadline - time.perf_counter()) * _LNS_FIRST_SHARE
     found: list[list[str]] | None
-    setup_s = _WHOLE_DAY_SETUP_S * len(chosen) * len(problem.officers)
-    if len(chosen) > _WHOLE_DAY_MAX_VISITS or deadline - time.perf_counter() < setup_s:
-        log.info("whole-day OR-Tools search skipped: the start visits %d leads with %d "
-                 "officers", len(chosen), len(problem.officers))
+    why_skip = whole_day_skip(problem, searched, len(chosen), deadline - time.perf_counter(),
+                              first_s)
+    if why_skip is not None:
+        log.info("whole-day OR-Tools search skipped: %s", why_skip)
         stats["whole_day_search_skipped"] = 1
         found = [list(seq) for seq in initial]
     else:

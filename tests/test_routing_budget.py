@@ -1,0 +1,95 @@
+"""How the solver spends its time limit on a large team day, seen through the plan's meta.
+
+A day of many officers over many searched leads for its time limit gets greedy starts and
+the improvement (PyVRP's start and the whole-day OR-Tools search would eat the budget:
+``bench/bench_budget.py``); a small day keeps them. Days are random grids (travel time =
+Manhattan distance x 60 s) with soft skills, so every officer has penalties of their own,
+as on the product's days; every plan goes through the independent checker.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from geo.types import Location, TravelMatrix
+from routing import SolveParams, check_plan, solve
+from routing.problem import (
+    ConstraintMode,
+    Depot,
+    Lead,
+    Officer,
+    RoutingProblem,
+    RoutingRules,
+    TimeWindow,
+    end_node_id,
+    start_node_id,
+)
+from routing.pyvrp_start import available
+
+H, MIN = 3600, 60
+INDUSTRIES = ("jade", "bicycles", "sheep")
+
+
+def team_day(n: int, k: int, seed: int = 0, *, soft: bool = True) -> RoutingProblem:
+    """``n`` leads and ``k`` officers at random grid points within an hour of each other;
+    ``soft``: each officer is skilled in one industry (soft rule) and makes at most 8 visits,
+    which PyVRP models only under a relaxation."""
+    rng = np.random.default_rng(seed)
+    pts = rng.integers(0, 60, size=(n + k, 2))
+    leads = [Lead(f"L{i}", f"L{i}", Location(35.5, 115.0), INDUSTRIES[i % 3],
+                  service_s=20 * MIN, value_yuan=float(rng.integers(50, 400)))
+             for i in range(n)]
+    officers = []
+    for j in range(k):
+        home = Depot(f"h{j}", "home", Location(35.5, 115.0), "home")
+        officers.append(Officer(f"O{j}", f"O{j}", home, home, TimeWindow(8 * H, 17 * H),
+                                skills=frozenset({INDUSTRIES[j % 3]}) if soft else frozenset(),
+                                max_visits=8 if soft else None))
+    ids = [ld.lead_id for ld in leads]
+    rows = list(range(n))
+    for j, o in enumerate(officers):
+        ids += [start_node_id(o.officer_id), end_node_id(o.officer_id)]
+        rows += [n + j, n + j]
+    xy = pts[np.array(rows)]
+    d = (np.abs(xy[:, None, :] - xy[None, :, :]).sum(axis=2) * MIN).astype(np.int64)
+    rules = RoutingRules(drive_cost_yuan_per_h=30.0,
+                         skills=ConstraintMode.SOFT if soft else ConstraintMode.OFF)
+    return RoutingProblem(tuple(leads), tuple(officers), TravelMatrix(ids, d, d * 10), rules,
+                          "2026-12-03")
+
+
+def test_a_large_team_day_is_planned_from_greedy_starts_and_passes_the_checker() -> None:
+    # 20 officers over 320 searched leads in 1.5 s: ~4,300 lead-officer pairs a second,
+    # past the rule's 1,000; the whole-day model of 360 nodes with 20 penalised officers
+    # would take ~0.25 s, more than that search's share of the time.
+    p = team_day(320, 20)
+    plan = solve(p, SolveParams(time_limit_s=1.5, workers=1))
+    assert check_plan(p, plan) == []
+    assert plan.meta["candidates"] == 320
+    assert plan.meta["pyvrp_skipped_large_day"] == 1
+    assert "pyvrp_start" not in plan.meta  # PyVRP was not run at all
+    assert plan.meta["whole_day_search_skipped"] == 1
+    assert sum(len(r.stops) for r in plan.routes) > 0
+
+
+@pytest.mark.skipif(not available(), reason="PyVRP is not installed")
+def test_a_small_day_keeps_the_pyvrp_start_and_the_whole_day_search() -> None:
+    p = team_day(40, 3, seed=1)
+    plan = solve(p, SolveParams(time_limit_s=1.0, workers=1))
+    assert check_plan(p, plan) == []
+    assert "pyvrp_skipped_large_day" not in plan.meta
+    assert plan.meta["pyvrp_start"] in (0, 1)
+    assert "whole_day_search_skipped" not in plan.meta
+
+
+@pytest.mark.skipif(not available(), reason="PyVRP is not installed")
+def test_a_day_pyvrp_models_exactly_keeps_its_start_to_a_larger_size() -> None:
+    # 10 officers over 50 leads in 1 s: 500 pairs a second, past the limit of a relaxed day
+    # (soft skills, visit caps) and within that of a day PyVRP models exactly.
+    relaxed, exact = team_day(50, 10, seed=2), team_day(50, 10, seed=2, soft=False)
+    for p, skipped in ((relaxed, True), (exact, False)):
+        plan = solve(p, SolveParams(time_limit_s=1.0, workers=1))
+        assert check_plan(p, plan) == []
+        assert ("pyvrp_skipped_large_day" in plan.meta) is skipped
+        assert ("pyvrp_start" in plan.meta) is not skipped
