@@ -227,8 +227,7 @@ def _kpis(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
 def _plan_view(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
     L = ui.lang()
     plan, problem = day.plan, day.problem
-    st.subheader(t("plan_summary", L, date=plan.plan_date, visits=len(plan.visited_lead_ids),
-                   officers=len(problem.officers), secs=day.timings_s.get("total_s", 0.0)))
+    st.subheader(pl.plan_summary(day, L))
     status = f"{t('plan_status', L)}: {status_label(plan.status.value, L)}"
     if day.ok:
         st.success(f"{status} · {t('checker_ok', L)}")

@@ -174,15 +174,22 @@ def render() -> None:
                      end=hhmm(od.lunch.start_s + od.lunch.duration_s)))
     _phone_queue(store, sess, me, date, od, done)
     nxt = svc.next_stop(od.stops, done)
-    if nxt is None:
+    passed = svc.passed_over(od.stops, done)
+    if nxt is None and not passed:
         st.success(t("all_done", L))
-    else:
+    elif nxt is not None:
         st.subheader(t("next_stop", L))
         _stop(od, nxt, done, expanded=True)
-    later = [s for s in od.stops if s.lead_id not in done and s is not nxt]
+    later = [s for s in od.stops if s.lead_id not in done and s is not nxt and s not in passed]
     if later:
         st.subheader(t("later_stops", L, n=len(later)))
         for s in later:
+            _stop(od, s, done, expanded=False)
+    if passed:
+        # a later stop has an outcome: the officer moved on, yet may still record these
+        st.subheader(t("passed_stops", L, n=len(passed)))
+        st.caption(t("passed_hint", L))
+        for s in passed:
             _stop(od, s, done, expanded=False)
     finished = [s for s in od.stops if s.lead_id in done]
     if finished:

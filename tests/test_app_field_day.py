@@ -1,0 +1,109 @@
+"""The officer's day as the field finds it, and the manager's view of a stored plan.
+
+* A stop the officer went past (a later stop has an outcome, this one none) is not the
+  "next stop": the next is the one after the last stop done; the one passed over is shown as
+  such and still takes an outcome.
+* A plan read back from the store says how long planning took (kept with the plan), and a
+  plan saved before plans kept it says nothing of time rather than "0.0 s".
+
+The demo county is imported into a temporary store (``tests/test_app_store_model.py``'s
+``imported``), planned and published through the service as ``countyreach plan --publish``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from types import SimpleNamespace
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+from countyreach.i18n import t
+from countyreach.services import officer as svc
+from countyreach.services.workspace import DEMO_PASSWORD
+from tests.test_app_pages import APP, DATE, TIMEOUT
+from tests.test_app_store_model import COUNTY, World, imported  # noqa: F401  (fixture)
+from tests.test_app_store_rules import PARAMS, RULES, open_as_manager
+
+
+def _stops(*ids: str) -> list[Any]:
+    return [SimpleNamespace(lead_id=i) for i in ids]
+
+
+def test_the_next_stop_is_the_one_after_the_last_stop_done() -> None:
+    day = _stops("L1", "L2", "L3", "L4")
+    assert svc.next_stop(day, set()).lead_id == "L1"  # type: ignore[union-attr]
+    assert svc.passed_over(day, set()) == []
+    # L2 recorded, L1 not: the officer went past L1
+    assert svc.next_stop(day, {"L2"}).lead_id == "L3"  # type: ignore[union-attr]
+    assert [s.lead_id for s in svc.passed_over(day, {"L2"})] == ["L1"]
+    # the last stop done with two passed over: nothing next, both still open
+    assert svc.next_stop(day, {"L4"}) is None
+    assert [s.lead_id for s in svc.passed_over(day, {"L4"})] == ["L1", "L2", "L3"]
+    assert svc.next_stop(day, {"L1", "L2", "L3", "L4"}) is None
+    assert svc.passed_over(day, {"L1", "L2", "L3", "L4"}) == []
+
+
+def _officer_page(w: World, officer_id: str, lang: str = "en") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["lang"] = lang
+    at.session_state["store_session"] = w.store.login(f"demo-{officer_id.lower()}",
+                                                      DEMO_PASSWORD)
+    at.run()
+    at.date_input(key="officer_date").set_value(dt.date.fromisoformat(DATE)).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_stop_passed_over_is_not_the_next_stop_and_can_still_be_recorded(
+        imported: World) -> None:  # noqa: F811
+    w = imported
+    planned = w.loop.plan(w.admin, COUNTY, DATE, publish=True, params=PARAMS, rules=RULES)
+    route = next(r for r in planned.day.plan.routes if len(r.stops) >= 3)
+    first, second, third = route.lead_ids[:3]
+    # the first business was closed; the officer went on and recorded the second
+    w.loop.record_outcome(w.admin, county_id=COUNTY, plan_date=DATE, lead_id=second,
+                          outcome="met")
+    at = _officer_page(w, route.officer_id)
+    heads = [h.value for h in at.subheader]
+    assert heads[0] == t("next_stop", "en")
+    assert t("passed_stops", "en", n=1) in heads
+    assert t("passed_hint", "en") in [c.value for c in at.caption]
+    # the next stop shown open is the third, not the first
+    shown = [m.value for m in at.markdown if str(m.value).startswith("#### ")]
+    assert shown[0].startswith("#### 3. "), shown
+    # the stop passed over still takes an outcome, and is then done
+    at.button_group(key=f"outcome_{first}").set_value("not_there").run()
+    at.button(key=f"save_{first}").click().run()
+    assert not at.exception, at.exception
+    recorded = svc.recorded_outcomes(w.store, w.admin, COUNTY, DATE)
+    assert recorded[first].value == "not_there"
+    heads = [h.value for h in at.subheader]
+    assert t("passed_stops", "en", n=1) not in heads, heads
+    assert heads[0] == t("next_stop", "en")
+    assert third not in recorded
+
+
+def test_a_published_plan_says_how_long_planning_took(imported: World) -> None:  # noqa: F811
+    w = imported
+    planned = w.loop.plan(w.admin, COUNTY, DATE, publish=True, params=PARAMS, rules=RULES)
+    secs = planned.day.plan.meta["planned_in_s"]
+    assert secs > 0 and planned.day.plan.solve_time_s > 0
+    at = open_as_manager(w)  # no plan in the session: the published day, from the store
+    assert at.caption and t("showing_published", "en", date=DATE) in [c.value for c in
+                                                                        at.caption]
+    day = planned.day
+    said = {"date": DATE, "visits": len(day.plan.visited_lead_ids),
+            "officers": len(day.problem.officers)}
+    assert at.subheader[0].value == t("plan_summary", "en", secs=secs, **said)
+
+    # a plan stored before plans kept their time: the summary leaves the time out
+    manager = w.store.login("demo-manager", DEMO_PASSWORD)
+    untimed = replace(day.plan, solve_time_s=0.0, meta={
+        k: v for k, v in day.plan.meta.items() if k != "planned_in_s"})
+    w.store.publish(manager, COUNTY, DATE, w.store.save_plan(manager, COUNTY, DATE,
+                                                             day.problem, untimed))
+    at = open_as_manager(w, "zh")
+    assert at.subheader[0].value == t("plan_summary_untimed", "zh", **said)
+    assert "0.0" not in at.subheader[0].value
