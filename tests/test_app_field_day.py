@@ -3,6 +3,7 @@
 * A stop the officer went past (a later stop has an outcome, this one none) is not the
   "next stop": the next is the one after the last stop done; the one passed over is shown as
   such and still takes an outcome.
+* With a team of 45 the manager names who works by the exceptions, not one chip each.
 * A plan read back from the store says how long planning took (kept with the plan), and a
   plan saved before plans kept it says nothing of time rather than "0.0 s".
 
@@ -14,16 +15,25 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from countyreach.i18n import t
 from countyreach.services import officer as svc
 from countyreach.services.workspace import DEMO_PASSWORD
+from countyreach.settings import get_settings
+from tests.big_team import TEAM, county_with_team
 from tests.test_app_pages import APP, DATE, TIMEOUT
-from tests.test_app_store_model import COUNTY, World, imported  # noqa: F401  (fixture)
+from tests.test_app_store_model import (  # noqa: F401  (fixtures)
+    COUNTY,
+    World,
+    imported,
+    not_imported,
+)
 from tests.test_app_store_rules import PARAMS, RULES, open_as_manager
 
 
@@ -107,3 +117,33 @@ def test_a_published_plan_says_how_long_planning_took(imported: World) -> None: 
     at = open_as_manager(w, "zh")
     assert at.subheader[0].value == t("plan_summary_untimed", "zh", **said)
     assert "0.0" not in at.subheader[0].value
+
+
+def test_the_manager_chooses_who_works_in_a_team_of_45(
+        not_imported: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """Everyone by default; "all but" and "only" name the few exceptions."""
+    county_with_team(tmp_path / "counties")
+    monkeypatch.setenv("COUNTYREACH_DATA", str(tmp_path / "counties"))
+    get_settings.cache_clear()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["lang"] = "en"
+    at.session_state["plan_date"] = dt.date.fromisoformat(DATE)
+    at.session_state["store_session"] = not_imported.login("demo-manager", DEMO_PASSWORD)
+    at.run()
+    assert not at.exception, at.exception
+    mode = at.button_group(key="duty_mode")
+    assert mode.value == "all" and mode.label == t("officers_on_duty", "en")
+    assert t("duty_all", "en", n=TEAM) in [o.content for o in mode.proto.options]
+    assert not at.multiselect  # nobody to name: no chip at all
+    # two officers are off today
+    at.button_group(key="duty_mode").set_value("except").run()
+    at.multiselect(key="duty_except_pick").select("O07").select("O45").run()
+    assert t("duty_count", "en", n=TEAM - 2, total=TEAM) in [c.value for c in at.caption]
+    # only two officers work today: the day is planned for them alone
+    at.button_group(key="duty_mode").set_value("only").run()
+    at.multiselect(key="duty_only_pick").select("O01").select("O02").run()
+    assert t("duty_count", "en", n=2, total=TEAM) in [c.value for c in at.caption]
+    at.button(key="plan").click().run()
+    assert not at.exception, at.exception
+    day = at.session_state["day"]
+    assert [o.officer_id for o in day.problem.officers] == ["O01", "O02"]
