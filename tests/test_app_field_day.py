@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from countyreach.errors import AccessDenied
 from countyreach.i18n import t
 from countyreach.services import officer as svc
 from countyreach.services.workspace import DEMO_PASSWORD
@@ -147,3 +148,58 @@ def test_the_manager_chooses_who_works_in_a_team_of_45(
     assert not at.exception, at.exception
     day = at.session_state["day"]
     assert [o.officer_id for o in day.problem.officers] == ["O01", "O02"]
+
+
+def test_the_officer_page_reads_the_published_plan_once_per_change(
+        imported: World, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """A tap reruns the page: the list is built from the plan once per stamp, and built
+    again when the stamp changes (a withdrawal, an erasure, a new version)."""
+    import streamlit as st
+
+    w = imported
+    planned = w.loop.plan(w.admin, COUNTY, DATE, publish=True, params=PARAMS, rules=RULES)
+    route = next(r for r in planned.day.plan.routes if len(r.stops) >= 3)
+    first, second = route.lead_ids[:2]
+    officer = w.store.login(f"demo-{route.officer_id.lower()}", DEMO_PASSWORD)
+    stamp = w.store.published_stamp(officer, COUNTY, DATE)
+    assert stamp is not None and stamp == w.store.published_stamp(officer, COUNTY, DATE)
+    other = next(o for o in ("O01", "O02") if o != route.officer_id)
+    with pytest.raises(AccessDenied):
+        w.store.published_stamp(officer, COUNTY, DATE, other)
+    assert w.store.published_stamp(officer, COUNTY, "2026-11-25") is None
+
+    st.cache_resource.clear()
+    built: list[str] = []
+    real = svc.visit_list
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        built.append(args[3])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(svc, "visit_list", counted)
+    at = _officer_page(w, route.officer_id)
+    for _ in range(3):  # taps
+        at.run()
+    assert not at.exception, at.exception
+    assert len(built) == 1
+    assert at.button_group(key=f"outcome_{second}") is not None
+
+    # the business of the second stop asks not to be visited: off the list at the next tap
+    manager = w.store.login("demo-manager", DEMO_PASSWORD)
+    w.store.opt_out(manager, COUNTY, second, "called the branch")
+    after = w.store.published_stamp(officer, COUNTY, DATE)
+    assert after != stamp
+    at.run()
+    assert len(built) == 2
+    assert f"outcome_{second}" not in {b.key for b in at.button_group}
+
+    # the first was visited, then its personal data erased: the plan is rewritten in place
+    w.loop.record_outcome(w.admin, county_id=COUNTY, plan_date=DATE, lead_id=first,
+                          outcome="met")
+    w.store.erase_personal_data(manager, COUNTY, first, "asked to be forgotten")
+    assert w.store.published_stamp(officer, COUNTY, DATE) != after
+    at.run()
+    assert not at.exception, at.exception
+    assert len(built) == 3
+    name = planned.day.problem.lead_by_id[first].name
+    assert not any(name in str(m.value) for m in at.markdown)
