@@ -203,3 +203,18 @@ def test_the_officer_page_reads_the_published_plan_once_per_change(
     assert len(built) == 3
     name = planned.day.problem.lead_by_id[first].name
     assert not any(name in str(m.value) for m in at.markdown)
+
+
+def test_empty_filters_say_all_in_the_users_language(not_imported: Any) -> None:  # noqa: F811
+    """An empty filter keeps every lead: it says so ("全部"), not Streamlit's English
+    "Choose options"."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["lang"] = "zh"
+    at.session_state["store_session"] = not_imported.login("demo-manager", DEMO_PASSWORD)
+    at.session_state["goto"] = "leads"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == t("page_leads", "zh")
+    boxes = list(at.multiselect)
+    assert len(boxes) == 4
+    assert {b.proto.placeholder for b in boxes} == {t("filter_any", "zh")}

@@ -104,3 +104,33 @@ def test_the_manager_names_who_is_off_in_a_team_of_45(
     finally:
         ctx.close()
     assert not errors, errors
+
+
+def test_a_page_closed_to_the_user_answers_in_chinese_on_a_phone(
+        server: AppServer, browser: Any, accounts: list[str]) -> None:
+    """Another role's page, or a page opened after the session ended, says so in the user's
+    language: no English "Page not found" from Streamlit."""
+    from playwright.sync_api import expect
+
+    ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    try:
+        # a bookmark of the officer's page, no session: the sign-in page, in Chinese
+        page.goto(f"{server.url}/officer?lang=zh", wait_until="domcontentloaded")
+        expect(page.get_by_label(t("username", "zh"), exact=True)).to_be_visible(
+            timeout=120_000)
+        idle(page)
+        expect(page.get_by_role("dialog")).to_have_count(0)
+        sign_in(page, server.url, "demo-o01", DEMO_PASSWORD, lang="zh")
+        page.goto(f"{server.url}/manager?lang=zh", wait_until="domcontentloaded")
+        said = page.get_by_text(t("page_not_for_role", "zh", page=t("page_manager", "zh"),
+                                  role=t("role_officer", "zh")))
+        expect(said).to_be_visible(timeout=120_000)
+        idle(page)
+        expect(page.get_by_role("dialog")).to_have_count(0)
+        shot(page, "closed-page-officer-phone-zh")
+        page.get_by_role("link", name=t("go_home", "zh", page=t("page_officer", "zh"))).click()
+        expect(page.get_by_role("heading", name=t("page_officer", "zh"))).to_be_visible(
+            timeout=60_000)
+    finally:
+        ctx.close()
