@@ -323,6 +323,9 @@ def _lead_card(day: pipeline.DayPlan, lead_id: str, model: PlanningModel | None)
                 st.caption(t("wait_min", L, m=round(wait / 60), start=hhmm(stop.start_s)))
         else:
             c2.metric(t("officer", L), "—")
+        # before the value's breakdown: on a phone that is a screen long, and a manager
+        # with the business on the phone must not scroll past it to list the refusal
+        _refused(day, lead_id)
         view = ui.value_basis(model)
         try:
             value = lds.lead_value(day.scores, lead_id, L, month=day.plan.plan_date[:7],
@@ -334,7 +337,6 @@ def _lead_card(day: pipeline.DayPlan, lead_id: str, model: PlanningModel | None)
             st.warning(value.worth_zero, icon=":material/block:")
         with st.expander(t("value_parts", L), icon=":material/info:", expanded=True):
             cards.show_value_parts(value)
-    _refused(day, lead_id)
 
 
 def _refused(day: pipeline.DayPlan, lead_id: str) -> None:
