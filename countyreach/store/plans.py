@@ -383,7 +383,9 @@ def only_officer(problem: RoutingProblem, plan: Plan,
     sub = RoutingProblem(leads=leads, officers=(officer,), matrix=problem.matrix.subset(nodes),
                          rules=problem.rules, plan_date=problem.plan_date,
                          done_lead_ids=problem.done_lead_ids & mine,
-                         visited_routes={k: v for k, v in problem.visited_routes.items()
+                         # a stop presumed made and withdrawn since (do-not-visit) is off
+                         visited_routes={k: tuple(x for x in v if x in mine)
+                                         for k, v in problem.visited_routes.items()
                                          if k == officer_id})
     return sub, replace(plan, routes=routes, dropped=())
 
