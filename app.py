@@ -114,6 +114,21 @@ def _favicon() -> Any:
     return img
 
 
+def _not_for_role(name: str, home: Any) -> Any:
+    """A page saying that ``name`` is not open to the user's role, with a link ``home``."""
+
+    def closed() -> None:
+        L = ui.lang()
+        role = t(f"role_{ui.role()}", L)
+        st.title(t(PAGES[name][0], L))
+        st.warning(t("page_not_for_role", L, page=t(PAGES[name][0], L), role=role),
+                   icon=":material/block:")
+        st.page_link(home, label=t("go_home", L, page=home.title), icon=":material/home:")
+
+    closed.__name__ = f"closed_{name}"
+    return closed
+
+
 def main() -> None:
     """Sign in, then build the navigation of the user's role and run the chosen page.
 
@@ -136,7 +151,11 @@ def main() -> None:
     if signed is None:
         sign_in = st.Page(REPO / "app_pages" / "signin.py", title=t("sign_in", L),
                           icon=":material/login:", url_path="signin", default=True)
-        nav = st.navigation([sign_in], position="hidden")
+        # A bookmark or a reload of a page after the session ended signs in on that page's
+        # address: without it Streamlit says "Page not found" in English
+        elsewhere = [st.Page(REPO / "app_pages" / "signin.py", title=t("sign_in", L),
+                             url_path=name, visibility="hidden") for name in PAGES]
+        nav = st.navigation([sign_in, *elsewhere], position="hidden")
         with st.sidebar:
             ui.session_cookie()
         nav.run()
@@ -146,7 +165,12 @@ def main() -> None:
     pages = {name: st.Page(REPO / "app_pages" / f"{name}.py", title=t(PAGES[name][0], L),
                            icon=PAGES[name][1], url_path=name, default=(i == 0))
              for i, name in enumerate(allowed)}
-    nav = st.navigation(list(pages.values()))
+    # the other roles' pages answer in the user's language (Streamlit's own "Page not
+    # found" is English): a link home instead
+    home = next(iter(pages.values()), None)
+    closed = [st.Page(_not_for_role(name, home), title=t(PAGES[name][0], L), url_path=name,
+                      visibility="hidden") for name in PAGES if name not in pages and home]
+    nav = st.navigation([*pages.values(), *closed])
     goto = st.session_state.pop("goto", None)
     if goto in pages and pages[goto] is not nav:
         st.switch_page(pages[goto])

@@ -35,16 +35,16 @@ def render() -> None:
     f1, f2, f3, f4 = st.columns(4)
     industries = ui.keep_choice("f_industry", f1.multiselect(
         t("industry", L), sorted(df["industry"].unique()), key=ui.labelled_key("f_industry", []),
-        format_func=lambda x: industry_label(x, L)))
+        placeholder=t("filter_any", L), format_func=lambda x: industry_label(x, L)))
     clusters = ui.keep_choice("f_cluster", f2.multiselect(
         t("cluster", L), sorted(df["cluster_id"].dropna().unique()),
-        key=ui.labelled_key("f_cluster", []),
+        key=ui.labelled_key("f_cluster", []), placeholder=t("filter_any", L),
         format_func=lambda c: t("no_cluster", L) if c < 0 else f"#{c}"))
     villages = f3.multiselect(t("village", L), sorted(df["village"].astype(str).unique()),
-                              key="f_village")
+                              key="f_village", placeholder=t("filter_any", L))
     bands = ui.keep_choice("f_band", f4.multiselect(
         t("score_band", L), list(svc.BANDS), key=ui.labelled_key("f_band", []),
-        format_func=lambda b: t(f"band_{b}", L)))
+        placeholder=t("filter_any", L), format_func=lambda b: t(f"band_{b}", L)))
     shown = svc.filter_leads(df, industries=industries, clusters=clusters, villages=villages,
                              bands=bands)
     st.caption(t("n_leads", L, n=len(shown)))

@@ -31,6 +31,8 @@ from routing.problem import ConstraintMode, RoutingRules, hhmm
 
 #: Constraint modes in the order the selectors offer them (the default first).
 MODES: tuple[ConstraintMode, ...] = (ConstraintMode.SOFT, ConstraintMode.HARD, ConstraintMode.OFF)
+#: How the manager names who works today: everyone, everyone but those picked, or only them.
+DUTY_MODES = ("all", "except", "only")
 #: Leads listed for one search (type more to narrow).
 SEARCH_LIMIT = 30
 
@@ -71,9 +73,8 @@ def _render_page(L: str) -> None:
     plan_date = c1.date_input(t("plan_date", L), key="plan_date", format="YYYY-MM-DD") \
         or ui.today()
     ui.keep_date_in_url(plan_date)
-    on_duty = c2.multiselect(
-        t("officers_on_duty", L), list(officers), default=list(officers), key="on_duty",
-        format_func=lambda oid: f"{oid} {officers[oid].name}")
+    with c2:
+        on_duty = _officers_on_duty({oid: o.name for oid, o in officers.items()}, L)
     # stops already visited on the published day stay where they are, officer included
     visits = _from_now(ui.visited_stops(plan_date.isoformat()), plan_date)
     if plan_date == ui.today():
@@ -137,6 +138,26 @@ def _render_page(L: str) -> None:
                     "plan_map")
         return
     _plan_view(day, model)
+
+
+def _officers_on_duty(names: dict[str, str], L: str) -> list[str]:
+    """Who works today, in roster order: everyone, everyone but a few, or only a few.
+
+    A lender's team is some 45 officers: one chip each for everyone working ran off the
+    page on a desktop and on a phone, so the manager names only the exceptions.
+    """
+    ids = list(names)
+    mode = st.segmented_control(t("officers_on_duty", L), DUTY_MODES, key="duty_mode",
+                                default=DUTY_MODES[0], required=True,
+                                format_func=lambda m: t(f"duty_{m}", L, n=len(ids)))
+    if mode not in DUTY_MODES[1:]:
+        return ids
+    picked = set(st.multiselect(
+        t(f"duty_pick_{mode}", L), ids, key=f"duty_{mode}_pick",
+        placeholder=t("duty_pick_hint", L), format_func=lambda oid: f"{oid} {names[oid]}"))
+    working = [oid for oid in ids if (oid in picked) == (mode == "only")]
+    st.caption(t("duty_count", L, n=len(working), total=len(ids)))
+    return working
 
 
 def _from_now(visits: VisitedStops, plan_date: dt.date) -> VisitedStops:
@@ -224,8 +245,7 @@ def _kpis(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
 def _plan_view(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
     L = ui.lang()
     plan, problem = day.plan, day.problem
-    st.subheader(t("plan_summary", L, date=plan.plan_date, visits=len(plan.visited_lead_ids),
-                   officers=len(problem.officers), secs=day.timings_s.get("total_s", 0.0)))
+    st.subheader(pl.plan_summary(day, L))
     status = f"{t('plan_status', L)}: {status_label(plan.status.value, L)}"
     if day.ok:
         st.success(f"{status} · {t('checker_ok', L)}")
@@ -302,6 +322,9 @@ def _lead_card(day: pipeline.DayPlan, lead_id: str, model: PlanningModel | None)
                 st.caption(t("wait_min", L, m=round(wait / 60), start=hhmm(stop.start_s)))
         else:
             c2.metric(t("officer", L), "—")
+        # before the value's breakdown: on a phone that is a screen long, and a manager
+        # with the business on the phone must not scroll past it to list the refusal
+        _refused(day, lead_id)
         view = ui.value_basis(model)
         try:
             value = lds.lead_value(day.scores, lead_id, L, month=day.plan.plan_date[:7],
@@ -313,7 +336,6 @@ def _lead_card(day: pipeline.DayPlan, lead_id: str, model: PlanningModel | None)
             st.warning(value.worth_zero, icon=":material/block:")
         with st.expander(t("value_parts", L), icon=":material/info:", expanded=True):
             cards.show_value_parts(value)
-    _refused(day, lead_id)
 
 
 def _refused(day: pipeline.DayPlan, lead_id: str) -> None:

@@ -23,6 +23,7 @@ from countyreach.dates import is_ahead
 from countyreach.errors import AccessDenied, InputError
 from countyreach.i18n import OUTCOMES, outcome_label, t
 from countyreach.officer_day import DayStop, OfficerDay
+from countyreach.pipeline import CountyData
 from countyreach.services import maps
 from countyreach.services import officer as svc
 from countyreach.services.leads import reason_parts
@@ -157,7 +158,9 @@ def render() -> None:
     if me is None:
         return
     try:
-        od = svc.visit_list(store, sess, ui.county_id(), date, me, L)
+        stamp = store.published_stamp(sess, ui.county_id(), date, me)
+        od = None if stamp is None else _kept_list(stamp, ui.county_id(), date, me, L,
+                                                   store, sess)
         done = svc.recorded_outcomes(store, sess, ui.county_id(), date)
     except AccessDenied as exc:
         ui.refused(exc)
@@ -174,15 +177,22 @@ def render() -> None:
                      end=hhmm(od.lunch.start_s + od.lunch.duration_s)))
     _phone_queue(store, sess, me, date, od, done)
     nxt = svc.next_stop(od.stops, done)
-    if nxt is None:
+    passed = svc.passed_over(od.stops, done)
+    if nxt is None and not passed:
         st.success(t("all_done", L))
-    else:
+    elif nxt is not None:
         st.subheader(t("next_stop", L))
         _stop(od, nxt, done, expanded=True)
-    later = [s for s in od.stops if s.lead_id not in done and s is not nxt]
+    later = [s for s in od.stops if s.lead_id not in done and s is not nxt and s not in passed]
     if later:
         st.subheader(t("later_stops", L, n=len(later)))
         for s in later:
+            _stop(od, s, done, expanded=False)
+    if passed:
+        # a later stop has an outcome: the officer moved on, yet may still record these
+        st.subheader(t("passed_stops", L, n=len(passed)))
+        st.caption(t("passed_hint", L))
+        for s in passed:
             _stop(od, s, done, expanded=False)
     finished = [s for s in od.stops if s.lead_id in done]
     if finished:
@@ -190,13 +200,36 @@ def render() -> None:
             for s in finished:
                 _stop(od, s, done, expanded=False, compact=True)
     _downloads(od, me)
-    with st.expander(t("map", L), icon=":material/map:"):
+    # drawn on request only: a map in a closed expander was still built and sent to the
+    # phone with its county's roads on every tap
+    if st.toggle(t("map", L), key="officer_show_map"):
         data = ui.load_county()
-        if data is not None:
-            day = svc.published_day_from_store(store, sess, data, date, None)
-            md = maps.map_data(data, None, L, day=day, roads=ui.county_roads(ui.county_path()),
-                               only_officer=me)
+        if data is not None and stamp is not None:
+            md = _kept_map(stamp, ui.county_path(), date, me, str(sess.role), L, store, sess,
+                           data)
             ui.show_map(md, "officer_map", height=380)
+
+
+# Every tap reruns the page. What it builds from the published plan is kept under the
+# plan's stamp (version, content hash, stops withdrawn since), which the store reads in a
+# few milliseconds and checks the session's access with: a 45-officer day's list and map
+# were read from the plan's JSON and drawn again on each tap. A new version, an erasure or a
+# do-not-visit withdrawal changes the stamp, and the next run builds them again.
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _kept_list(stamp: str, county_id: str, date: str, officer_id: str, lang: str,
+               _store: Store, _sess: Session) -> OfficerDay | None:
+    """The officer's list of the published plan named by ``stamp``, built once."""
+    return svc.visit_list(_store, _sess, county_id, date, officer_id, lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _kept_map(stamp: str, county_path: str, date: str, officer_id: str, role: str, lang: str,
+              _store: Store, _sess: Session, _data: CountyData) -> maps.MapData:
+    """The map of the officer's route on the published plan named by ``stamp``, built once
+    (per role: a manager reads the whole plan, an officer only their own route)."""
+    day = svc.published_day_from_store(_store, _sess, _data, date, None)
+    return maps.map_data(_data, None, lang, day=day, roads=ui.county_roads(county_path),
+                         only_officer=officer_id)
 
 
 def _times(s: DayStop) -> str:

@@ -120,7 +120,7 @@ def render() -> None:
     strategies = ui.keep_choice("sim_strategies", c2.multiselect(
         t("sim_strategies", L), list(svc.base_strategies()),
         key=ui.labelled_key("sim_strategies", list(svc.DEFAULT_STRATEGIES)),
-        format_func=lambda s: t(f"strategy_{s}", L)))
+        placeholder=t("choose_options", L), format_func=lambda s: t(f"strategy_{s}", L)))
     d1, d2, d3 = st.columns(3)
     lo, hi = d1.slider(t("n_officers_range", L), 1, 30, (1, 6), key="sim_officers")
     step = d1.number_input(t("sim_step", L), 1, 10, 1, key="sim_step")

@@ -575,6 +575,9 @@ def solve_day(data: CountyData, problem: RoutingProblem, scores: pd.DataFrame,
     times["solve_s"] = time.perf_counter() - t
     plan, violations = routing.checked_plan(problem, plan)
     times["total_s"] = time.perf_counter() - (t if started is None else started)
+    # kept with the plan, so a plan read back from the store says how long it took too
+    plan = replace(plan, solve_time_s=times["solve_s"],
+                   meta={**plan.meta, "planned_in_s": round(times["total_s"], 2)})
     return DayPlan(data, problem, plan, tuple(violations), scores, times, params)
 
 

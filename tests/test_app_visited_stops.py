@@ -87,7 +87,8 @@ def test_the_app_keeps_the_visited_stops_when_it_plans_again(imported: World) ->
     at = _open(w)
     # the manager unticks the officer (taken ill at noon): the visits made stay, the day
     # ends there, and the rest of the officer's list goes to the others
-    at.multiselect(key="on_duty").unselect(officer).run()
+    at.button_group(key="duty_mode").set_value("except").run()
+    at.multiselect(key="duty_except_pick").select(officer).run()
     assert t("visited_on_duty", "en", officers=officer) in _captions(at)
     assert t("fixed_stops_ahead", "en", n=2) in _captions(at)
 

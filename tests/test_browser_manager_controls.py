@@ -10,6 +10,9 @@ morning: nothing was published yet). Then:
   published list no longer show the stop, the officer goes on past it to the next visit,
   and after a server restart the stop is still off the list and the day is planned again
   and published;
+* the same refusal on a phone in Chinese, for another stop: the control sits at the top of
+  the lead card and fits the screen, what it did is said in Chinese, and the stop leaves
+  the officer's list;
 * the manager plans the published today again "from now" (on a phone, in Chinese): the
   plan says when, nothing still to make on the officer's published list starts earlier, and
   a new draft no longer says "published".
@@ -286,3 +289,52 @@ def test_a_published_today_is_planned_again_from_now(
     shot(page, "from-now-manager-draft-phone-zh")
     page.context.close()
     assert not errors, errors
+
+
+def test_a_refusal_is_listed_in_chinese_on_a_phone(
+        server: AppServer, browser: Any, published: None) -> None:
+    """The manager, on a phone in Chinese, lists a business that called to refuse visits: the
+    control is at the top of the lead card, fits the screen, and says in Chinese what it did;
+    the stop leaves the officer's list."""
+    from playwright.sync_api import expect
+
+    stops = _officer_stops(browser, server.url, PHONE, "dnv-zh-officer-before-phone", "zh")
+    refused = [lead for lead, (_, done) in stops.items() if not done][-1]
+    page = _manager(browser, server.url, PHONE, "zh")
+    errors = _errors(page)
+    expect(page.get_by_text(t("showing_published", "zh", date=TODAY))).to_be_visible(
+        timeout=120_000)
+    idle(page)
+    page.get_by_label(t("search_lead", "zh")).fill(refused)
+    page.keyboard.press("Enter")
+    idle(page)
+    card = page.locator('[class*="st-key-lead_card"]').filter(has_text=refused)
+    expect(card).to_be_visible(timeout=60_000)
+    card.get_by_text(t("dnv_title", "zh")).click()
+    page.get_by_label(t("dnv_reason", "zh")).fill("来电告知：请勿上门")
+    page.keyboard.press("Enter")
+    idle(page)
+    button = page.locator(".st-key-dnv_button button")
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    # the control comes before the card's value breakdown, which is a screen long here
+    parts = card.get_by_text(t("value_parts", "zh"))
+    parts_box = parts.bounding_box()
+    assert parts_box is not None and box["y"] < parts_box["y"]
+    shot(page, "dnv-manager-card-phone-zh")
+    button.click()
+    done = page.get_by_test_id("stAlertContentSuccess").filter(
+        has_text=t("dnv_done", "zh", lead=refused))
+    expect(done).to_be_visible(timeout=60_000)
+    expect(done).to_contain_text(t("dnv_withdrawn", "zh", officer=OFFICER, date=TODAY))
+    idle(page)
+    expect(page.get_by_text(t("dnv_listed", "zh"))).to_be_visible()
+    sideways = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert sideways <= 0
+    shot(page, "dnv-manager-done-phone-zh")
+    page.context.close()
+    assert not errors, errors
+    stops = _officer_stops(browser, server.url, PHONE, "dnv-zh-officer-after-phone", "zh")
+    assert refused not in stops

@@ -164,3 +164,35 @@ def test_the_command_line_says_today_is_planned_from_now(
     assert main(["-q", "plan", "qingzu", "--date", DAY, "--time-limit", "1",
                  "--now", "08:00"]) == 0
     assert "Planned from" not in capsys.readouterr().out
+
+
+def test_a_late_re_plan_keeps_routes_that_ended_before_now(loop: DailyLoop) -> None:
+    """At 17:20 every published stop's time has come: each route is kept whole, and one whose
+    officer was home before now is no error (its drive home ended before the re-plan)."""
+    admin = loop.store.operator_session()
+    first = loop.plan(admin, "qingzu", DAY, publish=True, params=PARAMS, rules=RULES)
+    late = parse_hhmm("17:20")
+    assert any(r.stops and r.end_s < late for r in first.day.plan.routes)
+    again = loop.plan(admin, "qingzu", DAY, params=PARAMS, rules=RULES, now_s=late)
+    assert again.day.ok, again.day.violations
+    published = {r.officer_id: r.stops for r in first.day.plan.routes}
+    for r in again.day.plan.routes:
+        kept = tuple(s for s in published.get(r.officer_id, ()) if s.start_s < late)
+        assert r.stops[:len(kept)] == kept
+
+
+def test_a_stop_presumed_made_then_refused_leaves_the_officers_list(loop: DailyLoop) -> None:
+    """The noon re-plan presumes the morning made; the business of one of those stops then
+    calls to refuse visits (no outcome recorded): the officer's list leaves it out, and the
+    list still opens."""
+    admin = loop.store.operator_session()
+    first = loop.plan(admin, "qingzu", DAY, publish=True, params=PARAMS, rules=RULES)
+    again = loop.plan(admin, "qingzu", DAY, publish=True, params=PARAMS, rules=RULES,
+                      now_s=NOON)
+    presumed = again.day.plan.meta["presumed_made"]
+    officer, leads = next((o, ids) for o, ids in presumed.items() if ids)
+    assert first.published and again.published
+    loop.store.opt_out(admin, "qingzu", leads[0], "called the branch")
+    day = loop.store.visit_list(admin, "qingzu", DAY, officer)
+    assert leads[0] not in {s.lead_id for s in day.stops}
+    assert set(leads[1:]) <= {s.lead_id for s in day.stops}

@@ -55,6 +55,7 @@ __all__ = [
     "visit_list",
     "recorded_outcomes",
     "next_stop",
+    "passed_over",
     "published_day_from_store",
     "do_not_visit_ids",
 ]
@@ -414,9 +415,47 @@ def recorded_outcomes(store: Store, session: Session, county_id: str,
 
 
 def next_stop(stops: Iterable[DayStop], done: Iterable[str]) -> DayStop | None:
-    """The first stop of the day without an outcome (``None`` when every stop is done)."""
-    finished = set(done)
-    return next((s for s in stops if s.lead_id not in finished), None)
+    """The officer's next stop: the first one after the last stop with an outcome.
+
+    A stop before that one without an outcome was passed over (:func:`passed_over`): the
+    officer has moved on, so it is not where they go next.
+
+    Parameters
+    ----------
+    stops : iterable of DayStop
+        The day's stops in route order.
+    done : iterable of str
+        Lead ids with an outcome (recorded or waiting to be sent).
+
+    Returns
+    -------
+    DayStop or None
+        ``None`` when no stop follows the last one done.
+    """
+    order, finished = list(stops), set(done)
+    last = max((i for i, s in enumerate(order) if s.lead_id in finished), default=-1)
+    return order[last + 1] if last + 1 < len(order) else None
+
+
+def passed_over(stops: Iterable[DayStop], done: Iterable[str]) -> list[DayStop]:
+    """Stops without an outcome that come before the last stop with one, in route order.
+
+    The officer went past them (closed, skipped, or visited and not written up yet): they
+    can still take an outcome, but they are not the next stop.
+
+    Parameters
+    ----------
+    stops : iterable of DayStop
+    done : iterable of str
+        Lead ids with an outcome.
+
+    Returns
+    -------
+    list of DayStop
+    """
+    order, finished = list(stops), set(done)
+    last = max((i for i, s in enumerate(order) if s.lead_id in finished), default=-1)
+    return [s for s in order[:max(last, 0)] if s.lead_id not in finished]
 
 
 def published_day_from_store(store: Store, session: Session, data: CountyData, plan_date: str,

@@ -49,6 +49,8 @@ __all__ = [
     "MODEL_META",
     "STORE_RULES_META",
     "store_rules_text",
+    "planned_in_s",
+    "plan_summary",
 ]
 
 #: The plan's meta that says which model valued its leads (kept by a re-plan).
@@ -493,6 +495,27 @@ def store_rules_text(meta: Mapping[str, object], lang: str) -> str | None:
                         for k, n in left.items()) or t("store_rules_none", lang)
     return t("store_rules_caption", lang, follow_ups=meta.get("follow_ups", 0),
              n=sum(int(n) for n in left.values()), reasons=reasons)
+
+
+def planned_in_s(day: DayPlan) -> float | None:
+    """How long planning ``day`` took, in seconds, if known.
+
+    This session's timing of a plan it made, else the time saved with the plan (a day read
+    back from the store), else ``None``: a plan saved before plans kept it.
+    """
+    total = day.timings_s.get("total_s")
+    if total is None:
+        total = day.plan.meta.get("planned_in_s")
+    return float(total) if isinstance(total, int | float) else None
+
+
+def plan_summary(day: DayPlan, lang: str) -> str:
+    """The plan's one-line summary: date, visits, officers and, when known, how long it took."""
+    said = {"date": day.plan.plan_date, "visits": len(day.plan.visited_lead_ids),
+            "officers": len(day.problem.officers)}
+    secs = planned_in_s(day)
+    return t("plan_summary_untimed", lang, **said) if secs is None \
+        else t("plan_summary", lang, secs=secs, **said)
 
 
 # --------------------------------------------------------------------------- publishing

@@ -128,8 +128,10 @@ def _home_from(last: Stop, part: Route, lunch: BreakTaken | None, officer: Offic
             and officer.owes_lunch(officer.shift.start_s, t + drive):
         lunch = BreakTaken(max(t, officer.lunch.window.start_s), officer.lunch.duration_s)
         t = lunch.start_s + lunch.duration_s
-    return replace(part, end_s=t + drive, drive_s=drive, distance_m=dist, end_drive_s=drive,
-                   end_distance_m=dist, lunch=lunch), lunch
+    # the solver's empty route "starts" at the re-plan; an officer whose last stop was
+    # before then drove home before it too (the caller keeps the published start)
+    return replace(part, start_s=min(part.start_s, t), end_s=t + drive, drive_s=drive,
+                   distance_m=dist, end_drive_s=drive, end_distance_m=dist, lunch=lunch), lunch
 
 
 def from_now(o: Officer, now_s: int) -> Officer:

@@ -256,6 +256,9 @@ class VisitedStops:
         times["solve_s"] = time.perf_counter() - t
         plan, violations = routing.checked_plan(problem, plan)
         times["total_s"] = time.perf_counter() - (t if started is None else started)
+        # as solve_day: the store keeps how long planning took with the plan
+        plan = replace(plan, solve_time_s=times["solve_s"],
+                       meta={**plan.meta, "planned_in_s": round(times["total_s"], 2)})
         return DayPlan(data, problem, plan, tuple(violations), scores, times, params)
 
     def changes(self, new: Plan) -> PlanChanges:

@@ -260,6 +260,12 @@ class Store:
         """An officer's day: see :meth:`PlanRepository.visit_list`."""
         return self.plans.visit_list(session, county_id, plan_date, officer_id, lang=lang)
 
+    def published_stamp(self, session: Session, county_id: str, plan_date: str,
+                        officer_id: str | None = None) -> str | None:
+        """What names the published plan as the lists have it now: see
+        :meth:`PlanRepository.published_stamp`."""
+        return self.plans.published_stamp(session, county_id, plan_date, officer_id)
+
     # -------------------------------------------------------------- outcomes
     def record_outcome(self, session: Session, *, outcome_id: str, county_id: str,
                        plan_date: str, lead_id: str, outcome: Outcome | str, reason: str = "",

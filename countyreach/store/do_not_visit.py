@@ -30,6 +30,7 @@ from countyreach.store.records import (
     Session,
 )
 from countyreach.store.repository import Repository
+from countyreach.store.rows import plan_hash
 
 __all__ = ["DoNotVisitRepository", "SOURCE_MAX_CHARS", "phone_key", "listed", "erased",
            "is_erased", "withdrawn_stops"]
@@ -372,7 +373,7 @@ def _scrub_plans(conn: Connection, county_id: str, lead_id: str) -> int:
     key = f'"{lead_id}"'
     rows = conn.execute(
         sa.select(S.plans.c.plan_date, S.plans.c.version, S.plans.c.problem_json,
-                  S.plans.c.explanations_json)
+                  S.plans.c.plan_json, S.plans.c.explanations_json)
         .where(S.plans.c.county_id == county_id,
                sa.or_(S.plans.c.problem_json.contains(f'"lead_id":{key}'),
                       S.plans.c.explanations_json.contains(key)))).all()
@@ -383,12 +384,15 @@ def _scrub_plans(conn: Connection, county_id: str, lead_id: str) -> int:
                 ld.update(name="", phone="", address="")
         why = json.loads(r.explanations_json or "{}")
         why.pop(lead_id, None)
+        # as PlanRepository.save_plan writes them
+        problem_json = json.dumps(problem, ensure_ascii=False, separators=(",", ":"))
+        expl_json = json.dumps(why, ensure_ascii=False, sort_keys=True)
         conn.execute(S.plans.update().where(
             S.plans.c.county_id == county_id, S.plans.c.plan_date == r.plan_date,
             S.plans.c.version == r.version).values(
-            problem_json=json.dumps(problem, ensure_ascii=False, separators=(",", ":")),
-            # as PlanRepository.save_plan writes it
-            explanations_json=json.dumps(why, ensure_ascii=False, sort_keys=True)))
+            problem_json=problem_json, explanations_json=expl_json,
+            # the texts changed: a page that kept the plan under its hash reads it again
+            content_hash=plan_hash(problem_json, r.plan_json, expl_json)))
     return len(rows)
 
 

@@ -27,6 +27,7 @@ from countyreach.store.checks import aware, check_date, check_id, check_text
 from countyreach.store.do_not_visit import withdrawn_stops
 from countyreach.store.records import AuditAction, PlanState, PlanVersion, Role, Session
 from countyreach.store.repository import Repository
+from countyreach.store.rows import plan_hash
 from routing.plan import Plan
 from routing.problem import RoutingProblem, end_node_id, start_node_id
 
@@ -133,7 +134,7 @@ class PlanRepository(Repository):
                                   separators=(",", ":"))
         plan_json = json.dumps(plan_to_dict(plan), ensure_ascii=False, separators=(",", ":"))
         expl_json = json.dumps(expl, ensure_ascii=False, sort_keys=True)
-        h = hashlib.sha256("\n".join((problem_json, plan_json, expl_json)).encode()).hexdigest()
+        h = plan_hash(problem_json, plan_json, expl_json)
 
         def run(conn: Connection) -> int:
             who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
@@ -289,6 +290,47 @@ class PlanRepository(Repository):
         return officer_day(problem, plan, oid, expl, lang, plan_date=plan_date)
 
 
+    def published_stamp(self, session: Session, county_id: str, plan_date: str,
+                        officer_id: str | None = None) -> str | None:
+        """What names the day's published plan as an officer's list has it now, read cheaply.
+
+        The version, its content hash (renewed when an erasure rewrites it) and the stops
+        withdrawn since it was published: whatever changes a visit list changes the stamp,
+        so a page may keep what it built from the plan under it instead of reading the plan's
+        JSON on every rerun. Who may ask is who may open the list (:meth:`visit_list`).
+
+        Returns
+        -------
+        str or None
+            ``None`` when no plan of the day is published.
+
+        Raises
+        ------
+        AccessDenied
+            Another officer's list, or a role that may not open visit lists.
+        """
+        plan_date = check_date(plan_date)
+        if officer_id is not None:
+            check_id(officer_id, "officer_id")
+
+        def run(conn: Connection) -> str | None:
+            who = self._guard.county(conn, session, county_id,
+                                     Role.OFFICER, Role.MANAGER, Role.ADMIN)
+            if who.role is Role.OFFICER and officer_id not in (None, who.officer_id):
+                raise AccessDenied("officers may only open their own visit list")
+            p = S.plans
+            row = conn.execute(sa.select(p.c.version, p.c.content_hash).where(
+                p.c.county_id == county_id, p.c.plan_date == plan_date,
+                p.c.status == PlanState.PUBLISHED.value)).first()
+            if row is None:
+                return None
+            gone = withdrawn_stops(conn, county_id, plan_date, row.version)
+            return f"v{row.version}:{row.content_hash}:" + hashlib.sha256(
+                "\n".join(sorted(gone)).encode()).hexdigest()[:16]
+
+        return self._db.read(run)
+
+
 def _plan_stops(problem: RoutingProblem, plan: Plan) -> list[dict[str, Any]]:
     """The ``plan_stops`` rows of a plan, refusing a plan that does not fit its problem."""
     leads = problem.lead_by_id
@@ -341,7 +383,9 @@ def only_officer(problem: RoutingProblem, plan: Plan,
     sub = RoutingProblem(leads=leads, officers=(officer,), matrix=problem.matrix.subset(nodes),
                          rules=problem.rules, plan_date=problem.plan_date,
                          done_lead_ids=problem.done_lead_ids & mine,
-                         visited_routes={k: v for k, v in problem.visited_routes.items()
+                         # a stop presumed made and withdrawn since (do-not-visit) is off
+                         visited_routes={k: tuple(x for x in v if x in mine)
+                                         for k, v in problem.visited_routes.items()
                                          if k == officer_id})
     return sub, replace(plan, routes=routes, dropped=())
 

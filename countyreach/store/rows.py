@@ -32,7 +32,7 @@ from countyreach.table_checks import pin_errors
 from routing.problem import Officer
 
 __all__ = ["RejectedRow", "ValidRows", "validate_lead_rows", "validate_officer_rows",
-           "content_hash", "lead_record", "check_lead_file"]
+           "content_hash", "plan_hash", "lead_record", "check_lead_file"]
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 #: Extra (model feature) columns are kept as text; same limits as io's text fields.
@@ -66,6 +66,13 @@ def content_hash(obj: Any) -> str:
     """sha256 of the canonical JSON of ``obj`` (sorted keys, no whitespace)."""
     text = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def plan_hash(problem_json: str, plan_json: str, explanations_json: str) -> str:
+    """sha256 of a stored plan version's three texts: its ``content_hash`` (renewed whenever
+    the texts are rewritten, as an erasure does)."""
+    return hashlib.sha256("\n".join((problem_json, plan_json, explanations_json)).encode()
+                          ).hexdigest()
 
 
 def _tokenise(path: Path) -> pd.DataFrame:
