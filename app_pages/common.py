@@ -407,7 +407,7 @@ def set_day(day: pipeline.DayPlan) -> None:
     # the draft is what the officers have
     st.session_state.pop("published_version", None)
     st.session_state["day"] = day
-    st.session_state["legs"] = pipeline.route_legs(day.county, day.problem, day.plan)
+    st.session_state["legs"] = maps.route_legs(day.county, day.problem, day.plan)
 
 
 def signed_in() -> tuple[Store, Session] | None:

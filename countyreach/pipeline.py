@@ -14,7 +14,6 @@ Each stage reports progress through an optional callback (the app's progress bar
 
 from __future__ import annotations
 
-import itertools
 import logging
 import time
 import warnings
@@ -87,7 +86,7 @@ from routing.problem import (
 
 __all__ = ["ProgressFn", "CountyData", "DayPlan", "load_county_data", "assemble_county_data",
            "add_spatial_features", "get_scorer", "score_leads", "build_problem", "plan_day",
-           "solve_day", "route_legs", "default_cache_dir", "FILE_MODEL"]
+           "solve_day", "default_cache_dir", "FILE_MODEL"]
 
 log = logging.getLogger(__name__)
 
@@ -579,25 +578,3 @@ def solve_day(data: CountyData, problem: RoutingProblem, scores: pd.DataFrame,
     plan = replace(plan, solve_time_s=times["solve_s"],
                    meta={**plan.meta, "planned_in_s": round(times["total_s"], 2)})
     return DayPlan(data, problem, plan, tuple(violations), scores, times, params)
-
-
-def route_legs(data: CountyData, problem: RoutingProblem, plan: Plan
-               ) -> list[dict[str, Any]]:
-    """Road geometry of every leg of every route, for drawing on a map.
-
-    Returns
-    -------
-    list of dict
-        ``officer_id, seq, from_id, to_id, path`` where ``path`` is a list of
-        ``[lon, lat]`` pairs (the order map libraries expect).
-    """
-    out: list[dict[str, Any]] = []
-    for r in plan.routes:
-        if not r.stops:
-            continue
-        nodes = [start_node_id(r.officer_id), *r.lead_ids, end_node_id(r.officer_id)]
-        for seq, (a, b) in enumerate(itertools.pairwise(nodes)):
-            pts = geo.route_geometry(data.graph, data.snaps[a], data.snaps[b])
-            out.append({"officer_id": r.officer_id, "seq": seq, "from_id": a, "to_id": b,
-                        "path": [[float(lon), float(lat)] for lat, lon in pts]})
-    return out

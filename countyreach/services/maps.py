@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+import geo
 from countyreach.i18n import drop_reason_label, industry_label, t
 from routing.plan import Plan
-from routing.problem import RoutingProblem
+from routing.problem import RoutingProblem, end_node_id, start_node_id
 
 if TYPE_CHECKING:
     from countyreach.pipeline import CountyData, DayPlan
@@ -39,6 +40,7 @@ __all__ = [
     "stop_labels",
     "MapData",
     "map_data",
+    "route_legs",
 ]
 
 log = logging.getLogger(__name__)
@@ -382,8 +384,6 @@ def map_data(data: CountyData, scores: pd.DataFrame | None, lang: str, *,
     depots = pd.DataFrame(columns=["officer_id", "lon", "lat", "color", "tip"])
     if day is not None:
         if legs is None:
-            from countyreach.pipeline import route_legs
-
             legs = route_legs(day.county, day.problem, day.plan)
         names = {o.officer_id: o.name for o in data.officers}
         routes = route_paths(legs, colours, names)
@@ -395,3 +395,25 @@ def map_data(data: CountyData, scores: pd.DataFrame | None, lang: str, *,
     return MapData(roads=roads if roads is not None else road_paths(data.graph),
                    boundary=boundary_path(data.graph), villages=village_labels(data.villages),
                    leads=pts, routes=routes, depots=depots, stops=stop_labels(pts, colours))
+
+
+def route_legs(data: CountyData, problem: RoutingProblem, plan: Plan
+               ) -> list[dict[str, Any]]:
+    """Road geometry of every leg of every route, for drawing on a map.
+
+    Returns
+    -------
+    list of dict
+        ``officer_id, seq, from_id, to_id, path`` where ``path`` is a list of
+        ``[lon, lat]`` pairs (the order map libraries expect).
+    """
+    out: list[dict[str, Any]] = []
+    for r in plan.routes:
+        if not r.stops:
+            continue
+        nodes = [start_node_id(r.officer_id), *r.lead_ids, end_node_id(r.officer_id)]
+        for seq, (a, b) in enumerate(itertools.pairwise(nodes)):
+            pts = geo.route_geometry(data.graph, data.snaps[a], data.snaps[b])
+            out.append({"officer_id": r.officer_id, "seq": seq, "from_id": a, "to_id": b,
+                        "path": [[float(lon), float(lat)] for lat, lon in pts]})
+    return out
