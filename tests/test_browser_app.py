@@ -60,13 +60,16 @@ pytestmark = pytest.mark.browser
 
 #: The app's today: the counties' (UTC+8), whatever the zone of the machine running the tests.
 TODAY = county_today()
+#: The app's clock starts before the shifts (it runs on while the tests run): today is
+#: planned from the time it is, so a journey run late in the county's day would plan nothing.
+CLOCK = f"{TODAY}T07:30:00+08:00"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """One server for the module, on a fresh store."""
     chromium()
-    srv = AppServer(tmp_path_factory.mktemp("browser-app"))
+    srv = AppServer(tmp_path_factory.mktemp("browser-app"), env={"COUNTYREACH_CLOCK": CLOCK})
     srv.start()
     try:
         yield srv
