@@ -17,6 +17,7 @@ from app_pages import value_cards as cards
 from countyreach import pipeline
 from countyreach.errors import AccessDenied, InputError, StoreError
 from countyreach.i18n import format_number, format_percent, format_yuan, status_label, t
+from countyreach.localize import error_text
 from countyreach.serialize import plan_to_dict
 from countyreach.services import leads as lds
 from countyreach.services import maps
@@ -116,7 +117,7 @@ def _render_page(L: str) -> None:
                                 model, bar, visits)
         except Exception as exc:
             bar.empty()
-            st.error(str(exc))
+            st.error(error_text(exc, L))
             return
         bar.empty()
         st.session_state.pop("prev_plan", None)

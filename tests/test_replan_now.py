@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from countyreach.cli import main
+from countyreach.errors import InputError
 from countyreach.services.loop import DailyLoop
 from routing.problem import parse_hhmm
 from tests.conftest import LOOP_PARAMS, LOOP_RULES
@@ -196,3 +197,27 @@ def test_a_stop_presumed_made_then_refused_leaves_the_officers_list(loop: DailyL
     day = loop.store.visit_list(admin, "qingzu", DAY, officer)
     assert leads[0] not in {s.lead_id for s in day.stops}
     assert set(leads[1:]) <= {s.lead_id for s in day.stops}
+
+
+def test_today_planned_after_every_shift_ended_is_refused(loop: DailyLoop) -> None:
+    """At 19:40 no officer has time left: a clear refusal, not an empty plan whose
+    appointments all count as broken."""
+    admin = loop.store.operator_session()
+    with pytest.raises(InputError, match="shifts ended by 17:30 and it is 19:40"):
+        loop.plan(admin, "qingzu", DAY, params=PARAMS, rules=RULES,
+                  now_s=parse_hhmm("19:40"))
+
+
+def test_an_appointment_whose_hours_closed_before_now_is_offered_to_everyone(
+        loop: DailyLoop) -> None:
+    """B0035's appointment with O02 is for its hours 09:00-11:30 or 14:00-17:00: planned from
+    17:10 it cannot be kept, which is said, and the plan does not count it as broken."""
+    admin = loop.store.operator_session()
+    late = loop.plan(admin, "qingzu", DAY, params=PARAMS, rules=RULES,
+                     now_s=parse_hhmm("17:10"))
+    # the plan keeps the warning, as it keeps every input warning
+    assert any("appointment B0035 with O02 can no longer be kept: the business's hours today "
+               "ended before 17:10" in w for w in late.day.plan.meta["input_warnings"])
+    broken = {v.lead_id for v in late.day.violations if v.code == "pinned_missing"}
+    assert "B0035" not in broken
+    assert "B0035" not in late.day.plan.visited_lead_ids

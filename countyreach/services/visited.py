@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -31,6 +32,7 @@ import propensity
 import routing
 from countyreach.candidates import held_back_leads, offer_day
 from countyreach.dates import CHINA_TZ
+from countyreach.errors import DataWarning, InputError
 from countyreach.pipeline import (
     CountyData,
     DayPlan,
@@ -58,7 +60,7 @@ if TYPE_CHECKING:
     from countyreach.store import Session, Store
 
 __all__ = ["VisitedStops", "visited_stops", "published_as_sent", "plan_store_day",
-           "plan_manager_day", "day_start", "START_STEP_S"]
+           "plan_manager_day", "day_start", "START_STEP_S", "passed_appointments"]
 
 #: A day planned from now starts at the next multiple of this: the manager needs a moment
 #: to publish, and the officers to set off.
@@ -94,6 +96,53 @@ def day_start(plan_date: str, now: dt.datetime, given_s: int | None = None) -> i
         return None
     s = local.hour * 3600 + local.minute * 60 + local.second
     return -(-s // START_STEP_S) * START_STEP_S
+
+
+def passed_appointments(problem: RoutingProblem, now_s: int) -> RoutingProblem:
+    """A new day planned from ``now_s`` (officers already moved to it): refused when every
+    shift is over, and an appointment that can no longer be kept offered to everyone, with
+    a warning (the officer's shift is over, or the business's windows closed before now).
+
+    Parameters
+    ----------
+    problem : RoutingProblem
+        The day, each officer's shift starting at ``now_s`` or later
+        (:func:`~countyreach.services.republish.from_now`).
+    now_s : int
+        Seconds since midnight the day is planned from.
+
+    Returns
+    -------
+    RoutingProblem
+
+    Raises
+    ------
+    InputError
+        When no officer has time left: nothing can be planned, and an empty plan whose
+        appointments all count as broken would only mislead.
+    """
+    left = {o.officer_id: o for o in problem.officers if o.shift.end_s - now_s > 0}
+    if not left:
+        ended = hhmm(max(o.shift.end_s for o in problem.officers))
+        raise InputError(f"today's shifts ended by {ended} and it is {hhmm(now_s)}: nothing "
+                         "is left to plan today; plan another day (--date) or from an "
+                         "earlier time (--now HH:MM)", field="now")
+    leads = []
+    for ld in problem.leads:
+        pin = ld.pinned_officer_id
+        if pin is not None and ld.lead_id not in problem.done_lead_ids:
+            if pin not in left:
+                warnings.warn(f"appointment {ld.lead_id} with {pin} can no longer be kept: "
+                              f"their shift is over at {hhmm(now_s)}; offering it to everyone",
+                              DataWarning, stacklevel=2)
+                ld = replace(ld, pinned_officer_id=None, pinned_position=None)
+            elif ld.windows and all(w.end_s < now_s for w in ld.windows):
+                warnings.warn(f"appointment {ld.lead_id} with {pin} can no longer be kept: the "
+                              f"business's hours today ended before {hhmm(now_s)}",
+                              DataWarning, stacklevel=2)
+                ld = replace(ld, pinned_officer_id=None, pinned_position=None)
+        leads.append(ld)
+    return replace(problem, leads=tuple(leads))
 
 
 @dataclass(frozen=True)
@@ -228,8 +277,8 @@ class VisitedStops:
             # a new day planned from a time: nobody's day starts before it
             now_s = self.now_s
             begun = any(o.shift.start_s < now_s for o in problem.officers)
-            problem = replace(problem, officers=tuple(from_now(o, now_s)
-                                                      for o in problem.officers))
+            problem = passed_appointments(replace(
+                problem, officers=tuple(from_now(o, now_s) for o in problem.officers)), now_s)
             day = solve_day(data, problem, scores, timings, started=started, params=params,
                             held_back=held_back)
             if not begun:  # every shift starts later: the day is planned whole
