@@ -255,6 +255,19 @@ class PlanRepository(Repository):
             problem = redact(problem)
         return problem, plan, int(row["version"])
 
+    def _list_officer(self, conn: Connection, session: Session, county_id: str,
+                      officer_id: str | None) -> str | None:
+        """Whose visit list ``session`` opens: an officer only their own (``officer_id``
+        None or theirs), a manager or admin any officer of the county (None: not named
+        yet), a planner none (AccessDenied)."""
+        who = self._guard.county(conn, session, county_id, Role.OFFICER, Role.MANAGER,
+                                 Role.ADMIN)
+        if who.role is not Role.OFFICER:
+            return officer_id
+        if officer_id is not None and officer_id != who.officer_id:
+            raise AccessDenied("officers may only open their own visit list")
+        return who.officer_id
+
     def visit_list(self, session: Session, county_id: str, plan_date: str,
                    officer_id: str | None = None, *, lang: str = "zh") -> OfficerDay:
         """An officer's day from the published plan (see :mod:`countyreach.officer_day`).
@@ -271,13 +284,7 @@ class PlanRepository(Repository):
             check_id(officer_id, "officer_id")
 
         def run(conn: Connection) -> tuple[sa.RowMapping, str, frozenset[str]]:
-            who = self._guard.county(conn, session, county_id,
-                                     Role.OFFICER, Role.MANAGER, Role.ADMIN)
-            oid = officer_id
-            if who.role is Role.OFFICER:
-                if oid is not None and oid != who.officer_id:
-                    raise AccessDenied("officers may only open their own visit list")
-                oid = who.officer_id
+            oid = self._list_officer(conn, session, county_id, officer_id)
             if oid is None:
                 raise InputError("which officer's list? give officer_id", field="officer_id")
             row = _plan_row(conn, county_id, plan_date, None)
@@ -314,10 +321,7 @@ class PlanRepository(Repository):
             check_id(officer_id, "officer_id")
 
         def run(conn: Connection) -> str | None:
-            who = self._guard.county(conn, session, county_id,
-                                     Role.OFFICER, Role.MANAGER, Role.ADMIN)
-            if who.role is Role.OFFICER and officer_id not in (None, who.officer_id):
-                raise AccessDenied("officers may only open their own visit list")
+            self._list_officer(conn, session, county_id, officer_id)
             p = S.plans
             row = conn.execute(sa.select(p.c.version, p.c.content_hash).where(
                 p.c.county_id == county_id, p.c.plan_date == plan_date,
