@@ -277,11 +277,18 @@ def _plan_view(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
                          f"{oid} {len(ids)}" for oid, ids in sorted(presumed.items()))))
     _kpis(day, model)
     pins: dict[str, str] = st.session_state.get("pins", {})
+    names = {r.officer_id: problem.officer_by_id[r.officer_id].name
+             for r in plan.routes if r.stops}
+    # a team's routes drawn together are a tangle past a dozen: one can be picked out
+    if st.session_state.get("map_focus") not in names:  # a new plan without that route
+        st.session_state.pop("map_focus", None)
+    focus = st.selectbox(t("map_focus", L), [None, *names], key="map_focus",
+                         format_func=lambda oid: t("map_focus_all", L, n=len(names))
+                         if oid is None else f"{oid} {names[oid]}")
     md = maps.map_data(day.county, day.scores, L, day=day, legs=st.session_state.get("legs"),
-                       roads=ui.county_roads(ui.county_path()), pins=pins)
+                       roads=ui.county_roads(ui.county_path()), pins=pins, focus_officer=focus)
     picked = ui.show_map(md, "plan_map", selectable=True)
-    colours = maps.officer_colours(o.officer_id for o in day.county.officers)
-    st.html(maps.officer_legend_html({o.officer_id: o.name for o in problem.officers}, colours))
+    st.html(maps.officer_legend_html({focus: names[focus]} if focus else names, md.colours))
     st.caption(t("legend", L))
     if picked:
         st.session_state["card_lead"] = picked

@@ -209,6 +209,26 @@ def test_manager_plans_the_day_and_shows_routes(planned: AppTest) -> None:
     assert kpi.iloc[-1, 0] == "Total" and int(kpi.iloc[-1, 1]) == int(metrics["Visits"])
 
 
+def test_manager_picks_one_officers_route_out_of_the_map(planned: AppTest) -> None:
+    at = planned
+    day = at.session_state["day"]
+    busy = [r.officer_id for r in day.plan.routes if r.stops]
+    focus = at.selectbox(key="map_focus")
+    assert focus.value is None and focus.options[0] == f"All officers ({len(busy)})"
+    try:
+        focus.set_value(busy[1]).run()
+        assert not at.exception, at.exception
+        spec = _deck_spec(at, "plan_map")
+        routes = next(layer for layer in spec["layers"] if layer["id"] == "routes")
+        assert [r["officer_id"] for r in routes["data"]] == [busy[1]]
+        leads = next(layer for layer in spec["layers"] if layer["id"] == "leads")
+        assert len(leads["data"]) == len(day.scores)  # every lead, to pin
+        legend = next(h.proto.body for h in at.get("html") if busy[1] in h.proto.body)
+        assert busy[0] not in legend
+    finally:
+        at.selectbox(key="map_focus").set_value(None).run()
+
+
 def test_a_new_session_plans_on_the_county_the_server_already_loaded(planned: AppTest) -> None:
     """A second session does not load the county again: it plans on the server's copy."""
     at = _plan(_app())

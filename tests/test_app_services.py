@@ -207,6 +207,43 @@ def test_route_paths_join_legs_per_officer_in_order() -> None:
     assert paths[0]["tip"] == "O1 王"
 
 
+def test_small_team_colours_follow_the_roster() -> None:
+    ids = [f"O{i}" for i in range(len(mp.OFFICER_PALETTE))]
+    far = {oid: (35.0 + i, 115.0) for i, oid in enumerate(ids)}
+    assert mp.officer_colours(ids, far) == mp.officer_colours(ids)
+    assert len({tuple(c) for c in mp.officer_colours(ids).values()}) == len(ids)
+
+
+@pytest.mark.parametrize("branches,per_branch", [(2, 12), (5, 9), (4, 12)])
+def test_colours_repeat_only_between_branches(branches: int, per_branch: int) -> None:
+    # officers of one branch fan out from the same point: each needs its own colour there
+    places = {f"B{b}O{i:02d}": (35.0 + 0.3 * b, 115.0) for b in range(branches)
+              for i in range(per_branch)}
+    colours = mp.officer_colours(places, places)
+    for b in range(branches):
+        here = [tuple(c) for oid, c in colours.items() if oid.startswith(f"B{b}O")]
+        assert len(set(here)) == per_branch
+    assert len({tuple(c) for c in colours.values()}) == len(mp.OFFICER_PALETTE)
+
+
+def test_focus_draws_one_officers_route_over_every_lead() -> None:
+    problem, plan = _problem(), _plan()
+    data = SimpleNamespace(officers=problem.officers, graph=None, villages=None)
+    day = SimpleNamespace(problem=problem, plan=plan, county=data)
+    legs = [{"officer_id": "O1", "seq": 0, "path": [[115.02, 35.52], [115.03, 35.53]]}]
+    every = mp.map_data(data, _scores(), "en", day=day, legs=legs, roads=[])  # type: ignore[arg-type]
+    assert [r["officer_id"] for r in every.routes] == ["O1"]
+    assert every.colours == mp.officer_colours(["O1", "O2"])
+    assert every.routes[0]["color"] == every.colours["O1"]
+    other = mp.map_data(data, _scores(), "en", day=day, legs=legs, roads=[],  # type: ignore[arg-type]
+                        focus_officer="O2")
+    assert other.routes == [] and other.stops.empty and other.depots["officer_id"].eq("O2").all()
+    assert len(other.leads) == 3  # the manager still sees every lead to pin
+    mine = mp.map_data(data, _scores(), "en", day=day, legs=legs, roads=[],  # type: ignore[arg-type]
+                       focus_officer="O1")
+    assert len(mine.routes) == 1 and sorted(mine.stops["text"]) == ["1", "2"]
+
+
 def test_view_fits_points() -> None:
     v = dk.view_for([115.0, 115.1], [35.5, 35.6])
     assert v["longitude"] == pytest.approx(115.05) and v["latitude"] == pytest.approx(35.55)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import itertools
 import logging
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -53,21 +54,52 @@ OFFICER_PALETTE: tuple[tuple[int, int, int], ...] = (
 )
 
 
-def officer_colours(officer_ids: Iterable[str]) -> dict[str, list[int]]:
-    """Give each officer a stable route colour (by roster order).
+def officer_colours(officer_ids: Iterable[str],
+                    places: Mapping[str, tuple[float, float]] | None = None
+                    ) -> dict[str, list[int]]:
+    """Give each officer a route colour, repeating a colour only far apart.
+
+    With no more officers than colours each gets its own, in roster order. A larger
+    team must share colours; with ``places`` each officer (in roster order) takes the
+    colour whose nearest holder is farthest away, so that officers who start at the
+    same branch, whose routes fan out from one point, differ, and a colour comes back
+    only on the other side of the county.
 
     Parameters
     ----------
     officer_ids : iterable of str
         Officers in roster order.
+    places : mapping, optional
+        ``officer_id -> (lat, lon)`` where each officer's day starts (their home or
+        branch: not the day's route, so that a colour survives re-planning).
 
     Returns
     -------
     dict
         ``officer_id -> [r, g, b]``.
     """
-    return {oid: list(OFFICER_PALETTE[i % len(OFFICER_PALETTE)])
-            for i, oid in enumerate(officer_ids)}
+    ids = list(officer_ids)
+    k = len(OFFICER_PALETTE)
+    if places is None or len(ids) <= k:
+        return {oid: list(OFFICER_PALETTE[i % k]) for i, oid in enumerate(ids)}
+    holders: list[list[tuple[float, float]]] = [[] for _ in range(k)]
+    out: dict[str, list[int]] = {}
+    for i, oid in enumerate(ids):
+        here = places.get(oid)
+        if here is None:  # nowhere to measure from: roster order, as for a small team
+            c = i % k
+        else:
+            lat0 = math.radians(here[0])
+
+            def nearest(c: int, here: tuple[float, float] = here, lat0: float = lat0) -> float:
+                # equirectangular distance is enough to rank points inside one county
+                return min((math.hypot(la - here[0], (lo - here[1]) * math.cos(lat0))
+                            for la, lo in holders[c]), default=math.inf)
+
+            c = max(range(k), key=lambda c: (nearest(c), -c))
+            holders[c].append(here)
+        out[oid] = list(OFFICER_PALETTE[c])
+    return out
 
 
 def value_colours(values: Sequence[float] | np.ndarray, alpha: int = 230) -> list[list[int]]:
@@ -346,12 +378,16 @@ class MapData:
     depots: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: Stop numbers on badges in the officers' colours (:func:`stop_labels`).
     stops: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: ``officer_id -> [r, g, b]`` the routes are drawn in (:func:`officer_colours`),
+    #: for a legend that matches them.
+    colours: dict[str, list[int]] = field(default_factory=dict)
 
 
 def map_data(data: CountyData, scores: pd.DataFrame | None, lang: str, *,
              day: DayPlan | None = None, legs: Sequence[Mapping[str, Any]] | None = None,
              roads: list[dict[str, Any]] | None = None,
              only_officer: str | None = None,
+             focus_officer: str | None = None,
              pins: Mapping[str, str] | None = None) -> MapData:
     """Collect the map's layers for a county, optionally with a planned day.
 
@@ -369,6 +405,9 @@ def map_data(data: CountyData, scores: pd.DataFrame | None, lang: str, *,
         Precomputed :func:`road_paths` (the app caches them).
     only_officer : str, optional
         Draw only this officer's route and stops (the officer page).
+    focus_officer : str, optional
+        Draw only this officer's route, start and stop numbers, over every lead
+        (the manager picking one officer out of a large team).
     pins : mapping, optional
         The manager's pins (``lead_id -> officer_id``), drawn with a ring.
     """
@@ -377,8 +416,9 @@ def map_data(data: CountyData, scores: pd.DataFrame | None, lang: str, *,
             value_yuan=0.0)
     problem = day.problem if day is not None else None
     plan = day.plan if day is not None else None
-    officer_ids = [o.officer_id for o in data.officers]
-    colours = officer_colours(officer_ids)
+    colours = officer_colours([o.officer_id for o in data.officers],
+                              {o.officer_id: (o.start.location.lat, o.start.location.lon)
+                               for o in data.officers})
     pts = lead_points(scores, lang, problem=problem, plan=plan, colours=colours, pins=pins)
     routes: list[dict[str, Any]] = []
     depots = pd.DataFrame(columns=["officer_id", "lon", "lat", "color", "tip"])
@@ -388,13 +428,19 @@ def map_data(data: CountyData, scores: pd.DataFrame | None, lang: str, *,
         names = {o.officer_id: o.name for o in data.officers}
         routes = route_paths(legs, colours, names)
         depots = depot_points(day.problem, colours, lang)
+        one = only_officer or focus_officer
+        if one is not None:
+            routes = [r for r in routes if r["officer_id"] == one]
+            depots = depots[depots["officer_id"] == one].reset_index(drop=True)
         if only_officer is not None:
-            routes = [r for r in routes if r["officer_id"] == only_officer]
             pts = pts[pts["officer_id"] == only_officer].reset_index(drop=True)
-            depots = depots[depots["officer_id"] == only_officer].reset_index(drop=True)
+    stops = stop_labels(pts, colours)
+    if focus_officer is not None:
+        stops = stops[stops["lead_id"].isin(
+            pts.loc[pts["officer_id"] == focus_officer, "lead_id"])].reset_index(drop=True)
     return MapData(roads=roads if roads is not None else road_paths(data.graph),
                    boundary=boundary_path(data.graph), villages=village_labels(data.villages),
-                   leads=pts, routes=routes, depots=depots, stops=stop_labels(pts, colours))
+                   leads=pts, routes=routes, depots=depots, stops=stops, colours=colours)
 
 
 def route_legs(data: CountyData, problem: RoutingProblem, plan: Plan
