@@ -36,12 +36,15 @@ from routing.problem import (
 __all__ = [
     "FORMAT_VERSION",
     "MATRIX_ENCODING",
+    "MATRIX_ENCODING_INT64",
     "lead_to_dict",
     "lead_from_dict",
     "officer_to_dict",
     "officer_from_dict",
     "problem_to_dict",
     "problem_from_dict",
+    "matrix_to_dict",
+    "matrix_from_dict",
     "plan_to_dict",
     "plan_from_dict",
     "write_json",
@@ -49,11 +52,17 @@ __all__ = [
 ]
 
 FORMAT_VERSION = 1
-#: How a problem's travel matrix is written: little-endian int64 (exact for any value the
-#: matrix holds; zlib packs the high zero bytes), zlib, base64. A day of
-#: 45 officers has 4,400 nodes; as JSON lists its two matrices took 368 MB on disk and, read
-#: back as Python ints, gigabytes of memory. Files with plain lists are still read.
-MATRIX_ENCODING = "int64le+zlib+base64"
+#: How a problem's travel matrix is written: little-endian int32 split into its four byte
+#: planes (every lowest byte, then every second ...; the high planes of seconds and metres
+#: are nearly all zero), zlib, base64. A day of 45 officers has 4,400 nodes; as JSON lists
+#: its two matrices took 368 MB on disk and, read back as Python ints, gigabytes of memory;
+#: byte planes pack a third smaller than whole int64s, which a plan store keeps a copy of per
+#: day. A matrix with a value past int32 is written as :data:`MATRIX_ENCODING_INT64`.
+MATRIX_ENCODING = "int32le-planes+zlib+base64"
+#: The earlier encoding (little-endian int64, zlib, base64), still read and still written
+#: for values past int32. Files with plain lists are read too.
+MATRIX_ENCODING_INT64 = "int64le+zlib+base64"
+_INT32 = np.iinfo(np.int32)
 
 
 def _window(d: Mapping[str, Any]) -> TimeWindow:
@@ -182,37 +191,65 @@ def problem_to_dict(problem: RoutingProblem) -> dict[str, Any]:
         "visited_routes": {k: list(v) for k, v in problem.visited_routes.items()},
         "leads": [lead_to_dict(ld) for ld in problem.leads],
         "officers": [officer_to_dict(o) for o in problem.officers],
-        "matrix": {
-            "node_ids": list(problem.matrix.node_ids),
-            "encoding": MATRIX_ENCODING,
-            "duration_s": _encode_matrix(problem.matrix.duration_s),
-            "distance_m": _encode_matrix(problem.matrix.distance_m),
-        },
+        "matrix": matrix_to_dict(problem.matrix),
     }
 
 
-def _encode_matrix(a: np.ndarray) -> str:
-    raw = np.ascontiguousarray(a, dtype="<i8").tobytes()
+def matrix_to_dict(matrix: TravelMatrix) -> dict[str, Any]:
+    """Return a JSON-ready dict of a travel matrix (node ids and both encoded arrays).
+
+    Parameters
+    ----------
+    matrix : TravelMatrix
+
+    Returns
+    -------
+    dict
+        ``node_ids``, ``encoding`` (:data:`MATRIX_ENCODING`, or
+        :data:`MATRIX_ENCODING_INT64` when a value does not fit in int32), ``duration_s``,
+        ``distance_m``.
+    """
+    arrays = (matrix.duration_s, matrix.distance_m)
+    narrow = all(a.size == 0 or (int(a.min()) >= _INT32.min and int(a.max()) <= _INT32.max)
+                 for a in arrays)
+    encoding = MATRIX_ENCODING if narrow else MATRIX_ENCODING_INT64
+    return {"node_ids": list(matrix.node_ids), "encoding": encoding,
+            "duration_s": _encode_matrix(arrays[0], encoding),
+            "distance_m": _encode_matrix(arrays[1], encoding)}
+
+
+def _encode_matrix(a: np.ndarray, encoding: str) -> str:
+    if encoding == MATRIX_ENCODING:
+        planes = np.ascontiguousarray(a, dtype="<i4").view(np.uint8).reshape(-1, 4).T
+        raw = np.ascontiguousarray(planes).tobytes()
+    else:
+        raw = np.ascontiguousarray(a, dtype="<i8").tobytes()
     return base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
 
 
 def _decode_matrix(m: Mapping[str, Any], key: str) -> np.ndarray:
     value = m[key]
     n = len(m["node_ids"])
-    if m.get("encoding") is None:  # a file written before the matrix was encoded
+    encoding = m.get("encoding")
+    if encoding is None:  # a file written before the matrix was encoded
         return np.asarray(value, dtype=np.int64)
-    if m["encoding"] != MATRIX_ENCODING:
-        raise InputError(f"matrix encoding {m['encoding']!r} is not supported "
-                         f"(this countyreach reads {MATRIX_ENCODING!r})", field="matrix.encoding")
+    if encoding not in (MATRIX_ENCODING, MATRIX_ENCODING_INT64):
+        raise InputError(f"matrix encoding {encoding!r} is not supported (this countyreach "
+                         f"reads {MATRIX_ENCODING!r} and {MATRIX_ENCODING_INT64!r})",
+                         field="matrix.encoding")
     try:
         raw = zlib.decompress(base64.b64decode(str(value), validate=True))
     except (binascii.Error, zlib.error, ValueError):
         raise InputError("the travel matrix is damaged (not valid base64 zlib data)",
                          field=f"matrix.{key}") from None
-    if len(raw) != 8 * n * n:
-        raise InputError(f"the travel matrix holds {len(raw) // 8:,} numbers, not {n}×{n}",
+    width = 4 if encoding == MATRIX_ENCODING else 8
+    if len(raw) != width * n * n:
+        raise InputError(f"the travel matrix holds {len(raw) // width:,} numbers, not {n}×{n}",
                          field=f"matrix.{key}")
-    return np.frombuffer(raw, dtype="<i8").reshape(n, n).astype(np.int64)
+    if width == 8:
+        return np.frombuffer(raw, dtype="<i8").reshape(n, n).astype(np.int64)
+    planes = np.frombuffer(raw, dtype=np.uint8).reshape(4, n * n)
+    return np.ascontiguousarray(planes.T).view("<i4").reshape(n, n).astype(np.int64)
 
 
 def _rules_from_dict(d: Mapping[str, Any]) -> RoutingRules:
@@ -225,15 +262,23 @@ def _rules_from_dict(d: Mapping[str, Any]) -> RoutingRules:
     return RoutingRules(**{k: raw[k] for k in keys if k in raw})
 
 
+def matrix_from_dict(m: Mapping[str, Any]) -> TravelMatrix:
+    """Build a :class:`~geo.types.TravelMatrix` from :func:`matrix_to_dict` output (or a
+    problem file's matrix in any earlier encoding).
+
+    Raises
+    ------
+    InputError
+        An unknown encoding, or damaged or mis-sized data.
+    """
+    return TravelMatrix(tuple(m["node_ids"]), _decode_matrix(m, "duration_s"),
+                        _decode_matrix(m, "distance_m"))
+
+
 def problem_from_dict(d: Mapping[str, Any]) -> RoutingProblem:
     """Build a :class:`RoutingProblem` from :func:`problem_to_dict` output."""
     _expect_kind(d, "countyreach.problem")
-    m = d["matrix"]
-    matrix = TravelMatrix(
-        tuple(m["node_ids"]),
-        _decode_matrix(m, "duration_s"),
-        _decode_matrix(m, "distance_m"),
-    )
+    matrix = matrix_from_dict(d["matrix"])
     return RoutingProblem(
         leads=tuple(lead_from_dict(x) for x in d["leads"]),
         officers=tuple(officer_from_dict(x) for x in d["officers"]),

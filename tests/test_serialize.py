@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +12,9 @@ import pytest
 
 from countyreach.errors import InputError
 from countyreach.serialize import (
+    MATRIX_ENCODING,
+    MATRIX_ENCODING_INT64,
+    matrix_from_dict,
     plan_from_dict,
     plan_to_dict,
     problem_from_dict,
@@ -76,6 +81,32 @@ def test_the_travel_matrix_is_written_compactly_and_read_back_exactly():
     assert np.array_equal(q.matrix.duration_s, d)
     assert np.array_equal(q.matrix.distance_m, d * 13)
     assert q.matrix.duration_s[3, 7] == UNREACHABLE
+
+
+def test_the_matrix_is_written_in_byte_planes_unless_a_value_passes_int32():
+    p = _problem()
+    d = problem_to_dict(p)
+    assert d["matrix"]["encoding"] == MATRIX_ENCODING
+    wide = p.matrix.distance_m.copy()
+    wide[0, 1] = 2**31  # past int32: the int64 encoding keeps it exact
+    q = RoutingProblem(p.leads, p.officers, TravelMatrix(p.matrix.node_ids,
+                                                         p.matrix.duration_s, wide),
+                       p.rules, p.plan_date)
+    m = problem_to_dict(q)["matrix"]
+    assert m["encoding"] == MATRIX_ENCODING_INT64
+    assert matrix_from_dict(json.loads(json.dumps(m))).distance_m[0, 1] == 2**31
+
+
+def test_a_problem_file_with_the_earlier_int64_matrix_still_reads():
+    p = _problem()
+    d = problem_to_dict(p)
+    for key in ("duration_s", "distance_m"):  # as countyreach wrote it before byte planes
+        raw = getattr(p.matrix, key).astype("<i8").tobytes()
+        d["matrix"][key] = base64.b64encode(zlib.compress(raw)).decode("ascii")
+    d["matrix"]["encoding"] = "int64le+zlib+base64"
+    q = problem_from_dict(d)
+    assert np.array_equal(q.matrix.duration_s, p.matrix.duration_s)
+    assert np.array_equal(q.matrix.distance_m, p.matrix.distance_m)
 
 
 def test_a_problem_file_with_the_matrix_as_lists_still_reads():
