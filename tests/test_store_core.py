@@ -38,7 +38,7 @@ def test_migrations_from_empty_match_the_schema(store: Store) -> None:
 
     with store.engine.connect() as conn:
         ctx = MigrationContext.configure(conn)
-        assert ctx.get_current_revision() == "0009"
+        assert ctx.get_current_revision() == "0010"
         assert compare_metadata(ctx, S.metadata) == []
 
 
@@ -431,6 +431,61 @@ def test_cli_alembic_ini_points_at_the_migrations(tmp_path: Path) -> None:
     eng = sa.create_engine(f"sqlite:///{tmp_path / 'cli.sqlite'}")
     assert "outcomes" in sa.inspect(eng).get_table_names()
     eng.dispose()
+
+
+def _matrix_rows(store: Store) -> int:
+    with store.engine.connect() as c:
+        return int(c.execute(sa.select(sa.func.count()).select_from(S.plan_matrices))
+                   .scalar_one())
+
+
+def test_a_days_versions_share_one_stored_matrix(store: Store, people: dict[str, Session],
+                                                published: int) -> None:
+    import numpy as np
+
+    m = people["manager"]
+    problem, plan = synthetic_day()
+    again = store.save_plan(m, "qingzu", DAY, problem, plan)  # a re-optimisation, say
+    assert _matrix_rows(store) == 1
+    with store.engine.connect() as c:
+        texts = c.execute(sa.select(S.plans.c.problem_json)).scalars().all()
+    assert len(texts) == 2 and not any('"matrix":' in t for t in texts)
+    for v in (published, again):
+        back, _, _ = store.plan(m, "qingzu", DAY, v)
+        assert back.matrix.node_ids == problem.matrix.node_ids
+        assert np.array_equal(back.matrix.duration_s, problem.matrix.duration_s)
+        assert np.array_equal(back.matrix.distance_m, problem.matrix.distance_m)
+    assert store.visit_list(people["o1"], "qingzu", DAY).stops
+
+
+def test_migration_0010_moves_stored_matrices_out_and_back(store: Store,
+                                                          people: dict[str, Session],
+                                                          published: int) -> None:
+    """A store of plans saved with the matrix inline (0009) upgrades without losing one."""
+    from alembic import command
+    from alembic.config import Config
+
+    from countyreach.store import migrate
+
+    def texts() -> list[tuple[str, str]]:
+        with store.engine.connect() as c:
+            return [tuple(r) for r in c.execute(sa.select(
+                S.plans.c.problem_json, S.plans.c.content_hash).order_by(S.plans.c.version))]
+
+    now = texts()
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).resolve().parents[1]
+                                               / "countyreach" / "migrations"))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0009")
+    with store.engine.connect() as c:
+        inline = c.execute(sa.text("SELECT problem_json, content_hash FROM plans")).one()
+    assert '"matrix":{' in inline[0] and inline[1] != now[0][1]  # as 0009 kept them
+    migrate(store.engine)
+    assert texts() == now and _matrix_rows(store) == 1  # the same texts, hash and matrix
+    back, _, _ = store.plan(people["manager"], "qingzu", DAY, published)
+    assert back.matrix.node_ids == synthetic_day()[0].matrix.node_ids
 
 
 def test_erasure_removes_personal_data_everywhere(store: Store, people: dict[str, Session],

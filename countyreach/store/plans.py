@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from countyreach.errors import AccessDenied, InputError
+from countyreach.errors import AccessDenied, InputError, StoreError
 from countyreach.officer_day import OfficerDay, officer_day
 from countyreach.serialize import plan_from_dict, plan_to_dict, problem_from_dict, problem_to_dict
 from countyreach.store import schema as S
@@ -58,7 +58,14 @@ def _parsed(row: sa.RowMapping) -> tuple[RoutingProblem, Plan, Any]:
         if hit is not None:
             _parsed_cache.move_to_end(digest)
             return hit
-    parsed = (problem_from_dict(json.loads(texts[0])), plan_from_dict(json.loads(texts[1])),
+    problem = json.loads(texts[0])
+    if "matrix_ref" in problem:  # the day's matrix, stored once (see save_plan)
+        if row["matrix_json"] is None:
+            raise StoreError(f"plan version {row['version']} of {row['county_id']} on "
+                             f"{row['plan_date']} names a travel matrix the store lacks")
+        problem["matrix"] = json.loads(row["matrix_json"])
+        del problem["matrix_ref"]
+    parsed = (problem_from_dict(problem), plan_from_dict(json.loads(texts[1])),
               json.loads(texts[2]))
     with _parsed_lock:
         _parsed_cache[digest] = parsed
@@ -130,8 +137,12 @@ class PlanRepository(Repository):
             raise InputError("save_plan needs a RoutingProblem and a Plan", field="plan")
         stops = _plan_stops(problem, plan)
         expl = {str(k): _checked_why(v) for k, v in (explanations or {}).items()}
-        problem_json = json.dumps(problem_to_dict(problem), ensure_ascii=False,
-                                  separators=(",", ":"))
+        doc = problem_to_dict(problem)
+        # the matrix is most of a version's size and the same in a day's drafts and
+        # re-optimisations: stored once, named by digest, which the content hash covers
+        matrix_json = json.dumps(doc.pop("matrix"), separators=(",", ":"))
+        doc["matrix_ref"] = matrix_digest = hashlib.sha256(matrix_json.encode()).hexdigest()
+        problem_json = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
         plan_json = json.dumps(plan_to_dict(plan), ensure_ascii=False, separators=(",", ":"))
         expl_json = json.dumps(expl, ensure_ascii=False, sort_keys=True)
         h = plan_hash(problem_json, plan_json, expl_json)
@@ -143,11 +154,16 @@ class PlanRepository(Repository):
                 sa.select(sa.func.coalesce(sa.func.max(S.plans.c.version), 0))
                 .where(S.plans.c.county_id == county_id, S.plans.c.plan_date == plan_date)
             ).scalar_one()) + 1
+            pm = S.plan_matrices
+            if conn.execute(sa.select(pm.c.digest).where(
+                    pm.c.county_id == county_id, pm.c.digest == matrix_digest)).first() is None:
+                conn.execute(pm.insert().values(county_id=county_id, digest=matrix_digest,
+                                                matrix_json=matrix_json))
             conn.execute(S.plans.insert().values(
                 county_id=county_id, plan_date=plan_date, version=version,
                 status=PlanState.DRAFT.value, problem_json=problem_json, plan_json=plan_json,
                 explanations_json=expl_json, content_hash=h, created_by=who.username,
-                created_at=self._db.now()))
+                created_at=self._db.now(), matrix_digest=matrix_digest))
             if stops:
                 conn.execute(S.plan_stops.insert(), [
                     {"county_id": county_id, "plan_date": plan_date, "version": version, **s}
@@ -357,8 +373,10 @@ def _plan_stops(problem: RoutingProblem, plan: Plan) -> list[dict[str, Any]]:
 
 def _plan_row(conn: Connection, county_id: str, plan_date: str,
               version: int | None) -> sa.RowMapping:
-    q = sa.select(S.plans).where(S.plans.c.county_id == county_id,
-                                 S.plans.c.plan_date == plan_date)
+    p, pm = S.plans, S.plan_matrices
+    q = sa.select(p, pm.c.matrix_json).select_from(p.outerjoin(pm, sa.and_(
+        pm.c.county_id == p.c.county_id, pm.c.digest == p.c.matrix_digest))).where(
+        p.c.county_id == county_id, p.c.plan_date == plan_date)
     q = q.where(S.plans.c.status == PlanState.PUBLISHED.value) if version is None \
         else q.where(S.plans.c.version == version)
     row = conn.execute(q).mappings().first()

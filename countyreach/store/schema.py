@@ -125,12 +125,25 @@ plans = sa.Table(
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("created_by", sa.String(ID_LEN), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # the travel matrix in plan_matrices (revision 0010); null: inline in problem_json
+    sa.Column("matrix_digest", sa.String(64), nullable=True),
     sa.Column("published_by", sa.String(ID_LEN), nullable=True),
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("status IN ('draft','published','superseded')", name="ck_plans_status"),
     sa.Index("uq_plans_one_published", "county_id", "plan_date", unique=True,
              sqlite_where=sa.text("status = 'published'"),
              postgresql_where=sa.text("status = 'published'")),
+)
+
+#: The travel matrices of plan versions, once per content: a day's drafts, re-optimisations and
+#: its published version share one matrix (45 officers: ~30 MB each), revision 0010.
+plan_matrices = sa.Table(
+    "plan_matrices",
+    metadata,
+    sa.Column("county_id", sa.String(ID_LEN), sa.ForeignKey("counties.county_id"),
+              primary_key=True),
+    sa.Column("digest", sa.String(64), primary_key=True),
+    sa.Column("matrix_json", sa.Text, nullable=False),
 )
 
 plan_stops = sa.Table(
