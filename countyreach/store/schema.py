@@ -136,7 +136,7 @@ plans = sa.Table(
 )
 
 #: The travel matrices of plan versions, once per content: a day's drafts, re-optimisations and
-#: its published version share one matrix (45 officers: ~30 MB each), revision 0010.
+#: its published version share one matrix (tens of MB at 45 officers), revision 0010.
 plan_matrices = sa.Table(
     "plan_matrices",
     metadata,
