@@ -1,7 +1,7 @@
 """Travel matrices of plan versions stored once per content (``plan_matrices``).
 
 Every saved version of a day (each draft, each re-optimisation, the published one) kept its
-own copy of the day's travel matrix inside ``problem_json``: ~30 MB a version for 45
+own copy of the day's travel matrix inside ``problem_json``: tens of MB a version for 45
 officers on a 20,000-lead county, the same matrix each time. A version now names its matrix
 by digest (``plans.matrix_digest``, and ``matrix_ref`` in ``problem_json``, so the version's
 content hash still covers it); the upgrade moves the existing versions' matrices out, the
