@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -539,7 +539,8 @@ def plan_day(
 def solve_day(data: CountyData, problem: RoutingProblem, scores: pd.DataFrame,
               timings: Mapping[str, float] | None = None, *,
               started: float | None = None, params: SolveParams | None = None,
-              held_back: Mapping[str, float] | None = None) -> DayPlan:
+              held_back: Mapping[str, float] | None = None,
+              solver: Callable[[RoutingProblem, SolveParams], Plan] | None = None) -> DayPlan:
     """Solve a built problem and verify the plan with the independent checker.
 
     Used by :func:`plan_day` and by re-optimisation in the app, which rebuilds the
@@ -560,6 +561,9 @@ def solve_day(data: CountyData, problem: RoutingProblem, scores: pd.DataFrame,
     held_back : mapping lead_id -> value, optional
         Leads not offered to the solver (see :mod:`countyreach.candidates`); the plan lists
         them among the leads left out, with their reason.
+    solver : callable, optional
+        ``(problem, params) -> plan``; default :func:`routing.solve` (a re-plan around the
+        stops already made passes its own).
 
     Returns
     -------
@@ -568,7 +572,7 @@ def solve_day(data: CountyData, problem: RoutingProblem, scores: pd.DataFrame,
     times = dict(timings or {})
     t = time.perf_counter()
     params = params or SolveParams()
-    plan = routing.solve(problem, params)
+    plan = (solver or routing.solve)(problem, params)
     plan = replace(plan, dropped=(*plan.dropped, *held_back_leads(
         problem, held_back or {}, data.skipped_leads)))
     times["solve_s"] = time.perf_counter() - t

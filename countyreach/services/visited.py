@@ -19,7 +19,6 @@ keep the same stops fixed.
 from __future__ import annotations
 
 import datetime as dt
-import time
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -29,8 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 import propensity
-import routing
-from countyreach.candidates import held_back_leads, offer_day
+from countyreach.candidates import offer_day
 from countyreach.dates import CHINA_TZ
 from countyreach.errors import DataWarning, InputError
 from countyreach.pipeline import (
@@ -288,27 +286,24 @@ class VisitedStops:
         if self.published is None or not (self.fixed or self.now_s is not None):
             return solve_day(data, problem, scores, timings, started=started, params=params,
                              held_back=held_back)
-        times = dict(timings or {})
-        t = time.perf_counter()
         # The visits made are history: the checker judges them as they were made, not
         # against data corrected since (and the saved problem says which they were).
         problem = replace(problem, visited_routes={
             oid: tuple(s.lead_id for s in stops) for oid, stops in self.fixed.items()})
-        plan = solve_around(problem, self.published, self.fixed, params, self.now_s)
-        if self.now_s is not None:
-            plan = replace(plan, meta={
+
+        published = self.published
+
+        def around(problem: RoutingProblem, params: SolveParams) -> Plan:
+            plan = solve_around(problem, published, self.fixed, params, self.now_s)
+            if self.now_s is None:
+                return plan
+            return replace(plan, meta={
                 **plan.meta, "replanned_at": hhmm(self.now_s),
                 # what the manager is told: whose stops stayed theirs without an outcome
                 "presumed_made": {oid: list(ids) for oid, ids in self.presumed.items()}})
-        plan = replace(plan, dropped=(*plan.dropped, *held_back_leads(
-            problem, held_back or {}, data.skipped_leads)))
-        times["solve_s"] = time.perf_counter() - t
-        plan, violations = routing.checked_plan(problem, plan)
-        times["total_s"] = time.perf_counter() - (t if started is None else started)
-        # as solve_day: the store keeps how long planning took with the plan
-        plan = replace(plan, solve_time_s=times["solve_s"],
-                       meta={**plan.meta, "planned_in_s": round(times["total_s"], 2)})
-        return DayPlan(data, problem, plan, tuple(violations), scores, times, params)
+
+        return solve_day(data, problem, scores, timings, started=started, params=params,
+                         held_back=held_back, solver=around)
 
     def changes(self, new: Plan) -> PlanChanges:
         """What ``new`` changes for officers against the published plan."""
