@@ -5,7 +5,7 @@ One ``streamlit run app.py`` server on a copy of the demo township with 45 offic
 (``COUNTYREACH_DATA`` comes first). On a desktop in English and on a phone in Chinese the
 manager keeps everyone, then names two who are off: the control stays one row of three
 choices, the two chips fit in one row, the page never scrolls sideways, and the page says
-how many work.
+how many work. The manager plans the day and picks one officer's route out of the map.
 
 Uses Debian's Chromium through Playwright, as ``tests/test_browser_app.py``; screenshots go to
 the artifacts folder (``$COUNTYREACH_ARTIFACTS`` or ``<tmp>/countyreach-artifacts``).
@@ -13,6 +13,7 @@ the artifacts folder (``$COUNTYREACH_ARTIFACTS`` or ``<tmp>/countyreach-artifact
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,7 +46,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     chromium()
     work = tmp_path_factory.mktemp("browser-team")
     county_with_team(work / "counties")
-    srv = AppServer(work, env={"COUNTYREACH_DATA": str(work / "counties")})
+    # early on a working day: the manager plans the whole day (after every shift has
+    # ended, today cannot be planned)
+    srv = AppServer(work, env={"COUNTYREACH_DATA": str(work / "counties"),
+                               "COUNTYREACH_CLOCK": "2026-11-24T07:30:00+08:00"})
     srv.start()
     try:
         yield srv
@@ -101,6 +105,42 @@ def test_the_manager_names_who_is_off_in_a_team_of_45(
         assert len(tops) == 1, tops  # both in one row
         assert page.evaluate(OVERFLOW_JS) <= 0
         shot(page, f"team-45-except-{lang}")
+    finally:
+        ctx.close()
+    assert not errors, errors
+
+
+@pytest.mark.parametrize(("viewport", "lang"), [(DESKTOP, "en"), (PHONE, "zh")],
+                         ids=["desktop-en", "phone-zh"])
+def test_the_manager_picks_one_route_out_of_a_team_of_45(
+        server: AppServer, browser: Any, accounts: list[str], viewport: dict[str, int],
+        lang: str) -> None:
+    """45 routes on one map are a tangle: the manager picks one officer's out, and the
+    legend under the map names that officer alone."""
+    from playwright.sync_api import expect
+
+    phone = viewport is PHONE
+    ctx = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        sign_in(page, server.url, "demo-manager", DEMO_PASSWORD, lang=lang)
+        page.locator(".st-key-plan button").click()
+        expect(page.get_by_text(t("checker_ok", lang))).to_be_visible(timeout=300_000)
+        idle(page)
+        legend = page.locator(".officer-legend > span")
+        busy = legend.count()
+        assert busy > 12, busy  # more routes than colours: the case this control is for
+        focus = page.locator(".st-key-map_focus")
+        expect(focus.get_by_role("combobox")).to_have_value(t("map_focus_all", lang, n=busy))
+        focus.click()
+        page.get_by_role("option", name=re.compile(r"^O07 ")).click()
+        idle(page)
+        expect(legend).to_have_count(1)
+        expect(legend).to_contain_text("O07")
+        assert page.evaluate(OVERFLOW_JS) <= 0
+        shot(page, f"team-45-one-route-{lang}")
     finally:
         ctx.close()
     assert not errors, errors

@@ -256,7 +256,7 @@ def officer_legend_html(names: Mapping[str, str], colours: Mapping[str, list[int
         parts.append(f'<span style="white-space:nowrap"><span style="display:inline-block;'
                      f'width:14px;height:6px;background:rgb({r},{g},{b});margin:0 4px 2px 10px">'
                      f"</span>{html.escape(oid)} {html.escape(name)}</span>")
-    return " ".join(parts)
+    return '<div class="officer-legend">' + " ".join(parts) + "</div>"
 
 
 def route_paths(legs: Sequence[Mapping[str, Any]], colours: Mapping[str, list[int]],
