@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from geo.types import Location, TravelMatrix
-from routing import SolveParams, check_plan, solve
+from routing import PlanStatus, SolveParams, check_plan, solve
 from routing.problem import (
     ConstraintMode,
     Depot,
@@ -93,3 +93,69 @@ def test_a_day_pyvrp_models_exactly_keeps_its_start_to_a_larger_size() -> None:
         assert check_plan(p, plan) == []
         assert ("pyvrp_skipped_large_day" in plan.meta) is skipped
         assert ("pyvrp_start" in plan.meta) is not skipped
+
+
+# The solve's wall clock: what is kept after the search, decided from the day's size.
+
+def test_the_time_kept_after_the_search_grows_with_the_leads_and_the_routes_open() -> None:
+    from routing.budget import Clock
+
+    def kept(n: int, caps: tuple[int | None, ...], visits: list[int] | None = None,
+             balancing: bool = False) -> float:
+        # A clock read at once: contention is 1 until the solve has run a while.
+        return Clock(10.0, n, caps, balancing).reserve_s(visits)
+
+    uncapped = (None,) * 45
+    assert kept(1000, uncapped) < kept(4000, uncapped)
+    assert kept(4000, (None,) * 10) < kept(4000, uncapped)
+    # Every day at its cap: the passes after the search never look at a full route.
+    assert kept(4000, (12,) * 45, [12] * 45) < kept(4000, (12,) * 45, [11] * 45)
+    # Before there is a plan, capped days are taken to fill up when the candidates are many
+    # times what the caps allow, and to stay open when they are not.
+    assert Clock(10.0, 4000, (12,) * 45, False).open_routes() == 0
+    assert Clock(10.0, 100, (12,) * 45, False).open_routes() == 45
+    assert Clock(10.0, 4000, (12, None), False).open_routes() == 1
+
+
+def test_a_balanced_day_keeps_the_balance_its_share_after_the_plans_own_work() -> None:
+    from routing.budget import Clock
+
+    small = Clock(10.0, 184, (12,) * 6, True)
+    assert small.reserve_s() > small.after_s(small.open_routes(), 3)
+    assert small.reserve_s() <= 0.25 * 10.0 + 1e-9
+    # A day whose own work after the search is longer than the balance's share keeps that
+    # work and no balance time.
+    big = Clock(1.0, 20_000, (None,) * 100, True)
+    assert big.reserve_s() == big.after_s(100, 3)
+    # The balance ends in time for the two passes after it.
+    assert big.balance_end_s([5] * 100) == big.end_s - big.after_s(100, 2)
+
+
+def test_a_clock_refuses_a_time_limit_that_is_not_positive() -> None:
+    from routing.budget import Clock
+    from routing.errors import ProblemError
+
+    with pytest.raises(ProblemError):
+        Clock(0.0, 10, (None,), False)
+    assert 1.0 <= Clock(1.0, 10, (None,), False).contention() <= 3.0
+
+
+def test_pyvrp_and_the_local_search_run_only_when_their_setup_fits_their_share() -> None:
+    from routing.budget import polish_s, pyvrp_setup_skip
+
+    assert pyvrp_setup_skip(200, 5.0, 1.0) is None
+    assert pyvrp_setup_skip(3000, 6.0, 1.0) is not None  # ~2.7 s of setup, not stoppable
+    assert pyvrp_setup_skip(600, 1.0, 1.0) is None
+    assert pyvrp_setup_skip(600, 1.0, 3.0) is not None  # a core shared three ways
+    assert polish_s(4400, 7.0, 0.02, 1.0) is None  # ~0.9 s to set up of 7 s left
+    kept = polish_s(1000, 7.0, 0.02, 1.0)
+    assert kept is not None and kept > 0.02 * 7.0
+
+
+def test_a_large_day_with_a_tiny_time_limit_still_returns_a_checked_plan() -> None:
+    p = team_day(320, 20, seed=3)
+    plan = solve(p, SolveParams(time_limit_s=0.05, workers=1))
+    assert check_plan(p, plan) == []
+    assert plan.status in (PlanStatus.FEASIBLE, PlanStatus.TIMEOUT)
+    assert plan.meta.get("reserve_ms", 0) >= 0 and plan.meta.get("after_search_ms", 0) >= 0
+    assert len(plan.routes) == 20
