@@ -71,17 +71,22 @@ _MODEL_S_PER_NODE2_OWN_COST = 8e-8
 #: three).
 _BALANCE_SHARE = 0.25
 _BALANCE_S_PER_LEAD = 0.005
-#: The plan's work after the search, in three passes over the leads left out (putting back
-#: those whose visit pays; on a balanced day again after the balance; a reason for each),
-#: per candidate and per candidate and route that may still take a visit (a route at its
-#: officer's visit cap is never looked at: :func:`routing.reasons.insert_profitable`).
-#: Measured on one core shared at load ~3 (2026-12-06, ``bench/bench_budget.py``'s days):
-#: 45 officers over 4,322 candidates 0.13 s with every day at its cap, and with the caps
-#: taken away 0.35 s a pass for 3,573 leads left on 45 open routes (2.2 us a lead and
-#: route) besides 2.3-2.7 s putting back leads after a search cut short; 10 officers over
-#: 1,002 candidates with no caps 0.12 s. Without balancing the second pass is not made.
-_AFTER_S_PER_LEAD = 2e-5
-_AFTER_S_PER_LEAD_ROUTE = 8e-6
+#: The plan's work after the search, in up to three passes over the leads left out
+#: (putting back those whose visit pays; on a balanced day again after the balance; a
+#: reason for each), per left-out lead and pass: a lead no route may take (every route at
+#: its officer's visit cap, or excluded by the hard rules) is dismissed at once
+#: (:func:`routing.reasons.insert_profitable`); while any route may take a visit, the
+#: cheapest insertion is looked for, per lead and per open route. Measured on one core
+#: shared at load ~3-4 (2026-12-06, ``bench/bench_budget.py``'s days): every day at its cap,
+#: 45 officers, 3,782 leads left: 7 us a lead and pass; no caps, 45 officers, 3,573 leads
+#: left: 100-125 us; no caps, 10 officers, 818 left: 61-85 us. Each lead put back costs
+#: more (its route is screened again against every lead left, ~7 ms at 3,600 left): after
+#: a search cut short on 45 uncapped officers, putting back ~400 leads took 2.3-2.9 s.
+#: That is not estimated: taking the room the start leaves as leads to put back reserved
+#: 15 s of a 10 s limit there, and the search that would have filled the room never ran.
+_AFTER_S_PER_LEAD = 7e-6
+_AFTER_S_PER_OPEN_LEAD = 5e-5
+_AFTER_S_PER_LEAD_ROUTE = 1e-6
 _AFTER_MIN_S = 0.02
 #: PyVRP's setup (the neighbourhoods, then a descent from a random solution; it looks at its
 #: stopping criterion only after them) per squared client, measured on one core: 0.03 s for
@@ -285,6 +290,9 @@ class Clock:
         Each officer's visit cap (None: none), in the problem's officer order.
     balancing : bool
         Whether the team's working hours are balanced after the search.
+    expected_visits : float or None
+        About how many visits the day holds (before there is a plan, the leads left out
+        are taken to be the rest); None: every candidate is taken to be left out.
     start_s, start_cpu_s : float
         ``time.perf_counter()`` and ``time.process_time()`` when the solve started.
     """
@@ -293,6 +301,7 @@ class Clock:
     n_candidates: int
     visit_caps: tuple[int | None, ...]
     balancing: bool
+    expected_visits: float | None = None
     start_s: float = field(default_factory=time.perf_counter)
     start_cpu_s: float = field(default_factory=time.process_time)
 
@@ -330,14 +339,26 @@ class Clock:
             return len(caps) - (len(capped) if full else 0)
         return sum(1 for cap, n in zip(caps, visits, strict=True) if cap is None or n < cap)
 
-    def after_s(self, open_routes: int, passes: int = 3) -> float:
+    def left_out(self, visits: Sequence[int] | None = None) -> float:
+        """Leads left out after the search: the candidates not visited with ``visits`` per
+        officer, or before there is a plan those beyond the visits the day holds."""
+        if visits is not None:
+            return max(0.0, self.n_candidates - sum(visits))
+        if self.expected_visits is None:
+            return float(self.n_candidates)
+        return max(0.0, self.n_candidates - self.expected_visits)
+
+    def after_s(self, open_routes: int, passes: int = 3, left_out: float | None = None
+                ) -> float:
         """Seconds the plan's work after the search is estimated to take: ``passes`` passes
-        over the left-out leads (see :data:`_AFTER_S_PER_LEAD`) with ``open_routes`` routes
-        that may still take a visit, kept above what was measured and scaled by
-        :meth:`contention`."""
-        per_lead_s = _AFTER_S_PER_LEAD + _AFTER_S_PER_LEAD_ROUTE * open_routes
-        return (_SAFETY * self.contention()
-                * (_AFTER_MIN_S + self.n_candidates * per_lead_s * passes / 3))
+        over ``left_out`` leads (default: :meth:`left_out`) with ``open_routes`` routes that
+        may still take a visit (see :data:`_AFTER_S_PER_LEAD`), kept above what was measured
+        and scaled by :meth:`contention`."""
+        n = self.left_out() if left_out is None else left_out
+        per_lead_s = _AFTER_S_PER_LEAD + (
+            _AFTER_S_PER_OPEN_LEAD + _AFTER_S_PER_LEAD_ROUTE * open_routes if open_routes
+            else 0.0)
+        return _SAFETY * self.contention() * (_AFTER_MIN_S + n * per_lead_s * passes)
 
     def reserve_s(self, visits: Sequence[int] | None = None) -> float:
         """Seconds kept after the search: the plan's work (:meth:`after_s`) and, on a balanced
@@ -354,7 +375,8 @@ class Clock:
         -------
         float
         """
-        after = self.after_s(self.open_routes(visits), 3 if self.balancing else 2)
+        after = self.after_s(self.open_routes(visits), 3 if self.balancing else 2,
+                             self.left_out(visits))
         if not self.balancing:
             return after
         return after + max(0.0, min(_BALANCE_SHARE * self.time_limit_s - after,
@@ -368,4 +390,4 @@ class Clock:
     def balance_end_s(self, visits: Sequence[int]) -> float:
         """The instant the balance ends: the time left then covers the passes after it
         (free visits put back, explanations) with ``visits`` per officer."""
-        return self.end_s - self.after_s(self.open_routes(visits), 2)
+        return self.end_s - self.after_s(self.open_routes(visits), 2, self.left_out(visits))

@@ -178,10 +178,10 @@ def _solve_free(problem: RoutingProblem, params: SolveParams) -> Plan:
         else:
             candidates.append(ld)
 
-    searched, _held_back = _promising(problem, candidates)
+    searched, _held_back, capacity = _promising(problem, candidates)
     balancing = (rules.balance > 0 and len(officers) >= 2 and not problem.reference_routes)
     clock = Clock(params.time_limit_s, len(candidates),
-                  tuple(o.max_visits for o in officers), balancing, t0, cpu0)
+                  tuple(o.max_visits for o in officers), balancing, capacity, t0, cpu0)
     stats: dict[str, int] = {}
     routes_orders = _search(problem, searched, candidates, clock, params, stats)
     if routes_orders is None:
@@ -224,8 +224,9 @@ def _capacity(problem: RoutingProblem, candidates: Sequence[Lead], *, caps: bool
 
 
 def _promising(problem: RoutingProblem, candidates: Sequence[Lead]
-               ) -> tuple[list[Lead], list[Lead]]:
-    """Split candidates into the ones the search sees and the ones held back.
+               ) -> tuple[list[Lead], list[Lead], float | None]:
+    """Split candidates into the ones the search sees and the ones held back, with the
+    visits the day holds (:func:`_capacity`) where that was needed (None on a small day).
 
     A day of ``k`` officers can make only so many visits; when candidates outnumber
     :data:`_PRUNE_FACTOR` times that capacity, the search gets the most promising ones:
@@ -235,11 +236,11 @@ def _promising(problem: RoutingProblem, candidates: Sequence[Lead]
     """
     n = len(candidates)
     if n <= _PRUNE_MIN:
-        return list(candidates), []
+        return list(candidates), [], None
     capacity, service, near = _capacity(problem, candidates)
     keep_n = int(_PRUNE_FACTOR * capacity)
     if n <= max(keep_n, _PRUNE_MIN):
-        return list(candidates), []
+        return list(candidates), [], capacity
     value = np.array([ld.value_yuan for ld in candidates])
     score = value / (service + near + 60.0)
     pinned = np.array([ld.pinned_officer_id is not None for ld in candidates])
@@ -249,7 +250,7 @@ def _promising(problem: RoutingProblem, candidates: Sequence[Lead]
     held = [ld for i, ld in enumerate(candidates) if i not in keep]
     log.info("searching %d of %d candidates (capacity ~%.0f visits)", len(searched), n,
              capacity)
-    return searched, held
+    return searched, held, capacity
 
 
 def _pyvrp_start(problem: RoutingProblem, offered: Sequence[Lead], candidates: Sequence[Lead],

@@ -9,11 +9,15 @@ as on the product's days; every plan goes through the independent checker.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
 from geo.types import Location, TravelMatrix
 from routing import PlanStatus, SolveParams, check_plan, solve
+from routing.budget import Clock, polish_s, pyvrp_setup_skip
+from routing.errors import ProblemError
 from routing.problem import (
     ConstraintMode,
     Depot,
@@ -97,43 +101,47 @@ def test_a_day_pyvrp_models_exactly_keeps_its_start_to_a_larger_size() -> None:
 
 # The solve's wall clock: what is kept after the search, decided from the day's size.
 
-def test_the_time_kept_after_the_search_grows_with_the_leads_and_the_routes_open() -> None:
-    from routing.budget import Clock
+def clock(n: int, caps: tuple[int | None, ...], balancing: bool = False,
+          expected_visits: float | None = None, time_limit_s: float = 10.0) -> Clock:
+    # A solve that has not begun reads no contention, so the decisions below depend on the
+    # sizes alone, never on how busy the test machine is.
+    return Clock(time_limit_s, n, caps, balancing, expected_visits,
+                 start_s=time.perf_counter() + 3600)
 
-    def kept(n: int, caps: tuple[int | None, ...], visits: list[int] | None = None,
-             balancing: bool = False) -> float:
-        # A clock read at once: contention is 1 until the solve has run a while.
-        return Clock(10.0, n, caps, balancing).reserve_s(visits)
 
+def test_the_time_kept_after_the_search_grows_with_the_leads_left_and_the_routes_open(
+        ) -> None:
     uncapped = (None,) * 45
-    assert kept(1000, uncapped) < kept(4000, uncapped)
-    assert kept(4000, (None,) * 10) < kept(4000, uncapped)
+    assert clock(1000, uncapped).reserve_s() < clock(4000, uncapped).reserve_s()
+    assert clock(4000, (None,) * 10).reserve_s() < clock(4000, uncapped).reserve_s()
     # Every day at its cap: the passes after the search never look at a full route.
-    assert kept(4000, (12,) * 45, [12] * 45) < kept(4000, (12,) * 45, [11] * 45)
+    capped = clock(4000, (12,) * 45)
+    assert capped.reserve_s([12] * 45) < capped.reserve_s([11] * 45)
+    # Only leads left out cost work: a day expected to visit them all keeps next to nothing.
+    assert clock(1000, (None,) * 250, expected_visits=2000.0).reserve_s() < (
+        clock(1000, (None,) * 250).reserve_s() / 10)
+    assert clock(1000, uncapped).reserve_s([22] * 45) < clock(1000, uncapped).reserve_s(
+        [2] * 45)
     # Before there is a plan, capped days are taken to fill up when the candidates are many
     # times what the caps allow, and to stay open when they are not.
-    assert Clock(10.0, 4000, (12,) * 45, False).open_routes() == 0
-    assert Clock(10.0, 100, (12,) * 45, False).open_routes() == 45
-    assert Clock(10.0, 4000, (12, None), False).open_routes() == 1
+    assert clock(4000, (12,) * 45).open_routes() == 0
+    assert clock(100, (12,) * 45).open_routes() == 45
+    assert clock(4000, (12, None)).open_routes() == 1
 
 
 def test_a_balanced_day_keeps_the_balance_its_share_after_the_plans_own_work() -> None:
-    from routing.budget import Clock
-
-    small = Clock(10.0, 184, (12,) * 6, True)
+    small = clock(184, (12,) * 6, balancing=True)
     assert small.reserve_s() > small.after_s(small.open_routes(), 3)
     assert small.reserve_s() <= 0.25 * 10.0 + 1e-9
     # A day whose own work after the search is longer than the balance's share keeps that
     # work and no balance time.
-    big = Clock(1.0, 20_000, (None,) * 100, True)
+    big = clock(20_000, (None,) * 100, balancing=True, time_limit_s=1.0)
     assert big.reserve_s() == big.after_s(100, 3)
-    # The balance ends in time for the two passes after it.
-    assert big.balance_end_s([5] * 100) == big.end_s - big.after_s(100, 2)
+    # The balance ends in time for the two passes after it, over the leads still left.
+    assert big.balance_end_s([5] * 100) == big.end_s - big.after_s(100, 2, 19_500)
 
 
 def test_a_clock_refuses_a_time_limit_that_is_not_positive() -> None:
-    from routing.budget import Clock
-    from routing.errors import ProblemError
 
     with pytest.raises(ProblemError):
         Clock(0.0, 10, (None,), False)
@@ -141,8 +149,6 @@ def test_a_clock_refuses_a_time_limit_that_is_not_positive() -> None:
 
 
 def test_pyvrp_and_the_local_search_run_only_when_their_setup_fits_their_share() -> None:
-    from routing.budget import polish_s, pyvrp_setup_skip
-
     assert pyvrp_setup_skip(200, 5.0, 1.0) is None
     assert pyvrp_setup_skip(3000, 6.0, 1.0) is not None  # ~2.7 s of setup, not stoppable
     assert pyvrp_setup_skip(600, 1.0, 1.0) is None
