@@ -197,10 +197,13 @@ def main() -> None:
 def _table(rows: list[dict[str, Any]]) -> None:
     """Means over seeds; ``of best`` is the objective over the day's best mean in the run."""
     print("\nobjective = value - driving cost - soft-rule penalties (yuan); a run the checker "
-          "refuses or that fails counts as failed and is left out of the means")
+          "refuses or that fails counts as failed and is left out of the means; wall s: "
+          "solve() in the child, mean; over s: the worst run's wall time past the limit; "
+          "after s: the plan's work after the search, mean (nan: not reported)")
     print(f"{'day':>9} {'budget':>6} {'variant':>10} {'runs':>4} {'objective':>9} "
           f"{'[min-max]':>17} {'of best':>7} {'value':>8} {'visits':>6} {'drive h':>7} "
-          f"{'wall s':>6} {'load':>4} {'pyvrp':>5} {'whole':>5} {'steps':>5} {'failed':>6}")
+          f"{'wall s':>6} {'over s':>6} {'after s':>7} {'load':>4} {'pyvrp':>5} {'whole':>5} "
+          f"{'steps':>5} {'failed':>6}")
     keys = dict.fromkeys((r["day"], r["budget_s"], r["variant"]) for r in rows)
     best: dict[str, float] = {}
     good_of: dict[tuple[str, float, str], list[dict[str, Any]]] = {}
@@ -227,10 +230,16 @@ def _table(rows: list[dict[str, Any]]) -> None:
         objs = [r["objective"] for r in good] or [float("nan")]
         steps = statistics.fmean(r["meta"].get("improvement_steps", 0) for r in good
                                  ) if good else float("nan")
+        # The worst run's wall time past the limit, and the plan's work after the search
+        # (timed by the solver where it reports it).
+        over = max((r["wall_s"] - budget for r in good), default=float("nan"))
+        after = statistics.fmean(r["meta"].get("after_search_ms", float("nan")) / 1000
+                                 for r in good) if good else float("nan")
         print(f"{day:>9} {budget:>6g} {variant:>10} {len(runs):>4} {mean('objective'):>9,.0f} "
               f"{f'[{min(objs):,.0f}-{max(objs):,.0f}]':>17} "
               f"{mean('objective') / best.get(day, float('nan')):>7.3f} {mean('value'):>8,.0f} "
               f"{mean('visits'):>6.1f} {mean('drive_h'):>7.1f} {mean('wall_s'):>6.1f} "
+              f"{over:>6.2f} {after:>7.2f} "
               f"{mean('load_1m'):>4.1f} {ran('pyvrp_start'):>5} {ran('whole'):>5} "
               f"{steps:>5.1f} {len(runs) - len(good):>6}")
 

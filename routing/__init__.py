@@ -8,7 +8,11 @@ exception). Errors are :mod:`routing.errors`.
 Modules, from the entry point down:
 
 * :mod:`routing.solver` — :func:`solve` (``solve(problem, params) -> Plan``): candidates
-  and their pruning, the starting routes, the timing of the final orders, drop reasons;
+  and their pruning, the starting routes, the search's phases;
+* :mod:`routing.finish` — the plan from the search's orders: timing, leads put back,
+  balance, drop reasons;
+* :mod:`routing.budget` — which phases a day's size leaves room for, and the solve's
+  wall clock (:class:`routing.budget.Clock`: the time kept after the search);
 * :mod:`routing.lns` — the large-neighbourhood search: steps over a few officers, route
   closing, worker processes, fixed-step (reproducible) and anytime improvement, mixed with
   the ruin-and-recreate steps of :mod:`routing.ils`;

@@ -19,7 +19,7 @@ starts). :func:`spread` reports the spread that the plan's ``meta`` carries.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -170,10 +170,11 @@ def _key(hours: Sequence[float]) -> tuple[float, float]:
     return (max(busy) - min(busy), sum((h - mean) ** 2 for h in busy))
 
 
-def _moves(day: _Day, hi: int, lo: int) -> list[tuple[dict[int, Route], Lead | None,
-                                                      Lead | None]]:
+def _moves(day: _Day, hi: int, lo: int, late: Callable[[], bool]
+           ) -> list[tuple[dict[int, Route], Lead | None, Lead | None]] | None:
     """Candidate moves: new routes by position, a lead leaving the unvisited pool, one
-    joining it."""
+    joining it; None when ``late()`` turns true before they are all found (the round is
+    then not made: a move is only chosen among all of a round's)."""
     out: list[tuple[dict[int, Route], Lead | None, Lead | None]] = []
     n = len(day.routes)
     officer = [day.officers[r.officer_id] for r in day.routes]
@@ -196,6 +197,8 @@ def _moves(day: _Day, hi: int, lo: int) -> list[tuple[dict[int, Route], Lead | N
     for src in (hi, *(k for k in range(n) if k != hi)):
         # Visits leave the longest day (to anyone) or join the shortest (from anyone).
         for x in seqs[src]:
+            if late():
+                return None
             if x.pinned_officer_id is not None:
                 continue
             dsts = near_routes(x, src) if src == hi else [lo]
@@ -215,6 +218,8 @@ def _moves(day: _Day, hi: int, lo: int) -> list[tuple[dict[int, Route], Lead | N
                   if y.pinned_officer_id is None]
         owner = {y.lead_id: k for k in range(n) if k != a for y in seqs[k]}
         for x in seqs[a]:
+            if late():
+                return None
             if x.pinned_officer_id is not None:
                 continue
             base_a = [y for y in seqs[a] if y is not x]
@@ -255,8 +260,11 @@ def balance_routes(problem: RoutingProblem, routes: Sequence[Route], left: Seque
     left : sequence of Lead
         Candidates not visited (a short day may take one of them).
     deadline : float, optional
-        ``time.perf_counter()`` after which no new round starts; None: rounds are bounded by
-        count only (reproducible plans).
+        ``time.perf_counter()`` by which the balance ends: a round starts only if the
+        longest round so far would end by then, and a round still looking for its moves
+        then is not made (a round on ten officers over 1,000 leads with no visit caps took
+        up to 3 s, which checking the clock only between rounds overran). None: rounds are
+        bounded by count only (reproducible plans).
 
     Returns
     -------
@@ -267,8 +275,14 @@ def balance_routes(problem: RoutingProblem, routes: Sequence[Route], left: Seque
     start_value = day.value()
     gross = sum(r.value_yuan for r in routes)
     floor = start_value - problem.rules.balance * gross
+    longest_s = 0.0
+
+    def late() -> bool:
+        return deadline is not None and time.perf_counter() >= deadline
+
     for _ in range(_MAX_ROUNDS):
-        if deadline is not None and time.perf_counter() >= deadline:
+        began = time.perf_counter()
+        if deadline is not None and began + longest_s >= deadline:
             break
         hours = [_hours_s(r) for r in day.routes]
         busy = [k for k, h in enumerate(hours) if h > 0]
@@ -282,7 +296,10 @@ def balance_routes(problem: RoutingProblem, routes: Sequence[Route], left: Seque
         value_now = day.value()
         best: tuple[tuple[float, ...], dict[int, Route], Lead | None,
                     Lead | None] | None = None
-        for changed, taken, freed in _moves(day, hi, lo):
+        moves = _moves(day, hi, lo, late)
+        if moves is None:
+            break
+        for changed, taken, freed in moves:
             trial = list(hours)
             for k, r in changed.items():
                 trial[k] = _hours_s(r)
@@ -311,6 +328,7 @@ def balance_routes(problem: RoutingProblem, routes: Sequence[Route], left: Seque
             day.left = [x for x in day.left if x is not taken]
         if freed is not None:
             day.left.append(freed)
+        longest_s = max(longest_s, time.perf_counter() - began)
     return day.routes, day.left, start_value - day.value()
 
 

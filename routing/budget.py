@@ -7,19 +7,33 @@ whole 10 s budget (the whole-day search alone ran 112 s, finding nothing), leavi
 improvement of :mod:`routing.lns` no time. Such days are planned from greedy starts
 improved by :mod:`routing.lns`; the plan's meta says which phase was skipped
 (``pyvrp_skipped_large_day``, ``whole_day_search_skipped``). Measured in
-``bench/bench_budget.py``. Also here: the time kept after the search for the plan itself
-(:func:`plan_reserve_s`).
+``bench/bench_budget.py``.
+
+Also here: the solve's wall clock (:class:`Clock`). The plan returns within its time limit
+plus a small slack because the work the search cannot stop in the middle of is estimated
+from the day's size and kept out of the search's time: the plan's work after the search
+(putting back left-out leads whose visit pays, balancing, explaining every lead left out:
+:meth:`Clock.after_s`), PyVRP's setup (:func:`pyvrp_setup_s`, before its first look at
+its stopping criterion) and the whole-day local search's setup (:func:`polish_setup_s`).
+Estimates are per lead and officer, measured on one core, and scaled by how much of the
+wall time the solve has had the core for so far (:meth:`Clock.contention`: another
+process on the same core makes everything slower, the time limit does not stretch).
 """
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
+from routing.errors import ProblemError
 from routing.problem import Lead, RoutingProblem
 from routing.reasons import rule_matrices
 
-__all__ = ["PLAN_S_PER_LEAD", "plan_reserve_s", "pyvrp_too_large", "whole_day_model_s",
-           "whole_day_skip"]
+__all__ = ["Clock", "polish_s", "polish_setup_s", "pyvrp_setup_s", "pyvrp_setup_skip",
+           "pyvrp_too_large",
+           "whole_day_model_s", "whole_day_skip"]
 
 #: PyVRP proposes no start when the searched leads times the officers exceed this many per
 #: second of the time limit on a day it models only under a relaxation (soft skills or
@@ -50,11 +64,52 @@ _WHOLE_DAY_SETUP_S = 2e-5
 #: 112 s on a 0.3 s share, both finding nothing.
 _MODEL_S_PER_NODE2 = 3e-7
 _MODEL_S_PER_NODE2_OWN_COST = 8e-8
-#: Time kept after the search (see :func:`plan_reserve_s`).
+#: Balancing the team's hours after the search uses whatever time it is given (seconds on
+#: the demo county): it gets at most this share of the limit, less the plan's work after
+#: the search, and 5 ms a candidate (on the demo's 400 candidates, 3 ms left the balance
+#: ~0.5 s on a busy machine, which ended it with the hours still 1.4 : 1 in one run in
+#: three).
 _BALANCE_SHARE = 0.25
 _BALANCE_S_PER_LEAD = 0.005
-_PLAN_MIN_S = 0.02
-PLAN_S_PER_LEAD = 0.00015
+#: The plan's work after the search, in up to three passes over the leads left out
+#: (putting back those whose visit pays; on a balanced day again after the balance; a
+#: reason for each), per left-out lead and pass: a lead no route may take (every route at
+#: its officer's visit cap, or excluded by the hard rules) is dismissed at once
+#: (:func:`routing.reasons.insert_profitable`); while any route may take a visit, the
+#: cheapest insertion is looked for, per lead and per open route. Measured on one core
+#: shared at load ~3-4 (2026-12-06, ``bench/bench_budget.py``'s days): every day at its cap,
+#: 45 officers, 3,782 leads left: 7 us a lead and pass; no caps, 45 officers, 3,573 leads
+#: left: 100-125 us; no caps, 10 officers, 818 left: 61-85 us. Each lead put back costs
+#: more (its route is screened again against every lead left, ~7 ms at 3,600 left): after
+#: a search cut short on 45 uncapped officers, putting back ~400 leads took 2.3-2.9 s.
+#: That is not estimated: taking the room the start leaves as leads to put back reserved
+#: 15 s of a 10 s limit there, and the search that would have filled the room never ran.
+_AFTER_S_PER_LEAD = 7e-6
+_AFTER_S_PER_OPEN_LEAD = 5e-5
+_AFTER_S_PER_LEAD_ROUTE = 1e-6
+_AFTER_MIN_S = 0.02
+#: PyVRP's setup (the neighbourhoods, then a descent from a random solution; it looks at its
+#: stopping criterion only after them) per squared client, measured on one core: 0.03 s for
+#: 182 clients, 0.14 s for 646, 0.5 s for 1,302, 2.4 s for 2,928 (the bench's days).
+_PYVRP_SETUP_S_PER_CLIENT2 = 3e-7
+#: PyVRP proposes no start when its setup would take more than this share of its budget: it
+#: could then not be stopped in time on a machine this many times slower than estimated.
+_PYVRP_MAX_SETUP_SHARE = 0.25
+#: The whole-day local search's setup (the day's matrix and each lead's nearest leads) per
+#: squared node: 0.74-0.87 s for 4,412 nodes (45 officers, 4,322 candidates), run before its
+#: first look at the clock; it is skipped when that is more than this share of the time left.
+_POLISH_SETUP_S_PER_NODE2 = 4.5e-8
+_POLISH_MAX_SETUP_SHARE = 0.05
+#: Before the search, a capped officer is taken to end the day at the cap when the
+#: candidates are at least this many times the visits all caps allow (bench_budget's days
+#: have 1.4-8 times: every capped day ended full).
+_FULL_DAY_FACTOR = 1.5
+#: Estimates are kept this much above what was measured.
+_SAFETY = 1.25
+#: How much slower than measured the solve is taken to run at most (see Clock.contention).
+_MAX_CONTENTION = 3.0
+#: Contention is measured once the solve has run this long (a shorter window is noise).
+_CONTENTION_MIN_S = 0.05
 
 
 def pyvrp_too_large(n_searched: int, n_officers: int, time_limit_s: float,
@@ -144,34 +199,195 @@ def whole_day_skip(problem: RoutingProblem, searched: Sequence[Lead], n_visits: 
     return None
 
 
-def plan_reserve_s(time_limit_s: float, n_candidates: int, balancing: bool) -> float:
-    """Seconds kept after the search for the plan: timing, re-insertion, explanations and,
-    on a team's day, balancing.
-
-    Re-inserting and explaining left-out leads takes ~0.05-0.1 ms a candidate (measured on
-    field days of 10 officers at N = 1000 and 2000, and on PCVRPTW days of 100 officers and
-    1,000 leads, where screening positions by the routes' time bounds and routes by their
-    cheapest detour took it from 1.2 s to 0.1 s; see :mod:`routing.reasons`); more than that
-    is kept, for a busy machine. Balancing uses whatever time it is given (seconds on the demo
-    county), so a team's day keeps a quarter of the limit at most, 5 ms a candidate (on the
-    demo's 400 candidates, 3 ms left the balance ~0.5 s on a busy machine, which ended it
-    with the hours still 1.4 : 1 in one run in three).
+def pyvrp_setup_s(n_clients: int) -> float:
+    """About how long PyVRP takes before it first looks at its stopping criterion.
 
     Parameters
     ----------
-    time_limit_s : float
-        The solve's time limit.
-    n_candidates : int
-        Candidates of the day (after leads ruled out alone).
-    balancing : bool
-        Whether the team's working hours are balanced after the search.
+    n_clients : int
+        Leads PyVRP is offered.
 
     Returns
     -------
     float
-        Seconds.
+        Seconds on one uncontended core.
     """
-    if balancing:
-        return min(_BALANCE_SHARE * time_limit_s, _BALANCE_S_PER_LEAD * n_candidates)
-    return min(_BALANCE_SHARE * time_limit_s,
-               _PLAN_MIN_S + PLAN_S_PER_LEAD * n_candidates)
+    return _PYVRP_SETUP_S_PER_CLIENT2 * n_clients * n_clients
+
+
+def pyvrp_setup_skip(n_clients: int, budget_s: float, contention: float) -> str | None:
+    """Why PyVRP's start is not run in ``budget_s`` (its setup could overrun it), or None.
+
+    PyVRP's stopping criterion is a wall-clock instant, looked at between iterations; its
+    setup cannot be stopped, so it only runs when the setup is estimated to take at most
+    :data:`_PYVRP_MAX_SETUP_SHARE` of its budget.
+
+    Parameters
+    ----------
+    n_clients : int
+        Leads PyVRP would be offered.
+    budget_s : float
+        Seconds until PyVRP's share ends.
+    contention : float
+        :meth:`Clock.contention`.
+
+    Returns
+    -------
+    str or None
+        The reason, for the log.
+    """
+    setup_s = _SAFETY * contention * pyvrp_setup_s(n_clients)
+    if setup_s <= _PYVRP_MAX_SETUP_SHARE * budget_s:
+        return None
+    return (f"its setup over {n_clients} leads would take ~{setup_s:.1f} s of its "
+            f"{max(budget_s, 0.0):.1f} s")
+
+
+def polish_setup_s(n_nodes: int) -> float:
+    """About how long the whole-day local search (:func:`routing.polish.polish`) takes to set
+    up over ``n_nodes`` matrix nodes (candidates, two per officer), on one core."""
+    return _POLISH_SETUP_S_PER_NODE2 * n_nodes * n_nodes
+
+
+def polish_s(n_nodes: int, left_s: float, share: float, contention: float) -> float | None:
+    """Seconds to keep for the whole-day local search out of ``left_s``, or None to skip it.
+
+    It gets ``share`` of the time left plus its setup (which it runs before looking at the
+    clock), unless the setup alone is more than :data:`_POLISH_MAX_SETUP_SHARE` of it.
+
+    Parameters
+    ----------
+    n_nodes : int
+        Candidates plus two per officer.
+    left_s : float
+        Seconds left for the improvement and the local search.
+    share : float
+        The local search's share of ``left_s``.
+    contention : float
+        :meth:`Clock.contention`.
+
+    Returns
+    -------
+    float or None
+    """
+    setup_s = _SAFETY * contention * polish_setup_s(n_nodes)
+    if setup_s > _POLISH_MAX_SETUP_SHARE * left_s:
+        return None
+    return share * left_s + setup_s
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A solve's time limit on the wall clock, and the time kept for the plan after the search.
+
+    Parameters
+    ----------
+    time_limit_s : float
+        The solve's time limit (positive).
+    n_candidates : int
+        Candidates of the day (after the leads ruled out alone).
+    visit_caps : tuple of int or None
+        Each officer's visit cap (None: none), in the problem's officer order.
+    balancing : bool
+        Whether the team's working hours are balanced after the search.
+    expected_visits : float or None
+        About how many visits the day holds (before there is a plan, the leads left out
+        are taken to be the rest); None: every candidate is taken to be left out.
+    start_s, start_cpu_s : float
+        ``time.perf_counter()`` and ``time.process_time()`` when the solve started.
+    """
+
+    time_limit_s: float
+    n_candidates: int
+    visit_caps: tuple[int | None, ...]
+    balancing: bool
+    expected_visits: float | None = None
+    start_s: float = field(default_factory=time.perf_counter)
+    start_cpu_s: float = field(default_factory=time.process_time)
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.time_limit_s) and self.time_limit_s > 0):
+            raise ProblemError("time limit must be positive", field="time_limit_s")
+        if self.n_candidates < 0:
+            raise ProblemError("candidates cannot be negative", field="n_candidates")
+
+    @property
+    def end_s(self) -> float:
+        """The ``time.perf_counter()`` instant the time limit ends."""
+        return self.start_s + self.time_limit_s
+
+    def contention(self) -> float:
+        """How much slower than on a core of its own the solve has run so far: wall over CPU
+        seconds since it started (2 when another process shares the core), between 1 and
+        :data:`_MAX_CONTENTION`; 1 before :data:`_CONTENTION_MIN_S`. With worker processes
+        this process may wait for them, which reads as contention: estimates err long."""
+        wall = time.perf_counter() - self.start_s
+        cpu = time.process_time() - self.start_cpu_s
+        if wall < _CONTENTION_MIN_S or cpu <= 0:
+            return 1.0
+        return min(_MAX_CONTENTION, max(1.0, wall / cpu))
+
+    def open_routes(self, visits: Sequence[int] | None = None) -> int:
+        """Officers who may still take a visit: below their cap with ``visits`` (one count per
+        officer). Before there is a plan (``visits`` None): the officers with no cap, and
+        those with one unless the candidates are at least :data:`_FULL_DAY_FACTOR` times
+        the visits the caps allow (then the search fills every capped day)."""
+        caps = self.visit_caps
+        if visits is None:
+            capped = [cap for cap in caps if cap is not None]
+            full = self.n_candidates >= _FULL_DAY_FACTOR * sum(capped)
+            return len(caps) - (len(capped) if full else 0)
+        return sum(1 for cap, n in zip(caps, visits, strict=True) if cap is None or n < cap)
+
+    def left_out(self, visits: Sequence[int] | None = None) -> float:
+        """Leads left out after the search: the candidates not visited with ``visits`` per
+        officer, or before there is a plan those beyond the visits the day holds."""
+        if visits is not None:
+            return max(0.0, self.n_candidates - sum(visits))
+        if self.expected_visits is None:
+            return float(self.n_candidates)
+        return max(0.0, self.n_candidates - self.expected_visits)
+
+    def after_s(self, open_routes: int, passes: int = 3, left_out: float | None = None
+                ) -> float:
+        """Seconds the plan's work after the search is estimated to take: ``passes`` passes
+        over ``left_out`` leads (default: :meth:`left_out`) with ``open_routes`` routes that
+        may still take a visit (see :data:`_AFTER_S_PER_LEAD`), kept above what was measured
+        and scaled by :meth:`contention`."""
+        n = self.left_out() if left_out is None else left_out
+        per_lead_s = _AFTER_S_PER_LEAD + (
+            _AFTER_S_PER_OPEN_LEAD + _AFTER_S_PER_LEAD_ROUTE * open_routes if open_routes
+            else 0.0)
+        return _SAFETY * self.contention() * (_AFTER_MIN_S + n * per_lead_s * passes)
+
+    def reserve_s(self, visits: Sequence[int] | None = None) -> float:
+        """Seconds kept after the search: the plan's work (:meth:`after_s`) and, on a balanced
+        day, the balance's time (what is left of :data:`_BALANCE_SHARE` of the limit, at most
+        :data:`_BALANCE_S_PER_LEAD` a candidate).
+
+        Parameters
+        ----------
+        visits : sequence of int, optional
+            Visits per officer of the plan the search has so far (routes at their cap are
+            not looked at after the search); None before there is one.
+
+        Returns
+        -------
+        float
+        """
+        after = self.after_s(self.open_routes(visits), 3 if self.balancing else 2,
+                             self.left_out(visits))
+        if not self.balancing:
+            return after
+        return after + max(0.0, min(_BALANCE_SHARE * self.time_limit_s - after,
+                                    _BALANCE_S_PER_LEAD * self.n_candidates))
+
+    def search_end_s(self, visits: Sequence[int] | None = None) -> float:
+        """The ``time.perf_counter()`` instant the search ends (:meth:`reserve_s` before the
+        time limit's end)."""
+        return self.end_s - self.reserve_s(visits)
+
+    def balance_end_s(self, visits: Sequence[int]) -> float:
+        """The instant the balance ends: the time left then covers the passes after it
+        (free visits put back, explanations) with ``visits`` per officer."""
+        return self.end_s - self.after_s(self.open_routes(visits), 2, self.left_out(visits))

@@ -186,8 +186,31 @@ def rule_matrices(problem: RoutingProblem) -> RuleMatrices:
     return cached
 
 
+_ALONE: weakref.WeakKeyDictionary[RoutingProblem, dict[str, DroppedLead | None]] = (
+    weakref.WeakKeyDictionary())
+
+
 def lead_alone_reasons(problem: RoutingProblem, lead: Lead) -> DroppedLead | None:
-    """Why no officer could visit ``lead`` even with nothing else to do, or None if one could."""
+    """Why no officer could visit ``lead`` even with nothing else to do, or None if one could.
+
+    Decided once per problem and lead (the problem is frozen): the solver asks before the
+    search and again when explaining the leads left out, which on a day of 45 officers and
+    4,322 candidates took 0.3 s of the time after the search.
+    """
+    memo = _ALONE.get(problem)
+    if memo is None:
+        memo = {}
+        _ALONE[problem] = memo
+    if lead.lead_id not in memo or problem.lead_by_id.get(lead.lead_id) is not lead:
+        found = _alone_reasons(problem, lead)
+        if problem.lead_by_id.get(lead.lead_id) is not lead:
+            return found  # a lead changed by the caller (a test of an open window): not kept
+        memo[lead.lead_id] = found
+    return memo[lead.lead_id]
+
+
+def _alone_reasons(problem: RoutingProblem, lead: Lead) -> DroppedLead | None:
+    """:func:`lead_alone_reasons`, decided."""
     m = problem.matrix
     i = m.index[lead.lead_id]
     rules = rule_matrices(problem)
@@ -267,12 +290,26 @@ class _Screen:
         # Each route's cheapest screened detour per lead (inf: no position may fit), the
         # lower bound :meth:`best` visits routes by.
         self._cheapest = np.full((len(self.routes), len(self.leads)), np.nan)
+        # Which route may take which lead at all (its officer's hard rules, an appointment's
+        # officer only) and which routes have a visit to spare: routes that may not are
+        # never looked at. A day whose every officer had made their capped visits (45
+        # officers, 3,782 leads left) asked the rules of every route for every lead.
+        row = {o.officer_id: v for v, o in enumerate(problem.officers)}
+        rows_of_routes = np.array([row[r.officer_id] for r in self.routes], dtype=np.int64)
+        self._allowed = rule_matrices(problem).allowed_with_pins(problem, self.leads)[
+            rows_of_routes] if self.routes else np.zeros((0, len(self.leads)), dtype=bool)
+        self._open = np.array([self._has_room(r) for r in self.routes], dtype=bool)
+
+    def _has_room(self, route: Route) -> bool:
+        cap = self.officers[route.officer_id].max_visits
+        return cap is None or len(route.stops) < cap
 
     def replace(self, k: int, route: Route) -> None:
         """Route ``k`` is now ``route``."""
         self.routes[k] = route
         self._screens.pop(k, None)
         self._cheapest[k] = np.nan
+        self._open[k] = self._has_room(route)
 
     def _screen(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Route ``k``'s detours (positions × leads, seconds), which of them may fit, and
@@ -325,12 +362,17 @@ class _Screen:
         ``(cost in yuan, route index, new route)`` or None (ties: the first route)."""
         problem, by_id = self.problem, self.by_id
         lead = self.leads[j]
-        for stale in np.flatnonzero(np.isnan(self._cheapest[:, j])):
+        # Only routes whose officer may take the lead (an appointment outranks the rules:
+        # RuleMatrices.allowed_with_pins) and whose day is not full are looked at.
+        may = self._allowed[:, j] & self._open
+        if not may.any():
+            return None
+        for stale in np.flatnonzero(may & np.isnan(self._cheapest[:, j])):
             self._screen(int(stale))
         # Routes by their cheapest screened detour, a lower bound on their insertion cost
         # (preferences only add): once it passes the best found, no later route can win.
         # On a day of 100 officers nearly every route is skipped unlooked-at.
-        bound = self._cheapest[:, j] * self.per_s
+        bound = np.where(may, self._cheapest[:, j], np.inf) * self.per_s
         best: tuple[float, int, Route] | None = None
         for k in np.argsort(bound, kind="stable").tolist():
             limit = max_cost if best is None else min(best[0], max_cost)
@@ -339,12 +381,6 @@ class _Screen:
                 break
             r = self.routes[k]
             o = self.officers[r.officer_id]
-            if lead.pinned_officer_id is not None and lead.pinned_officer_id != o.officer_id:
-                continue
-            if lead.pinned_officer_id is None and not eligible(problem, o, lead):
-                continue  # an appointment outranks the rules (RuleMatrices.allowed_with_pins)
-            if o.max_visits is not None and len(r.stops) >= o.max_visits:
-                continue  # a full day: no position can take one more visit
             if o.capacity is not None and (
                     sum(by_id[x].load for x in r.lead_ids) + lead.load > o.capacity):
                 continue  # nothing left to carry for it

@@ -18,10 +18,16 @@ The day is planned in four parts:
   until the time limit or for a fixed number of steps
   (:class:`routing.params.SolveParams`), ended by the whole-day local search of
   :mod:`routing.polish`;
-* the plan: the visit orders are timed by :func:`routing.schedule.schedule_route` (the
-  one implementation of the timing rules), left-out leads whose insertion pays are put
-  back, and every other lead gets a reason (:mod:`routing.reasons`). Every plan the
-  product writes passes :func:`routing.checker.check_plan`.
+* the plan (:mod:`routing.finish`): the visit orders are timed by
+  :func:`routing.schedule.schedule_route` (the one implementation of the timing rules),
+  left-out leads whose insertion pays are put back, the team's hours are balanced, and
+  every other lead gets a reason (:mod:`routing.reasons`). Every plan the product writes
+  passes :func:`routing.checker.check_plan`.
+
+The plan is ready at the time limit (plus a small slack): the search ends early enough for
+the plan's work after it, estimated from the day's size and the routes that may still take
+a visit, and PyVRP's start and the whole-day local search run only when their setup, which
+cannot be stopped, fits their share (:class:`routing.budget.Clock`).
 
 This module does not import OR-Tools itself: :mod:`routing.model` is the only one that does.
 """
@@ -36,10 +42,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 import numpy as np
 
-from routing.balance import add_free_visits, balance_routes, spread
-from routing.budget import PLAN_S_PER_LEAD, plan_reserve_s, pyvrp_too_large, whole_day_skip
+from routing.budget import Clock, polish_s, pyvrp_setup_skip, pyvrp_too_large, whole_day_skip
 from routing.construct import greedy_routes
 from routing.errors import ProblemError
+from routing.finish import finish_plan
 from routing.lns import NO_CLOCK_S, improve, improve_steps
 from routing.locks import fit_orders, reference_start, solve_with_locks
 from routing.model import BIG_S, Model, Search, day_matrix, route_value, search_parameters
@@ -59,14 +65,7 @@ from routing.pyvrp_start import (
     search_until,
     unsupported,
 )
-from routing.reasons import (
-    explain_drops,
-    insert_profitable,
-    lead_alone_reasons,
-    soft_mismatch,
-    with_rule_overrides,
-)
-from routing.schedule import schedule_route
+from routing.reasons import lead_alone_reasons, with_rule_overrides
 
 __all__ = ["solve"]
 
@@ -114,9 +113,6 @@ _PYVRP_PARALLEL_MIN_S = 2.0
 #: A savings start is also tried on days of at most this many leads, in this share of the time.
 _SAVINGS_MAX_LEADS = 300
 _SAVINGS_SHARE = 0.1
-#: Balancing working hours stops this long before the time limit (it shares the time kept
-#: for re-inserting and explaining left-out leads, which is sized generously).
-_BALANCE_MARGIN_S = 0.05
 
 
 def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Plan:
@@ -162,7 +158,7 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Plan:
 
 def _solve_free(problem: RoutingProblem, params: SolveParams) -> Plan:
     """:func:`solve` of a problem without locked routes."""
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     rules = problem.rules
     officers = problem.officers
     done = problem.done_lead_ids
@@ -182,13 +178,12 @@ def _solve_free(problem: RoutingProblem, params: SolveParams) -> Plan:
         else:
             candidates.append(ld)
 
-    searched, _held_back = _promising(problem, candidates)
+    searched, _held_back, capacity = _promising(problem, candidates)
     balancing = (rules.balance > 0 and len(officers) >= 2 and not problem.reference_routes)
-    reserve_s = plan_reserve_s(params.time_limit_s, len(candidates), balancing)
+    clock = Clock(params.time_limit_s, len(candidates),
+                  tuple(o.max_visits for o in officers), balancing, capacity, t0, cpu0)
     stats: dict[str, int] = {}
-    routes_orders = _search(problem, searched, candidates,
-                            params.time_limit_s - reserve_s - (time.perf_counter() - t0),
-                            params, stats)
+    routes_orders = _search(problem, searched, candidates, clock, params, stats)
     if routes_orders is None:
         idle = [Route(o.officer_id, (), o.shift.start_s, o.shift.start_s, 0, 0, 0.0)
                 for o in officers]
@@ -199,98 +194,7 @@ def _solve_free(problem: RoutingProblem, params: SolveParams) -> Plan:
                     time.perf_counter() - t0, "ortools", problem.plan_date,
                     "the search found no solution in the time limit")
 
-    by_id = problem.lead_by_id
-    routes: list[Route] = []
-    for o, order in zip(officers, routes_orders, strict=True):
-        seq = [by_id[i] for i in order]
-        route = schedule_route(o, seq, problem.matrix)
-        while route is None and seq:
-            # The solver's timing model and ours agree; this repair only guards against a
-            # rounding edge case, removing the least valuable visit that is not an appointment.
-            removable = [ld for ld in seq if ld.pinned_officer_id is None] or seq
-            worst = min(removable, key=lambda ld: ld.value_yuan)
-            log.warning("re-timing %s's route failed; leaving out %s", o.officer_id,
-                        worst.lead_id)
-            seq.remove(worst)
-            route = schedule_route(o, seq, problem.matrix)
-        if route is None:  # every visit was removed: an empty day always fits
-            route = Route(o.officer_id, (), o.shift.start_s, o.shift.start_s, 0, 0, 0.0)
-        routes.append(route)
-    routes = _keep_appointments(problem, routes)
-    visited = {s.lead_id for r in routes for s in r.stops}
-    left = [ld for ld in candidates if ld.lead_id not in visited]
-    if not problem.reference_routes:
-        # A local optimum can leave out a lead whose insertion pays; put such leads back.
-        # (Not on a re-plan: there a lead is only added where it pays for the change too,
-        # which the search has judged.)
-        routes, left = insert_profitable(problem, routes, left)
-    balance_cost = 0.0
-    taken_out: dict[str, str] | None = None  # None: not balanced
-    if balancing:
-        # Balanced after the search, which judges value alone; no clock in fixed-step mode.
-        # It stops in time for explaining the leads left out (~0.05 ms each, measured on
-        # the demo; 2 ms each was kept before, which left a 2 s plan no time to balance).
-        deadline = None if params.improvement_steps is not None else (
-            t0 + params.time_limit_s - _BALANCE_MARGIN_S - PLAN_S_PER_LEAD * len(left))
-        held = {x: r.officer_id for r in routes for x in r.lead_ids}
-        routes, left, balance_cost = balance_routes(problem, routes, left, deadline)
-        routes, left = add_free_visits(problem, routes, left)
-        taken_out = {ld.lead_id: held[ld.lead_id] for ld in left if ld.lead_id in held}
-    visited = {s.lead_id for r in routes for s in r.stops}
-    dropped = pre_dropped + list(explain_drops(problem, routes, left, taken_out))
-    missing_pins = [ld.lead_id for ld in problem.leads
-                    if ld.pinned_officer_id is not None and ld.lead_id not in done
-                    and ld.lead_id not in visited]
-    drive_cost = rules.drive_cost_yuan_per_h / 3600.0
-    penalty = sum(rules.soft_penalty_yuan * soft_mismatch(problem, o, by_id[s.lead_id])
-                  for r, o in zip(routes, officers, strict=True) for s in r.stops)
-    objective = sum(r.value_yuan - drive_cost * r.drive_s for r in routes) - penalty
-    status = PlanStatus.PARTIAL if missing_pins else PlanStatus.FEASIBLE
-    message = (f"appointment(s) that cannot be kept: {', '.join(missing_pins)}"
-               if missing_pins else "")
-    return Plan(status, tuple(routes), tuple(dropped), float(objective),
-                time.perf_counter() - t0, "ortools", problem.plan_date, message,
-                {"candidates": len(candidates), "pruned": len(pre_dropped), **stats,
-                 **spread(routes), "balance_cost_yuan": round(balance_cost, 2)})
-
-
-def _keep_appointments(problem: RoutingProblem, routes: list[Route]) -> list[Route]:
-    """Put back every appointment the search left out, making room if its officer's day is full.
-
-    The search keeps appointments through a penalty larger than any plan's value, but a search
-    cut short (a busy machine, a tiny time limit) may stop before it has placed them. An
-    appointment is a promise to a customer: it goes in at its cheapest feasible position,
-    and if none is free, the officer's least valuable ordinary visits make way for it.
-    """
-    done = problem.done_lead_ids
-    at = {s.lead_id for r in routes for s in r.stops}
-    by_officer = {r.officer_id: i for i, r in enumerate(routes)}
-    for ld in problem.leads:
-        if ld.pinned_officer_id is None or ld.lead_id in done or ld.lead_id in at:
-            continue
-        k = by_officer.get(ld.pinned_officer_id)
-        if k is None:
-            continue
-        officer = problem.officer_by_id[ld.pinned_officer_id]
-        by_id = problem.lead_by_id
-        seq = [by_id[s.lead_id] for s in routes[k].stops]
-        ordinary = sorted((x for x in seq if x.pinned_officer_id is None),
-                          key=lambda x: x.value_yuan)
-        while True:
-            best: Route | None = None
-            for pos in range(len(seq) + 1):
-                trial = schedule_route(officer, [*seq[:pos], ld, *seq[pos:]], problem.matrix)
-                if trial is not None and (best is None or trial.drive_s < best.drive_s):
-                    best = trial
-            if best is not None:
-                routes[k] = best
-                at.add(ld.lead_id)
-                log.info("appointment %s put back on %s's day", ld.lead_id, officer.officer_id)
-                break
-            if not ordinary:
-                break  # nothing left to make way: the appointment cannot be kept
-            seq.remove(ordinary.pop(0))
-    return routes
+    return finish_plan(problem, routes_orders, candidates, pre_dropped, stats, clock, params)
 
 
 def _capacity(problem: RoutingProblem, candidates: Sequence[Lead], *, caps: bool = False
@@ -320,8 +224,9 @@ def _capacity(problem: RoutingProblem, candidates: Sequence[Lead], *, caps: bool
 
 
 def _promising(problem: RoutingProblem, candidates: Sequence[Lead]
-               ) -> tuple[list[Lead], list[Lead]]:
-    """Split candidates into the ones the search sees and the ones held back.
+               ) -> tuple[list[Lead], list[Lead], float | None]:
+    """Split candidates into the ones the search sees and the ones held back, with the
+    visits the day holds (:func:`_capacity`) where that was needed (None on a small day).
 
     A day of ``k`` officers can make only so many visits; when candidates outnumber
     :data:`_PRUNE_FACTOR` times that capacity, the search gets the most promising ones:
@@ -331,11 +236,11 @@ def _promising(problem: RoutingProblem, candidates: Sequence[Lead]
     """
     n = len(candidates)
     if n <= _PRUNE_MIN:
-        return list(candidates), []
+        return list(candidates), [], None
     capacity, service, near = _capacity(problem, candidates)
     keep_n = int(_PRUNE_FACTOR * capacity)
     if n <= max(keep_n, _PRUNE_MIN):
-        return list(candidates), []
+        return list(candidates), [], capacity
     value = np.array([ld.value_yuan for ld in candidates])
     score = value / (service + near + 60.0)
     pinned = np.array([ld.pinned_officer_id is not None for ld in candidates])
@@ -345,12 +250,12 @@ def _promising(problem: RoutingProblem, candidates: Sequence[Lead]
     held = [ld for i, ld in enumerate(candidates) if i not in keep]
     log.info("searching %d of %d candidates (capacity ~%.0f visits)", len(searched), n,
              capacity)
-    return searched, held
+    return searched, held, capacity
 
 
 def _pyvrp_start(problem: RoutingProblem, offered: Sequence[Lead], candidates: Sequence[Lead],
-                 time_limit_s: float, params: SolveParams,
-                 stats: dict[str, int]) -> list[list[str]]:
+                 time_limit_s: float, params: SolveParams, stats: dict[str, int],
+                 contention: float = 1.0) -> list[list[str]]:
     """The better of a greedy start over ``candidates`` and PyVRP's orders over ``offered``
     for the relaxed day (fitted to every rule), within ``time_limit_s``.
 
@@ -393,7 +298,15 @@ def _pyvrp_start(problem: RoutingProblem, offered: Sequence[Lead], candidates: S
     share = (_PYVRP_SHARE_REQUIRED if exact and required else
              _PYVRP_SHARE_EXACT if exact else _PYVRP_SHARE)
     budget_s = share * time_limit_s - (time_limit_s - (t_end - time.perf_counter()))
-    # PyVRP stops at this instant with its setup counted (pyvrp_start's stopping criterion).
+    # PyVRP stops at this instant with its setup counted (pyvrp_start's stopping criterion),
+    # but its setup cannot be stopped: it runs only if that fits its budget with room.
+    too_slow = pyvrp_setup_skip(len(offered), budget_s, contention)
+    if too_slow is not None:
+        log.info("no PyVRP start: %s", too_slow)
+        stats["pyvrp_skipped_setup"] = 1
+        return greedy if greedy is not None else _initial_routes(
+            problem, candidates, max(_GREEDY_SHARE_WITH_PYVRP * time_limit_s,
+                                     t_end - time.perf_counter()))
     until = time.time() + max(0.0, budget_s)
     # The searches stop early enough for their pooled routes to be packed by ``until``.
     search_until_s = until - pack_time_s(until - time.time())
@@ -500,18 +413,23 @@ def _initial_routes(problem: RoutingProblem, candidates: Sequence[Lead], time_li
 
 
 def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Sequence[Lead],
-            time_limit_s: float, params: SolveParams,
+            clock: Clock, params: SolveParams,
             stats: dict[str, int]) -> list[list[str]] | None:
     """Each officer's visit order (lead ids), or None when no solution was found.
 
     Greedy routes over all ``candidates`` start a short whole-day OR-Tools search over the
     ``searched`` ones (plus any the greedy routes visit); the rest of the time goes to the
-    large-neighbourhood improvement over all candidates. ``stats`` receives counts of the
-    phases (greedy visits, improvement steps and closings, workers).
+    large-neighbourhood improvement over all candidates, until ``clock`` says the plan's work
+    after the search needs the rest (estimated again from the start's routes when the
+    improvement begins: routes at their visit cap cost that work nothing). ``stats``
+    receives counts of the phases (greedy visits, improvement steps and closings, workers)
+    and ``reserve_ms``, the time left for the plan.
     """
+    stats["reserve_ms"] = round(1000 * clock.reserve_s())
     if not candidates:
         return [[] for _ in problem.officers]
-    deadline = time.perf_counter() + time_limit_s
+    deadline = clock.search_end_s()
+    time_limit_s = deadline - time.perf_counter()
     fixed_steps = params.improvement_steps
     if problem.reference_routes:
         # Re-planning a published day starts from it: the change cost keeps what the edit
@@ -528,7 +446,8 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
             if why_not is not None:
                 stats["pyvrp_skipped_large_day"] = 1
         if why_not is None:
-            initial = _pyvrp_start(problem, searched, candidates, time_limit_s, params, stats)
+            initial = _pyvrp_start(problem, searched, candidates, time_limit_s, params, stats,
+                                   clock.contention())
         else:
             log.info("no PyVRP start: %s", why_not)
             initial = _initial_routes(problem, candidates, _GREEDY_SHARE * time_limit_s,
@@ -569,9 +488,21 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
                     "greedy start", max(0.1, first_s))
         stats["whole_day_search_failed"] = 1
         found = [list(seq) for seq in initial]
-    polish_s = _POLISH_SHARE * (deadline - time.perf_counter())
-    if deadline - polish_s > time.perf_counter():
-        orders = improve(problem, candidates, found, deadline - polish_s, rng, params, stats)
+    # The plan's work after the search, estimated again from this plan's routes.
+    visits = [len(seq) for seq in found]
+    deadline = clock.search_end_s(visits)
+    stats["reserve_ms"] = round(1000 * clock.reserve_s(visits))
+    # The local search sets up over the whole day before it first looks at the clock (0.8 s
+    # at 45 officers over 4,322 candidates, where it found nothing): that is kept for it,
+    # or it is skipped.
+    keep_s = polish_s(len(candidates) + 2 * len(problem.officers),
+                      deadline - time.perf_counter(), _POLISH_SHARE, clock.contention())
+    if keep_s is None:
+        log.info("whole-day local search skipped: its setup would not fit its share")
+        stats["polish_skipped"] = 1
+    polish_at = deadline - (keep_s or 0.0)
+    if polish_at > time.perf_counter():
+        orders = improve(problem, candidates, found, polish_at, rng, params, stats)
     else:
         # Setting the improvement up costs time of its own (~1 s at 2,500 leads and 100
         # officers), which a spent budget does not have.
@@ -579,7 +510,8 @@ def _search(problem: RoutingProblem, searched: Sequence[Lead], candidates: Seque
         orders = found
     # Processes that worked on the day: PyVRP's seeds or the improvement's chains.
     stats["workers"] = max(stats.get("workers", 1), stats.get("pyvrp_workers", 1))
-    orders, polished = polish(problem, candidates, orders, deadline)
-    stats["polish_moves"] = stats.get("polish_moves", 0) + polished["polish_moves"]
+    if keep_s is not None:
+        orders, polished = polish(problem, candidates, orders, deadline)
+        stats["polish_moves"] = stats.get("polish_moves", 0) + polished["polish_moves"]
     return orders
 

@@ -56,3 +56,21 @@ def test_leads_left_out_for_the_balance_say_so_not_that_they_do_not_pay(demo: Co
     for d in balanced:
         assert d.needed_value_yuan is None
         assert "working day" in d.detail, d.detail
+
+
+def test_a_balance_out_of_time_makes_no_round_and_returns_the_routes_it_was_given(
+        demo: CountyData) -> None:
+    from routing.balance import balance_routes
+
+    day = plan_day(demo, plan_date="2026-11-24", rules=RoutingRules(balance=0.0),
+                   params=SolveParams(improvement_steps=1, workers=1))
+    visited = {x for r in day.plan.routes for x in r.lead_ids}
+    left = [ld for ld in day.problem.leads if ld.lead_id not in visited]
+    # A deadline already past: a round is only made whole, so none is.
+    routes, still, cost = balance_routes(day.problem, day.plan.routes, left, deadline=0.0)
+    assert list(routes) == list(day.plan.routes)
+    assert [ld.lead_id for ld in still] == [ld.lead_id for ld in left]
+    assert cost == 0.0
+    # Given no clock the same day is balanced (the test would otherwise show nothing).
+    balanced, _, _ = balance_routes(day.problem, day.plan.routes, left)
+    assert list(balanced) != list(day.plan.routes)

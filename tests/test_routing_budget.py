@@ -9,11 +9,15 @@ as on the product's days; every plan goes through the independent checker.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
 from geo.types import Location, TravelMatrix
-from routing import SolveParams, check_plan, solve
+from routing import PlanStatus, SolveParams, check_plan, solve
+from routing.budget import Clock, polish_s, pyvrp_setup_skip
+from routing.errors import ProblemError
 from routing.problem import (
     ConstraintMode,
     Depot,
@@ -93,3 +97,71 @@ def test_a_day_pyvrp_models_exactly_keeps_its_start_to_a_larger_size() -> None:
         assert check_plan(p, plan) == []
         assert ("pyvrp_skipped_large_day" in plan.meta) is skipped
         assert ("pyvrp_start" in plan.meta) is not skipped
+
+
+# The solve's wall clock: what is kept after the search, decided from the day's size.
+
+def clock(n: int, caps: tuple[int | None, ...], balancing: bool = False,
+          expected_visits: float | None = None, time_limit_s: float = 10.0) -> Clock:
+    # A solve that has not begun reads no contention, so the decisions below depend on the
+    # sizes alone, never on how busy the test machine is.
+    return Clock(time_limit_s, n, caps, balancing, expected_visits,
+                 start_s=time.perf_counter() + 3600)
+
+
+def test_the_time_kept_after_the_search_grows_with_the_leads_left_and_the_routes_open(
+        ) -> None:
+    uncapped = (None,) * 45
+    assert clock(1000, uncapped).reserve_s() < clock(4000, uncapped).reserve_s()
+    assert clock(4000, (None,) * 10).reserve_s() < clock(4000, uncapped).reserve_s()
+    # Every day at its cap: the passes after the search never look at a full route.
+    capped = clock(4000, (12,) * 45)
+    assert capped.reserve_s([12] * 45) < capped.reserve_s([11] * 45)
+    # Only leads left out cost work: a day expected to visit them all keeps next to nothing.
+    assert clock(1000, (None,) * 250, expected_visits=2000.0).reserve_s() < (
+        clock(1000, (None,) * 250).reserve_s() / 10)
+    assert clock(1000, uncapped).reserve_s([22] * 45) < clock(1000, uncapped).reserve_s(
+        [2] * 45)
+    # Before there is a plan, capped days are taken to fill up when the candidates are many
+    # times what the caps allow, and to stay open when they are not.
+    assert clock(4000, (12,) * 45).open_routes() == 0
+    assert clock(100, (12,) * 45).open_routes() == 45
+    assert clock(4000, (12, None)).open_routes() == 1
+
+
+def test_a_balanced_day_keeps_the_balance_its_share_after_the_plans_own_work() -> None:
+    small = clock(184, (12,) * 6, balancing=True)
+    assert small.reserve_s() > small.after_s(small.open_routes(), 3)
+    assert small.reserve_s() <= 0.25 * 10.0 + 1e-9
+    # A day whose own work after the search is longer than the balance's share keeps that
+    # work and no balance time.
+    big = clock(20_000, (None,) * 100, balancing=True, time_limit_s=1.0)
+    assert big.reserve_s() == big.after_s(100, 3)
+    # The balance ends in time for the two passes after it, over the leads still left.
+    assert big.balance_end_s([5] * 100) == big.end_s - big.after_s(100, 2, 19_500)
+
+
+def test_a_clock_refuses_a_time_limit_that_is_not_positive() -> None:
+
+    with pytest.raises(ProblemError):
+        Clock(0.0, 10, (None,), False)
+    assert 1.0 <= Clock(1.0, 10, (None,), False).contention() <= 3.0
+
+
+def test_pyvrp_and_the_local_search_run_only_when_their_setup_fits_their_share() -> None:
+    assert pyvrp_setup_skip(200, 5.0, 1.0) is None
+    assert pyvrp_setup_skip(3000, 6.0, 1.0) is not None  # ~2.7 s of setup, not stoppable
+    assert pyvrp_setup_skip(600, 1.0, 1.0) is None
+    assert pyvrp_setup_skip(600, 1.0, 3.0) is not None  # a core shared three ways
+    assert polish_s(4400, 7.0, 0.02, 1.0) is None  # ~0.9 s to set up of 7 s left
+    kept = polish_s(1000, 7.0, 0.02, 1.0)
+    assert kept is not None and kept > 0.02 * 7.0
+
+
+def test_a_large_day_with_a_tiny_time_limit_still_returns_a_checked_plan() -> None:
+    p = team_day(320, 20, seed=3)
+    plan = solve(p, SolveParams(time_limit_s=0.05, workers=1))
+    assert check_plan(p, plan) == []
+    assert plan.status in (PlanStatus.FEASIBLE, PlanStatus.TIMEOUT)
+    assert plan.meta.get("reserve_ms", 0) >= 0 and plan.meta.get("after_search_ms", 0) >= 0
+    assert len(plan.routes) == 20
