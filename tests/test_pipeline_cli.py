@@ -467,3 +467,19 @@ def test_officers_typed_with_spaces_or_a_full_width_comma_are_found(
                  "--time-limit", "1", "--officers", "O01, O02，O03", "--out", str(out)]) == 0
     plan = plan_from_dict(read_json(out / "plan.json"))
     assert {r.officer_id for r in plan.routes} == {"O01", "O02", "O03"}
+
+
+def test_python_dash_m_countyreach_runs_the_cli(tmp_path: Path) -> None:
+    # a checkout not pip-installed (or a venv whose script is another checkout's) runs its
+    # own CLI as `python -m countyreach`; bad input exits 2 with the CLI's message
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    done = subprocess.run([sys.executable, "-m", "countyreach", "check",
+                           str(tmp_path / "missing.json")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("countyreach: error:") and "missing.json" in done.stderr
