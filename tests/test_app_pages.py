@@ -191,6 +191,23 @@ def test_manager_page_renders_before_planning() -> None:
     assert spec["mapStyle"].startswith("data:") and "mapProvider" not in spec
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_lenders_own_county_is_not_captioned_as_synthetic(
+        lang: str, county_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the map's caption said "leads are synthetic" on every county, a lender's real
+    # businesses included: it names where the roads and villages come from, and no more
+    (county_copy / "county.json").write_text(json.dumps({
+        **json.loads((county_copy / "county.json").read_text(encoding="utf-8")),
+        "attribution": "Roads and places © OpenStreetMap contributors (ODbL 1.0)."}),
+        encoding="utf-8")
+    monkeypatch.setenv("COUNTYREACH_DATA", str(county_copy))
+    get_settings.cache_clear()
+    at = _app(lang=lang)
+    captions = [c.value for c in at.caption]
+    assert t("attribution", lang) in captions and "OpenStreetMap" in t("attribution", lang)
+    assert not any("synthetic" in c or "模拟" in c for c in captions), captions
+
+
 def test_manager_plans_the_day_and_shows_routes(planned: AppTest) -> None:
     at = planned
     metrics = {m.label: m.value for m in at.metric}
