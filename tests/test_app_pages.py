@@ -44,10 +44,12 @@ def _app_env(monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> Iterator[None]
 
 def _store():  # type: ignore[no-untyped-def]
     """The app's store (COUNTYREACH_STORE of the autouse fixture), with the demo accounts."""
-    from countyreach.services.workspace import seed_demo_users
+    from countyreach.services.workspace import app_now, seed_demo_users
     from countyreach.store import Store
 
-    store = Store.open(get_settings().store_url, bcrypt_rounds=4)
+    # the app's clock, so that a session signed in here is live on the app's (a test may
+    # set COUNTYREACH_CLOCK days from the wall clock)
+    store = Store.open(get_settings().store_url, bcrypt_rounds=4, clock=app_now)
     seed_demo_users(store, "qingzu", "庆祖镇", [f"O0{i}" for i in range(1, 7)])
     return store
 
@@ -515,6 +517,32 @@ def test_a_day_ahead_shows_the_list_without_outcome_buttons() -> None:
     assert phone.subheader[0].value == "Next stop"
     assert not [b for b in phone.button_group if str(b.key).startswith("outcome_")]
     assert any("recorded on the day" in c.value for c in phone.caption)
+
+
+def test_the_officer_records_outcomes_on_the_apps_day_when_its_clock_is_set(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A training server whose clock (COUNTYREACH_CLOCK) is days from the wall clock: its
+    today takes outcomes, as the store (which keeps the same clock) does."""
+    from countyreach.dates import county_today
+    from countyreach.services.workspace import DEMO_PASSWORD
+
+    day_of_clock = dt.date.fromisoformat(county_today()) + dt.timedelta(days=3)
+    monkeypatch.setenv("COUNTYREACH_CLOCK", f"{day_of_clock.isoformat()}T09:00+08:00")
+    get_settings.cache_clear()
+    at = _app()
+    at.date_input(key="plan_date").set_value(day_of_clock)
+    at.button(key="plan").click().run()
+    assert not at.exception, at.exception
+    day = at.session_state["day"]
+    store = _store()
+    manager = store.login("demo-manager", DEMO_PASSWORD)
+    store.publish(manager, "qingzu", day_of_clock.isoformat(),
+                  store.save_plan(manager, "qingzu", day_of_clock.isoformat(), day.problem,
+                                  day.plan))
+    phone = _app("officer", user="demo-o01")
+    assert phone.date_input(key="officer_date").value == day_of_clock
+    assert [b for b in phone.button_group if str(b.key).startswith("outcome_")]
+    assert not any("recorded on the day" in c.value for c in phone.caption)
 
 
 def test_leads_page_filters_and_explains() -> None:
