@@ -53,6 +53,9 @@ def test_a_store_county_without_history_plans_publishes_and_learns_once_it_can(
     first = loop.plan(admin, "firstcounty", DATE, publish=True, params=PARAMS, rules=RULES)
     assert first.published and first.day.ok
     assert first.model.record.n_train == 0 and "starter model" in first.model.note
+    # the value basis the plan keeps (the CLI prints it, the app shows it) says whose counts
+    # it gives: the demo township's, not this county's
+    assert f"model v1, {STARTER_MODEL}" in first.day.plan.meta["value_basis"]
     again = loop.plan(admin, "firstcounty", "2026-11-25", params=PARAMS, rules=RULES)
     assert "the starter model" in again.model.label or "the starter model" in again.model.note
 
