@@ -30,7 +30,8 @@ _ID_SUFFIX = re.compile(r" \((?P<col>lead_id|officer_id) (?P<id>[^()]*)\)$")
 #: Pieces inside a template's value that are translated where they stand.
 _PIECES = ((re.compile(r"(\d+) \(as row (\d+)\)"), "piece_as_row"),
            (re.compile(r" and (\d+) more$"), "piece_and_more"),
-           (re.compile(r" \((\d+) rows: ([^()]*)\)"), "piece_rows"))
+           (re.compile(r" \((\d+) rows: ([^()]*)\)"), "piece_rows"),
+           (re.compile(r" \(assumed branch\)$"), "piece_assumed_branch"))
 
 
 @cache

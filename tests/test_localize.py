@@ -127,3 +127,29 @@ def test_a_lenders_own_spreadsheet_is_explained_in_chinese_under_lang_zh(
     assert "客户经理 O01 的技能 'cattle_farm', 'sheep_farm' 与任何客户的行业都不对应" in err
     assert "没有拜访历史：价值来自起步模型" in err
     assert not _ENGLISH.search(err), err
+
+
+@pytest.mark.parametrize("extract", ["roads.osm.pbf", "places_cut"])
+def test_a_new_countys_assumptions_read_in_chinese(
+        extract: str, cache_dir: Path, tmp_path: Path) -> None:
+    # what the planner page lists after onboarding an upload (the Chinese page listed them
+    # in English); "places_cut": an extract that names no settlement gets stand-ins
+    from countyreach.onboard import init_county
+
+    roads = Path(__file__).resolve().parents[1] / "data" / "qingzu" / "roads.osm.pbf"
+    if extract == "places_cut":
+        import osmium
+
+        cut = tmp_path / "no_places.osm.pbf"
+        with osmium.SimpleWriter(str(cut)) as out:
+            for obj in osmium.FileProcessor(str(roads)):
+                if not (obj.is_node() and "place" in obj.tags):
+                    out.add(obj)
+        roads = cut
+    report = init_county(tmp_path / "newcounty", roads, officers=4, cache_dir=cache_dir,
+                         loan_rule_months=12)
+    assert len(report.assumptions) >= 6
+    for line in report.assumptions:
+        zh = localize(line, "zh")
+        assert has_cjk(zh) and not re.search(r"\b(the|of|a|and|in|at|officers?|roads?)\b",
+                                             zh), (line, zh)
