@@ -94,11 +94,10 @@ class ModelChoice:
     @property
     def basis_text(self) -> str:
         """``visit-caused (model v3; uplift in take-up × loan …)``: printed with the plan
-        and kept in its meta; the starter model says it is one (its counts are the demo
-        township's, not this county's), as ``score`` and a folder's plan say."""
-        starter = getattr(self.scorer, "starter_", None)
-        return self.value_basis.text(
-            model=f"model v{self.record.version}" + (f", {starter}" if starter else ""))
+        and kept in its meta (:func:`countyreach.starter.basis_text`)."""
+        from countyreach.starter import basis_text
+
+        return basis_text(self.scorer, self.record.version)
 
 
 @dataclass(frozen=True)
