@@ -109,7 +109,7 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     for line in lines:
         print("  " + line)
     files = write_plan_files(day.problem, day.plan, out, crs=day.county.county.crs,
-                             scores=day.scores)
+                             scores=day.left_out_facts)
     print_checked(day, files, out)
     if res.refused:  # refused only now, so that the violations above say why
         # its own exit code: not bad input (2), and a script must not take it for published
