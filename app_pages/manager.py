@@ -301,7 +301,7 @@ def _plan_view(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
                                                        st.column_config.NumberColumn(
                                                            format="¥%,d")})
     with tab_dropped:
-        st.dataframe(pl.dropped_table(problem, plan, L, scores=day.scores)
+        st.dataframe(pl.dropped_table(problem, plan, L, scores=day.left_out_facts)
                      .rename(columns=labels), hide_index=True, key="dropped_table")
     _adjust(day, model)
     _publish(day)

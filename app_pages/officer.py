@@ -19,7 +19,6 @@ import streamlit as st
 
 from app_pages import common as ui
 from app_pages import offline_outcomes as phone
-from countyreach.dates import is_ahead
 from countyreach.errors import AccessDenied, InputError
 from countyreach.i18n import OUTCOMES, outcome_label, t
 from countyreach.officer_day import DayStop, OfficerDay
@@ -283,8 +282,9 @@ def _why(text: str) -> None:
 
 def _ahead(plan_date: str) -> bool:
     """A day still to come in the county: its visits take no outcome yet (the store's rule,
-    :func:`countyreach.dates.check_visit_made`)."""
-    return is_ahead(plan_date)
+    :func:`countyreach.dates.check_visit_made`), by the app's clock as the store and the
+    day picker have it (``COUNTYREACH_CLOCK``), not the server's wall clock."""
+    return plan_date > ui.today().isoformat()
 
 
 def _outcome(od: OfficerDay, s: DayStop, done: dict[str, Outcome]) -> None:

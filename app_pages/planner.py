@@ -18,6 +18,7 @@ import streamlit as st
 from app_pages import common as ui
 from countyreach.i18n import format_percent, t
 from countyreach.io import LOAN_RULE_MAX_MONTHS
+from countyreach.localize import localize
 from countyreach.onboard import init_county
 from countyreach.services import coverage as svc
 from countyreach.services import maps
@@ -81,7 +82,7 @@ def _onboard() -> None:
             if name is not None:
                 st.session_state["sim_world"] = name
             with st.expander(t("onboard_assumptions", L)):
-                st.text("\n".join(report.assumptions))
+                st.text("\n".join(localize(a, L) for a in report.assumptions))
 
 
 def _progress(job: svc.SweepJob) -> None:

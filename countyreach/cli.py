@@ -175,7 +175,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     # travels with the plan it shaped, not only with this terminal's scrollback.
     plan = replace(day.plan, meta={**day.plan.meta, "input_warnings": notes})
     files = write_plan_files(day.problem, plan, out, crs=day.county.county.crs,
-                             scores=day.scores)
+                             scores=day.left_out_facts)
     print(summary_text(day.problem, plan))
     print()
     print(f"Value basis: {plan.meta.get('value_basis', 'n/a')}")

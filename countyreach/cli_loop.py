@@ -109,7 +109,7 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     for line in lines:
         print("  " + line)
     files = write_plan_files(day.problem, day.plan, out, crs=day.county.county.crs,
-                             scores=day.scores)
+                             scores=day.left_out_facts)
     print_checked(day, files, out)
     if res.refused:  # refused only now, so that the violations above say why
         # its own exit code: not bad input (2), and a script must not take it for published
@@ -182,6 +182,7 @@ def cmd_outcomes_import(args: argparse.Namespace) -> int:
 
 def cmd_retrain(args: argparse.Namespace) -> int:
     from countyreach.services.model_views import metric_text
+    from countyreach.starter import basis_text
     from countyreach.store.checks import check_id
 
     check_id(args.county, "county")
@@ -195,7 +196,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
         bar.close()
     print(f"Model {args.county} v{res.record.version}: {res.message}")
     print(f"  held-out: {metric_text(dict(res.record.metrics))}")
-    print(f"  value basis: {res.value_basis.text(model=f'model v{res.record.version}')}")
+    print(f"  value basis: {basis_text(res.scorer, res.record.version)}")
     if res.previous is not None and res.previous_auc is not None:
         print(f"  previous v{res.previous.version} on the same held-out visits: "
               f"AUC {res.previous_auc:.3f}")

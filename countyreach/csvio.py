@@ -191,6 +191,11 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
     if df is None:
         raise InputError("file is neither UTF-8 nor GBK text (save it as CSV UTF-8)",
                          file=str(path))
+    if not isinstance(df.index, pd.RangeIndex):
+        # pandas takes a first data row wider than the header to mean the file has an index
+        # column and shifts every column one to the right ("50,000" unquoted on row 1 made
+        # each lead_id a plan_date): refused as any other row with too many values
+        raise _too_wide(path, encoding, len(header))
     twice = sorted({c for c in header if c and header.count(c) > 1})
     if twice:  # pandas would rename the second one and silently read only the first
         raise InputError(f"the header names column {twice[0]!r} twice", file=str(path),
@@ -263,14 +268,31 @@ def _header(path: Path, encoding: str) -> list[str]:
         return [c.strip() for c in next(csv.reader(fh), [])]
 
 
+def _too_wide(path: Path, encoding: str, want: int) -> InputError:
+    """The first row with more values than the header's ``want`` columns, as
+    :func:`_parser_error` names a later one (rows from 1 after the header, blank lines
+    counted)."""
+    with path.open(encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        for row, rec in enumerate(reader, 1):
+            if len(rec) > want:
+                return _columns_error(path, row, want, len(rec))
+    return InputError("not a readable CSV file: rows wider than the header", file=str(path))
+
+
+def _columns_error(path: Path, row: int, want: int, got: int) -> InputError:
+    return InputError(f"{got} values where the header has {want} columns (a comma inside a "
+                      "value? put the value in double quotes)", file=str(path), row=row)
+
+
 def _parser_error(path: Path, exc: Exception) -> InputError:
     """pandas' tokenizer error in the project's words: a row (from 1 after the header)."""
     m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
     if m is None:
         return InputError(f"not a readable CSV file: {exc}", file=str(path))
     want, line, got = (int(g) for g in m.groups())
-    return InputError(f"{got} values where the header has {want} columns (a comma inside a "
-                      "value? put the value in double quotes)", file=str(path), row=line - 1)
+    return _columns_error(path, line - 1, want, got)
 
 
 M = TypeVar("M", bound="BaseModel")

@@ -29,7 +29,9 @@ _ROW = re.compile(r"^row (?P<row>\d+): ")
 _ID_SUFFIX = re.compile(r" \((?P<col>lead_id|officer_id) (?P<id>[^()]*)\)$")
 #: Pieces inside a template's value that are translated where they stand.
 _PIECES = ((re.compile(r"(\d+) \(as row (\d+)\)"), "piece_as_row"),
-           (re.compile(r" and (\d+) more$"), "piece_and_more"))
+           (re.compile(r" and (\d+) more$"), "piece_and_more"),
+           (re.compile(r" \((\d+) rows: ([^()]*)\)"), "piece_rows"),
+           (re.compile(r" \(assumed branch\)$"), "piece_assumed_branch"))
 
 
 @cache
@@ -39,13 +41,18 @@ def _templates() -> tuple[tuple[re.Pattern[str], str], ...]:
     for (ctx, key), text in catalogue("en").items():
         if ctx != Vocabulary.MESSAGE.value:
             continue
-        parts = []
+        parts, literal_chars = [], 0
         for literal, name, _, _ in string.Formatter().parse(text):
             parts.append(re.escape(literal))
+            literal_chars += len(literal)
             if name:
                 parts.append(f"(?P<{name}>.+?)")
-        out.append((re.compile("".join(parts) + "$", re.S), key))
-    return tuple(out)
+        out.append((literal_chars, re.compile("".join(parts) + "$", re.S), key))
+    # The most specific template first: one that extends another ("... value, {max} (it
+    # reads like a longitude ...)") is also matched by the shorter one, whose last value
+    # would swallow the rest untranslated.
+    out.sort(key=lambda entry: -entry[0])
+    return tuple((pattern, key) for _, pattern, key in out)
 
 
 def _pieces(value: str, lang: str) -> str:

@@ -69,7 +69,7 @@ def plan_one(county: str, plan_date: str, out_root: str, rules: RoutingRules,
             day = plan_day(county, plan_date=plan_date, rules=rules, params=params,
                            cache_dir=cache_dir)
         plan = replace(day.plan, meta={**day.plan.meta, "input_warnings": notes})
-        write_plan_files(day.problem, plan, out, crs=manifest.crs, scores=day.scores)
+        write_plan_files(day.problem, plan, out, crs=manifest.crs, scores=day.left_out_facts)
     except USER_ERRORS as exc:
         return CountyOutcome(label, "error", seconds=time.perf_counter() - t0, message=str(exc))
     except Exception as exc:  # isolate the county: the others must still be planned

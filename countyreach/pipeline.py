@@ -127,6 +127,9 @@ class CountyData:
     #: Leads of the table skipped for lying too far from the roads: lead_id -> why. Plans
     #: list them among the leads left out (:attr:`routing.DropReason.OFF_ROADS`).
     skipped_leads: Mapping[str, str] = field(default_factory=dict)
+    #: Their rows (``lead_id``, ``name``, ``village``): the left-out lists name them, as
+    #: the lender knows them, though no score or problem holds them.
+    skipped_rows: pd.DataFrame | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,6 +148,15 @@ class DayPlan:
     def ok(self) -> bool:
         """True when the independent checker found nothing wrong."""
         return not self.violations
+
+    @property
+    def left_out_facts(self) -> pd.DataFrame:
+        """The day's scores and, without a value, the leads skipped off the roads: what the
+        left-out lists (``dropped.csv``, the manager's table) name each lead by."""
+        skipped = self.county.skipped_rows
+        if skipped is None or skipped.empty:
+            return self.scores
+        return pd.concat([self.scores, skipped.assign(value_yuan=np.nan)], ignore_index=True)
 
 
 def load_county_data(
@@ -254,8 +266,10 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
     table = add_spatial_features(table, branches)
     if history is not None and skipped:  # named above, not again as unknown leads
         history = history[~history["lead_id"].astype(str).isin(skipped)].reset_index(drop=True)
+    named = given.loc[isin(given["lead_id"], list(skipped))].reindex(
+        columns=["lead_id", "name", "village"], fill_value="").astype(str)
     return CountyData(county, graph, villages, branches, table, officers, snap_map, history,
-                      loans, loans_elsewhere, skipped)
+                      loans, loans_elsewhere, skipped, named.reset_index(drop=True))
 
 
 def _drop_roadless_leads(county: County, table: pd.DataFrame, snaps: Mapping[str, Any],

@@ -309,7 +309,9 @@ def validate_row(model: type[M], data: Mapping[str, Any], *, file: str, row: int
             raise InputError(problem.message, file=file, row=row, field=problem.field) from None
         field = str(err["loc"][0]) if err["loc"] else None
         kind = err["type"]
-        if kind == "string_too_short" or (kind == "missing"):
+        # an empty cell in a number column is a value left out, not a malformed number
+        if kind == "string_too_short" or kind == "missing" or (
+                kind in ("float_parsing", "int_parsing") and err.get("input") == ""):
             message = "value is required"
         elif kind in _MESSAGES:
             message = _MESSAGES[kind].format(input=err.get("input"), **ctx)

@@ -19,7 +19,7 @@ import propensity
 from countyreach.errors import InputError
 
 __all__ = ["MIN_OWN_LOANS", "MIN_OWN_VISITS", "STARTER_COUNTY", "STARTER_MODEL", "STARTER_NOTE",
-           "starter_note", "starter_scorer", "too_little"]
+           "basis_text", "starter_note", "starter_scorer", "too_little"]
 
 #: The county the starter model learns from.
 STARTER_COUNTY = Path(__file__).resolve().parents[1] / "data" / "qingzu"
@@ -117,3 +117,25 @@ def starter_scorer(why: str, cache_dir: str | Path | None = None,
     # named in the plan's value basis (a fresh object: the cache is read from its file)
     scorer.starter_ = STARTER_MODEL
     return scorer
+
+
+def basis_text(scorer: propensity.LeadScorer, version: int) -> str:
+    """A stored model's value basis as ``plan COUNTY_ID`` and ``retrain`` print it (and a
+    plan keeps it): ``visit-caused (model v3; uplift in take-up …)``, the starter model
+    named when it is one (its counts are the demo township's, not the county's), as
+    ``score`` and a folder's plan name it.
+
+    Parameters
+    ----------
+    scorer : propensity.LeadScorer
+        The model.
+    version : int
+        Its version in the county's registry.
+
+    Returns
+    -------
+    str
+    """
+    starter = getattr(scorer, "starter_", None)
+    return propensity.value_basis_of(scorer).text(
+        model=f"model v{version}" + (f", {starter}" if starter else ""))

@@ -72,15 +72,36 @@ def _fill_rare(X: Any, min_known: int) -> Any:
     return A
 
 
+def _can_hold_out(y: Any, fraction: float) -> bool:
+    """Whether a stratified ``fraction`` of ``y`` (and the rest) can hold every class: each
+    class twice or more, and both parts at least as many rows as there are classes."""
+    if fraction <= 0:
+        return True
+    _, counts = np.unique(np.asarray(y), return_counts=True)
+    held = int(np.ceil(fraction * counts.sum()))
+    return bool(counts.min() >= 2 and held >= len(counts)
+                and counts.sum() - held >= len(counts))
+
+
 class HistBoostClassifier(HistGradientBoostingClassifier):
     """:class:`~sklearn.ensemble.HistGradientBoostingClassifier` that fits a feature known
     for too few rows to split (a loan elsewhere known for a handful of leads) as the
     constant it is to the trees, instead of failing to bin it."""
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> HistBoostClassifier:
-        """Fit as the parent does on ``X`` with its rarely known columns constant."""
+        """Fit as the parent does on ``X`` with its rarely known columns constant, and
+        without early stopping when ``y`` is too small to hold out a stratified part."""
         min_known = max(_MIN_KNOWN_ROWS, int(self.min_samples_leaf))
-        super().fit(_fill_rare(X, min_known), y, sample_weight=sample_weight)
+        asked = self.get_params()["early_stopping"]
+        if asked is not False and not _can_hold_out(y, float(self.validation_fraction or 0)):
+            # A handful of loans (a new county's first visits, a small simulated one): the
+            # stratified validation split sklearn makes needs two of each class and raises
+            # otherwise; the iterations' cap is then the only stop.
+            self.set_params(early_stopping=False)
+        try:
+            super().fit(_fill_rare(X, min_known), y, sample_weight=sample_weight)
+        finally:
+            self.set_params(early_stopping=asked)
         return self
 
 

@@ -44,10 +44,12 @@ def _app_env(monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> Iterator[None]
 
 def _store():  # type: ignore[no-untyped-def]
     """The app's store (COUNTYREACH_STORE of the autouse fixture), with the demo accounts."""
-    from countyreach.services.workspace import seed_demo_users
+    from countyreach.services.workspace import app_now, seed_demo_users
     from countyreach.store import Store
 
-    store = Store.open(get_settings().store_url, bcrypt_rounds=4)
+    # the app's clock, so that a session signed in here is live on the app's (a test may
+    # set COUNTYREACH_CLOCK days from the wall clock)
+    store = Store.open(get_settings().store_url, bcrypt_rounds=4, clock=app_now)
     seed_demo_users(store, "qingzu", "庆祖镇", [f"O0{i}" for i in range(1, 7)])
     return store
 
@@ -189,6 +191,23 @@ def test_manager_page_renders_before_planning() -> None:
     # offline map: roads, boundary, leads and village names, no basemap
     assert {"roads", "boundary", "leads", "villages"} <= set(_layer_ids(spec))
     assert spec["mapStyle"].startswith("data:") and "mapProvider" not in spec
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_lenders_own_county_is_not_captioned_as_synthetic(
+        lang: str, county_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the map's caption said "leads are synthetic" on every county, a lender's real
+    # businesses included: it names where the roads and villages come from, and no more
+    (county_copy / "county.json").write_text(json.dumps({
+        **json.loads((county_copy / "county.json").read_text(encoding="utf-8")),
+        "attribution": "Roads and places © OpenStreetMap contributors (ODbL 1.0)."}),
+        encoding="utf-8")
+    monkeypatch.setenv("COUNTYREACH_DATA", str(county_copy))
+    get_settings.cache_clear()
+    at = _app(lang=lang)
+    captions = [c.value for c in at.caption]
+    assert t("attribution", lang) in captions and "OpenStreetMap" in t("attribution", lang)
+    assert not any("synthetic" in c or "模拟" in c for c in captions), captions
 
 
 def test_manager_plans_the_day_and_shows_routes(planned: AppTest) -> None:
@@ -518,6 +537,32 @@ def test_a_day_ahead_shows_the_list_without_outcome_buttons() -> None:
     assert phone.subheader[0].value == "Next stop"
     assert not [b for b in phone.button_group if str(b.key).startswith("outcome_")]
     assert any("recorded on the day" in c.value for c in phone.caption)
+
+
+def test_the_officer_records_outcomes_on_the_apps_day_when_its_clock_is_set(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A training server whose clock (COUNTYREACH_CLOCK) is days from the wall clock: its
+    today takes outcomes, as the store (which keeps the same clock) does."""
+    from countyreach.dates import county_today
+    from countyreach.services.workspace import DEMO_PASSWORD
+
+    day_of_clock = dt.date.fromisoformat(county_today()) + dt.timedelta(days=3)
+    monkeypatch.setenv("COUNTYREACH_CLOCK", f"{day_of_clock.isoformat()}T09:00+08:00")
+    get_settings.cache_clear()
+    at = _app()
+    at.date_input(key="plan_date").set_value(day_of_clock)
+    at.button(key="plan").click().run()
+    assert not at.exception, at.exception
+    day = at.session_state["day"]
+    store = _store()
+    manager = store.login("demo-manager", DEMO_PASSWORD)
+    store.publish(manager, "qingzu", day_of_clock.isoformat(),
+                  store.save_plan(manager, "qingzu", day_of_clock.isoformat(), day.problem,
+                                  day.plan))
+    phone = _app("officer", user="demo-o01")
+    assert phone.date_input(key="officer_date").value == day_of_clock
+    assert [b for b in phone.button_group if str(b.key).startswith("outcome_")]
+    assert not any("recorded on the day" in c.value for c in phone.caption)
 
 
 def test_leads_page_filters_and_explains() -> None:

@@ -67,6 +67,29 @@ def test_an_outcomes_file_reads_spreadsheet_dates_codes_and_amounts(tmp_path: Pa
                                       ("2026-11-24", "applied", "50000", None)]
 
 
+@pytest.mark.parametrize("first", ["qingzu,2026-11-24,B1,approved,50,000",  # comma unquoted
+                                   "qingzu,2026-11-24,B1,met,,"])  # an exporter's extra comma
+def test_a_first_row_wider_than_the_header_is_refused_not_read_shifted(
+        tmp_path: Path, first: str) -> None:
+    # pandas reads a wider first row as an index column and shifts every row's cells one
+    # to the right: the lead ids became days and the outcomes lead ids
+    p = _write(tmp_path / "outcomes.csv", "county_id,plan_date,lead_id,outcome,amount_yuan\n"
+               f"{first}\nqingzu,2026-11-24,B2,met,\n")
+    with pytest.raises(InputError) as err:
+        read_outcome_file(p)
+    assert (err.value.file, err.value.row) == (str(p), 1)
+    assert "6 values where the header has 5 columns" in str(err.value)
+
+
+def test_a_wider_first_leads_row_is_refused_by_plan_naming_the_row(
+        tmp_path: Path) -> None:
+    p = _write(tmp_path / "leads.csv", LEADS + "L1,a,small_shop,35.5,115.0,,,\n"
+               "L2,b,small_shop,35.5,115.0,,\n")
+    with pytest.raises(InputError) as err:
+        read_leads_table(p)
+    assert (err.value.row, err.value.field) == (1, None)
+
+
 def test_every_file_reads_its_amounts_with_one_reader(tmp_path: Path) -> None:
     history = read_history(_write(tmp_path / "history.csv", "lead_id,month,took_loan,loan_yuan\n"
                                   'A,2025-04,1,"50,000"\nB,2025-05,1,¥３０，０００\n'

@@ -3,6 +3,7 @@ stored county's plan, and every row ``outcomes import`` refuses, through the cat
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -83,3 +84,72 @@ def test_a_message_no_template_matches_is_shown_as_written() -> None:
     assert error_text(exc, "zh") == \
         "文件 f.csv，第 2 行，字段 'consent'：应为 yes/no（是/否），实际为 'x'"
     assert error_text(exc, "en") == str(exc)
+
+
+#: English words of the checks' messages; a Chinese user's stderr holds none of them (ids,
+#: field and file names and industries as typed are the user's own and may be ASCII).
+_ENGLISH = re.compile(r"\b(expected|above|below|allowed|required|blank|skipped|repeats|"
+                      r"keeping|industries|rows|history:|values|starter|swapped|officer|match)\b")
+
+
+def test_a_lenders_own_spreadsheet_is_explained_in_chinese_under_lang_zh(
+        county_copy: Path, cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # a county of the lender's own leads alone, exported from a Chinese desktop: GBK, CRLF
+    monkeypatch.chdir(tmp_path)
+    for name in ("history.csv", "loans.csv", "loans_elsewhere.csv"):
+        (county_copy / name).unlink()
+    head = "lead_id,name,industry,lat,lon,village,mobile_pay_flow_yuan\r\n"
+    good = ["L1,冯氏制衣厂,clothing,35.5180,115.0150,庆祖镇,5万",
+            "L2,傅氏小卖部,small_shop,35.5052,115.0452,水屯村,20000",
+            "L3,王氏养猪场,pig_farm,35.5100,115.0300,庆祖镇,10000",     # industry unknown
+            "L2,周氏餐馆,restaurant,35.5120,115.0200,庆祖镇,30000",     # lead_id again
+            "",
+            "L6,孙氏农机,small_shop,35.8500,115.0300,庆祖镇,20000"]    # ~37 km away
+    bad = [*good[:2], "L3,王氏养猪场,pig_farm,,115.0300,庆祖镇,10000",  # no lat
+           "L4,赵氏超市,small_shop,35.5150,115.0170,庆祖镇,很多",         # text for yuan
+           "L7,吴氏茶叶,small_shop,115.0300,35.5100,庆祖镇,20000"]        # lat/lon swapped
+    leads = county_copy / "leads.csv"
+    leads.write_bytes(head.encode("gbk") + "\r\n".join(bad).encode("gbk") + b"\r\n")
+    argv = ("--cache-dir", str(cache_dir), "plan", str(county_copy), "--date", "2026-11-24",
+            "--time-limit", "1", "--out", str(tmp_path / "out"), "--lang", "zh")
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and "Traceback" not in err and not (tmp_path / "out").exists()
+    assert f"文件 {leads}，第 3 行，字段 'lat'：此项必填（客户编号 L3）" in err
+    assert "第 4 行，字段 'mobile_pay_flow_yuan'：应为以元计的金额" in err
+    assert "第 5 行，字段 'lat'：115.0300 超出允许的最大值 90（看起来是经度" in err
+    assert not _ENGLISH.search(err), err
+    leads.write_bytes(head.encode("gbk") + "\r\n".join(good).encode("gbk") + b"\r\n")
+    code, _, err = run(capsys, *argv)
+    assert code == 0, err
+    assert "第 5 行是空行，已跳过" in err and "客户编号 'L2' 与第 2 行重复" in err
+    assert "'pig_farm'（1 行：第 3 行）" in err and "客户 L6 位于县路网外" in err
+    assert "客户经理 O01 的技能 'cattle_farm', 'sheep_farm' 与任何客户的行业都不对应" in err
+    assert "没有拜访历史：价值来自起步模型" in err
+    assert not _ENGLISH.search(err), err
+
+
+@pytest.mark.parametrize("extract", ["roads.osm.pbf", "places_cut"])
+def test_a_new_countys_assumptions_read_in_chinese(
+        extract: str, cache_dir: Path, tmp_path: Path) -> None:
+    # what the planner page lists after onboarding an upload (the Chinese page listed them
+    # in English); "places_cut": an extract that names no settlement gets stand-ins
+    from countyreach.onboard import init_county
+
+    roads = Path(__file__).resolve().parents[1] / "data" / "qingzu" / "roads.osm.pbf"
+    if extract == "places_cut":
+        import osmium
+
+        cut = tmp_path / "no_places.osm.pbf"
+        with osmium.SimpleWriter(str(cut)) as out:
+            for obj in osmium.FileProcessor(str(roads)):
+                if not (obj.is_node() and "place" in obj.tags):
+                    out.add(obj)
+        roads = cut
+    report = init_county(tmp_path / "newcounty", roads, officers=4, cache_dir=cache_dir,
+                         loan_rule_months=12)
+    assert len(report.assumptions) >= 6
+    for line in report.assumptions:
+        zh = localize(line, "zh")
+        assert has_cjk(zh) and not re.search(r"\b(the|of|a|and|in|at|officers?|roads?)\b",
+                                             zh), (line, zh)

@@ -467,3 +467,39 @@ def test_officers_typed_with_spaces_or_a_full_width_comma_are_found(
                  "--time-limit", "1", "--officers", "O01, O02，O03", "--out", str(out)]) == 0
     plan = plan_from_dict(read_json(out / "plan.json"))
     assert {r.officer_id for r in plan.routes} == {"O01", "O02", "O03"}
+
+
+def test_python_dash_m_countyreach_runs_the_cli(tmp_path: Path) -> None:
+    # a checkout not pip-installed (or a venv whose script is another checkout's) runs its
+    # own CLI as `python -m countyreach`; bad input exits 2 with the CLI's message
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    done = subprocess.run([sys.executable, "-m", "countyreach", "check",
+                           str(tmp_path / "missing.json")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("countyreach: error:") and "missing.json" in done.stderr
+
+
+def test_a_lead_skipped_off_the_roads_is_named_in_dropped_csv(
+        county_copy: Path, cache_dir: Path, tmp_path: Path) -> None:
+    # the lender fixes the coordinates of the leads dropped.csv lists off the roads; the
+    # row had their id alone (the lead is in no score and no problem)
+    df = pd.read_csv(county_copy / "leads.csv", dtype=str, keep_default_na=False)
+    df.loc[6, ["lat", "lon"]] = ["36.4", "116.2"]  # ~120 km away
+    df.to_csv(county_copy / "leads.csv", index=False)
+    out = tmp_path / "out"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DroppedRowWarning)
+        code = main(["-q", "--cache-dir", str(cache_dir), "plan", str(county_copy), "--date",
+                     DATE, "--time-limit", "1", "--out", str(out)])
+    assert code == 0
+    dropped = pd.read_csv(out / "dropped.csv", dtype=str, keep_default_na=False,
+                          encoding="utf-8-sig").set_index("lead_id")
+    lead = df.loc[6]
+    assert dropped.loc[lead["lead_id"], "reason"] == "off_the_road_network"
+    assert dropped.loc[lead["lead_id"], "name"] == lead["name"] != ""

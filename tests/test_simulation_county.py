@@ -211,3 +211,20 @@ def test_cli_sweep_chooses_bases_on_the_countys_leads(county_copy, capsys, tmp_p
     assert set(summary["team"]) == {"bases"} and set(summary["base_strategy"]) == {"p_median"}
     meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
     assert meta["world_population"] == "county_leads" and meta["n_businesses"] == 400
+
+
+def test_the_boosted_classifier_fits_one_loan_among_many_rows():
+    # `simulate` of a lender's six-lead pilot county (its leads.csv alone) ended in
+    # sklearn's traceback: the simulated visits held one loan, too few for the baseline's
+    # stratified early-stopping split; the trees fit on what there is
+    from propensity.uplift_boost import HistBoostClassifier
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"x": rng.random(40), "z": rng.random(40)})
+    y = np.r_[1, np.zeros(39, int)]
+    clf = HistBoostClassifier(max_iter=20, early_stopping=True, validation_fraction=0.15)
+    proba = clf.fit(X, y).predict_proba(X)[:, 1]
+    assert proba.shape == (40,) and np.isfinite(proba).all()
+    assert clf.early_stopping is True  # the estimator's parameters are as it was given them
+    big = np.r_[np.ones(20, int), np.zeros(20, int)]  # enough of each: stopping as asked
+    assert clf.fit(X, big).do_early_stopping_

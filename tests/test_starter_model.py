@@ -53,6 +53,9 @@ def test_a_store_county_without_history_plans_publishes_and_learns_once_it_can(
     first = loop.plan(admin, "firstcounty", DATE, publish=True, params=PARAMS, rules=RULES)
     assert first.published and first.day.ok
     assert first.model.record.n_train == 0 and "starter model" in first.model.note
+    # the value basis the plan keeps (the CLI prints it, the app shows it) says whose counts
+    # it gives: the demo township's, not this county's
+    assert f"model v1, {STARTER_MODEL}" in first.day.plan.meta["value_basis"]
     again = loop.plan(admin, "firstcounty", "2026-11-25", params=PARAMS, rules=RULES)
     assert "the starter model" in again.model.label or "the starter model" in again.model.note
 
@@ -103,3 +106,19 @@ def test_a_county_without_a_loan_book_is_told_the_loan_rule_has_nothing_to_apply
                        rules=RULES)
     reasons = " ".join(day.scores["explanation_en"].astype(str))
     assert "no recent loan with us" not in reasons
+
+
+def test_retrain_and_plan_of_a_stored_county_name_the_starter_in_the_value_basis(
+        new_county: Path, cli_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # what the lender reads after `retrain` and `plan COUNTY_ID`: the counts that follow
+    # are the demo township's (they read "model v1; uplift model on 960 visited …")
+    from countyreach.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["-q", "county", "import", str(new_county)]) == 0
+    assert main(["-q", "plan", "firstcounty", "--date", DATE, "--time-limit", "1"]) == 0
+    assert main(["-q", "retrain", "firstcounty"]) in (0, 1)
+    out = capsys.readouterr().out
+    basis = [line for line in out.splitlines() if "alue basis: " in line]
+    assert len(basis) == 2 and all(STARTER_MODEL in line for line in basis), basis

@@ -93,8 +93,11 @@ class ModelChoice:
 
     @property
     def basis_text(self) -> str:
-        """``visit-caused (model v3; uplift in take-up × loan …)``: printed with the plan."""
-        return self.value_basis.text(model=f"model v{self.record.version}")
+        """``visit-caused (model v3; uplift in take-up × loan …)``: printed with the plan
+        and kept in its meta (:func:`countyreach.starter.basis_text`)."""
+        from countyreach.starter import basis_text
+
+        return basis_text(self.scorer, self.record.version)
 
 
 @dataclass(frozen=True)
