@@ -646,3 +646,13 @@ def test_the_planners_table_and_charts_speak_the_pages_language() -> None:
     spec = json.dumps(plots.coverage_chart(result, "zh").to_dict(), ensure_ascii=False)
     assert "客户经理人数" in spec and "网点出发" in spec and '"tickMinStep": 1' in spec
     assert '"title": "officers"' not in spec
+
+
+def test_the_store_rules_line_reads_as_one_sentence_in_each_language() -> None:
+    meta = {"left_out_by_rule": {"cooling": 2, "approved": 1}, "follow_ups": 1}
+    zh = pl.store_rules_text(meta, "zh")
+    en = pl.store_rules_text(meta, "en")
+    assert zh is not None and en is not None
+    assert t("rule_cooling", "zh") in zh and t("rule_approved", "zh") in zh
+    assert "；" in zh and "; " not in zh  # Chinese punctuation between Chinese phrases
+    assert "; " in en
