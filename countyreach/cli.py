@@ -36,14 +36,15 @@ from typing import Any
 from countyreach.arglists import id_list
 from countyreach.dates import county_today, parse_date
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
+from countyreach.i18n import t
 from countyreach.input_warnings import collected, print_warning, show_warning
 from countyreach.plan_files import write_plan_files
+from countyreach.plan_summary import cell, checked_text, clip, summary_text, took
 from countyreach.progress import StageBar, within
 from countyreach.synth import ELSEWHERE_SHARE, synth_county
 from propensity.planning import LOCKOUT_MONTHS
 from routing.params import SolveParams
-from routing.plan import Plan
-from routing.problem import RoutingProblem, RoutingRules, hhmm
+from routing.problem import RoutingRules
 
 log = logging.getLogger("countyreach")
 
@@ -87,56 +88,6 @@ def check_out_dir(out: Path) -> Path:
     return out
 
 
-def summary_text(problem: RoutingProblem, plan: Plan) -> str:
-    """The plan as a table a manager reads in a terminal.
-
-    Parameters
-    ----------
-    problem, plan
-        What was solved and the answer.
-
-    Returns
-    -------
-    str
-    """
-    names = {o.officer_id: o.name for o in problem.officers}
-    lines = [
-        f"Plan {plan.plan_date}  status: {plan.status.value}  solver: {plan.solver}  "
-        f"({plan.solve_time_s:.1f} s)",
-        *([f"Note: {plan.message}"] if plan.message else []),
-        "",
-        f"{'officer':<14}{'visits':>7}{'start':>7}{'end':>7}{'drive h':>9}{'km':>7}"
-        f"{'exp. value ¥':>14}",
-    ]
-    for r in plan.routes:
-        label = f"{r.officer_id} {names.get(r.officer_id, '')}"
-        lines.append(
-            f"{label:<14}{len(r.stops):>7}{hhmm(r.start_s):>7}{hhmm(r.end_s):>7}"
-            f"{r.drive_s / 3600:>9.2f}{r.distance_m / 1000:>7.1f}{r.value_yuan:>14,.0f}")
-    total_visits = sum(len(r.stops) for r in plan.routes)
-    lines.append(
-        f"{'total':<14}{total_visits:>7}{'':>7}{'':>7}{plan.drive_s / 3600:>9.2f}"
-        f"{sum(r.distance_m for r in plan.routes) / 1000:>7.1f}{plan.value_yuan:>14,.0f}")
-    counts: dict[str, int] = {}
-    for d in plan.dropped:
-        counts[d.reason.value] = counts.get(d.reason.value, 0) + 1
-    lines.append("")
-    # The pipeline adds the leads it ranked below the day's candidates to the dropped ones,
-    # so the leads considered are the visits plus every lead left out, not the problem's.
-    lines.append(f"Leads left out: {len(plan.dropped)} of {total_visits + len(plan.dropped)}"
-                 + ("" if not counts else "  (" + ", ".join(
-                     f"{k}: {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])) + ")"))
-    leads = problem.lead_by_id
-    top = sorted(plan.dropped, key=lambda d: -leads[d.lead_id].value_yuan
-                 if d.lead_id in leads else 0)[:5]
-    for d in top:
-        ld = leads.get(d.lead_id)
-        need = "" if d.needed_value_yuan is None else f", would need ¥{d.needed_value_yuan:,.0f}"
-        lines.append(f"  {d.lead_id} {ld.name if ld else ''} (¥{ld.value_yuan if ld else 0:,.0f}):"
-                     f" {d.reason.value}{need}")
-    return "\n".join(lines)
-
-
 def cmd_plan(args: argparse.Namespace) -> int:
     from countyreach.pipeline import plan_day
 
@@ -155,7 +106,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     out = check_out_dir(Path(args.out))
     if args.date is not None:
         date_arg(args.date)
-    progress = StageBar(enabled=not args.quiet)
+    progress = StageBar(enabled=not args.quiet, lang=args.lang)
     try:
         with collected() as notes:
             day = plan_day(
@@ -176,13 +127,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
     plan = replace(day.plan, meta={**day.plan.meta, "input_warnings": notes})
     files = write_plan_files(day.problem, plan, out, crs=day.county.county.crs,
                              scores=day.scores)
-    print(summary_text(day.problem, plan))
+    L = args.lang
+    print(summary_text(day.problem, plan, L))
     print()
-    print(f"Value basis: {plan.meta.get('value_basis', 'n/a')}")
+    print(t("summary_value_basis", L, basis=plan.meta.get(
+        "value_basis_zh" if L == "zh" else "value_basis", "n/a")))
     if notes:
-        print(f"Input warnings: {len(notes)} (above, and in plan.json under "
-              f"meta.input_warnings)")
-    print_checked(day, files, out, f" in {day.timings_s['total_s']:.1f} s")
+        print(t("summary_input_warnings", L, n=len(notes)))
+    print_checked(day, files, out, took(day.timings_s["total_s"], L), L)
     if args.command == "demo" and not args.no_users:
         from countyreach.cli_loop import print_demo_users
 
@@ -190,23 +142,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0 if day.ok else 1
 
 
-def print_checked(day: Any, files: Sequence[Path], out: Path, tail: str = "") -> None:
-    """The checker's verdict on a planned day, the files written, and the first violations.
-
-    Parameters
-    ----------
-    day : countyreach.pipeline.DayPlan
-    files : sequence of Path
-        What :func:`~countyreach.plan_files.write_plan_files` wrote.
-    out : Path
-    tail : str
-        Appended to the line (the time taken).
-    """
-    verdict = "no violations" if day.ok else f"{len(day.violations)} VIOLATIONS"
-    print(f"Checker: {verdict}.  Wrote {len(files)} files to {out}/ "
-          f"(plan.json, problem.json, routes/*.csv, dropped.csv){tail}")
-    for v in day.violations[:20]:
-        print(f"  [{v.code}] {v.message}")
+def print_checked(day: Any, files: Sequence[Path], out: Path, tail: str = "",
+                  lang: str = "en") -> None:
+    """Print :func:`countyreach.plan_summary.checked_text`."""
+    print(checked_text(day, files, out, tail, lang))
 
 
 def _is_county_id(text: str, *, store_first: bool = False) -> bool:
@@ -278,7 +217,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     month = day.strftime("%Y-%m")
     # A first fit on a large county takes a while: its stages on a bar (a terminal only),
     # the input warnings held until the bar is gone so that they do not break it.
-    bar = StageBar(enabled=not args.quiet)
+    bar = StageBar(enabled=not args.quiet, lang=args.lang)
     try:
         held: AbstractContextManager[list[str]] = collected() if not bar.bar.disable \
             else nullcontext([])
@@ -295,8 +234,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     for note in notes:
-        print_warning(note)
-    from countyreach.i18n import t
+        print_warning(note, lang=args.lang)
     from propensity import value_basis_of
 
     L = args.lang
@@ -310,37 +248,16 @@ def cmd_score(args: argparse.Namespace) -> int:
 def print_scores(scores: Any, top: int, lang: str) -> None:
     """The ``top`` leads of ``scores`` (:func:`countyreach.pipeline.score_leads`) as
     ``score`` prints them, in ``lang``."""
-    from countyreach.i18n import t
-
     L = lang
     col = "explanation_zh" if L == "zh" else "explanation_en"
-    print(_cell(t("col_lead_id", L), 8) + _cell(t("name", L), 22)
-          + _cell(t("score_col_p", L), 10, right=True)
-          + _cell(t("score_col_loan", L), 12, right=True)
-          + _cell(t("score_col_value", L), 12, right=True) + "  " + t("why_lead", L))
+    print(cell(t("col_lead_id", L), 8) + cell(t("name", L), 22)
+          + cell(t("score_col_p", L), 10, right=True)
+          + cell(t("score_col_loan", L), 12, right=True)
+          + cell(t("score_col_value", L), 12, right=True) + "  " + t("why_lead", L))
     for rec in scores.head(top).itertuples(index=False):
-        print(_cell(str(rec.lead_id), 8) + _cell(_clip(str(rec.name), 20), 22)
+        print(cell(str(rec.lead_id), 8) + cell(clip(str(rec.name), 20), 22)
               + f"{rec.p_uptake:>10.2f}{rec.loan_yuan:>12,.0f}{rec.value_yuan:>12,.0f}  "
               + str(getattr(rec, col, "")))
-
-
-def _width(text: str) -> int:
-    """Columns ``text`` takes in a terminal: Chinese characters take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _clip(text: str, width: int) -> str:
-    while _width(text) > width:
-        text = text[:-1]
-    return text
-
-
-def _cell(text: str, width: int, *, right: bool = False) -> str:
-    """``text`` padded to ``width`` terminal columns (a table that lines up in Chinese too)."""
-    pad = " " * max(0, width - _width(text))
-    return pad + text if right else text + pad
 
 
 def cmd_plan_many(args: argparse.Namespace) -> int:
@@ -353,7 +270,7 @@ def cmd_plan_many(args: argparse.Namespace) -> int:
 
     def show(o: Any) -> None:
         for note in o.warnings:
-            print_warning(f"{o.county}: {note}")
+            print_warning(f"{o.county}: {note}", lang=args.lang)
         if not args.quiet:
             detail = o.message if o.status != "planned" else (
                 f"{o.visits} visits, ¥{o.value_yuan:,.0f}")
@@ -537,7 +454,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("app", help="start the Streamlit map interface")
     p.add_argument("--port", type=int, default=8501)
     p.set_defaults(func=cmd_app)
+    _add_lang_everywhere(parser)
     return parser
+
+
+def _add_lang_everywhere(parser: argparse.ArgumentParser) -> None:
+    """Give every command ``--lang``: a Chinese user's errors and input warnings are Chinese
+    whichever command they ran (the commands that print more in Chinese say so in their own
+    ``--lang`` help)."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        if not any("--lang" in a.option_strings for a in parser._actions):
+            parser.add_argument("--lang", choices=("en", "zh"), default="en",
+                                help="language of the errors and input warnings (default en)")
+        return
+    for action in subs:
+        for child in set(action.choices.values()):
+            _add_lang_everywhere(child)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -553,7 +486,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return int(args.func(args))
         except USER_ERRORS as exc:
-            from countyreach.i18n import t
             from countyreach.localize import error_text
 
             print(t("cli_error", lang, message=error_text(exc, lang)), file=sys.stderr)

@@ -41,15 +41,17 @@ def cmd_county_import(args: argparse.Namespace) -> int:
     with store:
         report = loop.import_county(store.operator_session(), Path(args.dir))
     for note in report.input_warnings:
-        print_warning(note)  # as `plan` prints a folder's warnings: one line each
+        print_warning(note, lang=args.lang)  # as `plan` prints a folder's warnings: one line each
     print("\n".join(report.lines()))
     return 0
 
 
 def cmd_plan_store(args: argparse.Namespace) -> int:
-    from countyreach.cli import check_out_dir, print_checked, summary_text
+    from countyreach.cli import check_out_dir, print_checked
+    from countyreach.i18n import t
     from countyreach.input_warnings import print_warning
     from countyreach.plan_files import write_plan_files
+    from countyreach.plan_summary import summary_text
     from countyreach.services.workspace import app_now
     from routing.errors import ProblemError
     from routing.params import SolveParams
@@ -80,15 +82,15 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     notes = list(day.plan.meta.get("input_warnings", ()))
     for note in notes:
         print_warning(note, lang=args.lang)
-    print(summary_text(day.problem, day.plan))
+    L = args.lang
+    print(summary_text(day.problem, day.plan, L))
     print()
     print(f"Model: {res.model.label}")
     if res.model.note:
         print(f"  {res.model.note}")
-    print(f"Value basis: {res.model.basis_text}")
+    print(t("summary_value_basis", L, basis=res.model.basis_text))
     if notes:
-        print(f"Input warnings: {len(notes)} (above, and in plan.json under "
-              f"meta.input_warnings)")
+        print(t("summary_input_warnings", L, n=len(notes)))
     why = Counter(res.excluded.values())
     print(f"Follow-ups pinned today: {len(res.follow_ups)}; leads not prospected: "
           f"{len(res.excluded)}" + (" (" + ", ".join(f"{k}: {n}" for k, n in sorted(why.items()))
@@ -110,7 +112,7 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
         print("  " + line)
     files = write_plan_files(day.problem, day.plan, out, crs=day.county.county.crs,
                              scores=day.scores)
-    print_checked(day, files, out)
+    print_checked(day, files, out, lang=L)
     if res.refused:  # refused only now, so that the violations above say why
         # its own exit code: not bad input (2), and a script must not take it for published
         print(f"countyreach: error: {res.refused}", file=sys.stderr)
@@ -186,7 +188,8 @@ def cmd_retrain(args: argparse.Namespace) -> int:
 
     check_id(args.county, "county")
     store, loop = _open()
-    bar = StageBar(enabled=not args.quiet)  # drawn on a terminal only, never in a log
+    # drawn on a terminal only, never in a log
+    bar = StageBar(enabled=not args.quiet, lang=args.lang)
     try:
         with store:
             res = loop.retrain(store.operator_session(), args.county, force=args.force,

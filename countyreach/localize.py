@@ -25,10 +25,16 @@ __all__ = ["localize", "note_text", "error_text"]
 # Where a message names a stored county, a file's row or a lead: the frame around what
 # the catalogue translates (the ids themselves are the user's and stay as typed).
 _STORE = re.compile(r"^county (?P<county>\S+) \(store\)(?:, (?P<what>leads|officers))?: ")
+_PATH = re.compile(r"[/\\]|\.\w+$")  # what a file's name has and a sentence has not
 _ROW = re.compile(r"^row (?P<row>\d+): ")
 _ID_SUFFIX = re.compile(r" \((?P<col>lead_id|officer_id) (?P<id>[^()]*)\)$")
 #: Pieces inside a template's value that are translated where they stand.
 _PIECES = ((re.compile(r"(\d+) \(as row (\d+)\)"), "piece_as_row"),
+           (re.compile(r"(\d+) \(([^()\s]+)\)"), "piece_row_id"),
+           (re.compile(r" \((\d+) rows: ([\d, …]+)\)"), "piece_rows_of_industry"),
+           (re.compile(r": rows ([\d, ]+)"), "piece_clash_rows"),
+           (re.compile(r" \(rows ([\d, ]+)\)"), "piece_rows_in_brackets"),
+           (re.compile(r"; and (\d+) more$"), "piece_semicolon_and_more"),
            (re.compile(r" and (\d+) more$"), "piece_and_more"))
 
 
@@ -37,15 +43,41 @@ def _templates() -> tuple[tuple[re.Pattern[str], str], ...]:
     """Each ``message`` entry's English template as a pattern, with its key."""
     out = []
     for (ctx, key), text in catalogue("en").items():
-        if ctx != Vocabulary.MESSAGE.value:
-            continue
-        parts = []
+        if ctx != Vocabulary.MESSAGE.value or key.startswith("word_"):
+            continue  # a word is translated only where a template says one stands
+        parts, seen = [], set()
         for literal, name, _, _ in string.Formatter().parse(text):
             parts.append(re.escape(literal))
             if name:
-                parts.append(f"(?P<{name}>.+?)")
+                # a value the message says twice (a coordinate system: "read as X ... if
+                # its coordinates are X") is the same text both times
+                parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+                seen.add(name)
         out.append((re.compile("".join(parts) + "$", re.S), key))
     return tuple(out)
+
+
+def _value(name: str, value: str, lang: str) -> str:
+    """A value read from a message, in ``lang``: a word of the message (a placeholder named
+    ``..._word``: ``start``, ``skills``) through the catalogue's ``word_`` entries, a value
+    that is a message itself (the reason inside another) translated whole, else its pieces."""
+    if name.endswith("_word"):
+        word = catalogue(lang).get((Vocabulary.MESSAGE.value, f"word_{value}"))
+        return value if word is None else word
+    inner = _match(value, lang)
+    return inner if inner is not None else _pieces(value, lang)
+
+
+def _match(text: str, lang: str) -> str | None:
+    """``text`` written with the ``lang`` template of the first English one it matches."""
+    for pattern, key in _templates():
+        hit = pattern.match(text)
+        if hit:
+            found = catalogue(lang).get((Vocabulary.MESSAGE.value, key))
+            if found is not None:
+                return found.format(**{k: _value(k, v, lang)
+                                       for k, v in hit.groupdict().items()})
+    return None
 
 
 def _pieces(value: str, lang: str) -> str:
@@ -78,13 +110,9 @@ def localize(text: str, lang: str) -> str:
     if m:
         text = text[:m.start()]
         suffix = t(f"piece_{m.group('col')}", lang, id=m.group("id"))
-    for pattern, key in _templates():
-        hit = pattern.match(text)
-        if hit:
-            values = {k: _pieces(v, lang) for k, v in hit.groupdict().items()}
-            found = catalogue(lang).get((Vocabulary.MESSAGE.value, key))
-            if found is not None:
-                return found.format(**values) + suffix
+    found = _match(text, lang)
+    if found is not None:
+        return found + suffix
     return text + (f" ({m.group('col')} {m.group('id')})" if m else "")
 
 
@@ -115,10 +143,16 @@ def note_text(note: str, lang: str, files: Sequence[str] = ()) -> str:
             t(f"note_store_{what}", lang) if what else "")
         rest = note[m.end():]
     else:
-        for path in (*files, *([note.split(": ", 1)[0]] if ": " in note else [])):
-            if note.startswith(f"{path}: "):
-                where, rest = path, note[len(path) + 2:]
+        # a message naming no file (an appointment, a pinned lead) may hold ": " itself; one
+        # naming a county's folder and then its file (plan-many) names both
+        while True:
+            head = rest.split(": ", 1)[0] if ": " in rest else ""
+            path = next((p for p in (*files, *([head] if _PATH.search(head) else []))
+                         if rest.startswith(f"{p}: ")), None)
+            if path is None:
                 break
+            where = (f"{where}{t('note_row_sep', lang)}" if where else "") + path
+            rest = rest[len(path) + 2:]
     row = _ROW.match(rest)
     if row:
         where = (f"{where}{t('note_row_sep', lang)}" if where else "") + t(

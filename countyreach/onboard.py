@@ -447,12 +447,11 @@ def _warn_kept_files(root: Path, previous: dict[str, Any], crs: str,
     for path in kept:
         if not path.exists():
             continue
-        synthetic = (f" (for synthetic leads: `countyreach synth {root} --force`)"
-                     if path.name == "leads.csv" else "")
         warnings.warn(f"{path}: kept, and now read as {CRS_NAMES[crs]} (the folder was "
                       f"{CRS_NAMES[before]}); if its coordinates are {CRS_NAMES[before]}, "
-                      f"rebuild with --crs {before} or convert them{synthetic}", DataWarning,
-                      stacklevel=3)
+                      f"rebuild with --crs {before} or convert them" + (
+                          f" (for synthetic leads: `countyreach synth {root} --force`)"
+                          if path.name == "leads.csv" else ""), DataWarning, stacklevel=3)
 
 
 def _to_crs(df: pd.DataFrame, crs: str) -> pd.DataFrame:

@@ -37,6 +37,7 @@ from countyreach.errors import (
     InputError,
     ModelError,
 )
+from countyreach.i18n import t as text_in
 from countyreach.io import (
     County,
     leads_from_table,
@@ -531,7 +532,11 @@ def plan_day(
                          held_back=chosen.held_back)
     meta = {**day_plan.plan.meta, "model": "model given by the caller",
             "value_basis": propensity.value_basis_of(scorer).text(
-                model=getattr(scorer, "starter_", None)), **(model_meta or {})}
+                model=getattr(scorer, "starter_", None)),
+            # what a Chinese terminal prints (the app words its own from the model)
+            "value_basis_zh": propensity.value_basis_of(scorer).text(
+                "zh", model=text_in("starter_model_name", "zh") if getattr(scorer, "starter_", None)
+                else None), **(model_meta or {})}
     report("done", 1.0)
     return replace(day_plan, plan=replace(day_plan.plan, meta=meta))
 
