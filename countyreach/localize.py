@@ -27,7 +27,7 @@ __all__ = ["localize", "note_text", "error_text"]
 _STORE = re.compile(r"^county (?P<county>\S+) \(store\)(?:, (?P<what>leads|officers))?: ")
 _PATH = re.compile(r"[/\\]|\.\w+$")  # what a file's name has and a sentence has not
 _ROW = re.compile(r"^row (?P<row>\d+): ")
-_ID_SUFFIX = re.compile(r" \((?P<col>lead_id|officer_id) (?P<id>[^()]*)\)$")
+_ID_SUFFIX = re.compile(r" \((?P<col>lead_id|officer_id|branch_id) (?P<id>[^()]*)\)$")
 #: Pieces inside a template's value that are translated where they stand.
 _PIECES = ((re.compile(r"(\d+) \(as row (\d+)\)"), "piece_as_row"),
            (re.compile(r"(\d+) \(([^()\s]+)\)"), "piece_row_id"),

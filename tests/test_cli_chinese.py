@@ -1,0 +1,132 @@
+"""The command line under ``--lang zh``, as a Chinese user meets it: a county folder with the
+usual mistakes warns in Chinese with its files, rows and ids as typed, the plan's summary is
+Chinese, and every kind of error (a bad cell, a bad option, another command's) is Chinese.
+English stays the default, word for word."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from countyreach.cli import main
+from countyreach.i18n import has_cjk
+from countyreach.localize import note_text
+
+DATE = "2026-11-24"
+#: Two English words in a row: prose a Chinese user would read in English.
+ENGLISH = re.compile(r"[a-z]{2,}[ ,;:']+[a-z]{2,}")
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["-q", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _english_lines(text: str) -> list[str]:
+    # a command to run (`countyreach synth ...`) is typed as written in any language
+    return [ln for ln in text.splitlines() if ENGLISH.search(re.sub(r"`[^`]*`", "", ln))]
+
+
+def _break(county: Path) -> None:
+    """The mistakes of a first county folder, each a warning rather than an error."""
+    leads = pd.read_csv(county / "leads.csv", dtype=str, keep_default_na=False)
+    leads.loc[2, "industry"] = "abacus_repair"  # row 3: an industry the model never saw
+    leads.loc[3, "windows"] = "09:00-09:10"  # row 4: shorter than a visit
+    leads.loc[4, "phone"] = "1.38E+10"  # row 5: a phone Excel turned into a number
+    leads.to_csv(county / "leads.csv", index=False)
+    history = pd.read_csv(county / "history.csv", dtype=str, keep_default_na=False)
+    again = history.iloc[[0]].assign(took_loan="0", loan_yuan="0.0")  # disagrees with row 1
+    pd.concat([history, again]).to_csv(county / "history.csv", index=False)
+    officers = pd.read_csv(county / "officers.csv", dtype=str, keep_default_na=False)
+    # ~200 m north of the county's northernmost road: snapped to it
+    officers.loc[0, ["start_lat", "start_lon"]] = ["35.6197", "114.9524488"]
+    officers.to_csv(county / "officers.csv", index=False)
+
+
+def test_a_county_with_mistakes_is_planned_in_chinese(
+        county_copy: Path, cache_dir: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _break(county_copy)
+    argv = ("--cache-dir", str(cache_dir), "plan", str(county_copy), "--date", DATE,
+            "--time-limit", "1", "--out", str(tmp_path / "out"))
+    code, out, err = run(capsys, *argv, "--lang", "zh")
+    assert code == 0, err
+    leads, officers = county_copy / "leads.csv", county_copy / "officers.csv"
+    assert (f"countyreach: 警告：{leads}：客户评分模型不认识以下行业，按“其他”评分"
+            "（路线安排和技能匹配仍按原写法使用）：'abacus_repair'（1 行：第 3 行）") in err
+    assert f"{leads}：1 个客户的可拜访时段短于一次拜访所需时间（第 4 行，如 09:00-09:10）" in err
+    assert (f"{leads}：1 个电话号码被 Excel 存成了科学计数法（第 5（B0005） 行，"
+            "如 '1.38E+10'）") in err
+    assert "个客户在同一月份有内容不一致的多行记录（B0004 2024-11：第 1, 961 行）" in err
+    assert re.search(rf"{re.escape(str(officers))}，第 1 行：客户经理 O01 的出发地点位于路网外 "
+                     r"[\d,]+ 米；已移到最近的道路上", err), err
+    assert not _english_lines(err), err
+    # the summary: words from the catalogue, ids, names, numbers and file names as they are
+    assert out.startswith(f"计划 {DATE}  状态：") and "客户经理" in out and "合计" in out
+    assert "未安排的客户：" in out and "价值依据：" in out and "输入警告：5 条" in out
+    assert f"校验：未发现违规。已写入 9 个文件到 {tmp_path / 'out'}/" in out
+    assert not _english_lines(out.replace("ortools", "")), out
+    # the plan file keeps its warnings in English (one record, read in either language)
+    code, out_en, err_en = run(capsys, *argv)
+    assert code == 0 and not has_cjk(err_en)
+    assert f"{officers}: row 1: officer O01's start lies " in err_en
+    assert out_en.startswith(f"Plan {DATE}  status: ") and "Leads left out: " in out_en
+
+
+@pytest.mark.parametrize("argv,expected", [
+    # a bad option of plan, of score, and of commands that had no --lang before
+    (("plan", "{county}", "--date", DATE, "--officers", "O99", "--out", "{out}"),
+     "未知的客户经理 ['O99']"),
+    (("score", "{county}", "--date", DATE, "--top", "0"), "--top 至少为 1，实际为 0"),
+    (("synth", "{county}"), "已存在；synth 会覆盖它（如要替换为合成数据，请加 --force）"),
+    (("plan-many", "{county}", "--date", DATE, "--workers", "0", "--out", "{out}"),
+     "--workers 至少为 1"),
+])
+def test_other_commands_errors_are_chinese(
+        argv: tuple[str, ...], expected: str, county_copy: Path, cache_dir: Path,
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = [a.format(county=county_copy, out=tmp_path / "out") for a in argv]
+    code, _, err = run(capsys, "--cache-dir", str(cache_dir), *args, "--lang", "zh")
+    assert code == 2, err
+    assert err.startswith("countyreach: 错误：") and expected in err, err
+    assert not _english_lines(err), err
+
+
+def test_a_bad_cell_names_its_file_row_and_lead_in_chinese(
+        county_copy: Path, cache_dir: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    leads = pd.read_csv(county_copy / "leads.csv", dtype=str, keep_default_na=False)
+    leads.loc[2, "lat"] = "north"
+    leads.loc[5, "windows"] = "08:00-10:00;09:00-11:00"
+    leads.to_csv(county_copy / "leads.csv", index=False)
+    code, _, err = run(capsys, "--cache-dir", str(cache_dir), "plan", str(county_copy),
+                       "--date", DATE, "--out", str(tmp_path / "out"), "--lang", "zh")
+    assert code == 2
+    assert (f"countyreach: 错误：文件 {county_copy / 'leads.csv'}，第 3 行，字段 'lat'："
+            "应为数字，实际为 'north'（客户编号 B0003）") in err
+    assert ("第 6 行，字段 'windows'：时段 '08:00-10:00;09:00-11:00' 有误：时段不能重叠"
+            "（请写作 08:00-11:30;14:00-18:00）（客户编号 B0006）") in err
+    assert not _english_lines(err), err
+
+
+def test_a_reason_inside_a_message_and_the_words_it_names_are_translated() -> None:
+    # the coordinate-system doubt: a message holding a message, naming a word of the map
+    note = ("/d/county.json: the villages and branches lie a median 400 m from the roads, "
+            "but 80 m if read as GCJ-02 (Amap, Tencent) instead of WGS-84; if the file came "
+            "from that map, give --crs gcj02")
+    assert note_text(note, "zh") == (
+        "/d/county.json：村庄和网点到道路距离的中位数为 400 米，但若按 GCJ-02（高德、腾讯坐标） "
+        "而非 WGS-84 读取，则为 80 米；如果文件来自该地图，请加上 --crs gcj02")
+    # a note naming no file may hold ": " itself, and names no file in Chinese either
+    appt = ("appointment B0001 with O02 can no longer be kept: their shift is over at 17:30; "
+            "offering it to everyone")
+    assert note_text(appt, "zh") == \
+        "客户 B0001 与 O02 的预约已无法履行：17:30 时其班次已结束；改为所有客户经理都可拜访"
+    idle = ("/d/officers.csv: row 2: officer O02: the shift (10 min) is shorter than the "
+            "shortest visit (30 min), so they get no visits")
+    assert note_text(idle, "zh") == ("/d/officers.csv，第 2 行：客户经理 O02：班次（10 分钟）"
+                                     "短于最短的一次拜访（30 分钟），因此当天没有任何拜访")
