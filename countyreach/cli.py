@@ -138,7 +138,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.command == "demo" and not args.no_users:
         from countyreach.cli_loop import print_demo_users
 
-        print_demo_users(county)
+        print_demo_users(county, args.lang)
     return 0 if day.ok else 1
 
 

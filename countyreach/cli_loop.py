@@ -50,6 +50,7 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     from countyreach.cli import check_out_dir, print_checked
     from countyreach.i18n import t
     from countyreach.input_warnings import print_warning
+    from countyreach.localize import localize
     from countyreach.plan_files import write_plan_files
     from countyreach.plan_summary import summary_text
     from countyreach.services.workspace import app_now
@@ -85,29 +86,33 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     L = args.lang
     print(summary_text(day.problem, day.plan, L))
     print()
-    print(f"Model: {res.model.label}")
+    r = res.model.record
+    print(t("plan_store_model", L, county=r.county_id, version=r.version,
+            data=r.data_hash[:8], code=r.code_version))
     if res.model.note:
-        print(f"  {res.model.note}")
-    print(t("summary_value_basis", L, basis=res.model.basis_text))
+        print(f"  {localize(res.model.note, L)}")
+    basis = res.model.basis_text if L == "en" else res.model.value_basis.text(
+        L, model=t("store_model_name", L, county=r.county_id, version=r.version))
+    print(t("summary_value_basis", L, basis=basis))
     if notes:
         print(t("summary_input_warnings", L, n=len(notes)))
     why = Counter(res.excluded.values())
-    print(f"Follow-ups pinned today: {len(res.follow_ups)}; leads not prospected: "
-          f"{len(res.excluded)}" + (" (" + ", ".join(f"{k}: {n}" for k, n in sorted(why.items()))
-                                    + ")" if why else ""))
-    state = ("published" if res.published else "saved as a draft, not published" if res.refused
-             else "saved as a draft (add --publish to publish)")
-    print(f"Version {res.version} of {res.county_id} {res.plan_date} {state}."
-          + (f" What is left of the day starts at {day.plan.meta['replanned_at']} or later."
+    print(t("plan_store_follow_ups", L, n=len(res.follow_ups), out=len(res.excluded))
+          + (t("summary_left_out_why", L, why=t("summary_list_sep", L).join(
+              t("summary_reason_count", L, reason=k, n=n) for k, n in sorted(why.items())))
+             if why else ""))
+    state = t("plan_store_published" if res.published else "plan_store_refused"
+              if res.refused else "plan_store_draft", L)
+    print(t("plan_store_version", L, version=res.version, county=res.county_id,
+            day=res.plan_date, state=state)
+          + (t("plan_store_rest_of_day", L, time=day.plan.meta["replanned_at"])
              if "replanned_at" in day.plan.meta else ""))
     if "planned_from" in day.plan.meta:
         # the shifts had begun: officers cannot be sent to visits in the past
-        print(f"Planned from {day.plan.meta['planned_from']}, "
-              + ("as --now says" if now_s is not None else "the time it is now (today's "
-                 "shifts had begun; --now HH:MM plans from another time)")
-              + ": no officer's day starts earlier.")
+        print(t("plan_store_from_now" if now_s is not None else "plan_store_from_clock", L,
+                time=day.plan.meta["planned_from"]))
     lines = res.changes.lines()
-    print("Changes to officers' lists:" if lines else "No officer's list changed.")
+    print(t("plan_store_changes" if lines else "plan_store_no_changes", L))
     for line in lines:
         print("  " + line)
     files = write_plan_files(day.problem, day.plan, out, crs=day.county.county.crs,
@@ -339,13 +344,16 @@ def _print_replan_advised(days: Iterable[tuple[str, str]]) -> None:
               "(the other stops keep the times planned around the one withdrawn)")
 
 
-def print_demo_users(county_dir: Path) -> None:
-    """Import the demo county into the store, seed the demo users and print new ones once.
+def print_demo_users(county_dir: Path, lang: str = "en") -> None:
+    """Import the demo county into the store, seed the demo users and print new ones once,
+    in ``lang``.
 
     The accounts are :func:`countyreach.services.workspace.seed_demo_users`'s, the same
     the app's "Try the demo" creates.
     """
+    from countyreach.i18n import t
     from countyreach.io import load_county
+    from countyreach.plan_summary import cell
     from countyreach.services.workspace import seed_demo_users
 
     store, loop = _open()
@@ -359,11 +367,13 @@ def print_demo_users(county_dir: Path) -> None:
         store.logout(admin)
     new = [u for u in users if u.created]
     if not new:
-        print("Demo users exist already (demo-manager, demo-planner, demo-o01…).")
+        print(t("demo_users_exist", lang))
         return
-    print("\nDemo users created in the store (sign in to the app as any of them):")
+    print("\n" + t("demo_users_created", lang))
     for u in new:
-        print(f"  {u.role:<8} {u.username:<16} password {u.password}")
+        role = u.role if lang == "en" else t(f"role_{u.role}", lang)
+        print(f"  {cell(role, 8)} {u.username:<16} "
+              + t("demo_user_password", lang, password=u.password))
 
 
 def add_store_subcommands(sub: Any, county_sub: Any) -> None:

@@ -130,3 +130,17 @@ def test_a_reason_inside_a_message_and_the_words_it_names_are_translated() -> No
             "shortest visit (30 min), so they get no visits")
     assert note_text(idle, "zh") == ("/d/officers.csv，第 2 行：客户经理 O02：班次（10 分钟）"
                                      "短于最短的一次拜访（30 分钟），因此当天没有任何拜访")
+
+
+def test_a_stored_countys_plan_is_reported_in_chinese(
+        cli_store: str, county_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "county", "import", str(county_copy), "--lang", "zh")[0] == 0
+    code, out, err = run(capsys, "plan", "qingzu", "--date", DATE, "--time-limit", "1",
+                         "--lang", "zh")
+    assert code == 0, err
+    assert "模型：qingzu v1（数据 " in out and "价值依据：拜访带来的价值（qingzu 模型 v1；" in out
+    assert "今日固定的回访：0 个；不开发的客户：0 个" in out
+    assert f"qingzu {DATE} 第 1 版已存为草稿（加 --publish 发布）。" in out
+    assert "客户经理拜访名单的变化：" in out
