@@ -20,7 +20,7 @@ from countyreach.errors import RowErrors
 from countyreach.i18n import Vocabulary, catalogue, t
 from geo.errors import LocatedError
 
-__all__ = ["localize", "note_text", "error_text"]
+__all__ = ["localize", "note_text", "error_text", "message_of"]
 
 # Where a message names a stored county, a file's row or a lead: the frame around what
 # the catalogue translates (the ids themselves are the user's and stay as typed).
@@ -199,3 +199,21 @@ def error_text(exc: BaseException, lang: str) -> str:
             lines.append("  " + t("err_and_more", lang, n=len(rest) - len(listed)))
         return "\n".join(lines)
     return _where(exc.file, exc.row, exc.field, lang) + localize(exc.reason, lang)
+
+
+def message_of(exc: BaseException, lang: str) -> str:
+    """What went wrong, as a page says it in ``lang``: an error raised on purpose as
+    :func:`error_text` says it, any other as written.
+
+    Parameters
+    ----------
+    exc : BaseException
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    str
+    """
+    from countyreach.errors import USER_ERRORS
+
+    return error_text(exc, lang) if isinstance(exc, USER_ERRORS) else str(exc)
