@@ -180,11 +180,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     plan = plan_from_dict(read_json(plan_path))
     problem = problem_from_dict(read_json(problem_path))
     violations = check_plan(problem, plan)
+    L = args.lang
     if not violations:
-        print(f"OK: {plan_path} has no violations ({len(plan.routes)} routes, "
-              f"{len(plan.visited_lead_ids)} visits, {len(plan.dropped)} left out)")
+        print(t("check_ok", L, path=plan_path, routes=len(plan.routes),
+                visits=len(plan.visited_lead_ids), left=len(plan.dropped)))
         return 0
-    print(f"{len(violations)} violation(s) in {plan_path}:")
+    print(t("check_violations", L, n=len(violations), path=plan_path))
     for v in violations:
         who = " ".join(x for x in (v.officer_id or "", v.lead_id or "") if x)
         print(f"  [{v.code}] {who}: {v.message}")
@@ -261,8 +262,10 @@ def print_scores(scores: Any, top: int, lang: str) -> None:
 
 
 def cmd_plan_many(args: argparse.Namespace) -> int:
+    from countyreach.localize import localize, note_text
     from countyreach.many import plan_many, write_summary
 
+    L = args.lang
     out = check_out_dir(Path(args.out))
     date_arg(args.date)
     if args.workers < 1:
@@ -270,11 +273,14 @@ def cmd_plan_many(args: argparse.Namespace) -> int:
 
     def show(o: Any) -> None:
         for note in o.warnings:
-            print_warning(f"{o.county}: {note}", lang=args.lang)
+            # the county's id before the note, which names its own file and row
+            print(t("cli_warning", L, message=o.county + t("note_sep", L) + note_text(note, L)),
+                  file=sys.stderr)
         if not args.quiet:
-            detail = o.message if o.status != "planned" else (
-                f"{o.visits} visits, ¥{o.value_yuan:,.0f}")
-            print(f"  {o.county}: {o.status} ({o.seconds:.0f} s) {detail}", flush=True)
+            detail = localize(o.message, L) if o.status != "planned" else t(
+                "many_detail", L, visits=o.visits, value=f"{o.value_yuan:,.0f}")
+            print(t("many_county", L, county=o.county, status=t(f"many_{o.status}", L),
+                    seconds=f"{o.seconds:.0f}", detail=detail), flush=True)
 
     outcomes = plan_many(args.counties, args.date, out,
                          params=SolveParams(time_limit_s=args.time_limit, seed=args.seed),
@@ -282,7 +288,7 @@ def cmd_plan_many(args: argparse.Namespace) -> int:
                          cache_dir=args.cache_dir, progress=show)
     files = write_summary(outcomes, out)
     ok = sum(o.status == "planned" for o in outcomes)
-    print(f"{ok} of {len(outcomes)} counties planned and checked; summary in {files[0]}")
+    print(t("many_done", L, ok=ok, n=len(outcomes), summary=files[0]))
     return 0 if ok == len(outcomes) else 1
 
 
@@ -306,7 +312,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
                                   industries=args.industries, cache_dir=args.cache_dir)
     written = [str(p) for p in (leads, history, *(Path(args.county) / f for f in (
         "loans.csv", "loans_elsewhere.csv"))) if p.exists()]
-    print(f"Wrote {', '.join(written[:-1])} and {written[-1]} (synthetic, seed {args.seed})")
+    print(t("synth_wrote", args.lang, files=t("file_list_sep", args.lang).join(written[:-1]),
+            last=written[-1], seed=args.seed))
     return 0
 
 

@@ -70,6 +70,9 @@ def test_a_county_with_mistakes_is_planned_in_chinese(
     assert "未安排的客户：" in out and "价值依据：" in out and "输入警告：5 条" in out
     assert f"校验：未发现违规。已写入 9 个文件到 {tmp_path / 'out'}/" in out
     assert not _english_lines(out.replace("ortools", "")), out
+    plan = tmp_path / "out" / "plan.json"
+    assert run(capsys, "check", str(plan), "--lang", "zh")[1].startswith(
+        f"通过：{plan} 没有违规（6 条路线，")
     # the plan file keeps its warnings in English (one record, read in either language)
     code, out_en, err_en = run(capsys, *argv)
     assert code == 0 and not has_cjk(err_en)
