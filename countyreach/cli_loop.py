@@ -42,7 +42,7 @@ def cmd_county_import(args: argparse.Namespace) -> int:
         report = loop.import_county(store.operator_session(), Path(args.dir))
     for note in report.input_warnings:
         print_warning(note, lang=args.lang)  # as `plan` prints a folder's warnings: one line each
-    print("\n".join(report.lines()))
+    print("\n".join(report.lines(args.lang)))
     return 0
 
 

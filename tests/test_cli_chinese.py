@@ -139,7 +139,9 @@ def test_a_stored_countys_plan_is_reported_in_chinese(
         cli_store: str, county_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
-    assert run(capsys, "county", "import", str(county_copy), "--lang", "zh")[0] == 0
+    code, out, _ = run(capsys, "county", "import", str(county_copy), "--lang", "zh")
+    assert code == 0 and out.startswith("县 qingzu\n  客户：      新增 400，更新 0，未变 0\n")
+    assert "  贷款规则：  在本行贷款后 12 个月内不再为新贷款拜访" in out
     code, out, err = run(capsys, "plan", "qingzu", "--date", DATE, "--time-limit", "1",
                          "--lang", "zh")
     assert code == 0, err
