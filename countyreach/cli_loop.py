@@ -188,6 +188,8 @@ def cmd_outcomes_import(args: argparse.Namespace) -> int:
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:
+    from countyreach.i18n import t
+    from countyreach.localize import localize
     from countyreach.services.model_views import metric_text
     from countyreach.store.checks import check_id
 
@@ -201,12 +203,16 @@ def cmd_retrain(args: argparse.Namespace) -> int:
                                progress=bar)
     finally:
         bar.close()
-    print(f"Model {args.county} v{res.record.version}: {res.message}")
-    print(f"  held-out: {metric_text(dict(res.record.metrics))}")
-    print(f"  value basis: {res.value_basis.text(model=f'model v{res.record.version}')}")
+    L, v = args.lang, res.record.version
+    print(t("retrain_model", L, county=args.county, version=v,
+            message=localize(res.message, L)))
+    print(t("retrain_held_out", L, metrics=localize(metric_text(dict(res.record.metrics)), L)))
+    print(t("retrain_basis", L, basis=res.value_basis.text(L, model=f"model v{v}") if L == "en"
+            else res.value_basis.text(L, model=t("store_model_name", L, county=args.county,
+                                                 version=v))))
     if res.previous is not None and res.previous_auc is not None:
-        print(f"  previous v{res.previous.version} on the same held-out visits: "
-              f"AUC {res.previous_auc:.3f}")
+        print(t("retrain_previous", L, version=res.previous.version,
+                auc=f"{res.previous_auc:.3f}"))
     return 0 if res.promoted else 1
 
 
