@@ -5,14 +5,16 @@ English stays the default, word for word."""
 
 from __future__ import annotations
 
+import io
 import re
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from countyreach.cli import main
-from countyreach.i18n import has_cjk
+from countyreach.i18n import has_cjk, t
 from countyreach.localize import note_text
 
 DATE = "2026-11-24"
@@ -149,3 +151,31 @@ def test_a_stored_countys_plan_is_reported_in_chinese(
     assert "今日固定的回访：0 个；不开发的客户：0 个" in out
     assert f"qingzu {DATE} 第 1 版已存为草稿（加 --publish 发布）。" in out
     assert "客户经理拜访名单的变化：" in out
+
+
+class _Terminal(io.StringIO):
+    """Standard error as a terminal (the bar is drawn on one only)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_names_its_stages_in_the_users_language(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from countyreach.progress import StageBar
+
+    # the stages as the app's progress bar names them
+    for lang, name in (("zh", "加载路网"), ("en", t("stage_load roads", "en"))):
+        err = _Terminal()
+        monkeypatch.setattr(sys, "stderr", err)
+        bar = StageBar(enabled=True, lang=lang)
+        bar("load roads", 0.2)
+        bar.close()
+        assert name in err.getvalue()
+    # a stage the catalogue does not name yet is shown as the pipeline calls it
+    err = _Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    bar = StageBar(enabled=True, lang="zh")
+    bar("a new stage", 0.5)
+    bar.close()
+    assert "a new stage" in err.getvalue()
