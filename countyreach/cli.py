@@ -300,7 +300,7 @@ def cmd_county_init(args: argparse.Namespace) -> int:
         branches=args.branches, officers=args.officers, crs=args.crs,
         boundary=args.boundary.split("/") if args.boundary else None,
         cache_dir=args.cache_dir, force=args.force, loan_rule_months=args.loan_rule_months)
-    print(report.text())
+    print(report.text(args.lang))
     return 0
 
 

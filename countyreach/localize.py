@@ -34,6 +34,7 @@ _PIECES = ((re.compile(r"(\d+) \(as row (\d+)\)"), "piece_as_row"),
            (re.compile(r" \((\d+) rows: ([\d, …]+)\)"), "piece_rows_of_industry"),
            (re.compile(r": rows ([\d, ]+)"), "piece_clash_rows"),
            (re.compile(r" \(rows ([\d, ]+)\)"), "piece_rows_in_brackets"),
+           (re.compile(r" \((\d+) villages?\)"), "piece_villages"),
            (re.compile(r"; and (\d+) more$"), "piece_semicolon_and_more"),
            (re.compile(r" and (\d+) more$"), "piece_and_more"))
 

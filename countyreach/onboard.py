@@ -50,15 +50,18 @@ class OnboardReport:
     files: list[Path] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
 
-    def text(self) -> str:
-        """The report as the CLI prints it."""
-        lines = [f"County folder {self.root}:"]
-        lines += [f"  wrote {p.name}" for p in self.files]
-        lines.append("Assumptions (edit the files to change them):")
-        lines += [f"  - {a}" for a in self.assumptions]
-        lines.append(f"Next: put the lender's leads in {self.root / 'leads.csv'} (see README), "
-                     f"or `countyreach synth {self.root}` for a synthetic population, then "
-                     f"`countyreach plan {self.root}`.")
+    def text(self, lang: str = "en") -> str:
+        """The report as the CLI prints it, in ``lang`` (each assumption through the
+        catalogue's ``message`` templates, :func:`countyreach.localize.localize`)."""
+        from countyreach.i18n import t
+        from countyreach.localize import localize
+
+        L = lang
+        lines = [t("init_folder", L, root=self.root)]
+        lines += [t("init_wrote", L, name=p.name) for p in self.files]
+        lines.append(t("init_assumptions", L))
+        lines += [f"  - {localize(a, L)}" for a in self.assumptions]
+        lines.append(t("init_next", L, leads=self.root / "leads.csv", root=self.root))
         return "\n".join(lines)
 
 

@@ -179,3 +179,19 @@ def test_the_progress_bar_names_its_stages_in_the_users_language(
     bar("a new stage", 0.5)
     bar.close()
     assert "a new stage" in err.getvalue()
+
+
+def test_county_init_reports_its_assumptions_in_chinese(
+        cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    osm = Path(__file__).resolve().parents[1] / "data" / "qingzu" / "roads.osm.pbf"
+    code, out, err = run(capsys, "--cache-dir", str(cache_dir), "county", "init",
+                         str(tmp_path / "newc"), "--osm", str(osm), "--officers", "3",
+                         "--lang", "zh")
+    assert code == 0, err
+    assert out.startswith(f"县文件夹 {tmp_path / 'newc'}：\n  已写入 county.json\n")
+    assert "假设（修改文件即可更改）：" in out and "  - 边界：道路轮廓向外扩展 500 米（" in out
+    assert "  - 县编号 'newc'（即文件夹名），名称 '庆祖镇'，CSV 坐标系为 WGS84" in out
+    assert "班次 08:00-17:30，午休 45 分钟、在 11:30-13:00 之间开始" in out
+    # the branch's name is the file's data (and the place kinds OSM's words), not prose
+    assert not _english_lines(out.replace("(assumed branch)", "").replace(
+        "hamlet, town, village", "")), out

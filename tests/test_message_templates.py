@@ -74,27 +74,30 @@ def _calls() -> Iterator[tuple[str, str, ast.Call]]:
 
 
 def _messages(kind: str) -> list[tuple[str, str]]:
-    """``(where, sample message)`` of every warning (``kind="warn"``) or error written."""
+    """``(where, sample message)`` of every warning (``kind="warn"``), error (``"error"``)
+    or assumption ``county init`` reports (``"assumption"``) written."""
     out = []
     for rel, name, call in _calls():
+        f = call.func
         if kind == "warn":
-            keep = (name == "warn" and not rel.startswith(NOT_USER_WARNINGS)
-                    and not (len(call.args) > 1 and isinstance(call.args[1], ast.Name)
-                             and not call.args[1].id.endswith("Warning")))
+            args = [call.args[0]] if (
+                name == "warn" and not rel.startswith(NOT_USER_WARNINGS)
+                and not (len(call.args) > 1 and isinstance(call.args[1], ast.Name)
+                         and not call.args[1].id.endswith("Warning"))) else []
+        elif kind == "assumption":
+            args = [call.args[0]] if name == "append" and isinstance(f, ast.Attribute) and \
+                isinstance(f.value, ast.Attribute) and f.value.attr == "assumptions" else []
         elif name in MESSAGE_HELPERS:
             # a helper that raises: the message is its argument with words in it (a field's
             # name has none)
-            out += [(f"{rel}:{call.lineno}", text) for arg in call.args
-                    if isinstance(arg, (ast.JoinedStr, ast.BinOp)) or (
-                        isinstance(arg, ast.Constant) and " " in str(arg.value))
-                    for text in _alternatives(arg) if text != SAMPLE]
-            continue
+            args = [a for a in call.args if isinstance(a, (ast.JoinedStr, ast.BinOp)) or (
+                isinstance(a, ast.Constant) and " " in str(a.value))]
         else:
-            keep = (name.endswith(("Error", "Denied")) and name not in NOT_USER_ERRORS
-                    and isinstance(call.args[0], (ast.Constant, ast.JoinedStr, ast.BinOp)))
-        if keep:
-            out += [(f"{rel}:{call.lineno}", text) for text in _alternatives(call.args[0])
-                    if text != SAMPLE]
+            args = [call.args[0]] if (
+                name.endswith(("Error", "Denied")) and name not in NOT_USER_ERRORS
+                and isinstance(call.args[0], (ast.Constant, ast.JoinedStr, ast.BinOp))) else []
+        out += [(f"{rel}:{call.lineno}", text) for arg in args for text in _alternatives(arg)
+                if text != SAMPLE]
     return out
 
 
@@ -106,11 +109,19 @@ def _english(text: str) -> bool:
 def test_the_sources_are_read() -> None:
     # a finder that finds nothing would pass everything
     assert len(_messages("warn")) > 30 and len(_messages("error")) > 300
+    assert len(_messages("assumption")) > 10
 
 
 @pytest.mark.parametrize("where,text", _messages("warn"))
 def test_every_input_warning_has_a_chinese_template(where: str, text: str) -> None:
     shown = note_text(text, "zh", files=(SAMPLE,))  # a file's name is a value too
+    assert not _english(shown), f"{where}: {text!r} reaches a Chinese user as {shown!r}"
+
+
+@pytest.mark.parametrize("where,text", _messages("assumption"))
+def test_every_assumption_county_init_reports_has_a_chinese_template(where: str,
+                                                                     text: str) -> None:
+    shown = localize(text, "zh")
     assert not _english(shown), f"{where}: {text!r} reaches a Chinese user as {shown!r}"
 
 
