@@ -120,7 +120,7 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     print_checked(day, files, out, lang=L)
     if res.refused:  # refused only now, so that the violations above say why
         # its own exit code: not bad input (2), and a script must not take it for published
-        print(f"countyreach: error: {res.refused}", file=sys.stderr)
+        print(t("cli_error", L, message=localize(res.refused, L)), file=sys.stderr)
         return NOT_PUBLISHED_EXIT
     return 0 if day.ok else 1
 
@@ -284,6 +284,7 @@ ERASE_HINT = "give --county ID, or --all-matches to erase every one of them"
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
+    from countyreach.i18n import t
     from countyreach.input_warnings import print_warning
     from countyreach.services.erasure import ManyMatches
 
@@ -294,24 +295,23 @@ def cmd_erase(args: argparse.Namespace) -> int:
                              county_id=args.county, all_matches=args.all_matches)
         except ManyMatches as exc:  # the same refusal, in the command line's words
             raise ManyMatches(exc.person, exc.matches, ERASE_HINT) from None
+    L = args.lang
     for e in rep.erasures:
-        print(f"Erased {e.lead_id} of {e.county_id}: name, phone, address, notes, loans "
-              "elsewhere, plan copies and their reasons; on the do-not-visit list for good")
+        print(t("erase_done", L, lead=e.lead_id, county=e.county_id))
         if e.reason_scrubbed:
             print_warning(f"the reason of {e.lead_id} named the person (name, phone or "
-                          "address): left out of the reason kept")
-        _print_withdrawn(e.withdrawn)
-    _print_replan_advised(rep.replan_advised())
-    print(f"Model files searched: {rep.model_files_checked}; removed (held the person's "
-          f"data): {len(rep.model_files_removed)}")
+                          "address): left out of the reason kept", lang=L)
+        _print_withdrawn(e.withdrawn, L)
+    _print_replan_advised(rep.replan_advised(), L)
+    print(t("erase_models", L, searched=rep.model_files_checked,
+            removed=len(rep.model_files_removed)))
     # what the store cannot reach: the user's own files
-    print("Not changed, outside the store: plan folders written with --out (plan.json, "
-          "problem.json, routes/*.csv) and the county folder's leads.csv may still name the "
-          "person; delete those copies or remove the row")
+    print(t("erase_outside", L))
     return 0
 
 
 def cmd_do_not_visit(args: argparse.Namespace) -> int:
+    from countyreach.i18n import t
     from countyreach.store.checks import check_id
 
     check_id(args.county, "county")
@@ -321,33 +321,33 @@ def cmd_do_not_visit(args: argparse.Namespace) -> int:
         if args.lead is None:
             entries = store.do_not_visit_entries(session, args.county)
             if not entries:
-                print(f"Nobody is on {args.county}'s do-not-visit list")
+                print(t("dnv_empty", args.lang, county=args.county))
             for lead_id, source, reason, day in entries:
                 print(f"{lead_id:<12} {day}  {source:<8} {reason}")
             return 0
         done = store.opt_out(session, args.county, args.lead, args.reason)
-    if done.already_listed:
-        print(f"{done.lead_id} of {done.county_id} was on the do-not-visit list already")
-    else:
-        print(f"{done.lead_id} of {done.county_id} is on the do-not-visit list: no plan "
-              "offers it again and no plan that visits it can be published")
-    _print_withdrawn(done.withdrawn)
-    _print_replan_advised(sorted({(done.county_id, d) for d, _ in done.withdrawn}))
+    print(t("dnv_already" if done.already_listed else "dnv_added", args.lang,
+            lead=done.lead_id, county=done.county_id))
+    _print_withdrawn(done.withdrawn, args.lang)
+    _print_replan_advised(sorted({(done.county_id, d) for d, _ in done.withdrawn}), args.lang)
     return 0
 
 
-def _print_withdrawn(withdrawn: Iterable[tuple[str, str]]) -> None:
+def _print_withdrawn(withdrawn: Iterable[tuple[str, str]], lang: str) -> None:
     """One line per published list a stop left (``(plan_date, officer_id)``): an erasure's
     and a refusal's alike."""
+    from countyreach.i18n import t
+
     for day, officer_id in withdrawn:
-        print(f"  withdrawn from {officer_id}'s published list of {day} (not visited yet)")
+        print(t("cli_withdrawn", lang, officer=officer_id, day=day))
 
 
-def _print_replan_advised(days: Iterable[tuple[str, str]]) -> None:
+def _print_replan_advised(days: Iterable[tuple[str, str]], lang: str) -> None:
     """The command that plans each ``(county_id, plan_date)`` a stop left again."""
+    from countyreach.i18n import t
+
     for county_id, day in days:
-        print(f"Re-plan advised: countyreach plan {county_id} --date {day} --publish "
-              "(the other stops keep the times planned around the one withdrawn)")
+        print(t("dnv_replan", lang, county=county_id, day=day))
 
 
 def print_demo_users(county_dir: Path, lang: str = "en") -> None:

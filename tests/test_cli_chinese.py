@@ -151,6 +151,11 @@ def test_a_stored_countys_plan_is_reported_in_chinese(
     assert "今日固定的回访：0 个；不开发的客户：0 个" in out
     assert f"qingzu {DATE} 第 1 版已存为草稿（加 --publish 发布）。" in out
     assert "客户经理拜访名单的变化：" in out
+    code, out, _ = run(capsys, "do-not-visit", "qingzu", "B0001", "--lang", "zh")
+    assert code == 0 and out.startswith("qingzu 的客户 B0001 已列入勿访名单：")
+    code, out, _ = run(capsys, "erase", "B0002", "--county", "qingzu", "--lang", "zh")
+    assert code == 0 and out.startswith("已删除 qingzu 客户 B0002 的个人信息：")
+    assert "系统库之外未作改动：" in out and not _english_lines(out)
 
 
 class _Terminal(io.StringIO):
