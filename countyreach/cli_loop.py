@@ -217,25 +217,29 @@ def cmd_retrain(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
+    from countyreach.i18n import t
+    from countyreach.localize import localize
+    from countyreach.plan_summary import cell
     from countyreach.services.model_views import metric_text
     from countyreach.store.checks import check_id
 
+    L = args.lang
     check_id(args.county, "county")
     store, _ = _open()
     with store:
         session = store.operator_session()
         if args.promote is not None:
             store.learning.promote_model(session, args.county, args.promote)
-            print(f"Model {args.county} v{args.promote} promoted: plans use it from now on "
-                  "(if it was trained on other data than the store's, planning retrains "
-                  "unless COUNTYREACH_STALE_MODEL=warn)")
+            print(t("models_promoted", L, county=args.county, version=args.promote))
         records = store.models(session, args.county)
     if not records:
-        print(f"No model of {args.county} yet (the first plan or `retrain` trains one)")
+        print(t("models_none", L, county=args.county))
     for m in records:
-        kind = "starter" if m.n_train == 0 else f"{m.n_train} visits"
-        print(f"v{m.version:<3} {m.status.value:<10} {m.created_at:%Y-%m-%d %H:%M}  {kind:<12} "
-              f"{metric_text(dict(m.metrics))}  (data {m.data_hash[:8]}, code {m.code_version})")
+        kind = t("models_starter", L) if m.n_train == 0 else t("models_visits", L, n=m.n_train)
+        status = m.status.value if L == "en" else t(f"models_status_{m.status.value}", L)
+        print(f"v{m.version:<3} {cell(status, 10)} {m.created_at:%Y-%m-%d %H:%M}  "
+              f"{cell(kind, 12)} {localize(metric_text(dict(m.metrics)), L)}  "
+              + t("models_data_code", L, data=m.data_hash[:8], code=m.code_version))
     return 0
 
 
@@ -250,6 +254,8 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
+    from countyreach.i18n import t
+
     store, _ = _open()
     with store:
         admin = store.operator_session()
@@ -274,8 +280,11 @@ def cmd_users_add(args: argparse.Namespace) -> int:
                                  f"of {', '.join(roster)})", field="--officer")
         store.create_user(args.name, _password(args), args.role, args.officer, county,
                           region=args.region, session=admin)
-    where = county or (f"region {args.region}" if args.region else "all counties")
-    print(f"User {args.name} ({args.role}, {where}) created; sign in to the app with it.")
+    L = args.lang
+    where = county or (t("users_region", L, region=args.region) if args.region
+                       else t("users_all_counties", L))
+    print(t("users_created", L, name=args.name, where=where,
+            role=args.role if L == "en" else t(f"role_{args.role}", L)))
     return 0
 
 

@@ -129,8 +129,8 @@ def checked_text(day: Any, files: Sequence[Path], out: Path, tail: str = "",
     verdict = t("summary_checker_ok", L) if day.ok else t("summary_checker_violations", L,
                                                   n=len(day.violations))
     lines = [t("summary_checker_wrote", L, verdict=verdict, n=len(files), out=out) + tail]
-    # a violation's message is the checker's own English: its code says which rule in any
-    # language (the Chinese manager page names them)
+    # a violation's message is the checker's own English (the manager page shows it so too):
+    # its code names the rule broken; a violation is the solver's fault, not the user's input
     lines += [f"  [{v.code}] {v.message}" for v in day.violations[:20]]
     return "\n".join(lines)
 
