@@ -34,7 +34,7 @@ from countyreach import pipeline
 from countyreach.errors import AccessDenied, InputError, ModelError, StoreError
 from countyreach.i18n import LANGS, t
 from countyreach.input_warnings import collected
-from countyreach.localize import note_text
+from countyreach.localize import message_of, note_text
 from countyreach.services import deck as dk
 from countyreach.services import maps
 from countyreach.services.coverage import build_world
@@ -291,7 +291,7 @@ def load_county() -> pipeline.CountyData | None:
             return county_data(county_path())
     except Exception as exc:  # a bad county file must not take the app down
         # an input error lists each bad row on its own line: keep them apart in Markdown
-        st.error(f"{t('county_error', L)}: {exc}".replace("\n", "  \n"))
+        st.error(t("county_error", L) + t("note_sep", L) + message_of(exc, L).replace("\n", "  \n"))
         return None
 
 
@@ -310,10 +310,10 @@ def current_model(*, quiet: bool = False) -> PlanningModel | None:
                               lambda: county_scorer(path), load=_load_registered)
     except ModelError as exc:  # the registry's model is missing or altered: never replaced
         if not quiet:
-            st.error(t("model_unusable", lang(), why=exc))
+            st.error(t("model_unusable", lang(), why=message_of(exc, lang())))
     except Exception as exc:  # no model (no history): the pages say so and go on
         if not quiet:
-            st.warning(f"{t('scores_need_model', lang())} ({exc})")
+            st.warning(f"{t('scores_need_model', lang())} ({message_of(exc, lang())})")
     return None
 
 
@@ -351,7 +351,7 @@ def scores(month: str, model: PlanningModel | None = None,
         return county_scores(county_path(), month, model.key, model.scorer,
                              "" if rules is None else rules.scores_key(), rules)
     except Exception as exc:
-        st.warning(f"{t('scores_need_model', lang())} ({exc})")
+        st.warning(f"{t('scores_need_model', lang())} ({message_of(exc, lang())})")
         return None
 
 

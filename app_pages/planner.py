@@ -18,7 +18,7 @@ import streamlit as st
 from app_pages import common as ui
 from countyreach.i18n import format_percent, t
 from countyreach.io import LOAN_RULE_MAX_MONTHS
-from countyreach.localize import localize
+from countyreach.localize import localize, message_of
 from countyreach.onboard import init_county
 from countyreach.services import coverage as svc
 from countyreach.services import maps
@@ -73,7 +73,7 @@ def _onboard() -> None:
                                          loan_rule_months=int(rule))
                 except Exception as exc:
                     # the user knows their file by its name, not by this server's staging copy
-                    st.error(str(exc).replace(str(src), upload.name))
+                    st.error(message_of(exc, L).replace(str(src), upload.name))
                     return
             # The new county becomes the one to simulate (the picker is drawn below).
             name = next((label for label, p in county_folders([_onboarded_root()]).items()
@@ -144,7 +144,7 @@ def render() -> None:
                 world = ui.sim_world(kind.value, target if kind is svc.WorldKind.COUNTY
                                      else ui.county_path())
         except Exception as exc:
-            st.error(str(exc))
+            st.error(message_of(exc, L))
             return
         settings = get_settings()
         job = svc.SweepJob(world, request, scheduler=settings.scheduler,
@@ -160,7 +160,7 @@ def render() -> None:
         st.warning(t("sim_cancelled", L, done=job.done, total=job.total))
         return
     if job.state is svc.JobState.FAILED:
-        st.error(job.error)
+        st.error(localize(job.error, L))  # the job's error, kept as its text
         return
     _result(job)
 

@@ -1,8 +1,5 @@
-"""``python -m countyreach``: the same entry point as the installed ``countyreach`` script.
-
-Without it a checkout that is not pip-installed (or a venv whose script points at another
-checkout) has no way to run its own CLI short of ``python -m countyreach.cli``.
-"""
+"""``python -m countyreach``: the command line of this checkout (the installed ``countyreach``
+script runs the one it was installed from)."""
 
 from countyreach.cli import main
 

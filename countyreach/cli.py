@@ -36,14 +36,15 @@ from typing import Any
 from countyreach.arglists import id_list
 from countyreach.dates import county_today, parse_date
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
+from countyreach.i18n import t
 from countyreach.input_warnings import collected, print_warning, show_warning
 from countyreach.plan_files import write_plan_files
+from countyreach.plan_summary import cell, checked_text, clip, summary_text, took
 from countyreach.progress import StageBar, within
 from countyreach.synth import ELSEWHERE_SHARE, synth_county
 from propensity.planning import LOCKOUT_MONTHS
 from routing.params import SolveParams
-from routing.plan import Plan
-from routing.problem import RoutingProblem, RoutingRules, hhmm
+from routing.problem import RoutingRules
 
 log = logging.getLogger("countyreach")
 
@@ -87,56 +88,6 @@ def check_out_dir(out: Path) -> Path:
     return out
 
 
-def summary_text(problem: RoutingProblem, plan: Plan) -> str:
-    """The plan as a table a manager reads in a terminal.
-
-    Parameters
-    ----------
-    problem, plan
-        What was solved and the answer.
-
-    Returns
-    -------
-    str
-    """
-    names = {o.officer_id: o.name for o in problem.officers}
-    lines = [
-        f"Plan {plan.plan_date}  status: {plan.status.value}  solver: {plan.solver}  "
-        f"({plan.solve_time_s:.1f} s)",
-        *([f"Note: {plan.message}"] if plan.message else []),
-        "",
-        f"{'officer':<14}{'visits':>7}{'start':>7}{'end':>7}{'drive h':>9}{'km':>7}"
-        f"{'exp. value ¥':>14}",
-    ]
-    for r in plan.routes:
-        label = f"{r.officer_id} {names.get(r.officer_id, '')}"
-        lines.append(
-            f"{label:<14}{len(r.stops):>7}{hhmm(r.start_s):>7}{hhmm(r.end_s):>7}"
-            f"{r.drive_s / 3600:>9.2f}{r.distance_m / 1000:>7.1f}{r.value_yuan:>14,.0f}")
-    total_visits = sum(len(r.stops) for r in plan.routes)
-    lines.append(
-        f"{'total':<14}{total_visits:>7}{'':>7}{'':>7}{plan.drive_s / 3600:>9.2f}"
-        f"{sum(r.distance_m for r in plan.routes) / 1000:>7.1f}{plan.value_yuan:>14,.0f}")
-    counts: dict[str, int] = {}
-    for d in plan.dropped:
-        counts[d.reason.value] = counts.get(d.reason.value, 0) + 1
-    lines.append("")
-    # The pipeline adds the leads it ranked below the day's candidates to the dropped ones,
-    # so the leads considered are the visits plus every lead left out, not the problem's.
-    lines.append(f"Leads left out: {len(plan.dropped)} of {total_visits + len(plan.dropped)}"
-                 + ("" if not counts else "  (" + ", ".join(
-                     f"{k}: {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])) + ")"))
-    leads = problem.lead_by_id
-    top = sorted(plan.dropped, key=lambda d: -leads[d.lead_id].value_yuan
-                 if d.lead_id in leads else 0)[:5]
-    for d in top:
-        ld = leads.get(d.lead_id)
-        need = "" if d.needed_value_yuan is None else f", would need ¥{d.needed_value_yuan:,.0f}"
-        lines.append(f"  {d.lead_id} {ld.name if ld else ''} (¥{ld.value_yuan if ld else 0:,.0f}):"
-                     f" {d.reason.value}{need}")
-    return "\n".join(lines)
-
-
 def cmd_plan(args: argparse.Namespace) -> int:
     from countyreach.pipeline import plan_day
 
@@ -155,7 +106,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     out = check_out_dir(Path(args.out))
     if args.date is not None:
         date_arg(args.date)
-    progress = StageBar(enabled=not args.quiet)
+    progress = StageBar(enabled=not args.quiet, lang=args.lang)
     try:
         with collected() as notes:
             day = plan_day(
@@ -176,37 +127,25 @@ def cmd_plan(args: argparse.Namespace) -> int:
     plan = replace(day.plan, meta={**day.plan.meta, "input_warnings": notes})
     files = write_plan_files(day.problem, plan, out, crs=day.county.county.crs,
                              scores=day.left_out_facts)
-    print(summary_text(day.problem, plan))
+    L = args.lang
+    print(summary_text(day.problem, plan, L))
     print()
-    print(f"Value basis: {plan.meta.get('value_basis', 'n/a')}")
+    print(t("summary_value_basis", L, basis=plan.meta.get(
+        "value_basis_zh" if L == "zh" else "value_basis", "n/a")))
     if notes:
-        print(f"Input warnings: {len(notes)} (above, and in plan.json under "
-              f"meta.input_warnings)")
-    print_checked(day, files, out, f" in {day.timings_s['total_s']:.1f} s")
+        print(t("summary_input_warnings", L, n=len(notes)))
+    print_checked(day, files, out, took(day.timings_s["total_s"], L), L)
     if args.command == "demo" and not args.no_users:
         from countyreach.cli_loop import print_demo_users
 
-        print_demo_users(county)
+        print_demo_users(county, args.lang)
     return 0 if day.ok else 1
 
 
-def print_checked(day: Any, files: Sequence[Path], out: Path, tail: str = "") -> None:
-    """The checker's verdict on a planned day, the files written, and the first violations.
-
-    Parameters
-    ----------
-    day : countyreach.pipeline.DayPlan
-    files : sequence of Path
-        What :func:`~countyreach.plan_files.write_plan_files` wrote.
-    out : Path
-    tail : str
-        Appended to the line (the time taken).
-    """
-    verdict = "no violations" if day.ok else f"{len(day.violations)} VIOLATIONS"
-    print(f"Checker: {verdict}.  Wrote {len(files)} files to {out}/ "
-          f"(plan.json, problem.json, routes/*.csv, dropped.csv){tail}")
-    for v in day.violations[:20]:
-        print(f"  [{v.code}] {v.message}")
+def print_checked(day: Any, files: Sequence[Path], out: Path, tail: str = "",
+                  lang: str = "en") -> None:
+    """Print :func:`countyreach.plan_summary.checked_text`."""
+    print(checked_text(day, files, out, tail, lang))
 
 
 def _is_county_id(text: str, *, store_first: bool = False) -> bool:
@@ -241,11 +180,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     plan = plan_from_dict(read_json(plan_path))
     problem = problem_from_dict(read_json(problem_path))
     violations = check_plan(problem, plan)
+    L = args.lang
     if not violations:
-        print(f"OK: {plan_path} has no violations ({len(plan.routes)} routes, "
-              f"{len(plan.visited_lead_ids)} visits, {len(plan.dropped)} left out)")
+        print(t("check_ok", L, path=plan_path, routes=len(plan.routes),
+                visits=len(plan.visited_lead_ids), left=len(plan.dropped)))
         return 0
-    print(f"{len(violations)} violation(s) in {plan_path}:")
+    print(t("check_violations", L, n=len(violations), path=plan_path))
     for v in violations:
         who = " ".join(x for x in (v.officer_id or "", v.lead_id or "") if x)
         print(f"  [{v.code}] {who}: {v.message}")
@@ -278,7 +218,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     month = day.strftime("%Y-%m")
     # A first fit on a large county takes a while: its stages on a bar (a terminal only),
     # the input warnings held until the bar is gone so that they do not break it.
-    bar = StageBar(enabled=not args.quiet)
+    bar = StageBar(enabled=not args.quiet, lang=args.lang)
     try:
         held: AbstractContextManager[list[str]] = collected() if not bar.bar.disable \
             else nullcontext([])
@@ -295,8 +235,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     for note in notes:
-        print_warning(note)
-    from countyreach.i18n import t
+        print_warning(note, lang=args.lang)
     from propensity import value_basis_of
 
     L = args.lang
@@ -310,42 +249,23 @@ def cmd_score(args: argparse.Namespace) -> int:
 def print_scores(scores: Any, top: int, lang: str) -> None:
     """The ``top`` leads of ``scores`` (:func:`countyreach.pipeline.score_leads`) as
     ``score`` prints them, in ``lang``."""
-    from countyreach.i18n import t
-
     L = lang
     col = "explanation_zh" if L == "zh" else "explanation_en"
-    print(_cell(t("col_lead_id", L), 8) + _cell(t("name", L), 22)
-          + _cell(t("score_col_p", L), 10, right=True)
-          + _cell(t("score_col_loan", L), 12, right=True)
-          + _cell(t("score_col_value", L), 12, right=True) + "  " + t("why_lead", L))
+    print(cell(t("col_lead_id", L), 8) + cell(t("name", L), 22)
+          + cell(t("score_col_p", L), 10, right=True)
+          + cell(t("score_col_loan", L), 12, right=True)
+          + cell(t("score_col_value", L), 12, right=True) + "  " + t("why_lead", L))
     for rec in scores.head(top).itertuples(index=False):
-        print(_cell(str(rec.lead_id), 8) + _cell(_clip(str(rec.name), 20), 22)
+        print(cell(str(rec.lead_id), 8) + cell(clip(str(rec.name), 20), 22)
               + f"{rec.p_uptake:>10.2f}{rec.loan_yuan:>12,.0f}{rec.value_yuan:>12,.0f}  "
               + str(getattr(rec, col, "")))
 
 
-def _width(text: str) -> int:
-    """Columns ``text`` takes in a terminal: Chinese characters take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _clip(text: str, width: int) -> str:
-    while _width(text) > width:
-        text = text[:-1]
-    return text
-
-
-def _cell(text: str, width: int, *, right: bool = False) -> str:
-    """``text`` padded to ``width`` terminal columns (a table that lines up in Chinese too)."""
-    pad = " " * max(0, width - _width(text))
-    return pad + text if right else text + pad
-
-
 def cmd_plan_many(args: argparse.Namespace) -> int:
+    from countyreach.localize import localize, note_text
     from countyreach.many import plan_many, write_summary
 
+    L = args.lang
     out = check_out_dir(Path(args.out))
     date_arg(args.date)
     if args.workers < 1:
@@ -353,11 +273,14 @@ def cmd_plan_many(args: argparse.Namespace) -> int:
 
     def show(o: Any) -> None:
         for note in o.warnings:
-            print_warning(f"{o.county}: {note}")
+            # the county's id before the note, which names its own file and row
+            print(t("cli_warning", L, message=o.county + t("note_sep", L) + note_text(note, L)),
+                  file=sys.stderr)
         if not args.quiet:
-            detail = o.message if o.status != "planned" else (
-                f"{o.visits} visits, ¥{o.value_yuan:,.0f}")
-            print(f"  {o.county}: {o.status} ({o.seconds:.0f} s) {detail}", flush=True)
+            detail = localize(o.message, L) if o.status != "planned" else t(
+                "many_detail", L, visits=o.visits, value=f"{o.value_yuan:,.0f}")
+            print(t("many_county", L, county=o.county, status=t(f"many_{o.status}", L),
+                    seconds=f"{o.seconds:.0f}", detail=detail), flush=True)
 
     outcomes = plan_many(args.counties, args.date, out,
                          params=SolveParams(time_limit_s=args.time_limit, seed=args.seed),
@@ -365,7 +288,7 @@ def cmd_plan_many(args: argparse.Namespace) -> int:
                          cache_dir=args.cache_dir, progress=show)
     files = write_summary(outcomes, out)
     ok = sum(o.status == "planned" for o in outcomes)
-    print(f"{ok} of {len(outcomes)} counties planned and checked; summary in {files[0]}")
+    print(t("many_done", L, ok=ok, n=len(outcomes), summary=files[0]))
     return 0 if ok == len(outcomes) else 1
 
 
@@ -377,7 +300,7 @@ def cmd_county_init(args: argparse.Namespace) -> int:
         branches=args.branches, officers=args.officers, crs=args.crs,
         boundary=args.boundary.split("/") if args.boundary else None,
         cache_dir=args.cache_dir, force=args.force, loan_rule_months=args.loan_rule_months)
-    print(report.text())
+    print(report.text(args.lang))
     return 0
 
 
@@ -389,7 +312,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
                                   industries=args.industries, cache_dir=args.cache_dir)
     written = [str(p) for p in (leads, history, *(Path(args.county) / f for f in (
         "loans.csv", "loans_elsewhere.csv"))) if p.exists()]
-    print(f"Wrote {', '.join(written[:-1])} and {written[-1]} (synthetic, seed {args.seed})")
+    print(t("synth_wrote", args.lang, files=t("file_list_sep", args.lang).join(written[:-1]),
+            last=written[-1], seed=args.seed))
     return 0
 
 
@@ -537,7 +461,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("app", help="start the Streamlit map interface")
     p.add_argument("--port", type=int, default=8501)
     p.set_defaults(func=cmd_app)
+    _add_lang_everywhere(parser)
     return parser
+
+
+def _add_lang_everywhere(parser: argparse.ArgumentParser) -> None:
+    """Give every command ``--lang``: a Chinese user's errors and input warnings are Chinese
+    whichever command they ran (the commands that print more in Chinese say so in their own
+    ``--lang`` help)."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        if not any("--lang" in a.option_strings for a in parser._actions):
+            parser.add_argument("--lang", choices=("en", "zh"), default="en",
+                                help="language of the errors and input warnings (default en)")
+        return
+    for action in subs:
+        for child in set(action.choices.values()):
+            _add_lang_everywhere(child)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -553,7 +493,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return int(args.func(args))
         except USER_ERRORS as exc:
-            from countyreach.i18n import t
             from countyreach.localize import error_text
 
             print(t("cli_error", lang, message=error_text(exc, lang)), file=sys.stderr)

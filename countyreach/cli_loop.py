@@ -41,16 +41,20 @@ def cmd_county_import(args: argparse.Namespace) -> int:
     with store:
         report = loop.import_county(store.operator_session(), Path(args.dir))
     for note in report.input_warnings:
-        print_warning(note)  # as `plan` prints a folder's warnings: one line each
-    print("\n".join(report.lines()))
+        print_warning(note, lang=args.lang)  # as `plan` prints a folder's warnings: one line each
+    print("\n".join(report.lines(args.lang)))
     return 0
 
 
 def cmd_plan_store(args: argparse.Namespace) -> int:
-    from countyreach.cli import check_out_dir, print_checked, summary_text
+    from countyreach.cli import check_out_dir, print_checked
+    from countyreach.i18n import t
     from countyreach.input_warnings import print_warning
+    from countyreach.localize import localize
     from countyreach.plan_files import write_plan_files
+    from countyreach.plan_summary import summary_text
     from countyreach.services.workspace import app_now
+    from countyreach.starter import basis_text
     from routing.errors import ProblemError
     from routing.params import SolveParams
     from routing.problem import RoutingRules, parse_hhmm
@@ -80,40 +84,43 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     notes = list(day.plan.meta.get("input_warnings", ()))
     for note in notes:
         print_warning(note, lang=args.lang)
-    print(summary_text(day.problem, day.plan))
+    L = args.lang
+    print(summary_text(day.problem, day.plan, L))
     print()
-    print(f"Model: {res.model.label}")
+    r = res.model.record
+    print(t("plan_store_model", L, county=r.county_id, version=r.version,
+            data=r.data_hash[:8], code=r.code_version))
     if res.model.note:
-        print(f"  {res.model.note}")
-    print(f"Value basis: {res.model.basis_text}")
+        print(f"  {localize(res.model.note, L)}")
+    basis = basis_text(res.model.scorer, r.version, L, county=r.county_id)
+    print(t("summary_value_basis", L, basis=basis))
     if notes:
-        print(f"Input warnings: {len(notes)} (above, and in plan.json under "
-              f"meta.input_warnings)")
+        print(t("summary_input_warnings", L, n=len(notes)))
     why = Counter(res.excluded.values())
-    print(f"Follow-ups pinned today: {len(res.follow_ups)}; leads not prospected: "
-          f"{len(res.excluded)}" + (" (" + ", ".join(f"{k}: {n}" for k, n in sorted(why.items()))
-                                    + ")" if why else ""))
-    state = ("published" if res.published else "saved as a draft, not published" if res.refused
-             else "saved as a draft (add --publish to publish)")
-    print(f"Version {res.version} of {res.county_id} {res.plan_date} {state}."
-          + (f" What is left of the day starts at {day.plan.meta['replanned_at']} or later."
+    print(t("plan_store_follow_ups", L, n=len(res.follow_ups), out=len(res.excluded))
+          + (t("summary_left_out_why", L, why=t("summary_list_sep", L).join(
+              t("summary_reason_count", L, reason=k, n=n) for k, n in sorted(why.items())))
+             if why else ""))
+    state = t("plan_store_published" if res.published else "plan_store_refused"
+              if res.refused else "plan_store_draft", L)
+    print(t("plan_store_version", L, version=res.version, county=res.county_id,
+            day=res.plan_date, state=state)
+          + (t("plan_store_rest_of_day", L, time=day.plan.meta["replanned_at"])
              if "replanned_at" in day.plan.meta else ""))
     if "planned_from" in day.plan.meta:
         # the shifts had begun: officers cannot be sent to visits in the past
-        print(f"Planned from {day.plan.meta['planned_from']}, "
-              + ("as --now says" if now_s is not None else "the time it is now (today's "
-                 "shifts had begun; --now HH:MM plans from another time)")
-              + ": no officer's day starts earlier.")
+        print(t("plan_store_from_now" if now_s is not None else "plan_store_from_clock", L,
+                time=day.plan.meta["planned_from"]))
     lines = res.changes.lines()
-    print("Changes to officers' lists:" if lines else "No officer's list changed.")
+    print(t("plan_store_changes" if lines else "plan_store_no_changes", L))
     for line in lines:
         print("  " + line)
     files = write_plan_files(day.problem, day.plan, out, crs=day.county.county.crs,
                              scores=day.left_out_facts)
-    print_checked(day, files, out)
+    print_checked(day, files, out, lang=L)
     if res.refused:  # refused only now, so that the violations above say why
         # its own exit code: not bad input (2), and a script must not take it for published
-        print(f"countyreach: error: {res.refused}", file=sys.stderr)
+        print(t("cli_error", L, message=localize(res.refused, L)), file=sys.stderr)
         return NOT_PUBLISHED_EXIT
     return 0 if day.ok else 1
 
@@ -136,6 +143,7 @@ def cmd_score_store(args: argparse.Namespace, day: str) -> int:
     from countyreach.i18n import t
     from countyreach.input_warnings import collected, print_warning
     from countyreach.pipeline import score_leads
+    from countyreach.starter import basis_text
 
     if args.retrain:
         raise InputError(f"a stored county is retrained with `countyreach retrain "
@@ -157,10 +165,8 @@ def cmd_score_store(args: argparse.Namespace, day: str) -> int:
     # the plan's own rule: follow-ups due today are offered whatever else the rules say
     out = rules.exclude(rules.follow_ups)
     record = choice.record
-    starter = getattr(choice.scorer, "starter_", None)
-    name = t("store_model_name", L, county=record.county_id, version=record.version) + (
-        f", {t('starter_model_name', L)}" if starter else "")
-    print(f"{t('score_value_basis', L)}: {choice.value_basis.text(L, model=name)}")
+    print(f"{t('score_value_basis', L)}: "
+          f"{basis_text(choice.scorer, record.version, L, county=record.county_id)}")
     why = Counter(str(rules.excluded.get(lid, "do_not_visit")) for lid in out)
     if out:
         print(t("score_not_prospected", L, n=len(out),
@@ -181,48 +187,57 @@ def cmd_outcomes_import(args: argparse.Namespace) -> int:
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:
+    from countyreach.i18n import t
+    from countyreach.localize import localize
     from countyreach.services.model_views import metric_text
     from countyreach.starter import basis_text
     from countyreach.store.checks import check_id
 
     check_id(args.county, "county")
     store, loop = _open()
-    bar = StageBar(enabled=not args.quiet)  # drawn on a terminal only, never in a log
+    # drawn on a terminal only, never in a log
+    bar = StageBar(enabled=not args.quiet, lang=args.lang)
     try:
         with store:
             res = loop.retrain(store.operator_session(), args.county, force=args.force,
                                progress=bar)
     finally:
         bar.close()
-    print(f"Model {args.county} v{res.record.version}: {res.message}")
-    print(f"  held-out: {metric_text(dict(res.record.metrics))}")
-    print(f"  value basis: {basis_text(res.scorer, res.record.version)}")
+    L, v = args.lang, res.record.version
+    print(t("retrain_model", L, county=args.county, version=v,
+            message=localize(res.message, L)))
+    print(t("retrain_held_out", L, metrics=localize(metric_text(dict(res.record.metrics)), L)))
+    print(t("retrain_basis", L, basis=basis_text(res.scorer, v, L, county=args.county)))
     if res.previous is not None and res.previous_auc is not None:
-        print(f"  previous v{res.previous.version} on the same held-out visits: "
-              f"AUC {res.previous_auc:.3f}")
+        print(t("retrain_previous", L, version=res.previous.version,
+                auc=f"{res.previous_auc:.3f}"))
     return 0 if res.promoted else 1
 
 
 def cmd_models(args: argparse.Namespace) -> int:
+    from countyreach.i18n import t
+    from countyreach.localize import localize
+    from countyreach.plan_summary import cell
     from countyreach.services.model_views import metric_text
     from countyreach.store.checks import check_id
 
+    L = args.lang
     check_id(args.county, "county")
     store, _ = _open()
     with store:
         session = store.operator_session()
         if args.promote is not None:
             store.learning.promote_model(session, args.county, args.promote)
-            print(f"Model {args.county} v{args.promote} promoted: plans use it from now on "
-                  "(if it was trained on other data than the store's, planning retrains "
-                  "unless COUNTYREACH_STALE_MODEL=warn)")
+            print(t("models_promoted", L, county=args.county, version=args.promote))
         records = store.models(session, args.county)
     if not records:
-        print(f"No model of {args.county} yet (the first plan or `retrain` trains one)")
+        print(t("models_none", L, county=args.county))
     for m in records:
-        kind = "starter" if m.n_train == 0 else f"{m.n_train} visits"
-        print(f"v{m.version:<3} {m.status.value:<10} {m.created_at:%Y-%m-%d %H:%M}  {kind:<12} "
-              f"{metric_text(dict(m.metrics))}  (data {m.data_hash[:8]}, code {m.code_version})")
+        kind = t("models_starter", L) if m.n_train == 0 else t("models_visits", L, n=m.n_train)
+        status = m.status.value if L == "en" else t(f"models_status_{m.status.value}", L)
+        print(f"v{m.version:<3} {cell(status, 10)} {m.created_at:%Y-%m-%d %H:%M}  "
+              f"{cell(kind, 12)} {localize(metric_text(dict(m.metrics)), L)}  "
+              + t("models_data_code", L, data=m.data_hash[:8], code=m.code_version))
     return 0
 
 
@@ -237,6 +252,8 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
+    from countyreach.i18n import t
+
     store, _ = _open()
     with store:
         admin = store.operator_session()
@@ -261,8 +278,11 @@ def cmd_users_add(args: argparse.Namespace) -> int:
                                  f"of {', '.join(roster)})", field="--officer")
         store.create_user(args.name, _password(args), args.role, args.officer, county,
                           region=args.region, session=admin)
-    where = county or (f"region {args.region}" if args.region else "all counties")
-    print(f"User {args.name} ({args.role}, {where}) created; sign in to the app with it.")
+    L = args.lang
+    where = county or (t("users_region", L, region=args.region) if args.region
+                       else t("users_all_counties", L))
+    print(t("users_created", L, name=args.name, where=where,
+            role=args.role if L == "en" else t(f"role_{args.role}", L)))
     return 0
 
 
@@ -271,6 +291,7 @@ ERASE_HINT = "give --county ID, or --all-matches to erase every one of them"
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
+    from countyreach.i18n import t
     from countyreach.input_warnings import print_warning
     from countyreach.services.erasure import ManyMatches
 
@@ -281,24 +302,23 @@ def cmd_erase(args: argparse.Namespace) -> int:
                              county_id=args.county, all_matches=args.all_matches)
         except ManyMatches as exc:  # the same refusal, in the command line's words
             raise ManyMatches(exc.person, exc.matches, ERASE_HINT) from None
+    L = args.lang
     for e in rep.erasures:
-        print(f"Erased {e.lead_id} of {e.county_id}: name, phone, address, notes, loans "
-              "elsewhere, plan copies and their reasons; on the do-not-visit list for good")
+        print(t("erase_done", L, lead=e.lead_id, county=e.county_id))
         if e.reason_scrubbed:
             print_warning(f"the reason of {e.lead_id} named the person (name, phone or "
-                          "address): left out of the reason kept")
-        _print_withdrawn(e.withdrawn)
-    _print_replan_advised(rep.replan_advised())
-    print(f"Model files searched: {rep.model_files_checked}; removed (held the person's "
-          f"data): {len(rep.model_files_removed)}")
+                          "address): left out of the reason kept", lang=L)
+        _print_withdrawn(e.withdrawn, L)
+    _print_replan_advised(rep.replan_advised(), L)
+    print(t("erase_models", L, searched=rep.model_files_checked,
+            removed=len(rep.model_files_removed)))
     # what the store cannot reach: the user's own files
-    print("Not changed, outside the store: plan folders written with --out (plan.json, "
-          "problem.json, routes/*.csv) and the county folder's leads.csv may still name the "
-          "person; delete those copies or remove the row")
+    print(t("erase_outside", L))
     return 0
 
 
 def cmd_do_not_visit(args: argparse.Namespace) -> int:
+    from countyreach.i18n import t
     from countyreach.store.checks import check_id
 
     check_id(args.county, "county")
@@ -308,42 +328,45 @@ def cmd_do_not_visit(args: argparse.Namespace) -> int:
         if args.lead is None:
             entries = store.do_not_visit_entries(session, args.county)
             if not entries:
-                print(f"Nobody is on {args.county}'s do-not-visit list")
+                print(t("dnv_empty", args.lang, county=args.county))
             for lead_id, source, reason, day in entries:
                 print(f"{lead_id:<12} {day}  {source:<8} {reason}")
             return 0
         done = store.opt_out(session, args.county, args.lead, args.reason)
-    if done.already_listed:
-        print(f"{done.lead_id} of {done.county_id} was on the do-not-visit list already")
-    else:
-        print(f"{done.lead_id} of {done.county_id} is on the do-not-visit list: no plan "
-              "offers it again and no plan that visits it can be published")
-    _print_withdrawn(done.withdrawn)
-    _print_replan_advised(sorted({(done.county_id, d) for d, _ in done.withdrawn}))
+    print(t("dnv_already" if done.already_listed else "dnv_added", args.lang,
+            lead=done.lead_id, county=done.county_id))
+    _print_withdrawn(done.withdrawn, args.lang)
+    _print_replan_advised(sorted({(done.county_id, d) for d, _ in done.withdrawn}), args.lang)
     return 0
 
 
-def _print_withdrawn(withdrawn: Iterable[tuple[str, str]]) -> None:
+def _print_withdrawn(withdrawn: Iterable[tuple[str, str]], lang: str) -> None:
     """One line per published list a stop left (``(plan_date, officer_id)``): an erasure's
     and a refusal's alike."""
+    from countyreach.i18n import t
+
     for day, officer_id in withdrawn:
-        print(f"  withdrawn from {officer_id}'s published list of {day} (not visited yet)")
+        print(t("cli_withdrawn", lang, officer=officer_id, day=day))
 
 
-def _print_replan_advised(days: Iterable[tuple[str, str]]) -> None:
+def _print_replan_advised(days: Iterable[tuple[str, str]], lang: str) -> None:
     """The command that plans each ``(county_id, plan_date)`` a stop left again."""
+    from countyreach.i18n import t
+
     for county_id, day in days:
-        print(f"Re-plan advised: countyreach plan {county_id} --date {day} --publish "
-              "(the other stops keep the times planned around the one withdrawn)")
+        print(t("dnv_replan", lang, county=county_id, day=day))
 
 
-def print_demo_users(county_dir: Path) -> None:
-    """Import the demo county into the store, seed the demo users and print new ones once.
+def print_demo_users(county_dir: Path, lang: str = "en") -> None:
+    """Import the demo county into the store, seed the demo users and print new ones once,
+    in ``lang``.
 
     The accounts are :func:`countyreach.services.workspace.seed_demo_users`'s, the same
     the app's "Try the demo" creates.
     """
+    from countyreach.i18n import t
     from countyreach.io import load_county
+    from countyreach.plan_summary import cell
     from countyreach.services.workspace import seed_demo_users
 
     store, loop = _open()
@@ -357,11 +380,13 @@ def print_demo_users(county_dir: Path) -> None:
         store.logout(admin)
     new = [u for u in users if u.created]
     if not new:
-        print("Demo users exist already (demo-manager, demo-planner, demo-o01…).")
+        print(t("demo_users_exist", lang))
         return
-    print("\nDemo users created in the store (sign in to the app as any of them):")
+    print("\n" + t("demo_users_created", lang))
     for u in new:
-        print(f"  {u.role:<8} {u.username:<16} password {u.password}")
+        role = u.role if lang == "en" else t(f"role_{u.role}", lang)
+        print(f"  {cell(role, 8)} {u.username:<16} "
+              + t("demo_user_password", lang, password=u.password))
 
 
 def add_store_subcommands(sub: Any, county_sub: Any) -> None:

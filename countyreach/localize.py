@@ -20,39 +20,99 @@ from countyreach.errors import RowErrors
 from countyreach.i18n import Vocabulary, catalogue, t
 from geo.errors import LocatedError
 
-__all__ = ["localize", "note_text", "error_text"]
+__all__ = ["localize", "note_text", "error_text", "message_of"]
 
 # Where a message names a stored county, a file's row or a lead: the frame around what
 # the catalogue translates (the ids themselves are the user's and stay as typed).
 _STORE = re.compile(r"^county (?P<county>\S+) \(store\)(?:, (?P<what>leads|officers))?: ")
+_PATH = re.compile(r"[/\\]|\.\w+$")  # what a file's name has and a sentence has not
 _ROW = re.compile(r"^row (?P<row>\d+): ")
-_ID_SUFFIX = re.compile(r" \((?P<col>lead_id|officer_id) (?P<id>[^()]*)\)$")
+_ID_SUFFIX = re.compile(r" \((?P<col>lead_id|officer_id|branch_id) (?P<id>[^()]*)\)$")
 #: Pieces inside a template's value that are translated where they stand.
 _PIECES = ((re.compile(r"(\d+) \(as row (\d+)\)"), "piece_as_row"),
-           (re.compile(r" and (\d+) more$"), "piece_and_more"),
-           (re.compile(r" \((\d+) rows: ([^()]*)\)"), "piece_rows"),
-           (re.compile(r" \(assumed branch\)$"), "piece_assumed_branch"))
+           (re.compile(r"(\d+) \(([^()\s]+)\)"), "piece_row_id"),
+           (re.compile(r" \((\d+) rows: ([\d, …]+)\)"), "piece_rows_of_industry"),
+           (re.compile(r": rows ([\d, ]+)"), "piece_clash_rows"),
+           (re.compile(r" \(rows ([\d, ]+)\)"), "piece_rows_in_brackets"),
+           (re.compile(r" \((\d+) villages?\)"), "piece_villages"),
+           (re.compile(r" \(assumed branch\)$"), "piece_assumed_branch"),
+           (re.compile(r"; and (\d+) more$"), "piece_semicolon_and_more"),
+           (re.compile(r" and (\d+) more$"), "piece_and_more"))
 
 
 @cache
-def _templates() -> tuple[tuple[re.Pattern[str], str], ...]:
-    """Each ``message`` entry's English template as a pattern, with its key."""
+def _templates() -> tuple[tuple[re.Pattern[str], str, int], ...]:
+    """Each ``message`` entry's English template as a pattern, with its key and how many
+    characters of it are its own words (not values), most first."""
     out = []
     for (ctx, key), text in catalogue("en").items():
-        if ctx != Vocabulary.MESSAGE.value:
-            continue
-        parts, literal_chars = [], 0
+        if ctx != Vocabulary.MESSAGE.value or key.startswith("word_"):
+            continue  # a word is translated only where a template says one stands
+        parts, seen, literal_chars = [], set(), 0
         for literal, name, _, _ in string.Formatter().parse(text):
             parts.append(re.escape(literal))
             literal_chars += len(literal)
             if name:
-                parts.append(f"(?P<{name}>.+?)")
+                # a value the message says twice (a coordinate system: "read as X ... if
+                # its coordinates are X") is the same text both times
+                parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+                seen.add(name)
         out.append((literal_chars, re.compile("".join(parts) + "$", re.S), key))
     # The most specific template first: one that extends another ("... value, {max} (it
     # reads like a longitude ...)") is also matched by the shorter one, whose last value
     # would swallow the rest untranslated.
     out.sort(key=lambda entry: -entry[0])
-    return tuple((pattern, key) for _, pattern, key in out)
+    return tuple((pattern, key, chars) for chars, pattern, key in out)
+
+
+def _value(name: str, value: str, lang: str) -> str:
+    """A value read from a message, in ``lang``: a word of the message (a placeholder named
+    ``..._word``: ``start``, ``skills``) through the catalogue's ``word_`` entries, a value
+    that is a message itself (the reason inside another) translated whole, else its pieces."""
+    if name.endswith("_word"):
+        word = catalogue(lang).get((Vocabulary.MESSAGE.value, f"word_{value}"))
+        return value if word is None else word
+    inner = _match(value, lang)
+    return inner if inner is not None else _pieces(value, lang)
+
+
+@cache
+def _best(text: str) -> tuple[int, str, tuple[tuple[str, str], ...]] | None:
+    """The template that explains most of ``text`` in its own words: ``(characters
+    explained, key, values)``, or ``None`` when none matches.
+
+    A template's words count, and so do those of templates its values match in turn (a
+    reason inside a message). Where one template extends another ("..., {max} (it reads
+    like a longitude ...)", or a reason followed by "; if the file came from that map,
+    give --crs {crs}"), the shorter one also matches, its last value swallowing the rest
+    untranslated: the reading that explains more wins.
+    """
+    found: tuple[int, str, tuple[tuple[str, str], ...]] | None = None
+    for pattern, key, chars in sorted(_templates(), key=lambda e: e[2]):
+        hit = pattern.match(text)
+        if not hit:
+            continue
+        values = tuple(hit.groupdict().items())
+        score = chars + sum(inner[0] for name, v in values if not name.endswith("_word")
+                            and v != text and (inner := _best(v)) is not None)
+        # a tie is the same words read two ways: one template around the other, or the
+        # other's last value swallowing the first's end; the one around (fewer words of its
+        # own, met first) is how the message was built
+        if found is None or score > found[0]:
+            found = (score, key, values)
+    return found
+
+
+def _match(text: str, lang: str) -> str | None:
+    """``text`` written with the ``lang`` template of the English one that explains most of
+    it (:func:`_best`)."""
+    best = _best(text)
+    if best is None:
+        return None
+    found = catalogue(lang).get((Vocabulary.MESSAGE.value, best[1]))
+    if found is None:
+        return None
+    return found.format(**{k: _value(k, v, lang) for k, v in best[2]})
 
 
 def _pieces(value: str, lang: str) -> str:
@@ -85,13 +145,9 @@ def localize(text: str, lang: str) -> str:
     if m:
         text = text[:m.start()]
         suffix = t(f"piece_{m.group('col')}", lang, id=m.group("id"))
-    for pattern, key in _templates():
-        hit = pattern.match(text)
-        if hit:
-            values = {k: _pieces(v, lang) for k, v in hit.groupdict().items()}
-            found = catalogue(lang).get((Vocabulary.MESSAGE.value, key))
-            if found is not None:
-                return found.format(**values) + suffix
+    found = _match(text, lang)
+    if found is not None:
+        return found + suffix
     return text + (f" ({m.group('col')} {m.group('id')})" if m else "")
 
 
@@ -122,10 +178,16 @@ def note_text(note: str, lang: str, files: Sequence[str] = ()) -> str:
             t(f"note_store_{what}", lang) if what else "")
         rest = note[m.end():]
     else:
-        for path in (*files, *([note.split(": ", 1)[0]] if ": " in note else [])):
-            if note.startswith(f"{path}: "):
-                where, rest = path, note[len(path) + 2:]
+        # a message naming no file (an appointment, a pinned lead) may hold ": " itself; one
+        # naming a county's folder and then its file (plan-many) names both
+        while True:
+            head = rest.split(": ", 1)[0] if ": " in rest else ""
+            path = next((p for p in (*files, *([head] if _PATH.search(head) else []))
+                         if rest.startswith(f"{p}: ")), None)
+            if path is None:
                 break
+            where = (f"{where}{t('note_row_sep', lang)}" if where else "") + path
+            rest = rest[len(path) + 2:]
     row = _ROW.match(rest)
     if row:
         where = (f"{where}{t('note_row_sep', lang)}" if where else "") + t(
@@ -172,3 +234,21 @@ def error_text(exc: BaseException, lang: str) -> str:
             lines.append("  " + t("err_and_more", lang, n=len(rest) - len(listed)))
         return "\n".join(lines)
     return _where(exc.file, exc.row, exc.field, lang) + localize(exc.reason, lang)
+
+
+def message_of(exc: BaseException, lang: str) -> str:
+    """What went wrong, as a page says it in ``lang``: an error raised on purpose as
+    :func:`error_text` says it, any other as written.
+
+    Parameters
+    ----------
+    exc : BaseException
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    str
+    """
+    from countyreach.errors import USER_ERRORS
+
+    return error_text(exc, lang) if isinstance(exc, USER_ERRORS) else str(exc)

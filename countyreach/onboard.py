@@ -50,15 +50,18 @@ class OnboardReport:
     files: list[Path] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
 
-    def text(self) -> str:
-        """The report as the CLI prints it."""
-        lines = [f"County folder {self.root}:"]
-        lines += [f"  wrote {p.name}" for p in self.files]
-        lines.append("Assumptions (edit the files to change them):")
-        lines += [f"  - {a}" for a in self.assumptions]
-        lines.append(f"Next: put the lender's leads in {self.root / 'leads.csv'} (see README), "
-                     f"or `countyreach synth {self.root}` for a synthetic population, then "
-                     f"`countyreach plan {self.root}`.")
+    def text(self, lang: str = "en") -> str:
+        """The report as the CLI prints it, in ``lang`` (each assumption through the
+        catalogue's ``message`` templates, :func:`countyreach.localize.localize`)."""
+        from countyreach.i18n import t
+        from countyreach.localize import localize
+
+        L = lang
+        lines = [t("init_folder", L, root=self.root)]
+        lines += [t("init_wrote", L, name=p.name) for p in self.files]
+        lines.append(t("init_assumptions", L))
+        lines += [f"  - {localize(a, L)}" for a in self.assumptions]
+        lines.append(t("init_next", L, leads=self.root / "leads.csv", root=self.root))
         return "\n".join(lines)
 
 
@@ -447,12 +450,11 @@ def _warn_kept_files(root: Path, previous: dict[str, Any], crs: str,
     for path in kept:
         if not path.exists():
             continue
-        synthetic = (f" (for synthetic leads: `countyreach synth {root} --force`)"
-                     if path.name == "leads.csv" else "")
         warnings.warn(f"{path}: kept, and now read as {CRS_NAMES[crs]} (the folder was "
                       f"{CRS_NAMES[before]}); if its coordinates are {CRS_NAMES[before]}, "
-                      f"rebuild with --crs {before} or convert them{synthetic}", DataWarning,
-                      stacklevel=3)
+                      f"rebuild with --crs {before} or convert them" + (
+                          f" (for synthetic leads: `countyreach synth {root} --force`)"
+                          if path.name == "leads.csv" else ""), DataWarning, stacklevel=3)
 
 
 def _to_crs(df: pd.DataFrame, crs: str) -> pd.DataFrame:

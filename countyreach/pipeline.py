@@ -37,6 +37,7 @@ from countyreach.errors import (
     InputError,
     ModelError,
 )
+from countyreach.i18n import t as text_in
 from countyreach.io import (
     County,
     leads_from_table,
@@ -545,7 +546,11 @@ def plan_day(
                          held_back=chosen.held_back)
     meta = {**day_plan.plan.meta, "model": "model given by the caller",
             "value_basis": propensity.value_basis_of(scorer).text(
-                model=getattr(scorer, "starter_", None)), **(model_meta or {})}
+                model=getattr(scorer, "starter_", None)),
+            # what a Chinese terminal prints (the app words its own from the model)
+            "value_basis_zh": propensity.value_basis_of(scorer).text(
+                "zh", model=text_in("starter_model_name", "zh") if getattr(scorer, "starter_", None)
+                else None), **(model_meta or {})}
     report("done", 1.0)
     return replace(day_plan, plan=replace(day_plan.plan, meta=meta))
 
@@ -555,10 +560,8 @@ def solve_day(data: CountyData, problem: RoutingProblem, scores: pd.DataFrame,
               started: float | None = None, params: SolveParams | None = None,
               held_back: Mapping[str, float] | None = None,
               solver: Callable[[RoutingProblem, SolveParams], Plan] | None = None) -> DayPlan:
-    """Solve a built problem and verify the plan with the independent checker.
-
-    Used by :func:`plan_day` and by re-optimisation in the app, which rebuilds the
-    problem with pins but keeps the day's scores and travel matrix.
+    """Solve a built problem and verify the plan with the independent checker (for
+    :func:`plan_day`, a re-optimisation with pins, a re-plan around the stops made).
 
     Parameters
     ----------
@@ -576,8 +579,7 @@ def solve_day(data: CountyData, problem: RoutingProblem, scores: pd.DataFrame,
         Leads not offered to the solver (see :mod:`countyreach.candidates`); the plan lists
         them among the leads left out, with their reason.
     solver : callable, optional
-        ``(problem, params) -> plan``; default :func:`routing.solve` (a re-plan around the
-        stops already made passes its own).
+        ``(problem, params) -> plan``; default :func:`routing.solve`.
 
     Returns
     -------

@@ -49,16 +49,24 @@ class StageBar:
     enabled : bool
         Draw the bar; it is drawn only when stderr is also a terminal (a bar's carriage
         returns would garble a log or a pipe).
+    lang : {"en", "zh"}
+        Language of the stage names (the catalogue's ``stage_<name>``, as the app shows them).
     """
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, lang: str = "en") -> None:
         from tqdm import tqdm
+
+        self.lang = lang
 
         self.bar = tqdm(total=100, disable=not (enabled and sys.stderr.isatty()),
                         bar_format="{desc:<18} {bar} {n:.0f}%", file=sys.stderr, leave=False)
 
     def __call__(self, stage: str, fraction: float) -> None:
-        self.bar.set_description_str(stage)
+        from countyreach.i18n import t
+
+        # the stage's name is the pipeline's English key: a name with no entry shows as is
+        name = t(f"stage_{stage}", self.lang)
+        self.bar.set_description_str(stage if name == f"stage_{stage}" else name)
         self.bar.update(max(0.0, 100 * fraction - self.bar.n))
 
     def close(self) -> None:

@@ -119,11 +119,12 @@ def starter_scorer(why: str, cache_dir: str | Path | None = None,
     return scorer
 
 
-def basis_text(scorer: propensity.LeadScorer, version: int) -> str:
-    """A stored model's value basis as ``plan COUNTY_ID`` and ``retrain`` print it (and a
-    plan keeps it): ``visit-caused (model v3; uplift in take-up …)``, the starter model
-    named when it is one (its counts are the demo township's, not the county's), as
-    ``score`` and a folder's plan name it.
+def basis_text(scorer: propensity.LeadScorer, version: int, lang: str = "en", *,
+               county: str | None = None) -> str:
+    """A stored model's value basis as ``plan COUNTY_ID``, ``score COUNTY_ID`` and ``retrain``
+    print it (and a plan keeps it, in English): ``visit-caused (qingzu model v3; uplift in
+    take-up …)``, the starter model named when it is one (its counts are the demo township's,
+    not the county's), as ``score`` and a folder's plan name it.
 
     Parameters
     ----------
@@ -131,11 +132,18 @@ def basis_text(scorer: propensity.LeadScorer, version: int) -> str:
         The model.
     version : int
         Its version in the county's registry.
+    lang : {"en", "zh"}
+    county : str, optional
+        The county the model is of, named with its version.
 
     Returns
     -------
     str
     """
-    starter = getattr(scorer, "starter_", None)
-    return propensity.value_basis_of(scorer).text(
-        model=f"model v{version}" + (f", {starter}" if starter else ""))
+    from countyreach.i18n import t
+
+    name = t("store_model_name", lang, county=county, version=version) if county \
+        else f"model v{version}"
+    if getattr(scorer, "starter_", None):
+        name += t("name_sep", lang) + t("starter_model_name", lang)
+    return propensity.value_basis_of(scorer).text(lang, model=name)

@@ -158,9 +158,9 @@ def warn_idle_officers(county: County, table: pd.DataFrame, officers: Sequence[O
         return
     rows = officer_rows(county.officers)
     for oid, why in idle:
-        at = f"row {rows[oid]}: " if oid in rows else ""
-        warnings.warn(f"{county.officers}: {at}officer {oid}: {why}, so they get no visits",
-                      DataWarning, stacklevel=3)
+        warnings.warn(f"{county.officers}: " + (f"row {rows[oid]}: " if oid in rows else "")
+                      + f"officer {oid}: {why}, so they get no visits", DataWarning,
+                      stacklevel=3)
 
 
 def _lunch_owed_s(o: Officer, day_s: int) -> int:

@@ -692,3 +692,19 @@ def test_a_county_file_with_several_bad_rows_names_each_on_its_own_line(
     text = " ".join(e.value for e in at.error)
     assert "row 3, field 'lat'" in text
     assert "  \n  row 5, field 'windows'" in text
+
+
+def test_a_county_that_fails_to_load_says_why_in_chinese(
+        county_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    df = pd.read_csv(county_copy / "leads.csv", dtype=str, keep_default_na=False)
+    df.loc[2, "lat"] = "north"
+    df.loc[4, "windows"] = "9点-11点"
+    df.to_csv(county_copy / "leads.csv", index=False)
+    monkeypatch.setenv("COUNTYREACH_DATA", str(county_copy))
+    get_settings.cache_clear()
+    at = _app("manager", lang="zh")
+    text = " ".join(e.value for e in at.error)
+    assert "无法加载该地区：文件 " in text
+    assert "第 3 行，字段 'lat'：应为数字，实际为 'north'" in text
+    assert "  \n  第 5 行，字段 'windows'：无法读取时段 '9点-11点'：请写作 " in text
+    assert "expected" not in text and "row 5" not in text

@@ -125,7 +125,7 @@ def test_a_lenders_own_spreadsheet_is_explained_in_chinese_under_lang_zh(
     assert "第 5 行是空行，已跳过" in err and "客户编号 'L2' 与第 2 行重复" in err
     assert "'pig_farm'（1 行：第 3 行）" in err and "客户 L6 位于县路网外" in err
     assert "客户经理 O01 的技能 'cattle_farm', 'sheep_farm' 与任何客户的行业都不对应" in err
-    assert "没有拜访历史：价值来自起步模型" in err
+    assert "没有拜访记录：价值来自起步模型" in err
     assert not _ENGLISH.search(err), err
 
 

@@ -13,10 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from countyreach.cli import main, summary_text
+from countyreach.cli import main
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError
 from countyreach.pipeline import plan_day
 from countyreach.plan_files import write_plan_files
+from countyreach.plan_summary import summary_text
 from countyreach.serialize import plan_from_dict, problem_from_dict, read_json
 from routing import DroppedLead, DropReason
 from routing.problem import hhmm

@@ -129,44 +129,12 @@ class CountyImport:
     #: blank row, a lead far from the roads), each once, as planning from the files says them.
     input_warnings: tuple[str, ...] = ()
 
-    def lines(self) -> list[str]:
-        """A short report, one line per part."""
-        def c(r: ImportReport) -> str:
-            n = r.counts
-            gone = (f", {n['retired']} no longer listed: retired (kept, never planned; "
-                    f"e.g. {', '.join(r.retired[:3])})" if r.retired else "")
-            erased = (f", {n['kept_erased']} erased earlier: kept erased"
-                      if r.kept_erased else "")
-            return (f"{n['inserted']} new, {n['updated']} updated, {n['unchanged']} unchanged"
-                    + gone + erased)
+    def lines(self, lang: str = "en") -> list[str]:
+        """A short report, one line per part, in ``lang``
+        (:func:`countyreach.services.import_report.import_lines`)."""
+        from countyreach.services.import_report import import_lines
 
-        h = self.history
-        return [f"county {self.county_id}",
-                f"  leads:    {c(self.leads)}",
-                f"  officers: {c(self.officers)}",
-                f"  history:  {h['inserted']} new, {h['updated']} updated, "
-                f"{h['unchanged']} unchanged"
-                + (f", {h['removed']} no longer in history.csv: removed"
-                   if h.get("removed") else ""),
-                f"  map files: {'stored' if self.map_files_changed else 'unchanged'}",
-                # the plan's value basis says which applies: the starter's until the
-                # county has a model of its own
-                "  loan book: " + ("none (the starter model values a visit by the value it "
-                                   "causes, learnt from the demo township; a model learnt "
-                                   "from this county's own visits values it by its take-up "
-                                   "until loans.csv is imported)"
-                                   if self.loans is None else f"{self.loans} loans")
-                + f", {self.randomised or 0} randomised visits",
-                "  loans elsewhere: " + ("none known" if self.loans_elsewhere is None
-                                         else f"{self.loans_elsewhere} known")
-                + (f", {self.loans_elsewhere_none} lead(s) checked with none"
-                   if self.loans_elsewhere_none else "")
-                + (f", {self.loans_elsewhere_erased} row(s) of leads erased earlier: not kept"
-                   if self.loans_elsewhere_erased else ""),
-                f"  loan rule: no visit for a loan within {self.loan_rule_months} months of "
-                "one from us",
-                *([f"  input warnings: {len(self.input_warnings)} (each one line, "
-                   "'countyreach: warning: FILE: ...')"] if self.input_warnings else [])]
+        return import_lines(self, lang)
 
 
 @dataclass(frozen=True)

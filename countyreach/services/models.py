@@ -97,7 +97,7 @@ class ModelChoice:
         and kept in its meta (:func:`countyreach.starter.basis_text`)."""
         from countyreach.starter import basis_text
 
-        return basis_text(self.scorer, self.record.version)
+        return basis_text(self.scorer, self.record.version, county=self.record.county_id)
 
 
 @dataclass(frozen=True)
