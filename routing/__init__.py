@@ -24,7 +24,7 @@ Modules, from the entry point down:
 * :mod:`routing.model` — the OR-Tools model of officers and leads and its search
   parameters: the only module that imports OR-Tools;
 * :mod:`routing.construct` — greedy starting routes;
-* :mod:`routing.reasons` — who may visit a lead, :func:`insert_profitable` and
+* :mod:`routing.reasons` — who may visit a lead, :func:`put_back` (until a deadline) and
   :func:`explain_drops` (a reason for every lead left out);
 * :mod:`routing.schedule` — :func:`schedule_route`, the one implementation of route
   timing (arrival, start, departure, waiting, lunch along a visit order): the solver,
@@ -70,7 +70,13 @@ from routing.problem import (
     parse_hhmm,
     start_node_id,
 )
-from routing.reasons import explain_drops, insert_profitable, lead_alone_reasons
+from routing.reasons import (
+    PutBack,
+    explain_drops,
+    insert_profitable,
+    lead_alone_reasons,
+    put_back,
+)
 from routing.replan import replan
 from routing.schedule import schedule_route
 from routing.solver import solve
@@ -107,6 +113,8 @@ __all__ = [
     "checked_plan",
     "explain_drops",
     "insert_profitable",
+    "put_back",
+    "PutBack",
     "lead_alone_reasons",
     "replan",
     "schedule_route",

@@ -80,10 +80,12 @@ _BALANCE_S_PER_LEAD = 0.005
 #: shared at load ~3-4 (2026-12-06, ``bench/bench_budget.py``'s days): every day at its cap,
 #: 45 officers, 3,782 leads left: 7 us a lead and pass; no caps, 45 officers, 3,573 leads
 #: left: 100-125 us; no caps, 10 officers, 818 left: 61-85 us. Each lead put back costs
-#: more (its route is screened again against every lead left, ~7 ms at 3,600 left): after
-#: a search cut short on 45 uncapped officers, putting back ~400 leads took 2.3-2.9 s.
-#: That is not estimated: taking the room the start leaves as leads to put back reserved
-#: 15 s of a 10 s limit there, and the search that would have filled the room never ran.
+#: more (its route is screened again, since 2026-12-06 only against the leads of the next
+#: block of 128 looked at): after a search cut short on 45 uncapped officers, putting
+#: back ~400 leads took 2.3-2.9 s (1.5-2.5 s with the blocks). That is not estimated
+#: (taking the room the start leaves as leads to put back reserved 15 s of a 10 s limit,
+#: and the search that would have filled the room never ran): the put-back has a deadline
+#: of its own (:meth:`Clock.put_back_end_s`) and the leads it does not reach are named.
 _AFTER_S_PER_LEAD = 7e-6
 _AFTER_S_PER_OPEN_LEAD = 5e-5
 _AFTER_S_PER_LEAD_ROUTE = 1e-6
@@ -386,6 +388,15 @@ class Clock:
         """The ``time.perf_counter()`` instant the search ends (:meth:`reserve_s` before the
         time limit's end)."""
         return self.end_s - self.reserve_s(visits)
+
+    def put_back_end_s(self, visits: Sequence[int], after_balance: bool = False) -> float:
+        """The instant putting back left-out leads ends (:func:`routing.reasons.put_back`):
+        the time left then covers the passes after it with ``visits`` per officer (on a
+        balanced day, before the balance: free visits put back and explanations; otherwise,
+        or ``after_balance``, the explanations)."""
+        passes = 2 if self.balancing and not after_balance else 1
+        return self.end_s - self.after_s(self.open_routes(visits), passes,
+                                         self.left_out(visits))
 
     def balance_end_s(self, visits: Sequence[int]) -> float:
         """The instant the balance ends: the time left then covers the passes after it
