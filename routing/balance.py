@@ -26,7 +26,8 @@ import numpy as np
 
 from routing.plan import Route
 from routing.problem import Lead, Officer, RoutingProblem, end_node_id, start_node_id
-from routing.reasons import eligible, put_back, soft_mismatch
+from routing.put_back import put_back
+from routing.reasons import eligible, soft_mismatch
 from routing.schedule import schedule_route
 
 __all__ = ["add_free_visits", "balance_routes", "spread"]

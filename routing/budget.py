@@ -75,7 +75,7 @@ _BALANCE_S_PER_LEAD = 0.005
 #: (putting back those whose visit pays; on a balanced day again after the balance; a
 #: reason for each), per left-out lead and pass: a lead no route may take (every route at
 #: its officer's visit cap, or excluded by the hard rules) is dismissed at once
-#: (:func:`routing.reasons.insert_profitable`); while any route may take a visit, the
+#: (:func:`routing.put_back.put_back`); while any route may take a visit, the
 #: cheapest insertion is looked for, per lead and per open route. Measured on one core
 #: shared at load ~3-4 (2026-12-06, ``bench/bench_budget.py``'s days): every day at its cap,
 #: 45 officers, 3,782 leads left: 7 us a lead and pass; no caps, 45 officers, 3,573 leads

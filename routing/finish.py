@@ -23,7 +23,8 @@ from routing.budget import Clock
 from routing.params import SolveParams
 from routing.plan import DroppedLead, Plan, PlanStatus, Route
 from routing.problem import Lead, RoutingProblem
-from routing.reasons import explain_drops, put_back, soft_mismatch
+from routing.put_back import put_back
+from routing.reasons import explain_drops, soft_mismatch
 from routing.schedule import schedule_route
 
 __all__ = ["finish_plan"]
@@ -109,8 +110,11 @@ def finish_plan(problem: RoutingProblem, orders: Sequence[Sequence[str]],
         not_reached |= late
         taken_out = {ld.lead_id: held[ld.lead_id] for ld in left if ld.lead_id in held}
     visited = {s.lead_id for r in routes for s in r.stops}
-    dropped = list(pre_dropped) + list(explain_drops(problem, routes, left, taken_out,
-                                                     not_reached))
+    # Leads the put-back did not reach are explained while the time limit allows (the
+    # others first: their reason needs their insertion), then left out for it.
+    left.sort(key=lambda ld: ld.lead_id in not_reached)
+    dropped = list(pre_dropped) + list(explain_drops(
+        problem, routes, left, taken_out, not_reached, None if fixed else clock.end_s))
     done = problem.done_lead_ids
     missing_pins = [ld.lead_id for ld in problem.leads
                     if ld.pinned_officer_id is not None and ld.lead_id not in done

@@ -6,7 +6,7 @@ qualified officer* (hard skills/locality) — or it fits, and then it was either
 *not worth the detour* (with the value it would have needed) or every eligible
 day was *full*; on a day the workload balance evened out, a lead it took out or
 whose visit would pay but lengthen a day is *left for the balance*. Before
-explaining, :func:`put_back` puts back any left lead whose cheapest feasible
+explaining, :func:`routing.put_back.put_back` puts back any left lead whose cheapest feasible
 insertion pays for itself, so "not worth the detour" is true of every lead it is
 said of; a lead whose visit would pay but that the put-back's deadline came
 before is left out *for the time limit*.
@@ -14,11 +14,10 @@ before is left out *for the time limit*.
 
 from __future__ import annotations
 
-import logging
 import time
 import weakref
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -44,17 +43,14 @@ __all__ = [
     "rule_overrides",
     "with_rule_overrides",
     "lead_alone_reasons",
-    "PutBack",
-    "put_back",
-    "insert_profitable",
+    "InsertionScreen",
     "explain_drops",
 ]
 
-log = logging.getLogger(__name__)
 
 #: Insertion positions tested per lead (cheapest detours first) when explaining a drop.
 MAX_POSITIONS_TESTED = 24
-#: Leads screened together against a route changed by a visit put back (:class:`_Screen`):
+#: Leads screened together against a route changed by a visit put back (:class:`InsertionScreen`):
 #: large enough for one array operation to pay, small enough that a route is not screened
 #: again against every lead left after each visit.
 _SCREEN_BLOCK = 128
@@ -268,7 +264,7 @@ def _alone_reasons(problem: RoutingProblem, lead: Lead) -> DroppedLead | None:
                        "(or the drive limit)")
 
 
-class _Screen:
+class InsertionScreen:
     """Cheapest insertion of many leads into the routes of a plan, screened a route at a time.
 
     For each route, the detour of every lead at every position comes from one array
@@ -445,90 +441,10 @@ class _Screen:
         return best
 
 
-@dataclass(frozen=True)
-class PutBack:
-    """What :func:`put_back` made of the leads left out.
-
-    Parameters
-    ----------
-    routes : tuple of Route
-        The routes with the leads put back.
-    left : tuple of Lead
-        Leads still left out, those not reached among them.
-    not_reached : frozenset of str
-        Ids of the leads whose insertion was not looked for before the deadline.
-    """
-
-    routes: tuple[Route, ...]
-    left: tuple[Lead, ...]
-    not_reached: frozenset[str] = frozenset()
-
-    def __post_init__(self) -> None:
-        ids = {ld.lead_id for ld in self.left}
-        if not self.not_reached <= ids:
-            raise ValueError("a lead not reached must be among the leads left out")
-
-
-def put_back(problem: RoutingProblem, routes: Sequence[Route], left: Sequence[Lead],
-             deadline_s: float | None = None) -> PutBack:
-    """Insert left-out leads wherever their insertion pays, until ``deadline_s``.
-
-    Appointments come first, then leads by value, so the leads a deadline leaves unreached
-    are the least valuable. Each insertion is the cheapest feasible one over every route
-    that may take the lead.
-
-    Parameters
-    ----------
-    problem : RoutingProblem
-    routes : sequence of Route
-        Feasible routes, one per officer.
-    left : sequence of Lead
-        Leads not visited (and not already done).
-    deadline_s : float, optional
-        A ``time.perf_counter()`` instant, looked at before each lead: the leads not
-        looked at by then are left out and named in :attr:`PutBack.not_reached`. None:
-        every lead is looked at.
-
-    Returns
-    -------
-    PutBack
-    """
-    ordered = sorted(left, key=lambda ld: (ld.pinned_officer_id is None, -ld.value_yuan))
-    screen = _Screen(problem, routes, ordered)
-    still: list[Lead] = []
-    for j, lead in enumerate(ordered):
-        if deadline_s is not None and time.perf_counter() >= deadline_s:
-            rest = ordered[j:]
-            log.info("putting back left-out leads stopped at its deadline: %d of %d not "
-                     "looked at", len(rest), len(ordered))
-            return PutBack(tuple(screen.routes), (*still, *rest),
-                           frozenset(ld.lead_id for ld in rest))
-        limit = float("inf") if lead.pinned_officer_id else lead.value_yuan
-        best = screen.best(j, limit)
-        if best is not None:
-            screen.replace(best[1], best[2])
-        else:
-            still.append(lead)
-    return PutBack(tuple(screen.routes), tuple(still))
-
-
-def insert_profitable(problem: RoutingProblem, routes: Sequence[Route],
-                      left: Sequence[Lead]) -> tuple[list[Route], list[Lead]]:
-    """Insert left-out leads (appointments, then most valuable first) wherever their
-    insertion pays; :func:`put_back` with no deadline.
-
-    Returns
-    -------
-    tuple
-        The new routes and the leads still left out.
-    """
-    done = put_back(problem, routes, left)
-    return list(done.routes), list(done.left)
-
-
 def explain_drops(problem: RoutingProblem, routes: Sequence[Route], left: Sequence[Lead],
                   balanced: Mapping[str, str] | None = None,
-                  not_reached: Collection[str] = frozenset()) -> tuple[DroppedLead, ...]:
+                  not_reached: Collection[str] = frozenset(),
+                  deadline_s: float | None = None) -> tuple[DroppedLead, ...]:
     """A reason for every lead in ``left`` given the final ``routes``.
 
     Parameters
@@ -548,14 +464,24 @@ def explain_drops(problem: RoutingProblem, routes: Sequence[Route], left: Sequen
         Leads the put-back pass (:func:`put_back`) did not look at before its deadline:
         one whose visit would pay is left out for the time limit
         (:attr:`DropReason.TIME_LIMIT`); the others get the reason they would have had.
+    deadline_s : float, optional
+        A ``time.perf_counter()`` instant after which a lead of ``not_reached`` is not
+        looked at either: it is left out for the time limit, with no insertion to tell of
+        (on a day whose search was cut short, a cheapest insertion for each of ~4,000 leads
+        took seconds).
 
     Returns
     -------
     tuple of DroppedLead
     """
     out = []
-    screen = _Screen(problem, routes, left)
+    screen = InsertionScreen(problem, routes, left)
     for j, lead in enumerate(left):
+        if (lead.lead_id in not_reached and deadline_s is not None
+                and time.perf_counter() >= deadline_s):
+            out.append(DroppedLead(lead.lead_id, DropReason.TIME_LIMIT,
+                                   "not looked at before the time limit"))
+            continue
         taken_from = None if balanced is None else balanced.get(lead.lead_id)
         if taken_from is not None:
             out.append(DroppedLead(lead.lead_id, DropReason.BALANCE,

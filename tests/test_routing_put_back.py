@@ -108,3 +108,19 @@ def test_a_deadline_stops_putting_back_between_leads_and_names_the_rest(monkeypa
     assert placed <= {ld.lead_id for ld in ordered[:50]}
     dropped = explain_drops(p, back.routes, back.left, not_reached=back.not_reached)
     assert check_plan(p, _plan(p, back.routes, dropped)) == []
+
+
+def test_past_its_deadline_an_explanation_names_the_leads_not_reached_without_looking():
+    p = _day(40, 3, drive_cost_yuan_per_h=120.0)
+    routes = _empty_routes(p)
+    past = time.perf_counter() - 1.0
+    back = put_back(p, routes, p.leads, deadline_s=past)
+    dropped = explain_drops(p, back.routes, back.left, not_reached=back.not_reached,
+                            deadline_s=past)
+    assert {d.reason for d in dropped} == {DropReason.TIME_LIMIT}
+    assert all(d.needed_value_yuan is None for d in dropped)
+    assert check_plan(p, _plan(p, back.routes, dropped)) == []
+    # A lead the put-back looked at is explained whatever the deadline.
+    one = p.leads[0]
+    (d,) = explain_drops(p, routes, [one], not_reached=frozenset(), deadline_s=past)
+    assert d.reason is not DropReason.TIME_LIMIT
