@@ -114,7 +114,7 @@ def finish_plan(problem: RoutingProblem, orders: Sequence[Sequence[str]],
     # others first: their reason needs their insertion), then left out for it.
     left.sort(key=lambda ld: ld.lead_id in not_reached)
     dropped = list(pre_dropped) + list(explain_drops(
-        problem, routes, left, taken_out, not_reached, None if fixed else clock.end_s))
+        problem, routes, left, taken_out, not_reached, None if fixed else clock.explain_end_s()))
     done = problem.done_lead_ids
     missing_pins = [ld.lead_id for ld in problem.leads
                     if ld.pinned_officer_id is not None and ld.lead_id not in done
