@@ -136,7 +136,8 @@ def test_a_balanced_day_keeps_the_balance_its_share_after_the_plans_own_work() -
     # A day whose own work after the search is longer than the balance's share keeps that
     # work and no balance time.
     big = clock(20_000, (None,) * 100, balancing=True, time_limit_s=1.0)
-    assert big.reserve_s() == big.after_s(100, 3)
+    # (and the search's own lateness, tens of milliseconds)
+    assert big.after_s(100, 3) <= big.reserve_s() <= big.after_s(100, 3) + 0.1
     # The balance ends in time for the two passes after it, over the leads still left.
     assert big.balance_end_s([5] * 100) == big.end_s - big.after_s(100, 2, 19_500)
 

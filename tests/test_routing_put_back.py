@@ -38,7 +38,7 @@ def _plan(p, routes, dropped) -> Plan:
 
 
 def test_a_deadline_already_past_leaves_every_lead_out_with_a_reason_and_a_checked_plan():
-    p = _day(40, 3, drive_cost_yuan_per_h=120.0)
+    p = _day(80, 3, drive_cost_yuan_per_h=120.0)
     routes = _empty_routes(p)
     back = put_back(p, routes, p.leads, deadline_s=time.perf_counter() - 1.0)
     assert list(back.routes) == routes  # nothing was looked at
@@ -60,7 +60,7 @@ def test_a_deadline_already_past_leaves_every_lead_out_with_a_reason_and_a_check
 
 def test_a_lead_not_reached_that_would_not_pay_keeps_the_reason_it_would_have_had():
     # Driving so dear that no lead pays its detour: the time limit did not keep them out.
-    p = _day(30, 2, drive_cost_yuan_per_h=5000.0)
+    p = _day(60, 2, drive_cost_yuan_per_h=5000.0)
     routes = _empty_routes(p)
     left = list(p.leads)
     not_reached = put_back(p, routes, left, deadline_s=time.perf_counter() - 1.0).not_reached
@@ -111,7 +111,7 @@ def test_a_deadline_stops_putting_back_between_leads_and_names_the_rest(monkeypa
 
 
 def test_past_its_deadline_an_explanation_names_the_leads_not_reached_without_looking():
-    p = _day(40, 3, drive_cost_yuan_per_h=120.0)
+    p = _day(80, 3, drive_cost_yuan_per_h=120.0)
     routes = _empty_routes(p)
     past = time.perf_counter() - 1.0
     back = put_back(p, routes, p.leads, deadline_s=past)
@@ -124,3 +124,12 @@ def test_past_its_deadline_an_explanation_names_the_leads_not_reached_without_lo
     one = p.leads[0]
     (d,) = explain_drops(p, routes, [one], not_reached=frozenset(), deadline_s=past)
     assert d.reason is not DropReason.TIME_LIMIT
+
+
+def test_a_small_day_is_put_back_whole_even_past_the_deadline():
+    # A search ending a few milliseconds late must not leave a small day's leads unlooked at.
+    p = _day(20, 2, drive_cost_yuan_per_h=120.0)
+    late = put_back(p, _empty_routes(p), p.leads, deadline_s=time.perf_counter() - 1.0)
+    on_time = put_back(p, _empty_routes(p), p.leads)
+    assert late.not_reached == frozenset()
+    assert late == on_time
