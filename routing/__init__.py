@@ -24,8 +24,9 @@ Modules, from the entry point down:
 * :mod:`routing.model` — the OR-Tools model of officers and leads and its search
   parameters: the only module that imports OR-Tools;
 * :mod:`routing.construct` — greedy starting routes;
-* :mod:`routing.reasons` — who may visit a lead, :func:`insert_profitable` and
-  :func:`explain_drops` (a reason for every lead left out);
+* :mod:`routing.reasons` — who may visit a lead and :func:`explain_drops` (a reason for
+  every lead left out); :mod:`routing.put_back` — :func:`put_back`, left-out leads whose
+  visit pays put back until a deadline;
 * :mod:`routing.schedule` — :func:`schedule_route`, the one implementation of route
   timing (arrival, start, departure, waiting, lunch along a visit order): the solver,
   the greedy construction and the drop reasons all time routes with it;
@@ -70,7 +71,8 @@ from routing.problem import (
     parse_hhmm,
     start_node_id,
 )
-from routing.reasons import explain_drops, insert_profitable, lead_alone_reasons
+from routing.put_back import PutBack, insert_profitable, put_back
+from routing.reasons import explain_drops, lead_alone_reasons
 from routing.replan import replan
 from routing.schedule import schedule_route
 from routing.solver import solve
@@ -107,6 +109,8 @@ __all__ = [
     "checked_plan",
     "explain_drops",
     "insert_profitable",
+    "put_back",
+    "PutBack",
     "lead_alone_reasons",
     "replan",
     "schedule_route",

@@ -26,7 +26,8 @@ import numpy as np
 
 from routing.plan import Route
 from routing.problem import Lead, Officer, RoutingProblem, end_node_id, start_node_id
-from routing.reasons import eligible, insert_profitable, soft_mismatch
+from routing.put_back import put_back
+from routing.reasons import eligible, soft_mismatch
 from routing.schedule import schedule_route
 
 __all__ = ["add_free_visits", "balance_routes", "spread"]
@@ -332,22 +333,31 @@ def balance_routes(problem: RoutingProblem, routes: Sequence[Route], left: Seque
     return day.routes, day.left, start_value - day.value()
 
 
-def add_free_visits(problem: RoutingProblem, routes: list[Route], left: list[Lead]
-                    ) -> tuple[list[Route], list[Lead]]:
+def add_free_visits(problem: RoutingProblem, routes: list[Route], left: list[Lead],
+                    deadline_s: float | None = None
+                    ) -> tuple[list[Route], list[Lead], frozenset[str]]:
     """Put back left-out leads whose insertion pays and adds no working time to any day.
 
     Balancing may trade a visit out of a day for another that evens the hours; a visit that
     costs no time (next door, no service) then has no reason to stay out.
 
+    Parameters
+    ----------
+    problem : RoutingProblem
+    routes, left : list
+        The balanced routes and the leads left out.
+    deadline_s : float, optional
+        When to stop looking (``time.perf_counter()``, see :func:`routing.reasons.put_back`).
+
     Returns
     -------
-    (list of Route, list of Lead)
-        The routes and the leads still left out.
+    (list of Route, list of Lead, frozenset of str)
+        The routes, the leads still left out, and those of them not looked at in time.
     """
-    new, _ = insert_profitable(problem, routes, left)
+    done = put_back(problem, routes, left, deadline_s)
     kept: list[Route] = []
-    for old, r in zip(routes, new, strict=True):
+    for old, r in zip(routes, done.routes, strict=True):
         same_hours = r.end_s - r.start_s == old.end_s - old.start_s and bool(old.stops)
         kept.append(r if same_hours else old)
     visited = {x for r in kept for x in r.lead_ids}
-    return kept, [ld for ld in left if ld.lead_id not in visited]
+    return kept, [ld for ld in left if ld.lead_id not in visited], done.not_reached

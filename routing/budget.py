@@ -75,19 +75,25 @@ _BALANCE_S_PER_LEAD = 0.005
 #: (putting back those whose visit pays; on a balanced day again after the balance; a
 #: reason for each), per left-out lead and pass: a lead no route may take (every route at
 #: its officer's visit cap, or excluded by the hard rules) is dismissed at once
-#: (:func:`routing.reasons.insert_profitable`); while any route may take a visit, the
+#: (:func:`routing.put_back.put_back`); while any route may take a visit, the
 #: cheapest insertion is looked for, per lead and per open route. Measured on one core
 #: shared at load ~3-4 (2026-12-06, ``bench/bench_budget.py``'s days): every day at its cap,
 #: 45 officers, 3,782 leads left: 7 us a lead and pass; no caps, 45 officers, 3,573 leads
 #: left: 100-125 us; no caps, 10 officers, 818 left: 61-85 us. Each lead put back costs
-#: more (its route is screened again against every lead left, ~7 ms at 3,600 left): after
-#: a search cut short on 45 uncapped officers, putting back ~400 leads took 2.3-2.9 s.
-#: That is not estimated: taking the room the start leaves as leads to put back reserved
-#: 15 s of a 10 s limit there, and the search that would have filled the room never ran.
+#: more (its route is screened again, since 2026-12-06 only against the leads of the next
+#: block of 128 looked at): after a search cut short on 45 uncapped officers, putting
+#: back ~400 leads took 2.3-2.9 s (1.5-2.5 s with the blocks). That is not estimated
+#: (taking the room the start leaves as leads to put back reserved 15 s of a 10 s limit,
+#: and the search that would have filled the room never ran): the put-back has a deadline
+#: of its own (:meth:`Clock.put_back_end_s`) and the leads it does not reach are named.
 _AFTER_S_PER_LEAD = 7e-6
 _AFTER_S_PER_OPEN_LEAD = 5e-5
 _AFTER_S_PER_LEAD_ROUTE = 1e-6
 _AFTER_MIN_S = 0.02
+#: The search ends a little after its deadline (its last step, the routes timed): kept too,
+#: or the put-back, whose own deadline leaves time for the passes after it, gets nothing on
+#: a small day.
+_SEARCH_LATE_S = 0.02
 #: PyVRP's setup (the neighbourhoods, then a descent from a random solution; it looks at its
 #: stopping criterion only after them) per squared client, measured on one core: 0.03 s for
 #: 182 clients, 0.14 s for 646, 0.5 s for 1,302, 2.4 s for 2,928 (the bench's days).
@@ -377,6 +383,7 @@ class Clock:
         """
         after = self.after_s(self.open_routes(visits), 3 if self.balancing else 2,
                              self.left_out(visits))
+        after += _SAFETY * self.contention() * _SEARCH_LATE_S
         if not self.balancing:
             return after
         return after + max(0.0, min(_BALANCE_SHARE * self.time_limit_s - after,
@@ -386,6 +393,22 @@ class Clock:
         """The ``time.perf_counter()`` instant the search ends (:meth:`reserve_s` before the
         time limit's end)."""
         return self.end_s - self.reserve_s(visits)
+
+    def put_back_end_s(self, visits: Sequence[int], after_balance: bool = False) -> float:
+        """The instant putting back left-out leads ends (:func:`routing.reasons.put_back`):
+        the time left then covers the passes after it with ``visits`` per officer (on a
+        balanced day, before the balance: free visits put back and explanations; otherwise,
+        or ``after_balance``, the explanations)."""
+        passes = 2 if self.balancing and not after_balance else 1
+        return self.end_s - self.after_s(self.open_routes(visits), passes,
+                                         self.left_out(visits))
+
+    def explain_end_s(self) -> float:
+        """The instant explaining stops looking at leads the put-back did not reach: the
+        time left then labels the rest and assembles the plan (:data:`_AFTER_MIN_S`, scaled
+        like every estimate; at the limit itself the 45 uncapped officers' plan ended 20 ms
+        late)."""
+        return self.end_s - _SAFETY * self.contention() * _AFTER_MIN_S
 
     def balance_end_s(self, visits: Sequence[int]) -> float:
         """The instant the balance ends: the time left then covers the passes after it

@@ -3,7 +3,8 @@
 The last part of :func:`routing.solve`: the orders are timed by
 :func:`routing.schedule.schedule_route` (the one implementation of the timing rules),
 appointments the search left out are put back, left-out leads whose insertion pays are put
-back, the team's hours are balanced, and every other lead gets a reason
+back (until a deadline that leaves time for the passes after it: a lead not reached is
+left out for the time limit), the team's hours are balanced, and every other lead gets a reason
 (:mod:`routing.reasons`). The balance ends early enough for the passes after it, estimated
 from the routes that may still take a visit (:class:`routing.budget.Clock`), so the plan is
 ready at the time limit; the plan's meta says what was kept and what it took
@@ -22,7 +23,8 @@ from routing.budget import Clock
 from routing.params import SolveParams
 from routing.plan import DroppedLead, Plan, PlanStatus, Route
 from routing.problem import Lead, RoutingProblem
-from routing.reasons import explain_drops, insert_profitable, soft_mismatch
+from routing.put_back import put_back
+from routing.reasons import explain_drops, soft_mismatch
 from routing.schedule import schedule_route
 
 __all__ = ["finish_plan"]
@@ -80,11 +82,18 @@ def finish_plan(problem: RoutingProblem, orders: Sequence[Sequence[str]],
     routes = _keep_appointments(problem, routes)
     visited = {s.lead_id for r in routes for s in r.stops}
     left = [ld for ld in candidates if ld.lead_id not in visited]
+    fixed = params.improvement_steps is not None  # reproducible plans: no clock after this
+    not_reached: set[str] = set()
     if not problem.reference_routes:
         # A local optimum can leave out a lead whose insertion pays; put such leads back.
         # (Not on a re-plan: there a lead is only added where it pays for the change too,
-        # which the search has judged.)
-        routes, left = insert_profitable(problem, routes, left)
+        # which the search has judged.) After a search cut short on a large uncapped day
+        # that is hundreds of leads (2.3-2.9 s for ~400 at 45 officers): it ends in time
+        # for the passes after it, and the leads it does not reach are named.
+        back = put_back(problem, routes, left, None if fixed else clock.put_back_end_s(
+            [len(r.stops) for r in routes]))
+        routes, left = list(back.routes), list(back.left)
+        not_reached |= back.not_reached
     balance_cost = 0.0
     taken_out: dict[str, str] | None = None  # None: not balanced
     if clock.balancing:
@@ -93,14 +102,19 @@ def finish_plan(problem: RoutingProblem, orders: Sequence[Sequence[str]],
         # estimated from the routes that may still take a visit (a day at its cap is not
         # looked at): a per-lead guess (0.15 ms) left 45 officers over 4,322 candidates
         # 0.6 s for 1.7 s of work, and the plan ran 1.3 s past its limit.
-        deadline = None if params.improvement_steps is not None else (
-            clock.balance_end_s([len(r.stops) for r in routes]))
+        deadline = None if fixed else clock.balance_end_s([len(r.stops) for r in routes])
         held = {x: r.officer_id for r in routes for x in r.lead_ids}
         routes, left, balance_cost = balance_routes(problem, routes, left, deadline)
-        routes, left = add_free_visits(problem, routes, left)
+        routes, left, late = add_free_visits(problem, routes, left, None if fixed else (
+            clock.put_back_end_s([len(r.stops) for r in routes], after_balance=True)))
+        not_reached |= late
         taken_out = {ld.lead_id: held[ld.lead_id] for ld in left if ld.lead_id in held}
     visited = {s.lead_id for r in routes for s in r.stops}
-    dropped = list(pre_dropped) + list(explain_drops(problem, routes, left, taken_out))
+    # Leads the put-back did not reach are explained while the time limit allows (the
+    # others first: their reason needs their insertion), then left out for it.
+    left.sort(key=lambda ld: ld.lead_id in not_reached)
+    dropped = list(pre_dropped) + list(explain_drops(
+        problem, routes, left, taken_out, not_reached, None if fixed else clock.explain_end_s()))
     done = problem.done_lead_ids
     missing_pins = [ld.lead_id for ld in problem.leads
                     if ld.pinned_officer_id is not None and ld.lead_id not in done
@@ -117,6 +131,7 @@ def finish_plan(problem: RoutingProblem, orders: Sequence[Sequence[str]],
                 end - clock.start_s, "ortools", problem.plan_date, message,
                 {"candidates": len(candidates), "pruned": len(pre_dropped), **stats,
                  **spread(routes), "balance_cost_yuan": round(balance_cost, 2),
+                 "put_back_not_reached": len(not_reached),
                  "after_search_ms": round(1000 * (end - began))})
 
 

@@ -164,4 +164,4 @@ class WholeDay:
             # on a step limited to 0.7 s.
             if late():
                 return
-            day.insert_best(v)
+            day.insert_best(v, late)

@@ -116,6 +116,9 @@ class DropReason(enum.StrEnum):
     #: Not offered to the solver: the lead lies too far from the county's mapped roads to be
     #: driven to (its file row is named in the plan's input warnings).
     OFF_ROADS = "off_the_road_network"
+    #: Its visit would pay, but the solve's time limit came before the pass that puts such
+    #: leads back reached it (a search cut short on a large day leaves hundreds).
+    TIME_LIMIT = "left_for_time_limit"
 
     @property
     def never_offered(self) -> bool:

@@ -279,9 +279,12 @@ class _Routes:
             v = min(todo)
             todo.discard(v)
             self.touched, self.freed = set(), False
-            self.improve_order(v)
+            # Insertion and reordering repeat while a move pays, each a scan of the route
+            # (insertion: against every unvisited lead): on an uncapped day a route took
+            # dozens of leads in one call and the search ran ~0.6 s past its deadline.
+            self.improve_order(v, late)
             self.remove_unprofitable(v)
-            self.insert_best(v)
+            self.insert_best(v, late)
             while not late() and self.swap_and_relocate(v):
                 pass
             for w in range(n_veh):
@@ -300,11 +303,11 @@ class _Routes:
 
     # ------------------------------------------------------------------ selection moves
 
-    def insert_best(self, v: int) -> bool:
-        """Insert unvisited leads into route ``v`` while one pays."""
+    def insert_best(self, v: int, late: Callable[[], bool] = lambda: False) -> bool:
+        """Insert unvisited leads into route ``v`` while one pays and not ``late()``."""
         improved = False
         refused: set[int] = set()
-        while True:
+        while not late():
             cols = np.array([i for i in self.unvisited(v) if i not in refused], dtype=np.int64)
             if len(cols) == 0:
                 return improved
@@ -319,6 +322,7 @@ class _Routes:
                 improved = True
             else:
                 refused.add(i)
+        return improved
 
     def remove_unprofitable(self, v: int) -> bool:
         """Leave out a visit whose detour costs more than it brings."""
@@ -382,10 +386,11 @@ class _Routes:
 
     # ------------------------------------------------------------------ route improvement
 
-    def improve_order(self, v: int) -> bool:
-        """2-opt and or-opt moves within route ``v`` that drive less, while one fits."""
+    def improve_order(self, v: int, late: Callable[[], bool] = lambda: False) -> bool:
+        """2-opt and or-opt moves within route ``v`` that drive less, while one fits and not
+        ``late()``."""
         improved = False
-        while True:
+        while not late():
             seq = self.seqs[v]
             first = self.frozen(v)
             if len(seq) - first < 2:
@@ -398,6 +403,7 @@ class _Routes:
                     break
             if not made:
                 return improved
+        return improved
 
     def _order_moves(self, v: int, seq: list[int], first: int) -> list[tuple[int, list[int]]]:
         """Reorderings of ``seq`` (from ``first``) that drive less, best first: (seconds
