@@ -679,15 +679,21 @@ def test_manager_sees_the_input_warnings_of_the_county(county_copy: Path,
     assert any("leads.csv: row 7: lead" in x and "skipped" in x for x in lines), lines
 
 
-def test_a_county_file_with_several_bad_rows_names_each_on_its_own_line(
-        county_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # the manager fixes every row in one pass: the page lists them all, one per line
+def _two_bad_rows(county_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's county: a copy of the demo whose leads.csv has a text latitude (row 3) and
+    a window written in words (row 5)."""
     df = pd.read_csv(county_copy / "leads.csv", dtype=str, keep_default_na=False)
     df.loc[2, "lat"] = "north"
     df.loc[4, "windows"] = "9点-11点"
     df.to_csv(county_copy / "leads.csv", index=False)
     monkeypatch.setenv("COUNTYREACH_DATA", str(county_copy))
     get_settings.cache_clear()
+
+
+def test_a_county_file_with_several_bad_rows_names_each_on_its_own_line(
+        county_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the manager fixes every row in one pass: the page lists them all, one per line
+    _two_bad_rows(county_copy, monkeypatch)
     at = _app("manager")
     text = " ".join(e.value for e in at.error)
     assert "row 3, field 'lat'" in text
@@ -696,12 +702,7 @@ def test_a_county_file_with_several_bad_rows_names_each_on_its_own_line(
 
 def test_a_county_that_fails_to_load_says_why_in_chinese(
         county_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    df = pd.read_csv(county_copy / "leads.csv", dtype=str, keep_default_na=False)
-    df.loc[2, "lat"] = "north"
-    df.loc[4, "windows"] = "9点-11点"
-    df.to_csv(county_copy / "leads.csv", index=False)
-    monkeypatch.setenv("COUNTYREACH_DATA", str(county_copy))
-    get_settings.cache_clear()
+    _two_bad_rows(county_copy, monkeypatch)
     at = _app("manager", lang="zh")
     text = " ".join(e.value for e in at.error)
     assert "无法加载该地区：文件 " in text
