@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 from countyreach.errors import RowErrors
 from countyreach.i18n import Vocabulary, catalogue, t
@@ -43,7 +43,7 @@ _PIECES = ((re.compile(r"(\d+) \(as row (\d+)\)"), "piece_as_row"),
 @cache
 def _templates() -> tuple[tuple[re.Pattern[str], str, int], ...]:
     """Each ``message`` entry's English template as a pattern, with its key and how many
-    characters of it are its own words (not values), most first."""
+    characters of it are its own words (not values), fewest first."""
     out = []
     for (ctx, key), text in catalogue("en").items():
         if ctx != Vocabulary.MESSAGE.value or key.startswith("word_"):
@@ -58,10 +58,9 @@ def _templates() -> tuple[tuple[re.Pattern[str], str, int], ...]:
                 parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
                 seen.add(name)
         out.append((literal_chars, re.compile("".join(parts) + "$", re.S), key))
-    # The most specific template first: one that extends another ("... value, {max} (it
-    # reads like a longitude ...)") is also matched by the shorter one, whose last value
-    # would swallow the rest untranslated.
-    out.sort(key=lambda entry: -entry[0])
+    # fewest words of its own first: of two readings that explain as much (:func:`_best`),
+    # the one met first wins
+    out.sort(key=lambda entry: entry[0])
     return tuple((pattern, key, chars) for chars, pattern, key in out)
 
 
@@ -76,7 +75,7 @@ def _value(name: str, value: str, lang: str) -> str:
     return inner if inner is not None else _pieces(value, lang)
 
 
-@cache
+@lru_cache(maxsize=4096)  # bounded: a server translates messages naming ever new rows
 def _best(text: str) -> tuple[int, str, tuple[tuple[str, str], ...]] | None:
     """The template that explains most of ``text`` in its own words: ``(characters
     explained, key, values)``, or ``None`` when none matches.
@@ -88,7 +87,7 @@ def _best(text: str) -> tuple[int, str, tuple[tuple[str, str], ...]] | None:
     untranslated: the reading that explains more wins.
     """
     found: tuple[int, str, tuple[tuple[str, str], ...]] | None = None
-    for pattern, key, chars in sorted(_templates(), key=lambda e: e[2]):
+    for pattern, key, chars in _templates():
         hit = pattern.match(text)
         if not hit:
             continue
