@@ -70,7 +70,7 @@ def _onboard() -> None:
                 try:
                     report = init_county(_onboarded_root() / county_id, src, officers=int(n),
                                          cache_dir=ui.cache_dir(), force=True,
-                                         loan_rule_months=int(rule))
+                                         loan_rule_months=int(rule), lang=L)
                 except Exception as exc:
                     # the user knows their file by its name, not by this server's staging copy
                     st.error(message_of(exc, L).replace(str(src), upload.name))

@@ -299,7 +299,8 @@ def cmd_county_init(args: argparse.Namespace) -> int:
         args.dir, args.osm, place=args.place, name=args.name, villages=args.villages,
         branches=args.branches, officers=args.officers, crs=args.crs,
         boundary=args.boundary.split("/") if args.boundary else None,
-        cache_dir=args.cache_dir, force=args.force, loan_rule_months=args.loan_rule_months)
+        cache_dir=args.cache_dir, force=args.force, loan_rule_months=args.loan_rule_months,
+        lang=args.lang)
     print(report.text(args.lang))
     return 0
 

@@ -22,6 +22,7 @@ import pandas as pd
 import geo
 from countyreach.csvio import ID_RE, check_crs, from_wgs84
 from countyreach.errors import DataWarning, InputError
+from countyreach.i18n import t
 from countyreach.io import check_loan_rule, manifest_loan_rule, read_branches, read_villages
 from countyreach.onboard_checks import check_given_places
 from countyreach.onboard_team import BranchShare, nearest_branch_counts, share_officers
@@ -148,7 +149,8 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
                 branches: str | Path | None = None, officers: int | None = None,
                 crs: str = "wgs84",
                 boundary: Sequence[str] | None = None, cache_dir: str | Path | None = None,
-                force: bool = False, loan_rule_months: int | None = None) -> OnboardReport:
+                force: bool = False, loan_rule_months: int | None = None,
+                lang: str = "en") -> OnboardReport:
     """Build a county folder from an OSM extract (or a place name, with internet).
 
     Parameters
@@ -171,6 +173,9 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         proportion to the villages nearest each branch by road. Without it, a ``--force``
         rebuild keeps the folder's ``officers.csv`` (the lender's roster, edited since) and
         its name unless ``name`` is given.
+    lang : {"en", "zh"}
+        The language of the names it makes up for the planner to replace (``客户经理 1``,
+        ``东门村（假定网点）``).
     crs : {"wgs84", "gcj02", "bd09"}
         Coordinate system of the CSV files in the folder (the given ones, and the lender's
         leads to come); generated points are written in it too.
@@ -266,7 +271,7 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         villages_df = _villages(graph, src, given_villages, report)
         county_name = name or _county_name(villages_df, out.name)
         branches_df = _branches(graph, villages_df, given_branches, report,
-                                kept=kept_branches is not None)
+                                kept=kept_branches is not None, lang=lang)
         outline = _boundary(graph, src, boundary, report)
         _write_csv(_to_crs(villages_df, crs), staging / "villages.csv", report)
         if kept_branches is not None:
@@ -281,7 +286,7 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
             report.assumptions.append("officers: officers.csv kept from the county replaced "
                                       "(--officers N writes a new roster)")
         else:
-            _write_csv(_officers(graph, branches_df, villages_df, officers, crs, report),
+            _write_csv(_officers(graph, branches_df, villages_df, officers, crs, report, lang),
                        staging / "officers.csv", report)
         (staging / "boundary.geojson").write_text(json.dumps({
             "type": "Feature", "properties": {"name": county_name},
@@ -378,7 +383,7 @@ def _county_name(villages: pd.DataFrame, fallback: str) -> str:
 
 def _branches(graph: geo.RoadGraph, villages: pd.DataFrame,
               given: Sequence[Depot] | None, report: OnboardReport, *,
-              kept: bool = False) -> pd.DataFrame:
+              kept: bool = False, lang: str = "en") -> pd.DataFrame:
     if given is not None:
         rows = [{"branch_id": b.depot_id, "name": b.name, "lat": b.location.lat,
                  "lon": b.location.lon} for b in given]
@@ -392,7 +397,8 @@ def _branches(graph: geo.RoadGraph, villages: pd.DataFrame,
     report.assumptions.append(
         f"one branch, at {v['name']}: the village with the shortest mean drive to and from all "
         "others (give --branches for the real ones)")
-    return pd.DataFrame([{"branch_id": "B01", "name": f"{v['name']} (assumed branch)",
+    return pd.DataFrame([{"branch_id": "B01",
+                          "name": t("placeholder_branch", lang, village=v["name"]),
                           "lat": float(v["lat"]), "lon": float(v["lon"])}])
 
 
@@ -466,7 +472,7 @@ def _to_crs(df: pd.DataFrame, crs: str) -> pd.DataFrame:
 
 
 def _officers(graph: geo.RoadGraph, branches: pd.DataFrame, villages: pd.DataFrame, n: int,
-              crs: str, report: OnboardReport) -> pd.DataFrame:
+              crs: str, report: OnboardReport, lang: str = "en") -> pd.DataFrame:
     """``n`` generalist officers, shared over the branches (:mod:`countyreach.onboard_team`)."""
     if len(branches) == 1:
         share = BranchShare((n,), (len(villages),))
@@ -475,7 +481,8 @@ def _officers(graph: geo.RoadGraph, branches: pd.DataFrame, villages: pd.DataFra
     rows: list[dict[str, Any]] = []
     for (_, branch), count in zip(branches.iterrows(), share.officers, strict=True):
         lat, lon = from_wgs84(float(branch["lat"]), float(branch["lon"]), crs)
-        rows += [{"officer_id": f"O{k:02d}", "name": f"officer {k}", "start_kind": "branch",
+        rows += [{"officer_id": f"O{k:02d}", "name": t("placeholder_officer", lang, n=k),
+                  "start_kind": "branch",
                   "start_name": branch["name"], "start_lat": round(lat, 7),
                   "start_lon": round(lon, 7), "shift_start": _SHIFT[0],
                   "shift_end": _SHIFT[1], "max_drive_min": _MAX_DRIVE_MIN,

@@ -199,6 +199,9 @@ def test_county_init_reports_its_assumptions_in_chinese(
     assert "假设（修改文件即可更改）：" in out and "  - 边界：道路轮廓向外扩展 500 米（" in out
     assert "  - 县编号 'newc'（即文件夹名），名称 '庆祖镇'，CSV 坐标系为 WGS84" in out
     assert "班次 08:00-17:30，午休 45 分钟、在 11:30-13:00 之间开始" in out
-    # the branch's name is the file's data (and the place kinds OSM's words), not prose
-    assert not _english_lines(out.replace("(assumed branch)", "").replace(
-        "hamlet, town, village", "")), out
+    # the names it makes up for the planner to replace are in the planner's language too
+    assert not _english_lines(out.replace("hamlet, town, village", "")), out
+    officers = pd.read_csv(tmp_path / "newc" / "officers.csv", dtype=str)
+    assert officers["name"].tolist() == ["客户经理 1", "客户经理 2", "客户经理 3"]
+    branch = pd.read_csv(tmp_path / "newc" / "branches.csv", dtype=str)["name"].iloc[0]
+    assert branch.endswith("（假定网点）") and branch in out
