@@ -655,4 +655,4 @@ def test_the_store_rules_line_reads_as_one_sentence_in_each_language() -> None:
     assert zh is not None and en is not None
     assert t("rule_cooling", "zh") in zh and t("rule_approved", "zh") in zh
     assert "；" in zh and "; " not in zh  # Chinese punctuation between Chinese phrases
-    assert "; " in en
+    assert t("summary_list_sep", "en") in en

@@ -491,7 +491,7 @@ def store_rules_text(meta: Mapping[str, object], lang: str) -> str | None:
     left = meta.get("left_out_by_rule")
     if not isinstance(left, Mapping):
         return None
-    reasons = t("phrase_sep", lang).join(t("rule_line", lang, label=t(f"rule_{k}", lang), n=n)
+    reasons = t("summary_list_sep", lang).join(t("rule_line", lang, label=t(f"rule_{k}", lang), n=n)
                         for k, n in left.items()) or t("store_rules_none", lang)
     return t("store_rules_caption", lang, follow_ups=meta.get("follow_ups", 0),
              n=sum(int(n) for n in left.values()), reasons=reasons)
