@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from countyreach.dates import county_today
+from countyreach.dates import county_today, running_clock
 from countyreach.store import Store
 from tests.browser_harness import (  # noqa: F401  (browser_fixture: the browser fixture)
     AXE_JS,
@@ -226,7 +226,10 @@ def _store_records(server: AppServer, lead: str) -> tuple[Any, int]:
     from countyreach.store import Store
     from countyreach.store.records import AuditAction
 
-    store = Store.open(server.env["COUNTYREACH_DB"], bcrypt_rounds=4)
+    # on the server's clock: signing in clears the sessions expired by the store's clock,
+    # and by the wall clock the server's (07:30 + 12 h) are past from 19:30 on
+    store = Store.open(server.env["COUNTYREACH_DB"], bcrypt_rounds=4,
+                       clock=running_clock(dt.datetime.fromisoformat(CLOCK)))
     try:
         manager = store.login("demo-manager", DEMO_PASSWORD)
         current = {r.lead_id: r for r in store.visit_outcomes(manager, "qingzu", TODAY)}
