@@ -71,7 +71,7 @@ def test_store_plans_by_visit_caused_value_and_recent_borrowers_rank_low(
     admin = loop.store.operator_session()
     choice = loop.model(admin, "qingzu")
     assert choice.value_basis.kind is propensity.ValueBasisKind.VISIT_CAUSED
-    assert choice.basis_text.startswith("visit-caused (model v1; uplift in take-up")
+    assert choice.basis_text.startswith("visit-caused (qingzu model v1; uplift in take-up")
     assert choice.record.metrics["visit_caused"] == 1.0
     assert 0.5 < choice.record.metrics["auc_no_visit_arm"] <= 1.0
     # the registered artefact carries the uplift model
