@@ -236,12 +236,10 @@ def cmd_score(args: argparse.Namespace) -> int:
         bar.close()
     for note in notes:
         print_warning(note, lang=args.lang)
-    from propensity import value_basis_of
+    from countyreach.starter import basis_text
 
     L = args.lang
-    starter = getattr(scorer, "starter_", None)
-    basis = value_basis_of(scorer).text(L, model=t("starter_model_name", L) if starter else None)
-    print(f"{t('score_value_basis', L)}: {basis}")
+    print(f"{t('score_value_basis', L)}: {basis_text(scorer, None, L)}")
     print_scores(scores, args.top, L)
     return 0
 

@@ -37,7 +37,6 @@ from countyreach.errors import (
     InputError,
     ModelError,
 )
-from countyreach.i18n import t as text_in
 from countyreach.io import (
     County,
     leads_from_table,
@@ -542,15 +541,14 @@ def plan_day(
     warn_idle_officers(data.county, data.leads, problem.officers, problem)
     timings["matrix_s"] = time.perf_counter() - t
     report("optimise routes", 0.65)
+    from countyreach.starter import basis_text
+
     day_plan = solve_day(data, problem, scores, timings, started=t0, params=params,
                          held_back=chosen.held_back)
     meta = {**day_plan.plan.meta, "model": "model given by the caller",
-            "value_basis": propensity.value_basis_of(scorer).text(
-                model=getattr(scorer, "starter_", None)),
+            "value_basis": basis_text(scorer, None),
             # what a Chinese terminal prints (the app words its own from the model)
-            "value_basis_zh": propensity.value_basis_of(scorer).text(
-                "zh", model=text_in("starter_model_name", "zh") if getattr(scorer, "starter_", None)
-                else None), **(model_meta or {})}
+            "value_basis_zh": basis_text(scorer, None, "zh"), **(model_meta or {})}
     report("done", 1.0)
     return replace(day_plan, plan=replace(day_plan.plan, meta=meta))
 

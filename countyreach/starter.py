@@ -119,19 +119,19 @@ def starter_scorer(why: str, cache_dir: str | Path | None = None,
     return scorer
 
 
-def basis_text(scorer: propensity.LeadScorer, version: int, lang: str = "en", *,
+def basis_text(scorer: propensity.LeadScorer, version: int | None, lang: str = "en", *,
                county: str | None = None) -> str:
-    """A stored model's value basis as ``plan COUNTY_ID``, ``score COUNTY_ID`` and ``retrain``
-    print it (and a plan keeps it, in English): ``visit-caused (qingzu model v3; uplift in
-    take-up …)``, the starter model named when it is one (its counts are the demo township's,
-    not the county's), as ``score`` and a folder's plan name it.
+    """A model's value basis as the plan and ``score`` print it (and a plan keeps it, in
+    English): ``visit-caused (qingzu model v3; uplift in take-up …)``, the starter model
+    named when it is one (its counts are the demo township's, not the county's).
 
     Parameters
     ----------
     scorer : propensity.LeadScorer
         The model.
-    version : int
-        Its version in the county's registry.
+    version : int or None
+        Its version in the county's registry (None: a model not in a registry, as a
+        county folder's plan and ``score`` use).
     lang : {"en", "zh"}
     county : str, optional
         The county the model is of, named with its version.
@@ -142,8 +142,11 @@ def basis_text(scorer: propensity.LeadScorer, version: int, lang: str = "en", *,
     """
     from countyreach.i18n import t
 
-    name = t("store_model_name", lang, county=county, version=version) if county \
-        else f"model v{version}"
+    names = []
+    if version is not None:
+        names.append(t("store_model_name", lang, county=county, version=version) if county
+                     else f"model v{version}")
     if getattr(scorer, "starter_", None):
-        name += t("name_sep", lang) + t("starter_model_name", lang)
-    return propensity.value_basis_of(scorer).text(lang, model=name)
+        names.append(t("starter_model_name", lang))
+    return propensity.value_basis_of(scorer).text(
+        lang, model=t("name_sep", lang).join(names) or None)

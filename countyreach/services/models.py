@@ -93,8 +93,8 @@ class ModelChoice:
 
     @property
     def basis_text(self) -> str:
-        """``visit-caused (model v3; uplift in take-up × loan …)``: printed with the plan
-        and kept in its meta (:func:`countyreach.starter.basis_text`)."""
+        """``visit-caused (qingzu model v3; uplift in take-up × loan …)``: printed with the
+        plan and kept in its meta (:func:`countyreach.starter.basis_text`)."""
         from countyreach.starter import basis_text
 
         return basis_text(self.scorer, self.record.version, county=self.record.county_id)
