@@ -162,7 +162,8 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
     place : str, optional
         A place name to download through osmnx (internet needed).
     name : str, optional
-        Display name (default: the extract's largest town, else the folder name).
+        Display name (default: the first city or town among the villages, else in the
+        extract, else the folder name).
     villages, branches : str or Path, optional
         The lender's own files (``name, lat, lon`` / ``branch_id, name, lat, lon``) in ``crs``,
         instead of OSM place nodes and a branch at the most central village. Without
@@ -269,7 +270,8 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
             branches=None if given_branches is None or branches_file is None
             else (branches_file, given_branches))
         villages_df = _villages(graph, src, given_villages, report)
-        county_name = name or _county_name(villages_df, out.name)
+        county_name = name or _county_name(
+            villages_df, src if given_villages is not None else None, out.name)
         branches_df = _branches(graph, villages_df, given_branches, report,
                                 kept=kept_branches is not None, lang=lang)
         outline = _boundary(graph, src, boundary, report)
@@ -373,11 +375,16 @@ def _villages(graph: geo.RoadGraph, roads: Path, given: pd.DataFrame | None,
     return stand_in[["name", "place", "lat", "lon"]]
 
 
-def _county_name(villages: pd.DataFrame, fallback: str) -> str:
+def _county_name(villages: pd.DataFrame, roads: Path | None, fallback: str) -> str:
+    """The first city, else town, of ``villages``, else of the extract ``roads``, else
+    ``fallback``: the lender's own villages file rarely lists its town, and the extract's
+    town names the county better than the folder does."""
     for kind in ("city", "town"):
         hit = villages[villages["place"] == kind]
         if len(hit):
             return str(hit.iloc[0]["name"])
+    if roads is not None:
+        return _county_name(read_osm_places(roads, kinds=("city", "town")), None, fallback)
     return fallback
 
 

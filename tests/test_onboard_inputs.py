@@ -175,6 +175,18 @@ def test_villages_in_another_system_than_declared_are_caught_at_init(
     assert "median" not in capsys.readouterr().err
 
 
+def test_given_villages_without_their_town_name_the_county_after_the_extracts_town(
+        demo_dir: Path, tmp_path: Path, cache_dir: Path):
+    villages = tmp_path / "villages.csv"
+    # the lender's own list: name and position only, no place kinds, no town among them
+    _villages(demo_dir).query("place != 'town'")[["name", "lat", "lon"]].to_csv(
+        villages, index=False)
+    root = tmp_path / "c"
+    assert _init(demo_dir, cache_dir, root, "--villages", str(villages)) == 0
+    manifest = json.loads((root / "county.json").read_text(encoding="utf-8"))
+    assert manifest["name"] == "庆祖镇"  # not the folder's "c"
+
+
 def test_a_boundary_away_from_the_roads_is_refused(
         demo_dir: Path, tmp_path: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]):
     pytest.importorskip("cnmaps")
