@@ -55,7 +55,7 @@ class PutBack:
 
 
 def put_back(problem: RoutingProblem, routes: Sequence[Route], left: Sequence[Lead],
-             deadline_s: float | None = None) -> PutBack:
+             deadline_s: float | None = None, keep_s_per_left: float = 0.0) -> PutBack:
     """Insert left-out leads wherever their insertion pays, until ``deadline_s``.
 
     Appointments come first, then leads by value, so the leads a deadline leaves unreached
@@ -73,6 +73,12 @@ def put_back(problem: RoutingProblem, routes: Sequence[Route], left: Sequence[Le
         A ``time.perf_counter()`` instant, looked at before each lead: the leads not
         looked at by then are left out and named in :attr:`PutBack.not_reached` (unless at
         most :data:`_ALWAYS_LOOKED_AT` are left). None: every lead is looked at.
+    keep_s_per_left : float, optional
+        Seconds the deadline moves earlier for each lead looked at and left out: the time
+        its explanation needs (:func:`routing.reasons.explain_drops` looks for its cheapest
+        insertion; a lead not reached is named without one). With it the last put-back
+        keeps time for what it has looked at, not for every lead it might reach, so it is
+        not starved on a day of thousands of leads left.
 
     Returns
     -------
@@ -83,7 +89,7 @@ def put_back(problem: RoutingProblem, routes: Sequence[Route], left: Sequence[Le
     still: list[Lead] = []
     for j, lead in enumerate(ordered):
         if (deadline_s is not None and len(ordered) - j > _ALWAYS_LOOKED_AT
-                and time.perf_counter() >= deadline_s):
+                and time.perf_counter() >= deadline_s - keep_s_per_left * len(still)):
             rest = ordered[j:]
             log.info("putting back left-out leads stopped at its deadline: %d of %d not "
                      "looked at", len(rest), len(ordered))
