@@ -81,7 +81,9 @@ def test_explaining_a_lead_is_estimated_dearer_than_putting_it_back_on_open_rout
 def test_the_improvement_gives_its_time_to_the_put_back_when_its_setup_would_eat_it():
     # 4,412 nodes: ~0.9 s of setup on one core.
     assert improve_skip(4412, 1.1, 45, 1.0) is not None  # routes open: the put-back uses it
-    assert improve_skip(4412, 1.1, 0, 1.0) is None  # every route full: nothing else to do
-    assert improve_skip(4412, 1.1, 0, 2.0) is not None  # a shared core: it does not fit
+    assert improve_skip(4412, 1.1, 45, 2.0) is not None
+    # Every route full: the time has no other use.
+    assert improve_skip(4412, 1.1, 0, 3.0) is None
+    assert improve_skip(4412, 0.0, 0, 1.0) is not None  # no time at all
     assert improve_skip(4412, 3.4, 45, 1.0) is None
     assert improve_skip(200, 0.5, 6, 3.0) is None  # the demo's size
