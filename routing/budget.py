@@ -94,7 +94,9 @@ _AFTER_MIN_S = 0.02
 #: insertion is looked for at any cost (the value it would have needed), not only below its
 #: value, so routes are not left unlooked-at. Measured on one core (2026-12-06, the
 #: bench's 45 officers with no caps, a plan of ~500 visits, ~3,800 leads left): ~300 us a
-#: lead, against ~100 us estimated by the put-back's figures above.
+#: lead, against ~100 us estimated by the put-back's figures above; on the capped days,
+#: 17-48 us a lead at load ~5 (9 us on the demo), against 7 us.
+_EXPLAIN_S_PER_LEAD = 2e-5
 _EXPLAIN_S_PER_OPEN_LEAD = 1e-4
 _EXPLAIN_S_PER_LEAD_ROUTE = 5e-6
 #: The search ends a little after its deadline (its last step, the routes timed): kept too,
@@ -414,7 +416,7 @@ class Clock:
         per_lead_s = _AFTER_S_PER_LEAD + (
             _AFTER_S_PER_OPEN_LEAD + _AFTER_S_PER_LEAD_ROUTE * open_routes if open_routes
             else 0.0)
-        explain_s = _AFTER_S_PER_LEAD + (
+        explain_s = _EXPLAIN_S_PER_LEAD + (
             _EXPLAIN_S_PER_OPEN_LEAD + _EXPLAIN_S_PER_LEAD_ROUTE * open_routes if open_routes
             else 0.0)
         work_s = n * (per_lead_s * max(passes - 1, 0) + (explain_s if passes else 0.0))
@@ -425,7 +427,7 @@ class Clock:
         still take a visit (:data:`_EXPLAIN_S_PER_OPEN_LEAD`), kept above what was measured
         and scaled by :meth:`contention`: what the last put-back keeps for each lead it
         looks at and leaves out (:func:`routing.put_back.put_back`'s ``keep_s_per_left``)."""
-        return _SAFETY * self.contention() * (_AFTER_S_PER_LEAD + (
+        return _SAFETY * self.contention() * (_EXPLAIN_S_PER_LEAD + (
             _EXPLAIN_S_PER_OPEN_LEAD + _EXPLAIN_S_PER_LEAD_ROUTE * open_routes if open_routes
             else 0.0))
 
