@@ -5,11 +5,15 @@ The last part of :func:`routing.solve`: the orders are timed by
 appointments the search left out are put back, left-out leads whose insertion pays are put
 back (until a deadline that leaves time for the passes after it: a lead not reached is
 left out for the time limit), the team's hours are balanced, and every other lead gets a reason
-(:mod:`routing.reasons`). The balance ends early enough for the passes after it, estimated
-from the routes that may still take a visit (:class:`routing.budget.Clock`), so the plan is
-ready at the time limit; the plan's meta says what was kept and what it took
+(:mod:`routing.reasons`). The last pass that puts leads back keeps time only for explaining
+the leads it has looked at (a lead not reached is named without looking), so it is not
+starved while time remains; one cut short before the balance goes on, and the balance
+follows only if it reached every lead. The balance ends early enough for the passes after
+it, estimated from the routes that may still take a visit (:class:`routing.budget.Clock`),
+so the plan is ready at the time limit; the plan's meta says what was kept and what it took
 (``reserve_ms``: the time kept after the search, ``after_search_ms``: what the plan's work
-after the search took).
+after the search took, ``put_back_ms`` and ``explain_ms`` two parts of it, ``explained``
+the leads left out, ``balance_skipped`` a balance left out for a put-back cut short).
 """
 
 from __future__ import annotations
