@@ -334,7 +334,8 @@ def balance_routes(problem: RoutingProblem, routes: Sequence[Route], left: Seque
 
 
 def add_free_visits(problem: RoutingProblem, routes: list[Route], left: list[Lead],
-                    deadline_s: float | None = None, keep_s_per_left: float = 0.0
+                    deadline_s: float | None = None,
+                    keep_s_per_left: Callable[[int], float] | None = None
                     ) -> tuple[list[Route], list[Lead], frozenset[str]]:
     """Put back left-out leads whose insertion pays and adds no working time to any day.
 
@@ -348,7 +349,7 @@ def add_free_visits(problem: RoutingProblem, routes: list[Route], left: list[Lea
         The balanced routes and the leads left out.
     deadline_s : float, optional
         When to stop looking (``time.perf_counter()``, see :func:`routing.put_back.put_back`).
-    keep_s_per_left : float, optional
+    keep_s_per_left : callable, optional
         Seconds kept before ``deadline_s`` per lead looked at and left out (its
         explanation): :func:`routing.put_back.put_back`'s parameter.
 

@@ -99,6 +99,10 @@ _AFTER_MIN_S = 0.02
 _EXPLAIN_S_PER_LEAD = 2e-5
 _EXPLAIN_S_PER_OPEN_LEAD = 1e-4
 _EXPLAIN_S_PER_LEAD_ROUTE = 5e-6
+#: Naming a lead not reached (no insertion looked for) and the plan's assembly around it:
+#: 3,846 leads took 120 ms on a core shared with another solve (~16 us a lead alone);
+#: not kept, the 45 officers' uncapped plan ended 60-140 ms past its limit.
+_LABEL_S_PER_LEAD = 1.5e-5
 #: The search ends a little after its deadline (its last step, the routes timed): kept too,
 #: or the put-back, whose own deadline leaves time for the passes after it, gets nothing on
 #: a small day.
@@ -119,8 +123,10 @@ _POLISH_MAX_SETUP_SHARE = 0.05
 #: first (0.85 s for 4,412 nodes on one core, the rate above): with routes still open it is
 #: skipped when that takes more than this share of its time, which then goes to putting
 #: back (under load, 45 officers with no caps: 1.1 s of setup in a 1.1 s window, no step
-#: made, and the put-back, worth ~45,000 there, starved).
-_IMPROVE_MAX_SETUP_SHARE = 0.5
+#: made, and the put-back, worth ~45,000 there, starved). At half, the same day on a core of
+#: its own skipped it with ~1.6 s of setup in ~2.8 s and ended 2.5 s early, the put-back
+#: done: a judgement between the two.
+_IMPROVE_MAX_SETUP_SHARE = 0.75
 #: Before the search, a capped officer is taken to end the day at the cap when the
 #: candidates are at least this many times the visits all caps allow (bench_budget's days
 #: have 1.4-8 times: every capped day ended full).
@@ -468,12 +474,13 @@ class Clock:
         return self.end_s - self.after_s(self.open_routes(visits), passes,
                                          self.left_out(visits))
 
-    def explain_end_s(self) -> float:
+    def explain_end_s(self, unreached: int = 0) -> float:
         """The instant explaining stops looking at leads the put-back did not reach: the
-        time left then labels the rest and assembles the plan (:data:`_AFTER_MIN_S`, scaled
-        like every estimate; at the limit itself the 45 uncapped officers' plan ended 20 ms
-        late)."""
-        return self.end_s - _SAFETY * self.contention() * _AFTER_MIN_S
+        time left then labels the rest, at most ``unreached`` (:data:`_LABEL_S_PER_LEAD`),
+        and assembles the plan (:data:`_AFTER_MIN_S`), scaled like every estimate (at the
+        limit itself the 45 uncapped officers' plan ended 20 ms late)."""
+        return self.end_s - _SAFETY * self.contention() * (
+            _AFTER_MIN_S + _LABEL_S_PER_LEAD * unreached)
 
     def balance_end_s(self, visits: Sequence[int]) -> float:
         """The instant the balance ends: the time left then covers the passes after it

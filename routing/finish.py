@@ -133,10 +133,9 @@ def finish_plan(problem: RoutingProblem, orders: Sequence[Sequence[str]],
         # Like the last put-back, it keeps time only for explaining the leads it looks at
         # (with time for every lead left kept, 45 officers with no caps left 3,553 leads
         # unreached and then spent 1 s explaining them).
-        open_routes = clock.open_routes([len(r.stops) for r in routes])
         routes, left, late = add_free_visits(
-            problem, routes, left, None if fixed else clock.explain_end_s(),
-            clock.explain_s_per_lead(open_routes))
+            problem, routes, left, None if fixed else clock.explain_end_s(len(left)),
+            clock.explain_s_per_lead)
         # Only the leads this pass did not reach are left for the time limit: one it looked
         # at has the reason it would have had (the first pass not reaching it is no reason).
         not_reached = (not_reached - offered) | late
@@ -147,7 +146,8 @@ def finish_plan(problem: RoutingProblem, orders: Sequence[Sequence[str]],
     left.sort(key=lambda ld: ld.lead_id in not_reached)
     t_explain = time.perf_counter()
     dropped = list(pre_dropped) + list(explain_drops(
-        problem, routes, left, taken_out, not_reached, None if fixed else clock.explain_end_s()))
+        problem, routes, left, taken_out, not_reached,
+        None if fixed else clock.explain_end_s(len(not_reached))))
     explain_s = time.perf_counter() - t_explain
     done = problem.done_lead_ids
     missing_pins = [ld.lead_id for ld in problem.leads
@@ -178,9 +178,8 @@ def _last_put_back(problem: RoutingProblem, routes: Sequence[Route], left: Seque
     covers explaining the leads it has looked at and left out (a lead not reached is named
     without looking), so a day of thousands of leads left does not keep time for
     explaining them all while none is being put back."""
-    open_routes = clock.open_routes([len(r.stops) for r in routes])
-    return put_back(problem, routes, left, clock.explain_end_s(),
-                    clock.explain_s_per_lead(open_routes))
+    return put_back(problem, routes, left, clock.explain_end_s(len(left)),
+                    clock.explain_s_per_lead)
 
 
 def _keep_appointments(problem: RoutingProblem, routes: list[Route]) -> list[Route]:
