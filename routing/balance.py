@@ -334,7 +334,8 @@ def balance_routes(problem: RoutingProblem, routes: Sequence[Route], left: Seque
 
 
 def add_free_visits(problem: RoutingProblem, routes: list[Route], left: list[Lead],
-                    deadline_s: float | None = None
+                    deadline_s: float | None = None,
+                    keep_s_per_left: Callable[[int], float] | None = None
                     ) -> tuple[list[Route], list[Lead], frozenset[str]]:
     """Put back left-out leads whose insertion pays and adds no working time to any day.
 
@@ -347,14 +348,17 @@ def add_free_visits(problem: RoutingProblem, routes: list[Route], left: list[Lea
     routes, left : list
         The balanced routes and the leads left out.
     deadline_s : float, optional
-        When to stop looking (``time.perf_counter()``, see :func:`routing.reasons.put_back`).
+        When to stop looking (``time.perf_counter()``, see :func:`routing.put_back.put_back`).
+    keep_s_per_left : callable, optional
+        Seconds kept before ``deadline_s`` per lead looked at and left out (its
+        explanation): :func:`routing.put_back.put_back`'s parameter.
 
     Returns
     -------
     (list of Route, list of Lead, frozenset of str)
         The routes, the leads still left out, and those of them not looked at in time.
     """
-    done = put_back(problem, routes, left, deadline_s)
+    done = put_back(problem, routes, left, deadline_s, keep_s_per_left)
     kept: list[Route] = []
     for old, r in zip(routes, done.routes, strict=True):
         same_hours = r.end_s - r.start_s == old.end_s - old.start_s and bool(old.stops)

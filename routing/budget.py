@@ -31,8 +31,8 @@ from routing.errors import ProblemError
 from routing.problem import Lead, RoutingProblem
 from routing.reasons import rule_matrices
 
-__all__ = ["Clock", "polish_s", "polish_setup_s", "pyvrp_setup_s", "pyvrp_setup_skip",
-           "pyvrp_too_large",
+__all__ = ["Clock", "improve_skip", "polish_s", "polish_setup_s", "pyvrp_setup_s",
+           "pyvrp_setup_skip", "pyvrp_too_large",
            "whole_day_model_s", "whole_day_skip"]
 
 #: PyVRP proposes no start when the searched leads times the officers exceed this many per
@@ -90,6 +90,19 @@ _AFTER_S_PER_LEAD = 7e-6
 _AFTER_S_PER_OPEN_LEAD = 5e-5
 _AFTER_S_PER_LEAD_ROUTE = 1e-6
 _AFTER_MIN_S = 0.02
+#: Explaining a left-out lead (its last pass) costs more than putting it back: its cheapest
+#: insertion is looked for at any cost (the value it would have needed), not only below its
+#: value, so routes are not left unlooked-at. Measured on one core (2026-12-06, the
+#: bench's 45 officers with no caps, a plan of ~500 visits, ~3,800 leads left): ~300 us a
+#: lead, against ~100 us estimated by the put-back's figures above; on the capped days,
+#: 17-48 us a lead at load ~5 (9 us on the demo), against 7 us.
+_EXPLAIN_S_PER_LEAD = 2e-5
+_EXPLAIN_S_PER_OPEN_LEAD = 1e-4
+_EXPLAIN_S_PER_LEAD_ROUTE = 5e-6
+#: Naming a lead not reached (no insertion looked for) and the plan's assembly around it:
+#: 3,846 leads took 120 ms on a core shared with another solve (~16 us a lead alone);
+#: not kept, the 45 officers' uncapped plan ended 60-140 ms past its limit.
+_LABEL_S_PER_LEAD = 1.5e-5
 #: The search ends a little after its deadline (its last step, the routes timed): kept too,
 #: or the put-back, whose own deadline leaves time for the passes after it, gets nothing on
 #: a small day.
@@ -106,6 +119,14 @@ _PYVRP_MAX_SETUP_SHARE = 0.25
 #: first look at the clock; it is skipped when that is more than this share of the time left.
 _POLISH_SETUP_S_PER_NODE2 = 4.5e-8
 _POLISH_MAX_SETUP_SHARE = 0.05
+#: The improvement (:func:`routing.lns.improve`) sets up over the same whole-day matrix
+#: first (0.85 s for 4,412 nodes on one core, the rate above): with routes still open it is
+#: skipped when that takes more than this share of its time, which then goes to putting
+#: back (under load, 45 officers with no caps: 1.1 s of setup in a 1.1 s window, no step
+#: made, and the put-back, worth ~45,000 there, starved). At half, the same day on a core of
+#: its own skipped it with ~1.6 s of setup in ~2.8 s and ended 2.5 s early, the put-back
+#: done: a judgement between the two.
+_IMPROVE_MAX_SETUP_SHARE = 0.75
 #: Before the search, a capped officer is taken to end the day at the cap when the
 #: candidates are at least this many times the visits all caps allow (bench_budget's days
 #: have 1.4-8 times: every capped day ended full).
@@ -282,6 +303,42 @@ def polish_s(n_nodes: int, left_s: float, share: float, contention: float) -> fl
     return share * left_s + setup_s
 
 
+def improve_skip(n_nodes: int, window_s: float, open_routes: int, contention: float
+                 ) -> str | None:
+    """Why the improvement is skipped (its setup would not fit its time), or None if it runs.
+
+    Its setup (the whole day's matrix, :func:`polish_setup_s`'s rate) runs before its first
+    step. On a day whose every route is full the time has no other use, so the improvement
+    runs whenever any time is left (skipping it there ended the capped 45-officer day 2.4 s
+    early under load); with a route open, the put-back after the search can use that time,
+    so it is skipped when the setup would take more than :data:`_IMPROVE_MAX_SETUP_SHARE`
+    of it.
+
+    Parameters
+    ----------
+    n_nodes : int
+        Candidates plus two per officer.
+    window_s : float
+        Seconds until the improvement must end.
+    open_routes : int
+        Routes that may still take a visit (:meth:`Clock.open_routes`).
+    contention : float
+        :meth:`Clock.contention`.
+
+    Returns
+    -------
+    str or None
+        The reason, for the log.
+    """
+    if window_s <= 0:
+        return f"no time left ({window_s:.1f} s)"
+    setup_s = _SAFETY * contention * polish_setup_s(n_nodes)
+    if not open_routes or setup_s <= _IMPROVE_MAX_SETUP_SHARE * window_s:
+        return None
+    return (f"its setup over {n_nodes} nodes would take ~{setup_s:.1f} s of "
+            f"{max(window_s, 0.0):.1f} s, with {open_routes} routes open")
+
+
 @dataclass(frozen=True)
 class Clock:
     """A solve's time limit on the wall clock, and the time kept for the plan after the search.
@@ -358,13 +415,27 @@ class Clock:
                 ) -> float:
         """Seconds the plan's work after the search is estimated to take: ``passes`` passes
         over ``left_out`` leads (default: :meth:`left_out`) with ``open_routes`` routes that
-        may still take a visit (see :data:`_AFTER_S_PER_LEAD`), kept above what was measured
-        and scaled by :meth:`contention`."""
+        may still take a visit (see :data:`_AFTER_S_PER_LEAD`), the last of them explaining
+        (:meth:`explain_s_per_lead`), kept above what was measured and scaled by
+        :meth:`contention`."""
         n = self.left_out() if left_out is None else left_out
         per_lead_s = _AFTER_S_PER_LEAD + (
             _AFTER_S_PER_OPEN_LEAD + _AFTER_S_PER_LEAD_ROUTE * open_routes if open_routes
             else 0.0)
-        return _SAFETY * self.contention() * (_AFTER_MIN_S + n * per_lead_s * passes)
+        explain_s = _EXPLAIN_S_PER_LEAD + (
+            _EXPLAIN_S_PER_OPEN_LEAD + _EXPLAIN_S_PER_LEAD_ROUTE * open_routes if open_routes
+            else 0.0)
+        work_s = n * (per_lead_s * max(passes - 1, 0) + (explain_s if passes else 0.0))
+        return _SAFETY * self.contention() * (_AFTER_MIN_S + work_s)
+
+    def explain_s_per_lead(self, open_routes: int) -> float:
+        """Seconds explaining one lead left out takes with ``open_routes`` routes that may
+        still take a visit (:data:`_EXPLAIN_S_PER_OPEN_LEAD`), kept above what was measured
+        and scaled by :meth:`contention`: what the last put-back keeps for each lead it
+        looks at and leaves out (:func:`routing.put_back.put_back`'s ``keep_s_per_left``)."""
+        return _SAFETY * self.contention() * (_EXPLAIN_S_PER_LEAD + (
+            _EXPLAIN_S_PER_OPEN_LEAD + _EXPLAIN_S_PER_LEAD_ROUTE * open_routes if open_routes
+            else 0.0))
 
     def reserve_s(self, visits: Sequence[int] | None = None) -> float:
         """Seconds kept after the search: the plan's work (:meth:`after_s`) and, on a balanced
@@ -403,12 +474,13 @@ class Clock:
         return self.end_s - self.after_s(self.open_routes(visits), passes,
                                          self.left_out(visits))
 
-    def explain_end_s(self) -> float:
+    def explain_end_s(self, unreached: int = 0) -> float:
         """The instant explaining stops looking at leads the put-back did not reach: the
-        time left then labels the rest and assembles the plan (:data:`_AFTER_MIN_S`, scaled
-        like every estimate; at the limit itself the 45 uncapped officers' plan ended 20 ms
-        late)."""
-        return self.end_s - _SAFETY * self.contention() * _AFTER_MIN_S
+        time left then labels the rest, at most ``unreached`` (:data:`_LABEL_S_PER_LEAD`),
+        and assembles the plan (:data:`_AFTER_MIN_S`), scaled like every estimate (at the
+        limit itself the 45 uncapped officers' plan ended 20 ms late)."""
+        return self.end_s - _SAFETY * self.contention() * (
+            _AFTER_MIN_S + _LABEL_S_PER_LEAD * unreached)
 
     def balance_end_s(self, visits: Sequence[int]) -> float:
         """The instant the balance ends: the time left then covers the passes after it

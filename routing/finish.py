@@ -5,11 +5,15 @@ The last part of :func:`routing.solve`: the orders are timed by
 appointments the search left out are put back, left-out leads whose insertion pays are put
 back (until a deadline that leaves time for the passes after it: a lead not reached is
 left out for the time limit), the team's hours are balanced, and every other lead gets a reason
-(:mod:`routing.reasons`). The balance ends early enough for the passes after it, estimated
-from the routes that may still take a visit (:class:`routing.budget.Clock`), so the plan is
-ready at the time limit; the plan's meta says what was kept and what it took
+(:mod:`routing.reasons`). The last pass that puts leads back keeps time only for explaining
+the leads it has looked at (a lead not reached is named without looking), so it is not
+starved while time remains; one cut short before the balance goes on, and the balance
+follows only if it reached every lead. The balance ends early enough for the passes after
+it, estimated from the routes that may still take a visit (:class:`routing.budget.Clock`),
+so the plan is ready at the time limit; the plan's meta says what was kept and what it took
 (``reserve_ms``: the time kept after the search, ``after_search_ms``: what the plan's work
-after the search took).
+after the search took, ``put_back_ms`` and ``explain_ms`` two parts of it, ``explained``
+the leads left out, ``balance_skipped`` a balance left out for a put-back cut short).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from routing.budget import Clock
 from routing.params import SolveParams
 from routing.plan import DroppedLead, Plan, PlanStatus, Route
 from routing.problem import Lead, RoutingProblem
-from routing.put_back import put_back
+from routing.put_back import PutBack, put_back
 from routing.reasons import explain_drops, soft_mismatch
 from routing.schedule import schedule_route
 
@@ -84,19 +88,39 @@ def finish_plan(problem: RoutingProblem, orders: Sequence[Sequence[str]],
     left = [ld for ld in candidates if ld.lead_id not in visited]
     fixed = params.improvement_steps is not None  # reproducible plans: no clock after this
     not_reached: set[str] = set()
+    balance_skipped = False
+    t_put = time.perf_counter()
     if not problem.reference_routes:
         # A local optimum can leave out a lead whose insertion pays; put such leads back.
         # (Not on a re-plan: there a lead is only added where it pays for the change too,
         # which the search has judged.) After a search cut short on a large uncapped day
         # that is hundreds of leads (2.3-2.9 s for ~400 at 45 officers): it ends in time
         # for the passes after it, and the leads it does not reach are named.
-        back = put_back(problem, routes, left, None if fixed else clock.put_back_end_s(
-            [len(r.stops) for r in routes]))
+        if fixed:
+            back = put_back(problem, routes, left)
+        elif clock.balancing:
+            back = put_back(problem, routes, left,
+                            clock.put_back_end_s([len(r.stops) for r in routes]))
+        else:
+            back = _last_put_back(problem, routes, left, clock)
         routes, left = list(back.routes), list(back.left)
         not_reached |= back.not_reached
+        if back.not_reached and clock.balancing:
+            # Cut short before the balance, whose time ends where the put-back's did: the
+            # second pass after it would undo every insertion that lengthens a day (under
+            # load, 45 officers with no caps: 1.7 s of it kept nothing). Putting back goes
+            # on instead, and keeps what it places; the balance comes after it only if it
+            # reaches every lead.
+            log.info("putting back was cut short (%d leads not reached): it goes on before "
+                     "any balance", len(back.not_reached))
+            back = _last_put_back(problem, routes, left, clock)
+            routes, left = list(back.routes), list(back.left)
+            not_reached = set(back.not_reached)  # every other lead was looked at again
+            balance_skipped = bool(not_reached)
+    put_back_s = time.perf_counter() - t_put
     balance_cost = 0.0
     taken_out: dict[str, str] | None = None  # None: not balanced
-    if clock.balancing:
+    if clock.balancing and not balance_skipped:
         # Balanced after the search, which judges value alone; no clock in fixed-step mode.
         # It ends in time for putting back free visits and explaining the leads left out,
         # estimated from the routes that may still take a visit (a day at its cap is not
@@ -105,16 +129,26 @@ def finish_plan(problem: RoutingProblem, orders: Sequence[Sequence[str]],
         deadline = None if fixed else clock.balance_end_s([len(r.stops) for r in routes])
         held = {x: r.officer_id for r in routes for x in r.lead_ids}
         routes, left, balance_cost = balance_routes(problem, routes, left, deadline)
-        routes, left, late = add_free_visits(problem, routes, left, None if fixed else (
-            clock.put_back_end_s([len(r.stops) for r in routes], after_balance=True)))
-        not_reached |= late
+        offered = {ld.lead_id for ld in left}
+        # Like the last put-back, it keeps time only for explaining the leads it looks at
+        # (with time for every lead left kept, 45 officers with no caps left 3,553 leads
+        # unreached and then spent 1 s explaining them).
+        routes, left, late = add_free_visits(
+            problem, routes, left, None if fixed else clock.explain_end_s(len(left)),
+            clock.explain_s_per_lead)
+        # Only the leads this pass did not reach are left for the time limit: one it looked
+        # at has the reason it would have had (the first pass not reaching it is no reason).
+        not_reached = (not_reached - offered) | late
         taken_out = {ld.lead_id: held[ld.lead_id] for ld in left if ld.lead_id in held}
     visited = {s.lead_id for r in routes for s in r.stops}
     # Leads the put-back did not reach are explained while the time limit allows (the
     # others first: their reason needs their insertion), then left out for it.
     left.sort(key=lambda ld: ld.lead_id in not_reached)
+    t_explain = time.perf_counter()
     dropped = list(pre_dropped) + list(explain_drops(
-        problem, routes, left, taken_out, not_reached, None if fixed else clock.explain_end_s()))
+        problem, routes, left, taken_out, not_reached,
+        None if fixed else clock.explain_end_s(len(not_reached))))
+    explain_s = time.perf_counter() - t_explain
     done = problem.done_lead_ids
     missing_pins = [ld.lead_id for ld in problem.leads
                     if ld.pinned_officer_id is not None and ld.lead_id not in done
@@ -132,7 +166,20 @@ def finish_plan(problem: RoutingProblem, orders: Sequence[Sequence[str]],
                 {"candidates": len(candidates), "pruned": len(pre_dropped), **stats,
                  **spread(routes), "balance_cost_yuan": round(balance_cost, 2),
                  "put_back_not_reached": len(not_reached),
+                 **({"balance_skipped": 1} if balance_skipped else {}),
+                 "put_back_ms": round(1000 * put_back_s), "explain_ms": round(1000 * explain_s),
+                 "explained": len(left),
                  "after_search_ms": round(1000 * (end - began))})
+
+
+def _last_put_back(problem: RoutingProblem, routes: Sequence[Route], left: Sequence[Lead],
+                   clock: Clock) -> PutBack:
+    """The put-back with no pass after it but the explanations: it ends when the time left
+    covers explaining the leads it has looked at and left out (a lead not reached is named
+    without looking), so a day of thousands of leads left does not keep time for
+    explaining them all while none is being put back."""
+    return put_back(problem, routes, left, clock.explain_end_s(len(left)),
+                    clock.explain_s_per_lead)
 
 
 def _keep_appointments(problem: RoutingProblem, routes: list[Route]) -> list[Route]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from routing.plan import Route
@@ -55,7 +55,8 @@ class PutBack:
 
 
 def put_back(problem: RoutingProblem, routes: Sequence[Route], left: Sequence[Lead],
-             deadline_s: float | None = None) -> PutBack:
+             deadline_s: float | None = None,
+             keep_s_per_left: Callable[[int], float] | None = None) -> PutBack:
     """Insert left-out leads wherever their insertion pays, until ``deadline_s``.
 
     Appointments come first, then leads by value, so the leads a deadline leaves unreached
@@ -73,6 +74,13 @@ def put_back(problem: RoutingProblem, routes: Sequence[Route], left: Sequence[Le
         A ``time.perf_counter()`` instant, looked at before each lead: the leads not
         looked at by then are left out and named in :attr:`PutBack.not_reached` (unless at
         most :data:`_ALWAYS_LOOKED_AT` are left). None: every lead is looked at.
+    keep_s_per_left : callable, optional
+        Seconds the deadline moves earlier for each lead looked at and left out, given how
+        many routes may still take a visit: the time its explanation needs
+        (:func:`routing.reasons.explain_drops` looks for its cheapest insertion; a lead not
+        reached is named without one; with every route full that is quick). With it the
+        last put-back keeps time for what it has looked at, not for every lead it might
+        reach, so it is not starved on a day of thousands of leads left.
 
     Returns
     -------
@@ -81,9 +89,22 @@ def put_back(problem: RoutingProblem, routes: Sequence[Route], left: Sequence[Le
     ordered = sorted(left, key=lambda ld: (ld.pinned_officer_id is None, -ld.value_yuan))
     screen = InsertionScreen(problem, routes, ordered)
     still: list[Lead] = []
+    officers = problem.officer_by_id
+
+    def keep_s() -> float:
+        if keep_s_per_left is None:
+            return 0.0
+        open_routes = sum(1 for r in screen.routes
+                          if (cap := officers[r.officer_id].max_visits) is None
+                          or len(r.stops) < cap)
+        return keep_s_per_left(open_routes)
+
+    # Kept per lead left out: counted again only when a route changes (a route filling up
+    # to its cap makes the explanations after it cheaper).
+    per_left_s = keep_s()
     for j, lead in enumerate(ordered):
         if (deadline_s is not None and len(ordered) - j > _ALWAYS_LOOKED_AT
-                and time.perf_counter() >= deadline_s):
+                and time.perf_counter() >= deadline_s - per_left_s * len(still)):
             rest = ordered[j:]
             log.info("putting back left-out leads stopped at its deadline: %d of %d not "
                      "looked at", len(rest), len(ordered))
@@ -93,6 +114,7 @@ def put_back(problem: RoutingProblem, routes: Sequence[Route], left: Sequence[Le
         best = screen.best(j, limit)
         if best is not None:
             screen.replace(best[1], best[2])
+            per_left_s = keep_s()
         else:
             still.append(lead)
     return PutBack(tuple(screen.routes), tuple(still))
