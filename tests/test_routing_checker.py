@@ -213,10 +213,14 @@ def small_problems(draw):
     pos: dict[str, tuple] = {}
     for i in range(n):
         lid = f"L{i}"
-        windows = ()
-        if draw(st.booleans()):
-            a = draw(st.integers(8 * 60, 15 * 60)) * 60
+        windows: tuple[TimeWindow, ...] = ()
+        kinds = draw(st.integers(0, 2))  # none, one, or a morning and an afternoon
+        if kinds:
+            a = draw(st.integers(8 * 60, 15 * 60 if kinds == 1 else 11 * 60)) * 60
             windows = (TimeWindow(a, a + draw(st.integers(30, 180)) * 60),)
+        if kinds == 2:
+            b = windows[0].end_s + draw(st.integers(30, 180)) * 60
+            windows += (TimeWindow(b, b + draw(st.integers(30, 180)) * 60),)
         leads.append(lead(lid, float(draw(st.integers(0, 300))),
                           service_s=draw(st.integers(0, 60)) * 60, windows=windows,
                           industry=draw(st.sampled_from(["shop", "farm"]))))

@@ -61,6 +61,40 @@ def test_greedy_respects_time_windows_and_lunch():
     assert schedule_route(p.officers[0], [p.lead_by_id[x] for x in seq], p.matrix) is not None
 
 
+def _morning_and_midday(officer_kw: dict, x_kw: dict):
+    """P fills the morning, Q is fixed around midday, X (worth little) goes in last: between
+    them it looks free, after Q it costs a little; only after Q is its day feasible."""
+    leads = [lead("P", 500.0, service_s=180 * MIN, windows=(TimeWindow(8 * H, 8 * H + 30 * MIN),)),
+             lead("Q", 500.0, service_s=120 * MIN, windows=officer_kw.pop("q_windows")),
+             lead("X", 20.0, **x_kw)]
+    p = problem(leads, [officer("O1", **officer_kw)],
+                {"O1": (0, 0), "P": (5, 0), "Q": (10, 0), "X": (7, 0)})
+    seq = greedy_routes(p, p.leads)[0]
+    assert schedule_route(p.officers[0], [p.lead_by_id[x] for x in seq], p.matrix) is not None
+    return seq
+
+
+def test_greedy_places_a_lead_whose_morning_window_has_closed_in_its_afternoon_one():
+    # Reached between P and Q after its morning window closed, X waits for the afternoon
+    # and Q is missed; after Q it is on time.
+    seq = _morning_and_midday(
+        {"q_windows": (TimeWindow(11 * H + 45 * MIN, 12 * H),)},
+        {"service_s": 30 * MIN, "windows": (TimeWindow(9 * H, 11 * H), TimeWindow(14 * H, 16 * H))})
+    assert seq == ["P", "Q", "X"]
+
+
+def test_greedy_places_a_lead_after_the_lunch_it_would_push_too_late():
+    from routing.problem import Break
+
+    # Between P and Q, X leaves no room for lunch before Q's window closes (nor does lunch
+    # before X); after Q it fits.
+    seq = _morning_and_midday(
+        {"q_windows": (TimeWindow(13 * H, 13 * H + 15 * MIN),),
+         "lunch": Break(TimeWindow(11 * H + 30 * MIN, 13 * H), 45 * MIN)},
+        {"service_s": 90 * MIN})
+    assert seq == ["P", "Q", "X"]
+
+
 def _big_day(n_leads: int = 120, n_officers: int = 8, seed: int = 3, **kw):
     rng = np.random.default_rng(seed)
     leads = [lead(f"L{i}", float(rng.integers(1, 101)), service_s=20 * MIN)
