@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
@@ -65,8 +66,14 @@ def _parsed(row: sa.RowMapping) -> tuple[RoutingProblem, Plan, Any]:
                              f"{row['plan_date']} names a travel matrix the store lacks")
         problem["matrix"] = json.loads(row["matrix_json"])
         del problem["matrix_ref"]
-    parsed = (problem_from_dict(problem), plan_from_dict(json.loads(texts[1])),
-              json.loads(texts[2]))
+    plan = json.loads(texts[1])
+    if "dropped_ref" in plan:  # the left-out leads, stored once (see save_plan)
+        if row["dropped_z"] is None:
+            raise StoreError(f"plan version {row['version']} of {row['county_id']} on "
+                             f"{row['plan_date']} names a left-out list the store lacks")
+        plan["dropped"] = json.loads(zlib.decompress(row["dropped_z"]))
+        del plan["dropped_ref"]
+    parsed = (problem_from_dict(problem), plan_from_dict(plan), json.loads(texts[2]))
     with _parsed_lock:
         _parsed_cache[digest] = parsed
         while len(_parsed_cache) > _PARSED_KEPT:
@@ -143,7 +150,14 @@ class PlanRepository(Repository):
         matrix_json = json.dumps(doc.pop("matrix"), separators=(",", ":"))
         doc["matrix_ref"] = matrix_digest = hashlib.sha256(matrix_json.encode()).hexdigest()
         problem_json = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-        plan_json = json.dumps(plan_to_dict(plan), ensure_ascii=False, separators=(",", ":"))
+        plan_doc = plan_to_dict(plan)
+        # the left-out list is the bulk of plan_json at 20,000 leads (~3.6 MB, the same few
+        # reason texts again and again): stored compressed, once per content, named by the
+        # digest of its JSON text, which the content hash covers
+        dropped_json = json.dumps(plan_doc.pop("dropped"), ensure_ascii=False,
+                                  separators=(",", ":")).encode()
+        plan_doc["dropped_ref"] = dropped_digest = hashlib.sha256(dropped_json).hexdigest()
+        plan_json = json.dumps(plan_doc, ensure_ascii=False, separators=(",", ":"))
         expl_json = json.dumps(expl, ensure_ascii=False, sort_keys=True)
         h = plan_hash(problem_json, plan_json, expl_json)
 
@@ -159,11 +173,18 @@ class PlanRepository(Repository):
                     pm.c.county_id == county_id, pm.c.digest == matrix_digest)).first() is None:
                 conn.execute(pm.insert().values(county_id=county_id, digest=matrix_digest,
                                                 matrix_json=matrix_json))
+            pd_ = S.plan_dropped
+            if conn.execute(sa.select(pd_.c.digest).where(
+                    pd_.c.county_id == county_id,
+                    pd_.c.digest == dropped_digest)).first() is None:
+                conn.execute(pd_.insert().values(county_id=county_id, digest=dropped_digest,
+                                                 dropped_z=zlib.compress(dropped_json, 6)))
             conn.execute(S.plans.insert().values(
                 county_id=county_id, plan_date=plan_date, version=version,
                 status=PlanState.DRAFT.value, problem_json=problem_json, plan_json=plan_json,
                 explanations_json=expl_json, content_hash=h, created_by=who.username,
-                created_at=self._db.now(), matrix_digest=matrix_digest))
+                created_at=self._db.now(), matrix_digest=matrix_digest,
+                dropped_digest=dropped_digest))
             if stops:
                 conn.execute(S.plan_stops.insert(), [
                     {"county_id": county_id, "plan_date": plan_date, "version": version, **s}
@@ -373,9 +394,11 @@ def _plan_stops(problem: RoutingProblem, plan: Plan) -> list[dict[str, Any]]:
 
 def _plan_row(conn: Connection, county_id: str, plan_date: str,
               version: int | None) -> sa.RowMapping:
-    p, pm = S.plans, S.plan_matrices
-    q = sa.select(p, pm.c.matrix_json).select_from(p.outerjoin(pm, sa.and_(
-        pm.c.county_id == p.c.county_id, pm.c.digest == p.c.matrix_digest))).where(
+    p, pm, pd_ = S.plans, S.plan_matrices, S.plan_dropped
+    q = sa.select(p, pm.c.matrix_json, pd_.c.dropped_z).select_from(p.outerjoin(pm, sa.and_(
+        pm.c.county_id == p.c.county_id, pm.c.digest == p.c.matrix_digest)).outerjoin(
+        pd_, sa.and_(pd_.c.county_id == p.c.county_id,
+                     pd_.c.digest == p.c.dropped_digest))).where(
         p.c.county_id == county_id, p.c.plan_date == plan_date)
     q = q.where(S.plans.c.status == PlanState.PUBLISHED.value) if version is None \
         else q.where(S.plans.c.version == version)
