@@ -123,14 +123,22 @@ def _home_from(last: Stop, part: Route, lunch: BreakTaken | None, officer: Offic
     here, home = m.index[last.lead_id], m.index[end_node_id(officer.officer_id)]
     drive, dist = int(m.duration_s[here, home]), int(m.distance_m[here, home])
     t = last.departure_s
+    end = t + drive
     # still owed by a day that runs into the window: taken before driving home
     if lunch is None and officer.lunch is not None \
             and officer.owes_lunch(officer.shift.start_s, t + drive):
         lunch = BreakTaken(max(t, officer.lunch.window.start_s), officer.lunch.duration_s)
         t = lunch.start_s + lunch.duration_s
+        end = t + drive
+    elif lunch is not None and lunch.start_s >= t:
+        # the published lunch came after the last visit: at home after the drive (as
+        # routing.schedule_route places it in the last gap) or before it; the day ends
+        # after it either way (it ended at the drive home, the lunch outside the route)
+        after = lunch.start_s + lunch.duration_s
+        end = after if lunch.start_s >= t + drive else after + drive
     # the solver's empty route "starts" at the re-plan; an officer whose last stop was
     # before then drove home before it too (the caller keeps the published start)
-    return replace(part, start_s=min(part.start_s, t), end_s=t + drive, drive_s=drive,
+    return replace(part, start_s=min(part.start_s, t), end_s=end, drive_s=drive,
                    distance_m=dist, end_drive_s=drive, end_distance_m=dist, lunch=lunch), lunch
 
 
