@@ -142,6 +142,20 @@ def _home_from(last: Stop, part: Route, lunch: BreakTaken | None, officer: Offic
                    distance_m=dist, end_drive_s=drive, end_distance_m=dist, lunch=lunch), lunch
 
 
+def _lunch_between(o: Officer, last: Stop, nxt: Stop, start_s: int,
+                   end_s: int) -> BreakTaken | None:
+    """The lunch a joined day owes, in the wait between its last fixed visit and its first
+    re-planned one. A morning home before the lunch window owed none, and the afternoon
+    planned after the window closed owes none either, but the whole day runs into the
+    window; the officer was free then. None when the day owes none or it does not fit."""
+    if o.lunch is None or not o.owes_lunch(start_s, end_s):
+        return None
+    at = max(last.departure_s, o.lunch.window.start_s)
+    if at > o.lunch.window.end_s or at + o.lunch.duration_s + nxt.drive_s > nxt.arrival_s:
+        return None
+    return BreakTaken(at, o.lunch.duration_s)
+
+
 def from_now(o: Officer, now_s: int) -> Officer:
     """``o``'s day planned at ``now_s`` with no visit of theirs fixed: it starts then (an
     officer whose shift is over has no time left), with the lunch still to take.
@@ -240,6 +254,9 @@ def solve_around(problem: RoutingProblem, old_plan: Plan, fixed: Mapping[str, Se
             else r.lunch
         if not r.stops:
             r, lunch = _home_from(kept[-1], r, lunch, rest.officer_by_id[r.officer_id], m)
+        elif lunch is None:
+            lunch = _lunch_between(problem.officer_by_id[r.officer_id], kept[-1], r.stops[0],
+                                   old.start_s, r.end_s)
         routes.append(Route(
             r.officer_id, (*kept, *r.stops), old.start_s, r.end_s,
             sum(s.drive_s for s in kept) + r.drive_s,
