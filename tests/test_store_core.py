@@ -10,6 +10,7 @@ import datetime as dt
 import shutil
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,8 @@ from countyreach.store import (
 from countyreach.store import schema as S
 from countyreach.store.testing import Clock, synthetic_day
 from propensity.outcomes import Outcome
+from routing.plan import DroppedLead, DropReason, Plan
+from routing.problem import RoutingProblem
 from tests.store_people import DAY, PW, add_user, count_rows, record
 
 # ----------------------------------------------------------------------------- migrations
@@ -38,7 +41,7 @@ def test_migrations_from_empty_match_the_schema(store: Store) -> None:
 
     with store.engine.connect() as conn:
         ctx = MigrationContext.configure(conn)
-        assert ctx.get_current_revision() == "0010"
+        assert ctx.get_current_revision() == "0011"
         assert compare_metadata(ctx, S.metadata) == []
 
 
@@ -486,6 +489,74 @@ def test_migration_0010_moves_stored_matrices_out_and_back(store: Store,
     assert texts() == now and _matrix_rows(store) == 1  # the same texts, hash and matrix
     back, _, _ = store.plan(people["manager"], "qingzu", DAY, published)
     assert back.matrix.node_ids == synthetic_day()[0].matrix.node_ids
+
+
+def _left_out_day() -> tuple[RoutingProblem, Plan]:
+    """The synthetic day with officer O03's leads left out (O03 stays home), as a
+    re-optimisation might leave them."""
+    problem, plan = synthetic_day()
+    gone = next(r for r in plan.routes if r.officer_id == "O03")
+    dropped = tuple(DroppedLead(lid, DropReason.NO_CAPACITY, "every qualified officer's "
+                                "day is full", None) for lid in gone.lead_ids)
+    return problem, replace(plan, routes=tuple(r for r in plan.routes if r is not gone),
+                            dropped=dropped)
+
+
+def _dropped_rows(store: Store) -> int:
+    with store.engine.connect() as c:
+        return int(c.execute(sa.select(sa.func.count()).select_from(S.plan_dropped))
+                   .scalar_one())
+
+
+def test_a_days_versions_share_one_stored_left_out_list(store: Store,
+                                                        people: dict[str, Session]) -> None:
+    m = people["manager"]
+    problem, plan = _left_out_day()
+    first = store.save_plan(m, "qingzu", DAY, problem, plan)
+    again = store.save_plan(m, "qingzu", DAY, problem, replace(plan, solve_time_s=2.0))
+    assert _dropped_rows(store) == 1
+    with store.engine.connect() as c:
+        texts = c.execute(sa.select(S.plans.c.plan_json)).scalars().all()
+    assert len(texts) == 2 and not any('"dropped":' in t for t in texts)
+    for v in (first, again):
+        _, back, _ = store.plan(m, "qingzu", DAY, v)
+        assert back.dropped == plan.dropped
+    # the content hash covers the list it names: another list, another hash
+    other = store.save_plan(m, "qingzu", DAY, problem, replace(plan, dropped=plan.dropped[1:]))
+    hashes = {v.version: v.content_hash for v in store.plan_versions(m, "qingzu", DAY)}
+    assert hashes[other] != hashes[first] and _dropped_rows(store) == 2
+
+
+def test_migration_0011_moves_stored_left_out_lists_out_and_back(
+        store: Store, people: dict[str, Session]) -> None:
+    """A store of plans saved with the left-out list inline (0010) upgrades losing none."""
+    from alembic import command
+    from alembic.config import Config
+
+    from countyreach.store import migrate
+
+    problem, plan = _left_out_day()
+    version = store.save_plan(people["manager"], "qingzu", DAY, problem, plan)
+
+    def texts() -> list[tuple[str, str]]:
+        with store.engine.connect() as c:
+            return [tuple(r) for r in c.execute(sa.select(
+                S.plans.c.plan_json, S.plans.c.content_hash).order_by(S.plans.c.version))]
+
+    now = texts()
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).resolve().parents[1]
+                                               / "countyreach" / "migrations"))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0010")
+    with store.engine.connect() as c:
+        inline = c.execute(sa.text("SELECT plan_json, content_hash FROM plans")).one()
+    assert '"dropped":[{' in inline[0] and inline[1] != now[0][1]  # as 0010 kept them
+    migrate(store.engine)
+    assert texts() == now and _dropped_rows(store) == 1  # the same texts, hash and list
+    _, back, _ = store.plan(people["manager"], "qingzu", DAY, version)
+    assert back.dropped == plan.dropped
 
 
 def test_erasure_removes_personal_data_everywhere(store: Store, people: dict[str, Session],

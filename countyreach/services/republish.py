@@ -123,15 +123,37 @@ def _home_from(last: Stop, part: Route, lunch: BreakTaken | None, officer: Offic
     here, home = m.index[last.lead_id], m.index[end_node_id(officer.officer_id)]
     drive, dist = int(m.duration_s[here, home]), int(m.distance_m[here, home])
     t = last.departure_s
+    end = t + drive
     # still owed by a day that runs into the window: taken before driving home
     if lunch is None and officer.lunch is not None \
             and officer.owes_lunch(officer.shift.start_s, t + drive):
         lunch = BreakTaken(max(t, officer.lunch.window.start_s), officer.lunch.duration_s)
         t = lunch.start_s + lunch.duration_s
+        end = t + drive
+    elif lunch is not None and lunch.start_s >= t:
+        # the published lunch came after the last visit: at home after the drive (as
+        # routing.schedule_route places it in the last gap) or before it; the day ends
+        # after it either way (it ended at the drive home, the lunch outside the route)
+        after = lunch.start_s + lunch.duration_s
+        end = after if lunch.start_s >= t + drive else after + drive
     # the solver's empty route "starts" at the re-plan; an officer whose last stop was
     # before then drove home before it too (the caller keeps the published start)
-    return replace(part, start_s=min(part.start_s, t), end_s=t + drive, drive_s=drive,
+    return replace(part, start_s=min(part.start_s, t), end_s=end, drive_s=drive,
                    distance_m=dist, end_drive_s=drive, end_distance_m=dist, lunch=lunch), lunch
+
+
+def _lunch_between(o: Officer, last: Stop, nxt: Stop, start_s: int,
+                   end_s: int) -> BreakTaken | None:
+    """The lunch a joined day owes, in the wait between its last fixed visit and its first
+    re-planned one. A morning home before the lunch window owed none, and the afternoon
+    planned after the window closed owes none either, but the whole day runs into the
+    window; the officer was free then. None when the day owes none or it does not fit."""
+    if o.lunch is None or not o.owes_lunch(start_s, end_s):
+        return None
+    at = max(last.departure_s, o.lunch.window.start_s)
+    if at > o.lunch.window.end_s or at + o.lunch.duration_s + nxt.drive_s > nxt.arrival_s:
+        return None
+    return BreakTaken(at, o.lunch.duration_s)
 
 
 def from_now(o: Officer, now_s: int) -> Officer:
@@ -232,6 +254,9 @@ def solve_around(problem: RoutingProblem, old_plan: Plan, fixed: Mapping[str, Se
             else r.lunch
         if not r.stops:
             r, lunch = _home_from(kept[-1], r, lunch, rest.officer_by_id[r.officer_id], m)
+        elif lunch is None:
+            lunch = _lunch_between(problem.officer_by_id[r.officer_id], kept[-1], r.stops[0],
+                                   old.start_s, r.end_s)
         routes.append(Route(
             r.officer_id, (*kept, *r.stops), old.start_s, r.end_s,
             sum(s.drive_s for s in kept) + r.drive_s,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
@@ -36,39 +37,67 @@ __all__ = ["PlanRepository", "lock_county", "only_officer", "without_stops", "re
 EXPLANATION_MAX_CHARS = 1000
 # Lead ids named in the error when a plan visits do-not-visit leads.
 _BLOCKED_SHOWN = 10
-# Parsed plans kept in memory, keyed by the digest of the stored JSON (see _parsed).
+# Parsed plans kept in memory, keyed by the version's content hash (see _read_plan).
 _PARSED_KEPT = 4
-_parsed_cache: OrderedDict[str, tuple[RoutingProblem, Plan, Any]] = OrderedDict()
+Parsed = tuple[RoutingProblem, Plan, Any]
+_parsed_cache: OrderedDict[str, Parsed] = OrderedDict()
 _parsed_lock = threading.Lock()
 
 
-def _parsed(row: sa.RowMapping) -> tuple[RoutingProblem, Plan, Any]:
-    """The stored version's problem, plan and explanations, parsed once per content.
+def _read_plan(conn: Connection, county_id: str, plan_date: str,
+               version: int | None) -> tuple[tuple[int, str], Parsed | sa.RowMapping]:
+    """A stored version's ``(number, content hash)``, with its parsed content when kept in
+    memory, else its stored texts (which :func:`_parsed` parses outside the transaction).
 
     A county of 100 officers opens 100 lists of the same published day; parsing and
-    validating the whole day's JSON (2,500 leads and their matrix) took ~3 s each time.
-    The key is the digest of the stored text, not the version, so a version rewritten in
-    place (an erasure) is parsed again: the store stays the only source of truth. The
+    validating the whole day's JSON (2,500 leads and their matrix) took ~3 s each time, and
+    reading its texts (the travel matrix alone is tens of MB at 45 officers) ~0.3 s. The key
+    is the content hash, which covers the texts and, by digest, the matrix and left-out
+    list they name, and is renewed when a version is rewritten in place (an erasure): such
+    a version is read and parsed again, the store stays the only source of truth. The
     values are frozen, so callers may share them.
     """
-    texts = (row["problem_json"], row["plan_json"], row["explanations_json"])
-    digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()
+    p = S.plans
+    q = sa.select(p.c.version, p.c.content_hash).where(p.c.county_id == county_id,
+                                                       p.c.plan_date == plan_date)
+    q = q.where(p.c.status == PlanState.PUBLISHED.value) if version is None \
+        else q.where(p.c.version == version)
+    row = conn.execute(q).first()
+    if row is None:
+        what = "published plan" if version is None else f"plan version {version}"
+        raise InputError(f"no {what} for {county_id} on {plan_date}", field="plan_date")
+    key = (int(row.version), str(row.content_hash))
     with _parsed_lock:
-        hit = _parsed_cache.get(digest)
+        hit = _parsed_cache.get(key[1])
         if hit is not None:
-            _parsed_cache.move_to_end(digest)
-            return hit
-    problem = json.loads(texts[0])
+            _parsed_cache.move_to_end(key[1])
+            return key, hit
+    return key, _plan_texts(conn, county_id, plan_date, key[0])
+
+
+def _parsed(key: tuple[int, str], got: Parsed | sa.RowMapping) -> Parsed:
+    """The parsed content :func:`_read_plan` found kept, or its texts parsed (and kept)."""
+    if isinstance(got, tuple):
+        return got
+    row = got
+    problem = json.loads(row["problem_json"])
     if "matrix_ref" in problem:  # the day's matrix, stored once (see save_plan)
         if row["matrix_json"] is None:
             raise StoreError(f"plan version {row['version']} of {row['county_id']} on "
                              f"{row['plan_date']} names a travel matrix the store lacks")
         problem["matrix"] = json.loads(row["matrix_json"])
         del problem["matrix_ref"]
-    parsed = (problem_from_dict(problem), plan_from_dict(json.loads(texts[1])),
-              json.loads(texts[2]))
+    plan = json.loads(row["plan_json"])
+    if "dropped_ref" in plan:  # the left-out leads, stored once (see save_plan)
+        if row["dropped_z"] is None:
+            raise StoreError(f"plan version {row['version']} of {row['county_id']} on "
+                             f"{row['plan_date']} names a left-out list the store lacks")
+        plan["dropped"] = json.loads(zlib.decompress(row["dropped_z"]))
+        del plan["dropped_ref"]
+    parsed = (problem_from_dict(problem), plan_from_dict(plan),
+              json.loads(row["explanations_json"]))
     with _parsed_lock:
-        _parsed_cache[digest] = parsed
+        _parsed_cache[key[1]] = parsed
         while len(_parsed_cache) > _PARSED_KEPT:
             _parsed_cache.popitem(last=False)
     return parsed
@@ -143,7 +172,14 @@ class PlanRepository(Repository):
         matrix_json = json.dumps(doc.pop("matrix"), separators=(",", ":"))
         doc["matrix_ref"] = matrix_digest = hashlib.sha256(matrix_json.encode()).hexdigest()
         problem_json = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-        plan_json = json.dumps(plan_to_dict(plan), ensure_ascii=False, separators=(",", ":"))
+        plan_doc = plan_to_dict(plan)
+        # the left-out list is the bulk of plan_json at 20,000 leads (~3.6 MB, the same few
+        # reason texts again and again): stored compressed, once per content, named by the
+        # digest of its JSON text, which the content hash covers
+        dropped_json = json.dumps(plan_doc.pop("dropped"), ensure_ascii=False,
+                                  separators=(",", ":")).encode()
+        plan_doc["dropped_ref"] = dropped_digest = hashlib.sha256(dropped_json).hexdigest()
+        plan_json = json.dumps(plan_doc, ensure_ascii=False, separators=(",", ":"))
         expl_json = json.dumps(expl, ensure_ascii=False, sort_keys=True)
         h = plan_hash(problem_json, plan_json, expl_json)
 
@@ -159,11 +195,18 @@ class PlanRepository(Repository):
                     pm.c.county_id == county_id, pm.c.digest == matrix_digest)).first() is None:
                 conn.execute(pm.insert().values(county_id=county_id, digest=matrix_digest,
                                                 matrix_json=matrix_json))
+            pd_ = S.plan_dropped
+            if conn.execute(sa.select(pd_.c.digest).where(
+                    pd_.c.county_id == county_id,
+                    pd_.c.digest == dropped_digest)).first() is None:
+                conn.execute(pd_.insert().values(county_id=county_id, digest=dropped_digest,
+                                                 dropped_z=zlib.compress(dropped_json, 6)))
             conn.execute(S.plans.insert().values(
                 county_id=county_id, plan_date=plan_date, version=version,
                 status=PlanState.DRAFT.value, problem_json=problem_json, plan_json=plan_json,
                 explanations_json=expl_json, content_hash=h, created_by=who.username,
-                created_at=self._db.now(), matrix_digest=matrix_digest))
+                created_at=self._db.now(), matrix_digest=matrix_digest,
+                dropped_digest=dropped_digest))
             if stops:
                 conn.execute(S.plan_stops.insert(), [
                     {"county_id": county_id, "plan_date": plan_date, "version": version, **s}
@@ -253,23 +296,24 @@ class PlanRepository(Repository):
         """
         plan_date = check_date(plan_date)
 
-        def run(conn: Connection) -> tuple[sa.RowMapping, Principal, frozenset[str]]:
+        def run(conn: Connection) -> tuple[tuple[int, str], Parsed | sa.RowMapping, Principal,
+                                           frozenset[str]]:
             who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN,
                                      Role.PLANNER, Role.OFFICER)
             if who.role is Role.OFFICER and version is not None:
                 raise AccessDenied("officers see the published plan only")
-            row = _plan_row(conn, county_id, plan_date, version)
-            return row, who, withdrawn_stops(conn, county_id, plan_date, row["version"])
+            key, got = _read_plan(conn, county_id, plan_date, version)
+            return key, got, who, withdrawn_stops(conn, county_id, plan_date, key[0])
 
-        row, who, withdrawn = self._db.read(run)
-        problem, plan, _ = _parsed(row)
+        key, got, who, withdrawn = self._db.read(run)
+        problem, plan, _ = _parsed(key, got)
         if who.role is Role.OFFICER:
             # as on the visit list: no officer is sent to a business on the do-not-visit list
             problem, plan = only_officer(problem, without_stops(plan, withdrawn),
                                          who.officer_id or "")
         elif who.role is Role.PLANNER:
             problem = redact(problem)
-        return problem, plan, int(row["version"])
+        return problem, plan, key[0]
 
     def _list_officer(self, conn: Connection, session: Session, county_id: str,
                       officer_id: str | None) -> str | None:
@@ -299,15 +343,16 @@ class PlanRepository(Repository):
         if officer_id is not None:
             check_id(officer_id, "officer_id")
 
-        def run(conn: Connection) -> tuple[sa.RowMapping, str, frozenset[str]]:
+        def run(conn: Connection) -> tuple[tuple[int, str], Parsed | sa.RowMapping, str,
+                                           frozenset[str]]:
             oid = self._list_officer(conn, session, county_id, officer_id)
             if oid is None:
                 raise InputError("which officer's list? give officer_id", field="officer_id")
-            row = _plan_row(conn, county_id, plan_date, None)
-            return row, oid, withdrawn_stops(conn, county_id, plan_date, row["version"])
+            key, got = _read_plan(conn, county_id, plan_date, None)
+            return key, got, oid, withdrawn_stops(conn, county_id, plan_date, key[0])
 
-        row, oid, withdrawn = self._db.read(run)
-        problem, plan, stored = _parsed(row)
+        key, got, oid, withdrawn = self._db.read(run)
+        problem, plan, stored = _parsed(key, got)
         expl = {k: why_in(v, lang) for k, v in stored.items()}
         problem, plan = only_officer(problem, without_stops(plan, withdrawn), oid)
         return officer_day(problem, plan, oid, expl, lang, plan_date=plan_date)
@@ -371,19 +416,16 @@ def _plan_stops(problem: RoutingProblem, plan: Plan) -> list[dict[str, Any]]:
     return stops
 
 
-def _plan_row(conn: Connection, county_id: str, plan_date: str,
-              version: int | None) -> sa.RowMapping:
-    p, pm = S.plans, S.plan_matrices
-    q = sa.select(p, pm.c.matrix_json).select_from(p.outerjoin(pm, sa.and_(
-        pm.c.county_id == p.c.county_id, pm.c.digest == p.c.matrix_digest))).where(
-        p.c.county_id == county_id, p.c.plan_date == plan_date)
-    q = q.where(S.plans.c.status == PlanState.PUBLISHED.value) if version is None \
-        else q.where(S.plans.c.version == version)
-    row = conn.execute(q).mappings().first()
-    if row is None:
-        what = "published plan" if version is None else f"plan version {version}"
-        raise InputError(f"no {what} for {county_id} on {plan_date}", field="plan_date")
-    return row
+def _plan_texts(conn: Connection, county_id: str, plan_date: str,
+                version: int) -> sa.RowMapping:
+    p, pm, pd_ = S.plans, S.plan_matrices, S.plan_dropped
+    return conn.execute(sa.select(p, pm.c.matrix_json, pd_.c.dropped_z).select_from(
+        p.outerjoin(pm, sa.and_(pm.c.county_id == p.c.county_id,
+                                pm.c.digest == p.c.matrix_digest)).outerjoin(
+            pd_, sa.and_(pd_.c.county_id == p.c.county_id,
+                         pd_.c.digest == p.c.dropped_digest))).where(
+        p.c.county_id == county_id, p.c.plan_date == plan_date,
+        p.c.version == version)).mappings().one()
 
 
 def only_officer(problem: RoutingProblem, plan: Plan,

@@ -127,6 +127,8 @@ plans = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     # the travel matrix in plan_matrices (revision 0010); null: inline in problem_json
     sa.Column("matrix_digest", sa.String(64), nullable=True),
+    # the left-out leads in plan_dropped (revision 0011); null: inline in plan_json
+    sa.Column("dropped_digest", sa.String(64), nullable=True),
     sa.Column("published_by", sa.String(ID_LEN), nullable=True),
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("status IN ('draft','published','superseded')", name="ck_plans_status"),
@@ -144,6 +146,19 @@ plan_matrices = sa.Table(
               primary_key=True),
     sa.Column("digest", sa.String(64), primary_key=True),
     sa.Column("matrix_json", sa.Text, nullable=False),
+)
+
+#: The left-out leads of plan versions (each with its reason), once per content and
+#: zlib-compressed: at 20,000 leads the list is most of a version after its matrix (~3.6 MB
+#: of JSON, mostly the same few reason texts), revision 0011. Lead ids, reasons and values
+#: only: no business's name, phone or address.
+plan_dropped = sa.Table(
+    "plan_dropped",
+    metadata,
+    sa.Column("county_id", sa.String(ID_LEN), sa.ForeignKey("counties.county_id"),
+              primary_key=True),
+    sa.Column("digest", sa.String(64), primary_key=True),
+    sa.Column("dropped_z", sa.LargeBinary, nullable=False),
 )
 
 plan_stops = sa.Table(
