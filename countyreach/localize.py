@@ -36,6 +36,9 @@ _PIECES = ((re.compile(r"(\d+) \(as row (\d+)\)"), "piece_as_row"),
            (re.compile(r" \(rows ([\d, ]+)\)"), "piece_rows_in_brackets"),
            (re.compile(r" \((\d+) villages?\)"), "piece_villages"),
            (re.compile(r" \(assumed branch\)$"), "piece_assumed_branch"),
+           # a time or a duration the checker compared, with its exact seconds
+           (re.compile(r" \((\d+) s\)"), "piece_seconds"),
+           (re.compile(r"\b(\d+) min\b"), "piece_minutes"),
            (re.compile(r"; and (\d+) more$"), "piece_semicolon_and_more"),
            (re.compile(r" and (\d+) more$"), "piece_and_more"))
 

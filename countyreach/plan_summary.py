@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from countyreach.i18n import drop_reason_label, status_label, t
-from routing.plan import Plan
+from routing.plan import Plan, Violation
 from routing.problem import RoutingProblem, hhmm
 
-__all__ = ["summary_text", "checked_text", "took", "cell", "clip"]
+__all__ = ["summary_text", "checked_text", "violation_text", "took", "cell", "clip"]
 
 
 def _width(text: str) -> int:
@@ -44,6 +44,26 @@ def _reason(reason: str, lang: str) -> str:
     return reason if lang == "en" else drop_reason_label(reason, lang)
 
 
+def violation_text(v: Violation, lang: str = "en") -> str:
+    """``[time_window] ...``: a violation the checker found, its message in ``lang``.
+
+    The checker (in :mod:`routing`, which knows no language) writes English; the rule's code
+    stays as written (a support ticket quotes it), the message is read back through the
+    catalogue's templates (:func:`countyreach.localize.localize`).
+    """
+    from countyreach.localize import localize
+
+    return f"[{v.code}] {localize(v.message, lang)}"
+
+
+def _note(message: str, lang: str) -> str:
+    """A plan's message (the solver's, the checker's verdict) in ``lang``; the plan file
+    keeps it in English."""
+    from countyreach.localize import localize
+
+    return localize(message, lang)
+
+
 def summary_text(problem: RoutingProblem, plan: Plan, lang: str = "en") -> str:
     """The plan as a table a manager reads in a terminal.
 
@@ -63,7 +83,7 @@ def summary_text(problem: RoutingProblem, plan: Plan, lang: str = "en") -> str:
     lines = [
         t("summary_head", L, date=plan.plan_date, status=status, solver=plan.solver,
           seconds=f"{plan.solve_time_s:.1f}"),
-        *([t("summary_note", L, note=plan.message)] if plan.message else []),
+        *([t("summary_note", L, note=_note(plan.message, L))] if plan.message else []),
         "",
         cell(t("summary_col_officer", L), 14) + cell(t("summary_col_visits", L), 7, right=True)
         + cell(t("summary_col_start", L), 7, right=True)
@@ -129,9 +149,7 @@ def checked_text(day: Any, files: Sequence[Path], out: Path, tail: str = "",
     verdict = t("summary_checker_ok", L) if day.ok else t("summary_checker_violations", L,
                                                   n=len(day.violations))
     lines = [t("summary_checker_wrote", L, verdict=verdict, n=len(files), out=out) + tail]
-    # a violation's message is the checker's own English (the manager page shows it so too):
-    # its code names the rule broken; a violation is the solver's fault, not the user's input
-    lines += [f"  [{v.code}] {v.message}" for v in day.violations[:20]]
+    lines += ["  " + violation_text(v, L) for v in day.violations[:20]]
     return "\n".join(lines)
 
 
