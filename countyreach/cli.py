@@ -128,7 +128,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     files = write_plan_files(day.problem, plan, out, crs=day.county.county.crs,
                              scores=day.left_out_facts)
     L = args.lang
-    print(summary_text(day.problem, plan, L))
+    print(summary_text(day.problem, plan, L, scores=day.left_out_facts))
     print()
     print(t("summary_value_basis", L, basis=plan.meta.get(
         "value_basis_zh" if L == "zh" else "value_basis", "n/a")))

@@ -85,7 +85,7 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     for note in notes:
         print_warning(note, lang=args.lang)
     L = args.lang
-    print(summary_text(day.problem, day.plan, L))
+    print(summary_text(day.problem, day.plan, L, scores=day.left_out_facts))
     print()
     r = res.model.record
     print(t("plan_store_model", L, county=r.county_id, version=r.version,

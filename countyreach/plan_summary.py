@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from countyreach.i18n import drop_reason_label, status_label, t
-from routing.plan import Plan, Violation
+from routing.plan import DropReason, Plan, Violation
 from routing.problem import RoutingProblem, hhmm
 
 __all__ = ["summary_text", "checked_text", "violation_text", "took", "cell", "clip"]
@@ -64,7 +64,8 @@ def _note(message: str, lang: str) -> str:
     return localize(message, lang)
 
 
-def summary_text(problem: RoutingProblem, plan: Plan, lang: str = "en") -> str:
+def summary_text(problem: RoutingProblem, plan: Plan, lang: str = "en",
+                 scores: Any = None) -> str:
     """The plan as a table a manager reads in a terminal.
 
     Parameters
@@ -72,6 +73,10 @@ def summary_text(problem: RoutingProblem, plan: Plan, lang: str = "en") -> str:
     problem, plan
         What was solved and the answer.
     lang : {"en", "zh"}
+    scores : pandas.DataFrame, optional
+        ``lead_id`` and ``name`` of leads the problem does not hold (the day's
+        :attr:`~countyreach.pipeline.DayPlan.left_out_facts`: a lead skipped off the roads),
+        so the leads left out are named as ``dropped.csv`` names them.
 
     Returns
     -------
@@ -115,15 +120,30 @@ def summary_text(problem: RoutingProblem, plan: Plan, lang: str = "en") -> str:
                    of=total_visits + len(plan.dropped))
                  + (t("summary_left_out_why", L, why=why) if counts else ""))
     leads = problem.lead_by_id
-    top = sorted(plan.dropped, key=lambda d: -leads[d.lead_id].value_yuan
-                 if d.lead_id in leads else 0)[:5]
+    others: dict[str, str] = {}
+    if scores is not None and len(scores) and "name" in scores:
+        others = {str(k): str(v) for k, v in zip(scores["lead_id"], scores["name"].fillna(""),
+                                                 strict=True)}
+    # a lead skipped off the roads has no value (it is in no problem): named after the most
+    # valuable, each with its name, for the lender to fix its coordinates
+    off = [d for d in plan.dropped if d.reason is DropReason.OFF_ROADS]
+    top = sorted((d for d in plan.dropped if d.reason is not DropReason.OFF_ROADS),
+                 key=lambda d: -leads[d.lead_id].value_yuan if d.lead_id in leads else 0)[:5]
     for d in top:
         ld = leads.get(d.lead_id)
         need = "" if d.needed_value_yuan is None else t(
             "summary_would_need", L, value=f"{d.needed_value_yuan:,.0f}")
-        lines.append(t("summary_left_out_lead", L, lead=d.lead_id, name=ld.name if ld else "",
+        lines.append(t("summary_left_out_lead", L, lead=d.lead_id,
+                       name=ld.name if ld else others.get(d.lead_id, ""),
                        value=f"{ld.value_yuan if ld else 0:,.0f}",
                        reason=_reason(d.reason.value, L), need=need))
+    for d in off[:5]:
+        ld = leads.get(d.lead_id)
+        lines.append(t("summary_left_out_off_roads", L, lead=d.lead_id,
+                       name=ld.name if ld else others.get(d.lead_id, ""),
+                       reason=_reason(d.reason.value, L)))
+    if len(off) > 5:
+        lines.append(t("summary_left_out_more_off_roads", L, n=len(off) - 5))
     return "\n".join(lines)
 
 
