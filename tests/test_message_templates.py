@@ -32,9 +32,9 @@ NOT_USER_ERRORS = {"ValueError", "AssertionError", "AttributeError", "TypeError"
 #: Helpers that raise an input error with the message they are given (a table row's
 #: ``err``, a schema's ``FieldProblem``, the geo and routing checks).
 MESSAGE_HELPERS = {"err", "FieldProblem", "require", "_check"}
-#: Modules whose warnings a user never reads (the simulation's own reports, on synthetic
-#: worlds, are for the planners who run it in English).
-NOT_USER_WARNINGS = ("countyreach/simulation/",)
+#: Modules whose warnings a user never reads (none: the simulation's warnings, which
+#: ``simulate`` and ``sweep`` print, are templated too).
+NOT_USER_WARNINGS: tuple[str, ...] = ()
 #: Error messages that reach a Chinese user in English, still. Lower it as templates are
 #: added; a test fails when it grows: a new message without a template, or a translated
 #: one reworded in the code and not in the catalogue.
