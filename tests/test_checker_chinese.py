@@ -60,3 +60,15 @@ def test_check_prints_violations_in_chinese(base, tmp_path: Path,  # noqa: F811
     assert "不在可拜访时段" in line and not ENGLISH.search(out), out
     assert main(["-q", "check", str(tmp_path / "plan.json")]) == 1
     assert "outside" in capsys.readouterr().out
+
+
+def test_a_bad_problem_file_is_refused_in_chinese(base, tmp_path: Path,  # noqa: F811
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    p, plan = base
+    problem = problem_to_dict(p)
+    problem["leads"][1]["lead_id"] = problem["leads"][0]["lead_id"]  # a user's edit
+    (tmp_path / "problem.json").write_text(json.dumps(problem), encoding="utf-8")
+    (tmp_path / "plan.json").write_text(json.dumps(plan_to_dict(plan)), encoding="utf-8")
+    assert main(["-q", "check", str(tmp_path / "plan.json"), "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert "客户编号不能重复" in err and not ENGLISH.search(err.replace("countyreach", "")), err
