@@ -172,6 +172,12 @@ def test_a_retrain_that_lost_is_not_repeated_by_every_plan(
     assert versions() == [1, 2, 3]
     plan()
     assert versions() == [1, 2, 3]
+    # the model's note in Chinese: which model plans, and why the newer one does not
+    assert main(["-q", "plan", "noisy", "--date", "2026-11-24", "--time-limit", "1",
+                 "--out", str(tmp_path / "out"), "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    note = next(ln for ln in out.splitlines() if "继续用模型 v1" in ln)
+    assert "用最新数据训练的 v3 未启用（留出检验 AUC " in note and not _english(note), note
 
 
 #: Two English words in a row: prose a Chinese user would read in English (a command to
