@@ -59,3 +59,14 @@ def test_every_recommendation_reads_in_chinese() -> None:
         reason = recommend(_summary(rows), target_share=0.9).reason
         shown = localize(reason, "zh")
         assert "名客户经理" in shown and not ENGLISH.search(shown), (reason, shown)
+
+
+def test_simulate_loop_reports_in_chinese(tmp_path: Path, demo_dir: Path, cache_dir: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'sim.sqlite'}"
+    assert main(["-q", "--cache-dir", str(cache_dir), "simulate-loop", "--days", "2",
+                 "--retrain-every", "2", "--county", str(demo_dir), "--db", db,
+                 "--home", str(tmp_path / "home"), "--time-limit", "0.5", "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert "名客户经理" in out and "已重新训练 -> v2" in out and "真实 AUC（留出客户）" in out
+    assert "合计" in out and not _english(out), out

@@ -290,6 +290,7 @@ def cmd_simulate_loop(args: argparse.Namespace) -> int:
     import tempfile
 
     from countyreach.cli import _demo_county
+    from countyreach.i18n import t
     from countyreach.settings import get_settings
     from countyreach.simulation.through_store import LoopDay, format_store_loop, run_store_loop
     from routing.params import SolveParams
@@ -304,8 +305,9 @@ def cmd_simulate_loop(args: argparse.Namespace) -> int:
 
         def show(day: LoopDay) -> None:
             if not args.quiet:
-                print(f"  {day.plan_date}: {day.visits} visits, {day.loans} loans "
-                      f"(plan {day.plan_s:.1f} s)", file=sys.stderr, flush=True)
+                print(t("loop_progress", _lang(args), day=day.plan_date, visits=day.visits,
+                        loans=day.loans, seconds=f"{day.plan_s:.1f}"), file=sys.stderr,
+                      flush=True)
 
         res = run_store_loop(
             url, county, args.days, args.start, home=home,
@@ -314,7 +316,7 @@ def cmd_simulate_loop(args: argparse.Namespace) -> int:
             params=SolveParams(time_limit_s=args.time_limit, seed=args.seed, workers=1),
             rules=RoutingRules(balance=0.0), n_officers=args.officers,
             n_businesses=args.businesses, seed=args.population_seed, progress=show)
-    print(format_store_loop(res))
+    print(format_store_loop(res, _lang(args)))
     return 0
 
 
