@@ -18,6 +18,7 @@ from countyreach import pipeline
 from countyreach.errors import AccessDenied, InputError, StoreError
 from countyreach.i18n import format_number, format_percent, format_yuan, status_label, t
 from countyreach.localize import error_text
+from countyreach.plan_summary import violation_text
 from countyreach.serialize import plan_to_dict
 from countyreach.services import leads as lds
 from countyreach.services import maps
@@ -253,7 +254,7 @@ def _plan_view(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
     else:
         st.error(f"{status} · {t('checker_bad', L, n=len(day.violations))}")
         for v in day.violations[:10]:
-            st.write(f"[{v.code}] {v.message}")
+            st.write(violation_text(v, L))
     rules_text = pl.store_rules_text(plan.meta, L)
     if rules_text:
         st.caption(rules_text)

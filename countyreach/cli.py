@@ -128,7 +128,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     files = write_plan_files(day.problem, plan, out, crs=day.county.county.crs,
                              scores=day.left_out_facts)
     L = args.lang
-    print(summary_text(day.problem, plan, L))
+    print(summary_text(day.problem, plan, L, scores=day.left_out_facts))
     print()
     print(t("summary_value_basis", L, basis=plan.meta.get(
         "value_basis_zh" if L == "zh" else "value_basis", "n/a")))
@@ -185,10 +185,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(t("check_ok", L, path=plan_path, routes=len(plan.routes),
                 visits=len(plan.visited_lead_ids), left=len(plan.dropped)))
         return 0
+    from countyreach.localize import localize
+
     print(t("check_violations", L, n=len(violations), path=plan_path))
     for v in violations:
         who = " ".join(x for x in (v.officer_id or "", v.lead_id or "") if x)
-        print(f"  [{v.code}] {who}: {v.message}")
+        print(f"  [{v.code}] {who}{t('note_sep', L)}{localize(v.message, L)}")
     return 1
 
 

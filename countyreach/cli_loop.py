@@ -85,7 +85,7 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     for note in notes:
         print_warning(note, lang=args.lang)
     L = args.lang
-    print(summary_text(day.problem, day.plan, L))
+    print(summary_text(day.problem, day.plan, L, scores=day.left_out_facts))
     print()
     r = res.model.record
     print(t("plan_store_model", L, county=r.county_id, version=r.version,
@@ -111,7 +111,7 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
         # the shifts had begun: officers cannot be sent to visits in the past
         print(t("plan_store_from_now" if now_s is not None else "plan_store_from_clock", L,
                 time=day.plan.meta["planned_from"]))
-    lines = res.changes.lines()
+    lines = res.changes.lines(L)
     print(t("plan_store_changes" if lines else "plan_store_no_changes", L))
     for line in lines:
         print("  " + line)

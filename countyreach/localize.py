@@ -36,20 +36,32 @@ _PIECES = ((re.compile(r"(\d+) \(as row (\d+)\)"), "piece_as_row"),
            (re.compile(r" \(rows ([\d, ]+)\)"), "piece_rows_in_brackets"),
            (re.compile(r" \((\d+) villages?\)"), "piece_villages"),
            (re.compile(r" \(assumed branch\)$"), "piece_assumed_branch"),
+           # a time or a duration the checker compared, with its exact seconds
+           (re.compile(r" \((\d+) s\)"), "piece_seconds"),
+           (re.compile(r"\b(\d+) min\b"), "piece_minutes"),
            (re.compile(r"; and (\d+) more$"), "piece_semicolon_and_more"),
            (re.compile(r" and (\d+) more$"), "piece_and_more"))
 
 
+#: A template's pieces: its literal words and the names of the values between them.
+_Parts = tuple[tuple[str, str | None], ...]
+#: Readings of one message by one template weighed at most (a message is a sentence or
+#: two: a template with a few values has a handful).
+_MAX_READINGS = 64
+
+
 @cache
-def _templates() -> tuple[tuple[re.Pattern[str], str, int], ...]:
-    """Each ``message`` entry's English template as a pattern, with its key and how many
-    characters of it are its own words (not values), fewest first."""
+def _templates() -> tuple[tuple[re.Pattern[str], str, int, _Parts], ...]:
+    """Each ``message`` entry's English template as a pattern, with its key, how many
+    characters of it are its own words (not values), fewest first, and its pieces."""
     out = []
     for (ctx, key), text in catalogue("en").items():
         if ctx != Vocabulary.MESSAGE.value or key.startswith("word_"):
             continue  # a word is translated only where a template says one stands
         parts, seen, literal_chars = [], set(), 0
-        for literal, name, _, _ in string.Formatter().parse(text):
+        pieces = tuple((literal, name or None)
+                       for literal, name, _, _ in string.Formatter().parse(text))
+        for literal, name in pieces:
             parts.append(re.escape(literal))
             literal_chars += len(literal)
             if name:
@@ -57,11 +69,47 @@ def _templates() -> tuple[tuple[re.Pattern[str], str, int], ...]:
                 # its coordinates are X") is the same text both times
                 parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
                 seen.add(name)
-        out.append((literal_chars, re.compile("".join(parts) + "$", re.S), key))
+        out.append((literal_chars, re.compile("".join(parts) + "$", re.S), key, pieces))
     # fewest words of its own first: of two readings that explain as much (:func:`_best`),
     # the one met first wins
     out.sort(key=lambda entry: entry[0])
-    return tuple((pattern, key, chars) for chars, pattern, key in out)
+    return tuple((pattern, key, chars, pieces) for chars, pattern, key, pieces in out)
+
+
+def _readings(pieces: _Parts, text: str) -> list[dict[str, str]]:
+    """Every way ``text`` reads as the template of ``pieces`` (each value not empty, a value
+    named twice the same text), in the order the template's pattern tries them: its own
+    match first."""
+    found: list[dict[str, str]] = []
+
+    def walk(i: int, pos: int, values: dict[str, str]) -> None:
+        if len(found) >= _MAX_READINGS:
+            return
+        literal, name = pieces[i]
+        if not text.startswith(literal, pos):
+            return
+        pos += len(literal)
+        if name is None:  # the template's last words: the message ends with them
+            if pos == len(text):
+                found.append(dict(values))
+            return
+        if name in values:
+            if text.startswith(values[name], pos):
+                walk(i + 1, pos + len(values[name]), values)
+            return
+        after = pieces[i + 1][0] if i + 1 < len(pieces) else ""
+        if i + 1 >= len(pieces):  # the last value: the rest of the message
+            if pos < len(text):
+                found.append({**values, name: text[pos:]})
+            return
+        ends = range(pos + 1, len(text) + 1) if not after else (
+            m.start() for m in re.finditer(f"(?={re.escape(after)})", text[pos + 1:]))
+        for end in ends:
+            end = end if not after else end + pos + 1
+            walk(i + 1, end, {**values, name: text[pos:end]})
+
+    walk(0, 0, {})
+    return found
 
 
 def _value(name: str, value: str, lang: str) -> str:
@@ -87,18 +135,22 @@ def _best(text: str) -> tuple[int, str, tuple[tuple[str, str], ...]] | None:
     untranslated: the reading that explains more wins.
     """
     found: tuple[int, str, tuple[tuple[str, str], ...]] | None = None
-    for pattern, key, chars in _templates():
-        hit = pattern.match(text)
-        if not hit:
+    for pattern, key, chars, pieces in _templates():
+        if not pattern.match(text):
             continue
-        values = tuple(hit.groupdict().items())
-        score = chars + sum(inner[0] for name, v in values if not name.endswith("_word")
-                            and v != text and (inner := _best(v)) is not None)
-        # a tie is the same words read two ways: one template around the other, or the
-        # other's last value swallowing the first's end; the one around (fewer words of its
-        # own, met first) is how the message was built
-        if found is None or score > found[0]:
-            found = (score, key, values)
+        # a value's end is where the template's next words are met: not always first
+        # ("{done} ({split}); {why}: {note}" where the reason holds ": "), so every reading
+        # is weighed and the one whose values explain most wins; of equals, the pattern's
+        for reading in _readings(pieces, text):
+            values = tuple(reading.items())
+            score = chars + sum(
+                inner[0] for name, v in values if not name.endswith("_word")
+                and v != text and (inner := _best(v)) is not None)
+            # a tie is the same words read two ways: one template around the other, or the
+            # other's last value swallowing the first's end; the one around (fewer words of
+            # its own, met first) is how the message was built
+            if found is None or score > found[0]:
+                found = (score, key, values)
     return found
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from countyreach.i18n import drop_reason_label, status_label, t
-from routing.plan import Plan
+from routing.plan import DropReason, Plan, Violation
 from routing.problem import RoutingProblem, hhmm
 
-__all__ = ["summary_text", "checked_text", "took", "cell", "clip"]
+__all__ = ["summary_text", "checked_text", "violation_text", "took", "cell", "clip"]
 
 
 def _width(text: str) -> int:
@@ -44,7 +44,28 @@ def _reason(reason: str, lang: str) -> str:
     return reason if lang == "en" else drop_reason_label(reason, lang)
 
 
-def summary_text(problem: RoutingProblem, plan: Plan, lang: str = "en") -> str:
+def violation_text(v: Violation, lang: str = "en") -> str:
+    """``[time_window] ...``: a violation the checker found, its message in ``lang``.
+
+    The checker (in :mod:`routing`, which knows no language) writes English; the rule's code
+    stays as written (a support ticket quotes it), the message is read back through the
+    catalogue's templates (:func:`countyreach.localize.localize`).
+    """
+    from countyreach.localize import localize
+
+    return f"[{v.code}] {localize(v.message, lang)}"
+
+
+def _note(message: str, lang: str) -> str:
+    """A plan's message (the solver's, the checker's verdict) in ``lang``; the plan file
+    keeps it in English."""
+    from countyreach.localize import localize
+
+    return localize(message, lang)
+
+
+def summary_text(problem: RoutingProblem, plan: Plan, lang: str = "en",
+                 scores: Any = None) -> str:
     """The plan as a table a manager reads in a terminal.
 
     Parameters
@@ -52,6 +73,10 @@ def summary_text(problem: RoutingProblem, plan: Plan, lang: str = "en") -> str:
     problem, plan
         What was solved and the answer.
     lang : {"en", "zh"}
+    scores : pandas.DataFrame, optional
+        ``lead_id`` and ``name`` of leads the problem does not hold (the day's
+        :attr:`~countyreach.pipeline.DayPlan.left_out_facts`: a lead skipped off the roads),
+        so the leads left out are named as ``dropped.csv`` names them.
 
     Returns
     -------
@@ -63,7 +88,7 @@ def summary_text(problem: RoutingProblem, plan: Plan, lang: str = "en") -> str:
     lines = [
         t("summary_head", L, date=plan.plan_date, status=status, solver=plan.solver,
           seconds=f"{plan.solve_time_s:.1f}"),
-        *([t("summary_note", L, note=plan.message)] if plan.message else []),
+        *([t("summary_note", L, note=_note(plan.message, L))] if plan.message else []),
         "",
         cell(t("summary_col_officer", L), 14) + cell(t("summary_col_visits", L), 7, right=True)
         + cell(t("summary_col_start", L), 7, right=True)
@@ -95,15 +120,30 @@ def summary_text(problem: RoutingProblem, plan: Plan, lang: str = "en") -> str:
                    of=total_visits + len(plan.dropped))
                  + (t("summary_left_out_why", L, why=why) if counts else ""))
     leads = problem.lead_by_id
-    top = sorted(plan.dropped, key=lambda d: -leads[d.lead_id].value_yuan
-                 if d.lead_id in leads else 0)[:5]
+    others: dict[str, str] = {}
+    if scores is not None and len(scores) and "name" in scores:
+        others = {str(k): str(v) for k, v in zip(scores["lead_id"], scores["name"].fillna(""),
+                                                 strict=True)}
+    # a lead skipped off the roads has no value (it is in no problem): named after the most
+    # valuable, each with its name, for the lender to fix its coordinates
+    off = [d for d in plan.dropped if d.reason is DropReason.OFF_ROADS]
+    top = sorted((d for d in plan.dropped if d.reason is not DropReason.OFF_ROADS),
+                 key=lambda d: -leads[d.lead_id].value_yuan if d.lead_id in leads else 0)[:5]
     for d in top:
         ld = leads.get(d.lead_id)
         need = "" if d.needed_value_yuan is None else t(
             "summary_would_need", L, value=f"{d.needed_value_yuan:,.0f}")
-        lines.append(t("summary_left_out_lead", L, lead=d.lead_id, name=ld.name if ld else "",
+        lines.append(t("summary_left_out_lead", L, lead=d.lead_id,
+                       name=ld.name if ld else others.get(d.lead_id, ""),
                        value=f"{ld.value_yuan if ld else 0:,.0f}",
                        reason=_reason(d.reason.value, L), need=need))
+    for d in off[:5]:
+        ld = leads.get(d.lead_id)
+        lines.append(t("summary_left_out_off_roads", L, lead=d.lead_id,
+                       name=ld.name if ld else others.get(d.lead_id, ""),
+                       reason=_reason(d.reason.value, L)))
+    if len(off) > 5:
+        lines.append(t("summary_left_out_more_off_roads", L, n=len(off) - 5))
     return "\n".join(lines)
 
 
@@ -129,9 +169,7 @@ def checked_text(day: Any, files: Sequence[Path], out: Path, tail: str = "",
     verdict = t("summary_checker_ok", L) if day.ok else t("summary_checker_violations", L,
                                                   n=len(day.violations))
     lines = [t("summary_checker_wrote", L, verdict=verdict, n=len(files), out=out) + tail]
-    # a violation's message is the checker's own English (the manager page shows it so too):
-    # its code names the rule broken; a violation is the solver's fault, not the user's input
-    lines += [f"  [{v.code}] {v.message}" for v in day.violations[:20]]
+    lines += ["  " + violation_text(v, L) for v in day.violations[:20]]
     return "\n".join(lines)
 
 

@@ -5,6 +5,7 @@ called a promotion."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from countyreach.cli import main
+from countyreach.i18n import has_cjk
+from countyreach.localize import localize
 from countyreach.services.promotion import MIN_HELDOUT_LOANS, judge_promotion
 from propensity.auc_compare import compare_aucs
 
@@ -169,3 +172,61 @@ def test_a_retrain_that_lost_is_not_repeated_by_every_plan(
     assert versions() == [1, 2, 3]
     plan()
     assert versions() == [1, 2, 3]
+    # the model's note in Chinese: which model plans, and why the newer one does not
+    assert main(["-q", "plan", "noisy", "--date", "2026-11-24", "--time-limit", "1",
+                 "--out", str(tmp_path / "out"), "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    note = next(ln for ln in out.splitlines() if "继续用模型 v1" in ln)
+    assert "用最新数据训练的 v3 未启用（留出检验 AUC " in note and not _english(note), note
+
+
+#: Two English words in a row: prose a Chinese user would read in English (a command to
+#: run, in backquotes, is typed as written in any language).
+_ENGLISH = re.compile(r"[a-z]{2,}[ ,;:']+[a-z]{2,}")
+
+
+def _english(text: str) -> list[str]:
+    return [ln for ln in text.splitlines() if _ENGLISH.search(re.sub(r"`[^`]*`", "", ln))]
+
+
+def test_every_verdict_reads_in_chinese() -> None:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    p = y + rng.normal(0, 1.0, 400)
+    verdicts = [judge_promotion(y[:15], rng.random(15), rng.random(15)),
+                judge_promotion(y, rng.random(400)),
+                judge_promotion(y, p, p + rng.normal(0, 0.05, 400), old_name="v2",
+                                basis_lost=True),
+                judge_promotion(y, p, p + rng.normal(0, 0.3, 400), old_name="v1 (the starter)",
+                                old_is_starter=True, tolerance=-1.0),
+                judge_promotion(y, rng.random(400) + y * 0.3, p, old_name="v3")]
+    assert not any(v.promote for v in verdicts)
+    for v in verdicts:
+        shown = localize(v.reason, "zh")
+        assert has_cjk(shown) and not _english(shown), (v.reason, shown)
+    assert localize(verdicts[3].reason, "zh").count("v1（起步模型）") == 1
+
+
+def test_retrain_says_its_verdict_in_chinese(
+        noisy_county: Path, cli_store: str, capsys: pytest.CaptureFixture[str]) -> None:
+    shuffled = noisy_county / "history.shuffled.csv"
+    (noisy_county / "history.csv").rename(shuffled)
+    assert main(["-q", "county", "import", str(noisy_county)]) == 0
+    capsys.readouterr()
+    assert main(["-q", "retrain", "noisy", "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("模型 noisy v1：使用起步模型（0 次可用拜访：") and "起步模型" in out
+    assert not _english(out), out
+    shuffled.rename(noisy_county / "history.csv")
+    assert main(["-q", "county", "import", str(noisy_county)]) == 0
+    capsys.readouterr()
+    assert main(["-q", "retrain", "noisy", "--lang", "zh"]) == 1
+    out = capsys.readouterr().out
+    assert "模型 noisy v2：v2 未启用：留出检验 AUC " in out
+    assert "扣除随机波动后不高于随机水平（0.5）" in out and "960 次可用拜访：" in out
+    assert "价值依据将由拜访带来的价值改为拜访后的贷款价值" in out
+    assert "继续用起步模型，已按这些数据另存为 v3" in out
+    assert not _english(out), out
+    assert main(["-q", "retrain", "noisy", "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert "v3 已是最新" in out and not _english(out), out

@@ -504,3 +504,25 @@ def test_a_lead_skipped_off_the_roads_is_named_in_dropped_csv(
     lead = df.loc[6]
     assert dropped.loc[lead["lead_id"], "reason"] == "off_the_road_network"
     assert dropped.loc[lead["lead_id"], "name"] == lead["name"] != ""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_summary_names_a_lead_skipped_off_the_roads(
+        county_copy: Path, cache_dir: Path, tmp_path: Path, lang: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from countyreach.i18n import drop_reason_label
+
+    df = pd.read_csv(county_copy / "leads.csv", dtype=str, keep_default_na=False)
+    df.loc[6, ["lat", "lon"]] = ["36.4", "116.2"]  # ~120 km away
+    df.to_csv(county_copy / "leads.csv", index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DroppedRowWarning)
+        assert main(["-q", "--cache-dir", str(cache_dir), "plan", str(county_copy), "--date",
+                     DATE, "--time-limit", "1", "--out", str(tmp_path / "out"),
+                     "--lang", lang]) == 0
+    out = capsys.readouterr().out
+    lead = df.loc[6]
+    reason = "off_the_road_network" if lang == "en" else drop_reason_label(
+        "off_the_road_network", "zh")
+    sep = ": " if lang == "en" else "："
+    assert f"  {lead['lead_id']} {lead['name']}{sep}{reason}" in out, out

@@ -5,6 +5,7 @@ visit that morning."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -91,6 +92,9 @@ def test_a_noon_re_plan_keeps_each_officers_unrecorded_morning(
         n = len(stops)
         assert f"{n} stop{'s' if n != 1 else ''} before 12:00 presumed made, not yet " \
                "recorded" in line and "visited stop" not in line and "passed over" not in line
+        zh = next(x for x in again.changes.lines("zh") if x.startswith(f"{oid}："))
+        assert f"{n} 个站点（计划在 12:00 前）按已拜访处理，尚未登记（" in zh
+        assert not re.search(r"[a-z]{2,}[ ,;:']+[a-z]{2,}", zh), zh
 
     # the outcomes written up in the evening are still accepted, and stay put in a re-plan
     oid, stops = next(iter(silent.items()))
@@ -221,3 +225,18 @@ def test_an_appointment_whose_hours_closed_before_now_is_offered_to_everyone(
     broken = {v.lead_id for v in late.day.violations if v.code == "pinned_missing"}
     assert "B0035" not in broken
     assert "B0035" not in late.day.plan.visited_lead_ids
+
+
+def test_every_part_of_a_change_line_reads_in_chinese() -> None:
+    from countyreach.services.republish import PlanChanges
+
+    changes = PlanChanges(added={"O1": ("B7", "B8")}, removed={"O1": ("B9",)},
+                          moved={"O1": ("B3", "B2")}, kept_fixed={"O1": ("B1", "B4", "B5")},
+                          passed_over={"O1": ("B4",)}, presumed={"O1": ("B5",)},
+                          now_s=12 * 3600)
+    assert changes.lines() == ["O1: 1 visited stop(s) kept in place with 1 passed over before "
+                               "them, without an outcome (B4); 1 stop before 12:00 presumed "
+                               "made, not yet recorded (B5); +B7 +B8; -B9; reordered B3 B2"]
+    assert changes.lines("zh") == ["O1：1 个已拜访的站点保持原位，其间有 1 个站点被跳过、没有拜访"
+                                   "结果（B4）；1 个站点（计划在 12:00 前）按已拜访处理，尚未登记"
+                                   "（B5）；+B7 +B8；-B9；调整了顺序：B3 B2"]

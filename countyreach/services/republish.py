@@ -58,8 +58,13 @@ class PlanChanges:
         return not (any(self.added.values()) or any(self.removed.values())
                     or any(self.moved.values()))
 
-    def lines(self) -> list[str]:
-        """One line per officer whose list changed (``O01: +B0001 B0002 -B0100``)."""
+    def lines(self, lang: str = "en") -> list[str]:
+        """One line per officer whose list changed (``O01: +B0001 B0002 -B0100``), in
+        ``lang``."""
+        from countyreach.i18n import t
+
+        # English parts are joined as they always were; Chinese ones by the catalogue's
+        sep = "; " if lang == "en" else t("summary_list_sep", lang)
         out = []
         for oid in sorted(set(self.added) | set(self.removed) | set(self.moved)
                           | set(self.kept_fixed)):
@@ -68,22 +73,23 @@ class PlanChanges:
             if len(self.kept_fixed.get(oid, ())) > len(presumed):
                 skipped = self.passed_over.get(oid, ())
                 made = len(self.kept_fixed[oid]) - len(skipped) - len(presumed)
-                parts.append(f"{made} visited stop(s) kept "
-                             "in place" + (f" with {len(skipped)} passed over before them, "
-                                           "without an outcome (" + " ".join(skipped) + ")"
-                                           if skipped else ""))
+                parts.append(t("changes_kept", lang, n=made) + (
+                    t("changes_passed_over", lang, n=len(skipped), leads=" ".join(skipped))
+                    if skipped else ""))
             if presumed:
-                at = "" if self.now_s is None else f" before {hhmm(self.now_s)}"
-                parts.append(f"{len(presumed)} stop{'s' if len(presumed) != 1 else ''}{at} "
-                             "presumed made, not yet recorded (" + " ".join(presumed) + ")")
+                at = "" if self.now_s is None else t("changes_before", lang,
+                                                     time=hhmm(self.now_s))
+                parts.append(t("changes_presumed_one" if len(presumed) == 1
+                               else "changes_presumed", lang, n=len(presumed), at=at,
+                               leads=" ".join(presumed)))
             if self.added.get(oid):
                 parts.append("+" + " +".join(self.added[oid]))
             if self.removed.get(oid):
                 parts.append("-" + " -".join(self.removed[oid]))
             if self.moved.get(oid):
-                parts.append("reordered " + " ".join(self.moved[oid]))
+                parts.append(t("changes_reordered", lang, leads=" ".join(self.moved[oid])))
             if parts:
-                out.append(f"{oid}: " + "; ".join(parts))
+                out.append(f"{oid}{t('note_sep', lang)}" + sep.join(parts))
         return out
 
 

@@ -126,10 +126,35 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def _lang(args: argparse.Namespace) -> str:
+    return str(getattr(args, "lang", None) or "en")
+
+
+def _table(df: Any, cols: list[str], first: int, lang: str) -> str:
+    """``df[cols]`` as the terminal prints it, its headers in ``lang`` (English: the column
+    names, as the saved files have them) and a strategy's name in words."""
+    from countyreach.i18n import t
+
+    view = df[cols]
+    if lang != "en":
+        if "base_strategy" in cols:
+            view = view.assign(base_strategy=[t(f"strategy_{b}", lang)
+                                              for b in view["base_strategy"]])
+        view = view.rename(columns={c: t(f"sim_col_{c}", lang) for c in cols})
+    import pandas as pd
+
+    names = list(view.columns)
+    # a Chinese header takes two terminal columns a character: pandas pads by that too
+    with pd.option_context("display.unicode.east_asian_width", lang != "en"):
+        return str(view.to_string(index=False, formatters={c: _fmt for c in names[first:]}))
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     """Simulate one team on a county; with ``--policy all`` compare the three policies."""
     from countyreach.i18n import format_number, t
+    from countyreach.localize import localize
     from countyreach.simulation.county_team import (
+        bases_text,
         default_team,
         describe_population,
         describe_team,
@@ -144,57 +169,55 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     check_run_args(args)
     seeds = parse_seeds(args.seeds)
+    L = _lang(args)
     world = load_world(args)
     if world.approximate:
-        print(f"NOTE: {world.travel}")
+        print(t("sim_note", L, text=localize(world.travel, L)))
     team, n_officers = default_team(world, args.officers, fallback=DEFAULT_OFFICERS)
     bases = BaseStrategy(args.bases)
-    print(describe_population(world))
-    print(describe_team(world, team, n_officers, bases))
-    print(describe_travel(world))
+    print(describe_population(world, L))
+    print(describe_team(world, team, n_officers, bases, L))
+    print(describe_travel(world, L))
     common = {"n_weeks": args.weeks, "days_per_week": args.days_per_week,
               "day_time_limit_s": args.time_limit, "team": team}
     if args.policy == "all":
         table = compare_policies(world, n_officers, base_strategy=bases, seeds=seeds,
                                  dask=_dask_arg(args), progress=not args.quiet, **common)
-        print(t("sim_travel_largest", "en",
+        print(t("sim_travel_largest", L,
                 n=format_number(table["travel_matrix_nodes_max"].max())))
         cols = ["policy", "loans_per_officer_day", "visits_per_officer_day",
                 "drive_h_per_officer_day", "coverage", "cost_per_loan_yuan", "vs_nearest",
                 "vs_score_order"]
-        where = "their own starts" if team is Team.ROSTER else f"{args.bases} bases"
-        print(f"{world.name}: {n_officers} officers ({where}), "
-              f"{args.weeks} weeks × {args.days_per_week} days, seeds {seeds}")
-        print(table[cols].to_string(index=False, formatters={c: _fmt for c in cols[1:]}))
+        where = t("sim_where_own", L) if team is Team.ROSTER else bases_text(args.bases, L)
+        print(t("sim_policies_head", L, world=world.name, n=n_officers, where=where,
+                weeks=args.weeks, days=args.days_per_week, seeds=seeds))
+        print(_table(table, cols, 1, L))
         ours = table.loc[table["policy"] == Policy.COUNTYREACH.value]
         ratio = float(ours["vs_nearest"].iloc[0])
         ratio2 = float(ours["vs_score_order"].iloc[0])
-        print(f"countyreach loans per officer-day: {ratio:.2f}× nearest-leads, "
-              f"{ratio2:.2f}× score-order")
+        print(t("sim_ratio", L, nearest=f"{ratio:.2f}", score=f"{ratio2:.2f}"))
         # A small population is visited over and over whatever the policy; say so, with
         # what a lender knowing the hidden truth would reach, so no one over-reads the ratio.
         from countyreach.simulation.engine import Scenario, truth_reference
 
         ref = truth_reference(world, Scenario("truth", n_officers, seed=seeds[0], **common))
-        print(f"saturation: {ref['visits_per_business']:.2f} visits per business over the run; "
-              f"yardstick, not a ceiling: a lender ranking by the hidden truth, travel ignored, "
-              f"{ref['loans_per_officer_day']:.2f} loans per officer-day (its greedy daily pick "
-              "can fall below a routed plan's)")
+        print(t("sim_saturation", L, visits=f"{ref['visits_per_business']:.2f}",
+                loans=f"{ref['loans_per_officer_day']:.2f}"))
         if args.out:
             Path(args.out).mkdir(parents=True, exist_ok=True)
             table.to_csv(Path(args.out) / "policies.csv", index=False)
         return 0
     grid = scenario_grid([n_officers], [bases], seeds, policy=Policy(args.policy), **common)
     res = run_scenarios(world, grid, dask=_dask_arg(args), progress=not args.quiet)
-    print(t("sim_travel_largest", "en",
+    print(t("sim_travel_largest", L,
             n=format_number(res.summary["travel_matrix_nodes_max"].max())))
     w = res.weekly.groupby("week").mean(numeric_only=True).reset_index()
     cols = ["week", "hv_coverage_30d", "visits_per_officer_day", "loans_per_officer_day",
             "drive_h", "expected_loan_yuan", "simulated_loan_yuan", "cost_per_loan_yuan"]
-    print(w[cols].to_string(index=False, formatters={c: _fmt for c in cols[1:]}))
+    print(_table(w, cols, 1, L))
     if args.out:
         files = save_sweep(res, args.out)
-        print(f"wrote {len(files)} files to {args.out}/")
+        print(t("sim_wrote", L, n=len(files), out=args.out))
     return 0
 
 
@@ -207,6 +230,8 @@ def _dask_arg(args: argparse.Namespace) -> bool | str:
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Officers × base strategies × seeds; coverage curve, recommendation, saved results."""
     from countyreach.errors import InputError
+    from countyreach.i18n import t
+    from countyreach.localize import localize
     from countyreach.simulation.county_team import describe_population
     from countyreach.simulation.sweep import coverage_curve, recommend, save_sweep, sweep
 
@@ -224,11 +249,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                          field="--strategies")
     # A sweep varies the team size, so officers are always placed at chosen bases; the
     # county's own leads are still the population.
+    L = _lang(args)
     world = load_world(args, roster=False)
     if world.approximate:
-        print(f"NOTE: {world.travel}")
-    print(describe_population(world))
-    print("team: synthetic officers at chosen bases (the sweep varies the team size)")
+        print(t("sim_note", L, text=localize(world.travel, L)))
+    print(describe_population(world, L))
+    print(t("sim_sweep_team", L))
     res = sweep(world, officers, strategies, seeds, policy=Policy(args.policy),
                 dask=_dask_arg(args), n_workers=args.workers, progress=not args.quiet,
                 n_weeks=args.weeks, days_per_week=args.days_per_week,
@@ -236,10 +262,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     curve = coverage_curve(res)
     cols = ["base_strategy", "n_officers", "coverage", "coverage_sd", "loans_per_officer_day",
             "cost_per_loan_yuan", "drive_h_per_officer_day"]
-    print(curve[cols].to_string(index=False, formatters={c: _fmt for c in cols[2:]}))
+    print(_table(curve, cols, 2, L))
     rec = recommend(res, target_share=args.target)
     print()
-    print(f"Recommendation: {rec.reason}")
+    print(t("sim_recommendation", L, reason=localize(rec.reason, L)))
     if args.out:
         out = Path(args.out)
         files = save_sweep(res, out)
@@ -251,8 +277,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             files.append(out / "coverage.html")
         except Exception as exc:  # a chart must never lose the numbers already saved
             warnings.warn(f"could not draw the charts: {exc}", stacklevel=1)
-        print(f"wrote {len(files) + 1} files to {out}/ (summary, weekly, meta.json, "
-              "coverage_curve.csv, coverage.html)")
+        print(t("sim_wrote_sweep", L, n=len(files) + 1, out=out))
     return 0
 
 
@@ -265,6 +290,7 @@ def cmd_simulate_loop(args: argparse.Namespace) -> int:
     import tempfile
 
     from countyreach.cli import _demo_county
+    from countyreach.i18n import t
     from countyreach.settings import get_settings
     from countyreach.simulation.through_store import LoopDay, format_store_loop, run_store_loop
     from routing.params import SolveParams
@@ -279,8 +305,9 @@ def cmd_simulate_loop(args: argparse.Namespace) -> int:
 
         def show(day: LoopDay) -> None:
             if not args.quiet:
-                print(f"  {day.plan_date}: {day.visits} visits, {day.loans} loans "
-                      f"(plan {day.plan_s:.1f} s)", file=sys.stderr, flush=True)
+                print(t("loop_progress", _lang(args), day=day.plan_date, visits=day.visits,
+                        loans=day.loans, seconds=f"{day.plan_s:.1f}"), file=sys.stderr,
+                      flush=True)
 
         res = run_store_loop(
             url, county, args.days, args.start, home=home,
@@ -289,7 +316,7 @@ def cmd_simulate_loop(args: argparse.Namespace) -> int:
             params=SolveParams(time_limit_s=args.time_limit, seed=args.seed, workers=1),
             rules=RoutingRules(balance=0.0), n_officers=args.officers,
             n_businesses=args.businesses, seed=args.population_seed, progress=show)
-    print(format_store_loop(res))
+    print(format_store_loop(res, _lang(args)))
     return 0
 
 

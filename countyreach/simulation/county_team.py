@@ -254,29 +254,41 @@ def default_team(world: SimWorld, n_officers: int | None, *,
     return Team.BASES, int(fallback if n_officers is None else n_officers)
 
 
-def describe_population(world: SimWorld) -> str:
+def describe_population(world: SimWorld, lang: str = "en") -> str:
     """``population: the county's 400 leads (leads.csv)`` or ``population: synthetic, …``."""
-    n = len(world.businesses)
+    from countyreach.i18n import t
+
+    n = f"{len(world.businesses):,}"
     if world.meta.get("population") == POPULATION_LEADS:
         src = Path(str(world.meta.get("population_file", "leads.csv"))).name
-        return f"population: the county's {n:,} leads ({src}), hidden truth from the economy"
+        return t("sim_population_leads", lang, n=n, file=src)
     unused = world.meta.get("unused_leads_file")
-    note = f" (a population size was asked for; {Path(str(unused)).name} is not used)" \
-        if unused else ""
-    return f"population: synthetic, {n:,} businesses{note}"
+    note = t("sim_population_unused", lang, file=Path(str(unused)).name) if unused else ""
+    return t("sim_population_synthetic", lang, n=n, note=note)
 
 
 def describe_team(world: SimWorld, team: Team, n_officers: int,
-                  base_strategy: BaseStrategy | str | None = None) -> str:
+                  base_strategy: BaseStrategy | str | None = None, lang: str = "en") -> str:
     """One line on who works: the roster, or synthetic officers at chosen bases."""
+    from countyreach.i18n import t
+
     if team is Team.ROSTER:
-        return (f"team: the county's {len(world.roster)} officers "
-                f"({Path(str(world.meta.get('roster_file', 'officers.csv'))).name}: their "
-                "starts, ends, shifts, lunch and caps)")
-    how = f"{BaseStrategy(base_strategy).value} bases" if base_strategy else "chosen bases"
-    note = " (a team size was asked for; the county's roster is not used)" \
-        if world.roster else ""
-    return f"team: {n_officers} synthetic officers at {how}{note}"
+        return t("sim_team_roster", lang, n=len(world.roster),
+                 file=Path(str(world.meta.get("roster_file", "officers.csv"))).name)
+    how = bases_text(base_strategy, lang)
+    note = t("sim_team_unused", lang) if world.roster else ""
+    return t("sim_team_bases", lang, n=n_officers, how=how, note=note)
+
+
+def bases_text(base_strategy: BaseStrategy | str | None, lang: str = "en") -> str:
+    """``p_median bases`` (``chosen bases`` without one), in ``lang``."""
+    from countyreach.i18n import t
+
+    if not base_strategy:
+        return t("sim_bases_chosen", lang)
+    value = BaseStrategy(base_strategy).value
+    return t("sim_bases_of", lang, strategy=value if lang == "en" else t(f"strategy_{value}",
+                                                                         lang))
 
 
 def describe_travel(world: SimWorld, lang: str = "en") -> str:

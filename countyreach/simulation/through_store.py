@@ -46,6 +46,7 @@ from countyreach.errors import InputError
 from countyreach.io import load_county, read_branches, read_villages
 from countyreach.services.loop import DailyLoop, StorePlan
 from countyreach.services.models import holdout_mask
+from countyreach.simulation.loop_report import format_store_loop
 from countyreach.store import ModelRecord, Session, Store
 from countyreach.store.checks import check_date
 from countyreach.store.engine import now_utc
@@ -560,40 +561,3 @@ def _day_row(econ: propensity.Economy, day: str, res: StorePlan, models: dict[in
         follow_ups_due=len(due), follow_ups_on_route=on_route, follow_ups_booked=booked,
         retrained_version=new_version, restarted=restarted, plan_s=timings_s[0],
         publish_s=timings_s[1], outcomes_s=timings_s[2], retrain_s=timings_s[3])
-
-
-def format_store_loop(result: StoreLoopResult) -> str:
-    """The per-day table and the hidden-truth AUC of every model version, as text."""
-    head = (f"{'day':<11}{'model':>6}{'AUC*':>7}{'visits':>7}{'met':>5}{'loans':>6}"
-            f"{'loan ¥':>11}{'caused loans':>13}{'caused ¥':>10}{'f-ups':>7}"
-            f"{'plan s':>8}{'pub s':>7}{'rec s':>7}{'train s':>8}")
-    lines = [f"county {result.county_id}: {result.n_officers} officers, {result.n_leads} leads, "
-             f"{len(result.days)} working days (set-up {result.setup_s:.1f} s)", head]
-    for d in result.days:
-        note = (f"  retrained -> v{d.retrained_version}" if d.retrained_version else "") + (
-            "  store reopened" if d.restarted else "")
-        lines.append(f"{d.plan_date:<11}{'v' + str(d.model_version):>6}{d.model_auc_truth:>7.3f}"
-                     f"{d.visits:>7}{d.met:>5}{d.loans:>6}{d.loan_yuan:>11,.0f}"
-                     f"{d.caused_loans:>13.1f}{d.caused_value_yuan:>10,.0f}"
-                     f"{f'{d.follow_ups_on_route}/{d.follow_ups_due}':>7}"
-                     f"{d.plan_s:>8.2f}{d.publish_s:>7.2f}{d.outcomes_s:>7.2f}"
-                     f"{d.retrain_s:>8.2f}{note}")
-    tot = result.frame()
-    lines.append(f"{'total':<11}{'':>13}{tot['visits'].sum():>7}{tot['met'].sum():>5}"
-                 f"{tot['loans'].sum():>6}{tot['loan_yuan'].sum():>11,.0f}"
-                 f"{tot['caused_loans'].sum():>13.1f}{tot['caused_value_yuan'].sum():>10,.0f}")
-    lines += ["", "AUC* = the planning model's AUC on the hidden truth (all leads, "
-              f"{result.eval_month}; a model knowing the hidden probabilities: "
-              f"{result.truth_ceiling_auc:.3f}); f-ups = follow-ups on the booking officer's "
-              "route / due",
-              "", f"{'model':>6}{'promoted':>10}{'held-out AUC':>14}{'truth AUC':>11}"
-              f"{'truth AUC (held-out leads)':>28}{'training visits':>17}"]
-    for m in result.models:
-        reg = "n/a" if m.registry_auc is None else f"{m.registry_auc:.3f}"
-        lines.append(f"{'v' + str(m.version):>6}{'yes' if m.promoted else 'no':>10}{reg:>14}"
-                     f"{m.auc_truth:>11.3f}{m.auc_truth_holdout:>28.3f}{m.n_train_visits:>17}")
-    if result.restart is not None:
-        r = result.restart
-        lines.append(f"\nstore closed and reopened after {r.after_day}: {r.outcomes_before} "
-                     f"outcomes before, {r.outcomes_after} after")
-    return "\n".join(lines)
