@@ -465,6 +465,17 @@ def test_migration_0010_moves_stored_matrices_out_and_back(store: Store,
                                                           people: dict[str, Session],
                                                           published: int) -> None:
     """A store of plans saved with the matrix inline (0009) upgrades without losing one."""
+    now, inline, after = _down_and_up(store, "0009", "problem_json")
+    assert '"matrix":{' in inline[0] and inline[1] != now[0][1]  # as 0009 kept them
+    assert after == now and _matrix_rows(store) == 1  # the same texts, hash and matrix
+    back, _, _ = store.plan(people["manager"], "qingzu", DAY, published)
+    assert back.matrix.node_ids == synthetic_day()[0].matrix.node_ids
+
+
+def _down_and_up(store: Store, revision: str, column: str
+                 ) -> tuple[list[tuple[str, str]], tuple[str, str], list[tuple[str, str]]]:
+    """The plans' ``column`` and content hash, by version: as stored now, the one version as
+    the store downgraded to ``revision`` keeps it, and after migrating back up."""
     from alembic import command
     from alembic.config import Config
 
@@ -472,8 +483,8 @@ def test_migration_0010_moves_stored_matrices_out_and_back(store: Store,
 
     def texts() -> list[tuple[str, str]]:
         with store.engine.connect() as c:
-            return [tuple(r) for r in c.execute(sa.select(
-                S.plans.c.problem_json, S.plans.c.content_hash).order_by(S.plans.c.version))]
+            return [(str(a), str(b)) for a, b in c.execute(sa.select(
+                S.plans.c[column], S.plans.c.content_hash).order_by(S.plans.c.version))]
 
     now = texts()
     cfg = Config()
@@ -481,14 +492,11 @@ def test_migration_0010_moves_stored_matrices_out_and_back(store: Store,
                                                / "countyreach" / "migrations"))
     with store.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0009")
+        command.downgrade(cfg, revision)
     with store.engine.connect() as c:
-        inline = c.execute(sa.text("SELECT problem_json, content_hash FROM plans")).one()
-    assert '"matrix":{' in inline[0] and inline[1] != now[0][1]  # as 0009 kept them
+        a, b = c.execute(sa.text(f"SELECT {column}, content_hash FROM plans")).one()
     migrate(store.engine)
-    assert texts() == now and _matrix_rows(store) == 1  # the same texts, hash and matrix
-    back, _, _ = store.plan(people["manager"], "qingzu", DAY, published)
-    assert back.matrix.node_ids == synthetic_day()[0].matrix.node_ids
+    return now, (str(a), str(b)), texts()
 
 
 def _left_out_day() -> tuple[RoutingProblem, Plan]:
@@ -530,31 +538,11 @@ def test_a_days_versions_share_one_stored_left_out_list(store: Store,
 def test_migration_0011_moves_stored_left_out_lists_out_and_back(
         store: Store, people: dict[str, Session]) -> None:
     """A store of plans saved with the left-out list inline (0010) upgrades losing none."""
-    from alembic import command
-    from alembic.config import Config
-
-    from countyreach.store import migrate
-
     problem, plan = _left_out_day()
     version = store.save_plan(people["manager"], "qingzu", DAY, problem, plan)
-
-    def texts() -> list[tuple[str, str]]:
-        with store.engine.connect() as c:
-            return [tuple(r) for r in c.execute(sa.select(
-                S.plans.c.plan_json, S.plans.c.content_hash).order_by(S.plans.c.version))]
-
-    now = texts()
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(__file__).resolve().parents[1]
-                                               / "countyreach" / "migrations"))
-    with store.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0010")
-    with store.engine.connect() as c:
-        inline = c.execute(sa.text("SELECT plan_json, content_hash FROM plans")).one()
+    now, inline, after = _down_and_up(store, "0010", "plan_json")
     assert '"dropped":[{' in inline[0] and inline[1] != now[0][1]  # as 0010 kept them
-    migrate(store.engine)
-    assert texts() == now and _dropped_rows(store) == 1  # the same texts, hash and list
+    assert after == now and _dropped_rows(store) == 1  # the same texts, hash and list
     _, back, _ = store.plan(people["manager"], "qingzu", DAY, version)
     assert back.dropped == plan.dropped
 
