@@ -549,9 +549,14 @@ def test_migration_0011_moves_stored_left_out_lists_out_and_back(
 
 def test_erasure_removes_personal_data_everywhere(store: Store, people: dict[str, Session],
                                                   published: int) -> None:
+    from countyreach.store.parsed import PARSED_PLANS
+
     m = people["manager"]
     record(store, people["o1"], "L01-02", "interested", notes="老板姓张，下周再来")
+    store.plan(m, "qingzu", DAY, published)  # the version read, and kept parsed in memory
+    assert any("测试商户1-2" in p.lead_by_id["L01-02"].name for p, _, _ in PARSED_PLANS)
     store.erase_personal_data(m, "qingzu", "L01-02", "客户要求删除")
+    assert not any(p.lead_by_id["L01-02"].name for p, _, _ in PARSED_PLANS)
     with store.engine.connect() as c:
         text = "\n".join(c.execute(sa.select(S.plans.c.problem_json)).scalars())
         notes = c.execute(sa.select(S.outcomes.c.notes)).scalars().all()

@@ -20,6 +20,7 @@ from countyreach.store.access import Principal
 from countyreach.store.checks import REASON_MAX_CHARS, check_id, check_text
 from countyreach.store.counties import ERASED_HASH
 from countyreach.store.engine import insert_ignore
+from countyreach.store.parsed import PARSED_PLANS
 from countyreach.store.records import (
     AuditAction,
     Erasure,
@@ -393,6 +394,10 @@ def _scrub_plans(conn: Connection, county_id: str, lead_id: str) -> int:
             problem_json=problem_json, explanations_json=expl_json,
             # the texts changed: a page that kept the plan under its hash reads it again
             content_hash=plan_hash(problem_json, r.plan_json, expl_json)))
+    if rows:
+        # the versions as they were stay unreachable under their old hashes, but would stay
+        # in memory until pushed out: gone now
+        PARSED_PLANS.clear()
     return len(rows)
 
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import zlib
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -26,6 +24,7 @@ from countyreach.store import schema as S
 from countyreach.store.access import Principal
 from countyreach.store.checks import aware, check_date, check_id, check_text
 from countyreach.store.do_not_visit import withdrawn_stops
+from countyreach.store.parsed import PARSED_PLANS, Parsed
 from countyreach.store.records import AuditAction, PlanState, PlanVersion, Role, Session
 from countyreach.store.repository import Repository
 from countyreach.store.rows import plan_hash
@@ -37,11 +36,6 @@ __all__ = ["PlanRepository", "lock_county", "only_officer", "without_stops", "re
 EXPLANATION_MAX_CHARS = 1000
 # Lead ids named in the error when a plan visits do-not-visit leads.
 _BLOCKED_SHOWN = 10
-# Parsed plans kept in memory, keyed by the version's content hash (see _read_plan).
-_PARSED_KEPT = 4
-Parsed = tuple[RoutingProblem, Plan, Any]
-_parsed_cache: OrderedDict[str, Parsed] = OrderedDict()
-_parsed_lock = threading.Lock()
 
 
 def _read_plan(conn: Connection, county_id: str, plan_date: str,
@@ -67,11 +61,9 @@ def _read_plan(conn: Connection, county_id: str, plan_date: str,
         what = "published plan" if version is None else f"plan version {version}"
         raise InputError(f"no {what} for {county_id} on {plan_date}", field="plan_date")
     key = (int(row.version), str(row.content_hash))
-    with _parsed_lock:
-        hit = _parsed_cache.get(key[1])
-        if hit is not None:
-            _parsed_cache.move_to_end(key[1])
-            return key, hit
+    hit = PARSED_PLANS.get(key[1])
+    if hit is not None:
+        return key, hit
     return key, _plan_texts(conn, county_id, plan_date, key[0])
 
 
@@ -96,10 +88,7 @@ def _parsed(key: tuple[int, str], got: Parsed | sa.RowMapping) -> Parsed:
         del plan["dropped_ref"]
     parsed = (problem_from_dict(problem), plan_from_dict(plan),
               json.loads(row["explanations_json"]))
-    with _parsed_lock:
-        _parsed_cache[key[1]] = parsed
-        while len(_parsed_cache) > _PARSED_KEPT:
-            _parsed_cache.popitem(last=False)
+    PARSED_PLANS.put(key[1], parsed)
     return parsed
 
 
