@@ -89,15 +89,11 @@ def put_back(problem: RoutingProblem, routes: Sequence[Route], left: Sequence[Le
     ordered = sorted(left, key=lambda ld: (ld.pinned_officer_id is None, -ld.value_yuan))
     screen = InsertionScreen(problem, routes, ordered)
     still: list[Lead] = []
-    officers = problem.officer_by_id
 
     def keep_s() -> float:
         if keep_s_per_left is None:
             return 0.0
-        open_routes = sum(1 for r in screen.routes
-                          if (cap := officers[r.officer_id].max_visits) is None
-                          or len(r.stops) < cap)
-        return keep_s_per_left(open_routes)
+        return keep_s_per_left(screen.open_count())
 
     # Kept per lead left out: counted again only when a route changes (a route filling up
     # to its cap makes the explanations after it cheaper).

@@ -314,11 +314,27 @@ class InsertionScreen:
         rows_of_routes = np.array([row[r.officer_id] for r in self.routes], dtype=np.int64)
         self._allowed = rule_matrices(problem).allowed_with_pins(problem, self.leads)[
             rows_of_routes] if self.routes else np.zeros((0, len(self.leads)), dtype=bool)
+        self._shortest_visit_s = float(self.service.min()) if len(self.leads) else 0.0
         self._open = np.array([self._has_room(r) for r in self.routes], dtype=bool)
 
+    def _spare_s(self, route: Route) -> float:
+        """The time the route's day has to spare: its shift less driving, visits and lunch."""
+        officer = self.officers[route.officer_id]
+        busy = (route.drive_s + sum(self.by_id[x].service_s for x in route.lead_ids)
+                + (officer.lunch.duration_s if officer.lunch is not None else 0))
+        return float(officer.shift.end_s - officer.shift.start_s - busy)
+
     def _has_room(self, route: Route) -> bool:
+        # Below its cap, and with time to spare for the shortest visit asked about: the
+        # screen would refuse every position of a fuller day anyway (uncapped days of 45
+        # officers: most routes full by time, each looked at for every lead explained).
         cap = self.officers[route.officer_id].max_visits
-        return cap is None or len(route.stops) < cap
+        return ((cap is None or len(route.stops) < cap)
+                and self._spare_s(route) >= self._shortest_visit_s)
+
+    def open_count(self) -> int:
+        """Routes that may still take a visit: below their cap, with time for one."""
+        return int(self._open.sum())
 
     def replace(self, k: int, route: Route) -> None:
         """Route ``k`` is now ``route``."""
@@ -346,9 +362,7 @@ class InsertionScreen:
         a, b = idx[:-1], idx[1:]
         # An idle officer does not drive at all: the whole round trip is added, not a detour.
         saved = m.duration_s[a, b].astype(float) if route.stops else np.zeros(len(a))
-        busy = (route.drive_s + sum(self.by_id[x].service_s for x in route.lead_ids)
-                + (officer.lunch.duration_s if officer.lunch is not None else 0))
-        spare = float(officer.shift.end_s - officer.shift.start_s - busy)
+        spare = self._spare_s(route)
         drive_left = (None if officer.max_drive_s is None
                       else float(officer.max_drive_s - route.drive_s))
         bounds = time_bounds(officer, [self.by_id[x] for x in route.lead_ids], m)

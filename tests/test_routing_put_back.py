@@ -133,3 +133,27 @@ def test_a_small_day_is_put_back_whole_even_past_the_deadline():
     on_time = put_back(p, _empty_routes(p), p.leads)
     assert late.not_reached == frozenset()
     assert late == on_time
+
+
+def test_a_day_full_by_its_shift_is_not_counted_as_open_for_the_time_kept():
+    from routing.problem import TimeWindow
+
+    # one uncapped officer, two hours, 20-minute visits on the spot: six fill the day
+    shift = TimeWindow(8 * 3600, 10 * 3600)
+    leads = [lead(f"L{i}", 100.0, service_s=20 * MIN) for i in range(10)]
+    p = problem(leads, [officer("O1", shift=shift)], {"O1": (0, 0)} | {
+        f"L{i}": (0, 0) for i in range(10)})
+    first = put_back(p, _empty_routes(p), p.leads)
+    assert [len(r.stops) for r in first.routes] == [6]
+    asked: list[int] = []
+
+    def keep_s(open_routes: int) -> float:
+        asked.append(open_routes)
+        return 0.0
+
+    again = put_back(p, first.routes, first.left, time.perf_counter() + 60, keep_s)
+    assert asked and set(asked) == {0}  # the time kept per lead left: every route is full
+    assert len(again.left) == 4
+    dropped = explain_drops(p, again.routes, again.left, not_reached=again.not_reached)
+    assert {d.reason for d in dropped} == {DropReason.NO_CAPACITY}
+    assert check_plan(p, _plan(p, again.routes, dropped)) == []
