@@ -31,9 +31,11 @@ def test_balance_evens_the_demo_teams_hours_at_a_bounded_cost(demo: CountyData,
                   params=params)
     for day in (off, on):
         assert check_plan(day.problem, day.plan) == []
-    # The unbalanced plan is uneven to begin with, or the test would show nothing.
-    assert off.plan.meta["hours_ratio"] > 1.25
-    assert on.plan.meta["hours_ratio"] <= 1.25
+    # The unbalanced plan is uneven to begin with, or the test would show nothing (since
+    # the greedy start places two-window leads in their afternoon, 1.20-1.22 on the demo,
+    # not above 1.25); the balance evens it clearly, within a quarter.
+    assert off.plan.meta["hours_ratio"] > 1.15
+    assert on.plan.meta["hours_ratio"] <= min(1.25, off.plan.meta["hours_ratio"] - 0.1)
     hours = on.plan.meta["hours_per_officer"]
     assert on.plan.meta["hours_max"] == max(hours.values())
     assert on.plan.meta["balance_cost_yuan"] <= 0.02 * off.plan.value_yuan
