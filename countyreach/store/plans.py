@@ -67,6 +67,15 @@ def _read_plan(conn: Connection, county_id: str, plan_date: str,
     return key, _plan_texts(conn, county_id, plan_date, key[0])
 
 
+def _keep_once(conn: Connection, table: sa.Table, county_id: str, digest: str,
+               **values: Any) -> None:
+    """Insert a county's part stored once by ``digest`` (a day's matrix, a left-out list)
+    unless it is there already."""
+    if conn.execute(sa.select(table.c.digest).where(
+            table.c.county_id == county_id, table.c.digest == digest)).first() is None:
+        conn.execute(table.insert().values(county_id=county_id, digest=digest, **values))
+
+
 def _parsed(key: tuple[int, str], got: Parsed | sa.RowMapping) -> Parsed:
     """The parsed content :func:`_read_plan` found kept, or its texts parsed (and kept)."""
     if isinstance(got, tuple):
@@ -168,6 +177,7 @@ class PlanRepository(Repository):
         dropped_json = json.dumps(plan_doc.pop("dropped"), ensure_ascii=False,
                                   separators=(",", ":")).encode()
         plan_doc["dropped_ref"] = dropped_digest = hashlib.sha256(dropped_json).hexdigest()
+        dropped_z = zlib.compress(dropped_json, 6)  # before the county's lock is taken
         plan_json = json.dumps(plan_doc, ensure_ascii=False, separators=(",", ":"))
         expl_json = json.dumps(expl, ensure_ascii=False, sort_keys=True)
         h = plan_hash(problem_json, plan_json, expl_json)
@@ -179,17 +189,9 @@ class PlanRepository(Repository):
                 sa.select(sa.func.coalesce(sa.func.max(S.plans.c.version), 0))
                 .where(S.plans.c.county_id == county_id, S.plans.c.plan_date == plan_date)
             ).scalar_one()) + 1
-            pm = S.plan_matrices
-            if conn.execute(sa.select(pm.c.digest).where(
-                    pm.c.county_id == county_id, pm.c.digest == matrix_digest)).first() is None:
-                conn.execute(pm.insert().values(county_id=county_id, digest=matrix_digest,
-                                                matrix_json=matrix_json))
-            pd_ = S.plan_dropped
-            if conn.execute(sa.select(pd_.c.digest).where(
-                    pd_.c.county_id == county_id,
-                    pd_.c.digest == dropped_digest)).first() is None:
-                conn.execute(pd_.insert().values(county_id=county_id, digest=dropped_digest,
-                                                 dropped_z=zlib.compress(dropped_json, 6)))
+            _keep_once(conn, S.plan_matrices, county_id, matrix_digest,
+                       matrix_json=matrix_json)
+            _keep_once(conn, S.plan_dropped, county_id, dropped_digest, dropped_z=dropped_z)
             conn.execute(S.plans.insert().values(
                 county_id=county_id, plan_date=plan_date, version=version,
                 status=PlanState.DRAFT.value, problem_json=problem_json, plan_json=plan_json,
