@@ -339,6 +339,12 @@ def improve_skip(n_nodes: int, window_s: float, open_routes: int, contention: fl
             f"{max(window_s, 0.0):.1f} s, with {open_routes} routes open")
 
 
+def _per_lead_s(base_s: float, open_s: float, per_route_s: float, open_routes: int) -> float:
+    """One lead's share of a pass after the search: ``base_s``, and with routes open to
+    screen, ``open_s`` plus ``per_route_s`` for each."""
+    return base_s + (open_s + per_route_s * open_routes if open_routes else 0.0)
+
+
 @dataclass(frozen=True)
 class Clock:
     """A solve's time limit on the wall clock, and the time kept for the plan after the search.
@@ -419,12 +425,10 @@ class Clock:
         (:meth:`explain_s_per_lead`), kept above what was measured and scaled by
         :meth:`contention`."""
         n = self.left_out() if left_out is None else left_out
-        per_lead_s = _AFTER_S_PER_LEAD + (
-            _AFTER_S_PER_OPEN_LEAD + _AFTER_S_PER_LEAD_ROUTE * open_routes if open_routes
-            else 0.0)
-        explain_s = _EXPLAIN_S_PER_LEAD + (
-            _EXPLAIN_S_PER_OPEN_LEAD + _EXPLAIN_S_PER_LEAD_ROUTE * open_routes if open_routes
-            else 0.0)
+        per_lead_s = _per_lead_s(_AFTER_S_PER_LEAD, _AFTER_S_PER_OPEN_LEAD,
+                                 _AFTER_S_PER_LEAD_ROUTE, open_routes)
+        explain_s = _per_lead_s(_EXPLAIN_S_PER_LEAD, _EXPLAIN_S_PER_OPEN_LEAD,
+                                _EXPLAIN_S_PER_LEAD_ROUTE, open_routes)
         work_s = n * (per_lead_s * max(passes - 1, 0) + (explain_s if passes else 0.0))
         return _SAFETY * self.contention() * (_AFTER_MIN_S + work_s)
 
@@ -433,9 +437,9 @@ class Clock:
         still take a visit (:data:`_EXPLAIN_S_PER_OPEN_LEAD`), kept above what was measured
         and scaled by :meth:`contention`: what the last put-back keeps for each lead it
         looks at and leaves out (:func:`routing.put_back.put_back`'s ``keep_s_per_left``)."""
-        return _SAFETY * self.contention() * (_EXPLAIN_S_PER_LEAD + (
-            _EXPLAIN_S_PER_OPEN_LEAD + _EXPLAIN_S_PER_LEAD_ROUTE * open_routes if open_routes
-            else 0.0))
+        return _SAFETY * self.contention() * _per_lead_s(
+            _EXPLAIN_S_PER_LEAD, _EXPLAIN_S_PER_OPEN_LEAD, _EXPLAIN_S_PER_LEAD_ROUTE,
+            open_routes)
 
     def reserve_s(self, visits: Sequence[int] | None = None) -> float:
         """Seconds kept after the search: the plan's work (:meth:`after_s`) and, on a balanced
