@@ -40,20 +40,18 @@ _BIG = float(UNREACHABLE)
 
 def _window_table(leads: Sequence[Lead]) -> tuple[np.ndarray, np.ndarray]:
     """Each lead's windows as rows of starts and ends (leads × most windows); a lead with
-    fewer windows is padded with windows that never open (start and end infinite), one with
-    none has the whole day. The last column's end is the lead's last end."""
+    fewer windows is padded with windows that never open (start infinite, end its last
+    end, so the last column's end is every lead's last end), one with none has the whole
+    day."""
     k = max((len(ld.windows) for ld in leads), default=0)
     early = np.full((len(leads), max(k, 1)), np.inf)
     late = np.full((len(leads), max(k, 1)), np.inf)
     for i, ld in enumerate(leads):
-        if not ld.windows:
-            early[i, 0], late[i, 0] = 0.0, 1e9
-            late[i, 1:] = 1e9  # the last column holds the last end
-        for j, w in enumerate(ld.windows):
-            early[i, j], late[i, j] = w.start_s, w.end_s
-        if 0 < len(ld.windows) < k:
-            late[i, len(ld.windows):] = ld.windows[-1].end_s
-            early[i, len(ld.windows):] = np.inf
+        starts = [float(w.start_s) for w in ld.windows] or [0.0]
+        ends = [float(w.end_s) for w in ld.windows] or [1e9]
+        early[i, :len(starts)] = starts
+        late[i, :len(ends)] = ends
+        late[i, len(ends):] = ends[-1]  # the last column holds the last end
     return early, late
 
 
