@@ -48,6 +48,7 @@ from countyreach.services.visited import VisitedStops
 from countyreach.services.visited import visited_stops as visited_stops_of
 from countyreach.services.workspace import (
     PlanningModel,
+    add_county,
     app_now,
     counties_for,
     county_folders,
@@ -93,8 +94,9 @@ def all_counties() -> dict[str, Path]:
         except (StoreError, InputError):  # the database is away: the folders still plan
             stored = {}
         for name, source in stored.items():
-            if county_id_of(source) not in folders:
-                found.setdefault(name, source)
+            cid = county_id_of(source)
+            if cid not in folders:
+                add_county(found, name.removesuffix(f" ({cid})"), source, cid)
     return found
 
 

@@ -524,7 +524,10 @@ def _publish(day: pipeline.DayPlan) -> None:
     L = ui.lang()
     st.subheader(t("publish_title", L))
     c1, c2 = st.columns(2)
-    if c1.button(t("publish", L), key="publish", type="primary", icon=":material/send:"):
+    # a plan the checker faults is not offered: its problems are listed above the routes
+    faulted = None if day.ok else t("checker_bad", L, n=len(day.violations))
+    if c1.button(t("publish", L), key="publish", type="primary", icon=":material/send:",
+                 disabled=faulted is not None, help=faulted):
         # The dialog's title is in the session's language, so it is made here.
         st.dialog(t("publish_title", L), width="medium")(_confirm_publish)(day.plan.plan_date)
     c2.download_button(t("download_plan", L),

@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
+import tempfile
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -422,10 +424,16 @@ def write_json(obj: Mapping[str, Any], path: str | Path) -> Path:
     """Write ``obj`` as UTF-8 JSON (Chinese kept readable) and return the path."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_suffix(p.suffix + ".tmp")
-    # Write then rename so a crash never leaves a half-written plan next to a good one.
-    tmp.write_text(json.dumps(obj, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(p)
+    # Write then rename so a crash never leaves a half-written plan next to a good one; the
+    # temporary name is this writer's own, so two processes writing one path cannot interleave.
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=p.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(obj, ensure_ascii=False, indent=1))
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return p
 
 

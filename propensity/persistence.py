@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib.metadata
 import io
+import os
 import pickle
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -57,12 +59,18 @@ def save_scorer(scorer: LeadScorer, path: str | Path) -> Path:
     p.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     joblib.dump(scorer.without_training_data(), buf, compress=3)
-    tmp = p.with_suffix(p.suffix + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(_FORMAT)
-        pickle.dump(_versions(scorer), f, protocol=4)
-        f.write(buf.getvalue())
-    tmp.replace(p)
+    # the temporary name is this writer's own: two processes saving one model (two plans of a
+    # county at once, parallel tests sharing a cache) cannot interleave their bytes
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=p.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(_FORMAT)
+            pickle.dump(_versions(scorer), f, protocol=4)
+            f.write(buf.getvalue())
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return p
 
 

@@ -592,15 +592,35 @@ def test_county_folders_prefer_earlier_roots_and_skip_bad_manifests(tmp_path: Pa
     from countyreach.services.workspace import county_folders
 
     first, second = tmp_path / "a", tmp_path / "b"
-    for root, name in ((first / "x", "县甲"), (second / "y", "县甲"), (second / "z", "")):
+    for root, name, cid in ((first / "x", "县甲", "jia"), (second / "y", "县甲", "jia"),
+                            (second / "z", "", "")):
         root.mkdir(parents=True)
-        (root / "county.json").write_text(json.dumps({"name": name}), encoding="utf-8")
+        (root / "county.json").write_text(json.dumps({"name": name, "county_id": cid}),
+                                          encoding="utf-8")
     (second / "bad").mkdir()
     (second / "bad" / "county.json").write_text("{not json", encoding="utf-8")
     found = county_folders([first, second])
     assert found == {"县甲": first / "x", "z": second / "z"}
     # a root may be a county folder itself
     assert county_folders([first / "x"]) == {"县甲": first / "x"}
+
+
+def test_two_counties_of_one_name_are_both_listed(tmp_path: Path) -> None:
+    # 城关镇 is a township of hundreds of counties: a second one must not hide behind the first
+    from countyreach.services.workspace import add_county, county_folders
+
+    for folder, cid in (("a", "guanxian-cgz"), ("b", "pingxiang-cgz")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "county.json").write_text(
+            json.dumps({"name": "城关镇", "county_id": cid}, ensure_ascii=False),
+            encoding="utf-8")
+    found = county_folders([tmp_path])
+    assert found == {"城关镇": tmp_path / "a", "城关镇 (pingxiang-cgz)": tmp_path / "b"}
+    # a county the store holds, of a name a folder has, is listed beside it
+    add_county(found, "城关镇", Path("store:tangxian-cgz"), "tangxian-cgz")
+    assert found["城关镇 (tangxian-cgz)"] == Path("store:tangxian-cgz")
+    add_county(found, "城关镇", Path("store:guanxian-cgz"), "guanxian-cgz")  # the folder's own
+    assert len(found) == 3
 
 
 def test_a_manifest_notepad_saved_with_a_bom_is_listed_like_the_cli_reads_it(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from countyreach.errors import InputError
 from countyreach.i18n import LANGS, drop_reason_label, industry_label, t
 from countyreach.plan_files import left_out
 from countyreach.services.leads import value_label
@@ -586,8 +587,16 @@ def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str) ->
     -------
     str
         The published plan's id as shown to the user (``county date vN``).
+
+    Raises
+    ------
+    InputError
+        If the independent checker found violations in ``day`` (nothing is saved).
     """
     county_id, date = day.county.county.county_id, day.plan.plan_date
+    if not day.ok:  # as `plan --publish` refuses it: officers never get a plan the checker faults
+        raise InputError(f"the plan of {date} has {len(day.violations)} checker violation(s); "
+                         "not published")
     if session.role == "admin":
         store.ensure_county(session, county_id, day.county.county.name)
     version = store.save_plan(session, county_id, date, day.problem, day.plan,

@@ -56,7 +56,8 @@ def county_folders(roots: Iterable[Path]) -> dict[str, Path]:
     Returns
     -------
     dict
-        ``name -> folder``; the name is the manifest's ``name``, else the folder's.
+        ``name -> folder``; the name is the manifest's ``name``, else the folder's (with
+        the county id where another county has the name, see :func:`add_county`).
     """
     manifests: list[Path] = []
     for root in roots:
@@ -69,8 +70,22 @@ def county_folders(roots: Iterable[Path]) -> dict[str, Path]:
         except InputError as exc:
             log.warning("skipping a county: %s", exc)
             continue
-        out.setdefault(str(meta.get("name") or manifest.parent.name), manifest.parent)
+        add_county(out, str(meta.get("name") or manifest.parent.name), manifest.parent,
+                   str(meta.get("county_id") or manifest.parent.name))
     return out
+
+
+def add_county(found: dict[str, Path], name: str, source: Path, county_id: str) -> None:
+    """List county ``county_id`` (from ``source``) in ``found`` under its display ``name``.
+
+    A county listed already under that name hides this one only if it is the same county
+    (an earlier root's copy of it); another county of the same name, common for townships
+    (城关镇 is in hundreds of counties), is listed as ``name (county_id)`` so that neither
+    hides the other.
+    """
+    if name in found and county_id_of(found[name]) != county_id:
+        name = f"{name} ({county_id})"
+    found.setdefault(name, source)
 
 
 def open_store(url: str, cache_dir: Path) -> Store | None:
@@ -142,7 +157,7 @@ def store_counties(loop: Any) -> dict[str, Path]:
                 _, manifest = loop.store.learning.county_files(admin, cid)
             except InputError:  # a county created without its files: nothing to load
                 continue
-            out.setdefault(str(manifest.get("name") or cid), Path(f"{STORE_COUNTY}{cid}"))
+            add_county(out, str(manifest.get("name") or cid), Path(f"{STORE_COUNTY}{cid}"), cid)
     finally:
         loop.store.logout(admin)  # listed every minute: no session is left behind
     return out
