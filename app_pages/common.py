@@ -83,8 +83,7 @@ def cache_dir() -> Path:
 def all_counties() -> dict[str, Path]:
     """Counties by display name: folders of ``COUNTYREACH_DATA`` first, then ``data/``, then
     the counties the store holds with no folder here (``store:<county_id>``: imported with
-    ``county import``, their files under ``COUNTYREACH_HOME``, as ``plan COUNTY_ID`` finds
-    them)."""
+    ``county import``, files under ``COUNTYREACH_HOME``, as ``plan COUNTY_ID`` finds them)."""
     found = county_folders([*get_settings().data_roots, DATA])
     folders = {county_id_of(p) for p in found.values()}
     loop = store_loop()
@@ -94,8 +93,7 @@ def all_counties() -> dict[str, Path]:
         except (StoreError, InputError):  # the database is away: the folders still plan
             stored = {}
         for name, source in stored.items():
-            cid = county_id_of(source)
-            if cid not in folders:
+            if (cid := county_id_of(source)) not in folders:
                 add_county(found, name.removesuffix(f" ({cid})"), source, cid)
     return found
 

@@ -519,8 +519,6 @@ def plan_summary(day: DayPlan, lang: str) -> str:
         else t("plan_summary", lang, secs=secs, **said)
 
 
-# --------------------------------------------------------------------------- publishing
-
 
 def explanation_column(lang: str) -> str:
     """The score frame's column with the model's reason in ``lang``."""
@@ -576,10 +574,11 @@ def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str) ->
 
     Parameters
     ----------
-    store : Store
-    session : Session
-        A signed-in manager or admin.
+    store, session : Store, Session
+        The store, and a signed-in manager or admin.
     day : DayPlan
+        Refused with an :class:`InputError` if the independent checker faulted it (nothing
+        is saved).
     lang : str
         The manager's language (kept for callers; the reasons are saved in every one).
 
@@ -587,11 +586,6 @@ def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str) ->
     -------
     str
         The published plan's id as shown to the user (``county date vN``).
-
-    Raises
-    ------
-    InputError
-        If the independent checker found violations in ``day`` (nothing is saved).
     """
     county_id, date = day.county.county.county_id, day.plan.plan_date
     if not day.ok:  # as `plan --publish` refuses it: officers never get a plan the checker faults
