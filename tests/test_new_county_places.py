@@ -1,0 +1,86 @@
+"""A new county's leads on its roads, as a lender onboarding 贵溪 would give them: the
+store's import refuses and warns about exactly what planning would (one owner,
+:func:`countyreach.placement.place_on_roads`)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from countyreach.cli import main
+from countyreach.settings import get_settings
+
+#: A lender's leads for 贵溪 (GCJ-02, as Amap gives them; amounts as typed: ``5万``, ``8000元``).
+LEADS = Path(__file__).parent / "fixtures" / "guixi" / "leads.csv"
+#: Its row 30, a little outside the roads' outline and more than 1 km from any road.
+ROADLESS = "row 30: lead GX0030 is 1,300 m from the nearest mapped road"
+
+
+@pytest.fixture()
+def guixi(shared_dir: Path, tmp_path: Path, cache_dir: Path,
+          monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A 贵溪 county folder (``county init`` from the shared extract, GCJ-02) with the
+    lender's :data:`LEADS`, and a fresh store for the command line."""
+    osm = shared_dir / "data" / "osm" / "jiangxi_guixi_city.osm.pbf"
+    if not osm.exists():
+        pytest.skip("Guixi extract not in ../shared")
+    monkeypatch.setenv("COUNTYREACH_DB", f"sqlite:///{tmp_path / 'store.sqlite'}")
+    monkeypatch.setenv("COUNTYREACH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COUNTYREACH_CACHE", str(cache_dir))
+    get_settings.cache_clear()
+    root = tmp_path / "guixi"
+    assert main(["-q", "county", "init", str(root), "--osm", str(osm), "--crs", "gcj02",
+                 "--officers", "2"]) == 0
+    shutil.copy(LEADS, root / "leads.csv")
+    yield root
+    get_settings.cache_clear()
+
+
+def _stored_places(db: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(db) as con:
+        return sorted(con.execute("SELECT lead_id, lat, lon FROM leads").fetchall())
+
+
+def test_import_refuses_a_declared_system_planning_refuses_and_keeps_the_stored_places(
+        guixi: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The lender first imports the county rightly, then edits county.json to Baidu's BD-09
+    # by mistake: every point would move ~0.5 km off 贵溪's sparse roads. Planning refuses
+    # that county; the import must refuse it too, before the stored places are overwritten.
+    assert main(["-q", "county", "import", str(guixi)]) == 0
+    db = guixi.parent / "store.sqlite"
+    before = _stored_places(db)
+    manifest = json.loads((guixi / "county.json").read_text(encoding="utf-8"))
+    (guixi / "county.json").write_text(json.dumps({**manifest, "crs": "bd09"}),
+                                       encoding="utf-8")
+    capsys.readouterr()
+    assert main(["-q", "county", "import", str(guixi)]) == 2
+    err = capsys.readouterr().err
+    assert "county.json" in err and "'crs'" in err and 'set "crs": "gcj02"' in err
+    assert "Traceback" not in err
+    assert _stored_places(db) == before
+
+
+def test_a_lead_far_from_every_road_is_skipped_not_also_called_snapped(
+        guixi: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The import warns of the lead the plan will skip, and neither calls it snapped.
+    assert main(["-q", "county", "import", str(guixi)]) == 0
+    err = capsys.readouterr().err
+    assert ROADLESS in err
+    assert not _called_snapped(err, "30")
+    assert main(["-q", "plan", str(guixi), "--date", "2026-12-08", "--time-limit", "1",
+                 "--out", str(guixi.parent / "out")]) == 0
+    err = capsys.readouterr().err
+    assert ROADLESS in err
+    assert not _called_snapped(err, "30")
+
+
+def _called_snapped(err: str, row: str) -> bool:
+    """Whether a "snapped to the nearest road" warning lists ``row``."""
+    return any(row in re.findall(r"\d+", line.split("(rows", 1)[-1])
+               for line in err.splitlines() if "snapped to the nearest road" in line)
