@@ -27,10 +27,13 @@ NOT_PUBLISHED_EXIT = 3
 
 def _open() -> tuple[Any, Any]:
     from countyreach.services.loop import DailyLoop
+    from countyreach.services.workspace import app_now
     from countyreach.settings import get_settings
     from countyreach.store import Store
 
-    store = Store.open(get_settings().store_url)
+    # the app's clock (COUNTYREACH_CLOCK when set), as the app opens the store: a day
+    # `plan` takes for today is today for the outcomes recorded on it too
+    store = Store.open(get_settings().store_url, clock=app_now)
     return store, DailyLoop.from_settings(store)
 
 
@@ -143,6 +146,7 @@ def cmd_score_store(args: argparse.Namespace, day: str) -> int:
     from countyreach.i18n import t
     from countyreach.input_warnings import collected, print_warning
     from countyreach.pipeline import score_leads
+    from countyreach.services.day_rules import rule_counts_text
     from countyreach.starter import basis_text
 
     if args.retrain:
@@ -170,7 +174,7 @@ def cmd_score_store(args: argparse.Namespace, day: str) -> int:
     why = Counter(str(rules.excluded.get(lid, "do_not_visit")) for lid in out)
     if out:
         print(t("score_not_prospected", L, n=len(out),
-                why=", ".join(f"{k}: {n}" for k, n in sorted(why.items()))))
+                why=rule_counts_text(dict(sorted(why.items())), L)))
     print_scores(scores[~scores["lead_id"].isin(out)], args.top, L)
     return 0
 

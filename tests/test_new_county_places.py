@@ -84,3 +84,28 @@ def _called_snapped(err: str, row: str) -> bool:
     """Whether a "snapped to the nearest road" warning lists ``row``."""
     return any(row in re.findall(r"\d+", line.split("(rows", 1)[-1])
                for line in err.splitlines() if "snapped to the nearest road" in line)
+
+
+def test_the_command_lines_loop_keeps_the_app_clock_and_names_the_rules_in_chinese(
+        guixi: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # A training day replayed with COUNTYREACH_CLOCK: `plan` takes 2026-12-08 for today, so
+    # the outcomes recorded on it that evening are of today too, whatever the wall clock says.
+    monkeypatch.setenv("COUNTYREACH_CLOCK", "2026-12-08T07:00+08:00")
+    get_settings.cache_clear()
+    out = guixi.parent / "out"
+    assert main(["-q", "county", "import", str(guixi)]) == 0
+    assert main(["-q", "plan", "guixi", "--date", "2026-12-08", "--publish", "--time-limit", "1",
+                 "--out", str(out)]) == 0
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    stops = [s["lead_id"] for r in plan["routes"] for s in r["stops"]]
+    assert stops
+    (guixi.parent / "outcomes.csv").write_text(
+        "county_id,plan_date,lead_id,outcome\n"
+        + "".join(f"guixi,2026-12-08,{lid},met\n" for lid in stops), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["-q", "outcomes", "import", str(guixi.parent / "outcomes.csv")]) == 0
+    # the leads met rest before a revisit: `score` counts them by the rule's name, in Chinese
+    assert main(["-q", "score", "guixi", "--date", "2026-12-09", "--lang", "zh"]) == 0
+    said = capsys.readouterr().out
+    assert f"近期已见面（回访间隔）：{len(stops)}" in said and "visited_recently" not in said
+
