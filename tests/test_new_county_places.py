@@ -11,9 +11,12 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from countyreach.cli import main
+from countyreach.errors import DataWarning
+from countyreach.io import read_leads_table, read_officers
 from countyreach.settings import get_settings
 
 #: A lender's leads for 贵溪 (GCJ-02, as Amap gives them; amounts as typed: ``5万``, ``8000元``).
@@ -109,3 +112,26 @@ def test_the_command_lines_loop_keeps_the_app_clock_and_names_the_rules_in_chine
     said = capsys.readouterr().out
     assert f"近期已见面（回访间隔）：{len(stops)}" in said and "visited_recently" not in said
 
+
+def test_industries_written_in_chinese_are_the_models_industries(
+        tmp_path: Path, demo_dir: Path) -> None:
+    # A Chinese lender writes 小卖部 where the model says small_shop (and the explanations
+    # print 小卖部): leads and officers' skills read it as the model's industry, unwarned;
+    # an industry the model has no name for (饭店) is kept as written and warned about.
+    names = {"small_shop": "小卖部", "clothing": "服装加工厂", "sheep_farm": "养羊场",
+             "jade_carving": "玉雕作坊", "restaurant": "饭店", "repair": "修车铺"}
+    leads = pd.read_csv(LEADS, dtype=str, keep_default_na=False)
+    typed = leads.assign(industry=leads["industry"].map(names))
+    typed.to_csv(tmp_path / "leads.csv", index=False, encoding="gbk")
+    with pytest.warns(DataWarning, match="industries the lead model does not know") as caught:
+        table = read_leads_table(tmp_path / "leads.csv", crs="gcj02")
+    known = {"small_shop", "clothing", "sheep_farm", "jade_carving"}
+    expect = leads["industry"].where(leads["industry"].isin(known), typed["industry"])
+    assert table["industry"].tolist() == expect.tolist()
+    unknown = [str(w.message) for w in caught if "does not know" in str(w.message)]
+    assert "'饭店'" in unknown[0] and "'修车铺'" in unknown[0] and "小卖部" not in unknown[0]
+    roster = pd.read_csv(demo_dir / "officers.csv", dtype=str, keep_default_na=False)
+    roster.loc[0, "skills"] = "小卖部；服装加工厂、Sheep farms"
+    roster.to_csv(tmp_path / "officers.csv", index=False)
+    officer = read_officers(tmp_path / "officers.csv")[0]
+    assert officer.skills == frozenset({"small_shop", "clothing", "sheep_farm"})
