@@ -102,15 +102,24 @@ def test_the_command_lines_loop_keeps_the_app_clock_and_names_the_rules_in_chine
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     stops = [s["lead_id"] for r in plan["routes"] for s in r["stops"]]
     assert stops
+    # the first "come back tomorrow", the others met: they rest before a revisit
     (guixi.parent / "outcomes.csv").write_text(
-        "county_id,plan_date,lead_id,outcome\n"
-        + "".join(f"guixi,2026-12-08,{lid},met\n" for lid in stops), encoding="utf-8")
+        "county_id,plan_date,lead_id,outcome,follow_up_on\n"
+        + f"guixi,2026-12-08,{stops[0]},interested,2026-12-09\n"
+        + "".join(f"guixi,2026-12-08,{lid},met,\n" for lid in stops[1:]), encoding="utf-8")
     capsys.readouterr()
     assert main(["-q", "outcomes", "import", str(guixi.parent / "outcomes.csv")]) == 0
     # the leads met rest before a revisit: `score` counts them by the rule's name, in Chinese
     assert main(["-q", "score", "guixi", "--date", "2026-12-09", "--lang", "zh"]) == 0
     said = capsys.readouterr().out
-    assert f"近期已见面（回访间隔）：{len(stops)}" in said and "visited_recently" not in said
+    rested = len(stops) - 1
+    assert f"近期已见面（回访间隔）：{rested}" in said and "visited_recently" not in said
+    # the plan of that day says the same: the follow-up is pinned, not also left out
+    assert main(["-q", "plan", "guixi", "--date", "2026-12-09", "--time-limit", "1",
+                 "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert (f"Follow-ups pinned today: 1; leads not prospected: {rested}  "
+            f"(met recently (rest before a revisit): {rested})") in said
 
 
 def test_industries_written_in_chinese_are_the_models_industries(
