@@ -27,10 +27,13 @@ NOT_PUBLISHED_EXIT = 3
 
 def _open() -> tuple[Any, Any]:
     from countyreach.services.loop import DailyLoop
+    from countyreach.services.workspace import app_now
     from countyreach.settings import get_settings
     from countyreach.store import Store
 
-    store = Store.open(get_settings().store_url)
+    # the app's clock (COUNTYREACH_CLOCK when set), as the app opens the store: a day
+    # `plan` takes for today is today for the outcomes recorded on it too
+    store = Store.open(get_settings().store_url, clock=app_now)
     return store, DailyLoop.from_settings(store)
 
 
@@ -53,6 +56,7 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     from countyreach.localize import localize
     from countyreach.plan_files import write_plan_files
     from countyreach.plan_summary import summary_text
+    from countyreach.services.day_rules import rule_counts_text
     from countyreach.services.workspace import app_now
     from countyreach.starter import basis_text
     from routing.errors import ProblemError
@@ -96,11 +100,11 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     print(t("summary_value_basis", L, basis=basis))
     if notes:
         print(t("summary_input_warnings", L, n=len(notes)))
-    why = Counter(res.excluded.values())
-    print(t("plan_store_follow_ups", L, n=len(res.follow_ups), out=len(res.excluded))
-          + (t("summary_left_out_why", L, why=t("summary_list_sep", L).join(
-              t("summary_reason_count", L, reason=k, n=n) for k, n in sorted(why.items())))
-             if why else ""))
+    # as the plan keeps it (DayRules.left_out): a follow-up pinned today is planned, not
+    # also counted among the leads the rules leave out (res.excluded still has it)
+    left = dict(day.plan.meta.get("left_out_by_rule") or {})
+    print(t("plan_store_follow_ups", L, n=len(res.follow_ups), out=sum(left.values()))
+          + (t("summary_left_out_why", L, why=rule_counts_text(left, L)) if left else ""))
     state = t("plan_store_published" if res.published else "plan_store_refused"
               if res.refused else "plan_store_draft", L)
     print(t("plan_store_version", L, version=res.version, county=res.county_id,
@@ -143,6 +147,7 @@ def cmd_score_store(args: argparse.Namespace, day: str) -> int:
     from countyreach.i18n import t
     from countyreach.input_warnings import collected, print_warning
     from countyreach.pipeline import score_leads
+    from countyreach.services.day_rules import rule_counts_text
     from countyreach.starter import basis_text
 
     if args.retrain:
@@ -170,7 +175,7 @@ def cmd_score_store(args: argparse.Namespace, day: str) -> int:
     why = Counter(str(rules.excluded.get(lid, "do_not_visit")) for lid in out)
     if out:
         print(t("score_not_prospected", L, n=len(out),
-                why=", ".join(f"{k}: {n}" for k, n in sorted(why.items()))))
+                why=rule_counts_text(dict(sorted(why.items())), L)))
     print_scores(scores[~scores["lead_id"].isin(out)], args.top, L)
     return 0
 

@@ -46,6 +46,7 @@ from countyreach.schemas import (
 from countyreach.serialize import read_json
 from countyreach.time_windows import parse_windows
 from geo.types import Location
+from propensity.features import industry_code
 from propensity.planning import LOCKOUT_MONTHS
 from routing.problem import Break, Depot, DepotKind, Lead, Officer, TimeWindow
 
@@ -158,13 +159,14 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84",
 
     def lead(row: CsvRow) -> dict[str, Any]:
         v = row.validate(LeadRow)
-        service_min = SERVICE_MIN_BY_INDUSTRY.get(v.industry, DEFAULT_SERVICE_MIN) \
+        industry = industry_code(v.industry)  # 小卖部 is small_shop
+        service_min = SERVICE_MIN_BY_INDUSTRY.get(industry, DEFAULT_SERVICE_MIN) \
             if v.service_min is None else v.service_min
         rec: dict[str, Any] = dict(row.data)  # extra columns (model features) kept as text
         if "mobile_pay_flow_yuan" in rec:  # an amount as the schema read it (50,000: 50000)
             rec["mobile_pay_flow_yuan"] = yuan_text(rec["mobile_pay_flow_yuan"])
         rec.update(
-            lead_id=v.lead_id, name=v.name, industry=v.industry, village=v.village,
+            lead_id=v.lead_id, name=v.name, industry=industry, village=v.village,
             lat=v.lat, lon=v.lon, phone=v.phone, address=v.address,
             service_s=int(round(service_min * 60)),
             windows=_parse_windows(row, v),
@@ -366,7 +368,7 @@ def read_officers(path: str | Path, *, crs: str = "wgs84") -> tuple[Officer, ...
             max_drive_s=None if v.max_drive_min is None else int(round(v.max_drive_min * 60)),
             max_visits=None if v.max_visits is None else int(v.max_visits),
             capacity=None if v.capacity is None else int(v.capacity),
-            skills=frozenset(cell_items(v.skills)),
+            skills=frozenset(industry_code(i) for i in cell_items(v.skills)),
             localities=frozenset(cell_items(v.localities)),
             lunch=lunch,
         )

@@ -32,8 +32,6 @@ from countyreach.candidates import held_back_leads, offer_day
 from countyreach.dates import county_today, parse_date
 from countyreach.errors import (
     DataWarning,
-    DroppedRowWarning,
-    FarSnapWarning,
     InputError,
     ModelError,
 )
@@ -47,13 +45,7 @@ from countyreach.io import (
     read_officers,
     read_villages,
 )
-from countyreach.placement import (
-    OFFICER_MAX_OUTSIDE_M,
-    OFFICER_MAX_SNAP_M,
-    check_crs_mixup,
-    keep_inside,
-    outside_m,
-)
+from countyreach.placement import place_on_roads
 from countyreach.progress import ProgressFn, noop_progress, within
 from countyreach.services.loan_files import (
     LOANS_ELSEWHERE_FILE,
@@ -65,12 +57,11 @@ from countyreach.services.loan_files import (
 from countyreach.table_checks import (
     check_pins,
     known_history,
-    officer_rows,
     warn_idle_officers,
     warn_late_history,
     warn_unmatched_skills,
 )
-from geo.types import Location, TravelMatrix
+from geo.types import TravelMatrix
 from propensity.features import isin
 from routing.params import SolveParams
 from routing.plan import Plan, Violation
@@ -92,8 +83,6 @@ log = logging.getLogger(__name__)
 
 #: What a plan says it was made with when no scorer is given: the folder's file model.
 FILE_MODEL = "file model"
-#: A lead further than this from any mapped road cannot be driven to: skipped with a warning.
-LEAD_MAX_SNAP_M = 1_000.0
 
 
 def default_cache_dir() -> Path:
@@ -236,33 +225,9 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     graph = geo.load_road_graph(county.roads, cache_dir=cache / "graphs")
     given = table
-    table = keep_inside(county, graph, table, officers)
-    out = given[~isin(given["lead_id"], table["lead_id"])]
-    skipped = {str(lid): f"lies {d:,.0f} m outside the county's road network" for lid, d in
-               zip(out["lead_id"], outside_m(graph, out["lat"], out["lon"]), strict=True)}
     report("snap places", 0.3)
-    ids: list[str] = list(table["lead_id"])
-    points = [Location(float(a), float(b)) for a, b in zip(table["lat"], table["lon"], strict=True)]
-    for o in officers:
-        ids += [start_node_id(o.officer_id), end_node_id(o.officer_id)]
-        points += [o.start.location, o.end.location]
-    with warnings.catch_warnings():
-        # Far snaps are judged below, per file row, where the user can act on them.
-        warnings.simplefilter("ignore", FarSnapWarning)
-        # Every point lies inside the network's area or near it (checked above, per row).
-        snaps = geo.snap_points(graph, points, ids, far_m=OFFICER_MAX_OUTSIDE_M,
-                                max_m=float("inf"))
-    snap_map = dict(zip(ids, snaps, strict=True))
-    check_crs_mixup(county, graph, table, snap_map)
-    table = _drop_roadless_leads(county, table, snap_map, skipped)
-    for o in officers:
-        for node in (start_node_id(o.officer_id), end_node_id(o.officer_id)):
-            if snap_map[node].distance_m > OFFICER_MAX_SNAP_M:
-                raise InputError(
-                    f"officer {o.officer_id}'s start/end is {snap_map[node].distance_m:,.0f} m "
-                    "from the nearest road", file=str(county.officers),
-                    row=officer_rows(Path(county.officers)).get(o.officer_id),
-                    field="start_lat" if node.startswith("@start") else "end_lat")
+    placed = place_on_roads(county, graph, table, officers)
+    table, snap_map, skipped = placed.table, placed.snaps, placed.skipped
     table = add_spatial_features(table, branches)
     if history is not None and skipped:  # named above, not again as unknown leads
         history = history[~history["lead_id"].astype(str).isin(skipped)].reset_index(drop=True)
@@ -270,24 +235,6 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
         columns=["lead_id", "name", "village"], fill_value="").astype(str)
     return CountyData(county, graph, villages, branches, table, officers, snap_map, history,
                       loans, loans_elsewhere, skipped, named.reset_index(drop=True))
-
-
-def _drop_roadless_leads(county: County, table: pd.DataFrame, snaps: Mapping[str, Any],
-                         skipped: dict[str, str]) -> pd.DataFrame:
-    """Skip leads with no road within reach, warning with file and row (and adding each to
-    ``skipped``); the day goes on."""
-    far = [rec for rec in table[["lead_id", "source_row"]].itertuples(index=False)
-           if snaps[rec.lead_id].distance_m > LEAD_MAX_SNAP_M]
-    for rec in far:
-        skipped[str(rec.lead_id)] = (f"{snaps[rec.lead_id].distance_m:,.0f} m from the nearest "
-                                     "mapped road")
-        warnings.warn(
-            f"{county.leads}: row {rec.source_row}: lead {rec.lead_id} is "
-            f"{snaps[rec.lead_id].distance_m:,.0f} m from the nearest mapped road "
-            f"(limit {LEAD_MAX_SNAP_M:,.0f} m); skipped", DroppedRowWarning, stacklevel=3)
-    if not far:
-        return table
-    return table[~table["lead_id"].isin({r.lead_id for r in far})].reset_index(drop=True)
 
 
 def add_spatial_features(table: pd.DataFrame, branches: Sequence[Depot]) -> pd.DataFrame:

@@ -24,18 +24,26 @@ import pandas as pd
 
 import geo
 from countyreach.csvio import points_to_wgs84
-from countyreach.errors import DataWarning, DroppedRowWarning, InputError, LocatedError
+from countyreach.errors import (
+    DataWarning,
+    DroppedRowWarning,
+    FarSnapWarning,
+    InputError,
+    LocatedError,
+)
 from countyreach.io import County, read_leads_table, read_officers
 from countyreach.table_checks import officer_rows
 from geo.types import Location
-from routing.problem import Officer
+from routing.problem import Officer, end_node_id, start_node_id
 
 __all__ = ["LEAD_MAX_OUTSIDE_M", "OFFICER_MAX_OUTSIDE_M", "crs_hint", "outside_m",
            "keep_inside", "leads_inside", "CRS_CHECK_MIN_POINTS", "CrsMisfit", "crs_misfit",
-           "check_crs_mixup", "check_county_places"]
+           "check_crs_mixup", "check_county_places", "LEAD_MAX_SNAP_M", "Placed", "place_on_roads"]
 
 #: A lead farther than this outside the road network's outline is skipped.
 LEAD_MAX_OUTSIDE_M = 1_000.0
+#: A lead farther than this from every road is skipped (no drive reaches its door).
+LEAD_MAX_SNAP_M = 1_000.0
 #: An officer's start or end farther than this outside the outline is an input error.
 OFFICER_MAX_OUTSIDE_M = 2_000.0
 #: Officers start at a home or branch; one farther than this from every road is a data error.
@@ -88,7 +96,7 @@ def outside_m(graph: Any, lat: npt.ArrayLike, lon: npt.ArrayLike) -> npt.NDArray
 
 
 def keep_inside(county: County, graph: Any, table: pd.DataFrame,
-                officers: Sequence[Officer]) -> pd.DataFrame:
+                officers: Sequence[Officer], *, warn_near: bool = True) -> pd.DataFrame:
     """Leads near enough to the roads to plan; far ones skipped with a warning naming the row.
 
     Parameters
@@ -126,7 +134,7 @@ def keep_inside(county: County, graph: Any, table: pd.DataFrame,
                 warnings.warn(f"{county.officers}: row {i}: officer {o.officer_id}'s {which} "
                               f"lies {off_m:,.0f} m outside the road network; snapped to the "
                               "nearest road", DataWarning, stacklevel=3)
-    return leads_inside(county.leads, county.crs, graph, table)
+    return leads_inside(county.leads, county.crs, graph, table, warn_near=warn_near)
 
 
 def check_county_places(county: County, cache_dir: Path) -> None:
@@ -134,7 +142,9 @@ def check_county_places(county: County, cache_dir: Path) -> None:
 
     The store's import calls it before writing, so an officer far outside is refused naming
     the user's ``officers.csv`` and its row (planning from the store would name only the
-    stored roster), and far leads are warned about where the lender can fix them.
+    stored roster), far leads are warned about where the lender can fix them, and a
+    coordinate system declared clearly wrong is refused before the stored county's places
+    are overwritten with shifted ones (:func:`place_on_roads`, the rules planning applies).
 
     Parameters
     ----------
@@ -145,14 +155,15 @@ def check_county_places(county: County, cache_dir: Path) -> None:
     Raises
     ------
     InputError
-        As :func:`keep_inside`.
+        As :func:`place_on_roads`.
     """
     graph = geo.load_road_graph(county.roads, cache_dir=cache_dir / "graphs")
-    keep_inside(county, graph, read_leads_table(county.leads, crs=county.crs),
-                read_officers(county.officers, crs=county.crs))
+    place_on_roads(county, graph, read_leads_table(county.leads, crs=county.crs),
+                   read_officers(county.officers, crs=county.crs))
 
 
-def leads_inside(leads_file: Path, crs: str, graph: Any, table: pd.DataFrame) -> pd.DataFrame:
+def leads_inside(leads_file: Path, crs: str, graph: Any, table: pd.DataFrame, *,
+                 warn_near: bool = True) -> pd.DataFrame:
     """The leads part of :func:`keep_inside` (the simulation's population uses it too).
 
     Parameters
@@ -186,18 +197,126 @@ def leads_inside(leads_file: Path, crs: str, graph: Any, table: pd.DataFrame) ->
             f"(lead {first['lead_id']} {d[far][0]:,.0f} m outside): the file does not "
             "belong to this county's roads" + crs_hint(crs),
             file=str(leads_file), row=int(first["source_row"]), field="lat")
-    near: npt.NDArray[np.bool_] = np.asarray((d > 0) & ~far)
-    if near.any():
-        warnings.warn(f"{leads_file}: {int(near.sum())} lead(s) lie up to "
-                      f"{d[near].max():,.0f} m outside the road network (rows "
-                      f"{_rows(table, near)}); snapped to the nearest road",
-                      DataWarning, stacklevel=3)
+    if warn_near:
+        _warn_near(leads_file, table, d, np.asarray((d > 0) & ~far))
     for k in np.flatnonzero(far):
         rec = table.iloc[int(k)]
         warnings.warn(f"{leads_file}: row {int(rec['source_row'])}: lead {rec['lead_id']} "
                       f"lies {d[k]:,.0f} m outside the county's road network; skipped",
                       DroppedRowWarning, stacklevel=3)
     return table[~far].reset_index(drop=True) if far.any() else table
+
+
+def _warn_near(leads_file: Path, table: pd.DataFrame, d: npt.NDArray[np.float64],
+               near: npt.NDArray[np.bool_]) -> None:
+    """One warning for the leads a little outside the outline, snapped to the nearest road."""
+    if near.any():
+        warnings.warn(f"{leads_file}: {int(near.sum())} lead(s) lie up to "
+                      f"{d[near].max():,.0f} m outside the road network (rows "
+                      f"{_rows(table, near)}); snapped to the nearest road",
+                      DataWarning, stacklevel=4)
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A county's leads and officers on its roads (:func:`place_on_roads`).
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        The leads to plan with (those too far from the roads removed).
+    snaps : dict
+        Each kept lead's snap by ``lead_id`` and each officer's start and end by
+        :func:`routing.problem.start_node_id` / ``end_node_id``.
+    skipped : dict
+        Each skipped lead's id and why, as the plan's left-out table states it.
+    """
+
+    table: pd.DataFrame
+    snaps: dict[str, Any]
+    skipped: dict[str, str]
+
+
+def place_on_roads(county: County, graph: Any, table: pd.DataFrame,
+                   officers: Sequence[Officer]) -> Placed:
+    """Leads and officers snapped to the roads, by every rule planning applies.
+
+    The one owner of those rules, so that ``county import`` (:func:`check_county_places`)
+    refuses and warns about exactly what a plan would: leads far outside the outline and
+    leads far from every road are skipped, a clearly misdeclared coordinate system and an
+    officer far from the roads are errors. A lead is called snapped only once it is known
+    to be kept (one that is both a little outside the outline and too far from a road is
+    skipped, not also listed as snapped).
+
+    Parameters
+    ----------
+    county : County
+        Names the files in messages; its ``crs`` is checked.
+    graph : geo.RoadGraph
+    table : pandas.DataFrame
+        Validated leads (``lat``, ``lon`` in WGS-84, ``source_row``).
+    officers : sequence of Officer
+
+    Returns
+    -------
+    Placed
+
+    Raises
+    ------
+    InputError
+        As :func:`keep_inside` and :func:`check_crs_mixup`, or for an officer's start or
+        end farther than ``OFFICER_MAX_SNAP_M`` from every road.
+    """
+    given = table
+    table = keep_inside(county, graph, table, officers, warn_near=False)
+    out = given[~given["lead_id"].isin(table["lead_id"])]
+    skipped = {str(lid): f"lies {d:,.0f} m outside the county's road network" for lid, d in
+               zip(out["lead_id"], outside_m(graph, out["lat"], out["lon"]), strict=True)}
+    ids: list[str] = list(table["lead_id"])
+    points = [Location(float(a), float(b)) for a, b in zip(table["lat"], table["lon"], strict=True)]
+    for o in officers:
+        ids += [start_node_id(o.officer_id), end_node_id(o.officer_id)]
+        points += [o.start.location, o.end.location]
+    with warnings.catch_warnings():
+        # Far snaps are judged below, per file row, where the user can act on them.
+        warnings.simplefilter("ignore", FarSnapWarning)
+        # Every point lies inside the network's area or near it (checked above, per row).
+        snaps = geo.snap_points(graph, points, ids, far_m=OFFICER_MAX_OUTSIDE_M,
+                                max_m=float("inf"))
+    snap_map = dict(zip(ids, snaps, strict=True))
+    check_crs_mixup(county, graph, table, snap_map)
+    table = _drop_roadless_leads(county, table, snap_map, skipped)
+    rows = officer_rows(Path(county.officers))
+    for k, o in enumerate(officers, start=1):
+        for node in (start_node_id(o.officer_id), end_node_id(o.officer_id)):
+            if snap_map[node].distance_m > OFFICER_MAX_SNAP_M:
+                raise InputError(
+                    f"officer {o.officer_id}'s start/end is {snap_map[node].distance_m:,.0f} m "
+                    "from the nearest road", file=str(county.officers),
+                    row=rows.get(o.officer_id, k),
+                    field="start_lat" if node.startswith("@start") else "end_lat")
+    if not table.empty:
+        d = outside_m(graph, table["lat"].to_numpy(float), table["lon"].to_numpy(float))
+        _warn_near(county.leads, table, d, np.asarray(d > 0))
+    return Placed(table, snap_map, skipped)
+
+
+def _drop_roadless_leads(county: County, table: pd.DataFrame, snaps: Mapping[str, Any],
+                         skipped: dict[str, str]) -> pd.DataFrame:
+    """Skip leads with no road within reach, warning with file and row (and adding each to
+    ``skipped``); the day goes on."""
+    far = [rec for rec in table[["lead_id", "source_row"]].itertuples(index=False)
+           if snaps[rec.lead_id].distance_m > LEAD_MAX_SNAP_M]
+    for rec in far:
+        skipped[str(rec.lead_id)] = (f"{snaps[rec.lead_id].distance_m:,.0f} m from the nearest "
+                                     "mapped road")
+        warnings.warn(
+            f"{county.leads}: row {rec.source_row}: lead {rec.lead_id} is "
+            f"{snaps[rec.lead_id].distance_m:,.0f} m from the nearest mapped road "
+            f"(limit {LEAD_MAX_SNAP_M:,.0f} m); skipped", DroppedRowWarning, stacklevel=4)
+    if not far:
+        return table
+    return table[~table["lead_id"].isin({r.lead_id for r in far})].reset_index(drop=True)
 
 
 def _rows(table: pd.DataFrame, mask: npt.NDArray[np.bool_], limit: int = 10) -> str:

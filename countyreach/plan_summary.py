@@ -21,6 +21,10 @@ from routing.problem import RoutingProblem, hhmm
 __all__ = ["summary_text", "checked_text", "violation_text", "took", "cell", "clip"]
 
 
+#: The officer column's widest (terminal columns): longer names are cut.
+_OFFICER_MAX_COLS = 28
+
+
 def _width(text: str) -> int:
     """Columns ``text`` takes in a terminal: Chinese characters take two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
@@ -85,12 +89,17 @@ def summary_text(problem: RoutingProblem, plan: Plan, lang: str = "en",
     L = lang
     names = {o.officer_id: o.name for o in problem.officers}
     status = plan.status.value if L == "en" else status_label(plan.status.value, L)
+    labels = {r.officer_id: f"{r.officer_id} {names.get(r.officer_id, '')}".rstrip()
+              for r in plan.routes}
+    # as wide as the longest officer's label (within reason): init's made-up names differ in
+    # their last character (客户经理 1, 客户经理 2), which a fixed width cut off
+    wide = min(max([14, *(_width(v) + 1 for v in labels.values())]), _OFFICER_MAX_COLS)
     lines = [
         t("summary_head", L, date=plan.plan_date, status=status, solver=plan.solver,
           seconds=f"{plan.solve_time_s:.1f}"),
         *([t("summary_note", L, note=_note(plan.message, L))] if plan.message else []),
         "",
-        cell(t("summary_col_officer", L), 14) + cell(t("summary_col_visits", L), 7, right=True)
+        cell(t("summary_col_officer", L), wide) + cell(t("summary_col_visits", L), 7, right=True)
         + cell(t("summary_col_start", L), 7, right=True)
         + cell(t("summary_col_end", L), 7, right=True)
         + cell(t("summary_col_drive_h", L), 9, right=True)
@@ -98,13 +107,13 @@ def summary_text(problem: RoutingProblem, plan: Plan, lang: str = "en",
         + cell(t("summary_col_value", L), 14, right=True),
     ]
     for r in plan.routes:
-        label = clip(f"{r.officer_id} {names.get(r.officer_id, '')}", 13)
+        label = clip(labels[r.officer_id], wide - 1)
         lines.append(
-            f"{cell(label, 14)}{len(r.stops):>7}{hhmm(r.start_s):>7}{hhmm(r.end_s):>7}"
+            f"{cell(label, wide)}{len(r.stops):>7}{hhmm(r.start_s):>7}{hhmm(r.end_s):>7}"
             f"{r.drive_s / 3600:>9.2f}{r.distance_m / 1000:>7.1f}{r.value_yuan:>14,.0f}")
     total_visits = sum(len(r.stops) for r in plan.routes)
     lines.append(
-        f"{cell(t('summary_total', L), 14)}{total_visits:>7}{'':>7}{'':>7}"
+        f"{cell(t('summary_total', L), wide)}{total_visits:>7}{'':>7}{'':>7}"
         f"{plan.drive_s / 3600:>9.2f}"
         f"{sum(r.distance_m for r in plan.routes) / 1000:>7.1f}{plan.value_yuan:>14,.0f}")
     counts: dict[str, int] = {}

@@ -37,6 +37,7 @@ from propensity.errors import DataError
 __all__ = [
     "INDUSTRIES",
     "INDUSTRY_NAMES",
+    "industry_code",
     "SEASONAL_CASH_NEED",
     "FEATURE_GROUPS",
     "ALL_FEATURES",
@@ -78,6 +79,36 @@ INDUSTRY_NAMES: Mapping[str, tuple[str, str]] = {
     "clothing": ("clothing workshops", "服装加工厂"),
     "small_shop": ("village shops", "小卖部"),
 }
+
+#: Each industry's names as a lender may write them (casefolded): the code and both names.
+_INDUSTRY_BY_NAME: Mapping[str, str] = {
+    n.casefold(): code for code, names in INDUSTRY_NAMES.items() for n in (code, *names)}
+
+
+def industry_code(name: str) -> str:
+    """The model's code for an industry as a lender writes it.
+
+    A Chinese lender's file says ``小卖部`` where the model says ``small_shop``: each
+    industry's code, and its names in :data:`INDUSTRY_NAMES` (which explanations print),
+    read as the code, in any case; any other name is kept as written (scored as 'other',
+    matched to skills as written).
+
+    Parameters
+    ----------
+    name : str
+        An industry cell or skill as typed (already stripped).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> industry_code("小卖部"), industry_code("Village shops"), industry_code("饭店")
+    ('small_shop', 'small_shop', '饭店')
+    """
+    return _INDUSTRY_BY_NAME.get(name.casefold(), name)
+
 
 _RAW_CALENDAR: Mapping[str, Sequence[float]] = {
     # Jan..Dec. Relative cash need; normalised below to a mean of 1 over the year.

@@ -72,3 +72,21 @@ def test_a_bad_problem_file_is_refused_in_chinese(base, tmp_path: Path,  # noqa:
     assert main(["-q", "check", str(tmp_path / "plan.json"), "--lang", "zh"]) == 2
     err = capsys.readouterr().err
     assert "客户编号不能重复" in err and not ENGLISH.search(err.replace("countyreach", "")), err
+
+
+def test_the_summary_keeps_officers_names_whole(base):  # noqa: F811
+    # county init names a Chinese roster 客户经理 1 … 客户经理 12: the summary's officer
+    # column was 13 columns wide, and cut O01's 客户经理 1 to 客户经理 (every officer the
+    # same) and O1's 客户经理 12 to 客户经理 1 (another officer's name)
+    from dataclasses import replace
+
+    problem, plan = base
+    officers = tuple(replace(o, name=f"客户经理 {k}")
+                     for k, o in enumerate(problem.officers, start=11))
+    shown = summary_text(replace(problem, officers=officers), plan, "zh").splitlines()
+    for k, o in enumerate(officers, start=11):
+        if any(r.officer_id == o.officer_id for r in plan.routes):
+            row = next(ln for ln in shown if ln.startswith(f"{o.officer_id} "))
+            assert f"客户经理 {k} " in row
+    header = next(ln for ln in shown if ln.startswith("客户经理"))
+    assert len(header) > 0 and header.rstrip().endswith("预期价值 ¥")

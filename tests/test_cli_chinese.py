@@ -60,8 +60,8 @@ def test_a_county_with_mistakes_is_planned_in_chinese(
     leads, officers = county_copy / "leads.csv", county_copy / "officers.csv"
     assert (f"countyreach: 警告：{leads}：客户评分模型不认识以下行业，按“其他”评分"
             "（路线安排和技能匹配仍按原写法使用）：'abacus_repair'（1 行：第 3 行）") in err
-    assert f"{leads}：1 个客户的可拜访时段短于一次拜访所需时间（第 4 行，如 09:00-09:10）" in err
-    assert (f"{leads}：1 个电话号码被 Excel 存成了科学计数法（第 5（B0005） 行，"
+    assert f"{leads}：1 个客户的可拜访时段短于一次拜访所需时间（行号 4，如 09:00-09:10）" in err
+    assert (f"{leads}：1 个电话号码被 Excel 存成了科学计数法（行号 5（B0005），"
             "如 '1.38E+10'）") in err
     assert "个客户在同一月份有内容不一致的多行记录（B0004 2024-11：第 1, 961 行）" in err
     assert re.search(rf"{re.escape(str(officers))}，第 1 行：客户经理 O01 的出发地点位于路网外 "

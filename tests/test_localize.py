@@ -153,3 +153,13 @@ def test_a_new_countys_assumptions_read_in_chinese(
         zh = localize(line, "zh")
         assert has_cjk(zh) and not re.search(r"\b(the|of|a|and|in|at|officers?|roads?)\b",
                                              zh), (line, zh)
+
+
+def test_a_list_of_rows_cut_short_reads_as_chinese() -> None:
+    # "rows 22, 31 and 3 more" became 第 22, 31 及另外 3 个 行 (a counter before 行): the
+    # row lists of the warnings read 行号 22, 31 及另外 3 个
+    said = localize("x.csv: 13 lead(s) lie up to 314 m outside the road network (rows 22, "
+                    "31, 148, 172, 177, 179, 214, 226, 228, 231 and 3 more); snapped to the "
+                    "nearest road", "zh")
+    assert "（行号 22, 31, 148, 172, 177, 179, 214, 226, 228, 231 及另外 3 个）" in said
+    assert "个 行" not in said

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from countyreach.errors import AccessDenied, InputError, StoreError
+from countyreach.i18n import t
 from countyreach.services.models import county_history
 from countyreach.store import Session, Store
 from countyreach.store.checks import check_date
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from countyreach.pipeline import CountyData
     from countyreach.services.loop import DailyLoop
 
-__all__ = ["DayRules", "day_rules", "store_day_rules"]
+__all__ = ["DayRules", "day_rules", "store_day_rules", "rule_counts_text"]
 
 
 @dataclass(frozen=True)
@@ -153,3 +154,21 @@ def store_day_rules(loop: DailyLoop | None, session: Session | None, county_id: 
         return None
     return day_rules(loop.store, session, county_id, date, data,
                      cooling_days=loop.cooling_days, revisit_days=loop.revisit_days)
+
+
+def rule_counts_text(counts: Mapping[str, int], lang: str) -> str:
+    """Leads left out by each of the store's rules, ``label: n`` in ``lang`` ("" for none).
+
+    Parameters
+    ----------
+    counts : mapping of str to int
+        Leads left out by each rule's code (``cooling``, ``visited_recently`` ...).
+    lang : str
+
+    Returns
+    -------
+    str
+        The rules named as the plan names them, never their codes.
+    """
+    return t("summary_list_sep", lang).join(
+        t("rule_line", lang, label=t(f"rule_{k}", lang), n=n) for k, n in counts.items())

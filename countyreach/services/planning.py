@@ -18,6 +18,7 @@ import pandas as pd
 from countyreach.errors import InputError
 from countyreach.i18n import LANGS, drop_reason_label, industry_label, t
 from countyreach.plan_files import left_out
+from countyreach.services.day_rules import rule_counts_text
 from countyreach.services.leads import value_label
 from routing.params import SolveParams
 from routing.plan import Plan
@@ -492,8 +493,7 @@ def store_rules_text(meta: Mapping[str, object], lang: str) -> str | None:
     left = meta.get("left_out_by_rule")
     if not isinstance(left, Mapping):
         return None
-    reasons = t("summary_list_sep", lang).join(t("rule_line", lang, label=t(f"rule_{k}", lang), n=n)
-                        for k, n in left.items()) or t("store_rules_none", lang)
+    reasons = rule_counts_text(left, lang) or t("store_rules_none", lang)
     return t("store_rules_caption", lang, follow_ups=meta.get("follow_ups", 0),
              n=sum(int(n) for n in left.values()), reasons=reasons)
 
