@@ -56,8 +56,12 @@ def chromium() -> str:
 def browser_fixture() -> Iterator[Any]:
     """``browser``: Chromium for the module (skips, or fails in CI, without one). A module
     imports this name; its tests ask for ``browser``."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Playwright's 5 s default is for a quiet machine: with the suite run in parallel
+    # (``-n auto``) a page's rerun shares the cores with another worker's solve, and a check
+    # that holds waits no longer than it takes to hold.
+    expect.set_options(timeout=30_000)
     path = chromium()
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
