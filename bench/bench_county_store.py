@@ -174,7 +174,7 @@ def main() -> None:
             print(f"{r.version:>7} {sizes[0]:>10,} {sizes[1]:>10,} {len(r.dropped_z):>11,} "
                   f"{sizes[2]:>8,} {after:>10,} {before:>10,}")
         matrices = c.execute(sa.select(sa.func.sum(sa.func.length(
-            S.plan_matrices.c.matrix_json)))).scalar()
+            S.plan_matrices.c.matrix_z)))).scalar()
     print(f"plan_matrices: {matrices or 0:,} bytes; store folder {work}")
     store.close()
 

@@ -24,6 +24,7 @@ from countyreach.store import schema as S
 from countyreach.store.access import Principal
 from countyreach.store.checks import aware, check_date, check_id, check_text
 from countyreach.store.do_not_visit import withdrawn_stops
+from countyreach.store.matrix_blob import pack_matrix, unpack_matrix
 from countyreach.store.parsed import PARSED_PLANS, Parsed
 from countyreach.store.records import AuditAction, PlanState, PlanVersion, Role, Session
 from countyreach.store.repository import Repository
@@ -82,11 +83,12 @@ def _parsed(key: tuple[int, str], got: Parsed | sa.RowMapping) -> Parsed:
         return got
     row = got
     problem = json.loads(row["problem_json"])
+    matrix = None
     if "matrix_ref" in problem:  # the day's matrix, stored once (see save_plan)
-        if row["matrix_json"] is None:
+        if row["matrix_z"] is None:
             raise StoreError(f"plan version {row['version']} of {row['county_id']} on "
                              f"{row['plan_date']} names a travel matrix the store lacks")
-        problem["matrix"] = json.loads(row["matrix_json"])
+        matrix = unpack_matrix(row["matrix_z"])
         del problem["matrix_ref"]
     plan = json.loads(row["plan_json"])
     if "dropped_ref" in plan:  # the left-out leads, stored once (see save_plan)
@@ -95,7 +97,7 @@ def _parsed(key: tuple[int, str], got: Parsed | sa.RowMapping) -> Parsed:
                              f"{row['plan_date']} names a left-out list the store lacks")
         plan["dropped"] = json.loads(zlib.decompress(row["dropped_z"]))
         del plan["dropped_ref"]
-    parsed = (problem_from_dict(problem), plan_from_dict(plan),
+    parsed = (problem_from_dict(problem, matrix=matrix), plan_from_dict(plan),
               json.loads(row["explanations_json"]))
     PARSED_PLANS.put(key[1], parsed)
     return parsed
@@ -164,11 +166,13 @@ class PlanRepository(Repository):
             raise InputError("save_plan needs a RoutingProblem and a Plan", field="plan")
         stops = _plan_stops(problem, plan)
         expl = {str(k): _checked_why(v) for k, v in (explanations or {}).items()}
-        doc = problem_to_dict(problem)
+        doc = problem_to_dict(problem, matrix=False)
         # the matrix is most of a version's size and the same in a day's drafts and
-        # re-optimisations: stored once, named by digest, which the content hash covers
-        matrix_json = json.dumps(doc.pop("matrix"), separators=(",", ":"))
-        doc["matrix_ref"] = matrix_digest = hashlib.sha256(matrix_json.encode()).hexdigest()
+        # re-optimisations: stored once as binary, named by the digest of that value (the
+        # same for equal matrices), which the content hash covers. Matrices stored before
+        # revision 0012 keep the digest of their JSON: a digest only names a matrix.
+        matrix_z = pack_matrix(problem.matrix)
+        doc["matrix_ref"] = matrix_digest = hashlib.sha256(matrix_z).hexdigest()
         problem_json = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
         plan_doc = plan_to_dict(plan)
         # the left-out list is the bulk of plan_json at 20,000 leads (~3.6 MB, the same few
@@ -189,8 +193,7 @@ class PlanRepository(Repository):
                 sa.select(sa.func.coalesce(sa.func.max(S.plans.c.version), 0))
                 .where(S.plans.c.county_id == county_id, S.plans.c.plan_date == plan_date)
             ).scalar_one()) + 1
-            _keep_once(conn, S.plan_matrices, county_id, matrix_digest,
-                       matrix_json=matrix_json)
+            _keep_once(conn, S.plan_matrices, county_id, matrix_digest, matrix_z=matrix_z)
             _keep_once(conn, S.plan_dropped, county_id, dropped_digest, dropped_z=dropped_z)
             conn.execute(S.plans.insert().values(
                 county_id=county_id, plan_date=plan_date, version=version,
@@ -410,7 +413,7 @@ def _plan_stops(problem: RoutingProblem, plan: Plan) -> list[dict[str, Any]]:
 def _plan_texts(conn: Connection, county_id: str, plan_date: str,
                 version: int) -> sa.RowMapping:
     p, pm, pd_ = S.plans, S.plan_matrices, S.plan_dropped
-    return conn.execute(sa.select(p, pm.c.matrix_json, pd_.c.dropped_z).select_from(
+    return conn.execute(sa.select(p, pm.c.matrix_z, pd_.c.dropped_z).select_from(
         p.outerjoin(pm, sa.and_(pm.c.county_id == p.c.county_id,
                                 pm.c.digest == p.c.matrix_digest)).outerjoin(
             pd_, sa.and_(pd_.c.county_id == p.c.county_id,
