@@ -19,7 +19,7 @@ from countyreach.serialize import matrix_from_dict, matrix_to_dict, problem_to_d
 from countyreach.store import Session, Store
 from countyreach.store import schema as S
 from countyreach.store.matrix_blob import pack_matrix, unpack_matrix
-from countyreach.store.parsed import PARSED_PLANS
+from countyreach.store.parsed import OFFICER_PARTS, PARSED_PLANS, forget_all
 from countyreach.store.rows import plan_hash
 from countyreach.store.testing import synthetic_day
 from geo.types import UNREACHABLE, TravelMatrix
@@ -120,16 +120,39 @@ def test_a_plans_matrix_round_trips_as_binary(store: Store, people: dict[str, Se
     v = store.save_plan(m, "qingzu", DAY, problem, plan)
     (digest, blob), = _stored(store)
     assert bytes(blob)[:4] == b"CRMX" and digest == hashlib.sha256(bytes(blob)).hexdigest()
-    PARSED_PLANS.clear()
+    forget_all()
     back, _, _ = store.plan(m, "qingzu", DAY, v)
     assert _same(back.matrix, problem.matrix)
     store.publish(m, "qingzu", DAY, v)
-    PARSED_PLANS.clear()
-    mine, _, _ = store.plan(people["o1"], "qingzu", DAY)
+    forget_all()
+    mine, _, _ = store.plan(people["o1"], "qingzu", DAY)  # read from the officer's rows
     assert _same(mine.matrix, problem.matrix.subset(mine.matrix.node_ids))
     day = store.visit_list(people["o1"], "qingzu", DAY)
     assert [s.lead_id for s in day.stops] == ["L01-01", "L01-02", "L01-03", "L01-04"]
     assert store.save_plan(m, "qingzu", DAY, problem, plan) and len(_stored(store)) == 1
+
+
+def test_an_officers_list_matches_the_one_cut_from_the_whole_day(
+        store: Store, people: dict[str, Session], published: int) -> None:
+    forget_all()
+    part = store.visit_list(people["o1"], "qingzu", DAY)
+    # read from the officer's part only: the whole day is not parsed, the part is kept
+    assert len(PARSED_PLANS) == 0 and len(OFFICER_PARTS) == 1
+    (problem, plan, _), = OFFICER_PARTS
+    assert {o.officer_id for o in problem.officers} == {"O01"}
+    assert len(problem.matrix) == len(part.stops) + 2 and not plan.dropped
+    assert store.plan(people["o1"], "qingzu", DAY)[0].matrix.node_ids == \
+        problem.matrix.node_ids
+    store.plan(people["manager"], "qingzu", DAY, published)  # the whole day, kept
+    assert len(PARSED_PLANS) == 1
+    assert store.visit_list(people["o1"], "qingzu", DAY) == part  # cut from the whole
+    # an erasure forgets the kept parts too: no erased name stays in memory
+    store.erase_personal_data(people["manager"], "qingzu", "L01-02", "客户要求删除")
+    assert len(PARSED_PLANS) == len(OFFICER_PARTS) == 0
+    stops = store.visit_list(people["o1"], "qingzu", DAY).stops  # read again, kept again
+    assert [s.lead_id for s in stops] == ["L01-01", "L01-03", "L01-04"]  # do-not-visit now
+    (problem, _, _), = OFFICER_PARTS
+    assert problem.lead_by_id["L01-02"].name == ""
 
 
 def test_a_damaged_stored_matrix_is_a_store_error(store: Store, people: dict[str, Session],
@@ -137,7 +160,7 @@ def test_a_damaged_stored_matrix_is_a_store_error(store: Store, people: dict[str
     (_, blob), = _stored(store)
     with store.engine.begin() as c:
         c.execute(S.plan_matrices.update().values(matrix_z=bytes(blob)[:-100]))
-    PARSED_PLANS.clear()
+    forget_all()
     with pytest.raises(StoreError, match="stored travel matrix is damaged"):
         store.plan(people["manager"], "qingzu", DAY, published)
     with pytest.raises(StoreError, match="stored travel matrix is damaged"):
@@ -154,7 +177,7 @@ def _migrate_to(store: Store, revision: str, down: bool) -> None:
     with store.engine.begin() as conn:
         cfg.attributes["connection"] = conn
         (command.downgrade if down else command.upgrade)(cfg, revision)
-    PARSED_PLANS.clear()
+    forget_all()
 
 
 def _versions(store: Store) -> list[tuple[str, str, str]]:
@@ -189,7 +212,7 @@ def test_migration_0012_converts_json_matrices_and_back(store: Store,
     _migrate_to(store, "head", down=False)
     assert _versions(store) == at_head
     for who in ("manager", "o1"):
-        PARSED_PLANS.clear()
+        forget_all()
         back, _, _ = store.plan(people[who], "qingzu", DAY)
         assert _same(back.matrix, problem.matrix.subset(back.matrix.node_ids))
     _migrate_to(store, "0011", down=True)
