@@ -161,9 +161,10 @@ def test_a_damaged_stored_matrix_is_a_store_error(store: Store, people: dict[str
     with store.engine.begin() as c:
         c.execute(S.plan_matrices.update().values(matrix_z=bytes(blob)[:-100]))
     forget_all()
-    with pytest.raises(StoreError, match="stored travel matrix is damaged"):
+    which = f"plan version {published} of qingzu on {DAY}: a stored travel matrix is damaged"
+    with pytest.raises(StoreError, match=which):
         store.plan(people["manager"], "qingzu", DAY, published)
-    with pytest.raises(StoreError, match="stored travel matrix is damaged"):
+    with pytest.raises(StoreError, match=which):
         store.visit_list(people["o1"], "qingzu", DAY)
 
 

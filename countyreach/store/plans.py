@@ -29,6 +29,7 @@ from countyreach.store.parsed import OFFICER_PARTS, PARSED_PLANS, Parsed
 from countyreach.store.records import AuditAction, PlanState, PlanVersion, Role, Session
 from countyreach.store.repository import Repository
 from countyreach.store.rows import plan_hash
+from geo.types import TravelMatrix
 from routing.plan import Plan
 from routing.problem import RoutingProblem, end_node_id, start_node_id
 
@@ -99,10 +100,7 @@ def _parsed(key: tuple[int, str], got: Parsed | sa.RowMapping,
     problem = json.loads(row["problem_json"])
     matrix = None
     if "matrix_ref" in problem:  # the day's matrix, stored once (see save_plan)
-        if row["matrix_z"] is None:
-            raise StoreError(f"plan version {row['version']} of {row['county_id']} on "
-                             f"{row['plan_date']} names a travel matrix the store lacks")
-        matrix = unpack_matrix(row["matrix_z"])
+        matrix = _stored_matrix(row)
         del problem["matrix_ref"]
     plan = json.loads(row["plan_json"])
     if "dropped_ref" in plan:  # the left-out leads, stored once (see save_plan)
@@ -130,9 +128,6 @@ def _officer_part(row: sa.RowMapping, officer_id: str) -> Parsed | None:
     officers = [o for o in problem["officers"] if o.get("officer_id") == officer_id]
     if "matrix_ref" not in problem or not officers:
         return None
-    if row["matrix_z"] is None:
-        raise StoreError(f"plan version {row['version']} of {row['county_id']} on "
-                         f"{row['plan_date']} names a travel matrix the store lacks")
     plan["routes"] = [r for r in plan["routes"] if r["officer_id"] == officer_id]
     mine = {s["lead_id"] for r in plan["routes"] for s in r["stops"]}
     plan.pop("dropped_ref", None)
@@ -148,8 +143,25 @@ def _officer_part(row: sa.RowMapping, officer_id: str) -> Parsed | None:
     nodes = [ld["lead_id"] for ld in leads] + [start_node_id(officer_id),
                                                end_node_id(officer_id)]
     expl = {k: v for k, v in json.loads(row["explanations_json"]).items() if k in mine}
-    return (problem_from_dict(problem, matrix=unpack_matrix(row["matrix_z"], nodes)),
+    return (problem_from_dict(problem, matrix=_stored_matrix(row, nodes)),
             plan_from_dict(plan), expl)
+
+
+def _stored_matrix(row: sa.RowMapping, nodes: list[str] | None = None) -> TravelMatrix:
+    """The travel matrix a stored version names (only between ``nodes`` if given).
+
+    Raises
+    ------
+    StoreError
+        The store lacks it, or it is damaged (which version's, then what is wrong).
+    """
+    which = f"plan version {row['version']} of {row['county_id']} on {row['plan_date']}"
+    if row["matrix_z"] is None:
+        raise StoreError(f"{which} names a travel matrix the store lacks")
+    try:
+        return unpack_matrix(row["matrix_z"], nodes)
+    except StoreError as e:
+        raise StoreError(f"{which}: {e}") from None
 
 
 def _checked_why(v: object) -> str | dict[str, str]:
