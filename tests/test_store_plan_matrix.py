@@ -221,3 +221,6 @@ def test_migration_0012_converts_json_matrices_and_back(store: Store,
     assert _versions(store) == [(problem_json, content_hash, digest)]
     assert json.dumps(matrix_to_dict(problem.matrix), separators=(",", ":")) == text
     _migrate_to(store, "head", down=False)
+    # the converted matrix is named as save_plan names it: a day saved now shares it
+    store.save_plan(m, "qingzu", DAY, problem, plan)
+    assert len(_stored(store)) == 1

@@ -230,8 +230,8 @@ class PlanRepository(Repository):
         doc = problem_to_dict(problem, matrix=False)
         # the matrix is most of a version's size and the same in a day's drafts and
         # re-optimisations: stored once as binary, named by the digest of that value (the
-        # same for equal matrices), which the content hash covers. Matrices stored before
-        # revision 0012 keep the digest of their JSON: a digest only names a matrix.
+        # same for equal matrices), which the content hash covers (0012 renamed the ones it
+        # converted from JSON, so a day saved before it shares its matrix with one after)
         matrix_z = pack_matrix(problem.matrix)
         doc["matrix_ref"] = matrix_digest = hashlib.sha256(matrix_z).hexdigest()
         problem_json = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
