@@ -19,25 +19,29 @@ The machine, cores, load and seeds are printed with the table. Timings are one r
 shared machine: compare the CPU column.
 
 45 officers, 20,000 leads, seed 0, solver 30 s on 1 worker; a 2-vCPU x86_64 VM shared with
-other jobs, pinned to one core (load 2.6); Python 3.11.7, SQLite store (size: file + WAL)::
+other jobs, pinned to one core (load 4.6); Python 3.11.7, SQLite store (size: file + WAL);
+git 381b22c (the matrix as binary, revision 0012; an officer's list from their rows)::
 
     stage                                wall s    CPU s  store MB  note
-    county import                          28.5     15.3      18.0
-    plan (first: trains the model)         93.0     31.3     167.7  501 visits, 19,499 left out
-    publish                                 0.0      0.0     167.7
-    officer's list (first read)             4.8      2.1     167.7  12 stops
-    officer's list (again)                  0.0      0.0     167.7  (0.3 s before d44d63a)
-    record outcomes (before 13:00)          1.7      1.0     169.7  360 visits, one call each
-    re-plan at 13:00 and publish           61.1     32.2     172.0  516 visits
-    officer's list (re-planned)             3.9      2.1     172.0  12 stops
+    county import                          42.1     15.5      18.0
+    plan (first: trains the model)         70.5     30.7     144.3  490 visits, 19,510 left out
+    publish                                 0.0      0.0     144.3
+    officer's list (first read)             0.4      0.2     144.3  11 stops
+    officer's list (again)                  0.0      0.0     144.3
+    record outcomes (before 13:00)          1.4      0.9     146.3  361 visits, one call each
+    re-plan at 13:00 and publish           53.3     36.6     148.6  499 visits
+    officer's list (re-planned)             0.2      0.1     148.6  11 stops
 
     bytes per version  problem    plan  left-out z   expl     stored   as 0010
-    v1               1,535,443  65,079     101,321  336,846  2,038,689  5,519,337
-    v2               1,539,141  67,169     102,319  347,143  2,055,772  5,533,121
+    v1               1,535,443  63,890      97,847  329,567  2,026,747  5,643,955
+    v2               1,539,173  65,339     101,184  335,660  2,041,356  5,538,178
 
-The day's travel matrix (plan_matrices, 76.7 MB of JSON, once a day) is most of the store,
-and parsing it is most of an officer's first read. Before 92745e6 and d2edb56 the re-plan
-at 13:00 was refused by the checker (lunch outside the route, lunch missing).
+The day's travel matrix (plan_matrices, 65.0 MB of binary once a day; 76.7 MB of JSON
+before 0012) is most of the store. Before 0012 (git 1061fea, same session and machine, load
+4.9) an officer's first read took 4.6 s wall / 2.1 s CPU, and 3.7 / 2.1 s re-planned,
+nearly all of it decoding the whole day's matrix; the store was 167.7 MB after the first
+plan. Before 92745e6 and d2edb56 the re-plan at 13:00 was refused by the checker (lunch
+outside the route, lunch missing).
 """
 
 from __future__ import annotations
@@ -174,7 +178,7 @@ def main() -> None:
             print(f"{r.version:>7} {sizes[0]:>10,} {sizes[1]:>10,} {len(r.dropped_z):>11,} "
                   f"{sizes[2]:>8,} {after:>10,} {before:>10,}")
         matrices = c.execute(sa.select(sa.func.sum(sa.func.length(
-            S.plan_matrices.c.matrix_json)))).scalar()
+            S.plan_matrices.c.matrix_z)))).scalar()
     print(f"plan_matrices: {matrices or 0:,} bytes; store folder {work}")
     store.close()
 

@@ -172,10 +172,18 @@ def officer_from_dict(d: Mapping[str, Any]) -> Officer:
     )
 
 
-def problem_to_dict(problem: RoutingProblem) -> dict[str, Any]:
-    """Return a JSON-ready dict of a routing problem, matrix included."""
+def problem_to_dict(problem: RoutingProblem, *, matrix: bool = True) -> dict[str, Any]:
+    """Return a JSON-ready dict of a routing problem.
+
+    Parameters
+    ----------
+    problem : RoutingProblem
+    matrix : bool, default True
+        Whether to include the travel matrix (``"matrix"``, last); the store keeps it apart,
+        as binary, and would only throw its JSON away.
+    """
     r = problem.rules
-    return {
+    doc: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "kind": "countyreach.problem",
         "plan_date": problem.plan_date,
@@ -193,8 +201,10 @@ def problem_to_dict(problem: RoutingProblem) -> dict[str, Any]:
         "visited_routes": {k: list(v) for k, v in problem.visited_routes.items()},
         "leads": [lead_to_dict(ld) for ld in problem.leads],
         "officers": [officer_to_dict(o) for o in problem.officers],
-        "matrix": matrix_to_dict(problem.matrix),
     }
+    if matrix:
+        doc["matrix"] = matrix_to_dict(problem.matrix)
+    return doc
 
 
 def matrix_to_dict(matrix: TravelMatrix) -> dict[str, Any]:
@@ -277,10 +287,21 @@ def matrix_from_dict(m: Mapping[str, Any]) -> TravelMatrix:
                         _decode_matrix(m, "distance_m"))
 
 
-def problem_from_dict(d: Mapping[str, Any]) -> RoutingProblem:
-    """Build a :class:`RoutingProblem` from :func:`problem_to_dict` output."""
+def problem_from_dict(d: Mapping[str, Any], *,
+                      matrix: TravelMatrix | None = None) -> RoutingProblem:
+    """Build a :class:`RoutingProblem` from :func:`problem_to_dict` output.
+
+    Parameters
+    ----------
+    d : mapping
+        The problem's dict.
+    matrix : TravelMatrix, optional
+        The travel matrix, when kept apart from ``d`` (the store keeps it as binary);
+        None: ``d["matrix"]``.
+    """
     _expect_kind(d, "countyreach.problem")
-    matrix = matrix_from_dict(d["matrix"])
+    if matrix is None:
+        matrix = matrix_from_dict(d["matrix"])
     return RoutingProblem(
         leads=tuple(lead_from_dict(x) for x in d["leads"]),
         officers=tuple(officer_from_dict(x) for x in d["officers"]),

@@ -20,7 +20,7 @@ from countyreach.store.access import Principal
 from countyreach.store.checks import REASON_MAX_CHARS, check_id, check_text
 from countyreach.store.counties import ERASED_HASH
 from countyreach.store.engine import insert_ignore
-from countyreach.store.parsed import PARSED_PLANS
+from countyreach.store.parsed import forget_all
 from countyreach.store.records import (
     AuditAction,
     Erasure,
@@ -397,7 +397,7 @@ def _scrub_plans(conn: Connection, county_id: str, lead_id: str) -> int:
     if rows:
         # the versions as they were stay unreachable under their old hashes, but would stay
         # in memory until pushed out: gone now
-        PARSED_PLANS.clear()
+        forget_all()
     return len(rows)
 
 

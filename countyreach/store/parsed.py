@@ -17,7 +17,7 @@ from typing import Any
 from routing.plan import Plan
 from routing.problem import RoutingProblem
 
-__all__ = ["Parsed", "ParsedPlans", "PARSED_PLANS"]
+__all__ = ["Parsed", "ParsedPlans", "PARSED_PLANS", "OFFICER_PARTS", "forget_all"]
 
 #: A version's problem, plan and explanations, as :meth:`PlanRepository.plan` returns them.
 Parsed = tuple[RoutingProblem, Plan, Any]
@@ -68,3 +68,15 @@ class ParsedPlans:
 
 #: The process's kept versions (the store's values are frozen, so readers share them).
 PARSED_PLANS = ParsedPlans(4)
+
+#: Officers' parts of versions (one route, its leads and their rows of the matrix), by
+#: ``"<content hash>:<officer id>"``: an officer's list is read without parsing the whole day
+#: (:func:`countyreach.store.plans._officer_part`). Small, so many are kept: a county's
+#: officers open their lists in the same morning.
+OFFICER_PARTS = ParsedPlans(256)
+
+
+def forget_all() -> None:
+    """Forget every kept version and officer's part (an erasure: see the module's note)."""
+    PARSED_PLANS.clear()
+    OFFICER_PARTS.clear()

@@ -145,7 +145,8 @@ plan_matrices = sa.Table(
     sa.Column("county_id", sa.String(ID_LEN), sa.ForeignKey("counties.county_id"),
               primary_key=True),
     sa.Column("digest", sa.String(64), primary_key=True),
-    sa.Column("matrix_json", sa.Text, nullable=False),
+    # countyreach.store.matrix_blob's binary (revision 0012; the JSON text before)
+    sa.Column("matrix_z", sa.LargeBinary, nullable=False),
 )
 
 #: The left-out leads of plan versions (each with its reason), once per content and
