@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
 from countyreach.errors import DataWarning, InputError, RowErrors
+from countyreach.headers import canonical_header, zh_header
 
 __all__ = [
     "CRS_CHOICES",
@@ -200,7 +201,7 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
     if twice:  # pandas would rename the second one and silently read only the first
         raise InputError(f"the header names column {twice[0]!r} twice", file=str(path),
                          field=twice[0])
-    df.columns = [str(c).strip() for c in df.columns]
+    df.columns = _columns(path, [str(c) for c in df.columns])
     df.index = pd.RangeIndex(1, len(df) + 1)
     # Spaces around a cell are a spreadsheet's noise ("B0026 " is lead B0026 in every file)
     stripped = df.apply(lambda col: col.str.strip())
@@ -223,12 +224,26 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
     df.attrs["typed"] = {k: v for k, v in typed.items() if k[0] in df.index}
     missing = [c for c in required if c not in df.columns]
     if missing:
+        zh = [f"{zh_header(c)} ({c})" for c in missing if zh_header(c)]
         raise InputError(
-            f"missing required column(s) {missing}; the file has {list(df.columns)}",
+            f"missing required column(s) {missing}; the file has {list(df.columns)}"
+            + (f" (Chinese headers are read too: {', '.join(zh)})" if zh else ""),
             file=str(path),
             field=missing[0],
         )
     return df
+
+
+def _columns(path: Path, header: list[str]) -> list[str]:
+    """The columns ``header`` names (:func:`~countyreach.headers.canonical_header`: 纬度 is
+    lat), refusing two headers that name one column (``lat`` and ``纬度``)."""
+    names = [canonical_header(h) for h in header]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            first = header[names.index(name)].strip()
+            raise InputError(f"the header names column {name!r} twice (as {first!r} and "
+                             f"{header[i].strip()!r})", file=str(path), field=name)
+    return names
 
 
 #: A cell of digits, signs and separators only: a number, time, window, month, date or phone.

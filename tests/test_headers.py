@@ -1,0 +1,83 @@
+"""A lender's files with Chinese headers (客户编号, 纬度 …) or headers such as ``Lead ID`` read as
+the columns they name: the same county plans and imports whichever way its header is written,
+and a header naming a column twice is refused naming both."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from countyreach.cli import main
+from countyreach.errors import InputError
+from countyreach.headers import ZH_HEADERS, canonical_header, zh_header
+from countyreach.io import read_leads_table, read_officers
+from countyreach.localize import localize
+
+
+@pytest.mark.parametrize(("typed", "column"), [
+    ("纬度", "lat"), (" 经度 ", "lon"), ("客户编号", "lead_id"), ("Lead ID", "lead_id"),
+    ("LAT", "lat"), ("拜访时长(分钟)", "service_min"), ("拜访时长（分钟）", "service_min"),
+    ("出发地 纬度", "start_lat"), ("years_operating", "years_operating"),
+    ("自有特征", "自有特征"), ("Revenue Band", "revenue_band")])
+def test_a_header_reads_as_the_column_it_names(typed: str, column: str) -> None:
+    assert canonical_header(typed) == column
+
+
+def test_no_chinese_header_names_two_columns() -> None:
+    names = [zh for col in ZH_HEADERS for zh in ZH_HEADERS[col]]
+    assert len(names) == len(set(names))
+    assert zh_header("lat") == "纬度" and zh_header("osm_id") is None
+
+
+def _in_chinese(src: Path, dst: Path) -> Path:
+    """``src`` written with the documented Chinese header of each column that has one."""
+    df = pd.read_csv(src, dtype=str, keep_default_na=False)
+    df.columns = [zh_header(c) or c for c in df.columns]
+    df.to_csv(dst, index=False, encoding="utf-8-sig")  # as Excel saves "CSV UTF-8"
+    return dst
+
+
+def test_leads_and_officers_with_chinese_headers_read_as_the_english_ones(
+        demo_dir: Path, tmp_path: Path) -> None:
+    leads = _in_chinese(demo_dir / "leads.csv", tmp_path / "leads.csv")
+    assert "纬度" in leads.read_text(encoding="utf-8-sig").splitlines()[0]
+    pd.testing.assert_frame_equal(read_leads_table(leads),
+                                  read_leads_table(demo_dir / "leads.csv"))
+    officers = _in_chinese(demo_dir / "officers.csv", tmp_path / "officers.csv")
+    assert read_officers(officers) == read_officers(demo_dir / "officers.csv")
+
+
+def test_a_header_naming_a_column_twice_is_refused_naming_both(demo_dir: Path,
+                                                             tmp_path: Path) -> None:
+    df = pd.read_csv(demo_dir / "leads.csv", dtype=str, keep_default_na=False)
+    df.insert(5, "纬度", df["lat"])
+    df.to_csv(tmp_path / "leads.csv", index=False)
+    with pytest.raises(InputError, match=r"names column 'lat' twice \(as 'lat' and '纬度'\)"):
+        read_leads_table(tmp_path / "leads.csv")
+
+
+def test_a_missing_column_names_its_chinese_header(demo_dir: Path, tmp_path: Path) -> None:
+    df = pd.read_csv(demo_dir / "leads.csv", dtype=str, keep_default_na=False)
+    df.drop(columns=["lat"]).rename(columns={"lon": "经度"}).to_csv(tmp_path / "leads.csv",
+                                                                   index=False)
+    with pytest.raises(InputError, match=r"Chinese headers are read too: 纬度 \(lat\)") as exc:
+        read_leads_table(tmp_path / "leads.csv")
+    said = localize(exc.value.reason, "zh")
+    assert said.startswith("缺少必需的列 ['lat']")
+    assert said.endswith("（也可用中文列名：纬度 (lat)）")
+
+
+def test_a_county_in_chinese_headers_is_imported_and_planned(
+        county_copy: Path, cli_store: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("leads", "officers", "branches", "history", "loans", "villages"):
+        _in_chinese(county_copy / f"{name}.csv", county_copy / f"{name}.csv")
+    assert main(["-q", "county", "import", str(county_copy)]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    code = main(["-q", "plan", "qingzu", "--date", "2026-11-24", "--time-limit", "1",
+                 "--out", str(tmp_path / "out")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "no violations" in out and "visits" in out
