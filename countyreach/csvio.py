@@ -171,6 +171,7 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
     """
     if not path.exists():
         raise InputError("file not found", file=str(path))
+    _refuse_workbook(path)
     df = None
     # Excel and WPS on Chinese desktops save "CSV" as GBK (GB18030 is its superset); UTF-8,
     # with or without a BOM, is tried first because GB18030 would also decode some UTF-8.
@@ -232,6 +233,23 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
             field=missing[0],
         )
     return df
+
+
+#: How a file's first bytes say which spreadsheet program wrote it, when it is not text.
+_WORKBOOKS = ((b"PK\x03\x04", ".xlsx"), (b"\xd0\xcf\x11\xe0", ".xls, .et"))
+
+
+def _refuse_workbook(path: Path) -> None:
+    """Refuse a workbook saved under a .csv name, saying it is one (its bytes may decode as
+    GB18030 and read as a table of noise)."""
+    if path.is_dir():
+        return
+    with path.open("rb") as f:
+        start = f.read(8)
+    for magic, what in _WORKBOOKS:
+        if start.startswith(magic):
+            raise InputError(f"file is a spreadsheet workbook ({what}), not CSV text: open it "
+                             "in Excel or WPS and save it as CSV UTF-8", file=str(path))
 
 
 def _columns(path: Path, header: list[str]) -> list[str]:

@@ -142,6 +142,18 @@ def test_undecodable_file_is_named(tmp_path: Path):
         read_leads_table(p)
 
 
+@pytest.mark.parametrize(("start", "kind"), [(b"PK\x03\x04", ".xlsx"),
+                                             (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", ".xls")])
+def test_a_workbook_saved_as_csv_is_named_a_workbook(tmp_path: Path, start: bytes,
+                                                     kind: str) -> None:
+    # a workbook renamed leads.csv: its bytes may even decode as GB18030, as a table of noise
+    p = tmp_path / "leads.csv"
+    p.write_bytes(start + "纬度,经度\n".encode("gb18030") * 40)
+    with pytest.raises(InputError, match=rf"leads\.csv: file is a spreadsheet workbook "
+                                         rf"\({kind}.*save it as CSV UTF-8"):
+        read_leads_table(p)
+
+
 @pytest.mark.parametrize(("column", "value"), [
     ("mobile_pay_flow_yuan", "1e300"), ("mobile_pay_flow_yuan", "-5"), ("staff", "nan"),
     ("years_operating", "300"), ("has_existing_loan", "2"),
