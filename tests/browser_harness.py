@@ -202,6 +202,10 @@ def sign_in(page: Any, url: str, user: str, password: str, *, lang: str = "en",
     page.get_by_role("button", name=t("sign_in", lang), exact=True).click()
     expect(page.locator(SIGNED_IN)).to_be_attached(timeout=120_000)
     idle(page)
+    # the page writes the session cookie from the browser once it is drawn: a journey that
+    # opens another page at once must not outrun it (on a busy machine it came after idle)
+    page.wait_for_function("() => document.cookie.includes('countyreach_session=')",
+                           timeout=120_000)
     if not stored_language:
         switch_language(page, lang)
 

@@ -53,6 +53,15 @@ def _used_keys() -> set[str]:
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_no_key_is_in_a_catalogue_twice(lang: str) -> None:
+    # a second entry of a key silently replaces the first: the message it translated loses
+    # its template (a new msg_matrix_damaged once did)
+    text = (LOCALE_DIR / lang / "LC_MESSAGES" / "countyreach.po").read_text(encoding="utf-8")
+    keys = re.findall(r'^(?:msgctxt "([^"]*)"\n)?msgid "([^"]+)"$', text, flags=re.M)
+    assert not {k for k in keys if keys.count(k) > 1}
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_catalogue_has_no_empty_or_fuzzy_translation(lang: str) -> None:
     cat = _catalogue(lang)
     bad = [(m.context, m.id) for m in cat if m.id and (not m.string or m.fuzzy)]

@@ -155,13 +155,14 @@ def _stored_matrix(row: sa.RowMapping, nodes: list[str] | None = None) -> Travel
     StoreError
         The store lacks it, or it is damaged (which version's, then what is wrong).
     """
-    which = f"plan version {row['version']} of {row['county_id']} on {row['plan_date']}"
     if row["matrix_z"] is None:
-        raise StoreError(f"{which} names a travel matrix the store lacks")
+        raise StoreError(f"plan version {row['version']} of {row['county_id']} on "
+                         f"{row['plan_date']} names a travel matrix the store lacks")
     try:
         return unpack_matrix(row["matrix_z"], nodes)
     except StoreError as e:
-        raise StoreError(f"{which}: {e}") from None
+        raise StoreError(f"plan version {row['version']} of {row['county_id']} on "
+                         f"{row['plan_date']}: {e}") from None
 
 
 def _checked_why(v: object) -> str | dict[str, str]:
