@@ -18,13 +18,15 @@ __all__ = ["ZH_HEADERS", "canonical_header", "zh_header"]
 ZH_HEADERS: Mapping[str, tuple[str, ...]] = {
     # leads
     "lead_id": ("客户编号", "客户ID", "客户id", "商户编号"),
-    "name": ("名称", "客户名称", "企业名称", "商户名称", "姓名"),
+    # not 姓名 nor 手机, 详细地址: a lead file may hold the owner's name, a mobile beside a
+    # landline, a street beside a village address, and two headers of one column are refused
+    "name": ("名称", "客户名称", "企业名称", "商户名称"),
     "industry": ("行业",),
     "village": ("村", "村庄", "所在村", "村名"),
     "lat": ("纬度",),
     "lon": ("经度",),
-    "phone": ("电话", "联系电话", "手机", "手机号"),
-    "address": ("地址", "详细地址"),
+    "phone": ("电话", "联系电话"),
+    "address": ("地址",),
     "service_min": ("拜访时长（分钟）", "拜访分钟", "服务时长（分钟）"),
     "windows": ("可拜访时间", "时间窗", "营业时间"),
     "pinned_officer_id": ("预约客户经理", "指定客户经理"),

@@ -519,7 +519,6 @@ def plan_summary(day: DayPlan, lang: str) -> str:
         else t("plan_summary", lang, secs=secs, **said)
 
 
-
 def explanation_column(lang: str) -> str:
     """The score frame's column with the model's reason in ``lang``."""
     return "explanation_zh" if lang == "zh" else "explanation_en"
