@@ -353,22 +353,21 @@ class PlanRepository(Repository):
         plan_date = check_date(plan_date)
 
         def run(conn: Connection) -> tuple[tuple[int, str], Parsed | sa.RowMapping, Principal,
-                                           frozenset[str]]:
+                                           str | None, frozenset[str]]:
             who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN,
                                      Role.PLANNER, Role.OFFICER)
             if who.role is Role.OFFICER and version is not None:
                 raise AccessDenied("officers see the published plan only")
-            key, got = _read_plan(conn, county_id, plan_date, version, who.officer_id
-                                  if who.role is Role.OFFICER else None)
-            return key, got, who, withdrawn_stops(conn, county_id, plan_date, key[0])
+            # an officer reads their own route only
+            mine = (who.officer_id or "") if who.role is Role.OFFICER else None
+            key, got = _read_plan(conn, county_id, plan_date, version, mine)
+            return key, got, who, mine, withdrawn_stops(conn, county_id, plan_date, key[0])
 
-        key, got, who, withdrawn = self._db.read(run)
-        problem, plan, _ = _parsed(key, got, who.officer_id or ""
-                                   if who.role is Role.OFFICER else None)
-        if who.role is Role.OFFICER:
+        key, got, who, mine, withdrawn = self._db.read(run)
+        problem, plan, _ = _parsed(key, got, mine)
+        if mine is not None:
             # as on the visit list: no officer is sent to a business on the do-not-visit list
-            problem, plan = only_officer(problem, without_stops(plan, withdrawn),
-                                         who.officer_id or "")
+            problem, plan = only_officer(problem, without_stops(plan, withdrawn), mine)
         elif who.role is Role.PLANNER:
             problem = redact(problem)
         return problem, plan, key[0]
