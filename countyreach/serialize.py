@@ -12,8 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
-import tempfile
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from countyreach.errors import InputError
+from geo.files import write_atomically
 from geo.types import Location, TravelMatrix
 from routing.plan import BreakTaken, DroppedLead, DropReason, Plan, PlanStatus, Route, Stop
 from routing.problem import (
@@ -443,19 +442,8 @@ def _expect_kind(d: Mapping[str, Any], kind: str) -> None:
 
 def write_json(obj: Mapping[str, Any], path: str | Path) -> Path:
     """Write ``obj`` as UTF-8 JSON (Chinese kept readable) and return the path."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    # Write then rename so a crash never leaves a half-written plan next to a good one; the
-    # temporary name is this writer's own, so two processes writing one path cannot interleave.
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=p.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps(obj, ensure_ascii=False, indent=1))
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return p
+    # whole or not at all: a crash never leaves a half-written plan next to a good one
+    return write_atomically(path, json.dumps(obj, ensure_ascii=False, indent=1).encode())
 
 
 def read_json(path: str | Path, *, expected: str = "a JSON object") -> dict[str, Any]:

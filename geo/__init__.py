@@ -24,6 +24,7 @@ from .coords import (
 )
 from .distance import EARTH_RADIUS_M, distance_to_nearest, haversine_m, pairwise_haversine_m
 from .errors import DataWarning, FarSnapWarning, GeoError, GeoInputError, GraphError, LocatedError
+from .files import write_atomically
 from .matrix import travel_matrix
 from .osmfile import load_road_graph
 from .osmnx_source import graph_from_networkx, graph_from_place, graph_from_polygon
@@ -87,4 +88,5 @@ __all__ = [
     "county_boundary",
     "load_boundary",
     "area_km2",
+    "write_atomically",
 ]

@@ -9,7 +9,7 @@ from OpenStreetMap is in :mod:`geo.prepare`, :mod:`geo.osmfile` and
 
 from __future__ import annotations
 
-import os
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
@@ -19,6 +19,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from geo.errors import GraphError
+from geo.files import write_atomically
 
 __all__ = ["Bounds", "RoadGraph", "road_lines", "CACHE_VERSION"]
 
@@ -286,9 +287,9 @@ class RoadGraph:
     def save(self, path: str | Path) -> None:
         """Write the graph to an ``.npz`` file (no pickle)."""
         arrays = {name: getattr(self, name) for name in self.ARRAY_FIELDS}
-        tmp = Path(str(path) + f".tmp{os.getpid()}.npz")
-        np.savez(tmp, **arrays, source=np.array(self.source), version=np.array(CACHE_VERSION))
-        os.replace(tmp, path)
+        buf = io.BytesIO()
+        np.savez(buf, **arrays, source=np.array(self.source), version=np.array(CACHE_VERSION))
+        write_atomically(path, buf.getvalue())
 
     @classmethod
     def load(cls, path: str | Path) -> RoadGraph:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import io
-import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ import joblib
 import numpy as np
 import sklearn
 
+from geo.files import write_atomically
 from propensity.errors import ModelError
 from propensity.scorer import LeadScorer
 
@@ -55,23 +54,12 @@ def save_scorer(scorer: LeadScorer, path: str | Path) -> Path:
         Where it was written.
     """
     scorer.require_fitted()
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     joblib.dump(scorer.without_training_data(), buf, compress=3)
-    # the temporary name is this writer's own: two processes saving one model (two plans of a
-    # county at once, parallel tests sharing a cache) cannot interleave their bytes
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=p.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(_FORMAT)
-            pickle.dump(_versions(scorer), f, protocol=4)
-            f.write(buf.getvalue())
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return p
+    # whole or not at all, under a temporary name of this writer's own: two processes saving
+    # one model (two plans of a county at once, parallel tests sharing a cache) cannot mix
+    header = _FORMAT + pickle.dumps(_versions(scorer), protocol=4)
+    return write_atomically(path, header + buf.getvalue())
 
 
 def load_scorer(path: str | Path) -> LeadScorer:
