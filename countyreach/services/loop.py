@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import shutil
 import threading
 import uuid
 import warnings
@@ -75,6 +74,7 @@ from countyreach.store.checks import check_date, check_id
 from countyreach.store.learning import loan_book_rows, loans_elsewhere_rows, randomised_flags
 from countyreach.store.rows import check_lead_file
 from countyreach.table_checks import warn_idle_officers, warn_unmatched_skills
+from geo.files import write_atomically
 from propensity.history import check_history
 from propensity.outcomes import Outcome
 from propensity.planning import LOCKOUT_MONTHS
@@ -298,9 +298,7 @@ class DailyLoop:
             target = dest / name
             digest = _sha256(src)
             if not target.exists() or _sha256(target) != digest:
-                tmp = target.with_name(target.name + ".tmp")
-                shutil.copyfile(src, tmp)
-                tmp.replace(target)
+                write_atomically(target, src.read_bytes())
             files[key] = {"file": name, "sha256": digest}
         manifest = {"name": county.name, "name_en": county.name_en, "files": files,
                     "loan_rule_months": county.loan_rule_months}
