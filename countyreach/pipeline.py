@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -201,7 +201,8 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
                          history: pd.DataFrame | None, *, cache_dir: str | Path | None = None,
                          progress: ProgressFn | None = None,
                          loans: pd.DataFrame | None = None,
-                         loans_elsewhere: pd.DataFrame | None = None) -> CountyData:
+                         loans_elsewhere: pd.DataFrame | None = None,
+                         quiet_leads: Collection[str] = ()) -> CountyData:
     """Snap read county tables to the roads and add spatial features (the store plans
     through this; :func:`load_county_data` reads the tables from a folder first).
 
@@ -215,6 +216,10 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
     cache_dir : str or Path, optional
         Road-graph cache.
     progress : callable, optional
+    quiet_leads : collection of str
+        Leads no plan offers (a stored county's retired and do-not-visit leads): placed by
+        the same rules, but not warned about and not listed as off the roads when skipped
+        (a plan lists them once, with the rule that leaves them out).
 
     Returns
     -------
@@ -226,11 +231,13 @@ def assemble_county_data(county: County, villages: pd.DataFrame, branches: tuple
     graph = geo.load_road_graph(county.roads, cache_dir=cache / "graphs")
     given = table
     report("snap places", 0.3)
-    placed = place_on_roads(county, graph, table, officers)
+    placed = place_on_roads(county, graph, table, officers, quiet=quiet_leads)
     table, snap_map, skipped = placed.table, placed.snaps, placed.skipped
     table = add_spatial_features(table, branches)
     if history is not None and skipped:  # named above, not again as unknown leads
         history = history[~history["lead_id"].astype(str).isin(skipped)].reset_index(drop=True)
+    hushed = set(quiet_leads)
+    skipped = {k: v for k, v in skipped.items() if k not in hushed}
     named = given.loc[isin(given["lead_id"], list(skipped))].reindex(
         columns=["lead_id", "name", "village"], fill_value="").astype(str)
     return CountyData(county, graph, villages, branches, table, officers, snap_map, history,

@@ -13,7 +13,7 @@ BD-09 (:func:`check_crs_mixup`).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,7 +96,8 @@ def outside_m(graph: Any, lat: npt.ArrayLike, lon: npt.ArrayLike) -> npt.NDArray
 
 
 def keep_inside(county: County, graph: Any, table: pd.DataFrame,
-                officers: Sequence[Officer], *, warn_near: bool = True) -> pd.DataFrame:
+                officers: Sequence[Officer], *, warn_near: bool = True,
+                quiet: Collection[str] = ()) -> pd.DataFrame:
     """Leads near enough to the roads to plan; far ones skipped with a warning naming the row.
 
     Parameters
@@ -109,6 +110,8 @@ def keep_inside(county: County, graph: Any, table: pd.DataFrame,
         Validated leads (``lat``, ``lon`` in WGS-84, ``source_row``).
     officers : sequence of Officer
         The roster.
+    warn_near, quiet
+        As :func:`leads_inside`.
 
     Returns
     -------
@@ -134,7 +137,8 @@ def keep_inside(county: County, graph: Any, table: pd.DataFrame,
                 warnings.warn(f"{county.officers}: row {i}: officer {o.officer_id}'s {which} "
                               f"lies {off_m:,.0f} m outside the road network; snapped to the "
                               "nearest road", DataWarning, stacklevel=3)
-    return leads_inside(county.leads, county.crs, graph, table, warn_near=warn_near)
+    return leads_inside(county.leads, county.crs, graph, table, warn_near=warn_near,
+                        quiet=quiet)
 
 
 def check_county_places(county: County, cache_dir: Path) -> None:
@@ -163,7 +167,7 @@ def check_county_places(county: County, cache_dir: Path) -> None:
 
 
 def leads_inside(leads_file: Path, crs: str, graph: Any, table: pd.DataFrame, *,
-                 warn_near: bool = True) -> pd.DataFrame:
+                 warn_near: bool = True, quiet: Collection[str] = ()) -> pd.DataFrame:
     """The leads part of :func:`keep_inside` (the simulation's population uses it too).
 
     Parameters
@@ -175,6 +179,12 @@ def leads_inside(leads_file: Path, crs: str, graph: Any, table: pd.DataFrame, *,
     graph : geo.RoadGraph
     table : pandas.DataFrame
         Validated leads (``lat``, ``lon`` in WGS-84, ``source_row``).
+    warn_near : bool
+        Warn about the leads a little outside the outline (snapped, kept).
+    quiet : collection of str
+        Leads placed and skipped by the same rules but not warned about: no plan offers
+        them (a stored county's retired and do-not-visit leads), so a warning every day
+        would ask the lender to fix a row that no longer matters.
 
     Returns
     -------
@@ -197,9 +207,10 @@ def leads_inside(leads_file: Path, crs: str, graph: Any, table: pd.DataFrame, *,
             f"(lead {first['lead_id']} {d[far][0]:,.0f} m outside): the file does not "
             "belong to this county's roads" + crs_hint(crs),
             file=str(leads_file), row=int(first["source_row"]), field="lat")
+    loud = ~table["lead_id"].astype(str).isin(set(quiet)).to_numpy()
     if warn_near:
-        _warn_near(leads_file, table, d, np.asarray((d > 0) & ~far))
-    for k in np.flatnonzero(far):
+        _warn_near(leads_file, table, d, np.asarray((d > 0) & ~far & loud))
+    for k in np.flatnonzero(far & loud):
         rec = table.iloc[int(k)]
         warnings.warn(f"{leads_file}: row {int(rec['source_row'])}: lead {rec['lead_id']} "
                       f"lies {d[k]:,.0f} m outside the county's road network; skipped",
@@ -238,7 +249,7 @@ class Placed:
 
 
 def place_on_roads(county: County, graph: Any, table: pd.DataFrame,
-                   officers: Sequence[Officer]) -> Placed:
+                   officers: Sequence[Officer], *, quiet: Collection[str] = ()) -> Placed:
     """Leads and officers snapped to the roads, by every rule planning applies.
 
     The one owner of those rules, so that ``county import`` (:func:`check_county_places`)
@@ -256,6 +267,8 @@ def place_on_roads(county: County, graph: Any, table: pd.DataFrame,
     table : pandas.DataFrame
         Validated leads (``lat``, ``lon`` in WGS-84, ``source_row``).
     officers : sequence of Officer
+    quiet : collection of str
+        Leads placed by the same rules without a warning (:func:`leads_inside`).
 
     Returns
     -------
@@ -268,7 +281,7 @@ def place_on_roads(county: County, graph: Any, table: pd.DataFrame,
         end farther than ``OFFICER_MAX_SNAP_M`` from every road.
     """
     given = table
-    table = keep_inside(county, graph, table, officers, warn_near=False)
+    table = keep_inside(county, graph, table, officers, warn_near=False, quiet=quiet)
     out = given[~given["lead_id"].isin(table["lead_id"])]
     skipped = {str(lid): f"lies {d:,.0f} m outside the county's road network" for lid, d in
                zip(out["lead_id"], outside_m(graph, out["lat"], out["lon"]), strict=True)}
@@ -285,7 +298,7 @@ def place_on_roads(county: County, graph: Any, table: pd.DataFrame,
                                 max_m=float("inf"))
     snap_map = dict(zip(ids, snaps, strict=True))
     check_crs_mixup(county, graph, table, snap_map)
-    table = _drop_roadless_leads(county, table, snap_map, skipped)
+    table = _drop_roadless_leads(county, table, snap_map, skipped, frozenset(quiet))
     rows = officer_rows(Path(county.officers))
     for k, o in enumerate(officers, start=1):
         for node in (start_node_id(o.officer_id), end_node_id(o.officer_id)):
@@ -297,12 +310,13 @@ def place_on_roads(county: County, graph: Any, table: pd.DataFrame,
                     field="start_lat" if node.startswith("@start") else "end_lat")
     if not table.empty:
         d = outside_m(graph, table["lat"].to_numpy(float), table["lon"].to_numpy(float))
-        _warn_near(county.leads, table, d, np.asarray(d > 0))
+        loud = ~table["lead_id"].astype(str).isin(set(quiet)).to_numpy()
+        _warn_near(county.leads, table, d, np.asarray((d > 0) & loud))
     return Placed(table, snap_map, skipped)
 
 
 def _drop_roadless_leads(county: County, table: pd.DataFrame, snaps: Mapping[str, Any],
-                         skipped: dict[str, str]) -> pd.DataFrame:
+                         skipped: dict[str, str], quiet: frozenset[str]) -> pd.DataFrame:
     """Skip leads with no road within reach, warning with file and row (and adding each to
     ``skipped``); the day goes on."""
     far = [rec for rec in table[["lead_id", "source_row"]].itertuples(index=False)
@@ -310,6 +324,8 @@ def _drop_roadless_leads(county: County, table: pd.DataFrame, snaps: Mapping[str
     for rec in far:
         skipped[str(rec.lead_id)] = (f"{snaps[rec.lead_id].distance_m:,.0f} m from the nearest "
                                      "mapped road")
+        if str(rec.lead_id) in quiet:
+            continue
         warnings.warn(
             f"{county.leads}: row {rec.source_row}: lead {rec.lead_id} is "
             f"{snaps[rec.lead_id].distance_m:,.0f} m from the nearest mapped road "

@@ -218,3 +218,49 @@ def test_a_shift_shortened_below_the_visits_made_does_not_block_republishing(
     _edit(county_copy / "officers.csv", shorten)
     route = _republished(county_loop, county_copy, officer_id, made)
     assert route.stops == made
+
+
+def test_a_lead_never_offered_again_is_not_called_off_the_roads_every_day(
+        county_loop: DailyLoop, county_copy: Path) -> None:
+    # Two leads ~3 km from any mapped road: one the next file no longer lists (retired), one
+    # who asked not to be visited. Neither will be planned, so neither is news each day.
+    admin = county_loop.store.operator_session()
+    leads = pd.read_csv(county_copy / "leads.csv", dtype=str, keep_default_na=False)
+    gone, refused = str(leads.loc[4, "lead_id"]), str(leads.loc[6, "lead_id"])
+
+    def far(df: pd.DataFrame) -> pd.DataFrame:
+        df.loc[[4, 6], ["lat", "lon"]] = ["35.46156", "115.04808"]
+        return df
+
+    _edit(county_copy / "leads.csv", far)
+    county_loop.import_county(admin, county_copy)
+    first = county_loop.plan(admin, "qingzu", "2026-11-23", params=PARAMS, rules=RULES)
+    assert f"lead {refused} is" in "\n".join(first.day.plan.meta["input_warnings"])
+    _edit(county_copy / "leads.csv", lambda df: df[df["lead_id"] != gone])
+    county_loop.import_county(admin, county_copy)
+    county_loop.store.opt_out(admin, "qingzu", refused, reason="asked not to be visited")
+
+    day = county_loop.plan(admin, "qingzu", "2026-11-24", params=PARAMS, rules=RULES)
+    said = "\n".join(day.day.plan.meta["input_warnings"])
+    assert gone not in said and refused not in said
+    reasons = [(d.lead_id, d.reason.value) for d in day.day.plan.dropped
+               if d.lead_id in (gone, refused)]
+    assert reasons == []  # not offered, so not among the solver's left-out leads
+    assert day.day.plan.meta["left_out_leads"][gone] == "retired"
+    assert day.day.plan.meta["left_out_leads"][refused] == "do_not_visit"
+    files = write_plan_files(day.day.problem, day.day.plan, county_copy / "out",
+                             scores=day.day.scores)
+    rows = pd.read_csv(next(f for f in files if f.name == "dropped.csv"), dtype=str,
+                       keep_default_na=False)
+    picked = rows[rows["lead_id"].isin([gone, refused])]
+    assert sorted(zip(picked["lead_id"], picked["reason"], strict=True)) == sorted(
+        [(gone, "retired"), (refused, "do_not_visit")])
+
+    # listed again, the retired lead is the lender's to fix: it is warned about again
+    _edit(county_copy / "leads.csv", lambda df: pd.concat([df, leads.iloc[[4]].assign(
+        lat="35.46156", lon="115.04808")]))
+    county_loop.import_county(admin, county_copy)
+    again = county_loop.plan(admin, "qingzu", "2026-11-25", params=PARAMS, rules=RULES)
+    assert f"lead {gone} is" in "\n".join(again.day.plan.meta["input_warnings"])
+    assert [d.reason.value for d in again.day.plan.dropped if d.lead_id == gone] == \
+        ["off_the_road_network"]

@@ -329,7 +329,11 @@ class DailyLoop:
         randomised = flagged.reset_index(drop=True) if len(flagged) else None
         loans = self.store.loan_book_frame(session, county_id)
         elsewhere = self.store.loans_elsewhere_frame(session, county_id)
+        # never offered, so where they lie is not news every day (nor a reason to list)
+        quiet = (self.store.retired_lead_ids(session, county_id)
+                 | self.store.do_not_visit_ids(session, county_id))
         key = hashlib.sha256((table.to_csv(index=False) + repr(officers)
+                              + repr(sorted(quiet))
                               + repr(sorted(manifest["files"].items()))
                               + repr(manifest.get("loan_rule_months"))
                               + flagged.to_csv(index=False)
@@ -343,7 +347,7 @@ class DailyLoop:
             return hit[1]
         with collected() as notes:
             data = self._assemble(county_id, crs, manifest, root, paths, table, officers,
-                                  stored, randomised, loans, elsewhere)
+                                  stored, randomised, loans, elsewhere, quiet)
         # what loading snapped or skipped, kept with the data: every plan of it says so
         kept = tuple(store_notes(notes, county_id, leads=data.county.leads,
                                  officers=data.county.officers, root=root,
@@ -362,7 +366,8 @@ class DailyLoop:
     def _assemble(self, county_id: str, crs: str, manifest: dict[str, Any], root: Path,
                   paths: dict[str, Path], table: pd.DataFrame, officers: tuple[Officer, ...],
                   stored: pd.DataFrame, randomised: pd.DataFrame | None,
-                  loans: pd.DataFrame | None, elsewhere: pd.DataFrame | None) -> CountyData:
+                  loans: pd.DataFrame | None, elsewhere: pd.DataFrame | None,
+                  quiet: frozenset[str]) -> CountyData:
         """The stored tables as a folder's loaded data, snapped to the stored roads."""
         county = County(county_id=county_id, name=str(manifest.get("name", county_id)),
                         root=root, roads=paths["roads"], villages=paths["villages"],
@@ -378,7 +383,7 @@ class DailyLoop:
         history = mark_randomised(stored.drop(columns="randomised"), randomised)
         data = assemble_county_data(county, villages, branches, table, officers, history,
                                     cache_dir=self.cache_dir, loans=loans,
-                                    loans_elsewhere=elsewhere)
+                                    loans_elsewhere=elsewhere, quiet_leads=quiet)
         return data
 
     @staticmethod

@@ -215,6 +215,10 @@ class Store:
         """The county's roster without retired officers: see :meth:`CountyRepository.officers`."""
         return self.counties.officers(session, county_id)
 
+    def retired_lead_ids(self, session: Session, county_id: str) -> frozenset[str]:
+        """Leads no import lists any more: see :meth:`CountyRepository.retired_lead_ids`."""
+        return self.counties.retired_lead_ids(session, county_id)
+
     def leads_frame(self, session: Session, county_id: str, *,
                     include_do_not_visit: bool = False,
                     include_retired: bool = False) -> pd.DataFrame:

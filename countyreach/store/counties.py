@@ -220,6 +220,19 @@ class CountyRepository(Repository):
 
         return self._db.read(run)
 
+    def retired_lead_ids(self, session: Session, county_id: str) -> frozenset[str]:
+        """Leads an import no longer lists: kept with their history, never planned (managers,
+        admins)."""
+
+        def run(conn: Connection) -> frozenset[str]:
+            self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            return frozenset(conn.execute(
+                sa.select(S.leads.c.lead_id).where(S.leads.c.county_id == county_id,
+                                                   S.leads.c.retired_at.is_not(None))
+            ).scalars().all())
+
+        return self._db.read(run)
+
     def leads_frame(self, session: Session, county_id: str, *,
                     include_do_not_visit: bool = False,
                     include_retired: bool = False) -> pd.DataFrame:
