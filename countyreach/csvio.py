@@ -13,6 +13,7 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -39,6 +40,8 @@ __all__ = [
     "points_to_wgs84",
     "from_wgs84",
     "read_csv_table",
+    "repeated_ids",
+    "Repeats",
     "to_wgs84",
 ]
 
@@ -419,8 +422,82 @@ MAX_LISTED_ROW_ERRORS = 20
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class Repeats:
+    """The rows of a file that give an id given before (:func:`repeated_ids`).
+
+    Attributes
+    ----------
+    keep : list of int
+        Positions (in the table) of the rows to read: each id's first row, and rows without
+        an id (their own error says so).
+    copies : list of str
+        Rows repeating an earlier row word for word, as ``"6 (as row 5)"``: read once.
+    clashes : list of InputError
+        Rows giving an earlier row's id with other values, each naming the first field that
+        differs: which row is right only the lender knows.
+    """
+
+    keep: list[int]
+    copies: list[str]
+    clashes: list[InputError]
+
+    def copies_text(self, limit: int = 10) -> str:
+        """The copied rows for one line of a warning: the first ``limit``, the rest counted."""
+        more = len(self.copies) - limit
+        return ", ".join(self.copies[:limit]) + (f" and {more} more" if more > 0 else "")
+
+
+def repeated_ids(path: Path, df: pd.DataFrame, id_col: str) -> Repeats:
+    """Rows of ``df`` that repeat an id: copies of an earlier row, or clashes with it.
+
+    A row pasted twice is harmless and read once (the caller warns); the same id with other
+    values is two records claiming one id, refused. The one rule of every file with ids,
+    for planning from a folder and for the store's import alike.
+
+    Parameters
+    ----------
+    path : Path
+        The file, for the messages.
+    df : pandas.DataFrame
+        Its rows, as :func:`read_csv_table` returns them (index: row in the file).
+    id_col : str
+        The id column (``lead_id``, ``officer_id``).
+
+    Returns
+    -------
+    Repeats
+    """
+    first: dict[str, int] = {}
+    keep: list[int] = []
+    copies: list[str] = []
+    clashes: list[InputError] = []
+    cols = [str(c) for c in df.columns]
+
+    def cells(pos: int) -> list[str]:  # only for repeats: most files have none
+        return [str(v).strip() for v in df.iloc[pos].tolist()]
+
+    ids = df[id_col].astype(str).str.strip().tolist() if id_col in df.columns else []
+    for pos, value in enumerate(ids):
+        if not value or value not in first:
+            first.setdefault(value, pos)
+            keep.append(pos)
+            continue
+        was = first[value]
+        row, row0 = int(df.index[pos]), int(df.index[was])
+        differ = [c for c, a, b in zip(cols, cells(was), cells(pos), strict=True) if a != b]
+        if not differ:
+            copies.append(f"{row} (as row {row0})")
+            continue
+        clashes.append(InputError(f"{id_col} {value!r} repeats row {row0} with another "
+                                  f"{differ[0]}",
+                                  file=str(path), row=row, field=id_col))
+    return Repeats(keep if ids else list(range(len(df))), copies, clashes)
+
+
 def parse_rows(path: Path, df: pd.DataFrame, parse: Callable[[CsvRow], T], *,
-               progress: Callable[[float], None] | None = None) -> list[T]:
+               progress: Callable[[float], None] | None = None,
+               also: Sequence[InputError] = ()) -> list[T]:
     """``parse`` applied to every row of a file, every bad row reported in one error.
 
     A lender's file with a few typos is then fixed in one pass instead of one run per typo.
@@ -436,6 +513,9 @@ def parse_rows(path: Path, df: pd.DataFrame, parse: Callable[[CsvRow], T], *,
     progress : callable, optional
         Called with the share of the rows read, every :data:`_PROGRESS_ROWS` rows (50,000
         leads take seconds to check).
+    also : sequence of InputError
+        Errors of rows found before parsing (:attr:`Repeats.clashes`), reported with the
+        rest in row order.
 
     Returns
     -------
@@ -459,9 +539,9 @@ def parse_rows(path: Path, df: pd.DataFrame, parse: Callable[[CsvRow], T], *,
             out.append(parse(row))
         except InputError as exc:
             errors.append(with_row_id(exc, row.data))
-    if not errors:
+    if not errors and not also:
         return out
-    raise row_errors(path, errors)
+    raise row_errors(path, sorted([*errors, *also], key=lambda e: e.row or 0))
 
 
 def row_errors(path: str | Path, errors: Sequence[InputError]) -> InputError:

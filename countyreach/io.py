@@ -2,7 +2,7 @@
 
 Every reader validates row by row and raises :class:`InputError` naming the
 file, the 1-based data row and the field, so a user can fix the file in a
-spreadsheet. Soft problems (a duplicated lead, an unknown optional column)
+spreadsheet. Soft problems (a row pasted twice, an unknown optional column)
 become :class:`DroppedRowWarning` / :class:`DataWarning`.
 
 Coordinates in files may be WGS-84 (``wgs84``, GPS/OSM), GCJ-02 (``gcj02``,
@@ -33,6 +33,7 @@ from countyreach.csvio import (
     parse_rows,
     points_to_wgs84,
     read_csv_table,
+    repeated_ids,
     to_wgs84,
 )
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError
@@ -176,17 +177,12 @@ def read_leads_table(path: str | Path, *, crs: str = "wgs84",
         )
         return rec
 
-    seen: dict[str, int] = {}
-    records: list[dict[str, Any]] = []
-    for rec in parse_rows(p, df, lead, progress=progress):
-        lid = rec["lead_id"]
-        if lid in seen:
-            warnings.warn(
-                f"{p}: row {rec['source_row']}: lead_id {lid!r} repeats row {seen[lid]}; "
-                "keeping the first", DroppedRowWarning, stacklevel=2)
-            continue
-        seen[lid] = rec["source_row"]
-        records.append(rec)
+    repeats = repeated_ids(p, df, "lead_id")
+    if repeats.copies:
+        warnings.warn(f"{p}: row(s) {repeats.copies_text()} repeat a lead word for word; it is "
+                      "read once", DroppedRowWarning, stacklevel=2)
+    records = parse_rows(p, df.iloc[repeats.keep], lead, progress=progress,
+                         also=repeats.clashes)
     if not records:
         raise InputError("the leads file has no rows", file=str(p))
     table = pd.DataFrame.from_records(records)
@@ -339,14 +335,14 @@ def read_officers(path: str | Path, *, crs: str = "wgs84") -> tuple[Officer, ...
     crs = check_crs(crs)
     df = read_csv_table(p, ["officer_id", "name", "start_lat", "start_lon", "shift_start",
                        "shift_end"])
-    seen: set[str] = set()
+    repeats = repeated_ids(p, df, "officer_id")
+    if repeats.copies:
+        warnings.warn(f"{p}: row(s) {repeats.copies_text()} repeat an officer word for word; "
+                      "it is read once", DroppedRowWarning, stacklevel=2)
 
     def officer(row: CsvRow) -> Officer:
         v = row.validate(OfficerRow)
         oid = v.officer_id
-        if oid in seen:
-            raise row.err("officer_id", f"officer {oid!r} appears twice")
-        seen.add(oid)
         start = Depot(f"{oid}-start", v.start_name or v.start_kind,
                       Location(*to_wgs84(v.start_lat, v.start_lon, crs)),
                       DepotKind(v.start_kind))
@@ -373,7 +369,7 @@ def read_officers(path: str | Path, *, crs: str = "wgs84") -> tuple[Officer, ...
             lunch=lunch,
         )
 
-    out = parse_rows(p, df, officer)
+    out = parse_rows(p, df.iloc[repeats.keep], officer, also=repeats.clashes)
     if not out:
         raise InputError("the officer roster is empty: add at least one officer", file=str(p))
     return tuple(out)

@@ -31,6 +31,7 @@ def _write(path: Path, text: str) -> Path:
 
 
 LEADS_HEADER = "lead_id,name,industry,village,lat,lon,windows\n"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_demo_county_manifest_reads(demo_dir: Path):
@@ -85,12 +86,37 @@ def test_windows_parsed_and_bad_window_named(tmp_path: Path):
         read_leads_table(p)
 
 
-def test_duplicate_lead_is_warned_and_skipped(tmp_path: Path):
-    p = _write(tmp_path / "leads.csv",
-               LEADS_HEADER + "L1,a,small_shop,v,35.5,115.0,\nL1,b,small_shop,v,35.6,115.0,\n")
-    with pytest.warns(DroppedRowWarning, match="repeats row 1"):
+def test_a_lead_copied_word_for_word_is_read_once_with_a_warning(tmp_path: Path):
+    p = _write(tmp_path / "leads.csv", LEADS_HEADER + "L1,a,small_shop,v,35.5,115.0,\n"
+               "L2,b,small_shop,v,35.6,115.0,\nL1,a,small_shop,v,35.5,115.0,\n")
+    with pytest.warns(DroppedRowWarning, match=r"row\(s\) 3 \(as row 1\) repeat a lead word "
+                      "for word"):
         t = read_leads_table(p)
-    assert list(t["name"]) == ["a"]
+    assert list(t["lead_id"]) == ["L1", "L2"] and list(t["source_row"]) == [1, 2]
+
+
+def test_a_lead_id_given_again_with_other_values_is_refused_naming_what_differs(
+        tmp_path: Path):
+    # which of the two rows is the business only the lender knows: keeping the first
+    # would send an officer to the wrong one
+    p = _write(tmp_path / "leads.csv", LEADS_HEADER + "L1,a,small_shop,v,35.5,115.0,\n"
+               "L1,a,small_shop,v,35.6,115.0,\nL3,c,small_shop,v,north,115.0,\n")
+    with pytest.raises(InputError) as err:
+        read_leads_table(p)
+    assert (err.value.row, err.value.field) == (2, "lead_id")
+    assert "lead_id 'L1' repeats row 1 with another lat" in str(err.value)
+    assert "row 3, field 'lat'" in str(err.value)  # the other rows' problems, in one pass
+
+
+def test_an_officer_copied_word_for_word_is_read_once(tmp_path: Path):
+    header, row = (ROOT / "data/qingzu/officers.csv").read_text(encoding="utf-8").splitlines()[:2]
+    p = _write(tmp_path / "officers.csv", f"{header}\n{row}\n{row}\n")
+    with pytest.warns(DroppedRowWarning, match="repeat an officer word for word"):
+        assert len(read_officers(p)) == 1
+    oid = row.split(",")[0]
+    p = _write(tmp_path / "officers.csv", f"{header}\n{row}\n{row.replace(',', ',x', 1)}\n")
+    with pytest.raises(InputError, match=f"officer_id '{oid}' repeats row 1 with another name"):
+        read_officers(p)
 
 
 def test_service_time_defaults_by_industry(tmp_path: Path):

@@ -103,12 +103,13 @@ def test_a_lenders_own_spreadsheet_is_explained_in_chinese_under_lang_zh(
     good = ["L1,冯氏制衣厂,clothing,35.5180,115.0150,庆祖镇,5万",
             "L2,傅氏小卖部,small_shop,35.5052,115.0452,水屯村,20000",
             "L3,王氏养猪场,pig_farm,35.5100,115.0300,庆祖镇,10000",     # industry unknown
-            "L2,周氏餐馆,restaurant,35.5120,115.0200,庆祖镇,30000",     # lead_id again
+            "L2,傅氏小卖部,small_shop,35.5052,115.0452,水屯村,20000",  # pasted twice
             "",
             "L6,孙氏农机,small_shop,35.8500,115.0300,庆祖镇,20000"]    # ~37 km away
     bad = [*good[:2], "L3,王氏养猪场,pig_farm,,115.0300,庆祖镇,10000",  # no lat
            "L4,赵氏超市,small_shop,35.5150,115.0170,庆祖镇,很多",         # text for yuan
-           "L7,吴氏茶叶,small_shop,115.0300,35.5100,庆祖镇,20000"]        # lat/lon swapped
+           "L7,吴氏茶叶,small_shop,115.0300,35.5100,庆祖镇,20000",        # lat/lon swapped
+           "L2,周氏餐馆,restaurant,35.5120,115.0200,庆祖镇,30000"]     # lead_id again
     leads = county_copy / "leads.csv"
     leads.write_bytes(head.encode("gbk") + "\r\n".join(bad).encode("gbk") + b"\r\n")
     argv = ("--cache-dir", str(cache_dir), "plan", str(county_copy), "--date", "2026-11-24",
@@ -118,11 +119,12 @@ def test_a_lenders_own_spreadsheet_is_explained_in_chinese_under_lang_zh(
     assert f"文件 {leads}，第 3 行，字段 'lat'：此项必填（客户编号 L3）" in err
     assert "第 4 行，字段 'mobile_pay_flow_yuan'：应为以元计的金额" in err
     assert "第 5 行，字段 'lat'：115.0300 超出允许的最大值 90（看起来是经度" in err
+    assert "第 6 行，字段 'lead_id'：lead_id 'L2' 与第 2 行重复，但 name 不同" in err
     assert not _ENGLISH.search(err), err
     leads.write_bytes(head.encode("gbk") + "\r\n".join(good).encode("gbk") + b"\r\n")
     code, _, err = run(capsys, *argv)
     assert code == 0, err
-    assert "第 5 行是空行，已跳过" in err and "客户编号 'L2' 与第 2 行重复" in err
+    assert "第 5 行是空行，已跳过" in err and "第 4 行（同第 2 行） 与前面的客户逐字相同" in err
     assert "'pig_farm'（1 行：第 3 行）" in err and "客户 L6 位于县路网外" in err
     assert "客户经理 O01 的技能 'cattle_farm', 'sheep_farm' 与任何客户的行业都不对应" in err
     assert "没有拜访记录：价值来自起步模型" in err

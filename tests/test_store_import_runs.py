@@ -122,11 +122,16 @@ def test_skip_bad_imports_the_good_rows_and_reports_the_rest(
 def test_repeated_id_is_reported(store: Store, admin: Session, demo_dir: Path,
                                  tmp_path: Path) -> None:
     df = pd.read_csv(demo_dir / "leads.csv", dtype=str, keep_default_na=False).head(4)
-    df = pd.concat([df, df.iloc[[1]]])
-    df.to_csv(tmp_path / "dup.csv", index=False)
+    pasted = df.iloc[[1]]
+    # a row pasted twice is the same record: read once, as planning from the folder reads it
+    pd.concat([df, pasted]).to_csv(tmp_path / "dup.csv", index=False)
+    rep = store.import_leads(tmp_path / "dup.csv", "qingzu", session=admin, mode="skip_bad")
+    assert rep.rejected == () and rep.counts["inserted"] == 4
+    # its id given to another record: which is right only the lender knows
+    pd.concat([df, pasted.assign(name="另一家")]).to_csv(tmp_path / "dup.csv", index=False)
     rep = store.import_leads(tmp_path / "dup.csv", "qingzu", session=admin, mode="skip_bad")
     assert [(r.row, r.field) for r in rep.rejected] == [(5, "lead_id")]
-    assert "repeats row 2" in rep.rejected[0].message
+    assert "repeats row 2 with another name" in rep.rejected[0].message
 
 
 def test_quotes_and_sql_in_text_are_stored_verbatim(store: Store, admin: Session,

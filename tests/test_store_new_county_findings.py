@@ -53,6 +53,32 @@ def test_import_names_field_errors_repeated_ids_and_unknown_pins_in_one_message(
     assert code == 2 and "row 3" in err
 
 
+def test_a_repeated_lead_is_read_alike_by_the_folders_plan_and_the_import(
+        cli_store: str, county_copy: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(county_copy.parent)
+    df = pd.read_csv(county_copy / "leads.csv", dtype=str, keep_default_na=False)
+    # a row pasted twice: one lead, both ways, with the same warning
+    pd.concat([df, df.iloc[[4]]]).to_csv(county_copy / "leads.csv", index=False)
+    said = "row(s) 401 (as row 5) repeat a lead word for word; it is read once"
+    code, _, err = run(capsys, "plan", str(county_copy), "--date", "2026-11-24",
+                       "--time-limit", "1", "--out", str(county_copy.parent / "out"))
+    assert code == 0 and said in err
+    code, out, err = run(capsys, "county", "import", str(county_copy))
+    assert code == 0 and said in err and "400 new" in out
+    # the id given to another business: refused both ways, naming the field that differs
+    pd.concat([df, df.iloc[[4]].assign(phone="13900000000")]).to_csv(
+        county_copy / "leads.csv", index=False)
+    refusal = "row 401, field 'lead_id': lead_id 'B0005' repeats row 5 with another phone"
+    for argv in (("plan", str(county_copy), "--date", "2026-11-24"),
+                 ("county", "import", str(county_copy))):
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and refusal in err and "Traceback" not in err
+    store = Store.open(cli_store)
+    admin = store.operator_session()
+    assert "13900000000" not in set(store.leads_frame(admin, "qingzu")["phone"])
+
+
 def test_a_store_plan_shows_its_input_warnings_by_county_and_lead(
         cli_store: str, county_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

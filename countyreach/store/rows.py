@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from countyreach.csvio import read_csv_table, row_errors
+from countyreach.csvio import read_csv_table, repeated_ids, row_errors
 from countyreach.errors import InputError, LocatedError, RowErrors
 from countyreach.io import LEAD_COLUMNS, read_leads_table, read_officers
 from countyreach.serialize import officer_to_dict
@@ -141,20 +141,14 @@ def _raw_id(raw: pd.DataFrame, pos: int) -> str:
     return ""
 
 
-def _duplicates(raw: pd.DataFrame, id_col: str) -> tuple[list[int], list[RejectedRow]]:
-    """Positions to validate (first occurrence of each id) and the repeats, rejected."""
-    first: dict[str, int] = {}
-    keep: list[int] = []
-    bad: list[RejectedRow] = []
-    for pos, value in enumerate(raw[id_col].astype(str).str.strip()):
-        if value and value in first:
-            bad.append(RejectedRow(_file_row(raw, pos), id_col,
-                                   f"{id_col} {value!r} repeats row "
-                                   f"{_file_row(raw, first[value])}", value))
-            continue
-        first.setdefault(value, pos)
-        keep.append(pos)
-    return keep, bad
+def _duplicates(path: Path, raw: pd.DataFrame,
+                id_col: str) -> tuple[list[int], list[RejectedRow]]:
+    """Positions to validate (each id's first row; a row copied word for word is read once,
+    as the file readers do) and the rows that give an id again with other values, rejected
+    (:func:`countyreach.csvio.repeated_ids`)."""
+    repeats = repeated_ids(path, raw, id_col)
+    return repeats.keep, [RejectedRow(e.row, e.field, e.reason, _raw_id(raw, raw.index.get_loc(
+        e.row))) for e in repeats.clashes]
 
 
 def _check_extras(path: Path, rowno: int, rec: Mapping[str, Any]) -> dict[str, str]:
@@ -233,7 +227,7 @@ def validate_lead_rows(path: str | Path, *, crs: str = "wgs84") -> ValidRows:
     if len(extra_cols) > EXTRA_MAX_COLUMNS:
         raise InputError(f"{len(extra_cols)} unknown columns (at most {EXTRA_MAX_COLUMNS})",
                          file=str(p), field=extra_cols[EXTRA_MAX_COLUMNS])
-    keep, rejected = _duplicates(raw, "lead_id")
+    keep, rejected = _duplicates(p, raw, "lead_id")
     if table is not None and not rejected:
         good = list(zip((int(r) for r in table["source_row"]), split(table), strict=True))
     else:
@@ -319,7 +313,7 @@ def validate_officer_rows(path: str | Path, *, crs: str = "wgs84") -> ValidRows:
     roster, _err = _file_level(reader, p)
     raw = _tokenise(p)
     raw.columns = [str(c).strip() for c in raw.columns]
-    keep, rejected = _duplicates(raw, "officer_id")
+    keep, rejected = _duplicates(p, raw, "officer_id")
     if roster is not None and not rejected:
         good = list(zip(range(1, len(roster) + 1), roster, strict=True))
     else:
