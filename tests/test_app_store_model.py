@@ -114,6 +114,10 @@ def _replan(at: AppTest) -> dict[str, object]:
 def test_the_app_plans_with_the_promoted_model_and_follows_retraining(
         imported: World) -> None:
     w = imported
+    # imported, not yet trained: the page asks for a model, not for another import
+    page = _open(w.store, "model")
+    assert _notice("model_file_not_trained", "en") in _texts(page, "info")
+    assert _notice("model_file_no_model", "en") not in _texts(page, "info")
     first = w.loop.retrain(w.admin, COUNTY)  # what `countyreach retrain qingzu` does
     assert first.promoted and first.record.version == 1
 

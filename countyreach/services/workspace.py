@@ -330,7 +330,8 @@ class PlanningModel:
     =warn``). ``freshness`` is ``"current"``, ``"data"`` or ``"code"`` (stale: trained on
     other data, or by other code) or ``"unchecked"`` (the user may not read the leads the
     check covers). Without ``record`` it is the folder's file model and ``freshness`` says
-    why: ``"no_model"`` (the store has none of the county) or ``"no_store"``.
+    why: ``"not_stored"`` (the store does not hold the county, for this user),
+    ``"no_model"`` (it holds the county, not yet a model of it) or ``"no_store"``.
     """
 
     scorer: propensity.LeadScorer
@@ -375,9 +376,8 @@ class PlanningModel:
         ``"info"`` (the file model) or ``"warning"`` (a stale model)."""
         c = self.county_id
         if self.record is None:
-            return "info", (t("model_file_no_store", lang, county=c)
-                            if self.freshness == "no_store"
-                            else t("model_file_no_model", lang, county=c))
+            key = {"no_store": "model_file_no_store", "no_model": "model_file_not_trained"}
+            return "info", t(key.get(self.freshness, "model_file_no_model"), lang, county=c)
         v = self.record.version
         text = {"current": t("model_store_current", lang, county=c, version=v),
                 "data": t("model_store_data", lang, county=c, version=v),
@@ -418,11 +418,13 @@ def planning_model(loop: DailyLoop | None, session: Session | None, county_id: s
         return PlanningModel(file_scorer(), county_id, None, "no_store")
     try:
         record = loop.store.promoted_model(session, county_id)
-    except (AccessDenied, InputError):  # a county the store does not know (for this user)
-        record = None
+        if record is None:
+            loop.store.learning.county_files(session, county_id)  # imported?
+    except (AccessDenied, InputError):  # a county the store does not hold (for this user)
+        return PlanningModel(file_scorer(), county_id, None, "not_stored")
     except StoreError:
         return PlanningModel(file_scorer(), county_id, None, "no_store")
-    if record is None:
+    if record is None:  # imported, never trained: importing again would not help
         return PlanningModel(file_scorer(), county_id, None, "no_model")
     scorer = load(loop.home, record)
     try:
