@@ -477,7 +477,9 @@ def explain_drops(problem: RoutingProblem, routes: Sequence[Route], left: Sequen
     not_reached : collection of str, optional
         Leads the put-back pass (:func:`put_back`) did not look at before its deadline:
         one whose visit would pay is left out for the time limit
-        (:attr:`DropReason.TIME_LIMIT`); the others get the reason they would have had.
+        (:attr:`DropReason.TIME_LIMIT`), unless on balanced routes its visit lengthens a
+        working day (the pass after a balance would not have put it back: left for the
+        balance); the others get the reason they would have had.
     deadline_s : float, optional
         A ``time.perf_counter()`` instant after which a lead of ``not_reached`` is not
         looked at either: it is left out for the time limit, with no insertion to tell of
@@ -512,12 +514,16 @@ def explain_drops(problem: RoutingProblem, routes: Sequence[Route], left: Sequen
                                    "every qualified officer's day is full (shift, lunch, "
                                    "drive or visit limits)"))
             continue
-        cost, k, _ = best
+        cost, k, grown = best
         who = routes[k].officer_id
         fit = (f"{who}'s route, costs ¥{cost:,.0f} in driving and preferences for "
                f"¥{lead.value_yuan:,.0f} of expected value")
-        if lead.lead_id in not_reached and (cost < lead.value_yuan
-                                            or lead.pinned_officer_id is not None):
+        # After a balance the pass that did not reach it puts back only visits that add no
+        # working time: one that lengthens the day was kept out by the balance, not the clock.
+        lengthens = balanced is not None and lead.pinned_officer_id is None and (
+            grown.end_s - grown.start_s > routes[k].end_s - routes[k].start_s)
+        if lead.lead_id in not_reached and not lengthens and (
+                cost < lead.value_yuan or lead.pinned_officer_id is not None):
             out.append(DroppedLead(lead.lead_id, DropReason.TIME_LIMIT,
                                    f"would pay on {fit}, but the time limit came before it "
                                    "was put back"))

@@ -110,6 +110,26 @@ def test_a_deadline_stops_putting_back_between_leads_and_names_the_rest(monkeypa
     assert check_plan(p, _plan(p, back.routes, dropped)) == []
 
 
+def test_on_balanced_routes_a_lead_not_reached_that_lengthens_a_day_is_left_for_the_balance():
+    # After a balance only visits adding no working time are put back: a lead that pass did
+    # not reach, whose visit pays but lengthens a day, was kept out by the balance.
+    p = _day(60, 2, drive_cost_yuan_per_h=120.0)
+    routes = _empty_routes(p)
+    left = list(p.leads)
+    not_reached = {ld.lead_id for ld in left}
+    unbalanced = explain_drops(p, routes, left, not_reached=not_reached)
+    paying = {d.lead_id for d in unbalanced if d.reason is DropReason.TIME_LIMIT}
+    assert paying  # on an empty day every paying visit lengthens the day
+    balanced = explain_drops(p, routes, left, balanced={}, not_reached=not_reached)
+    by_id = {d.lead_id: d for d in balanced}
+    assert {by_id[x].reason for x in paying} == {DropReason.BALANCE}
+    assert all("lengthen a working day" in by_id[x].detail for x in paying)
+    # the others keep the reason they had
+    assert all(by_id[d.lead_id].reason is d.reason for d in unbalanced
+               if d.lead_id not in paying)
+    assert check_plan(p, _plan(p, routes, balanced)) == []
+
+
 def test_past_its_deadline_an_explanation_names_the_leads_not_reached_without_looking():
     p = _day(80, 3, drive_cost_yuan_per_h=120.0)
     routes = _empty_routes(p)
