@@ -23,6 +23,7 @@ from countyreach.store.checks import check_amount_yuan
 from countyreach.table_checks import warn_idle_officers
 
 LEADS = "lead_id,name,industry,lat,lon,windows,phone\n"
+ROOT = Path(__file__).resolve().parents[1]
 OFFICERS = "officer_id,name,start_lat,start_lon,shift_start,shift_end,max_visits\n"
 
 
@@ -154,6 +155,37 @@ def test_windows_typed_with_other_dashes_and_commas_are_read(tmp_path: Path, cel
     (windows,) = read_leads_table(p)["windows"]
     assert [(w.start_s, w.end_s) for w in windows] == [(8 * 3600, 11.5 * 3600),
                                                         (14 * 3600, 18 * 3600)]
+
+
+@pytest.mark.parametrize("cell", ["8点-11点半;下午2点-6点", "上午8点至11点30分，14时-18时",
+                                  "8-11:30;14-18", "8am-11:30am;2-6pm",
+                                  "８点～１１点半、下午２点到６点"])
+def test_windows_written_as_times_are_said_are_read(tmp_path: Path, cell: str) -> None:
+    # how a lender says opening hours: 下午 is said once for both ends of a window
+    p = _write(tmp_path / "leads.csv", LEADS + f"L1,a,small_shop,35.5,115.0,{cell},\n")
+    (windows,) = read_leads_table(p)["windows"]
+    assert [(w.start_s, w.end_s) for w in windows] == [(8 * 3600, 11.5 * 3600),
+                                                        (14 * 3600, 18 * 3600)]
+
+
+@pytest.mark.parametrize(("start", "end"), [("8点", "下午5点半"), ("8:00", "17:30"),
+                                            ("8时", "17点30分"), ("8am", "5:30pm")])
+def test_a_shift_written_as_it_is_said_is_read(tmp_path: Path, start: str, end: str) -> None:
+    header, row = (ROOT / "data/qingzu/officers.csv").read_text(
+        encoding="utf-8").splitlines()[:2]
+    cells = dict(zip(header.split(","), row.split(","), strict=True))
+    cells.update(shift_start=start, shift_end=end)
+    p = _write(tmp_path / "officers.csv", header + "\n" + ",".join(cells.values()) + "\n")
+    (o,) = read_officers(p)
+    assert (o.shift.start_s, o.shift.end_s) == (8 * 3600, 17.5 * 3600)
+
+
+@pytest.mark.parametrize("cell", ["8点75", "25点", "下午", "8点-", "晚上8点-6点"])
+def test_a_time_said_wrongly_is_refused_quoting_it(tmp_path: Path, cell: str) -> None:
+    p = _write(tmp_path / "leads.csv", LEADS + f"L1,a,small_shop,35.5,115.0,{cell},\n")
+    with pytest.raises(InputError) as err:
+        read_leads_table(p)
+    assert err.value.field == "windows" and repr(cell) in str(err.value)
 
 
 def test_a_window_refused_is_quoted_as_typed_with_the_expected_form(tmp_path: Path) -> None:

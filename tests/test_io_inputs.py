@@ -309,7 +309,7 @@ def test_an_industry_the_model_does_not_know_is_kept_and_named_once(tmp_path: Pa
 def test_every_bad_row_of_a_file_is_named_in_one_error(tmp_path: Path):
     rows = ["L1,a,small_shop,v,35.5,115.0,",
             "L2,b,small_shop,v,north,115.0,",       # bad lat
-            "L3,c,small_shop,v,35.5,115.0,9-11",    # bad window
+            "L3,c,small_shop,v,35.5,115.0,9h-11h",  # bad window
             "L4,d,small_shop,v,35.5,,"]             # missing lon
     p = _write(tmp_path / "leads.csv", LEADS_HEADER + "\n".join(rows) + "\n")
     with pytest.raises(InputError) as err:
@@ -334,7 +334,7 @@ def test_a_long_list_of_bad_rows_is_cut_and_counted(tmp_path: Path):
 def test_every_bad_officer_row_is_named(tmp_path: Path, demo_dir: Path):
     lines = (demo_dir / "officers.csv").read_text(encoding="utf-8").splitlines()
     header, first, second = lines[0].split(","), lines[1].split(","), lines[2].split(",")
-    first[header.index("shift_start")] = "8am"
+    first[header.index("shift_start")] = "8h"
     second[header.index("start_lat")] = "north"
     p = _write(tmp_path / "officers.csv",
                "\n".join([lines[0], ",".join(first), ",".join(second)]) + "\n")

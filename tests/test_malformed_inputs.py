@@ -155,7 +155,7 @@ CASES = [
     Case("leads control character", set_cell(L, 11, "name", "a\x07b"), L, 11, "name"),
     Case("leads name too long", set_cell(L, 12, "name", "x" * 300), L, 12, "name"),
     Case("leads phone too long", set_cell(L, 13, "phone", "1" * 60), L, 13, "phone"),
-    Case("leads window without minutes", set_cell(L, 14, "windows", "9-11"), L, 14, "windows"),
+    Case("leads window hours unreadable", set_cell(L, 14, "windows", "9h-11h"), L, 14, "windows"),
     Case("leads window reversed", set_cell(L, 15, "windows", "11:00-09:00"), L, 15, "windows"),
     Case("leads windows overlap", set_cell(L, 16, "windows", "08:00-10:00;09:00-11:00"),
          L, 16, "windows"),
