@@ -209,7 +209,9 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
     df.index = pd.RangeIndex(1, len(df) + 1)
     # Spaces around a cell are a spreadsheet's noise ("B0026 " is lead B0026 in every file)
     stripped = df.apply(lambda col: col.str.strip())
-    df = stripped.apply(_halfwidth_numbers)
+    df = stripped.assign(**{c: stripped[c].str.replace(_DEGREES, "", regex=True)
+                            for c in stripped.columns if _COORDINATE_COLUMN.search(str(c))})
+    df = df.apply(_halfwidth_numbers)
     typed = {(int(r), str(c)): str(stripped.at[r, c])
              for c in df.columns for r in df.index[(df[c] != stripped[c]).to_numpy()]}
     filled = (df != "").any(axis=1).to_numpy()
@@ -269,6 +271,13 @@ def _columns(path: Path, header: list[str]) -> list[str]:
 
 #: A cell of digits, signs and separators only: a number, time, window, month, date or phone.
 _NUMERIC_CELL = re.compile(r"^[0-9.,:;+\-\s/eE]*$")
+
+
+#: Coordinate columns (``lat``, ``start_lon`` …), and a degree sign after a coordinate as a GPS
+#: or a map shows it (``35.5183°``, ``35.5183° N``, ``115.0187°E``, ``35.5183°北``): dropped, the
+#: user's file quoted as typed if the number is refused. South and west are no county's.
+_COORDINATE_COLUMN = re.compile(r"(^|_)(lat|lon)$")
+_DEGREES = re.compile(r"(?<=\d)\s*°\s*[NnEe北东]?$")
 
 
 def _halfwidth_numbers(col: pd.Series) -> pd.Series:

@@ -188,6 +188,25 @@ def test_a_time_said_wrongly_is_refused_quoting_it(tmp_path: Path, cell: str) ->
     assert err.value.field == "windows" and repr(cell) in str(err.value)
 
 
+def test_coordinates_copied_with_a_degree_sign_are_read(tmp_path: Path) -> None:
+    # as a GPS or a map app shows them; full-width digits of a Chinese input method too
+    p = _write(tmp_path / "leads.csv", LEADS + "L1,a,small_shop,35.5183°,115.0187° E,,\n"
+               "L2,b,small_shop,３５．５１°北,115.01°东,,\n")
+    t = read_leads_table(p)
+    assert t[["lat", "lon"]].round(4).values.tolist() == [[35.5183, 115.0187], [35.51, 115.01]]
+    header, row = (ROOT / "data/qingzu/officers.csv").read_text(
+        encoding="utf-8").splitlines()[:2]
+    cells = dict(zip(header.split(","), row.split(","), strict=True))
+    cells.update(start_lat=cells["start_lat"] + "°N", start_lon=cells["start_lon"] + "°")
+    (o,) = read_officers(_write(tmp_path / "officers.csv",
+                                header + "\n" + ",".join(cells.values()) + "\n"))
+    assert round(o.start.location.lat, 6) == round(float(row.split(",")[4]), 6)
+    # the southern hemisphere is no county's: refused as typed
+    p = _write(tmp_path / "leads.csv", LEADS + "L1,a,small_shop,35.5183°S,115.0187,,\n")
+    with pytest.raises(InputError, match="'35.5183°S'"):
+        read_leads_table(p)
+
+
 def test_a_window_refused_is_quoted_as_typed_with_the_expected_form(tmp_path: Path) -> None:
     # two times and no range: the full-width comma reads as ',' but the message quotes '，'
     p = _write(tmp_path / "leads.csv",
