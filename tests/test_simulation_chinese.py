@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from countyreach.cli import main
+from countyreach.i18n import has_cjk
 from countyreach.localize import localize
 from countyreach.simulation.sweep import recommend
 from tests.test_simulation_sweep import _summary
@@ -70,3 +71,30 @@ def test_simulate_loop_reports_in_chinese(tmp_path: Path, demo_dir: Path, cache_
     out = capsys.readouterr().out
     assert "名客户经理" in out and "已重新训练 -> v2" in out and "真实 AUC（留出客户）" in out
     assert "合计" in out and not _english(out), out
+
+
+def test_simulate_names_policies_and_its_progress_in_chinese(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The table names each policy in words, and the bar over the weeks (drawn on standard
+    error) counts in Chinese: no code a Chinese user would have to decode."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["simulate", str(ROOT / "data" / "qingzu"), *SMALL, "--officers", "1",
+                     "--policy", "all", "--lang", "zh"]) == 0
+    out, err = capsys.readouterr()
+    for name in ("就近拜访", "按评分顺序", "按评分排路线", "老客户关系拜访"):
+        assert re.search(rf"^\s*{name}\s", out, re.M), out
+    assert "score_order" not in out and "nearest" not in out, out
+    assert "模拟中" in err and "周" in err and "老客户关系拜访，1 名客户经理" in err, err
+    assert not re.search(r"simulating|week|score_order|-s0", err), err
+
+
+def test_simulate_keeps_english_codes_and_bar_in_english(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["simulate", str(ROOT / "data" / "qingzu"), *SMALL, "--officers", "1",
+                     "--policy", "all"]) == 0
+    out, err = capsys.readouterr()
+    assert re.search(r"^\s*score_order\s", out, re.M), out
+    assert "simulating" in err and "relationship-s0" in err and not has_cjk(err), err

@@ -132,14 +132,14 @@ def _lang(args: argparse.Namespace) -> str:
 
 def _table(df: Any, cols: list[str], first: int, lang: str) -> str:
     """``df[cols]`` as the terminal prints it, its headers in ``lang`` (English: the column
-    names, as the saved files have them) and a strategy's name in words."""
+    names, as the saved files have them) and a base strategy's or a policy's name in words."""
     from countyreach.i18n import t
 
     view = df[cols]
     if lang != "en":
-        if "base_strategy" in cols:
-            view = view.assign(base_strategy=[t(f"strategy_{b}", lang)
-                                              for b in view["base_strategy"]])
+        for col, key in (("base_strategy", "strategy"), ("policy", "sim_policy")):
+            if col in cols:
+                view = view.assign(**{col: [t(f"{key}_{v}", lang) for v in view[col]]})
         view = view.rename(columns={c: t(f"sim_col_{c}", lang) for c in cols})
     import pandas as pd
 
@@ -182,7 +182,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
               "day_time_limit_s": args.time_limit, "team": team}
     if args.policy == "all":
         table = compare_policies(world, n_officers, base_strategy=bases, seeds=seeds,
-                                 dask=_dask_arg(args), progress=not args.quiet, **common)
+                                 dask=_dask_arg(args), progress=not args.quiet, lang=L,
+                                 **common)
         print(t("sim_travel_largest", L,
                 n=format_number(table["travel_matrix_nodes_max"].max())))
         cols = ["policy", "loans_per_officer_day", "visits_per_officer_day",
@@ -208,7 +209,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             table.to_csv(Path(args.out) / "policies.csv", index=False)
         return 0
     grid = scenario_grid([n_officers], [bases], seeds, policy=Policy(args.policy), **common)
-    res = run_scenarios(world, grid, dask=_dask_arg(args), progress=not args.quiet)
+    res = run_scenarios(world, grid, dask=_dask_arg(args), progress=not args.quiet, lang=L)
     print(t("sim_travel_largest", L,
             n=format_number(res.summary["travel_matrix_nodes_max"].max())))
     w = res.weekly.groupby("week").mean(numeric_only=True).reset_index()
@@ -257,7 +258,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print(t("sim_sweep_team", L))
     res = sweep(world, officers, strategies, seeds, policy=Policy(args.policy),
                 dask=_dask_arg(args), n_workers=args.workers, progress=not args.quiet,
-                n_weeks=args.weeks, days_per_week=args.days_per_week,
+                lang=L, n_weeks=args.weeks, days_per_week=args.days_per_week,
                 day_time_limit_s=args.time_limit)
     curve = coverage_curve(res)
     cols = ["base_strategy", "n_officers", "coverage", "coverage_sd", "loans_per_officer_day",
