@@ -167,11 +167,15 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
     ------
     InputError
         Naming the file (and the row of a row with too many values): missing, a folder,
-        neither UTF-8 nor GBK, not CSV, a column named twice or a required one missing.
+        empty (nothing but spaces and line ends), neither UTF-8 nor GBK, not CSV, a column
+        named twice or a required one missing.
     """
     if not path.exists():
         raise InputError("file not found", file=str(path))
     _refuse_workbook(path)
+    if _blank_file(path):  # pandas would say "No columns to parse from file"
+        raise InputError("empty file: no header row and no data rows (was the sheet saved "
+                         "before it was filled in?)", file=str(path))
     df = None
     # Excel and WPS on Chinese desktops save "CSV" as GBK (GB18030 is its superset); UTF-8,
     # with or without a BOM, is tried first because GB18030 would also decode some UTF-8.
@@ -186,8 +190,10 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
             continue
         except pd.errors.ParserError as exc:
             raise _parser_error(path, exc) from None
-        except pd.errors.EmptyDataError as exc:
-            raise InputError(f"not a readable CSV file: {exc}", file=str(path)) from None
+        except pd.errors.EmptyDataError:
+            # the file is not empty (checked above): its first line is, above the header
+            raise InputError("the first line is blank: the header must be the first line "
+                             "(delete the blank lines above it)", file=str(path)) from None
         except IsADirectoryError:
             raise InputError("is a folder, not a CSV file", file=str(path)) from None
     if df is None:
@@ -317,6 +323,24 @@ def _too_wide(path: Path, encoding: str, want: int) -> InputError:
 def _columns_error(path: Path, row: int, want: int, got: int) -> InputError:
     return InputError(f"{got} values where the header has {want} columns (a comma inside a "
                       "value? put the value in double quotes)", file=str(path), row=row)
+
+
+#: A UTF-8 byte-order mark: all that Excel's "CSV UTF-8" of an empty sheet may hold.
+_BOM = b"\xef\xbb\xbf"
+
+
+def _blank_file(path: Path) -> bool:
+    """Whether ``path`` holds nothing but spaces and line ends (0 bytes among them)."""
+    if not path.is_file():
+        return False  # a folder is named as one by the reader
+    with path.open("rb") as fh:
+        # read in blocks: a table's first block has its header and settles it
+        block = fh.read(1 << 16).removeprefix(_BOM)
+        while block:
+            if block.strip():
+                return False
+            block = fh.read(1 << 16)
+    return True
 
 
 def _parser_error(path: Path, exc: Exception) -> InputError:
