@@ -151,7 +151,8 @@ def from_wgs84(lat: float, lon: float, crs: str) -> tuple[float, float]:
     return float(la), float(lo)
 
 
-def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
+def read_csv_table(path: Path, required: Sequence[str], *,
+                   table: str | None = None) -> pd.DataFrame:
     """Read a CSV as text (UTF-8 with or without BOM, or GBK), requiring ``required`` columns.
 
     Cells come stripped of surrounding spaces, full-width numbers made half-width. The
@@ -162,6 +163,8 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
     after the data go without a word (see :func:`_trailing_blank_rows`). The cells as typed,
     where the
     full-width conversion changed them, are in ``attrs["typed"]`` (see :attr:`CsvRow.typed`).
+    Headers are read by :func:`~countyreach.headers.canonical_header`, with those of the kind
+    of file ``table`` names (``"officers"``: 姓名 is the officer's name).
 
     Raises
     ------
@@ -208,7 +211,7 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
     if twice:  # pandas would rename the second one and silently read only the first
         raise InputError(f"the header names column {twice[0]!r} twice", file=str(path),
                          field=twice[0])
-    df.columns = _columns(path, [str(c) for c in df.columns])
+    df.columns = _columns(path, [str(c) for c in df.columns], table)
     df.index = pd.RangeIndex(1, len(df) + 1)
     # Spaces around a cell are a spreadsheet's noise ("B0026 " is lead B0026 in every file)
     stripped = df.apply(lambda col: col.str.strip())
@@ -231,7 +234,7 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
     df.attrs["typed"] = {k: v for k, v in typed.items() if k[0] in df.index}
     missing = [c for c in required if c not in df.columns]
     if missing:
-        zh = [f"{zh_header(c)} ({c})" for c in missing if zh_header(c)]
+        zh = [f"{zh_header(c, table)} ({c})" for c in missing if zh_header(c, table)]
         raise InputError(
             f"missing required column(s) {missing}; the file has {list(df.columns)}"
             + (f" (Chinese headers are read too: {', '.join(zh)})" if zh else ""),
@@ -258,10 +261,11 @@ def _refuse_workbook(path: Path) -> None:
                              "in Excel or WPS and save it as CSV UTF-8", file=str(path))
 
 
-def _columns(path: Path, header: list[str]) -> list[str]:
-    """The columns ``header`` names (:func:`~countyreach.headers.canonical_header`: 纬度 is
-    lat), refusing two headers that name one column (``lat`` and ``纬度``)."""
-    names = [canonical_header(h) for h in header]
+def _columns(path: Path, header: list[str], table: str | None = None) -> list[str]:
+    """The columns ``header`` names in a ``table`` file
+    (:func:`~countyreach.headers.canonical_header`: 纬度 is lat), refusing two headers that
+    name one column (``lat`` and ``纬度``)."""
+    names = [canonical_header(h, table) for h in header]
     for i, name in enumerate(names):
         if name in names[:i]:
             first = header[names.index(name)].strip()

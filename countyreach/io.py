@@ -338,7 +338,7 @@ def read_officers(path: str | Path, *, crs: str = "wgs84") -> tuple[Officer, ...
     p = Path(path)
     crs = check_crs(crs)
     df = read_csv_table(p, ["officer_id", "name", "start_lat", "start_lon", "shift_start",
-                       "shift_end"])
+                       "shift_end"], table="officers")
     seen: set[str] = set()
 
     def officer(row: CsvRow) -> Officer:
