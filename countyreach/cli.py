@@ -241,7 +241,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     from countyreach.starter import basis_text
 
     L = args.lang
-    print(f"{t('score_value_basis', L)}: {basis_text(scorer, None, L)}")
+    print(t("summary_value_basis", L, basis=basis_text(scorer, None, L)))
     print_scores(scores, args.top, L)
     return 0
 

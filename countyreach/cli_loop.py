@@ -170,8 +170,8 @@ def cmd_score_store(args: argparse.Namespace, day: str) -> int:
     # the plan's own rule: follow-ups due today are offered whatever else the rules say
     out = rules.exclude(rules.follow_ups)
     record = choice.record
-    print(f"{t('score_value_basis', L)}: "
-          f"{basis_text(choice.scorer, record.version, L, county=record.county_id)}")
+    print(t("summary_value_basis", L, basis=basis_text(choice.scorer, record.version, L,
+                                                       county=record.county_id)))
     why = Counter(str(rules.excluded.get(lid, "do_not_visit")) for lid in out)
     if out:
         print(t("score_not_prospected", L, n=len(out),
