@@ -98,3 +98,26 @@ def test_simulate_keeps_english_codes_and_bar_in_english(
     out, err = capsys.readouterr()
     assert re.search(r"^\s*score_order\s", out, re.M), out
     assert "simulating" in err and "relationship-s0" in err and not has_cjk(err), err
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["simulate", "tangxian", "--detour", "5"],
+     "字段 '--detour'：绕行系数须在 [1, 3] 之间，实际为 5.0"),
+    (["simulate", "tangxian", "--speed", "0"],
+     "字段 '--speed'：车速须在 (0, 130] 公里/小时之间，实际为 0.0"),
+    (["sweep", "tangxian", "--target", "2"],
+     "字段 '--target'：目标比例须大于 0 且不超过 1，实际为 2"),
+    (["sweep", "tangxian", "--officers", "x"],
+     "字段 '--officers'：客户经理人数应写作 6，或 2,4,8，或 2:30:2（起:止:步长），实际为 'x'"),
+    (["sweep", "tangxian", "--strategies", "foo"], "字段 '--strategies'：驻点策略须为 ["),
+])
+def test_a_mistyped_simulation_option_is_refused_in_chinese_naming_it(
+        argv: list[str], said: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Refused before any work (the sweep's target too: it was checked after the sweep),
+    naming the option as typed, in Chinese."""
+    assert main(["-q", *argv, "--weeks", "1", "--lang", "zh"]) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith("countyreach: 错误：") and said in err, err
+    # the strategies are listed as the option takes them
+    assert not _english(re.sub(r"'[^']*'", "", err)), err
+    assert out == ""

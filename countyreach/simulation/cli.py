@@ -105,6 +105,7 @@ def load_world(args: argparse.Namespace, *, roster: bool = True) -> Any:
     A county's own leads are the population unless ``--businesses`` asks for a synthetic
     one of that size; its officers are read into the world's roster when ``roster``.
     """
+    from countyreach.errors import InputError
     from countyreach.simulation.population import PopulationSpec
     from countyreach.simulation.tangxian import tangxian_world
     from countyreach.simulation.traveltime import StraightLineModel
@@ -112,7 +113,11 @@ def load_world(args: argparse.Namespace, *, roster: bool = True) -> Any:
 
     n = DEFAULT_BUSINESSES if args.businesses is None else args.businesses
     spec = PopulationSpec(n_businesses=n, seed=args.population_seed)
-    detour = StraightLineModel(args.detour, args.speed)
+    try:
+        detour = StraightLineModel(args.detour, args.speed)
+    except InputError as exc:  # named by the option the user typed
+        flag = {"detour_factor": "--detour", "speed_kmh": "--speed"}.get(exc.field or "")
+        raise InputError(exc.reason, field=flag or exc.field) from None
     if args.county == "tangxian":
         return tangxian_world(spec, detour=detour)
     return world_from_county(args.county, spec, travel=args.travel, detour=detour,
@@ -234,10 +239,20 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from countyreach.i18n import t
     from countyreach.localize import localize
     from countyreach.simulation.county_team import describe_population
-    from countyreach.simulation.sweep import coverage_curve, recommend, save_sweep, sweep
+    from countyreach.simulation.sweep import (
+        check_target_share,
+        coverage_curve,
+        recommend,
+        save_sweep,
+        sweep,
+    )
 
     check_run_args(args)
     seeds, officers = parse_seeds(args.seeds), parse_officers(args.officers)
+    try:  # before the sweep's minutes of work, not after them
+        check_target_share(args.target)
+    except InputError as exc:
+        raise InputError(exc.reason, field="--target") from None
     try:
         strategies = [parse_base_strategy(s) for s in id_list(args.strategies)]
     except InputError as exc:  # named by the option the user typed

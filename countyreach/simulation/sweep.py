@@ -44,6 +44,7 @@ from countyreach.simulation.world import SimWorld
 __all__ = [
     "SweepResult",
     "Recommendation",
+    "check_target_share",
     "scenario_grid",
     "run_scenarios",
     "sweep",
@@ -318,6 +319,19 @@ def coverage_curve(result: SweepResult | pd.DataFrame) -> pd.DataFrame:
     return out.fillna({"coverage_sd": 0.0, "loans_per_officer_day_sd": 0.0})
 
 
+def check_target_share(target_share: float) -> None:
+    """Refuse a share of the best coverage that no team can be asked to reach.
+
+    Raises
+    ------
+    InputError
+        Unless ``0 < target_share <= 1``.
+    """
+    if not 0 < target_share <= 1:
+        raise InputError(f"target share must be in (0, 1], got {target_share:g}",
+                         field="target_share")
+
+
 def recommend(result: SweepResult | pd.DataFrame, *, target_share: float = 0.9,
               min_gain_per_officer: float = 0.01) -> Recommendation:
     """The smallest team reaching ``target_share`` of the best coverage, past which
@@ -335,8 +349,7 @@ def recommend(result: SweepResult | pd.DataFrame, *, target_share: float = 0.9,
     -------
     Recommendation
     """
-    if not 0 < target_share <= 1:
-        raise InputError("target share must be in (0, 1]", field="target_share")
+    check_target_share(target_share)
     curve = coverage_curve(result)
     if curve.empty:
         raise InputError("the sweep has no scenarios", field="summary")
