@@ -153,6 +153,10 @@ def test_a_new_countys_assumptions_read_in_chinese(
         zh = localize(line, "zh")
         assert has_cjk(zh) and not re.search(r"\b(the|of|a|and|in|at|officers?|roads?)\b",
                                              zh), (line, zh)
+        # the kinds of OSM place read as words, listed with 、 (they read "hamlet, town")
+        if line.startswith("villages: ") and "OSM place nodes" in line:
+            assert not re.search(r"[a-z]+, [a-z]+", zh), zh
+            assert re.search(r"（(村庄|镇|自然村)(、(村庄|镇|自然村))*）", zh), zh
 
 
 def test_a_list_of_rows_cut_short_reads_as_chinese() -> None:
