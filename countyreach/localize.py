@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from functools import cache, lru_cache
 
 from countyreach.errors import RowErrors
-from countyreach.i18n import Vocabulary, catalogue, t
+from countyreach.i18n import Vocabulary, catalogue, list_text, t
 from geo.errors import LocatedError
 
 __all__ = ["localize", "note_text", "error_text", "message_of"]
@@ -130,8 +130,8 @@ def _value(name: str, value: str, lang: str) -> str:
         return _word(value, lang)
     if name.endswith(("_list", "_words")):
         items = value.split(", ")
-        return t("file_list_sep", lang).join(
-            [_word(v, lang) for v in items] if name.endswith("_words") else items)
+        return list_text([_word(v, lang) for v in items] if name.endswith("_words") else items,
+                         lang)
     inner = _match(value, lang)
     return inner if inner is not None else _pieces(value, lang)
 
@@ -192,8 +192,7 @@ def _pieces(value: str, lang: str) -> str:
         value = pattern.sub(piece, value)
     if lang == "en":
         return value
-    rows = t("file_list_sep", lang)
-    value = _ROW_LIST.sub(lambda m: m.group(0).replace(", ", rows), value)
+    value = _ROW_LIST.sub(lambda m: list_text(m.group(0).split(", "), lang), value)
     return _ITEM_SEP.sub(t("summary_list_sep", lang), value)
 
 
