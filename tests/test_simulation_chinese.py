@@ -121,3 +121,23 @@ def test_a_mistyped_simulation_option_is_refused_in_chinese_naming_it(
     # the strategies are listed as the option takes them
     assert not _english(re.sub(r"'[^']*'", "", err)), err
     assert out == ""
+
+
+def test_the_sweeps_charts_are_drawn_in_chinese(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """coverage.html's titles, axes and the approximate travel's note in the user's language
+    (the command line drew them in English whatever --lang said)."""
+    import json
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["-q", "sweep", str(ROOT / "data" / "qingzu"), *SMALL, "--officers", "1",
+                     "--strategies", "p_median", "--travel", "straight_line", "--out",
+                     str(tmp_path / "sweep"), "--lang", "zh"]) == 0
+    capsys.readouterr()
+    html = (tmp_path / "sweep" / "coverage.html").read_text(encoding="utf-8")
+    spec = json.loads(re.search(r"var spec = (\{.*?\});\n", html, re.S).group(1))  # type: ignore[union-attr]
+    titles = json.dumps(spec, ensure_ascii=False)
+    assert "按客户经理人数的覆盖率" in titles and "客户经理人数" in titles, titles[:500]
+    subtitles = [c["title"]["subtitle"] for c in spec["hconcat"]]
+    assert all(has_cjk(s) and not _english(s) for s in subtitles), subtitles

@@ -289,7 +289,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         try:
             from countyreach.simulation.plots import coverage_chart, loans_chart
 
-            (coverage_chart(res) | loans_chart(res)).save(str(out / "coverage.html"))
+            (coverage_chart(res, L) | loans_chart(res, L)).save(str(out / "coverage.html"))
             files.append(out / "coverage.html")
         except Exception as exc:  # a chart must never lose the numbers already saved
             warnings.warn(f"could not draw the charts: {exc}", stacklevel=1)
