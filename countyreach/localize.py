@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from functools import cache, lru_cache
 
 from countyreach.errors import RowErrors
-from countyreach.i18n import Vocabulary, catalogue, list_text, t
+from countyreach.i18n import Vocabulary, catalogue, list_text, outcome_label, t
 from geo.errors import LocatedError
 
 __all__ = ["localize", "note_text", "error_text", "message_of"]
@@ -124,10 +124,14 @@ def _value(name: str, value: str, lang: str) -> str:
     """A value read from a message, in ``lang``: a word of the message (a placeholder named
     ``..._word``: ``start``, ``skills``) through the catalogue's ``word_`` entries, a list the
     code joined with ``", "`` (``..._list``: ids as typed; ``..._words``: words, each through
-    ``word_``) joined with the language's list separator, a value that is a message itself
+    ``word_``) or a tuple of outcome codes (``..._outcomes``: each named as the app names it)
+    joined with the language's list separator, a value that is a message itself
     (the reason inside another) translated whole, else its pieces."""
     if name.endswith("_word"):
         return _word(value, lang)
+    if name.endswith("_outcomes"):  # the store's codes, as Python wrote their tuple
+        return list_text((f"{outcome_label(c, lang)}（{c}）"
+                          for c in re.findall(r"'([^']*)'", value)), lang)
     if name.endswith(("_list", "_words")):
         items = value.split(", ")
         return list_text([_word(v, lang) for v in items] if name.endswith("_words") else items,

@@ -46,6 +46,10 @@ def test_outcomes_import_errors_and_warnings_are_chinese_under_lang_zh(
         assert "expected" not in line and " got " not in line and "row " not in line
     assert "尚未发生（今天是 " in err and "不是有效的日期：'2026-13-01'" in err
     assert "未知的县 'other'" in err and "实际为 'perhaps'" in err
+    # an outcome is refused naming the words a Chinese sheet may use (不在 reads as not_there)
+    assert ("第 4 行，字段 'outcome'：拜访结果须为已见面（met）、不在（not_there）、不需要"
+            "（not_interested）、有意向（interested）、已申请（applied）、已批准（approved）之一，"
+            "实际为 'maybe'（客户编号 B0004）") in err, err
     # the default stays English, word for word as before
     code, _, err = run(capsys, "outcomes", "import", str(bad))
     assert code == 2 and err.startswith(f"countyreach: error: file {bad}, row 1, field "
