@@ -97,6 +97,12 @@ def test_an_officers_file_reads_xingming_as_the_officers_name(demo_dir: Path,
     df.drop(columns=["name"]).to_csv(tmp_path / "nameless.csv", index=False)
     with pytest.raises(InputError, match=r"Chinese headers are read too: 姓名 \(name\)"):
         read_officers(tmp_path / "nameless.csv")
+    # two missing columns: their Chinese headers listed with 、 in Chinese
+    df.drop(columns=["name", "shift_end"]).to_csv(tmp_path / "two.csv", index=False)
+    with pytest.raises(InputError) as two:
+        read_officers(tmp_path / "two.csv")
+    assert localize(two.value.reason, "zh").endswith(
+        "（也可用中文列名：姓名 (name)、下班时间 (shift_end)）")
     assert canonical_header("姓名", "officers") == "name" and canonical_header("姓名") == "姓名"
 
 
