@@ -237,3 +237,15 @@ def test_score_names_the_value_basis_as_plan_does(capsys: pytest.CaptureFixture[
                        "--date", "2026-11-24", "--top", "1", "--lang", "zh")
     assert code == 0
     assert out.startswith("价值依据：拜访带来的价值"), out[:200]
+
+
+def test_the_forms_of_a_date_are_listed_with_chinese_separators() -> None:
+    from countyreach.dates import read_date, read_month
+    from countyreach.errors import InputError
+
+    for read, said in (
+            (read_date, "日期应写作 2026-11-24（或 2026/11/24、2026年11月24日），实际为 '11/24'"),
+            (read_month, "月份应写作 2025-09（或 2025-9、2025/9、2025年9月），实际为 '11/24'")):
+        with pytest.raises(InputError) as caught:
+            read("11/24", "date")
+        assert localize(caught.value.reason, "zh") == said
