@@ -134,8 +134,9 @@ def _value(name: str, value: str, lang: str) -> str:
                           for c in re.findall(r"'([^']*)'", value)), lang)
     if name.endswith(("_list", "_words")):
         items = value.split(", ")
-        return list_text([_word(v, lang) for v in items] if name.endswith("_words") else items,
-                         lang)
+        # a list cut short ends "and 3 more": a piece, read after the list is joined
+        return _pieces(list_text([_word(v, lang) for v in items]
+                                 if name.endswith("_words") else items, lang), lang)
     inner = _match(value, lang)
     return inner if inner is not None else _pieces(value, lang)
 

@@ -218,6 +218,10 @@ def test_lists_of_ids_and_words_read_with_chinese_separators() -> None:
     said = note_text("county qingzu (store), leads: 2 lead(s) lie up to 314 m outside the road "
                      "network (leads B0007, B0010); snapped to the nearest road", "zh")
     assert said.endswith("2 个客户位于路网外最多 314 米（客户 B0007、B0010）；已移到最近的道路上")
+    said = note_text("county qingzu (store), leads: 12 lead(s) lie up to 314 m outside the "
+                     "road network (leads B0007, B0010 and 10 more); snapped to the nearest "
+                     "road", "zh")
+    assert "（客户 B0007、B0010 及另外 10 个）；" in said, said
     assert localize("officer 'O09' is not in the roster (officers.csv: O01, O02, O03)",
                     "zh") == "客户经理 'O09' 不在名单中（officers.csv：O01、O02、O03）"
     # base strategies that tie are named in words, not codes
