@@ -16,7 +16,14 @@ from app_pages import plan_changes as pc
 from app_pages import value_cards as cards
 from countyreach import pipeline
 from countyreach.errors import AccessDenied, InputError, StoreError
-from countyreach.i18n import format_number, format_percent, format_yuan, status_label, t
+from countyreach.i18n import (
+    format_number,
+    format_percent,
+    format_yuan,
+    list_text,
+    status_label,
+    t,
+)
 from countyreach.localize import error_text
 from countyreach.plan_summary import violation_text
 from countyreach.serialize import plan_to_dict
@@ -89,11 +96,11 @@ def _render_page(L: str) -> None:
         st.caption(t("fixed_stops_ahead", L, n=visits.count - n_presumed))
     if presumed and visits.now_s is not None:
         st.caption(t("presumed_made", L, n=n_presumed, time=hhmm(visits.now_s),
-                     officers=", ".join(f"{oid} {len(ids)}" for oid, ids in
-                                        sorted(presumed.items()))))
+                     officers=list_text((f"{oid} {len(ids)}" for oid, ids in
+                                         sorted(presumed.items())), L)))
     kept_on = visits.kept_off_duty(on_duty)
     if kept_on:
-        st.caption(t("visited_on_duty", L, officers=", ".join(kept_on)))
+        st.caption(t("visited_on_duty", L, officers=list_text(kept_on, L)))
     with st.expander(t("solver_settings", L), expanded=False):
         s1, s2, s3 = st.columns(3)
         s1.number_input(t("time_limit", L), 0.5, 120.0, get_settings().time_limit_s, 0.5,
@@ -260,8 +267,8 @@ def _plan_view(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
         st.caption(rules_text)
     overrides = plan.meta.get("rule_overrides") or []
     if overrides:  # the manager's decisions outrank the hard rules: the plan says which
-        st.caption(t("rule_overrides", L, n=len(overrides), visits=", ".join(
-            f"{v['lead_id']} → {v['officer_id']}" for v in overrides[:5])
+        st.caption(t("rule_overrides", L, n=len(overrides), visits=list_text(
+            (f"{v['lead_id']} → {v['officer_id']}" for v in overrides[:5]), L)
             + (" …" if len(overrides) > 5 else "")))
     presumed = plan.meta.get("presumed_made") or {}
     n_presumed = sum(len(ids) for ids in presumed.values())
@@ -274,8 +281,8 @@ def _plan_view(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
         st.caption(t("planned_from", L, time=plan.meta["planned_from"]))
     if presumed:
         st.caption(t("presumed_made", L, n=n_presumed,
-                     time=plan.meta.get("replanned_at", ""), officers=", ".join(
-                         f"{oid} {len(ids)}" for oid, ids in sorted(presumed.items()))))
+                     time=plan.meta.get("replanned_at", ""), officers=list_text(
+                         (f"{oid} {len(ids)}" for oid, ids in sorted(presumed.items())), L)))
     _kpis(day, model)
     pins: dict[str, str] = st.session_state.get("pins", {})
     names = {r.officer_id: problem.officer_by_id[r.officer_id].name
@@ -435,13 +442,13 @@ def _adjust(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
         if d2.button(t("unpin_all", L), key="unpin_button"):
             pins, locked = pl.unpin(pins), set()
         if locked:
-            st.caption(t("locked_routes", L, officers=", ".join(sorted(locked))))
+            st.caption(t("locked_routes", L, officers=list_text(sorted(locked), L)))
     st.session_state["pins"] = pins
     st.session_state["locked"] = locked
     appointments = pl.appointments(pins) if hasattr(pl, "appointments") else pins
     if appointments:
-        st.caption(t("pins", L, n=len(appointments)) + " — " + ", ".join(
-            t("pinned_to", L, lead=k, officer=v) for k, v in sorted(appointments.items())))
+        st.caption(t("pins", L, n=len(appointments)) + " — " + list_text(
+            (t("pinned_to", L, lead=k, officer=v) for k, v in sorted(appointments.items())), L))
     if st.button(t("reoptimise", L), key="reoptimise", type="primary",
                  icon=":material/autorenew:"):
         with st.spinner(t("planning", L)):

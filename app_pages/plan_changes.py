@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from countyreach.i18n import t
+from countyreach.i18n import list_text, t
 from countyreach.services import planning as pl
 from routing.plan import Plan
 
@@ -49,7 +49,7 @@ def changes(before: Plan, after: Plan) -> list[Change]:
 def changes_frame(items: list[Change], names: dict[str, str], lang: str) -> pd.DataFrame:
     """The changes as a table: officer, added, removed, re-ordered (lead names)."""
     def show(ids: tuple[str, ...]) -> str:
-        return ", ".join(names.get(i, i) for i in ids) or "—"
+        return list_text((names.get(i, i) for i in ids), lang) or "—"
 
     return pd.DataFrame([{t("officer", lang): c.officer_id, t("diff_added", lang): show(c.added),
                           t("diff_removed", lang): show(c.removed),

@@ -36,7 +36,7 @@ from typing import Any
 from countyreach.arglists import id_list
 from countyreach.dates import county_today, parse_date
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
-from countyreach.i18n import t
+from countyreach.i18n import list_text, t
 from countyreach.input_warnings import collected, print_warning, show_warning
 from countyreach.plan_files import write_plan_files
 from countyreach.plan_summary import cell, checked_text, clip, summary_text, took
@@ -241,7 +241,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     from countyreach.starter import basis_text
 
     L = args.lang
-    print(f"{t('score_value_basis', L)}: {basis_text(scorer, None, L)}")
+    print(t("summary_value_basis", L, basis=basis_text(scorer, None, L)))
     print_scores(scores, args.top, L)
     return 0
 
@@ -313,7 +313,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
                                   industries=args.industries, cache_dir=args.cache_dir)
     written = [str(p) for p in (leads, history, *(Path(args.county) / f for f in (
         "loans.csv", "loans_elsewhere.csv"))) if p.exists()]
-    print(t("synth_wrote", args.lang, files=t("file_list_sep", args.lang).join(written[:-1]),
+    print(t("synth_wrote", args.lang, files=list_text(written[:-1], args.lang),
             last=written[-1], seed=args.seed))
     return 0
 

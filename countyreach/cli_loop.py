@@ -170,8 +170,8 @@ def cmd_score_store(args: argparse.Namespace, day: str) -> int:
     # the plan's own rule: follow-ups due today are offered whatever else the rules say
     out = rules.exclude(rules.follow_ups)
     record = choice.record
-    print(f"{t('score_value_basis', L)}: "
-          f"{basis_text(choice.scorer, record.version, L, county=record.county_id)}")
+    print(t("summary_value_basis", L, basis=basis_text(choice.scorer, record.version, L,
+                                                       county=record.county_id)))
     why = Counter(str(rules.excluded.get(lid, "do_not_visit")) for lid in out)
     if out:
         print(t("score_not_prospected", L, n=len(out),
@@ -322,8 +322,19 @@ def cmd_erase(args: argparse.Namespace) -> int:
     return 0
 
 
+def dnv_source_label(source: str, lang: str) -> str:
+    """How a lead came onto the do-not-visit list (``hotline``, ``visit``, ``erasure``), in
+    ``lang``; a source the catalogue does not name is shown as stored."""
+    from countyreach.i18n import t
+
+    label = t(f"dnv_source_{source}", lang)
+    return source if label == f"dnv_source_{source}" else label
+
+
 def cmd_do_not_visit(args: argparse.Namespace) -> int:
     from countyreach.i18n import t
+    from countyreach.localize import localize
+    from countyreach.plan_summary import cell
     from countyreach.store.checks import check_id
 
     check_id(args.county, "county")
@@ -335,7 +346,8 @@ def cmd_do_not_visit(args: argparse.Namespace) -> int:
             if not entries:
                 print(t("dnv_empty", args.lang, county=args.county))
             for lead_id, source, reason, day in entries:
-                print(f"{lead_id:<12} {day}  {source:<8} {reason}")
+                print(f"{lead_id:<12} {day}  {cell(dnv_source_label(source, args.lang), 8)} "
+                      f"{localize(reason, args.lang)}")
             return 0
         done = store.opt_out(session, args.county, args.lead, args.reason)
     print(t("dnv_already" if done.already_listed else "dnv_added", args.lang,

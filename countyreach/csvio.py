@@ -13,7 +13,6 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -40,8 +39,6 @@ __all__ = [
     "points_to_wgs84",
     "from_wgs84",
     "read_csv_table",
-    "repeated_ids",
-    "Repeats",
     "to_wgs84",
 ]
 
@@ -154,7 +151,8 @@ def from_wgs84(lat: float, lon: float, crs: str) -> tuple[float, float]:
     return float(la), float(lo)
 
 
-def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
+def read_csv_table(path: Path, required: Sequence[str], *,
+                   table: str | None = None) -> pd.DataFrame:
     """Read a CSV as text (UTF-8 with or without BOM, or GBK), requiring ``required`` columns.
 
     Cells come stripped of surrounding spaces, full-width numbers made half-width. The
@@ -165,16 +163,22 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
     after the data go without a word (see :func:`_trailing_blank_rows`). The cells as typed,
     where the
     full-width conversion changed them, are in ``attrs["typed"]`` (see :attr:`CsvRow.typed`).
+    Headers are read by :func:`~countyreach.headers.canonical_header`, with those of the kind
+    of file ``table`` names (``"officers"``: 姓名 is the officer's name).
 
     Raises
     ------
     InputError
         Naming the file (and the row of a row with too many values): missing, a folder,
-        neither UTF-8 nor GBK, not CSV, a column named twice or a required one missing.
+        empty (nothing but spaces and line ends), neither UTF-8 nor GBK, not CSV, a column
+        named twice or a required one missing.
     """
     if not path.exists():
         raise InputError("file not found", file=str(path))
     _refuse_workbook(path)
+    if _blank_file(path):  # pandas would say "No columns to parse from file"
+        raise InputError("empty file: no header row and no data rows (was the sheet saved "
+                         "before it was filled in?)", file=str(path))
     df = None
     # Excel and WPS on Chinese desktops save "CSV" as GBK (GB18030 is its superset); UTF-8,
     # with or without a BOM, is tried first because GB18030 would also decode some UTF-8.
@@ -189,8 +193,10 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
             continue
         except pd.errors.ParserError as exc:
             raise _parser_error(path, exc) from None
-        except pd.errors.EmptyDataError as exc:
-            raise InputError(f"not a readable CSV file: {exc}", file=str(path)) from None
+        except pd.errors.EmptyDataError:
+            # the file is not empty (checked above): its first line is, above the header
+            raise InputError("the first line is blank: the header must be the first line "
+                             "(delete the blank lines above it)", file=str(path)) from None
         except IsADirectoryError:
             raise InputError("is a folder, not a CSV file", file=str(path)) from None
     if df is None:
@@ -205,7 +211,7 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
     if twice:  # pandas would rename the second one and silently read only the first
         raise InputError(f"the header names column {twice[0]!r} twice", file=str(path),
                          field=twice[0])
-    df.columns = _columns(path, [str(c) for c in df.columns])
+    df.columns = _columns(path, [str(c) for c in df.columns], table)
     df.index = pd.RangeIndex(1, len(df) + 1)
     # Spaces around a cell are a spreadsheet's noise ("B0026 " is lead B0026 in every file)
     stripped = df.apply(lambda col: col.str.strip())
@@ -230,7 +236,7 @@ def read_csv_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
     df.attrs["typed"] = {k: v for k, v in typed.items() if k[0] in df.index}
     missing = [c for c in required if c not in df.columns]
     if missing:
-        zh = [f"{zh_header(c)} ({c})" for c in missing if zh_header(c)]
+        zh = [f"{zh_header(c, table)} ({c})" for c in missing if zh_header(c, table)]
         raise InputError(
             f"missing required column(s) {missing}; the file has {list(df.columns)}"
             + (f" (Chinese headers are read too: {', '.join(zh)})" if zh else ""),
@@ -257,10 +263,11 @@ def _refuse_workbook(path: Path) -> None:
                              "in Excel or WPS and save it as CSV UTF-8", file=str(path))
 
 
-def _columns(path: Path, header: list[str]) -> list[str]:
-    """The columns ``header`` names (:func:`~countyreach.headers.canonical_header`: 纬度 is
-    lat), refusing two headers that name one column (``lat`` and ``纬度``)."""
-    names = [canonical_header(h) for h in header]
+def _columns(path: Path, header: list[str], table: str | None = None) -> list[str]:
+    """The columns ``header`` names in a ``table`` file
+    (:func:`~countyreach.headers.canonical_header`: 纬度 is lat), refusing two headers that
+    name one column (``lat`` and ``纬度``)."""
+    names = [canonical_header(h, table) for h in header]
     for i, name in enumerate(names):
         if name in names[:i]:
             first = header[names.index(name)].strip()
@@ -329,6 +336,24 @@ def _too_wide(path: Path, encoding: str, want: int) -> InputError:
 def _columns_error(path: Path, row: int, want: int, got: int) -> InputError:
     return InputError(f"{got} values where the header has {want} columns (a comma inside a "
                       "value? put the value in double quotes)", file=str(path), row=row)
+
+
+#: A UTF-8 byte-order mark: all that Excel's "CSV UTF-8" of an empty sheet may hold.
+_BOM = b"\xef\xbb\xbf"
+
+
+def _blank_file(path: Path) -> bool:
+    """Whether ``path`` holds nothing but spaces and line ends (0 bytes among them)."""
+    if not path.is_file():
+        return False  # a folder is named as one by the reader
+    with path.open("rb") as fh:
+        # read in blocks: a table's first block has its header and settles it
+        block = fh.read(1 << 16).removeprefix(_BOM)
+        while block:
+            if block.strip():
+                return False
+            block = fh.read(1 << 16)
+    return True
 
 
 def _parser_error(path: Path, exc: Exception) -> InputError:
@@ -429,79 +454,6 @@ _PROGRESS_ROWS = 2_000
 MAX_LISTED_ROW_ERRORS = 20
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Repeats:
-    """The rows of a file that give an id given before (:func:`repeated_ids`).
-
-    Attributes
-    ----------
-    keep : list of int
-        Positions (in the table) of the rows to read: each id's first row, and rows without
-        an id (their own error says so).
-    copies : list of str
-        Rows repeating an earlier row word for word, as ``"6 (as row 5)"``: read once.
-    clashes : list of InputError
-        Rows giving an earlier row's id with other values, each naming the first field that
-        differs: which row is right only the lender knows.
-    """
-
-    keep: list[int]
-    copies: list[str]
-    clashes: list[InputError]
-
-    def copies_text(self, limit: int = 10) -> str:
-        """The copied rows for one line of a warning: the first ``limit``, the rest counted."""
-        more = len(self.copies) - limit
-        return ", ".join(self.copies[:limit]) + (f" and {more} more" if more > 0 else "")
-
-
-def repeated_ids(path: Path, df: pd.DataFrame, id_col: str) -> Repeats:
-    """Rows of ``df`` that repeat an id: copies of an earlier row, or clashes with it.
-
-    A row pasted twice is harmless and read once (the caller warns); the same id with other
-    values is two records claiming one id, refused. The one rule of every file with ids,
-    for planning from a folder and for the store's import alike.
-
-    Parameters
-    ----------
-    path : Path
-        The file, for the messages.
-    df : pandas.DataFrame
-        Its rows, as :func:`read_csv_table` returns them (index: row in the file).
-    id_col : str
-        The id column (``lead_id``, ``officer_id``).
-
-    Returns
-    -------
-    Repeats
-    """
-    first: dict[str, int] = {}
-    keep: list[int] = []
-    copies: list[str] = []
-    clashes: list[InputError] = []
-    cols = [str(c) for c in df.columns]
-
-    def cells(pos: int) -> list[str]:  # only for repeats: most files have none
-        return [str(v).strip() for v in df.iloc[pos].tolist()]
-
-    ids = df[id_col].astype(str).str.strip().tolist() if id_col in df.columns else []
-    for pos, value in enumerate(ids):
-        if not value or value not in first:
-            first.setdefault(value, pos)
-            keep.append(pos)
-            continue
-        was = first[value]
-        row, row0 = int(df.index[pos]), int(df.index[was])
-        differ = [c for c, a, b in zip(cols, cells(was), cells(pos), strict=True) if a != b]
-        if not differ:
-            copies.append(f"{row} (as row {row0})")
-            continue
-        clashes.append(InputError(f"{id_col} {value!r} repeats row {row0} with another "
-                                  f"{differ[0]}",
-                                  file=str(path), row=row, field=id_col))
-    return Repeats(keep if ids else list(range(len(df))), copies, clashes)
 
 
 def parse_rows(path: Path, df: pd.DataFrame, parse: Callable[[CsvRow], T], *,

@@ -4,7 +4,10 @@ A branch's spreadsheet is written in Chinese (客户编号, 纬度, 经度 …) 
 such as ``Lead ID``; :func:`canonical_header` reads each as the column it names, so the same
 file plans whichever way its header is written. This module is the one table of those names
 (:func:`countyreach.csvio.read_csv_table` applies it to every file it reads); a header it
-does not know is kept as written (a model feature of the lender's own, say).
+does not know is kept as written (a model feature of the lender's own, say). A header that
+names a column in one kind of file only (an officers file's 姓名 is the officer's name; a
+leads file's may be the owner's, beside the business's 名称) is in :data:`TABLE_HEADERS`,
+read so in that kind of file alone.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-__all__ = ["ZH_HEADERS", "canonical_header", "zh_header"]
+__all__ = ["ZH_HEADERS", "TABLE_HEADERS", "canonical_header", "zh_header"]
 
 #: Column -> the Chinese headers read as it, the first the one the documentation names.
 ZH_HEADERS: Mapping[str, tuple[str, ...]] = {
@@ -71,6 +74,13 @@ ZH_HEADERS: Mapping[str, tuple[str, ...]] = {
     "outcome": ("结果", "拜访结果"),
 }
 
+#: Kind of file -> column -> Chinese headers read as that column in that kind of file only,
+#: before :data:`ZH_HEADERS` (the first the one its missing-column message names).
+TABLE_HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    # a roster names people: 姓名 is the officer's (a roster has no phone or address column)
+    "officers": {"name": ("姓名", "客户经理姓名")},
+}
+
 # one form of each header: full-width brackets, no spaces, lower case (ASCII only)
 _SPACES = re.compile(r"[\s\u3000]+")
 
@@ -82,15 +92,21 @@ def _key(text: str) -> str:
 _BY_KEY: dict[str, str] = {_key(c): c for c in ZH_HEADERS}
 _BY_KEY.update({_key(c.replace("_", " ")): c for c in ZH_HEADERS})
 _BY_KEY.update({_key(zh): col for col, names in ZH_HEADERS.items() for zh in names})
+_BY_TABLE: dict[str, dict[str, str]] = {
+    table: {_key(zh): col for col, names in columns.items() for zh in names}
+    for table, columns in TABLE_HEADERS.items()}
 
 
-def canonical_header(text: str) -> str:
+def canonical_header(text: str, table: str | None = None) -> str:
     """The column a header names: ``纬度`` is ``lat``, ``Lead ID`` is ``lead_id``.
 
     Parameters
     ----------
     text : str
         A header cell as written (spaces, full- or half-width brackets, any case).
+    table : str, optional
+        The kind of file (a key of :data:`TABLE_HEADERS`, ``"officers"``): its own headers
+        are read too.
 
     Returns
     -------
@@ -98,10 +114,12 @@ def canonical_header(text: str) -> str:
         The column's name, or ``text`` stripped when it names none this table knows.
     """
     stripped = text.strip()
-    return _BY_KEY.get(_key(stripped), stripped)
+    key = _key(stripped)
+    return _BY_TABLE.get(table or "", {}).get(key) or _BY_KEY.get(key, stripped)
 
 
-def zh_header(column: str) -> str | None:
-    """The Chinese header the documentation names for ``column`` (``lat``: 纬度), if any."""
-    names = ZH_HEADERS.get(column)
+def zh_header(column: str, table: str | None = None) -> str | None:
+    """The Chinese header the documentation names for ``column`` (``lat``: 纬度), if any: in
+    a ``table`` with headers of its own (:data:`TABLE_HEADERS`), its own first."""
+    names = TABLE_HEADERS.get(table or "", {}).get(column) or ZH_HEADERS.get(column)
     return names[0] if names else None

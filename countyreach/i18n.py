@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -32,6 +32,7 @@ __all__ = [
     "PLAN_STATUS",
     "has_cjk",
     "t",
+    "list_text",
     "industry_label",
     "drop_reason_label",
     "outcome_label",
@@ -135,6 +136,23 @@ def t(key: str, lang: str = "zh", **fmt: object) -> str:
     if text is None:
         return key
     return text.format(**fmt) if fmt else text
+
+
+def list_text(items: Iterable[str], lang: str) -> str:
+    """``items`` as a sentence lists them in ``lang``: ``B1、B2`` in Chinese, ``B1, B2`` in
+    English (the catalogue's ``file_list_sep``, so no list keeps the other's comma).
+
+    Parameters
+    ----------
+    items : iterable of str
+        Ids, names or words, each as shown.
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    str
+    """
+    return t("file_list_sep", lang).join(items)
 
 
 def industry_label(code: str, lang: str) -> str:

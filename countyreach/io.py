@@ -33,12 +33,12 @@ from countyreach.csvio import (
     parse_rows,
     points_to_wgs84,
     read_csv_table,
-    repeated_ids,
     to_wgs84,
 )
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError
 from countyreach.history_file import HISTORY_COLUMNS, read_history
 from countyreach.place_files import read_branches, read_villages
+from countyreach.repeated_rows import repeated_ids
 from countyreach.schemas import (
     FEATURE_RANGES,
     LeadRow,
@@ -334,7 +334,7 @@ def read_officers(path: str | Path, *, crs: str = "wgs84") -> tuple[Officer, ...
     p = Path(path)
     crs = check_crs(crs)
     df = read_csv_table(p, ["officer_id", "name", "start_lat", "start_lon", "shift_start",
-                       "shift_end"])
+                       "shift_end"], table="officers")
     repeats = repeated_ids(p, df, "officer_id")
     if repeats.copies:
         warnings.warn(f"{p}: row(s) {repeats.copies_text()} repeat an officer word for word; "

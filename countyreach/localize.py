@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from functools import cache, lru_cache
 
 from countyreach.errors import RowErrors
-from countyreach.i18n import Vocabulary, catalogue, t
+from countyreach.i18n import Vocabulary, catalogue, list_text, outcome_label, t
 from geo.errors import LocatedError
 
 __all__ = ["localize", "note_text", "error_text", "message_of"]
@@ -41,6 +41,14 @@ _PIECES = ((re.compile(r"(\d+) \(as row (\d+)\)"), "piece_as_row"),
            (re.compile(r"\b(\d+) min\b"), "piece_minutes"),
            (re.compile(r"; and (\d+) more$"), "piece_semicolon_and_more"),
            (re.compile(r" and (\d+) more$"), "piece_and_more"))
+#: A list of rows (``2, 3, 5, …``; a row may carry its id, ``8 (B0008)``) and the ``"; "``
+#: between the items of a list after a row or a bracket (``'bakery' (2 rows: 3, 4); 'tea'
+#: ...``): the checks join them in English, a Chinese reader has them with the catalogue's
+#: list separators (``file_list_sep``, ``summary_list_sep``). Whole numbers only: a
+#: coordinate pair (``35.5, 115.0``) is no list of rows.
+_LISTED_ROW = r"(?<![\d.])\d+(?![\d.])(?:\s?[（(][^（）()]*[）)])?"
+_ROW_LIST = re.compile(rf"{_LISTED_ROW}(?:, (?:{_LISTED_ROW}|…))+")
+_ITEM_SEP = re.compile(r"(?<=[)）行]); ")
 
 
 #: A template's pieces: its literal words and the names of the values between them.
@@ -114,13 +122,28 @@ def _readings(pieces: _Parts, text: str) -> list[dict[str, str]]:
 
 def _value(name: str, value: str, lang: str) -> str:
     """A value read from a message, in ``lang``: a word of the message (a placeholder named
-    ``..._word``: ``start``, ``skills``) through the catalogue's ``word_`` entries, a value
-    that is a message itself (the reason inside another) translated whole, else its pieces."""
+    ``..._word``: ``start``, ``skills``) through the catalogue's ``word_`` entries, a list the
+    code joined with ``", "`` (``..._list``: ids as typed; ``..._words``: words, each through
+    ``word_``) or a tuple of outcome codes (``..._outcomes``: each named as the app names it)
+    joined with the language's list separator, a value that is a message itself
+    (the reason inside another) translated whole, else its pieces."""
     if name.endswith("_word"):
-        word = catalogue(lang).get((Vocabulary.MESSAGE.value, f"word_{value}"))
-        return value if word is None else word
+        return _word(value, lang)
+    if name.endswith("_outcomes"):  # the store's codes, as Python wrote their tuple
+        return list_text((f"{outcome_label(c, lang)}（{c}）"
+                          for c in re.findall(r"'([^']*)'", value)), lang)
+    if name.endswith(("_list", "_words")):
+        items = value.split(", ")
+        # a list cut short ends "and 3 more": a piece, read after the list is joined
+        return _pieces(list_text([_word(v, lang) for v in items]
+                                 if name.endswith("_words") else items, lang), lang)
     inner = _match(value, lang)
     return inner if inner is not None else _pieces(value, lang)
+
+
+def _word(value: str, lang: str) -> str:
+    word = catalogue(lang).get((Vocabulary.MESSAGE.value, f"word_{value}"))
+    return value if word is None else word
 
 
 @lru_cache(maxsize=4096)  # bounded: a server translates messages naming ever new rows
@@ -172,7 +195,10 @@ def _pieces(value: str, lang: str) -> str:
             return t(key, lang, **{f"n{i}": g for i, g in enumerate(m.groups(), 1)})
 
         value = pattern.sub(piece, value)
-    return value
+    if lang == "en":
+        return value
+    value = _ROW_LIST.sub(lambda m: list_text(m.group(0).split(", "), lang), value)
+    return _ITEM_SEP.sub(t("summary_list_sep", lang), value)
 
 
 def localize(text: str, lang: str) -> str:

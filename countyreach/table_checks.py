@@ -223,7 +223,7 @@ def officer_rows(path: Path) -> dict[str, int]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the roster's own warnings were given
-            df = read_csv_table(path, ["officer_id"])
+            df = read_csv_table(path, ["officer_id"], table="officers")
     except InputError:
         return {}
     return {str(v): int(r) for r, v in df["officer_id"].items()}

@@ -63,7 +63,7 @@ def test_a_county_with_mistakes_is_planned_in_chinese(
     assert f"{leads}：1 个客户的可拜访时段短于一次拜访所需时间（行号 4，如 09:00-09:10）" in err
     assert (f"{leads}：1 个电话号码被 Excel 存成了科学计数法（行号 5（B0005），"
             "如 '1.38E+10'）") in err
-    assert "个客户在同一月份有内容不一致的多行记录（B0004 2024-11：第 1, 961 行）" in err
+    assert "个客户在同一月份有内容不一致的多行记录（B0004 2024-11：第 1、961 行）" in err
     assert re.search(rf"{re.escape(str(officers))}，第 1 行：客户经理 O01 的出发地点位于路网外 "
                      r"[\d,]+ 米；已移到最近的道路上", err), err
     assert not _english_lines(err), err

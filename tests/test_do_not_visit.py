@@ -4,6 +4,7 @@ does not block publishing the day's re-plan."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -118,3 +119,21 @@ def test_the_command_line_lists_and_refuses(county_copy: Path, cli_store: str,
     assert main(["-q", "do-not-visit", "qingzu", "B9999"]) == 2
     err = capsys.readouterr().err
     assert "no lead B9999" in err and "Traceback" not in err
+
+
+def test_the_command_lines_list_reads_in_chinese(county_copy: Path, cli_store: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """How each lead came onto the list, and the reason the store wrote for it, in Chinese;
+    the reason a person typed as typed."""
+    assert main(["-q", "county", "import", str(county_copy)]) == 0
+    assert main(["-q", "do-not-visit", "qingzu", "B0007", "--reason", "来电拒绝"]) == 0
+    assert main(["-q", "erase", "B0009", "--county", "qingzu"]) == 0
+    capsys.readouterr()
+    assert main(["-q", "do-not-visit", "qingzu", "--lang", "zh"]) == 0
+    listed = {ln.split()[0]: ln for ln in capsys.readouterr().out.splitlines()}
+    assert "热线" in listed["B0007"] and "来电拒绝" in listed["B0007"], listed
+    assert "数据删除" in listed["B0009"] and "个人数据已删除" in listed["B0009"], listed
+    assert not re.search(r"hotline|erasure|personal data", "".join(listed.values())), listed
+    assert main(["-q", "do-not-visit", "qingzu"]) == 0
+    listed = {ln.split()[0]: ln for ln in capsys.readouterr().out.splitlines()}
+    assert "erasure" in listed["B0009"] and "personal data erased" in listed["B0009"], listed

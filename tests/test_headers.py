@@ -11,7 +11,7 @@ import pytest
 
 from countyreach.cli import main
 from countyreach.errors import InputError
-from countyreach.headers import ZH_HEADERS, canonical_header, zh_header
+from countyreach.headers import TABLE_HEADERS, ZH_HEADERS, canonical_header, zh_header
 from countyreach.io import read_leads_table, read_officers
 from countyreach.localize import localize
 
@@ -81,3 +81,52 @@ def test_a_county_in_chinese_headers_is_imported_and_planned(
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "no violations" in out and "visits" in out
+
+
+def test_an_officers_file_reads_xingming_as_the_officers_name(demo_dir: Path,
+                                                              tmp_path: Path) -> None:
+    """A roster names people: its 姓名 is the officer's name (a lender's staff list is
+    headed so), and a roster missing it says so in the roster's own words."""
+    df = pd.read_csv(demo_dir / "officers.csv", dtype=str, keep_default_na=False)
+    _in_chinese(demo_dir / "officers.csv", tmp_path / "chinese.csv")
+    zh = pd.read_csv(tmp_path / "chinese.csv", dtype=str, keep_default_na=False)
+    zh.rename(columns={"名称": "姓名"}).to_csv(tmp_path / "officers.csv", index=False)
+    assert read_officers(tmp_path / "officers.csv") == read_officers(demo_dir / "officers.csv")
+    df.rename(columns={"name": " 客户经理姓名 "}).to_csv(tmp_path / "staff.csv", index=False)
+    assert read_officers(tmp_path / "staff.csv") == read_officers(demo_dir / "officers.csv")
+    df.drop(columns=["name"]).to_csv(tmp_path / "nameless.csv", index=False)
+    with pytest.raises(InputError, match=r"Chinese headers are read too: 姓名 \(name\)"):
+        read_officers(tmp_path / "nameless.csv")
+    # two missing columns: their Chinese headers listed with 、 in Chinese
+    df.drop(columns=["name", "shift_end"]).to_csv(tmp_path / "two.csv", index=False)
+    with pytest.raises(InputError) as two:
+        read_officers(tmp_path / "two.csv")
+    assert localize(two.value.reason, "zh").endswith(
+        "（也可用中文列名：姓名 (name)、下班时间 (shift_end)）")
+    assert canonical_header("姓名", "officers") == "name" and canonical_header("姓名") == "姓名"
+
+
+def test_a_leads_file_keeps_xingming_beside_its_mingcheng(demo_dir: Path,
+                                                         tmp_path: Path) -> None:
+    """In a leads file 姓名 is the owner's name, not the business's: 名称 stays the name and
+    姓名 a column of its own."""
+    df = pd.read_csv(demo_dir / "leads.csv", dtype=str, keep_default_na=False)
+    owners = [f"王{i}" for i in range(len(df))]
+    df.rename(columns={"name": "名称"}).assign(姓名=owners).to_csv(tmp_path / "leads.csv",
+                                                                 index=False)
+    read = read_leads_table(tmp_path / "leads.csv")
+    assert list(read["name"]) == list(df["name"]) and list(read["姓名"]) == owners
+    # a leads file headed 姓名 alone names no business: refused as before, naming 名称
+    df.rename(columns={"name": "姓名"}).to_csv(tmp_path / "owners.csv", index=False)
+    with pytest.raises(InputError, match=r"missing required column\(s\) \['name'\].*名称 \(name\)"):
+        read_leads_table(tmp_path / "owners.csv")
+
+
+def test_no_header_of_a_kind_of_file_names_another_column_everywhere() -> None:
+    """A file's own header reads as one column in it, never as a different column of every
+    file (the kinds' headers come first)."""
+    for table, columns in TABLE_HEADERS.items():
+        for column, names in columns.items():
+            for zh in names:
+                assert canonical_header(zh) in (zh, column), (table, zh)
+                assert canonical_header(zh, table) == column

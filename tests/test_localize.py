@@ -46,6 +46,10 @@ def test_outcomes_import_errors_and_warnings_are_chinese_under_lang_zh(
         assert "expected" not in line and " got " not in line and "row " not in line
     assert "尚未发生（今天是 " in err and "不是有效的日期：'2026-13-01'" in err
     assert "未知的县 'other'" in err and "实际为 'perhaps'" in err
+    # an outcome is refused naming the words a Chinese sheet may use (不在 reads as not_there)
+    assert ("第 4 行，字段 'outcome'：拜访结果须为已见面（met）、不在（not_there）、不需要"
+            "（not_interested）、有意向（interested）、已申请（applied）、已批准（approved）之一，"
+            "实际为 'maybe'（客户编号 B0004）") in err, err
     # the default stays English, word for word as before
     code, _, err = run(capsys, "outcomes", "import", str(bad))
     assert code == 2 and err.startswith(f"countyreach: error: file {bad}, row 1, field "
@@ -155,13 +159,99 @@ def test_a_new_countys_assumptions_read_in_chinese(
         zh = localize(line, "zh")
         assert has_cjk(zh) and not re.search(r"\b(the|of|a|and|in|at|officers?|roads?)\b",
                                              zh), (line, zh)
+        # the kinds of OSM place read as words, listed with 、 (they read "hamlet, town")
+        if line.startswith("villages: ") and "OSM place nodes" in line:
+            assert not re.search(r"[a-z]+, [a-z]+", zh), zh
+            assert re.search(r"（(村庄|镇|自然村)(、(村庄|镇|自然村))*）", zh), zh
 
 
 def test_a_list_of_rows_cut_short_reads_as_chinese() -> None:
     # "rows 22, 31 and 3 more" became 第 22, 31 及另外 3 个 行 (a counter before 行): the
-    # row lists of the warnings read 行号 22, 31 及另外 3 个
+    # row lists of the warnings read 行号 22、31 及另外 3 个
     said = localize("x.csv: 13 lead(s) lie up to 314 m outside the road network (rows 22, "
                     "31, 148, 172, 177, 179, 214, 226, 228, 231 and 3 more); snapped to the "
                     "nearest road", "zh")
-    assert "（行号 22, 31, 148, 172, 177, 179, 214, 226, 228, 231 及另外 3 个）" in said
+    assert "（行号 22、31、148、172、177、179、214、226、228、231 及另外 3 个）" in said
     assert "个 行" not in said
+
+
+def _warned(check: object, *args: object) -> str:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check(*args)  # type: ignore[operator]
+    (said,) = [str(w.message) for w in caught]
+    return said
+
+
+def test_lists_in_warnings_read_with_chinese_separators(tmp_path: Path) -> None:
+    """A list the checks join in English (``; `` between items, ``, `` between rows and ids)
+    reads with the catalogue's list separators in Chinese: 、 and ；, as the rest of the
+    sentence; English stays word for word."""
+    from countyreach.history_file import _one_per_month
+    from countyreach.io import _warn_unknown_industries
+    from countyreach.onboard_checks import _warn_repeated_names
+
+    leads = pd.DataFrame({"industry": ["bakery", "bakery", "tea", "bakery", "bakery"],
+                          "source_row": [3, 4, 6, 8, 9]})
+    villages = pd.DataFrame({"name": ["李庄村", "王庄", "李庄村", "王庄"]})
+    history = pd.DataFrame({"lead_id": ["B1", "B1", "B2", "B2"],
+                            "month": ["2024-11", "2024-11", "2024-12", "2024-12"],
+                            "took_loan": ["1", "0", "1", "0"]}, index=[1, 5, 2, 7])
+    said = [note_text(_warned(_warn_unknown_industries, tmp_path / "leads.csv", leads), "zh",
+                      [str(tmp_path / "leads.csv")]),
+            localize(_warned(_warn_repeated_names, tmp_path / "v.csv", villages, [2, 3, 5, 7])
+                     .split(": ", 1)[1], "zh"),
+            localize(_warned(_one_per_month, tmp_path / "h.csv", history).split(": ", 1)[1],
+                     "zh")]
+    assert said[0].endswith("：'bakery'（4 行：第 3、4、8、… 行）；'tea'（1 行：第 6 行）"), said[0]
+    assert said[1].startswith("2 个村名重复出现：'李庄村'（第 2、5 行）；'王庄'（第 3、7 行）："), \
+        said[1]
+    assert "（B1 2024-11：第 1、5 行；B2 2024-12：第 2、7 行）；" in said[2], said[2]
+    for text in said:
+        assert not re.search(r"[,;] ", text), text
+    # a coordinate pair is no list of rows
+    assert localize("the share must be in [0, 1], got 7", "zh") == "比例须在 [0, 1] 之间，实际为 7"
+
+
+def test_lists_of_ids_and_words_read_with_chinese_separators() -> None:
+    # the store's warning of a stored county names its leads
+    said = note_text("county qingzu (store), leads: 2 lead(s) lie up to 314 m outside the road "
+                     "network (leads B0007, B0010); snapped to the nearest road", "zh")
+    assert said.endswith("2 个客户位于路网外最多 314 米（客户 B0007、B0010）；已移到最近的道路上")
+    said = note_text("county qingzu (store), leads: 12 lead(s) lie up to 314 m outside the "
+                     "road network (leads B0007, B0010 and 10 more); snapped to the nearest "
+                     "road", "zh")
+    assert "（客户 B0007、B0010 及另外 10 个）；" in said, said
+    assert localize("officer 'O09' is not in the roster (officers.csv: O01, O02, O03)",
+                    "zh") == "客户经理 'O09' 不在名单中（officers.csv：O01、O02、O03）"
+    # base strategies that tie are named in words, not codes
+    tie = localize("4 officers based by branch (as good as max_coverage, p_median) reach 50% of "
+                   "high-value businesses within 30 days (the best coverage swept); this is "
+                   "the largest team swept: sweep larger teams to see whether more officers "
+                   "still add coverage.", "zh")
+    assert "（网点出发，与最大覆盖布点、就近中心布点同样好）" in tie, tie
+    assert localize("which county? give --county ID (one of a, b)", "zh") == \
+        "哪个县？请给出 --county ID（a、b 之一）"
+
+
+def test_score_names_the_value_basis_as_plan_does(capsys: pytest.CaptureFixture[str],
+                                                   cache_dir: Path) -> None:
+    code, out, _ = run(capsys, "--cache-dir", str(cache_dir), "score",
+                       str(Path(__file__).resolve().parents[1] / "data" / "qingzu"),
+                       "--date", "2026-11-24", "--top", "1", "--lang", "zh")
+    assert code == 0
+    assert out.startswith("价值依据：拜访带来的价值"), out[:200]
+
+
+def test_the_forms_of_a_date_are_listed_with_chinese_separators() -> None:
+    from countyreach.dates import read_date, read_month
+    from countyreach.errors import InputError
+
+    for read, said in (
+            (read_date, "日期应写作 2026-11-24（或 2026/11/24、2026年11月24日），实际为 '11/24'"),
+            (read_month, "月份应写作 2025-09（或 2025-9、2025/9、2025年9月），实际为 '11/24'")):
+        with pytest.raises(InputError) as caught:
+            read("11/24", "date")
+        assert localize(caught.value.reason, "zh") == said

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from countyreach.cli import main
+from countyreach.i18n import has_cjk
 from countyreach.localize import localize
 from countyreach.simulation.sweep import recommend
 from tests.test_simulation_sweep import _summary
@@ -70,3 +71,73 @@ def test_simulate_loop_reports_in_chinese(tmp_path: Path, demo_dir: Path, cache_
     out = capsys.readouterr().out
     assert "名客户经理" in out and "已重新训练 -> v2" in out and "真实 AUC（留出客户）" in out
     assert "合计" in out and not _english(out), out
+
+
+def test_simulate_names_policies_and_its_progress_in_chinese(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The table names each policy in words, and the bar over the weeks (drawn on standard
+    error) counts in Chinese: no code a Chinese user would have to decode."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["simulate", str(ROOT / "data" / "qingzu"), *SMALL, "--officers", "1",
+                     "--policy", "all", "--lang", "zh"]) == 0
+    out, err = capsys.readouterr()
+    for name in ("就近拜访", "按评分顺序", "按评分排路线", "老客户关系拜访"):
+        assert re.search(rf"^\s*{name}\s", out, re.M), out
+    assert "score_order" not in out and "nearest" not in out, out
+    assert "模拟中" in err and "周" in err and "老客户关系拜访，1 名客户经理" in err, err
+    assert not re.search(r"simulating|week|score_order|-s0", err), err
+
+
+def test_simulate_keeps_english_codes_and_bar_in_english(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["simulate", str(ROOT / "data" / "qingzu"), *SMALL, "--officers", "1",
+                     "--policy", "all"]) == 0
+    out, err = capsys.readouterr()
+    assert re.search(r"^\s*score_order\s", out, re.M), out
+    assert "simulating" in err and "relationship-s0" in err and not has_cjk(err), err
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["simulate", "tangxian", "--detour", "5"],
+     "字段 '--detour'：绕行系数须在 [1, 3] 之间，实际为 5.0"),
+    (["simulate", "tangxian", "--speed", "0"],
+     "字段 '--speed'：车速须在 (0, 130] 公里/小时之间，实际为 0.0"),
+    (["sweep", "tangxian", "--target", "2"],
+     "字段 '--target'：目标比例须大于 0 且不超过 1，实际为 2"),
+    (["sweep", "tangxian", "--officers", "x"],
+     "字段 '--officers'：客户经理人数应写作 6，或 2,4,8，或 2:30:2（起:止:步长），实际为 'x'"),
+    (["sweep", "tangxian", "--strategies", "foo"], "字段 '--strategies'：驻点策略须为 ["),
+])
+def test_a_mistyped_simulation_option_is_refused_in_chinese_naming_it(
+        argv: list[str], said: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Refused before any work (the sweep's target too: it was checked after the sweep),
+    naming the option as typed, in Chinese."""
+    assert main(["-q", *argv, "--weeks", "1", "--lang", "zh"]) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith("countyreach: 错误：") and said in err, err
+    # the strategies are listed as the option takes them
+    assert not _english(re.sub(r"'[^']*'", "", err)), err
+    assert out == ""
+
+
+def test_the_sweeps_charts_are_drawn_in_chinese(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """coverage.html's titles, axes and the approximate travel's note in the user's language
+    (the command line drew them in English whatever --lang said)."""
+    import json
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["-q", "sweep", str(ROOT / "data" / "qingzu"), *SMALL, "--officers", "1",
+                     "--strategies", "p_median", "--travel", "straight_line", "--out",
+                     str(tmp_path / "sweep"), "--lang", "zh"]) == 0
+    capsys.readouterr()
+    html = (tmp_path / "sweep" / "coverage.html").read_text(encoding="utf-8")
+    spec = json.loads(re.search(r"var spec = (\{.*?\});\n", html, re.S).group(1))  # type: ignore[union-attr]
+    titles = json.dumps(spec, ensure_ascii=False)
+    assert "按客户经理人数的覆盖率" in titles and "客户经理人数" in titles, titles[:500]
+    subtitles = [c["title"]["subtitle"] for c in spec["hconcat"]]
+    assert all(has_cjk(s) and not _english(s) for s in subtitles), subtitles

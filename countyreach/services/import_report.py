@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from countyreach.i18n import t
+from countyreach.i18n import list_text, t
 
 if TYPE_CHECKING:
     from countyreach.services.loop import CountyImport
@@ -22,7 +22,7 @@ def _rows(r: ImportReport, L: str) -> str:
     n = r.counts
     return (t("import_counts", L, new=n["inserted"], updated=n["updated"],
               unchanged=n["unchanged"])
-            + (t("import_retired", L, n=n["retired"], some=", ".join(r.retired[:3]))
+            + (t("import_retired", L, n=n["retired"], some=list_text(r.retired[:3], L))
                if r.retired else "")
             + (t("import_kept_erased", L, n=n["kept_erased"]) if r.kept_erased else ""))
 

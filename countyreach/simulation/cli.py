@@ -105,6 +105,7 @@ def load_world(args: argparse.Namespace, *, roster: bool = True) -> Any:
     A county's own leads are the population unless ``--businesses`` asks for a synthetic
     one of that size; its officers are read into the world's roster when ``roster``.
     """
+    from countyreach.errors import InputError
     from countyreach.simulation.population import PopulationSpec
     from countyreach.simulation.tangxian import tangxian_world
     from countyreach.simulation.traveltime import StraightLineModel
@@ -112,7 +113,11 @@ def load_world(args: argparse.Namespace, *, roster: bool = True) -> Any:
 
     n = DEFAULT_BUSINESSES if args.businesses is None else args.businesses
     spec = PopulationSpec(n_businesses=n, seed=args.population_seed)
-    detour = StraightLineModel(args.detour, args.speed)
+    try:
+        detour = StraightLineModel(args.detour, args.speed)
+    except InputError as exc:  # named by the option the user typed
+        flag = {"detour_factor": "--detour", "speed_kmh": "--speed"}.get(exc.field or "")
+        raise InputError(exc.reason, field=flag or exc.field) from None
     if args.county == "tangxian":
         return tangxian_world(spec, detour=detour)
     return world_from_county(args.county, spec, travel=args.travel, detour=detour,
@@ -132,14 +137,14 @@ def _lang(args: argparse.Namespace) -> str:
 
 def _table(df: Any, cols: list[str], first: int, lang: str) -> str:
     """``df[cols]`` as the terminal prints it, its headers in ``lang`` (English: the column
-    names, as the saved files have them) and a strategy's name in words."""
+    names, as the saved files have them) and a base strategy's or a policy's name in words."""
     from countyreach.i18n import t
 
     view = df[cols]
     if lang != "en":
-        if "base_strategy" in cols:
-            view = view.assign(base_strategy=[t(f"strategy_{b}", lang)
-                                              for b in view["base_strategy"]])
+        for col, key in (("base_strategy", "strategy"), ("policy", "sim_policy")):
+            if col in cols:
+                view = view.assign(**{col: [t(f"{key}_{v}", lang) for v in view[col]]})
         view = view.rename(columns={c: t(f"sim_col_{c}", lang) for c in cols})
     import pandas as pd
 
@@ -182,7 +187,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
               "day_time_limit_s": args.time_limit, "team": team}
     if args.policy == "all":
         table = compare_policies(world, n_officers, base_strategy=bases, seeds=seeds,
-                                 dask=_dask_arg(args), progress=not args.quiet, **common)
+                                 dask=_dask_arg(args), progress=not args.quiet, lang=L,
+                                 **common)
         print(t("sim_travel_largest", L,
                 n=format_number(table["travel_matrix_nodes_max"].max())))
         cols = ["policy", "loans_per_officer_day", "visits_per_officer_day",
@@ -208,7 +214,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             table.to_csv(Path(args.out) / "policies.csv", index=False)
         return 0
     grid = scenario_grid([n_officers], [bases], seeds, policy=Policy(args.policy), **common)
-    res = run_scenarios(world, grid, dask=_dask_arg(args), progress=not args.quiet)
+    res = run_scenarios(world, grid, dask=_dask_arg(args), progress=not args.quiet, lang=L)
     print(t("sim_travel_largest", L,
             n=format_number(res.summary["travel_matrix_nodes_max"].max())))
     w = res.weekly.groupby("week").mean(numeric_only=True).reset_index()
@@ -233,10 +239,20 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from countyreach.i18n import t
     from countyreach.localize import localize
     from countyreach.simulation.county_team import describe_population
-    from countyreach.simulation.sweep import coverage_curve, recommend, save_sweep, sweep
+    from countyreach.simulation.sweep import (
+        check_target_share,
+        coverage_curve,
+        recommend,
+        save_sweep,
+        sweep,
+    )
 
     check_run_args(args)
     seeds, officers = parse_seeds(args.seeds), parse_officers(args.officers)
+    try:  # before the sweep's minutes of work, not after them
+        check_target_share(args.target)
+    except InputError as exc:
+        raise InputError(exc.reason, field="--target") from None
     try:
         strategies = [parse_base_strategy(s) for s in id_list(args.strategies)]
     except InputError as exc:  # named by the option the user typed
@@ -257,7 +273,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print(t("sim_sweep_team", L))
     res = sweep(world, officers, strategies, seeds, policy=Policy(args.policy),
                 dask=_dask_arg(args), n_workers=args.workers, progress=not args.quiet,
-                n_weeks=args.weeks, days_per_week=args.days_per_week,
+                lang=L, n_weeks=args.weeks, days_per_week=args.days_per_week,
                 day_time_limit_s=args.time_limit)
     curve = coverage_curve(res)
     cols = ["base_strategy", "n_officers", "coverage", "coverage_sd", "loans_per_officer_day",
@@ -273,7 +289,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         try:
             from countyreach.simulation.plots import coverage_chart, loans_chart
 
-            (coverage_chart(res) | loans_chart(res)).save(str(out / "coverage.html"))
+            (coverage_chart(res, L) | loans_chart(res, L)).save(str(out / "coverage.html"))
             files.append(out / "coverage.html")
         except Exception as exc:  # a chart must never lose the numbers already saved
             warnings.warn(f"could not draw the charts: {exc}", stacklevel=1)

@@ -16,9 +16,13 @@ from countyreach.simulation.sweep import SweepResult, coverage_curve
 __all__ = ["coverage_chart", "loans_chart", "weekly_chart", "policy_chart"]
 
 
-def _title(text: str, result: SweepResult | None) -> Any:
+def _title(text: str, result: SweepResult | None, lang: str) -> Any:
     if result is not None and result.meta.get("approximate_travel"):
-        return {"text": text, "subtitle": str(result.meta.get("travel", "approximate travel"))}
+        from countyreach.localize import localize
+
+        # the world's note on its travel times, as the command line prints it
+        travel = str(result.meta.get("travel", "approximate travel"))
+        return {"text": text, "subtitle": localize(travel, lang)}
     return text
 
 
@@ -63,7 +67,7 @@ def coverage_chart(result: SweepResult, lang: str = "en") -> Any:
                 axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
         tooltip=["bases", "n_officers", alt.Tooltip("coverage:Q", format=".1%"),
                  alt.Tooltip("loans_per_officer_day:Q", format=".2f")])
-    return (band + line).properties(title=_title(t("chart_coverage_title", lang), result),
+    return (band + line).properties(title=_title(t("chart_coverage_title", lang), result, lang),
                                     width=520, height=300)
 
 
@@ -80,7 +84,7 @@ def loans_chart(result: SweepResult, lang: str = "en") -> Any:
         tooltip=["bases", "n_officers",
                  alt.Tooltip("loans_per_officer_day:Q", format=".2f"),
                  alt.Tooltip("cost_per_loan_yuan:Q", format=",.0f")],
-    ).properties(title=_title(t("chart_loans_y", lang), result), width=520, height=300)
+    ).properties(title=_title(t("chart_loans_y", lang), result, lang), width=520, height=300)
 
 
 def weekly_chart(weekly: pd.DataFrame, measure: str = "loans_per_officer_day",

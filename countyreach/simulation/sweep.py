@@ -44,6 +44,7 @@ from countyreach.simulation.world import SimWorld
 __all__ = [
     "SweepResult",
     "Recommendation",
+    "check_target_share",
     "scenario_grid",
     "run_scenarios",
     "sweep",
@@ -178,6 +179,7 @@ def run_scenarios(
     client: Any = None,
     n_workers: int = 2,
     progress: bool = False,
+    lang: str = "en",
 ) -> SweepResult:
     """Run independent scenarios, in this process or on Dask.
 
@@ -195,6 +197,8 @@ def run_scenarios(
         Size of the local cluster.
     progress : bool
         tqdm bar over the simulated weeks (in this process) or the scenarios (on Dask).
+    lang : {"en", "zh"}
+        Language of the bar's words.
 
     Returns
     -------
@@ -202,6 +206,8 @@ def run_scenarios(
         Rows in the order of ``scenarios`` whatever ran where.
     """
     from tqdm import tqdm
+
+    from countyreach.i18n import t
 
     ids = [s.scenario_id for s in scenarios]
     if len(set(ids)) != len(ids):
@@ -214,13 +220,13 @@ def run_scenarios(
         # Counted in weeks, not scenarios: one 13-week scenario is a minute of work, and
         # a bar over scenarios would sit at 0/1 for all of it.
         with tqdm(total=sum(s.n_weeks for s in filled), disable=not progress,
-                  unit="week", desc="simulating") as bar:
+                  unit=t("sim_bar_week", lang), desc=t("sim_bar_simulating", lang)) as bar:
             def week_done(done: int, total: int, seconds: float) -> None:
                 bar.update(1)
 
             results = []
             for s in filled:
-                bar.set_postfix_str(s.scenario_id)
+                bar.set_postfix_str(_bar_label(s, lang))
                 results.append(_run_one(world, s, week_done))
     else:
         with contextlib.ExitStack() as stack:
@@ -230,10 +236,22 @@ def run_scenarios(
             wf = cl.scatter(world, broadcast=True)
             futures = cl.map(_run_one, [wf] * len(filled), filled, pure=False)
             results = [f.result() for f in tqdm(futures, disable=not progress,
-                                                desc="scenarios")]
+                                                desc=t("sim_bar_scenarios", lang))]
     meta = {"n_scenarios": len(filled), "ran_on": where,
             "scenarios": [s.params() for s in filled], **_versions()}
     return _frames(results, world, meta)
+
+
+def _bar_label(scenario: Scenario, lang: str) -> str:
+    """The scenario the bar is on: its id in English (as the saved files name it), its
+    policy, team and bases in words in another language (an id is English codes)."""
+    from countyreach.i18n import t
+
+    if lang == "en":
+        return scenario.scenario_id
+    return t("sim_bar_scenario", lang, policy=t(f"sim_policy_{scenario.policy.value}", lang),
+             n=scenario.n_officers,
+             bases=t(f"strategy_{scenario.base_strategy.value}", lang), seed=scenario.seed)
 
 
 def _versions() -> dict[str, str]:
@@ -264,6 +282,7 @@ def sweep(
     dask: bool | str = False,
     n_workers: int = 2,
     progress: bool = False,
+    lang: str = "en",
     **common: Any,
 ) -> SweepResult:
     """The planner's sweep: officers × base strategies × seeds (see :func:`scenario_grid`).
@@ -276,7 +295,8 @@ def sweep(
     SweepResult
     """
     grid = scenario_grid(officers, strategies, seeds, policy=policy, **common)
-    return run_scenarios(world, grid, dask=dask, n_workers=n_workers, progress=progress)
+    return run_scenarios(world, grid, dask=dask, n_workers=n_workers, progress=progress,
+                         lang=lang)
 
 
 def coverage_curve(result: SweepResult | pd.DataFrame) -> pd.DataFrame:
@@ -299,6 +319,19 @@ def coverage_curve(result: SweepResult | pd.DataFrame) -> pd.DataFrame:
     return out.fillna({"coverage_sd": 0.0, "loans_per_officer_day_sd": 0.0})
 
 
+def check_target_share(target_share: float) -> None:
+    """Refuse a share of the best coverage that no team can be asked to reach.
+
+    Raises
+    ------
+    InputError
+        Unless ``0 < target_share <= 1``.
+    """
+    if not 0 < target_share <= 1:
+        raise InputError(f"target share must be in (0, 1], got {target_share:g}",
+                         field="target_share")
+
+
 def recommend(result: SweepResult | pd.DataFrame, *, target_share: float = 0.9,
               min_gain_per_officer: float = 0.01) -> Recommendation:
     """The smallest team reaching ``target_share`` of the best coverage, past which
@@ -316,8 +349,7 @@ def recommend(result: SweepResult | pd.DataFrame, *, target_share: float = 0.9,
     -------
     Recommendation
     """
-    if not 0 < target_share <= 1:
-        raise InputError("target share must be in (0, 1]", field="target_share")
+    check_target_share(target_share)
     curve = coverage_curve(result)
     if curve.empty:
         raise InputError("the sweep has no scenarios", field="summary")
@@ -418,10 +450,12 @@ def load_sweep(folder: str | Path) -> SweepResult:
 def compare_policies(world: SimWorld, n_officers: int, *,
                      base_strategy: BaseStrategy | str = BaseStrategy.P_MEDIAN,
                      seeds: Sequence[int] = (0,), dask: bool | str = False,
-                     progress: bool = False, **common: Any) -> pd.DataFrame:
+                     progress: bool = False, lang: str = "en",
+                     **common: Any) -> pd.DataFrame:
     """The business claim: loans per officer-day of countyreach against both baselines.
 
-    ``progress`` shows a bar over the simulated weeks (see :func:`run_scenarios`).
+    ``progress`` shows a bar over the simulated weeks, its words in ``lang`` (see
+    :func:`run_scenarios`).
 
     Returns
     -------
@@ -434,7 +468,7 @@ def compare_policies(world: SimWorld, n_officers: int, *,
     grid = [replace(sc, scenario_id=f"{pol}-s{sc.seed}")
             for pol in POLICIES
             for sc in scenario_grid([n_officers], [base_strategy], seeds, policy=pol, **common)]
-    res = run_scenarios(world, grid, dask=dask, progress=progress)
+    res = run_scenarios(world, grid, dask=dask, progress=progress, lang=lang)
     cols = ["loans_per_officer_day", "visits_per_officer_day", "drive_h_per_officer_day",
             "coverage", "cost_per_loan_yuan", "simulated_loan_yuan", "expected_loan_yuan",
             "expected_loans", "loans", "value_per_officer_day_yuan",

@@ -24,9 +24,10 @@ from typing import Any
 
 import pandas as pd
 
-from countyreach.csvio import read_csv_table, repeated_ids, row_errors
+from countyreach.csvio import read_csv_table, row_errors
 from countyreach.errors import InputError, LocatedError, RowErrors
 from countyreach.io import LEAD_COLUMNS, read_leads_table, read_officers
+from countyreach.repeated_rows import repeated_ids
 from countyreach.serialize import officer_to_dict
 from countyreach.table_checks import pin_errors
 from routing.problem import Officer
