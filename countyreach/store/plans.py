@@ -73,6 +73,32 @@ def _read_plan(conn: Connection, county_id: str, plan_date: str, version: int | 
     return key, _plan_texts(conn, county_id, plan_date, key[0])
 
 
+def unkept_visits(conn: Connection, county_id: str, plan_date: str,
+                  version: int) -> list[tuple[str, str]]:
+    """``(lead_id, officer_id)`` of the visits made on the day's published plan (an outcome
+    recorded by the officer whose stop it was) that ``version`` does not have as a stop of
+    that officer. Read in the caller's transaction.
+
+    A re-plan keeps every visit recorded when it was planned on its officer's route
+    (:func:`countyreach.services.visited.fixed_prefixes`); a version planned before a visit
+    was recorded may move the business to another officer for later that day.
+    """
+    ps, o, p = S.plans, S.outcomes, S.plan_stops
+    published = sa.select(ps.c.version).where(
+        ps.c.county_id == county_id, ps.c.plan_date == plan_date,
+        ps.c.status == PlanState.PUBLISHED.value).scalar_subquery()
+    kept = sa.exists().where(p.c.county_id == county_id, p.c.plan_date == plan_date,
+                             p.c.version == version, p.c.lead_id == o.c.lead_id,
+                             p.c.officer_id == o.c.officer_id)
+    on_published = sa.exists().where(p.c.county_id == county_id, p.c.plan_date == plan_date,
+                                     p.c.version == published, p.c.lead_id == o.c.lead_id,
+                                     p.c.officer_id == o.c.officer_id)
+    rows = conn.execute(sa.select(o.c.lead_id, o.c.officer_id).distinct().where(
+        o.c.county_id == county_id, o.c.plan_date == plan_date, on_published, ~kept)
+        .order_by(o.c.lead_id)).all()
+    return [(str(r.lead_id), str(r.officer_id)) for r in rows]
+
+
 def _keep_once(conn: Connection, table: sa.Table, county_id: str, digest: str,
                **values: Any) -> None:
     """Insert a county's part stored once by ``digest`` (a day's matrix, a left-out list)
@@ -277,12 +303,18 @@ class PlanRepository(Repository):
         """Publish a saved version; the previously published one becomes ``superseded``.
 
         The versions' content never changes and recorded outcomes are untouched.
-        Publishing an older version again is allowed (a rollback).
+        Publishing an older version again is allowed (a rollback), if it keeps the visits
+        made that day (see below).
 
         Raises
         ------
         InputError
-            Unknown version, or the plan visits a lead on the do-not-visit list.
+            Unknown version; the plan visits a lead on the do-not-visit list; or it does not
+            keep a visit made that day on the published plan with the officer who made it
+            (:func:`unkept_visits`): planned before the visit was recorded (another manager
+            published since, or the page stood open while officers recorded), it would
+            send another officer to a business met today, or drop the visit from its
+            officer's day.
         """
         check_id(county_id, "county_id")
         plan_date = check_date(plan_date)
@@ -307,6 +339,12 @@ class PlanRepository(Repository):
                 raise InputError(f"plan visits lead(s) on the do-not-visit list: "
                                  f"{sorted(blocked)[:_BLOCKED_SHOWN]}; re-plan without them",
                                  field="lead_id")
+            lost = unkept_visits(conn, county_id, plan_date, version)
+            if lost:
+                listed = ", ".join(f"{lead} ({oid})" for lead, oid in lost[:_BLOCKED_SHOWN])
+                raise InputError(f"plan version {version} of {plan_date} does not keep "
+                                 f"{len(lost)} visit(s) made on it with their officer: "
+                                 f"{listed}; plan the day again", field="version")
             conn.execute(S.plans.update()
                          .where(*key, S.plans.c.status == PlanState.PUBLISHED.value)
                          .values(status=PlanState.SUPERSEDED.value))
