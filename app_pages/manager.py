@@ -520,7 +520,7 @@ def _confirm_publish(day_key: str) -> None:
         try:
             st.session_state["published_version"] = pl.publish_to_store(*signed, day, L)
         except Exception as exc:
-            st.error(t("refused", L, why=exc))
+            st.error(t("refused", L, why=error_text(exc, L)))
             return
         st.rerun()
     if c2.button(t("cancel", L), key=f"publish_no_{day_key}"):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from countyreach.errors import InputError
+from countyreach.localize import error_text
+from countyreach.services import planning as pl
 from countyreach.services.loop import DailyLoop
 from routing.params import SolveParams
 from routing.problem import RoutingRules
@@ -31,6 +33,13 @@ def test_a_plan_made_before_a_visit_is_not_published_over_it(county_loop: DailyL
     with pytest.raises(InputError, match=rf"does not keep 1 visit\(s\) made on it with "
                                          rf"their officer: {met} \(O01\); plan the day again"):
         county_loop.store.publish(admin, "qingzu", DATE, stale.version)
+    assert county_loop.store.plan_versions(admin, "qingzu", DATE)[0].status == "published"
+    # the manager page's Publish (the service behind its dialog) is refused alike, in the
+    # manager's language
+    with pytest.raises(InputError) as err:
+        pl.publish_to_store(county_loop.store, admin, stale.day, "zh")
+    assert f"没有把当天已完成的 1 次拜访留在完成拜访的客户经理名下：{met}（O01）" in \
+        error_text(err.value, "zh")
     assert county_loop.store.plan_versions(admin, "qingzu", DATE)[0].status == "published"
 
     # planned again, the visit stays O01's: published
