@@ -8,10 +8,11 @@ import re
 import warnings
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from countyreach.cli import main
-from countyreach.i18n import has_cjk
+from countyreach.i18n import has_cjk, t
 from countyreach.localize import localize
 from countyreach.simulation.sweep import recommend
 from tests.test_simulation_sweep import _summary
@@ -34,8 +35,33 @@ def test_simulate_compares_policies_in_chinese(capsys: pytest.CaptureFixture[str
     out = capsys.readouterr().out
     assert "客户群：" in out and "团队：2 名合成的客户经理" in out
     assert "人均每天贷款" in out and "饱和度：模拟期间每个商户平均被拜访 0.24 次" in out
-    assert "countyreach 人均每天贷款笔数：是“就近拜访”的 " in out
+    assert "countyreach 每名客户经理每天由拜访带来的价值：是" in out
+    assert "人均每天拜访带来的价值（元）" in out
     assert not _english(out), out
+
+
+def test_simulate_headlines_the_value_the_visits_cause(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    # a visit to a business that would have borrowed anyway adds loans, not caused value:
+    # the table leads with what the visits cause, and the ratio is on it, seed by seed
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["-q", "simulate", str(ROOT / "data" / "qingzu"), *SMALL, "--officers",
+                     "2", "--policy", "all", "--seeds", "0,1", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    header = next(ln for ln in out.splitlines() if ln.strip().startswith("policy"))
+    assert header.split()[:3] == ["policy", "caused_value_per_officer_day_yuan",
+                                  "caused_loans_per_officer_day"]
+    rows = pd.read_csv(tmp_path / "policies.csv").set_index("policy")
+    assert rows.loc["countyreach", "countyreach_ratio"] == pytest.approx(1.0)
+    strongest = str(rows.drop(index="countyreach")["caused_value_per_officer_day_yuan"].idxmax())
+    r = rows.loc[strongest]
+    assert r["countyreach_ratio_lo"] <= r["countyreach_ratio"] <= r["countyreach_ratio_hi"]
+    line = next(ln for ln in out.splitlines()
+                if ln.startswith("countyreach's visit-caused value per officer-day"))
+    assert f"{r['countyreach_ratio']:.2f}×" in line and "over 2 seeds" in line
+    assert t(f"sim_policy_{strongest}", "en") in line
+    assert "today's practice, relationship visits" in line
 
 
 def test_sweep_recommends_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -100,13 +100,14 @@ def weekly_chart(weekly: pd.DataFrame, measure: str = "loans_per_officer_day",
 
 
 def policy_chart(table: pd.DataFrame) -> Any:
-    """Loans per officer-day per policy (the table of :func:`compare_policies`)."""
+    """Visit-caused value per officer-day per policy (the table of :func:`compare_policies`)."""
     import altair as alt
 
     return alt.Chart(table).mark_bar().encode(
         x=alt.X("policy:N", sort=None, title=None),
-        y=alt.Y("loans_per_officer_day:Q", title="loans per officer-day"),
+        y=alt.Y("caused_value_per_officer_day_yuan:Q",
+                title="visit-caused value per officer-day (¥)"),
         color=alt.Color("policy:N", legend=None),
-        tooltip=["policy", alt.Tooltip("loans_per_officer_day:Q", format=".2f"),
-                 alt.Tooltip("vs_nearest:Q", format=".2f")],
+        tooltip=["policy", alt.Tooltip("caused_value_per_officer_day_yuan:Q", format=",.0f"),
+                 alt.Tooltip("countyreach_ratio:Q", format=".2f")],
     ).properties(title="countyreach against the lender's usual ways", width=360, height=260)

@@ -452,7 +452,8 @@ def compare_policies(world: SimWorld, n_officers: int, *,
                      seeds: Sequence[int] = (0,), dask: bool | str = False,
                      progress: bool = False, lang: str = "en",
                      **common: Any) -> pd.DataFrame:
-    """The business claim: loans per officer-day of countyreach against both baselines.
+    """The business claim: the value countyreach's visits cause per officer-day against
+    each baseline's, with the same seeds (worlds, bases, outcome draws) for every policy.
 
     ``progress`` shows a bar over the simulated weeks, its words in ``lang`` (see
     :func:`run_scenarios`).
@@ -460,10 +461,14 @@ def compare_policies(world: SimWorld, n_officers: int, *,
     Returns
     -------
     pandas.DataFrame
-        One row per policy (mean over seeds) with ``loans_per_officer_day``,
+        One row per policy (mean over seeds) with ``caused_value_per_officer_day_yuan``,
+        ``caused_loans_per_officer_day`` (what the visits cause: with the visit minus
+        without), ``loans_per_officer_day`` (every loan the visits led to),
         ``visits_per_officer_day``, ``drive_h_per_officer_day``, ``coverage``,
-        ``cost_per_loan_yuan``, ``simulated_loan_yuan``, ``expected_loan_yuan`` and
-        the ratios ``vs_nearest`` and ``vs_score_order``.
+        ``cost_per_loan_yuan``, ``simulated_loan_yuan``, ``expected_loan_yuan``, and
+        ``countyreach_ratio`` with ``countyreach_ratio_lo``/``_hi``: countyreach's caused
+        value over the row's, the mean of the per-seed ratios and its 95 % interval
+        (:func:`paired_ratio_ci`; NaN with one seed).
     """
     grid = [replace(sc, scenario_id=f"{pol}-s{sc.seed}")
             for pol in POLICIES
@@ -476,8 +481,11 @@ def compare_policies(world: SimWorld, n_officers: int, *,
             "travel_matrix_nodes_max"]
     t = res.summary.groupby("policy", sort=False)[cols].mean().reindex(
         [p.value for p in POLICIES])
-    for base in (Policy.NEAREST.value, Policy.SCORE_ORDER.value):
-        t[f"vs_{base}"] = t["loans_per_officer_day"] / t.loc[base, "loans_per_officer_day"]
+    ratios = {p.value: paired_ratio_ci(res.summary, Policy.COUNTYREACH.value, p.value)
+              for p in POLICIES}
+    for col, key in (("countyreach_ratio", "ratio"), ("countyreach_ratio_lo", "lo"),
+                     ("countyreach_ratio_hi", "hi")):
+        t[col] = [ratios[p][key] for p in t.index]
     return t.reset_index()
 
 
