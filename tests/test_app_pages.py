@@ -684,7 +684,7 @@ def _two_bad_rows(county_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     a window written in words (row 5)."""
     df = pd.read_csv(county_copy / "leads.csv", dtype=str, keep_default_na=False)
     df.loc[2, "lat"] = "north"
-    df.loc[4, "windows"] = "9点-11点"
+    df.loc[4, "windows"] = "全天"
     df.to_csv(county_copy / "leads.csv", index=False)
     monkeypatch.setenv("COUNTYREACH_DATA", str(county_copy))
     get_settings.cache_clear()
@@ -707,5 +707,5 @@ def test_a_county_that_fails_to_load_says_why_in_chinese(
     text = " ".join(e.value for e in at.error)
     assert "无法加载该地区：文件 " in text
     assert "第 3 行，字段 'lat'：应为数字，实际为 'north'" in text
-    assert "  \n  第 5 行，字段 'windows'：无法读取时段 '9点-11点'：请写作 " in text
+    assert "  \n  第 5 行，字段 'windows'：无法读取时段 '全天'：请写作 " in text
     assert "expected" not in text and "row 5" not in text
