@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 
 from propensity.errors import DataError, DroppedRowWarning
-from propensity.features import FEATURE_GROUPS, build_features, isin, parse_month
+from propensity.features import (
+    FEATURE_GROUPS,
+    build_features,
+    isin,
+    numeric_inputs,
+    parse_month,
+)
 from propensity.outcomes import OUTCOME_UPTAKE
 
 __all__ = [
@@ -155,6 +161,7 @@ def visit_features(visits: pd.DataFrame,
         raise DataError("the visit table has no 'month' column", field="month")
     months = visits["month"].astype(str).str.slice(0, 7).to_numpy()
     positions = pd.Series(np.arange(len(visits)))
+    visits = numeric_inputs(visits)  # once, not once a month
     frames = []
     # One feature build per month: the seasonal terms are shared within a month, and
     # features derived from the table itself are computed over that month's visits.

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import importlib.metadata
-import io
 import pickle
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,12 @@ from propensity.scorer import LeadScorer
 
 __all__ = ["save_scorer", "load_scorer"]
 
-_FORMAT = b"COUNTYREACH-PROPENSITY-1\n"
+#: The file's first line: format 2 is the models pickled by the standard library's (C)
+#: pickler, then zlib-compressed; format 1, joblib's compressed pickle, is still read.
+_FORMAT = b"COUNTYREACH-PROPENSITY-2\n"
+_FORMAT_JOBLIB = b"COUNTYREACH-PROPENSITY-1\n"
+#: zlib level of the models (joblib's ``compress=3`` of format 1).
+_LEVEL = 3
 
 
 def _code_version() -> str:
@@ -54,12 +59,13 @@ def save_scorer(scorer: LeadScorer, path: str | Path) -> Path:
         Where it was written.
     """
     scorer.require_fitted()
-    buf = io.BytesIO()
-    joblib.dump(scorer.without_training_data(), buf, compress=3)
+    # the standard library's pickler, not joblib's: joblib reads back with a pure-Python
+    # unpickler, a quarter of a second for a county's model, and every plan loads one
+    body = zlib.compress(pickle.dumps(scorer.without_training_data(), protocol=5), _LEVEL)
     # whole or not at all, under a temporary name of this writer's own: two processes saving
     # one model (two plans of a county at once, parallel tests sharing a cache) cannot mix
     header = _FORMAT + pickle.dumps(_versions(scorer), protocol=4)
-    return write_atomically(path, header + buf.getvalue())
+    return write_atomically(path, header + body)
 
 
 def load_scorer(path: str | Path) -> LeadScorer:
@@ -76,7 +82,7 @@ def load_scorer(path: str | Path) -> LeadScorer:
         raise ModelError(f"no saved lead model at {p}")
     with open(p, "rb") as f:
         head = f.read(len(_FORMAT))
-        if head != _FORMAT:
+        if head not in (_FORMAT, _FORMAT_JOBLIB):
             raise ModelError(f"{p} is not a countyreach lead model (unknown format)")
         try:
             meta = pickle.load(f)
@@ -93,7 +99,8 @@ def load_scorer(path: str | Path) -> LeadScorer:
             raise ModelError(f"lead model {p} was saved by " + " and ".join(problems)
                              + "; retrain it (countyreach score --retrain)")
         try:
-            scorer = joblib.load(f)
+            scorer = joblib.load(f) if head == _FORMAT_JOBLIB else pickle.loads(
+                zlib.decompress(f.read()))
         except Exception as exc:
             raise ModelError(f"{p} could not be read: {exc}") from None
     if not isinstance(scorer, LeadScorer):

@@ -25,7 +25,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from propensity.errors import DataError
-from propensity.features import build_features, isin
+from propensity.features import build_features, isin, numeric_inputs
 from propensity.loan_recency import LoanSource, loan_recency, month_index
 
 __all__ = ["uplift_table", "revisit_gap", "model_features", "RECENCY_FEATURES"]
@@ -205,10 +205,11 @@ def model_features(rows: pd.DataFrame, groups: Sequence[str]) -> pd.DataFrame:
         One row per input row, in order.
     """
     months = rows["month"].astype(str).to_numpy()
+    numbers = numeric_inputs(rows)  # once, not once a month
     parts = []
     for m in sorted(set(months)):
         sel = np.flatnonzero(months == m)
-        f = build_features(rows.iloc[sel], m, groups=groups)
+        f = build_features(numbers.iloc[sel], m, groups=groups)
         f.index = sel
         parts.append(f)
     X = pd.concat(parts).sort_index()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -115,6 +116,47 @@ def loop_at(tmp_path: Path, cache_dir: Path, county_copy: Path,
         loop = DailyLoop(store, home=tmp_path / "home", cache_dir=cache_dir)
         loop.import_county(store.operator_session(), county_copy)
         return loop
+
+    return make
+
+
+#: Per worker: the demo county imported and its first model trained, by the clock's time.
+_TRAINED: dict[Any, Path] = {}
+
+
+@pytest.fixture()
+def trained_loop_at(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
+                    cache_dir: Path, clock: Clock) -> Callable[[Any], Any]:
+    """``trained_loop_at(when)``: as :func:`loop_at` for the unchanged demo county, with the
+    county's first model already trained and promoted, as its first plan would train it
+    (the same data and seed: the same model). For tests whose subject is not that first
+    training: the import and the training are done once per worker and per ``when``, and
+    each test gets its own copy of the store and data directory."""
+    from countyreach.services.loop import DailyLoop
+
+    def make(when: Any) -> DailyLoop:
+        src = _TRAINED.get(when)
+        if src is None:
+            src = tmp_path_factory.mktemp("trained")
+            first = Clock()
+            first.t = when
+            store = Store.open(f"sqlite:///{src / 's.sqlite'}", bcrypt_rounds=4, clock=first)
+            loop = DailyLoop(store, home=src / "home", cache_dir=cache_dir)
+            admin = store.operator_session()
+            loop.import_county(admin, _writable_demo_copy(src / "county"))
+            loop.model(admin, "qingzu")
+            store.close()
+            _TRAINED[when] = src
+        a, b = sqlite3.connect(src / "s.sqlite"), sqlite3.connect(tmp_path / "s.sqlite")
+        try:
+            a.backup(b)
+        finally:
+            a.close()
+            b.close()
+        shutil.copytree(src / "home", tmp_path / "home")
+        clock.t = when
+        store = Store.open(f"sqlite:///{tmp_path / 's.sqlite'}", bcrypt_rounds=4, clock=clock)
+        return DailyLoop(store, home=tmp_path / "home", cache_dir=cache_dir)
 
     return make
 

@@ -22,10 +22,10 @@ DAY = "2026-11-24"
 
 
 @pytest.fixture()
-def loop(loop_at: Callable[[dt.datetime], DailyLoop]) -> DailyLoop:
+def loop(trained_loop_at: Callable[[dt.datetime], DailyLoop]) -> DailyLoop:
     """The demo county in a store whose clock reads 09:00 in the county four days before
     :data:`DAY`."""
-    return loop_at(dt.datetime(2026, 11, 20, 1, 0, tzinfo=dt.UTC))
+    return trained_loop_at(dt.datetime(2026, 11, 20, 1, 0, tzinfo=dt.UTC))
 
 
 def test_a_refusal_by_phone_leaves_the_published_list_and_the_next_plan(

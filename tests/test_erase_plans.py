@@ -23,10 +23,10 @@ DAY = "2026-11-24"
 
 
 @pytest.fixture()
-def loop(loop_at: Callable[[dt.datetime], DailyLoop]) -> DailyLoop:
+def loop(trained_loop_at: Callable[[dt.datetime], DailyLoop]) -> DailyLoop:
     """The demo county in a store whose clock reads 09:00 in the county four days before
     :data:`DAY`, so DAY's published lists are ahead."""
-    return loop_at(dt.datetime(2026, 11, 20, 1, 0, tzinfo=dt.UTC))
+    return trained_loop_at(dt.datetime(2026, 11, 20, 1, 0, tzinfo=dt.UTC))
 
 
 def _explanations(store: Store) -> list[dict[str, str]]:

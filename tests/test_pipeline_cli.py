@@ -21,8 +21,12 @@ from countyreach.plan_summary import summary_text
 from countyreach.serialize import plan_from_dict, problem_from_dict, read_json
 from routing import DroppedLead, DropReason
 from routing.problem import hhmm
+from tests.conftest import LOOP_PARAMS
 
 DATE = "2026-11-24"
+#: The day's search: these tests check what is read, warned and left out, not how good
+#: the routes are (each plan still goes through the plan checker: ``day.ok``).
+FAST = LOOP_PARAMS
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +167,7 @@ def test_coordinate_outside_county_is_skipped_and_named_by_file_and_row(
     lead_id = pd.read_csv(county_copy / "leads.csv", dtype=str).loc[6, "lead_id"]
     skipped = r"leads\.csv: row 7: lead \S+ lies [\d,]+ m outside"
     with pytest.warns(DroppedRowWarning, match=skipped):
-        day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
+        day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir, params=FAST)
     assert day.ok and lead_id not in set(day.county.leads["lead_id"])
 
 
@@ -177,7 +181,7 @@ def test_a_skipped_leads_history_is_not_called_a_history_of_unknown_leads(
     _edit_leads(county_copy, row, lat=36.4, lon=116.2)
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
-        day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
+        day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir, params=FAST)
     said = [str(w.message) for w in seen]
     assert any(f"row {row}: lead {visited} lies" in m for m in said), said
     assert not [m for m in said if "not in the leads table" in m]
@@ -228,7 +232,7 @@ def test_lead_without_reachable_road_is_skipped_with_warning(county_copy: Path, 
     _edit_leads(county_copy, 5, lat=35.46156, lon=115.04808)
     with pytest.warns(DroppedRowWarning, match=r"row 5"):
         day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir,
-                       rules=None)
+                       rules=None, params=FAST)
     lead_id = pd.read_csv(county_copy / "leads.csv", dtype=str).loc[4, "lead_id"]
     assert lead_id not in {ld.lead_id for ld in day.problem.leads}
     assert day.ok
@@ -337,7 +341,7 @@ def test_a_county_declared_in_the_wrong_coordinate_system_is_named(
     _to_gcj02(county_copy, write, declare)
     with pytest.warns(DataWarning, match=rf'county\.json: .* if the file came from that map, '
                       rf'set "crs": "{write}"'):
-        plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
+        plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir, params=FAST)
 
 
 def test_a_county_declared_rightly_gets_no_coordinate_system_warning(
@@ -345,7 +349,7 @@ def test_a_county_declared_rightly_gets_no_coordinate_system_warning(
     _to_gcj02(county_copy, "bd09", "bd09")
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataWarning)
-        assert plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir).ok
+        assert plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir, params=FAST).ok
 
 
 def test_a_gcj02_county_gets_its_route_exports_in_gcj02(county_copy: Path, cache_dir: Path,
@@ -432,7 +436,7 @@ def test_a_visit_dated_after_the_plans_month_is_warned_about(county_copy: Path,
     hist.to_csv(county_copy / "history.csv", index=False)
     with pytest.warns(DataWarning, match=r"history\.csv: 1 visit\(s\) dated after the plan's "
                                          r"month 2026-11 \(e\.g\. lead .* in 2027-05\)"):
-        plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
+        plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir, params=FAST)
 
 
 @pytest.mark.parametrize("date", ["1990-01-01", "2099-01-01"])

@@ -59,7 +59,8 @@ def test_a_lead_far_outside_is_skipped_and_listed_and_the_day_goes_on(
     lat, lon = _hull_edge(cache_dir, demo_dir)
     _move(county_copy, "leads.csv", 7, lat, lon + 0.2)  # ~18 km east
     with pytest.warns(DroppedRowWarning, match=r"row 7: lead \S+ lies [\d,]+ m outside"):
-        day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
+        day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir,
+                       params=LOOP_PARAMS)
     assert day.ok and len(day.county.leads) == 399
     # the plan's leads left out (and so dropped.csv and the manager's table) list it too
     lead_id = pd.read_csv(county_copy / "leads.csv", dtype=str).loc[6, "lead_id"]
@@ -74,7 +75,8 @@ def test_an_officer_home_just_outside_is_fine(county_copy: Path, demo_dir: Path,
     _move(county_copy, "officers.csv", 2, lat, lon + 0.0007, "start_lat", "start_lon")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
-        day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
+        day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir,
+                       params=LOOP_PARAMS)
     assert day.ok
 
 
@@ -142,7 +144,8 @@ def test_a_large_table_gets_a_matrix_for_its_candidates_only(
     _six_times_the_leads(county_copy)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
-        day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir)
+        day = plan_day(county_copy, plan_date=DATE, cache_dir=cache_dir,
+                       params=LOOP_PARAMS)
     _only_candidates_get_travel_times(day)
 
 

@@ -23,9 +23,9 @@ NOON = parse_hhmm("12:00")
 
 
 @pytest.fixture()
-def loop(loop_at: Callable[[dt.datetime], DailyLoop]) -> DailyLoop:
+def loop(trained_loop_at: Callable[[dt.datetime], DailyLoop]) -> DailyLoop:
     """The demo county in a store whose clock reads 10:00 in the county on :data:`DAY`."""
-    return loop_at(dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC))
+    return trained_loop_at(dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC))
 
 
 def test_a_noon_re_plan_starts_what_is_left_at_noon(loop: DailyLoop) -> None:
