@@ -52,7 +52,8 @@ def repeated_ids(path: Path, df: pd.DataFrame, id_col: str) -> Repeats:
     path : Path
         The file, for the messages.
     df : pandas.DataFrame
-        Its rows, as :func:`read_csv_table` returns them (index: row in the file).
+        Its rows, as :func:`countyreach.csvio.read_csv_table` returns them (index: row in
+        the file).
     id_col : str
         The id column (``lead_id``, ``officer_id``).
 
