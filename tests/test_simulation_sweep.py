@@ -179,7 +179,8 @@ def test_cli_policy_comparison_reports_saturation(capsys):
         warnings.simplefilter("ignore")
         assert args.func(args) == 0
     text = capsys.readouterr().out
-    assert "× nearest-leads" in text
+    assert "countyreach's visit-caused value per officer-day: " in text
+    assert "(one seed, no interval" in text
     # 2 officers × 2 days × 12 visits over 200 businesses.
     assert "saturation: 0.24 visits per business" in text
 

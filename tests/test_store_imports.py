@@ -47,10 +47,12 @@ def test_gcj02_file_is_converted_like_io_does(demo_dir: Path) -> None:
 def test_officer_roster_rows(demo_dir: Path, tmp_path: Path) -> None:
     df = pd.read_csv(demo_dir / "officers.csv", dtype=str, keep_default_na=False)
     df.loc[1, "shift_end"] = "07:00"
-    df = pd.concat([df, df.iloc[[0]]])
+    # row 7 gives O01's id to another person; row 8 is O01's row pasted again (read once)
+    df = pd.concat([df, df.iloc[[0]].assign(name="另一人"), df.iloc[[0]]])
     df.to_csv(tmp_path / "officers.csv", index=False)
     v = validate_officer_rows(tmp_path / "officers.csv")
     assert [(r.row, r.field) for r in v.rejected] == [(2, "shift_end"), (7, "officer_id")]
+    assert "repeats row 1 with another name" in v.rejected[1].message
     assert [o.officer_id for _, o in v.records] == ["O01", "O03", "O04", "O05", "O06"]
 
 
