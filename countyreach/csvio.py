@@ -475,7 +475,8 @@ def parse_rows(path: Path, df: pd.DataFrame, parse: Callable[[CsvRow], T], *,
         Called with the share of the rows read, every :data:`_PROGRESS_ROWS` rows (50,000
         leads take seconds to check).
     also : sequence of InputError
-        Errors of rows found before parsing (:attr:`Repeats.clashes`), reported with the
+        Errors of rows found before parsing (ids given again:
+        :attr:`countyreach.repeated_rows.Repeats.clashes`), reported with the
         rest in row order.
 
     Returns

@@ -376,8 +376,9 @@ class PlanningModel:
         ``"info"`` (the file model) or ``"warning"`` (a stale model)."""
         c = self.county_id
         if self.record is None:
-            key = {"no_store": "model_file_no_store", "no_model": "model_file_not_trained"}
-            return "info", t(key.get(self.freshness, "model_file_no_model"), lang, county=c)
+            key = {"no_store": "model_file_no_store", "no_model": "model_file_not_trained",
+                   "not_stored": "model_file_no_model"}[self.freshness]
+            return "info", t(key, lang, county=c)
         v = self.record.version
         text = {"current": t("model_store_current", lang, county=c, version=v),
                 "data": t("model_store_data", lang, county=c, version=v),

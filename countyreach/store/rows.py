@@ -146,7 +146,7 @@ def _duplicates(path: Path, raw: pd.DataFrame,
                 id_col: str) -> tuple[list[int], list[RejectedRow]]:
     """Positions to validate (each id's first row; a row copied word for word is read once,
     as the file readers do) and the rows that give an id again with other values, rejected
-    (:func:`countyreach.csvio.repeated_ids`)."""
+    (:func:`countyreach.repeated_rows.repeated_ids`)."""
     repeats = repeated_ids(path, raw, id_col)
     return repeats.keep, [RejectedRow(e.row, e.field, e.reason, _raw_id(raw, raw.index.get_loc(
         e.row))) for e in repeats.clashes]
