@@ -28,7 +28,7 @@ from countyreach.localize import error_text
 from countyreach.plan_summary import violation_text
 from countyreach.serialize import plan_to_dict
 from countyreach.services import leads as lds
-from countyreach.services import maps
+from countyreach.services import maps, publishing
 from countyreach.services import planning as pl
 from countyreach.services.officer import published_day_from_store
 from countyreach.services.visited import VisitedStops, day_start, plan_manager_day
@@ -516,9 +516,13 @@ def _confirm_publish(day_key: str) -> None:
         n = len(pc.changes(published[0], day.plan))
         st.caption(t("publish_replaces", L, version=published[1], n=n))
     c1, c2 = st.columns(2)
-    if c1.button(t("publish_yes", L), key=f"publish_yes_{day_key}", type="primary"):
+    # visits recorded since the button was shown: said here, as the store would refuse it
+    lost = _unkept(day)
+    if lost:
+        st.warning(_unkept_text(lost, L))
+    elif c1.button(t("publish_yes", L), key=f"publish_yes_{day_key}", type="primary"):
         try:
-            st.session_state["published_version"] = pl.publish_to_store(*signed, day, L)
+            st.session_state["published_version"] = publishing.publish_to_store(*signed, day, L)
         except Exception as exc:
             st.error(t("refused", L, why=error_text(exc, L)))
             return
@@ -527,12 +531,34 @@ def _confirm_publish(day_key: str) -> None:
         st.rerun()
 
 
+def _unkept(day: pipeline.DayPlan) -> list[tuple[str, str]]:
+    """The visits made on the published plan that ``day`` would not keep with their
+    officer (:func:`countyreach.services.publishing.unkept_visits`)."""
+    signed = ui.signed_in()
+    if signed is None:
+        return []
+    try:
+        return publishing.unkept_visits(*signed, day)
+    except (InputError, AccessDenied, StoreError):  # a county the store does not hold yet
+        return []
+
+
+def _unkept_text(lost: list[tuple[str, str]], lang: str) -> str:
+    named = (f"{lead}（{oid}）" if lang == "zh" else f"{lead} ({oid})"
+             for lead, oid in lost[:publishing.VISITS_SHOWN])
+    return t("visits_not_kept", lang, n=len(lost), visits=list_text(named, lang))
+
+
 def _publish(day: pipeline.DayPlan) -> None:
     L = ui.lang()
     st.subheader(t("publish_title", L))
     c1, c2 = st.columns(2)
     # a plan the checker faults is not offered: its problems are listed above the routes
     faulted = None if day.ok else t("checker_bad", L, n=len(day.violations))
+    lost = _unkept(day)
+    if lost:  # officers recorded visits while this page stood open with an older plan
+        st.warning(_unkept_text(lost, L), icon=":material/history:")
+        faulted = faulted or t("visits_not_kept_short", L, n=len(lost))
     if c1.button(t("publish", L), key="publish", type="primary", icon=":material/send:",
                  disabled=faulted is not None, help=faulted):
         # The dialog's title is in the session's language, so it is made here.

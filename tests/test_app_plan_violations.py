@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from countyreach.errors import InputError
 from countyreach.i18n import t
-from countyreach.services import planning as pl
+from countyreach.services.publishing import publish_to_store
 from countyreach.settings import get_settings
 from countyreach.store import Store
 
@@ -87,5 +87,5 @@ def test_a_faulted_plan_is_listed_and_refused_at_publish(short_day_store: Store,
     assert publish.disabled and publish.help == t("checker_bad", lang, n=len(day.violations))
     manager = short_day_store.login("qz-manager", PASSWORD)
     with pytest.raises(InputError, match=f"{len(day.violations)} checker violation"):
-        pl.publish_to_store(short_day_store, manager, day, lang)
+        publish_to_store(short_day_store, manager, day, lang)
     assert short_day_store.plan_versions(manager, COUNTY, DATE) == []

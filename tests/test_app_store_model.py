@@ -21,9 +21,9 @@ from streamlit.testing.v1 import AppTest
 from countyreach.errors import ModelError
 from countyreach.i18n import t
 from countyreach.pipeline import FILE_MODEL
-from countyreach.services import planning as pl
 from countyreach.services.loop import DailyLoop
 from countyreach.services.models import artefact_path
+from countyreach.services.publishing import publish_to_store
 from countyreach.services.workspace import DEMO_PASSWORD, planning_model, seed_demo_users
 from countyreach.settings import get_settings
 from countyreach.store import Store
@@ -130,7 +130,7 @@ def test_the_app_plans_with_the_promoted_model_and_follows_retraining(
 
     # the manager publishes; officers record outcomes: v1 no longer covers the data
     manager = w.store.login("demo-manager", DEMO_PASSWORD)
-    pl.publish_to_store(w.store, manager, at.session_state["day"], "en")
+    publish_to_store(w.store, manager, at.session_state["day"], "en")
     stops = [s.lead_id for r in at.session_state["day"].plan.routes for s in r.stops][:4]
     for lead, outcome in zip(stops, ["interested", "not_interested", "met", "applied"],
                              strict=False):

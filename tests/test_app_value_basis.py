@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from countyreach.cli import synth_county
 from countyreach.i18n import t
-from countyreach.services import planning as pl
+from countyreach.services.publishing import publish_to_store
 from countyreach.settings import get_settings
 from tests.test_app_pages import DATE, _app, _plan, _store
 from tests.test_app_pages import _app_env as _app_env  # the app's cache, store, solver limit
@@ -187,7 +187,7 @@ def test_the_officer_reads_the_reasons_part_by_part(synthetic: Path,
     get_settings.cache_clear()
     day = _plan(_open(None, "en")).session_state["day"]
     store = _store()
-    pl.publish_to_store(store, store.login("demo-manager", DEMO_PASSWORD), day, "en")
+    publish_to_store(store, store.login("demo-manager", DEMO_PASSWORD), day, "en")
     route = next(r for r in day.plan.routes if r.stops)
     phone = _open(None, "en", user=f"demo-{route.officer_id.lower()}")
     phone.date_input(key="officer_date").set_value(DAY).run()

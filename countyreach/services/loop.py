@@ -65,7 +65,7 @@ from countyreach.services.models import (
     retrain,
 )
 from countyreach.services.outcome_files import OUTCOME_FILE_COLUMNS, located, read_outcome_file
-from countyreach.services.planning import reasons_to_publish
+from countyreach.services.publishing import reasons_to_publish
 from countyreach.services.republish import PlanChanges
 from countyreach.services.store_notes import store_notes
 from countyreach.services.visited import day_start, plan_store_day, visited_stops

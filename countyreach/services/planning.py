@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from countyreach.errors import InputError
-from countyreach.i18n import LANGS, drop_reason_label, industry_label, t
+from countyreach.i18n import drop_reason_label, industry_label, t
 from countyreach.plan_files import left_out
 from countyreach.services.day_rules import rule_counts_text
 from countyreach.services.leads import value_label
@@ -27,7 +26,6 @@ from routing.problem import RoutingProblem, RoutingRules, hhmm
 if TYPE_CHECKING:
     from countyreach.pipeline import DayPlan
     from countyreach.services.visited import VisitedStops
-    from countyreach.store import Session, Store
 
 __all__ = [
     "OfficerKpi",
@@ -46,8 +44,6 @@ __all__ = [
     "OfficerDiff",
     "plan_diff",
     "replan",
-    "explanation_column",
-    "publish_to_store",
     "MODEL_META",
     "STORE_RULES_META",
     "store_rules_text",
@@ -517,83 +513,3 @@ def plan_summary(day: DayPlan, lang: str) -> str:
     secs = planned_in_s(day)
     return t("plan_summary_untimed", lang, **said) if secs is None \
         else t("plan_summary", lang, secs=secs, **said)
-
-
-def explanation_column(lang: str) -> str:
-    """The score frame's column with the model's reason in ``lang``."""
-    return "explanation_zh" if lang == "zh" else "explanation_en"
-
-
-def reasons_to_publish(scores: pd.DataFrame, on_routes: Iterable[str],
-                       follow_ups: Mapping[str, str] | None = None
-                       ) -> dict[str, dict[str, str]]:
-    """The "why this lead" of each lead on the routes, in every language, as a published
-    plan keeps them (the officer reads them in the officer's language); a follow-up booked
-    with an officer says so first.
-
-    Parameters
-    ----------
-    scores : pandas.DataFrame
-        The day's scores (``explanation_zh``, ``explanation_en``).
-    on_routes : iterable of str
-        The leads visited.
-    follow_ups : mapping lead_id -> officer_id, optional
-        Follow-ups pinned today.
-
-    Returns
-    -------
-    dict
-        ``lead_id -> {lang: text}`` (at most 1,000 characters each).
-    """
-    visited = set(on_routes)
-    out: dict[str, dict[str, str]] = {}
-    ids = scores["lead_id"].astype(str)
-    for lang in LANGS:
-        col = explanation_column(lang)
-        texts = scores[col].fillna("").astype(str) if col in scores.columns else ids.map(
-            lambda _: "")
-        for lid, text in zip(ids, texts, strict=True):
-            if lid not in visited:
-                continue
-            oid = (follow_ups or {}).get(lid)
-            if oid is not None:
-                sep = "；" if lang == "zh" else "; "
-                text = t("why_follow_up", lang, officer=oid) + (sep + text if text else "")
-            if text:
-                out.setdefault(lid, {})[lang] = text[:1000]
-    return out
-
-
-def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str) -> str:
-    """Save ``day`` as a new plan version in the database store and publish it.
-
-    The visited leads' reasons are saved with the plan in every language
-    (:func:`reasons_to_publish`), so each officer reads them in their own. An admin creates
-    the county on first publish; managers need it to exist.
-
-    Parameters
-    ----------
-    store, session : Store, Session
-        The store, and a signed-in manager or admin.
-    day : DayPlan
-        Refused with an :class:`InputError` if the independent checker faulted it (nothing
-        is saved).
-    lang : str
-        The manager's language (kept for callers; the reasons are saved in every one).
-
-    Returns
-    -------
-    str
-        The published plan's id as shown to the user (``county date vN``).
-    """
-    county_id, date = day.county.county.county_id, day.plan.plan_date
-    if not day.ok:  # as `plan --publish` refuses it: officers never get a plan the checker faults
-        raise InputError(f"the plan of {date} has {len(day.violations)} checker violation(s); "
-                         "not published")
-    if session.role == "admin":
-        store.ensure_county(session, county_id, day.county.county.name)
-    version = store.save_plan(session, county_id, date, day.problem, day.plan,
-                              explanations=reasons_to_publish(day.scores,
-                                                              day.plan.visited_lead_ids))
-    store.publish(session, county_id, date, version)
-    return f"{county_id} {date} v{version}"

@@ -239,6 +239,12 @@ class Store:
         """Publish a saved version: see :meth:`PlanRepository.publish`."""
         self.plans.publish(session, county_id, plan_date, version)
 
+    def unkept_visits(self, session: Session, county_id: str, plan_date: str,
+                      plan: Plan) -> list[tuple[str, str]]:
+        """The visits made on the published plan that ``plan`` would not keep with their
+        officer: see :meth:`PlanRepository.unkept_visits`."""
+        return self.plans.unkept_visits(session, county_id, plan_date, plan)
+
     def plan_versions(self, session: Session, county_id: str,
                       plan_date: str) -> list[PlanVersion]:
         """Every saved version of the county's plan for the day, oldest first."""

@@ -73,30 +73,44 @@ def _read_plan(conn: Connection, county_id: str, plan_date: str, version: int | 
     return key, _plan_texts(conn, county_id, plan_date, key[0])
 
 
+def made_visits(conn: Connection, county_id: str, plan_date: str) -> list[tuple[str, str]]:
+    """``(lead_id, officer_id)`` of the visits made on the day's published plan: an outcome
+    recorded by the officer whose stop it was. Read in the caller's transaction."""
+    ps, o, p = S.plans, S.outcomes, S.plan_stops
+    published = sa.select(ps.c.version).where(
+        ps.c.county_id == county_id, ps.c.plan_date == plan_date,
+        ps.c.status == PlanState.PUBLISHED.value).scalar_subquery()
+    on_published = sa.exists().where(p.c.county_id == county_id, p.c.plan_date == plan_date,
+                                     p.c.version == published, p.c.lead_id == o.c.lead_id,
+                                     p.c.officer_id == o.c.officer_id)
+    rows = conn.execute(sa.select(o.c.lead_id, o.c.officer_id).distinct().where(
+        o.c.county_id == county_id, o.c.plan_date == plan_date, on_published)
+        .order_by(o.c.lead_id)).all()
+    return [(str(r.lead_id), str(r.officer_id)) for r in rows]
+
+
 def unkept_visits(conn: Connection, county_id: str, plan_date: str,
-                  version: int) -> list[tuple[str, str]]:
-    """``(lead_id, officer_id)`` of the visits made on the day's published plan (an outcome
-    recorded by the officer whose stop it was) that ``version`` does not have as a stop of
-    that officer. Read in the caller's transaction.
+                  version: int | Plan) -> list[tuple[str, str]]:
+    """The visits made on the day's published plan (:func:`made_visits`) that ``version``
+    (a stored version's number, or a plan not saved yet) does not have as a stop of the
+    officer who made them. Read in the caller's transaction.
 
     A re-plan keeps every visit recorded when it was planned on its officer's route
     (:func:`countyreach.services.visited.fixed_prefixes`); a version planned before a visit
     was recorded may move the business to another officer for later that day.
     """
-    ps, o, p = S.plans, S.outcomes, S.plan_stops
-    published = sa.select(ps.c.version).where(
-        ps.c.county_id == county_id, ps.c.plan_date == plan_date,
-        ps.c.status == PlanState.PUBLISHED.value).scalar_subquery()
-    kept = sa.exists().where(p.c.county_id == county_id, p.c.plan_date == plan_date,
-                             p.c.version == version, p.c.lead_id == o.c.lead_id,
-                             p.c.officer_id == o.c.officer_id)
-    on_published = sa.exists().where(p.c.county_id == county_id, p.c.plan_date == plan_date,
-                                     p.c.version == published, p.c.lead_id == o.c.lead_id,
-                                     p.c.officer_id == o.c.officer_id)
-    rows = conn.execute(sa.select(o.c.lead_id, o.c.officer_id).distinct().where(
-        o.c.county_id == county_id, o.c.plan_date == plan_date, on_published, ~kept)
-        .order_by(o.c.lead_id)).all()
-    return [(str(r.lead_id), str(r.officer_id)) for r in rows]
+    made = made_visits(conn, county_id, plan_date)
+    if not made:
+        return []
+    if isinstance(version, Plan):
+        kept = {(s.lead_id, r.officer_id) for r in version.routes for s in r.stops}
+    else:
+        p = S.plan_stops
+        kept = {(str(r.lead_id), str(r.officer_id)) for r in conn.execute(
+            sa.select(p.c.lead_id, p.c.officer_id).where(
+                p.c.county_id == county_id, p.c.plan_date == plan_date,
+                p.c.version == version)).all()}
+    return [v for v in made if v not in kept]
 
 
 def _keep_once(conn: Connection, table: sa.Table, county_id: str, digest: str,
@@ -355,6 +369,19 @@ class PlanRepository(Repository):
                               f"{plan_date} v{version}")
 
         self._db.write(run)
+
+    def unkept_visits(self, session: Session, county_id: str, plan_date: str,
+                      plan: Plan) -> list[tuple[str, str]]:
+        """``(lead_id, officer_id)`` of the visits made on the day's published plan that
+        ``plan`` (not saved yet) does not keep with their officer: what :meth:`publish`
+        would refuse it for, so a manager is told before saving a version."""
+        plan_date = check_date(plan_date)
+
+        def run(conn: Connection) -> list[tuple[str, str]]:
+            self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            return unkept_visits(conn, county_id, plan_date, plan)
+
+        return self._db.read(run)
 
     def plan_versions(self, session: Session, county_id: str,
                       plan_date: str) -> list[PlanVersion]:

@@ -1,0 +1,144 @@
+"""Publishing a day to the store: the plan with its reasons in every language, and the visits
+officers made on the published plan that a new version must keep.
+
+The store refuses to publish a version that would take a visit made that day from the
+officer who made it (:meth:`countyreach.store.Store.publish`); :func:`unkept_visits` says so
+before a version is saved, so the manager page warns before the Publish button and
+:func:`publish_to_store` saves no draft it cannot publish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from countyreach.errors import InputError
+from countyreach.i18n import LANGS, t
+
+if TYPE_CHECKING:
+    from countyreach.pipeline import DayPlan
+    from countyreach.store import Session, Store
+
+__all__ = ["explanation_column", "reasons_to_publish", "publish_to_store", "unkept_visits",
+           "visits_text", "VISITS_SHOWN"]
+
+#: Visits named in a message about visits a plan would not keep (the count says the rest).
+VISITS_SHOWN = 10
+
+
+def explanation_column(lang: str) -> str:
+    """The score frame's column with the model's reason in ``lang``."""
+    return "explanation_zh" if lang == "zh" else "explanation_en"
+
+
+def reasons_to_publish(scores: pd.DataFrame, on_routes: Iterable[str],
+                       follow_ups: Mapping[str, str] | None = None
+                       ) -> dict[str, dict[str, str]]:
+    """The "why this lead" of each lead on the routes, in every language, as a published
+    plan keeps them (the officer reads them in the officer's language); a follow-up booked
+    with an officer says so first.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        The day's scores (``explanation_zh``, ``explanation_en``).
+    on_routes : iterable of str
+        The leads visited.
+    follow_ups : mapping lead_id -> officer_id, optional
+        Follow-ups pinned today.
+
+    Returns
+    -------
+    dict
+        ``lead_id -> {lang: text}`` (at most 1,000 characters each).
+    """
+    visited = set(on_routes)
+    out: dict[str, dict[str, str]] = {}
+    ids = scores["lead_id"].astype(str)
+    for lang in LANGS:
+        col = explanation_column(lang)
+        texts = scores[col].fillna("").astype(str) if col in scores.columns else ids.map(
+            lambda _: "")
+        for lid, text in zip(ids, texts, strict=True):
+            if lid not in visited:
+                continue
+            oid = (follow_ups or {}).get(lid)
+            if oid is not None:
+                sep = "；" if lang == "zh" else "; "
+                text = t("why_follow_up", lang, officer=oid) + (sep + text if text else "")
+            if text:
+                out.setdefault(lid, {})[lang] = text[:1000]
+    return out
+
+
+def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str) -> str:
+    """Save ``day`` as a new plan version in the database store and publish it.
+
+    The visited leads' reasons are saved with the plan in every language
+    (:func:`reasons_to_publish`), so each officer reads them in their own. An admin creates
+    the county on first publish; managers need it to exist.
+
+    Parameters
+    ----------
+    store, session : Store, Session
+        The store, and a signed-in manager or admin.
+    day : DayPlan
+        Refused with an :class:`InputError`, nothing saved, if the independent checker
+        faulted it, or if it does not keep a visit made on the published plan with the
+        officer who made it (:func:`unkept_visits`: planned before the visit was recorded).
+    lang : str
+        The manager's language (kept for callers; the reasons are saved in every one).
+
+    Returns
+    -------
+    str
+        The published plan's id as shown to the user (``county date vN``).
+    """
+    county_id, date = day.county.county.county_id, day.plan.plan_date
+    if not day.ok:  # as `plan --publish` refuses it: officers never get a plan the checker faults
+        raise InputError(f"the plan of {date} has {len(day.violations)} checker violation(s); "
+                         "not published")
+    if session.role == "admin":
+        store.ensure_county(session, county_id, day.county.county.name)
+    lost = unkept_visits(store, session, day)
+    if lost:  # the store would refuse to publish it: no draft is saved either
+        raise InputError(f"the plan of {date} does not keep {len(lost)} visit(s) made on the "
+                         f"published plan with their officer: {visits_text(lost)}; plan the "
+                         "day again")
+    version = store.save_plan(session, county_id, date, day.problem, day.plan,
+                              explanations=reasons_to_publish(day.scores,
+                                                              day.plan.visited_lead_ids))
+    store.publish(session, county_id, date, version)
+    return f"{county_id} {date} v{version}"
+
+
+def unkept_visits(store: Store, session: Session, day: DayPlan) -> list[tuple[str, str]]:
+    """``(lead_id, officer_id)`` of the visits made on the day's published plan that
+    ``day`` does not keep on the route of the officer who made them.
+
+    Officers record visits while a manager's page stands open with a plan made earlier (or
+    another manager publishes): such a plan may send another officer to a business met this
+    morning. Planning the day again keeps the visits (:mod:`countyreach.services.visited`).
+
+    Parameters
+    ----------
+    store, session : Store, Session
+        The store, and a signed-in manager or admin.
+    day : DayPlan
+        The plan about to be published.
+
+    Returns
+    -------
+    list of (str, str)
+        Empty when the day is not published yet or the plan keeps every visit.
+    """
+    return store.unkept_visits(session, day.county.county.county_id, day.plan.plan_date,
+                               day.plan)
+
+
+def visits_text(visits: Iterable[tuple[str, str]]) -> str:
+    """``B0021 (O01), B0040 (O02)``: the first :data:`VISITS_SHOWN` visits as messages name
+    them, with their officer."""
+    return ", ".join(f"{lead} ({oid})" for lead, oid in list(visits)[:VISITS_SHOWN])
