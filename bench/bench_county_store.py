@@ -151,6 +151,19 @@ def main() -> None:
                     + ("" if r.published else f"; REFUSED: {r.refused}"))
     stage("officer's list (re-planned)", lambda: store.visit_list(officer, cid, DATE),
           lambda r: f"{len(r.stops)} stops")
+    # the day once past the retention: its matrix trimmed to the legs its routes use
+    later = (dt.date.fromisoformat(DATE) + dt.timedelta(days=1)).isoformat()
+    trimmed = stage("trim the day's matrix", lambda: store.trim_matrices(admin, cid, later),
+                    lambda r: f"{r.versions} versions: {r.bytes_before / 1e6:.1f} MB -> "
+                              f"{r.bytes_after / 1e6:.3f} MB")
+    from countyreach.store.parsed import forget_all
+
+    forget_all()  # read from the store, not from memory
+    stage("officer's list (trimmed day)", lambda: store.visit_list(officer, cid, DATE),
+          lambda r: f"{len(r.stops)} stops")
+    stage("manager's whole day (trimmed)", lambda: store.published_plan(admin, cid, DATE),
+          lambda r: f"{len(r[1].visited_lead_ids)} visits, {len(r[0].matrix):,} nodes")
+    assert trimmed.days == (DATE,)
 
     print(f"\n{args.officers} officers, {args.leads:,} leads, seed {args.seed}, solver "
           f"{args.time_limit:g} s on 1 worker; {platform.node()} {platform.machine()}, "

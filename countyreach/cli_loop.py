@@ -49,6 +49,33 @@ def cmd_county_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_county_trim(args: argparse.Namespace) -> int:
+    from countyreach.i18n import format_number, t
+    from countyreach.services.publishing import trim_past_days
+    from countyreach.store.checks import check_id
+
+    check_id(args.county, "county")
+    if args.keep_days is not None and args.keep_days < 1:
+        raise InputError("--keep-days must be at least 1 (today's plan stays whole)",
+                         field="--keep-days")
+    store, _ = _open()
+    with store:
+        _check_stored(store, args.county)
+        res = trim_past_days(store, store.operator_session(), args.county,
+                             keep_days=args.keep_days, max_days=None)
+    L = args.lang
+    if res is None:  # the store failed: logged by the service
+        raise InputError("the store could not trim the travel matrices (see the log)")
+    if not res.days:
+        print(t("trim_none", L, county=args.county))
+        return 0
+    print(t("trim_done", L, county=args.county, days=len(res.days), first=res.days[0],
+            last=res.days[-1], versions=res.versions,
+            before=format_number(res.bytes_before / 1e6, digits=1),
+            after=format_number(res.bytes_after / 1e6, digits=2)))
+    return 0
+
+
 def cmd_plan_store(args: argparse.Namespace) -> int:
     from countyreach.cli import check_out_dir, print_checked
     from countyreach.i18n import t
@@ -407,12 +434,20 @@ def print_demo_users(county_dir: Path, lang: str = "en") -> None:
 
 
 def add_store_subcommands(sub: Any, county_sub: Any) -> None:
-    """Add ``county import``, ``outcomes import``, ``retrain``, ``models``, ``users add``,
-    ``do-not-visit``, ``erase``."""
+    """Add ``county import``, ``county trim``, ``outcomes import``, ``retrain``, ``models``,
+    ``users add``, ``do-not-visit``, ``erase``."""
     q = county_sub.add_parser("import", help="store a county folder: leads, officers, history "
                                              "and map files (idempotent)")
     q.add_argument("dir", help="the county folder (county.json)")
     q.set_defaults(func=cmd_county_import)
+    q = county_sub.add_parser("trim", help="keep only the legs their routes use of the travel "
+                                           "matrices of days past the retention (after each "
+                                           "publish, a few days at a time)")
+    q.add_argument("county", help="county id in the store")
+    q.add_argument("--keep-days", type=int, metavar="N",
+                   help="days before today that stay whole (default COUNTYREACH_MATRIX_KEEP_"
+                        "DAYS, 35)")
+    q.set_defaults(func=cmd_county_trim)
 
     p = sub.add_parser("outcomes", help="visit outcomes in the store")
     osub = p.add_subparsers(dest="outcomes_command", required=True)

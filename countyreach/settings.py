@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         Days a lead met (any outcome but "not there") rests before it is prospected again,
         unless a follow-up is booked (``COUNTYREACH_REVISIT_DAYS``); an application waits for
         its decision whatever this is.
+    matrix_keep_days : int
+        Days a published day keeps its whole travel matrix (``COUNTYREACH_MATRIX_KEEP_DAYS``,
+        default 35): it may be planned again meanwhile. After them only the legs between
+        each officer's own nodes stay (:mod:`countyreach.store.compaction`): what its routes,
+        the checker and each officer's list read, ~1/1000 of the bytes at 45 officers.
     stale_model : {"retrain", "warn", "refuse"}
         What planning does when the promoted model no longer matches the stored data or the
         code (``COUNTYREACH_STALE_MODEL``): retrain it; use it and say so in the plan (for
@@ -83,6 +88,8 @@ class Settings(BaseSettings):
                               validation_alias=AliasChoices("COUNTYREACH_COOLING_DAYS"))
     revisit_days: int = Field(default=7, ge=0, le=3650,
                               validation_alias=AliasChoices("COUNTYREACH_REVISIT_DAYS"))
+    matrix_keep_days: int = Field(default=35, ge=1, le=3650,
+                                  validation_alias=AliasChoices("COUNTYREACH_MATRIX_KEEP_DAYS"))
     stale_model: Literal["retrain", "warn", "refuse"] = "retrain"
     scheduler: str = ""
     scheduler_workers: int = Field(default=2, ge=1, le=256)

@@ -65,7 +65,7 @@ from countyreach.services.models import (
     retrain,
 )
 from countyreach.services.outcome_files import OUTCOME_FILE_COLUMNS, located, read_outcome_file
-from countyreach.services.publishing import reasons_to_publish
+from countyreach.services.publishing import reasons_to_publish, trim_past_days
 from countyreach.services.republish import PlanChanges
 from countyreach.services.store_notes import store_notes
 from countyreach.services.visited import day_start, plan_store_day, visited_stops
@@ -486,6 +486,7 @@ class DailyLoop:
                    "violation(s); not published") if publish and not dayplan.ok else ""
         if publish and not refused:
             self.store.publish(session, county_id, day, version)
+            trim_past_days(self.store, session, county_id)
         return StorePlan(county_id, day, version, publish and not refused, dayplan, choice,
                          visits.changes(dayplan.plan), due, excluded, refused)
 

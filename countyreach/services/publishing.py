@@ -9,20 +9,32 @@ before a version is saved, so the manager page warns before the Publish button a
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from countyreach.errors import InputError
+from countyreach.dates import county_today
+from countyreach.errors import InputError, StoreError
 from countyreach.i18n import LANGS, t
+from countyreach.settings import get_settings
 
 if TYPE_CHECKING:
     from countyreach.pipeline import DayPlan
     from countyreach.store import Session, Store
+    from countyreach.store.compaction import Trimmed
 
 __all__ = ["explanation_column", "reasons_to_publish", "publish_to_store", "unkept_visits",
-           "visits_text", "VISITS_SHOWN"]
+           "visits_text", "VISITS_SHOWN", "trim_past_days", "TRIM_PER_PUBLISH"]
+
+log = logging.getLogger(__name__)
+
+#: Past days whose travel matrices a publish trims (:func:`trim_past_days`): a store with a
+#: long backlog of whole days catches up over a few days' publishing instead of holding up
+#: one (``countyreach county trim`` does all of it at once).
+TRIM_PER_PUBLISH = 2
 
 #: Visits named in a message about visits a plan would not keep (the count says the rest).
 VISITS_SHOWN = 10
@@ -111,6 +123,7 @@ def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str) ->
                               explanations=reasons_to_publish(day.scores,
                                                               day.plan.visited_lead_ids))
     store.publish(session, county_id, date, version)
+    trim_past_days(store, session, county_id)
     return f"{county_id} {date} v{version}"
 
 
@@ -142,3 +155,36 @@ def visits_text(visits: Iterable[tuple[str, str]]) -> str:
     """``B0021 (O01), B0040 (O02)``: the first :data:`VISITS_SHOWN` visits as messages name
     them, with their officer."""
     return ", ".join(f"{lead} ({oid})" for lead, oid in list(visits)[:VISITS_SHOWN])
+
+
+def trim_past_days(store: Store, session: Session, county_id: str, *,
+                   keep_days: int | None = None,
+                   max_days: int | None = TRIM_PER_PUBLISH) -> Trimmed | None:
+    """Trim the travel matrices of the county's days older than its retention to the legs
+    their routes use (:mod:`countyreach.store.compaction`); called after each publish.
+
+    Parameters
+    ----------
+    store, session : Store, Session
+        The store, and a manager of the county or an admin.
+    county_id : str
+    keep_days : int, optional
+        Days before the county's today (the store's clock) that stay whole; default
+        :attr:`~countyreach.settings.Settings.matrix_keep_days`.
+    max_days : int or None, default :data:`TRIM_PER_PUBLISH`
+        Trim at most this many days, the oldest first (None: all of them).
+
+    Returns
+    -------
+    Trimmed or None
+        What was trimmed; None when the store failed to (logged: the day is published, and
+        the next publish tries again).
+    """
+    keep = get_settings().matrix_keep_days if keep_days is None else keep_days
+    today = dt.date.fromisoformat(county_today(store.now()))
+    before = (today - dt.timedelta(days=keep)).isoformat()
+    try:
+        return store.trim_matrices(session, county_id, before, max_days)
+    except StoreError as exc:
+        log.warning("travel matrices of %s before %s not trimmed: %s", county_id, before, exc)
+        return None

@@ -32,6 +32,7 @@ from countyreach.errors import InputError, StoreError
 from countyreach.officer_day import OfficerDay
 from countyreach.store.access import Guard
 from countyreach.store.audit import AuditLog
+from countyreach.store.compaction import MatrixRetention, Trimmed
 from countyreach.store.counties import CountyRepository
 from countyreach.store.do_not_visit import DoNotVisitRepository
 from countyreach.store.engine import Database, make_engine, migrate
@@ -103,6 +104,7 @@ class Store:
         self.users = UserRepository(self.db, guard, self.audit, bcrypt_rounds=bcrypt_rounds)
         self.counties = CountyRepository(self.db, guard, self.audit)
         self.plans = PlanRepository(self.db, guard, self.audit)
+        self.retention = MatrixRetention(self.db, guard, self.audit)
         self.do_not_visit = DoNotVisitRepository(self.db, guard, self.audit)
         self.outcomes = OutcomeRepository(self.db, guard, self.audit, self.do_not_visit)
         self.learning = LearningRepository(self.db, guard, self.audit)
@@ -244,6 +246,12 @@ class Store:
         """The visits made on the published plan that ``plan`` would not keep with their
         officer: see :meth:`PlanRepository.unkept_visits`."""
         return self.plans.unkept_visits(session, county_id, plan_date, plan)
+
+    def trim_matrices(self, session: Session, county_id: str, before: str,
+                      max_days: int | None = None) -> Trimmed:
+        """Trim the travel matrices of the county's days before ``before`` to the legs
+        their routes use: see :meth:`MatrixRetention.trim`."""
+        return self.retention.trim(session, county_id, before, max_days)
 
     def plan_versions(self, session: Session, county_id: str,
                       plan_date: str) -> list[PlanVersion]:

@@ -94,6 +94,7 @@ class AuditAction(enum.StrEnum):
     REGISTER_MODEL = "register_model"
     PROMOTE_MODEL = "promote_model"
     FOLLOW_UP = "follow_up"
+    TRIM_MATRICES = "trim_matrices"
 
 
 class ModelState(enum.StrEnum):

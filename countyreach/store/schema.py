@@ -147,6 +147,8 @@ plan_matrices = sa.Table(
     sa.Column("digest", sa.String(64), primary_key=True),
     # countyreach.store.matrix_blob's binary (revision 0012; the JSON text before)
     sa.Column("matrix_z", sa.LargeBinary, nullable=False),
+    # trimmed to the legs its versions' routes use (countyreach.store.compaction; 0013)
+    sa.Column("routes_only", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 #: The left-out leads of plan versions (each with its reason), once per content and
