@@ -10,7 +10,9 @@ and the CLI call): county import -> plan (the first one trains the county's mode
 publish -> one officer's visit list (signed in as that officer; the first read parses the
 day, a second read is served from the parsed plan) -> every visit's outcome recorded, one
 call each, as the officers' phones send them -> re-plan at 13:00 (visited stops kept) and
-publish. Each stage prints its wall and CPU seconds and the store's size after it (the
+publish -> the day trimmed as it is once past the retention (``trim_matrices``: only the
+legs of each officer's own nodes kept) and read again by the officer and the manager. Each
+stage prints its wall and CPU seconds and the store's size after it (the
 database file and its write-ahead log). Then each stored plan version's bytes: its texts
 as stored (left-out list counted in full for each version, though versions share it) and
 as revision 0010 stored them (the left-out list inline in ``plan_json``).
