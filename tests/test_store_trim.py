@@ -17,9 +17,11 @@ import sqlalchemy as sa
 
 from countyreach.cli import main
 from countyreach.dates import CHINA_TZ
+from countyreach.services.officer import published_day_from_store
+from countyreach.services.planning import replan
 from countyreach.store import Session, Store
 from countyreach.store import schema as S
-from countyreach.store.compaction import routes_only
+from countyreach.store.compaction import TRIMMED_META, routes_only
 from countyreach.store.testing import Clock, synthetic_day
 from geo.types import UNREACHABLE, TravelMatrix
 from routing.checker import check_plan
@@ -100,7 +102,7 @@ def test_a_past_day_reads_as_before_with_a_fraction_of_its_bytes(
     assert kept[trimmed][0] and not kept[whole][0]  # the later day still names it whole
     for v in (v1, v2):
         p, got, _ = store.plan(m, "qingzu", DAY, v)
-        assert got.routes == before[v][1].routes
+        assert got.routes == before[v][1].routes and got.meta[TRIMMED_META] == "2025-03-03"
         assert check_plan(p, got) == check_plan(*before[v][:2])  # the checker says the same
         for r in got.routes:
             nodes = [start_node_id(r.officer_id), *r.lead_ids, end_node_id(r.officer_id)]
@@ -162,6 +164,19 @@ def test_publishing_trims_the_days_past_the_retention(
         p, plan, _ = loop.store.plan(admin, "qingzu", "2026-11-24")
         assert plan.routes == first.day.plan.routes and check_plan(p, plan) == []
         assert _same(p.matrix.subset(mine.node_ids), mine)
+        assert plan.meta[TRIMMED_META] == "2026-11-26"
+
+        # the manager opens the trimmed day and moves a stop to another officer: the
+        # re-optimisation builds the day's matrix again rather than find no road there
+        data = loop.county_data(admin, "qingzu")
+        shown = published_day_from_store(loop.store, admin, data, "2026-11-24",
+                                         first.day.scores)
+        other = next(r.officer_id for r in plan.routes if r.officer_id != route.officer_id)
+        moved = route.lead_ids[-1]
+        again = replan(shown, pins={moved: other}, params=LOOP_PARAMS)
+        assert again.ok, again.violations
+        assert moved in next(r for r in again.plan.routes if r.officer_id == other).lead_ids
+        assert TRIMMED_META not in again.plan.meta
 
         # a backlog at once, from the command line (in the county's language)
         monkeypatch.setenv("COUNTYREACH_DB", str(loop.store.engine.url))

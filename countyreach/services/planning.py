@@ -19,6 +19,7 @@ from countyreach.i18n import drop_reason_label, industry_label, t
 from countyreach.plan_files import left_out
 from countyreach.services.day_rules import rule_counts_text
 from countyreach.services.leads import value_label
+from countyreach.store.compaction import TRIMMED_META
 from routing.params import SolveParams
 from routing.plan import Plan
 from routing.problem import RoutingProblem, RoutingRules, hhmm
@@ -416,7 +417,9 @@ def replan(day: DayPlan, *, pins: Mapping[str, str], rules: RoutingRules | None 
     problem = build_problem(
         day.county, day.scores, plan_date=day.problem.plan_date,
         rules=rules or day.problem.rules, officer_ids=ids,
-        pins={**appointments(pins), **fixed}, exclude=excluded, matrix=day.problem.matrix)
+        pins={**appointments(pins), **fixed}, exclude=excluded,
+        # a past day's stored matrix keeps only its routes' legs: built again for a re-plan
+        matrix=None if day.plan.meta.get(TRIMMED_META) else day.problem.matrix)
     known = {ld.lead_id for ld in problem.leads}
     working = {o.officer_id for o in problem.officers}
     locks = {oid: tuple(x for x in order if x in known)

@@ -13,8 +13,10 @@ times and distances, the independent checker, each officer's list and its order
 day planned again can move a stop within a route, not between officers.
 
 The versions naming a trimmed matrix are rewritten as an erasure rewrites them: the new
-matrix's digest in ``problem_json``'s ``matrix_ref`` and ``matrix_digest``, and a renewed
-content hash, so nothing reads the whole matrix under the old name again.
+matrix's digest in ``problem_json``'s ``matrix_ref`` and ``matrix_digest``, the day it was
+trimmed in the plan's meta (:data:`TRIMMED_META`: a re-optimisation of such a plan builds
+the day's matrix again), and a renewed content hash, so nothing reads the whole matrix
+under the old name again.
 """
 
 from __future__ import annotations
@@ -40,7 +42,10 @@ from countyreach.store.rows import plan_hash
 from geo.types import UNREACHABLE, TravelMatrix
 from routing.problem import end_node_id, start_node_id
 
-__all__ = ["Trimmed", "MatrixRetention", "routes_only", "officer_nodes"]
+__all__ = ["Trimmed", "MatrixRetention", "routes_only", "officer_nodes", "TRIMMED_META"]
+
+#: The key of a trimmed version's ``Plan.meta``: the day (UTC) its matrix was trimmed.
+TRIMMED_META = "matrix_trimmed_on"
 
 
 @dataclass(frozen=True)
@@ -178,6 +183,7 @@ class MatrixRetention(Repository):
         for r in rows:
             by_digest.setdefault(str(r.matrix_digest), []).append(r)
         size_before = size_after = 0
+        on = self._db.now().date().isoformat()
         for old, versions in by_digest.items():
             blob = bytes(versions[0].matrix_z)
             docs = [(r, json.loads(r.problem_json)) for r in versions]
@@ -195,13 +201,17 @@ class MatrixRetention(Repository):
                                                pm.c.digest == new).values(routes_only=True))
             for r, doc in docs:
                 doc["matrix_ref"] = new
-                # as PlanRepository.save_plan writes it
+                # the plan says so: a re-optimisation of it builds the day's matrix again
+                plan_doc = json.loads(r.plan_json)
+                plan_doc.setdefault("meta", {})[TRIMMED_META] = on
+                # as PlanRepository.save_plan writes them
                 problem_json = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+                plan_json = json.dumps(plan_doc, ensure_ascii=False, separators=(",", ":"))
                 conn.execute(p.update().where(
                     p.c.county_id == county_id, p.c.plan_date == day,
                     p.c.version == r.version).values(
-                    problem_json=problem_json, matrix_digest=new,
-                    content_hash=plan_hash(problem_json, r.plan_json, r.explanations_json)))
+                    problem_json=problem_json, plan_json=plan_json, matrix_digest=new,
+                    content_hash=plan_hash(problem_json, plan_json, r.explanations_json)))
             if conn.execute(sa.select(p.c.version).where(
                     p.c.county_id == county_id, p.c.matrix_digest == old)).first() is None:
                 conn.execute(pm.delete().where(pm.c.county_id == county_id,
