@@ -10,8 +10,10 @@ import streamlit as st
 from app_pages import common as ui
 from app_pages import value_cards as cards
 from countyreach.i18n import format_number, t
+from countyreach.localize import error_text, localize
 from countyreach.services import diagnostics as svc
-from countyreach.services.model_views import basis_view
+from countyreach.services.model_views import basis_view, metric_text
+from countyreach.services.workspace import PlanningModel
 
 
 def render() -> None:
@@ -29,6 +31,7 @@ def render() -> None:
         return
     # which model plans (the store's promoted version, or the file model) and if it is stale
     ui.show_model(model)
+    _retrain(model)
     if model.record is not None:
         m = model.record.metrics
         st.caption(t("model_registry_holdout", L, version=model.record.version,
@@ -69,6 +72,47 @@ def render() -> None:
         st.altair_chart(svc.importance_chart(r, L), key="importance_chart")
     else:
         st.caption(t("evaluate_hint", L))
+
+
+def _retrain(model: PlanningModel) -> None:
+    """The county's manager (or an admin) retrains its model here, as ``countyreach retrain``
+    does: from the store's history, loan book and the outcomes officers recorded; promoted
+    only when its held-out visits show it is no worse. The page then runs again, with the
+    model promoted (if one was) planning, and says what the retraining found."""
+    L = ui.lang()
+    signed, loop = ui.signed_in(), ui.store_loop()
+    if signed is None or loop is None or signed[1].role not in ("manager", "admin"):
+        return
+    if model.freshness in ("no_store", "not_stored"):  # no county of the store to train
+        return
+    st.subheader(t("retrain_title", L))
+    st.caption(t("retrain_hint", L))
+    if not st.button(t("retrain_button", L), key="retrain", icon=":material/model_training:",
+                     type="primary" if model.record is None or model.stale else "secondary"):
+        said = st.session_state.get("retrained")
+        if said is not None and said[0] == model.county_id:  # after the page ran again
+            (st.success if said[1] else st.info)(said[2])
+        return
+    bar = st.progress(0.0, text=t("stage_check model", L))
+    try:
+        res = loop.retrain(signed[1], model.county_id, progress=ui.progress_callback(bar))
+    except Exception as exc:  # said on the page, in the user's language
+        st.error(t("refused", L, why=error_text(exc, L)))
+        return
+    finally:
+        bar.empty()
+    lines = [t("retrain_model", L, county=model.county_id, version=res.record.version,
+               message=localize(res.message, L)),
+             t("retrain_held_out", L, metrics=localize(metric_text(dict(res.record.metrics)), L))]
+    if res.previous is not None and res.previous_auc is not None:
+        lines.append(t("retrain_previous", L, version=res.previous.version,
+                       auc=f"{res.previous_auc:.3f}"))
+    changed = res.promoted and (model.record is None
+                                or res.record.version != model.record.version)
+    # Markdown line breaks: one figure a line, as the command prints them
+    st.session_state["retrained"] = (model.county_id, changed,
+                                     "  \n".join(x.strip() for x in lines))
+    st.rerun()
 
 
 def _figure(value: object) -> str:
