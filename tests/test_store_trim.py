@@ -165,6 +165,13 @@ def test_publishing_trims_the_days_past_the_retention(
         assert plan.routes == first.day.plan.routes and check_plan(p, plan) == []
         assert _same(p.matrix.subset(mine.node_ids), mine)
         assert plan.meta[TRIMMED_META] == "2026-11-26"
+        # the businesses it left out keep no name, phone or address there; those met do
+        visited = {x for r in plan.routes for x in r.lead_ids}
+        left = [ld for ld in p.leads if ld.lead_id not in visited]
+        assert left and all(ld.name == ld.phone == ld.address == "" for ld in left)
+        was = {ld.lead_id: ld for ld in first.day.problem.leads}
+        assert all(ld.name == was[ld.lead_id].name and ld.phone == was[ld.lead_id].phone
+                   for ld in p.leads if ld.lead_id in visited)
 
         # the manager opens the trimmed day and moves a stop to another officer: the
         # re-optimisation builds the day's matrix again rather than find no road there

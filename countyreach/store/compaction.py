@@ -7,7 +7,9 @@ corrected the next morning) its matrix stays whole. Once it is older than the co
 retention (:attr:`~countyreach.settings.Settings.matrix_keep_days`), only the legs between
 each officer's own nodes (start, end, and the stops of that officer in any version of the
 day) are kept; every other leg reads as :data:`~geo.types.UNREACHABLE`, which the matrix's
-zlib rows hold in a few bytes. What a stored day is read for stays exact: its routes'
+zlib rows hold in a few bytes. Personal data goes the same way: the businesses a version
+left out keep their id, place and value, not their name, phone or address (those it visits
+keep theirs, for the day's record). What a stored day is read for stays exact: its routes'
 times and distances, the independent checker, each officer's list and its order
 (:func:`~countyreach.store.plans.only_officer` keeps only that officer's nodes). A trimmed
 day planned again can move a stop within a route, not between officers.
@@ -36,6 +38,7 @@ from sqlalchemy.engine import Connection
 from countyreach.store import schema as S
 from countyreach.store.checks import check_date, check_id
 from countyreach.store.matrix_blob import pack_matrix, unpack_matrix
+from countyreach.store.parsed import forget_all
 from countyreach.store.records import AuditAction, Role, Session
 from countyreach.store.repository import Repository
 from countyreach.store.rows import plan_hash
@@ -154,6 +157,10 @@ class MatrixRetention(Repository):
                                              county_id=county_id, day=day))
             done.append(day)
             versions, size_before, size_after = versions + n, size_before + b, size_after + a
+        if done:
+            # the versions as they were, names of businesses left out included, are kept in
+            # memory under their old hashes until pushed out: gone now, as after an erasure
+            forget_all()
         return Trimmed(tuple(done), versions, size_before, size_after, len(days) - len(todo))
 
     def _whole_days(self, conn: Connection, session: Session, county_id: str,
@@ -186,11 +193,12 @@ class MatrixRetention(Repository):
         on = self._db.now().date().isoformat()
         for old, versions in by_digest.items():
             blob = bytes(versions[0].matrix_z)
-            docs = [(r, json.loads(r.problem_json)) for r in versions]
+            docs = [(r, json.loads(r.problem_json), json.loads(r.plan_json)) for r in versions]
             # the versions sharing a matrix share its trimmed copy: every officer's nodes
             # in any of them keep their legs
-            groups = [g for r, doc in docs for g in officer_nodes(doc, json.loads(r.plan_json))]
-            new_z = pack_matrix(routes_only(unpack_matrix(blob), groups))
+            groups = {r.version: officer_nodes(doc, plan_doc) for r, doc, plan_doc in docs}
+            new_z = pack_matrix(routes_only(unpack_matrix(blob),
+                                            [g for gs in groups.values() for g in gs]))
             new = hashlib.sha256(new_z).hexdigest()
             if conn.execute(sa.select(pm.c.digest).where(
                     pm.c.county_id == county_id, pm.c.digest == new)).first() is None:
@@ -199,10 +207,15 @@ class MatrixRetention(Repository):
             else:  # already kept (as trimmed, or a whole one with nothing more in it)
                 conn.execute(pm.update().where(pm.c.county_id == county_id,
                                                pm.c.digest == new).values(routes_only=True))
-            for r, doc in docs:
+            for r, doc, plan_doc in docs:
                 doc["matrix_ref"] = new
+                # personal data only where needed: the businesses its routes visit keep their
+                # names, phones and addresses; those it left out keep id, place and value
+                routed = {n for g in groups[r.version] for n in g}
+                for ld in doc.get("leads", ()):
+                    if ld.get("lead_id") not in routed:
+                        ld.update(name="", phone="", address="")
                 # the plan says so: a re-optimisation of it builds the day's matrix again
-                plan_doc = json.loads(r.plan_json)
                 plan_doc.setdefault("meta", {})[TRIMMED_META] = on
                 # as PlanRepository.save_plan writes them
                 problem_json = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
