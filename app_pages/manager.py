@@ -4,14 +4,13 @@ and lock, re-plan with a per-officer diff, publish a version after confirming.""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import replace
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from app_pages import common as ui
+from app_pages import day_versions as dv
 from app_pages import plan_changes as pc
 from app_pages import value_cards as cards
 from countyreach import pipeline
@@ -26,16 +25,13 @@ from countyreach.i18n import (
 )
 from countyreach.localize import error_text
 from countyreach.plan_summary import violation_text
-from countyreach.serialize import plan_to_dict
 from countyreach.services import leads as lds
-from countyreach.services import maps, publishing
+from countyreach.services import maps
 from countyreach.services import planning as pl
-from countyreach.services.officer import published_day_from_store
 from countyreach.services.visited import VisitedStops, day_start, plan_manager_day
 from countyreach.services.workspace import PlanningModel, app_now
 from countyreach.settings import get_settings
 from routing.params import SolveParams
-from routing.plan import Plan
 from routing.problem import ConstraintMode, RoutingRules, hhmm
 
 #: Constraint modes in the order the selectors offer them (the default first).
@@ -129,14 +125,17 @@ def _render_page(L: str) -> None:
             return
         bar.empty()
         st.session_state.pop("prev_plan", None)
-        ui.set_day(planned)
+        ui.set_day(planned, dv.save_draft(planned))
     day = ui.current_day()
     if day is None or day.plan.plan_date != plan_date.isoformat():
-        # back on a published day (a reload, another browser): show what the officers have
-        day = _published_day(data, plan_date.isoformat(), model, visits)
-        if day is not None:
-            ui.set_day(day)
-            st.caption(t("showing_published", L, date=plan_date.isoformat()))
+        # back on the day (a reload, another browser, a restart): the plan made and not
+        # published yet, else what the officers have
+        day = dv.draft_day(data, plan_date.isoformat(), model)
+        if day is None:
+            day = dv.published_day(data, plan_date.isoformat(), model, visits)
+            if day is not None:
+                ui.set_day(day, visits.version)
+                st.caption(t("showing_published", L, date=plan_date.isoformat()))
     if day is None or day.plan.plan_date != plan_date.isoformat():
         st.info(t("no_plan_yet", L))
         # the store's loan book too when the store holds the county: the plan's values
@@ -177,24 +176,6 @@ def _from_now(visits: VisitedStops, plan_date: dt.date) -> VisitedStops:
     signed = ui.signed_in()
     now = signed[0].now() if signed is not None else app_now()
     return replace(visits, now_s=day_start(plan_date.isoformat(), now))
-
-
-def _published_day(data: pipeline.CountyData, plan_date: str, model: PlanningModel | None,
-                   visits: VisitedStops) -> pipeline.DayPlan | None:
-    """The day as published in the store, scored as a plan of it would be; else ``None``.
-
-    ``visits`` (read for the page already) says whether the day is published, so a day that
-    is not costs no store rules and no scoring on each rerun.
-    """
-    signed = ui.signed_in()
-    if signed is None or visits.published is None:
-        return None
-    scores = ui.scores(plan_date[:7], model, ui.store_rules(plan_date, data)) \
-        if model is not None else None
-    try:
-        return published_day_from_store(signed[0], signed[1], data, plan_date, scores)
-    except (InputError, AccessDenied, StoreError):  # none published, or not this county
-        return None
 
 
 def _plan_day(data: pipeline.CountyData, plan_date: str, rules: RoutingRules,
@@ -312,7 +293,7 @@ def _plan_view(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
         st.dataframe(pl.dropped_table(problem, plan, L, scores=day.left_out_facts)
                      .rename(columns=labels), hide_index=True, key="dropped_table")
     _adjust(day, model)
-    _publish(day)
+    dv.publish_section(day)
 
 
 def _lead_card(day: pipeline.DayPlan, lead_id: str, model: PlanningModel | None) -> None:
@@ -464,28 +445,15 @@ def _adjust(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
                 st.error(t("replan_failed", L, why=exc))
                 return
         st.session_state["prev_plan"] = day.plan
-        ui.set_day(new)
+        ui.set_day(new, dv.save_draft(new))
         st.rerun()
-
-
-def _published(day: pipeline.DayPlan) -> tuple[Plan, int] | None:
-    """The day's published plan and its version in the store, if one is published."""
-    signed = ui.signed_in()
-    if signed is None:
-        return None
-    try:
-        _, plan, version = signed[0].published_plan(signed[1], ui.county_id(),
-                                                     day.plan.plan_date)
-    except (InputError, AccessDenied):
-        return None
-    return plan, version
 
 
 def _changes(day: pipeline.DayPlan) -> None:
     """What the current plan changes, per officer: against the published version, else
     against the plan before the last re-plan."""
     L = ui.lang()
-    published = _published(day)
+    published = dv.published(day)
     before = published[0] if published is not None else st.session_state.get("prev_plan")
     if before is None:
         return
@@ -501,88 +469,6 @@ def _changes(day: pipeline.DayPlan) -> None:
             return
         names = {ld.lead_id: ld.name for ld in day.problem.leads}
         st.dataframe(pc.changes_frame(items, names, L), hide_index=True, key="diff_table")
-
-
-def _confirm_publish(day_key: str) -> None:
-    L = ui.lang()
-    day = ui.current_day()
-    signed = ui.signed_in()
-    if day is None or signed is None:
-        return
-    published = _published(day)
-    st.write(t("publish_confirm", L, date=day.plan.plan_date,
-               visits=len(day.plan.visited_lead_ids), officers=len(day.plan.routes)))
-    if published is not None:
-        n = len(pc.changes(published[0], day.plan))
-        st.caption(t("publish_replaces", L, version=published[1], n=n))
-    c1, c2 = st.columns(2)
-    # visits recorded since the button was shown: said here, as the store would refuse it
-    lost = _unkept(day)
-    if lost:
-        st.warning(_unkept_text(lost, L))
-    elif c1.button(t("publish_yes", L), key=f"publish_yes_{day_key}", type="primary"):
-        try:
-            st.session_state["published_version"] = publishing.publish_to_store(*signed, day, L)
-        except Exception as exc:
-            st.error(t("refused", L, why=error_text(exc, L)))
-            return
-        st.rerun()
-    if c2.button(t("cancel", L), key=f"publish_no_{day_key}"):
-        st.rerun()
-
-
-def _unkept(day: pipeline.DayPlan) -> list[tuple[str, str]]:
-    """The visits made on the published plan that ``day`` would not keep with their
-    officer (:func:`countyreach.services.publishing.unkept_visits`)."""
-    signed = ui.signed_in()
-    if signed is None:
-        return []
-    try:
-        return publishing.unkept_visits(*signed, day)
-    except (InputError, AccessDenied, StoreError):  # a county the store does not hold yet
-        return []
-
-
-def _unkept_text(lost: list[tuple[str, str]], lang: str) -> str:
-    named = (f"{lead}（{oid}）" if lang == "zh" else f"{lead} ({oid})"
-             for lead, oid in lost[:publishing.VISITS_SHOWN])
-    return t("visits_not_kept", lang, n=len(lost), visits=list_text(named, lang))
-
-
-def _publish(day: pipeline.DayPlan) -> None:
-    L = ui.lang()
-    st.subheader(t("publish_title", L))
-    c1, c2 = st.columns(2)
-    # a plan the checker faults is not offered: its problems are listed above the routes
-    faulted = None if day.ok else t("checker_bad", L, n=len(day.violations))
-    lost = _unkept(day)
-    if lost:  # officers recorded visits while this page stood open with an older plan
-        st.warning(_unkept_text(lost, L), icon=":material/history:")
-        faulted = faulted or t("visits_not_kept_short", L, n=len(lost))
-    if c1.button(t("publish", L), key="publish", type="primary", icon=":material/send:",
-                 disabled=faulted is not None, help=faulted):
-        # The dialog's title is in the session's language, so it is made here.
-        st.dialog(t("publish_title", L), width="medium")(_confirm_publish)(day.plan.plan_date)
-    c2.download_button(t("download_plan", L),
-                       json.dumps(plan_to_dict(day.plan), ensure_ascii=False, indent=1),
-                       file_name=f"plan-{day.plan.plan_date}.json", mime="application/json",
-                       key="download_plan")
-    done = st.session_state.get("published_version")
-    if done:
-        st.success(t("published", L, plan_id=done))
-    signed = ui.signed_in()
-    if signed is None:
-        return
-    try:
-        versions = signed[0].plan_versions(signed[1], ui.county_id(), day.plan.plan_date)
-    except (InputError, AccessDenied):
-        versions = []
-    if versions:
-        st.dataframe(pd.DataFrame([{
-            t("col_version", L): f"v{v.version}", t("col_state", L): t(f"state_{v.status}", L),
-            t("col_by", L): v.published_by or v.created_by,
-            t("col_when", L): (v.published_at or v.created_at).strftime("%Y-%m-%d %H:%M"),
-        } for v in reversed(versions)]), hide_index=True, key="versions_table")
 
 
 render()

@@ -100,6 +100,8 @@ class TravelMatrix:
     def subset(self, node_ids: Iterable[str]) -> TravelMatrix:
         """Return the matrix restricted to ``node_ids`` (in that order)."""
         ids = tuple(node_ids)
+        if ids == self.node_ids:  # immutable: the same matrix serves (and keeps its caches)
+            return self
         idx = np.array([self.index[i] for i in ids], dtype=np.int64)
         sub = np.ix_(idx, idx)
         return TravelMatrix(ids, self.duration_s[sub], self.distance_m[sub])

@@ -25,8 +25,10 @@ if TYPE_CHECKING:
     from countyreach.pipeline import DayPlan
     from countyreach.store import Session, Store
     from countyreach.store.compaction import Trimmed
+    from countyreach.store.records import PlanVersion
 
-__all__ = ["explanation_column", "reasons_to_publish", "publish_to_store", "unkept_visits",
+__all__ = ["explanation_column", "reasons_to_publish", "save_draft", "latest_draft",
+           "publish_to_store", "unkept_visits",
            "visits_text", "VISITS_SHOWN", "trim_past_days", "TRIM_PER_PUBLISH"]
 
 log = logging.getLogger(__name__)
@@ -85,8 +87,41 @@ def reasons_to_publish(scores: pd.DataFrame, on_routes: Iterable[str],
     return out
 
 
-def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str) -> str:
-    """Save ``day`` as a new plan version in the database store and publish it.
+def save_draft(store: Store, session: Session, day: DayPlan) -> int:
+    """Save ``day`` as a new draft version of its day in the store (as ``plan COUNTY_ID``
+    without ``--publish`` does), with the visited leads' reasons in every language.
+
+    The manager page saves each plan it makes, so a reload, another browser or a restart
+    finds it again (:func:`latest_draft`) and Publish publishes that version. An admin
+    creates the county on its first draft; managers need it to exist.
+
+    Returns
+    -------
+    int
+        The version saved.
+    """
+    county_id, date = day.county.county.county_id, day.plan.plan_date
+    if session.role == "admin":
+        store.ensure_county(session, county_id, day.county.county.name)
+    return store.save_plan(session, county_id, date, day.problem, day.plan,
+                           explanations=reasons_to_publish(day.scores,
+                                                           day.plan.visited_lead_ids))
+
+
+def latest_draft(store: Store, session: Session, county_id: str,
+                 plan_date: str) -> PlanVersion | None:
+    """The day's newest version when it is a draft newer than the published one (a plan
+    made and not published yet), else None."""
+    versions = store.plan_versions(session, county_id, plan_date)
+    if not versions or versions[-1].status != "draft":
+        return None
+    return versions[-1]
+
+
+def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str,
+                     version: int | None = None) -> str:
+    """Publish ``day``: its draft ``version`` when it was saved already
+    (:func:`save_draft`), else a new version saved now.
 
     The visited leads' reasons are saved with the plan in every language
     (:func:`reasons_to_publish`), so each officer reads them in their own. An admin creates
@@ -102,6 +137,8 @@ def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str) ->
         officer who made it (:func:`unkept_visits`: planned before the visit was recorded).
     lang : str
         The manager's language (kept for callers; the reasons are saved in every one).
+    version : int, optional
+        The draft version ``day`` was saved as.
 
     Returns
     -------
@@ -119,9 +156,8 @@ def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str) ->
         raise InputError(f"the plan of {date} does not keep {len(lost)} visit(s) made on the "
                          f"published plan with their officer: {visits_text(lost)}; plan the "
                          "day again")
-    version = store.save_plan(session, county_id, date, day.problem, day.plan,
-                              explanations=reasons_to_publish(day.scores,
-                                                              day.plan.visited_lead_ids))
+    if version is None:
+        version = save_draft(store, session, day)
     store.publish(session, county_id, date, version)
     trim_past_days(store, session, county_id)
     return f"{county_id} {date} v{version}"

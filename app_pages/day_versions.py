@@ -1,0 +1,184 @@
+"""The manager page's plan versions: the draft saved with each plan (found again after a
+reload, in another browser or after a restart), the published day, and publishing.
+
+Each plan the page makes is saved as a draft version of its day
+(:func:`countyreach.services.publishing.save_draft`); Publish publishes that version, after
+saying which visits made since it was planned it would not keep.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import common as ui
+from app_pages import plan_changes as pc
+from countyreach import pipeline
+from countyreach.dates import CHINA_TZ
+from countyreach.errors import AccessDenied, InputError, StoreError
+from countyreach.i18n import list_text, t
+from countyreach.localize import error_text
+from countyreach.serialize import plan_to_dict
+from countyreach.services import publishing
+from countyreach.services.officer import published_day_from_store
+from countyreach.services.visited import VisitedStops
+from countyreach.services.workspace import PlanningModel
+from routing.checker import checked_plan
+from routing.plan import Plan
+
+__all__ = ["save_draft", "draft_day", "published_day", "published", "publish_section"]
+
+
+def save_draft(day: pipeline.DayPlan) -> int | None:
+    """Save the plan just made as a draft of its day in the store, so a reload, another
+    browser or a restart finds it (:func:`draft_day`); its version, or None when the store
+    cannot keep it (nobody signed in, or a county a manager's store does not hold: saved
+    when published, as before)."""
+    signed = ui.signed_in()
+    if signed is None:
+        return None
+    try:
+        return publishing.save_draft(*signed, day)
+    except (InputError, AccessDenied, StoreError):  # not kept: the page goes on with it
+        return None
+
+
+def draft_day(data: pipeline.CountyData, plan_date: str,
+              model: PlanningModel | None) -> pipeline.DayPlan | None:
+    """The day's newest draft, when it is newer than the published plan: shown as it was
+    planned, checked again, with a caption saying whose draft it is; else ``None``."""
+    signed = ui.signed_in()
+    if signed is None or model is None:
+        return None
+    try:
+        draft = publishing.latest_draft(*signed, data.county.county_id, plan_date)
+        if draft is None:
+            return None
+        problem, plan, _ = signed[0].plan(signed[1], data.county.county_id, plan_date,
+                                          draft.version)
+    except (InputError, AccessDenied, StoreError):
+        return None
+    scores = ui.scores(plan_date[:7], model, ui.store_rules(plan_date, data))
+    plan, violations = checked_plan(problem, plan)
+    day = pipeline.DayPlan(data, problem, plan, tuple(violations), scores, {})
+    ui.set_day(day, draft.version)
+    st.caption(t("showing_draft", ui.lang(), version=draft.version, by=draft.created_by,
+                 when=draft.created_at.astimezone(CHINA_TZ).strftime("%H:%M"),
+                 date=plan_date))
+    return day
+
+
+def published_day(data: pipeline.CountyData, plan_date: str, model: PlanningModel | None,
+                   visits: VisitedStops) -> pipeline.DayPlan | None:
+    """The day as published in the store, scored as a plan of it would be; else ``None``.
+
+    ``visits`` (read for the page already) says whether the day is published, so a day that
+    is not costs no store rules and no scoring on each rerun.
+    """
+    signed = ui.signed_in()
+    if signed is None or visits.published is None:
+        return None
+    scores = ui.scores(plan_date[:7], model, ui.store_rules(plan_date, data)) \
+        if model is not None else None
+    try:
+        return published_day_from_store(signed[0], signed[1], data, plan_date, scores)
+    except (InputError, AccessDenied, StoreError):  # none published, or not this county
+        return None
+
+
+def published(day: pipeline.DayPlan) -> tuple[Plan, int] | None:
+    """The day's published plan and its version in the store, if one is published."""
+    signed = ui.signed_in()
+    if signed is None:
+        return None
+    try:
+        _, plan, version = signed[0].published_plan(signed[1], ui.county_id(),
+                                                     day.plan.plan_date)
+    except (InputError, AccessDenied):
+        return None
+    return plan, version
+
+
+def _confirm_publish(day_key: str) -> None:
+    L = ui.lang()
+    day = ui.current_day()
+    signed = ui.signed_in()
+    if day is None or signed is None:
+        return
+    current = published(day)
+    st.write(t("publish_confirm", L, date=day.plan.plan_date,
+               visits=len(day.plan.visited_lead_ids), officers=len(day.plan.routes)))
+    if current is not None:
+        n = len(pc.changes(current[0], day.plan))
+        st.caption(t("publish_replaces", L, version=current[1], n=n))
+    c1, c2 = st.columns(2)
+    # visits recorded since the button was shown: said here, as the store would refuse it
+    lost = _unkept(day)
+    if lost:
+        st.warning(_unkept_text(lost, L))
+    elif c1.button(t("publish_yes", L), key=f"publish_yes_{day_key}", type="primary"):
+        try:
+            st.session_state["published_version"] = publishing.publish_to_store(
+                *signed, day, L, version=st.session_state.get("day_version"))
+        except Exception as exc:
+            st.error(t("refused", L, why=error_text(exc, L)))
+            return
+        st.rerun()
+    if c2.button(t("cancel", L), key=f"publish_no_{day_key}"):
+        st.rerun()
+
+
+def _unkept(day: pipeline.DayPlan) -> list[tuple[str, str]]:
+    """The visits made on the published plan that ``day`` would not keep with their
+    officer (:func:`countyreach.services.publishing.unkept_visits`)."""
+    signed = ui.signed_in()
+    if signed is None:
+        return []
+    try:
+        return publishing.unkept_visits(*signed, day)
+    except (InputError, AccessDenied, StoreError):  # a county the store does not hold yet
+        return []
+
+
+def _unkept_text(lost: list[tuple[str, str]], lang: str) -> str:
+    named = (f"{lead}（{oid}）" if lang == "zh" else f"{lead} ({oid})"
+             for lead, oid in lost[:publishing.VISITS_SHOWN])
+    return t("visits_not_kept", lang, n=len(lost), visits=list_text(named, lang))
+
+
+def publish_section(day: pipeline.DayPlan) -> None:
+    L = ui.lang()
+    st.subheader(t("publish_title", L))
+    c1, c2 = st.columns(2)
+    # a plan the checker faults is not offered: its problems are listed above the routes
+    faulted = None if day.ok else t("checker_bad", L, n=len(day.violations))
+    lost = _unkept(day)
+    if lost:  # officers recorded visits while this page stood open with an older plan
+        st.warning(_unkept_text(lost, L), icon=":material/history:")
+        faulted = faulted or t("visits_not_kept_short", L, n=len(lost))
+    if c1.button(t("publish", L), key="publish", type="primary", icon=":material/send:",
+                 disabled=faulted is not None, help=faulted):
+        # The dialog's title is in the session's language, so it is made here.
+        st.dialog(t("publish_title", L), width="medium")(_confirm_publish)(day.plan.plan_date)
+    c2.download_button(t("download_plan", L),
+                       json.dumps(plan_to_dict(day.plan), ensure_ascii=False, indent=1),
+                       file_name=f"plan-{day.plan.plan_date}.json", mime="application/json",
+                       key="download_plan")
+    done = st.session_state.get("published_version")
+    if done:
+        st.success(t("published", L, plan_id=done))
+    signed = ui.signed_in()
+    if signed is None:
+        return
+    try:
+        versions = signed[0].plan_versions(signed[1], ui.county_id(), day.plan.plan_date)
+    except (InputError, AccessDenied):
+        versions = []
+    if versions:
+        st.dataframe(pd.DataFrame([{
+            t("col_version", L): f"v{v.version}", t("col_state", L): t(f"state_{v.status}", L),
+            t("col_by", L): v.published_by or v.created_by,
+            t("col_when", L): (v.published_at or v.created_at).strftime("%Y-%m-%d %H:%M"),
+        } for v in reversed(versions)]), hide_index=True, key="versions_table")
