@@ -404,8 +404,7 @@ def current_day() -> pipeline.DayPlan | None:
 def set_day(day: pipeline.DayPlan, version: int | None = None) -> None:
     """Make ``day`` this session's plan, with its road legs for the map; ``version``: the
     store's version of it (a draft saved when it was planned, or the published one)."""
-    # "Plan published: … vN" spoke of the plan it replaces: under a new draft it would say
-    # the draft is what the officers have
+    # "Plan published: … vN" would say a new plan is what the officers have
     st.session_state.pop("published_version", None)
     st.session_state["day"] = day
     st.session_state["day_version"] = version
