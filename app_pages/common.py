@@ -402,8 +402,7 @@ def current_day() -> pipeline.DayPlan | None:
 
 
 def set_day(day: pipeline.DayPlan, version: int | None = None) -> None:
-    """Make ``day`` this session's plan, with its road legs for the map; ``version``: the
-    store's version of it (a draft saved when it was planned, or the published one)."""
+    """Make ``day`` (store ``version``: its draft, or the published one) the session's plan."""
     # "Plan published: … vN" would say a new plan is what the officers have
     st.session_state.pop("published_version", None)
     st.session_state["day"] = day
