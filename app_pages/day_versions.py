@@ -27,6 +27,7 @@ from countyreach.services.visited import VisitedStops
 from countyreach.services.workspace import PlanningModel
 from routing.checker import checked_plan
 from routing.plan import Plan
+from routing.problem import end_node_id, start_node_id
 
 __all__ = ["save_draft", "draft_day", "published_day", "published", "publish_section"]
 
@@ -48,17 +49,28 @@ def save_draft(day: pipeline.DayPlan) -> int | None:
 def draft_day(data: pipeline.CountyData, plan_date: str,
               model: PlanningModel | None) -> pipeline.DayPlan | None:
     """The day's newest draft, when it is newer than the published plan: shown as it was
-    planned, checked again, with a caption saying whose draft it is; else ``None``."""
+    planned, checked again, with a caption saying whose draft it is; else ``None``.
+
+    A draft that visits a business put on the do-not-visit list since, or one the county's
+    data no longer has (the county imported again), is not shown: it is to be planned
+    again, as the page says once the lead card lists a refusal.
+    """
     signed = ui.signed_in()
     if signed is None or model is None:
         return None
+    cid = data.county.county_id
     try:
-        draft = publishing.latest_draft(*signed, data.county.county_id, plan_date)
+        draft = publishing.latest_draft(*signed, cid, plan_date)
         if draft is None:
             return None
-        problem, plan, _ = signed[0].plan(signed[1], data.county.county_id, plan_date,
-                                          draft.version)
+        problem, plan, _ = signed[0].plan(signed[1], cid, plan_date, draft.version)
+        withdrawn = signed[0].do_not_visit_ids(signed[1], cid)
     except (InputError, AccessDenied, StoreError):
+        return None
+    ends = {n for r in plan.routes for n in (start_node_id(r.officer_id),
+                                             end_node_id(r.officer_id))}
+    if set(plan.visited_lead_ids) & withdrawn or not \
+            set(plan.visited_lead_ids) | ends <= set(data.snaps):
         return None
     scores = ui.scores(plan_date[:7], model, ui.store_rules(plan_date, data))
     plan, violations = checked_plan(problem, plan)
