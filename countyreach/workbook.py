@@ -14,6 +14,7 @@ import datetime as dt
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -215,30 +216,42 @@ def read_sheet(path: Path) -> SheetText:
         try:
             book = load_workbook(fh, read_only=True, data_only=True)
         except Exception:  # zipfile, XML and openpyxl's own errors alike: not a workbook
-            raise InputError("not a readable .xlsx workbook (damaged, or another kind of file "
-                             "under this name): open it in Excel or WPS and save it again",
-                             file=str(path)) from None
+            raise _unreadable(path) from None
         try:
-            sheets = [ws for ws in book.worksheets if ws.sheet_state == "visible"] or \
-                book.worksheets[:1]
-            if not sheets:
-                return SheetText([], [])
-            sheet = _sheet_text(sheets[0])
-            ignored = [ws.title for ws in sheets[1:] if _has_data(ws)]
-            if ignored:
-                warnings.warn(f"{path}: read sheet {sheets[0].title}; sheet(s) "
-                              f"{', '.join(ignored)} also hold data and were not read (put "
-                              "the table in the first sheet, or give each table its own file)",
-                              DataWarning, stacklevel=3)
-            unsaved = _unsaved_formula(fh, sheets[0])
-            if unsaved is not None and unsaved[1] <= len(sheet.header):
-                row, col = unsaved
-                raise InputError("cell has a formula with no saved value: open and save the "
-                                 "file in Excel or WPS", file=str(path), row=row - 1 or None,
-                                 field=sheet.header[col - 1].strip() or None)
-            return sheet
+            return _first_sheet(path, fh, book)
+        except _DAMAGED:  # a part of the archive cut short or not XML: found as it is read
+            raise _unreadable(path) from None
         finally:
             book.close()
+
+
+#: What reading a damaged workbook's sheet raises (a zip member cut short, XML that is not).
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, SyntaxError)
+
+
+def _unreadable(path: Path) -> InputError:
+    return InputError("not a readable .xlsx workbook (damaged, or another kind of file under "
+                      "this name): open it in Excel or WPS and save it again", file=str(path))
+
+
+def _first_sheet(path: Path, fh: Any, book: Any) -> SheetText:
+    sheets = [ws for ws in book.worksheets if ws.sheet_state == "visible"] or \
+        book.worksheets[:1]
+    if not sheets:
+        return SheetText([], [])
+    sheet = _sheet_text(sheets[0])
+    ignored = [ws.title for ws in sheets[1:] if _has_data(ws)]
+    if ignored:
+        warnings.warn(f"{path}: read sheet {sheets[0].title}; sheet(s) {', '.join(ignored)} "
+                      "also hold data and were not read (put the table in the first sheet, or "
+                      "give each table its own file)", DataWarning, stacklevel=4)
+    unsaved = _unsaved_formula(fh, sheets[0])
+    if unsaved is not None and unsaved[1] <= len(sheet.header):
+        row, col = unsaved
+        raise InputError("cell has a formula with no saved value: open and save the file in "
+                         "Excel or WPS", file=str(path), row=row - 1 or None,
+                         field=sheet.header[col - 1].strip() or None)
+    return sheet
 
 
 def _rows(ws: Any, values: bool = False) -> Iterator[Sequence[Any]]:

@@ -9,6 +9,7 @@ import datetime as dt
 import re
 import shutil
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +200,18 @@ def test_a_damaged_workbook_is_named(tmp_path: Path) -> None:
     p.write_bytes(b"PK\x03\x04" + bytes(100))
     with pytest.raises(InputError, match=r"leads\.xlsx: not a readable \.xlsx workbook"):
         read_csv_table(p, [])
+
+
+def test_a_workbook_whose_sheet_is_cut_short_is_named(tmp_path: Path) -> None:
+    whole = _workbook(tmp_path / "whole.xlsx", [["lead_id"], ["L1"]])
+    cut = tmp_path / "leads.xlsx"
+    with zipfile.ZipFile(whole) as src, zipfile.ZipFile(cut, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            dst.writestr(item, data[:len(data) // 2] if "worksheets/" in item.filename
+                         else data)
+    with pytest.raises(InputError, match=r"leads\.xlsx: not a readable \.xlsx workbook"):
+        read_csv_table(cut, [])
 
 
 def test_a_workbook_under_a_csv_name_is_read_as_one(tmp_path: Path) -> None:
