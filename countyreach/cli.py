@@ -42,6 +42,7 @@ from countyreach.plan_files import write_plan_files
 from countyreach.plan_summary import cell, checked_text, clip, summary_text, took
 from countyreach.progress import StageBar, within
 from countyreach.synth import ELSEWHERE_SHARE, synth_county
+from countyreach.workbook import table_file
 from propensity.planning import LOCKOUT_MONTHS
 from routing.params import SolveParams
 from routing.problem import RoutingRules
@@ -229,7 +230,8 @@ def cmd_score(args: argparse.Namespace) -> int:
                                     progress=within(bar, 0.0, 0.3))
             # the same checks of dates as planning makes (score printed none)
             warn_loan_rows(data.county.root, data.loans, data.loans_elsewhere, month=month)
-            warn_late_history(data.county.root / "history.csv", data.history, month)
+            warn_late_history(table_file(data.county.root, "history.csv"), data.history,
+                              month)
             scorer = get_scorer(data, cache_dir=args.cache_dir, retrain=args.retrain,
                                 progress=within(bar, 0.3, 0.9))
             bar("score leads", 0.9)

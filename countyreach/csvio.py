@@ -153,60 +153,43 @@ def from_wgs84(lat: float, lon: float, crs: str) -> tuple[float, float]:
 
 def read_csv_table(path: Path, required: Sequence[str], *,
                    table: str | None = None) -> pd.DataFrame:
-    """Read a CSV as text (UTF-8 with or without BOM, or GBK), requiring ``required`` columns.
+    """Read a CSV as text (UTF-8 with or without BOM, or GBK), or the first sheet of an
+    Excel or WPS workbook (``.xlsx``, whatever the file's name), requiring ``required``
+    columns.
 
     Cells come stripped of surrounding spaces, full-width numbers made half-width. The
     index is each row's data-row number in the file (1 after the header, a blank line
-    counted), so every message names the row a user finds in the file. Blank rows (empty
+    counted; in a workbook Excel's row number less one), so every message names the row a
+    user finds in the file. Blank rows (empty
     lines, or only separators) are not rows: they are skipped, and one :class:`DataWarning`
     lists those among the data and every row of empty cells (``,,,,``) after it; empty lines
     after the data go without a word (see :func:`_trailing_blank_rows`). The cells as typed,
     where the
     full-width conversion changed them, are in ``attrs["typed"]`` (see :attr:`CsvRow.typed`).
     Headers are read by :func:`~countyreach.headers.canonical_header`, with those of the kind
-    of file ``table`` names (``"officers"``: 姓名 is the officer's name).
+    of file ``table`` names (``"officers"``: 姓名 is the officer's name). A workbook's cells
+    are read as the sheet shows them (:func:`countyreach.workbook.cell_text`).
 
     Raises
     ------
     InputError
         Naming the file (and the row of a row with too many values): missing, a folder,
-        empty (nothing but spaces and line ends), neither UTF-8 nor GBK, not CSV, a column
-        named twice or a required one missing.
+        empty (nothing but spaces and line ends), neither UTF-8 nor GBK, not CSV, not a
+        readable workbook, a column named twice or a required one missing.
     """
     if not path.exists():
         raise InputError("file not found", file=str(path))
-    _refuse_workbook(path)
-    if _blank_file(path):  # pandas would say "No columns to parse from file"
-        raise InputError("empty file: no header row and no data rows (was the sheet saved "
-                         "before it was filled in?)", file=str(path))
-    df = None
-    # Excel and WPS on Chinese desktops save "CSV" as GBK (GB18030 is its superset); UTF-8,
-    # with or without a BOM, is tried first because GB18030 would also decode some UTF-8.
-    for encoding in CSV_ENCODINGS:
-        try:
-            # blank lines kept: pandas would skip them and every later row's number shift
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding,
-                             skip_blank_lines=False)
-            header = _header(path, encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-        except pd.errors.ParserError as exc:
-            raise _parser_error(path, exc) from None
-        except pd.errors.EmptyDataError:
-            # the file is not empty (checked above): its first line is, above the header
-            raise InputError("the first line is blank: the header must be the first line "
-                             "(delete the blank lines above it)", file=str(path)) from None
-        except IsADirectoryError:
-            raise InputError("is a folder, not a CSV file", file=str(path)) from None
-    if df is None:
-        raise InputError("file is neither UTF-8 nor GBK text (save it as CSV UTF-8)",
-                         file=str(path))
-    if not isinstance(df.index, pd.RangeIndex):
-        # pandas takes a first data row wider than the header to mean the file has an index
-        # column and shifts every column one to the right ("50,000" unquoted on row 1 made
-        # each lead_id a plan_date): refused as any other row with too many values
-        raise _too_wide(path, encoding, len(header))
+    from countyreach.workbook import workbook_kind
+
+    kind = workbook_kind(path)
+    if kind == "binary":
+        raise InputError("file is an old binary workbook (.xls, .et) or has a password: open "
+                         "it in Excel or WPS and save it as .xlsx (without a password) or CSV "
+                         "UTF-8", file=str(path))
+    if kind == "xlsx":
+        df, header, trailing = _workbook_frame(path)
+    else:
+        df, header, trailing = _csv_frame(path)
     twice = sorted({c for c in header if c and header.count(c) > 1})
     if twice:  # pandas would rename the second one and silently read only the first
         raise InputError(f"the header names column {twice[0]!r} twice", file=str(path),
@@ -223,7 +206,7 @@ def read_csv_table(path: Path, required: Sequence[str], *,
     filled = (df != "").any(axis=1).to_numpy()
     last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
     among = [int(r) for r in df.index[:last][~filled[:last]]]
-    after = _trailing_blank_rows(path, encoding, df.index[last:]) if last < len(df) else []
+    after = trailing(df.index[last:]) if last < len(df) else []
     df = df.iloc[:last][filled[:last]]
     if among or after:
         blank = among + after
@@ -246,21 +229,70 @@ def read_csv_table(path: Path, required: Sequence[str], *,
     return df
 
 
-#: How a file's first bytes say which spreadsheet program wrote it, when it is not text.
-_WORKBOOKS = ((b"PK\x03\x04", ".xlsx"), (b"\xd0\xcf\x11\xe0", ".xls, .et"))
+#: A table as read, before the rules every file shares: its cells as text (columns as the
+#: header names them, a blank one ``Unnamed: i``), its header as written, and which of the
+#: blank rows after its data a sheet holds as rows (see :func:`_trailing_blank_rows`).
+_Frame = tuple[pd.DataFrame, list[str], Callable[[pd.Index], list[int]]]
 
 
-def _refuse_workbook(path: Path) -> None:
-    """Refuse a workbook saved under a .csv name, saying it is one (its bytes may decode as
-    GB18030 and read as a table of noise)."""
-    if path.is_dir():
-        return
-    with path.open("rb") as f:
-        start = f.read(8)
-    for magic, what in _WORKBOOKS:
-        if start.startswith(magic):
-            raise InputError(f"file is a spreadsheet workbook ({what}), not CSV text: open it "
-                             "in Excel or WPS and save it as CSV UTF-8", file=str(path))
+def _csv_frame(path: Path) -> _Frame:
+    """A CSV file's cells, in the first of :data:`CSV_ENCODINGS` that decodes it."""
+    if _blank_file(path):  # pandas would say "No columns to parse from file"
+        raise _empty_file(path)
+    # Excel and WPS on Chinese desktops save "CSV" as GBK (GB18030 is its superset); UTF-8,
+    # with or without a BOM, is tried first because GB18030 would also decode some UTF-8.
+    for encoding in CSV_ENCODINGS:
+        try:
+            # blank lines kept: pandas would skip them and every later row's number shift
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding,
+                             skip_blank_lines=False)
+            header = _header(path, encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+        except pd.errors.ParserError as exc:
+            raise _parser_error(path, exc) from None
+        except pd.errors.EmptyDataError:
+            # the file is not empty (checked above): its first line is, above the header
+            raise _blank_first_line(path) from None
+        except IsADirectoryError:
+            raise InputError("is a folder, not a CSV file", file=str(path)) from None
+    else:
+        raise InputError("file is neither UTF-8 nor GBK text (save it as CSV UTF-8)",
+                         file=str(path))
+    if not isinstance(df.index, pd.RangeIndex):
+        # pandas takes a first data row wider than the header to mean the file has an index
+        # column and shifts every column one to the right ("50,000" unquoted on row 1 made
+        # each lead_id a plan_date): refused as any other row with too many values
+        raise _too_wide(path, encoding, len(header))
+    return df, header, lambda rows: _trailing_blank_rows(path, encoding, rows)
+
+
+def _workbook_frame(path: Path) -> _Frame:
+    """A workbook's first sheet's cells, as a CSV of it would hold them."""
+    from countyreach.workbook import read_sheet
+
+    sheet = read_sheet(path)
+    if not sheet.header:
+        raise _empty_file(path)
+    if not any(c.strip() for c in sheet.header):
+        raise _blank_first_line(path)
+    # named as pandas names a CSV's blank header cell, so that both read alike
+    names = [c if c.strip() else f"Unnamed: {i}" for i, c in enumerate(sheet.header)]
+    df = pd.DataFrame(sheet.rows, columns=range(len(names)), dtype=object)
+    df.columns = names
+    # the rows of empty cells at a sheet's end are its formatting, never typed: no word
+    return df.astype(str), [c.strip() for c in sheet.header], lambda rows: []
+
+
+def _empty_file(path: Path) -> InputError:
+    return InputError("empty file: no header row and no data rows (was the sheet saved "
+                      "before it was filled in?)", file=str(path))
+
+
+def _blank_first_line(path: Path) -> InputError:
+    return InputError("the first line is blank: the header must be the first line "
+                      "(delete the blank lines above it)", file=str(path))
 
 
 def _columns(path: Path, header: list[str], table: str | None = None) -> list[str]:

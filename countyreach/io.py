@@ -46,6 +46,7 @@ from countyreach.schemas import (
 )
 from countyreach.serialize import read_json
 from countyreach.time_windows import parse_windows
+from countyreach.workbook import table_file
 from geo.types import Location
 from propensity.features import industry_code
 from propensity.planning import LOCKOUT_MONTHS
@@ -488,7 +489,9 @@ def load_county(path: str | Path) -> County:
         rule = manifest_loan_rule(d)
     except InputError as exc:
         raise InputError(exc.reason, file=str(p), field=exc.field) from None
-    files = {k: root / need(k) for k in ("roads", "villages", "branches", "leads", "officers")}
+    # a table named leads.csv may be kept as leads.xlsx: the lender's file as kept
+    files = {k: root / need(k) if k == "roads" else table_file(root, need(k))
+             for k in ("roads", "villages", "branches", "leads", "officers")}
     for k, f in files.items():
         if not f.exists():
             raise InputError(f"names a file that does not exist: {f}", file=str(p), field=k)

@@ -28,6 +28,7 @@ from countyreach.onboard_checks import check_given_places
 from countyreach.onboard_team import BranchShare, nearest_branch_counts, share_officers
 from countyreach.placement import CRS_NAMES
 from countyreach.serialize import read_json
+from countyreach.workbook import table_file
 from geo.places import outline_of_roads, places_from_roads, read_osm_places
 from geo.types import Location
 from propensity.planning import LOCKOUT_MONTHS
@@ -278,13 +279,13 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         _write_csv(_to_crs(villages_df, crs), staging / "villages.csv", report)
         if kept_branches is not None:
             # the lender's file as they saved it: not rewritten, as officers.csv is not
-            shutil.copyfile(kept_branches, staging / "branches.csv")
-            report.files.append(staging / "branches.csv")
+            shutil.copyfile(kept_branches, staging / kept_branches.name)
+            report.files.append(staging / kept_branches.name)
         else:
             _write_csv(_to_crs(branches_df, crs), staging / "branches.csv", report)
         if roster is not None:
-            shutil.copyfile(roster, staging / "officers.csv")
-            report.files.append(staging / "officers.csv")
+            shutil.copyfile(roster, staging / roster.name)
+            report.files.append(staging / roster.name)
             report.assumptions.append("officers: officers.csv kept from the county replaced "
                                       "(--officers N writes a new roster)")
         else:
@@ -296,8 +297,9 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
         report.files.append(staging / "boundary.geojson")
         manifest = {
             "county_id": out.name, "name": county_name, "crs": crs, "roads": roads.name,
-            "villages": "villages.csv", "branches": "branches.csv", "leads": "leads.csv",
-            "officers": "officers.csv", "boundary": "boundary.geojson",
+            "villages": "villages.csv", "leads": "leads.csv", "boundary": "boundary.geojson",
+            "branches": kept_branches.name if kept_branches else "branches.csv",
+            "officers": roster.name if roster else "officers.csv",
             "loan_rule_months": loan_rule_months,
             "attribution": "Roads and places © OpenStreetMap contributors (ODbL 1.0).",
         }
@@ -320,15 +322,16 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _warn_kept_files(out, previous, crs, [p for p in (
-        out / "leads.csv", out / "branches.csv" if kept_branches else None,
-        out / "officers.csv" if roster else None) if p is not None])
+        table_file(out, "leads.csv"), out / kept_branches.name if kept_branches else None,
+        out / roster.name if roster else None) if p is not None])
     return report
 
 
 def _kept(root: Path, name: str, previous: dict[str, Any], keep: bool) -> Path | None:
-    """``root / name`` when a rebuild keeps it (a county is replaced, no option asks for a
-    new one, and the file is there), else None."""
-    path = root / name
+    """``root / name`` (or its .xlsx, :func:`~countyreach.workbook.table_file`) when a
+    rebuild keeps it (a county is replaced, no option asks for a new one, and the file is
+    there), else None."""
+    path = table_file(root, name)
     return path if previous and keep and path.is_file() else None
 
 

@@ -61,6 +61,7 @@ from countyreach.table_checks import (
     warn_late_history,
     warn_unmatched_skills,
 )
+from countyreach.workbook import table_file
 from geo.types import TravelMatrix
 from propensity.features import isin
 from routing.params import SolveParams
@@ -185,11 +186,11 @@ def load_county_data(
     check_pins(county, table, officers)
     warn_unmatched_skills(county, table, officers, villages)
     warn_idle_officers(county, table, officers)
-    history_path = county.root / "history.csv"
+    history_path = table_file(county.root, "history.csv")
     history = known_history(history_path, read_history(history_path), table) \
         if history_path.exists() else None
-    loans = read_loans(county.root / LOANS_FILE)
-    elsewhere = read_loans_elsewhere(county.root / LOANS_ELSEWHERE_FILE)
+    loans = read_loans(table_file(county.root, LOANS_FILE))
+    elsewhere = read_loans_elsewhere(table_file(county.root, LOANS_ELSEWHERE_FILE))
     warn_loan_rows(county.root, loans, elsewhere, lead_ids=table["lead_id"])
     return assemble_county_data(
         county, villages, branches, table, officers, history, cache_dir=cache_dir,
@@ -472,7 +473,7 @@ def plan_day(
     month = parse_date(day, "date").strftime("%Y-%m")
     if not isinstance(county, CountyData):  # a folder's files (the store's: at import)
         warn_loan_rows(data.county.root, data.loans, data.loans_elsewhere, month=month)
-        warn_late_history(data.county.root / "history.csv", data.history, month)
+        warn_late_history(table_file(data.county.root, "history.csv"), data.history, month)
     report("score leads", 0.4)
     t = time.perf_counter()
     if scorer is None:

@@ -13,6 +13,7 @@ from typing import Any
 from countyreach.errors import InputError
 from countyreach.io import from_wgs84
 from countyreach.services.loan_files import LOANS_ELSEWHERE_FILE, LOANS_FILE
+from countyreach.workbook import table_file
 
 __all__ = ["ELSEWHERE_SHARE", "NEAR_ROAD_M", "parse_industries", "synth_county"]
 
@@ -89,7 +90,8 @@ def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: in
                          field="--elsewhere-share")
     mix = parse_industries(industries) if industries else None
     root = county_dir
-    existing = [p for p in (root / "leads.csv", root / "history.csv") if p.exists()]
+    existing = [p for p in (table_file(root, "leads.csv"), table_file(root, "history.csv"))
+                if p.exists()]
     if existing and not force:
         raise InputError("already exists; synth would overwrite it (use --force to replace "
                          "it with synthetic data)", file=str(existing[0]))

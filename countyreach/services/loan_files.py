@@ -24,6 +24,7 @@ from countyreach.amounts import read_yuan, yuan_text
 from countyreach.csvio import read_csv_table, row_errors, with_row_id
 from countyreach.dates import read_month
 from countyreach.errors import DataWarning, DroppedRowWarning, InputError
+from countyreach.workbook import table_file
 from propensity.errors import DataError
 from propensity.features import isin
 from propensity.loan_recency import coverage
@@ -204,17 +205,18 @@ def warn_loan_rows(folder: Path, loans: pd.DataFrame | None, elsewhere: pd.DataF
     for name, book in ((LOANS_FILE, loans), (LOANS_ELSEWHERE_FILE, elsewhere)):
         if book is None or not len(book):
             continue
+        where = table_file(folder, name)  # the file the rows came from: .csv or .xlsx
         ids = book["lead_id"].astype(str)
         known_row = None if known is None else isin(ids, known)
         if known_row is not None and not known_row.all():
             other = ids[~known_row]
-            warnings.warn(f"{folder / name}: {len(other)} row(s) name leads that are not in "
+            warnings.warn(f"{where}: {len(other)} row(s) name leads that are not in "
                           f"the leads table (e.g. {other.iloc[0]!r}); not used",
                           DroppedRowWarning, stacklevel=2)
         months = book["month"].astype(str)
         late = (months != "") & (months > month) if month is not None else None
         if late is not None and late.any():
-            warnings.warn(f"{folder / name}: {int(late.sum())} loan(s) dated after the plan's "
+            warnings.warn(f"{where}: {int(late.sum())} loan(s) dated after the plan's "
                           f"month {month} (e.g. lead {ids[late].iloc[0]!r} in "
                           f"{months[late].iloc[0]}); a loan counts from its month on",
                           DataWarning, stacklevel=2)

@@ -74,6 +74,7 @@ from countyreach.store.checks import check_date, check_id
 from countyreach.store.learning import loan_book_rows, loans_elsewhere_rows, randomised_flags
 from countyreach.store.rows import check_lead_file
 from countyreach.table_checks import warn_idle_officers, warn_unmatched_skills
+from countyreach.workbook import table_file, workbook_kind
 from geo.files import write_atomically
 from propensity.history import check_history
 from propensity.outcomes import Outcome
@@ -224,7 +225,7 @@ class DailyLoop:
         county = load_county(folder)
         cid = county.county_id
         history = pd.DataFrame()
-        hist_path = county.root / "history.csv"
+        hist_path = table_file(county.root, "history.csv")
         if hist_path.exists():
             history = check_history(read_history(hist_path))
         # validate every map file (and the loan files) before anything of the county is written
@@ -238,16 +239,18 @@ class DailyLoop:
         check_lead_file(county.leads, crs=county.crs, officers=roster,
                         roster_name=county.officers.name)
         check_county_places(county, self.cache_dir)
-        loans = read_loans(county.root / LOANS_FILE)
-        elsewhere = read_loans_elsewhere(county.root / LOANS_ELSEWHERE_FILE)
-        for name, book, rows in ((LOANS_FILE, loans, loan_book_rows),
-                                 (LOANS_ELSEWHERE_FILE, elsewhere, loans_elsewhere_rows)):
+        loans_path = table_file(county.root, LOANS_FILE)
+        elsewhere_path = table_file(county.root, LOANS_ELSEWHERE_FILE)
+        loans = read_loans(loans_path)
+        elsewhere = read_loans_elsewhere(elsewhere_path)
+        for path, book, rows in ((loans_path, loans, loan_book_rows),
+                                 (elsewhere_path, elsewhere, loans_elsewhere_rows)):
             if book is None:
                 continue
             try:
                 rows(book)  # what the store would refuse, before anything is written
             except InputError as exc:
-                raise InputError(exc.reason, file=str(county.root / name), row=exc.row,
+                raise InputError(exc.reason, file=str(path), row=exc.row,
                                  field=exc.field) from None
         self.store.ensure_county(session, cid, county.name[:200])
         # the folder is the county: what its files no longer list is retired, not planned
@@ -294,7 +297,9 @@ class DailyLoop:
         files: dict[str, dict[str, str]] = {}
         for key in _MAP_FILES:
             src: Path = getattr(county, key)
-            name = "roads" + "".join(src.suffixes) if key == "roads" else f"{key}.csv"
+            # a workbook is kept as one: its name says what it holds
+            name = "roads" + "".join(src.suffixes) if key == "roads" else key + (
+                ".xlsx" if workbook_kind(src) == "xlsx" else ".csv")
             target = dest / name
             digest = _sha256(src)
             if not target.exists() or _sha256(target) != digest:
