@@ -222,6 +222,14 @@ def init_county(root: str | Path, osm: str | Path | None = None, *, place: str |
     # the lender's roster, branches and the county's name, edited since, survive a rebuild
     roster = _kept(out, "officers.csv", previous, officers is None)
     kept_branches = _kept(out, "branches.csv", previous, branches is None)
+    written = ["villages.csv"] + ["branches.csv"] * (kept_branches is None) \
+        + ["officers.csv"] * (roster is None)
+    for csv_name in written:  # the rebuild's table beside the lender's workbook of it
+        book = out / Path(csv_name).with_suffix(".xlsx").name
+        if book.is_file():
+            raise InputError(f"{book.name} is in the folder and this rebuild writes {csv_name}: "
+                             f"a county with both is refused; move {book.name} out of the "
+                             "folder first", file=str(book))
     if name is None and previous.get("name"):
         name = str(previous["name"])
     if officers is None:

@@ -143,3 +143,25 @@ def test_init_refuses_bad_requests_with_exit_2(case: str, demo_dir: Path, tmp_pa
         assert (root / "county.json").read_text(encoding="utf-8") == "{}"
     else:
         assert not (root / "county.json").exists()
+
+
+def test_a_rebuild_beside_the_lenders_workbook_of_a_table_it_writes_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture):
+    # the roster kept as officers.xlsx: a rebuild that writes a new officers.csv would leave
+    # the county with both (refused when read), so it is refused first, nothing replaced
+    osm = _grid_without_places(tmp_path / "grid.osm", n=4)
+    root = tmp_path / "grid"
+    assert main(["county", "init", str(root), "--osm", str(osm)]) == 0
+    pd.read_csv(root / "officers.csv", dtype=str).to_excel(root / "officers.xlsx", index=False)
+    (root / "officers.csv").unlink()
+    before = {p.name: p.read_bytes() for p in root.iterdir()}
+    capsys.readouterr()
+    assert main(["county", "init", str(root), "--osm", str(osm), "--force",
+                 "--officers", "3", "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert "文件夹中已有 officers.xlsx，而这次重建会写入 officers.csv" in err
+    assert "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in root.iterdir()} == before
+    # without --officers the roster is kept as it is: the rebuild goes ahead
+    assert main(["county", "init", str(root), "--osm", str(osm), "--force"]) == 0
+    assert (root / "officers.xlsx").is_file() and not (root / "officers.csv").exists()
