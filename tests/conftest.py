@@ -251,3 +251,39 @@ def published(store: Store, people: dict[str, Session]) -> int:
                         explanations={"L01-01": "去年贷过款，按时还清"})
     store.publish(people["manager"], "qingzu", DAY, v)
     return v
+
+
+#: The test files that take longest, longest first (``--durations=0`` of a full run,
+#: 2026-12-06, summed per file). With ``--dist loadfile`` a worker takes a whole file, and
+#: pytest-xdist by default hands out the files with the most tests first: a long file of
+#: few tests (a browser journey, a month of the loop) came last, and one worker ran it
+#: while the other had nothing left. These start first (``--no-loadscope-reorder`` in
+#: pyproject: files go out in the order collected); the rest follow, most tests first.
+LONG_FILES: tuple[str, ...] = (
+    "test_browser_app.py", "test_pipeline_cli.py", "test_browser_manager_controls.py",
+    "test_cli_store.py", "test_loop_e2e.py", "test_browser_team.py", "test_app_pages.py",
+    "test_app_visited_stops.py", "test_county_reimport.py", "test_replan_now.py",
+    "test_visit_value_planning.py", "test_placement_and_candidates.py",
+    "test_simulation_chinese.py", "test_model_registry.py", "test_store_new_county_findings.py",
+    "test_do_not_visit.py", "test_app_field_day.py", "test_model_promotion.py",
+    "test_simulation_scale.py", "test_simulation_engine.py", "test_loans_elsewhere.py",
+    "test_store_core.py", "test_starter_model.py", "test_uplift.py", "test_simulation_sweep.py",
+    "test_simulation_learners.py", "test_propensity_external.py", "test_malformed_inputs.py",
+    "test_app_value_basis.py", "test_loans_elsewhere_model.py", "test_coverage_sweep.py",
+    "test_routing_construct.py", "test_first_fit.py", "test_propensity_scorer.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Collect :data:`LONG_FILES` first, then the other files by their number of tests
+    (xdist's own order), each file's tests in their own order (the browser journeys
+    depend on it)."""
+    from collections import Counter
+
+    def file_of(item: pytest.Item) -> str:
+        return item.nodeid.split("::", 1)[0].removeprefix("tests/")
+
+    rank = {name: i for i, name in enumerate(LONG_FILES)}
+    sizes = Counter(file_of(item) for item in items)
+    items.sort(key=lambda item: (rank.get(file_of(item), len(rank)), -sizes[file_of(item)],
+                                 file_of(item)))

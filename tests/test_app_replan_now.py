@@ -18,7 +18,7 @@ from countyreach.settings import get_settings
 from routing.params import SolveParams
 from routing.problem import RoutingRules, parse_hhmm
 from tests.test_app_pages import APP, TIMEOUT
-from tests.test_app_store_model import COUNTY, World, imported  # noqa: F401  (fixture)
+from tests.test_app_store_model import COUNTY, World, imported_trained  # noqa: F401  (fixture)
 
 PARAMS = SolveParams(time_limit_s=1.0, seed=0, workers=1, improvement_steps=5)
 RULES = RoutingRules(balance=0.0)
@@ -28,8 +28,8 @@ CLOCK = f"{TODAY}T10:30:00+08:00"
 
 
 def test_a_published_today_is_planned_again_from_now(
-        imported: World, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    w = imported
+        imported_trained: World, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    w = imported_trained
     monkeypatch.setenv("COUNTYREACH_CLOCK", CLOCK)
     get_settings.cache_clear()
     first = w.loop.plan(w.admin, COUNTY, TODAY, publish=True, params=PARAMS, rules=RULES)

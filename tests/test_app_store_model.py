@@ -11,6 +11,8 @@ retrains (that takes minutes).
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +68,45 @@ def imported(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cache_dir: Path,
     world = World(store, loop)
     loop.import_county(world.admin, demo_dir)
     seed_demo_users(store, COUNTY, "庆祖镇", OFFICERS, session=world.admin)
+    yield world
+    store.close()
+    get_settings.cache_clear()
+
+
+#: Per worker: the template of :func:`imported_trained` (the store file and its home).
+_TRAINED: dict[str, Path] = {}
+
+
+@pytest.fixture()
+def imported_trained(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                     tmp_path_factory: pytest.TempPathFactory, cache_dir: Path,
+                     demo_dir: Path) -> Iterator[World]:
+    """As :func:`imported`, with the county's first model already trained and promoted, as
+    the first plan through the service (:meth:`DailyLoop.plan`) would train it: the same
+    data and seed, the same model. For tests whose first step is such a plan and whose
+    subject is not that training: the import and the training are done once per worker,
+    and each test gets its own copy of the store and of its home."""
+    src = _TRAINED.get("src")
+    if src is None:
+        src = tmp_path_factory.mktemp("imported-trained")
+        store = Store.open(f"sqlite:///{src / 'store.sqlite'}", bcrypt_rounds=4)
+        loop = DailyLoop(store, home=src / "home", cache_dir=cache_dir)
+        admin = store.operator_session()
+        loop.import_county(admin, demo_dir)
+        seed_demo_users(store, COUNTY, "庆祖镇", OFFICERS, session=admin)
+        loop.model(admin, COUNTY)
+        store.close()
+        _TRAINED["src"] = src
+    url = _configure(monkeypatch, tmp_path, cache_dir)
+    a, b = sqlite3.connect(src / "store.sqlite"), sqlite3.connect(tmp_path / "store.sqlite")
+    try:
+        a.backup(b)
+    finally:
+        a.close()
+        b.close()
+    shutil.copytree(src / "home", tmp_path / "home")
+    store = Store.open(url, bcrypt_rounds=4)
+    world = World(store, DailyLoop(store, home=tmp_path / "home", cache_dir=cache_dir))
     yield world
     store.close()
     get_settings.cache_clear()

@@ -23,7 +23,12 @@ from countyreach.services.workspace import DEMO_PASSWORD
 from routing.params import SolveParams
 from routing.problem import RoutingRules
 from tests.test_app_pages import APP, DATE, TIMEOUT
-from tests.test_app_store_model import COUNTY, World, imported  # noqa: F401  (fixture)
+from tests.test_app_store_model import (  # noqa: F401  (fixtures)
+    COUNTY,
+    World,
+    imported,
+    imported_trained,
+)
 
 #: The day before :data:`DATE`: planned, published and visited.
 VISITED = (dt.date.fromisoformat(DATE) - dt.timedelta(days=1)).isoformat()
@@ -70,8 +75,8 @@ def _plan_in_app(w: World, lang: str) -> AppTest:
     return at
 
 
-def test_the_manager_page_plans_by_the_store_rules(imported: World) -> None:  # noqa: F811
-    w = imported
+def test_the_manager_page_plans_by_the_store_rules(imported_trained: World) -> None:  # noqa: F811
+    w = imported_trained
     cold, warm, booked_by = _visit_the_day_before(w)
 
     at = _plan_in_app(w, "en")
@@ -101,9 +106,9 @@ def test_the_manager_page_plans_by_the_store_rules(imported: World) -> None:  # 
     assert zh is not None and t("rule_cooling", "zh") in zh
 
 
-def test_the_cli_and_the_app_read_the_same_rules(imported: World, demo_dir: Path,  # noqa: F811
+def test_the_cli_and_the_app_read_the_same_rules(imported_trained: World, demo_dir: Path,  # noqa: F811
                                                  cache_dir: Path) -> None:
-    w = imported
+    w = imported_trained
     cold, warm, booked_by = _visit_the_day_before(w)
     # the app's path: the manager's session, the county folder's data (as the page loads it)
     manager = w.store.login("demo-manager", DEMO_PASSWORD)

@@ -26,7 +26,7 @@ from countyreach.services.visited import plan_manager_day, visited_stops
 from countyreach.services.workspace import DEMO_PASSWORD
 from routing.plan import Plan
 from tests.test_app_pages import DATE, _deck_spec
-from tests.test_app_store_model import COUNTY, World, imported  # noqa: F401  (fixture)
+from tests.test_app_store_model import COUNTY, World, imported_trained  # noqa: F401  (fixture)
 from tests.test_app_store_rules import (
     PARAMS,
     RULES,
@@ -79,8 +79,8 @@ def _unchanged(before: Plan, after: Plan, leads: set[str]) -> bool:
                                                                                    after))
 
 
-def test_the_app_keeps_the_visited_stops_when_it_plans_again(imported: World) -> None:  # noqa: F811
-    w = imported
+def test_the_app_keeps_the_visited_stops_when_it_plans_again(imported_trained: World) -> None:  # noqa: F811
+    w = imported_trained
     officer, visited, published = _publish_and_visit(w)
     leads = {lid for lid, _, _ in visited}
 
@@ -126,8 +126,8 @@ def test_the_app_keeps_the_visited_stops_when_it_plans_again(imported: World) ->
     assert _unchanged(published, again.plan, leads)
 
 
-def test_store_rule_left_outs_are_rows_with_their_rule(imported: World) -> None:  # noqa: F811
-    w = imported
+def test_store_rule_left_outs_are_rows_with_their_rule(imported_trained: World) -> None:  # noqa: F811
+    w = imported_trained
     cold, _, _ = _visit_the_day_before(w)
     at = _open(w)
     at.button(key="plan").click().run()
@@ -150,8 +150,8 @@ def test_store_rule_left_outs_are_rows_with_their_rule(imported: World) -> None:
 
 
 def test_the_map_before_planning_scores_with_the_store_loan_book(
-        imported: World) -> None:  # noqa: F811
-    w = imported
+        imported_trained: World) -> None:  # noqa: F811
+    w = imported_trained
     planned = w.loop.plan(w.admin, COUNTY, VISITED, publish=True, params=PARAMS, rules=RULES)
     lead = planned.day.plan.routes[0].lead_ids[0]
     # a loan recorded yesterday: the loan rule makes the lead worth 0 in today's plan
@@ -173,8 +173,8 @@ def test_the_map_before_planning_scores_with_the_store_loan_book(
 
 
 def test_the_app_service_and_the_loop_keep_the_same_stops(
-        imported: World, demo_dir: Path, cache_dir: Path) -> None:  # noqa: F811
-    w = imported
+        imported_trained: World, demo_dir: Path, cache_dir: Path) -> None:  # noqa: F811
+    w = imported_trained
     officer, visited, published = _publish_and_visit(w)
     manager = w.store.login("demo-manager", DEMO_PASSWORD)
     visits = visited_stops(w.store, manager, COUNTY, DATE)
@@ -195,8 +195,8 @@ def test_the_app_service_and_the_loop_keep_the_same_stops(
     assert cli.changes.kept_fixed == {officer: tuple(lid for lid, _, _ in visited)}
 
 
-def test_a_locked_route_is_kept_around_the_visited_stops(imported: World) -> None:  # noqa: F811
-    w = imported
+def test_a_locked_route_is_kept_around_the_visited_stops(imported_trained: World) -> None:  # noqa: F811
+    w = imported_trained
     officer, _, published = _publish_and_visit(w)
     visits = visited_stops(w.store, w.admin, COUNTY, DATE)
     day = w.loop.plan(w.admin, COUNTY, DATE, params=PARAMS, rules=RULES).day

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -59,10 +60,13 @@ HHMM = re.compile(r"\b(\d\d:\d\d)\b")
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    """One server for the module, on a fresh store, its clock at 10:30 on :data:`TODAY`."""
+def server(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Iterator[AppServer]:
+    """One server for the module, on a fresh store, its clock at 10:30 on :data:`TODAY` (the
+    worker's road-graph and model cache: what other tests of the demo county prepared is
+    read, not prepared again)."""
     chromium()
-    srv = AppServer(tmp_path_factory.mktemp("browser-manager"), env={"COUNTYREACH_CLOCK": CLOCK})
+    srv = AppServer(tmp_path_factory.mktemp("browser-manager"),
+                    env={"COUNTYREACH_CLOCK": CLOCK, "COUNTYREACH_CACHE": str(cache_dir)})
     srv.start()
     try:
         yield srv
