@@ -263,13 +263,16 @@ LONG_FILES: tuple[str, ...] = (
     "test_browser_app.py", "test_pipeline_cli.py", "test_browser_manager_controls.py",
     "test_cli_store.py", "test_loop_e2e.py", "test_browser_team.py", "test_app_pages.py",
     "test_app_visited_stops.py", "test_county_reimport.py", "test_replan_now.py",
+    "test_publish_keeps_visits.py",
     "test_visit_value_planning.py", "test_placement_and_candidates.py",
     "test_simulation_chinese.py", "test_model_registry.py", "test_store_new_county_findings.py",
     "test_do_not_visit.py", "test_app_field_day.py", "test_model_promotion.py",
     "test_simulation_scale.py", "test_simulation_engine.py", "test_loans_elsewhere.py",
-    "test_store_core.py", "test_starter_model.py", "test_uplift.py", "test_simulation_sweep.py",
+    "test_store_core.py", "test_store_trim.py", "test_starter_model.py", "test_uplift.py",
+    "test_simulation_sweep.py",
     "test_simulation_learners.py", "test_propensity_external.py", "test_malformed_inputs.py",
-    "test_app_value_basis.py", "test_loans_elsewhere_model.py", "test_coverage_sweep.py",
+    "test_app_value_basis.py", "test_app_retrain.py", "test_loans_elsewhere_model.py",
+    "test_coverage_sweep.py",
     "test_routing_construct.py", "test_first_fit.py", "test_propensity_scorer.py",
 )
 

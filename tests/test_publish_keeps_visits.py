@@ -14,7 +14,12 @@ from countyreach.services.publishing import publish_to_store
 from countyreach.services.workspace import DEMO_PASSWORD
 from routing.params import SolveParams
 from routing.problem import RoutingRules
-from tests.test_app_store_model import COUNTY, World, imported  # noqa: F401  (fixture)
+from tests.test_app_store_model import (  # noqa: F401  (fixtures)
+    COUNTY,
+    World,
+    imported,
+    imported_trained,
+)
 from tests.test_app_store_rules import PARAMS as APP_PARAMS
 from tests.test_app_store_rules import RULES as APP_RULES
 from tests.test_app_store_rules import open_as_manager
@@ -61,8 +66,9 @@ def test_a_plan_made_before_a_visit_is_not_published_over_it(county_loop: DailyL
     county_loop.store.publish(admin, "qingzu", DATE, first.version)
 
 
-def test_the_manager_page_says_so_before_publishing_over_a_visit(imported: World) -> None:  # noqa: F811
-    w = imported
+def test_the_manager_page_says_so_before_publishing_over_a_visit(
+        imported_trained: World) -> None:  # noqa: F811
+    w = imported_trained
     planned = w.loop.plan(w.admin, COUNTY, DATE, publish=True, params=APP_PARAMS,
                           rules=APP_RULES)
     route = next(r for r in planned.day.plan.routes if r.stops)
