@@ -120,6 +120,18 @@ def loop_at(tmp_path: Path, cache_dir: Path, county_copy: Path,
     return make
 
 
+def copy_store(db: Path, home: Path, to_db: Path, to_home: Path) -> None:
+    """A prepared SQLite store and its data directory copied for one test (SQLite's backup:
+    a consistent copy of the database)."""
+    a, b = sqlite3.connect(db), sqlite3.connect(to_db)
+    try:
+        a.backup(b)
+    finally:
+        a.close()
+        b.close()
+    shutil.copytree(home, to_home)
+
+
 #: Per worker: the demo county imported and its first model trained, by the clock's time.
 _TRAINED: dict[Any, Path] = {}
 
@@ -147,13 +159,7 @@ def trained_loop_at(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
             loop.model(admin, "qingzu")
             store.close()
             _TRAINED[when] = src
-        a, b = sqlite3.connect(src / "s.sqlite"), sqlite3.connect(tmp_path / "s.sqlite")
-        try:
-            a.backup(b)
-        finally:
-            a.close()
-            b.close()
-        shutil.copytree(src / "home", tmp_path / "home")
+        copy_store(src / "s.sqlite", src / "home", tmp_path / "s.sqlite", tmp_path / "home")
         clock.t = when
         store = Store.open(f"sqlite:///{tmp_path / 's.sqlite'}", bcrypt_rounds=4, clock=clock)
         return DailyLoop(store, home=tmp_path / "home", cache_dir=cache_dir)

@@ -11,8 +11,6 @@ retrains (that takes minutes).
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +27,7 @@ from countyreach.services.publishing import publish_to_store
 from countyreach.services.workspace import DEMO_PASSWORD, planning_model, seed_demo_users
 from countyreach.settings import get_settings
 from countyreach.store import Store
+from tests.conftest import copy_store
 from tests.test_app_pages import APP, DATE, TIMEOUT, _plan
 
 COUNTY = "qingzu"
@@ -98,13 +97,7 @@ def imported_trained(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
         store.close()
         _TRAINED["src"] = src
     url = _configure(monkeypatch, tmp_path, cache_dir)
-    a, b = sqlite3.connect(src / "store.sqlite"), sqlite3.connect(tmp_path / "store.sqlite")
-    try:
-        a.backup(b)
-    finally:
-        a.close()
-        b.close()
-    shutil.copytree(src / "home", tmp_path / "home")
+    copy_store(src / "store.sqlite", src / "home", tmp_path / "store.sqlite", tmp_path / "home")
     store = Store.open(url, bcrypt_rounds=4)
     world = World(store, DailyLoop(store, home=tmp_path / "home", cache_dir=cache_dir))
     yield world
