@@ -83,7 +83,7 @@ def draft_day(data: pipeline.CountyData, plan_date: str,
 
 
 def published_day(data: pipeline.CountyData, plan_date: str, model: PlanningModel | None,
-                   visits: VisitedStops) -> pipeline.DayPlan | None:
+                  visits: VisitedStops) -> pipeline.DayPlan | None:
     """The day as published in the store, scored as a plan of it would be; else ``None``.
 
     ``visits`` (read for the page already) says whether the day is published, so a day that
