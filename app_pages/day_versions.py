@@ -1,10 +1,5 @@
-"""The manager page's plan versions: the draft saved with each plan (found again after a
-reload, in another browser or after a restart), the published day, and publishing.
-
-Each plan the page makes is saved as a draft version of its day
-(:func:`countyreach.services.publishing.save_draft`); Publish publishes that version, after
-saying which visits made since it was planned it would not keep.
-"""
+"""The manager page's published day and publishing: the day as the officers have it, the
+visits made since a plan was made that it would not keep, and the Publish dialog."""
 
 from __future__ import annotations
 
@@ -16,7 +11,6 @@ import streamlit as st
 from app_pages import common as ui
 from app_pages import plan_changes as pc
 from countyreach import pipeline
-from countyreach.dates import CHINA_TZ
 from countyreach.errors import AccessDenied, InputError, StoreError
 from countyreach.i18n import list_text, t
 from countyreach.localize import error_text
@@ -25,61 +19,9 @@ from countyreach.services import publishing
 from countyreach.services.officer import published_day_from_store
 from countyreach.services.visited import VisitedStops
 from countyreach.services.workspace import PlanningModel
-from routing.checker import checked_plan
 from routing.plan import Plan
-from routing.problem import end_node_id, start_node_id
 
-__all__ = ["save_draft", "draft_day", "published_day", "published", "publish_section"]
-
-
-def save_draft(day: pipeline.DayPlan) -> int | None:
-    """Save the plan just made as a draft of its day in the store, so a reload, another
-    browser or a restart finds it (:func:`draft_day`); its version, or None when the store
-    cannot keep it (nobody signed in, or a county a manager's store does not hold: saved
-    when published, as before)."""
-    signed = ui.signed_in()
-    if signed is None:
-        return None
-    try:
-        return publishing.save_draft(*signed, day)
-    except (InputError, AccessDenied, StoreError):  # not kept: the page goes on with it
-        return None
-
-
-def draft_day(data: pipeline.CountyData, plan_date: str,
-              model: PlanningModel | None) -> pipeline.DayPlan | None:
-    """The day's newest draft, when it is newer than the published plan: shown as it was
-    planned, checked again, with a caption saying whose draft it is; else ``None``.
-
-    A draft that visits a business put on the do-not-visit list since, or one the county's
-    data no longer has (the county imported again), is not shown: it is to be planned
-    again, as the page says once the lead card lists a refusal.
-    """
-    signed = ui.signed_in()
-    if signed is None or model is None:
-        return None
-    cid = data.county.county_id
-    try:
-        draft = publishing.latest_draft(*signed, cid, plan_date)
-        if draft is None:
-            return None
-        problem, plan, _ = signed[0].plan(signed[1], cid, plan_date, draft.version)
-        withdrawn = signed[0].do_not_visit_ids(signed[1], cid)
-    except (InputError, AccessDenied, StoreError):
-        return None
-    ends = {n for r in plan.routes for n in (start_node_id(r.officer_id),
-                                             end_node_id(r.officer_id))}
-    if set(plan.visited_lead_ids) & withdrawn or not \
-            set(plan.visited_lead_ids) | ends <= set(data.snaps):
-        return None
-    scores = ui.scores(plan_date[:7], model, ui.store_rules(plan_date, data))
-    plan, violations = checked_plan(problem, plan)
-    day = pipeline.DayPlan(data, problem, plan, tuple(violations), scores, {})
-    ui.set_day(day, draft.version)
-    st.caption(t("showing_draft", ui.lang(), version=draft.version, by=draft.created_by,
-                 when=draft.created_at.astimezone(CHINA_TZ).strftime("%H:%M"),
-                 date=plan_date))
-    return day
+__all__ = ["published_day", "published", "publish_section"]
 
 
 def published_day(data: pipeline.CountyData, plan_date: str, model: PlanningModel | None,

@@ -125,17 +125,14 @@ def _render_page(L: str) -> None:
             return
         bar.empty()
         st.session_state.pop("prev_plan", None)
-        ui.set_day(planned, dv.save_draft(planned))
+        ui.set_day(planned)
     day = ui.current_day()
     if day is None or day.plan.plan_date != plan_date.isoformat():
-        # back on the day (a reload, another browser, a restart): the plan made and not
-        # published yet, else what the officers have
-        day = dv.draft_day(data, plan_date.isoformat(), model)
-        if day is None:
-            day = dv.published_day(data, plan_date.isoformat(), model, visits)
-            if day is not None:
-                ui.set_day(day, visits.version)
-                st.caption(t("showing_published", L, date=plan_date.isoformat()))
+        # back on a published day (a reload, another browser): show what the officers have
+        day = dv.published_day(data, plan_date.isoformat(), model, visits)
+        if day is not None:
+            ui.set_day(day, visits.version)
+            st.caption(t("showing_published", L, date=plan_date.isoformat()))
     if day is None or day.plan.plan_date != plan_date.isoformat():
         st.info(t("no_plan_yet", L))
         # the store's loan book too when the store holds the county: the plan's values
@@ -445,7 +442,7 @@ def _adjust(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
                 st.error(t("replan_failed", L, why=exc))
                 return
         st.session_state["prev_plan"] = day.plan
-        ui.set_day(new, dv.save_draft(new))
+        ui.set_day(new)
         st.rerun()
 
 

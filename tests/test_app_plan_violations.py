@@ -1,6 +1,6 @@
 """A plan the independent checker faults, as the manager meets it in the app: the page says how
 many problems the checker found and lists each in the manager's language; publishing it is not
-offered, and the publishing service refuses it: the day keeps it as a draft, never published
+offered, and the publishing service refuses it, so nothing is saved or published for the day
 (``plan --publish`` refuses it too, tests/test_cli_store.py)."""
 
 from __future__ import annotations
@@ -88,6 +88,4 @@ def test_a_faulted_plan_is_listed_and_refused_at_publish(short_day_store: Store,
     manager = short_day_store.login("qz-manager", PASSWORD)
     with pytest.raises(InputError, match=f"{len(day.violations)} checker violation"):
         publish_to_store(short_day_store, manager, day, lang)
-    # kept as the draft the page saved it as (a reload shows it again, its faults listed),
-    # as `plan COUNTY_ID` keeps it: never published
-    assert [v.status for v in short_day_store.plan_versions(manager, COUNTY, DATE)] == ["draft"]
+    assert short_day_store.plan_versions(manager, COUNTY, DATE) == []

@@ -7,7 +7,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from countyreach.errors import InputError
-from countyreach.i18n import t
 from countyreach.localize import error_text
 from countyreach.services.loop import DailyLoop
 from countyreach.services.publishing import publish_to_store
@@ -88,9 +87,7 @@ def test_the_manager_page_says_so_before_publishing_over_a_visit(
     at.run()
     assert _warned(at, f"{met}（{officer}）")
     assert at.button(key="publish").disabled
-    # published v1, and the page's plan kept as draft v2
-    assert [v.status for v in w.store.plan_versions(w.admin, COUNTY, DATE)] == \
-        ["published", "draft"]
+    assert [v.version for v in w.store.plan_versions(w.admin, COUNTY, DATE)] == [1]
 
     # planned again, the visit stays the officer's: nothing to warn of, and it publishes
     at.button(key="plan").click().run()
@@ -99,38 +96,12 @@ def test_the_manager_page_says_so_before_publishing_over_a_visit(
     assert met in next(r for r in at.session_state["day"].plan.routes
                        if r.officer_id == officer).lead_ids
     assert not at.button(key="publish").disabled
-    # what the page's dialog confirms: the draft the page saved
     publish_to_store(w.store, w.store.login("demo-manager", DEMO_PASSWORD),
-                     at.session_state["day"], "zh", version=at.session_state["day_version"])
+                     at.session_state["day"], "zh")  # what the page's dialog confirms
     assert [v.status for v in w.store.plan_versions(w.admin, COUNTY, DATE)] == \
-        ["superseded", "draft", "published"]
+        ["superseded", "published"]
 
 
 def _warned(at: AppTest, text: str) -> bool:
     return any(text in str(w.value) and "重新规划" in str(w.value) for w in at.warning)
 
-
-def test_a_plan_made_and_not_published_is_found_again_after_a_reload(
-        imported: World) -> None:  # noqa: F811
-    w = imported
-    at = open_as_manager(w, "zh")
-    at.button(key="plan").click().run()
-    assert not at.exception, at.exception
-    planned = at.session_state["day"]
-    (draft,) = w.store.plan_versions(w.admin, COUNTY, DATE)
-    assert draft.status == "draft" and at.session_state["day_version"] == draft.version
-
-    # a reload (a new session: another browser, or the server restarted)
-    again = open_as_manager(w, "zh")
-    shown = again.session_state["day"]
-    assert shown.plan.routes == planned.plan.routes and shown.ok
-    assert any(f"草稿 v{draft.version}" in str(c.value) and "demo-manager" in str(c.value)
-               for c in again.caption), [c.value for c in again.caption]
-    # Publish publishes that version: no second copy of the day
-    publish_to_store(w.store, w.store.login("demo-manager", DEMO_PASSWORD), shown, "zh",
-                     version=again.session_state["day_version"])
-    assert [(v.version, v.status) for v in w.store.plan_versions(w.admin, COUNTY, DATE)] == \
-        [(draft.version, "published")]
-    # and a reload now shows the published day, as the officers have it
-    published = open_as_manager(w, "zh")
-    assert t("showing_published", "zh", date=DATE) in [str(c.value) for c in published.caption]

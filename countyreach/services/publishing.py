@@ -25,11 +25,9 @@ if TYPE_CHECKING:
     from countyreach.pipeline import DayPlan
     from countyreach.store import Session, Store
     from countyreach.store.compaction import Trimmed
-    from countyreach.store.records import PlanVersion
 
-__all__ = ["explanation_column", "reasons_to_publish", "save_draft", "latest_draft",
-           "publish_to_store", "unkept_visits",
-           "visits_text", "VISITS_SHOWN", "trim_past_days", "TRIM_PER_PUBLISH"]
+__all__ = ["explanation_column", "reasons_to_publish", "save_draft", "publish_to_store",
+           "unkept_visits", "visits_text", "VISITS_SHOWN", "trim_past_days", "TRIM_PER_PUBLISH"]
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +89,7 @@ def save_draft(store: Store, session: Session, day: DayPlan) -> int:
     """Save ``day`` as a new draft version of its day in the store (as ``plan COUNTY_ID``
     without ``--publish`` does), with the visited leads' reasons in every language.
 
-    The manager page saves each plan it makes, so a reload, another browser or a restart
-    finds it again (:func:`latest_draft`) and Publish publishes that version. An admin
-    creates the county on its first draft; managers need it to exist.
+    An admin creates the county on its first draft; managers need it to exist.
 
     Returns
     -------
@@ -106,16 +102,6 @@ def save_draft(store: Store, session: Session, day: DayPlan) -> int:
     return store.save_plan(session, county_id, date, day.problem, day.plan,
                            explanations=reasons_to_publish(day.scores,
                                                            day.plan.visited_lead_ids))
-
-
-def latest_draft(store: Store, session: Session, county_id: str,
-                 plan_date: str) -> PlanVersion | None:
-    """The day's newest version when it is a draft newer than the published one (a plan
-    made and not published yet), else None."""
-    versions = store.plan_versions(session, county_id, plan_date)
-    if not versions or versions[-1].status != "draft":
-        return None
-    return versions[-1]
 
 
 def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str,
