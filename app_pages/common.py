@@ -401,12 +401,12 @@ def current_day() -> pipeline.DayPlan | None:
     return day if day is not None and hasattr(day, "plan") else None
 
 
-def set_day(day: pipeline.DayPlan, version: int | None = None) -> None:
-    """Make ``day`` (store ``version``: its draft, or the published one) the session's plan."""
-    # "Plan published: … vN" would say a new plan is what the officers have
+def set_day(day: pipeline.DayPlan) -> None:
+    """Make ``day`` this session's plan, with its road legs for the map."""
+    # "Plan published: … vN" spoke of the plan it replaces: under a new draft it would say
+    # the draft is what the officers have
     st.session_state.pop("published_version", None)
     st.session_state["day"] = day
-    st.session_state["day_version"] = version
     st.session_state["legs"] = maps.route_legs(day.county, day.problem, day.plan)
 
 

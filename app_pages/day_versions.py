@@ -74,8 +74,7 @@ def _confirm_publish(day_key: str) -> None:
         st.warning(_unkept_text(lost, L))
     elif c1.button(t("publish_yes", L), key=f"publish_yes_{day_key}", type="primary"):
         try:
-            st.session_state["published_version"] = publishing.publish_to_store(
-                *signed, day, L, version=st.session_state.get("day_version"))
+            st.session_state["published_version"] = publishing.publish_to_store(*signed, day, L)
         except Exception as exc:
             st.error(t("refused", L, why=error_text(exc, L)))
             return

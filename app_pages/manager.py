@@ -131,7 +131,7 @@ def _render_page(L: str) -> None:
         # back on a published day (a reload, another browser): show what the officers have
         day = dv.published_day(data, plan_date.isoformat(), model, visits)
         if day is not None:
-            ui.set_day(day, visits.version)
+            ui.set_day(day)
             st.caption(t("showing_published", L, date=plan_date.isoformat()))
     if day is None or day.plan.plan_date != plan_date.isoformat():
         st.info(t("no_plan_yet", L))

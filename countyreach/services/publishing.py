@@ -104,10 +104,8 @@ def save_draft(store: Store, session: Session, day: DayPlan) -> int:
                                                            day.plan.visited_lead_ids))
 
 
-def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str,
-                     version: int | None = None) -> str:
-    """Publish ``day``: its draft ``version`` when it was saved already
-    (:func:`save_draft`), else a new version saved now.
+def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str) -> str:
+    """Save ``day`` as a new plan version in the database store and publish it.
 
     The visited leads' reasons are saved with the plan in every language
     (:func:`reasons_to_publish`), so each officer reads them in their own. An admin creates
@@ -123,8 +121,6 @@ def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str,
         officer who made it (:func:`unkept_visits`: planned before the visit was recorded).
     lang : str
         The manager's language (kept for callers; the reasons are saved in every one).
-    version : int, optional
-        The draft version ``day`` was saved as.
 
     Returns
     -------
@@ -142,8 +138,7 @@ def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str,
         raise InputError(f"the plan of {date} does not keep {len(lost)} visit(s) made on the "
                          f"published plan with their officer: {visits_text(lost)}; plan the "
                          "day again")
-    if version is None:
-        version = save_draft(store, session, day)
+    version = save_draft(store, session, day)
     store.publish(session, county_id, date, version)
     trim_past_days(store, session, county_id)
     return f"{county_id} {date} v{version}"
