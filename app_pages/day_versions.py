@@ -12,7 +12,7 @@ from app_pages import common as ui
 from app_pages import plan_changes as pc
 from countyreach import pipeline
 from countyreach.errors import AccessDenied, InputError, StoreError
-from countyreach.i18n import list_text, t
+from countyreach.i18n import t
 from countyreach.localize import error_text
 from countyreach.serialize import plan_to_dict
 from countyreach.services import publishing
@@ -96,9 +96,7 @@ def _unkept(day: pipeline.DayPlan) -> list[tuple[str, str]]:
 
 
 def _unkept_text(lost: list[tuple[str, str]], lang: str) -> str:
-    named = (f"{lead}（{oid}）" if lang == "zh" else f"{lead} ({oid})"
-             for lead, oid in lost[:publishing.VISITS_SHOWN])
-    return t("visits_not_kept", lang, n=len(lost), visits=list_text(named, lang))
+    return t("visits_not_kept", lang, n=len(lost), visits=publishing.visits_text(lost, lang))
 
 
 def publish_section(day: pipeline.DayPlan) -> None:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from countyreach.dates import county_today
 from countyreach.errors import InputError, StoreError
-from countyreach.i18n import LANGS, t
+from countyreach.i18n import LANGS, list_text, t
 from countyreach.settings import get_settings
 
 if TYPE_CHECKING:
@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from countyreach.store import Session, Store
     from countyreach.store.compaction import Trimmed
 
-__all__ = ["explanation_column", "reasons_to_publish", "save_draft", "publish_to_store",
-           "unkept_visits", "visits_text", "VISITS_SHOWN", "trim_past_days", "TRIM_PER_PUBLISH"]
+__all__ = ["explanation_column", "reasons_to_publish", "publish_to_store", "unkept_visits",
+           "visits_text", "VISITS_SHOWN", "trim_past_days", "TRIM_PER_PUBLISH"]
 
 log = logging.getLogger(__name__)
 
@@ -85,25 +85,6 @@ def reasons_to_publish(scores: pd.DataFrame, on_routes: Iterable[str],
     return out
 
 
-def save_draft(store: Store, session: Session, day: DayPlan) -> int:
-    """Save ``day`` as a new draft version of its day in the store (as ``plan COUNTY_ID``
-    without ``--publish`` does), with the visited leads' reasons in every language.
-
-    An admin creates the county on its first draft; managers need it to exist.
-
-    Returns
-    -------
-    int
-        The version saved.
-    """
-    county_id, date = day.county.county.county_id, day.plan.plan_date
-    if session.role == "admin":
-        store.ensure_county(session, county_id, day.county.county.name)
-    return store.save_plan(session, county_id, date, day.problem, day.plan,
-                           explanations=reasons_to_publish(day.scores,
-                                                           day.plan.visited_lead_ids))
-
-
 def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str) -> str:
     """Save ``day`` as a new plan version in the database store and publish it.
 
@@ -138,7 +119,9 @@ def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str) ->
         raise InputError(f"the plan of {date} does not keep {len(lost)} visit(s) made on the "
                          f"published plan with their officer: {visits_text(lost)}; plan the "
                          "day again")
-    version = save_draft(store, session, day)
+    version = store.save_plan(session, county_id, date, day.problem, day.plan,
+                              explanations=reasons_to_publish(day.scores,
+                                                              day.plan.visited_lead_ids))
     store.publish(session, county_id, date, version)
     trim_past_days(store, session, county_id)
     return f"{county_id} {date} v{version}"
@@ -168,10 +151,12 @@ def unkept_visits(store: Store, session: Session, day: DayPlan) -> list[tuple[st
                                day.plan)
 
 
-def visits_text(visits: Iterable[tuple[str, str]]) -> str:
-    """``B0021 (O01), B0040 (O02)``: the first :data:`VISITS_SHOWN` visits as messages name
-    them, with their officer."""
-    return ", ".join(f"{lead} ({oid})" for lead, oid in list(visits)[:VISITS_SHOWN])
+def visits_text(visits: Iterable[tuple[str, str]], lang: str = "en") -> str:
+    """``B0021 (O01), B0040 (O02)`` (``B0021（O01）、B0040（O02）`` in Chinese): the first
+    :data:`VISITS_SHOWN` visits as messages name them, with their officer."""
+    named = (f"{lead}（{oid}）" if lang == "zh" else f"{lead} ({oid})"
+             for lead, oid in list(visits)[:VISITS_SHOWN])
+    return list_text(named, lang)
 
 
 def trim_past_days(store: Store, session: Session, county_id: str, *,

@@ -39,6 +39,7 @@ from countyreach.store import schema as S
 from countyreach.store.checks import check_date, check_id
 from countyreach.store.matrix_blob import pack_matrix, unpack_matrix
 from countyreach.store.parsed import forget_all
+from countyreach.store.plans import lock_county
 from countyreach.store.records import AuditAction, Role, Session
 from countyreach.store.repository import Repository
 from countyreach.store.rows import plan_hash
@@ -175,8 +176,6 @@ class MatrixRetention(Repository):
 
     def _trim_day(self, conn: Connection, session: Session, county_id: str,
                   day: str) -> tuple[int, int, int]:
-        from countyreach.store.plans import lock_county
-
         who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
         lock_county(conn, county_id)
         p, pm = S.plans, S.plan_matrices

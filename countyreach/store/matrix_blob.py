@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import json
 import struct
-import threading
-import weakref
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -42,9 +40,6 @@ _HEADER = struct.Struct("<4sBIcc3Q")
 _DTYPES: dict[bytes, np.dtype[Any]] = {
     b"B": np.dtype("<u1"), b"H": np.dtype("<u2"), b"I": np.dtype("<u4"), b"q": np.dtype("<i8")}
 _LEVEL = 6
-# each live matrix's stored value (see pack_matrix); the app serves sessions on threads
-_PACKED: weakref.WeakKeyDictionary[TravelMatrix, bytes] = weakref.WeakKeyDictionary()
-_PACKED_LOCK = threading.Lock()
 
 
 def _narrow(a: npt.NDArray[np.int64]) -> tuple[bytes, np.dtype[Any]]:
@@ -85,23 +80,7 @@ def pack_matrix(matrix: TravelMatrix) -> bytes:
     bytes
         Deterministic for a matrix (equal matrices give equal values), so a digest of it
         names the matrix.
-
-    Notes
-    -----
-    A matrix is immutable, so its value is kept while the matrix lives: the manager page
-    saves each plan it makes, and a re-optimisation over the day's matrix would otherwise
-    compress it again (~6 s at 4,412 nodes).
     """
-    with _PACKED_LOCK:
-        kept = _PACKED.get(matrix)
-    if kept is None:
-        kept = _pack(matrix)
-        with _PACKED_LOCK:
-            _PACKED[matrix] = kept
-    return kept
-
-
-def _pack(matrix: TravelMatrix) -> bytes:
     ids = zlib.compress(json.dumps(list(matrix.node_ids), ensure_ascii=False,
                                    separators=(",", ":")).encode(), _LEVEL)
     dur_code, dur = _pack_array(matrix.duration_s)
