@@ -168,15 +168,24 @@ def test_windows_written_as_times_are_said_are_read(tmp_path: Path, cell: str) -
                                                         (14 * 3600, 18 * 3600)]
 
 
+def _demo_officer() -> dict[str, str]:
+    """The demo roster's first officer, column by column."""
+    header, row = (ROOT / "data/qingzu/officers.csv").read_text(
+        encoding="utf-8").splitlines()[:2]
+    return dict(zip(header.split(","), row.split(","), strict=True))
+
+
+def _officer_file(tmp_path: Path, cells: dict[str, str]) -> Path:
+    return _write(tmp_path / "officers.csv", ",".join(cells) + "\n" + ",".join(cells.values())
+                  + "\n")
+
+
 @pytest.mark.parametrize(("start", "end"), [("8点", "下午5点半"), ("8:00", "17:30"),
                                             ("8时", "17点30分"), ("8am", "5:30pm")])
 def test_a_shift_written_as_it_is_said_is_read(tmp_path: Path, start: str, end: str) -> None:
-    header, row = (ROOT / "data/qingzu/officers.csv").read_text(
-        encoding="utf-8").splitlines()[:2]
-    cells = dict(zip(header.split(","), row.split(","), strict=True))
+    cells = _demo_officer()
     cells.update(shift_start=start, shift_end=end)
-    p = _write(tmp_path / "officers.csv", header + "\n" + ",".join(cells.values()) + "\n")
-    (o,) = read_officers(p)
+    (o,) = read_officers(_officer_file(tmp_path, cells))
     assert (o.shift.start_s, o.shift.end_s) == (8 * 3600, 17.5 * 3600)
 
 
@@ -194,13 +203,11 @@ def test_coordinates_copied_with_a_degree_sign_are_read(tmp_path: Path) -> None:
                "L2,b,small_shop,３５．５１°北,115.01°东,,\n")
     t = read_leads_table(p)
     assert t[["lat", "lon"]].round(4).values.tolist() == [[35.5183, 115.0187], [35.51, 115.01]]
-    header, row = (ROOT / "data/qingzu/officers.csv").read_text(
-        encoding="utf-8").splitlines()[:2]
-    cells = dict(zip(header.split(","), row.split(","), strict=True))
+    cells = _demo_officer()
+    lat = float(cells["start_lat"])
     cells.update(start_lat=cells["start_lat"] + "°N", start_lon=cells["start_lon"] + "°")
-    (o,) = read_officers(_write(tmp_path / "officers.csv",
-                                header + "\n" + ",".join(cells.values()) + "\n"))
-    assert round(o.start.location.lat, 6) == round(float(row.split(",")[4]), 6)
+    (o,) = read_officers(_officer_file(tmp_path, cells))
+    assert round(o.start.location.lat, 6) == round(lat, 6)
     # the southern hemisphere is no county's: refused as typed
     p = _write(tmp_path / "leads.csv", LEADS + "L1,a,small_shop,35.5183°S,115.0187,,\n")
     with pytest.raises(InputError, match="'35.5183°S'"):
