@@ -396,7 +396,6 @@ def _adjust(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
     L = ui.lang()
     st.subheader(t("adjust", L))
     pins: dict[str, str] = dict(st.session_state.get("pins", {}))
-    locked: set[str] = set(st.session_state.get("locked", set()))
     names = {o.officer_id: o.name for o in day.problem.officers}
     left, right = st.columns(2)
     with left, st.container(border=True):
@@ -407,7 +406,10 @@ def _adjust(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
         officer_id = c1.selectbox(t("assign_lead", L), list(names), key="pin_officer",
                                   format_func=lambda x: f"{x} {names.get(x, '')}")
         if c2.button(t("pin", L), key="pin_button", icon=":material/push_pin:") and lead_id:
-            pins = pl.assign_pin(pins, lead_id, str(officer_id))
+            before, pins = pins, pl.assign_pin(pins, lead_id, str(officer_id))
+            if str(officer_id) in set(pl.locked_routes(before)) - set(pl.locked_routes(pins)):
+                st.toast(t("pin_unlocks", L, officer=officer_id, lead=lead_id),
+                         icon=":material/lock_open:")
         if c3.button(t("unpin", L), key="unpin_one", disabled=lead_id not in pins):
             pins = pl.unpin(pins, lead_id)
     with right, st.container(border=True):
@@ -415,15 +417,19 @@ def _adjust(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
                                     format_func=lambda x: f"{x} {names.get(x, '')}")
         d1, d2 = st.columns(2)
         if d1.button(t("lock_route", L), key="lock_button", icon=":material/lock:"):
-            pins = pl.lock_route(pins, day.plan, str(lock_officer))
-            locked.add(str(lock_officer))
+            before, pins = pins, pl.lock_route(pins, day.plan, str(lock_officer))
+            # the lock is the later decision: the appointments it cannot keep are said
+            gone = sorted(set(pl.appointments(before)) - set(pl.appointments(pins)))
+            if gone:
+                st.toast(t("lock_cancels_pins", L, officer=lock_officer, n=len(gone),
+                           leads=list_text(gone, L)), icon=":material/lock:")
         if d2.button(t("unpin_all", L), key="unpin_button"):
-            pins, locked = pl.unpin(pins), set()
-        if locked:
-            st.caption(t("locked_routes", L, officers=list_text(sorted(locked), L)))
+            pins = pl.unpin(pins)
+        if pl.locked_routes(pins):
+            st.caption(t("locked_routes", L,
+                         officers=list_text(sorted(pl.locked_routes(pins)), L)))
     st.session_state["pins"] = pins
-    st.session_state["locked"] = locked
-    appointments = pl.appointments(pins) if hasattr(pl, "appointments") else pins
+    appointments = pl.appointments(pins)
     if appointments:
         st.caption(t("pins", L, n=len(appointments)) + " — " + list_text(
             (t("pinned_to", L, lead=k, officer=v) for k, v in sorted(appointments.items())), L))

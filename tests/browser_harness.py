@@ -178,6 +178,22 @@ def shot(page: Any, name: str) -> Path:
     return path
 
 
+def click_when_enabled(page: Any, button: Any, name: str, timeout_ms: int = 60_000) -> None:
+    """Click ``button`` once it is enabled; if it stays disabled, fail with what the page
+    says (its alerts, a button's hover reason) and a screenshot named ``name``, so a
+    journey that fails in CI tells why."""
+    from playwright.sync_api import expect
+
+    try:
+        expect(button).to_be_enabled(timeout=timeout_ms)
+    except AssertionError:
+        path = shot(page, f"{name}-disabled")
+        alerts = page.locator('[data-testid^="stAlertContent"]').all_inner_texts()
+        raise AssertionError(f"{name}: the button stayed disabled; the page says "
+                             f"{alerts!r} (screenshot {path})") from None
+    button.click()
+
+
 #: The sidebar's sign-out button: there once someone is signed in, in either language.
 SIGNED_IN = ".st-key-sign_out"
 LANG_NAMES = {"zh": "中文", "en": "English"}

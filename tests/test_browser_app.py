@@ -44,6 +44,7 @@ from tests.browser_harness import (  # noqa: F401  (browser_fixture: the browser
     AppServer,
     browser_fixture,
     chromium,
+    click_when_enabled,
     create_demo_accounts,
     idle,
     open_page,
@@ -121,10 +122,13 @@ def test_manager_plans_pins_locks_replans_and_publishes(server: AppServer, brows
         '[data-testid="stMetricValue"]').inner_text().split()[0]
     page.get_by_role("combobox", name="Assign lead to").click()
     page.keyboard.type(officer)
-    page.keyboard.press("Enter")
+    # the option is clicked, not Enter: under load Enter could pick the list's first
+    # officer before the typing filtered it (CI, 2026-12-04)
+    page.get_by_role("option", name=re.compile(f"^{officer}\\b")).click()
     idle(page)
     page.get_by_role("button", name="Pin", exact=True).click()
-    expect(page.get_by_text(re.compile(r"^Pinned: 1"))).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(re.compile(rf"^Pinned: 1 — \w+ → {officer}$"))).to_be_visible(
+        timeout=60_000)
     page.get_by_role("button", name="Lock this officer's route").click()
     expect(page.get_by_text(re.compile("^Locked routes: O01"))).to_be_visible(timeout=60_000)
     shot(page, "manager-pinned-desktop")
@@ -132,7 +136,7 @@ def test_manager_plans_pins_locks_replans_and_publishes(server: AppServer, brows
     expect(page.get_by_text(re.compile("Changes against the plan before re-planning"))
            ).to_be_visible(timeout=240_000)
     idle(page)
-    page.get_by_role("button", name="Publish the plan").click()
+    click_when_enabled(page, page.get_by_role("button", name="Publish the plan"), "publish")
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text(re.compile(f"Publish the plan for {TODAY}"))).to_be_visible(
         timeout=60_000)

@@ -63,6 +63,17 @@ def test_lock_route_records_stops_in_order_and_a_later_pin_takes_a_lead_out():
     assert pl.locked_routes(pl.unlock_route(pins, "O1")) == {}
 
 
+def test_a_lock_cancels_its_officers_pins_it_does_not_hold_and_a_later_pin_releases_it():
+    plan = _plan(_route("O1", "c", "a"), _route("O2", "b"))
+    pins = pl.lock_route({"b": "O1", "a": "O1"}, plan, "O1")
+    # b is not on O1's route: the locked route could never keep that appointment
+    assert pl.appointments(pins) == {"a": "O1"}
+    pins = pl.assign_pin(pins, "b", "O1")  # the later decision: O1's route takes b
+    assert pl.locked_routes(pins) == {} and pl.appointments(pins) == {"a": "O1", "b": "O1"}
+    pins = pl.assign_pin(pl.lock_route({}, plan, "O1"), "a", "O1")  # already on the route
+    assert pl.locked_routes(pins) == {"O1": ("c", "a")}
+
+
 @pytest.fixture(scope="module")
 def day(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> DayPlan:
     cache = tmp_path_factory.mktemp("cache")

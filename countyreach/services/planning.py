@@ -257,13 +257,17 @@ def locked_routes(pins: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
 def assign_pin(pins: Mapping[str, str], lead_id: str, officer_id: str) -> dict[str, str]:
     """Pins with ``lead_id`` assigned to ``officer_id`` (replacing an earlier pin).
 
-    A lead that sat in another officer's locked route leaves that lock (the rest of the
-    locked order stays): the later decision wins.
+    The later decision wins: a lead that sat in another officer's locked route leaves that
+    lock (the rest of the locked order stays), and ``officer_id``'s own lock, which keeps
+    exactly its stops, is released when it does not hold the lead (the route must change
+    to take the visit).
     """
     out = dict(pins)
     for oid, order in locked_routes(pins).items():
         if lead_id in order and oid != officer_id:
             out[LOCK_PREFIX + oid] = json.dumps([x for x in order if x != lead_id])
+        elif oid == officer_id and lead_id not in order:
+            del out[LOCK_PREFIX + oid]
     out[lead_id] = officer_id
     return out
 
@@ -280,13 +284,15 @@ def lock_route(pins: Mapping[str, str], plan: Plan, officer_id: str) -> dict[str
 
     Re-optimising keeps a locked route exactly (re-timed only); when it no longer fits the
     day the new plan says why (:attr:`routing.Plan.message`) instead of changing it.
-    Appointments of the route's leads with other officers are cancelled by the lock.
+    The lock is the later decision: it cancels the appointments of the route's leads with
+    other officers, and ``officer_id``'s appointments of leads the route does not hold
+    (which the locked route could never keep).
     """
     out = dict(pins)
     for r in plan.routes:
         if r.officer_id == officer_id:
-            for lid in r.lead_ids:
-                if out.get(lid) not in (None, officer_id):
+            for lid, oid in appointments(pins).items():
+                if (lid in r.lead_ids) != (oid == officer_id):
                     del out[lid]
             out[LOCK_PREFIX + officer_id] = json.dumps(list(r.lead_ids))
     return out
