@@ -178,6 +178,25 @@ def shot(page: Any, name: str) -> Path:
     return path
 
 
+def choose_option(page: Any, box: Any, text: str, option: Any, attempts: int = 3) -> None:
+    """Type ``text`` into the combobox ``box`` and click ``option`` in its list, as a
+    manager does in a long list. A rerun of a busy page can close the list as it is typed
+    into (CI, with another worker solving; Enter then kept the first choice): the list is
+    opened and typed into again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        box.click()
+        box.fill(text)
+        try:
+            option.click(timeout=20_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+            idle(page)
+
+
 def click_when_enabled(page: Any, button: Any, name: str, timeout_ms: int = 60_000) -> None:
     """Click ``button`` once it is enabled; if it stays disabled, fail with what the page
     says (its alerts, a button's hover reason) and a screenshot named ``name``, so a
