@@ -3,6 +3,7 @@ visits made since a plan was made that it would not keep, and the Publish dialog
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pandas as pd
@@ -11,6 +12,7 @@ import streamlit as st
 from app_pages import common as ui
 from app_pages import plan_changes as pc
 from countyreach import pipeline
+from countyreach.dates import CHINA_TZ
 from countyreach.errors import AccessDenied, InputError, StoreError
 from countyreach.i18n import t
 from countyreach.localize import error_text
@@ -21,7 +23,7 @@ from countyreach.services.visited import VisitedStops
 from countyreach.services.workspace import PlanningModel
 from routing.plan import Plan
 
-__all__ = ["published_day", "published", "publish_section"]
+__all__ = ["published_day", "published", "publish_section", "keep_draft", "draft_offer"]
 
 
 def published_day(data: pipeline.CountyData, plan_date: str, model: PlanningModel | None,
@@ -40,6 +42,66 @@ def published_day(data: pipeline.CountyData, plan_date: str, model: PlanningMode
         return published_day_from_store(signed[0], signed[1], data, plan_date, scores)
     except (InputError, AccessDenied, StoreError):  # none published, or not this county
         return None
+
+
+def keep_draft(day: pipeline.DayPlan) -> None:
+    """Keep the plan just made as a draft version in the store
+    (:func:`countyreach.services.publishing.save_draft`): a reload, another browser or a
+    restarted server opens it again (:func:`draft_offer`)."""
+    st.session_state.pop("draft", None)
+    signed = ui.signed_in()
+    if signed is None:
+        return
+    try:
+        version = publishing.save_draft(*signed, day)
+    except (InputError, AccessDenied, StoreError):  # a county the store does not hold
+        return
+    if version is not None:
+        st.session_state["draft"] = (day.plan, version)
+
+
+def _draft_of(day: pipeline.DayPlan | None) -> int | None:
+    """The draft version the session's ``day`` is kept as, if it is."""
+    kept = st.session_state.get("draft")
+    return kept[1] if day is not None and kept is not None and kept[0] is day.plan else None
+
+
+def draft_offer(data: pipeline.CountyData, plan_date: str, model: PlanningModel | None,
+                day: pipeline.DayPlan | None) -> None:
+    """Offer the day's newest draft when the page shows another plan (or none): the plan a
+    manager made before a reload, in another browser, or before the server restarted."""
+    signed = ui.signed_in()
+    if signed is None:
+        return
+    L = ui.lang()
+    try:
+        draft = publishing.latest_draft(*signed, data.county.county_id, plan_date)
+    except (InputError, AccessDenied, StoreError):
+        return
+    if draft is None or _draft_of(day) == draft.version:
+        return
+    c1, c2 = st.columns([3, 1], vertical_alignment="center")
+    c1.info(t("draft_waiting", L, version=draft.version, by=draft.created_by,
+              when=_county_time(draft.created_at)), icon=":material/draft:")
+    if c2.button(t("draft_open", L), key="draft_open", icon=":material/file_open:"):
+        scores = ui.scores(plan_date[:7], model, ui.store_rules(plan_date, data)) \
+            if model is not None else None
+        try:
+            opened = publishing.draft_day(*signed, data, plan_date, draft.version, scores)
+        except (InputError, AccessDenied, StoreError) as exc:
+            st.error(error_text(exc, L))
+            return
+        st.session_state.pop("prev_plan", None)
+        ui.set_day(opened)
+        st.session_state["draft"] = (opened.plan, draft.version)
+        st.rerun()
+
+
+def _county_time(moment: dt.datetime) -> str:
+    """A store time (UTC) as the county's clock reads it: the manager is in China."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def published(day: pipeline.DayPlan) -> tuple[Plan, int] | None:
@@ -120,6 +182,8 @@ def publish_section(day: pipeline.DayPlan) -> None:
     done = st.session_state.get("published_version")
     if done:
         st.success(t("published", L, plan_id=done))
+    elif _draft_of(day) is not None:
+        st.caption(t("draft_kept", L, version=_draft_of(day)))
     signed = ui.signed_in()
     if signed is None:
         return
@@ -131,5 +195,5 @@ def publish_section(day: pipeline.DayPlan) -> None:
         st.dataframe(pd.DataFrame([{
             t("col_version", L): f"v{v.version}", t("col_state", L): t(f"state_{v.status}", L),
             t("col_by", L): v.published_by or v.created_by,
-            t("col_when", L): (v.published_at or v.created_at).strftime("%Y-%m-%d %H:%M"),
+            t("col_when", L): _county_time(v.published_at or v.created_at),
         } for v in reversed(versions)]), hide_index=True, key="versions_table")

@@ -126,6 +126,7 @@ def _render_page(L: str) -> None:
         bar.empty()
         st.session_state.pop("prev_plan", None)
         ui.set_day(planned)
+        dv.keep_draft(planned)
     day = ui.current_day()
     if day is None or day.plan.plan_date != plan_date.isoformat():
         # back on a published day (a reload, another browser): show what the officers have
@@ -133,6 +134,10 @@ def _render_page(L: str) -> None:
         if day is not None:
             ui.set_day(day)
             st.caption(t("showing_published", L, date=plan_date.isoformat()))
+    # a plan made and not published (before a reload, in another browser) is offered
+    dv.draft_offer(data, plan_date.isoformat(), model,
+                   day if day is not None and day.plan.plan_date == plan_date.isoformat()
+                   else None)
     if day is None or day.plan.plan_date != plan_date.isoformat():
         st.info(t("no_plan_yet", L))
         # the store's loan book too when the store holds the county: the plan's values
@@ -449,6 +454,7 @@ def _adjust(day: pipeline.DayPlan, model: PlanningModel | None) -> None:
                 return
         st.session_state["prev_plan"] = day.plan
         ui.set_day(new)
+        dv.keep_draft(new)
         st.rerun()
 
 

@@ -43,6 +43,7 @@ from tests.browser_harness import (  # noqa: F401  (browser_fixture: the browser
     SIGNED_IN,
     AppServer,
     browser_fixture,
+    choose_option,
     chromium,
     click_when_enabled,
     create_demo_accounts,
@@ -120,11 +121,8 @@ def test_manager_plans_pins_locks_replans_and_publishes(server: AppServer, brows
     card = page.locator('[class*="st-key-lead_card"]')
     officer = card.locator('[data-testid="stMetric"]').filter(has_text="Officer").locator(
         '[data-testid="stMetricValue"]').inner_text().split()[0]
-    page.get_by_role("combobox", name="Assign lead to").click()
-    page.keyboard.type(officer)
-    # the option is clicked, not Enter: under load Enter could pick the list's first
-    # officer before the typing filtered it (CI, 2026-12-04)
-    page.get_by_role("option", name=re.compile(f"^{officer}\\b")).click()
+    choose_option(page, page.get_by_role("combobox", name="Assign lead to"), officer,
+                  page.get_by_role("option", name=re.compile(rf"^{officer}\b")))
     idle(page)
     page.get_by_role("button", name="Pin", exact=True).click()
     expect(page.get_by_text(re.compile(rf"^Pinned: 1 — \w+ → {officer}$"))).to_be_visible(
@@ -136,13 +134,22 @@ def test_manager_plans_pins_locks_replans_and_publishes(server: AppServer, brows
     expect(page.get_by_text(re.compile("Changes against the plan before re-planning"))
            ).to_be_visible(timeout=240_000)
     idle(page)
+    expect(page.get_by_text(re.compile(r"^Kept as draft v2"))).to_be_visible()
+    # a reload is a new session: the plan made is kept in the store, and offered again
+    page.reload()
+    expect(page.get_by_text(re.compile(r"^Draft v2, made by demo-manager at "))).to_be_visible(
+        timeout=120_000)
+    idle(page)
+    page.get_by_role("button", name="Open the draft").click()
+    expect(page.get_by_text(re.compile(r"^Kept as draft v2"))).to_be_visible(timeout=120_000)
+    idle(page)
     click_when_enabled(page, page.get_by_role("button", name="Publish the plan"), "publish")
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text(re.compile(f"Publish the plan for {TODAY}"))).to_be_visible(
         timeout=60_000)
     shot(page, "manager-confirm-desktop")
     dialog.get_by_role("button", name="Publish", exact=True).click()
-    expect(page.get_by_text(re.compile(r"^Plan published: qingzu .* v1"))).to_be_visible(
+    expect(page.get_by_text(re.compile(r"^Plan published: qingzu .* v2$"))).to_be_visible(
         timeout=60_000)
     idle(page)
     shot(page, "manager-published-desktop")

@@ -216,6 +216,24 @@ def test_versions_are_kept_and_published_content_never_changes(
                                                                          "superseded"]
 
 
+def test_the_same_plan_saved_again_is_the_same_draft(store: Store,
+                                                      people: dict[str, Session]) -> None:
+    """The app keeps a plan as a draft when it is made; publishing it saves it again."""
+    m = people["manager"]
+    problem, plan = synthetic_day()
+    _, plan_b = synthetic_day(reverse=True)
+    assert store.save_plan(m, "qingzu", DAY, problem, plan) == 1
+    assert store.save_plan(m, "qingzu", DAY, problem, plan) == 1  # nothing new
+    assert store.save_plan(m, "qingzu", DAY, problem, plan_b) == 2
+    assert store.save_plan(m, "qingzu", DAY, problem, plan) == 3  # not the newest: a new one
+    store.publish(m, "qingzu", DAY, 3)
+    # published, it is no draft to reuse: the next save is a new version
+    assert store.save_plan(m, "qingzu", DAY, problem, plan) == 4
+    assert [v.status for v in store.plan_versions(m, "qingzu", DAY)] == [
+        "draft", "draft", "published", "draft"]
+    assert [e.action for e in store.audit_log(m, "qingzu")].count("save_plan") == 4
+
+
 def test_republishing_keeps_recorded_outcomes(store: Store, people: dict[str, Session],
                                               published: int) -> None:
     record(store, people["o1"], "L01-01", "interested")

@@ -5,6 +5,10 @@ The store refuses to publish a version that would take a visit made that day fro
 officer who made it (:meth:`countyreach.store.Store.publish`); :func:`unkept_visits` says so
 before a version is saved, so the manager page warns before the Publish button and
 :func:`publish_to_store` saves no draft it cannot publish.
+
+The manager page keeps each plan it makes as a draft version (:func:`save_draft`), which a
+reload or another browser opens again (:func:`latest_draft`, :func:`draft_day`); publishing
+that plan publishes that version.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ from countyreach.i18n import LANGS, list_text, t
 from countyreach.settings import get_settings
 
 if TYPE_CHECKING:
-    from countyreach.pipeline import DayPlan
-    from countyreach.store import Session, Store
+    from countyreach.pipeline import CountyData, DayPlan
+    from countyreach.store import PlanVersion, Session, Store
     from countyreach.store.compaction import Trimmed
 
-__all__ = ["explanation_column", "reasons_to_publish", "publish_to_store", "unkept_visits",
-           "visits_text", "VISITS_SHOWN", "trim_past_days", "TRIM_PER_PUBLISH"]
+__all__ = ["explanation_column", "reasons_to_publish", "publish_to_store", "save_draft",
+           "latest_draft", "draft_day", "unkept_visits", "visits_text", "VISITS_SHOWN",
+           "trim_past_days", "TRIM_PER_PUBLISH"]
 
 log = logging.getLogger(__name__)
 
@@ -119,12 +124,87 @@ def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str) ->
         raise InputError(f"the plan of {date} does not keep {len(lost)} visit(s) made on the "
                          f"published plan with their officer: {visits_text(lost)}; plan the "
                          "day again")
-    version = store.save_plan(session, county_id, date, day.problem, day.plan,
-                              explanations=reasons_to_publish(day.scores,
-                                                              day.plan.visited_lead_ids))
+    # the page saved this plan as a draft when it was made: saving again returns that version
+    version = _save(store, session, day)
     store.publish(session, county_id, date, version)
     trim_past_days(store, session, county_id)
     return f"{county_id} {date} v{version}"
+
+
+def _save(store: Store, session: Session, day: DayPlan) -> int:
+    return store.save_plan(session, day.county.county.county_id, day.plan.plan_date,
+                           day.problem, day.plan,
+                           explanations=reasons_to_publish(day.scores,
+                                                           day.plan.visited_lead_ids))
+
+
+def save_draft(store: Store, session: Session, day: DayPlan) -> int | None:
+    """Keep a plan the manager made in the store as a draft version, so it outlives the
+    page (a reload, another browser, a server restart) until it is published or replaced.
+
+    Only a plan that could be published is kept: one the checker faults, or one that would
+    take a visit from its officer (:func:`unkept_visits`), is not. The same plan saved again
+    (publishing it) is the same version.
+
+    Parameters
+    ----------
+    store, session : Store, Session
+        The store, and a signed-in manager or admin (an admin creates the county).
+    day : DayPlan
+
+    Returns
+    -------
+    int or None
+        The draft's version; None when the plan is not kept for the reasons above.
+
+    Raises
+    ------
+    AccessDenied, InputError, StoreError
+        As :meth:`countyreach.store.Store.save_plan`: not the county's manager, a county
+        the store does not hold.
+    """
+    if not day.ok:
+        return None
+    if session.role == "admin":
+        store.ensure_county(session, day.county.county.county_id, day.county.county.name)
+    if unkept_visits(store, session, day):
+        return None
+    return _save(store, session, day)
+
+
+def latest_draft(store: Store, session: Session, county_id: str,
+                 plan_date: str) -> PlanVersion | None:
+    """The day's newest version when it is a draft (newer than any published one), else
+    None: the plan a manager made and has not published."""
+    versions = store.plan_versions(session, county_id, plan_date)
+    return versions[-1] if versions and versions[-1].status == "draft" else None
+
+
+def draft_day(store: Store, session: Session, data: CountyData, plan_date: str,
+              version: int, scores: pd.DataFrame | None) -> DayPlan:
+    """A saved version of the day as a :class:`~countyreach.pipeline.DayPlan`, checked
+    again by the independent checker (the county's data may have changed since).
+
+    Parameters
+    ----------
+    store, session : Store, Session
+        The store, and a manager of the county or an admin.
+    data : CountyData
+        The county as loaded now.
+    plan_date : str
+        ``YYYY-MM-DD``.
+    version : int
+        The version (:func:`latest_draft`).
+    scores : pandas.DataFrame, optional
+        The month's lead scores (the lead cards' values and reasons).
+    """
+    from countyreach.pipeline import DayPlan
+    from routing import checked_plan
+
+    problem, plan, _ = store.plan(session, data.county.county_id, plan_date, version)
+    plan, violations = checked_plan(problem, plan)
+    return DayPlan(data, problem, plan, tuple(violations), scores if scores is not None
+                   else pd.DataFrame({"lead_id": []}), {})
 
 
 def unkept_visits(store: Store, session: Session, day: DayPlan) -> list[tuple[str, str]]:

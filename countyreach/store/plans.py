@@ -255,7 +255,8 @@ class PlanRepository(Repository):
         Returns
         -------
         int
-            Version number, 1 for the day's first plan.
+            Version number, 1 for the day's first plan. When the day's latest version is a
+            draft with the same content, that version: saving again adds nothing.
 
         Raises
         ------
@@ -291,10 +292,15 @@ class PlanRepository(Repository):
         def run(conn: Connection) -> int:
             who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
             lock_county(conn, county_id)
-            version = int(conn.execute(
-                sa.select(sa.func.coalesce(sa.func.max(S.plans.c.version), 0))
+            last = conn.execute(
+                sa.select(S.plans.c.version, S.plans.c.status, S.plans.c.content_hash)
                 .where(S.plans.c.county_id == county_id, S.plans.c.plan_date == plan_date)
-            ).scalar_one()) + 1
+                .order_by(S.plans.c.version.desc()).limit(1)).first()
+            if last is not None and last.status == PlanState.DRAFT.value \
+                    and last.content_hash == h:
+                # the same plan saved again (the app's draft, then its publish): one version
+                return int(last.version)
+            version = (int(last.version) if last is not None else 0) + 1
             _keep_once(conn, S.plan_matrices, county_id, matrix_digest, matrix_z=matrix_z)
             _keep_once(conn, S.plan_dropped, county_id, dropped_digest, dropped_z=dropped_z)
             conn.execute(S.plans.insert().values(

@@ -1,0 +1,84 @@
+"""A plan the manager makes on the page is kept in the store as a draft version: a reload
+(a new session), another browser or a restarted server offers it again, and publishing it
+publishes that version instead of saving it twice."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from countyreach.services import planning as pl
+from countyreach.services.publishing import latest_draft, publish_to_store, save_draft
+from countyreach.services.workspace import DEMO_PASSWORD
+from tests.test_app_pages import DATE
+from tests.test_app_store_model import (  # noqa: F401  (fixtures)
+    COUNTY,
+    World,
+    imported,
+    imported_trained,
+)
+from tests.test_app_store_rules import open_as_manager
+
+
+def _versions(w: World) -> list[tuple[int, str]]:
+    return [(v.version, str(v.status)) for v in w.store.plan_versions(w.admin, COUNTY, DATE)]
+
+
+def _offered(at: AppTest) -> list[str]:
+    return [str(i.value) for i in at.info if "is not published" in str(i.value)]
+
+
+def test_a_plan_made_on_the_page_outlives_the_session_and_is_published_as_that_version(
+        imported_trained: World) -> None:  # noqa: F811
+    w = imported_trained
+    at = open_as_manager(w)
+    assert not _offered(at)  # nothing made yet
+    at.button(key="plan").click().run()
+    assert not at.exception, at.exception
+    made = at.session_state["day"]
+    assert made.ok and _versions(w) == [(1, "draft")]
+    assert any("Kept as draft v1" in str(c.value) for c in at.caption)
+    assert not _offered(at)  # the page shows that draft: nothing else to offer
+
+    # re-optimised with a lock: a new draft, the one the page shows
+    route = next(r for r in made.plan.routes if r.stops)
+    at.selectbox(key="lock_officer").set_value(route.officer_id)
+    at.button(key="lock_button").click().run()
+    at.button(key="reoptimise").click().run()
+    assert not at.exception, at.exception
+    kept = at.session_state["day"]
+    assert [v for v, _ in _versions(w)] in ([1], [1, 2])  # the same routes: the same draft
+
+    # a reload is a new session: the page offers the newest draft, and opens it whole
+    again = open_as_manager(w)
+    offer = _offered(again)
+    assert len(offer) == 1 and f"v{_versions(w)[-1][0]}" in offer[0] and "demo-manager" in offer[0]
+    again.button(key="draft_open").click().run()
+    assert not again.exception, again.exception
+    opened = again.session_state["day"]
+    assert opened.ok
+    assert [r.lead_ids for r in opened.plan.routes] == [r.lead_ids for r in kept.plan.routes]
+    assert not _offered(again)
+
+    # publishing it publishes that version: no copy is saved
+    n = len(_versions(w))
+    manager = w.store.login("demo-manager", DEMO_PASSWORD)
+    assert publish_to_store(w.store, manager, opened, "en") == f"{COUNTY} {DATE} v{n}"
+    assert _versions(w)[-1] == (n, "published") and len(_versions(w)) == n
+    assert latest_draft(w.store, manager, COUNTY, DATE) is None
+    assert not _offered(open_as_manager(w))  # the published day is shown, no draft waits
+
+
+def test_a_plan_the_checker_faults_is_not_kept(imported_trained: World) -> None:  # noqa: F811
+    """Only a plan that could be published is kept (as ``plan --publish`` refuses one)."""
+    w = imported_trained
+    at = open_as_manager(w)
+    at.button(key="plan").click().run()
+    day = at.session_state["day"]
+    route = next(r for r in day.plan.routes if r.stops)
+    # an appointment the lock of another officer's route can never keep: a faulted plan
+    other = next(r for r in day.plan.routes if r.stops and r.officer_id != route.officer_id)
+    pins = {other.lead_ids[0]: route.officer_id, **pl.lock_route({}, day.plan, route.officer_id)}
+    new = pl.replan(day, pins=pins, params=day.params)
+    assert not new.ok
+    assert save_draft(w.store, w.store.login("demo-manager", DEMO_PASSWORD), new) is None
+    assert _versions(w) == [(1, "draft")]
