@@ -71,7 +71,7 @@ PARSED_PLANS = ParsedPlans(4)
 
 #: Officers' parts of versions (one route, its leads and their rows of the matrix), by
 #: ``"<content hash>:<officer id>"``: an officer's list is read without parsing the whole day
-#: (:func:`countyreach.store.plans._officer_part`). Small, so many are kept: a county's
+#: (:func:`countyreach.store.plan_reading.officer_part`). Small, so many are kept: a county's
 #: officers open their lists in the same morning.
 OFFICER_PARTS = ParsedPlans(256)
 

@@ -17,19 +17,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from countyreach.errors import AccessDenied, InputError, StoreError
+from countyreach.errors import AccessDenied, InputError
 from countyreach.officer_day import OfficerDay, officer_day
-from countyreach.serialize import plan_from_dict, plan_to_dict, problem_from_dict, problem_to_dict
+from countyreach.serialize import plan_to_dict, problem_to_dict
 from countyreach.store import schema as S
 from countyreach.store.access import Principal
 from countyreach.store.checks import aware, check_date, check_id, check_text
 from countyreach.store.do_not_visit import withdrawn_stops
-from countyreach.store.matrix_blob import pack_matrix, unpack_matrix
-from countyreach.store.parsed import OFFICER_PARTS, PARSED_PLANS, Parsed
+from countyreach.store.matrix_blob import pack_matrix
+from countyreach.store.parsed import Parsed
+from countyreach.store.plan_reading import parsed_plan, read_plan
 from countyreach.store.records import AuditAction, PlanState, PlanVersion, Role, Session
 from countyreach.store.repository import Repository
 from countyreach.store.rows import plan_hash
-from geo.types import TravelMatrix
 from routing.plan import Plan
 from routing.problem import RoutingProblem, end_node_id, start_node_id
 
@@ -38,39 +38,6 @@ __all__ = ["PlanRepository", "lock_county", "only_officer", "without_stops", "re
 EXPLANATION_MAX_CHARS = 1000
 # Lead ids named in the error when a plan visits do-not-visit leads.
 _BLOCKED_SHOWN = 10
-
-
-def _read_plan(conn: Connection, county_id: str, plan_date: str, version: int | None,
-               officer_id: str | None = None
-               ) -> tuple[tuple[int, str], Parsed | sa.RowMapping]:
-    """A stored version's ``(number, content hash)``, with its parsed content when kept in
-    memory, else its stored texts (which :func:`_parsed` parses outside the transaction).
-
-    A county of 100 officers opens 100 lists of the same published day; parsing and
-    validating the whole day's JSON (2,500 leads and their matrix) took ~3 s each time, and
-    reading its texts (the travel matrix alone is tens of MB at 45 officers) ~0.3 s. The key
-    is the content hash, which covers the texts and, by digest, the matrix and left-out
-    list they name, and is renewed when a version is rewritten in place (an erasure): such
-    a version is read and parsed again, the store stays the only source of truth. The
-    values are frozen, so callers may share them. With ``officer_id``, that officer's part
-    kept by :func:`_parsed` serves too.
-    """
-    p = S.plans
-    q = sa.select(p.c.version, p.c.content_hash).where(p.c.county_id == county_id,
-                                                       p.c.plan_date == plan_date)
-    q = q.where(p.c.status == PlanState.PUBLISHED.value) if version is None \
-        else q.where(p.c.version == version)
-    row = conn.execute(q).first()
-    if row is None:
-        what = "published plan" if version is None else f"plan version {version}"
-        raise InputError(f"no {what} for {county_id} on {plan_date}", field="plan_date")
-    key = (int(row.version), str(row.content_hash))
-    hit = PARSED_PLANS.get(key[1])
-    if hit is None and officer_id is not None:
-        hit = OFFICER_PARTS.get(f"{key[1]}:{officer_id}")
-    if hit is not None:
-        return key, hit
-    return key, _plan_texts(conn, county_id, plan_date, key[0])
 
 
 def made_visits(conn: Connection, county_id: str, plan_date: str) -> list[tuple[str, str]]:
@@ -120,89 +87,6 @@ def _keep_once(conn: Connection, table: sa.Table, county_id: str, digest: str,
     if conn.execute(sa.select(table.c.digest).where(
             table.c.county_id == county_id, table.c.digest == digest)).first() is None:
         conn.execute(table.insert().values(county_id=county_id, digest=digest, **values))
-
-
-def _parsed(key: tuple[int, str], got: Parsed | sa.RowMapping,
-            officer_id: str | None = None) -> Parsed:
-    """The parsed content :func:`_read_plan` found kept, or its texts parsed (and kept).
-
-    With ``officer_id``, texts are parsed only as far as that officer's route needs
-    (:func:`_officer_part`) when they can be.
-    """
-    if isinstance(got, tuple):
-        return got
-    row = got
-    if officer_id is not None:
-        part = _officer_part(row, officer_id)
-        if part is not None:
-            OFFICER_PARTS.put(f"{key[1]}:{officer_id}", part)
-            return part
-    problem = json.loads(row["problem_json"])
-    matrix = None
-    if "matrix_ref" in problem:  # the day's matrix, stored once (see save_plan)
-        matrix = _stored_matrix(row)
-        del problem["matrix_ref"]
-    plan = json.loads(row["plan_json"])
-    if "dropped_ref" in plan:  # the left-out leads, stored once (see save_plan)
-        if row["dropped_z"] is None:
-            raise StoreError(f"plan version {row['version']} of {row['county_id']} on "
-                             f"{row['plan_date']} names a left-out list the store lacks")
-        plan["dropped"] = json.loads(zlib.decompress(row["dropped_z"]))
-        del plan["dropped_ref"]
-    parsed = (problem_from_dict(problem, matrix=matrix), plan_from_dict(plan),
-              json.loads(row["explanations_json"]))
-    PARSED_PLANS.put(key[1], parsed)
-    return parsed
-
-
-def _officer_part(row: sa.RowMapping, officer_id: str) -> Parsed | None:
-    """A stored version cut to one officer's route, its leads and their rows of the matrix,
-    as :func:`only_officer` would cut the whole; None when the officer has no route in it
-    or its matrix is inline (then the whole is parsed, and refused or cut as before).
-
-    An officer's first list decoded the day's whole matrix to keep 57 of its 4,412 rows:
-    1.2 s of binary at 45 officers against 10 ms for the officer's rows (measured).
-    """
-    problem = json.loads(row["problem_json"])
-    plan = json.loads(row["plan_json"])
-    officers = [o for o in problem["officers"] if o.get("officer_id") == officer_id]
-    if "matrix_ref" not in problem or not officers:
-        return None
-    plan["routes"] = [r for r in plan["routes"] if r["officer_id"] == officer_id]
-    mine = {s["lead_id"] for r in plan["routes"] for s in r["stops"]}
-    plan.pop("dropped_ref", None)
-    plan["dropped"] = []  # an officer's list shows no left-out leads (only_officer)
-    leads = [ld for ld in problem["leads"] if ld["lead_id"] in mine]
-    problem.update(
-        leads=leads, officers=officers,
-        done_lead_ids=[x for x in problem.get("done_lead_ids", ()) if x in mine],
-        **{k: {o: [x for x in v if x in mine] for o, v in problem.get(k, {}).items()
-               if o == officer_id}
-           for k in ("locked_routes", "reference_routes", "visited_routes")})
-    del problem["matrix_ref"]
-    nodes = [ld["lead_id"] for ld in leads] + [start_node_id(officer_id),
-                                               end_node_id(officer_id)]
-    expl = {k: v for k, v in json.loads(row["explanations_json"]).items() if k in mine}
-    return (problem_from_dict(problem, matrix=_stored_matrix(row, nodes)),
-            plan_from_dict(plan), expl)
-
-
-def _stored_matrix(row: sa.RowMapping, nodes: list[str] | None = None) -> TravelMatrix:
-    """The travel matrix a stored version names (only between ``nodes`` if given).
-
-    Raises
-    ------
-    StoreError
-        The store lacks it, or it is damaged (which version's, then what is wrong).
-    """
-    if row["matrix_z"] is None:
-        raise StoreError(f"plan version {row['version']} of {row['county_id']} on "
-                         f"{row['plan_date']} names a travel matrix the store lacks")
-    try:
-        return unpack_matrix(row["matrix_z"], nodes)
-    except StoreError as e:
-        raise StoreError(f"plan version {row['version']} of {row['county_id']} on "
-                         f"{row['plan_date']}: {e}") from None
 
 
 def _checked_why(v: object) -> str | dict[str, str]:
@@ -431,11 +315,11 @@ class PlanRepository(Repository):
                 raise AccessDenied("officers see the published plan only")
             # an officer reads their own route only
             mine = (who.officer_id or "") if who.role is Role.OFFICER else None
-            key, got = _read_plan(conn, county_id, plan_date, version, mine)
+            key, got = read_plan(conn, county_id, plan_date, version, mine)
             return key, got, who, mine, withdrawn_stops(conn, county_id, plan_date, key[0])
 
         key, got, who, mine, withdrawn = self._db.read(run)
-        problem, plan, _ = _parsed(key, got, mine)
+        problem, plan, _ = parsed_plan(key, got, mine)
         if mine is not None:
             # as on the visit list: no officer is sent to a business on the do-not-visit list
             problem, plan = only_officer(problem, without_stops(plan, withdrawn), mine)
@@ -476,11 +360,11 @@ class PlanRepository(Repository):
             oid = self._list_officer(conn, session, county_id, officer_id)
             if oid is None:
                 raise InputError("which officer's list? give officer_id", field="officer_id")
-            key, got = _read_plan(conn, county_id, plan_date, None, oid)
+            key, got = read_plan(conn, county_id, plan_date, None, oid)
             return key, got, oid, withdrawn_stops(conn, county_id, plan_date, key[0])
 
         key, got, oid, withdrawn = self._db.read(run)
-        problem, plan, stored = _parsed(key, got, oid)
+        problem, plan, stored = parsed_plan(key, got, oid)
         expl = {k: why_in(v, lang) for k, v in stored.items()}
         problem, plan = only_officer(problem, without_stops(plan, withdrawn), oid)
         return officer_day(problem, plan, oid, expl, lang, plan_date=plan_date)
@@ -542,18 +426,6 @@ def _plan_stops(problem: RoutingProblem, plan: Plan) -> list[dict[str, Any]]:
             stops.append({"lead_id": s.lead_id, "officer_id": r.officer_id, "seq": seq,
                           "arrival_s": s.arrival_s})
     return stops
-
-
-def _plan_texts(conn: Connection, county_id: str, plan_date: str,
-                version: int) -> sa.RowMapping:
-    p, pm, pd_ = S.plans, S.plan_matrices, S.plan_dropped
-    return conn.execute(sa.select(p, pm.c.matrix_z, pd_.c.dropped_z).select_from(
-        p.outerjoin(pm, sa.and_(pm.c.county_id == p.c.county_id,
-                                pm.c.digest == p.c.matrix_digest)).outerjoin(
-            pd_, sa.and_(pd_.c.county_id == p.c.county_id,
-                         pd_.c.digest == p.c.dropped_digest))).where(
-        p.c.county_id == county_id, p.c.plan_date == plan_date,
-        p.c.version == version)).mappings().one()
 
 
 def only_officer(problem: RoutingProblem, plan: Plan,
