@@ -134,14 +134,14 @@ def test_manager_plans_pins_locks_replans_and_publishes(server: AppServer, brows
     expect(page.get_by_text(re.compile("Changes against the plan before re-planning"))
            ).to_be_visible(timeout=240_000)
     idle(page)
-    expect(page.get_by_text(re.compile(r"^Kept as draft v2"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Kept as draft v1"))).to_be_visible()
     # a reload is a new session: the plan made is kept in the store, and offered again
     page.reload()
-    expect(page.get_by_text(re.compile(r"^Draft v2, made by demo-manager at "))).to_be_visible(
+    expect(page.get_by_text(re.compile(r"^Draft v1, made by demo-manager at "))).to_be_visible(
         timeout=120_000)
     idle(page)
     page.get_by_role("button", name="Open the draft").click()
-    expect(page.get_by_text(re.compile(r"^Kept as draft v2"))).to_be_visible(timeout=120_000)
+    expect(page.get_by_text(re.compile(r"^Kept as draft v1"))).to_be_visible(timeout=120_000)
     idle(page)
     click_when_enabled(page, page.get_by_role("button", name="Publish the plan"), "publish")
     dialog = page.get_by_role("dialog")
@@ -149,7 +149,7 @@ def test_manager_plans_pins_locks_replans_and_publishes(server: AppServer, brows
         timeout=60_000)
     shot(page, "manager-confirm-desktop")
     dialog.get_by_role("button", name="Publish", exact=True).click()
-    expect(page.get_by_text(re.compile(r"^Plan published: qingzu .* v2$"))).to_be_visible(
+    expect(page.get_by_text(re.compile(r"^Plan published: qingzu .* v1$"))).to_be_visible(
         timeout=60_000)
     idle(page)
     shot(page, "manager-published-desktop")

@@ -100,9 +100,9 @@ def test_the_manager_page_says_so_before_publishing_over_a_visit(
     assert not at.button(key="publish").disabled
     publish_to_store(w.store, w.store.login("demo-manager", DEMO_PASSWORD),
                      at.session_state["day"], "zh")  # what the page's dialog confirms
-    # the plan made again was kept as draft v3: publishing it publishes that version
+    # the plan made again remade the manager's draft v2: publishing it publishes that version
     assert [v.status for v in w.store.plan_versions(w.admin, COUNTY, DATE)] == \
-        ["superseded", "draft", "published"]
+        ["superseded", "published"]
 
 
 def _warned(at: AppTest, text: str) -> bool:

@@ -234,6 +234,36 @@ def test_the_same_plan_saved_again_is_the_same_draft(store: Store,
     assert [e.action for e in store.audit_log(m, "qingzu")].count("save_plan") == 4
 
 
+def test_a_draft_remade_by_its_author_keeps_its_number_and_leaves_no_stale_parts(
+        store: Store, people: dict[str, Session]) -> None:
+    """The manager page's one working draft per day: re-optimised, it is remade in place;
+    another user's draft, and a published version, are never overwritten."""
+    m, admin = people["manager"], people["admin"]
+    problem, plan = synthetic_day()
+    slow, plan_slow = synthetic_day(reverse=True, leg_s=900)  # another matrix
+    assert store.save_plan(m, "qingzu", DAY, problem, plan, replace_draft=True) == 1
+    assert store.save_plan(m, "qingzu", DAY, slow, plan_slow, replace_draft=True) == 1
+    _, got, _ = store.plan(m, "qingzu", DAY, 1)
+    assert [r.lead_ids for r in got.routes] == [r.lead_ids for r in plan_slow.routes]
+    assert got.routes[0].stops[1].arrival_s == plan_slow.routes[0].stops[1].arrival_s
+    assert _matrix_rows(store) == 1  # the first matrix, named by no version now, is gone
+    with store.engine.connect() as c:
+        stops = c.execute(sa.select(S.plan_stops.c.lead_id, S.plan_stops.c.seq).where(
+            S.plan_stops.c.officer_id == "O01").order_by(S.plan_stops.c.seq)).all()
+    assert [r.lead_id for r in stops] == list(plan_slow.routes[0].lead_ids)
+    # another user's draft is not theirs to remake
+    assert store.save_plan(admin, "qingzu", DAY, problem, plan, replace_draft=True) == 2
+    store.publish(m, "qingzu", DAY, 2)
+    assert store.save_plan(admin, "qingzu", DAY, slow, plan_slow, replace_draft=True) == 3
+    assert [(v.version, v.status, v.created_by) for v in store.plan_versions(
+        m, "qingzu", DAY)] == [(1, "draft", "mgr"), (2, "published", "admin"),
+                               (3, "draft", "admin")]
+    saves = [(e.target, e.detail["remade"]) for e in store.audit_log(m, "qingzu")
+             if e.action == "save_plan"]
+    assert sorted(saves) == [(f"{DAY} v1", False), (f"{DAY} v1", True), (f"{DAY} v2", False),
+                             (f"{DAY} v3", False)]
+
+
 def test_republishing_keeps_recorded_outcomes(store: Store, people: dict[str, Session],
                                               published: int) -> None:
     record(store, people["o1"], "L01-01", "interested")

@@ -132,15 +132,19 @@ def publish_to_store(store: Store, session: Session, day: DayPlan, lang: str) ->
 
 
 def _save(store: Store, session: Session, day: DayPlan) -> int:
+    # the user's working draft of the day is remade, not added to: one per manager and day
     return store.save_plan(session, day.county.county.county_id, day.plan.plan_date,
                            day.problem, day.plan,
                            explanations=reasons_to_publish(day.scores,
-                                                           day.plan.visited_lead_ids))
+                                                           day.plan.visited_lead_ids),
+                           replace_draft=True)
 
 
 def save_draft(store: Store, session: Session, day: DayPlan) -> int | None:
     """Keep a plan the manager made in the store as a draft version, so it outlives the
     page (a reload, another browser, a server restart) until it is published or replaced.
+    The day's newest version, when it is a draft this user saved, is remade with it (one
+    working draft per manager and day, however often the day is re-optimised).
 
     Only a plan that could be published is kept: one the checker faults, or one that would
     take a visit from its officer (:func:`unkept_visits`), is not. The same plan saved again

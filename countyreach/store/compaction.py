@@ -39,7 +39,7 @@ from countyreach.store import schema as S
 from countyreach.store.checks import check_date, check_id
 from countyreach.store.matrix_blob import pack_matrix, unpack_matrix
 from countyreach.store.parsed import forget_all
-from countyreach.store.plans import lock_county
+from countyreach.store.plans import drop_unnamed, lock_county
 from countyreach.store.records import AuditAction, Role, Session
 from countyreach.store.repository import Repository
 from countyreach.store.rows import plan_hash
@@ -224,10 +224,7 @@ class MatrixRetention(Repository):
                     p.c.version == r.version).values(
                     problem_json=problem_json, plan_json=plan_json, matrix_digest=new,
                     content_hash=plan_hash(problem_json, plan_json, r.explanations_json)))
-            if conn.execute(sa.select(p.c.version).where(
-                    p.c.county_id == county_id, p.c.matrix_digest == old)).first() is None:
-                conn.execute(pm.delete().where(pm.c.county_id == county_id,
-                                               pm.c.digest == old))
+            drop_unnamed(conn, county_id, matrix=old)
             size_before, size_after = size_before + len(blob), size_after + len(new_z)
         self._audit.write(conn, who, AuditAction.TRIM_MATRICES, county_id,
                           f"{day}: {len(rows)} version(s), {size_before:,} -> "

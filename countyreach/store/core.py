@@ -232,10 +232,12 @@ class Store:
     # -------------------------------------------------------------- plans
     def save_plan(self, session: Session, county_id: str, plan_date: str,
                   problem: RoutingProblem, plan: Plan, *,
-                  explanations: Mapping[str, str | Mapping[str, str]] | None = None) -> int:
-        """Save a new draft version: see :meth:`PlanRepository.save_plan`."""
+                  explanations: Mapping[str, str | Mapping[str, str]] | None = None,
+                  replace_draft: bool = False) -> int:
+        """Save a new draft version (or remake the user's): see
+        :meth:`PlanRepository.save_plan`."""
         return self.plans.save_plan(session, county_id, plan_date, problem, plan,
-                                    explanations=explanations)
+                                    explanations=explanations, replace_draft=replace_draft)
 
     def publish(self, session: Session, county_id: str, plan_date: str, version: int) -> None:
         """Publish a saved version: see :meth:`PlanRepository.publish`."""

@@ -33,7 +33,8 @@ from countyreach.store.rows import plan_hash
 from routing.plan import Plan
 from routing.problem import RoutingProblem, end_node_id, start_node_id
 
-__all__ = ["PlanRepository", "lock_county", "only_officer", "without_stops", "redact"]
+__all__ = ["PlanRepository", "lock_county", "only_officer", "without_stops", "redact",
+           "drop_unnamed"]
 
 EXPLANATION_MAX_CHARS = 1000
 # Lead ids named in the error when a plan visits do-not-visit leads.
@@ -89,6 +90,19 @@ def _keep_once(conn: Connection, table: sa.Table, county_id: str, digest: str,
         conn.execute(table.insert().values(county_id=county_id, digest=digest, **values))
 
 
+def drop_unnamed(conn: Connection, county_id: str, *, matrix: str | None = None,
+                 dropped: str | None = None) -> None:
+    """Delete the county's stored travel matrix ``matrix`` and left-out list ``dropped``
+    (digests) when no plan version names them any more (a draft remade, a matrix trimmed)."""
+    p = S.plans
+    for table, column, digest in ((S.plan_matrices, p.c.matrix_digest, matrix),
+                                  (S.plan_dropped, p.c.dropped_digest, dropped)):
+        if digest and conn.execute(sa.select(p.c.version).where(
+                p.c.county_id == county_id, column == digest).limit(1)).first() is None:
+            conn.execute(table.delete().where(table.c.county_id == county_id,
+                                              table.c.digest == digest))
+
+
 def _checked_why(v: object) -> str | dict[str, str]:
     if isinstance(v, Mapping):
         return {str(lang): check_text(text, "explanations", EXPLANATION_MAX_CHARS,
@@ -121,7 +135,8 @@ class PlanRepository(Repository):
 
     def save_plan(self, session: Session, county_id: str, plan_date: str,
                   problem: RoutingProblem, plan: Plan, *,
-                  explanations: Mapping[str, str | Mapping[str, str]] | None = None) -> int:
+                  explanations: Mapping[str, str | Mapping[str, str]] | None = None,
+                  replace_draft: bool = False) -> int:
         """Save a plan as a new draft version and return its version number.
 
         Parameters
@@ -135,6 +150,11 @@ class PlanRepository(Repository):
         explanations : mapping of lead_id to text, optional
             "Why this lead" shown on the officer's list: one text, or one per language
             (``{"zh": ..., "en": ...}``), so the list reads in the officer's language.
+        replace_draft : bool, default False
+            When the day's latest version is a draft this user saved, replace its content
+            instead of adding a version: the manager page's one working draft per day,
+            remade at each re-optimisation (a draft is no record: only published versions
+            are sent to officers, and their content never changes).
 
         Returns
         -------
@@ -176,29 +196,45 @@ class PlanRepository(Repository):
         def run(conn: Connection) -> int:
             who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
             lock_county(conn, county_id)
+            p = S.plans
             last = conn.execute(
-                sa.select(S.plans.c.version, S.plans.c.status, S.plans.c.content_hash)
-                .where(S.plans.c.county_id == county_id, S.plans.c.plan_date == plan_date)
-                .order_by(S.plans.c.version.desc()).limit(1)).first()
-            if last is not None and last.status == PlanState.DRAFT.value \
-                    and last.content_hash == h:
+                sa.select(p.c.version, p.c.status, p.c.content_hash, p.c.created_by,
+                          p.c.matrix_digest, p.c.dropped_digest)
+                .where(p.c.county_id == county_id, p.c.plan_date == plan_date)
+                .order_by(p.c.version.desc()).limit(1)).first()
+            draft = last is not None and last.status == PlanState.DRAFT.value
+            if draft and last is not None and last.content_hash == h:
                 # the same plan saved again (the app's draft, then its publish): one version
                 return int(last.version)
-            version = (int(last.version) if last is not None else 0) + 1
+            mine = draft and replace_draft and last is not None \
+                and last.created_by == who.username
+            version = (int(last.version) if last is not None else 0) + (0 if mine else 1)
             _keep_once(conn, S.plan_matrices, county_id, matrix_digest, matrix_z=matrix_z)
             _keep_once(conn, S.plan_dropped, county_id, dropped_digest, dropped_z=dropped_z)
-            conn.execute(S.plans.insert().values(
-                county_id=county_id, plan_date=plan_date, version=version,
-                status=PlanState.DRAFT.value, problem_json=problem_json, plan_json=plan_json,
-                explanations_json=expl_json, content_hash=h, created_by=who.username,
-                created_at=self._db.now(), matrix_digest=matrix_digest,
-                dropped_digest=dropped_digest))
+            content = dict(problem_json=problem_json, plan_json=plan_json,
+                           explanations_json=expl_json, content_hash=h,
+                           created_at=self._db.now(), matrix_digest=matrix_digest,
+                           dropped_digest=dropped_digest)
+            this = sa.and_(p.c.county_id == county_id, p.c.plan_date == plan_date,
+                           p.c.version == version)
+            if mine and last is not None:
+                conn.execute(S.plan_stops.delete().where(
+                    S.plan_stops.c.county_id == county_id,
+                    S.plan_stops.c.plan_date == plan_date, S.plan_stops.c.version == version))
+                conn.execute(p.update().where(this).values(**content))
+                drop_unnamed(conn, county_id, matrix=last.matrix_digest,
+                             dropped=last.dropped_digest)
+            else:
+                conn.execute(p.insert().values(
+                    county_id=county_id, plan_date=plan_date, version=version,
+                    status=PlanState.DRAFT.value, created_by=who.username, **content))
             if stops:
                 conn.execute(S.plan_stops.insert(), [
                     {"county_id": county_id, "plan_date": plan_date, "version": version, **s}
                     for s in stops])
             self._audit.write(conn, who, AuditAction.SAVE_PLAN, county_id,
-                              f"{plan_date} v{version}", visits=len(stops), content_hash=h)
+                              f"{plan_date} v{version}", visits=len(stops), content_hash=h,
+                              remade=bool(mine))
             return version
 
         return self._db.write(run)
