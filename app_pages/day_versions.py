@@ -1,5 +1,6 @@
-"""The manager page's published day and publishing: the day as the officers have it, the
-visits made since a plan was made that it would not keep, and the Publish dialog."""
+"""The manager page's versions of a day: the day as the officers have it, the draft kept of
+each plan made (offered again after a reload), the visits made since a plan was made that it
+would not keep, and the Publish dialog."""
 
 from __future__ import annotations
 
