@@ -63,16 +63,21 @@ def cmd_county_trim(args: argparse.Namespace) -> int:
         _check_stored(store, args.county)
         res = trim_past_days(store, store.operator_session(), args.county,
                              keep_days=args.keep_days, max_days=None)
+        sizes = store.vacuum(store.operator_session()) if args.vacuum and res else None
     L = args.lang
     if res is None:  # the store failed: logged by the service
         raise InputError("the store could not trim the travel matrices (see the log)")
     if not res.days:
         print(t("trim_none", L, county=args.county))
-        return 0
-    print(t("trim_done", L, county=args.county, days=len(res.days), first=res.days[0],
-            last=res.days[-1], versions=res.versions,
-            before=format_number(res.bytes_before / 1e6, digits=1),
-            after=format_number(res.bytes_after / 1e6, digits=2)))
+    else:
+        print(t("trim_done", L, county=args.county, days=len(res.days), first=res.days[0],
+                last=res.days[-1], versions=res.versions,
+                before=format_number(res.bytes_before / 1e6, digits=1),
+                after=format_number(res.bytes_after / 1e6, digits=2)))
+    if args.vacuum:
+        print(t("vacuum_done", L, before=format_number(sizes[0] / 1e6, digits=1),
+                after=format_number(sizes[1] / 1e6, digits=1)) if sizes is not None
+              else t("vacuum_not_sqlite", L))
     return 0
 
 
@@ -447,6 +452,9 @@ def add_store_subcommands(sub: Any, county_sub: Any) -> None:
     q.add_argument("--keep-days", type=int, metavar="N",
                    help="days before today that stay whole (default COUNTYREACH_MATRIX_KEEP_"
                         "DAYS, 35)")
+    q.add_argument("--vacuum", action="store_true",
+                   help="then shrink a SQLite store's file to its data (all counties; holds "
+                        "off other writers while it runs)")
     q.set_defaults(func=cmd_county_trim)
 
     p = sub.add_parser("outcomes", help="visit outcomes in the store")

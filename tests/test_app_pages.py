@@ -301,6 +301,29 @@ def test_manager_lock_route_keeps_stops_with_officer() -> None:
     assert at.session_state["pins"] == {}
 
 
+def _pin(at: AppTest, lead: str, officer: str) -> None:
+    """The manager searches ``lead`` and pins it to ``officer``."""
+    at.text_input(key="lead_search").input(lead).run()
+    at.selectbox(key="pin_lead").set_value(lead)
+    at.selectbox(key="pin_officer").set_value(officer)
+    at.button(key="pin_button").click().run()
+
+
+def _reoptimised(at: AppTest) -> Any:
+    """Re-optimise on the page: the new day, which the checker passes."""
+    at.button(key="reoptimise").click().run()
+    assert not at.exception, at.exception
+    new = at.session_state["day"]
+    assert new.ok, new.violations
+    return new
+
+
+def _lock(at: AppTest, officer: str) -> None:
+    """The manager locks ``officer``'s route."""
+    at.selectbox(key="lock_officer").set_value(officer)
+    at.button(key="lock_button").click().run()
+
+
 def test_a_lock_after_a_pin_it_cannot_keep_cancels_the_pin_and_says_so() -> None:
     """Pin a lead to an officer, then lock that officer's route without it: the lock is the
     later decision, the re-plan keeps it, and the plan can be published (CI, 2026-12-04: a
@@ -309,18 +332,11 @@ def test_a_lock_after_a_pin_it_cannot_keep_cancels_the_pin_and_says_so() -> None
     day = at.session_state["day"]
     a, b = [r for r in day.plan.routes if r.stops][:2]
     lead = b.lead_ids[0]
-    at.text_input(key="lead_search").input(lead).run()
-    at.selectbox(key="pin_lead").set_value(lead)
-    at.selectbox(key="pin_officer").set_value(a.officer_id)
-    at.button(key="pin_button").click().run()
-    at.selectbox(key="lock_officer").set_value(a.officer_id)
-    at.button(key="lock_button").click().run()
+    _pin(at, lead, a.officer_id)
+    _lock(at, a.officer_id)
     assert pl.appointments(at.session_state["pins"]) == {}
     assert any(lead in x.value and a.officer_id in x.value for x in at.toast)
-    at.button(key="reoptimise").click().run()
-    assert not at.exception, at.exception
-    new = at.session_state["day"]
-    assert new.ok, new.violations
+    new = _reoptimised(at)
     assert next(r for r in new.plan.routes if r.officer_id == a.officer_id).lead_ids == a.lead_ids
     assert not at.button(key="publish").disabled
 
@@ -333,18 +349,11 @@ def test_a_pin_after_a_lock_releases_the_lock_and_says_so() -> None:
     a, b = [r for r in day.plan.routes if r.stops][:2]
     lead = next(x for x in b.lead_ids if day.problem.officer_by_id[a.officer_id].can_serve(
         day.problem.lead_by_id[x].industry))
-    at.selectbox(key="lock_officer").set_value(a.officer_id)
-    at.button(key="lock_button").click().run()
-    at.text_input(key="lead_search").input(lead).run()
-    at.selectbox(key="pin_lead").set_value(lead)
-    at.selectbox(key="pin_officer").set_value(a.officer_id)
-    at.button(key="pin_button").click().run()
+    _lock(at, a.officer_id)
+    _pin(at, lead, a.officer_id)
     assert pl.locked_routes(at.session_state["pins"]) == {}
     assert any(lead in x.value and a.officer_id in x.value for x in at.toast)
-    at.button(key="reoptimise").click().run()
-    assert not at.exception, at.exception
-    new = at.session_state["day"]
-    assert new.ok, new.violations
+    new = _reoptimised(at)
     assert lead in next(r for r in new.plan.routes if r.officer_id == a.officer_id).lead_ids
 
 

@@ -164,6 +164,20 @@ class MatrixRetention(Repository):
             forget_all()
         return Trimmed(tuple(done), versions, size_before, size_after, len(days) - len(todo))
 
+    def vacuum(self, session: Session) -> tuple[int, int] | None:
+        """Give the space of trimmed rows back to the file system: see
+        :meth:`~countyreach.store.engine.Database.vacuum`. The file holds every county:
+        admins only.
+
+        Raises
+        ------
+        AccessDenied
+            Not an admin.
+        """
+        self._db.read(lambda conn: self._guard.require(self._guard.principal(conn, session),
+                                                       Role.ADMIN))
+        return self._db.vacuum()
+
     def _whole_days(self, conn: Connection, session: Session, county_id: str,
                     before: str) -> list[str]:
         self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)

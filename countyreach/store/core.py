@@ -255,6 +255,11 @@ class Store:
         their routes use: see :meth:`MatrixRetention.trim`."""
         return self.retention.trim(session, county_id, before, max_days)
 
+    def vacuum(self, session: Session) -> tuple[int, int] | None:
+        """SQLite: shrink the file to its data after a trim (bytes before and after); None
+        on PostgreSQL: see :meth:`MatrixRetention.vacuum`."""
+        return self.retention.vacuum(session)
+
     def plan_versions(self, session: Session, county_id: str,
                       plan_date: str) -> list[PlanVersion]:
         """Every saved version of the county's plan for the day, oldest first."""

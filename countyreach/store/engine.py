@@ -89,6 +89,41 @@ class Database:
                 time.sleep(0.02 * (attempt + 1) + secrets.randbelow(20) / 1000)
         raise AssertionError("unreachable")
 
+    def vacuum(self) -> tuple[int, int] | None:
+        """SQLite: rewrite the file without its free pages (what trimmed or erased rows
+        left) and truncate the write-ahead log; ``(bytes before, bytes after)`` of the file
+        and its log. None on PostgreSQL, whose autovacuum makes such space reusable.
+
+        It waits for the file's other writers (the busy timeout) and holds them off while
+        it runs: an operator's step, not one for every publish.
+
+        Raises
+        ------
+        StoreError
+            The database refused (locked past the timeout, the disk full).
+        """
+        if not self._is_sqlite:
+            return None
+        path = Path(str(self.engine.url.database)).expanduser()
+        files = (path, path.with_name(path.name + "-wal"))
+
+        def size() -> int:
+            return sum(f.stat().st_size for f in files if f.exists())
+
+        before = size()
+        raw = self.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            # the connection is in autocommit (make_engine): VACUUM runs outside a transaction
+            cur.execute("VACUUM")
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cur.close()
+        except Exception as exc:  # sqlite3.OperationalError, by the driver's name
+            raise StoreError(f"database error: {exc}") from exc
+        finally:
+            raw.close()
+        return before, size()
+
     def read(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn`` in a read-only transaction (one consistent snapshot)."""
         with self.transaction(write=False) as conn:
