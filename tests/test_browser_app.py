@@ -140,6 +140,7 @@ def test_manager_plans_pins_locks_replans_and_publishes(server: AppServer, brows
     expect(page.get_by_text(re.compile(r"^Draft v1, made by demo-manager at "))).to_be_visible(
         timeout=120_000)
     idle(page)
+    shot(page, "manager-draft-offered-desktop")
     page.get_by_role("button", name="Open the draft").click()
     expect(page.get_by_text(re.compile(r"^Kept as draft v1"))).to_be_visible(timeout=120_000)
     idle(page)
