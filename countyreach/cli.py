@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from countyreach.arglists import id_list
+from countyreach.cli_help import help_lang, localize_help
 from countyreach.dates import county_today, parse_date
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
 from countyreach.i18n import list_text, t
@@ -486,6 +487,8 @@ def _add_lang_everywhere(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code (2 for bad input)."""
     parser = build_parser()
+    # --help reads in the language of --lang, wherever it stands on the line
+    localize_help(parser, help_lang(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")

@@ -4,7 +4,8 @@ Every label the app shows is an entry of the Babel/gettext catalogues in
 ``countyreach/locale/<lang>/LC_MESSAGES/countyreach.po``: the message id is a stable key
 (``page_manager``), the message context says which vocabulary it belongs to (``ui`` for
 interface text, ``industry``, ``drop_reason``, ``outcome``, ``plan_status``, and
-``message``: English templates of input warnings and errors, :mod:`countyreach.localize`),
+``message``: English templates of input warnings and errors, :mod:`countyreach.localize`;
+``cli``: the command line's help, keyed by its English text, :mod:`countyreach.cli_help`),
 and the
 translation is the text shown. Translators edit the ``.po`` files with any gettext tool;
 ``tests/test_i18n.py`` fails on a key missing from a catalogue, an empty or fuzzy
@@ -40,6 +41,7 @@ __all__ = [
     "format_yuan",
     "format_percent",
     "format_number",
+    "cli_text",
 ]
 
 #: Supported interface languages, the default first.
@@ -58,6 +60,7 @@ class Vocabulary(enum.StrEnum):
     OUTCOME = "outcome"
     PLAN_STATUS = "plan_status"
     MESSAGE = "message"
+    CLI = "cli"
 
 
 @cache
@@ -195,3 +198,11 @@ def format_number(value: float | None, digits: int = 0) -> str:
     if value is None or value != value:
         return "—"
     return f"{value:,.{digits}f}"
+
+
+def cli_text(text: str, lang: str) -> str:
+    """The command line's help ``text`` (its English, the message id of the ``cli``
+    context) in ``lang``; the English when the catalogue has no translation."""
+    if lang == "en" or lang not in LANGS:
+        return text
+    return catalogue(lang).get((Vocabulary.CLI.value, text)) or text

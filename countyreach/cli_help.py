@@ -1,0 +1,102 @@
+"""The command line's help in the user's language.
+
+``countyreach plan --help --lang zh`` (``--lang`` anywhere on the line, as every command
+takes it) prints every heading, description and option's help in Chinese.
+The English help text written in the parsers is the message id of the catalogue's ``cli``
+context (:data:`countyreach.i18n.Vocabulary.CLI`): the code keeps one text, translators see
+the English they translate, and a help text without a translation shows in English.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator, Sequence
+
+from countyreach.i18n import LANGS, cli_text
+
+__all__ = ["help_lang", "localize_help", "help_texts"]
+
+#: argparse's own headings, which it writes in English whatever the language.
+HEADINGS = ("usage: ", "positional arguments", "options", "examples")
+
+
+def help_lang(argv: Sequence[str]) -> str:
+    """The language help is printed in: ``--lang X`` (or ``--lang=X``) on the command
+    line, else English (read before the line is parsed: ``--help`` stops the parsing).
+
+    Parameters
+    ----------
+    argv : sequence of str
+        The command line's arguments (without the program).
+    """
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1] if argv[i + 1] in LANGS else "en"
+        if arg.startswith("--lang="):
+            value = arg.split("=", 1)[1]
+            return value if value in LANGS else "en"
+    return "en"
+
+
+def _formatter(lang: str) -> type[argparse.HelpFormatter]:
+    class Localized(argparse.RawDescriptionHelpFormatter):
+        """Help text, headings and the usage prefix from the catalogue."""
+
+        def _get_help_string(self, action: argparse.Action) -> str | None:
+            text = super()._get_help_string(action)
+            return cli_text(text, lang) if text else text
+
+        def start_section(self, heading: str | None) -> None:
+            super().start_section(cli_text(heading, lang) if heading else heading)
+
+        def add_usage(self, usage: str | None, actions: object, groups: object,
+                      prefix: str | None = None) -> None:
+            super().add_usage(usage, actions, groups,  # type: ignore[arg-type]
+                              cli_text("usage: ", lang) if prefix is None else prefix)
+
+    return Localized
+
+
+def _parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in set(action.choices.values()):
+                yield from _parsers(child)
+
+
+def localize_help(parser: argparse.ArgumentParser, lang: str) -> None:
+    """Make ``parser`` and its subcommands print their help in ``lang``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The whole command line (:func:`countyreach.cli.build_parser`).
+    lang : {"zh", "en"}
+    """
+    if lang == "en":
+        return
+    formatter = _formatter(lang)
+    for p in _parsers(parser):
+        p.formatter_class = formatter
+        if p.description:
+            p.description = cli_text(p.description, lang)
+        if p.epilog and p.epilog.startswith("examples:"):
+            p.epilog = cli_text("examples", lang) + "：" + p.epilog[len("examples:"):]
+
+
+def help_texts(parser: argparse.ArgumentParser) -> list[str]:
+    """Every help text, description and heading the parser's help shows, once each (what
+    the ``cli`` context of the catalogue translates)."""
+    seen: dict[str, None] = dict.fromkeys(HEADINGS)
+    for p in _parsers(parser):
+        if p.description:
+            seen[p.description] = None
+        for action in p._actions:
+            if action.help and action.help is not argparse.SUPPRESS:
+                seen[action.help] = None
+            if isinstance(action, argparse._SubParsersAction):
+                for choice in action._choices_actions:
+                    if choice.help:
+                        seen[choice.help] = None
+    return list(seen)
