@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from countyreach.arglists import id_list
-from countyreach.cli_help import help_lang, localize_help
+from countyreach.cli_help import LocalizedParser, help_lang, localize_help
 from countyreach.dates import county_today, parse_date
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
 from countyreach.i18n import list_text, t
@@ -350,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     # The module's examples, without their reStructuredText marks, are the help's epilog.
     examples = (__doc__ or "").split("--------\n", 1)[-1]
-    parser = argparse.ArgumentParser(
+    parser = LocalizedParser(
         prog="countyreach",
         description="Plan the day of a rural lender's field officers: whom to visit and in "
                     "what order.",

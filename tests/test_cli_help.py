@@ -8,7 +8,7 @@ import re
 import pytest
 
 from countyreach.cli import build_parser, main
-from countyreach.cli_help import help_lang, help_texts
+from countyreach.cli_help import ERROR_TEMPLATES, help_lang, help_texts, usage_error
 from countyreach.i18n import cli_text, has_cjk
 
 #: What a translation keeps as written: options, file names, placeholders, numbers.
@@ -51,3 +51,36 @@ def test_help_is_printed_in_the_language_asked(capsys: pytest.CaptureFixture[str
 def test_the_help_language_is_read_before_the_line_is_parsed(argv: list[str],
                                                              lang: str) -> None:
     assert help_lang(argv) == lang
+
+
+def test_every_usage_error_template_has_a_chinese_translation_with_its_fields() -> None:
+    for template in ERROR_TEMPLATES:
+        zh = cli_text(template, "zh")
+        assert has_cjk(zh), template
+        assert set(re.findall(r"\{(\w+)\}", zh)) == set(re.findall(r"\{(\w+)\}", template))
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["plan"], "countyreach plan：错误：缺少必需的参数：county"),
+    (["plan", "x", "--date"], "countyreach plan：错误：参数 --date：需要一个值"),
+    (["plan", "x", "--skills", "maybe"],
+     "countyreach plan：错误：参数 --skills：无效的选择：'maybe'（可选：'hard', 'soft', 'off'）"),
+    (["plan", "x", "--seed", "abc"], "countyreach plan：错误：参数 --seed：无效的 int 值：'abc'"),
+    (["plan", "x", "--bogus"], "countyreach：错误：无法识别的参数：--bogus"),
+])
+def test_a_refused_command_line_is_said_in_chinese_and_exits_2(
+        argv: list[str], said: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([*argv, "--lang", "zh"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("用法：") and err.rstrip().endswith(said), err
+    with pytest.raises(SystemExit) as done:
+        main(argv)  # in English as argparse writes it
+    assert done.value.code == 2 and "error: " in capsys.readouterr().err
+
+
+def test_a_refusal_it_does_not_know_is_left_as_written() -> None:
+    assert usage_error("something new in a later Python", "zh") == \
+        "something new in a later Python"
+    assert usage_error("argument --x: something new", "zh") == "参数 --x：something new"
