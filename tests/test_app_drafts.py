@@ -51,6 +51,10 @@ def test_a_plan_made_on_the_page_outlives_the_session_and_is_published_as_that_v
     _, stored, _ = w.store.plan(w.admin, COUNTY, DATE, 1)
     assert [r.lead_ids for r in stored.routes] == [r.lead_ids for r in kept.plan.routes]
 
+    # in Chinese, the same offer
+    zh = open_as_manager(w, "zh")
+    assert any(str(i.value).startswith("草稿 v1（demo-manager 于 ") for i in zh.info)
+    assert zh.button(key="draft_open").label == "打开草稿"
     # a reload is a new session: the page offers the newest draft, and opens it whole
     again = open_as_manager(w)
     offer = _offered(again)
