@@ -153,7 +153,7 @@ def save_draft(store: Store, session: Session, day: DayPlan) -> int | None:
     Parameters
     ----------
     store, session : Store, Session
-        The store, and a signed-in manager or admin (an admin creates the county).
+        The store, and a signed-in manager or admin.
     day : DayPlan
 
     Returns
@@ -169,8 +169,7 @@ def save_draft(store: Store, session: Session, day: DayPlan) -> int | None:
     """
     if not day.ok:
         return None
-    if session.role == "admin":
-        store.ensure_county(session, day.county.county.county_id, day.county.county.name)
+    # no county is created for a draft (publishing creates it): planning only explores
     if unkept_visits(store, session, day):
         return None
     return _save(store, session, day)
