@@ -450,10 +450,17 @@ def test_planner_onboards_a_county_and_cancels_a_sweep(server: AppServer, browse
     broken = tmp_path / "guixi-broken.osm"
     broken.write_text("<html>not an extract</html>", encoding="utf-8")
     page.locator('input[type="file"]').set_input_files(str(broken))
-    page.get_by_label("County id (letters, digits, - or _)").fill("newcounty")
+    # the upload's rerun first: typed while it ran, the id was lost and the button stayed
+    # disabled (CI, 2026-12-07, under load)
+    expect(page.get_by_role("button", name="Remove guixi-broken.osm")).to_be_visible(
+        timeout=120_000)
+    idle(page)
+    county_id = page.get_by_label("County id (letters, digits, - or _)")
+    county_id.fill("newcounty")
     page.keyboard.press("Enter")
     idle(page)
-    page.get_by_role("button", name="Onboard the county").click()
+    expect(county_id).to_have_value("newcounty")
+    click_when_enabled(page, page.get_by_role("button", name="Onboard the county"), "onboard")
     error = page.get_by_test_id("stAlertContentError")
     expect(error).to_contain_text("guixi-broken.osm", timeout=120_000)
     assert "/tmp" not in error.inner_text()
