@@ -39,14 +39,14 @@ def test_a_plan_made_on_the_page_outlives_the_session_and_is_published_as_that_v
     assert any("Kept as draft v1" in str(c.value) for c in at.caption)
     assert not _offered(at)  # the page shows that draft: nothing else to offer
 
-    # re-optimised with a lock: a new draft, the one the page shows
+    # re-optimised with a lock: the same draft, remade with the new routes
     route = next(r for r in made.plan.routes if r.stops)
     at.selectbox(key="lock_officer").set_value(route.officer_id)
     at.button(key="lock_button").click().run()
     at.button(key="reoptimise").click().run()
     assert not at.exception, at.exception
     kept = at.session_state["day"]
-    # the manager's one working draft of the day is remade: still v1, with the new routes
+    # the manager's one working draft of the day: still v1, now with the new routes
     assert _versions(w) == [(1, "draft")]
     _, stored, _ = w.store.plan(w.admin, COUNTY, DATE, 1)
     assert [r.lead_ids for r in stored.routes] == [r.lead_ids for r in kept.plan.routes]
