@@ -88,3 +88,22 @@ def test_a_plan_the_checker_faults_is_not_kept(imported_trained: World) -> None:
     assert not new.ok
     assert save_draft(w.store, w.store.login("demo-manager", DEMO_PASSWORD), new) is None
     assert _versions(w) == [(1, "draft")]
+
+
+def test_a_draft_that_visits_a_business_refused_since_is_not_opened(
+        imported_trained: World) -> None:  # noqa: F811
+    """A business that called to refuse after the draft was made: the draft is to be planned
+    again, and the page says so in the manager's language instead of showing it."""
+    w = imported_trained
+    at = open_as_manager(w)
+    at.button(key="plan").click().run()
+    met = next(r for r in at.session_state["day"].plan.routes if r.stops).lead_ids[0]
+    w.store.opt_out(w.admin, COUNTY, met, "called the branch")
+    zh = open_as_manager(w, "zh")
+    zh.button(key="draft_open").click().run()
+    assert not zh.exception, zh.exception
+    assert any(f"草稿 v1 拜访了此后列入请勿拜访名单的商户：{met}" in str(e.value)
+               for e in zh.error), [e.value for e in zh.error]
+    # AppTest's session state has no get()
+    shown = zh.session_state["day"] if "day" in zh.session_state else None  # noqa: SIM401
+    assert shown is None or met not in shown.plan.visited_lead_ids  # the draft is not shown

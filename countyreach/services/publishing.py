@@ -200,11 +200,28 @@ def draft_day(store: Store, session: Session, data: CountyData, plan_date: str,
         The version (:func:`latest_draft`).
     scores : pandas.DataFrame, optional
         The month's lead scores (the lead cards' values and reasons).
+
+    Raises
+    ------
+    InputError
+        The draft visits a business on the do-not-visit list since, or places the county's
+        data no longer has (imported again): it is to be planned again.
     """
     from countyreach.pipeline import DayPlan
     from routing import checked_plan
+    from routing.problem import end_node_id, start_node_id
 
-    problem, plan, _ = store.plan(session, data.county.county_id, plan_date, version)
+    county_id = data.county.county_id
+    problem, plan, _ = store.plan(session, county_id, plan_date, version)
+    refused = sorted(set(plan.visited_lead_ids) & store.do_not_visit_ids(session, county_id))
+    gone = sorted({n for r in plan.routes for n in (start_node_id(r.officer_id),
+                                                     *r.lead_ids, end_node_id(r.officer_id))}
+                  - set(data.snaps))
+    if refused or gone:
+        what = (f"businesses on the do-not-visit list since: {', '.join(refused)}" if refused
+                else f"places the county no longer has: {', '.join(gone[:VISITS_SHOWN])}")
+        raise InputError(f"draft v{version} of {plan_date} visits {what}; plan the day again",
+                         field="plan_date")
     plan, violations = checked_plan(problem, plan)
     return DayPlan(data, problem, plan, tuple(violations), scores if scores is not None
                    else pd.DataFrame({"lead_id": []}), {})
