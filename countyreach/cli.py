@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from countyreach.arglists import id_list
-from countyreach.cli_help import LocalizedParser, help_lang, localize_help
+from countyreach.cli_help import LocalizedParser, all_parsers, help_lang, localize_help
 from countyreach.dates import county_today, parse_date
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
 from countyreach.i18n import list_text, t
@@ -473,15 +473,11 @@ def _add_lang_everywhere(parser: argparse.ArgumentParser) -> None:
     """Give every command ``--lang``: a Chinese user's errors and input warnings are Chinese
     whichever command they ran (the commands that print more in Chinese say so in their own
     ``--lang`` help)."""
-    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    if not subs:
-        if not any("--lang" in a.option_strings for a in parser._actions):
-            parser.add_argument("--lang", choices=("en", "zh"), default="en",
-                                help="language of the errors and input warnings (default en)")
-        return
-    for action in subs:
-        for child in set(action.choices.values()):
-            _add_lang_everywhere(child)
+    for p in list(all_parsers(parser)):  # listed first: the loop adds to their actions
+        commands = any(isinstance(a, argparse._SubParsersAction) for a in p._actions)
+        if not commands and not any("--lang" in a.option_strings for a in p._actions):
+            p.add_argument("--lang", choices=("en", "zh"), default="en",
+                           help="language of the errors and input warnings (default en)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

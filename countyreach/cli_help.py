@@ -18,8 +18,8 @@ from typing import NoReturn
 
 from countyreach.i18n import LANGS, cli_text
 
-__all__ = ["help_lang", "localize_help", "help_texts", "LocalizedParser", "usage_error",
-           "ERROR_TEMPLATES"]
+__all__ = ["help_lang", "localize_help", "help_texts", "all_parsers", "LocalizedParser",
+           "usage_error", "ERROR_TEMPLATES"]
 
 #: argparse's own headings, which it writes in English whatever the language.
 HEADINGS = ("usage: ", "positional arguments", "options", "examples")
@@ -117,12 +117,13 @@ def _formatter(lang: str) -> type[argparse.HelpFormatter]:
     return Localized
 
 
-def _parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+def all_parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """``parser`` and the parsers of its subcommands, at every depth."""
     yield parser
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for child in set(action.choices.values()):
-                yield from _parsers(child)
+                yield from all_parsers(child)
 
 
 def localize_help(parser: argparse.ArgumentParser, lang: str) -> None:
@@ -137,7 +138,7 @@ def localize_help(parser: argparse.ArgumentParser, lang: str) -> None:
     if lang == "en":
         return
     formatter = _formatter(lang)
-    for p in _parsers(parser):
+    for p in all_parsers(parser):
         p.formatter_class = formatter
         if isinstance(p, LocalizedParser):
             p.help_lang = lang
@@ -151,7 +152,7 @@ def help_texts(parser: argparse.ArgumentParser) -> list[str]:
     """Every help text, description and heading the parser's help shows, once each (what
     the ``cli`` context of the catalogue translates)."""
     seen: dict[str, None] = dict.fromkeys(HEADINGS)
-    for p in _parsers(parser):
+    for p in all_parsers(parser):
         if p.description:
             seen[p.description] = None
         for action in p._actions:
