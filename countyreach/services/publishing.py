@@ -217,10 +217,13 @@ def draft_day(store: Store, session: Session, data: CountyData, plan_date: str,
     gone = sorted({n for r in plan.routes for n in (start_node_id(r.officer_id),
                                                      *r.lead_ids, end_node_id(r.officer_id))}
                   - set(data.snaps))
-    if refused or gone:
-        what = (f"businesses on the do-not-visit list since: {', '.join(refused)}" if refused
-                else f"places the county no longer has: {', '.join(gone[:VISITS_SHOWN])}")
-        raise InputError(f"draft v{version} of {plan_date} visits {what}; plan the day again",
+    if refused:
+        raise InputError(f"draft v{version} of {plan_date} visits businesses on the "
+                         f"do-not-visit list since: {', '.join(refused)}; plan the day again",
+                         field="plan_date")
+    if gone:
+        raise InputError(f"draft v{version} of {plan_date} visits places the county no "
+                         f"longer has: {', '.join(gone[:VISITS_SHOWN])}; plan the day again",
                          field="plan_date")
     plan, violations = checked_plan(problem, plan)
     return DayPlan(data, problem, plan, tuple(violations), scores if scores is not None
