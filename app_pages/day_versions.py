@@ -81,7 +81,20 @@ def draft_offer(data: pipeline.CountyData, plan_date: str, model: PlanningModel 
         return
     if draft is None or _draft_of(day) == draft.version:
         return
-    c1, c2 = st.columns([3, 1], vertical_alignment="center")
+    row = st.empty()
+    c1, c2, c3 = row.container().columns([3, 1, 1], vertical_alignment="center")
+    # a draft left in another browser, or one that can no longer be opened, would be
+    # offered on every visit: the managers can let it go
+    if c3.button(t("draft_discard", L), key="draft_discard", icon=":material/delete:"):
+        try:
+            signed[0].discard_draft(signed[1], data.county.county_id, plan_date,
+                                    draft.version)
+        except (InputError, AccessDenied, StoreError) as exc:
+            st.error(error_text(exc, L))
+            return
+        row.empty()
+        st.toast(t("draft_discarded", L, version=draft.version), icon=":material/delete:")
+        return
     c1.info(t("draft_waiting", L, version=draft.version, by=draft.created_by,
               when=_county_time(draft.created_at)), icon=":material/draft:")
     if c2.button(t("draft_open", L), key="draft_open", icon=":material/file_open:"):

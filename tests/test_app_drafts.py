@@ -107,3 +107,10 @@ def test_a_draft_that_visits_a_business_refused_since_is_not_opened(
     # AppTest's session state has no get()
     shown = zh.session_state["day"] if "day" in zh.session_state else None  # noqa: SIM401
     assert shown is None or met not in shown.plan.visited_lead_ids  # the draft is not shown
+    # the draft cannot be opened: the managers discard it, and it is offered no more
+    zh.button(key="draft_discard").click().run()
+    assert not zh.exception, zh.exception
+    assert [str(x.value) for x in zh.toast] == ["草稿 v1 已丢弃。"]
+    assert not any(str(i.value).startswith("草稿 v1") for i in zh.info)
+    assert _versions(w) == []
+    assert not _offered(open_as_manager(w))

@@ -243,6 +243,11 @@ class Store:
         """Publish a saved version: see :meth:`PlanRepository.publish`."""
         self.plans.publish(session, county_id, plan_date, version)
 
+    def discard_draft(self, session: Session, county_id: str, plan_date: str,
+                      version: int) -> None:
+        """Delete a draft version: see :meth:`PlanRepository.discard_draft`."""
+        self.plans.discard_draft(session, county_id, plan_date, version)
+
     def unkept_visits(self, session: Session, county_id: str, plan_date: str,
                       plan: Plan) -> list[tuple[str, str]]:
         """The visits made on the published plan that ``plan`` would not keep with their

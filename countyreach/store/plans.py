@@ -296,6 +296,55 @@ class PlanRepository(Repository):
 
         self._db.write(run)
 
+    def discard_draft(self, session: Session, county_id: str, plan_date: str,
+                      version: int) -> None:
+        """Delete a draft version the managers do not want: one made in another browser
+        and left, or one that can no longer be opened (a business put on the do-not-visit
+        list since). Published and superseded versions are records and stay.
+
+        A draft was never sent to anyone, so nothing refers to it; its travel matrix and
+        left-out list go with it when no other version names them. The audit log keeps
+        that it was made and discarded, by whom.
+
+        Raises
+        ------
+        InputError
+            Unknown version, or one that is not a draft.
+        """
+        check_id(county_id, "county_id")
+        plan_date = check_date(plan_date)
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise InputError(f"version must be a positive integer, got {version!r}",
+                             field="version")
+
+        def run(conn: Connection) -> None:
+            who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            lock_county(conn, county_id)
+            p = S.plans
+            this = sa.and_(p.c.county_id == county_id, p.c.plan_date == plan_date,
+                           p.c.version == version)
+            row = conn.execute(sa.select(p.c.status, p.c.content_hash, p.c.created_by,
+                                         p.c.matrix_digest, p.c.dropped_digest)
+                               .where(this)).first()
+            if row is None:
+                raise InputError(f"no plan version {version} for {county_id} on {plan_date}",
+                                 field="version")
+            if row.status != PlanState.DRAFT.value:
+                raise InputError(f"plan version {version} of {plan_date} is not a draft (it "
+                                 "was published): only a draft can be discarded",
+                                 field="version")
+            conn.execute(S.plan_stops.delete().where(
+                S.plan_stops.c.county_id == county_id, S.plan_stops.c.plan_date == plan_date,
+                S.plan_stops.c.version == version))
+            conn.execute(p.delete().where(this))
+            drop_unnamed(conn, county_id, matrix=row.matrix_digest,
+                         dropped=row.dropped_digest)
+            self._audit.write(conn, who, AuditAction.DISCARD_DRAFT, county_id,
+                              f"{plan_date} v{version}", content_hash=row.content_hash,
+                              made_by=row.created_by)
+
+        self._db.write(run)
+
     def unkept_visits(self, session: Session, county_id: str, plan_date: str,
                       plan: Plan) -> list[tuple[str, str]]:
         """``(lead_id, officer_id)`` of the visits made on the day's published plan that

@@ -95,6 +95,7 @@ class AuditAction(enum.StrEnum):
     PROMOTE_MODEL = "promote_model"
     FOLLOW_UP = "follow_up"
     TRIM_MATRICES = "trim_matrices"
+    DISCARD_DRAFT = "discard_draft"
 
 
 class ModelState(enum.StrEnum):
