@@ -13,9 +13,9 @@ call each, as the officers' phones send them -> re-plan at 13:00 (visited stops 
 publish -> the day trimmed as it is once past the retention (``trim_matrices``: only the
 legs of each officer's own nodes kept) and read again by the officer and the manager. Each
 stage prints its wall and CPU seconds and the store's size after it (the
-database file and its write-ahead log). Then each stored plan version's bytes: its texts
+database file and its write-ahead log). Then each stored plan version's bytes: its parts
 as stored (left-out list counted in full for each version, though versions share it) and
-as revision 0010 stored them (the left-out list inline in ``plan_json``).
+as revision 0013 stored them (the problem and the reasons as text, not compressed).
 
 The machine, cores, load and seeds are printed with the table. Timings are one run on a
 shared machine: compare the CPU column.
@@ -56,7 +56,6 @@ import sys
 import tempfile
 import time
 import warnings
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -101,6 +100,7 @@ def main() -> None:
     from countyreach.services.loop import DailyLoop
     from countyreach.store import Store
     from countyreach.store import schema as S
+    from countyreach.store.rows import unpack_text
     from routing import SolveParams
 
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-county-store-"))
@@ -175,23 +175,25 @@ def main() -> None:
     for name, wall, cpu, size, note in rows:
         print(f"{name:34} {wall:8.1f} {cpu:8.1f} {size / 1e6:9.1f}  {note}")
 
-    print("\nbytes per plan version (the travel matrix apart: plan_matrices, once a day)")
-    print(f"{'version':>7} {'problem':>10} {'plan':>10} {'left-out z':>11} {'expl':>8} "
-          f"{'stored':>10} {'as 0010':>10}")
+    print("\nbytes per plan version (the travel matrix apart: plan_matrices, once a day); "
+          "z: as stored, compressed")
+    print(f"{'version':>7} {'problem z':>10} {'problem':>10} {'plan':>8} {'left-out z':>11} "
+          f"{'expl z':>8} {'expl':>8} {'stored':>10} {'as 0013':>10}")
     p, pd_ = S.plans, S.plan_dropped
     with store.engine.connect() as c:
-        for r in c.execute(sa.select(p.c.version, p.c.problem_json, p.c.plan_json,
-                                     p.c.explanations_json, pd_.c.dropped_z).join(
+        for r in c.execute(sa.select(p.c.version, p.c.problem_z, p.c.plan_json,
+                                     p.c.explanations_z, pd_.c.dropped_z).join(
                 pd_, sa.and_(pd_.c.county_id == p.c.county_id,
                              pd_.c.digest == p.c.dropped_digest)).order_by(p.c.version)):
-            sizes = [len(x.encode()) for x in (r.problem_json, r.plan_json,
-                                               r.explanations_json)]
-            inline = len(zlib.decompress(r.dropped_z))
-            # as 0010: '"dropped_ref":"<64 hex>"' was '"dropped":<the list>'
-            before = sum(sizes) - len('"dropped_ref":""') - 64 + len('"dropped":') + inline
-            after = sum(sizes) + len(r.dropped_z)
-            print(f"{r.version:>7} {sizes[0]:>10,} {sizes[1]:>10,} {len(r.dropped_z):>11,} "
-                  f"{sizes[2]:>8,} {after:>10,} {before:>10,}")
+            problem, expl = (len(unpack_text(z).encode()) for z in (r.problem_z,
+                                                                    r.explanations_z))
+            plan = len(r.plan_json.encode())
+            stored = len(r.problem_z) + plan + len(r.explanations_z) + len(r.dropped_z)
+            # as 0013 kept them: the problem and the reasons as text
+            before = problem + plan + expl + len(r.dropped_z)
+            print(f"{r.version:>7} {len(r.problem_z):>10,} {problem:>10,} {plan:>8,} "
+                  f"{len(r.dropped_z):>11,} {len(r.explanations_z):>8,} {expl:>8,} "
+                  f"{stored:>10,} {before:>10,}")
         matrices = c.execute(sa.select(sa.func.sum(sa.func.length(
             S.plan_matrices.c.matrix_z)))).scalar()
     print(f"plan_matrices: {matrices or 0:,} bytes; store folder {work}")

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from countyreach.services.loop import DailyLoop
 from countyreach.store import Store
 from countyreach.store import schema as S
+from countyreach.store.rows import unpack_text
 from countyreach.store.testing import Clock
 from routing.params import SolveParams
 from routing.problem import RoutingRules
@@ -31,8 +32,8 @@ def loop(trained_loop_at: Callable[[dt.datetime], DailyLoop]) -> DailyLoop:
 
 def _explanations(store: Store) -> list[dict[str, str]]:
     with store.engine.connect() as c:
-        return [json.loads(t) for t in c.execute(sa.select(S.plans.c.explanations_json))
-                .scalars()]
+        return [json.loads(unpack_text(t)) for t in c.execute(
+            sa.select(S.plans.c.explanations_z)).scalars()]
 
 
 def test_an_erased_lead_leaves_the_lists_ahead_and_every_plan_versions_reasons(

@@ -26,6 +26,8 @@ from countyreach.store import (
     Store,
 )
 from countyreach.store import schema as S
+from countyreach.store.parsed import forget_all
+from countyreach.store.rows import unpack_text
 from countyreach.store.testing import Clock, synthetic_day
 from propensity.outcomes import Outcome
 from routing.plan import DroppedLead, DropReason, Plan
@@ -41,7 +43,7 @@ def test_migrations_from_empty_match_the_schema(store: Store) -> None:
 
     with store.engine.connect() as conn:
         ctx = MigrationContext.configure(conn)
-        assert ctx.get_current_revision() == "0013"
+        assert ctx.get_current_revision() == "0014"
         assert compare_metadata(ctx, S.metadata) == []
 
 
@@ -499,7 +501,7 @@ def test_a_days_versions_share_one_stored_matrix(store: Store, people: dict[str,
     again = store.save_plan(m, "qingzu", DAY, problem, plan)  # a re-optimisation, say
     assert _matrix_rows(store) == 1
     with store.engine.connect() as c:
-        texts = c.execute(sa.select(S.plans.c.problem_json)).scalars().all()
+        texts = [unpack_text(z) for z in c.execute(sa.select(S.plans.c.problem_z)).scalars()]
     assert len(texts) == 2 and not any('"matrix":' in t for t in texts)
     for v in (published, again):
         back, _, _ = store.plan(m, "qingzu", DAY, v)
@@ -520,6 +522,10 @@ def test_migration_0010_moves_stored_matrices_out_and_back(store: Store,
     assert back.matrix.node_ids == synthetic_day()[0].matrix.node_ids
 
 
+#: The texts revision 0014 keeps compressed, by the column that held them before.
+_PACKED = {"problem_json": "problem_z", "explanations_json": "explanations_z"}
+
+
 def _down_and_up(store: Store, revision: str, column: str
                  ) -> tuple[list[tuple[str, str]], tuple[str, str], list[tuple[str, str]]]:
     """The plans' ``column`` and content hash, by version: as stored now, the one version as
@@ -530,9 +536,12 @@ def _down_and_up(store: Store, revision: str, column: str
     from countyreach.store import migrate
 
     def texts() -> list[tuple[str, str]]:
+        # the problem's and the reasons' texts are kept compressed since 0014
+        stored = S.plans.c[_PACKED.get(column, column)]
         with store.engine.connect() as c:
-            return [(str(a), str(b)) for a, b in c.execute(sa.select(
-                S.plans.c[column], S.plans.c.content_hash).order_by(S.plans.c.version))]
+            return [(unpack_text(a) if isinstance(a, bytes) else str(a), str(b))
+                    for a, b in c.execute(sa.select(stored, S.plans.c.content_hash)
+                                          .order_by(S.plans.c.version))]
 
     now = texts()
     cfg = Config()
@@ -595,6 +604,23 @@ def test_migration_0011_moves_stored_left_out_lists_out_and_back(
     assert back.dropped == plan.dropped
 
 
+@pytest.mark.parametrize("column", sorted(_PACKED))
+def test_migration_0014_compresses_the_texts_and_back(store: Store, people: dict[str, Session],
+                                                     published: int, column: str) -> None:
+    """A store of 0013 keeps the same texts and hashes through the upgrade and back; stored
+    compressed, the texts read the same."""
+    now, text, after = _down_and_up(store, "0013", column)
+    assert text == now[0]  # 0013's text column held the same text, under the same hash
+    assert after == now
+    with store.engine.connect() as c:
+        packed = c.execute(sa.select(S.plans.c[_PACKED[column]])).scalar_one()
+    assert isinstance(packed, bytes) and unpack_text(packed) == now[0][0]
+    forget_all()
+    assert store.visit_list(people["o1"], "qingzu", DAY).stops[0].why == "去年贷过款，按时还清"
+    _, back, _ = store.plan(people["manager"], "qingzu", DAY, published)
+    assert back.routes == synthetic_day()[1].routes
+
+
 def test_erasure_removes_personal_data_everywhere(store: Store, people: dict[str, Session],
                                                   published: int) -> None:
     from countyreach.store.parsed import PARSED_PLANS
@@ -606,7 +632,7 @@ def test_erasure_removes_personal_data_everywhere(store: Store, people: dict[str
     store.erase_personal_data(m, "qingzu", "L01-02", "客户要求删除")
     assert not any(p.lead_by_id["L01-02"].name for p, _, _ in PARSED_PLANS)
     with store.engine.connect() as c:
-        text = "\n".join(c.execute(sa.select(S.plans.c.problem_json)).scalars())
+        text = "\n".join(map(unpack_text, c.execute(sa.select(S.plans.c.problem_z)).scalars()))
         notes = c.execute(sa.select(S.outcomes.c.notes)).scalars().all()
     assert "测试商户1-2" not in text and "138 0000 0102" not in text
     assert "测试商户1-1" in text  # other businesses untouched

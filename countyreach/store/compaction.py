@@ -15,7 +15,7 @@ times and distances, the independent checker, each officer's list and its order
 day planned again can move a stop within a route, not between officers.
 
 The versions naming a trimmed matrix are rewritten as an erasure rewrites them: the new
-matrix's digest in ``problem_json``'s ``matrix_ref`` and ``matrix_digest``, the day it was
+matrix's digest in the problem JSON's ``matrix_ref`` and ``matrix_digest``, the day it was
 trimmed in the plan's meta (:data:`TRIMMED_META`: a re-optimisation of such a plan builds
 the day's matrix again), and a renewed content hash, so nothing reads the whole matrix
 under the old name again.
@@ -42,7 +42,7 @@ from countyreach.store.parsed import forget_all
 from countyreach.store.plans import drop_unnamed, lock_county
 from countyreach.store.records import AuditAction, Role, Session
 from countyreach.store.repository import Repository
-from countyreach.store.rows import plan_hash
+from countyreach.store.rows import pack_text, plan_hash, unpack_text
 from geo.types import UNREACHABLE, TravelMatrix
 from routing.problem import end_node_id, start_node_id
 
@@ -194,7 +194,7 @@ class MatrixRetention(Repository):
         lock_county(conn, county_id)
         p, pm = S.plans, S.plan_matrices
         rows = conn.execute(sa.select(
-            p.c.version, p.c.problem_json, p.c.plan_json, p.c.explanations_json,
+            p.c.version, p.c.problem_z, p.c.plan_json, p.c.explanations_z,
             p.c.matrix_digest, pm.c.matrix_z).join(
             pm, sa.and_(pm.c.county_id == p.c.county_id, pm.c.digest == p.c.matrix_digest))
             .where(p.c.county_id == county_id, p.c.plan_date == day,
@@ -206,7 +206,8 @@ class MatrixRetention(Repository):
         on = self._db.now().date().isoformat()
         for old, versions in by_digest.items():
             blob = bytes(versions[0].matrix_z)
-            docs = [(r, json.loads(r.problem_json), json.loads(r.plan_json)) for r in versions]
+            docs = [(r, json.loads(unpack_text(r.problem_z)), json.loads(r.plan_json))
+                    for r in versions]
             # the versions sharing a matrix share its trimmed copy: every officer's nodes
             # in any of them keep their legs
             groups = {r.version: officer_nodes(doc, plan_doc) for r, doc, plan_doc in docs}
@@ -236,8 +237,9 @@ class MatrixRetention(Repository):
                 conn.execute(p.update().where(
                     p.c.county_id == county_id, p.c.plan_date == day,
                     p.c.version == r.version).values(
-                    problem_json=problem_json, plan_json=plan_json, matrix_digest=new,
-                    content_hash=plan_hash(problem_json, plan_json, r.explanations_json)))
+                    problem_z=pack_text(problem_json), plan_json=plan_json, matrix_digest=new,
+                    content_hash=plan_hash(problem_json, plan_json,
+                                           unpack_text(r.explanations_z))))
             drop_unnamed(conn, county_id, matrix=old)
             size_before, size_after = size_before + len(blob), size_after + len(new_z)
         self._audit.write(conn, who, AuditAction.TRIM_MATRICES, county_id,

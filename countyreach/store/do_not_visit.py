@@ -31,7 +31,7 @@ from countyreach.store.records import (
     Session,
 )
 from countyreach.store.repository import Repository
-from countyreach.store.rows import plan_hash
+from countyreach.store.rows import pack_text, plan_hash, unpack_text
 
 __all__ = ["DoNotVisitRepository", "SOURCE_MAX_CHARS", "phone_key", "listed", "erased",
            "is_erased", "withdrawn_stops"]
@@ -372,33 +372,38 @@ def _scrub_plans(conn: Connection, county_id: str, lead_id: str) -> int:
     """Blank the lead's name, phone and address in every stored plan version of the county
     and drop its "why this lead" text; how many versions held either."""
     key = f'"{lead_id}"'
-    rows = conn.execute(
-        sa.select(S.plans.c.plan_date, S.plans.c.version, S.plans.c.problem_json,
-                  S.plans.c.plan_json, S.plans.c.explanations_json)
-        .where(S.plans.c.county_id == county_id,
-               sa.or_(S.plans.c.problem_json.contains(f'"lead_id":{key}'),
-                      S.plans.c.explanations_json.contains(key)))).all()
-    for r in rows:
-        problem = json.loads(r.problem_json)
+    p = S.plans
+    # the texts are stored compressed (revision 0014): the database cannot search them, so
+    # each version is read in turn, one at a time (a county's versions may not fit in memory)
+    versions = conn.execute(sa.select(p.c.plan_date, p.c.version)
+                            .where(p.c.county_id == county_id)).all()
+    scrubbed = 0
+    for day, version in versions:
+        this = (p.c.county_id == county_id, p.c.plan_date == day, p.c.version == version)
+        r = conn.execute(sa.select(p.c.problem_z, p.c.plan_json, p.c.explanations_z)
+                         .where(*this)).one()
+        problem_json, expl_json = unpack_text(r.problem_z), unpack_text(r.explanations_z)
+        if f'"lead_id":{key}' not in problem_json and key not in expl_json:
+            continue
+        problem = json.loads(problem_json)
         for ld in problem.get("leads", []):
             if ld.get("lead_id") == lead_id:
                 ld.update(name="", phone="", address="")
-        why = json.loads(r.explanations_json or "{}")
+        why = json.loads(expl_json or "{}")
         why.pop(lead_id, None)
         # as PlanRepository.save_plan writes them
         problem_json = json.dumps(problem, ensure_ascii=False, separators=(",", ":"))
         expl_json = json.dumps(why, ensure_ascii=False, sort_keys=True)
-        conn.execute(S.plans.update().where(
-            S.plans.c.county_id == county_id, S.plans.c.plan_date == r.plan_date,
-            S.plans.c.version == r.version).values(
-            problem_json=problem_json, explanations_json=expl_json,
+        conn.execute(p.update().where(*this).values(
+            problem_z=pack_text(problem_json), explanations_z=pack_text(expl_json),
             # the texts changed: a page that kept the plan under its hash reads it again
             content_hash=plan_hash(problem_json, r.plan_json, expl_json)))
-    if rows:
+        scrubbed += 1
+    if scrubbed:
         # the versions as they were stay unreachable under their old hashes, but would stay
         # in memory until pushed out: gone now
         forget_all()
-    return len(rows)
+    return scrubbed
 
 
 # A run of digits written as a phone number may be (spaces, dashes, dots, brackets, a +86;

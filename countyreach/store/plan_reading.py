@@ -19,6 +19,7 @@ from countyreach.store import schema as S
 from countyreach.store.matrix_blob import unpack_matrix
 from countyreach.store.parsed import OFFICER_PARTS, PARSED_PLANS, Parsed
 from countyreach.store.records import PlanState
+from countyreach.store.rows import unpack_text
 from geo.types import TravelMatrix
 from routing.problem import end_node_id, start_node_id
 
@@ -73,7 +74,7 @@ def parsed_plan(key: tuple[int, str], got: Parsed | sa.RowMapping,
         if part is not None:
             OFFICER_PARTS.put(f"{key[1]}:{officer_id}", part)
             return part
-    problem = json.loads(row["problem_json"])
+    problem = json.loads(unpack_text(row["problem_z"]))
     matrix = None
     if "matrix_ref" in problem:  # the day's matrix, stored once (see save_plan)
         matrix = stored_matrix(row)
@@ -86,7 +87,7 @@ def parsed_plan(key: tuple[int, str], got: Parsed | sa.RowMapping,
         plan["dropped"] = json.loads(zlib.decompress(row["dropped_z"]))
         del plan["dropped_ref"]
     parsed = (problem_from_dict(problem, matrix=matrix), plan_from_dict(plan),
-              json.loads(row["explanations_json"]))
+              json.loads(unpack_text(row["explanations_z"]) or "{}"))
     PARSED_PLANS.put(key[1], parsed)
     return parsed
 
@@ -104,7 +105,7 @@ def officer_part(row: sa.RowMapping, officer_id: str) -> Parsed | None:
     which every reader of an officer's part applies to it after this (the part keeps at
     least what that cut keeps, so both give the same route, leads and legs).
     """
-    problem = json.loads(row["problem_json"])
+    problem = json.loads(unpack_text(row["problem_z"]))
     plan = json.loads(row["plan_json"])
     officers = [o for o in problem["officers"] if o.get("officer_id") == officer_id]
     if "matrix_ref" not in problem or not officers:
@@ -123,7 +124,8 @@ def officer_part(row: sa.RowMapping, officer_id: str) -> Parsed | None:
     del problem["matrix_ref"]
     nodes = [ld["lead_id"] for ld in leads] + [start_node_id(officer_id),
                                                end_node_id(officer_id)]
-    expl = {k: v for k, v in json.loads(row["explanations_json"]).items() if k in mine}
+    why = json.loads(unpack_text(row["explanations_z"]) or "{}")
+    expl = {k: v for k, v in why.items() if k in mine}
     return (problem_from_dict(problem, matrix=stored_matrix(row, nodes)),
             plan_from_dict(plan), expl)
 

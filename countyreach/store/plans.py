@@ -29,7 +29,7 @@ from countyreach.store.parsed import Parsed
 from countyreach.store.plan_reading import parsed_plan, read_plan
 from countyreach.store.records import AuditAction, PlanState, PlanVersion, Role, Session
 from countyreach.store.repository import Repository
-from countyreach.store.rows import plan_hash
+from countyreach.store.rows import pack_text, plan_hash
 from routing.plan import Plan
 from routing.problem import RoutingProblem, end_node_id, start_node_id
 
@@ -192,6 +192,7 @@ class PlanRepository(Repository):
         plan_json = json.dumps(plan_doc, ensure_ascii=False, separators=(",", ":"))
         expl_json = json.dumps(expl, ensure_ascii=False, sort_keys=True)
         h = plan_hash(problem_json, plan_json, expl_json)
+        problem_z, expl_z = pack_text(problem_json), pack_text(expl_json)  # outside the lock
 
         def run(conn: Connection) -> int:
             who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
@@ -211,8 +212,8 @@ class PlanRepository(Repository):
             version = (int(last.version) if last is not None else 0) + (0 if mine else 1)
             _keep_once(conn, S.plan_matrices, county_id, matrix_digest, matrix_z=matrix_z)
             _keep_once(conn, S.plan_dropped, county_id, dropped_digest, dropped_z=dropped_z)
-            content = dict(problem_json=problem_json, plan_json=plan_json,
-                           explanations_json=expl_json, content_hash=h,
+            content = dict(problem_z=problem_z, plan_json=plan_json,
+                           explanations_z=expl_z, content_hash=h,
                            created_at=self._db.now(), matrix_digest=matrix_digest,
                            dropped_digest=dropped_digest)
             this = sa.and_(p.c.county_id == county_id, p.c.plan_date == plan_date,

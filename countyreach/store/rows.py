@@ -17,6 +17,7 @@ import math
 import re
 import tempfile
 import warnings
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,8 @@ from countyreach.table_checks import pin_errors
 from routing.problem import Officer
 
 __all__ = ["RejectedRow", "ValidRows", "validate_lead_rows", "validate_officer_rows",
-           "content_hash", "plan_hash", "lead_record", "check_lead_file"]
+           "content_hash", "plan_hash", "lead_record", "check_lead_file", "pack_text",
+           "unpack_text"]
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 #: Extra (model feature) columns are kept as text; same limits as io's text fields.
@@ -67,6 +69,17 @@ def content_hash(obj: Any) -> str:
     """sha256 of the canonical JSON of ``obj`` (sorted keys, no whitespace)."""
     text = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def pack_text(text: str) -> bytes:
+    """A plan version's JSON text as the store keeps it (``plans.problem_z``,
+    ``plans.explanations_z``): UTF-8, zlib-compressed (a problem's leads shrink ~5x)."""
+    return zlib.compress(text.encode("utf-8"), 6)
+
+
+def unpack_text(packed: bytes | None) -> str:
+    """The text :func:`pack_text` packed (``""`` for none)."""
+    return zlib.decompress(packed).decode("utf-8") if packed else ""
 
 
 def plan_hash(problem_json: str, plan_json: str, explanations_json: str) -> str:

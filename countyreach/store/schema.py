@@ -119,18 +119,22 @@ plans = sa.Table(
     sa.Column("plan_date", sa.String(10), primary_key=True),
     sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("status", sa.String(12), nullable=False),
-    sa.Column("problem_json", sa.Text, nullable=False),
     sa.Column("plan_json", sa.Text, nullable=False),
-    sa.Column("explanations_json", sa.Text, nullable=False, server_default="{}"),
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("created_by", sa.String(ID_LEN), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    # the travel matrix in plan_matrices (revision 0010); null: inline in problem_json
+    # the travel matrix in plan_matrices (revision 0010); null: inline in the problem JSON
     sa.Column("matrix_digest", sa.String(64), nullable=True),
     # the left-out leads in plan_dropped (revision 0011); null: inline in plan_json
     sa.Column("dropped_digest", sa.String(64), nullable=True),
     sa.Column("published_by", sa.String(ID_LEN), nullable=True),
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+    # Revision 0014: the problem's JSON (its leads, ~1.5 MB at 20,000) and the "why this lead"
+    # texts, zlib-compressed (countyreach.store.rows.pack_text); they were the text columns
+    # problem_json and explanations_json. Null only as the column was added to a table with
+    # rows: the store always writes both.
+    sa.Column("problem_z", sa.LargeBinary, nullable=True),
+    sa.Column("explanations_z", sa.LargeBinary, nullable=True),
     sa.CheckConstraint("status IN ('draft','published','superseded')", name="ck_plans_status"),
     sa.Index("uq_plans_one_published", "county_id", "plan_date", unique=True,
              sqlite_where=sa.text("status = 'published'"),
