@@ -38,6 +38,14 @@ git 381b22c (the matrix as binary, revision 0012; an officer's list from their r
     v1               1,535,443  63,890      97,847  329,567  2,026,747  5,643,955
     v2               1,539,173  65,339     101,184  335,660  2,041,356  5,538,178
 
+Since revision 0014 (git 1c26e01, 2026-12-07, pinned to core 1, load 1.0; the stages' CPU
+seconds as above within the solver's run-to-run spread, the trim 2.6 s) the problem and
+the reasons are stored compressed::
+
+    version  problem z    problem     plan  left-out z   expl z     expl     stored    as 0013
+          1    184,743  1,306,344   66,179     100,195   19,500  352,064    370,617  1,824,782
+          2    187,924  1,309,789   65,954     101,796   19,337  347,707    375,011  1,825,246
+
 The day's travel matrix (plan_matrices, 65.0 MB of binary once a day; 76.7 MB of JSON
 before 0012) is most of the store. Before 0012 (git 1061fea, same session and machine, load
 4.9) an officer's first read took 4.6 s wall / 2.1 s CPU, and 3.7 / 2.1 s re-planned,
