@@ -38,9 +38,9 @@ git 381b22c (the matrix as binary, revision 0012; an officer's list from their r
     v1               1,535,443  63,890      97,847  329,567  2,026,747  5,643,955
     v2               1,539,173  65,339     101,184  335,660  2,041,356  5,538,178
 
-Since revision 0014 (git 1c26e01, 2026-12-07, pinned to core 1, load 1.0; the stages' CPU
-seconds as above within the solver's run-to-run spread, the trim 2.6 s) the problem and
-the reasons are stored compressed::
+Since revision 0014 (git 1c26e01, 2026-12-07, pinned to core 1, load 1.0, one run; its
+stage times are not compared with the table above, which ran under another load) the
+problem and the reasons are stored compressed::
 
     version  problem z    problem     plan  left-out z   expl z     expl     stored    as 0013
           1    184,743  1,306,344   66,179     100,195   19,500  352,064    370,617  1,824,782
