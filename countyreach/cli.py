@@ -15,6 +15,7 @@ countyreach users add wang --role manager --county qingzu   # asks for the passw
 countyreach plan qingzu --date 2026-11-24 --publish         # plan from the store
 countyreach outcomes import outcomes.csv  # outcomes recorded on paper
 countyreach retrain qingzu                # new model version and its held-out metrics
+countyreach plans qingzu --date 2026-11-24 --publish 1      # a day's versions; roll back
 countyreach erase 13800000001 --county qingzu   # a business's personal data, for good
 """
 

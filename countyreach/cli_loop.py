@@ -278,6 +278,52 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plans(args: argparse.Namespace) -> int:
+    from countyreach.dates import CHINA_TZ, county_today
+    from countyreach.i18n import t
+    from countyreach.localize import localize
+    from countyreach.plan_summary import cell
+    from countyreach.services import publishing
+    from countyreach.store.checks import check_date, check_id
+
+    L = args.lang
+    check_id(args.county, "county")
+    store, _ = _open()
+    with store:
+        session = store.operator_session()
+        _check_stored(store, args.county)
+        day = check_date(args.date) if args.date else county_today(store.now())
+        refused = ""
+        if args.publish is not None:
+            refused = publishing.publish_version(store, session, args.county, day,
+                                                 args.publish)
+            if not refused:
+                print(t("plans_did_publish", L, version=args.publish, county=args.county,
+                        date=day))
+        if args.discard is not None:
+            store.discard_draft(session, args.county, day, args.discard)
+            print(t("plans_did_discard", L, version=args.discard, county=args.county,
+                    date=day))
+        versions = store.plan_versions(session, args.county, day)
+    if not versions:
+        print(t("plans_none", L, county=args.county, date=day))
+
+    def when(at: Any) -> str:  # the store's UTC as the county's clock reads it
+        return f"{at.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}"
+
+    for v in versions:
+        status = t(f"plans_status_{v.status}", L)
+        line = f"v{v.version:<3} {cell(status, 10)} {when(v.created_at)}  {v.created_by}"
+        if v.published_at is not None:
+            line += "  " + t("plans_published_by", L, when=when(v.published_at),
+                             by=v.published_by or "")
+        print(line)
+    if refused:  # last, as `plan --publish` says it: its own exit code, not bad input
+        print(t("cli_error", L, message=localize(refused, L)), file=sys.stderr)
+        return NOT_PUBLISHED_EXIT
+    return 0
+
+
 def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         pw = sys.stdin.readline().rstrip("\n")
@@ -440,7 +486,7 @@ def print_demo_users(county_dir: Path, lang: str = "en") -> None:
 
 def add_store_subcommands(sub: Any, county_sub: Any) -> None:
     """Add ``county import``, ``county trim``, ``outcomes import``, ``retrain``, ``models``,
-    ``users add``, ``do-not-visit``, ``erase``."""
+    ``plans``, ``users add``, ``do-not-visit``, ``erase``."""
     q = county_sub.add_parser("import", help="store a county folder: leads, officers, history "
                                              "and map files (idempotent)")
     q.add_argument("dir", help="the county folder (county.json)")
@@ -479,6 +525,17 @@ def add_store_subcommands(sub: Any, county_sub: Any) -> None:
     p.add_argument("--promote", type=int, metavar="V",
                    help="make version V the county's model (roll back a retraining)")
     p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("plans", help="a county's plan versions of a day (publish one, roll "
+                                     "back to an earlier one, or discard a draft)")
+    p.add_argument("county", help="county id in the store")
+    p.add_argument("--date", help="the day YYYY-MM-DD (default: today in the county)")
+    act = p.add_mutually_exclusive_group()
+    act.add_argument("--publish", type=int, metavar="V",
+                     help="publish version V, a draft or an earlier one (exit 3 when the "
+                          "checker refuses it)")
+    act.add_argument("--discard", type=int, metavar="V", help="discard draft version V")
+    p.set_defaults(func=cmd_plans)
 
     p = sub.add_parser("users", help="accounts of the app")
     usub = p.add_subparsers(dest="users_command", required=True)

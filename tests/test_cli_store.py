@@ -277,6 +277,12 @@ def test_a_plan_refused_at_publish_is_shown_with_its_violations(
     assert "status: partial" in out and "saved as a draft, not published" in out
     assert "[pinned_missing] appointment B0106 with O01 is not kept" in out
     assert (env / "o" / "plan.json").exists()
+    # the draft is not published by the back door either: `plans --publish` checks it too
+    code, out, err = run(capsys, "plans", "qingzu", "--date", "2026-11-24", "--publish", "1",
+                         "--lang", "zh")
+    assert code == NOT_PUBLISHED_EXIT
+    assert "2026-11-24 的计划 v1 有 " in err and "独立校验违规，未发布" in err
+    assert out.splitlines()[0].split()[:2] == ["v1", "草稿"]
 
 
 def test_county_import_reports_the_leads_files_warnings_once(

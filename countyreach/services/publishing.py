@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["explanation_column", "reasons_to_publish", "publish_to_store", "save_draft",
            "latest_draft", "draft_day", "unkept_visits", "visits_text", "VISITS_SHOWN",
-           "trim_past_days", "TRIM_PER_PUBLISH"]
+           "trim_past_days", "TRIM_PER_PUBLISH", "publish_version"]
 
 log = logging.getLogger(__name__)
 
@@ -293,3 +293,40 @@ def trim_past_days(store: Store, session: Session, county_id: str, *,
     except StoreError as exc:
         log.warning("travel matrices of %s before %s not trimmed: %s", county_id, before, exc)
         return None
+
+
+def publish_version(store: Store, session: Session, county_id: str, plan_date: str,
+                    version: int) -> str:
+    """Publish a stored version (a draft, or an earlier version again: a rollback) once the
+    independent checker passes it, as ``plan --publish`` publishes only a plan it passes.
+
+    Parameters
+    ----------
+    store, session : Store, Session
+        The store, and a manager of the county or an admin.
+    county_id, plan_date : str
+    version : int
+
+    Returns
+    -------
+    str
+        Empty when published; else why not (the checker's violations of the version,
+        against the problem it was planned for: a draft the checker refused stays one).
+
+    Raises
+    ------
+    InputError
+        What the store refuses (:meth:`~countyreach.store.Store.publish`): an unknown
+        version, one that visits a business on the do-not-visit list, or one that does not
+        keep a visit made that day.
+    """
+    from routing.checker import check_plan
+
+    problem, plan, _ = store.plan(session, county_id, plan_date, version)
+    violations = check_plan(problem, plan)
+    if violations:
+        return (f"plan v{version} of {plan_date} has {len(violations)} checker "
+                "violation(s); not published")
+    store.publish(session, county_id, plan_date, version)
+    trim_past_days(store, session, county_id)
+    return ""
