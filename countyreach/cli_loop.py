@@ -312,7 +312,7 @@ def cmd_plans(args: argparse.Namespace) -> int:
         return f"{at.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}"
 
     for v in versions:
-        status = t(f"plans_status_{v.status}", L)
+        status = t(f"state_{v.status}", L)  # as the manager page says it
         line = f"v{v.version:<3} {cell(status, 10)} {when(v.created_at)}  {v.created_by}"
         if v.published_at is not None:
             line += "  " + t("plans_published_by", L, when=when(v.published_at),
