@@ -118,6 +118,15 @@ def why_in(stored: object, lang: str) -> str:
     return str(stored or "")
 
 
+def _checked_day(county_id: str, plan_date: str, version: object) -> str:
+    """The checked ``plan_date`` of a request naming one version of a county's day."""
+    check_id(county_id, "county_id")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise InputError(f"version must be a positive integer, got {version!r}",
+                         field="version")
+    return check_date(plan_date)
+
+
 def lock_county(conn: Connection, county_id: str) -> None:
     """Serialise plan writes of one county until the transaction ends.
 
@@ -257,11 +266,7 @@ class PlanRepository(Repository):
             send another officer to a business met today, or drop the visit from its
             officer's day.
         """
-        check_id(county_id, "county_id")
-        plan_date = check_date(plan_date)
-        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise InputError(f"version must be a positive integer, got {version!r}",
-                             field="version")
+        plan_date = _checked_day(county_id, plan_date, version)
 
         def run(conn: Connection) -> None:
             who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
@@ -312,11 +317,7 @@ class PlanRepository(Repository):
         InputError
             Unknown version, or one that is not a draft.
         """
-        check_id(county_id, "county_id")
-        plan_date = check_date(plan_date)
-        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise InputError(f"version must be a positive integer, got {version!r}",
-                             field="version")
+        plan_date = _checked_day(county_id, plan_date, version)
 
         def run(conn: Connection) -> None:
             who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
