@@ -16,7 +16,7 @@ from countyreach import pipeline
 from countyreach.dates import CHINA_TZ
 from countyreach.errors import AccessDenied, InputError, StoreError
 from countyreach.i18n import t
-from countyreach.localize import error_text
+from countyreach.localize import error_text, localize
 from countyreach.serialize import plan_to_dict
 from countyreach.services import publishing
 from countyreach.services.officer import published_day_from_store
@@ -194,7 +194,10 @@ def publish_section(day: pipeline.DayPlan) -> None:
                        file_name=f"plan-{day.plan.plan_date}.json", mime="application/json",
                        key="download_plan")
     done = st.session_state.get("published_version")
-    if done:
+    again = st.session_state.pop("republished", None)
+    if again:
+        st.success(again)
+    elif done:
         st.success(t("published", L, plan_id=done))
     elif _draft_of(day) is not None:
         st.caption(t("draft_kept", L, version=_draft_of(day)))
@@ -211,3 +214,36 @@ def publish_section(day: pipeline.DayPlan) -> None:
             t("col_by", L): v.published_by or v.created_by,
             t("col_when", L): _county_time(v.published_at or v.created_at),
         } for v in reversed(versions)]), hide_index=True, key="versions_table")
+    earlier = [v.version for v in reversed(versions) if v.status == "superseded"]
+    if earlier:
+        _republish(earlier, day.plan.plan_date)
+
+
+def _republish(earlier: list[int], plan_date: str) -> None:
+    """Publish an earlier version of the day again (a rollback), once the independent
+    checker passes it (:func:`countyreach.services.publishing.publish_version`); the page
+    then shows the day as the officers have it."""
+    L = ui.lang()
+    signed = ui.signed_in()
+    if signed is None:
+        return
+    # a popover: publishing changes the officers' lists, so it takes a deliberate step
+    with st.popover(t("republish_title", L), icon=":material/history:"):
+        version = st.selectbox(t("republish_pick", L), earlier, key="republish_pick",
+                               format_func=lambda n: f"v{n}")
+        st.caption(t("republish_note", L, date=plan_date))
+        if not st.button(t("republish", L), key="republish", type="primary"):
+            return
+        try:
+            refused = publishing.publish_version(*signed, ui.county_id(), plan_date,
+                                                 int(version))
+        except (InputError, AccessDenied, StoreError) as exc:
+            st.error(t("refused", L, why=error_text(exc, L)))
+            return
+        if refused:
+            st.error(t("refused", L, why=localize(refused, L)))
+            return
+    for key in ("day", "legs", "draft", "prev_plan", "published_version"):
+        st.session_state.pop(key, None)
+    st.session_state["republished"] = t("republished", L, version=version)
+    st.rerun()

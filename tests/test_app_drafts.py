@@ -114,3 +114,38 @@ def test_a_draft_that_visits_a_business_refused_since_is_not_opened(
     assert not any(str(i.value).startswith("草稿 v1") for i in zh.info)
     assert _versions(w) == []
     assert not _offered(open_as_manager(w))
+
+
+def test_an_earlier_version_is_published_again_from_the_page(
+        imported_trained: World) -> None:  # noqa: F811
+    """A rollback: the manager publishes v1 again over v2, and the page shows the day as the
+    officers have it now."""
+    w = imported_trained
+    manager = w.store.login("demo-manager", DEMO_PASSWORD)
+    at = open_as_manager(w)
+    at.button(key="plan").click().run()
+    first = at.session_state["day"]
+    assert publish_to_store(w.store, manager, first, "en") == f"{COUNTY} {DATE} v1"
+    at.button(key="plan").click().run()  # planned again: draft v2, published
+    assert publish_to_store(w.store, manager, at.session_state["day"], "en") == \
+        f"{COUNTY} {DATE} v2"
+    assert _versions(w) == [(1, "superseded"), (2, "published")]
+
+    again = open_as_manager(w, "zh")
+    assert again.selectbox(key="republish_pick").options == ["v1"]
+    again.button(key="republish").click().run()
+    assert not again.exception, again.exception
+    assert _versions(w) == [(1, "published"), (2, "superseded")]
+    said = [str(s.value) for s in again.success]
+    assert "v1 已重新发布：客户经理的拜访清单即刻按此版显示。" in said
+    shown = again.session_state["day"]
+    assert [r.lead_ids for r in shown.plan.routes] == [r.lead_ids for r in first.plan.routes]
+    assert again.selectbox(key="republish_pick").options == ["v2"]  # and back, if need be
+    # a business that refused since is not sent an officer by a rollback either
+    met = next(r for r in first.plan.routes if r.stops).lead_ids[0]
+    w.store.opt_out(w.admin, COUNTY, met, "called the branch")
+    again.button(key="republish").click().run()
+    assert not again.exception, again.exception
+    assert any("勿访名单" in str(e.value) and met in str(e.value) for e in again.error), \
+        [e.value for e in again.error]
+    assert _versions(w) == [(1, "published"), (2, "superseded")]
