@@ -22,6 +22,7 @@ from countyreach.services import publishing
 from countyreach.services.officer import published_day_from_store
 from countyreach.services.visited import VisitedStops
 from countyreach.services.workspace import PlanningModel
+from countyreach.store import PlanVersion
 from routing.plan import Plan
 
 __all__ = ["published_day", "published", "publish_section", "keep_draft", "draft_offer"]
@@ -54,17 +55,23 @@ def keep_draft(day: pipeline.DayPlan) -> None:
     if signed is None:
         return
     try:
-        version = publishing.save_draft(*signed, day)
+        kept = publishing.save_draft(*signed, day)
     except (InputError, AccessDenied, StoreError):  # a county the store does not hold
         return
-    if version is not None:
-        st.session_state["draft"] = (day.plan, version)
+    if kept is not None:
+        st.session_state["draft"] = (day.plan, kept)
 
 
-def _draft_of(day: pipeline.DayPlan | None) -> int | None:
+def _kept_as(day: pipeline.DayPlan | None) -> PlanVersion | None:
     """The draft version the session's ``day`` is kept as, if it is."""
     kept = st.session_state.get("draft")
     return kept[1] if day is not None and kept is not None and kept[0] is day.plan else None
+
+
+def _draft_of(day: pipeline.DayPlan | None) -> int | None:
+    """The number of the draft version the session's ``day`` is kept as, if it is."""
+    kept = _kept_as(day)
+    return None if kept is None else kept.version
 
 
 def draft_offer(data: pipeline.CountyData, plan_date: str, model: PlanningModel | None,
@@ -79,7 +86,10 @@ def draft_offer(data: pipeline.CountyData, plan_date: str, model: PlanningModel 
         draft = publishing.latest_draft(*signed, data.county.county_id, plan_date)
     except (InputError, AccessDenied, StoreError):
         return
-    if draft is None or _draft_of(day) == draft.version:
+    mine = _kept_as(day)
+    # the page shows this very draft (by content: a discarded draft's number comes back)
+    if draft is None or (mine is not None and (mine.version, mine.content_hash)
+                         == (draft.version, draft.content_hash)):
         return
     row = st.empty()
     c1, c2, c3 = row.container().columns([3, 1, 1], vertical_alignment="center")
@@ -107,7 +117,7 @@ def draft_offer(data: pipeline.CountyData, plan_date: str, model: PlanningModel 
             return
         st.session_state.pop("prev_plan", None)
         ui.set_day(opened)
-        st.session_state["draft"] = (opened.plan, draft.version)
+        st.session_state["draft"] = (opened.plan, draft)
         st.rerun()
 
 

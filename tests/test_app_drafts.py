@@ -149,3 +149,24 @@ def test_an_earlier_version_is_published_again_from_the_page(
     assert any("勿访名单" in str(e.value) and met in str(e.value) for e in again.error), \
         [e.value for e in again.error]
     assert _versions(w) == [(1, "published"), (2, "superseded")]
+
+
+def test_a_draft_made_under_a_discarded_drafts_number_is_offered(
+        imported_trained: World) -> None:  # noqa: F811
+    """A discarded draft's number comes back to the next draft: the page that kept the first
+    one knows the new one by its content, and offers it."""
+    w = imported_trained
+    at = open_as_manager(w)
+    at.button(key="plan").click().run()
+    day = at.session_state["day"]
+    assert _versions(w) == [(1, "draft")]
+    w.store.discard_draft(w.admin, COUNTY, DATE, 1)
+    route = next(r for r in day.plan.routes if r.stops)
+    other = pl.replan(day, pins=pl.lock_route({}, day.plan, route.officer_id),
+                      params=day.params)
+    kept = save_draft(w.store, w.admin, other)
+    assert kept is not None and kept.version == 1 and kept.created_by != "demo-manager"
+    at.run()
+    assert not at.exception, at.exception
+    offer = _offered(at)
+    assert len(offer) == 1 and f"Draft v1, made by {kept.created_by} at " in offer[0]

@@ -140,7 +140,7 @@ def _save(store: Store, session: Session, day: DayPlan) -> int:
                            replace_draft=True)
 
 
-def save_draft(store: Store, session: Session, day: DayPlan) -> int | None:
+def save_draft(store: Store, session: Session, day: DayPlan) -> PlanVersion | None:
     """Keep a plan the manager made in the store as a draft version, so it outlives the
     page (a reload, another browser, a server restart) until it is published or replaced.
     The day's newest version, when it is a draft this user saved, is remade with it (one
@@ -158,8 +158,10 @@ def save_draft(store: Store, session: Session, day: DayPlan) -> int | None:
 
     Returns
     -------
-    int or None
-        The draft's version; None when the plan is not kept for the reasons above.
+    PlanVersion or None
+        The draft as kept (its number, and its content hash: a number alone may come back
+        to another plan once a draft is discarded); None when the plan is not kept for the
+        reasons above.
 
     Raises
     ------
@@ -172,7 +174,9 @@ def save_draft(store: Store, session: Session, day: DayPlan) -> int | None:
     # no county is created for a draft (publishing creates it): planning only explores
     if unkept_visits(store, session, day):
         return None
-    return _save(store, session, day)
+    version = _save(store, session, day)
+    return next(v for v in store.plan_versions(session, day.county.county.county_id,
+                                               day.plan.plan_date) if v.version == version)
 
 
 def latest_draft(store: Store, session: Session, county_id: str,
