@@ -4,7 +4,6 @@ would not keep, and the Publish dialog."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pandas as pd
@@ -13,7 +12,7 @@ import streamlit as st
 from app_pages import common as ui
 from app_pages import plan_changes as pc
 from countyreach import pipeline
-from countyreach.dates import CHINA_TZ
+from countyreach.dates import county_time
 from countyreach.errors import AccessDenied, InputError, StoreError
 from countyreach.i18n import t
 from countyreach.localize import error_text, localize
@@ -106,7 +105,7 @@ def draft_offer(data: pipeline.CountyData, plan_date: str, model: PlanningModel 
         st.toast(t("draft_discarded", L, version=draft.version), icon=":material/delete:")
         return
     c1.info(t("draft_waiting", L, version=draft.version, by=draft.created_by,
-              when=_county_time(draft.created_at)), icon=":material/draft:")
+              when=county_time(draft.created_at)), icon=":material/draft:")
     if c2.button(t("draft_open", L), key="draft_open", icon=":material/file_open:"):
         scores = ui.scores(plan_date[:7], model, ui.store_rules(plan_date, data)) \
             if model is not None else None
@@ -119,13 +118,6 @@ def draft_offer(data: pipeline.CountyData, plan_date: str, model: PlanningModel 
         ui.set_day(opened)
         st.session_state["draft"] = (opened.plan, draft)
         st.rerun()
-
-
-def _county_time(moment: dt.datetime) -> str:
-    """A store time (UTC) as the county's clock reads it: the manager is in China."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def published(day: pipeline.DayPlan) -> tuple[Plan, int] | None:
@@ -222,7 +214,7 @@ def publish_section(day: pipeline.DayPlan) -> None:
         st.dataframe(pd.DataFrame([{
             t("col_version", L): f"v{v.version}", t("col_state", L): t(f"state_{v.status}", L),
             t("col_by", L): v.published_by or v.created_by,
-            t("col_when", L): _county_time(v.published_at or v.created_at),
+            t("col_when", L): county_time(v.published_at or v.created_at),
         } for v in reversed(versions)]), hide_index=True, key="versions_table")
     earlier = [v.version for v in reversed(versions) if v.status == "superseded"]
     if earlier:
@@ -253,7 +245,8 @@ def _republish(earlier: list[int], plan_date: str) -> None:
         if refused:
             st.error(t("refused", L, why=localize(refused, L)))
             return
-    for key in ("day", "legs", "draft", "prev_plan", "published_version"):
+    # the page's next run shows the published day (ui.set_day: its legs, no old notice)
+    for key in ("day", "prev_plan"):
         st.session_state.pop(key, None)
     st.session_state["republished"] = t("republished", L, version=version)
     st.rerun()

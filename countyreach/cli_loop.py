@@ -279,7 +279,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_plans(args: argparse.Namespace) -> int:
-    from countyreach.dates import CHINA_TZ, county_today
+    from countyreach.dates import county_time, county_today
     from countyreach.i18n import t
     from countyreach.localize import localize
     from countyreach.plan_summary import cell
@@ -308,14 +308,11 @@ def cmd_plans(args: argparse.Namespace) -> int:
     if not versions:
         print(t("plans_none", L, county=args.county, date=day))
 
-    def when(at: Any) -> str:  # the store's UTC as the county's clock reads it
-        return f"{at.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}"
-
     for v in versions:
         status = t(f"state_{v.status}", L)  # as the manager page says it
-        line = f"v{v.version:<3} {cell(status, 10)} {when(v.created_at)}  {v.created_by}"
+        line = f"v{v.version:<3} {cell(status, 10)} {county_time(v.created_at)}  {v.created_by}"
         if v.published_at is not None:
-            line += "  " + t("plans_published_by", L, when=when(v.published_at),
+            line += "  " + t("plans_published_by", L, when=county_time(v.published_at),
                              by=v.published_by or "")
         print(line)
     if refused:  # last, as `plan --publish` says it: its own exit code, not bad input

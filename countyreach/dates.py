@@ -22,7 +22,7 @@ from collections.abc import Callable
 from countyreach.errors import InputError
 
 __all__ = ["check_date", "parse_date", "read_date", "read_month", "county_today", "is_ahead",
-           "check_visit_made", "running_clock", "CHINA_TZ", "MONTH_FORMS"]
+           "check_visit_made", "running_clock", "CHINA_TZ", "MONTH_FORMS", "county_time"]
 
 # ISO's basic form (20261124) and week dates are refused: a lender types the extended form,
 # and anything else is likelier a typo than a date.
@@ -165,6 +165,14 @@ def county_today(now: dt.datetime | None = None) -> str:
     if t.tzinfo is None:
         t = t.replace(tzinfo=dt.UTC)
     return t.astimezone(CHINA_TZ).date().isoformat()
+
+
+def county_time(moment: dt.datetime) -> str:
+    """A stored moment as the county's clock reads it, ``YYYY-MM-DD HH:MM`` (a naive one is
+    taken as UTC, as the store keeps it): the manager page and ``plans`` show it so."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def is_ahead(day: str, now: dt.datetime | None = None) -> bool:

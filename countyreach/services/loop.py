@@ -65,7 +65,7 @@ from countyreach.services.models import (
     retrain,
 )
 from countyreach.services.outcome_files import OUTCOME_FILE_COLUMNS, located, read_outcome_file
-from countyreach.services.publishing import reasons_to_publish, trim_past_days
+from countyreach.services.publishing import not_published, reasons_to_publish, trim_past_days
 from countyreach.services.republish import PlanChanges
 from countyreach.services.store_notes import store_notes
 from countyreach.services.visited import day_start, plan_store_day, visited_stops
@@ -487,8 +487,8 @@ class DailyLoop:
         version = self.store.save_plan(
             session, county_id, day, dayplan.problem, dayplan.plan,
             explanations=reasons_to_publish(scores, dayplan.plan.visited_lead_ids, due))
-        refused = (f"plan v{version} of {day} has {len(dayplan.violations)} checker "
-                   "violation(s); not published") if publish and not dayplan.ok else ""
+        refused = not_published(version, day, len(dayplan.violations)) \
+            if publish and not dayplan.ok else ""
         if publish and not refused:
             self.store.publish(session, county_id, day, version)
             trim_past_days(self.store, session, county_id)

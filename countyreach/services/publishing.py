@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["explanation_column", "reasons_to_publish", "publish_to_store", "save_draft",
            "latest_draft", "draft_day", "unkept_visits", "visits_text", "VISITS_SHOWN",
-           "trim_past_days", "TRIM_PER_PUBLISH", "publish_version"]
+           "trim_past_days", "TRIM_PER_PUBLISH", "publish_version", "not_published"]
 
 log = logging.getLogger(__name__)
 
@@ -299,6 +299,13 @@ def trim_past_days(store: Store, session: Session, county_id: str, *,
         return None
 
 
+def not_published(version: int, plan_date: str, n_violations: int) -> str:
+    """Why a version the checker faults is not published (``plan --publish``, ``plans
+    --publish``, the manager page): one text, which the catalogue says in Chinese."""
+    return (f"plan v{version} of {plan_date} has {n_violations} checker violation(s); "
+            "not published")
+
+
 def publish_version(store: Store, session: Session, county_id: str, plan_date: str,
                     version: int) -> str:
     """Publish a stored version (a draft, or an earlier version again: a rollback) once the
@@ -329,8 +336,7 @@ def publish_version(store: Store, session: Session, county_id: str, plan_date: s
     problem, plan, _ = store.plan(session, county_id, plan_date, version)
     violations = check_plan(problem, plan)
     if violations:
-        return (f"plan v{version} of {plan_date} has {len(violations)} checker "
-                "violation(s); not published")
+        return not_published(version, plan_date, len(violations))
     store.publish(session, county_id, plan_date, version)
     trim_past_days(store, session, county_id)
     return ""
