@@ -500,6 +500,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(t("cli_error", lang, message=error_text(exc, lang)), file=sys.stderr)
             return 2
+        except BrokenPipeError:
+            return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """The reader of standard output left (``countyreach plans x | head``): stop quietly,
+    as ``cat`` does, with the shell's code for a broken pipe."""
+    try:
+        # the interpreter flushes stdout once more at exit: point it at nothing, so that
+        # flush cannot fail again and print a traceback
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is no file (captured by a caller)
+        pass
+    return 128 + 13  # SIGPIPE
 
 
 if __name__ == "__main__":

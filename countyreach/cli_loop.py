@@ -164,10 +164,14 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
 def _check_stored(store: Any, county_id: str) -> None:
     """Refuse a county id the store does not hold, naming those it does."""
     known = store.learning.county_ids(store.operator_session())
+    if county_id not in known and not known:
+        raise InputError(f"there is no county folder or stored county named {county_id!r} "
+                         "(the store holds no county yet; `countyreach county import DIR` "
+                         "stores a county folder)", field="county")
     if county_id not in known:
         held = ", ".join(sorted(known)[:10]) + (", …" if len(known) > 10 else "")
         raise InputError(f"there is no county folder or stored county named "
-                         f"{county_id!r} (the store holds {held or 'none'}; `countyreach "
+                         f"{county_id!r} (the store holds {held}; `countyreach "
                          "county import DIR` stores a county folder)", field="county")
 
 

@@ -183,7 +183,10 @@ def test_a_refusal_by_phone_leaves_the_officers_list_for_good(
     where = card.locator('[data-testid="stMetric"]').filter(has_text=t("officer", "en")).locator(
         '[data-testid="stMetricValue"]')
     expect(where).to_have_text(f"{OFFICER} #2")
-    page.get_by_text(t("dnv_title", "en")).click()
+    # a rerun may still show the card's stale copy beside the new one: wait for one card
+    dnv = page.get_by_text(t("dnv_title", "en"))
+    expect(dnv).to_have_count(1, timeout=30_000)
+    dnv.click()
     page.get_by_label(t("dnv_reason", "en")).fill("called the branch: no visits")
     page.keyboard.press("Enter")
     idle(page)

@@ -133,7 +133,9 @@ def test_plan_of_a_name_that_is_no_folder_and_no_stored_county_says_so(
     code, _, err = run(capsys, "plan", "nosuch")
     assert code == 2
     assert "no county folder or stored county named 'nosuch'" in err
-    assert "the store holds none" in err and "--date" not in err
+    assert "the store holds no county yet" in err and "--date" not in err
+    code, _, err = run(capsys, "plans", "nosuch", "--lang", "zh")
+    assert code == 2 and "系统库中还没有县" in err and "none" not in err
 
 
 def test_users_add_reads_the_password_from_stdin(env: Path, demo_dir: Path,

@@ -490,6 +490,26 @@ def test_python_dash_m_countyreach_runs_the_cli(tmp_path: Path) -> None:
     assert done.stderr.startswith("countyreach: error:") and "missing.json" in done.stderr
 
 
+def test_a_reader_that_leaves_early_ends_the_cli_quietly(tmp_path: Path, demo_dir: Path,
+                                                         cache_dir: Path) -> None:
+    # `countyreach score x | head`: once head has read enough, the CLI stops with the
+    # shell's broken-pipe code and no traceback
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(repo), "HOME": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "countyreach", "-q", "--cache-dir",
+                             str(cache_dir), "score", str(demo_dir)], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.close()  # the reader is gone before the first line is written
+    _, err = proc.communicate()
+    assert proc.returncode == 141, err
+    assert b"Traceback" not in err and b"BrokenPipe" not in err
+
+
 def test_a_lead_skipped_off_the_roads_is_named_in_dropped_csv(
         county_copy: Path, cache_dir: Path, tmp_path: Path) -> None:
     # the lender fixes the coordinates of the leads dropped.csv lists off the roads; the
