@@ -256,6 +256,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
+    from countyreach.dates import county_time
     from countyreach.i18n import t
     from countyreach.localize import localize
     from countyreach.plan_summary import cell
@@ -273,10 +274,12 @@ def cmd_models(args: argparse.Namespace) -> int:
         records = store.models(session, args.county)
     if not records:
         print(t("models_none", L, county=args.county))
+    else:
+        print(t("models_heading", L, county=args.county))
     for m in records:
         kind = t("models_starter", L) if m.n_train == 0 else t("models_visits", L, n=m.n_train)
         status = m.status.value if L == "en" else t(f"models_status_{m.status.value}", L)
-        print(f"v{m.version:<3} {cell(status, 10)} {m.created_at:%Y-%m-%d %H:%M}  "
+        print(f"v{m.version:<3} {cell(status, 10)} {county_time(m.created_at)}  "
               f"{cell(kind, 12)} {localize(metric_text(dict(m.metrics)), L)}  "
               + t("models_data_code", L, data=m.data_hash[:8], code=m.code_version))
     return 0
@@ -311,7 +314,8 @@ def cmd_plans(args: argparse.Namespace) -> int:
         versions = store.plan_versions(session, args.county, day)
     if not versions:
         print(t("plans_none", L, county=args.county, date=day))
-
+    else:
+        print(t("plans_heading", L, county=args.county, date=day))
     for v in versions:
         status = t(f"state_{v.status}", L)  # as the manager page says it
         line = f"v{v.version:<3} {cell(status, 10)} {county_time(v.created_at)}  {v.created_by}"

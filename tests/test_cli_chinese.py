@@ -157,7 +157,8 @@ def test_a_stored_countys_plan_is_reported_in_chinese(
     assert code == 0 and out.startswith("已删除 qingzu 客户 B0002 的个人信息：")
     assert "系统库之外未作改动：" in out and not _english_lines(out)
     code, out, _ = run(capsys, "models", "qingzu", "--lang", "zh")
-    assert code == 0 and out.startswith("v1   已启用") and "次留出拜访）  （数据 " in out
+    assert code == 0 and out.startswith("qingzu 的模型版本（时间为北京时间）\nv1   已启用")
+    assert "次留出拜访）  （数据 " in out
 
 
 class _Terminal(io.StringIO):

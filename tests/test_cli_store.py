@@ -284,7 +284,7 @@ def test_a_plan_refused_at_publish_is_shown_with_its_violations(
                          "--lang", "zh")
     assert code == NOT_PUBLISHED_EXIT
     assert "2026-11-24 的计划 v1 有 " in err and "独立校验违规，未发布" in err
-    assert out.splitlines()[0].split()[:2] == ["v1", "草稿"]  # as the manager page says it
+    assert out.splitlines()[1].split()[:2] == ["v1", "草稿"]  # as the manager page says it
 
 
 def test_county_import_reports_the_leads_files_warnings_once(
