@@ -1,10 +1,11 @@
 """Timelines of routes: exact earliest-start scheduling under the checker's rules.
 
 Given an officer and an ordered list of visits, :func:`schedule_route` computes
-the earliest feasible timeline (leave at the shift start, start each visit as
-soon as the officer is there and a window is open) with the lunch break, when the
-day owes it (:meth:`~routing.problem.Officer.owes_lunch`), placed in the gap that brings
-the officer home earliest. It is the one implementation of
+the earliest feasible timeline (start each visit as soon as the officer is there and a
+window is open) with the lunch break, when the day owes it
+(:meth:`~routing.problem.Officer.owes_lunch`), placed in the gap that brings the officer
+home earliest; the officer then leaves no earlier than needed: as late as the waiting on
+the way allows without coming home later. It is the one implementation of
 route timing in the package: the solver turns every visit order into a
 :class:`~routing.plan.Route` with it, the greedy construction confirms each insertion
 with it, and the drop-reason analysis tests insertions with it. The checker does not
@@ -14,6 +15,7 @@ time routes: it verifies the times a plan states. No solver import here.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -136,43 +138,87 @@ def schedule_route(officer: Officer, leads: Sequence[Lead], matrix: TravelMatrix
     best = _forward(officer, leads, dur, None)
     if best is None:
         return None
+    gap_taken: int | None = None
     if officer.lunch is not None and officer.owes_lunch(
-            officer.shift.start_s + _slack(best[0], None), best[1]):
+            officer.shift.start_s + _idle(officer, leads, dur, best, None).delay_s, best[1]):
         reach = [a for a, _, _ in best[0]] + [best[1]]
-        best = None
+        chosen: _Timeline | None = None
         for gap in range(len(leads) + 1):
             if reach[gap] > officer.lunch.window.end_s:
                 break
             res = _forward(officer, leads, dur, gap)
             # Lunch in the gap that brings the officer home earliest: eating while waiting for
-            # a window to open costs nothing, eating early pushes every later visit back.
-            if res is not None and (best is None or res[1] < best[1]):
-                best = res
-    if best is None:
-        return None
+            # a window to open costs nothing, eating early pushes every later visit back. Of
+            # gaps as good, the one that lets the officer leave latest.
+            if res is not None and (chosen is None or res[1] < chosen[1] or (
+                    res[1] == chosen[1] and _idle(officer, leads, dur, res, gap).delay_s
+                    > _idle(officer, leads, dur, chosen, gap_taken).delay_s)):
+                chosen, gap_taken = res, gap
+        if chosen is None:
+            return None
+        best = chosen
     times, end, lunch_start = best
-    slack = _slack(times, lunch_start)
-    start_s = officer.shift.start_s + slack
-    stops = []
-    for i, (ld, (arr, st, dep)) in enumerate(zip(leads, times, strict=True)):
-        if i == 0:
-            arr += slack
-        stops.append(Stop(ld.lead_id, arr, st, dep, int(dur[i]), int(dist[i])))
+    idle = _idle(officer, leads, dur, best, gap_taken)
+    late = idle.delay_s
+    stops = [Stop(ld.lead_id, arr + max(0, late - w_arr), st + max(0, late - w_st),
+                  dep + max(0, late - w_st), int(dur[i]), int(dist[i]))
+             for i, (ld, (arr, st, dep), (w_arr, w_st)) in enumerate(
+                 zip(leads, times, idle.stops_s, strict=True))]
     value = float(sum(ld.value_yuan for ld in leads))
     lunch = None if lunch_start is None or officer.lunch is None else BreakTaken(
-        lunch_start, officer.lunch.duration_s)
-    return Route(oid, tuple(stops), start_s, end, drive, int(dist.sum()), value,
-                 int(dur[-1]), int(dist[-1]), lunch)
+        lunch_start + max(0, late - idle.lunch_s), officer.lunch.duration_s)
+    return Route(oid, tuple(stops), officer.shift.start_s + late, end, drive,
+                 int(dist.sum()), value, int(dur[-1]), int(dist[-1]), lunch)
 
 
-def _slack(times: Sequence[tuple[int, int, int]], lunch_start: int | None) -> int:
-    """How much later than the shift's start the officer leaves: no earlier than needed, by
-    the wait at the first visit (none when lunch is taken on that first leg, where the wait
-    may be the lunch itself)."""
-    first_arrival, first_start, _ = times[0]
-    if lunch_start is not None and lunch_start < first_start:
-        return 0
-    return first_start - first_arrival
+#: An earliest timeline: stops as (arrival, start, departure), the end, the lunch's start.
+_Timeline = tuple[list[tuple[int, int, int]], int, int | None]
+
+
+class _Idle(NamedTuple):
+    #: Per stop, the officer's waiting so far on arriving and on starting the visit.
+    stops_s: list[tuple[int, int]]
+    #: The waiting so far when lunch starts (0 without lunch).
+    lunch_s: int
+    #: How much later than the shift's start the officer may leave, back at the same time.
+    delay_s: int
+
+
+def _idle(officer: Officer, leads: Sequence[Lead], dur: np.ndarray, timeline: _Timeline,
+          gap: int | None) -> _Idle:
+    """The waiting in an earliest timeline (a window not yet open, lunch not yet allowed)
+    and how much of it a later departure absorbs.
+
+    No earlier than needed: an officer whose second visit is a 09:00 appointment leaves
+    late enough to arrive at 09:00 (not at 08:00 to wait there), as far as no visit or lunch
+    is pushed past its window's close. Leaving ``d`` seconds late moves each later event by
+    what the waiting before it has not absorbed, ``max(0, d - waited)``; the end does not
+    move, so the day is shorter by ``d``.
+    """
+    times, end, lunch_start = timeline
+    lunch = officer.lunch
+    most = end  # no bound yet: no day waits this long
+    waited = 0
+    waited_at_lunch = 0
+    out = []
+    for k, ((arr, st, _), ld) in enumerate(zip(times, leads, strict=True)):
+        on_arrival = waited
+        ready = arr
+        if gap == k and lunch_start is not None and lunch is not None:
+            waited += lunch_start - arr
+            waited_at_lunch = waited
+            most = min(most, waited + lunch.window.end_s - lunch_start)
+            ready = lunch_start + lunch.duration_s
+        waited += st - ready
+        out.append((on_arrival, waited))
+        if ld.windows:
+            close = next(w.end_s for w in ld.windows if w.contains(st))
+            most = min(most, waited + close - st)
+    if gap == len(times) and lunch_start is not None and lunch is not None:
+        waited += lunch_start - (times[-1][2] + int(dur[-1]))
+        waited_at_lunch = waited
+        most = min(most, waited + lunch.window.end_s - lunch_start)
+    return _Idle(out, waited_at_lunch, max(0, min(most, waited)))
 
 
 def time_bounds(officer: Officer, leads: Sequence[Lead], matrix: TravelMatrix
