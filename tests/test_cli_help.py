@@ -61,12 +61,12 @@ def test_every_usage_error_template_has_a_chinese_translation_with_its_fields() 
 
 
 @pytest.mark.parametrize("argv, said", [
-    (["plan"], "countyreach plan：错误：缺少必需的参数：county"),
-    (["plan", "x", "--date"], "countyreach plan：错误：参数 --date：需要一个值"),
+    (["plan"], "countyreach plan: 错误：缺少必需的参数：county"),
+    (["plan", "x", "--date"], "countyreach plan: 错误：参数 --date：需要一个值"),
     (["plan", "x", "--skills", "maybe"],
-     "countyreach plan：错误：参数 --skills：无效的选择：'maybe'（可选：'hard', 'soft', 'off'）"),
-    (["plan", "x", "--seed", "abc"], "countyreach plan：错误：参数 --seed：无效的 int 值：'abc'"),
-    (["plan", "x", "--bogus"], "countyreach：错误：无法识别的参数：--bogus"),
+     "countyreach plan: 错误：参数 --skills：无效的选择：'maybe'（可选：'hard', 'soft', 'off'）"),
+    (["plan", "x", "--seed", "abc"], "countyreach plan: 错误：参数 --seed：无效的 int 值：'abc'"),
+    (["plan", "x", "--bogus"], "countyreach: 错误：无法识别的参数：--bogus"),
 ])
 def test_a_refused_command_line_is_said_in_chinese_and_exits_2(
         argv: list[str], said: str, capsys: pytest.CaptureFixture[str]) -> None:
