@@ -384,7 +384,10 @@ def build_problem(
         wanted = set(officer_ids)
         unknown = wanted - {o.officer_id for o in officers}
         if unknown:
-            raise InputError(f"unknown officer(s) {sorted(unknown)}", field="officer_ids")
+            ids = sorted(o.officer_id for o in officers)
+            raise InputError(f"unknown officer(s) {', '.join(sorted(unknown))} (the county's "
+                             f"roster: {', '.join(ids[:12])}{', …' if len(ids) > 12 else ''})",
+                             field="officer_ids")
         officers = tuple(o for o in officers if o.officer_id in wanted)
     if not officers:
         raise InputError("no officers selected for the day", field="officer_ids")

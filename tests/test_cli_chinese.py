@@ -85,7 +85,7 @@ def test_a_county_with_mistakes_is_planned_in_chinese(
 @pytest.mark.parametrize("argv,expected", [
     # a bad option of plan, of score, and of commands that had no --lang before
     (("plan", "{county}", "--date", DATE, "--officers", "O99", "--out", "{out}"),
-     "未知的客户经理 ['O99']"),
+     "未知的客户经理 O99（本县名单：O01, O02, O03, O04, O05, O06）"),
     (("score", "{county}", "--date", DATE, "--top", "0"), "--top 至少为 1，实际为 0"),
     (("synth", "{county}"), "已存在；synth 会覆盖它（如要替换为合成数据，请加 --force）"),
     (("plan-many", "{county}", "--date", DATE, "--workers", "0", "--out", "{out}"),
