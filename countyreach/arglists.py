@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["id_list"]
+from countyreach.errors import InputError
+
+__all__ = ["given_ids", "id_list"]
 
 
 def id_list(text: str) -> list[str]:
@@ -28,3 +30,30 @@ def id_list(text: str) -> list[str]:
         The items in the order typed.
     """
     return [x.strip() for x in re.split(r"[,，]", text) if x.strip()]
+
+
+def given_ids(ids: list[str] | None, option: str) -> list[str] | None:
+    """An id list option as a command uses it: None when it was left out (everyone), the ids
+    when it names some; refused when given but naming none (``--officers ""``, an empty
+    variable in a script), which would otherwise plan everyone unasked.
+
+    Parameters
+    ----------
+    ids : list of str or None
+        The option's value (:func:`id_list`), None when not given.
+    option : str
+        The option, as the message names it.
+
+    Returns
+    -------
+    list of str or None
+
+    Raises
+    ------
+    InputError
+        The option was given and names none.
+    """
+    if ids is not None and not ids:
+        raise InputError(f"{option} names no one: leave it out for everyone, or name at least "
+                         "one", field=option)
+    return ids

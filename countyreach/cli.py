@@ -34,7 +34,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from countyreach.arglists import id_list
+from countyreach.arglists import given_ids, id_list
 from countyreach.cli_help import LocalizedParser, all_parsers, help_lang, localize_help
 from countyreach.dates import county_today, parse_date
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
@@ -117,7 +117,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
                 plan_date=args.date,
                 rules=_rules(args),
                 params=_params(args),
-                officer_ids=args.officers or None,
+                officer_ids=given_ids(args.officers, "--officers"),
                 cache_dir=args.cache_dir,
                 progress=progress,
             )

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from countyreach.arglists import given_ids
 from countyreach.errors import InputError
 from countyreach.progress import StageBar
 
@@ -113,7 +114,7 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
                         params=SolveParams(time_limit_s=args.time_limit, seed=args.seed),
                         rules=RoutingRules(drive_cost_yuan_per_h=args.drive_cost,
                                            skills=args.skills, locality=args.locality),
-                        officer_ids=args.officers or None, now_s=now_s,
+                        officer_ids=given_ids(args.officers, "--officers"), now_s=now_s,
                         # the app's clock (COUNTYREACH_CLOCK when set): the same today
                         at=app_now())
     day = res.day

@@ -490,6 +490,19 @@ def test_python_dash_m_countyreach_runs_the_cli(tmp_path: Path) -> None:
     assert done.stderr.startswith("countyreach: error:") and "missing.json" in done.stderr
 
 
+def test_an_empty_officers_option_is_refused_not_taken_for_everyone(
+        demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # `--officers "$ON_DUTY"` with the variable empty: planning everyone would surprise
+    code = main(["-q", "plan", str(demo_dir), "--date", DATE, "--officers", " , ",
+                 "--out", str(tmp_path / "out")])
+    assert code == 2
+    assert "--officers names no one" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+    code = main(["-q", "plan", str(demo_dir), "--date", DATE, "--officers", "",
+                 "--lang", "zh", "--out", str(tmp_path / "out")])
+    assert code == 2 and "--officers 没有列出任何人" in capsys.readouterr().err
+
+
 def test_a_reader_that_leaves_early_ends_the_cli_quietly(tmp_path: Path, demo_dir: Path,
                                                          cache_dir: Path) -> None:
     # `countyreach score x | head`: once head has read enough, the CLI stops with the
