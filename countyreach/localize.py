@@ -18,7 +18,7 @@ from functools import cache, lru_cache
 
 from countyreach.errors import RowErrors
 from countyreach.i18n import Vocabulary, catalogue, list_text, outcome_label, t
-from geo.errors import LocatedError
+from geo.errors import LocatedError, named_first
 
 __all__ = ["localize", "note_text", "error_text", "message_of"]
 
@@ -274,10 +274,12 @@ def note_text(note: str, lang: str, files: Sequence[str] = ()) -> str:
     return f"{where}{t('note_sep', lang)}{body}" if where else body
 
 
-def _where(file: str | None, row: int | None, field: str | None, lang: str) -> str:
+def _where(file: str | None, row: int | None, field: str | None, lang: str,
+           reason: str = "") -> str:
     parts = ([t("err_file", lang, file=file)] if file is not None else []) + (
-        [t("note_row", lang, row=row)] if row is not None else []) + (
-        [t("err_field", lang, field=field)] if field is not None else [])
+        [t("note_row", lang, row=row)] if row is not None else [])
+    if field is not None and not named_first(field, reason, parts):
+        parts.append(t("err_field", lang, field=field))
     return t("note_row_sep", lang).join(parts) + t("note_sep", lang) if parts else ""
 
 
@@ -310,7 +312,7 @@ def error_text(exc: BaseException, lang: str) -> str:
         if len(rest) > len(listed):
             lines.append("  " + t("err_and_more", lang, n=len(rest) - len(listed)))
         return "\n".join(lines)
-    return _where(exc.file, exc.row, exc.field, lang) + localize(exc.reason, lang)
+    return _where(exc.file, exc.row, exc.field, lang, exc.reason) + localize(exc.reason, lang)
 
 
 def message_of(exc: BaseException, lang: str) -> str:

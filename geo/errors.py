@@ -16,6 +16,7 @@ __all__ = [
     "FarSnapWarning",
     "require",
     "require_id",
+    "named_first",
 ]
 
 
@@ -54,7 +55,7 @@ class LocatedError(ValueError):
             where.append(f"file {self.file}")
         if self.row is not None:
             where.append(f"row {self.row}")
-        if self.field is not None:
+        if self.field is not None and not named_first(self.field, self.reason, where):
             where.append(f"field {self.field!r}")
         return (", ".join(where) + ": ") if where else ""
 
@@ -65,6 +66,12 @@ class LocatedError(ValueError):
         """
         return type(self)(self.reason, file=file if file is not None else self.file,
                           row=row if row is not None else self.row, field=self.field)
+
+
+def named_first(field: str, reason: str, where: list[str] | None = None) -> bool:
+    """Whether an error's reason already opens with its field, with no file or row before
+    it (``--top must be at least 1``): saying "field '--top'" first only repeats it."""
+    return not where and reason.startswith(field + " ")
 
 
 class GeoError(Exception):
