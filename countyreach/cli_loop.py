@@ -313,8 +313,11 @@ def cmd_plans(args: argparse.Namespace) -> int:
             print(t("plans_did_discard", L, version=args.discard, county=args.county,
                     date=day))
         versions = store.plan_versions(session, args.county, day)
+        others = [] if versions else store.plans.plan_dates(session, args.county)
     if not versions:
         print(t("plans_none", L, county=args.county, date=day))
+        if others:
+            print(t("plans_other_days", L, dates=", ".join(others)))
     else:
         print(t("plans_heading", L, county=args.county, date=day))
     for v in versions:

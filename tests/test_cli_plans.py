@@ -50,6 +50,11 @@ def test_versions_are_listed_published_back_and_discarded(
     assert code == 2 and "只能丢弃草稿" in err and "Traceback" not in err
     code, _, err = run(capsys, "plans", "qingzu", "--date", DAY, "--publish", "7")
     assert code == 2 and f"no plan version 7 for qingzu on {DAY}" in err
+    # a day with none points to the days that have plans
+    code, out, _ = run(capsys, "plans", "qingzu", "--date", "2026-11-23")
+    assert code == 0 and out.splitlines() == [
+        "No plan of qingzu on 2026-11-23 in the store.",
+        f"Days with plans, latest first: {DAY} (--date D shows one)."]
 
 
 def test_one_action_at_a_time_and_a_county_the_store_holds(

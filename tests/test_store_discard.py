@@ -78,3 +78,21 @@ def test_officers_and_planners_discard_nothing(store: Store, people: dict[str, S
     with pytest.raises(AccessDenied):
         store.discard_draft(people[who], "qingzu", DAY, 1)
     assert _versions(store, people["manager"]) == [(1, "draft")]
+
+
+def test_the_days_with_plans_are_listed_latest_first(store: Store,
+                                                     people: dict[str, Session]) -> None:
+    # what `plans` points a request for a day with none to
+    from dataclasses import replace
+
+    m = people["manager"]
+    problem, plan = synthetic_day()
+    assert store.plans.plan_dates(m, "qingzu") == []
+    for day in ("2025-02-27", DAY, "2025-03-01"):
+        store.save_plan(m, "qingzu", day, replace(problem, plan_date=day),
+                        replace(plan, plan_date=day))
+    store.save_plan(m, "qingzu", DAY, problem, plan)  # a second version: the day once
+    assert store.plans.plan_dates(m, "qingzu") == [DAY, "2025-03-01", "2025-02-27"]
+    assert store.plans.plan_dates(m, "qingzu", limit=1) == [DAY]
+    with pytest.raises(AccessDenied):
+        store.plans.plan_dates(people["o1"], "qingzu")

@@ -380,6 +380,19 @@ class PlanRepository(Repository):
 
         return self._db.read(run)
 
+    def plan_dates(self, session: Session, county_id: str, limit: int = 5) -> list[str]:
+        """The latest days (``YYYY-MM-DD``, newest first) the county has a plan of, at most
+        ``limit``: what a request for a day with none is pointed to."""
+
+        def run(conn: Connection) -> list[str]:
+            self._guard.county(conn, session, county_id,
+                               Role.MANAGER, Role.ADMIN, Role.PLANNER)
+            return list(conn.execute(
+                sa.select(S.plans.c.plan_date).where(S.plans.c.county_id == county_id)
+                .distinct().order_by(S.plans.c.plan_date.desc()).limit(limit)).scalars())
+
+        return self._db.read(run)
+
     def plan(self, session: Session, county_id: str, plan_date: str,
              version: int | None = None) -> tuple[RoutingProblem, Plan, int]:
         """A saved version of the day's plan (the published one when ``version`` is None).
