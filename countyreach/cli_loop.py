@@ -165,15 +165,16 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
 def _check_stored(store: Any, county_id: str) -> None:
     """Refuse a county id the store does not hold, naming those it does."""
     known = store.learning.county_ids(store.operator_session())
-    if county_id not in known and not known:
+    if county_id in known:
+        return
+    if not known:
         raise InputError(f"there is no county folder or stored county named {county_id!r} "
                          "(the store holds no county yet; `countyreach county import DIR` "
                          "stores a county folder)", field="county")
-    if county_id not in known:
-        held = ", ".join(sorted(known)[:10]) + (", …" if len(known) > 10 else "")
-        raise InputError(f"there is no county folder or stored county named "
-                         f"{county_id!r} (the store holds {held}; `countyreach "
-                         "county import DIR` stores a county folder)", field="county")
+    held = ", ".join(sorted(known)[:10]) + (", …" if len(known) > 10 else "")
+    raise InputError(f"there is no county folder or stored county named "
+                     f"{county_id!r} (the store holds {held}; `countyreach "
+                     "county import DIR` stores a county folder)", field="county")
 
 
 def cmd_score_store(args: argparse.Namespace, day: str) -> int:

@@ -255,3 +255,17 @@ def test_the_forms_of_a_date_are_listed_with_chinese_separators() -> None:
         with pytest.raises(InputError) as caught:
             read("11/24", "date")
         assert localize(caught.value.reason, "zh") == said
+
+
+def test_an_option_named_by_its_own_reason_is_not_named_twice() -> None:
+    from countyreach.errors import InputError
+
+    said = InputError("--top must be at least 1, got 0", field="--top")
+    assert str(said) == "--top must be at least 1, got 0"
+    assert error_text(said, "zh") == "--top 至少为 1，实际为 0"
+    # a file's field still says where, and a reason that does not open with it is prefixed
+    located = InputError("--top must be at least 1, got 0", file="a.csv", field="--top")
+    assert str(located).startswith("file a.csv, field '--top': ")
+    other = InputError("must be a date", field="plan_date")
+    assert str(other) == "field 'plan_date': must be a date"
+    assert error_text(other, "zh").startswith("字段 'plan_date'：")
