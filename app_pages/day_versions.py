@@ -67,12 +67,6 @@ def _kept_as(day: pipeline.DayPlan | None) -> PlanVersion | None:
     return kept[1] if day is not None and kept is not None and kept[0] is day.plan else None
 
 
-def _draft_of(day: pipeline.DayPlan | None) -> int | None:
-    """The number of the draft version the session's ``day`` is kept as, if it is."""
-    kept = _kept_as(day)
-    return None if kept is None else kept.version
-
-
 def draft_offer(data: pipeline.CountyData, plan_date: str, model: PlanningModel | None,
                 day: pipeline.DayPlan | None) -> None:
     """Offer the day's newest draft when the page shows another plan (or none): the plan a
@@ -201,8 +195,8 @@ def publish_section(day: pipeline.DayPlan) -> None:
         st.success(again)
     elif done:
         st.success(t("published", L, plan_id=done))
-    elif _draft_of(day) is not None:
-        st.caption(t("draft_kept", L, version=_draft_of(day)))
+    elif (kept := _kept_as(day)) is not None:
+        st.caption(t("draft_kept", L, version=kept.version))
     signed = ui.signed_in()
     if signed is None:
         return

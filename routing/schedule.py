@@ -139,10 +139,12 @@ def schedule_route(officer: Officer, leads: Sequence[Lead], matrix: TravelMatrix
     if best is None:
         return None
     gap_taken: int | None = None
-    if officer.lunch is not None and officer.owes_lunch(
-            officer.shift.start_s + _idle(officer, leads, dur, best, None).delay_s, best[1]):
+    idle = _idle(officer, leads, dur, best, None)
+    if officer.lunch is not None and officer.owes_lunch(officer.shift.start_s + idle.delay_s,
+                                                       best[1]):
         reach = [a for a, _, _ in best[0]] + [best[1]]
         chosen: _Timeline | None = None
+        chosen_idle: _Idle | None = None  # read only once another gap ties with it
         for gap in range(len(leads) + 1):
             if reach[gap] > officer.lunch.window.end_s:
                 break
@@ -150,15 +152,21 @@ def schedule_route(officer: Officer, leads: Sequence[Lead], matrix: TravelMatrix
             # Lunch in the gap that brings the officer home earliest: eating while waiting for
             # a window to open costs nothing, eating early pushes every later visit back. Of
             # gaps as good, the one that lets the officer leave latest.
-            if res is not None and (chosen is None or res[1] < chosen[1] or (
-                    res[1] == chosen[1] and _idle(officer, leads, dur, res, gap).delay_s
-                    > _idle(officer, leads, dur, chosen, gap_taken).delay_s)):
-                chosen, gap_taken = res, gap
+            if res is None or (chosen is not None and res[1] > chosen[1]):
+                continue
+            if chosen is None or res[1] < chosen[1]:
+                chosen, gap_taken, chosen_idle = res, gap, None
+                continue
+            if chosen_idle is None:
+                chosen_idle = _idle(officer, leads, dur, chosen, gap_taken)
+            tied = _idle(officer, leads, dur, res, gap)
+            if tied.delay_s > chosen_idle.delay_s:
+                chosen, gap_taken, chosen_idle = res, gap, tied
         if chosen is None:
             return None
         best = chosen
+        idle = chosen_idle or _idle(officer, leads, dur, best, gap_taken)
     times, end, lunch_start = best
-    idle = _idle(officer, leads, dur, best, gap_taken)
     late = idle.delay_s
     stops = [Stop(ld.lead_id, arr + max(0, late - w_arr), st + max(0, late - w_st),
                   dep + max(0, late - w_st), int(dur[i]), int(dist[i]))

@@ -120,6 +120,7 @@ def test_simulate_loop_refuses_bad_arguments(argv: list[str], field: str, tmp_pa
     assert main(["-q", "simulate-loop", *argv, "--db", f"sqlite:///{db}"]) == 2
     err = capsys.readouterr().err
     # named as the field, or first in the reason itself ("--days must be 1..366, got 0")
-    assert f"field {field}" in err or f"error: {field.strip(chr(39))} " in err, err
+    name = field.strip("'")
+    assert f"field {field}" in err or f"error: {name} " in err, err
     assert "Traceback" not in err
     assert not db.exists()  # refused before the store is opened
