@@ -50,18 +50,26 @@ def _onboard() -> None:
     L = ui.lang()
     with st.expander(t("onboard_title", L), icon=":material/add_location_alt:"):
         st.caption(t("onboard_hint", L))
-        upload = st.file_uploader(t("onboard_file", L), key="onboard_file",
-                                  type=["osm", "bz2", "pbf"])
-        c1, c2, c3 = st.columns([2, 1, 1])
-        county_id = c1.text_input(t("onboard_id", L), key="onboard_id", max_chars=64)
-        n = c2.number_input(t("onboard_officers", L), 1, 50, 4, key="onboard_officers")
-        rule = c3.number_input(t("onboard_loan_rule", L), 0, LOAN_RULE_MAX_MONTHS,
-                               LOCKOUT_MONTHS, key="onboard_loan_rule")
-        ok_id = bool(re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", county_id or "")) and \
-            county_id not in (".", "..")
-        if st.button(t("onboard_button", L), key="onboard_button",
-                     disabled=upload is None or not ok_id):
-            assert upload is not None
+        # One form: the file, id and numbers reach the server together when the button is
+        # pressed. As separate widgets each change was a rerun, and an id typed while the
+        # upload's rerun ran was lost, leaving the button disabled with no word why.
+        with st.form("onboard_form", border=False):
+            upload = st.file_uploader(t("onboard_file", L), key="onboard_file",
+                                      type=["osm", "bz2", "pbf"])
+            c1, c2, c3 = st.columns([2, 1, 1])
+            county_id = c1.text_input(t("onboard_id", L), key="onboard_id", max_chars=64)
+            n = c2.number_input(t("onboard_officers", L), 1, 50, 4, key="onboard_officers")
+            rule = c3.number_input(t("onboard_loan_rule", L), 0, LOAN_RULE_MAX_MONTHS,
+                                   LOCKOUT_MONTHS, key="onboard_loan_rule")
+            submitted = st.form_submit_button(t("onboard_button", L))
+        if submitted:
+            if upload is None:
+                st.error(t("onboard_need_file", L))
+                return
+            if not (re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", county_id or "")
+                    and county_id not in (".", "..")):
+                st.error(t("onboard_bad_id", L))
+                return
             suffix = ".osm.pbf" if upload.name.endswith(".pbf") else (
                 ".osm.bz2" if upload.name.endswith(".bz2") else ".osm")
             with tempfile.TemporaryDirectory() as tmp, st.spinner(t("onboarding", L)):

@@ -677,6 +677,16 @@ def test_planner_runs_a_small_sweep() -> None:
     assert len(at.get("deck_gl_json_chart")) == 1
 
 
+def test_planner_onboarding_without_a_file_says_what_is_missing() -> None:
+    at = _app("planner")
+    at.text_input(key="onboard_id").input("newcounty")
+    submit = next(b for b in at.button if b.label == "Onboard the county")
+    submit.click().run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [t("onboard_need_file", "en")]
+    assert at.text_input(key="onboard_id").value == "newcounty"  # kept for the next try
+
+
 def test_planner_sweep_runs_on_the_configured_dask_scheduler(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import logging
