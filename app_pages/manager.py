@@ -40,13 +40,16 @@ MODES: tuple[ConstraintMode, ...] = (ConstraintMode.SOFT, ConstraintMode.HARD, C
 DUTY_MODES = ("all", "except", "only")
 #: Leads listed for one search (type more to narrow).
 SEARCH_LIMIT = 30
+#: The share of the day's value the plan may give up to even out hours, in percent.
+BALANCE_PCT = RoutingRules().balance * 100.0
 
 
 def _rules_and_params() -> tuple[RoutingRules, SolveParams]:
     """The rules and solver budget chosen in this session's settings expander."""
     state = st.session_state
     rules = RoutingRules(skills=ConstraintMode(state.get("skills", "soft")),
-                         locality=ConstraintMode(state.get("locality", "soft")))
+                         locality=ConstraintMode(state.get("locality", "soft")),
+                         balance=float(state.get("balance_pct", BALANCE_PCT)) / 100.0)
     params = SolveParams(
         time_limit_s=float(state.get("time_limit", get_settings().time_limit_s)))
     return rules, params
@@ -98,11 +101,13 @@ def _render_page(L: str) -> None:
     if kept_on:
         st.caption(t("visited_on_duty", L, officers=list_text(kept_on, L)))
     with st.expander(t("solver_settings", L), expanded=False):
-        s1, s2, s3 = st.columns(3)
+        s1, s2, s3, s4 = st.columns(4)
         s1.number_input(t("time_limit", L), 0.5, 120.0, get_settings().time_limit_s, 0.5,
                         key="time_limit")
+        s2.number_input(t("balance_pct", L), 0.0, 100.0, BALANCE_PCT, 0.5, key="balance_pct",
+                        help=t("balance_pct_help", L))
         modes = [m.value for m in MODES]
-        for col, name in ((s2, "skills"), (s3, "locality")):
+        for col, name in ((s3, "skills"), (s4, "locality")):
             ui.keep_choice(name, col.selectbox(
                 t(f"{name}_policy", L), modes, key=ui.labelled_key(name, "soft"),
                 format_func=lambda p: t(f"policy_{p}", L)))

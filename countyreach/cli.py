@@ -46,6 +46,7 @@ from countyreach.progress import StageBar, within
 from countyreach.synth import ELSEWHERE_SHARE, synth_county
 from countyreach.workbook import table_file
 from propensity.planning import LOCKOUT_MONTHS
+from routing.errors import ProblemError
 from routing.params import SolveParams
 from routing.problem import RoutingRules
 
@@ -62,13 +63,46 @@ def _demo_county() -> Path:
     raise CountyreachError("the demo county (data/qingzu) is not here: run from the repository")
 
 
-def _rules(args: argparse.Namespace) -> RoutingRules:
-    return RoutingRules(drive_cost_yuan_per_h=args.drive_cost, skills=args.skills,
-                        locality=args.locality)
+#: The plan options by the rule or parameter each sets: an error names what the user typed,
+#: not the field inside (``--drive-cost``, not ``drive_cost_yuan_per_h``).
+_OPTION_OF = {"drive_cost_yuan_per_h": "--drive-cost", "time_limit_s": "--time-limit",
+              "seed": "--seed"}
 
 
-def _params(args: argparse.Namespace) -> SolveParams:
-    return SolveParams(time_limit_s=args.time_limit, seed=args.seed)
+def _as_option(exc: ProblemError) -> ProblemError:
+    return type(exc)(exc.reason, field=_OPTION_OF.get(exc.field or "", exc.field))
+
+
+def plan_rules(args: argparse.Namespace) -> RoutingRules:
+    """The routing rules a plan command's options set (``--balance`` in percent).
+
+    Raises
+    ------
+    InputError, ProblemError
+        An option's value is out of its range; the error names the option.
+    """
+    if not 0.0 <= args.balance <= 100.0:
+        raise InputError(f"--balance must be a percentage from 0 to 100, got {args.balance:g}",
+                         field="--balance")
+    try:
+        return RoutingRules(drive_cost_yuan_per_h=args.drive_cost, skills=args.skills,
+                            locality=args.locality, balance=args.balance / 100.0)
+    except ProblemError as exc:
+        raise _as_option(exc) from None
+
+
+def plan_params(args: argparse.Namespace) -> SolveParams:
+    """The solver's budget a command's ``--time-limit`` and ``--seed`` set.
+
+    Raises
+    ------
+    ProblemError
+        An option's value is out of its range; the error names the option.
+    """
+    try:
+        return SolveParams(time_limit_s=args.time_limit, seed=args.seed)
+    except ProblemError as exc:
+        raise _as_option(exc) from None
 
 
 def check_out_dir(out: Path) -> Path:
@@ -115,8 +149,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
             day = plan_day(
                 county,
                 plan_date=args.date,
-                rules=_rules(args),
-                params=_params(args),
+                rules=plan_rules(args),
+                params=plan_params(args),
                 officer_ids=given_ids(args.officers, "--officers"),
                 cache_dir=args.cache_dir,
                 progress=progress,
@@ -287,7 +321,7 @@ def cmd_plan_many(args: argparse.Namespace) -> int:
                     seconds=f"{o.seconds:.0f}", detail=detail), flush=True)
 
     outcomes = plan_many(args.counties, args.date, out,
-                         params=SolveParams(time_limit_s=args.time_limit, seed=args.seed),
+                         params=plan_params(args),
                          scheduler=args.scheduler, n_workers=args.workers,
                          cache_dir=args.cache_dir, progress=show)
     files = write_summary(outcomes, out)
@@ -341,6 +375,9 @@ def _add_plan_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--drive-cost", type=float, default=60.0, help="yuan per hour driving")
     p.add_argument("--skills", choices=("hard", "soft", "off"), default="soft")
     p.add_argument("--locality", choices=("hard", "soft", "off"), default="soft")
+    p.add_argument("--balance", type=float, default=RoutingRules().balance * 100,
+                   help="percent of the day's value the plan may give up to even out the "
+                        "officers' working hours (default 2; 0 leaves the hours as they fall)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="out", help="output folder (default out/)")
     p.add_argument("--lang", choices=("en", "zh"), default="en",

@@ -83,7 +83,7 @@ def cmd_county_trim(args: argparse.Namespace) -> int:
 
 
 def cmd_plan_store(args: argparse.Namespace) -> int:
-    from countyreach.cli import check_out_dir, print_checked
+    from countyreach.cli import check_out_dir, plan_params, plan_rules, print_checked
     from countyreach.i18n import t
     from countyreach.input_warnings import print_warning
     from countyreach.localize import localize
@@ -93,8 +93,7 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     from countyreach.services.workspace import app_now
     from countyreach.starter import basis_text
     from routing.errors import ProblemError
-    from routing.params import SolveParams
-    from routing.problem import RoutingRules, parse_hhmm
+    from routing.problem import parse_hhmm
 
     now_s = None
     if args.now is not None:
@@ -111,9 +110,7 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
             raise InputError("store mode needs --date YYYY-MM-DD", field="--date")
         out = check_out_dir(Path(args.out))
         res = loop.plan(store.operator_session(), args.county, args.date, publish=args.publish,
-                        params=SolveParams(time_limit_s=args.time_limit, seed=args.seed),
-                        rules=RoutingRules(drive_cost_yuan_per_h=args.drive_cost,
-                                           skills=args.skills, locality=args.locality),
+                        params=plan_params(args), rules=plan_rules(args),
                         officer_ids=given_ids(args.officers, "--officers"), now_s=now_s,
                         # the app's clock (COUNTYREACH_CLOCK when set): the same today
                         at=app_now())

@@ -651,6 +651,16 @@ def test_chinese_interface() -> None:
     assert at.button(key="plan").label == "生成路线"
 
 
+def test_the_manager_sets_what_evening_out_the_hours_may_cost() -> None:
+    at = _app()
+    assert at.number_input(key="balance_pct").value == 2.0  # the rules' default, in percent
+    at.number_input(key="balance_pct").set_value(0.0)
+    _plan(at)
+    day = at.session_state["day"]
+    assert day.problem.rules.balance == 0.0 and day.ok, day.violations
+    assert day.plan.meta["balance_cost_yuan"] == 0.0
+
+
 def test_planner_runs_a_small_sweep() -> None:
     at = _app("planner")
     assert at.title[0].value == "Planner · coverage"

@@ -563,3 +563,29 @@ def test_the_summary_names_a_lead_skipped_off_the_roads(
         "off_the_road_network", "zh")
     sep = ": " if lang == "en" else "："
     assert f"  {lead['lead_id']} {lead['name']}{sep}{reason}" in out, out
+
+
+@pytest.mark.parametrize("argv,named", [(["--balance", "150"], "--balance"),
+                                         (["--balance", "-1"], "--balance"),
+                                         (["--drive-cost", "-5"], "--drive-cost"),
+                                         (["--time-limit", "0"], "--time-limit")])
+def test_a_plan_option_out_of_range_is_named_as_typed(
+        argv: list[str], named: str, tmp_path: Path, capsys: pytest.CaptureFixture):
+    out = tmp_path / "out"
+    assert main(["-q", "--cache-dir", str(tmp_path / "cache"), "demo", "--date", DATE,
+                 "--out", str(out), *argv]) == 2
+    err = capsys.readouterr().err
+    # the option the user typed, not the field it sets inside (drive_cost_yuan_per_h)
+    assert named in err and "_yuan" not in err and "time_limit_s" not in err, err
+    assert "Traceback" not in err and not out.exists()
+
+
+def test_balance_zero_leaves_the_hours_as_they_fall(tmp_path: Path, cache_dir: Path):
+    out = tmp_path / "out"
+    assert main(["-q", "--cache-dir", str(cache_dir), "demo", "--date", DATE, "--time-limit",
+                 "2", "--balance", "0", "--out", str(out)]) == 0
+    problem = problem_from_dict(read_json(out / "problem.json"))
+    plan = plan_from_dict(read_json(out / "plan.json"))
+    assert problem.rules.balance == 0.0
+    assert plan.meta["balance_cost_yuan"] == 0.0
+    assert not any(d.reason is DropReason.BALANCE for d in plan.dropped)
