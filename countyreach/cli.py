@@ -143,14 +143,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
     out = check_out_dir(Path(args.out))
     if args.date is not None:
         date_arg(args.date)
+    rules, params = plan_rules(args), plan_params(args)
     progress = StageBar(enabled=not args.quiet, lang=args.lang)
     try:
         with collected() as notes:
             day = plan_day(
                 county,
                 plan_date=args.date,
-                rules=plan_rules(args),
-                params=plan_params(args),
+                rules=rules,
+                params=params,
                 officer_ids=given_ids(args.officers, "--officers"),
                 cache_dir=args.cache_dir,
                 progress=progress,

@@ -101,6 +101,7 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
             now_s = parse_hhmm(args.now)
         except ProblemError as exc:
             raise InputError(str(exc), field="--now") from None
+    rules, params = plan_rules(args), plan_params(args)
     store, loop = _open()
     with store:
         # A name that is neither a folder nor a stored county is the first thing to say: a
@@ -110,7 +111,7 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
             raise InputError("store mode needs --date YYYY-MM-DD", field="--date")
         out = check_out_dir(Path(args.out))
         res = loop.plan(store.operator_session(), args.county, args.date, publish=args.publish,
-                        params=plan_params(args), rules=plan_rules(args),
+                        params=params, rules=rules,
                         officer_ids=given_ids(args.officers, "--officers"), now_s=now_s,
                         # the app's clock (COUNTYREACH_CLOCK when set): the same today
                         at=app_now())
