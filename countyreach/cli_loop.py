@@ -92,15 +92,16 @@ def cmd_plan_store(args: argparse.Namespace) -> int:
     from countyreach.services.day_rules import rule_counts_text
     from countyreach.services.workspace import app_now
     from countyreach.starter import basis_text
-    from routing.errors import ProblemError
-    from routing.problem import parse_hhmm
+    from countyreach.time_windows import clock
 
     now_s = None
     if args.now is not None:
+        # read as a file's time of day is: at most 24:00 (raw HH:MM took 25:00 and re-planned
+        # from after every shift), and 8点半 as said
         try:
-            now_s = parse_hhmm(args.now)
-        except ProblemError as exc:
-            raise InputError(str(exc), field="--now") from None
+            now_s = clock(args.now)
+        except InputError as exc:
+            raise InputError(exc.reason, field="--now") from None
     rules, params = plan_rules(args), plan_params(args)
     store, loop = _open()
     with store:

@@ -128,6 +128,10 @@ def test_the_command_line_reads_now_and_refuses_a_bad_one(
     assert main(["-q", "plan", "qingzu", "--date", DAY, "--now", "noon"]) == 2
     err = capsys.readouterr().err
     assert "--now" in err and "08:30" in err and "Traceback" not in err
+    # past the end of any day: refused, not planned from after every shift
+    assert main(["-q", "plan", "qingzu", "--date", DAY, "--now", "25:00"]) == 2
+    err = capsys.readouterr().err
+    assert "--now" in err and "00:00-24:00" in err and "Traceback" not in err
 
 
 def test_today_is_planned_from_now_and_another_day_whole(loop: DailyLoop) -> None:
