@@ -34,7 +34,8 @@ def _open() -> tuple[Any, Any]:
 
     # the app's clock (COUNTYREACH_CLOCK when set), as the app opens the store: a day
     # `plan` takes for today is today for the outcomes recorded on it too
-    store = Store.open(get_settings().store_url, clock=app_now)
+    settings = get_settings()
+    store = Store.open(settings.store_url, bcrypt_rounds=settings.bcrypt_rounds, clock=app_now)
     return store, DailyLoop.from_settings(store)
 
 

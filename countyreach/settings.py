@@ -65,6 +65,10 @@ class Settings(BaseSettings):
         address of a running Dask scheduler (``tcp://host:8786``).
     scheduler_workers : int
         Worker processes of the ``local`` cluster (``COUNTYREACH_SCHEDULER_WORKERS``).
+    bcrypt_rounds : int
+        Cost of hashing a password (``COUNTYREACH_BCRYPT_ROUNDS``, 4–31, default 12): each
+        round doubles the work of one sign-in and of a guess at a stolen hash. Raise it on
+        fast servers; 4 is for test runs only.
     clock : datetime or None
         The moment the app's clock starts at (``COUNTYREACH_CLOCK``, ISO 8601 with its zone,
         ``2026-11-24T10:30+08:00``); it then runs on. For a training session or a browser
@@ -93,6 +97,7 @@ class Settings(BaseSettings):
     stale_model: Literal["retrain", "warn", "refuse"] = "retrain"
     scheduler: str = ""
     scheduler_workers: int = Field(default=2, ge=1, le=256)
+    bcrypt_rounds: int = Field(default=12, ge=4, le=31)
     clock: dt.datetime | None = None
 
     @field_validator("cache", "home", mode="before")

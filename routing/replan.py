@@ -16,6 +16,7 @@ import numpy as np
 
 from geo.types import TravelMatrix
 from routing.errors import ProblemError
+from routing.params import SolveParams
 from routing.plan import Plan
 from routing.problem import Break, Depot, Officer, RoutingProblem, TimeWindow, start_node_id
 from routing.solver import solve
@@ -41,6 +42,7 @@ def replan(
     now_s: int,
     done: Mapping[str, Sequence[str]],
     positions: Mapping[str, str] | None = None,
+    params: SolveParams | None = None,
 ) -> tuple[RoutingProblem, Plan]:
     """Re-plan the rest of the day.
 
@@ -57,6 +59,8 @@ def replan(
     positions : mapping officer_id -> node id, optional
         Where an officer is now, as a node of ``problem.matrix`` (default: their
         last done visit, else their start).
+    params : SolveParams, optional
+        How the afternoon is solved (default ``SolveParams()``, as :func:`solve`).
 
     Returns
     -------
@@ -118,4 +122,4 @@ def replan(
         for ld in problem.leads)
     new_problem = RoutingProblem(new_leads, tuple(officers), matrix, problem.rules,
                                  problem.plan_date, frozenset(all_done))
-    return new_problem, solve(new_problem)
+    return new_problem, solve(new_problem, params)

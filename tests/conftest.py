@@ -24,6 +24,9 @@ DEMO = REPO / "data" / "qingzu"
 LOOP_PARAMS = SolveParams(time_limit_s=1.0, workers=1, improvement_steps=5)
 LOOP_RULES = RoutingRules(balance=0.0)
 SHARED = Path(os.environ.get("COUNTYREACH_SHARED", REPO.parent / "shared"))
+# Passwords hashed at bcrypt's least cost: a test signs in hundreds of times, and the cost
+# is a setting of its own (tested in test_cli_store.py). Servers the tests start inherit it.
+os.environ.setdefault("COUNTYREACH_BCRYPT_ROUNDS", "4")
 PG_URL = os.environ.get("COUNTYREACH_PG_URL")
 #: Store backends: SQLite always, PostgreSQL when ``.ci/run`` (or you) set COUNTYREACH_PG_URL.
 STORE_BACKENDS = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -164,6 +165,35 @@ def test_users_add_reads_the_password_from_stdin(env: Path, demo_dir: Path,
     session = store.login("wang", "a long secret 1")
     assert session.role == "manager" and session.county_id == "qingzu"
     assert store.login("li", "a long secret 2").officer_id == "O02"
+    store.close()
+
+
+def test_passwords_are_hashed_at_the_configured_cost(
+        env: Path, demo_dir: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    run(capsys, "county", "import", str(demo_dir))
+    monkeypatch.setenv("COUNTYREACH_BCRYPT_ROUNDS", "5")
+    get_settings.cache_clear()
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long secret 1\n"))
+    code, _, _ = run(capsys, "users", "add", "wang", "--role", "manager", "--password-stdin")
+    assert code == 0
+    with sqlite3.connect(env / "store.sqlite") as db:
+        (stored,) = db.execute("SELECT password_hash FROM users WHERE username = 'wang'"
+                               ).fetchone()
+    assert stored.startswith("$2b$05$")  # bcrypt writes its cost into the hash
+    store = Store.open(get_settings().store_url)
+    assert store.login("wang", "a long secret 1").role == "manager"
+    store.close()
+    # below bcrypt's least cost: refused at start, naming the variable, nothing added
+    monkeypatch.setenv("COUNTYREACH_BCRYPT_ROUNDS", "3")
+    get_settings.cache_clear()
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long secret 2\n"))
+    code, _, err = run(capsys, "users", "add", "li", "--role", "manager", "--password-stdin")
+    assert code == 2 and "COUNTYREACH_BCRYPT_ROUNDS" in err and "Traceback" not in err
+    monkeypatch.delenv("COUNTYREACH_BCRYPT_ROUNDS")
+    get_settings.cache_clear()
+    store = Store.open(get_settings().store_url)
+    assert "li" not in store.users.usernames()
     store.close()
 
 

@@ -302,7 +302,7 @@ def test_replan_keeps_done_visits_and_starts_from_the_last_one():
     assert len(route_of(plan)) == 6
     first_two = list(route_of(plan)[:2])
     now = plan.routes[0].stops[1].departure_s
-    p2, plan2 = replan(p, plan, now, {"O1": first_two})
+    p2, plan2 = replan(p, plan, now, {"O1": first_two}, params=SolveParams(time_limit_s=1.0))
     assert check_plan(p2, plan2) == []
     assert p2.done_lead_ids == frozenset(first_two)
     r = plan2.routes[0]
@@ -324,7 +324,8 @@ def test_a_pinned_position_counts_the_stops_still_to_make_after_a_replan():
     plan = solved(p)
     assert route_of(plan)[1] == "L3"
     first = route_of(plan)[0]
-    p2, plan2 = replan(p, plan, plan.routes[0].stops[0].departure_s, {"O1": [first]})
+    p2, plan2 = replan(p, plan, plan.routes[0].stops[0].departure_s, {"O1": [first]},
+                      params=SolveParams(time_limit_s=1.0))
     assert check_plan(p2, plan2) == []
     assert route_of(plan2)[0] == "L3"  # the second stop of the day is the next one now
 

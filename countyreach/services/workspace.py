@@ -103,7 +103,7 @@ def open_store(url: str, cache_dir: Path) -> Store | None:
     """
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        return Store.open(url, clock=app_now)
+        return Store.open(url, bcrypt_rounds=get_settings().bcrypt_rounds, clock=app_now)
     except Exception:
         log.exception("plan store unavailable at %s", url)
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 
 import bcrypt
@@ -52,9 +53,12 @@ class UserRepository:
         self._guard = guard
         self._audit = audit
         self.bcrypt_rounds = int(bcrypt_rounds)
-        # checked against when the user does not exist, so timing reveals nothing
-        self._dummy_hash = bcrypt.hashpw(b"countyreach-no-such-user",
-                                         bcrypt.gensalt(self.bcrypt_rounds))
+
+    @functools.cached_property
+    def _dummy_hash(self) -> bytes:
+        # checked against when the user does not exist, so timing reveals nothing; made at
+        # the first sign-in, not when the store opens (every command would pay a hash)
+        return bcrypt.hashpw(b"countyreach-no-such-user", bcrypt.gensalt(self.bcrypt_rounds))
 
     def _hash(self, password: str) -> str:
         return bcrypt.hashpw(password.encode("utf-8"),
