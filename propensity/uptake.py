@@ -136,14 +136,14 @@ class UptakeModel(ClassifierMixin, BaseEstimator):
         return tags
 
     # ----------------------------------------------------------------------------- fit
-    def _member(self, n_iter: int, seed: int, columns: Sequence[str],
+    def _member(self, n_iter: int, seed: int, tree_order: Sequence[str],
                 early_stopping: bool) -> HistGradientBoostingClassifier:
         mono = None
         if self.monotonic_cst:
-            mono = {c: int(s) for c, s in self.monotonic_cst.items() if c in columns}
+            mono = {c: int(s) for c, s in self.monotonic_cst.items() if c in tree_order}
         inter = None
         if self.interaction_groups is not None:
-            inter = [[list(columns).index(c) for c in g if c in columns]
+            inter = [[list(tree_order).index(c) for c in g if c in tree_order]
                      for g in self.interaction_groups]
             inter = [g for g in inter if g]
         # HistBoostClassifier: a column a county's file leaves blank for every lead (an
@@ -207,10 +207,15 @@ class UptakeModel(ClassifierMixin, BaseEstimator):
         self._columns = [str(c) for c in Xf.columns]
         Xf = Xf.copy()
         Xf.columns = self._columns
+        # scikit-learn's boosting numbers the categorical columns first, then the rest (each
+        # in order); it reads interaction_cst in that numbering (monotonic_cst it maps itself)
+        cat = {c for c in self._columns if isinstance(Xf[c].dtype, pd.CategoricalDtype)}
+        self._tree_order = ([c for c in self._columns if c in cat]
+                            + [c for c in self._columns if c not in cat])
         rng = check_random_state(self.random_state)
         n = len(Xf)
 
-        probe = self._member(self.max_iter, int(rng.randint(2**31 - 1)), self._columns,
+        probe = self._member(self.max_iter, int(rng.randint(2**31 - 1)), self._tree_order,
                              early_stopping=n >= 200)
         probe.fit(Xf, yb)
         self.n_iter_ = int(max(10, probe.n_iter_))
@@ -219,7 +224,7 @@ class UptakeModel(ClassifierMixin, BaseEstimator):
         oob_cnt = np.zeros(n)
         for _ in range(self.n_members):
             seed = int(rng.randint(2**31 - 1))
-            member = self._member(self.n_iter_, seed, self._columns, early_stopping=False)
+            member = self._member(self.n_iter_, seed, self._tree_order, early_stopping=False)
             if self.n_members == 1:
                 member.fit(Xf, yb)
             else:
@@ -289,36 +294,36 @@ class UptakeModel(ClassifierMixin, BaseEstimator):
             return
         self.groups_ = groups
         self._ref = self._reference(Xf)
-        self._ref_logit = self._decisions(self._ref)[0]  # (M,)
         self._tables: dict[str, tuple[Any, ...]] = {}
         self._categories: dict[str, pd.Index] = {
             c: Xf[c].cat.categories for c in self._columns
             if isinstance(Xf[c].dtype, pd.CategoricalDtype)}
+        tree_index = {c: j for j, c in enumerate(self._tree_order)}
+        # Every one-feature table is a grid of the reference lead with that feature varied;
+        # the grids go to the trees in one frame (a call's fixed overhead is most of its cost).
+        grids, keys = [self._ref], []
         for g in groups:
             if len(g) != 1:
                 continue
             c = g[0]
-            j = self._columns.index(c)
-            frame = self._ref.loc[[0]]
             if c in self._categories:
                 cats = self._categories[c]
-                reps = pd.Categorical([*list(cats), np.nan], categories=cats)
-                grid = pd.DataFrame({k: np.repeat(frame[k].to_numpy(), len(reps))
-                                     for k in self._columns})
-                for k in self._categories:
-                    grid[k] = pd.Categorical(np.repeat(frame[k].to_numpy(), len(reps)),
-                                             categories=self._categories[k])
-                grid[c] = reps
-                table = self._decisions(grid[self._columns]) - self._ref_logit
-                self._tables[c] = ("cat", cats, table)
+                grid = self._ref.loc[np.zeros(len(cats) + 1, int)].reset_index(drop=True)
+                grid[c] = pd.Categorical([*list(cats), np.nan], categories=cats)
+                keys.append((c, "cat", cats))
             else:
-                thr = self._thresholds(j)
+                thr = self._thresholds(tree_index[c])
                 last = thr[-1] + 1.0 if len(thr) else 0.0
-                reps_num = np.concatenate([thr, [last, np.nan]])
-                grid = self._ref.loc[np.zeros(len(reps_num), int)].reset_index(drop=True)
-                grid[c] = reps_num
-                table = self._decisions(grid[self._columns]) - self._ref_logit
-                self._tables[c] = ("num", thr, table)
+                grid = self._ref.loc[np.zeros(len(thr) + 2, int)].reset_index(drop=True)
+                grid[c] = np.concatenate([thr, [last, np.nan]])
+                keys.append((c, "num", thr))
+            grids.append(grid)
+        logits = self._decisions(pd.concat(grids, ignore_index=True)[self._columns])
+        self._ref_logit = logits[0]  # (M,)
+        at = 1
+        for (c, kind, key), grid in zip(keys, grids[1:], strict=True):
+            self._tables[c] = (kind, key, logits[at:at + len(grid)] - self._ref_logit)
+            at += len(grid)
         sample = Xf.iloc[: min(len(Xf), 500)]
         self.compiled_ = True
         fast = self._member_logits(sample)

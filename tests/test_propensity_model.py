@@ -127,6 +127,33 @@ def test_compiled_model_equals_its_trees(full: P.LeadScorer, econ: P.Economy) ->
                                atol=1e-9)
 
 
+@pytest.mark.parametrize("columns", [["a", "ind", "month"], ["month", "a", "ind"],
+                                     ["ind", "month", "a"]])
+def test_interaction_groups_hold_whatever_the_column_order(columns: list[str]) -> None:
+    # The trees number categorical columns first: groups named over any order still bind.
+    rng = np.random.default_rng(0)
+    n = 3000
+    X = pd.DataFrame({"a": rng.normal(size=n),
+                      "ind": pd.Categorical(rng.choice(["x", "y", "z"], n)),
+                      "month": rng.integers(1, 13, n).astype(float)})[columns]
+    logit = X["a"] + np.where(X["ind"] == "x", np.sin(X["month"]), 0.0)
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    groups = [["a"], ["ind", "month"]]
+    trees = P.UptakeModel(interaction_groups=groups, n_members=2, fast_predict=False,
+                          random_state=0).fit(X, y)
+    rows = X.iloc[[0, 0, 0, 0]].reset_index(drop=True)
+    rows["a"] = [-1.0, 1.0, -1.0, 1.0]
+    rows["ind"] = pd.Categorical(["x", "x", "y", "y"], categories=X["ind"].cat.categories)
+    z = trees.decision_function(rows)
+    assert z[1] - z[0] == pytest.approx(z[3] - z[2], abs=1e-9)  # a adds the same anywhere
+    compiled = P.UptakeModel(interaction_groups=groups, n_members=2,
+                             random_state=0).fit(X, y)
+    assert compiled.compiled_
+    contrib = compiled.group_contributions(X)
+    np.testing.assert_allclose(compiled.baseline_logit_ + contrib.sum(axis=1),
+                               compiled.decision_function(X), atol=1e-9)
+
+
 def test_monotonic_directions_hold(full: P.LeadScorer, econ: P.Economy) -> None:
     base = econ.businesses.head(200)
     for col, sign, values in (("past_refusals", -1, [0, 1, 2, 3, 5]),
