@@ -113,11 +113,19 @@ def test_passwords_are_bcrypt_hashed(store: Store, admin: Session) -> None:
     assert h.startswith("$2") and PW not in h
 
 
-def test_wrong_password_and_unknown_user_are_refused_alike(store: Store, admin: Session) -> None:
+def test_wrong_password_and_unknown_user_are_refused_alike(
+        store: Store, admin: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bcrypt
+
+    checked: list[bytes] = []
+    check = bcrypt.checkpw
+    monkeypatch.setattr(bcrypt, "checkpw", lambda pw, h: checked.append(h[:7]) or check(pw, h))
     with pytest.raises(AccessDenied, match="wrong username or password"):
         store.login("admin", "not the password")
     with pytest.raises(AccessDenied, match="wrong username or password"):
         store.login("nobody", PW)
+    # alike in time too: an unknown name is checked against a hash of the same cost
+    assert checked == [b"$2b$04$"] * 2
 
 
 def test_expired_session_is_refused(store: Store, people: dict[str, Session],

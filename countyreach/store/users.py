@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import secrets
 
 import bcrypt
@@ -54,11 +53,12 @@ class UserRepository:
         self._audit = audit
         self.bcrypt_rounds = int(bcrypt_rounds)
 
-    @functools.cached_property
+    @property
     def _dummy_hash(self) -> bytes:
-        # checked against when the user does not exist, so timing reveals nothing; made at
-        # the first sign-in, not when the store opens (every command would pay a hash)
-        return bcrypt.hashpw(b"countyreach-no-such-user", bcrypt.gensalt(self.bcrypt_rounds))
+        # checked against when the user does not exist, so timing reveals nothing: a bcrypt
+        # hash of this cost (its salt written out, no password has it), checked as a real
+        # one is, where hashing one would cost every command that opens the store a hash
+        return b"$2b$%02d$countyreachNoSuchUser.%s" % (self.bcrypt_rounds, b"." * 31)
 
     def _hash(self, password: str) -> str:
         return bcrypt.hashpw(password.encode("utf-8"),
