@@ -524,7 +524,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     # --help reads in the language of --lang, wherever it stands on the line
     localize_help(parser, help_lang(sys.argv[1:] if argv is None else argv))
-    args = parser.parse_args(argv)
+    for p in all_parsers(parser):
+        p.set_defaults(cli_parser=p)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # refused by the command's own parser: its usage names what it takes
+        args.cli_parser.error("unrecognized arguments: " + " ".join(extra))
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     lang = getattr(args, "lang", None) or "en"

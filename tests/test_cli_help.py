@@ -66,7 +66,7 @@ def test_every_usage_error_template_has_a_chinese_translation_with_its_fields() 
     (["plan", "x", "--skills", "maybe"],
      "countyreach plan: 错误：参数 --skills：无效的选择：'maybe'（可选：'hard', 'soft', 'off'）"),
     (["plan", "x", "--seed", "abc"], "countyreach plan: 错误：参数 --seed：无效的 int 值：'abc'"),
-    (["plan", "x", "--bogus"], "countyreach: 错误：无法识别的参数：--bogus"),
+    (["plan", "x", "--bogus"], "countyreach plan: 错误：无法识别的参数：--bogus"),
 ])
 def test_a_refused_command_line_is_said_in_chinese_and_exits_2(
         argv: list[str], said: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -78,6 +78,23 @@ def test_a_refused_command_line_is_said_in_chinese_and_exits_2(
     with pytest.raises(SystemExit) as done:
         main(argv)  # in English as argparse writes it
     assert done.value.code == 2 and "error: " in capsys.readouterr().err
+
+
+def test_an_unknown_option_is_refused_with_the_usage_of_its_command(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # the usage shown is the command's own, which lists the options it does take
+    with pytest.raises(SystemExit) as done:
+        main(["synth", "somewhere", "--businesses", "3000"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: countyreach synth") and "--n N" in err
+    assert err.rstrip().endswith("countyreach synth: error: unrecognized arguments: "
+                                 "--businesses 3000")
+    with pytest.raises(SystemExit) as done:
+        main(["county", "init", "x", "--osm", "y.osm", "--zzz"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: countyreach county init") and "--officers" in err
 
 
 def test_a_refusal_it_does_not_know_is_left_as_written() -> None:
