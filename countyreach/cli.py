@@ -477,7 +477,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("synth", help="synthesise businesses and visit history for a county")
     p.add_argument("county", help="county folder (villages.csv, branches.csv)")
-    p.add_argument("--n", type=int, default=400, help="number of businesses (default 400)")
+    # --businesses, as simulate and sweep name it; --n is what it was first called
+    p.add_argument("--businesses", "--n", dest="n", type=int, default=400,
+                   help="number of businesses (default 400)")
     p.add_argument("--months", type=int, default=24,
                    help="months of visit history (default 24)")
     p.add_argument("--start-month", default="2024-11",

@@ -84,12 +84,12 @@ def test_an_unknown_option_is_refused_with_the_usage_of_its_command(
         capsys: pytest.CaptureFixture[str]) -> None:
     # the usage shown is the command's own, which lists the options it does take
     with pytest.raises(SystemExit) as done:
-        main(["synth", "somewhere", "--businesses", "3000"])
+        main(["synth", "somewhere", "--people", "3000"])
     assert done.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("usage: countyreach synth") and "--n N" in err
+    assert err.startswith("usage: countyreach synth") and "--businesses N" in err
     assert err.rstrip().endswith("countyreach synth: error: unrecognized arguments: "
-                                 "--businesses 3000")
+                                 "--people 3000")
     with pytest.raises(SystemExit) as done:
         main(["county", "init", "x", "--osm", "y.osm", "--zzz"])
     assert done.value.code == 2

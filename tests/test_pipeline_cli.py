@@ -304,6 +304,10 @@ def test_synth_refuses_to_overwrite_without_force(county_copy: Path,
     assert (county_copy / "leads.csv").read_bytes() == before
     assert main(["synth", str(county_copy), "--n", "30", "--months", "3", "--force"]) == 0
     assert (county_copy / "leads.csv").read_bytes() != before
+    # --businesses, as simulate and sweep name it (--n is its first name)
+    assert main(["synth", str(county_copy), "--businesses", "25", "--months", "3",
+                 "--force"]) == 0
+    assert len(pd.read_csv(county_copy / "leads.csv")) == 25
 
 
 def _to_gcj02(county: Path, write: str = "gcj02", declare: str | None = None) -> None:
