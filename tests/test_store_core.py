@@ -128,6 +128,15 @@ def test_wrong_password_and_unknown_user_are_refused_alike(
     assert checked == [b"$2b$04$"] * 2
 
 
+def test_a_hashing_cost_bcrypt_does_not_take_is_refused_when_the_store_opens(
+        tmp_path: Path) -> None:
+    for rounds in (3, 32):
+        with pytest.raises(InputError, match="between 4 and 31") as err:
+            Store.open(f"sqlite:///{tmp_path / 's.sqlite'}", bcrypt_rounds=rounds)
+        assert err.value.field == "bcrypt_rounds"
+    assert not (tmp_path / "s.sqlite").exists()  # refused before anything is written
+
+
 def test_expired_session_is_refused(store: Store, people: dict[str, Session],
                                     clock: Clock) -> None:
     s = store.login("mgr", PW, ttl_s=60)

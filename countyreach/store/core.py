@@ -57,7 +57,12 @@ from countyreach.store.records import (
     Role,
     Session,
 )
-from countyreach.store.users import DEFAULT_BCRYPT_ROUNDS, DEFAULT_TTL_S, UserRepository
+from countyreach.store.users import (
+    DEFAULT_BCRYPT_ROUNDS,
+    DEFAULT_TTL_S,
+    UserRepository,
+    check_bcrypt_rounds,
+)
 from propensity.outcomes import Outcome
 from routing.plan import Plan
 from routing.problem import Officer, RoutingProblem
@@ -129,7 +134,7 @@ class Store:
             ``sqlite:///path.sqlite`` (the embedded default) or
             ``postgresql+psycopg2://user:password@host:5432/db``.
         bcrypt_rounds : int
-            Password hashing cost.
+            Password hashing cost, 4-31.
         clock : callable, optional
             Current UTC time (tests).
         busy_timeout_s : float
@@ -142,10 +147,11 @@ class Store:
         Raises
         ------
         InputError
-            ``url`` is not a usable database URL.
+            ``url`` is not a usable database URL, or ``bcrypt_rounds`` is outside 4-31.
         StoreError
             The database cannot be reached or migrated.
         """
+        check_bcrypt_rounds(bcrypt_rounds)  # before the database is created or migrated
         engine = make_engine(url, busy_timeout_s=busy_timeout_s)
         try:
             migrate(engine)

@@ -17,7 +17,8 @@ from countyreach.store.checks import aware, check_id, parse_enum
 from countyreach.store.engine import Database
 from countyreach.store.records import AuditAction, Role, Session
 
-__all__ = ["UserRepository", "DEFAULT_TTL_S", "MAX_TTL_S", "DEFAULT_BCRYPT_ROUNDS"]
+__all__ = ["UserRepository", "DEFAULT_TTL_S", "MAX_TTL_S", "DEFAULT_BCRYPT_ROUNDS",
+           "check_bcrypt_rounds"]
 
 #: Longest bearer token :meth:`UserRepository.resume` looks at (``login`` makes 43 characters).
 _TOKEN_MAX_CHARS = 256
@@ -32,6 +33,14 @@ PASSWORD_MIN_CHARS = 8
 PASSWORD_MAX_CHARS = 128
 # bcrypt looks at the first 72 bytes of a password only
 _BCRYPT_MAX_BYTES = 72
+
+
+def check_bcrypt_rounds(rounds: int) -> int:
+    """``rounds`` as an int, refused (``InputError``) outside bcrypt's range 4-31."""
+    if not 4 <= int(rounds) <= 31:
+        raise InputError("password hashing cost (bcrypt rounds) must be between 4 and 31",
+                         field="bcrypt_rounds")
+    return int(rounds)
 
 
 class UserRepository:
@@ -51,7 +60,7 @@ class UserRepository:
         self._db = db
         self._guard = guard
         self._audit = audit
-        self.bcrypt_rounds = int(bcrypt_rounds)
+        self.bcrypt_rounds = check_bcrypt_rounds(bcrypt_rounds)
 
     @property
     def _dummy_hash(self) -> bytes:
