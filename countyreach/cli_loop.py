@@ -197,7 +197,7 @@ def cmd_score_store(args: argparse.Namespace, day: str) -> int:
         session = store.operator_session()
         data = loop.county_data(session, args.county)
         with collected() as notes:
-            choice = loop.model(session, args.county)
+            choice = loop.model(session, args.county, day)
             rules = loop.day_rules(session, args.county, day, data)
             scores = score_leads(data, choice.scorer, day[:7], do_not_visit=rules.do_not_visit,
                                  loan_book=rules.loan_book)

@@ -32,6 +32,7 @@ from typing import Any
 
 import pandas as pd
 
+from countyreach.dates import county_today
 from countyreach.errors import AccessDenied, InputError
 from countyreach.input_warnings import collected
 from countyreach.io import (
@@ -55,12 +56,14 @@ from countyreach.services.loan_files import (
     read_loans_elsewhere,
     warn_loan_rows,
 )
-from countyreach.services.models import (
+from countyreach.services.model_choice import (
     ModelChoice,
-    RetrainResult,
-    county_history,
-    data_hash,
+    current_hashes,
     ensure_model,
+    learning_cutoff,
+)
+from countyreach.services.models import (
+    RetrainResult,
     mark_randomised,
     retrain,
 )
@@ -398,27 +401,37 @@ class DailyLoop:
             return None
         return h.loc[h["visited_by_policy"] == "random", ["lead_id", "month"]]
 
-    def model(self, session: Session, county_id: str) -> ModelChoice:
-        """The model planning would use now (retrained first if stale and allowed)."""
+    def model(self, session: Session, county_id: str,
+              plan_date: str | None = None) -> ModelChoice:
+        """The model a plan of ``plan_date`` would use (retrained first if stale and
+        allowed). It learns from the outcomes of the days before that day
+        (:func:`~countyreach.services.model_choice.learning_cutoff`); without a date, from
+        every recorded outcome."""
         data = self.county_data(session, county_id)
+        before = None if plan_date is None else learning_cutoff(plan_date, self.store.now())
         return ensure_model(self.store, session, county_id, data.leads, home=self.home,
                             on_stale=self.on_stale, loans=data.loans,
                             randomised=self._randomised(data),
                             loan_rule_months=data.county.loan_rule_months,
-                            elsewhere=data.loans_elsewhere)
+                            elsewhere=data.loans_elsewhere, before=before)
 
-    def training_data_hash(self, session: Session, county_id: str) -> str:
-        """The :func:`~countyreach.services.models.data_hash` a model of the county trained
-        now would be registered under: a promoted model with another is stale.
+    def training_data_hashes(self, session: Session, county_id: str,
+                             plan_date: str | None = None) -> tuple[str, str]:
+        """The :func:`~countyreach.services.models.data_hash` values a model is current
+        under for a plan of ``plan_date`` (default today): trained on the days before it,
+        or on every recorded outcome (:func:`~countyreach.services.model_choice.
+        current_hashes`). A promoted model with neither is stale.
 
         Reads the leads' model inputs, so managers and admins only (``AccessDenied``
         otherwise). Nothing is trained: the app checks its model with this on every page.
         """
         data = self.county_data(session, county_id)
-        history = county_history(self.store, session, county_id, data.leads,
-                                 self._randomised(data))
-        return data_hash(data.leads, history, data.loans, data.county.loan_rule_months,
-                         data.loans_elsewhere)
+        now = self.store.now()
+        before = learning_cutoff(plan_date or county_today(now), now)
+        return current_hashes(self.store, session, county_id, data.leads,
+                              randomised=self._randomised(data), loans=data.loans,
+                              loan_rule_months=data.county.loan_rule_months,
+                              elsewhere=data.loans_elsewhere, before=before)
 
     # ------------------------------------------------------------------ plan
     def day_rules(self, session: Session, county_id: str, plan_date: str,
@@ -452,7 +465,7 @@ class DailyLoop:
             now_s = day_start(day, at or self.store.now(), now_s)
         data = self.county_data(session, county_id)
         with collected() as notes:
-            choice = self.model(session, county_id)
+            choice = self.model(session, county_id, day)
             rules_of_day = self.day_rules(session, county_id, day, data)
             due, excluded = dict(rules_of_day.follow_ups), dict(rules_of_day.excluded)
             scores = score_leads(data, choice.scorer, day[:7],

@@ -5,7 +5,8 @@ leads' model inputs, the stored history and the recorded outcomes) and the code 
 (countyreach, scikit-learn, the feature list and the source of :mod:`propensity`). The
 promoted model is the one planning uses; when the data or the code changed it is *stale*
 and is never used silently: it is retrained, or the caller is told
-(:class:`StaleModelError`).
+(:class:`StaleModelError`). Which data a plan's model must match (the days before the plan's)
+is :mod:`countyreach.services.model_choice`'s.
 
 Artefacts are written under ``<home>/models/<county_id>/v<version>.joblib``: the path is
 built from a validated id and an integer and checked to resolve under the data directory,
@@ -32,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,9 +54,9 @@ from propensity.history import check_history
 from propensity.planning import LOCKOUT_MONTHS, uplift_holdout_metrics
 from propensity.scorer import MODEL_INPUT_COLUMNS
 
-__all__ = ["HOLDOUT_SHARE", "AUC_TOLERANCE", "StaleModelError", "ModelChoice", "RetrainResult",
+__all__ = ["HOLDOUT_SHARE", "AUC_TOLERANCE", "StaleModelError", "RetrainResult",
            "code_version", "training_history", "data_hash", "artefact_path", "holdout_mask",
-           "retrain", "ensure_model", "model_freshness", "tried_on", "STALE_WHY", "load_model",
+           "retrain", "model_freshness", "tried_on", "STALE_WHY", "load_model",
            "file_model_path", "read_loans", "read_loans_elsewhere",
            "mark_randomised", "county_history"]
 
@@ -68,36 +70,6 @@ AUC_TOLERANCE = 0.01
 
 class StaleModelError(InputError):
     """The promoted model no longer matches the data or the code, and may not be retrained."""
-
-
-@dataclass(frozen=True)
-class ModelChoice:
-    """The model a plan uses, and why (``note`` is printed and kept in the plan's meta)."""
-
-    record: ModelRecord
-    scorer: propensity.LeadScorer
-    retrained: bool
-    stale: bool
-    note: str
-
-    @property
-    def label(self) -> str:
-        """``qingzu v3 (data 1a2b3c4d, code 0.1.0+5e6f)``: what the plan output names."""
-        r = self.record
-        return f"{r.county_id} v{r.version} (data {r.data_hash[:8]}, code {r.code_version})"
-
-    @property
-    def value_basis(self) -> propensity.ValueBasis:
-        """What the plan's lead values are: visit-caused, or uptake if visited and why."""
-        return propensity.value_basis_of(self.scorer)
-
-    @property
-    def basis_text(self) -> str:
-        """``visit-caused (qingzu model v3; uplift in take-up × loan …)``: printed with the
-        plan and kept in its meta (:func:`countyreach.starter.basis_text`)."""
-        from countyreach.starter import basis_text
-
-        return basis_text(self.scorer, self.record.version, county=self.record.county_id)
 
 
 @dataclass(frozen=True)
@@ -204,13 +176,15 @@ def mark_randomised(history: pd.DataFrame, randomised: pd.DataFrame | None) -> p
 
 
 def county_history(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
-                   randomised: pd.DataFrame | None = None) -> pd.DataFrame:
+                   randomised: pd.DataFrame | None = None, *,
+                   before: str | None = None) -> pd.DataFrame:
     """The stored history plus recorded outcomes (:func:`training_history`), the
-    randomised visits marked (:func:`mark_randomised`)."""
+    randomised visits marked (:func:`mark_randomised`); ``before`` (``YYYY-MM-DD``) keeps
+    the outcomes of the days planned before it only."""
     # the store's flag column is not history data: callers pass it as ``randomised``
     stored = store.history_frame(session, county_id).drop(columns="randomised", errors="ignore")
-    return mark_randomised(training_history(stored, store.outcomes_frame(session, county_id),
-                                            leads["lead_id"]), randomised)
+    outcomes = store.outcomes_frame(session, county_id, before=before)
+    return mark_randomised(training_history(stored, outcomes, leads["lead_id"]), randomised)
 
 
 def holdout_mask(lead_ids: pd.Series) -> np.ndarray:
@@ -318,7 +292,7 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
             randomised: pd.DataFrame | None = None,
             loan_rule_months: int = LOCKOUT_MONTHS,
             elsewhere: pd.DataFrame | None = None,
-            progress: ProgressFn | None = None) -> RetrainResult:
+            progress: ProgressFn | None = None, before: str | None = None) -> RetrainResult:
     """Train a new model from the store's history and outcomes; register it, and promote it
     when the held-out visits show it is good enough (:func:`~countyreach.services.
     promotion.judge_promotion`).
@@ -369,6 +343,10 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
     progress : callable, optional
         ``progress(stage, fraction)`` of the training (as :func:`countyreach.pipeline.
         get_scorer` reports it).
+    before : str, optional
+        ``YYYY-MM-DD``: learn from the outcomes of the days planned before it only (a plan's
+        model, :func:`countyreach.services.model_choice.ensure_model`); default every
+        recorded outcome.
 
     Returns
     -------
@@ -378,7 +356,7 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
     """
     report = progress or noop_progress
     report("check model", 0.0)
-    history = county_history(store, session, county_id, leads, randomised)
+    history = county_history(store, session, county_id, leads, randomised, before=before)
     current = store.promoted_model(session, county_id)
     now_hash = data_hash(leads, history, loans, loan_rule_months, elsewhere)
     if not force and model_freshness(current, now_hash) == "current":
@@ -516,80 +494,14 @@ def tried_on(store: Store, session: Session, county_id: str, want_data: str
     return found[-1] if found else None
 
 
-def model_freshness(record: ModelRecord | None, want_data: str) -> str:
+def model_freshness(record: ModelRecord | None, want_data: str | Collection[str]) -> str:
     """``"current"``, or why not: ``"none"`` (no model), ``"code"`` (trained by other code,
     checked first: such a model may not even load) or ``"data"`` (other data than
-    ``want_data``, the :func:`data_hash` a model would be trained on now)."""
+    ``want_data``: the :func:`data_hash` a model would be trained on now, or the hashes any
+    of which is current, see :func:`countyreach.services.model_choice.ensure_model`)."""
     if record is None:
         return "none"
     if record.code_version != code_version():
         return "code"
-    return "current" if record.data_hash == want_data else "data"
-
-
-def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataFrame, *,
-                 home: Path, on_stale: str = "retrain", seed: int = 0,
-                 loans: pd.DataFrame | None = None,
-                 randomised: pd.DataFrame | None = None,
-                 loan_rule_months: int = LOCKOUT_MONTHS,
-                 elsewhere: pd.DataFrame | None = None) -> ModelChoice:
-    """The model to plan with: the promoted one if it is current, else retrained or refused.
-
-    Parameters
-    ----------
-    on_stale : {"retrain", "warn", "refuse"}
-        What to do when the promoted model was trained on other data or by other code:
-        retrain it now; use it and say so (``stale`` and ``note``; a model of other code
-        is still retrained), for a team that retrains on a schedule; or refuse.
-    loans, randomised, elsewhere : pandas.DataFrame, optional
-        The loan book, the randomised visits and the loans elsewhere (see
-        :func:`retrain`); part of the data a model is current for.
-    loan_rule_months : int
-        The county's loan rule (see :func:`retrain`); a model trained under another rule
-        is stale.
-
-    Raises
-    ------
-    StaleModelError
-        ``on_stale="refuse"`` and the promoted model is stale (or there is none).
-    """
-    history = county_history(store, session, county_id, leads, randomised)
-    current = store.promoted_model(session, county_id)
-    want = data_hash(leads, history, loans, loan_rule_months, elsewhere)
-    fresh = model_freshness(current, want)
-    if current is not None and fresh == "current":
-        return ModelChoice(current, load_model(home, current), False, False,
-                           f"model {county_id} v{current.version} (current"
-                           + ("; the starter model" if current.n_train == 0 else "") + ")")
-    why = STALE_WHY[fresh]
-    if on_stale == "warn" and current is not None and fresh == "data":
-        return ModelChoice(current, load_model(home, current), False, True,
-                           f"model v{current.version} is stale ({why}): used until the next "
-                           f"`countyreach retrain {county_id}`")
-    lost = tried_on(store, session, county_id, want) if fresh == "data" else None
-    if on_stale == "retrain" and current is not None and lost is not None:
-        auc = lost.metrics.get("auc")
-        return ModelChoice(current, load_model(home, current), False, True,
-                           f"model v{current.version} is kept: v{lost.version}, trained on the "
-                           "latest data, was not promoted (held-out AUC "
-                           + ("n/a" if auc is None else f"{float(auc):.3f}") + "); retrained "
-                           "again when the data change (`countyreach models "
-                           f"{county_id} --promote {lost.version}` uses it)")
-    if on_stale == "refuse":
-        raise StaleModelError(f"the lead model of {county_id} is stale ({why}); run "
-                              f"`countyreach retrain {county_id}`", field="model")
-    res = retrain(store, session, county_id, leads, home=home, seed=seed, loans=loans,
-                  randomised=randomised, loan_rule_months=loan_rule_months,
-                  elsewhere=elsewhere)
-    if res.promoted:
-        return ModelChoice(res.record, res.scorer, True, False,
-                           f"retrained ({why}): {res.message}")
-    kept = store.promoted_model(session, county_id)
-    if kept is not None and model_freshness(kept, want) == "current":
-        # the starter model, saved again for these data when the county's own lost
-        return ModelChoice(kept, load_model(home, kept), True, False,
-                           f"retrained ({why}): {res.message}")
-    assert current is not None  # a first model is always promoted
-    return ModelChoice(current, load_model(home, current), True, True,
-                       f"WARNING: planning with stale model v{current.version} ({why}); "
-                       f"{res.message}")
+    wants = {want_data} if isinstance(want_data, str) else set(want_data)
+    return "current" if record.data_hash in wants else "data"

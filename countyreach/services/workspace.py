@@ -429,7 +429,7 @@ def planning_model(loop: DailyLoop | None, session: Session | None, county_id: s
         return PlanningModel(file_scorer(), county_id, None, "no_model")
     scorer = load(loop.home, record)
     try:
-        fresh = model_freshness(record, loop.training_data_hash(session, county_id))
+        fresh = model_freshness(record, loop.training_data_hashes(session, county_id))
     except AccessDenied:  # a planner: the check reads the leads' model inputs
         fresh = "unchecked"
     return PlanningModel(scorer, county_id, record, fresh)

@@ -330,9 +330,10 @@ class Store:
         return self.outcomes.visit_outcomes(session, county_id, plan_date)
 
     def outcomes_frame(self, session: Session, county_id: str,
-                       since: str | dt.date | None = None) -> pd.DataFrame:
+                       since: str | dt.date | None = None, *,
+                       before: str | dt.date | None = None) -> pd.DataFrame:
         """Recorded outcomes for retraining: see :meth:`OutcomeRepository.outcomes_frame`."""
-        return self.outcomes.outcomes_frame(session, county_id, since)
+        return self.outcomes.outcomes_frame(session, county_id, since, before=before)
 
     def follow_ups(self, session: Session, county_id: str, date: str | dt.date, *,
                    days: int = 14) -> list[str]:

@@ -327,17 +327,20 @@ class OutcomeRepository:
         return [outcome_record(r) for r in df.to_dict(orient="records")]
 
     def outcomes_frame(self, session: Session, county_id: str,
-                       since: str | dt.date | None = None) -> pd.DataFrame:
+                       since: str | dt.date | None = None, *,
+                       before: str | dt.date | None = None) -> pd.DataFrame:
         """Recorded outcomes for retraining: ``lead_id, month, outcome, amount_yuan``.
 
-        One row per visit (its latest outcome), the shape
-        :func:`propensity.retrain` takes. Lead ids only, no names: planners may read it.
+        One row per visit (its latest outcome) planned on ``since`` or later and before
+        ``before`` (each optional), the shape :func:`propensity.retrain` takes. Lead ids
+        only, no names: planners may read it.
         """
         since_s = None if since is None else check_date(since, "since")
+        before_s = None if before is None else check_date(before, "before")
 
         def run(conn: Connection) -> pd.DataFrame:
             self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN, Role.PLANNER)
-            return _latest_outcomes(conn, county_id, since_s)
+            return _latest_outcomes(conn, county_id, since_s, before_s)
 
         df = self._db.read(run)
         out = pd.DataFrame({
