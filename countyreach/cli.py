@@ -129,7 +129,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from countyreach.pipeline import plan_day
 
     publish = args.command == "plan" and bool(getattr(args, "publish", False))
-    if args.command == "plan" and _is_county_id(args.county, store_first=publish):
+    store_only = publish or getattr(args, "now", None) is not None
+    if args.command == "plan" and _is_county_id(args.county, store_first=store_only,
+                                                lang=args.lang):
         from countyreach.cli_loop import cmd_plan_store
 
         return cmd_plan_store(args)
@@ -186,11 +188,14 @@ def print_checked(day: Any, files: Sequence[Path], out: Path, tail: str = "",
     print(checked_text(day, files, out, tail, lang))
 
 
-def _is_county_id(text: str, *, store_first: bool = False) -> bool:
+def _is_county_id(text: str, *, store_first: bool = False, lang: str = "en") -> bool:
     """A county in the store (an id) rather than a folder; refuses what is neither.
 
-    ``store_first``: what only the store can do (``--publish``) was asked, so a valid id is
-    the store's county even where a folder of that name lies in the working directory.
+    A valid id the store holds is the store's county even where a folder of that name lies
+    in the working directory (planning it from the folder would bypass the store's
+    outcomes, rules and model): a warning says so and how to name the folder. So is any
+    valid id when ``store_first``: what only the store can do (``--publish``, ``--now``)
+    was asked.
 
     Raises
     ------
@@ -202,7 +207,15 @@ def _is_county_id(text: str, *, store_first: bool = False) -> bool:
 
     is_id = bool(ID_RE.match(text)) and text not in (".", "..")
     if Path(text).exists():
-        return store_first and is_id
+        if not is_id:
+            return False
+        from countyreach.cli_open import store_holds
+
+        if not store_first and not store_holds(text):
+            return False
+        print_warning(f"{text} is the store's county; a folder of that name is here too: "
+                      f"give ./{text} to use the folder", lang=lang)
+        return True
     if is_id:
         return True
     raise InputError(f"{text!r} is neither a county folder nor a county id (ids are 1-64 "
@@ -251,7 +264,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     day = date_arg(args.date if args.date else county_today())
     if args.top < 1:
         raise InputError(f"--top must be at least 1, got {args.top}", field="--top")
-    if _is_county_id(args.county):
+    if _is_county_id(args.county, lang=args.lang):
         from countyreach.cli_loop import cmd_score_store
 
         return cmd_score_store(args, day.isoformat())

@@ -97,15 +97,29 @@ def test_import_is_idempotent_and_plan_reads_the_store(
     store.close()
 
 
-def test_publish_plans_the_store_county_beside_a_folder_of_the_same_name(
+def test_the_store_county_is_planned_beside_a_folder_of_the_same_name(
         env: Path, demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "county", "import", str(demo_dir))[0] == 0
-    shutil.copytree(demo_dir, env / "qingzu")  # the folder it was imported from, say
+    shutil.copytree(demo_dir, env / "qingzu")  # the folder it is imported from, say
+    # nothing stored yet: the folder, and nothing said about a store
+    code, out, err = run(capsys, "score", "qingzu", "--top", "1")
+    assert code == 0 and "store's county" not in err
+    assert run(capsys, "county", "import", "qingzu")[0] == 0
     code, out, err = run(capsys, "plan", "qingzu", "--date", "2026-11-24", "--time-limit", "1",
                          "--publish", "--out", str(env / "published"))
     assert code == 0, err
     assert "Version 1 of qingzu 2026-11-24 published" in out
     assert (env / "published" / "plan.json").exists()
+    # without --publish too: the store's outcomes, rules and model, and how to name the folder
+    said = "qingzu is the store's county; a folder of that name is here too: give ./qingzu"
+    code, out, err = run(capsys, "plan", "qingzu", "--date", "2026-11-25", "--time-limit", "1")
+    assert code == 0 and said in err and "Model: qingzu v1" in out
+    code, out, err = run(capsys, "plan", "qingzu", "--date", "2026-11-24", "--time-limit", "1",
+                         "--now", "12:00")
+    assert code == 0 and said in err and "Model: qingzu v1" in out
+    code, out, err = run(capsys, "score", "qingzu", "--top", "1", "--lang", "zh")
+    assert code == 0 and "qingzu 是存储中的县" in err
+    code, out, err = run(capsys, "plan", "./qingzu", "--date", "2026-11-25", "--time-limit", "1")
+    assert code == 0 and "store's county" not in err and "Model: qingzu" not in out
 
 
 @pytest.mark.parametrize("argv", [
