@@ -211,7 +211,7 @@ def _is_county_id(text: str, *, store_first: bool = False, lang: str = "en") -> 
             return False
         from countyreach.cli_open import store_holds
 
-        if not store_first and not store_holds(text):
+        if not store_first and not store_holds(text, lang):
             return False
         print_warning(f"{text} is the store's county; a folder of that name is here too: "
                       f"give ./{text} to use the folder", lang=lang)

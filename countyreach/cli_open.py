@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,22 +23,38 @@ def open_store() -> tuple[Any, Any]:
     return store, DailyLoop.from_settings(store)
 
 
-def store_holds(county_id: str) -> bool:
-    """Whether the configured store holds ``county_id``. Creates no store (a SQLite file that
-    is not there holds nothing), and a store that cannot be opened holds nothing either:
-    the caller then reads the folder of that name, as before there was a store."""
+def store_holds(county_id: str, lang: str = "en") -> bool:
+    """Whether the configured store holds ``county_id``.
+
+    Creates no store: a SQLite file that is not there holds nothing. A store that cannot be
+    opened holds nothing either, and a warning says so: the caller then reads the folder of
+    that name, as before there was a store. A URL that is no database URL is refused as
+    every store command refuses it (:class:`~countyreach.errors.InputError`).
+    """
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
     from countyreach.errors import StoreError
+    from countyreach.i18n import t
+    from countyreach.localize import localize
     from countyreach.settings import get_settings
 
-    url = make_url(get_settings().store_url)
-    if url.get_backend_name() == "sqlite" and not (url.database
-                                                   and Path(url.database).is_file()):
+    try:
+        url = make_url(get_settings().store_url)
+    except ArgumentError:
+        url = None  # opening it says what is wrong, in the store's words
+    if url is not None and url.get_backend_name() == "sqlite" and not (
+            url.database and Path(url.database).is_file()):
         return False
     try:
         store, _ = open_store()
-    except StoreError:
+    except StoreError as exc:
+        reason = " ".join(str(exc).split())  # a driver's message spans lines
+        # a message naming no file: localised whole (an input warning's first ": " may
+        # follow a file's path, and the URL in the reason would read as one)
+        said = localize(f"the store could not be opened, so {county_id} is read from the "
+                        f"folder of that name ({reason})", lang)
+        print(t("cli_warning", lang, message=said), file=sys.stderr)
         return False
     with store:
         return county_id in store.learning.county_ids(store.operator_session())

@@ -122,6 +122,24 @@ def test_the_store_county_is_planned_beside_a_folder_of_the_same_name(
     assert code == 0 and "store's county" not in err and "qingzu model v" not in out
 
 
+def test_a_folder_is_read_when_the_store_cannot_be_opened_and_that_is_said(
+        env: Path, demo_dir: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(demo_dir, env / "qingzu")
+    # a PostgreSQL server that is not there (nothing listens on port 1)
+    monkeypatch.setenv("COUNTYREACH_DB", "postgresql+psycopg2://u:secret@127.0.0.1:1/none")
+    get_settings.cache_clear()
+    code, out, err = run(capsys, "score", "qingzu", "--top", "1", "--lang", "zh")
+    assert code == 0 and "B0" in out
+    assert "无法打开系统库，qingzu 改从同名文件夹读取（无法打开位于" in err
+    assert "secret" not in err
+    # a URL that is no database URL is refused, as every store command refuses it
+    monkeypatch.setenv("COUNTYREACH_DB", "not a url")
+    get_settings.cache_clear()
+    code, out, err = run(capsys, "score", "qingzu", "--top", "1")
+    assert code == 2 and "not a database URL" in err and "Traceback" not in err
+
+
 @pytest.mark.parametrize("argv", [
     ["plan", "../x", "--date", "2026-11-24"],
     ["plan", "a/b", "--date", "2026-11-24"],
