@@ -422,7 +422,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("plan", help="score leads and plan a day for a county")
     p.add_argument("county", help="county folder or county.json (file mode), or the id of a "
-                                  "county in the store")
+                                  "county in the store (which wins over a folder of that "
+                                  "name: ./NAME names the folder)")
     _add_plan_args(p)
     p.add_argument("--publish", action="store_true",
                    help="store mode: publish the new version to the officers (exit 3 "
@@ -440,7 +441,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("score", help="rank leads by expected value, with reasons")
-    p.add_argument("county", help="county folder (with county.json)")
+    p.add_argument("county", help="county folder or county.json (file mode), or the id of a "
+                                  "county in the store (which wins over a folder of that "
+                                  "name: ./NAME names the folder)")
     p.add_argument("--date", help="day scored, YYYY-MM-DD (default today): its month's "
                                   "season and loan rule")
     p.add_argument("--top", type=int, default=20, help="leads listed (default 20)")
