@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from countyreach.dates import county_today
 from countyreach.errors import ModelError
 from countyreach.i18n import t
+from countyreach.localize import localize
 from countyreach.pipeline import FILE_MODEL
 from countyreach.services.loop import DailyLoop
 from countyreach.services.models import artefact_path
@@ -27,7 +29,7 @@ from countyreach.services.publishing import publish_to_store
 from countyreach.services.workspace import DEMO_PASSWORD, planning_model, seed_demo_users
 from countyreach.settings import get_settings
 from countyreach.store import Store
-from tests.conftest import copy_store
+from tests.conftest import LOOP_PARAMS, LOOP_RULES, copy_store
 from tests.test_app_pages import APP, DATE, TIMEOUT, _plan
 
 COUNTY = "qingzu"
@@ -236,3 +238,32 @@ def test_the_store_model_is_loaded_only_if_its_file_matches_the_registry(
     path.write_bytes(path.read_bytes() + b"altered")
     with pytest.raises(ModelError, match="does not match the registry"):
         planning_model(w.loop, manager, COUNTY, file_model)
+
+
+def test_todays_outcomes_leave_the_model_current_and_the_page_says_they_wait(
+        imported: World) -> None:
+    """An outcome of today is learnt by the next retraining, not the next page: the page
+    says which days the model learnt from, not that it is stale."""
+    w = imported
+    manager = w.store.login("demo-manager", DEMO_PASSWORD)
+    today = county_today(w.store.now())
+    day = w.loop.plan(w.admin, COUNTY, today, publish=True, whole_day=True,
+                      params=LOOP_PARAMS, rules=LOOP_RULES)
+    lead = next(r.stops[0].lead_id for r in day.day.plan.routes if r.stops)
+    w.loop.record_outcome(w.admin, county_id=COUNTY, plan_date=today, lead_id=lead,
+                          outcome="interested")
+
+    def file_model() -> object:
+        raise AssertionError("the store has a model")
+
+    now = planning_model(w.loop, manager, COUNTY, file_model)
+    assert now.record == day.model.record and now.freshness == "waiting" and not now.stale
+    assert now.waits_from == today
+    kind, text = now.notice("en")
+    assert kind == "caption" and f"the outcomes of the days before {today}" in text
+    assert now.notice("zh")[1] == t("model_store_waiting", "zh", county=COUNTY,
+                                    version=now.record.version, day=today)
+    note = now.meta["model_note"]
+    assert now.meta["model_stale"] is False and "next retraining" in note
+    assert localize(note, "zh") == (f"模型 {COUNTY} v{now.record.version}（当前；{today} "
+                                    "及以后的拜访结果在下次重新训练时学习）")

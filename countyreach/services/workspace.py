@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import propensity
-from countyreach.dates import running_clock
+from countyreach.dates import county_today, running_clock
 from countyreach.errors import AccessDenied, InputError, StoreError
 from countyreach.i18n import t
 from countyreach.pipeline import FILE_MODEL
@@ -327,7 +327,9 @@ class PlanningModel:
 
     ``record`` is the store's promoted model, used as it is: a page never retrains (that
     takes minutes), so a stale model plans and the page says so (``COUNTYREACH_STALE_MODEL
-    =warn``). ``freshness`` is ``"current"``, ``"data"`` or ``"code"`` (stale: trained on
+    =warn``). ``freshness`` is ``"current"``, ``"waiting"`` (current for today's plans,
+    trained before the outcomes of ``waits_from``, today, which the next retraining learns:
+    :mod:`countyreach.services.model_choice`), ``"data"`` or ``"code"`` (stale: trained on
     other data, or by other code) or ``"unchecked"`` (the user may not read the leads the
     check covers). Without ``record`` it is the folder's file model and ``freshness`` says
     why: ``"not_stored"`` (the store does not hold the county, for this user),
@@ -338,6 +340,7 @@ class PlanningModel:
     county_id: str
     record: ModelRecord | None
     freshness: str
+    waits_from: str = ""
 
     @property
     def key(self) -> str:
@@ -366,6 +369,8 @@ class PlanningModel:
         v = self.record.version
         note = (f"model v{v} is stale ({STALE_WHY[self.freshness]}): used until the next "
                 f"`countyreach retrain {self.county_id}`" if self.stale
+                else f"model {self.county_id} v{v} (current; outcomes of {self.waits_from} "
+                "and later are learnt by the next retraining)" if self.freshness == "waiting"
                 else f"model {self.county_id} v{v} ({self.freshness})")
         return {"model": self.label, "model_version": v, "model_stale": self.stale,
                 "model_note": note,
@@ -381,6 +386,8 @@ class PlanningModel:
             return "info", t(key, lang, county=c)
         v = self.record.version
         text = {"current": t("model_store_current", lang, county=c, version=v),
+                "waiting": t("model_store_waiting", lang, county=c, version=v,
+                             day=self.waits_from),
                 "data": t("model_store_data", lang, county=c, version=v),
                 "code": t("model_store_code", lang, county=c, version=v),
                 "unchecked": t("model_store_unchecked", lang, county=c, version=v)}
@@ -429,7 +436,11 @@ def planning_model(loop: DailyLoop | None, session: Session | None, county_id: s
         return PlanningModel(file_scorer(), county_id, None, "no_model")
     scorer = load(loop.home, record)
     try:
-        fresh = model_freshness(record, loop.training_data_hashes(session, county_id))
+        learn, every = loop.training_data_hashes(session, county_id)
     except AccessDenied:  # a planner: the check reads the leads' model inputs
-        fresh = "unchecked"
+        return PlanningModel(scorer, county_id, record, "unchecked")
+    fresh = model_freshness(record, (learn, every))
+    if fresh == "current" and record.data_hash != every:
+        return PlanningModel(scorer, county_id, record, "waiting",
+                             county_today(loop.store.now()))
     return PlanningModel(scorer, county_id, record, fresh)
