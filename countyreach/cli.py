@@ -194,8 +194,8 @@ def _is_county_id(text: str, *, store_first: bool = False, lang: str = "en") -> 
     A valid id the store holds is the store's county even where a folder of that name lies
     in the working directory (planning it from the folder would bypass the store's
     outcomes, rules and model): a warning says so and how to name the folder. So is any
-    valid id when ``store_first``: what only the store can do (``--publish``, ``--now``)
-    was asked.
+    valid id when ``store_first`` (what only the store can do, ``--publish`` or ``--now``,
+    was asked: no warning, the store's command refuses a county it does not hold).
 
     Raises
     ------
@@ -207,11 +207,11 @@ def _is_county_id(text: str, *, store_first: bool = False, lang: str = "en") -> 
 
     is_id = bool(ID_RE.match(text)) and text not in (".", "..")
     if Path(text).exists():
-        if not is_id:
-            return False
+        if not is_id or store_first:
+            return is_id  # the store's command says whether it holds the county
         from countyreach.cli_open import store_holds
 
-        if not store_first and not store_holds(text, lang):
+        if not store_holds(text, lang):
             return False
         print_warning(f"{text} is the store's county; a folder of that name is here too: "
                       f"give ./{text} to use the folder", lang=lang)

@@ -401,14 +401,15 @@ class DailyLoop:
             return None
         return h.loc[h["visited_by_policy"] == "random", ["lead_id", "month"]]
 
-    def model(self, session: Session, county_id: str,
-              plan_date: str | None = None) -> ModelChoice:
+    def model(self, session: Session, county_id: str, plan_date: str | None = None, *,
+              at: dt.datetime | None = None) -> ModelChoice:
         """The model a plan of ``plan_date`` would use (retrained first if stale and
         allowed). It learns from the outcomes of the days before that day
-        (:func:`~countyreach.services.model_choice.learning_cutoff`); without a date, from
-        every recorded outcome."""
+        (:func:`~countyreach.services.model_choice.learning_cutoff`, today at ``at``,
+        default the store's clock); without a date, from every recorded outcome."""
         data = self.county_data(session, county_id)
-        before = None if plan_date is None else learning_cutoff(plan_date, self.store.now())
+        before = None if plan_date is None else learning_cutoff(plan_date,
+                                                                at or self.store.now())
         return ensure_model(self.store, session, county_id, data.leads, home=self.home,
                             on_stale=self.on_stale, loans=data.loans,
                             randomised=self._randomised(data),
@@ -465,7 +466,7 @@ class DailyLoop:
             now_s = day_start(day, at or self.store.now(), now_s)
         data = self.county_data(session, county_id)
         with collected() as notes:
-            choice = self.model(session, county_id, day)
+            choice = self.model(session, county_id, day, at=at)
             rules_of_day = self.day_rules(session, county_id, day, data)
             due, excluded = dict(rules_of_day.follow_ups), dict(rules_of_day.excluded)
             scores = score_leads(data, choice.scorer, day[:7],

@@ -86,8 +86,6 @@ class ModelChoice:
         return basis_text(self.scorer, self.record.version, county=self.record.county_id)
 
 
-
-
 def current_hashes(store: Store, session: Session, county_id: str, leads: pd.DataFrame, *,
                    randomised: pd.DataFrame | None = None, loans: pd.DataFrame | None = None,
                    loan_rule_months: int = LOCKOUT_MONTHS,
