@@ -155,6 +155,10 @@ def _check_stored(store: Any, county_id: str) -> None:
     known = store.learning.county_ids(store.operator_session())
     if county_id in known:
         return
+    if Path(county_id).is_dir():  # --publish or --now beside a folder never imported
+        raise InputError(f"the store holds no county {county_id!r}: a folder of that name is "
+                         f"here, which `countyreach county import {county_id}` stores",
+                         field="county")
     if not known:
         raise InputError(f"there is no county folder or stored county named {county_id!r} "
                          "(the store holds no county yet; `countyreach county import DIR` "

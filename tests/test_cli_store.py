@@ -103,6 +103,8 @@ def test_the_store_county_is_planned_beside_a_folder_of_the_same_name(
     # nothing stored yet: the folder, and nothing said about a store
     code, out, err = run(capsys, "score", "qingzu", "--top", "1")
     assert code == 0 and "store's county" not in err
+    code, out, err = run(capsys, "plan", "qingzu", "--publish", "--lang", "zh")
+    assert code == 2 and "数据库中没有县 'qingzu'：这里有同名文件夹" in err
     assert run(capsys, "county", "import", "qingzu")[0] == 0
     code, out, err = run(capsys, "plan", "qingzu", "--date", "2026-11-24", "--time-limit", "1",
                          "--publish", "--out", str(env / "published"))
