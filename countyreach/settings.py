@@ -55,8 +55,9 @@ class Settings(BaseSettings):
         each officer's own nodes stay (:mod:`countyreach.store.compaction`): what its routes,
         the checker and each officer's list read, ~1/1000 of the bytes at 45 officers.
     stale_model : {"retrain", "warn", "refuse"}
-        What planning does when the promoted model no longer matches the stored data or the
-        code (``COUNTYREACH_STALE_MODEL``): retrain it; use it and say so in the plan (for
+        What planning does when the promoted model no longer matches the stored data (the
+        outcomes of the days before the plan's, :mod:`countyreach.services.model_choice`) or
+        the code (``COUNTYREACH_STALE_MODEL``): retrain it; use it and say so in the plan (for
         teams that retrain on a schedule; other code is always retrained); or stop.
     scheduler : str
         Where the Planner page's coverage sweep runs its scenarios (``COUNTYREACH_SCHEDULER``):
