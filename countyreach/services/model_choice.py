@@ -22,7 +22,7 @@ from countyreach.dates import check_date, county_today
 from countyreach.services.models import (
     STALE_WHY,
     StaleModelError,
-    county_history,
+    county_histories,
     data_hash,
     load_model,
     model_freshness,
@@ -98,12 +98,12 @@ def current_hashes(store: Store, session: Session, county_id: str, leads: pd.Dat
     Parameters are :func:`ensure_model`'s. The two are equal without ``before`` or when no
     outcome of ``before`` or later is recorded.
     """
-    def want_of(cut: str | None) -> str:
-        history = county_history(store, session, county_id, leads, randomised, before=cut)
-        return data_hash(leads, history, loans, loan_rule_months, elsewhere)
-
-    every = want_of(None)
-    return (every if before is None else want_of(before)), every
+    cuts = (None,) if before is None else (None, before)
+    hs = county_histories(store, session, county_id, leads, randomised, cuts=cuts)
+    every = data_hash(leads, hs[0], loans, loan_rule_months, elsewhere)
+    if len(hs) == 1 or hs[1].equals(hs[0]):  # nothing recorded on or after the cut
+        return every, every
+    return data_hash(leads, hs[1], loans, loan_rule_months, elsewhere), every
 
 
 def ensure_model(store: Store, session: Session, county_id: str, leads: pd.DataFrame, *,

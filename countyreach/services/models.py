@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import warnings
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,7 +58,7 @@ __all__ = ["HOLDOUT_SHARE", "AUC_TOLERANCE", "StaleModelError", "RetrainResult",
            "code_version", "training_history", "data_hash", "artefact_path", "holdout_mask",
            "retrain", "model_freshness", "tried_on", "STALE_WHY", "load_model",
            "file_model_path", "read_loans", "read_loans_elsewhere",
-           "mark_randomised", "county_history"]
+           "mark_randomised", "county_history", "county_histories"]
 
 #: Share of a county's leads kept out of every model's training, for held-out metrics.
 HOLDOUT_SHARE = 0.2
@@ -181,10 +181,19 @@ def county_history(store: Store, session: Session, county_id: str, leads: pd.Dat
     """The stored history plus recorded outcomes (:func:`training_history`), the
     randomised visits marked (:func:`mark_randomised`); ``before`` (``YYYY-MM-DD``) keeps
     the outcomes of the days planned before it only."""
+    return county_histories(store, session, county_id, leads, randomised, cuts=(before,))[0]
+
+
+def county_histories(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
+                     randomised: pd.DataFrame | None = None, *,
+                     cuts: Sequence[str | None] = (None,)) -> list[pd.DataFrame]:
+    """:func:`county_history` for each of ``cuts`` (``before``, ``None`` for every
+    outcome), the stored history read once."""
     # the store's flag column is not history data: callers pass it as ``randomised``
     stored = store.history_frame(session, county_id).drop(columns="randomised", errors="ignore")
-    outcomes = store.outcomes_frame(session, county_id, before=before)
-    return mark_randomised(training_history(stored, outcomes, leads["lead_id"]), randomised)
+    return [mark_randomised(training_history(
+        stored, store.outcomes_frame(session, county_id, before=cut), leads["lead_id"]),
+        randomised) for cut in cuts]
 
 
 def holdout_mask(lead_ids: pd.Series) -> np.ndarray:
