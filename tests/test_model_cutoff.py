@@ -76,7 +76,8 @@ def test_a_model_trained_on_every_outcome_is_current_too(loop: DailyLoop,
     lead = _first_stop(loop)
     loop.record_outcome(admin, county_id="qingzu", plan_date=DAY, lead_id=lead,
                         outcome="not_interested")
-    asked = loop.retrain(admin, "qingzu", force=True)  # a manager retrains at 11:00
+    clock.t = _at(DAY, "11:00")  # a manager retrains on every outcome there is
+    asked = loop.retrain(loop.store.operator_session(), "qingzu", force=True)
     clock.t = _at(DAY, "14:00")
     admin = loop.store.operator_session()
     later = loop.plan(admin, "qingzu", DAY, params=PARAMS, rules=RULES,
