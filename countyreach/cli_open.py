@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 __all__ = ["open_store", "store_holds"]
@@ -31,20 +30,17 @@ def store_holds(county_id: str, lang: str = "en") -> bool:
     that name, as before there was a store. A URL that is no database URL is refused as
     every store command refuses it (:class:`~countyreach.errors.InputError`).
     """
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    from countyreach.errors import StoreError
+    from countyreach.errors import InputError, StoreError
     from countyreach.i18n import t
     from countyreach.localize import localize
     from countyreach.settings import get_settings
+    from countyreach.store.engine import sqlite_file
 
     try:
-        url = make_url(get_settings().store_url)
-    except ArgumentError:
-        url = None  # opening it says what is wrong, in the store's words
-    if url is not None and url.get_backend_name() == "sqlite" and not (
-            url.database and Path(url.database).is_file()):
+        path = sqlite_file(get_settings().store_url)
+    except InputError:
+        path = None  # opening it says what is wrong, in the store's words
+    if path is not None and not path.is_file():
         return False
     try:
         store, _ = open_store()

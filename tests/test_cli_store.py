@@ -142,6 +142,22 @@ def test_a_folder_is_read_when_the_store_cannot_be_opened_and_that_is_said(
     assert code == 2 and "not a database URL" in err and "Traceback" not in err
 
 
+def test_a_store_under_the_home_folder_is_found_beside_a_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from countyreach.cli_open import store_holds
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("COUNTYREACH_DB", "sqlite:///~/s.sqlite")
+    get_settings.cache_clear()
+    assert not store_holds("qingzu")  # no store file yet, and none is made
+    assert not (tmp_path / "s.sqlite").exists()
+    store = Store.open("sqlite:///~/s.sqlite", bcrypt_rounds=4)
+    store.ensure_county(store.operator_session(), "qingzu", "庆祖镇")
+    store.close()
+    assert store_holds("qingzu") and not store_holds("other")
+    get_settings.cache_clear()
+
+
 @pytest.mark.parametrize("argv", [
     ["plan", "../x", "--date", "2026-11-24"],
     ["plan", "a/b", "--date", "2026-11-24"],

@@ -94,6 +94,20 @@ def test_bad_url_is_an_input_error() -> None:
         Store.open("sqlite://")
 
 
+def test_a_sqlite_file_under_the_home_folder_is_opened_there(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    s = Store.open("sqlite:///~/stores/s.sqlite", bcrypt_rounds=4)
+    s.ensure_county(s.operator_session(), "qingzu", "庆祖镇")
+    s.close()
+    assert (tmp_path / "stores" / "s.sqlite").is_file()
+    again = Store.open("sqlite:///~/stores/s.sqlite", bcrypt_rounds=4)
+    try:
+        assert "qingzu" in again.learning.county_ids(again.operator_session())
+    finally:
+        again.close()
+
+
 # ----------------------------------------------------------------------------- users
 
 

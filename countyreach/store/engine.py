@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from countyreach.errors import InputError, StoreError
 
-__all__ = ["Database", "make_engine", "migrate", "insert_ignore", "now_utc"]
+__all__ = ["Database", "make_engine", "sqlite_file", "migrate", "insert_ignore", "now_utc"]
 
 T = TypeVar("T")
 
@@ -104,7 +104,8 @@ class Database:
         """
         if not self._is_sqlite:
             return None
-        path = Path(str(self.engine.url.database)).expanduser()
+        path = sqlite_file(self.engine.url)
+        assert path is not None  # a SQLite engine's file
         files = (path, path.with_name(path.name + "-wal"))
 
         def size() -> int:
@@ -149,6 +150,40 @@ def insert_ignore(conn: Connection, table: sa.Table, keys: list[str]) -> Any:
     raise StoreError(f"unsupported database {conn.dialect.name!r}")
 
 
+def _parsed(url: str | sa.engine.URL) -> sa.engine.URL:
+    if isinstance(url, sa.engine.URL):
+        return url
+    try:
+        return sa.engine.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise InputError(f"not a database URL: {exc}", field="url") from None
+
+
+def sqlite_file(url: str | sa.engine.URL) -> Path | None:
+    """The file a SQLite URL names (``~`` expanded); ``None`` for another database.
+
+    Parameters
+    ----------
+    url : str or sqlalchemy.engine.URL
+
+    Returns
+    -------
+    Path or None
+
+    Raises
+    ------
+    InputError
+        Not a database URL, or an in-memory SQLite database.
+    """
+    parsed = _parsed(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    if parsed.database in (None, "", ":memory:"):
+        raise InputError("use a SQLite file (sqlite:///path.sqlite); an in-memory database "
+                         "is not shared between connections", field="url")
+    return Path(parsed.database).expanduser()
+
+
 def make_engine(url: str, *, busy_timeout_s: float = 30.0) -> Engine:
     """An engine for ``url``: SQLite in WAL mode with a busy timeout, or PostgreSQL.
 
@@ -168,17 +203,14 @@ def make_engine(url: str, *, busy_timeout_s: float = 30.0) -> Engine:
     InputError
         Not a database URL, an in-memory SQLite database, or another database.
     """
-    try:
-        parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError as exc:
-        raise InputError(f"not a database URL: {exc}", field="url") from None
+    parsed = _parsed(url)
     backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        if parsed.database in (None, "", ":memory:"):
-            raise InputError("use a SQLite file (sqlite:///path.sqlite); an in-memory database "
-                             "is not shared between connections", field="url")
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(parsed, pool_size=10, max_overflow=30, pool_timeout=60,
+    path = sqlite_file(parsed)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # the file the URL names, ~ expanded: sqlite3 itself would open a folder named "~"
+        engine = sa.create_engine(parsed.set(database=str(path)), pool_size=10,
+                                  max_overflow=30, pool_timeout=60,
                                   connect_args={"timeout": busy_timeout_s,
                                                 "check_same_thread": False})
         timeout_ms = int(busy_timeout_s * 1000)
