@@ -40,12 +40,10 @@ from countyreach.dates import county_today, parse_date
 from countyreach.errors import USER_ERRORS, CountyreachError, DataWarning, InputError
 from countyreach.i18n import list_text, t
 from countyreach.input_warnings import collected, print_warning, show_warning
-from countyreach.plan_files import write_plan_files
-from countyreach.plan_summary import cell, checked_text, clip, summary_text, took
 from countyreach.progress import StageBar, within
 from countyreach.synth import ELSEWHERE_SHARE, synth_county
 from countyreach.workbook import table_file
-from propensity.planning import LOCKOUT_MONTHS
+from propensity.loan_rule import LOCKOUT_MONTHS
 from routing.errors import ProblemError
 from routing.params import SolveParams
 from routing.problem import RoutingRules
@@ -127,6 +125,8 @@ def check_out_dir(out: Path) -> Path:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from countyreach.pipeline import plan_day
+    from countyreach.plan_files import write_plan_files
+    from countyreach.plan_summary import summary_text, took
 
     publish = args.command == "plan" and bool(getattr(args, "publish", False))
     store_only = publish or getattr(args, "now", None) is not None
@@ -185,6 +185,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def print_checked(day: Any, files: Sequence[Path], out: Path, tail: str = "",
                   lang: str = "en") -> None:
     """Print :func:`countyreach.plan_summary.checked_text`."""
+    from countyreach.plan_summary import checked_text
+
     print(checked_text(day, files, out, tail, lang))
 
 
@@ -301,6 +303,8 @@ def cmd_score(args: argparse.Namespace) -> int:
 def print_scores(scores: Any, top: int, lang: str) -> None:
     """The ``top`` leads of ``scores`` (:func:`countyreach.pipeline.score_leads`) as
     ``score`` prints them, in ``lang``."""
+    from countyreach.plan_summary import cell, clip
+
     L = lang
     col = "explanation_zh" if L == "zh" else "explanation_en"
     print(cell(t("col_lead_id", L), 8) + cell(t("name", L), 22)

@@ -11,9 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from countyreach.errors import InputError
-from countyreach.io import from_wgs84
-from countyreach.services.loan_files import LOANS_ELSEWHERE_FILE, LOANS_FILE
-from countyreach.workbook import table_file
 
 __all__ = ["ELSEWHERE_SHARE", "NEAR_ROAD_M", "parse_industries", "synth_county"]
 
@@ -82,8 +79,10 @@ def synth_county(county_dir: Path, *, n_businesses: int, n_months: int, seed: in
     import pandas as pd
 
     import propensity
-    from countyreach.io import read_branches, read_villages
+    from countyreach.io import from_wgs84, read_branches, read_villages
     from countyreach.serialize import read_json
+    from countyreach.services.loan_files import LOANS_ELSEWHERE_FILE, LOANS_FILE
+    from countyreach.workbook import table_file
 
     if not 0.0 <= elsewhere_share <= 1.0:
         raise InputError(f"the share must be in [0, 1], got {elsewhere_share}",

@@ -53,6 +53,7 @@ from propensity.loan_recency import (
     in_coverage,
     recency_now,
 )
+from propensity.loan_rule import LOCKOUT_MONTHS
 from propensity.scorer import SCORE_COLUMNS, LeadScorer
 from propensity.uplift import VisitValueModel, uplift_table
 from propensity.uplift_reasons import now_reason
@@ -63,10 +64,6 @@ __all__ = ["LOCKOUT_MONTHS", "UpliftCriteria", "UpliftSupport", "ValueBasisKind"
            "uplift_holdout_metrics", "with_loan_rule"]
 
 FloatArray = npt.NDArray[np.float64]
-
-#: The default loan rule: a lead with a loan from us within this many months is worth
-#: nothing now (both bases); a county declares its own (``loan_rule_months``).
-LOCKOUT_MONTHS = 6
 
 #: What :func:`plan_scores` returns: the lead scorer's columns, the basis and the parts.
 PLAN_SCORE_COLUMNS = (*SCORE_COLUMNS, "value_basis", "p_no_visit", "uplift",

@@ -41,78 +41,9 @@ Modules, from the entry point down:
   bounded cost in value, and the spread a plan reports.
 """
 
-from __future__ import annotations
+# The package's names load on first use, so a command that needs only a few of them
+# (``countyreach --help``) does not import scikit-learn, SciPy and OR-Tools first.
+# The names and where they come from are listed once, in ``__init__.pyi``.
+import lazy_loader as _lazy
 
-from routing.checker import VIOLATION_CODES, check_plan, checked_plan
-from routing.errors import ProblemError, RoutingError
-from routing.params import SolveParams
-from routing.plan import (
-    BreakTaken,
-    DroppedLead,
-    DropReason,
-    Plan,
-    PlanStatus,
-    Route,
-    Stop,
-    Violation,
-)
-from routing.problem import (
-    Break,
-    ConstraintMode,
-    Depot,
-    DepotKind,
-    Lead,
-    Officer,
-    RoutingProblem,
-    RoutingRules,
-    TimeWindow,
-    end_node_id,
-    hhmm,
-    parse_hhmm,
-    start_node_id,
-)
-from routing.put_back import PutBack, insert_profitable, put_back
-from routing.reasons import explain_drops, lead_alone_reasons
-from routing.replan import replan
-from routing.schedule import schedule_route
-from routing.solver import solve
-
-__all__ = [
-    # problem, parameters, plan (the package's own types)
-    "Break",
-    "ConstraintMode",
-    "Depot",
-    "DepotKind",
-    "Lead",
-    "Officer",
-    "RoutingProblem",
-    "RoutingRules",
-    "TimeWindow",
-    "end_node_id",
-    "hhmm",
-    "parse_hhmm",
-    "start_node_id",
-    "SolveParams",
-    "BreakTaken",
-    "DroppedLead",
-    "DropReason",
-    "Plan",
-    "PlanStatus",
-    "Route",
-    "Stop",
-    "Violation",
-    "RoutingError",
-    "ProblemError",
-    # solving and checking
-    "VIOLATION_CODES",
-    "check_plan",
-    "checked_plan",
-    "explain_drops",
-    "insert_profitable",
-    "put_back",
-    "PutBack",
-    "lead_alone_reasons",
-    "replan",
-    "schedule_route",
-    "solve",
-]
+__getattr__, __dir__, __all__ = _lazy.attach_stub(__name__, __file__)

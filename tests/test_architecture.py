@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import shutil
 import subprocess
 import sys
@@ -58,3 +59,33 @@ def test_import_linter_contracts_hold():
     res = subprocess.run([exe], cwd=REPO, capture_output=True, text=True, check=False)
     assert res.returncode == 0, res.stdout[-3000:]
     assert "BROKEN" not in res.stdout
+
+
+#: Packages whose names load on first use (``lazy_loader`` reading ``__init__.pyi``).
+LAZY_PACKAGES = ["geo", "routing", "propensity", "countyreach.simulation"]
+
+
+@pytest.mark.parametrize("package", LAZY_PACKAGES)
+def test_a_package_exports_every_name_its_stub_lists(package: str):
+    module = importlib.import_module(package)
+    assert module.__file__ is not None
+    stub = ast.parse(Path(module.__file__).with_suffix(".pyi").read_text(encoding="utf-8"))
+    listed = next(ast.literal_eval(node.value) for node in stub.body
+                  if isinstance(node, ast.Assign)
+                  and any(getattr(t, "id", "") == "__all__" for t in node.targets))
+    assert sorted(listed) == sorted(module.__all__)  # the stub's list is the imports' list
+    for name in module.__all__:
+        getattr(module, name)  # AttributeError when the stub names what its module lacks
+    assert set(module.__all__) <= set(dir(module))
+
+
+def test_the_command_lines_help_imports_no_models():
+    """``countyreach --help`` and a mistyped option answer without loading the engines'
+    libraries: the command line builds every parser with NumPy at most."""
+    code = ("import sys, countyreach.cli as c; c.build_parser(); "
+            "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=REPO)
+    heavy = {"pandas", "scipy", "sklearn", "ortools", "pyvrp", "networkx", "osmnx",
+             "geopandas", "shapely", "pyproj", "sqlalchemy", "streamlit", "dask"}
+    assert set(res.stdout.split()) & heavy == set()

@@ -15,12 +15,14 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
-from countyreach.candidates import CANDIDATES_PER_VISIT, choose_candidates
 from routing.problem import Officer
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["OfferRank", "OFFER_MIN", "baseline_offer", "day_offer", "team_visits",
            "territory_offer"]
@@ -75,6 +77,11 @@ def day_offer(table: pd.DataFrame, values_yuan: np.ndarray, officers: Sequence[O
         return np.arange(n)
     if rank is OfferRank.VALUE:
         return np.sort(np.argsort(-values_yuan, kind="stable")[:k])
+    # pandas and the candidates here, not above: the command line's help names OfferRank
+    import pandas as pd
+
+    from countyreach.candidates import choose_candidates
+
     ids = table["lead_id"].astype(str).to_numpy()
     scores = pd.DataFrame({"lead_id": ids, "value_yuan": values_yuan})
     offered = choose_candidates(table, scores, officers, limit=k).offered
@@ -105,6 +112,10 @@ def baseline_offer(table: pd.DataFrame, values_yuan: np.ndarray | None,
     list of str
         Offered lead ids, in ``table`` order.
     """
+    import pandas as pd
+
+    from countyreach.candidates import choose_candidates
+
     ids = table["lead_id"].astype(str).to_numpy()
     value = np.ones(len(ids)) if values_yuan is None else np.asarray(values_yuan, float)
     offered = set(choose_candidates(table, pd.DataFrame({"lead_id": ids, "value_yuan": value}),
@@ -120,6 +131,8 @@ def territory_offer(territory: dict[str, list[str]],
     capped at ``v`` visits never looks past the first ``v + 1`` of the territory: a head of
     :data:`~countyreach.candidates.CANDIDATES_PER_VISIT` leads a visit makes the same day.
     """
+    from countyreach.candidates import CANDIDATES_PER_VISIT
+
     cap = {o.officer_id: CANDIDATES_PER_VISIT * (
         o.max_visits if o.max_visits is not None else _UNCAPPED_VISITS) for o in officers}
     return {k: v[:cap.get(k, 0)] for k, v in territory.items()}

@@ -11,13 +11,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from countyreach.errors import InputError
 from countyreach.simulation.offers import OfferRank
 from countyreach.simulation.policies import Policy, parse_policy
+
+if TYPE_CHECKING:
+    import pandas as pd  # annotations only: the command line's help names this module's enums
 
 __all__ = [
     "BaseStrategy",
