@@ -8,7 +8,8 @@ then each role gets its pages, each in its own file under ``app_pages/``:
 * Officer — my visits on a phone, navigation, outcome in two taps, offline sheet;
 * Leads — ranked, filtered, explained (managers: personal data);
 * Planner — coverage of a new county against the number of officers (aggregates only);
-* Model — the lead model's report.
+* Model — the lead model's report;
+* Account — change one's password; admins: the accounts, disable, enable, a new password.
 
 This file sets the page up, signs a reloaded browser in again from its session cookie,
 draws the sidebar (language, who is signed in, county, basemap) and hands over to
@@ -44,14 +45,15 @@ PAGES: dict[str, tuple[str, str]] = {
     "leads": ("page_leads", ":material/storefront:"),
     "planner": ("page_planner", ":material/map:"),
     "model": ("page_model", ":material/monitoring:"),
+    "account": ("page_account", ":material/manage_accounts:"),
 }
 #: The pages each role may open, its home first. Planners see aggregates only: no lead
 #: list, no visit list (personal data).
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
-    "officer": ("officer",),
-    "manager": ("manager", "officer", "leads", "planner", "model"),
-    "planner": ("planner", "model"),
-    "admin": ("manager", "officer", "leads", "planner", "model"),
+    "officer": ("officer", "account"),
+    "manager": ("manager", "officer", "leads", "planner", "model", "account"),
+    "planner": ("planner", "model", "account"),
+    "admin": ("manager", "officer", "leads", "planner", "model", "account"),
 }
 #: Each role's home page.
 ROLE_HOME = {r: pages[0] for r, pages in ROLE_PAGES.items()}

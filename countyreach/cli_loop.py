@@ -8,7 +8,6 @@ admin); every change is in the audit log under its name.
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from collections import Counter
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 from countyreach.arglists import given_ids
 from countyreach.cli_open import open_store as _open
 from countyreach.cli_privacy import cmd_do_not_visit, cmd_erase
+from countyreach.cli_users import add_users_subcommands
 from countyreach.errors import InputError
 from countyreach.progress import StageBar
 
@@ -326,51 +326,6 @@ def cmd_plans(args: argparse.Namespace) -> int:
     return 0
 
 
-def _password(args: argparse.Namespace) -> str:
-    if args.password_stdin:
-        pw = sys.stdin.readline().rstrip("\n")
-    else:
-        pw = getpass.getpass(f"password for {args.name}: ")
-        if getpass.getpass("again: ") != pw:
-            raise InputError("the two passwords differ", field="password")
-    return pw
-
-
-def cmd_users_add(args: argparse.Namespace) -> int:
-    from countyreach.i18n import t
-
-    store, _ = _open()
-    with store:
-        admin = store.operator_session()
-        county = args.county
-        known = store.learning.county_ids(admin)
-        among = f" (one of {', '.join(known)})" if known else \
-            " (import one first: countyreach county import DIR)"
-        if county is None and args.role in ("officer", "manager") and args.region is None:
-            if len(known) != 1:
-                raise InputError("which county? give --county ID" + among, field="--county")
-            county = known[0]
-        if county is not None and county not in known:
-            # An account for a county the store does not hold could never see anything.
-            raise InputError(f"unknown county {county!r}{among}", field="--county")
-        if args.role == "officer" and not args.officer:
-            raise InputError("an officer account needs --officer ID (the roster's officer_id)",
-                             field="--officer")
-        if args.role == "officer":
-            roster = sorted(o.officer_id for o in store.officers(admin, county))
-            if args.officer not in roster:
-                raise InputError(f"officer {args.officer!r} is not on {county}'s roster (one "
-                                 f"of {', '.join(roster)})", field="--officer")
-        store.create_user(args.name, _password(args), args.role, args.officer, county,
-                          region=args.region, session=admin)
-    L = args.lang
-    where = county or (t("users_region", L, region=args.region) if args.region
-                       else t("users_all_counties", L))
-    print(t("users_created", L, name=args.name, where=where,
-            role=args.role if L == "en" else t(f"role_{args.role}", L)))
-    return 0
-
-
 def print_demo_users(county_dir: Path, lang: str = "en") -> None:
     """Import the demo county into the store, seed the demo users and print new ones once,
     in ``lang``.
@@ -405,7 +360,7 @@ def print_demo_users(county_dir: Path, lang: str = "en") -> None:
 
 def add_store_subcommands(sub: Any, county_sub: Any) -> None:
     """Add ``county import``, ``county trim``, ``outcomes import``, ``retrain``, ``models``,
-    ``plans``, ``users add``, ``do-not-visit``, ``erase``."""
+    ``plans``, ``users`` (:mod:`countyreach.cli_users`), ``do-not-visit``, ``erase``."""
     q = county_sub.add_parser("import", help="store a county folder: leads, officers, history "
                                              "and map files (idempotent)")
     q.add_argument("dir", help="the county folder (county.json)")
@@ -456,17 +411,7 @@ def add_store_subcommands(sub: Any, county_sub: Any) -> None:
     act.add_argument("--discard", type=int, metavar="V", help="discard draft version V")
     p.set_defaults(func=cmd_plans)
 
-    p = sub.add_parser("users", help="accounts of the app")
-    usub = p.add_subparsers(dest="users_command", required=True)
-    q = usub.add_parser("add", help="create an account (the password is asked for)")
-    q.add_argument("name")
-    q.add_argument("--role", required=True, choices=("officer", "manager", "planner", "admin"))
-    q.add_argument("--officer", help="the roster's officer_id (officers)")
-    q.add_argument("--county", help="county id (default: the only county in the store)")
-    q.add_argument("--region", help="a manager's or planner's region")
-    q.add_argument("--password-stdin", action="store_true",
-                   help="read the password from the first line of standard input")
-    q.set_defaults(func=cmd_users_add)
+    add_users_subcommands(sub)
 
     p = sub.add_parser("do-not-visit", help="a business asked not to be visited (by phone, "
                                             "letter or at the branch); without a lead, list "

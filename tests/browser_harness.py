@@ -241,6 +241,7 @@ def sign_in(page: Any, url: str, user: str, password: str, *, lang: str = "en",
     page.goto(f"{url}/?lang={lang}", wait_until="domcontentloaded")
     username = page.get_by_label(t("username", lang), exact=True)
     expect(username).to_be_visible(timeout=120_000)
+    close_sidebar(page)  # a phone's sidebar opened to sign out stays open over the form
     username.fill(user)
     page.get_by_role("textbox", name=t("password", lang)).fill(password)
     page.get_by_role("button", name=t("sign_in", lang), exact=True).click()
@@ -314,6 +315,22 @@ def sidebar(page: Any) -> Any:
     if expand.count() and expand.is_visible():
         expand.click()
     return bar
+
+
+def close_sidebar(page: Any) -> None:
+    """Close the sidebar where it covers the page (a phone, after a tap in its navigation),
+    as one closes it with its button."""
+    from playwright.sync_api import expect
+
+    size = page.viewport_size
+    if size is None or size["width"] >= 768:  # beside the page, not over it
+        return
+    bar = page.get_by_test_id("stSidebar")
+    if bar.get_attribute("data-collapsed") != "false" or \
+            not page.get_by_test_id("stSidebarCollapseButton").count():
+        return
+    page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
+    expect(bar).to_have_attribute("data-collapsed", "true")
 
 
 def open_page(page: Any, title: str) -> None:

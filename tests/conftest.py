@@ -270,7 +270,8 @@ def published(store: Store, people: dict[str, Session]) -> int:
 #: pyproject: files go out in the order collected); the rest follow, most tests first.
 LONG_FILES: tuple[str, ...] = (
     "test_browser_app.py", "test_pipeline_cli.py", "test_browser_manager_controls.py",
-    "test_cli_store.py", "test_loop_e2e.py", "test_browser_team.py", "test_app_pages.py",
+    "test_cli_store.py", "test_loop_e2e.py", "test_browser_team.py", "test_browser_accounts.py",
+    "test_app_pages.py",
     "test_app_visited_stops.py", "test_county_reimport.py", "test_replan_now.py",
     "test_publish_keeps_visits.py",
     "test_visit_value_planning.py", "test_placement_and_candidates.py",

@@ -106,7 +106,7 @@ def planned() -> AppTest:
 
 #: Page file -> i18n key of its title.
 PAGES = {"manager": "page_manager", "officer": "page_officer", "leads": "page_leads",
-         "planner": "page_planner", "model": "page_model"}
+         "planner": "page_planner", "model": "page_model", "account": "page_account"}
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -29,6 +29,7 @@ __all__ = [
     "OUTCOME_CODES",
     "FOLLOW_UP_CODES",
     "Session",
+    "Account",
     "ImportReport",
     "ImportRejected",
     "PlanVersion",
@@ -96,6 +97,10 @@ class AuditAction(enum.StrEnum):
     FOLLOW_UP = "follow_up"
     TRIM_MATRICES = "trim_matrices"
     DISCARD_DRAFT = "discard_draft"
+    RESET_PASSWORD = "reset_password"
+    CHANGE_PASSWORD = "change_password"
+    DISABLE_USER = "disable_user"
+    ENABLE_USER = "enable_user"
 
 
 class ModelState(enum.StrEnum):
@@ -132,6 +137,27 @@ class Session:
     county_id: str | None
     region: str | None
     expires_at: dt.datetime
+
+    def __post_init__(self) -> None:
+        _set(self, "role", parse_enum(Role, self.role, "role"))
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account of the app as an admin sees it (:meth:`UserRepository.accounts`).
+
+    ``last_sign_in_at`` is the last sign-in the audit log holds (``None``: never signed in);
+    ``active`` False: disabled, signs nobody in.
+    """
+
+    username: str
+    role: Role
+    officer_id: str | None
+    county_id: str | None
+    region: str | None
+    active: bool
+    created_at: dt.datetime
+    last_sign_in_at: dt.datetime | None = None
 
     def __post_init__(self) -> None:
         _set(self, "role", parse_enum(Role, self.role, "role"))

@@ -15,10 +15,10 @@ from countyreach.store.access import BOOTSTRAP, Guard, Principal, token_hash
 from countyreach.store.audit import AuditLog
 from countyreach.store.checks import aware, check_id, parse_enum
 from countyreach.store.engine import Database
-from countyreach.store.records import AuditAction, Role, Session
+from countyreach.store.records import Account, AuditAction, Role, Session
 
 __all__ = ["UserRepository", "DEFAULT_TTL_S", "MAX_TTL_S", "DEFAULT_BCRYPT_ROUNDS",
-           "check_bcrypt_rounds"]
+           "check_bcrypt_rounds", "check_password"]
 
 #: Longest bearer token :meth:`UserRepository.resume` looks at (``login`` makes 43 characters).
 _TOKEN_MAX_CHARS = 256
@@ -33,6 +33,14 @@ PASSWORD_MIN_CHARS = 8
 PASSWORD_MAX_CHARS = 128
 # bcrypt looks at the first 72 bytes of a password only
 _BCRYPT_MAX_BYTES = 72
+
+
+def check_password(password: object) -> str:
+    """``password`` if it is 8-128 characters, else ``InputError`` (field ``password``)."""
+    if not isinstance(password, str) or \
+            not PASSWORD_MIN_CHARS <= len(password) <= PASSWORD_MAX_CHARS:
+        raise InputError("password must be 8 to 128 characters", field="password")
+    return password
 
 
 def check_bcrypt_rounds(rounds: int) -> int:
@@ -105,9 +113,7 @@ class UserRepository:
             Not an admin (or no session once the store has a user).
         """
         check_id(username, "username")
-        if not isinstance(password, str) or \
-                not PASSWORD_MIN_CHARS <= len(password) <= PASSWORD_MAX_CHARS:
-            raise InputError("password must be 8 to 128 characters", field="password")
+        check_password(password)
         the_role = parse_enum(Role, role, "role")
         if officer_id is not None:
             check_id(officer_id, "officer_id")
@@ -314,3 +320,156 @@ class UserRepository:
                          .values(language=language))
 
         self._db.write(run)
+
+    # ------------------------------------------------------------ accounts (admins)
+    def accounts(self, session: Session, county_id: str | None = None) -> list[Account]:
+        """The app's accounts, by name, with their last sign-in (admins only).
+
+        Parameters
+        ----------
+        session : Session
+            An admin's session.
+        county_id : str, optional
+            Only the accounts that reach this county: its own, its region's managers and
+            planners, and the accounts of every county.
+
+        Raises
+        ------
+        AccessDenied
+            Not an admin.
+        """
+        if county_id is not None:
+            check_id(county_id, "county_id")
+
+        def run(conn: Connection) -> list[Account]:
+            self._guard.require(self._guard.principal(conn, session), Role.ADMIN)
+            last = {name: at for name, at in conn.execute(
+                sa.select(S.audit_log.c.username, sa.func.max(S.audit_log.c.at))
+                .where(S.audit_log.c.action == AuditAction.LOGIN.value)
+                .group_by(S.audit_log.c.username))}
+            query = sa.select(S.users).where(S.users.c.username != OPERATOR)
+            if county_id is not None:
+                region = sa.select(S.counties.c.region).where(
+                    S.counties.c.county_id == county_id).scalar_subquery()
+                # its own accounts, its region's, and those of every county (admins)
+                query = query.where(sa.or_(
+                    S.users.c.county_id == county_id,
+                    S.users.c.county_id.is_(None) & (S.users.c.region.is_(None)
+                                                     | (S.users.c.region == region))))
+            rows = conn.execute(query.order_by(S.users.c.username)).mappings().all()
+            return [Account(r["username"], r["role"], r["officer_id"], r["county_id"],
+                            r["region"], bool(r["active"]), aware(r["created_at"]),
+                            aware(last[r["username"]]) if r["username"] in last else None)
+                    for r in rows]
+
+        return self._db.read(run)
+
+    def _account(self, conn: Connection, username: str) -> sa.RowMapping:
+        """The row of ``username``, an account the app signs in (not the operator's)."""
+        check_id(username, "username")
+        row = conn.execute(sa.select(S.users).where(
+            S.users.c.username == username)).mappings().first()
+        if row is None or username == OPERATOR:
+            raise InputError(f"no user {username!r}", field="username")
+        return row
+
+    def reset_password(self, username: str, password: str, *, session: Session) -> None:
+        """Give ``username`` a new password (admins): for a user who forgot theirs.
+
+        The user's sessions end at once, so a browser signed in with the old password (a
+        lost phone, say) is signed out.
+
+        Raises
+        ------
+        InputError
+            No such user, or a password that is not 8-128 characters.
+        AccessDenied
+            Not an admin.
+        """
+        pw_hash = self._hash(check_password(password))
+
+        def run(conn: Connection) -> None:
+            who = self._guard.principal(conn, session)
+            self._guard.require(who, Role.ADMIN)
+            row = self._account(conn, username)
+            conn.execute(S.users.update().where(S.users.c.user_id == row["user_id"])
+                         .values(password_hash=pw_hash))
+            conn.execute(S.sessions.delete().where(S.sessions.c.user_id == row["user_id"]))
+            self._audit.write(conn, who, AuditAction.RESET_PASSWORD, row["county_id"],
+                              username)
+
+        self._db.write(run)
+
+    def change_password(self, session: Session, old_password: str, new_password: str) -> None:
+        """Change the session's own password (any role), given the one it has now.
+
+        The user's other sessions end (another browser, a phone left signed in); this one
+        goes on.
+
+        Raises
+        ------
+        AccessDenied
+            ``old_password`` is wrong, or the session is not live.
+        InputError
+            The new password is not 8-128 characters, or is the old one.
+        """
+        check_password(new_password)
+        if not isinstance(old_password, str):
+            raise AccessDenied("the current password is wrong")
+        if new_password == old_password:
+            raise InputError("the new password is the current one", field="password")
+        def current(conn: Connection) -> str:
+            me = self._guard.principal(conn, session)
+            return str(conn.execute(sa.select(S.users.c.password_hash).where(
+                S.users.c.user_id == me.user_id)).scalar_one())
+
+        stored = self._db.read(current)
+        if not bcrypt.checkpw(old_password.encode("utf-8")[:_BCRYPT_MAX_BYTES],
+                              stored.encode("ascii")):
+            raise AccessDenied("the current password is wrong")
+        pw_hash = self._hash(new_password)
+
+        def run(conn: Connection) -> None:
+            me = self._guard.principal(conn, session)
+            conn.execute(S.users.update().where(S.users.c.user_id == me.user_id)
+                         .values(password_hash=pw_hash))
+            conn.execute(S.sessions.delete().where(
+                (S.sessions.c.user_id == me.user_id)
+                & (S.sessions.c.token_hash != token_hash(session.token))))
+            self._audit.write(conn, me, AuditAction.CHANGE_PASSWORD, me.county_id,
+                              me.username)
+
+        self._db.write(run)
+
+    def set_active(self, username: str, active: bool, *, session: Session) -> bool:
+        """Disable an account (an officer who left) or enable it again (admins).
+
+        A disabled account signs nobody in and its sessions end at once; its plans,
+        outcomes and audit rows stay. Returns whether anything changed.
+
+        Raises
+        ------
+        InputError
+            No such user, or an admin disabling their own account.
+        AccessDenied
+            Not an admin.
+        """
+        def run(conn: Connection) -> bool:
+            who = self._guard.principal(conn, session)
+            self._guard.require(who, Role.ADMIN)
+            row = self._account(conn, username)
+            if row["user_id"] == who.user_id and not active:
+                raise InputError("an admin cannot disable their own account",
+                                 field="username")
+            if bool(row["active"]) == bool(active):
+                return False
+            conn.execute(S.users.update().where(S.users.c.user_id == row["user_id"])
+                         .values(active=bool(active)))
+            if not active:
+                conn.execute(S.sessions.delete().where(
+                    S.sessions.c.user_id == row["user_id"]))
+            self._audit.write(conn, who, AuditAction.ENABLE_USER if active
+                              else AuditAction.DISABLE_USER, row["county_id"], username)
+            return True
+
+        return self._db.write(run)

@@ -1,0 +1,129 @@
+"""Account page: every user changes their own password here; an admin also sees the
+accounts, disables the account of someone who left and gives a new password to a user who
+forgot theirs (as ``countyreach users`` does on the server)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import common as ui
+from countyreach.errors import AccessDenied, InputError
+from countyreach.i18n import t
+from countyreach.localize import localize, message_of
+from countyreach.services import accounts as svc
+from countyreach.store import Store
+from countyreach.store.records import Role, Session
+
+
+def _said(exc: Exception) -> str:
+    """Why a form was refused, in the page's language: a password field needs no naming."""
+    if isinstance(exc, InputError):
+        return localize(exc.reason, ui.lang())
+    return message_of(exc, ui.lang())
+
+
+def _own_password(store: Store, sess: Session) -> None:
+    """The form that changes the signed-in user's password (the current one asked)."""
+    L = ui.lang()
+    st.subheader(t("account_password_subheader", L))
+    done = st.session_state.pop("account_changed", False)
+    if done:
+        st.success(t("account_changed", L), icon=":material/check_circle:")
+    with st.form("own_password", clear_on_submit=True):
+        current = st.text_input(t("account_current", L), type="password",
+                                autocomplete="current-password", key="own_current")
+        new = st.text_input(t("account_new", L), type="password",
+                            autocomplete="new-password", key="own_new")
+        again = st.text_input(t("account_again", L), type="password",
+                              autocomplete="new-password", key="own_again")
+        if not st.form_submit_button(t("account_change_button", L), type="primary",
+                                    key="own_change"):
+            return
+    if not (current and new and again):
+        st.error(t("account_fill_all", L))
+        return
+    try:
+        svc.change_own_password(store, sess, current, new, again)
+    except (InputError, AccessDenied) as exc:
+        if isinstance(exc, AccessDenied) and "log in again" in str(exc):
+            ui.refused(exc)  # the session itself ended: sign in again
+        st.error(_said(exc))
+        return
+    st.session_state["account_changed"] = True
+    st.rerun()
+
+
+def _accounts(store: Store, sess: Session) -> None:
+    """The accounts (admins): who can sign in and when each last did; disable, enable,
+    or give one a new password."""
+    L = ui.lang()
+    st.subheader(t("accounts_subheader", L))
+    st.caption(t("accounts_intro", L))
+    said = st.session_state.pop("accounts_said", None)
+    if said:
+        st.success(said, icon=":material/check_circle:")
+    try:
+        rows = svc.account_rows(store.users.accounts(sess), L)
+    except AccessDenied as exc:
+        ui.refused(exc)
+        return
+    if not rows:
+        st.info(t("users_none", L))
+        return
+    st.dataframe(
+        [{t("users_col_name", L): r.username, t("users_col_role", L): r.role,
+          t("users_col_reach", L): r.reach, t("users_col_state", L): r.state,
+          t("users_col_last", L): r.last_sign_in} for r in rows],
+        hide_index=True, width="stretch", key="accounts_table")
+    by_name = {r.username: r for r in rows}
+    name = st.selectbox(t("accounts_pick", L), list(by_name), key="accounts_pick")
+    if name is None:
+        return
+    row = by_name[name]
+    if name == sess.username:
+        st.caption(t("accounts_self", L))
+        return
+    label = t("accounts_disable", L, name=name) if row.active else \
+        t("accounts_enable", L, name=name)
+    if st.button(label, key="accounts_toggle",
+                 icon=":material/block:" if row.active else ":material/check:"):
+        try:
+            store.users.set_active(name, not row.active, session=sess)
+        except (InputError, AccessDenied) as exc:
+            st.error(_said(exc))
+            return
+        st.session_state["accounts_said"] = t(
+            "users_disabled_now" if row.active else "users_enabled", L, name=name)
+        st.rerun()
+    with st.form("reset_password", clear_on_submit=True):
+        st.write(t("accounts_reset", L, name=name))
+        new = st.text_input(t("account_new", L), type="password",
+                            autocomplete="new-password", key="reset_new")
+        again = st.text_input(t("account_again", L), type="password",
+                              autocomplete="new-password", key="reset_again")
+        if not st.form_submit_button(t("accounts_reset_button", L), key="reset_submit"):
+            return
+    try:
+        svc.reset_password(store, sess, name, new, again)
+    except (InputError, AccessDenied) as exc:
+        st.error(_said(exc))
+        return
+    st.session_state["accounts_said"] = t("users_password_reset", L, name=name)
+    st.rerun()
+
+
+def render() -> None:
+    """The signed-in user's account; an admin's accounts below it."""
+    L = ui.lang()
+    st.title(t("page_account", L))
+    signed = ui.signed_in()
+    if signed is None:
+        return
+    store, sess = signed
+    st.caption(t("signed_in", L, user=sess.username, role=t(f"role_{sess.role}", L)))
+    _own_password(store, sess)
+    if sess.role is Role.ADMIN:
+        _accounts(store, sess)
+
+
+render()

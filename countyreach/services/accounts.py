@@ -1,0 +1,83 @@
+"""The app's accounts as people read them: the account page and ``countyreach users list``.
+
+One owner of how an account is described (its role, what it reaches, whether it can sign in,
+when it last did) and of the two-passwords check, for the app and the command line alike.
+The store (:class:`countyreach.store.users.UserRepository`) keeps the accounts and decides
+who may change what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from countyreach.dates import county_time
+from countyreach.errors import InputError
+from countyreach.i18n import t
+from countyreach.store import Store
+from countyreach.store.records import Account, Session
+
+__all__ = ["AccountRow", "account_rows", "change_own_password", "reset_password"]
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """One account in words, in one language (the columns of the page's table and the CLI's).
+
+    ``active`` is kept as a flag too, so the page can offer Disable or Enable.
+    """
+
+    username: str
+    role: str
+    reach: str
+    state: str
+    last_sign_in: str
+    active: bool
+
+
+def account_rows(accounts: Sequence[Account], lang: str) -> list[AccountRow]:
+    """Each account described in ``lang``: what it reaches (an officer's county and roster
+    id, a manager's county or region, else every county) and its last sign-in in China time.
+    """
+    rows = []
+    for a in accounts:
+        if a.officer_id:
+            reach = f"{a.county_id} {a.officer_id}"
+        elif a.county_id:
+            reach = a.county_id
+        else:
+            reach = t("users_region", lang, region=a.region) if a.region \
+                else t("users_all_counties", lang)
+        last = county_time(a.last_sign_in_at) if a.last_sign_in_at else t("users_never", lang)
+        rows.append(AccountRow(a.username, t(f"role_{a.role.value}", lang), reach,
+                               t("users_active" if a.active else "users_disabled", lang),
+                               last, a.active))
+    return rows
+
+
+def _same(new: str, again: str) -> str:
+    if new != again:
+        raise InputError("the two passwords differ", field="password")
+    return new
+
+
+def change_own_password(store: Store, session: Session, current: str, new: str,
+                        again: str) -> None:
+    """Change the signed-in user's password, typed twice; their other sessions end.
+
+    Raises
+    ------
+    InputError
+        The two new passwords differ, or the new one is not 8-128 characters or is the
+        current one.
+    AccessDenied
+        The current password is wrong.
+    """
+    store.users.change_password(session, current, _same(new, again))
+
+
+def reset_password(store: Store, session: Session, username: str, new: str,
+                   again: str) -> None:
+    """An admin gives ``username`` a new password, typed twice; the user is signed out
+    everywhere (:meth:`~countyreach.store.users.UserRepository.reset_password`)."""
+    store.users.reset_password(username, _same(new, again), session=session)

@@ -1,0 +1,125 @@
+"""The account page under ``AppTest``: an officer changes their password (the current one asked,
+the new one twice); an admin lists the accounts, disables someone who left and gives a new
+password to one who forgot theirs. Each test has a store of its own: the page changes
+passwords that other tests sign in with."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from countyreach.errors import AccessDenied
+from countyreach.i18n import t
+from countyreach.services.workspace import DEMO_PASSWORD, app_now, seed_demo_users
+from countyreach.settings import get_settings
+from countyreach.store import Store
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+NEW_PW = "a-new-password-1"
+
+
+@pytest.fixture(autouse=True)
+def _app_env(monkeypatch: pytest.MonkeyPatch, cache_dir: Path, tmp_path: Path) -> Iterator[None]:
+    monkeypatch.setenv("COUNTYREACH_CACHE", str(cache_dir))
+    monkeypatch.setenv("COUNTYREACH_BASEMAP", "0")
+    monkeypatch.setenv("COUNTYREACH_STORE", f"sqlite:///{tmp_path / 'accounts.db'}")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def _store() -> Store:
+    store = Store.open(get_settings().store_url, bcrypt_rounds=4, clock=app_now)
+    seed_demo_users(store, "qingzu", "庆祖镇", [f"O0{i}" for i in range(1, 7)])
+    return store
+
+
+def _account_page(user: str, lang: str = "en") -> tuple[AppTest, Store]:
+    store = _store()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["lang"] = lang
+    at.session_state["store_session"] = store.login(user, DEMO_PASSWORD)
+    at.session_state["goto"] = "account"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == t("page_account", lang)
+    return at, store
+
+
+def _change(at: AppTest, current: str, new: str, again: str) -> AppTest:
+    at.text_input(key="own_current").input(current)
+    at.text_input(key="own_new").input(new)
+    at.text_input(key="own_again").input(again)
+    at.button(key="own_change").click()
+    return at.run()
+
+
+def test_an_officer_changes_their_password_and_their_phone_is_signed_out(tmp_path: Path) -> None:
+    at, store = _account_page("demo-o01")
+    phone = store.login("demo-o01", DEMO_PASSWORD)
+    # an officer sees their own password only: no accounts
+    assert t("accounts_subheader", "en") not in [s.value for s in at.subheader]
+    _change(at, "not my password", NEW_PW, NEW_PW)
+    assert [e.value for e in at.error] == ["the current password is wrong"]
+    _change(at, DEMO_PASSWORD, NEW_PW, NEW_PW + "x")
+    assert [e.value for e in at.error] == ["the two passwords differ"]
+    _change(at, DEMO_PASSWORD, "short", "short")
+    assert "8 to 128" in at.error[0].value
+    with pytest.raises(AccessDenied):
+        store.login("demo-o01", NEW_PW)  # none of these changed it
+    _change(at, DEMO_PASSWORD, NEW_PW, NEW_PW)
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == [t("account_changed", "en")]
+    with pytest.raises(AccessDenied):
+        store.users.resume(phone.token)  # the officer's other sign-in ended
+    assert store.login("demo-o01", NEW_PW).officer_id == "O01"
+    # the page goes on signed in: this browser's session was kept
+    at.run()
+    assert at.title[0].value == t("page_account", "en") and not at.error
+
+
+def test_an_officer_reads_the_page_in_chinese(tmp_path: Path) -> None:
+    at, _ = _account_page("demo-o01", "zh")
+    _change(at, "不是我的密码", NEW_PW, NEW_PW)
+    assert [e.value for e in at.error] == ["当前密码不对"]
+    labels = [w.label for w in at.text_input]
+    assert labels == [t("account_current", "zh"), t("account_new", "zh"),
+                      t("account_again", "zh")]
+
+
+def test_an_admin_disables_an_officer_who_left_and_resets_a_password(tmp_path: Path) -> None:
+    at, store = _account_page("demo-admin")
+    phone = store.login("demo-o02", DEMO_PASSWORD)
+    table = at.dataframe[0].value
+    names = list(table[t("users_col_name", "en")])
+    assert "demo-o02" in names and "demo-manager" in names
+    row = table[table[t("users_col_name", "en")] == "demo-o02"].iloc[0]
+    assert row[t("users_col_state", "en")] == "active"
+    assert row[t("users_col_reach", "en")] == "qingzu O02"
+    # the admin's own account: its password above, never disabled here
+    at.selectbox(key="accounts_pick").set_value("demo-admin").run()
+    assert t("accounts_self", "en") in [c.value for c in at.caption]
+    assert not [b for b in at.button if b.key == "accounts_toggle"]
+    at.selectbox(key="accounts_pick").set_value("demo-o02").run()
+    toggle = at.button(key="accounts_toggle")
+    assert toggle.label == t("accounts_disable", "en", name="demo-o02")
+    toggle.click().run()
+    assert [s.value for s in at.success] == [t("users_disabled_now", "en", name="demo-o02")]
+    with pytest.raises(AccessDenied):
+        store.users.resume(phone.token)
+    table = at.dataframe[0].value
+    row = table[table[t("users_col_name", "en")] == "demo-o02"].iloc[0]
+    assert row[t("users_col_state", "en")] == "disabled"
+    assert at.button(key="accounts_toggle").label == t("accounts_enable", "en", name="demo-o02")
+    at.button(key="accounts_toggle").click().run()
+    assert store.login("demo-o02", DEMO_PASSWORD)
+    # a new password for one who forgot theirs
+    at.text_input(key="reset_new").input(NEW_PW)
+    at.text_input(key="reset_again").input(NEW_PW)
+    at.button(key="reset_submit").click()
+    at.run()
+    assert [s.value for s in at.success] == [t("users_password_reset", "en", name="demo-o02")]
+    assert store.login("demo-o02", NEW_PW).officer_id == "O02"

@@ -1,0 +1,139 @@
+"""Accounts in a real Chromium: an officer changes their password on a phone, in Chinese; an
+admin at a desk disables an officer who left, whose phone (signed in) is signed out at its next
+step, and lets them back.
+
+One ``streamlit run app.py`` server on a fresh SQLite store with the demo accounts. Uses
+Debian's Chromium through Playwright, as ``tests/test_browser_app.py``; screenshots go to the
+artifacts folder (``$COUNTYREACH_ARTIFACTS`` or ``<tmp>/countyreach-artifacts``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from countyreach.i18n import t
+from tests.browser_harness import (  # noqa: F401  (browser_fixture: the browser fixture)
+    DEMO_PASSWORD,
+    DESKTOP,
+    PHONE,
+    SIGNED_IN,
+    AppServer,
+    browser_fixture,
+    chromium,
+    close_sidebar,
+    create_demo_accounts,
+    idle,
+    open_page,
+    shot,
+    sign_in,
+    sign_out,
+)
+
+pytestmark = pytest.mark.browser
+
+NEW_PW = "a-new-password-1"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """One server for the module on a fresh store."""
+    chromium()
+    srv = AppServer(tmp_path_factory.mktemp("browser-accounts"),
+                    env={"COUNTYREACH_CLOCK": "2026-11-24T07:30:00+08:00"})
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def _context(browser: Any, viewport: dict[str, int]) -> Any:
+    phone = viewport is PHONE
+    return browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
+
+
+def _fill(page: Any, *values: str) -> None:
+    """Type ``values`` into the password boxes of the page, top to bottom."""
+    boxes = page.locator('input[type="password"]')
+    for i, value in enumerate(values):
+        boxes.nth(i).fill(value)
+
+
+def test_an_officer_changes_their_password_on_a_phone_in_chinese(
+        server: AppServer, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    create_demo_accounts(browser, server.url)
+    other = _context(browser, DESKTOP).new_page()  # the same officer, at a branch's desk
+    sign_in(other, server.url, "demo-o01", DEMO_PASSWORD)
+    phone = _context(browser, PHONE).new_page()
+    errors: list[str] = []
+    phone.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(phone, server.url, "demo-o01", DEMO_PASSWORD, lang="zh")
+    open_page(phone, t("page_account", "zh"))
+    close_sidebar(phone)
+    expect(phone.get_by_role("heading", name=t("page_account", "zh"))).to_be_visible()
+    assert phone.get_by_text(t("accounts_subheader", "zh"), exact=True).count() == 0
+    _fill(phone, "不是我的密码", NEW_PW, NEW_PW)
+    phone.get_by_role("button", name=t("account_change_button", "zh"), exact=True).click()
+    expect(phone.get_by_text("当前密码不对")).to_be_visible(timeout=60_000)
+    idle(phone)
+    _fill(phone, DEMO_PASSWORD, NEW_PW, NEW_PW)
+    phone.get_by_role("button", name=t("account_change_button", "zh"), exact=True).click()
+    expect(phone.get_by_text(t("account_changed", "zh"))).to_be_visible(timeout=60_000)
+    idle(phone)
+    # the page fits the phone: nothing runs off its side
+    assert phone.evaluate("() => document.documentElement.scrollWidth"
+                          " - document.documentElement.clientWidth") <= 0
+    shot(phone, "account-changed-phone-zh")
+    # the desk's browser was signed out: a reload lands on the sign-in page
+    other.reload(wait_until="domcontentloaded")
+    expect(other.locator('[class*="st-key-login_user"]')).to_be_visible(timeout=120_000)
+    other.context.close()
+    # the phone goes on; signed out and in again, the new password is the one
+    expect(phone.locator(SIGNED_IN)).to_be_attached()
+    sign_out(phone)
+    sign_in(phone, server.url, "demo-o01", NEW_PW, lang="zh", stored_language=True)
+    phone.context.close()
+    assert not errors, errors
+
+
+def test_an_admin_disables_an_officer_who_left_and_their_phone_is_signed_out(
+        server: AppServer, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    create_demo_accounts(browser, server.url)
+    phone = _context(browser, PHONE).new_page()
+    sign_in(phone, server.url, "demo-o02", DEMO_PASSWORD)
+    admin = _context(browser, DESKTOP).new_page()
+    errors: list[str] = []
+    admin.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(admin, server.url, "demo-admin", DEMO_PASSWORD)
+    open_page(admin, t("page_account", "en"))
+    expect(admin.get_by_role("heading", name=t("accounts_subheader", "en"))).to_be_visible()
+    admin.get_by_label(t("accounts_pick", "en"), exact=True).click()
+    admin.get_by_role("option", name="demo-o02", exact=True).click()
+    idle(admin)
+    admin.get_by_role("button", name=t("accounts_disable", "en", name="demo-o02")).click()
+    expect(admin.get_by_text(t("users_disabled_now", "en", name="demo-o02"))
+           ).to_be_visible(timeout=60_000)
+    idle(admin)
+    shot(admin, "account-disabled-desktop")
+    # the officer's next step on the phone: the sign-in page, and the password no longer works
+    phone.reload(wait_until="domcontentloaded")
+    expect(phone.locator('[class*="st-key-login_user"]')).to_be_visible(timeout=120_000)
+    phone.get_by_label(t("username", "en"), exact=True).fill("demo-o02")
+    phone.get_by_role("textbox", name=t("password", "en")).fill(DEMO_PASSWORD)
+    phone.get_by_role("button", name=t("sign_in", "en"), exact=True).click()
+    expect(phone.get_by_text(t("sign_in_wrong", "en"))).to_be_visible(timeout=60_000)
+    # back again: enabled, the officer signs in with the password they had
+    admin.get_by_role("button", name=t("accounts_enable", "en", name="demo-o02")).click()
+    expect(admin.get_by_text(t("users_enabled", "en", name="demo-o02"))
+           ).to_be_visible(timeout=60_000)
+    sign_in(phone, server.url, "demo-o02", DEMO_PASSWORD, stored_language=True)
+    phone.context.close()
+    admin.context.close()
+    assert not errors, errors

@@ -1,0 +1,134 @@
+"""Accounts over their lifetime: listed for admins, disabled when someone leaves (signed out at
+once, their records kept), a new password for a user who forgot theirs, and one's own
+password changed. On SQLite and PostgreSQL alike (the ``store`` fixture)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from countyreach.errors import AccessDenied, InputError
+from countyreach.store import Store
+from countyreach.store.records import AuditAction, Role, Session
+from countyreach.store.testing import Clock
+from countyreach.store.users import OPERATOR
+from tests.store_people import DAY, PW
+
+NEW_PW = "a-new-password-1"
+
+
+def _actions(store: Store, admin: Session) -> list[str]:
+    return [e.action for e in store.audit.entries(admin)]
+
+
+def test_an_admin_lists_the_accounts_with_their_last_sign_in(
+        store: Store, people: dict[str, Session], clock: Clock) -> None:
+    admin = people["admin"]
+    clock.t += dt.timedelta(hours=1)
+    store.login("wang", PW)
+    accounts = {a.username: a for a in store.users.accounts(admin)}
+    assert OPERATOR not in accounts and store.operator_session()  # the CLI's account: unlisted
+    assert set(accounts) == {"admin", "mgr", "plan", "wang", "li", "far"}
+    wang = accounts["wang"]
+    assert (wang.role, wang.officer_id, wang.county_id, wang.active) == \
+        (Role.OFFICER, "O01", "qingzu", True)
+    assert wang.last_sign_in_at == store.now()
+    assert accounts["li"].last_sign_in_at == store.now() - dt.timedelta(hours=1)
+    store.create_user("new", PW, "planner", county_id="qingzu", session=admin)
+    assert {a.username: a for a in store.users.accounts(admin)}["new"].last_sign_in_at is None
+    # a county's accounts: its own, its region's, and those that reach every county
+    assert {a.username for a in store.users.accounts(admin, "other")} == {"admin", "far"}
+    store.create_user("east", PW, "manager", region="puyang", session=admin)
+    assert "east" in {a.username for a in store.users.accounts(admin, "qingzu")}
+    assert "east" not in {a.username for a in store.users.accounts(admin, "other")}
+
+
+def test_only_admins_list_or_change_accounts(store: Store, people: dict[str, Session]) -> None:
+    for who in ("manager", "planner", "o1"):
+        with pytest.raises(AccessDenied):
+            store.users.accounts(people[who])
+        with pytest.raises(AccessDenied):
+            store.users.set_active("li", False, session=people[who])
+        with pytest.raises(AccessDenied):
+            store.users.reset_password("li", NEW_PW, session=people[who])
+    assert store.login("li", PW)
+
+
+def test_a_disabled_account_is_signed_out_at_once_and_its_records_kept(
+        store: Store, people: dict[str, Session], published: int) -> None:
+    admin, officer = people["admin"], people["o1"]
+    assert store.published_plan(officer, "qingzu", DAY)[1].routes
+    assert store.users.set_active("wang", False, session=admin) is True
+    with pytest.raises(AccessDenied):  # the phone already signed in stops at its next call
+        store.published_plan(officer, "qingzu", DAY)
+    with pytest.raises(AccessDenied):
+        store.users.resume(officer.token)
+    with pytest.raises(AccessDenied, match="wrong username or password"):
+        store.login("wang", PW)
+    assert store.users.set_active("wang", False, session=admin) is False  # nothing to do
+    assert not {a.username: a for a in store.users.accounts(admin)}["wang"].active
+    # enabled again: signs in with the password it had, and its route is still there
+    assert store.users.set_active("wang", True, session=admin) is True
+    again = store.login("wang", PW)
+    assert store.published_plan(again, "qingzu", DAY)[1].routes
+    assert _actions(store, admin).count(AuditAction.DISABLE_USER.value) == 1
+    assert _actions(store, admin).count(AuditAction.ENABLE_USER.value) == 1
+
+
+def test_an_admin_cannot_disable_their_own_account_or_the_operators(
+        store: Store, people: dict[str, Session]) -> None:
+    admin = people["admin"]
+    with pytest.raises(InputError, match="their own account"):
+        store.users.set_active("admin", False, session=admin)
+    for name in (OPERATOR, "nobody"):
+        with pytest.raises(InputError, match="no user"):
+            store.users.set_active(name, False, session=admin)
+        with pytest.raises(InputError, match="no user"):
+            store.users.reset_password(name, NEW_PW, session=admin)
+    assert store.users.accounts(admin)[0].active
+
+
+def test_a_new_password_from_an_admin_ends_the_users_sessions(
+        store: Store, people: dict[str, Session]) -> None:
+    admin, officer = people["admin"], people["o2"]
+    with pytest.raises(InputError, match="8 to 128"):
+        store.users.reset_password("li", "short", session=admin)
+    assert store.users.resume(officer.token)  # a refused reset changed nothing
+    store.users.reset_password("li", NEW_PW, session=admin)
+    with pytest.raises(AccessDenied):
+        store.users.resume(officer.token)
+    with pytest.raises(AccessDenied):
+        store.login("li", PW)
+    assert store.login("li", NEW_PW).username == "li"
+    assert AuditAction.RESET_PASSWORD.value in _actions(store, admin)
+
+
+def test_a_user_changes_their_own_password_and_their_other_sessions_end(
+        store: Store, people: dict[str, Session]) -> None:
+    here = people["o1"]
+    phone = store.login("wang", PW)
+    with pytest.raises(AccessDenied, match="current password is wrong"):
+        store.users.change_password(here, "not-my-password", NEW_PW)
+    with pytest.raises(InputError, match="is the current one"):
+        store.users.change_password(here, PW, PW)
+    with pytest.raises(InputError, match="8 to 128"):
+        store.users.change_password(here, PW, "short")
+    assert store.users.resume(phone.token)
+    store.users.change_password(here, PW, NEW_PW)
+    assert store.users.resume(here.token).username == "wang"  # this browser goes on
+    with pytest.raises(AccessDenied):
+        store.users.resume(phone.token)
+    with pytest.raises(AccessDenied):
+        store.login("wang", PW)
+    assert store.login("wang", NEW_PW)
+    assert AuditAction.CHANGE_PASSWORD.value in _actions(store, people["admin"])
+
+
+def test_an_expired_session_changes_no_password(store: Store, people: dict[str, Session],
+                                                clock: Clock) -> None:
+    here = people["o1"]
+    clock.t = here.expires_at + dt.timedelta(seconds=1)
+    with pytest.raises(AccessDenied, match="expired"):
+        store.users.change_password(here, PW, NEW_PW)
+    assert store.login("wang", PW)
