@@ -237,6 +237,8 @@ audit_log = sa.Table(
     sa.Column("target", sa.String(200), nullable=False, server_default=""),
     sa.Column("detail_json", sa.Text, nullable=False, server_default="{}"),
     sa.Index("ix_audit_county_at", "county_id", "at"),
+    # revision 0015: each user's last sign-in (the accounts list) read from the index
+    sa.Index("ix_audit_action_user_at", "action", "username", "at"),
 )
 
 # ---------------------------------------------------------------- revision 0003: the daily loop
