@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import common as ui
-from countyreach.errors import AccessDenied
+from countyreach.errors import AccessDenied, SignInLocked
 from countyreach.i18n import t
 from countyreach.io import load_county, read_officers
 from countyreach.services.workspace import DEMO_PASSWORD, seed_demo_users
@@ -23,6 +23,10 @@ def _signed_in(store: Store, user: str, password: str) -> bool:
         return False
     try:
         sess = store.login(user.strip(), password)
+    except SignInLocked as exc:
+        wait_s = (exc.until - store.now()).total_seconds()
+        st.error(t("sign_in_locked", L, minutes=max(1, -(-int(wait_s) // 60))))
+        return False
     except AccessDenied:
         st.error(t("sign_in_wrong", L))
         return False

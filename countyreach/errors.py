@@ -8,6 +8,8 @@ inputs, the CLI's options).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from geo.errors import DataWarning, FarSnapWarning, GeoError, GraphError, LocatedError
 from propensity.errors import DroppedRowWarning, ModelError, PropensityError
 from routing.errors import RoutingError
@@ -25,6 +27,7 @@ __all__ = [
     "AccessDenied",
     "StoreError",
     "USER_ERRORS",
+    "SignInLocked",
 ]
 
 
@@ -55,6 +58,14 @@ class StoreError(CountyreachError, RuntimeError):
 
 class AccessDenied(CountyreachError, PermissionError):
     """A user asked for data their role may not see."""
+
+
+class SignInLocked(AccessDenied):
+    """Too many failed sign-ins with one name: refused until ``until`` (UTC, aware)."""
+
+    def __init__(self, message: str, until: dt.datetime) -> None:
+        super().__init__(message)
+        self.until = until
 
 
 #: Every error raised on purpose, by the application or a library: what the CLI and the app

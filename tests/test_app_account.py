@@ -123,3 +123,25 @@ def test_an_admin_disables_an_officer_who_left_and_resets_a_password(tmp_path: P
     at.run()
     assert [s.value for s in at.success] == [t("users_password_reset", "en", name="demo-o02")]
     assert store.login("demo-o02", NEW_PW).officer_id == "O02"
+
+
+def test_the_sign_in_page_says_a_name_is_held_back_after_too_many_failures() -> None:
+    from countyreach.store.users import SIGN_IN_MAX_FAILURES
+
+    _store().close()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["lang"] = "zh"
+    at.run()
+
+    def sign_in(password: str) -> list[str]:
+        at.text_input(key="login_user").input("demo-o03")
+        at.text_input(key="login_password").input(password)
+        at.button[0].click().run()
+        assert not at.exception, at.exception
+        return [e.value for e in at.error]
+
+    for _ in range(SIGN_IN_MAX_FAILURES):
+        assert sign_in("a wrong guess") == [t("sign_in_wrong", "zh")]
+    # the right password now: held back, said in the user's language, with the wait
+    assert sign_in(DEMO_PASSWORD) == [t("sign_in_locked", "zh", minutes=15)]
+    assert at.title[0].value == t("sign_in_title", "zh")

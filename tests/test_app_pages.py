@@ -166,6 +166,7 @@ def test_switching_language_is_kept_for_the_user() -> None:
 def test_a_language_chosen_before_signing_in_becomes_the_users() -> None:
     from countyreach.services.workspace import DEMO_PASSWORD
 
+    _store().close()  # the demo accounts, whichever test ran before (alone, none had)
     at = _app(lang="zh", user=None)
     at.button_group(key="lang_switch").set_value("en").run()
     assert at.title[0].value == "countyreach · sign in"

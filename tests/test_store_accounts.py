@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 
-from countyreach.errors import AccessDenied, InputError
+from countyreach.errors import AccessDenied, InputError, SignInLocked
 from countyreach.store import Store
+from countyreach.store import schema as S
 from countyreach.store.records import AuditAction, Role, Session
 from countyreach.store.testing import Clock
-from countyreach.store.users import OPERATOR
+from countyreach.store.users import OPERATOR, SIGN_IN_MAX_FAILURES, SIGN_IN_WINDOW_S
 from tests.store_people import DAY, PW
 
 NEW_PW = "a-new-password-1"
@@ -132,3 +134,48 @@ def test_an_expired_session_changes_no_password(store: Store, people: dict[str, 
     with pytest.raises(AccessDenied, match="expired"):
         store.users.change_password(here, PW, NEW_PW)
     assert store.login("wang", PW)
+
+
+def test_a_name_with_too_many_failed_sign_ins_is_refused_for_a_while(
+        store: Store, people: dict[str, Session], clock: Clock) -> None:
+    for _ in range(SIGN_IN_MAX_FAILURES):
+        with pytest.raises(AccessDenied, match="wrong username or password"):
+            store.login("wang", "a guess 1234")
+        clock.t += dt.timedelta(seconds=10)
+    # the right password too: the name is refused, not the password checked
+    with pytest.raises(SignInLocked, match="try again in 15 min") as refused:
+        store.login("wang", PW)
+    assert refused.value.until == store.now() + dt.timedelta(
+        seconds=SIGN_IN_WINDOW_S - 10 * SIGN_IN_MAX_FAILURES)
+    assert store.login("li", PW)  # another name is not held back
+    # a session opened before goes on; the name signs in once the oldest failure is old
+    assert store.users.resume(people["o1"].token)
+    clock.t = refused.value.until
+    assert store.login("wang", PW).username == "wang"
+    # and the success forgot the failures: four more are not a lock
+    for _ in range(SIGN_IN_MAX_FAILURES - 1):
+        with pytest.raises(AccessDenied):
+            store.login("wang", "a guess 1234")
+    assert store.login("wang", PW)
+
+
+def test_a_name_nobody_has_is_locked_alike(store: Store, people: dict[str, Session]) -> None:
+    for _ in range(SIGN_IN_MAX_FAILURES):
+        with pytest.raises(AccessDenied, match="wrong username or password"):
+            store.login("nobody", "a guess 1234")
+    with pytest.raises(SignInLocked):  # as a real name is: the refusal names no account
+        store.login("nobody", "a guess 1234")
+    with store.engine.connect() as c:  # the names typed are not kept, only their hashes
+        kept = [r[0] for r in c.execute(sa.select(S.sign_in_failures.c.name_hash))]
+    assert len(kept) == SIGN_IN_MAX_FAILURES and "nobody" not in kept
+
+
+def test_a_new_password_from_an_admin_lifts_the_lock(
+        store: Store, people: dict[str, Session]) -> None:
+    for _ in range(SIGN_IN_MAX_FAILURES):
+        with pytest.raises(AccessDenied):
+            store.login("li", "a guess 1234")
+    with pytest.raises(SignInLocked):
+        store.login("li", PW)
+    store.users.reset_password("li", NEW_PW, session=people["admin"])
+    assert store.login("li", NEW_PW).username == "li"

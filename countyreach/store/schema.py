@@ -241,6 +241,18 @@ audit_log = sa.Table(
     sa.Index("ix_audit_action_user_at", "action", "username", "at"),
 )
 
+# ------------------------------------------------------- revision 0016: failed sign-ins
+# One row per failed sign-in, by the sha256 of the name typed (a password typed into the
+# name box is not kept): a name with too many recent failures is refused for a while.
+sign_in_failures = sa.Table(
+    "sign_in_failures",
+    metadata,
+    sa.Column("failure_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name_hash", sa.String(64), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_sign_in_failures_name_at", "name_hash", "at"),
+)
+
 # ---------------------------------------------------------------- revision 0003: the daily loop
 
 county_files = sa.Table(

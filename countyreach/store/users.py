@@ -9,7 +9,7 @@ import bcrypt
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from countyreach.errors import AccessDenied, InputError
+from countyreach.errors import AccessDenied, InputError, SignInLocked
 from countyreach.store import schema as S
 from countyreach.store.access import BOOTSTRAP, Guard, Principal, token_hash
 from countyreach.store.audit import AuditLog
@@ -18,7 +18,8 @@ from countyreach.store.engine import Database
 from countyreach.store.records import Account, AuditAction, Role, Session
 
 __all__ = ["UserRepository", "DEFAULT_TTL_S", "MAX_TTL_S", "DEFAULT_BCRYPT_ROUNDS",
-           "check_bcrypt_rounds", "check_password"]
+           "SIGN_IN_MAX_FAILURES", "SIGN_IN_WINDOW_S", "check_bcrypt_rounds",
+           "check_password"]
 
 #: Longest bearer token :meth:`UserRepository.resume` looks at (``login`` makes 43 characters).
 _TOKEN_MAX_CHARS = 256
@@ -33,6 +34,11 @@ PASSWORD_MIN_CHARS = 8
 PASSWORD_MAX_CHARS = 128
 # bcrypt looks at the first 72 bytes of a password only
 _BCRYPT_MAX_BYTES = 72
+#: Failed sign-ins with one name within :data:`SIGN_IN_WINDOW_S` after which the name is
+#: refused until the oldest of them is that old: five guesses a quarter of an hour, not as
+#: many as the server can hash.
+SIGN_IN_MAX_FAILURES = 5
+SIGN_IN_WINDOW_S = 15 * 60
 
 
 def check_password(password: object) -> str:
@@ -158,8 +164,16 @@ class UserRepository:
     def login(self, username: str, password: str, ttl_s: float = DEFAULT_TTL_S) -> Session:
         """Check a password and open a session that expires after ``ttl_s`` seconds.
 
+        After :data:`SIGN_IN_MAX_FAILURES` failures with one name within
+        :data:`SIGN_IN_WINDOW_S`, that name is refused (its password not even checked) until
+        the oldest of them is that old; a name nobody has is counted alike, so the refusal
+        tells nothing of which accounts exist. A sign-in that succeeds, or a new password
+        from an admin, clears the name's failures.
+
         Raises
         ------
+        SignInLocked
+            Too many recent failures with this name (an :class:`AccessDenied`).
         AccessDenied
             Unknown user, wrong password or a disabled account (one message for all).
         InputError
@@ -169,21 +183,26 @@ class UserRepository:
             raise AccessDenied("wrong username or password")
         if not (0 < ttl_s <= MAX_TTL_S):
             raise InputError("session lifetime must be between 0 and 30 days", field="ttl_s")
+        name = token_hash(username)
+        now = self._db.now()
+        self._check_not_locked(name, now)
         row = self._db.read(lambda c: c.execute(
             sa.select(S.users).where(S.users.c.username == username)).mappings().first())
         stored = row["password_hash"].encode("ascii") if row else self._dummy_hash
         # bcrypt runs for unknown users too, so timing does not reveal which names exist
         ok = bcrypt.checkpw(password.encode("utf-8")[:_BCRYPT_MAX_BYTES], stored)
         if row is None or not ok or not row["active"]:
+            self._db.write(lambda c: self._failed(c, name, now))
             raise AccessDenied("wrong username or password")
         token = secrets.token_urlsafe(32)
-        now = self._db.now()
         expires = now + dt.timedelta(seconds=ttl_s)
         who = Principal(row["user_id"], row["username"], row["role"], row["officer_id"],
                         row["county_id"], row["region"])
 
         def run(conn: Connection) -> None:
             conn.execute(S.sessions.delete().where(S.sessions.c.expires_at < now))
+            conn.execute(S.sign_in_failures.delete().where(
+                S.sign_in_failures.c.name_hash == name))
             conn.execute(S.sessions.insert().values(
                 token_hash=token_hash(token), user_id=row["user_id"], created_at=now,
                 expires_at=expires))
@@ -192,6 +211,28 @@ class UserRepository:
         self._db.write(run)
         return Session(token, row["username"], who.role, row["officer_id"], row["county_id"],
                        row["region"], expires)
+
+    def _check_not_locked(self, name: str, now: dt.datetime) -> None:
+        """Refuse ``name`` (a hash) while it has too many failures in the window."""
+        since = now - dt.timedelta(seconds=SIGN_IN_WINDOW_S)
+        recent = self._db.read(lambda c: c.execute(
+            sa.select(S.sign_in_failures.c.at)
+            .where(S.sign_in_failures.c.name_hash == name, S.sign_in_failures.c.at > since)
+            .order_by(S.sign_in_failures.c.at.desc())
+            .limit(SIGN_IN_MAX_FAILURES)).scalars().all())
+        if len(recent) < SIGN_IN_MAX_FAILURES:
+            return
+        until = aware(recent[-1]) + dt.timedelta(seconds=SIGN_IN_WINDOW_S)
+        minutes = max(1, -(-int((until - now).total_seconds()) // 60))
+        raise SignInLocked(f"too many failed sign-ins with this name: try again in {minutes} "
+                           f"min", until)
+
+    @staticmethod
+    def _failed(conn: Connection, name: str, now: dt.datetime) -> None:
+        """Count a failed sign-in with ``name`` (a hash); forget failures past the window."""
+        conn.execute(S.sign_in_failures.delete().where(
+            S.sign_in_failures.c.at <= now - dt.timedelta(seconds=SIGN_IN_WINDOW_S)))
+        conn.execute(S.sign_in_failures.insert().values(name_hash=name, at=now))
 
     def operator_session(self, ttl_s: float = 3600.0) -> Session:
         """A session of the built-in operator account, for the command line on the server.
@@ -395,6 +436,8 @@ class UserRepository:
             conn.execute(S.users.update().where(S.users.c.user_id == row["user_id"])
                          .values(password_hash=pw_hash))
             conn.execute(S.sessions.delete().where(S.sessions.c.user_id == row["user_id"]))
+            conn.execute(S.sign_in_failures.delete().where(
+                S.sign_in_failures.c.name_hash == token_hash(username)))
             self._audit.write(conn, who, AuditAction.RESET_PASSWORD, row["county_id"],
                               username)
 
