@@ -112,6 +112,44 @@ def _accounts(store: Store, sess: Session) -> None:
     st.rerun()
 
 
+def _add_account(store: Store, sess: Session) -> None:
+    """A new account (admins): a name, a role, the county and, for an officer, who on its
+    roster; the first password typed twice, to hand over (they change it on this page)."""
+    L = ui.lang()
+    with st.expander(t("accounts_add", L), icon=":material/person_add:"):
+        name = st.text_input(t("username", L), key="add_name", autocomplete="off")
+        role = st.selectbox(t("users_col_role", L), [r.value for r in Role], key="add_role",
+                            format_func=lambda r: t(f"role_{r}", L))
+        counties = store.learning.county_ids(sess)
+        county = officer = None
+        if role != Role.ADMIN.value:
+            county = st.selectbox(t("county", L), counties, key="add_county")
+        if role == Role.OFFICER.value and county is not None:
+            roster = sorted(o.officer_id for o in store.officers(sess, county))
+            if not roster:  # an officer account sees its own route on the roster only
+                st.warning(t("accounts_no_roster", L, county=county))
+                return
+            officer = st.selectbox(t("accounts_add_officer", L), roster, key="add_officer")
+        new = st.text_input(t("account_new", L), type="password", autocomplete="new-password",
+                            key="add_new")
+        again = st.text_input(t("account_again", L), type="password",
+                              autocomplete="new-password", key="add_again")
+        if not st.button(t("accounts_add_button", L), key="add_submit", type="primary"):
+            return
+        try:
+            svc.add_account(store, sess, name.strip(), role, new, again,
+                            county_id=county, officer_id=officer)
+        except (InputError, AccessDenied) as exc:
+            st.error(_said(exc))
+            return
+    st.session_state["accounts_said"] = t(
+        "users_created", L, name=name.strip(), role=t(f"role_{role}", L),
+        where=county or t("users_all_counties", L))
+    for key in ("add_name", "add_new", "add_again"):
+        st.session_state.pop(key, None)
+    st.rerun()
+
+
 def render() -> None:
     """The signed-in user's account; an admin's accounts below it."""
     L = ui.lang()
@@ -124,6 +162,7 @@ def render() -> None:
     _own_password(store, sess)
     if sess.role is Role.ADMIN:
         _accounts(store, sess)
+        _add_account(store, sess)
 
 
 render()

@@ -17,7 +17,8 @@ from countyreach.services.workspace import DEMO_PASSWORD, app_now, seed_demo_use
 from countyreach.settings import get_settings
 from countyreach.store import Store
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+REPO = Path(__file__).resolve().parents[1]
+APP = str(REPO / "app.py")
 NEW_PW = "a-new-password-1"
 
 
@@ -145,3 +146,39 @@ def test_the_sign_in_page_says_a_name_is_held_back_after_too_many_failures() -> 
     # the right password now: held back, said in the user's language, with the wait
     assert sign_in(DEMO_PASSWORD) == [t("sign_in_locked", "zh", minutes=15)]
     assert at.title[0].value == t("sign_in_title", "zh")
+
+
+def test_an_admin_adds_an_officer_account_from_the_roster() -> None:
+    at, store = _account_page("demo-admin", "zh")
+    at.selectbox(key="add_role").set_value("officer").run()
+    # no roster in the store yet: said, and nothing to create
+    assert at.warning[0].value == t("accounts_no_roster", "zh", county="qingzu")
+    assert not [b for b in at.button if b.key == "add_submit"]
+    store.import_officers(REPO / "data" / "qingzu" / "officers.csv", "qingzu",
+                          session=store.login("demo-admin", DEMO_PASSWORD))
+    at.run()
+    at.text_input(key="add_name").input("zhao")
+    at.selectbox(key="add_role").set_value("officer").run()
+    assert at.selectbox(key="add_role").format_func("officer") == t("role_officer", "zh")
+    at.selectbox(key="add_county").set_value("qingzu").run()
+    roster = at.selectbox(key="add_officer").options
+    assert roster == [f"O0{i}" for i in range(1, 7)]  # the county's roster, nothing typed
+    at.selectbox(key="add_officer").set_value("O04")
+    at.text_input(key="add_new").input(NEW_PW)
+    at.text_input(key="add_again").input(NEW_PW + "x")
+    at.button(key="add_submit").click().run()
+    assert [e.value for e in at.error] == ["两次输入的密码不一致"]
+    at.text_input(key="add_again").input(NEW_PW)
+    at.button(key="add_submit").click().run()
+    assert not at.error and not at.exception
+    assert [s.value for s in at.success] == [t("users_created", "zh", name="zhao",
+                                               role=t("role_officer", "zh"), where="qingzu")]
+    session = store.login("zhao", NEW_PW)
+    assert (session.role, session.officer_id, session.county_id) == ("officer", "O04", "qingzu")
+    # a name already taken is refused, in the page's language
+    at.text_input(key="add_name").input("demo-o01")
+    at.selectbox(key="add_role").set_value("planner").run()
+    at.text_input(key="add_new").input(NEW_PW)
+    at.text_input(key="add_again").input(NEW_PW)
+    at.button(key="add_submit").click().run()
+    assert [e.value for e in at.error] == ["用户 'demo-o01' 已存在"]

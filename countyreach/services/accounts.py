@@ -17,7 +17,8 @@ from countyreach.i18n import t
 from countyreach.store import Store
 from countyreach.store.records import Account, Session
 
-__all__ = ["AccountRow", "account_rows", "change_own_password", "reset_password"]
+__all__ = ["AccountRow", "account_rows", "add_account", "change_own_password",
+           "reset_password"]
 
 
 @dataclass(frozen=True)
@@ -81,3 +82,20 @@ def reset_password(store: Store, session: Session, username: str, new: str,
     """An admin gives ``username`` a new password, typed twice; the user is signed out
     everywhere (:meth:`~countyreach.store.users.UserRepository.reset_password`)."""
     store.users.reset_password(username, _same(new, again), session=session)
+
+
+def add_account(store: Store, session: Session, username: str, role: str, password: str,
+                again: str, *, county_id: str | None = None,
+                officer_id: str | None = None) -> int:
+    """An admin creates an account, its first password typed twice; the new user id.
+
+    Raises
+    ------
+    InputError
+        The two passwords differ, a name or password the store refuses, a taken name, or an
+        officer without a county and roster id.
+    AccessDenied
+        Not an admin.
+    """
+    return store.create_user(username, _same(password, again), role, officer_id, county_id,
+                             session=session)
