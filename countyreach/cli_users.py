@@ -130,7 +130,7 @@ def add_users_subcommands(sub: Any) -> None:
                                      "disable or enable")
     usub = p.add_subparsers(dest="users_command", required=True)
     q = usub.add_parser("add", help="create an account (the password is asked for)")
-    q.add_argument("name")
+    q.add_argument("name", help="the account's username")
     q.add_argument("--role", required=True, choices=("officer", "manager", "planner", "admin"))
     q.add_argument("--officer", help="the roster's officer_id (officers)")
     q.add_argument("--county", help="county id (default: the only county in the store)")
@@ -146,16 +146,16 @@ def add_users_subcommands(sub: Any) -> None:
 
     q = usub.add_parser("password", help="give a user a new password (asked for) and sign "
                                          "them out everywhere")
-    q.add_argument("name")
+    q.add_argument("name", help="the account's username")
     q.add_argument("--password-stdin", action="store_true",
                    help="read the password from the first line of standard input")
     q.set_defaults(func=cmd_users_password)
 
     q = usub.add_parser("disable", help="stop an account signing in (someone who left): "
                                         "signed out at once, their plans and outcomes kept")
-    q.add_argument("name")
+    q.add_argument("name", help="the account's username")
     q.set_defaults(func=cmd_users_disable)
 
     q = usub.add_parser("enable", help="let a disabled account sign in again")
-    q.add_argument("name")
+    q.add_argument("name", help="the account's username")
     q.set_defaults(func=cmd_users_enable)
