@@ -118,7 +118,7 @@ def _add_account(store: Store, sess: Session) -> None:
     L = ui.lang()
     with st.expander(t("accounts_add", L), icon=":material/person_add:"):
         name = st.text_input(t("username", L), key="add_name", autocomplete="off")
-        role = st.selectbox(t("users_col_role", L), [r.value for r in Role], key="add_role",
+        role = st.selectbox(t("accounts_add_role", L), [r.value for r in Role], key="add_role",
                             format_func=lambda r: t(f"role_{r}", L))
         counties = store.learning.county_ids(sess)
         county = officer = None
