@@ -179,3 +179,15 @@ def test_a_new_password_from_an_admin_lifts_the_lock(
         store.login("li", PW)
     store.users.reset_password("li", NEW_PW, session=people["admin"])
     assert store.login("li", NEW_PW).username == "li"
+
+
+def test_guesses_of_the_current_password_count_as_failed_sign_ins(
+        store: Store, people: dict[str, Session]) -> None:
+    here = people["o1"]  # a phone left signed in, in other hands
+    for _ in range(SIGN_IN_MAX_FAILURES):
+        with pytest.raises(AccessDenied, match="current password is wrong"):
+            store.users.change_password(here, "a guess 1234", NEW_PW)
+    with pytest.raises(SignInLocked):
+        store.users.change_password(here, PW, NEW_PW)
+    with pytest.raises(SignInLocked):
+        store.login("wang", PW)

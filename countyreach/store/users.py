@@ -447,10 +447,13 @@ class UserRepository:
         """Change the session's own password (any role), given the one it has now.
 
         The user's other sessions end (another browser, a phone left signed in); this one
-        goes on.
+        goes on. A wrong current password counts as a failed sign-in with the user's name
+        (:meth:`login`): a session left open on a shared phone cannot be used to guess it.
 
         Raises
         ------
+        SignInLocked
+            Too many recent failures with the user's name.
         AccessDenied
             ``old_password`` is wrong, or the session is not live.
         InputError
@@ -461,14 +464,18 @@ class UserRepository:
             raise AccessDenied("the current password is wrong")
         if new_password == old_password:
             raise InputError("the new password is the current one", field="password")
-        def current(conn: Connection) -> str:
+
+        def current(conn: Connection) -> tuple[str, str]:
             me = self._guard.principal(conn, session)
-            return str(conn.execute(sa.select(S.users.c.password_hash).where(
+            return me.username, str(conn.execute(sa.select(S.users.c.password_hash).where(
                 S.users.c.user_id == me.user_id)).scalar_one())
 
-        stored = self._db.read(current)
+        username, stored = self._db.read(current)
+        name, now = token_hash(username), self._db.now()
+        self._check_not_locked(name, now)
         if not bcrypt.checkpw(old_password.encode("utf-8")[:_BCRYPT_MAX_BYTES],
                               stored.encode("ascii")):
+            self._db.write(lambda c: self._failed(c, name, now))
             raise AccessDenied("the current password is wrong")
         pw_hash = self._hash(new_password)
 
