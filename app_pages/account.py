@@ -144,7 +144,7 @@ def _add_account(store: Store, sess: Session) -> None:
             return
     st.session_state["accounts_said"] = t(
         "users_created", L, name=name.strip(), role=t(f"role_{role}", L),
-        where=county or t("users_all_counties", L))
+        where=svc.reach_text(county, None, None, L))
     for key in ("add_name", "add_new", "add_again"):
         st.session_state.pop(key, None)
     st.rerun()

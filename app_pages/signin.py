@@ -24,8 +24,7 @@ def _signed_in(store: Store, user: str, password: str) -> bool:
     try:
         sess = store.login(user.strip(), password)
     except SignInLocked as exc:
-        wait_s = (exc.until - store.now()).total_seconds()
-        st.error(t("sign_in_locked", L, minutes=max(1, -(-int(wait_s) // 60))))
+        st.error(t("sign_in_locked", L, minutes=exc.minutes_left(store.now())))
         return False
     except AccessDenied:
         st.error(t("sign_in_wrong", L))

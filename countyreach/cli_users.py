@@ -21,13 +21,12 @@ __all__ = ["add_users_subcommands"]
 def _password(args: argparse.Namespace) -> str:
     """The new password, from standard input or asked twice on the terminal."""
     from countyreach.i18n import t
+    from countyreach.services.accounts import same_password
 
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
     pw = getpass.getpass(t("users_password_prompt", args.lang, name=args.name))
-    if getpass.getpass(t("users_password_again", args.lang)) != pw:
-        raise InputError("the two passwords differ", field="password")
-    return pw
+    return same_password(pw, getpass.getpass(t("users_password_again", args.lang)))
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
@@ -57,10 +56,10 @@ def cmd_users_add(args: argparse.Namespace) -> int:
                                  f"of {', '.join(roster)})", field="--officer")
         store.create_user(args.name, _password(args), args.role, args.officer, county,
                           region=args.region, session=admin)
+    from countyreach.services.accounts import reach_text
+
     L = args.lang
-    where = county or (t("users_region", L, region=args.region) if args.region
-                       else t("users_all_counties", L))
-    print(t("users_created", L, name=args.name, where=where,
+    print(t("users_created", L, name=args.name, where=reach_text(county, None, args.region, L),
             role=args.role if L == "en" else t(f"role_{args.role}", L)))
     return 0
 
@@ -95,7 +94,7 @@ def cmd_users_password(args: argparse.Namespace) -> int:
     store, _ = _open()
     with store:
         admin = store.operator_session()
-        if args.name not in {a.username for a in store.users.accounts(admin)}:
+        if args.name not in store.users.usernames():
             # said before the password is asked for, not after it was typed twice
             raise InputError(f"no user {args.name!r}", field="username")
         store.users.reset_password(args.name, _password(args), session=admin)

@@ -61,11 +61,17 @@ class AccessDenied(CountyreachError, PermissionError):
 
 
 class SignInLocked(AccessDenied):
-    """Too many failed sign-ins with one name: refused until ``until`` (UTC, aware)."""
+    """Too many failed sign-ins with one name: refused until ``until`` (UTC, aware), as
+    the store said at ``now``."""
 
-    def __init__(self, message: str, until: dt.datetime) -> None:
-        super().__init__(message)
+    def __init__(self, until: dt.datetime, now: dt.datetime) -> None:
         self.until = until
+        super().__init__(f"too many failed sign-ins with this name: try again in "
+                         f"{self.minutes_left(now)} min")
+
+    def minutes_left(self, now: dt.datetime) -> int:
+        """Whole minutes from ``now`` until the name is taken again (at least 1)."""
+        return max(1, -(-int((self.until - now).total_seconds()) // 60))
 
 
 #: Every error raised on purpose, by the application or a library: what the CLI and the app

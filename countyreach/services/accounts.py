@@ -18,7 +18,7 @@ from countyreach.store import Store
 from countyreach.store.records import Account, Session
 
 __all__ = ["AccountRow", "account_rows", "add_account", "change_own_password",
-           "reset_password"]
+           "reach_text", "reset_password", "same_password"]
 
 
 @dataclass(frozen=True)
@@ -36,27 +36,33 @@ class AccountRow:
     active: bool
 
 
+def reach_text(county_id: str | None, officer_id: str | None, region: str | None,
+               lang: str) -> str:
+    """What an account reaches, in ``lang``: an officer's county and roster id, a manager's
+    county or region, else every county."""
+    if officer_id:
+        return f"{county_id} {officer_id}"
+    if county_id:
+        return county_id
+    return t("users_region", lang, region=region) if region else t("users_all_counties", lang)
+
+
 def account_rows(accounts: Sequence[Account], lang: str) -> list[AccountRow]:
-    """Each account described in ``lang``: what it reaches (an officer's county and roster
-    id, a manager's county or region, else every county) and its last sign-in in China time.
+    """Each account described in ``lang``: what it reaches (:func:`reach_text`) and its last
+    sign-in in China time.
     """
     rows = []
     for a in accounts:
-        if a.officer_id:
-            reach = f"{a.county_id} {a.officer_id}"
-        elif a.county_id:
-            reach = a.county_id
-        else:
-            reach = t("users_region", lang, region=a.region) if a.region \
-                else t("users_all_counties", lang)
         last = county_time(a.last_sign_in_at) if a.last_sign_in_at else t("users_never", lang)
-        rows.append(AccountRow(a.username, t(f"role_{a.role.value}", lang), reach,
+        rows.append(AccountRow(a.username, t(f"role_{a.role.value}", lang),
+                               reach_text(a.county_id, a.officer_id, a.region, lang),
                                t("users_active" if a.active else "users_disabled", lang),
                                last, a.active))
     return rows
 
 
-def _same(new: str, again: str) -> str:
+def same_password(new: str, again: str) -> str:
+    """``new``, when it was typed the same twice; else ``InputError`` (field ``password``)."""
     if new != again:
         raise InputError("the two passwords differ", field="password")
     return new
@@ -74,14 +80,14 @@ def change_own_password(store: Store, session: Session, current: str, new: str,
     AccessDenied
         The current password is wrong.
     """
-    store.users.change_password(session, current, _same(new, again))
+    store.users.change_password(session, current, same_password(new, again))
 
 
 def reset_password(store: Store, session: Session, username: str, new: str,
                    again: str) -> None:
     """An admin gives ``username`` a new password, typed twice; the user is signed out
     everywhere (:meth:`~countyreach.store.users.UserRepository.reset_password`)."""
-    store.users.reset_password(username, _same(new, again), session=session)
+    store.users.reset_password(username, same_password(new, again), session=session)
 
 
 def add_account(store: Store, session: Session, username: str, role: str, password: str,
@@ -97,5 +103,5 @@ def add_account(store: Store, session: Session, username: str, role: str, passwo
     AccessDenied
         Not an admin.
     """
-    return store.create_user(username, _same(password, again), role, officer_id, county_id,
+    return store.create_user(username, same_password(password, again), role, officer_id, county_id,
                              session=session)

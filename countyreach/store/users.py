@@ -201,8 +201,7 @@ class UserRepository:
 
         def run(conn: Connection) -> None:
             conn.execute(S.sessions.delete().where(S.sessions.c.expires_at < now))
-            conn.execute(S.sign_in_failures.delete().where(
-                S.sign_in_failures.c.name_hash == name))
+            self._cleared(conn, name)
             conn.execute(S.sessions.insert().values(
                 token_hash=token_hash(token), user_id=row["user_id"], created_at=now,
                 expires_at=expires))
@@ -222,10 +221,7 @@ class UserRepository:
             .limit(SIGN_IN_MAX_FAILURES)).scalars().all())
         if len(recent) < SIGN_IN_MAX_FAILURES:
             return
-        until = aware(recent[-1]) + dt.timedelta(seconds=SIGN_IN_WINDOW_S)
-        minutes = max(1, -(-int((until - now).total_seconds()) // 60))
-        raise SignInLocked(f"too many failed sign-ins with this name: try again in {minutes} "
-                           f"min", until)
+        raise SignInLocked(aware(recent[-1]) + dt.timedelta(seconds=SIGN_IN_WINDOW_S), now)
 
     @staticmethod
     def _failed(conn: Connection, name: str, now: dt.datetime) -> None:
@@ -233,6 +229,12 @@ class UserRepository:
         conn.execute(S.sign_in_failures.delete().where(
             S.sign_in_failures.c.at <= now - dt.timedelta(seconds=SIGN_IN_WINDOW_S)))
         conn.execute(S.sign_in_failures.insert().values(name_hash=name, at=now))
+
+    @staticmethod
+    def _cleared(conn: Connection, name: str) -> None:
+        """Forget the failed sign-ins with ``name`` (a hash): it signed in, or has a new
+        password."""
+        conn.execute(S.sign_in_failures.delete().where(S.sign_in_failures.c.name_hash == name))
 
     def operator_session(self, ttl_s: float = 3600.0) -> Session:
         """A session of the built-in operator account, for the command line on the server.
@@ -436,8 +438,7 @@ class UserRepository:
             conn.execute(S.users.update().where(S.users.c.user_id == row["user_id"])
                          .values(password_hash=pw_hash))
             conn.execute(S.sessions.delete().where(S.sessions.c.user_id == row["user_id"]))
-            conn.execute(S.sign_in_failures.delete().where(
-                S.sign_in_failures.c.name_hash == token_hash(username)))
+            self._cleared(conn, token_hash(username))
             self._audit.write(conn, who, AuditAction.RESET_PASSWORD, row["county_id"],
                               username)
 
