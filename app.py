@@ -93,14 +93,20 @@ def sidebar() -> None:
         _, sess = signed
         who = t(f"role_{sess.role}", L)
         st.caption(t("signed_in", L, user=sess.username, role=who))
-        found = ui.counties()
-        if st.session_state.get("county") not in found:
-            st.session_state["county"] = next(iter(found))
-        st.selectbox(t("county", L), list(found), key="county")
-        st.toggle(t("basemap", L), key="basemap", help=t("basemap_help", L))
+        if not sess.must_change_password:  # no county is open to a first password
+            _county_and_map(L)
         if st.button(t("sign_out", L), key="sign_out", icon=":material/logout:"):
             ui.sign_out()
             st.rerun()
+
+
+def _county_and_map(L: str) -> None:
+    """The sidebar's county and basemap switches (drawn inside its ``with st.sidebar``)."""
+    found = ui.counties()
+    if st.session_state.get("county") not in found:
+        st.session_state["county"] = next(iter(found))
+    st.selectbox(t("county", L), list(found), key="county")
+    st.toggle(t("basemap", L), key="basemap", help=t("basemap_help", L))
 
 
 @st.cache_resource(show_spinner=False)
@@ -116,14 +122,16 @@ def _favicon() -> Any:
     return img
 
 
-def _not_for_role(name: str, home: Any) -> Any:
-    """A page saying that ``name`` is not open to the user's role, with a link ``home``."""
+def _not_for_role(name: str, home: Any, first_password: bool = False) -> Any:
+    """A page saying that ``name`` is not open to the user's role (or not yet: their
+    password is still the one an admin chose), with a link ``home``."""
 
     def closed() -> None:
         L = ui.lang()
         role = t(f"role_{ui.role()}", L)
         st.title(t(PAGES[name][0], L))
-        st.warning(t("page_not_for_role", L, page=t(PAGES[name][0], L), role=role),
+        st.warning(t("account_must_change", L) if first_password else
+                   t("page_not_for_role", L, page=t(PAGES[name][0], L), role=role),
                    icon=":material/block:")
         st.page_link(home, label=t("go_home", L, page=home.title), icon=":material/home:")
 
@@ -164,16 +172,24 @@ def main() -> None:
         return
     role = str(signed[1].role)
     allowed = ROLE_PAGES.get(role, ())
+    # a password an admin chose opens the account page alone, until the user picks their
+    # own (the store refuses the rest to such a session anyway)
+    first_password = signed[1].must_change_password
+    if first_password:
+        allowed = ("account",)
     pages = {name: st.Page(REPO / "app_pages" / f"{name}.py", title=t(PAGES[name][0], L),
                            icon=PAGES[name][1], url_path=name, default=(i == 0))
              for i, name in enumerate(allowed)}
     # the other roles' pages answer in the user's language (Streamlit's own "Page not
     # found" is English): a link home instead
     home = next(iter(pages.values()), None)
-    closed = [st.Page(_not_for_role(name, home), title=t(PAGES[name][0], L), url_path=name,
-                      visibility="hidden") for name in PAGES if name not in pages and home]
+    closed = [st.Page(_not_for_role(name, home, first_password), title=t(PAGES[name][0], L),
+                      url_path=name, visibility="hidden")
+              for name in PAGES if name not in pages and home]
     nav = st.navigation([*pages.values(), *closed])
     goto = st.session_state.pop("goto", None)
+    if st.session_state.pop("goto_home", False):  # the first password was just replaced
+        goto = allowed[0]
     if goto in pages and pages[goto] is not nav:
         st.switch_page(pages[goto])
     with st.sidebar:

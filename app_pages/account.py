@@ -1,6 +1,9 @@
 """Account page: every user changes their own password here; an admin also sees the
 accounts, disables the account of someone who left and gives a new password to a user who
-forgot theirs (as ``countyreach users`` does on the server)."""
+forgot theirs (as ``countyreach users`` does on the server).
+
+A user whose password an admin chose (a new account, a forgotten password) is brought here
+first and sees nothing else until they pick their own."""
 
 from __future__ import annotations
 
@@ -29,6 +32,8 @@ def _own_password(store: Store, sess: Session) -> None:
     done = st.session_state.pop("account_changed", False)
     if done:
         st.success(t("account_changed", L), icon=":material/check_circle:")
+    if sess.must_change_password:
+        st.warning(t("account_must_change", L), icon=":material/key:")
     with st.form("own_password", clear_on_submit=True):
         current = st.text_input(t("account_current", L), type="password",
                                 autocomplete="current-password", key="own_current")
@@ -43,12 +48,15 @@ def _own_password(store: Store, sess: Session) -> None:
         st.error(t("account_fill_all", L))
         return
     try:
-        svc.change_own_password(store, sess, current, new, again)
+        now = svc.change_own_password(store, sess, current, new, again)
     except (InputError, AccessDenied) as exc:
         if isinstance(exc, AccessDenied) and "log in again" in str(exc):
             ui.refused(exc)  # the session itself ended: sign in again
         st.error(_said(exc))
         return
+    st.session_state["store_session"] = now
+    if sess.must_change_password:  # the first password replaced: on to the user's work
+        st.session_state["goto_home"] = True
     st.session_state["account_changed"] = True
     st.rerun()
 
@@ -160,7 +168,7 @@ def render() -> None:
     store, sess = signed
     st.caption(t("signed_in", L, user=sess.username, role=t(f"role_{sess.role}", L)))
     _own_password(store, sess)
-    if sess.role is Role.ADMIN:
+    if sess.role is Role.ADMIN and not sess.must_change_password:
         _accounts(store, sess)
         _add_account(store, sess)
 

@@ -54,13 +54,56 @@ def cmd_users_add(args: argparse.Namespace) -> int:
             if args.officer not in roster:
                 raise InputError(f"officer {args.officer!r} is not on {county}'s roster (one "
                                  f"of {', '.join(roster)})", field="--officer")
+        # the admin chose it: the user picks their own at the first sign-in
         store.create_user(args.name, _password(args), args.role, args.officer, county,
-                          region=args.region, session=admin)
+                          region=args.region, session=admin, must_change_password=True)
     from countyreach.services.accounts import reach_text
 
     L = args.lang
     print(t("users_created", L, name=args.name, where=reach_text(county, None, args.region, L),
             role=args.role if L == "en" else t(f"role_{args.role}", L)))
+    return 0
+
+
+def cmd_users_import(args: argparse.Namespace) -> int:
+    """Create the accounts an accounts file lists, each with a first password written to
+    ``--out`` (readable by the admin only) to hand over."""
+    from pathlib import Path
+
+    from countyreach.account_files import read_accounts, write_passwords
+    from countyreach.i18n import t
+    from countyreach.progress import StageBar
+
+    L, out = args.lang, Path(args.out)
+    store, _ = _open()
+    with store:
+        admin = store.operator_session()
+        counties = store.learning.county_ids(admin)
+        if args.county is not None and args.county not in counties:
+            raise InputError(f"unknown county {args.county!r}", field="--county")
+        rosters = {c: [o.officer_id for o in store.officers(admin, c)] for c in counties}
+        wanted = read_accounts(Path(args.file), counties=counties, rosters=rosters,
+                               accounts=store.users.accounts(admin), county=args.county)
+        if wanted.new:
+            write_passwords(out, wanted.new, L)
+            bar = StageBar(enabled=not args.quiet, lang=L)
+            try:
+                store.users.create_users(
+                    wanted.new, session=admin,
+                    progress=lambda k: bar("hash_passwords", k / len(wanted.new)))
+            except BaseException:
+                out.unlink()  # no passwords of accounts that were not made
+                raise
+            finally:
+                bar.close()
+    if wanted.existing:
+        print(t("users_import_existing", L, n=len(wanted.existing),
+                names=", ".join(wanted.existing[:10])
+                + (" …" if len(wanted.existing) > 10 else "")))
+    if not wanted.new:
+        print(t("users_import_nothing", L))
+        return 0
+    print(t("users_imported", L, n=len(wanted.new), file=out))
     return 0
 
 
@@ -80,10 +123,10 @@ def cmd_users_list(args: argparse.Namespace) -> int:
         print(t("users_none", L))
         return 0
     print(cell(t("users_col_name", L), 16) + cell(t("users_col_role", L), 15)
-          + cell(t("users_col_reach", L), 22) + cell(t("users_col_state", L), 10)
+          + cell(t("users_col_reach", L), 22) + cell(t("users_col_state", L), 16)
           + t("users_col_last", L))
     for r in rows:
-        print(cell(r.username, 16) + cell(r.role, 15) + cell(r.reach, 22) + cell(r.state, 10)
+        print(cell(r.username, 16) + cell(r.role, 15) + cell(r.reach, 22) + cell(r.state, 16)
               + r.last_sign_in)
     return 0
 
@@ -123,10 +166,10 @@ def cmd_users_enable(args: argparse.Namespace) -> int:
 
 
 def add_users_subcommands(sub: Any) -> None:
-    """Add ``users add``, ``users list``, ``users password``, ``users disable`` and
-    ``users enable`` to the command line's subcommands ``sub``."""
-    p = sub.add_parser("users", help="accounts of the app: add, list, reset a password, "
-                                     "disable or enable")
+    """Add ``users add``, ``users import``, ``users list``, ``users password``,
+    ``users disable`` and ``users enable`` to the command line's subcommands ``sub``."""
+    p = sub.add_parser("users", help="accounts of the app: add, import, list, reset a "
+                                     "password, disable or enable")
     usub = p.add_subparsers(dest="users_command", required=True)
     q = usub.add_parser("add", help="create an account (the password is asked for)")
     q.add_argument("name", help="the account's username")
@@ -137,6 +180,17 @@ def add_users_subcommands(sub: Any) -> None:
     q.add_argument("--password-stdin", action="store_true",
                    help="read the password from the first line of standard input")
     q.set_defaults(func=cmd_users_add)
+
+    q = usub.add_parser("import", help="create the accounts a file lists (CSV or .xlsx: "
+                                       "username, role, officer_id, county_id, region), "
+                                       "each with a first password to hand over")
+    q.add_argument("file", help="the accounts file")
+    q.add_argument("--county", help="the county of rows that name none (default: the only "
+                                    "county in the store)")
+    q.add_argument("--out", default="first-passwords.csv",
+                   help="where the first passwords are written, readable by you only; "
+                        "never overwritten (default first-passwords.csv)")
+    q.set_defaults(func=cmd_users_import)
 
     q = usub.add_parser("list", help="the accounts, whether each can sign in, and when each "
                                      "last did")

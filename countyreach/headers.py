@@ -72,6 +72,10 @@ ZH_HEADERS: Mapping[str, tuple[str, ...]] = {
     "county_id": ("县编号",),
     "plan_date": ("计划日期", "拜访日期"),
     "outcome": ("结果", "拜访结果"),
+    # accounts (countyreach users import)
+    "username": ("用户名", "账号"),
+    "role": ("角色",),
+    "region": ("区域",),
 }
 
 #: Kind of file -> column -> Chinese headers read as that column in that kind of file only,

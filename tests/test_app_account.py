@@ -182,3 +182,26 @@ def test_an_admin_adds_an_officer_account_from_the_roster() -> None:
     at.text_input(key="add_again").input(NEW_PW)
     at.button(key="add_submit").click().run()
     assert [e.value for e in at.error] == ["用户 'demo-o01' 已存在"]
+
+
+def test_a_first_password_opens_the_account_page_alone_until_replaced() -> None:
+    store = _store()
+    store.users.reset_password("demo-o03", NEW_PW,
+                               session=store.login("demo-admin", DEMO_PASSWORD))
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.session_state["lang"] = "zh"
+    at.session_state["store_session"] = store.login("demo-o03", NEW_PW)
+    at.session_state["goto"] = "officer"  # a bookmark of the visit list
+    at.run()
+    assert not at.exception, at.exception
+    # the account page, saying why; no county to pick, nothing of the county's shown
+    assert at.title[0].value == t("page_account", "zh")
+    assert [w.value for w in at.warning] == [t("account_must_change", "zh")]
+    assert not [s for s in at.sidebar.selectbox if s.key == "county"]
+    assert [b.key for b in at.sidebar.button] == ["sign_out"]
+    _change(at, NEW_PW, "my-own-password", "my-own-password")
+    assert not at.exception and not at.error
+    # on to the officer's own page, the county in the sidebar again
+    assert at.title[0].value == t("page_officer", "zh")
+    assert at.sidebar.selectbox(key="county").value.startswith("庆祖镇")
+    assert not store.login("demo-o03", "my-own-password").must_change_password

@@ -141,3 +141,50 @@ def test_an_admin_disables_an_officer_who_left_and_their_phone_is_signed_out(
     phone.context.close()
     admin.context.close()
     assert not errors, errors
+
+
+def test_an_officer_given_a_new_password_chooses_their_own_on_a_phone_first(
+        server: AppServer, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    create_demo_accounts(browser, server.url)
+    admin = _context(browser, DESKTOP).new_page()
+    errors: list[str] = []
+    admin.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(admin, server.url, "demo-admin", DEMO_PASSWORD)
+    open_page(admin, t("page_account", "en"))
+    choose_option(admin, admin.get_by_label(t("accounts_pick", "en"), exact=True), "demo-o04",
+                  admin.get_by_role("option", name="demo-o04", exact=True))
+    idle(admin)
+    admin.locator('[class*="st-key-reset_new"] input').fill(NEW_PW)
+    admin.locator('[class*="st-key-reset_again"] input').fill(NEW_PW)
+    admin.get_by_role("button", name=t("accounts_reset_button", "en"), exact=True).click()
+    expect(admin.get_by_text(t("users_password_reset", "en", name="demo-o04"))
+           ).to_be_visible(timeout=60_000)
+    admin.context.close()
+    # the officer signs in on a phone with the password read out to them: the account page
+    # alone, saying why, in Chinese
+    phone = _context(browser, PHONE).new_page()
+    phone.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(phone, server.url, "demo-o04", NEW_PW, lang="zh")
+    close_sidebar(phone)
+    expect(phone.get_by_role("heading", name=t("page_account", "zh"))).to_be_visible()
+    expect(phone.get_by_text(t("account_must_change", "zh"))).to_be_visible()
+    shot(phone, "account-first-password-phone-zh")
+    # a bookmark of the visit list says the same, and shows nothing of the county
+    phone.goto(f"{server.url}/officer?lang=zh", wait_until="domcontentloaded")
+    expect(phone.get_by_text(t("account_must_change", "zh"))).to_be_visible(timeout=120_000)
+    idle(phone)
+    close_sidebar(phone)
+    phone.get_by_role("link", name=t("go_home", "zh", page=t("page_account", "zh"))).click()
+    expect(phone.get_by_role("heading", name=t("page_account", "zh"))).to_be_visible(
+        timeout=60_000)
+    idle(phone)
+    _fill(phone, NEW_PW, "the-officers-own-1", "the-officers-own-1")
+    phone.get_by_role("button", name=t("account_change_button", "zh"), exact=True).click()
+    # on to their visit list
+    expect(phone.get_by_role("heading", name=t("page_officer", "zh"))).to_be_visible(
+        timeout=120_000)
+    idle(phone)
+    phone.context.close()
+    assert not errors, errors

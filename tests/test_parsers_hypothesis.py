@@ -69,3 +69,32 @@ def test_any_officer_row(tmp_path: Path, cells: list[str]) -> None:
 def test_any_history_row(tmp_path: Path, cells: list[str]) -> None:
     p = _csv(tmp_path, "history.csv", HISTORY_COLUMNS, cells)
     _reads_or_names_the_row(read_history, p, HISTORY_COLUMNS)
+
+
+ACCOUNT_COLUMNS = ["username", "role", "officer_id", "county_id", "region"]
+ACCOUNT_CELL = st.one_of(CELL, st.sampled_from(
+    ["officer", "Manager", "客户经理", "admin", "planner", "qingzu", "other", "O01", "O02",
+     "wang", "li.ming"]))
+
+
+@SETTINGS
+@given(st.lists(ACCOUNT_CELL, min_size=len(ACCOUNT_COLUMNS), max_size=len(ACCOUNT_COLUMNS)))
+def test_any_account_row(tmp_path: Path, cells: list[str]) -> None:
+    """``users import`` takes a row as an account the store accepts, or names what is wrong."""
+    import datetime as dt
+
+    from countyreach.account_files import read_accounts
+    from countyreach.store.records import Account
+
+    p = _csv(tmp_path, "team.csv", ACCOUNT_COLUMNS, cells)
+    had = Account("wang", "manager", None, "qingzu", None, True,
+                  dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    try:
+        found = read_accounts(p, counties=["qingzu", "other"], rosters={"qingzu": ["O01"]},
+                              accounts=[had])
+    except InputError as exc:
+        assert exc.file == str(p) and exc.row == 1 and exc.field in ACCOUNT_COLUMNS
+        return
+    for new in found.new:  # checked as the store checks it, first password and all
+        assert new.must_change_password and new.username != "wang"
+        assert new.role.value != "officer" or (new.county_id, new.officer_id) == ("qingzu", "O01")

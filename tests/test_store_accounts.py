@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from countyreach.errors import AccessDenied, InputError, SignInLocked
 from countyreach.store import Store
 from countyreach.store import schema as S
-from countyreach.store.records import AuditAction, Role, Session
+from countyreach.store.records import AuditAction, NewAccount, Role, Session
 from countyreach.store.testing import Clock
 from countyreach.store.users import OPERATOR, SIGN_IN_MAX_FAILURES, SIGN_IN_WINDOW_S
 from tests.store_people import DAY, PW
@@ -192,3 +192,104 @@ def test_guesses_of_the_current_password_count_as_failed_sign_ins(
         store.users.change_password(here, PW, NEW_PW)
     with pytest.raises(SignInLocked):
         store.login("wang", PW)
+
+
+# ------------------------------------------------------------ first passwords (an admin's)
+def test_a_first_password_opens_the_users_own_account_only(
+        store: Store, people: dict[str, Session]) -> None:
+    store.create_user("zhou", PW, "officer", "O02", "qingzu", session=people["admin"],
+                      must_change_password=True)
+    first = store.login("zhou", PW)
+    assert first.must_change_password and store.users.resume(first.token).must_change_password
+    # the store itself refuses the rest, whatever the client draws
+    with pytest.raises(AccessDenied, match="choose your own password first"):
+        store.learning.county_ids(first)
+    with pytest.raises(AccessDenied, match="choose your own password first"):
+        store.officers(first, "qingzu")
+    store.users.set_language(first, "zh")  # its own account is open to it
+    assert store.users.language(first) == "zh"
+    assert {a.username: a for a in store.users.accounts(people["admin"])}[
+        "zhou"].must_change_password
+    now = store.users.change_password(first, PW, NEW_PW)
+    assert not now.must_change_password and now.token == first.token
+    assert store.learning.county_ids(now) == ["qingzu"]  # the same session goes on
+    assert not store.login("zhou", NEW_PW).must_change_password
+    assert not {a.username: a for a in store.users.accounts(people["admin"])}[
+        "zhou"].must_change_password
+
+
+def test_a_new_password_from_an_admin_is_for_the_next_sign_in_only(
+        store: Store, people: dict[str, Session]) -> None:
+    assert not store.login("li", PW).must_change_password
+    store.users.reset_password("li", NEW_PW, session=people["admin"])
+    li = store.login("li", NEW_PW)
+    assert li.must_change_password
+    with pytest.raises(AccessDenied, match="choose your own password first"):
+        store.learning.county_ids(li)
+    assert not store.users.change_password(li, NEW_PW, PW).must_change_password
+
+
+def test_many_accounts_are_created_at_once_or_none(
+        store: Store, people: dict[str, Session]) -> None:
+    admin = people["admin"]
+    before = {a.username for a in store.users.accounts(admin)}
+    team = [NewAccount(f"o{k}", f"first-pw-{k}", "officer", f"O0{k}", "qingzu",
+                       must_change_password=True) for k in (3, 4, 5)]
+    hashed: list[int] = []
+    # a name taken in the store leaves it as it was, though every password was hashed
+    with pytest.raises(InputError, match="'li' already exists"):
+        store.users.create_users([*team, NewAccount("li", PW, "planner")], session=admin,
+                                 progress=hashed.append)
+    assert hashed == [1, 2, 3, 4]
+    assert {a.username for a in store.users.accounts(admin)} == before
+    with pytest.raises(InputError, match="'o3' is listed twice"):
+        store.users.create_users([*team, team[0]], session=admin)
+    with pytest.raises(AccessDenied):
+        store.users.create_users(team, session=people["manager"])
+    ids = store.users.create_users(team, session=admin)
+    assert len(set(ids)) == 3
+    made = {a.username: a for a in store.users.accounts(admin)}
+    assert {(made[a.username].officer_id, made[a.username].must_change_password)
+            for a in team} == {("O03", True), ("O04", True), ("O05", True)}
+    assert store.login("o4", "first-pw-4").officer_id == "O04"
+    assert _actions(store, admin).count(AuditAction.CREATE_USER.value) >= 3
+
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"username": "two words"}, "username"),
+    ({"password": "short"}, "password"),
+    ({"role": "boss"}, "role"),
+    ({"officer_id": None}, "officer_id"),
+    ({"role": "manager", "officer_id": None, "county_id": None}, "county_id"),
+])
+def test_a_new_account_is_checked_when_made(fields: dict[str, object], field: str) -> None:
+    given: dict[str, object] = {"username": "zhou", "password": PW, "role": "officer",
+                                "officer_id": "O02", "county_id": "qingzu"}
+    with pytest.raises(InputError) as err:
+        NewAccount(**{**given, **fields})  # type: ignore[arg-type]
+    assert err.value.field == field
+    assert "first-pw" not in repr(NewAccount("a", "first-pw-1", "admin"))  # no password shown
+
+
+def test_migration_0017_keeps_every_session_and_password(
+        store: Store, people: dict[str, Session]) -> None:
+    """Adding ``must_change_password`` to a store in use signs nobody out (SQLite would
+    rebuild the users table in a batch copy and its foreign keys end every session), and
+    the passwords users have stay theirs."""
+    from pathlib import Path
+
+    from alembic import command
+    from alembic.config import Config
+
+    from countyreach.store import migrate
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).resolve().parents[1]
+                                               / "countyreach" / "migrations"))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0016")
+    migrate(store.engine)
+    for who in people.values():
+        assert not store.users.resume(who.token).must_change_password
+    assert store.learning.county_ids(people["o1"]) == ["qingzu"]

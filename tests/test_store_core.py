@@ -43,7 +43,7 @@ def test_migrations_from_empty_match_the_schema(store: Store) -> None:
 
     with store.engine.connect() as conn:
         ctx = MigrationContext.configure(conn)
-        assert ctx.get_current_revision() == "0016"
+        assert ctx.get_current_revision() == "0017"
         assert compare_metadata(ctx, S.metadata) == []
 
 

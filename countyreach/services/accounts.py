@@ -54,10 +54,11 @@ def account_rows(accounts: Sequence[Account], lang: str) -> list[AccountRow]:
     rows = []
     for a in accounts:
         last = county_time(a.last_sign_in_at) if a.last_sign_in_at else t("users_never", lang)
+        state = "users_disabled" if not a.active else \
+            "users_first_password" if a.must_change_password else "users_active"
         rows.append(AccountRow(a.username, t(f"role_{a.role.value}", lang),
                                reach_text(a.county_id, a.officer_id, a.region, lang),
-                               t("users_active" if a.active else "users_disabled", lang),
-                               last, a.active))
+                               t(state, lang), last, a.active))
     return rows
 
 
@@ -69,8 +70,11 @@ def same_password(new: str, again: str) -> str:
 
 
 def change_own_password(store: Store, session: Session, current: str, new: str,
-                        again: str) -> None:
+                        again: str) -> Session:
     """Change the signed-in user's password, typed twice; their other sessions end.
+
+    Returns the session as it now is: a first password (an admin's choice) replaced, the
+    whole app opens to it.
 
     Raises
     ------
@@ -80,20 +84,22 @@ def change_own_password(store: Store, session: Session, current: str, new: str,
     AccessDenied
         The current password is wrong.
     """
-    store.users.change_password(session, current, same_password(new, again))
+    return store.users.change_password(session, current, same_password(new, again))
 
 
 def reset_password(store: Store, session: Session, username: str, new: str,
                    again: str) -> None:
-    """An admin gives ``username`` a new password, typed twice; the user is signed out
-    everywhere (:meth:`~countyreach.store.users.UserRepository.reset_password`)."""
+    """An admin gives ``username`` a new password, typed twice, for their next sign-in
+    only; the user is signed out everywhere
+    (:meth:`~countyreach.store.users.UserRepository.reset_password`)."""
     store.users.reset_password(username, same_password(new, again), session=session)
 
 
 def add_account(store: Store, session: Session, username: str, role: str, password: str,
                 again: str, *, county_id: str | None = None,
                 officer_id: str | None = None) -> int:
-    """An admin creates an account, its first password typed twice; the new user id.
+    """An admin creates an account, its first password typed twice (the user picks their
+    own at their first sign-in); the new user id.
 
     Raises
     ------
@@ -103,5 +109,5 @@ def add_account(store: Store, session: Session, username: str, role: str, passwo
     AccessDenied
         Not an admin.
     """
-    return store.create_user(username, same_password(password, again), role, officer_id, county_id,
-                             session=session)
+    return store.create_user(username, same_password(password, again), role, officer_id,
+                             county_id, session=session, must_change_password=True)

@@ -60,13 +60,19 @@ class Guard:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def principal(self, conn: Connection, session: Session) -> Principal:
+    def principal(self, conn: Connection, session: Session, *,
+                  own_account: bool = False) -> Principal:
         """The live user of ``session``.
+
+        A user whose password an admin chose (``must_change_password``) is let through only
+        to their own account (``own_account``: changing the password, the language) until
+        they have picked their own.
 
         Raises
         ------
         AccessDenied
-            Not a session, logged out or forged token, expired, or a disabled account.
+            Not a session, logged out or forged token, expired, a disabled account, or a
+            password still to be changed.
         """
         if not isinstance(session, Session):
             raise AccessDenied("a login session is required")
@@ -81,6 +87,9 @@ class Guard:
             raise AccessDenied("session expired; please log in again")
         if not row["active"]:
             raise AccessDenied("account is disabled")
+        if row["must_change_password"] and not own_account:
+            raise AccessDenied("choose your own password first: the one you were given is "
+                               "for the first sign-in only")
         # Roles and scopes come from the database, not from the client's copy of the session.
         return Principal(row["user_id"], row["username"], row["role"], row["officer_id"],
                          row["county_id"], row["region"])

@@ -169,3 +169,16 @@ def aware(t: dt.datetime | None) -> dt.datetime | None:
     if t is None:
         return None
     return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+
+
+#: A password's length in characters (bcrypt reads the first 72 bytes of it).
+PASSWORD_MIN_CHARS = 8
+PASSWORD_MAX_CHARS = 128
+
+
+def check_password(password: object) -> str:
+    """``password`` if it is 8-128 characters, else ``InputError`` (field ``password``)."""
+    if not isinstance(password, str) or \
+            not PASSWORD_MIN_CHARS <= len(password) <= PASSWORD_MAX_CHARS:
+        raise InputError("password must be 8 to 128 characters", field="password")
+    return password

@@ -178,10 +178,12 @@ class Store:
     # -------------------------------------------------------------- users and sessions
     def create_user(self, username: str, password: str, role: Role | str,
                     officer_id: str | None = None, county_id: str | None = None, *,
-                    region: str | None = None, session: Session | None = None) -> int:
+                    region: str | None = None, session: Session | None = None,
+                    must_change_password: bool = False) -> int:
         """Create a user: see :meth:`UserRepository.create_user`."""
         return self.users.create_user(username, password, role, officer_id, county_id,
-                                      region=region, session=session)
+                                      region=region, session=session,
+                                      must_change_password=must_change_password)
 
     def login(self, username: str, password: str, ttl_s: float = DEFAULT_TTL_S) -> Session:
         """Open a session: see :meth:`UserRepository.login`."""

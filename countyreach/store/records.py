@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from countyreach.errors import InputError
-from countyreach.store.checks import parse_enum
+from countyreach.store.checks import check_id, check_password, parse_enum
 from countyreach.store.rows import RejectedRow
 from propensity.outcomes import FOLLOW_UP_OUTCOMES, Outcome
 
@@ -30,6 +30,7 @@ __all__ = [
     "FOLLOW_UP_CODES",
     "Session",
     "Account",
+    "NewAccount",
     "ImportReport",
     "ImportRejected",
     "PlanVersion",
@@ -128,6 +129,8 @@ class Session:
 
     ``role`` accepts a :class:`Role` or its text. The store never trusts this copy's
     role or scope: they are read from the database on every call.
+    ``must_change_password``: the password was an admin's choice; until the user picks their
+    own, the store lets the session reach their own account only.
     """
 
     token: str = field(repr=False)
@@ -137,6 +140,7 @@ class Session:
     county_id: str | None
     region: str | None
     expires_at: dt.datetime
+    must_change_password: bool = False
 
     def __post_init__(self) -> None:
         _set(self, "role", parse_enum(Role, self.role, "role"))
@@ -147,7 +151,8 @@ class Account:
     """An account of the app as an admin sees it (:meth:`UserRepository.accounts`).
 
     ``last_sign_in_at`` is the last sign-in the audit log holds (``None``: never signed in);
-    ``active`` False: disabled, signs nobody in.
+    ``active`` False: disabled, signs nobody in; ``must_change_password``: the password is
+    still the one an admin chose.
     """
 
     username: str
@@ -158,9 +163,57 @@ class Account:
     active: bool
     created_at: dt.datetime
     last_sign_in_at: dt.datetime | None = None
+    must_change_password: bool = False
 
     def __post_init__(self) -> None:
         _set(self, "role", parse_enum(Role, self.role, "role"))
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """An account to create (:meth:`UserRepository.create_users`), checked on construction.
+
+    Parameters
+    ----------
+    username : str
+    password : str
+        8-128 characters (stored as a bcrypt hash; never shown in a repr).
+    role : Role or str
+    officer_id, county_id : str, optional
+        Both required for an officer: whose route they see.
+    region : str, optional
+        A manager (or planner) needs a county or a region.
+    must_change_password : bool
+        The password is the admin's choice: the user picks their own at their first
+        sign-in.
+
+    Raises
+    ------
+    InputError
+        A malformed field, or a missing scope for the role.
+    """
+
+    username: str
+    password: str = field(repr=False)
+    role: Role
+    officer_id: str | None = None
+    county_id: str | None = None
+    region: str | None = None
+    must_change_password: bool = False
+
+    def __post_init__(self) -> None:
+        check_id(self.username, "username")
+        check_password(self.password)
+        _set(self, "role", parse_enum(Role, self.role, "role"))
+        for name in ("officer_id", "county_id", "region"):
+            if getattr(self, name) is not None:
+                check_id(getattr(self, name), name)
+        if self.role is Role.OFFICER and (self.officer_id is None or self.county_id is None):
+            raise InputError("an officer account needs officer_id and county_id",
+                             field="officer_id")
+        if self.role is Role.MANAGER and self.county_id is None and self.region is None:
+            raise InputError("a manager account needs a county_id or a region",
+                             field="county_id")
 
 
 @dataclass(frozen=True)

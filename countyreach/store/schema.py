@@ -52,6 +52,9 @@ users = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     # the interface language the user chose (revision 0004); NULL: not chosen yet
     sa.Column("language", sa.String(8), nullable=True),
+    # the password was an admin's choice (revision 0017): the user picks their own at the
+    # next sign-in before anything else
+    sa.Column("must_change_password", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.CheckConstraint("role IN ('officer','manager','planner','admin')", name="ck_users_role"),
 )
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import os
 import secrets
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import bcrypt
 import sqlalchemy as sa
@@ -13,9 +17,9 @@ from countyreach.errors import AccessDenied, InputError, SignInLocked
 from countyreach.store import schema as S
 from countyreach.store.access import BOOTSTRAP, Guard, Principal, token_hash
 from countyreach.store.audit import AuditLog
-from countyreach.store.checks import aware, check_id, parse_enum
+from countyreach.store.checks import aware, check_id, check_password, parse_enum
 from countyreach.store.engine import Database
-from countyreach.store.records import Account, AuditAction, Role, Session
+from countyreach.store.records import Account, AuditAction, NewAccount, Role, Session
 
 __all__ = ["UserRepository", "DEFAULT_TTL_S", "MAX_TTL_S", "DEFAULT_BCRYPT_ROUNDS",
            "SIGN_IN_MAX_FAILURES", "SIGN_IN_WINDOW_S", "check_bcrypt_rounds",
@@ -30,8 +34,6 @@ MAX_TTL_S = 30 * 86400
 DEFAULT_BCRYPT_ROUNDS = 12
 #: The command line's account (see :meth:`UserRepository.operator_session`).
 OPERATOR = "countyreach-operator"
-PASSWORD_MIN_CHARS = 8
-PASSWORD_MAX_CHARS = 128
 # bcrypt looks at the first 72 bytes of a password only
 _BCRYPT_MAX_BYTES = 72
 #: Failed sign-ins with one name within :data:`SIGN_IN_WINDOW_S` after which the name is
@@ -39,14 +41,6 @@ _BCRYPT_MAX_BYTES = 72
 #: many as the server can hash.
 SIGN_IN_MAX_FAILURES = 5
 SIGN_IN_WINDOW_S = 15 * 60
-
-
-def check_password(password: object) -> str:
-    """``password`` if it is 8-128 characters, else ``InputError`` (field ``password``)."""
-    if not isinstance(password, str) or \
-            not PASSWORD_MIN_CHARS <= len(password) <= PASSWORD_MAX_CHARS:
-        raise InputError("password must be 8 to 128 characters", field="password")
-    return password
 
 
 def check_bcrypt_rounds(rounds: int) -> int:
@@ -89,7 +83,8 @@ class UserRepository:
 
     def create_user(self, username: str, password: str, role: Role | str,
                     officer_id: str | None = None, county_id: str | None = None, *,
-                    region: str | None = None, session: Session | None = None) -> int:
+                    region: str | None = None, session: Session | None = None,
+                    must_change_password: bool = False) -> int:
         """Create a user (admins only; the very first user may be created without a session).
 
         Parameters
@@ -105,6 +100,9 @@ class UserRepository:
             A manager or planner who covers every county of this region.
         session : Session, optional
             An admin's session; omitted only to bootstrap an empty store.
+        must_change_password : bool
+            The password is the admin's choice, handed over: the user picks their own at
+            their first sign-in before anything else (:meth:`Guard.principal`).
 
         Returns
         -------
@@ -118,20 +116,8 @@ class UserRepository:
         AccessDenied
             Not an admin (or no session once the store has a user).
         """
-        check_id(username, "username")
-        check_password(password)
-        the_role = parse_enum(Role, role, "role")
-        if officer_id is not None:
-            check_id(officer_id, "officer_id")
-        if county_id is not None:
-            check_id(county_id, "county_id")
-        if region is not None:
-            check_id(region, "region")
-        if the_role is Role.OFFICER and (officer_id is None or county_id is None):
-            raise InputError("an officer account needs officer_id and county_id",
-                             field="officer_id")
-        if the_role is Role.MANAGER and county_id is None and region is None:
-            raise InputError("a manager account needs a county_id or a region", field="county_id")
+        new = NewAccount(username, password, parse_enum(Role, role, "role"), officer_id,
+                         county_id, region, must_change_password)
         pw_hash = self._hash(password)
 
         def run(conn: Connection) -> int:
@@ -147,17 +133,71 @@ class UserRepository:
             else:
                 who = self._guard.principal(conn, session)
                 self._guard.require(who, Role.ADMIN)
-            if conn.execute(sa.select(S.users.c.user_id)
-                            .where(S.users.c.username == username)).first():
-                raise InputError(f"user {username!r} already exists", field="username")
-            uid = conn.execute(S.users.insert().values(
-                username=username, password_hash=pw_hash, role=the_role.value,
-                officer_id=officer_id, county_id=county_id, region=region, active=True,
-                created_at=self._db.now(),
-            ).returning(S.users.c.user_id)).scalar_one()
-            self._audit.write(conn, who, AuditAction.CREATE_USER, county_id, username,
-                              role=the_role.value, officer_id=officer_id, region=region)
-            return int(uid)
+            return self._insert(conn, who, new, pw_hash)
+
+        return self._db.write(run)
+
+    def _insert(self, conn: Connection, who: Principal, new: NewAccount, pw_hash: str) -> int:
+        """Insert ``new`` (its password hashed) and audit it; a taken name is refused."""
+        if conn.execute(sa.select(S.users.c.user_id)
+                        .where(S.users.c.username == new.username)).first():
+            raise InputError(f"user {new.username!r} already exists", field="username")
+        uid = conn.execute(S.users.insert().values(
+            username=new.username, password_hash=pw_hash, role=new.role.value,
+            officer_id=new.officer_id, county_id=new.county_id, region=new.region,
+            active=True, must_change_password=new.must_change_password,
+            created_at=self._db.now(),
+        ).returning(S.users.c.user_id)).scalar_one()
+        self._audit.write(conn, who, AuditAction.CREATE_USER, new.county_id, new.username,
+                          role=new.role.value, officer_id=new.officer_id, region=new.region)
+        return int(uid)
+
+    def create_users(self, accounts: Sequence[NewAccount], *, session: Session,
+                     progress: Callable[[int], None] | None = None) -> list[int]:
+        """Create many accounts at once (admins): all of them, or none.
+
+        Every password is hashed first (on every core: bcrypt's cost makes a county's
+        officers take seconds, a lender's thousands minutes), then one transaction inserts
+        them, so a name already taken leaves the store as it was.
+
+        Parameters
+        ----------
+        accounts : sequence of NewAccount
+        session : Session
+            An admin's session.
+        progress : callable, optional
+            Called with the number of passwords hashed so far, as they are.
+
+        Returns
+        -------
+        list of int
+            The new user ids, in the order of ``accounts``.
+
+        Raises
+        ------
+        InputError
+            A name given twice or already taken (nothing is created).
+        AccessDenied
+            Not an admin.
+        """
+        names = [a.username for a in accounts]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise InputError(f"user {twice[0]!r} is listed twice", field="username")
+        self._db.read(lambda c: self._guard.require(self._guard.principal(c, session),
+                                                    Role.ADMIN))
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            hashes = []
+            # bcrypt hashes outside the GIL: threads use every core
+            for k, h in enumerate(pool.map(lambda a: self._hash(a.password), accounts), 1):
+                hashes.append(h)
+                if progress is not None:
+                    progress(k)
+
+        def run(conn: Connection) -> list[int]:
+            who = self._guard.principal(conn, session)
+            self._guard.require(who, Role.ADMIN)
+            return [self._insert(conn, who, a, h) for a, h in zip(accounts, hashes, strict=True)]
 
         return self._db.write(run)
 
@@ -209,7 +249,7 @@ class UserRepository:
 
         self._db.write(run)
         return Session(token, row["username"], who.role, row["officer_id"], row["county_id"],
-                       row["region"], expires)
+                       row["region"], expires, bool(row["must_change_password"]))
 
     def _check_not_locked(self, name: str, now: dt.datetime) -> None:
         """Refuse ``name`` (a hash) while it has too many failures in the window."""
@@ -317,7 +357,7 @@ class UserRepository:
         if not row["active"]:
             raise AccessDenied("account is disabled")
         return Session(token, row["username"], row["role"], row["officer_id"],
-                       row["county_id"], row["region"], expires)
+                       row["county_id"], row["region"], expires, bool(row["must_change_password"]))
 
     def language(self, session: Session) -> str | None:
         """The interface language the session's user chose (``None``: not chosen yet).
@@ -328,7 +368,7 @@ class UserRepository:
             The session is not live.
         """
         def run(conn: Connection) -> str | None:
-            who = self._guard.principal(conn, session)
+            who = self._guard.principal(conn, session, own_account=True)
             value = conn.execute(sa.select(S.users.c.language).where(
                 S.users.c.user_id == who.user_id)).scalar()
             return str(value) if value else None
@@ -358,7 +398,7 @@ class UserRepository:
                              field="language")
 
         def run(conn: Connection) -> None:
-            who = self._guard.principal(conn, session)
+            who = self._guard.principal(conn, session, own_account=True)
             conn.execute(S.users.update().where(S.users.c.user_id == who.user_id)
                          .values(language=language))
 
@@ -402,7 +442,8 @@ class UserRepository:
             rows = conn.execute(query.order_by(S.users.c.username)).mappings().all()
             return [Account(r["username"], r["role"], r["officer_id"], r["county_id"],
                             r["region"], bool(r["active"]), aware(r["created_at"]),
-                            aware(last[r["username"]]) if r["username"] in last else None)
+                            aware(last[r["username"]]) if r["username"] in last else None,
+                            bool(r["must_change_password"]))
                     for r in rows]
 
         return self._db.read(run)
@@ -420,7 +461,8 @@ class UserRepository:
         """Give ``username`` a new password (admins): for a user who forgot theirs.
 
         The user's sessions end at once, so a browser signed in with the old password (a
-        lost phone, say) is signed out.
+        lost phone, say) is signed out. The new password is for their next sign-in only:
+        they pick their own then, before anything else.
 
         Raises
         ------
@@ -436,7 +478,7 @@ class UserRepository:
             self._guard.require(who, Role.ADMIN)
             row = self._account(conn, username)
             conn.execute(S.users.update().where(S.users.c.user_id == row["user_id"])
-                         .values(password_hash=pw_hash))
+                         .values(password_hash=pw_hash, must_change_password=True))
             conn.execute(S.sessions.delete().where(S.sessions.c.user_id == row["user_id"]))
             self._cleared(conn, token_hash(username))
             self._audit.write(conn, who, AuditAction.RESET_PASSWORD, row["county_id"],
@@ -444,12 +486,20 @@ class UserRepository:
 
         self._db.write(run)
 
-    def change_password(self, session: Session, old_password: str, new_password: str) -> None:
+    def change_password(self, session: Session, old_password: str,
+                        new_password: str) -> Session:
         """Change the session's own password (any role), given the one it has now.
 
         The user's other sessions end (another browser, a phone left signed in); this one
-        goes on. A wrong current password counts as a failed sign-in with the user's name
-        (:meth:`login`): a session left open on a shared phone cannot be used to guess it.
+        goes on, returned as it now is (a password an admin chose has been replaced, so the
+        whole app opens to it). A wrong current password counts as a failed sign-in with the
+        user's name (:meth:`login`): a session left open on a shared phone cannot be used to
+        guess it.
+
+        Returns
+        -------
+        Session
+            ``session``, its ``must_change_password`` cleared.
 
         Raises
         ------
@@ -467,7 +517,7 @@ class UserRepository:
             raise InputError("the new password is the current one", field="password")
 
         def current(conn: Connection) -> tuple[str, str]:
-            me = self._guard.principal(conn, session)
+            me = self._guard.principal(conn, session, own_account=True)
             return me.username, str(conn.execute(sa.select(S.users.c.password_hash).where(
                 S.users.c.user_id == me.user_id)).scalar_one())
 
@@ -481,9 +531,9 @@ class UserRepository:
         pw_hash = self._hash(new_password)
 
         def run(conn: Connection) -> None:
-            me = self._guard.principal(conn, session)
+            me = self._guard.principal(conn, session, own_account=True)
             conn.execute(S.users.update().where(S.users.c.user_id == me.user_id)
-                         .values(password_hash=pw_hash))
+                         .values(password_hash=pw_hash, must_change_password=False))
             conn.execute(S.sessions.delete().where(
                 (S.sessions.c.user_id == me.user_id)
                 & (S.sessions.c.token_hash != token_hash(session.token))))
@@ -491,6 +541,7 @@ class UserRepository:
                               me.username)
 
         self._db.write(run)
+        return dataclasses.replace(session, must_change_password=False)
 
     def set_active(self, username: str, active: bool, *, session: Session) -> bool:
         """Disable an account (an officer who left) or enable it again (admins).
