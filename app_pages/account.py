@@ -7,6 +7,9 @@ first and sees nothing else until they pick their own."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import streamlit as st
 
 from app_pages import common as ui
@@ -158,6 +161,67 @@ def _add_account(store: Store, sess: Session) -> None:
     st.rerun()
 
 
+def _import_accounts(store: Store, sess: Session) -> None:
+    """A county's team at once (admins): an accounts file uploaded, every row checked, the
+    first passwords offered for download once, as ``countyreach users import`` writes them."""
+    L = ui.lang()
+    with st.expander(t("accounts_import", L), icon=":material/group_add:"):
+        made = st.session_state.get("first_passwords")
+        if made is not None:
+            # kept for this browser session until the admin says they have them: the store
+            # keeps hashes only, so they are shown nowhere else
+            st.success(t("accounts_imported_page", L, n=made[0]), icon=":material/check_circle:")
+            st.download_button(t("accounts_download_passwords", L), made[1],
+                               file_name="first-passwords.csv", mime="text/csv",
+                               key="first_passwords_download", icon=":material/download:",
+                               on_click="ignore")
+            if st.button(t("accounts_passwords_kept", L), key="first_passwords_done"):
+                st.session_state.pop("first_passwords", None)
+                st.rerun()
+            return
+        st.caption(t("accounts_import_help", L))
+        with st.form("import_accounts", clear_on_submit=True, border=False):
+            upload = st.file_uploader(t("accounts_import_file", L), type=["csv", "xlsx"],
+                                      key="accounts_file")
+            submitted = st.form_submit_button(t("accounts_import_button", L), type="primary")
+        if not submitted:
+            return
+        if upload is None:
+            st.error(t("accounts_import_need_file", L))
+            return
+        with tempfile.TemporaryDirectory() as tmp:
+            # the upload's own name is only shown, never a path here
+            path = Path(tmp) / ("accounts.xlsx" if upload.name.lower().endswith(".xlsx")
+                                else "accounts.csv")
+            path.write_bytes(upload.getvalue())
+            chosen = ui.county_id()  # rows that name no county are the sidebar's
+            bar = st.progress(0.0, text=t("stage_hash_passwords", L))
+
+            def hashed(done: float) -> None:
+                bar.progress(done, text=t("stage_hash_passwords", L))
+
+            try:
+                wanted, text = svc.import_accounts(
+                    store, sess, path, L,
+                    county=chosen if chosen in store.learning.county_ids(sess) else None,
+                    progress=hashed)
+            except (InputError, AccessDenied) as exc:
+                bar.empty()
+                # every bad row by the file's name as the admin knows it, row and field
+                st.error(message_of(exc, L).replace(str(path), upload.name))
+                return
+        bar.empty()
+        if wanted.existing:
+            st.info(t("users_import_existing", L, n=len(wanted.existing),
+                      names=", ".join(wanted.existing[:10])
+                      + (" …" if len(wanted.existing) > 10 else "")))
+        if not wanted.new:
+            st.info(t("users_import_nothing", L))
+            return
+    st.session_state["first_passwords"] = (len(wanted.new), text)
+    st.rerun()
+
+
 def render() -> None:
     """The signed-in user's account; an admin's accounts below it."""
     L = ui.lang()
@@ -171,6 +235,7 @@ def render() -> None:
     if sess.role is Role.ADMIN and not sess.must_change_password:
         _accounts(store, sess)
         _add_account(store, sess)
+        _import_accounts(store, sess)
 
 
 render()

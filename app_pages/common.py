@@ -515,7 +515,8 @@ def sign_out(reason: str = "") -> None:
         # an expired or unreachable session is gone either way
         with contextlib.suppress(Exception):
             store.logout(sess)
-    for key in ("day", "legs", "pins", "follow_up_pins", "outcome_queue", "published_version"):
+    for key in ("day", "legs", "pins", "follow_up_pins", "outcome_queue", "published_version",
+                "first_passwords"):  # an admin's new accounts' passwords go too
         st.session_state.pop(key, None)
     st.session_state["clear_cookie"] = True
     if reason:
@@ -523,8 +524,7 @@ def sign_out(reason: str = "") -> None:
 
 
 def refused(exc: Exception) -> None:
-    """Show why the store refused; an expired session signs the user out, and a county the
-    user does not work in names theirs."""
+    """Say why the store refused (an expired session signs out; another county names theirs)."""
     if isinstance(exc, AccessDenied) and "log in again" in str(exc):
         sign_out(t("session_expired", lang()))
         st.rerun()

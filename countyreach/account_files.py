@@ -16,11 +16,13 @@ file describes it is left alone, so the same file can be imported again after ad
 from __future__ import annotations
 
 import csv
+import io
 import os
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from countyreach.csvio import CsvRow, parse_rows, read_csv_table
 from countyreach.errors import InputError
@@ -28,8 +30,8 @@ from countyreach.i18n import LANGS, t
 from countyreach.store.checks import check_id
 from countyreach.store.records import Account, NewAccount, Role
 
-__all__ = ["ACCOUNT_COLUMNS", "AccountsImport", "first_password", "read_accounts",
-           "write_passwords"]
+__all__ = ["ACCOUNT_COLUMNS", "AccountsImport", "first_password", "passwords_csv",
+           "private_file", "read_accounts"]
 
 #: The columns an accounts file may have (``username`` and ``role`` are required).
 ACCOUNT_COLUMNS = ("username", "role", "officer_id", "county_id", "region")
@@ -174,11 +176,24 @@ def read_accounts(path: Path, *, counties: Sequence[str], rosters: Mapping[str, 
     return AccountsImport(tuple(new), tuple(rows), tuple(existing))
 
 
-def write_passwords(path: Path, accounts: Sequence[NewAccount], lang: str) -> None:
-    """Write the new accounts' first passwords to ``path``, readable by its owner only.
+def passwords_csv(accounts: Sequence[NewAccount], lang: str) -> bytes:
+    """The first passwords of ``accounts`` as CSV (``username, password, role, reach``),
+    UTF-8 with a BOM so that Excel shows Chinese names right."""
+    from countyreach.services.accounts import reach_text
+
+    buf = io.StringIO()
+    out = csv.writer(buf)
+    out.writerow(["username", "password", "role", "reach"])
+    for a in accounts:
+        out.writerow([a.username, a.password, t(f"role_{a.role.value}", lang),
+                      reach_text(a.county_id, a.officer_id, a.region, lang)])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def private_file(path: Path) -> BinaryIO:
+    """``path`` created for writing, readable by its owner only.
 
     A file that exists is not overwritten: it may hold passwords not yet handed out.
-    UTF-8 with a BOM, so that Excel shows Chinese names right.
 
     Raises
     ------
@@ -192,12 +207,4 @@ def write_passwords(path: Path, accounts: Sequence[NewAccount], lang: str) -> No
     except FileExistsError:
         raise InputError("the file exists (it may hold passwords not handed out yet): move "
                          "it away or give another --out", file=str(path)) from None
-    from countyreach.services.accounts import reach_text
-
-    with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-        out = csv.writer(fh)
-        out.writerow(["username", "password", "role", "reach"])
-        for a in accounts:
-            out.writerow([a.username, a.password, t(f"role_{a.role.value}", lang),
-                          reach_text(a.county_id, a.officer_id, a.region, lang)])
-
+    return os.fdopen(fd, "wb")

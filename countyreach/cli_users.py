@@ -70,32 +70,31 @@ def cmd_users_import(args: argparse.Namespace) -> int:
     ``--out`` (readable by the admin only) to hand over."""
     from pathlib import Path
 
-    from countyreach.account_files import read_accounts, write_passwords
+    from countyreach.account_files import private_file
     from countyreach.i18n import t
     from countyreach.progress import StageBar
+    from countyreach.services.accounts import import_accounts
 
     L, out = args.lang, Path(args.out)
     store, _ = _open()
     with store:
         admin = store.operator_session()
-        counties = store.learning.county_ids(admin)
-        if args.county is not None and args.county not in counties:
-            raise InputError(f"unknown county {args.county!r}", field="--county")
-        rosters = {c: [o.officer_id for o in store.officers(admin, c)] for c in counties}
-        wanted = read_accounts(Path(args.file), counties=counties, rosters=rosters,
-                               accounts=store.users.accounts(admin), county=args.county)
-        if wanted.new:
-            write_passwords(out, wanted.new, L)
+        # the passwords' file is claimed first: one that exists is refused before anything
+        # is made, and a failure leaves neither accounts nor passwords
+        with private_file(out) as fh:
             bar = StageBar(enabled=not args.quiet, lang=L)
             try:
-                store.users.create_users(
-                    wanted.new, session=admin,
-                    progress=lambda k: bar("hash_passwords", k / len(wanted.new)))
+                wanted, text = import_accounts(
+                    store, admin, Path(args.file), L, county=args.county,
+                    progress=lambda done: bar("hash_passwords", done))
+                fh.write(text)
             except BaseException:
-                out.unlink()  # no passwords of accounts that were not made
+                out.unlink()
                 raise
             finally:
                 bar.close()
+        if not wanted.new:
+            out.unlink()
     if wanted.existing:
         print(t("users_import_existing", L, n=len(wanted.existing),
                 names=", ".join(wanted.existing[:10])

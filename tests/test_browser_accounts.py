@@ -1,6 +1,7 @@
 """Accounts in a real Chromium: an officer changes their password on a phone, in Chinese; an
 admin at a desk disables an officer who left, whose phone (signed in) is signed out at its next
-step, and lets them back.
+step, and lets them back; an admin imports a team's accounts from a file and downloads their
+first passwords, and an officer given a new password chooses their own before anything else.
 
 One ``streamlit run app.py`` server on a fresh SQLite store with the demo accounts. Uses
 Debian's Chromium through Playwright, as ``tests/test_browser_app.py``; screenshots go to the
@@ -10,6 +11,7 @@ artifacts folder (``$COUNTYREACH_ARTIFACTS`` or ``<tmp>/countyreach-artifacts``)
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -143,9 +145,13 @@ def test_an_admin_disables_an_officer_who_left_and_their_phone_is_signed_out(
     assert not errors, errors
 
 
-def test_an_officer_given_a_new_password_chooses_their_own_on_a_phone_first(
-        server: AppServer, browser: Any) -> None:
+def test_an_admin_imports_a_team_and_an_officer_given_a_new_password_chooses_their_own(
+        server: AppServer, browser: Any, tmp_path: Path) -> None:
+    import bcrypt
+    import sqlalchemy as sa
     from playwright.sync_api import expect
+
+    from countyreach.store import schema as S
 
     create_demo_accounts(browser, server.url)
     admin = _context(browser, DESKTOP).new_page()
@@ -153,6 +159,54 @@ def test_an_officer_given_a_new_password_chooses_their_own_on_a_phone_first(
     admin.on("pageerror", lambda exc: errors.append(str(exc)))
     sign_in(admin, server.url, "demo-admin", DEMO_PASSWORD)
     open_page(admin, t("page_account", "en"))
+    # a team's accounts from a file: a mistake is named by the file's name, row and field
+    admin.get_by_text(t("accounts_import", "en"), exact=True).click()
+    team = tmp_path / "team.csv"
+    team.write_text("用户名,角色,工号,县编号\nzheng,区域经理,,qingzu\nliu,客户经理,O09,qingzu\n",
+                    encoding="utf-8")
+    box = admin.locator('[class*="st-key-accounts_file"]')
+
+    def upload(path: Path) -> None:
+        box.locator('input[type="file"]').set_input_files(str(path))
+        # in a form, an upload starts no run: it is in once the uploader lists it
+        expect(admin.get_by_role("button", name=f"Remove {path.name}")).to_be_visible(
+            timeout=60_000)
+
+    upload(team)
+    create = admin.get_by_role("button", name=t("accounts_import_button", "en"), exact=True)
+    create.click()
+    expect(admin.get_by_text("file team.csv, row 2, field 'officer_id': officer 'O09' is not "
+                             "on qingzu's roster")).to_be_visible(timeout=60_000)
+    idle(admin)
+    fixed = tmp_path / "team-fixed.csv"
+    fixed.write_text("用户名,角色,工号,县编号\nzheng,区域经理,,qingzu\nchen,planner,,\n",
+                     encoding="utf-8")
+    upload(fixed)
+    create.click()
+    expect(admin.get_by_text(t("accounts_imported_page", "en", n=2))).to_be_visible(
+        timeout=60_000)
+    idle(admin)
+    with admin.expect_download() as got:
+        admin.get_by_role("button", name=t("accounts_download_passwords", "en")).click()
+    rows = dict(line.split(",")[:2] for line in Path(got.value.path()).read_text(
+        encoding="utf-8-sig").splitlines()[1:])
+    assert set(rows) == {"zheng", "chen"}
+    # read from the server's store as it is (a sign-in here would run on this process's
+    # clock, not the server's, and end sessions it thinks expired)
+    engine = sa.create_engine(f"sqlite:///{server.workdir / 'store.db'}")
+    with engine.connect() as c:
+        zheng = c.execute(sa.select(S.users).where(S.users.c.username == "zheng")
+                          ).mappings().one()
+    engine.dispose()
+    assert (zheng["role"], zheng["county_id"], zheng["must_change_password"]) == \
+        ("manager", "qingzu", True)
+    assert bcrypt.checkpw(rows["zheng"].encode(), zheng["password_hash"].encode())
+    shot(admin, "accounts-imported-desktop")
+    admin.get_by_role("button", name=t("accounts_passwords_kept", "en")).click()
+    expect(admin.get_by_text(t("accounts_imported_page", "en", n=2))).to_have_count(
+        0, timeout=60_000)
+    idle(admin)
+    # an officer who forgot their password is given a new one, read out over the phone
     choose_option(admin, admin.get_by_label(t("accounts_pick", "en"), exact=True), "demo-o04",
                   admin.get_by_role("option", name="demo-o04", exact=True))
     idle(admin)
@@ -162,8 +216,7 @@ def test_an_officer_given_a_new_password_chooses_their_own_on_a_phone_first(
     expect(admin.get_by_text(t("users_password_reset", "en", name="demo-o04"))
            ).to_be_visible(timeout=60_000)
     admin.context.close()
-    # the officer signs in on a phone with the password read out to them: the account page
-    # alone, saying why, in Chinese
+    # the officer signs in on a phone with it: the account page alone, saying why, in Chinese
     phone = _context(browser, PHONE).new_page()
     phone.on("pageerror", lambda exc: errors.append(str(exc)))
     sign_in(phone, server.url, "demo-o04", NEW_PW, lang="zh")

@@ -8,8 +8,10 @@ who may change what.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from countyreach.dates import county_time
 from countyreach.errors import InputError
@@ -17,8 +19,11 @@ from countyreach.i18n import t
 from countyreach.store import Store
 from countyreach.store.records import Account, Session
 
+if TYPE_CHECKING:
+    from countyreach.account_files import AccountsImport
+
 __all__ = ["AccountRow", "account_rows", "add_account", "change_own_password",
-           "reach_text", "reset_password", "same_password"]
+           "import_accounts", "reach_text", "reset_password", "same_password"]
 
 
 @dataclass(frozen=True)
@@ -111,3 +116,51 @@ def add_account(store: Store, session: Session, username: str, role: str, passwo
     """
     return store.create_user(username, same_password(password, again), role, officer_id,
                              county_id, session=session, must_change_password=True)
+
+
+def import_accounts(store: Store, session: Session, path: Path, lang: str, *,
+                    county: str | None = None,
+                    progress: Callable[[float], None] | None = None
+                    ) -> tuple[AccountsImport, bytes]:
+    """An admin creates the accounts an accounts file lists, each with a first password
+    (:mod:`countyreach.account_files`), all of them or none.
+
+    Parameters
+    ----------
+    store : Store
+    session : Session
+        An admin's session.
+    path : Path
+        The accounts file (CSV or ``.xlsx``).
+    lang : str
+        Language of the passwords file's role and reach columns.
+    county : str, optional
+        The county of rows that name none (with one county in the store, it).
+    progress : callable, optional
+        Called with the share of the passwords hashed so far.
+
+    Returns
+    -------
+    tuple
+        What the file asked for, and the new accounts' first passwords as CSV (empty when
+        none was new): to hand out, shown nowhere else.
+
+    Raises
+    ------
+    InputError
+        The file's bad rows (file, row, field), or an unknown ``county``.
+    AccessDenied
+        Not an admin.
+    """
+    from countyreach.account_files import passwords_csv, read_accounts
+
+    counties = store.learning.county_ids(session)
+    if county is not None and county not in counties:
+        raise InputError(f"unknown county {county!r}", field="--county")
+    rosters = {c: [o.officer_id for o in store.officers(session, c)] for c in counties}
+    wanted = read_accounts(path, counties=counties, rosters=rosters,
+                           accounts=store.users.accounts(session), county=county)
+    if not wanted.new:
+        return wanted, b""
+    store.users.create_users(wanted.new, session=session, progress=progress)
+    return wanted, passwords_csv(wanted.new, lang)

@@ -153,7 +153,7 @@ class UserRepository:
         return int(uid)
 
     def create_users(self, accounts: Sequence[NewAccount], *, session: Session,
-                     progress: Callable[[int], None] | None = None) -> list[int]:
+                     progress: Callable[[float], None] | None = None) -> list[int]:
         """Create many accounts at once (admins): all of them, or none.
 
         Every password is hashed first (on every core: bcrypt's cost makes a county's
@@ -166,7 +166,7 @@ class UserRepository:
         session : Session
             An admin's session.
         progress : callable, optional
-            Called with the number of passwords hashed so far, as they are.
+            Called with the share of the passwords hashed so far, as they are.
 
         Returns
         -------
@@ -192,7 +192,7 @@ class UserRepository:
             for k, h in enumerate(pool.map(lambda a: self._hash(a.password), accounts), 1):
                 hashes.append(h)
                 if progress is not None:
-                    progress(k)
+                    progress(k / len(accounts))
 
         def run(conn: Connection) -> list[int]:
             who = self._guard.principal(conn, session)
