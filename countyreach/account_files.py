@@ -86,7 +86,8 @@ def read_accounts(path: Path, *, counties: Sequence[str], rosters: Mapping[str, 
     accounts : sequence of Account
         The accounts the store has.
     county : str, optional
-        The county of rows that name none (``--county``); with one county in the store, it.
+        The county of officers and managers that name none (``--county``); with one county
+        in the store, it. A planner with none reaches every county, as with ``users add``.
 
     Returns
     -------
@@ -122,10 +123,15 @@ def read_accounts(path: Path, *, counties: Sequence[str], rosters: Mapping[str, 
             raise row.err("username", f"username {name!r} is given twice (row {seen[name]})")
         seen[name] = row.rowno
         role = roles.get(cell["role"].casefold())
+        if not cell["role"]:
+            raise row.err("role", "the role is empty (officer, manager, planner or admin)")
         if role is None:
             raise row.err("role", f"unknown role {cell['role']!r} (one of officer, manager, "
                                   "planner, admin)")
-        where = cell["county_id"] or (None if role is Role.ADMIN or cell["region"] else county)
+        # as `users add`: an officer's or manager's county defaults, a planner reaches every
+        # county unless given one
+        where = cell["county_id"] or (county if role in (Role.OFFICER, Role.MANAGER)
+                                      and not cell["region"] else None)
         if role is Role.ADMIN and (cell["county_id"] or cell["region"] or cell["officer_id"]):
             raise row.err("county_id" if cell["county_id"] else
                           "region" if cell["region"] else "officer_id",

@@ -184,8 +184,8 @@ def add_users_subcommands(sub: Any) -> None:
                                        "username, role, officer_id, county_id, region), "
                                        "each with a first password to hand over")
     q.add_argument("file", help="the accounts file")
-    q.add_argument("--county", help="the county of rows that name none (default: the only "
-                                    "county in the store)")
+    q.add_argument("--county", help="the county of officers and managers that name none "
+                                    "(default: the only county in the store)")
     q.add_argument("--out", default="first-passwords.csv",
                    help="where the first passwords are written, readable by you only; "
                         "never overwritten (default first-passwords.csv)")

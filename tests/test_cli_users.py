@@ -156,28 +156,30 @@ def test_users_import_gives_a_team_accounts_with_first_passwords(
                                          "zhou,客户经理,O03,,\n"
                                          "wu,officer,O04,qingzu,\n"
                                          "zheng,Manager,,,puyang\n"
+                                         "chen,planner,,,\n"
                                          "boss,admin,,,\n")
     out = tmp_path / "first.csv"
     code, said, err = run(capsys, "users", "import", str(team), "--out", str(out))
     assert code == 0, err
-    assert said.strip().startswith(f"Created 4 account(s). Their first passwords are in {out}")
+    assert said.strip().startswith(f"Created 5 account(s). Their first passwords are in {out}")
     assert out.stat().st_mode & 0o777 == 0o600  # the admin's eyes only
     rows = out.read_text(encoding="utf-8-sig").splitlines()
     assert rows[0] == "username,password,role,reach"
     given = {r.split(",")[0]: r.split(",") for r in rows[1:]}
     assert given["zhou"][2:] == ["Field officer", "qingzu O03"]
-    assert given["zheng"][3] == "region puyang" and given["boss"][3] == "all counties"
+    assert given["zheng"][3] == "region puyang"
+    assert given["boss"][3] == given["chen"][3] == "all counties"  # as users add makes them
     with _store() as store:
         zhou = store.login("zhou", given["zhou"][1])
         assert (zhou.officer_id, zhou.county_id, zhou.must_change_password) == \
             ("O03", "qingzu", True)
         assert store.login("zheng", given["zheng"][1]).region == "puyang"
-    assert len({g[1] for g in given.values()}) == 4 and all(
+    assert len({g[1] for g in given.values()}) == 5 and all(
         len(g[1]) == 12 for g in given.values())
     # the same file again (rows added later, say) leaves the accounts as they are
     code, said, _ = run(capsys, "users", "import", str(team), "--out", str(tmp_path / "b.csv"),
                         "--lang", "zh")
-    assert code == 0 and "4 个账户已存在" in said and "没有需要新建的账户" in said
+    assert code == 0 and "5 个账户已存在" in said and "没有需要新建的账户" in said
     assert not (tmp_path / "b.csv").exists()
 
 
@@ -194,7 +196,8 @@ def test_users_import_names_every_bad_row_and_makes_no_account(
                                          "li,manager,,,\n"
                                          "two words,officer,O06,,\n"
                                          "feng,superuser,,,\n"
-                                         "jiang,officer,O06,nowhere,\n")
+                                         "jiang,officer,O06,nowhere,\n"
+                                         "he,,,,\n")
     out = tmp_path / "first.csv"
     code, _, err = run(capsys, "users", "import", str(team), "--out", str(out))
     assert code == 2 and "Traceback" not in err
@@ -210,7 +213,8 @@ def test_users_import_names_every_bad_row_and_makes_no_account(
                  "(officer)",
                  "row 9, field 'username': 'two words' is not a valid id",
                  "row 10, field 'role': unknown role 'superuser'",
-                 "row 11, field 'county_id': unknown county 'nowhere' (one of qingzu)"):
+                 "row 11, field 'county_id': unknown county 'nowhere' (one of qingzu)",
+                 "row 12, field 'role': the role is empty"):
         assert line in err, line
     assert not out.exists()  # nothing written, nothing stored
     with _store() as store:

@@ -135,7 +135,8 @@ def import_accounts(store: Store, session: Session, path: Path, lang: str, *,
     lang : str
         Language of the passwords file's role and reach columns.
     county : str, optional
-        The county of rows that name none (with one county in the store, it).
+        The county of officers and managers that name none (with one county in the store,
+        it).
     progress : callable, optional
         Called with the share of the passwords hashed so far.
 
