@@ -74,7 +74,12 @@ def _accounts(store: Store, sess: Session) -> None:
     if said:
         st.success(said, icon=":material/check_circle:")
     try:
-        rows = svc.account_rows(store.users.accounts(sess), L)
+        # a lender's thousands of accounts, the sidebar county's first (as `users list
+        # --county`: its own, its region's managers and planners, and the admins)
+        chosen = ui.county_id()
+        only = chosen in store.learning.county_ids(sess) and st.toggle(
+            t("accounts_only_county", L, county=chosen), value=True, key="accounts_only")
+        rows = svc.account_rows(store.users.accounts(sess, chosen if only else None), L)
     except AccessDenied as exc:
         ui.refused(exc)
         return

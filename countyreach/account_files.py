@@ -58,10 +58,9 @@ def _roles() -> dict[str, Role]:
 @dataclass(frozen=True)
 class AccountsImport:
     """What an accounts file asks for: the accounts to create (their first passwords drawn),
-    each one's row in the file, and the names that already have the account described."""
+    in file order, and the names that already have the account described."""
 
     new: tuple[NewAccount, ...]
-    rows: tuple[int, ...]
     existing: tuple[str, ...]
 
 
@@ -109,7 +108,6 @@ def read_accounts(path: Path, *, counties: Sequence[str], rosters: Mapping[str, 
         (a.county_id, a.officer_id): (a.username, None) for a in accounts if a.officer_id}
     seen: dict[str, int] = {}
     new: list[NewAccount] = []
-    rows: list[int] = []
     existing: list[str] = []
 
     def parse(row: CsvRow) -> None:
@@ -176,10 +174,9 @@ def read_accounts(path: Path, *, counties: Sequence[str], rosters: Mapping[str, 
                                             f"account in row {at} already: {holder!r}")
             by_officer[(where, officer)] = (name, row.rowno)
         new.append(wanted)
-        rows.append(row.rowno)
 
     parse_rows(path, df, parse)
-    return AccountsImport(tuple(new), tuple(rows), tuple(existing))
+    return AccountsImport(tuple(new), tuple(existing))
 
 
 def passwords_csv(accounts: Sequence[NewAccount], lang: str) -> bytes:

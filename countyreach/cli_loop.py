@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from countyreach.arglists import given_ids
+from countyreach.cli_open import open_plain_store as _open_plain
 from countyreach.cli_open import open_store as _open
 from countyreach.cli_privacy import cmd_do_not_visit, cmd_erase
 from countyreach.cli_users import add_users_subcommands
@@ -48,7 +49,7 @@ def cmd_county_trim(args: argparse.Namespace) -> int:
     if args.keep_days is not None and args.keep_days < 1:
         raise InputError("--keep-days must be at least 1 (today's plan stays whole)",
                          field="--keep-days")
-    store, _ = _open()
+    store = _open_plain()
     with store:
         _check_stored(store, args.county)
         res = trim_past_days(store, store.operator_session(), args.county,
@@ -259,7 +260,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
     L = args.lang
     check_id(args.county, "county")
-    store, _ = _open()
+    store = _open_plain()
     with store:
         session = store.operator_session()
         if args.promote is not None:
@@ -289,7 +290,7 @@ def cmd_plans(args: argparse.Namespace) -> int:
 
     L = args.lang
     check_id(args.county, "county")
-    store, _ = _open()
+    store = _open_plain()
     with store:
         session = store.operator_session()
         _check_stored(store, args.county)

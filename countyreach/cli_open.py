@@ -5,20 +5,26 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-__all__ = ["open_store", "store_holds"]
+__all__ = ["open_plain_store", "open_store", "store_holds"]
 
 
-def open_store() -> tuple[Any, Any]:
-    """The configured store (its clock the app's) and the daily loop over it."""
-    from countyreach.services.loop import DailyLoop
-    from countyreach.services.workspace import app_now
-    from countyreach.settings import get_settings
+def open_plain_store() -> Any:
+    """The configured store, its clock the app's: for the commands that need no planning
+    (accounts, listings), which then start without loading the models."""
+    from countyreach.settings import app_now, get_settings
     from countyreach.store import Store
 
     # the app's clock (COUNTYREACH_CLOCK when set), as the app opens the store: a day
     # `plan` takes for today is today for the outcomes recorded on it too
     settings = get_settings()
-    store = Store.open(settings.store_url, bcrypt_rounds=settings.bcrypt_rounds, clock=app_now)
+    return Store.open(settings.store_url, bcrypt_rounds=settings.bcrypt_rounds, clock=app_now)
+
+
+def open_store() -> tuple[Any, Any]:
+    """The configured store (:func:`open_plain_store`) and the daily loop over it."""
+    from countyreach.services.loop import DailyLoop
+
+    store = open_plain_store()
     return store, DailyLoop.from_settings(store)
 
 
@@ -43,7 +49,7 @@ def store_holds(county_id: str, lang: str = "en") -> bool:
     if path is not None and not path.is_file():
         return False
     try:
-        store, _ = open_store()
+        store = open_plain_store()
     except StoreError as exc:
         reason = " ".join(str(exc).split())  # a driver's message spans lines
         # a message naming no file: localised whole (an input warning's first ": " may

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable
 
+from countyreach.cli_open import open_plain_store as _open_plain
 from countyreach.cli_open import open_store as _open
 
 __all__ = ["ERASE_HINT", "cmd_erase", "cmd_do_not_visit", "dnv_source_label"]
@@ -58,7 +59,7 @@ def cmd_do_not_visit(args: argparse.Namespace) -> int:
     from countyreach.store.checks import check_id
 
     check_id(args.county, "county")
-    store, _ = _open()
+    store = _open_plain()
     with store:
         session = store.operator_session()
         if args.lead is None:

@@ -12,7 +12,7 @@ import getpass
 import sys
 from typing import Any
 
-from countyreach.cli_open import open_store as _open
+from countyreach.cli_open import open_plain_store as _open_plain
 from countyreach.errors import InputError
 
 __all__ = ["add_users_subcommands"]
@@ -32,7 +32,7 @@ def _password(args: argparse.Namespace) -> str:
 def cmd_users_add(args: argparse.Namespace) -> int:
     from countyreach.i18n import t
 
-    store, _ = _open()
+    store = _open_plain()
     with store:
         admin = store.operator_session()
         county = args.county
@@ -76,7 +76,7 @@ def cmd_users_import(args: argparse.Namespace) -> int:
     from countyreach.services.accounts import import_accounts
 
     L, out = args.lang, Path(args.out)
-    store, _ = _open()
+    store = _open_plain()
     with store:
         admin = store.operator_session()
         # the passwords' file is claimed first: one that exists is refused before anything
@@ -112,7 +112,7 @@ def cmd_users_list(args: argparse.Namespace) -> int:
     from countyreach.services.accounts import account_rows
 
     L = args.lang
-    store, _ = _open()
+    store = _open_plain()
     with store:
         admin = store.operator_session()
         if args.county is not None and args.county not in store.learning.county_ids(admin):
@@ -133,7 +133,7 @@ def cmd_users_list(args: argparse.Namespace) -> int:
 def cmd_users_password(args: argparse.Namespace) -> int:
     from countyreach.i18n import t
 
-    store, _ = _open()
+    store = _open_plain()
     with store:
         admin = store.operator_session()
         if args.name not in store.users.usernames():
@@ -147,7 +147,7 @@ def cmd_users_password(args: argparse.Namespace) -> int:
 def _set_active(args: argparse.Namespace, active: bool) -> int:
     from countyreach.i18n import t
 
-    store, _ = _open()
+    store = _open_plain()
     with store:
         changed = store.users.set_active(args.name, active, session=store.operator_session())
     key = ("users_enabled" if active else "users_disabled_now") if changed else \

@@ -49,7 +49,7 @@ from countyreach.time_windows import parse_windows
 from countyreach.workbook import table_file
 from geo.types import Location
 from propensity.features import industry_code
-from propensity.planning import LOCKOUT_MONTHS
+from propensity.loan_rule import LOCKOUT_MONTHS
 from routing.problem import Break, Depot, DepotKind, Lead, Officer, TimeWindow
 
 __all__ = [

@@ -26,10 +26,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import geo
+from countyreach.csvio import from_wgs84
 from countyreach.dates import parse_date
 from countyreach.errors import InputError
 from countyreach.i18n import industry_label
-from countyreach.io import from_wgs84
 from countyreach.phones import spreadsheet_phone
 from routing.plan import BreakTaken, Plan
 from routing.problem import Depot, RoutingProblem, hhmm

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -19,7 +20,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from countyreach.errors import InputError
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["BCRYPT_ROUNDS_RANGE", "DEFAULT_BCRYPT_ROUNDS", "Settings", "app_now",
+           "get_settings"]
+
+#: Cost of hashing a password: bcrypt's own range, and production's (tests use 4).
+BCRYPT_ROUNDS_RANGE = (4, 31)
+DEFAULT_BCRYPT_ROUNDS = 12
 
 
 class Settings(BaseSettings):
@@ -98,7 +104,8 @@ class Settings(BaseSettings):
     stale_model: Literal["retrain", "warn", "refuse"] = "retrain"
     scheduler: str = ""
     scheduler_workers: int = Field(default=2, ge=1, le=256)
-    bcrypt_rounds: int = Field(default=12, ge=4, le=31)
+    bcrypt_rounds: int = Field(default=DEFAULT_BCRYPT_ROUNDS, ge=BCRYPT_ROUNDS_RANGE[0],
+                               le=BCRYPT_ROUNDS_RANGE[1])
     clock: dt.datetime | None = None
 
     @field_validator("cache", "home", mode="before")
@@ -164,3 +171,20 @@ def get_settings() -> Settings:
         loc = str(first["loc"][0]).upper() if first["loc"] else "*"
         name = loc if loc.startswith("COUNTYREACH_") else "COUNTYREACH_" + loc
         raise InputError(f"environment variable {name}: {first['msg']}") from None
+
+
+def app_now() -> dt.datetime:
+    """The app's clock (UTC): the wall clock, or the one ``COUNTYREACH_CLOCK`` starts
+    (:attr:`Settings.clock`), which runs on from the first reading.
+
+    The store's clock wherever the app or the command line opens it, so that a day planned
+    for today is today for the outcomes recorded on it too.
+    """
+    return _clock(get_settings().clock)()
+
+
+@lru_cache(maxsize=4)
+def _clock(start: dt.datetime | None) -> Callable[[], dt.datetime]:
+    from countyreach.dates import running_clock
+
+    return (lambda: dt.datetime.now(dt.UTC)) if start is None else running_clock(start)

@@ -205,3 +205,18 @@ def test_a_first_password_opens_the_account_page_alone_until_replaced() -> None:
     assert at.title[0].value == t("page_officer", "zh")
     assert at.sidebar.selectbox(key="county").value.startswith("庆祖镇")
     assert not store.login("demo-o03", "my-own-password").must_change_password
+
+
+def test_an_admin_sees_the_sidebar_countys_accounts_first() -> None:
+    at, store = _account_page("demo-admin")
+    admin = store.login("demo-admin", DEMO_PASSWORD)
+    store.create_user("far", NEW_PW, "manager", county_id="other", session=admin)
+    store.create_user("east", NEW_PW, "planner", session=admin)  # every county
+    at.run()
+    names = set(at.dataframe[0].value[t("users_col_name", "en")])
+    assert at.toggle(key="accounts_only").label == t("accounts_only_county", "en",
+                                                     county="qingzu")
+    assert "east" in names and "demo-o01" in names and "far" not in names
+    at.toggle(key="accounts_only").set_value(False).run()
+    assert "far" in set(at.dataframe[0].value[t("users_col_name", "en")])
+    assert "far" in at.selectbox(key="accounts_pick").options

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import os
 import shutil
 import subprocess
 import sys
@@ -89,3 +90,22 @@ def test_the_command_lines_help_imports_no_models():
     heavy = {"pandas", "scipy", "sklearn", "ortools", "pyvrp", "networkx", "osmnx",
              "geopandas", "shapely", "pyproj", "sqlalchemy", "streamlit", "dask"}
     assert set(res.stdout.split()) & heavy == set()
+
+
+def test_the_accounts_commands_load_the_store_but_no_models(tmp_path: Path):
+    """``countyreach users list`` (and the other commands that only read or change the
+    store's accounts and records) open the store without the planning pipeline: no
+    scikit-learn, SciPy, OR-Tools or road-network libraries."""
+    code = ("import sys; from countyreach.cli import main; "
+            "code = main(['-q', 'users', 'list']); "
+            "print('MODULES', ' '.join(sorted({m.split('.')[0] for m in sys.modules})))")
+    env = {**os.environ, "COUNTYREACH_DB": f"sqlite:///{tmp_path / 's.db'}",
+           "HOME": str(tmp_path)}
+    env.pop("COUNTYREACH_STORE", None)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=REPO, env=env)
+    loaded = set(res.stdout.split("MODULES", 1)[1].split())
+    assert {"sqlalchemy", "countyreach"} <= loaded  # it did open the store
+    heavy = {"scipy", "sklearn", "ortools", "pyvrp", "networkx", "osmnx", "geopandas",
+             "shapely", "pyproj", "streamlit", "dask"}
+    assert loaded & heavy == set()

@@ -14,22 +14,20 @@ the store has none.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import propensity
-from countyreach.dates import county_today, running_clock
+from countyreach.dates import county_today
 from countyreach.errors import AccessDenied, InputError, StoreError
 from countyreach.i18n import t
 from countyreach.pipeline import FILE_MODEL
 from countyreach.serialize import read_json
 from countyreach.services.models import STALE_WHY, load_model, model_freshness
-from countyreach.settings import get_settings
+from countyreach.settings import app_now, get_settings
 from countyreach.store import ModelRecord, Session, Store
 from countyreach.store.records import Role
 
@@ -107,17 +105,6 @@ def open_store(url: str, cache_dir: Path) -> Store | None:
     except Exception:
         log.exception("plan store unavailable at %s", url)
         return None
-
-
-def app_now() -> dt.datetime:
-    """The app's clock (UTC): the wall clock, or the one ``COUNTYREACH_CLOCK`` starts
-    (:attr:`countyreach.settings.Settings.clock`), which runs on from the first reading."""
-    return _clock(get_settings().clock)()
-
-
-@lru_cache(maxsize=4)
-def _clock(start: dt.datetime | None) -> Callable[[], dt.datetime]:
-    return (lambda: dt.datetime.now(dt.UTC)) if start is None else running_clock(start)
 
 
 # ------------------------------------------------------------ the counties a user may open

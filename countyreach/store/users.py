@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from countyreach.errors import AccessDenied, InputError, SignInLocked
+from countyreach.settings import BCRYPT_ROUNDS_RANGE, DEFAULT_BCRYPT_ROUNDS
 from countyreach.store import schema as S
 from countyreach.store.access import BOOTSTRAP, Guard, Principal, token_hash
 from countyreach.store.audit import AuditLog
@@ -31,7 +32,6 @@ _TOKEN_MAX_CHARS = 256
 DEFAULT_TTL_S = 12 * 3600
 #: Longest session a login may ask for.
 MAX_TTL_S = 30 * 86400
-DEFAULT_BCRYPT_ROUNDS = 12
 #: The command line's account (see :meth:`UserRepository.operator_session`).
 OPERATOR = "countyreach-operator"
 # bcrypt looks at the first 72 bytes of a password only
@@ -45,7 +45,8 @@ SIGN_IN_WINDOW_S = 15 * 60
 
 def check_bcrypt_rounds(rounds: int) -> int:
     """``rounds`` as an int, refused (``InputError``) outside bcrypt's range 4-31."""
-    if not 4 <= int(rounds) <= 31:
+    low, high = BCRYPT_ROUNDS_RANGE
+    if not low <= int(rounds) <= high:
         raise InputError("password hashing cost (bcrypt rounds) must be between 4 and 31",
                          field="bcrypt_rounds")
     return int(rounds)
