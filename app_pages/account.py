@@ -176,6 +176,8 @@ def _import_accounts(store: Store, sess: Session) -> None:
             # kept for this browser session until the admin says they have them: the store
             # keeps hashes only, so they are shown nowhere else
             st.success(t("accounts_imported_page", L, n=made[0]), icon=":material/check_circle:")
+            if made[2]:
+                st.info(made[2])
             st.download_button(t("accounts_download_passwords", L), made[1],
                                file_name="first-passwords.csv", mime="text/csv",
                                key="first_passwords_download", icon=":material/download:",
@@ -199,7 +201,7 @@ def _import_accounts(store: Store, sess: Session) -> None:
             path = Path(tmp) / ("accounts.xlsx" if upload.name.lower().endswith(".xlsx")
                                 else "accounts.csv")
             path.write_bytes(upload.getvalue())
-            chosen = ui.county_id()  # rows that name no county are the sidebar's
+            chosen = ui.county_id()  # officers and managers that name none are in it
             bar = st.progress(0.0, text=t("stage_hash_passwords", L))
 
             def hashed(done: float) -> None:
@@ -216,14 +218,13 @@ def _import_accounts(store: Store, sess: Session) -> None:
                 st.error(message_of(exc, L).replace(str(path), upload.name))
                 return
         bar.empty()
-        if wanted.existing:
-            st.info(t("users_import_existing", L, n=len(wanted.existing),
-                      names=", ".join(wanted.existing[:10])
-                      + (" …" if len(wanted.existing) > 10 else "")))
+        said = svc.existing_text(wanted.existing, L) if wanted.existing else ""
         if not wanted.new:
+            if said:
+                st.info(said)
             st.info(t("users_import_nothing", L))
             return
-    st.session_state["first_passwords"] = (len(wanted.new), text)
+    st.session_state["first_passwords"] = (len(wanted.new), text, said)
     st.rerun()
 
 

@@ -73,7 +73,7 @@ def cmd_users_import(args: argparse.Namespace) -> int:
     from countyreach.account_files import private_file
     from countyreach.i18n import t
     from countyreach.progress import StageBar
-    from countyreach.services.accounts import import_accounts
+    from countyreach.services.accounts import existing_text, import_accounts
 
     L, out = args.lang, Path(args.out)
     store = _open_plain()
@@ -96,9 +96,7 @@ def cmd_users_import(args: argparse.Namespace) -> int:
         if not wanted.new:
             out.unlink()
     if wanted.existing:
-        print(t("users_import_existing", L, n=len(wanted.existing),
-                names=", ".join(wanted.existing[:10])
-                + (" …" if len(wanted.existing) > 10 else "")))
+        print(existing_text(wanted.existing, L))
     if not wanted.new:
         print(t("users_import_nothing", L))
         return 0

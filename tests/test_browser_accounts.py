@@ -206,6 +206,14 @@ def test_an_admin_imports_a_team_and_an_officer_given_a_new_password_chooses_the
     expect(admin.get_by_text(t("accounts_imported_page", "en", n=2))).to_have_count(
         0, timeout=60_000)
     idle(admin)
+    # the same file again makes nothing and says so
+    again = tmp_path / "team-again.csv"
+    again.write_bytes(fixed.read_bytes())
+    upload(again)
+    create.click()
+    expect(admin.get_by_text(t("users_import_nothing", "en"))).to_be_visible(timeout=60_000)
+    expect(admin.get_by_text("2 account(s) already exist")).to_be_visible()
+    idle(admin)
     # an officer who forgot their password is given a new one, read out over the phone
     choose_option(admin, admin.get_by_label(t("accounts_pick", "en"), exact=True), "demo-o04",
                   admin.get_by_role("option", name="demo-o04", exact=True))

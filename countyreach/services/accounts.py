@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from countyreach.account_files import AccountsImport
 
 __all__ = ["AccountRow", "account_rows", "add_account", "change_own_password",
-           "import_accounts", "reach_text", "reset_password", "same_password"]
+           "existing_text", "import_accounts", "reach_text", "reset_password",
+           "same_password"]
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,13 @@ def add_account(store: Store, session: Session, username: str, role: str, passwo
     """
     return store.create_user(username, same_password(password, again), role, officer_id,
                              county_id, session=session, must_change_password=True)
+
+
+def existing_text(names: Sequence[str], lang: str) -> str:
+    """What an import says of the accounts it found as its file describes them (the first
+    ten named), in ``lang``."""
+    listed = ", ".join(names[:10]) + (" …" if len(names) > 10 else "")
+    return t("users_import_existing", lang, n=len(names), names=listed)
 
 
 def import_accounts(store: Store, session: Session, path: Path, lang: str, *,
