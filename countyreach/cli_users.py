@@ -80,7 +80,7 @@ def cmd_users_import(args: argparse.Namespace) -> int:
     with store:
         admin = store.operator_session()
         # the passwords' file is claimed first: one that exists is refused before anything
-        # is made, and a failure leaves neither accounts nor passwords
+        # is made, and an import that fails leaves no file of passwords nobody has
         with private_file(out) as fh:
             bar = StageBar(enabled=not args.quiet, lang=L)
             try:
