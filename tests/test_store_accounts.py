@@ -293,3 +293,36 @@ def test_migration_0017_keeps_every_session_and_password(
     for who in people.values():
         assert not store.users.resume(who.token).must_change_password
     assert store.learning.county_ids(people["o1"]) == ["qingzu"]
+
+
+def test_a_store_a_newer_countyreach_migrated_is_refused_and_left_as_it_is(
+        tmp_path: object, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Software rolled back after an upgrade (or two servers of different versions on one
+    database): the store says which revision it has, untouched, and the CLI exits 2."""
+    from pathlib import Path
+
+    from countyreach.cli import main
+    from countyreach.errors import StoreError
+    from countyreach.settings import get_settings
+
+    url = f"sqlite:///{Path(str(tmp_path)) / 'newer.db'}"
+    Store.open(url, bcrypt_rounds=4).close()
+    engine = sa.create_engine(url)
+    with engine.begin() as c:
+        c.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(StoreError, match="revision 0099, newer than this countyreach"):
+        Store.open(url, bcrypt_rounds=4)
+    with engine.connect() as c:
+        assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0099"
+    engine.dispose()
+    monkeypatch.setenv("COUNTYREACH_DB", url)
+    monkeypatch.delenv("COUNTYREACH_STORE", raising=False)
+    get_settings.cache_clear()
+    try:
+        assert main(["-q", "users", "list", "--lang", "zh"]) == 2
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert "系统库的数据结构版本为 0099，比本版 countyreach 所知的更新（最多到 " in err
+    assert "Traceback" not in err

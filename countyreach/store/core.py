@@ -155,6 +155,9 @@ class Store:
         engine = make_engine(url, busy_timeout_s=busy_timeout_s)
         try:
             migrate(engine)
+        except StoreError:
+            engine.dispose()
+            raise
         except sa.exc.SQLAlchemyError as exc:
             engine.dispose()
             detail = getattr(exc, "orig", None) or exc

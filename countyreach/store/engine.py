@@ -246,13 +246,29 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         The database to migrate.
     revision : str
         Target revision (``"head"``: the newest).
+
+    Raises
+    ------
+    StoreError
+        The store's schema is newer than this countyreach's migrations.
     """
     from alembic import command
     from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).resolve().parents[1]
                                                / "migrations"))
     with engine.begin() as conn:
+        # a store a newer countyreach migrated (a rollback of the software, or two servers
+        # of different versions on one database): said, not Alembic's traceback, and left
+        # as it is
+        current = MigrationContext.configure(conn).get_current_revision()
+        scripts = ScriptDirectory.from_config(cfg)
+        if current is not None and current not in {s.revision for s in scripts.walk_revisions()}:
+            raise StoreError(f"the store's schema is revision {current}, newer than this "
+                             f"countyreach knows (revision {scripts.get_current_head()} at "
+                             "most): run the countyreach that migrated it, or a newer one")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
