@@ -19,7 +19,7 @@ import csv
 import io
 import os
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -69,8 +69,9 @@ def _same(account: Account, wanted: NewAccount) -> bool:
         (wanted.role, wanted.officer_id, wanted.county_id, wanted.region)
 
 
-def read_accounts(path: Path, *, counties: Sequence[str], rosters: Mapping[str, Sequence[str]],
-                  accounts: Sequence[Account], county: str | None = None) -> AccountsImport:
+def read_accounts(path: Path, *, counties: Sequence[str],
+                  roster: Callable[[str], Collection[str]], accounts: Sequence[Account],
+                  county: str | None = None) -> AccountsImport:
     """Read and check an accounts file against the store.
 
     Parameters
@@ -80,8 +81,9 @@ def read_accounts(path: Path, *, counties: Sequence[str], rosters: Mapping[str, 
         ``county_id``, ``region``.
     counties : sequence of str
         The counties the store holds.
-    rosters : mapping
-        County id -> the officer ids on its roster.
+    roster : callable
+        County id -> the officer ids on its roster, asked only for the counties the file's
+        officers are in.
     accounts : sequence of Account
         The accounts the store has.
     county : str, optional
@@ -147,7 +149,7 @@ def read_accounts(path: Path, *, counties: Sequence[str], rosters: Mapping[str, 
             if officer is None:
                 raise row.err("officer_id", "an officer account needs its officer_id (the "
                                             "roster's)")
-            if officer not in rosters.get(where, ()):
+            if officer not in roster(where):
                 raise row.err("officer_id", f"officer {officer!r} is not on {where}'s roster")
         elif officer is not None:
             raise row.err("officer_id", "only an officer account has an officer_id")

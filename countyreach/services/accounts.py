@@ -8,6 +8,7 @@ who may change what.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,8 +167,13 @@ def import_accounts(store: Store, session: Session, path: Path, lang: str, *,
     counties = store.learning.county_ids(session)
     if county is not None and county not in counties:
         raise InputError(f"unknown county {county!r}", field="--county")
-    rosters = {c: [o.officer_id for o in store.officers(session, c)] for c in counties}
-    wanted = read_accounts(path, counties=counties, rosters=rosters,
+    # the rosters of the counties the file's officers are in, each read once (a lender's
+    # store holds hundreds of counties, a team's file names one or two)
+    @functools.cache
+    def roster(county_id: str) -> frozenset[str]:
+        return frozenset(o.officer_id for o in store.officers(session, county_id))
+
+    wanted = read_accounts(path, counties=counties, roster=roster,
                            accounts=store.users.accounts(session), county=county)
     if not wanted.new:
         return wanted, b""

@@ -256,19 +256,25 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).resolve().parents[1]
                                                / "migrations"))
     with engine.begin() as conn:
-        # a store a newer countyreach migrated (a rollback of the software, or two servers
-        # of different versions on one database): said, not Alembic's traceback, and left
-        # as it is
-        current = MigrationContext.configure(conn).get_current_revision()
-        scripts = ScriptDirectory.from_config(cfg)
-        if current is not None and current not in {s.revision for s in scripts.walk_revisions()}:
+        cfg.attributes["connection"] = conn
+        try:
+            command.upgrade(cfg, revision)
+        except CommandError:
+            # a store a newer countyreach migrated (a rollback of the software, or two
+            # servers of different versions on one database): said, not Alembic's
+            # traceback, and left as it is; looked into only when the upgrade failed, so
+            # every open reads the migration scripts once
+            current = MigrationContext.configure(conn).get_current_revision()
+            scripts = ScriptDirectory.from_config(cfg)
+            if current is None or current in {s.revision for s in scripts.walk_revisions()}:
+                raise
             raise StoreError(f"the store's schema is revision {current}, newer than this "
                              f"countyreach knows (revision {scripts.get_current_head()} at "
-                             "most): run the countyreach that migrated it, or a newer one")
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+                             "most): run the countyreach that migrated it, or a newer one"
+                             ) from None

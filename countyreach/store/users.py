@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import os
 import secrets
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -181,8 +182,7 @@ class UserRepository:
         AccessDenied
             Not an admin.
         """
-        names = [a.username for a in accounts]
-        twice = sorted({n for n in names if names.count(n) > 1})
+        twice = sorted(n for n, k in Counter(a.username for a in accounts).items() if k > 1)
         if twice:
             raise InputError(f"user {twice[0]!r} is listed twice", field="username")
         self._db.read(lambda c: self._guard.require(self._guard.principal(c, session),
