@@ -48,12 +48,12 @@ from countyreach.services.visited import VisitedStops
 from countyreach.services.visited import visited_stops as visited_stops_of
 from countyreach.services.workspace import (
     PlanningModel,
+    StoreOpener,
     add_county,
     app_now,
     counties_for,
     county_folders,
     county_id_of,
-    open_store,
     planning_model,
     store_counties,
     stored_county_id,
@@ -200,26 +200,26 @@ def sim_world(kind: str, path: str) -> SimWorld:
 
 
 @st.cache_resource(show_spinner=False)
-def _store(url: str) -> Store | None:
-    return open_store(url, get_settings().cache_dir)
+def store_opener(url: str) -> StoreOpener:
+    """The server's one opener of the store at ``url`` (it tries again while it is down)."""
+    return StoreOpener(url, get_settings().cache_dir)
 
 
 def plan_store() -> Store | None:
-    """The store (the one system of record), or ``None`` when its database is down."""
-    return _store(get_settings().store_url)
+    """The store (the one system of record), or ``None`` while its database is down."""
+    return store_opener(get_settings().store_url).store()
 
 
 @st.cache_resource(show_spinner=False)
-def _loop(url: str, home: str) -> DailyLoop | None:
-    store = _store(url)
+def _loop(url: str, home: str, _store: Store) -> DailyLoop:
     # one per store and data directory: it keeps the store's county data between pages
-    return None if store is None else DailyLoop.from_settings(store)
+    return DailyLoop.from_settings(_store)
 
 
 def store_loop() -> DailyLoop | None:
-    """The store's service (:class:`DailyLoop`), or ``None`` when its database is down."""
-    s = get_settings()
-    return _loop(s.store_url, str(s.home_dir))
+    """The store's service (:class:`DailyLoop`), or ``None`` while its database is down."""
+    s, store = get_settings(), plan_store()
+    return None if store is None else _loop(s.store_url, str(s.home_dir), store)
 
 
 @st.cache_resource(show_spinner=False, ttl=600)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import common as ui
-from countyreach.errors import AccessDenied, SignInLocked
+from countyreach.errors import AccessDenied, SignInLocked, StoreTooNew
 from countyreach.i18n import t
 from countyreach.io import load_county, read_officers
+from countyreach.localize import error_text
 from countyreach.services.workspace import DEMO_PASSWORD, seed_demo_users
+from countyreach.settings import get_settings
 from countyreach.store import Store
 
 #: Each role's first page after signing in.
@@ -30,7 +32,7 @@ def _signed_in(store: Store, user: str, password: str) -> bool:
         st.error(t("sign_in_wrong", L))
         return False
     except Exception as exc:
-        st.error(t("sign_in_failed", L, why=exc))
+        st.error(t("sign_in_failed", L, why=error_text(exc, L)))
         return False
     ui.start_session(store, sess)
     st.session_state["goto"] = HOME.get(str(sess.role), "manager")
@@ -61,6 +63,23 @@ def _demo(store: Store) -> None:
                     st.rerun()
 
 
+def _store_down() -> None:
+    """Why there is no signing in: the database is down (its address and error are in the
+    server's log, not for the page), or a newer countyreach migrated it (said, with the
+    revisions, since only the people running the server can mend it)."""
+    L = ui.lang()
+    opener = ui.store_opener(get_settings().store_url)
+    if isinstance(opener.error, StoreTooNew):
+        st.error(t("store_too_new", L, revision=opener.error.revision,
+                   known=opener.error.known))
+    else:
+        st.error(t("store_down", L))
+    # the server tries again by itself every little while; this is for a user who knows
+    # the database is back
+    if st.button(t("store_retry", L), key="store_retry") and opener.store(retry=True):
+        st.rerun()
+
+
 def render() -> None:
     """The sign-in form and the demo accounts."""
     L = ui.lang()
@@ -70,7 +89,7 @@ def render() -> None:
         st.warning(reason)
     store = ui.plan_store()
     if store is None:
-        st.error(t("store_down", L))
+        _store_down()
         return
     st.write(t("sign_in_intro", L))
     with st.form("sign_in_form"):

@@ -26,6 +26,7 @@ __all__ = [
     "ModelError",
     "AccessDenied",
     "StoreError",
+    "StoreTooNew",
     "USER_ERRORS",
     "SignInLocked",
 ]
@@ -54,6 +55,17 @@ class RowErrors(InputError):
 
 class StoreError(CountyreachError, RuntimeError):
     """The database refused an operation (conflict, migration missing)."""
+
+
+class StoreTooNew(StoreError):
+    """The store's schema is at ``revision``, which a newer countyreach migrated; this
+    version's migrations end at ``known``."""
+
+    def __init__(self, revision: str, known: str) -> None:
+        self.revision, self.known = revision, known
+        super().__init__(f"the store's schema is revision {revision}, newer than this "
+                         f"countyreach knows (revision {known} at most): run the countyreach "
+                         "that migrated it, or a newer one")
 
 
 class AccessDenied(CountyreachError, PermissionError):

@@ -15,10 +15,14 @@ the store has none.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
 
 import propensity
 from countyreach.dates import county_today
@@ -34,7 +38,7 @@ from countyreach.store.records import Role
 if TYPE_CHECKING:
     from countyreach.services.loop import DailyLoop
 
-__all__ = ["county_folders", "open_store", "app_now", "county_id_of", "counties_for",
+__all__ = ["county_folders", "StoreOpener", "shown_url", "app_now", "county_id_of", "counties_for",
            "DEMO_PASSWORD", "STORE_COUNTY", "stored_county_id", "store_counties",
            "DemoUser", "demo_usernames", "seed_demo_users", "FILE_MODEL", "PlanningModel",
            "planning_model"]
@@ -86,11 +90,22 @@ def add_county(found: dict[str, Path], name: str, source: Path, county_id: str) 
     found.setdefault(name, source)
 
 
-def open_store(url: str, cache_dir: Path) -> Store | None:
-    """The plan store at ``url``, or ``None`` when it cannot be opened (logged).
+def shown_url(url: str) -> str:
+    """``url`` as logs and messages may show it: without its password."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL at all: nothing in it is worth showing
+        return "(not a database URL)"
 
-    The app must still plan when the database is down, so a failure here only turns
-    the store's features (sign-in, durable plans) off.
+
+class StoreOpener:
+    """The store at one URL for a long-lived server: opened on first use and kept.
+
+    The app must still plan when the database is down, so a failure only turns the
+    store's features (sign-in, durable plans) off, and is logged. It is not kept for good:
+    the next request at least ``retry_s`` seconds later (or one that asks to retry) tries
+    again, so a database that was down when the server started is reached once it is back,
+    without a restart. :attr:`error` is why the last try failed.
 
     Parameters
     ----------
@@ -98,13 +113,44 @@ def open_store(url: str, cache_dir: Path) -> Store | None:
         SQLAlchemy URL (``sqlite:///…`` or ``postgresql…``).
     cache_dir : Path
         Created first: the default SQLite file lives there.
+    retry_s : float
+        Seconds between tries while the database cannot be opened.
+    clock : callable
+        Monotonic seconds (the tests' own clock).
     """
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        return Store.open(url, bcrypt_rounds=get_settings().bcrypt_rounds, clock=app_now)
-    except Exception:
-        log.exception("plan store unavailable at %s", url)
-        return None
+
+    def __init__(self, url: str, cache_dir: Path, *, retry_s: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.url, self.cache_dir, self.retry_s, self._clock = url, cache_dir, retry_s, clock
+        self._lock = threading.Lock()  # one try at a time for every session of the server
+        self._store: Store | None = None
+        self._failed_at: float | None = None
+        self.error: Exception | None = None
+
+    def store(self, *, retry: bool = False) -> Store | None:
+        """The store, or ``None`` while it cannot be opened.
+
+        Parameters
+        ----------
+        retry : bool
+            Try now even if the last failed try was less than ``retry_s`` ago (the user
+            asked to try again).
+        """
+        with self._lock:
+            if self._store is not None:
+                return self._store
+            if (not retry and self._failed_at is not None
+                    and self._clock() - self._failed_at < self.retry_s):
+                return None
+            try:
+                self.cache_dir.mkdir(parents=True, exist_ok=True)
+                self._store = Store.open(self.url, bcrypt_rounds=get_settings().bcrypt_rounds,
+                                         clock=app_now)
+                self.error = None
+            except Exception as exc:  # whatever it is, the app goes on without the store
+                log.exception("plan store unavailable at %s", shown_url(self.url))
+                self._failed_at, self.error = self._clock(), exc
+            return self._store
 
 
 # ------------------------------------------------------------ the counties a user may open

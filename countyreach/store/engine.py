@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from countyreach.errors import InputError, StoreError
+from countyreach.errors import InputError, StoreError, StoreTooNew
 
 __all__ = ["Database", "make_engine", "sqlite_file", "migrate", "insert_ignore", "now_utc"]
 
@@ -249,7 +249,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
     Raises
     ------
-    StoreError
+    StoreTooNew
         The store's schema is newer than this countyreach's migrations.
     """
     from alembic import command
@@ -274,7 +274,4 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             scripts = ScriptDirectory.from_config(cfg)
             if current is None or current in {s.revision for s in scripts.walk_revisions()}:
                 raise
-            raise StoreError(f"the store's schema is revision {current}, newer than this "
-                             f"countyreach knows (revision {scripts.get_current_head()} at "
-                             "most): run the countyreach that migrated it, or a newer one"
-                             ) from None
+            raise StoreTooNew(current, str(scripts.get_current_head())) from None
