@@ -15,8 +15,6 @@ file describes it is left alone, so the same file can be imported again after ad
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import secrets
 from collections.abc import Callable, Collection, Sequence
@@ -28,10 +26,10 @@ from countyreach.csvio import CsvRow, parse_rows, read_csv_table
 from countyreach.errors import InputError
 from countyreach.i18n import LANGS, t
 from countyreach.store.checks import check_id
-from countyreach.store.records import Account, NewAccount, Role
+from countyreach.store.records import Account, NewAccount, Role, account_county
 
-__all__ = ["ACCOUNT_COLUMNS", "AccountsImport", "first_password", "passwords_csv",
-           "private_file", "read_accounts"]
+__all__ = ["ACCOUNT_COLUMNS", "AccountsImport", "first_password", "private_file",
+           "read_accounts"]
 
 #: The columns an accounts file may have (``username`` and ``role`` are required).
 ACCOUNT_COLUMNS = ("username", "role", "officer_id", "county_id", "region")
@@ -128,24 +126,22 @@ def read_accounts(path: Path, *, counties: Sequence[str],
         if role is None:
             raise row.err("role", f"unknown role {cell['role']!r} (one of officer, manager, "
                                   "planner, admin)")
-        # as `users add`: an officer's or manager's county defaults, a planner reaches every
-        # county unless given one
-        where = cell["county_id"] or (county if role in (Role.OFFICER, Role.MANAGER)
-                                      and not cell["region"] else None)
         if role is Role.ADMIN and (cell["county_id"] or cell["region"] or cell["officer_id"]):
             raise row.err("county_id" if cell["county_id"] else
                           "region" if cell["region"] else "officer_id",
                           "an admin account reaches every county: leave its county_id, "
                           "region and officer_id empty")
+        try:  # as `users add`
+            where = account_county(role, cell["county_id"], cell["region"], county)
+        except InputError as exc:
+            raise row.err("county_id", exc.reason) from None
         if where is not None and where not in counties:
             raise row.err("county_id", f"unknown county {where!r} (one of "
                                        f"{', '.join(counties)})" if counties else
                           f"unknown county {where!r}")
         officer = cell["officer_id"] or None
         if role is Role.OFFICER:
-            if where is None:
-                raise row.err("county_id", "which county? an officer account needs its "
-                                           "county_id (or --county)")
+            assert where is not None  # account_county gives an officer one
             if officer is None:
                 raise row.err("officer_id", "an officer account needs its officer_id (the "
                                             "roster's)")
@@ -153,8 +149,6 @@ def read_accounts(path: Path, *, counties: Sequence[str],
                 raise row.err("officer_id", f"officer {officer!r} is not on {where}'s roster")
         elif officer is not None:
             raise row.err("officer_id", "only an officer account has an officer_id")
-        if role is Role.MANAGER and where is None and not cell["region"]:
-            raise row.err("county_id", "a manager account needs a county_id or a region")
         try:
             wanted = NewAccount(name, first_password(), role, officer, where,
                                 cell["region"] or None, must_change_password=True)
@@ -179,20 +173,6 @@ def read_accounts(path: Path, *, counties: Sequence[str],
 
     parse_rows(path, df, parse)
     return AccountsImport(tuple(new), tuple(existing))
-
-
-def passwords_csv(accounts: Sequence[NewAccount], lang: str) -> bytes:
-    """The first passwords of ``accounts`` as CSV (``username, password, role, reach``),
-    UTF-8 with a BOM so that Excel shows Chinese names right."""
-    from countyreach.services.accounts import reach_text
-
-    buf = io.StringIO()
-    out = csv.writer(buf)
-    out.writerow(["username", "password", "role", "reach"])
-    for a in accounts:
-        out.writerow([a.username, a.password, t(f"role_{a.role.value}", lang),
-                      reach_text(a.county_id, a.officer_id, a.region, lang)])
-    return buf.getvalue().encode("utf-8-sig")
 
 
 def private_file(path: Path) -> BinaryIO:

@@ -31,6 +31,7 @@ def _password(args: argparse.Namespace) -> str:
 
 def cmd_users_add(args: argparse.Namespace) -> int:
     from countyreach.i18n import t
+    from countyreach.store.records import account_county
 
     store = _open_plain()
     with store:
@@ -39,10 +40,12 @@ def cmd_users_add(args: argparse.Namespace) -> int:
         known = store.learning.county_ids(admin)
         among = f" (one of {', '.join(known)})" if known else \
             " (import one first: countyreach county import DIR)"
-        if county is None and args.role in ("officer", "manager") and args.region is None:
-            if len(known) != 1:
-                raise InputError("which county? give --county ID" + among, field="--county")
-            county = known[0]
+        try:  # as `users import`: the store's only county, when it has one
+            county = account_county(args.role, county, args.region,
+                                    known[0] if len(known) == 1 else None)
+        except InputError:
+            raise InputError("which county? give --county ID" + among,
+                             field="--county") from None
         if county is not None and county not in known:
             # An account for a county the store does not hold could never see anything.
             raise InputError(f"unknown county {county!r}{among}", field="--county")

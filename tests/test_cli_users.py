@@ -126,6 +126,29 @@ def test_a_name_that_is_no_account_is_refused_before_a_password_is_asked(
     assert code == 2 and "no user" in err
 
 
+def test_users_add_gives_an_officer_with_a_region_the_county_as_users_import_does(
+        accounts: str, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # an officer's county defaults to the store's only one whether or not a region is
+    # given (it failed with "None is not a valid id" when a region was)
+    code, out, err = run(capsys, "users", "add", "zhou", "--role", "officer", "--officer",
+                         "O03", "--region", "north", "--password-stdin", stdin=PW + "\n",
+                         monkeypatch=monkeypatch)
+    assert code == 0, err
+    assert "qingzu" in out
+    with _store() as store:
+        zhou = next(a for a in store.users.accounts(store.operator_session())
+                    if a.username == "zhou")
+    assert (zhou.county_id, zhou.officer_id, zhou.region) == ("qingzu", "O03", "north")
+    # a planner given none reaches every county, in both commands
+    code, _, err = run(capsys, "users", "add", "gao", "--role", "planner", "--password-stdin",
+                       stdin=PW + "\n", monkeypatch=monkeypatch)
+    assert code == 0, err
+    with _store() as store:
+        assert next(a for a in store.users.accounts(store.operator_session())
+                    if a.username == "gao").county_id is None
+
+
 def test_the_password_is_asked_twice_on_a_terminal(
         accounts: str, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,9 @@ who may change what.
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,13 +20,13 @@ from countyreach.dates import county_time
 from countyreach.errors import InputError
 from countyreach.i18n import t
 from countyreach.store import Store
-from countyreach.store.records import Account, Session
+from countyreach.store.records import Account, NewAccount, Session
 
 if TYPE_CHECKING:
     from countyreach.account_files import AccountsImport
 
 __all__ = ["AccountRow", "account_rows", "add_account", "change_own_password",
-           "existing_text", "import_accounts", "reach_text", "reset_password",
+           "existing_text", "import_accounts", "passwords_csv", "reach_text", "reset_password",
            "same_password"]
 
 
@@ -127,6 +129,18 @@ def existing_text(names: Sequence[str], lang: str) -> str:
     return t("users_import_existing", lang, n=len(names), names=listed)
 
 
+def passwords_csv(accounts: Sequence[NewAccount], lang: str) -> bytes:
+    """The first passwords of ``accounts`` as CSV (``username, password, role, reach``),
+    UTF-8 with a BOM so that Excel shows Chinese names right."""
+    buf = io.StringIO()
+    out = csv.writer(buf)
+    out.writerow(["username", "password", "role", "reach"])
+    for a in accounts:
+        out.writerow([a.username, a.password, t(f"role_{a.role.value}", lang),
+                      reach_text(a.county_id, a.officer_id, a.region, lang)])
+    return buf.getvalue().encode("utf-8-sig")
+
+
 def import_accounts(store: Store, session: Session, path: Path, lang: str, *,
                     county: str | None = None,
                     progress: Callable[[float], None] | None = None
@@ -162,7 +176,8 @@ def import_accounts(store: Store, session: Session, path: Path, lang: str, *,
     AccessDenied
         Not an admin.
     """
-    from countyreach.account_files import passwords_csv, read_accounts
+    # read here: the file reader brings pandas, which `users list` does without
+    from countyreach.account_files import read_accounts
 
     counties = store.learning.county_ids(session)
     if county is not None and county not in counties:

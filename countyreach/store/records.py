@@ -31,6 +31,7 @@ __all__ = [
     "Session",
     "Account",
     "NewAccount",
+    "account_county",
     "ImportReport",
     "ImportRejected",
     "PlanVersion",
@@ -167,6 +168,31 @@ class Account:
 
     def __post_init__(self) -> None:
         _set(self, "role", parse_enum(Role, self.role, "role"))
+
+
+def account_county(role: Role | str, county_id: str | None, region: str | None,
+                   default: str | None) -> str | None:
+    """The county an account is made for: its own; else ``default`` (the county an admin
+    named for a batch, or the store's only county) for an officer, or for a manager with no
+    region. A planner with none reaches every county; so does an admin.
+
+    Raises
+    ------
+    InputError
+        An officer, or a manager with no region, and no county given nor ``default``
+        (field ``county_id``).
+    """
+    role = parse_enum(Role, role, "role")
+    if county_id:
+        return county_id
+    if role is Role.OFFICER or (role is Role.MANAGER and not region):
+        if default is None:
+            raise InputError("which county? an officer account needs its county_id (or "
+                             "--county)" if role is Role.OFFICER else
+                             "a manager account needs a county_id or a region",
+                             field="county_id")
+        return default
+    return None
 
 
 @dataclass(frozen=True)
