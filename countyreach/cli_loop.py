@@ -72,6 +72,38 @@ def cmd_county_trim(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_county_list(args: argparse.Namespace) -> int:
+    from countyreach.dates import county_time
+    from countyreach.i18n import format_number, t
+    from countyreach.plan_summary import cell
+
+    store = _open_plain()
+    with store:
+        rows = store.counties.summaries(store.operator_session())
+    L = args.lang
+    if not rows:
+        print(t("county_list_none", L))
+        return 0
+    # (column, width, right-aligned); the name last, as long as it is
+    columns = (("county", 14, False), ("leads", 8, True), ("officers", 8, True),
+               ("accounts", 8, True), ("published", 11, False), ("model", 6, False),
+               ("outcomes", 8, True), ("last_outcome", 17, False))
+
+    def line(values: tuple[str, ...], name: str) -> str:
+        return "".join(cell(v, w, right=right) + " "
+                       for v, (_, w, right) in zip(values, columns, strict=True)) + name
+
+    print(line(tuple(t(f"county_col_{k}", L) for k, _, _ in columns),
+               t("county_col_name", L)))
+    for r in rows:
+        print(line((r.county_id, format_number(r.leads), format_number(r.officers),
+                    format_number(r.accounts), r.last_published or "—",
+                    "—" if r.model_version is None else f"v{r.model_version}",
+                    format_number(r.outcomes),
+                    county_time(r.last_outcome_at) if r.last_outcome_at else "—"), r.name))
+    return 0
+
+
 def cmd_plan_store(args: argparse.Namespace) -> int:
     from countyreach.cli import check_out_dir, plan_params, plan_rules, print_checked
     from countyreach.i18n import t
@@ -360,12 +392,17 @@ def print_demo_users(county_dir: Path, lang: str = "en") -> None:
 
 
 def add_store_subcommands(sub: Any, county_sub: Any) -> None:
-    """Add ``county import``, ``county trim``, ``outcomes import``, ``retrain``, ``models``,
-    ``plans``, ``users`` (:mod:`countyreach.cli_users`), ``do-not-visit``, ``erase``."""
+    """Add ``county import``, ``county list``, ``county trim``, ``outcomes import``,
+    ``retrain``, ``models``, ``plans``, ``users`` (:mod:`countyreach.cli_users`),
+    ``do-not-visit``, ``erase``."""
     q = county_sub.add_parser("import", help="store a county folder: leads, officers, history "
                                              "and map files (idempotent)")
     q.add_argument("dir", help="the county folder (county.json)")
     q.set_defaults(func=cmd_county_import)
+    q = county_sub.add_parser("list", help="the counties in the store: their leads, officers "
+                                           "and accounts, the last published day, the model, "
+                                           "the outcomes recorded")
+    q.set_defaults(func=cmd_county_list)
     q = county_sub.add_parser("trim", help="keep only the legs their routes use of the travel "
                                            "matrices of days past the retention (after each "
                                            "publish, a few days at a time)")

@@ -92,12 +92,13 @@ def test_the_command_lines_help_imports_no_models():
     assert set(res.stdout.split()) & heavy == set()
 
 
-def test_the_accounts_commands_load_the_store_but_no_models(tmp_path: Path):
-    """``countyreach users list`` (and the other commands that only read or change the
-    store's accounts and records) open the store without the planning pipeline: no
-    scikit-learn, SciPy, OR-Tools or road-network libraries."""
+@pytest.mark.parametrize("command", [["users", "list"], ["county", "list"]])
+def test_the_store_commands_load_the_store_but_no_models(tmp_path: Path, command: list[str]):
+    """``countyreach users list``, ``county list`` (and the other commands that only read or
+    change the store's accounts and records) open the store without the planning pipeline:
+    no scikit-learn, SciPy, OR-Tools or road-network libraries."""
     code = ("import sys; from countyreach.cli import main; "
-            "code = main(['-q', 'users', 'list']); "
+            f"code = main(['-q', *{command!r}]); "
             "print('MODULES', ' '.join(sorted({m.split('.')[0] for m in sys.modules})))")
     env = {**os.environ, "COUNTYREACH_DB": f"sqlite:///{tmp_path / 's.db'}",
            "HOME": str(tmp_path)}

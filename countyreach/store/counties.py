@@ -17,11 +17,13 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from countyreach.errors import AccessDenied
 from countyreach.serialize import officer_from_dict
 from countyreach.store import schema as S
-from countyreach.store.checks import check_id, check_text, parse_enum
+from countyreach.store.checks import aware, check_id, check_text, parse_enum
 from countyreach.store.records import (
     AuditAction,
+    CountySummary,
     ImportKind,
     ImportMode,
     ImportRejected,
@@ -217,6 +219,57 @@ class CountyRepository(Repository):
                                        S.officers.c.retired_at.is_(None))
                                 .order_by(S.officers.c.officer_id)).scalars().all()
             return tuple(officer_from_dict(json.loads(r)) for r in rows)
+
+        return self._db.read(run)
+
+    def summaries(self, session: Session) -> list[CountySummary]:
+        """Each county the caller may see (admins: all; managers and planners: their county
+        or region), with what it holds and how far it is in use, by county id.
+
+        One grouped query per table, whatever the number of counties.
+
+        Raises
+        ------
+        AccessDenied
+            An officer.
+        """
+
+        def counted(conn: Connection, column: Any, *where: Any,
+                    value: Any = None) -> dict[str, Any]:
+            rows = conn.execute(sa.select(column, sa.func.count() if value is None else value)
+                                .where(*where).group_by(column)).all()
+            return {str(k): v for k, v in rows if k is not None}
+
+        def run(conn: Connection) -> list[CountySummary]:
+            who = self._guard.principal(conn, session)
+            self._guard.require(who, Role.MANAGER, Role.PLANNER, Role.ADMIN)
+            counties = conn.execute(sa.select(S.counties.c.county_id, S.counties.c.name,
+                                              S.counties.c.region)
+                                    .order_by(S.counties.c.county_id)).all()
+            leads = counted(conn, S.leads.c.county_id, S.leads.c.retired_at.is_(None),
+                            S.leads.c.content_hash != ERASED_HASH)
+            officers = counted(conn, S.officers.c.county_id, S.officers.c.retired_at.is_(None))
+            accounts = counted(conn, S.users.c.county_id, S.users.c.active.is_(True))
+            published = counted(conn, S.plans.c.county_id, S.plans.c.status == "published",
+                                value=sa.func.max(S.plans.c.plan_date))
+            models = counted(conn, S.models.c.county_id, S.models.c.status == "promoted",
+                             value=sa.func.max(S.models.c.version))
+            outcomes = counted(conn, S.outcomes.c.county_id)
+            last_outcome = counted(conn, S.outcomes.c.county_id,
+                                   value=sa.func.max(S.outcomes.c.recorded_at))
+            out = []
+            for cid, name, region in counties:
+                try:
+                    self._guard.scope(conn, who, cid, Role.MANAGER, Role.PLANNER, Role.ADMIN)
+                except AccessDenied:  # a county outside the caller's county or region
+                    continue
+                last = last_outcome.get(cid)
+                out.append(CountySummary(
+                    str(cid), str(name), str(region), int(leads.get(cid, 0)),
+                    int(officers.get(cid, 0)), int(accounts.get(cid, 0)), published.get(cid),
+                    models.get(cid), int(outcomes.get(cid, 0)),
+                    aware(last)))
+            return out
 
         return self._db.read(run)
 

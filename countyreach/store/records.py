@@ -32,6 +32,7 @@ __all__ = [
     "Account",
     "NewAccount",
     "account_county",
+    "CountySummary",
     "ImportReport",
     "ImportRejected",
     "PlanVersion",
@@ -240,6 +241,29 @@ class NewAccount:
         if self.role is Role.MANAGER and self.county_id is None and self.region is None:
             raise InputError("a manager account needs a county_id or a region",
                              field="county_id")
+
+
+@dataclass(frozen=True)
+class CountySummary:
+    """What the store holds of one county (:meth:`CountyRepository.summaries`): for an
+    admin of many counties, which are set up and which are in use."""
+
+    county_id: str
+    name: str
+    region: str
+    leads: int
+    """Leads that can be planned (neither retired by an import nor erased)."""
+    officers: int
+    """Officers on the roster (not retired)."""
+    accounts: int
+    """Active accounts of the county itself (officers, its managers and planners)."""
+    last_published: str | None
+    """The latest day with a published plan (ISO date)."""
+    model_version: int | None
+    """The promoted lead model's version (``None``: plans use the county's file model)."""
+    outcomes: int
+    """Visit outcomes recorded."""
+    last_outcome_at: dt.datetime | None
 
 
 @dataclass(frozen=True)
