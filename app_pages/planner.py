@@ -1,5 +1,7 @@
 """Planner page: coverage of a county against the number of officers (aggregates only).
 
+The counties in the store the user reaches, set up and in use, are listed first.
+
 Pick a county, or onboard a new one from an OpenStreetMap extract; run a sweep in the
 background (on Dask when ``COUNTYREACH_SCHEDULER`` is set) with a progress bar, an ETA
 and a cancel button; read the recommendation,
@@ -16,12 +18,14 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common as ui
+from countyreach.errors import AccessDenied, StoreError
 from countyreach.i18n import format_percent, t
 from countyreach.io import LOAN_RULE_MAX_MONTHS
 from countyreach.localize import localize, message_of
 from countyreach.onboard import init_county
 from countyreach.services import coverage as svc
 from countyreach.services import maps
+from countyreach.services.county_overview import county_table
 from countyreach.services.workspace import county_folders, stored_county_id
 from countyreach.settings import get_settings
 from propensity.planning import LOCKOUT_MONTHS
@@ -43,6 +47,26 @@ def _worlds() -> dict[str, str]:
     out.update({name: str(p) for name, p in county_folders([_onboarded_root()]).items()})
     out[t("sim_world_tangxian", L)] = svc.WorldKind.TANGXIAN.value
     return out
+
+
+def _store_counties() -> None:
+    """The counties the user reaches in the store: set up (leads, officers, accounts) and in
+    use (the last published day, the model, the outcomes), as ``countyreach county list``."""
+    L = ui.lang()
+    signed = ui.signed_in()
+    if signed is None:
+        return
+    store, sess = signed
+    try:
+        counties = store.counties.summaries(sess)
+    except (AccessDenied, StoreError):  # not for this role, or the database is away
+        return
+    if not counties:
+        return
+    with st.expander(t("store_counties_title", L, n=len(counties)),
+                     icon=":material/table_view:"):
+        st.caption(t("store_counties_hint", L))
+        st.dataframe(county_table(counties, L), hide_index=True, key="store_counties_table")
 
 
 def _onboard() -> None:
@@ -122,6 +146,7 @@ def render() -> None:
     L = ui.lang()
     st.title(t("page_planner", L))
     st.write(t("planner_intro", L))
+    _store_counties()
     _onboard()
     worlds = _worlds()
     c1, c2 = st.columns(2)

@@ -73,34 +73,12 @@ def cmd_county_trim(args: argparse.Namespace) -> int:
 
 
 def cmd_county_list(args: argparse.Namespace) -> int:
-    from countyreach.dates import county_time
-    from countyreach.i18n import format_number, t
-    from countyreach.plan_summary import cell
+    from countyreach.services.county_overview import county_lines
 
     store = _open_plain()
     with store:
-        rows = store.counties.summaries(store.operator_session())
-    L = args.lang
-    if not rows:
-        print(t("county_list_none", L))
-        return 0
-    # (column, width, right-aligned); the name last, as long as it is
-    columns = (("county", 14, False), ("leads", 8, True), ("officers", 8, True),
-               ("accounts", 8, True), ("published", 11, False), ("model", 6, False),
-               ("outcomes", 8, True), ("last_outcome", 17, False))
-
-    def line(values: tuple[str, ...], name: str) -> str:
-        return "".join(cell(v, w, right=right) + " "
-                       for v, (_, w, right) in zip(values, columns, strict=True)) + name
-
-    print(line(tuple(t(f"county_col_{k}", L) for k, _, _ in columns),
-               t("county_col_name", L)))
-    for r in rows:
-        print(line((r.county_id, format_number(r.leads), format_number(r.officers),
-                    format_number(r.accounts), r.last_published or "—",
-                    "—" if r.model_version is None else f"v{r.model_version}",
-                    format_number(r.outcomes),
-                    county_time(r.last_outcome_at) if r.last_outcome_at else "—"), r.name))
+        counties = store.counties.summaries(store.operator_session())
+    print("\n".join(county_lines(counties, args.lang)))
     return 0
 
 

@@ -679,13 +679,24 @@ def test_planner_runs_a_small_sweep() -> None:
     assert not at.error, [e.value for e in at.error]
     assert any(s.value.startswith("Recommended:") for s in at.success)
     assert len(at.get("vega_lite_chart")) == 2  # coverage and loans against officers
-    curve = at.dataframe[0].value
+    curve = next(d.value for d in at.dataframe if "bases" in d.value.columns)
     assert sorted(curve["officers"]) == [1, 2]
     assert set(curve["bases"]) == {"from the branches"}  # the strategy named, not its code
     # the villages the recommended team leaves out, on a map and in a table
     assert any("villages get no visit" in c.value for c in at.caption), \
         [c.value for c in at.caption]
     assert len(at.get("deck_gl_json_chart")) == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_planner_page_lists_the_counties_of_the_store_the_user_reaches(lang: str) -> None:
+    at = _app("planner", lang=lang, user="demo-planner")
+    title = t("store_counties_title", lang, n=1)
+    assert [e.label for e in at.expander if e.label == title] == [title]
+    table = next(d.value for d in at.dataframe
+                 if t("county_col_last_outcome", lang) in d.value.columns)
+    assert list(table[t("county_col_county", lang)]) == ["qingzu"]
+    assert table[t("county_col_accounts", lang)].dtype.kind == "i"  # sorts as numbers
 
 
 def test_planner_onboarding_without_a_file_says_what_is_missing() -> None:
