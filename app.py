@@ -46,14 +46,15 @@ PAGES: dict[str, tuple[str, str]] = {
     "planner": ("page_planner", ":material/map:"),
     "model": ("page_model", ":material/monitoring:"),
     "account": ("page_account", ":material/manage_accounts:"),
+    "activity": ("page_activity", ":material/history:"),
 }
 #: The pages each role may open, its home first. Planners see aggregates only: no lead
 #: list, no visit list (personal data).
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
     "officer": ("officer", "account"),
-    "manager": ("manager", "officer", "leads", "planner", "model", "account"),
+    "manager": ("manager", "officer", "leads", "planner", "model", "account", "activity"),
     "planner": ("planner", "model", "account"),
-    "admin": ("manager", "officer", "leads", "planner", "model", "account"),
+    "admin": ("manager", "officer", "leads", "planner", "model", "account", "activity"),
 }
 #: Each role's home page.
 ROLE_HOME = {r: pages[0] for r, pages in ROLE_PAGES.items()}

@@ -16,7 +16,7 @@ from typing import Any
 from countyreach.arglists import given_ids
 from countyreach.cli_open import open_plain_store as _open_plain
 from countyreach.cli_open import open_store as _open
-from countyreach.cli_privacy import cmd_do_not_visit, cmd_erase
+from countyreach.cli_privacy import cmd_audit, cmd_do_not_visit, cmd_erase
 from countyreach.cli_users import add_users_subcommands
 from countyreach.errors import InputError
 from countyreach.progress import StageBar
@@ -437,6 +437,19 @@ def add_store_subcommands(sub: Any, county_sub: Any) -> None:
     p.add_argument("--reason", default="", help="why, kept on the list (e.g. '来电拒绝, "
                                                 "2026-12-05')")
     p.set_defaults(func=cmd_do_not_visit)
+
+    p = sub.add_parser("audit", help="who did what, when: the audit log, newest first (plans "
+                                     "published, outcomes recorded, businesses erased, "
+                                     "accounts changed, sign-ins)")
+    p.add_argument("--county", help="one county's rows (default: every county)")
+    p.add_argument("--user", help="one user's rows (their username)")
+    p.add_argument("--action", help="one kind of row, e.g. publish, record_outcome, "
+                                     "erase_personal_data, login")
+    p.add_argument("--since", metavar="DATE", help="from this day on (China time, YYYY-MM-DD)")
+    p.add_argument("--until", metavar="DATE", help="up to this day (China time, YYYY-MM-DD)")
+    p.add_argument("--limit", type=int, default=200, help="most rows, the newest (default 200)")
+    p.add_argument("--out", metavar="FILE", help="write the rows as CSV (for Excel) instead")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("erase", help="erase a business's personal data for good (lead id, "
                                      "name or whole phone number; one lead unless "

@@ -1,19 +1,69 @@
-"""The command line's privacy commands: ``erase`` (a person's data, for good) and
-``do-not-visit`` (a business that asked not to be visited)."""
+"""The command line's privacy commands: ``erase`` (a person's data, for good),
+``do-not-visit`` (a business that asked not to be visited) and ``audit`` (who did what,
+when)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Iterable
+from pathlib import Path
 
 from countyreach.cli_open import open_plain_store as _open_plain
 from countyreach.cli_open import open_store as _open
+from countyreach.errors import InputError
 
-__all__ = ["ERASE_HINT", "cmd_erase", "cmd_do_not_visit", "dnv_source_label"]
+__all__ = ["ERASE_HINT", "cmd_audit", "cmd_erase", "cmd_do_not_visit", "dnv_source_label"]
 
 
 #: How ``erase`` narrows a request that names several leads.
 ERASE_HINT = "give --county ID, or --all-matches to erase every one of them"
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Print the audit log, newest first, or write it as CSV (``--out``)."""
+    import datetime as dt
+
+    from countyreach.dates import check_date
+    from countyreach.i18n import t
+    from countyreach.services.activity import activity_csv, activity_lines, china_day_start
+
+    since, until = (None if day is None else
+                    china_day_start(dt.date.fromisoformat(check_date(day, flag)))
+                    for day, flag in ((args.since, "--since"), (args.until, "--until")))
+    if until is not None:
+        until += dt.timedelta(days=1)  # --until names the last day shown
+    store = _open_plain()
+    with store:
+        admin = store.operator_session()
+        if args.county is not None and args.county not in store.learning.county_ids(admin):
+            raise InputError(f"unknown county {args.county!r}", field="--county")
+        try:
+            entries = store.audit_log(admin, args.county, since=since, until=until,
+                                      username=args.user, action=args.action,
+                                      limit=args.limit)
+        except InputError as exc:  # named as the command line's option
+            raise InputError(exc.reason, field=f"--{exc.field}") from None
+    L = args.lang
+    if args.out is not None:
+        _write_whole(Path(args.out), activity_csv(entries, L))
+        print(t("audit_written", L, n=len(entries), file=args.out))
+    else:
+        print("\n".join(activity_lines(entries, L)))
+    if len(entries) == args.limit:
+        print(t("audit_limit", L, n=args.limit))
+    return 0
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all (a reader never finds half a file)."""
+    if path.is_dir():
+        raise InputError("a folder: give a file name", field="--out", file=str(path))
+    if not path.parent.is_dir():
+        raise InputError("the folder does not exist", field="--out", file=str(path.parent))
+    part = path.with_name(f".{path.name}.part")
+    part.write_bytes(data)
+    os.replace(part, path)
 
 
 def cmd_erase(args: argparse.Namespace) -> int:

@@ -106,7 +106,8 @@ def planned() -> AppTest:
 
 #: Page file -> i18n key of its title.
 PAGES = {"manager": "page_manager", "officer": "page_officer", "leads": "page_leads",
-         "planner": "page_planner", "model": "page_model", "account": "page_account"}
+         "planner": "page_planner", "model": "page_model", "account": "page_account",
+         "activity": "page_activity"}
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -179,7 +180,7 @@ def test_a_language_chosen_before_signing_in_becomes_the_users() -> None:
 def test_an_officer_gets_only_their_own_page() -> None:
     at = _app(user="demo-o01")
     assert at.title[0].value == "Officer · my visits"
-    for other in ("manager", "leads", "planner", "model"):  # not among an officer's pages
+    for other in ("manager", "leads", "planner", "model", "activity"):  # not an officer's
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(f"app_pages/{other}.py")
 

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from countyreach.errors import AccessDenied, InputError
 from countyreach.store import schema as S
 from countyreach.store.access import Guard, Principal
-from countyreach.store.checks import aware
+from countyreach.store.checks import aware, parse_enum
 from countyreach.store.engine import Database
 from countyreach.store.records import AuditAction, AuditEntry, Role, Session
 
@@ -62,18 +62,35 @@ class AuditLog:
             detail_json=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True)))
 
     def entries(self, session: Session, county_id: str | None = None, *,
-                since: dt.datetime | None = None, limit: int = 1000) -> list[AuditEntry]:
+                since: dt.datetime | None = None, until: dt.datetime | None = None,
+                username: str | None = None, action: AuditAction | str | None = None,
+                limit: int = 1000) -> list[AuditEntry]:
         """Audit rows, newest first. Admins see all; managers their county (``county_id``).
+
+        Parameters
+        ----------
+        session : Session
+        county_id : str, optional
+            One county's rows (required of a manager).
+        since, until : datetime, optional
+            Rows at or after ``since`` and before ``until`` (aware, or naive UTC).
+        username : str, optional
+            One user's rows.
+        action : AuditAction or str, optional
+            One kind of row.
+        limit : int
+            Most rows returned (the newest).
 
         Raises
         ------
         InputError
-            ``limit`` outside ``[1, 100000]``.
+            ``limit`` outside ``[1, 100000]``, or an unknown ``action``.
         AccessDenied
             Neither an admin nor a manager of ``county_id``.
         """
         if not isinstance(limit, int) or not 1 <= limit <= AUDIT_LIMIT_MAX:
             raise InputError("limit must be in [1, 100000]", field="limit")
+        kind = None if action is None else parse_enum(AuditAction, action, "action")
 
         def run(conn: Connection) -> list[AuditEntry]:
             who = self._guard.principal(conn, session)
@@ -88,10 +105,21 @@ class AuditLog:
                 self._guard.scope(conn, who, county_id, Role.MANAGER)
                 q = q.where(a.c.county_id == county_id)
             if since is not None:
-                q = q.where(a.c.at >= since)
+                q = q.where(a.c.at >= _utc(since))
+            if until is not None:
+                q = q.where(a.c.at < _utc(until))
+            if username is not None:
+                q = q.where(a.c.username == username)
+            if kind is not None:
+                q = q.where(a.c.action == kind.value)
             rows = conn.execute(q.order_by(a.c.audit_id.desc()).limit(limit)).mappings().all()
             return [AuditEntry(r["audit_id"], aware(r["at"]), r["username"], r["role"],
                                r["action"], r["county_id"], r["target"],
                                json.loads(r["detail_json"])) for r in rows]
 
         return self._db.read(run)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """``moment`` in UTC, as the log's times are written (a naive one is taken as UTC)."""
+    return aware(moment).astimezone(dt.UTC)

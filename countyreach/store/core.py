@@ -44,6 +44,7 @@ from countyreach.store.records import (
     FOLLOW_UP_CODES,
     OUTCOME_CODES,
     ROLES,
+    AuditAction,
     AuditEntry,
     Erasure,
     ImportMode,
@@ -444,6 +445,10 @@ class Store:
 
     # -------------------------------------------------------------- audit
     def audit_log(self, session: Session, county_id: str | None = None, *,
-                  since: dt.datetime | None = None, limit: int = 1000) -> list[AuditEntry]:
-        """Audit rows, newest first. Admins see all; managers their county (``county_id``)."""
-        return self.audit.entries(session, county_id, since=since, limit=limit)
+                  since: dt.datetime | None = None, until: dt.datetime | None = None,
+                  username: str | None = None, action: AuditAction | str | None = None,
+                  limit: int = 1000) -> list[AuditEntry]:
+        """Audit rows, newest first. Admins see all; managers their county (``county_id``):
+        see :meth:`AuditLog.entries`."""
+        return self.audit.entries(session, county_id, since=since, until=until,
+                                  username=username, action=action, limit=limit)
