@@ -67,6 +67,7 @@ def render() -> None:
         return
     if len(entries) == PAGE_ROWS:
         st.warning(t("activity_limit", L, n=format_number(PAGE_ROWS)))
+    st.caption(t("activity_count", L, n=format_number(len(entries))))
     st.dataframe(activity_table(entries, L), hide_index=True, key="activity_table")
     st.download_button(t("activity_download", L), activity_csv(entries, L),
                        file_name=f"audit-{county or 'all'}-{first}-{last}.csv",

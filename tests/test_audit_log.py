@@ -52,7 +52,7 @@ def _entry(action: str, detail: dict[str, object]) -> AuditEntry:
 
 def test_a_row_is_worded_in_either_language_without_long_digests() -> None:
     entry = _entry("record_outcome", {"outcome": "met", "consent": True,
-                                      "content_hash": "a" * 64, "withdrawn": [],
+                                      "content_hash": "a" * 64, "withdrawn": [], "region": None,
                                       "rows": list(range(8))})
     en, = activity_rows([entry], "en")
     assert (en.when, en.user, en.role, en.action, en.county, en.target) == (

@@ -547,7 +547,8 @@ def test_no_serious_accessibility_violations(server: AppServer, browser: Any,
     found: dict[str, list[str]] = {}
     for user, path, heading in (("demo-manager", "manager", "Manager · plan the day"),
                                 ("demo-o01", "officer", "Officer · my visits"),
-                                ("demo-planner", "planner", "Planner · coverage")):
+                                ("demo-planner", "planner", "Planner · coverage"),
+                                ("demo-manager", "activity", "Activity log")):
         page = browser.new_page(viewport=DESKTOP)
         sign_in(page, server.url, user, DEMO_PASSWORD)
         open_page(page, heading)

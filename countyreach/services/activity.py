@@ -63,9 +63,9 @@ def _value(value: Any) -> str:
 
 def detail_text(detail: Mapping[str, Any]) -> str:
     """A row's detail as ``name value; …``, by name: digests cut to 12 characters, lists to
-    their first five items, empty lists left out."""
+    their first five items, empty lists and values that are none left out."""
     return "; ".join(f"{k} {_value(v)}" for k, v in sorted(detail.items())
-                     if not (isinstance(v, list | tuple) and not v))
+                     if v is not None and not (isinstance(v, list | tuple) and not v))
 
 
 def activity_rows(entries: Sequence[AuditEntry], lang: str) -> list[ActivityRow]:
