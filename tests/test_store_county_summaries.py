@@ -13,7 +13,7 @@ from countyreach.cli import main
 from countyreach.errors import AccessDenied
 from countyreach.store import Session, Store
 from countyreach.store.testing import Clock
-from tests.store_people import DAY, record
+from tests.store_people import DAY, PW, record
 
 HASH = "0" * 64
 
@@ -65,6 +65,14 @@ def test_a_manager_sees_their_county_and_an_officer_none(
     assert [c.county_id for c in store.counties.summaries(people["outsider"])] == ["other"]
     with pytest.raises(AccessDenied):
         store.counties.summaries(people["o1"])
+    # a regional manager sees the region's counties, a head-office planner every county
+    admin = people["admin"]
+    store.create_user("zhao", PW, "manager", region="puyang", session=admin)
+    store.create_user("hq", PW, "planner", session=admin)
+    for name, seen in (("zhao", ["qingzu"]), ("hq", ["other", "qingzu"])):
+        who = store.login(name, PW)
+        assert [c.county_id for c in store.counties.summaries(who)] == seen
+        assert store.learning.county_ids(who) == seen
 
 
 def test_county_list_prints_one_line_per_county_in_either_language(

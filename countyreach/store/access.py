@@ -124,15 +124,19 @@ class Guard:
             if who.role is Role.ADMIN:
                 raise InputError(f"unknown county {county_id!r}", field="county_id")
             raise AccessDenied(f"no access to county {county_id!r}")
-        if who.role is Role.ADMIN:
-            return
-        if who.county_id == county_id:
-            return
+        if not self.covers(who, county_id, region):
+            raise AccessDenied(f"no access to county {county_id!r}")
+
+    @staticmethod
+    def covers(who: Principal, county_id: str, region: str) -> bool:
+        """Whether ``who``'s scope takes in the county ``county_id`` of ``region`` (the rule
+        :meth:`scope` applies; a listing of many counties asks it without a query each)."""
+        if who.role is Role.ADMIN or who.county_id == county_id:
+            return True
         if who.role in (Role.MANAGER, Role.PLANNER) and who.region and region == who.region:
-            return
-        if who.role is Role.PLANNER and who.county_id is None and who.region is None:
-            return  # a head-office planner sees aggregates of every county
-        raise AccessDenied(f"no access to county {county_id!r}")
+            return True
+        # a head-office planner sees aggregates of every county
+        return who.role is Role.PLANNER and who.county_id is None and who.region is None
 
     def county(self, conn: Connection, session: Session, county_id: str,
                *roles: Role) -> Principal:

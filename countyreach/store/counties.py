@@ -17,7 +17,6 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from countyreach.errors import AccessDenied
 from countyreach.serialize import officer_from_dict
 from countyreach.store import schema as S
 from countyreach.store.checks import aware, check_id, check_text, parse_enum
@@ -234,11 +233,10 @@ class CountyRepository(Repository):
             An officer.
         """
 
-        def counted(conn: Connection, column: Any, *where: Any,
-                    value: Any = None) -> dict[str, Any]:
-            rows = conn.execute(sa.select(column, sa.func.count() if value is None else value)
-                                .where(*where).group_by(column)).all()
-            return {str(k): v for k, v in rows if k is not None}
+        def grouped(conn: Connection, column: Any, *values: Any,
+                    where: tuple[Any, ...] = ()) -> dict[str, tuple[Any, ...]]:
+            rows = conn.execute(sa.select(column, *values).where(*where).group_by(column)).all()
+            return {str(k): tuple(v) for k, *v in rows if k is not None}
 
         def run(conn: Connection) -> list[CountySummary]:
             who = self._guard.principal(conn, session)
@@ -246,29 +244,30 @@ class CountyRepository(Repository):
             counties = conn.execute(sa.select(S.counties.c.county_id, S.counties.c.name,
                                               S.counties.c.region)
                                     .order_by(S.counties.c.county_id)).all()
-            leads = counted(conn, S.leads.c.county_id, S.leads.c.retired_at.is_(None),
-                            S.leads.c.content_hash != ERASED_HASH)
-            officers = counted(conn, S.officers.c.county_id, S.officers.c.retired_at.is_(None))
-            accounts = counted(conn, S.users.c.county_id, S.users.c.active.is_(True))
-            published = counted(conn, S.plans.c.county_id, S.plans.c.status == "published",
-                                value=sa.func.max(S.plans.c.plan_date))
-            models = counted(conn, S.models.c.county_id, S.models.c.status == "promoted",
-                             value=sa.func.max(S.models.c.version))
-            outcomes = counted(conn, S.outcomes.c.county_id)
-            last_outcome = counted(conn, S.outcomes.c.county_id,
-                                   value=sa.func.max(S.outcomes.c.recorded_at))
+            n = sa.func.count()
+            leads = grouped(conn, S.leads.c.county_id, n,
+                            where=(S.leads.c.retired_at.is_(None),
+                                   S.leads.c.content_hash != ERASED_HASH))
+            officers = grouped(conn, S.officers.c.county_id, n,
+                               where=(S.officers.c.retired_at.is_(None),))
+            accounts = grouped(conn, S.users.c.county_id, n,
+                               where=(S.users.c.active.is_(True),))
+            published = grouped(conn, S.plans.c.county_id, sa.func.max(S.plans.c.plan_date),
+                                where=(S.plans.c.status == "published",))
+            models = grouped(conn, S.models.c.county_id, sa.func.max(S.models.c.version),
+                             where=(S.models.c.status == "promoted",))
+            outcomes = grouped(conn, S.outcomes.c.county_id, n,
+                               sa.func.max(S.outcomes.c.recorded_at))
             out = []
             for cid, name, region in counties:
-                try:
-                    self._guard.scope(conn, who, cid, Role.MANAGER, Role.PLANNER, Role.ADMIN)
-                except AccessDenied:  # a county outside the caller's county or region
+                if not self._guard.covers(who, cid, region):
                     continue
-                last = last_outcome.get(cid)
+                n_outcomes, last = outcomes.get(cid, (0, None))
                 out.append(CountySummary(
-                    str(cid), str(name), str(region), int(leads.get(cid, 0)),
-                    int(officers.get(cid, 0)), int(accounts.get(cid, 0)), published.get(cid),
-                    models.get(cid), int(outcomes.get(cid, 0)),
-                    aware(last)))
+                    str(cid), str(name), str(region), int(leads.get(cid, (0,))[0]),
+                    int(officers.get(cid, (0,))[0]), int(accounts.get(cid, (0,))[0]),
+                    published.get(cid, (None,))[0], models.get(cid, (None,))[0],
+                    int(n_outcomes), aware(last)))
             return out
 
         return self._db.read(run)

@@ -20,7 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from countyreach.errors import AccessDenied, InputError
+from countyreach.errors import InputError
 from countyreach.store import schema as S
 from countyreach.store.checks import aware, check_id
 from countyreach.store.do_not_visit import erased
@@ -217,16 +217,9 @@ class LearningRepository(Repository):
 
         def run(conn: Connection) -> list[str]:
             who = self._guard.principal(conn, session)
-            ids = conn.execute(sa.select(S.counties.c.county_id)
-                               .order_by(S.counties.c.county_id)).scalars().all()
-            out = []
-            for cid in ids:
-                try:
-                    self._guard.scope(conn, who, cid, *Role)
-                except AccessDenied:  # a county outside the caller's scope
-                    continue
-                out.append(str(cid))
-            return out
+            rows = conn.execute(sa.select(S.counties.c.county_id, S.counties.c.region)
+                                .order_by(S.counties.c.county_id)).all()
+            return [str(cid) for cid, region in rows if self._guard.covers(who, cid, region)]
 
         return self._db.read(run)
 
