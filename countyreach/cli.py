@@ -17,6 +17,8 @@ countyreach outcomes import outcomes.csv  # outcomes recorded on paper
 countyreach retrain qingzu                # new model version and its held-out metrics
 countyreach plans qingzu --date 2026-11-24 --publish 1      # a day's versions; roll back
 countyreach erase 13800000001 --county qingzu   # a business's personal data, for good
+countyreach county list                   # each county: set up and in use
+countyreach audit --county qingzu --since 2026-11-01   # who did what, when
 """
 
 from __future__ import annotations
