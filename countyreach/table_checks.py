@@ -11,6 +11,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,8 +24,11 @@ from propensity.features import isin
 from routing.problem import Officer, RoutingProblem, end_node_id, start_node_id
 from routing.schedule import schedule_route
 
+if TYPE_CHECKING:
+    from countyreach.store.records import Account
+
 __all__ = ["officer_rows", "known_history", "warn_unmatched_skills", "warn_idle_officers",
-           "check_pins", "pin_errors"]
+           "warn_accounts_off_roster", "check_pins", "pin_errors"]
 
 
 def known_history(path: Path, history: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
@@ -161,6 +165,32 @@ def warn_idle_officers(county: County, table: pd.DataFrame, officers: Sequence[O
         warnings.warn(f"{county.officers}: " + (f"row {rows[oid]}: " if oid in rows else "")
                       + f"officer {oid}: {why}, so they get no visits", DataWarning,
                       stacklevel=3)
+
+
+def warn_accounts_off_roster(county: County, roster: Sequence[Officer],
+                             accounts: Sequence[Account]) -> None:
+    """Warn about officers the roster no longer lists whose account can still sign in.
+
+    An import retires an officer the roster drops (someone who left, or a typo) from
+    planning, but their account is the admin's to disable: it is not done on a file's word,
+    since a roster missing a row would sign a working officer out.
+
+    Parameters
+    ----------
+    county : County
+        Names ``officers.csv`` in the warnings.
+    roster : sequence of Officer
+        The roster as imported (the officers still on it).
+    accounts : sequence of Account
+        The county's accounts.
+    """
+    on_roster = {o.officer_id for o in roster}
+    for a in accounts:
+        if a.active and a.officer_id is not None and a.officer_id not in on_roster:
+            warnings.warn(f"{county.officers}: officer {a.officer_id} is not on the roster "
+                          f"any more, but account {a.username!r} can still sign in: disable "
+                          f"it with `countyreach users disable {a.username}` or on the "
+                          "Account page if they left", DataWarning, stacklevel=2)
 
 
 def _lunch_owed_s(o: Officer, day_s: int) -> int:

@@ -114,6 +114,33 @@ def test_leads_and_officers_the_files_drop_are_retired_and_never_planned(
     assert not set(gone) & set(later.excluded)
 
 
+def test_an_officer_the_roster_drops_whose_account_still_signs_in_is_warned_about(
+        county_loop: DailyLoop, county_copy: Path) -> None:
+    from countyreach.localize import note_text
+
+    store = county_loop.store
+    admin = store.operator_session()
+    store.create_user("li", "a long secret 1", "officer", "O02", "qingzu", session=admin)
+    store.create_user("wu", "a long secret 1", "officer", "O03", "qingzu", session=admin)
+    store.users.set_active("wu", False, session=admin)  # disabled already: nothing to say
+    _edit(county_copy / "officers.csv",
+          lambda df: df[~df["officer_id"].isin(["O02", "O03"])])
+    _edit(county_copy / "leads.csv", lambda df: df.assign(
+        pinned_officer_id=df["pinned_officer_id"].replace({"O02": "", "O03": ""})))
+    report = county_loop.import_county(admin, county_copy)
+    said = [n for n in report.input_warnings if "can still sign in" in n]
+    assert said == [f"{county_copy / 'officers.csv'}: officer O02 is not on the roster any "
+                    "more, but account 'li' can still sign in: disable it with `countyreach "
+                    "users disable li` or on the Account page if they left"]
+    zh = note_text(said[0], "zh")
+    assert "客户经理 O02 已不在名册上" in zh and "users disable li" in zh
+    assert store.users.accounts(admin, "qingzu")[0].active  # left for the admin to decide
+    # once disabled, the next import says nothing of them
+    store.users.set_active("li", False, session=admin)
+    again = county_loop.import_county(admin, county_copy)
+    assert not [n for n in again.input_warnings if "can still sign in" in n]
+
+
 def test_a_corrected_history_month_replaces_the_wrong_one(county_loop: DailyLoop,
                                                           county_copy: Path) -> None:
     admin = county_loop.store.operator_session()

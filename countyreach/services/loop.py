@@ -72,11 +72,15 @@ from countyreach.services.publishing import not_published, reasons_to_publish, t
 from countyreach.services.republish import PlanChanges
 from countyreach.services.store_notes import store_notes
 from countyreach.services.visited import day_start, plan_store_day, visited_stops
-from countyreach.store import ImportReport, OutcomeRecord, Session, Store
+from countyreach.store import ImportReport, OutcomeRecord, Role, Session, Store
 from countyreach.store.checks import check_date, check_id
 from countyreach.store.learning import loan_book_rows, loans_elsewhere_rows, randomised_flags
 from countyreach.store.rows import check_lead_file
-from countyreach.table_checks import warn_idle_officers, warn_unmatched_skills
+from countyreach.table_checks import (
+    warn_accounts_off_roster,
+    warn_idle_officers,
+    warn_unmatched_skills,
+)
 from countyreach.workbook import table_file, workbook_kind
 from geo.files import write_atomically
 from propensity.history import check_history
@@ -269,6 +273,8 @@ class DailyLoop:
         roster = self.store.officers(session, cid)
         warn_unmatched_skills(county, stored, roster, villages)
         warn_idle_officers(county, stored, roster)
+        if session.role is Role.ADMIN:  # the accounts are an admin's to read
+            warn_accounts_off_roster(county, roster, self.store.users.accounts(session, cid))
         randomised = (sum(randomised_flags(history))
                       if "visited_by_policy" in history.columns else None)
         # history.csv is the county's history before the store; without the file the
