@@ -82,6 +82,30 @@ def cmd_county_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from countyreach.i18n import format_number, t
+    from countyreach.input_warnings import print_warning
+    from countyreach.services.backup import BACKUP_DB, BACKUP_HOME, back_up
+    from countyreach.settings import get_settings
+
+    settings = get_settings()
+    store = _open_plain()
+    with store:
+        done = back_up(store, settings.store_url, settings.home_dir, Path(args.dir))
+    L = args.lang
+    for model in done.missing:
+        print_warning(f"the file of model {model} is missing or does not match the registry: "
+                      "not in the backup (retrain the county)", lang=L)
+    print(t("backup_postgres", L) if done.database_bytes is None else
+          t("backup_store", L, mb=format_number(done.database_bytes / 1e6, digits=1),
+            revision=done.revision))
+    print(t("backup_files", L, n=done.files, mb=format_number(done.files_bytes / 1e6,
+                                                               digits=1)))
+    print(t("backup_use", L, db=f"sqlite:///{done.folder / BACKUP_DB}",
+            home=done.folder / BACKUP_HOME))
+    return 0
+
+
 def cmd_plan_store(args: argparse.Namespace) -> int:
     from countyreach.cli import check_out_dir, plan_params, plan_rules, print_checked
     from countyreach.i18n import t
@@ -370,7 +394,7 @@ def print_demo_users(county_dir: Path, lang: str = "en") -> None:
 
 
 def add_store_subcommands(sub: Any, county_sub: Any) -> None:
-    """Add ``county import``, ``county list``, ``county trim``, ``outcomes import``,
+    """Add ``county import``, ``county list``, ``county trim``, ``backup``, ``outcomes import``,
     ``retrain``, ``models``, ``plans``, ``users`` (:mod:`countyreach.cli_users`),
     ``do-not-visit``, ``erase``."""
     q = county_sub.add_parser("import", help="store a county folder: leads, officers, history "
@@ -392,6 +416,11 @@ def add_store_subcommands(sub: Any, county_sub: Any) -> None:
                    help="then shrink a SQLite store's file to its data (all counties; holds "
                         "off other writers while it runs)")
     q.set_defaults(func=cmd_county_trim)
+
+    p = sub.add_parser("backup", help="copy the store and the files it names (models, map "
+                                      "files) into a new folder, while the app runs")
+    p.add_argument("dir", help="a new or empty folder")
+    p.set_defaults(func=cmd_backup)
 
     p = sub.add_parser("outcomes", help="visit outcomes in the store")
     osub = p.add_subparsers(dest="outcomes_command", required=True)
