@@ -62,8 +62,11 @@ def _write_whole(path: Path, data: bytes) -> None:
     if not path.parent.is_dir():
         raise InputError("the folder does not exist", field="--out", file=str(path.parent))
     part = path.with_name(f".{path.name}.part")
-    part.write_bytes(data)
-    os.replace(part, path)
+    try:
+        part.write_bytes(data)
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
