@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from app_pages import common as ui
-from countyreach.errors import AccessDenied, SignInLocked, StoreTooNew
+from countyreach.errors import AccessDenied, SignInLocked, StoreError, StoreTooNew
 from countyreach.i18n import t
 from countyreach.io import load_county, read_officers
 from countyreach.localize import error_text
 from countyreach.services.workspace import DEMO_PASSWORD, seed_demo_users
 from countyreach.settings import get_settings
 from countyreach.store import Store
+
+log = logging.getLogger(__name__)
 
 #: Each role's first page after signing in.
 HOME = {"officer": "officer", "manager": "manager", "planner": "planner", "admin": "manager"}
@@ -30,6 +34,10 @@ def _signed_in(store: Store, user: str, password: str) -> bool:
         return False
     except AccessDenied:
         st.error(t("sign_in_wrong", L))
+        return False
+    except StoreError:  # the database went away: what it said is for the server's log
+        log.exception("sign-in failed on the store")
+        st.error(t("store_down", L))
         return False
     except Exception as exc:
         st.error(t("sign_in_failed", L, why=error_text(exc, L)))

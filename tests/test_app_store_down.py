@@ -129,3 +129,27 @@ def test_shown_url_hides_the_password_and_anything_not_a_url() -> None:
     assert shown_url("postgresql://u:pw@db:5432/x") == "postgresql://u:***@db:5432/x"
     assert shown_url("sqlite:///store.db") == "sqlite:///store.db"
     assert "pw" not in shown_url("not a url :pw@")
+
+
+def test_a_database_lost_during_a_sign_in_is_said_without_its_address(
+        monkeypatch: pytest.MonkeyPatch, cache_dir: Path, tmp_path: Path) -> None:
+    from countyreach.errors import StoreError
+    from countyreach.services.workspace import DEMO_PASSWORD, seed_demo_users
+
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    with Store.open(url, bcrypt_rounds=4) as store:
+        seed_demo_users(store, "qingzu", "庆祖镇", ["O01"])
+    _env(monkeypatch, cache_dir, url)
+    at = _sign_in_page("en")
+
+    def lost(*_: object, **__: object) -> None:  # the server went away mid-request
+        raise StoreError('database error: connection to server at "10.0.0.5", port 5432 '
+                         "failed: server closed the connection unexpectedly")
+
+    monkeypatch.setattr(Store, "login", lost)
+    at.text_input(key="login_user").input("demo-manager")
+    at.text_input(key="login_password").input(DEMO_PASSWORD)
+    next(b for b in at.button if b.label == t("sign_in", "en")).click()
+    at.run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [t("store_down", "en")]
