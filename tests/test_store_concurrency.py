@@ -136,3 +136,39 @@ def test_officers_record_while_the_manager_republishes(store: Store) -> None:
         _, p, _ = store.plan(manager, "qingzu", DAY, v.version)
         assert len(p.visited_lead_ids) == N_OFFICERS * LEADS_EACH
     assert len(store.outcomes_frame(manager, "qingzu")) == N_OFFICERS * LEADS_EACH
+
+
+_OPEN_WHEN_TOLD = """
+import sys
+from countyreach.store import Store
+print("ready", flush=True)
+sys.stdin.readline()
+Store.open(sys.argv[1], bcrypt_rounds=4).close()
+print("opened", flush=True)
+"""
+
+
+def test_servers_opening_a_new_store_at_once_all_open_it(url: str) -> None:
+    """Two app servers (or the app and a command) started together on a new database each
+    migrate it: on PostgreSQL all but the first failed on the tables the first had made."""
+    import subprocess
+    import sys
+
+    procs = [subprocess.Popen([sys.executable, "-c", _OPEN_WHEN_TOLD, url],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    try:
+        for p in procs:  # every one imported and waiting: then all are told at once
+            assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+        for p in procs:
+            assert p.stdin is not None
+            p.stdin.write("\n")
+            p.stdin.flush()
+        results = [p.communicate(timeout=120) for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    assert [(p.returncode, out.strip()) for p, (out, _) in zip(procs, results, strict=True)] \
+        == [(0, "opened")] * 4, [err[-500:] for _, err in results]
+    with Store.open(url, bcrypt_rounds=4) as store:  # one schema, at head, usable
+        store.create_user("admin", PW, "admin")

@@ -237,6 +237,11 @@ def make_engine(url: str, *, busy_timeout_s: float = 30.0) -> Engine:
                      field="url")
 
 
+#: The PostgreSQL advisory lock :func:`migrate` holds ("cntyrch" in ASCII: a key no other
+#: application on the database is likely to take).
+MIGRATION_LOCK_KEY = 0x636E747972636800
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` with Alembic (configured here, no ini file needed).
 
@@ -262,6 +267,13 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     cfg.set_main_option("script_location", str(Path(__file__).resolve().parents[1]
                                                / "migrations"))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # one migration at a time on the database, whoever runs it: two servers (or the
+            # app and a command) opening a new or older store at once each ran the same DDL,
+            # and all but the first failed on the tables the first had made. Held until this
+            # transaction ends; the next then finds the schema at head and does nothing.
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                         {"key": MIGRATION_LOCK_KEY})
         cfg.attributes["connection"] = conn
         try:
             command.upgrade(cfg, revision)
