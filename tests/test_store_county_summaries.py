@@ -40,6 +40,7 @@ def test_each_county_says_what_it_holds_and_how_far_it_is_in_use(
     assert qingzu.accounts == 3  # mgr, plan, wang (li disabled; the admin reaches all)
     assert qingzu.last_published == DAY and qingzu.model_version == 1
     assert qingzu.outcomes == 2
+    assert not qingzu.map_files  # its leads imported alone: planned from its folder
     assert qingzu.last_outcome_at == last.recorded_at > first.recorded_at
     assert (other.county_id, other.leads, other.officers, other.accounts) == ("other", 0, 0, 1)
     assert (other.last_published, other.model_version, other.outcomes,
@@ -83,9 +84,10 @@ def test_county_list_prints_one_line_per_county_in_either_language(
     capsys.readouterr()
     assert main(["-q", "county", "list"]) == 0
     head, row = capsys.readouterr().out.splitlines()
-    assert head.split()[:4] == ["county", "leads", "officers", "accounts"]
-    assert row.split()[:8] == ["qingzu", "400", "6", "0", "—", "—", "0", "—"]
+    assert head.split()[:5] == ["county", "planned", "from", "leads", "officers"]
+    assert row.split()[:9] == ["qingzu", "store", "400", "6", "0", "—", "—", "0", "—"]
+    assert row.index("400") + 3 == head.index("leads") + 5  # right-aligned under it
     assert row.endswith("庆祖镇（河南省濮阳市濮阳县）")
     assert main(["-q", "county", "list", "--lang", "zh"]) == 0
     head = capsys.readouterr().out.splitlines()[0]
-    assert head.split()[:3] == ["县编号", "客户", "客户经理"]
+    assert head.split()[:3] == ["县编号", "规划依据", "客户"]

@@ -23,17 +23,19 @@ if TYPE_CHECKING:
 __all__ = ["COLUMNS", "county_lines", "county_table"]
 
 #: The columns, in order: the name last (as long as it is, it would push the others apart).
-COLUMNS = ("county", "leads", "officers", "accounts", "published", "model", "outcomes",
-           "last_outcome", "name")
+COLUMNS = ("county", "source", "leads", "officers", "accounts", "published", "model",
+           "outcomes", "last_outcome", "name")
 #: Terminal width and alignment of each column but the name.
-_WIDTHS = {"county": (14, False), "leads": (8, True), "officers": (8, True),
+_WIDTHS = {"county": (14, False), "source": (13, False), "leads": (8, True), "officers": (8, True),
            "accounts": (8, True), "published": (11, False), "model": (6, False),
            "outcomes": (8, True), "last_outcome": (17, False)}
 NONE = "—"
 
 
-def _texts(c: CountySummary) -> dict[str, str]:
-    return {"county": c.county_id, "leads": format_number(c.leads),
+def _texts(c: CountySummary, lang: str) -> dict[str, str]:
+    return {"county": c.county_id,
+            "source": t("county_source_store" if c.map_files else "county_source_folder", lang),
+            "leads": format_number(c.leads),
             "officers": format_number(c.officers), "accounts": format_number(c.accounts),
             "published": c.last_published or NONE,
             "model": NONE if c.model_version is None else f"v{c.model_version}",
@@ -55,7 +57,7 @@ def county_lines(counties: Sequence[CountySummary], lang: str) -> list[str]:
                        for k, (w, right) in _WIDTHS.items()) + texts["name"]
 
     return [line({k: t(f"county_col_{k}", lang) for k in COLUMNS})] + \
-        [line(_texts(c)) for c in counties]
+        [line(_texts(c, lang)) for c in counties]
 
 
 def county_table(counties: Sequence[CountySummary], lang: str) -> pd.DataFrame:
@@ -65,7 +67,7 @@ def county_table(counties: Sequence[CountySummary], lang: str) -> pd.DataFrame:
 
     rows = []
     for c in counties:
-        texts = _texts(c)
+        texts = _texts(c, lang)
         rows.append({**texts, "leads": c.leads, "officers": c.officers,
                      "accounts": c.accounts, "outcomes": c.outcomes})
     return pd.DataFrame(rows, columns=list(COLUMNS)).rename(

@@ -258,6 +258,7 @@ class CountyRepository(Repository):
                              where=(S.models.c.status == "promoted",))
             outcomes = grouped(conn, S.outcomes.c.county_id, n,
                                sa.func.max(S.outcomes.c.recorded_at))
+            with_maps = set(conn.execute(sa.select(S.county_files.c.county_id)).scalars())
             out = []
             for cid, name, region in counties:
                 if not self._guard.covers(who, cid, region):
@@ -267,7 +268,7 @@ class CountyRepository(Repository):
                     str(cid), str(name), str(region), int(leads.get(cid, (0,))[0]),
                     int(officers.get(cid, (0,))[0]), int(accounts.get(cid, (0,))[0]),
                     published.get(cid, (None,))[0], models.get(cid, (None,))[0],
-                    int(n_outcomes), aware(last)))
+                    int(n_outcomes), aware(last), cid in with_maps))
             return out
 
         return self._db.read(run)

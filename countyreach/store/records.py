@@ -264,6 +264,9 @@ class CountySummary:
     outcomes: int
     """Visit outcomes recorded."""
     last_outcome_at: dt.datetime | None
+    map_files: bool = False
+    """The county's map files are in the store (``county import``): it is planned from the
+    store; without them, from its folder (the store keeps its accounts and plans)."""
 
 
 @dataclass(frozen=True)
