@@ -5,7 +5,6 @@ when)."""
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -56,17 +55,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def _write_whole(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all (a reader never finds half a file)."""
+    """Write ``data`` to ``path`` whole or not at all, into a folder that exists."""
+    from geo.files import write_atomically
+
     if path.is_dir():
         raise InputError("a folder: give a file name", field="--out", file=str(path))
     if not path.parent.is_dir():
         raise InputError("the folder does not exist", field="--out", file=str(path.parent))
-    part = path.with_name(f".{path.name}.part")
-    try:
-        part.write_bytes(data)
-        os.replace(part, path)
-    finally:
-        part.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+    write_atomically(path, data)
 
 
 def cmd_erase(args: argparse.Namespace) -> int:

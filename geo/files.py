@@ -1,12 +1,15 @@
-"""Files written whole or not at all: the road-graph cache, and above it plans and models."""
+"""Files written whole or not at all (the road-graph cache, and above it plans and models),
+and a file's digest (the one owner of how a file is hashed: the graph cache's key, the model
+registry's and the county map files' checks, backups)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from pathlib import Path
 
-__all__ = ["write_atomically"]
+__all__ = ["file_sha256", "write_atomically"]
 
 
 def write_atomically(path: str | Path, data: bytes) -> Path:
@@ -38,3 +41,22 @@ def write_atomically(path: str | Path, data: bytes) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return p
+
+
+def file_sha256(path: str | Path) -> str:
+    """The sha256 of a file's bytes (hex), read a megabyte at a time (a model or a road
+    network is tens of megabytes).
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    str
+    """
+    h = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from geo.errors import GeoInputError, GraphError
+from geo.files import file_sha256
 from geo.prepare import (
     WayPiece,
     assemble,
@@ -90,14 +91,6 @@ def read_osm_ways(path: str | Path, classes: Iterable[str]) -> list[WayPiece]:
     return ways
 
 
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _check_readable(path: Path) -> None:
     """Cheap checks so a corrupt file fails with our message, not libosmium's."""
     name = path.name.lower()
@@ -160,7 +153,7 @@ def load_road_graph(
     cache_file: Path | None = None
     if cache_dir is not None:
         settings = json.dumps({"speeds": sorted(speeds.items()), "v": CACHE_VERSION})
-        key = hashlib.sha256((_file_digest(p) + settings).encode()).hexdigest()[:32]
+        key = hashlib.sha256((file_sha256(p) + settings).encode()).hexdigest()[:32]
         cache_file = Path(cache_dir) / f"roads-{key}.npz"
         if cache_file.is_file():
             try:

@@ -20,7 +20,6 @@ into. The backup is a store and a data directory as they are: pointing ``COUNTYR
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -34,6 +33,7 @@ from countyreach import __version__
 from countyreach.errors import InputError, StoreError
 from countyreach.store import Store
 from countyreach.store.engine import sqlite_file
+from geo.files import file_sha256
 
 __all__ = ["BACKUP_DB", "BACKUP_HOME", "Backup", "back_up"]
 
@@ -61,14 +61,6 @@ class Backup:
     files: int
     files_bytes: int
     missing: tuple[str, ...]
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _empty_target(folder: Path) -> None:
@@ -116,7 +108,7 @@ def _copy_files(store: Store, home: Path, dst: Path) -> tuple[int, int, tuple[st
                     files, size = files + 1, size + path.stat().st_size
             for record in store.models(admin, cid):
                 path = artefact_path(home, cid, record.version)
-                if not path.is_file() or _sha256(path) != record.artefact_sha256:
+                if not path.is_file() or file_sha256(path) != record.artefact_sha256:
                     missing.append(f"{cid} v{record.version}")
                     continue
                 to = dst / path.relative_to(home)

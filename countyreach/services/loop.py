@@ -82,7 +82,7 @@ from countyreach.table_checks import (
     warn_unmatched_skills,
 )
 from countyreach.workbook import table_file, workbook_kind
-from geo.files import write_atomically
+from geo.files import file_sha256, write_atomically
 from propensity.history import check_history
 from propensity.outcomes import Outcome
 from propensity.planning import LOCKOUT_MONTHS
@@ -109,10 +109,6 @@ def county_home(home: Path, county_id: str) -> Path:
     if county_id in (".", "..") or not path.is_relative_to(root) or path == root:
         raise InputError(f"{county_id!r} is not a county id", field="county_id")
     return path
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -310,8 +306,8 @@ class DailyLoop:
             name = "roads" + "".join(src.suffixes) if key == "roads" else key + (
                 ".xlsx" if workbook_kind(src) == "xlsx" else ".csv")
             target = dest / name
-            digest = _sha256(src)
-            if not target.exists() or _sha256(target) != digest:
+            digest = file_sha256(src)
+            if not target.exists() or file_sha256(target) != digest:
                 write_atomically(target, src.read_bytes())
             files[key] = {"file": name, "sha256": digest}
         manifest = {"name": county.name, "name_en": county.name_en, "files": files,
@@ -329,7 +325,7 @@ class DailyLoop:
         for key in _MAP_FILES:
             entry = manifest["files"][key]
             p = (root / entry["file"]).resolve()
-            if not p.is_relative_to(root) or not p.exists() or _sha256(p) != entry["sha256"]:
+            if not p.is_relative_to(root) or not p.exists() or file_sha256(p) != entry["sha256"]:
                 raise InputError(f"the stored {key} file of {county_id} is missing or altered; "
                                  "import the county again", file=str(p), field=key)
             paths[key] = p

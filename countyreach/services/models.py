@@ -48,6 +48,7 @@ from countyreach.services.loan_files import beyond_loan_book, read_loans, read_l
 from countyreach.services.promotion import judge_promotion
 from countyreach.store import ModelRecord, ModelState, Session, Store
 from countyreach.store.checks import check_id
+from geo.files import file_sha256
 from propensity.errors import DataWarning, DroppedRowWarning
 from propensity.features import isin
 from propensity.history import check_history
@@ -249,10 +250,6 @@ def file_model_path(cache_dir: Path, county_id: str, leads: pd.DataFrame,
     return path
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def load_model(home: Path, record: ModelRecord) -> propensity.LeadScorer:
     """Load a registered artefact after checking its sha256 against the registry.
 
@@ -265,7 +262,7 @@ def load_model(home: Path, record: ModelRecord) -> propensity.LeadScorer:
     if not path.exists():
         raise ModelError(f"model file of {record.county_id} v{record.version} is missing "
                          f"({path}); retrain the county")
-    if _sha256(path) != record.artefact_sha256:
+    if file_sha256(path) != record.artefact_sha256:
         raise ModelError(f"model file {path} does not match the registry (altered?); "
                          "retrain the county")
     return propensity.load_scorer(path)
@@ -407,7 +404,7 @@ def retrain(store: Store, session: Session, county_id: str, leads: pd.DataFrame,
         propensity.save_scorer(model, path)
         return store.learning.register_model(
             session, county_id, data_hash=now_hash, code_version=code_version(),
-            artefact_sha256=_sha256(path), n_train=n_train, metrics=metrics, version=version)
+            artefact_sha256=file_sha256(path), n_train=n_train, metrics=metrics, version=version)
 
     def starter(why: str) -> tuple[propensity.LeadScorer, ModelRecord]:
         model = starter_scorer(why, loan_rule_months=loan_rule_months)
