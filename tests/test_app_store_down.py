@@ -125,6 +125,21 @@ def test_the_log_of_a_database_down_shows_no_password(
     assert "s3cret-pw" not in str(opener.error)
 
 
+def test_a_database_down_for_long_is_logged_in_full_once(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    now = [0.0]
+    blocker = tmp_path / "stores"
+    blocker.write_text("not a folder")
+    opener = StoreOpener(f"sqlite:///{blocker / 'app.db'}", tmp_path / "cache", retry_s=10.0,
+                         clock=lambda: now[0])
+    with caplog.at_level(logging.WARNING):
+        for _ in range(3):
+            assert opener.store() is None
+            now[0] += 10.0
+    tracebacks = [r for r in caplog.records if r.exc_info]
+    assert len(tracebacks) == 1 and len(caplog.records) == 3
+
+
 def test_shown_url_hides_the_password_and_anything_not_a_url() -> None:
     assert shown_url("postgresql://u:pw@db:5432/x") == "postgresql://u:***@db:5432/x"
     assert shown_url("sqlite:///store.db") == "sqlite:///store.db"

@@ -148,7 +148,11 @@ class StoreOpener:
                                          clock=app_now)
                 self.error = None
             except Exception as exc:  # whatever it is, the app goes on without the store
-                log.exception("plan store unavailable at %s", shown_url(self.url))
+                if self.error is None or str(self.error) != str(exc):
+                    log.exception("plan store unavailable at %s", shown_url(self.url))
+                else:  # the same again, every retry_s while it lasts: one line, no traceback
+                    log.warning("plan store still unavailable at %s: %s",
+                                shown_url(self.url), exc)
                 self._failed_at, self.error = self._clock(), exc
             return self._store
 
