@@ -175,10 +175,16 @@ def read_accounts(path: Path, *, counties: Sequence[str],
     return AccountsImport(tuple(new), tuple(existing))
 
 
-def private_file(path: Path) -> BinaryIO:
+#: Why :func:`private_file` refuses a first-passwords file that exists.
+PASSWORDS_EXIST = ("the file exists (it may hold passwords not handed out yet): move it away "
+                   "or give another --out")
+
+
+def private_file(path: Path, exists: str = PASSWORDS_EXIST) -> BinaryIO:
     """``path`` created for writing, readable by its owner only.
 
-    A file that exists is not overwritten: it may hold passwords not yet handed out.
+    A file that exists is not overwritten (it may hold what someone has not handed over
+    yet): ``exists`` says so, in the caller's words.
 
     Raises
     ------
@@ -190,6 +196,5 @@ def private_file(path: Path) -> BinaryIO:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise InputError("the file exists (it may hold passwords not handed out yet): move "
-                         "it away or give another --out", file=str(path)) from None
+        raise InputError(exists, file=str(path)) from None
     return os.fdopen(fd, "wb")

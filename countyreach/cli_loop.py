@@ -16,7 +16,7 @@ from typing import Any
 from countyreach.arglists import given_ids
 from countyreach.cli_open import open_plain_store as _open_plain
 from countyreach.cli_open import open_store as _open
-from countyreach.cli_privacy import cmd_audit, cmd_do_not_visit, cmd_erase
+from countyreach.cli_privacy import cmd_audit, cmd_do_not_visit, cmd_erase, cmd_person_data
 from countyreach.cli_users import add_users_subcommands
 from countyreach.errors import InputError
 from countyreach.progress import StageBar
@@ -466,6 +466,16 @@ def add_store_subcommands(sub: Any, county_sub: Any) -> None:
     p.add_argument("--reason", default="", help="why, kept on the list (e.g. '来电拒绝, "
                                                 "2026-12-05')")
     p.set_defaults(func=cmd_do_not_visit)
+
+    p = sub.add_parser("person-data", help="a business's copy of everything the store keeps "
+                                           "of it (lead id, name or whole phone number), "
+                                           "as a workbook only you can read; audited")
+    p.add_argument("person", help="a lead id, a name or a phone number (the whole number)")
+    p.add_argument("--county", help="look in this county only (lead ids repeat across "
+                                    "counties)")
+    p.add_argument("--out", default="person-data.xlsx",
+                   help="the workbook to write, never over a file (default person-data.xlsx)")
+    p.set_defaults(func=cmd_person_data)
 
     p = sub.add_parser("audit", help="who did what, when: the audit log, newest first (plans "
                                      "published, outcomes recorded, businesses erased, "

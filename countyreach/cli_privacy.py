@@ -1,6 +1,6 @@
 """The command line's privacy commands: ``erase`` (a person's data, for good),
-``do-not-visit`` (a business that asked not to be visited) and ``audit`` (who did what,
-when)."""
+``person-data`` (a business's copy of its data), ``do-not-visit`` (a business that asked not
+to be visited) and ``audit`` (who did what, when)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,13 @@ from countyreach.cli_open import open_plain_store as _open_plain
 from countyreach.cli_open import open_store as _open
 from countyreach.errors import InputError
 
-__all__ = ["ERASE_HINT", "cmd_audit", "cmd_erase", "cmd_do_not_visit", "dnv_source_label"]
+__all__ = ["ERASE_HINT", "cmd_audit", "cmd_erase", "cmd_do_not_visit", "cmd_person_data",
+           "dnv_source_label"]
 
 
+#: Why ``person-data`` refuses a file that exists.
+PERSON_COPY_EXISTS = ("the file exists: a business's copy is never written over a file; move "
+                      "it away or give another --out")
 #: How ``erase`` narrows a request that names several leads.
 ERASE_HINT = "give --county ID, or --all-matches to erase every one of them"
 
@@ -63,6 +67,29 @@ def _write_whole(path: Path, data: bytes) -> None:
     if not path.parent.is_dir():
         raise InputError("the folder does not exist", field="--out", file=str(path.parent))
     write_atomically(path, data)
+
+
+def cmd_person_data(args: argparse.Namespace) -> int:
+    """Write everything the store keeps of one business to a workbook only the caller can
+    read, for its owner (PIPL: the right to a copy)."""
+    from countyreach.account_files import private_file
+    from countyreach.i18n import t
+    from countyreach.services.person_data import person_data, person_workbook
+
+    out = Path(args.out).expanduser()
+    if out.exists():  # before the store is read (and the export audited)
+        raise InputError(PERSON_COPY_EXISTS, file=str(out))
+    store = _open_plain()
+    with store:
+        data = person_data(store, store.operator_session(), args.person,
+                           county_id=args.county)
+    L = args.lang
+    book = person_workbook(data, L)
+    with private_file(out, PERSON_COPY_EXISTS) as fh:
+        fh.write(book)
+    print(t("person_written", L, county=data.county_id, lead=data.lead_id, n=data.rows,
+            file=out))
+    return 0
 
 
 def cmd_erase(args: argparse.Namespace) -> int:

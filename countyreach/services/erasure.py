@@ -19,7 +19,8 @@ from pathlib import Path
 from countyreach.errors import InputError
 from countyreach.store import Erasure, LeadMatch, Session, Store
 
-__all__ = ["EraseReport", "ManyMatches", "erase_person", "API_HINT", "MATCHES_LISTED"]
+__all__ = ["EraseReport", "ManyMatches", "erase_person", "matching_leads", "API_HINT",
+           "MATCHES_LISTED"]
 
 #: What an API caller does about a request that names several leads.
 API_HINT = ("name the county (county_id=...) or confirm that every match is to be erased "
@@ -49,26 +50,48 @@ class EraseReport:
 
 
 class ManyMatches(InputError):
-    """A request to erase that names more than one lead: nothing was erased.
+    """A request to erase (or copy, ``erasing`` false) that names more than one lead:
+    nothing was erased (copied).
 
     ``matches`` holds them all; the message lists them (county, lead id, village) and says
     how to narrow the request (``hint``).
     """
 
-    def __init__(self, person: str, matches: Sequence[LeadMatch], hint: str = API_HINT) -> None:
+    def __init__(self, person: str, matches: Sequence[LeadMatch], hint: str = API_HINT, *,
+                 erasing: bool = True) -> None:
         self.person = person
         self.matches = tuple(matches)
         counties = sorted({m.county_id for m in self.matches})
         where = (f"in {len(counties)} counties" if len(counties) > 1
                  else f"in county {counties[0]}")
-        lines = [f"{person!r} matches {len(self.matches)} leads {where}; an erasure is for "
-                 f"good, so nothing was erased. {hint[:1].upper()}{hint[1:]}:"]
+        why = ("an erasure is for good, so nothing was erased" if erasing else
+               "a copy is one business's data, so nothing was copied")
+        lines = [f"{person!r} matches {len(self.matches)} leads {where}; {why}. "
+                 f"{hint[:1].upper()}{hint[1:]}:"]
         for m in self.matches[:MATCHES_LISTED]:
             lines.append(f"  county {m.county_id}, lead {m.lead_id}, village "
                          f"{m.village or '(none)'}")
         if len(self.matches) > MATCHES_LISTED:
             lines.append(f"  ... and {len(self.matches) - MATCHES_LISTED} more")
         super().__init__("\n".join(lines), field="person")
+
+
+def matching_leads(store: Store, session: Session, person: str,
+                   county_id: str | None = None) -> list[LeadMatch]:
+    """The leads a request about ``person`` names (:meth:`~countyreach.store.Store.
+    find_leads`), at least one.
+
+    Raises
+    ------
+    InputError
+        Nobody matches ``person`` (in ``county_id``).
+    """
+    found = store.find_leads(session, person, county_id)
+    if not found:
+        where = f" in county {county_id}" if county_id is not None else ""
+        raise InputError(f"no lead{where} has the id, name or phone {person!r} (a phone "
+                         "is matched as a whole number)", field="person")
+    return found
 
 
 def erase_person(store: Store, session: Session, person: str, reason: str = "", *,
@@ -106,11 +129,7 @@ def erase_person(store: Store, session: Session, person: str, reason: str = "", 
     ManyMatches
         Several leads match and ``all_matches`` is false.
     """
-    found = store.find_leads(session, person, county_id)
-    if not found:
-        where = f" in county {county_id}" if county_id is not None else ""
-        raise InputError(f"no lead{where} has the id, name or phone {person!r} (a phone "
-                         "is matched as a whole number)", field="person")
+    found = matching_leads(store, session, person, county_id)
     if len(found) > 1 and not all_matches:
         raise ManyMatches(person, found)
     needles: list[bytes] = []

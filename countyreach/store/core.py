@@ -363,6 +363,12 @@ class Store:
         """The county's do-not-visit list: see :meth:`DoNotVisitRepository.entries`."""
         return self.do_not_visit.entries(session, county_id)
 
+    def personal_data(self, session: Session, county_id: str,
+                      lead_id: str) -> dict[str, list[dict[str, Any]]]:
+        """Everything kept of one business, by table, for its owner's copy (audited): see
+        :meth:`DoNotVisitRepository.personal_data`."""
+        return self.do_not_visit.personal_data(session, county_id, lead_id)
+
     def erase_personal_data(self, session: Session, county_id: str, lead_id: str,
                             reason: str = "") -> Erasure:
         """Erase a business's personal data (PIPL): see

@@ -33,13 +33,17 @@ from countyreach.store.records import (
 from countyreach.store.repository import Repository
 from countyreach.store.rows import pack_text, plan_hash, unpack_text
 
-__all__ = ["DoNotVisitRepository", "SOURCE_MAX_CHARS", "phone_key", "listed", "erased",
-           "is_erased", "withdrawn_stops"]
+__all__ = ["DoNotVisitRepository", "PERSONAL_TABLES", "SOURCE_MAX_CHARS", "phone_key",
+           "listed", "erased", "is_erased", "withdrawn_stops"]
 
 #: Width of the list's ``source`` column (``hotline``, ``visit``, ``erasure``, ...).
 SOURCE_MAX_CHARS = 16
 #: Fewest digits a phone number has (a local number without its area code).
 PHONE_MIN_DIGITS = 7
+#: The tables that keep rows of a lead: what a business's copy of its data holds.
+PERSONAL_TABLES = (S.leads, S.visit_history, S.loan_book, S.loans_elsewhere,
+                   S.loans_elsewhere_none, S.outcomes, S.follow_ups, S.do_not_visit,
+                   S.plan_stops)
 # What a phone number may be written with: digits, one leading +, spaces, dashes, dots and
 # brackets (138 0000 0001, +86-138-0000-0001, (0393)1234567).
 _PHONE_TEXT_RE = re.compile(r"^\+?[\d\s\-.()]+$")
@@ -271,6 +275,40 @@ class DoNotVisitRepository(Repository):
             return out
 
         return self._db.read(run)
+
+    def personal_data(self, session: Session, county_id: str,
+                      lead_id: str) -> dict[str, list[dict[str, object]]]:
+        """Everything the store keeps of one business, for its owner's copy (PIPL right to
+        access and copy): each table's rows of the lead, by table name, in the tables'
+        own order; the rows of a table that has none are an empty list. Managers and
+        admins; audited (``export_personal_data``) in the same transaction.
+
+        Raises
+        ------
+        InputError
+            A malformed id, or no lead ``lead_id`` in the county.
+        AccessDenied
+            Not a manager of the county or an admin.
+        """
+        check_id(lead_id, "lead_id")
+
+        def run(conn: Connection) -> dict[str, list[dict[str, object]]]:
+            who = self._guard.county(conn, session, county_id, Role.MANAGER, Role.ADMIN)
+            out: dict[str, list[dict[str, object]]] = {}
+            for table in PERSONAL_TABLES:
+                q = sa.select(table).where(table.c.county_id == county_id,
+                                           table.c.lead_id == lead_id)
+                if "content_hash" in table.c:  # the store's bookkeeping, nobody's data
+                    q = q.with_only_columns(*(c for c in table.c if c.name != "content_hash"))
+                out[table.name] = [dict(r) for r in conn.execute(q).mappings()]
+            if not out["leads"]:
+                raise InputError(f"no lead {lead_id!r} in county {county_id}",
+                                 field="lead_id")
+            self._audit.write(conn, who, AuditAction.EXPORT_PERSONAL_DATA, county_id,
+                              lead_id, rows={k: len(v) for k, v in out.items()})
+            return out
+
+        return self._db.write(run)
 
     def erased_ids(self, session: Session, county_id: str) -> frozenset[str]:
         """Leads of the county whose personal data was erased (managers and admins)."""

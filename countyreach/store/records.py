@@ -93,6 +93,7 @@ class AuditAction(enum.StrEnum):
     RECORD_OUTCOME = "record_outcome"
     DO_NOT_VISIT = "do_not_visit"
     ERASE_PERSONAL_DATA = "erase_personal_data"
+    EXPORT_PERSONAL_DATA = "export_personal_data"
     IMPORT_HISTORY = "import_history"
     COUNTY_FILES = "county_files"
     REGISTER_MODEL = "register_model"
