@@ -516,7 +516,7 @@ def sign_out(reason: str = "") -> None:
         with contextlib.suppress(Exception):
             store.logout(sess)
     for key in ("day", "legs", "pins", "follow_up_pins", "outcome_queue", "published_version",
-                "first_passwords"):  # an admin's new accounts' passwords go too
+                "first_passwords", "person_copy"):  # passwords and a business's copy go too
         st.session_state.pop(key, None)
     st.session_state["clear_cookie"] = True
     if reason:

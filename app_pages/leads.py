@@ -7,9 +7,44 @@ import streamlit as st
 
 from app_pages import common as ui
 from app_pages import value_cards as cards
+from countyreach.errors import AccessDenied, InputError, StoreError
 from countyreach.i18n import industry_label, t
+from countyreach.localize import error_text
 from countyreach.services import leads as svc
 from countyreach.services import maps
+from countyreach.services.person_data import lead_data, person_workbook
+
+#: The workbook's media type.
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _owner_copy(lead_id: str) -> None:
+    """The picked business's copy of its data, for its owner at the branch (PIPL), as
+    ``countyreach person-data`` writes it. Made when asked, not on every run: each copy is
+    in the audit log. Kept in this browser session until downloaded (or signing out)."""
+    L = ui.lang()
+    signed = ui.signed_in()
+    if signed is None or signed[1].role not in ("manager", "admin"):
+        return
+    store, sess = signed
+    county = ui.county_id()
+    with st.expander(t("person_copy_title", L), icon=":material/folder_shared:"):
+        st.caption(t("person_copy_hint", L))
+        ready = st.session_state.get("person_copy")
+        if ready is not None and ready[0] == (county, lead_id):
+            st.download_button(t("person_copy_download", L), ready[1],
+                               file_name=f"{county}-{lead_id}.xlsx", key="person_copy_download",
+                               mime=XLSX, icon=":material/download:",
+                               on_click=lambda: st.session_state.pop("person_copy", None))
+            return
+        if st.button(t("person_copy_prepare", L), key="person_copy_prepare"):
+            try:
+                data = lead_data(store, sess, county, lead_id)
+            except (InputError, AccessDenied, StoreError) as exc:  # nothing kept of it
+                st.error(error_text(exc, L))
+                return
+            st.session_state["person_copy"] = ((county, lead_id), person_workbook(data, L))
+            st.rerun()
 
 
 def render() -> None:
@@ -57,6 +92,7 @@ def render() -> None:
         cards.show_lead_value(svc.lead_value(
             shown, str(pick), L, month=month,
             lockout_months=view.lockout_months if view is not None else None))
+        _owner_copy(str(pick))
     md = maps.map_data(data, shown, L, roads=ui.county_roads(ui.county_path()))
     ui.show_map(md, "leads_map")
 

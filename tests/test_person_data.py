@@ -89,3 +89,15 @@ def test_countyreach_person_data_writes_a_private_workbook_and_never_over_a_file
     assert main(["-q", "person-data", "nobody", "--out", str(tmp_path / "n.xlsx")]) == 2
     assert "no lead has the id, name or phone 'nobody'" in capsys.readouterr().err
     assert not (tmp_path / "n.xlsx").exists()
+
+
+def test_a_county_planned_from_its_folder_still_gives_what_its_officers_recorded(
+        store: Store, people: dict[str, Session], published: int) -> None:
+    from tests.store_people import record
+
+    # the store holds no lead rows of qingzu here: its plans and outcomes all the same
+    record(store, people["o1"], "L01-01", "met", notes="老板说下月再谈")
+    data = store.personal_data(people["manager"], "qingzu", "L01-01")
+    assert data["leads"] == []
+    assert [(o["outcome"], o["notes"]) for o in data["outcomes"]] == [("met", "老板说下月再谈")]
+    assert [s["officer_id"] for s in data["plan_stops"]] == ["O01"]

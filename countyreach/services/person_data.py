@@ -24,7 +24,7 @@ from countyreach.services.erasure import ManyMatches, matching_leads
 from countyreach.store import Session, Store
 from countyreach.store.do_not_visit import PERSONAL_TABLES
 
-__all__ = ["PersonData", "COPY_HINT", "person_data", "person_workbook"]
+__all__ = ["PersonData", "COPY_HINT", "lead_data", "person_data", "person_workbook"]
 
 #: How a request that names several leads is narrowed.
 COPY_HINT = "give --county ID, or the lead id: a copy is one business's data"
@@ -74,9 +74,21 @@ def person_data(store: Store, session: Session, person: str, *,
     found = matching_leads(store, session, person, county_id)
     if len(found) > 1:
         raise ManyMatches(person, found, hint, erasing=False)
-    m = found[0]
-    return PersonData(m.county_id, m.lead_id,
-                      store.personal_data(session, m.county_id, m.lead_id))
+    return lead_data(store, session, found[0].county_id, found[0].lead_id)
+
+
+def lead_data(store: Store, session: Session, county_id: str, lead_id: str) -> PersonData:
+    """Everything the store keeps of the lead ``lead_id`` of ``county_id`` (audited): the
+    app's copy of the lead a manager has picked.
+
+    Raises
+    ------
+    InputError
+        Nothing is kept of the lead.
+    AccessDenied
+        Not a manager of the county or an admin.
+    """
+    return PersonData(county_id, lead_id, store.personal_data(session, county_id, lead_id))
 
 
 def _cell(value: Any) -> Any:

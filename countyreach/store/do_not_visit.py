@@ -280,13 +280,14 @@ class DoNotVisitRepository(Repository):
                       lead_id: str) -> dict[str, list[dict[str, object]]]:
         """Everything the store keeps of one business, for its owner's copy (PIPL right to
         access and copy): each table's rows of the lead, by table name, in the tables'
-        own order; the rows of a table that has none are an empty list. Managers and
+        own order; the rows of a table that has none are an empty list (a county planned
+        from its folder has no lead rows, only what its officers recorded). Managers and
         admins; audited (``export_personal_data``) in the same transaction.
 
         Raises
         ------
         InputError
-            A malformed id, or no lead ``lead_id`` in the county.
+            A malformed id, or nothing kept of ``lead_id`` in the county.
         AccessDenied
             Not a manager of the county or an admin.
         """
@@ -301,7 +302,9 @@ class DoNotVisitRepository(Repository):
                 if "content_hash" in table.c:  # the store's bookkeeping, nobody's data
                     q = q.with_only_columns(*(c for c in table.c if c.name != "content_hash"))
                 out[table.name] = [dict(r) for r in conn.execute(q).mappings()]
-            if not out["leads"]:
+            # a county planned from its folder keeps no lead rows, but its outcomes and
+            # plans are kept all the same
+            if not any(out.values()):
                 raise InputError(f"no lead {lead_id!r} in county {county_id}",
                                  field="lead_id")
             self._audit.write(conn, who, AuditAction.EXPORT_PERSONAL_DATA, county_id,
