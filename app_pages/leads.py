@@ -1,5 +1,5 @@
 """Leads page: the value basis, ranked leads with filters, each lead's value in its parts
-with their reasons, and a map."""
+with their reasons, and a map; for a manager, the owner's copy of a business's data."""
 
 from __future__ import annotations
 
