@@ -101,8 +101,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
             revision=done.revision))
     print(t("backup_files", L, n=done.files, mb=format_number(done.files_bytes / 1e6,
                                                                digits=1)))
-    print(t("backup_use", L, db=f"sqlite:///{done.folder / BACKUP_DB}",
-            home=done.folder / BACKUP_HOME))
+    if done.database_bytes is not None:  # a PostgreSQL store's copy is pg_dump's
+        print(t("backup_use", L, db=f"sqlite:///{done.folder / BACKUP_DB}",
+                home=done.folder / BACKUP_HOME))
     return 0
 
 
@@ -396,14 +397,15 @@ def print_demo_users(county_dir: Path, lang: str = "en") -> None:
 def add_store_subcommands(sub: Any, county_sub: Any) -> None:
     """Add ``county import``, ``county list``, ``county trim``, ``backup``, ``outcomes import``,
     ``retrain``, ``models``, ``plans``, ``users`` (:mod:`countyreach.cli_users`),
-    ``do-not-visit``, ``erase``."""
+    ``do-not-visit``, ``person-data``, ``audit``, ``erase``."""
     q = county_sub.add_parser("import", help="store a county folder: leads, officers, history "
                                              "and map files (idempotent)")
     q.add_argument("dir", help="the county folder (county.json)")
     q.set_defaults(func=cmd_county_import)
-    q = county_sub.add_parser("list", help="the counties in the store: their leads, officers "
-                                           "and accounts, the last published day, the model, "
-                                           "the outcomes recorded")
+    q = county_sub.add_parser("list", help="the counties in the store: planned from the store "
+                                           "or a folder, their leads, officers and accounts, "
+                                           "the last published day, the model, the outcomes "
+                                           "recorded")
     q.set_defaults(func=cmd_county_list)
     q = county_sub.add_parser("trim", help="keep only the legs their routes use of the travel "
                                            "matrices of days past the retention (after each "

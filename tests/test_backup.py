@@ -68,12 +68,26 @@ def test_a_model_file_that_does_not_match_the_registry_is_named_and_left_out(
 
 
 def test_a_postgresql_store_is_left_to_its_server_and_its_files_copied(
-        store: Store, url: str, tmp_path: Path) -> None:
+        store: Store, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from countyreach.settings import get_settings
+
     done = back_up(store, url, tmp_path / "home", tmp_path / "bk")
     backend = "sqlite" if url.startswith("sqlite") else "postgresql"
     assert done.backend == backend and done.revision
     assert (done.database_bytes is None) == (backend == "postgresql")
     assert (tmp_path / "bk" / BACKUP_DB).exists() == (backend == "sqlite")
+    # the command says how to run on a SQLite backup only (a PostgreSQL one has no file)
+    monkeypatch.setenv("COUNTYREACH_DB", url)
+    monkeypatch.setenv("COUNTYREACH_HOME", str(tmp_path / "home"))
+    get_settings.cache_clear()
+    try:
+        assert main(["-q", "backup", str(tmp_path / "bk2")]) == 0
+    finally:
+        get_settings.cache_clear()
+    out = capsys.readouterr().out
+    assert ("COUNTYREACH_DB=" in out) == (backend == "sqlite")
+    assert ("pg_dump" in out) == (backend == "postgresql")
 
 
 def test_countyreach_backup_says_what_it_copied_and_refuses_a_used_folder(
